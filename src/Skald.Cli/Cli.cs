@@ -68,7 +68,9 @@ internal static class Cli
     /// </summary>
     public static ICommunicator World { get; private set; } = SingleProcess.Instance;
 
-    private static TextWriter stderr = Console.Error;
+    // Under mpirun, a rank above 0 keeps its real stderr here for its errors (JoinJob silences Console.Error); otherwise
+    // null: errors go to Console.Error as it is when they happen, not as it was when this class was first used.
+    private static TextWriter? rankStderr;
 
     public static int Run(string[] args)
     {
@@ -140,7 +142,7 @@ internal static class Cli
         if (Environment.GetEnvironmentVariable(ThreadsVariable) is not { Length: > 0 })
             Skald.Tensors.Parallelism.MaxThreads = Math.Min(Environment.ProcessorCount, MpiLaunch.DefaultThreads(HostCores()));
         if (World.Rank == 0) return;
-        stderr = Console.Error;
+        rankStderr = Console.Error;
         Console.SetOut(TextWriter.Null);
         Console.SetError(TextWriter.Null);
     }
@@ -166,6 +168,7 @@ internal static class Cli
     private static int Fail(Exception? e, int code, string message)
     {
         string rank = World.Rank > 0 ? $"(rank {World.Rank}) " : "";
+        var stderr = rankStderr ?? Console.Error;
         stderr.WriteLine($"skald: error: {rank}{message}");
         if (e is not null && Environment.GetEnvironmentVariable("SKALD_DEBUG") == "1") stderr.WriteLine(e);
         return code;

@@ -29,6 +29,14 @@ internal static class TestPaths
         return to;
     }
 
+    /// <summary>Writes <paramref name="text"/> to <paramref name="name"/> in <paramref name="dir"/>; returns its path.</summary>
+    public static string WriteFile(string dir, string name, string text)
+    {
+        string path = Path.Combine(dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
     /// <summary>A scratch copy of fixture model <paramref name="name"/> (a test may change or damage it).</summary>
     public static string CopyOfFixtureModel(string name) => CopyFolder(FixtureModel(name), Path.Combine(NewTempDir(), name));
 }

@@ -26,10 +26,10 @@ public sealed class DataChunkOverlapTests
         string docs = Documents(), output = Path.Combine(Path.GetDirectoryName(docs)!, "data");
         var r = SkaldProcess.Run("data", "generate", "--documents", docs, "--output", output, "--chunk-tokens", "40");
         Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Contains("1 document(s), 3 chunk(s) of at most 40 words", r.Stdout);
+        Assert.Contains("1 document, 3 chunks of at most 40 words", r.Stdout);
         r = SkaldProcess.Run("data", "generate", "--documents", docs, "--output", output, "--chunk-tokens", "40", "--overlap-tokens", "32"); // asked for, still there
         Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Contains("1 document(s), 6 chunk(s) of at most 40 words", r.Stdout);
+        Assert.Contains("1 document, 6 chunks of at most 40 words", r.Stdout);
     }
 
     [Fact]

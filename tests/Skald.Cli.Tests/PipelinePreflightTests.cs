@@ -39,9 +39,10 @@ public sealed class PipelinePreflightTests
     [Fact]
     public void AnUnsupportedTranslatePairFailsBeforeTheFirstStageWrites()
     {
-        var (config, outDir) = Write("{name: en, type: translate, data: samples/data/train-pairs.jsonl, from: nb, to: en}");
+        // (a language that is none of nb, nn, da, sv is refused as the key's value: ChoiceAndCountWordingTests)
+        var (config, outDir) = Write("{name: same, type: translate, data: samples/data/train-pairs.jsonl, from: nb, to: nb}");
         var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
-        SkaldProcess.AssertUserError(r, 1, $"skald: error: {config}:4: unknown language pair nb → en");
+        SkaldProcess.AssertUserError(r, 1, $"skald: error: {config}:4: unknown language pair nb → nb");
         Assert.False(Directory.Exists(outDir), "stage 1 ran before stage 2's language pair was checked");
     }
 

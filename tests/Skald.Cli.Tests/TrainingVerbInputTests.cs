@@ -8,12 +8,7 @@ public sealed class TrainingVerbInputTests
 {
     private readonly string dir = TestPaths.NewTempDir();
 
-    private string Write(string name, string text)
-    {
-        string path = Path.Combine(dir, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private string Write(string name, string text) => TestPaths.WriteFile(dir, name, text);
 
     [Fact]
     public void MineNegativesDoesNotWriteOverItsDataOrCorpus()

@@ -108,7 +108,9 @@ internal static class CliOptions
             HelpName = helpName,
             CustomParser = r => Parse<int>(r, name, s =>
                 int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min ? v : null,
-                $"an integer ≥ {min}"),
+                // a number past int's range read as "must be ≥ 1" although it is: the bound it breaks is named
+                long.TryParse(r.Tokens.FirstOrDefault()?.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long big) && big > int.MaxValue
+                    ? $"an integer from {min} to {int.MaxValue}" : $"an integer ≥ {min}"),
         };
         if (defaultValue is { } d) option.DefaultValueFactory = _ => d;
         return option;
@@ -154,10 +156,17 @@ internal static class CliOptions
         return path;
     }
 
-    /// <summary>Refuses a <c>--language</c> BM25 has no stemmer for (null: none given, no stemming); returns it.</summary>
+    /// <summary>
+    /// Refuses a <c>--language</c> BM25 has no stemmer for (null: none given, no stemming), with "did you mean" for a
+    /// near miss of the codes it names; returns it.
+    /// </summary>
     public static string? StemmingLanguage(string? language) =>
         language is null || Skald.Retrieval.Bm25.Snowball.AlgorithmFor(language) is not null ? language
-            : throw new UsageException($"--language {language}: BM25 stems nb, nn, da, sv (also no, en, de, fi and their three-letter codes); leave it out for no stemming");
+            : throw new UsageException($"--language {language}{(Typos.Closest(language, StemmingCodes) is { } near ? $": did you mean '{near}'?" : "")}: " +
+                "BM25 stems nb, nn, da, sv (also no, en, de, fi and their three-letter codes); leave it out for no stemming");
+
+    /// <summary>The two-letter codes <see cref="StemmingLanguage"/>'s message names (Snowball reads their three-letter codes too).</summary>
+    private static readonly string[] StemmingCodes = ["nb", "nn", "da", "sv", "no", "en", "de", "fi"];
 
     /// <summary>Splits a comma-separated option value into its non-empty, trimmed items.</summary>
     public static string[] Items(string? value) =>

@@ -12,6 +12,8 @@ using Skald.Tensors;
 using Skald.Training.Data;
 using Skald.Training.EmbeddingAdapters;
 
+using Counted = Skald.Retrieval.Data.Counted;
+
 namespace Skald.Cli.Commands;
 
 /// <summary>
@@ -65,7 +67,7 @@ internal sealed class AdapterTrainCommand : Command
         }
         else
         {
-            if (queries.Count < 5) throw new InputException($"{p.GetValue(data)}: {queries.Count} pairs; at least 5 are needed (some are held out)");
+            if (queries.Count < 5) throw new InputException($"{p.GetValue(data)}: {Counted.Of(queries.Count, "pair")}; at least 5 are needed (some are held out)");
             int count = queries.Count, share = Math.Clamp((int)Math.Round(count * (p.GetValue(evalFraction) ?? 0.2)), 1, count - 2);
             var order = Enumerable.Range(0, count).ToArray();
             TextDataset.Shuffle(order, new SkaldRandom((ulong)(p.GetValue(seed) ?? 42)));

@@ -11,8 +11,8 @@ internal sealed class DataTranslateCommand : Command
 {
     private readonly Option<string> data = CliOptions.Text("--data", "Data file (JSONL/CSV/TSV/Parquet/TXT)", "FILE", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "Translated data (.jsonl)", "FILE", required: true);
-    private readonly Option<string> from = CliOptions.Text("--from", "Source language: nb, nn, da or sv", "LANG", required: true);
-    private readonly Option<string> to = CliOptions.Text("--to", "Target language: nb, nn, da or sv", "LANG", required: true);
+    private readonly Option<string> from = CliOptions.Choice("--from", "Source language", null, [.. LlmPrompts.Languages]);
+    private readonly Option<string> to = CliOptions.Choice("--to", "Target language", null, [.. LlmPrompts.Languages]);
     private readonly Option<string> columns = CliOptions.Text("--columns", "Columns to translate, comma-separated (default: every text column but ids: _id, id, *_id, *-id)", "COL[,COL...]");
     private readonly Option<string> engine = CliOptions.Choice("--engine", "apertium: Debian's rule-based pairs (apertium-nno-nob, apertium-dan-nor, apertium-swe-nor, apertium-swe-dan); llm: an OpenAI-compatible endpoint (--llm, --llm-model)", "apertium", "apertium", "llm");
     private readonly Option<string> llmUrl = CliOptions.Text("--llm", "llm: base URL of an OpenAI-compatible API", "URL");

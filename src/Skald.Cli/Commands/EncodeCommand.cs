@@ -66,6 +66,8 @@ internal sealed class EncodeCommand : Command
     {
         string outputPath = p.GetValue(output)!;
         bool quiet = p.GetValue(CliOptions.Quiet);
+        // (a folder first: "adir: unsupported output type ''" named the folder's lack of an extension, not the mistake)
+        if (Directory.Exists(outputPath)) AtomicFile.CheckWritable(outputPath);
         EmbeddingOutput.CheckExtension(outputPath);
         var format = precision.Of(p);
         if (p.GetValue(ranges) is not null && !EmbeddingQuantizer.NeedsRanges(format))

@@ -7,6 +7,7 @@ using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models;
 using Skald.Retrieval.Mining;
+using Counted = Skald.Retrieval.Data.Counted;
 
 namespace Skald.Cli.Commands;
 
@@ -79,7 +80,7 @@ internal sealed class MineCommand : Command
             var (texts, embeddings) = Embed(p, model, input, batch);
             var found = CommunityDetection.Find(embeddings, (float)(p.GetValue(threshold) ?? 0.75), p.GetValue(minSize) ?? 10);
             Write(p.GetValue(output), found.Select(c => JsonSerializer.Serialize(new { size = c.Length, members = c, texts = c.Select(i => texts[i]) }, Json)));
-            Terminal.Log($"{found.Count} communit{(found.Count == 1 ? "y" : "ies")} covering {found.Sum(c => c.Length)} of {texts.Count} texts", p.GetValue(CliOptions.Quiet));
+            Terminal.Log($"{Counted.Of(found.Count, "community", "communities")} covering {found.Sum(c => c.Length)} of {texts.Count} texts", p.GetValue(CliOptions.Quiet));
             return 0;
         });
         return command;

@@ -5,6 +5,7 @@ using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Training.Config;
 using Skald.Training.Trainer;
+using Counted = Skald.Retrieval.Data.Counted;
 
 namespace Skald.Cli.Commands;
 
@@ -46,7 +47,7 @@ internal sealed class TrainCommand : Command
         trainer.TotalSteps(out _); // the step count's checks (accumulation, epochs) before anything is announced
         Terminal.Log($"training {loaded.Model.Path} on {setup.Train.Sum(d => d.Count):N0} rows " +
                      $"({string.Join(", ", setup.Train.Select(d => Path.GetFileName(d.Name)))}), loss {loaded.Loss.Type}, world_size {world.Size}" +
-                     (world.Size > 1 ? $" (batch {loaded.Training.BatchSize} split across the ranks, {Skald.Tensors.Parallelism.MaxThreads} threads each)" : "") +
+                     (world.Size > 1 ? $" (batch {loaded.Training.BatchSize} split across the ranks, {Counted.Of(Skald.Tensors.Parallelism.MaxThreads, "thread")} each)" : "") +
                      (loaded.QuickTest ? " [quick test]" : ""), quiet);
         if (BaseWeights.Describe(setup.Model) is { } weights) Terminal.Log(weights, quiet);
         var result = ProgressView.Run("training", show: true, quiet, view =>

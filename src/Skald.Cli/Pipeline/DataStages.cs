@@ -9,6 +9,7 @@ using Skald.Data.Negatives;
 using Skald.Retrieval.Bm25;
 using Skald.Evaluation.Models;
 using Skald.Training.Data;
+using Counted = Skald.Retrieval.Data.Counted;
 
 namespace Skald.Cli.Pipeline;
 
@@ -50,7 +51,8 @@ internal static class DataStages
         if (heldOut == HeldOutUnit.Documents && testFraction == 0)
             throw new InputException($"{s.Where}: held_out: documents holds out a share of the documents: test_fraction must be above 0");
         int seed = s.Keys.Int("seed", 42, 0);
-        string? url = s.Keys.Str("llm"), model = s.Keys.Str("llm_model"), language = s.Keys.Str("language");
+        string? url = s.Keys.Str("llm"), model = s.Keys.Str("llm_model");
+        string? language = s.Keys.Str("language") is null ? null : s.Keys.Choice("language", "", [.. LlmPrompts.Languages]);
         string keyVariable = s.Keys.Str("api_key_env") ?? "OPENAI_API_KEY";
         int concurrency = s.Keys.Int("concurrency", 4, 1);
         int? maxRequests = StageLlm.MaxRequests(s);
@@ -93,7 +95,7 @@ internal static class DataStages
             File.WriteAllText(Path.Combine(target, "suite.json"),
                 "{\"name\": \"held-out\", \"description\": \"Generated queries held out from training (qrels/test.tsv)\", " +
                 "\"data_root\": \".\", \"tasks\": [{\"name\": \"held-out-retrieval\", \"type\": \"retrieval\", \"path\": \".\"}]}\n");
-            log(string.Create(CultureInfo.InvariantCulture, $"    {ingest.Documents.Count} documents, {set.Corpus.Count} passages, {train} training and {test} held-out queries"));
+            log(string.Create(CultureInfo.InvariantCulture, $"    {Counted.Of(ingest.Documents.Count, "document")}, {Counted.Of(set.Corpus.Count, "passage")}, {train} training and {Counted.Of(test, "held-out query", "held-out queries")}"));
             return target;
         };
     }

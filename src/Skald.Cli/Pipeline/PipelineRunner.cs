@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Skald.Cli.IO;
 using Skald.Evaluation.Benchmark;
+using Skald.Retrieval.Data;
 using Skald.Retrieval.Search;
 using Skald.Tokenizers.Training;
 using Skald.Training.Config;
@@ -49,7 +50,8 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
                 "translate" => StudyStages.Translate(stage, Ref, log),
                 "answer" => StudyStages.Answer(stage, Ref, log),
                 "evaluate_generation" => StudyStages.Evaluate(stage, Ref, log),
-                _ => throw new InputException($"{stage.Keys.Where("type")}: unknown stage type \"{stage.Type}\" ({string.Join(", ", Types)})"),
+                _ => throw new InputException($"{stage.Keys.Where("type")}: unknown stage type \"{stage.Type}\"" +
+                    $"{(Typos.Closest(stage.Type, Types) is { } near ? $"; did you mean \"{near}\"?" : "")} ({string.Join(", ", Types)})"),
             });
             stage.Keys.Done();
             LaterStageReference(stage, stages);

@@ -48,7 +48,6 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
     /// </summary>
     public static (string Output, List<StageConfig> Stages) Load(string path, IReadOnlyList<string>? overrides = null)
     {
-        if (!File.Exists(path)) throw new InputException($"{path}: file not found");
         if (ConfigLoader.ReadYaml(path, Error) is not YamlMappingNode root)
             throw new InputException($"{path}: expected a mapping with \"output\" and \"stages\"");
         // Values given by --set are located as "--set STAGE.KEY" in messages, not by a line of the file they are not in.

@@ -26,7 +26,9 @@ internal static class StudyStages
     public static Func<string, string> Translate(StageConfig s, Func<string, string> resolve, Action<string> log)
     {
         string data = s.Keys.FilePath("data", required: true)!;
-        string from = s.Keys.Str("from", required: true)!, to = s.Keys.Str("to", required: true)!;
+        s.Keys.Str("from", required: true);
+        s.Keys.Str("to", required: true);
+        string from = s.Keys.Choice("from", "", [.. LlmPrompts.Languages]), to = s.Keys.Choice("to", "", [.. LlmPrompts.Languages]);
         var columns = s.Keys.NameList("columns"); // (names, not paths: a column may share a later stage's name)
         string engine = s.Keys.Choice("engine", "apertium", "apertium", "llm");
         string? url = s.Keys.Str("llm"), model = s.Keys.Str("llm_model");

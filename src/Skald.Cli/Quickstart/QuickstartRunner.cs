@@ -41,6 +41,8 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
     public BenchmarkReport Run()
     {
         string outDir = Path.GetFullPath(options.Output);
+        // (creating it over a file read "The file '/full/path' already exists.", naming neither the option nor the fix)
+        if (File.Exists(outDir)) throw new InputException($"{options.Output}: is a file; --output names a folder for the models and the report");
         Directory.CreateDirectory(outDir);
         string data = Path.Combine(options.Samples, "data");
         foreach (var f in new[] { "corpus.txt", "train-pairs.jsonl", "train-triplets.jsonl" })

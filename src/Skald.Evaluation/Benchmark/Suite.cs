@@ -34,6 +34,7 @@ public sealed record Suite
     /// <summary>Reads a suite file; <paramref name="dataRoot"/> overrides its data root; an unknown key is an error naming it.</summary>
     public static Suite Load(string path, string? dataRoot = null, int? limit = null)
     {
+        if (Directory.Exists(path)) throw new EvaluationException($"{path}: is a folder, expected a suite file (.json)");
         if (!File.Exists(path)) throw new EvaluationException($"{path}: suite file not found");
         JsonDocument doc;
         try

@@ -13,11 +13,13 @@ public static class TextFile
     private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The lines of <paramref name="path"/>, read as they are consumed.</summary>
-    /// <exception cref="TextFileException">The file is not valid UTF-8 (the message names line and offset), or the path is a folder.</exception>
+    /// <exception cref="TextFileException">The file is not valid UTF-8 (the message names line and offset), the path is a folder, or nothing is there.</exception>
     public static IEnumerable<string> ReadLines(string path)
     {
-        // (a folder would otherwise be "Access to the path is denied", which names neither the mistake nor its fix)
+        // (a folder would otherwise be "Access to the path is denied", which names neither the mistake nor its fix, and
+        // a missing file "cannot read (Could not find file '/full/path')" in the callers that wrap an IOException)
         if (Directory.Exists(path)) throw new TextFileException($"{path}: is a folder, expected a file");
+        if (!File.Exists(path)) throw new TextFileException($"{path}: file not found");
         return Lines(path);
     }
 

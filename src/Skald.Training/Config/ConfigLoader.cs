@@ -78,7 +78,7 @@ public static class ConfigLoader
     public static YamlNode? ReadYaml(string path, Func<string, Exception> error)
     {
         string text;
-        if (Directory.Exists(path)) throw new TrainingException($"{path}: is a folder, expected a config file (YAML)");
+        if (Directory.Exists(path)) throw error($"{path}: is a folder, expected a config file (YAML)");
         if (!File.Exists(path)) throw error($"{path}: file not found");
         try
         {

@@ -82,11 +82,11 @@ public static class DatasetReader
         string ext = Path.GetExtension(path).ToLowerInvariant();
         if (Directory.Exists(path)) // (it read as "unsupported data format ''")
             throw new TrainingException($"{path}: is a folder; data is a file (.jsonl, .csv, .tsv, .parquet or .txt), or a list of them");
+        if (!File.Exists(path)) throw new TrainingException($"{path}: file not found");
         if (ext is not (".jsonl" or ".csv" or ".tsv" or ".txt" or ".parquet"))
             throw new TrainingException($"{path}: unsupported data format '{ext}' (use .jsonl, .csv, .tsv, .parquet or .txt)");
         if (ext == ".parquet")
         {
-            if (!File.Exists(path)) throw new TrainingException($"{path}: cannot read data file (file not found)");
             try
             {
                 var (header, rows) = Retrieval.Data.ParquetTableReader.Read(path, lists);

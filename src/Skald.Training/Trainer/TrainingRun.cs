@@ -77,10 +77,13 @@ public static class TrainingRun
         foreach (var d in train) LossColumns.Check(config.Loss, d);
         if (eval?.ListColumn is { } list && !LossSection.ListwiseTypes.Contains(config.Loss.Type) && !config.Loss.CrossEncoder)
             throw new TrainingException($"{eval.Name}: '{list}' holds lists of documents, which a cross-encoder's evaluation reads; loss.type {config.Loss.Type} evaluates one text per column");
-        BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, log);
+        // The batch notes wait for the model: a model.path that is no model is then the one line of a run that fails.
+        var notes = new List<string>();
+        BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, notes.Add);
         CheckWritable(config.Output.Dir);
         string modelPath = ModelPath(config, comm);
         var student = SentenceEncoder.LoadAnyHead(modelPath, config.Model.Adapters, BaseWeights.Resolve(config, modelPath)); // a cross-encoder too: it trains on
+        foreach (string note in notes) log?.Invoke(note);
         try
         {
             return Assemble(config, train, eval, progress, log, comm, student);

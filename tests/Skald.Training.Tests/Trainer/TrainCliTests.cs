@@ -178,7 +178,7 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     {
         string data = Path.Combine(dir, "nowhere.jsonl");
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o"))), 1,
-            "nowhere.jsonl: cannot read data file");
+            "nowhere.jsonl: file not found");
     }
 
     [Fact]

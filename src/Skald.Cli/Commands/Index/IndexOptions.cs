@@ -4,6 +4,7 @@ using Skald.Cli.IO;
 using Skald.Evaluation.Models;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
+using Counted = Skald.Retrieval.Data.Counted;
 
 namespace Skald.Cli.Commands.Index;
 
@@ -118,7 +119,7 @@ internal static class IndexOptions
     /// <summary>How an index searches its dense rows, for a log line: "384-d, cosine, PQ: 48 codes of 8 bits, IVF: 250 lists, 16 probed per search".</summary>
     public static string Layout(Skald.Retrieval.Index.IndexManifest manifest) =>
         $"{manifest.Dimension}-d, {manifest.Similarity}{(manifest.Precision == "float32" ? "" : ", searched as " + manifest.Precision)}" +
-        (manifest.PqSubspaces == 0 ? "" : $", PQ: {manifest.PqSubspaces} codes of {manifest.PqBits} bits{(manifest.PqRotated ? " after an OPQ rotation" : "")}") +
-        (manifest.IvfLists == 0 ? "" : $", IVF: {manifest.IvfLists} lists, {manifest.IvfProbes} probed per search") +
+        (manifest.PqSubspaces == 0 ? "" : $", PQ: {Counted.Of(manifest.PqSubspaces, "code")} of {Counted.Of(manifest.PqBits, "bit")}{(manifest.PqRotated ? " after an OPQ rotation" : "")}") +
+        (manifest.IvfLists == 0 ? "" : $", IVF: {Counted.Of(manifest.IvfLists, "list")}, {manifest.IvfProbes} probed per search") +
         (manifest.HnswM == 0 ? "" : $", HNSW: M {manifest.HnswM}, ef {manifest.HnswEf} per search");
 }

@@ -1,0 +1,97 @@
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// Mistakes found by running every verb with the bad input users make: each is one line naming the file, option or
+/// key, a non-zero exit and no stack trace (run in-process: no skald process to start per case).
+/// </summary>
+[Collection(InProcessSkaldCollection.Name)]
+public sealed class BadInputSweepTests
+{
+    private static readonly string Model = TestPaths.FixtureModel("bert-cased-mean");
+    private static readonly string Pairs = Path.Combine(TestPaths.RepoRoot, "samples", "data", "train-pairs.jsonl");
+    private readonly string dir = TestPaths.NewTempDir();
+
+    private string Write(string name, string text) => TestPaths.WriteFile(dir, name, text);
+
+    /// <summary>A missing data file read as rows (static train, data translate, ...) was "cannot read data file (Could not find file '/full/path')".</summary>
+    [Fact]
+    public void AMissingDataFileIsFileNotFound()
+    {
+        string missing = Path.Combine(dir, "mangler.jsonl");
+        var r = InProcessSkald.Capture("static", "train", "--data", missing, "--output", Path.Combine(dir, "st"));
+        SkaldProcess.AssertUserError(r, 1, $"{missing}: file not found");
+        Assert.DoesNotContain("Could not find", r.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(dir, "st")));
+    }
+
+    /// <summary>A missing predictions file of a generation evaluation was "cannot read the file (Could not find file ...)".</summary>
+    [Fact]
+    public void AMissingPredictionsFileIsFileNotFound()
+    {
+        string task = Write("gen.jsonl", "{\"id\": \"1\", \"prompt\": \"q\", \"reference\": \"a b\"}\n");
+        string missing = Path.Combine(dir, "pred.jsonl");
+        var r = InProcessSkald.Capture("evaluate", "--task", task, "--type", "generation", "--predictions", missing);
+        SkaldProcess.AssertUserError(r, 1, $"{missing}: file not found");
+        Assert.DoesNotContain("Could not find", r.Stderr);
+    }
+
+    /// <summary>A whole number past int's range was "must be an integer ≥ 1, got '99999999999'", which it is.</summary>
+    [Fact]
+    public void AHugeNumberIsNamedAsOutOfRange() =>
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", dir, "--query", "q", "--top-k", "99999999999"), 2,
+            "option --top-k must be an integer from 1 to 2147483647, got '99999999999'");
+
+    [Fact]
+    public void AMistypedStemmingLanguageGetsDidYouMean() =>
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", Pairs, "--output", Path.Combine(dir, "n.jsonl"),
+            "--model", "bm25", "--language", "nbb"), 2, "--language nbb: did you mean 'nb'?: BM25 stems nb, nn, da, sv");
+
+    /// <summary>A folder given as the suite was "suite file not found".</summary>
+    [Fact]
+    public void AFolderGivenAsTheSuiteIsNamedAsAFolder() =>
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("benchmark", "--models", "bm25", "--suite", dir, "--output", Path.Combine(dir, "r"), "--no-cache"), 1,
+            $"{dir}: is a folder, expected a suite file");
+
+    /// <summary>A folder given as the pipeline file was "file not found"; `skald train` already said what it is.</summary>
+    [Fact]
+    public void AFolderGivenAsThePipelineFileIsNamedAsAFolder() =>
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("pipeline", "--config", dir), 1, $"{dir}: is a folder, expected a config file (YAML)");
+
+    /// <summary>A file given as the quickstart's output folder was the runtime's "The file '/full/path' already exists.".</summary>
+    [Fact]
+    public void AFileGivenAsTheQuickstartOutputIsNamed()
+    {
+        string file = Write("out.txt", "taken\n");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("quickstart", "--output", file), 1, $"{file}: is a file; --output names a folder");
+        Assert.Equal("taken\n", File.ReadAllText(file));
+    }
+
+    /// <summary>
+    /// A model.path that is no model printed the batch note about the data ("note: ... batches hold at most ...") before
+    /// the error: two lines for one mistake.
+    /// </summary>
+    [Fact]
+    public void AFolderThatIsNoModelIsTheOneLineOfATrainingRun()
+    {
+        string notAModel = Directory.CreateDirectory(Path.Combine(dir, "ikke-modell")).FullName;
+        string config = Write("t.yaml", $"model:\n  path: {notAModel}\ndata:\n  train: {Pairs}\noutput:\n  dir: {Path.Combine(dir, "out")}\n");
+        var r = InProcessSkald.Capture("train", "--config", config);
+        SkaldProcess.AssertUserError(r, 1, $"{notAModel}: not a model folder");
+        Assert.False(Directory.Exists(Path.Combine(dir, "out", "final")));
+    }
+
+    /// <summary>A folder without an extension given as encode's --output was "unsupported output type ''".</summary>
+    [Fact]
+    public void AFolderGivenAsTheEmbeddingsFileIsNamedAsAFolder()
+    {
+        string folder = Directory.CreateDirectory(Path.Combine(dir, "vectors")).FullName;
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Model, "--input", Write("in.txt", "hei\n"), "--output", folder), 1,
+            $"{folder}: is a folder; name a file to write");
+    }
+
+    /// <summary>"1 pairs; at least 5 are needed".</summary>
+    [Fact]
+    public void TooFewAdapterPairsAreCountedInGoodEnglish() =>
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("adapter", "train", "--model", Model, "--data", Write("one.csv", "anchor,positive\nhei,hallo\n"),
+            "--output", Path.Combine(dir, "ad")), 1, "one.csv: 1 pair; at least 5 are needed");
+}

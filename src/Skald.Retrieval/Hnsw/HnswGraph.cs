@@ -88,33 +88,65 @@ public sealed class HnswGraph
         Grow(rows);
         for (int i = first; i < rows; i++) InitNode(i);
         Count = rows;
-        int workers = threads > 0 ? threads : rows - first < SerialBelow ? 1 : Skald.Tensors.Parallelism.MaxThreads;
-        int done = 0;
-        void One(int i, HnswWalker walker)
+        Run(rows - first, threads, (i, walker, concurrent) => HnswConstruction.Insert(this, first + i, row, walker, concurrent), progress);
+        Repair(row);
+    }
+
+    /// <summary>
+    /// Gives <paramref name="nodes"/> the rows <paramref name="row"/> now returns for them and links them anew
+    /// (<see cref="HnswUpdate"/>, hnswlib's replace_deleted: a deleted row's slot reused for a new row; every other
+    /// node's row must be as it was). Each node keeps its level, so the graph keeps its size, entry point and top layer.
+    /// <paramref name="threads"/> as for <see cref="Insert"/>.
+    /// </summary>
+    public void Replace(IReadOnlyList<int> nodes, FloatRow row, int threads = 0, Action<int, int>? progress = null)
+    {
+        if (nodes.Count == 0) return;
+        var distinct = new HashSet<int>();
+        foreach (int node in nodes)
         {
-            HnswConstruction.Insert(this, i, row, walker, concurrent: workers > 1);
-            int d = Interlocked.Increment(ref done);
-            if (progress is not null && (d % 4096 == 0 || d == rows - first)) progress(d, rows - first);
+            ArgumentOutOfRangeException.ThrowIfNegative(node);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(node, Count);
+            if (!distinct.Add(node)) throw new ArgumentException($"node {node} is given twice", nameof(nodes));
         }
-        if (workers == 1 || rows - first < 2)
+        Run(nodes.Count, threads, (i, walker, concurrent) => HnswUpdate.Relink(this, nodes[i], row, walker, concurrent), progress);
+        Repair(row);
+    }
+
+    /// <summary>Runs <paramref name="one"/> for [0, <paramref name="count"/>) on <paramref name="threads"/> threads (0:
+    /// every core, one below <see cref="SerialBelow"/>), each with its own walker and told whether others run beside it.</summary>
+    private void Run(int count, int threads, Action<int, HnswWalker, bool> one, Action<int, int>? progress)
+    {
+        int workers = threads > 0 ? threads : count < SerialBelow ? 1 : Skald.Tensors.Parallelism.MaxThreads;
+        bool concurrent = workers > 1 && count > 1;
+        int done = 0;
+        void Step(int i, HnswWalker walker)
+        {
+            one(i, walker, concurrent);
+            int d = Interlocked.Increment(ref done);
+            if (progress is not null && (d % 4096 == 0 || d == count)) progress(d, count);
+        }
+        if (!concurrent)
         {
             var walker = RentWalker();
-            for (int i = first; i < rows; i++) One(i, walker);
+            for (int i = 0; i < count; i++) Step(i, walker);
             ReturnWalker(walker);
+            return;
         }
-        else
+        int next = -1;
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ =>
         {
-            int next = first - 1;
-            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ =>
-            {
-                var walker = RentWalker();
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < rows) One(i, walker);
-                ReturnWalker(walker);
-            });
-        }
+            var walker = RentWalker();
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count) Step(i, walker);
+            ReturnWalker(walker);
+        });
+    }
+
+    /// <summary>Links in the rows the heuristic left without a way in (<see cref="HnswRepair"/>).</summary>
+    private void Repair(FloatRow row)
+    {
         var repairer = RentWalker();
-        Repaired += HnswRepair.Repair(this, row, repairer); // rows the heuristic left without a way in
+        Repaired += HnswRepair.Repair(this, row, repairer);
         ReturnWalker(repairer);
     }
 

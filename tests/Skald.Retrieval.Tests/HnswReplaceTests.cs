@@ -40,8 +40,10 @@ public sealed class HnswReplaceTests
         {
             double churned = HnswTests.Recall(exact, HnswSearch.TopK(queries, graph, r => current[r], 10, ef));
             double rebuilt = HnswTests.Recall(exact, HnswSearch.TopK(queries, fresh, r => current[r], 10, ef));
-            Assert.True(churned >= rebuilt - 0.03, $"recall@10 at ef {ef}: {churned:F3} after {rounds} rounds of {perRound} replaced, {rebuilt:F3} built afresh");
+            Assert.True(churned >= rebuilt - 0.02, $"recall@10 at ef {ef}: {churned:F3} after {rounds} rounds of {perRound} replaced, {rebuilt:F3} built afresh");
         }
+        double Links(HnswGraph g) => Enumerable.Range(0, n).Average(i => g.Links(i, 0).Length);
+        Assert.True(Links(graph) >= 0.95 * Links(fresh), $"mean layer-0 links {Links(graph):F2} after the rounds, {Links(fresh):F2} built afresh");
     }
 
     [Fact]

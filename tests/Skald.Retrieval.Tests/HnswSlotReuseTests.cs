@@ -78,10 +78,10 @@ public sealed class HnswSlotReuseTests
             var truth = Ids(exact, q, 10);
             Assert.Equal(truth, Ids(reopened, q, 10, ef: 800));
             Assert.Equal(Ids(exact, q, 40), Ids(reopened, q, 40, ef: 800)); // never a deleted row
-            churned += truth.Intersect(Ids(reopened, q, 10)).Count() / 10.0 / queries.Length;
-            rebuilt += truth.Intersect(Ids(fresh, q, 10)).Count() / 10.0 / queries.Length;
+            churned += truth.Intersect(Ids(reopened, q, 10, ef: 10)).Count() / 10.0 / queries.Length;
+            rebuilt += truth.Intersect(Ids(fresh, q, 10, ef: 10)).Count() / 10.0 / queries.Length;
         }
-        Assert.True(churned >= rebuilt - 0.05, $"recall@10 at ef 20: {churned:F3} after the churn, {rebuilt:F3} built afresh");
+        Assert.True(churned >= rebuilt - 0.02, $"recall@10 at ef 10: {churned:F3} after the churn, {rebuilt:F3} built afresh");
     }
 
     [Fact]

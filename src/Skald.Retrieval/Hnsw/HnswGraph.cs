@@ -101,14 +101,23 @@ public sealed class HnswGraph
     public void Replace(IReadOnlyList<int> nodes, FloatRow row, int threads = 0, Action<int, int>? progress = null)
     {
         if (nodes.Count == 0) return;
-        var distinct = new HashSet<int>();
-        foreach (int node in nodes)
+        var slot = new int[Count];
+        Array.Fill(slot, -1);
+        for (int i = 0; i < nodes.Count; i++)
         {
+            int node = nodes[i];
             ArgumentOutOfRangeException.ThrowIfNegative(node);
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(node, Count);
-            if (!distinct.Add(node)) throw new ArgumentException($"node {node} is given twice", nameof(nodes));
+            if (slot[node] >= 0) throw new ArgumentException($"node {node} is given twice", nameof(nodes));
+            slot[node] = i;
         }
-        Run(nodes.Count, threads, (i, walker, concurrent) => HnswUpdate.Relink(this, nodes[i], row, walker, concurrent), progress);
+        var linkedFrom = new List<(int, int)>?[nodes.Count]; // who links to each node, on which layer
+        for (int v = 0; v < Count; v++)
+            for (int layer = 0; layer <= levels[v]; layer++)
+                foreach (int j in Links(v, layer))
+                    if (slot[j] >= 0) (linkedFrom[slot[j]] ??= []).Add((v, layer));
+        Run(nodes.Count, threads, (i, walker, concurrent) =>
+            HnswUpdate.Relink(this, nodes[i], row, walker, concurrent, linkedFrom[i] is { } from ? CollectionsMarshal.AsSpan(from) : []), progress);
         Repair(row);
     }
 

@@ -17,7 +17,6 @@ internal sealed class HnswWalker(int maxLinks)
     private readonly int[] links = new int[maxLinks];
     private readonly (int, float)[] pool = new (int, float)[maxLinks + 1];
     private (int Node, float Similarity)[] found = [];
-    private int[] hood = [];
 
     /// <summary>Nodes still to expand, best first (priority: −similarity).</summary>
     private readonly PriorityQueue<int, float> candidates = new();
@@ -116,32 +115,9 @@ internal sealed class HnswWalker(int maxLinks)
         }
     }
 
-    /// <summary>
-    /// <paramref name="node"/>'s neighbourhood on <paramref name="layer"/> (hnswlib updatePoint's candidates): the node,
-    /// then the nodes it links to (the next <paramref name="linked"/>), then the nodes those link to, each once.
-    /// </summary>
-    public ReadOnlySpan<int> Neighbourhood(HnswGraph graph, int node, int layer, bool concurrent, out int linked)
-    {
-        NextTag(graph.Count);
-        int count = 0;
-        void Take(int n)
-        {
-            if (visited[n] == tag) return;
-            visited[n] = tag;
-            if (count == hood.Length) Array.Resize(ref hood, Math.Max(16, hood.Length * 2));
-            hood[count++] = n;
-        }
-        Take(node);
-        int n1 = Copy(graph, node, layer, concurrent);
-        for (int j = 0; j < n1; j++) Take(links[j]);
-        linked = count - 1;
-        for (int i = 1; i <= linked; i++)
-        {
-            int n2 = Copy(graph, hood[i], layer, concurrent);
-            for (int j = 0; j < n2; j++) Take(links[j]);
-        }
-        return hood.AsSpan(0, count);
-    }
+    /// <summary><paramref name="node"/>'s links on <paramref name="layer"/>, copied (under its lock when
+    /// <paramref name="concurrent"/>) into scratch that the next walk or copy overwrites.</summary>
+    public ReadOnlySpan<int> LinksOf(HnswGraph graph, int node, int layer, bool concurrent) => links.AsSpan(0, Copy(graph, node, layer, concurrent));
 
     /// <summary>Copies <paramref name="node"/>'s links on <paramref name="layer"/> into the scratch; returns how many.</summary>
     private int Copy(HnswGraph graph, int node, int layer, bool concurrent)

@@ -18,7 +18,7 @@ namespace Skald.Retrieval.Hnsw;
 /// (−1 when empty), top level; a byte per node (its level); layer 0 as int32 [nodes × (1 + 2M)] (count, then the
 /// links); then for each node above layer 0, in node order, int32 [level × (1 + M)] for layers 1 up.
 /// </summary>
-public sealed class HnswGraph
+public sealed class HnswGraph : IDisposable
 {
     private static ReadOnlySpan<byte> Magic => "SKALDHNS"u8;
     private const int HeaderBytes = 32;
@@ -27,6 +27,7 @@ public sealed class HnswGraph
     private int[] links0;    // [capacity × (1 + 2M)]: count, then links
     private int[]?[] upper;  // node → [level × (1 + M)] for layers 1..level, null on layer 0 only
     private byte[] levels;   // [capacity]
+    private MappedHnsw? mapped; // a graph opened mapped (Open): read from the file, not the arrays
     private readonly object[] stripes = [.. Enumerable.Range(0, Stripes).Select(_ => new object())];
     private readonly ConcurrentBag<HnswWalker> walkers = [];
 
@@ -84,6 +85,7 @@ public sealed class HnswGraph
     public void Insert(int rows, FloatRow row, int threads = 0, Action<int, int>? progress = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, Count);
+        ThrowIfMapped();
         int first = Count;
         Grow(rows);
         for (int i = first; i < rows; i++) InitNode(i);
@@ -100,6 +102,7 @@ public sealed class HnswGraph
     /// </summary>
     public void Replace(IReadOnlyList<int> nodes, FloatRow row, int threads = 0, Action<int, int>? progress = null)
     {
+        ThrowIfMapped();
         if (nodes.Count == 0) return;
         var slot = new int[Count];
         Array.Fill(slot, -1);
@@ -169,12 +172,12 @@ public sealed class HnswGraph
     public const int SerialBelow = 4096;
 
     /// <summary>The level of <paramref name="node"/>.</summary>
-    public int Level(int node) => levels[node];
+    public int Level(int node) => mapped?.Level(node) ?? levels[node];
 
     /// <summary>The links of <paramref name="node"/> on <paramref name="layer"/> (no lock: a graph not being built).</summary>
     public ReadOnlySpan<int> Links(int node, int layer)
     {
-        var list = List(node, layer);
+        var list = ListOf(node, layer);
         return list.Slice(1, list[0]);
     }
 
@@ -193,6 +196,9 @@ public sealed class HnswGraph
     internal Span<int> List(int node, int layer) => layer == 0
         ? links0.AsSpan(node * (1 + M0), 1 + M0)
         : upper[node].AsSpan((layer - 1) * (1 + M), 1 + M);
+
+    /// <summary><see cref="List"/> to read, from the file when the graph is mapped.</summary>
+    internal ReadOnlySpan<int> ListOf(int node, int layer) => mapped is null ? List(node, layer) : mapped.List(node, layer);
 
     /// <summary>The lock guarding <paramref name="node"/>'s lists while rows are inserted concurrently.</summary>
     internal object LockOf(int node) => stripes[node & (Stripes - 1)];
@@ -226,6 +232,11 @@ public sealed class HnswGraph
     /// <summary>Writes <c>hnsw.bin</c>'s bytes (the class summary gives the layout).</summary>
     public void Write(Stream stream)
     {
+        if (mapped is not null)
+        {
+            for (long at = 0; at < mapped.Length; at += 1 << 20) stream.Write(mapped.Bytes(at, (int)Math.Min(1 << 20, mapped.Length - at)));
+            return;
+        }
         Span<byte> header = stackalloc byte[HeaderBytes];
         Magic.CopyTo(header);
         int[] fields = [Count, M, EfConstruction, Seed, EntryPoint, TopLevel];
@@ -253,11 +264,7 @@ public sealed class HnswGraph
         Span<byte> header = stackalloc byte[HeaderBytes];
         if (stream.Length < HeaderBytes) throw new EvaluationException($"{path}: not a Skald HNSW file");
         Fill(header, "the header");
-        if (!header[..8].SequenceEqual(Magic)) throw new EvaluationException($"{path}: not a Skald HNSW file");
-        int Field(ReadOnlySpan<byte> h, int i) => BinaryPrimitives.ReadInt32LittleEndian(h[(8 + 4 * i)..]);
-        int count = Field(header, 0), m = Field(header, 1), efc = Field(header, 2), seed = Field(header, 3), entry = Field(header, 4), top = Field(header, 5);
-        if (count != rows) throw new EvaluationException($"{path}: a graph of {count} nodes, the index holds {rows} rows");
-        if (m is < 2 or > 100 || efc < m) throw new EvaluationException($"{path}: M {m}, ef construction {efc}");
+        var (count, m, efc, seed, entry, top) = Header(header, path, rows);
         var graph = new HnswGraph(m, efc, seed);
         graph.Grow(count);
         graph.Count = count;
@@ -279,24 +286,76 @@ public sealed class HnswGraph
         return graph;
     }
 
+    /// <summary>
+    /// Opens <paramref name="path"/> memory-mapped for searching (<see cref="MappedHnsw"/>): the links stay in the file
+    /// and are read where a search goes, instead of copied into memory as <see cref="Read"/> copies them; checked as
+    /// <see cref="Read"/> checks it. The graph is read-only (<see cref="Insert"/> and <see cref="Replace"/> throw) and
+    /// holds the file open until <see cref="Dispose"/>.
+    /// </summary>
+    public static HnswGraph Open(string path, int rows)
+    {
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (an HNSW index; index damaged?)");
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
+            if (stream.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false) < HeaderBytes) throw new EvaluationException($"{path}: not a Skald HNSW file");
+        var (count, m, efc, seed, entry, top) = Header(header, path, rows);
+        var graph = new HnswGraph(m, efc, seed) { mapped = new MappedHnsw(path, count, m, HeaderBytes) };
+        graph.Count = count;
+        graph.EntryPoint = entry;
+        graph.TopLevel = top;
+        if (graph.Problem() is { } problem)
+        {
+            graph.Dispose();
+            throw new EvaluationException($"{path}: {problem}");
+        }
+        return graph;
+    }
+
+    /// <summary>hnsw.bin's header fields (<see cref="Count"/>, <see cref="M"/>, ef construction, seed, entry point, top
+    /// level), checked against an index of <paramref name="rows"/> rows.</summary>
+    private static (int Count, int M, int Efc, int Seed, int Entry, int Top) Header(ReadOnlySpan<byte> header, string path, int rows)
+    {
+        if (!header[..8].SequenceEqual(Magic)) throw new EvaluationException($"{path}: not a Skald HNSW file");
+        int Field(ReadOnlySpan<byte> h, int i) => BinaryPrimitives.ReadInt32LittleEndian(h[(8 + 4 * i)..]);
+        int count = Field(header, 0), m = Field(header, 1), efc = Field(header, 2);
+        if (count != rows) throw new EvaluationException($"{path}: a graph of {count} nodes, the index holds {rows} rows");
+        if (m is < 2 or > 100 || efc < m) throw new EvaluationException($"{path}: M {m}, ef construction {efc}");
+        return (count, m, efc, Field(header, 3), Field(header, 4), Field(header, 5));
+    }
+
+    private void ThrowIfMapped()
+    {
+        if (mapped is not null) throw new InvalidOperationException("a graph opened mapped is read-only: read it (HnswGraph.Read) to add to it");
+    }
+
+    /// <summary>Whether the graph was opened mapped (<see cref="Open"/>): read from its file, read-only.</summary>
+    public bool Mapped => mapped is not null;
+
+    /// <summary>Throws <see cref="EvaluationException"/> when a mapped graph's file was cut shorter since it was opened.</summary>
+    internal void ThrowIfCut() => mapped?.ThrowIfCut();
+
+    /// <summary>Releases a mapped graph's file (nothing for one in memory).</summary>
+    public void Dispose() => mapped?.Dispose();
+
     /// <summary>The first broken invariant (a link out of range, to itself, twice, or to a node without that layer;
     /// too many links; an entry point off the top layer), or null.</summary>
     internal string? Problem()
     {
         if (Count == 0) return EntryPoint == -1 && TopLevel == -1 ? null : $"an empty graph with entry point {EntryPoint}";
-        if ((uint)EntryPoint >= (uint)Count || levels[EntryPoint] != TopLevel) return $"entry point {EntryPoint} is not a node on the top layer {TopLevel}";
+        if ((uint)EntryPoint >= (uint)Count || Level(EntryPoint) != TopLevel) return $"entry point {EntryPoint} is not a node on the top layer {TopLevel}";
         var seen = new HashSet<int>();
         for (int i = 0; i < Count; i++)
         {
-            if (levels[i] > TopLevel) return $"node {i} has level {levels[i]} above the top layer {TopLevel}";
-            for (int layer = 0; layer <= levels[i]; layer++)
+            int level = Level(i);
+            if (level > TopLevel) return $"node {i} has level {level} above the top layer {TopLevel}";
+            for (int layer = 0; layer <= level; layer++)
             {
-                var list = List(i, layer);
+                var list = ListOf(i, layer);
                 if ((uint)list[0] > (uint)(list.Length - 1)) return $"node {i} has {list[0]} links on layer {layer}";
                 seen.Clear();
                 foreach (int j in list.Slice(1, list[0]))
                 {
-                    if ((uint)j >= (uint)Count || j == i || !seen.Add(j) || levels[j] < layer)
+                    if ((uint)j >= (uint)Count || j == i || !seen.Add(j) || Level(j) < layer)
                         return $"node {i} links to {j} on layer {layer}";
                 }
             }

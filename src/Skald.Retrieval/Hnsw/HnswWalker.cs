@@ -122,8 +122,8 @@ internal sealed class HnswWalker(int maxLinks)
     /// <summary>Copies <paramref name="node"/>'s links on <paramref name="layer"/> into the scratch; returns how many.</summary>
     private int Copy(HnswGraph graph, int node, int layer, bool concurrent)
     {
-        if (!concurrent) return Copy(graph.List(node, layer));
-        lock (graph.LockOf(node)) return Copy(graph.List(node, layer));
+        if (!concurrent) return Copy(graph.ListOf(node, layer));
+        lock (graph.LockOf(node)) return Copy(graph.ListOf(node, layer));
     }
 
     private int Copy(ReadOnlySpan<int> list)

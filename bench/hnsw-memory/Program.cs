@@ -2,7 +2,8 @@
 // mapped (HnswGraph.Open, what an index does now). `--make FILE --rows N --m M` writes a graph file of that size in
 // hnsw.bin's layout with random links (valid, not searched for quality: memory depends on the shape alone);
 // `--search FILE --mode read|open` opens it, answers 200 queries at ef 128 over random 16-d rows, and prints the
-// process's resident memory from /proc/self/status (anonymous: the heap; file: mapped pages the kernel may drop).
+// process's resident memory from /proc/self/status after the open and after the queries (anonymous: the heap; file:
+// mapped pages the kernel may drop). Random links send each query all over the file, unlike a real graph's walk.
 using System.Buffers.Binary;
 using System.Text.Json;
 using Skald.Retrieval.Hnsw;
@@ -52,6 +53,12 @@ if (make is not null)
 }
 if (search is null) { Console.Error.WriteLine("--make FILE or --search FILE"); return 2; }
 var graph = mode == "read" ? HnswGraph.Read(search, rows) : HnswGraph.Open(search, rows);
+string Resident()
+{
+    var status = File.ReadAllLines("/proc/self/status").Select(l => l.Split(':', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1].Trim());
+    return $"{status["RssAnon"]} anonymous, {status["RssFile"]} file";
+}
+string opened = Resident();
 const int dim = 16;
 var random = new Random(3);
 var flat = new float[(long)rows * dim];
@@ -60,12 +67,10 @@ ReadOnlySpan<float> Row(int r) => flat.AsSpan(r * dim, dim);
 var queries = Enumerable.Range(0, 200).Select(_ => Enumerable.Range(0, dim).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray()).ToArray();
 foreach (var q in queries) HnswSearch.TopK([q], graph, Row, 10, 128);
 GC.Collect();
-var status = File.ReadAllLines("/proc/self/status").Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
-    .ToDictionary(p => p[0], p => p[1].Trim());
 Console.WriteLine(JsonSerializer.Serialize(new
 {
     mode, rows, m, file_mb = new FileInfo(search).Length / 1e6, heap_mb = GC.GetTotalMemory(false) / 1e6,
-    vm_rss = status["VmRSS"], rss_anon = status["RssAnon"], rss_file = status["RssFile"], vm_hwm = status["VmHWM"],
+    resident_opened = opened, resident_after_200_queries = Resident(),
 }));
 graph.Dispose();
 return 0;

@@ -303,7 +303,15 @@ public sealed class HnswGraph : IDisposable
         graph.Count = count;
         graph.EntryPoint = entry;
         graph.TopLevel = top;
-        if (graph.Problem() is { } problem)
+        var searching = graph.mapped!;
+        string? problem;
+        using (var checking = searching.View()) // the check reads every page: through a view unmapped after it, so none stays resident
+        {
+            graph.mapped = checking;
+            try { problem = graph.Problem(); }
+            finally { graph.mapped = searching; }
+        }
+        if (problem is not null)
         {
             graph.Dispose();
             throw new EvaluationException($"{path}: {problem}");

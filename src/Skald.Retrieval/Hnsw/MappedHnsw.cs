@@ -51,6 +51,16 @@ internal sealed class MappedHnsw : IDisposable
         }
     }
 
+    private MappedHnsw(MappedHnsw of)
+    {
+        (count, m, m0, headerBytes, raised, upper) = (of.count, of.m, of.m0, of.headerBytes, of.raised, of.upper);
+        file = of.file.View();
+    }
+
+    /// <summary>The same graph through a second view of the mapping (<see cref="MappedFile.View"/>): a pass over every
+    /// link through it leaves nothing resident once it is disposed. Dispose it before this.</summary>
+    public MappedHnsw View() => new(this);
+
     /// <summary>The level of <paramref name="node"/>.</summary>
     public int Level(int node)
     {

@@ -14,6 +14,9 @@ namespace Skald.Retrieval.Hnsw;
 /// (rows unit length for cosine). Rows are inserted in order (<see cref="HnswConstruction"/>), so an index's graph
 /// grows with the rows added to it; after each insertion run, rows no reachable node links to are linked in
 /// (<see cref="HnswRepair"/>, a step hnswlib does not take), so a search as wide as the graph finds every row.
+/// <see cref="Replace"/> gives nodes new rows in place (a deleted row's slot reused, <see cref="HnswUpdate"/>).
+/// <see cref="Read"/> copies a saved graph into memory; <see cref="Open"/> maps it read-only for searching
+/// (<see cref="MappedHnsw"/>).
 /// Saved as <c>hnsw.bin</c>, little-endian: 8 bytes "SKALDHNS", int32 nodes, M, ef construction, seed, entry point
 /// (−1 when empty), top level; a byte per node (its level); layer 0 as int32 [nodes × (1 + 2M)] (count, then the
 /// links); then for each node above layer 0, in node order, int32 [level × (1 + M)] for layers 1 up.

@@ -14,7 +14,7 @@ namespace Skald.Retrieval.Index;
 /// the quantized rows held in memory searched by <see cref="QuantizedSearch"/> and the best hits rescored with their
 /// float rows read from the mapping (only those pages are touched), in an IVF index only the rows of the lists nearest
 /// the query (<see cref="IvfSearch"/>), in a product-quantized index the codes held in memory scored by
-/// <see cref="PqSearch"/> (in the probed lists when it has them) and the best rescored with their float rows, in an HNSW index the rows its graph leads to (<see cref="HnswSearch"/>); the saved <see cref="Bm25Index"/>; and
+/// <see cref="PqSearch"/> (in the probed lists when it has them) and the best rescored with their float rows, in an HNSW index the rows its graph leads to (<see cref="HnswSearch"/>, the graph memory-mapped: <see cref="HnswGraph.Open"/>); the saved <see cref="Bm25Index"/>; and
 /// both fused by <see cref="Fusion"/> for hybrid search. A sparse encoder's index (<see cref="IndexManifest.Sparse"/>)
 /// searches its rows' non-zero entries through a <see cref="SparseIndex"/> instead, mapped from <c>sparse.postings</c>
 /// (rows copied out of the mapped <c>embeddings.sparse</c> when asked for; an index written before the postings file

@@ -59,6 +59,31 @@ public sealed class HnswIndexCommandTests
         Assert.Equal(Ids(plain, all), Ids(folder, all, "--ef", all.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
+    /// <summary>
+    /// <c>index add --replace-deleted</c>: a deleted document added back takes its rows' old slots, so the index keeps
+    /// its row count and holds no tombstones (without the flag it grows by the document's rows), and searches find it
+    /// as the exact index does; an index without a graph refuses the flag in one line.
+    /// </summary>
+    [Fact]
+    public void AddWithReplaceDeletedReusesTheDeletedRowsSlots()
+    {
+        string plain = Index("-q");
+        string folder = Index("--hnsw", "4", "--hnsw-ef-construction", "20", "-q");
+        string bike = Path.Combine(Documents, "sykkel.txt");
+        int Rows() => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement.GetProperty("rows").GetInt32();
+        int rows = Rows();
+        var r = SkaldProcess.Run("index", "delete", "--index", folder, "--source", bike, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.NotEqual("", File.ReadAllText(Path.Combine(folder, "tombstones.txt")).Trim());
+        r = SkaldProcess.Run("index", "add", "--index", folder, "--documents", bike, "--replace-deleted", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(rows, Rows());
+        Assert.Equal("", File.ReadAllText(Path.Combine(folder, "tombstones.txt")).Trim());
+        Assert.Equal(Ids(plain, rows), Ids(folder, rows, "--ef", rows.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "add", "--index", plain, "--documents", bike, "--replace-deleted"), 1,
+            "--replace-deleted is for an HNSW index");
+    }
+
     /// <summary>A graph over int8 rows: built, described, and searched as the exact int8 index when ef covers every row.</summary>
     [Fact]
     public void AnInt8IndexWithAGraphSearchesAsTheExactInt8Index()

@@ -13,10 +13,10 @@ public sealed class HnswTests
     private static HnswGraph Graph(float[][] rows, int m = 8, int efConstruction = 64, int threads = 1) =>
         HnswGraph.Build(rows.Length, r => rows[r], new HnswOptions { M = m, EfConstruction = efConstruction, Threads = threads });
 
-    private static double Recall(Hit[][] expected, Hit[][] actual) =>
+    internal static double Recall(Hit[][] expected, Hit[][] actual) =>
         expected.Zip(actual, (e, a) => (double)e.Select(h => h.Index).Intersect(a.Select(h => h.Index)).Count() / e.Length).Average();
 
-    private static byte[] Bytes(HnswGraph graph)
+    internal static byte[] Bytes(HnswGraph graph)
     {
         using var ms = new MemoryStream();
         graph.Write(ms);
@@ -59,7 +59,7 @@ public sealed class HnswTests
     }
 
     /// <summary>Which nodes a walk along layer-0 links from the entry point reaches.</summary>
-    private static bool[] Reached(HnswGraph graph)
+    internal static bool[] Reached(HnswGraph graph)
     {
         var reached = new bool[graph.Count];
         var stack = new Stack<int>([graph.EntryPoint]);

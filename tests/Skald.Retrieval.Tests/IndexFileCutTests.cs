@@ -51,6 +51,19 @@ public sealed class IndexFileCutTests
         Assert.Contains(rows, reopened.Message);
     }
 
+    [Fact]
+    public void ASearchOfAnHnswIndexWhoseMappedGraphWasCutFailsNamingTheFile()
+    {
+        var (model, records, queries) = IvfIndexTests.Corpus(300);
+        string folder = Folder();
+        IndexBuilder.Build(folder, model, folder, records, new Bm25Options(), "nb", 0, 0, hnsw: new Hnsw.HnswOptions { M = 4 });
+        string graph = Path.Combine(folder, IndexWriter.HnswFile);
+        using var index = SearchIndex.Open(folder);
+        Assert.Equal(10, index.Search("x", queries[0], SearchMode.Dense, 10).Count);
+        Cut(graph, new FileInfo(graph).Length / 2);
+        AssertCut(() => index.Search("x", queries[0], SearchMode.Dense, 10), graph);
+    }
+
     /// <summary>A model that runs <paramref name="embedding"/> (another process at work) before it embeds.</summary>
     private sealed class SlowModel(IEmbeddingModel inner, Action embedding) : IEmbeddingModel
     {

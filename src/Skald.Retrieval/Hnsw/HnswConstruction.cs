@@ -30,23 +30,7 @@ internal static class HnswConstruction
         if (!holdTop) Monitor.Exit(graph.Top);
         try
         {
-            var query = rows(node);
-            int current = entry;
-            float similarity = TensorPrimitives.Dot(query, rows(current));
-            for (int layer = top; layer > level; layer--)
-                walker.Greedy(graph, rows, query, layer, concurrent, ref current, ref similarity);
-            Span<int> selected = stackalloc int[graph.M];
-            var found = walker.Found(graph.EfConstruction);
-            for (int layer = Math.Min(level, top); layer >= 0; layer--)
-            {
-                walker.SearchLayer(graph, rows, query, current, similarity, layer, graph.EfConstruction, concurrent);
-                int n = Drain(walker.Results, found);
-                int kept = SelectNeighbours(found[..n], graph.M, rows, selected);
-                Link(graph, node, layer, selected[..kept], concurrent);
-                foreach (int s in selected[..kept]) Connect(graph, s, node, layer, rows, walker, concurrent);
-                current = found[0].Node;
-                similarity = found[0].Similarity;
-            }
+            LinkIn(graph, node, level, entry, top, rows, walker, concurrent);
             if (holdTop)
             {
                 graph.EntryPoint = node;
@@ -56,6 +40,42 @@ internal static class HnswConstruction
         finally
         {
             if (holdTop) Monitor.Exit(graph.Top);
+        }
+    }
+
+    /// <summary>
+    /// Links <paramref name="node"/> (level <paramref name="level"/>) into the graph whose entry point and top layer are
+    /// <paramref name="entry"/> and <paramref name="top"/>: greedy from the entry point down to the layer above the
+    /// node's, then on each of its layers from min(level, top) down: search ef construction candidates, keep at most M
+    /// by the heuristic (never the node itself), link the node to them and them back to it. A layer where nothing but
+    /// the node is found keeps the node's links there as they were.
+    /// </summary>
+    internal static void LinkIn(HnswGraph graph, int node, int level, int entry, int top, FloatRow rows, HnswWalker walker, bool concurrent)
+    {
+        var query = rows(node);
+        int current = entry;
+        float similarity = TensorPrimitives.Dot(query, rows(current));
+        for (int layer = top; layer > level; layer--)
+            walker.Greedy(graph, rows, query, layer, concurrent, ref current, ref similarity);
+        Span<int> selected = stackalloc int[graph.M];
+        var found = walker.Found(graph.EfConstruction);
+        for (int layer = Math.Min(level, top); layer >= 0; layer--)
+        {
+            walker.SearchLayer(graph, rows, query, current, similarity, layer, graph.EfConstruction, concurrent);
+            int n = Drain(walker.Results, found);
+            for (int i = 0; i < n; i++)
+            {
+                if (found[i].Node != node) continue; // a node given a new row (HnswUpdate) finds itself
+                found[(i + 1)..n].CopyTo(found[i..]);
+                n--;
+                break;
+            }
+            if (n == 0) continue;
+            int kept = SelectNeighbours(found[..n], graph.M, rows, selected);
+            Link(graph, node, layer, selected[..kept], concurrent);
+            foreach (int s in selected[..kept]) Connect(graph, s, node, layer, rows, walker, concurrent);
+            current = found[0].Node;
+            similarity = found[0].Similarity;
         }
     }
 
@@ -85,7 +105,7 @@ internal static class HnswConstruction
     }
 
     /// <summary>Moves a worst-first queue's nodes into <paramref name="into"/>, best first; returns how many.</summary>
-    private static int Drain(PriorityQueue<int, float> results, Span<(int, float)> into)
+    internal static int Drain(PriorityQueue<int, float> results, Span<(int, float)> into)
     {
         int n = results.Count;
         for (int i = n - 1; i >= 0; i--)
@@ -97,7 +117,7 @@ internal static class HnswConstruction
     }
 
     /// <summary>Sets <paramref name="node"/>'s links on <paramref name="layer"/>.</summary>
-    private static void Link(HnswGraph graph, int node, int layer, ReadOnlySpan<int> links, bool concurrent)
+    internal static void Link(HnswGraph graph, int node, int layer, ReadOnlySpan<int> links, bool concurrent)
     {
         if (concurrent) Monitor.Enter(graph.LockOf(node));
         try
@@ -113,7 +133,7 @@ internal static class HnswConstruction
     }
 
     /// <summary>Adds <paramref name="node"/> to <paramref name="neighbour"/>'s links on <paramref name="layer"/>, re-choosing them by the heuristic when full.</summary>
-    private static void Connect(HnswGraph graph, int neighbour, int node, int layer, FloatRow rows, HnswWalker walker, bool concurrent)
+    internal static void Connect(HnswGraph graph, int neighbour, int node, int layer, FloatRow rows, HnswWalker walker, bool concurrent)
     {
         if (concurrent) Monitor.Enter(graph.LockOf(neighbour));
         try

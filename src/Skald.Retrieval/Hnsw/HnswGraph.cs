@@ -14,11 +14,14 @@ namespace Skald.Retrieval.Hnsw;
 /// (rows unit length for cosine). Rows are inserted in order (<see cref="HnswConstruction"/>), so an index's graph
 /// grows with the rows added to it; after each insertion run, rows no reachable node links to are linked in
 /// (<see cref="HnswRepair"/>, a step hnswlib does not take), so a search as wide as the graph finds every row.
+/// <see cref="Replace"/> gives nodes new rows in place (a deleted row's slot reused, <see cref="HnswUpdate"/>).
+/// <see cref="Read"/> copies a saved graph into memory; <see cref="Open"/> maps it read-only for searching
+/// (<see cref="MappedHnsw"/>).
 /// Saved as <c>hnsw.bin</c>, little-endian: 8 bytes "SKALDHNS", int32 nodes, M, ef construction, seed, entry point
 /// (−1 when empty), top level; a byte per node (its level); layer 0 as int32 [nodes × (1 + 2M)] (count, then the
 /// links); then for each node above layer 0, in node order, int32 [level × (1 + M)] for layers 1 up.
 /// </summary>
-public sealed class HnswGraph
+public sealed class HnswGraph : IDisposable
 {
     private static ReadOnlySpan<byte> Magic => "SKALDHNS"u8;
     private const int HeaderBytes = 32;
@@ -27,6 +30,7 @@ public sealed class HnswGraph
     private int[] links0;    // [capacity × (1 + 2M)]: count, then links
     private int[]?[] upper;  // node → [level × (1 + M)] for layers 1..level, null on layer 0 only
     private byte[] levels;   // [capacity]
+    private MappedHnsw? mapped; // a graph opened mapped (Open): read from the file, not the arrays
     private readonly object[] stripes = [.. Enumerable.Range(0, Stripes).Select(_ => new object())];
     private readonly ConcurrentBag<HnswWalker> walkers = [];
 
@@ -84,37 +88,80 @@ public sealed class HnswGraph
     public void Insert(int rows, FloatRow row, int threads = 0, Action<int, int>? progress = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, Count);
+        ThrowIfMapped();
         int first = Count;
         Grow(rows);
         for (int i = first; i < rows; i++) InitNode(i);
         Count = rows;
-        int workers = threads > 0 ? threads : rows - first < SerialBelow ? 1 : Skald.Tensors.Parallelism.MaxThreads;
-        int done = 0;
-        void One(int i, HnswWalker walker)
+        Run(rows - first, threads, (i, walker, concurrent) => HnswConstruction.Insert(this, first + i, row, walker, concurrent), progress);
+        Repair(row);
+    }
+
+    /// <summary>
+    /// Gives <paramref name="nodes"/> the rows <paramref name="row"/> now returns for them and links them anew
+    /// (<see cref="HnswUpdate"/>, hnswlib's replace_deleted: a deleted row's slot reused for a new row; every other
+    /// node's row must be as it was). Each node keeps its level, so the graph keeps its size, entry point and top layer.
+    /// <paramref name="threads"/> as for <see cref="Insert"/>.
+    /// </summary>
+    public void Replace(IReadOnlyList<int> nodes, FloatRow row, int threads = 0, Action<int, int>? progress = null)
+    {
+        ThrowIfMapped();
+        if (nodes.Count == 0) return;
+        var slot = new int[Count];
+        Array.Fill(slot, -1);
+        for (int i = 0; i < nodes.Count; i++)
         {
-            HnswConstruction.Insert(this, i, row, walker, concurrent: workers > 1);
-            int d = Interlocked.Increment(ref done);
-            if (progress is not null && (d % 4096 == 0 || d == rows - first)) progress(d, rows - first);
+            int node = nodes[i];
+            ArgumentOutOfRangeException.ThrowIfNegative(node);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(node, Count);
+            if (slot[node] >= 0) throw new ArgumentException($"node {node} is given twice", nameof(nodes));
+            slot[node] = i;
         }
-        if (workers == 1 || rows - first < 2)
+        var linkedFrom = new List<(int, int)>?[nodes.Count]; // who links to each node, on which layer
+        for (int v = 0; v < Count; v++)
+            for (int layer = 0; layer <= levels[v]; layer++)
+                foreach (int j in Links(v, layer))
+                    if (slot[j] >= 0) (linkedFrom[slot[j]] ??= []).Add((v, layer));
+        Run(nodes.Count, threads, (i, walker, concurrent) =>
+            HnswUpdate.Relink(this, nodes[i], row, walker, concurrent, linkedFrom[i] is { } from ? CollectionsMarshal.AsSpan(from) : []), progress);
+        Repair(row);
+    }
+
+    /// <summary>Runs <paramref name="one"/> for [0, <paramref name="count"/>) on <paramref name="threads"/> threads (0:
+    /// every core, one below <see cref="SerialBelow"/>), each with its own walker and told whether others run beside it.</summary>
+    private void Run(int count, int threads, Action<int, HnswWalker, bool> one, Action<int, int>? progress)
+    {
+        int workers = threads > 0 ? threads : count < SerialBelow ? 1 : Skald.Tensors.Parallelism.MaxThreads;
+        bool concurrent = workers > 1 && count > 1;
+        int done = 0;
+        void Step(int i, HnswWalker walker)
+        {
+            one(i, walker, concurrent);
+            int d = Interlocked.Increment(ref done);
+            if (progress is not null && (d % 4096 == 0 || d == count)) progress(d, count);
+        }
+        if (!concurrent)
         {
             var walker = RentWalker();
-            for (int i = first; i < rows; i++) One(i, walker);
+            for (int i = 0; i < count; i++) Step(i, walker);
             ReturnWalker(walker);
+            return;
         }
-        else
+        int next = -1;
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ =>
         {
-            int next = first - 1;
-            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ =>
-            {
-                var walker = RentWalker();
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < rows) One(i, walker);
-                ReturnWalker(walker);
-            });
-        }
+            var walker = RentWalker();
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count) Step(i, walker);
+            ReturnWalker(walker);
+        });
+    }
+
+    /// <summary>Links in the rows the heuristic left without a way in (<see cref="HnswRepair"/>).</summary>
+    private void Repair(FloatRow row)
+    {
         var repairer = RentWalker();
-        Repaired += HnswRepair.Repair(this, row, repairer); // rows the heuristic left without a way in
+        Repaired += HnswRepair.Repair(this, row, repairer);
         ReturnWalker(repairer);
     }
 
@@ -128,12 +175,12 @@ public sealed class HnswGraph
     public const int SerialBelow = 4096;
 
     /// <summary>The level of <paramref name="node"/>.</summary>
-    public int Level(int node) => levels[node];
+    public int Level(int node) => mapped?.Level(node) ?? levels[node];
 
     /// <summary>The links of <paramref name="node"/> on <paramref name="layer"/> (no lock: a graph not being built).</summary>
     public ReadOnlySpan<int> Links(int node, int layer)
     {
-        var list = List(node, layer);
+        var list = ListOf(node, layer);
         return list.Slice(1, list[0]);
     }
 
@@ -152,6 +199,9 @@ public sealed class HnswGraph
     internal Span<int> List(int node, int layer) => layer == 0
         ? links0.AsSpan(node * (1 + M0), 1 + M0)
         : upper[node].AsSpan((layer - 1) * (1 + M), 1 + M);
+
+    /// <summary><see cref="List"/> to read, from the file when the graph is mapped.</summary>
+    internal ReadOnlySpan<int> ListOf(int node, int layer) => mapped is null ? List(node, layer) : mapped.List(node, layer);
 
     /// <summary>The lock guarding <paramref name="node"/>'s lists while rows are inserted concurrently.</summary>
     internal object LockOf(int node) => stripes[node & (Stripes - 1)];
@@ -185,6 +235,11 @@ public sealed class HnswGraph
     /// <summary>Writes <c>hnsw.bin</c>'s bytes (the class summary gives the layout).</summary>
     public void Write(Stream stream)
     {
+        if (mapped is not null)
+        {
+            for (long at = 0; at < mapped.Length; at += 1 << 20) stream.Write(mapped.Bytes(at, (int)Math.Min(1 << 20, mapped.Length - at)));
+            return;
+        }
         Span<byte> header = stackalloc byte[HeaderBytes];
         Magic.CopyTo(header);
         int[] fields = [Count, M, EfConstruction, Seed, EntryPoint, TopLevel];
@@ -212,11 +267,7 @@ public sealed class HnswGraph
         Span<byte> header = stackalloc byte[HeaderBytes];
         if (stream.Length < HeaderBytes) throw new EvaluationException($"{path}: not a Skald HNSW file");
         Fill(header, "the header");
-        if (!header[..8].SequenceEqual(Magic)) throw new EvaluationException($"{path}: not a Skald HNSW file");
-        int Field(ReadOnlySpan<byte> h, int i) => BinaryPrimitives.ReadInt32LittleEndian(h[(8 + 4 * i)..]);
-        int count = Field(header, 0), m = Field(header, 1), efc = Field(header, 2), seed = Field(header, 3), entry = Field(header, 4), top = Field(header, 5);
-        if (count != rows) throw new EvaluationException($"{path}: a graph of {count} nodes, the index holds {rows} rows");
-        if (m is < 2 or > 100 || efc < m) throw new EvaluationException($"{path}: M {m}, ef construction {efc}");
+        var (count, m, efc, seed, entry, top) = Header(header, path, rows);
         var graph = new HnswGraph(m, efc, seed);
         graph.Grow(count);
         graph.Count = count;
@@ -238,24 +289,84 @@ public sealed class HnswGraph
         return graph;
     }
 
+    /// <summary>
+    /// Opens <paramref name="path"/> memory-mapped for searching (<see cref="MappedHnsw"/>): the links stay in the file
+    /// and are read where a search goes, instead of copied into memory as <see cref="Read"/> copies them; checked as
+    /// <see cref="Read"/> checks it. The graph is read-only (<see cref="Insert"/> and <see cref="Replace"/> throw) and
+    /// holds the file open until <see cref="Dispose"/>.
+    /// </summary>
+    public static HnswGraph Open(string path, int rows)
+    {
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (an HNSW index; index damaged?)");
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
+            if (stream.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false) < HeaderBytes) throw new EvaluationException($"{path}: not a Skald HNSW file");
+        var (count, m, efc, seed, entry, top) = Header(header, path, rows);
+        var graph = new HnswGraph(m, efc, seed) { mapped = new MappedHnsw(path, count, m, HeaderBytes) };
+        graph.Count = count;
+        graph.EntryPoint = entry;
+        graph.TopLevel = top;
+        var searching = graph.mapped!;
+        string? problem;
+        using (var checking = searching.View()) // the check reads every page: through a view unmapped after it, so none stays resident
+        {
+            graph.mapped = checking;
+            try { problem = graph.Problem(); }
+            finally { graph.mapped = searching; }
+        }
+        if (problem is not null)
+        {
+            graph.Dispose();
+            throw new EvaluationException($"{path}: {problem}");
+        }
+        return graph;
+    }
+
+    /// <summary>hnsw.bin's header fields (<see cref="Count"/>, <see cref="M"/>, ef construction, seed, entry point, top
+    /// level), checked against an index of <paramref name="rows"/> rows.</summary>
+    private static (int Count, int M, int Efc, int Seed, int Entry, int Top) Header(ReadOnlySpan<byte> header, string path, int rows)
+    {
+        if (!header[..8].SequenceEqual(Magic)) throw new EvaluationException($"{path}: not a Skald HNSW file");
+        int Field(ReadOnlySpan<byte> h, int i) => BinaryPrimitives.ReadInt32LittleEndian(h[(8 + 4 * i)..]);
+        int count = Field(header, 0), m = Field(header, 1), efc = Field(header, 2);
+        if (count != rows) throw new EvaluationException($"{path}: a graph of {count} nodes, the index holds {rows} rows");
+        if (m is < 2 or > 100 || efc < m) throw new EvaluationException($"{path}: M {m}, ef construction {efc}");
+        return (count, m, efc, Field(header, 3), Field(header, 4), Field(header, 5));
+    }
+
+    private void ThrowIfMapped()
+    {
+        if (mapped is not null) throw new InvalidOperationException("a graph opened mapped is read-only: read it (HnswGraph.Read) to add to it");
+    }
+
+    /// <summary>Whether the graph was opened mapped (<see cref="Open"/>): read from its file, read-only.</summary>
+    public bool Mapped => mapped is not null;
+
+    /// <summary>Throws <see cref="EvaluationException"/> when a mapped graph's file was cut shorter since it was opened.</summary>
+    internal void ThrowIfCut() => mapped?.ThrowIfCut();
+
+    /// <summary>Releases a mapped graph's file (nothing for one in memory).</summary>
+    public void Dispose() => mapped?.Dispose();
+
     /// <summary>The first broken invariant (a link out of range, to itself, twice, or to a node without that layer;
     /// too many links; an entry point off the top layer), or null.</summary>
     internal string? Problem()
     {
         if (Count == 0) return EntryPoint == -1 && TopLevel == -1 ? null : $"an empty graph with entry point {EntryPoint}";
-        if ((uint)EntryPoint >= (uint)Count || levels[EntryPoint] != TopLevel) return $"entry point {EntryPoint} is not a node on the top layer {TopLevel}";
+        if ((uint)EntryPoint >= (uint)Count || Level(EntryPoint) != TopLevel) return $"entry point {EntryPoint} is not a node on the top layer {TopLevel}";
         var seen = new HashSet<int>();
         for (int i = 0; i < Count; i++)
         {
-            if (levels[i] > TopLevel) return $"node {i} has level {levels[i]} above the top layer {TopLevel}";
-            for (int layer = 0; layer <= levels[i]; layer++)
+            int level = Level(i);
+            if (level > TopLevel) return $"node {i} has level {level} above the top layer {TopLevel}";
+            for (int layer = 0; layer <= level; layer++)
             {
-                var list = List(i, layer);
+                var list = ListOf(i, layer);
                 if ((uint)list[0] > (uint)(list.Length - 1)) return $"node {i} has {list[0]} links on layer {layer}";
                 seen.Clear();
                 foreach (int j in list.Slice(1, list[0]))
                 {
-                    if ((uint)j >= (uint)Count || j == i || !seen.Add(j) || levels[j] < layer)
+                    if ((uint)j >= (uint)Count || j == i || !seen.Add(j) || Level(j) < layer)
                         return $"node {i} links to {j} on layer {layer}";
                 }
             }

@@ -115,11 +115,15 @@ internal sealed class HnswWalker(int maxLinks)
         }
     }
 
+    /// <summary><paramref name="node"/>'s links on <paramref name="layer"/>, copied (under its lock when
+    /// <paramref name="concurrent"/>) into scratch that the next walk or copy overwrites.</summary>
+    public ReadOnlySpan<int> LinksOf(HnswGraph graph, int node, int layer, bool concurrent) => links.AsSpan(0, Copy(graph, node, layer, concurrent));
+
     /// <summary>Copies <paramref name="node"/>'s links on <paramref name="layer"/> into the scratch; returns how many.</summary>
     private int Copy(HnswGraph graph, int node, int layer, bool concurrent)
     {
-        if (!concurrent) return Copy(graph.List(node, layer));
-        lock (graph.LockOf(node)) return Copy(graph.List(node, layer));
+        if (!concurrent) return Copy(graph.ListOf(node, layer));
+        lock (graph.LockOf(node)) return Copy(graph.ListOf(node, layer));
     }
 
     private int Copy(ReadOnlySpan<int> list)

@@ -141,7 +141,9 @@ public static class IndexBuilder
     /// Adds <paramref name="records"/> to the index in <paramref name="folder"/>: live rows of a document that is added
     /// again are replaced by the new ones, deleted rows are dropped (compaction), and the folder is rewritten atomically.
     /// An HNSW index keeps the rows it would drop as deleted ones while they are at most <see cref="HnswDeadShare"/> of
-    /// its rows, so the saved graph only grows (no rebuild); beyond that it compacts and builds the graph again.
+    /// its rows, so the saved graph only grows (no rebuild); beyond that it compacts and builds the graph again. With
+    /// <paramref name="replaceDeleted"/> (an HNSW index only) the new rows first take the slots of the rows it drops
+    /// (<see cref="HnswGrowth"/>, hnswlib's replace_deleted), so delete-and-add churn keeps the index its size.
     /// Returns (rows added, rows replaced); <paramref name="linking"/> as in <see cref="Build"/>. With
     /// <paramref name="documentsRoot"/> (the folder <paramref name="records"/>' paths are relative to, usually
     /// <see cref="DocumentRoot.For"/>) it becomes the recorded root, and the rows of an index written with full paths
@@ -155,7 +157,8 @@ public static class IndexBuilder
     /// naming it (<see cref="SearchIndex.ThrowIfCut"/>) before a kept row is read, the folder left as it was.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
-        Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null, string? modelPath = null)
+        Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null, string? modelPath = null,
+        bool replaceDeleted = false)
     {
         using var writing = IndexWriteLock.Take(folder); // a delete meanwhile would be lost (its tombstones name rows of the index read here)
         List<IndexRecord> keptRecords;
@@ -164,9 +167,11 @@ public static class IndexBuilder
         int replaced;
         float[][] fresh;
         int[]? tombstones = null;
+        HnswGrowth? growth = null;
         using (var index = SearchIndex.Open(folder))
         {
             manifest = index.Manifest;
+            if (replaceDeleted) CheckReplaceDeleted(index);
             using var cased = DocumentPaths.On(documentsRoot ?? manifest.DocumentsRoot); // paths compared as the documents' volume compares names
             if (modelPath is not null) manifest = ModelFingerprint.Record(manifest, modelPath);
             if (model.Dimension != manifest.Dimension || model.IsSparse != manifest.Sparse)
@@ -186,15 +191,14 @@ public static class IndexBuilder
             replaced = index.LiveCount - keptRows.Count;
             keptRecords = [.. keptRows.Select(r => existing[r])];
             CheckUnique(records, keptRecords);
-            int dropped = index.Records.Count - keptRows.Count;
-            if (index.Graph is not null && dropped > 0 && dropped <= HnswDeadShare * (index.Records.Count + records.Count))
+            // An HNSW index keeps its dropped rows as tombstones (walked through, never returned) or gives their slots to
+            // new rows, and grows its saved graph in place, as hnswlib's markDelete and replace_deleted do; a compaction rebuilds it later.
+            if (index.Graph is not null && HnswGrowth.Plan(index.Records.Count, keptRows, records.Count, replaceDeleted) is { } inPlace)
             {
-                // An HNSW index keeps its dropped rows as tombstones (walked through, never returned) and inserts the new
-                // rows into the saved graph, as hnswlib's markDelete leaves them; a compaction rebuilds it later.
-                var dead = Enumerable.Range(0, index.Records.Count).Except(keptRows).ToArray();
+                growth = inPlace;
                 keptRows = [.. Enumerable.Range(0, index.Records.Count)];
                 keptRecords = [.. existing];
-                tombstones = dead;
+                tombstones = growth.Tombstones;
             }
             if (manifest.Sparse)
             {
@@ -210,7 +214,7 @@ public static class IndexBuilder
             index.ThrowIfCut(); // as above: a file cut since the index was opened fails naming it, instead of faulting the process
             // Sources of the rows to write: kept row i is source i, new row j is source keptRows.Count + j. An IVF index
             // keeps each old row in its list and puts each new row in its nearest: list by list, sources in order.
-            int[] sources = [.. Enumerable.Range(0, keptRows.Count + fresh.Length)];
+            int[] sources = growth?.Sources(keptRows.Count, fresh.Length) ?? [.. Enumerable.Range(0, keptRows.Count + fresh.Length)];
             InvertedLists? lists = null;
             if (index.Lists is { } old)
             {
@@ -221,7 +225,7 @@ public static class IndexBuilder
                 lists = old.WithSizes(sizes);
             }
             var all = sources.Select(i => i < keptRecords.Count ? keptRecords[i] : records[i - keptRecords.Count]).ToList();
-            var graph = index.Graph is null ? null : Grow(folder, index, keptRows, fresh, IndexKillPoint.Linking(linking));
+            var graph = index.Graph is null ? null : Grow(folder, index, growth, keptRows, fresh, sources, IndexKillPoint.Linking(linking));
             var analyzer = AnalyzerOf(manifest);
             var bm25 = Analyse(analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
             IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists, graph: graph, tombstones: tombstones,
@@ -230,23 +234,28 @@ public static class IndexBuilder
         return (records.Count, replaced);
     }
 
+    /// <summary>Throws <see cref="EvaluationException"/> naming the folder unless <paramref name="index"/> can reuse
+    /// deleted rows' slots (<see cref="Add"/>'s replaceDeleted): an HNSW index; any other drops deleted rows on every add.</summary>
+    public static void CheckReplaceDeleted(SearchIndex index)
+    {
+        if (index.Graph is null)
+            throw new EvaluationException($"{index.Folder}: --replace-deleted is for an HNSW index (--hnsw), which keeps deleted rows; this index drops them on every add");
+    }
+
     /// <summary>
-    /// An HNSW index's graph over the kept rows then the fresh ones: the saved graph with the fresh rows inserted when
-    /// every row was kept (node i stays row i), else a graph built again with the same settings (a dropped node's
-    /// links cannot simply be cut without leaving parts of the graph unreachable).
+    /// An HNSW index's graph over the rows to write (<paramref name="sources"/>: kept row i is source i, fresh row j is
+    /// source kept + j): the saved graph grown in place (<see cref="HnswGrowth"/>: node i stays row i), else a graph
+    /// built again with the same settings (a dropped node's links cannot simply be cut without leaving parts of the
+    /// graph unreachable).
     /// </summary>
-    private static HnswGraph Grow(string folder, SearchIndex index, List<int> keptRows, float[][] fresh, Action<int, int>? linking)
+    private static HnswGraph Grow(string folder, SearchIndex index, HnswGrowth? growth, List<int> keptRows, float[][] fresh, int[] sources,
+        Action<int, int>? linking)
     {
         var old = index.Graph!;
         int kept = keptRows.Count;
-        ReadOnlySpan<float> Row(int r) => r < kept ? index.Vector(keptRows[r]) : fresh[r - kept];
-        if (kept == index.Records.Count)
-        {
-            var graph = HnswGraph.Read(Path.Combine(folder, IndexWriter.HnswFile), kept); // a copy: the open index's graph stays as it was
-            graph.Insert(kept + fresh.Length, Row, progress: linking);
-            return graph;
-        }
-        return HnswGraph.Build(kept + fresh.Length, Row, new HnswOptions { M = old.M, EfConstruction = old.EfConstruction, Seed = old.Seed }, linking);
+        ReadOnlySpan<float> Row(int r) => sources[r] < kept ? index.Vector(keptRows[sources[r]]) : fresh[sources[r] - kept];
+        if (growth is not null) return growth.Graph(folder, kept, sources.Length, Row, linking);
+        return HnswGraph.Build(sources.Length, Row, new HnswOptions { M = old.M, EfConstruction = old.EfConstruction, Seed = old.Seed }, linking);
     }
 
     /// <summary>

@@ -80,8 +80,12 @@ internal static class IndexFolderReader
             if (lists is not null || manifest.Sparse)
                 throw new EvaluationException($"{manifestPath}: an HNSW index has dense rows and no IVF lists");
             string hnswPath = Path.Combine(folder, IndexWriter.HnswFile);
-            graph = HnswGraph.Read(hnswPath, manifest.Rows);
-            if (graph.M != manifest.HnswM) throw new EvaluationException($"{hnswPath}: M {graph.M}, the manifest {manifest.HnswM}");
+            graph = HnswGraph.Open(hnswPath, manifest.Rows); // mapped: searches read the links from the file
+            if (graph.M != manifest.HnswM)
+            {
+                graph.Dispose();
+                throw new EvaluationException($"{hnswPath}: M {graph.M}, the manifest {manifest.HnswM}");
+            }
         }
         return graph;
     }

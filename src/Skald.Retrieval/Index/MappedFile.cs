@@ -17,6 +17,7 @@ internal sealed unsafe class MappedFile : IDisposable
     private readonly MemoryMappedFile? file;
     private readonly MemoryMappedViewAccessor? view;
     private readonly byte* data;
+    private readonly bool owner = true; // false for a View: the file and mapping are the owner's
     private int disposed;
 
     /// <summary>Maps <paramref name="path"/> (an empty file maps to no bytes).</summary>
@@ -42,6 +43,24 @@ internal sealed unsafe class MappedFile : IDisposable
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
         data = p + view.PointerOffset;
     }
+
+    private MappedFile(MappedFile of)
+    {
+        (Path, Length, owner) = (of.Path, of.Length, false);
+        if (of.file is null) return;
+        file = of.file;
+        view = file.CreateViewAccessor(0, Length, MemoryMappedFileAccess.Read);
+        byte* p = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+        data = p + view.PointerOffset;
+    }
+
+    /// <summary>
+    /// A second view of the same mapping (the same open file, whatever its name now names): the pages read through it
+    /// leave the process's resident memory when it is disposed, so one pass over the whole file (a check) need not keep
+    /// it all resident. Dispose it before this.
+    /// </summary>
+    public MappedFile View() => new(this);
 
     /// <summary>The file's path (for messages).</summary>
     public string Path { get; }
@@ -98,6 +117,7 @@ internal sealed unsafe class MappedFile : IDisposable
             view.SafeMemoryMappedViewHandle.ReleasePointer();
             view.Dispose();
         }
+        if (!owner) return;
         file?.Dispose();
         stream?.Dispose();
     }

@@ -14,7 +14,7 @@ namespace Skald.Retrieval.Index;
 /// the quantized rows held in memory searched by <see cref="QuantizedSearch"/> and the best hits rescored with their
 /// float rows read from the mapping (only those pages are touched), in an IVF index only the rows of the lists nearest
 /// the query (<see cref="IvfSearch"/>), in a product-quantized index the codes held in memory scored by
-/// <see cref="PqSearch"/> (in the probed lists when it has them) and the best rescored with their float rows, in an HNSW index the rows its graph leads to (<see cref="HnswSearch"/>); the saved <see cref="Bm25Index"/>; and
+/// <see cref="PqSearch"/> (in the probed lists when it has them) and the best rescored with their float rows, in an HNSW index the rows its graph leads to (<see cref="HnswSearch"/>, the graph memory-mapped: <see cref="HnswGraph.Open"/>); the saved <see cref="Bm25Index"/>; and
 /// both fused by <see cref="Fusion"/> for hybrid search. A sparse encoder's index (<see cref="IndexManifest.Sparse"/>)
 /// searches its rows' non-zero entries through a <see cref="SparseIndex"/> instead, mapped from <c>sparse.postings</c>
 /// (rows copied out of the mapped <c>embeddings.sparse</c> when asked for; an index written before the postings file
@@ -110,30 +110,38 @@ public sealed class SearchIndex : IDisposable
         var quantized = IndexFolderReader.Quantized(folder, manifest);
         var lists = IndexFolderReader.Lists(folder, manifest, manifestPath);
         var graph = IndexFolderReader.Graph(folder, manifest, lists, manifestPath);
-        var codes = IndexFolderReader.Codes(folder, manifest, lists);
-        if (codes is not null && quantized is not null)
-            throw new EvaluationException($"{manifestPath}: a product-quantized index has float32 rows beside its codes, not quantized ones");
-        if (manifest.Sparse)
+        try
         {
-            if (quantized is not null || lists is not null || codes is not null) throw new EvaluationException($"{manifestPath}: a sparse index has no quantized rows or IVF lists");
-            string postingsPath = Path.Combine(folder, IndexWriter.PostingsFile), rowsPath = Path.Combine(folder, IndexWriter.SparseFile);
-            if (!File.Exists(postingsPath))
-                return new SearchIndex(folder, manifest, records, deleted, null, null, null, bm25, analyzer,
-                    SparseRows.Read(rowsPath, manifest.Rows, manifest.Dimension));
-            var postings = SparseIndex.Open(postingsPath, manifest.Rows, manifest.Dimension);
-            try
+            var codes = IndexFolderReader.Codes(folder, manifest, lists);
+            if (codes is not null && quantized is not null)
+                throw new EvaluationException($"{manifestPath}: a product-quantized index has float32 rows beside its codes, not quantized ones");
+            if (manifest.Sparse)
             {
-                var mapped = new MappedSparseRows(rowsPath, manifest.Dimension, postings.RowOffsets);
-                return new SearchIndex(folder, manifest, records, deleted, null, null, null, bm25, analyzer, mappedSparse: (postings, mapped));
+                if (quantized is not null || lists is not null || codes is not null) throw new EvaluationException($"{manifestPath}: a sparse index has no quantized rows or IVF lists");
+                string postingsPath = Path.Combine(folder, IndexWriter.PostingsFile), rowsPath = Path.Combine(folder, IndexWriter.SparseFile);
+                if (!File.Exists(postingsPath))
+                    return new SearchIndex(folder, manifest, records, deleted, null, null, null, bm25, analyzer,
+                        SparseRows.Read(rowsPath, manifest.Rows, manifest.Dimension));
+                var postings = SparseIndex.Open(postingsPath, manifest.Rows, manifest.Dimension);
+                try
+                {
+                    var mapped = new MappedSparseRows(rowsPath, manifest.Dimension, postings.RowOffsets);
+                    return new SearchIndex(folder, manifest, records, deleted, null, null, null, bm25, analyzer, mappedSparse: (postings, mapped));
+                }
+                catch
+                {
+                    postings.Dispose();
+                    throw;
+                }
             }
-            catch
-            {
-                postings.Dispose();
-                throw;
-            }
+            var rows = new MappedRows(Path.Combine(folder, IndexWriter.EmbeddingsFile), manifest.Rows, manifest.Dimension);
+            return new SearchIndex(folder, manifest, records, deleted, rows, quantized, lists, bm25, analyzer, graph: graph, codes: codes);
         }
-        var rows = new MappedRows(Path.Combine(folder, IndexWriter.EmbeddingsFile), manifest.Rows, manifest.Dimension);
-        return new SearchIndex(folder, manifest, records, deleted, rows, quantized, lists, bm25, analyzer, graph: graph, codes: codes);
+        catch
+        {
+            graph?.Dispose(); // a part read after the graph was damaged: release its mapping now
+            throw;
+        }
     }
 
     /// <summary>The stored vector of a row [dim] (a view of the mapping; a sparse index's row written out dense).</summary>
@@ -293,6 +301,7 @@ public sealed class SearchIndex : IDisposable
     public void ThrowIfCut()
     {
         vectors?.ThrowIfCut();
+        graph?.ThrowIfCut();
         mappedSparseRows?.ThrowIfCut();
         sparseIndex?.ThrowIfCut();
     }
@@ -301,6 +310,7 @@ public sealed class SearchIndex : IDisposable
     public void Dispose()
     {
         vectors?.Dispose();
+        graph?.Dispose();
         mappedSparseRows?.Dispose();
         sparseIndex?.Dispose();
     }

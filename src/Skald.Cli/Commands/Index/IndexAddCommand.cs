@@ -19,11 +19,13 @@ internal sealed class IndexAddCommand : Command
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
     private readonly Option<string> model = IndexOptions.MovedModel();
     private readonly Option<string> documentsRoot = IndexOptions.DocumentsRoot();
+    private readonly Option<bool> replaceDeleted = CliOptions.Flag("--replace-deleted",
+        "An HNSW index: new rows take the slots of deleted and replaced rows (hnswlib's replace_deleted), so the index keeps its size under churn");
     private readonly OcrOptions ocr = new();
 
     public IndexAddCommand() : base("add", "Add documents to an index (a document added again replaces its old rows; deleted rows are compacted away)")
     {
-        foreach (var o in new Option[] { index, model, documents, corpus, documentsRoot, textColumn, batchSize }) Options.Add(o);
+        foreach (var o in new Option[] { index, model, documents, corpus, documentsRoot, textColumn, batchSize, replaceDeleted }) Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
         SetAction(Run);
     }
@@ -40,6 +42,7 @@ internal sealed class IndexAddCommand : Command
             IDisposable cased;
             using (var open = SearchIndex.Open(folder))
             {
+                if (p.GetValue(replaceDeleted)) IndexBuilder.CheckReplaceDeleted(open); // before the model is loaded
                 (manifest, recorded) = (open.Manifest, DocumentRoot.Recorded(open.Manifest, open.Records));
                 cased = IndexSources.PathCase(p.GetValue(documents), p.GetValue(corpus), p.GetValue(documentsRoot) ?? recorded);
                 root = IndexSources.Root(p.GetValue(documents), p.GetValue(corpus), recorded, p.GetValue(documentsRoot), open.Records.Select(r => r.Source));
@@ -58,7 +61,8 @@ internal sealed class IndexAddCommand : Command
                 : IndexOptions.Chunking(embedder, null, null);
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, modelDir) };
             var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder);
-            var (added, replaced) = IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet), root, modelDir);
+            var (added, replaced) = IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet), root, modelDir,
+                p.GetValue(replaceDeleted));
             if (recorded is not null && !DocumentPaths.Same(recorded, root)) Terminal.Log($"documents root is now {root} (was {recorded})", quiet);
             Terminal.Log($"added {added} row(s){(replaced > 0 ? $", replacing {replaced} row(s) of re-added documents" : "")} to {folder}", quiet);
             return 0;

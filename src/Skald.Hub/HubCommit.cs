@@ -13,4 +13,14 @@ namespace Skald.Hub;
 /// <param name="BytesSent">Bytes of large files sent.</param>
 /// <param name="Commits">Commits made (0 when nothing had changed; more than 1 only with <see cref="HubUploadRequest.FilesPerCommit"/>).</param>
 public sealed record HubCommit(string Repo, string CommitOid, string CommitUrl, string? PullRequestUrl, int FilesCommitted,
-    int FilesDeleted, int FilesUnchanged, int LargeFilesSent, int LargeFilesPresent, long BytesSent, int Commits);
+    int FilesDeleted, int FilesUnchanged, int LargeFilesSent, int LargeFilesPresent, long BytesSent, int Commits)
+{
+    /// <summary>
+    /// The files of the last commit the hub refused as too large (HTTP 413) before it was sent again in smaller ones; 0
+    /// when none was (only <see cref="HubUploadRequest.FilesPerCommit"/> retries one).
+    /// </summary>
+    public int RefusedCommitSize { get; init; }
+
+    /// <summary>The files per commit the upload ended with (fewer than asked after a refusal); 0 for an upload in one commit.</summary>
+    public int FilesPerCommit { get; init; }
+}

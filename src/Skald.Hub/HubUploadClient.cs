@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
@@ -107,52 +108,56 @@ internal sealed class HubUploadClient(HubHttp http)
     }
 
     /// <summary>
-    /// Sends <paramref name="file"/>'s bytes as <paramref name="action"/> says (one PUT, or numbered parts of
-    /// chunk_size bytes and the completion POST), then asks the hub to verify it when it offers to. Reports each
-    /// request's bytes to <paramref name="sent"/> once it is accepted.
+    /// The part addresses of a multipart upload (the action's <c>chunk_size</c> and numbered addresses, as
+    /// huggingface_hub's lfs.py <c>_get_sorted_parts_urls</c> reads them) with the part size, or null for one PUT.
     /// </summary>
-    public async Task UploadAsync(string repo, UploadFile file, LfsAction action, Action<long> sent, CancellationToken ct)
+    public (long Chunk, IReadOnlyList<string> Urls)? Parts(string repo, UploadFile file, LfsAction action)
     {
-        if (action.Header.TryGetValue("chunk_size", out var chunkText))
-        {
-            if (!long.TryParse(chunkText, out long chunk) || chunk <= 0)
-                throw new HubException($"{repo}: the hub's LFS answer for {file.PathInRepo} has chunk_size \"{chunkText}\", not a positive number");
-            var parts = action.Header.Where(h => h.Key.Length > 0 && h.Key.All(char.IsAsciiDigit))
-                .OrderBy(h => int.Parse(h.Key, System.Globalization.CultureInfo.InvariantCulture)).Select(h => Fix(h.Value)).ToList();
-            if (parts.Count != (file.Size + chunk - 1) / chunk)
-                throw new HubException($"{repo}: the hub's LFS answer for {file.PathInRepo} has {parts.Count} part addresses for {file.Size} bytes in parts of {chunk}");
-            var etags = new JsonArray();
-            for (int i = 0; i < parts.Count; i++)
-            {
-                long offset = i * chunk, length = Math.Min(chunk, file.Size - offset);
-                using var response = await PutAsync(parts[i], file, offset, length, ct);
-                if (!response.IsSuccessStatusCode) throw await RefusedAsync(response, repo, $"part {i + 1} of {file.PathInRepo}");
-                string? etag = response.Headers.ETag?.Tag ?? HubHttp.Header(response, "ETag");
-                if (string.IsNullOrEmpty(etag)) throw new HubException($"{repo}: the storage answered part {i + 1} of {file.PathInRepo} without an ETag");
-                etags.Add(new JsonObject { ["partNumber"] = i + 1, ["etag"] = etag });
-                sent(length);
-            }
-            var completion = new JsonObject { ["oid"] = file.Sha256, ["parts"] = etags };
-            using var done = await http.SendAsync(() => Json(HttpMethod.Post, action.Href, completion, LfsJson, accept: LfsJson, token: false), retry: true, ct);
-            if (!done.IsSuccessStatusCode) throw await RefusedAsync(done, repo, $"completing the upload of {file.PathInRepo}");
-        }
-        else
-        {
-            using var response = await PutAsync(action.Href, file, 0, file.Size, ct);
-            if (!response.IsSuccessStatusCode) throw await RefusedAsync(response, repo, $"the bytes of {file.PathInRepo}");
-            sent(file.Size);
-        }
-        if (action.Verify is { } verify)
-        {
-            var body = new JsonObject { ["oid"] = file.Sha256, ["size"] = file.Size };
-            using var response = await http.SendAsync(() => Json(HttpMethod.Post, verify, body, LfsJson, accept: LfsJson), retry: true, ct);
-            if (!response.IsSuccessStatusCode) throw await RefusedAsync(response, repo, $"verifying {file.PathInRepo}");
-        }
+        if (!action.Header.TryGetValue("chunk_size", out var chunkText)) return null;
+        if (!long.TryParse(chunkText, out long chunk) || chunk <= 0)
+            throw new HubException($"{repo}: the hub's LFS answer for {file.PathInRepo} has chunk_size \"{chunkText}\", not a positive number");
+        var urls = action.Header.Where(h => h.Key.Length > 0 && h.Key.All(char.IsAsciiDigit))
+            .OrderBy(h => int.Parse(h.Key, System.Globalization.CultureInfo.InvariantCulture)).Select(h => Fix(h.Value)).ToList();
+        if (urls.Count != (file.Size + chunk - 1) / chunk)
+            throw new HubException($"{repo}: the hub's LFS answer for {file.PathInRepo} has {urls.Count} part addresses for {file.Size} bytes in parts of {chunk}");
+        return (chunk, urls);
+    }
+
+    /// <summary>
+    /// PUTs <paramref name="length"/> bytes of <paramref name="file"/> from <paramref name="offset"/> to the signed
+    /// storage address <paramref name="url"/> and returns the answer's ETag (null when it has none); a refusal is one
+    /// line naming <paramref name="what"/>, an unreachable storage one naming the file.
+    /// </summary>
+    public async Task<string?> PutAsync(string repo, string url, UploadFile file, long offset, long length, string what, CancellationToken ct)
+    {
+        using var response = await SendBytesAsync(url, file, offset, length, ct);
+        if (!response.IsSuccessStatusCode) throw await RefusedAsync(response, repo, what);
+        return response.Headers.ETag?.Tag ?? HubHttp.Header(response, "ETag");
+    }
+
+    /// <summary>Completes a multipart upload of <paramref name="file"/> at <paramref name="href"/> with its parts' ETags, in part order.</summary>
+    public async Task CompleteAsync(string repo, UploadFile file, string href, IReadOnlyList<string> etags, CancellationToken ct)
+    {
+        var parts = new JsonArray();
+        for (int i = 0; i < etags.Count; i++) parts.Add(new JsonObject { ["partNumber"] = i + 1, ["etag"] = etags[i] });
+        var completion = new JsonObject { ["oid"] = file.Sha256, ["parts"] = parts };
+        using var done = await http.SendAsync(() => Json(HttpMethod.Post, href, completion, LfsJson, accept: LfsJson, token: false), retry: true, ct);
+        if (!done.IsSuccessStatusCode) throw await RefusedAsync(done, repo, $"completing the upload of {file.PathInRepo}");
+    }
+
+    /// <summary>Asks the hub to verify that its storage holds <paramref name="file"/> (the batch answer's verify action).</summary>
+    public async Task VerifyAsync(string repo, UploadFile file, string verify, CancellationToken ct)
+    {
+        var body = new JsonObject { ["oid"] = file.Sha256, ["size"] = file.Size };
+        using var response = await http.SendAsync(() => Json(HttpMethod.Post, verify, body, LfsJson, accept: LfsJson), retry: true, ct);
+        if (!response.IsSuccessStatusCode) throw await RefusedAsync(response, repo, $"verifying {file.PathInRepo}");
     }
 
     /// <summary>
     /// Posts the commit, deletions first, then the files (never retried: a lost answer would otherwise commit twice),
-    /// and returns its oid, page and pull request.
+    /// and returns its oid, page and pull request. A commit the hub refuses as too large (HTTP 413 Payload Too Large, as
+    /// huggingface_hub's _commit_api.py notes the hub answers a request with too many files) is a
+    /// <see cref="CommitTooLargeException"/>: the hub applied none of it, so fewer files may be sent again.
     /// </summary>
     public async Task<(string Oid, string Url, string? PullRequest)> CommitAsync(HubRepoType type, string repo, string revision,
         bool pullRequest, string summary, string description, IReadOnlyList<string> deleted, IReadOnlyList<(UploadFile File, bool Lfs)> files,
@@ -177,6 +182,8 @@ internal sealed class HubUploadClient(HubHttp http)
             Authorize(request);
             return request;
         }, retry: false, ct);
+        if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge) // refused whole: nothing of it was applied
+            throw new CommitTooLargeException((await RefusedAsync(response, repo, $"the commit of {files.Count + deleted.Count} file(s) to {revision}")).Message);
         if (!response.IsSuccessStatusCode) throw await RefusedAsync(response, repo, $"the commit to {revision}");
         using var doc = await ReadJsonAsync(response, repo, "commit", ct);
         string oid = Text(doc.RootElement, "commitOid") ?? throw new HubException($"{repo}: the hub's commit answer has no commitOid ({url})");
@@ -207,7 +214,7 @@ internal sealed class HubUploadClient(HubHttp http)
     /// whole request, only on a stall: when no byte has been read for the settings' timeout (or the storage takes that
     /// long to answer after the last one), the attempt is dropped and retried, then given up with one line.
     /// </summary>
-    private async Task<HttpResponseMessage> PutAsync(string url, UploadFile file, long offset, long length, CancellationToken ct)
+    private async Task<HttpResponseMessage> SendBytesAsync(string url, UploadFile file, long offset, long length, CancellationToken ct)
     {
         var timeout = TimeSpan.FromSeconds(Settings.TimeoutSeconds);
         for (int attempt = 0; ; attempt++)
@@ -225,6 +232,10 @@ internal sealed class HubUploadClient(HubHttp http)
             catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
             {
                 throw new HubUnreachableException($"sending {file.PathInRepo} stalled (nothing moved for {timeout.TotalSeconds:0} s)", e);
+            }
+            catch (HubUnreachableException e)
+            {
+                throw new HubUnreachableException($"sending {file.PathInRepo}: {e.Message}", e); // several files go at once: name this one
             }
         }
     }

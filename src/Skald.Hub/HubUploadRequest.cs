@@ -62,4 +62,14 @@ public sealed record HubUploadRequest
     /// Not with <see cref="Delete"/> or <see cref="CreatePullRequest"/>, which need the whole change in one commit.
     /// </summary>
     public int? FilesPerCommit { get; init; }
+
+    /// <summary>Storage PUTs in flight at once when <see cref="Workers"/> is null (bounded by the large files to send).</summary>
+    public const int DefaultWorkers = 4;
+
+    /// <summary>
+    /// Large files (and parts of a multipart upload) sent at once: huggingface_hub's upload_folder sends LFS files from 5
+    /// threads, upload_large_folder from half the CPU cores. Null: <see cref="DefaultWorkers"/>, or fewer when fewer large
+    /// files are to be sent. 1 sends them one at a time, in path order.
+    /// </summary>
+    public int? Workers { get; init; }
 }

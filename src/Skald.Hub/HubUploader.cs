@@ -10,7 +10,9 @@ namespace Skald.Hub;
 /// stopped), then one commit names them all. Needs a token with write access (<c>HF_TOKEN</c> or <c>$HF_HOME/token</c>).
 /// Files of the repository matching <see cref="HubUploadRequest.Delete"/> are deleted in the same commit. A very large
 /// folder goes in several commits of at most <see cref="HubUploadRequest.FilesPerCommit"/> files (huggingface_hub's
-/// <c>upload_large_folder</c>). Not there: the Xet protocol (the hub still takes LFS uploads).
+/// <c>upload_large_folder</c>); one the hub refuses as too large is sent again with half as many files, and the commits
+/// after it keep that size. Large files go from <see cref="HubUploadRequest.Workers"/> workers at once (<see cref="LfsSender"/>).
+/// Not there: the Xet protocol (the hub still takes LFS uploads).
 /// </summary>
 public sealed class HubUploader(HubSettings settings) : IDisposable
 {
@@ -35,6 +37,7 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
             throw new HubException($"\"{repo}\" is not a hub repository id (org/name)");
         if (HubId.TryParse("x/x@" + request.Revision) is null)
             throw new HubException($"\"{request.Revision}\" is not a branch name the hub accepts");
+        if (request.Workers is <= 0) throw new HubException($"{request.Workers} workers: give a positive number");
         if (request.FilesPerCommit is { } perCommit && (perCommit <= 0 || request.Delete.Count > 0 || request.CreatePullRequest))
             throw new HubException(perCommit <= 0 ? $"{perCommit} files per commit: give a positive number"
                 : "an upload in several commits cannot delete files or open a pull request: both need the whole change in one commit");
@@ -87,43 +90,55 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
         }
         // One commit, or (FilesPerCommit) several in path order, each sending its own large files first: a run cut off
         // between two leaves whole commits behind, and run again the preupload answer leaves out what they hold.
-        (UploadFile File, bool Lfs)[][] parts = request.FilesPerCommit is { } perCommit ? [.. commit.Chunk(perCommit)] : [[.. commit]];
         var pending = commit.Where(c => c.Lfs).Select(c => c.File).DistinctBy(f => f.Sha256).ToList();
-        long total = pending.Sum(f => f.Size);
-        int totalFiles = pending.Count, sentFiles = 0, present = 0;
-        long sentBytes = 0;
+        var counter = new ProgressCounter(progress, pending.Sum(f => f.Size), pending.Count);
+        int workers = request.Workers ?? Math.Min(HubUploadRequest.DefaultWorkers, Math.Max(1, pending.Count));
+        using var sender = new LfsSender(client, repo, workers, counter);
+        int present = 0, size = request.FilesPerCommit ?? Math.Max(1, commit.Count), made = 0, refused = 0, at = 0;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         string oid = "", url = "";
         string? pr = null;
-        for (int i = 0; i < parts.Length; i++)
+        do // at least once: a commit of deletions only has no files
         {
-            var large = parts[i].Where(c => c.Lfs && seen.Add(c.File.Sha256)).Select(c => c.File).ToList();
+            var part = commit.GetRange(at, Math.Min(size, commit.Count - at));
+            var large = part.Where(c => c.Lfs && seen.Add(c.File.Sha256)).Select(c => c.File).ToList();
             if (large.Count > 0)
             {
                 var actions = await client.LfsBatchAsync(request.Type, repo, request.CreatePullRequest ? null : request.Revision, large, ct);
-                var toSend = large.Where(f => actions.TryGetValue(f.Sha256, out var a) && a is not null).ToList();
-                present += large.Count - toSend.Count;
-                total -= large.Except(toSend).Sum(f => f.Size); // what the hub already stores is not to send
-                totalFiles -= large.Count - toSend.Count;
-                progress?.Report(new HubProgress(sentBytes, total, sentFiles, totalFiles));
-                foreach (var f in toSend)
-                {
-                    await client.UploadAsync(repo, f, actions[f.Sha256]!, n =>
-                    {
-                        sentBytes += n;
-                        progress?.Report(new HubProgress(sentBytes, total, sentFiles, totalFiles));
-                    }, ct);
-                    sentFiles++;
-                    progress?.Report(new HubProgress(sentBytes, total, sentFiles, totalFiles));
-                }
+                var toSend = large.Where(f => actions.TryGetValue(f.Sha256, out var a) && a is not null).Select(f => (f, actions[f.Sha256]!)).ToList();
+                var stored = large.Where(f => actions.GetValueOrDefault(f.Sha256) is null).ToList(); // the hub already has them
+                present += stored.Count;
+                counter.Drop(stored.Sum(f => f.Size), stored.Count);
+                await sender.SendAsync(toSend, ct);
             }
+            int commits = made + (commit.Count - at + size - 1) / size; // those made and those still to make at this size
             string title = request.Message ?? "Upload folder with Skald";
-            if (parts.Length > 1) title += string.Create(CultureInfo.InvariantCulture, $" (part {i + 1} of {parts.Length})");
-            (oid, url, pr) = await client.CommitAsync(request.Type, repo, request.Revision, request.CreatePullRequest,
-                title, request.Description, i == 0 ? deleted : [], parts[i], ct);
+            if (commits > 1) title += string.Create(CultureInfo.InvariantCulture, $" (part {made + 1} of {commits})");
+            try
+            {
+                (oid, url, pr) = await client.CommitAsync(request.Type, repo, request.Revision, request.CreatePullRequest,
+                    title, request.Description, made == 0 ? deleted : [], part, ct);
+            }
+            catch (CommitTooLargeException) when (request.FilesPerCommit is not null && part.Count > 1)
+            {
+                // huggingface_hub's upload_large_folder retries a refused commit with fewer files (LargeUploadStatus.update_chunk):
+                // half as many here, down to one, and the commits after it start at that smaller size
+                refused = part.Count;
+                size = part.Count / 2;
+                continue;
+            }
+            catch (CommitTooLargeException e)
+            {
+                throw new HubException(request.FilesPerCommit is null
+                    ? $"{e.Message}: too large for one commit; upload it in several (skald upload --large-folder, HubUploadRequest.FilesPerCommit)"
+                    : $"{e.Message}: the hub refuses even {part[0].File.PathInRepo} in a commit of its own", e);
+            }
+            at += part.Count;
+            made++;
         }
-        return new HubCommit(repo, oid, url.Length > 0 ? url : CommitPage(request, oid), pr, commit.Count, deleted.Count, unchanged, sentFiles,
-            present, sentBytes, parts.Length);
+        while (at < commit.Count);
+        return new HubCommit(repo, oid, url.Length > 0 ? url : CommitPage(request, oid), pr, commit.Count, deleted.Count, unchanged, counter.Files,
+            present, counter.Bytes, made) { RefusedCommitSize = refused, FilesPerCommit = request.FilesPerCommit is null ? 0 : size };
     }
 
     /// <summary>

@@ -17,7 +17,8 @@ internal sealed class UploadCommand : Command
 {
     /// <summary>
     /// Files per commit of <c>--large-folder</c>: huggingface_hub's upload_large_folder starts at 50 and moves between 20
-    /// and 1000 with how fast commits go; Skald keeps one size.
+    /// and 1000 (down after a failed commit, up after a quick one); Skald keeps this size until the hub refuses a commit
+    /// as too large, then halves it for that commit and the ones after it.
     /// </summary>
     private const int DefaultFilesPerCommit = 100;
 
@@ -33,8 +34,9 @@ internal sealed class UploadCommand : Command
     private readonly Option<bool> pullRequest = CliOptions.Flag("--create-pr", "Open a pull request against the default branch instead of committing to it");
     private readonly Option<string> include = CliOptions.Text("--include", "Only files whose path in the folder matches one of these patterns (fnmatch: * also crosses /; dir/ = everything under dir)", "GLOB[,GLOB...]");
     private readonly Option<string> exclude = CliOptions.Text("--exclude", "Leave out files matching these patterns (.git and .cache/huggingface always are)", "GLOB[,GLOB...]");
-    private readonly Option<bool> largeFolder = CliOptions.Flag("--large-folder", "A very large folder: several commits of at most --files-per-commit files each (hf upload-large-folder); run again after a cut-off run, it sends only what the earlier commits lack");
+    private readonly Option<bool> largeFolder = CliOptions.Flag("--large-folder", "A very large folder: several commits of at most --files-per-commit files each (hf upload-large-folder; a commit the hub refuses as too large goes again with half as many files); run again after a cut-off run, it sends only what the earlier commits lack");
     private readonly Option<int?> filesPerCommit = CliOptions.Int("--files-per-commit", $"With --large-folder: files per commit (default {DefaultFilesPerCommit})", helpName: "N");
+    private readonly Option<int?> workers = CliOptions.Int("--workers", $"Large files (and parts of a multipart upload) sent at once (default {HubUploadRequest.DefaultWorkers}, or fewer when fewer large files are to be sent)", helpName: "N");
     private readonly Option<string> delete = CliOptions.Text("--delete", "Delete the repository's files (under --path-in-repo) matching these patterns in the same commit, unless uploaded again (* makes it mirror the folder; .gitattributes stays)", "GLOB[,GLOB...]");
 
     public UploadCommand() : base("upload", "Upload a folder (or a file) to a Hugging Face hub repository in one commit (needs HF_TOKEN with write access; HF_ENDPOINT for a mirror)")
@@ -54,6 +56,7 @@ internal sealed class UploadCommand : Command
         Options.Add(delete);
         Options.Add(largeFolder);
         Options.Add(filesPerCommit);
+        Options.Add(workers);
         CliOptions.AtMostOne(this, folder, file);
         SetAction(Run);
     }
@@ -90,6 +93,7 @@ internal sealed class UploadCommand : Command
             Exclude = CliOptions.Items(p.GetValue(exclude)),
             Delete = CliOptions.Items(p.GetValue(delete)),
             FilesPerCommit = large ? p.GetValue(filesPerCommit) ?? DefaultFilesPerCommit : null,
+            Workers = p.GetValue(workers),
         };
         using var uploader = new HubUploader(HubSettings.FromEnvironment());
         var done = ProgressView.Run($"uploading to {id}", true, quiet, bar =>
@@ -99,6 +103,8 @@ internal sealed class UploadCommand : Command
         else
             Terminal.Log(string.Create(CultureInfo.InvariantCulture,
                 $"committed {done.FilesCommitted} file(s){(done.FilesDeleted > 0 ? $" and {done.FilesDeleted} deletion(s)" : "")}{(done.Commits > 1 ? $" in {done.Commits} commits" : "")} to {id}{(done.PullRequestUrl is null ? "" : " as a pull request")}: {done.LargeFilesSent} large file(s) sent ({done.BytesSent / 1048576.0:0.#} MB), {done.LargeFilesPresent} already on the hub, {done.FilesUnchanged} unchanged"), quiet);
+        if (done.RefusedCommitSize > 0)
+            Terminal.Log($"the hub refused a commit of {done.RefusedCommitSize} files as too large: went on with {done.FilesPerCommit} per commit (pass --files-per-commit {done.FilesPerCommit} next time)", quiet);
         Console.Out.WriteLine(done.PullRequestUrl ?? done.CommitUrl);
         return 0;
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Skald.Hub;
 using static Skald.Cli.Tests.Hub.HubUploadTests;
 
@@ -13,8 +12,6 @@ namespace Skald.Cli.Tests.Hub;
 /// </summary>
 public sealed class HubUploadLargeFolderTests
 {
-    private const int Killed = 128 + 9; // a child ended by SIGKILL
-
     // In path order: three commits of at most 3 files are [a, b, config], [data/notes, data/x, tokenizer], [z/readme].
     private static readonly string[] Paths =
         ["a.safetensors", "b.safetensors", "config.json", "data/notes.txt", "data/x.parquet", "tokenizer.json", "z/readme.md"];
@@ -67,24 +64,11 @@ public sealed class HubUploadLargeFolderTests
         string folder = Folder();
         string home = Path.Combine(Path.GetDirectoryName(folder)!, "hf");
         string[] args = ["upload", "--folder", folder, "--repo", "org/killed", "--large-folder", "--files-per-commit", "3"];
-        var started = new TaskCompletionSource<Process>();
-        hub.CommitApplied = n =>
+        // the first commit is applied: the uploader dies before its answer
+        await RunKilledAsync(home, hub.Endpoint, args, kill => hub.CommitApplied = n =>
         {
-            if (n != 1) return;
-            var running = started.Task.Result; // the first commit is applied: the uploader dies before its answer
-            running.Kill(entireProcessTree: true);
-            running.WaitForExit();
-        };
-        var psi = SkaldProcess.StartInfo(null, args);
-        foreach (var (k, v) in Env(home, hub.Endpoint)) psi.Environment[k] = v;
-        using (var p = Process.Start(psi)!)
-        {
-            started.SetResult(p);
-            var stderr = p.StandardError.ReadToEndAsync();
-            Assert.True(p.WaitForExit(300_000), "the upload was not killed");
-            string err = await stderr;
-            Assert.True(p.ExitCode == Killed, $"exit code {p.ExitCode}: {err}");
-        }
+            if (n == 1) kill();
+        });
         hub.CommitApplied = null;
         Assert.Equal(Paths[..3], PathsOf(Assert.Single(hub.Commits)));
         Assert.Equal([".gitattributes", .. Paths[..3]], hub.FilesOf("org/killed").Keys.Order(StringComparer.Ordinal).ToArray());
@@ -131,6 +115,40 @@ public sealed class HubUploadLargeFolderTests
         Assert.True(changed.ExitCode == 0, changed.Stderr);
         Assert.Equal(["config.json"], PathsOf(hub.Commits.Last()));
         AssertHoldsExactly(hub, "org/hashed", folder);
+    }
+
+    [Fact]
+    public void ACommitTheHubRefusesAsTooLargeGoesAgainInHalvesAndTheCommitsAfterItKeepThatSize()
+    {
+        using var hub = new MockHub { CommitLimit = 2 }; // a commit of more than 2 files: 413 Payload Too Large
+        string folder = Folder();
+        string home = Path.Combine(Path.GetDirectoryName(folder)!, "hf");
+        var r = Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/halved", "--large-folder", "--files-per-commit", "5");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal([("org/halved", 5)], hub.RefusedCommits.ToArray()); // 5 refused once; 2 worked, and every later commit starts at 2
+        var commits = hub.Commits.ToArray();
+        Assert.Equal(new[] { Paths[..2], Paths[2..4], Paths[4..6], Paths[6..] }, commits.Select(PathsOf).ToArray());
+        Assert.Equal([.. Enumerable.Range(1, 4).Select(i => $"Upload folder with Skald (part {i} of 4)")], commits.Select(c => c.Summary).ToArray());
+        Assert.Equal(3, hub.StoragePuts.Count); // the refused commit's large files were sent once, not again for the smaller one
+        Assert.Contains("committed 7 file(s) in 4 commits to org/halved: 3 large file(s) sent", r.Stderr);
+        Assert.Contains("the hub refused a commit of 5 files as too large: went on with 2 per commit", r.Stderr);
+        AssertHoldsExactly(hub, "org/halved", folder);
+    }
+
+    [Fact]
+    public void ACommitTooLargeEvenForOneFileOrInOneCommitIsOneLine()
+    {
+        using var hub = new MockHub { CommitLimit = 0 };
+        string folder = Folder();
+        string home = Path.Combine(Path.GetDirectoryName(folder)!, "hf");
+        var single = Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/big");
+        SkaldProcess.AssertUserError(single, 1, "org/big", "HTTP 413", "Payload Too Large", "--large-folder");
+        Assert.Equal([("org/big", Paths.Length)], hub.RefusedCommits.ToArray()); // one commit is not split
+
+        var large = Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/big", "--large-folder", "--files-per-commit", "4");
+        SkaldProcess.AssertUserError(large, 1, "org/big", "HTTP 413", "a.safetensors");
+        Assert.Equal([Paths.Length, 4, 2, 1], hub.RefusedCommits.Select(c => c.Files).ToArray()); // halved down to one file, then given up
+        Assert.Empty(hub.Commits);
     }
 
     [Fact]

@@ -55,6 +55,29 @@ public sealed class HubUploadTests
     internal static SkaldProcess.Result Upload(string home, string endpoint, string? token, params string[] args) =>
         SkaldProcess.RunWith(Path.GetDirectoryName(home), Env(home, endpoint, token), ["upload", .. args]);
 
+    /// <summary>
+    /// Runs <c>skald ARGS</c> against the hub at <paramref name="endpoint"/> and returns once it died by SIGKILL;
+    /// <paramref name="arm"/> gets the action that kills it (and waits for its end), for a hook of the hub to call.
+    /// </summary>
+    internal static async Task RunKilledAsync(string home, string endpoint, string[] args, Action<Action> arm)
+    {
+        var started = new TaskCompletionSource<System.Diagnostics.Process>();
+        arm(() =>
+        {
+            var running = started.Task.Result;
+            running.Kill(entireProcessTree: true);
+            running.WaitForExit();
+        });
+        var psi = SkaldProcess.StartInfo(null, args);
+        foreach (var (k, v) in Env(home, endpoint)) psi.Environment[k] = v;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        started.SetResult(p);
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(300_000), "the run was not killed");
+        string err = await stderr;
+        Assert.True(p.ExitCode == 128 + 9, $"exit code {p.ExitCode} (not SIGKILL): {err}");
+    }
+
     [Fact]
     public void UploadsAModelFolderThatLoadsBackByHubIdWithTheSameEmbeddings()
     {
@@ -159,8 +182,9 @@ public sealed class HubUploadTests
         Write(folder, "big.safetensors", big);
         Write(folder, "small.safetensors", small);
         string home = Path.Combine(Path.GetDirectoryName(folder)!, "hf");
-        var r = Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/parts");
+        var r = Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/parts", "--workers", "1"); // one at a time: in order
         Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(1, hub.MaxStorageInFlight);
         string oid = Sha256(big);
         Assert.Equal([.. Enumerable.Range(1, 5).Select(i => $"{oid}/part/{i}"), Sha256(small)], hub.StoragePuts.Select(p => p.Oid).ToArray());
         Assert.Equal([1000L, 1000, 1000, 1000, 500, 2000], hub.StoragePuts.Select(p => p.Length).ToArray());

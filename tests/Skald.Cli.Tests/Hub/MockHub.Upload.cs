@@ -13,7 +13,10 @@ namespace Skald.Cli.Tests.Hub;
 /// <see cref="MockHub.Token"/> (<see cref="ReadOnlyToken"/> is refused with 403); LFS objects live in one store shared by
 /// every repository, so an object sent once is never asked for again. Faults: <see cref="FailStorage"/> (a PUT answered
 /// 500 that many times), <see cref="CommitApplied"/> (a hook between applying a commit and answering it),
-/// <see cref="MultipartAbove"/> (larger objects go in parts of <see cref="PartSize"/>).
+/// <see cref="MultipartAbove"/> (larger objects go in parts of <see cref="PartSize"/>), <see cref="StorageGate"/> (PUTs
+/// held until that many are in flight, to see uploads overlap; <see cref="MaxStorageInFlight"/>) and
+/// <see cref="CommitLimit"/> (a commit of more files is refused with 413 Payload Too Large, as the hub refuses one too
+/// large).
 /// </summary>
 internal sealed partial class MockHub
 {
@@ -23,6 +26,8 @@ internal sealed partial class MockHub
     private readonly ConcurrentDictionary<string, byte[]> lfsStore = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte[]> parts = new(StringComparer.Ordinal);
     private readonly Lock writeLock = new();
+    private readonly ManualResetEventSlim gateOpen = new();
+    private int arrived, inFlight, maxInFlight;
 
     /// <summary>Repositories created: (id, visibility or null, type).</summary>
     public ConcurrentQueue<(string Id, string? Visibility, string Type)> Created { get; } = new();
@@ -48,11 +53,36 @@ internal sealed partial class MockHub
     /// </summary>
     public Action<int>? CommitApplied { get; set; }
 
+    /// <summary>
+    /// Called with the number of storage PUTs accepted so far, after a whole object is stored and before the PUT is
+    /// answered (a test kills the uploader there, with other PUTs in flight).
+    /// </summary>
+    public Action<int>? ObjectStored { get; set; }
+
     /// <summary>Objects larger than this go as a multipart upload (default: never).</summary>
     public long MultipartAbove { get; set; } = long.MaxValue;
 
     /// <summary>Bytes per part of a multipart upload.</summary>
     public int PartSize { get; set; } = 1000;
+
+    /// <summary>
+    /// When set, every storage PUT (a whole object or a part) waits, before reading its body, until this many PUTs have
+    /// arrived or 15 s passed (a safety valve, not a measurement; then the gate stays open): a client sending several at
+    /// once gets them all in flight together, one sending them one at a time is held once and shows 1 in flight.
+    /// </summary>
+    public int? StorageGate { get; set; }
+
+    /// <summary>The most storage PUTs that were being answered at the same time.</summary>
+    public int MaxStorageInFlight => Volatile.Read(ref maxInFlight);
+
+    /// <summary>
+    /// When set, a commit with more file lines than this is refused with 413 Payload Too Large and applied not at all
+    /// (the hub's answer to a commit too large; huggingface_hub's _commit_api.py notes the same 413 for too many paths).
+    /// </summary>
+    public int? CommitLimit { get; set; }
+
+    /// <summary>Commits refused by <see cref="CommitLimit"/>: repository key and how many files each had.</summary>
+    public ConcurrentQueue<(string Repo, int Files)> RefusedCommits { get; } = new();
 
     /// <summary>The files a repository (key: id, or datasets/id) holds now.</summary>
     public IReadOnlyDictionary<string, byte[]> FilesOf(string key)
@@ -179,6 +209,33 @@ internal sealed partial class MockHub
 
     private void Storage(HttpListenerRequest req, HttpListenerResponse res, string[] p)
     {
+        if (req.HttpMethod != "PUT") StorageAnswer(req, res, p);
+        else Gated(req, res, p);
+    }
+
+    private void Gated(HttpListenerRequest req, HttpListenerResponse res, string[] p)
+    {
+        int now = Interlocked.Increment(ref inFlight);
+        for (int max = Volatile.Read(ref maxInFlight); now > max && Interlocked.CompareExchange(ref maxInFlight, now, max) != max;)
+            max = Volatile.Read(ref maxInFlight);
+        try
+        {
+            if (StorageGate is { } gate)
+            {
+                if (Interlocked.Increment(ref arrived) >= gate) gateOpen.Set();
+                gateOpen.Wait(15_000);
+                gateOpen.Set();
+            }
+            StorageAnswer(req, res, p);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inFlight);
+        }
+    }
+
+    private void StorageAnswer(HttpListenerRequest req, HttpListenerResponse res, string[] p)
+    {
         string oid = p[1];
         if (StorageHangMs > 0) Thread.Sleep(StorageHangMs);
         byte[] body = StorageThrottle is { } t ? ReadSlowly(req, t.Bytes, t.DelayMs) : ReadBody(req);
@@ -197,6 +254,7 @@ internal sealed partial class MockHub
             }
             lfsStore[oid] = body;
             StoragePuts.Enqueue((oid, req.Headers["Authorization"] is not null, req.ContentLength64));
+            ObjectStored?.Invoke(StoragePuts.Count);
             Json(res, 200, new JsonObject());
         }
         else if (req.HttpMethod == "PUT" && p.Length == 4 && p[2] == "part")
@@ -252,6 +310,12 @@ internal sealed partial class MockHub
         if (lines.Count == 0 || (string?)lines[0]["key"] != "header")
         {
             Refuse(res, 400, null, "the first line must be the header");
+            return;
+        }
+        if (CommitLimit is { } limit && lines.Count - 1 > limit)
+        {
+            RefusedCommits.Enqueue((key, lines.Count - 1));
+            Refuse(res, 413, null, "Payload Too Large");
             return;
         }
         var files = new Dictionary<string, byte[]>(repo.Files, StringComparer.Ordinal);

@@ -6,9 +6,11 @@ namespace Skald.Serving;
 /// <summary>
 /// Reads a <c>POST /v1/completions</c> body (OpenAI's legacy text completions): <c>prompt</c> (required; a string or
 /// an array of strings, each continued as one choice) and the fields chat shares (<see cref="SamplingFields"/>), with
-/// OpenAI's default of 16 <c>max_tokens</c>, and <c>logprobs</c> (<see cref="LogProbFields"/>, passed on as
-/// <see cref="SkaldChatClient.LogProbsProperty"/>). What this server does not do is refused naming the field: <c>echo</c>, <c>suffix</c>, <c>best_of</c> other than 1, <c>n</c> other than 1, a non-empty <c>logit_bias</c>, and
-/// token-id prompts. Other fields
+/// OpenAI's default of 16 <c>max_tokens</c>, <c>logprobs</c> (<see cref="LogProbFields"/>, passed on as
+/// <see cref="SkaldChatClient.LogProbsProperty"/>) and, as vLLM's completions take it, <c>response_format</c>
+/// (<see cref="ResponseFormatReader"/>: the chat endpoint's JSON mode and JSON schemas). What this server does not do is
+/// refused naming the field: <c>echo</c>, <c>suffix</c>, <c>best_of</c> other than 1, <c>n</c> other than 1, a non-empty
+/// <c>logit_bias</c>, <c>tools</c> (other than an empty list: a text completion calls no functions), and token-id prompts. Other fields
 /// (<c>user</c>, ...) are ignored. Every problem is an <see cref="ApiException"/> 400.
 /// </summary>
 internal static class CompletionRequestReader
@@ -18,7 +20,7 @@ internal static class CompletionRequestReader
 
     public static CompletionRequest Read(ReadOnlyMemory<byte> body)
     {
-        using var doc = JsonBody.Parse(body);
+        using var doc = JsonBody.Parse(body, JsonBody.ChatDepth); // (response_format's schema nests as a chat body's does)
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
             throw ApiException.BadRequest("the request body must be a JSON object with a \"prompt\"", "prompt");
@@ -26,6 +28,9 @@ internal static class CompletionRequestReader
         var (options, stream, includeUsage, model) = SamplingFields.Read(root);
         options.MaxOutputTokens ??= DefaultMaxTokens;
         if (LogProbFields.Completion(root) is int top) (options.AdditionalProperties ??= [])[SkaldChatClient.LogProbsProperty] = top;
+        if (SamplingFields.Field(root, "response_format") is { } format) options.ResponseFormat = ResponseFormatReader.Read(format);
+        if (SamplingFields.Field(root, "tools") is { } tools && !(tools.ValueKind == JsonValueKind.Array && tools.GetArrayLength() == 0))
+            throw ApiException.BadRequest("tools are for /v1/chat/completions: a text completion has no tool calls", "tools");
         if (SamplingFields.Field(root, "echo") is { } echo && SamplingFields.Bool(echo, "echo"))
             throw ApiException.BadRequest("echo is not supported by this server: the answer is the continuation alone", "echo");
         if (SamplingFields.Field(root, "suffix") is { } suffix && !(suffix.ValueKind == JsonValueKind.String && suffix.GetString()!.Length == 0))

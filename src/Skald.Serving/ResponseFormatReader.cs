@@ -4,7 +4,7 @@ using Microsoft.Extensions.AI;
 namespace Skald.Serving;
 
 /// <summary>
-/// Reads a chat request's <c>response_format</c> as OpenAI's API defines it: <c>{"type": "text"}</c>,
+/// Reads a chat (or text completions) request's <c>response_format</c> as OpenAI's API defines it: <c>{"type": "text"}</c>,
 /// <c>{"type": "json_object"}</c>, or <c>{"type": "json_schema", "json_schema": {"name", "description", "schema",
 /// "strict"}}</c> (<c>name</c> required, 1–64 letters, digits, _ or -; <c>strict</c> a boolean, and decoding is
 /// constrained either way; without a <c>schema</c>, any JSON object, as <c>json_object</c>). The schema itself is

@@ -44,7 +44,8 @@ public sealed partial class SkaldChatClient
             if (calls && ToolCallFormat == ToolCallFormat.None)
                 throw new ChatOptionException("this model's chat template teaches no tool-call format Skald reads (Hermes <tool_call> blocks, Llama 3.1+ JSON calls, Mistral [TOOL_CALLS]); " +
                     "if the model writes one anyway, set ToolCallParser (skald serve --tool-call-parser hermes|llama3_json|mistral|mistral_v11)", "tools");
-            prompt = Generator.Tokenize(new GenerationInput { Messages = turns, Tools = tools.Count > 0 ? tools : null });
+            prompt = Generator.Tokenize(new GenerationInput { Messages = turns, Tools = tools.Count > 0 ? tools : null }, Generator.Context)
+                ?? throw TooLong("the conversation");
             if (required)
             {
                 grammar = new ToolCallGrammar(ToolCallFormat,
@@ -107,7 +108,7 @@ public sealed partial class SkaldChatClient
         ArgumentNullException.ThrowIfNull(prompt);
         if (options?.Tools is { Count: > 0 }) throw new ChatOptionException("tools are for chat requests; a plain text completion calls no functions", "tools");
         Refuse(options);
-        var ids = Generator.Tokenize(GenerationInput.FromPrompt(prompt));
+        var ids = Generator.Tokenize(GenerationInput.FromPrompt(prompt), Generator.Context) ?? throw TooLong("the prompt");
         if (ids.Length == 0) throw new PromptRefusedException("the prompt has no tokens (this tokenizer adds none to an empty text)");
         return new(ids, Generation(ids, options, "the prompt"), 0, null, "");
     }
@@ -145,6 +146,10 @@ public sealed partial class SkaldChatClient
         if (options?.PresencePenalty is float pp && pp != 0)
             throw new ChatOptionException("presence_penalty is not supported; use repetition_penalty (transformers')", "presence_penalty");
     }
+
+    // A prompt (or conversation) of more tokens than the context, found after tokenizing only as much of it as that takes.
+    private PromptRefusedException TooLong(string what) =>
+        new($"{what} is more than {Generator.Context} tokens; this model's context is {Generator.Context}");
 
     // The generation options of a request for `prompt` (`what` names it in the message when it leaves no room).
     private GenerationOptions Generation(int[] prompt, ChatOptions? options, string what)

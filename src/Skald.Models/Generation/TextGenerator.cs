@@ -135,23 +135,36 @@ public sealed partial class TextGenerator
     /// tokens (the template writes them). Throws <see cref="InvalidOperationException"/> for messages without a chat
     /// template and <see cref="ChatTemplateException"/> when the template cannot be read or rendered.
     /// </summary>
-    public int[] Tokenize(GenerationInput input)
+    public int[] Tokenize(GenerationInput input) => Tokenize(input, 0)!;
+
+    /// <summary>
+    /// <see cref="Tokenize(GenerationInput)"/>'s ids when there are at most <paramref name="maxTokens"/> of them (0: no
+    /// limit), else null: a longer text (a prompt, or the rendered messages) is tokenized only as far as the tokenizer
+    /// needs to tell that it is longer (<see cref="Tokenizer.Encode(string, bool, int)"/>'s bounded truncation), so a
+    /// text far past the context costs about what the context holds, not its length.
+    /// </summary>
+    public int[]? Tokenize(GenerationInput input, int maxTokens)
     {
         ThrowIfDisposed();
-        if (input.Ids is { } ids) return [.. ids];
-        if (input.Prompt is { } prompt) return Tokenizer.Encode(prompt).Ids;
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
+        if (input.Ids is { } ids) return maxTokens > 0 && ids.Count > maxTokens ? null : [.. ids];
+        if (input.Prompt is { } prompt) return Within(Tokenizer.Encode(prompt, addSpecialTokens: true, maxTokens));
         if (input.Messages is { } messages)
         {
             if (ChatFormatter is null)
                 throw new InvalidOperationException($"messages input needs a chat template, and {templateSource} has none (tokenizer_config.json chat_template or chat_template.jinja); give a prompt or ids instead");
             string text = input.Tools is { Count: > 0 } tools ? ChatFormatter.Format(messages, tools) : ChatFormatter.Format(messages);
-            return Tokenizer.Encode(text, addSpecialTokens: false).Ids;
+            return Within(Tokenizer.Encode(text, addSpecialTokens: false, maxTokens));
         }
         throw new ArgumentException("an input needs a prompt, ids or messages");
     }
 
+    // The ids of an encoding that kept every token (null: it was cut at the max length, so the text has more).
+    private static int[]? Within(Skald.Tokenizers.Encoding encoding) => encoding.Truncated ? null : encoding.Ids;
+
     /// <summary>
-    /// Generates for every prompt (token ids, e.g. from <see cref="Tokenize"/>) in the batches of <see cref="Batches"/>;
+    /// Generates for every prompt (token ids, e.g. from <see cref="Tokenize(GenerationInput)"/>) in the batches of <see cref="Batches"/>;
     /// <paramref name="onText"/> (input index, new text) streams each row's text as it grows.
     /// </summary>
     public GenerationResult[] Generate(IReadOnlyList<int[]> prompts, GenerationOptions options, int batchSize = 8,

@@ -1,6 +1,7 @@
 // HNSW: Skald's graph (Skald.Retrieval.Hnsw) on a corpus written by `--write DIR` and read back by both this program
 // and hnsw_hnswlib.py, so both engines index the same rows. One JSON line per (engine, ef): build seconds (all cores),
 // one query at a time on one thread (median ms), recall@k of the exact top k (computed once, at --write).
+// `--data DIR --mapped [--rounds 5] [--seconds 1]`: queries/s of the graph read whole against mapped (MappedSpeed.cs).
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -9,12 +10,18 @@ using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
 
 string? write = null, data = null;
-int rows = 200_000, dim = 384, k = 10, m = 16, efc = 200, queries = 200;
+int rows = 200_000, dim = 384, k = 10, m = 16, efc = 200, queries = 200, rounds = 5;
+double seconds = 1;
+bool mapped = false;
 for (int i = 0; i < args.Length; i += 2)
 {
-    string a = args[i], v = args[i + 1];
+    string a = args[i];
+    if (a == "--mapped") { mapped = true; i--; continue; }
+    string v = args[i + 1];
     switch (a)
     {
+        case "--rounds": rounds = int.Parse(v); break;
+        case "--seconds": seconds = double.Parse(v, System.Globalization.CultureInfo.InvariantCulture); break;
         case "--write": write = v; break;
         case "--data": data = v; break;
         case "--rows": rows = int.Parse(v); break;
@@ -59,6 +66,7 @@ var qflat = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(data,
 var truthFlat = MemoryMarshal.Cast<byte, int>(File.ReadAllBytes(Path.Combine(data, "truth.i32"))).ToArray();
 var queryRows = Enumerable.Range(0, queries).Select(i => qflat[(i * dim)..((i + 1) * dim)]).ToArray();
 ReadOnlySpan<float> Row(int r) => flat.AsSpan(r * dim, dim);
+if (mapped) return MappedSpeed.Run(data, Row, rows, m, efc, queryRows, k, rounds, seconds);
 
 long t0 = Stopwatch.GetTimestamp();
 var graph = HnswGraph.Build(rows, Row, new HnswOptions { M = m, EfConstruction = efc });

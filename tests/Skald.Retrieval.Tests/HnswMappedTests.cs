@@ -1,6 +1,7 @@
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Hnsw;
 using Skald.Retrieval.Index;
+using Skald.Retrieval.Quantization;
 
 namespace Skald.Retrieval.Tests;
 
@@ -38,6 +39,34 @@ public sealed class HnswMappedTests
         }
         Assert.Throws<InvalidOperationException>(() => mapped.Insert(rows.Length + 1, r => rows[r % rows.Length]));
         Assert.Throws<InvalidOperationException>(() => mapped.Replace([0], r => rows[r]));
+    }
+
+    [Fact]
+    public void AWarmWalkOfTheMappedGraphAllocatesNothing()
+    {
+        var (rows, queries) = IvfTests.Clustered(seed: 5, n: 2001, dim: 16, clusters: 20, nq: 4);
+        var built = HnswGraph.Build(rows.Length, r => rows[r], new HnswOptions { M = 6, EfConstruction = 40, Threads = 1 });
+        Assert.True(built.TopLevel >= 2); // the walk reads upper layers too
+        string path = Path.Combine(Directory.CreateTempSubdirectory("skald-hnsw-mapped-alloc").FullName, "hnsw.bin");
+        File.WriteAllBytes(path, HnswTests.Bytes(built));
+        using var mapped = HnswGraph.Open(path, rows.Length);
+        FloatRow row = r => rows[r];
+        var walker = mapped.RentWalker();
+        int Walk(float[] q)
+        {
+            var scorer = new FloatScorer(q, row);
+            int node = mapped.EntryPoint;
+            float similarity = scorer.Score(node);
+            for (int layer = mapped.TopLevel; layer > 0; layer--) walker.Greedy(mapped, ref scorer, layer, false, ref node, ref similarity);
+            walker.SearchLayer(mapped, ref scorer, node, similarity, 0, 64, false);
+            return walker.Results.Count;
+        }
+        foreach (var q in queries) Walk(q); // warm: the walker's marks and queues grown
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int found = 0;
+        foreach (var q in queries) found += Walk(q);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(64 * queries.Length, found);
     }
 
     [Fact]

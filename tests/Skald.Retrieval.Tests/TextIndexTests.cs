@@ -1,4 +1,6 @@
 using Skald.Models;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Hnsw;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
 
@@ -98,6 +100,32 @@ public sealed class TextIndexTests
         Assert.Equal(4, index.LiveCount);
         Assert.Equal("lonn", Assert.Single(TextIndex.Search(index, model, "25.", SearchMode.Bm25)).Record.Id);
         Assert.Equal("kantine", Assert.Single(TextIndex.Search(index, model, "Kantina", SearchMode.Bm25)).Record.Id);
+    }
+
+    [Fact]
+    public void AddingFromCodeWithReplaceDeletedReusesTheDeletedRowsSlotsOfAnHnswIndex()
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        using var model = EncoderEmbeddingModel.Load(ModelFolder);
+        IndexBuilder.Build(folder, model, model.ModelPath, Rows, new Bm25Options(), "nb", 0, 0, hnsw: new HnswOptions { M = 4 });
+        string graph = Path.Combine(folder, IndexWriter.HnswFile);
+        long graphBytes = new FileInfo(graph).Length;
+        Assert.Equal(1, IndexBuilder.Delete(folder, ["hytte"], []));
+        var (added, replaced) = TextIndex.Add(folder, model, [TextIndex.Record("kantine", "Kantina er åpen fra 11 til 13.")], replaceDeleted: true);
+        Assert.Equal((1, 0), (added, replaced));
+        using (var index = SearchIndex.Open(folder))
+        {
+            Assert.Equal(3, index.Records.Count); // the new row took the deleted row's slot
+            Assert.Empty(index.Deleted);
+            Assert.Equal(["ferie", "kantine", "lonn"], index.Records.Select(r => r.Id).Order(StringComparer.Ordinal));
+            Assert.Equal("kantine", Assert.Single(TextIndex.Search(index, model, "Kantina", SearchMode.Bm25)).Record.Id);
+        }
+        Assert.Equal(graphBytes, new FileInfo(graph).Length);
+
+        string plain = Path.Combine(TestPaths.NewTempDir(), "idx"); // no graph: nothing keeps deleted rows to reuse
+        TextIndex.Build(plain, model, Rows);
+        var e = Assert.Throws<EvaluationException>(() => TextIndex.Add(plain, model, [TextIndex.Record("kantine", "Kantina.")], replaceDeleted: true));
+        Assert.StartsWith($"{plain}: --replace-deleted is for an HNSW index", e.Message);
     }
 
     [Fact]

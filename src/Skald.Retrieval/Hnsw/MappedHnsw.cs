@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Skald.Retrieval.Index;
 
 namespace Skald.Retrieval.Hnsw;
@@ -8,13 +7,19 @@ namespace Skald.Retrieval.Hnsw;
 /// every link list are read from the mapping where they lie in the file (<see cref="HnswGraph"/> gives the layout), so
 /// a search touches only the pages of the nodes it visits and the graph takes no managed memory; the upper layers are
 /// found through the nodes above layer 0 and their offsets (about one node in M), made at open from the levels.
+/// The walk's lookups (<see cref="List"/>, <see cref="Level"/>) read through pointers into the view taken once at open
+/// (<see cref="MappedFile.Address"/>, whose range was checked then): a node number checked, no further slicing, as fast
+/// as the arrays of a graph read whole.
 /// </summary>
-internal sealed class MappedHnsw : IDisposable
+internal sealed unsafe class MappedHnsw : IDisposable
 {
     private readonly MappedFile file;
     private readonly int count, m, m0, headerBytes;
     private readonly int[] raised;  // the nodes above layer 0, ascending
     private readonly long[] upper;  // byte offset of each raised node's layers 1 up
+    private readonly byte* start;   // the file's first byte in this view
+    private readonly byte* levelBytes; // a byte a node
+    private readonly byte* links0;  // layer 0's lists, [count × (1 + 2M)] int32s (not 4-byte aligned)
 
     /// <summary>Maps <paramref name="path"/>, a graph of <paramref name="count"/> nodes with <paramref name="m"/> links
     /// per upper layer whose header (<paramref name="headerBytes"/> long) was checked; a size or level the layout does
@@ -43,6 +48,7 @@ internal sealed class MappedHnsw : IDisposable
             if (file.Length > at) throw new EvaluationException($"{path}: {file.Length - at} bytes after the graph");
             raised = [.. nodes];
             upper = [.. offsets];
+            Pointers(file, headerBytes, count, out start, out levelBytes, out links0);
         }
         catch
         {
@@ -55,6 +61,15 @@ internal sealed class MappedHnsw : IDisposable
     {
         (count, m, m0, headerBytes, raised, upper) = (of.count, of.m, of.m0, of.headerBytes, of.raised, of.upper);
         file = of.file.View();
+        Pointers(file, headerBytes, count, out start, out levelBytes, out links0);
+    }
+
+    /// <summary>The file's start, levels and layer 0 in <paramref name="view"/> (its length checked by the constructor).</summary>
+    private static void Pointers(MappedFile view, int headerBytes, int count, out byte* start, out byte* levels, out byte* links0)
+    {
+        start = view.Address(0, view.Length);
+        levels = start + headerBytes;
+        links0 = levels + count;
     }
 
     /// <summary>The same graph through a second view of the mapping (<see cref="MappedFile.View"/>): a pass over every
@@ -65,7 +80,7 @@ internal sealed class MappedHnsw : IDisposable
     public int Level(int node)
     {
         if ((uint)node >= (uint)count) throw new ArgumentOutOfRangeException(nameof(node));
-        return file.Bytes(headerBytes + node, 1)[0];
+        return levelBytes[node];
     }
 
     /// <summary>The count-prefixed list of <paramref name="node"/> on <paramref name="layer"/> (the file's int32s need
@@ -73,13 +88,11 @@ internal sealed class MappedHnsw : IDisposable
     public ReadOnlySpan<int> List(int node, int layer)
     {
         if ((uint)node >= (uint)count) throw new ArgumentOutOfRangeException(nameof(node));
-        if (layer == 0) return Ints(headerBytes + count + (long)node * (1 + m0) * sizeof(int), 1 + m0);
-        int r = Array.BinarySearch(raised, node);
-        if (r < 0) throw new ArgumentOutOfRangeException(nameof(layer), $"node {node} has no layer {layer}");
-        return Ints(upper[r] + (long)(layer - 1) * (1 + m) * sizeof(int), 1 + m);
+        if (layer == 0) return new ReadOnlySpan<int>(links0 + (nint)node * (1 + m0) * sizeof(int), 1 + m0);
+        if ((uint)(layer - 1) >= levelBytes[node]) throw new ArgumentOutOfRangeException(nameof(layer), $"node {node} has no layer {layer}");
+        long at = upper[Array.BinarySearch(raised, node)] + (long)(layer - 1) * (1 + m) * sizeof(int);
+        return new ReadOnlySpan<int>(start + at, 1 + m);
     }
-
-    private ReadOnlySpan<int> Ints(long offset, int n) => MemoryMarshal.Cast<byte, int>(file.Bytes(offset, n * sizeof(int)));
 
     /// <summary>The file's bytes [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>).</summary>
     public ReadOnlySpan<byte> Bytes(long offset, int length) => file.Bytes(offset, length);

@@ -102,6 +102,18 @@ internal sealed unsafe class MappedFile : IDisposable
             throw new ArgumentOutOfRangeException(nameof(count), $"{count} values at byte {offset} of {Length}");
     }
 
+    /// <summary>
+    /// A pointer to byte <paramref name="offset"/> of the mapping, bytes [<paramref name="offset"/>,
+    /// <paramref name="offset"/> + <paramref name="length"/>) checked once to lie in the file, for a reader whose
+    /// every later read stays in that range (<see cref="Hnsw.MappedHnsw"/>'s walk). Valid until <see cref="Dispose"/>.
+    /// </summary>
+    public byte* Address(long offset, long length)
+    {
+        if (offset < 0 || length < 0 || offset > Length || length > Length - offset)
+            throw new ArgumentOutOfRangeException(nameof(length), $"{length} bytes at byte {offset} of {Length}");
+        return data + offset;
+    }
+
     /// <summary><paramref name="count"/> bytes from <paramref name="offset"/> as a span over the mapping.</summary>
     public ReadOnlySpan<byte> Bytes(long offset, int count) => Span<byte>(offset, count);
 

@@ -43,14 +43,18 @@ public static class TextIndex
     /// <summary>
     /// Adds <paramref name="records"/> to the index in <paramref name="folder"/> (a row whose id is there already is
     /// replaced); returns how many were added and how many of those replaced a row. <paramref name="cancellationToken"/>
-    /// is looked at as for <see cref="Build"/>: cancelled, nothing is written and the index stays as it was.
+    /// is looked at as for <see cref="Build"/>: cancelled, nothing is written and the index stays as it was. With
+    /// <paramref name="replaceDeleted"/> (an index built with HNSW, which keeps deleted rows; any other throws
+    /// <see cref="EvaluationException"/> naming the folder) the new rows take the slots of deleted and replaced rows
+    /// first, as <see cref="IndexBuilder.Add"/> and <c>skald index add --replace-deleted</c> do, so delete-and-add churn
+    /// keeps the index its size.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, EncoderEmbeddingModel model, IReadOnlyList<IndexRecord> records,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, bool replaceDeleted = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         cancellationToken.ThrowIfCancellationRequested();
-        return IndexBuilder.Add(folder, model, records, progress: Checking(cancellationToken), modelPath: model.ModelPath);
+        return IndexBuilder.Add(folder, model, records, progress: Checking(cancellationToken), modelPath: model.ModelPath, replaceDeleted: replaceDeleted);
     }
 
     // The embedding progress callback, called after each batch, as the point a cancelled build or add stops at (no file written yet).

@@ -12,24 +12,20 @@ public sealed class EmptyAndNotJsonFileTests
 
     private string Write(string name, string text) => TestPaths.WriteFile(dir, name, text);
 
-    [Fact]
-    public void ATextFileGivenAsTheTokenizerIsNotJsonAtItsFirstCharacter()
+    /// <summary>A text file given as the tokenizer, an empty file as the suite: what is wrong, in user words.</summary>
+    [Theory]
+    [InlineData("tokenize", "texts.txt", "Hei verden\n", "not JSON (line 1, column 1): 'H' is an invalid start of a value.")]
+    [InlineData("benchmark", "empty.json", "", "empty")]
+    public void AJsonFileThatIsEmptyOrNotJsonIsSaidSo(string verb, string name, string text, string problem)
     {
-        string texts = Write("texts.txt", "Hei verden\n"), input = Write("input.txt", "hei\n");
-        var r = InProcessSkald.Capture("tokenize", "--tokenizer", texts, "--input", input, "--output", Path.Combine(dir, "ids.jsonl"));
-        SkaldProcess.AssertUserError(r, 1, $"{texts}: not JSON (line 1, column 1): 'H' is an invalid start of a value.");
+        string file = Write(name, text), output = Path.Combine(dir, "out");
+        var r = verb == "tokenize"
+            ? InProcessSkald.Capture(verb, "--tokenizer", file, "--input", Write("input.txt", "hei\n"), "--output", output)
+            : InProcessSkald.Capture(verb, "--models", "bm25", "--suite", file, "--output", output, "--no-cache");
+        SkaldProcess.AssertUserError(r, 1, $"{file}: {problem}");
         Assert.DoesNotContain("LineNumber", r.Stderr);
         Assert.DoesNotContain("BytePositionInLine", r.Stderr);
-    }
-
-    [Fact]
-    public void AnEmptySuiteIsEmpty()
-    {
-        string suite = Write("empty.json", "");
-        var r = InProcessSkald.Capture("benchmark", "--models", "bm25", "--suite", suite, "--output", Path.Combine(dir, "r"), "--no-cache");
-        SkaldProcess.AssertUserError(r, 1, $"{suite}: empty");
         Assert.DoesNotContain("JSON tokens", r.Stderr);
-        Assert.DoesNotContain("LineNumber", r.Stderr);
     }
 
     [Fact]

@@ -48,15 +48,8 @@ public static partial class LayerTruncation
         using IDisposable model = crossEncoder ? CrossEncoder.Load(source) : SentenceEncoder.Load(source);
         var transformer = model is CrossEncoder ce ? ce.Transformer : ((SentenceEncoder)model).Transformer;
         int total = RequireCut(source, transformer, layers);
-        JsonObject config;
-        try
-        {
-            config = JsonNode.Parse(File.ReadAllText(configPath))?.AsObject() ?? throw new ModelFormatException($"{configPath}: not a JSON object");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new ModelFormatException($"{configPath}: invalid JSON ({e.Message})");
-        }
+        var config = Skald.Tokenizers.Serialization.JsonFile.ReadNode(configPath, m => new ModelFormatException(m)) as JsonObject
+            ?? throw new ModelFormatException($"{configPath}: not a JSON object");
         CutConfig(config, transformer.Config, layers);
         using var weights = Checkpoint.OpenFolder(weightsPath);
         var keep = weights.Keys.Where(k => Keeps(k, layers)).Order(StringComparer.Ordinal).ToList();

@@ -41,16 +41,5 @@ public sealed record NamedPadToken(string Token, string File)
         return null;
     }
 
-    private static JsonDocument Parse(string file)
-    {
-        string text = Utf8File.ReadAllText(file, m => new TokenizerException(m));
-        try
-        {
-            return JsonDocument.Parse(text);
-        }
-        catch (JsonException e)
-        {
-            throw new TokenizerException($"{file}:{(e.LineNumber ?? 0) + 1}: {JsonLineError.Describe(e)}", e);
-        }
-    }
+    private static JsonDocument Parse(string file) => JsonFile.Read(file, m => new TokenizerException(m));
 }

@@ -117,15 +117,8 @@ public sealed partial class Tokenizer
     private static Tokenizer Parse(string json, string sourceName, string? namedPadToken)
     {
         ArgumentNullException.ThrowIfNull(json);
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 });
-        }
-        catch (JsonException ex)
-        {
-            throw new TokenizerException($"{sourceName}: invalid JSON ({ex.Message})", ex);
-        }
+        var doc = JsonFile.Parse(json, sourceName, m => new TokenizerException(m),
+            new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 });
         using (doc)
         {
             var r = new JsonReader(sourceName);

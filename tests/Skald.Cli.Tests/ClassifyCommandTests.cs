@@ -41,7 +41,7 @@ public sealed class ClassifyCommandTests
             Assert.True(rows[i].TryGetProperty("premise", out _));
             if (softmax) Assert.Equal(1.0, scores.Sum(), 4);
         }
-        Assert.Contains("wrote 3 pair(s)", r.Stderr + r.Stdout);
+        Assert.Contains("wrote 3 pairs", r.Stderr + r.Stdout);
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class ClassifyCommandTests
     {
         var r = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("ce-xlmr"));
         Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Contains("cross-encoder:    3 label(s) (contradiction, entailment, neutral), activation Identity", r.Stdout);
+        Assert.Contains("cross-encoder:    3 labels (contradiction, entailment, neutral), activation Identity", r.Stdout);
         Assert.DoesNotContain("pooling:", r.Stdout);
         Assert.DoesNotContain("similarity:", r.Stdout);
         string docs = Path.Combine(TestPaths.NewTempDir(), "docs.txt");

@@ -154,9 +154,9 @@ public sealed class GenerateStructuredOutputTests
         File.WriteAllText(schema, """{"type": "object", "properties": {"name": {"type": "string", "pattern": "^[a-z]+$"}}}""");
         SkaldProcess.AssertUserError(SkaldProcess.Run(Run(input, output, "--json-schema", schema)), 1, schema + ": ", "\"pattern\"", "/properties/name/pattern");
         File.WriteAllText(schema, "{\"type\": \"object\",\n  \"properties\": {\"a\": }\n}");
-        // the one JSON-error wording: the file's line, the byte of that line (the '}' is its 23rd), the parser's reason alone
+        // the one JSON-file wording: the file's line and column (the '}' is the 23rd character of line 2), the parser's reason alone
         SkaldProcess.AssertUserError(SkaldProcess.Run(Run(input, output, "--json-schema", schema)), 1,
-            schema + ":2: invalid JSON at byte 23 of the line ('}' is an invalid start of a value.)");
+            schema + ": not JSON (line 2, column 23): '}' is an invalid start of a value.");
         string missing = Path.Combine(dir, "missing.json");
         SkaldProcess.AssertUserError(SkaldProcess.Run(Run(input, output, "--json-schema", missing)), 1, missing + ": file not found");
         Assert.False(File.Exists(output));

@@ -49,7 +49,7 @@ public sealed class MergeCommandTests
         var r = SkaldProcess.Run("merge", "--model", model, "--adapters", adapter, "--output", merged);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains($"wrote {merged}: ", r.Stderr, StringComparison.Ordinal); // the output is named as written, the base as left alone
-        Assert.Contains("with 1 adapter(s) merged (the base is unchanged)", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("with 1 adapter merged (the base is unchanged)", r.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(merged, "adapter_config.json")));
         var viaAdapter = Encode(dir, model, adapter, "adapter");
         var viaMerged = Encode(dir, merged, null, "merged");

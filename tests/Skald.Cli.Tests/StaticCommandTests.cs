@@ -65,7 +65,7 @@ public sealed class StaticCommandTests
         File.WriteAllText(junk, "junk");
         string data = Path.Combine(TestPaths.RepoRoot, "samples", "data", "train-pairs.jsonl");
         SkaldProcess.AssertUserError(SkaldProcess.Run("static", "train", "--data", data, "--tokenizer", junk, "--dim", "8", "--steps", "1",
-            "--output", Path.Combine(dir, "a")), 1, $"{junk}: invalid JSON");
+            "--output", Path.Combine(dir, "a")), 1, $"{junk}: not JSON (line 1, column 1): ");
         SkaldProcess.AssertUserError(SkaldProcess.Run("static", "train", "--data", data, "--tokenizer", missing, "--dim", "8", "--steps", "1",
             "--output", Path.Combine(dir, "b")), 1, $"option --tokenizer: {missing} not found");
         // a vocabulary token in Latin-1 ("bær") was read as "b\uFFFDr" and written into the new model's tokenizer.json

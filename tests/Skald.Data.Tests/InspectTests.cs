@@ -49,7 +49,8 @@ public sealed class InspectTests
         Assert.Equal(3, r.Examples.Count);
         Assert.Equal([3, 0, 0, 0, 0, 0, 0, 0], DatasetReport.Histogram(r.Columns[0].Lengths));
         string text = r.Render();
-        Assert.Contains("4 rows, 3 columns (anchor, positive, score), 1 duplicate rows", text);
+        Assert.Contains("4 rows, 3 columns (anchor, positive, score), 1 duplicate row", text);
+        Assert.DoesNotContain("1 duplicate rows", text);
         Assert.Contains("| anchor | 1 | 1 | 3 | 3 | 3 | 3 | nb 2 sv 1 |", text);
     }
 
@@ -75,10 +76,11 @@ public sealed class InspectTests
     [Fact]
     public void AnEmptyFileOrOneOfNumbersHasNoEmptyTables()
     {
-        // an empty file printed a length table with no columns and cells ("| 0–8 |  |"), and so did a file of numbers only
+        // an empty file printed a length table with no columns and cells ("| 0–8 |  |"), then "0 rows, 0 columns ()" and
+        // exit 0; it is training's "no data rows" now. A file of numbers only printed an empty length table too.
         string dir = TestPaths.NewTempDir(), empty = Path.Combine(dir, "empty.jsonl"), numbers = Path.Combine(dir, "numbers.jsonl");
         File.WriteAllText(empty, "");
-        Assert.Equal($"{empty}: 0 rows, 0 columns (), 0 duplicate rows", DatasetInspector.Inspect(empty, TokenCounter.Words).Render().Trim());
+        Assert.Equal($"{empty}: no data rows", Assert.Throws<DataException>(() => DatasetInspector.Inspect(empty, TokenCounter.Words)).Message);
         File.WriteAllLines(numbers, ["{\"score\":0.5}", "{\"score\":1}"]);
         string text = DatasetInspector.Inspect(numbers, TokenCounter.Words).Render();
         Assert.Contains("| score | 0 | 0 | - | - | - | - | (numbers) |", text);

@@ -51,8 +51,10 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
         Assert.Contains("task 1 path", Assert.Throws<EvaluationException>(() => Suite.Load(suite)).Message);
         File.WriteAllText(suite, "{\n  \"tasks\": [ }");
         string malformed = Assert.Throws<EvaluationException>(() => Suite.Load(suite)).Message;
-        Assert.StartsWith($"{suite}:2: malformed JSON at byte 14 of the line (", malformed); // the "}" on line 2
+        Assert.StartsWith($"{suite}: not JSON (line 2, column 14): ", malformed); // the "}" on line 2
         Assert.DoesNotContain("LineNumber", malformed);
+        File.WriteAllText(suite, "");
+        Assert.Equal($"{suite}: empty", Assert.Throws<EvaluationException>(() => Suite.Load(suite)).Message);
         Assert.Contains("suite file not found", Assert.Throws<EvaluationException>(() => Suite.Load(Path.Combine(dir, "x.json"))).Message);
         // Members of the wrong JSON type are named, never an internal error.
         foreach (var (json, expected) in new[]

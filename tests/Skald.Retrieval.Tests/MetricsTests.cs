@@ -16,6 +16,8 @@ public sealed class MetricsTests
         Assert.Equal("correlation is undefined: every gold score is the same", Correlation.Undefined([1, 1, 1], [1, 2, 3]));
         Assert.Equal("correlation is undefined: the model gives every pair the same score", Correlation.Undefined([1, 2], [3, 3]));
         Assert.Null(Correlation.Undefined([1, 2], [3, 4]));
+        Assert.Equal("correlation is undefined with 1 pair", Correlation.Undefined([1], [2])); // was "1 pair(s)"
+        Assert.Equal("correlation is undefined with 0 pairs", Correlation.Undefined([], []));
         Assert.Equal(-1, Correlation.Spearman([1, 2, 3], [9, 5, 1]), 12);
     }
 

@@ -92,7 +92,10 @@ public sealed class LoadingErrorTests
     public void InvalidJson()
     {
         var ex = Load("{\"model\": ");
-        Assert.StartsWith("my/tokenizer.json: invalid JSON", ex.Message);
+        Assert.StartsWith("my/tokenizer.json: not JSON (line 1, column ", ex.Message);
+        Assert.DoesNotContain("LineNumber", ex.Message);
+        // nothing at all was the parser's "The input does not contain any JSON tokens ... LineNumber: 0 | BytePositionInLine: 0"
+        Assert.Equal("my/tokenizer.json: empty", Load(" \n").Message);
     }
 
     [Fact]

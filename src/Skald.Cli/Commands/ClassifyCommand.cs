@@ -5,6 +5,7 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models.CrossEncoders;
+using Skald.Retrieval.Data;
 using Skald.Training.Data;
 
 namespace Skald.Cli.Commands;
@@ -81,7 +82,7 @@ internal sealed class ClassifyCommand : Command
         string summary = labels.Count > 1
             ? string.Join(", ", labels.Select((l, c) => $"{counts[c]} {l}"))
             : "one score each";
-        Terminal.Log($"wrote {pairs.Length} pair(s) to {outputPath} ({summary})", quiet);
+        Terminal.Log($"wrote {Counted.Of(pairs.Length, "pair")} to {outputPath} ({summary})", quiet);
         return 0;
     }
 }

@@ -3,6 +3,7 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Data.Llm;
 using Skald.Data.Translate;
+using Skald.Retrieval.Data;
 
 namespace Skald.Cli.Commands;
 
@@ -79,7 +80,7 @@ internal sealed class DataTranslateCommand : Command
                 }
             }
             if (!quiet)
-                Console.WriteLine($"wrote {n} rows to {outputPath} ({engineName}){(unchanged > 0 ? $"; {unchanged} text(s) left out: the translation is the original" : "")}");
+                Console.WriteLine($"wrote {Counted.Of(n, "row")} to {outputPath} ({engineName}){(unchanged > 0 ? $"; {Counted.Of(unchanged, "text")} left out: the translation is the original" : "")}");
             return 0;
         });
     }

@@ -3,6 +3,7 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Models;
 using Skald.Models.Modules;
+using Skald.Retrieval.Data;
 using Skald.Tensors;
 
 namespace Skald.Cli.Commands;
@@ -58,7 +59,7 @@ internal sealed class InfoCommand : Command
         if (crossEncoder is not null)
         {
             // A cross-encoder scores pairs: no embedding, pooling or similarity to describe.
-            Console.WriteLine($"cross-encoder:    {crossEncoder.NumLabels} label(s) ({string.Join(", ", crossEncoder.Config.Labels)}), activation " +
+            Console.WriteLine($"cross-encoder:    {Counted.Of(crossEncoder.NumLabels, "label")} ({string.Join(", ", crossEncoder.Config.Labels)}), activation " +
                 $"{crossEncoder.Activation}; {(crossEncoder.NumLabels == 1 ? "a reranker (skald rerank, classify)" : crossEncoder.Config.MultiLabel ? "a multi-label classifier of pairs, several labels may hold at once (skald classify)" : "a classifier of pairs (skald classify)")}");
             Console.WriteLine($"max length:       {crossEncoder.MaxLength} tokens per pair");
             Console.WriteLine($"tokenizer:        {m.Tokenizer.ModelKind}, vocabulary {m.Tokenizer.VocabSize:N0}");

@@ -7,6 +7,7 @@ using Skald.Models.Adapters;
 using Skald.Models.CrossEncoders;
 using Skald.Models.Modules;
 using Skald.Models.Quantization;
+using Skald.Retrieval.Data;
 
 namespace Skald.Cli.Commands;
 
@@ -43,7 +44,7 @@ internal sealed class MergeCommand : Command
             return MergeCrossEncoder(baseModel, folders, dir, quiet);
         using var encoder = SentenceEncoder.Load(baseModel, folders);
         Training.Output.ModelSaver.Save(encoder, dir);
-        Terminal.Log($"wrote {dir}: {encoder.Folder.Path} with {folders.Count} adapter(s) merged (the base is unchanged)", quiet);
+        Terminal.Log($"wrote {dir}: {encoder.Folder.Path} with {Counted.Of(folders.Count, "adapter")} merged (the base is unchanged)", quiet);
         return 0;
     }
 
@@ -61,8 +62,8 @@ internal sealed class MergeCommand : Command
     {
         using var crossEncoder = CrossEncoder.Load(baseModel, folders);
         Training.CrossEncoders.CrossEncoderSaver.Save(crossEncoder, dir);
-        Terminal.Log($"wrote {dir}: {crossEncoder.Path} with {folders.Count} adapter(s) merged (the base is unchanged; a cross-encoder, " +
-            $"{crossEncoder.Head.Parameters.Count} head tensors, {crossEncoder.NumLabels} label(s))", quiet);
+        Terminal.Log($"wrote {dir}: {crossEncoder.Path} with {Counted.Of(folders.Count, "adapter")} merged (the base is unchanged; a cross-encoder, " +
+            $"{Counted.Of(crossEncoder.Head.Parameters.Count, "head tensor")}, {Counted.Of(crossEncoder.NumLabels, "label")})", quiet);
         return 0;
     }
 }

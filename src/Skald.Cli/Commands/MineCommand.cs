@@ -6,6 +6,7 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models;
+using Skald.Retrieval.Data;
 using Skald.Retrieval.Mining;
 using Counted = Skald.Retrieval.Data.Counted;
 
@@ -55,7 +56,7 @@ internal sealed class MineCommand : Command
             {
                 score = Math.Round(x.Score, 6), first = x.First, second = x.Second, text1 = texts[x.First], text2 = texts[x.Second],
             }, Json)));
-            Terminal.Log($"{pairs.Count} pair(s) among {texts.Count} texts", p.GetValue(CliOptions.Quiet));
+            Terminal.Log($"{Counted.Of(pairs.Count, "pair")} among {Counted.Of(texts.Count, "text")}", p.GetValue(CliOptions.Quiet));
             return 0;
         });
         return command;
@@ -115,7 +116,7 @@ internal sealed class MineCommand : Command
                 score = Math.Round(x.Score, 6), source = sourceTexts[x.Source], target = targetTexts[x.Target],
                 source_line = sourceLines[x.Source], target_line = targetLines[x.Target],
             }, Json)));
-            Terminal.Log($"{pairs.Count} pair(s) from {sourceTexts.Count} source and {targetTexts.Count} target texts", quiet);
+            Terminal.Log($"{Counted.Of(pairs.Count, "pair")} from {sourceTexts.Count} source and {Counted.Of(targetTexts.Count, "target text")}", quiet);
             return 0;
         });
         return command;

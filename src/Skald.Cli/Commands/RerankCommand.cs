@@ -5,6 +5,7 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models.CrossEncoders;
+using Skald.Retrieval.Data;
 
 namespace Skald.Cli.Commands;
 
@@ -55,7 +56,7 @@ internal sealed class RerankCommand : Command
         if (p.GetValue(format) == "json") WriteJson(text, ranked, docs);
         else
         {
-            var table = new ResultTable($"{ranked.Count} of {docs.Count} document(s) for \"{text}\"", "#", "score", "line", "text");
+            var table = new ResultTable($"{ranked.Count} of {Counted.Of(docs.Count, "document")} for \"{text}\"", "#", "score", "line", "text");
             for (int i = 0; i < ranked.Count; i++)
             {
                 table.Add((i + 1).ToString(CultureInfo.InvariantCulture), ranked[i].Score.ToString("F4", CultureInfo.InvariantCulture),

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
+using Skald.Retrieval.Data;
 using Skald.Tokenizers;
 using Skald.Tokenizers.Training;
 
@@ -67,7 +68,7 @@ internal sealed class TokenizerTrainCommand : Command
         string json = TokenizerTrainer.TrainJson(lines, options);
         var check = Tokenizer.FromJson(json, outputPath);
         AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
-        Terminal.Log($"trained {kindName} tokenizer with {check.VocabSize} tokens on {lines.Count} lines from {files.Count} file(s) in {sw.Elapsed.TotalSeconds:F1} s → {outputPath}"
+        Terminal.Log($"trained {kindName} tokenizer with {check.VocabSize} tokens on {Counted.Of(lines.Count, "line")} from {Counted.Of(files.Count, "file")} in {sw.Elapsed.TotalSeconds:F1} s → {outputPath}"
             + SizeNote(check.VocabSize, options), p.GetValue(CliOptions.Quiet));
         return 0;
     }

@@ -4,6 +4,7 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Hub;
+using Skald.Retrieval.Data;
 
 namespace Skald.Cli.Commands;
 
@@ -99,10 +100,10 @@ internal sealed class UploadCommand : Command
         var done = ProgressView.Run($"uploading to {id}", true, quiet, bar =>
             uploader.Upload(request, new HubProgressReporter(r => bar.Report(r.Bytes, r.TotalBytes, $"{r.Files}/{r.TotalFiles} large files"))));
         if (done.FilesCommitted + done.FilesDeleted == 0)
-            Terminal.Log($"nothing changed: {id} {request.Revision} already holds these {done.FilesUnchanged} file(s) (commit {done.CommitOid[..Math.Min(12, done.CommitOid.Length)]})", quiet);
+            Terminal.Log($"nothing changed: {id} {request.Revision} already holds these {Counted.Of(done.FilesUnchanged, "file")} (commit {done.CommitOid[..Math.Min(12, done.CommitOid.Length)]})", quiet);
         else
             Terminal.Log(string.Create(CultureInfo.InvariantCulture,
-                $"committed {done.FilesCommitted} file(s){(done.FilesDeleted > 0 ? $" and {done.FilesDeleted} deletion(s)" : "")}{(done.Commits > 1 ? $" in {done.Commits} commits" : "")} to {id}{(done.PullRequestUrl is null ? "" : " as a pull request")}: {done.LargeFilesSent} large file(s) sent ({done.BytesSent / 1048576.0:0.#} MB), {done.LargeFilesPresent} already on the hub, {done.FilesUnchanged} unchanged"), quiet);
+                $"committed {Counted.Of(done.FilesCommitted, "file")}{(done.FilesDeleted > 0 ? $" and {Counted.Of(done.FilesDeleted, "deletion")}" : "")}{(done.Commits > 1 ? $" in {done.Commits} commits" : "")} to {id}{(done.PullRequestUrl is null ? "" : " as a pull request")}: {Counted.Of(done.LargeFilesSent, "large file")} sent ({done.BytesSent / 1048576.0:0.#} MB), {done.LargeFilesPresent} already on the hub, {done.FilesUnchanged} unchanged"), quiet);
         if (done.RefusedCommitSize > 0)
             Terminal.Log($"the hub refused a commit of {done.RefusedCommitSize} files as too large: went on with {done.FilesPerCommit} per commit (pass --files-per-commit {done.FilesPerCommit} next time)", quiet);
         Console.Out.WriteLine(done.PullRequestUrl ?? done.CommitUrl);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Skald.Cli.Output;
 using Skald.Hub;
+using Skald.Retrieval.Data;
 using Skald.Training;
 using Skald.Training.Config;
 
@@ -46,7 +47,7 @@ internal static class HubPush
             throw new HubException($"{e.Message} (the trained model is in {modelPath}; upload it with skald upload --folder {modelPath} --repo {repo})", e);
         }
         Terminal.Log(string.Create(CultureInfo.InvariantCulture,
-            $"pushed {modelPath} to {repo}: {(done.FilesCommitted + done.FilesDeleted == 0 ? "nothing had changed" : $"{done.FilesCommitted} file(s) committed")} ({done.CommitUrl})"), quiet);
+            $"pushed {modelPath} to {repo}: {(done.FilesCommitted + done.FilesDeleted == 0 ? "nothing had changed" : $"{Counted.Of(done.FilesCommitted, "file")} committed")} ({done.CommitUrl})"), quiet);
         return done.CommitUrl;
     }
 }

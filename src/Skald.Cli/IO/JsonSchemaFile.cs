@@ -6,8 +6,8 @@ namespace Skald.Cli.IO;
 
 /// <summary>
 /// <c>skald generate --json-schema FILE</c>: the schema read from a file and compiled into the constraint the server's
-/// structured outputs use (<see cref="JsonSchemaGrammar.Compile"/>). A missing file, text that is not JSON (its line and
-/// byte, in the one wording of <see cref="JsonLineError"/>) and
+/// structured outputs use (<see cref="JsonSchemaGrammar.Compile"/>). A missing file, an empty one, text that is not JSON
+/// (its line and column, in the one wording of <see cref="JsonFile"/>) and
 /// a schema the compiler refuses (its keyword and pointer) are each one line naming the file.
 /// </summary>
 internal static class JsonSchemaFile
@@ -16,17 +16,7 @@ internal static class JsonSchemaFile
     public static JsonSchemaGrammar Read(string path)
     {
         if (!File.Exists(path)) throw new InputException($"{path}: file not found (--json-schema)");
-        byte[] bytes = File.ReadAllBytes(path);
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(bytes);
-        }
-        catch (JsonException e)
-        {
-            throw new InputException($"{path}:{(e.LineNumber ?? 0) + 1}: {JsonLineError.Describe(e)}");
-        }
-        using (doc)
+        using (var doc = JsonFile.Read(path, m => new InputException(m)))
         {
             try
             {

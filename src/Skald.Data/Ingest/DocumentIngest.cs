@@ -1,4 +1,5 @@
 using Skald.Data.Ingest.Readers;
+using Skald.Retrieval.Data;
 
 namespace Skald.Data.Ingest;
 
@@ -58,7 +59,7 @@ public static class DocumentIngest
         if (documents.Count == 0)
             throw new DataException(files.Count == 0
                 ? $"no documents found in {string.Join(", ", inputs)} (looked for {string.Join(", ", Extensions.Order())})"
-                : $"no readable text in {string.Join(", ", inputs)} ({skipped.Count} file(s) skipped: {skipped[0].Path}: {skipped[0].Reason}{(skipped.Count > 1 ? ", ..." : "")})");
+                : $"no readable text in {string.Join(", ", inputs)} ({Counted.Of(skipped.Count, "file")} skipped: {skipped[0].Path}: {skipped[0].Reason}{(skipped.Count > 1 ? ", ..." : "")})");
         var chunks = new List<Chunk>();
         for (int d = 0; d < documents.Count; d++) chunks.AddRange(Chunker.Split(documents[d], d, options));
         return new IngestResult(documents, chunks, skipped) { Notices = notices };

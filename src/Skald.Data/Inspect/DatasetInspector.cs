@@ -12,10 +12,14 @@ namespace Skald.Data.Inspect;
 /// </summary>
 public static class DatasetInspector
 {
-    /// <summary>The report of the file at <paramref name="path"/>, lengths counted by <paramref name="counter"/>.</summary>
+    /// <summary>
+    /// The report of the file at <paramref name="path"/>, lengths counted by <paramref name="counter"/>; a file without a
+    /// data row is a <see cref="DataException"/> in training's words ("FILE: no data rows"), not a report of nothing.
+    /// </summary>
     public static DatasetReport Inspect(string path, TokenCounter counter)
     {
         var (header, rows) = DatasetReader.ReadTable(path, out var lists);
+        if (rows.Count == 0) throw new DataException($"{path}: no data rows");
         var columns = new List<ColumnReport>(header.Count);
         for (int c = 0; c < header.Count; c++)
         {

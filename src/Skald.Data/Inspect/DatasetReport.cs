@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Skald.Retrieval.Data;
 
 namespace Skald.Data.Inspect;
 
@@ -33,7 +34,7 @@ public sealed record DatasetReport(string Path, int Rows, int DuplicateRows, IRe
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(c, $"{Path}: {Rows} rows, {Columns.Count} columns ({string.Join(", ", Columns.Select(x => x.Name))}), {DuplicateRows} duplicate rows");
+        sb.AppendLine(c, $"{Path}: {Counted.Of(Rows, "row")}, {Counted.Of(Columns.Count, "column")} ({string.Join(", ", Columns.Select(x => x.Name))}), {Counted.Of(DuplicateRows, "duplicate row")}");
         if (Rows == 0) return sb.ToString(); // nothing to measure: no tables of empty rows
         sb.AppendLine();
         sb.AppendLine(c, $"| column | empty | duplicates | min | median | p95 | max ({Unit}) | languages |");

@@ -36,17 +36,7 @@ public sealed record Suite
     {
         if (Directory.Exists(path)) throw new EvaluationException($"{path}: is a folder, expected a suite file (.json)");
         if (!File.Exists(path)) throw new EvaluationException($"{path}: suite file not found");
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(Skald.Tokenizers.Serialization.Utf8File.ReadAllText(path, m => new EvaluationException(m)), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        }
-        catch (JsonException e)
-        {
-            // The parser's own "LineNumber: 2 | BytePositionInLine: 5" counts from 0 and contradicted "line 3".
-            throw new EvaluationException($"{path}:{e.LineNumber + 1}: malformed JSON at byte {e.BytePositionInLine + 1} of the line ({JsonLineError.Reason(e)})");
-        }
-        using (doc)
+        using (var doc = JsonFile.Read(path, m => new EvaluationException(m), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }))
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new EvaluationException($"{path}: the suite must be a JSON object with a \"tasks\" array");

@@ -176,15 +176,7 @@ public sealed record LoraConfig
             throw new ModelFormatException($"{missing}: adapter folder not found");
         if (!File.Exists(path)) throw new ModelFormatException($"{path}: adapter_config.json not found (a PEFT adapter folder has adapter_config.json and adapter_model.safetensors)");
         JsonElement root;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            root = doc.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{path}: invalid JSON ({e.Message})");
-        }
+        using (var doc = Modules.JsonFiles.Read(path)) root = doc.RootElement.Clone();
         if (root.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: expected a JSON object, found {root.ValueKind.ToString().ToLowerInvariant()}");
         string? type = Str(root, "peft_type", path) ?? throw new ModelFormatException($"{path}: peft_type is missing (\"LORA\" for a LoRA adapter)");
         if (type != "LORA") throw new ModelFormatException($"{path}: peft_type \"{type}\" is not supported (only LORA)");

@@ -139,16 +139,7 @@ public sealed record TransformerConfig
     public static TransformerConfig Load(string path)
     {
         if (!File.Exists(path)) throw new ModelFormatException($"{path}: file not found");
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(Skald.Tokenizers.Serialization.Utf8File.ReadAllBytes(path, m => new ModelFormatException(m)));
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{path}: invalid JSON ({e.Message})");
-        }
-        using (doc)
+        using (var doc = JsonFiles.Read(path))
         {
             var r = doc.RootElement;
             if (r.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: expected a JSON object");

@@ -58,28 +58,21 @@ public sealed class Checkpoint : IDisposable
     private static List<string> ShardsOf(string indexPath)
     {
         string dir = System.IO.Path.GetDirectoryName(indexPath)!;
-        try
+        using var doc = Modules.JsonFiles.Read(indexPath);
+        if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+            throw new ModelFormatException($"{indexPath}: missing \"weight_map\" object");
+        var shards = new List<string>();
+        foreach (var p in map.EnumerateObject())
         {
-            using var doc = JsonDocument.Parse(Skald.Tokenizers.Serialization.Utf8File.ReadAllBytes(indexPath, m => new ModelFormatException(m)));
-            if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
-                throw new ModelFormatException($"{indexPath}: missing \"weight_map\" object");
-            var shards = new List<string>();
-            foreach (var p in map.EnumerateObject())
-            {
-                string file = p.Value.GetString() ?? throw new ModelFormatException($"{indexPath}: weight_map[\"{p.Name}\"] is not a file name");
-                string full = FolderPaths.Inside(dir, file, $"{indexPath}: weight_map[\"{p.Name}\"]");
-                if (!shards.Contains(full)) shards.Add(full);
-            }
-            foreach (var s in shards)
-            {
-                if (!File.Exists(s)) throw new ModelFormatException($"{indexPath}: shard {System.IO.Path.GetFileName(s)} is missing");
-            }
-            return shards;
+            string file = p.Value.GetString() ?? throw new ModelFormatException($"{indexPath}: weight_map[\"{p.Name}\"] is not a file name");
+            string full = FolderPaths.Inside(dir, file, $"{indexPath}: weight_map[\"{p.Name}\"]");
+            if (!shards.Contains(full)) shards.Add(full);
         }
-        catch (JsonException e)
+        foreach (var s in shards)
         {
-            throw new ModelFormatException($"{indexPath}: invalid JSON ({e.Message})");
+            if (!File.Exists(s)) throw new ModelFormatException($"{indexPath}: shard {System.IO.Path.GetFileName(s)} is missing");
         }
+        return shards;
     }
 
     private static Checkpoint FromFiles(string description, List<string> paths, string[] stripPrefixes)

@@ -9,14 +9,7 @@ internal static class JsonFiles
     public static JsonDocument Read(string path)
     {
         if (!File.Exists(path)) throw new ModelFormatException($"{path}: file not found");
-        try
-        {
-            return JsonDocument.Parse(Utf8File.ReadAllBytes(path, m => new ModelFormatException(m)));
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{path}: invalid JSON ({e.Message})");
-        }
+        return JsonFile.Read(path, m => new ModelFormatException(m));
     }
 
     public static bool Bool(JsonElement o, string key, string path, bool fallback = false)

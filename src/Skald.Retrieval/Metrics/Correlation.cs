@@ -1,3 +1,4 @@
+using Skald.Retrieval.Data;
 namespace Skald.Retrieval.Metrics;
 
 /// <summary>Correlation coefficients as scipy.stats computes them (pearsonr, spearmanr).</summary>
@@ -22,7 +23,7 @@ public static class Correlation
 
     /// <summary>Why the correlation of <paramref name="gold"/> and <paramref name="scores"/> is undefined, or null when it is defined.</summary>
     public static string? Undefined(IReadOnlyList<double> gold, IReadOnlyList<double> scores) =>
-        gold.Count < 2 ? $"correlation is undefined with {gold.Count} pair(s)"
+        gold.Count < 2 ? $"correlation is undefined with {Counted.Of(gold.Count, "pair")}"
         : gold.All(g => g == gold[0]) ? "correlation is undefined: every gold score is the same"
         : scores.All(v => v == scores[0]) ? "correlation is undefined: the model gives every pair the same score"
         : null;

@@ -115,15 +115,8 @@ public sealed class ChatTemplate
     private static JsonElement? ReadJson(string path)
     {
         if (!File.Exists(path)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(Utf8File.ReadAllText(path, m => new ChatTemplateException(m)));
-            return doc.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw new ChatTemplateException($"{path}:{(e.LineNumber ?? 0) + 1}: {JsonLineError.Describe(e)}", e);
-        }
+        using var doc = JsonFile.Read(path, m => new ChatTemplateException(m));
+        return doc.RootElement.Clone();
     }
 
     private static string TemplateFromJson(JsonElement ct, string path)

@@ -1,3 +1,4 @@
+using Skald.Retrieval.Data;
 using Skald.Training.Modeling;
 
 namespace Skald.Training.CrossEncoders;
@@ -47,7 +48,7 @@ public sealed class BinaryCrossEntropyLoss : CrossEncoderLoss
         var comm = encoder.Communicator;
         int width = Head.NumLabels, n = batch.Count * width, total = GlobalCount(comm, batch.Count) * width;
         if (labels.Count != n)
-            throw new ArgumentException($"loss.type bce with {width} label(s) needs {width} label(s) per row, got {labels.Count} for {batch.Count} rows", nameof(batch));
+            throw new ArgumentException($"loss.type bce with {Counted.Of(width, "label")} needs {Counted.Of(width, "label")} per row, got {labels.Count} for {batch.Count} rows", nameof(batch));
         float local = Train(encoder, batch.Columns[0], batch.Columns[1], (z, grad) =>
         {
             double loss = 0;

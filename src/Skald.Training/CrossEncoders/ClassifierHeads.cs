@@ -2,6 +2,7 @@ using Skald.Models;
 using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Models.CrossEncoders;
+using Skald.Retrieval.Data;
 using Skald.Training.Modeling;
 
 namespace Skald.Training.CrossEncoders;
@@ -32,7 +33,7 @@ public static class ClassifierHeads
             ?? throw new ArgumentException($"{model.Source.Path} has no classifier to take the number of labels from; set loss.num_labels");
         if (stored is int s && s != labels)
             throw new ModelFormatException($"{checkpoint.Description}: its classifier ({SequenceClassificationHead.OutputKey(SequenceClassificationHead.LayoutFor(config))}) " +
-                $"has {s} label(s), and this loss trains {labels}" +
+                $"has {Counted.Of(s, "label")}, and this loss trains {labels}" +
                 (labels == 1 ? " (a classifier with more labels cannot be trained as a reranker)" : ""));
         var settings = CrossEncoderConfig.Read(configPath, labels);
         return (SequenceClassificationHead.FromCheckpoint(config, checkpoint, labels, settings.Pooling, seed, out _), settings);

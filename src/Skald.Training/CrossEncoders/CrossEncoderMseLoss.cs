@@ -1,3 +1,4 @@
+using Skald.Retrieval.Data;
 using Skald.Training.Modeling;
 
 namespace Skald.Training.CrossEncoders;
@@ -45,7 +46,7 @@ public sealed class CrossEncoderMseLoss : CrossEncoderLoss
         int per = margin ? negatives : 1;
         bool scores = margin && labels.Count == b * (negatives + 1);
         if (labels.Count != b * per && !scores)
-            throw new ArgumentException($"loss.type {Name} needs {per} label(s) per row{(margin ? $" (or {negatives + 1} scores)" : "")}, got {labels.Count} for {b} rows", nameof(batch));
+            throw new ArgumentException($"loss.type {Name} needs {Counted.Of(per, "label")} per row{(margin ? $" (or {negatives + 1} scores)" : "")}, got {labels.Count} for {b} rows", nameof(batch));
         var target = new double[b * per]; // [B, per]
         for (int r = 0; r < b; r++)
             for (int j = 0; j < per; j++)

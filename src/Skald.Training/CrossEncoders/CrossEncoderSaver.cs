@@ -138,17 +138,9 @@ public static class CrossEncoderSaver
         ModelSaver.WriteJson(path, root);
     }
 
-    private static JsonObject ReadObject(string file)
-    {
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(file)) as JsonObject ?? throw new ModelFormatException($"{file}: expected a JSON object");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new ModelFormatException($"{file}: invalid JSON ({e.Message})");
-        }
-    }
+    private static JsonObject ReadObject(string file) =>
+        Skald.Tokenizers.Serialization.JsonFile.ReadNode(file, m => new ModelFormatException(m)) as JsonObject
+            ?? throw new ModelFormatException($"{file}: expected a JSON object");
 
     private static void Write(SentenceEncoder model, CrossEncoderLoss loss, string dir, string? modelCard)
     {

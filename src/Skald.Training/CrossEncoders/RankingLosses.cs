@@ -41,7 +41,7 @@ public static class RankingLosses
             "ce_margin_mse" when d.Columns.Count < 3 || d.Labels is null
                 => "needs (query, positive, negative[, negative...]) text columns and a label column (the teacher's margin score(q, pos) − score(q, neg), a list of them for several negatives, or the scores themselves)",
             "ce_margin_mse" when d.LabelWidth != d.Columns.Count - 2 && d.LabelWidth != d.Columns.Count - 1
-                => $"with {d.Columns.Count - 2} negative column(s) needs {d.Columns.Count - 2} margin(s) or {d.Columns.Count - 1} scores (positive, then each negative) per row, not {d.LabelWidth}",
+                => Trainer.LossColumns.MarginLabels(d),
             "listnet" or "listmle" or "plistmle" or "lambda" or "ranknet" when d.Columns.Count < 2
                 => "needs a query column and documents: a list column with a 'labels' list per row (JSONL or Parquet, as skald data mine-negatives --format labeled-list writes), or (query, document, document...) columns",
             "listnet" or "listmle" or "plistmle" or "lambda" or "ranknet" when d.ListColumn is not null && d.Columns.Count - d.ListWidth != 1

@@ -186,7 +186,7 @@ public static class DatasetReader
                 var numbers = Numbers(values[labelIndex], path, line, header[labelIndex]);
                 if (width == 0) width = numbers.Length;
                 else if (numbers.Length != width)
-                    throw new TrainingException($"{path}:{line}: column '{header[labelIndex]}' has {numbers.Length} number(s), the first row {width}");
+                    throw new TrainingException($"{path}:{line}: column '{header[labelIndex]}' has {Counted.Of(numbers.Length, "number")}, the first row {width}");
                 labels.AddRange(numbers);
             }
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Retrieval.Data;
 using Skald.Training.Config;
 
 namespace Skald.Training.Data;
@@ -43,7 +44,7 @@ public static class TextLists
             var documents = Texts(values[listIndex], path, line, name);
             var numbers = DatasetReader.Numbers(values[labelIndex], path, line, header[labelIndex]);
             if (numbers.Length != documents.Length)
-                throw new TrainingException($"{path}:{line}: column '{header[labelIndex]}' has {numbers.Length} number(s) for the {documents.Length} text(s) of '{name}'");
+                throw new TrainingException($"{path}:{line}: column '{header[labelIndex]}' has {Counted.Of(numbers.Length, "number")} for the {Counted.Of(documents.Length, "text")} of '{name}'");
             texts.Add([.. fixedTexts, .. documents]);
             labels.Add(numbers);
         }

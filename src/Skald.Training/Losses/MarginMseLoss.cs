@@ -1,3 +1,4 @@
+using Skald.Retrieval.Data;
 using Skald.Training.Modeling;
 
 namespace Skald.Training.Losses;
@@ -22,7 +23,7 @@ public sealed class MarginMseLoss : EmbeddingLoss
         RequireColumns(columns, 3, null, "MarginMSELoss");
         int b = columns[0].Rows, d = columns[0].Dim, negatives = columns.Count - 2;
         if (labels is null || labels.Count != b * negatives && labels.Count != b * (negatives + 1))
-            throw new ArgumentException($"MarginMSELoss needs {negatives} margin(s) or {negatives + 1} scores per row");
+            throw new ArgumentException($"MarginMSELoss needs {Counted.Of(negatives, "margin")} or {negatives + 1} scores per row");
         bool scores = labels.Count == b * (negatives + 1);
         int width = scores ? negatives + 1 : negatives;
         double loss = 0, n = (double)b * negatives;

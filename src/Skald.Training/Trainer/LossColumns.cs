@@ -1,3 +1,4 @@
+using Skald.Retrieval.Data;
 using Skald.Training.Config;
 using Skald.Training.CrossEncoders;
 using Skald.Training.Data;
@@ -7,6 +8,17 @@ namespace Skald.Training.Trainer;
 /// <summary>What each <c>loss.type</c> needs of a training file's columns and labels, as one line naming the file.</summary>
 public static class LossColumns
 {
+    /// <summary>
+    /// What a margin loss (margin_mse, ce_margin_mse) needs of a row's labels when they do not match its negative columns:
+    /// a margin per negative, or the scores of the positive and of each negative.
+    /// </summary>
+    internal static string MarginLabels(TextDataset d)
+    {
+        int negatives = d.Columns.Count - 2;
+        return $"with {Counted.Of(negatives, "negative column")} needs {Counted.Of(negatives, "margin")} or {negatives + 1} scores " +
+            $"(positive, then each negative) per row, not {d.LabelWidth}";
+    }
+
     /// <summary>Checks a training file has the columns its loss needs.</summary>
     public static void Check(LossSection l, TextDataset d)
     {
@@ -43,11 +55,11 @@ public static class LossColumns
             "distill_kl" when d.Columns.Count < 3 || d.Labels is null
                 => "needs (query, positive, negative[, negative...]) text columns and a label column (the teacher's scores of the positive, then of each negative)",
             "distill_kl" when d.LabelWidth != d.Columns.Count - 1
-                => $"with {d.Columns.Count - 2} negative column(s) needs {d.Columns.Count - 1} teacher scores (positive, then each negative) per row, not {d.LabelWidth}",
+                => $"with {Counted.Of(d.Columns.Count - 2, "negative column")} needs {d.Columns.Count - 1} teacher scores (positive, then each negative) per row, not {d.LabelWidth}",
             "margin_mse" when d.LabelWidth != d.Columns.Count - 2 && d.LabelWidth != d.Columns.Count - 1
-                => $"with {d.Columns.Count - 2} negative column(s) needs {d.Columns.Count - 2} margin(s) or {d.Columns.Count - 1} scores (positive, then each negative) per row, not {d.LabelWidth}",
+                => MarginLabels(d),
             "bce" when d.LabelWidth != (l.NumLabels ?? 1)
-                => $"with num_labels {l.NumLabels ?? 1} needs {l.NumLabels ?? 1} label(s) per row{(l.NumLabels is > 1 ? " (a JSONL list, each in [0, 1])" : "")}, not {d.LabelWidth}",
+                => $"with num_labels {l.NumLabels ?? 1} needs {Counted.Of(l.NumLabels ?? 1, "label")} per row{(l.NumLabels is > 1 ? " (a JSONL list, each in [0, 1])" : "")}, not {d.LabelWidth}",
             not ("margin_mse" or "bce" or "distill_kl" or "ce_margin_mse" or "listnet" or "listmle" or "plistmle" or "lambda" or "ranknet") when d.LabelWidth > 1 => $"reads one label per row, not lists of {d.LabelWidth}",
             "bce" when d.Columns.Count != 2 || d.Labels is null => "needs (query, document) text columns and a label column (1 relevant, 0 not, or a score in [0, 1])",
             "bce" when OutsideUnit(d.Labels!) is int row

@@ -47,14 +47,14 @@ public sealed class HubUploadLargeFolderTests
         Assert.Equal(["Upload folder with Skald (part 1 of 3)", "Upload folder with Skald (part 2 of 3)", "Upload folder with Skald (part 3 of 3)"],
             commits.Select(c => c.Summary).ToArray());
         Assert.All(commits.SelectMany(c => c.Lines), l => Assert.Equal(MockRepo.IsLfs(l.Path) ? "lfsFile" : "file", l.Key));
-        Assert.Contains("committed 7 file(s) in 3 commits to org/large: 3 large file(s) sent", r.Stderr);
+        Assert.Contains("committed 7 files in 3 commits to org/large: 3 large files sent", r.Stderr);
         Assert.Equal($"{hub.Endpoint}/org/large/commit/{hub.CommitOf("org/large")}", r.Stdout.Trim()); // the last commit
         AssertHoldsExactly(hub, "org/large", folder);
 
         var again = Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/large", "--large-folder", "--files-per-commit", "3");
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.Equal(3, hub.Commits.Count); // no empty commit
-        Assert.Contains($"nothing changed: org/large main already holds these {Paths.Length} file(s)", again.Stderr);
+        Assert.Contains($"nothing changed: org/large main already holds these {Paths.Length} file{(Paths.Length == 1 ? "" : "s")}", again.Stderr);
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class HubUploadLargeFolderTests
         Assert.Equal(new[] { Paths[3..6], Paths[6..] }, rest.Select(PathsOf).ToArray()); // what the killed run committed is not again
         Assert.Equal(["Upload folder with Skald (part 1 of 2)", "Upload folder with Skald (part 2 of 2)"], rest.Select(c => c.Summary).ToArray());
         Assert.Equal([Sha256(x)], hub.StoragePuts.Skip(puts).Select(s => s.Oid).ToArray());
-        Assert.Contains("committed 4 file(s) in 2 commits to org/killed: 1 large file(s) sent (0 MB), 0 already on the hub, 3 unchanged", resumed.Stderr);
+        Assert.Contains("committed 4 files in 2 commits to org/killed: 1 large file sent (0 MB), 0 already on the hub, 3 unchanged", resumed.Stderr);
         AssertHoldsExactly(hub, "org/killed", folder);
     }
 
@@ -130,7 +130,7 @@ public sealed class HubUploadLargeFolderTests
         Assert.Equal(new[] { Paths[..2], Paths[2..4], Paths[4..6], Paths[6..] }, commits.Select(PathsOf).ToArray());
         Assert.Equal([.. Enumerable.Range(1, 4).Select(i => $"Upload folder with Skald (part {i} of 4)")], commits.Select(c => c.Summary).ToArray());
         Assert.Equal(3, hub.StoragePuts.Count); // the refused commit's large files were sent once, not again for the smaller one
-        Assert.Contains("committed 7 file(s) in 4 commits to org/halved: 3 large file(s) sent", r.Stderr);
+        Assert.Contains("committed 7 files in 4 commits to org/halved: 3 large files sent", r.Stderr);
         Assert.Contains("the hub refused a commit of 5 files as too large: went on with 2 per commit", r.Stderr);
         AssertHoldsExactly(hub, "org/halved", folder);
     }

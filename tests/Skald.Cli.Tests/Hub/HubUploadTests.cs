@@ -132,7 +132,7 @@ public sealed class HubUploadTests
         Assert.True(same.ExitCode == 0, same.Stderr);
         Assert.Single(hub.Commits); // no empty commit
         Assert.Single(hub.StoragePuts);
-        Assert.Contains($"nothing changed: org/model main already holds these {files} file(s)", same.Stderr);
+        Assert.Contains($"nothing changed: org/model main already holds these {files} file{(files == 1 ? "" : "s")}", same.Stderr);
         Assert.Equal($"{hub.Endpoint}/org/model/commit/{hub.CommitOf("org/model")}", same.Stdout.Trim());
 
         Write(folder, "README.md", "# A Norwegian test model\n"u8.ToArray());
@@ -142,7 +142,7 @@ public sealed class HubUploadTests
         Assert.Equal("Add a card", second.Summary);
         Assert.Equal([("file", "README.md")], second.Lines);
         Assert.Single(hub.StoragePuts);
-        Assert.Contains($"committed 1 file(s) to org/model: 0 large file(s) sent (0 MB), 0 already on the hub, {files} unchanged", changed.Stderr);
+        Assert.Contains($"committed 1 file to org/model: 0 large files sent (0 MB), 0 already on the hub, {files} unchanged", changed.Stderr);
     }
 
     [Fact]
@@ -168,7 +168,7 @@ public sealed class HubUploadTests
         var resumed = Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/cut");
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Equal([Sha256(b)], hub.StoragePuts.Skip(before).Select(p => p.Oid).ToArray()); // a is not sent again
-        Assert.Contains("committed 3 file(s) to org/cut: 1 large file(s) sent (0 MB), 1 already on the hub, 0 unchanged", resumed.Stderr);
+        Assert.Contains("committed 3 files to org/cut: 1 large file sent (0 MB), 1 already on the hub, 0 unchanged", resumed.Stderr);
         Assert.Equal(a, hub.FilesOf("org/cut")["a.safetensors"]);
         Assert.Equal(b, hub.FilesOf("org/cut")["b.safetensors"]);
     }
@@ -262,7 +262,7 @@ public sealed class HubUploadTests
         Assert.True(copy.ExitCode == 0, copy.Stderr);
         // config.json is uploaded again unchanged, so it is not deleted; the shards do not match *.json
         Assert.Equal([("deletedFile", "copy/model.safetensors.index.json"), ("lfsFile", "copy/model.safetensors")], hub.Commits.Last().Lines);
-        Assert.Contains("committed 1 file(s) and 1 deletion(s) to org/sync", copy.Stderr);
+        Assert.Contains("committed 1 file and 1 deletion to org/sync", copy.Stderr);
 
         // * from the root: the repository becomes the folder (copy/ included: fnmatch's * crosses '/'), .gitattributes stays
         var r = Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/sync", "--delete", "*");
@@ -270,7 +270,7 @@ public sealed class HubUploadTests
         string[] deleted = ["copy/config.json", "copy/model-00001-of-00002.safetensors", "copy/model-00002-of-00002.safetensors", "copy/model.safetensors",
             "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json"];
         Assert.Equal([.. deleted.Select(d => ("deletedFile", d)), ("lfsFile", "model.safetensors")], hub.Commits.Last().Lines);
-        Assert.Contains("committed 1 file(s) and 7 deletion(s) to org/sync: 0 large file(s) sent (0 MB), 1 already on the hub, 1 unchanged", r.Stderr);
+        Assert.Contains("committed 1 file and 7 deletions to org/sync: 0 large files sent (0 MB), 1 already on the hub, 1 unchanged", r.Stderr);
         Assert.Equal([".gitattributes", "config.json", "model.safetensors"], hub.FilesOf("org/sync").Keys.Order(StringComparer.Ordinal).ToArray());
     }
 

@@ -45,7 +45,7 @@ public sealed class HubUploadWorkersTests
         Assert.Equal(large.Values.Select(Sha256).Order(StringComparer.Ordinal), hub.StoragePuts.Select(p => p.Oid).Order(StringComparer.Ordinal)); // each once
         var commit = Assert.Single(hub.Commits); // all of them in the one commit, after every PUT
         Assert.Equal([("file", "config.json"), .. large.Keys.Select(k => ("lfsFile", k))], commit.Lines); // in path order
-        Assert.Contains("committed 6 file(s) to org/workers: 5 large file(s) sent", r.Stderr);
+        Assert.Contains("committed 6 files to org/workers: 5 large files sent", r.Stderr);
         AssertHolds(hub, "org/workers", large);
     }
 
@@ -97,7 +97,7 @@ public sealed class HubUploadWorkersTests
         var resumed = Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/failed");
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Equal([Sha256(failing)], hub.StoragePuts.Skip(before).Select(p => p.Oid).ToArray());
-        Assert.Contains("committed 5 file(s) to org/failed: 1 large file(s) sent (0 MB), 3 already on the hub", resumed.Stderr);
+        Assert.Contains("committed 5 files to org/failed: 1 large file sent (0 MB), 3 already on the hub", resumed.Stderr);
         AssertHolds(hub, "org/failed", large);
     }
 
@@ -121,7 +121,7 @@ public sealed class HubUploadWorkersTests
         var resumed = SkaldProcess.RunWith(null, Env(home, hub.Endpoint), args);
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Equal(lacking, hub.StoragePuts.Skip(before).Select(p => p.Oid).Order(StringComparer.Ordinal).ToArray());
-        Assert.Contains($"{lacking.Length} large file(s) sent", resumed.Stderr);
+        Assert.Contains($"{lacking.Length} large file{(lacking.Length == 1 ? "" : "s")} sent", resumed.Stderr);
         Assert.Contains($"{4 - lacking.Length} already on the hub", resumed.Stderr);
         AssertHolds(hub, "org/killed", large);
     }

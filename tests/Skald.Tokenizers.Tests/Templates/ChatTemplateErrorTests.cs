@@ -84,10 +84,10 @@ public sealed class ChatTemplateErrorTests
             File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), """{"chat_template": "{{ messages | wordwrap }}"}""");
             var e = Assert.Throws<ChatTemplateException>(() => ChatTemplate.Load(dir));
             Assert.Equal($"{Path.Combine(dir, "tokenizer_config.json")}: chat_template line 1, column 15: the filter 'wordwrap' is not supported", e.Message);
-            // the one JSON-error wording: FILE:LINE: invalid JSON at byte N of the line (the parser's reason alone)
+            // the one JSON-file wording: FILE: not JSON (line L, column C): the parser's reason alone
             File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), "{\n  \"chat_template\": 5,\n  \"x\": }");
             e = Assert.Throws<ChatTemplateException>(() => ChatTemplate.Load(dir));
-            Assert.Equal($"{Path.Combine(dir, "tokenizer_config.json")}:3: invalid JSON at byte 8 of the line ('}}' is an invalid start of a value.)", e.Message);
+            Assert.Equal($"{Path.Combine(dir, "tokenizer_config.json")}: not JSON (line 3, column 8): '}}' is an invalid start of a value.", e.Message);
 
             // a syntax error in chat_template.jinja: the file, its line and its column
             File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), "{}");

@@ -93,14 +93,14 @@ public sealed class CrossEncoderClassificationRunTests
             loss: {type: bce, num_labels: 3}
             output: {dir: {{Path.Combine(dir, "x")}}}
             """, "x.yaml")));
-        Assert.Contains("loss.type bce with num_labels 3 needs 3 label(s) per row (a JSONL list, each in [0, 1]), not 1", e.Message);
+        Assert.Contains("loss.type bce with num_labels 3 needs 3 labels per row (a JSONL list, each in [0, 1]), not 1", e.Message);
         e = Assert.Throws<TrainingException>(() => TrainingRun.Build(ConfigLoader.Parse($$"""
             model: {path: {{CorePaths.FixtureModel("ce-bert")}}}
             data: {train: {{Rows(dir, "lists.jsonl", 8, _ => "[1, 0]")}}}
             loss: {type: bce}
             output: {dir: {{Path.Combine(dir, "y")}}}
             """, "y.yaml")));
-        Assert.Contains("loss.type bce with num_labels 1 needs 1 label(s) per row, not 2", e.Message);
+        Assert.Contains("loss.type bce with num_labels 1 needs 1 label per row, not 2", e.Message);
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class CrossEncoderClassificationRunTests
     [InlineData("", "bert-cased-mean", null, "set loss.num_labels")]
     [InlineData(", num_labels: 3", "bert-cased-mean", "3", "needs class labels 0 … 2; line 1 has 3")]
     [InlineData(", num_labels: 3", "bert-cased-mean", "0.5", "line 1 has 0.5")]
-    [InlineData(", num_labels: 4", "nli", null, "has 3 label(s), and this loss trains 4")]
+    [InlineData(", num_labels: 4", "nli", null, "has 3 labels, and this loss trains 4")]
     [InlineData(", num_labels: 1", "bert-cased-mean", null, "num_labels")]
     public void BadLabelsAndSettingsAreOneLine(string extra, string model, string? label, string message)
     {

@@ -53,7 +53,7 @@ public sealed class ListwiseRunTests
         string bad = Path.Combine(dir, "bad.jsonl");
         File.WriteAllLines(bad, ["{\"query\": \"q\", \"docs\": [\"a\", \"b\"], \"labels\": [1, 0]}", "{\"query\": \"q\", \"docs\": [\"a\", \"b\"], \"labels\": [1]}"]);
         var e = Assert.Throws<TrainingException>(() => DatasetReader.Read(bad));
-        Assert.Equal($"{bad}:2: column 'labels' has 1 number(s) for the 2 text(s) of 'docs'", e.Message);
+        Assert.Equal($"{bad}:2: column 'labels' has 1 number for the 2 texts of 'docs'", e.Message);
         File.WriteAllLines(bad, ["{\"query\": \"q\", \"docs\": [\"a\", \"b\"], \"labels\": [1, 0]}", "{\"query\": \"q\", \"docs\": \"a\", \"labels\": [1]}"]);
         e = Assert.Throws<TrainingException>(() => DatasetReader.Read(bad));
         Assert.Equal($"{bad}:2: column 'docs' holds a text here and a list on an earlier line", e.Message);

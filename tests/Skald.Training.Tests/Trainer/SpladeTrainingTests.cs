@@ -223,7 +223,7 @@ public sealed class SpladeTrainingTests(ITestOutputHelper output) : IDisposable
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains(sparse ? "SparseDistillKLDivLoss(temperature=2)" : "DistillKLDivLoss", File.ReadAllText(Path.Combine(outDir, "final", "README.md")));
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, [.. Args(wrong)]), 1,
-            "with 2 negative column(s) needs 3 teacher scores (positive, then each negative) per row, not 2");
+            "with 2 negative columns needs 3 teacher scores (positive, then each negative) per row, not 2");
     }
 
     [Fact]

@@ -275,10 +275,10 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         Assert.True(r.ExitCode == 0, r.Stderr);
         string wrong = InfraPaths.WriteFile(dir, "wrong.jsonl", Rows(_ => "[0.1, 0.2, 0.3, 0.4]"));
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(wrong, outDir), "--set", "loss.type=margin_mse"), 1,
-            "wrong.jsonl: loss.type margin_mse with 2 negative column(s) needs 2 margin(s) or 3 scores");
+            "wrong.jsonl: loss.type margin_mse with 2 negative columns needs 2 margins or 3 scores");
         string ragged = InfraPaths.WriteFile(dir, "ragged.jsonl", Rows(i => i == 3 ? "[0.1]" : "[0.1, 0.2]"));
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(ragged, outDir), "--set", "loss.type=margin_mse"), 1,
-            "ragged.jsonl:4: column 'label' has 1 number(s), the first row 2");
+            "ragged.jsonl:4: column 'label' has 1 number, the first row 2");
         string pairs = InfraPaths.WriteFile(dir, "listpairs.jsonl", string.Concat(Enumerable.Range(0, 16).Select(i =>
             $"{{\"sentence1\": \"Hus {i}.\", \"sentence2\": \"Huset {i}.\", \"score\": [0.5, 0.5]}}\n")));
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(pairs, outDir), "--set", "loss.type=cosent"), 1,

@@ -5,6 +5,7 @@ using Skald.Cli.Output;
 using Skald.Data.Ingest;
 using Skald.Evaluation.Models;
 using Skald.Retrieval;
+using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
 
 namespace Skald.Cli.Commands.Index;
@@ -64,7 +65,7 @@ internal sealed class IndexAddCommand : Command
             var (added, replaced) = IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet), root, modelDir,
                 p.GetValue(replaceDeleted));
             if (recorded is not null && !DocumentPaths.Same(recorded, root)) Terminal.Log($"documents root is now {root} (was {recorded})", quiet);
-            Terminal.Log($"added {added} row(s){(replaced > 0 ? $", replacing {replaced} row(s) of re-added documents" : "")} to {folder}", quiet);
+            Terminal.Log($"added {Counted.Of(added, "row")}{(replaced > 0 ? $", replacing {Counted.Of(replaced, "row")} of re-added documents" : "")} to {folder}", quiet);
             return 0;
         }
         catch (EvaluationException e)

@@ -7,6 +7,7 @@ using Skald.Distributed;
 using Skald.Evaluation.Models;
 using Skald.Retrieval;
 using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
 
@@ -70,7 +71,7 @@ internal sealed class IndexBuildCommand : Command
             if (Cli.World.Size > 1)
             {
                 vectors = EmbedAcrossRanks(Cli.World, embedder, records, progress);
-                Terminal.Log($"embedded {records.Count} row(s) on {Cli.World.Size} ranks", quiet);
+                Terminal.Log($"embedded {Counted.Of(records.Count, "row")} on {Counted.Of(Cli.World.Size, "rank")}", quiet);
                 if (Cli.World.Rank != 0) return 0; // rank 0 writes the index
                 progress = null;
             }
@@ -79,7 +80,7 @@ internal sealed class IndexBuildCommand : Command
                 p.GetValue(truncateDim) ?? 0, layout.Pq, root);
             if (p.GetValue(corpus) is not null) note = IndexOptions.LongRows(embedder, records);
             if (note is not null) Terminal.Log(note, quiet); // after the checks, which fail in one line
-            Terminal.Log($"indexed {manifest.Rows} row(s) of {records.Select(r => r.Document).Distinct().Count()} document(s) with {manifest.ModelName} " +
+            Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
                 $"({IndexOptions.Layout(manifest)}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
             return 0;
         }

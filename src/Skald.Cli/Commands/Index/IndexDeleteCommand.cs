@@ -3,6 +3,7 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Retrieval;
+using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
 
 namespace Skald.Cli.Commands.Index;
@@ -29,7 +30,7 @@ internal sealed class IndexDeleteCommand : Command
         {
             int n = IndexBuilder.Delete(p.GetValue(index)!, idList, sourceList);
             if (n == 0) throw new InputException($"{p.GetValue(index)}: no live row matches {string.Join(", ", idList.Concat(sourceList))}");
-            Terminal.Log($"deleted {n} row(s) from {p.GetValue(index)}", p.GetValue(CliOptions.Quiet));
+            Terminal.Log($"deleted {Counted.Of(n, "row")} from {p.GetValue(index)}", p.GetValue(CliOptions.Quiet));
             return 0;
         }
         catch (EvaluationException e)

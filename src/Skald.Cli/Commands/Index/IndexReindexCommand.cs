@@ -3,6 +3,7 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Retrieval;
+using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
 
 namespace Skald.Cli.Commands.Index;
@@ -36,7 +37,7 @@ internal sealed class IndexReindexCommand : Command
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var manifest = IndexBuilder.Reindex(p.GetValue(index)!, layout, IndexOptions.Linking(quiet), p.GetValue(truncateDim) ?? 0);
-            Terminal.Log($"laid out {manifest.Rows} row(s) ({IndexOptions.Layout(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(index)}", quiet);
+            Terminal.Log($"laid out {Counted.Of(manifest.Rows, "row")} ({IndexOptions.Layout(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(index)}", quiet);
             return 0;
         }
         catch (EvaluationException e)

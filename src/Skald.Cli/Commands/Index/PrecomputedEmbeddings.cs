@@ -1,4 +1,5 @@
 using Skald.Models.Modules;
+using Skald.Retrieval.Data;
 using Skald.Retrieval.Models;
 
 namespace Skald.Cli.Commands.Index;
@@ -29,7 +30,7 @@ internal sealed class PrecomputedEmbeddings(IEmbeddingModel model, IReadOnlyList
     public float[][] Embed(IReadOnlyList<string> batch, TextRole role)
     {
         if (role != TextRole.Document || next + batch.Count > texts.Count)
-            throw new InvalidOperationException($"the index builder asked for {batch.Count} {role} text(s) after {next} of {texts.Count} embedded documents");
+            throw new InvalidOperationException($"the index builder asked for {Counted.Of(batch.Count, role + " text")} after {next} of {texts.Count} embedded documents");
         var result = new float[batch.Count][];
         for (int i = 0; i < batch.Count; i++, next++)
         {

@@ -7,6 +7,7 @@ using Skald.Cli.Output;
 using Skald.Evaluation.Models;
 using Skald.Models.CrossEncoders;
 using Skald.Retrieval;
+using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
 using Skald.Retrieval.Search;
@@ -87,7 +88,7 @@ internal sealed class SearchCommand : Command
             if (p.GetValue(format) == "json") WriteJson(text, p.GetValue(mode)!, hits);
             else
             {
-                var table = new ResultTable($"{hits.Count} result(s) for \"{text}\" ({p.GetValue(mode)})", "#", "score", "id", "text");
+                var table = new ResultTable($"{Counted.Of(hits.Count, "result")} for \"{text}\" ({p.GetValue(mode)})", "#", "score", "id", "text");
                 for (int i = 0; i < hits.Count; i++)
                     table.Add((i + 1).ToString(CultureInfo.InvariantCulture), hits[i].Score.ToString("F4", CultureInfo.InvariantCulture),
                         hits[i].Record.Id, Snippets.Of(hits[i].Record.FullText));

@@ -1,0 +1,39 @@
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// A user's file that is empty or not what the verb reads is one line in user words naming the file: a JSON file read
+/// whole says "FILE: empty" or "FILE: not JSON (line L, column C): ..." (was the parser's "does not contain any JSON
+/// tokens ... LineNumber: 0 | BytePositionInLine: 0"), a data file without rows says training's "FILE: no data rows".
+/// </summary>
+[Collection(InProcessSkaldCollection.Name)]
+public sealed class EmptyAndNotJsonFileTests
+{
+    private readonly string dir = TestPaths.NewTempDir();
+
+    private string Write(string name, string text) => TestPaths.WriteFile(dir, name, text);
+
+    /// <summary>A text file given as the tokenizer, an empty file as the suite: what is wrong, in user words.</summary>
+    [Theory]
+    [InlineData("tokenize", "texts.txt", "Hei verden\n", "not JSON (line 1, column 1): 'H' is an invalid start of a value.")]
+    [InlineData("benchmark", "empty.json", "", "empty")]
+    public void AJsonFileThatIsEmptyOrNotJsonIsSaidSo(string verb, string name, string text, string problem)
+    {
+        string file = Write(name, text), output = Path.Combine(dir, "out");
+        var r = verb == "tokenize"
+            ? InProcessSkald.Capture(verb, "--tokenizer", file, "--input", Write("input.txt", "hei\n"), "--output", output)
+            : InProcessSkald.Capture(verb, "--models", "bm25", "--suite", file, "--output", output, "--no-cache");
+        SkaldProcess.AssertUserError(r, 1, $"{file}: {problem}");
+        Assert.DoesNotContain("LineNumber", r.Stderr);
+        Assert.DoesNotContain("BytePositionInLine", r.Stderr);
+        Assert.DoesNotContain("JSON tokens", r.Stderr);
+    }
+
+    [Fact]
+    public void InspectingAnEmptyDataFileIsNoDataRows()
+    {
+        string empty = Write("empty.jsonl", "");
+        var r = InProcessSkald.Capture("data", "inspect", empty);
+        SkaldProcess.AssertUserError(r, 1, $"{empty}: no data rows");
+        Assert.DoesNotContain("0 rows", r.Stdout);
+    }
+}

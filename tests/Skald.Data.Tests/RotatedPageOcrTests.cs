@@ -53,7 +53,7 @@ public sealed class RotatedPageOcrTests
     public void AScanOnATurnedPageIsReadUpright()
     {
         string dir = TestPaths.NewTempDir();
-        foreach (int rotation in Rotations)
+        foreach (int rotation in (int[])[90, 270]) // a regression guard (pdftoppm turns the page); 180 is the picture test's
         {
             string path = TurnedPage(dir, rotation, typed: false);
             var result = DocumentIngest.Ingest([path], new ChunkOptions());

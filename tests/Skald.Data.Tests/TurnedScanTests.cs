@@ -35,7 +35,7 @@ public sealed class TurnedScanTests
     public void ATurnedImageFileIsReadUpright()
     {
         string dir = TestPaths.NewTempDir();
-        foreach (int turn in (int[])[90, 180, 270])
+        foreach (int turn in (int[])[90]) // 180 and 270 lie on a page in the next test
         {
             string image = Turned(dir, $"skann-{turn}", turn, LetterLines);
             var warned = new List<string>();

@@ -50,6 +50,29 @@ public sealed class GenerateCommandTests
     }
 
     [Fact]
+    public void AShortPromptBatchedBesideOneNearTheContextGetsItsOwnRoom()
+    {
+        // a row's room is the context less its own prompt, not what its batch's longest prompt leaves: the short prompt
+        // gets the 8 tokens the PyTorch reference gives it alone (expected_generate.jsonl's single case), not 1
+        using var doc = JsonDocument.Parse(File.ReadLines(Path.Combine(Model, "expected_generate.jsonl")).First());
+        string shortPrompt = doc.RootElement.GetProperty("prompts")[0].GetRawText();
+        var expected = doc.RootElement.GetProperty("generated")[0].EnumerateArray().Select(x => x.GetInt32()).Take(8).ToArray();
+        Assert.DoesNotContain(286, expected); // eos: the reference does not stop at it
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(Model, "config.json")));
+        int context = config.RootElement.GetProperty("max_position_embeddings").GetInt32();
+        var longPrompt = Enumerable.Range(0, context - 1).Select(i => 1 + i % 200); // leaves 1 token
+        var (_, input, output) = Files($"{{\"ids\": {shortPrompt}}}\n{{\"ids\": [{string.Join(", ", longPrompt)}]}}\n");
+        var r = SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "8",
+            "--batch-size", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var rows = File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(expected, rows[0].GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()));
+        Assert.Equal("length", rows[0].GetProperty("finish_reason").GetString());
+        Assert.Equal(1, rows[1].GetProperty("ids").GetArrayLength());
+        Assert.Equal("length", rows[1].GetProperty("finish_reason").GetString());
+    }
+
+    [Fact]
     public void QuantizeInt8GeneratesEveryRowWithInt8Weights()
     {
         // the int8 numerics are Int8GenerationTests'; here the option reaches the generator and every row is written

@@ -48,7 +48,8 @@ public sealed record ContinuousBatching
     /// when it is no longer than the columns filled so far, and with <see cref="CachePositions"/> when the prompts of the
     /// pass, with it, fit the prefill cache's share of them; new tokens fit when they are no more than the columns of
     /// <see cref="Capacity"/> left once a prompt of that longest length is prefilled (with <see cref="PrefillChunk"/>, the
-    /// steps that run during its chunks fill columns too; a larger cache kept from an earlier batch offers no more).
+    /// steps that run during its chunks fill columns too; a larger cache kept from an earlier batch, or one whose rows
+    /// run past the context beside a long prompt, offers no more than the context).
     /// Called on the decoding thread; it should return at once. Rows are offered while the budget of prompt tokens
     /// between two steps lasts (all of them without <see cref="PrefillChunk"/>), and the prompts taken are prefilled
     /// together; one cut by the budget goes on after the next step, and while it does no row is offered.

@@ -83,8 +83,9 @@ public sealed class Generator
     /// <summary>
     /// Continues every prompt with its own options (<paramref name="rowOptions"/>[b]: its own length, sampling, seed and
     /// stop strings; <see cref="GenerationOptions.EosTokenIds"/> and <see cref="GenerationOptions.UseCache"/> must agree),
-    /// as one batch: requests of a server answered together. A row gets its max new tokens only while its batch's
-    /// longest prompt leaves room in the context. <paramref name="finished"/> (b, result) hears of each row as soon as it
+    /// as one batch: requests of a server answered together. A row gets its max new tokens while its own prompt leaves
+    /// room in the context, whatever its batch mates' prompts (left-padded to the longest, a short row's columns may
+    /// run past the context while its positions do not). <paramref name="finished"/> (b, result) hears of each row as soon as it
     /// is done (its result is also in the returned array); a row <paramref name="abandoned"/> says is gone (a client that
     /// left) stops at the next step, without a <paramref name="finished"/> call, and the batch ends when no row is left.
     /// With <paramref name="joining"/> other requests take free rows between steps (continuous batching): from then on
@@ -123,7 +124,7 @@ public sealed class Generator
         int slots = Math.Max(batch, joining?.Rows ?? 0);
         var rows = new DecodingRow[slots]; // rows past the batch's prompts are free until a request joins
         for (int b = 0; b < batch; b++)
-            rows[b] = new DecodingRow(prompts[b], rowOptions[b], Math.Min(rowOptions[b].MaxNewTokens, Context - t0), joined: false, BytesFor(rowOptions[b]))
+            rows[b] = new DecodingRow(prompts[b], rowOptions[b], Math.Min(rowOptions[b].MaxNewTokens, Context - prompts[b].Count), joined: false, BytesFor(rowOptions[b]))
             {
                 Json = Constraint(rowOptions[b]),
             };
@@ -134,8 +135,11 @@ public sealed class Generator
 
         var prompt = StepBatches.LeftPad(prompts, t0, padId);
         // columns per row this call uses: a cache kept from an earlier, larger batch has more, which are not offered to
-        // joining requests (the caller sizes its offers by the capacity it asked for)
+        // joining requests (the caller sizes its offers by the capacity it asked for). A row's room is its own (the
+        // context less its own prompt), so a short prompt left-padded beside a long one needs columns past the
+        // context (its positions stay within it); joining requests are offered columns up to the context only.
         int capacity = Math.Max(Math.Max(t0 + maxNew, 1), Math.Min(joining?.Capacity ?? 0, Context));
+        int joinColumns = Math.Min(capacity, Context);
         long cachePositions = joining?.CachePositions ?? 0; // the caches' budget (0: no bound)
         if (options.UseCache)
         {
@@ -214,7 +218,7 @@ public sealed class Generator
             {
                 if (s == going || (s < live && rows[s].Reason is null)) continue;
                 var kv = cache!;
-                int filled = kv.Length, left = capacity - filled;
+                int filled = kv.Length, left = joinColumns - filled;
                 int longest = Math.Min(filled, prefill.Longest()); // that fits the columns and the prefill cache
                 int room = left - JoinPrefill.Steps(longest, budget, chunk); // for the longest prompt that fits
                 if (longest < 1 || room < 1 || joining!.Next(s, longest, room) is not { } next) break;

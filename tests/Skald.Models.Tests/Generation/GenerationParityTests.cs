@@ -16,9 +16,9 @@ public sealed class GenerationParityTests
     public static TheoryData<string> Folders =>
         ["decoder-llama3", "decoder-qwen2", "decoder-qwen3", "decoder-mistral", "decoder-gemma2", "decoder-gemma3"];
 
-    private sealed record Case(string Name, int[][] Prompts, float Penalty, int MaxNew, int Pad, int[][] Generated);
+    internal sealed record Case(string Name, int[][] Prompts, float Penalty, int MaxNew, int Pad, int[][] Generated);
 
-    private static List<Case> ReadCases(string folder) =>
+    internal static List<Case> ReadCases(string folder) =>
         [.. File.ReadLines(Path.Combine(folder, "expected_generate.jsonl")).Where(l => l.Length > 0).Select(l =>
         {
             using var doc = JsonDocument.Parse(l);

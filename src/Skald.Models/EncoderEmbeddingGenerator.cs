@@ -21,13 +21,17 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
     private readonly EmbeddingGeneratorMetadata metadata;
     private int disposed;
 
-    /// <summary>Wraps an encoder; <paramref name="defaults"/> apply to every call (prompt, batch size).</summary>
+    /// <summary>
+    /// Wraps an encoder; <paramref name="defaults"/> apply to every call (prompt, batch size). <paramref name="modelId"/>
+    /// is the metadata's and each embedding's model id; null: the model's name (<see cref="ModelNames.Of"/>: a hub id's
+    /// <c>org/name</c>, else the folder's name). A null <paramref name="encoder"/> is an <see cref="ArgumentNullException"/>.
+    /// </summary>
     protected EncoderEmbeddingGenerator(SentenceEncoder encoder, EncodeOptions? defaults, string? modelId)
     {
         ArgumentNullException.ThrowIfNull(encoder);
         this.encoder = encoder;
         this.defaults = defaults ?? new EncodeOptions();
-        metadata = new EmbeddingGeneratorMetadata("skald", null, modelId ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(encoder.Source)), encoder.Dimension);
+        metadata = new EmbeddingGeneratorMetadata("skald", null, modelId ?? ModelNames.Of(encoder.Source), encoder.Dimension);
     }
 
     /// <summary>

@@ -285,7 +285,7 @@ public sealed partial class SentenceEncoder
     /// <see cref="OperationCanceledException"/> is thrown. Throws <see cref="ArgumentNullException"/> for null
     /// <paramref name="texts"/>, <see cref="ArgumentException"/> naming <paramref name="texts"/> for a null text in it,
     /// <see cref="ArgumentOutOfRangeException"/> naming <paramref name="options"/> for a <see cref="EncodeOptions.BatchSize"/>
-    /// or <see cref="EncodeOptions.MaxLength"/> below 1 or a <see cref="EncodeOptions.TruncateDim"/> outside
+    /// or <see cref="EncodeOptions.MaxLength"/> (or a CSR model's <see cref="EncodeOptions.MaxActiveDims"/>) below 1 or a <see cref="EncodeOptions.TruncateDim"/> outside
     /// 1..<see cref="Dimension"/> (or any on a sparse encoder), <see cref="ModelFormatException"/> for a prompt name,
     /// instruction or route the model does not have, and <see cref="ObjectDisposedException"/> once disposed.
     /// </summary>
@@ -298,6 +298,8 @@ public sealed partial class SentenceEncoder
         if (options.TruncateDim is { } dims && (dims < 1 || dims > Dimension || IsSparse))
             throw new ArgumentOutOfRangeException(nameof(options), IsSparse ? $"{Folder.Path}: TruncateDim (truncate_dim) is for dense embeddings; this is a sparse encoder (use MaxActiveDims)"
                 : $"{Folder.Path}: TruncateDim (truncate_dim) {dims} is not in 1..{Dimension} (the model's dimension)");
+        if (options.MaxActiveDims is < 1 && AutoEncoder is not null)
+            throw new ArgumentOutOfRangeException(nameof(options), $"{Folder.Path}: MaxActiveDims (max_active_dims) must be at least 1, got {options.MaxActiveDims}");
         var inputs = Prepare(texts, options);
         options.TruncatedTexts?.Invoke(inputs.Encodings.Count(e => e.Truncated));
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => inputs.Encodings[i].Ids.Length).ToArray();
@@ -394,24 +396,5 @@ public sealed partial class SentenceEncoder
                 throw new ModelFormatException(
                     $"{Folder.Path}: the model gives non-finite token states (NaN or infinity); its weights or config.json are broken");
         }
-    }
-
-    /// <summary>The model's similarity of two embeddings (<see cref="ArgumentException"/> when their lengths differ).</summary>
-    public float Similarity(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => Similarities.Compute(SimilarityFunction, a, b);
-
-    /// <summary>
-    /// Similarity matrix [a.Count, b.Count]. Throws <see cref="ArgumentNullException"/> for a null list and
-    /// <see cref="ArgumentException"/> for two vectors of different lengths.
-    /// </summary>
-    public float[,] Similarity(IReadOnlyList<float[]> a, IReadOnlyList<float[]> b)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        var m = new float[a.Count, b.Count];
-        for (int i = 0; i < a.Count; i++)
-        {
-            for (int j = 0; j < b.Count; j++) m[i, j] = Similarity(a[i], b[j]);
-        }
-        return m;
     }
 }

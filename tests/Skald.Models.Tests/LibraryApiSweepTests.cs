@@ -16,6 +16,7 @@ namespace Skald.Models.Tests;
 public sealed class LibraryApiSweepTests
 {
     private static readonly Lazy<SentenceEncoder> Encoder = new(() => SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean")));
+    private static readonly Lazy<SentenceEncoder> Csr = new(() => SentenceEncoder.Load(TestPaths.FixtureModel("csr-bert-tiny")));
     private static readonly Lazy<CrossEncoder> Reranker = new(() => CrossEncoder.Load(TestPaths.FixtureModel("ce-bert")));
     private static readonly Lazy<TextGenerator> Decoder = new(() => TextGenerator.Load(TestPaths.FixtureModel("decoder-llama3")));
 
@@ -41,6 +42,9 @@ public sealed class LibraryApiSweepTests
         ["Encode MaxLength -1"] = (() => Encoder.Value.Encode(Texts, new EncodeOptions { MaxLength = -1 }), typeof(ArgumentOutOfRangeException), "options"),
         ["Encode MaxLength past the model's"] = (() => Encoder.Value.Encode(Texts, new EncodeOptions { MaxLength = 1 << 20 }), null, null),
         ["Encode MaxLength 1"] = (() => Encoder.Value.Encode(Texts, new EncodeOptions { MaxLength = 1 }), null, null),
+        ["Encode MaxActiveDims 0 on a CSR model"] = (() => Csr.Value.Encode(Texts, new EncodeOptions { MaxActiveDims = 0 }), typeof(ArgumentOutOfRangeException), "options"),
+        ["EncodeSparse maxActiveDims 0 on a CSR model"] = (() => Csr.Value.EncodeSparse(Texts, maxActiveDims: 0), typeof(ArgumentOutOfRangeException), "maxActiveDims"),
+        ["Encode MaxActiveDims 0 on a dense model (ignored)"] = (() => Encoder.Value.Encode(Texts, new EncodeOptions { MaxActiveDims = 0 }), null, null),
         ["Encode empty and blank texts"] = (() => Encoder.Value.Encode(["", " ", "\t\n", "\u00a0"]), null, null),
         ["Similarity of unequal lengths"] = (() => Encoder.Value.Similarity(new float[3], new float[4]), typeof(ArgumentException), null),
         ["Similarity(a: null)"] = (() => Encoder.Value.Similarity(null!, [new float[3]]), typeof(ArgumentNullException), "a"),
@@ -149,6 +153,38 @@ public sealed class LibraryApiSweepTests
         using var client = new SkaldChatClient(Decoder.Value);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.CompleteAsync("Hei", cancellationToken: cancel.Token));
         Assert.Equal(0, client.Pending);
+    }
+
+    [Fact]
+    public void AVeryLongTextIsEmbeddedFromItsFirstTokens()
+    {
+        var model = Encoder.Value;
+        string head = string.Concat(Enumerable.Repeat("Biblioteket ligger i sentrum. ", 4 * model.MaxSeqLength)); // well past max_seq_length
+        Assert.True(model.Tokenize([head])[0].Truncated);
+        var whole = model.Encode([head, head + string.Concat(Enumerable.Repeat("Ferja går kvar time. ", 50_000))]); // ~1 M characters more
+        Assert.True(whole[0].AsSpan().SequenceEqual(whole[1]), "the tail past the max length changed the embedding");
+        Assert.All(whole[1], v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
+    public void AGeneratorOverAHubSnapshotIsNamedByTheRepositoryNotTheCommit()
+    {
+        // the layout huggingface_hub gives a hub id (SentenceEncoder.Load("org/name") loads from such a folder)
+        string cache = TestPaths.NewTempDir();
+        string snapshot = TestPaths.CopyFolder(TestPaths.FixtureModel("bert-cased-mean"),
+            Path.Combine(cache, "models--NbAiLab--tiny-sbert", "snapshots", "0123456789abcdef0123456789abcdef01234567"));
+        try
+        {
+            using var encoder = SentenceEncoder.Load(snapshot);
+            using var generator = new SkaldEmbeddingGenerator(encoder);
+            Assert.Equal("NbAiLab/tiny-sbert", generator.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId);
+            using var folder = new SkaldEmbeddingGenerator(Encoder.Value);
+            Assert.Equal("bert-cased-mean", folder.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId); // a plain folder: its name
+        }
+        finally
+        {
+            Directory.Delete(cache, recursive: true);
+        }
     }
 
     [Fact]

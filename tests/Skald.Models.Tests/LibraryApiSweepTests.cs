@@ -261,6 +261,22 @@ public sealed class LibraryApiSweepTests
         })));
     }
 
+    [Fact]
+    public async Task ManyThreadsOnOneChatClientGetWhatSequentialRequestsGet()
+    {
+        // one request a batch, so that no batch mate can tip a near tie: the queue alone is under test
+        using var client = new SkaldChatClient(Decoder.Value) { MaxBatchSize = 1 };
+        var options = new ChatOptions { Temperature = 0, MaxOutputTokens = 5 };
+        string[] prompts = [.. Enumerable.Range(0, 8).Select(t => $"{Texts[t % 3]} {t}")];
+        var expected = new string[prompts.Length];
+        for (int t = 0; t < prompts.Length; t++) expected[t] = (await client.CompleteAsync(prompts[t], options)).Text;
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(async () =>
+        {
+            for (int call = 0; call < 5; call++) Assert.Equal(expected[t], (await client.CompleteAsync(prompts[t], options)).Text);
+        })));
+        Assert.Equal(0, client.Pending);
+    }
+
     private static void Generate(IEnumerable<string> values, EmbeddingGenerationOptions? options = null)
     {
         using var generator = new SkaldEmbeddingGenerator(Encoder.Value);

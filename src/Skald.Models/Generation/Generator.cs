@@ -92,7 +92,10 @@ public sealed class Generator
     /// returned array holds the results of <paramref name="prompts"/>). A row whose options ask for
     /// <see cref="GenerationOptions.LogProbs"/> has each token's <see cref="TokenLogProbs"/> in its result, and told to
     /// <paramref name="onLogProbs"/> (b, entry) just before <paramref name="onToken"/> hears of the token; the other
-    /// rows' steps compute nothing for them.
+    /// rows' steps compute nothing for them. Calls from several threads take turns (the generator has one tape and one
+    /// KV cache). Null <paramref name="prompts"/> or <paramref name="rowOptions"/> is an <see cref="ArgumentNullException"/>;
+    /// a null, empty or too long prompt an <see cref="ArgumentException"/> naming <paramref name="prompts"/>, an invalid
+    /// option one naming <paramref name="rowOptions"/>.
     /// </summary>
     public GenerationResult[] Generate(IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<GenerationOptions> rowOptions,
         IReadOnlyList<int>? rowIndices = null, Action<int, int>? onToken = null, Func<int, bool>? abandoned = null,

@@ -21,13 +21,17 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
     private readonly EmbeddingGeneratorMetadata metadata;
     private int disposed;
 
-    /// <summary>Wraps an encoder; <paramref name="defaults"/> apply to every call (prompt, batch size).</summary>
+    /// <summary>
+    /// Wraps an encoder; <paramref name="defaults"/> apply to every call (prompt, batch size). <paramref name="modelId"/>
+    /// is the metadata's and each embedding's model id; null: the model's name (<see cref="ModelNames.Of"/>: a hub id's
+    /// <c>org/name</c>, else the folder's name). A null <paramref name="encoder"/> is an <see cref="ArgumentNullException"/>.
+    /// </summary>
     protected EncoderEmbeddingGenerator(SentenceEncoder encoder, EncodeOptions? defaults, string? modelId)
     {
         ArgumentNullException.ThrowIfNull(encoder);
         this.encoder = encoder;
         this.defaults = defaults ?? new EncodeOptions();
-        metadata = new EmbeddingGeneratorMetadata("skald", null, modelId ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(encoder.Source)), encoder.Dimension);
+        metadata = new EmbeddingGeneratorMetadata("skald", null, modelId ?? ModelNames.Of(encoder.Source), encoder.Dimension);
     }
 
     /// <summary>
@@ -39,19 +43,27 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
     /// <summary>The embedding of one input from its float vector.</summary>
     protected abstract TEmbedding Create(float[] vector);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// The embeddings of <paramref name="values"/>, in order (none: an empty result, without a forward pass). Throws
+    /// <see cref="ArgumentNullException"/> for null <paramref name="values"/>, <see cref="ArgumentException"/> naming
+    /// <paramref name="values"/> for a null value in them, <see cref="ArgumentOutOfRangeException"/> naming
+    /// <paramref name="options"/> for <see cref="EmbeddingGenerationOptions.Dimensions"/> past the model's dimension
+    /// (or other than it on a sparse encoder), <see cref="ObjectDisposedException"/> once this generator or its encoder
+    /// is disposed, and <see cref="OperationCanceledException"/> (the task cancelled) for a cancelled token.
+    /// </summary>
     public Task<GeneratedEmbeddings<TEmbedding>> GenerateAsync(IEnumerable<string> values,
         EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         var texts = values.ToList();
+        if (texts.IndexOf(null!) is int missing and >= 0) throw new ArgumentException($"value {missing} is null", nameof(values));
         var encode = defaults;
         if (options?.Dimensions is int d && d != encoder.Dimension)
         {
             // As OpenAI's dimensions (and skald serve's): a dense embedding's first d values, at unit length again.
             if (d < 1 || d > encoder.Dimension || encoder.IsSparse)
-                throw new NotSupportedException(encoder.IsSparse ? $"this sparse encoder produces {encoder.Dimension}-dimensional embeddings and cannot shorten them to {d}"
+                throw new ArgumentOutOfRangeException(nameof(options), encoder.IsSparse ? $"this sparse encoder produces {encoder.Dimension}-dimensional embeddings and cannot shorten them to {d}"
                     : $"this model produces {encoder.Dimension}-dimensional embeddings, not {d} (Dimensions may be 1..{encoder.Dimension})");
             encode = defaults with { TruncateDim = d, Normalize = true };
         }

@@ -18,10 +18,18 @@ public sealed partial class SentenceEncoder
     /// The texts as this model takes them (<see cref="Tokenize"/>), with the prompt length pooling leaves out and, for an
     /// LLM2Vec model, how many of each text's tokens are pooled.
     /// </summary>
+    /// <remarks>
+    /// Throws <see cref="ArgumentNullException"/> for null <paramref name="texts"/>, <see cref="ArgumentException"/>
+    /// naming <paramref name="texts"/> for a null text in it, <see cref="ArgumentOutOfRangeException"/> naming
+    /// <paramref name="options"/> for a <see cref="EncodeOptions.MaxLength"/> below 1.
+    /// </remarks>
     public ModelInputs Prepare(IReadOnlyList<string> texts, EncodeOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(texts);
         ThrowIfDisposed();
         options ??= new EncodeOptions();
+        if (options.MaxLength is < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), $"MaxLength must be at least 1 token, got {options.MaxLength}");
         int maxLength = Math.Min(options.MaxLength ?? MaxSeqLength, Transformer.MaxSequenceLength);
         if (Folder.Llm2Vec is { } llm2vec)
         {
@@ -36,13 +44,13 @@ public sealed partial class SentenceEncoder
                 $"{Folder.Path}: instructions are for LLM2Vec models ({Llm2VecConfig.FileName}); give a sentence-transformers model a prompt (EncodeOptions.Prompt, --prompt)");
         string? prompt = ResolvePrompt(options);
         if (StaticQuery is { } sparseQuery && IsQueryRoute(options)) // as SparseStaticEmbedding tokenizes: the text as it is
-            return new ModelInputs(sparseQuery.Tokenize([.. texts.Select((t, i) => (prompt ?? "") + (t ?? throw new ArgumentException($"text {i} is null")))]), 0, null, true);
+            return new ModelInputs(sparseQuery.Tokenize([.. texts.Select((t, i) => (prompt ?? "") + (t ?? throw NullText(i)))]), 0, null, true);
         var prepared = new string[texts.Count];
         var fromStart = new Encoding?[texts.Count];
         int startChars = Math.Max(LongTextStart, maxLength * 128);
         for (int i = 0; i < texts.Count; i++)
         {
-            string text = texts[i] ?? throw new ArgumentException($"text {i} is null");
+            string text = texts[i] ?? throw NullText(i);
             // A long text is stripped and lower-cased only as far as its kept tokens can reach, when its start shows them.
             if (!Folder.IsModel2Vec && maxLength > 0 && text.Length > startChars && Folder.PrepareStart(prompt ?? "", text, startChars) is { } start
                 && Tokenizer.TryEncodeStart(start, maxLength, out var early, !Folder.IsStatic))
@@ -69,6 +77,8 @@ public sealed partial class SentenceEncoder
         if (fromStart.Any(e => e is not null)) encodings = [.. encodings.Select((e, i) => fromStart[i] ?? e)];
         return new ModelInputs(encodings, promptLength, null, IsQueryRoute(options)) { MaxActiveDims = options.MaxActiveDims };
     }
+
+    private static ArgumentException NullText(int i) => new($"text {i} is null", "texts");
 
     /// <summary>Texts longer than this (and than 128 characters per kept token) are prepared from their start (<see cref="ModelFolder.PrepareStart"/>).</summary>
     private const int LongTextStart = 1 << 16;

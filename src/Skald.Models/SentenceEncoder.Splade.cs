@@ -66,10 +66,15 @@ public sealed partial class SentenceEncoder
         return ShareLifetime(Create(folder, Tokenizer, Transformer, newSpladeHead: true, seed));
     }
 
-    /// <summary>The sparse embeddings of <paramref name="texts"/>: each text's non-zero vocabulary entries (<see cref="Encode(IReadOnlyList{string}, EncodeOptions?)"/>, kept sparse).</summary>
+    /// <summary>
+    /// The sparse embeddings of <paramref name="texts"/>: each text's non-zero vocabulary entries (<see cref="Encode(IReadOnlyList{string}, EncodeOptions?)"/>,
+    /// kept sparse, throwing as it throws). A dense model is a <see cref="ModelFormatException"/>, a <paramref name="maxActiveDims"/>
+    /// below 1 an <see cref="ArgumentOutOfRangeException"/> naming it.
+    /// </summary>
     public SparseEmbedding[] EncodeSparse(IReadOnlyList<string> texts, EncodeOptions? options = null, int? maxActiveDims = null)
     {
         if (!IsSparse) throw new ModelFormatException($"{Folder.Path}: not a sparse encoder (no SpladePooling or SparseAutoEncoder module)");
+        if (maxActiveDims is < 1) throw new ArgumentOutOfRangeException(nameof(maxActiveDims), $"max_active_dims must be at least 1, got {maxActiveDims}");
         options = (options ?? new EncodeOptions()) with { MaxActiveDims = maxActiveDims ?? options?.MaxActiveDims }; // a CSR model keeps that many latents
         return [.. Encode(texts, options).Select(e => SparseEmbedding.FromDense(e, maxActiveDims))];
     }

@@ -264,26 +264,44 @@ public sealed partial class SentenceEncoder
         return model;
     }
 
-    /// <summary>Embeds one text.</summary>
-    public float[] Encode(string text, EncodeOptions? options = null) => Encode([text], options)[0];
+    /// <summary>
+    /// Embeds one text (<see cref="Encode(IReadOnlyList{string}, EncodeOptions?, CancellationToken)"/>): a null
+    /// <paramref name="text"/> is an <see cref="ArgumentNullException"/>.
+    /// </summary>
+    public float[] Encode(string text, EncodeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Encode([text], options)[0];
+    }
 
-    /// <summary>Embeds texts; result i belongs to text i.</summary>
+    /// <summary>Embeds texts; result i belongs to text i (<see cref="Encode(IReadOnlyList{string}, EncodeOptions?, CancellationToken)"/>).</summary>
     public float[][] Encode(IReadOnlyList<string> texts, EncodeOptions? options = null) => Encode(texts, options, CancellationToken.None);
 
     /// <summary>
-    /// Embeds texts; result i belongs to text i. <paramref name="cancellationToken"/> is looked at before each batch
-    /// (a forward pass of <see cref="EncodeOptions.BatchSize"/> texts): once it is cancelled no further batch starts and
-    /// <see cref="OperationCanceledException"/> is thrown.
+    /// Embeds texts; result i belongs to text i (none: an empty result, without a forward pass). A text past the max
+    /// length (<see cref="EncodeOptions.MaxLength"/>, default <see cref="MaxSeqLength"/>) is embedded from its first
+    /// tokens. <paramref name="cancellationToken"/> is looked at before anything is done and before each batch (a
+    /// forward pass of <see cref="EncodeOptions.BatchSize"/> texts): once it is cancelled no further batch starts and
+    /// <see cref="OperationCanceledException"/> is thrown. Throws <see cref="ArgumentNullException"/> for null
+    /// <paramref name="texts"/>, <see cref="ArgumentException"/> naming <paramref name="texts"/> for a null text in it,
+    /// <see cref="ArgumentOutOfRangeException"/> naming <paramref name="options"/> for a <see cref="EncodeOptions.BatchSize"/>
+    /// or <see cref="EncodeOptions.MaxLength"/> (or a CSR model's <see cref="EncodeOptions.MaxActiveDims"/>) below 1 or a <see cref="EncodeOptions.TruncateDim"/> outside
+    /// 1..<see cref="Dimension"/> (or any on a sparse encoder), <see cref="ModelFormatException"/> for a prompt name,
+    /// instruction or route the model does not have, and <see cref="ObjectDisposedException"/> once disposed.
     /// </summary>
     public float[][] Encode(IReadOnlyList<string> texts, EncodeOptions? options, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(texts);
+        cancellationToken.ThrowIfCancellationRequested();
         options ??= new EncodeOptions();
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1");
+        if (options.TruncateDim is { } dims && (dims < 1 || dims > Dimension || IsSparse))
+            throw new ArgumentOutOfRangeException(nameof(options), IsSparse ? $"{Folder.Path}: TruncateDim (truncate_dim) is for dense embeddings; this is a sparse encoder (use MaxActiveDims)"
+                : $"{Folder.Path}: TruncateDim (truncate_dim) {dims} is not in 1..{Dimension} (the model's dimension)");
+        if (options.MaxActiveDims is < 1 && AutoEncoder is not null)
+            throw new ArgumentOutOfRangeException(nameof(options), $"{Folder.Path}: MaxActiveDims (max_active_dims) must be at least 1, got {options.MaxActiveDims}");
         var inputs = Prepare(texts, options);
         options.TruncatedTexts?.Invoke(inputs.Encodings.Count(e => e.Truncated));
-        if (options.TruncateDim is { } dims && (dims < 1 || dims > Dimension || IsSparse))
-            throw new ModelFormatException(IsSparse ? $"{Folder.Path}: truncate_dim is for dense embeddings; this is a sparse encoder (use max_active_dims)"
-                : $"{Folder.Path}: truncate_dim {dims} is not in 1..{Dimension} (the model's dimension)");
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => inputs.Encodings[i].Ids.Length).ToArray();
         var result = new float[texts.Count][];
         int width = options.TruncateDim ?? Dimension;
@@ -378,19 +396,5 @@ public sealed partial class SentenceEncoder
                 throw new ModelFormatException(
                     $"{Folder.Path}: the model gives non-finite token states (NaN or infinity); its weights or config.json are broken");
         }
-    }
-
-    /// <summary>The model's similarity of two embeddings.</summary>
-    public float Similarity(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => Similarities.Compute(SimilarityFunction, a, b);
-
-    /// <summary>Similarity matrix [a.Count, b.Count].</summary>
-    public float[,] Similarity(IReadOnlyList<float[]> a, IReadOnlyList<float[]> b)
-    {
-        var m = new float[a.Count, b.Count];
-        for (int i = 0; i < a.Count; i++)
-        {
-            for (int j = 0; j < b.Count; j++) m[i, j] = Similarity(a[i], b[j]);
-        }
-        return m;
     }
 }

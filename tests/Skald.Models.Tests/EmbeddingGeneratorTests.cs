@@ -50,7 +50,7 @@ public sealed class EmbeddingGeneratorTests
     {
         var model = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
         using var generator = new SkaldEmbeddingGenerator(model);
-        await Assert.ThrowsAsync<NotSupportedException>(() =>
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
             generator.GenerateAsync(["x"], new EmbeddingGenerationOptions { Dimensions = model.Dimension + 1 }));
     }
 

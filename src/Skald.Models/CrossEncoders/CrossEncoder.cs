@@ -282,9 +282,22 @@ public sealed partial class CrossEncoder
     /// <see cref="CrossEncoderOptions.BatchSize"/> pairs): once it is cancelled no further batch starts and
     /// <see cref="OperationCanceledException"/> is thrown, as <see cref="SentenceEncoder"/>'s Encode does.
     /// </summary>
+    /// <remarks>
+    /// Throws <see cref="ArgumentNullException"/> for null <paramref name="pairs"/>, <see cref="ArgumentException"/>
+    /// naming <paramref name="pairs"/> for a pair holding a null text, <see cref="ArgumentOutOfRangeException"/> naming
+    /// <paramref name="options"/> for a <see cref="CrossEncoderOptions.BatchSize"/> or <see cref="CrossEncoderOptions.MaxLength"/>
+    /// below 1, <see cref="ObjectDisposedException"/> once disposed; a cancelled token throws before anything is done.
+    /// </remarks>
     public float[][] Predict(IReadOnlyList<(string Query, string Document)> pairs, CrossEncoderOptions? options = null,
-        CancellationToken cancellationToken = default) =>
-        Predict(Tokenize(pairs, options?.MaxLength), options, cancellationToken);
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (options is { MaxLength: < 1 })
+            throw new ArgumentOutOfRangeException(nameof(options), $"MaxLength must be at least 1 token, got {options.MaxLength}");
+        if (options is { BatchSize: < 1 }) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1");
+        return Predict(Tokenize(pairs, options?.MaxLength), options, cancellationToken);
+    }
 
     /// <summary>
     /// As <see cref="Predict(IReadOnlyList{ValueTuple{string, string}}, CrossEncoderOptions?, CancellationToken)"/> over pairs already
@@ -345,13 +358,21 @@ public sealed partial class CrossEncoder
         ArgumentNullException.ThrowIfNull(documents);
         RequireOneLabel("Rank");
         if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), "topK must be at least 1");
+        for (int i = 0; i < documents.Count; i++)
+        {
+            if (documents[i] is null) throw new ArgumentException($"document {i} is null", nameof(documents));
+        }
         return Order(Score(documents.Select(d => (query, d)).ToArray(), options, cancellationToken), topK);
     }
 
-    /// <summary>Indices of <paramref name="scores"/> highest first, equal scores in index order; the first <paramref name="topK"/> when given.</summary>
+    /// <summary>
+    /// Indices of <paramref name="scores"/> highest first, equal scores in index order; the first <paramref name="topK"/>
+    /// when given (<see cref="ArgumentOutOfRangeException"/> below 1, as <see cref="Rank"/>).
+    /// </summary>
     public static IReadOnlyList<RankedDocument> Order(IReadOnlyList<float> scores, int? topK = null)
     {
         ArgumentNullException.ThrowIfNull(scores);
+        if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), "topK must be at least 1");
         var ranked = scores.Select((s, i) => new RankedDocument(i, s)).OrderByDescending(r => r.Score); // stable: ties keep their order
         return [.. topK is { } k ? ranked.Take(k) : ranked];
     }

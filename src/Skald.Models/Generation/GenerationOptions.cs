@@ -65,18 +65,22 @@ public sealed record GenerationOptions
     /// <summary>Whether the options sample (temperature &gt; 0) rather than decode greedily.</summary>
     public bool Sampling => Temperature > 0f;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
-    public void Validate()
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming the first invalid option in its message and, when given,
+    /// <paramref name="paramName"/> (the caller's parameter these options came in) as its <see cref="ArgumentException.ParamName"/>
+    /// (which .NET appends to the message; null leaves the message one clause, as a server shows it).
+    /// </summary>
+    public void Validate(string? paramName = null)
     {
-        if (MaxNewTokens < 0) throw new ArgumentException($"max new tokens must be ≥ 0, got {MaxNewTokens}");
-        if (!(Temperature >= 0f) || float.IsInfinity(Temperature)) throw new ArgumentException($"temperature must be ≥ 0, got {Temperature}");
-        if (TopK < 0) throw new ArgumentException($"top-k must be ≥ 0, got {TopK}");
-        if (!(TopP > 0f) || TopP > 1f) throw new ArgumentException($"top-p must be in (0, 1], got {TopP}");
-        if (!(RepetitionPenalty > 0f)) throw new ArgumentException($"the repetition penalty must be positive, got {RepetitionPenalty}");
-        if (LogProbs < 0) throw new ArgumentException($"the number of top log-probabilities must be ≥ 0, got {LogProbs}");
-        if (StopStrings.Any(string.IsNullOrEmpty)) throw new ArgumentException("a stop string is empty");
-        if (!Enum.IsDefined(Format)) throw new ArgumentException($"unknown output format {(int)Format}");
-        if (Format == OutputFormat.JsonSchema && Schema is null) throw new ArgumentException("the JSON schema output format needs a Schema");
-        if (ToolCalls is not null && Format != OutputFormat.Text) throw new ArgumentException("required tool calls are decoded as text, not under a JSON output format");
+        if (MaxNewTokens < 0) throw new ArgumentException($"max new tokens must be ≥ 0, got {MaxNewTokens}", paramName);
+        if (!(Temperature >= 0f) || float.IsInfinity(Temperature)) throw new ArgumentException($"temperature must be ≥ 0, got {Temperature}", paramName);
+        if (TopK < 0) throw new ArgumentException($"top-k must be ≥ 0, got {TopK}", paramName);
+        if (!(TopP > 0f) || TopP > 1f) throw new ArgumentException($"top-p must be in (0, 1], got {TopP}", paramName);
+        if (!(RepetitionPenalty > 0f)) throw new ArgumentException($"the repetition penalty must be positive, got {RepetitionPenalty}", paramName);
+        if (LogProbs < 0) throw new ArgumentException($"the number of top log-probabilities must be ≥ 0, got {LogProbs}", paramName);
+        if (StopStrings.Any(string.IsNullOrEmpty)) throw new ArgumentException("a stop string is empty", paramName);
+        if (!Enum.IsDefined(Format)) throw new ArgumentException($"unknown output format {(int)Format}", paramName);
+        if (Format == OutputFormat.JsonSchema && Schema is null) throw new ArgumentException("the JSON schema output format needs a Schema", paramName);
+        if (ToolCalls is not null && Format != OutputFormat.Text) throw new ArgumentException("required tool calls are decoded as text, not under a JSON output format", paramName);
     }
 }

@@ -93,17 +93,30 @@ public sealed class Generator
     /// returned array holds the results of <paramref name="prompts"/>). A row whose options ask for
     /// <see cref="GenerationOptions.LogProbs"/> has each token's <see cref="TokenLogProbs"/> in its result, and told to
     /// <paramref name="onLogProbs"/> (b, entry) just before <paramref name="onToken"/> hears of the token; the other
-    /// rows' steps compute nothing for them.
+    /// rows' steps compute nothing for them. Calls from several threads take turns (the generator has one tape and one
+    /// KV cache). Null <paramref name="prompts"/> or <paramref name="rowOptions"/> is an <see cref="ArgumentNullException"/>;
+    /// a null, empty or too long prompt an <see cref="ArgumentException"/> naming <paramref name="prompts"/>, an invalid
+    /// option one naming <paramref name="rowOptions"/>.
     /// </summary>
     public GenerationResult[] Generate(IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<GenerationOptions> rowOptions,
         IReadOnlyList<int>? rowIndices = null, Action<int, int>? onToken = null, Func<int, bool>? abandoned = null,
         Action<int, GenerationResult>? finished = null, ContinuousBatching? joining = null,
         Action<int, TokenLogProbs>? onLogProbs = null)
     {
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(rowOptions);
+        lock (gate) // one tape and one KV cache: calls from other threads (or another client over the same model) take turns
+            return Decode(prompts, rowOptions, rowIndices, onToken, abandoned, finished, joining, onLogProbs);
+    }
+
+    private GenerationResult[] Decode(IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<GenerationOptions> rowOptions,
+        IReadOnlyList<int>? rowIndices, Action<int, int>? onToken, Func<int, bool>? abandoned,
+        Action<int, GenerationResult>? finished, ContinuousBatching? joining, Action<int, TokenLogProbs>? onLogProbs)
+    {
         int batch = prompts.Count;
-        if (rowOptions.Count != batch) throw new ArgumentException("one options per prompt");
+        if (rowOptions.Count != batch) throw new ArgumentException("one options per prompt", nameof(rowOptions));
         if (batch == 0) return [];
-        foreach (var o in rowOptions) o.Validate();
+        foreach (var o in rowOptions) o.Validate(nameof(rowOptions));
         var options = rowOptions[0];
         if (rowOptions.Any(o => !Compatible(o, options)))
             throw new ArgumentException("the rows of one batch need the same UseCache and EosTokenIds");
@@ -111,9 +124,10 @@ public sealed class Generator
         if (index.Count != batch) throw new ArgumentException("one row index per prompt");
         for (int b = 0; b < batch; b++)
         {
-            if (prompts[b].Count == 0) throw new ArgumentException($"row {index[b] + 1}: the prompt has no tokens");
+            if (prompts[b] is null) throw new ArgumentException($"row {index[b] + 1}: the prompt is null", nameof(prompts));
+            if (prompts[b].Count == 0) throw new ArgumentException($"row {index[b] + 1}: the prompt has no tokens", nameof(prompts));
             if (prompts[b].Count >= Context)
-                throw new ArgumentException($"row {index[b] + 1}: the prompt has {prompts[b].Count} tokens, the model's context is {Context}");
+                throw new ArgumentException($"row {index[b] + 1}: the prompt has {prompts[b].Count} tokens, the model's context is {Context}", nameof(prompts));
         }
         if (!options.UseCache) joining = null; // a step that recomputes every sequence has no cache to join
         if (joining is not null && (joining.Rows < 1 || joining.Capacity < 1 || joining.PrefillChunk < 0 || joining.CachePositions < 0))

@@ -19,7 +19,7 @@ public sealed partial class SkaldChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         var turns = ChatToolTurns.Turns(messages, options);
-        if (turns.Count == 0) throw new ArgumentException("no messages");
+        if (turns.Count == 0) throw new ArgumentException("no messages", nameof(messages));
         Refuse(options);
         var tools = ChatToolTurns.Definitions(options);
         if (tools.Count == 0 && options?.ToolMode is RequiredChatToolMode) // (as OpenAI and vLLM refuse it, not answered as text)
@@ -177,6 +177,12 @@ public sealed partial class SkaldChatClient
                 : throw new ChatOptionException($"{LogProbsProperty} must be a number of top log-probabilities (an int ≥ 0)", "logprobs");
             if (top < 0) throw new ChatOptionException($"the number of top log-probabilities must be ≥ 0, got {top}", "logprobs");
         }
+        // OpenAI's ranges, each refused naming its field (the generator's own check would name none)
+        if (options?.Temperature is float t && !(t >= 0f && float.IsFinite(t)))
+            throw new ChatOptionException($"temperature must be a number ≥ 0, got {t:R}", "temperature");
+        if (options?.TopK is int k && k < 0) throw new ChatOptionException($"top_k must be ≥ 0, got {k}", "top_k");
+        if (options?.TopP is float p && !(p > 0f && p <= 1f)) throw new ChatOptionException($"top_p must be in (0, 1], got {p:R}", "top_p");
+        if (options?.StopSequences?.Any(string.IsNullOrEmpty) == true) throw new ChatOptionException("a stop sequence is empty", "stop");
         var generation = new GenerationOptions
         {
             MaxNewTokens = max,

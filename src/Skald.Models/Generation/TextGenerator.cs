@@ -157,7 +157,7 @@ public sealed partial class TextGenerator
             string text = input.Tools is { Count: > 0 } tools ? ChatFormatter.Format(messages, tools) : ChatFormatter.Format(messages);
             return Within(Tokenizer.Encode(text, addSpecialTokens: false, maxTokens));
         }
-        throw new ArgumentException("an input needs a prompt, ids or messages");
+        throw new ArgumentException("an input needs a prompt, ids or messages", nameof(input));
     }
 
     // The ids of an encoding that kept every token (null: it was cut at the max length, so the text has more).
@@ -167,9 +167,19 @@ public sealed partial class TextGenerator
     /// Generates for every prompt (token ids, e.g. from <see cref="Tokenize(GenerationInput)"/>) in the batches of <see cref="Batches"/>;
     /// <paramref name="onText"/> (input index, new text) streams each row's text as it grows.
     /// </summary>
+    /// <remarks>
+    /// Throws <see cref="ArgumentNullException"/> for null <paramref name="prompts"/> or <paramref name="options"/>,
+    /// <see cref="ArgumentException"/> naming <paramref name="prompts"/> for a null or empty prompt or one the context
+    /// cannot hold and naming <paramref name="options"/> for an invalid option (<see cref="GenerationOptions.Validate"/>),
+    /// <see cref="ArgumentOutOfRangeException"/> for a <paramref name="batchSize"/> below 1 and
+    /// <see cref="ObjectDisposedException"/> once disposed. Calls from several threads take turns (one KV cache).
+    /// </remarks>
     public GenerationResult[] Generate(IReadOnlyList<int[]> prompts, GenerationOptions options, int batchSize = 8,
         Action<int, string>? onText = null)
     {
+        CheckPrompts(prompts);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate(nameof(options));
         Enter();
         try
         {
@@ -197,6 +207,7 @@ public sealed partial class TextGenerator
     /// </summary>
     public static int[][] Batches(IReadOnlyList<int[]> prompts, int batchSize)
     {
+        CheckPrompts(prompts);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         var order = Enumerable.Range(0, prompts.Count).OrderBy(i => prompts[i].Length).ToArray();
         return [.. order.Chunk(batchSize)];
@@ -208,9 +219,21 @@ public sealed partial class TextGenerator
     /// from the stream seeded by i, whatever batch it lands in. <paramref name="onText"/> (input index, new text) streams
     /// each row's text as it grows.
     /// </summary>
+    /// <remarks>
+    /// Throws as <see cref="Generate"/> does, and <see cref="ArgumentNullException"/> for null <paramref name="rows"/> and
+    /// <see cref="ArgumentOutOfRangeException"/> naming it for a row that is not an index into <paramref name="prompts"/>.
+    /// </remarks>
     public GenerationResult[] GenerateBatch(IReadOnlyList<int[]> prompts, IReadOnlyList<int> rows, GenerationOptions options,
         Action<int, string>? onText = null)
     {
+        CheckPrompts(prompts);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (int row in rows)
+        {
+            if ((uint)row >= (uint)prompts.Count)
+                throw new ArgumentOutOfRangeException(nameof(rows), $"row {row} is not an index into the {prompts.Count} prompts");
+        }
         Enter();
         try
         {
@@ -243,6 +266,8 @@ public sealed partial class TextGenerator
         Action<int, string>? onText = null, Func<int, bool>? abandoned = null, Action<int, GenerationResult>? finished = null,
         ContinuousBatching? joining = null, Action<int, TokenLogProbs>? onLogProbs = null)
     {
+        CheckPrompts(prompts);
+        ArgumentNullException.ThrowIfNull(options);
         Enter();
         try
         {
@@ -275,6 +300,16 @@ public sealed partial class TextGenerator
         }
         return generator.Generate([.. prompts.Select(p => (IReadOnlyList<int>)p)], options, new int[prompts.Count],
             TextStreams(streams, b => b, b => b < options.Count ? options[b] : null, onText), abandoned, finished, joining, onLogProbs);
+    }
+
+    // Null prompts, or a null prompt among them, named as the callers' parameter.
+    private static void CheckPrompts(IReadOnlyList<int[]> prompts)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            if (prompts[i] is null) throw new ArgumentException($"prompt {i} is null", nameof(prompts));
+        }
     }
 
     // Per-token callbacks that decode each batch row's ids so far and pass on its new text as (rowOf(b), delta).

@@ -33,7 +33,7 @@ public sealed class TokenSampler
     /// <summary>A sampler over a vocabulary of <paramref name="vocab"/> logits, row b with <paramref name="rowOptions"/>[b].</summary>
     public TokenSampler(IReadOnlyList<GenerationOptions> rowOptions, int vocab)
     {
-        foreach (var o in rowOptions) o.Validate();
+        foreach (var o in rowOptions) o.Validate(nameof(rowOptions));
         perRow = [.. rowOptions];
         this.vocab = vocab;
         values = new float[vocab];

@@ -88,7 +88,7 @@ public static class Llm2VecInputs
         var embedded = new string[texts.Count];
         for (int i = 0; i < texts.Count; i++)
         {
-            string joined = Join(instruction, texts[i] ?? throw new ArgumentException($"text {i} is null"), tokenizer, config, maxLength);
+            string joined = Join(instruction, texts[i] ?? throw new ArgumentException($"text {i} is null", nameof(texts)), tokenizer, config, maxLength);
             (whole[i], embedded[i]) = Split(Template(joined, config));
         }
         var encodings = tokenizer.EncodeBatch(whole, true, maxLength);

@@ -16,6 +16,8 @@ public static class TextIndex
     /// <summary>
     /// One row for a whole text: <paramref name="id"/> (unique in the index) names the row and, unless
     /// <paramref name="source"/> does, the document it came from; <paramref name="title"/> is searched with the text.
+    /// A null or empty <paramref name="id"/>, a null <paramref name="text"/> or <paramref name="title"/> is an
+    /// <see cref="ArgumentNullException"/> or <see cref="ArgumentException"/> naming it.
     /// </summary>
     public static IndexRecord Record(string id, string text, string title = "", string? source = null)
     {
@@ -30,11 +32,14 @@ public static class TextIndex
     /// BM25 stemming for <paramref name="language"/> (a code such as <c>nb</c>, <c>sv</c>, <c>da</c>; null: none).
     /// <paramref name="cancellationToken"/> is looked at before each batch of texts is embedded: once it is cancelled
     /// <see cref="OperationCanceledException"/> is thrown before anything is written (an earlier index there is left as it was).
+    /// A null or empty <paramref name="folder"/>, a null <paramref name="model"/> or <paramref name="records"/> is an
+    /// <see cref="ArgumentNullException"/> or <see cref="ArgumentException"/> naming it, as is a null record (naming
+    /// <paramref name="records"/>).
     /// </summary>
     public static IndexManifest Build(string folder, EncoderEmbeddingModel model, IReadOnlyList<IndexRecord> records, string? language = null,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        Check(folder, model, records);
         cancellationToken.ThrowIfCancellationRequested();
         return IndexBuilder.Build(folder, model, model.ModelPath, records, new Bm25Options(), language, chunkTokens: 0, overlapTokens: 0,
             progress: Checking(cancellationToken));
@@ -47,14 +52,26 @@ public static class TextIndex
     /// <paramref name="replaceDeleted"/> (an index built with HNSW, which keeps deleted rows; any other throws
     /// <see cref="EvaluationException"/> naming the folder) the new rows take the slots of deleted and replaced rows
     /// first, as <see cref="IndexBuilder.Add"/> and <c>skald index add --replace-deleted</c> do, so delete-and-add churn
-    /// keeps the index its size.
+    /// keeps the index its size. Its arguments are checked as <see cref="Build"/>'s are.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, EncoderEmbeddingModel model, IReadOnlyList<IndexRecord> records,
         CancellationToken cancellationToken = default, bool replaceDeleted = false)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        Check(folder, model, records);
         cancellationToken.ThrowIfCancellationRequested();
         return IndexBuilder.Add(folder, model, records, progress: Checking(cancellationToken), modelPath: model.ModelPath, replaceDeleted: replaceDeleted);
+    }
+
+    // The arguments of a build or add: ArgumentNullException or ArgumentException naming the one that is missing.
+    private static void Check(string folder, EncoderEmbeddingModel model, IReadOnlyList<IndexRecord> records)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(records);
+        for (int i = 0; i < records.Count; i++)
+        {
+            if (records[i] is null) throw new ArgumentException($"record {i} is null", nameof(records));
+        }
     }
 
     // The embedding progress callback, called after each batch, as the point a cancelled build or add stops at (no file written yet).
@@ -67,10 +84,12 @@ public static class TextIndex
     /// with <paramref name="model"/>'s model, as <c>skald serve --index</c> checks it: that folder or a copy with the
     /// same files, not changed since, vectors of its kind and width. Query vectors of another model would be compared
     /// with document vectors they have nothing in common with, so another model throws <see cref="ArgumentException"/>
-    /// naming both.
+    /// naming both. A null or empty <paramref name="folder"/> or a null <paramref name="model"/> is an
+    /// <see cref="ArgumentNullException"/> or <see cref="ArgumentException"/> naming it.
     /// </summary>
     public static SearchIndex Open(string folder, EncoderEmbeddingModel model)
     {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
         ArgumentNullException.ThrowIfNull(model);
         var index = SearchIndex.Open(folder);
         try
@@ -98,6 +117,8 @@ public static class TextIndex
     /// The <paramref name="topK"/> best rows of <paramref name="index"/> for <paramref name="query"/>, embedded by
     /// <paramref name="model"/> (the index's own model) unless <paramref name="mode"/> is BM25 alone.
     /// <paramref name="cancellationToken"/> is looked at before the query is embedded and before the index is searched.
+    /// A null argument is an <see cref="ArgumentNullException"/> naming it, a <paramref name="topK"/> below 1 an
+    /// <see cref="ArgumentOutOfRangeException"/>; a query past the model's max length is embedded from its first tokens.
     /// </summary>
     public static IReadOnlyList<IndexHit> Search(SearchIndex index, EncoderEmbeddingModel model, string query, SearchMode mode = SearchMode.Hybrid,
         int topK = 10, CancellationToken cancellationToken = default)

@@ -155,7 +155,7 @@ public sealed class SkaldChatClientTests
         var repetition = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(messages,
             new ChatOptions { AdditionalProperties = new() { ["repetition_penalty"] = "high" } }));
         Assert.Equal("repetition_penalty", repetition.Field);
-        await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, new ChatOptions { TopP = 0 }));
+        Assert.Equal("top_p", (await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(messages, new ChatOptions { TopP = 0 }))).Field);
         // without max tokens the default applies, cut to what the context leaves
         using var roomy = new SkaldChatClient(TextGenerator.Load(Folder)) { DefaultMaxOutputTokens = 100_000 };
         var longest = await roomy.GetResponseAsync(messages, new ChatOptions { Temperature = 0 });

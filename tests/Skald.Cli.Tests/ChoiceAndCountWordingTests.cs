@@ -1,5 +1,4 @@
 using Skald.Cli.Commands.Index;
-using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
 
 namespace Skald.Cli.Tests;
@@ -41,16 +40,6 @@ public sealed class ChoiceAndCountWordingTests
     {
         string config = Pipeline(stage);
         SkaldProcess.AssertUserError(InProcessSkald.Capture("pipeline", "--config", config), 1, $"{config}:3", fragment);
-    }
-
-    [Fact]
-    public void OneOfACountIsSingular()
-    {
-        Assert.Equal("1 list", Counted.Of(1, "list"));
-        Assert.Equal("0 lists", Counted.Of(0, "list"));
-        Assert.Equal("2 lists", Counted.Of(2, "list"));
-        Assert.Equal("1 training query", Counted.Of(1, "training query", "training queries"));
-        Assert.Equal("12345 training queries", Counted.Of(12345, "training query", "training queries"));
     }
 
     [Fact]

@@ -12,7 +12,7 @@ using Skald.Tensors;
 using Skald.Training.Data;
 using Skald.Training.EmbeddingAdapters;
 
-using Counted = Skald.Retrieval.Data.Counted;
+using Counted = Skald.Tokenizers.Serialization.Counted;
 
 namespace Skald.Cli.Commands;
 

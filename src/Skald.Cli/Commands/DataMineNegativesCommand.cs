@@ -7,6 +7,7 @@ using Skald.Evaluation.Models;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Data;
 using Skald.Training.Data;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands;
 

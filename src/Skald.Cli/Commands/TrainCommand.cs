@@ -5,7 +5,7 @@ using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Training.Config;
 using Skald.Training.Trainer;
-using Counted = Skald.Retrieval.Data.Counted;
+using Counted = Skald.Tokenizers.Serialization.Counted;
 
 namespace Skald.Cli.Commands;
 

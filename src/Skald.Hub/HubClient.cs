@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Hub;
 
@@ -129,7 +130,7 @@ internal sealed class HubClient : IDisposable
                 continue;
             }
             if (output.Length != file.Size)
-                throw new HubException($"{id}: {file.Name} should have {file.Size} bytes but the hub sent {output.Length} ({file.Location}); run again to resume");
+                throw new HubException($"{id}: {file.Name} should have {Counted.Of(file.Size, "byte")} but the hub sent {output.Length} ({file.Location}); run again to resume");
             return;
         }
     }

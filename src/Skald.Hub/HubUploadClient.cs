@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Hub;
 
@@ -183,7 +184,7 @@ internal sealed class HubUploadClient(HubHttp http)
             return request;
         }, retry: false, ct);
         if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge) // refused whole: nothing of it was applied
-            throw new CommitTooLargeException((await RefusedAsync(response, repo, $"the commit of {files.Count + deleted.Count} file(s) to {revision}")).Message);
+            throw new CommitTooLargeException((await RefusedAsync(response, repo, $"the commit of {Counted.Of(files.Count + deleted.Count, "file")} to {revision}")).Message);
         if (!response.IsSuccessStatusCode) throw await RefusedAsync(response, repo, $"the commit to {revision}");
         using var doc = await ReadJsonAsync(response, repo, "commit", ct);
         string oid = Text(doc.RootElement, "commitOid") ?? throw new HubException($"{repo}: the hub's commit answer has no commitOid ({url})");

@@ -5,6 +5,7 @@ using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Models.CrossEncoders;
 using Skald.Models.Modules;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Models;
 
@@ -88,7 +89,7 @@ public static partial class LayerTruncation
         int total = transformer.Config.NumLayers;
         if (total < 2) throw new ModelFormatException($"{source}: the model has {total} layer; there is none to cut away");
         if (layers < 1 || layers >= total)
-            throw new ModelFormatException($"{source}: the model has {total} layers; keep between 1 and {total - 1} of them, not {layers}");
+            throw new ModelFormatException($"{source}: the model has {Counted.Of(total, "layer")}; keep between 1 and {total - 1} of them, not {layers}");
         return total;
     }
 

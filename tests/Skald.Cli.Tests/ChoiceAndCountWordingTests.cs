@@ -1,5 +1,4 @@
 using Skald.Cli.Commands.Index;
-using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
 
 namespace Skald.Cli.Tests;
@@ -44,19 +43,24 @@ public sealed class ChoiceAndCountWordingTests
     }
 
     [Fact]
-    public void OneOfACountIsSingular()
-    {
-        Assert.Equal("1 list", Counted.Of(1, "list"));
-        Assert.Equal("0 lists", Counted.Of(0, "list"));
-        Assert.Equal("2 lists", Counted.Of(2, "list"));
-        Assert.Equal("1 training query", Counted.Of(1, "training query", "training queries"));
-        Assert.Equal("12345 training queries", Counted.Of(12345, "training query", "training queries"));
-    }
-
-    [Fact]
     public void AnIndexOfOneListAndOneBitSaysSo()
     {
         var manifest = new IndexManifest { Dimension = 8, IvfLists = 1, IvfProbes = 1, PqSubspaces = 1, PqBits = 1 };
         Assert.Equal("8-d, cosine, PQ: 1 code of 1 bit, IVF: 1 list, 1 probed per search", IndexOptions.Layout(manifest));
+    }
+
+    /// <summary>The closing lines of encode and generate over one text, one prompt and one token (were "1 embeddings", "1 tokens for 1 prompts").</summary>
+    [Fact]
+    public void OneEmbeddingOnePromptAndOneTokenAreSingular()
+    {
+        string texts = TestPaths.WriteFile(dir, "one.txt", "Hei verden\n"), vectors = Path.Combine(dir, "one.jsonl");
+        var encode = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", texts, "--output", vectors);
+        Assert.True(encode.ExitCode == 0, encode.Stderr);
+        Assert.Contains($"wrote 1 embedding of dimension 32 to {vectors}", encode.Stderr);
+        string prompts = TestPaths.WriteFile(dir, "prompts.jsonl", "{\"ids\": [5, 9, 13]}\n");
+        var generate = InProcessSkald.Capture("generate", "--model", TestPaths.FixtureModel("decoder-qwen2"), "--input", prompts,
+            "--output", Path.Combine(dir, "generated.jsonl"), "--max-new-tokens", "1");
+        Assert.True(generate.ExitCode == 0, generate.Stderr);
+        Assert.Contains("generated 1 token for 1 prompt in ", generate.Stderr);
     }
 }

@@ -28,6 +28,40 @@ public sealed class EmptyAndNotJsonFileTests
         Assert.DoesNotContain("JSON tokens", r.Stderr);
     }
 
+    /// <summary>
+    /// A model's generation_config.json and an index's manifest, empty or broken, are JsonFile's lines too (were the
+    /// parser's message and "invalid JSON at byte N of the line"), exit 1, no stack trace.
+    /// </summary>
+    [Theory]
+    [InlineData("generate", "", "empty")]
+    [InlineData("generate", "{\n  \"eos_token_id\": 2,\n  \"pad_token_id\": \"på\" x\n}", "not JSON (line 3, column 24): '")]
+    [InlineData("index info", "  \n", "empty")]
+    [InlineData("search", "{\"format\": \"skald-index\", \"model\": \"å\", ?}", "not JSON (line 1, column 41): '")]
+    public void AModelsGenerationConfigOrAnIndexManifestThatIsEmptyOrNotJsonIsSaidSo(string verb, string text, string problem)
+    {
+        string file;
+        SkaldProcess.Result r;
+        if (verb == "generate")
+        {
+            string model = TestPaths.CopyOfFixtureModel("decoder-qwen2");
+            file = TestPaths.WriteFile(model, "generation_config.json", text);
+            r = InProcessSkald.Capture(verb, "--model", model, "--input", Write("prompts.jsonl", "{\"ids\": [1, 2]}\n"), "--output", Path.Combine(dir, "o.jsonl"));
+        }
+        else
+        {
+            string index = Path.Combine(dir, "index");
+            Directory.CreateDirectory(index);
+            file = TestPaths.WriteFile(index, "index.json", text);
+            r = verb == "search"
+                ? InProcessSkald.Capture("search", "--index", index, "--query", "ferje", "--mode", "bm25")
+                : InProcessSkald.Capture("index", "info", "--index", index);
+        }
+        SkaldProcess.AssertUserError(r, 1, $"{file}: {problem}");
+        Assert.DoesNotContain("LineNumber", r.Stderr);
+        Assert.DoesNotContain("BytePositionInLine", r.Stderr);
+        Assert.DoesNotContain("of the line", r.Stderr);
+    }
+
     [Fact]
     public void InspectingAnEmptyDataFileIsNoDataRows()
     {

@@ -99,15 +99,17 @@ public sealed class MergeCommandTests
             $"{file}: is a file, expected a PEFT adapter folder");
     }
 
-    [Fact]
-    public void TensorsOfModulesOutsideTargetModulesAreLeftOutInOneLine()
+    [Theory] // one tensor outside the targets, and two (then nothing of the adapter is merged)
+    [InlineData("q_proj", "1 adapter tensor belongs to a module outside adapter_config.json's target_modules (q_proj), " +
+        "base_model.model.layers.0.self_attn.k_proj.lora_A.weight; peft does not load it, and it is not merged")]
+    [InlineData("v_proj", "2 adapter tensors belong to modules outside adapter_config.json's target_modules (v_proj), " +
+        "e.g. base_model.model.layers.0.self_attn.k_proj.lora_A.weight; peft does not load them, and they are not merged (nothing of this adapter is merged)")]
+    public void TensorsOfModulesOutsideTargetModulesAreLeftOutInOneLine(string target, string notice)
     {
         string dir = TestPaths.NewTempDir(), model = TestPaths.FixtureModel("decoder-qwen2"), adapter = Adapter(dir, false);
-        File.WriteAllText(Path.Combine(adapter, "adapter_config.json"), """{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"]}""");
+        File.WriteAllText(Path.Combine(adapter, "adapter_config.json"), $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["{{target}}"]}""");
         var r = SkaldProcess.Run("merge", "--model", model, "--adapters", adapter, "--output", Path.Combine(dir, "merged"));
         Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Equal($"warning: {Path.Combine(adapter, "adapter_model.safetensors")}: 1 adapter tensor(s) belong to modules outside adapter_config.json's " +
-            "target_modules (q_proj), e.g. base_model.model.layers.0.self_attn.k_proj.lora_A.weight; peft does not load them, and they are not merged",
-            r.Stderr.Split('\n')[0]); // then merge's own summary line
+        Assert.Equal($"warning: {Path.Combine(adapter, "adapter_model.safetensors")}: {notice}", r.Stderr.Split('\n')[0]); // then merge's own summary line
     }
 }

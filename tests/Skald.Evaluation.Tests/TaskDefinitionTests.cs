@@ -49,14 +49,14 @@ public sealed class TaskDefinitionTests
     }
 
     [Fact]
-    public void ABrokenFirstRowNamesItsLineTheByteAndTheReason()
+    public void ABrokenFirstRowNamesItsLineTheColumnAndTheReason()
     {
         string dir = TestPaths.NewTempDir(), task = Path.Combine(dir, "t.jsonl");
-        // Two blank lines first: the row is line 3, and the value of "positive" is missing at byte 26 of it (its 25 bytes, then "}").
+        // Two blank lines first: the row is line 3, and the value of "positive" is missing at column 26 of it (its 25 characters, then "}").
         const string before = "{\"anchor\":\"a\",\"positive\":";
         File.WriteAllText(task, $"\n\n{before}}}\n");
         string message = Assert.Throws<EvaluationException>(() => TaskDefinition.Infer(task)).Message;
-        Assert.StartsWith($"{task}:3: invalid JSON at byte {before.Length + 1} of the line (", message);
+        Assert.StartsWith($"{task}:3: invalid JSON at column {before.Length + 1} (", message);
         Assert.DoesNotContain("LineNumber", message);
         Assert.EndsWith(")", message);
     }

@@ -41,13 +41,26 @@ public sealed class MissingIndexTests
     }
 
     [Fact]
-    public void ADamagedManifestNamesItsLineAndByteOnce()
+    public void ADamagedManifestNamesItsLineAndColumnOnce()
     {
         string folder = TestPaths.NewTempDir(), manifest = Path.Combine(folder, IndexWriter.ManifestFile);
-        File.WriteAllText(manifest, "{\n  \"format\": \"skald-index\",\n  \"rows\": ?\n}"); // the '?' is byte 11 of line 3
+        File.WriteAllText(manifest, "{\n  \"format\": \"skald-index\",\n  \"model\": \"bøker\", \"rows\": ?\n}"); // the '?' is character 29 of line 3 (byte 30)
         var e = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder));
-        Assert.StartsWith(manifest + ":3: invalid JSON at byte 11 of the line (", e.Message);
+        Assert.StartsWith(manifest + ": not JSON (line 3, column 29): '?' is an invalid start of a value.", e.Message);
         Assert.DoesNotContain("LineNumber", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Theory] // an empty manifest is JsonFile's "empty"; JSON of the wrong shape names the value
+    [InlineData(" \n", ": empty")]
+    [InlineData("[1]", ": expected a JSON object")]
+    [InlineData("{\"rows\": \"many\"}", ": $.rows: The JSON value could not be converted to")]
+    public void AnEmptyOrMisshapenManifestIsOneLine(string text, string problem)
+    {
+        string folder = TestPaths.NewTempDir(), manifest = Path.Combine(folder, IndexWriter.ManifestFile);
+        File.WriteAllText(manifest, text);
+        var e = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder));
+        Assert.StartsWith(manifest + problem, e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
 }

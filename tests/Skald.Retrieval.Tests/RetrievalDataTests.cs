@@ -54,7 +54,7 @@ public sealed class RetrievalDataTests
     [InlineData(Corpus, Queries, "query-id\tcorpus-id\tscore\nq9\td1\t1\n", "test.tsv:2: query id \"q9\" is not in")]
     [InlineData(Corpus, Queries, "query-id\tcorpus-id\tscore\nq1\td9\t1\n", "test.tsv:2: corpus id \"d9\" is not in")]
     [InlineData("", Queries, "q1\td1\t1\n", "the corpus is empty")]
-    [InlineData(Corpus + "{\"_id\": \"d3\", \n", Queries, "q1\td1\t1\n", "corpus.jsonl:3: invalid JSON at byte ")]
+    [InlineData(Corpus + "{\"_id\": \"d3\", \n", Queries, "q1\td1\t1\n", "corpus.jsonl:3: invalid JSON at column ")]
     [InlineData(Corpus, "{\"text\":\"no id\"}\n", "q1\td1\t1\n", "queries.jsonl:1: missing field \"_id\" (or \"id\")")]
     [InlineData(Corpus + "{\"_id\":null,\"text\":\"three\"}\n", Queries, "q1\td1\t1\n", "corpus.jsonl:3: missing field \"_id\" (or \"id\")")]
     [InlineData(Corpus, Queries, "q1 d1 1\n", "test.tsv:1: expected 3 tab-separated fields")]

@@ -12,7 +12,7 @@ using Skald.Tensors;
 using Skald.Training.Data;
 using Skald.Training.EmbeddingAdapters;
 
-using Counted = Skald.Retrieval.Data.Counted;
+using Counted = Skald.Tokenizers.Serialization.Counted;
 
 namespace Skald.Cli.Commands;
 
@@ -100,7 +100,7 @@ internal sealed class AdapterTrainCommand : Command
                 embedder = EvaluationEmbeddingModel.Load(spec, options);
             }
             // Every text is embedded once (duplicates too), then training reads only these vectors.
-            Terminal.Log($"embedding {n} queries and {passages.Distinct(StringComparer.Ordinal).Count()} passages with {embedder.Name}", quiet);
+            Terminal.Log($"embedding {Counted.Of(n, "query", "queries")} and {Counted.Of(passages.Distinct(StringComparer.Ordinal).Count(), "passage")} with {embedder.Name}", quiet);
             float[][]? q = null, d = null;
             try
             {
@@ -163,7 +163,7 @@ internal sealed class AdapterTrainCommand : Command
             }
             Console.WriteLine(summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
             Terminal.Log(string.Create(CultureInfo.InvariantCulture,
-                $"held-out {held} pairs: hit_rate@{cut} {before.HitRate:F4} → {after.HitRate:F4}, mrr@{cut} {before.Mrr:F4} → {after.Mrr:F4}; saved {outputPath}"), quiet);
+                $"held-out {Counted.Of(held, "pair")}: hit_rate@{cut} {before.HitRate:F4} → {after.HitRate:F4}, mrr@{cut} {before.Mrr:F4} → {after.Mrr:F4}; saved {outputPath}"), quiet);
             if (client is not null) Terminal.Log(RemoteModels.Usage(client), quiet);
             return 0;
         }

@@ -9,6 +9,7 @@ using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
 using Skald.Retrieval;
 using Skald.Retrieval.Search;
+using Counted = Skald.Tokenizers.Serialization.Counted;
 
 namespace Skald.Cli.Commands;
 
@@ -74,7 +75,7 @@ internal sealed class BenchmarkCommand : Command
             }
             var paths = report.Write(p.GetValue(output)!);
             if (quiet) return 0;
-            Terminal.Log($"{report.Computed} results computed, {report.Cached} cached; wrote {string.Join(", ", paths)}", quiet);
+            Terminal.Log($"{Counted.Of(report.Computed, "result")} computed, {report.Cached} cached; wrote {string.Join(", ", paths)}", quiet);
             if (Terminal.Stderr(quiet) is { } console)
             {
                 ReportTables.Ranking(report).Write(console, Console.Error);

@@ -7,6 +7,7 @@ using Skald.Cli.Output;
 using Skald.Models.CrossEncoders;
 using Skald.Retrieval.Data;
 using Skald.Training.Data;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands;
 

@@ -10,7 +10,7 @@ using Skald.Retrieval.Bm25;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Tokenizers;
-using Counted = Skald.Retrieval.Data.Counted;
+using Counted = Skald.Tokenizers.Serialization.Counted;
 
 namespace Skald.Cli.Commands;
 

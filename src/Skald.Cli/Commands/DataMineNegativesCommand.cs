@@ -7,6 +7,7 @@ using Skald.Evaluation.Models;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Data;
 using Skald.Training.Data;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands;
 
@@ -93,9 +94,9 @@ internal sealed class DataMineNegativesCommand : Command
         if (!quiet)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{pairs.Count} pairs, candidates up to rank {mined.RangeMax} by {scorer.Name}; removed: {(mined.Removed.Count == 0 ? "none" : string.Join(", ", mined.Removed.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Value} {k.Key}")))}"));
+                $"{Counted.Of(pairs.Count, "pair")}, candidates up to rank {mined.RangeMax} by {scorer.Name}; removed: {(mined.Removed.Count == 0 ? "none" : string.Join(", ", mined.Removed.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Value} {k.Key}")))}"));
             if (mined.AnchorsShort > 0) Console.WriteLine($"{Counted.Of(mined.AnchorsShort, "anchor")} got fewer than {options.NumNegatives} negatives");
-            Console.WriteLine($"wrote {mined.Rows.Count} rows ({string.Join(", ", mined.Columns)}) to {p.GetValue(output)}");
+            Console.WriteLine($"wrote {Counted.Of(mined.Rows.Count, "row")} ({string.Join(", ", mined.Columns)}) to {p.GetValue(output)}");
         }
         return 0;
     }

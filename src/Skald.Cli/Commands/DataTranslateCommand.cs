@@ -4,6 +4,7 @@ using Skald.Cli.IO;
 using Skald.Data.Llm;
 using Skald.Data.Translate;
 using Skald.Retrieval.Data;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands;
 

@@ -6,6 +6,7 @@ using Skald.Distributed;
 using Skald.Models;
 using Skald.Retrieval.Quantization;
 using Skald.Tensors;
+using Counted = Skald.Tokenizers.Serialization.Counted;
 
 namespace Skald.Cli.Commands;
 
@@ -142,7 +143,7 @@ internal sealed class EncodeCommand : Command
         if (format == EmbeddingPrecision.Float32)
         {
             EmbeddingOutput.Write(outputPath, embeddings, width);
-            Terminal.Log($"wrote {embeddings.Length} embeddings of dimension {width} to {outputPath}", quiet);
+            Terminal.Log($"wrote {Counted.Of(embeddings.Length, "embedding")} of dimension {width} to {outputPath}", quiet);
             return 0;
         }
         WriteQuantized(outputPath, embeddings, format, p.GetValue(ranges), quiet);
@@ -174,13 +175,13 @@ internal sealed class EncodeCommand : Command
         {
             calibration = QuantizationRanges.FromEmbeddings(embeddings);
             if (embeddings.Length < 100)
-                Terminal.Log($"note: {EmbeddingQuantizer.Name(format)} ranges from only {embeddings.Length} texts; ranges from a larger set (--ranges) quantize more stably", quiet);
+                Terminal.Log($"note: {EmbeddingQuantizer.Name(format)} ranges from only {Counted.Of(embeddings.Length, "text")}; ranges from a larger set (--ranges) quantize more stably", quiet);
         }
         QuantizedEmbeddings q;
         try { q = EmbeddingQuantizer.Quantize(embeddings, format, calibration); }
         catch (ArgumentException e) { throw new InputException($"--precision {EmbeddingQuantizer.Name(format)}: {e.Message}"); }
         EmbeddingOutput.Write(outputPath, q);
-        string written = $"wrote {q.Rows} {EmbeddingQuantizer.Name(format)} embeddings ({q.RowBytes} bytes each) to {outputPath}";
+        string written = $"wrote {Counted.Of(q.Rows, EmbeddingQuantizer.Name(format) + " embedding")} ({q.RowBytes} bytes each) to {outputPath}";
         if (rangesPath is null && calibration is not null)
         {
             string beside = RangesPathFor(outputPath);

@@ -6,6 +6,7 @@ using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models.Generation;
 using Skald.Tokenizers.Templates;
+using Counted = Skald.Tokenizers.Serialization.Counted;
 
 namespace Skald.Cli.Commands;
 
@@ -134,7 +135,7 @@ internal sealed class GenerateCommand : Command
         if (streaming && resumed < results.Length) Console.Out.WriteLine();
         AtomicFile.Write(outputPath, s => Write(s, results, generator.Tokenizer));
         resume.Delete();
-        Terminal.Log($"generated {tokens} tokens for {results.Length - resumed} prompts in {clock.Elapsed.TotalSeconds:F2} s " +
+        Terminal.Log($"generated {Counted.Of(tokens, "token")} for {Counted.Of(results.Length - resumed, "prompt")} in {clock.Elapsed.TotalSeconds:F2} s " +
             $"({tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} tokens/s); wrote {outputPath}", quiet);
         return 0;
     }

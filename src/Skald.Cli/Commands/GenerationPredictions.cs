@@ -7,6 +7,7 @@ using Skald.Tokenizers.Templates;
 using Skald.Training.Data.Instructions;
 
 using Skald.Cli.CommandLine;
+using Counted = Skald.Tokenizers.Serialization.Counted;
 
 namespace Skald.Cli.Commands;
 
@@ -62,7 +63,7 @@ internal static class GenerationPredictions
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (results, resumed, tokens) = JournaledGeneration.Run(generator, prompts, options, batchSize, journal,
             n => log?.Invoke($"resuming: {n} of {prompts.Count} prompts already done (journal {journalPath})"));
-        log?.Invoke($"generated {tokens} tokens for {results.Length - resumed} prompts in {clock.Elapsed.TotalSeconds:F2} s " +
+        log?.Invoke($"generated {Counted.Of(tokens, "token")} for {Counted.Of(results.Length - resumed, "prompt")} in {clock.Elapsed.TotalSeconds:F2} s " +
             $"({tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} tokens/s) with {Path.GetFileName(Path.TrimEndingDirectorySeparator(modelFolder))}");
         var answers = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < task.Count; i++) answers[task[i].Id] = results[i].Text;

@@ -5,6 +5,7 @@ using Skald.Models;
 using Skald.Models.Modules;
 using Skald.Retrieval.Data;
 using Skald.Tensors;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands;
 

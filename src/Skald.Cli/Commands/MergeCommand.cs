@@ -8,6 +8,7 @@ using Skald.Models.CrossEncoders;
 using Skald.Models.Modules;
 using Skald.Models.Quantization;
 using Skald.Retrieval.Data;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands;
 

@@ -8,7 +8,7 @@ using Skald.Cli.Output;
 using Skald.Models;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Mining;
-using Counted = Skald.Retrieval.Data.Counted;
+using Counted = Skald.Tokenizers.Serialization.Counted;
 
 namespace Skald.Cli.Commands;
 

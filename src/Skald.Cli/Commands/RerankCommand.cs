@@ -6,6 +6,7 @@ using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models.CrossEncoders;
 using Skald.Retrieval.Data;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands;
 

@@ -6,6 +6,7 @@ using Skald.Cli.Output;
 using Skald.Retrieval.Data;
 using Skald.Tokenizers;
 using Skald.Tokenizers.Training;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands;
 

@@ -5,7 +5,7 @@ using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Training.Config;
 using Skald.Training.Trainer;
-using Counted = Skald.Retrieval.Data.Counted;
+using Counted = Skald.Tokenizers.Serialization.Counted;
 
 namespace Skald.Cli.Commands;
 
@@ -62,7 +62,7 @@ internal sealed class TrainCommand : Command
         foreach (var (k, v) in result.FinalMetrics) metrics.Add(k, v.ToString("F4", CultureInfo.InvariantCulture));
         if (result.FinalMetrics.Count > 0 && Terminal.Stderr(quiet) is { } console) metrics.Write(console, Console.Error);
         else foreach (var (k, v) in result.FinalMetrics) Console.Error.WriteLine($"  {k} = {v.ToString("F4", CultureInfo.InvariantCulture)}");
-        Terminal.Log($"saved the model to {result.ModelPath} after {result.Steps} steps", quiet);
+        Terminal.Log($"saved the model to {result.ModelPath} after {Counted.Of(result.Steps, "step")}", quiet);
         return 0;
     }
 }

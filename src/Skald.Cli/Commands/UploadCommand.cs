@@ -5,6 +5,7 @@ using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Hub;
 using Skald.Retrieval.Data;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands;
 

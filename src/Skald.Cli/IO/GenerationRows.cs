@@ -96,7 +96,7 @@ internal static class GenerationRows
         }
         catch (JsonException e)
         {
-            throw new InputException($"{at}: {Tokenizers.Serialization.JsonLineError.Describe(e)}");
+            throw new InputException($"{at}: {Tokenizers.Serialization.JsonLineError.Describe(e, text)}");
         }
     }
 }

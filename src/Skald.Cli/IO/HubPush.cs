@@ -4,6 +4,7 @@ using Skald.Hub;
 using Skald.Retrieval.Data;
 using Skald.Training;
 using Skald.Training.Config;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.IO;
 

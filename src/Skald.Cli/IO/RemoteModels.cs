@@ -2,6 +2,7 @@ using System.CommandLine;
 using Skald.Cli.CommandLine;
 using Skald.Cli.Commands;
 using Skald.Retrieval.Remote;
+using Counted = Skald.Tokenizers.Serialization.Counted;
 
 namespace Skald.Cli.IO;
 
@@ -39,7 +40,7 @@ internal sealed class RemoteModels
     /// <summary>One line about what a remote model cost: requests, retries, tokens and (with a price) the cost.</summary>
     public static string Usage(OpenAiEmbeddingClient client) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{client.Settings.Spec}: {client.Requests} requests ({client.Retries} retries), {client.Tokens} tokens")
+            $"{client.Settings.Spec}: {Counted.Of(client.Requests, "request")} ({Counted.Of(client.Retries, "retry", "retries")}), {Counted.Of(client.Tokens, "token")}")
         + (client.Settings.PricePerMillionTokens > 0
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", cost {client.Cost:0.######} at {client.Settings.PricePerMillionTokens} per 1M tokens")
             : "");

@@ -51,7 +51,7 @@ internal static class TextInput
         }
         catch (JsonException e)
         {
-            throw new InputException($"{path}:{lineNo}: {Tokenizers.Serialization.JsonLineError.Describe(e)}");
+            throw new InputException($"{path}:{lineNo}: {Tokenizers.Serialization.JsonLineError.Describe(e, line)}");
         }
     }
 }

@@ -9,7 +9,7 @@ using Skald.Data.Negatives;
 using Skald.Retrieval.Bm25;
 using Skald.Evaluation.Models;
 using Skald.Training.Data;
-using Counted = Skald.Retrieval.Data.Counted;
+using Counted = Skald.Tokenizers.Serialization.Counted;
 
 namespace Skald.Cli.Pipeline;
 

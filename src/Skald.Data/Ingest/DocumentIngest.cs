@@ -1,5 +1,6 @@
 using Skald.Data.Ingest.Readers;
 using Skald.Retrieval.Data;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Data.Ingest;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Skald.Retrieval.Data;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Data.Inspect;
 

@@ -69,7 +69,7 @@ public sealed class LlmAnswerJudge : IAnswerJudge, IDisposable
             }
         }
         return JudgeVerdict.Parse(reply)
-            ?? throw new DataException($"{settings.Endpoint}: the judge gave no score from 1 to 10 after {Retrieval.Data.Counted.Of(Tries, "try", "tries")} (last reply: '{Short(reply)}')");
+            ?? throw new DataException($"{settings.Endpoint}: the judge gave no score from 1 to 10 after {Tokenizers.Serialization.Counted.Of(Tries, "try", "tries")} (last reply: '{Short(reply)}')");
     }
 
     /// <summary>How often a reply without a score is asked for: once and up to twice again, as the retries allow (<see cref="LlmQuestionClient.CompleteAsync"/>).</summary>

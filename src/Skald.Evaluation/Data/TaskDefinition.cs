@@ -97,7 +97,7 @@ public sealed record TaskDefinition
             }
             catch (JsonException e)
             {
-                throw new EvaluationException($"{path}:{firstLine}: {JsonLineError.Describe(e)}");
+                throw new EvaluationException($"{path}:{firstLine}: {JsonLineError.Describe(e, first)}");
             }
         }
         throw new EvaluationException($"{path}: cannot tell the task type from its layout; pass --type");

@@ -4,6 +4,7 @@ using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
 using Skald.Retrieval.Remote;
 using Skald.Tensors.Autograd;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Evaluation.Models;
 
@@ -23,7 +24,7 @@ public sealed record RemoteAdapterFolder(RemoteModelSpec Spec, IReadOnlyList<Den
     public static RemoteAdapterFolder Read(string dir)
     {
         string file = Path.Combine(dir, RemoteModelSpec.AdapterFile);
-        using var doc = JsonDocument.Parse(File.ReadAllText(file));
+        using var doc = JsonFile.Read(file, m => new ModelFormatException(m));
         var root = doc.RootElement;
         if (!root.TryGetProperty("base", out var b) || b.ValueKind != JsonValueKind.String)
             throw new ModelFormatException($"{file}: missing string \"base\" (openai:URL#MODEL)");

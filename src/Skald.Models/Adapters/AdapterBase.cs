@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Skald.Hub;
 using Skald.Models.Modules;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Models.Adapters;
 
@@ -158,7 +159,7 @@ public static class AdapterBase
     {
         ArgumentNullException.ThrowIfNull(adapter);
         string file = Path.Combine(adapter, PeftAdapters.ConfigFile);
-        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file)) as System.Text.Json.Nodes.JsonObject
+        var config = JsonFile.ReadNode(file, m => new ModelFormatException(m)) as System.Text.Json.Nodes.JsonObject
             ?? throw new ModelFormatException($"{file}: expected a JSON object");
         if (config[BaseKey] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? name) && Folder(adapter, name) is { } baseFolder)
             config[BaseKey] = baseFolder;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Skald.Models.Checkpoints;
 using Skald.Tensors;
 using Skald.Tensors.Autograd;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Models.Adapters;
 
@@ -185,10 +186,14 @@ public static partial class PeftAdapters
     }
 
     /// <summary>The one line saying which adapter tensors were left out: how many, one key, and the targets.</summary>
-    private static string UntargetedNotice(string file, LoraConfig config, IReadOnlyList<string> keys, int merged) =>
-        $"warning: {file}: {keys.Count} adapter tensor(s) belong to modules outside {ConfigFile}'s target_modules " +
-        $"({config.DescribeTargets()}), e.g. {keys[0]}; peft does not load them, and they are not merged" +
-        (merged == 0 ? " (nothing of this adapter is merged)" : "");
+    private static string UntargetedNotice(string file, LoraConfig config, IReadOnlyList<string> keys, int merged)
+    {
+        bool one = keys.Count == 1;
+        return $"warning: {file}: {Counted.Of(keys.Count, "adapter tensor")} {(one ? "belongs to a module" : "belong to modules")} " +
+            $"outside {ConfigFile}'s target_modules ({config.DescribeTargets()}), {(one ? "" : "e.g. ")}{keys[0]}; " +
+            $"peft does not load {(one ? "it, and it is" : "them, and they are")} not merged" +
+            (merged == 0 ? " (nothing of this adapter is merged)" : "");
+    }
 
     /// <summary>
     /// Refuses an adapter whose tensors' rank is not the rank <c>adapter_config.json</c> gives its module (<c>r</c>, or

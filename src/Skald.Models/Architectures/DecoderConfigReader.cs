@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Skald.Models.Modules;
 using Skald.Tensors.Kernels;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Models.Architectures;
 
@@ -139,7 +140,7 @@ internal static class DecoderConfigReader
         if (r.TryGetProperty("layer_types", out var lt) && lt.ValueKind == JsonValueKind.Array)
         {
             if (lt.GetArrayLength() != layers)
-                throw new ModelFormatException($"{path}: layer_types has {lt.GetArrayLength()} entries, num_hidden_layers is {layers}");
+                throw new ModelFormatException($"{path}: layer_types has {Counted.Of(lt.GetArrayLength(), "entry", "entries")}, num_hidden_layers is {layers}");
             int i = 0;
             foreach (var e in lt.EnumerateArray())
             {

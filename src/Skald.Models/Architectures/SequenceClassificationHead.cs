@@ -2,6 +2,7 @@ using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
 using Skald.Tensors;
 using Skald.Tensors.Autograd;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Models.Architectures;
 
@@ -218,7 +219,7 @@ public sealed class SequenceClassificationHead
             var shape = checkpoint.Shape(key);
             if (shape.Aggregate(1L, (a, d) => a * d) != values.Length)
                 throw new ModelFormatException(
-                    $"{checkpoint.Description}: {key} has shape [{string.Join(", ", shape)}]; a head with {numLabels} label(s) needs {values.Length} values");
+                    $"{checkpoint.Description}: {key} has shape [{string.Join(", ", shape)}]; a head with {Counted.Of(numLabels, "label")} needs {Counted.Of(values.Length, "value")}");
             checkpoint.ReadInto(key, values, shape);
         });
         var head = new SequenceClassificationHead(config, builder, numLabels, pooling);

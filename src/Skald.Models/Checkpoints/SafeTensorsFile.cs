@@ -1,6 +1,7 @@
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Models.Checkpoints;
 
@@ -64,7 +65,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         if (!File.Exists(path)) throw new ModelFormatException($"{path}: file not found");
         long fileLength = FolderPaths.RegularFileLength(path);
         if (fileLength < 8)
-            throw new ModelFormatException($"{path}: not a safetensors file (only {fileLength} bytes, the 8-byte header length is missing)");
+            throw new ModelFormatException($"{path}: not a safetensors file (only {Counted.Of(fileLength, "byte")}, the 8-byte header length is missing)");
 
         var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
         MemoryMappedViewAccessor? view = null;

@@ -6,6 +6,7 @@ using Skald.Models.Modules;
 using Skald.Tensors;
 using Skald.Tensors.Autograd;
 using Skald.Tokenizers;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Models.CrossEncoders;
 
@@ -270,7 +271,7 @@ public sealed partial class CrossEncoder
         int[] prefix = Tokenizer.Encode(pp.Prefix, addSpecialTokens: false).Ids, suffix = Tokenizer.Encode(pp.Suffix, addSpecialTokens: false).Ids;
         int room = max - prefix.Length - suffix.Length;
         if (room < 1)
-            throw new ModelFormatException($"{Path}: {max} tokens leave no room for the pair between the prompt's {prefix.Length + suffix.Length} tokens (a longer --max-length, or a shorter prompt)");
+            throw new ModelFormatException($"{Path}: {Counted.Of(max, "token")} leave{(max == 1 ? "s" : "")} no room for the pair between the prompt's {Counted.Of(prefix.Length + suffix.Length, "token")} (a longer --max-length, or a shorter prompt)");
         var bodies = Tokenizer.EncodeBatch([.. pairs.Select(p => pp.Format(p.Query, p.Document))], addSpecialTokens: true, room);
         return [.. bodies.Select(b => Joined([.. prefix, .. b.Ids, .. suffix]))];
     }

@@ -1,3 +1,4 @@
+using Skald.Tokenizers.Serialization;
 namespace Skald.Models.Generation;
 
 /// <summary>
@@ -53,7 +54,7 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
         var job = new ChatJob(prompt, options, onText, onLogProbs, cancel);
         lock (sync)
         {
-            if (queue.Count >= owner.MaxQueue) throw new GenerationBusyException($"{queue.Count} requests are waiting already; retry later");
+            if (queue.Count >= owner.MaxQueue) throw new GenerationBusyException($"{Counted.Of(queue.Count, "request")} {(queue.Count == 1 ? "is" : "are")} waiting already; retry later");
             Interlocked.Increment(ref pending);
             queue.Add(job);
             if (!draining)

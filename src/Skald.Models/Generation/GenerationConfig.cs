@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Models.Modules;
 
 namespace Skald.Models.Generation;
 
@@ -18,18 +19,11 @@ public sealed record GenerationConfig(IReadOnlyList<int> EosTokenIds, int? PadTo
         {
             string path = Path.Combine(folder, name);
             if (!File.Exists(path)) continue;
-            try
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(path));
-                var root = doc.RootElement;
-                if (root.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: not a JSON object");
-                if (root.TryGetProperty("eos_token_id", out var e) && Ids(e, path, "eos_token_id") is { } ids) eos = ids;
-                if (root.TryGetProperty("pad_token_id", out var p) && Ids(p, path, "pad_token_id") is [var first, ..]) pad = first;
-            }
-            catch (JsonException ex)
-            {
-                throw new ModelFormatException($"{path}: invalid JSON ({ex.Message})", ex);
-            }
+            using var doc = JsonFiles.Read(path); // "FILE: empty", "FILE: not JSON (line L, column C): ..."
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: not a JSON object");
+            if (root.TryGetProperty("eos_token_id", out var e) && Ids(e, path, "eos_token_id") is { } ids) eos = ids;
+            if (root.TryGetProperty("pad_token_id", out var p) && Ids(p, path, "pad_token_id") is [var first, ..]) pad = first;
         }
         return new GenerationConfig(eos, pad);
     }

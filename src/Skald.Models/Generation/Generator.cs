@@ -1,5 +1,6 @@
 using Skald.Models.Architectures;
 using Skald.Tensors.Autograd;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Models.Generation;
 
@@ -127,7 +128,7 @@ public sealed class Generator
             if (prompts[b] is null) throw new ArgumentException($"row {index[b] + 1}: the prompt is null", nameof(prompts));
             if (prompts[b].Count == 0) throw new ArgumentException($"row {index[b] + 1}: the prompt has no tokens", nameof(prompts));
             if (prompts[b].Count >= Context)
-                throw new ArgumentException($"row {index[b] + 1}: the prompt has {prompts[b].Count} tokens, the model's context is {Context}", nameof(prompts));
+                throw new ArgumentException($"row {index[b] + 1}: the prompt has {Counted.Of(prompts[b].Count, "token")}, the model's context is {Context}", nameof(prompts));
         }
         if (!options.UseCache) joining = null; // a step that recomputes every sequence has no cache to join
         if (joining is not null && (joining.Rows < 1 || joining.Capacity < 1 || joining.PrefillChunk < 0 || joining.CachePositions < 0))

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Models.Generation;
 
@@ -72,9 +73,9 @@ internal sealed partial class JsonSchemaCompiler
         for (int i = names.Count - 1; i >= 0; i--) from[i] = from[i + 1] + (required[i] ? 1 : 0);
         node.RequiredFrom = from;
         (node.Min, node.Max) = Bounds(s, at, "minProperties", "maxProperties");
-        if (from[0] > node.Max) throw Error("maxProperties", at, $"is {node.Max}, fewer than the {from[0]} properties required");
+        if (from[0] > node.Max) throw Error("maxProperties", at, $"is {node.Max}, fewer than the {Counted.Of(from[0], "property", "properties")} required");
         if (node.Extra < 0 && node.Min > names.Count)
-            throw Error("minProperties", at, $"is {node.Min}, more than the {names.Count} properties the object may have (additionalProperties is false)");
+            throw Error("minProperties", at, $"is {node.Min}, more than the {Counted.Of(names.Count, "property", "properties")} the object may have (additionalProperties is false)");
         containers--;
         return index;
     }

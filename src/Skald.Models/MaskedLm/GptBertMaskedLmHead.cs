@@ -88,7 +88,7 @@ public sealed class GptBertMaskedLmHead : MaskedLmHead
 
     private static int? ReadMaskTokenId(string configPath)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(configPath));
+        using var doc = Modules.JsonFiles.Read(configPath);
         return doc.RootElement.TryGetProperty("mask_token_id", out var id) && id.ValueKind == JsonValueKind.Number ? id.GetInt32() : null;
     }
 }

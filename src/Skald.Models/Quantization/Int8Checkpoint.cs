@@ -4,6 +4,7 @@ using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
 using Skald.Tensors.Autograd;
 using Skald.Tensors.Quantization;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Models.Quantization;
 
@@ -160,7 +161,7 @@ public static class Int8Checkpoint
         foreach (var p in model.Transformer.Parameters)
         {
             if (p.IsInt8Only || !st.Tensors.TryGetValue(p.Name, out var info) || info.DType != SafeTensorsDType.I8) continue;
-            var scale = ScaleOf(st, info) ?? throw new ModelFormatException($"{file}: int8 tensor \"{p.Name}\" has no F32 \"{p.Name}{ScaleSuffix}\" of {info.Shape[0]} values");
+            var scale = ScaleOf(st, info) ?? throw new ModelFormatException($"{file}: int8 tensor \"{p.Name}\" has no F32 \"{p.Name}{ScaleSuffix}\" of {Counted.Of(info.Shape[0], "value")}");
             var values = ReadBytes(file, info);
             var scales = ReadBytes(file, scale);
             Int8Weights.Attach(p, Int8Matrix.FromQuantized(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(values),

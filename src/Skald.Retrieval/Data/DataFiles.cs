@@ -33,7 +33,7 @@ public static class DataFiles
             }
             catch (JsonException e)
             {
-                throw new EvaluationException($"{path}:{line}: {JsonLineError.Describe(e)}");
+                throw new EvaluationException($"{path}:{line}: {JsonLineError.Describe(e, raw)}");
             }
             using (doc)
             {

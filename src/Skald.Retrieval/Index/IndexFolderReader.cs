@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Tokenizers.Serialization;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Hnsw;
 using Skald.Retrieval.Ivf;
@@ -26,14 +27,17 @@ internal static class IndexFolderReader
         if (!File.Exists(manifestPath))
             throw new FileNotFoundException($"{folder}: not a Skald index (no {IndexWriter.ManifestFile}; make one with 'skald index build')", manifestPath);
         IndexManifest manifest;
-        try
+        using (var doc = JsonFile.Read(manifestPath, m => new EvaluationException(m))) // "FILE: empty", "FILE: not JSON (line L, column C): ..."
         {
-            manifest = JsonSerializer.Deserialize<IndexManifest>(File.ReadAllText(manifestPath))
-                ?? throw new EvaluationException($"{manifestPath}: empty manifest");
-        }
-        catch (JsonException e)
-        {
-            throw new EvaluationException($"{manifestPath}:{e.LineNumber + 1}: invalid JSON at byte {e.BytePositionInLine + 1} of the line ({Tokenizers.Serialization.JsonLineError.Reason(e)})");
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new EvaluationException($"{manifestPath}: expected a JSON object");
+            try
+            {
+                manifest = doc.RootElement.Deserialize<IndexManifest>()!;
+            }
+            catch (JsonException e) // JSON, but a value of the wrong kind
+            {
+                throw new EvaluationException($"{manifestPath}: {e.Path}: {JsonLineError.Reason(e)}");
+            }
         }
         if (manifest.Format != "skald-index" || manifest.Version != IndexManifest.CurrentVersion)
             throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index version {IndexManifest.CurrentVersion}");

@@ -1,4 +1,5 @@
 using Skald.Retrieval.Data;
+using Skald.Tokenizers.Serialization;
 namespace Skald.Retrieval.Metrics;
 
 /// <summary>Correlation coefficients as scipy.stats computes them (pearsonr, spearmanr).</summary>

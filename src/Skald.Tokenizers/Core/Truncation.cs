@@ -1,3 +1,4 @@
+using Skald.Tokenizers.Serialization;
 namespace Skald.Tokenizers.Core;
 
 /// <summary>HF's truncate_encodings.</summary>
@@ -46,7 +47,7 @@ internal static class Truncation
                 var target = options.Strategy == TruncationStrategy.OnlyFirst ? a
                     : b ?? throw new TokenizerException("truncation only_second needs a pair of sequences");
                 if (target.Count <= toRemove)
-                    throw new TokenizerException($"truncation {(options.Strategy == TruncationStrategy.OnlyFirst ? "only_first" : "only_second")}: the sequence to truncate ({target.Count} tokens) is too short to remove {toRemove}");
+                    throw new TokenizerException($"truncation {(options.Strategy == TruncationStrategy.OnlyFirst ? "only_first" : "only_second")}: the sequence to truncate ({Counted.Of(target.Count, "token")}) is too short to remove {toRemove}");
                 target.TruncateWithOverflow(target.Count - toRemove, options.Stride, options.Direction);
                 break;
             }

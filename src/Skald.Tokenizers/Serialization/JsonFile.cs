@@ -70,19 +70,7 @@ public static class JsonFile
         ArgumentNullException.ThrowIfNull(e);
         string reason = JsonLineError.Reason(e);
         if (e.LineNumber is not long line || e.BytePositionInLine is not long position) return $"{name}: not JSON: {reason}";
-        int start = 0;
-        for (long l = 0; l < line && start < utf8.Length; l++)
-        {
-            int next = utf8[start..].IndexOf((byte)'\n');
-            start = next < 0 ? utf8.Length : start + next + 1;
-        }
-        var before = utf8[start..Math.Min(utf8.Length, start + (int)Math.Min(position, int.MaxValue))];
-        int column = 1;
-        foreach (byte b in before)
-        {
-            if ((b & 0xC0) != 0x80) column++; // a character starts at every byte that does not continue one
-        }
-        return $"{name}: not JSON (line {line + 1}, column {column}): {reason}";
+        return $"{name}: not JSON (line {line + 1}, column {JsonLineError.Column(utf8, line, position)}): {reason}";
     }
 
     // The bytes after a BOM; nothing but white space is "empty", not the parser's "does not contain any JSON tokens".

@@ -68,8 +68,8 @@ public sealed class ChatTemplate
     /// chat_template.json's. Special tokens come from tokenizer_config.json (and special_tokens_map.json). Returns null
     /// when the folder has no template; throws <see cref="ChatTemplateException"/> (one line naming the file) when one is
     /// malformed or unsupported: <c>FILE:LINE:COLUMN: problem</c> for chat_template.jinja, <c>FILE: chat_template line L,
-    /// column C: problem</c> for a template inside a JSON file, <c>FILE:LINE: invalid JSON at byte N of the line (reason)</c>
-    /// for a JSON file that does not parse (<see cref="JsonLineError"/>).
+    /// column C: problem</c> for a template inside a JSON file, <c>FILE: empty</c> or <c>FILE: not JSON (line L, column C):
+    /// reason</c> for a JSON file that does not parse (<see cref="JsonFile"/>).
     /// </summary>
     public static ChatTemplate? Load(string modelDir)
     {

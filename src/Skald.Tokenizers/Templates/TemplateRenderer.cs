@@ -1,4 +1,5 @@
 using System.Text;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Tokenizers.Templates;
 
@@ -135,7 +136,7 @@ internal sealed class TemplateRenderer
         var scope = new Scope(macro.Closure);
         var parameters = def.Parameters;
         if (args.Count > parameters.Count)
-            throw new TemplateRuntimeException($"the macro '{def.Text}' takes {parameters.Count} arguments but was given {args.Count}");
+            throw new TemplateRuntimeException($"the macro '{def.Text}' takes {Counted.Of(parameters.Count, "argument")} but was given {args.Count}");
         for (int i = 0; i < parameters.Count; i++)
         {
             var (name, fallback) = parameters[i];

@@ -1,5 +1,6 @@
 using Skald.Retrieval.Data;
 using Skald.Training.Modeling;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Training.CrossEncoders;
 

@@ -4,6 +4,7 @@ using Skald.Models.Checkpoints;
 using Skald.Models.CrossEncoders;
 using Skald.Retrieval.Data;
 using Skald.Training.Modeling;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Training.CrossEncoders;
 

@@ -238,7 +238,7 @@ public static class DatasetReader
             }
             catch (JsonException e)
             {
-                throw new TrainingException($"{path}:{line}: {JsonLineError.Describe(e)}");
+                throw new TrainingException($"{path}:{line}: {JsonLineError.Describe(e, lines[i])}");
             }
             using (doc)
             {

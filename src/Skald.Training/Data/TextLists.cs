@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Skald.Retrieval.Data;
 using Skald.Training.Config;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Training.Data;
 

@@ -2,6 +2,7 @@ using Skald.Retrieval.Data;
 using Skald.Training.Config;
 using Skald.Training.CrossEncoders;
 using Skald.Training.Data;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Training.Trainer;
 

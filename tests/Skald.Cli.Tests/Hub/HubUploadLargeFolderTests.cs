@@ -142,11 +142,11 @@ public sealed class HubUploadLargeFolderTests
         string folder = Folder();
         string home = Path.Combine(Path.GetDirectoryName(folder)!, "hf");
         var single = Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/big");
-        SkaldProcess.AssertUserError(single, 1, "org/big", "HTTP 413", "Payload Too Large", "--large-folder");
+        SkaldProcess.AssertUserError(single, 1, "org/big", "HTTP 413", "Payload Too Large", "--large-folder", $"the commit of {Paths.Length} files to main");
         Assert.Equal([("org/big", Paths.Length)], hub.RefusedCommits.ToArray()); // one commit is not split
 
         var large = Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/big", "--large-folder", "--files-per-commit", "4");
-        SkaldProcess.AssertUserError(large, 1, "org/big", "HTTP 413", "a.safetensors");
+        SkaldProcess.AssertUserError(large, 1, "org/big", "HTTP 413", "a.safetensors", "the commit of 1 file to main"); // not "1 file(s)"
         Assert.Equal([Paths.Length, 4, 2, 1], hub.RefusedCommits.Select(c => c.Files).ToArray()); // halved down to one file, then given up
         Assert.Empty(hub.Commits);
     }

@@ -20,4 +20,17 @@ public sealed class GenerationConfigTests
         var e = Assert.Throws<ModelFormatException>(() => GenerationConfig.Load(dir));
         Assert.Contains("generation_config.json: eos_token_id", e.Message);
     }
+
+    [Theory] // JsonFile's lines (were "invalid JSON (... LineNumber: 0 | BytePositionInLine: 0.)"), with a BOM skipped
+    [InlineData("", "empty")]
+    [InlineData("\uFEFF \n", "empty")]
+    [InlineData("{\"eos_token_id\": 2,\n \"ø\": [1 2]}", "not JSON (line 2, column 10): '2' is invalid after a value.")]
+    public void AnEmptyOrBrokenGenerationConfigIsOneLineNamingIt(string text, string problem)
+    {
+        string dir = TestPaths.NewTempDir(), file = Path.Combine(dir, "generation_config.json");
+        File.WriteAllText(file, text);
+        var e = Assert.Throws<ModelFormatException>(() => GenerationConfig.Load(dir));
+        Assert.StartsWith($"{file}: {problem}", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", e.Message, StringComparison.Ordinal);
+    }
 }

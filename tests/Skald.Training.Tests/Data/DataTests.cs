@@ -61,13 +61,13 @@ public sealed class DataTests
     }
 
     [Fact]
-    public void MalformedJsonNamesTheByteOfTheLineNotTheParsersLineZero()
+    public void MalformedJsonNamesTheColumnOfTheLineNotTheParsersLineZero()
     {
         // The parser sees one line at a time, so its own position read "LineNumber: 0 | BytePositionInLine: 23" beside
-        // the file's line 2. 'å' and 'æ' are two bytes each in UTF-8: the 'z' is character 22 but byte 24.
+        // the file's line 2. 'å' and 'æ' are two bytes each in UTF-8: the 'z' is character 22 (column 22) but byte 24.
         string f = InfraPaths.WriteFile(dir, "utf8.jsonl", "{\"a\": \"1\", \"b\": \"2\"}\n{\"a\": \"blåbær\", \"b\": zz}\n");
         var e = Assert.Throws<TrainingException>(() => DatasetReader.Read(f));
-        Assert.StartsWith($"{f}:2: invalid JSON at byte 24 of the line (", e.Message);
+        Assert.StartsWith($"{f}:2: invalid JSON at column 22 (", e.Message);
         Assert.DoesNotContain("LineNumber", e.Message);
     }
 

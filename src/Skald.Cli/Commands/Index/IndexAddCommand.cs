@@ -7,6 +7,7 @@ using Skald.Evaluation.Models;
 using Skald.Retrieval;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands.Index;
 

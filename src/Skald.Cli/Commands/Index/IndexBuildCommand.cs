@@ -10,6 +10,7 @@ using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands.Index;
 

@@ -5,6 +5,7 @@ using Skald.Cli.Output;
 using Skald.Retrieval;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands.Index;
 

@@ -4,7 +4,7 @@ using Skald.Cli.IO;
 using Skald.Evaluation.Models;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
-using Counted = Skald.Retrieval.Data.Counted;
+using Counted = Skald.Tokenizers.Serialization.Counted;
 
 namespace Skald.Cli.Commands.Index;
 

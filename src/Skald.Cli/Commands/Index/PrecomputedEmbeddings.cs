@@ -1,6 +1,7 @@
 using Skald.Models.Modules;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Models;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands.Index;
 

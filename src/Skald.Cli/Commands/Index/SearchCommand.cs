@@ -11,6 +11,7 @@ using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
 using Skald.Retrieval.Search;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands.Index;
 

@@ -139,7 +139,7 @@ public static class InstructionDatasetReader
         }
         catch (JsonException e)
         {
-            throw new TrainingException($"{path}:{line}: {JsonLineError.Describe(e)}");
+            throw new TrainingException($"{path}:{line}: {JsonLineError.Describe(e, json)}");
         }
     }
 

@@ -1,11 +1,11 @@
 using System.Globalization;
 
-namespace Skald.Retrieval.Data;
+namespace Skald.Tokenizers.Serialization;
 
 /// <summary>
 /// A count and its noun for user-facing lines: "1 list", "2 lists", "0 lists" (English: only exactly one is singular).
-/// The one definition of singular/plural wording (it sits beside <see cref="Typos"/>, below Training, Evaluation and
-/// the CLI, so that all of them share it).
+/// The one definition of singular/plural wording, kept beside <see cref="JsonFile"/> in the lowest assembly of user
+/// wording (Skald.Hub, Skald.Models and everything above them import it), so that all of them share it.
 /// </summary>
 public static class Counted
 {

@@ -19,6 +19,12 @@ public sealed partial class Tokenizer
     private GiantWords? _giant;
     private int _giantState; // 0 not yet analysed, 1 analysed
 
+    /// <summary>
+    /// The characters of the first prefix bounded truncation to <paramref name="maxLength"/> tokens tries: a text no
+    /// longer is tokenized whole (and <see cref="TryEncodeStart"/> of a start no longer is false).
+    /// </summary>
+    internal static long FirstPrefixChars(int maxLength) => (long)maxLength * PrefixCharsPerToken + 64;
+
     /// <summary>How this tokenizer's pipeline may be cut (tests check which fixtures take the prefix path).</summary>
     internal PrefixMode PrefixMode => _prefixMode;
 
@@ -93,7 +99,7 @@ public sealed partial class Tokenizer
     private RawEncoding? EncodeFromStart(string text, int sequenceId, TruncationOptions truncation, bool wholeText, bool exactCount = false)
     {
         int limit = truncation.MaxLength;
-        long first = (long)limit * PrefixCharsPerToken + 64;
+        long first = FirstPrefixChars(limit);
         // Left truncation is EncodeFromEnd's (a suffix cut has its own proof, SuffixCut); here it reads the whole text.
         if (_prefixMode == PrefixMode.None || limit <= 0 || truncation.Direction != TruncationDirection.Right || text.Length <= first)
             return wholeText ? EncodeSequence(text, sequenceId, truncation) : null;

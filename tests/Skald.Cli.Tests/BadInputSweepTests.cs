@@ -41,6 +41,23 @@ public sealed class BadInputSweepTests
         SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", dir, "--query", "q", "--top-k", "99999999999"), 2,
             "option --top-k must be an integer from 1 to 2147483647, got '99999999999'");
 
+    /// <summary>
+    /// --max-body-mb past 2047 was taken, though a body is read into one array (at most Array.MaxLength bytes): it is
+    /// refused as past its range, as other whole numbers are; 2047 itself is taken (the next problem is the host's).
+    /// </summary>
+    [Fact]
+    public void ABodyLimitPastWhatOneArrayHoldsIsOutOfRange()
+    {
+        foreach (string mb in new[] { "2048", "4096", "99999999999", "0" })
+        {
+            // (--host without an API key: a limit taken would be refused next, never a server started)
+            SkaldProcess.AssertUserError(InProcessSkald.Capture("serve", "--model", Model, "--host", "0.0.0.0", "--max-body-mb", mb), 2,
+                $"option --max-body-mb must be an integer from 1 to 2047, got '{mb}'");
+        }
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("serve", "--model", Model, "--host", "0.0.0.0", "--max-body-mb", "2047"), 2,
+            "--host 0.0.0.0 accepts connections from other machines: give an API key with --api-key-env VAR");
+    }
+
     [Fact]
     public void AMistypedStemmingLanguageGetsDidYouMean() =>
         SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", Pairs, "--output", Path.Combine(dir, "n.jsonl"),

@@ -99,18 +99,21 @@ internal static class CliOptions
     /// <summary>An on/off switch without a value.</summary>
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
 
-    /// <summary>A whole number ≥ <paramref name="min"/>; absent gives <paramref name="defaultValue"/> (null: not given).</summary>
-    public static Option<int?> Int(string name, string description, int min = 1, int? defaultValue = null, string helpName = "N")
+    /// <summary>
+    /// A whole number from <paramref name="min"/> to <paramref name="max"/>; absent gives <paramref name="defaultValue"/>
+    /// (null: not given).
+    /// </summary>
+    public static Option<int?> Int(string name, string description, int min = 1, int? defaultValue = null, string helpName = "N", int max = int.MaxValue)
     {
         var option = new Option<int?>(name)
         {
             Description = description,
             HelpName = helpName,
             CustomParser = r => Parse<int>(r, name, s =>
-                int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min ? v : null,
-                // a number past int's range read as "must be ≥ 1" although it is: the bound it breaks is named
-                long.TryParse(r.Tokens.FirstOrDefault()?.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long big) && big > int.MaxValue
-                    ? $"an integer from {min} to {int.MaxValue}" : $"an integer ≥ {min}"),
+                int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max ? v : null,
+                // a number past the range (or past int's) read as "must be ≥ 1" although it is: the bound it breaks is named
+                max < int.MaxValue || long.TryParse(r.Tokens.FirstOrDefault()?.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long big) && big > int.MaxValue
+                    ? $"an integer from {min} to {max}" : $"an integer ≥ {min}"),
         };
         if (defaultValue is { } d) option.DefaultValueFactory = _ => d;
         return option;

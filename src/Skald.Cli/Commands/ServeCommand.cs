@@ -17,6 +17,9 @@ namespace Skald.Cli.Commands;
 /// </summary>
 internal sealed class ServeCommand : Command
 {
+    // The largest --max-body-mb: a request body is read into one array, so Array.MaxLength bytes is the real limit (2047 MiB).
+    private static readonly int MaxBodyMb = Array.MaxLength >> 20;
+
     private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder (sentence-transformers or plain Hugging Face) or hub id; optional with --generator", "DIR|ID");
     private readonly Option<string> generator = CliOptions.Text("--generator",
         "Also (or only) serve POST /v1/chat/completions and /v1/completions with this decoder LLM (a folder with a chat template, or a hub id)", "DIR|ID");
@@ -52,7 +55,8 @@ internal sealed class ServeCommand : Command
     private readonly Option<bool> truncate = CliOptions.Flag("--truncate",
         "Truncate inputs longer than the model's max_seq_length (as skald encode does) instead of answering 400");
     private readonly Option<int?> maxInputs = CliOptions.Int("--max-inputs", "Most inputs in one request", defaultValue: 2048);
-    private readonly Option<int?> maxBodyMb = CliOptions.Int("--max-body-mb", "Largest request body in MiB (more: 413)", defaultValue: 16);
+    private readonly Option<int?> maxBodyMb = CliOptions.Int("--max-body-mb", $"Largest request body in MiB (more: 413; at most {MaxBodyMb}, as a body is read into one array)",
+        defaultValue: 16, max: MaxBodyMb);
     private readonly Option<int?> maxBatchSize = CliOptions.Int("--max-batch-size", "Most inputs in one forward pass of the batcher", defaultValue: 32);
     private readonly Option<int?> maxBatchTokens = CliOptions.Int("--max-batch-tokens", "Most padded tokens in one forward pass of the batcher", defaultValue: 16384);
     private readonly Option<string> index = CliOptions.Text("--index",

@@ -36,17 +36,24 @@ public sealed class ChatTemplateFormatter : IChatFormatter
 
     /// <inheritdoc />
     /// <remarks>Throws <see cref="ChatTemplateException"/> for a call whose arguments are not the text of a JSON object.</remarks>
-    public string Format(IReadOnlyList<ChatTurn> messages, IReadOnlyList<JsonElement> tools)
+    public string Format(IReadOnlyList<ChatTurn> messages, IReadOnlyList<JsonElement> tools) => Format(messages, tools, null)!;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The limit stops <see cref="ChatTemplate.ApplyWithin"/>. Throws <see cref="ChatTemplateException"/> for a call
+    /// whose arguments are not the text of a JSON object.
+    /// </remarks>
+    public string? Format(IReadOnlyList<ChatTurn> messages, IReadOnlyList<JsonElement> tools, RenderLimit? limit)
     {
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(tools);
         if (tools.Count == 0 && messages.All(m => m.ToolCalls is not { Count: > 0 } && m.ToolCallId is null && m.Name is null))
-            return Template.Apply([.. messages.Select(m => new ChatMessage(m.Role, m.Content))], addGenerationPrompt: true);
+            return Template.ApplyWithin([.. messages.Select(m => new ChatMessage(m.Role, m.Content))], addGenerationPrompt: true, limit);
         var list = new JsonArray();
         foreach (var m in messages) list.Add(Message(m));
         var extra = tools.Count == 0 ? null : new Dictionary<string, object?> { ["tools"] = tools.ToList() };
         using var doc = JsonDocument.Parse(list.ToJsonString());
-        return Template.ApplyJson(doc.RootElement, addGenerationPrompt: true, extra);
+        return Template.ApplyJsonWithin(doc.RootElement, addGenerationPrompt: true, limit, extra);
     }
 
     private static JsonObject Message(ChatTurn turn)

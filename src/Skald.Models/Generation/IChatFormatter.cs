@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Tokenizers.Templates;
 
 namespace Skald.Models.Generation;
 
@@ -19,4 +20,11 @@ public interface IChatFormatter
     /// </summary>
     string Format(IReadOnlyList<ChatTurn> messages, IReadOnlyList<JsonElement> tools) => tools.Count == 0 ? Format(messages)
         : throw new NotSupportedException($"{GetType().Name} cannot show tools to the model");
+
+    /// <summary>
+    /// <see cref="Format(IReadOnlyList{ChatTurn}, IReadOnlyList{JsonElement})"/>, or null once <paramref name="limit"/>
+    /// (null: none) says the prompt rendered so far is past it, where the rendering stops (a conversation of very many
+    /// messages then costs what the limit needs to see). A formatter may ignore the limit and render whole (the default).
+    /// </summary>
+    string? Format(IReadOnlyList<ChatTurn> messages, IReadOnlyList<JsonElement> tools, RenderLimit? limit) => Format(messages, tools);
 }

@@ -140,8 +140,9 @@ public sealed partial class TextGenerator
     /// <summary>
     /// <see cref="Tokenize(GenerationInput)"/>'s ids when there are at most <paramref name="maxTokens"/> of them (0: no
     /// limit), else null: a longer text (a prompt, or the rendered messages) is tokenized only as far as the tokenizer
-    /// needs to tell that it is longer (<see cref="Tokenizer.Encode(string, bool, int)"/>'s bounded truncation), so a
-    /// text far past the context costs about what the context holds, not its length.
+    /// needs to tell that it is longer (<see cref="Tokenizer.Encode(string, bool, int)"/>'s bounded truncation), and
+    /// messages are rendered only that far (<see cref="RenderLimit.Tokens"/>, where the tokenizer allows it), so a
+    /// text or conversation far past the context costs about what the context holds, not its length.
     /// </summary>
     public int[]? Tokenize(GenerationInput input, int maxTokens)
     {
@@ -154,8 +155,10 @@ public sealed partial class TextGenerator
         {
             if (ChatFormatter is null)
                 throw new InvalidOperationException($"messages input needs a chat template, and {templateSource} has none (tokenizer_config.json chat_template or chat_template.jinja); give a prompt or ids instead");
-            string text = input.Tools is { Count: > 0 } tools ? ChatFormatter.Format(messages, tools) : ChatFormatter.Format(messages);
-            return Within(Tokenizer.Encode(text, addSpecialTokens: false, maxTokens));
+            // the rendering stops once its text so far proves more than maxTokens tokens (null: it is longer)
+            var limit = maxTokens > 0 ? RenderLimit.Tokens(Tokenizer, maxTokens) : null;
+            string? text = ChatFormatter.Format(messages, input.Tools ?? [], limit);
+            return text is null ? null : Within(Tokenizer.Encode(text, addSpecialTokens: false, maxTokens));
         }
         throw new ArgumentException("an input needs a prompt, ids or messages", nameof(input));
     }

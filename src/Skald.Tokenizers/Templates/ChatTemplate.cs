@@ -21,6 +21,7 @@ public sealed class ChatTemplate
     private readonly List<Stmt> _body;
     private readonly string _normalized;
     private readonly Dictionary<string, object?> _specialTokens;
+    private long _renderedChars;
 
     private ChatTemplate(string source, List<Stmt> body, Dictionary<string, object?> specialTokens)
     {
@@ -165,23 +166,44 @@ public sealed class ChatTemplate
     /// dictionaries or JSON elements. Throws <see cref="ChatTemplateException"/> (one line) when rendering fails or the
     /// template raises an error about the conversation (e.g. roles that do not alternate).
     /// </summary>
-    public string Apply(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, IReadOnlyDictionary<string, object?>? extra = null)
+    public string Apply(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, IReadOnlyDictionary<string, object?>? extra = null) =>
+        ApplyWithin(messages, addGenerationPrompt, null, extra)!;
+
+    /// <summary>
+    /// <see cref="Apply"/>, or null once <paramref name="limit"/> (null: none) says the text rendered so far is past it
+    /// (<see cref="RenderLimit.Tokens"/>: more tokens than a model's context), which stops the rendering there: a
+    /// conversation of very many messages costs about what the limit needs to see, not its length. A rendering the
+    /// limit does not stop gives exactly <see cref="Apply"/>'s text. An error the template would raise further on (roles
+    /// that do not alternate) is not reached once it stops.
+    /// </summary>
+    public string? ApplyWithin(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, RenderLimit? limit,
+        IReadOnlyDictionary<string, object?>? extra = null)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        return Render(messages.Select(m => TemplateValues.From(m)).ToList(), addGenerationPrompt, extra);
+        return Render(messages.Select(m => TemplateValues.From(m)).ToList(), addGenerationPrompt, extra, limit);
     }
 
     /// <summary>
     /// Renders a conversation given as a JSON array of message objects (which may carry more than role and content,
     /// e.g. <c>tool_calls</c> or a list-of-parts <c>content</c>), otherwise as <see cref="Apply"/>.
     /// </summary>
-    public string ApplyJson(JsonElement messages, bool addGenerationPrompt, IReadOnlyDictionary<string, object?>? extra = null)
+    public string ApplyJson(JsonElement messages, bool addGenerationPrompt, IReadOnlyDictionary<string, object?>? extra = null) =>
+        ApplyJsonWithin(messages, addGenerationPrompt, null, extra)!;
+
+    /// <summary><see cref="ApplyJson"/>, or null once <paramref name="limit"/> stops the rendering (as <see cref="ApplyWithin"/>).</summary>
+    public string? ApplyJsonWithin(JsonElement messages, bool addGenerationPrompt, RenderLimit? limit, IReadOnlyDictionary<string, object?>? extra = null)
     {
         if (messages.ValueKind != JsonValueKind.Array) throw new ChatTemplateException("messages must be a JSON array of message objects");
-        return Render(TemplateValues.FromJson(messages), addGenerationPrompt, extra);
+        return Render(TemplateValues.FromJson(messages), addGenerationPrompt, extra, limit);
     }
 
-    private string Render(object? messages, bool addGenerationPrompt, IReadOnlyDictionary<string, object?>? extra)
+    /// <summary>
+    /// Characters of output all renderings of this instance wrote (a stopped one: as far as it got), for tests that
+    /// count the work a long conversation costs.
+    /// </summary>
+    internal long RenderedChars => Interlocked.Read(ref _renderedChars);
+
+    private string? Render(object? messages, bool addGenerationPrompt, IReadOnlyDictionary<string, object?>? extra, RenderLimit? limit)
     {
         var root = new Scope(null);
         TemplateGlobals.Install(root, Clock);
@@ -205,9 +227,14 @@ public sealed class ChatTemplate
                 }
             }
         }
+        var renderer = new TemplateRenderer(limit);
         try
         {
-            return new TemplateRenderer().Render(_body, context);
+            return renderer.RenderOutput(_body, context);
+        }
+        catch (RenderStoppedException)
+        {
+            return null;
         }
         catch (TemplateRuntimeException e)
         {
@@ -216,6 +243,10 @@ public sealed class ChatTemplate
         catch (Exception e) when (e is OverflowException or InvalidCastException or ArgumentException or IndexOutOfRangeException)
         {
             throw new ChatTemplateException($"chat_template: rendering failed ({e.GetType().Name}: {e.Message.Split('\n')[0]})", e);
+        }
+        finally
+        {
+            Interlocked.Add(ref _renderedChars, renderer.Written);
         }
     }
 }

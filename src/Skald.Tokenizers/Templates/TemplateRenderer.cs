@@ -6,6 +6,9 @@ namespace Skald.Tokenizers.Templates;
 /// <summary>
 /// Executes parsed statements into text. Scoping follows Jinja: each for-loop iteration and each macro call get a child
 /// scope (a <c>set</c> there is not seen outside; use <c>namespace()</c> to carry state), <c>if</c> shares its scope.
+/// With a <see cref="RenderLimit"/>, the top-level output (what <see cref="RenderOutput"/> returns; blocks captured by
+/// <c>set</c>, <c>filter</c> or a macro are not it until printed there) is checked as it grows, and the rendering stops
+/// with <see cref="RenderStoppedException"/> once the limit says it is past.
 /// </summary>
 internal sealed class TemplateRenderer
 {
@@ -14,17 +17,50 @@ internal sealed class TemplateRenderer
     private const int MaxMacroDepth = 100;
 
     private readonly ExpressionEvaluator _eval;
+    private readonly RenderLimit? _limit;
+    private StringBuilder? _output;
+    private long _nextCheck;
     private int _macroDepth;
 
-    /// <summary>Creates a renderer.</summary>
-    public TemplateRenderer() => _eval = new ExpressionEvaluator(this);
+    /// <summary>Creates a renderer whose output is checked against <paramref name="limit"/> (null: none).</summary>
+    public TemplateRenderer(RenderLimit? limit = null)
+    {
+        _eval = new ExpressionEvaluator(this);
+        _limit = limit;
+        _nextCheck = limit?.FirstCheck ?? long.MaxValue;
+    }
 
-    /// <summary>Renders <paramref name="body"/> in <paramref name="scope"/>.</summary>
+    /// <summary>
+    /// Characters of top-level output written so far (where a stopped rendering got to), for tests that count the work
+    /// a long conversation costs.
+    /// </summary>
+    public int Written => _output?.Length ?? 0;
+
+    /// <summary>
+    /// Renders <paramref name="body"/> in <paramref name="scope"/> as the top-level output, checked against the limit
+    /// (throws <see cref="RenderStoppedException"/> when it is passed).
+    /// </summary>
+    public string RenderOutput(List<Stmt> body, Scope scope)
+    {
+        _output = new StringBuilder();
+        Exec(body, scope, _output);
+        return _output.ToString();
+    }
+
+    /// <summary>Renders <paramref name="body"/> in <paramref name="scope"/> into a text of its own (a captured block, a macro).</summary>
     public string Render(List<Stmt> body, Scope scope)
     {
         var sb = new StringBuilder();
         Exec(body, scope, sb);
         return sb.ToString();
+    }
+
+    // After a write to sb: the limit's check, when sb is the top-level output and has reached the next check length.
+    private void Wrote(StringBuilder sb)
+    {
+        if (sb.Length < _nextCheck || !ReferenceEquals(sb, _output)) return;
+        if (_limit!.Exceeded(sb.ToString())) throw new RenderStoppedException();
+        _nextCheck = 2L * sb.Length;
     }
 
     private Flow Exec(List<Stmt> body, Scope scope, StringBuilder sb)
@@ -50,8 +86,14 @@ internal sealed class TemplateRenderer
     {
         switch (s.Kind)
         {
-            case StmtKind.Text: sb.Append(s.Text); break;
-            case StmtKind.Print: sb.Append(PyFormat.Str(_eval.Eval(s.Value!, scope))); break;
+            case StmtKind.Text:
+                sb.Append(s.Text);
+                Wrote(sb);
+                break;
+            case StmtKind.Print:
+                sb.Append(PyFormat.Str(_eval.Eval(s.Value!, scope)));
+                Wrote(sb);
+                break;
             case StmtKind.If:
                 foreach (var (cond, branch) in s.Branches)
                     if (PyOps.Truthy(_eval.Eval(cond, scope))) return Exec(branch, scope, sb);
@@ -64,6 +106,7 @@ internal sealed class TemplateRenderer
                 break;
             case StmtKind.FilterBlock:
                 sb.Append(PyFormat.Str(_eval.ApplyFilterChain(s.Value!, scope, Render(s.Body, scope))));
+                Wrote(sb);
                 break;
             case StmtKind.Macro: scope.Set(s.Text, new Macro(s, scope)); break;
             case StmtKind.Generation: return Exec(s.Body, scope, sb);

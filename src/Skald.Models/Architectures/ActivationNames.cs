@@ -6,8 +6,8 @@ namespace Skald.Models.Architectures;
 /// <summary>The activation names config files use, mapped to the engine's <see cref="ActivationKind"/>.</summary>
 public static class ActivationNames
 {
-    /// <summary>config.json's <c>hidden_act</c> (transformers' ACT2FN names).</summary>
-    public static ActivationKind FromHiddenAct(string name, string source) => name switch
+    /// <summary>config.json's <c>hidden_act</c> (or GPT-2's <paramref name="key"/> activation_function; transformers' ACT2FN names).</summary>
+    public static ActivationKind FromHiddenAct(string name, string source, string key = "hidden_act") => name switch
     {
         "gelu" => ActivationKind.Gelu,
         "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast" => ActivationKind.GeluTanh,
@@ -15,7 +15,7 @@ public static class ActivationNames
         "tanh" => ActivationKind.Tanh,
         "sigmoid" => ActivationKind.Sigmoid,
         _ => throw new ModelFormatException(
-            $"{source}: hidden_act \"{name}\" is not supported (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, tanh, sigmoid)"),
+            $"{source}: {key} \"{name}\" is not supported (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, tanh, sigmoid)"),
     };
 
     /// <summary>The gate function of a decoder's gated MLP from config.json's <c>hidden_act</c> / <c>hidden_activation</c>.</summary>

@@ -28,6 +28,7 @@ public static class ArchitectureRegistry
         ["gemma"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
         ["gemma2"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
         ["gemma3_text"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
+        [Gpt2ConfigReader.ModelType] = new(["transformer."], (c, p) => new Gpt2(c, p), Gpt2.Initializer),
         ["norbert"] = new(["norbert3."], (c, p) => new Norbert(c, p), Norbert.Initializer),
         ["modernbert"] = new(["model."], (c, p) => new ModernBert(c, p), ModernBert.Initializer),
         [GptBertConfigReader.ModelType] = new([], (c, p) => new GptBert(c, p), GptBert.Initializer),

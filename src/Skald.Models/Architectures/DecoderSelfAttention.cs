@@ -71,13 +71,7 @@ internal sealed class DecoderSelfAttention
         {
             qs = Ops.Rope(tape, qs, rope, cache.StepPositions);
             ks = Ops.Rope(tape, ks, rope, cache.StepPositions);
-            var layout = cache.Append(layer, ks, vs);
-            var cached = cache.Ragged // several prompts' chunks back to back, each against its own row
-                ? cache.RaggedAttention(tape, layer, qs, ks, vs, scoring)
-                : layout.Length == layout.NewTokens // an empty cache: the prompt's own keys, the GEMM path
-                ? Ops.DecoderAttention(tape, qs, ks, vs, maskBias, batch, seq, heads, kvHeads, scoring)
-                : Ops.CachedAttention(tape, qs, cache.Keys(layer), cache.Values(layer), cache.KeyBias, layout, scoring);
-            return Ops.Linear(tape, cached, o, oBias);
+            return Ops.Linear(tape, Cached(tape, qs, ks, vs, rows, cache, layer, heads, kvHeads, scoring), o, oBias);
         }
         if (rows.Unpadded is { } u && rows.Positions is { } positions)
         {
@@ -91,6 +85,23 @@ internal sealed class DecoderSelfAttention
         // attention_dropout in training passes: the tape's dropout (model.dropout; 0 in inference).
         var ctx = Ops.DecoderAttention(tape, qs, ks, vs, maskBias, batch, seq, heads, kvHeads, scoring, tape.Dropout); // [B·T, H·D]
         return Ops.Linear(tape, ctx, o, oBias);
+    }
+
+    /// <summary>
+    /// A generation step's attention with a <paramref name="cache"/>: the step's keys <paramref name="ks"/> and values
+    /// <paramref name="vs"/> (positions already applied) appended at <paramref name="layer"/>, then the queries attend
+    /// within the prompt (an empty cache: the GEMM path), to every cached key, or, in a ragged step
+    /// (<see cref="KvCache.PlanRagged"/>), each row's tokens to that row's. → [rows, H·D] before the output projection.
+    /// </summary>
+    public static Variable Cached(Tape tape, Variable qs, Variable ks, Variable vs, BatchRows rows, KvCache cache, int layer,
+        int heads, int kvHeads, AttentionScoring scoring)
+    {
+        var layout = cache.Append(layer, ks, vs);
+        return cache.Ragged // several prompts' chunks back to back, each against its own row
+            ? cache.RaggedAttention(tape, layer, qs, ks, vs, scoring)
+            : layout.Length == layout.NewTokens // an empty cache: the prompt's own keys, the GEMM path
+            ? Ops.DecoderAttention(tape, qs, ks, vs, rows.MaskBias, rows.Batch, rows.Seq, heads, kvHeads, scoring)
+            : Ops.CachedAttention(tape, qs, cache.Keys(layer), cache.Values(layer), cache.KeyBias, layout, scoring);
     }
 
     /// <summary>A cache is for generation: a non-recording tape and causal attention (one line otherwise).</summary>

@@ -7,7 +7,7 @@ namespace Skald.Models.Architectures;
 /// <summary>
 /// The parts of a Hugging Face <c>config.json</c> that Skald's architectures use: BERT-style encoders and the decoders
 /// (Llama, Mistral, Qwen2/3, Gemma 1/2/3; their keys are read by <see cref="DecoderConfigReader"/>, with each
-/// model_type's transformers defaults) and ModernBERT (<see cref="ModernBertConfigReader"/>). Other keys in the file are ignored, as transformers ignores what an
+/// model_type's transformers defaults; GPT-2's by <see cref="Gpt2ConfigReader"/>) and ModernBERT (<see cref="ModernBertConfigReader"/>). Other keys in the file are ignored, as transformers ignores what an
 /// architecture does not read.
 /// </summary>
 public sealed record TransformerConfig
@@ -105,6 +105,12 @@ public sealed record TransformerConfig
     /// <summary><c>initializer_range</c>: the std of transformers' normal initialisation.</summary>
     public float InitializerRange { get; init; } = 0.02f;
 
+    /// <summary>GPT-2's <c>scale_attn_weights</c>: attention scores divided by √head_dim (else not scaled).</summary>
+    public bool ScaleAttnWeights { get; init; } = true;
+
+    /// <summary>GPT-2's <c>scale_attn_by_inverse_layer_idx</c>: layer i's scores also divided by i + 1.</summary>
+    public bool ScaleAttnByInverseLayerIdx { get; init; }
+
     /// <summary>NorBERT3's <c>position_bucket_size</c>: relative distances are put in 2·this − 1 log buckets.</summary>
     public int PositionBucketSize { get; init; }
 
@@ -147,6 +153,7 @@ public sealed record TransformerConfig
             string modelType = CustomCode.ModelType(r, path) ?? JsonFiles.Str(r, "model_type", path)
                 ?? throw new ModelFormatException($"{path}: missing key \"model_type\"");
             if (modelType == GptBertConfigReader.ModelType) return GptBertConfigReader.Read(r, path);
+            if (modelType == Gpt2ConfigReader.ModelType) return Gpt2ConfigReader.Read(r, path);
             string posType = JsonFiles.Str(r, "position_embedding_type", path) ?? "absolute";
             bool modernBert = modelType == ModernBertConfigReader.ModelType; // ignores position_embedding_type (mmBERT: "sans_pos")
             if (posType != "absolute" && !modernBert)

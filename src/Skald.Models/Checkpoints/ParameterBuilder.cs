@@ -100,6 +100,44 @@ public sealed class ParameterBuilder
     }
 
     /// <summary>
+    /// transformers' Conv1D weight <paramref name="leaf"/> (GPT-2's <c>c_attn</c>, <c>c_proj</c>, <c>c_fc</c>): stored
+    /// [<paramref name="inFeatures"/>, <paramref name="outFeatures"/>], held [out, in] as an nn.Linear weight, so
+    /// <c>Ops.Linear</c>, LoRA, GEMM packing and int8 treat it as any Linear weight; it is marked
+    /// <see cref="Parameter.StoredTransposed"/> for the writers (<see cref="StoredLayout"/>). A saved int8 model
+    /// (<c>Int8Checkpoint</c>) stores it int8 [out, in], as every int8 Linear weight: read as <see cref="Tensor"/> reads one.
+    /// </summary>
+    public Parameter Conv1D(string leaf, int outFeatures, int inFeatures)
+    {
+        if (source.Weights is not { } weights || weights.IsInt8(StoredKey(Key(leaf))))
+        {
+            var held = Tensor(leaf, outFeatures, inFeatures);
+            held.StoredTransposed = true;
+            return held;
+        }
+        string key = Key(leaf);
+        int[] shape = [outFeatures, inFeatures];
+        Parameter p;
+        if (Narrow(shape))
+        {
+            var stored = new ushort[(long)outFeatures * inFeatures];
+            weights.ReadInto(StoredKey(key), source.Precision, stored, inFeatures, outFeatures);
+            var bits = new ushort[stored.Length];
+            StoredLayout.Transpose<ushort>(stored, bits, inFeatures, outFeatures);
+            p = new Parameter(source.NamePrefix + key, bits, source.Precision, shape, WeightDecayFor(key));
+        }
+        else
+        {
+            var stored = weights.Read(StoredKey(key), inFeatures, outFeatures);
+            var data = new float[stored.Length];
+            StoredLayout.Transpose<float>(stored, data, inFeatures, outFeatures);
+            p = new Parameter(source.NamePrefix + key, data, shape, WeightDecayFor(key));
+        }
+        p.StoredTransposed = true;
+        source.All.Add(p);
+        return p;
+    }
+
+    /// <summary>
     /// The embedding table <paramref name="leaf"/> of shape [<paramref name="rows"/>, <paramref name="dim"/>], which the
     /// forward reads by rows (<c>Ops.Gather</c>). Read from a checkpoint that stores it as F32, BF16 or F16, it stays in
     /// the file (<see cref="Parameter.IsFileBacked"/>): the process keeps only the rows gathered, read on first use, while a

@@ -105,7 +105,11 @@ public static class Int8Checkpoint
             {
                 if (!quantised.Contains(p) || Int8Weights.For(p) is not { } q)
                 {
-                    entries.Add(new(p.Name, p.Shape, Float32Copy(p), null));
+                    // A float Conv1D weight (GPT-2) as transformers stores it, [in, out]; an int8 one is [out, in] as
+                    // every int8 Linear weight here (ParameterBuilder.Conv1D reads it so).
+                    var floats = Float32Copy(p);
+                    var stored = StoredLayout.Tensor(p.Name, p, floats);
+                    entries.Add(new(p.Name, stored.Shape, p.StoredTransposed ? stored.Data.ToArray() : floats, null));
                     continue;
                 }
                 var values = new sbyte[(long)q.N * q.K];

@@ -245,6 +245,13 @@ public sealed partial class Parameter
     public bool IsTable { get; set; }
 
     /// <summary>
+    /// Held [out, in] (what <c>Ops.Linear</c> multiplies by) but stored in its checkpoint as [in, out]: transformers'
+    /// Conv1D (GPT-2's <c>c_attn</c>, <c>c_proj</c>, <c>c_fc</c>). Read transposed on load; writers of the checkpoint
+    /// layout transpose it back.
+    /// </summary>
+    public bool StoredTransposed { get; set; }
+
+    /// <summary>
     /// A low-rank adapter added to this weight's linear map (peft's LoRA): <c>Ops.Linear</c> computes
     /// y = x·Wᵀ + b + scale·(dropout(x)·Aᵀ)·Bᵀ. Null: the plain weight. Only [out, in] weights take one (not the
     /// whole of a stack, but each part: the stacked GEMM then adds each part's update to its rows).

@@ -161,7 +161,7 @@ public static class CrossEncoderSaver
         var tensors = transformer.Parameters.Concat(head.Parameters)
             .Select(p => (Key: head.CheckpointKey(p.Name, prefix), Parameter: p))
             .Where(t => layers is not { } n || LayerTruncation.Keeps(t.Key, n))
-            .Select(t => new TensorToWrite(t.Key, t.Parameter.Shape, ModelSaver.Float32Values(t.Parameter))).ToList();
+            .Select(t => StoredLayout.Tensor(t.Key, t.Parameter, ModelSaver.Float32Values(t.Parameter))).ToList();
         SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors);
 
         string source = Path.Combine(transformerPath, "config.json");

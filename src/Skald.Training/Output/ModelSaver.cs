@@ -124,7 +124,7 @@ public static class ModelSaver
         string prefix = head.Count > 0 ? layout.EncoderPrefix : "";
         string Key(string name) => layout.IsHeadKey(name) ? name : prefix + name;
         var transformer = parameters.Where(p => !p.Name.Contains('/')).Concat(head)
-            .Select(p => new TensorToWrite(Key(p.Name), p.Shape, Float32Values(p))).ToList();
+            .Select(p => StoredLayout.Tensor(Key(p.Name), p, Float32Values(p))).ToList();
         var trained = transformer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         using (var original = Checkpoint.OpenFolder(source.TransformerPath, [.. ArchitectureRegistry.KeyPrefixes(model.Transformer.Config)]))
         {

@@ -8,7 +8,7 @@ namespace Skald.Models.Tests.Architectures;
 
 /// <summary>
 /// Decoder last hidden states (and LM-head logits) against the plain-PyTorch reference of
-/// fixtures/models/make_decoders.py (ref_decoder.py): padded batches, right and left padding, causal and
+/// fixtures/models/make_decoders.py (ref_decoder.py) and, for GPT-2, make_gpt2.py (ref_gpt2.py): padded batches, right and left padding, causal and
 /// bidirectional; 1e-5 absolute per component on every real token.
 /// </summary>
 public sealed class DecoderParityTests(ITestOutputHelper output)
@@ -17,7 +17,7 @@ public sealed class DecoderParityTests(ITestOutputHelper output)
 
     public static TheoryData<string> Folders =>
         ["decoder-llama3", "decoder-llama3-bf16", "decoder-mistral", "decoder-qwen2", "decoder-qwen3", "decoder-gemma",
-            "decoder-gemma2", "decoder-gemma3"];
+            "decoder-gemma2", "decoder-gemma3", "decoder-gpt2", "decoder-gpt2-sw3"];
 
     internal sealed record Case(string Attention, string Padding, TokenBatch Tokens, float[][][] Hidden, int[]? LogitRows,
         float[][]? Logits);
@@ -93,6 +93,8 @@ public sealed class DecoderParityTests(ITestOutputHelper output)
     [InlineData("decoder-qwen3", true, "embed_tokens.weight")]
     [InlineData("decoder-gemma", true, "embed_tokens.weight")]
     [InlineData("decoder-gemma2", true, "embed_tokens.weight")]
+    [InlineData("decoder-gpt2", true, "wte.weight")]
+    [InlineData("decoder-gpt2-sw3", false, "lm_head.weight")]
     public void LmHeadIsTiedOrSeparateAsConfigured(string name, bool tied, string key)
     {
         var model = (IDecoder)ArchitectureRegistry.Load(TestPaths.FixtureModel(name));

@@ -9,12 +9,13 @@ namespace Skald.Models.Tests.Generation;
 /// cache, checked there against full recomputation): with Skald's KV cache and without it (the whole sequence every
 /// step), one prompt, three left-padded prompts in one batch, and with a repetition penalty; on Llama 3, Qwen2,
 /// Qwen3, Mistral (sliding window 4 on every layer, shorter than the sequences), Gemma 2 (sliding layers, soft-caps) and
-/// Gemma 3 (a sliding layer with its own RoPE base).
+/// Gemma 3 (a sliding layer with its own RoPE base); GPT-2 (learned positions; fixtures/models/make_gpt2.py, ref_gpt2.py).
 /// </summary>
 public sealed class GenerationParityTests
 {
     public static TheoryData<string> Folders =>
-        ["decoder-llama3", "decoder-qwen2", "decoder-qwen3", "decoder-mistral", "decoder-gemma2", "decoder-gemma3"];
+        ["decoder-llama3", "decoder-qwen2", "decoder-qwen3", "decoder-mistral", "decoder-gemma2", "decoder-gemma3",
+            "decoder-gpt2", "decoder-gpt2-sw3"];
 
     internal sealed record Case(string Name, int[][] Prompts, float Penalty, int MaxNew, int Pad, int[][] Generated);
 

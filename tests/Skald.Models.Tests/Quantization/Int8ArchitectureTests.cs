@@ -18,8 +18,8 @@ public sealed class Int8ArchitectureTests(ITestOutputHelper output)
     private static readonly string[] Texts = [.. File.ReadLines(Path.Combine(TestPaths.FixtureModel(""), "texts.txt")).Where(t => t.Length > 0).Take(16)];
 
     // 2-D parameters that are not Linear weights of an encode: embedding tables (word, position, type, relative),
-    // the decoder's lm_head (not run by encode) and GPT-BERT's per-head q/k scales (a [H, D] norm weight).
-    private static readonly string[] NotLinear = ["embed", "lm_head", "q_scale", "k_scale"];
+    // the decoder's lm_head (not run by encode), GPT-2's wte / wpe and GPT-BERT's per-head q/k scales (a [H, D] norm weight).
+    private static readonly string[] NotLinear = ["embed", "lm_head", "wte", "wpe", "q_scale", "k_scale"];
 
     /// <summary>Every fixture architecture; "bi" runs a plain decoder bidirectionally (LLM2Vec's switch).</summary>
     public static TheoryData<string, string> Fixtures => new()
@@ -27,6 +27,7 @@ public sealed class Int8ArchitectureTests(ITestOutputHelper output)
         { "decoder-llama3", "causal" }, { "decoder-mistral", "causal" }, { "decoder-qwen2", "causal" },
         { "decoder-qwen3", "causal" }, { "decoder-gemma", "causal" }, { "decoder-gemma2", "causal" },
         { "decoder-gemma3", "causal" }, { "decoder-qwen2", "bi" }, { "decoder-gemma3", "bi" },
+        { "decoder-gpt2", "causal" }, { "decoder-gpt2-sw3", "bi" },
         { "norbert3-tiny", "" }, { "norbert3-tiny-st", "" }, { "norbert4-tiny", "" }, { "modernbert-tiny", "" },
         { "modernbert-st-mean", "" }, { "xlmr-cls-f16", "" }, { "llm2vec-xlmr", "" }, { "plain-bert", "" },
         { "bert-uncased-max", "" },

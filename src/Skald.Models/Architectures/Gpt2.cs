@@ -81,8 +81,10 @@ public sealed class Gpt2 : IDecoder
     private Variable Run(Tape tape, TokenBatch tokens, KvCache? cache, HiddenStates? hiddenStates)
     {
         DecoderSelfAttention.CheckCache(tape, cache, AttentionMode);
-        if (cache is null && tokens.Seq > MaxSequenceLength)
-            throw new ArgumentException($"sequence length {tokens.Seq} exceeds the model's {MaxSequenceLength} positions");
+        // wpe has MaxSequenceLength rows: a row with more real tokens has no position for them (a wider batch whose
+        // padding keeps each row within them, as the generator's no-cache steps make, runs)
+        if (cache is null && tokens.Seq > MaxSequenceLength && tokens.Positions.Max() is int last && last >= MaxSequenceLength)
+            throw new ArgumentException($"position {last} exceeds the model's {MaxSequenceLength} positions");
         cache?.Begin(tokens);
         var positions = cache is null ? tokens.Positions : StepPositions(tape, cache);
         // Inference without a cache skips the padding (BatchRows): [N, C] through the layers, [B·T, C] out.
@@ -99,17 +101,17 @@ public sealed class Gpt2 : IDecoder
         return rows.Restore(tape, Ops.LayerNormalization(tape, x, lnF, lnFBias, Config.LayerNormEps));
     }
 
-    /// <summary>The cache step's positions [B·Tn] as an array on the tape, each checked against wpe's rows.</summary>
+    /// <summary>
+    /// The cache step's positions [B·Tn] as an array on the tape. A live row never passes wpe's rows (the generator
+    /// gives each row what its own prompt leaves of the context); a row that has finished beside a longer-running one
+    /// is still fed until the batch ends and its outputs are dropped, so a position of such a row past the table reads
+    /// the table's last row instead of failing the batch.
+    /// </summary>
     private int[] StepPositions(Tape tape, KvCache cache)
     {
         var step = cache.StepPositions.Span;
         var positions = tape.Ints(step.Length);
-        for (int i = 0; i < step.Length; i++)
-        {
-            if (step[i] >= MaxSequenceLength)
-                throw new ArgumentException($"position {step[i]} exceeds the model's {MaxSequenceLength} positions");
-            positions[i] = step[i];
-        }
+        for (int i = 0; i < step.Length; i++) positions[i] = Math.Min(step[i], MaxSequenceLength - 1);
         return positions;
     }
 

@@ -32,7 +32,7 @@ internal static class StepBatches
 
     /// <summary>
     /// The no-cache reference's input: <paramref name="prompt"/> (left-padded) + <paramref name="n"/> tokens per row
-    /// (finished rows continue with <paramref name="padId"/>).
+    /// (finished rows continue with <paramref name="padId"/>, masked out as padding).
     /// </summary>
     public static TokenBatch Extend(TokenBatch prompt, DecodingRow[] rows, int n, int padId)
     {
@@ -48,8 +48,9 @@ internal static class StepBatches
             }
             for (int j = 0; j < n; j++)
             {
-                ids[b * t + prompt.Seq + j] = j < rows[b].Generated.Count ? rows[b].Generated[j] : padId;
-                mask[b * t + prompt.Seq + j] = 1;
+                bool chosen = j < rows[b].Generated.Count;
+                ids[b * t + prompt.Seq + j] = chosen ? rows[b].Generated[j] : padId;
+                mask[b * t + prompt.Seq + j] = chosen ? 1 : 0; // padding: no position, no key (GPT-2's learned positions end at the context)
             }
         }
         return new TokenBatch(ids, mask, new int[batch * t], batch, t);

@@ -23,7 +23,7 @@ public sealed class EmbeddingService : IDisposable
         Options = options ?? new EmbeddingServiceOptions();
         if (Options.MaxBatchSize < 1 || Options.MaxBatchTokens < 1 || Options.MaxInputs < 1 || Options.MaxBodyBytes < 1 || Options.MaxQueuedInputs < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "batch sizes and limits must be positive");
-        ModelName = Options.ModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(encoder.Source)));
+        ModelName = Options.ModelName ?? ModelNames.Of(encoder.Source);
         Metrics = metrics ?? new ServingMetrics();
         batcher = new DynamicBatcher(encoder, Options, Metrics);
     }

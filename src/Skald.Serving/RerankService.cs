@@ -1,3 +1,4 @@
+using Skald.Models;
 using Skald.Models.CrossEncoders;
 using Skald.Tokenizers;
 
@@ -17,14 +18,14 @@ public sealed class RerankService
     private readonly SemaphoreSlim turn = new(1, 1); // one batch of the model at a time; waiters queue in order, asynchronously
     private int pending;
 
-    /// <summary>Serves <paramref name="model"/> under <paramref name="name"/> (default: its folder's name).</summary>
+    /// <summary>Serves <paramref name="model"/> under <paramref name="name"/> (default: <see cref="ModelNames.Of"/> its folder: org/name for a hub snapshot).</summary>
     public RerankService(CrossEncoder model, string? name = null, int maxDocuments = 1000)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.NumLabels != 1)
             throw new ArgumentException($"{model.Source}: a classifier with {model.NumLabels} labels ({string.Join(", ", model.Config.Labels)}), not a reranker (one score per pair)", nameof(model));
         Model = model;
-        ModelName = name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model.Source)));
+        ModelName = name ?? ModelNames.Of(model.Source);
         MaxDocuments = maxDocuments;
     }
 

@@ -186,8 +186,8 @@ public sealed class EncodeCommandTests
     {
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
         string config = Path.Combine(model, "config.json");
-        File.WriteAllText(config, File.ReadAllText(config).Replace("\"bert\"", "\"gpt2\""));
-        SkaldProcess.AssertUserError(RunOnOneText(model), 1, config, "model_type \"gpt2\" is not supported");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"bert\"", "\"gpt_neox\""));
+        SkaldProcess.AssertUserError(RunOnOneText(model), 1, config, "model_type \"gpt_neox\" is not supported");
     }
 
     [Fact]

@@ -25,7 +25,7 @@ internal sealed class ServeCommand : Command
         "Also (or only) serve POST /v1/chat/completions and /v1/completions with this decoder LLM (a folder with a chat template, or a hub id)", "DIR|ID");
     private readonly Option<string> generatorAdapters = CliOptions.Text("--generator-adapters",
         "PEFT LoRA adapter folders (e.g. an SFT run's) merged into the --generator in order, comma-separated", "DIR[,DIR...]");
-    private readonly Option<string> generatorName = CliOptions.Text("--generator-name", "The chat model's id in responses and /v1/models (default: its folder's name)", "NAME");
+    private readonly Option<string> generatorName = CliOptions.Text("--generator-name", "The chat model's id in responses and /v1/models (default: its folder's name, org/name for a hub id)", "NAME");
     private readonly Option<int?> chatBatch = CliOptions.Int("--generator-batch-size",
         "Chat: most requests decoded at once (those waiting when a batch starts, and those joining it while it decodes; 1: one at a time)", defaultValue: 8);
     private readonly Option<int?> chatKvTokens = CliOptions.Int("--generator-kv-tokens",
@@ -47,7 +47,7 @@ internal sealed class ServeCommand : Command
         "IP address to listen on; anything but loopback (127.0.0.1, ::1) needs --api-key-env", "ADDRESS", "127.0.0.1");
     private readonly Option<string> apiKeyEnv = CliOptions.Text("--api-key-env",
         "Environment variable holding the API key clients must send as 'Authorization: Bearer KEY'", "VAR");
-    private readonly Option<string> modelName = CliOptions.Text("--model-name", "Model id in responses and /v1/models (default: the folder's name)", "NAME");
+    private readonly Option<string> modelName = CliOptions.Text("--model-name", "Model id in responses and /v1/models (default: the folder's name, org/name for a hub id)", "NAME");
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order, comma-separated", "DIR[,DIR...]");
     private readonly Option<string> quantize = QuantizeOption.Create();
     private readonly Option<string> weights = CliOptions.Choice("--weights",
@@ -216,7 +216,7 @@ internal sealed class ServeCommand : Command
             textGenerator.Dispose();
             throw;
         }
-        string name = p.GetValue(generatorName) ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+        string name = p.GetValue(generatorName) ?? ModelNames.Of(folder);
         var client = new SkaldChatClient(textGenerator, name)
         {
             OwnsGenerator = true, // disposed with the client, after the server

@@ -24,7 +24,7 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
     {
         Encoder = encoder;
         this.options = options ?? new EvaluationEmbeddingOptions();
-        Name = this.options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)));
+        Name = this.options.Name ?? ModelNames.Of(modelPath);
         // A sparse encoder's rows are vocabulary-wide and nearly all zero: its cache keeps their non-zero entries.
         if (this.options.CacheDirectory is { } dir)
             cache = new EmbeddingCache(dir, EmbeddingCache.ModelKey(modelPath, $"max={this.options.MaxLength}"

@@ -32,7 +32,7 @@ public sealed class EncoderEmbeddingModel : IEmbeddingModel, IDisposable
         BatchSize = batchSize;
         queryPrompt = Prompt(encoder, queryPromptName, TextRole.Query, nameof(queryPromptName));
         documentPrompt = Prompt(encoder, documentPromptName, TextRole.Document, nameof(documentPromptName));
-        Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(encoder.Source)));
+        Name = ModelNames.Of(encoder.Source);
         metadata = new Dictionary<string, string>
         {
             ["path"] = Path.GetFullPath(encoder.Source),

@@ -1,3 +1,4 @@
+using Skald.Models;
 using Skald.Models.CrossEncoders;
 using Skald.Retrieval.Models;
 
@@ -25,7 +26,7 @@ public sealed class CrossEncoderRetriever(CrossEncoder model, IRetrievalModel? f
     public int Candidates { get; } = candidates >= 1 ? candidates : throw new ArgumentOutOfRangeException(nameof(candidates));
 
     /// <inheritdoc/>
-    public string Name => (firstStage is null ? "" : firstStage.Name + ">") + Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(Model.Source)));
+    public string Name => (firstStage is null ? "" : firstStage.Name + ">") + ModelNames.Of(Model.Source);
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, string> Metadata

@@ -19,7 +19,7 @@ public sealed class Int8ArchitectureTests(ITestOutputHelper output)
 
     // 2-D parameters that are not Linear weights of an encode: embedding tables (word, position, type, relative),
     // the decoder's lm_head (not run by encode), GPT-2's wte / wpe and GPT-BERT's per-head q/k scales (a [H, D] norm weight).
-    private static readonly string[] NotLinear = ["embed", "lm_head", "wte", "wpe", "q_scale", "k_scale"];
+    internal static readonly string[] NotLinear = ["embed", "lm_head", "wte", "wpe", "q_scale", "k_scale"];
 
     /// <summary>Every fixture architecture; "bi" runs a plain decoder bidirectionally (LLM2Vec's switch).</summary>
     public static TheoryData<string, string> Fixtures => new()

@@ -16,8 +16,6 @@ public sealed class Int8OnlyModelTests
 {
     private static readonly string[] Texts = [.. File.ReadLines(Path.Combine(TestPaths.FixtureModel(""), "texts.txt")).Where(t => t.Length > 0).Take(12)];
 
-    private static readonly string[] NotLinear = ["embed", "lm_head", "q_scale", "k_scale"];
-
     /// <summary>The fixtures of <see cref="Int8ArchitectureTests"/>.</summary>
     public static TheoryData<string, string> Fixtures => Int8ArchitectureTests.Fixtures;
 
@@ -27,7 +25,7 @@ public sealed class Int8OnlyModelTests
         return mode == "bi" ? model.WithAttention(global::Skald.Models.Architectures.AttentionMode.Bidirectional) : model;
     }
 
-    private static bool IsLinear(Parameter p) => p.Shape.Length == 2 && !NotLinear.Any(p.Name.Contains);
+    private static bool IsLinear(Parameter p) => p.Shape.Length == 2 && !Int8ArchitectureTests.NotLinear.Any(p.Name.Contains);
 
     [Theory]
     [MemberData(nameof(Fixtures))]

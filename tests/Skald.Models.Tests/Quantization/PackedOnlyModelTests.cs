@@ -17,8 +17,6 @@ public sealed class PackedOnlyModelTests
 {
     private static readonly string[] Texts = [.. File.ReadLines(Path.Combine(TestPaths.FixtureModel(""), "texts.txt")).Where(t => t.Length > 0).Take(12)];
 
-    private static readonly string[] NotLinear = ["embed", "lm_head", "q_scale", "k_scale"];
-
     /// <summary>The fixtures of <see cref="Int8ArchitectureTests"/>, plus the BERT every other test uses.</summary>
     public static TheoryData<string, string> Fixtures
     {
@@ -37,7 +35,7 @@ public sealed class PackedOnlyModelTests
     }
 
     private static bool IsLinear(Parameter p) =>
-        p.Shape.Length == 2 && p.Precision == Skald.Tensors.WeightPrecision.Float32 && !NotLinear.Any(p.Name.Contains);
+        p.Shape.Length == 2 && p.Precision == Skald.Tensors.WeightPrecision.Float32 && !Int8ArchitectureTests.NotLinear.Any(p.Name.Contains);
 
     [Theory]
     [MemberData(nameof(Fixtures))]

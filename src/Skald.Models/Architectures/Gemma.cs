@@ -20,7 +20,7 @@ namespace Skald.Models.Architectures;
 /// head (1 + w) and gives its sliding layers their own RoPE base (rope_local_base_freq, no scaling). Fields nest like
 /// the checkpoint keys (<c>model.</c> stripped), as in <see cref="Llama"/>.
 /// </summary>
-public sealed class Gemma : IDecoder
+public sealed class Gemma : DecoderModel
 {
     private readonly Layer[] layers;          // layers.{i}.*
     private readonly Parameter norm;          // norm.weight: [C]
@@ -29,15 +29,13 @@ public sealed class Gemma : IDecoder
 
     /// <summary>Builds the model's parameters through <paramref name="p"/> (keys without the <c>model.</c> prefix).</summary>
     public Gemma(TransformerConfig config, ParameterBuilder p)
+        : base(config, p.Table("embed_tokens.weight", config.VocabSize, config.HiddenSize))
     {
-        Config = config;
         var gate = ActivationNames.GateFromHiddenAct(config.HiddenAct, config.Source, "hidden_activation");
-        EmbedTokens = p.Table("embed_tokens.weight", config.VocabSize, config.HiddenSize);
         layers = new Layer[config.NumLayers];
         for (int i = 0; i < layers.Length; i++) layers[i] = new Layer(config, p.Sub("layers", i), gate, i);
         norm = p.Tensor("norm.weight", config.HiddenSize);
-        LmHead = LmHead.Build(config, p, EmbedTokens);
-        Parameters = [.. p.Parameters];
+        Complete(p);
         rope = new RopeTable(config.HeadSize, config.RopeTheta, config.RopeScaling, config.PartialRotaryFactor);
         localRope = config.ModelType == "gemma3_text"
             ? new RopeTable(config.HeadSize, config.RopeLocalTheta, null, config.PartialRotaryFactor)
@@ -47,39 +45,7 @@ public sealed class Gemma : IDecoder
     }
 
     /// <inheritdoc />
-    public TransformerConfig Config { get; }
-
-    /// <inheritdoc />
-    public int HiddenSize => Config.HiddenSize;
-
-    /// <inheritdoc />
-    public int MaxSequenceLength => Config.MaxPositionEmbeddings;
-
-    /// <inheritdoc />
-    public IReadOnlyList<Parameter> Parameters { get; }
-
-    /// <inheritdoc />
-    public AttentionMode AttentionMode { get; set; } = AttentionMode.Causal;
-
-    /// <inheritdoc />
-    public Parameter EmbedTokens { get; }  // embed_tokens.weight: [V, C]
-
-    /// <inheritdoc />
-    public LmHead? LmHead { get; }         // tied (Gemma's default) or lm_head.weight; final_logit_softcapping
-
-    /// <inheritdoc />
-    public bool ReportsHiddenStates => true;
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens) => Run(tape, tokens, null, null);
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens, KvCache? cache) => Run(tape, tokens, cache, null);
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates) => Run(tape, tokens, null, hiddenStates);
-
-    private Variable Run(Tape tape, TokenBatch tokens, KvCache? cache, HiddenStates? hiddenStates)
+    private protected override Variable Run(Tape tape, TokenBatch tokens, KvCache? cache, HiddenStates? hiddenStates)
     {
         DecoderSelfAttention.CheckCache(tape, cache, AttentionMode);
         cache?.Begin(tokens);

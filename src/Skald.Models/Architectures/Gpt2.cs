@@ -24,7 +24,7 @@ namespace Skald.Models.Architectures;
 /// Training passes drop what GPT-2 drops (embeddings, attention probabilities, both residual branches) with the run's
 /// dropout. Not read: GPT-2's cross-attention (add_cross_attention; without encoder states transformers skips it too).
 /// </summary>
-public sealed class Gpt2 : IDecoder
+public sealed class Gpt2 : DecoderModel
 {
     private readonly Parameter wpe;               // wpe.weight: [n_positions, C]
     private readonly Block[] blocks;              // h.{i}.*
@@ -32,53 +32,19 @@ public sealed class Gpt2 : IDecoder
 
     /// <summary>Builds the model's parameters through <paramref name="p"/> (keys without the <c>transformer.</c> prefix).</summary>
     public Gpt2(TransformerConfig config, ParameterBuilder p)
+        : base(config, p.Table("wte.weight", config.VocabSize, config.HiddenSize))
     {
-        Config = config;
         var act = ActivationNames.FromHiddenAct(config.HiddenAct, config.Source, "activation_function");
-        EmbedTokens = p.Table("wte.weight", config.VocabSize, config.HiddenSize);
         wpe = p.Table("wpe.weight", config.MaxPositionEmbeddings, config.HiddenSize, leaveInFile: false);
         blocks = new Block[config.NumLayers];
         for (int i = 0; i < blocks.Length; i++) blocks[i] = new Block(config, p.Sub("h", i), act, i);
         lnF = p.Tensor("ln_f.weight", config.HiddenSize);
         lnFBias = p.Tensor("ln_f.bias", config.HiddenSize);
-        LmHead = LmHead.Build(config, p, EmbedTokens);
-        Parameters = [.. p.Parameters];
+        Complete(p);
     }
 
     /// <inheritdoc />
-    public TransformerConfig Config { get; }
-
-    /// <inheritdoc />
-    public int HiddenSize => Config.HiddenSize;
-
-    /// <inheritdoc />
-    public int MaxSequenceLength => Config.MaxPositionEmbeddings;
-
-    /// <inheritdoc />
-    public IReadOnlyList<Parameter> Parameters { get; }
-
-    /// <inheritdoc />
-    public AttentionMode AttentionMode { get; set; } = AttentionMode.Causal;
-
-    /// <inheritdoc />
-    public Parameter EmbedTokens { get; }  // wte.weight: [V, C]
-
-    /// <inheritdoc />
-    public LmHead? LmHead { get; }         // tied to wte (GPT-2's default), or lm_head.weight: [V, C]
-
-    /// <inheritdoc />
-    public bool ReportsHiddenStates => true;
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens) => Run(tape, tokens, null, null);
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens, KvCache? cache) => Run(tape, tokens, cache, null);
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates) => Run(tape, tokens, null, hiddenStates);
-
-    private Variable Run(Tape tape, TokenBatch tokens, KvCache? cache, HiddenStates? hiddenStates)
+    private protected override Variable Run(Tape tape, TokenBatch tokens, KvCache? cache, HiddenStates? hiddenStates)
     {
         DecoderSelfAttention.CheckCache(tape, cache, AttentionMode);
         // wpe has MaxSequenceLength rows: a row with more real tokens has no position for them (a wider batch whose

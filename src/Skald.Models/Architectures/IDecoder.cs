@@ -4,7 +4,7 @@ using Skald.Tensors.Autograd;
 namespace Skald.Models.Architectures;
 
 /// <summary>
-/// A decoder LLM used as an encoder (<see cref="Llama"/>, <see cref="Gemma"/>): <see cref="ITransformer.Forward(Tape, TokenBatch)"/> gives
+/// A decoder LLM used as an encoder (<see cref="Llama"/>, <see cref="Gemma"/>, <see cref="Gpt2"/>, all a <see cref="DecoderModel"/>): <see cref="ITransformer.Forward(Tape, TokenBatch)"/> gives
 /// the last hidden state after the final norm (transformers' <c>last_hidden_state</c>); the attention mode can be
 /// switched after loading, and the LM head, when the checkpoint has one (or ties it to the embeddings), projects
 /// hidden states to vocabulary logits.

@@ -22,7 +22,7 @@ namespace Skald.Models.Architectures;
 /// <c>layers.{i}.{input,post_attention}_layernorm</c>, <c>norm.weight</c>, <c>lm_head.weight</c>. Positions are
 /// 0..T−1 in every sequence (transformers' default position_ids). One definition for inference and training.
 /// </summary>
-public sealed class Llama : IDecoder
+public sealed class Llama : DecoderModel
 {
     private readonly Layer[] layers;          // layers.{i}.*
     private readonly Parameter norm;          // norm.weight: [C]
@@ -30,52 +30,18 @@ public sealed class Llama : IDecoder
 
     /// <summary>Builds the model's parameters through <paramref name="p"/> (keys without the <c>model.</c> prefix).</summary>
     public Llama(TransformerConfig config, ParameterBuilder p)
+        : base(config, p.Table("embed_tokens.weight", config.VocabSize, config.HiddenSize))
     {
-        Config = config;
         var gate = ActivationNames.GateFromHiddenAct(config.HiddenAct, config.Source);
-        EmbedTokens = p.Table("embed_tokens.weight", config.VocabSize, config.HiddenSize);
         layers = new Layer[config.NumLayers];
         for (int i = 0; i < layers.Length; i++) layers[i] = new Layer(config, p.Sub("layers", i), gate, i);
         norm = p.Tensor("norm.weight", config.HiddenSize);
-        LmHead = LmHead.Build(config, p, EmbedTokens);
-        Parameters = [.. p.Parameters];
+        Complete(p);
         rope = new RopeTable(config.HeadSize, config.RopeTheta, config.RopeScaling, config.PartialRotaryFactor);
     }
 
     /// <inheritdoc />
-    public TransformerConfig Config { get; }
-
-    /// <inheritdoc />
-    public int HiddenSize => Config.HiddenSize;
-
-    /// <inheritdoc />
-    public int MaxSequenceLength => Config.MaxPositionEmbeddings;
-
-    /// <inheritdoc />
-    public IReadOnlyList<Parameter> Parameters { get; }
-
-    /// <inheritdoc />
-    public AttentionMode AttentionMode { get; set; } = AttentionMode.Causal;
-
-    /// <inheritdoc />
-    public Parameter EmbedTokens { get; }  // embed_tokens.weight: [V, C]
-
-    /// <inheritdoc />
-    public LmHead? LmHead { get; }         // lm_head.weight: [V, C], or tied
-
-    /// <inheritdoc />
-    public bool ReportsHiddenStates => true;
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens) => Run(tape, tokens, null, null);
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens, KvCache? cache) => Run(tape, tokens, cache, null);
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates) => Run(tape, tokens, null, hiddenStates);
-
-    private Variable Run(Tape tape, TokenBatch tokens, KvCache? cache, HiddenStates? hiddenStates)
+    private protected override Variable Run(Tape tape, TokenBatch tokens, KvCache? cache, HiddenStates? hiddenStates)
     {
         DecoderSelfAttention.CheckCache(tape, cache, AttentionMode);
         cache?.Begin(tokens);

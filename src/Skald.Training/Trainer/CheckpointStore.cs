@@ -1,6 +1,7 @@
 using System.Globalization;
 using Skald.Models;
 using Skald.Models.Checkpoints;
+using Skald.Tokenizers.Serialization;
 using Skald.Training.Config;
 
 namespace Skald.Training.Trainer;
@@ -88,9 +89,17 @@ public sealed class CheckpointStore(string root, int keep)
         TrainerState state;
         try
         {
-            state = TrainerState.FromJson(File.ReadAllText(statePath));
+            // JsonFile words a file that is not JSON (truncated by a crash: "line L, column C") and an empty one.
+            using var json = JsonFile.Read(statePath, message => new TrainingException(message));
+            state = TrainerState.FromJson(json.RootElement.GetRawText());
         }
-        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or FormatException)
+        catch (System.Text.Json.JsonException e)
+        {
+            // A value of the wrong type: the field by its JSON path, the parser's reason without its 0-based position.
+            string field = e.Path is { Length: > 2 } jsonPath && jsonPath.StartsWith("$.", StringComparison.Ordinal) ? $"{jsonPath[2..]}: " : "";
+            throw new TrainingException($"{statePath}: unreadable trainer state ({field}{JsonLineError.Reason(e)})", e);
+        }
+        catch (FormatException e)
         {
             throw new TrainingException($"{statePath}: unreadable trainer state ({e.Message})", e);
         }

@@ -53,4 +53,25 @@ public sealed class DamagedTrainerStateTests
         Assert.Equal($"{file}: unreadable trainer state (model_rng is not a generator state (its increment must be odd))",
             LoadError(s => s["model_rng"]![1] = "0000000000000002"));
     }
+
+    [Fact]
+    public void AStateCutShortByACrashSaysWhereInTheFile()
+    {
+        string file = Path.Combine(dir, "trainer_state.json");
+        File.WriteAllText(file, "{\n  \"global_step\": 2,\n  \"data_batch\": ");
+        string message = Assert.Throws<TrainingException>(() => CheckpointStore.Load(dir)).Message;
+        Assert.StartsWith($"{file}: not JSON (line 3, column ", message);
+        Assert.DoesNotContain("BytePositionInLine", message);
+        File.WriteAllText(file, "  \n");
+        Assert.Equal($"{file}: empty", Assert.Throws<TrainingException>(() => CheckpointStore.Load(dir)).Message);
+    }
+
+    [Fact]
+    public void AValueOfTheWrongTypeNamesItsField()
+    {
+        string message = LoadError(s => s["global_step"] = "two");
+        Assert.StartsWith($"{Path.Combine(dir, "trainer_state.json")}: unreadable trainer state (global_step: ", message);
+        Assert.DoesNotContain("LineNumber", message);
+        Assert.EndsWith(")", message);
+    }
 }

@@ -1,8 +1,11 @@
 // Generation benchmark (Qwen2.5-0.5B shapes): greedy decoding with the KV cache; twin of bench_torch_generate.py.
-// Usage: dotnet Skald.Bench.Generate.dll MODEL_DIR [--batch 1] [--prompt 32] [--new 64] [--warmup 1] [--iters 3] [--threads 2] [--int8 1] [--join 0]
+// Usage: dotnet Skald.Bench.Generate.dll MODEL_DIR [--batch 1] [--prompt 32] [--new 64] [--warmup 1] [--iters 3] [--threads 2] [--int8 1] [--join 0] [--short 0]
 // (--join N: continuous batching, the server's path: one prompt decodes, and after its first step N more prompts of the
 // same length join it at once, prefilled together; the line then also holds the time from their offer to their first
 // tokens, the time to first token of joining requests, as ttft_ms: the mean over runs of the latest of the N)
+// (--short N: rows 2.. of the batch stop after N new tokens while row 1 goes on to --new, as rows ending at an
+// end-of-sequence id do; tokens_per_s counts the tokens made, and cpu_s_per_run is the process's CPU time per run, the
+// figure to compare on a loaded host)
 // (--int8 1: Generator.KeepInt8Only, as skald generate --quantize int8; --bf16 1: weights held in bfloat16, as skald generate --weights bf16)
 // One JSON line per measurement on stdout (the same prompts as the PyTorch twin: ids (7·i + 13·b) mod V + 1), progress on stderr.
 using System.Diagnostics;
@@ -18,7 +21,7 @@ if (args.Length < 1)
     return 2;
 }
 string folder = args[0];
-int batch = 1, promptLength = 32, newTokens = 64, warmup = 1, iters = 3, threads = 2, int8 = 0, bf16 = 0, join = 0;
+int batch = 1, promptLength = 32, newTokens = 64, warmup = 1, iters = 3, threads = 2, int8 = 0, bf16 = 0, join = 0, shortTokens = 0;
 for (int i = 1; i + 1 < args.Length; i += 2)
 {
     int v = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
@@ -33,6 +36,7 @@ for (int i = 1; i + 1 < args.Length; i += 2)
         case "--int8": int8 = v; break;
         case "--bf16": bf16 = v; break;
         case "--join": join = v; break;
+        case "--short": shortTokens = v; break;
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
 }
@@ -44,11 +48,14 @@ var prompts = Enumerable.Range(0, join > 0 ? 1 + join : batch)
 var generator = new Generator(decoder, _ => "", 0, []);
 long released = int8 != 0 ? generator.KeepInt8Only() : 0;
 var options = new GenerationOptions { MaxNewTokens = newTokens };
+var rowOptions = Enumerable.Range(0, batch).Select(b => b > 0 && shortTokens > 0 ? options with { MaxNewTokens = shortTokens } : options).ToArray();
 var times = new List<double>();
+var cpu = new List<double>();
 var ttfts = new List<double>();
 GenerationResult[] results = [];
 for (int it = 0; it < warmup + iters; it++)
 {
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var clock = Stopwatch.StartNew();
     double offered = -1, firstTokens = -1;
     if (join > 0)
@@ -75,11 +82,13 @@ for (int it = 0; it < warmup + iters; it++)
         }, joining: joining);
         if (started < join) throw new InvalidOperationException($"{started} of the {join} joining prompts got a token");
     }
-    else results = generator.Generate(prompts, options);
+    else results = generator.Generate(prompts, rowOptions);
     clock.Stop();
+    double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
     Console.Error.WriteLine($"skald generate: {clock.Elapsed.TotalSeconds:F2} s{(join > 0 ? $", ttft {firstTokens - offered:F0} ms" : "")}{(it < warmup ? " (warm-up)" : "")}");
     if (it < warmup) continue;
     times.Add(clock.Elapsed.TotalSeconds);
+    cpu.Add(cpuSeconds);
     if (join > 0) ttfts.Add(firstTokens - offered);
 }
 double mean = times.Average();
@@ -87,7 +96,8 @@ var line = new Dictionary<string, object>
 {
     ["engine"] = int8 != 0 ? "skald-int8only" : bf16 != 0 ? "skald-bf16" : "skald", ["released_mb"] = released >> 20, ["measurement"] = "generate", ["batch"] = batch, ["prompt"] = promptLength, ["new_tokens"] = newTokens,
     ["threads"] = threads, ["gemm"] = Blas.Backend.GetType().Name, ["iters"] = times.Count, ["s_per_run"] = Math.Round(mean, 3),
-    ["best_s"] = Math.Round(times.Min(), 3), ["tokens_per_s"] = Math.Round(batch * newTokens / mean, 2),
+    ["best_s"] = Math.Round(times.Min(), 3), ["tokens_per_s"] = Math.Round(results.Sum(r => r.Ids.Length) / mean, 2),
+    ["cpu_s_per_run"] = Math.Round(cpu.Average(), 3), ["short"] = shortTokens,
     ["first_ids"] = results[0].Ids.Take(8).ToArray(),
 };
 if (join > 0)

@@ -69,9 +69,9 @@ public sealed class Gpt2 : DecoderModel
 
     /// <summary>
     /// The cache step's positions [B·Tn] as an array on the tape. A live row never passes wpe's rows (the generator
-    /// gives each row what its own prompt leaves of the context); a row that has finished beside a longer-running one
-    /// is still fed until the batch ends and its outputs are dropped, so a position of such a row past the table reads
-    /// the table's last row instead of failing the batch.
+    /// gives each row what its own prompt leaves of the context, and steps only the rows still decoding); a caller that
+    /// steps a cache on past a row's room reads the table's last row for its positions past the table instead of
+    /// failing the batch.
     /// </summary>
     private int[] StepPositions(Tape tape, KvCache cache)
     {

@@ -9,14 +9,16 @@ namespace Skald.Models.Generation;
 /// sampling): the prompts are left-padded into one batch [B, T0]; the first step runs them whole and fills a
 /// <see cref="KvCache"/> of T0 + max-new-tokens columns, every later step runs one token per row against it (no
 /// recomputation of the prefix) on one reused non-recording tape. A row stops at an end-of-sequence id, at a stop
-/// string of its decoded text, after max-new-tokens, or at the model's context; finished rows are fed padding until
-/// the whole batch is done, unless a request joins in their place (<see cref="ContinuousBatching"/>; the prompts joining
+/// string of its decoded text, after max-new-tokens, or at the model's context; a row that is done leaves the steps
+/// (as vLLM and TGI drop finished sequences; transformers' generate pads them to the end), its cache row taken by the
+/// batch's last (<see cref="RunningRows"/>), so a step computes only the rows still decoding, and a request may join
+/// in a free row (<see cref="ContinuousBatching"/>; the prompts joining
 /// between two steps prefilled apart in one pass, in chunks between steps with <see cref="ContinuousBatching.PrefillChunk"/>). A row with
 /// <see cref="OutputFormat.JsonObject"/> or <see cref="OutputFormat.JsonSchema"/> has its logits masked to the tokens
 /// that keep its text a prefix of a JSON object (of one the schema takes: <see cref="JsonConstraint{TAutomaton}"/>) and
 /// stops when the object closes. Without a cache
-/// (<see cref="GenerationOptions.UseCache"/> false) every step recomputes the whole left-padded sequence, the reference
-/// the cached path is tested against.
+/// (<see cref="GenerationOptions.UseCache"/> false) every step recomputes the whole left-padded sequence of each row
+/// still decoding, the reference the cached path is tested against.
 /// </summary>
 public sealed class Generator
 {
@@ -171,9 +173,7 @@ public sealed class Generator
             }
             cache!.Clear(batch);
         }
-        int live = batch; // rows the steps run (joined rows past the batch's prompts included)
-        var step = StepBatches.OneToken(batch);
-        var last = new int[batch];
+        var running = new RunningRows(slots, batch); // the rows the steps compute (joined rows included)
         var logits = new float[head.VocabSize];
         float[]? raw = null; // the logits before the sampler processes them, for rows that report log-probabilities
         var results = new GenerationResult[batch];
@@ -231,7 +231,7 @@ public sealed class Generator
             }
             for (int s = 0; s < slots && budget > 0; s++)
             {
-                if (s == going || (s < live && rows[s].Reason is null)) continue;
+                if (s == going || rows[s] is { Reason: null }) continue;
                 var kv = cache!;
                 int filled = kv.Length, left = joinColumns - filled;
                 int longest = Math.Min(filled, prefill.Longest()); // that fits the columns and the prefill cache
@@ -257,42 +257,30 @@ public sealed class Generator
             var next = part.Join;
             rows[s] = new DecodingRow(next.Prompt, next.Options, next.Options.MaxNewTokens, joined: true, BytesFor(next.Options)) { Json = part.Json };
             sampler.Restart(s, next.Prompt, next.Options, next.RowIndex);
-            cache!.Adopt(s, prefill.Cache, part.Slot);
-            if (s == live)
-            {
-                live++;
-                var grown = StepBatches.OneToken(live);
-                step.Ids.CopyTo(grown.Ids, 0);
-                (step, last) = (grown, new int[live]);
-            }
             prefill.Logits(part).CopyTo(logits);
             int id = Choose(s);
-            int going = 1;
             if (rows[s].Reason is not null)
             {
                 Finish(s);
-                (id, going) = (padId, 0);
+                return 0; // done at its first token: it never runs in a step
             }
-            step.Ids[s] = id;
-            return going;
+            int slot = running.Add(s);
+            cache!.Adopt(slot, prefill.Cache, part.Slot);
+            running.Fit();
+            running.Step.Ids[slot] = id;
+            return 1;
         }
-        // Between steps, with joining: finished rows at the end of the batch leave the steps (a long request outliving
-        // its batch mates decodes alone again), and come back when a request joins in their place; never those up to the
-        // row of a prompt being prefilled, which joins as row `live` at the latest.
-        void Shrink()
+        // Between steps: the rows that are done (finished, abandoned) leave the steps, the last running row taking each
+        // one's slot and cache row, so that a step computes the rows still decoding only.
+        void Compact()
         {
-            int keep = live;
-            while (keep > 1 && keep > prefill.Row && rows[keep - 1].Reason is not null) keep--;
-            if (keep == live) return;
-            for (int b = keep; b < Math.Min(live, batch); b++)
+            for (int i = running.Count - 1; i >= 0; i--)
             {
-                if (results[b] is null && !rows[b].Joined) Finish(b, tell: false); // an abandoned first row's tokens so far
+                if (rows[running.RowAt(i)].Reason is null) continue;
+                running.Remove(i); // the last slot, already kept, moves into i
+                if (options.UseCache) cache!.Remove(i);
             }
-            live = keep;
-            cache!.Shrink(live);
-            var shrunk = StepBatches.OneToken(live);
-            Array.Copy(step.Ids, shrunk.Ids, live);
-            (step, last) = (shrunk, new int[live]);
+            running.Fit();
         }
         int active = 0;
         for (int b = 0; b < batch; b++)
@@ -309,32 +297,35 @@ public sealed class Generator
         {
             if (abandoned is not null)
             {
-                for (int b = 0; b < live; b++)
+                for (int b = 0; b < slots; b++)
                 {
-                    if (rows[b].Reason is not null || !abandoned(b)) continue;
+                    if (running.SlotOf(b) < 0 || rows[b].Reason is not null || !abandoned(b)) continue;
                     rows[b].Reason = FinishReason.Length;
                     active--;
                 }
                 if (active == 0) break;
             }
+            if (n > 0) Compact(); // before joining: a row done frees its slot for a request
             if (n > 0 && joining is not null)
             {
                 active += Join();
                 while (active == 1 && prefill.Row >= 0) active += Join(); // no row decodes: the prefill goes on without steps
                 if (active == 0) break;
-                Shrink();
             }
             tape.Reset();
-            var input = n == 0 ? prompt : options.UseCache ? step : StepBatches.Extend(prompt, rows, n, padId);
+            var input = n == 0 ? prompt : options.UseCache ? running.Step : StepBatches.Extend(prompt, rows, running, n);
             var hidden = decoder.Forward(tape, input, options.UseCache ? cache : null);
-            for (int b = 0; b < live; b++) last[b] = b * input.Seq + input.Seq - 1;
-            var all = head.Logits(tape, hidden, last).Span; // [B, V]
-            for (int b = 0; b < live; b++)
+            var last = running.Last;
+            for (int i = 0; i < last.Length; i++) last[i] = i * input.Seq + input.Seq - 1;
+            var all = head.Logits(tape, hidden, last).Span; // [running rows, V]
+            for (int b = 0; b < slots; b++) // in batch-row order, as the callbacks have always heard them
             {
+                int i = running.SlotOf(b);
+                if (i < 0) continue;
                 int id = padId;
                 if (rows[b].Reason is null)
                 {
-                    all.Slice(b * head.VocabSize, head.VocabSize).CopyTo(logits);
+                    all.Slice(i * head.VocabSize, head.VocabSize).CopyTo(logits);
                     id = Choose(b);
                     if (rows[b].Reason is not null)
                     {
@@ -342,7 +333,7 @@ public sealed class Generator
                         Finish(b);
                     }
                 }
-                step.Ids[b] = id;
+                running.Step.Ids[i] = id;
             }
         }
         for (int b = 0; b < batch; b++)

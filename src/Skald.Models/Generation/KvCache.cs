@@ -103,15 +103,20 @@ public sealed partial class KvCache
     }
 
     /// <summary>
-    /// Leaves the batch's last rows out of later steps (their requests are done), keeping the first
-    /// <paramref name="batch"/>; <see cref="Adopt"/> can take them again.
+    /// Takes row <paramref name="row"/> out of the batch between steps (its sequence is done): the batch's last row moves
+    /// into its place — its filled columns of every layer's keys and values, its key mask and its real-token count, so it
+    /// attends as before — and the batch has one row fewer (none once the last leaves; <see cref="Adopt"/> adds rows again).
     /// </summary>
-    internal void Shrink(int batch)
+    internal void Remove(int row)
     {
-        if (StepTokens != 0) throw new InvalidOperationException("a batch shrinks between steps");
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(batch, Batch);
-        Batch = batch;
+        if (StepTokens != 0 || ragged) throw new InvalidOperationException("a row leaves the batch between steps");
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, Batch);
+        int last = --Batch;
+        if (row == last) return;
+        CopyColumns(this, last, row, 0, Length);
+        keyBias.AsSpan(last * Capacity, Length).CopyTo(keyBias.AsSpan(row * Capacity, Length));
+        realTokens[row] = realTokens[last];
     }
 
     /// <summary>

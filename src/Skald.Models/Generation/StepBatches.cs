@@ -4,7 +4,7 @@ namespace Skald.Models.Generation;
 
 /// <summary>
 /// The token batches of <see cref="Generator"/>'s forward passes: the left-padded prompts of the first step, one token
-/// per row for every later step, and, without a cache, the prompts with every token chosen so far.
+/// per row for every later step, and, without a cache, the running rows' prompts with every token chosen so far.
 /// </summary>
 internal static class StepBatches
 {
@@ -31,27 +31,23 @@ internal static class StepBatches
     }
 
     /// <summary>
-    /// The no-cache reference's input: <paramref name="prompt"/> (left-padded) + <paramref name="n"/> tokens per row
-    /// (finished rows continue with <paramref name="padId"/>, masked out as padding).
+    /// The no-cache reference's input: for each running row (slot by slot: <paramref name="running"/>), its prompt as
+    /// left-padded in <paramref name="prompt"/> + the <paramref name="n"/> tokens it has chosen (a row that is done has left).
     /// </summary>
-    public static TokenBatch Extend(TokenBatch prompt, DecodingRow[] rows, int n, int padId)
+    public static TokenBatch Extend(TokenBatch prompt, DecodingRow[] rows, RunningRows running, int n)
     {
-        int batch = prompt.Batch, t = prompt.Seq + n;
+        int batch = running.Count, t = prompt.Seq + n;
         var ids = new int[batch * t];
         var mask = new int[batch * t];
-        for (int b = 0; b < batch; b++)
+        for (int i = 0; i < batch; i++)
         {
+            int b = running.RowAt(i);
             for (int j = 0; j < prompt.Seq; j++)
             {
-                ids[b * t + j] = prompt.Ids[b * prompt.Seq + j];
-                mask[b * t + j] = prompt.Mask[b * prompt.Seq + j];
+                ids[i * t + j] = prompt.Ids[b * prompt.Seq + j];
+                mask[i * t + j] = prompt.Mask[b * prompt.Seq + j];
             }
-            for (int j = 0; j < n; j++)
-            {
-                bool chosen = j < rows[b].Generated.Count;
-                ids[b * t + prompt.Seq + j] = chosen ? rows[b].Generated[j] : padId;
-                mask[b * t + prompt.Seq + j] = chosen ? 1 : 0; // padding: no position, no key (GPT-2's learned positions end at the context)
-            }
+            for (int j = 0; j < n; j++) (ids[i * t + prompt.Seq + j], mask[i * t + prompt.Seq + j]) = (rows[b].Generated[j], 1);
         }
         return new TokenBatch(ids, mask, new int[batch * t], batch, t);
     }

@@ -116,13 +116,13 @@ public sealed class ChunkedPrefillTests
         Assert.NotNull(joined);
         Assert.Equal(generator.Generate([Joining], options with { UseCache = false })[0].Ids, joined.Ids);
         // prefill; a chunk of 2; the first row's second and last step; the other chunks back to back (no step of padding
-        // between them); the joined row's two steps (beside the finished first row, which is not at the end)
-        (int, int)[] expected = [(1, 10), (1, 2), (1, 1), (1, 2), (1, 2), (1, 2), (1, 1), (2, 1), (2, 1)];
+        // between them); the joined row's two steps, alone (the finished first row has left the steps)
+        (int, int)[] expected = [(1, 10), (1, 2), (1, 1), (1, 2), (1, 2), (1, 2), (1, 1), (1, 1), (1, 1)];
         Assert.Equal(expected, recording.Passes.Take(expected.Length));
     }
 
     [Fact]
-    public void RowsFinishingBeforeTheRowBeingPrefilledLeaveTheStepsOnlyUpToIt()
+    public void RowsFinishingWhileARowIsPrefilledLeaveTheStepsAndItJoinsInTheNextSlot()
     {
         var generator = GenerationParityTests.Load("decoder-qwen2", out _);
         var options = new GenerationOptions { MaxNewTokens = 4 };
@@ -141,8 +141,8 @@ public sealed class ChunkedPrefillTests
                 return new GenerationJoin(Joining, options);
             },
         };
-        // the second row is done after 3 tokens, while the third's prompt is still prefilled one token a step: the steps
-        // may not shrink past the third row, which joins there
+        // the second row is done after 3 tokens, while the third's prompt is still prefilled one token a step: the second
+        // leaves the steps, and the third joins in the next slot when its prompt is whole
         var results = generator.Generate([First, Joining], [new GenerationOptions { MaxNewTokens = 20 }, new GenerationOptions { MaxNewTokens = 3 }],
             null, null, null, (b, r) => joined = given && b == 2 ? r : joined, continuous);
         Assert.NotNull(joined);
@@ -151,11 +151,11 @@ public sealed class ChunkedPrefillTests
     }
 
     [Fact]
-    public void AFinishedRowStillInTheStepsIsPrefilledIntoWhileItsPaddingColumnsAreWritten()
+    public void ARowJoinsInThePlaceOfOneThatLeftTheStepsWhileItsBatchMateDecodes()
     {
-        // row 0 is done after 2 tokens while row 1 decodes on, so row 0 stays in the steps, fed padding whose columns the
-        // steps write with a real-token mask, while the joining prompt is prefilled for it 2 tokens a step; adopting it
-        // masks them, so both rows get their solo tokens
+        // row 0 is done after 2 tokens while row 1 decodes on, so row 0 leaves the steps (row 1 moves into its cache row)
+        // while the joining prompt is prefilled for it 2 tokens a step; the steps meanwhile write columns of row 1 only,
+        // and the joined row, adopted into the next slot, masks those before its prompt: both rows get their solo tokens
         var generator = GenerationParityTests.Load("decoder-qwen2", out _);
         var options = new GenerationOptions { MaxNewTokens = 5, LogProbs = 1 };
         int[] shortPrompt = [7, 7, 2, 30];

@@ -22,9 +22,20 @@ public sealed class IndexKillTests
 
     private static readonly string SparseModel = TestPaths.FixtureModel("splade-bert-tiny");
 
+    /// <summary>
+    /// The indexes the tests start from, built once per model and layout: the tests only read them and copy them
+    /// (<see cref="KillAt"/> and <see cref="KillDuringWrite"/> write to copies), one at a time (one class, one collection).
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<string>> Bases = new(StringComparer.Ordinal);
+
     private static string Build(params string[] layout) => BuildWith(Model, layout);
 
-    private static string BuildWith(string model, params string[] layout)
+    /// <summary>The shared index of <paramref name="model"/> with <paramref name="layout"/> (built on first use; copy it before writing).</summary>
+    private static string BuildWith(string model, params string[] layout) =>
+        Bases.GetOrAdd(model + "\n" + string.Join('\n', layout), _ => new Lazy<string>(() => BuildNew(model, layout))).Value;
+
+    /// <summary>A new index of <paramref name="model"/> with <paramref name="layout"/>, this test's own.</summary>
+    private static string BuildNew(string model, params string[] layout)
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
         var r = SkaldProcess.Run(["index", "build", "--model", model, "--documents", Documents, "--output", folder, "--language", "nb", "-q", .. layout]);
@@ -244,7 +255,7 @@ public sealed class IndexKillTests
     [Fact]
     public void AnIndexMovedAsideByAKilledWriterWhoseIdNowRunsComesBack()
     {
-        string folder = Build();
+        string folder = BuildNew(Model); // moved and written in place: not the shared one
         string before = State(folder);
         string parent = Path.GetDirectoryName(folder)!;
         Directory.Move(folder, Path.Combine(parent, $".old-idx-{Environment.ProcessId}"));

@@ -1,7 +1,7 @@
 namespace Skald.Cli.Tests.Packaging;
 
 /// <summary>
-/// The libraries as a .NET user gets them: <c>dotnet pack Skald.slnx --no-build</c> into a temp feed, a fresh console
+/// The libraries as a .NET user gets them: <c>dotnet pack Skald.slnx --no-build</c> into a temp feed (<see cref="PackageRun.SolutionFeed"/>), a fresh console
 /// app outside the repository that references Skald.Models 0.1.0 from that feed (plus this machine's NuGet package
 /// folder for the third-party dependencies, so nothing is downloaded; a private NUGET_PACKAGES so no stale copy is
 /// used) and encodes two sentences with a fixture model. About 30 s.
@@ -14,12 +14,11 @@ public sealed class LibraryPackageTests
     public void AFreshConsoleAppEncodesWithThePackedLibraries()
     {
         string dir = TestPaths.NewTempDir();
-        string feed = Path.Combine(dir, "feed"), app = Path.Combine(dir, "app");
-        var pack = PackageRun.Dotnet(TestPaths.RepoRoot, null, "pack", Path.Combine(TestPaths.RepoRoot, "Skald.slnx"),
-            "-c", PackageRun.Configuration, "--no-build", "-o", feed);
-        Assert.True(pack.Code == 0, pack.Output);
+        string app = Path.Combine(dir, "app");
+        var (feed, code, output) = PackageRun.SolutionFeed();
+        Assert.True(code == 0, output);
         foreach (string id in new[] { "Skald.Tensors", "Skald.Tokenizers", "Skald.Hub", "Skald.Models", "Skald.Retrieval", "Skald.Training", "Skald.Evaluation" })
-            Assert.True(File.Exists(Path.Combine(feed, $"{id}.0.1.0.nupkg")), $"{id} not packed: {pack.Output}");
+            Assert.True(File.Exists(Path.Combine(feed, $"{id}.0.1.0.nupkg")), $"{id} not packed: {output}");
 
         Directory.CreateDirectory(app);
         File.WriteAllText(Path.Combine(app, "nuget.config"), PackageRun.NugetConfig(feed, PackageRun.MachinePackages()));

@@ -14,6 +14,20 @@ internal static class PackageRun
     public const string Configuration = "Release";
 #endif
 
+    private static readonly Lazy<(string Feed, int Code, string Output)> Packed = new(() =>
+    {
+        string feed = Path.Combine(TestPaths.NewTempDir(), "feed");
+        var (code, output) = Dotnet(TestPaths.RepoRoot, null, "pack", Path.Combine(TestPaths.RepoRoot, "Skald.slnx"), "-c", Configuration, "--no-build", "-o", feed);
+        return (feed, code, output);
+    });
+
+    /// <summary>
+    /// <c>dotnet pack Skald.slnx --no-build</c> (from the build this test run made) into a temp feed, made once for the
+    /// test run: the packaging tests only read the feed (each app restores into its own NUGET_PACKAGES), so one pack
+    /// serves them all. The exit code and output are the pack's.
+    /// </summary>
+    public static (string Feed, int Code, string Output) SolutionFeed() => Packed.Value;
+
     /// <summary>This machine's NuGet global packages folder (NUGET_PACKAGES, else ~/.nuget/packages).</summary>
     public static string MachinePackages() =>
         Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p

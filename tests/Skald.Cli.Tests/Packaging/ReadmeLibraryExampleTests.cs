@@ -59,10 +59,8 @@ public sealed class ReadmeLibraryExampleTests
     public void TheReadmesLibraryExamplesRunWithOnlyTheirPackageReferenced()
     {
         string dir = TestPaths.NewTempDir();
-        string feed = Path.Combine(dir, "feed");
-        var pack = PackageRun.Dotnet(TestPaths.RepoRoot, null, "pack", Path.Combine(TestPaths.RepoRoot, "Skald.slnx"),
-            "-c", PackageRun.Configuration, "--no-build", "-o", feed);
-        Assert.True(pack.Code == 0, pack.Output);
+        var (feed, code, output) = PackageRun.SolutionFeed();
+        Assert.True(code == 0, output);
 
         var encode = Run(dir, feed, "encode", "Skald.Models",
             ReadmeSnippet("float similarity = model.Similarity(") + "Console.WriteLine($\"{embeddings.Length} {similarity}\");\n");

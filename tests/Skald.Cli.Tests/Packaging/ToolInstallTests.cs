@@ -2,9 +2,9 @@ namespace Skald.Cli.Tests.Packaging;
 
 /// <summary>
 /// The .NET tool as a user gets it: <c>dotnet pack</c> of src/Skald.Cli (from the build this test run made, so
-/// <c>--no-build</c>) into a temp feed, <c>dotnet tool install --tool-path</c> from that folder only (a nuget.config
-/// that clears every other source, so nothing is fetched), then the installed <c>skald</c> runs <c>--help</c> and
-/// <c>encode</c> on a fixture model. About 15 s.
+/// <c>--no-build</c>; the solution's pack the packaging tests share, <see cref="PackageRun.SolutionFeed"/>) into a temp
+/// feed, <c>dotnet tool install --tool-path</c> from that folder only (a nuget.config that clears every other source, so
+/// nothing is fetched), then the installed <c>skald</c> runs <c>--help</c> and <c>encode</c> on a fixture model.
 /// </summary>
 [Collection(PackageRun.Collection)]
 [Trait("Category", "Packaging")]
@@ -14,11 +14,10 @@ public sealed class ToolInstallTests
     public void PackedToolInstallsFromALocalFolderAndEncodes()
     {
         string dir = TestPaths.NewTempDir();
-        string feed = Path.Combine(dir, "feed"), tools = Path.Combine(dir, "tools"), config = Path.Combine(dir, "nuget.config");
-        var pack = Dotnet(TestPaths.RepoRoot, "pack", Path.Combine(TestPaths.RepoRoot, "src", "Skald.Cli", "Skald.Cli.csproj"),
-            "-c", PackageRun.Configuration, "--no-build", "-o", feed);
-        Assert.True(pack.Code == 0, pack.Output);
-        Assert.True(File.Exists(Path.Combine(feed, "skald.0.1.0.nupkg")) || Directory.GetFiles(feed, "skald.*.nupkg").Length == 1, pack.Output);
+        string tools = Path.Combine(dir, "tools"), config = Path.Combine(dir, "nuget.config");
+        var (feed, code, packed) = PackageRun.SolutionFeed(); // src/Skald.Cli packed with the libraries
+        Assert.True(code == 0, packed);
+        Assert.True(File.Exists(Path.Combine(feed, "skald.0.1.0.nupkg")) || Directory.GetFiles(feed, "skald.*.nupkg").Length == 1, packed);
         File.WriteAllText(config, PackageRun.NugetConfig(feed));
         var install = Dotnet(dir, "tool", "install", "--tool-path", tools, "--configfile", config, "--add-source", feed, "skald");
         Assert.True(install.Code == 0, install.Output);

@@ -26,16 +26,8 @@ public sealed class DistilBertTests(ITestOutputHelper output)
             var r = doc.RootElement;
             var hidden = r.GetProperty("last_hidden_state").EnumerateArray()
                 .Select(seq => seq.EnumerateArray().Select(Floats).ToArray()).ToArray();
-            return new Case(Tokens(r), hidden);
+            return new Case(PooledLossReference.Tokens(r), hidden);
         }).ToList();
-
-    private static TokenBatch Tokens(JsonElement r)
-    {
-        var ids = Ints2(r.GetProperty("input_ids"));
-        var mask = Ints2(r.GetProperty("attention_mask"));
-        int b = ids.Length, t = ids[0].Length;
-        return new TokenBatch([.. ids.SelectMany(x => x)], [.. mask.SelectMany(x => x)], new int[b * t], b, t);
-    }
 
     /// <summary>The same rows padded on the left: each row's real tokens moved to its end.</summary>
     private static TokenBatch LeftPadded(TokenBatch right)
@@ -52,29 +44,10 @@ public sealed class DistilBertTests(ITestOutputHelper output)
         return new TokenBatch(ids, mask, new int[b * t], b, t);
     }
 
-    private static int[][] Ints2(JsonElement e) => [.. e.EnumerateArray().Select(x => x.EnumerateArray().Select(y => y.GetInt32()).ToArray())];
+    private static float[] Floats(JsonElement e) => PooledLossReference.Floats(e);
 
-    private static float[] Floats(JsonElement e) => [.. e.EnumerateArray().Select(x => x.GetSingle())];
-
-    /// <summary>The largest difference over the real tokens; each must be within the tolerance.</summary>
-    private static float CompareRealTokens(Case c, TokenBatch tokens, ReadOnlySpan<float> hidden, int width, string what)
-    {
-        float worst = 0;
-        int t = tokens.Seq;
-        for (int b = 0; b < c.Hidden.Length; b++)
-        {
-            int first = tokens.Mask.AsSpan(b * t, t).IndexOf(1); // 0 right-padded, T − n left-padded
-            for (int i = 0; i < c.Hidden[b].Length; i++)
-                for (int j = 0; j < width; j++)
-                {
-                    float got = hidden[(b * t + first + i) * width + j];
-                    float d = MathF.Abs(got - c.Hidden[b][i][j]);
-                    Assert.True(d <= Tolerance, $"{what}: row {b} token {i} dim {j}: {got} vs {c.Hidden[b][i][j]}");
-                    worst = MathF.Max(worst, d);
-                }
-        }
-        return worst;
-    }
+    private static float CompareRealTokens(Case c, TokenBatch tokens, ReadOnlySpan<float> hidden, int width, string what) =>
+        PooledLossReference.CompareRealTokens(c.Hidden, tokens, hidden, width, what, Tolerance);
 
     [Fact]
     public void HiddenStatesMatchPyTorchReference()
@@ -105,90 +78,22 @@ public sealed class DistilBertTests(ITestOutputHelper output)
         var encoder = SentenceEncoder.Load(folder);
         Assert.IsType<DistilBert>(encoder.Transformer);
         Assert.Equal(24, encoder.Dimension); // Dense 32 → 24
-        var rows = File.ReadLines(Path.Combine(folder, "expected_st.jsonl")).Where(l => l.Length > 0)
-            .Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        var texts = rows.Select(r => r.GetProperty("text").GetString()!).ToList();
-        var encodings = encoder.Tokenize(texts);
-        for (int i = 0; i < rows.Count; i++)
-            Assert.Equal(rows[i].GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()), encodings[i].Ids);
-        var embeddings = encoder.Encode(texts); // one padded batch
-        float worst = 0;
-        for (int i = 0; i < rows.Count; i++)
-        {
-            var expected = Floats(rows[i].GetProperty("embedding"));
-            Assert.Equal(expected.Length, embeddings[i].Length);
-            for (int j = 0; j < expected.Length; j++)
-            {
-                float d = MathF.Abs(expected[j] - embeddings[i][j]);
-                Assert.True(d <= Tolerance, $"text {i} dim {j}: {embeddings[i][j]} vs {expected[j]}");
-                worst = MathF.Max(worst, d);
-            }
-        }
+        float worst = PooledLossReference.CheckTextEmbeddings(encoder, folder, Tolerance);
         output.WriteLine($"distiluse-tiny: max |diff| {worst:E2}");
     }
 
     [Fact]
     public void GradientsOfALossOnDenseEmbeddingsMatchTorchAutograd()
     {
+        // L = Σ r ⊙ Dense(meanpool(hidden)), no Normalize module; every parameter, named as upstream (2_Dense/linear.*).
         var folder = TestPaths.FixtureModel("distiluse-tiny");
-        var encoder = SentenceEncoder.Load(folder);
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "expected_training.json")));
-        var r = doc.RootElement;
-        var tokens = Tokens(r);
-        var weights = r.GetProperty("weights").EnumerateArray().SelectMany(Floats).ToArray();
-        var tape = new Tape();
-        foreach (var p in encoder.Parameters) p.Grad.Span.Clear();
-        var y = encoder.Forward(tape, tokens); // [B, 24]: mean pooling, Dense tanh, no Normalize module
-        double loss = 0;
-        for (int i = 0; i < weights.Length; i++) loss += (double)weights[i] * y.Span[i];
-        Assert.Equal(r.GetProperty("loss").GetDouble(), loss, 1e-5);
-        tape.Seed(y, weights);
-        tape.Backward();
-        var byName = encoder.Parameters.ToDictionary(p => p.Name);
-        var expected = r.GetProperty("gradients").EnumerateObject().ToList();
-        Assert.Equal(byName.Keys.Order(StringComparer.Ordinal), expected.Select(g => g.Name).Order(StringComparer.Ordinal)); // every parameter, named as upstream
-        double worst = 0;
-        foreach (var g in expected)
-        {
-            var grad = byName[g.Name].Grad.Span;
-            var index = g.Value.GetProperty("index").EnumerateArray().Select(x => x.GetInt32()).ToArray();
-            var value = g.Value.GetProperty("value").EnumerateArray().Select(x => x.GetDouble()).ToArray();
-            for (int i = 0; i < index.Length; i++)
-            {
-                double d = Math.Abs(grad[index[i]] - value[i]);
-                Assert.True(d <= Tolerance, $"{g.Name}[{index[i]}]: {grad[index[i]]} vs {value[i]}");
-                worst = Math.Max(worst, d);
-            }
-            double norm = Math.Sqrt(grad.ToArray().Sum(x => (double)x * x));
-            Assert.Equal(g.Value.GetProperty("norm").GetDouble(), norm, 1e-4);
-        }
+        double worst = PooledLossReference.CheckGradients(SentenceEncoder.Load(folder), folder, Tolerance, everyParameter: true);
         output.WriteLine($"gradients: max |diff| {worst:E2}");
     }
 
     [Fact]
-    public void DropoutActsWhereUpstreamsDoesAndIsBitIdenticalWithGradientCheckpointing()
-    {
-        var folder = TestPaths.FixtureModel("distiluse-tiny");
-        var encoder = SentenceEncoder.Load(folder);
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "expected_training.json")));
-        var tokens = Tokens(doc.RootElement);
-        var weights = doc.RootElement.GetProperty("weights").EnumerateArray().SelectMany(Floats).ToArray();
-        (float[] Output, float[][] Grads) Run(bool checkpointing, float dropout)
-        {
-            foreach (var p in encoder.Parameters) p.Grad.Span.Clear();
-            var tape = new Tape { Dropout = dropout, Training = true, Random = new Skald.Tensors.SkaldRandom(5), Checkpointing = checkpointing };
-            var y = encoder.Forward(tape, tokens);
-            var result = y.Span.ToArray();
-            tape.Seed(y, weights);
-            tape.Backward();
-            return (result, [.. encoder.Parameters.Select(p => p.Grad.ToArray())]);
-        }
-        var plain = Run(false, 0.2f);
-        var checkpointed = Run(true, 0.2f);
-        Assert.Equal(plain.Output, checkpointed.Output);
-        for (int i = 0; i < plain.Grads.Length; i++) Assert.Equal(plain.Grads[i], checkpointed.Grads[i]);
-        Assert.NotEqual(Run(false, 0f).Output, plain.Output);
-    }
+    public void DropoutTrainingPassIsBitIdenticalWithGradientCheckpointing() =>
+        PooledLossReference.CheckDropoutCheckpointing(SentenceEncoder.Load(TestPaths.FixtureModel("distiluse-tiny")), TestPaths.FixtureModel("distiluse-tiny"));
 
     [Fact]
     public void ConfigReadsDistilBertKeysWithTransformersDefaults()

@@ -19,8 +19,11 @@ namespace Skald.Models.Architectures;
 /// rows, and a left-padded row gets the states it has alone. One definition for inference and training: on a tape that
 /// records, dropout (<see cref="Tape.Dropout"/>) acts where upstream's train mode applies <c>dropout</c> (the
 /// embeddings, the FFN output) and <c>attention_dropout</c> (the attention probabilities); unlike BERT there is none
-/// on the attention output projection. Not there: DistilBertForMaskedLM's head (vocab_transform, vocab_projector: ignored
-/// on load), a DistilBERT cross-encoder head, <c>sinusoidal_pos_embds</c> (refused by <see cref="DistilBertConfigReader"/>).
+/// on the attention output projection. With <c>sinusoidal_pos_embds</c> the position table is upstream's fixed
+/// sinusoidal one: read from the checkpoint as transformers loads it (save_pretrained stores it), computed for a new
+/// model (<see cref="SinusoidalTable"/>), and never trained (RequiresGrad false, as upstream's requires_grad=False).
+/// Not there: DistilBertForMaskedLM's head (vocab_transform, vocab_projector: kept in a saved folder, not run), a
+/// DistilBERT cross-encoder head.
 /// </summary>
 public sealed class DistilBert : ITransformer
 {
@@ -83,16 +86,47 @@ public sealed class DistilBert : ITransformer
     /// transformers' DistilBertPreTrainedModel._init_weights, which is BERT's: Linear and Embedding weights
     /// N(0, initializer_range²), biases 0, LayerNorm weight 1 and bias 0, the padding row of the word embeddings 0.
     /// </summary>
-    public static ParameterInitializer Initializer(TransformerConfig config, SkaldRandom random) =>
-        BertModel.Initializer(config, random, config.InitializerRange);
+    public static ParameterInitializer Initializer(TransformerConfig config, SkaldRandom random)
+    {
+        var bert = BertModel.Initializer(config, random, config.InitializerRange);
+        return (key, values) =>
+        {
+            if (config.SinusoidalPositions && key == PositionKey) SinusoidalTable(values, config.HiddenSize);
+            else bert(key, values);
+        };
+    }
+
+    private const string PositionKey = "embeddings.position_embeddings.weight";
+
+    /// <summary>
+    /// Upstream's create_sinusoidal_embeddings into <paramref name="table"/> [P, <paramref name="dim"/>]: with
+    /// a = pos / 10000^(2·(j / 2) / dim) in double precision, column j holds sin(a) when j is even, cos(a) when odd.
+    /// </summary>
+    public static void SinusoidalTable(Span<float> table, int dim)
+    {
+        for (int pos = 0; pos < table.Length / dim; pos++)
+            for (int j = 0; j < dim; j++)
+            {
+                double angle = pos / Math.Pow(10000, 2.0 * (j / 2) / dim);
+                table[pos * dim + j] = (float)(j % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle));
+            }
+    }
 
     /// <summary>Embeddings: dropout(LayerNorm(word[id] + position[pos])).</summary>
     private sealed class Embeddings(TransformerConfig cfg, ParameterBuilder p)
     {
         private readonly Parameter word = p.Table("word_embeddings.weight", cfg.VocabSize, cfg.HiddenSize);      // [V, C]
-        private readonly Parameter position = p.Table("position_embeddings.weight", cfg.MaxPositionEmbeddings, cfg.HiddenSize, leaveInFile: false); // [P, C]
+        private readonly Parameter position = Positions(cfg, p);                                                  // [P, C]
         private readonly Parameter lnWeight = p.Tensor("LayerNorm.weight", cfg.HiddenSize);                       // [C]
         private readonly Parameter lnBias = p.Tensor("LayerNorm.bias", cfg.HiddenSize);                           // [C]
+
+        /// <summary>position_embeddings.weight; fixed (not trained) when sinusoidal.</summary>
+        private static Parameter Positions(TransformerConfig cfg, ParameterBuilder p)
+        {
+            var table = p.Table("position_embeddings.weight", cfg.MaxPositionEmbeddings, cfg.HiddenSize, leaveInFile: false);
+            if (cfg.SinusoidalPositions) table.RequiresGrad = false;
+            return table;
+        }
 
         public Variable Forward(Tape tape, int[] ids, int[] positions)
         {

@@ -8,8 +8,8 @@ namespace Skald.Models.Architectures;
 /// <c>max_position_embeddings</c> 512, <c>dim</c> 768, <c>n_layers</c> 6, <c>n_heads</c> 12 (each of the last three also
 /// under its attribute_map name: hidden_size, num_hidden_layers, num_attention_heads), <c>hidden_dim</c> 3072,
 /// <c>activation</c> gelu, <c>initializer_range</c> 0.02, <c>pad_token_id</c> 0. The LayerNorms' epsilon is not a
-/// config key: upstream fixes it at 1e-12. There are no token types. <c>sinusoidal_pos_embds</c> true (a fixed
-/// sinusoidal position table) is refused in one line; the dropout keys (dropout, attention_dropout, qa_dropout,
+/// config key: upstream fixes it at 1e-12. There are no token types. <c>sinusoidal_pos_embds</c> (default false) fixes
+/// the position table to upstream's sinusoidal one (<see cref="TransformerConfig.SinusoidalPositions"/>); the dropout keys (dropout, attention_dropout, qa_dropout,
 /// seq_classif_dropout) are not read: a training run's model.dropout applies. A value Skald cannot run is one line
 /// naming the file and the key.
 /// Upstream: https://github.com/huggingface/transformers/blob/e368c1a8819d54720956961ea7cd47d99239bd39/src/transformers/models/distilbert/configuration_distilbert.py
@@ -32,9 +32,6 @@ internal static class DistilBertConfigReader
             throw new ModelFormatException($"{path}: dim {dim} is not a multiple of n_heads {heads}");
         string act = Modules.JsonFiles.Str(r, "activation", path) ?? "gelu";
         ActivationNames.FromHiddenAct(act, path, "activation");
-        if (TransformerConfig.Bool(r, "sinusoidal_pos_embds", false, path))
-            throw new ModelFormatException(
-                $"{path}: key \"sinusoidal_pos_embds\" true (a fixed sinusoidal position table) is not supported yet; only learned positions (false)");
         return new TransformerConfig
         {
             Source = path,
@@ -47,6 +44,7 @@ internal static class DistilBertConfigReader
             HiddenAct = act,
             MaxPositionEmbeddings = Positive("max_position_embeddings", "max_position_embeddings", 512),
             TypeVocabSize = 0,
+            SinusoidalPositions = TransformerConfig.Bool(r, "sinusoidal_pos_embds", false, path),
             LayerNormEps = LayerNormEps,
             PadTokenId = TransformerConfig.IntOr(r, "pad_token_id", 0, path),
             InitializerRange = (float)(TransformerConfig.Number(r, "initializer_range", path) ?? 0.02),

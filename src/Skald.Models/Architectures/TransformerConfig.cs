@@ -114,6 +114,12 @@ public sealed record TransformerConfig
     /// <summary>NorBERT3's <c>position_bucket_size</c>: relative distances are put in 2·this − 1 log buckets.</summary>
     public int PositionBucketSize { get; init; }
 
+    /// <summary>
+    /// DistilBERT's <c>sinusoidal_pos_embds</c>: the position table is upstream's fixed sinusoidal one (read from the
+    /// checkpoint, computed for a new model) and is not trained.
+    /// </summary>
+    public bool SinusoidalPositions { get; init; }
+
     /// <summary>ModernBERT's <c>norm_bias</c>: biases on its LayerNorms.</summary>
     public bool NormBias { get; init; }
 

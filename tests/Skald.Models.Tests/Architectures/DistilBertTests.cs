@@ -10,8 +10,9 @@ namespace Skald.Models.Tests.Architectures;
 /// (ref_distilbert.py, in float64): last hidden states of right-padded batches from a DistilBertForMaskedLM folder (keys
 /// under <c>distilbert.</c>, the MLM head beside them), the same rows when the batch is padded on the left, the
 /// sentence-transformers folder shaped like distiluse-base-multilingual-cased-v2 (mean pooling, Dense 32 → 24 tanh)
-/// embedding texts, and the gradients of a loss on its embeddings; 1e-5 absolute. Also DistilBertConfig's keys,
-/// aliases and defaults, refused values, and the initializer.
+/// embedding texts, and the gradients of a loss on its embeddings; 1e-5 absolute; a sinusoidal_pos_embds folder with
+/// upstream's fixed table. Also DistilBertConfig's keys, aliases and defaults, refused values, and the initializer
+/// (the sinusoidal table computed as upstream's).
 /// </summary>
 public sealed class DistilBertTests(ITestOutputHelper output)
 {
@@ -49,11 +50,14 @@ public sealed class DistilBertTests(ITestOutputHelper output)
     private static float CompareRealTokens(Case c, TokenBatch tokens, ReadOnlySpan<float> hidden, int width, string what) =>
         PooledLossReference.CompareRealTokens(c.Hidden, tokens, hidden, width, what, Tolerance);
 
-    [Fact]
-    public void HiddenStatesMatchPyTorchReference()
+    [Theory]
+    [InlineData("distilbert-tiny")]
+    [InlineData("distilbert-sinusoidal-tiny")] // sinusoidal_pos_embds: the stored fixed table, not trained
+    public void HiddenStatesMatchPyTorchReference(string fixture)
     {
-        var folder = TestPaths.FixtureModel("distilbert-tiny");
+        var folder = TestPaths.FixtureModel(fixture);
         var model = Assert.IsType<DistilBert>(ArchitectureRegistry.Load(folder)); // distilbert. stripped, the MLM head left out
+        Assert.Equal(fixture != "distilbert-tiny", !model.Parameters.Single(p => p.Name == "embeddings.position_embeddings.weight").RequiresGrad);
         Assert.DoesNotContain(model.Parameters, p => p.Name.StartsWith("distilbert.", StringComparison.Ordinal) || p.Name.StartsWith("vocab_", StringComparison.Ordinal));
         var cases = ReadCases(folder);
         Assert.Equal(2, cases.Count);
@@ -68,7 +72,7 @@ public sealed class DistilBertTests(ITestOutputHelper output)
                 worst = MathF.Max(worst, CompareRealTokens(c, tokens, model.Forward(ck, tokens).Span, model.HiddenSize, "checkpointing"));
             }
         }
-        output.WriteLine($"distilbert-tiny: max |diff| {worst:E2}");
+        output.WriteLine($"{fixture}: max |diff| {worst:E2}");
     }
 
     [Fact]
@@ -106,12 +110,13 @@ public sealed class DistilBertTests(ITestOutputHelper output)
         var bare = TransformerConfig.Load(TestPaths.WriteFile(dir, "config.json", """{"model_type": "distilbert", "hidden_size": 48, "num_attention_heads": 6, "num_hidden_layers": 3}"""));
         Assert.Equal((48, 6, 3, 3072, 512, 30522), (bare.HiddenSize, bare.NumHeads, bare.NumLayers, bare.IntermediateSize, bare.MaxPositionEmbeddings, bare.VocabSize));
         Assert.Equal(("gelu", 0.02f, 0), (bare.HiddenAct, bare.InitializerRange, bare.PadTokenId));
+        Assert.False(c.SinusoidalPositions);
+        Assert.True(TransformerConfig.Load(Path.Combine(TestPaths.FixtureModel("distilbert-sinusoidal-tiny"), "config.json")).SinusoidalPositions);
         var defaults = TransformerConfig.Load(TestPaths.WriteFile(dir, "config.json", """{"model_type": "distilbert"}"""));
         Assert.Equal((768, 12, 6), (defaults.HiddenSize, defaults.NumHeads, defaults.NumLayers));
     }
 
     [Theory]
-    [InlineData("""{"model_type": "distilbert", "sinusoidal_pos_embds": true}""", "key \"sinusoidal_pos_embds\" true (a fixed sinusoidal position table) is not supported yet")]
     [InlineData("""{"model_type": "distilbert", "activation": "swish"}""", "activation \"swish\" is not supported")]
     [InlineData("""{"model_type": "distilbert", "dim": 50, "n_heads": 4}""", "dim 50 is not a multiple of n_heads 4")]
     [InlineData("""{"model_type": "distilbert", "n_layers": 0}""", "key \"n_layers\" must be a positive integer")]
@@ -140,5 +145,19 @@ public sealed class DistilBertTests(ITestOutputHelper output)
         Assert.All(p["transformer.layer.0.sa_layer_norm.weight"].Data.ToArray(), v => Assert.Equal(1f, v));
         Assert.All(p["transformer.layer.1.output_layer_norm.bias"].Data.ToArray(), v => Assert.Equal(0f, v));
         Assert.All(p["embeddings.LayerNorm.weight"].Data.ToArray(), v => Assert.Equal(1f, v));
+    }
+
+    [Fact]
+    public void NewSinusoidalModelGetsUpstreamsTable()
+    {
+        // The fixture stores the table numpy computed (create_sinusoidal_embeddings); a new model computes its own.
+        string folder = TestPaths.FixtureModel("distilbert-sinusoidal-tiny");
+        var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
+        var fresh = ArchitectureRegistry.Initialize(config, 7).Parameters.Single(p => p.Name == "embeddings.position_embeddings.weight");
+        Assert.False(fresh.RequiresGrad);
+        using var stored = Skald.Models.Checkpoints.Checkpoint.OpenFolder(folder);
+        var expected = stored.Read("embeddings.position_embeddings.weight", config.MaxPositionEmbeddings, config.HiddenSize);
+        var got = fresh.Data.ToArray();
+        for (int i = 0; i < expected.Length; i++) Assert.True(MathF.Abs(got[i] - expected[i]) <= 1e-7f, $"[{i / config.HiddenSize}, {i % config.HiddenSize}]: {got[i]} vs {expected[i]}");
     }
 }

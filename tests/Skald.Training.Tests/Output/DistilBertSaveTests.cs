@@ -70,4 +70,36 @@ public sealed class DistilBertSaveTests
                 Assert.True(MathF.Abs(trained[i][k] - again[i][k]) <= 2e-5f, $"text {i} component {k}: {trained[i][k]} vs {again[i][k]}");
         Assert.NotEqual(SentenceEncoder.Load(source).Encode(Texts)[0], again[0]);
     }
+
+    [Fact]
+    public void SinusoidalPositionTableStaysFixedWhileTheRestTrains()
+    {
+        // sinusoidal_pos_embds: upstream's requires_grad=False keeps the table out of the optimiser (no update, no decay).
+        string source = InfraPaths.FixtureModel("distilbert-sinusoidal-tiny");
+        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 16).Select(i =>
+            $"{{\"anchor\": \"Hvor ligger hus {i}?\", \"positive\": \"Huset {i} ligger i sentrum.\"}}\n")));
+        var config = ConfigLoader.Parse($"""
+            model:
+              path: {source}
+            data:
+              train: {data}
+            training:
+              batch_size: 8
+              learning_rate: 1.0e-2
+              weight_decay: 0.1
+              max_steps: 2
+            output:
+              dir: {Path.Combine(dir, "sinusoidal")}
+              save_steps: 0
+              tensorboard: false
+            """, "t.yaml");
+        var setup = TrainingRun.Build(config);
+        Assert.DoesNotContain(setup.Model.Parameters, p => p.Name == "embeddings.position_embeddings.weight");
+        string saved = new SentenceTrainer(setup).Run().ModelPath;
+        const string table = "embeddings.position_embeddings.weight";
+        using var original = Checkpoint.OpenFolder(source);
+        using var written = Checkpoint.OpenFolder(saved);
+        Assert.Equal(original.Read(table, 40, 32), written.Read(table, 40, 32));
+        Assert.NotEqual(original.Read("transformer.layer.0.ffn.lin1.weight", 48, 32), written.Read("transformer.layer.0.ffn.lin1.weight", 48, 32));
+    }
 }

@@ -22,27 +22,7 @@ public sealed class DistilBertSaveTests
     public void MnrlTrainedDistiluseFolderKeepsDistilBertKeysAndReloads()
     {
         string source = InfraPaths.FixtureModel("distiluse-tiny");
-        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 24).Select(i =>
-            $"{{\"anchor\": \"Hvor ligger hus {i}?\", \"positive\": \"Huset {i} ligger i sentrum.\"}}\n")));
-        var config = ConfigLoader.Parse($"""
-            model:
-              path: {source}
-              dropout: 0.1
-            data:
-              train: {data}
-            loss:
-              type: mnrl
-            training:
-              batch_size: 8
-              learning_rate: 1.0e-3
-              max_steps: 3
-              logging_steps: 1
-            output:
-              dir: {Path.Combine(dir, "run")}
-              save_steps: 0
-              tensorboard: false
-            """, "t.yaml");
-        var setup = TrainingRun.Build(config);
+        var setup = Setup(source, "run", dropout: 0.1f, steps: 3, learningRate: 1e-3f, weightDecay: 0.01f);
         Assert.IsType<DistilBert>(Assert.IsType<TrainableEncoder>(setup.Model).Model.Transformer);
         var result = new SentenceTrainer(setup).Run();
         Assert.Equal(3, result.Steps);
@@ -76,30 +56,38 @@ public sealed class DistilBertSaveTests
     {
         // sinusoidal_pos_embds: upstream's requires_grad=False keeps the table out of the optimiser (no update, no decay).
         string source = InfraPaths.FixtureModel("distilbert-sinusoidal-tiny");
-        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 16).Select(i =>
-            $"{{\"anchor\": \"Hvor ligger hus {i}?\", \"positive\": \"Huset {i} ligger i sentrum.\"}}\n")));
-        var config = ConfigLoader.Parse($"""
-            model:
-              path: {source}
-            data:
-              train: {data}
-            training:
-              batch_size: 8
-              learning_rate: 1.0e-2
-              weight_decay: 0.1
-              max_steps: 2
-            output:
-              dir: {Path.Combine(dir, "sinusoidal")}
-              save_steps: 0
-              tensorboard: false
-            """, "t.yaml");
-        var setup = TrainingRun.Build(config);
-        Assert.DoesNotContain(setup.Model.Parameters, p => p.Name == "embeddings.position_embeddings.weight");
-        string saved = new SentenceTrainer(setup).Run().ModelPath;
+        var setup = Setup(source, "sinusoidal", dropout: 0f, steps: 2, learningRate: 1e-2f, weightDecay: 0.1f);
         const string table = "embeddings.position_embeddings.weight";
+        string saved = new SentenceTrainer(setup).Run().ModelPath;
         using var original = Checkpoint.OpenFolder(source);
         using var written = Checkpoint.OpenFolder(saved);
         Assert.Equal(original.Read(table, 40, 32), written.Read(table, 40, 32));
         Assert.NotEqual(original.Read("transformer.layer.0.ffn.lin1.weight", 48, 32), written.Read("transformer.layer.0.ffn.lin1.weight", 48, 32));
+        Assert.DoesNotContain(setup.Model.Parameters, p => p.Name == table);
+    }
+
+    /// <summary>MultipleNegativesRankingLoss (the default loss) over 24 pairs on <paramref name="source"/>, batch 8.</summary>
+    private TrainerSetup Setup(string source, string run, float dropout, int steps, float learningRate, float weightDecay)
+    {
+        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 24).Select(i =>
+            $"{{\"anchor\": \"Hvor ligger hus {i}?\", \"positive\": \"Huset {i} ligger i sentrum.\"}}\n")));
+        var config = ConfigLoader.Parse(FormattableString.Invariant($"""
+            model:
+              path: {source}
+              dropout: {dropout}
+            data:
+              train: {data}
+            training:
+              batch_size: 8
+              max_steps: {steps}
+              learning_rate: {learningRate}
+              weight_decay: {weightDecay}
+              logging_steps: 1
+            output:
+              dir: {Path.Combine(dir, run)}
+              save_steps: 0
+              tensorboard: false
+            """), "t.yaml");
+        return TrainingRun.Build(config);
     }
 }

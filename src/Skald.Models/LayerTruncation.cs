@@ -95,13 +95,15 @@ public static partial class LayerTruncation
 
     /// <summary>
     /// Cuts the config.json object <paramref name="json"/> of a model of <paramref name="model"/>'s architecture to its
-    /// first <paramref name="layers"/> layers: <c>num_hidden_layers</c> (GPT-BERT's <c>num_layers</c>) and the per-layer
+    /// first <paramref name="layers"/> layers: <c>num_hidden_layers</c> (GPT-BERT's <c>num_layers</c>, DistilBERT's <c>n_layers</c>) and the per-layer
     /// list <c>layer_types</c>, as transformers reads them.
     /// </summary>
     internal static void CutConfig(JsonObject json, TransformerConfig model, int layers)
     {
-        if (model.ModelType == "gptbert") json["num_layers"] = layers; // GPT-BERT reads num_layers
-        if (model.ModelType != "gptbert" || json.ContainsKey("num_hidden_layers")) json["num_hidden_layers"] = layers;
+        // GPT-BERT reads num_layers, DistilBERT n_layers (num_hidden_layers is its alias)
+        string? own = model.ModelType switch { "gptbert" => "num_layers", DistilBertConfigReader.ModelType => "n_layers", _ => null };
+        if (own is not null) json[own] = layers;
+        if (own is null || json.ContainsKey("num_hidden_layers")) json["num_hidden_layers"] = layers;
         if (json["layer_types"] is JsonArray types && types.Count == model.NumLayers)
             json["layer_types"] = new JsonArray([.. types.Take(layers).Select(t => t?.DeepClone())]);
     }

@@ -25,6 +25,7 @@ public sealed class LayerTruncationTests : IDisposable
     [InlineData("modernbert-tiny", 2, "model.final_norm.weight")]
     [InlineData("modernbert-tiny", 3, "model.final_norm.weight")]
     [InlineData("norbert3-tiny", 1, null)]
+    [InlineData("distilbert-tiny", 1, null)]
     [InlineData("norbert4-tiny", 1, null)]
     [InlineData("norbert4-tiny", 3, null)]
     [InlineData("decoder-llama3", 1, "model.norm.weight")]

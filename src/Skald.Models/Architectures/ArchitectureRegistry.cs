@@ -21,6 +21,7 @@ public static class ArchitectureRegistry
         ["xlm-roberta"] = new(["roberta.", "xlm_roberta."], (c, p) => new BertModel(c, p, positionsFromPadding: true), (c, r) => BertModel.Initializer(c, r)),
         ["roberta"] = new(["roberta."], (c, p) => new BertModel(c, p, positionsFromPadding: true), (c, r) => BertModel.Initializer(c, r)),
         ["camembert"] = new(["roberta.", "camembert."], (c, p) => new BertModel(c, p, positionsFromPadding: true), (c, r) => BertModel.Initializer(c, r)),
+        [DistilBertConfigReader.ModelType] = new(["distilbert."], (c, p) => new DistilBert(c, p), DistilBert.Initializer),
         ["llama"] = new(["model."], (c, p) => new Llama(c, p), Llama.Initializer),
         ["mistral"] = new(["model."], (c, p) => new Llama(c, p), Llama.Initializer),
         ["qwen2"] = new(["model."], (c, p) => new Llama(c, p), Llama.Initializer),

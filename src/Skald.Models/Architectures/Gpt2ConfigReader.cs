@@ -23,12 +23,7 @@ internal static class Gpt2ConfigReader
     /// <summary>The config of <paramref name="r"/> (read from <paramref name="path"/>).</summary>
     public static TransformerConfig Read(JsonElement r, string path)
     {
-        int Positive(string key, string alias, int fallback)
-        {
-            string name = r.TryGetProperty(key, out _) || !r.TryGetProperty(alias, out _) ? key : alias;
-            int x = TransformerConfig.IntOr(r, name, fallback, path);
-            return x > 0 ? x : throw new ModelFormatException($"{path}: key \"{name}\" must be a positive integer, found {x}");
-        }
+        int Positive(string key, string alias, int fallback) => TransformerConfig.PositiveOr(r, key, alias, fallback, path);
 
         int hidden = Positive("n_embd", "hidden_size", 768), heads = Positive("n_head", "num_attention_heads", 12);
         if (hidden % heads != 0)
@@ -53,8 +48,7 @@ internal static class Gpt2ConfigReader
             InitializerRange = (float)(TransformerConfig.Number(r, "initializer_range", path) ?? 0.02),
             ScaleAttnWeights = TransformerConfig.Bool(r, "scale_attn_weights", true, path),
             ScaleAttnByInverseLayerIdx = TransformerConfig.Bool(r, "scale_attn_by_inverse_layer_idx", false, path),
-            Architecture = r.TryGetProperty("architectures", out var a) && a.ValueKind == JsonValueKind.Array
-                && a.GetArrayLength() > 0 && a[0].ValueKind == JsonValueKind.String ? a[0].GetString() : null,
+            Architecture = TransformerConfig.ArchitectureOf(r),
         };
     }
 }

@@ -56,8 +56,7 @@ internal static class GptBertConfigReader
             PadTokenId = TransformerConfig.IntOr(r, "pad_token_id", 0, path),
             RopeTheta = GptBertSettings.GlobalTheta,
             RopeLocalTheta = GptBertSettings.LocalTheta,
-            Architecture = r.TryGetProperty("architectures", out var a) && a.ValueKind == JsonValueKind.Array
-                && a.GetArrayLength() > 0 ? a[0].GetString() : null,
+            Architecture = TransformerConfig.ArchitectureOf(r),
             GptBert = new GptBertSettings(ratio, local, global, causal),
         };
     }

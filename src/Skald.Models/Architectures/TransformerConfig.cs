@@ -7,7 +7,7 @@ namespace Skald.Models.Architectures;
 /// <summary>
 /// The parts of a Hugging Face <c>config.json</c> that Skald's architectures use: BERT-style encoders and the decoders
 /// (Llama, Mistral, Qwen2/3, Gemma 1/2/3; their keys are read by <see cref="DecoderConfigReader"/>, with each
-/// model_type's transformers defaults; GPT-2's by <see cref="Gpt2ConfigReader"/>) and ModernBERT (<see cref="ModernBertConfigReader"/>). Other keys in the file are ignored, as transformers ignores what an
+/// model_type's transformers defaults; GPT-2's by <see cref="Gpt2ConfigReader"/>, DistilBERT's by <see cref="DistilBertConfigReader"/>) and ModernBERT (<see cref="ModernBertConfigReader"/>). Other keys in the file are ignored, as transformers ignores what an
 /// architecture does not read.
 /// </summary>
 public sealed record TransformerConfig
@@ -114,6 +114,12 @@ public sealed record TransformerConfig
     /// <summary>NorBERT3's <c>position_bucket_size</c>: relative distances are put in 2·this − 1 log buckets.</summary>
     public int PositionBucketSize { get; init; }
 
+    /// <summary>
+    /// DistilBERT's <c>sinusoidal_pos_embds</c>: the position table is upstream's fixed sinusoidal one (read from the
+    /// checkpoint, computed for a new model) and is not trained.
+    /// </summary>
+    public bool SinusoidalPositions { get; init; }
+
     /// <summary>ModernBERT's <c>norm_bias</c>: biases on its LayerNorms.</summary>
     public bool NormBias { get; init; }
 
@@ -154,6 +160,7 @@ public sealed record TransformerConfig
                 ?? throw new ModelFormatException($"{path}: missing key \"model_type\"");
             if (modelType == GptBertConfigReader.ModelType) return GptBertConfigReader.Read(r, path);
             if (modelType == Gpt2ConfigReader.ModelType) return Gpt2ConfigReader.Read(r, path);
+            if (modelType == DistilBertConfigReader.ModelType) return DistilBertConfigReader.Read(r, path);
             string posType = JsonFiles.Str(r, "position_embedding_type", path) ?? "absolute";
             bool modernBert = modelType == ModernBertConfigReader.ModelType; // ignores position_embedding_type (mmBERT: "sans_pos")
             if (posType != "absolute" && !modernBert)
@@ -172,8 +179,7 @@ public sealed record TransformerConfig
                 TypeVocabSize = IntOr(r, "type_vocab_size", 2, path),
                 LayerNormEps = Number(r, "layer_norm_eps", path) is { } eps ? PositiveEps((float)eps, "layer_norm_eps", path) : 1e-12f,
                 PadTokenId = IntOr(r, "pad_token_id", 0, path),
-                Architecture = r.TryGetProperty("architectures", out var a) && a.ValueKind == JsonValueKind.Array
-                    && a.GetArrayLength() > 0 && a[0].ValueKind == JsonValueKind.String ? a[0].GetString() : null,
+                Architecture = ArchitectureOf(r),
             };
             if (DecoderConfigReader.IsDecoder(modelType)) return DecoderConfigReader.Read(r, cfg);
             if (modelType == NorbertConfigReader.ModelType) return NorbertConfigReader.Read(r, cfg);
@@ -216,6 +222,22 @@ public sealed record TransformerConfig
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int x) || x <= 0)
             throw new ModelFormatException($"{path}: key \"{key}\" must be a positive integer, found {v.GetRawText()}");
         return x;
+    }
+
+    /// <summary>config.json's <c>architectures[0]</c> when it is a string, else null.</summary>
+    internal static string? ArchitectureOf(JsonElement r) => r.TryGetProperty("architectures", out var a)
+        && a.ValueKind == JsonValueKind.Array && a.GetArrayLength() > 0 && a[0].ValueKind == JsonValueKind.String ? a[0].GetString() : null;
+
+    /// <summary>
+    /// A positive integer under <paramref name="key"/>, else under its transformers attribute_map name
+    /// <paramref name="alias"/> (GPT-2's n_embd / hidden_size, DistilBERT's dim / hidden_size), else
+    /// <paramref name="fallback"/>; anything else is an error naming the key read.
+    /// </summary>
+    internal static int PositiveOr(JsonElement r, string key, string alias, int fallback, string path)
+    {
+        string name = r.TryGetProperty(key, out _) || !r.TryGetProperty(alias, out _) ? key : alias;
+        int x = IntOr(r, name, fallback, path);
+        return x > 0 ? x : throw new ModelFormatException($"{path}: key \"{name}\" must be a positive integer, found {x}");
     }
 
     internal static int IntOr(JsonElement r, string key, int fallback, string path)

@@ -99,8 +99,23 @@ public sealed class TrainableEncoder : ITrainableModel
     /// <summary>Pooling configuration.</summary>
     public PoolingConfig Pooling => Model.Pooling;
 
-    /// <inheritdoc />
-    public IReadOnlyList<Parameter> Parameters => trainable ?? Model.Parameters;
+    /// <summary>
+    /// What the optimiser updates: the LoRA adapters, the modules after a frozen transformer, or the model's parameters
+    /// less those the architecture keeps fixed (a float32 parameter whose <see cref="Parameter.RequiresGrad"/> is false,
+    /// e.g. DistilBERT's sinusoidal position table, which upstream's requires_grad=False keeps out of the optimiser).
+    /// </summary>
+    public IReadOnlyList<Parameter> Parameters => trainable ?? Learned(Model.Parameters);
+
+    private (IReadOnlyList<Parameter> Of, IReadOnlyList<Parameter> Learned)? learned; // Learned(Model.Parameters), kept while they are the same list
+
+    private IReadOnlyList<Parameter> Learned(IReadOnlyList<Parameter> all)
+    {
+        if (learned is { } l && ReferenceEquals(l.Of, all)) return l.Learned;
+        static bool Fixed(Parameter p) => p.Precision == WeightPrecision.Float32 && !p.IsInt8Only && !p.IsPackedOnly && !p.RequiresGrad;
+        IReadOnlyList<Parameter> kept = all.Any(Fixed) ? [.. all.Where(p => !Fixed(p))] : all;
+        learned = (all, kept);
+        return kept;
+    }
 
     /// <inheritdoc />
     public int Dimension => Model.Dimension;

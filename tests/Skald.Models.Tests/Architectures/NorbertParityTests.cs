@@ -25,38 +25,14 @@ public sealed class NorbertParityTests(ITestOutputHelper output) : IDisposable
         {
             using var doc = JsonDocument.Parse(l);
             var r = doc.RootElement;
-            var tokens = Tokens(r);
+            var tokens = PooledLossReference.Tokens(r);
             var hidden = r.GetProperty("last_hidden_state").EnumerateArray()
-                .Select(seq => seq.EnumerateArray().Select(Floats).ToArray()).ToArray();
-            return new Case(tokens, hidden, [.. r.GetProperty("pooled").EnumerateArray().Select(Floats)]);
+                .Select(seq => seq.EnumerateArray().Select(PooledLossReference.Floats).ToArray()).ToArray();
+            return new Case(tokens, hidden, [.. r.GetProperty("pooled").EnumerateArray().Select(PooledLossReference.Floats)]);
         }).ToList();
 
-    private static TokenBatch Tokens(JsonElement r)
-    {
-        var ids = Ints2(r.GetProperty("input_ids"));
-        var mask = Ints2(r.GetProperty("attention_mask"));
-        int b = ids.Length, t = ids[0].Length;
-        return new TokenBatch([.. ids.SelectMany(x => x)], [.. mask.SelectMany(x => x)], new int[b * t], b, t);
-    }
-
-    private static int[][] Ints2(JsonElement e) => [.. e.EnumerateArray().Select(x => x.EnumerateArray().Select(y => y.GetInt32()).ToArray())];
-
-    private static float[] Floats(JsonElement e) => [.. e.EnumerateArray().Select(x => x.GetSingle())];
-
-    private static float CompareRealTokens(Case c, ReadOnlySpan<float> hidden, int width, string what)
-    {
-        float worst = 0;
-        int t = c.Tokens.Seq;
-        for (int b = 0; b < c.Hidden.Length; b++)
-            for (int i = 0; i < c.Hidden[b].Length; i++)
-                for (int j = 0; j < width; j++)
-                {
-                    float d = MathF.Abs(hidden[(b * t + i) * width + j] - c.Hidden[b][i][j]);
-                    Assert.True(d <= Tolerance, $"{what}: row {b} token {i} dim {j}: {hidden[(b * t + i) * width + j]} vs {c.Hidden[b][i][j]}");
-                    worst = MathF.Max(worst, d);
-                }
-        return worst;
-    }
+    private static float CompareRealTokens(Case c, ReadOnlySpan<float> hidden, int width, string what) =>
+        PooledLossReference.CompareRealTokens(c.Hidden, c.Tokens, hidden, width, what, Tolerance);
 
     [Fact]
     public void HiddenStatesMatchPyTorchReference()
@@ -88,24 +64,7 @@ public sealed class NorbertParityTests(ITestOutputHelper output) : IDisposable
         var folder = TestPaths.FixtureModel("norbert3-tiny-st");
         var encoder = SentenceEncoder.Load(folder);
         Assert.IsType<Norbert>(encoder.Transformer);
-        var rows = File.ReadLines(Path.Combine(folder, "expected_st.jsonl")).Where(l => l.Length > 0)
-            .Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        var texts = rows.Select(r => r.GetProperty("text").GetString()!).ToList();
-        var encodings = encoder.Tokenize(texts);
-        for (int i = 0; i < rows.Count; i++)
-            Assert.Equal(rows[i].GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()), encodings[i].Ids);
-        var embeddings = encoder.Encode(texts); // one padded batch, sorted by length
-        float worst = 0;
-        for (int i = 0; i < rows.Count; i++)
-        {
-            var expected = Floats(rows[i].GetProperty("embedding"));
-            for (int j = 0; j < expected.Length; j++)
-            {
-                float d = MathF.Abs(expected[j] - embeddings[i][j]);
-                Assert.True(d <= Tolerance, $"text {i} dim {j}: {embeddings[i][j]} vs {expected[j]}");
-                worst = MathF.Max(worst, d);
-            }
-        }
+        float worst = PooledLossReference.CheckTextEmbeddings(encoder, folder, Tolerance);
         // The padded batches of the hub fixture pool to the reference too.
         var hub = ArchitectureRegistry.Load(TestPaths.FixtureModel("norbert3-tiny"));
         foreach (var c in ReadCases(TestPaths.FixtureModel("norbert3-tiny")))
@@ -124,65 +83,17 @@ public sealed class NorbertParityTests(ITestOutputHelper output) : IDisposable
     public void GradientsOfAPooledLossMatchTorchAutograd()
     {
         var folder = TestPaths.FixtureModel("norbert3-tiny-st");
-        var encoder = SentenceEncoder.Load(folder);
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "expected_training.json")));
-        var r = doc.RootElement;
-        var tokens = Tokens(r);
-        var weights = r.GetProperty("weights").EnumerateArray().SelectMany(Floats).ToArray();
-        var tape = new Tape();
-        foreach (var p in encoder.Parameters) p.Grad.Span.Clear();
-        var y = encoder.Forward(tape, tokens); // [B, C], mean pooling, no Normalize module
-        double loss = 0;
-        for (int i = 0; i < weights.Length; i++) loss += (double)weights[i] * y.Span[i];
-        Assert.Equal(r.GetProperty("loss").GetDouble(), loss, 1e-5);
-        tape.Seed(y, weights);
-        tape.Backward();
-        var byName = encoder.Parameters.ToDictionary(p => p.Name);
-        double worst = 0;
-        foreach (var g in r.GetProperty("gradients").EnumerateObject())
-        {
-            var grad = byName[g.Name].Grad.Span;
-            var index = g.Value.GetProperty("index").EnumerateArray().Select(x => x.GetInt32()).ToArray();
-            var value = g.Value.GetProperty("value").EnumerateArray().Select(x => x.GetDouble()).ToArray();
-            for (int i = 0; i < index.Length; i++)
-            {
-                double d = Math.Abs(grad[index[i]] - value[i]);
-                Assert.True(d <= Tolerance, $"{g.Name}[{index[i]}]: {grad[index[i]]} vs {value[i]}");
-                worst = Math.Max(worst, d);
-            }
-            double norm = Math.Sqrt(grad.ToArray().Sum(x => (double)x * x));
-            Assert.Equal(g.Value.GetProperty("norm").GetDouble(), norm, 1e-4);
-        }
-        Assert.Contains("embedding.relative_embedding", byName.Keys);
+        var encoder = SentenceEncoder.Load(folder); // mean pooling, no Normalize module
+        double worst = PooledLossReference.CheckGradients(encoder, folder, Tolerance);
+        Assert.Contains(encoder.Parameters, p => p.Name == "embedding.relative_embedding");
         output.WriteLine($"gradients: max |diff| {worst:E2}");
     }
 
     [Fact]
-    public void DropoutTrainingPassIsBitIdenticalWithGradientCheckpointing()
-    {
+    public void DropoutTrainingPassIsBitIdenticalWithGradientCheckpointing() =>
         // Upstream's train-mode dropouts (embedding, relative embedding per layer, attention probabilities, attention
         // output, feed-forward output) redraw the same masks when a checkpointed layer is recomputed.
-        var folder = TestPaths.FixtureModel("norbert3-tiny-st");
-        var encoder = SentenceEncoder.Load(folder);
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "expected_training.json")));
-        var tokens = Tokens(doc.RootElement);
-        var weights = doc.RootElement.GetProperty("weights").EnumerateArray().SelectMany(Floats).ToArray();
-        (float[] Output, float[][] Grads) Run(bool checkpointing, float dropout)
-        {
-            foreach (var p in encoder.Parameters) p.Grad.Span.Clear();
-            var tape = new Tape { Dropout = dropout, Training = true, Random = new Skald.Tensors.SkaldRandom(5), Checkpointing = checkpointing };
-            var y = encoder.Forward(tape, tokens);
-            var output = y.Span.ToArray();
-            tape.Seed(y, weights);
-            tape.Backward();
-            return (output, [.. encoder.Parameters.Select(p => p.Grad.ToArray())]);
-        }
-        var plain = Run(false, 0.2f);
-        var checkpointed = Run(true, 0.2f);
-        Assert.Equal(plain.Output, checkpointed.Output);
-        for (int i = 0; i < plain.Grads.Length; i++) Assert.Equal(plain.Grads[i], checkpointed.Grads[i]);
-        Assert.NotEqual(Run(false, 0f).Output, plain.Output);
-    }
+        PooledLossReference.CheckDropoutCheckpointing(SentenceEncoder.Load(TestPaths.FixtureModel("norbert3-tiny-st")), TestPaths.FixtureModel("norbert3-tiny-st"));
 
     [Theory]
     [InlineData("bucket8_max32", 8, 32)]

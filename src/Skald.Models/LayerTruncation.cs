@@ -15,8 +15,8 @@ namespace Skald.Models;
 /// <c>num_hidden_layers</c> (and <c>layer_types</c>) cut to n and the weights of layers n and later left out, every
 /// other tensor kept in its stored precision. Transformers and sentence-transformers load the result as a smaller
 /// model of the same architecture. For BERT, XLM-R, ModernBERT, NorBERT3, NorBERT4 (its config's <c>num_layers</c>),
-/// Llama-family and Gemma transformers (those whose layers are numbered <c>layer.{i}</c> / <c>layers.{i}</c> in their
-/// checkpoint keys). A PEFT adapter folder given as the source (<see cref="AdapterBase"/>) is cut as the model it loads
+/// DistilBERT, GPT-2, Llama-family and Gemma transformers (those whose layers are numbered <c>layer.{i}</c> / <c>layers.{i}</c> /
+/// <c>h.{i}</c> in their checkpoint keys). A PEFT adapter folder given as the source (<see cref="AdapterBase"/>) is cut as the model it loads
 /// as: its base's folder with the adapters merged, the weights written in float32 as <c>skald merge</c> writes them, so
 /// the result is a plain model folder that needs neither the base nor the adapter. A cross-encoder folder (a
 /// sentence-transformers CrossEncoder or transformers <c>*ForSequenceClassification</c> folder) is cut the same way,
@@ -26,8 +26,8 @@ namespace Skald.Models;
 /// </summary>
 public static partial class LayerTruncation
 {
-    /// <summary>A checkpoint key's layer number: <c>encoder.layer.3.</c>, <c>model.layers.3.</c>, <c>layers.3.</c>.</summary>
-    [GeneratedRegex(@"(?:^|\.)layers?\.(\d+)\.")]
+    /// <summary>A checkpoint key's layer number: <c>encoder.layer.3.</c>, <c>model.layers.3.</c>, <c>layers.3.</c>, GPT-2's <c>transformer.h.3.</c>.</summary>
+    [GeneratedRegex(@"(?:^|\.)(?:layers?|h)\.(\d+)\.")]
     private static partial Regex LayerKey();
 
     private static readonly string[] WeightFiles = ["model.safetensors", "model.safetensors.index.json"];
@@ -85,7 +85,7 @@ public static partial class LayerTruncation
     internal static int RequireCut(string source, ITransformer transformer, int layers)
     {
         if (!transformer.ReportsHiddenStates)
-            throw new ModelFormatException($"{source}: cutting layers is for BERT, XLM-R, ModernBERT, NorBERT, Llama-family and Gemma models, not {transformer.Config.ModelType}");
+            throw new ModelFormatException($"{source}: cutting layers is for BERT, XLM-R, DistilBERT, ModernBERT, NorBERT, GPT-2, Llama-family and Gemma models, not {transformer.Config.ModelType}");
         int total = transformer.Config.NumLayers;
         if (total < 2) throw new ModelFormatException($"{source}: the model has {total} layer; there is none to cut away");
         if (layers < 1 || layers >= total)
@@ -95,13 +95,16 @@ public static partial class LayerTruncation
 
     /// <summary>
     /// Cuts the config.json object <paramref name="json"/> of a model of <paramref name="model"/>'s architecture to its
-    /// first <paramref name="layers"/> layers: <c>num_hidden_layers</c> (GPT-BERT's <c>num_layers</c>, DistilBERT's <c>n_layers</c>) and the per-layer
+    /// first <paramref name="layers"/> layers: <c>num_hidden_layers</c> (GPT-BERT's <c>num_layers</c>, DistilBERT's <c>n_layers</c>, GPT-2's <c>n_layer</c>) and the per-layer
     /// list <c>layer_types</c>, as transformers reads them.
     /// </summary>
     internal static void CutConfig(JsonObject json, TransformerConfig model, int layers)
     {
-        // GPT-BERT reads num_layers, DistilBERT n_layers (num_hidden_layers is its alias)
-        string? own = model.ModelType switch { "gptbert" => "num_layers", DistilBertConfigReader.ModelType => "n_layers", _ => null };
+        // GPT-BERT reads num_layers, DistilBERT n_layers, GPT-2 n_layer (num_hidden_layers is their alias)
+        string? own = model.ModelType switch
+        {
+            "gptbert" => "num_layers", DistilBertConfigReader.ModelType => "n_layers", Gpt2ConfigReader.ModelType => "n_layer", _ => null,
+        };
         if (own is not null) json[own] = layers;
         if (own is null || json.ContainsKey("num_hidden_layers")) json["num_hidden_layers"] = layers;
         if (json["layer_types"] is JsonArray types && types.Count == model.NumLayers)

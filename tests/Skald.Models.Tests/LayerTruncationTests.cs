@@ -30,6 +30,7 @@ public sealed class LayerTruncationTests : IDisposable
     [InlineData("norbert4-tiny", 3, null)]
     [InlineData("decoder-llama3", 1, "model.norm.weight")]
     [InlineData("decoder-gemma2", 1, "model.norm.weight")]
+    [InlineData("decoder-gpt2", 1, "transformer.ln_f.weight")]
     public void ACutModelEndsWhereTheWholeModelsLayerDid(string name, int keep, string? finalNorm)
     {
         string source = TestPaths.FixtureModel(name);
@@ -48,7 +49,9 @@ public sealed class LayerTruncationTests : IDisposable
         {
             using var weights = Checkpoint.OpenFolder(source);
             var w = weights.Read(finalNorm, c);
-            for (int i = 0; i < tokens.Count; i++) Norm(expected.AsSpan(i * c, c), w, whole.Transformer.Config);
+            string biasKey = finalNorm.Replace(".weight", ".bias", StringComparison.Ordinal);
+            var b = weights.Keys.Contains(biasKey) ? weights.Read(biasKey, c) : null;
+            for (int i = 0; i < tokens.Count; i++) Norm(expected.AsSpan(i * c, c), w, b, whole.Transformer.Config);
         }
         else Assert.Equal(last, states.Layers[^1].Span.ToArray()); // BERT's last layer output is last_hidden_state
 
@@ -66,25 +69,26 @@ public sealed class LayerTruncationTests : IDisposable
         using (var written = Checkpoint.OpenFolder(cut))
         using (var original = Checkpoint.OpenFolder(source))
         {
-            Assert.DoesNotContain(written.Keys, k => k.Contains($"layers.{keep}.", StringComparison.Ordinal) || k.Contains($"layer.{keep}.", StringComparison.Ordinal));
+            Assert.DoesNotContain(written.Keys, k => k.Contains($"layers.{keep}.", StringComparison.Ordinal) || k.Contains($"layer.{keep}.", StringComparison.Ordinal)
+                || k.Contains($"h.{keep}.", StringComparison.Ordinal));
             foreach (var k in written.Keys) Assert.Equal(original.DType(k), written.DType(k)); // stored precision kept (xlmr-cls-f16: F16)
         }
     }
 
     /// <summary>
-    /// The final norm as each architecture applies it: LayerNorm without bias (ModernBERT, norm_bias false), RMSNorm
-    /// (Llama), RMSNorm scaling by 1 + w (Gemma).
+    /// The final norm as each architecture applies it: LayerNorm without bias (ModernBERT, norm_bias false) or with one
+    /// (GPT-2's ln_f), RMSNorm (Llama), RMSNorm scaling by 1 + w (Gemma).
     /// </summary>
-    private static void Norm(Span<float> x, float[] w, TransformerConfig config)
+    private static void Norm(Span<float> x, float[] w, float[]? b, TransformerConfig config)
     {
         double mean = 0, sq = 0;
         foreach (float v in x) mean += v;
         mean /= x.Length;
-        if (config.ModelType == "modernbert")
+        if (config.ModelType is "modernbert" or "gpt2")
         {
             foreach (float v in x) sq += (v - mean) * (v - mean);
             double inv = 1 / Math.Sqrt(sq / x.Length + config.LayerNormEps);
-            for (int j = 0; j < x.Length; j++) x[j] = (float)((x[j] - mean) * inv * w[j]);
+            for (int j = 0; j < x.Length; j++) x[j] = (float)((x[j] - mean) * inv * w[j] + (b?[j] ?? 0));
             return;
         }
         foreach (float v in x) sq += v * (double)v;

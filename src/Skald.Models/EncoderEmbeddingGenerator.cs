@@ -69,7 +69,9 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
         }
         return Task.Run(() =>
         {
-            var vectors = encoder.Encode(texts, encode, cancellationToken);
+            // usage as OpenAI counts it: the tokens the model read (prompt and special tokens included, after truncation),
+            // counted from the texts' one tokenization
+            var vectors = encoder.Encode(texts, encode, cancellationToken, out long tokens);
             var now = DateTimeOffset.UtcNow;
             var list = vectors.Select(v =>
             {
@@ -78,8 +80,6 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
                 e.ModelId = metadata.DefaultModelId;
                 return e;
             });
-            // usage as OpenAI counts it: the tokens the model read (prompt and special tokens included, after truncation)
-            long tokens = encoder.Tokenize(texts, encode).Sum(t => (long)t.Length);
             return new GeneratedEmbeddings<TEmbedding>(list) { Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens } };
         }, cancellationToken);
     }

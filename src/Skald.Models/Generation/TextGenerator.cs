@@ -150,6 +150,7 @@ public sealed partial class TextGenerator
         ArgumentNullException.ThrowIfNull(input);
         ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
         if (input.Ids is { } ids) return maxTokens > 0 && ids.Count > maxTokens ? null : [.. ids];
+        Interlocked.Increment(ref tokenizations);
         if (input.Prompt is { } prompt) return Within(Tokenizer.Encode(prompt, addSpecialTokens: true, maxTokens));
         if (input.Messages is { } messages)
         {
@@ -162,6 +163,11 @@ public sealed partial class TextGenerator
         }
         throw new ArgumentException("an input needs a prompt, ids or messages", nameof(input));
     }
+
+    private int tokenizations;
+
+    /// <summary>For tests: how many prompts or conversations <see cref="Tokenize(GenerationInput, int)"/> tokenized.</summary>
+    internal int Tokenizations => Volatile.Read(ref tokenizations);
 
     // The ids of an encoding that kept every token (null: it was cut at the max length, so the text has more).
     private static int[]? Within(Skald.Tokenizers.Encoding encoding) => encoding.Truncated ? null : encoding.Ids;

@@ -28,17 +28,7 @@ public sealed class CancellationWithinBatchTests
     public void EncodeStopsBeforeTheNextLayerAndTheModelGivesWhatItGaveBefore(string fixture)
     {
         using var model = SentenceEncoder.Load(TestPaths.FixtureModel(fixture));
-        var before = model.Encode(Texts);
-        using var cancel = new CancellationTokenSource();
-        int[] layers = StopAtLayer(model.InferenceTape, cancel);
-
-        var thrown = Assert.Throws<OperationCanceledException>(() => model.Encode(Texts, null, cancel.Token));
-
-        Assert.Equal(cancel.Token, thrown.CancellationToken);
-        Assert.Equal(CancelAt, layers[0]); // layer CancelAt and those after it never started
-        model.InferenceTape.LayerStarting = null;
-        AssertSame(before, model.Encode(Texts));
-        AssertSame(before, model.Encode(Texts, null, new CancellationTokenSource().Token)); // the cancelled token is not left on the tape
+        StopsWithinTheBatch(model.InferenceTape, model.Encode(Texts), token => model.Encode(Texts, null, token));
     }
 
     [Fact]
@@ -66,16 +56,21 @@ public sealed class CancellationWithinBatchTests
     {
         using var model = CrossEncoder.Load(TestPaths.FixtureModel(fixture));
         var pairs = Texts.Select(t => ("Kva tid går ferja?", t)).ToArray();
-        var before = model.Predict(pairs);
+        StopsWithinTheBatch(model.InferenceTape, model.Predict(pairs), token => model.Predict(pairs, null, token));
+    }
+
+    // `call` with a token the tape's hook cancels as layer CancelAt is about to start throws OperationCanceledException
+    // with that token, that layer and those after it never starting; then `call` uncancelled gives `before` again.
+    private static void StopsWithinTheBatch(Tape tape, float[][] before, Func<CancellationToken, float[][]> call)
+    {
         using var cancel = new CancellationTokenSource();
-        int[] layers = StopAtLayer(model.InferenceTape, cancel);
-
-        var thrown = Assert.Throws<OperationCanceledException>(() => model.Predict(pairs, null, cancel.Token));
-
+        int[] layers = StopAtLayer(tape, cancel);
+        var thrown = Assert.Throws<OperationCanceledException>(() => call(cancel.Token));
         Assert.Equal(cancel.Token, thrown.CancellationToken);
-        Assert.Equal(CancelAt, layers[0]); // layer CancelAt and those after it never started
-        model.InferenceTape.LayerStarting = null;
-        AssertSame(before, model.Predict(pairs));
+        Assert.Equal(CancelAt, layers[0]);
+        Assert.Equal(default, tape.Cancellation); // not left on the tape for its other passes
+        tape.LayerStarting = null;
+        AssertSame(before, call(CancellationToken.None));
     }
 
     // Hooks the tape: counts the layers about to start (the count returned) and cancels `cancel` as layer CancelAt is.

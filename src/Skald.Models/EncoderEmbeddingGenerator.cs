@@ -7,8 +7,8 @@ namespace Skald.Models;
 /// default <see cref="EncodeOptions"/>, the metadata, the services; a subclass turns each float vector into its
 /// <typeparamref name="TEmbedding"/>. <see cref="EmbeddingGenerationOptions.Dimensions"/> below the model's dimension
 /// keeps each embedding's first values at unit length again (OpenAI's <c>dimensions</c>, a Matryoshka model's width).
-/// The cancellation token of <see cref="GenerateAsync"/> is honoured between forward passes (each of
-/// <see cref="EncodeOptions.BatchSize"/> texts). A generator owns its encoder when <see cref="OwnsEncoder"/> says so (the
+/// The cancellation token of <see cref="GenerateAsync"/> is honoured between the layers of each forward pass (of
+/// <see cref="EncodeOptions.BatchSize"/> texts), as <see cref="SentenceEncoder.Encode(IReadOnlyList{string}, EncodeOptions?, CancellationToken)"/> honours it. A generator owns its encoder when <see cref="OwnsEncoder"/> says so (the
 /// generators' <c>Load</c> factories load one and own it): disposing the generator then disposes the encoder. One made
 /// over an encoder the caller passed in leaves it alone: disposing the generator leaves the encoder usable. A disposed
 /// generator refuses further calls with <see cref="ObjectDisposedException"/>; disposing twice is fine.
@@ -69,7 +69,9 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
         }
         return Task.Run(() =>
         {
-            var vectors = encoder.Encode(texts, encode, cancellationToken);
+            // usage as OpenAI counts it: the tokens the model read (prompt and special tokens included, after truncation),
+            // counted from the texts' one tokenization
+            var vectors = encoder.Encode(texts, encode, cancellationToken, out long tokens);
             var now = DateTimeOffset.UtcNow;
             var list = vectors.Select(v =>
             {
@@ -78,8 +80,6 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
                 e.ModelId = metadata.DefaultModelId;
                 return e;
             });
-            // usage as OpenAI counts it: the tokens the model read (prompt and special tokens included, after truncation)
-            long tokens = encoder.Tokenize(texts, encode).Sum(t => (long)t.Length);
             return new GeneratedEmbeddings<TEmbedding>(list) { Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens } };
         }, cancellationToken);
     }

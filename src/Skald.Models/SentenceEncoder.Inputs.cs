@@ -21,7 +21,8 @@ public sealed partial class SentenceEncoder
     /// <remarks>
     /// Throws <see cref="ArgumentNullException"/> for null <paramref name="texts"/>, <see cref="ArgumentException"/>
     /// naming <paramref name="texts"/> for a null text in it, <see cref="ArgumentOutOfRangeException"/> naming
-    /// <paramref name="options"/> for a <see cref="EncodeOptions.MaxLength"/> below 1.
+    /// <paramref name="options"/> for a <see cref="EncodeOptions.MaxLength"/> below 1, and <see cref="ModelFormatException"/>
+    /// for a prompt name, instruction or route the model does not have, each before any text is tokenized.
     /// </remarks>
     public ModelInputs Prepare(IReadOnlyList<string> texts, EncodeOptions? options = null)
     {
@@ -30,27 +31,34 @@ public sealed partial class SentenceEncoder
         options ??= new EncodeOptions();
         if (options.MaxLength is < 1)
             throw new ArgumentOutOfRangeException(nameof(options), $"MaxLength must be at least 1 token, got {options.MaxLength}");
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (texts[i] is null) throw new ArgumentException($"text {i} is null", nameof(texts));
+        }
         int maxLength = Math.Min(options.MaxLength ?? MaxSeqLength, Transformer.MaxSequenceLength);
+        bool query = IsQueryRoute(options); // (a route the model lacks is refused before any text is tokenized)
         if (Folder.Llm2Vec is { } llm2vec)
         {
             if (!string.IsNullOrEmpty(options.Prompt) || options.PromptName is not null)
                 throw new ModelFormatException(
                     $"{Folder.Path}: an LLM2Vec model ({Llm2VecConfig.FileName}) takes an instruction (EncodeOptions.Instruction, --instruction), not a prompt");
+            Interlocked.Increment(ref tokenizations);
             var (llmEncodings, counts) = Llm2VecInputs.Tokenize(Tokenizer, llm2vec, options.Instruction, texts, maxLength);
-            return new ModelInputs(llmEncodings, 0, counts, IsQueryRoute(options));
+            return new ModelInputs(llmEncodings, 0, counts, query);
         }
         if (options.Instruction is not null)
             throw new ModelFormatException(
                 $"{Folder.Path}: instructions are for LLM2Vec models ({Llm2VecConfig.FileName}); give a sentence-transformers model a prompt (EncodeOptions.Prompt, --prompt)");
         string? prompt = ResolvePrompt(options);
-        if (StaticQuery is { } sparseQuery && IsQueryRoute(options)) // as SparseStaticEmbedding tokenizes: the text as it is
-            return new ModelInputs(sparseQuery.Tokenize([.. texts.Select((t, i) => (prompt ?? "") + (t ?? throw NullText(i)))]), 0, null, true);
+        Interlocked.Increment(ref tokenizations);
+        if (StaticQuery is { } sparseQuery && query) // as SparseStaticEmbedding tokenizes: the text as it is
+            return new ModelInputs(sparseQuery.Tokenize([.. texts.Select(t => (prompt ?? "") + t)]), 0, null, true);
         var prepared = new string[texts.Count];
         var fromStart = new Encoding?[texts.Count];
         int startChars = Math.Max(LongTextStart, maxLength * 128);
         for (int i = 0; i < texts.Count; i++)
         {
-            string text = texts[i] ?? throw NullText(i);
+            string text = texts[i];
             // A long text is stripped and lower-cased only as far as its kept tokens can reach, when its start shows them.
             if (!Folder.IsModel2Vec && maxLength > 0 && text.Length > startChars && Folder.PrepareStart(prompt ?? "", text, startChars) is { } start
                 && Tokenizer.TryEncodeStart(start, maxLength, out var early, !Folder.IsStatic))
@@ -75,10 +83,13 @@ public sealed partial class SentenceEncoder
         var encodings = Folder.IsModel2Vec ? Model2VecInputs.Tokenize(Tokenizer, prepared, maxLength)
             : Tokenizer.EncodeBatch(prepared, !Folder.IsStatic, maxLength);
         if (fromStart.Any(e => e is not null)) encodings = [.. encodings.Select((e, i) => fromStart[i] ?? e)];
-        return new ModelInputs(encodings, promptLength, null, IsQueryRoute(options)) { MaxActiveDims = options.MaxActiveDims };
+        return new ModelInputs(encodings, promptLength, null, query) { MaxActiveDims = options.MaxActiveDims };
     }
 
-    private static ArgumentException NullText(int i) => new($"text {i} is null", "texts");
+    private int tokenizations;
+
+    /// <summary>For tests: how many times texts were tokenized (<see cref="Prepare"/> calls past their checks).</summary>
+    internal int Tokenizations => Volatile.Read(ref tokenizations);
 
     /// <summary>Texts longer than this (and than 128 characters per kept token) are prepared from their start (<see cref="ModelFolder.PrepareStart"/>).</summary>
     private const int LongTextStart = 1 << 16;

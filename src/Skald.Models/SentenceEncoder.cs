@@ -280,16 +280,24 @@ public sealed partial class SentenceEncoder
     /// <summary>
     /// Embeds texts; result i belongs to text i (none: an empty result, without a forward pass). A text past the max
     /// length (<see cref="EncodeOptions.MaxLength"/>, default <see cref="MaxSeqLength"/>) is embedded from its first
-    /// tokens. <paramref name="cancellationToken"/> is looked at before anything is done and before each batch (a
-    /// forward pass of <see cref="EncodeOptions.BatchSize"/> texts): once it is cancelled no further batch starts and
-    /// <see cref="OperationCanceledException"/> is thrown. Throws <see cref="ArgumentNullException"/> for null
-    /// <paramref name="texts"/>, <see cref="ArgumentException"/> naming <paramref name="texts"/> for a null text in it,
-    /// <see cref="ArgumentOutOfRangeException"/> naming <paramref name="options"/> for a <see cref="EncodeOptions.BatchSize"/>
+    /// tokens. <paramref name="cancellationToken"/> is looked at before anything is done, before each batch (a
+    /// forward pass of <see cref="EncodeOptions.BatchSize"/> texts) and, within a batch, before each layer of the
+    /// transformer: once it is cancelled the pass stops at the next layer, no further batch starts and
+    /// <see cref="OperationCanceledException"/> is thrown with that token (the model stays usable). Throws
+    /// <see cref="ArgumentNullException"/> for null <paramref name="texts"/>, <see cref="ArgumentException"/> naming
+    /// <paramref name="texts"/> for a null text in it, <see cref="ArgumentOutOfRangeException"/> naming <paramref name="options"/> for a <see cref="EncodeOptions.BatchSize"/>
     /// or <see cref="EncodeOptions.MaxLength"/> (or a CSR model's <see cref="EncodeOptions.MaxActiveDims"/>) below 1 or a <see cref="EncodeOptions.TruncateDim"/> outside
     /// 1..<see cref="Dimension"/> (or any on a sparse encoder), <see cref="ModelFormatException"/> for a prompt name,
     /// instruction or route the model does not have, and <see cref="ObjectDisposedException"/> once disposed.
     /// </summary>
-    public float[][] Encode(IReadOnlyList<string> texts, EncodeOptions? options, CancellationToken cancellationToken)
+    public float[][] Encode(IReadOnlyList<string> texts, EncodeOptions? options, CancellationToken cancellationToken) =>
+        Encode(texts, options, cancellationToken, out _);
+
+    /// <summary>
+    /// Encode, and the tokens the model read (prompts and special tokens included, after truncation), counted from the
+    /// tokenization the texts were embedded from (usage without tokenizing them again).
+    /// </summary>
+    internal float[][] Encode(IReadOnlyList<string> texts, EncodeOptions? options, CancellationToken cancellationToken, out long tokens)
     {
         ArgumentNullException.ThrowIfNull(texts);
         cancellationToken.ThrowIfCancellationRequested();
@@ -301,6 +309,7 @@ public sealed partial class SentenceEncoder
         if (options.MaxActiveDims is < 1 && AutoEncoder is not null)
             throw new ArgumentOutOfRangeException(nameof(options), $"{Folder.Path}: MaxActiveDims (max_active_dims) must be at least 1, got {options.MaxActiveDims}");
         var inputs = Prepare(texts, options);
+        tokens = inputs.Encodings.Sum(e => (long)e.Length);
         options.TruncatedTexts?.Invoke(inputs.Encodings.Count(e => e.Truncated));
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => inputs.Encodings[i].Ids.Length).ToArray();
         var result = new float[texts.Count][];
@@ -313,8 +322,7 @@ public sealed partial class SentenceEncoder
             var batch = inputs.Select(order.AsSpan(start, b).ToArray());
             lock (gate)
             {
-                inference.Reset();
-                var y = Forward(inference, batch, normalize);
+                var y = Infer(batch, normalize, cancellationToken);
                 CheckFinite(y.Span, y.Cols, order.AsSpan(start, b));
                 for (int i = 0; i < b; i++) result[order[start + i]] = y.Span.Slice(i * y.Cols, width).ToArray();
             }
@@ -379,22 +387,5 @@ public sealed partial class SentenceEncoder
             return normalize ? Ops.Normalize(tape, y) : y;
         }
         return Folder.Normalize || normalize ? Ops.Normalize(tape, y) : y;
-    }
-
-    /// <summary>
-    /// The transformer's token states [B·T, C] for <paramref name="tokens"/> (inference, which skips the padding: its
-    /// rows are 0), copied to <paramref name="hidden"/>.
-    /// </summary>
-    public void TokenStates(TokenBatch tokens, Span<float> hidden)
-    {
-        ThrowIfDisposed();
-        lock (gate)
-        {
-            inference.Reset();
-            Transformer.Forward(inference, tokens).Span.CopyTo(hidden);
-            if (!AllFinite(hidden[..(tokens.Count * Transformer.HiddenSize)]))
-                throw new ModelFormatException(
-                    $"{Folder.Path}: the model gives non-finite token states (NaN or infinity); its weights or config.json are broken");
-        }
     }
 }

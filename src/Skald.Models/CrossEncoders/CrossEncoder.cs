@@ -280,8 +280,8 @@ public sealed partial class CrossEncoder
     /// The model's outputs for each pair, [pairs][<see cref="NumLabels"/>], after the activation (and softmax when asked),
     /// in the order given (sentence-transformers' predict). Batches are formed longest first; a pair's scores do not
     /// depend on its batch. <paramref name="cancellationToken"/> is looked at before each batch (a forward pass of
-    /// <see cref="CrossEncoderOptions.BatchSize"/> pairs): once it is cancelled no further batch starts and
-    /// <see cref="OperationCanceledException"/> is thrown, as <see cref="SentenceEncoder"/>'s Encode does.
+    /// <see cref="CrossEncoderOptions.BatchSize"/> pairs) and before each layer within it: once it is cancelled the pass
+    /// stops at the next layer and <see cref="OperationCanceledException"/> is thrown, as <see cref="SentenceEncoder"/>'s Encode does.
     /// </summary>
     /// <remarks>
     /// Throws <see cref="ArgumentNullException"/> for null <paramref name="pairs"/>, <see cref="ArgumentException"/>
@@ -322,8 +322,7 @@ public sealed partial class CrossEncoder
             var tokens = TokenBatch.Pad(batch, PadId, PaddingSide);
             lock (gate)
             {
-                inference.Reset();
-                var logits = Forward(inference, tokens).Span; // [b, L]
+                var logits = Infer(tokens, cancellationToken).Span; // [b, L]
                 for (int i = 0; i < b; i++)
                 {
                     var row = logits.Slice(i * NumLabels, NumLabels).ToArray();

@@ -150,6 +150,7 @@ public sealed partial class TextGenerator
         ArgumentNullException.ThrowIfNull(input);
         ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
         if (input.Ids is { } ids) return maxTokens > 0 && ids.Count > maxTokens ? null : [.. ids];
+        Interlocked.Increment(ref tokenizations);
         if (input.Prompt is { } prompt) return Within(Tokenizer.Encode(prompt, addSpecialTokens: true, maxTokens));
         if (input.Messages is { } messages)
         {
@@ -162,6 +163,11 @@ public sealed partial class TextGenerator
         }
         throw new ArgumentException("an input needs a prompt, ids or messages", nameof(input));
     }
+
+    private int tokenizations;
+
+    /// <summary>For tests: how many prompts or conversations <see cref="Tokenize(GenerationInput, int)"/> tokenized.</summary>
+    internal int Tokenizations => Volatile.Read(ref tokenizations);
 
     // The ids of an encoding that kept every token (null: it was cut at the max length, so the text has more).
     private static int[]? Within(Skald.Tokenizers.Encoding encoding) => encoding.Truncated ? null : encoding.Ids;
@@ -176,20 +182,27 @@ public sealed partial class TextGenerator
     /// cannot hold and naming <paramref name="options"/> for an invalid option (<see cref="GenerationOptions.Validate"/>),
     /// <see cref="ArgumentOutOfRangeException"/> for a <paramref name="batchSize"/> below 1 and
     /// <see cref="ObjectDisposedException"/> once disposed. Calls from several threads take turns (one KV cache).
+    /// <paramref name="cancellationToken"/> is looked at before anything is done and before each new token of a batch:
+    /// once it is cancelled the batch stops at its next step and <see cref="OperationCanceledException"/> is thrown
+    /// with that token (the generator stays usable).
     /// </remarks>
     public GenerationResult[] Generate(IReadOnlyList<int[]> prompts, GenerationOptions options, int batchSize = 8,
-        Action<int, string>? onText = null)
+        Action<int, string>? onText = null, CancellationToken cancellationToken = default)
     {
         CheckPrompts(prompts);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate(nameof(options));
+        var batches = Batches(prompts, batchSize);
+        cancellationToken.ThrowIfCancellationRequested();
+        Func<int, bool>? abandoned = cancellationToken.CanBeCanceled ? _ => cancellationToken.IsCancellationRequested : null;
         Enter();
         try
         {
             var results = new GenerationResult[prompts.Count];
-            foreach (var rows in Batches(prompts, batchSize))
+            foreach (var rows in batches)
             {
-                var outs = DecodeBatch(prompts, rows, options, onText);
+                var outs = DecodeBatch(prompts, rows, options, onText, abandoned);
+                cancellationToken.ThrowIfCancellationRequested(); // (an abandoned batch's results are cut short)
                 for (int b = 0; b < rows.Length; b++) results[rows[b]] = outs[b];
             }
             return results;
@@ -249,10 +262,11 @@ public sealed partial class TextGenerator
     }
 
     private GenerationResult[] DecodeBatch(IReadOnlyList<int[]> prompts, IReadOnlyList<int> rows, GenerationOptions options,
-        Action<int, string>? onText)
+        Action<int, string>? onText, Func<int, bool>? abandoned = null)
     {
         var batch = rows.Select(i => (IReadOnlyList<int>)prompts[i]).ToArray();
-        return generator.Generate(batch, options, rows, TextStreams(rows.Count, b => rows[b], _ => options, onText));
+        return generator.Generate(batch, [.. rows.Select(_ => options)], rows, TextStreams(rows.Count, b => rows[b], _ => options, onText),
+            abandoned);
     }
 
     /// <summary>

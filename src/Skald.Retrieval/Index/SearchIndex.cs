@@ -171,18 +171,20 @@ public sealed class SearchIndex : IDisposable
     /// <paramref name="filter"/> only rows it passes are returned: when fewer than half the rows pass, dense search scores
     /// those rows exactly from their float rows (no lists, graph or codes: the best passing rows, however few); when more
     /// do, it asks the index's own search for proportionally more hits and keeps the passing ones (exact if too few
-    /// pass). BM25 ranks all the passing rows it matches.
+    /// pass). BM25 ranks all the passing rows it matches. A negative <paramref name="rescoreMultiplier"/>,
+    /// <paramref name="probes"/> or <paramref name="ef"/>, a <paramref name="topK"/> below 1 or a <paramref name="mode"/>
+    /// that is not a <see cref="SearchMode"/> is an <see cref="ArgumentOutOfRangeException"/> naming it.
     /// </summary>
     public IReadOnlyList<IndexHit> Search(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions? fusion = null,
         int rescoreMultiplier = 2, int probes = 0, int ef = 0, IndexFilter? filter = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rescoreMultiplier);
         ArgumentOutOfRangeException.ThrowIfNegative(probes);
-        ThrowIfCut();
         ArgumentOutOfRangeException.ThrowIfNegative(ef);
+        CheckSearch(mode, topK);
+        ThrowIfCut();
         if (probes == 0) probes = Math.Max(1, Manifest.IvfProbes);
         if (ef == 0) ef = Manifest.HnswEf > 0 ? Manifest.HnswEf : HnswOptions.DefaultEfSearch;
-        ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
         fusion ??= FusionOptions.Default;
         float[]? q = null;
         if (mode != SearchMode.Bm25)
@@ -204,6 +206,16 @@ public sealed class SearchIndex : IDisposable
             _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Dense(q!, fusion.Candidates, rescoreMultiplier, probes, ef, allowed), fusion, topK, tieKeys),
         };
         return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
+    }
+
+    /// <summary>
+    /// The checks of a search's <paramref name="mode"/> and <paramref name="topK"/> (<see cref="ArgumentOutOfRangeException"/>
+    /// naming them), made by <see cref="Search"/> and, before the query is embedded, by <see cref="TextIndex.Search"/>.
+    /// </summary>
+    internal static void CheckSearch(SearchMode mode, int topK)
+    {
+        if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode must be Dense, Bm25 or Hybrid");
+        ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
     }
 
     /// <summary>Dense top-k among live rows (of the quantized rows, rescored, when the index has them; in the probed

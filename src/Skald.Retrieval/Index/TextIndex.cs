@@ -117,8 +117,10 @@ public static class TextIndex
     /// The <paramref name="topK"/> best rows of <paramref name="index"/> for <paramref name="query"/>, embedded by
     /// <paramref name="model"/> (the index's own model) unless <paramref name="mode"/> is BM25 alone.
     /// <paramref name="cancellationToken"/> is looked at before the query is embedded and before the index is searched.
-    /// A null argument is an <see cref="ArgumentNullException"/> naming it, a <paramref name="topK"/> below 1 an
-    /// <see cref="ArgumentOutOfRangeException"/>; a query past the model's max length is embedded from its first tokens.
+    /// Every argument is checked before the query is embedded (a bad one costs no forward pass): a null one is an
+    /// <see cref="ArgumentNullException"/> naming it, a <paramref name="topK"/> below 1 or a <paramref name="mode"/> that
+    /// is not a <see cref="SearchMode"/> an <see cref="ArgumentOutOfRangeException"/>; a query past the model's max
+    /// length is embedded from its first tokens.
     /// </summary>
     public static IReadOnlyList<IndexHit> Search(SearchIndex index, EncoderEmbeddingModel model, string query, SearchMode mode = SearchMode.Hybrid,
         int topK = 10, CancellationToken cancellationToken = default)
@@ -126,6 +128,7 @@ public static class TextIndex
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(query);
+        SearchIndex.CheckSearch(mode, topK);
         cancellationToken.ThrowIfCancellationRequested();
         var vector = mode == SearchMode.Bm25 ? null : model.EmbedQuery(query);
         cancellationToken.ThrowIfCancellationRequested();

@@ -44,6 +44,7 @@ public sealed class CrossEncoderRetriever(CrossEncoder model, IRetrievalModel? f
     /// <inheritdoc/>
     public Hit[][] Search(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<string> queries, int topK, string? language)
     {
+        SearchArguments.Check(corpus, queries, topK);
         if (firstStage is null)
             throw new EvaluationException(
                 $"{Name} is a cross-encoder: it scores candidates, it does not search a corpus; evaluate it on a reranking task (top_ranked), or give a first stage (--model bm25 --rerank {Model.Source})");

@@ -64,6 +64,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     /// <inheritdoc/>
     public Hit[][] Search(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<string> queries, int topK, string? language)
     {
+        SearchArguments.Check(corpus, queries, topK);
         var tie = TieKeys.For(corpus);
         var q = EmbedQueries(queries);
         if (longDocuments == LongDocuments.Truncate)

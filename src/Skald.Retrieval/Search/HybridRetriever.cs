@@ -27,6 +27,7 @@ public sealed class HybridRetriever(IRetrievalModel sparse, IRetrievalModel dens
     /// <inheritdoc/>
     public Hit[][] Search(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<string> queries, int topK, string? language)
     {
+        SearchArguments.Check(corpus, queries, topK);
         var tie = TieKeys.For(corpus);
         var first = sparse.Search(corpus, queries, options.Candidates, language);
         if (options.Mode != HybridMode.Rerank)

@@ -74,6 +74,7 @@ public sealed class SparseRetriever(IEmbeddingModel model, int? maxActiveDims = 
     /// <inheritdoc/>
     public Hit[][] Search(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<string> queries, int topK, string? language)
     {
+        SearchArguments.Check(corpus, queries, topK);
         var docs = Embed([.. corpus.Select(d => d.FullText)], TextRole.Document);
         var q = Embed(queries, TextRole.Query);
         Record(q, docs);

@@ -103,6 +103,30 @@ public sealed class Tape
     /// </summary>
     public bool DirectAttention { get; set; }
 
+    /// <summary>
+    /// The token a pass looks at before each layer of a stack (<see cref="Layer{TState}"/>): once it is cancelled, the
+    /// next layer does not start and <see cref="OperationCanceledException"/> is thrown with it, so a long batch stops
+    /// within one layer instead of at its end (none by default). The pass is abandoned: <see cref="Reset"/> the tape
+    /// before the next one, as every pass does. The owner of the tape sets it for a pass and clears it after. Not looked
+    /// at while <see cref="Backward"/> recomputes a checkpointed layer.
+    /// </summary>
+    public CancellationToken Cancellation { get; set; }
+
+    /// <summary>
+    /// Starts a pass that <paramref name="cancellationToken"/> may stop between layers: <see cref="Reset"/>, then
+    /// <see cref="Cancellation"/> set until the returned <see cref="TapePass"/> is disposed
+    /// (<c>using (tape.Pass(token)) y = model.Forward(tape, x);</c>).
+    /// </summary>
+    public TapePass Pass(CancellationToken cancellationToken)
+    {
+        Reset();
+        Cancellation = cancellationToken;
+        return new TapePass(this);
+    }
+
+    /// <summary>For tests: called before each layer of a stack starts (<see cref="Layer{TState}"/>), before <see cref="Cancellation"/> is looked at.</summary>
+    internal Action? LayerStarting { get; set; }
+
     /// <summary>Recorded ops not yet run backward.</summary>
     public int Count => entries.Count;
 
@@ -138,11 +162,17 @@ public sealed class Tape
     /// <summary>
     /// One layer of a stack, y = <paramref name="layer"/>(this, x, state), run as the pass needs it: not recording, its
     /// activations are freed after it (<see cref="Keep"/>); recording, it is recorded as usual, or with
-    /// <see cref="Checkpointing"/> run without recording and recomputed in backward.
+    /// <see cref="Checkpointing"/> run without recording and recomputed in backward. A cancelled <see cref="Cancellation"/>
+    /// throws <see cref="OperationCanceledException"/> before the layer starts.
     /// Pass a static lambda and a struct state, so a pass that does not record builds no closure.
     /// </summary>
     public Variable Layer<TState>(Variable x, TState state, Func<Tape, Variable, TState, Variable> layer)
     {
+        if (!recomputing)
+        {
+            LayerStarting?.Invoke();
+            Cancellation.ThrowIfCancellationRequested();
+        }
         if (!Recording)
         {
             var mark = Mark();

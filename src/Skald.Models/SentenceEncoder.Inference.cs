@@ -1,0 +1,35 @@
+using Skald.Models.Architectures;
+using Skald.Tensors.Autograd;
+
+namespace Skald.Models;
+
+/// <summary>The passes a <see cref="SentenceEncoder"/> runs for inference on its own tape, which does not record.</summary>
+public sealed partial class SentenceEncoder
+{
+    /// <summary>For tests: the tape the inference passes run on (its <c>LayerStarting</c> hook).</summary>
+    internal Tape InferenceTape => inference;
+
+    // One batch's inference pass (under gate), stopped before the next layer once `cancellationToken` is cancelled;
+    // the next pass resets the tape, so a cancelled one leaves nothing behind.
+    private Variable Infer(ModelInputs batch, bool normalize, CancellationToken cancellationToken)
+    {
+        using (inference.Pass(cancellationToken)) return Forward(inference, batch, normalize);
+    }
+
+    /// <summary>
+    /// The transformer's token states [B·T, C] for <paramref name="tokens"/> (inference, which skips the padding: its
+    /// rows are 0), copied to <paramref name="hidden"/>.
+    /// </summary>
+    public void TokenStates(TokenBatch tokens, Span<float> hidden)
+    {
+        ThrowIfDisposed();
+        lock (gate)
+        {
+            inference.Reset();
+            Transformer.Forward(inference, tokens).Span.CopyTo(hidden);
+            if (!AllFinite(hidden[..(tokens.Count * Transformer.HiddenSize)]))
+                throw new ModelFormatException(
+                    $"{Folder.Path}: the model gives non-finite token states (NaN or infinity); its weights or config.json are broken");
+        }
+    }
+}

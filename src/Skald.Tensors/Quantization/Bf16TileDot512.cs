@@ -19,20 +19,10 @@ internal static unsafe class Bf16TileDot512
     /// <summary>Rows of the tile (a must hold this many readable rows).</summary>
     public const int Rows = TileAssembler512.Rows;
 
-    private static readonly delegate* unmanaged[SuppressGCTransition]<TileAssembler512.Args*, void> OnePanel, TwoPanels;
+    private static readonly TileAssembler512.Placed Code = TileAssembler512.Placed.Create(HasInstructions(), Assemble);
 
     /// <summary>Whether this CPU has AVX512-BF16 (CPUID leaf 7 subleaf 1, EAX bit 5) with AVX-512 enabled, and the tile was placed.</summary>
-    public static bool IsSupported { get; }
-
-    static Bf16TileDot512()
-    {
-        if (!HasInstructions()) return;
-        nint one = TileAssembler512.Place(Assemble, 1), two = TileAssembler512.Place(Assemble, 2);
-        if (one == 0 || two == 0) return;
-        OnePanel = (delegate* unmanaged[SuppressGCTransition]<TileAssembler512.Args*, void>)one;
-        TwoPanels = (delegate* unmanaged[SuppressGCTransition]<TileAssembler512.Args*, void>)two;
-        IsSupported = true;
-    }
+    public static bool IsSupported => Code.IsPlaced;
 
     /// <summary>
     /// AVX-512 as .NET enables it (the OS saves zmm state; DOTNET_EnableAVX512F=0 is respected), and CPUID leaf 7
@@ -62,8 +52,7 @@ internal static unsafe class Bf16TileDot512
             Steps = pairs, Acc = acc, LdcBytes = (long)ldc * sizeof(float),
             Ahead = prefetchNext ? panels * panelStride * sizeof(ushort) : 0,
         };
-        if (panels == 2) TwoPanels(&args);
-        else OnePanel(&args);
+        Code.Run(&args, panels);
     }
 
     /// <summary>The tile's machine code for 1 or 2 panels, taking its argument block in rcx (Windows) or rdi (System V).</summary>

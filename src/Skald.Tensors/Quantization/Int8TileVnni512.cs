@@ -21,20 +21,10 @@ internal static unsafe class Int8TileVnni512
     /// <summary>Rows of the tile (a must hold this many readable rows).</summary>
     public const int Rows = TileAssembler512.Rows;
 
-    private static readonly delegate* unmanaged[SuppressGCTransition]<TileAssembler512.Args*, void> OnePanel, TwoPanels;
+    private static readonly TileAssembler512.Placed Code = TileAssembler512.Placed.Create(HasInstructions(), Assemble);
 
     /// <summary>Whether this CPU has AVX512-VNNI (CPUID leaf 7, ECX bit 11) with AVX-512 enabled, and the tile was placed.</summary>
-    public static bool IsSupported { get; }
-
-    static Int8TileVnni512()
-    {
-        if (!HasInstructions()) return;
-        nint one = TileAssembler512.Place(Assemble, 1), two = TileAssembler512.Place(Assemble, 2);
-        if (one == 0 || two == 0) return;
-        OnePanel = (delegate* unmanaged[SuppressGCTransition]<TileAssembler512.Args*, void>)one;
-        TwoPanels = (delegate* unmanaged[SuppressGCTransition]<TileAssembler512.Args*, void>)two;
-        IsSupported = true;
-    }
+    public static bool IsSupported => Code.IsPlaced;
 
     // AVX-512 as .NET enables it (the OS saves zmm state; DOTNET_EnableAVX512F=0 is respected) and the VNNI bit.
     private static bool HasInstructions() =>
@@ -59,19 +49,16 @@ internal static unsafe class Int8TileVnni512
             A = a, LdaBytes = lda, Panel0 = panel, Panel1 = panel + (panels == 2 ? panelStride : 0), Steps = groups, Acc = acc,
             LdcBytes = (long)ldc * sizeof(int), Ahead = prefetchNext ? panels * panelStride : 0,
         };
-        if (panels == 2) TwoPanels(&args);
-        else OnePanel(&args);
+        Code.Run(&args, panels);
     }
 
     /// <summary>The tile's machine code for 1 or 2 panels, taking its argument block in rcx (Windows) or rdi (System V).</summary>
     internal static byte[] Assemble(int panels, bool windows) => TileAssembler512.Assemble(panels, windows, static (c, r, at, n) =>
     {
         // Row r's 4 codes of this group in every lane, times each panel's 16 columns × 4 weights.
-        var b = Broadcast[r % Broadcast.Length];
+        var b = (r % 4) switch { 0 => zmm2, 1 => zmm3, 2 => zmm4, _ => zmm5 };
         c.vpbroadcastd(b, __dword_ptr[at]);
         c.vpdpbusd(TileAssembler512.Sum(r, 0), b, zmm0);
         if (n == 2) c.vpdpbusd(TileAssembler512.Sum(r, 1), b, zmm1);
     });
-
-    private static readonly AssemblerRegisterZMM[] Broadcast = [zmm2, zmm3, zmm4, zmm5];
 }

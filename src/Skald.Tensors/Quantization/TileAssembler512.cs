@@ -64,16 +64,44 @@ internal static unsafe class TileAssembler512
     private static readonly AssemblerRegisterZMM[] Sums =
         [zmm16, zmm17, zmm18, zmm19, zmm20, zmm21, zmm22, zmm23, zmm24, zmm25, zmm26, zmm27, zmm28, zmm29, zmm30, zmm31];
 
-    /// <summary>The tile's code placed in executable pages: its entry, or 0 where that fails (the caller keeps its managed path).</summary>
-    public static nint Place(Func<int, bool, byte[]> code, int panels)
+    /// <summary>A tile's one- and two-panel code placed in executable pages (or not: then <see cref="IsPlaced"/> is false).</summary>
+    public readonly struct Placed
     {
-        try
+        private readonly delegate* unmanaged[SuppressGCTransition]<Args*, void> one, two;
+
+        private Placed(nint one, nint two)
         {
-            return Memory.ExecutableMemory.Place(code(panels, OperatingSystem.IsWindows()));
+            this.one = (delegate* unmanaged[SuppressGCTransition]<Args*, void>)one;
+            this.two = (delegate* unmanaged[SuppressGCTransition]<Args*, void>)two;
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+
+        /// <summary>Whether both codes were placed (the CPU has the instructions and the OS gave executable pages).</summary>
+        public bool IsPlaced => one != null && two != null;
+
+        /// <summary>
+        /// The code <paramref name="assemble"/> makes for 1 and 2 panels, placed when <paramref name="hasInstructions"/>;
+        /// not placed where the CPU lacks them or placing fails (the caller keeps its managed path).
+        /// </summary>
+        public static Placed Create(bool hasInstructions, Func<int, bool, byte[]> assemble) =>
+            hasInstructions ? new Placed(Place(assemble, 1), Place(assemble, 2)) : default;
+
+        /// <summary>Runs the code of <paramref name="panels"/> (1 or 2) panels on <paramref name="args"/>.</summary>
+        public void Run(Args* args, int panels)
         {
-            return 0;
+            if (panels == 2) two(args);
+            else one(args);
+        }
+
+        private static nint Place(Func<int, bool, byte[]> assemble, int panels)
+        {
+            try
+            {
+                return Memory.ExecutableMemory.Place(assemble(panels, OperatingSystem.IsWindows()));
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+            {
+                return 0;
+            }
         }
     }
 

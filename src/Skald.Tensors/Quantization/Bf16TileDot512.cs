@@ -25,7 +25,7 @@ internal static unsafe class Bf16TileDot512
     public static bool IsSupported => Code.IsPlaced;
 
     /// <summary>
-    /// AVX-512 as .NET enables it (the OS saves zmm state; DOTNET_EnableAVX512F=0 is respected), and CPUID leaf 7
+    /// AVX-512 as .NET enables it (the OS saves zmm state; DOTNET_EnableAVX512=0 is respected), and CPUID leaf 7
     /// subleaf 1's EAX bit 5 (AVX512_BF16; subleaf 1 exists when subleaf 0's EAX, the highest subleaf, is at least 1).
     /// </summary>
     internal static bool HasInstructions() =>

@@ -122,11 +122,15 @@ public sealed class Bf16DotGemmTests
     {
         var rng = new Random(11);
         var x = Random(rng, 1000, 100);
-        // ties (to even both ways), the largest finite values, infinities, NaNs and denormals
+        // ties (to even both ways), the largest finite values, infinities, NaNs (kept NaN: quiet bit set) and denormals
         float[] special = [BitConverter.Int32BitsToSingle(0x3F808000), BitConverter.Int32BitsToSingle(0x3F818000), float.MaxValue,
             -float.MaxValue, float.PositiveInfinity, float.NegativeInfinity, float.NaN, -float.NaN, 1e-40f, -1e-42f, 0f, -0f];
         special.CopyTo(x, 0);
         special.CopyTo(x, 500);
+        // NaNs that would truncate to ∞ or round past it, written as bits (a float constant may reach the array quieted)
+        var bits = System.Runtime.InteropServices.MemoryMarshal.Cast<float, uint>(x.AsSpan());
+        bits[12] = bits[512] = 0x7F80_0001;
+        bits[13] = bits[513] = 0xFFFF_FFFF;
         foreach (int length in new[] { 1000, 999, 37, 15 })
         {
             ushort[] fast = new ushort[length], twin = new ushort[length];

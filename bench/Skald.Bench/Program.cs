@@ -13,7 +13,9 @@ using Skald.Tensors.Gemm;
 //   --packed-only: --packed with each float32 Linear weight's values dropped once packed, Tape.KeepPackedOnly, as
 //   SentenceEncoder.KeepPackedOnly and skald encode run: the same bits as --packed, one copy of the weights;
 //   --packed-attention: attention through the per-head packed GEMMs instead of Tape.DirectAttention, which
-//   SentenceEncoder.Encode's tape turns on; engine name +gemm-attn)
+//   SentenceEncoder.Encode's tape turns on; engine name +gemm-attn; --bf16: Linear layers in bfloat16, Tape.Bf16Linear,
+//   as skald encode --quantize bf16 runs them (vdpbf16ps; float32 on a CPU without AVX512-BF16, said in bf16_kernel),
+//   plus the cosine of its mean-pooled states to float32's)
 // Prints wall-clock tokens/s, tokens per CPU second (the process's CPU time: comparable on a loaded machine) and the
 // process's peak RSS so far (VmHWM).
 // Ids are the same formula as fixtures/models/bench_torch.py and bench_onnx.mjs: 1000 + (b·131 + t·17) mod 20000.
@@ -26,7 +28,7 @@ var dirs = new List<string>();
 string? textsFile = null, writeIds = null, fromText = null;
 string[] orders = ["order", "sorted"];
 int maxLen = 128, count = 1024;
-bool packed = false, int8 = false, int8Only = false, packedOnly = false, directAttention = true;
+bool packed = false, int8 = false, int8Only = false, packedOnly = false, directAttention = true, bf16 = false;
 int batch = 32;
 double seconds = 5;
 int[] seqs = [32, 128];
@@ -37,6 +39,7 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--packed-attention") directAttention = false;
     else if (args[i] == "--int8") int8 = true;
     else if (args[i] == "--int8-only") int8 = int8Only = true;
+    else if (args[i] == "--bf16") bf16 = true;
     else if (args[i] == "--batch") batch = int.Parse(args[++i]);
     else if (args[i] == "--seconds") seconds = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
     else if (args[i] == "--seqs") seqs = [.. args[++i].Split(',').Select(int.Parse)];
@@ -79,7 +82,7 @@ foreach (var dir in dirs)
         continue;
     }
     var encoder = ArchitectureRegistry.Load(dir);
-    var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8, KeepInt8Only = int8Only, KeepPackedOnly = packedOnly, DirectAttention = directAttention };
+    var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8, KeepInt8Only = int8Only, KeepPackedOnly = packedOnly, DirectAttention = directAttention, Bf16Linear = bf16 };
     foreach (int seq in seqs)
     {
         var tokens = Skald.Bench.Common.SyntheticBatch.Create(batch, seq);
@@ -89,7 +92,7 @@ foreach (var dir in dirs)
             encoder.Forward(tape, tokens);
         }
         double minCosine = double.NaN;
-        if (int8 && !int8Only) // (--int8-only: no float32 pass, so the peak RSS is the int8 model's; its embeddings are --int8's bit for bit)
+        if ((int8 && !int8Only) || bf16) // (--int8-only: no float32 pass, so the peak RSS is the int8 model's; its embeddings are --int8's bit for bit)
         {
             var reference = new Tape(recording: false) { PackWeights = true };
             var f32 = encoder.Forward(reference, tokens).Span.ToArray();
@@ -112,10 +115,11 @@ foreach (var dir in dirs)
         double cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         results.Add(new
         {
-            engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (directAttention ? "" : "+gemm-attn") + (int8Only ? "+int8only" : int8 ? "+int8" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
+            engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (directAttention ? "" : "+gemm-attn") + (int8Only ? "+int8only" : int8 ? "+int8" : "") + (bf16 ? "+bf16" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
             hidden = encoder.HiddenSize, batch, seq, tokens_per_s = Math.Round(tokensPerSecond),
             min_cosine_vs_f32 = double.IsNaN(minCosine) ? (double?)null : Math.Round(minCosine, 5),
             int8_kernel = int8 ? Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)" : null,
+            bf16_kernel = bf16 ? Skald.Tensors.Quantization.Bf16Gemm.IsSupported ? "vdpbf16ps" : "none (float32)" : null,
             tokens_per_cpu_s = Math.Round((double)iterations * batch * seq / cpu),
             weights_mb = Math.Round(encoder.Parameters.Sum(p => p.Bytes) / 1048576.0, 1),
             peak_rss_mb = PeakRssMb(),

@@ -10,7 +10,10 @@
 # Each round also runs Skald packed-only (--packed-only: Tape.KeepPackedOnly, the float32 Linear values dropped once
 # packed, as SentenceEncoder.KeepPackedOnly and skald encode run; the same bits as --packed). Peak RSS (VmHWM) per side: both programs run bert-384 then bert-768 in one process, so the 768 figure is the
 # process's peak over both models.
-#   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--models DIR] [--int8]
+#   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--models DIR] [--int8] [--bf16]
+# With --bf16 each round also runs Skald with the Linear layers in bfloat16 (--packed --bf16: Tape.Bf16Linear, as
+# skald encode --quantize bf16 runs them; vdpbf16ps on AVX512-BF16 CPUs) and prints bf16 against ORT float32 and
+# Skald float32, with its min cosine to float32.
 # --decoder: the same for the Qwen2.5-0.5B-shaped decoder instead (MODELS/qwen2-0.5b: safetensors from
 # fixtures/models/export_bench_decoder.py, model.onnx from fixtures/models/export_bench_decoder_onnx.py, both written
 # when missing), bench/decoder's shape and ids (batch 8 × 128, causal, 2 threads): ROUNDS × (ORT, Skald float32 —
@@ -23,17 +26,18 @@
 # --decoder --texts [FILE]: the same on the Qwen2.5-0.5B-shaped decoder (128 sentences, at most 128 tokens, batches of 8).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=3 secs=3 models=fixtures/models/.bench int8=0 decoder=0 iters=2 texts=
+rounds=3 secs=3 models=fixtures/models/.bench int8=0 decoder=0 iters=2 texts= bf16=0
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
     --seconds) secs=$2; shift 2 ;;
     --models) models=$2; shift 2 ;;
     --int8) int8=1; shift ;;
+    --bf16) bf16=1; shift ;;
     --decoder) decoder=1; shift ;;
     --texts) texts=../shared/data/text/ud-nb.txt; shift; if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then texts=$1; shift; fi ;;
     --iters) iters=$2; shift 2 ;;
-    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR] [--int8] [--decoder [--iters N]] [--texts [FILE]]" >&2; exit 2 ;;
+    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR] [--int8] [--bf16] [--decoder [--iters N]] [--texts [FILE]]" >&2; exit 2 ;;
   esac
 done
 if [ -n "$texts" ] && [ "$decoder" = 1 ]; then
@@ -75,6 +79,9 @@ for r in $(seq 1 "$rounds"); do
   if [ "$int8" = 1 ]; then
     dotnet bench/results/bin/Skald.Bench.dll --packed --int8 --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   fi
+  if [ "$bf16" = 1 ]; then
+    dotnet bench/results/bin/Skald.Bench.dll --packed --bf16 --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
+  fi
   if [ "$ortint8" = 1 ]; then
     dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --onnx model.int8.onnx --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   fi
@@ -87,7 +94,7 @@ for r in rows:
     if "tokens_per_s" not in r: continue
     ort = r["engine"].startswith("onnxruntime")
     side = ("ort-int8" if r.get("onnx_file", "model.onnx") != "model.onnx" else "ort-spin" if r["engine"].endswith("+spin") else "ort") if ort else \
-        "int8" if r.get("int8_kernel") else "packed-only" if r["engine"].endswith("+pkonly") else "skald"
+        "bf16" if r.get("bf16_kernel") else "int8" if r.get("int8_kernel") else "packed-only" if r["engine"].endswith("+pkonly") else "skald"
     runs.setdefault((r["model"], r["seq"]), {}).setdefault(side, []).append(r)
 for (model, seq), s in sorted(runs.items()):
     if "ort" not in s or "skald" not in s: continue
@@ -110,6 +117,12 @@ for (model, seq), s in sorted(runs.items()):
               f"CPU time {med('int8', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x; int8/Skald float32 wall "
               f"{med('int8', 'tokens_per_s') / med('skald', 'tokens_per_s'):.2f}x; min cosine "
               f"{min(x['min_cosine_vs_f32'] for x in s['int8']):.5f}")
+    if "bf16" in s:
+        print(f"{model} seq {seq}: Skald bf16/ORT float32 wall {med('bf16', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x, "
+              f"CPU time {med('bf16', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x; bf16/Skald float32 wall "
+              f"{med('bf16', 'tokens_per_s') / med('skald', 'tokens_per_s'):.2f}x, CPU time "
+              f"{med('bf16', 'tokens_per_cpu_s') / med('skald', 'tokens_per_cpu_s'):.2f}x ({s['bf16'][0]['bf16_kernel']}); min cosine "
+              f"{min(x['min_cosine_vs_f32'] for x in s['bf16']):.5f}")
     if "int8" in s and "ort-int8" in s:
         print(f"{model} seq {seq}: Skald int8/ORT int8 wall {med('int8', 'tokens_per_s') / med('ort-int8', 'tokens_per_s'):.2f}x, "
               f"CPU time {med('int8', 'tokens_per_cpu_s') / med('ort-int8', 'tokens_per_cpu_s'):.2f}x; ORT int8/ORT float32 wall "

@@ -210,6 +210,7 @@ public sealed partial class SentenceEncoder
             : this;
         model.PackWeights = PackWeights;
         model.inference.QuantizeLinear = QuantizeInt8; // an int8 folder stays int8 when switched
+        model.inference.Bf16Linear = inference.Bf16Linear;
         model.inference.KeepInt8Only = inference.KeepInt8Only;
         model.inference.KeepPackedOnly = inference.KeepPackedOnly;
         decoder.AttentionMode = mode;

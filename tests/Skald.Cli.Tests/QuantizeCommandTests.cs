@@ -8,7 +8,7 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class QuantizeCommandTests
 {
-    private static float[][] ReadJsonl(string path) =>
+    internal static float[][] ReadJsonl(string path) =>
         [.. File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<float[]>(l)!)];
 
     private static double Cosine(float[] a, float[] b) => global::Skald.Tests.TestVectors.Cosine(a, b);
@@ -116,7 +116,7 @@ public sealed class QuantizeCommandTests
     [Fact]
     public void UnknownQuantizationIsAUsageError() =>
         SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", "m", "--input", "i.txt", "--output", "o.jsonl", "--quantize", "int4"),
-            2, "option --quantize got 'int4'; did you mean 'int8'? (must be one of int8)");
+            2, "option --quantize got 'int4'; did you mean 'int8'? (must be one of int8, bf16)");
 
     [Fact]
     public void AnOutputInsideTheModelFolderIsNotCopiedIntoItself()

@@ -12,7 +12,7 @@ namespace Skald.Tensors.Tests;
 /// </summary>
 public sealed class Int8TileVnni512AbiTests
 {
-    private static List<Instruction> Decode(byte[] code)
+    internal static List<Instruction> Decode(byte[] code)
     {
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(code));
         var list = new List<Instruction>();
@@ -60,10 +60,22 @@ public sealed class Int8TileVnni512AbiTests
     public void TheTileKeepsToBothCallingConventions(int panels, bool windows)
     {
         var code = Decode(Int8TileVnni512.Assemble(panels, windows));
+        Assert.Equal(windows ? Register.RCX : Register.RDI, code[2].Op1Register); // the argument block
+        KeepsToTheConventions(code);
+        Assert.Equal(panels, code.Count(i => i.Mnemonic == Mnemonic.Prefetcht0)); // one per panel and group
+        Assert.Equal(Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
+    }
+
+    /// <summary>
+    /// The checks both assembled tiles (this and <see cref="Bf16TileDot512"/>) share: rbx and rsi saved first and
+    /// restored last, the argument block moved to r11, only registers both conventions allow, no stack movement in
+    /// between, vzeroupper before ret.
+    /// </summary>
+    internal static void KeepsToTheConventions(List<Instruction> code)
+    {
         Assert.Equal([Mnemonic.Push, Mnemonic.Push, Mnemonic.Mov], code[..3].Select(i => i.Mnemonic));
         Assert.Equal([Register.RBX, Register.RSI], code[..2].Select(i => i.Op0Register));
         Assert.Equal(Register.R11, code[2].Op0Register);
-        Assert.Equal(windows ? Register.RCX : Register.RDI, code[2].Op1Register); // the argument block
         Assert.Equal([Mnemonic.Vzeroupper, Mnemonic.Pop, Mnemonic.Pop, Mnemonic.Ret], code[^4..].Select(i => i.Mnemonic));
         Assert.Equal([Register.RSI, Register.RBX], code[^3..^1].Select(i => i.Op0Register)); // restored in reverse order
         foreach (var i in code.Skip(3).Take(code.Count - 7))
@@ -71,8 +83,6 @@ public sealed class Int8TileVnni512AbiTests
             Assert.False(i.Mnemonic is Mnemonic.Push or Mnemonic.Pop or Mnemonic.Call or Mnemonic.Ret, $"{i}: the stack moves");
             foreach (var r in RegistersOf(i)) Assert.True(Allowed(r), $"{i}: {r} is not the tile's to use under both conventions");
         }
-        Assert.Equal(panels, code.Count(i => i.Mnemonic == Mnemonic.Prefetcht0)); // one per panel and group
-        Assert.Equal(Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
     }
 
     // One vpdpbusd per row and panel in the loop body.

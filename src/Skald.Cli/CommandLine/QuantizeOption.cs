@@ -8,13 +8,16 @@ namespace Skald.Cli.CommandLine;
 /// <summary>The one <c>--quantize</c> load option of the commands that encode with a local model.</summary>
 internal static class QuantizeOption
 {
-    /// <summary>A new <c>--quantize int8</c> option.</summary>
+    /// <summary>A new <c>--quantize int8|bf16</c> option.</summary>
     public static Option<string> Create() => CliOptions.OptionalChoice("--quantize",
         "int8: multiply the Linear layers with int8 weights (one scale per output row) and activations quantised per token " +
         "(embeddings, norms and attention stay float32; AVX512-VNNI, AVX-512BW, AVX-VNNI or AVX2, else float32 with a notice); the float32 copies of " +
         "those weights are dropped, so the model takes less memory. A folder saved by " +
         "`skald quantize` is int8 without it. Without it the float32 Linear weights are held once, in the GEMM's packed " +
-        "layout (the same embeddings bit for bit)", "int8");
+        "layout (the same embeddings bit for bit). bf16: multiply the Linear layers in bfloat16 (weights and activations " +
+        "rounded to bfloat16, sums in float32, like torch.autocast on CPU; cosine to float32 about 0.9999) with vdpbf16ps " +
+        "on CPUs with AVX512-BF16 (AMD Zen 4+, Intel Sapphire Rapids+), else float32 with a notice; encoders and " +
+        "rerankers only (generation stays float32)", "int8", "bf16");
 
     /// <summary>
     /// Makes <paramref name="encoder"/> an inference-only int8 model when asked (<see cref="SentenceEncoder.KeepInt8Only"/>;
@@ -24,6 +27,12 @@ internal static class QuantizeOption
     /// </summary>
     public static SentenceEncoder Apply(SentenceEncoder encoder, string? value, bool quiet)
     {
+        if (value == "bf16")
+        {
+            if (Bf16(quiet, "encoding")) encoder.ComputeBf16 = true;
+            else encoder.KeepPackedOnly();
+            return encoder;
+        }
         if (value != "int8")
         {
             if (!encoder.IsInt8Only) encoder.KeepPackedOnly(); // inference only: each float32 Linear weight kept packed, once
@@ -49,6 +58,7 @@ internal static class QuantizeOption
     public static void Apply(Skald.Models.Generation.TextGenerator generator, string? value, bool quiet)
     {
         ArgumentNullException.ThrowIfNull(generator);
+        if (value == "bf16") Terminal.Log("--quantize bf16: generation has no bfloat16 path yet; generating in float32", quiet);
         if (value != "int8") return;
         if (Int8Gemm.Best is null) Terminal.Log("--quantize int8: this CPU has neither AVX-VNNI nor AVX2; generating in float32", quiet);
         else generator.KeepInt8Only();
@@ -58,7 +68,8 @@ internal static class QuantizeOption
     public static Skald.Models.CrossEncoders.CrossEncoder Apply(Skald.Models.CrossEncoders.CrossEncoder model, string? value, bool quiet)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (value != "int8") model.KeepPackedOnly();
+        if (value == "bf16" && Bf16(quiet, "scoring")) model.ComputeBf16 = true;
+        else if (value != "int8") model.KeepPackedOnly();
         else if (Int8Gemm.Best is null)
         {
             Terminal.Log("--quantize int8: this CPU has neither AVX-VNNI nor AVX2; scoring in float32", quiet);
@@ -66,5 +77,13 @@ internal static class QuantizeOption
         }
         else model.KeepInt8Only();
         return model;
+    }
+
+    /// <summary>Whether <c>--quantize bf16</c> runs here; else one notice line (float32 is used instead).</summary>
+    private static bool Bf16(bool quiet, string doing)
+    {
+        if (Bf16Gemm.IsSupported) return true;
+        Terminal.Log($"--quantize bf16: this CPU has no AVX512-BF16; {doing} in float32", quiet);
+        return false;
     }
 }

@@ -119,6 +119,16 @@ public sealed partial class CrossEncoder
         return InferenceWeights.KeepInt8Only(inference, gate, Parameters, Warm);
     }
 
+    /// <summary>
+    /// Whether the Linear layers run in bfloat16 (as <see cref="SentenceEncoder.ComputeBf16"/>: bfloat16 weights and
+    /// activations, float32 sums; float32 on a CPU without AVX512-BF16).
+    /// </summary>
+    public bool ComputeBf16
+    {
+        get => inference.Bf16Linear;
+        set => inference.Bf16Linear = value;
+    }
+
     /// <summary>Whether the Linear layers run in int8 (<see cref="KeepInt8Only"/>).</summary>
     public bool IsInt8Only => inference.KeepInt8Only;
 

@@ -23,6 +23,8 @@ public static partial class Ops
     /// (<see cref="Parameter.IsPackedOnly"/>) is always read packed there; on a recording tape a packed-only weight
     /// throws, while an int8-only one is multiplied dequantised (float32 Scales[j]·q[j, k], forward and backward, as
     /// QLoRA computes in the dequantised type): frozen, it passes the gradient on, so LoRA adapters train on an int8 base.
+    /// With <see cref="Tape.Bf16Linear"/> (a tape that does not record) a weight that is not int8-only is multiplied in
+    /// bfloat16 before any of these (<see cref="Quantization.Bf16Gemm"/>; float32 where the CPU has no AVX512-BF16).
     /// </summary>
     public static Variable Linear(Tape tape, Variable x, Parameter weight, Parameter? bias)
     {
@@ -31,7 +33,11 @@ public static partial class Ops
             throw new ArgumentException($"{weight.Name}: shape [{string.Join(", ", weight.Shape)}] does not take {inF} inputs");
         var y = tape.NewVariable(n, outF);
         var b = bias is null ? default : bias.Data.Span;
-        if (weight.Precision == WeightPrecision.Float32 && (tape.QuantizeLinear || weight.IsInt8Only) && !tape.Recording
+        if (tape.Bf16Linear && !tape.Recording && Quantization.Bf16Weights.For(weight) is { } bf16)
+        {
+            Quantization.Bf16Gemm.Linear(x.Span, bf16, b, y.Span, n); // bfloat16 weights and activations, float32 sums
+        }
+        else if (weight.Precision == WeightPrecision.Float32 && (tape.QuantizeLinear || weight.IsInt8Only) && !tape.Recording
             && Quantization.Int8Weights.For(weight, tape.KeepInt8Only) is { } int8)
         {
             Quantization.Int8Gemm.Linear(x.Span, int8, b, y.Span, n); // int8 weights, activations quantised per row

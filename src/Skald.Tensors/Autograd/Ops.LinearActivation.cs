@@ -8,10 +8,13 @@ public static partial class Ops
     /// pass (<see cref="Kernels.LinearActivation"/>: the activation applied in the GEMM's store); with
     /// <see cref="Tape.QuantizeLinear"/> such a weight is multiplied in int8 and the activation applied in the int8
     /// GEMM's store (<see cref="Quantization.Int8Gemm"/>; the same values as int8 <see cref="Linear"/> then the
-    /// activation). Otherwise, and always when recording, the two ops with their own backward passes.
+    /// activation). With <see cref="Tape.Bf16Linear"/> the bfloat16 <see cref="Linear"/> and then the activation.
+    /// Otherwise, and always when recording, the two ops with their own backward passes.
     /// </summary>
     public static unsafe Variable LinearActivation(Tape tape, Variable x, Parameter weight, Parameter? bias, ActivationKind kind)
     {
+        if (tape.Bf16Linear && !tape.Recording && Quantization.Bf16Weights.For(weight) is not null)
+            return Activation(tape, Linear(tape, x, weight, bias), kind); // the bfloat16 product, then the activation
         if (!tape.Recording && (tape.QuantizeLinear || weight.IsInt8Only) && Kernels.Activations.RowKernel(kind) is var f && f != null
             && FusableWeight(weight) && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols
             && Quantization.Int8Weights.For(weight, tape.KeepInt8Only) is { } int8)

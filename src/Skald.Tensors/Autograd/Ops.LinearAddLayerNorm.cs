@@ -9,11 +9,14 @@ public static partial class Ops
     /// not multiplied in int8, one fused pass (<see cref="Kernels.LinearAddLayerNorm"/>: the same bytes); multiplied in
     /// int8 (<see cref="Tape.QuantizeLinear"/> or an int8-only weight), the int8 product with the add and LayerNorm on
     /// its finished rows (<see cref="Quantization.Int8Gemm"/>: the same bytes as the int8 Linear and the two ops);
-    /// otherwise, and always when recording, the two ops with their own backward passes.
+    /// with <see cref="Tape.Bf16Linear"/> the bfloat16 <see cref="Linear"/>, then the add and LayerNorm; otherwise, and
+    /// always when recording, the two ops with their own backward passes.
     /// </summary>
     public static Variable LinearAddLayerNorm(Tape tape, Variable x, Parameter weight, Parameter? bias, Variable residual,
         Parameter gamma, Parameter beta, float eps, float dropout)
     {
+        if (tape.Bf16Linear && !tape.Recording && Quantization.Bf16Weights.For(weight) is not null)
+            return AddDropoutLayerNorm(tape, Linear(tape, x, weight, bias), residual, gamma, beta, eps, dropout); // bfloat16 product
         if (!tape.Recording && (tape.PackWeights || weight.IsPackedOnly) && dropout == 0f && FusableWeight(weight)
             && !(tape.QuantizeLinear && Quantization.Int8Weights.For(weight) is not null)
             && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols && residual.Rows == x.Rows

@@ -80,6 +80,14 @@ public sealed class Tape
     public bool QuantizeLinear { get; set; }
 
     /// <summary>
+    /// Whether a pass that does not record multiplies Linear weights in bfloat16 (<see cref="Quantization.Bf16Gemm"/>:
+    /// bfloat16 weight panels kept beside each parameter, activations rounded to bfloat16 per call, float32 sums; what
+    /// <c>torch.autocast("cpu", torch.bfloat16)</c> does to a Linear). Approximate; float32 on a CPU without AVX512-BF16;
+    /// int8-only weights stay int8. Off by default; ignored while <see cref="Recording"/> (training never runs in it).
+    /// </summary>
+    public bool Bf16Linear { get; set; }
+
+    /// <summary>
     /// With <see cref="QuantizeLinear"/>, whether each float32 Linear weight this tape quantises then keeps only its
     /// int8 form (<see cref="Parameter.ReleaseFloat32"/>: the float32 values dropped; an inference-only int8 model).
     /// Weights that are already int8-only (<see cref="Parameter.IsInt8Only"/>) are multiplied in int8 on any tape that

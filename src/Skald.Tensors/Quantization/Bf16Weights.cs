@@ -1,0 +1,49 @@
+using System.Runtime.CompilerServices;
+using Skald.Tensors.Autograd;
+
+namespace Skald.Tensors.Quantization;
+
+/// <summary>
+/// The bfloat16 panels of Linear weights (<see cref="Bf16Matrix"/>) that <see cref="Bf16Gemm"/> multiplies, kept beside
+/// each <see cref="Parameter"/> while it lives and made on first use: a float32 weight rounded to nearest even, a
+/// bfloat16 one (<c>--weights bf16</c>) taken as it is, a float16 or packed-only one widened first. The weight's own
+/// values stay (inference only: a recording pass multiplies them in float32). Forms are not refreshed when values
+/// change: call <see cref="Drop"/> after training a weight that was used in bfloat16.
+/// </summary>
+public static class Bf16Weights
+{
+    private static readonly ConditionalWeakTable<Parameter, Bf16Matrix> Forms = new();
+
+    /// <summary>
+    /// The bfloat16 form of an [out, in] weight, made (and kept) on first call; null when the CPU has no AVX512-BF16
+    /// (<see cref="Bf16Gemm.IsSupported"/>), the parameter is not a matrix or it is int8-only (then int8 multiplies it).
+    /// </summary>
+    public static Bf16Matrix? For(Parameter weight)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        if (Forms.TryGetValue(weight, out var kept)) return kept;
+        if (!Bf16Gemm.IsSupported || weight.Shape.Length != 2 || weight.IsInt8Only) return null;
+        int n = weight.Shape[0], k = weight.Shape[1];
+        Bf16Matrix made;
+        if (weight.Precision == WeightPrecision.BFloat16 && !weight.IsFileBacked) made = Bf16Matrix.FromBits(weight.Bits16.Span, n, k);
+        else if (weight.Precision == WeightPrecision.Float32 && !weight.IsPackedOnly && !weight.IsFileBacked)
+            made = Bf16Matrix.FromSingle(weight.Values.Span, n, k);
+        else
+        {
+            var values = new float[weight.Length]; // one weight at a time, widened exactly
+            weight.Widen(0, values);
+            made = Bf16Matrix.FromSingle(values, n, k);
+        }
+        Forms.AddOrUpdate(weight, made);
+        return made;
+    }
+
+    /// <summary>The parameters that hold a bfloat16 form now (any model's).</summary>
+    public static IEnumerable<Parameter> Held()
+    {
+        foreach (var (p, _) in Forms) yield return p;
+    }
+
+    /// <summary>Forgets the bfloat16 form of <paramref name="weight"/> (the next <see cref="For"/> rounds its values anew).</summary>
+    public static void Drop(Parameter weight) => Forms.Remove(weight ?? throw new ArgumentNullException(nameof(weight)));
+}

@@ -1,0 +1,163 @@
+using System.Runtime.InteropServices;
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Skald.Tensors.Quantization;
+
+/// <summary>
+/// What the two assembled 512-bit tiles (<see cref="Int8TileVnni512"/>, <see cref="Bf16TileDot512"/>) share: the
+/// argument block (<see cref="Args"/>), the loop over k steps of 4 bytes a row and 64 bytes a panel, 8 rows × 1 or 2
+/// panels of 16 sums in zmm16–31 stored as rows, the prologue and epilogue that keep to both x64 calling conventions,
+/// and the placing of the code in executable pages (<see cref="Memory.ExecutableMemory"/>). Each tile gives only its
+/// <see cref="Step"/>: the instructions that add one k step of a row to its sums.
+/// <para>
+/// Registers (volatile in both the System V and the Windows x64 ABI, plus rbx and rsi, saved): r11 = the argument block,
+/// rax = a's rows 0–3, rcx = a's rows 4–7, r8 = lda in bytes, r9 = 3 · lda, rdx and r10 = the two panels, rbx = steps
+/// left, rsi = the prefetch distance; zmm16–31 = the sums (row r, panel p in zmm16 + 2r + p), zmm0–1 = a step of each
+/// panel; a step may use zmm2–5. xmm6–15, which Windows preserves, are not touched.
+/// </para>
+/// </summary>
+internal static unsafe class TileAssembler512
+{
+    /// <summary>Rows of a tile (a must hold this many readable rows).</summary>
+    public const int Rows = 8;
+
+    /// <summary>
+    /// Adds one k step of row <paramref name="row"/> to its sums: <paramref name="at"/> addresses the row's 4 bytes
+    /// (size it with a factory, e.g. <c>__dword_ptr[at]</c> or <c>__dword_bcst[at]</c>), panel p's 64 bytes are in zmm0 + p
+    /// and its sums in <see cref="Sum"/>(row, p).
+    /// </summary>
+    public delegate void Step(Assembler c, int row, AssemblerMemoryOperand at, int panels);
+
+    /// <summary>The argument block the code reads through r11 (one pointer argument: only its register differs between ABIs).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Args
+    {
+        /// <summary>a, row 0.</summary>
+        public void* A;
+
+        /// <summary>Bytes from one row of a to the next.</summary>
+        public long LdaBytes;
+
+        /// <summary>The first panel.</summary>
+        public void* Panel0;
+
+        /// <summary>The second panel (read only by the two-panel code).</summary>
+        public void* Panel1;
+
+        /// <summary>k steps (at least 1).</summary>
+        public long Steps;
+
+        /// <summary>The sums, row r at r · <see cref="LdcBytes"/>, panel p 64 bytes further.</summary>
+        public void* Acc;
+
+        /// <summary>Bytes from one row of sums to the next.</summary>
+        public long LdcBytes;
+
+        /// <summary>Bytes from each panel to the line to prefetch (0: its own, already being read).</summary>
+        public long Ahead;
+    }
+
+    /// <summary>The sum register of row <paramref name="row"/>, panel <paramref name="panel"/>.</summary>
+    public static AssemblerRegisterZMM Sum(int row, int panel) => Sums[2 * row + panel];
+
+    private static readonly AssemblerRegisterZMM[] Sums =
+        [zmm16, zmm17, zmm18, zmm19, zmm20, zmm21, zmm22, zmm23, zmm24, zmm25, zmm26, zmm27, zmm28, zmm29, zmm30, zmm31];
+
+    /// <summary>A tile's one- and two-panel code placed in executable pages (or not: then <see cref="IsPlaced"/> is false).</summary>
+    public readonly struct Placed
+    {
+        private readonly delegate* unmanaged[SuppressGCTransition]<Args*, void> one, two;
+
+        private Placed(nint one, nint two)
+        {
+            this.one = (delegate* unmanaged[SuppressGCTransition]<Args*, void>)one;
+            this.two = (delegate* unmanaged[SuppressGCTransition]<Args*, void>)two;
+        }
+
+        /// <summary>Whether both codes were placed (the CPU has the instructions and the OS gave executable pages).</summary>
+        public bool IsPlaced => one != null && two != null;
+
+        /// <summary>
+        /// The code <paramref name="assemble"/> makes for 1 and 2 panels, placed when <paramref name="hasInstructions"/>;
+        /// not placed where the CPU lacks them or placing fails (the caller keeps its managed path).
+        /// </summary>
+        public static Placed Create(bool hasInstructions, Func<int, bool, byte[]> assemble) =>
+            hasInstructions ? new Placed(Place(assemble, 1), Place(assemble, 2)) : default;
+
+        /// <summary>Runs the code of <paramref name="panels"/> (1 or 2) panels on <paramref name="args"/>.</summary>
+        public void Run(Args* args, int panels)
+        {
+            if (panels == 2) two(args);
+            else one(args);
+        }
+
+        private static nint Place(Func<int, bool, byte[]> assemble, int panels)
+        {
+            try
+            {
+                return Memory.ExecutableMemory.Place(assemble(panels, OperatingSystem.IsWindows()));
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+            {
+                return 0;
+            }
+        }
+    }
+
+    /// <summary>The machine code of a tile of 1 or 2 panels with <paramref name="step"/>, taking its argument block in rcx (Windows) or rdi (System V).</summary>
+    public static byte[] Assemble(int panels, bool windows, Step step)
+    {
+        var c = new Assembler(64);
+        c.push(rbx);
+        c.push(rsi);
+        c.mov(r11, windows ? rcx : rdi);
+        c.mov(rax, __qword_ptr[r11]);         // a, rows 0-3
+        c.mov(r8, __qword_ptr[r11 + 8]);      // lda in bytes
+        c.mov(rdx, __qword_ptr[r11 + 16]);    // panel 0
+        c.mov(r10, __qword_ptr[r11 + 24]);    // panel 1
+        c.mov(rbx, __qword_ptr[r11 + 32]);    // steps
+        c.lea(r9, __[r8 + r8 * 2]);           // 3 · lda
+        c.lea(rcx, __[rax + r8 * 4]);         // a, rows 4-7
+        c.mov(rsi, __qword_ptr[r11 + 56]);    // prefetch distance
+        for (int r = 0; r < Rows; r++)
+        for (int p = 0; p < panels; p++)
+            c.vpxord(Sum(r, p), Sum(r, p), Sum(r, p));
+        var loop = c.CreateLabel();
+        c.Label(ref loop);
+        c.prefetcht0(__[rdx + rsi]);
+        if (panels == 2) c.prefetcht0(__[r10 + rsi]);
+        c.vmovdqu32(zmm0, __zmmword_ptr[rdx]);
+        if (panels == 2) c.vmovdqu32(zmm1, __zmmword_ptr[r10]);
+        for (int r = 0; r < Rows; r++) step(c, r, Row(r), panels);
+        c.add(rax, 4);
+        c.add(rcx, 4);
+        c.add(rdx, 64);
+        c.add(r10, 64);
+        c.dec(rbx);
+        c.jnz(loop);
+        c.mov(rax, __qword_ptr[r11 + 40]);    // acc
+        c.mov(r8, __qword_ptr[r11 + 48]);     // ldc in bytes
+        c.lea(r9, __[r8 + r8 * 2]);
+        c.lea(rcx, __[rax + r8 * 4]);
+        for (int r = 0; r < Rows; r++)
+        {
+            c.vmovdqu32(__zmmword_ptr[Row(r)], Sum(r, 0));
+            if (panels == 2) c.vmovdqu32(__zmmword_ptr[Row(r) + 64], Sum(r, 1));
+        }
+        c.vzeroupper();
+        c.pop(rsi);
+        c.pop(rbx);
+        c.ret();
+        var stream = new MemoryStream();
+        c.Assemble(new StreamCodeWriter(stream), 0);
+        return stream.ToArray();
+    }
+
+    // Row r of a (in the loop) or of the sums (after it): rax + {0, 1, 2, 3}·r8 for rows 0-3, rcx + … for rows 4-7.
+    private static AssemblerMemoryOperand Row(int r)
+    {
+        var b = r < 4 ? rax : rcx;
+        return (r % 4) switch { 0 => __[b], 1 => __[b + r8], 2 => __[b + r8 * 2], _ => __[b + r9] };
+    }
+}

@@ -12,7 +12,7 @@ namespace Skald.Tensors.Autograd;
 /// gradients, so parameter gradients in <see cref="Parameter.Grad"/> accumulate across passes until zeroed).
 /// An op whose output got no gradient is skipped. Not thread-safe; one pass at a time.
 /// </summary>
-public sealed class Tape
+public sealed partial class Tape
 {
     private readonly List<(Variable Output, Action Backward)> entries = [];
     private readonly Dictionary<int, Stack<float[]>> pool = [];
@@ -56,60 +56,11 @@ public sealed class Tape
     public SkaldRandom? Random { get; set; }
 
     /// <summary>
-    /// Whether a pass that does not record multiplies by pre-packed copies of float32 Linear weights (made on first
-    /// use, one float32 copy of each weight, dropped when the values may change; see <c>Parameter.PackedForLinear</c>):
-    /// no per-call packing of the weight, same results bit for bit. Off by default; an encoder's inference tape turns it
-    /// on. Ignored while <see cref="Recording"/>.
-    /// </summary>
-    public bool PackWeights { get; set; }
-
-    /// <summary>
-    /// With <see cref="PackWeights"/>, whether each float32 Linear weight this tape packs then keeps only its packed
-    /// form (<see cref="Parameter.ReleaseToPacked"/>: the float32 values dropped; packed-only inference, the same bits).
-    /// Weights that cannot be released (parts of a stack, <see cref="Parameter.Tied"/> ones, ones with LoRA) stay as
-    /// they are. Packed-only weights (<see cref="Parameter.IsPackedOnly"/>) are read packed on any tape that does not
-    /// record, with or without these flags.
-    /// </summary>
-    public bool KeepPackedOnly { get; set; }
-
-    /// <summary>
-    /// Whether a pass that does not record multiplies float32 Linear weights in int8 (per-row int8 weights kept beside
-    /// each parameter, activations quantised per row on the fly; <see cref="Quantization.Int8Gemm"/>). Approximate;
-    /// falls back to float32 on a CPU without AVX2 or AVX-VNNI. Off by default; ignored while <see cref="Recording"/>.
-    /// </summary>
-    public bool QuantizeLinear { get; set; }
-
-    /// <summary>
-    /// Whether a pass that does not record multiplies Linear weights in bfloat16 (<see cref="Quantization.Bf16Gemm"/>:
-    /// bfloat16 weight panels kept beside each parameter, activations rounded to bfloat16 per call, float32 sums; what
-    /// <c>torch.autocast("cpu", torch.bfloat16)</c> does to a Linear). Approximate; float32 on a CPU without AVX512-BF16;
-    /// int8-only weights stay int8. Off by default; ignored while <see cref="Recording"/> (training never runs in it).
-    /// </summary>
-    public bool Bf16Linear { get; set; }
-
-    /// <summary>
-    /// With <see cref="QuantizeLinear"/>, whether each float32 Linear weight this tape quantises then keeps only its
-    /// int8 form (<see cref="Parameter.ReleaseFloat32"/>: the float32 values dropped; an inference-only int8 model).
-    /// Weights that are already int8-only (<see cref="Parameter.IsInt8Only"/>) are multiplied in int8 on any tape that
-    /// does not record, with or without these flags.
-    /// </summary>
-    public bool KeepInt8Only { get; set; }
-
-    /// <summary>
     /// Activation recomputation (gradient checkpointing, torch.utils.checkpoint): a recording pass keeps only each
     /// <see cref="Layer{TState}"/>'s input and output and runs the layer again, recording, during <see cref="Backward"/>.
     /// Gradients are bit-identical to a pass without it; memory is one layer's activations plus the layer boundaries.
     /// </summary>
     public bool Checkpointing { get; set; }
-
-    /// <summary>
-    /// Whether a pass that does not record computes attention without dropout through
-    /// <see cref="Kernels.Attention.ForwardInference"/> (no probabilities kept, no packing of the per-head products):
-    /// faster, but its sums run in another order, so outputs differ from a recording pass's in the last bits. Off by
-    /// default (GradCache's unrecorded first pass and checkpointed layers must match the recording pass bit for bit);
-    /// an encoder's inference tape turns it on. Ignored while <see cref="Recording"/>.
-    /// </summary>
-    public bool DirectAttention { get; set; }
 
     /// <summary>
     /// The token a pass looks at before each layer of a stack (<see cref="Layer{TState}"/>): once it is cancelled, the

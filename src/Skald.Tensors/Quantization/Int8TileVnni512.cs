@@ -26,7 +26,7 @@ internal static unsafe class Int8TileVnni512
     /// <summary>Whether this CPU has AVX512-VNNI (CPUID leaf 7, ECX bit 11) with AVX-512 enabled, and the tile was placed.</summary>
     public static bool IsSupported => Code.IsPlaced;
 
-    // AVX-512 as .NET enables it (the OS saves zmm state; DOTNET_EnableAVX512F=0 is respected) and the VNNI bit.
+    // AVX-512 as .NET enables it (the OS saves zmm state; DOTNET_EnableAVX512=0, the setting .NET 10 reads, turns it off) and the VNNI bit.
     private static bool HasInstructions() =>
         Avx512F.IsSupported && X86Base.IsSupported && (X86Base.CpuId(7, 0).Ecx & (1 << 11)) != 0;
 

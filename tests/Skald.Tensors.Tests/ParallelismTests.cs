@@ -133,4 +133,16 @@ public sealed class ParallelismTests
             Assert.Equal(expected, seen.OrderBy(r => r.Item1).Select(r => (Start: r.Item1, End: r.Item2)));
         }
     }
+
+    [Fact]
+    public void TheParallelForFallbackThrowsTheBodysOwnExceptionAsThePoolDoes()
+    {
+        // The engine's pool rethrows a body's exception itself; the fallback must not wrap it in Parallel.For's
+        // AggregateException, or a caller's catch (a cancelled pass, a damaged file) would depend on which path ran.
+        var ex = Assert.Throws<InvalidOperationException>(() => Parallelism.RunOnDotnetPool(86, 8, 2, (s, e) =>
+        {
+            if (s == 0) throw new InvalidOperationException("the first chunk");
+        }, 1, 86, guided: true));
+        Assert.Equal("the first chunk", ex.Message);
+    }
 }

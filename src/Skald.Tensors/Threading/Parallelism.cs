@@ -160,16 +160,25 @@ public static class Parallelism
         }
         var next = new int[1];
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(threads, chunks) };
-        Parallel.For(0, Math.Min(threads, chunks), options, _ =>
+        try
         {
-            int c;
-            while ((c = Interlocked.Increment(ref next[0]) - 1) < chunks)
+            Parallel.For(0, Math.Min(threads, chunks), options, _ =>
             {
-                (int start, int end) = starts is null ? Split(units, chunks, c) : (starts[c], starts[c + 1]);
-                int s = (int)Math.Min(elements, (long)start * unit), e = (int)Math.Min(elements, (long)end * unit);
-                if (e > s) IntraOpPool.RunInRegion(body, s, e);
-            }
-        });
+                int c;
+                while ((c = Interlocked.Increment(ref next[0]) - 1) < chunks)
+                {
+                    (int start, int end) = starts is null ? Split(units, chunks, c) : (starts[c], starts[c + 1]);
+                    int s = (int)Math.Min(elements, (long)start * unit), e = (int)Math.Min(elements, (long)end * unit);
+                    if (e > s) IntraOpPool.RunInRegion(body, s, e);
+                }
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // The body's own exception, as the engine's pool throws it (its first failure), not Parallel.For's wrapper:
+            // a caller sees the same exception whichever path ran (an OperationCanceledException stays one).
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
     }
 
     /// <summary>A block of rows [start, end) adding its contribution into its own zeroed <paramref name="partial"/>.</summary>

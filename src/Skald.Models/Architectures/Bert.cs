@@ -14,7 +14,7 @@ namespace Skald.Models.Architectures;
 /// that records, dropout (<see cref="Tape.Dropout"/>) acts where HF's train mode applies hidden_dropout_prob and
 /// attention_probs_dropout_prob.
 /// </summary>
-public sealed class BertModel : ITransformer
+public sealed class BertModel : EncoderModel
 {
     private readonly Embeddings embeddings;       // embeddings.*
     private readonly Layer[] layers;              // encoder.layer.{i}.*
@@ -25,60 +25,30 @@ public sealed class BertModel : ITransformer
     /// <param name="p">Where the parameters come from.</param>
     /// <param name="positionsFromPadding">RoBERTa scheme: position = padding_idx + 1 + index among non-pad tokens.</param>
     public BertModel(TransformerConfig config, ParameterBuilder p, bool positionsFromPadding)
+        : base(config, positionsFromPadding ? config.MaxPositionEmbeddings - config.PadTokenId - 1 : config.MaxPositionEmbeddings)
     {
-        Config = config;
         this.positionsFromPadding = positionsFromPadding;
         embeddings = new Embeddings(config, p.Sub("embeddings"));
         var encoder = p.Sub("encoder");
         layers = new Layer[config.NumLayers];
         for (int i = 0; i < layers.Length; i++) layers[i] = new Layer(config, encoder.Sub("layer", i));
-        Parameters = [.. p.Parameters];
-        MaxSequenceLength = positionsFromPadding ? config.MaxPositionEmbeddings - config.PadTokenId - 1 : config.MaxPositionEmbeddings;
+        Complete(p);
     }
-
-    /// <inheritdoc />
-    public TransformerConfig Config { get; }
-
-    /// <inheritdoc />
-    public int HiddenSize => Config.HiddenSize;
-
-    /// <inheritdoc />
-    public int MaxSequenceLength { get; }
-
-    /// <inheritdoc />
-    public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <summary>The word-embedding table [V, C] (tied to the masked-LM decoder).</summary>
     public Parameter WordEmbeddings => embeddings.Word;
 
     /// <inheritdoc />
-    public bool ReportsHiddenStates => true;
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens) => Forward(tape, tokens, null);
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates)
+    private protected override Variable Run(Tape tape, TokenBatch tokens, BatchRows rows, HiddenStates? hiddenStates)
     {
-        if (tokens.Seq > MaxSequenceLength)
-            throw new ArgumentException($"sequence length {tokens.Seq} exceeds the model's {MaxSequenceLength} positions");
-        var positions = Positions(tokens);
-        // Inference skips the padding (BatchRows): the real tokens run back to back [N, C] through every layer, each
-        // sequence attending to its own tokens (what the key mask leaves of the padded batch), and are put back into
-        // [B·T, C] at the end, the padding rows 0.
-        var rows = BatchRows.For(tape, tokens);
-        var x = embeddings.Forward(tape, rows.Select(tokens.Ids), rows.Select(positions), rows.Select(tokens.TypeIds)); // [B·T or N, C]
-        foreach (var layer in layers)
-        {
-            x = tape.Layer(x, new LayerStep(layer, rows), LayerStep.Run);
-            hiddenStates?.Add(rows.Restore(tape, x));
-        }
-        return rows.Restore(tape, x);
+        var x = embeddings.Forward(tape, rows.Select(tokens.Ids), rows.Select(Positions(tokens)), rows.Select(tokens.TypeIds)); // [B·T or N, C]
+        foreach (var layer in layers) x = Layer(tape, x, new LayerStep(layer, rows), LayerStep.Run, rows, hiddenStates);
+        return x;
     }
 
     /// <summary>
     /// The decoder of BertLMHeadModel over this model's own weights, as TSDAE ties encoder and decoder (transformers'
-    /// <c>tie_encoder_decoder</c>): the embeddings and every layer as in <see cref="Forward(Tape, TokenBatch)"/>, but
+    /// <c>tie_encoder_decoder</c>): the embeddings and every layer as in <see cref="EncoderModel.Forward(Tape, TokenBatch)"/>, but
     /// with causal self-attention (is_decoder) and, after it in layer i, <paramref name="cross"/>[i] attending to
     /// <paramref name="memory"/> [B, C] (add_cross_attention). Token states [B·T, C]; padded passes only.
     /// </summary>
@@ -87,8 +57,7 @@ public sealed class BertModel : ITransformer
         if (cross.Count != layers.Length) throw new ArgumentException($"{cross.Count} cross-attention blocks for {layers.Length} layers", nameof(cross));
         if (memory.Rows != tokens.Batch || memory.Cols != Config.HiddenSize)
             throw new ArgumentException($"the memory is [{memory.Rows}, {memory.Cols}], the decoder needs [{tokens.Batch}, {Config.HiddenSize}]", nameof(memory));
-        if (tokens.Seq > MaxSequenceLength)
-            throw new ArgumentException($"sequence length {tokens.Seq} exceeds the model's {MaxSequenceLength} positions");
+        CheckLength(tokens);
         var rows = BatchRows.For(tape, tokens, mayUnpad: false);
         var x = embeddings.Forward(tape, tokens.Ids, Positions(tokens), tokens.TypeIds); // [B·T, C]
         for (int i = 0; i < layers.Length; i++) x = tape.Layer(x, new LayerStep(layers[i], rows, cross[i], memory), LayerStep.Run);

@@ -25,55 +25,28 @@ namespace Skald.Models.Architectures;
 /// Not there: DistilBertForMaskedLM's head (vocab_transform, vocab_projector: kept in a saved folder, not run), a
 /// DistilBERT cross-encoder head.
 /// </summary>
-public sealed class DistilBert : ITransformer
+public sealed class DistilBert : EncoderModel
 {
     private readonly Embeddings embeddings;       // embeddings.*
     private readonly Block[] layers;              // transformer.layer.{i}.*
 
     /// <summary>Builds the model's parameters through <paramref name="p"/> (keys without the <c>distilbert.</c> prefix).</summary>
-    public DistilBert(TransformerConfig config, ParameterBuilder p)
+    public DistilBert(TransformerConfig config, ParameterBuilder p) : base(config)
     {
-        Config = config;
         embeddings = new Embeddings(config, p.Sub("embeddings"));
         var transformer = p.Sub("transformer");
         var act = ActivationNames.FromHiddenAct(config.HiddenAct, config.Source, "activation");
         layers = new Block[config.NumLayers];
         for (int i = 0; i < layers.Length; i++) layers[i] = new Block(config, transformer.Sub("layer", i), act);
-        Parameters = [.. p.Parameters];
+        Complete(p);
     }
 
     /// <inheritdoc />
-    public TransformerConfig Config { get; }
-
-    /// <inheritdoc />
-    public int HiddenSize => Config.HiddenSize;
-
-    /// <inheritdoc />
-    public int MaxSequenceLength => Config.MaxPositionEmbeddings;
-
-    /// <inheritdoc />
-    public IReadOnlyList<Parameter> Parameters { get; }
-
-    /// <inheritdoc />
-    public bool ReportsHiddenStates => true;
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens) => Forward(tape, tokens, null);
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates)
+    private protected override Variable Run(Tape tape, TokenBatch tokens, BatchRows rows, HiddenStates? hiddenStates)
     {
-        if (tokens.Seq > MaxSequenceLength)
-            throw new ArgumentException($"sequence length {tokens.Seq} exceeds the model's {MaxSequenceLength} positions");
-        // Inference skips the padding (BatchRows): [N, C] through the layers, [B·T, C] out, padding rows 0.
-        var rows = BatchRows.For(tape, tokens);
         var x = embeddings.Forward(tape, rows.Select(tokens.Ids), rows.Select(tokens.Positions)); // [B·T or N, C]
-        foreach (var layer in layers)
-        {
-            x = tape.Layer(x, new LayerStep(layer, rows), LayerStep.Run);
-            hiddenStates?.Add(rows.Restore(tape, x));
-        }
-        return rows.Restore(tape, x);
+        foreach (var layer in layers) x = Layer(tape, x, new LayerStep(layer, rows), LayerStep.Run, rows, hiddenStates);
+        return x;
     }
 
     /// <summary>A block and its inputs besides x, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>

@@ -32,7 +32,7 @@ namespace Skald.Models.Architectures;
 /// <c>encoder.layers.{i}.{lambdas, attention.*, mlp.*}</c>; a masked-LM checkpoint's <c>classifier.*</c> is read by the
 /// masked-LM head (Skald.Models.MaskedLm.GptBertMaskedLmHead), not here.
 /// </summary>
-public sealed class GptBert : ITransformer
+public sealed class GptBert : EncoderModel
 {
     private readonly Embedding embedding; // embedding.*
     private readonly Layer[] layers;      // encoder.layers.{i}.*
@@ -40,42 +40,21 @@ public sealed class GptBert : ITransformer
     private readonly GptBertSettings settings;
 
     /// <summary>Builds the model's parameters through <paramref name="p"/>.</summary>
-    public GptBert(TransformerConfig config, ParameterBuilder p)
+    public GptBert(TransformerConfig config, ParameterBuilder p) : base(config)
     {
-        Config = config;
         settings = config.GptBert ?? throw new ModelFormatException($"{config.Source}: not a GPT-BERT config");
         embedding = new Embedding(config, p.Sub("embedding"));
         layers = new Layer[config.NumLayers];
         for (int i = 0; i < layers.Length; i++) layers[i] = new Layer(config, p.Sub("encoder.layers", i));
-        Parameters = [.. p.Parameters];
+        Complete(p);
         localRope = new RopeTable(config.HeadSize, GptBertSettings.LocalTheta);
         globalRope = new RopeTable(config.HeadSize, GptBertSettings.GlobalTheta);
     }
 
     /// <inheritdoc />
-    public TransformerConfig Config { get; }
-
-    /// <inheritdoc />
-    public int HiddenSize => Config.HiddenSize;
-
-    /// <inheritdoc />
-    public int MaxSequenceLength => Config.MaxPositionEmbeddings;
-
-    /// <inheritdoc />
-    public IReadOnlyList<Parameter> Parameters { get; }
-
-    /// <inheritdoc />
-    /// <remarks>Each layer's output as a model of that many layers puts it out (there is no final norm after the layers).</remarks>
-    public bool ReportsHiddenStates => true;
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens) => Forward(tape, tokens, null);
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates)
+    /// <remarks>The per-layer outputs collected are each layer's output as a model of that many layers puts it out (there is no final norm after the layers).</remarks>
+    private protected override Variable Run(Tape tape, TokenBatch tokens, BatchRows rows, HiddenStates? hiddenStates)
     {
-        // Inference skips the padding (BatchRows): [N, C] through the layers, [B·T, C] out.
-        var rows = BatchRows.For(tape, tokens);
         var e = embedding.Forward(tape, rows.Select(tokens.Ids), Config.LayerNormEps); // [B·T or N, C]
         // Layer 0's value, the value residual every later layer mixes in (v1): computed before the layers so that it
         // outlives each layer's activations. Layer 0's input is h = e, so its v_in is (1 − λ0)e + λ0e.
@@ -86,10 +65,9 @@ public sealed class GptBert : ITransformer
         {
             bool global = settings.IsGlobal(i);
             var scoring = new AttentionScoring(scale, settings.Causal, settings.Window(i) + 1);
-            h = tape.Layer(h, new LayerStep(layers[i], e, v1, i == 0, rows, global ? globalRope : localRope, scoring), LayerStep.Run);
-            hiddenStates?.Add(rows.Restore(tape, h));
+            h = Layer(tape, h, new LayerStep(layers[i], e, v1, i == 0, rows, global ? globalRope : localRope, scoring), LayerStep.Run, rows, hiddenStates);
         }
-        return rows.Restore(tape, h);
+        return h;
     }
 
     /// <summary>A layer and its inputs besides h, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>

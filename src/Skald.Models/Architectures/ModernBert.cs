@@ -23,7 +23,7 @@ namespace Skald.Models.Architectures;
 /// probabilities are dropped (attention_dropout's place; ModernBERT's embedding / MLP / output dropouts default to 0 and
 /// are not applied).
 /// </summary>
-public sealed class ModernBert : ITransformer
+public sealed class ModernBert : EncoderModel
 {
     private readonly Parameter embedNorm;           // embeddings.norm.weight: [C]
     private readonly Parameter? embedNormBias;      // embeddings.norm.bias: [C] (norm_bias)
@@ -33,9 +33,8 @@ public sealed class ModernBert : ITransformer
     private readonly RopeTable globalRope, localRope;
 
     /// <summary>Builds the model's parameters through <paramref name="p"/> (keys without the <c>model.</c> prefix).</summary>
-    public ModernBert(TransformerConfig config, ParameterBuilder p)
+    public ModernBert(TransformerConfig config, ParameterBuilder p) : base(config)
     {
-        Config = config;
         int c = config.HiddenSize;
         var embeddings = p.Sub("embeddings");
         TokEmbeddings = embeddings.Table("tok_embeddings.weight", config.VocabSize, c);
@@ -44,39 +43,18 @@ public sealed class ModernBert : ITransformer
         layers = new Layer[config.NumLayers];
         for (int i = 0; i < layers.Length; i++) layers[i] = new Layer(config, p.Sub("layers", i), i, gate);
         (finalNorm, finalNormBias) = Norm(config, p, "final_norm");
-        Parameters = [.. p.Parameters];
+        Complete(p);
         globalRope = new RopeTable(config.HeadSize, config.RopeTheta);
         localRope = new RopeTable(config.HeadSize, config.RopeLocalTheta);
     }
-
-    /// <inheritdoc />
-    public TransformerConfig Config { get; }
-
-    /// <inheritdoc />
-    public int HiddenSize => Config.HiddenSize;
-
-    /// <inheritdoc />
-    public int MaxSequenceLength => Config.MaxPositionEmbeddings;
-
-    /// <inheritdoc />
-    public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <summary>embeddings.tok_embeddings.weight [V, C] (tied to the masked-LM decoder).</summary>
     public Parameter TokEmbeddings { get; }
 
     /// <inheritdoc />
-    public bool ReportsHiddenStates => true;
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens) => Forward(tape, tokens, null);
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates)
+    /// <remarks>Unpadded in inference as transformers' ModernBERT unpads too.</remarks>
+    private protected override Variable Run(Tape tape, TokenBatch tokens, BatchRows rows, HiddenStates? hiddenStates)
     {
-        if (tokens.Seq > MaxSequenceLength)
-            throw new ArgumentException($"sequence length {tokens.Seq} exceeds the model's {MaxSequenceLength} positions");
-        // Inference skips the padding (BatchRows; transformers' ModernBERT unpads too): [N, C] through the layers.
-        var rows = BatchRows.For(tape, tokens);
         // ModernBertEmbeddings: LayerNorm(tok_embeddings[id]) (embedding_dropout not applied).    [B·T or N, C]
         var x = Ops.LayerNormalization(tape, Ops.Gather(tape, rows.Select(tokens.Ids), TokEmbeddings), embedNorm, embedNormBias, Config.LayerNormEps);
         float scale = (float)(1.0 / Math.Sqrt(Config.HeadSize));
@@ -84,10 +62,10 @@ public sealed class ModernBert : ITransformer
         {
             bool local = Config.IsSliding(i);
             var scoring = new AttentionScoring(scale, Causal: false, Window: local ? Config.SlidingWindow : 0);
-            x = tape.Layer(x, new LayerStep(layers[i], rows, local ? localRope : globalRope, scoring), LayerStep.Run);
-            hiddenStates?.Add(rows.Restore(tape, x)); // before final_norm, as ModernBertModel's all_hidden_states
+            // each layer's output before final_norm, as ModernBertModel's all_hidden_states
+            x = Layer(tape, x, new LayerStep(layers[i], rows, local ? localRope : globalRope, scoring), LayerStep.Run, rows, hiddenStates);
         }
-        return rows.Restore(tape, Ops.LayerNormalization(tape, x, finalNorm, finalNormBias, Config.LayerNormEps));
+        return Ops.LayerNormalization(tape, x, finalNorm, finalNormBias, Config.LayerNormEps);
     }
 
     /// <summary>A layer and its inputs besides x, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>

@@ -21,7 +21,7 @@ namespace Skald.Models.Architectures;
 /// LayerNorms without affine. Padded keys get a −∞ score (masked_fill before the softmax); padded queries attend to the
 /// real keys like any other row. <c>last_hidden_state</c> is the last layer's output (no final norm).
 /// </summary>
-public sealed class Norbert : ITransformer
+public sealed class Norbert : EncoderModel
 {
     private readonly Embedding embedding;   // embedding.*
     private readonly Layer[] layers;        // transformer.layers.{i}.*
@@ -30,65 +30,39 @@ public sealed class Norbert : ITransformer
     private readonly Func<int, int[]> bucketsFor;   // T → [T, T] buckets, cached per length
 
     /// <summary>Builds the model's parameters through <paramref name="p"/> (checkpoint keys without prefix).</summary>
-    public Norbert(TransformerConfig config, ParameterBuilder p)
+    public Norbert(TransformerConfig config, ParameterBuilder p) : base(config)
     {
-        Config = config;
         bucketsFor = t => buckets.GetOrAdd(t, static (t, c) => RelativeAttention.BucketIndices(t, c.PositionBucketSize,
             c.MaxPositionEmbeddings), Config);
         embedding = new Embedding(config, p.Sub("embedding"));
         var transformer = p.Sub("transformer");
         layers = new Layer[config.NumLayers];
         for (int i = 0; i < layers.Length; i++) layers[i] = new Layer(config, transformer.Sub("layers", i));
-        Parameters = [.. p.Parameters];
+        Complete(p);
         onesC = [.. Enumerable.Repeat(1f, config.HiddenSize)];
         zerosC = new float[config.HiddenSize];
         onesI = [.. Enumerable.Repeat(1f, config.IntermediateSize)];
         zerosI = new float[config.IntermediateSize];
     }
 
-    /// <inheritdoc />
-    public TransformerConfig Config { get; }
-
-    /// <inheritdoc />
-    public int HiddenSize => Config.HiddenSize;
-
-    /// <inheritdoc />
-    public int MaxSequenceLength => Config.MaxPositionEmbeddings;
-
-    /// <inheritdoc />
-    public IReadOnlyList<Parameter> Parameters { get; }
-
     /// <summary>The word-embedding table [V, C] (tied to NorbertForMaskedLM's output layer).</summary>
     public Parameter WordEmbeddings => embedding.Word;
 
     /// <inheritdoc />
     /// <remarks>
-    /// Each layer's output as a model of that many layers puts it out (what AdaptiveLayerLoss means to pool), not what
-    /// upstream's remote code returns as <c>hidden_states</c>: NorbertModel reports the embeddings and then the
-    /// difference each layer adds (h_i − h_{i−1}), which no shorter model puts out.
+    /// Padded, the additive key mask stands for upstream's −∞ fill of padded keys before the softmax (exp gives 0
+    /// either way). The per-layer outputs collected are each layer's output as a model of that many layers puts it
+    /// out (what AdaptiveLayerLoss means to pool), not what upstream's remote code returns as <c>hidden_states</c>:
+    /// NorbertModel reports the embeddings and then the difference each layer adds (h_i − h_{i−1}), which no shorter
+    /// model puts out.
     /// </remarks>
-    public bool ReportsHiddenStates => true;
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens) => Forward(tape, tokens, null);
-
-    /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates)
+    private protected override Variable Run(Tape tape, TokenBatch tokens, BatchRows rows, HiddenStates? hiddenStates)
     {
-        if (tokens.Seq > MaxSequenceLength)
-            throw new ArgumentException($"sequence length {tokens.Seq} exceeds the model's {MaxSequenceLength} positions");
-        // Inference skips the padding (BatchRows): [N, C] through the layers, [B·T, C] out. Padded, the additive key
-        // mask stands for upstream's −∞ fill of padded keys before the softmax (exp gives 0 either way).
-        var rows = BatchRows.For(tape, tokens);
         var x = embedding.Words(tape, rows.Select(tokens.Ids), onesC, zerosC); // [B·T or N, C]
         var rel = embedding.Relative(tape);                          // [R, C], shared by all layers
         var norms = new PlainNorms(onesC, zerosC, onesI, zerosI);
-        foreach (var layer in layers)
-        {
-            x = tape.Layer(x, new LayerStep(layer, rel, bucketsFor, rows, norms), LayerStep.Run);
-            hiddenStates?.Add(rows.Restore(tape, x));
-        }
-        return rows.Restore(tape, x);
+        foreach (var layer in layers) x = Layer(tape, x, new LayerStep(layer, rel, bucketsFor, rows, norms), LayerStep.Run, rows, hiddenStates);
+        return x;
     }
 
     /// <summary>The 1/0 vectors the affine-free LayerNorms run with ([C] and [I]).</summary>

@@ -22,8 +22,7 @@ namespace Skald.Models.Architectures;
 /// on the attention output projection. With <c>sinusoidal_pos_embds</c> the position table is upstream's fixed
 /// sinusoidal one: read from the checkpoint as transformers loads it (save_pretrained stores it), computed for a new
 /// model (<see cref="SinusoidalTable"/>), and never trained (RequiresGrad false, as upstream's requires_grad=False).
-/// Not there: DistilBertForMaskedLM's head (vocab_transform, vocab_projector: kept in a saved folder, not run), a
-/// DistilBERT cross-encoder head.
+/// DistilBertForMaskedLM's head is <see cref="MaskedLm.DistilBertMaskedLmHead"/>.
 /// </summary>
 public sealed class DistilBert : EncoderModel
 {
@@ -40,6 +39,9 @@ public sealed class DistilBert : EncoderModel
         for (int i = 0; i < layers.Length; i++) layers[i] = new Block(config, transformer.Sub("layer", i), act);
         Complete(p);
     }
+
+    /// <summary>The word-embedding table [V, C] (tied to DistilBertForMaskedLM's vocab_projector).</summary>
+    public Parameter WordEmbeddings => embeddings.Word;
 
     /// <inheritdoc />
     private protected override Variable Run(Tape tape, TokenBatch tokens, BatchRows rows, HiddenStates? hiddenStates)
@@ -88,7 +90,7 @@ public sealed class DistilBert : EncoderModel
     /// <summary>Embeddings: dropout(LayerNorm(word[id] + position[pos])).</summary>
     private sealed class Embeddings(TransformerConfig cfg, ParameterBuilder p)
     {
-        private readonly Parameter word = p.Table("word_embeddings.weight", cfg.VocabSize, cfg.HiddenSize);      // [V, C]
+        public readonly Parameter Word = p.Table("word_embeddings.weight", cfg.VocabSize, cfg.HiddenSize);      // [V, C]
         private readonly Parameter position = Positions(cfg, p);                                                  // [P, C]
         private readonly Parameter lnWeight = p.Tensor("LayerNorm.weight", cfg.HiddenSize);                       // [C]
         private readonly Parameter lnBias = p.Tensor("LayerNorm.bias", cfg.HiddenSize);                           // [C]
@@ -103,7 +105,7 @@ public sealed class DistilBert : EncoderModel
 
         public Variable Forward(Tape tape, int[] ids, int[] positions)
         {
-            var sum = Ops.Add(tape, Ops.Gather(tape, ids, word), Ops.Gather(tape, positions, position));
+            var sum = Ops.Add(tape, Ops.Gather(tape, ids, Word), Ops.Gather(tape, positions, position));
             return Ops.Dropout(tape, Ops.LayerNormalization(tape, sum, lnWeight, lnBias, cfg.LayerNormEps), tape.Dropout);
         }
     }

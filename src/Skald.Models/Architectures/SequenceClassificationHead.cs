@@ -23,6 +23,9 @@ namespace Skald.Models.Architectures;
 /// the first token or the masked mean (<c>classifier_pooling</c> cls | mean) of the final-normed states,
 /// <c>head.dense</c> [C, C] (a bias with classifier_bias), classifier_activation, <c>head.norm</c> (a bias with
 /// norm_bias), dropout, <c>classifier</c> [L, C].</item>
+/// <item>DistilBertForSequenceClassification
+/// (https://github.com/huggingface/transformers/blob/e368c1a8819d54720956961ea7cd47d99239bd39/src/transformers/models/distilbert/modeling_distilbert.py):
+/// the first token, <c>pre_classifier</c> [C, C], ReLU, dropout (seq_classif_dropout's place), <c>classifier</c> [L, C].</item>
 /// <item>LlamaForSequenceClassification and its kin (Mistral, Qwen2, Qwen3, Gemma; transformers'
 /// GenericForSequenceClassification,
 /// https://github.com/huggingface/transformers/blob/v4.56.1/src/transformers/modeling_layers.py): <c>score</c> [L, C]
@@ -33,7 +36,7 @@ namespace Skald.Models.Architectures;
 /// </summary>
 public sealed class SequenceClassificationHead
 {
-    private readonly Parameter? dense;             // pooler.dense | classifier.dense | head.dense: [C, C] (none on a decoder)
+    private readonly Parameter? dense;             // pooler.dense | classifier.dense | head.dense | pre_classifier: [C, C] (none on a decoder)
     private readonly Parameter? denseBias;         // [C] (ModernBERT: classifier_bias)
     private readonly Parameter? normWeight;        // head.norm.weight: [C] (ModernBERT)
     private readonly Parameter? normBias;          // head.norm.bias: [C] (ModernBERT: norm_bias)
@@ -76,6 +79,13 @@ public sealed class SequenceClassificationHead
                 outBias = head.Tensor("out_proj.bias", numLabels);
                 activation = ActivationKind.Tanh;
                 break;
+            case HeadLayout.DistilBert:
+                dense = p.Tensor("pre_classifier.weight", c, c);
+                denseBias = p.Tensor("pre_classifier.bias", c);
+                outWeight = p.Tensor("classifier.weight", numLabels, c);
+                outBias = p.Tensor("classifier.bias", numLabels);
+                activation = ActivationKind.Relu;
+                break;
             case HeadLayout.Decoder:
                 outWeight = p.Tensor("score.weight", numLabels, c);
                 activation = ActivationKind.Identity;
@@ -114,6 +124,8 @@ public sealed class SequenceClassificationHead
         ModernBert,
         /// <summary>A decoder's *ForSequenceClassification: <c>score</c> on the last token.</summary>
         Decoder,
+        /// <summary>DistilBertForSequenceClassification: <c>pre_classifier</c>, <c>classifier</c>.</summary>
+        DistilBert,
     }
 
     /// <summary>The layout for <paramref name="config"/>'s model_type; other architectures have no head here yet.</summary>
@@ -122,9 +134,10 @@ public sealed class SequenceClassificationHead
         "bert" => HeadLayout.Bert,
         "xlm-roberta" or "roberta" or "camembert" => HeadLayout.Roberta,
         "modernbert" => HeadLayout.ModernBert,
+        "distilbert" => HeadLayout.DistilBert,
         "llama" or "mistral" or "qwen2" or "qwen3" or "gemma" or "gemma2" or "gemma3_text" => HeadLayout.Decoder,
         _ => throw new ModelFormatException(
-            $"{config.Source}: sequence classification (a cross-encoder) is supported for bert, xlm-roberta, roberta, camembert, modernbert and the decoders (llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text), not \"{config.ModelType}\""),
+            $"{config.Source}: sequence classification (a cross-encoder) is supported for bert, xlm-roberta, roberta, camembert, modernbert, distilbert and the decoders (llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text), not \"{config.ModelType}\""),
     };
 
     /// <summary>The <c>*ForSequenceClassification</c> class and the key prefix of its encoder, for a model_type.</summary>
@@ -135,6 +148,7 @@ public sealed class SequenceClassificationHead
         "roberta" => ("RobertaForSequenceClassification", "roberta."),
         "camembert" => ("CamembertForSequenceClassification", "roberta."),
         "modernbert" => ("ModernBertForSequenceClassification", "model."),
+        "distilbert" => ("DistilBertForSequenceClassification", "distilbert."),
         "llama" => ("LlamaForSequenceClassification", "model."),
         "mistral" => ("MistralForSequenceClassification", "model."),
         "qwen2" => ("Qwen2ForSequenceClassification", "model."),
@@ -147,13 +161,14 @@ public sealed class SequenceClassificationHead
 
     /// <summary>
     /// The key a parameter of the whole classifier has in its checkpoint: the head's own keys (<c>classifier.*</c>,
-    /// <c>score.*</c>, ModernBERT's <c>head.*</c>) at the top, everything else (BERT's pooler too) under the encoder's prefix.
+    /// <c>score.*</c>, ModernBERT's <c>head.*</c>, DistilBERT's <c>pre_classifier.*</c>) at the top, everything else (BERT's pooler too) under the encoder's prefix.
     /// </summary>
     public string CheckpointKey(string name, string encoderPrefix)
     {
         ArgumentNullException.ThrowIfNull(name);
         bool top = name.StartsWith("classifier.", StringComparison.Ordinal) || name.StartsWith("score.", StringComparison.Ordinal)
-            || (Layout == HeadLayout.ModernBert && name.StartsWith("head.", StringComparison.Ordinal));
+            || (Layout == HeadLayout.ModernBert && name.StartsWith("head.", StringComparison.Ordinal))
+            || (Layout == HeadLayout.DistilBert && name.StartsWith("pre_classifier.", StringComparison.Ordinal));
         return top ? name : encoderPrefix + name;
     }
 
@@ -192,6 +207,7 @@ public sealed class SequenceClassificationHead
     {
         HeadLayout.Bert => ["classifier", "pooler"],
         HeadLayout.ModernBert => ["head", "classifier"],
+        HeadLayout.DistilBert => ["pre_classifier", "classifier"],
         HeadLayout.Decoder => ["score"],
         _ => ["classifier"],
     };
@@ -274,7 +290,9 @@ public sealed class SequenceClassificationHead
                 // logits = last · Wsᵀ (no dropout: transformers' score head has none)
                 return Ops.Linear(tape, x, outWeight, null);
             case HeadLayout.Bert:
-                // pooled = tanh(first · Wpᵀ + bp); logits = dropout(pooled) · Wcᵀ + bc
+            case HeadLayout.DistilBert:
+                // BERT: pooled = tanh(first · Wpᵀ + bp); DistilBERT: pooled = relu(first · Wpᵀ + bp) (pre_classifier);
+                // logits = dropout(pooled) · Wcᵀ + bc
                 x = Ops.Activation(tape, Ops.Linear(tape, x, dense!, denseBias), activation);
                 return Ops.Linear(tape, Ops.Dropout(tape, x, p), outWeight, outBias);
             case HeadLayout.Roberta:

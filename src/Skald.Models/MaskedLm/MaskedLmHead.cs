@@ -43,8 +43,8 @@ public abstract class MaskedLmHead
     public virtual int? MaskTokenId => null;
 
     /// <summary>
-    /// The masked-LM head of <paramref name="transformer"/>'s architecture (BERT, XLM-R/RoBERTa, ModernBERT, NorBERT3,
-    /// NorBERT4), read from the checkpoint in <paramref name="transformerPath"/> when it holds one, else new from
+    /// The masked-LM head of <paramref name="transformer"/>'s architecture (BERT, XLM-R/RoBERTa, ModernBERT, DistilBERT,
+    /// NorBERT3, NorBERT4), read from the checkpoint in <paramref name="transformerPath"/> when it holds one, else new from
     /// <paramref name="seed"/>; <paramref name="purpose"/> names what needs it in the error for other architectures.
     /// </summary>
     public static MaskedLmHead For(ITransformer transformer, string transformerPath, ulong seed, string purpose = "loss.type mlm")
@@ -57,8 +57,9 @@ public abstract class MaskedLmHead
             ModernBert modern => new ModernBertMaskedLmHead(transformerPath, modern, seed),
             Norbert norbert => new NorbertMaskedLmHead(transformerPath, norbert, seed),
             GptBert gptBert => new GptBertMaskedLmHead(transformerPath, gptBert, seed),
+            DistilBert distilBert => new DistilBertMaskedLmHead(transformerPath, distilBert, seed),
             _ => throw new ArgumentException(
-                $"{purpose} needs a BERT, XLM-R/RoBERTa, ModernBERT, NorBERT3 or NorBERT4 model (model_type bert, xlm-roberta, roberta, modernbert, norbert, gptbert); {transformerPath} is {transformer.Config.ModelType}"),
+                $"{purpose} needs a BERT, XLM-R/RoBERTa, ModernBERT, DistilBERT, NorBERT3 or NorBERT4 model (model_type bert, xlm-roberta, roberta, modernbert, distilbert, norbert, gptbert); {transformerPath} is {transformer.Config.ModelType}"),
         };
     }
 

@@ -8,7 +8,7 @@ namespace Skald.Models.MaskedLm;
 /// top level, the decoder weight tied to the word embeddings and left out (<see cref="TiedDecoder"/>) or, with
 /// <see cref="TiedTo"/>, written as a copy of that parameter; config.json's <c>architectures</c> set to <see cref="Architecture"/>.
 /// </summary>
-/// <param name="EncoderPrefix">"bert." (BertForMaskedLM), "model." (ModernBertForMaskedLM) or "" (NorBERT3/4's classes).</param>
+/// <param name="EncoderPrefix">"bert." (BertForMaskedLM), "model." (ModernBertForMaskedLM), "distilbert." (DistilBertForMaskedLM) or "" (NorBERT3/4's classes).</param>
 /// <param name="Architecture">The class name written to config.json's architectures.</param>
 /// <param name="HeadPrefixes">Key prefixes of the head's parameters.</param>
 /// <param name="TiedDecoder">Key prefix of the tied decoder weight, not taken from the source.</param>
@@ -31,6 +31,13 @@ public sealed record MaskedLmLayout(string EncoderPrefix, string Architecture, I
     /// <summary>ModernBertForMaskedLM: <c>model.*</c>, <c>head.{dense, norm}.*</c>, <c>decoder.bias</c>.</summary>
     public static MaskedLmLayout ModernBert { get; } = new("model.", "ModernBertForMaskedLM", ["head.", "decoder."], "decoder.weight");
 
+    /// <summary>
+    /// DistilBertForMaskedLM: <c>distilbert.*</c>, <c>vocab_transform.*</c>, <c>vocab_layer_norm.*</c>,
+    /// <c>vocab_projector.bias</c>; the projector's weight is tied to the word embeddings and left out.
+    /// </summary>
+    public static MaskedLmLayout DistilBert { get; } = new("distilbert.", "DistilBertForMaskedLM",
+        ["vocab_transform.", "vocab_layer_norm.", "vocab_projector."], "vocab_projector.weight");
+
     /// <summary>NorbertForMaskedLM: the encoder's keys as they are, <c>classifier.nonlinearity.{1.*, 5.bias}</c>.</summary>
     public static MaskedLmLayout Norbert { get; } = new("", "NorbertForMaskedLM", ["classifier."], "classifier.nonlinearity.5.weight");
 
@@ -48,6 +55,7 @@ public sealed record MaskedLmLayout(string EncoderPrefix, string Architecture, I
         Skald.Models.Architectures.ModernBert => ModernBert,
         Skald.Models.Architectures.Norbert => Norbert,
         Skald.Models.Architectures.GptBert => GptBert,
+        Skald.Models.Architectures.DistilBert => DistilBert,
         BertModel { Config.ModelType: "xlm-roberta" } => XlmRoberta,
         BertModel { Config.ModelType: "roberta" } => Roberta,
         _ => Bert,

@@ -5,15 +5,15 @@ using Xunit.Abstractions;
 namespace Skald.Models.Tests.CrossEncoders;
 
 /// <summary>
-/// Cross-encoders against fixtures/models/make_cross_encoders.py: BERT, XLM-R and ModernBERT sequence-classification
-/// folders, token ids from the real HF tokenizers library (pairs, longest_first truncation), logits from plain-PyTorch
+/// Cross-encoders against fixtures/models/make_cross_encoders.py: BERT, XLM-R, ModernBERT, Qwen3 and DistilBERT
+/// sequence-classification folders, token ids from the real HF tokenizers library (pairs, longest_first truncation), logits from plain-PyTorch
 /// re-implementations of the transformers heads; 1e-5 absolute.
 /// </summary>
 public sealed class CrossEncoderTests(ITestOutputHelper output)
 {
     private const float Tolerance = 1e-5f;
 
-    public static TheoryData<string> Folders => ["ce-bert", "ce-xlmr", "ce-modernbert", "ce-qwen3"];
+    public static TheoryData<string> Folders => ["ce-bert", "ce-xlmr", "ce-modernbert", "ce-qwen3", "ce-distilbert"];
 
     private sealed record Expected(string Query, string Document, int[] Ids, int[] TypeIds, float[] Logits, float[] Scores);
 
@@ -70,6 +70,9 @@ public sealed class CrossEncoderTests(ITestOutputHelper output)
         var qwen = CrossEncoder.Load(TestPaths.FixtureModel("ce-qwen3"));
         Assert.Equal((1, ScoreActivation.Sigmoid, 48), (qwen.NumLabels, qwen.Activation, qwen.MaxLength));
         Assert.Equal(Skald.Models.Architectures.SequenceClassificationHead.HeadLayout.Decoder, qwen.Head.Layout);
+        var distil = CrossEncoder.Load(TestPaths.FixtureModel("ce-distilbert"));
+        Assert.Equal((2, ScoreActivation.Identity, 32), (distil.NumLabels, distil.Activation, distil.MaxLength));
+        Assert.Equal(Skald.Models.Architectures.SequenceClassificationHead.HeadLayout.DistilBert, distil.Head.Layout);
     }
 
     [Fact]

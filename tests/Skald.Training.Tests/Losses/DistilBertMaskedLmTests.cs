@@ -1,7 +1,10 @@
+using Skald.Models;
 using Skald.Models.Architectures;
 using Skald.Models.MaskedLm;
+using Skald.Training.Config;
 using Skald.Training.Losses;
 using Skald.Training.Modeling;
+using Skald.Training.Trainer;
 
 namespace Skald.Training.Tests.Losses;
 
@@ -10,7 +13,8 @@ namespace Skald.Training.Tests.Losses;
 /// projector's weight tied to the word embeddings) read from the checkpoint (fixtures/models/distilbert-tiny), the
 /// [MASK] token, logits, loss and gradients against the PyTorch reference for a fixed masking
 /// (fixtures/training/distilbert_mlm.json, make_mlm.py), central differences, a folder without the head (BERT's
-/// initialisation), and a `skald train` run that saves the DistilBertForMaskedLM layout and continues from its head.
+/// initialisation), a `skald train` run that saves the DistilBertForMaskedLM layout and continues from its head, and a
+/// SPLADE run (model.type splade) whose sparse encoder loads back with that head.
 /// </summary>
 public sealed class DistilBertMaskedLmTests
 {
@@ -81,5 +85,36 @@ public sealed class DistilBertMaskedLmTests
         Assert.InRange(Math.Sqrt(dense.Select(x => (double)x * x).Average()), 0.015, 0.025); // normal, std 0.02
         Assert.All(head["vocab_layer_norm.weight"].Data.ToArray(), x => Assert.Equal(1f, x));
         Assert.All(head["vocab_projector.bias"].Data.ToArray(), x => Assert.Equal(0f, x));
+    }
+
+    [Fact]
+    public void ADistilBertTrainsIntoASparseEncoderThatLoadsBack()
+    {
+        string dir = MaskedLmReference.TempDir();
+        string data = Path.Combine(dir, "triplets.jsonl");
+        File.WriteAllLines(data, Enumerable.Range(0, 12).Select(i =>
+            $"{{\"anchor\": \"Hvor ligger hus nummer {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\", \"negative\": \"Bussen går klokka {i % 7}.\"}}"));
+        var config = ConfigLoader.Parse($$"""
+            model: {path: {{Tiny}}, type: splade, dropout: 0.0}
+            data: {train: {{data}}}
+            training: {batch_size: 4, learning_rate: 1.0e-3, max_steps: 3}
+            loss: {type: splade, document_regularizer_weight: 0.03, query_regularizer_weight: 0.05}
+            output: {dir: {{Path.Combine(dir, "splade")}}, tensorboard: false}
+            """, "splade.yaml");
+        var result = new SentenceTrainer(TrainingRun.Build(config)).Run();
+        Assert.Equal(3, result.Steps);
+
+        var model = SentenceEncoder.Load(result.ModelPath);
+        Assert.True(model.IsSparse);
+        Assert.IsType<DistilBertMaskedLmHead>(model.SpladeHead);
+        Assert.True(model.SpladeHead!.FromCheckpoint);
+        Assert.Equal(800, model.Dimension);
+        Assert.Equal("DistilBertForMaskedLM", MaskedLmReference.Architecture(result.ModelPath));
+        var tensors = MaskedLmReference.Tensors(result.ModelPath);
+        Assert.Contains("vocab_transform.weight", tensors.Keys);
+        Assert.Contains("distilbert.embeddings.word_embeddings.weight", tensors.Keys);
+        var rows = model.Encode(["Hvor ligger huset?", "Bussen går klokka sju."]);
+        Assert.All(rows, r => Assert.All(r, x => Assert.True(x >= 0f)));   // log(1 + relu(·)), max-pooled
+        Assert.All(rows, r => Assert.Contains(r, x => x > 0f));
     }
 }

@@ -65,11 +65,14 @@ public sealed class SequenceClassificationHead
         switch (Layout)
         {
             case HeadLayout.Bert:
-                dense = p.Tensor("pooler.dense.weight", c, c);
-                denseBias = p.Tensor("pooler.dense.bias", c);
+            case HeadLayout.DistilBert:
+                // BERT: the pooler's pooler.dense + tanh; DistilBERT: pre_classifier + ReLU.
+                string first = Layout == HeadLayout.Bert ? "pooler.dense" : "pre_classifier";
+                dense = p.Tensor(first + ".weight", c, c);
+                denseBias = p.Tensor(first + ".bias", c);
                 outWeight = p.Tensor("classifier.weight", numLabels, c);
                 outBias = p.Tensor("classifier.bias", numLabels);
-                activation = ActivationKind.Tanh;
+                activation = Layout == HeadLayout.Bert ? ActivationKind.Tanh : ActivationKind.Relu;
                 break;
             case HeadLayout.Roberta:
                 var head = p.Sub("classifier");
@@ -78,13 +81,6 @@ public sealed class SequenceClassificationHead
                 outWeight = head.Tensor("out_proj.weight", numLabels, c);
                 outBias = head.Tensor("out_proj.bias", numLabels);
                 activation = ActivationKind.Tanh;
-                break;
-            case HeadLayout.DistilBert:
-                dense = p.Tensor("pre_classifier.weight", c, c);
-                denseBias = p.Tensor("pre_classifier.bias", c);
-                outWeight = p.Tensor("classifier.weight", numLabels, c);
-                outBias = p.Tensor("classifier.bias", numLabels);
-                activation = ActivationKind.Relu;
                 break;
             case HeadLayout.Decoder:
                 outWeight = p.Tensor("score.weight", numLabels, c);

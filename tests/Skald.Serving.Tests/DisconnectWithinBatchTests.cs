@@ -18,22 +18,15 @@ public sealed class DisconnectWithinBatchTests
     public async Task ARequestThatLeavesDuringThePassDoesNotCancelTheOthers()
     {
         await using var server = await StartAsync(new EmbeddingServiceOptions { MaxWait = TimeSpan.FromSeconds(30), MaxBatchSize = 2 });
-        var batcher = server.Service!.Batcher;
         using var gone = new CancellationTokenSource();
-        int layers = 0;
-        batcher.Tape.LayerStarting = () =>
-        {
-            if (++layers != 1) return;
-            gone.Cancel(); // the first client disconnects as the joined pass starts
-            WaitFor(() => batcher.Cancelled == 1);
-        };
+        var layers = LeaveAtTheFirstLayer(server, gone, leaving: 1); // the first client disconnects as the joined pass starts
         var (left, stays) = Joined(server, Texts[0], Texts[1], gone.Token);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => left);
         var (status, body) = await stays;
         Assert.Equal(200, status);
         AssertClose(Reference.Encode([Texts[1]])[0], Embeddings(body)[0]);
-        Assert.Equal(2, layers); // the pass ran to its end for the one that stayed
+        Assert.Equal(2, layers[0]); // the pass ran to its end for the one that stayed
         await Settled(server);
     }
 
@@ -41,24 +34,17 @@ public sealed class DisconnectWithinBatchTests
     public async Task APassWhoseRequestsAllLeftStopsBeforeItsNextLayer()
     {
         await using var server = await StartAsync(new EmbeddingServiceOptions { MaxWait = TimeSpan.FromSeconds(30), MaxBatchSize = 2 });
-        var batcher = server.Service!.Batcher;
         using var gone = new CancellationTokenSource();
-        int layers = 0;
-        batcher.Tape.LayerStarting = () =>
-        {
-            if (++layers != 1) return;
-            gone.Cancel(); // both clients disconnect as the pass's first layer is about to start
-            WaitFor(() => batcher.Cancelled == 2);
-        };
+        var layers = LeaveAtTheFirstLayer(server, gone, leaving: 2); // both clients disconnect as the pass's first layer is about to start
         var (first, second) = Joined(server, Texts[0], Texts[1], gone.Token, gone.Token);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
         await Settled(server);
-        Assert.Equal(1, layers); // the hook ran as layer 1 was about to start, and it never did (nor layer 2)
+        Assert.Equal(1, layers[0]); // the hook ran as layer 1 was about to start, and it never did (nor layer 2)
         using var client = new HttpClient { BaseAddress = server.Address };
         Assert.Equal(0, Metric(await client.GetStringAsync("metrics"), "skald_batch_size_count")); // the pass never finished
-        batcher.Tape.LayerStarting = null;
+        server.Service!.Batcher.Tape.LayerStarting = null;
         var (status, body) = await PostAsync(client, Json(new { input = Texts[2..4], model = "m" })); // two: a full batch, no wait
         Assert.Equal(200, status); // the worker serves on, its tape's token not left cancelled
         var expected = Reference.Encode(Texts[2..4]);
@@ -73,15 +59,8 @@ public sealed class DisconnectWithinBatchTests
         string longer = Texts.MaxBy(t => Reference.Tokenize([t])[0].Length)!, shorter = Texts.MinBy(t => Reference.Tokenize([t])[0].Length)!;
         int tokens = Reference.Tokenize([longer])[0].Length + Reference.Tokenize([shorter])[0].Length;
         await using var server = await StartAsync(new EmbeddingServiceOptions { MaxWait = TimeSpan.FromSeconds(30), MaxBatchSize = 2, MaxBatchTokens = tokens });
-        var batcher = server.Service!.Batcher;
         using var gone = new CancellationTokenSource();
-        int layers = 0;
-        batcher.Tape.LayerStarting = () =>
-        {
-            if (++layers != 1) return;
-            gone.Cancel(); // the shorter text's client disconnects while the longer one's pass runs
-            WaitFor(() => batcher.Cancelled == 1);
-        };
+        var layers = LeaveAtTheFirstLayer(server, gone, leaving: 1); // the shorter text's client disconnects while the longer one's pass runs
         var (left, stays) = Joined(server, shorter, longer, gone.Token);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => left);
@@ -89,11 +68,26 @@ public sealed class DisconnectWithinBatchTests
         Assert.Equal(200, status);
         AssertClose(Reference.Encode([longer])[0], Embeddings(body)[0]);
         await Settled(server);
-        Assert.Equal(2, layers); // one pass of 2 layers: the shorter text's pass never started
+        Assert.Equal(2, layers[0]); // one pass of 2 layers: the shorter text's pass never started
         using var client = new HttpClient { BaseAddress = server.Address };
         string metrics = await client.GetStringAsync("metrics");
         Assert.Equal(1, Metric(metrics, "skald_batch_size_count"));
         Assert.Equal(1, Metric(metrics, "skald_batch_size_sum"));
+    }
+
+    // Hooks the server's batcher: counts the layers about to start (the count returned) and, as the first one is,
+    // cancels `gone` (its clients disconnect) and waits until the server has seen `leaving` requests go.
+    private static int[] LeaveAtTheFirstLayer(EmbeddingServer server, CancellationTokenSource gone, int leaving)
+    {
+        var batcher = server.Service!.Batcher;
+        int[] layers = [0];
+        batcher.Tape.LayerStarting = () =>
+        {
+            if (++layers[0] != 1) return;
+            gone.Cancel();
+            WaitFor(() => batcher.Cancelled == leaving);
+        };
+        return layers;
     }
 
     private static readonly Skald.Models.SentenceEncoder Reference = Skald.Models.SentenceEncoder.Load(ModelDir);

@@ -11,7 +11,10 @@ namespace Skald.Serving;
 /// closes when it holds <see cref="EmbeddingServiceOptions.MaxBatchSize"/> inputs or
 /// <see cref="EmbeddingServiceOptions.MaxBatchTokens"/> tokens, or <see cref="EmbeddingServiceOptions.MaxWait"/> after its
 /// first input arrived; its inputs are sorted by length and cut into padded passes of at most MaxBatchTokens. Each
-/// request's embeddings come back in its input order. <see cref="Drain"/> stops the waiting (the host is stopping: in-flight requests should not wait for company);
+/// request's embeddings come back in its input order. A cancelled request (its client went away) leaves without
+/// cancelling the others: its inputs are dropped from the queue, from the batch being gathered and from the passes of
+/// a batch that have not started; once every request of a running pass is cancelled, the pass stops before its next
+/// layer (<see cref="Tape.Pass"/>). <see cref="Drain"/> stops the waiting (the host is stopping: in-flight requests should not wait for company);
 /// <see cref="Dispose"/> finishes every queued input, then stops.
 /// </summary>
 internal sealed class DynamicBatcher : IDisposable
@@ -22,6 +25,7 @@ internal sealed class DynamicBatcher : IDisposable
         public readonly float[][] Results = new float[inputs.Count][];
         public int Remaining = inputs.Count;
         public readonly TaskCompletionSource<float[][]> Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public long Pass; // the number of the last pass it joined (under the gate)
     }
 
     private readonly record struct Piece(Job Job, int Index, long Arrived)
@@ -40,6 +44,11 @@ internal sealed class DynamicBatcher : IDisposable
     private bool stopping;
     private bool draining; // the host is stopping: run what is queued without waiting to fill batches
     private bool purge; // a job was cancelled: drop its inputs from the queue (and from the batch being gathered)
+    private long pass; // the running pass's number (0: none has run), stamped on its jobs
+    private bool running; // a pass is running
+    private int cancelled; // requests cancelled while with the batcher (written under the gate)
+    private int runningJobs; // the running pass's jobs not cancelled: at 0 the pass is cancelled
+    private CancellationTokenSource passCancel = new(); // the running pass's token; replaced once cancelled
 
     public DynamicBatcher(SentenceEncoder encoder, EmbeddingServiceOptions options, ServingMetrics metrics)
     {
@@ -84,6 +93,9 @@ internal sealed class DynamicBatcher : IDisposable
                 lock (gate)
                 {
                     purge = true; // the worker drops the job's queued inputs the next time it looks at the queue
+                    cancelled++;
+                    // the running pass served it and now serves no one: stop it before its next layer
+                    if (running && job.Pass == pass && --runningJobs == 0) passCancel.Cancel();
                     Monitor.PulseAll(gate);
                 }
             });
@@ -94,6 +106,12 @@ internal sealed class DynamicBatcher : IDisposable
 
     /// <summary>Inputs submitted whose embeddings are not back yet (queued, gathered into a batch, or running).</summary>
     public int Pending => Volatile.Read(ref pending);
+
+    /// <summary>For tests: the requests cancelled while their inputs were with the batcher.</summary>
+    internal int Cancelled => Volatile.Read(ref cancelled);
+
+    /// <summary>For tests: the worker's tape (its layer hook).</summary>
+    internal Tape Tape => tape;
 
     /// <summary>From now on batches run as soon as the worker is free, without waiting to fill (the host is stopping).</summary>
     public void Drain()
@@ -113,6 +131,7 @@ internal sealed class DynamicBatcher : IDisposable
             Monitor.PulseAll(gate);
         }
         worker.Join();
+        passCancel.Dispose(); // no pass runs now, so no cancellation reaches it
     }
 
     private void Work()
@@ -178,15 +197,66 @@ internal sealed class DynamicBatcher : IDisposable
         metrics.Queue(queue.Count);
     }
 
-    /// <summary>Runs pieces sorted by length (longest first) in padded passes of at most MaxBatchTokens.</summary>
+    /// <summary>Runs pieces sorted by length (longest first) in padded passes of at most MaxBatchTokens, leaving out
+    /// the pieces of jobs cancelled before their pass starts.</summary>
     private void Run(Piece[] pieces)
     {
-        for (int start = 0; start < pieces.Length;)
+        for (int start = 0, end = pieces.Length; start < end;)
         {
-            int longest = pieces[start].Length, n = 1;
-            while (start + n < pieces.Length && (n + 1) * longest <= options.MaxBatchTokens) n++;
-            Pass(pieces.AsSpan(start, n));
+            int n = Begin(pieces, start, ref end);
+            if (n == 0) break;
+            try
+            {
+                Pass(pieces.AsSpan(start, n));
+            }
+            finally
+            {
+                End();
+            }
             start += n;
+        }
+    }
+
+    /// <summary>
+    /// Under the gate: drops the pieces of cancelled jobs from [<paramref name="start"/>, <paramref name="end"/>) (in
+    /// order, moving <paramref name="end"/>), takes the next pass's pieces from <paramref name="start"/> and marks it
+    /// running with its jobs stamped; the number of pieces in the pass (0: none left).
+    /// </summary>
+    private int Begin(Piece[] pieces, int start, ref int end)
+    {
+        lock (gate)
+        {
+            int kept = start;
+            for (int i = start; i < end; i++)
+                if (!pieces[i].Job.Done.Task.IsCanceled) pieces[kept++] = pieces[i];
+            Interlocked.Add(ref pending, -(end - kept));
+            end = kept;
+            if (start == end) return 0;
+            int longest = pieces[start].Length, n = 1;
+            while (start + n < end && (n + 1) * longest <= options.MaxBatchTokens) n++;
+            pass++;
+            runningJobs = 0;
+            for (int i = start; i < start + n; i++)
+            {
+                var job = pieces[i].Job;
+                if (job.Pass == pass) continue;
+                job.Pass = pass;
+                runningJobs++;
+            }
+            running = true;
+            return n;
+        }
+    }
+
+    /// <summary>Under the gate: the pass is over; a cancelled pass token is replaced for the next pass.</summary>
+    private void End()
+    {
+        lock (gate)
+        {
+            running = false;
+            if (!passCancel.IsCancellationRequested) return;
+            passCancel.Dispose();
+            passCancel = new CancellationTokenSource();
         }
     }
 
@@ -207,9 +277,15 @@ internal sealed class DynamicBatcher : IDisposable
                 counts[i] = pieces[i].Job.Inputs.EmbedCounts is { } c ? c[pieces[i].Index] : encodings[i].Length;
         }
         float[][] rows;
+        var token = passCancel.Token; // read on the worker, which alone replaces it (in End)
         try
         {
-            rows = Forward(new ModelInputs(encodings, pieces[0].Job.Inputs.PromptLength, counts, pieces[0].Job.Inputs.Query));
+            rows = Forward(new ModelInputs(encodings, pieces[0].Job.Inputs.PromptLength, counts, pieces[0].Job.Inputs.Query), token);
+        }
+        catch (OperationCanceledException e) when (e.CancellationToken == token)
+        {
+            Interlocked.Add(ref pending, -pieces.Length); // every job of the pass was cancelled (and told so) already
+            return;
         }
         catch (Exception e)
         {
@@ -230,10 +306,11 @@ internal sealed class DynamicBatcher : IDisposable
         Interlocked.Add(ref pending, -pieces.Length);
     }
 
-    private float[][] Forward(ModelInputs inputs)
+    private float[][] Forward(ModelInputs inputs, CancellationToken cancellationToken)
     {
         tape.Reset();
-        var y = encoder.Forward(tape, inputs); // [B, D]
+        Variable y;
+        using (tape.Pass(cancellationToken)) y = encoder.Forward(tape, inputs); // [B, D]
         var span = y.Span;
         if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(span)))
             throw new ModelFormatException($"{encoder.Folder.Path}: the model gives a non-finite embedding (NaN or infinity); its weights or config.json are broken");

@@ -159,6 +159,9 @@ public sealed class EmbeddingService : IDisposable
         SpecialTokensMask = new int[ids.Length],
     };
 
+    /// <summary>For tests: the batcher (its worker's tape, its count of cancelled requests).</summary>
+    internal DynamicBatcher Batcher => batcher;
+
     /// <summary>Inputs submitted to the batcher whose embeddings are not back yet.</summary>
     public int Pending => batcher.Pending;
 

@@ -68,7 +68,8 @@ public sealed class RerankService
 
     /// <summary>
     /// The documents of <paramref name="request"/> best first (the first top_n), and the tokens the model read. Once
-    /// <paramref name="cancellationToken"/> is cancelled (the client went away) no further batch of the request runs.
+    /// <paramref name="cancellationToken"/> is cancelled (the client went away) no further batch of the request runs, and
+    /// the batch running (the request's own: batches are not shared between requests) stops before its next layer.
     /// </summary>
     public Task<(IReadOnlyList<RankedDocument> Ranked, long Tokens)> RerankAsync(RerankRequest request, CancellationToken cancellationToken = default) =>
         RankAsync(request.Query, request.Documents, request.TopN, cancellationToken);
@@ -99,7 +100,7 @@ public sealed class RerankService
                 try
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    rows = Model.Predict(batch, new CrossEncoderOptions { BatchSize = batch.Length });
+                    rows = Model.Predict(batch, new CrossEncoderOptions { BatchSize = batch.Length }, cancellationToken); // stops between its layers
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

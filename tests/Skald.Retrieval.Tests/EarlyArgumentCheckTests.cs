@@ -41,6 +41,26 @@ public sealed class EarlyArgumentCheckTests
     }
 
     [Fact]
+    public void TextIndexSearchRefusesADisposedIndexBeforeEmbeddingTheQuery()
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        TextIndex.Build(folder, Model.Value, TextIndexTests.Rows);
+        var index = TextIndex.Open(folder, Model.Value);
+        var vector = Model.Value.EmbedQuery("ferie");
+        Assert.NotEmpty(index.Search("ferie", vector, SearchMode.Dense, 3));
+        index.Dispose();
+        var encoder = Model.Value.Encoder;
+        int before = encoder.Tokenizations;
+        Assert.Throws<ObjectDisposedException>(() => TextIndex.Search(index, Model.Value, "Når må ferien avtales?", SearchMode.Dense, 5));
+        Assert.Equal(before, encoder.Tokenizations); // refused before the query was embedded
+        // the index's own reads refuse too, rather than reading the mapping that is gone
+        Assert.Throws<ObjectDisposedException>(() => index.Search("ferie", vector, SearchMode.Hybrid, 3));
+        Assert.Throws<ObjectDisposedException>(() => index.Vector(0).Length);
+        Assert.Throws<ObjectDisposedException>(index.ThrowIfCut);
+        index.Dispose(); // a second time is nothing
+    }
+
+    [Fact]
     public void SearchIndexSearchRefusesAnUndefinedModeAsItRefusesABadTopK()
     {
         var vector = Model.Value.EmbedQuery("ferie");

@@ -94,6 +94,27 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
         Assert.DoesNotContain("code=\"500\"", await http.GetStringAsync("metrics"));
     }
 
+    [Theory]
+    [InlineData("NOT AN HTTP REQUEST\r\n\r\n", "400")] // a malformed request line
+    [InlineData("POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nX-Big: {0}\r\nContent-Length: 2\r\n\r\n{{}}", "431")] // headers past Kestrel's 32 KB
+    public async Task ARequestKestrelRefusesGetsItsStatusAndTheServerServesOn(string request, string status)
+    {
+        // Kestrel answers these before any endpoint runs, with an empty body (README: no hook for OpenAI's error object);
+        // what matters is that it never crashes, never shows a stack trace, and the next request is served. As in the
+        // chunked case, the server may close with bytes unread, and a reset can drop the answer before it is read.
+        await using var server = await StartAsync(new EmbeddingServiceOptions());
+        string answer = await RawAsync(server.Address, string.Format(System.Globalization.CultureInfo.InvariantCulture, request, new string('x', 40_000)));
+        if (answer.Length > 0)
+        {
+            Assert.StartsWith($"HTTP/1.1 {status} ", answer);
+            Assert.DoesNotContain("   at ", answer);
+        }
+        using var http = new HttpClient { BaseAddress = server.Address };
+        var (ok, _) = await PostAsync(http, "{\"input\": \"a\", \"model\": \"m\"}");
+        Assert.Equal(200, ok); // and it keeps serving
+        Assert.DoesNotContain("code=\"500\"", await http.GetStringAsync("metrics"));
+    }
+
     [Fact]
     public async Task ABodyCutShortByAClientThatLeftIsCountedAsAClientError()
     {

@@ -46,11 +46,14 @@ public static class IndexBuilder
     /// the float rows and walked over the codes); not with a quantized <paramref name="precision"/>.</param>
     /// <param name="maxActiveDims">A sparse encoder's rows keep their N largest entries, and the index's queries too (0: all; with a CSR model, give the model N as well so that its codes hold N latents).</param>
     /// <param name="documentsRoot">The folder the records' paths are relative to (<see cref="DocumentRoot"/>), recorded with its links resolved (<see cref="RealPath"/>); null: none (full paths, or no files).</param>
+    /// <param name="cancellationToken">Stops the embedding (between the layers of a forward pass with an
+    /// <see cref="EncoderEmbeddingModel"/>, see <see cref="IEmbeddingModel.Embed(IReadOnlyList{string}, TextRole, CancellationToken)"/>):
+    /// <see cref="OperationCanceledException"/> before anything is written, an earlier index in <paramref name="folder"/> left as it was.</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
         Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null, HnswOptions? hnsw = null,
         Action<int, int>? linking = null, int maxActiveDims = 0, int truncateDim = 0, Quantization.ProductQuantizerOptions? pq = null,
-        string? documentsRoot = null)
+        string? documentsRoot = null, CancellationToken cancellationToken = default)
     {
         if (maxActiveDims < 0 || (maxActiveDims > 0 && !model.IsSparse))
             throw new EvaluationException(maxActiveDims < 0 ? "max_active_dims must be at least 1"
@@ -83,11 +86,11 @@ public static class IndexBuilder
         manifest = ModelFingerprint.Record(manifest, modelPath);
         if (model.IsSparse)
         {
-            var rows = EmbedSparse(model, records, manifest.Similarity == "cosine", maxActiveDims, progress); // a cosine model's rows at unit length
+            var rows = EmbedSparse(model, records, manifest.Similarity == "cosine", maxActiveDims, progress, cancellationToken); // a cosine model's rows at unit length
             IndexWriter.Write(folder, manifest, records, [], Analyse(analyzer, records, bm25.Parameters), sparse: rows);
             return manifest with { Rows = records.Count };
         }
-        var vectors = Embed(model, records, manifest.Similarity != "dot", progress);
+        var vectors = Embed(model, records, manifest.Similarity != "dot", progress, cancellationToken);
         return layout.Write(folder, manifest, records, vectors, analyzer, bm25.Parameters, IndexKillPoint.Linking(linking));
     }
 
@@ -155,10 +158,11 @@ public static class IndexBuilder
     /// touched since is trusted from its stamp again); without, they stay as they were. A mapped file of the index cut
     /// shorter in place by another process while the new records were embedded is an <see cref="EvaluationException"/>
     /// naming it (<see cref="SearchIndex.ThrowIfCut"/>) before a kept row is read, the folder left as it was.
+    /// <paramref name="cancellationToken"/> stops the embedding as in <see cref="Build"/>: nothing is written, the index stays as it was.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
         Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null, string? modelPath = null,
-        bool replaceDeleted = false)
+        bool replaceDeleted = false, CancellationToken cancellationToken = default)
     {
         using var writing = IndexWriteLock.Take(folder); // a delete meanwhile would be lost (its tombstones name rows of the index read here)
         List<IndexRecord> keptRecords;
@@ -202,7 +206,7 @@ public static class IndexBuilder
             }
             if (manifest.Sparse)
             {
-                var added = EmbedSparse(model, records, manifest.Similarity == "cosine", manifest.MaxActiveDims, progress);
+                var added = EmbedSparse(model, records, manifest.Similarity == "cosine", manifest.MaxActiveDims, progress, cancellationToken);
                 index.ThrowIfCut(); // the kept rows are read from the mapping next, which may have been cut while the new ones were embedded
                 var every = keptRecords.Concat(records).ToList();
                 var sparseAnalyzer = AnalyzerOf(manifest);
@@ -210,7 +214,7 @@ public static class IndexBuilder
                     sparse: keptRows.Select(r => index.SparseRow(r)!).Concat(added));
                 return (records.Count, replaced);
             }
-            fresh = Embed(model, records, index.Normalized, progress);
+            fresh = Embed(model, records, index.Normalized, progress, cancellationToken);
             index.ThrowIfCut(); // as above: a file cut since the index was opened fails naming it, instead of faulting the process
             // Sources of the rows to write: kept row i is source i, new row j is source keptRows.Count + j. An IVF index
             // keeps each old row in its list and puts each new row in its nearest: list by list, sources in order.
@@ -303,13 +307,14 @@ public static class IndexBuilder
         }
     }
 
-    private static float[][] Embed(IEmbeddingModel model, IReadOnlyList<IndexRecord> records, bool normalize, Action<int, int>? progress)
+    private static float[][] Embed(IEmbeddingModel model, IReadOnlyList<IndexRecord> records, bool normalize, Action<int, int>? progress,
+        CancellationToken cancellationToken)
     {
         var result = new float[records.Count][];
         for (int start = 0; start < records.Count; start += EmbedBatch)
         {
             int n = Math.Min(EmbedBatch, records.Count - start);
-            var v = model.Embed([.. Enumerable.Range(start, n).Select(i => records[i].FullText)], TextRole.Document);
+            var v = model.Embed([.. Enumerable.Range(start, n).Select(i => records[i].FullText)], TextRole.Document, cancellationToken);
             if (normalize) v = ExactSearch.Normalize(v);
             Array.Copy(v, 0, result, start, n);
             progress?.Invoke(start + n, records.Count);
@@ -319,13 +324,13 @@ public static class IndexBuilder
 
     /// <summary>A sparse encoder's rows, embedded <see cref="Sparse.SparseRetriever.BlockTexts"/> texts at a time and kept sparse.</summary>
     private static Skald.Models.SparseEmbedding[] EmbedSparse(IEmbeddingModel model, IReadOnlyList<IndexRecord> records, bool normalize,
-        int maxActiveDims, Action<int, int>? progress)
+        int maxActiveDims, Action<int, int>? progress, CancellationToken cancellationToken)
     {
         var result = new Skald.Models.SparseEmbedding[records.Count];
         for (int start = 0; start < records.Count; start += Sparse.SparseRetriever.BlockTexts)
         {
             int n = Math.Min(Sparse.SparseRetriever.BlockTexts, records.Count - start);
-            var v = model.Embed([.. Enumerable.Range(start, n).Select(i => records[i].FullText)], TextRole.Document);
+            var v = model.Embed([.. Enumerable.Range(start, n).Select(i => records[i].FullText)], TextRole.Document, cancellationToken);
             for (int i = 0; i < n; i++)
             {
                 var e = Skald.Models.SparseEmbedding.FromDense(v[i], maxActiveDims > 0 ? maxActiveDims : null);

@@ -35,6 +35,7 @@ public sealed class SearchIndex : IDisposable
     private readonly Analyzer analyzer;
     private readonly int[] tieKeys;
     private readonly FieldValues fieldValues; // the rows' fields as numbers and dates, for range filters
+    private int disposed; // 1 once disposed: the mappings are gone
 
     private SearchIndex(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records, HashSet<int> deleted,
         MappedRows? vectors, QuantizedEmbeddings? quantized, InvertedLists? lists, Bm25Index bm25, Analyzer analyzer,
@@ -147,6 +148,7 @@ public sealed class SearchIndex : IDisposable
     /// <summary>The stored vector of a row [dim] (a view of the mapping; a sparse index's row written out dense).</summary>
     public ReadOnlySpan<float> Vector(int row)
     {
+        ThrowIfDisposed();
         if (vectors is not null) return vectors.Row(row);
         var dense = new float[Manifest.Dimension];
         var e = SparseRow(row)!;
@@ -155,11 +157,18 @@ public sealed class SearchIndex : IDisposable
     }
 
     /// <summary>Non-zero entries of a sparse index's row (0 in a dense index), without copying the row out.</summary>
-    public int SparseCount(int row) => sparseRows is not null ? sparseRows[row].Count
-        : mappedSparseRows is not null ? mappedSparseRows.Count(row) : 0;
+    public int SparseCount(int row)
+    {
+        ThrowIfDisposed();
+        return sparseRows is not null ? sparseRows[row].Count : mappedSparseRows is not null ? mappedSparseRows.Count(row) : 0;
+    }
 
     /// <summary>A sparse index's row (its non-zero entries); null in a dense index.</summary>
-    public Skald.Models.SparseEmbedding? SparseRow(int row) => sparseRows?[row] ?? mappedSparseRows?.Row(row);
+    public Skald.Models.SparseEmbedding? SparseRow(int row)
+    {
+        ThrowIfDisposed();
+        return sparseRows?[row] ?? mappedSparseRows?.Row(row);
+    }
 
     /// <summary>
     /// The best <paramref name="topK"/> live rows for one query. <paramref name="queryVector"/> (the model's query
@@ -173,7 +182,8 @@ public sealed class SearchIndex : IDisposable
     /// do, it asks the index's own search for proportionally more hits and keeps the passing ones (exact if too few
     /// pass). BM25 ranks all the passing rows it matches. A negative <paramref name="rescoreMultiplier"/>,
     /// <paramref name="probes"/> or <paramref name="ef"/>, a <paramref name="topK"/> below 1 or a <paramref name="mode"/>
-    /// that is not a <see cref="SearchMode"/> is an <see cref="ArgumentOutOfRangeException"/> naming it.
+    /// that is not a <see cref="SearchMode"/> is an <see cref="ArgumentOutOfRangeException"/> naming it; a disposed
+    /// index throws <see cref="ObjectDisposedException"/>.
     /// </summary>
     public IReadOnlyList<IndexHit> Search(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions? fusion = null,
         int rescoreMultiplier = 2, int probes = 0, int ef = 0, IndexFilter? filter = null)
@@ -312,15 +322,25 @@ public sealed class SearchIndex : IDisposable
     /// </summary>
     public void ThrowIfCut()
     {
+        ThrowIfDisposed();
         vectors?.ThrowIfCut();
         graph?.ThrowIfCut();
         mappedSparseRows?.ThrowIfCut();
         sparseIndex?.ThrowIfCut();
     }
 
+    /// <summary>
+    /// Throws <see cref="ObjectDisposedException"/> once the index is disposed (its mappings are gone: reading them would
+    /// fault the process). Checked by <see cref="Search"/>, <see cref="ThrowIfCut"/>, <see cref="Vector"/>, <see cref="SparseRow"/> and <see cref="SparseCount"/>, and by
+    /// <see cref="TextIndex.Search"/> before it embeds the query; a search already running when another thread disposes
+    /// the index is not caught (<see cref="LiveIndex"/> leases keep an index open while it is searched).
+    /// </summary>
+    public void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+
     /// <inheritdoc/>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref disposed, 1) != 0) return;
         vectors?.Dispose();
         graph?.Dispose();
         mappedSparseRows?.Dispose();

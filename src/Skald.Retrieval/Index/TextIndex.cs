@@ -30,8 +30,9 @@ public static class TextIndex
     /// <summary>
     /// Builds a new index of <paramref name="records"/> in <paramref name="folder"/> (replacing an earlier index there),
     /// BM25 stemming for <paramref name="language"/> (a code such as <c>nb</c>, <c>sv</c>, <c>da</c>; null: none).
-    /// <paramref name="cancellationToken"/> is looked at before each batch of texts is embedded: once it is cancelled
-    /// <see cref="OperationCanceledException"/> is thrown before anything is written (an earlier index there is left as it was).
+    /// <paramref name="cancellationToken"/> is looked at between the layers of each forward pass that embeds the texts:
+    /// once it is cancelled <see cref="OperationCanceledException"/> is thrown with it before the next layer starts and
+    /// before anything is written (an earlier index there is left as it was).
     /// A null or empty <paramref name="folder"/>, a null <paramref name="model"/> or <paramref name="records"/> is an
     /// <see cref="ArgumentNullException"/> or <see cref="ArgumentException"/> naming it, as is a null record (naming
     /// <paramref name="records"/>).
@@ -42,7 +43,7 @@ public static class TextIndex
         Check(folder, model, records);
         cancellationToken.ThrowIfCancellationRequested();
         return IndexBuilder.Build(folder, model, model.ModelPath, records, new Bm25Options(), language, chunkTokens: 0, overlapTokens: 0,
-            progress: Checking(cancellationToken));
+            cancellationToken: cancellationToken);
     }
 
     /// <summary>
@@ -59,7 +60,7 @@ public static class TextIndex
     {
         Check(folder, model, records);
         cancellationToken.ThrowIfCancellationRequested();
-        return IndexBuilder.Add(folder, model, records, progress: Checking(cancellationToken), modelPath: model.ModelPath, replaceDeleted: replaceDeleted);
+        return IndexBuilder.Add(folder, model, records, modelPath: model.ModelPath, replaceDeleted: replaceDeleted, cancellationToken: cancellationToken);
     }
 
     // The arguments of a build or add: ArgumentNullException or ArgumentException naming the one that is missing.
@@ -73,10 +74,6 @@ public static class TextIndex
             if (records[i] is null) throw new ArgumentException($"record {i} is null", nameof(records));
         }
     }
-
-    // The embedding progress callback, called after each batch, as the point a cancelled build or add stops at (no file written yet).
-    private static Action<int, int>? Checking(CancellationToken cancellationToken) =>
-        cancellationToken.CanBeCanceled ? (_, _) => cancellationToken.ThrowIfCancellationRequested() : null;
 
     /// <summary>
     /// Opens the index in <paramref name="folder"/> (as <see cref="SearchIndex.Open"/>: no index there throws
@@ -116,11 +113,12 @@ public static class TextIndex
     /// <summary>
     /// The <paramref name="topK"/> best rows of <paramref name="index"/> for <paramref name="query"/>, embedded by
     /// <paramref name="model"/> (the index's own model) unless <paramref name="mode"/> is BM25 alone.
-    /// <paramref name="cancellationToken"/> is looked at before the query is embedded and before the index is searched.
-    /// Every argument is checked before the query is embedded (a bad one costs no forward pass): a null one is an
-    /// <see cref="ArgumentNullException"/> naming it, a <paramref name="topK"/> below 1 or a <paramref name="mode"/> that
-    /// is not a <see cref="SearchMode"/> an <see cref="ArgumentOutOfRangeException"/>; a query past the model's max
-    /// length is embedded from its first tokens.
+    /// <paramref name="cancellationToken"/> is looked at before the query is embedded, between the layers of its forward
+    /// pass and before the index is searched. Every argument is checked before the query is embedded (a bad one costs no
+    /// forward pass): a null one is an <see cref="ArgumentNullException"/> naming it, a <paramref name="topK"/> below 1 or
+    /// a <paramref name="mode"/> that is not a <see cref="SearchMode"/> an <see cref="ArgumentOutOfRangeException"/>, a
+    /// disposed <paramref name="index"/> an <see cref="ObjectDisposedException"/>; a query past the model's max length is
+    /// embedded from its first tokens.
     /// </summary>
     public static IReadOnlyList<IndexHit> Search(SearchIndex index, EncoderEmbeddingModel model, string query, SearchMode mode = SearchMode.Hybrid,
         int topK = 10, CancellationToken cancellationToken = default)
@@ -129,8 +127,9 @@ public static class TextIndex
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(query);
         SearchIndex.CheckSearch(mode, topK);
+        index.ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        var vector = mode == SearchMode.Bm25 ? null : model.EmbedQuery(query);
+        var vector = mode == SearchMode.Bm25 ? null : model.Embed([query], TextRole.Query, cancellationToken)[0];
         cancellationToken.ThrowIfCancellationRequested();
         return index.Search(query, vector, mode, topK);
     }

@@ -98,8 +98,11 @@ public sealed class EncoderEmbeddingModel : IEmbeddingModel, IDisposable
     };
 
     /// <inheritdoc/>
-    public float[][] Embed(IReadOnlyList<string> texts, TextRole role) =>
-        Encoder.Encode(texts, RoleEncoding.Options(Encoder, role, PromptFor(role)) with { BatchSize = BatchSize });
+    public float[][] Embed(IReadOnlyList<string> texts, TextRole role) => Embed(texts, role, CancellationToken.None);
+
+    /// <inheritdoc/>
+    public float[][] Embed(IReadOnlyList<string> texts, TextRole role, CancellationToken cancellationToken) =>
+        Encoder.Encode(texts, RoleEncoding.Options(Encoder, role, PromptFor(role)) with { BatchSize = BatchSize }, cancellationToken);
 
     /// <summary>One query's vector, to pass to <see cref="Index.SearchIndex.Search"/>.</summary>
     public float[] EmbedQuery(string query) => Embed([query], TextRole.Query)[0];

@@ -21,6 +21,17 @@ public interface IEmbeddingModel : IEvaluationModel
     float[][] Embed(IReadOnlyList<string> texts, TextRole role);
 
     /// <summary>
+    /// <see cref="Embed(IReadOnlyList{string}, TextRole)"/>, stopped by <paramref name="cancellationToken"/>: a model
+    /// that runs forward passes (<see cref="EncoderEmbeddingModel"/>) looks at it between the layers of each pass and
+    /// throws <see cref="OperationCanceledException"/> with it; any other looks at it only before it starts (the default).
+    /// </summary>
+    float[][] Embed(IReadOnlyList<string> texts, TextRole role, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Embed(texts, role);
+    }
+
+    /// <summary>
     /// Splits a text into consecutive pieces that each fit the model's maximum length in <paramref name="role"/>
     /// (one piece when it already fits).
     /// </summary>

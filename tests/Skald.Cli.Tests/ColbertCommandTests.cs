@@ -37,7 +37,7 @@ public sealed class ColbertCommandTests
         for (int i = 0; i < docs.Length; i++)
         {
             Assert.Equal(expected[i], results[i].GetProperty("index").GetInt32());
-            Assert.Equal(scores[query][docs[expected[i]]], results[i].GetProperty("score").GetSingle(), 4);
+            Assert.True(Math.Abs(scores[query][docs[expected[i]]] - results[i].GetProperty("score").GetSingle()) <= 1e-5, $"result {i}");
         }
         SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", Model, "--query", "q", "--documents", file, "--max-length", "8"), 2,
             "--max-length is for cross-encoders");
@@ -67,6 +67,17 @@ public sealed class ColbertCommandTests
         Assert.Equal(mrr, doc.RootElement.GetProperty("metrics").GetProperty("mrr_at_10").GetDouble(), 6);
         Assert.Contains("maxsim", doc.RootElement.GetProperty("metadata").GetProperty("model.scoring").GetString());
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--hnsw", "8"), 2, "exact MaxSim");
+
+        // A reranking task: each query's candidates (top_ranked) scored, nothing else.
+        int[][] candidates = [[2, 4, 6], [10, 12, 14, 16], [16, 0], [0, 8, 18]];
+        File.WriteAllText(Path.Combine(task, "top_ranked.jsonl"), string.Concat(judged.Select((j, q) =>
+            JsonSerializer.Serialize(new Dictionary<string, object> { ["query-id"] = $"q{j.Query}", ["corpus-ids"] = candidates[q].Select(d => $"d{d}").ToArray() }) + "\n")));
+        double rerankedMrr = judged.Select((j, q) => 1.0 / (1 + candidates[q].Count(d => scores[j.Query][d] > scores[j.Query][j.Relevant]))).Average();
+        var reranked = SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--output", results);
+        Assert.True(reranked.ExitCode == 0, reranked.Stderr);
+        using var rerankedDoc = JsonDocument.Parse(File.ReadAllText(results));
+        Assert.Equal("reranking", rerankedDoc.RootElement.GetProperty("type").GetString());
+        Assert.Equal(rerankedMrr, rerankedDoc.RootElement.GetProperty("metrics").GetProperty("mrr_at_10").GetDouble(), 6);
     }
 
     [Fact]

@@ -184,6 +184,7 @@ public sealed class ColbertEncoder : IDisposable
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(documents);
         if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), "topK must be at least 1");
         var q = EncodeQueries([query], batchSize, cancellationToken)[0];
         var docs = EncodeDocuments(documents, batchSize, cancellationToken);

@@ -90,4 +90,30 @@ public sealed class ColbertParityTests
         var ranked = model.Rank(texts[0], texts, topK: 3);
         Assert.Equal(expected, ranked.Select(r => r.Index));
     }
+
+    [Fact]
+    public void BadArgumentsNameTheirParameterAndDisposalStopsEncoding()
+    {
+        var model = ColbertEncoder.Load(Folder);
+        Assert.Empty(model.EncodeDocuments([]));
+        Assert.Equal("texts", Assert.Throws<ArgumentNullException>(() => model.EncodeQueries(null!)).ParamName);
+        Assert.Equal("texts", Assert.Throws<ArgumentException>(() => model.EncodeDocuments(["a", null!])).ParamName);
+        Assert.Equal("batchSize", Assert.Throws<ArgumentOutOfRangeException>(() => model.EncodeQueries(["a"], batchSize: 0)).ParamName);
+        Assert.Equal("documents", Assert.Throws<ArgumentNullException>(() => model.Rank("q", null!)).ParamName);
+        Assert.Equal("topK", Assert.Throws<ArgumentOutOfRangeException>(() => model.Rank("q", ["a"], topK: 0)).ParamName);
+        var q = model.EncodeQueries(["a"])[0];
+        Assert.Throws<ArgumentException>(() => ColbertEncoder.Score(q, new TokenVectors(new float[8], [1], 8)));
+        model.Dispose();
+        model.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => model.EncodeQueries(["a"]));
+    }
+
+    [Fact]
+    public void ASentenceEmbedderLoadOfItIsRefusedAndOtherFoldersAreNotColbert()
+    {
+        Assert.True(ColbertEncoder.IsColbert(Folder));
+        Assert.False(ColbertEncoder.IsColbert(TestPaths.FixtureModel("bert-cased-mean")));
+        Assert.Contains("late-interaction", Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(Folder)).Message);
+        Assert.Contains("not a late-interaction model", Assert.Throws<ModelFormatException>(() => ColbertEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"))).Message);
+    }
 }

@@ -121,6 +121,9 @@ public sealed class ColbertEncoder : IDisposable
             if (tokenizer.IdBound > transformer.Config.VocabSize)
                 throw new ModelFormatException($"{Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +
                     $"model's embedding table has {transformer.Config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
+            if (folder.DefaultPromptName is not null)
+                throw new ModelFormatException($"{file}: key \"default_prompt_name\": prompts on a ColBERT model are not supported yet (its prefixes are)");
+            foreach (string p in folder.DensePaths) RefuseResidual(Path.Combine(p, "config.json"));
             var dense = folder.DensePaths.Select(p => DenseModule.Load(p)).ToArray();
             int width = transformer.HiddenSize;
             foreach (var (d, p) in dense.Zip(folder.DensePaths))
@@ -150,6 +153,14 @@ public sealed class ColbertEncoder : IDisposable
             foreach (var p in transformer.Parameters) p.CloseFile();
             throw;
         }
+    }
+
+    // PyLate's Dense may add its input back (use_residual), which Skald does not run yet.
+    private static void RefuseResidual(string config)
+    {
+        using var doc = JsonFiles.Read(config);
+        if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && JsonFiles.Bool(doc.RootElement, "use_residual", config))
+            throw new ModelFormatException($"{config}: key \"use_residual\" is true; PyLate's residual Dense is not supported yet");
     }
 
     // A prefix is one token of the vocabulary (PyLate adds it to the tokenizer; a saved model's tokenizer.json has it).

@@ -79,5 +79,10 @@ public sealed record ColbertSettings
         return [.. v.EnumerateArray().Select(w => w.GetString()!)];
     }
 
-    private static string Snippet(string raw) => raw.Length <= 60 ? raw : raw[..60] + "…";
+    // The value on one line (a pretty-printed list spans many), cut to 60 characters.
+    private static string Snippet(string raw)
+    {
+        string line = string.Join(' ', raw.Split((char[])['\n', '\r', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
+        return line.Length <= 60 ? line : line[..60] + "…";
+    }
 }

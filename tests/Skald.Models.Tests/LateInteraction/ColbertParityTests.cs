@@ -116,4 +116,24 @@ public sealed class ColbertParityTests
         Assert.Contains("late-interaction", Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(Folder)).Message);
         Assert.Contains("not a late-interaction model", Assert.Throws<ModelFormatException>(() => ColbertEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"))).Message);
     }
+
+    [Theory]
+    [InlineData("1_Dense/config.json", "\"use_residual\": false", "\"use_residual\": true", "key \"use_residual\"")]
+    [InlineData("config_sentence_transformers.json", "\"default_prompt_name\": null", "\"default_prompt_name\": \"query\"", "key \"default_prompt_name\"")]
+    [InlineData("config_sentence_transformers.json", "\"document_length\": 24", "\"document_length\": 1", "key \"document_length\" must be at least 2")]
+    [InlineData("config_sentence_transformers.json", "\"document_length\": 24", "\"document_length\": 65", "key \"document_length\" is 65")]
+    [InlineData("config_sentence_transformers.json", "\"skiplist_words\": [", "\"skiplist_words\": [1, ", "key \"skiplist_words\" must be a list of strings")]
+    public void WhatItCannotRunIsOneLineNamingFileAndKey(string file, string from, string to, string message)
+    {
+        string copy = TestPaths.CopyFolder(Folder, Path.Combine(TestPaths.NewTempDir(), "colbert"));
+        string path = Path.Combine(copy, file);
+        string text = File.ReadAllText(path);
+        Assert.Contains(from, text);
+        if (to.Contains("default_prompt_name", StringComparison.Ordinal)) text = text.Replace("\"prompts\": {}", "\"prompts\": {\"query\": \"q: \"}", StringComparison.Ordinal);
+        File.WriteAllText(path, text.Replace(from, to, StringComparison.Ordinal));
+        var e = Assert.Throws<ModelFormatException>(() => ColbertEncoder.Load(copy));
+        Assert.StartsWith(Path.GetFullPath(path), Path.GetFullPath(e.Message.Split(": ")[0]));
+        Assert.Contains(message, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
 }

@@ -221,6 +221,7 @@ public sealed partial class SentenceEncoder
         ulong seed = 42, SparseAutoEncoder? newAutoEncoder = null, string parameterPrefix = "")
     {
         string path = folder.Path;
+        if (folder.IsLateInteraction) throw new ModelFormatException(LateInteraction.ColbertEncoder.NotASentenceEmbedder(path));
         if (folder.Bidirectional && encoder is IDecoder decoder) decoder.AttentionMode = AttentionMode.Bidirectional;
         if (tokenizer.IdBound > encoder.Config.VocabSize)
             throw new ModelFormatException(

@@ -8,6 +8,7 @@ using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
 using Skald.Hub;
 using Skald.Models.CrossEncoders;
+using Skald.Models.LateInteraction;
 using Skald.Retrieval;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Models;
@@ -19,7 +20,7 @@ namespace Skald.Cli.Commands;
 /// <summary><c>skald evaluate</c>: one model (or BM25) on one task, results as MTEB-style JSON.</summary>
 internal sealed class EvaluateCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval, fused; also hybrid-rrf:DIR, hybrid-convex-0.3:DIR, hybrid-rerank:DIR), a cross-encoder folder (it scores a reranking task's candidates; with --rerank any first stage), or openai:URL#MODEL (an OpenAI-compatible embeddings API); for --type generation a decoder that answers the task's prompts", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval, fused; also hybrid-rrf:DIR, hybrid-convex-0.3:DIR, hybrid-rerank:DIR), a cross-encoder folder (it scores a reranking task's candidates; with --rerank any first stage), a PyLate ColBERT folder (exact MaxSim over the corpus), or openai:URL#MODEL (an OpenAI-compatible embeddings API); for --type generation a decoder that answers the task's prompts", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
     private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval, with top_ranked for reranking; a JSONL/Parquet file of rows listing each query's documents is reranking too; JSONL/CSV for the others), or a hub dataset id org/name[@rev][:split]", "PATH|ID", required: true);
     private readonly Option<string> type = CliOptions.OptionalChoice("--type",
         "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "reranking", "generation");
@@ -167,7 +168,7 @@ internal sealed class EvaluateCommand : Command
             return new CrossEncoderRetriever(QuantizeOption.Apply(loaded.Own(Rerankers.Load(local, quiet)), p.GetValue(quantize), quiet), options: ceOptions);
         }
         if (p.GetValue(rerankCausalLm) && p.GetValue(rerank) is null) throw new UsageException("--rerank-causal-lm needs --rerank DIR");
-        var first = CreateModel(p, retrieval, loaded);
+        var first = Directory.Exists(local) && ColbertEncoder.IsColbert(local) ? LateInteraction(p, retrieval, local, loaded) : CreateModel(p, retrieval, loaded);
         if (p.GetValue(rerank) is not { } reranker) return first;
         var stage = first as IRetrievalModel ?? EmbeddingRetriever.For((IEmbeddingModel)first, retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf, retrieval.Hnsw);
         var ce = QuantizeOption.Apply(loaded.Own(Rerankers.Load(reranker, quiet, p.GetValue(rerankCausalLm))), p.GetValue(quantize), quiet);
@@ -226,6 +227,22 @@ internal sealed class EvaluateCommand : Command
         spec = HubModels.Resolve(spec, p.GetValue(CliOptions.Quiet));
         if (!Directory.Exists(spec)) throw new InputException($"{spec}: model folder not found (or use --model bm25)");
         return Quantized(loaded.Own(EvaluationEmbeddingModel.Load(spec, options)), p);
+    }
+
+    /// <summary>
+    /// A late-interaction (ColBERT) model: exact MaxSim over the corpus or a reranking task's candidates. The options
+    /// of single-vector embeddings (compressed or approximate search, prompts, lengths, a cache) are refused.
+    /// </summary>
+    private IEvaluationModel LateInteraction(ParseResult p, RetrievalOptions retrieval, string local, LoadedModels loaded)
+    {
+        if (retrieval.Quantization is not null) throw new UsageException($"{Named(retrieval.Quantization)} applies to single-vector embedding models, not to a ColBERT model");
+        if (retrieval.ApproximateOption is { } approximate) throw new UsageException($"{approximate} applies to single-vector embedding models; a ColBERT model is searched by exact MaxSim");
+        foreach (var o in new Option[] { chunk, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, quantize })
+        {
+            if (p.GetResult(o) is { Implicit: false })
+                throw new UsageException($"{o.Name} does not apply to a ColBERT model (its config_sentence_transformers.json sets its prefixes and lengths)");
+        }
+        return new LateInteractionRetriever(loaded.Own(ColbertEncoder.Load(local)), p.GetValue(batchSize) ?? 32);
     }
 
     private EvaluationEmbeddingModel Quantized(EvaluationEmbeddingModel model, ParseResult p)

@@ -5,16 +5,20 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models.CrossEncoders;
+using Skald.Models.LateInteraction;
 using Skald.Retrieval.Data;
 using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands;
 
-/// <summary><c>skald rerank</c>: a cross-encoder scores each document against one query; the documents come out best first.</summary>
+/// <summary>
+/// <c>skald rerank</c>: a cross-encoder scores each document against one query, or a late-interaction (ColBERT) model
+/// by MaxSim; the documents come out best first.
+/// </summary>
 internal sealed class RerankCommand : Command
 {
     private readonly Option<string> model = CliOptions.Text("--model",
-        "Cross-encoder folder (a reranker: sentence-transformers CrossEncoder or *ForSequenceClassification with one label), or a hub id org/name[@revision]",
+        "Cross-encoder folder (a reranker: sentence-transformers CrossEncoder or *ForSequenceClassification with one label), a PyLate ColBERT folder (scored by MaxSim), or a hub id org/name[@revision]",
         "DIR|ID", required: true);
     private readonly Option<string> query = CliOptions.Text("--query", "The query text", "TEXT", required: true);
     private readonly Option<string> documents = CliOptions.Text("--documents", "Documents: .txt (one per line) or .jsonl (a \"text\" field per line)", "FILE", required: true);
@@ -44,6 +48,8 @@ internal sealed class RerankCommand : Command
         if (p.GetValue(instruction) is not null && !p.GetValue(causalLm)) throw new UsageException("--instruction is for --causal-lm rerankers");
         var tokens = CliOptions.Items(p.GetValue(answers));
         if (tokens.Length != 2) throw new UsageException("--answer-tokens takes two tokens, yes and no (e.g. yes,no)");
+        if (!p.GetValue(causalLm) && HubModels.Resolve(p.GetValue(model)!, quiet) is var local && ColbertEncoder.IsColbert(local))
+            return RunColbert(p, local, text, docs);
         using var reranker = Rerankers.Load(p.GetValue(model)!, quiet, p.GetValue(causalLm), CliOptions.AdapterFolders(p.GetValue(adapters)), tokens[0], tokens[1],
             PromptedPairs.Qwen3Reranker with { Instruction = p.GetValue(instruction) ?? PromptedPairs.Qwen3Reranker.Instruction });
         QuantizeOption.Apply(reranker, p.GetValue(quantize), quiet);
@@ -54,6 +60,28 @@ internal sealed class RerankCommand : Command
                 MaxLength = p.GetValue(maxLength),
                 Progress = (done, total) => bar.Report(done, total),
             }));
+        Write(p, text, ranked, docs);
+        return 0;
+    }
+
+    // A late-interaction model: the query's and each document's token vectors, the documents ordered by MaxSim.
+    private int RunColbert(ParseResult p, string local, string text, IReadOnlyList<string> docs)
+    {
+        foreach (var o in new Option[] { maxLength, quantize, adapters, instruction, answers })
+        {
+            if (p.GetResult(o) is { Implicit: false })
+                throw new UsageException($"{o.Name} is for cross-encoders; a ColBERT model reads query_length and document_length from its config_sentence_transformers.json");
+        }
+        using var colbert = ColbertEncoder.Load(local);
+        var ranked = ProgressView.Run("reranking", docs.Count >= 64, p.GetValue(CliOptions.Quiet),
+            _ => colbert.Rank(text, docs, p.GetValue(topK), p.GetValue(batchSize) ?? 32));
+        Write(p, text, ranked, docs);
+        return 0;
+    }
+
+    private void Write(ParseResult p, string text, IReadOnlyList<RankedDocument> ranked, IReadOnlyList<string> docs)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
         if (p.GetValue(format) == "json") WriteJson(text, ranked, docs);
         else
         {
@@ -65,7 +93,6 @@ internal sealed class RerankCommand : Command
             }
             table.Write(Terminal.Stdout(quiet), Console.Out);
         }
-        return 0;
     }
 
     private static void WriteJson(string text, IReadOnlyList<RankedDocument> ranked, IReadOnlyList<string> docs)

@@ -40,13 +40,21 @@ public sealed record TokenBatch(int[] Ids, int[] Mask, int[] TypeIds, int Batch,
     public int Count => Batch * Seq;
 
     /// <summary>
-    /// Position ids [Batch, Seq]: the number of real tokens before each real token (0 for the first real token of a
-    /// row, whichever side it is padded on), 0 on padding. Computed on first use.
+    /// Position ids [Batch, Seq] given by the caller instead of <see cref="Positions"/>' count of real tokens: for tokens
+    /// that are not attended to but whose states are read (PyLate's query expansion, whose [MASK] tokens sit at
+    /// positions T.. of HF's arange). Null: counted from <see cref="Mask"/>.
+    /// </summary>
+    public int[]? PositionIds { get; init; }
+
+    /// <summary>
+    /// Position ids [Batch, Seq]: <see cref="PositionIds"/> when given, else the number of real tokens before each real
+    /// token (0 for the first real token of a row, whichever side it is padded on), 0 on padding. Computed on first use.
     /// </summary>
     public int[] Positions
     {
         get
         {
+            if (PositionIds is { } given) return given;
             if (positions is not { } p || !ReferenceEquals(p.Mask, Mask)) positions = p = (Mask, RealTokenPositions(Mask, Batch, Seq));
             return p.Positions;
         }

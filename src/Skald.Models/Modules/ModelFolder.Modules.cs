@@ -43,7 +43,7 @@ public sealed partial record ModelFolder
         SpladeConfig? splade = null;
         string? autoEncoder = null;
         var dense = new List<string>();
-        bool normalize = false, isStatic = false, maskedLm = false;
+        bool normalize = false, isStatic = false, maskedLm = false, lateInteraction = false;
         int index = 0;
         foreach (var (type, modPath) in entries)
         {
@@ -78,6 +78,10 @@ public sealed partial record ModelFolder
                 case "Dense" when (pooling is not null || isStatic) && !normalize:
                     dense.Add(modPath);
                     break;
+                case "Dense" when transformer is not null && !isStatic && !maskedLm && pooling is null && !normalize:
+                    dense.Add(modPath); // PyLate's ColBERT: Transformer → Dense over every token, no Pooling
+                    lateInteraction = true;
+                    break;
                 case "Normalize" when pooling is not null || isStatic:
                     normalize = true;
                     break;
@@ -94,11 +98,11 @@ public sealed partial record ModelFolder
         }
         if (transformer is null) throw new ModelFormatException($"{modulesPath}: no Transformer or StaticEmbedding module first");
         if (maskedLm && splade is null) throw new ModelFormatException($"{modulesPath}: an MLMTransformer needs a SpladePooling module after it");
-        if (pooling is null && !isStatic && !maskedLm) throw new ModelFormatException($"{modulesPath}: no Pooling module");
+        if (pooling is null && !isStatic && !maskedLm && !lateInteraction) throw new ModelFormatException($"{modulesPath}: no Pooling module");
         return folder with
         {
             TransformerPath = transformer, Pooling = pooling, DensePaths = dense, Normalize = normalize,
-            IsSentenceTransformers = true, IsStatic = isStatic, Splade = splade, AutoEncoderPath = autoEncoder,
+            IsSentenceTransformers = true, IsStatic = isStatic, Splade = splade, AutoEncoderPath = autoEncoder, IsLateInteraction = lateInteraction,
             Similarity = splade is not null || autoEncoder is not null ? SimilarityFunction.Dot : folder.Similarity,
         };
     }
@@ -120,6 +124,7 @@ public sealed partial record ModelFolder
         if (def is not null && !prompts.ContainsKey(def))
             throw new ModelFormatException($"{cfgPath}: default_prompt_name \"{def}\" is not among the prompts");
         string? sim = JsonFiles.Str(r, "similarity_fn_name", cfgPath);
+        if (folder.IsLateInteraction && sim == "MaxSim") sim = null; // PyLate's ColBERT scores token vectors (LateInteraction.ColbertEncoder)
         return folder with
         {
             Prompts = prompts,

@@ -57,6 +57,12 @@ public sealed partial record ModelFolder
     /// </summary>
     public string? AutoEncoderPath { get; init; }
 
+    /// <summary>
+    /// A late-interaction model (PyLate's ColBERT: modules.json Transformer → Dense with no Pooling): one vector per
+    /// token, loaded by <see cref="LateInteraction.ColbertEncoder"/>, not as a sentence embedder.
+    /// </summary>
+    public bool IsLateInteraction { get; init; }
+
     /// <summary>Whether a Normalize module ends the module chain (before the SparseAutoEncoder of a CSR model).</summary>
     public bool Normalize { get; init; }
 

@@ -1,0 +1,317 @@
+using Skald.Hub;
+using Skald.Models.Architectures;
+using Skald.Models.CrossEncoders;
+using Skald.Models.Modules;
+using Skald.Tensors.Autograd;
+using Skald.Tensors.Kernels;
+using Skald.Tokenizers;
+
+namespace Skald.Models.LateInteraction;
+
+/// <summary>
+/// A late-interaction (ColBERT) model saved by PyLate: a sentence-transformers folder whose modules.json is a
+/// Transformer then Dense projections over every token (no Pooling), with PyLate's settings in
+/// config_sentence_transformers.json (<see cref="ColbertSettings"/>). Texts become one normalised vector per token, as
+/// PyLate's <c>ColBERT.encode</c> gives them, and a query scores a document by MaxSim (<see cref="MaxSim"/>).
+/// <code>
+/// using var model = ColbertEncoder.Load("models/colbert");
+/// var (q, d) = (model.EncodeQueries(["Hvor ligger Bergen?"])[0], model.EncodeDocuments(["Bergen ligger på Vestlandet."])[0]);
+/// float score = ColbertEncoder.Score(q, d);
+/// </code>
+/// Encoding may be called from several threads at once (the forward passes take turns).
+/// </summary>
+/// <remarks>
+/// Inputs, as PyLate's <c>tokenize</c> and <c>encode</c>: the text stripped (lower-cased when sentence_bert_config.json
+/// says do_lower_case), tokenized with special tokens and cut to length − 1, the prefix token put after the first
+/// token. A query with expansion is padded to query_length with the mask token, whose vectors are kept; those tokens
+/// attend to the text but the text does not attend to them unless attend_to_expansion_tokens. A document keeps the
+/// vectors of its tokens that are not in the skiplist (a skiplist word the vocabulary lacks stands for the unknown token,
+/// as transformers' convert_tokens_to_ids). Every vector is L2-normalised. Batches are padded on the right.
+/// Upstream: https://github.com/lightonai/pylate/blob/1f1f47cee5df35ebe6fd2286a0a205a1523e4119/pylate/models/colbert.py
+/// </remarks>
+public sealed class ColbertEncoder : IDisposable
+{
+    private readonly DenseModule[] dense;
+    private readonly int? queryPrefixId, documentPrefixId;
+    private readonly int expansionId;
+    private readonly HashSet<int> skiplist;
+    private readonly Tape inference = new(recording: false) { PackWeights = true };
+    private readonly Lock gate = new();
+    private bool disposed;
+
+    private ColbertEncoder(string source, ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, DenseModule[] dense,
+        ColbertSettings settings, int? queryPrefixId, int? documentPrefixId, int expansionId, HashSet<int> skiplist)
+    {
+        Source = source;
+        Folder = folder;
+        Tokenizer = tokenizer;
+        Transformer = transformer;
+        this.dense = dense;
+        Settings = settings;
+        this.queryPrefixId = queryPrefixId;
+        this.documentPrefixId = documentPrefixId;
+        this.expansionId = expansionId;
+        this.skiplist = skiplist;
+        Dimension = dense.Length > 0 ? dense[^1].OutFeatures : transformer.HiddenSize;
+        PadId = tokenizer.PadTokenId ?? transformer.Config.PadTokenId;
+    }
+
+    /// <summary>The path or hub id the model was loaded from.</summary>
+    public string Source { get; }
+
+    /// <summary>The folder's module chain.</summary>
+    public ModelFolder Folder { get; }
+
+    /// <summary>The tokenizer.</summary>
+    public Tokenizer Tokenizer { get; }
+
+    /// <summary>The transformer.</summary>
+    public ITransformer Transformer { get; }
+
+    /// <summary>The Dense projections applied to every token's state.</summary>
+    public IReadOnlyList<DenseModule> Dense => dense;
+
+    /// <summary>The settings the texts are prepared with.</summary>
+    public ColbertSettings Settings { get; }
+
+    /// <summary>Width of a token vector.</summary>
+    public int Dimension { get; }
+
+    /// <summary>The id batches are padded with.</summary>
+    public int PadId { get; }
+
+    /// <summary>Whether <paramref name="path"/> is a model folder holding a late-interaction model (<see cref="ModelFolder.IsLateInteraction"/>).</summary>
+    public static bool IsColbert(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!Directory.Exists(path) || !File.Exists(Path.Combine(path, "modules.json"))) return false;
+        try
+        {
+            return ModelFolder.Read(path).IsLateInteraction;
+        }
+        catch (ModelFormatException)
+        {
+            return false; // not readable as one: the loader that is tried instead names what is wrong
+        }
+    }
+
+    /// <summary>The one line refusing a late-interaction folder where a sentence embedder is loaded.</summary>
+    public static string NotASentenceEmbedder(string path) =>
+        $"{path}: a late-interaction (ColBERT / PyLate) model, one vector per token (modules.json: Transformer → Dense, no Pooling), " +
+        "not a sentence embedder; load it with ColbertEncoder.Load (library) or use it with skald rerank and skald evaluate (CLI)";
+
+    /// <summary>
+    /// Loads a PyLate ColBERT folder (or hub id <c>org/name[@revision]</c>) with its own settings, or with
+    /// <paramref name="settings"/> instead (PyLate's constructor arguments). Errors are one-line
+    /// <see cref="ModelFormatException"/>s naming the file and key.
+    /// </summary>
+    public static ColbertEncoder Load(string path, ColbertSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string source = HubResolver.Locate(path);
+        var folder = ModelFolder.Read(source);
+        if (!folder.IsLateInteraction)
+            throw new ModelFormatException($"{path}: not a late-interaction model (PyLate saves a ColBERT as modules.json Transformer → Dense, without Pooling)");
+        string file = Path.Combine(folder.Path, ColbertSettings.FileName);
+        settings ??= ColbertSettings.Read(folder.Path);
+        var tokenizer = folder.LoadTokenizer();
+        var transformer = ArchitectureRegistry.Load(folder.TransformerPath);
+        try
+        {
+            if (tokenizer.IdBound > transformer.Config.VocabSize)
+                throw new ModelFormatException($"{Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +
+                    $"model's embedding table has {transformer.Config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
+            if (folder.DefaultPromptName is not null)
+                throw new ModelFormatException($"{file}: key \"default_prompt_name\": prompts on a ColBERT model are not supported yet (its prefixes are)");
+            foreach (string p in folder.DensePaths) RefuseResidual(Path.Combine(p, "config.json"));
+            var dense = folder.DensePaths.Select(p => DenseModule.Load(p)).ToArray();
+            int width = transformer.HiddenSize;
+            foreach (var (d, p) in dense.Zip(folder.DensePaths))
+            {
+                if (d.InFeatures != width) throw new ModelFormatException($"{Path.Combine(p, "config.json")}: in_features {d.InFeatures} does not match the {width} values coming in");
+                width = d.OutFeatures;
+            }
+            foreach (var (key, length) in new[] { ("query_length", settings.QueryLength), ("document_length", settings.DocumentLength) })
+            {
+                if (length > transformer.MaxSequenceLength)
+                    throw new ModelFormatException($"{file}: key \"{key}\" is {length}, more tokens than the model's {transformer.MaxSequenceLength} positions");
+            }
+            int? expansion = tokenizer.TokenToId("[MASK]") ?? tokenizer.TokenToId("<mask>");
+            if (expansion is null && settings.DoQueryExpansion)
+                throw new ModelFormatException($"{file}: key \"do_query_expansion\" is true but the tokenizer has no [MASK] or <mask> token to expand queries with");
+            var skip = new HashSet<int>();
+            foreach (string word in settings.SkiplistWords)
+            {
+                if ((tokenizer.TokenToId(word) ?? tokenizer.UnknownTokenId) is int id) skip.Add(id);
+            }
+            return new ColbertEncoder(source, folder, tokenizer, transformer, dense, settings,
+                PrefixId(tokenizer, settings.QueryPrefix, file, "query_prefix"), PrefixId(tokenizer, settings.DocumentPrefix, file, "document_prefix"),
+                expansion ?? tokenizer.PadTokenId ?? transformer.Config.PadTokenId, skip);
+        }
+        catch
+        {
+            foreach (var p in transformer.Parameters) p.CloseFile();
+            throw;
+        }
+    }
+
+    // PyLate's Dense may add its input back (use_residual), which Skald does not run yet.
+    private static void RefuseResidual(string config)
+    {
+        using var doc = JsonFiles.Read(config);
+        if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && JsonFiles.Bool(doc.RootElement, "use_residual", config))
+            throw new ModelFormatException($"{config}: key \"use_residual\" is true; PyLate's residual Dense is not supported yet");
+    }
+
+    // A prefix is one token of the vocabulary (PyLate adds it to the tokenizer; a saved model's tokenizer.json has it).
+    private static int? PrefixId(Tokenizer tokenizer, string prefix, string file, string key) =>
+        prefix.Length == 0 ? null
+            : tokenizer.TokenToId(prefix) ?? throw new ModelFormatException(
+                $"{file}: key \"{key}\" names the token \"{prefix}\", which the tokenizer does not have (PyLate adds it to tokenizer.json when it saves a model)");
+
+    /// <summary>Queries' token vectors (PyLate's <c>encode(is_query=True)</c>); result i belongs to text i.</summary>
+    public TokenVectors[] EncodeQueries(IReadOnlyList<string> texts, int batchSize = 32, CancellationToken cancellationToken = default) =>
+        Encode(texts, true, batchSize, cancellationToken);
+
+    /// <summary>Documents' token vectors (PyLate's <c>encode(is_query=False)</c>, the skiplist applied); result i belongs to text i.</summary>
+    public TokenVectors[] EncodeDocuments(IReadOnlyList<string> texts, int batchSize = 32, CancellationToken cancellationToken = default) =>
+        Encode(texts, false, batchSize, cancellationToken);
+
+    /// <summary>The MaxSim of <paramref name="query"/> against <paramref name="document"/> (<see cref="MaxSim.Score"/>).</summary>
+    public static float Score(TokenVectors query, TokenVectors document)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(document);
+        if (query.Dimension != document.Dimension)
+            throw new ArgumentException($"the query's vectors have {query.Dimension} values, the document's {document.Dimension}", nameof(document));
+        return MaxSim.Score(query.Values, document.Values, query.Dimension);
+    }
+
+    /// <summary>
+    /// <paramref name="documents"/> ordered by their MaxSim against <paramref name="query"/>, best first (ties in
+    /// index order), the first <paramref name="topK"/> when given.
+    /// </summary>
+    public IReadOnlyList<RankedDocument> Rank(string query, IReadOnlyList<string> documents, int? topK = null, int batchSize = 32,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(documents);
+        if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), "topK must be at least 1");
+        var q = EncodeQueries([query], batchSize, cancellationToken)[0];
+        var docs = EncodeDocuments(documents, batchSize, cancellationToken);
+        return CrossEncoder.Order([.. docs.Select(d => Score(q, d))], topK);
+    }
+
+    /// <summary>
+    /// The token ids of each text as the model reads them, their type ids and attention mask (0: a query's expansion
+    /// token that the text does not attend to): PyLate's <c>tokenize</c>.
+    /// </summary>
+    public IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> Tokenize(IReadOnlyList<string> texts, bool isQuery)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        int? prefix = isQuery ? queryPrefixId : documentPrefixId;
+        int length = isQuery ? Settings.QueryLength : Settings.DocumentLength;
+        int cut = prefix is null ? length : length - 1;
+        bool expand = isQuery && Settings.DoQueryExpansion;
+        int expansionMask = Settings.AttendToExpansionTokens ? 1 : 0;
+        var result = new (int[], int[], int[])[texts.Count];
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (texts[i] is null) throw new ArgumentException($"text {i} is null", nameof(texts));
+            var e = Tokenizer.Encode(Folder.PrepareText(texts[i]), true, cut);
+            var ids = new List<int>(e.Ids);
+            var types = new List<int>(e.TypeIds);
+            var mask = Enumerable.Repeat(1, ids.Count).ToList();
+            for (; expand && ids.Count < cut; mask.Add(expansionMask))
+            {
+                ids.Add(expansionId);
+                types.Add(0);
+            }
+            if (prefix is int p)
+            {
+                int at = Math.Min(1, ids.Count);
+                ids.Insert(at, p);
+                types.Insert(at, 0);
+                mask.Insert(at, 1);
+            }
+            result[i] = ([.. ids], [.. types], [.. mask]);
+        }
+        return result;
+    }
+
+    private TokenVectors[] Encode(IReadOnlyList<string> texts, bool isQuery, int batchSize, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        cancellationToken.ThrowIfCancellationRequested();
+        var inputs = Tokenize(texts, isQuery);
+        var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => inputs[i].Ids.Length).ToArray();
+        var result = new TokenVectors[texts.Count];
+        bool expand = isQuery && Settings.DoQueryExpansion;
+        for (int start = 0; start < order.Length; start += batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var rows = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
+            var batch = Batch([.. rows.Select(i => inputs[i])]);
+            lock (gate)
+            {
+                ObjectDisposedException.ThrowIf(disposed, this);
+                // Expansion tokens give vectors whether attended to or not: the pass must compute the rows it masks,
+                // which only the padded pass does (the unpadded one skips them).
+                inference.DirectAttention = !expand;
+                using (inference.Pass(cancellationToken))
+                {
+                    var y = Transformer.Forward(inference, batch);
+                    foreach (var d in dense) y = d.Forward(inference, y);
+                    for (int b = 0; b < rows.Length; b++) result[rows[b]] = Kept(y.Span, batch.Seq, b, inputs[rows[b]], isQuery);
+                }
+            }
+        }
+        return result;
+    }
+
+    // Right-padded batch; positions 0..T−1 on every row (HF's arange), which the expansion tokens need.
+    private TokenBatch Batch(IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> rows)
+    {
+        int seq = rows.Max(r => r.Ids.Length), n = rows.Count;
+        var ids = new int[n * seq];
+        var mask = new int[n * seq];
+        var types = new int[n * seq];
+        var positions = new int[n * seq];
+        Array.Fill(ids, PadId);
+        for (int b = 0; b < n; b++)
+        {
+            rows[b].Ids.CopyTo(ids, b * seq);
+            rows[b].TypeIds.CopyTo(types, b * seq);
+            rows[b].Mask.CopyTo(mask, b * seq);
+            for (int t = 0; t < seq; t++) positions[b * seq + t] = t;
+        }
+        return new TokenBatch(ids, mask, types, n, seq) { PositionIds = positions };
+    }
+
+    // The row's kept vectors, normalised: a query's all (expansion) or attended ones; a document's attended, not skipped.
+    private TokenVectors Kept(ReadOnlySpan<float> y, int seq, int b, (int[] Ids, int[] TypeIds, int[] Mask) row, bool isQuery)
+    {
+        var keep = new List<int>(row.Ids.Length);
+        for (int t = 0; t < row.Ids.Length; t++)
+        {
+            bool attended = row.Mask[t] != 0;
+            if (isQuery ? Settings.DoQueryExpansion || attended : attended && !skiplist.Contains(row.Ids[t])) keep.Add(t);
+        }
+        var values = new float[keep.Count * Dimension];
+        for (int k = 0; k < keep.Count; k++) y.Slice((b * seq + keep[k]) * Dimension, Dimension).CopyTo(values.AsSpan(k * Dimension));
+        L2Normalize.Forward(values, values, [], keep.Count, Dimension);
+        return new TokenVectors(values, [.. keep.Select(t => row.Ids[t])], Dimension);
+    }
+
+    /// <summary>Closes the files the weights are read from; encoding afterwards throws <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            if (disposed) return;
+            disposed = true;
+            foreach (var p in Transformer.Parameters) p.CloseFile();
+        }
+    }
+}

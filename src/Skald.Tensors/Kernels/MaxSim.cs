@@ -1,0 +1,77 @@
+using System.Numerics.Tensors;
+
+namespace Skald.Tensors.Kernels;
+
+/// <summary>
+/// Late interaction's MaxSim (ColBERT): score(q, d) = Σᵢ maxₜ qᵢ · dₜ over the query's token vectors qᵢ and the
+/// document's dₜ, both row-major [tokens × dim]. A document without tokens scores 0. Pure functions over spans; nothing
+/// is allocated. <see cref="ScoreScalar"/> is the scalar twin the tests compare <see cref="Score"/> with.
+/// </summary>
+/// <remarks>
+/// Upstream: https://github.com/stanford-futuredata/ColBERT (colbert/modeling/colbert.py, colbert_score: the max over a
+/// document's real tokens) and https://github.com/lightonai/pylate/blob/1f1f47cee5df35ebe6fd2286a0a205a1523e4119/pylate/scores/colbert.py
+/// (colbert_scores, which equals it for one document at a time; batched it pads shorter documents with zero vectors).
+/// </remarks>
+public static class MaxSim
+{
+    /// <summary>The MaxSim of one query against one document (the dots by SIMD <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>).</summary>
+    public static float Score(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim)
+    {
+        Check(query, document, dim);
+        int qt = query.Length / dim, dt = document.Length / dim;
+        if (dt == 0) return 0f;
+        float sum = 0f;
+        for (int i = 0; i < qt; i++)
+        {
+            var q = query.Slice(i * dim, dim);
+            float best = float.NegativeInfinity;
+            for (int t = 0; t < dt; t++) best = MathF.Max(best, TensorPrimitives.Dot(q, document.Slice(t * dim, dim)));
+            sum += best;
+        }
+        return sum;
+    }
+
+    /// <summary>
+    /// The MaxSim of one query against each of a batch of documents stored back to back: document j is the rows
+    /// <paramref name="offsets"/>[j] .. <paramref name="offsets"/>[j + 1] of <paramref name="documents"/>; scores[j] its score.
+    /// </summary>
+    public static void Scores(ReadOnlySpan<float> query, ReadOnlySpan<float> documents, ReadOnlySpan<int> offsets, int dim, Span<float> scores)
+    {
+        if (offsets.Length != scores.Length + 1) throw new ArgumentException("offsets must hold one more entry than scores", nameof(offsets));
+        for (int j = 0; j < scores.Length; j++)
+        {
+            int start = offsets[j], end = offsets[j + 1];
+            if (start < 0 || end < start || (long)end * dim > documents.Length)
+                throw new ArgumentException($"document {j}'s rows {start}..{end} are outside the {documents.Length / Math.Max(dim, 1)} rows given", nameof(offsets));
+            scores[j] = Score(query, documents.Slice(start * dim, (end - start) * dim), dim);
+        }
+    }
+
+    /// <summary>The scalar twin of <see cref="Score"/>: one multiply-add at a time, in index order.</summary>
+    public static float ScoreScalar(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim)
+    {
+        Check(query, document, dim);
+        int qt = query.Length / dim, dt = document.Length / dim;
+        if (dt == 0) return 0f;
+        float sum = 0f;
+        for (int i = 0; i < qt; i++)
+        {
+            float best = float.NegativeInfinity;
+            for (int t = 0; t < dt; t++)
+            {
+                float s = 0f;
+                for (int k = 0; k < dim; k++) s += query[i * dim + k] * document[t * dim + k];
+                if (s > best) best = s;
+            }
+            sum += best;
+        }
+        return sum;
+    }
+
+    private static void Check(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dim, 1);
+        if (query.Length % dim != 0 || document.Length % dim != 0)
+            throw new ArgumentException($"token vectors of width {dim} do not fill the query ({query.Length} values) or document ({document.Length} values)");
+    }
+}

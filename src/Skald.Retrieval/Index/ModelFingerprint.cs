@@ -203,7 +203,10 @@ public static class ModelFingerprint
         // kind 3: a LoRA adapter's weights, adapter_model.safetensors else adapter_model.bin, the one the merge reads
         if (adapterWeights && Skald.Models.Adapters.PeftAdapters.WeightsPath(folder) is { } adapter) yield return adapter;
         string? weights = Skald.Models.Checkpoints.Checkpoint.WeightsIn(folder);
-        if (weights is null) yield break;
+        // torch.save weights count where a module loads them (a folder with its config.json: a Transformer's, a Dense's),
+        // not as a stray file in a folder that loads none (a Router's top folder)
+        bool torch = weights is not null && weights.Contains("pytorch_model", StringComparison.Ordinal);
+        if (weights is null || (torch && !File.Exists(Path.Combine(folder, "config.json")))) yield break;
         if (!weights.EndsWith(".index.json", StringComparison.Ordinal))
         {
             yield return weights;

@@ -30,11 +30,6 @@ public static partial class LayerTruncation
     [GeneratedRegex(@"(?:^|\.)(?:layers?|h)\.(\d+)\.")]
     private static partial Regex LayerKey();
 
-    // A weights shard the cut model's model.safetensors replaces (model-00001-of-00002.safetensors, pytorch_model-00001-of-00002.bin).
-    private static bool IsShard(string name) =>
-        (name.StartsWith("model-", StringComparison.Ordinal) && name.EndsWith(".safetensors", StringComparison.Ordinal))
-        || (name.StartsWith("pytorch_model-", StringComparison.Ordinal) && name.EndsWith(".bin", StringComparison.Ordinal));
-
     /// <summary>
     /// Writes <paramref name="source"/> with its first <paramref name="layers"/> layers to <paramref name="output"/>
     /// (atomically). Returns the source's number of layers.
@@ -69,7 +64,7 @@ public static partial class LayerTruncation
         StagingPaths.ReplaceFolder(output, tmp =>
         {
             CopyTree(folder.Path, tmp, skip: rel => Path.GetDirectoryName(rel) is var dir && (dir ?? "") == (transformerRelative == "." ? "" : transformerRelative)
-                && (Checkpoint.WeightFileNames.Contains(Path.GetFileName(rel)) || IsShard(Path.GetFileName(rel))
+                && (Checkpoint.IsWeightsFile(Path.GetFileName(rel))
                     || Path.GetFileName(rel) == "config.json" || Path.GetFileName(rel) == "README.md" || AdapterFiles.Contains(Path.GetFileName(rel))));
             string target = Path.Combine(tmp, transformerRelative);
             Directory.CreateDirectory(target);

@@ -39,6 +39,16 @@ public sealed class Checkpoint : IDisposable
         ["model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"];
 
     /// <summary>
+    /// Whether <paramref name="fileName"/> names a model folder's weights: one of <see cref="WeightFileNames"/> or a shard
+    /// (<c>model-00001-of-00002.safetensors</c>, <c>pytorch_model-00001-of-00002.bin</c>), what a writer replacing the
+    /// weights leaves behind.
+    /// </summary>
+    public static bool IsWeightsFile(string fileName) =>
+        WeightFileNames.Contains(fileName)
+        || (fileName.StartsWith("model-", StringComparison.Ordinal) && fileName.EndsWith(".safetensors", StringComparison.Ordinal))
+        || (fileName.StartsWith("pytorch_model-", StringComparison.Ordinal) && fileName.EndsWith(".bin", StringComparison.Ordinal));
+
+    /// <summary>
     /// The weights file (or shard index) <see cref="OpenFolder"/> reads in <paramref name="folder"/>: the first of
     /// <see cref="WeightFileNames"/> there; null when there is none.
     /// </summary>

@@ -2,7 +2,7 @@ namespace Skald.Hub;
 
 /// <summary>
 /// A hub id that cannot be resolved: unknown repository or revision, no access, no network and nothing cached, a
-/// download that fails its checks, a repository with pickle weights only. The message is one line for the user.
+/// download that fails its checks, a repository whose only weights are pickles Skald does not read (*.pt, *.ckpt). The message is one line for the user.
 /// </summary>
 public sealed class HubException : Exception
 {

@@ -8,7 +8,10 @@ namespace Skald.Hub;
 /// tokenizer's text files (vocab.txt, merges.txt, *.model), custom code (*.py, kept when a model is saved), the
 /// sentence-transformers module folders that modules.json names (their JSON, text and safetensors files), and the
 /// weights: the index's shards, else model.safetensors / adapter_model.safetensors, else every top-level
-/// *.safetensors. Pickle (*.bin, *.pt, *.pth, *.ckpt), ONNX, OpenVINO, TF and Flax files are never fetched.
+/// *.safetensors; only when a folder has no safetensors weights, its torch.save ones (the shards
+/// pytorch_model.bin.index.json names, else pytorch_model.bin / adapter_model.bin), which Skald reads without running
+/// anything. A .bin beside safetensors, other pickles (*.pt, *.pth, *.ckpt), ONNX, OpenVINO, TF and Flax files are
+/// never fetched.
 /// </summary>
 internal static class ModelFiles
 {
@@ -20,7 +23,7 @@ internal static class ModelFiles
 
     /// <summary>
     /// The second round, reading the first round's files from <paramref name="snapshot"/>. Throws a
-    /// <see cref="HubException"/> for a repository whose weights are pickle only.
+    /// <see cref="HubException"/> for a repository whose weights are other pickles only (*.pt, *.ckpt).
     /// </summary>
     public static IReadOnlyList<string> Rest(HubId id, IReadOnlyList<string> files, string snapshot)
     {
@@ -38,15 +41,39 @@ internal static class ModelFiles
                   || f.EndsWith(".safetensors", StringComparison.Ordinal);
             if (wanted) chosen.Add(f);
         }
-        var weights = TopLevelWeights(files, snapshot);
+        var weights = TopLevelWeights(files, snapshot).ToList();
+        if (weights.Count == 0) weights = TorchWeights(files, snapshot, "");
         chosen.AddRange(weights);
-        bool anySafetensors = chosen.Any(f => f.EndsWith(".safetensors", StringComparison.Ordinal));
+        foreach (string module in folders.Where(m => m.Length > 0)) // a module folder's weights (2_Dense/): torch only without safetensors there
+        {
+            if (!chosen.Any(f => f.StartsWith(module + "/", StringComparison.Ordinal) && f.EndsWith(".safetensors", StringComparison.Ordinal)))
+                chosen.AddRange(TorchWeights(files, snapshot, module + "/"));
+        }
+        bool anyWeights = chosen.Any(f => f.EndsWith(".safetensors", StringComparison.Ordinal) || f.EndsWith(".bin", StringComparison.Ordinal));
         string? pickle = files.FirstOrDefault(f => folders.Contains(f.LastIndexOf('/') is int s && s >= 0 ? f[..s] : "")
             && PickleExtensions.Any(e => f.EndsWith(e, StringComparison.Ordinal)) && !f.EndsWith("training_args.bin", StringComparison.Ordinal));
-        if (!anySafetensors && pickle is not null)
-            throw new HubException($"{id}: has pickle weights only ({pickle}); Skald reads safetensors: convert them, e.g. in Python "
+        if (!anyWeights && pickle is not null)
+            throw new HubException($"{id}: has no safetensors or pytorch_model.bin / adapter_model.bin weights, only {pickle}; Skald reads those two: convert them, e.g. in Python "
                 + $"AutoModel.from_pretrained(\"{id.Repo}\").save_pretrained(\"DIR\", safe_serialization=True) and pass DIR, or use the hub's safetensors conversion");
         return chosen;
+    }
+
+    /// <summary>
+    /// The torch.save weights of the folder <paramref name="prefix"/> (<c>""</c> or <c>"2_Dense/"</c>) when it has no
+    /// safetensors: the shards <c>pytorch_model.bin.index.json</c> names, else <c>pytorch_model.bin</c> and
+    /// <c>adapter_model.bin</c>. Skald reads them without running anything (Skald.Models' TorchStateDict).
+    /// </summary>
+    private static List<string> TorchWeights(IReadOnlyList<string> files, string snapshot, string prefix)
+    {
+        string index = Path.Combine(snapshot, prefix, "pytorch_model.bin.index.json");
+        if (File.Exists(index))
+        {
+            using var doc = Read(index);
+            if (doc?.RootElement.TryGetProperty("weight_map", out var map) == true && map.ValueKind == JsonValueKind.Object)
+                return [.. map.EnumerateObject().Select(p => p.Value.GetString()).OfType<string>()
+                    .Where(f => CacheSafe(f) && files.Contains(prefix + f)).Select(f => prefix + f).Distinct(StringComparer.Ordinal)];
+        }
+        return [.. files.Where(f => f == prefix + "pytorch_model.bin" || f == prefix + "adapter_model.bin")];
     }
 
     private static IEnumerable<string> TopLevelWeights(IReadOnlyList<string> files, string snapshot)

@@ -30,8 +30,6 @@ public static partial class LayerTruncation
     [GeneratedRegex(@"(?:^|\.)(?:layers?|h)\.(\d+)\.")]
     private static partial Regex LayerKey();
 
-    private static readonly string[] WeightFiles = ["model.safetensors", "model.safetensors.index.json"];
-
     /// <summary>
     /// Writes <paramref name="source"/> with its first <paramref name="layers"/> layers to <paramref name="output"/>
     /// (atomically). Returns the source's number of layers.
@@ -66,7 +64,7 @@ public static partial class LayerTruncation
         StagingPaths.ReplaceFolder(output, tmp =>
         {
             CopyTree(folder.Path, tmp, skip: rel => Path.GetDirectoryName(rel) is var dir && (dir ?? "") == (transformerRelative == "." ? "" : transformerRelative)
-                && (WeightFiles.Contains(Path.GetFileName(rel)) || (Path.GetFileName(rel).StartsWith("model-", StringComparison.Ordinal) && rel.EndsWith(".safetensors", StringComparison.Ordinal))
+                && (Checkpoint.IsWeightsFile(Path.GetFileName(rel))
                     || Path.GetFileName(rel) == "config.json" || Path.GetFileName(rel) == "README.md" || AdapterFiles.Contains(Path.GetFileName(rel))));
             string target = Path.Combine(tmp, transformerRelative);
             Directory.CreateDirectory(target);
@@ -120,7 +118,7 @@ public static partial class LayerTruncation
 
     // A sentence-transformers folder saved with a peft adapter on its Transformer holds these beside its config.json; the
     // cut model has the adapter merged, so they stay behind.
-    private static readonly string[] AdapterFiles = [PeftAdapters.ConfigFile, PeftAdapters.WeightsFile, AdapterBase.ChainFile];
+    private static readonly string[] AdapterFiles = [PeftAdapters.ConfigFile, PeftAdapters.WeightsFile, PeftAdapters.PickleWeightsFile, AdapterBase.ChainFile];
 
     /// <summary>
     /// The values of <paramref name="transformer"/>'s parameters (adapters merged), by checkpoint key: a key

@@ -191,12 +191,29 @@ public sealed class EncodeCommandTests
     }
 
     [Fact]
-    public void PickleOnlyModelSaysSafetensorsIsRequired()
+    public void ALegacyPickleOnlyModelSaysHowToConvert()
     {
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
         File.Delete(Path.Combine(model, "model.safetensors"));
         File.WriteAllBytes(Path.Combine(model, "pytorch_model.bin"), [0x80, 0x02, 0x7d]);
-        SkaldProcess.AssertUserError(RunOnOneText(model), 1, "safetensors only");
+        SkaldProcess.AssertUserError(RunOnOneText(model), 1, "pytorch_model.bin: a legacy torch.save file", "weights_only=True");
+    }
+
+    [Fact]
+    public void ATorchSaveOnlyModelEncodesAsItsSafetensorsTwin()
+    {
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "t.txt");
+        File.WriteAllText(input, "Hei på deg\nGod dag, verden\n");
+        string[] Encode(string model, string output)
+        {
+            var r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", Path.Combine(dir, output));
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            return File.ReadAllLines(Path.Combine(dir, output));
+        }
+        var bin = Encode(TestPaths.FixtureModel(Path.Combine("torch-bin", "bert-bf16")), "bin.jsonl");
+        Assert.Equal(Encode(TestPaths.FixtureModel("bert-bf16"), "st.jsonl"), bin);
+        Assert.Equal(2, bin.Length);
     }
 
     private static SkaldProcess.Result RunOnOneText(string model)

@@ -7,7 +7,7 @@ namespace Skald.Retrieval.Tests;
 
 /// <summary>
 /// <see cref="ModelFingerprint"/> of the current kind covers the files the encoder reads (the configs, tokenizer files
-/// and weights it loads in the folder and its module chain's), not a README, licence, pickle weights, an export, a
+/// and weights it loads in the folder and its module chain's, torch.save ones where they are what loads), not a README, licence, a pytorch_model.bin beside safetensors, an export, a
 /// quantized copy or a cache beside them, while an index of an older kind is still checked against the files that kind
 /// counted; and a folder found the same by hashing is remembered in the index folder (<see cref="VerifiedModelStamp"/>)
 /// for that fingerprint and that look of the folder only.
@@ -46,7 +46,7 @@ public sealed class ModelFingerprintFilesTests
     {
         foreach (var (file, text) in new[] { ("onnx/model.onnx", "an export"), ("int8/model.safetensors", "a quantized copy"),
             (".cache/blob", "a download cache"), ("README.md", "# The card"), ("notes/eval.json", "{}"), ("README", "The card, plain"),
-            ("LICENSE", "Apache-2.0"), ("pytorch_model.bin", "pickle weights Skald never reads"), ("model.onnx", "an export at the top"),
+            ("LICENSE", "Apache-2.0"), ("pytorch_model.bin", "torch weights not read beside safetensors"), ("model.onnx", "an export at the top"),
             ("vocab.txt", "[PAD]\n[UNK]"), ("model.fp16.safetensors", "another copy of the weights"), ("1_Pooling/NOTES.txt", "why mean") })
         {
             string path = Path.Combine(model, file);
@@ -115,6 +115,19 @@ public sealed class ModelFingerprintFilesTests
         Assert.Equal(Sha(model, read), ModelFingerprint.Of(model));
         string before = ModelFingerprint.Of(model);
         File.WriteAllText(Path.Combine(model, "model-00002-of-00002.safetensors"), "shard two, trained again");
+        Assert.NotEqual(before, ModelFingerprint.Of(model));
+    }
+
+    [Fact]
+    public void TorchSaveWeightsCountWhenTheyAreWhatLoads()
+    {
+        // bert-uncased-max as torch.save files: pytorch_model.bin and 2_Dense/pytorch_model.bin are its weights
+        string model = TestPaths.CopyFolder(TestPaths.FixtureModel(Path.Combine("torch-bin", "bert-uncased-max")), Path.Combine(TestPaths.NewTempDir(), "bin"));
+        string all = Sha(model, Under(model, "", true).Where(f => !Path.GetFileName(f).StartsWith("expected", StringComparison.Ordinal)));
+        Assert.Contains("2_Dense/pytorch_model.bin", Under(model, "", true));
+        Assert.Equal(all, ModelFingerprint.Of(model));
+        string before = ModelFingerprint.Of(model);
+        using (var stream = new FileStream(Path.Combine(model, "2_Dense", "pytorch_model.bin"), FileMode.Append)) stream.WriteByte(0);
         Assert.NotEqual(before, ModelFingerprint.Of(model));
     }
 

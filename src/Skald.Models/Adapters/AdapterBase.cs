@@ -149,7 +149,7 @@ public static class AdapterBase
     }
 
     /// <summary>
-    /// Copies the adapter folder <paramref name="adapter"/> (adapter_config.json, adapter_model.safetensors and its
+    /// Copies the adapter folder <paramref name="adapter"/> (adapter_config.json, adapter_model.safetensors or .bin and its
     /// <see cref="ChainFile"/>) into <paramref name="target"/>, a folder that will be read at <paramref name="finalPath"/>
     /// (a staging folder renamed into place), so that the copy loads as the original does: a base or earlier adapter
     /// named as a folder relative to <paramref name="adapter"/> is written as that folder's full path (base) or relative
@@ -164,7 +164,9 @@ public static class AdapterBase
         if (config[BaseKey] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? name) && Folder(adapter, name) is { } baseFolder)
             config[BaseKey] = baseFolder;
         File.WriteAllText(Path.Combine(target, PeftAdapters.ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.Copy(Path.Combine(adapter, PeftAdapters.WeightsFile), Path.Combine(target, PeftAdapters.WeightsFile), overwrite: true);
+        string weights = PeftAdapters.WeightsPath(adapter)
+            ?? throw new ModelFormatException($"{adapter}: neither {PeftAdapters.WeightsFile} nor {PeftAdapters.PickleWeightsFile} found");
+        File.Copy(weights, Path.Combine(target, Path.GetFileName(weights)), overwrite: true);
         string chain = Path.Combine(target, ChainFile);
         if (File.Exists(chain)) File.Delete(chain);
         var earlier = Recorded(adapter);

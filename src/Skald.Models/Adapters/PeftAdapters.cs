@@ -25,6 +25,16 @@ public static partial class PeftAdapters
     /// <summary>The adapter weights file.</summary>
     public const string WeightsFile = "adapter_model.safetensors";
 
+    /// <summary>The adapter weights as older peft saves them (torch.save), read when <see cref="WeightsFile"/> is absent.</summary>
+    public const string PickleWeightsFile = "adapter_model.bin";
+
+    /// <summary>
+    /// The adapter weights file of <paramref name="folder"/>: <see cref="WeightsFile"/>, else <see cref="PickleWeightsFile"/>
+    /// (read without running anything, <see cref="TorchStateDict"/>); null when it has neither.
+    /// </summary>
+    public static string? WeightsPath(string folder) =>
+        new[] { WeightsFile, PickleWeightsFile }.Select(f => Path.Combine(folder, f)).FirstOrDefault(File.Exists);
+
     /// <summary>Key prefix peft gives adapter tensors.</summary>
     public const string KeyPrefix = "base_model.model.";
 
@@ -103,9 +113,7 @@ public static partial class PeftAdapters
     {
         ArgumentNullException.ThrowIfNull(namePrefix);
         var config = LoraConfig.Read(Path.Combine(folder, ConfigFile));
-        string file = Path.Combine(folder, WeightsFile);
-        if (!File.Exists(file))
-            throw new ModelFormatException($"{folder}: {WeightsFile} not found (adapter_model.bin is not read: convert it to safetensors)");
+        string file = WeightsPath(folder) ?? throw new ModelFormatException($"{folder}: neither {WeightsFile} nor {PickleWeightsFile} found");
         var byName = parameters.ToDictionary(p => namePrefix.Length > 0 && p.Name.StartsWith(namePrefix, StringComparison.Ordinal) ? p.Name[namePrefix.Length..] : p.Name,
             StringComparer.Ordinal);
         using var st = SafeTensorsFile.Open(file);

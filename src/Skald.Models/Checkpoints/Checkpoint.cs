@@ -4,7 +4,8 @@ namespace Skald.Models.Checkpoints;
 
 /// <summary>
 /// The weights of one model folder: <c>model.safetensors</c>, or a sharded checkpoint described by
-/// <c>model.safetensors.index.json</c>. Keys are looked up with an optional architecture prefix
+/// <c>model.safetensors.index.json</c>, else the same as torch.save pickles (<c>pytorch_model.bin</c>, sharded by
+/// <c>pytorch_model.bin.index.json</c>), whose tensors <see cref="SafeTensorsFile"/> maps through the same table. Keys are looked up with an optional architecture prefix
 /// (<c>bert.</c>, <c>roberta.</c>) stripped, so callers use the bare module paths.
 /// </summary>
 public sealed class Checkpoint : IDisposable
@@ -30,29 +31,45 @@ public sealed class Checkpoint : IDisposable
     public long ParameterCount => byKey.Values.Sum(v => v.Info.ElementCount);
 
     /// <summary>
-    /// Opens the weights of <paramref name="folder"/>. <paramref name="stripPrefixes"/> are removed from keys that carry
-    /// them. A folder with only <c>pytorch_model.bin</c> gets an error saying safetensors is required.
+    /// The weights files a model folder may hold, in the order <see cref="OpenFolder"/> prefers them: safetensors (single,
+    /// then sharded), then torch.save pickles (single, then sharded), read without running anything
+    /// (<see cref="TorchStateDict"/>).
+    /// </summary>
+    public static IReadOnlyList<string> WeightFileNames { get; } =
+        ["model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"];
+
+    /// <summary>
+    /// Whether <paramref name="fileName"/> names a model folder's weights: one of <see cref="WeightFileNames"/> or a shard
+    /// (<c>model-00001-of-00002.safetensors</c>, <c>pytorch_model-00001-of-00002.bin</c>), what a writer replacing the
+    /// weights leaves behind.
+    /// </summary>
+    public static bool IsWeightsFile(string fileName) =>
+        WeightFileNames.Contains(fileName)
+        || (fileName.StartsWith("model-", StringComparison.Ordinal) && fileName.EndsWith(".safetensors", StringComparison.Ordinal))
+        || (fileName.StartsWith("pytorch_model-", StringComparison.Ordinal) && fileName.EndsWith(".bin", StringComparison.Ordinal));
+
+    /// <summary>
+    /// The weights file (or shard index) <see cref="OpenFolder"/> reads in <paramref name="folder"/>: the first of
+    /// <see cref="WeightFileNames"/> there; null when there is none.
+    /// </summary>
+    public static string? WeightsIn(string folder) =>
+        WeightFileNames.Select(n => System.IO.Path.Combine(folder, n)).FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// Opens the weights of <paramref name="folder"/> (<see cref="WeightsIn"/>: safetensors preferred, else
+    /// <c>pytorch_model.bin</c>). <paramref name="stripPrefixes"/> are removed from keys that carry them.
     /// </summary>
     public static Checkpoint OpenFolder(string folder, params string[] stripPrefixes)
     {
         if (!Directory.Exists(folder)) throw new ModelFormatException(Modules.ModelFolder.NotFound(folder));
-        string single = System.IO.Path.Combine(folder, "model.safetensors");
-        string index = System.IO.Path.Combine(folder, "model.safetensors.index.json");
-        if (File.Exists(single))
-        {
-            FolderPaths.CheckLink(single, folder, single);
-            return FromFiles(single, [single], stripPrefixes);
-        }
-        if (File.Exists(index)) return FromFiles(index, ShardsOf(index), stripPrefixes);
-        if (File.Exists(System.IO.Path.Combine(folder, "pytorch_model.bin"))
-            || File.Exists(System.IO.Path.Combine(folder, "pytorch_model.bin.index.json")))
-            throw new ModelFormatException(
-                $"{folder}: only pytorch_model.bin (pickle) weights found; Skald reads safetensors only. Convert once in Python: " +
-                "model = AutoModel.from_pretrained(path); model.save_pretrained(path, safe_serialization=True)");
-        throw new ModelFormatException($"{folder}: no model.safetensors or model.safetensors.index.json");
+        string file = WeightsIn(folder)
+            ?? throw new ModelFormatException($"{folder}: no model.safetensors, model.safetensors.index.json, pytorch_model.bin or pytorch_model.bin.index.json");
+        if (file.EndsWith(".index.json", StringComparison.Ordinal)) return FromFiles(file, ShardsOf(file), stripPrefixes);
+        FolderPaths.CheckLink(file, folder, file);
+        return FromFiles(file, [file], stripPrefixes);
     }
 
-    /// <summary>Opens a single safetensors file.</summary>
+    /// <summary>Opens a single safetensors file (or torch.save zip).</summary>
     public static Checkpoint OpenFile(string path, params string[] stripPrefixes) => FromFiles(path, [path], stripPrefixes);
 
     private static List<string> ShardsOf(string indexPath)

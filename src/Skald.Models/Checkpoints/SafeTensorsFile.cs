@@ -27,7 +27,9 @@ public sealed record SafeTensorInfo(string Name, SafeTensorsDType DType, int[] S
 /// <summary>
 /// A memory-mapped safetensors file with a fully validated header: length within the file, JSON well formed, known
 /// dtypes, offsets inside the data section and not overlapping, byte size equal to the shape's product. Tensors are
-/// read as float32 (F32 copied, F16/BF16 converted).
+/// read as float32 (F32 copied, F16/BF16 converted). A <c>torch.save</c> zip (<c>pytorch_model.bin</c>) opens here
+/// too, through the same table: <see cref="TorchStateDict"/> reads its state dict without running anything and places
+/// each tensor at its file offset (its data section starts at byte 0), so every reader below serves both formats.
 /// </summary>
 public sealed unsafe class SafeTensorsFile : IDisposable
 {
@@ -64,7 +66,8 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     {
         if (!File.Exists(path)) throw new ModelFormatException($"{path}: file not found");
         long fileLength = FolderPaths.RegularFileLength(path);
-        if (fileLength < 8)
+        bool torch = TorchStateDict.IsTorchFile(path);
+        if (fileLength < 8 && !torch)
             throw new ModelFormatException($"{path}: not a safetensors file (only {Counted.Of(fileLength, "byte")}, the 8-byte header length is missing)");
 
         var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
@@ -75,6 +78,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             byte* ptr = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
             ptr += view.PointerOffset;
+            if (torch) return new SafeTensorsFile(path, map, view, ptr, 0, TorchStateDict.Table(path, ptr, fileLength), new Dictionary<string, string>());
             ulong headerLength = *(ulong*)ptr; // little-endian on every platform .NET runs this on
             if (headerLength > (ulong)(fileLength - 8) || headerLength > MaxHeaderBytes)
                 throw new ModelFormatException(

@@ -216,12 +216,12 @@ public sealed partial class CrossEncoder
         string key = PeftAdapters.KeyPrefix + outKey;
         for (int i = adapters.Count - 1; i >= 0; i--)
         {
-            string file = System.IO.Path.Combine(adapters[i], PeftAdapters.WeightsFile);
-            if (!File.Exists(file)) throw new ModelFormatException($"{adapters[i]}: {PeftAdapters.WeightsFile} not found");
+            string file = PeftAdapters.WeightsPath(adapters[i])
+                ?? throw new ModelFormatException($"{adapters[i]}: neither {PeftAdapters.WeightsFile} nor {PeftAdapters.PickleWeightsFile} found");
             using var st = SafeTensorsFile.Open(file);
             if (st.Tensors.TryGetValue(key, out var info)) return SequenceClassificationHead.Labels(info.Shape, config, $"{file}: {key}");
         }
-        string last = System.IO.Path.Combine(adapters[^1], PeftAdapters.WeightsFile);
+        string last = PeftAdapters.WeightsPath(adapters[^1]) ?? adapters[^1];
         throw new ModelFormatException($"{last}: the base model has no classifier and the adapter saves none ({key}, peft's modules_to_save)");
     }
 

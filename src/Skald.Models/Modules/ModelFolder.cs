@@ -265,10 +265,8 @@ public sealed partial record ModelFolder
     public static bool IsAdapterModule(string transformerPath) =>
         File.Exists(System.IO.Path.Combine(transformerPath, "adapter_config.json")) && !HasWeights(transformerPath);
 
-    /// <summary>Whether <paramref name="path"/> holds model weights (safetensors, sharded or not, or pickle, which the loader names).</summary>
-    private static bool HasWeights(string path) =>
-        new[] { "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json" }
-            .Any(f => File.Exists(System.IO.Path.Combine(path, f)));
+    /// <summary>Whether <paramref name="path"/> holds model weights (safetensors or torch.save, sharded or not).</summary>
+    private static bool HasWeights(string path) => Checkpoint.WeightsIn(path) is not null;
 
     /// <summary>config.json's normalize when it describes a Model2Vec model (model_type "model2vec"), else null.</summary>
     private static bool? Model2VecNormalize(string path)

@@ -13,9 +13,9 @@ namespace Skald.Retrieval.Index;
 /// reads (<see cref="ModelFolder.ReadFolders"/>: the folder itself and its module chain's), their configuration and
 /// tokenizer files (every <c>*.json</c> directly in them: config.json, tokenizer.json, modules.json, the prompts, a
 /// module's config, the shard index) and the weights the loader opens (<c>model.safetensors</c>, else the shards that
-/// <c>model.safetensors.index.json</c> names), symbolic links followed as a hub snapshot's are. Nothing else counts: not
-/// a model card or README, a licence, pickle weights (<c>pytorch_model.bin</c>, which Skald never reads) or another
-/// copy of the weights beside the safetensors, a vocab.txt the fast tokenizer does not read, hidden files, or a
+/// <c>model.safetensors.index.json</c> names, else <c>pytorch_model.bin</c> or its shards), symbolic links followed as
+/// a hub snapshot's are. Nothing else counts: not a model card or README, a licence, a <c>pytorch_model.bin</c> beside
+/// safetensors weights (not read then) or another copy of the weights beside the ones loaded, a vocab.txt the fast tokenizer does not read, hidden files, or a
 /// subfolder nothing reads (<c>onnx/</c>, a quantized copy, <c>.cache/</c>). For an adapter folder given as the model
 /// they include its base's and the earlier adapters' (<see cref="SentenceEncoder.Sources"/>), so a base changed in
 /// place is a changed model. An index records its
@@ -190,28 +190,33 @@ public static class ModelFingerprint
     private static string Relative(string root, string file) => Path.GetRelativePath(root, file).Replace('\\', '/');
 
     // The files of one folder of the chain that loading the encoder reads: its JSON files (configs, tokenizer, prompts,
-    // shard index) and the weights Checkpoint.OpenFolder opens: model.safetensors, else the shards the index names (no
-    // other weights: a folder without either, a Router's own, say, has none the encoder loads; an index that cannot be
-    // read fails loading, and counts as its own bytes); with adapterWeights (kind 3) also a LoRA adapter's weights.
+    // shard index) and the weights Checkpoint.OpenFolder opens (Checkpoint.WeightsIn): model.safetensors, else the shards
+    // its index names, else pytorch_model.bin, else the shards its index names (no other weights: a pytorch_model.bin
+    // beside model.safetensors is not read; a folder without any, a Router's own, say, has none the encoder loads; an
+    // index that cannot be read fails loading, and counts as its own bytes); with adapterWeights (kind 3) also a LoRA
+    // adapter's weights.
     private static IEnumerable<string> ReadBy(string folder, bool adapterWeights)
     {
         var top = new EnumerationOptions(); // hidden files skipped
         foreach (string json in Directory.EnumerateFiles(folder, "*.json", top).Where(f => f.EndsWith(".json", StringComparison.Ordinal)))
             yield return json;
-        string adapter = Path.Combine(folder, Skald.Models.Adapters.PeftAdapters.WeightsFile); // kind 3: a LoRA adapter's weights
-        if (adapterWeights && File.Exists(adapter)) yield return adapter;
-        string single = Path.Combine(folder, "model.safetensors");
-        if (File.Exists(single))
+        // kind 3: a LoRA adapter's weights, adapter_model.safetensors else adapter_model.bin, the one the merge reads
+        if (adapterWeights && Skald.Models.Adapters.PeftAdapters.WeightsPath(folder) is { } adapter) yield return adapter;
+        string? weights = Skald.Models.Checkpoints.Checkpoint.WeightsIn(folder);
+        // torch.save weights count where a module loads them (a folder with its config.json: a Transformer's, a Dense's),
+        // not as a stray file in a folder that loads none (a Router's top folder)
+        bool torch = weights is not null && weights.Contains("pytorch_model", StringComparison.Ordinal);
+        if (weights is null || (torch && !File.Exists(Path.Combine(folder, "config.json")))) yield break;
+        if (!weights.EndsWith(".index.json", StringComparison.Ordinal))
         {
-            yield return single;
+            yield return weights;
             yield break;
         }
-        string index = Path.Combine(folder, "model.safetensors.index.json");
-        foreach (string shard in File.Exists(index) ? Shards(index) : [])
+        foreach (string shard in Shards(weights))
             yield return shard;
     }
 
-    // The shard files a model.safetensors.index.json's weight_map names, those there; none when it cannot be read.
+    // The shard files a shard index's weight_map names, those there; none when it cannot be read.
     private static List<string> Shards(string index)
     {
         try

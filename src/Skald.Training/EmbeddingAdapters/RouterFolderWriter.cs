@@ -111,8 +111,7 @@ public static class RouterFolderWriter
     /// </summary>
     private static void WriteAdapterModule(string adapter, string target, string finalPath)
     {
-        foreach (var file in Directory.GetFiles(target).Where(f => Path.GetFileName(f) is "model.safetensors" or "model.safetensors.index.json"
-            || Path.GetFileName(f).StartsWith("model-", StringComparison.Ordinal) && f.EndsWith(".safetensors", StringComparison.Ordinal)))
+        foreach (var file in Directory.GetFiles(target).Where(f => Checkpoint.IsWeightsFile(Path.GetFileName(f)))) // safetensors or torch.save
             File.Delete(file);
         AdapterBase.CopyTo(adapter, target, finalPath);
     }

@@ -7,7 +7,8 @@ namespace Skald.Cli.Tests.Hub;
 /// <summary>
 /// <c>skald encode --model org/name</c> against <see cref="MockHub"/> on 127.0.0.1 with HF_ENDPOINT and HF_HOME set to
 /// temp folders: the cache is huggingface_hub's layout, a second run works offline, a cut download resumes, a corrupt
-/// download is refused, and 404 / 401 / no network / pickle-only each give one line.
+/// download is refused, a repository with torch.save weights only is fetched without its other pickles, and 404 / 401 /
+/// no network / other pickles only each give one line.
 /// </summary>
 public sealed class HubModelTests
 {
@@ -190,19 +191,34 @@ public sealed class HubModelTests
     }
 
     [Fact]
+    public void ARepositoryWithTorchSaveWeightsOnlyIsFetchedAndEncodes()
+    {
+        // bert-cased-mean's weights as pytorch_model-0000{1,2}-of-00002.bin + pytorch_model.bin.index.json, no safetensors
+        var repo = MockRepo.FromFolder("skald-test/bert-bin", TestPaths.FixtureModel(Path.Combine("torch-bin", "bert-sharded")),
+            new Dictionary<string, byte[]> { ["training_args.bin"] = [1, 2, 3], ["model.ckpt"] = [4, 5, 6] });
+        using var hub = new MockHub(repo);
+        var (dir, input, output, expected) = Texts();
+        var r = Encode(dir, Env(Path.Combine(dir, "hf"), hub.Endpoint), "skald-test/bert-bin", input, output);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        AssertEmbeddings(output, expected);
+        Assert.Contains(hub.Requests, q => q.Contains("pytorch_model-00002-of-00002.bin", StringComparison.Ordinal));
+        Assert.DoesNotContain(hub.Requests, q => q.Contains("training_args.bin", StringComparison.Ordinal) || q.Contains("model.ckpt", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void BadHubIdsGiveOneLine()
     {
         var pickle = new MockRepo("skald-test/pickle", new Dictionary<string, byte[]>
         {
             ["config.json"] = File.ReadAllBytes(Path.Combine(TestPaths.FixtureModel(Fixture), "config.json")),
-            ["pytorch_model.bin"] = [1, 2, 3],
+            ["model.ckpt"] = [1, 2, 3],
         });
         using var hub = new MockHub(Bert(), pickle);
         var (dir, input, output, _) = Texts();
         var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
         SkaldProcess.AssertUserError(Encode(dir, env, "skald-test/nothing", input, output), 1, "no such local folder", "skald-test/nothing", "not found", "404");
         SkaldProcess.AssertUserError(Encode(dir, env, "skald-test/bert@v9", input, output), 1, "revision v9 not found");
-        SkaldProcess.AssertUserError(Encode(dir, env, "skald-test/pickle", input, output), 1, "pytorch_model.bin", "safetensors");
+        SkaldProcess.AssertUserError(Encode(dir, env, "skald-test/pickle", input, output), 1, "has no safetensors or pytorch_model.bin", "model.ckpt");
         var dead = Env(Path.Combine(dir, "hf"), $"http://127.0.0.1:{MockHub.FreePort()}");
         SkaldProcess.AssertUserError(Encode(dir, dead, "skald-test/bert", input, output), 1, "cannot reach", "no such local folder", "not in the hub cache");
         var offline = Env(Path.Combine(dir, "hf"), hub.Endpoint, ("HF_HUB_OFFLINE", "1"));

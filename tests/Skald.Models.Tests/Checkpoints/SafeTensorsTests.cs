@@ -149,12 +149,13 @@ public sealed class SafeTensorsTests
     }
 
     [Fact]
-    public void PickleOnlyFolderSaysSafetensorsIsRequired()
+    public void ALegacyPickleOnlyFolderSaysHowToConvert()
     {
         string dir = TestPaths.NewTempDir();
         File.WriteAllBytes(Path.Combine(dir, "pytorch_model.bin"), [0x80, 0x02]);
         var e = Assert.Throws<ModelFormatException>(() => Checkpoint.OpenFolder(dir));
-        Assert.Contains("safetensors only", e.Message);
+        Assert.Contains("a legacy torch.save file (pickle, PyTorch < 1.6)", e.Message);
+        Assert.Contains("torch.save(torch.load(path, weights_only=True), path)", e.Message);
     }
 
     private static float BFloat16RoundTrip(float x)

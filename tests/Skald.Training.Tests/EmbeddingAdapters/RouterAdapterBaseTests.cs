@@ -13,6 +13,30 @@ namespace Skald.Training.Tests.EmbeddingAdapters;
 public sealed class RouterAdapterBaseTests
 {
     [Fact]
+    public void AnAdapterOverATorchSaveBaseLeavesNoBaseWeightsInItsRoute()
+    {
+        // the adapter's base is bert-cased-mean as pytorch_model-0000{1,2}-of-00002.bin + index: the route's Transformer
+        // folder must hold the adapter without those, else it loads as the base alone
+        string dir = TestPaths.NewTempDir(), adapter = Path.Combine(dir, "lora"), bin = TestPaths.FixtureModel(Path.Combine("torch-bin", "adapter-bin"));
+        Directory.CreateDirectory(adapter);
+        File.Copy(Path.Combine(bin, "adapter_model.bin"), Path.Combine(adapter, "adapter_model.bin"));
+        File.WriteAllText(Path.Combine(adapter, "adapter_config.json"), File.ReadAllText(Path.Combine(bin, "adapter_config.json"))
+            .Replace("../../bert-cased-mean", TestPaths.FixtureModel(Path.Combine("torch-bin", "bert-sharded")), StringComparison.Ordinal));
+        using var model = SentenceEncoder.Load(adapter);
+        string output = Path.Combine(dir, "router");
+        RouterFolderWriter.Save(model, QueryAdapter.Create(QueryAdapterKind.Linear, model.Dimension), output);
+        Assert.Empty(Directory.GetFiles(Path.Combine(output, "document_0_Transformer"), "pytorch_model*"));
+        using var router = SentenceEncoder.Load(output);
+        string[] texts = ["Når går toget til Bergen?", "Legekontoret ligger i andre etasje."];
+        var expected = model.Encode(texts);
+        var documents = router.Encode(texts, new EncodeOptions { Route = "document" });
+        for (int i = 0; i < texts.Length; i++)
+        {
+            for (int j = 0; j < expected[i].Length; j++) Assert.Equal(expected[i][j], documents[i][j], 1e-6f);
+        }
+    }
+
+    [Fact]
     public void AModelWithAdaptersMergedByListIsOneLineAndWritesNothing()
     {
         string dir = TestPaths.NewTempDir(), adapter = Path.Combine(dir, "lora");

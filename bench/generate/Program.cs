@@ -8,7 +8,7 @@
 // figure to compare on a loaded host)
 // (--int8 1: Generator.KeepInt8Only, as skald generate --quantize int8; --bf16 1: weights held in bfloat16, as skald generate --weights bf16;
 // --bf16compute 1: Generator.KeepBf16Only, as skald generate --quantize bf16: bfloat16 panels only, vdpbf16ps; the line's
-// peak_rss_mb is the process's peak resident set, VmHWM)
+// peak_rss_mb is the process's peak resident set, VmHWM, and rss_mb its resident set at the end, VmRSS)
 // One JSON line per measurement on stdout (the same prompts as the PyTorch twin: ids (7·i + 13·b) mod V + 1), progress on stderr.
 using System.Diagnostics;
 using System.Text.Json;
@@ -102,7 +102,7 @@ var line = new Dictionary<string, object>
     ["threads"] = threads, ["gemm"] = Blas.Backend.GetType().Name, ["iters"] = times.Count, ["s_per_run"] = Math.Round(mean, 3),
     ["best_s"] = Math.Round(times.Min(), 3), ["tokens_per_s"] = Math.Round(results.Sum(r => r.Ids.Length) / mean, 2),
     ["cpu_s_per_run"] = Math.Round(cpu.Average(), 3), ["short"] = shortTokens,
-    ["first_ids"] = results[0].Ids.Take(8).ToArray(), ["peak_rss_mb"] = PeakRssMb(),
+    ["first_ids"] = results[0].Ids.Take(8).ToArray(), ["peak_rss_mb"] = StatusMb("VmHWM:"), ["rss_mb"] = StatusMb("VmRSS:"),
 };
 if (join > 0)
 {
@@ -112,10 +112,10 @@ if (join > 0)
 Console.WriteLine(JsonSerializer.Serialize(line));
 return 0;
 
-// VmHWM of /proc/self/status in MB (0 where there is none).
-static long PeakRssMb()
+// A field of /proc/self/status (VmHWM: peak resident set, VmRSS: now) in MB (0 where there is none).
+static long StatusMb(string field)
 {
     if (!File.Exists("/proc/self/status")) return 0;
-    var hwm = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-    return hwm is null ? 0 : long.Parse(hwm.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) >> 10;
+    var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+    return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) >> 10;
 }

@@ -56,7 +56,7 @@ internal static class InferenceWeights
             inference.KeepBf16Only = true;
         }
         warm(); // every Linear weight the forward multiplies: rounded into panels, its values dropped
-        GC.Collect();
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true); // the dropped values' pages back to the OS
         return before - ValueBytes(parameters);
     }
 

@@ -15,15 +15,9 @@ namespace Skald.Models.Tests.Generation;
 /// </summary>
 public sealed class Bf16GenerationTests
 {
-    private static readonly int[] Prompt = [5, 9, 13, 200, 7, 1, 44, 3];
+    private static readonly int[] Prompt = Int8GenerationTests.Prompt;
 
-    // The last row's logits of a full forward over ids, on a plain inference tape (a bf16-only weight is multiplied in bfloat16 there).
-    private static float[] LastLogits(IDecoder decoder, int[] ids)
-    {
-        var tape = new Tape(recording: false);
-        var hidden = decoder.Forward(tape, new TokenBatch(ids, [.. ids.Select(_ => 1)], new int[ids.Length], 1, ids.Length));
-        return decoder.LmHead!.Logits(tape, hidden, [ids.Length - 1]).Span.ToArray();
-    }
+    private static float[] LastLogits(IDecoder decoder, int[] ids) => Int8GenerationTests.LastLogits(decoder, ids);
 
     [Theory]
     [InlineData("decoder-llama3")] // lm_head.weight of its own

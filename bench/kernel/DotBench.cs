@@ -17,10 +17,7 @@ internal static class DotBench
     public static void Run(int rounds, int layers)
     {
         var rng = new Random(5);
-        var shapes = new List<(int K, int N)>();
-        for (int l = 0; l < layers; l++)
-            shapes.AddRange([(896, 896), (896, 128), (896, 128), (896, 896), (896, 4864), (896, 4864), (4864, 896)]);
-        shapes.Add((896, 151936));
+        var shapes = Shapes(layers);
         var weights = shapes.Select(s => Fill(rng, (long)s.K * s.N)).ToArray();
         var weights16 = weights.Select(w => w.Select(Skald.Tensors.Kernels.Bf16.FromSingle).ToArray()).ToArray();
         var weightsF16 = weights.Select(w => w.Select(Skald.Tensors.Kernels.F16.FromSingle).ToArray()).ToArray();
@@ -63,7 +60,18 @@ internal static class DotBench
         }
     }
 
-    private static float[] Fill(Random rng, long n)
+    /// <summary>(K, N) of <paramref name="layers"/> Qwen2.5-0.5B layers' q/k/v/o, gate/up and down weights, then the LM head's.</summary>
+    public static List<(int K, int N)> Shapes(int layers)
+    {
+        var shapes = new List<(int K, int N)>();
+        for (int l = 0; l < layers; l++)
+            shapes.AddRange([(896, 896), (896, 128), (896, 128), (896, 896), (896, 4864), (896, 4864), (4864, 896)]);
+        shapes.Add((896, 151936));
+        return shapes;
+    }
+
+    /// <summary>n uniform values in [-0.5, 0.5).</summary>
+    public static float[] Fill(Random rng, long n)
     {
         var x = new float[n];
         for (long i = 0; i < n; i++) x[i] = (float)(rng.NextDouble() - 0.5);

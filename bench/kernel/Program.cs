@@ -9,6 +9,7 @@ using Skald.Tensors.Gemm;
 //   [--only SUBSTRING (kernel) | NAME,NAME (gemm, forward)] [--shapes bert|qwen|all] [--unpacked (gemm: B packed per call)]
 //   forward --model DIR [--batch 32] [--seq 32] [--passes 15]: whole forward passes, engine settings alternating per pass
 //   dot [--rounds 5] [--passes 15 (layers)]: a decoding step's few-row products, DotGemm against packing per call
+//   bf16dot [--rounds 5] [--passes 15 (layers)]: bfloat16 compute (Bf16Gemm) against float32 and bf16 weights through DotGemm
 //   strassen [--batch 36] [--seq 32] [--shapes ...]: one level of Strassen against the plain product, M = batch·seq
 string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
 int threads = Environment.ProcessorCount, rounds = 5;
@@ -35,5 +36,6 @@ if (mode is "kernel" or "all") KernelBench.Run(rounds, seconds, only);
 if (mode == "forward") ForwardBench.Run(model ?? throw new ArgumentException("forward needs --model DIR"), batch, seq, passes, only);
 if (mode == "gelu") GeluBench.Run(rounds, seconds);
 if (mode == "dot") DotBench.Run(rounds, passes);
+if (mode == "bf16dot") Bf16DotBench.Run(rounds, passes);
 if (mode == "strassen") StrassenBench.Run(rounds, seconds, shapeSet!, batch * seq);
 if (mode is "gemm" or "all") WholeGemmBench.Run(rounds, seconds, threads, only, shapeSet!, PeakPerCore, args.Contains("--unpacked"));

@@ -6,9 +6,10 @@ namespace Skald.Models;
 
 /// <summary>
 /// How an inference-only model (<see cref="SentenceEncoder"/>, <see cref="CrossEncoders.CrossEncoder"/>) keeps its
-/// float32 Linear weights once: packed for the GEMM (<see cref="KeepPackedOnly"/>) or quantised to int8
-/// (<see cref="KeepInt8Only"/>). Both switch the model's inference tape and run one small pass, in which every weight
-/// the forward multiplies is packed or quantised and its float32 values dropped, then give the dropped arrays back.
+/// float32 Linear weights once: packed for the GEMM (<see cref="KeepPackedOnly"/>), quantised to int8
+/// (<see cref="KeepInt8Only"/>) or, a generator's, rounded to bfloat16 panels (<see cref="KeepBf16Only"/>). Each switches
+/// the model's inference tape and runs one small pass, in which every weight the forward multiplies is packed,
+/// quantised or rounded and its values dropped, then gives the dropped arrays back.
 /// </summary>
 internal static class InferenceWeights
 {
@@ -40,6 +41,27 @@ internal static class InferenceWeights
         GC.Collect();
         return before - Float32Bytes(parameters);
     }
+
+    /// <summary>
+    /// Bf16-only: every Linear weight the forward multiplies keeps only its bfloat16 panels; returns the bytes of the
+    /// values released (float32 or 16-bit; 0 on a CPU without AVX512-BF16, where nothing changes).
+    /// </summary>
+    public static long KeepBf16Only(Tape inference, Lock gate, IReadOnlyList<Parameter> parameters, Action warm)
+    {
+        if (!Bf16Gemm.IsSupported) return 0;
+        long before = ValueBytes(parameters);
+        lock (gate)
+        {
+            inference.Bf16Linear = true;
+            inference.KeepBf16Only = true;
+        }
+        warm(); // every Linear weight the forward multiplies: rounded into panels, its values dropped
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true); // the dropped values' pages back to the OS
+        return before - ValueBytes(parameters);
+    }
+
+    private static long ValueBytes(IReadOnlyList<Parameter> parameters) => parameters
+        .Where(p => !p.IsInt8Only && !p.IsPackedOnly && !p.IsBf16Only).Sum(p => p.Bytes);
 
     private static long Float32Bytes(IReadOnlyList<Parameter> parameters) => parameters
         .Where(p => !p.IsInt8Only && !p.IsPackedOnly && p.Precision == WeightPrecision.Float32).Sum(p => 4L * p.Length);

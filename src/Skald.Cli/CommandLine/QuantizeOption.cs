@@ -16,8 +16,8 @@ internal static class QuantizeOption
         "`skald quantize` is int8 without it. Without it the float32 Linear weights are held once, in the GEMM's packed " +
         "layout (the same embeddings bit for bit). bf16: multiply the Linear layers in bfloat16 (weights and activations " +
         "rounded to bfloat16, sums in float32, like torch.autocast on CPU; cosine to float32 about 0.9999) with vdpbf16ps " +
-        "on CPUs with AVX512-BF16 (AMD Zen 4+, Intel Sapphire Rapids+), else float32 with a notice; encoders and " +
-        "rerankers only (generation stays float32)", "int8", "bf16");
+        "on CPUs with AVX512-BF16 (AMD Zen 4+, Intel Sapphire Rapids+), else float32 with a notice; a generator then " +
+        "holds its Linear weights in bfloat16 only", "int8", "bf16");
 
     /// <summary>
     /// Makes <paramref name="encoder"/> an inference-only int8 model when asked (<see cref="SentenceEncoder.KeepInt8Only"/>;
@@ -52,13 +52,18 @@ internal static class QuantizeOption
 
     /// <summary>
     /// <c>skald generate --quantize int8</c>: the generator's Linear weights and LM head in int8
-    /// (<see cref="Skald.Models.Generation.TextGenerator.KeepInt8Only"/>), or a one-line notice and float32 on a CPU
-    /// without int8 kernels; without the option nothing changes.
+    /// (<see cref="Skald.Models.Generation.TextGenerator.KeepInt8Only"/>); <c>bf16</c>: in bfloat16 only
+    /// (<see cref="Skald.Models.Generation.TextGenerator.KeepBf16Only"/>); or a one-line notice and float32 on a CPU
+    /// without the kernels; without the option nothing changes.
     /// </summary>
     public static void Apply(Skald.Models.Generation.TextGenerator generator, string? value, bool quiet)
     {
         ArgumentNullException.ThrowIfNull(generator);
-        if (value == "bf16") Terminal.Log("--quantize bf16: generation has no bfloat16 path yet; generating in float32", quiet);
+        if (value == "bf16")
+        {
+            if (Bf16(quiet, "generating")) generator.KeepBf16Only();
+            return;
+        }
         if (value != "int8") return;
         if (Int8Gemm.Best is null) Terminal.Log("--quantize int8: this CPU has neither AVX-VNNI nor AVX2; generating in float32", quiet);
         else generator.KeepInt8Only();

@@ -79,7 +79,7 @@ internal static class StudyStages
     /// <summary>
     /// Keys: model (a decoder folder or hub id, or a train stage that saved merged weights), adapters (LoRA adapter
     /// folders, hub ids or train stages, merged into the model in order), task (JSONL of id, prompt, reference), max_new_tokens, prompt_format (auto | chat_template | alpaca | plain), batch_size,
-    /// quantize (float32 | int8: the decoder's Linear layers and LM head in int8, as skald generate --quantize int8), weights
+    /// quantize (float32 | int8 | bf16: the decoder's Linear layers and LM head in int8 or bfloat16, as skald generate --quantize), weights
     /// (f32 | bf16 | f16: the weight matrices held in 16 bits, as skald generate --weights). Greedy decoding.
     /// Writes TARGET.jsonl (<c>{"id", "text"}</c>, the --predictions format); finished batches go to TARGET.journal.jsonl
     /// until then, so a killed pipeline run that is started again answers only the rest (a journal of other settings is
@@ -92,7 +92,7 @@ internal static class StudyStages
         var options = new GenerationOptions { MaxNewTokens = s.Keys.Int("max_new_tokens", 128, 1), Temperature = 0 };
         string format = s.Keys.Choice("prompt_format", "auto", GenerationPredictions.Formats);
         int batchSize = s.Keys.Int("batch_size", 8, 1);
-        string? quantize = s.Keys.Choice("quantize", "float32", "float32", "int8") == "int8" ? "int8" : null;
+        string? quantize = s.Keys.Choice("quantize", "float32", "float32", "int8", "bf16") is var q && q != "float32" ? q : null;
         var weights = Commands.InfoCommand.Precision(s.Keys.Choice("weights", "f32", "f32", "bf16", "f16"));
         return target =>
         {

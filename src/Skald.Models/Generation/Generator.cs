@@ -65,6 +65,18 @@ public sealed class Generator
     public long KeepInt8Only() => InferenceWeights.KeepInt8Only(tape, gate, decoder.Parameters,
         () => Generate([new[] { padId }], new GenerationOptions { MaxNewTokens = 1 })); // one step: every Linear multiplied once
 
+    /// <summary>
+    /// Makes this generator bfloat16 for inference: every Linear weight (the LM head's too) is rounded to bfloat16 GEMM
+    /// panels and its own values dropped (float32, or the 16-bit ones of <c>--weights bf16|f16</c>; a head tied to a
+    /// float32 embedding table keeps its values for the lookup, while a bfloat16 one is looked up in its panels), and each step rounds its activations to bfloat16 and sums
+    /// in float32 with <c>vdpbf16ps</c> (<see cref="Skald.Tensors.Quantization.Bf16Gemm"/>, the prefill's rows and a
+    /// decoding step's alike, so a row's logits do not depend on its batch mates). The logits move by the rounding, so
+    /// greedy choices between near-equal tokens can differ from float32's. Returns the bytes released: 0, and float32
+    /// kept, on a CPU without AVX512-BF16. Not undone (load the model again for float32).
+    /// </summary>
+    public long KeepBf16Only() => InferenceWeights.KeepBf16Only(tape, gate, decoder.Parameters,
+        () => Generate([new[] { padId }], new GenerationOptions { MaxNewTokens = 1 })); // one step: every Linear multiplied once
+
     /// <summary>For tests: bytes of the key/value caches kept (the batches' and the joining prompts' prefill cache).</summary>
     internal long CacheBytes => (cache?.Bytes ?? 0) + prefill.Bytes;
 
@@ -137,7 +149,6 @@ public sealed class Generator
             throw new ArgumentException($"continuous batching needs rows and capacity ≥ 1 and a prefill chunk and cache positions ≥ 0, got {joining.Rows}, {joining.Capacity}, {joining.PrefillChunk} and {joining.CachePositions}");
         int chunk = joining is { PrefillChunk: > 0 } ? joining.PrefillChunk : int.MaxValue; // prompt tokens prefilled between two steps
         prefill.End(); // none from an earlier call that failed
-        int t0 = prompts.Max(p => p.Count);
         int slots = Math.Max(batch, joining?.Rows ?? 0);
         var rows = new DecodingRow[slots]; // rows past the batch's prompts are free until a request joins
         for (int b = 0; b < batch; b++)
@@ -145,12 +156,19 @@ public sealed class Generator
             {
                 Json = Constraint(rowOptions[b]),
             };
+        // the rows that decode: one with no new tokens to make is left out of the batch from the start (its prompt
+        // neither prefilled nor padded to)
+        int[] live = [.. Enumerable.Range(0, batch).Where(b => rows[b].Max > 0)];
+        int t0 = live.Length > 0 ? live.Max(b => prompts[b].Count) : 1;
         int maxNew = rows.Take(batch).Max(r => r.Max);
         var eos = options.EosTokenIds ?? EosIds;
         var sampler = new TokenSampler(rowOptions, head.VocabSize);
         sampler.Begin(prompts, index);
 
-        var prompt = StepBatches.LeftPad(prompts, t0, padId);
+        // every batch row's prompt as left-padded (by batch row, for the no-cache steps; a row left out: padding only),
+        // and the first step's input, the live rows' alone
+        var prompt = StepBatches.LeftPad([.. Enumerable.Range(0, batch).Select(b => rows[b].Max > 0 ? prompts[b] : [])], t0, padId);
+        var first = live.Length == batch ? prompt : StepBatches.LeftPad([.. live.Select(b => prompts[b])], t0, padId);
         // columns per row this call uses: a cache kept from an earlier, larger batch has more, which are not offered to
         // joining requests (the caller sizes its offers by the capacity it asked for). A row's room is its own (the
         // context less its own prompt), so a short prompt left-padded beside a long one needs columns past the
@@ -171,9 +189,13 @@ public sealed class Generator
                 cache = null; // collectable while its successor is allocated: a server's is as large as its budget
                 cache = new KvCache(decoder.Config, slots, capacity);
             }
-            cache!.Clear(batch);
+            cache!.Clear(Math.Max(1, live.Length));
         }
-        var running = new RunningRows(slots, batch); // the rows the steps compute (joined rows included)
+        var running = new RunningRows(slots, live); // the rows the steps compute (joined rows included)
+        // a row's products take the same path whatever number of rows a step has, up to the batch's slots (the few-row
+        // GEMM sums a row in the same order alone and in any batch, where the packed one, above 16 rows, would round a
+        // long row's sums differently once the rest have left)
+        tape.FewRowLinear = slots;
         var logits = new float[head.VocabSize];
         float[]? raw = null; // the logits before the sampler processes them, for rows that report log-probabilities
         var results = new GenerationResult[batch];
@@ -313,7 +335,7 @@ public sealed class Generator
                 if (active == 0) break;
             }
             tape.Reset();
-            var input = n == 0 ? prompt : options.UseCache ? running.Step : StepBatches.Extend(prompt, rows, running, n);
+            var input = n == 0 ? first : options.UseCache ? running.Step : StepBatches.Extend(prompt, rows, running, n);
             var hidden = decoder.Forward(tape, input, options.UseCache ? cache : null);
             var last = running.Last;
             for (int i = 0; i < last.Length; i++) last[i] = i * input.Seq + input.Seq - 1;

@@ -15,14 +15,14 @@ internal sealed class RunningRows
     private readonly int[] rowAt;  // slot → batch row
     private readonly int[] slotOf; // batch row → slot (−1: not running)
 
-    /// <summary>Room for <paramref name="rows"/> batch rows, the first <paramref name="running"/> running in slots of their own numbers.</summary>
-    public RunningRows(int rows, int running)
+    /// <summary>Room for <paramref name="rows"/> batch rows, those of <paramref name="running"/> running, slot i holding running[i].</summary>
+    public RunningRows(int rows, IReadOnlyList<int> running)
     {
         rowAt = new int[rows];
         slotOf = new int[rows];
         Array.Fill(slotOf, -1);
-        for (int b = 0; b < running; b++) (rowAt[b], slotOf[b]) = (b, b);
-        Count = running;
+        for (int i = 0; i < running.Count; i++) (rowAt[i], slotOf[running[i]]) = (running[i], i);
+        Count = running.Count;
         Fit();
     }
 

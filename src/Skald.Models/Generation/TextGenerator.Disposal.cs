@@ -6,7 +6,7 @@ namespace Skald.Models.Generation;
 public sealed partial class TextGenerator : IDisposable
 {
     private readonly Lock lifetime = new();
-    private int running; // generations in flight (Generate, GenerateBatch, GenerateTogether, KeepInt8Only)
+    private int running; // generations in flight (Generate, GenerateBatch, GenerateTogether, KeepInt8Only, KeepBf16Only)
     private bool disposed;
 
     /// <summary>Whether this generator was disposed.</summary>
@@ -21,7 +21,7 @@ public sealed partial class TextGenerator : IDisposable
     /// <summary>
     /// Closes the files the decoder's vocabulary table is read from by rows
     /// (<see cref="Skald.Tensors.Autograd.Parameter.IsFileBacked"/>). Afterwards generating, tokenizing and
-    /// <see cref="KeepInt8Only"/> throw <see cref="ObjectDisposedException"/> naming the model folder; the properties
+    /// <see cref="KeepInt8Only"/> / <see cref="KeepBf16Only"/> throw <see cref="ObjectDisposedException"/> naming the model folder; the properties
     /// (<see cref="Decoder"/>, <see cref="Context"/>, ...) stay readable. Disposing twice does nothing. A generation
     /// running on another thread (or one whose callback disposes it) is not cut short and is not waited for: it
     /// finishes, and the files close when it returns.

@@ -124,6 +124,23 @@ public sealed partial class TextGenerator
         }
     }
 
+    /// <summary>
+    /// Makes this generator bfloat16 for inference, as <c>skald generate --quantize bf16</c> runs it
+    /// (<see cref="Generator.KeepBf16Only"/>); returns the bytes released (0 on a CPU without AVX512-BF16).
+    /// </summary>
+    public long KeepBf16Only()
+    {
+        Enter();
+        try
+        {
+            return generator.KeepBf16Only();
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
     /// <summary>End-of-sequence ids from the model folder.</summary>
     public IReadOnlyList<int> EosIds => generator.EosIds;
 

@@ -24,7 +24,9 @@ public static partial class Ops
     /// throws, while an int8-only one is multiplied dequantised (float32 Scales[j]·q[j, k], forward and backward, as
     /// QLoRA computes in the dequantised type): frozen, it passes the gradient on, so LoRA adapters train on an int8 base.
     /// With <see cref="Tape.Bf16Linear"/> (a tape that does not record) a weight that is not int8-only is multiplied in
-    /// bfloat16 before any of these (<see cref="Quantization.Bf16Gemm"/>; float32 where the CPU has no AVX512-BF16).
+    /// bfloat16 before any of these (<see cref="Quantization.Bf16Gemm"/>; float32 where the CPU has no AVX512-BF16), as a
+    /// bf16-only weight (<see cref="Parameter.IsBf16Only"/>) always is there; with <see cref="Tape.KeepBf16Only"/> too the
+    /// weight then keeps only its bfloat16 panels.
     /// </summary>
     public static Variable Linear(Tape tape, Variable x, Parameter weight, Parameter? bias)
     {
@@ -33,7 +35,7 @@ public static partial class Ops
             throw new ArgumentException($"{weight.Name}: shape [{string.Join(", ", weight.Shape)}] does not take {inF} inputs");
         var y = tape.NewVariable(n, outF);
         var b = bias is null ? default : bias.Data.Span;
-        if (tape.Bf16Linear && !tape.Recording && Quantization.Bf16Weights.For(weight) is { } bf16)
+        if ((tape.Bf16Linear || weight.IsBf16Only) && !tape.Recording && Quantization.Bf16Weights.For(weight, tape.KeepBf16Only) is { } bf16)
         {
             Quantization.Bf16Gemm.Linear(x.Span, bf16, b, y.Span, n); // bfloat16 weights and activations, float32 sums
         }
@@ -46,6 +48,18 @@ public static partial class Ops
             && weight.PackedForLinear(tape.KeepPackedOnly) is { } packed)
         {
             Kernels.Linear.Forward(x.Span, weight.ValuesIfHeld, packed, b, y.Span, n, inF, outF);
+        }
+        else if (tape.FewRowLinear > DotGemm.MaxRows && n <= tape.FewRowLinear)
+        {
+            int was = DotGemm.Allow(tape.FewRowLinear); // this product on the few-row path, as its fewer-row steps
+            try
+            {
+                Multiply(tape, x.Span, weight, b, y.Span, n);
+            }
+            finally
+            {
+                DotGemm.Restore(was);
+            }
         }
         else
         {

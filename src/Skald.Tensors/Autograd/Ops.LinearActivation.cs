@@ -13,7 +13,7 @@ public static partial class Ops
     /// </summary>
     public static unsafe Variable LinearActivation(Tape tape, Variable x, Parameter weight, Parameter? bias, ActivationKind kind)
     {
-        if (tape.Bf16Linear && !tape.Recording && Quantization.Bf16Weights.For(weight) is not null)
+        if ((tape.Bf16Linear || weight.IsBf16Only) && !tape.Recording && Quantization.Bf16Weights.For(weight) is not null)
             return Activation(tape, Linear(tape, x, weight, bias), kind); // the bfloat16 product, then the activation
         if (!tape.Recording && (tape.QuantizeLinear || weight.IsInt8Only) && Kernels.Activations.RowKernel(kind) is var f && f != null
             && FusableWeight(weight) && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols

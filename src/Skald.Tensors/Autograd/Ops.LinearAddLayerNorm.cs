@@ -15,7 +15,7 @@ public static partial class Ops
     public static Variable LinearAddLayerNorm(Tape tape, Variable x, Parameter weight, Parameter? bias, Variable residual,
         Parameter gamma, Parameter beta, float eps, float dropout)
     {
-        if (tape.Bf16Linear && !tape.Recording && Quantization.Bf16Weights.For(weight) is not null)
+        if ((tape.Bf16Linear || weight.IsBf16Only) && !tape.Recording && Quantization.Bf16Weights.For(weight) is not null)
             return AddDropoutLayerNorm(tape, Linear(tape, x, weight, bias), residual, gamma, beta, eps, dropout); // bfloat16 product
         if (!tape.Recording && (tape.PackWeights || weight.IsPackedOnly) && dropout == 0f && FusableWeight(weight)
             && !(tape.QuantizeLinear && Quantization.Int8Weights.For(weight) is not null)

@@ -117,6 +117,20 @@ public sealed partial class Parameter
             file = null;
         }
 
+        /// <summary>The bfloat16 panels that replaced the values (a bf16-only weight), or null.</summary>
+        public Quantization.Bf16Matrix? Bf16Only { get; private set; }
+
+        /// <summary>Drops the values (float32 or 16-bit) and their gradient and packed copy, keeping <paramref name="form"/> only.</summary>
+        public void ReleaseToBf16(Quantization.Bf16Matrix form)
+        {
+            releasedCount = Count;
+            Bf16Only = form;
+            Packed = null;
+            gradient = null;
+            values = null;
+            bits = null;
+        }
+
         /// <summary>Replaces a packed-only weight's packed form (re-packed for another kernel from its own values).</summary>
         public void Repack(Gemm.PackedMatrix packed) => PackedOnly = packed;
 

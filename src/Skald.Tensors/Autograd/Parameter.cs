@@ -124,11 +124,11 @@ public sealed partial class Parameter
 
     /// <summary>
     /// Bytes the values take (4 or 2 a value; gradients not counted); for an int8-only weight its int8 form
-    /// (1 a value plus 8 a row for the scale and row sum, padding not counted).
+    /// (1 a value plus 8 a row for the scale and row sum, padding not counted), for a bf16-only one 2 a value.
     /// </summary>
     public long Bytes => storage.Int8 is not null
         ? Length + 8L * (Shape.Length == 0 ? 1 : Shape[0])
-        : Length * (Precision == WeightPrecision.Float32 ? 4L : 2L);
+        : Length * (Precision == WeightPrecision.Float32 && storage.Bf16Only is null ? 4L : 2L);
 
     /// <summary>
     /// Whether this weight holds only its int8 form (<see cref="ReleaseFloat32"/>, or loaded from a saved int8 model):
@@ -313,6 +313,7 @@ public sealed partial class Parameter
                 throw new ArgumentOutOfRangeException(nameof(start), $"{Name}: an int8 weight widens whole rows only");
             form.DequantizeRows(RowOffset + start / k, destination.Length / k, destination);
         }
+        else if (storage.Bf16Only is { } panels) WidenBf16Only(panels, start, destination);
         else if (storage.File is { } file)
         {
             if (start < 0 || start + (long)destination.Length > Length) throw new ArgumentOutOfRangeException(nameof(start));
@@ -390,6 +391,9 @@ public sealed partial class Parameter
     }
 
     private string InferenceOnlyMessage() => storage.PackedOnly is not null ? PackedOnlyMessage()
+        : storage.Bf16Only is not null
+        ? $"{Name} holds bfloat16 GEMM panels only (an inference-only bfloat16 model: --quantize bf16 on a generator); " +
+          "training, merging adapters and saving need the values: load the model again without it"
         : storage.Int8 is not null
         ? $"{Name} holds int8 weights only (an inference-only int8 model: SentenceEncoder.KeepInt8Only, --quantize int8, or " +
           "a folder saved by `skald quantize`); training the weights, merging adapters and saving float32 weights need the " +

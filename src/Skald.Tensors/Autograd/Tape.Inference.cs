@@ -36,12 +36,30 @@ public sealed partial class Tape
     public bool Bf16Linear { get; set; }
 
     /// <summary>
+    /// With <see cref="Bf16Linear"/>, whether each Linear weight this tape multiplies in bfloat16 then keeps only its
+    /// bfloat16 panels (<see cref="Parameter.ReleaseToBf16"/>: its float32 or 16-bit values dropped; an inference-only
+    /// bfloat16 model, the same results). Weights that cannot be released (parts of a stack, <see cref="Parameter.Tied"/>
+    /// ones, ones with LoRA, file-backed tables) keep their values beside. Bf16-only weights (<see cref="Parameter.IsBf16Only"/>)
+    /// are multiplied in bfloat16 on any tape that does not record, with or without these flags.
+    /// </summary>
+    public bool KeepBf16Only { get; set; }
+
+    /// <summary>
     /// With <see cref="QuantizeLinear"/>, whether each float32 Linear weight this tape quantises then keeps only its
     /// int8 form (<see cref="Parameter.ReleaseFloat32"/>: the float32 values dropped; an inference-only int8 model).
     /// Weights that are already int8-only (<see cref="Parameter.IsInt8Only"/>) are multiplied in int8 on any tape that
     /// does not record, with or without these flags.
     /// </summary>
     public bool KeepInt8Only { get; set; }
+
+    /// <summary>
+    /// Float32 and 16-bit Linear products x[m, k]·Wᵀ of up to this many rows go through the few-row GEMM
+    /// (<see cref="Gemm.Blas"/>'s dot-product path, which sums each row in the same order whatever m is) rather than
+    /// the packed one, which takes more than 16 rows by default; 0 (or up to 16): the default. A generator sets it to
+    /// its batch's rows, so that a row's decoding steps give the same bits however many of its batch mates are still
+    /// running. Larger values trade speed above 32 rows or so for that. Any tape.
+    /// </summary>
+    public int FewRowLinear { get; set; }
 
     /// <summary>
     /// Whether a pass that does not record computes attention without dropout through

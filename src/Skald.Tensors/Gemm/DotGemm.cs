@@ -32,9 +32,26 @@ internal static unsafe class DotGemm
     /// <summary>Sends every product to the packed path instead (bench/kernel's comparison); false in production.</summary>
     internal static bool Disabled;
 
+    // Largest m routed here on this thread when above MaxRows (Tape.FewRowLinear, set around a Linear's product).
+    [ThreadStatic] private static int rowsAllowed;
+
+    /// <summary>
+    /// Routes products of up to <paramref name="rows"/> rows here on this thread (at least <see cref="MaxRows"/> are
+    /// anyway) until the returned value is given back to <see cref="Restore"/>.
+    /// </summary>
+    public static int Allow(int rows)
+    {
+        int was = rowsAllowed;
+        rowsAllowed = rows;
+        return was;
+    }
+
+    /// <summary>Ends an <see cref="Allow"/>, giving back what it returned.</summary>
+    public static void Restore(int was) => rowsAllowed = was;
+
     /// <summary>Whether the product goes here with <paramref name="kernel"/>'s vector width.</summary>
     public static bool Applicable(in GemmArgs g, ManagedGemmKernel kernel) =>
-        !g.TransA && g.TransB && g.M <= MaxRows && g.K >= 64 && g.Alpha != 0f && !Disabled
+        !g.TransA && g.TransB && g.M <= Math.Max(MaxRows, rowsAllowed) && g.K >= 64 && g.Alpha != 0f && !Disabled
         && Lanes(kernel) > 0;
 
     /// <summary>16 with the AVX-512 kernel, 8 with the AVX2 ones (on a CPU with FMA), else 0 (not here).</summary>

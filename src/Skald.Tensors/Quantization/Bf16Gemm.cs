@@ -20,12 +20,15 @@ public static unsafe class Bf16Gemm
 
     [ThreadStatic] private static ushort[]? rounded;
 
+    /// <summary>For tests: sends this thread's products through the scalar twin (a whole model's reference); false in production.</summary>
+    [ThreadStatic] internal static bool ScalarTwin;
+
     /// <summary>Whether this CPU runs the <c>vdpbf16ps</c> tile (AVX512-BF16: AMD Zen 4 and later, Intel Cooper Lake and Sapphire Rapids and later).</summary>
     public static bool IsSupported => Bf16TileDot512.IsSupported;
 
     /// <summary>y[m, N] = bf16(x)[m, K] · Wᵀ + bias (bias may be empty) with the <c>vdpbf16ps</c> tile.</summary>
     public static void Linear(ReadOnlySpan<float> x, Bf16Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m) =>
-        Linear(x, weight, bias, y, m, scalar: false);
+        Linear(x, weight, bias, y, m, scalar: ScalarTwin);
 
     /// <summary>
     /// <see cref="Linear(ReadOnlySpan{float}, Bf16Matrix, ReadOnlySpan{float}, Span{float}, int)"/>, with

@@ -76,6 +76,20 @@ public sealed class Bf16Matrix
         for (int c = 0; c < K; c++) destination[c] = Packed[IndexOf(j, c)];
     }
 
+    /// <summary>Rows [<paramref name="start"/>, start + <paramref name="count"/>) as their own matrix (bits unchanged).</summary>
+    public Bf16Matrix Rows(int start, int count)
+    {
+        if (start < 0 || count <= 0 || start + (long)count > N) throw new ArgumentOutOfRangeException(nameof(start), $"rows [{start}, {start + count}) of {N}");
+        var m = new Bf16Matrix(count, K);
+        var row = new ushort[K];
+        for (int j = 0; j < count; j++)
+        {
+            CopyRow(start + j, row);
+            m.SetRow(j, row);
+        }
+        return m;
+    }
+
     private static void Check(int length, int n, int k)
     {
         if (n <= 0 || k <= 0 || length < (long)n * k)

@@ -12,10 +12,11 @@ namespace Skald.Models.Tests.Generation;
 /// </summary>
 public sealed class Int8GenerationTests
 {
-    private static readonly int[] Prompt = [5, 9, 13, 200, 7, 1, 44, 3];
+    internal static readonly int[] Prompt = [5, 9, 13, 200, 7, 1, 44, 3];
 
-    // The last row's logits of a full forward over ids, on a plain inference tape (an int8-only weight is multiplied in int8 there).
-    private static float[] LastLogits(IDecoder decoder, int[] ids)
+    // The last row's logits of a full forward over ids, on a plain inference tape (an int8-only or bf16-only weight is
+    // multiplied in int8 or bfloat16 there).
+    internal static float[] LastLogits(IDecoder decoder, int[] ids)
     {
         var tape = new Tape(recording: false);
         var hidden = decoder.Forward(tape, new TokenBatch(ids, [.. ids.Select(_ => 1)], new int[ids.Length], 1, ids.Length));

@@ -194,8 +194,9 @@ public sealed class Generator
         var running = new RunningRows(slots, live); // the rows the steps compute (joined rows included)
         // a row's products take the same path whatever number of rows a step has, up to the batch's slots (the few-row
         // GEMM sums a row in the same order alone and in any batch, where the packed one, above 16 rows, would round a
-        // long row's sums differently once the rest have left)
-        tape.FewRowLinear = slots;
+        // long row's sums differently once the rest have left); up to 32 rows only, where the few-row GEMM is still as
+        // fast as the packed one (bench/kernel dot: a wash at 32, slower at 64), so larger batches switch at 32
+        tape.FewRowLinear = Math.Min(slots, 32);
         var logits = new float[head.VocabSize];
         float[]? raw = null; // the logits before the sampler processes them, for rows that report log-probabilities
         var results = new GenerationResult[batch];

@@ -118,7 +118,7 @@ public sealed class LogProbsTests
     public void ARowWithoutLogProbsKeepsNoEntries()
     {
         var generator = GenerationParityTests.Load("decoder-qwen2", out _);
-        // bytes this thread allocates for steps 11..40 (a 40- less a 10-token run), the least of five runs each
+        // bytes this thread allocates for steps 11..70 (a 70- less a 10-token run), the least of five runs each
         long Steps(int? logProbs)
         {
             long Run(int tokens)
@@ -134,11 +134,18 @@ public sealed class LogProbsTests
                 }
                 return least;
             }
-            return Run(40) - Run(10);
+            return Run(70) - Run(10);
         }
-        long without = Steps(null), with = Steps(1);
-        // with them each step keeps an entry (an object and its top array, over 60 bytes); without, none of that
-        Assert.True(without + 30 * 60 <= with, $"30 steps allocate {without} bytes without log-probabilities, {with} with");
+        // with them each step keeps an entry (an object and its top array, over 60 bytes); without, none of that. A
+        // measurement's least can still be a few KB off (the CI once saw the 10-token run's least above the 40-token
+        // one's), so the comparison is made up to three times and must hold in one.
+        long without = 0, with = 0;
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            (without, with) = (Steps(null), Steps(1));
+            if (without + 60 * 60 <= with) return;
+        }
+        Assert.Fail($"60 steps allocate {without} bytes without log-probabilities, {with} with");
     }
 
     private static void Near(double expected, float actual) => Assert.True(Math.Abs(expected - actual) < 1e-6, $"{actual} vs {expected}");

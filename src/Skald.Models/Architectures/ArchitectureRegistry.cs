@@ -33,6 +33,7 @@ public static class ArchitectureRegistry
         ["norbert"] = new(["norbert3."], (c, p) => new Norbert(c, p), Norbert.Initializer),
         ["modernbert"] = new(["model."], (c, p) => new ModernBert(c, p), ModernBert.Initializer),
         [GptBertConfigReader.ModelType] = new([], (c, p) => new GptBert(c, p), GptBert.Initializer),
+        [GteConfigReader.ModelType] = new(["new."], (c, p) => new Gte(c, p), Gte.Initializer),
     };
 
     /// <summary>model_type values Skald can run.</summary>

@@ -5,7 +5,8 @@ namespace Skald.Models.Architectures;
 /// <summary>
 /// Checkpoints published with their own modeling code (config.json's <c>auto_map</c>, loaded in Python with
 /// <c>trust_remote_code=True</c>): NorBERT3's <c>modeling_norbert.py</c> (LTG-BERT), NorBERT4's <c>modeling_gptbert.py</c>
-/// (GPT-BERT). Skald never runs that Python; it knows the architectures those files define and re-implements them, so
+/// (GPT-BERT), GTE's <c>modeling.py</c> of Alibaba-NLP/new-impl (NewModel, matched on module and class: "modeling"
+/// alone is too generic). Skald never runs that Python; it knows the architectures those files define and re-implements them, so
 /// such a folder is recognised by the module its <c>auto_map</c> names rather than by <c>model_type</c> (which these
 /// configs often leave out or name differently).
 /// </summary>
@@ -19,8 +20,22 @@ public static class CustomCode
         ["modeling_gptbert"] = "gptbert",   // ltg/norbert4-*: GPT-BERT
     };
 
-    /// <summary>The auto_map modules Skald re-implements.</summary>
-    public static IReadOnlyCollection<string> KnownModules => Modules.Keys;
+    /// <summary>
+    /// auto_map targets whose module name alone says too little ("modeling"): the module and the classes of it that
+    /// Skald re-implements. Alibaba-NLP/new-impl's modeling.py (GTE's "NewModel": gte-multilingual-base,
+    /// gte-*-en-v1.5, Snowflake/snowflake-arctic-embed-m-v2.0) and its task heads, which share the encoder.
+    /// </summary>
+    private static readonly Dictionary<string, (string Type, HashSet<string> Classes)> ModuleClasses = new(StringComparer.Ordinal)
+    {
+        ["modeling"] = (GteConfigReader.ModelType, new(StringComparer.Ordinal)
+        {
+            "NewModel", "NewForMaskedLM", "NewForSequenceClassification", "NewForTokenClassification",
+            "NewForMultipleChoice", "NewForQuestionAnswering",
+        }),
+    };
+
+    /// <summary>The auto_map modules Skald re-implements (those of <see cref="ModuleClasses"/> for some classes only).</summary>
+    public static IReadOnlyCollection<string> KnownModules => [.. Modules.Keys, .. ModuleClasses.Keys];
 
     /// <summary>
     /// The Skald model type of a config whose <c>auto_map</c> points at custom modeling code; null when the config has
@@ -44,10 +59,13 @@ public static class CustomCode
             };
             if (string.IsNullOrEmpty(target)) continue;
             string module = ModuleOf(target);
-            if (!Modules.TryGetValue(module, out var type))
+            string? type = Modules.TryGetValue(module, out var byModule) ? byModule
+                : ModuleClasses.TryGetValue(module, out var byClass) && byClass.Classes.Contains(ClassOf(target)) ? byClass.Type
+                : null;
+            if (type is null)
                 throw new ModelFormatException(
                     $"{path}: auto_map.{entry.Name} names custom code \"{target}\" that Skald does not implement " +
-                    $"(Skald re-implements {string.Join(", ", Modules.Keys.Select(m => m + ".py"))})");
+                    $"(Skald re-implements {string.Join(", ", Modules.Keys.Select(m => m + ".py"))}, and modeling.py's NewModel of Alibaba-NLP/new-impl)");
             if (found is not null && found != type)
                 throw new ModelFormatException($"{path}: auto_map names the code of two architectures ({found} and {type})");
             found = type;
@@ -80,6 +98,9 @@ public static class CustomCode
             return false;
         return Llm2VecEncoderModules.Contains(ModuleOf(target.GetString()!));
     }
+
+    /// <summary>"org/repo--modeling_x.Class" or "modeling_x.Class" → "Class".</summary>
+    private static string ClassOf(string target) => target[(target.LastIndexOf('.') + 1)..];
 
     /// <summary>"org/repo--modeling_x.Class" or "modeling_x.Class" → "modeling_x".</summary>
     private static string ModuleOf(string target)

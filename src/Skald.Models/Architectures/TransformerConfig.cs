@@ -7,7 +7,7 @@ namespace Skald.Models.Architectures;
 /// <summary>
 /// The parts of a Hugging Face <c>config.json</c> that Skald's architectures use: BERT-style encoders and the decoders
 /// (Llama, Mistral, Qwen2/3, Gemma 1/2/3; their keys are read by <see cref="DecoderConfigReader"/>, with each
-/// model_type's transformers defaults; GPT-2's by <see cref="Gpt2ConfigReader"/>, DistilBERT's by <see cref="DistilBertConfigReader"/>) and ModernBERT (<see cref="ModernBertConfigReader"/>). Other keys in the file are ignored, as transformers ignores what an
+/// model_type's transformers defaults; GPT-2's by <see cref="Gpt2ConfigReader"/>, DistilBERT's by <see cref="DistilBertConfigReader"/>), ModernBERT (<see cref="ModernBertConfigReader"/>) and GTE (<see cref="GteConfigReader"/>). Other keys in the file are ignored, as transformers ignores what an
 /// architecture does not read.
 /// </summary>
 public sealed record TransformerConfig
@@ -138,6 +138,9 @@ public sealed record TransformerConfig
     /// <summary>Whether layer <paramref name="layer"/> attends through the sliding window.</summary>
     public bool IsSliding(int layer) => SlidingWindow > 0 && layer < SlidingLayers.Count && SlidingLayers[layer];
 
+    /// <summary>GTE NewModel's own fields (null for other architectures).</summary>
+    public GteSettings? Gte { get; init; }
+
     /// <summary>NorBERT4 / GPT-BERT's own fields (null for other architectures).</summary>
     public GptBertSettings? GptBert { get; init; }
 
@@ -163,7 +166,8 @@ public sealed record TransformerConfig
             if (modelType == DistilBertConfigReader.ModelType) return DistilBertConfigReader.Read(r, path);
             string posType = JsonFiles.Str(r, "position_embedding_type", path) ?? "absolute";
             bool modernBert = modelType == ModernBertConfigReader.ModelType; // ignores position_embedding_type (mmBERT: "sans_pos")
-            if (posType != "absolute" && !modernBert)
+            bool gte = modelType == GteConfigReader.ModelType; // rope or absolute, read by its reader
+            if (posType != "absolute" && !modernBert && !gte)
                 throw new ModelFormatException($"{path}: position_embedding_type \"{posType}\" is not supported (only \"absolute\")");
             var cfg = new TransformerConfig
             {
@@ -184,6 +188,7 @@ public sealed record TransformerConfig
             if (DecoderConfigReader.IsDecoder(modelType)) return DecoderConfigReader.Read(r, cfg);
             if (modelType == NorbertConfigReader.ModelType) return NorbertConfigReader.Read(r, cfg);
             if (modernBert) return ModernBertConfigReader.Read(r, cfg);
+            if (gte) return GteConfigReader.Read(r, cfg);
             if (cfg.HiddenSize % cfg.NumHeads != 0)
                 throw new ModelFormatException($"{path}: hidden_size {cfg.HiddenSize} is not a multiple of num_attention_heads {cfg.NumHeads}");
             return cfg;

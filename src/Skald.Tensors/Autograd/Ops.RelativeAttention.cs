@@ -89,30 +89,31 @@ public static partial class Ops
         tape.WriteGrad(x, dx => grad.AsSpan(0, x.Length).CopyTo(dx));
 
     /// <summary>
-    /// LTG-BERT's GeGLU on the [x; gate] halves of one GEMM's output (upstream's <c>x, gate = chunk(2)</c>):
-    /// y = x ⊙ gelu_new(gate), xGate [n, 2I] → [n, I]. The halves are the other way round from
+    /// A gated activation on the [x; gate] halves of one GEMM's output, value half first: y = x ⊙ f(gate), xGate
+    /// [n, 2I] → [n, I]; f is gelu_new (LTG-BERT's GeGLU, upstream's <c>x, gate = chunk(2)</c>) unless
+    /// <paramref name="f"/> says otherwise (GTE's up_gate_proj: exact gelu). The halves are the other way round from
     /// <see cref="GatedActivation"/>'s [gate; up], so they are swapped into a saved buffer and that kernel runs.
     /// </summary>
-    public static Variable GeGluValueFirst(Tape tape, Variable xGate)
+    public static Variable GeGluValueFirst(Tape tape, Variable xGate, GateFunction f = GateFunction.GeluTanh)
     {
         if (xGate.Cols % 2 != 0) throw new ArgumentException("xGate must be [n, 2I]");
         int n = xGate.Rows, inter = xGate.Cols / 2;
         var swapped = tape.Save(xGate.Length); // [n, 2I] = [gate; x]
         SwapHalves(xGate.Span, swapped.Span, n, inter);
         var y = tape.NewVariable(n, inter);
-        Kernels.GatedActivation.Forward(swapped.Span, y.Span, n, inter, GateFunction.GeluTanh);
-        if (tape.Records(y)) RecordGeGluValueFirst(tape, xGate, swapped, y);
+        Kernels.GatedActivation.Forward(swapped.Span, y.Span, n, inter, f);
+        if (tape.Records(y)) RecordGeGluValueFirst(tape, xGate, swapped, f, y);
         return y;
     }
 
     // GeGluValueFirst's backward, in a method of its own: captured parameters would allocate their closure on every call,
     // recording or not.
-    private static void RecordGeGluValueFirst(Tape tape, Variable xGate, Memory<float> swapped, Variable y) =>
+    private static void RecordGeGluValueFirst(Tape tape, Variable xGate, Memory<float> swapped, GateFunction f, Variable y) =>
         tape.Record(y, () => tape.WriteGrad(xGate, dx =>
         {
             int n = xGate.Rows, inter = xGate.Cols / 2;
             var tmp = tape.Rent(xGate.Length);
-            Kernels.GatedActivation.Backward(swapped.Span, y.Grad, tmp, n, inter, GateFunction.GeluTanh);
+            Kernels.GatedActivation.Backward(swapped.Span, y.Grad, tmp, n, inter, f);
             SwapHalves(tmp, dx, n, inter);
             tape.Return(tmp);
         }));

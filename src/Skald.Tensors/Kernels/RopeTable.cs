@@ -74,6 +74,9 @@ public sealed class RopeTable
             case RopeScalingType.Llama3:
                 Llama3(inv, scaling);
                 break;
+            case RopeScalingType.Ntk:
+                Ntk(inv, rotaryDim, theta, scaling);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(scaling));
         }
@@ -99,6 +102,22 @@ public sealed class RopeTable
             }
             inv[i] = scaled;
         }
+    }
+
+    // new-impl's NTKScalingRotaryEmbedding (its table for max_position_embeddings · factor positions, which the model
+    // always uses): fixed NTK recomputes inv_freq from base·factor and divides it by factor^(2/R); mixed NTK keeps the
+    // base and divides inv_freq[i] by λ_i = exp(a·(i + 1)^b), a = ln(factor) / (R/2)^b. float32 as upstream's tensors.
+    private static void Ntk(float[] inv, int rotaryDim, double theta, RopeScaling s)
+    {
+        if (s.MixedB is not { } b)
+        {
+            float scaledBase = (float)(theta * s.Factor);
+            float divisor = (float)Math.Pow(s.Factor, 2.0 / rotaryDim);
+            for (int i = 0; i < inv.Length; i++) inv[i] = 1f / MathF.Pow(scaledBase, (float)(2 * i) / rotaryDim) / divisor;
+            return;
+        }
+        float a = MathF.Log(s.Factor) / (float)Math.Pow(rotaryDim / 2.0, b);
+        for (int i = 0; i < inv.Length; i++) inv[i] /= MathF.Exp(a * MathF.Pow(i + 1, b));
     }
 
     private sealed record Snapshot(int Length, float[] Cos, float[] Sin);

@@ -4,7 +4,7 @@ using static Skald.Tensors.Tests.Autograd.TapeGradCheck;
 
 namespace Skald.Tensors.Tests.Autograd;
 
-/// <summary>Finite-difference checks of LTG-BERT's (NorBERT3's) ops: relative attention, GeGLU, affine-free LayerNorm.</summary>
+/// <summary>Finite-difference checks of LTG-BERT's (NorBERT3's) ops: relative attention, GeGLU (also GTE's exact-gelu one), affine-free LayerNorm.</summary>
 public sealed class RelativeAttentionGradientTests
 {
     private const int Batch = 2, Seq = 7, Heads = 2, D = 3, C = Heads * D, Bucket = 4;
@@ -56,9 +56,11 @@ public sealed class RelativeAttentionGradientTests
         }, [new Input(Random(Batch * Seq * C, 37), Batch * Seq, C)], [rel, lnW, lnB, wqk, bqk, wv], eps: 1e-2, samples: 30);
     }
 
-    [Fact]
-    public void GeGluValueFirst() =>
-        Check((t, v) => Ops.GeGluValueFirst(t, v[0]), [new Input(Random(5 * 8, 41, 1.5f), 5, 8)], [], eps: 1e-3);
+    [Theory]
+    [InlineData(GateFunction.GeluTanh)] // LTG-BERT
+    [InlineData(GateFunction.Gelu)]     // GTE's up_gate_proj with hidden_act gelu
+    public void GeGluValueFirst(GateFunction f) =>
+        Check((t, v) => Ops.GeGluValueFirst(t, v[0], f), [new Input(Random(5 * 8, 41, 1.5f), 5, 8)], [], eps: 1e-3);
 
     [Fact]
     public void PlainLayerNorm()

@@ -62,6 +62,44 @@ public sealed class RelativeAttentionGradientTests
     public void GeGluValueFirst(GateFunction f) =>
         Check((t, v) => Ops.GeGluValueFirst(t, v[0], f), [new Input(Random(5 * 8, 41, 1.5f), 5, 8)], [], eps: 1e-3);
 
+    [Theory]
+    [InlineData(GateFunction.GeluTanh)]
+    [InlineData(GateFunction.Gelu)]
+    [InlineData(GateFunction.Silu)]
+    public void GeGluValueFirstIsTheGatedTwinOnSwappedHalves(GateFunction f)
+    {
+        // Forward and backward against GatedActivation's scalar double-precision twin on [gate; x] (the finite-difference
+        // check above cannot tell gelu's derivative from gelu_new's, which differ by ~1e-3).
+        const int n = 5, inter = 4;
+        var data = Random(n * 2 * inter, 43, 1.5f);
+        var dy = Random(n * inter, 44);
+        var tape = new Tape();
+        var x = tape.Constant(data, n, 2 * inter, requiresGrad: true);
+        var y = Ops.GeGluValueFirst(tape, x, f);
+        tape.Seed(y, dy);
+        tape.Backward();
+        var swapped = new float[data.Length];
+        for (int r = 0; r < n; r++)
+        {
+            data.AsSpan(r * 2 * inter, inter).CopyTo(swapped.AsSpan(r * 2 * inter + inter, inter));
+            data.AsSpan(r * 2 * inter + inter, inter).CopyTo(swapped.AsSpan(r * 2 * inter, inter));
+        }
+        var expectedY = new float[n * inter];
+        var expectedDs = new float[data.Length];
+        GatedActivation.ForwardReference(swapped, expectedY, n, inter, f);
+        GatedActivation.BackwardReference(swapped, dy, expectedDs, n, inter, f);
+        for (int i = 0; i < expectedY.Length; i++) Assert.True(MathF.Abs(expectedY[i] - y.Span[i]) <= 1e-5f, $"y[{i}]");
+        var dx = x.Grad.ToArray();
+        for (int r = 0; r < n; r++)
+        {
+            for (int j = 0; j < inter; j++)
+            {
+                Assert.True(MathF.Abs(expectedDs[r * 2 * inter + inter + j] - dx[r * 2 * inter + j]) <= 1e-5f, $"d value [{r}, {j}]");
+                Assert.True(MathF.Abs(expectedDs[r * 2 * inter + j] - dx[r * 2 * inter + inter + j]) <= 1e-5f, $"d gate [{r}, {j}]");
+            }
+        }
+    }
+
     [Fact]
     public void PlainLayerNorm()
     {

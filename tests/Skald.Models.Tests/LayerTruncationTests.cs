@@ -28,6 +28,7 @@ public sealed class LayerTruncationTests : IDisposable
     [InlineData("distilbert-tiny", 1, null)]
     [InlineData("norbert4-tiny", 1, null)]
     [InlineData("norbert4-tiny", 3, null)]
+    [InlineData("gte-multilingual-tiny", 1, null)]
     [InlineData("decoder-llama3", 1, "model.norm.weight")]
     [InlineData("decoder-gemma2", 1, "model.norm.weight")]
     [InlineData("decoder-gpt2", 1, "transformer.ln_f.weight")]

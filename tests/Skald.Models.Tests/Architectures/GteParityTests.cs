@@ -120,6 +120,22 @@ public sealed class GteParityTests(ITestOutputHelper output)
         Assert.InRange(std, 0.017, 0.023); // N(0, 0.02²)
     }
 
+    [Fact]
+    public void BFloat16WeightsRunForInference()
+    {
+        // --weights bf16: the 2-D weights held in bfloat16, norms and biases in float32.
+        var folder = TestPaths.FixtureModel("gte-multilingual-tiny");
+        var bf16 = ArchitectureRegistry.Load(folder, Skald.Tensors.WeightPrecision.BFloat16);
+        Assert.Contains(bf16.Parameters, p => p.Name == "encoder.layer.1.mlp.up_gate_proj.weight" && p.Precision == Skald.Tensors.WeightPrecision.BFloat16);
+        Assert.Contains(bf16.Parameters, p => p.Name == "encoder.layer.1.attn_ln.weight" && p.Precision == Skald.Tensors.WeightPrecision.Float32);
+        var c = Read(folder);
+        var a = ArchitectureRegistry.Load(folder).Forward(new Tape(recording: false), c.Tokens).Span.ToArray();
+        var b = bf16.Forward(new Tape(recording: false), c.Tokens).Span.ToArray();
+        Assert.NotEqual(a, b);
+        for (int i = 0; i < a.Length; i++)
+            Assert.True(MathF.Abs(a[i] - b[i]) <= 0.1f, $"[{i}]: {a[i]} vs {b[i]}");
+    }
+
     private static float Compare(Case c, Variable hidden, string what)
     {
         int t = c.Tokens.Seq, width = hidden.Cols;

@@ -30,7 +30,7 @@ public sealed class Int8ArchitectureTests(ITestOutputHelper output)
         { "decoder-gpt2", "causal" }, { "decoder-gpt2-sw3", "bi" },
         { "norbert3-tiny", "" }, { "norbert3-tiny-st", "" }, { "norbert4-tiny", "" }, { "modernbert-tiny", "" },
         { "modernbert-st-mean", "" }, { "xlmr-cls-f16", "" }, { "llm2vec-xlmr", "" }, { "plain-bert", "" },
-        { "bert-uncased-max", "" }, { "distilbert-tiny", "" }, { "distiluse-tiny", "" },
+        { "bert-uncased-max", "" }, { "distilbert-tiny", "" }, { "distiluse-tiny", "" }, { "gte-multilingual-tiny", "" },
     };
 
     private static SentenceEncoder Load(string fixture, string mode)

@@ -5,7 +5,7 @@ namespace Skald.Models.Architectures;
 
 /// <summary>
 /// What every encoder (<see cref="BertModel"/> and through it XLM-R, <see cref="ModernBert"/>, <see cref="DistilBert"/>,
-/// <see cref="Norbert"/>, <see cref="GptBert"/>) holds the same way: its config and parameter list, the check of the
+/// <see cref="Norbert"/>, <see cref="GptBert"/>, <see cref="Gte"/>) holds the same way: its config and parameter list, the check of the
 /// sequence length against its positions, how the batch's rows run (<see cref="BatchRows"/>: unpadded in inference,
 /// padded with the key mask otherwise) and are put back to [B·T, C], and the collection of each layer's output. The
 /// architecture file keeps everything that differs: its embeddings, layers, final norm and <see cref="Run"/>.

@@ -84,6 +84,7 @@ public sealed class SteadyStateAllocationTests
     [InlineData("norbert3-tiny-st", true)]
     [InlineData("norbert4-tiny", false)]
     [InlineData("norbert4-tiny", true)]
+    [InlineData("gte-multilingual-tiny", true)] // GTE: RoPE on the fused qkv, gated MLP, post-norms (its tokenizer pads these texts)
     [InlineData("splade-bert-tiny", false)] // a sparse encoder: SPLADE pooling over the vocabulary
     [InlineData("splade-bert-tiny", true)]
     public void AnEncoderPassOverBatchesOfOneShapeAllocatesNothing(string model, bool padding)

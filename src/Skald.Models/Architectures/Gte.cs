@@ -163,10 +163,13 @@ public sealed class Gte : EncoderModel
         {
             float p = tape.Dropout;
             // NewAttention: qkv [B·T, 3C] (q, k rotated in place when nothing records); ctx [B·T, C] per head.
-            var q = Ops.Linear(tape, x, qkv, qkvBias);
-            var ctx = rows.Unpadded is { } u
-                ? Ops.FusedQkvAttention(tape, rope is null ? q : Ops.RopeQk(tape, q, rope, rows.Positions ?? throw new InvalidOperationException("unpadded rows without positions")), u, cfg.NumHeads, scoring)
-                : Ops.FusedQkvAttention(tape, rope is null ? q : Ops.RopeQk(tape, q, rope, rows.Seq), rows.MaskBias, rows.Batch, rows.Seq, cfg.NumHeads, scoring, 0f);
+            var projected = Ops.Linear(tape, x, qkv, qkvBias);
+            Variable ctx;
+            if (rows.Unpadded is { } u && rows.Positions is { } positions)
+                ctx = Ops.FusedQkvAttention(tape, rope is null ? projected : Ops.RopeQk(tape, projected, rope, positions), u, cfg.NumHeads, scoring);
+            else
+                ctx = Ops.FusedQkvAttention(tape, rope is null ? projected : Ops.RopeQk(tape, projected, rope, rows.Seq), rows.MaskBias, rows.Batch,
+                    rows.Seq, cfg.NumHeads, scoring); // attention probabilities not dropped (attention_probs_dropout_prob 0)
             // h = attn_ln(x + dropout(o_proj(ctx)))                                                      [B·T, C]
             var h = AddNorm(tape, ctx, o, oBias, x, attnLn, attnLnBias, p);
             // NewGatedMLP: dropout(up ⊙ act(gate)), [up; gate] = up_gate_proj(h); y = mlp_ln(h + dropout(down_proj(·)))

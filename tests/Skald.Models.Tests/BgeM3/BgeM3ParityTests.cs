@@ -150,6 +150,13 @@ public sealed class BgeM3ParityTests
         Assert.Throws<ArgumentException>(() => BgeM3Weights.Of([1f, -1f, 0f]));
         Assert.Throws<ArgumentException>(() => BgeM3Weights.Of([0f, 0f, 0f]));
         Assert.Throws<ArgumentOutOfRangeException>(() => model.Encode(["a"], new EncodeOptions { TruncateDim = 8 }));
+        Assert.Equal("texts", Assert.Throws<ArgumentNullException>(() => model.Encode(null!)).ParamName);
+        Assert.Equal("texts", Assert.Throws<ArgumentException>(() => model.Encode(["a", null!])).ParamName);
+        Assert.Equal("outputs", Assert.Throws<ArgumentOutOfRangeException>(() => model.Encode(["a"], outputs: 0)).ParamName);
+        Assert.Empty(model.Encode([]));
+        var ranked = model.Rank("Hei!", ["Fjellvandring", "Hei på deg!", "Bergen"], BgeM3Weights.Equal);
+        var all = model.Encode(["Hei!", "Fjellvandring", "Hei på deg!", "Bergen"]);
+        Assert.Equal(Enumerable.Range(0, 3).OrderByDescending(i => BgeM3Encoder.Score(all[0], all[i + 1])), ranked.Select(r => r.Index));
     }
 
     [Fact]

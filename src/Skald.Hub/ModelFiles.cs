@@ -10,12 +10,16 @@ namespace Skald.Hub;
 /// weights: the index's shards, else model.safetensors / adapter_model.safetensors, else every top-level
 /// *.safetensors; only when a folder has no safetensors weights, its torch.save ones (the shards
 /// pytorch_model.bin.index.json names, else pytorch_model.bin / adapter_model.bin), which Skald reads without running
-/// anything. A .bin beside safetensors, other pickles (*.pt, *.pth, *.ckpt), ONNX, OpenVINO, TF and Flax files are
-/// never fetched.
+/// anything. BGE-M3's two small heads at the top level (<c>sparse_linear.pt</c>, <c>colbert_linear.pt</c>, torch.save
+/// state dicts read the same way) are fetched too. A .bin beside safetensors, other pickles (*.pt, *.pth, *.ckpt), ONNX,
+/// OpenVINO, TF and Flax files are never fetched.
 /// </summary>
 internal static class ModelFiles
 {
     private static readonly string[] PickleExtensions = [".bin", ".pt", ".pth", ".ckpt", ".pkl"];
+
+    /// <summary>BGE-M3's heads beside its transformer (Skald.Models' BgeM3Encoder), fetched when the repository has them.</summary>
+    private static readonly string[] BgeM3Heads = ["sparse_linear.pt", "colbert_linear.pt"];
 
     /// <summary>The first round: top-level *.json files.</summary>
     public static IReadOnlyList<string> Metadata(IReadOnlyList<string> files) =>
@@ -37,6 +41,7 @@ internal static class ModelFiles
             if (!folders.Contains(folder)) continue;
             bool wanted = folder.Length == 0
                 ? f.EndsWith(".txt", StringComparison.Ordinal) && f != "requirements.txt" || f.EndsWith(".model", StringComparison.Ordinal) || f.EndsWith(".py", StringComparison.Ordinal)
+                  || BgeM3Heads.Contains(f)
                 : f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".txt", StringComparison.Ordinal) || f.EndsWith(".model", StringComparison.Ordinal)
                   || f.EndsWith(".safetensors", StringComparison.Ordinal);
             if (wanted) chosen.Add(f);

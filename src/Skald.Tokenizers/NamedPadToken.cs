@@ -21,21 +21,29 @@ public sealed record NamedPadToken(string Token, string File)
     /// neither does. A file that is not JSON, or whose <c>pad_token</c> is neither a text nor an object with a text
     /// <c>content</c>, is a <see cref="TokenizerException"/> naming it.
     /// </summary>
-    public static NamedPadToken? Read(string folder)
+    public static NamedPadToken? Read(string folder) => Read(folder, "pad_token");
+
+    /// <summary>
+    /// The special token <paramref name="folder"/>'s tokenizer files name under <paramref name="key"/> (<c>cls_token</c>,
+    /// <c>eos_token</c>, <c>unk_token</c>, ...), read as <see cref="Read(string)"/> reads <c>pad_token</c>: the same files
+    /// in the same order, the same forms and the same errors.
+    /// </summary>
+    public static NamedPadToken? Read(string folder, string key)
     {
         ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(key);
         foreach (string name in Files)
         {
             string file = Path.Combine(folder, name);
             if (!System.IO.File.Exists(file)) continue;
             using var doc = Parse(file);
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new TokenizerException($"{file}: expected a JSON object");
-            if (!doc.RootElement.TryGetProperty("pad_token", out var pad) || pad.ValueKind == JsonValueKind.Null) continue;
+            if (!doc.RootElement.TryGetProperty(key, out var pad) || pad.ValueKind == JsonValueKind.Null) continue;
             return pad.ValueKind switch
             {
                 JsonValueKind.String => new(pad.GetString()!, file),
                 JsonValueKind.Object when pad.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String => new(c.GetString()!, file),
-                _ => throw new TokenizerException($"{file}: key \"pad_token\" must be a token's text or an object with its \"content\""),
+                _ => throw new TokenizerException($"{file}: key \"{key}\" must be a token's text or an object with its \"content\""),
             };
         }
         return null;

@@ -4,6 +4,7 @@ using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Distributed;
 using Skald.Models;
+using Skald.Models.BgeM3;
 using Skald.Retrieval.Quantization;
 using Skald.Tensors;
 using Counted = Skald.Tokenizers.Serialization.Counted;
@@ -37,6 +38,9 @@ internal sealed class EncodeCommand : Command
     private readonly Option<int?> truncateDim = CliOptions.Int("--truncate-dim",
         "Keep the first N values of each embedding (sentence-transformers' truncate_dim, for Matryoshka models; with --normalize, normalised after the cut)");
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (e.g. LLM2Vec's MNTP, then supervised), comma-separated", "DIR[,DIR...]");
+    private readonly Option<string> bgeM3 = CliOptions.OptionalChoice("--bge-m3",
+        "BGE-M3 folders (sparse_linear.pt and colbert_linear.pt beside modules.json): write this output: dense (the default without the option), sparse (lexical weights as {indices, values, tokens}, .jsonl) or colbert (a vector per token as {ids, tokens, vectors}, .jsonl)",
+        "dense", "sparse", "colbert");
 
     public EncodeCommand() : base("encode", "Embed texts with a model: one embedding per input line, in input order")
     {
@@ -57,6 +61,7 @@ internal sealed class EncodeCommand : Command
         Options.Add(maxActiveDims);
         Options.Add(truncateDim);
         Options.Add(route);
+        Options.Add(bgeM3);
         CliOptions.AtMostOne(this, promptName, prompt);
         CliOptions.AtMostOne(this, promptName, instruction);
         CliOptions.AtMostOne(this, prompt, instruction);
@@ -84,6 +89,12 @@ internal sealed class EncodeCommand : Command
         string folder = HubModels.Resolve(p.GetValue(model)!, quiet);
         var adapterFolders = EmbeddingAdapters.Resolve(p.GetValue(adapters), quiet, a => $"score pairs with skald rerank --model {a}");
         OutputPath.NotAFileOf("--output", outputPath, [folder, .. adapterFolders]);
+        if (p.GetValue(bgeM3) is { } m3)
+        {
+            if (!BgeM3Encoder.IsBgeM3(folder))
+                throw new UsageException($"--bge-m3 is for BGE-M3 folders ({folder} has no sparse_linear.pt or colbert_linear.pt)");
+            if (m3 != "dense") return WriteBgeM3(p, folder, texts, outputPath, m3 == "sparse", quiet);
+        }
         using var encoder = SentenceEncoder.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
         QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
         if (p.GetValue(route) is { } r && r is not ("query" or "document"))
@@ -147,6 +158,46 @@ internal sealed class EncodeCommand : Command
             return 0;
         }
         WriteQuantized(outputPath, embeddings, format, p.GetValue(ranges), quiet);
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>--bge-m3 sparse|colbert</c>: BGE-M3's lexical weights or ColBERT vectors of the texts, as .jsonl. The options of
+    /// single-vector embeddings are refused; the prompt, length, batch size and weights precision apply.
+    /// </summary>
+    private int WriteBgeM3(ParseResult p, string folder, List<string> texts, string outputPath, bool sparse, bool quiet)
+    {
+        foreach (var o in new Option[] { adapters, quantize, ranges, route, maxActiveDims, truncateDim, instruction, normalize })
+        {
+            if (p.GetResult(o) is { Implicit: false }) throw new UsageException($"{o.Name} does not apply with --bge-m3 {(sparse ? "sparse" : "colbert")}");
+        }
+        if (precision.Of(p) != EmbeddingPrecision.Float32) throw new UsageException("--precision quantizes dense embeddings; --bge-m3 sparse and colbert are written as float32");
+        if (!Path.GetExtension(outputPath).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"--bge-m3 {(sparse ? "sparse" : "colbert")} writes .jsonl (one object per text), not {Path.GetExtension(outputPath)}");
+        if (Cli.World.Size > 1) throw new UsageException("--bge-m3 sparse and colbert run in one process, not under mpirun");
+        using var m3 = BgeM3Encoder.Load(folder, InfoCommand.Precision(p.GetValue(weights)));
+        int truncated = 0;
+        var outputs = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => m3.Encode(texts, new EncodeOptions
+        {
+            TruncatedTexts = n => truncated = n,
+            BatchSize = p.GetValue(batchSize) ?? 32,
+            MaxLength = p.GetValue(maxLength),
+            PromptName = p.GetValue(promptName),
+            Prompt = p.GetValue(prompt),
+            Progress = (done, total) => bar.Report(done, total),
+        }, sparse ? BgeM3Outputs.Sparse : BgeM3Outputs.Colbert));
+        if (truncated > 0) Terminal.Log($"note: {truncated} of {texts.Count} texts are longer than the maximum length and were encoded from their first tokens", quiet);
+        if (sparse)
+        {
+            EmbeddingOutput.WriteSparse(outputPath, [.. outputs.Select(o => o.Sparse!)], m3.Tokenizer.IdToToken);
+            Terminal.Log($"wrote the lexical weights of {Counted.Of(outputs.Length, "text")} ({(outputs.Length == 0 ? 0 : outputs.Average(o => o.Sparse!.Count)):F1} tokens on average) to {outputPath}", quiet);
+        }
+        else
+        {
+            EmbeddingOutput.WriteTokenVectors(outputPath, [.. outputs.Select(o => o.Colbert!)], m3.Tokenizer.IdToToken);
+            Terminal.Log($"wrote the ColBERT vectors of {Counted.Of(outputs.Length, "text")}, dimension {m3.ColbertDimension} " +
+                $"({(outputs.Length == 0 ? 0 : outputs.Average(o => o.Colbert!.Count)):F1} per text on average) to {outputPath}", quiet);
+        }
         return 0;
     }
 

@@ -7,6 +7,7 @@ using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
 using Skald.Hub;
+using Skald.Models.BgeM3;
 using Skald.Models.CrossEncoders;
 using Skald.Models.LateInteraction;
 using Skald.Retrieval;
@@ -20,7 +21,7 @@ namespace Skald.Cli.Commands;
 /// <summary><c>skald evaluate</c>: one model (or BM25) on one task, results as MTEB-style JSON.</summary>
 internal sealed class EvaluateCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval, fused; also hybrid-rrf:DIR, hybrid-convex-0.3:DIR, hybrid-rerank:DIR), a cross-encoder folder (it scores a reranking task's candidates; with --rerank any first stage), a PyLate ColBERT folder (exact MaxSim over the corpus), or openai:URL#MODEL (an OpenAI-compatible embeddings API); for --type generation a decoder that answers the task's prompts", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval, fused; also hybrid-rrf:DIR, hybrid-convex-0.3:DIR, hybrid-rerank:DIR), a cross-encoder folder (it scores a reranking task's candidates; with --rerank any first stage), a PyLate ColBERT folder (exact MaxSim over the corpus), a BGE-M3 folder (with --bge-m3: its sparse, colbert or combined score), or openai:URL#MODEL (an OpenAI-compatible embeddings API); for --type generation a decoder that answers the task's prompts", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
     private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval, with top_ranked for reranking; a JSONL/Parquet file of rows listing each query's documents is reranking too; JSONL/CSV for the others), or a hub dataset id org/name[@rev][:split]", "PATH|ID", required: true);
     private readonly Option<string> type = CliOptions.OptionalChoice("--type",
         "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "reranking", "generation");
@@ -57,11 +58,15 @@ internal sealed class EvaluateCommand : Command
     private readonly IvfCommandOptions ivf = new("Retrieval tasks: search as an IVF index would");
     private readonly HnswCommandOptions hnsw = new("Retrieval tasks: search as an HNSW index would");
     private readonly PrecisionOptions precision = new("Retrieval: search the documents' embeddings", rescoring: true);
+    private readonly Option<string> bgeM3 = CliOptions.OptionalChoice("--bge-m3",
+        "BGE-M3 folders: retrieve by the dense, sparse (lexical) or colbert score, or all three weighted (--bge-m3-weights), exactly over the corpus (default without the option: the dense model)",
+        "dense", "sparse", "colbert", "all");
+    private readonly Option<string> bgeM3Weights = BgeM3Options.Weights("with --bge-m3 all,");
     private readonly Option<bool> rerankCausalLm = CliOptions.Flag("--rerank-causal-lm", "The --rerank model is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm })
+        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
             Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
@@ -168,7 +173,10 @@ internal sealed class EvaluateCommand : Command
             return new CrossEncoderRetriever(QuantizeOption.Apply(loaded.Own(Rerankers.Load(local, quiet)), p.GetValue(quantize), quiet), options: ceOptions);
         }
         if (p.GetValue(rerankCausalLm) && p.GetValue(rerank) is null) throw new UsageException("--rerank-causal-lm needs --rerank DIR");
-        var first = Directory.Exists(local) && ColbertEncoder.IsColbert(local) ? LateInteraction(p, retrieval, local, loaded) : CreateModel(p, retrieval, loaded);
+        if (p.GetValue(bgeM3Weights) is not null && p.GetValue(bgeM3) != "all") throw new UsageException("--bge-m3-weights applies with --bge-m3 all");
+        var first = Directory.Exists(local) && ColbertEncoder.IsColbert(local) ? LateInteraction(p, retrieval, local, loaded)
+            : p.GetValue(bgeM3) is { } mode ? BgeM3(p, retrieval, local, mode, loaded)
+            : CreateModel(p, retrieval, loaded);
         if (p.GetValue(rerank) is not { } reranker) return first;
         var stage = first as IRetrievalModel ?? EmbeddingRetriever.For((IEmbeddingModel)first, retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf, retrieval.Hnsw);
         var ce = QuantizeOption.Apply(loaded.Own(Rerankers.Load(reranker, quiet, p.GetValue(rerankCausalLm))), p.GetValue(quantize), quiet);
@@ -243,6 +251,31 @@ internal sealed class EvaluateCommand : Command
                 throw new UsageException($"{o.Name} does not apply to a ColBERT model (its config_sentence_transformers.json sets its prefixes and lengths)");
         }
         return new LateInteractionRetriever(loaded.Own(ColbertEncoder.Load(local)), p.GetValue(batchSize) ?? 32);
+    }
+
+    /// <summary>
+    /// A BGE-M3 folder scored by one of its outputs or all three weighted: exact over the corpus or a reranking task's
+    /// candidates. The options of compressed or approximate dense search, chunks and caches are refused.
+    /// </summary>
+    private IEvaluationModel BgeM3(ParseResult p, RetrievalOptions retrieval, string local, string mode, LoadedModels loaded)
+    {
+        if (!Directory.Exists(local) || !BgeM3Encoder.IsBgeM3(local))
+            throw new UsageException($"--bge-m3 is for BGE-M3 folders ({local} has no sparse_linear.pt or colbert_linear.pt)");
+        if (retrieval.Quantization is not null) throw new UsageException($"{Named(retrieval.Quantization)} does not apply with --bge-m3 (its scores are exact)");
+        if (retrieval.ApproximateOption is { } approximate) throw new UsageException($"{approximate} does not apply with --bge-m3 (its scores are exact)");
+        foreach (var o in new Option[] { chunk, maxActiveDims, truncateDim, cache, quantize })
+        {
+            if (p.GetResult(o) is { Implicit: false }) throw new UsageException($"{o.Name} does not apply with --bge-m3");
+        }
+        var weights = mode switch
+        {
+            "dense" => BgeM3Weights.DenseOnly,
+            "sparse" => BgeM3Weights.SparseOnly,
+            "colbert" => BgeM3Weights.ColbertOnly,
+            _ => BgeM3Options.Parse(p.GetValue(bgeM3Weights)),
+        };
+        var options = new Skald.Models.EncodeOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength) };
+        return new BgeM3Retriever(loaded.Own(BgeM3Encoder.Load(local)), weights, options, p.GetValue(queryPrompt), p.GetValue(documentPrompt));
     }
 
     private EvaluationEmbeddingModel Quantized(EvaluationEmbeddingModel model, ParseResult p)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
+using Skald.Models.BgeM3;
 using Skald.Models.CrossEncoders;
 using Skald.Models.LateInteraction;
 using Skald.Retrieval.Data;
@@ -18,7 +19,7 @@ namespace Skald.Cli.Commands;
 internal sealed class RerankCommand : Command
 {
     private readonly Option<string> model = CliOptions.Text("--model",
-        "Cross-encoder folder (a reranker: sentence-transformers CrossEncoder or *ForSequenceClassification with one label), a PyLate ColBERT folder (scored by MaxSim), or a hub id org/name[@revision]",
+        "Cross-encoder folder (a reranker: sentence-transformers CrossEncoder or *ForSequenceClassification with one label), a PyLate ColBERT folder (scored by MaxSim), a BGE-M3 folder (its three scores weighted, --bge-m3-weights), or a hub id org/name[@revision]",
         "DIR|ID", required: true);
     private readonly Option<string> query = CliOptions.Text("--query", "The query text", "TEXT", required: true);
     private readonly Option<string> documents = CliOptions.Text("--documents", "Documents: .txt (one per line) or .jsonl (a \"text\" field per line)", "FILE", required: true);
@@ -32,10 +33,11 @@ internal sealed class RerankCommand : Command
     private readonly Option<string> instruction = CliOptions.Text("--instruction", "With --causal-lm: the task instruction in the prompt (default: Qwen3-Reranker's web-search one)", "TEXT");
     private readonly Option<string> answers = CliOptions.Text("--answer-tokens", "With --causal-lm: the yes and no tokens whose logits are read", "YES,NO", "yes,no");
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (a SEQ_CLS adapter may bring the head), comma-separated", "DIR[,DIR...]");
+    private readonly Option<string> bgeM3Weights = BgeM3Options.Weights("the score");
 
     public RerankCommand() : base("rerank", "Order documents by a cross-encoder's score against a query (best first)")
     {
-        foreach (var o in new Option[] { model, query, documents, topK, batchSize, maxLength, format, quantize, adapters, causalLm, instruction, answers }) Options.Add(o);
+        foreach (var o in new Option[] { model, query, documents, topK, batchSize, maxLength, format, quantize, adapters, causalLm, instruction, answers, bgeM3Weights }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -48,8 +50,10 @@ internal sealed class RerankCommand : Command
         if (p.GetValue(instruction) is not null && !p.GetValue(causalLm)) throw new UsageException("--instruction is for --causal-lm rerankers");
         var tokens = CliOptions.Items(p.GetValue(answers));
         if (tokens.Length != 2) throw new UsageException("--answer-tokens takes two tokens, yes and no (e.g. yes,no)");
-        if (!p.GetValue(causalLm) && HubModels.Resolve(p.GetValue(model)!, quiet) is var local && ColbertEncoder.IsColbert(local))
-            return RunColbert(p, local, text, docs);
+        string? resolved = p.GetValue(causalLm) ? null : HubModels.Resolve(p.GetValue(model)!, quiet);
+        if (resolved is not null && ColbertEncoder.IsColbert(resolved)) return RunColbert(p, resolved, text, docs);
+        if (resolved is not null && BgeM3Encoder.IsBgeM3(resolved)) return RunBgeM3(p, resolved, text, docs);
+        if (p.GetValue(bgeM3Weights) is not null) throw new UsageException("--bge-m3-weights is for BGE-M3 folders (sparse_linear.pt and colbert_linear.pt beside modules.json)");
         using var reranker = Rerankers.Load(p.GetValue(model)!, quiet, p.GetValue(causalLm), CliOptions.AdapterFolders(p.GetValue(adapters)), tokens[0], tokens[1],
             PromptedPairs.Qwen3Reranker with { Instruction = p.GetValue(instruction) ?? PromptedPairs.Qwen3Reranker.Instruction });
         QuantizeOption.Apply(reranker, p.GetValue(quantize), quiet);
@@ -75,6 +79,22 @@ internal sealed class RerankCommand : Command
         using var colbert = ColbertEncoder.Load(local);
         var ranked = ProgressView.Run("reranking", docs.Count >= 64, p.GetValue(CliOptions.Quiet),
             _ => colbert.Rank(text, docs, p.GetValue(topK), p.GetValue(batchSize) ?? 32));
+        Write(p, text, ranked, docs);
+        return 0;
+    }
+
+    // BGE-M3: the query's and each document's three outputs, the documents ordered by the weighted score.
+    private int RunBgeM3(ParseResult p, string local, string text, IReadOnlyList<string> docs)
+    {
+        foreach (var o in new Option[] { quantize, adapters, instruction, answers })
+        {
+            if (p.GetResult(o) is { Implicit: false }) throw new UsageException($"{o.Name} is for cross-encoders, not a BGE-M3 model");
+        }
+        var weights = BgeM3Options.Parse(p.GetValue(bgeM3Weights));
+        using var m3 = BgeM3Encoder.Load(local);
+        var options = new Skald.Models.EncodeOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength) };
+        var ranked = ProgressView.Run("reranking", docs.Count >= 64, p.GetValue(CliOptions.Quiet),
+            _ => m3.Rank(text, docs, weights, p.GetValue(topK), options));
         Write(p, text, ranked, docs);
         return 0;
     }

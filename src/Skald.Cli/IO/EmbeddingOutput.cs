@@ -65,6 +65,30 @@ internal static class EmbeddingOutput
             }
         });
 
+    /// <summary>
+    /// Token vectors (BGE-M3's ColBERT output) as .jsonl: one object per text, <c>{"ids": [...], "tokens": [...],
+    /// "vectors": [[...], ...]}</c>, a vector per token.
+    /// </summary>
+    public static void WriteTokenVectors(string path, IReadOnlyList<Skald.Models.LateInteraction.TokenVectors> rows, Func<int, string?> token) =>
+        AtomicFile.Write(path, s =>
+        {
+            using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            var sb = new StringBuilder();
+            foreach (var row in rows)
+            {
+                sb.Clear().Append("{\"ids\":[").AppendJoin(',', row.TokenIds.Select(i => i.ToString(CultureInfo.InvariantCulture)))
+                    .Append("],\"tokens\":").Append(System.Text.Json.JsonSerializer.Serialize(row.TokenIds.Select(i => token(i) ?? "").ToArray()))
+                    .Append(",\"vectors\":[");
+                for (int t = 0; t < row.Count; t++)
+                {
+                    sb.Append(t > 0 ? ",[" : "[").AppendJoin(',', row.Values.Skip(t * row.Dimension).Take(row.Dimension).Select(v => v.ToString("R", CultureInfo.InvariantCulture))).Append(']');
+                }
+                sb.Append("]}");
+                w.Write(sb);
+                w.Write('\n');
+            }
+        });
+
     /// <summary>float32 [N, D] as .npy.</summary>
     internal static void WriteNpy(Stream s, float[][] rows, int dim)
     {

@@ -70,8 +70,8 @@ public sealed class LateInteractionRetriever(ColbertEncoder model, int batchSize
         return [.. candidates.Select((c, q) => c.Select(d => ColbertEncoder.Score(encoded[q], byIndex[d])).ToArray())];
     }
 
-    // The documents' vectors back to back, and where each starts (in rows).
-    private static (float[] Values, int[] Offsets) Flatten(TokenVectors[] documents)
+    /// <summary>The documents' vectors back to back, and where each starts (in rows); <see cref="BgeM3Retriever"/> uses it too.</summary>
+    internal static (float[] Values, int[] Offsets) Flatten(TokenVectors[] documents)
     {
         var offsets = new int[documents.Length + 1];
         for (int d = 0; d < documents.Length; d++) offsets[d + 1] = checked(offsets[d] + documents[d].Count);

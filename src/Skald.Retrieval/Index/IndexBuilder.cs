@@ -187,12 +187,12 @@ public static class IndexBuilder
             if (replaceDeleted) CheckReplaceDeleted(index);
             using var cased = DocumentPaths.On(documentsRoot ?? manifest.DocumentsRoot); // paths compared as the documents' volume compares names
             if (modelPath is not null) manifest = ModelFingerprint.Record(manifest, modelPath);
-            if (model.Dimension != manifest.Dimension || model.IsSparse != manifest.Sparse)
-                throw new EvaluationException($"{folder}: the index holds {manifest.Dimension}-d {(manifest.Sparse ? "sparse" : "dense")} vectors of {manifest.Model}; " +
-                    $"this model makes {model.Dimension}-d {(model.IsSparse ? "sparse" : "dense")} ones");
             string? kind = (model as MultiVectorEmbeddingModel)?.Kind;
             if (kind != manifest.MultiVector)
                 throw new EvaluationException($"{folder}: the index holds {VectorKind(manifest.MultiVector)} of {manifest.Model}; this model makes {VectorKind(kind)}");
+            if (model.Dimension != manifest.Dimension || model.IsSparse != manifest.Sparse)
+                throw new EvaluationException($"{folder}: the index holds {manifest.Dimension}-d {(manifest.Sparse ? "sparse" : "dense")} vectors of {manifest.Model}; " +
+                    $"this model makes {model.Dimension}-d {(model.IsSparse ? "sparse" : "dense")} ones");
             IReadOnlyList<IndexRecord> existing = index.Records;
             if (documentsRoot is not null)
             {

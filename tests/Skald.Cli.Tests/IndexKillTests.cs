@@ -228,9 +228,6 @@ public sealed class IndexKillTests
             "rows", "staged", "aside", "swapped");
 
     [Fact]
-    public void AColbertDeleteKilledBeforeItsRenameLeavesTheOldTombstones() =>
-        KillAt(BuildWith(ColbertModel), ["index", "delete", "--index", "{index}", "--source", Path.Combine(Documents, "kaffe.md"), "-q"], "tombstones");
-
     [Fact]
     public void ASparseAddKilledAnywhereLeavesTheOldOrTheNewIndex() =>
         KillAt(BuildWith(SparseModel), Add(Extra()), "postings", "rows", "staged", "aside", "swapped");

@@ -5,6 +5,7 @@ using Skald.Cli.Output;
 using Skald.Models;
 using Skald.Models.CrossEncoders;
 using Skald.Models.Generation;
+using Skald.Models.LateInteraction;
 using Skald.Retrieval;
 using Skald.Retrieval.Index;
 using Skald.Serving;
@@ -160,8 +161,12 @@ internal sealed class ServeCommand : Command
         if (encoder is not null) QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
         var (chat, chatSummary) = generatorPath is null ? (null, "") : LoadChat(p, generatorPath, key, quiet);
         using var chatClient = chat?.Client; // disposed after the server (below), its generator with it
-        using var crossEncoder = p.GetValue(reranker) is { } rerankModel ? Rerankers.Load(rerankModel, quiet, p.GetValue(rerankerCausalLm)) : null;
-        var rerank = crossEncoder is null ? null
+        string? rerankFolder = p.GetValue(reranker) is { } rerankModel ? HubModels.Resolve(rerankModel, quiet) : null;
+        bool maxSim = rerankFolder is not null && !p.GetValue(rerankerCausalLm) && ColbertEncoder.IsColbert(rerankFolder); // a ColBERT reranks by MaxSim
+        using var colbert = maxSim ? ColbertEncoder.Load(rerankFolder!) : null;
+        using var crossEncoder = rerankFolder is not null && !maxSim ? Rerankers.Load(rerankFolder, quiet, p.GetValue(rerankerCausalLm)) : null;
+        var rerank = colbert is not null ? new RerankService(colbert) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 }
+            : crossEncoder is null ? null
             : new RerankService(QuantizeOption.Apply(crossEncoder, p.GetValue(quantize), quiet)) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 };
         var options = new EmbeddingServiceOptions
         {

@@ -50,6 +50,8 @@ public sealed class ColbertIndexCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", Path.Combine(TestPaths.NewTempDir(), "x"),
             "--precision", "int8"), 1, "--precision is for single-vector dense models");
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", folder, "--hnsw", "4"), 1, "no dense layout to change");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", Model, "--port", "0"), 2, "late-interaction", "--index DIR");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", DenseModel, "--index", folder, "--port", "0"), 1, "was built with the model");
         var info = SkaldProcess.Run("index", "info", "--index", folder, "--format", "json");
         Assert.True(info.ExitCode == 0, info.Stderr);
         Assert.Contains("token vectors (colbert", JsonDocument.Parse(info.Stdout).RootElement.GetProperty("vectors").GetString());

@@ -228,7 +228,6 @@ public sealed class IndexKillTests
             "rows", "staged", "aside", "swapped");
 
     [Fact]
-    [Fact]
     public void ASparseAddKilledAnywhereLeavesTheOldOrTheNewIndex() =>
         KillAt(BuildWith(SparseModel), Add(Extra()), "postings", "rows", "staged", "aside", "swapped");
 

@@ -142,7 +142,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
         if (rerank is not null) app.MapSkaldRerank(rerank, metrics, options);
         app.MapSkaldHealth(name, search);
         app.MapSkaldMetrics(metrics, options.ApiKey);
-        MapFallback(app, rerank is null ? ["/v1/search"] : ["/v1/search", "/v1/rerank"]);
+        MapFallback(app, rerank is null ? ["/v1/search"] : ["/v1/search", "/v1/rerank"], models: false);
         return new EmbeddingServer(app, null, null, await Listen(app, ip, port, null, cancel).ConfigureAwait(false), name);
     }
 
@@ -167,8 +167,11 @@ public sealed class EmbeddingServer : IAsyncDisposable
         return app;
     }
 
-    /// <summary>Answers any other route 404 naming the served ones (<paramref name="posts"/>), or 405 naming the method a known one takes.</summary>
-    private static void MapFallback(WebApplication app, string[] posts)
+    /// <summary>
+    /// Answers any other route 404 naming the served ones (<paramref name="posts"/>, and <c>/v1/models</c> when
+    /// <paramref name="models"/>), or 405 naming the method a known one takes.
+    /// </summary>
+    private static void MapFallback(WebApplication app, string[] posts, bool models = true)
     {
         string routes = string.Concat(posts.Select(r => $"POST {r}, "));
         app.MapFallback(ctx =>
@@ -176,10 +179,10 @@ public sealed class EmbeddingServer : IAsyncDisposable
             // A known endpoint asked with another method is a 405 naming the one it takes, as HTTP says, not a 404.
             string path = ctx.Request.Path.Value?.TrimEnd('/') ?? "";
             string? allowed = posts.Contains(path, StringComparer.Ordinal) ? "POST" : path == "/health" ? "GET, HEAD"
-                : path is "/v1/models" or "/metrics" || path.StartsWith("/v1/models/", StringComparison.Ordinal) ? "GET" : null;
+                : path == "/metrics" || (models && (path == "/v1/models" || path.StartsWith("/v1/models/", StringComparison.Ordinal))) ? "GET" : null;
             if (allowed is not null) ctx.Response.Headers.Allow = allowed;
             return ApiResponses.Error(ctx.Response, allowed is null
-                ? new ApiException(404, $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here ({routes}GET /v1/models, /health, /metrics)",
+                ? new ApiException(404, $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here ({routes}GET {(models ? "/v1/models, " : "")}/health, /metrics)",
                     "invalid_request_error", null, "unknown_url")
                 : new ApiException(405, $"{ctx.Request.Path} takes {allowed}, not {ctx.Request.Method}", "invalid_request_error", null, "method_not_allowed"));
         });

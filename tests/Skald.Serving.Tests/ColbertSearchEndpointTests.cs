@@ -50,6 +50,8 @@ public sealed class ColbertSearchEndpointTests
         Assert.Equal("t0", fused.GetProperty("data")[0].GetProperty("id").GetString());
         var (embeddings, _) = await PostAsync(client, Json(new { input = "ferja" }), path: "v1/embeddings");
         Assert.Equal(404, embeddings);
+        using var models = await client.GetAsync(new Uri("v1/models", UriKind.Relative));
+        Assert.Equal(404, (int)models.StatusCode);
     }
 
     [Fact]

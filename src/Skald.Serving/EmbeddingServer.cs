@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Skald.Models;
 using Skald.Retrieval.Index;
+using Skald.Retrieval.Models;
 
 namespace Skald.Serving;
 
@@ -22,10 +23,13 @@ public sealed class EmbeddingServer : IAsyncDisposable
     private readonly WebApplication app;
     private readonly EmbeddingService? service;
 
-    private EmbeddingServer(WebApplication app, EmbeddingService? service, ChatService? chat, Uri address)
+    private readonly string? searchModel; // a late-interaction server's model (no embedding or chat service)
+
+    private EmbeddingServer(WebApplication app, EmbeddingService? service, ChatService? chat, Uri address, string? searchModel = null)
     {
         this.app = app;
         this.service = service;
+        this.searchModel = searchModel;
         Chat = chat;
         Address = address;
     }
@@ -40,7 +44,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
     public ChatService? Chat { get; }
 
     /// <summary>The id of the main served model: the embedding model's, else the chat model's.</summary>
-    public string ModelName => service?.ModelName ?? Chat!.ModelName;
+    public string ModelName => service?.ModelName ?? searchModel ?? Chat!.ModelName;
 
     /// <summary>Whether <paramref name="host"/> is a loopback address (127.0.0.0/8, ::1, "localhost").</summary>
     public static bool IsLoopback(string host) =>
@@ -94,21 +98,8 @@ public sealed class EmbeddingServer : IAsyncDisposable
         if (encoder is null && (chat is null || index is not null || rerank is not null))
             throw new ArgumentException("an embedding model is needed to serve embeddings, search or rerank", nameof(encoder));
         if (index is not null) SearchService.CheckModel(index.Current, encoder!);
-        var ip = host == "localhost" ? IPAddress.Loopback
-            : IPAddress.TryParse(host, out var parsed) ? parsed
-            : throw new ArgumentException($"host \"{host}\" is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::)", nameof(host));
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.Services.AddRequestDecompression(); // Content-Encoding gzip, deflate, br: the body is read decompressed
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Listen(ip, port);
-        });
-        var app = builder.Build();
-        app.UseRequestDecompression();
+        var ip = Ip(host);
+        var app = Create(ip, port);
         var service = encoder is null ? null : new EmbeddingService(encoder, options, chat?.Metrics);
         var metrics = service?.Metrics ?? chat!.Metrics;
         SearchService? search = null;
@@ -122,22 +113,84 @@ public sealed class EmbeddingServer : IAsyncDisposable
         if (chat is not null) app.MapSkaldChat(chat, service);
         app.MapSkaldHealth(service?.ModelName ?? chat!.ModelName, search);
         app.MapSkaldMetrics(metrics, options?.ApiKey);
-        string[] posts = [.. new (object? Served, string Path)[] { (service, "/v1/embeddings"), (index, "/v1/search"), (rerank, "/v1/rerank"), (chat, "/v1/chat/completions"),
+        MapFallback(app, [.. new (object? Served, string Path)[] { (service, "/v1/embeddings"), (index, "/v1/search"), (rerank, "/v1/rerank"), (chat, "/v1/chat/completions"),
             (chat?.Client.GetService(typeof(Skald.Models.Generation.SkaldChatClient)), "/v1/completions") }
-            .Where(r => r.Served is not null).Select(r => r.Path)];
+            .Where(r => r.Served is not null).Select(r => r.Path)]);
+        return new EmbeddingServer(app, service, chat, await Listen(app, ip, port, service, cancel).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Starts a server of a late-interaction model (<see cref="MultiVectorEmbeddingModel"/>: ColBERT) over an index of
+    /// its token vectors: <c>POST /v1/search</c> (queries encoded by <paramref name="model"/>, the index searched by
+    /// exact MaxSim, <see cref="SearchService"/>), <c>POST /v1/rerank</c> with <paramref name="rerank"/>, <c>/health</c>
+    /// and <c>/metrics</c>; no <c>/v1/embeddings</c> (the model makes no one vector a text). The index must have been
+    /// built with <paramref name="model"/> (<see cref="SearchService.CheckModel(SearchIndex, MultiVectorEmbeddingModel)"/>,
+    /// else <see cref="ArgumentException"/>). <paramref name="options"/>: the API key, body limit and model name.
+    /// </summary>
+    public static async Task<EmbeddingServer> StartLateInteractionAsync(MultiVectorEmbeddingModel model, LiveIndex index, RerankService? rerank,
+        string host, int port, EmbeddingServiceOptions? options = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(index);
+        options ??= new EmbeddingServiceOptions();
+        string name = options.ModelName ?? model.Name;
+        var search = new SearchService(model, index, rerank);
+        var ip = Ip(host);
+        var app = Create(ip, port);
+        var metrics = new ServingMetrics();
+        app.MapSkaldSearch(search, metrics, options, name);
+        if (rerank is not null) app.MapSkaldRerank(rerank, metrics, options);
+        app.MapSkaldHealth(name, search);
+        app.MapSkaldMetrics(metrics, options.ApiKey);
+        MapFallback(app, rerank is null ? ["/v1/search"] : ["/v1/search", "/v1/rerank"], models: false);
+        return new EmbeddingServer(app, null, null, await Listen(app, ip, port, null, cancel).ConfigureAwait(false), name);
+    }
+
+    private static IPAddress Ip(string host) => host == "localhost" ? IPAddress.Loopback
+        : IPAddress.TryParse(host, out var parsed) ? parsed
+        : throw new ArgumentException($"host \"{host}\" is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::)", nameof(host));
+
+    private static WebApplication Create(IPAddress ip, int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddRequestDecompression(); // Content-Encoding gzip, deflate, br: the body is read decompressed
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(ip, port);
+        });
+        var app = builder.Build();
+        app.UseRequestDecompression();
+        return app;
+    }
+
+    /// <summary>
+    /// Answers any other route 404 naming the served ones (<paramref name="posts"/>, and <c>/v1/models</c> when
+    /// <paramref name="models"/>), or 405 naming the method a known one takes.
+    /// </summary>
+    private static void MapFallback(WebApplication app, string[] posts, bool models = true)
+    {
         string routes = string.Concat(posts.Select(r => $"POST {r}, "));
         app.MapFallback(ctx =>
         {
             // A known endpoint asked with another method is a 405 naming the one it takes, as HTTP says, not a 404.
             string path = ctx.Request.Path.Value?.TrimEnd('/') ?? "";
             string? allowed = posts.Contains(path, StringComparer.Ordinal) ? "POST" : path == "/health" ? "GET, HEAD"
-                : path is "/v1/models" or "/metrics" || path.StartsWith("/v1/models/", StringComparison.Ordinal) ? "GET" : null;
+                : path == "/metrics" || (models && (path == "/v1/models" || path.StartsWith("/v1/models/", StringComparison.Ordinal))) ? "GET" : null;
             if (allowed is not null) ctx.Response.Headers.Allow = allowed;
             return ApiResponses.Error(ctx.Response, allowed is null
-                ? new ApiException(404, $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here ({routes}GET /v1/models, /health, /metrics)",
+                ? new ApiException(404, $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here ({routes}GET {(models ? "/v1/models, " : "")}/health, /metrics)",
                     "invalid_request_error", null, "unknown_url")
                 : new ApiException(405, $"{ctx.Request.Path} takes {allowed}, not {ctx.Request.Method}", "invalid_request_error", null, "method_not_allowed"));
         });
+    }
+
+    /// <summary>Starts <paramref name="app"/> listening; returns its address (a port in use or another listening failure: one <see cref="IOException"/> line).</summary>
+    private static async Task<Uri> Listen(WebApplication app, IPAddress ip, int port, EmbeddingService? service, CancellationToken cancel)
+    {
         try
         {
             await app.StartAsync(cancel).ConfigureAwait(false);
@@ -156,7 +209,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
             throw;
         }
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        return new EmbeddingServer(app, service, chat, new Uri(addresses.First()));
+        return new Uri(addresses.First());
     }
 
     /// <summary>Completes when the server has been asked to stop (Ctrl+C, SIGTERM) and has stopped.</summary>

@@ -1,5 +1,6 @@
 using Skald.Models;
 using Skald.Models.CrossEncoders;
+using Skald.Models.LateInteraction;
 using Skald.Tokenizers;
 
 namespace Skald.Serving;
@@ -12,9 +13,14 @@ namespace Skald.Serving;
 /// turns, first come first served, so a short request is not stuck behind a long one. A request waiting for its turn
 /// holds no thread (a flood of reranks cannot starve the server's other endpoints, <c>/health</c> included), one whose
 /// caller went away stops before its next batch, and more than <see cref="MaxQueue"/> requests at once are a 503.
+/// A late-interaction model (<see cref="IMultiVectorEncoder"/>: ColBERT) reranks too: the query's and documents' token
+/// vectors are encoded in the same turns and each document scored by MaxSim (<see cref="ColbertEncoder.Rank"/>'s scores).
 /// </summary>
 public sealed class RerankService
 {
+    private readonly CrossEncoder? crossEncoder;
+    private readonly IMultiVectorEncoder? lateInteraction;
+
     private readonly SemaphoreSlim turn = new(1, 1); // one batch of the model at a time; waiters queue in order, asynchronously
     private int pending;
 
@@ -24,13 +30,25 @@ public sealed class RerankService
         ArgumentNullException.ThrowIfNull(model);
         if (model.NumLabels != 1)
             throw new ArgumentException($"{model.Source}: a classifier with {model.NumLabels} labels ({string.Join(", ", model.Config.Labels)}), not a reranker (one score per pair)", nameof(model));
-        Model = model;
+        crossEncoder = model;
         ModelName = name ?? ModelNames.Of(model.Source);
         MaxDocuments = maxDocuments;
     }
 
-    /// <summary>The cross-encoder.</summary>
-    public CrossEncoder Model { get; }
+    /// <summary>Serves the late-interaction <paramref name="model"/> (ColBERT) under <paramref name="name"/>: documents scored by MaxSim against the query.</summary>
+    public RerankService(IMultiVectorEncoder model, string? name = null, int maxDocuments = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        lateInteraction = model;
+        ModelName = name ?? ModelNames.Of(model.Source);
+        MaxDocuments = maxDocuments;
+    }
+
+    /// <summary>The cross-encoder (<see cref="InvalidOperationException"/> for a late-interaction reranker: <see cref="LateInteraction"/>).</summary>
+    public CrossEncoder Model => crossEncoder ?? throw new InvalidOperationException($"{ModelName} is a late-interaction reranker, not a cross-encoder");
+
+    /// <summary>The late-interaction model, or null for a cross-encoder.</summary>
+    public IMultiVectorEncoder? LateInteraction => lateInteraction;
 
     /// <summary>Its id in answers.</summary>
     public string ModelName { get; }
@@ -86,6 +104,7 @@ public sealed class RerankService
         }
         try
         {
+            if (lateInteraction is not null) return await MaxSimAsync(lateInteraction, query, documents, topN, cancellationToken).ConfigureAwait(false);
             // tokenized on the request's thread, as the embeddings endpoint does, so one huge request does not hold the model's turn
             var encodings = Tokenize(query, documents);
             // longest first, as CrossEncoder.Predict batches them, so the passes (and their padding) are those it would run
@@ -120,9 +139,69 @@ public sealed class RerankService
         }
     }
 
+    /// <summary>
+    /// A late-interaction model's ranking: the query's token vectors, then the documents' in batches of
+    /// <see cref="BatchSize"/>, each pass in the model's turn, every document scored by MaxSim; the tokens are the
+    /// token vectors scored (the query's, expansion included, and the documents', skiplist removed).
+    /// </summary>
+    private async Task<(IReadOnlyList<RankedDocument> Ranked, long Tokens)> MaxSimAsync(IMultiVectorEncoder model, string query, IReadOnlyList<string> documents,
+        int? topN, CancellationToken cancellationToken)
+    {
+        TokenVectors[] Pass(Func<TokenVectors[]> encode)
+        {
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return encode();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw e is TokenizerException ? ApiException.BadRequest(e.Message, "documents") : Failed(e);
+            }
+        }
+        await turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        TokenVectors q;
+        try
+        {
+            q = Pass(() => model.EncodeQueries([query], 1, cancellationToken))[0];
+        }
+        finally
+        {
+            turn.Release();
+        }
+        var scores = new float[documents.Count];
+        long tokens = q.Count;
+        for (int start = 0; start < documents.Count; start += BatchSize)
+        {
+            var batch = documents.Skip(start).Take(BatchSize).ToArray();
+            await turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+            TokenVectors[] encoded;
+            try
+            {
+                encoded = Pass(() => model.EncodeDocuments(batch, batch.Length, cancellationToken));
+            }
+            finally
+            {
+                turn.Release();
+            }
+            for (int i = 0; i < encoded.Length; i++)
+            {
+                scores[start + i] = ColbertEncoder.Score(q, encoded[i]);
+                tokens += encoded[i].Count;
+            }
+        }
+        return (CrossEncoder.Order(scores, topN), tokens);
+    }
+
     /// <summary>As <see cref="RerankAsync"/>, on the calling thread (not counted in <see cref="MaxQueue"/>).</summary>
     public (IReadOnlyList<RankedDocument> Ranked, long Tokens) Rerank(string query, IReadOnlyList<string> documents, int? topN)
     {
+        if (lateInteraction is not null)
+        {
+            var q = lateInteraction.EncodeQueries([query], 1)[0];
+            var docs = lateInteraction.EncodeDocuments(documents, BatchSize);
+            return (CrossEncoder.Order([.. docs.Select(d => ColbertEncoder.Score(q, d))], topN), q.Count + docs.Sum(d => (long)d.Count));
+        }
         var encodings = Tokenize(query, documents);
         var scores = Model.Predict(encodings, new CrossEncoderOptions { BatchSize = BatchSize });
         return (CrossEncoder.Order([.. scores.Select(s => s[0])], topN), encodings.Sum(e => (long)e.Length));

@@ -1,4 +1,5 @@
 using Skald.Retrieval.Index;
+using Skald.Retrieval.Models;
 
 namespace Skald.Serving;
 
@@ -6,13 +7,16 @@ namespace Skald.Serving;
 /// Searches an index (<see cref="SearchIndex"/>, made by <c>skald index build</c>) for <c>POST /v1/search</c>: the
 /// query is embedded by the served model's <see cref="EmbeddingService"/> (the query route and prompt, as
 /// <c>skald search</c> embeds it), then searched exactly as <c>skald search</c> does. The index must have been built
-/// with the served model (<see cref="CheckModel"/>). The index is owned by the caller; searches may run concurrently.
+/// with the served model (<see cref="CheckModel(SearchIndex, Skald.Models.SentenceEncoder)"/>). The index is owned by the caller; searches may run concurrently.
 /// Given a <see cref="LiveIndex"/>, each search holds the version served when it starts, so an index updated on disk
-/// (<c>skald index add</c> / <c>delete</c>) is served from the next search on.
+/// (<c>skald index add</c> / <c>delete</c>) is served from the next search on. Given a late-interaction model
+/// (<see cref="MultiVectorEmbeddingModel"/>) instead, it searches an index of its token vectors: the query's token
+/// vectors, encoded on the request's thread, scored by exact MaxSim (<see cref="SearchIndex.SearchTokens"/>).
 /// </summary>
 public sealed class SearchService
 {
     private readonly LiveIndex live;
+    private readonly MultiVectorEmbeddingModel? tokenModel;
 
     /// <summary>Searches <paramref name="index"/> with <paramref name="embeddings"/>' model; throws <see cref="ArgumentException"/> when they do not match.</summary>
     /// <remarks>With <paramref name="rerank"/>, requests are reranked by its cross-encoder unless they say <c>"rerank": false</c>.</remarks>
@@ -30,11 +34,28 @@ public sealed class SearchService
         Reranker = rerank;
     }
 
+    /// <summary>
+    /// Searches <paramref name="index"/>, an index of <paramref name="model"/>'s token vectors, with the queries'
+    /// token vectors (<see cref="CheckModel(SearchIndex, MultiVectorEmbeddingModel)"/> first, as for a dense model).
+    /// </summary>
+    public SearchService(MultiVectorEmbeddingModel model, LiveIndex index, RerankService? rerank = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(index);
+        CheckModel(index.Current, model);
+        tokenModel = model;
+        live = index;
+        Reranker = rerank;
+    }
+
+    /// <summary>The late-interaction model encoding the queries, or null when <see cref="Embeddings"/> embeds them.</summary>
+    public MultiVectorEmbeddingModel? TokenModel => tokenModel;
+
     /// <summary>The cross-encoder that reranks the hits, if any.</summary>
     public RerankService? Reranker { get; }
 
-    /// <summary>The model embedding the queries.</summary>
-    public EmbeddingService Embeddings { get; }
+    /// <summary>The model embedding the queries (null when a late-interaction model encodes them: <see cref="TokenModel"/>).</summary>
+    public EmbeddingService? Embeddings { get; }
 
     /// <summary>The index searched (the version served now).</summary>
     public SearchIndex Index => live.Current;
@@ -62,17 +83,39 @@ public sealed class SearchService
         }
     }
 
+    /// <summary>
+    /// <see cref="CheckModel(SearchIndex, Skald.Models.SentenceEncoder)"/> for a late-interaction model: the index must
+    /// have been built with it (the same fingerprint checks) and hold its kind of token vectors of its width.
+    /// </summary>
+    public static void CheckModel(SearchIndex index, MultiVectorEmbeddingModel model)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(model);
+        CheckFingerprint(index, model.ModelPath);
+        if (index.Manifest.MultiVector != model.Kind || index.Manifest.Dimension != model.Dimension)
+            throw new ArgumentException($"the index {index.Folder} holds {index.Manifest.Dimension}-value " +
+                $"{(index.Manifest.MultiVector is null ? "single vectors" : $"token vectors ({index.Manifest.MultiVector})")}, the served model makes " +
+                $"{model.Dimension}-value token vectors ({model.Kind}); rebuild the index");
+    }
+
     private static void CheckModelFiles(SearchIndex index, Skald.Models.SentenceEncoder encoder)
     {
-        string served = Path.TrimEndingDirectorySeparator(Path.GetFullPath(encoder.Source)); // an adapter folder, not its base
+        CheckFingerprint(index, encoder.Source); // an adapter folder, not its base
+        if (index.Manifest.MultiVector is not null)
+            throw new ArgumentException($"the index {index.Folder} holds token vectors ({index.Manifest.MultiVector}); serve it with its late-interaction model, not a sentence embedder");
+        if (index.Manifest.Dimension != encoder.Dimension && !(index.Manifest.TruncateDim > 0 && index.Manifest.Dimension < encoder.Dimension))
+            throw new ArgumentException($"the index {index.Folder} holds {index.Manifest.Dimension}-value vectors, the served model makes {encoder.Dimension}; rebuild the index");
+    }
+
+    private static void CheckFingerprint(SearchIndex index, string source)
+    {
+        string served = Path.TrimEndingDirectorySeparator(Path.GetFullPath(source));
         string built = Path.TrimEndingDirectorySeparator(Path.GetFullPath(index.Manifest.Model));
         if (!ModelFingerprint.Matches(index.Manifest, served, index.Folder))
             throw new ArgumentException($"the index {index.Folder} was built with the model {built}, not the served {served}" +
                 (index.Manifest.ModelSha256 is null ? "" : " (whose files differ from it)") + "; serve that model or rebuild the index with this one");
         if (string.Equals(served, built, StringComparison.Ordinal) && !ModelFingerprint.Unchanged(index.Manifest, served, index.Folder)) // trained again in place, say
             throw new ArgumentException($"the model {served} has changed since the index {index.Folder} was built with it (its files differ); rebuild the index");
-        if (index.Manifest.Dimension != encoder.Dimension && !(index.Manifest.TruncateDim > 0 && index.Manifest.Dimension < encoder.Dimension))
-            throw new ArgumentException($"the index {index.Folder} holds {index.Manifest.Dimension}-value vectors, the served model makes {encoder.Dimension}; rebuild the index");
     }
 
     /// <summary>
@@ -85,10 +128,16 @@ public sealed class SearchService
         if (request.RerankAsked && Reranker is null)
             throw ApiException.BadRequest("\"rerank\": true, but this server has no reranker (start it with skald serve --reranker CE)", "rerank");
         float[]? vector = null;
+        Skald.Models.LateInteraction.TokenVectors? queryTokens = null;
         long tokens = 0;
-        if (request.Mode != SearchMode.Bm25)
+        if (request.Mode != SearchMode.Bm25 && tokenModel is not null)
         {
-            var embedded = await Embeddings.EmbedAsync(new EmbeddingRequest(new EmbeddingInputs([request.Query], null), request.Model, false, null)
+            queryTokens = tokenModel.Encode([request.Query], TextRole.Query, cancellationToken)[0]; // cut to the model's query_length, as skald search does
+            tokens = queryTokens.Count;
+        }
+        else if (request.Mode != SearchMode.Bm25)
+        {
+            var embedded = await Embeddings!.EmbedAsync(new EmbeddingRequest(new EmbeddingInputs([request.Query], null), request.Model, false, null)
             {
                 InputType = "query",
                 Truncate = true, // as skald search: a long query is cut to the model's max_seq_length, not refused
@@ -99,11 +148,11 @@ public sealed class SearchService
         using var lease = live.Acquire();
         var index = lease.Index;
         ThrowIfCut(index);
-        if (Reranker is null || !request.Rerank)
-            return (index.Search(request.Query, vector, request.Mode, request.TopK, request.Fusion, request.RescoreMultiplier, request.Probes, request.Ef,
-                request.Filter), tokens);
-        var candidates = index.Search(request.Query, vector, request.Mode, Math.Max(request.TopK, request.RerankCandidates), request.Fusion,
-            request.RescoreMultiplier, request.Probes, request.Ef, request.Filter);
+        IReadOnlyList<IndexHit> Find(int k) => tokenModel is not null
+            ? index.SearchTokens(request.Query, queryTokens, request.Mode, k, request.Fusion, request.Filter)
+            : index.Search(request.Query, vector, request.Mode, k, request.Fusion, request.RescoreMultiplier, request.Probes, request.Ef, request.Filter);
+        if (Reranker is null || !request.Rerank) return (Find(request.TopK), tokens);
+        var candidates = Find(Math.Max(request.TopK, request.RerankCandidates));
         if (candidates.Count == 0) return (candidates, tokens);
         var (ranked, read) = await Reranker.RankAsync(request.Query, [.. candidates.Select(h => h.Record.FullText)], request.TopK, cancellationToken)
             .ConfigureAwait(false);

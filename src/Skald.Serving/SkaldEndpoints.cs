@@ -86,15 +86,28 @@ public static class SkaldEndpoints
         Skald.Retrieval.Index.LiveIndex index, string path = "/v1/search", RerankService? rerank = null)
     {
         var search = new SearchService(service, index, rerank);
-        var auth = new ApiKeyCheck(service.Options.ApiKey);
-        endpoints.MapPost(path, ctx => Handle(ctx, service.Metrics, "search", auth, async () =>
+        endpoints.MapSkaldSearch(search, service.Metrics, service.Options, service.ModelName, path);
+        return search;
+    }
+
+    /// <summary>
+    /// Serves <c>POST {path}</c> with <paramref name="search"/> (a late-interaction model's, say: <see cref="SearchService"/>'s
+    /// other constructor), behind <paramref name="options"/>' API key and body limit, counted in <paramref name="metrics"/>,
+    /// answering as <paramref name="modelName"/>.
+    /// </summary>
+    public static void MapSkaldSearch(this IEndpointRouteBuilder endpoints, SearchService search, ServingMetrics metrics, EmbeddingServiceOptions options,
+        string modelName, string path = "/v1/search")
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        ArgumentNullException.ThrowIfNull(options);
+        var auth = new ApiKeyCheck(options.ApiKey);
+        endpoints.MapPost(path, ctx => Handle(ctx, metrics, "search", auth, async () =>
         {
-            var body = await RequestBody.ReadAsync(ctx.Request, service.Options.MaxBodyBytes).ConfigureAwait(false);
+            var body = await RequestBody.ReadAsync(ctx.Request, options.MaxBodyBytes).ConfigureAwait(false);
             var request = SearchRequestReader.Read(body);
             var (hits, tokens) = await search.SearchAsync(request, ctx.RequestAborted).ConfigureAwait(false);
-            await SearchResponses.Results(ctx.Response, request, hits, tokens, service.ModelName).ConfigureAwait(false);
+            await SearchResponses.Results(ctx.Response, request, hits, tokens, modelName).ConfigureAwait(false);
         }));
-        return search;
     }
 
     /// <summary>
@@ -109,12 +122,21 @@ public static class SkaldEndpoints
     public static void MapSkaldRerank(this IEndpointRouteBuilder endpoints, EmbeddingService service, RerankService rerank,
         string path = "/v1/rerank")
     {
+        endpoints.MapSkaldRerank(rerank, service.Metrics, service.Options, path);
+    }
+
+    /// <summary>As <see cref="MapSkaldRerank(IEndpointRouteBuilder, EmbeddingService, RerankService, string)"/>, behind <paramref name="options"/>' API key and counted in <paramref name="metrics"/>.</summary>
+    public static void MapSkaldRerank(this IEndpointRouteBuilder endpoints, RerankService rerank, ServingMetrics metrics, EmbeddingServiceOptions options,
+        string path = "/v1/rerank")
+    {
         ArgumentNullException.ThrowIfNull(rerank);
-        service.Metrics.TrackRerank(() => rerank.Pending, rerank.MaxQueue);
-        var auth = new ApiKeyCheck(service.Options.ApiKey);
-        endpoints.MapPost(path, ctx => Handle(ctx, service.Metrics, "rerank", auth, async () =>
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(options);
+        metrics.TrackRerank(() => rerank.Pending, rerank.MaxQueue);
+        var auth = new ApiKeyCheck(options.ApiKey);
+        endpoints.MapPost(path, ctx => Handle(ctx, metrics, "rerank", auth, async () =>
         {
-            var body = await RequestBody.ReadAsync(ctx.Request, service.Options.MaxBodyBytes).ConfigureAwait(false);
+            var body = await RequestBody.ReadAsync(ctx.Request, options.MaxBodyBytes).ConfigureAwait(false);
             var request = RerankRequestReader.Read(body, rerank.MaxDocuments);
             var (ranked, tokens) = await rerank.RerankAsync(request, ctx.RequestAborted).ConfigureAwait(false);
             await RerankResponses.Results(ctx.Response, request, ranked, tokens, rerank.ModelName).ConfigureAwait(false);

@@ -22,6 +22,8 @@ public sealed class IndexKillTests
 
     private static readonly string SparseModel = TestPaths.FixtureModel("splade-bert-tiny");
 
+    private static readonly string ColbertModel = TestPaths.FixtureModel("colbert-bert-tiny");
+
     /// <summary>
     /// The indexes the tests start from, built once per model and layout: the tests only read them and copy them
     /// (<see cref="KillAt"/> and <see cref="KillDuringWrite"/> write to copies), one at a time (one class, one collection).
@@ -62,7 +64,10 @@ public sealed class IndexKillTests
         {
             int live = Enumerable.Range(0, index.Records.Count).First(r => !index.Deleted.Contains(r));
             var ids = index.Records.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
-            var dense = index.Search("", index.Vector(live).ToArray(), SearchMode.Dense, 3);
+            var dense = index.IsMultiVector // a late-interaction index: a row's own token vectors as the query
+                ? index.SearchTokens("", new Skald.Models.LateInteraction.TokenVectors(index.Tokens(live).ToArray(), new int[index.Tokens(live).Length / index.Manifest.Dimension],
+                    index.Manifest.Dimension), SearchMode.Dense, 3)
+                : index.Search("", index.Vector(live).ToArray(), SearchMode.Dense, 3);
             Assert.Equal(Math.Min(3, index.LiveCount), dense.Count);
             Assert.All(dense, h => Assert.Contains(h.Record.Id, ids));
             Assert.NotEmpty(index.Search("sykkelen", null, SearchMode.Bm25, 3));
@@ -212,6 +217,15 @@ public sealed class IndexKillTests
     [Fact]
     public void ADeleteKilledBeforeItsRenameLeavesTheOldTombstones() =>
         KillAt(Build("--hnsw", "4"), ["index", "delete", "--index", "{index}", "--source", Path.Combine(Documents, "kaffe.md"), "-q"], "tombstones");
+
+    [Fact]
+    public void AColbertAddKilledAnywhereLeavesTheOldOrTheNewIndex() =>
+        KillAt(BuildWith(ColbertModel), Add(Extra()), "rows", "staged", "aside", "swapped");
+
+    [Fact]
+    public void AColbertBuildOverAnIndexKilledAnywhereLeavesTheOldOrTheNewOne() =>
+        KillAt(BuildWith(ColbertModel), ["index", "build", "--model", ColbertModel, "--documents", Documents, "--output", "{index}", "--chunk-tokens", "16", "--language", "nb", "-q"],
+            "rows", "staged", "aside", "swapped");
 
     [Fact]
     public void ASparseAddKilledAnywhereLeavesTheOldOrTheNewIndex() =>

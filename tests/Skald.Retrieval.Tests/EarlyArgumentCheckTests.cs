@@ -12,7 +12,7 @@ namespace Skald.Retrieval.Tests;
 /// <summary>
 /// A search refuses a bad argument before it embeds anything (a forward pass, or with a remote model a request): each
 /// refused call below leaves the embedder's count of calls where it was, while the same call with good arguments moves
-/// it (so the count is watched). <see cref="TextIndex.Search"/> is counted by its encoder's tokenizations, the
+/// it (so the count is watched). <see cref="TextIndex.Search(SearchIndex, Models.EncoderEmbeddingModel, string, SearchMode, int, CancellationToken)"/> is counted by its encoder's tokenizations, the
 /// retrievers by a counting <see cref="IEmbeddingModel"/>.
 /// </summary>
 public sealed class EarlyArgumentCheckTests

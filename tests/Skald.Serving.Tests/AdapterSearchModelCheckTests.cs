@@ -5,7 +5,7 @@ namespace Skald.Serving.Tests;
 
 /// <summary>
 /// <c>skald serve --model ADAPTER --index</c> over an index <c>skald index build --model ADAPTER</c> wrote, an adapter
-/// folder given as the model: <see cref="SearchService.CheckModel"/> takes the served model to be that folder (not the
+/// folder given as the model: <see cref="SearchService.CheckModel(Skald.Retrieval.Index.SearchIndex, Skald.Models.SentenceEncoder)"/> takes the served model to be that folder (not the
 /// base its encoder's folder is) and so accepts the index, refuses the base alone, and refuses the index once the base
 /// has been trained again in place (the fingerprint covers the base); the service and a generator name the model by the
 /// adapter folder. A hub base the cache lacks is an <see cref="ArgumentException"/> (what an index reload logs), not a crash.

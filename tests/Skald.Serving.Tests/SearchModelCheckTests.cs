@@ -5,7 +5,7 @@ using Skald.Retrieval.Index;
 namespace Skald.Serving.Tests;
 
 /// <summary>
-/// <see cref="SearchService.CheckModel"/>, which <c>skald serve --index</c> runs at start and at every index reload,
+/// <see cref="SearchService.CheckModel(Skald.Retrieval.Index.SearchIndex, Skald.Models.SentenceEncoder)"/>, which <c>skald serve --index</c> runs at start and at every index reload,
 /// checks the model as <c>skald search</c> does: from the files' recorded sizes and times while they are the same,
 /// hashing them only when they differ, and remembering a folder found the same so that it is hashed once.
 /// </summary>

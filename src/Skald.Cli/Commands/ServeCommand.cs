@@ -5,8 +5,10 @@ using Skald.Cli.Output;
 using Skald.Models;
 using Skald.Models.CrossEncoders;
 using Skald.Models.Generation;
+using Skald.Models.LateInteraction;
 using Skald.Retrieval;
 using Skald.Retrieval.Index;
+using Skald.Retrieval.Models;
 using Skald.Serving;
 
 namespace Skald.Cli.Commands;
@@ -20,7 +22,7 @@ internal sealed class ServeCommand : Command
     // The largest --max-body-mb: a request body is read into one array, so Array.MaxLength bytes is the real limit (2047 MiB).
     private static readonly int MaxBodyMb = Array.MaxLength >> 20;
 
-    private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder (sentence-transformers or plain Hugging Face) or hub id; optional with --generator", "DIR|ID");
+    private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder (sentence-transformers or plain Hugging Face) or hub id; optional with --generator; a late-interaction (ColBERT) folder serves only /v1/search over its --index", "DIR|ID");
     private readonly Option<string> generator = CliOptions.Text("--generator",
         "Also (or only) serve POST /v1/chat/completions and /v1/completions with this decoder LLM (a folder with a chat template, or a hub id)", "DIR|ID");
     private readonly Option<string> generatorAdapters = CliOptions.Text("--generator-adapters",
@@ -152,16 +154,26 @@ internal sealed class ServeCommand : Command
             if (needs is not null) throw new UsageException($"{needs} needs --generator");
         }
         var adapterFolders = EmbeddingAdapters.Resolve(p.GetValue(adapters), quiet, a => $"serve it for /v1/rerank with --reranker {a}");
-        using var encoder = modelPath is null ? null
+        string? lateFolder = LateInteractionFolder(p, modelPath, indexDir, quiet);
+        using var lateModel = lateFolder is null ? null : MultiVectorEmbeddingModel.Load(lateFolder);
+        using var encoder = modelPath is null || lateModel is not null ? null
             : SentenceEncoder.Load(modelPath, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
         int refreshSeconds = p.GetValue(indexRefresh) ?? 2;
         using var searchIndex = indexDir is null ? null
-            : OpenIndex(indexDir, refreshSeconds, m => Terminal.Log(m, quiet), i => SearchService.CheckModel(i, encoder!));
+            : OpenIndex(indexDir, refreshSeconds, m => Terminal.Log(m, quiet), i =>
+            {
+                if (lateModel is not null) SearchService.CheckModel(i, lateModel);
+                else SearchService.CheckModel(i, encoder!);
+            });
         if (encoder is not null) QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
         var (chat, chatSummary) = generatorPath is null ? (null, "") : LoadChat(p, generatorPath, key, quiet);
         using var chatClient = chat?.Client; // disposed after the server (below), its generator with it
-        using var crossEncoder = p.GetValue(reranker) is { } rerankModel ? Rerankers.Load(rerankModel, quiet, p.GetValue(rerankerCausalLm)) : null;
-        var rerank = crossEncoder is null ? null
+        string? rerankFolder = p.GetValue(reranker) is { } rerankModel ? HubModels.Resolve(rerankModel, quiet) : null;
+        bool maxSim = rerankFolder is not null && !p.GetValue(rerankerCausalLm) && ColbertEncoder.IsColbert(rerankFolder); // a ColBERT reranks by MaxSim
+        using var colbert = maxSim ? ColbertEncoder.Load(rerankFolder!) : null;
+        using var crossEncoder = rerankFolder is not null && !maxSim ? Rerankers.Load(rerankFolder, quiet, p.GetValue(rerankerCausalLm)) : null;
+        var rerank = colbert is not null ? new RerankService(colbert) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 }
+            : crossEncoder is null ? null
             : new RerankService(QuantizeOption.Apply(crossEncoder, p.GetValue(quantize), quiet)) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 };
         var options = new EmbeddingServiceOptions
         {
@@ -179,13 +191,16 @@ internal sealed class ServeCommand : Command
         EmbeddingServer server;
         try
         {
-            server = EmbeddingServer.StartLiveAsync(encoder, searchIndex, rerank, chat, address, portNumber, options).GetAwaiter().GetResult();
+            server = (lateModel is not null
+                ? EmbeddingServer.StartLateInteractionAsync(lateModel, searchIndex!, rerank, address, portNumber, options)
+                : EmbeddingServer.StartLiveAsync(encoder, searchIndex, rerank, chat, address, portNumber, options)).GetAwaiter().GetResult();
         }
         catch (ArgumentException e) when (searchIndex is not null)
         {
             throw new InputException(e.Message);
         }
-        Terminal.Log((encoder is null ? "serving" : $"serving {server.ModelName} (dimension {encoder.Dimension}, {(encoder.MaxSeqLength == int.MaxValue ? "no token limit" : $"max {encoder.MaxSeqLength} tokens")})") +
+        Terminal.Log((lateModel is not null ? $"serving {server.ModelName} (token vectors: {lateModel.Kind}, /v1/search by exact MaxSim)"
+            : encoder is null ? "serving" : $"serving {server.ModelName} (dimension {encoder.Dimension}, {(encoder.MaxSeqLength == int.MaxValue ? "no token limit" : $"max {encoder.MaxSeqLength} tokens")})") +
             (chat is null ? "" : $"{(encoder is null ? "" : ",")} chat completions with {chat.ModelName} ({chatSummary})") + $" on {server.Address}" +
             (searchIndex is null ? "" : $", searching {searchIndex.Current.LiveCount} rows of {indexDir}" +
                 (refreshSeconds > 0 ? $" (reopened when it changes, checked every {refreshSeconds} s)" : "")) +
@@ -194,6 +209,24 @@ internal sealed class ServeCommand : Command
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Terminal.Log("stopped", quiet);
         return 0;
+    }
+
+    /// <summary>
+    /// The folder of a late-interaction (ColBERT) <c>--model</c>, which serves <c>/v1/search</c> over an index of its token
+    /// vectors (and <c>/v1/rerank</c> with <c>--reranker</c>) but no embeddings: without <c>--index</c>, or with an option
+    /// only a sentence embedder or a generator takes, a usage error naming it. Null for any other model.
+    /// </summary>
+    private string? LateInteractionFolder(ParseResult p, string? modelPath, string? indexDir, bool quiet)
+    {
+        if (modelPath is null) return null;
+        string folder = Directory.Exists(modelPath) ? modelPath : HubModels.Resolve(modelPath, quiet);
+        if (!MultiVectorEmbeddingModel.IsMultiVector(folder)) return null;
+        if (indexDir is null)
+            throw new UsageException($"--model {modelPath} is a late-interaction (ColBERT) model: it serves /v1/search over an index of its token vectors (give --index DIR), not /v1/embeddings");
+        string? other = p.GetValue(generator) is not null ? "--generator" : p.GetValue(adapters) is not null ? "--adapters"
+            : p.GetValue(ranges) is not null ? "--ranges" : p.GetValue(quantize) is not null ? "--quantize" : null;
+        if (other is not null) throw new UsageException($"{other} does not go with a late-interaction --model ({modelPath}), which serves /v1/search alone");
+        return folder;
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ namespace Skald.Models.LateInteraction;
 /// as transformers' convert_tokens_to_ids). Every vector is L2-normalised. Batches are padded on the right.
 /// Upstream: https://github.com/lightonai/pylate/blob/1f1f47cee5df35ebe6fd2286a0a205a1523e4119/pylate/models/colbert.py
 /// </remarks>
-public sealed class ColbertEncoder : IDisposable
+public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
 {
     private readonly DenseModule[] dense;
     private readonly int? queryPrefixId, documentPrefixId;
@@ -58,6 +58,12 @@ public sealed class ColbertEncoder : IDisposable
 
     /// <summary>The path or hub id the model was loaded from.</summary>
     public string Source { get; }
+
+    /// <summary>"colbert": the kind of token vectors an index of this model records (<see cref="IMultiVectorEncoder.Kind"/>).</summary>
+    public string Kind => "colbert";
+
+    /// <summary>document_length: most tokens a document is read with, the prefix token included.</summary>
+    public int DocumentTokens => Settings.DocumentLength;
 
     /// <summary>The folder's module chain.</summary>
     public ModelFolder Folder { get; }

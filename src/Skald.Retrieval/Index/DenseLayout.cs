@@ -55,11 +55,14 @@ public sealed record DenseLayout
     /// <summary>
     /// Lays out <paramref name="vectors"/> (one per record, as search compares them) and writes the index: lists trained
     /// and rows grouped by list, the graph linked, int8 / uint8 ranges calibrated, PQ codebooks trained (on residuals in
-    /// lists), each recorded in <paramref name="manifest"/> (whose own layout fields are ignored). Returns the manifest written.
+    /// lists), each recorded in <paramref name="manifest"/> (whose own layout fields are ignored). A late-interaction
+    /// index's <paramref name="tokens"/> (one per record) are written beside the rows; it takes no layout but plain
+    /// float32 rows. Returns the manifest written.
     /// </summary>
     internal IndexManifest Write(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records, float[][] vectors,
-        Analyzer analyzer, Bm25Parameters bm25, Action<int, int>? linking)
+        Analyzer analyzer, Bm25Parameters bm25, Action<int, int>? linking, IReadOnlyList<Skald.Models.LateInteraction.TokenVectors>? tokens = null)
     {
+        if (tokens is not null && FirstOption is not null) throw new ArgumentException("a late-interaction index takes no layout", nameof(tokens));
         manifest = manifest with
         {
             Precision = EmbeddingQuantizer.Name(Precision), QuantizationMin = null, QuantizationMax = null, IvfLists = 0, IvfProbes = 0,
@@ -95,7 +98,7 @@ public sealed record DenseLayout
             manifest = manifest with { PqSubspaces = codebooks.Subspaces, PqBits = Pq.Bits, PqRotated = codebooks.Rotated };
         }
         IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), IndexBuilder.Analyse(analyzer, records, bm25), lists,
-            graph: graph, pq: codebooks);
+            graph: graph, pq: codebooks, tokens: tokens?.Select(t => (ReadOnlyMemory<float>)t.Values));
         return manifest with { Rows = records.Count };
     }
 }

@@ -1,3 +1,4 @@
+using Skald.Models.LateInteraction;
 using Skald.Models.Modules;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Hnsw;
@@ -15,6 +16,8 @@ namespace Skald.Retrieval.Index;
 /// encodes every row again with its codebooks, unchanged; an HNSW index's new rows
 /// are inserted into its graph, which is built again when rows were dropped) and compacts away deleted rows while it
 /// rewrites the folder;
+/// A late-interaction model (<see cref="MultiVectorEmbeddingModel"/>) makes an index of token vectors
+/// (<see cref="IndexManifest.MultiVector"/>), built, added to and deleted from the same way, with no layout options.
 /// <see cref="Reindex"/> lays out an index's stored rows anew (another search structure, lists retrained, compaction)
 /// without embedding them again; <see cref="Delete"/> only writes tombstones.
 /// </summary>
@@ -61,6 +64,9 @@ public static class IndexBuilder
         var layout = new DenseLayout { Precision = precision, Ivf = ivf, Hnsw = hnsw, Pq = pq };
         if (model.IsSparse && layout.FirstOption is { } option)
             throw new EvaluationException($"{folder}: {option} is for dense embedding models; a sparse encoder's index is an inverted index of its vocabulary weights");
+        var multi = model as MultiVectorEmbeddingModel;
+        if (multi is not null && (layout.FirstOption ?? (truncateDim != 0 ? "--truncate-dim" : null)) is { } setting)
+            throw new EvaluationException($"{folder}: {setting} is for single-vector dense models; a late-interaction ({multi.Kind}) index scores every row's token vectors by exact MaxSim");
         layout.Check(folder, model.Dimension, records.Count);
         CheckUnique(records, []);
         using var writing = IndexWriteLock.Take(folder);
@@ -82,6 +88,7 @@ public static class IndexBuilder
             Sparse = model.IsSparse,
             MaxActiveDims = maxActiveDims,
             TruncateDim = truncateDim,
+            MultiVector = multi?.Kind,
         };
         manifest = ModelFingerprint.Record(manifest, modelPath);
         if (model.IsSparse)
@@ -90,8 +97,8 @@ public static class IndexBuilder
             IndexWriter.Write(folder, manifest, records, [], Analyse(analyzer, records, bm25.Parameters), sparse: rows);
             return manifest with { Rows = records.Count };
         }
-        var vectors = Embed(model, records, manifest.Similarity != "dot", progress, cancellationToken);
-        return layout.Write(folder, manifest, records, vectors, analyzer, bm25.Parameters, IndexKillPoint.Linking(linking));
+        var vectors = Embed(model, records, manifest.Similarity != "dot", progress, cancellationToken, out var tokens);
+        return layout.Write(folder, manifest, records, vectors, analyzer, bm25.Parameters, IndexKillPoint.Linking(linking), tokens);
     }
 
     /// <summary>
@@ -114,6 +121,8 @@ public static class IndexBuilder
             manifest = index.Manifest;
             if (manifest.Sparse)
                 throw new EvaluationException($"{folder}: a sparse encoder's index is an inverted index of its vocabulary weights, with no dense rows to lay out");
+            if (manifest.MultiVector is not null)
+                throw new EvaluationException($"{folder}: a late-interaction ({manifest.MultiVector}) index scores its rows' token vectors by exact MaxSim; it has no dense layout to change");
             var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).ToArray();
             records = [.. live.Select(r => index.Records[r])];
             if (truncateDim < 0 || truncateDim >= manifest.Dimension && truncateDim != 0)
@@ -178,6 +187,9 @@ public static class IndexBuilder
             if (replaceDeleted) CheckReplaceDeleted(index);
             using var cased = DocumentPaths.On(documentsRoot ?? manifest.DocumentsRoot); // paths compared as the documents' volume compares names
             if (modelPath is not null) manifest = ModelFingerprint.Record(manifest, modelPath);
+            string? kind = (model as MultiVectorEmbeddingModel)?.Kind;
+            if (kind != manifest.MultiVector)
+                throw new EvaluationException($"{folder}: the index holds {VectorKind(manifest.MultiVector)} of {manifest.Model}; this model makes {VectorKind(kind)}");
             if (model.Dimension != manifest.Dimension || model.IsSparse != manifest.Sparse)
                 throw new EvaluationException($"{folder}: the index holds {manifest.Dimension}-d {(manifest.Sparse ? "sparse" : "dense")} vectors of {manifest.Model}; " +
                     $"this model makes {model.Dimension}-d {(model.IsSparse ? "sparse" : "dense")} ones");
@@ -214,7 +226,7 @@ public static class IndexBuilder
                     sparse: keptRows.Select(r => index.SparseRow(r)!).Concat(added));
                 return (records.Count, replaced);
             }
-            fresh = Embed(model, records, index.Normalized, progress, cancellationToken);
+            fresh = Embed(model, records, index.Normalized, progress, cancellationToken, out var freshTokens);
             index.ThrowIfCut(); // as above: a file cut since the index was opened fails naming it, instead of faulting the process
             // Sources of the rows to write: kept row i is source i, new row j is source keptRows.Count + j. An IVF index
             // keeps each old row in its list and puts each new row in its nearest: list by list, sources in order.
@@ -233,7 +245,7 @@ public static class IndexBuilder
             var analyzer = AnalyzerOf(manifest);
             var bm25 = Analyse(analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
             IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists, graph: graph, tombstones: tombstones,
-                pq: index.ProductQuantizer);
+                pq: index.ProductQuantizer, tokens: freshTokens is null ? null : TokenRows(index, keptRows, freshTokens, sources));
         }
         return (records.Count, replaced);
     }
@@ -307,15 +319,48 @@ public static class IndexBuilder
         }
     }
 
+    /// <summary>"token vectors (colbert)" or "single vectors", for a refusal.</summary>
+    private static string VectorKind(string? multiVector) => multiVector is null ? "single vectors" : $"token vectors ({multiVector})";
+
+    /// <summary>The token vectors to write, by source as <see cref="Rows"/>: kept rows copied out of the old index's mapping, then fresh ones.</summary>
+    private static IEnumerable<ReadOnlyMemory<float>> TokenRows(SearchIndex index, List<int> keptRows, TokenVectors[] fresh, int[] sources)
+    {
+        var buffer = new float[index.Manifest.Dimension];
+        foreach (int i in sources)
+        {
+            if (i >= keptRows.Count)
+            {
+                yield return fresh[i - keptRows.Count].Values;
+                continue;
+            }
+            int n = index.CopyTokens(keptRows[i], ref buffer);
+            yield return buffer.AsMemory(0, n);
+        }
+    }
+
+    /// <summary>
+    /// The records' rows as documents, <see cref="EmbedBatch"/> texts at a time (at unit length with <paramref name="normalize"/>);
+    /// a late-interaction model's are its token vectors' means, and <paramref name="tokens"/> the token vectors themselves (else null).
+    /// </summary>
     private static float[][] Embed(IEmbeddingModel model, IReadOnlyList<IndexRecord> records, bool normalize, Action<int, int>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, out TokenVectors[]? tokens)
     {
         var result = new float[records.Count][];
+        var multi = model as MultiVectorEmbeddingModel;
+        tokens = multi is null ? null : new TokenVectors[records.Count];
         for (int start = 0; start < records.Count; start += EmbedBatch)
         {
             int n = Math.Min(EmbedBatch, records.Count - start);
-            var v = model.Embed([.. Enumerable.Range(start, n).Select(i => records[i].FullText)], TextRole.Document, cancellationToken);
-            if (normalize) v = ExactSearch.Normalize(v);
+            string[] texts = [.. Enumerable.Range(start, n).Select(i => records[i].FullText)];
+            float[][] v;
+            if (multi is not null)
+            {
+                var encoded = multi.Encode(texts, TextRole.Document, cancellationToken);
+                Array.Copy(encoded, 0, tokens!, start, n);
+                v = [.. encoded.Select(MultiVectorEmbeddingModel.Pool)]; // at unit length already (zeros for a text without tokens)
+            }
+            else v = model.Embed(texts, TextRole.Document, cancellationToken);
+            if (normalize && multi is null) v = ExactSearch.Normalize(v);
             Array.Copy(v, 0, result, start, n);
             progress?.Invoke(start + n, records.Count);
         }

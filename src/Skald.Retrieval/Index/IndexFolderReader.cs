@@ -177,4 +177,13 @@ internal static class IndexFolderReader
         }
         return deleted;
     }
+
+    /// <summary>A late-interaction index's token vectors (<see cref="MappedTokenRows"/>), else null; such an index has plain float32 rows only.</summary>
+    public static MappedTokenRows? Tokens(string folder, IndexManifest manifest, string manifestPath)
+    {
+        if (manifest.MultiVector is null) return null;
+        if (manifest.MultiVector.Length == 0 || manifest.Sparse || manifest.Precision != "float32" || manifest.IvfLists > 0 || manifest.HnswM > 0 || manifest.PqSubspaces > 0)
+            throw new EvaluationException($"{manifestPath}: multi_vector \"{manifest.MultiVector}\": a late-interaction index has a kind and float32 rows, and no sparse rows, IVF lists, graph or codes");
+        return new MappedTokenRows(folder, manifest.Rows, manifest.Dimension);
+    }
 }

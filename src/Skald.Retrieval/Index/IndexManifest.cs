@@ -147,6 +147,14 @@ public sealed record IndexManifest
     /// </summary>
     [JsonPropertyName("truncate_dim")] public int TruncateDim { get; init; }
 
+    /// <summary>
+    /// A late-interaction index: the kind of token vectors its model makes (<c>colbert</c>,
+    /// <see cref="Skald.Models.LateInteraction.IMultiVectorEncoder.Kind"/>), stored per row in <c>tokens.f32</c> with
+    /// their offsets in <c>tokens.offsets</c> and searched by exact MaxSim; <c>embeddings.f32</c> holds each row's mean
+    /// token vector at unit length. Precision float32, no IVF lists, graph or codes. Null: a single-vector index.
+    /// </summary>
+    [JsonPropertyName("multi_vector"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? MultiVector { get; init; }
+
     /// <summary>When the index was last written (UTC, ISO 8601).</summary>
     [JsonPropertyName("updated")] public string Updated { get; init; } = "";
 

@@ -15,7 +15,9 @@ namespace Skald.Retrieval.Index;
 /// <c>ivf.bin</c> (the rows then come grouped by list) and, for an HNSW index (<see cref="IndexManifest.HnswM"/>),
 /// <c>hnsw.bin</c> (<see cref="Hnsw.HnswGraph"/>, node i is row i) and, for a product-quantized index
 /// (<see cref="IndexManifest.PqSubspaces"/>), <c>pq.bin</c> (<see cref="Quantization.ProductQuantizer"/>) and
-/// <c>embeddings.pq</c> (a code per row, made from the float rows as they are written). A whole folder is built as
+/// <c>embeddings.pq</c> (a code per row, made from the float rows as they are written) and, for a late-interaction
+/// index (<see cref="IndexManifest.MultiVector"/>), <c>tokens.f32</c> and <c>tokens.offsets</c> (every row's token
+/// vectors, <see cref="MappedTokenRows"/>), written with the rows before the <c>rows</c> kill point. A whole folder is built as
 /// a staging sibling and moved into place (<see cref="StagingPaths"/>), so a reader never sees half an index; a delete
 /// replaces only the tombstone file, through a temporary sibling and a rename. Every file is flushed to the disk before
 /// its rename and the folders' entries after (<see cref="DurableFiles"/>), so a power cut leaves the old index or the
@@ -81,12 +83,18 @@ public static class IndexWriter
     /// <paramref name="graph"/> has a node per record. <paramref name="tombstones"/>: rows written deleted (an HNSW
     /// index keeps dropped rows in its graph until a compaction), in the same atomic step. A product-quantized index's
     /// <paramref name="pq"/> encodes every row (residuals from <paramref name="lists"/>' centroids in an IVF index).
+    /// A late-interaction index takes each record's token vectors as <paramref name="tokens"/> (row-major [tokens × dim]),
+    /// in order; any other none.
     /// </summary>
     public static void Write(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records,
         IEnumerable<ReadOnlyMemory<float>> vectors, Bm25Index bm25, Ivf.InvertedLists? lists = null,
         IEnumerable<Skald.Models.SparseEmbedding>? sparse = null, Hnsw.HnswGraph? graph = null, IReadOnlyCollection<int>? tombstones = null,
-        Quantization.ProductQuantizer? pq = null)
+        Quantization.ProductQuantizer? pq = null, IEnumerable<ReadOnlyMemory<float>>? tokens = null)
     {
+        if ((manifest.MultiVector is not null) != (tokens is not null))
+            throw new ArgumentException("a late-interaction index takes every row's token vectors, any other none", nameof(tokens));
+        if (tokens is not null && (manifest.Sparse || lists is not null || graph is not null || pq is not null || manifest.Precision != "float32"))
+            throw new ArgumentException("a late-interaction index has float32 rows and no IVF lists, graph or codes", nameof(manifest));
         if ((manifest.PqSubspaces > 0) != (pq is not null) || (pq is not null && (pq.Subspaces != manifest.PqSubspaces || pq.Dimension != manifest.Dimension || pq.Rotated != manifest.PqRotated)))
             throw new ArgumentException($"the manifest's {manifest.PqSubspaces} PQ sub-vectors do not match the codebooks given", nameof(pq));
         if (pq is not null && manifest.Precision != "float32")
@@ -152,6 +160,7 @@ public static class IndexWriter
                 ps?.Flush(true);
             }
             if (rows != records.Count) throw new ArgumentException($"{rows} vectors for {records.Count} records");
+            if (tokens is not null) WriteTokens(tmp, tokens, manifest.Dimension, records.Count);
             IndexKillPoint.Reach("rows");
             using (var fs = Create(Path.Combine(tmp, RecordsFile)))
             using (var w = new StreamWriter(fs, new UTF8Encoding(false)))
@@ -227,6 +236,30 @@ public static class IndexWriter
         {
             if (File.Exists(tmp)) File.Delete(tmp);
         }
+    }
+
+    /// <summary>A late-interaction index's <c>tokens.f32</c> and <c>tokens.offsets</c> (<see cref="MappedTokenRows"/>), one entry of <paramref name="tokens"/> per row.</summary>
+    private static void WriteTokens(string tmp, IEnumerable<ReadOnlyMemory<float>> tokens, int dim, int rows)
+    {
+        var offsets = new byte[(rows + 1L) * sizeof(long)];
+        long at = 0;
+        int row = 0;
+        using (var fs = Create(Path.Combine(tmp, MappedTokenRows.VectorsFile)))
+        {
+            foreach (var t in tokens)
+            {
+                if (row >= rows) throw new ArgumentException($"token vectors for more than the {rows} records", nameof(tokens));
+                if (t.Length % dim != 0) throw new ArgumentException($"row {row}'s {t.Length} token values are not vectors of {dim}", nameof(tokens));
+                fs.Write(MemoryMarshal.AsBytes(t.Span));
+                at += t.Length / dim;
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(offsets.AsSpan(++row * sizeof(long)), at);
+            }
+            fs.Flush(true);
+        }
+        if (row != rows) throw new ArgumentException($"token vectors for {row} rows, {rows} records", nameof(tokens));
+        using var os = Create(Path.Combine(tmp, MappedTokenRows.OffsetsFile));
+        os.Write(offsets);
+        os.Flush(true);
     }
 
     /// <summary>Row numbers in order, one a line, as <c>tombstones.txt</c> holds them.</summary>

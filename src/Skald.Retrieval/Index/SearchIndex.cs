@@ -19,9 +19,10 @@ namespace Skald.Retrieval.Index;
 /// searches its rows' non-zero entries through a <see cref="SparseIndex"/> instead, mapped from <c>sparse.postings</c>
 /// (rows copied out of the mapped <c>embeddings.sparse</c> when asked for; an index written before the postings file
 /// existed is read whole and indexed in memory). Deleted rows (tombstones) are skipped until the next
-/// compaction. Immutable once open, so one instance serves concurrent searches.
+/// compaction. A late-interaction index (<see cref="IndexManifest.MultiVector"/>) scores its rows' token vectors by exact
+/// MaxSim (<see cref="SearchTokens"/>). Immutable once open, so one instance serves concurrent searches.
 /// </summary>
-public sealed class SearchIndex : IDisposable
+public sealed partial class SearchIndex : IDisposable
 {
     private readonly MappedRows? vectors;      // dense rows (null in a sparse index)
     private readonly Skald.Models.SparseEmbedding[]? sparseRows; // a sparse index's rows, read whole (no postings file)
@@ -31,6 +32,7 @@ public sealed class SearchIndex : IDisposable
     private readonly ProductCodes? codes;
     private readonly InvertedLists? lists;
     private readonly HnswGraph? graph;
+    private readonly MappedTokenRows? tokens; // a late-interaction index's token vectors
     private readonly Bm25Index bm25;
     private readonly Analyzer analyzer;
     private readonly int[] tieKeys;
@@ -40,8 +42,9 @@ public sealed class SearchIndex : IDisposable
     private SearchIndex(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records, HashSet<int> deleted,
         MappedRows? vectors, QuantizedEmbeddings? quantized, InvertedLists? lists, Bm25Index bm25, Analyzer analyzer,
         Skald.Models.SparseEmbedding[]? sparseRows = null, HnswGraph? graph = null, ProductCodes? codes = null,
-        (SparseIndex Index, MappedSparseRows Rows)? mappedSparse = null)
+        (SparseIndex Index, MappedSparseRows Rows)? mappedSparse = null, MappedTokenRows? tokens = null)
     {
+        this.tokens = tokens;
         this.codes = codes;
         this.graph = graph;
         this.sparseRows = sparseRows;
@@ -135,8 +138,17 @@ public sealed class SearchIndex : IDisposable
                     throw;
                 }
             }
-            var rows = new MappedRows(Path.Combine(folder, IndexWriter.EmbeddingsFile), manifest.Rows, manifest.Dimension);
-            return new SearchIndex(folder, manifest, records, deleted, rows, quantized, lists, bm25, analyzer, graph: graph, codes: codes);
+            var tokens = IndexFolderReader.Tokens(folder, manifest, manifestPath);
+            try
+            {
+                var rows = new MappedRows(Path.Combine(folder, IndexWriter.EmbeddingsFile), manifest.Rows, manifest.Dimension);
+                return new SearchIndex(folder, manifest, records, deleted, rows, quantized, lists, bm25, analyzer, graph: graph, codes: codes, tokens: tokens);
+            }
+            catch
+            {
+                tokens?.Dispose();
+                throw;
+            }
         }
         catch
         {
@@ -193,6 +205,8 @@ public sealed class SearchIndex : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(ef);
         CheckSearch(mode, topK);
         ThrowIfCut();
+        if (tokens is not null && mode != SearchMode.Bm25)
+            throw new ArgumentException($"{Folder}: a late-interaction ({Manifest.MultiVector}) index is searched with the query's token vectors (SearchTokens), not one vector", nameof(queryVector));
         if (probes == 0) probes = Math.Max(1, Manifest.IvfProbes);
         if (ef == 0) ef = Manifest.HnswEf > 0 ? Manifest.HnswEf : HnswOptions.DefaultEfSearch;
         fusion ??= FusionOptions.Default;
@@ -220,7 +234,7 @@ public sealed class SearchIndex : IDisposable
 
     /// <summary>
     /// The checks of a search's <paramref name="mode"/> and <paramref name="topK"/> (<see cref="ArgumentOutOfRangeException"/>
-    /// naming them), made by <see cref="Search"/> and, before the query is embedded, by <see cref="TextIndex.Search"/>.
+    /// naming them), made by <see cref="Search"/> and, before the query is embedded, by <see cref="TextIndex.Search(SearchIndex, Models.EncoderEmbeddingModel, string, SearchMode, int, CancellationToken)"/>.
     /// </summary>
     internal static void CheckSearch(SearchMode mode, int topK)
     {
@@ -327,12 +341,13 @@ public sealed class SearchIndex : IDisposable
         graph?.ThrowIfCut();
         mappedSparseRows?.ThrowIfCut();
         sparseIndex?.ThrowIfCut();
+        tokens?.ThrowIfCut();
     }
 
     /// <summary>
     /// Throws <see cref="ObjectDisposedException"/> once the index is disposed (its mappings are gone: reading them would
     /// fault the process). Checked by <see cref="Search"/>, <see cref="ThrowIfCut"/>, <see cref="Vector"/>, <see cref="SparseRow"/> and <see cref="SparseCount"/>, and by
-    /// <see cref="TextIndex.Search"/> before it embeds the query; a search already running when another thread disposes
+    /// <see cref="TextIndex.Search(SearchIndex, Models.EncoderEmbeddingModel, string, SearchMode, int, CancellationToken)"/> before it embeds the query; a search already running when another thread disposes
     /// the index is not caught (<see cref="LiveIndex"/> leases keep an index open while it is searched).
     /// </summary>
     public void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
@@ -345,5 +360,6 @@ public sealed class SearchIndex : IDisposable
         graph?.Dispose();
         mappedSparseRows?.Dispose();
         sparseIndex?.Dispose();
+        tokens?.Dispose();
     }
 }

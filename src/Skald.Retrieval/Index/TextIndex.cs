@@ -10,6 +10,8 @@ namespace Skald.Retrieval.Index;
 /// add to and serve it); <see cref="IndexBuilder"/> takes the other settings (chunking records, quantized rows, IVF,
 /// HNSW, PQ). A text longer than the model's max_seq_length is embedded from its first tokens, as the model truncates
 /// it (BM25 reads all of it): cut long texts into rows first, for instance with <see cref="EncoderEmbeddingModel.SplitToFit"/>.
+/// A late-interaction model (<see cref="MultiVectorEmbeddingModel"/>: ColBERT) takes the same calls: its index stores
+/// every row's token vectors and searches them by exact MaxSim.
 /// </summary>
 public static class TextIndex
 {
@@ -49,11 +51,11 @@ public static class TextIndex
     /// <summary>
     /// Adds <paramref name="records"/> to the index in <paramref name="folder"/> (a row whose id is there already is
     /// replaced); returns how many were added and how many of those replaced a row. <paramref name="cancellationToken"/>
-    /// is looked at as for <see cref="Build"/>: cancelled, nothing is written and the index stays as it was. With
+    /// is looked at as for <see cref="Build(string, EncoderEmbeddingModel, IReadOnlyList{IndexRecord}, string?, CancellationToken)"/>: cancelled, nothing is written and the index stays as it was. With
     /// <paramref name="replaceDeleted"/> (an index built with HNSW, which keeps deleted rows; any other throws
     /// <see cref="EvaluationException"/> naming the folder) the new rows take the slots of deleted and replaced rows
     /// first, as <see cref="IndexBuilder.Add"/> and <c>skald index add --replace-deleted</c> do, so delete-and-add churn
-    /// keeps the index its size. Its arguments are checked as <see cref="Build"/>'s are.
+    /// keeps the index its size. Its arguments are checked as <see cref="Build(string, EncoderEmbeddingModel, IReadOnlyList{IndexRecord}, string?, CancellationToken)"/>'s are.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, EncoderEmbeddingModel model, IReadOnlyList<IndexRecord> records,
         CancellationToken cancellationToken = default, bool replaceDeleted = false)
@@ -64,7 +66,7 @@ public static class TextIndex
     }
 
     // The arguments of a build or add: ArgumentNullException or ArgumentException naming the one that is missing.
-    private static void Check(string folder, EncoderEmbeddingModel model, IReadOnlyList<IndexRecord> records)
+    private static void Check(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         ArgumentNullException.ThrowIfNull(model);
@@ -88,16 +90,12 @@ public static class TextIndex
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         ArgumentNullException.ThrowIfNull(model);
-        var index = SearchIndex.Open(folder);
+        var index = OpenBuiltWith(folder, model.ModelPath);
         try
         {
             var manifest = index.Manifest;
-            string path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(model.ModelPath));
-            string built = Path.TrimEndingDirectorySeparator(Path.GetFullPath(manifest.Model));
-            if (!ModelFingerprint.Matches(manifest, path, index.Folder))
-                throw new ArgumentException($"{folder}: the index was built with the model {built}, not {path}; search it with that model or build it again", nameof(model));
-            if (string.Equals(path, built, StringComparison.Ordinal) && !ModelFingerprint.Unchanged(manifest, path, index.Folder))
-                throw new ArgumentException($"{folder}: the model {path} has changed since the index was built with it (its files differ); build the index again", nameof(model));
+            if (manifest.MultiVector is not null)
+                throw new ArgumentException($"{folder}: the index holds token vectors ({manifest.MultiVector}), the model makes one vector a text; build the index again", nameof(model));
             if (model.IsSparse != manifest.Sparse || (model.Dimension != manifest.Dimension && !(manifest.TruncateDim > 0 && manifest.Dimension < model.Dimension)))
                 throw new ArgumentException($"{folder}: the index holds {manifest.Dimension}-value {(manifest.Sparse ? "sparse" : "dense")} vectors, " +
                     $"the model makes {model.Dimension}-value {(model.IsSparse ? "sparse" : "dense")} ones; build the index again", nameof(model));
@@ -132,5 +130,89 @@ public static class TextIndex
         var vector = mode == SearchMode.Bm25 ? null : model.Embed([query], TextRole.Query, cancellationToken)[0];
         cancellationToken.ThrowIfCancellationRequested();
         return index.Search(query, vector, mode, topK);
+    }
+
+    /// <summary>
+    /// Opens the index in <paramref name="folder"/> after checking that it was built with the model in
+    /// <paramref name="modelPath"/> or a copy with the same files, unchanged since (<see cref="ArgumentException"/> naming both).
+    /// </summary>
+    private static SearchIndex OpenBuiltWith(string folder, string modelPath)
+    {
+        var index = SearchIndex.Open(folder);
+        try
+        {
+            var manifest = index.Manifest;
+            string path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath));
+            string built = Path.TrimEndingDirectorySeparator(Path.GetFullPath(manifest.Model));
+            if (!ModelFingerprint.Matches(manifest, path, index.Folder))
+                throw new ArgumentException($"{folder}: the index was built with the model {built}, not {path} (their files' fingerprints differ); search it with that model or build it again", "model");
+            if (string.Equals(path, built, StringComparison.Ordinal) && !ModelFingerprint.Unchanged(manifest, path, index.Folder))
+                throw new ArgumentException($"{folder}: the model {path} has changed since the index was built with it (its files differ); build the index again", "model");
+            return index;
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Build(string, EncoderEmbeddingModel, IReadOnlyList{IndexRecord}, string?, CancellationToken)"/> with a
+    /// late-interaction model: every row's token vectors are stored (and their mean, as the row's one vector).
+    /// </summary>
+    public static IndexManifest Build(string folder, MultiVectorEmbeddingModel model, IReadOnlyList<IndexRecord> records, string? language = null,
+        CancellationToken cancellationToken = default)
+    {
+        Check(folder, model, records);
+        cancellationToken.ThrowIfCancellationRequested();
+        return IndexBuilder.Build(folder, model, model.ModelPath, records, new Bm25Options(), language, chunkTokens: 0, overlapTokens: 0,
+            cancellationToken: cancellationToken);
+    }
+
+    /// <summary><see cref="Add(string, EncoderEmbeddingModel, IReadOnlyList{IndexRecord}, CancellationToken, bool)"/> with a late-interaction model (no deleted slots to reuse: its index drops them).</summary>
+    public static (int Added, int Replaced) Add(string folder, MultiVectorEmbeddingModel model, IReadOnlyList<IndexRecord> records,
+        CancellationToken cancellationToken = default)
+    {
+        Check(folder, model, records);
+        cancellationToken.ThrowIfCancellationRequested();
+        return IndexBuilder.Add(folder, model, records, modelPath: model.ModelPath, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="Open(string, EncoderEmbeddingModel)"/> for a late-interaction model: the index must have been built with
+    /// it (the same check) and hold its kind of token vectors of its width, else <see cref="ArgumentException"/> naming both.
+    /// </summary>
+    public static SearchIndex Open(string folder, MultiVectorEmbeddingModel model)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        ArgumentNullException.ThrowIfNull(model);
+        var index = OpenBuiltWith(folder, model.ModelPath);
+        var manifest = index.Manifest;
+        if (manifest.MultiVector != model.Kind || manifest.Dimension != model.Dimension)
+        {
+            index.Dispose();
+            throw new ArgumentException($"{folder}: the index holds {manifest.Dimension}-value {(manifest.MultiVector is null ? "single vectors" : $"token vectors ({manifest.MultiVector})")}, " +
+                $"the model makes {model.Dimension}-value token vectors ({model.Kind}); build the index again", nameof(model));
+        }
+        return index;
+    }
+
+    /// <summary>
+    /// <see cref="Search(SearchIndex, EncoderEmbeddingModel, string, SearchMode, int, CancellationToken)"/> with a
+    /// late-interaction model: the query's token vectors scored against every row's by exact MaxSim (<see cref="SearchIndex.SearchTokens"/>).
+    /// </summary>
+    public static IReadOnlyList<IndexHit> Search(SearchIndex index, MultiVectorEmbeddingModel model, string query, SearchMode mode = SearchMode.Hybrid,
+        int topK = 10, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(query);
+        SearchIndex.CheckSearch(mode, topK);
+        index.ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var tokens = mode == SearchMode.Bm25 ? null : model.Encode([query], TextRole.Query, cancellationToken)[0];
+        cancellationToken.ThrowIfCancellationRequested();
+        return index.SearchTokens(query, tokens, mode, topK);
     }
 }

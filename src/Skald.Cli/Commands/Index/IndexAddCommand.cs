@@ -51,6 +51,15 @@ internal sealed class IndexAddCommand : Command
             }
             using var pathCase = cased;
             string modelDir = IndexOptions.ModelOf(manifest, folder, p.GetValue(model), "");
+            if (manifest.MultiVector is not null)
+            {
+                using var tokens = IndexOptions.LateInteractionModel(manifest, folder, modelDir, p.GetValue(batchSize) ?? 32);
+                var (chunkT, overlapT, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null)
+                    : IndexOptions.Chunking(tokens.Encoder, null, null);
+                var tokenChunking = new ChunkOptions { ChunkTokens = chunkT, OverlapTokens = overlapT, Counter = TokenCounter.For(tokens.Encoder.Tokenizer, modelDir) };
+                var added = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), tokenChunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder);
+                return Report(IndexBuilder.Add(folder, tokens, added, IndexOptions.Progress(quiet), null, root, modelDir, p.GetValue(replaceDeleted)), recorded, root, folder, quiet);
+            }
             using var embedder = EvaluationEmbeddingModel.Load(modelDir, new EvaluationEmbeddingOptions
             {
                 BatchSize = p.GetValue(batchSize) ?? 32,
@@ -63,15 +72,20 @@ internal sealed class IndexAddCommand : Command
                 : IndexOptions.Chunking(embedder, null, null);
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, modelDir) };
             var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder);
-            var (added, replaced) = IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet), root, modelDir,
-                p.GetValue(replaceDeleted));
-            if (recorded is not null && !DocumentPaths.Same(recorded, root)) Terminal.Log($"documents root is now {root} (was {recorded})", quiet);
-            Terminal.Log($"added {Counted.Of(added, "row")}{(replaced > 0 ? $", replacing {Counted.Of(replaced, "row")} of re-added documents" : "")} to {folder}", quiet);
-            return 0;
+            return Report(IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet), root, modelDir,
+                p.GetValue(replaceDeleted)), recorded, root, folder, quiet);
         }
         catch (EvaluationException e)
         {
             throw new InputException(e.Message);
         }
+    }
+
+    private static int Report((int Added, int Replaced) done, string? recorded, string root, string folder, bool quiet)
+    {
+        var (added, replaced) = done;
+        if (recorded is not null && !DocumentPaths.Same(recorded, root)) Terminal.Log($"documents root is now {root} (was {recorded})", quiet);
+        Terminal.Log($"added {Counted.Of(added, "row")}{(replaced > 0 ? $", replacing {Counted.Of(replaced, "row")} of re-added documents" : "")} to {folder}", quiet);
+        return 0;
     }
 }

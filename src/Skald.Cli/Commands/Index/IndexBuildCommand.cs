@@ -59,6 +59,7 @@ internal sealed class IndexBuildCommand : Command
             string root = IndexSources.Root(p.GetValue(documents), p.GetValue(corpus), null, p.GetValue(documentsRoot));
             OutputPath.NotHoldingAnInputOf("--output", p.GetValue(output)!, [.. CliOptions.Items(p.GetValue(documents)), p.GetValue(corpus)]);
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
+            if (MultiVectorEmbeddingModel.IsMultiVector(dir)) return BuildLateInteraction(p, dir, root, layout, quiet);
             using var embedder = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions
             {
                 BatchSize = p.GetValue(batchSize) ?? 32, MaxActiveDims = p.GetValue(maxActiveDims), TruncateDim = p.GetValue(truncateDim),
@@ -89,6 +90,28 @@ internal sealed class IndexBuildCommand : Command
         {
             throw new InputException(e.Message);
         }
+    }
+
+    /// <summary>
+    /// An index of a late-interaction model's token vectors (<see cref="MultiVectorEmbeddingModel"/>): chunks fit its
+    /// document_length; no layout options, Matryoshka cut or sparse settings (one line each), and one process.
+    /// </summary>
+    private int BuildLateInteraction(ParseResult p, string dir, string root, Skald.Retrieval.Index.DenseLayout layout, bool quiet)
+    {
+        if (p.GetValue(maxActiveDims) is not null) throw new UsageException($"--max-active-dims is for sparse encoders (SPLADE, CSR); {dir} is a late-interaction (ColBERT) model");
+        if (Cli.World.Size > 1) throw new UsageException($"index build with a late-interaction model ({dir}) runs in one process, not under mpirun");
+        using var embedder = MultiVectorEmbeddingModel.Load(dir, p.GetValue(batchSize) ?? 32);
+        var (chunk, overlap, note) = IndexOptions.Chunking(embedder.Encoder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
+        var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
+        var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        bool whole = p.GetValue(corpus) is not null;
+        var manifest = IndexBuilder.Build(p.GetValue(output)!, embedder, dir, records, new Bm25Options(), p.GetValue(language), whole ? 0 : chunk, whole ? 0 : overlap,
+            IndexOptions.Progress(quiet), layout.Precision, layout.Ivf, layout.Hnsw, null, 0, p.GetValue(truncateDim) ?? 0, layout.Pq, root);
+        if (note is not null && !whole) Terminal.Log(note, quiet);
+        Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
+            $"({IndexOptions.Layout(manifest)}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
+        return 0;
     }
 
     /// <summary>

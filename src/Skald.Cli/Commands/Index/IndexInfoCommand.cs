@@ -82,6 +82,12 @@ internal sealed class IndexInfoCommand : Command
             fields.Add(new("active_dims_mean", live.Length == 0 ? 0 : Math.Round(live.Average(), 1)));
             if (m.MaxActiveDims > 0) fields.Add(new("max_active_dims", m.MaxActiveDims));
         }
+        if (m.MultiVector is not null)
+        {
+            var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).Select(r => index.Tokens(r).Length / m.Dimension).ToArray();
+            fields.Add(new("vectors", $"token vectors ({m.MultiVector}: one per document token, scored by exact MaxSim; embeddings.f32 holds their means)"));
+            fields.Add(new("tokens_per_row_mean", live.Length == 0 ? 0 : Math.Round(live.Average(), 1)));
+        }
         if (index.Graph is { } graph)
         {
             fields.Add(new("hnsw_ef_construction", m.HnswEfConstruction));

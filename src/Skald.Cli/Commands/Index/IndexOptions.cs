@@ -57,6 +57,21 @@ internal static class IndexOptions
             : $"{moved}: not the model {folder} was built with ({manifest.Model}): its files differ; rebuild the index with it{suffix}");
     }
 
+    /// <summary>
+    /// The late-interaction model of the index in <paramref name="folder"/>, loaded from <paramref name="dir"/>
+    /// (<see cref="ModelOf"/>'s answer): it must make the index's kind of token vectors of its width, else one line
+    /// naming both (a folder whose files match the fingerprint always does; this guards an index edited by hand).
+    /// </summary>
+    public static MultiVectorEmbeddingModel LateInteractionModel(IndexManifest manifest, string folder, string dir, int batchSize = 32)
+    {
+        if (!MultiVectorEmbeddingModel.IsMultiVector(dir))
+            throw new InputException($"{folder}: the index holds token vectors ({manifest.MultiVector}) but its model {dir} is not a late-interaction model; rebuild the index");
+        var model = MultiVectorEmbeddingModel.Load(dir, batchSize);
+        if (model.Kind == manifest.MultiVector && model.Dimension == manifest.Dimension) return model;
+        model.Dispose();
+        throw new InputException($"{folder}: the index holds {manifest.Dimension}-value token vectors ({manifest.MultiVector}), its model {dir} makes {model.Dimension}-value ones ({model.Kind}); rebuild the index");
+    }
+
     /// <summary>A model folder (or hub id) that must exist.</summary>
     public static string ModelFolder(string spec, bool quiet)
     {
@@ -71,17 +86,26 @@ internal static class IndexOptions
     /// only each chunk's start); the overlap defaults to 32 tokens, at most a quarter of the chunk, and must be below it.
     /// <c>Note</c> is the line to log once the index is written (null: nothing to say).
     /// </summary>
-    public static (int Chunk, int Overlap, string? Note) Chunking(EvaluationEmbeddingModel model, int? chunkTokens, int? overlapTokens)
+    public static (int Chunk, int Overlap, string? Note) Chunking(EvaluationEmbeddingModel model, int? chunkTokens, int? overlapTokens) =>
+        Chunking(model.Encoder.Tokenizer, model.MaxTokens, model.PromptFor(TextRole.Document) ?? "", "max_seq_length", chunkTokens, overlapTokens);
+
+    /// <summary>
+    /// <see cref="Chunking(EvaluationEmbeddingModel, int?, int?)"/> for a late-interaction model, which reads a document's
+    /// first document_length tokens, its prefix token among them.
+    /// </summary>
+    public static (int Chunk, int Overlap, string? Note) Chunking(Skald.Models.LateInteraction.IMultiVectorEncoder model, int? chunkTokens, int? overlapTokens) =>
+        Chunking(model.Tokenizer, model.DocumentTokens - 1, "", "document_length less its prefix token", chunkTokens, overlapTokens);
+
+    private static (int Chunk, int Overlap, string? Note) Chunking(Skald.Tokenizers.Tokenizer tokenizer, int maxTokens, string prompt, string limit,
+        int? chunkTokens, int? overlapTokens)
     {
-        var tokenizer = model.Encoder.Tokenizer;
-        string prompt = model.PromptFor(TextRole.Document) ?? "";
-        long room = (long)model.MaxTokens - tokenizer.Encode("", true).Ids.Length - (prompt.Length == 0 ? 0 : tokenizer.Encode(prompt, false).Ids.Length);
+        long room = (long)maxTokens - tokenizer.Encode("", true).Ids.Length - (prompt.Length == 0 ? 0 : tokenizer.Encode(prompt, false).Ids.Length);
         int fits = (int)Math.Clamp(room, 1, int.MaxValue);
         int chunk = chunkTokens ?? Math.Min(DefaultChunkTokens, fits);
         string? note = chunkTokens is null && chunk < DefaultChunkTokens
-            ? $"chunks of at most {chunk} tokens: the model reads {model.MaxTokens} (max_seq_length), special tokens and prompt included"
+            ? $"chunks of at most {chunk} tokens: the model reads {maxTokens} ({limit}), special tokens and prompt included"
             : chunk > fits
-                ? $"warning: --chunk-tokens {chunk} is more than the {fits} tokens the model reads (max_seq_length {model.MaxTokens} less special " +
+                ? $"warning: --chunk-tokens {chunk} is more than the {fits} tokens the model reads ({limit} {maxTokens} less special " +
                   "tokens and prompt): dense search sees only the start of longer chunks (BM25 sees all of it)"
                 : null;
         int overlap = overlapTokens ?? Math.Min(DefaultOverlapTokens, chunk / 4);
@@ -117,7 +141,8 @@ internal static class IndexOptions
         quiet || Console.IsErrorRedirected ? null : (done, total) => Console.Error.Write($"\rlinked {done}/{total} rows into the HNSW graph{(done == total ? "\n" : "")}");
 
     /// <summary>How an index searches its dense rows, for a log line: "384-d, cosine, PQ: 48 codes of 8 bits, IVF: 250 lists, 16 probed per search".</summary>
-    public static string Layout(Skald.Retrieval.Index.IndexManifest manifest) =>
+    public static string Layout(Skald.Retrieval.Index.IndexManifest manifest) => manifest.MultiVector is not null
+        ? $"{manifest.Dimension}-d token vectors ({manifest.MultiVector}), exact MaxSim" :
         $"{manifest.Dimension}-d, {manifest.Similarity}{(manifest.Precision == "float32" ? "" : ", searched as " + manifest.Precision)}" +
         (manifest.PqSubspaces == 0 ? "" : $", PQ: {Counted.Of(manifest.PqSubspaces, "code")} of {Counted.Of(manifest.PqBits, "bit")}{(manifest.PqRotated ? " after an OPQ rotation" : "")}") +
         (manifest.IvfLists == 0 ? "" : $", IVF: {Counted.Of(manifest.IvfLists, "list")}, {manifest.IvfProbes} probed per search") +

@@ -15,7 +15,7 @@ using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands.Index;
 
-/// <summary><c>skald search</c>: one query against an index, dense, BM25 or hybrid, as a table or JSON.</summary>
+/// <summary><c>skald search</c>: one query against an index, dense (a late-interaction index: exact MaxSim over its token vectors), BM25 or hybrid, as a table or JSON.</summary>
 internal sealed class SearchCommand : Command
 {
     private readonly Option<string> index = IndexOptions.Index();
@@ -69,8 +69,18 @@ internal sealed class SearchCommand : Command
         {
             using var searchIndex = SearchIndex.Open(p.GetValue(index)!);
             RefuseSettingsTheIndexHasNo(p, searchIndex.Manifest);
+            int k = p.GetValue(topK) ?? 10;
+            string? reranker = p.GetValue(rerank);
+            int wanted = reranker is null ? k : Math.Max(k, p.GetValue(candidates) ?? 50);
             float[]? vector = null;
-            if (searchMode != SearchMode.Bm25)
+            Skald.Models.LateInteraction.TokenVectors? tokens = null;
+            if (searchMode != SearchMode.Bm25 && searchIndex.IsMultiVector)
+            {
+                string dir = IndexOptions.ModelOf(searchIndex.Manifest, p.GetValue(index)!, p.GetValue(model), "(--mode bm25 still works)");
+                using var late = IndexOptions.LateInteractionModel(searchIndex.Manifest, p.GetValue(index)!, dir);
+                tokens = late.Encode([text], TextRole.Query)[0];
+            }
+            else if (searchMode != SearchMode.Bm25)
             {
                 string dir = IndexOptions.ModelOf(searchIndex.Manifest, p.GetValue(index)!, p.GetValue(model), "(--mode bm25 still works)");
                 int active = searchIndex.Manifest.MaxActiveDims;
@@ -81,10 +91,10 @@ internal sealed class SearchCommand : Command
                 if (vector.Length != dim && !(searchIndex.Manifest.TruncateDim > 0 && vector.Length > dim))
                     throw new InputException($"{p.GetValue(index)}: it holds {dim}-value vectors, its model {dir} now makes {vector.Length}; rebuild the index (or --mode bm25)");
             }
-            int k = p.GetValue(topK) ?? 10;
-            string? reranker = p.GetValue(rerank);
-            var hits = searchIndex.Search(text, vector, searchMode, reranker is null ? k : Math.Max(k, p.GetValue(candidates) ?? 50), options,
-                p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0, p.GetValue(ef) ?? 0, Filter(p.GetValue(source), p.GetValue(where)));
+            var filter = Filter(p.GetValue(source), p.GetValue(where));
+            var hits = searchIndex.IsMultiVector
+                ? searchIndex.SearchTokens(text, tokens, searchMode, wanted, options, filter)
+                : searchIndex.Search(text, vector, searchMode, wanted, options, p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0, p.GetValue(ef) ?? 0, filter);
             if (reranker is not null) hits = Rerank(reranker, p.GetValue(causalLm), text, hits, k, p.GetValue(CliOptions.Quiet));
             if (p.GetValue(format) == "json") WriteJson(text, p.GetValue(mode)!, hits);
             else

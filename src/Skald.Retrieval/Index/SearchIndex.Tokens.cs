@@ -1,0 +1,65 @@
+using Skald.Models.LateInteraction;
+using Skald.Retrieval.Search;
+using Skald.Tensors.Kernels;
+
+namespace Skald.Retrieval.Index;
+
+/// <summary>A late-interaction index's members of <see cref="SearchIndex"/>: its token vectors and their MaxSim search.</summary>
+public sealed partial class SearchIndex
+{
+    /// <summary>Whether this is a late-interaction index (<see cref="IndexManifest.MultiVector"/>), searched by <see cref="SearchTokens"/>.</summary>
+    public bool IsMultiVector => tokens is not null;
+
+    /// <summary>A late-interaction index's token vectors of <paramref name="row"/> [tokens × dim], a view of the mapping (<see cref="InvalidOperationException"/> in any other index).</summary>
+    public ReadOnlySpan<float> Tokens(int row)
+    {
+        ThrowIfDisposed();
+        return (tokens ?? throw new InvalidOperationException($"{Folder}: not a late-interaction index; it holds one vector a row")).Row(row);
+    }
+
+    /// <summary>Copies <paramref name="row"/>'s token vectors into <paramref name="buffer"/> (grown when too small); returns how many values.</summary>
+    internal int CopyTokens(int row, ref float[] buffer)
+    {
+        var t = Tokens(row);
+        if (buffer.Length < t.Length) buffer = new float[t.Length];
+        t.CopyTo(buffer);
+        return t.Length;
+    }
+
+    /// <summary>
+    /// The best <paramref name="topK"/> live rows of a late-interaction index for one query: dense mode scores every
+    /// row's token vectors by exact MaxSim against <paramref name="queryTokens"/> (the model's query token vectors:
+    /// <see cref="Models.MultiVectorEmbeddingModel.Encode"/> in the query role), in parallel over the rows
+    /// (<see cref="MaxSimScan"/>); BM25 as in any index; hybrid fuses the two as <see cref="Search"/> does (with
+    /// <see cref="HybridMode.Rerank"/>, BM25's candidates scored by MaxSim). <paramref name="filter"/> as in
+    /// <see cref="Search"/>. <paramref name="queryTokens"/> may be null for BM25 alone; otherwise vectors of another
+    /// width are an <see cref="ArgumentException"/>. Equal scores keep the earlier row. Any other index throws
+    /// <see cref="InvalidOperationException"/>; a bad <paramref name="mode"/> or <paramref name="topK"/> as in <see cref="Search"/>.
+    /// </summary>
+    public IReadOnlyList<IndexHit> SearchTokens(string query, TokenVectors? queryTokens, SearchMode mode, int topK, FusionOptions? fusion = null,
+        IndexFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        CheckSearch(mode, topK);
+        ThrowIfCut();
+        var rows = tokens ?? throw new InvalidOperationException($"{Folder}: not a late-interaction index; search it with the query's vector (Search)");
+        fusion ??= FusionOptions.Default;
+        float[] q = [];
+        if (mode != SearchMode.Bm25)
+        {
+            if (queryTokens is null || queryTokens.Dimension != Manifest.Dimension)
+                throw new ArgumentException($"late-interaction search needs the query's token vectors of {Manifest.Dimension} values", nameof(queryTokens));
+            q = queryTokens.Values;
+        }
+        var allowed = filter is null ? null : Allowed(filter);
+        Hit[] hits = mode switch
+        {
+            SearchMode.Dense => MaxSimScan.TopK(q, rows, topK, Deleted, allowed, tieKeys),
+            SearchMode.Bm25 => Sparse(query, topK, allowed),
+            _ when fusion.Mode == HybridMode.Rerank =>
+                Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => MaxSim.Score(q, rows.Row(r), rows.Dimension), topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), MaxSimScan.TopK(q, rows, fusion.Candidates, Deleted, allowed, tieKeys), fusion, topK, tieKeys),
+        };
+        return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
+    }
+}

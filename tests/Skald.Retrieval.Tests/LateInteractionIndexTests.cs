@@ -159,4 +159,26 @@ public sealed class LateInteractionIndexTests
         File.Delete(offsets);
         Assert.Contains("tokens.offsets: missing", Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
     }
+
+    [Fact]
+    public void ALateInteractionIndexHasAVersionOfItsOwnSoOlderReadersRefuseIt()
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        using var model = MultiVectorEmbeddingModel.Load(Model);
+        TextIndex.Build(folder, model, [Row(0), Row(1)]);
+        string path = Path.Combine(folder, "index.json");
+        string json = File.ReadAllText(path);
+        // written as version 2: a reader of version 1 only (before token vectors) refuses it instead of taking the
+        // mean vectors for a dense index
+        Assert.Equal(2, JsonDocument.Parse(json).RootElement.GetProperty("version").GetInt32());
+        using (SearchIndex.Open(folder)) { }
+
+        // a version-1 manifest naming token vectors, and a version-2 one without them, are each one line
+        File.WriteAllText(path, json.Replace("\"version\": 2", "\"version\": 1", StringComparison.Ordinal));
+        var old = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message;
+        Assert.StartsWith(path + ": multi_vector \"colbert\" needs version 2, not 1", old);
+        File.WriteAllText(path, json.Replace("\"multi_vector\": \"colbert\",", "", StringComparison.Ordinal));
+        Assert.StartsWith(path + ": version 2 is a late-interaction index's but multi_vector is missing",
+            Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
+    }
 }

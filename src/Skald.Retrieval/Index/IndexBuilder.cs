@@ -89,6 +89,7 @@ public static class IndexBuilder
             MaxActiveDims = maxActiveDims,
             TruncateDim = truncateDim,
             MultiVector = multi?.Kind,
+            Version = IndexManifest.VersionFor(multi?.Kind),
         };
         manifest = ModelFingerprint.Record(manifest, modelPath);
         if (model.IsSparse)

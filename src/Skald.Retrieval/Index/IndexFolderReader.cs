@@ -39,8 +39,12 @@ internal static class IndexFolderReader
                 throw new EvaluationException($"{manifestPath}: {e.Path}: {JsonLineError.Reason(e)}");
             }
         }
-        if (manifest.Format != "skald-index" || manifest.Version != IndexManifest.CurrentVersion)
-            throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index version {IndexManifest.CurrentVersion}");
+        if (manifest.Format != "skald-index" || manifest.Version is not (IndexManifest.CurrentVersion or IndexManifest.MultiVectorVersion))
+            throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index versions {IndexManifest.CurrentVersion} and {IndexManifest.MultiVectorVersion}");
+        if (manifest.Version != IndexManifest.VersionFor(manifest.MultiVector))
+            throw new EvaluationException(manifest.MultiVector is null
+                ? $"{manifestPath}: version {manifest.Version} is a late-interaction index's but multi_vector is missing"
+                : $"{manifestPath}: multi_vector \"{manifest.MultiVector}\" needs version {IndexManifest.MultiVectorVersion}, not {manifest.Version}");
         if (manifest.Dimension <= 0 || manifest.Rows < 0) throw new EvaluationException($"{manifestPath}: dimension {manifest.Dimension}, rows {manifest.Rows}");
         if (manifest.ModelFingerprintVersion is < 0 or > ModelFingerprint.CurrentVersion)
             throw new EvaluationException($"{manifestPath}: model_fingerprint_version {manifest.ModelFingerprintVersion}; this Skald knows 0 to {ModelFingerprint.CurrentVersion} (update Skald)");

@@ -8,8 +8,17 @@ namespace Skald.Retrieval.Index;
 /// </summary>
 public sealed record IndexManifest
 {
-    /// <summary>The format this code writes and reads.</summary>
+    /// <summary>The format this code writes and reads for a single-vector index.</summary>
     public const int CurrentVersion = 1;
+
+    /// <summary>
+    /// The format of a late-interaction index (<see cref="MultiVector"/> set): a version of its own, so a Skald that
+    /// predates token vectors refuses it by its version instead of reading its mean vectors as a dense index.
+    /// </summary>
+    public const int MultiVectorVersion = 2;
+
+    /// <summary>The version a manifest with <paramref name="multiVector"/> (null: single-vector) is written with.</summary>
+    public static int VersionFor(string? multiVector) => multiVector is null ? CurrentVersion : MultiVectorVersion;
 
     /// <summary>Always "skald-index".</summary>
     [JsonPropertyName("format")] public string Format { get; init; } = "skald-index";

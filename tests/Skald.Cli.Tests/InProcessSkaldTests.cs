@@ -9,7 +9,7 @@ public sealed class InProcessSkaldTests
     private static readonly string[] Models = ["bert-cased-mean", "decoder-qwen2", "ce-xlmr", "distilbert-tiny"];
 
     [Fact]
-    public void RunsAtTheSameTimeEachCaptureTheirOwnOutput()
+    public async Task RunsAtTheSameTimeEachCaptureTheirOwnOutput()
     {
         // each verb's output, run alone; then all of them at once, released together, a few rounds
         var alone = Models.Select(Info).ToArray();
@@ -25,11 +25,11 @@ public sealed class InProcessSkaldTests
                     return InProcessSkald.Capture("info", "--model", Path.Combine(TestPaths.Fixtures, "models", m, "missing"));
                 }, TaskCreationOptions.LongRunning)))
                 .ToArray();
-            Task.WaitAll(runs);
+            var results = await Task.WhenAll(runs);
             for (int i = 0; i < Models.Length; i++)
             {
-                Assert.Equal(alone[i], runs[i].Result);
-                Assert.Equal(failures[i], runs[Models.Length + i].Result);
+                Assert.Equal(alone[i], results[i]);
+                Assert.Equal(failures[i], results[Models.Length + i]);
             }
         }
         Assert.All(failures, r => Assert.True(r.ExitCode == 1 && r.Stdout.Length == 0 && r.Stderr.StartsWith("skald: error: ", StringComparison.Ordinal), r.Stderr));

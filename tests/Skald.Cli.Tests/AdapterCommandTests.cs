@@ -23,7 +23,7 @@ public sealed class AdapterCommandTests
     {
         using var server = new FakeEmbeddingServer();
         string output = Path.Combine(TestPaths.NewTempDir(), "adapter");
-        var r = SkaldProcess.Run("adapter", "train", "--model", $"openai:{server.Url}#fake", "--data", Pairs(40), "--output", output,
+        var r = InProcessSkald.Capture("adapter", "train", "--model", $"openai:{server.Url}#fake", "--data", Pairs(40), "--output", output,
             "--epochs", "2", "--batch-size", "8", "--price-per-1m", "0.1");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var summary = JsonDocument.Parse(r.Stdout);
@@ -41,7 +41,7 @@ public sealed class AdapterCommandTests
         string task = BeirFolder.Write("{\"_id\": \"d1\", \"text\": \"svar p1 p1x\"}\n{\"_id\": \"d2\", \"text\": \"svar p2 p2x\"}\n",
             "{\"_id\": \"q1\", \"text\": \"spørsmål q1 q1x\"}\n", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
         int before = server.Requests;
-        var evaluate = SkaldProcess.Run("evaluate", "--model", output, "--task", task);
+        var evaluate = InProcessSkald.Capture("evaluate", "--model", output, "--task", task);
         Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);
         Assert.Contains($"openai:{server.Url}#fake", evaluate.Stdout);
         Assert.True(server.Requests > before);
@@ -51,7 +51,7 @@ public sealed class AdapterCommandTests
     public void AdapterTrainOverAModelFolderWritesARouterFolderThatEvaluates()
     {
         string output = Path.Combine(TestPaths.NewTempDir(), "router");
-        var r = SkaldProcess.Run("adapter", "train", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--data", Pairs(30), "--output", output,
+        var r = InProcessSkald.Capture("adapter", "train", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--data", Pairs(30), "--output", output,
             "--kind", "mlp", "--hidden", "16", "--epochs", "1", "--eval-data", Pairs(6));
         Assert.True(r.ExitCode == 0, r.Stderr);
         using (var summary = JsonDocument.Parse(r.Stdout))
@@ -62,7 +62,7 @@ public sealed class AdapterCommandTests
         Assert.True(File.Exists(Path.Combine(output, "router_config.json")));
         string task = BeirFolder.Write("{\"_id\": \"d1\", \"text\": \"svar p1\"}\n{\"_id\": \"d2\", \"text\": \"svar p2\"}\n",
             "{\"_id\": \"q1\", \"text\": \"spørsmål q1\"}\n", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
-        var evaluate = SkaldProcess.Run("evaluate", "--model", output, "--task", task);
+        var evaluate = InProcessSkald.Capture("evaluate", "--model", output, "--task", task);
         Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);
         Assert.Contains("\"model.query_prompt\"", evaluate.Stdout);
     }
@@ -87,9 +87,9 @@ public sealed class AdapterCommandTests
     {
         // Found only when the adapter folder was written (no transformer config to route), after all the training.
         string dir = TestPaths.NewTempDir(), staticModel = Path.Combine(dir, "static"), output = Path.Combine(dir, "adapter");
-        Assert.Equal(0, SkaldProcess.Run("static", "distill", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--dim", "8",
+        Assert.Equal(0, InProcessSkald.Capture("static", "distill", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--dim", "8",
             "--output", staticModel).ExitCode);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("adapter", "train", "--model", staticModel, "--data", Pairs(30), "--output", output), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("adapter", "train", "--model", staticModel, "--data", Pairs(30), "--output", output), 1,
             $"{staticModel}: a static embedding model; a query adapter needs a transformer model");
         Assert.False(Directory.Exists(output));
     }

@@ -45,7 +45,7 @@ public sealed class AdapterTrainPeftBaseTests : IDisposable
         Adapter(adapter, "../../base", 3);
         File.WriteAllText(Path.Combine(adapter, "skald_base_adapters.json"), """{"adapters": ["../../earlier"]}""");
         string output = Path.Combine(dir, "out", "router");
-        var r = SkaldProcess.Run("adapter", "train", "--model", adapter, "--data", Pairs(12), "--output", output, "--epochs", "1", "--eval-data", Pairs(4));
+        var r = InProcessSkald.Capture("adapter", "train", "--model", adapter, "--data", Pairs(12), "--output", output, "--epochs", "1", "--eval-data", Pairs(4));
         Assert.True(r.ExitCode == 0, r.Stderr);
 
         string module = Path.Combine(output, "document_0_Transformer");

@@ -4,7 +4,6 @@ namespace Skald.Cli.Tests;
 /// Mistakes found by running every verb with the bad input users make: each is one line naming the file, option or
 /// key, a non-zero exit and no stack trace (run in-process: no skald process to start per case).
 /// </summary>
-[Collection(InProcessSkaldCollection.Name)]
 public sealed class BadInputSweepTests
 {
     private static readonly string Model = TestPaths.FixtureModel("bert-cased-mean");

@@ -48,7 +48,7 @@ public sealed class BenchmarkAdapterTests : IDisposable
         // --truncate-dim read the spec's folder as a model folder, and an adapter folder is none: it was refused.
         string adapter = Adapter(Path.Combine(dir, "lora"), TestPaths.FixtureModel("bert-cased-mean"));
         string report = Path.Combine(dir, "report");
-        var r = SkaldProcess.Run("benchmark", "--models", adapter, "--suite", Suite(), "--output", report, "--truncate-dim", "16,8", "--no-cache");
+        var r = InProcessSkald.Capture("benchmark", "--models", adapter, "--suite", Suite(), "--output", report, "--truncate-dim", "16,8", "--no-cache");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(["lora (16d)", "lora (8d)"], Ranked(report).Order(StringComparer.Ordinal));
     }
@@ -60,7 +60,7 @@ public sealed class BenchmarkAdapterTests : IDisposable
         string reranker = Adapter(Path.Combine(dir, "ce-lora"), TestPaths.FixtureModel("ce-bert"), "bert.");
         string first = Adapter(Path.Combine(dir, "lora"), TestPaths.FixtureModel("bert-cased-mean"));
         string report = Path.Combine(dir, "report");
-        var r = SkaldProcess.Run("benchmark", "--models", $"{reranker},{first}>{reranker}", "--suite", Suite(), "--output", report, "--no-cache");
+        var r = InProcessSkald.Capture("benchmark", "--models", $"{reranker},{first}>{reranker}", "--suite", Suite(), "--output", report, "--no-cache");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(["bm25>ce-lora", "lora>ce-lora"], Ranked(report).Order(StringComparer.Ordinal));
     }

@@ -27,7 +27,7 @@ public sealed class Bf16GenerateCommandTests
     public void GenerateQuantizeBf16GivesTheLibrarysBf16OnlyTokens()
     {
         string dir = TestPaths.NewTempDir(), input = Input(dir), output = Path.Combine(dir, "bf16.jsonl");
-        var r = SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "10",
+        var r = InProcessSkald.Capture("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "10",
             "--batch-size", "2", "--quantize", "bf16");
         Assert.True(r.ExitCode == 0, r.Stderr);
         if (r.Stderr.Contains("no AVX512-BF16")) return; // float32 here: the fallback test covers it
@@ -44,14 +44,14 @@ public sealed class Bf16GenerateCommandTests
         string dir = TestPaths.NewTempDir(), task = Path.Combine(dir, "task.jsonl"), saved = Path.Combine(dir, "saved.jsonl");
         File.WriteAllLines(task, new[] { "hei på deg", "god morgen" }.Select((q, i) => JsonSerializer.Serialize(new { id = $"r{i}", prompt = q, reference = "x" })));
         string[] Texts(string file) => [.. File.ReadAllLines(file).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()!)];
-        var e = SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--model", Model, "--max-new-tokens", "8",
+        var e = InProcessSkald.Capture("evaluate", "--type", "generation", "--task", task, "--model", Model, "--max-new-tokens", "8",
             "--quantize", "bf16", "--prompt-format", "plain", "--save-predictions", saved, "--output", Path.Combine(dir, "report.json"));
         Assert.True(e.ExitCode == 0, e.Stderr);
         Assert.DoesNotContain("no bfloat16 path", e.Stderr);
         string config = Path.Combine(dir, "study.yaml"), output = Path.Combine(dir, "out");
         File.WriteAllText(config, $"output: {output}\nstages:\n  - {{name: said, type: answer, model: '{Model}', task: '{task}', " +
             "max_new_tokens: 8, prompt_format: plain, quantize: bf16}\n");
-        var p = SkaldProcess.Run("pipeline", "--config", config);
+        var p = InProcessSkald.Capture("pipeline", "--config", config);
         Assert.True(p.ExitCode == 0, p.Stdout + p.Stderr);
         Assert.Equal(Texts(saved), Texts(Path.Combine(output, "said.jsonl")));
     }

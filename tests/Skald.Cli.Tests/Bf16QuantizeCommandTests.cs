@@ -19,9 +19,9 @@ public sealed class Bf16QuantizeCommandTests
     {
         string model = TestPaths.FixtureModel("bert-cased-mean"), dir = TestPaths.NewTempDir(), input = Texts(dir);
         string f32 = Path.Combine(dir, "f32.jsonl"), bf16 = Path.Combine(dir, "bf16.jsonl");
-        var r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", f32);
+        var r = InProcessSkald.Capture("encode", "--model", model, "--input", input, "--output", f32);
         Assert.True(r.ExitCode == 0, r.Stderr);
-        r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", bf16, "--quantize", "bf16");
+        r = InProcessSkald.Capture("encode", "--model", model, "--input", input, "--output", bf16, "--quantize", "bf16");
         Assert.True(r.ExitCode == 0, r.Stderr);
         if (r.Stderr.Contains("no AVX512-BF16")) return; // float32 here: the fallback test covers it
         var (a, b) = (QuantizeCommandTests.ReadJsonl(f32), QuantizeCommandTests.ReadJsonl(bf16));

@@ -7,7 +7,6 @@ namespace Skald.Cli.Tests;
 /// Enumerated values of the command line and of pipeline files get "did you mean" for a near miss, as every other
 /// choice does; counts in user-facing lines agree with their noun ("1 list", not "1 lists").
 /// </summary>
-[Collection(InProcessSkaldCollection.Name)]
 public sealed class ChoiceAndCountWordingTests
 {
     private readonly string dir = TestPaths.NewTempDir();

@@ -24,7 +24,7 @@ public sealed class ClassifyCommandTests
     {
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out.jsonl"), model = TestPaths.FixtureModel("ce-xlmr");
         string[] args = ["classify", "--model", model, "--input", Pairs(dir), "--output", output];
-        var r = SkaldProcess.Run(softmax ? [.. args, "--softmax"] : args);
+        var r = InProcessSkald.Capture(softmax ? [.. args, "--softmax"] : args);
         Assert.True(r.ExitCode == 0, r.Stderr);
         var rows = File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
         var library = CrossEncoder.Load(model);
@@ -48,31 +48,31 @@ public sealed class ClassifyCommandTests
     public void ARerankerGivesOneScoreAndBadInputIsOneLine()
     {
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out.jsonl");
-        var r = SkaldProcess.Run("classify", "--model", TestPaths.FixtureModel("ce-bert"), "--input", Pairs(dir), "--output", output, "-q");
+        var r = InProcessSkald.Capture("classify", "--model", TestPaths.FixtureModel("ce-bert"), "--input", Pairs(dir), "--output", output, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var first = JsonDocument.Parse(File.ReadLines(output).First()).RootElement;
         Assert.Equal(1, first.GetProperty("scores").GetArrayLength());
         Assert.False(first.TryGetProperty("label", out _));
 
-        SkaldProcess.AssertUserError(SkaldProcess.Run("classify", "--model", TestPaths.FixtureModel("ce-bert"), "--input", Pairs(dir), "--output", Path.Combine(dir, "o.csv")), 2, ".jsonl");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("classify", "--model", TestPaths.FixtureModel("ce-bert"), "--input", Pairs(dir), "--output", Path.Combine(dir, "o.csv")), 2, ".jsonl");
         string single = Path.Combine(dir, "one.txt");
         File.WriteAllText(single, "bare en tekst\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("classify", "--model", TestPaths.FixtureModel("ce-bert"), "--input", single, "--output", output), 1, "two text columns");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("classify", "--model", TestPaths.FixtureModel("ce-bert"), "--input", single, "--output", output), 1, "two text columns");
     }
 
     [Fact]
     public void InfoDescribesACrossEncoderByItsLabelsNotAsAnEmbeddingModel()
     {
-        var r = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("ce-xlmr"));
+        var r = InProcessSkald.Capture("info", "--model", TestPaths.FixtureModel("ce-xlmr"));
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("cross-encoder:    3 labels (contradiction, entailment, neutral), activation Identity", r.Stdout);
         Assert.DoesNotContain("pooling:", r.Stdout);
         Assert.DoesNotContain("similarity:", r.Stdout);
         string docs = Path.Combine(TestPaths.NewTempDir(), "docs.txt");
         File.WriteAllText(docs, "Fjorden ligg stille.\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", TestPaths.FixtureModel("ce-xlmr"), "--query", "q", "--documents", docs), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("rerank", "--model", TestPaths.FixtureModel("ce-xlmr"), "--query", "q", "--documents", docs), 1,
             "a classifier with 3 labels", "skald classify");
-        var embedding = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("bert-cased-mean"));
+        var embedding = InProcessSkald.Capture("info", "--model", TestPaths.FixtureModel("bert-cased-mean"));
         Assert.Contains("pooling:", embedding.Stdout);
         Assert.DoesNotContain("cross-encoder:", embedding.Stdout);
     }
@@ -87,14 +87,14 @@ public sealed class ClassifyCommandTests
         var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "config.json")))!.AsObject();
         config["problem_type"] = "multi_label_classification";
         File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
-        var info = SkaldProcess.Run("info", "--model", folder);
+        var info = InProcessSkald.Capture("info", "--model", folder);
         Assert.True(info.ExitCode == 0, info.Stderr);
         Assert.Contains("a multi-label classifier of pairs", info.Stdout);
-        Assert.DoesNotContain("multi-label", SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("ce-xlmr")).Stdout);
+        Assert.DoesNotContain("multi-label", InProcessSkald.Capture("info", "--model", TestPaths.FixtureModel("ce-xlmr")).Stdout);
         string dir = TestPaths.NewTempDir();
-        SkaldProcess.AssertUserError(SkaldProcess.Run("classify", "--model", folder, "--input", Pairs(dir), "--output", Path.Combine(dir, "o.jsonl"), "--softmax"), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("classify", "--model", folder, "--input", Pairs(dir), "--output", Path.Combine(dir, "o.jsonl"), "--softmax"), 2,
             "is a multi-label classifier");
-        var r = SkaldProcess.Run("classify", "--model", folder, "--input", Pairs(dir), "--output", Path.Combine(dir, "o.jsonl"), "-q");
+        var r = InProcessSkald.Capture("classify", "--model", folder, "--input", Pairs(dir), "--output", Path.Combine(dir, "o.jsonl"), "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
     }
 }

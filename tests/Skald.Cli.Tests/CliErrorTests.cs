@@ -4,25 +4,25 @@ public sealed class CliErrorTests
 {
     [Fact]
     public void UnknownCommandIsAUsageError() =>
-        SkaldProcess.AssertUserError(SkaldProcess.Run("frobnicate"), 2, "unknown command 'frobnicate'");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("frobnicate"), 2, "unknown command 'frobnicate'");
 
     [Fact]
     public void UnknownOptionIsNamed() =>
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--modle", "x"), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--modle", "x"), 2,
             "unknown option --modle for 'skald encode'", "did you mean '--model'?");
 
     [Fact]
     public void MissingRequiredOptionIsNamed() =>
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", "x", "--output", "o.jsonl"), 2, "'skald encode' needs --input");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", "x", "--output", "o.jsonl"), 2, "'skald encode' needs --input");
 
     [Fact]
     public void BadOptionValueIsNamed() =>
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", "x", "--input", "x.txt", "--output", "o.jsonl", "--batch-size", "0"), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", "x", "--input", "x.txt", "--output", "o.jsonl", "--batch-size", "0"), 2,
             "option --batch-size must be an integer ≥ 1, got '0'");
 
     [Fact]
     public void ConflictingOptionsAreAUsageError() =>
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", "x", "--input", "x.txt", "--output", "o.jsonl", "--prompt", "q: ", "--prompt-name", "query"), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", "x", "--input", "x.txt", "--output", "o.jsonl", "--prompt", "q: ", "--prompt-name", "query"), 2,
             "give --prompt-name or --prompt, not both");
 
     [Fact]
@@ -33,39 +33,39 @@ public sealed class CliErrorTests
         string input = Path.Combine(dir, "in.txt");
         File.WriteAllText(input, "hei\n");
         string missing = Path.Combine(dir, "nope", "out.npy");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Path.Combine(dir, "no-model"), "--input", input, "--output", missing), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Path.Combine(dir, "no-model"), "--input", input, "--output", missing), 1,
             "out.npy: output folder", "does not exist");
         Directory.CreateDirectory(Path.Combine(dir, "taken.jsonl"));
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Path.Combine(dir, "no-model"), "--input", input, "--output",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Path.Combine(dir, "no-model"), "--input", input, "--output",
             Path.Combine(dir, "taken.jsonl")), 1, "taken.jsonl: is a folder");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Path.Combine(dir, "no-model"), "--task", dir, "--output",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", Path.Combine(dir, "no-model"), "--task", dir, "--output",
             Path.Combine(dir, "nope", "r.json")), 1, "r.json: output folder", "does not exist");
         string suite = Path.Combine(dir, "s.json");
         File.WriteAllText(suite, "{\"tasks\": [{\"path\": \".\"}]}");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("benchmark", "--models", Path.Combine(dir, "no-model"), "--suite", suite, "--output",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("benchmark", "--models", Path.Combine(dir, "no-model"), "--suite", suite, "--output",
             Path.Combine(dir, "nope", "report"), "--no-cache"), 1, "report.md: output folder", "does not exist");
         Assert.Empty(Directory.GetFiles(dir, ".tmp-*"));
         // A folder where a file belongs, or a file where a folder belongs, is named as such.
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Path.Combine(dir, "no-model"), "--input", input, "--output",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Path.Combine(dir, "no-model"), "--input", input, "--output",
             Path.Combine(dir, "q.npy"), "--precision", "int8", "--ranges", Path.Combine(dir, "taken.jsonl")), 1, "--ranges", "is a folder");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("quantize", "--model", Path.Combine(dir, "no-model"), "--output", input), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("quantize", "--model", Path.Combine(dir, "no-model"), "--output", input), 1,
             "in.txt: is a file; name a folder");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("benchmark", "--models", Path.Combine(dir, "no-model"), "--suite", Path.Combine(dir, "s.json"), "--output", Path.Combine(dir, "r"), "--cache", input), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("benchmark", "--models", Path.Combine(dir, "no-model"), "--suite", Path.Combine(dir, "s.json"), "--output", Path.Combine(dir, "r"), "--cache", input), 1,
             "--cache", "is a file");
     }
 
     [Fact]
     public void UnknownTaskTypeIsAUsageError() =>
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "x", "--task", "y", "--type", "foo"), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", "x", "--task", "y", "--type", "foo"), 2,
             "option --type must be one of retrieval, sts", "got 'foo'");
 
     /// <summary>A near miss of a command-line choice gets "did you mean" before the list, as a config choice does.</summary>
     [Fact]
     public void MistypedChoiceGetsDidYouMean()
     {
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "x", "--task", "y", "--type", "retreival"), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", "x", "--task", "y", "--type", "retreival"), 2,
             "option --type got 'retreival'; did you mean 'retrieval'? (must be one of retrieval, sts, ");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "translate", "--engine", "apertum", "--from", "nb", "--to", "nn",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "translate", "--engine", "apertum", "--from", "nb", "--to", "nn",
             "--data", "x.jsonl", "--output", "y.jsonl"), 2, "option --engine got 'apertum'; did you mean 'apertium'? (must be one of apertium, llm)");
     }
 
@@ -76,7 +76,7 @@ public sealed class CliErrorTests
     [InlineData("pipeline", "foo", "expected STAGE.KEY=VALUE")]
     [InlineData("pipeline", "mntp.steps=[1,", "the value is not valid YAML")]
     public void MalformedSetIsAUsageErrorBeforeAnythingRuns(string verb, string assignment, string fragment) =>
-        SkaldProcess.AssertUserError(SkaldProcess.Run(verb, "--config", "does-not-matter.yaml", "--set", assignment), 2, fragment);
+        SkaldProcess.AssertUserError(InProcessSkald.Capture(verb, "--config", "does-not-matter.yaml", "--set", assignment), 2, fragment);
 
     /// <summary>A full fine-tune (no lora section) cannot hold its weights in 16 bits: one line naming model.weights.</summary>
     [Fact]
@@ -89,7 +89,7 @@ public sealed class CliErrorTests
     {
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "nope.txt");
-        var r = SkaldProcess.Run("encode", "--model", dir, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        var r = InProcessSkald.Capture("encode", "--model", dir, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
         SkaldProcess.AssertUserError(r, 1, input, "file not found");
     }
 
@@ -100,7 +100,7 @@ public sealed class CliErrorTests
     public void MissingConfigIsNamedLikeAnyMissingFile(string verb)
     {
         string config = Path.Combine(TestPaths.NewTempDir(), "missing.yaml");
-        var r = SkaldProcess.Run(verb, "--config", config);
+        var r = InProcessSkald.Capture(verb, "--config", config);
         SkaldProcess.AssertUserError(r, 1, $"{config}: file not found");
         Assert.DoesNotContain("Could not find", r.Stderr);
     }
@@ -111,7 +111,7 @@ public sealed class CliErrorTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "empty.txt");
         File.WriteAllText(input, "");
-        var r = SkaldProcess.Run("encode", "--model", dir, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        var r = InProcessSkald.Capture("encode", "--model", dir, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
         SkaldProcess.AssertUserError(r, 1, input, "empty");
     }
 
@@ -121,7 +121,7 @@ public sealed class CliErrorTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "texts.txt");
         File.WriteAllText(input, "første\nandre\n   \nfjerde\n");
-        var r = SkaldProcess.Run("encode", "--model", dir, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        var r = InProcessSkald.Capture("encode", "--model", dir, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
         SkaldProcess.AssertUserError(r, 1, input + ":3", "blank line");
     }
 
@@ -131,7 +131,7 @@ public sealed class CliErrorTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "texts.jsonl");
         File.WriteAllText(input, "{\"text\":\"hei\"}\n{\"text\":\n");
-        var r = SkaldProcess.Run("encode", "--model", dir, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        var r = InProcessSkald.Capture("encode", "--model", dir, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
         SkaldProcess.AssertUserError(r, 1, input + ":2", "invalid JSON");
     }
 
@@ -142,7 +142,7 @@ public sealed class CliErrorTests
         string input = Path.Combine(dir, "texts.txt");
         File.WriteAllText(input, "hei\n");
         string model = Path.Combine(dir, "no-such-model");
-        var r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        var r = InProcessSkald.Capture("encode", "--model", model, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
         SkaldProcess.AssertUserError(r, 1, model, "not found");
     }
 
@@ -150,7 +150,7 @@ public sealed class CliErrorTests
     public void UnsupportedOutputTypeIsNamed()
     {
         string dir = TestPaths.NewTempDir();
-        var r = SkaldProcess.Run("encode", "--model", dir, "--input", "x.txt", "--output", Path.Combine(dir, "o.csv"));
+        var r = InProcessSkald.Capture("encode", "--model", dir, "--input", "x.txt", "--output", Path.Combine(dir, "o.csv"));
         SkaldProcess.AssertUserError(r, 1, "o.csv", "unsupported output type");
     }
 }

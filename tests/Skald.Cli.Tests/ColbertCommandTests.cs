@@ -39,7 +39,7 @@ public sealed class ColbertCommandTests
             Assert.Equal(expected[i], results[i].GetProperty("index").GetInt32());
             Assert.True(Math.Abs(scores[query][docs[expected[i]]] - results[i].GetProperty("score").GetSingle()) <= 1e-5, $"result {i}");
         }
-        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", Model, "--query", "q", "--documents", file, "--max-length", "8"), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("rerank", "--model", Model, "--query", "q", "--documents", file, "--max-length", "8"), 2,
             "--max-length is for cross-encoders");
     }
 
@@ -61,19 +61,19 @@ public sealed class ColbertCommandTests
             return rank <= 10 ? 1.0 / rank : 0.0;
         });
         string results = Path.Combine(TestPaths.NewTempDir(), "results.json");
-        var r = SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--output", results, "--batch-size", "3");
+        var r = InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--output", results, "--batch-size", "3");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var doc = JsonDocument.Parse(File.ReadAllText(results));
         Assert.Equal(mrr, doc.RootElement.GetProperty("metrics").GetProperty("mrr_at_10").GetDouble(), 6);
         Assert.Contains("maxsim", doc.RootElement.GetProperty("metadata").GetProperty("model.scoring").GetString());
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--hnsw", "8"), 2, "exact MaxSim");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--hnsw", "8"), 2, "exact MaxSim");
 
         // A reranking task: each query's candidates (top_ranked) scored, nothing else.
         int[][] candidates = [[2, 4, 6], [10, 12, 14, 16], [16, 0], [0, 8, 18]];
         File.WriteAllText(Path.Combine(task, "top_ranked.jsonl"), string.Concat(judged.Select((j, q) =>
             JsonSerializer.Serialize(new Dictionary<string, object> { ["query-id"] = $"q{j.Query}", ["corpus-ids"] = candidates[q].Select(d => $"d{d}").ToArray() }) + "\n")));
         double rerankedMrr = judged.Select((j, q) => 1.0 / (1 + candidates[q].Count(d => scores[j.Query][d] > scores[j.Query][j.Relevant]))).Average();
-        var reranked = SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--output", results);
+        var reranked = InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--output", results);
         Assert.True(reranked.ExitCode == 0, reranked.Stderr);
         using var rerankedDoc = JsonDocument.Parse(File.ReadAllText(results));
         Assert.Equal("reranking", rerankedDoc.RootElement.GetProperty("type").GetString());
@@ -88,18 +88,18 @@ public sealed class ColbertCommandTests
         string bad = TestPaths.CopyFolder(Model, Path.Combine(TestPaths.NewTempDir(), "colbert"));
         string config = Path.Combine(bad, "config_sentence_transformers.json");
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"query_length\": 16", "\"query_length\": \"sixteen\"", StringComparison.Ordinal));
-        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", bad, "--query", "q", "--documents", docs), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("rerank", "--model", bad, "--query", "q", "--documents", docs), 1,
             "config_sentence_transformers.json", "key \"query_length\" must be an integer");
 
         File.WriteAllText(config, File.ReadAllText(Path.Combine(Model, "config_sentence_transformers.json"))
             .Replace("\"query_prefix\": \"[Q] \"", "\"query_prefix\": \"[QUERY] \"", StringComparison.Ordinal));
-        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", bad, "--query", "q", "--documents", docs), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("rerank", "--model", bad, "--query", "q", "--documents", docs), 1,
             "config_sentence_transformers.json", "key \"query_prefix\"", "[QUERY] ");
 
         File.Copy(Path.Combine(Model, "config_sentence_transformers.json"), config, overwrite: true);
         string dense = Path.Combine(bad, "1_Dense", "config.json");
         File.WriteAllText(dense, "{\"in_features\": 32, \"bias\": false, \"activation_function\": \"torch.nn.modules.linear.Identity\"}");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", bad, "--query", "q", "--documents", docs), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("rerank", "--model", bad, "--query", "q", "--documents", docs), 1,
             Path.Combine("1_Dense", "config.json"), "missing key \"out_features\"");
     }
 
@@ -108,6 +108,6 @@ public sealed class ColbertCommandTests
     {
         string file = Path.Combine(TestPaths.NewTempDir(), "texts.txt");
         File.WriteAllLines(file, ["en tekst"]);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", file, "--output", Path.ChangeExtension(file, ".jsonl")), 1, "a late-interaction (ColBERT / PyLate) model");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Model, "--input", file, "--output", Path.ChangeExtension(file, ".jsonl")), 1, "a late-interaction (ColBERT / PyLate) model");
     }
 }

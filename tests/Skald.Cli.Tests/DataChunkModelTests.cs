@@ -25,14 +25,14 @@ public sealed class DataChunkModelTests
     {
         int room = 64 - Tokenizer.FromFile(Path.Combine(Model, "tokenizer.json")).Encode("", true).Ids.Length;
         string output = Path.Combine(TestPaths.NewTempDir(), "set");
-        var r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--tokenizer", Model);
+        var r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", output, "--tokenizer", Model);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.DoesNotContain("warning", r.Stderr);
         var fits = PassageTokens(output);
         Assert.All(fits, n => Assert.InRange(n, 1, room));
 
         string wide = Path.Combine(TestPaths.NewTempDir(), "wide");
-        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", wide, "--tokenizer", Model, "--chunk-tokens", "200");
+        r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", wide, "--tokenizer", Model, "--chunk-tokens", "200");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains($"warning: chunks of 200 tokens are more than the {room} tokens", r.Stderr);
         Assert.Contains(PassageTokens(wide), n => n > room); // the sample documents have sections longer than the model reads
@@ -48,7 +48,7 @@ public sealed class DataChunkModelTests
             stages:
               - {name: gen, type: generate, documents: ['{{Documents}}'], tokenizer: '{{Model}}'}
             """);
-        var r = SkaldProcess.Run("pipeline", "--config", config);
+        var r = InProcessSkald.Capture("pipeline", "--config", config);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.All(PassageTokens(Path.Combine(output, "gen")), n => Assert.InRange(n, 1, room));
     }

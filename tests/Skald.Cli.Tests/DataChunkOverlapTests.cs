@@ -24,10 +24,10 @@ public sealed class DataChunkOverlapTests
         // moved on by one sentence: six chunks, every one mostly its neighbour. A quarter, 10 words, repeats one
         // sentence: sentences 1–5, 5–9 and 9–10, three chunks.
         string docs = Documents(), output = Path.Combine(Path.GetDirectoryName(docs)!, "data");
-        var r = SkaldProcess.Run("data", "generate", "--documents", docs, "--output", output, "--chunk-tokens", "40");
+        var r = InProcessSkald.Capture("data", "generate", "--documents", docs, "--output", output, "--chunk-tokens", "40");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("1 document, 3 chunks of at most 40 words", r.Stdout);
-        r = SkaldProcess.Run("data", "generate", "--documents", docs, "--output", output, "--chunk-tokens", "40", "--overlap-tokens", "32"); // asked for, still there
+        r = InProcessSkald.Capture("data", "generate", "--documents", docs, "--output", output, "--chunk-tokens", "40", "--overlap-tokens", "32"); // asked for, still there
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("1 document, 6 chunks of at most 40 words", r.Stdout);
     }
@@ -41,7 +41,7 @@ public sealed class DataChunkOverlapTests
             stages:
               - {name: gen, type: generate, documents: ['{{docs}}'], chunk_tokens: 40, test_fraction: 0}
             """);
-        var r = SkaldProcess.Run("pipeline", "--config", config);
+        var r = InProcessSkald.Capture("pipeline", "--config", config);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(3, File.ReadAllLines(Path.Combine(dir, "run", "gen", "corpus.jsonl")).Length);
     }

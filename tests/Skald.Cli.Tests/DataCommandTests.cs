@@ -11,7 +11,7 @@ public sealed class DataCommandTests
     public void GenerateIctWritesABeirFolderThatTheRetrievalReaderLoadsAndPairsForTraining()
     {
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "data");
-        var r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--chunk-tokens", "60", "--test-fraction", "0.2");
+        var r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", output, "--chunk-tokens", "60", "--test-fraction", "0.2");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("6 documents", r.Stdout);
         var train = Skald.Retrieval.Data.RetrievalData.Load(output, "train");
@@ -32,7 +32,7 @@ public sealed class DataCommandTests
         Assert.DoesNotContain(Directory.GetFileSystemEntries(dir), e => e.Contains(".tmp-"));
         // Same documents and seed, same files.
         string again = Path.Combine(dir, "again");
-        Assert.Equal(0, SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", again, "--chunk-tokens", "60", "--test-fraction", "0.2").ExitCode);
+        Assert.Equal(0, InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", again, "--chunk-tokens", "60", "--test-fraction", "0.2").ExitCode);
         foreach (var f in new[] { "corpus.jsonl", "queries.jsonl", "pairs.jsonl", "qrels/train.tsv", "qrels/test.tsv" })
             Assert.Equal(File.ReadAllText(Path.Combine(output, f)), File.ReadAllText(Path.Combine(again, f)));
     }
@@ -46,10 +46,10 @@ public sealed class DataCommandTests
         Directory.CreateDirectory(docs);
         foreach (var f in Directory.GetFiles(Documents)) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
         string[] args = ["data", "generate", "--documents", docs, "--output", output, "--chunk-tokens", "60"];
-        var first = SkaldProcess.Run(args);
+        var first = InProcessSkald.Capture(args);
         Assert.True(first.ExitCode == 0, first.Stderr);
         string corpus = File.ReadAllText(Path.Combine(output, "corpus.jsonl"));
-        var second = SkaldProcess.Run(args);
+        var second = InProcessSkald.Capture(args);
         Assert.True(second.ExitCode == 0, second.Stderr);
         Assert.Contains("6 documents", second.Stdout);
         Assert.Contains($"skipped {output}: the output folder", second.Stdout);
@@ -58,10 +58,10 @@ public sealed class DataCommandTests
         Directory.Delete(output, recursive: true);
         string index = Path.Combine(docs, "idx");
         string[] build = ["index", "build", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--documents", docs, "--output", index];
-        var built = SkaldProcess.Run(build);
+        var built = InProcessSkald.Capture(build);
         Assert.True(built.ExitCode == 0, built.Stderr);
         string records = File.ReadAllText(Path.Combine(index, "records.jsonl"));
-        var rebuilt = SkaldProcess.Run(build);
+        var rebuilt = InProcessSkald.Capture(build);
         Assert.True(rebuilt.ExitCode == 0, rebuilt.Stderr);
         Assert.Equal(records, File.ReadAllText(Path.Combine(index, "records.jsonl")));
     }
@@ -72,22 +72,22 @@ public sealed class DataCommandTests
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out");
         string empty = Path.Combine(dir, "tom");
         Directory.CreateDirectory(empty);
-        var r = SkaldProcess.Run("data", "generate", "--documents", empty, "--output", output);
+        var r = InProcessSkald.Capture("data", "generate", "--documents", empty, "--output", output);
         SkaldProcess.AssertUserError(r, 1, "no documents found in");
         Assert.False(Directory.Exists(output));
-        r = SkaldProcess.Run("data", "generate", "--documents", Path.Combine(dir, "finnes-ikke"), "--output", output);
+        r = InProcessSkald.Capture("data", "generate", "--documents", Path.Combine(dir, "finnes-ikke"), "--output", output);
         SkaldProcess.AssertUserError(r, 1, "no such file or folder");
         string occupied = Path.Combine(dir, "opptatt");
         Directory.CreateDirectory(occupied);
         File.WriteAllText(Path.Combine(occupied, "viktig.txt"), "x");
-        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", occupied);
+        r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", occupied);
         SkaldProcess.AssertUserError(r, 1, "exists and is not an earlier output");
         Assert.Equal(["viktig.txt"], Directory.GetFileSystemEntries(occupied).Select(Path.GetFileName));
-        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--generator", "magic");
+        r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", output, "--generator", "magic");
         Assert.Equal(2, r.ExitCode);
-        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--ocr-languages", "nor, dan");
+        r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", output, "--ocr-languages", "nor, dan");
         SkaldProcess.AssertUserError(r, 2, "--ocr-languages", "joined by '+'");
-        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--ocr", "maybe");
+        r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", output, "--ocr", "maybe");
         Assert.Equal(2, r.ExitCode);
         Assert.False(Directory.Exists(output));
     }
@@ -100,11 +100,11 @@ public sealed class DataCommandTests
     public void MineNegativesScoresAreTheMarginsTermsAndDistillKlTrainsOnThem()
     {
         string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "data");
-        Assert.Equal(0, SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", data, "--chunk-tokens", "40").ExitCode);
+        Assert.Equal(0, InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", data, "--chunk-tokens", "40").ExitCode);
         List<JsonElement> Mine(string flag)
         {
             string mined = Path.Combine(dir, flag[2..] + ".jsonl");
-            var r = SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", "bm25",
+            var r = InProcessSkald.Capture("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", "bm25",
                 "--corpus", Path.Combine(data, "corpus.jsonl"), "--num-negatives", "2", "--format", "n-tuple", "--relative-margin", "none",
                 "--cross-encoder", TestPaths.FixtureModel("ce-bert"), flag);
             Assert.True(r.ExitCode == 0, r.Stderr);
@@ -134,9 +134,9 @@ public sealed class DataCommandTests
             loss:
               type: distill_kl
             """);
-        var train = SkaldProcess.Run("train", "--config", config, "--quiet");
+        var train = InProcessSkald.Capture("train", "--config", config, "--quiet");
         Assert.True(train.ExitCode == 0, train.Stderr);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", Path.Combine(dir, "x.jsonl"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", Path.Combine(dir, "x.jsonl"),
             "--model", "bm25", "--margins", "--scores"), 2, "--margins", "--scores");
     }
 
@@ -148,10 +148,10 @@ public sealed class DataCommandTests
     public void MineNegativesOnGeneratedPairsNeverReturnsAPositive(string scorer, string format)
     {
         string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "data"), mined = Path.Combine(dir, "mined.jsonl");
-        Assert.Equal(0, SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", data, "--chunk-tokens", "40").ExitCode);
+        Assert.Equal(0, InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", data, "--chunk-tokens", "40").ExitCode);
         string model = scorer.StartsWith("bm25", StringComparison.Ordinal) ? "bm25" : TestPaths.FixtureModel("bert-cased-mean");
         string[] rescore = scorer == "bm25>ce" ? ["--cross-encoder", TestPaths.FixtureModel("ce-bert"), "--margins"] : [];
-        var r = SkaldProcess.Run(["data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", model,
+        var r = InProcessSkald.Capture(["data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", model,
             "--corpus", Path.Combine(data, "corpus.jsonl"), "--num-negatives", "2", "--format", format, "--relative-margin", "none", .. rescore]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         if (rescore.Length > 0) Assert.Contains("by bm25, rescored by ce-bert", r.Stdout);
@@ -172,9 +172,9 @@ public sealed class DataCommandTests
             if (rescore.Length > 0) Assert.InRange(row.GetProperty("label").GetSingle(), -1f, 1f); // a margin of two reranker scores
         }
         if (rescore.Length > 0)
-            SkaldProcess.AssertUserError(SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined,
+            SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined,
                 "--model", "bm25", "--format", "labeled-pair", "--margins"), 2, "--margins applies to --format triplet or n-tuple");
-        r = SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", Path.Combine(dir, "ingen"));
+        r = InProcessSkald.Capture("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", Path.Combine(dir, "ingen"));
         SkaldProcess.AssertUserError(r, 1, "model folder not found");
     }
 
@@ -182,13 +182,13 @@ public sealed class DataCommandTests
     public void InspectReportsAGeneratedFileAndNamesAMissingOne()
     {
         string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "data");
-        Assert.Equal(0, SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", data).ExitCode);
-        var r = SkaldProcess.Run("data", "inspect", Path.Combine(data, "pairs.jsonl"), "--tokenizer", TestPaths.FixtureModel("bert-cased-mean"));
+        Assert.Equal(0, InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", data).ExitCode);
+        var r = InProcessSkald.Capture("data", "inspect", Path.Combine(data, "pairs.jsonl"), "--tokenizer", TestPaths.FixtureModel("bert-cased-mean"));
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("2 columns (anchor, positive)", r.Stdout);
         Assert.Contains("tokens of", r.Stdout);
         Assert.Contains("examples:", r.Stdout);
-        r = SkaldProcess.Run("data", "inspect", Path.Combine(dir, "mangler.jsonl"));
+        r = InProcessSkald.Capture("data", "inspect", Path.Combine(dir, "mangler.jsonl"));
         SkaldProcess.AssertUserError(r, 1, "mangler.jsonl: file not found");
         Assert.DoesNotContain("Could not find", r.Stderr); // the runtime's wording, with the full path again
     }
@@ -202,7 +202,7 @@ public sealed class DataCommandTests
         string full = Path.Combine(dir, "full"), resumed = Path.Combine(dir, "resumed");
         using (var server = new FakeChatServer((_, n) => FakeChatServer.Reply.Good))
         {
-            var r = SkaldProcess.Run(Args(server, full));
+            var r = InProcessSkald.Capture(Args(server, full));
             Assert.True(r.ExitCode == 0, r.Stderr);
             Assert.Contains("llm: ", r.Stdout);
         }
@@ -225,7 +225,7 @@ public sealed class DataCommandTests
         var finished = File.ReadAllLines(journal).Where(l => l.EndsWith('}')).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("chunk").GetString()!)
             .Select(id => corpus[id]).ToHashSet();
         int before = slow.Requests.Count;
-        var again = SkaldProcess.Run(Args(slow, resumed));
+        var again = InProcessSkald.Capture(Args(slow, resumed));
         Assert.True(again.ExitCode == 0, again.Stderr);
         var askedAfter = slow.Requests.Skip(before).ToList();
         Assert.NotEmpty(askedAfter);
@@ -238,13 +238,13 @@ public sealed class DataCommandTests
     public void LlmOptionErrorsAreOneLine()
     {
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out");
-        var r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm", "--llm-model", "m");
+        var r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm", "--llm-model", "m");
         SkaldProcess.AssertUserError(r, 2, "--generator llm needs --llm URL");
-        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm", "--llm", "https://api.example.invalid/v1",
+        r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm", "--llm", "https://api.example.invalid/v1",
             "--llm-model", "m", "--api-key-env", "SKALD_TEST_NO_SUCH_KEY");
         SkaldProcess.AssertUserError(r, 1, "environment variable SKALD_TEST_NO_SUCH_KEY is not set");
         using var server = new FakeChatServer((_, n) => n == 0 ? FakeChatServer.Reply.Good : FakeChatServer.Reply.NotFound);
-        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm", "--llm", server.Url, "--llm-model", "m");
+        r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm", "--llm", server.Url, "--llm-model", "m");
         SkaldProcess.AssertUserError(r, 1, "HTTP 404", "OpenAI-compatible");
         Assert.False(Directory.Exists(output));
     }
@@ -272,9 +272,9 @@ public sealed class DataCommandTests
     {
         string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllText(input, "{\"anchor\":\"Hva heter du?\",\"positive\":\"Jeg heter Kari.\"}\n");
-        var r = SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "xx");
+        var r = InProcessSkald.Capture("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "xx");
         SkaldProcess.AssertUserError(r, 2, "option --to must be one of nb, nn, da, sv, got 'xx'");
-        r = SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nb");
+        r = InProcessSkald.Capture("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nb");
         SkaldProcess.AssertUserError(r, 1, "unknown language pair nb → nb");
         Assert.False(File.Exists(output));
     }
@@ -285,39 +285,39 @@ public sealed class DataCommandTests
         string dir = TestPaths.NewTempDir(), empty = Path.Combine(dir, "empty.jsonl"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllText(empty, "");
         // No rows: an error before any request (the endpoint is a closed local port), not "wrote 0 rows".
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "translate", "--data", empty, "--output", output, "--from", "nb", "--to", "nn",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "translate", "--data", empty, "--output", output, "--from", "nb", "--to", "nn",
             "--engine", "llm", "--llm", "http://127.0.0.1:9/v1", "--llm-model", "m"), 1, $"{empty}: no data rows to translate");
         Assert.False(File.Exists(output));
         // A stemming language BM25 does not have: refused, not mined without stemming.
         string pairs = Path.Combine(dir, "pairs.jsonl");
         File.WriteAllText(pairs, "{\"anchor\":\"Når går toget?\",\"positive\":\"Toget går 07:45.\"}\n{\"anchor\":\"Hvor er kantinen?\",\"positive\":\"Kantinen er i andre etasje.\"}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "mine-negatives", "--data", pairs, "--output", output, "--model", "bm25",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", pairs, "--output", output, "--model", "bm25",
             "--language", "xx"), 2, "--language xx: BM25 stems nb, nn, da, sv");
         string cacheFile = Path.Combine(dir, "cache-file");
         File.WriteAllText(cacheFile, "x");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "mine-negatives", "--data", pairs, "--output", output,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", pairs, "--output", output,
             "--model", TestPaths.FixtureModel("bert-cased-mean"), "--cache", cacheFile), 1, $"embedding cache {cacheFile}: is a file");
         // A malformed line of a .jsonl document is named with its line, not a skipped file.
         string docs = Path.Combine(dir, "docs.jsonl");
         File.WriteAllText(docs, "{\"text\": \"Toget går fra Oslo S hver time. Det tar tre timer til Lillehammer.\"}\n{\"text\": \"unterminated\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", docs, "--output", Path.Combine(dir, "gen")), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "generate", "--documents", docs, "--output", Path.Combine(dir, "gen")), 1,
             $"{docs}:2: not a JSON object");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", Path.Combine(dir, "gen"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", Path.Combine(dir, "gen"),
             "--chunk-tokens", "40", "--overlap-tokens", "40"), 2, "option --overlap-tokens (40) must be below --chunk-tokens (40)");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", Path.Combine(dir, "gen"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", Path.Combine(dir, "gen"),
             "--min-query-words", "10", "--max-query-words", "5"), 2, "option --min-query-words (10) must not be above --max-query-words (5)");
         // A journal that is a folder: named before any document is read or request made.
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", Path.Combine(dir, "gen"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", Path.Combine(dir, "gen"),
             "--generator", "llm", "--llm", "http://127.0.0.1:9/v1", "--llm-model", "m", "--journal", dir), 2,
             $"option --journal {dir}: is a folder; name a file");
         // A journal that is a file being read: opening it cut the file's unterminated last line as a torn entry.
         string data = Path.Combine(dir, "rows.jsonl");
         File.WriteAllText(data, "{\"text\": \"Toget går klokka sju.\"}\n{\"text\": \"Kor mykje kostar billetten?\"}");
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good, answer: p => p);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "translate", "--data", data, "--output", Path.Combine(dir, "nn.jsonl"), "--from", "nb",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "translate", "--data", data, "--output", Path.Combine(dir, "nn.jsonl"), "--from", "nb",
             "--to", "nn", "--engine", "llm", "--llm", server.Url, "--llm-model", "m", "--journal", data), 2, $"--journal {data} is the input {data}");
         Assert.EndsWith("billetten?\"}", File.ReadAllText(data));
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", data, "--output", Path.Combine(dir, "gen"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "generate", "--documents", data, "--output", Path.Combine(dir, "gen"),
             "--generator", "llm", "--llm", server.Url, "--llm-model", "m", "--journal", data), 2, $"--journal {data} is the input {data}");
         Assert.EndsWith("billetten?\"}", File.ReadAllText(data));
     }
@@ -327,7 +327,7 @@ public sealed class DataCommandTests
     {
         string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllText(input, "{\"anchor\":\"Hva heter du?\",\"positive\":\"Jeg heter Kari.\"}\n");
-        var r = SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn", "--parallel");
+        var r = InProcessSkald.Capture("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn", "--parallel");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("\"positive\":\"Kva heiter du?\"", File.ReadAllText(output));
     }
@@ -338,7 +338,7 @@ public sealed class DataCommandTests
         string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllText(input, "{\"anchor\":\"Hva heter du?\",\"positive\":\"Jeg heter Kari.\"}\n");
         using var server = new FakeChatServer((_, n) => n == 1 ? FakeChatServer.Reply.ServerError : FakeChatServer.Reply.Good, answer: t => t == "Hva heter du?" ? "Kva heiter du?" : "Eg heiter Kari.");
-        var r = SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn", "--engine", "llm",
+        var r = InProcessSkald.Capture("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn", "--engine", "llm",
             "--llm", server.Url, "--llm-model", "fake", "--parallel");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(["{\"anchor\":\"Hva heter du?\",\"positive\":\"Kva heiter du?\"}", "{\"anchor\":\"Jeg heter Kari.\",\"positive\":\"Eg heiter Kari.\"}"], File.ReadAllLines(output));
@@ -352,16 +352,16 @@ public sealed class DataCommandTests
         string input = ParquetFixture.Write(Path.Combine(dir, "in.parquet"), ("id", new long[] { 7, 8 }),
             ("anchor", new[] { "Hva heter du?", "Jeg heter Kari." }), ("year", new long[] { 1999, 2024 }));
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good, answer: t => t == "Hva heter du?" ? "Kva heiter du?" : "Eg heiter Kari.");
-        var r = SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn", "--engine", "llm",
+        var r = InProcessSkald.Capture("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn", "--engine", "llm",
             "--llm", server.Url, "--llm-model", "fake");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(["{\"id\":7,\"anchor\":\"Kva heiter du?\",\"year\":1999}", "{\"id\":8,\"anchor\":\"Eg heiter Kari.\",\"year\":2024}"], File.ReadAllLines(output));
         Assert.Equal(["Hva heter du?", "Jeg heter Kari."], server.Requests.Order(StringComparer.Ordinal));
         // Naming a column of numbers, or a file with no text column, is one line naming the file and the column.
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn",
             "--engine", "llm", "--llm", server.Url, "--llm-model", "fake", "--columns", "anchor,year"), 1, $"{input}: column 'year' has type int64, not string");
         string numbers = ParquetFixture.Write(Path.Combine(dir, "numbers.parquet"), ("id", new long[] { 7, 8 }));
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "translate", "--data", numbers, "--output", output, "--from", "nb", "--to", "nn",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "translate", "--data", numbers, "--output", output, "--from", "nb", "--to", "nn",
             "--engine", "llm", "--llm", server.Url, "--llm-model", "fake"), 1, $"{numbers}: no text column to translate (columns: id (int64))");
         Assert.Equal(2, server.Requests.Count);
     }
@@ -371,7 +371,7 @@ public sealed class DataCommandTests
     {
         string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllText(input, "{\"anchor\":\"Hva heter du?\",\"year\":1999}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn",
             "--engine", "llm", "--llm", "http://127.0.0.1:9/v1", "--llm-model", "m"), 1, $"{input}:1: column 'year' must be a string");
         Assert.False(File.Exists(output));
     }

@@ -19,7 +19,7 @@ public sealed class DataHeldOutCommandTests
     private static string Generate(string dir, string name, params string[] extra)
     {
         string output = Path.Combine(dir, name);
-        var r = SkaldProcess.Run(["data", "generate", "--documents", Documents, "--output", output, "--chunk-tokens", "60", "--test-fraction", "0.25", .. extra]);
+        var r = InProcessSkald.Capture(["data", "generate", "--documents", Documents, "--output", output, "--chunk-tokens", "60", "--test-fraction", "0.25", .. extra]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return r.Stdout;
     }
@@ -50,7 +50,7 @@ public sealed class DataHeldOutCommandTests
         string[] Negatives(string corpus)
         {
             string mined = Path.Combine(dir, Path.GetFileNameWithoutExtension(corpus) + "-mined.jsonl");
-            var m = SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(docs, "pairs.jsonl"), "--corpus", Path.Combine(docs, corpus), "--model", "bm25",
+            var m = InProcessSkald.Capture("data", "mine-negatives", "--data", Path.Combine(docs, "pairs.jsonl"), "--corpus", Path.Combine(docs, corpus), "--model", "bm25",
                 "--num-negatives", "3", "--output", mined);
             Assert.True(m.ExitCode == 0, m.Stderr);
             return [.. File.ReadAllLines(mined).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("negative").GetString()!)];
@@ -69,7 +69,7 @@ public sealed class DataHeldOutCommandTests
     public void HeldOutDocumentsWithoutATestFractionIsAUsageErrorNotASilentNoOp()
     {
         string output = Path.Combine(TestPaths.NewTempDir(), "out");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--held-out", "documents"), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", output, "--held-out", "documents"), 2,
             "option --held-out documents holds out a share of the documents: give --test-fraction above 0 too");
         Assert.False(Directory.Exists(output));
     }
@@ -78,7 +78,7 @@ public sealed class DataHeldOutCommandTests
     public void AnUnknownHeldOutUnitIsAUsageErrorNamingTheOption()
     {
         string output = Path.Combine(TestPaths.NewTempDir(), "out");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--held-out", "passages"), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", output, "--held-out", "passages"), 2,
             "option --held-out must be one of queries, documents, got 'passages'");
         Assert.False(Directory.Exists(output));
     }
@@ -92,7 +92,7 @@ public sealed class DataHeldOutCommandTests
             stages:
               - {name: gen, type: generate, documents: ['{{Documents}}'], chunk_tokens: 60, test_fraction: 0.25, held_out: documents}
             """);
-        var r = SkaldProcess.Run("pipeline", "--config", config);
+        var r = InProcessSkald.Capture("pipeline", "--config", config);
         Assert.True(r.ExitCode == 0, r.Stderr);
         string gen = Path.Combine(output, "gen");
         Assert.NotEmpty(DocumentsOf(gen, "test"));
@@ -109,14 +109,14 @@ public sealed class DataHeldOutCommandTests
 
         // Held out by query (the default), train-corpus.jsonl is every passage: corpus.jsonl.
         File.WriteAllText(config, File.ReadAllText(config).Replace(", held_out: documents", "", StringComparison.Ordinal));
-        Assert.Equal(0, SkaldProcess.Run("pipeline", "--config", config).ExitCode);
+        Assert.Equal(0, InProcessSkald.Capture("pipeline", "--config", config).ExitCode);
         Assert.Equal(File.ReadAllText(Path.Combine(gen, "corpus.jsonl")), File.ReadAllText(Path.Combine(gen, "train-corpus.jsonl")));
 
         File.WriteAllText(config, File.ReadAllText(config).Replace("test_fraction: 0.25", "test_fraction: 0.25, held_out: files", StringComparison.Ordinal));
-        SkaldProcess.AssertUserError(SkaldProcess.Run("pipeline", "--config", config), 1, "gen.held_out must be one of queries, documents, got 'files'");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("pipeline", "--config", config), 1, "gen.held_out must be one of queries, documents, got 'files'");
 
         // Documents held out of a test share of nothing is a mistake, not a silent no-op.
         File.WriteAllText(config, File.ReadAllText(config).Replace("test_fraction: 0.25, held_out: files", "test_fraction: 0, held_out: documents", StringComparison.Ordinal));
-        SkaldProcess.AssertUserError(SkaldProcess.Run("pipeline", "--config", config), 1, "held_out: documents holds out a share of the documents: test_fraction must be above 0");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("pipeline", "--config", config), 1, "held_out: documents holds out a share of the documents: test_fraction must be above 0");
     }
 }

@@ -23,12 +23,12 @@ public sealed class DataOutputPathTests
         string[] run = ["data", "generate", "--documents", docs, "--output", output, "--generator", "llm", "--llm", server.Url, "--llm-model", "m"];
         string journal = Path.Combine(docs, "sub", "run.journal.jsonl");
         Directory.CreateDirectory(Path.GetDirectoryName(journal)!);
-        SkaldProcess.AssertUserError(SkaldProcess.Run([.. run, "--journal", journal]), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. run, "--journal", journal]), 2,
             $"--journal {journal} is inside the input {docs}; write it outside the folder being read");
         // a link to the documents is the documents
         string link = Path.Combine(Path.GetDirectoryName(docs)!, "link");
         Directory.CreateSymbolicLink(link, docs);
-        SkaldProcess.AssertUserError(SkaldProcess.Run([.. run, "--journal", Path.Combine(link, "run.journal.jsonl")]), 2, "is inside the input " + docs);
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. run, "--journal", Path.Combine(link, "run.journal.jsonl")]), 2, "is inside the input " + docs);
         Assert.Empty(server.Requests);
         Assert.False(Directory.Exists(output));
     }
@@ -40,14 +40,14 @@ public sealed class DataOutputPathTests
         string docs = Documents(), output = Path.Combine(docs, "data");
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good);
         string[] run = ["data", "generate", "--documents", docs, "--output", output, "--generator", "llm", "--llm", server.Url, "--llm-model", "m"];
-        SkaldProcess.AssertUserError(SkaldProcess.Run(run), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture(run), 2,
             $"--journal (default: beside --output) {output}.journal.jsonl is inside the input {docs}; write it outside the folder being read");
         Assert.Empty(server.Requests);
         string journal = Path.Combine(Path.GetDirectoryName(docs)!, "run.journal.jsonl");
-        var r = SkaldProcess.Run([.. run, "--journal", journal]);
+        var r = InProcessSkald.Capture([.. run, "--journal", journal]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.True(File.Exists(journal));
-        r = SkaldProcess.Run([.. run, "--journal", journal]); // the output folder inside the documents is still not read
+        r = InProcessSkald.Capture([.. run, "--journal", journal]); // the output folder inside the documents is still not read
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains($"skipped {output}: the output folder", r.Stdout);
     }
@@ -64,15 +64,15 @@ public sealed class DataOutputPathTests
               - {name: gen, type: generate, documents: ['{{docs}}'], chunk_tokens: 60}
               - {name: neg, type: mine_negatives, data: gen/pairs.jsonl, model: bm25, num_negatives: 1}
             """);
-        var r = SkaldProcess.Run("pipeline", "--config", config);
+        var r = InProcessSkald.Capture("pipeline", "--config", config);
         Assert.True(r.ExitCode == 0, r.Stderr);
         string pairs = File.ReadAllText(Path.Combine(output, "gen", "pairs.jsonl"));
         // Nor is it the documents' content for the stage marks: what the first run wrote there keeps the stage.
-        r = SkaldProcess.Run("pipeline", "--config", config);
+        r = InProcessSkald.Capture("pipeline", "--config", config);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("gen (generate): done by an earlier run with the same settings, kept", r.Stderr);
         // Run again, the stage reads the documents without the output folder.
-        r = SkaldProcess.Run("pipeline", "--config", config, "--force");
+        r = InProcessSkald.Capture("pipeline", "--config", config, "--force");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains($"skipped {output}: the output folder", r.Stderr);
         Assert.Equal(pairs, File.ReadAllText(Path.Combine(output, "gen", "pairs.jsonl")));
@@ -83,21 +83,21 @@ public sealed class DataOutputPathTests
     {
         // the earlier run's corpus.jsonl given as documents: the new set replaced the folder and, with it, the input
         string dir = TestPaths.NewTempDir(), gen = Path.Combine(dir, "gen"), corpus = Path.Combine(gen, "corpus.jsonl");
-        var r = SkaldProcess.Run("data", "generate", "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", gen, "--chunk-tokens", "60");
+        var r = InProcessSkald.Capture("data", "generate", "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", gen, "--chunk-tokens", "60");
         Assert.True(r.ExitCode == 0, r.Stderr);
         string before = File.ReadAllText(corpus);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", corpus, "--output", gen), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "generate", "--documents", corpus, "--output", gen), 2,
             $"--output {gen} holds the input {corpus}; writing it would replace what is being read");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", gen, "--output", gen), 2, $"--output {gen} is the input {gen}");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "generate", "--documents", gen, "--output", gen), 2, $"--output {gen} is the input {gen}");
         Assert.Equal(before, File.ReadAllText(corpus));
 
         // skald index build: an index rebuilt from its own records.jsonl
         string index = Path.Combine(dir, "idx"), records = Path.Combine(index, "records.jsonl");
         string[] build = ["index", "build", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--output", index];
-        r = SkaldProcess.Run([.. build, "--documents", corpus]);
+        r = InProcessSkald.Capture([.. build, "--documents", corpus]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         before = File.ReadAllText(records);
-        SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--documents", records]), 2, $"--output {index} holds the input {records}");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. build, "--documents", records]), 2, $"--output {index} holds the input {records}");
         Assert.Equal(before, File.ReadAllText(records));
     }
 
@@ -108,7 +108,7 @@ public sealed class DataOutputPathTests
         string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "rows.jsonl");
         File.WriteAllText(data, "{\"text\": \"Toget går klokka sju.\"}\n");
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good, answer: p => p.ToUpperInvariant());
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "translate", "--data", data, "--output", Path.Combine(dir, ".", "rows.jsonl"), "--from", "nb",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "translate", "--data", data, "--output", Path.Combine(dir, ".", "rows.jsonl"), "--from", "nb",
             "--to", "nn", "--engine", "llm", "--llm", server.Url, "--llm-model", "m"), 2, $"--output {Path.Combine(dir, ".", "rows.jsonl")} is the input {data}");
         Assert.Equal("{\"text\": \"Toget går klokka sju.\"}\n", File.ReadAllText(data));
         Assert.Empty(server.Requests);

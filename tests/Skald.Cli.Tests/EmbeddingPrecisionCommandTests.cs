@@ -42,11 +42,11 @@ public sealed class EmbeddingPrecisionCommandTests
     public void EncodeWritesTheQuantizedEmbeddingsOfTheFloatOnes(string precision, string descr, int width)
     {
         string texts = Texts(), dir = TestPaths.NewTempDir();
-        var f = SkaldProcess.Run("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "f.npy"), "--normalize", "-q");
+        var f = InProcessSkald.Capture("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "f.npy"), "--normalize", "-q");
         Assert.True(f.ExitCode == 0, f.Stderr);
         var floats = Floats(Path.Combine(dir, "f.npy"));
         string output = Path.Combine(dir, "q.npy");
-        var r = SkaldProcess.Run("encode", "--model", Model, "--input", texts, "--output", output, "--normalize", "--precision", precision);
+        var r = InProcessSkald.Capture("encode", "--model", Model, "--input", texts, "--output", output, "--normalize", "--precision", precision);
         Assert.True(r.ExitCode == 0, r.Stderr);
         var (d, rows, cols, data) = ReadNpy(output);
         Assert.Equal((descr, 4, width), (d, rows, cols));
@@ -63,7 +63,7 @@ public sealed class EmbeddingPrecisionCommandTests
         // Queries quantized with the corpus's ranges: the first text alone, the same bytes as its row above.
         string one = Path.Combine(dir, "one.txt");
         File.WriteAllText(one, "Fjorden ligg stille.\n");
-        var again = SkaldProcess.Run("encode", "--model", Model, "--input", one, "--output", Path.Combine(dir, "one.jsonl"), "--normalize",
+        var again = InProcessSkald.Capture("encode", "--model", Model, "--input", one, "--output", Path.Combine(dir, "one.jsonl"), "--normalize",
             "--precision", precision, "--ranges", Path.Combine(dir, "q.ranges.npy"), "-q");
         Assert.True(again.ExitCode == 0, again.Stderr);
         var values = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "one.jsonl"))).RootElement.EnumerateArray().Select(v => v.GetInt32()).ToArray();
@@ -77,19 +77,19 @@ public sealed class EmbeddingPrecisionCommandTests
         string texts = Texts(), dir = TestPaths.NewTempDir();
         string bad = Path.Combine(dir, "bad.npy");
         File.WriteAllText(bad, "not numpy");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "o.npy"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "o.npy"),
             "--precision", "int8", "--ranges", bad), 1, "bad.npy", "not a .npy file");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "o.npy"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "o.npy"),
             "--ranges", bad), 2, "--ranges applies with --precision int8|uint8");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "o.npy"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "o.npy"),
             "--precision", "int4"), 2, "--precision");
         // ranges of another width
-        var f = SkaldProcess.Run("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "u.npy"), "--precision", "uint8", "-q");
+        var f = InProcessSkald.Capture("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "u.npy"), "--precision", "uint8", "-q");
         Assert.True(f.ExitCode == 0, f.Stderr);
         var wrong = File.ReadAllBytes(Path.Combine(dir, "u.ranges.npy"));
         string wrongPath = Path.Combine(dir, "wrong.npy");
         File.WriteAllBytes(wrongPath, wrong[..^8]);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "o.npy"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "o.npy"),
             "--precision", "int8", "--ranges", wrongPath), 1, "wrong.npy", "bytes of data");
     }
 
@@ -111,7 +111,7 @@ public sealed class EmbeddingPrecisionCommandTests
         };
         File.WriteAllBytes(ranges, bytes);
         string output = Path.Combine(dir, "o.npy");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", Texts(), "--output", output,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Model, "--input", Texts(), "--output", output,
             "--precision", "int8", "--ranges", ranges), 1, ranges + ": " + message);
         Assert.False(File.Exists(output));
     }
@@ -126,15 +126,15 @@ public sealed class EmbeddingPrecisionCommandTests
     public void EvaluateSearchesQuantizedEmbeddingsAndSaysSo()
     {
         string task = Task();
-        var r = SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--precision", "ubinary", "--rescore-multiplier", "3", "-q");
+        var r = InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--precision", "ubinary", "--rescore-multiplier", "3", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var meta = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("metadata");
         Assert.Contains("ubinary, top 10 rescored from the best 30", meta.GetProperty("model.search").GetString());
-        var hybrid = SkaldProcess.Run("evaluate", "--model", "hybrid:" + Model, "--task", task, "--precision", "int8", "-q");
+        var hybrid = InProcessSkald.Capture("evaluate", "--model", "hybrid:" + Model, "--task", task, "--precision", "int8", "-q");
         Assert.True(hybrid.ExitCode == 0, hybrid.Stderr);
 
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--task", task, "--precision", "binary"), 2, "not to bm25");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--rescore-multiplier", "4"), 2, "--rescore-multiplier");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", "bm25", "--task", task, "--precision", "binary"), 2, "not to bm25");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--rescore-multiplier", "4"), 2, "--rescore-multiplier");
     }
 
     [Fact]
@@ -142,13 +142,13 @@ public sealed class EmbeddingPrecisionCommandTests
     {
         string dir = TestPaths.NewTempDir(), texts = Path.Combine(dir, "t.txt");
         File.WriteAllText(texts, "Fjorden ligg stille.\nBussen går 07:45.\nApoteket stenger klokka fire.\n");
-        var wide = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("decoder-qwen2"), "--input", texts, "--output", Path.Combine(dir, "q.npy"),
+        var wide = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("decoder-qwen2"), "--input", texts, "--output", Path.Combine(dir, "q.npy"),
             "--precision", "int8", "-q");
         Assert.True(wide.ExitCode == 0, wide.Stderr);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", Model, "--port", "0", "--ranges", Path.Combine(dir, "q.ranges.npy")), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("serve", "--model", Model, "--port", "0", "--ranges", Path.Combine(dir, "q.ranges.npy")), 1,
             "q.ranges.npy", "ranges must be [2, 32]");
         File.WriteAllBytes(Path.Combine(dir, "bad.npy"), File.ReadAllBytes(Path.Combine(dir, "q.ranges.npy"))[..40]);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", Model, "--port", "0", "--ranges", Path.Combine(dir, "bad.npy")), 1, "bad.npy");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("serve", "--model", Model, "--port", "0", "--ranges", Path.Combine(dir, "bad.npy")), 1, "bad.npy");
     }
 
     [Fact]
@@ -157,17 +157,17 @@ public sealed class EmbeddingPrecisionCommandTests
         string task = Task();
         double Score(params string[] extra)
         {
-            var r = SkaldProcess.Run(["evaluate", "--model", Model, "--task", task, "-q", .. extra]);
+            var r = InProcessSkald.Capture(["evaluate", "--model", Model, "--task", task, "-q", .. extra]);
             Assert.True(r.ExitCode == 0, r.Stderr);
             return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("main_score").GetDouble();
         }
         Assert.Equal(Score(), Score("--ivf-lists", "2", "--ivf-probes", "2")); // every list probed: exact
-        var one = SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--ivf-lists", "2", "--ivf-probes", "1", "--precision", "int8", "-q");
+        var one = InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--ivf-lists", "2", "--ivf-probes", "1", "--precision", "int8", "-q");
         Assert.True(one.ExitCode == 0, one.Stderr);
         Assert.Contains("IVF top-k (2 lists, 1 probed), cosine, int8", JsonDocument.Parse(one.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--ivf-probes", "1"), 2, "--ivf-probes needs --ivf-lists");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--task", task, "--ivf-lists", "2"), 2, "not to bm25");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--ivf-lists", "0"), 2, "--ivf-lists");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--ivf-probes", "1"), 2, "--ivf-probes needs --ivf-lists");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", "bm25", "--task", task, "--ivf-lists", "2"), 2, "not to bm25");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--ivf-lists", "0"), 2, "--ivf-lists");
     }
 
     private static JsonElement Search(string folder, string mode, params string[] extra)
@@ -181,7 +181,7 @@ public sealed class EmbeddingPrecisionCommandTests
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
         string[] args = ["index", "build", "--model", Model, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", folder, "--language", "nb", "-q", .. extra];
-        var r = SkaldProcess.Run(precision is null ? args : [.. args, "--precision", precision]);
+        var r = InProcessSkald.Capture(precision is null ? args : [.. args, "--precision", precision]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return folder;
     }
@@ -220,7 +220,7 @@ public sealed class EmbeddingPrecisionCommandTests
         Assert.Equal(32, min.Length);
         string extra = TestPaths.NewTempDir();
         File.WriteAllText(Path.Combine(extra, "ny.txt"), "Sykkelparkeringen ligger bak stasjonen. Den er åpen hele døgnet.");
-        var add = SkaldProcess.Run("index", "add", "--index", folder, "--documents", extra, "-q");
+        var add = InProcessSkald.Capture("index", "add", "--index", folder, "--documents", extra, "-q");
         Assert.True(add.ExitCode == 0, add.Stderr);
         var after = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
         Assert.Equal("int8", after.GetProperty("precision").GetString());
@@ -229,7 +229,7 @@ public sealed class EmbeddingPrecisionCommandTests
         Assert.Equal(5, Search(folder, "dense").GetArrayLength());
 
         File.WriteAllBytes(Path.Combine(folder, "embeddings.q"), new byte[3]);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1, "embeddings.q", "need");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1, "embeddings.q", "need");
     }
 
     [Fact]
@@ -244,26 +244,26 @@ public sealed class EmbeddingPrecisionCommandTests
         var exact = Search(plain, "dense");
         var rescored = Search(pq, "dense", "--rescore-multiplier", rows.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(exact.EnumerateArray().Select(h => h.GetProperty("id").GetString()), rescored.EnumerateArray().Select(h => h.GetProperty("id").GetString()));
-        var info = SkaldProcess.Run("index", "info", "--index", pq, "--format", "json");
+        var info = InProcessSkald.Capture("index", "info", "--index", pq, "--format", "json");
         Assert.True(info.ExitCode == 0, info.Stderr);
         Assert.Equal(8, JsonDocument.Parse(info.Stdout).RootElement.GetProperty("pq_subspaces").GetInt32());
 
         string task = Task();
-        var r = SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--pq", "8", "--rescore-multiplier", "3", "-q");
+        var r = InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--pq", "8", "--rescore-multiplier", "3", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("PQ 8 × 8 bits, top 10 rescored from the best 30", JsonDocument.Parse(r.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
 
         string docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), output = Path.Combine(TestPaths.NewTempDir(), "idx");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "5"), 1, "divisor");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--precision", "int8"), 2, "choose one");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "5"), 1, "divisor");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--precision", "int8"), 2, "choose one");
         string graph = BuildIndex(null, "--pq", "8", "--hnsw", "8");
         Assert.Equal(exact.EnumerateArray().Select(h => h.GetProperty("id").GetString()),
             Search(graph, "dense", "--rescore-multiplier", rows.ToString(System.Globalization.CultureInfo.InvariantCulture), "--ef", "100")
                 .EnumerateArray().Select(h => h.GetProperty("id").GetString()));
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--task", task, "--pq", "8"), 2, "--pq applies to embedding models");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--pq", "8", "--rescore-quantized"), 2, "--rescore-quantized");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", "bm25", "--task", task, "--pq", "8"), 2, "--pq applies to embedding models");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--pq", "8", "--rescore-quantized"), 2, "--rescore-quantized");
         File.WriteAllBytes(Path.Combine(pq, "embeddings.pq"), new byte[5]);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", pq, "--query", "sykkel", "--mode", "dense"), 1, "embeddings.pq");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", pq, "--query", "sykkel", "--mode", "dense"), 1, "embeddings.pq");
     }
 
     [Fact]
@@ -279,17 +279,17 @@ public sealed class EmbeddingPrecisionCommandTests
         string all = rows.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(Search(plain, "dense").EnumerateArray().Select(h => h.GetProperty("id").GetString()),
             Search(pq, "dense", "--rescore-multiplier", all).EnumerateArray().Select(h => h.GetProperty("id").GetString()));
-        var info = SkaldProcess.Run("index", "info", "--index", pq, "--format", "json");
+        var info = InProcessSkald.Capture("index", "info", "--index", pq, "--format", "json");
         Assert.Equal(4, JsonDocument.Parse(info.Stdout).RootElement.GetProperty("pq_bits").GetInt32());
         Assert.StartsWith("fast scan", JsonDocument.Parse(info.Stdout).RootElement.GetProperty("pq_search").GetString());
 
         string task = Task();
-        var r = SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--pq", "8", "--pq-bits", "4", "-q");
+        var r = InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--pq", "8", "--pq-bits", "4", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("PQ 8 × 4 bits", JsonDocument.Parse(r.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
         string docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), output = Path.Combine(TestPaths.NewTempDir(), "idx");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--pq-bits", "9"), 2, "--pq-bits 9", "1 to 8");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq-bits", "4"), 2, "--pq-bits applies with --pq");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--pq-bits", "9"), 2, "--pq-bits 9", "1 to 8");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq-bits", "4"), 2, "--pq-bits applies with --pq");
         Assert.False(Directory.Exists(output));
     }
 
@@ -304,14 +304,14 @@ public sealed class EmbeddingPrecisionCommandTests
         string all = manifest.GetProperty("rows").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(Search(plain, "dense").EnumerateArray().Select(h => h.GetProperty("id").GetString()),
             Search(opq, "dense", "--rescore-multiplier", all).EnumerateArray().Select(h => h.GetProperty("id").GetString()));
-        var info = JsonDocument.Parse(SkaldProcess.Run("index", "info", "--index", opq, "--format", "json").Stdout).RootElement;
+        var info = JsonDocument.Parse(InProcessSkald.Capture("index", "info", "--index", opq, "--format", "json").Stdout).RootElement;
         Assert.StartsWith("OPQ", info.GetProperty("pq_rotation").GetString());
 
-        var r = SkaldProcess.Run("evaluate", "--model", Model, "--task", Task(), "--pq", "8", "--opq", "-q");
+        var r = InProcessSkald.Capture("evaluate", "--model", Model, "--task", Task(), "--pq", "8", "--opq", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("PQ 8 × 8 bits, OPQ", JsonDocument.Parse(r.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
         string docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), output = Path.Combine(TestPaths.NewTempDir(), "idx");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--opq"), 2, "--opq applies with --pq");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--opq"), 2, "--opq applies with --pq");
         Assert.False(Directory.Exists(output));
     }
 }

@@ -5,7 +5,6 @@ namespace Skald.Cli.Tests;
 /// whole says "FILE: empty" or "FILE: not JSON (line L, column C): ..." (was the parser's "does not contain any JSON
 /// tokens ... LineNumber: 0 | BytePositionInLine: 0"), a data file without rows says training's "FILE: no data rows".
 /// </summary>
-[Collection(InProcessSkaldCollection.Name)]
 public sealed class EmptyAndNotJsonFileTests
 {
     private readonly string dir = TestPaths.NewTempDir();

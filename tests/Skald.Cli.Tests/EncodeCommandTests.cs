@@ -29,7 +29,7 @@ public sealed class EncodeCommandTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "texts.jsonl"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllLines(input, texts.Select(t => JsonSerializer.Serialize(new { text = t })));
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel(model), "--input", input, "--output", output, "--batch-size", "5");
+        var r = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel(model), "--input", input, "--output", output, "--batch-size", "5");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var lines = File.ReadAllLines(output);
         Assert.Equal(texts.Count, lines.Length);
@@ -51,7 +51,7 @@ public sealed class EncodeCommandTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "q.jsonl"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllLines(input, rows.Select(r => JsonSerializer.Serialize(new { text = r.GetProperty("text").GetString() })));
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("llm2vec-xlmr"), "--input", input, "--output", output,
+        var r = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("llm2vec-xlmr"), "--input", input, "--output", output,
             "--instruction", instruction);
         Assert.True(r.ExitCode == 0, r.Stderr);
         var lines = File.ReadAllLines(output);
@@ -63,7 +63,7 @@ public sealed class EncodeCommandTests
             for (int j = 0; j < actual.Length; j++) Assert.True(MathF.Abs(actual[j] - expected[j]) <= 1e-5f, $"line {i + 1} component {j}");
         }
         // A sentence-transformers model refuses an instruction: one line naming the folder, exit 1.
-        var refused = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output,
+        var refused = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output,
             "--instruction", instruction);
         SkaldProcess.AssertUserError(refused, 1, "instructions are for LLM2Vec models");
     }
@@ -76,7 +76,7 @@ public sealed class EncodeCommandTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.npy");
         File.WriteAllText(input, string.Join("\n", texts.Take(5)) + "\n");
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output);
+        var r = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
 
         var bytes = File.ReadAllBytes(output);
@@ -101,7 +101,7 @@ public sealed class EncodeCommandTests
     [Fact]
     public void InfoDescribesTheModel()
     {
-        var r = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("bert-uncased-max"));
+        var r = InProcessSkald.Capture("info", "--model", TestPaths.FixtureModel("bert-uncased-max"));
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("model_type bert", r.Stdout);
         Assert.Contains("embedding dim:    16", r.Stdout);
@@ -111,7 +111,7 @@ public sealed class EncodeCommandTests
         Assert.Contains("similarity:       dot", r.Stdout);
         Assert.Contains("WordPiece", r.Stdout);
         Assert.Contains("padding right", r.Stdout);
-        var l = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("llm2vec-xlmr"));
+        var l = InProcessSkald.Capture("info", "--model", TestPaths.FixtureModel("llm2vec-xlmr"));
         Assert.True(l.ExitCode == 0, l.Stderr);
         Assert.Contains("pooling:          mean (llm2vec_config.json pooling_mode mean, instruction excluded)", l.Stdout);
         Assert.Contains("attention:        bidirectional (LLM2Vec), padding left", l.Stdout);
@@ -124,7 +124,7 @@ public sealed class EncodeCommandTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllLines(input, texts);
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel(fixture), "--input", input, "--output", output, "--weights", weights);
+        var r = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel(fixture), "--input", input, "--output", output, "--weights", weights);
         Assert.True(r.ExitCode == 0, r.Stderr);
         var lines = File.ReadAllLines(output);
         Assert.Equal(texts.Count, lines.Length);
@@ -141,7 +141,7 @@ public sealed class EncodeCommandTests
         // xlmr-cls-f16 is stored in float16 and its reference computed in float32 from those values: f16 in memory (kept
         // bit for bit, widened exactly in the GEMM) gives the same embeddings.
         EncodesAsReference("xlmr-cls-f16", "f16");
-        var info = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("xlmr-cls-f16"), "--weights", "f16");
+        var info = InProcessSkald.Capture("info", "--model", TestPaths.FixtureModel("xlmr-cls-f16"), "--weights", "f16");
         Assert.True(info.ExitCode == 0, info.Stderr);
         Assert.Contains("(float16 matrices, float32 norms and biases;", info.Stdout.Split('\n').Single(l => l.StartsWith("weight memory:", StringComparison.Ordinal)));
     }
@@ -152,8 +152,8 @@ public sealed class EncodeCommandTests
         // bert-bf16 is stored in bfloat16 and its reference computed in float32 from those values: bf16 in memory gives
         // the same embeddings.
         EncodesAsReference("bert-bf16", "bf16");
-        var f32 = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("bert-bf16"));
-        var bf16 = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("bert-bf16"), "--weights", "bf16");
+        var f32 = InProcessSkald.Capture("info", "--model", TestPaths.FixtureModel("bert-bf16"));
+        var bf16 = InProcessSkald.Capture("info", "--model", TestPaths.FixtureModel("bert-bf16"), "--weights", "bf16");
         Assert.True(f32.ExitCode == 0 && bf16.ExitCode == 0, f32.Stderr + bf16.Stderr);
         string Line(string stdout) => stdout.Split('\n').Single(l => l.StartsWith("weight memory:", StringComparison.Ordinal));
         string f32Line = Line(f32.Stdout), bf16Line = Line(bf16.Stdout);
@@ -167,7 +167,7 @@ public sealed class EncodeCommandTests
         // The vocabulary table stays in the safetensors file, whatever the precision.
         foreach (var info in new[] { f32, bf16 })
             Assert.Contains("in the file:      embeddings.word_embeddings.weight [800, 32], ", info.Stdout);
-        var bad = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("bert-bf16"), "--weights", "fp8");
+        var bad = InProcessSkald.Capture("info", "--model", TestPaths.FixtureModel("bert-bf16"), "--weights", "fp8");
         Assert.Equal(2, bad.ExitCode);
     }
 
@@ -207,7 +207,7 @@ public sealed class EncodeCommandTests
         File.WriteAllText(input, "Hei på deg\nGod dag, verden\n");
         string[] Encode(string model, string output)
         {
-            var r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", Path.Combine(dir, output));
+            var r = InProcessSkald.Capture("encode", "--model", model, "--input", input, "--output", Path.Combine(dir, output));
             Assert.True(r.ExitCode == 0, r.Stderr);
             return File.ReadAllLines(Path.Combine(dir, output));
         }
@@ -221,7 +221,7 @@ public sealed class EncodeCommandTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "t.txt");
         File.WriteAllText(input, "Hei på deg\n");
-        return SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        return InProcessSkald.Capture("encode", "--model", model, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
     }
 
     [Fact]
@@ -234,13 +234,13 @@ public sealed class EncodeCommandTests
         Skald.Models.Checkpoints.SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"),
             [new("embeddings", [vocab, 8], Enumerable.Range(0, vocab * 8).Select(i => (float)Math.Cos(i)).ToArray())]);
         File.WriteAllText(Path.Combine(dir, "config.json"), """{"model_type": "model2vec", "normalize": true, "hidden_dim": 8}""");
-        var r = SkaldProcess.Run("info", "--model", dir);
+        var r = InProcessSkald.Capture("info", "--model", dir);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("format:           Model2Vec", r.Stdout);
         Assert.Contains("embedding dim:    8", r.Stdout);
         string input = Path.Combine(dir, "in.txt"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllText(input, "Toget går klokka sju.\n");
-        r = SkaldProcess.Run("encode", "--model", dir, "--input", input, "--output", output);
+        r = InProcessSkald.Capture("encode", "--model", dir, "--input", input, "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Single(File.ReadAllLines(output));
     }

@@ -21,7 +21,7 @@ public sealed class EncodeCrossEncoderAdapterTests
             [new($"{module}.lora_A.weight", [2, 32], new float[64]), new($"{module}.lora_B.weight", [32, 2], new float[64])]);
         string input = Path.Combine(dir, "t.txt");
         File.WriteAllText(input, "Hei verden\n");
-        var r = SkaldProcess.Run("encode", "--model", adapter, "--input", input, "--output", Path.Combine(dir, "v.jsonl"));
+        var r = InProcessSkald.Capture("encode", "--model", adapter, "--input", input, "--output", Path.Combine(dir, "v.jsonl"));
         SkaldProcess.AssertUserError(r, 1, $"{adapter}: a cross-encoder", "CrossEncoder.Load", "skald rerank");
         Assert.False(File.Exists(Path.Combine(dir, "v.jsonl")));
     }

@@ -17,9 +17,9 @@ public sealed class EncodeDistilBertTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "texts.jsonl"), output = Path.Combine(dir, "out.jsonl"), int8 = Path.Combine(dir, "int8.jsonl");
         File.WriteAllLines(input, rows.Select(r => JsonSerializer.Serialize(new { text = r.GetProperty("text").GetString() })));
-        var r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", output, "--batch-size", "3");
+        var r = InProcessSkald.Capture("encode", "--model", model, "--input", input, "--output", output, "--batch-size", "3");
         Assert.True(r.ExitCode == 0, r.Stderr);
-        r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", int8, "--quantize", "int8");
+        r = InProcessSkald.Capture("encode", "--model", model, "--input", input, "--output", int8, "--quantize", "int8");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var lines = File.ReadAllLines(output);
         var quantized = File.ReadAllLines(int8);

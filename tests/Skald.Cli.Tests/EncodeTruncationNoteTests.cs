@@ -22,7 +22,7 @@ public sealed class EncodeTruncationNoteTests
         foreach (int max in new[] { lengths[0], lengths[1], lengths[1] + 1, lengths[2] })
         {
             int longer = lengths.Count(n => n > max);
-            var r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", output, "--max-length", max.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var r = InProcessSkald.Capture("encode", "--model", model, "--input", input, "--output", output, "--max-length", max.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Assert.True(r.ExitCode == 0, r.Stderr);
             string note = $"note: {longer} of 3 texts are longer than {max} tokens (--max-length, special tokens included)";
             if (longer > 0) Assert.Contains(note, r.Stderr);

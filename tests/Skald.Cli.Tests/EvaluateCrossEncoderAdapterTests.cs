@@ -24,11 +24,11 @@ public sealed class EvaluateCrossEncoderAdapterTests
         string task = BeirFolder.Write("{\"_id\": \"d1\", \"text\": \"Bussen går klokka sju.\"}\n{\"_id\": \"d2\", \"text\": \"Huset ligger ved sjøen.\"}\n",
             "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
 
-        var alone = SkaldProcess.Run("evaluate", "--model", adapter, "--task", task);
+        var alone = InProcessSkald.Capture("evaluate", "--model", adapter, "--task", task);
         Assert.NotEqual(0, alone.ExitCode); // it was embedded (exit 0) as the base's encoder, mean-pooled
         Assert.Contains("is a cross-encoder: it scores candidates", alone.Stderr);
         Assert.Contains($"--rerank {adapter})", alone.Stderr); // the adapter folder, not its base (which would drop the adapter)
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", adapter, "--task", task, "--rerank", TestPaths.FixtureModel("ce-bert")),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", adapter, "--task", task, "--rerank", TestPaths.FixtureModel("ce-bert")),
             2, "--model is a cross-encoder already");
     }
 }

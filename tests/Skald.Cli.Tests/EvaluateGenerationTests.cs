@@ -23,7 +23,7 @@ public sealed class EvaluateGenerationTests
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good,
             answer: a => a is "Oslo." or "En gulrot." or "Nej." ? "Rationale: Wrong.\nScore: 2" : "Rationale: Right.\nScore: 9");
 
-        var r = SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", good, "--predictions", bad,
+        var r = InProcessSkald.Capture("evaluate", "--type", "generation", "--task", task, "--predictions", good, "--predictions", bad,
             "--metrics", "rougeL,bertscore,judge", "--bertscore-model", TestPaths.FixtureModel("plain-bert"), "--judge", server.Url + "#fake",
             "--preferences", prefs, "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
@@ -40,10 +40,10 @@ public sealed class EvaluateGenerationTests
         Assert.Equal(1.0, doc.RootElement.GetProperty("pairwise_accuracy").GetProperty("judge").GetDouble());
         Assert.True(File.Exists(Path.Combine(dir, "task.judge.jsonl")));
 
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task), 2, "--predictions");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", good, "--metrics", "bleu"), 2, "bleu");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--type", "generation", "--task", task), 2, "--predictions");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--type", "generation", "--task", task, "--predictions", good, "--metrics", "bleu"), 2, "bleu");
         File.WriteAllLines(bad, ["""{"id": "1", "text": "Oslo."}"""]);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", bad), 1, "no prediction for task row '2'");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--task", task, "--type", "sts"), 2, "--model");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--type", "generation", "--task", task, "--predictions", bad), 1, "no prediction for task row '2'");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--task", task, "--type", "sts"), 2, "--model");
     }
 }

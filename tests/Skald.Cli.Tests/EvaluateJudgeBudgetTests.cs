@@ -17,13 +17,13 @@ public sealed class EvaluateJudgeBudgetTests
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good, answer: _ => "Rationale: Wrong.\nScore: 2");
         string[] args = ["evaluate", "--type", "generation", "--task", task, "--predictions", answers, "--metrics", "judge",
             "--judge", server.Url + "#fake", "--output", output, "--quiet"];
-        var r = SkaldProcess.Run([.. args, "--max-requests", "2"]);
+        var r = InProcessSkald.Capture([.. args, "--max-requests", "2"]);
         SkaldProcess.AssertUserError(r, 1, "request budget of 2 reached; run again (with a larger --max-requests)");
         Assert.Equal(2, server.Requests.Count);
         Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, "task.judge.jsonl")).Length);
         Assert.False(File.Exists(output));
 
-        var again = SkaldProcess.Run(args);
+        var again = InProcessSkald.Capture(args);
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.Equal(4, server.Requests.Count); // the two verdicts the cache lacked
     }
@@ -34,7 +34,7 @@ public sealed class EvaluateJudgeBudgetTests
         string dir = TestPaths.NewTempDir(), task = Path.Combine(dir, "task.jsonl"), answers = Path.Combine(dir, "system.jsonl");
         File.WriteAllLines(task, ["{\"id\":\"1\",\"prompt\":\"Hva er 1 pluss 1?\",\"reference\":\"2\"}"]);
         File.WriteAllLines(answers, ["{\"id\":\"1\",\"text\":\"2\"}"]);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", answers, "--max-requests", "2"), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--type", "generation", "--task", task, "--predictions", answers, "--max-requests", "2"), 2,
             "--max-requests applies with --metrics judge only");
     }
 }

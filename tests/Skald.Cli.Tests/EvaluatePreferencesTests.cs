@@ -17,7 +17,7 @@ public sealed class EvaluatePreferencesTests
 
     // two systems, x and y, answering alike
     private static SkaldProcess.Result Run(string task, string predictions, string preferences, string x = "x") =>
-        SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", $"{x}={predictions}", "--predictions", "y=" + predictions,
+        InProcessSkald.Capture("evaluate", "--type", "generation", "--task", task, "--predictions", $"{x}={predictions}", "--predictions", "y=" + predictions,
             "--preferences", preferences);
 
     private static string Row(string id, string a, string b, string winner) => $"{{\"id\": \"{id}\", \"a\": \"{a}\", \"b\": \"{b}\", \"winner\": \"{winner}\"}}";
@@ -67,11 +67,11 @@ public sealed class EvaluatePreferencesTests
         File.WriteAllLines(prefs, [Row("a", "decoder-qwen2", "y", "a"), Row("b", "decoder-qwen2", "z", "b")]);
         string[] run = ["evaluate", "--type", "generation", "--task", task, "--predictions", "y=" + predictions, "--preferences", prefs,
             "--model", TestPaths.FixtureModel("decoder-qwen2"), "--prompt-format", "plain", "--max-new-tokens", "2"];
-        var r = SkaldProcess.Run(run);
+        var r = InProcessSkald.Capture(run);
         SkaldProcess.AssertUserError(r, 1, $"{prefs}:2: no predictions for system 'z' (known: y, decoder-qwen2)");
         Assert.DoesNotContain("generated", r.Stdout + r.Stderr);
         File.WriteAllLines(prefs, [Row("a", "decoder-qwen2", "y", "a")]); // the model is a system the judgements may name
-        r = SkaldProcess.Run(run);
+        r = InProcessSkald.Capture(run);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("pairwise accuracy against 1 human preferences", r.Stdout + r.Stderr);
     }

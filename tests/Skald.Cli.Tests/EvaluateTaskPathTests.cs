@@ -14,7 +14,7 @@ public sealed class EvaluateTaskPathTests
     public void AFolderGivenForAFileTaskIsNamedAsAFolder(string type)
     {
         string folder = Path.Combine(TestPaths.RepoRoot, "samples", "data", "eval", "retrieval");
-        var r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", folder, "--type", type);
+        var r = InProcessSkald.Capture("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", folder, "--type", type);
         SkaldProcess.AssertUserError(r, 1, $"{folder}: is a folder, not a file");
         Assert.DoesNotContain("not found", r.Stderr);
     }
@@ -23,7 +23,7 @@ public sealed class EvaluateTaskPathTests
     public void AMissingTaskFileIsStillNotFound()
     {
         string missing = Path.Combine(TestPaths.NewTempDir(), "nope.tsv");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", missing, "--type", "sts"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", missing, "--type", "sts"),
             1, $"{missing}: ");
     }
 }

@@ -23,7 +23,7 @@ public sealed class GenerateChatTemplateTests
             $"{{\"messages\": {JsonSerializer.Serialize(c.GetProperty("messages"))}}}\n{{\"ids\": {JsonSerializer.Serialize(c.GetProperty("ids"))}}}\n"));
         string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllText(input, rows);
-        var r = SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", output, "--max-new-tokens", "16");
+        var r = InProcessSkald.Capture("generate", "--model", model, "--input", input, "--output", output, "--max-new-tokens", "16");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var outs = File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("ids").GetRawText()).ToArray();
         Assert.Equal(2 * cases.Length, outs.Length);
@@ -37,13 +37,13 @@ public sealed class GenerateChatTemplateTests
         string model = ChatModelFolder.Create("decoder-qwen2", "{% for m in messages %}{{ m.content | wordwrap(20) }}{% endfor %}");
         string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllText(input, "{\"messages\": [{\"role\": \"user\", \"content\": \"hej\"}]}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", output),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", model, "--input", input, "--output", output),
             1, "in.jsonl:1", "tokenizer_config.json", "the filter 'wordwrap' is not supported");
         Assert.False(File.Exists(output));
 
         // prompts and ids rows do not need the template, so they still run
         File.WriteAllText(input, "{\"prompt\": \"hej\"}\n");
-        var r = SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", output, "--max-new-tokens", "2");
+        var r = InProcessSkald.Capture("generate", "--model", model, "--input", input, "--output", output, "--max-new-tokens", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
     }
 
@@ -56,7 +56,7 @@ public sealed class GenerateChatTemplateTests
         File.WriteAllBytes(jinja, [.. "{% for m in messages %}"u8, (byte)'h', 0xE5, .. "{{ m.content }}{% endfor %}"u8]);
         string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllText(input, "{\"messages\": [{\"role\": \"user\", \"content\": \"hej\"}]}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", output, "--max-new-tokens", "2"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", model, "--input", input, "--output", output, "--max-new-tokens", "2"),
             1, $"{jinja}:1: not valid UTF-8 (byte 0xE5 at offset 24)");
         Assert.False(File.Exists(output));
     }

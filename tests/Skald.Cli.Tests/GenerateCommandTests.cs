@@ -30,7 +30,7 @@ public sealed class GenerateCommandTests
             .Select(g => g.EnumerateArray().Select(x => x.GetInt32()).ToArray()).ToArray();
         Assert.All(expected, e => Assert.DoesNotContain(286, e[..^1]));
         var (_, input, output) = Files(string.Concat(prompts.Select(p => $"{{\"ids\": {p}}}\n")) + "{\"prompt\": \"hej då\"}\n");
-        var r = SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "12",
+        var r = InProcessSkald.Capture("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "12",
             "--batch-size", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("tokens/s", r.Stderr);
@@ -62,7 +62,7 @@ public sealed class GenerateCommandTests
         int context = config.RootElement.GetProperty("max_position_embeddings").GetInt32();
         var longPrompt = Enumerable.Range(0, context - 1).Select(i => 1 + i % 200); // leaves 1 token
         var (_, input, output) = Files($"{{\"ids\": {shortPrompt}}}\n{{\"ids\": [{string.Join(", ", longPrompt)}]}}\n");
-        var r = SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "8",
+        var r = InProcessSkald.Capture("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "8",
             "--batch-size", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var rows = File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
@@ -77,14 +77,14 @@ public sealed class GenerateCommandTests
     {
         // the int8 numerics are Int8GenerationTests'; here the option reaches the generator and every row is written
         var (_, input, output) = Files("{\"ids\": [5, 9, 13]}\n{\"prompt\": \"hej då\"}\n{\"ids\": [200, 7]}\n");
-        var r = SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "5", "--quantize", "int8");
+        var r = InProcessSkald.Capture("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "5", "--quantize", "int8");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var rows = File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("ids").GetArrayLength()).ToArray();
         Assert.Equal(3, rows.Length);
         Assert.All(rows, n => Assert.InRange(n, 1, 5));
         if (Skald.Tensors.Quantization.Int8Gemm.Best is null) Assert.Contains("--quantize int8: this CPU has neither", r.Stderr);
         else Assert.DoesNotContain("--quantize", r.Stderr);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output, "--quantize", "int4"), 2, "--quantize");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", Model, "--input", input, "--output", output, "--quantize", "int4"), 2, "--quantize");
     }
 
     [Fact]
@@ -93,11 +93,11 @@ public sealed class GenerateCommandTests
         var (_, input, output) = Files("{\"ids\": [3, 17, 40, 99]}\n{\"ids\": [8, 8]}\n");
         string[] args = ["generate", "--model", Model, "--input", input, "--output", output, "--temperature", "2",
             "--top-p", "0.9", "--top-k", "50", "--repetition-penalty", "1.1", "--seed", "7", "--max-new-tokens", "8", "--stream"];
-        var a = SkaldProcess.Run(args);
+        var a = InProcessSkald.Capture(args);
         Assert.True(a.ExitCode == 0, a.Stderr);
         string first = File.ReadAllText(output);
         Assert.False(string.IsNullOrWhiteSpace(a.Stdout)); // the streamed text
-        var b = SkaldProcess.Run(args);
+        var b = InProcessSkald.Capture(args);
         Assert.True(b.ExitCode == 0, b.Stderr);
         Assert.Equal(first, File.ReadAllText(output));
     }
@@ -106,21 +106,21 @@ public sealed class GenerateCommandTests
     public void BadInputIsOneLineNamingTheRow()
     {
         var (dir, input, output) = Files("{\"prompt\": \"a\"}\n{\"ids\": [" + string.Join(",", Enumerable.Repeat(5, 200)) + "]}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", Model, "--input", input, "--output", output),
             1, "in.jsonl:2", "200 tokens", "context");
         Assert.False(File.Exists(output));
         File.WriteAllText(input, "{\"messages\": [{\"role\": \"user\", \"content\": \"hej\"}]}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", Model, "--input", input, "--output", output),
             1, "in.jsonl:1", "messages input needs a chat template");
         File.WriteAllText(input, "{\"text\": \"hej\"}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", Model, "--input", input, "--output", output),
             1, "in.jsonl:1", "exactly one of");
         File.WriteAllText(input, "{\"ids\": [1, 99999]}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", Model, "--input", input, "--output", output),
             1, "in.jsonl:1", "99999");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", Model, "--input", input, "--output", output,
             "--top-p", "1.5"), 2, "--top-p");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Path.Combine(dir, "nope"), "--input", input,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", Path.Combine(dir, "nope"), "--input", input,
             "--output", output), 1, "nope");
     }
 
@@ -129,10 +129,10 @@ public sealed class GenerateCommandTests
     {
         // valid JSON but not text: reading it as a string threw (exit 70) before the row and field were named
         var (_, input, output) = Files("{\"prompt\": \"a\"}\n{\"messages\": [{\"role\": \"user\", \"content\": \"hej \\ud800\"}]}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", Model, "--input", input, "--output", output),
             1, "in.jsonl:2", "field \"content\"", "surrogate");
         File.WriteAllText(input, "{\"messages\": [{\"role\": \"\\udc00\", \"content\": \"hej\"}]}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", Model, "--input", input, "--output", output),
             1, "in.jsonl:1", "field \"role\"", "surrogate");
         Assert.False(File.Exists(output));
     }
@@ -146,7 +146,7 @@ public sealed class GenerateCommandTests
     {
         // the sampling options are floats: 1e300 became infinity and 1e-50 zero, which the generator refused (exit 70)
         var (_, input, output) = Files("{\"ids\": [5, 9]}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "2",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "2",
             option, value), 2, $"option {option} must be", "within float range", $"'{value}'");
         Assert.False(File.Exists(output));
     }
@@ -156,12 +156,12 @@ public sealed class GenerateCommandTests
     {
         // "--adapters ," generated with the base model alone, as if no adapter had been asked for (merge refused it)
         var (dir, input, output) = Files("{\"ids\": [5, 9]}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--adapters", ",", "--input", input, "--output", output,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", Model, "--adapters", ",", "--input", input, "--output", output,
             "--max-new-tokens", "2"), 2, "option --adapters: no adapter folders given");
         Assert.False(File.Exists(output));
         string task = Path.Combine(dir, "task.jsonl");
         File.WriteAllText(task, "{\"id\": \"a\", \"prompt\": \"Hei?\", \"reference\": \"Hei!\"}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--model", Model, "--adapters", " , ",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--type", "generation", "--task", task, "--model", Model, "--adapters", " , ",
             "--max-new-tokens", "2"), 2, "option --adapters: no adapter folders given");
     }
 
@@ -174,15 +174,15 @@ public sealed class GenerateCommandTests
         Directory.CreateDirectory(model);
         foreach (var f in Directory.GetFiles(Model)) File.Copy(f, Path.Combine(model, Path.GetFileName(f)));
         string tokenizer = Path.Combine(model, "tokenizer.json"), before = File.ReadAllText(tokenizer);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", tokenizer, "--max-new-tokens", "2"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", model, "--input", input, "--output", tokenizer, "--max-new-tokens", "2"),
             2, $"--output {tokenizer} is a file of the model folder {model}");
         Assert.Equal(before, File.ReadAllText(tokenizer));
         string task = Path.Combine(dir, "task.jsonl");
         File.WriteAllText(task, "{\"id\": \"a\", \"prompt\": \"Hei?\", \"reference\": \"Hei!\"}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--model", model, "--prompt-format", "plain",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--type", "generation", "--task", task, "--model", model, "--prompt-format", "plain",
             "--max-new-tokens", "2", "--save-predictions", Path.Combine(model, "config.json")), 2, "--save-predictions", "is a file of the model folder");
         // a new file inside the folder replaces nothing
-        var r = SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", Path.Combine(model, "out.jsonl"), "--max-new-tokens", "2");
+        var r = InProcessSkald.Capture("generate", "--model", model, "--input", input, "--output", Path.Combine(model, "out.jsonl"), "--max-new-tokens", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(before, File.ReadAllText(tokenizer));
     }

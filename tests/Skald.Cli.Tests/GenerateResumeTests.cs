@@ -35,7 +35,7 @@ public sealed class GenerateResumeTests
 
     private static string Generate(params string[] args)
     {
-        var r = SkaldProcess.Run(args);
+        var r = InProcessSkald.Capture(args);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return r.Stderr;
     }
@@ -116,13 +116,13 @@ public sealed class GenerateResumeTests
         string output = Path.Combine(dir, "out.jsonl"), journal = output + ".journal.jsonl";
         JournalLines.KillAfter(Args(input, output, false), journal, 2);
         var before = File.ReadAllBytes(journal);
-        SkaldProcess.AssertUserError(SkaldProcess.Run(Args(input, output, false, "--temperature", "0.5")),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture(Args(input, output, false, "--temperature", "0.5")),
             1, journal, "a journal of another run", "temperature", "delete it to start over, or pass another --journal");
         var other = Args(input, output, false);
         other[Array.IndexOf(other, "--batch-size") + 1] = "4";
-        SkaldProcess.AssertUserError(SkaldProcess.Run(other), 1, "a journal of another run (its batch_size differ");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture(other), 1, "a journal of another run (its batch_size differ");
         File.AppendAllText(input, JsonSerializer.Serialize(new { ids = new[] { 5, 6 } }) + "\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run(Args(input, output, false)), 1, "a journal of another run (its input differ");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture(Args(input, output, false)), 1, "a journal of another run (its input differ");
         Assert.Equal(before, File.ReadAllBytes(journal));
         Assert.False(File.Exists(output));
 
@@ -131,12 +131,12 @@ public sealed class GenerateResumeTests
         foreach (string content in new[] { "{\"row\": 1}\n", "my notes" })
         {
             File.WriteAllText(notes, content);
-            SkaldProcess.AssertUserError(SkaldProcess.Run(Args(input, output, false, "--journal", notes)), 1, "notes.txt: not a journal of skald generate",
+            SkaldProcess.AssertUserError(InProcessSkald.Capture(Args(input, output, false, "--journal", notes)), 1, "notes.txt: not a journal of skald generate",
                 "pass another --journal");
             Assert.Equal(content, File.ReadAllText(notes));
         }
-        SkaldProcess.AssertUserError(SkaldProcess.Run(Args(input, output, false, "--journal", input)), 2, "--journal", "is the input");
-        SkaldProcess.AssertUserError(SkaldProcess.Run(Args(input, output, false, "--journal", output)), 2, "--journal", "is the --output file");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture(Args(input, output, false, "--journal", input)), 2, "--journal", "is the input");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture(Args(input, output, false, "--journal", output)), 2, "--journal", "is the --output file");
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public sealed class GenerateResumeTests
         }
         string Run(string[] args)
         {
-            var r = SkaldProcess.Run(args);
+            var r = InProcessSkald.Capture(args);
             Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
             return r.Stdout + r.Stderr;
         }

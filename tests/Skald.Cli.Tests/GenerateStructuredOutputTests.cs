@@ -37,7 +37,7 @@ public sealed class GenerateStructuredOutputTests
         var (dir, input, output) = Files(6);
         string schema = Path.Combine(dir, "flags.schema.json");
         File.WriteAllText(schema, Flags);
-        var r = SkaldProcess.Run(Run(input, output, "--json-schema", schema, "--max-new-tokens", "110", "--temperature", "1", "--seed", "3"));
+        var r = InProcessSkald.Capture(Run(input, output, "--json-schema", schema, "--max-new-tokens", "110", "--temperature", "1", "--seed", "3"));
         Assert.True(r.ExitCode == 0, r.Stderr);
         int complete = 0;
         foreach (var row in Rows(output))
@@ -59,7 +59,7 @@ public sealed class GenerateStructuredOutputTests
     public void JsonModeRowsAreJsonObjects()
     {
         var (_, input, output) = Files();
-        var r = SkaldProcess.Run(Run(input, output, "--json", "--max-new-tokens", "60", "--temperature", "1", "--seed", "5"));
+        var r = InProcessSkald.Capture(Run(input, output, "--json", "--max-new-tokens", "60", "--temperature", "1", "--seed", "5"));
         Assert.True(r.ExitCode == 0, r.Stderr);
         var rows = Rows(output);
         Assert.Equal(4, rows.Count);
@@ -78,10 +78,10 @@ public sealed class GenerateStructuredOutputTests
     public void EveryNewTokenHasItsLogProbabilityAndTheAskedAlternatives()
     {
         var (_, input, greedyOut) = Files();
-        var r = SkaldProcess.Run(Run(input, greedyOut, "--logprobs", "--top-logprobs", "3", "--max-new-tokens", "8"));
+        var r = InProcessSkald.Capture(Run(input, greedyOut, "--logprobs", "--top-logprobs", "3", "--max-new-tokens", "8"));
         Assert.True(r.ExitCode == 0, r.Stderr);
         string sampledOut = greedyOut + ".sampled.jsonl";
-        r = SkaldProcess.Run(Run(input, sampledOut, "--logprobs", "--top-logprobs", "3", "--max-new-tokens", "8", "--temperature", "1.3", "--seed", "7"));
+        r = InProcessSkald.Capture(Run(input, sampledOut, "--logprobs", "--top-logprobs", "3", "--max-new-tokens", "8", "--temperature", "1.3", "--seed", "7"));
         Assert.True(r.ExitCode == 0, r.Stderr);
         var greedy = Rows(greedyOut);
         var sampled = Rows(sampledOut);
@@ -117,7 +117,7 @@ public sealed class GenerateStructuredOutputTests
     public void WithoutLogprobsRowsHaveNone()
     {
         var (_, input, output) = Files(1);
-        Assert.Equal(0, SkaldProcess.Run(Run(input, output, "--max-new-tokens", "3")).ExitCode);
+        Assert.Equal(0, InProcessSkald.Capture(Run(input, output, "--max-new-tokens", "3")).ExitCode);
         Assert.False(Rows(output)[0].TryGetProperty("logprobs", out _));
     }
 
@@ -130,10 +130,10 @@ public sealed class GenerateStructuredOutputTests
         File.WriteAllLines(input, Enumerable.Range(0, 150).Select(_ => JsonSerializer.Serialize(new { ids = Enumerable.Range(0, random.Next(2, 16)).Select(_ => random.Next(1, 250)) })));
         string full = Path.Combine(dir, "full.jsonl"), resumed = Path.Combine(dir, "resumed.jsonl"), journal = resumed + ".journal.jsonl";
         string[] options = ["--logprobs", "--top-logprobs", "2", "--max-new-tokens", "30", "--batch-size", "3", "--json"];
-        Assert.Equal(0, SkaldProcess.Run(Run(input, full, options)).ExitCode);
+        Assert.Equal(0, InProcessSkald.Capture(Run(input, full, options)).ExitCode);
         JournalLines.KillAfter(Run(input, resumed, options), journal, 7);
         Assert.Contains("\"logprobs\"", File.ReadLines(journal).ElementAt(1), StringComparison.Ordinal);
-        var r = SkaldProcess.Run(Run(input, resumed, options));
+        var r = InProcessSkald.Capture(Run(input, resumed, options));
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("resuming:", r.Stderr, StringComparison.Ordinal);
         Assert.Equal(File.ReadAllBytes(full), File.ReadAllBytes(resumed));
@@ -144,21 +144,21 @@ public sealed class GenerateStructuredOutputTests
     public void BadFlagsAndSchemaFilesAreOneLine()
     {
         var (dir, input, output) = Files(1);
-        SkaldProcess.AssertUserError(SkaldProcess.Run(Run(input, output, "--top-logprobs", "2")), 2, "--top-logprobs needs --logprobs");
-        SkaldProcess.AssertUserError(SkaldProcess.Run(Run(input, output, "--logprobs", "--top-logprobs", "21")), 2, "--top-logprobs 21", "20");
-        SkaldProcess.AssertUserError(SkaldProcess.Run(Run(input, output, "--logprobs", "--top-logprobs", "-1")), 2, "--top-logprobs");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture(Run(input, output, "--top-logprobs", "2")), 2, "--top-logprobs needs --logprobs");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture(Run(input, output, "--logprobs", "--top-logprobs", "21")), 2, "--top-logprobs 21", "20");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture(Run(input, output, "--logprobs", "--top-logprobs", "-1")), 2, "--top-logprobs");
         string schema = Path.Combine(dir, "s.json");
         File.WriteAllText(schema, Flags);
-        SkaldProcess.AssertUserError(SkaldProcess.Run(Run(input, output, "--json", "--json-schema", schema)), 2, "--json", "--json-schema");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture(Run(input, output, "--json", "--json-schema", schema)), 2, "--json", "--json-schema");
 
         File.WriteAllText(schema, """{"type": "object", "properties": {"name": {"type": "string", "pattern": "^[a-z]+$"}}}""");
-        SkaldProcess.AssertUserError(SkaldProcess.Run(Run(input, output, "--json-schema", schema)), 1, schema + ": ", "\"pattern\"", "/properties/name/pattern");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture(Run(input, output, "--json-schema", schema)), 1, schema + ": ", "\"pattern\"", "/properties/name/pattern");
         File.WriteAllText(schema, "{\"type\": \"object\",\n  \"properties\": {\"a\": }\n}");
         // the one JSON-file wording: the file's line and column (the '}' is the 23rd character of line 2), the parser's reason alone
-        SkaldProcess.AssertUserError(SkaldProcess.Run(Run(input, output, "--json-schema", schema)), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture(Run(input, output, "--json-schema", schema)), 1,
             schema + ": not JSON (line 2, column 23): '}' is an invalid start of a value.");
         string missing = Path.Combine(dir, "missing.json");
-        SkaldProcess.AssertUserError(SkaldProcess.Run(Run(input, output, "--json-schema", missing)), 1, missing + ": file not found");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture(Run(input, output, "--json-schema", missing)), 1, missing + ": file not found");
         Assert.False(File.Exists(output));
     }
 }

@@ -14,7 +14,7 @@ public sealed class GenerateWeightsTests
     private static string Generate(string dir, string input, string name, params string[] extra)
     {
         string output = Path.Combine(dir, name);
-        var r = SkaldProcess.Run(["generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "10",
+        var r = InProcessSkald.Capture(["generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "10",
             "--batch-size", "2", .. extra]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return File.ReadAllText(output);
@@ -39,7 +39,7 @@ public sealed class GenerateWeightsTests
         string input = Path.Combine(dir, "in.jsonl");
         File.WriteAllText(input, "{\"ids\": [5, 17, 3]}\n");
         Assert.Single(Generate(dir, input, "int8.jsonl", "--weights", "bf16", "--quantize", "int8").Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        var r = SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", Path.Combine(dir, "x.jsonl"), "--weights", "bf8");
+        var r = InProcessSkald.Capture("generate", "--model", Model, "--input", input, "--output", Path.Combine(dir, "x.jsonl"), "--weights", "bf8");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--weights", r.Stderr);
         Assert.DoesNotContain("   at ", r.Stderr);
@@ -60,10 +60,10 @@ public sealed class GenerateWeightsTests
         File.WriteAllLines(task, prompts.Select((q, i) => JsonSerializer.Serialize(new { id = $"r{i}", prompt = q, reference = "x" })));
         File.WriteAllLines(input, prompts.Select(q => JsonSerializer.Serialize(new { messages = new[] { new { role = "user", content = q } } })));
         string?[] Texts(string file) => [.. File.ReadAllLines(file).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString())];
-        var g = SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", generated, "--max-new-tokens", "12", "--weights", "bf16");
+        var g = InProcessSkald.Capture("generate", "--model", model, "--input", input, "--output", generated, "--max-new-tokens", "12", "--weights", "bf16");
         Assert.True(g.ExitCode == 0, g.Stderr);
         string saved = Path.Combine(dir, "saved.jsonl");
-        var e = SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--model", model, "--max-new-tokens", "12",
+        var e = InProcessSkald.Capture("evaluate", "--type", "generation", "--task", task, "--model", model, "--max-new-tokens", "12",
             "--weights", "bf16", "--save-predictions", saved, "--output", Path.Combine(dir, "report.json"));
         Assert.True(e.ExitCode == 0, e.Stderr);
         Assert.Equal(Texts(generated), Texts(saved));
@@ -71,11 +71,11 @@ public sealed class GenerateWeightsTests
         string Stage(string weights) =>
             $"output: {output}\nstages:\n  - {{name: said, type: answer, model: '{model}', task: '{task}', max_new_tokens: 12, weights: {weights}}}\n";
         File.WriteAllText(config, Stage("bf16"));
-        var p = SkaldProcess.Run("pipeline", "--config", config);
+        var p = InProcessSkald.Capture("pipeline", "--config", config);
         Assert.True(p.ExitCode == 0, p.Stdout + p.Stderr);
         Assert.Equal(Texts(generated), Texts(Path.Combine(output, "said.jsonl")));
         File.WriteAllText(config, Stage("bf8"));
-        var bad = SkaldProcess.Run("pipeline", "--config", config);
+        var bad = InProcessSkald.Capture("pipeline", "--config", config);
         Assert.NotEqual(0, bad.ExitCode);
         Assert.Contains("weights", bad.Stderr + bad.Stdout);
         Assert.DoesNotContain("   at ", bad.Stderr);

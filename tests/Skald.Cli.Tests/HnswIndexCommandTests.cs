@@ -20,7 +20,7 @@ public sealed class HnswIndexCommandTests
     private static string Index(params string[] options)
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run(["index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb",
+        var r = InProcessSkald.Capture(["index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb",
             "--chunk-tokens", "200", .. options]); // 19 rows, for which ef 8 finds the exact top 3 (the fixture's default chunks make 63)
         Assert.True(r.ExitCode == 0, r.Stderr);
         return folder;
@@ -38,7 +38,7 @@ public sealed class HnswIndexCommandTests
         Assert.Equal(Ids(plain, rows), Ids(folder, rows, "--ef", rows.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Equal(Ids(plain, 3), Ids(folder, 3));
 
-        var info = SkaldProcess.Run("index", "info", "--index", folder, "--format", "json");
+        var info = InProcessSkald.Capture("index", "info", "--index", folder, "--format", "json");
         Assert.True(info.ExitCode == 0, info.Stderr);
         var described = JsonDocument.Parse(info.Stdout).RootElement;
         Assert.Equal(4, described.GetProperty("hnsw_m").GetInt32());
@@ -48,12 +48,12 @@ public sealed class HnswIndexCommandTests
 
         string extra = Path.Combine(TestPaths.NewTempDir(), "sykkelbod.txt");
         File.WriteAllText(extra, "Sykkelboden ligger bak kontoret. Der kan du parkere sykkelen trygt under tak.");
-        var add = SkaldProcess.Run("index", "add", "--index", folder, "--documents", extra);
+        var add = InProcessSkald.Capture("index", "add", "--index", folder, "--documents", extra);
         Assert.True(add.ExitCode == 0, add.Stderr);
         var grown = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
         Assert.True(grown.GetProperty("rows").GetInt32() > rows);
         Assert.Equal(4, grown.GetProperty("hnsw_m").GetInt32());
-        var added = SkaldProcess.Run("index", "add", "--index", plain, "--documents", extra, "-q");
+        var added = InProcessSkald.Capture("index", "add", "--index", plain, "--documents", extra, "-q");
         Assert.True(added.ExitCode == 0, added.Stderr);
         int all = grown.GetProperty("rows").GetInt32();
         Assert.Equal(Ids(plain, all), Ids(folder, all, "--ef", all.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -72,15 +72,15 @@ public sealed class HnswIndexCommandTests
         string bike = Path.Combine(Documents, "sykkel.txt");
         int Rows() => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement.GetProperty("rows").GetInt32();
         int rows = Rows();
-        var r = SkaldProcess.Run("index", "delete", "--index", folder, "--source", bike, "-q");
+        var r = InProcessSkald.Capture("index", "delete", "--index", folder, "--source", bike, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.NotEqual("", File.ReadAllText(Path.Combine(folder, "tombstones.txt")).Trim());
-        r = SkaldProcess.Run("index", "add", "--index", folder, "--documents", bike, "--replace-deleted", "-q");
+        r = InProcessSkald.Capture("index", "add", "--index", folder, "--documents", bike, "--replace-deleted", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(rows, Rows());
         Assert.Equal("", File.ReadAllText(Path.Combine(folder, "tombstones.txt")).Trim());
         Assert.Equal(Ids(plain, rows), Ids(folder, rows, "--ef", rows.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "add", "--index", plain, "--documents", bike, "--replace-deleted"), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "add", "--index", plain, "--documents", bike, "--replace-deleted"), 1,
             "--replace-deleted is for an HNSW index");
     }
 
@@ -89,11 +89,11 @@ public sealed class HnswIndexCommandTests
     public void AnInt8IndexWithAGraphSearchesAsTheExactInt8Index()
     {
         string graphFolder = Path.Combine(TestPaths.NewTempDir(), "idx"), exactFolder = Path.Combine(TestPaths.NewTempDir(), "exact");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", graphFolder, "--hnsw", "8", "--precision", "int8", "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", graphFolder, "--hnsw", "8", "--precision", "int8", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
-        r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", exactFolder, "--precision", "int8", "-q");
+        r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", exactFolder, "--precision", "int8", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
-        var info = SkaldProcess.Run("index", "info", "--index", graphFolder, "--format", "json");
+        var info = InProcessSkald.Capture("index", "info", "--index", graphFolder, "--format", "json");
         Assert.True(info.ExitCode == 0, info.Stderr);
         var fields = System.Text.Json.JsonDocument.Parse(info.Stdout).RootElement;
         Assert.Equal("int8", fields.GetProperty("precision").GetString());
@@ -107,11 +107,11 @@ public sealed class HnswIndexCommandTests
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
         string[] build = ["index", "build", "--model", Model, "--documents", Documents, "--output", folder];
-        SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--hnsw-ef", "10"]), 2, "--hnsw-ef needs --hnsw M");
-        SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--hnsw", "8", "--ivf-lists", "2"]), 2, "choose one");
-        SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--hnsw", "1"]), 2, "--hnsw");
-        SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--hnsw", "500"]), 2, "more than 100");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "x", "--ef", "0"), 2, "--ef");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. build, "--hnsw-ef", "10"]), 2, "--hnsw-ef needs --hnsw M");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. build, "--hnsw", "8", "--ivf-lists", "2"]), 2, "choose one");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. build, "--hnsw", "1"]), 2, "--hnsw");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. build, "--hnsw", "500"]), 2, "more than 100");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", folder, "--query", "x", "--ef", "0"), 2, "--ef");
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class HnswIndexCommandTests
             "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n");
         JsonElement Evaluate(params string[] extra)
         {
-            var r = SkaldProcess.Run(["evaluate", "--model", Model, "--task", task, "-q", .. extra]);
+            var r = InProcessSkald.Capture(["evaluate", "--model", Model, "--task", task, "-q", .. extra]);
             Assert.True(r.ExitCode == 0, r.Stderr);
             return JsonDocument.Parse(r.Stdout).RootElement;
         }
@@ -132,7 +132,7 @@ public sealed class HnswIndexCommandTests
         var graph = Evaluate("--hnsw", "4", "--hnsw-ef", "16");
         Assert.Equal(exact.GetProperty("main_score").GetDouble(), graph.GetProperty("main_score").GetDouble()); // 4 documents, ef 16: every one seen
         Assert.Equal("HNSW top-k (M 4, ef construction 200, ef 16), cosine", graph.GetProperty("metadata").GetProperty("model.search").GetString());
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--task", task, "--hnsw", "4"), 2, "--hnsw applies to embedding models, not to bm25");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--hnsw", "4", "--ivf-lists", "2"), 2, "choose one");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", "bm25", "--task", task, "--hnsw", "4"), 2, "--hnsw applies to embedding models, not to bm25");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--hnsw", "4", "--ivf-lists", "2"), 2, "choose one");
     }
 }

@@ -1,11 +1,14 @@
 namespace Skald.Cli.Tests;
 
 /// <summary>
-/// Runs a verb in this test process (<see cref="Cli.Run"/>): for what only the process itself shows (which files it
-/// still holds open when the verb returns, <see cref="OpenFiles"/>), and for bad-input checks that need no process of
-/// their own (<see cref="Capture"/>: a fraction of the cost of starting skald). The classes that use it are in
-/// <see cref="InProcessSkaldCollection"/>, which runs alone, so no other run swaps the console under one or opens files
-/// meanwhile.
+/// Runs a verb in this test process (<see cref="Cli.Run"/>), a fraction of the cost of starting skald: for tests that
+/// check only what a run prints, writes and returns. Its output is captured per run (<see cref="ConsoleRouter"/>), so
+/// such tests run in parallel like any other. Not for what needs a process of its own: environment variables, the
+/// current directory, stdin, signals and kills, mpirun, <c>--help</c> (its usage line names the process: here the test
+/// host), concurrent writers of one index (their staging folders and locks are named by process id), or what writes
+/// to the raw stdout stream (<see cref="Console.OpenStandardOutput()"/>: search and rerank JSON). Tests that check
+/// which files the process holds open (<see cref="OpenFiles"/>) go in <see cref="InProcessSkaldCollection"/>, which
+/// runs alone.
 /// </summary>
 internal static class InProcessSkald
 {
@@ -18,19 +21,32 @@ internal static class InProcessSkald
     /// </summary>
     public static SkaldProcess.Result Capture(params string[] args)
     {
-        var (stdout, stderr) = (Console.Out, Console.Error);
         var (capturedOut, capturedErr) = (new StringWriter(), new StringWriter());
-        Console.SetOut(capturedOut);
-        Console.SetError(capturedErr);
-        try
+        int code = 0;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? thrown = null;
+        using (ConsoleRouter.Capture(capturedOut, capturedErr))
         {
-            int code = Cli.Run(args);
-            return new SkaldProcess.Result(code, capturedOut.ToString(), capturedErr.ToString());
+            // On a thread of its own with the stack of a process's main thread (8 MB, not a test thread's 1.5 MB: deep
+            // input nests as far as under skald itself), and bounded like SkaldProcess: a verb that hangs (serve started
+            // where a test expected it to refuse) fails the test instead of the run. The capture flows to the thread.
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    code = Cli.Run(args);
+                }
+                catch (Exception e)
+                {
+                    thrown = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); // the test's failure, not the host's crash
+                }
+            }, MainThreadStack) { IsBackground = true, Name = "skald " + string.Join(' ', args.Take(2)) };
+            thread.Start();
+            if (!thread.Join(Timeout)) throw new TimeoutException("skald " + string.Join(' ', args));
+            thrown?.Throw();
         }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
+        return new SkaldProcess.Result(code, capturedOut.ToString(), capturedErr.ToString());
     }
+
+    private const int MainThreadStack = 8 << 20;
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
 }

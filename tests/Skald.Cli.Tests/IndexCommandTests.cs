@@ -15,7 +15,7 @@ public sealed class IndexCommandTests
         Directory.CreateDirectory(docs);
         foreach (var f in Directory.GetFiles(Documents)) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
         folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", folder, "--language", "nb", "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", folder, "--language", "nb", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         return docs;
     }
@@ -64,7 +64,7 @@ public sealed class IndexCommandTests
         Assert.Contains("Glutenfrit", top.GetProperty("text").GetString());
         Assert.True(top.GetProperty("end").GetInt32() > top.GetProperty("start").GetInt32());
 
-        var del = SkaldProcess.Run("index", "delete", "--index", folder, "--source", Path.Combine(docs, "kantine.md"));
+        var del = InProcessSkald.Capture("index", "delete", "--index", folder, "--source", Path.Combine(docs, "kantine.md"));
         Assert.True(del.ExitCode == 0, del.Stderr);
         Assert.NotEmpty(File.ReadAllLines(Path.Combine(folder, "tombstones.txt")));
         foreach (var mode in new[] { "bm25", "dense", "hybrid" })
@@ -73,7 +73,7 @@ public sealed class IndexCommandTests
 
         string extra = Path.Combine(TestPaths.NewTempDir(), "fjordhest.txt");
         File.WriteAllText(extra, "Fjordhesten Blakken står i stallen bak kontoret. Han får høy hver morgen klokken sju.");
-        var add = SkaldProcess.Run("index", "add", "--index", folder, "--documents", extra);
+        var add = InProcessSkald.Capture("index", "add", "--index", folder, "--documents", extra);
         Assert.True(add.ExitCode == 0, add.Stderr);
         Assert.Empty(File.ReadAllText(Path.Combine(folder, "tombstones.txt")).Trim()); // compacted
         var found = Search(folder, "fjordhesten Blakken", "hybrid", 1)[0];
@@ -81,7 +81,7 @@ public sealed class IndexCommandTests
         int rows = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement.GetProperty("rows").GetInt32();
         Assert.Equal(rows, File.ReadAllLines(Path.Combine(folder, "records.jsonl")).Length);
 
-        var again = SkaldProcess.Run("index", "add", "--index", folder, "--documents", extra); // re-adding replaces
+        var again = InProcessSkald.Capture("index", "add", "--index", folder, "--documents", extra); // re-adding replaces
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.Equal(rows, JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement.GetProperty("rows").GetInt32());
     }
@@ -93,15 +93,15 @@ public sealed class IndexCommandTests
             "{\"_id\":\"d1\",\"title\":\"Tog\",\"text\":\"Toget til Bergen går klokken åtte.\"}\n" +
             "{\"_id\":\"d2\",\"title\":\"\",\"text\":\"Kantinen serverer suppe på fredager.\"}\n", "", null);
         string folder = Path.Combine(TestPaths.NewTempDir(), "beir-idx");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--corpus", beir, "--output", folder);
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--corpus", beir, "--output", folder);
         Assert.True(r.ExitCode == 0, r.Stderr);
         var hits = Search(folder, "suppe fredag", "bm25", 10);
         Assert.Equal("d2", hits[0].GetProperty("id").GetString());
-        var table = SkaldProcess.Run("search", "--index", folder, "--query", "toget til Bergen", "--top-k", "2");
+        var table = InProcessSkald.Capture("search", "--index", folder, "--query", "toget til Bergen", "--top-k", "2");
         Assert.True(table.ExitCode == 0, table.Stderr);
         Assert.Contains("| 1 |", table.Stdout);
         Assert.Contains("d1", table.Stdout);
-        var deleted = SkaldProcess.Run("index", "delete", "--index", folder, "--id", "d1");
+        var deleted = InProcessSkald.Capture("index", "delete", "--index", folder, "--id", "d1");
         Assert.True(deleted.ExitCode == 0, deleted.Stderr);
         Assert.Equal(["d2"], Search(folder, "toget til Bergen", "dense", 10).EnumerateArray().Select(h => h.GetProperty("id").GetString()));
     }
@@ -111,7 +111,7 @@ public sealed class IndexCommandTests
     {
         Build(out string plain);
         string folder = Path.Combine(TestPaths.NewTempDir(), "ivf");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb",
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb",
             "--ivf-lists", "3", "--ivf-probes", "1");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("IVF: 3 lists, 1 probed per search", r.Stderr);
@@ -131,7 +131,7 @@ public sealed class IndexCommandTests
         var oneIds = Ids(one).ToHashSet();
         Assert.Equal(Ids(Search(plain, "Hvor kan jeg parkere sykkelen?", "dense", rows)).Where(oneIds.Contains), Ids(one)); // exact order within the list
 
-        var info = SkaldProcess.Run("index", "info", "--index", folder, "--format", "json");
+        var info = InProcessSkald.Capture("index", "info", "--index", folder, "--format", "json");
         Assert.True(info.ExitCode == 0, info.Stderr);
         var described = JsonDocument.Parse(info.Stdout).RootElement;
         Assert.Equal(rows, described.GetProperty("rows").GetInt32());
@@ -140,16 +140,16 @@ public sealed class IndexCommandTests
         int smallest = described.GetProperty("ivf_rows_per_list_min").GetInt32(), largest = described.GetProperty("ivf_rows_per_list_max").GetInt32();
         Assert.True(smallest <= described.GetProperty("ivf_rows_per_list_median").GetInt32() && largest >= (rows + 2) / 3, $"{smallest}..{largest} of {rows}");
         Assert.InRange(one.GetArrayLength(), smallest, largest); // one probe returned one whole list
-        var table = SkaldProcess.Run("index", "info", "--index", plain);
+        var table = InProcessSkald.Capture("index", "info", "--index", plain);
         Assert.True(table.ExitCode == 0, table.Stderr);
         Assert.Contains("float32", table.Stdout);
         Assert.Contains("| ivf_lists | 0 |", table.Stdout);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "info", "--index", Path.Combine(folder, "nowhere")), 1, "not a Skald index");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "info", "--index", Path.Combine(folder, "nowhere")), 1, "not a Skald index");
 
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--ivf-lists", "some"), 2, "--ivf-lists");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--ivf-probes", "2"), 2, "--ivf-probes needs --ivf-lists");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--ivf-lists", "100000"), 1, "IVF lists need at least as many rows");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "x", "--probes", "0"), 2, "--probes");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--ivf-lists", "some"), 2, "--ivf-lists");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--ivf-probes", "2"), 2, "--ivf-probes needs --ivf-lists");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--ivf-lists", "100000"), 1, "IVF lists need at least as many rows");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", folder, "--query", "x", "--probes", "0"), 2, "--probes");
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class IndexCommandTests
         var exact = Ids(Search(folder, "Hvor kan jeg parkere sykkelen?", "dense", 8));
         string embeddings = Path.Combine(folder, "embeddings.f32");
         var before = File.ReadAllBytes(embeddings);
-        var r = SkaldProcess.Run("index", "reindex", "--index", folder, "--pq", "8", "--ivf-lists", "2", "--ivf-probes", "2");
+        var r = InProcessSkald.Capture("index", "reindex", "--index", folder, "--pq", "8", "--ivf-lists", "2", "--ivf-probes", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("PQ: 8 codes of 8 bits, IVF: 2 lists, 2 probed per search", r.Stderr);
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
@@ -170,23 +170,23 @@ public sealed class IndexCommandTests
             "--format", "json", "--rescore-multiplier", rows.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.True(all.ExitCode == 0, all.Stderr);
         Assert.Equal(exact, Ids(JsonDocument.Parse(all.Stdout).RootElement.GetProperty("results"))); // every list, every row rescored
-        var back = SkaldProcess.Run("index", "reindex", "--index", folder, "-q");
+        var back = InProcessSkald.Capture("index", "reindex", "--index", folder, "-q");
         Assert.True(back.ExitCode == 0, back.Stderr);
         Assert.False(File.Exists(Path.Combine(folder, "pq.bin")) || File.Exists(Path.Combine(folder, "ivf.bin")));
         Assert.Equal(exact, Ids(Search(folder, "Hvor kan jeg parkere sykkelen?", "dense", 8)));
         Assert.Equal(before.Length, new FileInfo(embeddings).Length); // the same rows, grouped by list by the IVF layout
 
-        var narrow = SkaldProcess.Run("index", "reindex", "--index", folder, "--truncate-dim", "16", "-q");
+        var narrow = InProcessSkald.Capture("index", "reindex", "--index", folder, "--truncate-dim", "16", "-q");
         Assert.True(narrow.ExitCode == 0, narrow.Stderr);
         var cut = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
         Assert.Equal((16, 16), (cut.GetProperty("dimension").GetInt32(), cut.GetProperty("truncate_dim").GetInt32()));
         Assert.Equal(cut.GetProperty("rows").GetInt32() * 16L * 4, new FileInfo(embeddings).Length);
         Assert.Equal(8, Search(folder, "Hvor kan jeg parkere sykkelen?", "dense", 8).GetArrayLength()); // the model's 32-d query, cut to 16
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", folder, "--truncate-dim", "16"), 1, "below the index's 16");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", folder, "--ivf-lists", "100000"), 1, "IVF lists need at least as many rows");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", folder, "--pq", "8", "--precision", "int8"), 2, "choose one");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", folder, "--hnsw", "8", "--ivf-lists", "2"), 2, "choose one");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", Path.Combine(folder, "nowhere")), 1, "not a Skald index");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", folder, "--truncate-dim", "16"), 1, "below the index's 16");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", folder, "--ivf-lists", "100000"), 1, "IVF lists need at least as many rows");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", folder, "--pq", "8", "--precision", "int8"), 2, "choose one");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", folder, "--hnsw", "8", "--ivf-lists", "2"), 2, "choose one");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", Path.Combine(folder, "nowhere")), 1, "not a Skald index");
     }
 
     [Fact]
@@ -200,7 +200,7 @@ public sealed class IndexCommandTests
         File.WriteAllText(Path.Combine(docs, "sykkel.txt"), Shared + " Sykkelen kan parkeres i kjelleren under bygg A.");
         File.WriteAllText(Path.Combine(docs, "kantine.txt"), Shared + " Kantinen serverer varm lunsj hver dag klokken elleve.");
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", folder);
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", folder);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("chunks of at most", r.Stderr);
         var encoder = SentenceEncoder.Load(Model);
@@ -212,18 +212,18 @@ public sealed class IndexCommandTests
         var top = Search(folder, "Sykkelen kan parkeres i kjelleren under bygg A.", "dense", 1)[0];
         Assert.EndsWith("sykkel.txt", top.GetProperty("source").GetString());
 
-        var wide = SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", folder, "--chunk-tokens", "200");
+        var wide = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", folder, "--chunk-tokens", "200");
         Assert.True(wide.ExitCode == 0, wide.Stderr);
         Assert.Contains("dense search sees only the start of longer chunks", wide.Stderr);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", folder,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", folder,
             "--chunk-tokens", "20", "--overlap-tokens", "20"), 2, "--overlap-tokens (20) must be below --chunk-tokens (20)");
 
         // A BEIR corpus is one row per document, not chunked: the rows longer than the model reads are counted.
         string beir = BeirFolder.Write($"{{\"_id\":\"long\",\"title\":\"\",\"text\":\"{Shared}\"}}\n{{\"_id\":\"short\",\"title\":\"\",\"text\":\"Kort.\"}}\n", "", null);
-        var corpus = SkaldProcess.Run("index", "build", "--model", Model, "--corpus", beir, "--output", folder);
+        var corpus = InProcessSkald.Capture("index", "build", "--model", Model, "--corpus", beir, "--output", folder);
         Assert.True(corpus.ExitCode == 0, corpus.Stderr);
         Assert.Contains("1 of 2 documents are longer than the 64 tokens the model reads", corpus.Stderr);
-        var add = SkaldProcess.Run("index", "add", "--index", folder, "--documents", docs, "-q"); // chunked as index build would chunk them
+        var add = InProcessSkald.Capture("index", "add", "--index", folder, "--documents", docs, "-q"); // chunked as index build would chunk them
         Assert.True(add.ExitCode == 0, add.Stderr);
         foreach (var line in File.ReadAllLines(Path.Combine(folder, "records.jsonl")).Where(l => l.Contains(".txt#c", StringComparison.Ordinal)))
         {
@@ -238,22 +238,22 @@ public sealed class IndexCommandTests
         // An index shipped with a copy of its model (another machine, a container image) is searched with --model DIR.
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var built = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", folder, "-q");
+        var built = InProcessSkald.Capture("index", "build", "--model", model, "--documents", Documents, "--output", folder, "-q");
         Assert.True(built.ExitCode == 0, built.Stderr);
         string before = Search(folder, "Hvor kan jeg parkere sykkelen?", "dense").ToString();
         string moved = Path.Combine(TestPaths.NewTempDir(), "elsewhere");
         Directory.Move(model, moved);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1,
             "is not there any more", "--model DIR");
         var r = SkaldProcess.Run("search", "--index", folder, "--model", moved, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense",
             "--top-k", "5", "--format", "json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(before, JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").ToString());
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--model", TestPaths.FixtureModel("bert-uncased-max"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", folder, "--model", TestPaths.FixtureModel("bert-uncased-max"),
             "--query", "sykkel", "--mode", "dense"), 1, "not the model", "files differ");
         string extra = Path.Combine(TestPaths.NewTempDir(), "fjordhest.txt");
         File.WriteAllText(extra, "Fjordhesten Blakken står i stallen bak kontoret.");
-        var add = SkaldProcess.Run("index", "add", "--index", folder, "--model", moved, "--documents", extra, "-q");
+        var add = InProcessSkald.Capture("index", "add", "--index", folder, "--model", moved, "--documents", extra, "-q");
         Assert.True(add.ExitCode == 0, add.Stderr);
         Assert.EndsWith("fjordhest.txt#c0", Search(folder, "fjordhesten Blakken", "bm25", 1)[0].GetProperty("id").GetString());
     }
@@ -262,19 +262,19 @@ public sealed class IndexCommandTests
     public void BadInputGetsOneLine()
     {
         string notIndex = TestPaths.NewTempDir();
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", notIndex, "--query", "x"), 1, "not a Skald index");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", notIndex, "--query", "x"), 1, "not a Skald index");
         File.WriteAllText(Path.Combine(notIndex, "keep.txt"), "mine");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", notIndex), 1, "not a Skald index");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", notIndex), 1, "not a Skald index");
         Assert.True(File.Exists(Path.Combine(notIndex, "keep.txt")));
         // Checked before the model loads (this one does not exist) or anything is embedded.
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Path.Combine(notIndex, "no-model"), "--documents", Documents,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Path.Combine(notIndex, "no-model"), "--documents", Documents,
             "--output", notIndex), 1, "not a Skald index");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Path.Combine(notIndex, "no-model"), "--documents", Documents,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Path.Combine(notIndex, "no-model"), "--documents", Documents,
             "--output", Path.Combine(notIndex, "keep.txt")), 1, "is a file, expected a Skald index folder");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--output", Path.Combine(notIndex, "x")), 2, "--documents or --corpus");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", notIndex, "--query", "x", "--mode", "fuzzy"), 2);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "delete", "--index", notIndex), 2, "--id or --source");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--output", Path.Combine(notIndex, "x")), 2, "--documents or --corpus");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", notIndex, "--query", "x", "--mode", "fuzzy"), 2);
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "delete", "--index", notIndex), 2, "--id or --source");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output",
             Path.Combine(notIndex, "y"), "--language", "norwegian"), 2, "--language norwegian", "nb, nn, da, sv");
         Assert.False(Directory.Exists(Path.Combine(notIndex, "y")));
     }
@@ -286,19 +286,19 @@ public sealed class IndexCommandTests
         string model = Path.Combine(TestPaths.NewTempDir(), "model");
         TestPaths.CopyFolder(Model, model);
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", folder, "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", model, "--documents", Documents, "--output", folder, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Directory.Delete(model, recursive: true);
         TestPaths.CopyFolder(TestPaths.FixtureModel("decoder-qwen2"), model);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1,
             "the model has changed since", "rebuild"); // its recorded fingerprint tells first
         // An index written before fingerprints were recorded: the vectors' width tells.
         var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "index.json")))!.AsObject();
         Assert.True(manifest.Remove("model_sha256") && manifest.Remove("model_files_stamp"));
         File.WriteAllText(Path.Combine(folder, "index.json"), manifest.ToJsonString());
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1,
             "32-value vectors", "now makes 64", "rebuild");
-        Assert.Equal(0, SkaldProcess.Run("search", "--index", folder, "--query", "sykkel", "--mode", "bm25").ExitCode);
+        Assert.Equal(0, InProcessSkald.Capture("search", "--index", folder, "--query", "sykkel", "--mode", "bm25").ExitCode);
     }
 
     private static float Cosine(float[] a, float[] b)

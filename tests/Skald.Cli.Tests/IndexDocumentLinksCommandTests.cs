@@ -29,14 +29,14 @@ public sealed class IndexDocumentLinksCommandTests
     private static string Build(string documents)
     {
         string index = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", documents, "--output", index, "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", documents, "--output", index, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         return index;
     }
 
     private static void Add(string index, string documents)
     {
-        var r = SkaldProcess.Run("index", "add", "--index", index, "--documents", documents, "-q");
+        var r = InProcessSkald.Capture("index", "add", "--index", index, "--documents", documents, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
     }
 
@@ -80,7 +80,7 @@ public sealed class IndexDocumentLinksCommandTests
     {
         var (docs, link) = LinkedDocuments();
         string index = Path.Combine(link, "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", link, "--output", index, "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", link, "--output", index, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Add(index, link); // records.jsonl inside it is no document
         Assert.Equal(["a.txt#c0", "sub/b.txt#c0"], Ids(index));
@@ -107,9 +107,9 @@ public sealed class IndexDocumentLinksCommandTests
     {
         var (docs, link) = LinkedDocuments();
         string index = Build(docs);
-        var r = SkaldProcess.Run("index", "delete", "--index", index, "--source", Path.Combine(link, "a.txt"));
+        var r = InProcessSkald.Capture("index", "delete", "--index", index, "--source", Path.Combine(link, "a.txt"));
         Assert.True(r.ExitCode == 0, r.Stderr);
-        r = SkaldProcess.Run("index", "delete", "--index", index, "--source", "sub\\b.txt");
+        r = InProcessSkald.Capture("index", "delete", "--index", index, "--source", "sub\\b.txt");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var records = Records(index);
         var deleted = File.ReadAllLines(Path.Combine(index, "tombstones.txt")).Select(int.Parse).Select(row => records[row].GetProperty("id").GetString());
@@ -141,10 +141,10 @@ public sealed class IndexDocumentLinksCommandTests
             string note = Path.Combine(other, "c.txt");
             File.WriteAllText(note, "Toget til Bergen går klokken åtte.");
             string index = Path.Combine(TestPaths.NewTempDir(), "idx");
-            SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", $"{docs},{note}", "--output", index, "-q"),
+            SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", $"{docs},{note}", "--output", index, "-q"),
                 1, "separate trees", "--documents-root");
             Assert.False(Directory.Exists(index));
-            var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", $"{docs},{note}", "--documents-root", "/", "--output", index, "-q");
+            var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", $"{docs},{note}", "--documents-root", "/", "--output", index, "-q");
             Assert.True(r.ExitCode == 0, r.Stderr);
             Assert.Equal("/", Root(index));
             Assert.Contains(RealPath(note)[1..] + "#c0", Ids(index));

@@ -30,7 +30,7 @@ public sealed class IndexDocumentRootCommandTests
     private static string BuildIndex(string docs)
     {
         string index = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", index, "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", index, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         return index;
     }
@@ -50,7 +50,7 @@ public sealed class IndexDocumentRootCommandTests
 
     private static void Add(string index, string documents)
     {
-        var r = SkaldProcess.Run("index", "add", "--index", index, "--documents", documents, "-q");
+        var r = InProcessSkald.Capture("index", "add", "--index", index, "--documents", documents, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
     }
 
@@ -67,7 +67,7 @@ public sealed class IndexDocumentRootCommandTests
         Assert.Equal(Path.GetFullPath(moved), manifest.GetProperty("documents_root").GetString());
         Assert.Equal(5, manifest.GetProperty("rows").GetInt32());
         Assert.Empty(File.ReadAllText(Path.Combine(index, "tombstones.txt")).Trim());
-        var info = SkaldProcess.Run("index", "info", "--index", index, "--format", "json");
+        var info = InProcessSkald.Capture("index", "info", "--index", index, "--format", "json");
         Assert.True(info.ExitCode == 0, info.Stderr);
         Assert.Equal(Path.GetFullPath(moved), JsonDocument.Parse(info.Stdout).RootElement.GetProperty("documents_root").GetString());
     }
@@ -101,8 +101,8 @@ public sealed class IndexDocumentRootCommandTests
             Assert.Equal(["sub/b.txt"], JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").EnumerateArray().Select(h => h.GetProperty("source").GetString()));
         }
         // Deleting by source: the file's path, or its source as recorded.
-        Assert.Equal(0, SkaldProcess.Run("index", "delete", "--index", index, "--source", Path.Combine(moved, "a.txt")).ExitCode);
-        Assert.Equal(0, SkaldProcess.Run("index", "delete", "--index", index, "--source", "c.txt").ExitCode);
+        Assert.Equal(0, InProcessSkald.Capture("index", "delete", "--index", index, "--source", Path.Combine(moved, "a.txt")).ExitCode);
+        Assert.Equal(0, InProcessSkald.Capture("index", "delete", "--index", index, "--source", "c.txt").ExitCode);
         var deleted = File.ReadAllLines(Path.Combine(index, "tombstones.txt")).Select(int.Parse).Select(row => Records(index)[row].GetProperty("id").GetString());
         Assert.Equal(["a.txt#c0", "c.txt#c0"], deleted.Order(StringComparer.Ordinal));
 
@@ -151,12 +151,12 @@ public sealed class IndexDocumentRootCommandTests
     {
         string docs = Documents();
         string index = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", Path.Combine(docs, "sub"), "--documents-root", docs, "--output", index, "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Path.Combine(docs, "sub"), "--documents-root", docs, "--output", index, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(["sub/b.txt#c0"], Records(index).Select(x => x.GetProperty("id").GetString()));
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "add", "--index", index, "--documents", Path.Combine(docs, "a.txt"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "add", "--index", index, "--documents", Path.Combine(docs, "a.txt"),
             "--documents-root", Path.Combine(docs, "sub")), 1, "a.txt", "not inside the documents root");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "add", "--index", index, "--documents", docs,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "add", "--index", index, "--documents", docs,
             "--documents-root", Path.Combine(docs, "nowhere")), 1, "nowhere", "documents root folder not found");
     }
 
@@ -165,10 +165,10 @@ public sealed class IndexDocumentRootCommandTests
     {
         string docs = Documents();
         string index = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", Path.Combine(docs, "sub"), "--output", index, "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Path.Combine(docs, "sub"), "--output", index, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(["b.txt#c0"], Records(index).Select(x => x.GetProperty("id").GetString())); // root docs/sub
-        r = SkaldProcess.Run("index", "add", "--index", index, "--documents", Path.Combine(docs, "a.txt"), "--documents-root", docs, "-q");
+        r = InProcessSkald.Capture("index", "add", "--index", index, "--documents", Path.Combine(docs, "a.txt"), "--documents-root", docs, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         // docs/sub/b.txt did not move: under the root docs it is sub/b.txt, beside the new a.txt
         Assert.Equal(["a.txt#c0", "sub/b.txt#c0"], Records(index).Select(x => x.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
@@ -178,7 +178,7 @@ public sealed class IndexDocumentRootCommandTests
         var records = Records(index);
         Assert.Equal(["a.txt#c0", "sub/b.txt#c0"], records.Select(x => x.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
         Assert.Equal("Kantinen serverer suppe på fredager.", Text(records, "sub/b.txt"));
-        r = SkaldProcess.Run("index", "delete", "--index", index, "--source", Path.Combine(docs, "sub", "b.txt"));
+        r = InProcessSkald.Capture("index", "delete", "--index", index, "--source", Path.Combine(docs, "sub", "b.txt"));
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(["sub/b.txt#c0"], File.ReadAllLines(Path.Combine(index, "tombstones.txt")).Select(int.Parse).Select(row => records[row].GetProperty("id").GetString()));
     }
@@ -204,7 +204,7 @@ public sealed class IndexDocumentRootCommandTests
         string index = BuildIndex(docs);
         string copy = TestPaths.CopyFolder(docs, Path.Combine(TestPaths.NewTempDir(), "checkout"));
         ChangeAndExtend(copy);
-        var r = SkaldProcess.Run("index", "add", "--index", index, "--documents", copy, "--documents-root", copy, "-q");
+        var r = InProcessSkald.Capture("index", "add", "--index", index, "--documents", copy, "--documents-root", copy, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         // the copy's documents have the paths the originals had: replaced, not added beside them as ../docs/...
         AssertRecognised(index, copy, ["a.txt#c0", "notes.jsonl:1#c0", "notes.jsonl:2#c0", "sub/b.txt#c0"]);
@@ -224,7 +224,7 @@ public sealed class IndexDocumentRootCommandTests
             else File.Move(entry, Path.Combine(v1, Path.GetFileName(entry)));
         }
         ChangeAndExtend(v1);
-        var r = SkaldProcess.Run("index", "add", "--index", index, "--documents", v1, "--documents-root", v1, "-q");
+        var r = InProcessSkald.Capture("index", "add", "--index", index, "--documents", v1, "--documents-root", v1, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         AssertRecognised(index, v1, ["a.txt#c0", "notes.jsonl:1#c0", "notes.jsonl:2#c0", "sub/b.txt#c0"]);
     }

@@ -28,7 +28,7 @@ public sealed class IndexFilterCommandTests
         File.WriteAllLines(Path.Combine(docs, "notes.jsonl"), Rows.Select(r => JsonSerializer.Serialize(r)));
         File.WriteAllText(Path.Combine(docs, "sykkel.txt"), "Sykkelen kan stå i kjelleren over natta.\n");
         string index = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", index, "--language", "nb", "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", index, "--language", "nb", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         return (docs, index);
     }
@@ -94,11 +94,11 @@ public sealed class IndexFilterCommandTests
     public void AConditionWithoutAValueIsAUsageError()
     {
         var (_, index) = Build();
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--where", "tenant"), 2, "--where tenant", "FIELD=VALUE");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--source", ""), 2, "--source");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--where", "year>"), 2, "--where year>", "needs a value");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--where", ">=2020"), 2, "--where >=2020", "FIELD>VALUE");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--where", " >= 2020"), 2, "--where  >= 2020", "FIELD>VALUE");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--where", "year>NaN"), 2, "--where year>NaN", "NaN");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", index, "--query", "sykkel", "--where", "tenant"), 2, "--where tenant", "FIELD=VALUE");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", index, "--query", "sykkel", "--source", ""), 2, "--source");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", index, "--query", "sykkel", "--where", "year>"), 2, "--where year>", "needs a value");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", index, "--query", "sykkel", "--where", ">=2020"), 2, "--where >=2020", "FIELD>VALUE");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", index, "--query", "sykkel", "--where", " >= 2020"), 2, "--where  >= 2020", "FIELD>VALUE");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", index, "--query", "sykkel", "--where", "year>NaN"), 2, "--where year>NaN", "NaN");
     }
 }

@@ -40,7 +40,7 @@ public sealed class IndexKillTests
     private static string BuildNew(string model, params string[] layout)
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run(["index", "build", "--model", model, "--documents", Documents, "--output", folder, "--language", "nb", "-q", .. layout]);
+        var r = InProcessSkald.Capture(["index", "build", "--model", model, "--documents", Documents, "--output", folder, "--language", "nb", "-q", .. layout]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return folder;
     }
@@ -103,7 +103,7 @@ public sealed class IndexKillTests
     {
         string before = State(@base);
         string reference = Copy(@base);
-        var run = SkaldProcess.Run([.. command.Select(a => a == "{index}" ? reference : a)]);
+        var run = InProcessSkald.Capture([.. command.Select(a => a == "{index}" ? reference : a)]);
         Assert.True(run.ExitCode == 0, run.Stderr);
         string after = State(reference);
         Assert.NotEqual(before, after);
@@ -114,7 +114,7 @@ public sealed class IndexKillTests
             var killed = SkaldProcess.RunWith(null, new Dictionary<string, string> { [KillVariable] = point }, args);
             Assert.True(killed.ExitCode == Killed, $"{point}: exit {killed.ExitCode}, expected a kill; {killed.Stderr}");
 
-            var info = SkaldProcess.Run("index", "info", "--index", folder, "--format", "json");
+            var info = InProcessSkald.Capture("index", "info", "--index", folder, "--format", "json");
             Assert.True(info.ExitCode == 0, $"{point}: index info failed: {info.Stderr}");
             int rows = JsonNode.Parse(info.Stdout)!["rows"]!.GetValue<int>();
             Assert.Equal(JsonNode.Parse(File.ReadAllText(Path.Combine(folder, IndexWriter.ManifestFile)))!["rows"]!.GetValue<int>(), rows);
@@ -122,7 +122,7 @@ public sealed class IndexKillTests
             Assert.True(state == before || state == after, $"{point}: the index is neither the old one nor the new one: {state}");
             if (state == before)
             {
-                var again = SkaldProcess.Run(args);
+                var again = InProcessSkald.Capture(args);
                 Assert.True(again.ExitCode == 0, $"{point}: the run after the kill failed: {again.Stderr}");
                 Assert.True(State(folder) == after, $"{point}: the run after the kill ended elsewhere than an uninterrupted one");
                 Assert.Empty(Leftovers(folder));
@@ -141,7 +141,7 @@ public sealed class IndexKillTests
     {
         string before = State(@base);
         string reference = Copy(@base);
-        var run = SkaldProcess.Run([.. command.Select(a => a == "{index}" ? reference : a)]);
+        var run = InProcessSkald.Capture([.. command.Select(a => a == "{index}" ? reference : a)]);
         Assert.True(run.ExitCode == 0, run.Stderr);
         string after = State(reference);
         int kills = 0;
@@ -173,7 +173,7 @@ public sealed class IndexKillTests
             Assert.True(state == before || state == after, $"killed {delay} ms into the write: the index is neither the old one nor the new one: {state}");
             if (state == before)
             {
-                var again = SkaldProcess.Run(args);
+                var again = InProcessSkald.Capture(args);
                 Assert.True(again.ExitCode == 0, $"{delay} ms: the run after the kill failed: {again.Stderr}");
                 Assert.True(State(folder) == after, $"{delay} ms: the run after the kill ended elsewhere than an uninterrupted one");
                 Assert.Empty(Leftovers(folder));
@@ -254,7 +254,7 @@ public sealed class IndexKillTests
     {
         string docs = TestPaths.CopyFolder(Documents, Path.Combine(TestPaths.NewTempDir(), "docs"));
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", folder, "--hnsw", "4", "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", folder, "--hnsw", "4", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         string changed = Path.Combine(docs, "sykkel.txt");
         File.AppendAllText(changed, "\nSykkelboden er åpen hele døgnet.\n");

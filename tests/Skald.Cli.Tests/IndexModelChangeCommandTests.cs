@@ -39,11 +39,11 @@ public sealed class IndexModelChangeCommandTests
         var weights = ChangeAWeight(model);
         File.SetLastWriteTimeUtc(weights, File.GetLastWriteTimeUtc(weights).AddSeconds(5)); // as a training run writing it later would
         SkaldProcess.AssertUserError(Dense(index), 1, "the model has changed since", "rebuild the index", "--mode bm25");
-        Assert.Equal(0, SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--mode", "bm25").ExitCode); // BM25 needs no model
+        Assert.Equal(0, InProcessSkald.Capture("search", "--index", index, "--query", "sykkel", "--mode", "bm25").ExitCode); // BM25 needs no model
         string extra = Path.Combine(TestPaths.NewTempDir(), "fjordhest.txt");
         File.WriteAllText(extra, "Fjordhesten Blakken står i stallen bak kontoret.");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "add", "--index", index, "--documents", extra), 1, "the model has changed since");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--model", model, "--query", "sykkel", "--mode", "dense"), 1, "files differ");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "add", "--index", index, "--documents", extra), 1, "the model has changed since");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", index, "--model", model, "--query", "sykkel", "--mode", "dense"), 1, "files differ");
 
         var rebuilt = IndexedSampleModel.Rebuild(model, index);
         Assert.True(rebuilt.ExitCode == 0, rebuilt.Stderr);

@@ -20,7 +20,7 @@ internal static class IndexedSampleModel
 
     /// <summary><c>skald index build</c> of the sample documents with <paramref name="model"/> into <paramref name="index"/>.</summary>
     public static SkaldProcess.Result Rebuild(string model, string index) =>
-        SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", index, "-q");
+        InProcessSkald.Capture("index", "build", "--model", model, "--documents", Documents, "--output", index, "-q");
 
     /// <summary>A dense search of <paramref name="index"/>, JSON out.</summary>
     public static SkaldProcess.Result Dense(string index) =>
@@ -31,6 +31,6 @@ internal static class IndexedSampleModel
     {
         string extra = Path.Combine(TestPaths.NewTempDir(), name);
         File.WriteAllText(extra, "Fjordhesten Blakken står i stallen bak kontoret.");
-        return SkaldProcess.Run("index", "add", "--index", index, "--documents", extra, "-q");
+        return InProcessSkald.Capture("index", "add", "--index", index, "--documents", extra, "-q");
     }
 }

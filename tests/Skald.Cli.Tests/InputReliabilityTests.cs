@@ -12,7 +12,7 @@ public sealed class InputReliabilityTests
     {
         string input = Write("in.jsonl", "{\"text\": \"Hei\"}\n{\"text\": \"Hei \\ud800 du\"}\n");
         string output = Path.Combine(dir, "o.jsonl");
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output);
+        var r = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output);
         SkaldProcess.AssertUserError(r, 1, input + ":2", "lone UTF-16 surrogate escape");
         Assert.False(File.Exists(output));
     }
@@ -24,9 +24,9 @@ public sealed class InputReliabilityTests
         string folderConfig = Path.Combine(dir, "c.yaml"), folderData = Path.Combine(dir, "pairs.jsonl");
         Directory.CreateDirectory(folderConfig);
         Directory.CreateDirectory(folderData);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("train", "--config", folderConfig), 1, folderConfig + ": is a folder, expected a config file");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("train", "--config", folderConfig), 1, folderConfig + ": is a folder, expected a config file");
         string config = Write("t.yaml", $"model:\n  path: {TestPaths.FixtureModel("bert-cased-mean")}\ndata:\n  train: {folderData}\noutput:\n  dir: {Path.Combine(dir, "out")}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("train", "--config", config), 1, folderData + ": is a folder; data is a file");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("train", "--config", config), 1, folderData + ": is a folder; data is a file");
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
     }
 
@@ -34,7 +34,7 @@ public sealed class InputReliabilityTests
     public void LoneSurrogateInTokenizeInputIsNamedByLine()
     {
         string input = Write("in.jsonl", "{\"text\": \"\\udc00\"}\n");
-        var r = SkaldProcess.Run("tokenize", "--tokenizer", Path.Combine(TestPaths.FixtureModel("bert-cased-mean"), "tokenizer.json"),
+        var r = InProcessSkald.Capture("tokenize", "--tokenizer", Path.Combine(TestPaths.FixtureModel("bert-cased-mean"), "tokenizer.json"),
             "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
         SkaldProcess.AssertUserError(r, 1, input + ":1", "lone UTF-16 surrogate escape");
     }
@@ -55,7 +55,7 @@ public sealed class InputReliabilityTests
             output:
               dir: {Path.Combine(dir, "out")}
             """);
-        var r = SkaldProcess.Run("train", "--config", config);
+        var r = InProcessSkald.Capture("train", "--config", config);
         SkaldProcess.AssertUserError(r, 1, data + ":6", "field \"anchor\"", "lone UTF-16 surrogate escape");
         Assert.False(Directory.Exists(Path.Combine(dir, "out", "final")));
     }
@@ -65,7 +65,7 @@ public sealed class InputReliabilityTests
     {
         string task = Write("sts.tsv", "sentence1\tsentence2\tscore\nHei\tHallo\t3\nBil\tKatt\t3\nHuset er rødt\tDet røde huset\t3\n");
         string output = Path.Combine(dir, "r.json");
-        var r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task, "--type", "sts",
+        var r = InProcessSkald.Capture("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task, "--type", "sts",
             "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("cosine_spearman = undefined (correlation is undefined: every gold score is the same)", r.Stderr);
@@ -80,10 +80,10 @@ public sealed class InputReliabilityTests
     {
         const string Texts = "{\"text\": \"Hei\"}\n{\"text\": \"Hallo\"}\n";
         string input = Write("texts.jsonl", Texts);
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", input);
+        var r = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", input);
         SkaldProcess.AssertUserError(r, 2, "--output", "is the input");
         Assert.Equal(Texts, File.ReadAllText(input));
-        var t = SkaldProcess.Run("tokenize", "--tokenizer", Path.Combine(TestPaths.FixtureModel("bert-cased-mean"), "tokenizer.json"),
+        var t = InProcessSkald.Capture("tokenize", "--tokenizer", Path.Combine(TestPaths.FixtureModel("bert-cased-mean"), "tokenizer.json"),
             "--input", input, "--output", Path.Combine(dir, ".", "texts.jsonl"));
         SkaldProcess.AssertUserError(t, 2, "--output", "is the input");
         Assert.Equal(Texts, File.ReadAllText(input));
@@ -97,7 +97,7 @@ public sealed class InputReliabilityTests
         string output = Path.Combine(dir, "o.jsonl");
         string staleFile = Path.Combine(dir, ".tmp-o.jsonl-99999999");
         File.WriteAllText(staleFile, "[0.1, 0.2");
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output);
+        var r = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.False(File.Exists(staleFile));
         Assert.True(File.Exists(output));
@@ -109,7 +109,7 @@ public sealed class InputReliabilityTests
     {
         string input = Write("mac.txt", "første\randre\rtredje\r");
         string output = Path.Combine(dir, "o.jsonl");
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output);
+        var r = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(3, File.ReadAllLines(output).Length);
     }
@@ -119,7 +119,7 @@ public sealed class InputReliabilityTests
     {
         string input = Path.Combine(dir, "latin1.txt");
         File.WriteAllBytes(input, [.. "første\nandre\n"u8, (byte)'b', 0xE6, (byte)'r', (byte)'\n']); // "bær" in Latin-1 on line 3
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input,
+        var r = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input,
             "--output", Path.Combine(dir, "o.jsonl"));
         SkaldProcess.AssertUserError(r, 1, input + ":3", "not valid UTF-8 (byte 0xE6 at offset 15)");
         string data = Path.Combine(dir, "pairs.csv");
@@ -132,7 +132,7 @@ public sealed class InputReliabilityTests
             output:
               dir: {Path.Combine(dir, "out")}
             """);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("train", "--config", config), 1, data + ":3", "not valid UTF-8 (byte 0xFF");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("train", "--config", config), 1, data + ":3", "not valid UTF-8 (byte 0xFF");
     }
 
     [Fact]
@@ -142,18 +142,18 @@ public sealed class InputReliabilityTests
         string config = Path.Combine(dir, "c.yaml");
         byte[] head = [.. System.Text.Encoding.UTF8.GetBytes($"model:\n  path: {TestPaths.FixtureModel("bert-cased-mean")}\ndata:\n  train: x.jsonl\n  instruction: Gitt et sp")];
         File.WriteAllBytes(config, [.. head, 0xF8, .. "rsm\u00e5l\noutput:\n  dir: out\n"u8]);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("train", "--config", config), 1, $"{config}:5: not valid UTF-8 (byte 0xF8 at offset {head.Length})");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("train", "--config", config), 1, $"{config}:5: not valid UTF-8 (byte 0xF8 at offset {head.Length})");
         // and a pipeline file, read by the same loader
         string pipeline = Path.Combine(dir, "p.yaml");
         File.WriteAllBytes(pipeline, [.. "output: ut\nstages:\n  - {name: tok, type: tokenizer, corpus: b"u8, 0xE6, .. "r.txt}\n"u8]);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("pipeline", "--config", pipeline), 1, $"{pipeline}:3: not valid UTF-8 (byte 0xE6 at offset 61)");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("pipeline", "--config", pipeline), 1, $"{pipeline}:3: not valid UTF-8 (byte 0xE6 at offset 61)");
     }
 
     [Fact]
     public void AnUnwritableOutputIsNamedAsGiven()
     {
         string input = Write("in.txt", "Hei\n");
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", "/proc/skald-x.jsonl");
+        var r = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", "/proc/skald-x.jsonl");
         SkaldProcess.AssertUserError(r, 1, "/proc/skald-x.jsonl: cannot write there");
         Assert.DoesNotContain(".tmp-", r.Stderr);
     }

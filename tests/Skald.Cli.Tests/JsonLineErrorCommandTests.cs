@@ -14,7 +14,7 @@ public sealed class JsonLineErrorCommandTests
         string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "texts.jsonl");
         const string good = "{\"text\": \"hei\"}", before = "{\"title\": \"Ærø\", \"text\": "; // two characters of two bytes each
         File.WriteAllText(input, $"{good}\n{before}broken}}\n");
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input,
+        var r = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input,
             "--output", Path.Combine(dir, "o.npy"));
         SkaldProcess.AssertUserError(r, 1, $"{input}:2: invalid JSON at column {before.Length + 1} (");
         Assert.DoesNotContain("LineNumber", r.Stderr);
@@ -27,7 +27,7 @@ public sealed class JsonLineErrorCommandTests
         const string good = "{\"anchor\": \"a\", \"positive\": \"b\", \"negative\": \"c\"}";
         const string before = "{\"anchor\": \"a\", \"positive\": \"b\", \"negative\": ";
         File.WriteAllText(task, $"{good}\n{good}\n{before}x}}\n");
-        var r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task, "--type", "triplets");
+        var r = InProcessSkald.Capture("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task, "--type", "triplets");
         SkaldProcess.AssertUserError(r, 1, $"{task}:3: invalid JSON at column {before.Length + 1} (");
         Assert.DoesNotContain("LineNumber", r.Stderr);
     }
@@ -38,7 +38,7 @@ public sealed class JsonLineErrorCommandTests
         string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "prompts.jsonl");
         const string good = "{\"prompt\": \"hei\"}", before = "{\"prompt\": \"blåbær\", \"x\": "; // two characters of two bytes each
         File.WriteAllText(input, $"{good}\n{before}broken}}\n");
-        var r = SkaldProcess.Run("generate", "--model", TestPaths.FixtureModel("decoder-qwen2"), "--input", input,
+        var r = InProcessSkald.Capture("generate", "--model", TestPaths.FixtureModel("decoder-qwen2"), "--input", input,
             "--output", Path.Combine(dir, "out.jsonl"));
         SkaldProcess.AssertUserError(r, 1, $"{input}:2: invalid JSON at column {before.Length + 1} (");
         Assert.DoesNotContain("LineNumber", r.Stderr);

@@ -34,7 +34,7 @@ public sealed class MergeCommandTests
         File.WriteAllText(input, "Toget går klokka sju.\nKor mykje kostar billetten?\n");
         string[] args = adapters is null ? ["encode", "--model", model, "--input", input, "--output", output]
             : ["encode", "--model", model, "--adapters", adapters, "--input", input, "--output", output];
-        var r = SkaldProcess.Run(args);
+        var r = InProcessSkald.Capture(args);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return [.. File.ReadAllLines(output).Select(l => System.Text.Json.JsonSerializer.Deserialize<float[]>(l)!)];
     }
@@ -46,7 +46,7 @@ public sealed class MergeCommandTests
     {
         string dir = TestPaths.NewTempDir(), model = TestPaths.FixtureModel("decoder-qwen2"), adapter = Adapter(dir, dora);
         string merged = Path.Combine(dir, "merged");
-        var r = SkaldProcess.Run("merge", "--model", model, "--adapters", adapter, "--output", merged);
+        var r = InProcessSkald.Capture("merge", "--model", model, "--adapters", adapter, "--output", merged);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains($"wrote {merged}: ", r.Stderr, StringComparison.Ordinal); // the output is named as written, the base as left alone
         Assert.Contains("with 1 adapter merged (the base is unchanged)", r.Stderr, StringComparison.Ordinal);
@@ -69,33 +69,33 @@ public sealed class MergeCommandTests
         string occupied = Path.Combine(dir, "occupied");
         Directory.CreateDirectory(occupied);
         File.WriteAllText(Path.Combine(occupied, "x.txt"), "x");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", Adapter(dir, false), "--output", occupied), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("merge", "--model", model, "--adapters", Adapter(dir, false), "--output", occupied), 1,
             "exists and is not empty");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", Path.Combine(dir, "none"), "--output", Path.Combine(dir, "out")), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("merge", "--model", model, "--adapters", Path.Combine(dir, "none"), "--output", Path.Combine(dir, "out")), 1,
             $"{Path.Combine(dir, "none")}: adapter folder not found");
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
         string notAnObject = Path.Combine(dir, "list");
         Directory.CreateDirectory(notAnObject);
         File.WriteAllText(Path.Combine(notAnObject, "adapter_config.json"), "[1, 2]");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", notAnObject, "--output", Path.Combine(dir, "out")), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("merge", "--model", model, "--adapters", notAnObject, "--output", Path.Combine(dir, "out")), 1,
             "adapter_config.json: expected a JSON object, found array");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", ",", "--output", Path.Combine(dir, "out")), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("merge", "--model", model, "--adapters", ",", "--output", Path.Combine(dir, "out")), 2,
             "option --adapters: no adapter folders given");
         string wrongRank = Adapter(Path.Combine(dir, "rank"), false); // rank-2 tensors under r = 4
         File.WriteAllText(Path.Combine(wrongRank, "adapter_config.json"), """{"peft_type": "LORA", "r": 4, "lora_alpha": 4, "target_modules": ["q_proj", "k_proj"]}""");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", wrongRank, "--output", Path.Combine(dir, "out")), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("merge", "--model", model, "--adapters", wrongRank, "--output", Path.Combine(dir, "out")), 1,
             $"{Path.Combine(wrongRank, "adapter_model.safetensors")}: layers.0.self_attn.k_proj has rank 2 in its tensors but adapter_config.json gives it rank 4");
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
         string file = Path.Combine(dir, "afile");
         File.WriteAllText(file, "x");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", Adapter(dir, false), "--output", Path.Combine(file, "x")), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("merge", "--model", model, "--adapters", Adapter(dir, false), "--output", Path.Combine(file, "x")), 1,
             $"{file} is a file, not a folder");
         // an adapter that is a file is named as one, in merge and in generate (not "adapter_config.json not found")
-        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", file, "--output", Path.Combine(dir, "out")), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("merge", "--model", model, "--adapters", file, "--output", Path.Combine(dir, "out")), 1,
             $"{file}: is a file, expected a PEFT adapter folder");
         string prompts = Path.Combine(dir, "in.jsonl");
         File.WriteAllText(prompts, "{\"ids\": [1, 2]}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", model, "--adapters", file, "--input", prompts, "--output", Path.Combine(dir, "o.jsonl")), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("generate", "--model", model, "--adapters", file, "--input", prompts, "--output", Path.Combine(dir, "o.jsonl")), 1,
             $"{file}: is a file, expected a PEFT adapter folder");
     }
 
@@ -108,7 +108,7 @@ public sealed class MergeCommandTests
     {
         string dir = TestPaths.NewTempDir(), model = TestPaths.FixtureModel("decoder-qwen2"), adapter = Adapter(dir, false);
         File.WriteAllText(Path.Combine(adapter, "adapter_config.json"), $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["{{target}}"]}""");
-        var r = SkaldProcess.Run("merge", "--model", model, "--adapters", adapter, "--output", Path.Combine(dir, "merged"));
+        var r = InProcessSkald.Capture("merge", "--model", model, "--adapters", adapter, "--output", Path.Combine(dir, "merged"));
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal($"warning: {Path.Combine(adapter, "adapter_model.safetensors")}: {notice}", r.Stderr.Split('\n')[0]); // then merge's own summary line
     }

@@ -22,7 +22,7 @@ public sealed class MergeCrossEncoderFamilyTests
     {
         string dir = TestPaths.NewTempDir(), model = TestPaths.FixtureModel(fixture), merged = Path.Combine(dir, "merged");
         string adapter = WriteAdapter(Path.Combine(dir, "adapter"), new Case(fixture, module, target, outFeatures, 32, null, [], []));
-        var r = SkaldProcess.Run("merge", "--model", model, "--adapters", adapter, "--output", merged);
+        var r = InProcessSkald.Capture("merge", "--model", model, "--adapters", adapter, "--output", merged);
         Assert.True(r.ExitCode == 0, r.Stderr);
 
         using var source = JsonDocument.Parse(File.ReadAllText(Path.Combine(model, "config.json")));
@@ -74,7 +74,7 @@ public sealed class MergeCrossEncoderFamilyTests
         // a second LoRA, on layer 0's key, whose base is the first adapter
         string second = WriteAdapter(Path.Combine(dir, "second"),
             new Case("plain-bert", "bert.encoder.layer.0.attention.self.key", "key", 32, 32, null, [], []));
-        var r = SkaldProcess.Run("merge", "--model", first, "--adapters", second, "--output", merged);
+        var r = InProcessSkald.Capture("merge", "--model", first, "--adapters", second, "--output", merged);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.True(CrossEncoder.IsCrossEncoder(merged));
         Assert.True(File.Exists(Path.Combine(merged, "tokenizer.json")));

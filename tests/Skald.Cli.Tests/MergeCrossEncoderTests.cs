@@ -82,7 +82,7 @@ public sealed class MergeCrossEncoderTests
         var c = Named(name);
         string dir = TestPaths.NewTempDir(), model = TestPaths.FixtureModel(c.Fixture);
         string adapter = WriteAdapter(Path.Combine(dir, "adapter"), c), merged = Path.Combine(dir, "merged");
-        var r = SkaldProcess.Run("merge", "--model", model, "--adapters", adapter, "--output", merged);
+        var r = InProcessSkald.Capture("merge", "--model", model, "--adapters", adapter, "--output", merged);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("a cross-encoder", r.Stderr, StringComparison.Ordinal);
         Assert.Contains($"wrote {merged}: ", r.Stderr, StringComparison.Ordinal);
@@ -143,9 +143,9 @@ public sealed class MergeCrossEncoderTests
         if (Skald.Tensors.Quantization.Int8Gemm.Best is null) return;
         string dir = TestPaths.NewTempDir(), merged = Path.Combine(dir, "merged"), int8 = Path.Combine(dir, "int8");
         string adapter = WriteAdapter(Path.Combine(dir, "adapter"), Encoder);
-        var r = SkaldProcess.Run("merge", "--model", TestPaths.FixtureModel("plain-bert"), "--adapters", adapter, "--output", merged);
+        var r = InProcessSkald.Capture("merge", "--model", TestPaths.FixtureModel("plain-bert"), "--adapters", adapter, "--output", merged);
         Assert.True(r.ExitCode == 0, r.Stderr);
-        r = SkaldProcess.Run("quantize", "--model", merged, "--output", int8);
+        r = InProcessSkald.Capture("quantize", "--model", merged, "--output", int8);
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var live = CrossEncoder.Load(merged);
         live.KeepInt8Only();
@@ -160,11 +160,11 @@ public sealed class MergeCrossEncoderTests
     {
         if (Skald.Tensors.Quantization.Int8Gemm.Best is null) return; // skald quantize cannot make one here
         string dir = TestPaths.NewTempDir(), int8 = Path.Combine(dir, "int8"), merged = Path.Combine(dir, "merged");
-        var q = SkaldProcess.Run("quantize", "--model", TestPaths.FixtureModel(fixture), "--output", int8);
+        var q = InProcessSkald.Capture("quantize", "--model", TestPaths.FixtureModel(fixture), "--output", int8);
         Assert.True(q.ExitCode == 0, q.Stderr);
         string adapter = fixture == "ce-bert" ? WriteAdapter(Path.Combine(dir, "adapter"), OnACrossEncoder)
             : WriteAdapter(Path.Combine(dir, "adapter"), new Case(fixture, "encoder.layer.0.attention.self.query", "query", 32, 32, null, [], []));
-        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", int8, "--adapters", adapter, "--output", merged), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("merge", "--model", int8, "--adapters", adapter, "--output", merged), 1,
             int8 + ": an int8 model", "float32 base");
         Assert.False(Directory.Exists(merged) && Directory.EnumerateFileSystemEntries(merged).Any());
     }

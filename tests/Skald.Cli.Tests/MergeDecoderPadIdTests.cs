@@ -33,7 +33,7 @@ public sealed class MergeDecoderPadIdTests
 
     private static void AssertRefused((string Model, string Adapter, string Merged) s, string reason)
     {
-        var r = SkaldProcess.Run("merge", "--model", s.Model, "--adapters", s.Adapter, "--output", s.Merged);
+        var r = InProcessSkald.Capture("merge", "--model", s.Model, "--adapters", s.Adapter, "--output", s.Merged);
         Assert.Equal(1, r.ExitCode);
         string line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("skald: error: " + Path.Combine(s.Model, "config.json") + ": a decoder classifier needs pad_token_id", line, StringComparison.Ordinal);
@@ -68,7 +68,7 @@ public sealed class MergeDecoderPadIdTests
     // special_tokens_map.json, names (null: neither does).
     private static (int PadId, string? PadToken) Merge((string Model, string Adapter, string Merged) s)
     {
-        var r = SkaldProcess.Run("merge", "--model", s.Model, "--adapters", s.Adapter, "--output", s.Merged);
+        var r = InProcessSkald.Capture("merge", "--model", s.Model, "--adapters", s.Adapter, "--output", s.Merged);
         Assert.True(r.ExitCode == 0, r.Stderr);
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(s.Merged, "config.json")))!;
         var pad = ((string[])["tokenizer_config.json", "special_tokens_map.json"]).Select(f => Path.Combine(s.Merged, f)).Where(File.Exists)
@@ -103,7 +103,7 @@ public sealed class MergeDecoderPadIdTests
     public void APadTokenTheTokenizerDoesNotHaveIsRefused()
     {
         var s = Setup((_, _) => { }, ("tokenizer_config.json", """{"pad_token": "<|nope|>"}"""));
-        var r = SkaldProcess.Run("merge", "--model", s.Model, "--adapters", s.Adapter, "--output", s.Merged);
+        var r = InProcessSkald.Capture("merge", "--model", s.Model, "--adapters", s.Adapter, "--output", s.Merged);
         Assert.Equal(1, r.ExitCode);
         string line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("skald: error: " + Path.Combine(s.Model, "tokenizer_config.json") + ": pad_token \"<|nope|>\" is not a token of the tokenizer", line, StringComparison.Ordinal);

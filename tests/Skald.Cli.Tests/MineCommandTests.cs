@@ -23,7 +23,7 @@ public sealed class MineCommandTests
         File.WriteAllLines(input, Texts);
         var embeddings = SentenceEncoder.Load(Model).Encode(Texts);
 
-        var r = SkaldProcess.Run("mine", "paraphrases", "--model", Model, "--input", input, "--output", pairsFile, "--top-k", "2");
+        var r = InProcessSkald.Capture("mine", "paraphrases", "--model", Model, "--input", input, "--output", pairsFile, "--top-k", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var expected = ParaphraseMining.Mine(embeddings, topK: 2);
         var lines = File.ReadAllLines(pairsFile).Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -35,7 +35,7 @@ public sealed class MineCommandTests
             Assert.Equal(Texts[expected[i].First], lines[i].GetProperty("text1").GetString());
         }
 
-        r = SkaldProcess.Run("mine", "communities", "--model", Model, "--input", input, "--output", groups, "--threshold", "0.9", "--min-size", "2");
+        r = InProcessSkald.Capture("mine", "communities", "--model", Model, "--input", input, "--output", groups, "--threshold", "0.9", "--min-size", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var communities = CommunityDetection.Find(embeddings, 0.9f, 2);
         var written = File.ReadAllLines(groups).Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -56,7 +56,7 @@ public sealed class MineCommandTests
         string[] targets = ["Kantina serverer suppe.", "Kor ligg legekontoret?", "Når går bussen?", "Fjorden ligg stille."];
         File.WriteAllLines(source, sources);
         File.WriteAllLines(target, targets);
-        var r = SkaldProcess.Run("mine", "bitext", "--model", Model, "--source", source, "--target", target, "--output", output, "--k", "2", "--min-score", "0.5");
+        var r = InProcessSkald.Capture("mine", "bitext", "--model", Model, "--source", source, "--target", target, "--output", output, "--k", "2", "--min-score", "0.5");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var encoder = SentenceEncoder.Load(Model);
         string[] distinct = [.. sources.Distinct()];
@@ -77,9 +77,9 @@ public sealed class MineCommandTests
     {
         string input = Path.Combine(TestPaths.NewTempDir(), "texts.txt");
         File.WriteAllLines(input, Texts);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "communities", "--model", Model, "--input", input, "--min-size", "0"), 2, "--min-size");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "paraphrases", "--model", TestPaths.FixtureModel("splade-bert-tiny"), "--input", input), 2, "sparse encoder");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "paraphrases", "--model", "bm25", "--input", input), 2, "bm25 (the lexical scorer");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("mine", "communities", "--model", Model, "--input", input, "--min-size", "0"), 2, "--min-size");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("mine", "paraphrases", "--model", TestPaths.FixtureModel("splade-bert-tiny"), "--input", input), 2, "sparse encoder");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("mine", "paraphrases", "--model", "bm25", "--input", input), 2, "bm25 (the lexical scorer");
     }
 
     [Fact]
@@ -90,11 +90,11 @@ public sealed class MineCommandTests
         File.WriteAllLines(input, Texts);
         File.WriteAllLines(other, Texts[..4]);
         string before = File.ReadAllText(input);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "paraphrases", "--model", Model, "--input", input, "--output", input), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("mine", "paraphrases", "--model", Model, "--input", input, "--output", input), 2,
             "--output " + input, "is the input");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "communities", "--model", Model, "--input", input, "--output",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("mine", "communities", "--model", Model, "--input", input, "--output",
             Path.Combine(dir, ".", "texts.txt"), "--min-size", "2"), 2, "is the input");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "bitext", "--model", Model, "--source", other, "--target", input, "--output", input), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("mine", "bitext", "--model", Model, "--source", other, "--target", input, "--output", input), 2,
             "is the input " + input);
         Assert.Equal(before, File.ReadAllText(input));
     }

@@ -15,7 +15,7 @@ public sealed class ModelFileOutputTests
         File.WriteAllText(texts, "Fjorden ligg stille.\nBussen går 07:45 frå kaia.\n");
         string target = Directory.GetFiles(model, "*.jsonl").First(); // a file of the folder with an extension encode writes
         byte[] before = File.ReadAllBytes(target);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", model, "--input", texts, "--output", target), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", model, "--input", texts, "--output", target), 2,
             "--output", "is a file of the model folder");
         Assert.Equal(before, File.ReadAllBytes(target));
 
@@ -23,13 +23,13 @@ public sealed class ModelFileOutputTests
         before = File.ReadAllBytes(config);
         string task = BeirFolder.Write("{\"_id\": \"d0\", \"text\": \"Fjorden ligg stille.\"}\n{\"_id\": \"d1\", \"text\": \"Bussen går.\"}\n",
             "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", model, "--task", task, "--output", config), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", model, "--task", task, "--output", config), 2,
             "--output", "is a file of the model folder");
         Assert.Equal(before, File.ReadAllBytes(config));
 
         // a new file inside the folder is still allowed
         string inside = Path.Combine(model, "new.jsonl");
-        var ok = SkaldProcess.Run("encode", "--model", model, "--input", texts, "--output", inside);
+        var ok = InProcessSkald.Capture("encode", "--model", model, "--input", texts, "--output", inside);
         Assert.True(ok.ExitCode == 0, ok.Stderr);
     }
 
@@ -42,9 +42,9 @@ public sealed class ModelFileOutputTests
         File.WriteAllText(pairs, "{\"anchor\": \"Når går bussen?\", \"positive\": \"Bussen går 07:45.\"}\n{\"anchor\": \"Fjorden\", \"positive\": \"Fjorden ligg stille.\"}\n");
         string target = Directory.GetFiles(model, "*.jsonl").First();
         byte[] before = File.ReadAllBytes(target);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "paraphrases", "--model", model, "--input", texts, "--output", target), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("mine", "paraphrases", "--model", model, "--input", texts, "--output", target), 2,
             "is a file of the model folder");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "mine-negatives", "--data", pairs, "--model", model, "--output", target), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", pairs, "--model", model, "--output", target), 2,
             "is a file of the model folder");
         Assert.Equal(before, File.ReadAllBytes(target));
     }

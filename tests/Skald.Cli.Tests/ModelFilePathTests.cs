@@ -24,7 +24,7 @@ public sealed class ModelFilePathTests
     {
         string folder = TestPaths.FixtureModel(fixture), path = Path.Combine(folder, file);
         int words = verb[0] == "index" ? 2 : 1; // `index build` is two words before its options
-        var r = SkaldProcess.Run([.. verb[..words], "--model", path, .. verb[words..]]);
+        var r = InProcessSkald.Capture([.. verb[..words], "--model", path, .. verb[words..]]);
         SkaldProcess.AssertUserError(r, 1, $"{path}: is a file, not a model folder (name the folder holding it: {Path.GetFullPath(folder)})");
     }
 
@@ -33,7 +33,7 @@ public sealed class ModelFilePathTests
     {
         string folder = TestPaths.FixtureModel("bert-cased-mean"), path = Path.Combine(folder, "model.safetensors");
         string task = Path.Combine(TestPaths.RepoRoot, "samples", "data", "eval", "retrieval");
-        var r = SkaldProcess.Run("evaluate", "--model", "hybrid:" + path, "--task", task);
+        var r = InProcessSkald.Capture("evaluate", "--model", "hybrid:" + path, "--task", task);
         SkaldProcess.AssertUserError(r, 1, $"{path}: is a file, not a model folder (name the folder holding it: {Path.GetFullPath(folder)})");
     }
 
@@ -55,12 +55,12 @@ public sealed class ModelFilePathTests
         string texts = Path.Combine(TestPaths.RepoRoot, "samples", "encode-example.txt");
         string expected = $"{parent}: not a model folder (no config.json or modules.json); the model folders in it: "
             + $"{Path.Combine(parent, "bert")}, {Path.Combine(parent, "static")}";
-        SkaldProcess.AssertUserError(SkaldProcess.Run("info", "--model", parent), 1, expected);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", parent, "--input", texts, "--output", Path.Combine(TestPaths.NewTempDir(), "o.npy")), 1, expected);
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("info", "--model", parent), 1, expected);
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", parent, "--input", texts, "--output", Path.Combine(TestPaths.NewTempDir(), "o.npy")), 1, expected);
         File.Delete(Path.Combine(parent, "tokenizer.json")); // no tokenizer either: still the folder, not its tokenizer.json
-        SkaldProcess.AssertUserError(SkaldProcess.Run("info", "--model", parent), 1, expected);
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("info", "--model", parent), 1, expected);
         string empty = TestPaths.NewTempDir();
-        SkaldProcess.AssertUserError(SkaldProcess.Run("info", "--model", empty), 1, $"{empty}: not a model folder (no config.json or modules.json)");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("info", "--model", empty), 1, $"{empty}: not a model folder (no config.json or modules.json)");
     }
 
     /// <summary>An --adapters folder that is not there is named as such, not as its missing adapter_config.json.</summary>
@@ -68,7 +68,7 @@ public sealed class ModelFilePathTests
     public void AMissingAdapterFolderIsNotFound()
     {
         string missing = Path.Combine(TestPaths.NewTempDir(), "mntp");
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("decoder-qwen2"), "--adapters", missing,
+        var r = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("decoder-qwen2"), "--adapters", missing,
             "--input", Path.Combine(TestPaths.RepoRoot, "samples", "encode-example.txt"), "--output", Path.Combine(TestPaths.NewTempDir(), "o.npy"));
         SkaldProcess.AssertUserError(r, 1, $"{missing}: adapter folder not found");
         Assert.DoesNotContain("adapter_config.json", r.Stderr);
@@ -78,6 +78,6 @@ public sealed class ModelFilePathTests
     public void AMissingFolderIsStillNotFound()
     {
         string missing = Path.Combine(TestPaths.NewTempDir(), "nope");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("info", "--model", missing), 1, $"{missing}: model folder not found");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("info", "--model", missing), 1, $"{missing}: model folder not found");
     }
 }

@@ -48,7 +48,7 @@ public sealed class ModelReliabilityTests
     {
         string input = Path.Combine(dir, "in.txt"), output = Path.Combine(dir, $"o{Guid.NewGuid():N}.jsonl");
         File.WriteAllText(input, "Hei på deg\nHvor ligger Bergen?\n");
-        return (SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", output), output);
+        return (InProcessSkald.Capture("encode", "--model", model, "--input", input, "--output", output), output);
     }
 
     [Theory]
@@ -69,7 +69,7 @@ public sealed class ModelReliabilityTests
         string task = BeirFolder.Write(
             "{\"_id\": \"d1\", \"text\": \"Bergen ligger på Vestlandet.\"}\n{\"_id\": \"d2\", \"text\": \"Oslo er hovedstaden.\"}\n",
             "{\"_id\": \"q1\", \"text\": \"Hvor ligger Bergen?\"}\n", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
-        var r = SkaldProcess.Run("evaluate", "--model", model, "--task", task);
+        var r = InProcessSkald.Capture("evaluate", "--model", model, "--task", task);
         SkaldProcess.AssertUserError(r, 1, model, "non-finite embedding");
     }
 
@@ -101,7 +101,7 @@ public sealed class ModelReliabilityTests
         var (r, output) = Encode(model);
         SkaldProcess.AssertUserError(r, 1, problem);
         Assert.False(File.Exists(output));
-        SkaldProcess.AssertUserError(SkaldProcess.Run("quantize", "--model", model, "--output", Path.Combine(dir, $"q{Guid.NewGuid():N}")), 1, problem);
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("quantize", "--model", model, "--output", Path.Combine(dir, $"q{Guid.NewGuid():N}")), 1, problem);
     }
 
     [Fact]
@@ -191,7 +191,7 @@ public sealed class ModelReliabilityTests
     {
         string model = Model(m => FillWeights(m, float.NaN));
         string output = Path.Combine(dir, "static");
-        var r = SkaldProcess.Run("static", "distill", "--model", model, "--output", output, "--dim", "8");
+        var r = InProcessSkald.Capture("static", "distill", "--model", model, "--output", output, "--dim", "8");
         SkaldProcess.AssertUserError(r, 1, model, "non-finite token states");
         Assert.False(Directory.Exists(output));
     }

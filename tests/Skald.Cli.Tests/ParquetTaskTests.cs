@@ -53,7 +53,7 @@ public sealed class ParquetTaskTests
     private JsonNode Evaluate(string task, params string[] extra)
     {
         string output = Path.Combine(dir, Guid.NewGuid().ToString("N") + ".json");
-        var r = SkaldProcess.Run(["evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task, "--output", output, .. extra]);
+        var r = InProcessSkald.Capture(["evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task, "--output", output, .. extra]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return JsonNode.Parse(File.ReadAllText(output))!;
     }
@@ -110,7 +110,7 @@ public sealed class ParquetTaskTests
     public void AMissingColumnInAParquetTaskIsOneLineNamingFileAndColumn()
     {
         string task = ParquetRetrieval(withQueryText: false);
-        var r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task);
+        var r = InProcessSkald.Capture("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task);
         SkaldProcess.AssertUserError(r, 1, Path.Combine(task, "queries.parquet"), "no column \"text\"", "found: _id, question");
     }
 
@@ -141,7 +141,7 @@ public sealed class ParquetTaskTests
                 ("title", column == "title" ? numbers : Docs), ("text", column == "text" ? numbers : Docs));
         }
         else WriteParquet(Path.Combine(folder, file), ("_id", Questions.Select((_, i) => "q" + i).ToArray()), ("text", numbers));
-        var r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", folder);
+        var r = InProcessSkald.Capture("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", folder);
         SkaldProcess.AssertUserError(r, 1, $"{Path.Combine(folder, file)}: column '{column}' has type int64, not string");
     }
 
@@ -150,7 +150,7 @@ public sealed class ParquetTaskTests
     {
         string path = WriteParquet(Path.Combine(dir, "sts-numbers.parquet"), ("sentence1", new[] { "Hunden sover.", "Bilen er rød." }),
             ("sentence2", new long[] { 3, 4 }), ("score", new long[] { 5, 1 }));
-        var r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", path);
+        var r = InProcessSkald.Capture("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", path);
         SkaldProcess.AssertUserError(r, 1, $"{path}: column 'sentence2' has type int64, not string");
     }
 }

@@ -30,13 +30,13 @@ public sealed class PipelineRequestBudgetTests
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out"), gen = Path.Combine(output, "gen");
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good);
         string config = Pipeline(dir, output, Generate(server.Url, "    max_requests: 3"));
-        var r = SkaldProcess.Run("pipeline", "--config", config, "--quiet");
+        var r = InProcessSkald.Capture("pipeline", "--config", config, "--quiet");
         SkaldProcess.AssertUserError(r, 1, "request budget of 3 reached; run again (with a larger gen.max_requests)");
         Assert.Equal(3, server.Requests.Count);
         Assert.Equal(3, File.ReadAllLines(gen + ".journal.jsonl").Length); // every reply paid for is kept
         Assert.False(Directory.Exists(gen));
 
-        var again = SkaldProcess.Run("pipeline", "--config", config, "--set", "gen.max_requests=1000");
+        var again = InProcessSkald.Capture("pipeline", "--config", config, "--set", "gen.max_requests=1000");
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.Equal(File.ReadAllLines(Path.Combine(gen, "corpus.jsonl")).Length, server.Requests.Count); // each chunk asked once in all
     }
@@ -52,7 +52,7 @@ public sealed class PipelineRequestBudgetTests
         string config = Pipeline(dir, output,
             "  - name: tr", "    type: translate", $"    data: {input}", "    from: nb", "    to: nn", "    engine: llm",
             $"    llm: {server.Url}", "    llm_model: fake", "    concurrency: 1", "    api_key_env: SKALD_TEST_NO_SUCH_KEY", "    max_requests: 2");
-        var r = SkaldProcess.Run("pipeline", "--config", config, "--quiet");
+        var r = InProcessSkald.Capture("pipeline", "--config", config, "--quiet");
         SkaldProcess.AssertUserError(r, 1, "request budget of 2 reached; run again (with a larger tr.max_requests)");
         Assert.Equal(2, server.Requests.Count);
         Assert.False(File.Exists(Path.Combine(output, "tr.jsonl")));
@@ -71,7 +71,7 @@ public sealed class PipelineRequestBudgetTests
             "  - name: report", "    type: evaluate_generation", $"    task: {task}",
             $"    systems: [{string.Join(", ", systems.Select(s => Path.Combine(dir, s + ".jsonl")))}]", "    metrics: [rougeL, judge]",
             $"    judge: {server.Url}", "    judge_model: fake", "    api_key_env: SKALD_TEST_NO_SUCH_KEY", "    max_requests: 3");
-        var r = SkaldProcess.Run("pipeline", "--config", config, "--quiet");
+        var r = InProcessSkald.Capture("pipeline", "--config", config, "--quiet");
         SkaldProcess.AssertUserError(r, 1, "request budget of 3 reached; run again (with a larger report.max_requests)");
         Assert.Equal(3, server.Requests.Count); // of the 8 answers to judge
         Assert.False(File.Exists(Path.Combine(output, "report.json")));
@@ -86,6 +86,6 @@ public sealed class PipelineRequestBudgetTests
         var lines = Generate("http://127.0.0.1:9/v1", $"    max_requests: {value}");
         string config = Pipeline(dir, Path.Combine(dir, "out"), lines);
         int line = 2 + lines.Length; // output:, stages:, then the stage's lines, max_requests last
-        SkaldProcess.AssertUserError(SkaldProcess.Run("pipeline", "--config", config), 1, $"{config}:{line}: gen.max_requests {problem}");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("pipeline", "--config", config), 1, $"{config}:{line}: gen.max_requests {problem}");
     }
 }

@@ -32,7 +32,7 @@ public sealed class QuantizeAdapterFolderTests
         string dir = TestPaths.NewTempDir();
         string adapter = Adapter(Path.Combine(dir, "ce-lora"), TestPaths.FixtureModel("ce-bert"), "bert.");
         string output = Path.Combine(dir, "ce-int8");
-        var r = SkaldProcess.Run("quantize", "--model", adapter, "--output", output);
+        var r = InProcessSkald.Capture("quantize", "--model", adapter, "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("a cross-encoder", r.Stderr, StringComparison.Ordinal);
         var saved = CrossEncoder.Load(output);
@@ -49,7 +49,7 @@ public sealed class QuantizeAdapterFolderTests
         string dir = TestPaths.NewTempDir();
         string adapter = Adapter(Path.Combine(dir, "lora"), TestPaths.FixtureModel("bert-cased-mean"), "");
         string output = Path.Combine(dir, "int8");
-        var r = SkaldProcess.Run("quantize", "--model", adapter, "--output", output);
+        var r = InProcessSkald.Capture("quantize", "--model", adapter, "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         string[] texts = ["Toget går klokka ni", "Biblioteket har åpent i dag"];
         using var live = SentenceEncoder.Load(adapter);
@@ -69,7 +69,7 @@ public sealed class QuantizeAdapterFolderTests
         string dir = TestPaths.NewTempDir();
         string adapter = Adapter(Path.Combine(dir, "seq-cls"), TestPaths.FixtureModel("bert-cased-mean"), "", ", \"task_type\": \"SEQ_CLS\"");
         string output = Path.Combine(dir, "int8");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("quantize", "--model", adapter, "--output", output), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("quantize", "--model", adapter, "--output", output), 1,
             adapter + ": a SEQ_CLS adapter", "no classification head", "--quantize int8",
             $"skald merge --model {TestPaths.FixtureModel("bert-cased-mean")} --adapters {adapter} --output MERGED"); // the way round, runnable
         Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any()); // nothing saved

@@ -21,7 +21,7 @@ public sealed class QuantizeCommandTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "texts.txt"), direct = Path.Combine(dir, "direct.jsonl"), saved = Path.Combine(dir, "saved.jsonl");
         File.WriteAllLines(input, rows.Select(r => r.GetProperty("text").GetString()!.Replace('\n', ' ')));
-        var r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", direct, "--quantize", "int8");
+        var r = InProcessSkald.Capture("encode", "--model", model, "--input", input, "--output", direct, "--quantize", "int8");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var int8 = ReadJsonl(direct);
         for (int i = 0; i < rows.Count; i++)
@@ -36,16 +36,16 @@ public sealed class QuantizeCommandTests
         string stale = Path.Combine(dir, ".tmp-int8-model-999999");
         Directory.CreateDirectory(Path.Combine(stale, "1_Pooling"));
         File.WriteAllText(Path.Combine(stale, "model.safetensors.tmp"), "half");
-        r = SkaldProcess.Run("quantize", "--model", model, "--output", folder);
+        r = InProcessSkald.Capture("quantize", "--model", model, "--output", folder);
         if (r.ExitCode != 0 && r.Stderr.Contains("neither AVX-VNNI nor AVX2")) return; // no int8 kernels here
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.False(Directory.Exists(stale));
         Assert.Empty(Directory.GetDirectories(dir, ".tmp-*"));
-        r = SkaldProcess.Run("encode", "--model", folder, "--input", input, "--output", saved);
+        r = InProcessSkald.Capture("encode", "--model", folder, "--input", input, "--output", saved);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(File.ReadAllText(direct), File.ReadAllText(saved));
 
-        SkaldProcess.AssertUserError(SkaldProcess.Run("quantize", "--model", model, "--output", folder), 1, "exists and is not empty");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("quantize", "--model", model, "--output", folder), 1, "exists and is not empty");
     }
 
     [Theory]
@@ -58,9 +58,9 @@ public sealed class QuantizeCommandTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "texts.txt"), f32 = Path.Combine(dir, "f32.jsonl"), i8 = Path.Combine(dir, "i8.jsonl"), saved = Path.Combine(dir, "saved.jsonl");
         File.WriteAllLines(input, File.ReadLines(Path.Combine(TestPaths.FixtureModel(""), "texts.txt")).Where(t => t.Length > 0).Take(8));
-        var r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", f32);
+        var r = InProcessSkald.Capture("encode", "--model", model, "--input", input, "--output", f32);
         Assert.True(r.ExitCode == 0, r.Stderr);
-        r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", i8, "--quantize", "int8");
+        r = InProcessSkald.Capture("encode", "--model", model, "--input", input, "--output", i8, "--quantize", "int8");
         Assert.True(r.ExitCode == 0, r.Stderr);
         if (r.Stderr.Contains("neither AVX-VNNI nor AVX2")) return; // float32 here: nothing int8 to compare
         var (a, b) = (ReadJsonl(f32), ReadJsonl(i8));
@@ -75,11 +75,11 @@ public sealed class QuantizeCommandTests
         string stale = Path.Combine(dir, ".tmp-int8-model-999999");
         Directory.CreateDirectory(Path.Combine(stale, "1_Pooling"));
         File.WriteAllText(Path.Combine(stale, "model.safetensors.tmp"), "half");
-        r = SkaldProcess.Run("quantize", "--model", model, "--output", folder);
+        r = InProcessSkald.Capture("quantize", "--model", model, "--output", folder);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.False(Directory.Exists(stale));
         Assert.Empty(Directory.GetDirectories(dir, ".tmp-*"));
-        r = SkaldProcess.Run("encode", "--model", folder, "--input", input, "--output", saved);
+        r = InProcessSkald.Capture("encode", "--model", folder, "--input", input, "--output", saved);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(File.ReadAllText(i8), File.ReadAllText(saved));
     }
@@ -106,7 +106,7 @@ public sealed class QuantizeCommandTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllLines(input, ["Hei verden"]);
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("decoder-qwen2"), "--input", input, "--output", output,
+        var r = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("decoder-qwen2"), "--input", input, "--output", output,
             "--weights", "bf16", "--quantize", "int8");
         Assert.True(r.ExitCode == 0, r.Stderr);
         if (!r.Stderr.Contains("neither AVX-VNNI nor AVX2"))
@@ -115,7 +115,7 @@ public sealed class QuantizeCommandTests
 
     [Fact]
     public void UnknownQuantizationIsAUsageError() =>
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", "m", "--input", "i.txt", "--output", "o.jsonl", "--quantize", "int4"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", "m", "--input", "i.txt", "--output", "o.jsonl", "--quantize", "int4"),
             2, "option --quantize got 'int4'; did you mean 'int8'? (must be one of int8, bf16)");
 
     [Fact]
@@ -133,13 +133,13 @@ public sealed class QuantizeCommandTests
         }
         var entries = Directory.GetFileSystemEntries(model, "*", SearchOption.AllDirectories).Length;
         string output = Path.Combine(model, "int8");
-        var r = SkaldProcess.Run("quantize", "--model", model, "--output", output);
+        var r = InProcessSkald.Capture("quantize", "--model", model, "--output", output);
         if (r.ExitCode != 0 && r.Stderr.Contains("neither AVX-VNNI nor AVX2")) return; // no int8 kernels here
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.True(File.Exists(Path.Combine(output, "quantization_config.json")));
         Assert.Empty(Directory.GetDirectories(output, ".tmp-*", SearchOption.AllDirectories));
         Assert.Empty(Directory.GetDirectories(model, ".tmp-*"));
         Assert.Equal(entries, Directory.GetFileSystemEntries(output, "*", SearchOption.AllDirectories).Length - 1); // + quantization_config.json
-        Assert.Equal(0, SkaldProcess.Run("info", "--model", output).ExitCode);
+        Assert.Equal(0, InProcessSkald.Capture("info", "--model", output).ExitCode);
     }
 }

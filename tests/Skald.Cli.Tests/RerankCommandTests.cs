@@ -34,7 +34,7 @@ public sealed class RerankCommandTests
             Assert.Equal(docs[expected[i].Index], h.GetProperty("text").GetString());
         }
 
-        var table = SkaldProcess.Run("rerank", "--model", Reranker, "--query", query, "--documents", Documents(docs));
+        var table = InProcessSkald.Capture("rerank", "--model", Reranker, "--query", query, "--documents", Documents(docs));
         Assert.True(table.ExitCode == 0, table.Stderr);
         Assert.Contains(docs[expected[0].Index], table.Stdout, StringComparison.Ordinal);
         Assert.Contains(expected[0].Score.ToString("F4", CultureInfo.InvariantCulture), table.Stdout, StringComparison.Ordinal);
@@ -44,10 +44,10 @@ public sealed class RerankCommandTests
     public void AClassifierAnEmbeddingModelAndABlankLineAreOneLineErrors()
     {
         string docs = Documents("en", "to");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", TestPaths.FixtureModel("ce-xlmr"), "--query", "q", "--documents", docs), 1, "3 labels");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--query", "q", "--documents", docs), 1, "not a cross-encoder");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", Reranker, "--query", "q", "--documents", Documents("en", "", "to")), 1, ":2: blank line");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", Reranker, "--query", " ", "--documents", docs), 2, "--query is empty");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("rerank", "--model", TestPaths.FixtureModel("ce-xlmr"), "--query", "q", "--documents", docs), 1, "3 labels");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("rerank", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--query", "q", "--documents", docs), 1, "not a cross-encoder");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("rerank", "--model", Reranker, "--query", "q", "--documents", Documents("en", "", "to")), 1, ":2: blank line");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("rerank", "--model", Reranker, "--query", " ", "--documents", docs), 2, "--query is empty");
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class RerankCommandTests
         Directory.CreateDirectory(docs);
         foreach (var f in Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "samples", "documents"))) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var build = SkaldProcess.Run("index", "build", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--documents", docs, "--output", folder, "--language", "nb", "-q");
+        var build = InProcessSkald.Capture("index", "build", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--documents", docs, "--output", folder, "--language", "nb", "-q");
         Assert.True(build.ExitCode == 0, build.Stderr);
         const string query = "Hvor kan jeg parkere sykkelen?";
 
@@ -102,21 +102,21 @@ public sealed class RerankCommandTests
     [Fact]
     public void EvaluateScoresARerankingTaskWithACrossEncoderAndReranksBm25()
     {
-        var r = SkaldProcess.Run("evaluate", "--model", Reranker, "--task", Task(withCandidates: true), "-q");
+        var r = InProcessSkald.Capture("evaluate", "--model", Reranker, "--task", Task(withCandidates: true), "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var result = JsonDocument.Parse(r.Stdout).RootElement;
         Assert.Equal("reranking", result.GetProperty("type").GetString());
         Assert.Equal("map_at_1000", result.GetProperty("main_metric").GetString());
 
-        var two = SkaldProcess.Run("evaluate", "--model", "bm25", "--rerank", Reranker, "--rerank-candidates", "3", "--task", Task(withCandidates: false), "-q");
+        var two = InProcessSkald.Capture("evaluate", "--model", "bm25", "--rerank", Reranker, "--rerank-candidates", "3", "--task", Task(withCandidates: false), "-q");
         Assert.True(two.ExitCode == 0, two.Stderr);
         var meta = JsonDocument.Parse(two.Stdout).RootElement.GetProperty("metadata");
         Assert.Equal("3", meta.GetProperty("model.rerank_candidates").GetString());
 
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Reranker, "--task", Task(withCandidates: false)), 1, "--rerank");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "hybrid:" + TestPaths.FixtureModel("bert-cased-mean"), "--task", Task(withCandidates: true)), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", Reranker, "--task", Task(withCandidates: false)), 1, "--rerank");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", "hybrid:" + TestPaths.FixtureModel("bert-cased-mean"), "--task", Task(withCandidates: true)), 1,
             "cannot score a reranking task's candidates");
-        var bm25 = SkaldProcess.Run("evaluate", "--model", "bm25", "--task", Task(withCandidates: true), "-q"); // BM25 scores the candidates
+        var bm25 = InProcessSkald.Capture("evaluate", "--model", "bm25", "--task", Task(withCandidates: true), "-q"); // BM25 scores the candidates
         Assert.True(bm25.ExitCode == 0, bm25.Stderr);
     }
 
@@ -126,27 +126,27 @@ public sealed class RerankCommandTests
         // The library's scores are checked against PyTorch in CrossEncoderTests; the tiny decoder's 128 positions hold
         // less than Qwen3-Reranker's prompt, which the command line uses.
         string qwen = TestPaths.FixtureModel("decoder-qwen3"), docs = Documents("Fjorden ligg stille.", "Bussen går 07:45.");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", qwen, "--causal-lm", "--query", "ferje", "--documents", docs), 1, "no token \"yes\"");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", qwen, "--causal-lm", "--answer-tokens", "y,n", "--query", "ferje", "--documents", docs), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("rerank", "--model", qwen, "--causal-lm", "--query", "ferje", "--documents", docs), 1, "no token \"yes\"");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("rerank", "--model", qwen, "--causal-lm", "--answer-tokens", "y,n", "--query", "ferje", "--documents", docs), 1,
             "leave no room for the pair");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", qwen, "--causal-lm", "--answer-tokens", "y", "--query", "q", "--documents", docs), 2, "two tokens");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", Reranker, "--instruction", "x", "--query", "q", "--documents", docs), 2, "--causal-lm");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("rerank", "--model", qwen, "--causal-lm", "--answer-tokens", "y", "--query", "q", "--documents", docs), 2, "two tokens");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("rerank", "--model", Reranker, "--instruction", "x", "--query", "q", "--documents", docs), 2, "--causal-lm");
         // serve checks the prompt when it loads the reranker, before it listens
-        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--reranker", qwen, "--reranker-causal-lm",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--reranker", qwen, "--reranker-causal-lm",
             "--port", "0"), 1, "no token \"yes\"");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--reranker-causal-lm"), 2, "--reranker DIR");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--reranker-causal-lm"), 2, "--reranker DIR");
         // evaluate and search take the same flag for their --rerank model
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--rerank", qwen, "--rerank-causal-lm", "--task", Task(withCandidates: false)), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", "bm25", "--rerank", qwen, "--rerank-causal-lm", "--task", Task(withCandidates: false)), 1,
             "no token \"yes\"");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--rerank-causal-lm", "--task", Task(withCandidates: false)), 2, "--rerank DIR");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", "nowhere", "--query", "q", "--rerank-causal-lm"), 2, "--rerank DIR");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", "bm25", "--rerank-causal-lm", "--task", Task(withCandidates: false)), 2, "--rerank DIR");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", "nowhere", "--query", "q", "--rerank-causal-lm"), 2, "--rerank DIR");
     }
 
     [Fact]
     public void QuantizeSavesAnInt8CrossEncoderThatScoresAsInt8Inference()
     {
         string dir = Path.Combine(TestPaths.NewTempDir(), "ce-int8");
-        var r = SkaldProcess.Run("quantize", "--model", Reranker, "--output", dir);
+        var r = InProcessSkald.Capture("quantize", "--model", Reranker, "--output", dir);
         if (Skald.Tensors.Quantization.Int8Gemm.Best is null)
         {
             SkaldProcess.AssertUserError(r, 1, "int8");
@@ -162,7 +162,7 @@ public sealed class RerankCommandTests
         live.KeepInt8Only();
         (string, string)[] pairs = [("Hvor ligger Bergen?", "Bergen ligger på Vestlandet."), ("Kva tid går ferja?", "Katten sover.")];
         Assert.Equal(live.Score(pairs), saved.Score(pairs)); // the same int8 values: the same scores
-        var rerank = SkaldProcess.Run("rerank", "--model", dir, "--query", "Hvor ligger Bergen?", "--documents", Documents("Bergen ligger på Vestlandet.", "Katten sover."));
+        var rerank = InProcessSkald.Capture("rerank", "--model", dir, "--query", "Hvor ligger Bergen?", "--documents", Documents("Bergen ligger på Vestlandet.", "Katten sover."));
         Assert.True(rerank.ExitCode == 0, rerank.Stderr);
     }
 
@@ -173,12 +173,12 @@ public sealed class RerankCommandTests
         // index build and serve refuse it, naming it and what scores pairs.
         string texts = Documents("Hvor går bussen?", "Bussen går fra torget.");
         string[] fragments = [$"{Reranker}: a cross-encoder", "CrossEncoder.Load", "skald rerank"];
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Reranker, "--input", texts, "--output", Path.Combine(TestPaths.NewTempDir(), "e.npy")),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Reranker, "--input", texts, "--output", Path.Combine(TestPaths.NewTempDir(), "e.npy")),
             1, fragments);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Reranker, "--documents", texts,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Reranker, "--documents", texts,
             "--output", Path.Combine(TestPaths.NewTempDir(), "index")), 1, fragments);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", Reranker, "--reranker", Path.Combine(TestPaths.NewTempDir(), "missing"), "--port", "0"), 1, fragments);
-        var plain = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("plain-bert"), "--input", texts, "--output", Path.Combine(TestPaths.NewTempDir(), "e.npy"));
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("serve", "--model", Reranker, "--reranker", Path.Combine(TestPaths.NewTempDir(), "missing"), "--port", "0"), 1, fragments);
+        var plain = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("plain-bert"), "--input", texts, "--output", Path.Combine(TestPaths.NewTempDir(), "e.npy"));
         Assert.True(plain.ExitCode == 0, plain.Stderr);
         Assert.DoesNotContain("cross-encoder", plain.Stderr); // a plain BertModel folder is an encoder to pool
     }

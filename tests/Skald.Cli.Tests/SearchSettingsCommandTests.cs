@@ -13,7 +13,7 @@ public sealed class SearchSettingsCommandTests
     private static string Build(params string[] settings)
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run(["index", "build", "--model", Model, "--documents", Documents, "--output", folder, "-q", .. settings]);
+        var r = InProcessSkald.Capture(["index", "build", "--model", Model, "--documents", Documents, "--output", folder, "-q", .. settings]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return folder;
     }

@@ -40,7 +40,7 @@ public sealed class ServeCrossEncoderAdapterTests
     {
         string dir = TestPaths.NewTempDir();
         string adapter = Adapter(Path.Combine(dir, "lora"), TestPaths.FixtureModel(fixture), prefix, taskType);
-        var r = SkaldProcess.Run("serve", "--model", adapter, "--reranker", Path.Combine(dir, "missing"), "--port", "0");
+        var r = InProcessSkald.Capture("serve", "--model", adapter, "--reranker", Path.Combine(dir, "missing"), "--port", "0");
         SkaldProcess.AssertUserError(r, 1, $"{adapter}: a cross-encoder", "CrossEncoder.Load", "skald rerank");
     }
 
@@ -49,7 +49,7 @@ public sealed class ServeCrossEncoderAdapterTests
     {
         string dir = TestPaths.NewTempDir();
         string adapter = Adapter(Path.Combine(dir, "lora"), TestPaths.FixtureModel("bert-cased-mean"), "", null);
-        var r = SkaldProcess.Run("serve", "--model", adapter, "--reranker", Path.Combine(dir, "missing"), "--port", "0");
+        var r = InProcessSkald.Capture("serve", "--model", adapter, "--reranker", Path.Combine(dir, "missing"), "--port", "0");
         AssertEndedAtTheReranker(r);
         Assert.DoesNotContain("cross-encoder", r.Stderr);
     }
@@ -60,7 +60,7 @@ public sealed class ServeCrossEncoderAdapterTests
         string dir = TestPaths.NewTempDir();
         string plain = Adapter(Path.Combine(dir, "plain"), TestPaths.FixtureModel("bert-cased-mean"), "", null);
         string classifier = Adapter(Path.Combine(dir, "seq-cls"), TestPaths.FixtureModel("bert-cased-mean"), "", "SEQ_CLS");
-        var r = SkaldProcess.Run("serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--adapters", $"{plain},{classifier}",
+        var r = InProcessSkald.Capture("serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--adapters", $"{plain},{classifier}",
             "--reranker", Path.Combine(dir, "missing"), "--port", "0");
         SkaldProcess.AssertUserError(r, 1, classifier + ": a SEQ_CLS adapter", "--reranker " + classifier, "not with --adapters");
         Assert.DoesNotContain(plain, r.Stderr); // the first, an embedding adapter, is not the one named
@@ -71,7 +71,7 @@ public sealed class ServeCrossEncoderAdapterTests
     {
         string dir = TestPaths.NewTempDir();
         string adapter = Adapter(Path.Combine(dir, "lora"), TestPaths.FixtureModel("bert-cased-mean"), "", "FEATURE_EXTRACTION");
-        var r = SkaldProcess.Run("serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--adapters", adapter,
+        var r = InProcessSkald.Capture("serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--adapters", adapter,
             "--reranker", Path.Combine(dir, "missing"), "--port", "0");
         AssertEndedAtTheReranker(r); // loaded, merged, then the missing reranker
         Assert.DoesNotContain("SEQ_CLS", r.Stderr);

@@ -33,7 +33,7 @@ public sealed class SftBadInputTests
     {
         string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "sft.jsonl");
         File.WriteAllLines(data, ["""{"instruction": "Hej?", "output": "Hej!"}""", """{"instruction": "Vad är 2 plus 2?", "input": ""}"""]);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("train", "--config", Config(dir, TestPaths.FixtureModel("decoder-qwen2"), data, "alpaca")),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("train", "--config", Config(dir, TestPaths.FixtureModel("decoder-qwen2"), data, "alpaca")),
             1, "sft.jsonl:2: the row has no output");
         Assert.False(Directory.Exists(Path.Combine(dir, "run", "final")));
     }
@@ -44,7 +44,7 @@ public sealed class SftBadInputTests
         string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "sft.jsonl");
         File.WriteAllLines(data, ["""{"instruction": "Hej?", "output": "Hej!"}"""]);
         string model = ChatModelFolder.Create("decoder-qwen2", "{% for m in messages %}{{ m.content | wordwrap(20) }}{% endfor %}");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("train", "--config", Config(dir, model, data, "auto")),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("train", "--config", Config(dir, model, data, "auto")),
             1, "tokenizer_config.json", "the filter 'wordwrap' is not supported");
     }
 }

@@ -18,7 +18,7 @@ public sealed class SparseEncodeCommandTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "texts.jsonl"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllLines(input, expected.Select(e => JsonSerializer.Serialize(new { text = e.GetProperty("text").GetString() })));
-        var r = SkaldProcess.Run("encode", "--model", Model, "--input", input, "--output", output);
+        var r = InProcessSkald.Capture("encode", "--model", Model, "--input", input, "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("sparse embeddings over 800 vocabulary entries", r.Stderr + r.Stdout);
         var tokenizer = JsonDocument.Parse(File.ReadAllText(Path.Combine(Model, "tokenizer.json"))).RootElement.GetProperty("model").GetProperty("vocab");
@@ -38,13 +38,13 @@ public sealed class SparseEncodeCommandTests
             Assert.Equal(indices.Select(id => byId[id]), row.GetProperty("tokens").EnumerateArray().Select(t => t.GetString()));
         }
 
-        r = SkaldProcess.Run("encode", "--model", Model, "--input", input, "--output", output, "--max-active-dims", "5");
+        r = InProcessSkald.Capture("encode", "--model", Model, "--input", input, "--output", output, "--max-active-dims", "5");
         Assert.True(r.ExitCode == 0, r.Stderr);
         foreach (var line in File.ReadAllLines(output))
             Assert.Equal(5, JsonDocument.Parse(line).RootElement.GetProperty("indices").GetArrayLength());
 
         string npy = Path.Combine(dir, "out.npy");
-        r = SkaldProcess.Run("encode", "--model", Model, "--input", input, "--output", npy);
+        r = InProcessSkald.Capture("encode", "--model", Model, "--input", input, "--output", npy);
         Assert.True(r.ExitCode == 0, r.Stderr);
         long header = new FileInfo(npy).Length - expected.Count * 800 * 4; // then float32 [N, 800]
         Assert.True(header > 0 && header % 64 == 0, $"header of {header} bytes");
@@ -58,7 +58,7 @@ public sealed class SparseEncodeCommandTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllLines(input, expected.Select(e => e.GetProperty("text").GetString()!));
-        var r = SkaldProcess.Run("encode", "--model", csr, "--input", input, "--output", output, "--max-active-dims", "4");
+        var r = InProcessSkald.Capture("encode", "--model", csr, "--input", input, "--output", output, "--max-active-dims", "4");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("sparse embeddings over 128 latents (4.0 active on average)", r.Stderr + r.Stdout);
         var lines = File.ReadAllLines(output);
@@ -68,7 +68,7 @@ public sealed class SparseEncodeCommandTests
             Assert.False(row.TryGetProperty("tokens", out _)); // latents are no vocabulary entries
             Assert.Equal(expected[i].GetProperty("indices").EnumerateArray().Select(x => x.GetInt32()), row.GetProperty("indices").EnumerateArray().Select(x => x.GetInt32()));
         }
-        var info = SkaldProcess.Run("info", "--model", csr);
+        var info = InProcessSkald.Capture("info", "--model", csr);
         Assert.True(info.ExitCode == 0, info.Stderr);
         Assert.Contains("CSR, SparseAutoEncoder 32 → 128 latents, top 8 kept", info.Stdout);
     }
@@ -78,23 +78,23 @@ public sealed class SparseEncodeCommandTests
     {
         string task = BeirFolder.Write("{\"_id\": \"d1\", \"text\": \"Bussen går klokka sju.\"}\n{\"_id\": \"d2\", \"text\": \"Huset ligger ved sjøen.\"}\n",
             "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
-        var r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("csr-bert-tiny"), "--task", task, "--max-active-dims", "3");
+        var r = InProcessSkald.Capture("evaluate", "--model", TestPaths.FixtureModel("csr-bert-tiny"), "--task", task, "--max-active-dims", "3");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("\"model.max_active_dims\": \"3\"", r.Stdout);
         Assert.Contains("\"model.corpus_active_dims\": \"3.0\"", r.Stdout);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task, "--max-active-dims", "3"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task, "--max-active-dims", "3"),
             1, "max_active_dims is for sparse encoders");
     }
 
     [Fact]
     public void InfoSaysSparseAndMisusesAreOneLine()
     {
-        var info = SkaldProcess.Run("info", "--model", Model);
+        var info = InProcessSkald.Capture("info", "--model", Model);
         Assert.True(info.ExitCode == 0, info.Stderr);
         Assert.Contains("SPLADE, max of relu-activated masked-LM logits (BertForMaskedLM's head)", info.Stdout);
         Assert.Contains("similarity:       dot", info.Stdout);
         Assert.DoesNotContain("inference-free", info.Stdout);
-        var router = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("splade-router-tiny"));
+        var router = InProcessSkald.Capture("info", "--model", TestPaths.FixtureModel("splade-router-tiny"));
         Assert.True(router.ExitCode == 0, router.Stderr);
         Assert.Contains("queries:          inference-free", router.Stdout);
         string dir = TestPaths.NewTempDir();
@@ -102,16 +102,16 @@ public sealed class SparseEncodeCommandTests
         File.WriteAllText(input, "Hei verden\n");
         // --route query: the inference-free query side (the tokens' static weights), as the library gives it.
         string queries = Path.Combine(dir, "q.jsonl");
-        var encoded = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("splade-router-tiny"), "--input", input, "--output", queries, "--route", "query");
+        var encoded = InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("splade-router-tiny"), "--input", input, "--output", queries, "--route", "query");
         Assert.True(encoded.ExitCode == 0, encoded.Stderr);
         var expected = SentenceEncoder.Load(TestPaths.FixtureModel("splade-router-tiny")).EncodeSparse(["Hei verden"], new EncodeOptions { Route = "query" })[0];
         using (var row = JsonDocument.Parse(File.ReadAllLines(queries)[0]))
             Assert.Equal(expected.Indices, row.RootElement.GetProperty("indices").EnumerateArray().Select(x => x.GetInt32()));
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", input, "--output", queries, "--route", "query"), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Model, "--input", input, "--output", queries, "--route", "query"), 2,
             "--route is for Router models");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input,
             "--output", Path.Combine(dir, "o.jsonl"), "--max-active-dims", "4"), 2, "--max-active-dims is for sparse encoders");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", input,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Model, "--input", input,
             "--output", Path.Combine(dir, "o.jsonl"), "--precision", "int8"), 2, "a sparse encoder's are written as float32");
     }
 
@@ -124,16 +124,16 @@ public sealed class SparseEncodeCommandTests
             "{\"_id\": \"q1\", \"text\": \"Hvor ligger legekontoret?\"}\n{\"_id\": \"q2\", \"text\": \"Kor mykje kostar billetten?\"}\n",
             "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n");
         string results = Path.Combine(TestPaths.NewTempDir(), "results.json");
-        var r = SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--output", results);
+        var r = InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--output", results);
         Assert.True(r.ExitCode == 0, r.Stderr);
         string json = File.ReadAllText(results);
         Assert.Contains("sparse inverted index, exact top-k, dot product", json);
         Assert.Contains("corpus_active_dims", json);
         Assert.Contains("ndcg_at_10", json);
-        var hybrid = SkaldProcess.Run("evaluate", "--model", "hybrid:" + Model, "--task", task, "--fusion", "rerank", "--output", results);
+        var hybrid = InProcessSkald.Capture("evaluate", "--model", "hybrid:" + Model, "--task", task, "--fusion", "rerank", "--output", results);
         Assert.True(hybrid.ExitCode == 0, hybrid.Stderr);
         Assert.Contains("sparse inverted index", File.ReadAllText(results)); // BM25 fused with the sparse encoder's own search
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--ivf-lists", "2"), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--ivf-lists", "2"), 1,
             "--ivf-lists is for dense embedding models; a sparse encoder searches its own inverted index");
     }
 }

@@ -34,7 +34,7 @@ public sealed class SparseIndexCommandTests
         string config = Path.Combine(model, "config_sentence_transformers.json");
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"dot\"", "\"cosine\"", StringComparison.Ordinal));
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", folder, "--language", "nb", "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", model, "--documents", Documents, "--output", folder, "--language", "nb", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("\"similarity\": \"cosine\"", File.ReadAllText(Path.Combine(folder, "index.json")));
         var encoder = SentenceEncoder.Load(model);
@@ -56,7 +56,7 @@ public sealed class SparseIndexCommandTests
         Directory.CreateDirectory(docs);
         foreach (var f in Directory.GetFiles(Documents)) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", folder, "--language", "nb", "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", folder, "--language", "nb", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using (var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))))
         {
@@ -85,19 +85,19 @@ public sealed class SparseIndexCommandTests
         }
         Assert.Equal(5, Search(folder, query, "hybrid", 5).GetArrayLength());
 
-        var info = SkaldProcess.Run("index", "info", "--index", folder);
+        var info = InProcessSkald.Capture("index", "info", "--index", folder);
         Assert.True(info.ExitCode == 0, info.Stderr);
         Assert.Contains("sparse", info.Stdout);
         Assert.Contains("active_dims_mean", info.Stdout);
 
-        var del = SkaldProcess.Run("index", "delete", "--index", folder, "--source", Path.Combine(docs, "kantine.md"));
+        var del = InProcessSkald.Capture("index", "delete", "--index", folder, "--source", Path.Combine(docs, "kantine.md"));
         Assert.True(del.ExitCode == 0, del.Stderr);
         foreach (var mode in new[] { "dense", "hybrid" })
             foreach (var h in Search(folder, "glutenfrit brød", mode, 50).EnumerateArray())
                 Assert.DoesNotContain("kantine.md", h.GetProperty("source").GetString());
         string extra = Path.Combine(TestPaths.NewTempDir(), "fjordhest.txt");
         File.WriteAllText(extra, "Fjordhesten Blakken står i stallen bak kontoret. Han får høy hver morgen klokken sju.");
-        var add = SkaldProcess.Run("index", "add", "--index", folder, "--documents", extra);
+        var add = InProcessSkald.Capture("index", "add", "--index", folder, "--documents", extra);
         Assert.True(add.ExitCode == 0, add.Stderr);
         Assert.Empty(File.ReadAllText(Path.Combine(folder, "tombstones.txt")).Trim()); // compacted
         // (The random fixture model ranks by its biases more than by words: look for the new row among all of them.)
@@ -116,7 +116,7 @@ public sealed class SparseIndexCommandTests
     {
         string model = TestPaths.FixtureModel("splade-router-tiny");
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", folder, "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", model, "--documents", Documents, "--output", folder, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var encoder = SentenceEncoder.Load(model);
         const string query = "Hvor kan jeg parkere sykkelen?";
@@ -134,7 +134,7 @@ public sealed class SparseIndexCommandTests
     public void MaxActiveDimsPrunesRowsAndQueriesAlike()
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--max-active-dims", "6", "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--max-active-dims", "6", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("\"max_active_dims\": 6", File.ReadAllText(Path.Combine(folder, "index.json")));
         var encoder = SentenceEncoder.Load(Model);
@@ -149,14 +149,14 @@ public sealed class SparseIndexCommandTests
         }
         string extra = Path.Combine(TestPaths.NewTempDir(), "fjordhest.txt");
         File.WriteAllText(extra, "Fjordhesten Blakken står i stallen og et høy.");
-        var add = SkaldProcess.Run("index", "add", "--index", folder, "--documents", extra, "-q");
+        var add = InProcessSkald.Capture("index", "add", "--index", folder, "--documents", extra, "-q");
         Assert.True(add.ExitCode == 0, add.Stderr);
-        var info = SkaldProcess.Run("index", "info", "--index", folder, "--format", "json");
+        var info = InProcessSkald.Capture("index", "info", "--index", folder, "--format", "json");
         Assert.True(info.ExitCode == 0, info.Stderr);
         var fields = JsonDocument.Parse(info.Stdout).RootElement;
         Assert.Equal(6, fields.GetProperty("max_active_dims").GetInt32());
         Assert.True(fields.GetProperty("active_dims_mean").GetDouble() <= 6, info.Stdout); // no row above 6, the added one included
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--documents", Documents,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--documents", Documents,
             "--output", Path.Combine(TestPaths.NewTempDir(), "dense"), "--max-active-dims", "6"), 1, "max_active_dims is for sparse encoders");
     }
 
@@ -164,9 +164,9 @@ public sealed class SparseIndexCommandTests
     public void DenseOnlyOptionsAreRefused()
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", folder,
             "--precision", "int8"), 1, "--precision is for dense embedding models");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", folder,
             "--ivf-lists", "2"), 1, "--ivf-lists is for dense embedding models");
     }
 }

@@ -19,7 +19,7 @@ public sealed class StaticDistillDimensionNoteTests
     {
         string teacher = TestPaths.FixtureModel("bert-cased-mean"), output = Path.Combine(TestPaths.NewTempDir(), "static");
         int width = HiddenSize(teacher), wanted = 2 * width;
-        var r = SkaldProcess.Run("static", "distill", "--model", teacher, "--dim", $"{wanted}", "--output", output);
+        var r = InProcessSkald.Capture("static", "distill", "--model", teacher, "--dim", $"{wanted}", "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains($"into a {width}-d static model", r.Stderr);
         Assert.Contains($"(--dim {wanted} is more than the teacher's {width} dimensions, which are kept as they are)", r.Stderr);
@@ -30,7 +30,7 @@ public sealed class StaticDistillDimensionNoteTests
     {
         string teacher = TestPaths.FixtureModel("bert-cased-mean"), output = Path.Combine(TestPaths.NewTempDir(), "static");
         int wanted = HiddenSize(teacher) / 2;
-        var r = SkaldProcess.Run("static", "distill", "--model", teacher, "--dim", $"{wanted}", "--output", output);
+        var r = InProcessSkald.Capture("static", "distill", "--model", teacher, "--dim", $"{wanted}", "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains($"into a {wanted}-d static model", r.Stderr);
         Assert.DoesNotContain("--dim", r.Stderr);

@@ -29,7 +29,7 @@ public sealed class TokenizeCommandTests(ITestOutputHelper output)
         File.WriteAllText(input, string.Concat(rows.Select(r => r.GetProperty("text").GetString() + "\n")));
         var args = new List<string> { "tokenize", "--tokenizer", fixture, "--input", input, "--output", outFile };
         if (maxLength > 0) args.AddRange(["--max-length", maxLength.ToString()]);
-        var result = SkaldProcess.Run([.. args]);
+        var result = InProcessSkald.Capture([.. args]);
         Assert.True(result.ExitCode == 0, result.Stderr);
 
         var lines = File.ReadAllLines(outFile);
@@ -51,7 +51,7 @@ public sealed class TokenizeCommandTests(ITestOutputHelper output)
         string tok = Path.Combine(dir, "tokenizer.json"), input = Path.Combine(dir, "in.txt");
         File.WriteAllText(tok, """{"model":{"type":"Mystery"}}""");
         File.WriteAllText(input, "hei\n");
-        var r = SkaldProcess.Run("tokenize", "--tokenizer", tok, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        var r = InProcessSkald.Capture("tokenize", "--tokenizer", tok, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
         SkaldProcess.AssertUserError(r, 1, tok, "Mystery");
     }
 

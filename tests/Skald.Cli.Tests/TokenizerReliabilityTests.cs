@@ -24,7 +24,7 @@ public sealed class TokenizerReliabilityTests
     {
         string input = Path.Combine(dir, "in.txt"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllText(input, text + "\n");
-        return (SkaldProcess.Run("tokenize", "--tokenizer", tokenizer, "--input", input, "--output", output), output);
+        return (InProcessSkald.Capture("tokenize", "--tokenizer", tokenizer, "--input", input, "--output", output), output);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ public sealed class TokenizerTrainCommandTests
     public void TrainsATokenizerThatLoads()
     {
         string output = Path.Combine(TestPaths.NewTempDir(), "tokenizer.json");
-        var r = SkaldProcess.Run("tokenizer", "train", "--corpus", Corpus, "--kind", "wordpiece", "--vocab-size", "300", "--output", output);
+        var r = InProcessSkald.Capture("tokenizer", "train", "--corpus", Corpus, "--kind", "wordpiece", "--vocab-size", "300", "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.True(Skald.Tokenizers.Tokenizer.FromFile(output).VocabSize > 100);
     }
@@ -22,7 +22,7 @@ public sealed class TokenizerTrainCommandTests
         string output = Path.Combine(TestPaths.NewTempDir(), "tokenizer.json");
         foreach (string kind in new[] { "wordpiece", "bpe", "unigram" })
         {
-            SkaldProcess.AssertUserError(SkaldProcess.Run("tokenizer", "train", "--corpus", Corpus, "--kind", kind, "--vocab-size", "300",
+            SkaldProcess.AssertUserError(InProcessSkald.Capture("tokenizer", "train", "--corpus", Corpus, "--kind", kind, "--vocab-size", "300",
                 "--special-tokens", specials, "--output", output), 2, message);
             Assert.False(File.Exists(output));
         }
@@ -32,11 +32,11 @@ public sealed class TokenizerTrainCommandTests
     public void AFolderAsTheOutputIsNamedBeforeTraining()
     {
         string dir = TestPaths.NewTempDir();
-        SkaldProcess.AssertUserError(SkaldProcess.Run("tokenizer", "train", "--corpus", Corpus, "--kind", "wordpiece", "--vocab-size", "300",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("tokenizer", "train", "--corpus", Corpus, "--kind", "wordpiece", "--vocab-size", "300",
             "--output", dir), 1, $"{dir}: is a folder; name a file to write");
         string file = Path.Combine(dir, "afile");
         File.WriteAllText(file, "x");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("tokenizer", "train", "--corpus", Corpus, "--kind", "wordpiece", "--vocab-size", "300",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("tokenizer", "train", "--corpus", Corpus, "--kind", "wordpiece", "--vocab-size", "300",
             "--output", Path.Combine(file, "t.json")), 1, $"{file} is a file, not a folder");
     }
 
@@ -45,7 +45,7 @@ public sealed class TokenizerTrainCommandTests
     {
         string dir = TestPaths.NewTempDir(), empty = Path.Combine(dir, "empty.txt"), output = Path.Combine(dir, "tokenizer.json");
         File.WriteAllText(empty, "\n\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("tokenizer", "train", "--corpus", empty, "--kind", "wordpiece", "--vocab-size", "300",
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("tokenizer", "train", "--corpus", empty, "--kind", "wordpiece", "--vocab-size", "300",
             "--output", output), 1, $"{empty}: no text lines to train on");
         Assert.False(File.Exists(output));
     }

@@ -22,7 +22,7 @@ public sealed class TokenizerTrainSizeNoteTests
     public void ABpeSmallerThanItsAlphabetIsExplained()
     {
         string output = Path.Combine(TestPaths.NewTempDir(), "tokenizer.json");
-        var r = SkaldProcess.Run("tokenizer", "train", "--corpus", Corpus, "--kind", "bpe", "--vocab-size", "10", "--output", output);
+        var r = InProcessSkald.Capture("tokenizer", "train", "--corpus", Corpus, "--kind", "bpe", "--vocab-size", "10", "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.True(VocabEntries(output) >= 256, "a byte-level BPE holds every byte");
         Assert.Contains("(more than --vocab-size 10: the alphabet and the special tokens are always kept)", r.Stderr);
@@ -34,7 +34,7 @@ public sealed class TokenizerTrainSizeNoteTests
     {
         string dir = TestPaths.NewTempDir(), corpus = Path.Combine(dir, "tiny.txt"), output = Path.Combine(dir, "tokenizer.json");
         File.WriteAllText(corpus, "hei på deg\nhei på deg\nhei igjen\n");
-        var r = SkaldProcess.Run("tokenizer", "train", "--corpus", corpus, "--kind", "wordpiece", "--vocab-size", "5000", "--output", output);
+        var r = InProcessSkald.Capture("tokenizer", "train", "--corpus", corpus, "--kind", "wordpiece", "--vocab-size", "5000", "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.True(VocabEntries(output) < 5000);
         Assert.Contains("(fewer than --vocab-size 5000: the corpus holds no more seen at least --min-frequency 2 times)", r.Stderr);
@@ -44,7 +44,7 @@ public sealed class TokenizerTrainSizeNoteTests
     public void TheSizeAskedForGetsNoNote()
     {
         string output = Path.Combine(TestPaths.NewTempDir(), "tokenizer.json");
-        var r = SkaldProcess.Run("tokenizer", "train", "--corpus", Corpus, "--kind", "wordpiece", "--vocab-size", "2000", "--output", output);
+        var r = InProcessSkald.Capture("tokenizer", "train", "--corpus", Corpus, "--kind", "wordpiece", "--vocab-size", "2000", "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(2000, VocabEntries(output));
         Assert.Contains("with 2000 tokens", r.Stderr);

@@ -15,11 +15,11 @@ public sealed class TrainingVerbInputTests
     {
         string pairs = string.Concat(Enumerable.Range(0, 12).Select(i => $"{{\"anchor\": \"spørsmål {i} om tog\", \"positive\": \"svar {i} om tog\"}}\n"));
         string data = Write("pairs.jsonl", pairs);
-        var r = SkaldProcess.Run("data", "mine-negatives", "--data", data, "--output", data, "--model", "bm25");
+        var r = InProcessSkald.Capture("data", "mine-negatives", "--data", data, "--output", data, "--model", "bm25");
         SkaldProcess.AssertUserError(r, 2, $"--output {data} is the input {data}");
         Assert.Equal(pairs, File.ReadAllText(data));
         string corpus = Write("corpus.jsonl", "{\"text\": \"Toget går klokka sju.\"}\n");
-        r = SkaldProcess.Run("data", "mine-negatives", "--data", data, "--output", Path.Combine(dir, ".", "corpus.jsonl"), "--model", "bm25",
+        r = InProcessSkald.Capture("data", "mine-negatives", "--data", data, "--output", Path.Combine(dir, ".", "corpus.jsonl"), "--model", "bm25",
             "--corpus", corpus);
         SkaldProcess.AssertUserError(r, 2, "is the input " + corpus);
         Assert.Equal("{\"text\": \"Toget går klokka sju.\"}\n", File.ReadAllText(corpus));
@@ -32,14 +32,14 @@ public sealed class TrainingVerbInputTests
         string output = Path.Combine(dir, "tokenizer.json");
         foreach (var kind in new[] { "wordpiece", "bpe", "unigram" })
         {
-            var r = SkaldProcess.Run("tokenizer", "train", "--corpus", corpus, "--kind", kind, "--vocab-size", "100", "--output", output);
+            var r = InProcessSkald.Capture("tokenizer", "train", "--corpus", corpus, "--kind", kind, "--vocab-size", "100", "--output", output);
             SkaldProcess.AssertUserError(r, 1, $"{corpus}: no text lines to train on (only whitespace)");
             Assert.False(File.Exists(output));
         }
         string folder = Path.Combine(dir, "texts");
         Directory.CreateDirectory(Path.Combine(folder, "sub"));
         File.WriteAllText(Path.Combine(folder, "sub", "a.txt"), "Hei\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("tokenizer", "train", "--corpus", folder, "--kind", "bpe", "--vocab-size", "100", "--output", output),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("tokenizer", "train", "--corpus", folder, "--kind", "bpe", "--vocab-size", "100", "--output", output),
             1, $"{folder}: no corpus files (.txt) found");
     }
 
@@ -48,11 +48,11 @@ public sealed class TrainingVerbInputTests
     {
         string corpus = Write("blank.txt", "\n  \n");
         string output = Path.Combine(dir, "static");
-        var r = SkaldProcess.Run("static", "distill", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--output", output, "--dim", "8",
+        var r = InProcessSkald.Capture("static", "distill", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--output", output, "--dim", "8",
             "--corpus", corpus);
         SkaldProcess.AssertUserError(r, 1, $"{corpus}: no text lines (--corpus gives the token frequencies of the SIF weights)");
         Assert.False(Directory.Exists(output));
-        r = SkaldProcess.Run("static", "distill", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--output", output, "--dim", "8",
+        r = InProcessSkald.Capture("static", "distill", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--output", output, "--dim", "8",
             "--corpus", dir);
         SkaldProcess.AssertUserError(r, 1, $"{dir}: is a folder; name a text file");
         Assert.False(Directory.Exists(output));
@@ -62,7 +62,7 @@ public sealed class TrainingVerbInputTests
     public void StaticTrainNamesADimensionTooLargeForItsTable()
     {
         string output = Path.Combine(dir, "static");
-        var r = SkaldProcess.Run("static", "train", "--data", Path.Combine(TestPaths.RepoRoot, "samples", "data", "train-pairs.jsonl"),
+        var r = InProcessSkald.Capture("static", "train", "--data", Path.Combine(TestPaths.RepoRoot, "samples", "data", "train-pairs.jsonl"),
             "--corpus", Path.Combine(TestPaths.RepoRoot, "samples", "data", "corpus.txt"), "--dim", "2000000000", "--output", output);
         SkaldProcess.AssertUserError(r, 1, "dimension 2000000000: a ", " × 2000000000 table is too large");
         Assert.False(Directory.Exists(output));

@@ -15,7 +15,7 @@ public sealed class TruncateDimCommandTests
         string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.jsonl");
         string[] texts = ["Hvor ligger legekontoret?", "Bussen går klokka sju."];
         File.WriteAllLines(input, texts);
-        var r = SkaldProcess.Run("encode", "--model", Model, "--input", input, "--output", output, "--truncate-dim", "8", "--normalize");
+        var r = InProcessSkald.Capture("encode", "--model", Model, "--input", input, "--output", output, "--truncate-dim", "8", "--normalize");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var expected = SentenceEncoder.Load(Model).Encode(texts, new EncodeOptions { TruncateDim = 8, Normalize = true });
         var rows = File.ReadAllLines(output).Select(l => JsonSerializer.Deserialize<float[]>(l)!).ToArray();
@@ -23,11 +23,11 @@ public sealed class TruncateDimCommandTests
 
         string task = BeirFolder.Write("{\"_id\": \"d1\", \"text\": \"Bussen går klokka sju.\"}\n{\"_id\": \"d2\", \"text\": \"Huset ligger ved sjøen.\"}\n",
             "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
-        r = SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--truncate-dim", "16");
+        r = InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--truncate-dim", "16");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("\"model.truncate_dim\": \"16\"", r.Stdout);
         Assert.Contains("\"model.dimension\": \"16\"", r.Stdout);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", input, "--output", output, "--truncate-dim", "64"), 2, "--truncate-dim must be in 1..32");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Model, "--input", input, "--output", output, "--truncate-dim", "64"), 2, "--truncate-dim must be in 1..32");
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public sealed class TruncateDimCommandTests
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
         string documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
-        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", documents, "--output", folder, "--truncate-dim", "16", "-q");
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", documents, "--output", folder, "--truncate-dim", "16", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
         Assert.Equal(16, manifest.GetProperty("truncate_dim").GetInt32());
@@ -64,12 +64,12 @@ public sealed class TruncateDimCommandTests
         string suite = Path.Combine(dir, "suite.json");
         File.WriteAllText(suite, $$"""{"tasks": [{"path": "{{task}}", "language": "nb"}]}""");
         string report = Path.Combine(dir, "report");
-        var r = SkaldProcess.Run("benchmark", "--models", Model, "--suite", suite, "--output", report, "--truncate-dim", "16,8", "--no-cache");
+        var r = InProcessSkald.Capture("benchmark", "--models", Model, "--suite", suite, "--output", report, "--truncate-dim", "16,8", "--no-cache");
         Assert.True(r.ExitCode == 0, r.Stderr);
         string md = File.ReadAllText(report + ".md");
         Assert.Contains("bert-cased-mean (16d)", md);
         Assert.Contains("bert-cased-mean (8d)", md);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("benchmark", "--models", Model, "--suite", suite, "--output", report, "--truncate-dim", "16,x"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("benchmark", "--models", Model, "--suite", suite, "--output", report, "--truncate-dim", "16,x"),
             2, "--truncate-dim: 'x' is not a whole number of at least 1");
     }
 }

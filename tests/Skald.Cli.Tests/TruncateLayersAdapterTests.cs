@@ -64,7 +64,7 @@ public sealed class TruncateLayersAdapterTests : IDisposable
     private string Cut(string model, string name)
     {
         string output = Path.Combine(dir, name);
-        var r = SkaldProcess.Run("truncate-layers", "--model", model, "--layers", "2", "--output", output);
+        var r = InProcessSkald.Capture("truncate-layers", "--model", model, "--layers", "2", "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return output;
     }
@@ -110,7 +110,7 @@ public sealed class TruncateLayersAdapterTests : IDisposable
         WriteAdapter(adapter, baseCopy);
         string output = Path.Combine(baseCopy, "cut");
         var before = Directory.EnumerateFileSystemEntries(baseCopy, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
-        SkaldProcess.AssertUserError(SkaldProcess.Run("truncate-layers", "--model", adapter, "--layers", "2", "--output", output), 2,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("truncate-layers", "--model", adapter, "--layers", "2", "--output", output), 2,
             $"--output {output} is inside the input {baseCopy}");
         Assert.Equal(before, Directory.EnumerateFileSystemEntries(baseCopy, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
     }

@@ -15,7 +15,7 @@ public sealed class TruncateLayersCommandTests : IDisposable
     {
         string input = Path.Combine(dir, "in.txt"), output = Path.Combine(dir, name + ".jsonl");
         File.WriteAllText(input, "Toget går klokka sju.\nKor mykje kostar billetten?\n");
-        var r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", output);
+        var r = InProcessSkald.Capture("encode", "--model", model, "--input", input, "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return File.ReadAllLines(output);
     }
@@ -25,7 +25,7 @@ public sealed class TruncateLayersCommandTests : IDisposable
     {
         string source = Path.Combine(TestPaths.Fixtures, "training", "bert-4layers");
         string cut = Path.Combine(dir, "two");
-        var r = SkaldProcess.Run("truncate-layers", "--model", source, "--layers", "2", "--output", cut);
+        var r = InProcessSkald.Capture("truncate-layers", "--model", source, "--layers", "2", "--output", cut);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("\"num_hidden_layers\": 2", File.ReadAllText(Path.Combine(cut, "config.json")));
         Assert.True(File.Exists(Path.Combine(cut, "modules.json")));
@@ -44,7 +44,7 @@ public sealed class TruncateLayersCommandTests : IDisposable
     public void BadLayerCountsAreOneLine(string layers, string message)
     {
         string cut = Path.Combine(dir, "bad");
-        var r = SkaldProcess.Run("truncate-layers", "--model", Path.Combine(TestPaths.Fixtures, "training", "bert-4layers"), "--layers", layers, "--output", cut);
+        var r = InProcessSkald.Capture("truncate-layers", "--model", Path.Combine(TestPaths.Fixtures, "training", "bert-4layers"), "--layers", layers, "--output", cut);
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains(message, r.Stderr);
         Assert.Single(r.Stderr.Trim().Split('\n'));

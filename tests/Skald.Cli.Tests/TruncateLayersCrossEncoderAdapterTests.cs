@@ -27,7 +27,7 @@ public sealed class TruncateLayersCrossEncoderAdapterTests : IDisposable
 
     private static void Run(params string[] args)
     {
-        var r = SkaldProcess.Run(args);
+        var r = InProcessSkald.Capture(args);
         Assert.True(r.ExitCode == 0, r.Stderr);
     }
 
@@ -93,7 +93,7 @@ public sealed class TruncateLayersCrossEncoderAdapterTests : IDisposable
             json["base_model_name_or_path"] = int8;
             File.WriteAllText(config, json.ToJsonString());
         }
-        SkaldProcess.AssertUserError(SkaldProcess.Run("truncate-layers", "--model", model, "--layers", "1", "--output", cut), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("truncate-layers", "--model", model, "--layers", "1", "--output", cut), 1,
             model + ": a quantized checkpoint; cut the layers of the float model, then quantize it");
         Assert.False(Directory.Exists(cut) && Directory.EnumerateFileSystemEntries(cut).Any());
     }
@@ -103,7 +103,7 @@ public sealed class TruncateLayersCrossEncoderAdapterTests : IDisposable
     {
         string adapter = MergeCrossEncoderTests.WriteAdapter(Path.Combine(dir, "adapter"), Named("decoder"));
         string cut = Path.Combine(dir, "cut");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("truncate-layers", "--model", adapter, "--layers", "2", "--output", cut), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("truncate-layers", "--model", adapter, "--layers", "2", "--output", cut), 1,
             "has 2 layers; keep between 1 and 1 of them, not 2");
         Assert.False(Directory.Exists(cut) && Directory.EnumerateFileSystemEntries(cut).Any());
     }

@@ -36,7 +36,7 @@ public sealed class TruncateLayersCrossEncoderTests : IDisposable
     private string Cut(string model, int layers, string name)
     {
         string output = Path.Combine(dir, name);
-        var r = SkaldProcess.Run("truncate-layers", "--model", model, "--layers", layers.ToString(System.Globalization.CultureInfo.InvariantCulture), "--output", output);
+        var r = InProcessSkald.Capture("truncate-layers", "--model", model, "--layers", layers.ToString(System.Globalization.CultureInfo.InvariantCulture), "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return output;
     }
@@ -161,7 +161,7 @@ public sealed class TruncateLayersCrossEncoderTests : IDisposable
     public void BadLayerCountsAreOneLineAndWriteNothing(string name, string layers, string message)
     {
         string cut = Path.Combine(dir, "bad");
-        var r = SkaldProcess.Run("truncate-layers", "--model", TestPaths.FixtureModel(name), "--layers", layers, "--output", cut);
+        var r = InProcessSkald.Capture("truncate-layers", "--model", TestPaths.FixtureModel(name), "--layers", layers, "--output", cut);
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains(message, r.Stderr, StringComparison.Ordinal);
         Assert.Single(r.Stderr.Trim().Split('\n'));
@@ -172,7 +172,7 @@ public sealed class TruncateLayersCrossEncoderTests : IDisposable
     public void AOneLayerModelHasNoneToCutAway()
     {
         string one = Cut(TestPaths.FixtureModel("ce-bert"), 1, "one"), again = Path.Combine(dir, "again");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("truncate-layers", "--model", one, "--layers", "1", "--output", again), 1,
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("truncate-layers", "--model", one, "--layers", "1", "--output", again), 1,
             one + ": the model has 1 layer; there is none to cut away");
         Assert.False(Directory.Exists(again) && Directory.EnumerateFileSystemEntries(again).Any());
     }

@@ -36,13 +36,13 @@ public sealed class UntargetedAdapterNoticeCommandTests
         string[] Encode(params string[] extra) =>
             ["encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--adapters", adapter, "--input", texts, "--output", Path.Combine(dir, "v.jsonl"), .. extra];
 
-        var loud = SkaldProcess.Run(Encode());
+        var loud = InProcessSkald.Capture(Encode());
         Assert.True(loud.ExitCode == 0, loud.Stderr);
         var lines = loud.Stderr.Split('\n').Where(l => l.Contains("outside adapter_config.json's target_modules", StringComparison.Ordinal)).ToList();
         string line = Assert.Single(lines);
         Assert.Contains("encoder.layer.0.attention.self.key", line);
 
-        var quiet = SkaldProcess.Run(Encode("--quiet"));
+        var quiet = InProcessSkald.Capture(Encode("--quiet"));
         Assert.True(quiet.ExitCode == 0, quiet.Stderr);
         Assert.DoesNotContain("target_modules", quiet.Stderr);
     }

@@ -1,0 +1,39 @@
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// The in-process runner itself (<see cref="InProcessSkald"/>): runs on several threads at once each capture exactly
+/// their own stdout and stderr, as each does alone (what lets the tests that use it run in parallel).
+/// </summary>
+public sealed class InProcessSkaldTests
+{
+    private static readonly string[] Models = ["bert-cased-mean", "decoder-qwen2", "ce-xlmr", "distilbert-tiny"];
+
+    [Fact]
+    public async Task RunsAtTheSameTimeEachCaptureTheirOwnOutput()
+    {
+        // each verb's output, run alone; then all of them at once, released together, a few rounds
+        var alone = Models.Select(Info).ToArray();
+        Assert.All(alone, r => Assert.True(r.ExitCode == 0, r.Stderr));
+        var failures = Models.Select(m => InProcessSkald.Capture("info", "--model", Path.Combine(TestPaths.Fixtures, "models", m, "missing"))).ToArray();
+        for (int round = 0; round < 4; round++)
+        {
+            using var start = new Barrier(Models.Length * 2);
+            var runs = Models.Select(m => Task.Factory.StartNew(() => { start.SignalAndWait(); return Info(m); }, TaskCreationOptions.LongRunning))
+                .Concat(Models.Select(m => Task.Factory.StartNew(() =>
+                {
+                    start.SignalAndWait();
+                    return InProcessSkald.Capture("info", "--model", Path.Combine(TestPaths.Fixtures, "models", m, "missing"));
+                }, TaskCreationOptions.LongRunning)))
+                .ToArray();
+            var results = await Task.WhenAll(runs);
+            for (int i = 0; i < Models.Length; i++)
+            {
+                Assert.Equal(alone[i], results[i]);
+                Assert.Equal(failures[i], results[Models.Length + i]);
+            }
+        }
+        Assert.All(failures, r => Assert.True(r.ExitCode == 1 && r.Stdout.Length == 0 && r.Stderr.StartsWith("skald: error: ", StringComparison.Ordinal), r.Stderr));
+    }
+
+    private static SkaldProcess.Result Info(string model) => InProcessSkald.Capture("info", "--model", TestPaths.FixtureModel(model));
+}

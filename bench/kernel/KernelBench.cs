@@ -17,7 +17,7 @@ internal static unsafe class KernelBench
         public delegate*<int, float*, nint, float*, float*, int, float, float*, void> Fn { get; } = fn;
     }
 
-    public static void Run(int rounds, double seconds, string? only)
+    public static void Run(int rounds, double seconds, string? only, double peakPerCore)
     {
         var variants = new List<Variant>
         {
@@ -40,7 +40,7 @@ internal static unsafe class KernelBench
             for (int v = 0; v < variants.Count; v++)
             {
                 all[v].Sort();
-                Console.WriteLine($"{variants[v].Name,-18} {best[v],8:F1} {100 * best[v] / 205.0,6:F1}% {all[v][all[v].Count / 2],8:F1}");
+                Console.WriteLine($"{variants[v].Name,-18} {best[v],8:F1} {100 * best[v] / peakPerCore,6:F1}% {all[v][all[v].Count / 2],8:F1}");
             }
         }
     }

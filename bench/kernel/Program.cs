@@ -11,11 +11,13 @@ using Skald.Tensors.Gemm;
 //   dot [--rounds 5] [--passes 15 (layers)]: a decoding step's few-row products, DotGemm against packing per call
 //   bf16dot [--rounds 5] [--passes 15 (layers)]: bfloat16 compute (Bf16Gemm) against float32 and bf16 weights through DotGemm
 //   strassen [--batch 36] [--seq 32] [--shapes ...]: one level of Strassen against the plain product, M = batch·seq
+//   peak: the FMA loop alone (512- and 256-bit); kernel and gemm measure it first and report % of it ([--peak GFLOPS] to fix it)
 string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
 int threads = Environment.ProcessorCount, rounds = 5;
 double seconds = 0.4;
 string? only = null, shapeSet = "all", model = null;
 int batch = 32, seq = 32, passes = 15;
+double peakPerCore = 0;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--threads") threads = int.Parse(args[++i]);
@@ -27,15 +29,18 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--batch") batch = int.Parse(args[++i]);
     else if (args[i] == "--seq") seq = int.Parse(args[++i]);
     else if (args[i] == "--passes") passes = int.Parse(args[++i]);
+    else if (args[i] == "--peak") peakPerCore = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
 }
 Parallelism.MaxThreads = threads;
-const double PeakPerCore = 205.0; // GFLOP/s, a 12-chain Vector512 FMA loop on this Zen 5 core (bench/README.md)
-Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load {File.ReadAllText("/proc/loadavg").Trim()}, " +
-                  $"threads={threads}, peak {PeakPerCore} GFLOP/s per core");
-if (mode is "kernel" or "all") KernelBench.Run(rounds, seconds, only);
+// The per-core FMA peak the % columns divide by: measured on this host (205 on the Zen 5 VM, ~half that on Zen 4,
+// whose 512-bit FMAs take both 256-bit pipes) unless --peak gives it.
+Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load {File.ReadAllText("/proc/loadavg").Trim()}, threads={threads}");
+if (mode is "peak" or "kernel" or "gemm" or "all" && peakPerCore <= 0) peakPerCore = FmaPeakBench.Run(3, Math.Min(seconds, 0.3));
+if (mode is "kernel" or "gemm" or "all") Console.WriteLine($"peak {peakPerCore:F1} GFLOP/s per core");
+if (mode is "kernel" or "all") KernelBench.Run(rounds, seconds, only, peakPerCore);
 if (mode == "forward") ForwardBench.Run(model ?? throw new ArgumentException("forward needs --model DIR"), batch, seq, passes, only);
 if (mode == "gelu") GeluBench.Run(rounds, seconds);
 if (mode == "dot") DotBench.Run(rounds, passes);
 if (mode == "bf16dot") Bf16DotBench.Run(rounds, passes);
 if (mode == "strassen") StrassenBench.Run(rounds, seconds, shapeSet!, batch * seq);
-if (mode is "gemm" or "all") WholeGemmBench.Run(rounds, seconds, threads, only, shapeSet!, PeakPerCore, args.Contains("--unpacked"));
+if (mode is "gemm" or "all") WholeGemmBench.Run(rounds, seconds, threads, only, shapeSet!, peakPerCore, args.Contains("--unpacked"));

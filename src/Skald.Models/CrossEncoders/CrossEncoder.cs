@@ -186,7 +186,9 @@ public sealed partial class CrossEncoder
             var replaced = new HashSet<Parameter>();
             foreach (var adapter in adapterPaths) PeftAdapters.Merge(adapter, [.. transformer.Parameters, .. head.Parameters], replaced);
             if (missing.FirstOrDefault(m => !replaced.Contains(m)) is { } absent)
-                throw new ModelFormatException($"{path}: the head's {absent.Name} is neither in the model nor in its adapters' modules_to_save");
+                throw new ModelFormatException(
+                    $"{weights.Description}: the head's tensor \"{head.CheckpointKey(absent.Name, SequenceClassificationHead.ClassFor(config.ModelType).EncoderPrefix)}\" is missing" +
+                    (adapterPaths.Count > 0 ? ", and no adapter brings it (modules_to_save)" : ""));
             if (tokenizer.IdBound > config.VocabSize)
                 throw new ModelFormatException(
                     $"{System.IO.Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +

@@ -61,6 +61,21 @@ public sealed class GteCrossEncoderTests
     }
 
     [Fact]
+    public void SavedAgainItKeepsTheClassTheKeysAndTheAutoMap()
+    {
+        string source = CorePaths.FixtureModel("ce-gte"), dir = Path.Combine(TestPaths.NewTempDir(), "saved");
+        var model = CrossEncoder.Load(source);
+        CrossEncoderSaver.Save(model, dir); // as skald merge writes a loaded cross-encoder
+        Assert.Equal(Losses.MaskedLmReference.Tensors(source).Keys.Order(), Losses.MaskedLmReference.Tensors(dir).Keys.Order());
+        var before = JsonNode.Parse(File.ReadAllText(Path.Combine(source, "config.json")))!.AsObject();
+        var after = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!.AsObject();
+        Assert.Equal(before["architectures"]!.ToJsonString(), after["architectures"]!.ToJsonString());
+        Assert.Equal(before["auto_map"]!.ToJsonString(), after["auto_map"]!.ToJsonString());
+        var pairs = Queries.Zip(Documents).ToArray();
+        Assert.Equal(model.Predict(pairs), CrossEncoder.Load(dir).Predict(pairs));
+    }
+
+    [Fact]
     public void TrainedFromAnEmbeddingModelItSavesNewForSequenceClassification()
     {
         string dir = TestPaths.NewTempDir();

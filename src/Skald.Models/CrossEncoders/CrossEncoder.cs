@@ -15,8 +15,9 @@ namespace Skald.Models.CrossEncoders;
 /// pair in one pass over both texts, as sentence-transformers' CrossEncoder does
 /// (https://github.com/UKPLab/sentence-transformers/blob/dfcbbd93056c6292ee6a245c0740683a270df0b1/sentence_transformers/cross_encoder/CrossEncoder.py,
 /// v5.1.2). Loads the folders that class saves and transformers' <c>*ForSequenceClassification</c> folders of BERT,
-/// XLM-R / RoBERTa and ModernBERT (<c>cross-encoder/ms-marco-MiniLM-L6-v2</c>, <c>BAAI/bge-reranker-v2-m3</c>,
-/// <c>Alibaba-NLP/gte-reranker-modernbert-base</c>). The pass is the architecture's one definition
+/// XLM-R / RoBERTa, ModernBERT, DistilBERT, GTE's NewModel and the decoders (<c>cross-encoder/ms-marco-MiniLM-L6-v2</c>,
+/// <c>BAAI/bge-reranker-v2-m3</c>, <c>Alibaba-NLP/gte-reranker-modernbert-base</c>,
+/// <c>Alibaba-NLP/gte-multilingual-reranker-base</c>). The pass is the architecture's one definition
 /// (<see cref="Forward"/>), here on a tape that does not record.
 /// <code>
 /// var reranker = CrossEncoder.Load("models/bge-reranker-v2-m3");

@@ -13,7 +13,12 @@ namespace Skald.Models.Architectures;
 /// <list type="bullet">
 /// <item>BertForSequenceClassification
 /// (https://github.com/huggingface/transformers/blob/8ec58104181bfb34d824d89bccc009b4f6be6e0e/src/transformers/models/bert/modeling_bert.py):
-/// the pooler's <c>pooler.dense</c> [C, C] + tanh on the first token, dropout, <c>classifier</c> [L, C].</item>
+/// the pooler's <c>pooler.dense</c> [C, C] + tanh on the first token, dropout, <c>classifier</c> [L, C]. GTE's
+/// NewForSequenceClassification (Alibaba-NLP/gte-multilingual-reranker-base; new-impl's modeling.py,
+/// https://huggingface.co/Alibaba-NLP/new-impl/blob/40ced75c3017eb27626c9d4ea981bde21a2662f4/modeling.py, read as stored
+/// file 16234270733) is the same head: NewModel built with add_pooling_layer, its NewPooler BERT's (dense + tanh on the
+/// first token), then dropout (classifier_dropout, else hidden_dropout_prob) and <c>classifier</c>; the encoder and the
+/// pooler under <c>new.</c>.</item>
 /// <item>XLMRobertaForSequenceClassification / RobertaForSequenceClassification
 /// (https://github.com/huggingface/transformers/blob/c919542dd33c97943005f9a6e298e23d9ba6f009/src/transformers/models/xlm_roberta/modeling_xlm_roberta.py,
 /// the classification head): the first token (&lt;s&gt;), dropout, <c>classifier.dense</c> [C, C], tanh, dropout,
@@ -112,7 +117,7 @@ public sealed class SequenceClassificationHead
     /// <summary>How the first layer's keys read for each layout.</summary>
     public enum HeadLayout
     {
-        /// <summary>BertForSequenceClassification: <c>pooler.dense</c>, <c>classifier</c>.</summary>
+        /// <summary>BertForSequenceClassification (and GTE's NewForSequenceClassification): <c>pooler.dense</c>, <c>classifier</c>.</summary>
         Bert,
         /// <summary>(XLM-)RobertaForSequenceClassification: <c>classifier.dense</c>, <c>classifier.out_proj</c>.</summary>
         Roberta,
@@ -127,13 +132,13 @@ public sealed class SequenceClassificationHead
     /// <summary>The layout for <paramref name="config"/>'s model_type; other architectures have no head here yet.</summary>
     public static HeadLayout LayoutFor(TransformerConfig config) => config.ModelType switch
     {
-        "bert" => HeadLayout.Bert,
+        "bert" or GteConfigReader.ModelType => HeadLayout.Bert,
         "xlm-roberta" or "roberta" or "camembert" => HeadLayout.Roberta,
         "modernbert" => HeadLayout.ModernBert,
         "distilbert" => HeadLayout.DistilBert,
         "llama" or "mistral" or "qwen2" or "qwen3" or "gemma" or "gemma2" or "gemma3_text" => HeadLayout.Decoder,
         _ => throw new ModelFormatException(
-            $"{config.Source}: sequence classification (a cross-encoder) is supported for bert, xlm-roberta, roberta, camembert, modernbert, distilbert and the decoders (llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text), not \"{config.ModelType}\""),
+            $"{config.Source}: sequence classification (a cross-encoder) is supported for bert, xlm-roberta, roberta, camembert, modernbert, distilbert, gte (NewModel) and the decoders (llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text), not \"{config.ModelType}\""),
     };
 
     /// <summary>The <c>*ForSequenceClassification</c> class and the key prefix of its encoder, for a model_type.</summary>
@@ -145,6 +150,7 @@ public sealed class SequenceClassificationHead
         "camembert" => ("CamembertForSequenceClassification", "roberta."),
         "modernbert" => ("ModernBertForSequenceClassification", "model."),
         "distilbert" => ("DistilBertForSequenceClassification", "distilbert."),
+        GteConfigReader.ModelType => ("NewForSequenceClassification", "new."),
         "llama" => ("LlamaForSequenceClassification", "model."),
         "mistral" => ("MistralForSequenceClassification", "model."),
         "qwen2" => ("Qwen2ForSequenceClassification", "model."),

@@ -15,8 +15,9 @@ namespace Skald.Models.CrossEncoders;
 /// pair in one pass over both texts, as sentence-transformers' CrossEncoder does
 /// (https://github.com/UKPLab/sentence-transformers/blob/dfcbbd93056c6292ee6a245c0740683a270df0b1/sentence_transformers/cross_encoder/CrossEncoder.py,
 /// v5.1.2). Loads the folders that class saves and transformers' <c>*ForSequenceClassification</c> folders of BERT,
-/// XLM-R / RoBERTa and ModernBERT (<c>cross-encoder/ms-marco-MiniLM-L6-v2</c>, <c>BAAI/bge-reranker-v2-m3</c>,
-/// <c>Alibaba-NLP/gte-reranker-modernbert-base</c>). The pass is the architecture's one definition
+/// XLM-R / RoBERTa, ModernBERT, DistilBERT, GTE's NewModel and the decoders (<c>cross-encoder/ms-marco-MiniLM-L6-v2</c>,
+/// <c>BAAI/bge-reranker-v2-m3</c>, <c>Alibaba-NLP/gte-reranker-modernbert-base</c>,
+/// <c>Alibaba-NLP/gte-multilingual-reranker-base</c>). The pass is the architecture's one definition
 /// (<see cref="Forward"/>), here on a tape that does not record.
 /// <code>
 /// var reranker = CrossEncoder.Load("models/bge-reranker-v2-m3");
@@ -186,7 +187,9 @@ public sealed partial class CrossEncoder
             var replaced = new HashSet<Parameter>();
             foreach (var adapter in adapterPaths) PeftAdapters.Merge(adapter, [.. transformer.Parameters, .. head.Parameters], replaced);
             if (missing.FirstOrDefault(m => !replaced.Contains(m)) is { } absent)
-                throw new ModelFormatException($"{path}: the head's {absent.Name} is neither in the model nor in its adapters' modules_to_save");
+                throw new ModelFormatException(
+                    $"{weights.Description}: the head's tensor \"{head.CheckpointKey(absent.Name, SequenceClassificationHead.ClassFor(config.ModelType).EncoderPrefix)}\" is missing" +
+                    (adapterPaths.Count > 0 ? ", and no adapter brings it (modules_to_save)" : ""));
             if (tokenizer.IdBound > config.VocabSize)
                 throw new ModelFormatException(
                     $"{System.IO.Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +

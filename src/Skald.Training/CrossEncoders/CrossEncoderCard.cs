@@ -46,7 +46,9 @@ public static class CrossEncoderCard
         sb.AppendLine("```python");
         sb.AppendLine("from sentence_transformers import CrossEncoder");
         sb.AppendLine();
-        sb.AppendLine("model = CrossEncoder(\"path/to/this/folder\")");
+        // GTE's NewModel is custom code (config.json's auto_map): transformers runs it only when told to.
+        sb.AppendLine(encoder.Config.Gte is null ? "model = CrossEncoder(\"path/to/this/folder\")"
+            : "model = CrossEncoder(\"path/to/this/folder\", trust_remote_code=True)");
         sb.AppendLine(classifier
             ? "scores = model.predict([(\"Det regner i Bergen.\", \"Det er vått i Bergen.\")])"
             : "ranks = model.rank(\"Hvor ligger legekontoret?\", [\"Legekontoret ligger i sentrum.\", \"Bussen går klokka sju.\"])");

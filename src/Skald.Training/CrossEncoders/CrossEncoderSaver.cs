@@ -13,9 +13,10 @@ namespace Skald.Training.CrossEncoders;
 /// <summary>
 /// Writes a trained cross-encoder as sentence-transformers' CrossEncoder saves one (v4 and later), which transformers'
 /// <c>AutoModelForSequenceClassification</c> and Skald's <see cref="CrossEncoder"/> load: <c>model.safetensors</c>
-/// with the encoder under its class's prefix (<c>bert.</c>, <c>roberta.</c>, <c>model.</c>; BERT's pooler under
-/// <c>bert.pooler</c>) and the head at the top (<c>classifier.*</c>, ModernBERT's <c>head.*</c>); config.json with
-/// architectures <c>*ForSequenceClassification</c>, the labels (<c>id2label</c> / <c>label2id</c>: the source's names,
+/// with the encoder under its class's prefix (<c>bert.</c>, <c>roberta.</c>, <c>model.</c>, GTE's <c>new.</c>; BERT's
+/// and GTE's pooler under <c>bert.pooler</c> / <c>new.pooler</c>) and the head at the top (<c>classifier.*</c>,
+/// ModernBERT's <c>head.*</c>); config.json with architectures <c>*ForSequenceClassification</c> (custom code: its
+/// <c>auto_map.AutoModelForSequenceClassification</c> too), the labels (<c>id2label</c> / <c>label2id</c>: the source's names,
 /// else LABEL_i) and
 /// <c>sentence_transformers.activation_fn</c>; the tokenizer files; the model card as README.md. No modules.json:
 /// the folder is not an embedding model. Written atomically.
@@ -138,6 +139,18 @@ public static class CrossEncoderSaver
         ModelSaver.WriteJson(path, root);
     }
 
+    // A model of custom code (GTE's NewModel: auto_map.AutoModel "Alibaba-NLP/new-impl--modeling.NewModel") saved as a
+    // classifier: auto_map.AutoModelForSequenceClassification names the classifier class of the same module, as the
+    // published rerankers' config.json does, when the source (an embedding model) lacks it.
+    private static void MapClassifierCode(JsonObject json, string architecture)
+    {
+        if (json["auto_map"] is not JsonObject map || map.ContainsKey("AutoModelForSequenceClassification")
+            || map["AutoModel"] is not JsonValue model || !model.TryGetValue(out string? target))
+            return;
+        int dot = target.LastIndexOf('.');
+        if (dot > 0) map["AutoModelForSequenceClassification"] = target[..(dot + 1)] + architecture;
+    }
+
     private static JsonObject ReadObject(string file) =>
         Skald.Tokenizers.Serialization.JsonFile.ReadNode(file, m => new ModelFormatException(m)) as JsonObject
             ?? throw new ModelFormatException($"{file}: expected a JSON object");
@@ -168,6 +181,7 @@ public static class CrossEncoderSaver
         var json = JsonNode.Parse(File.ReadAllText(source)) as JsonObject ?? throw new ModelFormatException($"{source}: expected a JSON object");
         if (layers is { } kept) LayerTruncation.CutConfig(json, transformer.Config, kept);
         json["architectures"] = new JsonArray(architecture);
+        MapClassifierCode(json, architecture);
         var id2label = new JsonObject();
         var label2id = new JsonObject();
         for (int i = 0; i < head.NumLabels; i++)

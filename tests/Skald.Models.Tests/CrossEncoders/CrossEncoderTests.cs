@@ -5,15 +5,15 @@ using Xunit.Abstractions;
 namespace Skald.Models.Tests.CrossEncoders;
 
 /// <summary>
-/// Cross-encoders against fixtures/models/make_cross_encoders.py: BERT, XLM-R, ModernBERT, Qwen3 and DistilBERT
-/// sequence-classification folders, token ids from the real HF tokenizers library (pairs, longest_first truncation), logits from plain-PyTorch
+/// Cross-encoders against fixtures/models/make_cross_encoders.py: BERT, XLM-R, ModernBERT, Qwen3, DistilBERT and GTE
+/// (NewForSequenceClassification) sequence-classification folders, token ids from the real HF tokenizers library (pairs, longest_first truncation), logits from plain-PyTorch
 /// re-implementations of the transformers heads; 1e-5 absolute.
 /// </summary>
 public sealed class CrossEncoderTests(ITestOutputHelper output)
 {
     private const float Tolerance = 1e-5f;
 
-    public static TheoryData<string> Folders => ["ce-bert", "ce-xlmr", "ce-modernbert", "ce-qwen3", "ce-distilbert"];
+    public static TheoryData<string> Folders => ["ce-bert", "ce-xlmr", "ce-modernbert", "ce-qwen3", "ce-distilbert", "ce-gte"];
 
     private sealed record Expected(string Query, string Document, int[] Ids, int[] TypeIds, float[] Logits, float[] Scores);
 
@@ -73,6 +73,10 @@ public sealed class CrossEncoderTests(ITestOutputHelper output)
         var distil = CrossEncoder.Load(TestPaths.FixtureModel("ce-distilbert"));
         Assert.Equal((2, ScoreActivation.Identity, 32), (distil.NumLabels, distil.Activation, distil.MaxLength));
         Assert.Equal(Skald.Models.Architectures.SequenceClassificationHead.HeadLayout.DistilBert, distil.Head.Layout);
+        var gte = CrossEncoder.Load(TestPaths.FixtureModel("ce-gte")); // no activation key, one label: Sigmoid
+        Assert.Equal((1, ScoreActivation.Sigmoid, 40), (gte.NumLabels, gte.Activation, gte.MaxLength));
+        Assert.IsType<Skald.Models.Architectures.Gte>(gte.Transformer);
+        Assert.Equal(Skald.Models.Architectures.SequenceClassificationHead.HeadLayout.Bert, gte.Head.Layout); // NewPooler is BERT's
     }
 
     [Fact]

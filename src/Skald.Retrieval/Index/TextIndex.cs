@@ -121,12 +121,7 @@ public static class TextIndex
     public static IReadOnlyList<IndexHit> Search(SearchIndex index, EncoderEmbeddingModel model, string query, SearchMode mode = SearchMode.Hybrid,
         int topK = 10, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(index);
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(query);
-        SearchIndex.CheckSearch(mode, topK);
-        index.ThrowIfDisposed();
-        cancellationToken.ThrowIfCancellationRequested();
+        CheckSearch(index, model, query, mode, topK, cancellationToken);
         var vector = mode == SearchMode.Bm25 ? null : model.Embed([query], TextRole.Query, cancellationToken)[0];
         cancellationToken.ThrowIfCancellationRequested();
         return index.Search(query, vector, mode, topK);
@@ -205,14 +200,20 @@ public static class TextIndex
     public static IReadOnlyList<IndexHit> Search(SearchIndex index, MultiVectorEmbeddingModel model, string query, SearchMode mode = SearchMode.Hybrid,
         int topK = 10, CancellationToken cancellationToken = default)
     {
+        CheckSearch(index, model, query, mode, topK, cancellationToken);
+        var tokens = mode == SearchMode.Bm25 ? null : model.Encode([query], TextRole.Query, cancellationToken)[0];
+        cancellationToken.ThrowIfCancellationRequested();
+        return index.SearchTokens(query, tokens, mode, topK);
+    }
+
+    // Both Search overloads check every argument before the query is encoded (a bad one costs no forward pass).
+    private static void CheckSearch(SearchIndex index, object model, string query, SearchMode mode, int topK, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(query);
         SearchIndex.CheckSearch(mode, topK);
         index.ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        var tokens = mode == SearchMode.Bm25 ? null : model.Encode([query], TextRole.Query, cancellationToken)[0];
-        cancellationToken.ThrowIfCancellationRequested();
-        return index.SearchTokens(query, tokens, mode, topK);
     }
 }

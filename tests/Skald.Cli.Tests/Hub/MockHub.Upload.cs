@@ -27,7 +27,7 @@ internal sealed partial class MockHub
     private readonly ConcurrentDictionary<string, byte[]> parts = new(StringComparer.Ordinal);
     private readonly Lock writeLock = new();
     private readonly ManualResetEventSlim gateOpen = new();
-    private int arrived, inFlight, maxInFlight;
+    private int arrived, inFlight, maxInFlight, objectsStored;
 
     /// <summary>Repositories created: (id, visibility or null, type).</summary>
     public ConcurrentQueue<(string Id, string? Visibility, string Type)> Created { get; } = new();
@@ -54,8 +54,8 @@ internal sealed partial class MockHub
     public Action<int>? CommitApplied { get; set; }
 
     /// <summary>
-    /// Called with the number of storage PUTs accepted so far, after a whole object is stored and before the PUT is
-    /// answered (a test kills the uploader there, with other PUTs in flight).
+    /// Called with the number of whole objects stored so far (each store its own number), after the object is stored
+    /// and before the PUT is answered (a test kills the uploader there, with other PUTs in flight).
     /// </summary>
     public Action<int>? ObjectStored { get; set; }
 
@@ -254,7 +254,9 @@ internal sealed partial class MockHub
             }
             lfsStore[oid] = body;
             StoragePuts.Enqueue((oid, req.Headers["Authorization"] is not null, req.ContentLength64));
-            ObjectStored?.Invoke(StoragePuts.Count);
+            // numbered by an atomic count of its own: StoragePuts.Count read after the enqueue can skip a number when
+            // two stores land together (both then saw 2, and a hook waiting for 1 never ran)
+            ObjectStored?.Invoke(Interlocked.Increment(ref objectsStored));
             Json(res, 200, new JsonObject());
         }
         else if (req.HttpMethod == "PUT" && p.Length == 4 && p[2] == "part")

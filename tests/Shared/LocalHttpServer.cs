@@ -12,9 +12,25 @@ namespace Skald.Tests;
 /// </summary>
 internal abstract class LocalHttpServer : IDisposable
 {
+    /// <summary>The fewest thread-pool threads the tests' servers get at once (see the static constructor).</summary>
+    public const int PoolThreads = 64;
+
     private readonly HttpListener listener;
     private readonly CancellationTokenSource stop = new();
     private readonly Task loop;
+
+    /// <summary>
+    /// Lets the thread pool start <see cref="PoolThreads"/> threads without waiting. Handlers block a pool thread on
+    /// purpose (a storage that hangs 9 s, a gate held up to 15 s, a slow read), and servers of tests running in parallel
+    /// share the pool; at the pool's default minimum (one thread per core: 2 on CI) the pool then grows by about two
+    /// threads a second, so a server's accept and its next answer wait behind the blocked ones and a client's 3 s
+    /// timeout fires before its request is even read ("cannot reach ... (timed out)" in a test expecting a stall).
+    /// </summary>
+    static LocalHttpServer()
+    {
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        if (workers < PoolThreads) ThreadPool.SetMinThreads(PoolThreads, io);
+    }
 
     /// <summary>
     /// Starts listening on a free port of 127.0.0.1 (another port when a server of a test running in parallel took the

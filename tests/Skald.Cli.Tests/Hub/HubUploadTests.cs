@@ -294,14 +294,25 @@ public sealed class HubUploadTests
         Assert.Equal(weights, hub.FilesOf("org/slow")["model.safetensors"]);
     }
 
-    [Fact]
-    public void AStalledStorageLinkIsOneLine()
+    /// <summary>
+    /// The stall found with the body sent whole and waiting for the answer (3000 bytes fit the socket's buffers) and with
+    /// the body stuck midway (16 MiB do not); also with pool threads blocked as the hub tests running beside it block them
+    /// (a hang, a gate, a slow read): the requests before the PUT must still be answered within the 3 s timeout (once seen
+    /// failing with "cannot reach").
+    /// </summary>
+    [Theory]
+    [InlineData(3000, 0)]
+    [InlineData(16 << 20, 0)]
+    [InlineData(3000, 24)]
+    public void AStalledStorageLinkIsOneLine(int bytes, int busyPoolThreads)
     {
         using var hub = new MockHub { StorageHangMs = 9000 };
         string folder = Path.Combine(TestPaths.NewTempDir(), "model");
-        Write(folder, "model.safetensors", RandomBytes(3000, 13));
+        Write(folder, "model.safetensors", RandomBytes(bytes, 13));
         using var uploader = new HubUploader(Settings(hub, Path.Combine(folder, "..", "hf"), timeoutSeconds: 3));
+        for (int i = 0; i < busyPoolThreads; i++) ThreadPool.QueueUserWorkItem(_ => Thread.Sleep(4000));
         var e = Assert.Throws<HubException>(() => uploader.Upload(new HubUploadRequest { Repo = "org/stall", Source = folder }));
+        Assert.True(hub.Requests.Any(r => r.StartsWith("PUT /storage/", StringComparison.Ordinal)), $"the upload never reached the storage: {e.Message}");
         Assert.Contains("sending model.safetensors stalled", e.Message);
         Assert.Contains("run again", e.Message);
         Assert.Empty(hub.Commits);

@@ -88,23 +88,23 @@ public static class SafeTensorsWriter
 
     private static void WriteData(Stream s, ReadOnlyMemory<float> memory, SafeTensorsDType dtype)
     {
-        var data = memory.Span;
-        switch (dtype)
+        if (dtype == SafeTensorsDType.F32) s.Write(MemoryMarshal.AsBytes(memory.Span));
+        else s.Write(Encode(memory.Span, dtype));
+    }
+
+    /// <summary>float32 values as the little-endian bytes of F16 or BF16 (round to nearest even), for the checkpoint writers.</summary>
+    internal static byte[] Encode(ReadOnlySpan<float> data, SafeTensorsDType dtype)
+    {
+        var bytes = new byte[data.Length * 2];
+        if (dtype == SafeTensorsDType.F16)
         {
-            case SafeTensorsDType.F32:
-                s.Write(MemoryMarshal.AsBytes(data));
-                break;
-            case SafeTensorsDType.F16:
-                var halves = new Half[data.Length];
-                System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, halves);
-                s.Write(MemoryMarshal.AsBytes(halves.AsSpan()));
-                break;
-            default:
-                var bf = new ushort[data.Length];
-                for (int i = 0; i < data.Length; i++) bf[i] = ToBFloat16(data[i]);
-                s.Write(MemoryMarshal.AsBytes(bf.AsSpan()));
-                break;
+            System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, MemoryMarshal.Cast<byte, Half>(bytes.AsSpan()));
+            return bytes;
         }
+        if (dtype != SafeTensorsDType.BF16) throw new ArgumentException($"cannot encode dtype {dtype} as 16-bit values", nameof(dtype));
+        var bf = MemoryMarshal.Cast<byte, ushort>(bytes.AsSpan());
+        for (int i = 0; i < data.Length; i++) bf[i] = ToBFloat16(data[i]);
+        return bytes;
     }
 
     /// <summary>float32 → bfloat16 bits, round to nearest even (NaN stays NaN).</summary>

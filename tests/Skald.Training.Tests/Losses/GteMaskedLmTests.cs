@@ -2,8 +2,10 @@ using System.Text.Json.Nodes;
 using Skald.Models;
 using Skald.Models.Architectures;
 using Skald.Models.MaskedLm;
+using Skald.Training.Config;
 using Skald.Training.Losses;
 using Skald.Training.Modeling;
+using Skald.Training.Trainer;
 
 namespace Skald.Training.Tests.Losses;
 
@@ -12,8 +14,9 @@ namespace Skald.Training.Tests.Losses;
 /// hidden_act, lm_head.norm a LayerNorm under an RMSNorm encoder, lm_head.decoder tied to the word embeddings plus its
 /// bias) read from a NewForMaskedLM checkpoint (fixtures/models/gte-mlm-tiny), logits, loss and every sampled gradient
 /// against the PyTorch reference for a fixed masking (fixtures/training/gte_mlm.json, make_mlm.py), central
-/// differences, a bare NewModel folder (NewModel's initialisation), an untied decoder refused, and a `skald train` run
-/// saved in NewForMaskedLM's layout (encoder under "new.", auto_map naming the class) that continues from its head.
+/// differences, a bare NewModel folder (NewModel's initialisation), an untied decoder refused, a `skald train` run
+/// saved in NewForMaskedLM's layout (encoder under "new.", auto_map naming the class) that continues from its head, and
+/// a SPLADE run (model.type splade) whose sparse encoder loads back with that head.
 /// </summary>
 public sealed class GteMaskedLmTests
 {
@@ -104,5 +107,36 @@ public sealed class GteMaskedLmTests
         var model = TrainableEncoder.Load(copy, dropout: 0f);
         var e = Assert.Throws<ModelFormatException>(() => new MaskedLanguageModelingLoss(model));
         Assert.Equal($"{config}: key \"tie_word_embeddings\" false is not supported for NewForMaskedLM (Skald ties lm_head.decoder.weight to the word embeddings)", e.Message);
+    }
+
+    [Fact]
+    public void AGteTrainsIntoASparseEncoderThatLoadsBack()
+    {
+        string dir = MaskedLmReference.TempDir();
+        string data = Path.Combine(dir, "triplets.jsonl");
+        File.WriteAllLines(data, Enumerable.Range(0, 12).Select(i =>
+            $"{{\"anchor\": \"Hvor ligger hus nummer {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\", \"negative\": \"Bussen går klokka {i % 7}.\"}}"));
+        var config = ConfigLoader.Parse($$"""
+            model: {path: {{Tiny}}, type: splade, dropout: 0.0}
+            data: {train: {{data}}}
+            training: {batch_size: 4, learning_rate: 1.0e-3, max_steps: 3}
+            loss: {type: splade, document_regularizer_weight: 0.03, query_regularizer_weight: 0.05}
+            output: {dir: {{Path.Combine(dir, "splade")}}, tensorboard: false}
+            """, "splade.yaml");
+        var result = new SentenceTrainer(TrainingRun.Build(config)).Run();
+        Assert.Equal(3, result.Steps);
+
+        var model = SentenceEncoder.Load(result.ModelPath);
+        Assert.True(model.IsSparse);
+        Assert.IsType<GteMaskedLmHead>(model.SpladeHead);
+        Assert.True(model.SpladeHead!.FromCheckpoint);
+        Assert.Equal(536, model.Dimension);
+        Assert.Equal("NewForMaskedLM", MaskedLmReference.Architecture(result.ModelPath));
+        var tensors = MaskedLmReference.Tensors(result.ModelPath);
+        Assert.Contains("lm_head.dense.weight", tensors.Keys);
+        Assert.Contains("new.embeddings.word_embeddings.weight", tensors.Keys);
+        var rows = model.Encode(["Hvor ligger huset?", "Bussen går klokka sju."]);
+        Assert.All(rows, r => Assert.All(r, x => Assert.True(x >= 0f)));   // log(1 + relu(·)), max-pooled
+        Assert.All(rows, r => Assert.Contains(r, x => x > 0f));
     }
 }

@@ -1,6 +1,6 @@
 // Encoder benchmark at a published base model's shapes with random weights (--arch norbert3: ltg/norbert3-base;
-// modernbert: answerdotai/ModernBERT-base); twin of bench_torch_encoders.py.
-// Usage: dotnet Skald.Bench.Encoders.dll [--arch norbert3|modernbert] [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0] [--int8 1|0]
+// modernbert: answerdotai/ModernBERT-base; gte: Alibaba-NLP/gte-multilingual-base); twin of bench_torch_encoders.py.
+// Usage: dotnet Skald.Bench.Encoders.dll [--arch norbert3|modernbert|gte] [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0] [--int8 1|0]
 //        [--memory T [--layers N]]: peak RSS of one sequence of T tokens through the first N layers
 // One JSON line on stdout (tokens/s of last hidden state + mean pooling), progress on stderr; with --int8 1 a second
 // line (engine skald-int8: the Linear layers in int8, as skald encode --quantize int8) with its cosine to float32.
@@ -53,6 +53,16 @@ var configs = new Dictionary<string, string>
          "max_position_embeddings": 8192, "global_attn_every_n_layers": 3, "local_attention": 128,
          "global_rope_theta": 160000.0, "local_rope_theta": 10000.0, "hidden_activation": "gelu", "norm_eps": 1e-05,
          "norm_bias": false, "attention_bias": false, "mlp_bias": false, "pad_token_id": 50283}
+        """,
+    // gte-multilingual-base's NewConfig (new-impl custom code, recognised by its auto_map).
+    ["gte"] = """
+        {"architectures": ["NewForTokenClassification"], "model_type": "new",
+         "auto_map": {"AutoConfig": "Alibaba-NLP/new-impl--configuration.NewConfig", "AutoModel": "Alibaba-NLP/new-impl--modeling.NewModel"},
+         "hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12, "num_attention_heads": 12,
+         "vocab_size": 250048, "max_position_embeddings": 8192, "hidden_act": "gelu", "layer_norm_type": "layer_norm",
+         "layer_norm_eps": 1e-12, "position_embedding_type": "rope", "rope_theta": 20000,
+         "rope_scaling": {"type": "ntk", "factor": 8.0}, "type_vocab_size": 1, "pack_qkv": true, "pad_token_id": 1,
+         "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.0}
         """,
 };
 if (memory > 0) (batch, seq) = (1, memory);

@@ -2,9 +2,10 @@
 """PyTorch twin of bench/encoders/Program.cs at a base model's shapes, random weights, under inference_mode, last
 hidden state + mean pooling. --arch norbert3: fixtures/models/ref_norbert.py (plain PyTorch, eager, float32, the
 position terms gathered as upstream does); --arch modernbert: fixtures/models/ref_modernbert.py (transformers'
-eager path: masked dense attention on local layers too). Not part of CI.
+eager path: masked dense attention on local layers too); --arch gte: fixtures/models/ref_gte.py in float32 (new-impl's
+eager NewAttention: one qkv_proj, RoPE with the NTK-scaled table, matmul-softmax-matmul). Not part of CI.
 
-    /usr/bin/python3 bench/encoders/bench_torch_encoders.py [--arch norbert3|modernbert] [--batch 8] [--seq 128] [--warmup 1] [--iters 3]
+    /usr/bin/python3 bench/encoders/bench_torch_encoders.py [--arch norbert3|modernbert|gte] [--batch 8] [--seq 128] [--warmup 1] [--iters 3]
 """
 
 import argparse
@@ -20,6 +21,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "models"))
+import ref_gte as G  # noqa: E402
 import ref_modernbert as M  # noqa: E402
 import ref_norbert as R  # noqa: E402
 
@@ -71,9 +73,32 @@ def modernbert_weights(cfg):
     return w
 
 
+GTE = {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12, "num_attention_heads": 12,
+       "vocab_size": 250048, "max_position_embeddings": 8192, "hidden_act": "gelu", "layer_norm_type": "layer_norm",
+       "layer_norm_eps": 1e-12, "position_embedding_type": "rope", "rope_theta": 20000,
+       "rope_scaling": {"type": "ntk", "factor": 8.0}, "type_vocab_size": 1, "pack_qkv": True}
+
+
+def gte_weights(cfg):
+    g = torch.Generator().manual_seed(1)
+    c, inter = cfg["hidden_size"], cfg["intermediate_size"]
+    n = lambda *shape: torch.randn(*shape, generator=g) * 0.02  # noqa: E731
+    w = {"embeddings.word_embeddings.weight": n(cfg["vocab_size"], c), "embeddings.token_type_embeddings.weight": n(1, c),
+         "embeddings.LayerNorm.weight": torch.ones(c), "embeddings.LayerNorm.bias": torch.zeros(c)}
+    for i in range(cfg["num_hidden_layers"]):
+        p = f"encoder.layer.{i}."
+        w[p + "attention.qkv_proj.weight"], w[p + "attention.qkv_proj.bias"] = n(3 * c, c), torch.zeros(3 * c)
+        w[p + "attention.o_proj.weight"], w[p + "attention.o_proj.bias"] = n(c, c), torch.zeros(c)
+        w[p + "mlp.up_gate_proj.weight"] = n(2 * inter, c)
+        w[p + "mlp.down_proj.weight"], w[p + "mlp.down_proj.bias"] = n(c, inter), torch.zeros(c)
+        for norm in ("attn_ln", "mlp_ln"):
+            w[p + norm + ".weight"], w[p + norm + ".bias"] = torch.ones(c), torch.zeros(c)
+    return w
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--arch", choices=["norbert3", "modernbert"], default="norbert3")
+    ap.add_argument("--arch", choices=["norbert3", "modernbert", "gte"], default="norbert3")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seq", type=int, default=128)
     ap.add_argument("--warmup", type=int, default=1)
@@ -83,6 +108,9 @@ def main():
     torch.set_num_interop_threads(1)
     if args.arch == "norbert3":
         cfg, model, pool = CONFIG, R.Norbert(CONFIG, weights(CONFIG)), R.mean_pool
+    elif args.arch == "gte":
+        cfg, w = GTE, gte_weights(GTE)
+        model, pool = (lambda i, m: G.forward(GTE, w, i, m, dtype=torch.float32)), M.mean_pool
     else:
         cfg, w = MODERNBERT, modernbert_weights(MODERNBERT)
         model, pool = (lambda i, m: M.forward(MODERNBERT, w, i, m)), M.mean_pool

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Encoder benchmark (NorBERT3, ModernBERT), Skald vs PyTorch in one run, same ids, 2 threads each, the base models'
+# Encoder benchmark (NorBERT3, ModernBERT, GTE), Skald vs PyTorch in one run, same ids, 2 threads each, the base models'
 # shapes with random weights (nothing to download). Not part of CI. Needs /usr/bin/python3 with torch and numpy.
-#   bash bench/encoders/run.sh [--arch norbert3|modernbert] [--batch 8] [--seq 128] [--iters 3] [--int8 1]
+#   bash bench/encoders/run.sh [--arch norbert3|modernbert|gte] [--batch 8] [--seq 128] [--iters 3] [--int8 1]
 # --int8 1 adds Skald with its Linear layers in int8 (skald encode --quantize int8), same ids, same process as float32.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

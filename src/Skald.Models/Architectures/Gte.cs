@@ -16,7 +16,9 @@ namespace Skald.Models.Architectures;
 /// [up; gate] = up_gate_proj(h) (bias-free, the value half first) and attn_ln / mlp_ln LayerNorms or RMSNorms
 /// (layer_norm_type). Attention: one qkv_proj (pack_qkv; else q_proj, k_proj, v_proj stacked into one GEMM), RoPE on q
 /// and k (rotate-half, base rope_theta, new-impl's "ntk" rope_scaling, see <see cref="RopeScalingType.Ntk"/>) when
-/// position_embedding_type is "rope", bidirectional softmax(q·kᵀ/√D + padding mask)·v. No final norm; the pooler
+/// position_embedding_type is "rope", then with logn_attention_scale q times its sequence's <see cref="LognFactor"/>
+/// (upstream's NewModel.forward computes it from attention_mask.sum(1), NewAttention multiplies the rotated queries),
+/// bidirectional softmax(q·kᵀ/√D + padding mask)·v. No final norm; the pooler
 /// (add_pooling_layer, off in NewModel) is not built. Upstream's unpadding and xformers kernels change how, not what,
 /// it computes; Skald unpads in inference as every encoder. Fields nest like the checkpoint keys (<c>new.</c>
 /// stripped): <c>embeddings.{word_embeddings, token_type_embeddings, position_embeddings, LayerNorm}</c>,
@@ -24,6 +26,7 @@ namespace Skald.Models.Architectures;
 /// One definition for inference and training: on a recording tape <see cref="Tape.Dropout"/> drops where upstream's
 /// hidden_dropout_prob acts (the embeddings, the attention output, the gated MLP states and the MLP output); the
 /// attention probabilities are not dropped (NewConfig's attention_probs_dropout_prob defaults to 0, as both models set it).
+/// NewForMaskedLM's head is <see cref="MaskedLm.GteMaskedLmHead"/>.
 /// </summary>
 public sealed class Gte : EncoderModel
 {
@@ -33,11 +36,12 @@ public sealed class Gte : EncoderModel
     private readonly Parameter lnWeight, lnBias;   // embeddings.LayerNorm.{weight,bias}: [C]
     private readonly Layer[] layers;               // encoder.layer.{i}.*
     private readonly RopeTable? rope;
+    private readonly GteSettings gte;
 
     /// <summary>Builds the model's parameters through <paramref name="p"/> (checkpoint keys without the <c>new.</c> prefix).</summary>
     public Gte(TransformerConfig config, ParameterBuilder p) : base(config, PositionLimit(config))
     {
-        var gte = Settings(config);
+        gte = Settings(config);
         int c = config.HiddenSize;
         var embeddings = p.Sub("embeddings");
         word = embeddings.Table("word_embeddings.weight", config.VocabSize, c);
@@ -53,7 +57,7 @@ public sealed class Gte : EncoderModel
         if (gte.Rope) rope = new RopeTable(config.HeadSize, config.RopeTheta, config.RopeScaling);
     }
 
-    /// <summary>embeddings.word_embeddings.weight [V, C].</summary>
+    /// <summary>embeddings.word_embeddings.weight [V, C] (NewForMaskedLM's lm_head.decoder is tied to it).</summary>
     public Parameter WordEmbeddings => word;
 
     /// <summary>
@@ -76,8 +80,44 @@ public sealed class Gte : EncoderModel
         if (position is not null) x = Ops.Add(tape, x, Ops.Gather(tape, rows.Select(PaddedPositions(tape, tokens)), position));
         x = Ops.Dropout(tape, Ops.LayerNormalization(tape, x, lnWeight, lnBias, Config.LayerNormEps), tape.Dropout);
         var scoring = new AttentionScoring(1f / MathF.Sqrt(Config.HeadSize), Causal: false);
-        foreach (var layer in layers) x = Layer(tape, x, new LayerStep(layer, rows, rope, scoring), LayerStep.Run, rows, hiddenStates);
+        var logn = gte.LognScale ? LognFactors(tape, tokens, rows) : ReadOnlyMemory<float>.Empty;
+        foreach (var layer in layers) x = Layer(tape, x, new LayerStep(layer, rows, rope, scoring, logn), LayerStep.Run, rows, hiddenStates);
         return x;
+    }
+
+    /// <summary>
+    /// logn_attention_scale's query factor for a sequence of <paramref name="length"/> real tokens: ln(L) / ln(P), P =
+    /// max_position_embeddings, in float32 as upstream computes it (attention_mask.sum(1).log() / log(P)); at least 1
+    /// with <paramref name="clip1"/> (logn_attention_clip1). Below 1 for L &lt; P unless clipped. A row without real
+    /// tokens (its output is never read) gets 1.
+    /// </summary>
+    public static float LognFactor(int length, int maxPositions, bool clip1)
+    {
+        if (length <= 0) return 1f;
+        float s = MathF.Log(length) / MathF.Log(maxPositions);
+        return clip1 ? MathF.Max(s, 1f) : s;
+    }
+
+    /// <summary>Each running row's <see cref="LognFactor"/> (its sequence's): [B·T] padded, [N] unpadded; the tape's memory.</summary>
+    private ReadOnlyMemory<float> LognFactors(Tape tape, TokenBatch tokens, BatchRows rows)
+    {
+        int p = Config.MaxPositionEmbeddings;
+        if (rows.Unpadded is { } u)
+        {
+            var unpadded = tape.Save(u.Count);
+            for (int b = 0; b < u.Batch; b++)
+                unpadded.Span[u.Offsets[b]..u.Offsets[b + 1]].Fill(LognFactor(u.Offsets[b + 1] - u.Offsets[b], p, gte.LognClip1));
+            return unpadded;
+        }
+        var padded = tape.Save(tokens.Count);
+        int t = tokens.Seq;
+        for (int b = 0; b < tokens.Batch; b++)
+        {
+            int length = 0;
+            foreach (int m in tokens.Mask.AsSpan(b * t, t)) if (m != 0) length++;
+            padded.Span.Slice(b * t, t).Fill(LognFactor(length, p, gte.LognClip1));
+        }
+        return padded;
     }
 
     /// <summary>Upstream's position ids: t for every slot of the padded row (arange(T), whatever the padding).</summary>
@@ -89,21 +129,22 @@ public sealed class Gte : EncoderModel
     }
 
     /// <summary>A layer and its inputs besides x, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>
-    private readonly record struct LayerStep(Layer Layer, BatchRows Rows, RopeTable? Rope, AttentionScoring Scoring)
+    private readonly record struct LayerStep(Layer Layer, BatchRows Rows, RopeTable? Rope, AttentionScoring Scoring, ReadOnlyMemory<float> Logn)
     {
         public static readonly Func<Tape, Variable, LayerStep, Variable> Run =
-            static (tape, x, s) => s.Layer.Forward(tape, x, s.Rows, s.Rope, s.Scoring);
+            static (tape, x, s) => s.Layer.Forward(tape, x, s.Rows, s.Rope, s.Scoring, s.Logn);
     }
 
     /// <summary>
     /// NewPreTrainedModel._init_weights for a new model: Linear and Embedding weights N(0, initializer_range²), biases 0,
     /// the padding row (pad_token_id) of the word and position tables 0, LayerNorm weights 1 and biases 0 (RMSNorm
-    /// weights keep their initial 1).
+    /// weights keep their initial 1); also NewForMaskedLM's head (lm_head.dense, lm_head.norm, lm_head.decoder.bias).
     /// </summary>
     public static ParameterInitializer Initializer(TransformerConfig config, SkaldRandom random) => (key, values) =>
     {
         if (key.EndsWith(".bias", StringComparison.Ordinal)) values.Clear();
-        else if (key.EndsWith("LayerNorm.weight", StringComparison.Ordinal) || key.EndsWith("_ln.weight", StringComparison.Ordinal)) values.Fill(1f);
+        else if (key.EndsWith("LayerNorm.weight", StringComparison.Ordinal) || key.EndsWith("_ln.weight", StringComparison.Ordinal)
+                 || key == "lm_head.norm.weight") values.Fill(1f);
         else
         {
             for (int i = 0; i < values.Length; i++) values[i] = (float)(random.NextGaussian() * config.InitializerRange);
@@ -158,18 +199,24 @@ public sealed class Gte : EncoderModel
             mlpLnBias = rms ? null : p.Tensor("mlp_ln.bias", c);
         }
 
-        /// <summary>x [B·T, C] → [B·T, C] (unpadded rows: [N, C] → [N, C]).</summary>
-        public Variable Forward(Tape tape, Variable x, BatchRows rows, RopeTable? rope, AttentionScoring scoring)
+        /// <summary>
+        /// x [B·T, C] → [B·T, C] (unpadded rows: [N, C] → [N, C]); <paramref name="logn"/>: each row's query factor, or
+        /// empty without logn_attention_scale.
+        /// </summary>
+        public Variable Forward(Tape tape, Variable x, BatchRows rows, RopeTable? rope, AttentionScoring scoring, ReadOnlyMemory<float> logn)
         {
             float p = tape.Dropout;
-            // NewAttention: qkv [B·T, 3C] (q, k rotated in place when nothing records); ctx [B·T, C] per head.
+            // NewAttention: qkv [B·T, 3C] (q, k rotated and q scaled in place when nothing records); ctx [B·T, C] per head.
             var projected = Ops.Linear(tape, x, qkv, qkvBias);
-            Variable ctx;
-            if (rows.Unpadded is { } u && rows.Positions is { } positions)
-                ctx = Ops.FusedQkvAttention(tape, rope is null ? projected : Ops.RopeQk(tape, projected, rope, positions), u, cfg.NumHeads, scoring);
-            else
-                ctx = Ops.FusedQkvAttention(tape, rope is null ? projected : Ops.RopeQk(tape, projected, rope, rows.Seq), rows.MaskBias, rows.Batch,
-                    rows.Seq, cfg.NumHeads, scoring); // attention probabilities not dropped (attention_probs_dropout_prob 0)
+            var unpadded = rows.Unpadded;
+            if (rope is not null)
+                projected = unpadded is not null && rows.Positions is { } positions
+                    ? Ops.RopeQk(tape, projected, rope, positions)
+                    : Ops.RopeQk(tape, projected, rope, rows.Seq);
+            if (!logn.IsEmpty) projected = Ops.ScaleQueries(tape, projected, logn);
+            var ctx = unpadded is not null
+                ? Ops.FusedQkvAttention(tape, projected, unpadded, cfg.NumHeads, scoring)
+                : Ops.FusedQkvAttention(tape, projected, rows.MaskBias, rows.Batch, rows.Seq, cfg.NumHeads, scoring); // probabilities not dropped (attention_probs_dropout_prob 0)
             // h = attn_ln(x + dropout(o_proj(ctx)))                                                      [B·T, C]
             var h = AddNorm(tape, ctx, o, oBias, x, attnLn, attnLnBias, p);
             // NewGatedMLP: dropout(up ⊙ act(gate)), [up; gate] = up_gate_proj(h); y = mlp_ln(h + dropout(down_proj(·)))

@@ -12,8 +12,9 @@ namespace Skald.Models.Architectures;
 /// rope_theta 10000, rope_scaling null or {"type": "ntk", "factor", "mixed_b"?}, layer_norm_type "layer_norm" |
 /// "rms_norm", layer_norm_eps 1e-12, type_vocab_size 1 (0: no token-type table), max_position_embeddings 2048,
 /// pack_qkv true, hidden_act of the gated MLP. unpad_inputs and use_memory_efficient_attention change how upstream
-/// computes, not what, and are not read; logn_attention_scale true (a per-sequence query scale) is refused. Values
-/// Skald cannot run fail with one line naming the file and the key.
+/// computes, not what, and are not read; logn_attention_scale and logn_attention_clip1 (default false: a per-sequence
+/// query scale, <see cref="Gte.LognFactor"/>); tie_word_embeddings (default true: NewForMaskedLM's decoder is the word
+/// embedding table). Values Skald cannot run fail with one line naming the file and the key.
 /// </summary>
 internal static class GteConfigReader
 {
@@ -40,12 +41,13 @@ internal static class GteConfigReader
             "rms_norm" => true,
             var other => throw new ModelFormatException($"{path}: layer_norm_type \"{other}\" is not supported (layer_norm, rms_norm)"),
         };
-        if (TransformerConfig.Bool(r, "logn_attention_scale", false, path))
-            throw new ModelFormatException($"{path}: key \"logn_attention_scale\" true is not supported (Skald runs GTE without the log-n query scale)");
         int types = TransformerConfig.IntOr(r, "type_vocab_size", 1, path);
         if (types < 0) throw new ModelFormatException($"{path}: key \"type_vocab_size\" must be 0 or more, found {types}");
         int maxPositions = TransformerConfig.IntOr(r, "max_position_embeddings", 2048, path);
         if (maxPositions <= 0) throw new ModelFormatException($"{path}: key \"max_position_embeddings\" must be a positive integer, found {maxPositions}");
+        bool logn = TransformerConfig.Bool(r, "logn_attention_scale", false, path);
+        if (logn && maxPositions < 2)
+            throw new ModelFormatException($"{path}: key \"logn_attention_scale\" needs max_position_embeddings of 2 or more (the scale divides by its logarithm), found {maxPositions}");
         double theta = TransformerConfig.Number(r, "rope_theta", path) ?? 10000;
         if (!(theta > 0)) throw new ModelFormatException($"{path}: key \"rope_theta\" must be positive, found {theta}");
         var scaling = r.TryGetProperty("rope_scaling", out var rs) ? Scaling(rs, path) : RopeScaling.None;
@@ -58,7 +60,9 @@ internal static class GteConfigReader
             MaxPositionEmbeddings = maxPositions,
             RopeTheta = theta,
             RopeScaling = scaling,
-            Gte = new GteSettings(rope, rms, TransformerConfig.Bool(r, "pack_qkv", true, path)),
+            TieWordEmbeddings = TransformerConfig.Bool(r, "tie_word_embeddings", true, path),
+            Gte = new GteSettings(rope, rms, TransformerConfig.Bool(r, "pack_qkv", true, path),
+                logn, TransformerConfig.Bool(r, "logn_attention_clip1", false, path)),
         };
     }
 

@@ -44,7 +44,7 @@ public abstract class MaskedLmHead
 
     /// <summary>
     /// The masked-LM head of <paramref name="transformer"/>'s architecture (BERT, XLM-R/RoBERTa, ModernBERT, DistilBERT,
-    /// NorBERT3, NorBERT4), read from the checkpoint in <paramref name="transformerPath"/> when it holds one, else new from
+    /// NorBERT3, NorBERT4, GTE), read from the checkpoint in <paramref name="transformerPath"/> when it holds one, else new from
     /// <paramref name="seed"/>; <paramref name="purpose"/> names what needs it in the error for other architectures.
     /// </summary>
     public static MaskedLmHead For(ITransformer transformer, string transformerPath, ulong seed, string purpose = "loss.type mlm")
@@ -58,8 +58,9 @@ public abstract class MaskedLmHead
             Norbert norbert => new NorbertMaskedLmHead(transformerPath, norbert, seed),
             GptBert gptBert => new GptBertMaskedLmHead(transformerPath, gptBert, seed),
             DistilBert distilBert => new DistilBertMaskedLmHead(transformerPath, distilBert, seed),
+            Gte gte => new GteMaskedLmHead(transformerPath, gte, seed),
             _ => throw new ArgumentException(
-                $"{purpose} needs a BERT, XLM-R/RoBERTa, ModernBERT, DistilBERT, NorBERT3 or NorBERT4 model (model_type bert, xlm-roberta, roberta, modernbert, distilbert, norbert, gptbert); {transformerPath} is {transformer.Config.ModelType}"),
+                $"{purpose} needs a BERT, XLM-R/RoBERTa, ModernBERT, DistilBERT, NorBERT3, NorBERT4 or GTE model (model_type bert, xlm-roberta, roberta, modernbert, distilbert, norbert, gptbert, gte); {transformerPath} is {transformer.Config.ModelType}"),
         };
     }
 

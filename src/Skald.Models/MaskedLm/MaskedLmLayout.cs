@@ -8,7 +8,7 @@ namespace Skald.Models.MaskedLm;
 /// top level, the decoder weight tied to the word embeddings and left out (<see cref="TiedDecoder"/>) or, with
 /// <see cref="TiedTo"/>, written as a copy of that parameter; config.json's <c>architectures</c> set to <see cref="Architecture"/>.
 /// </summary>
-/// <param name="EncoderPrefix">"bert." (BertForMaskedLM), "model." (ModernBertForMaskedLM), "distilbert." (DistilBertForMaskedLM) or "" (NorBERT3/4's classes).</param>
+/// <param name="EncoderPrefix">"bert." (BertForMaskedLM), "model." (ModernBertForMaskedLM), "distilbert." (DistilBertForMaskedLM), "new." (GTE's NewForMaskedLM) or "" (NorBERT3/4's classes).</param>
 /// <param name="Architecture">The class name written to config.json's architectures.</param>
 /// <param name="HeadPrefixes">Key prefixes of the head's parameters.</param>
 /// <param name="TiedDecoder">Key prefix of the tied decoder weight, not taken from the source.</param>
@@ -38,6 +38,13 @@ public sealed record MaskedLmLayout(string EncoderPrefix, string Architecture, I
     public static MaskedLmLayout DistilBert { get; } = new("distilbert.", "DistilBertForMaskedLM",
         ["vocab_transform.", "vocab_layer_norm.", "vocab_projector."], "vocab_projector.weight");
 
+    /// <summary>
+    /// GTE's NewForMaskedLM (new-impl): <c>new.*</c>, <c>lm_head.{dense, norm}.*</c>, <c>lm_head.decoder.bias</c>; the
+    /// decoder's weight is tied to the word embeddings and left out. Saving also names the class under config.json's
+    /// <c>auto_map.AutoModelForMaskedLM</c> when the source's auto_map lacks it.
+    /// </summary>
+    public static MaskedLmLayout Gte { get; } = new("new.", "NewForMaskedLM", ["lm_head."], "lm_head.decoder.weight");
+
     /// <summary>NorbertForMaskedLM: the encoder's keys as they are, <c>classifier.nonlinearity.{1.*, 5.bias}</c>.</summary>
     public static MaskedLmLayout Norbert { get; } = new("", "NorbertForMaskedLM", ["classifier."], "classifier.nonlinearity.5.weight");
 
@@ -56,6 +63,7 @@ public sealed record MaskedLmLayout(string EncoderPrefix, string Architecture, I
         Skald.Models.Architectures.Norbert => Norbert,
         Skald.Models.Architectures.GptBert => GptBert,
         Skald.Models.Architectures.DistilBert => DistilBert,
+        Skald.Models.Architectures.Gte => Gte,
         BertModel { Config.ModelType: "xlm-roberta" } => XlmRoberta,
         BertModel { Config.ModelType: "roberta" } => Roberta,
         _ => Bert,

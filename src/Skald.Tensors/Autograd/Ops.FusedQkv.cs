@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Skald.Tensors.Kernels;
 
 namespace Skald.Tensors.Autograd;
@@ -50,6 +51,42 @@ public static partial class Ops
         var (cos, sin) = table.Get(max + 1);
         Kernels.Rope.ForwardAt(qkv.Span, qkv.Span, cos, sin, positions.Span, 2 * c, 3 * c, table.HeadDim, table.RotaryDim);
         return qkv;
+    }
+
+    /// <summary>
+    /// The q columns [0, C) of a fused qkv [N, 3C] times a per-row factor, <paramref name="factors"/>[r] for row r (GTE's
+    /// logn_attention_scale: a sequence's queries times ln(L)/ln(P)); the k and v columns pass through. When the tape does
+    /// not record qkv (inference), qkv is scaled in place and returned (no other consumer, as with <see cref="RopeQk(Tape, Variable, RopeTable, int)"/>);
+    /// otherwise the result is a new variable and the q gradient is dy's times the same factor (the factors are constants).
+    /// </summary>
+    public static Variable ScaleQueries(Tape tape, Variable qkv, ReadOnlyMemory<float> factors)
+    {
+        int c = qkv.Cols / 3, rows = qkv.Rows;
+        if (qkv.Cols != 3 * c || factors.Length != rows)
+            throw new ArgumentException($"qkv must be [N, 3C] with N = {factors.Length} factors, got [{rows}, {qkv.Cols}]");
+        if (!tape.Records(qkv))
+        {
+            ScaleColumns(qkv.Span, qkv.Span, factors.Span, rows, 3 * c, c);
+            return qkv;
+        }
+        var y = tape.NewVariable(rows, 3 * c);
+        qkv.Span.CopyTo(y.Span);
+        ScaleColumns(y.Span, y.Span, factors.Span, rows, 3 * c, c);
+        RecordScaleQueries(tape, qkv, factors, y);
+        return y;
+    }
+
+    // ScaleQueries' backward, in a method of its own: captured parameters would allocate their closure on every call.
+    private static void RecordScaleQueries(Tape tape, Variable qkv, ReadOnlyMemory<float> factors, Variable y) => tape.Record(y, () => tape.WriteGrad(qkv, dx =>
+    {
+        y.Grad.CopyTo(dx);
+        ScaleColumns(y.Grad, dx, factors.Span, y.Rows, y.Cols, y.Cols / 3);
+    }));
+
+    /// <summary>y[r, 0..count) = x[r, 0..count) · f[r] for rows of stride ld; the other columns of y are left as they are.</summary>
+    private static void ScaleColumns(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> f, int rows, int ld, int count)
+    {
+        for (int r = 0; r < rows; r++) TensorPrimitives.Multiply(x.Slice(r * ld, count), f[r], y.Slice(r * ld, count));
     }
 
     /// <summary>

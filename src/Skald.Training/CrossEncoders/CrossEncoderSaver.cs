@@ -139,18 +139,6 @@ public static class CrossEncoderSaver
         ModelSaver.WriteJson(path, root);
     }
 
-    // A model of custom code (GTE's NewModel: auto_map.AutoModel "Alibaba-NLP/new-impl--modeling.NewModel") saved as a
-    // classifier: auto_map.AutoModelForSequenceClassification names the classifier class of the same module, as the
-    // published rerankers' config.json does, when the source (an embedding model) lacks it.
-    private static void MapClassifierCode(JsonObject json, string architecture)
-    {
-        if (json["auto_map"] is not JsonObject map || map.ContainsKey("AutoModelForSequenceClassification")
-            || map["AutoModel"] is not JsonValue model || !model.TryGetValue(out string? target))
-            return;
-        int dot = target.LastIndexOf('.');
-        if (dot > 0) map["AutoModelForSequenceClassification"] = target[..(dot + 1)] + architecture;
-    }
-
     private static JsonObject ReadObject(string file) =>
         Skald.Tokenizers.Serialization.JsonFile.ReadNode(file, m => new ModelFormatException(m)) as JsonObject
             ?? throw new ModelFormatException($"{file}: expected a JSON object");
@@ -181,7 +169,9 @@ public static class CrossEncoderSaver
         var json = JsonNode.Parse(File.ReadAllText(source)) as JsonObject ?? throw new ModelFormatException($"{source}: expected a JSON object");
         if (layers is { } kept) LayerTruncation.CutConfig(json, transformer.Config, kept);
         json["architectures"] = new JsonArray(architecture);
-        MapClassifierCode(json, architecture);
+        // A model of custom code saved as a classifier: auto_map names the classifier class of its module, as the published
+        // rerankers' config.json does, when the source (an embedding model) lacks it.
+        Output.AutoMapClasses.Name(json, "AutoModelForSequenceClassification", architecture);
         var id2label = new JsonObject();
         var label2id = new JsonObject();
         for (int i = 0; i < head.NumLabels; i++)

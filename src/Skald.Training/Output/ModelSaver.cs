@@ -24,8 +24,9 @@ namespace Skald.Training.Output;
 /// max_seq_length / do_lower_case (model_args, tokenizer_args, config_args) are kept. The folder is built under a temporary name and renamed into place. A static model is written as
 /// <see cref="Static.StaticModelWriter"/> lays it out, an LLM2Vec model as LLM2Vec does (the transformer folder and
 /// llm2vec_config.json, no sentence-transformers modules). A loss's head (masked-LM's <c>cls.predictions.*</c>,
-/// ModernBERT's <c>head.*</c> and <c>decoder.bias</c>, NorBERT3/4's <c>classifier.*</c>) is saved in the <c>*ForMaskedLM</c> layout
-/// (<see cref="MaskedLmLayout"/>): the encoder's keys under <c>bert.</c> / <c>model.</c>, the head's at the top level.
+/// ModernBERT's <c>head.*</c> and <c>decoder.bias</c>, NorBERT3/4's <c>classifier.*</c>, GTE's <c>lm_head.*</c>) is saved in the <c>*ForMaskedLM</c> layout
+/// (<see cref="MaskedLmLayout"/>): the encoder's keys under <c>bert.</c> / <c>model.</c> / <c>new.</c>, the head's at the top level; a
+/// custom-code source's auto_map gains the masked-LM class (<see cref="AutoMapClasses"/>).
 /// </summary>
 public static class ModelSaver
 {
@@ -356,6 +357,7 @@ public static class ModelSaver
         var config = JsonNode.Parse(File.ReadAllText(source)) as JsonObject
             ?? throw new ModelFormatException($"{source}: expected a JSON object");
         config["architectures"] = new JsonArray(architecture);
+        AutoMapClasses.Name(config, "AutoModelForMaskedLM", architecture); // custom code (GTE): its masked-LM class
         WriteJson(target, config);
     }
 

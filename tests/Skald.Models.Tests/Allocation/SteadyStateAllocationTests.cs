@@ -85,6 +85,7 @@ public sealed class SteadyStateAllocationTests
     [InlineData("norbert4-tiny", false)]
     [InlineData("norbert4-tiny", true)]
     [InlineData("gte-multilingual-tiny", true)] // GTE: RoPE on the fused qkv, gated MLP, post-norms (its tokenizer pads these texts)
+    [InlineData("gte-logn-tiny", true)] // GTE with logn_attention_scale: the per-row query factors live on the tape
     [InlineData("splade-bert-tiny", false)] // a sparse encoder: SPLADE pooling over the vocabulary
     [InlineData("splade-bert-tiny", true)]
     public void AnEncoderPassOverBatchesOfOneShapeAllocatesNothing(string model, bool padding)

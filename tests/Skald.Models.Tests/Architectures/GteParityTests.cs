@@ -7,27 +7,29 @@ namespace Skald.Models.Tests.Architectures;
 
 /// <summary>
 /// GTE's "NewModel" (new-impl modeling.py) against the plain-PyTorch reference of fixtures/models/make_gte.py
-/// (ref_gte.py): last hidden states of four tiny folders (gte-multilingual-base-like, arctic-embed-m-v2.0-like, mixed
-/// NTK + RMSNorm + unpacked q/k/v + token types, absolute positions) on a right-padded batch whose longest sequence
-/// (27 tokens) runs past max_position_embeddings 16, and the CLS-pooled, normalised sentence embedding through the
-/// sentence-transformers folder; 1e-5 absolute per component on every real token.
+/// (ref_gte.py): last hidden states of six tiny folders (gte-multilingual-base-like, arctic-embed-m-v2.0-like, mixed
+/// NTK + RMSNorm + unpacked q/k/v + token types, absolute positions, logn_attention_scale, a NewForMaskedLM checkpoint)
+/// on a right-padded batch whose longest sequence (27 tokens) runs past max_position_embeddings 16, logn_attention_clip1
+/// too, and the CLS-pooled, normalised sentence embedding through the sentence-transformers folder; 1e-5 absolute per
+/// component on every real token.
 /// </summary>
 public sealed class GteParityTests(ITestOutputHelper output)
 {
     private const float Tolerance = 1e-5f;
 
-    public static TheoryData<string> Folders => ["gte-multilingual-tiny", "gte-arctic-tiny", "gte-variants-tiny", "gte-absolute-tiny"];
+    public static TheoryData<string> Folders =>
+        ["gte-multilingual-tiny", "gte-arctic-tiny", "gte-variants-tiny", "gte-absolute-tiny", "gte-logn-tiny", "gte-mlm-tiny"];
 
     private sealed record Case(TokenBatch Tokens, float[][][] Hidden, float[][] Pooled);
 
-    private static Case Read(string folder)
+    private static Case Read(string folder, string states = "last_hidden_state")
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "expected_gte.json")));
         var r = doc.RootElement;
         int[][] ids = Ints2(r.GetProperty("input_ids")), mask = Ints2(r.GetProperty("attention_mask"));
         int b = ids.Length, t = ids[0].Length;
         var tokens = new TokenBatch([.. ids.SelectMany(x => x)], [.. mask.SelectMany(x => x)], new int[b * t], b, t);
-        var hidden = r.GetProperty("last_hidden_state").EnumerateArray().Select(s => s.EnumerateArray().Select(Floats).ToArray()).ToArray();
+        var hidden = r.GetProperty(states).EnumerateArray().Select(s => s.EnumerateArray().Select(Floats).ToArray()).ToArray();
         return new Case(tokens, hidden, [.. r.GetProperty("cls_normalized").EnumerateArray().Select(Floats)]);
     }
 
@@ -47,6 +49,39 @@ public sealed class GteParityTests(ITestOutputHelper output)
         float a = Compare(c, model.Forward(new Tape(recording: false), c.Tokens), name + " inference");
         float b = Compare(c, model.Forward(new Tape(recording: true), c.Tokens), name + " recording");
         output.WriteLine($"{name}: max |diff| {a:E2} inference, {b:E2} recording");
+    }
+
+    [Fact]
+    public void LognScaleWithClip1MatchesPyTorchReference()
+    {
+        // The same weights with logn_attention_clip1 true: the 27-token sequence keeps ln 27 / ln 16 = 1.19, the others 1.
+        string source = TestPaths.FixtureModel("gte-logn-tiny");
+        string folder = Directory.CreateTempSubdirectory("skald-gte-logn").FullName;
+        try
+        {
+            File.Copy(Path.Combine(source, "model.safetensors"), Path.Combine(folder, "model.safetensors"));
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(source, "config.json")))!;
+            json["logn_attention_clip1"] = true;
+            File.WriteAllText(Path.Combine(folder, "config.json"), json.ToJsonString());
+            var model = Assert.IsType<Gte>(ArchitectureRegistry.Load(folder));
+            Assert.Equal(new GteSettings(true, false, true, LognScale: true, LognClip1: true), model.Config.Gte);
+            var c = Read(source, "clip1_last_hidden_state");
+            Compare(c, model.Forward(new Tape(recording: false), c.Tokens), "clip1 inference");
+            Compare(c, model.Forward(new Tape(recording: true), c.Tokens), "clip1 recording");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void LognFactorIsTheLogOfTheLengthInBaseMaxPositions()
+    {
+        Assert.Equal(0.5f, Gte.LognFactor(4, 16, clip1: false), 6);
+        Assert.Equal(1f, Gte.LognFactor(4, 16, clip1: true));
+        Assert.Equal(1.25f, Gte.LognFactor(32, 16, clip1: true), 6);
+        Assert.Equal(1f, Gte.LognFactor(0, 16, clip1: false)); // a row without real tokens
     }
 
     [Fact]
@@ -90,6 +125,8 @@ public sealed class GteParityTests(ITestOutputHelper output)
         Assert.Equal((new GteSettings(true, true, false), 2, 0.8f, "silu"), (variants.Gte, variants.TypeVocabSize, variants.RopeScaling.MixedB, variants.HiddenAct));
         var absolute = Load("gte-absolute-tiny");
         Assert.Equal((new GteSettings(false, false, true), 0), (absolute.Gte, absolute.TypeVocabSize));
+        Assert.Equal(new GteSettings(true, false, true, LognScale: true), Load("gte-logn-tiny").Gte);
+        Assert.True(mgte.TieWordEmbeddings); // tie_word_embeddings absent: NewConfig's default
     }
 
     [Fact]

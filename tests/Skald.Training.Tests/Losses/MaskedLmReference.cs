@@ -165,6 +165,8 @@ internal static class MaskedLmReference
         Directory.CreateDirectory(copy);
         foreach (var f in Directory.EnumerateFiles(folder).Where(f => Path.GetFileName(f) != "model.safetensors"))
             File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
+        foreach (var sub in Directory.EnumerateDirectories(folder)) // module folders (1_Pooling) of a sentence-transformers folder
+            Skald.Tests.TestPaths.CopyFolder(sub, Path.Combine(copy, Path.GetFileName(sub)));
         using var st = SafeTensorsFile.Open(Path.Combine(folder, "model.safetensors"));
         var tensors = new List<TensorToWrite>();
         foreach (var (key, info) in st.Tensors.Where(kv => kv.Value.DType == SafeTensorsDType.F32))

@@ -12,7 +12,8 @@ namespace Skald.Training.Tests.Modeling;
 
 /// <summary>
 /// Training GTE's NewModel: one MultipleNegativesRankingLoss step on the tiny gte-multilingual-base-like folder and on
-/// the variants folder (mixed NTK, RMSNorm, unpacked q/k/v, token types) against PyTorch autograd through ref_gte.py
+/// the variants folder (mixed NTK, RMSNorm, unpacked q/k/v, token types) and the logn_attention_scale folder (each
+/// sequence's queries times ln(L)/ln(16)) against PyTorch autograd through ref_gte.py
 /// (fixtures/models/make_gte.py → fixtures/training/gte_step.json): the loss and every parameter's gradient within
 /// 1e-5 (relative where it exceeds 1), with and without gradient checkpointing; and a short trainer run whose saved
 /// folder keeps new-impl's auto_map and reloads with the embeddings the trainer had.
@@ -58,6 +59,8 @@ public sealed class GteTrainingTests
     [InlineData("gte-multilingual-tiny", false)]
     [InlineData("gte-multilingual-tiny", true)]
     [InlineData("gte-variants-tiny", false)]
+    [InlineData("gte-logn-tiny", false)]
+    [InlineData("gte-logn-tiny", true)]
     public void LossAndGradientsEqualPyTorch(string name, bool checkpointing)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "fixtures", "training", "gte_step.json")));

@@ -250,7 +250,7 @@ public sealed class SpladeTrainingTests(ITestOutputHelper output) : IDisposable
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(model, data, Path.Combine(dir, "o")),
             "--set", "loss.type=mnrl"), 1, "loss.document_regularizer_weight is SpladeLoss's (loss.type: splade)");
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(InfraPaths.FixtureModel("decoder-qwen2"), data, Path.Combine(dir, "o")),
-            "--set", "model.type=splade"), 1, "a sparse encoder (SpladePooling) needs a BERT, XLM-R/RoBERTa, ModernBERT, DistilBERT, NorBERT3 or NorBERT4 model");
+            "--set", "model.type=splade"), 1, "a sparse encoder (SpladePooling) needs a BERT, XLM-R/RoBERTa, ModernBERT, DistilBERT, NorBERT3, NorBERT4 or GTE model");
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(model, data, Path.Combine(dir, "o")),
             "--set", "model.type=splade", "--set", "loss.splade_inner=margin_mse"), 1, "loss.type margin_mse needs (query, positive, negative[, negative...]) text columns and a label column");
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(CorePaths.FixtureModel("splade-router-tiny"), data, Path.Combine(dir, "o")),

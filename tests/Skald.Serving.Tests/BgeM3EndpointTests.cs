@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Skald.Models;
 using Skald.Models.BgeM3;
+using Skald.Models.CrossEncoders;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
 using static Skald.Serving.Tests.ServerFixture;

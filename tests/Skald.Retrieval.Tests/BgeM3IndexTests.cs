@@ -140,6 +140,19 @@ public sealed class BgeM3IndexTests
     }
 
     [Fact]
+    public void HeadsChangedBesideTheSameTransformerAreAChangedModel()
+    {
+        string copy = TestPaths.CopyOfFixtureModel("bge-m3-tiny");
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        IndexManifest manifest;
+        using (var model = BgeM3EmbeddingModel.Load(copy)) manifest = TextIndex.Build(folder, model, [Row(0), Row(1)]);
+        Assert.True(ModelFingerprint.Unchanged(manifest, copy, folder));
+        // another colbert_linear.pt (its bytes reversed), the transformer's files untouched
+        File.WriteAllBytes(Path.Combine(copy, "colbert_linear.pt"), [.. File.ReadAllBytes(Path.Combine(copy, "colbert_linear.pt")).Reverse()]);
+        Assert.False(ModelFingerprint.Unchanged(manifest, copy, folder));
+    }
+
+    [Fact]
     public void AnotherKindOfModelOrIndexIsRefusedInOneLine()
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");

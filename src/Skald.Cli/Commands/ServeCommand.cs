@@ -69,7 +69,7 @@ internal sealed class ServeCommand : Command
         min: 0, defaultValue: 2, helpName: "SECONDS");
     private readonly Option<string> reranker = CliOptions.Text("--reranker",
         "Also serve POST /v1/rerank with this cross-encoder (a reranker folder or hub id), which then reranks /v1/search's hits too", "DIR|ID");
-    private readonly Option<string> bgeM3Weights = BgeM3Options.Weights("a BGE-M3 --reranker:");
+    private readonly Option<string> bgeM3Weights = BgeM3Options.Weights("as --reranker, /v1/rerank");
     private readonly Option<bool> rerankerCausalLm = CliOptions.Flag("--reranker-causal-lm",
         "The --reranker is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
     private readonly Option<string> ranges = CliOptions.Text("--ranges",

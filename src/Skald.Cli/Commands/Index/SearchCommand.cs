@@ -48,7 +48,7 @@ internal sealed class SearchCommand : Command
             "takes either value, everything else must all hold",
         HelpName = "FIELD=VALUE|FIELD>=VALUE|...",
     };
-    private readonly Option<string> bgeM3Weights = BgeM3Options.Weights("a BGE-M3 index (index build --bge-m3): its search");
+    private readonly Option<string> bgeM3Weights = BgeM3Options.Weights("over a BGE-M3 index (index build --bge-m3), the search", "1 for each output the index stores");
     private readonly Option<bool> causalLm = CliOptions.Flag("--rerank-causal-lm", "The --rerank model is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
 
     public SearchCommand() : base("search", "Search an index made by 'skald index build'")

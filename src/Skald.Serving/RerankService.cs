@@ -14,12 +14,15 @@ namespace Skald.Serving;
 /// holds no thread (a flood of reranks cannot starve the server's other endpoints, <c>/health</c> included), one whose
 /// caller went away stops before its next batch, and more than <see cref="MaxQueue"/> requests at once are a 503.
 /// A late-interaction model (<see cref="IMultiVectorEncoder"/>: ColBERT) reranks too: the query's and documents' token
-/// vectors are encoded in the same turns and each document scored by MaxSim (<see cref="ColbertEncoder.Rank"/>'s scores).
+/// vectors are encoded in the same turns and each document scored by MaxSim (<see cref="ColbertEncoder.Rank"/>'s scores);
+/// so does BGE-M3 (<see cref="Skald.Models.BgeM3.BgeM3Encoder"/>), each document scored by its weighted combination of scores.
 /// </summary>
 public sealed class RerankService
 {
     private readonly CrossEncoder? crossEncoder;
     private readonly IMultiVectorEncoder? lateInteraction;
+    private readonly Skald.Models.BgeM3.BgeM3Encoder? bgeM3;
+    private readonly Skald.Models.BgeM3.BgeM3Weights bgeM3Weights;
 
     private readonly SemaphoreSlim turn = new(1, 1); // one batch of the model at a time; waiters queue in order, asynchronously
     private int pending;
@@ -44,8 +47,26 @@ public sealed class RerankService
         MaxDocuments = maxDocuments;
     }
 
-    /// <summary>The cross-encoder (<see cref="InvalidOperationException"/> for a late-interaction reranker: <see cref="LateInteraction"/>).</summary>
-    public CrossEncoder Model => crossEncoder ?? throw new InvalidOperationException($"{ModelName} is a late-interaction reranker, not a cross-encoder");
+    /// <summary>
+    /// Serves BGE-M3 (<paramref name="model"/>) under <paramref name="name"/>: documents scored against the query by
+    /// <paramref name="weights"/>' combination of its dense, lexical and ColBERT scores (<see cref="Skald.Models.BgeM3.BgeM3Encoder.Score"/>,
+    /// FlagEmbedding's compute_score), only the outputs the weights use computed.
+    /// </summary>
+    public RerankService(Skald.Models.BgeM3.BgeM3Encoder model, Skald.Models.BgeM3.BgeM3Weights weights, string? name = null, int maxDocuments = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        weights.Check();
+        bgeM3 = model;
+        bgeM3Weights = weights;
+        ModelName = name ?? ModelNames.Of(model.Source);
+        MaxDocuments = maxDocuments;
+    }
+
+    /// <summary>The cross-encoder (<see cref="InvalidOperationException"/> for a late-interaction or BGE-M3 reranker: <see cref="LateInteraction"/>, <see cref="BgeM3"/>).</summary>
+    public CrossEncoder Model => crossEncoder ?? throw new InvalidOperationException($"{ModelName} is a {(bgeM3 is null ? "late-interaction" : "BGE-M3")} reranker, not a cross-encoder");
+
+    /// <summary>The BGE-M3 model, or null for another reranker.</summary>
+    public Skald.Models.BgeM3.BgeM3Encoder? BgeM3 => bgeM3;
 
     /// <summary>The late-interaction model, or null for a cross-encoder.</summary>
     public IMultiVectorEncoder? LateInteraction => lateInteraction;
@@ -105,6 +126,7 @@ public sealed class RerankService
         try
         {
             if (lateInteraction is not null) return await MaxSimAsync(lateInteraction, query, documents, topN, cancellationToken).ConfigureAwait(false);
+            if (bgeM3 is not null) return await BgeM3Async(bgeM3, query, documents, topN, cancellationToken).ConfigureAwait(false);
             // tokenized on the request's thread, as the embeddings endpoint does, so one huge request does not hold the model's turn
             var encodings = Tokenize(query, documents);
             // longest first, as CrossEncoder.Predict batches them, so the passes (and their padding) are those it would run
@@ -193,6 +215,60 @@ public sealed class RerankService
         return (CrossEncoder.Order(scores, topN), tokens);
     }
 
+    /// <summary>
+    /// BGE-M3's ranking: the query's outputs the weights use, then the documents' in batches of <see cref="BatchSize"/>,
+    /// each pass in the model's turn, every document scored by the weighted combination; the tokens are the texts' tokens
+    /// the model read (cut to its max_seq_length).
+    /// </summary>
+    private async Task<(IReadOnlyList<RankedDocument> Ranked, long Tokens)> BgeM3Async(Skald.Models.BgeM3.BgeM3Encoder model, string query,
+        IReadOnlyList<string> documents, int? topN, CancellationToken cancellationToken)
+    {
+        var needed = bgeM3Weights.Needed;
+        Skald.Models.BgeM3.BgeM3Output[] Pass(IReadOnlyList<string> texts)
+        {
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return model.Encode(texts, new EncodeOptions { BatchSize = Math.Max(texts.Count, 1) }, needed, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw e is TokenizerException ? ApiException.BadRequest(e.Message, "documents") : Failed(e);
+            }
+        }
+        await turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Skald.Models.BgeM3.BgeM3Output q;
+        try
+        {
+            q = Pass([query])[0];
+        }
+        finally
+        {
+            turn.Release();
+        }
+        var scores = new float[documents.Count];
+        for (int start = 0; start < documents.Count; start += BatchSize)
+        {
+            var batch = documents.Skip(start).Take(BatchSize).ToArray();
+            await turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+            Skald.Models.BgeM3.BgeM3Output[] encoded;
+            try
+            {
+                encoded = Pass(batch);
+            }
+            finally
+            {
+                turn.Release();
+            }
+            for (int i = 0; i < encoded.Length; i++) scores[start + i] = Skald.Models.BgeM3.BgeM3Encoder.Score(q, encoded[i], bgeM3Weights);
+        }
+        return (CrossEncoder.Order(scores, topN), BgeM3Tokens(model, query, documents));
+    }
+
+    // The tokens BGE-M3 read of the query and documents (each cut to max_seq_length).
+    private static long BgeM3Tokens(Skald.Models.BgeM3.BgeM3Encoder model, string query, IReadOnlyList<string> documents) =>
+        documents.Prepend(query).Sum(t => (long)Math.Min(model.Tokenizer.Encode(t, true).Ids.Length, model.DenseModel.MaxSeqLength));
+
     /// <summary>As <see cref="RerankAsync"/>, on the calling thread (not counted in <see cref="MaxQueue"/>).</summary>
     public (IReadOnlyList<RankedDocument> Ranked, long Tokens) Rerank(string query, IReadOnlyList<string> documents, int? topN)
     {
@@ -201,6 +277,11 @@ public sealed class RerankService
             var q = lateInteraction.EncodeQueries([query], 1)[0];
             var docs = lateInteraction.EncodeDocuments(documents, BatchSize);
             return (CrossEncoder.Order([.. docs.Select(d => ColbertEncoder.Score(q, d))], topN), q.Count + docs.Sum(d => (long)d.Count));
+        }
+        if (bgeM3 is not null)
+        {
+            var ranked = bgeM3.Rank(query, documents, bgeM3Weights, topN, new EncodeOptions { BatchSize = BatchSize });
+            return (ranked, BgeM3Tokens(bgeM3, query, documents));
         }
         var encodings = Tokenize(query, documents);
         var scores = Model.Predict(encodings, new CrossEncoderOptions { BatchSize = BatchSize });

@@ -36,4 +36,10 @@ public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, Fusi
     /// field → value, array of values, or object of comparisons such as <c>{"gte": 2020}</c>); null: all.
     /// </summary>
     public IndexFilter? Filter { get; init; }
+
+    /// <summary>
+    /// A BGE-M3 index: how its scores are combined (request field <c>bge_m3_weights</c>: [dense, sparse, colbert]); null:
+    /// 1 for each output the index stores.
+    /// </summary>
+    public Skald.Models.BgeM3.BgeM3Weights? BgeM3Weights { get; init; }
 }

@@ -7,7 +7,7 @@ namespace Skald.Serving;
 /// <summary>
 /// Reads a <c>POST /v1/search</c> body: <c>{"query": TEXT, "top_k": 10, "mode": "dense"|"bm25"|"hybrid",
 /// "fusion": "convex"|"rrf"|"rerank", "alpha": 0.3, "normalization": "zscore"|"minmax", "rrf_k": 60,
-/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N, "source": PATTERN or [PATTERN, ...], "where": {FIELD: VALUE or [VALUE, ...] or {"gt"|"gte"|"lt"|"lte"|"ne": VALUE, ...}}}</c>;
+/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N, "source": PATTERN or [PATTERN, ...], "bge_m3_weights": [W1, W2, W3], "where": {FIELD: VALUE or [VALUE, ...] or {"gt"|"gte"|"lt"|"lte"|"ne": VALUE, ...}}}</c>;
 /// only <c>query</c> is required and the rest default as <c>skald search</c> does. Unknown fields are ignored. Every problem is an <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class SearchRequestReader
@@ -71,7 +71,24 @@ internal static class SearchRequestReader
             {
                 RerankAsked = rr.ValueKind == JsonValueKind.True,
                 Filter = Filter(root),
+                BgeM3Weights = BgeM3Weights(root),
             };
+        }
+    }
+
+    // "bge_m3_weights": [dense, sparse, colbert], three numbers, none negative, not all 0 (as skald search --bge-m3-weights).
+    private static Skald.Models.BgeM3.BgeM3Weights? BgeM3Weights(JsonElement root)
+    {
+        if (!root.TryGetProperty("bge_m3_weights", out var w) || w.ValueKind == JsonValueKind.Null) return null;
+        if (w.ValueKind != JsonValueKind.Array || w.GetArrayLength() != 3 || w.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number))
+            throw ApiException.BadRequest($"bge_m3_weights must be an array of three numbers [dense, sparse, colbert], got {JsonBody.Kind(w)}", "bge_m3_weights");
+        try
+        {
+            return Skald.Models.BgeM3.BgeM3Weights.Of([.. w.EnumerateArray().Select(x => x.GetSingle())]);
+        }
+        catch (ArgumentException e)
+        {
+            throw ApiException.BadRequest($"bge_m3_weights: {e.Message.Split(" (Parameter", 2)[0]}", "bge_m3_weights");
         }
     }
 

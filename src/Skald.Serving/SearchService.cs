@@ -11,12 +11,17 @@ namespace Skald.Serving;
 /// Given a <see cref="LiveIndex"/>, each search holds the version served when it starts, so an index updated on disk
 /// (<c>skald index add</c> / <c>delete</c>) is served from the next search on. Given a late-interaction model
 /// (<see cref="MultiVectorEmbeddingModel"/>) instead, it searches an index of its token vectors: the query's token
-/// vectors, encoded on the request's thread, scored by exact MaxSim (<see cref="SearchIndex.SearchTokens"/>).
+/// vectors, encoded on the request's thread, scored by exact MaxSim (<see cref="SearchIndex.SearchTokens"/>). A BGE-M3
+/// index (<c>skald index build --bge-m3</c>) served with its BGE-M3 folder as the model is searched with the query's
+/// BGE-M3 outputs (the served encoder's transformer and the folder's heads, on the request's thread) by their weighted
+/// score (<see cref="SearchIndex.SearchBgeM3"/>; the request's <c>bge_m3_weights</c>), while <c>/v1/embeddings</c> answers
+/// the dense vector.
 /// </summary>
 public sealed class SearchService
 {
     private readonly LiveIndex live;
     private readonly MultiVectorEmbeddingModel? tokenModel;
+    private readonly Lazy<Skald.Models.BgeM3.BgeM3Encoder>? bgeM3; // the served encoder's BGE-M3 heads, read at the first search of a BGE-M3 index
 
     /// <summary>Searches <paramref name="index"/> with <paramref name="embeddings"/>' model; throws <see cref="ArgumentException"/> when they do not match.</summary>
     /// <remarks>With <paramref name="rerank"/>, requests are reranked by its cross-encoder unless they say <c>"rerank": false</c>.</remarks>
@@ -32,6 +37,7 @@ public sealed class SearchService
         Embeddings = embeddings;
         live = index;
         Reranker = rerank;
+        bgeM3 = new Lazy<Skald.Models.BgeM3.BgeM3Encoder>(() => Skald.Models.BgeM3.BgeM3Encoder.Over(embeddings.Encoder));
     }
 
     /// <summary>
@@ -103,6 +109,8 @@ public sealed class SearchService
         CheckFingerprint(index, encoder.Source); // an adapter folder, not its base
         if (index.Manifest.MultiVector is not null)
             throw new ArgumentException($"the index {index.Folder} holds token vectors ({index.Manifest.MultiVector}); serve it with its late-interaction model, not a sentence embedder");
+        if (index.Manifest.BgeM3 is not null && !Skald.Models.BgeM3.BgeM3Encoder.IsBgeM3(encoder.Folder.Path))
+            throw new ArgumentException($"the index {index.Folder} holds BGE-M3 outputs, the served model {encoder.Folder.Path} has no BGE-M3 heads (sparse_linear.pt, colbert_linear.pt); serve the BGE-M3 folder");
         if (index.Manifest.Dimension != encoder.Dimension && !(index.Manifest.TruncateDim > 0 && index.Manifest.Dimension < encoder.Dimension))
             throw new ArgumentException($"the index {index.Folder} holds {index.Manifest.Dimension}-value vectors, the served model makes {encoder.Dimension}; rebuild the index");
     }
@@ -127,6 +135,13 @@ public sealed class SearchService
     {
         if (request.RerankAsked && Reranker is null)
             throw ApiException.BadRequest("\"rerank\": true, but this server has no reranker (start it with skald serve --reranker CE)", "rerank");
+        if (bgeM3 is not null)
+        {
+            using var m3Lease = live.Acquire();
+            if (m3Lease.Index.IsBgeM3) return await SearchBgeM3Async(request, m3Lease.Index, cancellationToken).ConfigureAwait(false);
+        }
+        if (request.BgeM3Weights is not null)
+            throw ApiException.BadRequest("bge_m3_weights applies to a BGE-M3 index (skald index build --bge-m3); this server's index is not one", "bge_m3_weights");
         float[]? vector = null;
         Skald.Models.LateInteraction.TokenVectors? queryTokens = null;
         long tokens = 0;
@@ -151,6 +166,43 @@ public sealed class SearchService
         IReadOnlyList<IndexHit> Find(int k) => tokenModel is not null
             ? index.SearchTokens(request.Query, queryTokens, request.Mode, k, request.Fusion, request.Filter)
             : index.Search(request.Query, vector, request.Mode, k, request.Fusion, request.RescoreMultiplier, request.Probes, request.Ef, request.Filter);
+        return await RerankedAsync(request, Find, tokens, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A BGE-M3 index's search: the query's outputs that the request's <c>bge_m3_weights</c> use (default: 1 for each
+    /// output the index stores), encoded on the request's thread by the served model's transformer and heads, then
+    /// <see cref="SearchIndex.SearchBgeM3"/>, as <c>skald search</c> does; weights naming an output the index does not
+    /// store are a 400 naming them.
+    /// </summary>
+    private async Task<(IReadOnlyList<IndexHit> Hits, long Tokens)> SearchBgeM3Async(SearchRequest request, SearchIndex index, CancellationToken cancellationToken)
+    {
+        var weights = request.BgeM3Weights ?? TextIndex.DefaultWeights(index);
+        try
+        {
+            index.CheckWeights(weights);
+        }
+        catch (ArgumentException e)
+        {
+            throw ApiException.BadRequest(e.Message.Split(" (Parameter", 2)[0], "bge_m3_weights");
+        }
+        Skald.Models.BgeM3.BgeM3Output? query = null;
+        long tokens = 0;
+        if (request.Mode != SearchMode.Bm25)
+        {
+            var m3 = bgeM3!.Value;
+            query = m3.Encode([request.Query], new Skald.Models.EncodeOptions { BatchSize = 1 }, weights.Needed, cancellationToken)[0]; // cut to max_seq_length, as skald search does
+            tokens = Math.Min(m3.Tokenizer.Encode(request.Query, true).Ids.Length, m3.DenseModel.MaxSeqLength);
+        }
+        ThrowIfCut(index);
+        return await RerankedAsync(request, k => index.SearchBgeM3(request.Query, query, weights, request.Mode, k, request.Fusion, request.Filter), tokens,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    // The hits find gives, or with a served reranker (unless the request says no) its order of the candidates.
+    private async Task<(IReadOnlyList<IndexHit> Hits, long Tokens)> RerankedAsync(SearchRequest request, Func<int, IReadOnlyList<IndexHit>> Find, long tokens,
+        CancellationToken cancellationToken)
+    {
         if (Reranker is null || !request.Rerank) return (Find(request.TopK), tokens);
         var candidates = Find(Math.Max(request.TopK, request.RerankCandidates));
         if (candidates.Count == 0) return (candidates, tokens);

@@ -8,7 +8,7 @@ namespace Skald.Cli.Tests;
 /// <c>skald index build|add|delete|reindex</c> killed (SIGKILL) at each named point of an index write
 /// (<c>SKALD_TEST_INDEX_KILL_AT</c>: rows and files half staged, staged, old folder moved aside, new one moved in,
 /// HNSW graph half linked, a sparse index's rows staged before its postings, tombstones written but not renamed), for
-/// exact, HNSW, IVF, PQ and sparse indexes: the folder left
+/// exact, HNSW, IVF, PQ, sparse, ColBERT and BGE-M3 indexes: the folder left
 /// behind opens and searches as either the old index or the new one (manifest, rows, records, graph, lists, codes and
 /// tombstones of one and the same write), <c>index info</c> describes it, and the same command run again ends exactly
 /// where an uninterrupted run does, with no staging leftovers.
@@ -23,6 +23,8 @@ public sealed class IndexKillTests
     private static readonly string SparseModel = TestPaths.FixtureModel("splade-bert-tiny");
 
     private static readonly string ColbertModel = TestPaths.FixtureModel("colbert-bert-tiny");
+
+    private static readonly string BgeM3Model = TestPaths.FixtureModel("bge-m3-tiny");
 
     /// <summary>
     /// The indexes the tests start from, built once per model and layout: the tests only read them and copy them
@@ -64,7 +66,9 @@ public sealed class IndexKillTests
         {
             int live = Enumerable.Range(0, index.Records.Count).First(r => !index.Deleted.Contains(r));
             var ids = index.Records.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
-            var dense = index.IsMultiVector // a late-interaction index: a row's own token vectors as the query
+            var dense = index.IsBgeM3 // a BGE-M3 index: a row's own stored outputs as the query
+                ? index.SearchBgeM3("", index.BgeM3Row(live), Skald.Retrieval.Index.TextIndex.DefaultWeights(index), SearchMode.Dense, 3)
+                : index.IsMultiVector // a late-interaction index: a row's own token vectors as the query
                 ? index.SearchTokens("", new Skald.Models.LateInteraction.TokenVectors(index.Tokens(live).ToArray(), new int[index.Tokens(live).Length / index.Manifest.Dimension],
                     index.Manifest.Dimension), SearchMode.Dense, 3)
                 : index.Search("", index.Vector(live).ToArray(), SearchMode.Dense, 3);
@@ -226,6 +230,19 @@ public sealed class IndexKillTests
     public void AColbertBuildOverAnIndexKilledAnywhereLeavesTheOldOrTheNewOne() =>
         KillAt(BuildWith(ColbertModel), ["index", "build", "--model", ColbertModel, "--documents", Documents, "--output", "{index}", "--chunk-tokens", "16", "--language", "nb", "-q"],
             "rows", "staged", "aside", "swapped");
+
+    [Fact]
+    public void ABgeM3AddKilledAnywhereLeavesTheOldOrTheNewIndex() =>
+        KillAt(BuildWith(BgeM3Model, "--bge-m3", "all"), Add(Extra()), "postings", "rows", "staged", "aside", "swapped");
+
+    [Fact]
+    public void ABgeM3BuildOverAnIndexKilledAnywhereLeavesTheOldOrTheNewOne() =>
+        KillAt(BuildWith(BgeM3Model, "--bge-m3", "all"), ["index", "build", "--model", BgeM3Model, "--bge-m3", "sparse", "--documents", Documents, "--output", "{index}", "--language", "nb", "-q"],
+            "postings", "rows", "staged", "aside", "swapped");
+
+    [Fact]
+    public void ABgeM3DeleteKilledBeforeItsRenameLeavesTheOldTombstones() =>
+        KillAt(BuildWith(BgeM3Model, "--bge-m3", "all"), ["index", "delete", "--index", "{index}", "--source", Path.Combine(Documents, "kaffe.md"), "-q"], "tombstones");
 
     [Fact]
     public void ASparseAddKilledAnywhereLeavesTheOldOrTheNewIndex() =>

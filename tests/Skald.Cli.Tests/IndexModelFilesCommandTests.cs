@@ -53,7 +53,7 @@ public sealed class IndexModelFilesCommandTests
         var before = Dense(index);
         Assert.True(before.ExitCode == 0, before.Stderr);
         var manifest = Manifest(index);
-        Assert.Equal(3, (int)manifest["model_fingerprint_version"]!);
+        Assert.Equal(4, (int)manifest["model_fingerprint_version"]!);
         Assert.Equal(Fingerprint(model, every: false), (string)manifest["model_sha256"]!);
 
         Export(model);
@@ -87,7 +87,7 @@ public sealed class IndexModelFilesCommandTests
         var added = Add(index, "fjordhest.txt");
         Assert.True(added.ExitCode == 0, added.Stderr);
         manifest = Manifest(index);
-        Assert.Equal(3, (int)manifest["model_fingerprint_version"]!);
+        Assert.Equal(4, (int)manifest["model_fingerprint_version"]!);
         Assert.Equal(Fingerprint(model, every: false), (string)manifest["model_sha256"]!);
         Assert.NotNull(manifest["model_files_stamp"]);
         Export(model);
@@ -116,7 +116,7 @@ public sealed class IndexModelFilesCommandTests
 
         var added = Add(index, "fjordhest.txt");
         Assert.True(added.ExitCode == 0, added.Stderr);
-        Assert.Equal(3, (int)Manifest(index)["model_fingerprint_version"]!);
+        Assert.Equal(4, (int)Manifest(index)["model_fingerprint_version"]!);
         Assert.Equal(Fingerprint(model, every: false), (string)Manifest(index)["model_sha256"]!);
         File.WriteAllText(Path.Combine(model, "README"), "The card, plain");
         var now = Dense(index);

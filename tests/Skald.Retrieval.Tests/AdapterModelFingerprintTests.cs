@@ -40,10 +40,10 @@ public sealed class AdapterModelFingerprintTests
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
         string adapter = Adapter(Path.Combine(TestPaths.NewTempDir(), "lora"), model);
         string expected = Sha([.. AdapterFiles(adapter), .. BaseFiles.Select(f => ("~base/" + f, Path.Combine(model, f)))]);
-        Assert.Equal(3, ModelFingerprint.CurrentVersion);
+        Assert.Equal(4, ModelFingerprint.CurrentVersion);
         Assert.Equal(expected, ModelFingerprint.Of(adapter));
         var manifest = ModelFingerprint.Record(new IndexManifest { Model = adapter }, adapter);
-        Assert.Equal(3, manifest.ModelFingerprintVersion);
+        Assert.Equal(4, manifest.ModelFingerprintVersion);
         // an index of kind 2 (written before): the adapter's files only, still checked as then
         var kindTwo = new IndexManifest { Model = adapter, ModelSha256 = Sha(AdapterFiles(adapter)), ModelFilesStamp = ModelFingerprint.Stamp(adapter, 2), ModelFingerprintVersion = 2 };
         Assert.True(ModelFingerprint.Unchanged(manifest, adapter));

@@ -60,7 +60,7 @@ public sealed class ModelFingerprintFilesTests
     {
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
         string read = Sha(model, ReadFiles), stamp = ModelFingerprint.Stamp(model), every = ModelFingerprint.Of(model, 0), one = ModelFingerprint.Of(model, 1);
-        Assert.Equal(3, ModelFingerprint.CurrentVersion);
+        Assert.Equal(4, ModelFingerprint.CurrentVersion);
         Assert.Equal(read, ModelFingerprint.Of(model));
         var current = new IndexManifest { Model = model, ModelSha256 = read, ModelFingerprintVersion = 2 };
         var kindOne = new IndexManifest { Model = model, ModelSha256 = one, ModelFingerprintVersion = 1 }; // no stamp: always hashed
@@ -150,7 +150,7 @@ public sealed class ModelFingerprintFilesTests
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean"), index = TestPaths.NewTempDir();
         string remembered = Path.Combine(index, "model-verified.json");
         var manifest = ModelFingerprint.Record(new IndexManifest { Model = model }, model);
-        Assert.Equal(3, manifest.ModelFingerprintVersion);
+        Assert.Equal(4, manifest.ModelFingerprintVersion);
         Assert.True(ModelFingerprint.Unchanged(manifest, model, index));
         Assert.False(File.Exists(remembered)); // the recorded stamp: nothing hashed, nothing to remember
 
@@ -160,7 +160,7 @@ public sealed class ModelFingerprintFilesTests
         var entry = JsonDocument.Parse(File.ReadAllText(remembered)).RootElement;
         Assert.Equal(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model)), entry.GetProperty("model").GetString());
         Assert.Equal(manifest.ModelSha256, entry.GetProperty("model_sha256").GetString());
-        Assert.Equal(3, entry.GetProperty("model_fingerprint_version").GetInt32());
+        Assert.Equal(4, entry.GetProperty("model_fingerprint_version").GetInt32());
         string now = ModelFingerprint.Stamp(model);
         Assert.NotEqual(manifest.ModelFilesStamp, now);
         Assert.Equal(now, entry.GetProperty("model_files_stamp").GetString());

@@ -4,12 +4,12 @@ using Skald.Models.BgeM3;
 
 namespace Skald.Cli.CommandLine;
 
-/// <summary>The <c>--bge-m3-weights</c> option of <c>skald evaluate</c> and <c>skald rerank</c>: BGE-M3's score weights.</summary>
+/// <summary>The <c>--bge-m3-weights</c> option of <c>skald evaluate</c>, <c>rerank</c>, <c>search</c> and <c>serve</c>: BGE-M3's score weights.</summary>
 internal static class BgeM3Options
 {
-    /// <summary>A new <c>--bge-m3-weights</c> option, described for <paramref name="use"/>.</summary>
-    public static Option<string> Weights(string use) => CliOptions.Text("--bge-m3-weights",
-        $"BGE-M3 folders: {use} weights the dense, sparse and colbert scores as FlagEmbedding's compute_score: (w1·dense + w2·sparse + w3·colbert) / (w1 + w2 + w3) [default: 1,1,1; the model card suggests 0.4,0.2,0.4]",
+    /// <summary>A new <c>--bge-m3-weights</c> option, described for <paramref name="use"/>, whose default <paramref name="fallback"/> describes.</summary>
+    public static Option<string> Weights(string use, string fallback = "1,1,1") => CliOptions.Text("--bge-m3-weights",
+        $"BGE-M3 folders: {use} weights the dense, sparse and colbert scores as FlagEmbedding's compute_score: (w1·dense + w2·sparse + w3·colbert) / (w1 + w2 + w3) [default: {fallback}; the model card suggests 0.4,0.2,0.4]",
         "W1,W2,W3");
 
     /// <summary>The weights <paramref name="value"/> gives (three numbers, none negative, not all 0), or 1,1,1 when null.</summary>

@@ -3,6 +3,7 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models;
+using Skald.Models.BgeM3;
 using Skald.Models.CrossEncoders;
 using Skald.Models.Generation;
 using Skald.Models.LateInteraction;
@@ -68,6 +69,7 @@ internal sealed class ServeCommand : Command
         min: 0, defaultValue: 2, helpName: "SECONDS");
     private readonly Option<string> reranker = CliOptions.Text("--reranker",
         "Also serve POST /v1/rerank with this cross-encoder (a reranker folder or hub id), which then reranks /v1/search's hits too", "DIR|ID");
+    private readonly Option<string> bgeM3Weights = BgeM3Options.Weights("as --reranker, /v1/rerank");
     private readonly Option<bool> rerankerCausalLm = CliOptions.Flag("--reranker-causal-lm",
         "The --reranker is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
     private readonly Option<string> ranges = CliOptions.Text("--ranges",
@@ -82,6 +84,7 @@ internal sealed class ServeCommand : Command
     public ServeCommand() : base("serve", "Serve models as an OpenAI-compatible API: POST /v1/embeddings, GET /v1/models, /health, /metrics (and /v1/search with --index, /v1/rerank with --reranker, /v1/chat/completions and /v1/completions with --generator)")
     {
         Options.Add(model);
+        Options.Add(bgeM3Weights);
         Options.Add(generator);
         Options.Add(generatorAdapters);
         Options.Add(generatorName);
@@ -171,8 +174,13 @@ internal sealed class ServeCommand : Command
         string? rerankFolder = p.GetValue(reranker) is { } rerankModel ? HubModels.Resolve(rerankModel, quiet) : null;
         bool maxSim = rerankFolder is not null && !p.GetValue(rerankerCausalLm) && ColbertEncoder.IsColbert(rerankFolder); // a ColBERT reranks by MaxSim
         using var colbert = maxSim ? ColbertEncoder.Load(rerankFolder!) : null;
-        using var crossEncoder = rerankFolder is not null && !maxSim ? Rerankers.Load(rerankFolder, quiet, p.GetValue(rerankerCausalLm)) : null;
+        bool m3Rerank = rerankFolder is not null && !maxSim && !p.GetValue(rerankerCausalLm) && BgeM3Encoder.IsBgeM3(rerankFolder); // BGE-M3 reranks by its weighted score
+        if (p.GetValue(bgeM3Weights) is not null && !m3Rerank) throw new UsageException("--bge-m3-weights applies with a BGE-M3 --reranker (a /v1/search request over a BGE-M3 index gives its own bge_m3_weights)");
+        var m3Weights = BgeM3Options.Parse(p.GetValue(bgeM3Weights));
+        using var m3 = m3Rerank ? BgeM3Encoder.Load(rerankFolder!) : null;
+        using var crossEncoder = rerankFolder is not null && !maxSim && !m3Rerank ? Rerankers.Load(rerankFolder, quiet, p.GetValue(rerankerCausalLm)) : null;
         var rerank = colbert is not null ? new RerankService(colbert) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 }
+            : m3 is not null ? new RerankService(m3, m3Weights) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 }
             : crossEncoder is null ? null
             : new RerankService(QuantizeOption.Apply(crossEncoder, p.GetValue(quantize), quiet)) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 };
         var options = new EmbeddingServiceOptions

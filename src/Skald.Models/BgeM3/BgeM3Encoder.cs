@@ -41,12 +41,14 @@ public sealed class BgeM3Encoder : IDisposable
 
     private readonly BgeM3Heads heads;
     private readonly int[] unused; // ascending
+    private readonly bool ownsDense;
 
-    private BgeM3Encoder(SentenceEncoder dense, BgeM3Heads heads, int[] unused)
+    private BgeM3Encoder(SentenceEncoder dense, BgeM3Heads heads, int[] unused, bool ownsDense)
     {
         DenseModel = dense;
         this.heads = heads;
         this.unused = unused;
+        this.ownsDense = ownsDense;
     }
 
     /// <summary>The dense model: the folder as a <see cref="SentenceEncoder"/>, whose transformer the other outputs share.</summary>
@@ -92,13 +94,38 @@ public sealed class BgeM3Encoder : IDisposable
         var dense = SentenceEncoder.Load(path, null, precision);
         try
         {
-            string folder = dense.Folder.Path;
-            if (!BgeM3Heads.AnyIn(folder))
-                throw new ModelFormatException($"{folder}: not a BGE-M3 folder (no {BgeM3Heads.SparseFile} or {BgeM3Heads.ColbertFile} beside modules.json)");
-            if (dense.IsSparse || dense.StaticQuery is not null || dense.QueryDense.Count > 0 || dense.Folder.Llm2Vec is not null)
-                throw new ModelFormatException($"{folder}: a BGE-M3 folder is a dense sentence-transformers chain (Transformer → Pooling → Normalize) with two heads beside it; this one's chain has other modules");
-            var heads = BgeM3Heads.Load(folder, dense.Transformer.HiddenSize);
-            var unused = new SortedSet<int>();
+            return Create(dense, ownsDense: true);
+        }
+        catch
+        {
+            dense.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// BGE-M3 over <paramref name="dense"/>, a <see cref="SentenceEncoder"/> already loaded from a BGE-M3 folder (a
+    /// server's embedding model, say): its heads read from that folder, its transformer shared; disposing the result
+    /// leaves <paramref name="dense"/> to its owner. Errors as <see cref="Load"/>'s.
+    /// </summary>
+    public static BgeM3Encoder Over(SentenceEncoder dense)
+    {
+        ArgumentNullException.ThrowIfNull(dense);
+        return Create(dense, ownsDense: false);
+    }
+
+    // The heads and unused ids of the folder dense was loaded from (a tokenizer's complaint as the model's one line).
+    private static BgeM3Encoder Create(SentenceEncoder dense, bool ownsDense)
+    {
+        string folder = dense.Folder.Path;
+        if (!BgeM3Heads.AnyIn(folder))
+            throw new ModelFormatException($"{folder}: not a BGE-M3 folder (no {BgeM3Heads.SparseFile} or {BgeM3Heads.ColbertFile} beside modules.json)");
+        if (dense.IsSparse || dense.StaticQuery is not null || dense.QueryDense.Count > 0 || dense.Folder.Llm2Vec is not null)
+            throw new ModelFormatException($"{folder}: a BGE-M3 folder is a dense sentence-transformers chain (Transformer → Pooling → Normalize) with two heads beside it; this one's chain has other modules");
+        var heads = BgeM3Heads.Load(folder, dense.Transformer.HiddenSize);
+        var unused = new SortedSet<int>();
+        try
+        {
             foreach (string key in UnusedTokenKeys)
             {
                 // FlagEmbedding: the tokenizer's special_tokens_map entries, through convert_tokens_to_ids (unknown → unk)
@@ -106,18 +133,12 @@ public sealed class BgeM3Encoder : IDisposable
                     && (dense.Tokenizer.TokenToId(named.Token) ?? dense.Tokenizer.UnknownTokenId) is int id)
                     unused.Add(id);
             }
-            return new BgeM3Encoder(dense, heads, [.. unused]);
         }
         catch (TokenizerException e)
         {
-            dense.Dispose();
             throw new ModelFormatException(e.Message);
         }
-        catch
-        {
-            dense.Dispose();
-            throw;
-        }
+        return new BgeM3Encoder(dense, heads, [.. unused], ownsDense);
     }
 
     /// <summary>
@@ -288,8 +309,14 @@ public sealed class BgeM3Encoder : IDisposable
         return CrossEncoder.Order([.. p.Select(d => Score(q, d, w))], topK);
     }
 
-    /// <summary>Disposes the dense model (<see cref="SentenceEncoder.Dispose"/>); encoding afterwards throws <see cref="ObjectDisposedException"/>.</summary>
-    public void Dispose() => DenseModel.Dispose();
+    /// <summary>
+    /// Disposes the dense model (<see cref="SentenceEncoder.Dispose"/>) when this encoder loaded it (<see cref="Load"/>, not
+    /// <see cref="Over"/>); encoding afterwards throws <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose()
+    {
+        if (ownsDense) DenseModel.Dispose();
+    }
 
     // Per-call room for one text's (id, weight) pairs.
     private sealed class Scratch(int length)

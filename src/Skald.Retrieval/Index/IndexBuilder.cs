@@ -17,11 +17,12 @@ namespace Skald.Retrieval.Index;
 /// are inserted into its graph, which is built again when rows were dropped) and compacts away deleted rows while it
 /// rewrites the folder;
 /// A late-interaction model (<see cref="MultiVectorEmbeddingModel"/>) makes an index of token vectors
-/// (<see cref="IndexManifest.MultiVector"/>), built, added to and deleted from the same way, with no layout options.
+/// (<see cref="IndexManifest.MultiVector"/>), built, added to and deleted from the same way, with no layout options;
+/// so does BGE-M3 (<see cref="BgeM3EmbeddingModel"/>): the outputs it stores (<see cref="IndexManifest.BgeM3"/>) from one pass.
 /// <see cref="Reindex"/> lays out an index's stored rows anew (another search structure, lists retrained, compaction)
 /// without embedding them again; <see cref="Delete"/> only writes tombstones.
 /// </summary>
-public static class IndexBuilder
+public static partial class IndexBuilder
 {
     /// <summary>Texts embedded per call (progress granularity).</summary>
     public const int EmbedBatch = 256;
@@ -67,6 +68,9 @@ public static class IndexBuilder
         var multi = model as MultiVectorEmbeddingModel;
         if (multi is not null && (layout.FirstOption ?? (truncateDim != 0 ? "--truncate-dim" : null)) is { } setting)
             throw new EvaluationException($"{folder}: {setting} is for single-vector dense models; a late-interaction ({multi.Kind}) index scores every row's token vectors by exact MaxSim");
+        var m3 = model as BgeM3EmbeddingModel;
+        if (m3 is not null && (layout.FirstOption ?? (truncateDim != 0 ? "--truncate-dim" : null)) is { } m3Setting)
+            throw new EvaluationException($"{folder}: {m3Setting} is for single-vector dense models; a BGE-M3 index scores its stored outputs exactly");
         layout.Check(folder, model.Dimension, records.Count);
         CheckUnique(records, []);
         using var writing = IndexWriteLock.Take(folder);
@@ -89,9 +93,15 @@ public static class IndexBuilder
             MaxActiveDims = maxActiveDims,
             TruncateDim = truncateDim,
             MultiVector = multi?.Kind,
-            Version = IndexManifest.VersionFor(multi?.Kind),
+            BgeM3 = m3 is null ? null : BgeM3Storage.For(m3.Encoder, m3.Outputs),
         };
-        manifest = ModelFingerprint.Record(manifest, modelPath);
+        manifest = ModelFingerprint.Record(manifest with { Version = IndexManifest.VersionFor(manifest.MultiVector, manifest.BgeM3) }, modelPath);
+        if (m3 is not null)
+        {
+            var outputs = EmbedBgeM3(m3, records, m3.Outputs, progress, cancellationToken);
+            WriteBgeM3(folder, manifest, records, analyzer, null, [], outputs);
+            return manifest with { Rows = records.Count };
+        }
         if (model.IsSparse)
         {
             var rows = EmbedSparse(model, records, manifest.Similarity == "cosine", maxActiveDims, progress, cancellationToken); // a cosine model's rows at unit length
@@ -124,6 +134,8 @@ public static class IndexBuilder
                 throw new EvaluationException($"{folder}: a sparse encoder's index is an inverted index of its vocabulary weights, with no dense rows to lay out");
             if (manifest.MultiVector is not null)
                 throw new EvaluationException($"{folder}: a late-interaction ({manifest.MultiVector}) index scores its rows' token vectors by exact MaxSim; it has no dense layout to change");
+            if (manifest.BgeM3 is not null)
+                throw new EvaluationException($"{folder}: a BGE-M3 index scores its stored outputs exactly; it has no dense layout to change");
             var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).ToArray();
             records = [.. live.Select(r => index.Records[r])];
             if (truncateDim < 0 || truncateDim >= manifest.Dimension && truncateDim != 0)
@@ -188,6 +200,7 @@ public static class IndexBuilder
             if (replaceDeleted) CheckReplaceDeleted(index);
             using var cased = DocumentPaths.On(documentsRoot ?? manifest.DocumentsRoot); // paths compared as the documents' volume compares names
             if (modelPath is not null) manifest = ModelFingerprint.Record(manifest, modelPath);
+            CheckBgeM3Model(folder, manifest, model);
             string? kind = (model as MultiVectorEmbeddingModel)?.Kind;
             if (kind != manifest.MultiVector)
                 throw new EvaluationException($"{folder}: the index holds {VectorKind(manifest.MultiVector)} of {manifest.Model}; this model makes {VectorKind(kind)}");
@@ -216,6 +229,13 @@ public static class IndexBuilder
                 keptRows = [.. Enumerable.Range(0, index.Records.Count)];
                 keptRecords = [.. existing];
                 tombstones = growth.Tombstones;
+            }
+            if (manifest.BgeM3 is not null)
+            {
+                var outputs = EmbedBgeM3((BgeM3EmbeddingModel)model, records, manifest.BgeM3.Stored, progress, cancellationToken);
+                index.ThrowIfCut(); // as below: the kept rows are read from the mappings next
+                WriteBgeM3(folder, manifest, [.. keptRecords, .. records], AnalyzerOf(manifest), index, keptRows, outputs);
+                return (records.Count, replaced);
             }
             if (manifest.Sparse)
             {

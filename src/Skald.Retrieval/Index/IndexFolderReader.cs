@@ -39,12 +39,18 @@ internal static class IndexFolderReader
                 throw new EvaluationException($"{manifestPath}: {e.Path}: {JsonLineError.Reason(e)}");
             }
         }
-        if (manifest.Format != "skald-index" || manifest.Version is not (IndexManifest.CurrentVersion or IndexManifest.MultiVectorVersion))
-            throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index versions {IndexManifest.CurrentVersion} and {IndexManifest.MultiVectorVersion}");
-        if (manifest.Version != IndexManifest.VersionFor(manifest.MultiVector))
-            throw new EvaluationException(manifest.MultiVector is null
+        if (manifest.Format != "skald-index" || manifest.Version is not (IndexManifest.CurrentVersion or IndexManifest.MultiVectorVersion or IndexManifest.BgeM3Version))
+            throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index versions " +
+                $"{IndexManifest.CurrentVersion}, {IndexManifest.MultiVectorVersion} and {IndexManifest.BgeM3Version}");
+        if (manifest.Version != IndexManifest.VersionFor(manifest.MultiVector, manifest.BgeM3))
+            throw new EvaluationException(manifest.BgeM3 is not null
+                ? $"{manifestPath}: bge_m3 needs version {IndexManifest.BgeM3Version}, not {manifest.Version}"
+                : manifest.Version == IndexManifest.BgeM3Version
+                ? $"{manifestPath}: version {manifest.Version} is a BGE-M3 index's but bge_m3 is missing"
+                : manifest.MultiVector is null
                 ? $"{manifestPath}: version {manifest.Version} is a late-interaction index's but multi_vector is missing"
                 : $"{manifestPath}: multi_vector \"{manifest.MultiVector}\" needs version {IndexManifest.MultiVectorVersion}, not {manifest.Version}");
+        if (manifest.BgeM3 is { } m3) CheckBgeM3(manifest, m3, manifestPath);
         if (manifest.Dimension <= 0 || manifest.Rows < 0) throw new EvaluationException($"{manifestPath}: dimension {manifest.Dimension}, rows {manifest.Rows}");
         if (manifest.ModelFingerprintVersion is < 0 or > ModelFingerprint.CurrentVersion)
             throw new EvaluationException($"{manifestPath}: model_fingerprint_version {manifest.ModelFingerprintVersion}; this Skald knows 0 to {ModelFingerprint.CurrentVersion} (update Skald)");
@@ -182,11 +188,33 @@ internal static class IndexFolderReader
         return deleted;
     }
 
-    /// <summary>A late-interaction index's token vectors (<see cref="MappedTokenRows"/>), else null; such an index has plain float32 rows only.</summary>
+    /// <summary>
+    /// A BGE-M3 index's <c>bge_m3</c>: known outputs, at least one, each stored one's width, the mean ColBERT score, and
+    /// none of the other kinds' settings (sparse, multi_vector, quantized rows, IVF lists, graph, codes, truncation).
+    /// </summary>
+    private static void CheckBgeM3(IndexManifest manifest, BgeM3Storage m3, string manifestPath)
+    {
+        var stored = m3.Stored; // an unknown name: one line naming it
+        if (stored == 0) throw new EvaluationException($"{manifestPath}: bge_m3.outputs is empty; expected one or more of dense, sparse and colbert");
+        if ((stored & Skald.Models.BgeM3.BgeM3Outputs.Sparse) != 0 && m3.VocabularySize <= 0)
+            throw new EvaluationException($"{manifestPath}: bge_m3.vocabulary_size {m3.VocabularySize}; an index of lexical weights needs the vocabulary's size");
+        if ((stored & Skald.Models.BgeM3.BgeM3Outputs.Colbert) != 0 && (m3.ColbertDimension <= 0 || m3.ColbertScore != BgeM3Storage.MeanMaxSim))
+            throw new EvaluationException($"{manifestPath}: bge_m3.colbert_dimension {m3.ColbertDimension}, colbert_score \"{m3.ColbertScore}\"; " +
+                $"an index of ColBERT vectors needs their width and the score \"{BgeM3Storage.MeanMaxSim}\"");
+        if (manifest.Sparse || manifest.MultiVector is not null || manifest.Precision != "float32" || manifest.IvfLists > 0 || manifest.HnswM > 0
+            || manifest.PqSubspaces > 0 || manifest.TruncateDim > 0 || manifest.MaxActiveDims > 0)
+            throw new EvaluationException($"{manifestPath}: a BGE-M3 index has float32 rows and no sparse or multi_vector kind, IVF lists, graph, codes or cuts");
+    }
+
+    /// <summary>
+    /// A late-interaction index's token vectors (<see cref="MappedTokenRows"/>; a BGE-M3 index's ColBERT vectors), else
+    /// null; such an index has plain float32 rows only.
+    /// </summary>
     public static MappedTokenRows? Tokens(string folder, IndexManifest manifest, string manifestPath)
     {
-        if (manifest.MultiVector is null) return null;
-        if (manifest.MultiVector.Length == 0 || manifest.Sparse || manifest.Precision != "float32" || manifest.IvfLists > 0 || manifest.HnswM > 0 || manifest.PqSubspaces > 0)
+        if (!manifest.HasTokens) return null;
+        if (manifest.BgeM3 is not null) return new MappedTokenRows(folder, manifest.Rows, manifest.TokenDimension); // checked by CheckBgeM3
+        if (manifest.MultiVector!.Length == 0 || manifest.Sparse || manifest.Precision != "float32" || manifest.IvfLists > 0 || manifest.HnswM > 0 || manifest.PqSubspaces > 0)
             throw new EvaluationException($"{manifestPath}: multi_vector \"{manifest.MultiVector}\": a late-interaction index has a kind and float32 rows, and no sparse rows, IVF lists, graph or codes");
         return new MappedTokenRows(folder, manifest.Rows, manifest.Dimension);
     }

@@ -17,8 +17,17 @@ public sealed record IndexManifest
     /// </summary>
     public const int MultiVectorVersion = 2;
 
+    /// <summary>
+    /// The format of a BGE-M3 index (<see cref="BgeM3"/> set): its dense rows, lexical weights and ColBERT vectors side by
+    /// side, scored together; a Skald from before such indexes refuses it by its version.
+    /// </summary>
+    public const int BgeM3Version = 3;
+
     /// <summary>The version a manifest with <paramref name="multiVector"/> (null: single-vector) is written with.</summary>
     public static int VersionFor(string? multiVector) => multiVector is null ? CurrentVersion : MultiVectorVersion;
+
+    /// <summary>The version a manifest with <paramref name="multiVector"/> and <paramref name="bgeM3"/> is written with.</summary>
+    public static int VersionFor(string? multiVector, BgeM3Storage? bgeM3) => bgeM3 is not null ? BgeM3Version : VersionFor(multiVector);
 
     /// <summary>Always "skald-index".</summary>
     [JsonPropertyName("format")] public string Format { get; init; } = "skald-index";
@@ -163,6 +172,28 @@ public sealed record IndexManifest
     /// token vector at unit length. Precision float32, no IVF lists, graph or codes. Null: a single-vector index.
     /// </summary>
     [JsonPropertyName("multi_vector"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? MultiVector { get; init; }
+
+    /// <summary>
+    /// A BGE-M3 index (<see cref="BgeM3Storage"/>): which of the model's outputs its rows store and how they are scored;
+    /// <see cref="Dimension"/> is the dense vector's width, <see cref="Sparse"/> false and <see cref="MultiVector"/> null.
+    /// Null: any other index.
+    /// </summary>
+    [JsonPropertyName("bge_m3"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public BgeM3Storage? BgeM3 { get; init; }
+
+    /// <summary>Width of the token vectors in <c>tokens.f32</c>: a BGE-M3 index's ColBERT width, else <see cref="Dimension"/>.</summary>
+    [JsonIgnore] internal int TokenDimension => BgeM3 is { } m3 ? m3.ColbertDimension : Dimension;
+
+    /// <summary>Entries a row of <c>embeddings.sparse</c> is keyed over: a BGE-M3 index's vocabulary, else <see cref="Dimension"/>.</summary>
+    [JsonIgnore] internal int SparseDimension => BgeM3 is { } m3 ? m3.VocabularySize : Dimension;
+
+    /// <summary>Whether the index stores lexical (sparse) rows: a sparse encoder's, or a BGE-M3 index's lexical weights.</summary>
+    [JsonIgnore] internal bool HasSparseRows => Sparse || (BgeM3 is { } m3 && (m3.Stored & Skald.Models.BgeM3.BgeM3Outputs.Sparse) != 0);
+
+    /// <summary>Whether the index stores token vectors: a late-interaction index's, or a BGE-M3 index's ColBERT vectors.</summary>
+    [JsonIgnore] internal bool HasTokens => MultiVector is not null || (BgeM3 is { } m3 && (m3.Stored & Skald.Models.BgeM3.BgeM3Outputs.Colbert) != 0);
+
+    /// <summary>Whether the index stores dense float rows in <c>embeddings.f32</c> (all but a sparse encoder's and a BGE-M3 index without its dense output).</summary>
+    [JsonIgnore] internal bool HasDenseRows => !Sparse && (BgeM3 is not { } m3 || (m3.Stored & Skald.Models.BgeM3.BgeM3Outputs.Dense) != 0);
 
     /// <summary>When the index was last written (UTC, ISO 8601).</summary>
     [JsonPropertyName("updated")] public string Updated { get; init; } = "";

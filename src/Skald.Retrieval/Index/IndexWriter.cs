@@ -84,15 +84,19 @@ public static class IndexWriter
     /// index keeps dropped rows in its graph until a compaction), in the same atomic step. A product-quantized index's
     /// <paramref name="pq"/> encodes every row (residuals from <paramref name="lists"/>' centroids in an IVF index).
     /// A late-interaction index takes each record's token vectors as <paramref name="tokens"/> (row-major [tokens × dim]),
-    /// in order; any other none.
+    /// in order; any other none. A BGE-M3 index (<see cref="IndexManifest.BgeM3"/>) takes what it stores of the three:
+    /// dense <paramref name="vectors"/> (else none), lexical rows as <paramref name="sparse"/>, ColBERT vectors as
+    /// <paramref name="tokens"/>, written as a dense, sparse and late-interaction index writes each.
     /// </summary>
     public static void Write(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records,
         IEnumerable<ReadOnlyMemory<float>> vectors, Bm25Index bm25, Ivf.InvertedLists? lists = null,
         IEnumerable<Skald.Models.SparseEmbedding>? sparse = null, Hnsw.HnswGraph? graph = null, IReadOnlyCollection<int>? tombstones = null,
         Quantization.ProductQuantizer? pq = null, IEnumerable<ReadOnlyMemory<float>>? tokens = null)
     {
-        if ((manifest.MultiVector is not null) != (tokens is not null))
-            throw new ArgumentException("a late-interaction index takes every row's token vectors, any other none", nameof(tokens));
+        if (manifest.HasTokens != (tokens is not null))
+            throw new ArgumentException("a late-interaction index (or a BGE-M3 index of ColBERT vectors) takes every row's token vectors, any other none", nameof(tokens));
+        if (manifest.BgeM3 is not null && (manifest.Sparse || manifest.MultiVector is not null))
+            throw new ArgumentException("a BGE-M3 index is neither a sparse encoder's nor a late-interaction model's", nameof(manifest));
         if (tokens is not null && (manifest.Sparse || lists is not null || graph is not null || pq is not null || manifest.Precision != "float32"))
             throw new ArgumentException("a late-interaction index has float32 rows and no IVF lists, graph or codes", nameof(manifest));
         if ((manifest.PqSubspaces > 0) != (pq is not null) || (pq is not null && (pq.Subspaces != manifest.PqSubspaces || pq.Dimension != manifest.Dimension || pq.Rotated != manifest.PqRotated)))
@@ -101,8 +105,8 @@ public static class IndexWriter
             throw new ArgumentException("a product-quantized index has float32 rows beside its codes", nameof(pq));
         if ((manifest.HnswM > 0) != (graph is not null) || (graph is not null && (graph.M != manifest.HnswM || graph.Count != records.Count)))
             throw new ArgumentException($"the manifest's HNSW M {manifest.HnswM} does not match the graph given for {records.Count} records", nameof(graph));
-        if (manifest.Sparse != (sparse is not null)) throw new ArgumentException("a sparse index takes sparse rows, a dense one none", nameof(sparse));
-        if (manifest.Sparse && (lists is not null || manifest.Precision != "float32"))
+        if (manifest.HasSparseRows != (sparse is not null)) throw new ArgumentException("a sparse index takes sparse rows, a dense one none", nameof(sparse));
+        if (manifest.HasSparseRows && (lists is not null || graph is not null || pq is not null || manifest.Precision != "float32"))
             throw new ArgumentException("a sparse index has no IVF lists or quantized rows", nameof(manifest));
         if (bm25.DocumentCount != records.Count) throw new ArgumentException("the BM25 index must cover every record", nameof(bm25));
         if ((manifest.IvfLists > 0) != (lists is not null) || (lists is not null && (lists.Lists != manifest.IvfLists || lists.Rows != records.Count)))
@@ -122,29 +126,31 @@ public static class IndexWriter
                 var offsets = new List<long>(all.Count + 1);
                 using (var ss = Create(Path.Combine(tmp, SparseFile)))
                 {
-                    rows = Sparse.SparseRows.Write(ss, all, manifest.Dimension, offsets);
+                    rows = Sparse.SparseRows.Write(ss, all, manifest.SparseDimension, offsets);
                     ss.Flush(true);
                 }
                 IndexKillPoint.Reach("postings"); // a sparse index's rows staged, its inverted lists not yet
                 using (var postings = Create(Path.Combine(tmp, PostingsFile)))
                 {
-                    Sparse.SparseIndex.Build(all, manifest.Dimension).Write(postings, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(offsets));
+                    Sparse.SparseIndex.Build(all, manifest.SparseDimension).Write(postings, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(offsets));
                     postings.Flush(true);
                 }
-                if (vectors.Any()) throw new ArgumentException("a sparse index takes no dense rows", nameof(vectors));
+                if (rows != records.Count) throw new ArgumentException($"{rows} sparse rows for {records.Count} records");
             }
+            if (!manifest.HasDenseRows && vectors.Any()) throw new ArgumentException("a sparse index takes no dense rows", nameof(vectors));
             var precision = manifest.EmbeddingPrecision();
             var ranges = manifest.Ranges();
             bool quantize = precision != Quantization.EmbeddingPrecision.Float32;
             var row = quantize ? new byte[Quantization.EmbeddingQuantizer.BytesPerRow(precision, manifest.Dimension)] : [];
-            using (var fs = sparse is null ? Create(Path.Combine(tmp, EmbeddingsFile)) : Stream.Null)
+            int dense = 0;
+            using (var fs = manifest.HasDenseRows ? Create(Path.Combine(tmp, EmbeddingsFile)) : Stream.Null)
             using (var qs = quantize ? Create(Path.Combine(tmp, QuantizedFile)) : null)
             using (var ps = pq is not null ? Create(Path.Combine(tmp, PqCodesFile)) : null)
             {
                 var codes = pq is null ? null : new Quantization.ProductCodeWriter(pq, lists, ps!);
                 foreach (var v in vectors)
                 {
-                    if (v.Length != manifest.Dimension) throw new ArgumentException($"row {rows} has {v.Length} values, expected {manifest.Dimension}");
+                    if (v.Length != manifest.Dimension) throw new ArgumentException($"row {dense} has {v.Length} values, expected {manifest.Dimension}");
                     fs.Write(MemoryMarshal.AsBytes(v.Span));
                     if (qs is not null)
                     {
@@ -152,15 +158,17 @@ public static class IndexWriter
                         qs.Write(row);
                     }
                     codes?.Add(v.Span);
-                    rows++;
+                    dense++;
                 }
                 codes?.Flush();
                 (fs as FileStream)?.Flush(true);
                 qs?.Flush(true);
                 ps?.Flush(true);
             }
+            if (manifest.HasDenseRows) rows = dense;
+            else if (sparse is null) rows = records.Count; // a BGE-M3 index of ColBERT vectors alone: WriteTokens counts them
             if (rows != records.Count) throw new ArgumentException($"{rows} vectors for {records.Count} records");
-            if (tokens is not null) WriteTokens(tmp, tokens, manifest.Dimension, records.Count);
+            if (tokens is not null) WriteTokens(tmp, tokens, manifest.TokenDimension, records.Count);
             IndexKillPoint.Reach("rows");
             using (var fs = Create(Path.Combine(tmp, RecordsFile)))
             using (var w = new StreamWriter(fs, new UTF8Encoding(false)))

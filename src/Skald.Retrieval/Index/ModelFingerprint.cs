@@ -25,8 +25,9 @@ namespace Skald.Retrieval.Index;
 public static class ModelFingerprint
 {
     /// <summary>
-    /// The kind of fingerprint this code records (<see cref="IndexManifest.ModelFingerprintVersion"/>): 3, the files the
-    /// encoder reads wherever they lie: for an adapter folder given as the model also its base's and the earlier adapters'
+    /// The kind of fingerprint this code records (<see cref="IndexManifest.ModelFingerprintVersion"/>): 4, kind 3's files
+    /// and BGE-M3's two heads at the folder's top (<c>sparse_linear.pt</c>, <c>colbert_linear.pt</c>, which a BGE-M3
+    /// index's lexical and ColBERT rows come from); 3, the files the encoder reads wherever they lie: for an adapter folder given as the model also its base's and the earlier adapters'
     /// (<see cref="SentenceEncoder.Sources"/>), and an adapter's weights; 2, the files the encoder reads in the folder's
     /// own module chain (configs, tokenizer files, the weights it loads; an adapter folder's files only, so a changed
     /// base went unnoticed); 1, every file directly in the folders it reads
@@ -34,9 +35,11 @@ public static class ModelFingerprint
     /// and its subfolders (the same aside). An index is checked against the kind it recorded until <see cref="Record"/>
     /// records the current one.
     /// </summary>
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     private static readonly ConcurrentDictionary<(string Root, int Version), (string Listing, string Hash)> Cache = new();
+
+    private static readonly string[] BgeM3Heads = ["sparse_linear.pt", "colbert_linear.pt"];
 
     /// <summary>
     /// The fingerprint of the folder's files of kind <paramref name="version"/>, as lower-case hex (computed again only
@@ -143,6 +146,8 @@ public static class ModelFingerprint
                 : folders.Where(Directory.Exists).SelectMany(f => version >= 2 ? ReadBy(f, adapterWeights: false) : Directory.EnumerateFiles(f, "*", new EnumerationOptions()));
             listed = [.. files.Select(f => (Relative: Relative(root, f), Full: f))];
         }
+        if (version >= 4) // BGE-M3's heads beside the transformer (Skald.Models.BgeM3): what its lexical and ColBERT outputs come from
+            listed.AddRange(BgeM3Heads.Select(h => Path.Combine(root, h)).Where(File.Exists).Select(f => (Relative: Relative(root, f), Full: f)));
         return [.. listed
             .Where(f => !f.Full.EndsWith(".md", StringComparison.OrdinalIgnoreCase)) // the model card: no embedding depends on it
             .DistinctBy(f => f.Relative, StringComparer.Ordinal)

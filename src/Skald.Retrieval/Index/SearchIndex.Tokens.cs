@@ -8,7 +8,7 @@ namespace Skald.Retrieval.Index;
 public sealed partial class SearchIndex
 {
     /// <summary>Whether this is a late-interaction index (<see cref="IndexManifest.MultiVector"/>), searched by <see cref="SearchTokens"/>.</summary>
-    public bool IsMultiVector => tokens is not null;
+    public bool IsMultiVector => tokens is not null && Manifest.BgeM3 is null;
 
     /// <summary>A late-interaction index's token vectors of <paramref name="row"/> [tokens × dim], a view of the mapping (<see cref="InvalidOperationException"/> in any other index).</summary>
     public ReadOnlySpan<float> Tokens(int row)
@@ -42,6 +42,7 @@ public sealed partial class SearchIndex
         ArgumentNullException.ThrowIfNull(query);
         CheckSearch(mode, topK);
         ThrowIfCut();
+        if (Manifest.BgeM3 is not null) throw new InvalidOperationException($"{Folder}: a BGE-M3 index; search it with the query's BGE-M3 outputs (SearchBgeM3)");
         var rows = tokens ?? throw new InvalidOperationException($"{Folder}: not a late-interaction index; search it with the query's vector (Search)");
         fusion ??= FusionOptions.Default;
         float[] q = [];

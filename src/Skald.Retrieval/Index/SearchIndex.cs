@@ -20,7 +20,8 @@ namespace Skald.Retrieval.Index;
 /// (rows copied out of the mapped <c>embeddings.sparse</c> when asked for; an index written before the postings file
 /// existed is read whole and indexed in memory). Deleted rows (tombstones) are skipped until the next
 /// compaction. A late-interaction index (<see cref="IndexManifest.MultiVector"/>) scores its rows' token vectors by exact
-/// MaxSim (<see cref="SearchTokens"/>). Immutable once open, so one instance serves concurrent searches.
+/// MaxSim (<see cref="SearchTokens"/>); a BGE-M3 index (<see cref="IndexManifest.BgeM3"/>) its stored outputs' weighted
+/// scores (<see cref="SearchBgeM3"/>). Immutable once open, so one instance serves concurrent searches.
 /// </summary>
 public sealed partial class SearchIndex : IDisposable
 {
@@ -119,6 +120,7 @@ public sealed partial class SearchIndex : IDisposable
             var codes = IndexFolderReader.Codes(folder, manifest, lists);
             if (codes is not null && quantized is not null)
                 throw new EvaluationException($"{manifestPath}: a product-quantized index has float32 rows beside its codes, not quantized ones");
+            if (manifest.BgeM3 is not null) return OpenBgeM3(folder, manifest, manifestPath, records, deleted, bm25, analyzer);
             if (manifest.Sparse)
             {
                 if (quantized is not null || lists is not null || codes is not null) throw new EvaluationException($"{manifestPath}: a sparse index has no quantized rows or IVF lists");
@@ -205,6 +207,8 @@ public sealed partial class SearchIndex : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(ef);
         CheckSearch(mode, topK);
         ThrowIfCut();
+        if (Manifest.BgeM3 is not null && mode != SearchMode.Bm25)
+            throw new ArgumentException($"{Folder}: a BGE-M3 index is searched with the query's BGE-M3 outputs (SearchBgeM3), not one vector", nameof(queryVector));
         if (tokens is not null && mode != SearchMode.Bm25)
             throw new ArgumentException($"{Folder}: a late-interaction ({Manifest.MultiVector}) index is searched with the query's token vectors (SearchTokens), not one vector", nameof(queryVector));
         if (probes == 0) probes = Math.Max(1, Manifest.IvfProbes);

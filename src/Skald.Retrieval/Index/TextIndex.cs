@@ -11,9 +11,10 @@ namespace Skald.Retrieval.Index;
 /// HNSW, PQ). A text longer than the model's max_seq_length is embedded from its first tokens, as the model truncates
 /// it (BM25 reads all of it): cut long texts into rows first, for instance with <see cref="EncoderEmbeddingModel.SplitToFit"/>.
 /// A late-interaction model (<see cref="MultiVectorEmbeddingModel"/>: ColBERT) takes the same calls: its index stores
-/// every row's token vectors and searches them by exact MaxSim.
+/// every row's token vectors and searches them by exact MaxSim; so does BGE-M3 (<see cref="BgeM3EmbeddingModel"/>), whose
+/// index stores the outputs it was asked for and searches them by their weighted score.
 /// </summary>
-public static class TextIndex
+public static partial class TextIndex
 {
     /// <summary>
     /// One row for a whole text: <paramref name="id"/> (unique in the index) names the row and, unless
@@ -96,6 +97,8 @@ public static class TextIndex
             var manifest = index.Manifest;
             if (manifest.MultiVector is not null)
                 throw new ArgumentException($"{folder}: the index holds token vectors ({manifest.MultiVector}), the model makes one vector a text; build the index again", nameof(model));
+            if (manifest.BgeM3 is not null)
+                throw new ArgumentException($"{folder}: the index holds BGE-M3 outputs of {manifest.Model}; open it with a {nameof(BgeM3EmbeddingModel)} of that model", nameof(model));
             if (model.IsSparse != manifest.Sparse || (model.Dimension != manifest.Dimension && !(manifest.TruncateDim > 0 && manifest.Dimension < model.Dimension)))
                 throw new ArgumentException($"{folder}: the index holds {manifest.Dimension}-value {(manifest.Sparse ? "sparse" : "dense")} vectors, " +
                     $"the model makes {model.Dimension}-value {(model.IsSparse ? "sparse" : "dense")} ones; build the index again", nameof(model));

@@ -51,6 +51,14 @@ internal sealed class IndexAddCommand : Command
             }
             using var pathCase = cased;
             string modelDir = IndexOptions.ModelOf(manifest, folder, p.GetValue(model), "");
+            if (manifest.BgeM3 is not null)
+            {
+                using var m3 = IndexOptions.BgeM3Model(manifest, folder, modelDir, p.GetValue(batchSize) ?? 32);
+                var (chunkM, overlapM, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null) : IndexOptions.Chunking(m3, null, null);
+                var m3Chunking = new ChunkOptions { ChunkTokens = chunkM, OverlapTokens = overlapM, Counter = TokenCounter.For(m3.Encoder.Tokenizer, modelDir) };
+                var added = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), m3Chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder);
+                return Report(IndexBuilder.Add(folder, m3, added, IndexOptions.Progress(quiet), null, root, modelDir), recorded, root, folder, quiet);
+            }
             if (manifest.MultiVector is not null)
             {
                 using var tokens = IndexOptions.LateInteractionModel(manifest, folder, modelDir, p.GetValue(batchSize) ?? 32);

@@ -38,10 +38,13 @@ internal sealed class IndexBuildCommand : Command
         "Dense models: keep the first N values of each embedding (a Matryoshka width); queries are cut the same way");
     private readonly DenseLayoutOptions layoutOptions = new();
     private readonly Option<string> documentsRoot = IndexOptions.DocumentsRoot();
+    private readonly Option<string> bgeM3 = CliOptions.OptionalChoice("--bge-m3",
+        "BGE-M3 folders: store the dense vectors, the sparse (lexical) weights, the colbert vectors, or all three, from one pass per chunk; search combines them " +
+        "(search --bge-m3-weights; default without the option: a dense index of the dense model)", "dense", "sparse", "colbert", "all");
 
     public IndexBuildCommand() : base("build", "Build a search index over documents (chunked) or a BEIR corpus: embeddings, BM25 and metadata")
     {
-        foreach (var o in new Option[] { model, output, documents, corpus, documentsRoot, language, chunkTokens, overlapTokens, textColumn, batchSize, maxActiveDims, truncateDim }) Options.Add(o);
+        foreach (var o in new Option[] { model, output, documents, corpus, documentsRoot, language, chunkTokens, overlapTokens, textColumn, batchSize, maxActiveDims, truncateDim, bgeM3 }) Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
         foreach (var o in layoutOptions.All) Options.Add(o);
         SetAction(Run);
@@ -59,6 +62,7 @@ internal sealed class IndexBuildCommand : Command
             string root = IndexSources.Root(p.GetValue(documents), p.GetValue(corpus), null, p.GetValue(documentsRoot));
             OutputPath.NotHoldingAnInputOf("--output", p.GetValue(output)!, [.. CliOptions.Items(p.GetValue(documents)), p.GetValue(corpus)]);
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
+            if (p.GetValue(bgeM3) is { } outputs) return BuildBgeM3(p, dir, root, layout, outputs, quiet);
             if (MultiVectorEmbeddingModel.IsMultiVector(dir)) return BuildLateInteraction(p, dir, root, layout, quiet);
             using var embedder = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions
             {
@@ -108,6 +112,30 @@ internal sealed class IndexBuildCommand : Command
         bool whole = p.GetValue(corpus) is not null;
         var manifest = IndexBuilder.Build(p.GetValue(output)!, embedder, dir, records, new Bm25Options(), p.GetValue(language), whole ? 0 : chunk, whole ? 0 : overlap,
             IndexOptions.Progress(quiet), layout.Precision, layout.Ivf, layout.Hnsw, null, 0, p.GetValue(truncateDim) ?? 0, layout.Pq, root);
+        if (note is not null && !whole) Terminal.Log(note, quiet);
+        Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
+            $"({IndexOptions.Layout(manifest)}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
+        return 0;
+    }
+
+    /// <summary>
+    /// A BGE-M3 index (<see cref="BgeM3EmbeddingModel"/>): the chosen outputs of every chunk from one pass, chunks that fit
+    /// max_seq_length; no layout options, Matryoshka cut or sparse settings (one line each), and one process.
+    /// </summary>
+    private int BuildBgeM3(ParseResult p, string dir, string root, Skald.Retrieval.Index.DenseLayout layout, string outputs, bool quiet)
+    {
+        if (!BgeM3EmbeddingModel.IsBgeM3(dir)) throw new UsageException($"--bge-m3 is for BGE-M3 folders ({dir} has no sparse_linear.pt or colbert_linear.pt)");
+        if ((p.GetValue(truncateDim) is not null ? "--truncate-dim" : p.GetValue(maxActiveDims) is not null ? "--max-active-dims" : null) is { } setting)
+            throw new UsageException($"{setting} does not apply with --bge-m3 (a BGE-M3 index scores its stored outputs exactly)");
+        if (Cli.World.Size > 1) throw new UsageException($"index build --bge-m3 runs in one process, not under mpirun");
+        using var embedder = BgeM3EmbeddingModel.Load(dir, BgeM3Storage.Parse(outputs)!.Value, p.GetValue(batchSize) ?? 32);
+        var (chunk, overlap, note) = IndexOptions.Chunking(embedder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
+        var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
+        var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        bool whole = p.GetValue(corpus) is not null;
+        var manifest = IndexBuilder.Build(p.GetValue(output)!, embedder, dir, records, new Bm25Options(), p.GetValue(language), whole ? 0 : chunk, whole ? 0 : overlap,
+            IndexOptions.Progress(quiet), layout.Precision, layout.Ivf, layout.Hnsw, pq: layout.Pq, documentsRoot: root); // the layout options: refused in one line
         if (note is not null && !whole) Terminal.Log(note, quiet);
         Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
             $"({IndexOptions.Layout(manifest)}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);

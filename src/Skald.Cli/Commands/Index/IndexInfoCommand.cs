@@ -88,6 +88,18 @@ internal sealed class IndexInfoCommand : Command
             fields.Add(new("vectors", $"token vectors ({m.MultiVector}: one per document token, scored by exact MaxSim; embeddings.f32 holds their means)"));
             fields.Add(new("tokens_per_row_mean", live.Length == 0 ? 0 : Math.Round(live.Average(), 1)));
         }
+        if (m.BgeM3 is { } m3)
+        {
+            var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).ToArray();
+            fields.Add(new("vectors", $"BGE-M3 outputs ({string.Join(", ", m3.Outputs)}: from one pass, scored by their weighted combination; ColBERT by the mean over query vectors)"));
+            if ((index.BgeM3Stored & Skald.Models.BgeM3.BgeM3Outputs.Sparse) != 0)
+                fields.Add(new("active_dims_mean", live.Length == 0 ? 0 : Math.Round(live.Average(index.SparseCount), 1)));
+            if ((index.BgeM3Stored & Skald.Models.BgeM3.BgeM3Outputs.Colbert) != 0)
+            {
+                fields.Add(new("colbert_dimension", m3.ColbertDimension));
+                fields.Add(new("tokens_per_row_mean", live.Length == 0 ? 0 : Math.Round(live.Average(r => index.Tokens(r).Length / m3.ColbertDimension), 1)));
+            }
+        }
         if (index.Graph is { } graph)
         {
             fields.Add(new("hnsw_ef_construction", m.HnswEfConstruction));

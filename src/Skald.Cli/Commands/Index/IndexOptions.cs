@@ -96,6 +96,27 @@ internal static class IndexOptions
     public static (int Chunk, int Overlap, string? Note) Chunking(Skald.Models.LateInteraction.IMultiVectorEncoder model, int? chunkTokens, int? overlapTokens) =>
         Chunking(model.Tokenizer, model.DocumentTokens - 1, "", "document_length less its prefix token", chunkTokens, overlapTokens);
 
+    /// <summary><see cref="Chunking(EvaluationEmbeddingModel, int?, int?)"/> for BGE-M3, which reads max_seq_length tokens of a text (no prompt).</summary>
+    public static (int Chunk, int Overlap, string? Note) Chunking(BgeM3EmbeddingModel model, int? chunkTokens, int? overlapTokens) =>
+        Chunking(model.Encoder.Tokenizer, model.MaxTokens, "", "max_seq_length", chunkTokens, overlapTokens);
+
+    /// <summary>
+    /// The BGE-M3 model of the BGE-M3 index in <paramref name="folder"/>, loaded from <paramref name="dir"/>
+    /// (<see cref="ModelOf"/>'s answer) to make the outputs the index stores: it must be a BGE-M3 folder of the index's
+    /// widths, else one line naming both (a folder whose files match the fingerprint always is; this guards an index edited by hand).
+    /// </summary>
+    public static BgeM3EmbeddingModel BgeM3Model(IndexManifest manifest, string folder, string dir, int batchSize = 32)
+    {
+        if (!BgeM3EmbeddingModel.IsBgeM3(dir))
+            throw new InputException($"{folder}: the index holds BGE-M3 outputs but its model {dir} is not a BGE-M3 folder; rebuild the index");
+        var model = BgeM3EmbeddingModel.Load(dir, manifest.BgeM3!.Stored, batchSize);
+        var m3 = manifest.BgeM3;
+        if (model.Dimension == manifest.Dimension && (m3.ColbertDimension == 0 || m3.ColbertDimension == model.Encoder.ColbertDimension)
+            && (m3.VocabularySize == 0 || m3.VocabularySize == model.Encoder.VocabularySize)) return model;
+        model.Dispose();
+        throw new InputException($"{folder}: the index holds BGE-M3 outputs of other widths than its model {dir} makes; rebuild the index");
+    }
+
     private static (int Chunk, int Overlap, string? Note) Chunking(Skald.Tokenizers.Tokenizer tokenizer, int maxTokens, string prompt, string limit,
         int? chunkTokens, int? overlapTokens)
     {
@@ -141,7 +162,13 @@ internal static class IndexOptions
         quiet || Console.IsErrorRedirected ? null : (done, total) => Console.Error.Write($"\rlinked {done}/{total} rows into the HNSW graph{(done == total ? "\n" : "")}");
 
     /// <summary>How an index searches its dense rows, for a log line: "384-d, cosine, PQ: 48 codes of 8 bits, IVF: 250 lists, 16 probed per search".</summary>
-    public static string Layout(Skald.Retrieval.Index.IndexManifest manifest) => manifest.MultiVector is not null
+    public static string Layout(Skald.Retrieval.Index.IndexManifest manifest) => manifest.BgeM3 is { } m3
+        ? $"BGE-M3 {string.Join(" + ", m3.Outputs.Select(o => o switch
+        {
+            "dense" => $"dense {manifest.Dimension}-d",
+            "sparse" => "sparse (lexical weights)",
+            _ => $"colbert {m3.ColbertDimension}-d ({m3.ColbertScore} MaxSim)",
+        }))}, exact" : manifest.MultiVector is not null
         ? $"{manifest.Dimension}-d token vectors ({manifest.MultiVector}), exact MaxSim" :
         $"{manifest.Dimension}-d, {manifest.Similarity}{(manifest.Precision == "float32" ? "" : ", searched as " + manifest.Precision)}" +
         (manifest.PqSubspaces == 0 ? "" : $", PQ: {Counted.Of(manifest.PqSubspaces, "code")} of {Counted.Of(manifest.PqBits, "bit")}{(manifest.PqRotated ? " after an OPQ rotation" : "")}") +

@@ -15,7 +15,7 @@ using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands.Index;
 
-/// <summary><c>skald search</c>: one query against an index, dense (a late-interaction index: exact MaxSim over its token vectors), BM25 or hybrid, as a table or JSON.</summary>
+/// <summary><c>skald search</c>: one query against an index, dense (a late-interaction index: exact MaxSim over its token vectors; a BGE-M3 index: its stored outputs' weighted score), BM25 or hybrid, as a table or JSON.</summary>
 internal sealed class SearchCommand : Command
 {
     private readonly Option<string> index = IndexOptions.Index();
@@ -48,11 +48,12 @@ internal sealed class SearchCommand : Command
             "takes either value, everything else must all hold",
         HelpName = "FIELD=VALUE|FIELD>=VALUE|...",
     };
+    private readonly Option<string> bgeM3Weights = BgeM3Options.Weights("over a BGE-M3 index (index build --bge-m3), the search", "1 for each output the index stores");
     private readonly Option<bool> causalLm = CliOptions.Flag("--rerank-causal-lm", "The --rerank model is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
 
     public SearchCommand() : base("search", "Search an index made by 'skald index build'")
     {
-        foreach (var o in new Option[] { index, model, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef, source, where }) Options.Add(o);
+        foreach (var o in new Option[] { index, model, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef, source, where, bgeM3Weights }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -74,7 +75,15 @@ internal sealed class SearchCommand : Command
             int wanted = reranker is null ? k : Math.Max(k, p.GetValue(candidates) ?? 50);
             float[]? vector = null;
             Skald.Models.LateInteraction.TokenVectors? tokens = null;
-            if (searchMode != SearchMode.Bm25 && searchIndex.IsMultiVector)
+            Skald.Models.BgeM3.BgeM3Output? m3 = null;
+            var weights = BgeM3Weights(p, searchIndex);
+            if (searchMode != SearchMode.Bm25 && searchIndex.IsBgeM3)
+            {
+                string dir = IndexOptions.ModelOf(searchIndex.Manifest, p.GetValue(index)!, p.GetValue(model), "(--mode bm25 still works)");
+                using var m3Model = IndexOptions.BgeM3Model(searchIndex.Manifest, p.GetValue(index)!, dir);
+                m3 = m3Model.Encode([text], TextRole.Query, weights.Needed)[0];
+            }
+            else if (searchMode != SearchMode.Bm25 && searchIndex.IsMultiVector)
             {
                 string dir = IndexOptions.ModelOf(searchIndex.Manifest, p.GetValue(index)!, p.GetValue(model), "(--mode bm25 still works)");
                 using var late = IndexOptions.LateInteractionModel(searchIndex.Manifest, p.GetValue(index)!, dir);
@@ -92,7 +101,9 @@ internal sealed class SearchCommand : Command
                     throw new InputException($"{p.GetValue(index)}: it holds {dim}-value vectors, its model {dir} now makes {vector.Length}; rebuild the index (or --mode bm25)");
             }
             var filter = Filter(p.GetValue(source), p.GetValue(where));
-            var hits = searchIndex.IsMultiVector
+            var hits = searchIndex.IsBgeM3
+                ? searchIndex.SearchBgeM3(text, m3, weights, searchMode, wanted, options, filter)
+                : searchIndex.IsMultiVector
                 ? searchIndex.SearchTokens(text, tokens, searchMode, wanted, options, filter)
                 : searchIndex.Search(text, vector, searchMode, wanted, options, p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0, p.GetValue(ef) ?? 0, filter);
             if (reranker is not null) hits = Rerank(reranker, p.GetValue(causalLm), text, hits, k, p.GetValue(CliOptions.Quiet));
@@ -127,6 +138,30 @@ internal sealed class SearchCommand : Command
             throw new UsageException($"--ef applies to an HNSW index (index build --hnsw); {name} has no graph");
         if (p.GetResult(rescore) is { Implicit: false } && manifest.Precision == "float32" && manifest.PqSubspaces == 0)
             throw new UsageException($"--rescore-multiplier applies to an index of quantized rows (index build --precision or --pq); {name} holds float32 rows only");
+    }
+
+    /// <summary>
+    /// A BGE-M3 index's weights: <c>--bge-m3-weights</c>, else 1 for each output it stores (<see cref="TextIndex.DefaultWeights"/>);
+    /// weights that use an output it does not store, or the option on another index, are a usage error in one line.
+    /// </summary>
+    private Skald.Models.BgeM3.BgeM3Weights BgeM3Weights(ParseResult p, SearchIndex searchIndex)
+    {
+        string? given = p.GetValue(bgeM3Weights);
+        if (!searchIndex.IsBgeM3)
+        {
+            if (given is not null) throw new UsageException($"--bge-m3-weights applies to a BGE-M3 index (index build --bge-m3); {p.GetValue(index)} is not one");
+            return Skald.Models.BgeM3.BgeM3Weights.Equal;
+        }
+        var weights = given is null ? TextIndex.DefaultWeights(searchIndex) : BgeM3Options.Parse(given);
+        try
+        {
+            searchIndex.CheckWeights(weights);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--bge-m3-weights {given}: {e.Message.Split(" (Parameter", 2)[0]}");
+        }
+        return weights;
     }
 
     /// <summary>The cross-encoder's best <paramref name="k"/> of <paramref name="hits"/>, each with its score.</summary>

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Skald.Models.BgeM3;
+using Skald.Retrieval.Index;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// <c>skald index build --bge-m3</c> and <c>skald search</c> over it with the bge-m3-tiny fixture: the dense results are
+/// the index's rows ranked by <see cref="BgeM3Encoder.Rank"/> over their texts with the same weights (order and scores
+/// within 1e-6); weights naming an output the index does not store, the option on another index, another model and a
+/// folder that is not BGE-M3 are each one line.
+/// </summary>
+public sealed class BgeM3IndexCommandTests
+{
+    private static readonly string Model = TestPaths.FixtureModel("bge-m3-tiny");
+    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+
+    private static string Build(string outputs, string model)
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = InProcessSkald.Capture(["index", "build", "--model", model, "--documents", Documents, "--output", folder, "--language", "nb", "-q",
+            .. outputs.Length > 0 ? new[] { "--bge-m3", outputs } : []]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return folder;
+    }
+
+    [Fact]
+    public void SearchRanksTheRowsByTheWeightedScoreAndRefusesWhatTheIndexLacks()
+    {
+        string folder = Build("all", Model);
+        const string query = "Hvor kan jeg parkere sykkelen?";
+        var r = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", "dense", "--top-k", "8", "--format", "json", "--bge-m3-weights", "0.4,0.2,0.4");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var results = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
+        IReadOnlyList<IndexRecord> records;
+        using (var index = SearchIndex.Open(folder)) records = index.Records;
+        using (var m3 = BgeM3Encoder.Load(Model))
+        {
+            var ranked = m3.Rank(query, [.. records.Select(x => x.FullText)], new BgeM3Weights(0.4f, 0.2f, 0.4f), topK: 8);
+            Assert.Equal(8, results.GetArrayLength());
+            for (int i = 0; i < 8; i++)
+            {
+                Assert.Equal(records[ranked[i].Index].Id, results[i].GetProperty("id").GetString());
+                Assert.True(Math.Abs(ranked[i].Score - results[i].GetProperty("score").GetSingle()) <= 1e-6, $"result {i}");
+            }
+        }
+        var hybrid = InProcessSkald.Capture("search", "--index", folder, "--query", query, "--top-k", "3");
+        Assert.True(hybrid.ExitCode == 0, hybrid.Stderr);
+        Assert.Contains("3 results", hybrid.Stdout);
+
+        string sparse = Build("sparse", Model);
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", sparse, "--query", query, "--bge-m3-weights", "0.4,0.2,0.4"), 2,
+            "the weights use BGE-M3's dense and colbert scores, but the index stores only sparse");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", sparse, "--query", query, "--model", TestPaths.FixtureModel("bert-cased-mean")), 1,
+            "not the model", "its files differ");
+        string dense = Build("", Model); // the same folder without --bge-m3: a dense index of the dense model
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", dense, "--query", query, "--bge-m3-weights", "1,1,1"), 2,
+            "--bge-m3-weights applies to a BGE-M3 index");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--bge-m3", "all",
+            "--documents", Documents, "--output", Path.Combine(TestPaths.NewTempDir(), "x")), 2, "--bge-m3 is for BGE-M3 folders");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--bge-m3", "all", "--hnsw", "4",
+            "--documents", Documents, "--output", Path.Combine(TestPaths.NewTempDir(), "x")), 1, "--hnsw is for single-vector dense models");
+    }
+}

@@ -39,12 +39,17 @@ internal static class IndexFolderReader
                 throw new EvaluationException($"{manifestPath}: {e.Path}: {JsonLineError.Reason(e)}");
             }
         }
-        if (manifest.Format != "skald-index" || manifest.Version is not (IndexManifest.CurrentVersion or IndexManifest.MultiVectorVersion))
-            throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index versions {IndexManifest.CurrentVersion} and {IndexManifest.MultiVectorVersion}");
-        if (manifest.Version != IndexManifest.VersionFor(manifest.MultiVector))
+        if (manifest.Format != "skald-index" || manifest.Version is not (IndexManifest.CurrentVersion or IndexManifest.MultiVectorVersion or IndexManifest.QuantizedTokensVersion))
+            throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index versions " +
+                $"{IndexManifest.CurrentVersion} to {IndexManifest.QuantizedTokensVersion} (update Skald)");
+        if (manifest.TokenPrecision is not null && manifest.MultiVector is null)
+            throw new EvaluationException($"{manifestPath}: token_precision \"{manifest.TokenPrecision}\" is for a late-interaction index, and multi_vector is missing");
+        if (manifest.MultiVector is not null) manifest.TokenFormat(manifestPath); // an unknown name: one line, before the version's
+        if (manifest.Version != IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision))
             throw new EvaluationException(manifest.MultiVector is null
                 ? $"{manifestPath}: version {manifest.Version} is a late-interaction index's but multi_vector is missing"
-                : $"{manifestPath}: multi_vector \"{manifest.MultiVector}\" needs version {IndexManifest.MultiVectorVersion}, not {manifest.Version}");
+                : $"{manifestPath}: multi_vector \"{manifest.MultiVector}\"{(manifest.TokenPrecision is null ? "" : $" with token_precision \"{manifest.TokenPrecision}\"")} " +
+                  $"needs version {IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision)}, not {manifest.Version}");
         if (manifest.Dimension <= 0 || manifest.Rows < 0) throw new EvaluationException($"{manifestPath}: dimension {manifest.Dimension}, rows {manifest.Rows}");
         if (manifest.ModelFingerprintVersion is < 0 or > ModelFingerprint.CurrentVersion)
             throw new EvaluationException($"{manifestPath}: model_fingerprint_version {manifest.ModelFingerprintVersion}; this Skald knows 0 to {ModelFingerprint.CurrentVersion} (update Skald)");
@@ -188,6 +193,6 @@ internal static class IndexFolderReader
         if (manifest.MultiVector is null) return null;
         if (manifest.MultiVector.Length == 0 || manifest.Sparse || manifest.Precision != "float32" || manifest.IvfLists > 0 || manifest.HnswM > 0 || manifest.PqSubspaces > 0)
             throw new EvaluationException($"{manifestPath}: multi_vector \"{manifest.MultiVector}\": a late-interaction index has a kind and float32 rows, and no sparse rows, IVF lists, graph or codes");
-        return new MappedTokenRows(folder, manifest.Rows, manifest.Dimension);
+        return new MappedTokenRows(folder, manifest.Rows, manifest.Dimension, manifest.TokenFormat(manifestPath));
     }
 }

@@ -17,8 +17,19 @@ public sealed record IndexManifest
     /// </summary>
     public const int MultiVectorVersion = 2;
 
-    /// <summary>The version a manifest with <paramref name="multiVector"/> (null: single-vector) is written with.</summary>
-    public static int VersionFor(string? multiVector) => multiVector is null ? CurrentVersion : MultiVectorVersion;
+    /// <summary>
+    /// The format of a late-interaction index whose token vectors are stored smaller than float32
+    /// (<see cref="TokenPrecision"/> float16 or int8): a version of its own, so a Skald that reads only float32 token
+    /// vectors (<c>tokens.f32</c>) refuses it by its version instead of finding its token file missing.
+    /// </summary>
+    public const int QuantizedTokensVersion = 3;
+
+    /// <summary>
+    /// The version a manifest with <paramref name="multiVector"/> (null: single-vector) and token vectors stored as
+    /// <paramref name="tokenPrecision"/> (null: float32) is written with.
+    /// </summary>
+    public static int VersionFor(string? multiVector, string? tokenPrecision = null) =>
+        multiVector is null ? CurrentVersion : tokenPrecision is null or "float32" ? MultiVectorVersion : QuantizedTokensVersion;
 
     /// <summary>Always "skald-index".</summary>
     [JsonPropertyName("format")] public string Format { get; init; } = "skald-index";
@@ -164,6 +175,13 @@ public sealed record IndexManifest
     /// </summary>
     [JsonPropertyName("multi_vector"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? MultiVector { get; init; }
 
+    /// <summary>
+    /// A late-interaction index's token vectors' number format when not float32: "float16" (<c>tokens.f16</c>) or
+    /// "int8" (<c>tokens.i8</c> and <c>tokens.scales</c>; <see cref="Skald.Retrieval.Index.TokenPrecision"/>), written with version
+    /// <see cref="QuantizedTokensVersion"/>. Null: float32 (<c>tokens.f32</c>), or not a late-interaction index.
+    /// </summary>
+    [JsonPropertyName("token_precision"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? TokenPrecision { get; init; }
+
     /// <summary>When the index was last written (UTC, ISO 8601).</summary>
     [JsonPropertyName("updated")] public string Updated { get; init; } = "";
 
@@ -173,6 +191,19 @@ public sealed record IndexManifest
         try { return Quantization.EmbeddingQuantizer.Parse(Precision); }
         catch (ArgumentException e) { throw new EvaluationException($"{IndexWriter.ManifestFile}: {e.Message}"); }
     }
+
+    /// <summary>The token vectors' number format as a value (an unknown name throws <see cref="EvaluationException"/> naming <paramref name="manifestPath"/>).</summary>
+    internal Skald.Retrieval.Index.TokenPrecision TokenFormat(string? manifestPath = null) => TokenPrecision switch
+    {
+        null or "float32" => Skald.Retrieval.Index.TokenPrecision.Float32,
+        "float16" => Skald.Retrieval.Index.TokenPrecision.Float16,
+        "int8" => Skald.Retrieval.Index.TokenPrecision.Int8,
+        _ => throw new EvaluationException($"{manifestPath ?? IndexWriter.ManifestFile}: token_precision \"{TokenPrecision}\"; this Skald reads float32, float16 and int8 token vectors (update Skald)"),
+    };
+
+    /// <summary>The name <see cref="TokenPrecision"/> records for <paramref name="precision"/> (null for float32, the default).</summary>
+    public static string? TokenPrecisionName(Skald.Retrieval.Index.TokenPrecision precision) =>
+        precision == Skald.Retrieval.Index.TokenPrecision.Float32 ? null : precision.ToString().ToLowerInvariant();
 
     /// <summary>The int8 / uint8 calibration ranges, else null.</summary>
     internal Quantization.QuantizationRanges? Ranges()

@@ -10,20 +10,35 @@ public sealed partial class SearchIndex
     /// <summary>Whether this is a late-interaction index (<see cref="IndexManifest.MultiVector"/>), searched by <see cref="SearchTokens"/>.</summary>
     public bool IsMultiVector => tokens is not null;
 
-    /// <summary>A late-interaction index's token vectors of <paramref name="row"/> [tokens × dim], a view of the mapping (<see cref="InvalidOperationException"/> in any other index).</summary>
-    public ReadOnlySpan<float> Tokens(int row)
+    /// <summary>The number format a late-interaction index stores its token vectors in (<see cref="IndexManifest.TokenPrecision"/>; float32 in any other index).</summary>
+    public TokenPrecision TokenPrecision => tokens?.Precision ?? TokenPrecision.Float32;
+
+    /// <summary>
+    /// A late-interaction index's float32 token vectors of <paramref name="row"/> [tokens × dim], a view of the mapping
+    /// (<see cref="InvalidOperationException"/> in any other index, and in one storing them as float16 or int8: decode
+    /// those with <see cref="CopyTokens"/>).
+    /// </summary>
+    public ReadOnlySpan<float> Tokens(int row) => TokenRows().Row(row);
+
+    /// <summary>How many token vectors a late-interaction index holds for <paramref name="row"/>.</summary>
+    public int TokenCount(int row) => TokenRows().TokenCount(row);
+
+    /// <summary>
+    /// Copies <paramref name="row"/>'s token vectors, as float32 in any precision (float16 widened exactly, int8 codes
+    /// times their vector's scale), into <paramref name="buffer"/> (grown when too small); returns how many values.
+    /// </summary>
+    public int CopyTokens(int row, ref float[] buffer)
     {
-        ThrowIfDisposed();
-        return (tokens ?? throw new InvalidOperationException($"{Folder}: not a late-interaction index; it holds one vector a row")).Row(row);
+        var rows = TokenRows();
+        int n = rows.TokenCount(row) * rows.Dimension;
+        if (buffer.Length < n) buffer = new float[n];
+        return rows.CopyRow(row, buffer);
     }
 
-    /// <summary>Copies <paramref name="row"/>'s token vectors into <paramref name="buffer"/> (grown when too small); returns how many values.</summary>
-    internal int CopyTokens(int row, ref float[] buffer)
+    private MappedTokenRows TokenRows()
     {
-        var t = Tokens(row);
-        if (buffer.Length < t.Length) buffer = new float[t.Length];
-        t.CopyTo(buffer);
-        return t.Length;
+        ThrowIfDisposed();
+        return tokens ?? throw new InvalidOperationException($"{Folder}: not a late-interaction index; it holds one vector a row");
     }
 
     /// <summary>
@@ -57,7 +72,7 @@ public sealed partial class SearchIndex
             SearchMode.Dense => MaxSimScan.TopK(q, rows, topK, Deleted, allowed, tieKeys),
             SearchMode.Bm25 => Sparse(query, topK, allowed),
             _ when fusion.Mode == HybridMode.Rerank =>
-                Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => MaxSim.Score(q, rows.Row(r), rows.Dimension), topK, tieKeys),
+                Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => rows.Score(q, r), topK, tieKeys),
             _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), MaxSimScan.TopK(q, rows, fusion.Candidates, Deleted, allowed, tieKeys), fusion, topK, tieKeys),
         };
         return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];

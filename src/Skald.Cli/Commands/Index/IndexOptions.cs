@@ -142,7 +142,7 @@ internal static class IndexOptions
 
     /// <summary>How an index searches its dense rows, for a log line: "384-d, cosine, PQ: 48 codes of 8 bits, IVF: 250 lists, 16 probed per search".</summary>
     public static string Layout(Skald.Retrieval.Index.IndexManifest manifest) => manifest.MultiVector is not null
-        ? $"{manifest.Dimension}-d token vectors ({manifest.MultiVector}), exact MaxSim" :
+        ? $"{manifest.Dimension}-d token vectors ({manifest.MultiVector}{(manifest.TokenPrecision is { } t ? ", " + t : "")}), exact MaxSim" :
         $"{manifest.Dimension}-d, {manifest.Similarity}{(manifest.Precision == "float32" ? "" : ", searched as " + manifest.Precision)}" +
         (manifest.PqSubspaces == 0 ? "" : $", PQ: {Counted.Of(manifest.PqSubspaces, "code")} of {Counted.Of(manifest.PqBits, "bit")}{(manifest.PqRotated ? " after an OPQ rotation" : "")}") +
         (manifest.IvfLists == 0 ? "" : $", IVF: {Counted.Of(manifest.IvfLists, "list")}, {manifest.IvfProbes} probed per search") +

@@ -17,9 +17,10 @@ namespace Skald.Tensors.Kernels;
 /// at a time, in index order).
 /// </summary>
 /// <remarks>
-/// For the idea of smaller token vectors see ColBERTv2's residual compression
-/// (https://github.com/stanford-futuredata/ColBERT, colbert/indexing/codecs/residual.py); the codes here are plain
-/// per-vector int8, no centroids.
+/// ColBERTv2 compresses further (https://github.com/stanford-futuredata/ColBERT/blob/1f0ece2671847e3789d948fd50dd6d623bc0fb13/colbert/indexing/codecs/residual.py:
+/// each vector as its nearest centroid's id plus the residual bucketed to 1–2 bits a dimension, decoded as centroid plus
+/// bucket weights and normalised again); the codes here are plain per-vector int8 with no centroids, so nothing is
+/// trained and a row decodes alone.
 /// </remarks>
 public static class MaxSimQuantized
 {

@@ -86,5 +86,14 @@ public sealed class ColbertIndexCommandTests
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", DenseModel, "--documents", Documents, "--output", output, "--precision", "float16"),
             2, "--precision float16 is for a late-interaction (ColBERT) index's token vectors");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", Path.Combine(dir, "int8"), "--precision", "float16"), 2, "float16");
+
+        // a candidate stage before MaxSim: the N rows nearest by mean token vector (its recall: QuantizedTokenRankingTests)
+        var staged = InProcessSkald.Capture("search", "--index", Path.Combine(dir, "int8"), "--query", "sykkel", "--mode", "dense", "--top-k", "3", "--maxsim-candidates", "3");
+        Assert.True(staged.ExitCode == 0, staged.Stderr);
+        Assert.Contains("3 results", staged.Stdout);
+        string dense = Path.Combine(dir, "dense");
+        Assert.Equal(0, InProcessSkald.Capture("index", "build", "--model", DenseModel, "--documents", Documents, "--output", dense, "-q").ExitCode);
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", dense, "--query", "sykkel", "--maxsim-candidates", "3"), 2,
+            "--maxsim-candidates applies to a late-interaction (ColBERT) index");
     }
 }

@@ -79,7 +79,7 @@ public sealed class QuantizedTokenRankingTests(ITestOutputHelper output)
             Version = IndexManifest.VersionFor("colbert", name), K1 = 1.2, B = 0.75,
         };
         var analyzer = new Bm25Model(new Bm25Options()).AnalyzerFor(null, out _);
-        var means = rows.Select(r => (ReadOnlyMemory<float>)new float[Dim]);
+        var means = rows.Select(r => (ReadOnlyMemory<float>)Models.MultiVectorEmbeddingModel.Pool(new TokenVectors(r, new int[r.Length / Dim], Dim)));
         IndexWriter.Write(folder, manifest, records, means, IndexBuilder.Analyse(analyzer, records, new Bm25Parameters()),
             tokens: rows.Select(r => (ReadOnlyMemory<float>)r));
         return SearchIndex.Open(folder);
@@ -116,6 +116,38 @@ public sealed class QuantizedTokenRankingTests(ITestOutputHelper output)
                 Assert.True(overlap >= 0.9, $"int8 top-{K} overlap {overlap:F3}");
                 Assert.True(worst <= 0.1, $"int8 score error {worst}");
             }
+        }
+    }
+
+    /// <summary>
+    /// The candidate stage (<c>candidates</c>: the N rows nearest by mean token vector, then exact MaxSim): every row as
+    /// candidates is the exact scan; with fewer, every hit is one of the N rows nearest by mean vector (computed here
+    /// directly) and part of the exact top 10 is found. Measured (seed 2026, 400 chunks of this synthetic corpus; real
+    /// text's mean vectors may separate worse): recall@10 0.91 at 25 candidates, 0.97 at 50, 0.99 at 100.
+    /// </summary>
+    [Fact]
+    public void ACandidateStageOfMeanVectorsFindsMostOfTheExactTopTen()
+    {
+        var (rows, queries) = Corpus(2026);
+        using var index = Write(Path.Combine(TestPaths.NewTempDir(), "f32"), rows, TokenPrecision.Float32);
+        foreach (int n in new[] { Chunks, 25, 50, 100 })
+        {
+            double recall = 0;
+            foreach (var q in queries)
+            {
+                var tokens = new TokenVectors(q, new int[QueryTokens], Dim);
+                var exact = index.SearchTokens("", tokens, SearchMode.Dense, K);
+                var staged = index.SearchTokens("", tokens, SearchMode.Dense, K, candidates: n);
+                if (n == Chunks) Assert.Equal(exact.Select(h => (h.Row, h.Score)), staged.Select(h => (h.Row, h.Score)));
+                var mean = Models.MultiVectorEmbeddingModel.Pool(tokens);
+                var nearest = rows.Select((r, i) => (i, Cos: (double)System.Numerics.Tensors.TensorPrimitives.Dot(mean,
+                    Models.MultiVectorEmbeddingModel.Pool(new TokenVectors(r, new int[r.Length / Dim], Dim))))).OrderByDescending(x => x.Cos).Take(n + 2).Select(x => x.i).ToHashSet();
+                Assert.All(staged, h => Assert.Contains(h.Row, nearest)); // (two spare for rounding at the N-th place)
+                recall += exact.Select(h => h.Row).Intersect(staged.Select(h => h.Row)).Count() / (double)K / queries.Length;
+            }
+            output.WriteLine($"{n} candidates: recall@{K} {recall:F3}");
+            if (n == 25) Assert.True(recall < 1, "25 candidates of 400 found the whole exact top 10 for every query: not a candidate stage");
+            if (n == 100) Assert.True(recall >= 0.9, $"recall@{K} {recall:F3} at 100 candidates");
         }
     }
 }

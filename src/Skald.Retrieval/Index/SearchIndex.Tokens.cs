@@ -1,4 +1,5 @@
 using Skald.Models.LateInteraction;
+using Skald.Retrieval.Models;
 using Skald.Retrieval.Search;
 using Skald.Tensors.Kernels;
 
@@ -50,11 +51,16 @@ public sealed partial class SearchIndex
     /// <see cref="Search"/>. <paramref name="queryTokens"/> may be null for BM25 alone; otherwise vectors of another
     /// width are an <see cref="ArgumentException"/>. Equal scores keep the earlier row. Any other index throws
     /// <see cref="InvalidOperationException"/>; a bad <paramref name="mode"/> or <paramref name="topK"/> as in <see cref="Search"/>.
+    /// With <paramref name="candidates"/> N &gt; 0 the MaxSim stage (dense, and hybrid's dense list) scores only a candidate
+    /// stage's N rows: the rows whose mean token vector (<c>embeddings.f32</c>) is nearest the query's mean token vector,
+    /// an exact search of one vector a row; approximate, its recall measured in <c>QuantizedTokenRankingTests</c>
+    /// (0: every live row, exact; negative: <see cref="ArgumentOutOfRangeException"/>).
     /// </summary>
     public IReadOnlyList<IndexHit> SearchTokens(string query, TokenVectors? queryTokens, SearchMode mode, int topK, FusionOptions? fusion = null,
-        IndexFilter? filter = null)
+        IndexFilter? filter = null, int candidates = 0)
     {
         ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegative(candidates);
         CheckSearch(mode, topK);
         ThrowIfCut();
         var rows = tokens ?? throw new InvalidOperationException($"{Folder}: not a late-interaction index; search it with the query's vector (Search)");
@@ -67,13 +73,15 @@ public sealed partial class SearchIndex
             q = queryTokens.Values;
         }
         var allowed = filter is null ? null : Allowed(filter);
+        Hit[] MaxSimTop(int k) => candidates == 0 ? MaxSimScan.TopK(q, rows, k, Deleted, allowed, tieKeys)
+            : Fusion.Rerank(Dense(MultiVectorEmbeddingModel.Pool(queryTokens!), Math.Max(k, candidates), 0, 1, 0, allowed), r => rows.Score(q, r), k, tieKeys);
         Hit[] hits = mode switch
         {
-            SearchMode.Dense => MaxSimScan.TopK(q, rows, topK, Deleted, allowed, tieKeys),
+            SearchMode.Dense => MaxSimTop(topK),
             SearchMode.Bm25 => Sparse(query, topK, allowed),
             _ when fusion.Mode == HybridMode.Rerank =>
                 Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => rows.Score(q, r), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), MaxSimScan.TopK(q, rows, fusion.Candidates, Deleted, allowed, tieKeys), fusion, topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), MaxSimTop(fusion.Candidates), fusion, topK, tieKeys),
         };
         return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
     }

@@ -48,12 +48,52 @@ public sealed class ColbertIndexCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", dense, "--query", query, "--model", Model), 1, "not the model", "its files differ");
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", query, "--model", DenseModel), 1, "not the model", "its files differ");
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", Path.Combine(TestPaths.NewTempDir(), "x"),
-            "--precision", "int8"), 1, "--precision is for single-vector dense models");
+            "--hnsw", "4"), 1, "--hnsw is for single-vector dense models");
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", folder, "--hnsw", "4"), 1, "no dense layout to change");
         SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", Model, "--port", "0"), 2, "late-interaction", "--index DIR");
         SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", DenseModel, "--index", folder, "--port", "0"), 1, "was built with the model");
         var info = SkaldProcess.Run("index", "info", "--index", folder, "--format", "json");
         Assert.True(info.ExitCode == 0, info.Stderr);
         Assert.Contains("token vectors (colbert", JsonDocument.Parse(info.Stdout).RootElement.GetProperty("vectors").GetString());
+    }
+
+    [Fact]
+    public void PrecisionStoresTheTokenVectorsSmallerAndInfoSaysSo()
+    {
+        string dir = TestPaths.NewTempDir();
+        var sizes = new Dictionary<string, long>();
+        foreach (string precision in new[] { "float32", "float16", "int8" })
+        {
+            string folder = Path.Combine(dir, precision);
+            var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb", "--precision", precision);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Contains(precision == "float32" ? "token vectors (colbert)" : $"token vectors (colbert, {precision})", r.Stdout + r.Stderr);
+            var info = InProcessSkald.Capture("index", "info", "--index", folder, "--format", "json");
+            Assert.True(info.ExitCode == 0, info.Stderr);
+            var root = JsonDocument.Parse(info.Stdout).RootElement;
+            Assert.StartsWith(precision, root.GetProperty("token_precision").GetString());
+            Assert.Equal("float32", root.GetProperty("precision").GetString()); // the rows' mean vectors
+            sizes[precision] = Directory.EnumerateFiles(folder, "tokens.*").Where(f => !f.EndsWith(".offsets", StringComparison.Ordinal)).Sum(f => new FileInfo(f).Length);
+            var search = InProcessSkald.Capture("search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--top-k", "3");
+            Assert.True(search.ExitCode == 0, search.Stderr);
+        }
+        Assert.Equal(sizes["float32"] / 2, sizes["float16"]);
+        Assert.Equal(sizes["float32"] / 4 + sizes["float32"] / 16, sizes["int8"]); // codes, and a float32 scale per 16-value vector
+
+        string output = Path.Combine(dir, "x");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", output, "--precision", "binary"),
+            2, "--precision binary: a late-interaction (ColBERT) index stores its token vectors as float32, float16 or int8");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", DenseModel, "--documents", Documents, "--output", output, "--precision", "float16"),
+            2, "--precision float16 is for a late-interaction (ColBERT) index's token vectors");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", Path.Combine(dir, "int8"), "--precision", "float16"), 2, "float16");
+
+        // a candidate stage before MaxSim: the N rows nearest by mean token vector (its recall: QuantizedTokenRankingTests)
+        var staged = InProcessSkald.Capture("search", "--index", Path.Combine(dir, "int8"), "--query", "sykkel", "--mode", "dense", "--top-k", "3", "--maxsim-candidates", "3");
+        Assert.True(staged.ExitCode == 0, staged.Stderr);
+        Assert.Contains("3 results", staged.Stdout);
+        string dense = Path.Combine(dir, "dense");
+        Assert.Equal(0, InProcessSkald.Capture("index", "build", "--model", DenseModel, "--documents", Documents, "--output", dense, "-q").ExitCode);
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", dense, "--query", "sykkel", "--maxsim-candidates", "3"), 2,
+            "--maxsim-candidates applies to a late-interaction (ColBERT) index");
     }
 }

@@ -8,7 +8,7 @@ namespace Skald.Cli.Tests;
 /// <c>skald index build|add|delete|reindex</c> killed (SIGKILL) at each named point of an index write
 /// (<c>SKALD_TEST_INDEX_KILL_AT</c>: rows and files half staged, staged, old folder moved aside, new one moved in,
 /// HNSW graph half linked, a sparse index's rows staged before its postings, tombstones written but not renamed), for
-/// exact, HNSW, IVF, PQ, sparse, ColBERT and BGE-M3 indexes: the folder left
+/// exact, HNSW, IVF, PQ, sparse, ColBERT (float32 and int8 token vectors) and BGE-M3 indexes: the folder left
 /// behind opens and searches as either the old index or the new one (manifest, rows, records, graph, lists, codes and
 /// tombstones of one and the same write), <c>index info</c> describes it, and the same command run again ends exactly
 /// where an uninterrupted run does, with no staging leftovers.
@@ -66,10 +66,12 @@ public sealed class IndexKillTests
         {
             int live = Enumerable.Range(0, index.Records.Count).First(r => !index.Deleted.Contains(r));
             var ids = index.Records.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+            var own = Array.Empty<float>(); // a late-interaction index: a row's own token vectors (decoded from float16 or int8) as the query
+            int values = index.IsMultiVector ? index.CopyTokens(live, ref own) : 0;
             var dense = index.IsBgeM3 // a BGE-M3 index: a row's own stored outputs as the query
                 ? index.SearchBgeM3("", index.BgeM3Row(live), Skald.Retrieval.Index.TextIndex.DefaultWeights(index), SearchMode.Dense, 3)
-                : index.IsMultiVector // a late-interaction index: a row's own token vectors as the query
-                ? index.SearchTokens("", new Skald.Models.LateInteraction.TokenVectors(index.Tokens(live).ToArray(), new int[index.Tokens(live).Length / index.Manifest.Dimension],
+                : index.IsMultiVector
+                ? index.SearchTokens("", new Skald.Models.LateInteraction.TokenVectors(own[..values], new int[index.TokenCount(live)],
                     index.Manifest.Dimension), SearchMode.Dense, 3)
                 : index.Search("", index.Vector(live).ToArray(), SearchMode.Dense, 3);
             Assert.Equal(Math.Min(3, index.LiveCount), dense.Count);
@@ -225,6 +227,10 @@ public sealed class IndexKillTests
     [Fact]
     public void AColbertAddKilledAnywhereLeavesTheOldOrTheNewIndex() =>
         KillAt(BuildWith(ColbertModel), Add(Extra()), "rows", "staged", "aside", "swapped");
+
+    [Fact]
+    public void AnInt8ColbertAddKilledAnywhereLeavesTheOldOrTheNewIndex() =>
+        KillAt(BuildWith(ColbertModel, "--precision", "int8"), Add(Extra()), "rows", "staged", "aside");
 
     [Fact]
     public void AColbertBuildOverAnIndexKilledAnywhereLeavesTheOldOrTheNewOne() =>

@@ -11,14 +11,19 @@ internal sealed class PrecisionOptions
 {
     /// <summary>
     /// The options; <paramref name="what"/> says what is quantized, <paramref name="rescoring"/> whether the command
-    /// searches (the rescoring options), <paramref name="product"/> whether it takes <c>--pq</c> (an index or a search).
+    /// searches (the rescoring options), <paramref name="product"/> whether it takes <c>--pq</c> (an index or a search),
+    /// <paramref name="tokens"/> whether it also takes float16, for a late-interaction index's token vectors (<c>index build</c>).
     /// </summary>
-    public PrecisionOptions(string what, bool rescoring, bool product = true)
+    public PrecisionOptions(string what, bool rescoring, bool product = true, bool tokens = false)
     {
         Precision = CliOptions.OptionalChoice("--precision",
             $"{what} in this number format (sentence-transformers' quantize_embeddings): int8 / uint8 (one byte per dimension, " +
             "255 steps over each dimension's range in the corpus), binary / ubinary (one bit per dimension: 32× smaller; " +
-            "the dimension must be divisible by 8); default float32", "float32", "int8", "uint8", "binary", "ubinary");
+            "the dimension must be divisible by 8); default float32" + (tokens
+                ? ". A late-interaction (ColBERT) model's index stores its token vectors as float32, float16 (2× smaller) or int8 " +
+                  "(4× smaller: a byte per value, 127 steps each side of zero up to the vector's largest value) and scans them in that format"
+                : ""),
+            tokens ? ["float32", "float16", "int8", "uint8", "binary", "ubinary"] : ["float32", "int8", "uint8", "binary", "ubinary"]);
         Pq = !product ? null : CliOptions.Int("--pq",
             $"{what} as product-quantized codes (faiss's PQ; with --ivf-lists IVF-PQ, residuals from the lists' centroids): each row cut " +
             "into M sub-vectors, each stored as its nearest of 256 centroids (2^B with --pq-bits B) trained on the rows, M bytes a row (M / 2 with 4-bit codes; M must divide the " +
@@ -65,9 +70,24 @@ internal sealed class PrecisionOptions
     /// <summary>The options to add to a command.</summary>
     public IEnumerable<Option> All => new Option?[] { Precision, Pq, PqBits, Opq, RescoreMultiplier, RescoreQuantized }.OfType<Option>();
 
-    /// <summary>The chosen precision (float32 when not given).</summary>
+    /// <summary>The chosen precision (float32 when not given, or float16: a late-interaction index's, <see cref="TokensOf"/>).</summary>
     public EmbeddingPrecision Of(ParseResult p) =>
-        p.GetValue(Precision) is { } name ? EmbeddingQuantizer.Parse(name) : EmbeddingPrecision.Float32;
+        p.GetValue(Precision) is { } name and not "float16" ? EmbeddingQuantizer.Parse(name) : EmbeddingPrecision.Float32;
+
+    /// <summary>
+    /// The chosen precision of a late-interaction index's token vectors (float32 when not given); one a dense layout
+    /// alone has (uint8, binary, ubinary) is a <see cref="UsageException"/> naming <paramref name="model"/>.
+    /// </summary>
+    public Skald.Retrieval.Index.TokenPrecision TokensOf(ParseResult p, string model) => p.GetValue(Precision) switch
+    {
+        null or "float32" => Skald.Retrieval.Index.TokenPrecision.Float32,
+        "float16" => Skald.Retrieval.Index.TokenPrecision.Float16,
+        "int8" => Skald.Retrieval.Index.TokenPrecision.Int8,
+        var other => throw new UsageException($"--precision {other}: a late-interaction (ColBERT) index stores its token vectors as float32, float16 or int8; {model} is such a model"),
+    };
+
+    /// <summary>Whether <c>--precision float16</c> was given (a late-interaction index's format only).</summary>
+    public bool IsFloat16(ParseResult p) => p.GetValue(Precision) == "float16";
 
     /// <summary>Product quantization settings, or null without <c>--pq</c> (with a <c>--precision</c> other than float32: a usage error).</summary>
     public ProductQuantizerOptions? Product(ParseResult p)

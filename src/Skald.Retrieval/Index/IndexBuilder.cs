@@ -53,12 +53,17 @@ public static partial class IndexBuilder
     /// <param name="cancellationToken">Stops the embedding (between the layers of a forward pass with an
     /// <see cref="EncoderEmbeddingModel"/>, see <see cref="IEmbeddingModel.Embed(IReadOnlyList{string}, TextRole, CancellationToken)"/>):
     /// <see cref="OperationCanceledException"/> before anything is written, an earlier index in <paramref name="folder"/> left as it was.</param>
+    /// <param name="tokenPrecision">A late-interaction model's index: the number format its token vectors are stored and
+    /// scanned in (float16: half the bytes; int8: a quarter, plus a scale per vector); rows added later are stored the
+    /// same way. Any other model: float32 only.</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
         Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null, HnswOptions? hnsw = null,
         Action<int, int>? linking = null, int maxActiveDims = 0, int truncateDim = 0, Quantization.ProductQuantizerOptions? pq = null,
-        string? documentsRoot = null, CancellationToken cancellationToken = default)
+        string? documentsRoot = null, CancellationToken cancellationToken = default, TokenPrecision tokenPrecision = TokenPrecision.Float32)
     {
+        if (tokenPrecision != TokenPrecision.Float32 && model is not MultiVectorEmbeddingModel)
+            throw new EvaluationException($"{folder}: {IndexManifest.TokenPrecisionName(tokenPrecision)} is the number format of a late-interaction (ColBERT) index's token vectors; {model.Name} makes one vector a text");
         if (maxActiveDims < 0 || (maxActiveDims > 0 && !model.IsSparse))
             throw new EvaluationException(maxActiveDims < 0 ? "max_active_dims must be at least 1"
                 : $"{folder}: --max-active-dims is for sparse encoders (SPLADE, CSR); {model.Name} makes dense embeddings");
@@ -94,8 +99,9 @@ public static partial class IndexBuilder
             TruncateDim = truncateDim,
             MultiVector = multi?.Kind,
             BgeM3 = m3 is null ? null : BgeM3Storage.For(m3.Encoder, m3.Outputs),
+            TokenPrecision = IndexManifest.TokenPrecisionName(tokenPrecision),
         };
-        manifest = ModelFingerprint.Record(manifest with { Version = IndexManifest.VersionFor(manifest.MultiVector, manifest.BgeM3) }, modelPath);
+        manifest = ModelFingerprint.Record(manifest with { Version = IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision, manifest.BgeM3) }, modelPath);
         if (m3 is not null)
         {
             var outputs = EmbedBgeM3(m3, records, m3.Outputs, progress, cancellationToken);

@@ -41,15 +41,20 @@ internal static class IndexFolderReader
         }
         if (manifest.Format != "skald-index" || manifest.Version is not (IndexManifest.CurrentVersion or IndexManifest.MultiVectorVersion or IndexManifest.BgeM3Version))
             throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index versions " +
-                $"{IndexManifest.CurrentVersion}, {IndexManifest.MultiVectorVersion} and {IndexManifest.BgeM3Version}");
-        if (manifest.Version != IndexManifest.VersionFor(manifest.MultiVector, manifest.BgeM3))
+                $"{IndexManifest.CurrentVersion} to {IndexManifest.BgeM3Version} (update Skald)");
+        if (manifest.TokenPrecision is not null && manifest.MultiVector is null)
+            throw new EvaluationException($"{manifestPath}: token_precision \"{manifest.TokenPrecision}\" is for a late-interaction index, and multi_vector is missing");
+        if (manifest.MultiVector is not null) manifest.TokenFormat(manifestPath); // an unknown name: one line, before the version's
+        int expected = IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision, manifest.BgeM3);
+        if (manifest.Version != expected)
             throw new EvaluationException(manifest.BgeM3 is not null
                 ? $"{manifestPath}: bge_m3 needs version {IndexManifest.BgeM3Version}, not {manifest.Version}"
-                : manifest.Version == IndexManifest.BgeM3Version
-                ? $"{manifestPath}: version {manifest.Version} is a BGE-M3 index's but bge_m3 is missing"
+                : manifest.MultiVector is null && manifest.Version == IndexManifest.BgeM3Version
+                ? $"{manifestPath}: version {manifest.Version} is a BGE-M3 index's (or a late-interaction index's with token_precision) but bge_m3 and multi_vector are missing"
                 : manifest.MultiVector is null
                 ? $"{manifestPath}: version {manifest.Version} is a late-interaction index's but multi_vector is missing"
-                : $"{manifestPath}: multi_vector \"{manifest.MultiVector}\" needs version {IndexManifest.MultiVectorVersion}, not {manifest.Version}");
+                : $"{manifestPath}: multi_vector \"{manifest.MultiVector}\"{(manifest.TokenPrecision is null ? "" : $" with token_precision \"{manifest.TokenPrecision}\"")} " +
+                  $"needs version {expected}, not {manifest.Version}");
         if (manifest.BgeM3 is { } m3) CheckBgeM3(manifest, m3, manifestPath);
         if (manifest.Dimension <= 0 || manifest.Rows < 0) throw new EvaluationException($"{manifestPath}: dimension {manifest.Dimension}, rows {manifest.Rows}");
         if (manifest.ModelFingerprintVersion is < 0 or > ModelFingerprint.CurrentVersion)
@@ -216,6 +221,6 @@ internal static class IndexFolderReader
         if (manifest.BgeM3 is not null) return new MappedTokenRows(folder, manifest.Rows, manifest.TokenDimension); // checked by CheckBgeM3
         if (manifest.MultiVector!.Length == 0 || manifest.Sparse || manifest.Precision != "float32" || manifest.IvfLists > 0 || manifest.HnswM > 0 || manifest.PqSubspaces > 0)
             throw new EvaluationException($"{manifestPath}: multi_vector \"{manifest.MultiVector}\": a late-interaction index has a kind and float32 rows, and no sparse rows, IVF lists, graph or codes");
-        return new MappedTokenRows(folder, manifest.Rows, manifest.Dimension);
+        return new MappedTokenRows(folder, manifest.Rows, manifest.Dimension, manifest.TokenFormat(manifestPath));
     }
 }

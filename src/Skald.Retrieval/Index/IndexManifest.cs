@@ -18,16 +18,25 @@ public sealed record IndexManifest
     public const int MultiVectorVersion = 2;
 
     /// <summary>
-    /// The format of a BGE-M3 index (<see cref="BgeM3"/> set): its dense rows, lexical weights and ColBERT vectors side by
-    /// side, scored together; a Skald from before such indexes refuses it by its version.
+    /// The format of the layouts added together on 2026-12-06, which a Skald from before them refuses by this version: a
+    /// BGE-M3 index (<see cref="BgeM3"/> set: its dense rows, lexical weights and ColBERT vectors side by side, scored
+    /// together) and a late-interaction index whose token vectors are stored smaller than float32
+    /// (<see cref="TokenPrecision"/> float16 or int8), which an older Skald would otherwise find without its
+    /// <c>tokens.f32</c>. <see cref="BgeM3Version"/> and <see cref="QuantizedTokensVersion"/> are this one number.
     /// </summary>
     public const int BgeM3Version = 3;
 
-    /// <summary>The version a manifest with <paramref name="multiVector"/> (null: single-vector) is written with.</summary>
-    public static int VersionFor(string? multiVector) => multiVector is null ? CurrentVersion : MultiVectorVersion;
+    /// <summary>The format of a late-interaction index with token vectors narrower than float32: <see cref="BgeM3Version"/>'s.</summary>
+    public const int QuantizedTokensVersion = BgeM3Version;
 
-    /// <summary>The version a manifest with <paramref name="multiVector"/> and <paramref name="bgeM3"/> is written with.</summary>
-    public static int VersionFor(string? multiVector, BgeM3Storage? bgeM3) => bgeM3 is not null ? BgeM3Version : VersionFor(multiVector);
+    /// <summary>
+    /// The version a manifest with <paramref name="multiVector"/> (null: single-vector), token vectors stored as
+    /// <paramref name="tokenPrecision"/> (null: float32) and <paramref name="bgeM3"/> (null: not a BGE-M3 index) is written with.
+    /// </summary>
+    public static int VersionFor(string? multiVector, string? tokenPrecision = null, BgeM3Storage? bgeM3 = null) =>
+        bgeM3 is not null ? BgeM3Version
+        : multiVector is null ? CurrentVersion
+        : tokenPrecision is null or "float32" ? MultiVectorVersion : QuantizedTokensVersion;
 
     /// <summary>Always "skald-index".</summary>
     [JsonPropertyName("format")] public string Format { get; init; } = "skald-index";
@@ -194,6 +203,12 @@ public sealed record IndexManifest
 
     /// <summary>Whether the index stores dense float rows in <c>embeddings.f32</c> (all but a sparse encoder's and a BGE-M3 index without its dense output).</summary>
     [JsonIgnore] internal bool HasDenseRows => !Sparse && (BgeM3 is not { } m3 || (m3.Stored & Skald.Models.BgeM3.BgeM3Outputs.Dense) != 0);
+    /// <summary>
+    /// A late-interaction index's token vectors' number format when not float32: "float16" (<c>tokens.f16</c>) or
+    /// "int8" (<c>tokens.i8</c> and <c>tokens.scales</c>; <see cref="Skald.Retrieval.Index.TokenPrecision"/>), written with version
+    /// <see cref="QuantizedTokensVersion"/>. Null: float32 (<c>tokens.f32</c>), or not a late-interaction index.
+    /// </summary>
+    [JsonPropertyName("token_precision"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? TokenPrecision { get; init; }
 
     /// <summary>When the index was last written (UTC, ISO 8601).</summary>
     [JsonPropertyName("updated")] public string Updated { get; init; } = "";
@@ -204,6 +219,19 @@ public sealed record IndexManifest
         try { return Quantization.EmbeddingQuantizer.Parse(Precision); }
         catch (ArgumentException e) { throw new EvaluationException($"{IndexWriter.ManifestFile}: {e.Message}"); }
     }
+
+    /// <summary>The token vectors' number format as a value (an unknown name throws <see cref="EvaluationException"/> naming <paramref name="manifestPath"/>).</summary>
+    internal Skald.Retrieval.Index.TokenPrecision TokenFormat(string? manifestPath = null) => TokenPrecision switch
+    {
+        null or "float32" => Skald.Retrieval.Index.TokenPrecision.Float32,
+        "float16" => Skald.Retrieval.Index.TokenPrecision.Float16,
+        "int8" => Skald.Retrieval.Index.TokenPrecision.Int8,
+        _ => throw new EvaluationException($"{manifestPath ?? IndexWriter.ManifestFile}: token_precision \"{TokenPrecision}\"; this Skald reads float32, float16 and int8 token vectors (update Skald)"),
+    };
+
+    /// <summary>The name <see cref="TokenPrecision"/> records for <paramref name="precision"/> (null for float32, the default).</summary>
+    public static string? TokenPrecisionName(Skald.Retrieval.Index.TokenPrecision precision) =>
+        precision == Skald.Retrieval.Index.TokenPrecision.Float32 ? null : precision.ToString().ToLowerInvariant();
 
     /// <summary>The int8 / uint8 calibration ranges, else null.</summary>
     internal Quantization.QuantizationRanges? Ranges()

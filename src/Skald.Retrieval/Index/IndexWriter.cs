@@ -16,7 +16,8 @@ namespace Skald.Retrieval.Index;
 /// <c>hnsw.bin</c> (<see cref="Hnsw.HnswGraph"/>, node i is row i) and, for a product-quantized index
 /// (<see cref="IndexManifest.PqSubspaces"/>), <c>pq.bin</c> (<see cref="Quantization.ProductQuantizer"/>) and
 /// <c>embeddings.pq</c> (a code per row, made from the float rows as they are written) and, for a late-interaction
-/// index (<see cref="IndexManifest.MultiVector"/>), <c>tokens.f32</c> and <c>tokens.offsets</c> (every row's token
+/// index (<see cref="IndexManifest.MultiVector"/>), <c>tokens.f32</c> (or, as <see cref="IndexManifest.TokenPrecision"/>
+/// says, <c>tokens.f16</c>, or <c>tokens.i8</c> and <c>tokens.scales</c>) and <c>tokens.offsets</c> (every row's token
 /// vectors, <see cref="MappedTokenRows"/>), written with the rows before the <c>rows</c> kill point. A whole folder is built as
 /// a staging sibling and moved into place (<see cref="StagingPaths"/>), so a reader never sees half an index; a delete
 /// replaces only the tombstone file, through a temporary sibling and a rename. Every file is flushed to the disk before
@@ -84,9 +85,10 @@ public static class IndexWriter
     /// index keeps dropped rows in its graph until a compaction), in the same atomic step. A product-quantized index's
     /// <paramref name="pq"/> encodes every row (residuals from <paramref name="lists"/>' centroids in an IVF index).
     /// A late-interaction index takes each record's token vectors as <paramref name="tokens"/> (row-major [tokens × dim]),
-    /// in order; any other none. A BGE-M3 index (<see cref="IndexManifest.BgeM3"/>) takes what it stores of the three:
-    /// dense <paramref name="vectors"/> (else none), lexical rows as <paramref name="sparse"/>, ColBERT vectors as
-    /// <paramref name="tokens"/>, written as a dense, sparse and late-interaction index writes each.
+    /// in order, stored in the manifest's <see cref="IndexManifest.TokenPrecision"/>; any other none. A BGE-M3 index
+    /// (<see cref="IndexManifest.BgeM3"/>) takes what it stores of the three: dense <paramref name="vectors"/> (else
+    /// none), lexical rows as <paramref name="sparse"/>, ColBERT vectors as <paramref name="tokens"/>, written as a
+    /// dense, sparse and late-interaction index writes each.
     /// </summary>
     public static void Write(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records,
         IEnumerable<ReadOnlyMemory<float>> vectors, Bm25Index bm25, Ivf.InvertedLists? lists = null,
@@ -97,6 +99,9 @@ public static class IndexWriter
             throw new ArgumentException("a late-interaction index (or a BGE-M3 index of ColBERT vectors) takes every row's token vectors, any other none", nameof(tokens));
         if (manifest.BgeM3 is not null && (manifest.Sparse || manifest.MultiVector is not null))
             throw new ArgumentException("a BGE-M3 index is neither a sparse encoder's nor a late-interaction model's", nameof(manifest));
+        int version = IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision, manifest.BgeM3);
+        if (manifest.HasTokens && manifest.Version != version)
+            throw new ArgumentException($"a late-interaction index with token_precision {manifest.TokenPrecision ?? "float32"} is version {version}", nameof(manifest));
         if (tokens is not null && (manifest.Sparse || lists is not null || graph is not null || pq is not null || manifest.Precision != "float32"))
             throw new ArgumentException("a late-interaction index has float32 rows and no IVF lists, graph or codes", nameof(manifest));
         if ((manifest.PqSubspaces > 0) != (pq is not null) || (pq is not null && (pq.Subspaces != manifest.PqSubspaces || pq.Dimension != manifest.Dimension || pq.Rotated != manifest.PqRotated)))
@@ -168,7 +173,7 @@ public static class IndexWriter
             if (manifest.HasDenseRows) rows = dense;
             else if (sparse is null) rows = records.Count; // a BGE-M3 index of ColBERT vectors alone: WriteTokens counts them
             if (rows != records.Count) throw new ArgumentException($"{rows} vectors for {records.Count} records");
-            if (tokens is not null) WriteTokens(tmp, tokens, manifest.TokenDimension, records.Count);
+            if (tokens is not null) WriteTokens(tmp, tokens, manifest.TokenDimension, records.Count, manifest.TokenFormat());
             IndexKillPoint.Reach("rows");
             using (var fs = Create(Path.Combine(tmp, RecordsFile)))
             using (var w = new StreamWriter(fs, new UTF8Encoding(false)))
@@ -246,23 +251,50 @@ public static class IndexWriter
         }
     }
 
-    /// <summary>A late-interaction index's <c>tokens.f32</c> and <c>tokens.offsets</c> (<see cref="MappedTokenRows"/>), one entry of <paramref name="tokens"/> per row.</summary>
-    private static void WriteTokens(string tmp, IEnumerable<ReadOnlyMemory<float>> tokens, int dim, int rows)
+    /// <summary>
+    /// A late-interaction index's token vectors in <paramref name="precision"/> (<c>tokens.f32</c>, <c>tokens.f16</c>, or
+    /// <c>tokens.i8</c> and <c>tokens.scales</c>) and <c>tokens.offsets</c> (<see cref="MappedTokenRows"/>), one entry of
+    /// <paramref name="tokens"/> per row, given as float32 (a kept row decoded from its old index codes to the same bytes).
+    /// </summary>
+    private static void WriteTokens(string tmp, IEnumerable<ReadOnlyMemory<float>> tokens, int dim, int rows, TokenPrecision precision)
     {
         var offsets = new byte[(rows + 1L) * sizeof(long)];
         long at = 0;
         int row = 0;
-        using (var fs = Create(Path.Combine(tmp, MappedTokenRows.VectorsFile)))
+        ushort[] halves = [];
+        sbyte[] codes = [];
+        float[] maxima = [];
+        using (var fs = Create(Path.Combine(tmp, MappedTokenRows.FileOf(precision))))
+        using (var ss = precision == TokenPrecision.Int8 ? Create(Path.Combine(tmp, MappedTokenRows.ScalesFile)) : null)
         {
             foreach (var t in tokens)
             {
                 if (row >= rows) throw new ArgumentException($"token vectors for more than the {rows} records", nameof(tokens));
                 if (t.Length % dim != 0) throw new ArgumentException($"row {row}'s {t.Length} token values are not vectors of {dim}", nameof(tokens));
-                fs.Write(MemoryMarshal.AsBytes(t.Span));
-                at += t.Length / dim;
+                int n = t.Length / dim;
+                switch (precision)
+                {
+                    case TokenPrecision.Float16:
+                        if (halves.Length < t.Length) halves = new ushort[t.Length];
+                        Skald.Tensors.Kernels.F16.FromSingle(t.Span, halves);
+                        fs.Write(MemoryMarshal.AsBytes(halves.AsSpan(0, t.Length)));
+                        break;
+                    case TokenPrecision.Int8:
+                        if (codes.Length < t.Length) (codes, maxima) = (new sbyte[t.Length], new float[n]);
+                        for (int v = 0; v < n; v++)
+                            maxima[v] = Skald.Tensors.Kernels.MaxSimQuantized.QuantizeInt8(t.Span.Slice(v * dim, dim), codes.AsSpan(v * dim, dim));
+                        fs.Write(MemoryMarshal.AsBytes(codes.AsSpan(0, t.Length)));
+                        ss!.Write(MemoryMarshal.AsBytes(maxima.AsSpan(0, n)));
+                        break;
+                    default:
+                        fs.Write(MemoryMarshal.AsBytes(t.Span));
+                        break;
+                }
+                at += n;
                 System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(offsets.AsSpan(++row * sizeof(long)), at);
             }
             fs.Flush(true);
+            ss?.Flush(true);
         }
         if (row != rows) throw new ArgumentException($"token vectors for {row} rows, {rows} records", nameof(tokens));
         using var os = Create(Path.Combine(tmp, MappedTokenRows.OffsetsFile));

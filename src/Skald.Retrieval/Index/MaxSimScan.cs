@@ -5,7 +5,8 @@ namespace Skald.Retrieval.Index;
 
 /// <summary>
 /// Exact late-interaction search over an index's token vectors: every live row scored by MaxSim against the query
-/// (<see cref="MaxSim.Score"/>, SIMD), blocks of <see cref="BlockRows"/> rows in parallel, each worker keeping its own
+/// in the rows' own format (<see cref="MappedTokenRows.Score"/>: <see cref="MaxSim.Score"/> over float32 rows,
+/// <see cref="MaxSimQuantized"/> over float16 or int8 ones; SIMD), blocks of <see cref="BlockRows"/> rows in parallel, each worker keeping its own
 /// bounded heap (merged at the end), so the scan allocates nothing per row: a row's vectors are read where they lie in
 /// the mapping. Equal scores keep the earlier row (the index's tie keys).
 /// </summary>
@@ -17,7 +18,7 @@ internal static class MaxSimScan
     /// <summary>The best <paramref name="k"/> rows of <paramref name="rows"/> for <paramref name="query"/> [query tokens × dim], skipping <paramref name="deleted"/> and rows <paramref name="allowed"/> does not pass.</summary>
     public static Hit[] TopK(float[] query, MappedTokenRows rows, int k, IReadOnlySet<int> deleted, RowFilter? allowed, int[] tieKeys)
     {
-        int n = rows.Rows, dim = rows.Dimension;
+        int n = rows.Rows;
         if (n == 0 || k < 1) return [];
         k = Math.Min(k, n);
         var best = new TopKHeap(k);
@@ -28,7 +29,7 @@ internal static class MaxSimScan
             for (int r = block * BlockRows; r < end; r++)
             {
                 if (deleted.Contains(r) || (allowed is not null && !allowed.Passes(r))) continue;
-                float score = MaxSim.Score(query, rows.Row(r), dim);
+                float score = rows.Score(query, r);
                 if (score >= heap.Threshold) heap.Add(r, score, tieKeys[r]);
             }
             return heap;

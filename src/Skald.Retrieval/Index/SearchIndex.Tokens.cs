@@ -1,4 +1,5 @@
 using Skald.Models.LateInteraction;
+using Skald.Retrieval.Models;
 using Skald.Retrieval.Search;
 using Skald.Tensors.Kernels;
 
@@ -10,20 +11,35 @@ public sealed partial class SearchIndex
     /// <summary>Whether this is a late-interaction index (<see cref="IndexManifest.MultiVector"/>), searched by <see cref="SearchTokens"/>.</summary>
     public bool IsMultiVector => tokens is not null && Manifest.BgeM3 is null;
 
-    /// <summary>A late-interaction index's token vectors of <paramref name="row"/> [tokens × dim], a view of the mapping (<see cref="InvalidOperationException"/> in any other index).</summary>
-    public ReadOnlySpan<float> Tokens(int row)
+    /// <summary>The number format a late-interaction index stores its token vectors in (<see cref="IndexManifest.TokenPrecision"/>; float32 in any other index).</summary>
+    public TokenPrecision TokenPrecision => tokens?.Precision ?? TokenPrecision.Float32;
+
+    /// <summary>
+    /// A late-interaction index's float32 token vectors of <paramref name="row"/> [tokens × dim], a view of the mapping
+    /// (<see cref="InvalidOperationException"/> in any other index, and in one storing them as float16 or int8: decode
+    /// those with <see cref="CopyTokens"/>).
+    /// </summary>
+    public ReadOnlySpan<float> Tokens(int row) => TokenRows().Row(row);
+
+    /// <summary>How many token vectors a late-interaction index holds for <paramref name="row"/>.</summary>
+    public int TokenCount(int row) => TokenRows().TokenCount(row);
+
+    /// <summary>
+    /// Copies <paramref name="row"/>'s token vectors, as float32 in any precision (float16 widened exactly, int8 codes
+    /// times their vector's scale), into <paramref name="buffer"/> (grown when too small); returns how many values.
+    /// </summary>
+    public int CopyTokens(int row, ref float[] buffer)
     {
-        ThrowIfDisposed();
-        return (tokens ?? throw new InvalidOperationException($"{Folder}: not a late-interaction index; it holds one vector a row")).Row(row);
+        var rows = TokenRows();
+        int n = rows.TokenCount(row) * rows.Dimension;
+        if (buffer.Length < n) buffer = new float[n];
+        return rows.CopyRow(row, buffer);
     }
 
-    /// <summary>Copies <paramref name="row"/>'s token vectors into <paramref name="buffer"/> (grown when too small); returns how many values.</summary>
-    internal int CopyTokens(int row, ref float[] buffer)
+    private MappedTokenRows TokenRows()
     {
-        var t = Tokens(row);
-        if (buffer.Length < t.Length) buffer = new float[t.Length];
-        t.CopyTo(buffer);
-        return t.Length;
+        ThrowIfDisposed();
+        return tokens ?? throw new InvalidOperationException($"{Folder}: not a late-interaction index; it holds one vector a row");
     }
 
     /// <summary>
@@ -35,11 +51,16 @@ public sealed partial class SearchIndex
     /// <see cref="Search"/>. <paramref name="queryTokens"/> may be null for BM25 alone; otherwise vectors of another
     /// width are an <see cref="ArgumentException"/>. Equal scores keep the earlier row. Any other index throws
     /// <see cref="InvalidOperationException"/>; a bad <paramref name="mode"/> or <paramref name="topK"/> as in <see cref="Search"/>.
+    /// With <paramref name="candidates"/> N &gt; 0 the MaxSim stage (dense, and hybrid's dense list) scores only a candidate
+    /// stage's N rows: the rows whose mean token vector (<c>embeddings.f32</c>) is nearest the query's mean token vector,
+    /// an exact search of one vector a row; approximate, its recall measured in <c>QuantizedTokenRankingTests</c>
+    /// (0: every live row, exact; negative: <see cref="ArgumentOutOfRangeException"/>).
     /// </summary>
     public IReadOnlyList<IndexHit> SearchTokens(string query, TokenVectors? queryTokens, SearchMode mode, int topK, FusionOptions? fusion = null,
-        IndexFilter? filter = null)
+        IndexFilter? filter = null, int candidates = 0)
     {
         ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegative(candidates);
         CheckSearch(mode, topK);
         ThrowIfCut();
         if (Manifest.BgeM3 is not null) throw new InvalidOperationException($"{Folder}: a BGE-M3 index; search it with the query's BGE-M3 outputs (SearchBgeM3)");
@@ -53,13 +74,15 @@ public sealed partial class SearchIndex
             q = queryTokens.Values;
         }
         var allowed = filter is null ? null : Allowed(filter);
+        Hit[] MaxSimTop(int k) => candidates == 0 ? MaxSimScan.TopK(q, rows, k, Deleted, allowed, tieKeys)
+            : Fusion.Rerank(Dense(MultiVectorEmbeddingModel.Pool(queryTokens!), Math.Max(k, candidates), 0, 1, 0, allowed), r => rows.Score(q, r), k, tieKeys);
         Hit[] hits = mode switch
         {
-            SearchMode.Dense => MaxSimScan.TopK(q, rows, topK, Deleted, allowed, tieKeys),
+            SearchMode.Dense => MaxSimTop(topK),
             SearchMode.Bm25 => Sparse(query, topK, allowed),
             _ when fusion.Mode == HybridMode.Rerank =>
-                Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => MaxSim.Score(q, rows.Row(r), rows.Dimension), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), MaxSimScan.TopK(q, rows, fusion.Candidates, Deleted, allowed, tieKeys), fusion, topK, tieKeys),
+                Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => rows.Score(q, r), topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), MaxSimTop(fusion.Candidates), fusion, topK, tieKeys),
         };
         return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
     }

@@ -36,7 +36,7 @@ internal sealed class IndexBuildCommand : Command
         "Sparse encoders: keep each row's N largest entries (a CSR model's autoencoder keeps N latents); queries get the same");
     private readonly Option<int?> truncateDim = CliOptions.Int("--truncate-dim",
         "Dense models: keep the first N values of each embedding (a Matryoshka width); queries are cut the same way");
-    private readonly DenseLayoutOptions layoutOptions = new();
+    private readonly DenseLayoutOptions layoutOptions = new(tokens: true);
     private readonly Option<string> documentsRoot = IndexOptions.DocumentsRoot();
     private readonly Option<string> bgeM3 = CliOptions.OptionalChoice("--bge-m3",
         "BGE-M3 folders: store the dense vectors, the sparse (lexical) weights, the colbert vectors, or all three, from one pass per chunk; search combines them " +
@@ -64,6 +64,7 @@ internal sealed class IndexBuildCommand : Command
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
             if (p.GetValue(bgeM3) is { } outputs) return BuildBgeM3(p, dir, root, layout, outputs, quiet);
             if (MultiVectorEmbeddingModel.IsMultiVector(dir)) return BuildLateInteraction(p, dir, root, layout, quiet);
+            layoutOptions.RefuseFloat16(p, dir);
             using var embedder = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions
             {
                 BatchSize = p.GetValue(batchSize) ?? 32, MaxActiveDims = p.GetValue(maxActiveDims), TruncateDim = p.GetValue(truncateDim),
@@ -98,10 +99,13 @@ internal sealed class IndexBuildCommand : Command
 
     /// <summary>
     /// An index of a late-interaction model's token vectors (<see cref="MultiVectorEmbeddingModel"/>): chunks fit its
-    /// document_length; no layout options, Matryoshka cut or sparse settings (one line each), and one process.
+    /// document_length; token vectors stored in <c>--precision</c> float32, float16 or int8; no other layout options,
+    /// Matryoshka cut or sparse settings (one line each), and one process.
     /// </summary>
     private int BuildLateInteraction(ParseResult p, string dir, string root, Skald.Retrieval.Index.DenseLayout layout, bool quiet)
     {
+        var tokenPrecision = layoutOptions.TokensOf(p, dir);
+        layout = layout with { Precision = Skald.Retrieval.Quantization.EmbeddingPrecision.Float32 }; // an int8 --precision is the token vectors' one
         if (p.GetValue(maxActiveDims) is not null) throw new UsageException($"--max-active-dims is for sparse encoders (SPLADE, CSR); {dir} is a late-interaction (ColBERT) model");
         if (Cli.World.Size > 1) throw new UsageException($"index build with a late-interaction model ({dir}) runs in one process, not under mpirun");
         using var embedder = MultiVectorEmbeddingModel.Load(dir, p.GetValue(batchSize) ?? 32);
@@ -111,7 +115,7 @@ internal sealed class IndexBuildCommand : Command
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bool whole = p.GetValue(corpus) is not null;
         var manifest = IndexBuilder.Build(p.GetValue(output)!, embedder, dir, records, new Bm25Options(), p.GetValue(language), whole ? 0 : chunk, whole ? 0 : overlap,
-            IndexOptions.Progress(quiet), layout.Precision, layout.Ivf, layout.Hnsw, null, 0, p.GetValue(truncateDim) ?? 0, layout.Pq, root);
+            IndexOptions.Progress(quiet), layout.Precision, layout.Ivf, layout.Hnsw, null, 0, p.GetValue(truncateDim) ?? 0, layout.Pq, root, tokenPrecision: tokenPrecision);
         if (note is not null && !whole) Terminal.Log(note, quiet);
         Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
             $"({IndexOptions.Layout(manifest)}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);

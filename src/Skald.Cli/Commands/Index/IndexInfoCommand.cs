@@ -84,8 +84,14 @@ internal sealed class IndexInfoCommand : Command
         }
         if (m.MultiVector is not null)
         {
-            var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).Select(r => index.Tokens(r).Length / m.Dimension).ToArray();
+            var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).Select(index.TokenCount).ToArray();
             fields.Add(new("vectors", $"token vectors ({m.MultiVector}: one per document token, scored by exact MaxSim; embeddings.f32 holds their means)"));
+            fields.Add(new("token_precision", index.TokenPrecision switch
+            {
+                TokenPrecision.Float16 => "float16 (2 bytes a value, scanned as stored)",
+                TokenPrecision.Int8 => "int8 (a byte a value and a float32 scale per vector, scanned as stored)",
+                _ => "float32",
+            }));
             fields.Add(new("tokens_per_row_mean", live.Length == 0 ? 0 : Math.Round(live.Average(), 1)));
         }
         if (m.BgeM3 is { } m3)

@@ -34,6 +34,8 @@ internal sealed class SearchCommand : Command
         "An IVF index (index build --ivf-lists): lists dense search scans, nearest the query first (default: the index's --ivf-probes; more is slower and finds more)");
     private readonly Option<int?> ef = CliOptions.Int("--ef",
         "An HNSW index (index build --hnsw): candidates dense search keeps while it walks the graph (default: the index's --hnsw-ef; more is slower and finds more)");
+    private readonly Option<int?> maxSimCandidates = CliOptions.Int("--maxsim-candidates",
+        "A ColBERT index: score by exact MaxSim only the N rows whose mean token vector is nearest the query's (a candidate stage: faster, approximate; default: every row)");
     private readonly Option<string> model = IndexOptions.MovedModel();
     private readonly Option<string[]> source = new("--source")
     {
@@ -53,7 +55,7 @@ internal sealed class SearchCommand : Command
 
     public SearchCommand() : base("search", "Search an index made by 'skald index build'")
     {
-        foreach (var o in new Option[] { index, model, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef, source, where, bgeM3Weights }) Options.Add(o);
+        foreach (var o in new Option[] { index, model, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef, maxSimCandidates, source, where, bgeM3Weights }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -104,7 +106,7 @@ internal sealed class SearchCommand : Command
             var hits = searchIndex.IsBgeM3
                 ? searchIndex.SearchBgeM3(text, m3, weights, searchMode, wanted, options, filter)
                 : searchIndex.IsMultiVector
-                ? searchIndex.SearchTokens(text, tokens, searchMode, wanted, options, filter)
+                ? searchIndex.SearchTokens(text, tokens, searchMode, wanted, options, filter, p.GetValue(maxSimCandidates) ?? 0)
                 : searchIndex.Search(text, vector, searchMode, wanted, options, p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0, p.GetValue(ef) ?? 0, filter);
             if (reranker is not null) hits = Rerank(reranker, p.GetValue(causalLm), text, hits, k, p.GetValue(CliOptions.Quiet));
             if (p.GetValue(format) == "json") WriteJson(text, p.GetValue(mode)!, hits);
@@ -134,6 +136,8 @@ internal sealed class SearchCommand : Command
         string name = p.GetValue(index)!;
         if (p.GetValue(probes) is not null && manifest.IvfLists == 0)
             throw new UsageException($"--probes applies to an IVF index (index build --ivf-lists); {name} has no lists, its dense search scans every row");
+        if (p.GetValue(maxSimCandidates) is not null && manifest.MultiVector is null)
+            throw new UsageException($"--maxsim-candidates applies to a late-interaction (ColBERT) index; {name} holds one vector a row");
         if (p.GetValue(ef) is not null && manifest.HnswM == 0)
             throw new UsageException($"--ef applies to an HNSW index (index build --hnsw); {name} has no graph");
         if (p.GetResult(rescore) is { Implicit: false } && manifest.Precision == "float32" && manifest.PqSubspaces == 0)

@@ -1,0 +1,155 @@
+// Exact MaxSim scan of a ColBERT index, float32 / float16 / int8 token vectors: the same synthetic chunks written as
+// three index folders through IndexWriter (the one writer), then one query of --query-tokens vectors searched in each
+// (SearchIndex.SearchTokens, dense mode: every row scored in parallel, top 10). One JSON line per precision: the median
+// of --reps searches, the token data's bytes read per second and the multiply-adds per second (2 · query tokens ·
+// document tokens · dim per search). The query and the top 10 go to query.f32 / the JSON line, so maxsim_numpy.py scans
+// the same files with the same query and checks the same hits. run.sh runs both and prints the ratios. A last line
+// times the kernels alone on one thread (200 chunks held in memory): MaxSim.Score (the float32 scan's kernel, one dot
+// per pair of tokens) and MaxSimQuantized's blocked float32 / float16 / int8 loops, microseconds per chunk.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Skald.Models.LateInteraction;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Index;
+using Skald.Tensors.Kernels;
+
+int chunks = 20_000, minTokens = 100, maxTokens = 180, dim = 128, queryTokens = 32, reps = 5, k = 10;
+string folder = Path.Combine(Path.GetTempPath(), "skald-bench-maxsim");
+for (int i = 0; i + 1 < args.Length; i += 2)
+{
+    if (args[i] == "--folder") { folder = args[i + 1]; continue; }
+    int v = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+    switch (args[i])
+    {
+        case "--chunks": chunks = v; break;
+        case "--min-tokens": minTokens = v; break;
+        case "--max-tokens": maxTokens = v; break;
+        case "--dim": dim = v; break;
+        case "--query-tokens": queryTokens = v; break;
+        case "--reps": reps = v; break;
+        default: throw new ArgumentException($"unknown option {args[i]}");
+    }
+}
+
+// Chunk c's token vectors, the same on every call: unit vectors leaning on one shared direction (as ColBERT's do),
+// from a xorshift stream seeded by c.
+float[] Chunk(int c)
+{
+    ulong s = 0x9E3779B97F4A7C15UL * (ulong)(c + 1) | 1;
+    float Next()
+    {
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+        return (int)(s >> 40) * (1f / (1 << 24)) - 0.5f;
+    }
+    int n = minTokens + (int)((uint)(c * 2654435761u) % (uint)(maxTokens - minTokens + 1));
+    var v = new float[n * dim];
+    for (int t = 0; t < n; t++)
+    {
+        double norm = 0;
+        for (int i = 0; i < dim; i++) norm += (v[t * dim + i] = Next() + (i % 16 == 0 ? 0.25f : 0f)) * (double)v[t * dim + i];
+        float inv = (float)(1 / Math.Sqrt(norm));
+        for (int i = 0; i < dim; i++) v[t * dim + i] *= inv;
+    }
+    return v;
+}
+
+string Stamp() => $"{chunks} {minTokens} {maxTokens} {dim} v1";
+Directory.CreateDirectory(folder);
+string stampFile = Path.Combine(folder, "made.txt");
+bool fresh = File.Exists(stampFile) && File.ReadAllText(stampFile) == Stamp();
+var precisions = new[] { TokenPrecision.Float32, TokenPrecision.Float16, TokenPrecision.Int8 };
+if (!fresh)
+{
+    var records = Enumerable.Range(0, chunks).Select(c => TextIndex.Record($"c{c}", "chunk")).ToList();
+    var bm25 = new Bm25Index([.. records.Select(_ => (IReadOnlyList<string>)["chunk"])]);
+    foreach (var p in precisions)
+    {
+        string? name = IndexManifest.TokenPrecisionName(p);
+        var manifest = new IndexManifest
+        {
+            Model = "synthetic", ModelName = "synthetic", Dimension = dim, MultiVector = "colbert", TokenPrecision = name,
+            Version = IndexManifest.VersionFor("colbert", name), K1 = 1.2, B = 0.75,
+        };
+        var clock = Stopwatch.StartNew();
+        IndexWriter.Write(Path.Combine(folder, p.ToString().ToLowerInvariant()), manifest, records,
+            records.Select(_ => (ReadOnlyMemory<float>)new float[dim]), bm25, tokens: Enumerable.Range(0, chunks).Select(c => (ReadOnlyMemory<float>)Chunk(c)));
+        Console.Error.WriteLine($"wrote the {p} index in {clock.Elapsed.TotalSeconds:F1} s");
+    }
+    File.WriteAllText(stampFile, Stamp());
+}
+
+var rng = new Random(7);
+var query = new float[queryTokens * dim];
+for (int t = 0; t < queryTokens; t++) // a chunk's tokens with noise, so the top hits are not ties
+{
+    var source = Chunk(rng.Next(chunks));
+    int n = source.Length / dim, pick = rng.Next(n);
+    double norm = 0;
+    for (int i = 0; i < dim; i++) norm += (query[t * dim + i] = source[pick * dim + i] + (float)(rng.NextDouble() - 0.5) * 0.1f) * (double)query[t * dim + i];
+    for (int i = 0; i < dim; i++) query[t * dim + i] /= (float)Math.Sqrt(norm);
+}
+File.WriteAllBytes(Path.Combine(folder, "query.f32"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(query.AsSpan()).ToArray());
+var tokens = new TokenVectors(query, new int[queryTokens], dim);
+string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+foreach (var p in precisions)
+{
+    string dir = Path.Combine(folder, p.ToString().ToLowerInvariant());
+    using var index = SearchIndex.Open(dir);
+    long documentTokens = Enumerable.Range(0, chunks).Sum(r => (long)index.TokenCount(r));
+    long bytes = Directory.EnumerateFiles(dir, "tokens.*").Where(f => !f.EndsWith(".offsets", StringComparison.Ordinal)).Sum(f => new FileInfo(f).Length);
+    var hits = index.SearchTokens("", tokens, SearchMode.Dense, k); // warm: pages in the cache, code jitted
+    var times = new List<double>();
+    for (int r = 0; r < reps; r++)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        hits = index.SearchTokens("", tokens, SearchMode.Dense, k);
+        times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+    }
+    times.Sort();
+    double s = times[times.Count / 2];
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        engine = "skald", precision = p.ToString().ToLowerInvariant(), chunks, document_tokens = documentTokens, dim, query_tokens = queryTokens,
+        token_mb = bytes / 1e6, ms = s * 1e3, gb_per_s = bytes / s / 1e9, gflops = 2.0 * queryTokens * documentTokens * dim / s / 1e9,
+        threads = Environment.ProcessorCount, top = hits.Select(h => h.Row).ToArray(), scores = hits.Select(h => h.Score).ToArray(), load,
+    }));
+}
+
+// The kernels alone, one thread, chunks in memory (no mapping, no heap, no parallel loop).
+int sample = Math.Min(200, chunks);
+var f32Rows = Enumerable.Range(0, sample).Select(Chunk).ToArray();
+var f16Rows = f32Rows.Select(r => { var h = new ushort[r.Length]; F16.FromSingle(r, h); return h; }).ToArray();
+var i8Rows = f32Rows.Select(r =>
+{
+    var c = new sbyte[r.Length];
+    var m = new float[r.Length / dim];
+    for (int t = 0; t < m.Length; t++) m[t] = MaxSimQuantized.QuantizeInt8(r.AsSpan(t * dim, dim), c.AsSpan(t * dim, dim));
+    return (c, m);
+}).ToArray();
+long sampleTokens = f32Rows.Sum(r => (long)r.Length / dim);
+double Micros(Func<int, float> score)
+{
+    float sink = 0;
+    for (int c = 0; c < sample; c++) sink += score(c);
+    var runs = new List<double>();
+    for (int r = 0; r < reps; r++)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        for (int c = 0; c < sample; c++) sink += score(c);
+        runs.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds * 1e6 / sample);
+    }
+    GC.KeepAlive(sink);
+    runs.Sort();
+    return runs[runs.Count / 2];
+}
+double pairwise = Micros(c => MaxSim.Score(query, f32Rows[c], dim)), blocked = Micros(c => MaxSimQuantized.ScoreFloat32(query, f32Rows[c], dim));
+double half = Micros(c => MaxSimQuantized.ScoreFloat16(query, f16Rows[c], dim)), int8 = Micros(c => MaxSimQuantized.ScoreInt8(query, i8Rows[c].c, i8Rows[c].m, dim));
+double flop = 2.0 * queryTokens * sampleTokens / sample * dim;
+Console.WriteLine(JsonSerializer.Serialize(new
+{
+    engine = "skald", precision = "kernels", chunks = sample, tokens_per_chunk = (double)sampleTokens / sample, dim, query_tokens = queryTokens,
+    us_per_chunk = new { float32_pairwise = pairwise, float32_blocked = blocked, float16 = half, int8 },
+    gflops_one_thread = new { float32_pairwise = flop / pairwise / 1e3, float32_blocked = flop / blocked / 1e3, float16 = flop / half / 1e3, int8 = flop / int8 / 1e3 },
+    load,
+}));

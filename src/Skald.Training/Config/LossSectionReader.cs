@@ -13,7 +13,7 @@ internal static class LossSectionReader
         {
             Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade", "distill_kl", "csr", "cosine_similarity", "softmax", "batch_hard_triplet",
                 "batch_hard_soft_margin_triplet", "batch_all_triplet", "batch_semi_hard_triplet", "tsdae", "mega_batch_margin", "contrastive_tension", "contrastive_tension_pairs",
-                "ce_mse", "ce_margin_mse", "listnet", "listmle", "plistmle", "lambda", "ranknet"),
+                "ce_mse", "ce_margin_mse", "listnet", "listmle", "plistmle", "lambda", "ranknet", "colbert_contrastive", "colbert_distillation"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, "splade" or "csr" => 1f, _ => 20f }, 0),
@@ -65,7 +65,15 @@ internal static class LossSectionReader
             PosNegRatio = l.Int("pos_neg_ratio", 8, 1),
             TieEncoderDecoder = l.Bool("tie_encoder_decoder", true),
             Decoder = l.Path("decoder"),
+            SizeAverage = l.Bool("size_average", true),
+            NormalizeScores = l.Bool("normalize_scores", true),
         };
+        if (model.Type == "colbert" && !Losses.ColbertLoss.IsColbert(loss.Type))
+            throw new TrainingException($"{l.Where("type")}: a ColBERT (model.type: colbert) trains with loss.type colbert_contrastive or colbert_distillation, not {loss.Type}");
+        if (l.Str("size_average") is not null && !Losses.ColbertLoss.IsColbert(loss.Type))
+            throw new TrainingException($"{l.Where("size_average")}: loss.size_average is PyLate's (loss.type: colbert_contrastive or colbert_distillation)");
+        if (l.Str("normalize_scores") is not null && loss.Type != "colbert_distillation")
+            throw new TrainingException($"{l.Where("normalize_scores")}: loss.normalize_scores is PyLate's Distillation's (loss.type: colbert_distillation)");
         RankingLossKeys.Check(l, loss);
         LossKeys.Check(l, loss);
         foreach (var key in new[] { "splade_inner", "document_regularizer_weight", "query_regularizer_weight", "use_document_regularizer_only",
@@ -74,7 +82,8 @@ internal static class LossSectionReader
             if (l.Str(key) is not null && loss.Type != "splade")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is SpladeLoss's (loss.type: splade)");
         }
-        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs")
+        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs"
+                or "colbert_contrastive" or "colbert_distillation")
             throw new TrainingException($"{l.Where("cached")}: loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...) or a cross-encoder's, not loss.type {loss.Type}" +
                 (loss.Type == "cached_mnrl" ? " (it is cached already)" : ""));
         foreach (var key in new[] { "positive_margin", "negative_margin" })
@@ -96,7 +105,7 @@ internal static class LossSectionReader
             if (l.Str(key) is not null && !loss.AdaptiveLayer)
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is AdaptiveLayerLoss's (loss.adaptive_layer: true)");
         }
-        if (loss.AdaptiveLayer && (loss.Cached || loss.CrossEncoder || loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "splade" or "gist" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs"))
+        if (loss.AdaptiveLayer && (loss.Cached || loss.CrossEncoder || loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "splade" or "gist" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs" or "colbert_contrastive" or "colbert_distillation"))
             throw new TrainingException($"{l.Where("adaptive_layer")}: loss.adaptive_layer takes a loss over a dense model's embeddings (mnrl, cosent, matryoshka, triplet, ...), " +
                 (loss.Cached || loss.Type == "cached_mnrl" ? "not a cached one (upstream refuses it too: every layer's activations are kept)" : $"not loss.type {loss.Type}"));
         if (loss.AdaptiveLayer && model.FreezeTransformer)
@@ -108,9 +117,9 @@ internal static class LossSectionReader
         }
         if (l.Str("csr_similarity") is not null && loss.CsrInner != "mnrl")
             throw new TrainingException($"{l.Where("csr_similarity")}: loss.csr_similarity is for csr_inner: mnrl");
-        if (l.Str("temperature") is not null && loss.Type != "distill_kl" && !(loss.Type == "splade" && loss.SpladeInner == "distill_kl")
+        if (l.Str("temperature") is not null && loss.Type is not ("distill_kl" or "colbert_contrastive") && !(loss.Type == "splade" && loss.SpladeInner == "distill_kl")
             && !(loss.Type == "csr" && loss.CsrInner == "distill_kl"))
-            throw new TrainingException($"{l.Where("temperature")}: loss.temperature is DistillKLDivLoss's (loss.type: distill_kl, or splade / csr with its inner loss distill_kl)");
+            throw new TrainingException($"{l.Where("temperature")}: loss.temperature is DistillKLDivLoss's (loss.type: distill_kl, or splade / csr with its inner loss distill_kl) or PyLate Contrastive's (colbert_contrastive)");
         if (loss.Temperature <= 0) throw new TrainingException($"{l.Where("temperature")}: loss.temperature must be above 0");
         if (loss.DocumentRegularizerOnly && l.Str("query_regularizer_weight") is not null)
             throw new TrainingException($"{l.Where("query_regularizer_weight")}: with use_document_regularizer_only every column is a document; there is no query term to weigh");

@@ -46,6 +46,22 @@ public sealed class EncoderPass : IDisposable
     }
 
     /// <summary>
+    /// A late-interaction model's token vectors over <paramref name="tokens"/> (<see cref="Skald.Models.SentenceEncoder.ForwardTokens"/>),
+    /// each row L2-normalised as PyLate's losses normalise them: a copy [B·T, dim], masked rows included (the loss
+    /// picks the kept ones and gives the others zero gradient). Recorded like <see cref="Forward(ModelInputs)"/>.
+    /// </summary>
+    public EmbeddingBatch ForwardTokens(TokenBatch tokens)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        ArgumentNullException.ThrowIfNull(tokens);
+        var y = Ops.Normalize(tape, model.Model.ForwardTokens(tape, tokens));
+        var result = new EmbeddingBatch(y.Span.ToArray(), y.Rows, y.Cols);
+        if (tape.Recording) outputs.Add(y);
+        else tape.Reset();
+        return result;
+    }
+
+    /// <summary>
     /// Embeds prepared texts from the last layer and from each of <paramref name="layers"/> (0-based prior layers,
     /// <see cref="Skald.Models.SentenceEncoder.ForwardLayers"/>) in one transformer pass; returns copies. Recording
     /// passes only: the final embeddings are the next forward output (seeded by <see cref="Backward"/>), then each

@@ -83,6 +83,12 @@ public static class ModelSaver
             WriteInferenceFree(model, staticQuery, parameters, head, dir, modelCard);
             return;
         }
+        if (model.LateInteraction is not null)
+        {
+            if (head.Count > 0) throw new ArgumentException("a ColBERT has no loss head to save", nameof(head));
+            ColbertFolderWriter.Write(model, parameters, dir, modelCard);
+            return;
+        }
         var denseNames = source.DensePaths.Select(p => Path.GetRelativePath(source.Path, p).Replace('\\', '/')).ToList();
         foreach (var p in parameters)
         {
@@ -113,7 +119,7 @@ public static class ModelSaver
     /// The transformer module's files in <paramref name="dir"/>: model.safetensors (the trained tensors and the source's
     /// untrained ones), config.json, the tokenizer files and any custom modeling code.
     /// </summary>
-    private static void WriteTransformer(SentenceEncoder model, List<Parameter> parameters, IReadOnlyList<Parameter> head, string dir)
+    internal static void WriteTransformer(SentenceEncoder model, List<Parameter> parameters, IReadOnlyList<Parameter> head, string dir)
     {
         var source = model.Folder;
         // 0: Transformer, in the root: the trained tensors, then the source's tensors that were not trained (the pooler,
@@ -329,7 +335,7 @@ public static class ModelSaver
     /// sentence_bert_config.json: max_seq_length and do_lower_case, then the source's other keys as they were
     /// (the Transformer module's model_args / tokenizer_args / config_args, e.g. trust_remote_code for custom code).
     /// </summary>
-    private static JsonObject SentenceBertConfig(SentenceEncoder model)
+    internal static JsonObject SentenceBertConfig(SentenceEncoder model)
     {
         var config = new JsonObject
         {
@@ -372,7 +378,7 @@ public static class ModelSaver
         ["include_prompt"] = pooling.IncludePrompt,
     };
 
-    private static JsonObject Module(int idx, string path, string type) => new()
+    internal static JsonObject Module(int idx, string path, string type) => new()
     {
         ["idx"] = idx,
         ["name"] = idx.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -35,6 +35,12 @@ public static class LossFactory
     /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/>; frozen models it loads go to <paramref name="frozen"/>.</summary>
     public static ILoss CreateLoss(LossSection l, TrainableEncoder model, FrozenModels? frozen = null)
     {
+        if (ColbertLoss.IsColbert(l.Type))
+        {
+            if (model.Model.LateInteraction is null)
+                throw new TrainingException($"{model.Source.Path}: loss.type {l.Type} trains a ColBERT (one vector per token); set model.type: colbert (or start from a PyLate folder)");
+            return ColbertLoss.Create(l);
+        }
         if (l.AdaptiveLayer)
         {
             if (!model.Model.Transformer.ReportsHiddenStates || model.Model.IsSparse || model.Model.StaticQuery is not null)

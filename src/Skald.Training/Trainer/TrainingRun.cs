@@ -82,7 +82,9 @@ public static class TrainingRun
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, notes.Add);
         CheckWritable(config.Output.Dir);
         string modelPath = ModelPath(config, comm);
-        var student = SentenceEncoder.LoadAnyHead(modelPath, config.Model.Adapters, BaseWeights.Resolve(config, modelPath)); // a cross-encoder too: it trains on
+        var precision = BaseWeights.Resolve(config, modelPath);
+        var student = ColbertSetup.Load(config, modelPath, precision) // a PyLate folder
+            ?? SentenceEncoder.LoadAnyHead(modelPath, config.Model.Adapters, precision); // a cross-encoder too: it trains on
         foreach (string note in notes) log?.Invoke(note);
         try
         {
@@ -125,6 +127,7 @@ public static class TrainingRun
             }
         }
         encoder = CsrSetup.Apply(config, encoder);
+        encoder = ColbertSetup.Apply(config, encoder, eval);
         if (config.Model.InferenceFree && encoder.StaticQuery is null)
         {
             try

@@ -71,6 +71,13 @@ public static class ModelSaver
     private static void Write(SentenceEncoder model, IReadOnlyList<Parameter> head, string dir, string? modelCard)
     {
         var source = model.Folder;
+        var m3 = head.Where(BgeM3HeadFiles.IsHead).ToArray(); // BGE-M3's heads: their own files, not the transformer's
+        if (m3.Length > 0)
+        {
+            if (m3.Length != head.Count || model.IsSparse || model.AutoEncoder is not null || model.StaticQuery is not null || source.Llm2Vec is not null)
+                throw new ArgumentException("BGE-M3's heads are saved beside a plain dense chain only", nameof(head));
+            head = [];
+        }
         if (model.SpladeHead is { } splade)
         {
             if (head.Count > 0) throw new ArgumentException("a sparse encoder saves its own masked-LM head", nameof(head));
@@ -113,6 +120,7 @@ public static class ModelSaver
             return;
         }
         WriteDenseModules(model, parameters, denseNames, dir, modelCard);
+        if (model.AutoEncoder is null) BgeM3HeadFiles.Write(model, m3, dir); // trained, or the source's copied unchanged
     }
 
     /// <summary>

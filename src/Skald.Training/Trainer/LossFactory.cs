@@ -41,6 +41,17 @@ public static class LossFactory
                 throw new TrainingException($"{model.Source.Path}: loss.type {l.Type} trains a ColBERT (one vector per token); set model.type: colbert (or start from a PyLate folder)");
             return ColbertLoss.Create(l);
         }
+        if (l.Type == "bge_m3")
+        {
+            try
+            {
+                return new BgeM3Loss(model, l.Temperature, l.UnifiedFinetuning, l.UseSelfDistill, l.SelfDistillStartStep, l.KdLossType == "m3_kd_loss");
+            }
+            catch (ModelFormatException e)
+            {
+                throw new TrainingException($"loss.type bge_m3: {e.Message}", e);
+            }
+        }
         if (l.AdaptiveLayer)
         {
             if (!model.Model.Transformer.ReportsHiddenStates || model.Model.IsSparse || model.Model.StaticQuery is not null)

@@ -158,6 +158,8 @@ public static class TrainingRun
                     "bidirectional); give a sentence-transformers model a prompt in its texts instead");
             model.QueryInstruction = instruction;
         }
+        if (config.Lora is { Save: not "merged" } && config.Loss.Type == "bge_m3")
+            throw new TrainingException("lora: loss.type bge_m3 saves a BGE-M3 folder (the transformer with sparse_linear.pt and colbert_linear.pt); set lora.save: merged, as an adapter folder alone would leave the trained heads out");
         if (config.Lora is { } lora)
         {
             try
@@ -179,7 +181,7 @@ public static class TrainingRun
         if (config.Model.FreezeTransformer)
         {
             if (config.Lora is not null) throw new TrainingException("model.freeze_transformer: a lora section trains adapters on a frozen base already; use one or the other");
-            model.FreezeTransformer();
+            model.FreezeTransformer(lossHeads: config.Loss.Type == "bge_m3" && config.Loss.UnifiedFinetuning); // FlagEmbedding's fix_encoder
         }
         if (config.Model.Type == "static" && !model.Source.IsStatic)
             throw new TrainingException($"{config.Model.Path}: model.type is static but the folder holds a transformer");

@@ -23,7 +23,7 @@ public sealed partial class SentenceEncoder
     /// Loads a PyLate ColBERT folder for training (<see cref="ColbertEncoder"/> is its inference form), with
     /// <paramref name="settings"/> instead of its config_sentence_transformers.json's when given.
     /// </summary>
-    internal static SentenceEncoder LoadLateInteraction(string path, IReadOnlyList<string>? adapters = null,
+    public static SentenceEncoder LoadLateInteraction(string path, IReadOnlyList<string>? adapters = null,
         WeightPrecision precision = WeightPrecision.Float32, ColbertSettings? settings = null)
     {
         var model = Load(path, adapters, precision, "", cachedOnly: false, refuseCrossEncoder: true, lateInteraction: true);

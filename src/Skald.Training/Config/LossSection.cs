@@ -65,6 +65,12 @@ public sealed record LossSection
     /// <summary>bge_m3 with a teacher's scores in the label column: <c>kl_div</c> or <c>m3_kd_loss</c> (kd_loss_type).</summary>
     public string KdLossType { get; init; } = "kl_div";
 
+    /// <summary>bge_m3: queries are cut to this many tokens, specials included (FlagEmbedding's query_max_len, 32).</summary>
+    public int QueryMaxLen { get; init; } = 32;
+
+    /// <summary>bge_m3: passages are cut to this many tokens, specials included (FlagEmbedding's passage_max_len, 128).</summary>
+    public int PassageMaxLen { get; init; } = 128;
+
     /// <summary>colbert_contrastive / colbert_distillation: the mean over the batch's rows (PyLate's size_average, true) or their sum.</summary>
     public bool SizeAverage { get; init; } = true;
 

@@ -89,6 +89,12 @@ public sealed class BgeM3Loss : ILoss
     /// <summary>With a teacher's scores: kd_loss_type m3_kd_loss (true) or kl_div (false).</summary>
     public bool M3KdLoss { get; }
 
+    /// <summary>Longest query in tokens, specials included (query_max_len); null: the model's max_seq_length. Never above the model's.</summary>
+    public int? QueryMaxLength { get; init; }
+
+    /// <summary>Longest passage in tokens, specials included (passage_max_len); null: the model's max_seq_length. Never above the model's.</summary>
+    public int? PassageMaxLength { get; init; }
+
     /// <summary>Batches this loss has seen before the next one (the trainer sets it from its count of batches, so a resumed run goes on counting).</summary>
     public long Step { get; set; }
 
@@ -113,15 +119,20 @@ public sealed class BgeM3Loss : ILoss
         }
         using var pass = encoder.BeginPass(record: true);
         var columns = new BgeM3Column[k + 1];
-        for (int c = 0; c <= k; c++) columns[c] = BgeM3Column.Forward(pass, encoder.Prepare(batch.Columns[c], query: c == 0), Unified ? heads : null, unused);
+        for (int c = 0; c <= k; c++)
+        {
+            int length = Math.Min(encoder.MaxSeqLength, (c == 0 ? QueryMaxLength : PassageMaxLength) ?? int.MaxValue);
+            var inputs = encoder.Model.Prepare(batch.Columns[c], new EncodeOptions { MaxLength = length, Prompt = "" });
+            columns[c] = BgeM3Column.Forward(pass, inputs, Unified ? heads : null, unused);
+        }
         var dense = new double[b * m];
         var sparse = new double[b * m];
         var colbert = new double[b * m];
         double inverse = 1.0 / Temperature;
-        var passages = new List<(BgeM3Column Column, int Row)>(m);
+        var passages = new List<(BgeM3Column Column, int Index, int Row)>(m); // candidate j: column Index's row Row
         for (int c = 1; c <= k; c++)
         {
-            for (int r = 0; r < b; r++) passages.Add((columns[c], r));
+            for (int r = 0; r < b; r++) passages.Add((columns[c], c, r));
         }
         var queries = columns[0];
         int longest = passages.Max(p => p.Column.Lengths[p.Row]);
@@ -131,7 +142,7 @@ public sealed class BgeM3Loss : ILoss
             var q = queries.Embeddings.Row(i);
             for (int j = 0; j < m; j++)
             {
-                var (column, row) = passages[j];
+                var (column, _, row) = passages[j];
                 dense[i * m + j] = Dot(q, column.Embeddings.Row(row)) * inverse;
                 if (!Unified) continue;
                 sparse[i * m + j] = LexicalWeights.Score(queries.Lexical[i], column.Lexical[row]) * inverse;
@@ -163,8 +174,7 @@ public sealed class BgeM3Loss : ILoss
             var dq = embeddingGradients[0].Row(i);
             for (int j = 0; j < m; j++)
             {
-                var (column, row) = passages[j];
-                int c = Array.IndexOf(columns, column);
+                var (column, c, row) = passages[j];
                 float gd = (float)(dDense[i * m + j] * inverse);
                 if (gd != 0f)
                 {

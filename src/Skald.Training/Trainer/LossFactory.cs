@@ -45,7 +45,11 @@ public static class LossFactory
         {
             try
             {
-                return new BgeM3Loss(model, l.Temperature, l.UnifiedFinetuning, l.UseSelfDistill, l.SelfDistillStartStep, l.KdLossType == "m3_kd_loss");
+                return new BgeM3Loss(model, l.Temperature, l.UnifiedFinetuning, l.UseSelfDistill, l.SelfDistillStartStep, l.KdLossType == "m3_kd_loss")
+                {
+                    QueryMaxLength = l.QueryMaxLen,
+                    PassageMaxLength = l.PassageMaxLen,
+                };
             }
             catch (ModelFormatException e)
             {

@@ -93,6 +93,27 @@ public sealed class BgeM3LossTests
     }
 
     [Fact]
+    public void QueriesAndPassagesAreCutToTheirOwnLengths()
+    {
+        var model = TrainableEncoder.Load(Folder(), dropout: 0f);
+        float Loss(int? query, int? passage, string tail)
+        {
+            var loss = new BgeM3Loss(model) { QueryMaxLength = query, PassageMaxLength = passage };
+            IReadOnlyList<string>[] columns =
+            [
+                ["Hvor ligger hytta ved fjorden " + tail, "Når går ferja over fjorden " + tail],
+                ["Hytta ligger ved sjøen " + tail, "Ferja går kvar time " + tail],
+            ];
+            model.ZeroGradients();
+            return loss.ComputeAndBackward(model, new TrainingBatch(columns));
+        }
+        // query_max_len / passage_max_len (FlagEmbedding's data arguments): what lies beyond them changes nothing
+        Assert.Equal(Loss(6, 7, "i morgon tidleg"), Loss(6, 7, "etter lunsj i dag"));
+        Assert.NotEqual(Loss(null, null, "i morgon tidleg"), Loss(null, null, "etter lunsj i dag"));
+        Assert.NotEqual(Loss(6, null, "i morgon tidleg"), Loss(6, null, "etter lunsj i dag"));
+    }
+
+    [Fact]
     public void LexicalScoreBackwardMatchesCentralDifferences()
     {
         // ids repeat (the max over positions), an unused id (3) and weights below 0 (the relu) occur

@@ -63,6 +63,7 @@ public sealed class BgeM3TrainingTests
         string source = BgeM3LossTests.Folder();
         var setup = TrainingRun.Build(Config(source, "  type: bge_m3\n  use_self_distill: true"));
         var loss = Assert.IsType<BgeM3Loss>(setup.Loss);
+        Assert.Equal((32, 128, 0.02f), (loss.QueryMaxLength, loss.PassageMaxLength, loss.Temperature)); // FlagEmbedding's defaults
         var result = new SentenceTrainer(setup).Run();
         Assert.Equal(2, result.Steps);
         Assert.Equal(1, loss.Step); // the second batch saw one before it

@@ -95,6 +95,39 @@ public sealed class BgeM3TrainingTests
     }
 
     [Fact]
+    public void AResumedRunEndsWithTheUninterruptedRunsTransformerAndHeads()
+    {
+        // self-distillation from the fourth batch: a resume that restarted the loss's batch count would start it later
+        string source = BgeM3LossTests.Folder(), data = Data();
+        TrainingConfig Run(string name) => ConfigLoader.Parse($"""
+            model:
+              path: {source}
+              dropout: 0.1
+            data:
+              train: {data}
+            training:
+              batch_size: 4
+              max_steps: 4
+              learning_rate: 1.0e-3
+            loss:
+              type: bge_m3
+              use_self_distill: true
+              self_distill_start_step: 2
+            output:
+              dir: {Path.Combine(dir, name)}
+              save_steps: 2
+              tensorboard: false
+            """, "t.yaml");
+        var full = new SentenceTrainer(TrainingRun.Build(Run("full"))).Run();
+        Assert.Throws<OperationCanceledException>(() => new SentenceTrainer(TrainingRun.Build(Run("cut"),
+            p => { if (p.Step == 3) throw new OperationCanceledException(); })).Run());
+        var resumed = new SentenceTrainer(TrainingRun.Build(Run("cut"))).Run();
+        Assert.EndsWith("step-2", resumed.ResumedFrom);
+        foreach (string file in new[] { "model.safetensors", "sparse_linear.pt", "colbert_linear.pt" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(full.ModelPath, file)), File.ReadAllBytes(Path.Combine(resumed.ModelPath, file)));
+    }
+
+    [Fact]
     public void DenseFineTuneOfABgeM3FolderCopiesTheHeadsUnchangedAndSaysSo()
     {
         string source = Skald.Tests.TestPaths.CopyOfFixtureModel("bge-m3-tiny");

@@ -95,6 +95,30 @@ public sealed class BgeM3LossTests
     }
 
     [Fact]
+    public void WithoutUnifiedFinetuningTheLossIsTheDenseCrossEntropyAlone()
+    {
+        // unified_finetuning false: upstream's base loss, cross-entropy over dense dots / temperature, which is MNRL
+        // (itself checked against PyTorch) with scale 1 / temperature on the folder's unit vectors
+        IReadOnlyList<string>[] columns = [["Hvor ligger hytta?", "Når går ferja?"], ["Hytta ligger ved sjøen.", "Ferja går kvar time."], ["Det regner.", "Bussen er sein."]];
+        var model = TrainableEncoder.Load(Folder(), dropout: 0f);
+        var loss = new BgeM3Loss(model, 0.05f, unified: false);
+        Assert.Empty(loss.Parameters);
+        model.ZeroGradients();
+        float value = loss.ComputeAndBackward(model, new TrainingBatch(columns));
+        var grads = model.Parameters.Select(p => p.Grad.ToArray()).ToArray();
+        model.ZeroGradients();
+        float mnrl = new MultipleNegativesRankingLoss(20f).ComputeAndBackward(model, new TrainingBatch(columns));
+        Assert.True(Math.Abs(value - mnrl) <= 1e-5 * Math.Max(1, mnrl), $"{value} vs MNRL {mnrl}");
+        for (int i = 0; i < grads.Length; i++)
+        {
+            var want = model.Parameters[i].Grad.ToArray();
+            double scale = Math.Max(1, want.Max(Math.Abs));
+            for (int j = 0; j < want.Length; j++)
+                Assert.True(Math.Abs(want[j] - grads[i][j]) <= 1e-5 * scale, $"{model.Parameters[i].Name}[{j}]: {grads[i][j]} vs MNRL {want[j]}");
+        }
+    }
+
+    [Fact]
     public void QueriesAndPassagesAreCutToTheirOwnLengths()
     {
         var model = TrainableEncoder.Load(Folder(), dropout: 0f);

@@ -127,11 +127,14 @@ public sealed class BgeM3TrainingTests
             Assert.Equal(File.ReadAllBytes(Path.Combine(full.ModelPath, file)), File.ReadAllBytes(Path.Combine(resumed.ModelPath, file)));
     }
 
-    [Fact]
-    public void DenseFineTuneOfABgeM3FolderCopiesTheHeadsUnchangedAndSaysSo()
+    [Theory]
+    [InlineData("  type: mnrl")]
+    [InlineData("  type: bge_m3\n  unified_finetuning: false")]
+    public void DenseFineTuneOfABgeM3FolderCopiesTheHeadsUnchangedAndSaysSo(string loss)
     {
         string source = Skald.Tests.TestPaths.CopyOfFixtureModel("bge-m3-tiny");
-        var setup = TrainingRun.Build(Config(source, "  type: mnrl"));
+        var setup = TrainingRun.Build(Config(source, loss));
+        Assert.Empty(setup.Loss.Parameters);
         var result = new SentenceTrainer(setup).Run();
         foreach (string file in new[] { "sparse_linear.pt", "colbert_linear.pt" })
             Assert.Equal(File.ReadAllBytes(Path.Combine(source, file)), File.ReadAllBytes(Path.Combine(result.ModelPath, file)));

@@ -188,6 +188,8 @@ public sealed class ColbertTrainingTests : IDisposable
         Refused(() => TrainingRun.Build(Config(Colbert, Triplets(), "colbert_distillation")), "loss.type colbert_distillation needs (query, document, document[, document...]) text columns and a label column");
         Refused(() => Config(bert, Triplets(), "mnrl", "  type: colbert"), "a ColBERT (model.type: colbert) trains with loss.type colbert_contrastive or colbert_distillation, not mnrl");
         Refused(() => Config(bert, Triplets(), "mnrl", "  embedding_size: 8"), "model.embedding_size is a ColBERT's (model.type: colbert)");
+        Refused(() => Config(Colbert, Triplets(), "colbert_contrastive\n  cached: true"), "loss.cached takes a loss over embeddings");
+        Refused(() => Config(Colbert, Triplets(), "colbert_distillation\n  temperature: 2.0"), "loss.temperature is DistillKLDivLoss's");
         Refused(() => TrainingRun.Build(Config(bert, Triplets(), "colbert_contrastive", "  type: colbert")),
             "model.type colbert: ");
     }

@@ -48,9 +48,10 @@ public sealed partial class SentenceEncoder
     /// <paramref name="embeddingSize"/>, a new bias-free Dense to <paramref name="embeddingSize"/> (128 when null)
     /// initialised as torch's nn.Linear (kaiming_uniform with a = √5: U(−1/√in, 1/√in)) from <paramref name="seed"/>.
     /// A folder that is a ColBERT already is one. The prefixes of <paramref name="settings"/> must be tokens of the
-    /// vocabulary (Skald does not add tokens to a tokenizer yet).
+    /// vocabulary (Skald does not add tokens to a tokenizer yet). Errors name <paramref name="keyPrefix"/> and the key
+    /// (a training config's <c>model.</c>) when given, else config_sentence_transformers.json.
     /// </summary>
-    public SentenceEncoder AsLateInteraction(ColbertSettings settings, int? embeddingSize = null, ulong seed = 42)
+    public SentenceEncoder AsLateInteraction(ColbertSettings settings, int? embeddingSize = null, ulong seed = 42, string? keyPrefix = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ThrowIfDisposed();
@@ -79,7 +80,7 @@ public sealed partial class SentenceEncoder
         }
         var folder = Folder with { Pooling = null, Normalize = false, IsLateInteraction = true, IsSentenceTransformers = true };
         var model = ShareLifetime(Create(folder, Tokenizer, Transformer, lateInteraction: true, newDense: added));
-        model.LateInteraction = ColbertInputs.Create(folder, Tokenizer, settings, Transformer);
+        model.LateInteraction = ColbertInputs.Create(folder, Tokenizer, settings, Transformer, keyPrefix);
         return model;
     }
 

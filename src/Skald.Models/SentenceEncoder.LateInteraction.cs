@@ -31,11 +31,6 @@ public sealed partial class SentenceEncoder
         {
             if (model.Folder.DefaultPromptName is not null)
                 throw new ModelFormatException($"{Path.Combine(model.Folder.Path, ColbertSettings.FileName)}: key \"default_prompt_name\": prompts on a ColBERT model are not supported yet (its prefixes are)");
-            foreach (var d in model.dense)
-            {
-                if (d.Bias is not null || d.Activation != ActivationKind.Identity)
-                    throw new ModelFormatException($"{model.Folder.Path}: {d.Weight.Name}: PyLate's Dense has no activation; this one has {d.ActivationFunction}{(d.Bias is null ? "" : " and a bias")}, which Skald trains only as a sentence embedder");
-            }
             model.LateInteraction = ColbertInputs.Create(model.Folder, model.Tokenizer, settings ?? ColbertSettings.Read(model.Folder.Path), model.Transformer);
             return model;
         }
@@ -49,13 +44,14 @@ public sealed partial class SentenceEncoder
     /// <summary>
     /// This model as a ColBERT, as PyLate's <c>ColBERT(model_name_or_path=...)</c> builds one from a base: the same
     /// transformer (shared, as <see cref="AsSparse"/> shares it) and the folder's Dense modules applied to every token
-    /// (Pooling and Normalize dropped), then, when there is none or the last one's width is not
+    /// (Pooling and Normalize dropped; PyLate keeps a sentence-transformers Dense's bias and activation), then, when there is none or the last one's width is not
     /// <paramref name="embeddingSize"/>, a new bias-free Dense to <paramref name="embeddingSize"/> (128 when null)
     /// initialised as torch's nn.Linear (kaiming_uniform with a = √5: U(−1/√in, 1/√in)) from <paramref name="seed"/>.
     /// A folder that is a ColBERT already is one. The prefixes of <paramref name="settings"/> must be tokens of the
-    /// vocabulary (Skald does not add tokens to a tokenizer yet).
+    /// vocabulary (Skald does not add tokens to a tokenizer yet). Errors name <paramref name="keyPrefix"/> and the key
+    /// (a training config's <c>model.</c>) when given, else config_sentence_transformers.json.
     /// </summary>
-    public SentenceEncoder AsLateInteraction(ColbertSettings settings, int? embeddingSize = null, ulong seed = 42)
+    public SentenceEncoder AsLateInteraction(ColbertSettings settings, int? embeddingSize = null, ulong seed = 42, string? keyPrefix = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ThrowIfDisposed();
@@ -69,8 +65,6 @@ public sealed partial class SentenceEncoder
         {
             if (d.InFeatures != width)
                 throw new ModelFormatException($"{d.Weight.Name}: in_features {d.InFeatures} does not match the {width} values of a token state (this Dense follows a pooling that concatenates)");
-            if (d.Bias is not null || d.Activation != ActivationKind.Identity)
-                throw new ModelFormatException($"{d.Weight.Name}: PyLate's token projection is linear without bias; this Dense has {d.ActivationFunction}{(d.Bias is null ? "" : " and a bias")}");
             width = d.OutFeatures;
         }
         DenseModule[] added = [];
@@ -80,11 +74,13 @@ public sealed partial class SentenceEncoder
             var weight = new float[size * width];
             float bound = 1f / MathF.Sqrt(width);
             new SkaldRandom(seed).FillUniform(weight, -bound, bound);
-            added = [DenseModule.CreateLinear($"{dense.Length + 1}_Dense", width, size, weight)];
+            int index = dense.Length + 1; // a name no Dense of the folder has (a sentence-transformers folder's may be 2_Dense)
+            while (dense.Any(d => d.Weight.Name.StartsWith($"{index}_Dense/", StringComparison.Ordinal))) index++;
+            added = [DenseModule.CreateLinear($"{index}_Dense", width, size, weight)];
         }
         var folder = Folder with { Pooling = null, Normalize = false, IsLateInteraction = true, IsSentenceTransformers = true };
         var model = ShareLifetime(Create(folder, Tokenizer, Transformer, lateInteraction: true, newDense: added));
-        model.LateInteraction = ColbertInputs.Create(folder, Tokenizer, settings, Transformer);
+        model.LateInteraction = ColbertInputs.Create(folder, Tokenizer, settings, Transformer, keyPrefix);
         return model;
     }
 

@@ -49,23 +49,25 @@ public sealed class ColbertInputs
     /// <summary>
     /// The inputs of <paramref name="folder"/>'s model under <paramref name="settings"/>: prefixes and the mask token
     /// looked up in <paramref name="tokenizer"/>, lengths checked against <paramref name="transformer"/>'s positions.
-    /// Errors are one-line <see cref="ModelFormatException"/>s naming config_sentence_transformers.json and the key.
+    /// Errors are one-line <see cref="ModelFormatException"/>s naming config_sentence_transformers.json and the key, or
+    /// <paramref name="keyPrefix"/> and the key when the settings came from elsewhere (a training config's <c>model.</c>).
     /// </summary>
-    public static ColbertInputs Create(ModelFolder folder, Tokenizer tokenizer, ColbertSettings settings, ITransformer transformer)
+    public static ColbertInputs Create(ModelFolder folder, Tokenizer tokenizer, ColbertSettings settings, ITransformer transformer, string? keyPrefix = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(transformer);
         string file = Path.Combine(folder.Path, ColbertSettings.FileName);
+        string Key(string key) => keyPrefix is null ? $"{file}: key \"{key}\"" : keyPrefix + key;
         foreach (var (key, length) in new[] { ("query_length", settings.QueryLength), ("document_length", settings.DocumentLength) })
         {
             if (length > transformer.MaxSequenceLength)
-                throw new ModelFormatException($"{file}: key \"{key}\" is {length}, more tokens than the model's {transformer.MaxSequenceLength} positions");
+                throw new ModelFormatException($"{Key(key)} is {length}, more tokens than the model's {transformer.MaxSequenceLength} positions");
         }
         int? expansion = tokenizer.TokenToId("[MASK]") ?? tokenizer.TokenToId("<mask>");
         if (expansion is null && settings.DoQueryExpansion)
-            throw new ModelFormatException($"{file}: key \"do_query_expansion\" is true but the tokenizer has no [MASK] or <mask> token to expand queries with");
+            throw new ModelFormatException($"{Key("do_query_expansion")} is true but the tokenizer has no [MASK] or <mask> token to expand queries with");
         var skip = new HashSet<int>();
         foreach (string word in settings.SkiplistWords)
         {
@@ -73,15 +75,15 @@ public sealed class ColbertInputs
         }
         int padId = tokenizer.PadTokenId ?? transformer.Config.PadTokenId;
         return new ColbertInputs(folder, tokenizer, settings,
-            PrefixId(tokenizer, settings.QueryPrefix, file, "query_prefix"), PrefixId(tokenizer, settings.DocumentPrefix, file, "document_prefix"),
+            PrefixId(tokenizer, settings.QueryPrefix, Key("query_prefix")), PrefixId(tokenizer, settings.DocumentPrefix, Key("document_prefix")),
             expansion ?? padId, skip, padId);
     }
 
     // A prefix is one token of the vocabulary (PyLate adds it to the tokenizer; a saved model's tokenizer.json has it).
-    private static int? PrefixId(Tokenizer tokenizer, string prefix, string file, string key) =>
+    private static int? PrefixId(Tokenizer tokenizer, string prefix, string where) =>
         prefix.Length == 0 ? null
             : tokenizer.TokenToId(prefix) ?? throw new ModelFormatException(
-                $"{file}: key \"{key}\" names the token \"{prefix}\", which the tokenizer does not have (PyLate adds it to tokenizer.json when it saves a model)");
+                $"{where} names the token \"{prefix}\", which the tokenizer does not have (PyLate adds it to tokenizer.json when it saves a model)");
 
     /// <summary>
     /// The token ids of each text as the model reads them, their type ids and attention mask (0: a query's expansion

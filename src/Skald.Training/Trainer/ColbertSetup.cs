@@ -50,11 +50,11 @@ internal static class ColbertSetup
             try
             {
                 encoder = encoder.AsLateInteraction((config.Model.Colbert ?? new ColbertModelKeys()).Apply(new ColbertSettings()),
-                    config.Model.Colbert?.EmbeddingSize, config.Training.Seed);
+                    config.Model.Colbert?.EmbeddingSize, config.Training.Seed, "model.");
             }
             catch (ModelFormatException e)
             {
-                throw new TrainingException($"model.type colbert: {e.Message}" +
+                throw new TrainingException($"model.type colbert: {config.Model.Path}: {e.Message}" +
                     (e.Message.Contains("which the tokenizer does not have", StringComparison.Ordinal)
                         ? "; Skald does not add tokens to a tokenizer yet: set model.query_prefix / model.document_prefix to tokens the vocabulary has (e.g. [unused0], [unused1]) or \"\"" : ""), e);
             }

@@ -103,6 +103,45 @@ public sealed class ColbertTrainingTests : IDisposable
         AssertReloadsAndLearned(start, final, new ColbertDistillationLoss(), Batch(config.Data.Train[0], labels: true));
     }
 
+    [Fact]
+    public void ASentenceTransformersDenseIsKeptOnEveryTokenAndTheNewOneNamedApart()
+    {
+        // bert-uncased-max: max Pooling → 2_Dense (32 → 16, bias, Tanh). PyLate keeps that Dense on every token.
+        using var plain = SentenceEncoder.Load(CorePaths.FixtureModel("bert-uncased-max"));
+        using var colbert = plain.AsLateInteraction(new ColbertSettings { QueryPrefix = "", DocumentPrefix = "", QueryLength = 10, DocumentLength = 12 }, 8);
+        Assert.Equal(["2_Dense/linear.weight", "2_Dense/linear.bias", "3_Dense/linear.weight"], colbert.Dense.SelectMany(d => d.Parameters).Select(p => p.Name).ToArray());
+        Assert.Equal(8, colbert.Dimension);
+        string saved = Path.Combine(dir, "saved");
+        ModelSaver.Save(colbert, saved);
+        using (var dense = JsonDocument.Parse(File.ReadAllText(Path.Combine(saved, "1_Dense", "config.json"))))
+        {
+            Assert.True(dense.RootElement.GetProperty("bias").GetBoolean());
+            Assert.Equal("torch.nn.modules.activation.Tanh", dense.RootElement.GetProperty("activation_function").GetString());
+        }
+        using var reloaded = ColbertEncoder.Load(saved);
+        Assert.Equal(2, reloaded.Dense.Count);
+        var texts = new[] { "Hvor ligger Bergen?", "Bergen ligger på Vestlandet, ved havet." };
+        var model = TrainableEncoder.For(colbert, dropout: 0f);
+        foreach (bool query in new[] { true, false })
+        {
+            var vectors = query ? reloaded.EncodeQueries(texts) : reloaded.EncodeDocuments(texts);
+            var inputs = colbert.LateInteraction!;
+            var rows = inputs.Tokenize(texts, query);
+            var tokens = inputs.Batch(rows);
+            using var pass = model.BeginPass(record: false, dropout: false);
+            var y = pass.ForwardTokens(tokens);
+            for (int b = 0; b < rows.Count; b++)
+            {
+                var kept = Enumerable.Range(0, rows[b].Ids.Length).Where(t => inputs.Keeps(rows[b].Ids[t], rows[b].Mask[t], query)).ToArray();
+                Assert.Equal(kept.Length, vectors[b].Count);
+                for (int k = 0; k < kept.Length; k++)
+                {
+                    for (int x = 0; x < 8; x++) Assert.True(Math.Abs(vectors[b].Row(k)[x] - y.Row(b * tokens.Seq + kept[k])[x]) <= 1e-5);
+                }
+            }
+        }
+    }
+
     private static ColbertSettings ConfigSettings(TrainingConfig config) => config.Model.Colbert!.Apply(new ColbertSettings());
 
     private static TrainingBatch Batch(string file, bool labels)
@@ -188,8 +227,13 @@ public sealed class ColbertTrainingTests : IDisposable
         Refused(() => TrainingRun.Build(Config(Colbert, Triplets(), "colbert_distillation")), "loss.type colbert_distillation needs (query, document, document[, document...]) text columns and a label column");
         Refused(() => Config(bert, Triplets(), "mnrl", "  type: colbert"), "a ColBERT (model.type: colbert) trains with loss.type colbert_contrastive or colbert_distillation, not mnrl");
         Refused(() => Config(bert, Triplets(), "mnrl", "  embedding_size: 8"), "model.embedding_size is a ColBERT's (model.type: colbert)");
+        Refused(() => Config(Colbert, Triplets(), "colbert_contrastive\n  cached: true"), "loss.cached takes a loss over embeddings");
+        Refused(() => Config(Colbert, Triplets(), "colbert_distillation\n  temperature: 2.0"), "loss.temperature is DistillKLDivLoss's");
         Refused(() => TrainingRun.Build(Config(bert, Triplets(), "colbert_contrastive", "  type: colbert")),
-            "model.type colbert: ");
+            "model.document_length is 180, more tokens than the model's 64 positions"); // PyLate's default on a 64-position model
+        Refused(() => TrainingRun.Build(Config(bert, Triplets(), "colbert_contrastive", "  type: colbert\n  document_length: 40")),
+            "model.query_prefix names the token \"[Q] \", which the tokenizer does not have (PyLate adds it to tokenizer.json when it saves a model); " +
+            "Skald does not add tokens to a tokenizer yet");
     }
 
     private static void Refused(Action build, string message)

@@ -32,4 +32,24 @@ public sealed partial class SentenceEncoder
             }
         }
     }
+
+    /// <summary>
+    /// The training twin of <see cref="InferStates"/>: the dense chain over one prepared batch on <paramref name="tape"/>
+    /// (recording or not, the transformer left out of the recording when <see cref="TransformerFrozen"/>), returning the
+    /// padded batch, the transformer's token states [B·T, C] and the embeddings [B, <see cref="Dimension"/>], so that a
+    /// loss can run heads of its own over the token states on the same tape (BGE-M3's lexical and ColBERT heads).
+    /// Dense models only.
+    /// </summary>
+    public (TokenBatch Tokens, Variable Hidden, Variable Embeddings) ForwardStates(Tape tape, ModelInputs inputs)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ThrowIfDisposed();
+        if (IsSparse || StaticQuery is not null || queryDense.Length > 0)
+            throw new InvalidOperationException($"{Folder.Path}: token states beside the embeddings are for plain dense models");
+        var tokens = TokenBatch.Pad(inputs.Encodings, PadId, PaddingSide);
+        int[]? embedMask = inputs.EmbedCounts is { } counts ? Modules.Llm2VecInputs.EmbedMask(tokens, counts) : null;
+        var hidden = TransformerForward(tape, tokens); // [B·T, C]
+        return (tokens, hidden, DenseHead(tape, hidden, tokens, inputs, embedMask));
+    }
 }

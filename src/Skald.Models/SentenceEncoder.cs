@@ -163,7 +163,7 @@ public sealed partial class SentenceEncoder
     // With cachedOnly, hub ids are the snapshots the hub cache holds (LoadCached); refuseCrossEncoder: as an embedding
     // model (every public Load), a cross-encoder is one line naming it (LoadAnyHead reads one's encoder on purpose).
     private static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix, bool cachedOnly,
-        bool refuseCrossEncoder)
+        bool refuseCrossEncoder, bool lateInteraction = false)
     {
         var (source, folder, weights, located) = Open(path, adapters, cachedOnly, refuseCrossEncoder);
         adapters = located;
@@ -179,7 +179,7 @@ public sealed partial class SentenceEncoder
                 folder = folder.WithLlm2VecConfig(adapters[^1]);
             else if (adapters is { Count: > 0 } && adapters.Any(CustomCode.IsLlm2VecEncoder) && encoder is IDecoder)
                 folder = folder.AsLlm2Vec(); // an LLM2Vec MNTP repository (its bidirectional code in auto_map) without llm2vec_config.json
-            var model = Create(folder, tokenizer, encoder, parameterPrefix: parameterPrefix);
+            var model = Create(folder, tokenizer, encoder, parameterPrefix: parameterPrefix, lateInteraction: lateInteraction);
             Quantization.Int8Checkpoint.AttachIfQuantized(model, adapters is { Count: > 0 }); // a saved int8 folder: int8 only
             model.Adapters = adapters ?? [];
             model.source = source;
@@ -218,10 +218,11 @@ public sealed partial class SentenceEncoder
     }
 
     private static SentenceEncoder Create(ModelFolder folder, Tokenizer tokenizer, ITransformer encoder, bool newSpladeHead = false,
-        ulong seed = 42, SparseAutoEncoder? newAutoEncoder = null, string parameterPrefix = "")
+        ulong seed = 42, SparseAutoEncoder? newAutoEncoder = null, string parameterPrefix = "", bool lateInteraction = false,
+        DenseModule[]? newDense = null)
     {
         string path = folder.Path;
-        if (folder.IsLateInteraction) throw new ModelFormatException(LateInteraction.ColbertEncoder.NotASentenceEmbedder(path));
+        if (folder.IsLateInteraction && !lateInteraction) throw new ModelFormatException(Models.LateInteraction.ColbertEncoder.NotASentenceEmbedder(path));
         if (folder.Bidirectional && encoder is IDecoder decoder) decoder.AttentionMode = AttentionMode.Bidirectional;
         if (tokenizer.IdBound > encoder.Config.VocabSize)
             throw new ModelFormatException(
@@ -231,9 +232,9 @@ public sealed partial class SentenceEncoder
         if (pooling.Dimension != encoder.HiddenSize)
             throw new ModelFormatException(
                 $"{path}: Pooling word_embedding_dimension {pooling.Dimension} differs from the transformer's hidden_size {encoder.HiddenSize}");
-        var dense = folder.DensePaths.Select(p => DenseModule.Load(p, parameterPrefix)).ToArray();
+        DenseModule[] dense = [.. folder.DensePaths.Select(p => DenseModule.Load(p, parameterPrefix)), .. newDense ?? []];
         int width = pooling.OutputDimension;
-        foreach (var (d, p) in dense.Zip(folder.DensePaths))
+        foreach (var (d, p) in dense.Zip([.. folder.DensePaths, .. (newDense ?? []).Select(n => n.Weight.Name)]))
         {
             if (d.InFeatures != width)
                 throw new ModelFormatException($"{p}: in_features {d.InFeatures} does not match the {width} values coming in");
@@ -375,6 +376,7 @@ public sealed partial class SentenceEncoder
         int? maxActiveDims = null)
     {
         ThrowIfDisposed();
+        if (LateInteraction is not null) throw new ModelFormatException(Models.LateInteraction.ColbertEncoder.NotASentenceEmbedder(Folder.Path));
         var hidden = TransformerForward(tape, tokens); // [B·T, C]
         if (SpladeHead is not null)
         {

@@ -5,7 +5,8 @@ namespace Skald.Tensors.Tests;
 /// <summary>
 /// <see cref="MaxSim"/>: the SIMD score equal to its scalar twin and to the definition computed in double (Σᵢ maxₜ qᵢ·dₜ),
 /// across widths below, at and above a vector register; the batched form equal to one document at a time; an empty
-/// document scoring 0; mismatched shapes refused.
+/// document scoring 0; mismatched shapes refused. The backward (scaled: 1 for ColBERT's sum, 1/query tokens for
+/// BGE-M3's mean) against central differences of the forward computed in double, its SIMD form equal to its scalar twin.
 /// </summary>
 public sealed class MaxSimTests
 {
@@ -77,5 +78,47 @@ public sealed class MaxSimTests
         Assert.Throws<ArgumentException>(() => MaxSim.Score(new float[5], new float[4], 2));
         Assert.Throws<ArgumentOutOfRangeException>(() => MaxSim.Score(new float[4], new float[4], 0));
         Assert.Throws<ArgumentException>(() => MaxSim.Scores(new float[4], new float[4], [0, 3], 2, new float[1]));
+    }
+
+    [Theory]
+    [InlineData(3, 2, 4, 1f)]
+    [InlineData(16, 5, 9, 1f)]
+    [InlineData(37, 7, 12, 1f / 7)]
+    public void BackwardIsTheCentralDifferenceOfTheScore(int dim, int queryTokens, int documentTokens, float scale)
+    {
+        var rng = new Random(dim + 97 * queryTokens);
+        var q = TestUtil.RandomArray(rng, queryTokens * dim);
+        var d = TestUtil.RandomArray(rng, documentTokens * dim);
+        const float dScore = 0.75f;
+        float[] dq = new float[q.Length], dd = new float[d.Length], dqs = new float[q.Length], dds = new float[d.Length];
+        MaxSim.Backward(q, d, dim, scale, dScore, dq, dd);
+        MaxSim.BackwardScalar(q, d, dim, scale, dScore, dqs, dds);
+        const double h = 1e-3;
+        foreach (var (x, grad, twin) in new[] { (q, dq, dqs), (d, dd, dds) })
+        {
+            for (int k = 0; k < x.Length; k++)
+            {
+                float keep = x[k];
+                x[k] = (float)(keep + h);
+                double up = Definition(q, d, dim);
+                x[k] = (float)(keep - h);
+                double down = Definition(q, d, dim);
+                x[k] = keep;
+                double expected = scale * dScore * (up - down) / (2 * h);
+                Assert.True(Math.Abs(grad[k] - expected) <= 1e-3, $"entry {k}: {grad[k]} vs central difference {expected}");
+                Assert.True(Math.Abs(twin[k] - grad[k]) <= 1e-6, $"entry {k}: scalar twin {twin[k]} vs {grad[k]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void BackwardAddsToTheGradientsItIsGivenAndRefusesWrongShapes()
+    {
+        float[] q = [1, 0], d = [0.5f, 0, -1, 0];
+        float[] dq = [10, 10], dd = [1, 1, 1, 1];
+        MaxSim.Backward(q, d, 2, 1f, 2f, dq, dd);
+        Assert.Equal([11f, 10f], dq); // + 2 · d₀
+        Assert.Equal([3f, 1f, 1f, 1f], dd); // row 0 holds the max: + 2 · q
+        Assert.Throws<ArgumentException>(() => MaxSim.Backward(q, d, 2, 1f, 1f, new float[3], new float[4]));
     }
 }

@@ -123,22 +123,33 @@ public sealed class BgeM3Encoder : IDisposable
         if (dense.IsSparse || dense.StaticQuery is not null || dense.QueryDense.Count > 0 || dense.Folder.Llm2Vec is not null)
             throw new ModelFormatException($"{folder}: a BGE-M3 folder is a dense sentence-transformers chain (Transformer → Pooling → Normalize) with two heads beside it; this one's chain has other modules");
         var heads = BgeM3Heads.Load(folder, dense.Transformer.HiddenSize);
-        var unused = new SortedSet<int>();
+        int[] unused;
         try
         {
-            foreach (string key in UnusedTokenKeys)
-            {
-                // FlagEmbedding: the tokenizer's special_tokens_map entries, through convert_tokens_to_ids (unknown → unk)
-                if (NamedPadToken.Read(dense.Folder.TransformerPath, key) is { } named
-                    && (dense.Tokenizer.TokenToId(named.Token) ?? dense.Tokenizer.UnknownTokenId) is int id)
-                    unused.Add(id);
-            }
+            unused = UnusedIds(dense);
         }
         catch (TokenizerException e)
         {
             throw new ModelFormatException(e.Message);
         }
-        return new BgeM3Encoder(dense, heads, [.. unused], ownsDense);
+        return new BgeM3Encoder(dense, heads, unused, ownsDense);
+    }
+
+    /// <summary>
+    /// The ids that get no lexical weight, ascending: the tokenizer's cls, eos, pad and unk tokens as FlagEmbedding reads
+    /// them (special_tokens_map entries through convert_tokens_to_ids, an unknown one as unk); training leaves out the same.
+    /// A <see cref="TokenizerException"/> for a special token that does not read.
+    /// </summary>
+    internal static int[] UnusedIds(SentenceEncoder dense)
+    {
+        var unused = new SortedSet<int>();
+        foreach (string key in UnusedTokenKeys)
+        {
+            if (NamedPadToken.Read(dense.Folder.TransformerPath, key) is { } named
+                && (dense.Tokenizer.TokenToId(named.Token) ?? dense.Tokenizer.UnknownTokenId) is int id)
+                unused.Add(id);
+        }
+        return [.. unused];
     }
 
     /// <summary>

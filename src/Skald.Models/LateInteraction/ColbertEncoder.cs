@@ -21,39 +21,29 @@ namespace Skald.Models.LateInteraction;
 /// Encoding may be called from several threads at once (the forward passes take turns).
 /// </summary>
 /// <remarks>
-/// Inputs, as PyLate's <c>tokenize</c> and <c>encode</c>: the text stripped (lower-cased when sentence_bert_config.json
-/// says do_lower_case), tokenized with special tokens and cut to length − 1, the prefix token put after the first
-/// token. A query with expansion is padded to query_length with the mask token, whose vectors are kept; those tokens
-/// attend to the text but the text does not attend to them unless attend_to_expansion_tokens. A document keeps the
-/// vectors of its tokens that are not in the skiplist (a skiplist word the vocabulary lacks stands for the unknown token,
-/// as transformers' convert_tokens_to_ids). Every vector is L2-normalised. Batches are padded on the right.
+/// Inputs as PyLate's <c>tokenize</c> and <c>encode</c> make them (<see cref="ColbertInputs"/>, which training shares);
+/// every kept vector is L2-normalised. Batches are padded on the right.
 /// Upstream: https://github.com/lightonai/pylate/blob/1f1f47cee5df35ebe6fd2286a0a205a1523e4119/pylate/models/colbert.py
 /// </remarks>
 public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
 {
     private readonly DenseModule[] dense;
-    private readonly int? queryPrefixId, documentPrefixId;
-    private readonly int expansionId;
-    private readonly HashSet<int> skiplist;
+    private readonly ColbertInputs inputs;
     private readonly Tape inference = new(recording: false) { PackWeights = true };
     private readonly Lock gate = new();
     private bool disposed;
 
-    private ColbertEncoder(string source, ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, DenseModule[] dense,
-        ColbertSettings settings, int? queryPrefixId, int? documentPrefixId, int expansionId, HashSet<int> skiplist)
+    private ColbertEncoder(string source, ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, DenseModule[] dense, ColbertInputs inputs)
     {
         Source = source;
         Folder = folder;
         Tokenizer = tokenizer;
         Transformer = transformer;
         this.dense = dense;
-        Settings = settings;
-        this.queryPrefixId = queryPrefixId;
-        this.documentPrefixId = documentPrefixId;
-        this.expansionId = expansionId;
-        this.skiplist = skiplist;
+        this.inputs = inputs;
+        Settings = inputs.Settings;
         Dimension = dense.Length > 0 ? dense[^1].OutFeatures : transformer.HiddenSize;
-        PadId = tokenizer.PadTokenId ?? transformer.Config.PadTokenId;
+        PadId = inputs.PadId;
     }
 
     /// <summary>The path or hub id the model was loaded from.</summary>
@@ -137,22 +127,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
                 if (d.InFeatures != width) throw new ModelFormatException($"{Path.Combine(p, "config.json")}: in_features {d.InFeatures} does not match the {width} values coming in");
                 width = d.OutFeatures;
             }
-            foreach (var (key, length) in new[] { ("query_length", settings.QueryLength), ("document_length", settings.DocumentLength) })
-            {
-                if (length > transformer.MaxSequenceLength)
-                    throw new ModelFormatException($"{file}: key \"{key}\" is {length}, more tokens than the model's {transformer.MaxSequenceLength} positions");
-            }
-            int? expansion = tokenizer.TokenToId("[MASK]") ?? tokenizer.TokenToId("<mask>");
-            if (expansion is null && settings.DoQueryExpansion)
-                throw new ModelFormatException($"{file}: key \"do_query_expansion\" is true but the tokenizer has no [MASK] or <mask> token to expand queries with");
-            var skip = new HashSet<int>();
-            foreach (string word in settings.SkiplistWords)
-            {
-                if ((tokenizer.TokenToId(word) ?? tokenizer.UnknownTokenId) is int id) skip.Add(id);
-            }
-            return new ColbertEncoder(source, folder, tokenizer, transformer, dense, settings,
-                PrefixId(tokenizer, settings.QueryPrefix, file, "query_prefix"), PrefixId(tokenizer, settings.DocumentPrefix, file, "document_prefix"),
-                expansion ?? tokenizer.PadTokenId ?? transformer.Config.PadTokenId, skip);
+            return new ColbertEncoder(source, folder, tokenizer, transformer, dense, ColbertInputs.Create(folder, tokenizer, settings, transformer));
         }
         catch
         {
@@ -168,12 +143,6 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && JsonFiles.Bool(doc.RootElement, "use_residual", config))
             throw new ModelFormatException($"{config}: key \"use_residual\" is true; PyLate's residual Dense is not supported yet");
     }
-
-    // A prefix is one token of the vocabulary (PyLate adds it to the tokenizer; a saved model's tokenizer.json has it).
-    private static int? PrefixId(Tokenizer tokenizer, string prefix, string file, string key) =>
-        prefix.Length == 0 ? null
-            : tokenizer.TokenToId(prefix) ?? throw new ModelFormatException(
-                $"{file}: key \"{key}\" names the token \"{prefix}\", which the tokenizer does not have (PyLate adds it to tokenizer.json when it saves a model)");
 
     /// <summary>Queries' token vectors (PyLate's <c>encode(is_query=True)</c>); result i belongs to text i.</summary>
     public TokenVectors[] EncodeQueries(IReadOnlyList<string> texts, int batchSize = 32, CancellationToken cancellationToken = default) =>
@@ -214,51 +183,23 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
     /// </summary>
     public IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> Tokenize(IReadOnlyList<string> texts, bool isQuery)
     {
-        ArgumentNullException.ThrowIfNull(texts);
         ObjectDisposedException.ThrowIf(disposed, this);
-        int? prefix = isQuery ? queryPrefixId : documentPrefixId;
-        int length = isQuery ? Settings.QueryLength : Settings.DocumentLength;
-        int cut = prefix is null ? length : length - 1;
-        bool expand = isQuery && Settings.DoQueryExpansion;
-        int expansionMask = Settings.AttendToExpansionTokens ? 1 : 0;
-        var result = new (int[], int[], int[])[texts.Count];
-        for (int i = 0; i < texts.Count; i++)
-        {
-            if (texts[i] is null) throw new ArgumentException($"text {i} is null", nameof(texts));
-            var e = Tokenizer.Encode(Folder.PrepareText(texts[i]), true, cut);
-            var ids = new List<int>(e.Ids);
-            var types = new List<int>(e.TypeIds);
-            var mask = Enumerable.Repeat(1, ids.Count).ToList();
-            for (; expand && ids.Count < cut; mask.Add(expansionMask))
-            {
-                ids.Add(expansionId);
-                types.Add(0);
-            }
-            if (prefix is int p)
-            {
-                int at = Math.Min(1, ids.Count);
-                ids.Insert(at, p);
-                types.Insert(at, 0);
-                mask.Insert(at, 1);
-            }
-            result[i] = ([.. ids], [.. types], [.. mask]);
-        }
-        return result;
+        return inputs.Tokenize(texts, isQuery);
     }
 
     private TokenVectors[] Encode(IReadOnlyList<string> texts, bool isQuery, int batchSize, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         cancellationToken.ThrowIfCancellationRequested();
-        var inputs = Tokenize(texts, isQuery);
-        var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => inputs[i].Ids.Length).ToArray();
+        var rowsOf = Tokenize(texts, isQuery);
+        var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => rowsOf[i].Ids.Length).ToArray();
         var result = new TokenVectors[texts.Count];
-        bool expand = isQuery && Settings.DoQueryExpansion;
+        bool expand = inputs.ReadsMaskedRows(isQuery);
         for (int start = 0; start < order.Length; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var rows = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
-            var batch = Batch([.. rows.Select(i => inputs[i])]);
+            var batch = inputs.Batch([.. rows.Select(i => rowsOf[i])]);
             lock (gate)
             {
                 ObjectDisposedException.ThrowIf(disposed, this);
@@ -269,30 +210,11 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
                 {
                     var y = Transformer.Forward(inference, batch);
                     foreach (var d in dense) y = d.Forward(inference, y);
-                    for (int b = 0; b < rows.Length; b++) result[rows[b]] = Kept(y.Span, batch.Seq, b, inputs[rows[b]], isQuery);
+                    for (int b = 0; b < rows.Length; b++) result[rows[b]] = Kept(y.Span, batch.Seq, b, rowsOf[rows[b]], isQuery);
                 }
             }
         }
         return result;
-    }
-
-    // Right-padded batch; positions 0..T−1 on every row (HF's arange), which the expansion tokens need.
-    private TokenBatch Batch(IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> rows)
-    {
-        int seq = rows.Max(r => r.Ids.Length), n = rows.Count;
-        var ids = new int[n * seq];
-        var mask = new int[n * seq];
-        var types = new int[n * seq];
-        var positions = new int[n * seq];
-        Array.Fill(ids, PadId);
-        for (int b = 0; b < n; b++)
-        {
-            rows[b].Ids.CopyTo(ids, b * seq);
-            rows[b].TypeIds.CopyTo(types, b * seq);
-            rows[b].Mask.CopyTo(mask, b * seq);
-            for (int t = 0; t < seq; t++) positions[b * seq + t] = t;
-        }
-        return new TokenBatch(ids, mask, types, n, seq) { PositionIds = positions };
     }
 
     // The row's kept vectors, normalised: a query's all (expansion) or attended ones; a document's attended, not skipped.
@@ -301,8 +223,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         var keep = new List<int>(row.Ids.Length);
         for (int t = 0; t < row.Ids.Length; t++)
         {
-            bool attended = row.Mask[t] != 0;
-            if (isQuery ? Settings.DoQueryExpansion || attended : attended && !skiplist.Contains(row.Ids[t])) keep.Add(t);
+            if (inputs.Keeps(row.Ids[t], row.Mask[t], isQuery)) keep.Add(t);
         }
         var values = new float[keep.Count * Dimension];
         for (int k = 0; k < keep.Count; k++) y.Slice((b * seq + keep[k]) * Dimension, Dimension).CopyTo(values.AsSpan(k * Dimension));

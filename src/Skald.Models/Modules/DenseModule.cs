@@ -65,6 +65,22 @@ public sealed class DenseModule
         return new DenseModule(inF, outF, act, weight, bias, cfgPath);
     }
 
+    /// <summary>The activation_function of a Dense module without one (PyLate's projection).</summary>
+    public const string Identity = "torch.nn.modules.linear.Identity";
+
+    /// <summary>
+    /// A new bias-free Dense module without activation (PyLate's projection), its weight [out, in] =
+    /// <paramref name="weight"/> named <c>{<paramref name="module"/>}/linear.weight</c>.
+    /// </summary>
+    public static DenseModule CreateLinear(string module, int inFeatures, int outFeatures, float[] weight)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (weight.Length != (long)inFeatures * outFeatures) throw new ArgumentException($"{weight.Length} values are not [{outFeatures}, {inFeatures}]", nameof(weight));
+        return new DenseModule(inFeatures, outFeatures, Identity, new Parameter(module + "/linear.weight", weight, [outFeatures, inFeatures], weightDecay: true),
+            null, module);
+    }
+
     /// <summary>x [B, in] → y [B, out] on <paramref name="tape"/>.</summary>
     public Variable Forward(Tape tape, Variable x) => Ops.Activation(tape, Ops.Linear(tape, x, Weight, Bias), Activation);
 }

@@ -68,6 +68,78 @@ public static class MaxSim
         return sum;
     }
 
+    /// <summary>
+    /// The backward of <c>scale · </c><see cref="Score"/>: with upstream gradient <paramref name="dScore"/>, each query row
+    /// qᵢ receives scale · dScore · d_t* and the document row d_t* receives scale · dScore · qᵢ, t* the row holding qᵢ's
+    /// maximum (the first of equal ones, as <see cref="Score"/> keeps). Gradients are ADDED into
+    /// <paramref name="dQuery"/> and <paramref name="dDocument"/> (shaped as the inputs). scale 1 is ColBERT's sum over
+    /// query tokens; 1/(query tokens) the mean BGE-M3's ColBERT score takes. A document without tokens gives nothing.
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim, float scale, float dScore,
+        Span<float> dQuery, Span<float> dDocument)
+    {
+        CheckBackward(query, document, dim, dQuery, dDocument);
+        int qt = query.Length / dim, dt = document.Length / dim;
+        if (dt == 0) return;
+        float g = scale * dScore;
+        for (int i = 0; i < qt; i++)
+        {
+            var q = query.Slice(i * dim, dim);
+            int at = 0;
+            float best = float.NegativeInfinity;
+            for (int t = 0; t < dt; t++)
+            {
+                float s = TensorPrimitives.Dot(q, document.Slice(t * dim, dim));
+                if (s > best)
+                {
+                    best = s;
+                    at = t;
+                }
+            }
+            var dq = dQuery.Slice(i * dim, dim);
+            TensorPrimitives.MultiplyAdd(document.Slice(at * dim, dim), g, dq, dq);
+            var dd = dDocument.Slice(at * dim, dim);
+            TensorPrimitives.MultiplyAdd(q, g, dd, dd);
+        }
+    }
+
+    /// <summary>The scalar twin of <see cref="Backward"/>: one multiply-add at a time, in index order.</summary>
+    public static void BackwardScalar(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim, float scale, float dScore,
+        Span<float> dQuery, Span<float> dDocument)
+    {
+        CheckBackward(query, document, dim, dQuery, dDocument);
+        int qt = query.Length / dim, dt = document.Length / dim;
+        if (dt == 0) return;
+        float g = scale * dScore;
+        for (int i = 0; i < qt; i++)
+        {
+            int at = 0;
+            float best = float.NegativeInfinity;
+            for (int t = 0; t < dt; t++)
+            {
+                float s = 0f;
+                for (int k = 0; k < dim; k++) s += query[i * dim + k] * document[t * dim + k];
+                if (s > best)
+                {
+                    best = s;
+                    at = t;
+                }
+            }
+            for (int k = 0; k < dim; k++)
+            {
+                dQuery[i * dim + k] += g * document[at * dim + k];
+                dDocument[at * dim + k] += g * query[i * dim + k];
+            }
+        }
+    }
+
+    private static void CheckBackward(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim, Span<float> dQuery, Span<float> dDocument)
+    {
+        Check(query, document, dim);
+        if (dQuery.Length != query.Length || dDocument.Length != document.Length)
+            throw new ArgumentException($"gradients of {dQuery.Length} and {dDocument.Length} values for a query of {query.Length} and a document of {document.Length}");
+    }
+
     private static void Check(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dim, 1);

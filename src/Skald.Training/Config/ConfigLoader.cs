@@ -185,7 +185,7 @@ public static class ConfigLoader
         SectionReader S(string name) => new(name, tree.TryGetValue(name, out var k) ? k : [], origin);
 
         var m = S("model");
-        string modelType = m.Choice("type", "transformer", "transformer", "static", "splade", "csr");
+        string modelType = m.Choice("type", "transformer", "transformer", "static", "splade", "csr", "colbert");
         var model = new ModelSection(m.Path("path") ?? "", m.Float("dropout", 0.1f, 0, 1))
         {
             Type = modelType, Tokenizer = m.Path("tokenizer"), Dimension = m.Int("dim", 256, 1), Normalize = m.Bool("normalize", true),
@@ -200,6 +200,7 @@ public static class ConfigLoader
             CsrKAux = m.IntOrNull("csr_k_aux", 1),
             CsrDeadThreshold = m.Int("csr_dead_threshold", 30, 0),
             FreezeTransformer = m.Bool("freeze_transformer", false),
+            Colbert = ColbertModelKeys.Read(m, modelType),
         };
         foreach (var key in new[] { "csr_hidden_dim", "csr_k", "csr_k_aux", "csr_dead_threshold" })
         {
@@ -212,7 +213,7 @@ public static class ConfigLoader
                 throw new TrainingException($"{m.Where(key)}: model.{key} is SpladePooling's (model.type: splade)");
         }
         if (model.Dropout >= 1) throw new TrainingException($"{m.Where("dropout")}: model.dropout must be below 1");
-        if (modelType is "transformer" or "splade" or "csr")
+        if (modelType is "transformer" or "splade" or "csr" or "colbert")
         {
             if (model.Path.Length == 0) throw m.Missing("path");
             foreach (var key in new[] { "tokenizer", "dim", "normalize" })

@@ -3,7 +3,7 @@ namespace Skald.Training.Config;
 /// <summary><c>loss</c>: the objective.</summary>
 public sealed record LossSection
 {
-    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), <c>gist</c> (MNRL screened by <see cref="Guide"/>), <c>angle</c>, <c>contrastive</c>, <c>online_contrastive</c>, <c>distill_kl</c> (KL divergence to a teacher's scores of the positive and negatives), <c>splade</c> (a sparse encoder: <see cref="SpladeInner"/> plus FLOPS regularisers), or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c>, (more than one label) <c>cross_entropy</c>, distillation <c>ce_mse</c> / <c>ce_margin_mse</c>, or learning to rank over lists of documents <c>listnet</c>, <c>listmle</c>, <c>plistmle</c>, <c>lambda</c>, <c>ranknet</c>; <c>contrastive_tension</c> (ContrastiveTensionLossInBatchNegatives), <c>contrastive_tension_pairs</c> (ContrastiveTensionLoss over sampled pairs), <c>tsdae</c> (DenoisingAutoEncoderLoss: plain sentences, a tied BERT decoder rebuilds each from the embedding of its damaged copy).</summary>
+    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), <c>gist</c> (MNRL screened by <see cref="Guide"/>), <c>angle</c>, <c>contrastive</c>, <c>online_contrastive</c>, <c>distill_kl</c> (KL divergence to a teacher's scores of the positive and negatives), <c>splade</c> (a sparse encoder: <see cref="SpladeInner"/> plus FLOPS regularisers), or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c>, (more than one label) <c>cross_entropy</c>, distillation <c>ce_mse</c> / <c>ce_margin_mse</c>, or learning to rank over lists of documents <c>listnet</c>, <c>listmle</c>, <c>plistmle</c>, <c>lambda</c>, <c>ranknet</c>; <c>contrastive_tension</c> (ContrastiveTensionLossInBatchNegatives), <c>contrastive_tension_pairs</c> (ContrastiveTensionLoss over sampled pairs), <c>tsdae</c> (DenoisingAutoEncoderLoss: plain sentences, a tied BERT decoder rebuilds each from the embedding of its damaged copy), <c>bge_m3</c> (BGE-M3's unified fine-tuning of its dense, sparse and ColBERT outputs); for a ColBERT <c>colbert_contrastive</c> / <c>colbert_distillation</c> (PyLate's Contrastive and Distillation over MaxSim scores).</summary>
     public string Type { get; init; } = "mnrl";
 
     /// <summary><c>mse</c>: the teacher model folder whose embeddings of column 0 the student learns (same width).</summary>
@@ -50,8 +50,32 @@ public sealed record LossSection
     /// <summary>Matryoshka: weight per width (null: all 1).</summary>
     public IReadOnlyList<float>? MatryoshkaWeights { get; init; }
 
-    /// <summary>distill_kl: the temperature the student's and the teacher's scores are divided by before their softmax.</summary>
+    /// <summary>distill_kl: the temperature the student's and the teacher's scores are divided by before their softmax; colbert_contrastive: the MaxSim scores' (PyLate's, 1); bge_m3: every score's (FlagEmbedding's temperature, 0.02).</summary>
     public float Temperature { get; init; } = 1f;
+
+    /// <summary>bge_m3: train the sparse and ColBERT outputs with the dense one (FlagEmbedding's unified_finetuning; false: the dense term only, the heads kept as they are).</summary>
+    public bool UnifiedFinetuning { get; init; } = true;
+
+    /// <summary>bge_m3: add the self-distillation terms, the ensemble score teaching each output (use_self_distill).</summary>
+    public bool UseSelfDistill { get; init; }
+
+    /// <summary>bge_m3: self-distillation starts after this many batches (self_distill_start_step; −1: from the first).</summary>
+    public int SelfDistillStartStep { get; init; } = -1;
+
+    /// <summary>bge_m3 with a teacher's scores in the label column: <c>kl_div</c> or <c>m3_kd_loss</c> (kd_loss_type).</summary>
+    public string KdLossType { get; init; } = "kl_div";
+
+    /// <summary>bge_m3: queries are cut to this many tokens, specials included (FlagEmbedding's query_max_len, 32).</summary>
+    public int QueryMaxLen { get; init; } = 32;
+
+    /// <summary>bge_m3: passages are cut to this many tokens, specials included (FlagEmbedding's passage_max_len, 128).</summary>
+    public int PassageMaxLen { get; init; } = 128;
+
+    /// <summary>colbert_contrastive / colbert_distillation: the mean over the batch's rows (PyLate's size_average, true) or their sum.</summary>
+    public bool SizeAverage { get; init; } = true;
+
+    /// <summary>colbert_distillation: min-max normalise each row's MaxSim scores before the softmax (PyLate's normalize_scores, true).</summary>
+    public bool NormalizeScores { get; init; } = true;
 
     /// <summary>splade: the loss the FLOPS regularisers are added to: <c>mnrl</c> (SparseMultipleNegativesRankingLoss: dot product, scale 1 by default), <c>margin_mse</c> or <c>distill_kl</c>.</summary>
     public string SpladeInner { get; init; } = "mnrl";

@@ -13,7 +13,7 @@ internal static class LossSectionReader
         {
             Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade", "distill_kl", "csr", "cosine_similarity", "softmax", "batch_hard_triplet",
                 "batch_hard_soft_margin_triplet", "batch_all_triplet", "batch_semi_hard_triplet", "tsdae", "mega_batch_margin", "contrastive_tension", "contrastive_tension_pairs",
-                "ce_mse", "ce_margin_mse", "listnet", "listmle", "plistmle", "lambda", "ranknet"),
+                "ce_mse", "ce_margin_mse", "listnet", "listmle", "plistmle", "lambda", "ranknet", "colbert_contrastive", "colbert_distillation", "bge_m3"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, "splade" or "csr" => 1f, _ => 20f }, 0),
@@ -48,7 +48,13 @@ internal static class LossSectionReader
             CsrSimilarity = l.Choice("csr_similarity", "dot", "dot", "cosine"),
             CsrBeta = l.Float("csr_beta", 0.1f, 0),
             CsrGamma = l.Float("csr_gamma", 1f, 0),
-            Temperature = l.Float("temperature", 1f, 0),
+            Temperature = l.Float("temperature", l.Str("type") == "bge_m3" ? 0.02f : 1f, 0),
+            UnifiedFinetuning = l.Bool("unified_finetuning", true),
+            UseSelfDistill = l.Bool("use_self_distill", false),
+            SelfDistillStartStep = l.Int("self_distill_start_step", -1, -1),
+            KdLossType = l.Choice("kd_loss_type", "kl_div", "kl_div", "m3_kd_loss"),
+            QueryMaxLen = l.Int("query_max_len", 32, 3),
+            PassageMaxLen = l.Int("passage_max_len", 128, 3),
             DocumentRegularizerWeight = l.Float("document_regularizer_weight", 3e-5f, 0),
             QueryRegularizerWeight = l.Float("query_regularizer_weight", 5e-5f, 0),
             DocumentRegularizerOnly = l.Bool("use_document_regularizer_only", false),
@@ -65,7 +71,15 @@ internal static class LossSectionReader
             PosNegRatio = l.Int("pos_neg_ratio", 8, 1),
             TieEncoderDecoder = l.Bool("tie_encoder_decoder", true),
             Decoder = l.Path("decoder"),
+            SizeAverage = l.Bool("size_average", true),
+            NormalizeScores = l.Bool("normalize_scores", true),
         };
+        if (model.Type == "colbert" && !Losses.ColbertLoss.IsColbert(loss.Type))
+            throw new TrainingException($"{l.Where("type")}: a ColBERT (model.type: colbert) trains with loss.type colbert_contrastive or colbert_distillation, not {loss.Type}");
+        if (l.Str("size_average") is not null && !Losses.ColbertLoss.IsColbert(loss.Type))
+            throw new TrainingException($"{l.Where("size_average")}: loss.size_average is PyLate's (loss.type: colbert_contrastive or colbert_distillation)");
+        if (l.Str("normalize_scores") is not null && loss.Type != "colbert_distillation")
+            throw new TrainingException($"{l.Where("normalize_scores")}: loss.normalize_scores is PyLate's Distillation's (loss.type: colbert_distillation)");
         RankingLossKeys.Check(l, loss);
         LossKeys.Check(l, loss);
         foreach (var key in new[] { "splade_inner", "document_regularizer_weight", "query_regularizer_weight", "use_document_regularizer_only",
@@ -74,7 +88,10 @@ internal static class LossSectionReader
             if (l.Str(key) is not null && loss.Type != "splade")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is SpladeLoss's (loss.type: splade)");
         }
-        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs")
+        if (loss.Cached && loss.Type == "bge_m3")
+            throw new TrainingException($"{l.Where("cached")}: loss.cached (GradCache; FlagEmbedding's sub_batch_size) does not run loss.type bge_m3 yet: its sparse and ColBERT terms need the whole batch's token states; use a smaller training.batch_size");
+        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs"
+                or "colbert_contrastive" or "colbert_distillation")
             throw new TrainingException($"{l.Where("cached")}: loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...) or a cross-encoder's, not loss.type {loss.Type}" +
                 (loss.Type == "cached_mnrl" ? " (it is cached already)" : ""));
         foreach (var key in new[] { "positive_margin", "negative_margin" })
@@ -82,6 +99,17 @@ internal static class LossSectionReader
             if (l.Str(key) is not null && loss.Type != "mega_batch_margin")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is MegaBatchMarginLoss's (loss.type: mega_batch_margin)");
         }
+        foreach (var key in new[] { "unified_finetuning", "use_self_distill", "self_distill_start_step", "kd_loss_type", "query_max_len", "passage_max_len" })
+        {
+            if (l.Str(key) is not null && loss.Type != "bge_m3")
+                throw new TrainingException($"{l.Where(key)}: loss.{key} is BGE-M3 fine-tuning's (loss.type: bge_m3)");
+        }
+        if (loss.Type == "bge_m3" && !loss.UnifiedFinetuning && loss.UseSelfDistill)
+            throw new TrainingException($"{l.Where("use_self_distill")}: self-distillation teaches the sparse and ColBERT outputs; it needs loss.unified_finetuning: true");
+        if (loss.Type == "bge_m3" && l.Str("scale") is not null)
+            throw new TrainingException($"{l.Where("scale")}: loss.type bge_m3 divides its scores by loss.temperature (0.02, a scale of 50); set that instead");
+        if (l.Str("self_distill_start_step") is not null && !loss.UseSelfDistill)
+            throw new TrainingException($"{l.Where("self_distill_start_step")}: loss.self_distill_start_step is for loss.use_self_distill: true");
         if (l.Str("pos_neg_ratio") is not null && loss.Type != "contrastive_tension_pairs")
             throw new TrainingException($"{l.Where("pos_neg_ratio")}: loss.pos_neg_ratio is the pair-sampling ContrastiveTensionLoss's (loss.type: contrastive_tension_pairs)");
         foreach (var key in new[] { "deletion_ratio", "tie_encoder_decoder", "decoder" })
@@ -96,7 +124,7 @@ internal static class LossSectionReader
             if (l.Str(key) is not null && !loss.AdaptiveLayer)
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is AdaptiveLayerLoss's (loss.adaptive_layer: true)");
         }
-        if (loss.AdaptiveLayer && (loss.Cached || loss.CrossEncoder || loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "splade" or "gist" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs"))
+        if (loss.AdaptiveLayer && (loss.Cached || loss.CrossEncoder || loss.Type is "bge_m3" or "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "splade" or "gist" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs" or "colbert_contrastive" or "colbert_distillation"))
             throw new TrainingException($"{l.Where("adaptive_layer")}: loss.adaptive_layer takes a loss over a dense model's embeddings (mnrl, cosent, matryoshka, triplet, ...), " +
                 (loss.Cached || loss.Type == "cached_mnrl" ? "not a cached one (upstream refuses it too: every layer's activations are kept)" : $"not loss.type {loss.Type}"));
         if (loss.AdaptiveLayer && model.FreezeTransformer)
@@ -108,9 +136,9 @@ internal static class LossSectionReader
         }
         if (l.Str("csr_similarity") is not null && loss.CsrInner != "mnrl")
             throw new TrainingException($"{l.Where("csr_similarity")}: loss.csr_similarity is for csr_inner: mnrl");
-        if (l.Str("temperature") is not null && loss.Type != "distill_kl" && !(loss.Type == "splade" && loss.SpladeInner == "distill_kl")
+        if (l.Str("temperature") is not null && loss.Type is not ("distill_kl" or "colbert_contrastive" or "bge_m3") && !(loss.Type == "splade" && loss.SpladeInner == "distill_kl")
             && !(loss.Type == "csr" && loss.CsrInner == "distill_kl"))
-            throw new TrainingException($"{l.Where("temperature")}: loss.temperature is DistillKLDivLoss's (loss.type: distill_kl, or splade / csr with its inner loss distill_kl)");
+            throw new TrainingException($"{l.Where("temperature")}: loss.temperature is DistillKLDivLoss's (loss.type: distill_kl, or splade / csr with its inner loss distill_kl) or PyLate Contrastive's (colbert_contrastive) or BGE-M3's (bge_m3)");
         if (loss.Temperature <= 0) throw new TrainingException($"{l.Where("temperature")}: loss.temperature must be above 0");
         if (loss.DocumentRegularizerOnly && l.Str("query_regularizer_weight") is not null)
             throw new TrainingException($"{l.Where("query_regularizer_weight")}: with use_document_regularizer_only every column is a document; there is no query term to weigh");

@@ -11,7 +11,9 @@ public sealed record ModelSection(string Path, float Dropout = 0.1f)
     /// <c>splade</c> (a sparse encoder: the folder's masked-LM head, read or initialised, with SpladePooling as
     /// <see cref="PoolingStrategy"/> and <see cref="ActivationFunction"/> say; a SparseEncoder folder is one already) or
     /// <c>csr</c> (a CSR sparse encoder: the folder's dense chain with a new SparseAutoEncoder after it, as
-    /// <see cref="CsrHiddenDim"/>, <see cref="CsrK"/>, <see cref="CsrKAux"/> say; a CSR folder is one already).
+    /// <see cref="CsrHiddenDim"/>, <see cref="CsrK"/>, <see cref="CsrKAux"/> say; a CSR folder is one already) or
+    /// <c>colbert</c> (a late-interaction model, one vector per token: the folder's transformer and Dense modules with a
+    /// new Dense projection when it has none, as PyLate builds one; a PyLate folder is one already; <see cref="Colbert"/>).
     /// </summary>
     public string Type { get; init; } = "transformer";
 
@@ -45,6 +47,9 @@ public sealed record ModelSection(string Path, float Dropout = 0.1f)
     /// the transformer; saved as a Router folder. A folder that is one already trains so without it.
     /// </summary>
     public bool InferenceFree { get; init; }
+
+    /// <summary>colbert: PyLate's settings given in the config (null under other types).</summary>
+    public ColbertModelKeys? Colbert { get; init; }
 
     /// <summary>A new static model's tokenizer.json (or a folder holding one).</summary>
     public string? Tokenizer { get; init; }

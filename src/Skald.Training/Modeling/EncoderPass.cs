@@ -46,6 +46,41 @@ public sealed class EncoderPass : IDisposable
     }
 
     /// <summary>
+    /// A late-interaction model's token vectors over <paramref name="tokens"/> (<see cref="Skald.Models.SentenceEncoder.ForwardTokens"/>),
+    /// each row L2-normalised as PyLate's losses normalise them: a copy [B·T, dim], masked rows included (the loss
+    /// picks the kept ones and gives the others zero gradient). Recorded like <see cref="Forward(ModelInputs)"/>.
+    /// </summary>
+    public EmbeddingBatch ForwardTokens(TokenBatch tokens)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        ArgumentNullException.ThrowIfNull(tokens);
+        var y = Ops.Normalize(tape, model.Model.ForwardTokens(tape, tokens));
+        var result = new EmbeddingBatch(y.Span.ToArray(), y.Rows, y.Cols);
+        if (tape.Recording) outputs.Add(y);
+        else tape.Reset();
+        return result;
+    }
+
+    /// <summary>
+    /// Embeds prepared texts and hands back the transformer's token states beside the embeddings
+    /// (<see cref="Skald.Models.SentenceEncoder.ForwardStates"/>): the embeddings are the next forward output (seeded by
+    /// <see cref="Backward"/>); a loss runs heads of its own over <c>Hidden</c> on <see cref="Tape"/> and seeds their
+    /// outputs (<see cref="Seed"/>) before the backward. Recording passes only.
+    /// </summary>
+    public (EmbeddingBatch Embeddings, TokenBatch Tokens, Variable Hidden) ForwardStates(ModelInputs inputs)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (!tape.Recording) throw new InvalidOperationException("token states for a loss's heads need a recording pass");
+        if (inputs.Count == 0) throw new ArgumentException("no texts to embed", nameof(inputs));
+        var (tokens, hidden, y) = model.Model.ForwardStates(tape, inputs);
+        outputs.Add(y);
+        return (new EmbeddingBatch(y.Span.ToArray(), y.Rows, y.Cols), tokens, hidden);
+    }
+
+    /// <summary>The pass's tape, for the ops a loss runs on what <see cref="ForwardStates"/> returns.</summary>
+    internal Tape Tape => tape;
+
+    /// <summary>
     /// Embeds prepared texts from the last layer and from each of <paramref name="layers"/> (0-based prior layers,
     /// <see cref="Skald.Models.SentenceEncoder.ForwardLayers"/>) in one transformer pass; returns copies. Recording
     /// passes only: the final embeddings are the next forward output (seeded by <see cref="Backward"/>), then each

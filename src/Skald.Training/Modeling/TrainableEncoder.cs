@@ -175,12 +175,13 @@ public sealed class TrainableEncoder : ITrainableModel
     /// Trains only the modules after the transformer (Dense modules, a sparse encoder's head or SparseAutoEncoder):
     /// the transformer's parameters are frozen and its forward is not recorded (<see cref="SentenceEncoder.TransformerFrozen"/>).
     /// </summary>
-    public void FreezeTransformer()
+    /// <param name="lossHeads">Whether the loss trains heads of its own (BGE-M3's, FlagEmbedding's fix_encoder), so the model may have nothing left to train.</param>
+    public void FreezeTransformer(bool lossHeads = false)
     {
         if (Lora is not null) throw new TrainingException("model.freeze_transformer: LoRA already trains adapters on a frozen base");
         var transformer = Model.Transformer.Parameters.ToHashSet();
         var rest = Model.Parameters.Where(p => !transformer.Contains(p)).ToArray();
-        if (rest.Length == 0)
+        if (rest.Length == 0 && !lossHeads)
             throw new TrainingException($"model.freeze_transformer: {Source.Path} has nothing after its transformer to train (no Dense module or sparse head)");
         foreach (var p in transformer) p.RequiresGrad = false;
         trainable = rest;

@@ -67,6 +67,13 @@ public static class ModelCard
             sb.AppendLine("  ```");
             sb.AppendLine();
         }
+        if (BgeM3HeadFiles.Note(setup) is { } heads)
+        {
+            sb.AppendLine("### BGE-M3 heads");
+            sb.AppendLine();
+            sb.AppendLine(heads);
+            sb.AppendLine();
+        }
         sb.AppendLine("### Training Hyperparameters");
         sb.AppendLine();
         var t = c.Training;
@@ -211,6 +218,7 @@ public static class ModelCard
         "cross_entropy" => "CrossEntropyLoss",
         "splade" => "SpladeLoss",
         "distill_kl" => "DistillKLDivLoss",
+        "bge_m3" => "EncoderOnlyEmbedderM3Model (FlagEmbedding)",
         "tsdae" => "DenoisingAutoEncoderLoss",
         "mega_batch_margin" => "MegaBatchMarginLoss",
         "contrastive_tension" => "ContrastiveTensionLossInBatchNegatives",
@@ -276,6 +284,8 @@ public static class ModelCard
         "mega_batch_margin" => $"{{\"positive_margin\": {F(l.PositiveMargin)}, \"negative_margin\": {F(l.NegativeMargin)}, \"use_mini_batched_version\": false}}",
         "tsdae" => $"{{\"decoder_name_or_path\": {(l.Decoder is null ? "null" : System.Text.Json.JsonSerializer.Serialize(l.Decoder))}, \"tie_encoder_decoder\": {B(l.TieEncoderDecoder)}, \"del_ratio\": {F(l.DeletionRatio)}}}",
         "distill_kl" => $"{{\"similarity_fct\": \"pairwise_dot_score\", \"temperature\": {F(l.Temperature)}}}",
+        "bge_m3" => $"{{\"temperature\": {F(l.Temperature)}, \"unified_finetuning\": {B(l.UnifiedFinetuning)}, \"use_self_distill\": {B(l.UseSelfDistill)}, " +
+                    $"\"self_distill_start_step\": {l.SelfDistillStartStep.ToString(Inv)}, \"kd_loss_type\": \"{l.KdLossType}\"}}",
         "splade" => $"{{\"loss\": \"{l.SpladeInner switch { "margin_mse" => "SparseMarginMSELoss", "distill_kl" => $"SparseDistillKLDivLoss(temperature={F(l.Temperature)})", _ => $"SparseMultipleNegativesRankingLoss(scale={F(l.Scale)}, similarity_fct='dot_score')" }}\", " +
                     $"\"document_regularizer_weight\": {F(l.DocumentRegularizerWeight)}" +
                     (l.DocumentRegularizerThreshold is int dt ? $", \"document_regularizer_threshold\": {dt}" : "") +

@@ -72,6 +72,13 @@ public static class ModelSaver
     private static void Write(SentenceEncoder model, IReadOnlyList<Parameter> head, string dir, string? modelCard)
     {
         var source = model.Folder;
+        var m3 = head.Where(BgeM3HeadFiles.IsHead).ToArray(); // BGE-M3's heads: their own files, not the transformer's
+        if (m3.Length > 0)
+        {
+            if (m3.Length != head.Count || model.IsSparse || model.AutoEncoder is not null || model.StaticQuery is not null || source.Llm2Vec is not null)
+                throw new ArgumentException("BGE-M3's heads are saved beside a plain dense chain only", nameof(head));
+            head = [];
+        }
         if (model.SpladeHead is { } splade)
         {
             if (head.Count > 0) throw new ArgumentException("a sparse encoder saves its own masked-LM head", nameof(head));
@@ -82,6 +89,12 @@ public static class ModelSaver
         if (model.StaticQuery is { } staticQuery)
         {
             WriteInferenceFree(model, staticQuery, parameters, head, dir, modelCard);
+            return;
+        }
+        if (model.LateInteraction is not null)
+        {
+            if (head.Count > 0) throw new ArgumentException("a ColBERT has no loss head to save", nameof(head));
+            ColbertFolderWriter.Write(model, parameters, dir, modelCard);
             return;
         }
         var denseNames = source.DensePaths.Select(p => Path.GetRelativePath(source.Path, p).Replace('\\', '/')).ToList();
@@ -108,13 +121,14 @@ public static class ModelSaver
             return;
         }
         WriteDenseModules(model, parameters, denseNames, dir, modelCard);
+        if (model.AutoEncoder is null) BgeM3HeadFiles.Write(model, m3, dir); // trained, or the source's copied unchanged
     }
 
     /// <summary>
     /// The transformer module's files in <paramref name="dir"/>: model.safetensors (the trained tensors and the source's
     /// untrained ones), config.json, the tokenizer files and any custom modeling code.
     /// </summary>
-    private static void WriteTransformer(SentenceEncoder model, List<Parameter> parameters, IReadOnlyList<Parameter> head, string dir)
+    internal static void WriteTransformer(SentenceEncoder model, List<Parameter> parameters, IReadOnlyList<Parameter> head, string dir)
     {
         var source = model.Folder;
         // 0: Transformer, in the root: the trained tensors, then the source's tensors that were not trained (the pooler,
@@ -330,7 +344,7 @@ public static class ModelSaver
     /// sentence_bert_config.json: max_seq_length and do_lower_case, then the source's other keys as they were
     /// (the Transformer module's model_args / tokenizer_args / config_args, e.g. trust_remote_code for custom code).
     /// </summary>
-    private static JsonObject SentenceBertConfig(SentenceEncoder model)
+    internal static JsonObject SentenceBertConfig(SentenceEncoder model)
     {
         var config = new JsonObject
         {
@@ -374,7 +388,7 @@ public static class ModelSaver
         ["include_prompt"] = pooling.IncludePrompt,
     };
 
-    private static JsonObject Module(int idx, string path, string type) => new()
+    internal static JsonObject Module(int idx, string path, string type) => new()
     {
         ["idx"] = idx,
         ["name"] = idx.ToString(System.Globalization.CultureInfo.InvariantCulture),

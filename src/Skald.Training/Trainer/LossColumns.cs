@@ -55,13 +55,22 @@ public static class LossColumns
                 => "needs (query, positive, negative[, negative...]) text columns and a label column (a teacher's margin score(q, pos) − score(q, neg), a list of them for several negatives)",
             "distill_kl" when d.Columns.Count < 3 || d.Labels is null
                 => "needs (query, positive, negative[, negative...]) text columns and a label column (the teacher's scores of the positive, then of each negative)",
+            "bge_m3" when d.Columns.Count < 2 => "needs (query, positive[, negative...]) text columns",
+            "bge_m3" when d.Labels is not null && d.LabelWidth != d.Columns.Count - 1
+                => $"with a label column reads a teacher's scores (knowledge distillation): {d.Columns.Count - 1} per row (positive, then each negative), not {d.LabelWidth}",
+            "colbert_contrastive" when d.Columns.Count < 2
+                => "needs (query, positive[, negative...]) text columns (every other row's documents are negatives too)",
+            "colbert_distillation" when d.Columns.Count < 3 || d.Labels is null
+                => "needs (query, document, document[, document...]) text columns and a label column (the teacher's score of each document)",
+            "colbert_distillation" when d.LabelWidth != d.Columns.Count - 1
+                => $"with {Counted.Of(d.Columns.Count - 1, "document column")} needs {d.Columns.Count - 1} teacher scores (one per document) per row, not {d.LabelWidth}",
             "distill_kl" when d.LabelWidth != d.Columns.Count - 1
                 => $"with {Counted.Of(d.Columns.Count - 2, "negative column")} needs {d.Columns.Count - 1} teacher scores (positive, then each negative) per row, not {d.LabelWidth}",
             "margin_mse" when d.LabelWidth != d.Columns.Count - 2 && d.LabelWidth != d.Columns.Count - 1
                 => MarginLabels(d),
             "bce" when d.LabelWidth != (l.NumLabels ?? 1)
                 => $"with num_labels {l.NumLabels ?? 1} needs {Counted.Of(l.NumLabels ?? 1, "label")} per row{(l.NumLabels is > 1 ? " (a JSONL list, each in [0, 1])" : "")}, not {d.LabelWidth}",
-            not ("margin_mse" or "bce" or "distill_kl" or "ce_margin_mse" or "listnet" or "listmle" or "plistmle" or "lambda" or "ranknet") when d.LabelWidth > 1 => $"reads one label per row, not lists of {d.LabelWidth}",
+            not ("margin_mse" or "bce" or "distill_kl" or "colbert_distillation" or "bge_m3" or "ce_margin_mse" or "listnet" or "listmle" or "plistmle" or "lambda" or "ranknet") when d.LabelWidth > 1 => $"reads one label per row, not lists of {d.LabelWidth}",
             "bce" when d.Columns.Count != 2 || d.Labels is null => "needs (query, document) text columns and a label column (1 relevant, 0 not, or a score in [0, 1])",
             "bce" when OutsideUnit(d.Labels!) is int row
                 => $"needs labels in [0, 1]; {d.Where(row)} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",

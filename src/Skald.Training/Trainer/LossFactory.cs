@@ -35,6 +35,27 @@ public static class LossFactory
     /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/>; frozen models it loads go to <paramref name="frozen"/>.</summary>
     public static ILoss CreateLoss(LossSection l, TrainableEncoder model, FrozenModels? frozen = null)
     {
+        if (ColbertLoss.IsColbert(l.Type))
+        {
+            if (model.Model.LateInteraction is null)
+                throw new TrainingException($"{model.Source.Path}: loss.type {l.Type} trains a ColBERT (one vector per token); set model.type: colbert (or start from a PyLate folder)");
+            return ColbertLoss.Create(l);
+        }
+        if (l.Type == "bge_m3")
+        {
+            try
+            {
+                return new BgeM3Loss(model, l.Temperature, l.UnifiedFinetuning, l.UseSelfDistill, l.SelfDistillStartStep, l.KdLossType == "m3_kd_loss")
+                {
+                    QueryMaxLength = l.QueryMaxLen,
+                    PassageMaxLength = l.PassageMaxLen,
+                };
+            }
+            catch (ModelFormatException e)
+            {
+                throw new TrainingException($"loss.type bge_m3: {e.Message}", e);
+            }
+        }
         if (l.AdaptiveLayer)
         {
             if (!model.Model.Transformer.ReportsHiddenStates || model.Model.IsSparse || model.Model.StaticQuery is not null)

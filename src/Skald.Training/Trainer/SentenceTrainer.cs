@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Skald.Distributed;
 using Skald.Training.Config;
+using Skald.Training.Losses;
 using Skald.Training.Data;
 using Skald.Training.Modeling;
 using Skald.Training.Optim;
@@ -120,6 +121,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                 var pb = plan[pos++];
                 var batch = setup.Train[pb.Dataset].Batch(comm.Size == 1 || setup.Loss.TakesGlobalBatch
                     ? (IReadOnlyList<int>)pb.Rows : LocalRows(pb.Rows, comm));
+                if (setup.Loss is BgeM3Loss m3) m3.Step = micro; // upstream's self.step: the batches seen before this one
                 float loss = setup.Loss.ComputeAndBackward(model, batch, 1f / t.GradientAccumulationSteps);
                 if (!float.IsFinite(loss)) throw Diverged(step + 1, $"the loss is {loss}", store);
                 lossSum += loss;

@@ -82,7 +82,9 @@ public static class TrainingRun
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, notes.Add);
         CheckWritable(config.Output.Dir);
         string modelPath = ModelPath(config, comm);
-        var student = SentenceEncoder.LoadAnyHead(modelPath, config.Model.Adapters, BaseWeights.Resolve(config, modelPath)); // a cross-encoder too: it trains on
+        var precision = BaseWeights.Resolve(config, modelPath);
+        var student = ColbertSetup.Load(config, modelPath, precision) // a PyLate folder
+            ?? SentenceEncoder.LoadAnyHead(modelPath, config.Model.Adapters, precision); // a cross-encoder too: it trains on
         foreach (string note in notes) log?.Invoke(note);
         try
         {
@@ -125,6 +127,7 @@ public static class TrainingRun
             }
         }
         encoder = CsrSetup.Apply(config, encoder);
+        encoder = ColbertSetup.Apply(config, encoder, eval);
         if (config.Model.InferenceFree && encoder.StaticQuery is null)
         {
             try
@@ -155,6 +158,8 @@ public static class TrainingRun
                     "bidirectional); give a sentence-transformers model a prompt in its texts instead");
             model.QueryInstruction = instruction;
         }
+        if (config.Lora is { Save: not "merged" } && config.Loss.Type == "bge_m3")
+            throw new TrainingException("lora: loss.type bge_m3 saves a BGE-M3 folder (the transformer with sparse_linear.pt and colbert_linear.pt); set lora.save: merged, as an adapter folder alone would leave the trained heads out");
         if (config.Lora is { } lora)
         {
             try
@@ -176,7 +181,7 @@ public static class TrainingRun
         if (config.Model.FreezeTransformer)
         {
             if (config.Lora is not null) throw new TrainingException("model.freeze_transformer: a lora section trains adapters on a frozen base already; use one or the other");
-            model.FreezeTransformer();
+            model.FreezeTransformer(lossHeads: config.Loss.Type == "bge_m3" && config.Loss.UnifiedFinetuning); // FlagEmbedding's fix_encoder
         }
         if (config.Model.Type == "static" && !model.Source.IsStatic)
             throw new TrainingException($"{config.Model.Path}: model.type is static but the folder holds a transformer");

@@ -39,7 +39,7 @@ public sealed class ConfigTests
         foreach (var key in new[] { "pooling_strategy", "activation_function", "inference_free", "learning_rate_mapping", "splade_inner", "document_regularizer_weight",
                      "query_regularizer_weight", "use_document_regularizer_only", "teacher", "guide", "temperature", "document_regularizer_threshold", "query_regularizer_threshold",
                      "csr_hidden_dim", "csr_k", "csr_k_aux", "csr_dead_threshold", "freeze_transformer", "csr_inner", "csr_similarity", "csr_beta", "csr_gamma", "cached", "group_by_label",
-                     "tasks", "task_limit", "deletion_ratio", "pos_neg_ratio", "tie_encoder_decoder", "decoder", "positive_margin", "negative_margin", "adaptive_layer", "n_layers_per_step", "last_layer_weight", "prior_layers_weight", "kl_div_weight", "kl_temperature" })
+                     "tasks", "task_limit", "deletion_ratio", "pos_neg_ratio", "tie_encoder_decoder", "decoder", "positive_margin", "negative_margin", "adaptive_layer", "n_layers_per_step", "last_layer_weight", "prior_layers_weight", "kl_div_weight", "kl_temperature", "unified_finetuning", "use_self_distill", "self_distill_start_step", "kd_loss_type", "query_max_len", "passage_max_len" })
             Assert.Contains($"\n  # {key}:", text);
     }
 

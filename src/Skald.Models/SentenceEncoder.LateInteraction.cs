@@ -1,0 +1,102 @@
+using Skald.Models.Architectures;
+using Skald.Models.LateInteraction;
+using Skald.Models.Modules;
+using Skald.Tensors;
+using Skald.Tensors.Autograd;
+
+namespace Skald.Models;
+
+/// <summary>
+/// A late-interaction (ColBERT) model being trained: the same transformer and Dense modules as
+/// <see cref="ColbertEncoder"/> runs, here as a <see cref="SentenceEncoder"/> so that training (its recording passes,
+/// parameters, LoRA, checkpoints) needs nothing of its own; <see cref="ForwardTokens"/> is its output, one vector per token.
+/// </summary>
+public sealed partial class SentenceEncoder
+{
+    /// <summary>
+    /// A late-interaction model's inputs and settings (PyLate's tokenize, prefixes, lengths, expansion, skiplist); null
+    /// for a sentence embedder. Such a model's output is <see cref="ForwardTokens"/>, not <see cref="Forward(Tape, ModelInputs, bool)"/>.
+    /// </summary>
+    public ColbertInputs? LateInteraction { get; private set; }
+
+    /// <summary>
+    /// Loads a PyLate ColBERT folder for training (<see cref="ColbertEncoder"/> is its inference form), with
+    /// <paramref name="settings"/> instead of its config_sentence_transformers.json's when given.
+    /// </summary>
+    public static SentenceEncoder LoadLateInteraction(string path, IReadOnlyList<string>? adapters = null,
+        WeightPrecision precision = WeightPrecision.Float32, ColbertSettings? settings = null)
+    {
+        var model = Load(path, adapters, precision, "", cachedOnly: false, refuseCrossEncoder: true, lateInteraction: true);
+        try
+        {
+            if (model.Folder.DefaultPromptName is not null)
+                throw new ModelFormatException($"{Path.Combine(model.Folder.Path, ColbertSettings.FileName)}: key \"default_prompt_name\": prompts on a ColBERT model are not supported yet (its prefixes are)");
+            model.LateInteraction = ColbertInputs.Create(model.Folder, model.Tokenizer, settings ?? ColbertSettings.Read(model.Folder.Path), model.Transformer);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// This model as a ColBERT, as PyLate's <c>ColBERT(model_name_or_path=...)</c> builds one from a base: the same
+    /// transformer (shared, as <see cref="AsSparse"/> shares it) and the folder's Dense modules applied to every token
+    /// (Pooling and Normalize dropped; PyLate keeps a sentence-transformers Dense's bias and activation), then, when there is none or the last one's width is not
+    /// <paramref name="embeddingSize"/>, a new bias-free Dense to <paramref name="embeddingSize"/> (128 when null)
+    /// initialised as torch's nn.Linear (kaiming_uniform with a = √5: U(−1/√in, 1/√in)) from <paramref name="seed"/>.
+    /// A folder that is a ColBERT already is one. The prefixes of <paramref name="settings"/> must be tokens of the
+    /// vocabulary (Skald does not add tokens to a tokenizer yet). Errors name <paramref name="keyPrefix"/> and the key
+    /// (a training config's <c>model.</c>) when given, else config_sentence_transformers.json.
+    /// </summary>
+    public SentenceEncoder AsLateInteraction(ColbertSettings settings, int? embeddingSize = null, ulong seed = 42, string? keyPrefix = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ThrowIfDisposed();
+        if (LateInteraction is not null) throw new ModelFormatException($"{Folder.Path}: a late-interaction model already");
+        if (Folder.IsStatic || IsSparse || Folder.Llm2Vec is not null || queryDense.Length > 0 || StaticQuery is not null || Transformer is IDecoder)
+            throw new ModelFormatException($"{Folder.Path}: a ColBERT is made of an encoder (BERT, XLM-R, ModernBERT, ...) with token states; " +
+                "this model is a static, sparse, routed or decoder model");
+        if (embeddingSize is < 1) throw new ArgumentOutOfRangeException(nameof(embeddingSize), "embedding_size must be at least 1");
+        int width = Transformer.HiddenSize;
+        foreach (var d in dense)
+        {
+            if (d.InFeatures != width)
+                throw new ModelFormatException($"{d.Weight.Name}: in_features {d.InFeatures} does not match the {width} values of a token state (this Dense follows a pooling that concatenates)");
+            width = d.OutFeatures;
+        }
+        DenseModule[] added = [];
+        if (dense.Length == 0 || (embeddingSize is { } e && e != width))
+        {
+            int size = embeddingSize ?? 128;
+            var weight = new float[size * width];
+            float bound = 1f / MathF.Sqrt(width);
+            new SkaldRandom(seed).FillUniform(weight, -bound, bound);
+            int index = dense.Length + 1; // a name no Dense of the folder has (a sentence-transformers folder's may be 2_Dense)
+            while (dense.Any(d => d.Weight.Name.StartsWith($"{index}_Dense/", StringComparison.Ordinal))) index++;
+            added = [DenseModule.CreateLinear($"{index}_Dense", width, size, weight)];
+        }
+        var folder = Folder with { Pooling = null, Normalize = false, IsLateInteraction = true, IsSentenceTransformers = true };
+        var model = ShareLifetime(Create(folder, Tokenizer, Transformer, lateInteraction: true, newDense: added));
+        model.LateInteraction = ColbertInputs.Create(folder, Tokenizer, settings, Transformer, keyPrefix);
+        return model;
+    }
+
+    /// <summary>
+    /// A late-interaction model's token vectors on <paramref name="tape"/>: the transformer over <paramref name="tokens"/>
+    /// (padded, [B·T, C]), then every Dense module on every row: [B·T, <see cref="Dimension"/>], not yet normalised and
+    /// not yet masked (<see cref="ColbertInputs.Keeps"/> says which rows are vectors).
+    /// </summary>
+    public Variable ForwardTokens(Tape tape, TokenBatch tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        ArgumentNullException.ThrowIfNull(tokens);
+        ThrowIfDisposed();
+        if (LateInteraction is null) throw new ModelFormatException($"{Folder.Path}: not a late-interaction model (no token vectors)");
+        var y = TransformerForward(tape, tokens);
+        foreach (var d in dense) y = d.Forward(tape, y);
+        return y;
+    }
+}

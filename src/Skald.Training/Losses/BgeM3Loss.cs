@@ -1,0 +1,226 @@
+using Skald.Models;
+using Skald.Models.BgeM3;
+using Skald.Tensors.Autograd;
+using Skald.Tensors.Kernels;
+using Skald.Training.Modeling;
+
+namespace Skald.Training.Losses;
+
+/// <summary>
+/// BGE-M3's unified fine-tuning (FlagEmbedding's <c>EncoderOnlyEmbedderM3Model</c> with <c>unified_finetuning</c>):
+/// one recorded pass per column (queries, then the positives and each negative column) gives the three outputs of a
+/// BGE-M3 folder, and <see cref="BgeM3Objective"/> trains them together, with the folder's two heads
+/// (<c>sparse_linear.pt</c>, <c>colbert_linear.pt</c>) as this loss's parameters, saved back in their files.
+/// <list type="bullet">
+/// <item>dense: the folder's chain (CLS, Normalize); score q·p / temperature</item>
+/// <item>sparse: relu(sparse_linear(h_t)) per token, per token id the max over the text, the cls/eos/pad/unk ids left
+/// out (<see cref="LexicalWeights"/>); score Σ w_q·w_p / temperature</item>
+/// <item>ColBERT: colbert_linear(h_t) for every token after the first, L2-normalised; score = for each query vector the
+/// best dot with a passage vector (<see cref="MaxSim"/>), summed, / the query's vectors, / temperature. Upstream pads
+/// all passages of a step into one batch, and a padded position is a zero vector that the max sees: a passage shorter
+/// than the step's longest gets one zero vector here, which gives the same scores and gradients.</item>
+/// </list>
+/// Candidates are every passage of the batch (in-batch negatives; upstream disables cross-device negatives for the
+/// sparse and ColBERT terms, and Skald does not run this loss under mpirun). With a label column (a teacher's scores of
+/// the positive, then of each negative) the terms are knowledge distillation (kd_loss_type). Self-distillation starts
+/// when <see cref="Step"/> (the batches this loss has seen before, upstream's <c>self.step</c>) exceeds
+/// <see cref="SelfDistillStartStep"/>.
+/// </summary>
+/// <remarks>
+/// Upstream: https://github.com/FlagOpen/FlagEmbedding/blob/7ed43d67ec03fbe5c31c0992dbfa941fb1860549/FlagEmbedding/finetune/embedder/encoder_only/m3/modeling.py
+/// (_dense_embedding, _sparse_embedding, _colbert_embedding, compute_*_score, forward, save) and runner.py (get_model,
+/// fix_encoder) at the same commit. Parity: fixtures/training/make_bge_m3_reference.py.
+/// </remarks>
+public sealed class BgeM3Loss : ILoss
+{
+    private readonly BgeM3Heads heads;
+    private readonly int[] unused;
+    private readonly Parameter[] parameters;
+    private readonly Dictionary<string, double> terms = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The loss for <paramref name="model"/>, a BGE-M3 folder: its heads are read from the folder
+    /// (<see cref="ModelFormatException"/> naming a missing or malformed head file) and trained with the model when
+    /// <paramref name="unified"/>; without it only the dense term trains and the heads are left as they are.
+    /// </summary>
+    public BgeM3Loss(TrainableEncoder model, float temperature = 0.02f, bool unified = true, bool selfDistill = false,
+        long selfDistillStartStep = -1, bool m3KdLoss = false)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), "the temperature must be above 0");
+        var m = model.Model;
+        string folder = m.Folder.Path;
+        if (m.Folder.IsStatic || m.IsSparse || m.StaticQuery is not null || m.QueryDense.Count > 0 || m.Folder.Llm2Vec is not null)
+            throw new ModelFormatException($"{folder}: BGE-M3 training needs a dense sentence-transformers chain (Transformer → Pooling → Normalize) with the two heads beside it");
+        if (!BgeM3Heads.AnyIn(folder))
+            throw new ModelFormatException($"{Path.Combine(folder, BgeM3Heads.SparseFile)}: not found; loss.type bge_m3 trains a BGE-M3 folder, which holds {BgeM3Heads.SparseFile} and {BgeM3Heads.ColbertFile} beside modules.json");
+        heads = BgeM3Heads.Load(folder, m.Transformer.HiddenSize);
+        try
+        {
+            unused = BgeM3Encoder.UnusedIds(m);
+        }
+        catch (Skald.Tokenizers.TokenizerException e)
+        {
+            throw new ModelFormatException(e.Message);
+        }
+        Temperature = temperature;
+        Unified = unified;
+        UseSelfDistill = selfDistill;
+        SelfDistillStartStep = selfDistillStartStep;
+        M3KdLoss = m3KdLoss;
+        parameters = unified ? [heads.SparseWeight, heads.SparseBias, heads.ColbertWeight, heads.ColbertBias] : [];
+    }
+
+    /// <inheritdoc />
+    public string Name => "bge_m3";
+
+    /// <summary>The temperature every score is divided by (FlagEmbedding's <c>temperature</c>, 0.02).</summary>
+    public float Temperature { get; }
+
+    /// <summary>Whether the sparse and ColBERT outputs train too (unified_finetuning); false: the dense term only.</summary>
+    public bool Unified { get; }
+
+    /// <summary>Whether the self-distillation terms are added (use_self_distill).</summary>
+    public bool UseSelfDistill { get; }
+
+    /// <summary>Self-distillation runs once <see cref="Step"/> exceeds this (self_distill_start_step, −1: from the first batch).</summary>
+    public long SelfDistillStartStep { get; }
+
+    /// <summary>With a teacher's scores: kd_loss_type m3_kd_loss (true) or kl_div (false).</summary>
+    public bool M3KdLoss { get; }
+
+    /// <summary>Longest query in tokens, specials included (query_max_len); null: the model's max_seq_length. Never above the model's.</summary>
+    public int? QueryMaxLength { get; init; }
+
+    /// <summary>Longest passage in tokens, specials included (passage_max_len); null: the model's max_seq_length. Never above the model's.</summary>
+    public int? PassageMaxLength { get; init; }
+
+    /// <summary>Batches this loss has seen before the next one (the trainer sets it from its count of batches, so a resumed run goes on counting).</summary>
+    public long Step { get; set; }
+
+    /// <summary>The heads: sparse_linear's weight and bias, colbert_linear's weight and bias (none without <see cref="Unified"/>).</summary>
+    public IReadOnlyList<Parameter> Parameters => parameters;
+
+    /// <summary>The last batch's terms by name (dense, sparse, colbert, ensemble, and the *_distill terms when they ran).</summary>
+    public IReadOnlyDictionary<string, double> LastTerms => terms;
+
+    /// <inheritdoc />
+    public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
+    {
+        var encoder = EmbeddingLoss.AsEncoder(model);
+        EmbeddingLoss.CheckBatch(batch);
+        if (batch.Columns.Count < 2) throw new ArgumentException("bge_m3 needs a query column and at least one passage column", nameof(batch));
+        int b = batch.Count, k = batch.Columns.Count - 1, m = k * b;
+        double[]? teacher = null;
+        if (batch.Labels is { } labels)
+        {
+            if (labels.Count != k * b) throw new ArgumentException($"{labels.Count} teacher scores for {b} rows of {k} passages", nameof(batch));
+            teacher = BgeM3Objective.Targets(labels, b);
+        }
+        using var pass = encoder.BeginPass(record: true);
+        var columns = new BgeM3Column[k + 1];
+        for (int c = 0; c <= k; c++)
+        {
+            int length = Math.Min(encoder.MaxSeqLength, (c == 0 ? QueryMaxLength : PassageMaxLength) ?? int.MaxValue);
+            var inputs = encoder.Model.Prepare(batch.Columns[c], new EncodeOptions { MaxLength = length, Prompt = "" });
+            columns[c] = BgeM3Column.Forward(pass, inputs, Unified ? heads : null, unused);
+        }
+        var dense = new double[b * m];
+        var sparse = new double[b * m];
+        var colbert = new double[b * m];
+        double inverse = 1.0 / Temperature;
+        var passages = new List<(BgeM3Column Column, int Index, int Row)>(m); // candidate j: column Index's row Row
+        for (int c = 1; c <= k; c++)
+        {
+            for (int r = 0; r < b; r++) passages.Add((columns[c], c, r));
+        }
+        var queries = columns[0];
+        int longest = passages.Max(p => p.Column.Lengths[p.Row]);
+        var padded = Unified ? passages.Select(p => p.Column.PaddedVectors(p.Row, longest)).ToArray() : [];
+        for (int i = 0; i < b; i++)
+        {
+            var q = queries.Embeddings.Row(i);
+            for (int j = 0; j < m; j++)
+            {
+                var (column, _, row) = passages[j];
+                dense[i * m + j] = Dot(q, column.Embeddings.Row(row)) * inverse;
+                if (!Unified) continue;
+                sparse[i * m + j] = LexicalWeights.Score(queries.Lexical[i], column.Lexical[row]) * inverse;
+                colbert[i * m + j] = MaxSim.Score(queries.Vectors(i), padded[j], queries.Dim) / (double)queries.VectorCount(i) * inverse;
+            }
+        }
+        var dDense = new double[b * m];
+        var dSparse = new double[b * m];
+        var dColbert = new double[b * m];
+        terms.Clear();
+        float loss;
+        if (Unified)
+        {
+            loss = (float)BgeM3Objective.Compute(b, m, dense, sparse, colbert, UseSelfDistill && Step > SelfDistillStartStep, teacher, M3KdLoss,
+                dDense, dSparse, dColbert, terms);
+        }
+        else
+        {
+            // unified_finetuning false: the dense term alone, as the base model's loss
+            loss = (float)DenseOnly(b, m, dense, teacher, dDense);
+        }
+        // d(scores) → d(outputs): the temperature, then each output's own backward
+        var embeddingGradients = columns.Select(c => new EmbeddingBatch(c.Embeddings.Rows, c.Embeddings.Dim)).ToArray();
+        var paddedGradients = Unified ? padded.Select(p => new float[p.Length]).ToArray() : [];
+        var queryVectorGradients = Unified ? Enumerable.Range(0, b).Select(i => new float[queries.Vectors(i).Length]).ToArray() : [];
+        for (int i = 0; i < b; i++)
+        {
+            var q = queries.Embeddings.Row(i);
+            var dq = embeddingGradients[0].Row(i);
+            for (int j = 0; j < m; j++)
+            {
+                var (column, c, row) = passages[j];
+                float gd = (float)(dDense[i * m + j] * inverse);
+                if (gd != 0f)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(column.Embeddings.Row(row), gd, dq, dq);
+                    var dp = embeddingGradients[c].Row(row);
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(q, gd, dp, dp);
+                }
+                if (!Unified) continue;
+                double gs = dSparse[i * m + j] * inverse;
+                if (gs != 0) LexicalWeights.Backward(queries.Lexical[i], column.Lexical[row], gs, queries.LogitGradients(i), column.LogitGradients(row));
+                float gc = (float)(dColbert[i * m + j] * inverse);
+                if (gc != 0f)
+                    MaxSim.Backward(queries.Vectors(i), padded[j], queries.Dim, 1f / queries.VectorCount(i), gc, queryVectorGradients[i], paddedGradients[j]);
+            }
+        }
+        if (Unified)
+        {
+            for (int i = 0; i < b; i++) queries.AddVectorGradient(i, queryVectorGradients[i]);
+            for (int j = 0; j < m; j++) passages[j].Column.AddVectorGradient(passages[j].Row, paddedGradients[j]);
+            foreach (var column in columns) column.Seed(pass, gradientScale);
+        }
+        pass.Backward(embeddingGradients, gradientScale);
+        return loss;
+    }
+
+    private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++) s += (double)a[i] * b[i];
+        return s;
+    }
+
+    // The dense term of a run without unified_finetuning (the base model's loss): the objective's L(dense) alone.
+    private double DenseOnly(int b, int m, double[] dense, double[]? teacher, double[] dDense)
+    {
+        var zero = new double[b * m];
+        var scratch = new double[b * m];
+        var scratch2 = new double[b * m];
+        BgeM3Objective.Compute(b, m, dense, zero, zero, false, teacher, M3KdLoss, dDense, scratch, scratch2, terms);
+        double value = terms["dense"];
+        // Compute's gradient is the unified one's ((dense + ensemble) / 4 with a zero sparse and ColBERT score): the
+        // dense term alone is half of it.
+        for (int i = 0; i < dDense.Length; i++) dDense[i] *= 2;
+        terms.Remove("sparse");
+        terms.Remove("colbert");
+        terms.Remove("ensemble");
+        return value;
+    }
+}

@@ -1,0 +1,119 @@
+using Skald.Models.LateInteraction;
+using Skald.Training.Config;
+using Skald.Training.Modeling;
+
+namespace Skald.Training.Losses;
+
+/// <summary>
+/// Base of PyLate's ColBERT losses (<see cref="ColbertContrastiveLoss"/>, <see cref="ColbertDistillationLoss"/>): each
+/// column's texts through one recorded pass of a late-interaction model (<see cref="Skald.Models.SentenceEncoder.LateInteraction"/>),
+/// its token vectors L2-normalised and masked as PyLate masks them, the scores and loss of the subclass over them, and
+/// the gradient of the kept vectors back through the pass.
+/// </summary>
+/// <remarks>
+/// PyLate's training collator pads every text to its full length (<c>padding="max_length"</c>: query_length or
+/// document_length), and its scores multiply the dot products by the mask before the max over a document's tokens
+/// (<c>colbert_scores</c>, <c>colbert_kd_scores</c>), so a document with any masked position (padding, a skiplist
+/// token) offers a 0 to every query token's max, which a real token must beat. A document's vectors here are its kept
+/// ones plus one zero vector when it has fewer than document_length of them, which gives the same scores and
+/// gradients. A query's masked tokens (without expansion) add 0 and are left out; with expansion every token counts.
+/// Upstream: https://github.com/lightonai/pylate/blob/1f1f47cee5df35ebe6fd2286a0a205a1523e4119/pylate/losses/contrastive.py
+/// (extract_skiplist_mask), pylate/utils/collator.py, pylate/scores/colbert.py at the same commit.
+/// </remarks>
+public abstract class ColbertLoss : ILoss
+{
+    /// <inheritdoc />
+    public abstract string Name { get; }
+
+    /// <summary>
+    /// The loss over one batch's token vectors: <paramref name="queries"/>[i] (rows × dim, row-major), documents
+    /// <paramref name="documents"/>[column][i] (column 0 the first document column); gradients of the same shapes,
+    /// zeroed, to ADD d(loss)/d(vectors) into.
+    /// </summary>
+    public abstract float Compute(IReadOnlyList<float[]> queries, IReadOnlyList<IReadOnlyList<float[]>> documents, int dim,
+        IReadOnlyList<float>? labels, IReadOnlyList<float[]> queryGradients, IReadOnlyList<IReadOnlyList<float[]>> documentGradients);
+
+    /// <inheritdoc />
+    public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
+    {
+        var encoder = EmbeddingLoss.AsEncoder(model);
+        var inputs = encoder.Model.LateInteraction
+            ?? throw new TrainingException($"loss.type {Name} trains a ColBERT (one vector per token); {encoder.Source.Path} is a sentence embedder (set model.type: colbert)");
+        EmbeddingLoss.CheckBatch(batch);
+        if (batch.Columns.Count < 2) throw new ArgumentException($"{Name} needs a query column and at least one document column", nameof(batch));
+        int dim = encoder.Dimension;
+        using var pass = encoder.BeginPass(record: true);
+        var columns = new Column[batch.Columns.Count];
+        for (int c = 0; c < columns.Length; c++) columns[c] = Embed(pass, inputs, batch.Columns[c], query: c == 0, dim);
+        var documents = columns.Skip(1).Select(c => (IReadOnlyList<float[]>)c.Vectors).ToArray();
+        var queryGradients = Zeros(columns[0].Vectors);
+        var documentGradients = columns.Skip(1).Select(c => (IReadOnlyList<float[]>)Zeros(c.Vectors)).ToArray();
+        float value = Compute(columns[0].Vectors, documents, dim, batch.Labels, queryGradients, documentGradients);
+        var gradients = new EmbeddingBatch[columns.Length];
+        for (int c = 0; c < columns.Length; c++)
+            gradients[c] = columns[c].Scatter(c == 0 ? queryGradients : documentGradients[c - 1], dim);
+        pass.Backward(gradients, gradientScale);
+        return value;
+    }
+
+    private static float[][] Zeros(float[][] like) => [.. like.Select(v => new float[v.Length])];
+
+    // One column's pass: each text's kept rows of the pass output, copied out, with a zero row for a masked position.
+    private static Column Embed(EncoderPass pass, ColbertInputs inputs, IReadOnlyList<string> texts, bool query, int dim)
+    {
+        var rows = inputs.Tokenize(texts, query);
+        var tokens = inputs.Batch(rows);
+        var y = pass.ForwardTokens(tokens);
+        var vectors = new float[rows.Count][];
+        var sources = new int[rows.Count][];
+        for (int b = 0; b < rows.Count; b++)
+        {
+            var kept = new List<int>(rows[b].Ids.Length + 1);
+            for (int t = 0; t < rows[b].Ids.Length; t++)
+            {
+                if (inputs.Keeps(rows[b].Ids[t], rows[b].Mask[t], query)) kept.Add(b * tokens.Seq + t);
+            }
+            if (!query && kept.Count < inputs.PaddedLength(false)) kept.Add(-1); // PyLate's masked positions: a 0 in the max
+            var v = new float[kept.Count * dim];
+            for (int k = 0; k < kept.Count; k++)
+            {
+                if (kept[k] >= 0) y.Row(kept[k]).CopyTo(v.AsSpan(k * dim, dim));
+            }
+            vectors[b] = v;
+            sources[b] = [.. kept];
+        }
+        return new Column(vectors, sources, y.Rows);
+    }
+
+    private sealed record Column(float[][] Vectors, int[][] Sources, int OutputRows)
+    {
+        // The kept rows' gradients put back at their rows of the pass output; the zero row's and masked rows' are dropped.
+        public EmbeddingBatch Scatter(IReadOnlyList<float[]> gradients, int dim)
+        {
+            var g = new EmbeddingBatch(OutputRows, dim);
+            for (int b = 0; b < Sources.Length; b++)
+            {
+                for (int k = 0; k < Sources[b].Length; k++)
+                {
+                    if (Sources[b][k] >= 0) gradients[b].AsSpan(k * dim, dim).CopyTo(g.Row(Sources[b][k]));
+                }
+            }
+            return g;
+        }
+    }
+
+    /// <summary>The ColBERT losses <c>loss.type</c> names (<c>colbert_contrastive</c>, <c>colbert_distillation</c>).</summary>
+    public static bool IsColbert(string lossType) => lossType is "colbert_contrastive" or "colbert_distillation";
+
+    /// <summary>The loss <paramref name="l"/> names.</summary>
+    public static ColbertLoss Create(LossSection l)
+    {
+        ArgumentNullException.ThrowIfNull(l);
+        return l.Type switch
+        {
+            "colbert_contrastive" => new ColbertContrastiveLoss(l.Temperature, l.SizeAverage),
+            "colbert_distillation" => new ColbertDistillationLoss(l.NormalizeScores, l.SizeAverage),
+            _ => throw new ArgumentException($"loss.type {l.Type} is not a ColBERT loss", nameof(l)),
+        };
+    }
+}

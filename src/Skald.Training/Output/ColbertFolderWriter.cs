@@ -1,0 +1,66 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Skald.Models;
+using Skald.Models.Checkpoints;
+using Skald.Models.LateInteraction;
+
+namespace Skald.Training.Output;
+
+/// <summary>
+/// A trained ColBERT saved as PyLate's <c>ColBERT.save</c> lays it out, so that PyLate and
+/// <see cref="ColbertEncoder.Load"/> read it: the Transformer module in the root (as for any model), modules.json
+/// Transformer → <c>1_Dense</c> (→ <c>2_Dense</c> …) of type <c>pylate.models.Dense.Dense</c>, each Dense folder with the
+/// config.json keys its constructor takes (in_features, out_features, bias, activation_function, use_residual) and
+/// model.safetensors holding <c>linear.weight</c>, sentence_bert_config.json, and config_sentence_transformers.json with
+/// PyLate's keys (query/document prefix and length, attend_to_expansion_tokens, skiplist_words, do_query_expansion,
+/// similarity_fn_name MaxSim). No model_type key: PyLate reads a folder without one as a ColBERT.
+/// Upstream: https://github.com/lightonai/pylate/blob/1f1f47cee5df35ebe6fd2286a0a205a1523e4119/pylate/models/colbert.py
+/// (save, _load_sbert_model, _get_model_type) and pylate/models/Dense.py (load) at the same commit.
+/// </summary>
+internal static class ColbertFolderWriter
+{
+    /// <summary>Writes <paramref name="model"/> (a late-interaction <see cref="SentenceEncoder"/>) into the staging folder <paramref name="dir"/>.</summary>
+    public static void Write(SentenceEncoder model, List<Parameter> parameters, string dir, string? modelCard)
+    {
+        var inputs = model.LateInteraction ?? throw new ArgumentException("not a late-interaction model", nameof(model));
+        ModelSaver.WriteTransformer(model, parameters, [], dir);
+        ModelSaver.WriteJson(Path.Combine(dir, "sentence_bert_config.json"), ModelSaver.SentenceBertConfig(model));
+        var modules = new JsonArray { ModelSaver.Module(0, "", "sentence_transformers.models.Transformer") };
+        for (int i = 0; i < model.Dense.Count; i++)
+        {
+            var d = model.Dense[i];
+            string name = $"{i + 1}_Dense", folder = Path.Combine(dir, name);
+            Directory.CreateDirectory(folder);
+            ModelSaver.WriteJson(Path.Combine(folder, "config.json"), new JsonObject
+            {
+                ["in_features"] = d.InFeatures,
+                ["out_features"] = d.OutFeatures,
+                ["bias"] = d.Bias is not null,
+                ["activation_function"] = d.ActivationFunction,
+                ["use_residual"] = false,
+            });
+            var tensors = new List<TensorToWrite> { new("linear.weight", d.Weight.Shape, ModelSaver.Float32Values(d.Weight)) };
+            if (d.Bias is { } bias) tensors.Add(new TensorToWrite("linear.bias", bias.Shape, ModelSaver.Float32Values(bias)));
+            SafeTensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors);
+            modules.Add(ModelSaver.Module(i + 1, name, "pylate.models.Dense.Dense"));
+        }
+        ModelSaver.WriteJson(Path.Combine(dir, "modules.json"), modules);
+        var s = inputs.Settings;
+        var config = ModelSaver.SentenceTransformersConfig(model.Folder);
+        ModelSaver.WriteJson(Path.Combine(dir, ColbertSettings.FileName), new JsonObject
+        {
+            ["__version__"] = config["__version__"]?.DeepClone(),
+            ["prompts"] = new JsonObject(),
+            ["default_prompt_name"] = null,
+            ["similarity_fn_name"] = "MaxSim",
+            ["query_prefix"] = s.QueryPrefix,
+            ["document_prefix"] = s.DocumentPrefix,
+            ["query_length"] = s.QueryLength,
+            ["document_length"] = s.DocumentLength,
+            ["attend_to_expansion_tokens"] = s.AttendToExpansionTokens,
+            ["skiplist_words"] = new JsonArray([.. s.SkiplistWords.Select(w => (JsonNode)JsonValue.Create(w))]),
+            ["do_query_expansion"] = s.DoQueryExpansion,
+        });
+        if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+    }
+}

@@ -203,6 +203,21 @@ public sealed class ColbertTrainingTests : IDisposable
     }
 
     [Fact]
+    public void TheExampleConfigTrainsTheFixtureAsItsHeaderSays()
+    {
+        string root = InfraPaths.RepoRoot;
+        var config = ConfigLoader.Load(Path.Combine(root, "configs", "colbert.yaml"),
+        [
+            $"model.path={Colbert}", "model.query_prefix=\"[Q] \"", "model.document_prefix=\"[D] \"", "model.embedding_size=16",
+            "model.query_length=16", "model.document_length=24", "training.batch_size=8", "training.max_steps=2",
+            $"data.train={Path.Combine(root, "samples", "data", "train-triplets.jsonl")}", $"output.dir={Path.Combine(dir, "example")}",
+        ], quickTest: true);
+        new SentenceTrainer(TrainingRun.Build(config)).Run();
+        using var model = ColbertEncoder.Load(Path.Combine(dir, "example", "final"));
+        Assert.Equal(16, model.Dimension);
+    }
+
+    [Fact]
     public void MisusesAreOneLineEach()
     {
         string bert = CorePaths.FixtureModel("bert-cased-mean");

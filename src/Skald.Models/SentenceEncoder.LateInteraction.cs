@@ -21,17 +21,18 @@ public sealed partial class SentenceEncoder
 
     /// <summary>
     /// Loads a PyLate ColBERT folder for training (<see cref="ColbertEncoder"/> is its inference form), with
-    /// <paramref name="settings"/> instead of its config_sentence_transformers.json's when given.
+    /// <paramref name="settings"/> instead of its config_sentence_transformers.json's when given (errors then name
+    /// <paramref name="keyPrefix"/> and the key, e.g. a training config's <c>model.</c>).
     /// </summary>
     public static SentenceEncoder LoadLateInteraction(string path, IReadOnlyList<string>? adapters = null,
-        WeightPrecision precision = WeightPrecision.Float32, ColbertSettings? settings = null)
+        WeightPrecision precision = WeightPrecision.Float32, ColbertSettings? settings = null, string? keyPrefix = null)
     {
         var model = Load(path, adapters, precision, "", cachedOnly: false, refuseCrossEncoder: true, lateInteraction: true);
         try
         {
             if (model.Folder.DefaultPromptName is not null)
                 throw new ModelFormatException($"{Path.Combine(model.Folder.Path, ColbertSettings.FileName)}: key \"default_prompt_name\": prompts on a ColBERT model are not supported yet (its prefixes are)");
-            model.LateInteraction = ColbertInputs.Create(model.Folder, model.Tokenizer, settings ?? ColbertSettings.Read(model.Folder.Path), model.Transformer);
+            model.LateInteraction = ColbertInputs.Create(model.Folder, model.Tokenizer, settings ?? ColbertSettings.Read(model.Folder.Path), model.Transformer, keyPrefix);
             return model;
         }
         catch

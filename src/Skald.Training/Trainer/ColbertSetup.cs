@@ -23,10 +23,11 @@ internal static class ColbertSetup
         if (!ColbertEncoder.IsColbert(modelPath)) return null;
         if (!ColbertLoss.IsColbert(config.Loss.Type))
             throw new TrainingException($"{config.Model.Path}: a ColBERT (PyLate) model, one vector per token; it trains with loss.type colbert_contrastive or colbert_distillation, not {config.Loss.Type}");
+        ColbertSettings? settings = null;
         try
         {
-            var settings = config.Model.Colbert is { } keys ? keys.Apply(ColbertSettings.Read(modelPath)) : null;
-            var model = SentenceEncoder.LoadLateInteraction(modelPath, config.Model.Adapters, precision, settings);
+            settings = config.Model.Colbert is { } keys ? keys.Apply(ColbertSettings.Read(modelPath)) : null;
+            var model = SentenceEncoder.LoadLateInteraction(modelPath, config.Model.Adapters, precision, settings, settings is null ? null : "model.");
             int width = model.Dimension;
             if (config.Model.Colbert?.EmbeddingSize is { } size && size != width)
             {
@@ -37,7 +38,7 @@ internal static class ColbertSetup
         }
         catch (ModelFormatException e)
         {
-            throw new TrainingException(e.Message, e);
+            throw new TrainingException(settings is null ? e.Message : $"{config.Model.Path}: {e.Message}", e);
         }
     }
 

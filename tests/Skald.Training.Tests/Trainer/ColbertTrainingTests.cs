@@ -120,26 +120,9 @@ public sealed class ColbertTrainingTests : IDisposable
         }
         using var reloaded = ColbertEncoder.Load(saved);
         Assert.Equal(2, reloaded.Dense.Count);
-        var texts = new[] { "Hvor ligger Bergen?", "Bergen ligger på Vestlandet, ved havet." };
-        var model = TrainableEncoder.For(colbert, dropout: 0f);
-        foreach (bool query in new[] { true, false })
-        {
-            var vectors = query ? reloaded.EncodeQueries(texts) : reloaded.EncodeDocuments(texts);
-            var inputs = colbert.LateInteraction!;
-            var rows = inputs.Tokenize(texts, query);
-            var tokens = inputs.Batch(rows);
-            using var pass = model.BeginPass(record: false, dropout: false);
-            var y = pass.ForwardTokens(tokens);
-            for (int b = 0; b < rows.Count; b++)
-            {
-                var kept = Enumerable.Range(0, rows[b].Ids.Length).Where(t => inputs.Keeps(rows[b].Ids[t], rows[b].Mask[t], query)).ToArray();
-                Assert.Equal(kept.Length, vectors[b].Count);
-                for (int k = 0; k < kept.Length; k++)
-                {
-                    for (int x = 0; x < 8; x++) Assert.True(Math.Abs(vectors[b].Row(k)[x] - y.Row(b * tokens.Seq + kept[k])[x]) <= 1e-5);
-                }
-            }
-        }
+        string[] texts = ["Hvor ligger Bergen?", "Bergen ligger på Vestlandet, ved havet."];
+        AssertSameVectors(colbert, reloaded, texts, query: true);
+        AssertSameVectors(colbert, reloaded, texts, query: false);
     }
 
     private static ColbertSettings ConfigSettings(TrainingConfig config) => config.Model.Colbert!.Apply(new ColbertSettings());
@@ -189,33 +172,49 @@ public sealed class ColbertTrainingTests : IDisposable
     {
         using var reloaded = ColbertEncoder.Load(final);
         using var trained = SentenceEncoder.LoadLateInteraction(final);
-        var queries = reloaded.EncodeQueries(batch.Columns[0]);
-        var documents = reloaded.EncodeDocuments(batch.Columns[1]);
+        AssertSameVectors(trained, reloaded, batch.Columns[0], query: true);
+        AssertSameVectors(trained, reloaded, batch.Columns[1], query: false);
         var model = TrainableEncoder.For(trained, dropout: 0f);
-        using (var pass = model.BeginPass(record: false, dropout: false))
-        {
-            foreach (var (texts2, vectors, query) in new[] { (batch.Columns[0], queries, true), (batch.Columns[1], documents, false) })
-            {
-                var inputs = trained.LateInteraction!;
-                var rows = inputs.Tokenize(texts2, query);
-                var tokens = inputs.Batch(rows);
-                var y = pass.ForwardTokens(tokens);
-                for (int b = 0; b < rows.Count; b++)
-                {
-                    var kept = Enumerable.Range(0, rows[b].Ids.Length).Where(t => inputs.Keeps(rows[b].Ids[t], rows[b].Mask[t], query)).ToArray();
-                    Assert.Equal(kept.Length, vectors[b].Count);
-                    for (int k = 0; k < kept.Length; k++)
-                    {
-                        var want = vectors[b].Row(k);
-                        var got = y.Row(b * tokens.Seq + kept[k]);
-                        for (int x = 0; x < want.Length; x++) Assert.True(Math.Abs(want[x] - got[x]) <= 1e-5, $"text {b} token {k}: {want[x]} vs {got[x]}");
-                    }
-                }
-            }
-        }
         float after = loss.ComputeAndBackward(model, batch);
         float first = loss.ComputeAndBackward(TrainableEncoder.For(before, dropout: 0f), batch);
         Assert.True(after < first, $"the batch's loss went from {first} to {after}");
+    }
+
+    // ColbertEncoder's vectors of the texts equal the kept rows of the training forward (EncoderPass.ForwardTokens).
+    private static void AssertSameVectors(SentenceEncoder colbert, ColbertEncoder reloaded, IReadOnlyList<string> texts, bool query)
+    {
+        var vectors = query ? reloaded.EncodeQueries(texts) : reloaded.EncodeDocuments(texts);
+        var inputs = colbert.LateInteraction!;
+        var rows = inputs.Tokenize(texts, query);
+        var tokens = inputs.Batch(rows);
+        using var pass = TrainableEncoder.For(colbert, dropout: 0f).BeginPass(record: false, dropout: false);
+        var y = pass.ForwardTokens(tokens);
+        for (int b = 0; b < rows.Count; b++)
+        {
+            var kept = Enumerable.Range(0, rows[b].Ids.Length).Where(t => inputs.Keeps(rows[b].Ids[t], rows[b].Mask[t], query)).ToArray();
+            Assert.Equal(kept.Length, vectors[b].Count);
+            for (int k = 0; k < kept.Length; k++)
+            {
+                var want = vectors[b].Row(k);
+                var got = y.Row(b * tokens.Seq + kept[k]);
+                for (int x = 0; x < want.Length; x++) Assert.True(Math.Abs(want[x] - got[x]) <= 1e-5, $"text {b} token {k}: {want[x]} vs {got[x]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void TheExampleConfigTrainsTheFixtureAsItsHeaderSays()
+    {
+        string root = InfraPaths.RepoRoot;
+        var config = ConfigLoader.Load(Path.Combine(root, "configs", "colbert.yaml"),
+        [
+            $"model.path={Colbert}", "model.query_prefix=\"[Q] \"", "model.document_prefix=\"[D] \"", "model.embedding_size=16",
+            "model.query_length=16", "model.document_length=24", "training.batch_size=8", "training.max_steps=2",
+            $"data.train={Path.Combine(root, "samples", "data", "train-triplets.jsonl")}", $"output.dir={Path.Combine(dir, "example")}",
+        ], quickTest: true);
+        new SentenceTrainer(TrainingRun.Build(config)).Run();
+        using var model = ColbertEncoder.Load(Path.Combine(dir, "example", "final"));
+        Assert.Equal(16, model.Dimension);
     }
 
     [Fact]

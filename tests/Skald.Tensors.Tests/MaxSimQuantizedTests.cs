@@ -49,7 +49,7 @@ public sealed class MaxSimQuantizedTests
             double tolerance = 2e-6 * (query.Length / dim) * Math.Sqrt(dim);
             double f16 = doc.GetProperty("float16_score").GetDouble(), i8 = doc.GetProperty("int8_score").GetDouble();
             double f32 = doc.GetProperty("float32_score").GetDouble();
-            Assert.True(Math.Abs(MaxSimQuantized.ScoreFloat32(query, values, dim) - f32) <= tolerance, $"dim {dim}: float32 vs PyTorch {f32}");
+            Assert.True(Math.Abs(MaxSim.Score(query, values, dim) - f32) <= tolerance, $"dim {dim}: float32 vs PyTorch {f32}");
             foreach (float s in new[] { MaxSimQuantized.ScoreFloat16(query, half, dim), MaxSimQuantized.ScoreFloat16Scalar(query, half, dim) })
                 Assert.True(Math.Abs(s - f16) <= tolerance, $"dim {dim}, {maxima.Length} tokens: float16 {s} vs PyTorch {f16}");
             foreach (float s in new[] { MaxSimQuantized.ScoreInt8(query, codes, maxima, dim), MaxSimQuantized.ScoreInt8Scalar(query, codes, maxima, dim) })
@@ -95,7 +95,7 @@ public sealed class MaxSimQuantizedTests
         F16.FromSingle(d, half);
         var (codes, maxima) = Int8(d, dim);
         double tolerance = 1e-5 * queryTokens * Math.Sqrt(dim);
-        float a = MaxSimQuantized.ScoreFloat32(q, d, dim), b = MaxSim.ScoreScalar(q, d, dim);
+        float a = MaxSim.Score(q, d, dim), b = MaxSim.ScoreScalar(q, d, dim);
         Assert.True(Math.Abs(a - b) <= tolerance, $"float32 {a} vs scalar {b}");
         a = MaxSimQuantized.ScoreFloat16(q, half, dim);
         b = MaxSimQuantized.ScoreFloat16Scalar(q, half, dim);

@@ -14,21 +14,20 @@ namespace Skald.Tensors.Kernels;
 /// </remarks>
 public static class MaxSim
 {
-    /// <summary>The MaxSim of one query against one document (the dots by SIMD <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>).</summary>
+    /// <summary>
+    /// The MaxSim of one query against one document: each document token is read once and met by four query tokens at a
+    /// time (<see cref="MaxSimBlock"/>, the loop the float16 / int8 kernels share), each query token keeping its best.
+    /// </summary>
     public static float Score(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim)
     {
         Check(query, document, dim);
         int qt = query.Length / dim, dt = document.Length / dim;
         if (dt == 0) return 0f;
-        float sum = 0f;
-        for (int i = 0; i < qt; i++)
-        {
-            var q = query.Slice(i * dim, dim);
-            float best = float.NegativeInfinity;
-            for (int t = 0; t < dt; t++) best = MathF.Max(best, TensorPrimitives.Dot(q, document.Slice(t * dim, dim)));
-            sum += best;
-        }
-        return sum;
+        float[]? rented = qt > MaxSimBlock.StackQueryTokens ? System.Buffers.ArrayPool<float>.Shared.Rent(qt) : null;
+        Span<float> best = rented is null ? stackalloc float[qt] : rented.AsSpan(0, qt);
+        best.Fill(float.NegativeInfinity);
+        for (int t = 0; t < dt; t++) MaxSimBlock.Meet(query, document.Slice(t * dim, dim), 1f, best);
+        return MaxSimBlock.Sum(best, rented);
     }
 
     /// <summary>

@@ -30,8 +30,6 @@ public static class MaxSimQuantized
     /// <summary>The widest token vector the kernels take (their stack buffer).</summary>
     public const int MaxDimension = 4096;
 
-    private const int StackQueryTokens = 1024; // best-so-far values kept on the stack; longer queries rent them
-
     /// <summary>
     /// Codes <paramref name="vector"/> as int8 (<paramref name="codes"/>, same length): returns m, its largest absolute
     /// value, and writes round(127 · xᵢ / m) (ties to even; all zeros when m is 0). Decoding with
@@ -66,15 +64,15 @@ public static class MaxSimQuantized
         int qt = query.Length / dim, dt = document.Length / dim;
         if (dt == 0) return 0f;
         Span<float> token = stackalloc float[dim];
-        float[]? rented = qt > StackQueryTokens ? System.Buffers.ArrayPool<float>.Shared.Rent(qt) : null;
+        float[]? rented = qt > MaxSimBlock.StackQueryTokens ? System.Buffers.ArrayPool<float>.Shared.Rent(qt) : null;
         Span<float> best = rented is null ? stackalloc float[qt] : rented.AsSpan(0, qt);
         best.Fill(float.NegativeInfinity);
         for (int t = 0; t < dt; t++)
         {
             F16.ToSingle(document.Slice(t * dim, dim), token);
-            Meet(query, token, 1f, best);
+            MaxSimBlock.Meet(query, token, 1f, best);
         }
-        return Sum(best, rented);
+        return MaxSimBlock.Sum(best, rented);
     }
 
     /// <summary>
@@ -88,32 +86,15 @@ public static class MaxSimQuantized
         if (maxima.Length != dt) throw new ArgumentException($"{maxima.Length} maxima for {dt} document tokens", nameof(maxima));
         if (dt == 0) return 0f;
         Span<float> token = stackalloc float[dim];
-        float[]? rented = qt > StackQueryTokens ? System.Buffers.ArrayPool<float>.Shared.Rent(qt) : null;
+        float[]? rented = qt > MaxSimBlock.StackQueryTokens ? System.Buffers.ArrayPool<float>.Shared.Rent(qt) : null;
         Span<float> best = rented is null ? stackalloc float[qt] : rented.AsSpan(0, qt);
         best.Fill(float.NegativeInfinity);
         for (int t = 0; t < dt; t++)
         {
             Widen(document.Slice(t * dim, dim), token);
-            Meet(query, token, maxima[t] / Int8Levels, best);
+            MaxSimBlock.Meet(query, token, maxima[t] / Int8Levels, best);
         }
-        return Sum(best, rented);
-    }
-
-    /// <summary>
-    /// The same blocked loop over float32 document rows (no widening): what <see cref="MaxSim.Score"/>'s one dot per
-    /// pair of tokens would become with the document read once; equal to it up to float32 rounding (its scalar twin is
-    /// <see cref="MaxSim.ScoreScalar"/>). Not yet the index's float32 scan, which keeps <see cref="MaxSim.Score"/>; bench/maxsim times both.
-    /// </summary>
-    public static float ScoreFloat32(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim)
-    {
-        Check(query.Length, document.Length, dim);
-        int qt = query.Length / dim, dt = document.Length / dim;
-        if (dt == 0) return 0f;
-        float[]? rented = qt > StackQueryTokens ? System.Buffers.ArrayPool<float>.Shared.Rent(qt) : null;
-        Span<float> best = rented is null ? stackalloc float[qt] : rented.AsSpan(0, qt);
-        best.Fill(float.NegativeInfinity);
-        for (int t = 0; t < dt; t++) Meet(query, document.Slice(t * dim, dim), 1f, best);
-        return Sum(best, rented);
+        return MaxSimBlock.Sum(best, rented);
     }
 
     /// <summary>The scalar twin of <see cref="ScoreFloat16"/>.</summary>
@@ -160,61 +141,6 @@ public static class MaxSimQuantized
         return sum;
     }
 
-    /// <summary>best[i] = max(best[i], factor · qᵢ · token) for every query token i: four at a time, sharing the token's loads.</summary>
-    private static void Meet(ReadOnlySpan<float> query, ReadOnlySpan<float> token, float factor, Span<float> best)
-    {
-        int dim = token.Length, qt = best.Length, i = 0;
-        ref float d = ref MemoryMarshal.GetReference(token);
-        ref float q = ref MemoryMarshal.GetReference(query);
-        if (Avx.IsSupported && dim >= 8)
-        {
-            var f = Vector128.Create(factor);
-            for (; i + 4 <= qt; i += 4)
-            {
-                ref float q0 = ref Unsafe.Add(ref q, i * dim);
-                ref float q1 = ref Unsafe.Add(ref q0, dim);
-                ref float q2 = ref Unsafe.Add(ref q1, dim);
-                ref float q3 = ref Unsafe.Add(ref q2, dim);
-                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                int k = 0;
-                for (; k + 8 <= dim; k += 8)
-                {
-                    var dk = Vector256.LoadUnsafe(ref d, (nuint)k);
-                    a0 = MultiplyAdd(Vector256.LoadUnsafe(ref q0, (nuint)k), dk, a0);
-                    a1 = MultiplyAdd(Vector256.LoadUnsafe(ref q1, (nuint)k), dk, a1);
-                    a2 = MultiplyAdd(Vector256.LoadUnsafe(ref q2, (nuint)k), dk, a2);
-                    a3 = MultiplyAdd(Vector256.LoadUnsafe(ref q3, (nuint)k), dk, a3);
-                }
-                var h = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3)); // [s0 s1 s2 s3 | s0' s1' s2' s3']
-                var sums = h.GetLower() + h.GetUpper();
-                if (k < dim)
-                {
-                    float r0 = 0f, r1 = 0f, r2 = 0f, r3 = 0f;
-                    for (; k < dim; k++)
-                    {
-                        float dk = Unsafe.Add(ref d, k);
-                        r0 += Unsafe.Add(ref q0, k) * dk;
-                        r1 += Unsafe.Add(ref q1, k) * dk;
-                        r2 += Unsafe.Add(ref q2, k) * dk;
-                        r3 += Unsafe.Add(ref q3, k) * dk;
-                    }
-                    sums += Vector128.Create(r0, r1, r2, r3);
-                }
-                ref float b = ref Unsafe.Add(ref MemoryMarshal.GetReference(best), i);
-                Vector128.Max(Vector128.LoadUnsafe(ref b), sums * f).StoreUnsafe(ref b);
-            }
-        }
-        for (; i < qt; i++)
-        {
-            float s = System.Numerics.Tensors.TensorPrimitives.Dot(query.Slice(i * dim, dim), token) * factor;
-            if (s > best[i]) best[i] = s;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
-
     /// <summary>int8 codes → float32 (exact), 8 at a time on AVX2.</summary>
     private static void Widen(ReadOnlySpan<sbyte> codes, Span<float> values)
     {
@@ -231,14 +157,6 @@ public static class MaxSimQuantized
             }
         }
         for (; k < n; k++) Unsafe.Add(ref v, k) = Unsafe.Add(ref c, k);
-    }
-
-    private static float Sum(Span<float> best, float[]? rented)
-    {
-        float sum = 0f;
-        foreach (float b in best) sum += b;
-        if (rented is not null) System.Buffers.ArrayPool<float>.Shared.Return(rented);
-        return sum;
     }
 
     private static void Check(int query, int document, int dim)

@@ -42,4 +42,10 @@ public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, Fusi
     /// 1 for each output the index stores.
     /// </summary>
     public Skald.Models.BgeM3.BgeM3Weights? BgeM3Weights { get; init; }
+
+    /// <summary>
+    /// A late-interaction (ColBERT) index: score by exact MaxSim only the rows whose mean token vector is nearest the
+    /// query's, this many (request field <c>maxsim_candidates</c>, as <c>skald search --maxsim-candidates</c>); 0: every row.
+    /// </summary>
+    public int MaxSimCandidates { get; init; }
 }

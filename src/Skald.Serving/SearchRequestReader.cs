@@ -7,7 +7,7 @@ namespace Skald.Serving;
 /// <summary>
 /// Reads a <c>POST /v1/search</c> body: <c>{"query": TEXT, "top_k": 10, "mode": "dense"|"bm25"|"hybrid",
 /// "fusion": "convex"|"rrf"|"rerank", "alpha": 0.3, "normalization": "zscore"|"minmax", "rrf_k": 60,
-/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N, "source": PATTERN or [PATTERN, ...], "bge_m3_weights": [W1, W2, W3], "where": {FIELD: VALUE or [VALUE, ...] or {"gt"|"gte"|"lt"|"lte"|"ne": VALUE, ...}}}</c>;
+/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N, "maxsim_candidates": N, "source": PATTERN or [PATTERN, ...], "bge_m3_weights": [W1, W2, W3], "where": {FIELD: VALUE or [VALUE, ...] or {"gt"|"gte"|"lt"|"lte"|"ne": VALUE, ...}}}</c>;
 /// only <c>query</c> is required and the rest default as <c>skald search</c> does. Unknown fields are ignored. Every problem is an <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class SearchRequestReader
@@ -67,11 +67,15 @@ internal static class SearchRequestReader
             int probes = Int(root, "probes", 1) ?? 0;
             int ef = Int(root, "ef", 1) ?? 0;
             if (ef > MaxTopK * 100) throw ApiException.BadRequest($"ef {ef} is more than {MaxTopK * 100}", "ef");
+            int maxSimCandidates = Int(root, "maxsim_candidates", 1) ?? 0;
+            if (maxSimCandidates > MaxTopK * 100)
+                throw ApiException.BadRequest($"maxsim_candidates {maxSimCandidates} is more than {MaxTopK * 100}", "maxsim_candidates");
             return new SearchRequest(query, topK, mode, fusion, model, rerank, rerankCandidates, rescore, probes, ef)
             {
                 RerankAsked = rr.ValueKind == JsonValueKind.True,
                 Filter = Filter(root),
                 BgeM3Weights = BgeM3Weights(root),
+                MaxSimCandidates = maxSimCandidates,
             };
         }
     }

@@ -135,6 +135,8 @@ public sealed class SearchService
     {
         if (request.RerankAsked && Reranker is null)
             throw ApiException.BadRequest("\"rerank\": true, but this server has no reranker (start it with skald serve --reranker CE)", "rerank");
+        if (request.MaxSimCandidates > 0 && tokenModel is null)
+            throw ApiException.BadRequest("maxsim_candidates applies to a late-interaction (ColBERT) index; this server's index is not one", "maxsim_candidates");
         if (bgeM3 is not null)
         {
             using var m3Lease = live.Acquire();
@@ -164,7 +166,7 @@ public sealed class SearchService
         var index = lease.Index;
         ThrowIfCut(index);
         IReadOnlyList<IndexHit> Find(int k) => tokenModel is not null
-            ? index.SearchTokens(request.Query, queryTokens, request.Mode, k, request.Fusion, request.Filter)
+            ? index.SearchTokens(request.Query, queryTokens, request.Mode, k, request.Fusion, request.Filter, request.MaxSimCandidates)
             : index.Search(request.Query, vector, request.Mode, k, request.Fusion, request.RescoreMultiplier, request.Probes, request.Ef, request.Filter);
         return await RerankedAsync(request, Find, tokens, cancellationToken).ConfigureAwait(false);
     }

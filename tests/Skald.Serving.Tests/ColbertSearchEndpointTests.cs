@@ -11,7 +11,8 @@ namespace Skald.Serving.Tests;
 /// <c>POST /v1/search</c> over an index of a ColBERT model's token vectors, on a real server over loopback
 /// (<see cref="EmbeddingServer.StartLateInteractionAsync"/>): hits and scores as <see cref="ColbertEncoder.Rank"/> gives
 /// them over the index's rows, BM25 and hybrid answered, no <c>/v1/embeddings</c>; a dense index refused for it, and a
-/// ColBERT index for a sentence embedder, in one line naming the fingerprint mismatch.
+/// ColBERT index for a sentence embedder, in one line naming the fingerprint mismatch; <c>maxsim_candidates</c> as
+/// <c>skald search --maxsim-candidates</c> (the library's candidate stage), a 400 naming it on another index.
 /// </summary>
 public sealed class ColbertSearchEndpointTests
 {
@@ -52,6 +53,46 @@ public sealed class ColbertSearchEndpointTests
         Assert.Equal(404, embeddings);
         using var models = await client.GetAsync(new Uri("v1/models", UriKind.Relative));
         Assert.Equal(404, (int)models.StatusCode);
+    }
+
+    [Fact]
+    public async Task MaxSimCandidatesScoreOnlyThatManyRowsAsTheLibrarysCandidateStageAndAreRefusedElsewhere()
+    {
+        string dir = TestPaths.NewTempDir();
+        string folder = Path.Combine(dir, "idx"), dense = Path.Combine(dir, "dense");
+        using var model = MultiVectorEmbeddingModel.Load(Colbert);
+        TextIndex.Build(folder, model, [.. Texts.Select((t, i) => TextIndex.Record($"t{i}", t))], "nb");
+        using var live = new LiveIndex(SearchIndex.Open(folder), owns: true);
+        await using (var server = await EmbeddingServer.StartLateInteractionAsync(model, live, null, "127.0.0.1", 0))
+        {
+            using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
+            using var index = SearchIndex.Open(folder);
+            IReadOnlyList<IndexHit> Library(string q, int candidates) =>
+                index.SearchTokens(q, model.Encode([q], TextRole.Query)[0], SearchMode.Dense, 2, candidates: candidates);
+            // a query whose two best rows by mean vector are not its two best by MaxSim, so the stage shows in the hits
+            string query = new[] { "Når går ferja?", "lunsj", "sykkel", "buss spor", "smörgås", "vaffel", "kontoret", "ägg", "kaia", "time" }
+                .First(q => !Library(q, 2).Select(h => h.Row).SequenceEqual(Library(q, 0).Select(h => h.Row)));
+            var expected = Library(query, 2);
+            var (status, body) = await PostAsync(client, Json(new { query, mode = "dense", top_k = 2, maxsim_candidates = 2 }), path: "v1/search");
+            Assert.Equal(200, status);
+            var data = body.GetProperty("data");
+            Assert.Equal(expected.Select(h => h.Record.Id), data.EnumerateArray().Select(d => d.GetProperty("id").GetString()));
+            for (int i = 0; i < expected.Count; i++)
+                Assert.True(Math.Abs(expected[i].Score - data[i].GetProperty("score").GetSingle()) <= 1e-6, $"hit {i}");
+            var (zero, error) = await PostAsync(client, Json(new { query = "ferja", maxsim_candidates = 0 }), path: "v1/search");
+            Assert.Equal(400, zero);
+            Assert.Equal("maxsim_candidates", error.GetProperty("error").GetProperty("param").GetString());
+        }
+
+        using var encoder = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
+        using (var plain = new EncoderEmbeddingModel(encoder)) TextIndex.Build(dense, plain, [TextIndex.Record("a", Texts[0])]);
+        using var denseLive = new LiveIndex(SearchIndex.Open(dense), owns: true);
+        await using var denseServer = await EmbeddingServer.StartLiveAsync(encoder, denseLive, null, "127.0.0.1", 0);
+        using var denseClient = new HttpClient { BaseAddress = denseServer.Address, Timeout = TimeSpan.FromSeconds(60) };
+        var (refused, message) = await PostAsync(denseClient, Json(new { query = "ferja", maxsim_candidates = 5 }), path: "v1/search");
+        Assert.Equal(400, refused);
+        Assert.Contains("maxsim_candidates applies to a late-interaction (ColBERT) index", message.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal("maxsim_candidates", message.GetProperty("error").GetProperty("param").GetString());
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using Skald.Models.LateInteraction;
-using Skald.Models.Modules;
 using Skald.Retrieval.Models;
 using Skald.Retrieval.Search;
 

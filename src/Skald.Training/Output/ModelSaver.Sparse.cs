@@ -1,15 +1,9 @@
-using Skald.Models.MaskedLm;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skald.Models;
-using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
 using Skald.Tensors;
-using Skald.Training.Config;
-using Skald.Training.Losses;
-using Skald.Training.Static;
 
 namespace Skald.Training.Output;
 

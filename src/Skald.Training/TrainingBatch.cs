@@ -7,6 +7,12 @@ namespace Skald.Training;
 /// </summary>
 public sealed record TrainingBatch(IReadOnlyList<IReadOnlyList<string>> Columns, IReadOnlyList<float>? Labels = null)
 {
+    /// <summary>
+    /// Whether each row is to be scored against its own documents only (FlagEmbedding's <c>no_in_batch_neg</c> data sets):
+    /// the other rows' documents are no negatives for it. Only the losses that say so read it (bge_m3).
+    /// </summary>
+    public bool NoInBatchNegatives { get; init; }
+
     /// <summary>Rows in the batch.</summary>
     public int Count => Columns.Count == 0 ? 0 : Columns[0].Count;
 }

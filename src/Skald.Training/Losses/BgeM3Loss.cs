@@ -21,7 +21,8 @@ namespace Skald.Training.Losses;
 /// than the step's longest gets one zero vector here, which gives the same scores and gradients.</item>
 /// </list>
 /// Candidates are every passage of the batch (in-batch negatives; upstream disables cross-device negatives for the
-/// sparse and ColBERT terms, and Skald does not run this loss under mpirun). With a label column (a teacher's scores of
+/// sparse and ColBERT terms, and Skald does not run this loss under mpirun), or for a batch of a <c>no_in_batch_neg</c>
+/// data set (<see cref="TrainingBatch.NoInBatchNegatives"/>) the row's own passages only. With a label column (a teacher's scores of
 /// the positive, then of each negative) the terms are knowledge distillation (kd_loss_type). Self-distillation starts
 /// when <see cref="Step"/> (the batches this loss has seen before, upstream's <c>self.step</c>) exceeds
 /// <see cref="SelfDistillStartStep"/>.
@@ -135,6 +136,7 @@ public sealed class BgeM3Loss : ILoss
             for (int r = 0; r < b; r++) passages.Add((columns[c], c, r));
         }
         var queries = columns[0];
+        bool own = batch.NoInBatchNegatives; // row i is scored against candidates j with j mod b = i only
         int longest = passages.Max(p => p.Column.Lengths[p.Row]);
         var padded = Unified ? passages.Select(p => p.Column.PaddedVectors(p.Row, longest)).ToArray() : [];
         for (int i = 0; i < b; i++)
@@ -142,6 +144,7 @@ public sealed class BgeM3Loss : ILoss
             var q = queries.Embeddings.Row(i);
             for (int j = 0; j < m; j++)
             {
+                if (own && j % b != i) continue; // not seen: no score, no gradient
                 var (column, _, row) = passages[j];
                 dense[i * m + j] = Dot(q, column.Embeddings.Row(row)) * inverse;
                 if (!Unified) continue;
@@ -157,12 +160,12 @@ public sealed class BgeM3Loss : ILoss
         if (Unified)
         {
             loss = (float)BgeM3Objective.Compute(b, m, dense, sparse, colbert, UseSelfDistill && Step > SelfDistillStartStep, teacher, M3KdLoss,
-                dDense, dSparse, dColbert, terms);
+                dDense, dSparse, dColbert, terms, own);
         }
         else
         {
             // unified_finetuning false: the dense term alone, as the base model's loss
-            loss = (float)DenseOnly(b, m, dense, teacher, dDense);
+            loss = (float)DenseOnly(b, m, dense, teacher, dDense, own);
         }
         // d(scores) → d(outputs): the temperature, then each output's own backward
         var embeddingGradients = columns.Select(c => new EmbeddingBatch(c.Embeddings.Rows, c.Embeddings.Dim)).ToArray();
@@ -208,12 +211,12 @@ public sealed class BgeM3Loss : ILoss
     }
 
     // The dense term of a run without unified_finetuning (the base model's loss): the objective's L(dense) alone.
-    private double DenseOnly(int b, int m, double[] dense, double[]? teacher, double[] dDense)
+    private double DenseOnly(int b, int m, double[] dense, double[]? teacher, double[] dDense, bool own)
     {
         var zero = new double[b * m];
         var scratch = new double[b * m];
         var scratch2 = new double[b * m];
-        BgeM3Objective.Compute(b, m, dense, zero, zero, false, teacher, M3KdLoss, dDense, scratch, scratch2, terms);
+        BgeM3Objective.Compute(b, m, dense, zero, zero, false, teacher, M3KdLoss, dDense, scratch, scratch2, terms, own);
         double value = terms["dense"];
         // Compute's gradient is the unified one's ((dense + ensemble) / 4 with a zero sparse and ColBERT score): the
         // dense term alone is half of it.

@@ -14,6 +14,9 @@ namespace Skald.Training.Losses;
 /// L is cross-entropy towards the positive, or with a teacher's scores of each row's group (softmax over the group)
 /// kd_loss_type's: <c>kl_div</c> = −mean_i Σ_g t_ig · log_softmax(group scores of row i)_g + the cross-entropy;
 /// <c>m3_kd_loss</c> = Σ_g mean_i t_ig · CE(row i with its group's earlier members left out, towards member g).
+/// Without in-batch negatives (FlagEmbedding's <c>no_in_batch_neg</c> data sets, <c>_compute_no_in_batch_neg_loss</c>)
+/// row i sees only its own group (candidates j with j mod B = i): every softmax above, the self-distillation teacher's
+/// too, runs over those G scores, the others get no gradient.
 /// </summary>
 /// <remarks>
 /// Upstream: https://github.com/FlagOpen/FlagEmbedding/blob/7ed43d67ec03fbe5c31c0992dbfa941fb1860549/FlagEmbedding/finetune/embedder/encoder_only/m3/modeling.py (forward, ensemble_score)
@@ -36,8 +39,10 @@ public static class BgeM3Objective
     /// <paramref name="terms"/> receives each term's value by name (dense, sparse, colbert, ensemble and, with
     /// self-distillation, dense_distill, sparse_distill, colbert_distill).
     /// </summary>
+    /// <paramref name="ownGroup"/>: no in-batch negatives, each row scored against its own group only.
     public static double Compute(int rows, int candidates, double[] dense, double[] sparse, double[] colbert, bool selfDistill,
-        double[]? teacher, bool m3KdLoss, double[] dDense, double[] dSparse, double[] dColbert, IDictionary<string, double> terms)
+        double[]? teacher, bool m3KdLoss, double[] dDense, double[] dSparse, double[] dColbert, IDictionary<string, double> terms,
+        bool ownGroup = false)
     {
         if (rows < 1 || candidates % rows != 0) throw new ArgumentException($"{candidates} candidates for {rows} rows: not whole groups");
         int n = rows * candidates;
@@ -51,10 +56,10 @@ public static class BgeM3Objective
         Array.Clear(dDense);
         Array.Clear(dSparse);
         Array.Clear(dColbert);
-        double ld = Term(rows, candidates, dense, teacher, m3KdLoss, dDense, 1.0);
-        double ls = Term(rows, candidates, sparse, teacher, m3KdLoss, dSparse, SparseLossWeight);
-        double lc = Term(rows, candidates, colbert, teacher, m3KdLoss, dColbert, 1.0);
-        double le = Term(rows, candidates, ensemble, teacher, m3KdLoss, gEnsemble, 1.0);
+        double ld = Term(rows, candidates, dense, teacher, m3KdLoss, dDense, 1.0, ownGroup);
+        double ls = Term(rows, candidates, sparse, teacher, m3KdLoss, dSparse, SparseLossWeight, ownGroup);
+        double lc = Term(rows, candidates, colbert, teacher, m3KdLoss, dColbert, 1.0, ownGroup);
+        double le = Term(rows, candidates, ensemble, teacher, m3KdLoss, gEnsemble, 1.0, ownGroup);
         terms["dense"] = ld;
         terms["sparse"] = ls;
         terms["colbert"] = lc;
@@ -64,13 +69,18 @@ public static class BgeM3Objective
         if (selfDistill)
         {
             var target = new double[n];
-            for (int i = 0; i < rows; i++) Softmax(ensemble.AsSpan(i * candidates, candidates), target.AsSpan(i * candidates, candidates));
+            for (int i = 0; i < rows; i++)
+            {
+                double lse = LogSumExp(ensemble.AsSpan(i * candidates, candidates), i, rows, ownGroup);
+                for (int j = 0; j < candidates; j++)
+                    target[i * candidates + j] = Seen(j, i, rows, ownGroup) ? Math.Exp(ensemble[i * candidates + j] - lse) : 0;
+            }
             // the distillation terms' gradients carry their weight / 3 (the / 2 of the whole is applied below)
             var gd = new double[n];
             var gs = new double[n];
             var gc = new double[n];
-            double kd = Distill(rows, candidates, dense, target, gd), ks = Distill(rows, candidates, sparse, target, gs),
-                kc = Distill(rows, candidates, colbert, target, gc);
+            double kd = Distill(rows, candidates, dense, target, gd, ownGroup), ks = Distill(rows, candidates, sparse, target, gs, ownGroup),
+                kc = Distill(rows, candidates, colbert, target, gc, ownGroup);
             terms["dense_distill"] = kd;
             terms["sparse_distill"] = ks;
             terms["colbert_distill"] = kc;
@@ -103,7 +113,7 @@ public static class BgeM3Objective
     }
 
     // One score matrix's term (cross-entropy, or with a teacher kd_loss_type's), its gradient times weight ADDED into grad.
-    private static double Term(int rows, int candidates, double[] s, double[]? teacher, bool m3KdLoss, double[] grad, double weight)
+    private static double Term(int rows, int candidates, double[] s, double[]? teacher, bool m3KdLoss, double[] grad, double weight, bool own)
     {
         int groups = candidates / rows;
         var p = new double[candidates];
@@ -119,10 +129,10 @@ public static class BgeM3Objective
                     double max = double.NegativeInfinity;
                     for (int j = 0; j < candidates; j++)
                     {
-                        if (!Masked(j, i, g, rows)) max = Math.Max(max, row[j]);
+                        if (!Masked(j, i, g, rows) && Seen(j, i, rows, own)) max = Math.Max(max, row[j]);
                     }
                     double sum = 0;
-                    for (int j = 0; j < candidates; j++) sum += p[j] = Masked(j, i, g, rows) ? 0 : Math.Exp(row[j] - max);
+                    for (int j = 0; j < candidates; j++) sum += p[j] = Masked(j, i, g, rows) || !Seen(j, i, rows, own) ? 0 : Math.Exp(row[j] - max);
                     int target = g * rows + i;
                     double t = teacher[i * groups + g] / rows;
                     loss += t * (max + Math.Log(sum) - row[target]);
@@ -134,9 +144,12 @@ public static class BgeM3Objective
         for (int i = 0; i < rows; i++)
         {
             var row = s.AsSpan(i * candidates, candidates);
-            double lse = LogSoftmax(row, p);
+            double lse = LogSumExp(row, i, rows, own);
             loss += (lse - row[i]) / rows;
-            for (int j = 0; j < candidates; j++) grad[i * candidates + j] += weight * (Math.Exp(row[j] - lse) - (j == i ? 1 : 0)) / rows;
+            for (int j = 0; j < candidates; j++)
+            {
+                if (Seen(j, i, rows, own)) grad[i * candidates + j] += weight * (Math.Exp(row[j] - lse) - (j == i ? 1 : 0)) / rows;
+            }
         }
         if (teacher is null) return loss;
         // kl_div: the teacher against the row's own group, plus the cross-entropy above
@@ -158,17 +171,41 @@ public static class BgeM3Objective
     // Candidate j is a member of row i's group before member g (m3_kd_loss leaves it out).
     private static bool Masked(int j, int i, int g, int rows) => j % rows == i && j / rows < g;
 
-    // −mean_i Σ_j target_ij · log_softmax(s_i)_j and its gradient (softmax − target) / rows, OVERWRITTEN into grad.
-    private static double Distill(int rows, int candidates, double[] s, double[] target, double[] grad)
+    // Row i sees candidate j: always with in-batch negatives, else only the members of its own group.
+    private static bool Seen(int j, int i, int rows, bool own) => !own || j % rows == i;
+
+    // log Σ exp over the candidates row i sees.
+    private static double LogSumExp(ReadOnlySpan<double> row, int i, int rows, bool own)
     {
-        var p = new double[candidates];
+        double max = double.NegativeInfinity;
+        for (int j = 0; j < row.Length; j++)
+        {
+            if (Seen(j, i, rows, own)) max = Math.Max(max, row[j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < row.Length; j++)
+        {
+            if (Seen(j, i, rows, own)) sum += Math.Exp(row[j] - max);
+        }
+        return max + Math.Log(sum);
+    }
+
+    // −mean_i Σ_j target_ij · log_softmax(s_i)_j and its gradient (softmax − target) / rows, OVERWRITTEN into grad
+    // (over the candidates each row sees; the others get 0).
+    private static double Distill(int rows, int candidates, double[] s, double[] target, double[] grad, bool own)
+    {
         double loss = 0;
         for (int i = 0; i < rows; i++)
         {
             var row = s.AsSpan(i * candidates, candidates);
-            double lse = LogSoftmax(row, p);
+            double lse = LogSumExp(row, i, rows, own);
             for (int j = 0; j < candidates; j++)
             {
+                if (!Seen(j, i, rows, own))
+                {
+                    grad[i * candidates + j] = 0;
+                    continue;
+                }
                 double t = target[i * candidates + j];
                 loss -= t * (row[j] - lse) / rows;
                 grad[i * candidates + j] = (Math.Exp(row[j] - lse) - t) / rows;

@@ -13,7 +13,7 @@ namespace Skald.Training.Tests.Losses;
 /// → bge_m3_step.json): the loss, each term and every parameter's gradient (transformer and heads) within 1e-5 (of the
 /// parameter's largest gradient entry), for
 /// plain unified training, with self-distillation, and with a teacher's scores (kl_div; m3_kd_loss with
-/// self-distillation); and the lexical score's backward against central differences.
+/// self-distillation), and each of those without in-batch negatives (a no_in_batch_neg data set's batch); and the lexical score's backward against central differences.
 /// </summary>
 public sealed class BgeM3LossTests
 {
@@ -33,6 +33,9 @@ public sealed class BgeM3LossTests
     [InlineData("self_distill", false)]
     [InlineData("kd_kl_div", false)]
     [InlineData("kd_m3_self_distill", false)]
+    [InlineData("no_in_batch_neg", false)]
+    [InlineData("no_in_batch_neg_kd_kl_div", false)]
+    [InlineData("no_in_batch_neg_kd_m3", false)]
     public void LossTermsAndGradientsEqualFlagEmbedding(string name, bool checkpointing)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "fixtures", "training", "bge_m3_step.json")));
@@ -53,7 +56,8 @@ public sealed class BgeM3LossTests
             : [.. r.GetProperty("teacher_scores").EnumerateArray().Select(x => x.GetSingle())];
         model.ZeroGradients();
         foreach (var p in loss.Parameters) p.Grad.Span.Clear();
-        float value = loss.ComputeAndBackward(model, new TrainingBatch(columns, teacher));
+        var batch = new TrainingBatch(columns, teacher) { NoInBatchNegatives = r.GetProperty("no_in_batch_neg").GetBoolean() };
+        float value = loss.ComputeAndBackward(model, batch);
 
         var misses = new List<string>();
         double expectedLoss = r.GetProperty("loss").GetDouble();

@@ -28,4 +28,16 @@ public sealed record DataSection(
     /// <see cref="Data.Instructions.ChatPromptFormats"/>, else Alpaca's), <c>alpaca</c> or <c>chat_template</c>.
     /// </summary>
     public string PromptFormat { get; init; } = "auto";
+
+    /// <summary>
+    /// FlagEmbedding files: documents drawn per query and epoch, one positive and the rest negatives
+    /// (FlagEmbedding's <c>train_group_size</c>); null: its default, 8.
+    /// </summary>
+    public int? TrainGroupSize { get; init; }
+
+    /// <summary>
+    /// Every training file's batches score each query against its own documents only (FlagEmbedding's
+    /// <c>no_in_batch_neg</c>, which marks a FlagEmbedding file by a name ending in <c>no_in_batch_neg</c>; that is honoured too).
+    /// </summary>
+    public bool NoInBatchNeg { get; init; }
 }

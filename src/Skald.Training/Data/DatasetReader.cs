@@ -13,7 +13,8 @@ namespace Skald.Training.Data;
 /// <c>scores</c> is the label: a number, or a list of numbers of the same length on every row (a JSONL array, a CSV/TSV
 /// cell "[0.3, 0.5]", a Parquet list of numbers). The last input column of a JSONL or Parquet file may hold lists of texts
 /// (a query's documents, sentence-transformers' listwise rows), each with a label list of the same length
-/// (<see cref="TextLists"/>). Problems are a <see cref="TrainingException"/> naming file and line.
+/// (<see cref="TextLists"/>). A JSONL file of FlagEmbedding's rows (<c>{"query", "pos": [...], "neg": [...]}</c>) is
+/// read as its groups (<see cref="FlagEmbeddingReader"/>). Problems are a <see cref="TrainingException"/> naming file and line.
 /// </summary>
 public static class DatasetReader
 {
@@ -22,10 +23,22 @@ public static class DatasetReader
     /// <summary>
     /// Reads a file by its extension (.jsonl/.json lines, .csv, .tsv, .parquet, .txt); with <paramref name="columns"/>
     /// only those input columns, in that order (data.columns: the others are neither kept nor checked, so a corpus
-    /// file's empty titles do not stop a run that reads its texts).
+    /// file's empty titles do not stop a run that reads its texts). A FlagEmbedding file's groups draw
+    /// <paramref name="groupSize"/> documents per query (data.train_group_size).
     /// </summary>
-    public static TextDataset Read(string path, IReadOnlyList<string>? columns = null)
+    public static TextDataset Read(string path, IReadOnlyList<string>? columns = null, int groupSize = FlagEmbeddingReader.DefaultGroupSize)
     {
+        if (Path.GetExtension(path).Equals(".jsonl", StringComparison.OrdinalIgnoreCase) && File.Exists(path))
+        {
+            var lines = Lines(path);
+            if (FlagEmbeddingReader.Detect(lines))
+            {
+                if (columns is not null)
+                    throw new TrainingException($"{path}: data.columns picks columns of a table; this file holds FlagEmbedding's rows (query, pos, neg), whose (query, pos, neg...) rows are drawn each epoch");
+                return FlagEmbeddingReader.Read(path, lines, groupSize);
+            }
+            return Build(path, ReadJsonLines(path, lines, lists: true), columns);
+        }
         var table = ReadRaw(path, lists: true);
         return Build(path, table, columns);
     }
@@ -34,12 +47,17 @@ public static class DatasetReader
     /// Reads the shards of one dataset (e.g. the Parquet files of a hub dataset's split) as one data set named
     /// <paramref name="name"/>: rows in file order; every shard must have the same columns.
     /// </summary>
-    public static TextDataset ReadAll(IReadOnlyList<string> paths, string name, IReadOnlyList<string>? columns = null)
+    public static TextDataset ReadAll(IReadOnlyList<string> paths, string name, IReadOnlyList<string>? columns = null,
+        int groupSize = FlagEmbeddingReader.DefaultGroupSize)
     {
         if (paths.Count == 0) throw new TrainingException($"{name}: no data files");
-        var parts = paths.Select(p => Read(p, columns)).ToList();
+        var parts = paths.Select(p => Read(p, columns, groupSize)).ToList();
         var first = parts[0];
         if (parts.Count == 1) return first.Renamed(name);
+        if (parts.FirstOrDefault(p => (p.Groups is null) != (first.Groups is null) || p.Groups?.HasScores != first.Groups?.HasScores) is { } odd)
+            throw new TrainingException($"{odd.Name}: {Describe(odd)}, {first.Name} {Describe(first)}; the shards of one data set are alike");
+        if (first.Groups is not null)
+            return FlagEmbeddingGroups.Concat([.. parts.Select(p => p.Groups!)]).Sample(0, 0, name);
         if (first.ListColumn is not null) // shards of listwise rows: each padded to the longest list of all of them
         {
             int width = parts.Max(p => p.ListWidth);
@@ -76,6 +94,26 @@ public static class DatasetReader
         return (table.Header, table.Rows);
     }
 
+    private static string Describe(TextDataset d) => d.Groups is null ? "holds a table's rows"
+        : d.Groups.HasScores ? "holds FlagEmbedding groups with a teacher's scores" : "holds FlagEmbedding groups without scores";
+
+    /// <summary>The lines of a text data file, or one line naming it when it cannot be read.</summary>
+    private static string[] Lines(string path)
+    {
+        try
+        {
+            return [.. Retrieval.Data.TextFile.ReadLines(path)];
+        }
+        catch (Retrieval.Data.TextFileException e)
+        {
+            throw new TrainingException(e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TrainingException($"{path}: cannot read data file ({e.Message})", e);
+        }
+    }
+
     /// <summary>The raw table; with <paramref name="lists"/> a column of lists of texts is read as each row's JSON array text.</summary>
     private static RawTable ReadRaw(string path, bool lists)
     {
@@ -100,19 +138,7 @@ public static class DatasetReader
                 throw new TrainingException(e.Message);
             }
         }
-        string[] lines;
-        try
-        {
-            lines = [.. Retrieval.Data.TextFile.ReadLines(path)];
-        }
-        catch (Retrieval.Data.TextFileException e)
-        {
-            throw new TrainingException(e.Message);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TrainingException($"{path}: cannot read data file ({e.Message})", e);
-        }
+        string[] lines = Lines(path);
         return ext switch
         {
             ".jsonl" => ReadJsonLines(path, lines, lists),

@@ -55,11 +55,41 @@ public sealed class TextDataset
     public int ListWidth => ListColumn is null ? 0 : LabelWidth;
 
     /// <summary>This data set, or one line naming its list column when it holds lists of documents, which <paramref name="reader"/> does not read.</summary>
-    public TextDataset WithoutLists(string reader) => ListColumn is null ? this
+    public TextDataset WithoutLists(string reader) =>
+        Groups is not null ? throw new Config.TrainingException($"{Name}: holds FlagEmbedding groups ({{query, pos, neg}}), which skald train reads; {reader} reads one text per column")
+        : ListColumn is null ? this
         : throw new Config.TrainingException($"{Name}: '{ListColumn}' holds lists of documents (listwise rows); {reader} reads one text per column");
 
     /// <summary>The same rows under another name.</summary>
-    public TextDataset Renamed(string name) => new(name, Columns, Rows, Labels, LabelColumn) { ListColumn = ListColumn, Lengths = Lengths, Lines = Lines };
+    public TextDataset Renamed(string name) => new(name, Columns, Rows, Labels, LabelColumn)
+    {
+        ListColumn = ListColumn, Lengths = Lengths, Lines = Lines, Groups = Groups, NoInBatchNegatives = NoInBatchNegatives,
+    };
+
+    /// <summary>
+    /// A FlagEmbedding file's groups (<see cref="FlagEmbeddingReader"/>), from which each epoch draws its rows
+    /// (<see cref="ForEpoch"/>), or null: the rows are the file's. Its <see cref="Rows"/> are then the draw of seed 0, epoch 0.
+    /// </summary>
+    public FlagEmbeddingGroups? Groups { get; init; }
+
+    /// <summary>
+    /// Whether this data set's batches score each row against its own documents only (FlagEmbedding's
+    /// <c>no_in_batch_neg</c>; <see cref="TrainingBatch.NoInBatchNegatives"/>).
+    /// </summary>
+    public bool NoInBatchNegatives { get; init; }
+
+    /// <summary>The rows epoch <paramref name="epoch"/> trains on: the groups' draws under <paramref name="seed"/>, or these rows.</summary>
+    public TextDataset ForEpoch(ulong seed, int epoch) => Groups is null ? this : Groups.Sample(seed, epoch, Name, NoInBatchNegatives);
+
+    /// <summary>This data set with <see cref="NoInBatchNegatives"/> on.</summary>
+    public TextDataset WithoutInBatchNegatives() => new(Name, Columns, Rows, Labels, LabelColumn)
+    {
+        ListColumn = ListColumn, Lengths = Lengths, Lines = Lines, Groups = Groups, NoInBatchNegatives = true,
+    };
+
+    /// <summary>A FlagEmbedding data set without its teacher's scores (for a loss that reads none); any other, as it is.</summary>
+    public TextDataset WithoutTeacherScores() => Groups is not { HasScores: true } g ? this
+        : g.WithoutScores().Sample(0, 0, Name, NoInBatchNegatives);
 
     /// <summary>Token count per row for length-grouped batches (<c>training.group_by_length</c>), or null.</summary>
     public IReadOnlyList<int>? Lengths { get; init; }
@@ -73,6 +103,8 @@ public sealed class TextDataset
     /// <summary>Keeps the input columns <paramref name="names"/>, in that order (the label stays).</summary>
     public TextDataset SelectColumns(IReadOnlyList<string> names)
     {
+        if (Groups is not null)
+            throw new Config.TrainingException($"{Name}: data.columns picks columns of a table; a FlagEmbedding file's rows are (query, pos, neg...) drawn from its groups");
         var idx = names.Select(n => Columns.ToList().IndexOf(n) is var i and >= 0 ? i
             : throw new Config.TrainingException($"{Name}: no column '{n}' (data.columns; the file has {string.Join(", ", Columns)})")).ToArray();
         if (ListColumn is not null && !names.TakeLast(ListWidth).SequenceEqual(Columns.TakeLast(ListWidth)))
@@ -85,9 +117,10 @@ public sealed class TextDataset
 
     /// <summary>The first <paramref name="n"/> rows.</summary>
     public TextDataset Take(int n) => n >= Count ? this
+        : Groups is not null ? Select([.. Enumerable.Range(0, n)])
         : new TextDataset(Name, Columns, Rows.Take(n).ToArray(), Labels?.Take(n * LabelWidth).ToArray(), LabelColumn)
         {
-            ListColumn = ListColumn, Lines = Lines?.Take(n).ToArray(),
+            ListColumn = ListColumn, Lines = Lines?.Take(n).ToArray(), NoInBatchNegatives = NoInBatchNegatives,
         };
 
     /// <summary>A subset by row indices (in the given order).</summary>
@@ -95,6 +128,7 @@ public sealed class TextDataset
         new(Name, Columns, indices.Select(i => Rows[i]).ToArray(), LabelsOf(indices), LabelColumn)
         {
             ListColumn = ListColumn, Lines = Lines is null ? null : indices.Select(i => Lines[i]).ToArray(),
+            Groups = Groups?.Select(indices), NoInBatchNegatives = NoInBatchNegatives,
         };
 
     /// <summary>
@@ -122,7 +156,7 @@ public sealed class TextDataset
             for (int i = 0; i < col.Length; i++) col[i] = Rows[indices[i]][c];
             columns[c] = col;
         }
-        return new TrainingBatch(columns, LabelsOf(indices));
+        return new TrainingBatch(columns, LabelsOf(indices)) { NoInBatchNegatives = NoInBatchNegatives };
     }
 
     /// <summary>The labels of rows <paramref name="indices"/>, flat, or null.</summary>

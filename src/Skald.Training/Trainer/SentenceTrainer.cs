@@ -23,6 +23,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
 {
     private readonly TrainingConfig config = setup.Config;
     private readonly List<Dictionary<string, double>> history = [];
+    private IReadOnlyList<Data.TextDataset> epochData = setup.Train; // the rows of the epoch last planned (FlagEmbedding groups draw anew each epoch)
 
     /// <summary>The folder the final model goes to (<c>output.dir/final</c>).</summary>
     public string FinalModelPath => Path.Combine(config.Output.Dir, "final");
@@ -119,7 +120,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                     pos = 0;
                 }
                 var pb = plan[pos++];
-                var batch = setup.Train[pb.Dataset].Batch(comm.Size == 1 || setup.Loss.TakesGlobalBatch
+                var batch = epochData[pb.Dataset].Batch(comm.Size == 1 || setup.Loss.TakesGlobalBatch
                     ? (IReadOnlyList<int>)pb.Rows : LocalRows(pb.Rows, comm));
                 if (setup.Loss is BgeM3Loss m3) m3.Step = micro; // upstream's self.step: the batches seen before this one
                 float loss = setup.Loss.ComputeAndBackward(model, batch, 1f / t.GradientAccumulationSteps);
@@ -260,9 +261,13 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         foreach (var p in parameters) comm.Broadcast(p.Data.Span);
     }
 
-    private IReadOnlyList<PlannedBatch> Plan(int epoch) => BatchPlanner.PlanEpoch(setup.Train, config.Training.BatchSize,
-        config.Training.Shuffle, config.Training.NoDuplicates, config.Data.Sampling, config.Training.Seed, epoch, config.Training.GroupByLength,
-        config.Training.GroupByLabel);
+    /// <summary>Epoch <paramref name="epoch"/>'s batches, over its rows (<see cref="TextDataset.ForEpoch"/>), which the batches then read.</summary>
+    private IReadOnlyList<PlannedBatch> Plan(int epoch)
+    {
+        epochData = [.. setup.Train.Select(d => d.ForEpoch(config.Training.Seed, epoch))];
+        return BatchPlanner.PlanEpoch(epochData, config.Training.BatchSize, config.Training.Shuffle, config.Training.NoDuplicates,
+            config.Data.Sampling, config.Training.Seed, epoch, config.Training.GroupByLength, config.Training.GroupByLabel);
+    }
 
     private void CheckBestMetric()
     {
@@ -365,6 +370,8 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             $"model.adapters={string.Join(",", c.Model.Adapters.Select(Path.GetFullPath))}", $"model.attention={c.Model.Attention}",
             $"lora={(c.Lora is { } l ? $"{l.R}/{l.Alpha}/{string.Join("+", l.TargetModules)}" : "off")}")
             + (c.Model.InferenceFree ? ";model.inference_free=true" : "") // only when on: older checkpoints keep their fingerprint
+            + (setup.Train.Any(d => d.Groups is not null) ? $";data.train_group_size={setup.Train.First(d => d.Groups is not null).Groups!.GroupSize}" : "")
+            + (c.Data.NoInBatchNeg ? ";data.no_in_batch_neg=true" : "")
             // DoRA adds the magnitudes (other parameters), rsLoRA scales the same adapters otherwise (LoRA runs only).
             + (c.Lora is { } variant ? $";lora.use_dora={(variant.UseDora ? "true" : "false")};lora.use_rslora={(variant.UseRsLora ? "true" : "false")}" : "")
             + (c.QuickTest ? ";quick_test=true" : "");

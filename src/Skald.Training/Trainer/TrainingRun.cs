@@ -74,7 +74,12 @@ public static class TrainingRun
         Action<TrainingProgress>? progress = null, Action<string>? log = null, ICommunicator? communicator = null)
     {
         var comm = communicator ?? SingleProcess.Instance;
-        foreach (var d in train) LossColumns.Check(config.Loss, d);
+        foreach (var d in train)
+        {
+            LossColumns.Check(config.Loss, d);
+            if (d.NoInBatchNegatives && config.Loss.Type != "bge_m3")
+                throw new TrainingException($"{d.Name}: no in-batch negatives ({(config.Data.NoInBatchNeg ? "data.no_in_batch_neg" : "its name ends with no_in_batch_neg, FlagEmbedding's mark")}) is read by loss.type bge_m3 only, not {config.Loss.Type}");
+        }
         if (eval?.ListColumn is { } list && !LossSection.ListwiseTypes.Contains(config.Loss.Type) && !config.Loss.CrossEncoder)
             throw new TrainingException($"{eval.Name}: '{list}' holds lists of documents, which a cross-encoder's evaluation reads; loss.type {config.Loss.Type} evaluates one text per column");
         // The batch notes wait for the model: a model.path that is no model is then the one line of a run that fails.
@@ -252,9 +257,12 @@ public static class TrainingRun
                     throw new TrainingException($"{path}: causal_lm reads one instruction file; this dataset has {files.Count} shards");
                 return InstructionDatasetReader.Read(files[0], chat);
             }
-            return files.Count == 1 && files[0] == path ? DatasetReader.Read(path, config.Data.Columns) : DatasetReader.ReadAll(files, path, config.Data.Columns);
+            int group = config.Data.TrainGroupSize ?? FlagEmbeddingReader.DefaultGroupSize;
+            return files.Count == 1 && files[0] == path ? DatasetReader.Read(path, config.Data.Columns, group) : DatasetReader.ReadAll(files, path, config.Data.Columns, group);
         }
-        var train = config.Data.Train.Select(p => Read(p, "train")).ToList();
+        var train = config.Data.Train.Select(p => FlagEmbeddingData(config, Read(p, "train"))).ToList();
+        if (config.Data.TrainGroupSize is { } size && train.All(d => d.Groups is null))
+            throw new TrainingException($"data.train_group_size {size} sets the documents drawn per query from FlagEmbedding files ({{\"query\", \"pos\": [...], \"neg\": [...]}} rows); none of data.train is one");
         TextDataset? eval = config.Data.Eval is { } e ? Read(e, "validation") : null;
         if (eval is null && config.Data.EvalSplit > 0)
         {
@@ -267,6 +275,22 @@ public static class TrainingRun
         if (config.Data.MaxTrainSamples is { } max) train = train.Select(d => d.Take(max)).ToList();
         if (eval is not null && config.Data.MaxEvalSamples is { } maxEval) eval = eval.Take(maxEval);
         return (train, eval);
+    }
+
+    /// <summary>The losses that read a FlagEmbedding file's teacher scores (pos_scores, neg_scores) as the labels of the drawn documents.</summary>
+    private static readonly string[] TeacherScoreLosses = ["bge_m3", "distill_kl", "colbert_distillation", "margin_mse"];
+
+    /// <summary>
+    /// A training data set as the run reads it: without in-batch negatives when <c>data.no_in_batch_neg</c> says so, or
+    /// (FlagEmbedding's rule) a FlagEmbedding file's name ends with <c>no_in_batch_neg</c>; a FlagEmbedding file's
+    /// teacher scores dropped for a loss that reads none (as FlagEmbedding drops them without knowledge_distillation).
+    /// </summary>
+    private static TextDataset FlagEmbeddingData(TrainingConfig config, TextDataset d)
+    {
+        if (config.Data.NoInBatchNeg || (d.Groups is not null && Path.GetFileNameWithoutExtension(d.Name).EndsWith("no_in_batch_neg", StringComparison.Ordinal)))
+            d = d.WithoutInBatchNegatives();
+        string type = config.Loss.Type switch { "matryoshka" => config.Loss.MatryoshkaInner, "splade" => config.Loss.SpladeInner, "csr" => config.Loss.CsrInner, _ => config.Loss.Type };
+        return TeacherScoreLosses.Contains(type) ? d : d.WithoutTeacherScores();
     }
 
     /// <summary>

@@ -97,12 +97,16 @@ internal sealed class BowRankingLoss : ILoss
 
     public int Calls { get; private set; }
 
+    /// <summary>Every batch the loss was handed, in order.</summary>
+    public List<TrainingBatch> Batches { get; } = [];
+
     public string Name => "mnrl";
 
     public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
     {
         var m = (BowModel)model;
         if (Hook?.Invoke(Calls++) is { } forced) return forced;
+        Batches.Add(batch);
         int n = batch.Count;
         var a = batch.Columns[0].Select(m.Forward).ToArray();
         var p = batch.Columns[1].Select(m.Forward).ToArray();

@@ -1,0 +1,129 @@
+using Skald.Tensors;
+
+namespace Skald.Training.Data;
+
+/// <summary>
+/// The groups of a FlagEmbedding training file (<see cref="FlagEmbeddingReader"/>): per query its positives, its
+/// negatives and, for knowledge distillation, a teacher's score of each. Every epoch draws from each group, as
+/// FlagEmbedding's <c>AbsEmbedderTrainDataset.__getitem__</c> does, one positive (uniformly) and
+/// <see cref="GroupSize"/> − 1 negatives: a sample without replacement of the negatives when there are enough, else of
+/// the negatives each repeated ⌈(G − 1) / n⌉ times (so one appears at most that often). The draws of a group are a
+/// pure function of (seed, epoch, the group's place in its file), so a resumed run, or the same run again, trains on
+/// the same rows, and holding rows out or capping them changes no other group's draws.
+/// </summary>
+/// <remarks>
+/// Upstream: https://github.com/FlagOpen/FlagEmbedding/blob/7ed43d67ec03fbe5c31c0992dbfa941fb1860549/FlagEmbedding/abc/finetune/embedder/AbsDataset.py
+/// (AbsEmbedderTrainDataset.__getitem__, AbsEmbedderSameDatasetTrainDataset._create_batch_data), which draws with
+/// Python's global <c>random</c>; Skald draws the same distribution from its own seeded generator.
+/// </remarks>
+public sealed class FlagEmbeddingGroups
+{
+    private readonly string[] queries;
+    private readonly string[][] positives;
+    private readonly string[][] negatives;
+    private readonly float[][]? positiveScores;
+    private readonly float[][]? negativeScores;
+    private readonly ulong[] keys;
+    private readonly int[] lines;
+
+    internal FlagEmbeddingGroups(int groupSize, string[] queries, string[][] positives, string[][] negatives,
+        float[][]? positiveScores, float[][]? negativeScores, ulong[] keys, int[] lines)
+    {
+        GroupSize = groupSize;
+        this.queries = queries;
+        this.positives = positives;
+        this.negatives = negatives;
+        this.positiveScores = positiveScores;
+        this.negativeScores = negativeScores;
+        this.keys = keys;
+        this.lines = lines;
+    }
+
+    /// <summary>Documents per query and epoch: one positive and GroupSize − 1 negatives (data.train_group_size).</summary>
+    public int GroupSize { get; }
+
+    /// <summary>Number of groups (queries).</summary>
+    public int Count => queries.Length;
+
+    /// <summary>Whether the groups carry a teacher's scores (pos_scores, neg_scores), which become each row's labels.</summary>
+    public bool HasScores => positiveScores is not null;
+
+    /// <summary>The input columns of a sampled row: query, pos, neg[0] … neg[G−2].</summary>
+    public IReadOnlyList<string> Columns => ["query", "pos", .. Enumerable.Range(0, GroupSize - 1).Select(j => $"neg[{j}]")];
+
+    /// <summary>The rows of epoch <paramref name="epoch"/> under <paramref name="seed"/>, one per group, as a data set named <paramref name="name"/>.</summary>
+    public TextDataset Sample(ulong seed, int epoch, string name, bool noInBatchNegatives = false)
+    {
+        int g = GroupSize;
+        var rows = new string[Count][];
+        var labels = HasScores ? new float[Count * g] : null;
+        for (int r = 0; r < Count; r++)
+        {
+            var (pos, negs) = Draw(positives[r].Length, negatives[r].Length, g, GroupRandom(seed, epoch, keys[r]));
+            var row = new string[g + 1];
+            row[0] = queries[r];
+            row[1] = positives[r][pos];
+            for (int k = 0; k < negs.Length; k++) row[k + 2] = negatives[r][negs[k]];
+            rows[r] = row;
+            if (labels is null) continue;
+            labels[r * g] = positiveScores![r][pos];
+            for (int k = 0; k < negs.Length; k++) labels[r * g + k + 1] = negativeScores![r][negs[k]];
+        }
+        return new TextDataset(name, Columns, rows, labels, labels is null ? null : "pos_scores+neg_scores")
+        {
+            Lines = lines, Groups = this, NoInBatchNegatives = noInBatchNegatives,
+        };
+    }
+
+    /// <summary>
+    /// One group's draw: the index of the positive among <paramref name="positives"/> and of the
+    /// <paramref name="groupSize"/> − 1 negatives among <paramref name="negatives"/>, in the order drawn.
+    /// </summary>
+    public static (int Positive, int[] Negatives) Draw(int positives, int negatives, int groupSize, SkaldRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        ArgumentOutOfRangeException.ThrowIfLessThan(positives, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(groupSize, 1);
+        int pos = random.Next(positives);
+        int wanted = groupSize - 1;
+        if (wanted == 0) return (pos, []);
+        if (negatives < 1) throw new ArgumentOutOfRangeException(nameof(negatives), "no negatives to draw from");
+        // Too few: the pool holds each negative ⌈wanted / n⌉ times; either way a sample without replacement from it,
+        // a partial Fisher–Yates shuffle whose first `wanted` places are the draw, in the order drawn.
+        int copies = negatives < wanted ? (wanted + negatives - 1) / negatives : 1;
+        var pool = new int[negatives * copies];
+        for (int i = 0; i < pool.Length; i++) pool[i] = i % negatives;
+        for (int k = 0; k < wanted; k++)
+        {
+            int j = k + random.Next(pool.Length - k);
+            (pool[k], pool[j]) = (pool[j], pool[k]);
+        }
+        return (pos, pool[..wanted]);
+    }
+
+    /// <summary>The generator of one group's draws in an epoch (its whole state fixed by seed, epoch and the group's key).</summary>
+    public static SkaldRandom GroupRandom(ulong seed, int epoch, ulong key) =>
+        new(unchecked((seed * 0x9E3779B97F4A7C15UL) ^ ((ulong)epoch * 0xD1B54A32D192ED03UL) ^ ((key + 1) * 0xA24BAED4963EE407UL)));
+
+    /// <summary>The groups <paramref name="indices"/>, in that order (each keeps its draws).</summary>
+    internal FlagEmbeddingGroups Select(IReadOnlyList<int> indices)
+    {
+        T[] Pick<T>(T[] a) => [.. indices.Select(i => a[i])];
+        return new FlagEmbeddingGroups(GroupSize, Pick(queries), Pick(positives), Pick(negatives),
+            positiveScores is null ? null : Pick(positiveScores), negativeScores is null ? null : Pick(negativeScores), Pick(keys), Pick(lines));
+    }
+
+    /// <summary>The same groups without their teacher's scores (a loss that reads none: FlagEmbedding drops them unless it distils).</summary>
+    public FlagEmbeddingGroups WithoutScores() =>
+        new(GroupSize, queries, positives, negatives, null, null, keys, lines);
+
+    /// <summary>The groups of several shards of one data set, in order; shard s's groups keyed apart from the others'.</summary>
+    internal static FlagEmbeddingGroups Concat(IReadOnlyList<FlagEmbeddingGroups> parts)
+    {
+        bool scores = parts[0].HasScores;
+        return new FlagEmbeddingGroups(parts[0].GroupSize, [.. parts.SelectMany(p => p.queries)], [.. parts.SelectMany(p => p.positives)],
+            [.. parts.SelectMany(p => p.negatives)], scores ? [.. parts.SelectMany(p => p.positiveScores!)] : null,
+            scores ? [.. parts.SelectMany(p => p.negativeScores!)] : null,
+            [.. parts.SelectMany((p, s) => p.keys.Select(k => ((ulong)s << 40) ^ k))], [.. parts.SelectMany(p => p.lines)]);
+    }
+}

@@ -1,0 +1,161 @@
+using System.Text.Json;
+using Skald.Training.Config;
+
+namespace Skald.Training.Data;
+
+/// <summary>
+/// FlagEmbedding's training data (BGE, BGE-M3 fine-tuning): JSONL, one object per line,
+/// <c>{"query": str, "pos": [str, ...], "neg": [str, ...], "pos_scores": [num, ...], "neg_scores": [num, ...], "prompt": str}</c>,
+/// the scores and the prompt optional. A file is taken for one when its first object has <c>query</c> and a list
+/// <c>pos</c> and no label column (a sentence-transformers file keeps its texts one per column, a listwise one its
+/// labels beside the list): nothing else to set, and FlagEmbedding's files stay as they are. Every line must then be
+/// one; any fault is one line naming the file, the line and the key. A row's <c>prompt</c> is written before its query
+/// as FlagEmbedding's query_instruction_format "{}{}" joins them (no separator). Other keys are left alone as upstream
+/// leaves them, except those that would change its sampling (<c>type</c> only_1neg / symmetric_*,
+/// <c>train_group_size</c>, <c>batch_size</c>), which Skald does not read yet and refuses.
+/// </summary>
+/// <remarks>
+/// Upstream: https://github.com/FlagOpen/FlagEmbedding/blob/7ed43d67ec03fbe5c31c0992dbfa941fb1860549/FlagEmbedding/abc/finetune/embedder/AbsDataset.py
+/// and AbsArguments.py (train_group_size 8, query_instruction_format "{}{}") at the same commit.
+/// </remarks>
+public static class FlagEmbeddingReader
+{
+    /// <summary>FlagEmbedding's default <c>train_group_size</c> (AbsEmbedderDataArguments).</summary>
+    public const int DefaultGroupSize = 8;
+
+    private static readonly string[] LabelNames = ["label", "labels", "score", "scores"];
+
+    /// <summary>Whether the first object of <paramref name="lines"/> (JSONL) is a FlagEmbedding row.</summary>
+    public static bool Detect(IReadOnlyList<string> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var first = lines.FirstOrDefault(l => !string.IsNullOrWhiteSpace(l));
+        if (first is null) return false;
+        try
+        {
+            using var doc = JsonDocument.Parse(first);
+            var o = doc.RootElement;
+            return o.ValueKind == JsonValueKind.Object && o.TryGetProperty("query", out _)
+                && o.TryGetProperty("pos", out var pos) && pos.ValueKind == JsonValueKind.Array
+                && !o.EnumerateObject().Any(p => LabelNames.Contains(p.Name));
+        }
+        catch (JsonException)
+        {
+            return false; // the ordinary reader names the line
+        }
+    }
+
+    /// <summary>The groups of <paramref name="path"/>'s <paramref name="lines"/>, sampled with <paramref name="groupSize"/> documents per query.</summary>
+    public static TextDataset Read(string path, IReadOnlyList<string> lines, int groupSize)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var queries = new List<string>();
+        var positives = new List<string[]>();
+        var negatives = new List<string[]>();
+        var positiveScores = new List<float[]>();
+        var negativeScores = new List<float[]>();
+        var at = new List<int>();
+        bool? scored = null;
+        for (int i = 0; i < lines.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[i])) continue;
+            int line = i + 1;
+            string Where(string key) => $"{path}:{line}: key '{key}'";
+            JsonDocument doc;
+            try
+            {
+                doc = JsonDocument.Parse(lines[i]);
+            }
+            catch (JsonException e)
+            {
+                throw new TrainingException($"{path}:{line}: {Skald.Tokenizers.Serialization.JsonLineError.Describe(e, lines[i])}");
+            }
+            using (doc)
+            {
+                var o = doc.RootElement;
+                if (o.ValueKind != JsonValueKind.Object)
+                    throw new TrainingException($"{path}:{line}: expected a JSON object with query, pos and neg (FlagEmbedding's rows, as on the first line)");
+                foreach (var key in new[] { "train_group_size", "batch_size" })
+                {
+                    if (o.TryGetProperty(key, out _))
+                        throw new TrainingException($"{Where(key)}: a per-file {key.Replace('_', ' ')} is not read yet; set {(key == "batch_size" ? "training.batch_size" : "data.train_group_size")} for the run");
+                }
+                if (o.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String
+                    && (type.GetString() == "only_1neg" || type.GetString()!.Contains("symmetric", StringComparison.Ordinal)))
+                    throw new TrainingException($"{Where("type")}: type '{type.GetString()}' changes FlagEmbedding's group size, batch size or instructions, which Skald does not read yet; leave the key out");
+                string query = Text(o, "query", Where);
+                if (o.TryGetProperty("prompt", out var prompt) && prompt.ValueKind != JsonValueKind.Null)
+                {
+                    if (prompt.ValueKind != JsonValueKind.String) throw new TrainingException($"{Where("prompt")} must be a string (the query's instruction)");
+                    query = prompt.GetString() + query; // query_instruction_format "{}{}"
+                }
+                var pos = Texts(o, "pos", Where, required: true)!;
+                var neg = Texts(o, "neg", Where, required: groupSize > 1) ?? [];
+                if (groupSize > 1 && neg.Length == 0)
+                    throw new TrainingException($"{Where("neg")} is empty; data.train_group_size {groupSize} draws {groupSize - 1} negatives per query (set it to 1 for positives only)");
+                bool hasScores = o.TryGetProperty("pos_scores", out _) || o.TryGetProperty("neg_scores", out _);
+                scored ??= hasScores;
+                if (hasScores != scored)
+                    throw new TrainingException($"{Where("pos_scores")}: {(hasScores ? "present here but not on" : "missing here but present on")} line {at[0]}; a teacher's scores are on every row or on none");
+                if (hasScores)
+                {
+                    positiveScores.Add(Scores(o, "pos_scores", pos.Length, "pos", Where));
+                    negativeScores.Add(groupSize > 1 || o.TryGetProperty("neg_scores", out _) ? Scores(o, "neg_scores", neg.Length, "neg", Where) : []);
+                }
+                queries.Add(query);
+                positives.Add(pos);
+                negatives.Add(neg);
+                at.Add(line);
+            }
+        }
+        if (queries.Count == 0) throw new TrainingException($"{path}: no data rows");
+        var groups = new FlagEmbeddingGroups(groupSize, [.. queries], [.. positives], [.. negatives],
+            scored == true ? [.. positiveScores] : null, scored == true ? [.. negativeScores] : null,
+            [.. at.Select(l => (ulong)l)], [.. at]);
+        return groups.Sample(0, 0, path);
+    }
+
+    private static string Text(JsonElement o, string key, Func<string, string> where)
+    {
+        if (!o.TryGetProperty(key, out var v)) throw new TrainingException($"{where(key)} is missing (FlagEmbedding rows have query, pos and neg)");
+        if (v.ValueKind != JsonValueKind.String) throw new TrainingException($"{where(key)} must be a string");
+        var s = Retrieval.Data.DataFiles.TextOrNull(v) ?? throw new TrainingException($"{where(key)}: {Retrieval.Data.DataFiles.LoneSurrogate(key)}");
+        if (string.IsNullOrWhiteSpace(s)) throw new TrainingException($"{where(key)} is an empty text");
+        return s;
+    }
+
+    private static string[]? Texts(JsonElement o, string key, Func<string, string> where, bool required)
+    {
+        if (!o.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null)
+            return required ? throw new TrainingException($"{where(key)} is missing (FlagEmbedding rows have query, pos and neg)") : null;
+        if (v.ValueKind != JsonValueKind.Array) throw new TrainingException($"{where(key)} must be a list of texts");
+        var texts = new string[v.GetArrayLength()];
+        int k = 0;
+        foreach (var e in v.EnumerateArray())
+        {
+            if (e.ValueKind != JsonValueKind.String) throw new TrainingException($"{where(key)}: entry {k} is a {e.ValueKind.ToString().ToLowerInvariant()}, not a text");
+            var s = Retrieval.Data.DataFiles.TextOrNull(e) ?? throw new TrainingException($"{where(key)}: {Retrieval.Data.DataFiles.LoneSurrogate(key)}");
+            if (string.IsNullOrWhiteSpace(s)) throw new TrainingException($"{where(key)}: entry {k} is an empty text");
+            texts[k++] = s;
+        }
+        if (key == "pos" && texts.Length == 0) throw new TrainingException($"{where(key)} is empty; each query needs a positive");
+        return texts;
+    }
+
+    private static float[] Scores(JsonElement o, string key, int count, string texts, Func<string, string> where)
+    {
+        if (!o.TryGetProperty(key, out var v)) throw new TrainingException($"{where(key)} is missing (a teacher's scores come as pos_scores and neg_scores)");
+        if (v.ValueKind != JsonValueKind.Array) throw new TrainingException($"{where(key)} must be a list of numbers");
+        var scores = new float[v.GetArrayLength()];
+        int k = 0;
+        foreach (var e in v.EnumerateArray())
+        {
+            if (e.ValueKind != JsonValueKind.Number || !float.IsFinite(e.GetSingle()))
+                throw new TrainingException($"{where(key)}: entry {k} must be a finite number, got {e.GetRawText()}");
+            scores[k++] = e.GetSingle();
+        }
+        if (scores.Length != count)
+            throw new TrainingException($"{where(key)} has {scores.Length} scores for the {count} texts of '{texts}'");
+        return scores;
+    }
+}

@@ -21,8 +21,12 @@ namespace Skald.Training.Losses;
 /// <remarks>
 /// Upstream: https://github.com/FlagOpen/FlagEmbedding/blob/7ed43d67ec03fbe5c31c0992dbfa941fb1860549/FlagEmbedding/finetune/embedder/encoder_only/m3/modeling.py (forward, ensemble_score)
 /// and https://github.com/FlagOpen/FlagEmbedding/blob/7ed43d67ec03fbe5c31c0992dbfa941fb1860549/FlagEmbedding/abc/finetune/embedder/AbsModeling.py
-/// (_compute_in_batch_neg_loss, distill_loss). Upstream lays a row's group out contiguously (candidate i·G + g); the
-/// loss and its gradients do not depend on the order of the candidates.
+/// (_compute_in_batch_neg_loss, _compute_no_in_batch_neg_loss, distill_loss). Upstream lays a row's group out
+/// contiguously (candidate i·G + g); the loss and its gradients do not depend on the order of the candidates. Without
+/// in-batch negatives upstream's code at that commit reduces the ensemble term to one column (it cuts the passages to B
+/// rows before get_local_score: a zero term, an index error when B &gt; G) and indexes m3_kd_loss's targets i·G + g into
+/// [B, G] scores; Skald computes what those lines mean (the group-local ensemble term; m3_kd_loss of each row on its
+/// own group, averaged), as fixtures/training/make_bge_m3_reference.py does.
 /// </remarks>
 public static class BgeM3Objective
 {

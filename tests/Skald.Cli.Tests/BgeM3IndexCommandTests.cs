@@ -61,4 +61,60 @@ public sealed class BgeM3IndexCommandTests
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--bge-m3", "all", "--hnsw", "4",
             "--documents", Documents, "--output", Path.Combine(TestPaths.NewTempDir(), "x")), 1, "--hnsw is for single-vector dense models");
     }
+
+    [Fact]
+    public void ACommaListOfOutputsBuildsAnIndexOfThoseThatSearchWeightsByDefault()
+    {
+        string folder = Build("dense,sparse", Model);
+        IReadOnlyList<IndexRecord> records;
+        using (var index = SearchIndex.Open(folder))
+        {
+            Assert.Equal(BgeM3Outputs.Dense | BgeM3Outputs.Sparse, index.BgeM3Stored);
+            records = index.Records;
+        }
+        const string query = "Hvor kan jeg parkere sykkelen?";
+        var r = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", "dense", "--top-k", "5", "--format", "json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var results = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
+        using (var m3 = BgeM3Encoder.Load(Model))
+        {
+            var ranked = m3.Rank(query, [.. records.Select(x => x.FullText)], new BgeM3Weights(1f, 1f, 0f), topK: 5); // 1 for each stored output
+            Assert.Equal(5, results.GetArrayLength());
+            for (int i = 0; i < 5; i++)
+            {
+                Assert.Equal(records[ranked[i].Index].Id, results[i].GetProperty("id").GetString());
+                Assert.True(Math.Abs(ranked[i].Score - results[i].GetProperty("score").GetSingle()) <= 1e-6, $"result {i}");
+            }
+        }
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", folder, "--query", query, "--bge-m3-weights", "0.4,0.2,0.4"), 2,
+            "--bge-m3-weights 0.4,0.2,0.4: ", "the weights use BGE-M3's colbert score, but the index stores only dense, sparse");
+    }
+
+    [Fact]
+    public void IndexBuildRefusesAnOutputListNamingSomethingElseInOneLine()
+    {
+        foreach (var (value, fragment) in new[]
+        {
+            ("dense,sparce", "option --bge-m3 got 'sparce'; did you mean 'sparse'?"),
+            ("dense,lexical", "option --bge-m3 got 'lexical', which is no BGE-M3 output"),
+            (",", "option --bge-m3 names no output in ','"),
+        })
+        {
+            SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--bge-m3", value,
+                "--documents", Documents, "--output", Path.Combine(TestPaths.NewTempDir(), "x")), 2, fragment);
+        }
+    }
+
+    [Fact]
+    public void ServeBgeM3WeightsAreCheckedAgainstTheIndexAsSearchChecksThem()
+    {
+        string m3 = Build("dense,sparse", Model), dense = Build("", Model);
+        string[] serve = ["serve", "--model", Model, "--port", "0", "--index-refresh", "0", "--index"];
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. serve, m3, "--bge-m3-weights", "0.4,0.2,0.4"]), 2,
+            "--bge-m3-weights 0.4,0.2,0.4: ", "the weights use BGE-M3's colbert score, but the index stores only dense, sparse");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. serve, m3, "--bge-m3-weights", "1,x,1"]), 2,
+            "--bge-m3-weights: 'x' is not a number");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. serve, dense, "--bge-m3-weights", "0.3,0.7,0"]), 2,
+            "--bge-m3-weights applies with a BGE-M3 --reranker or over a BGE-M3 --index");
+    }
 }

@@ -20,11 +20,7 @@ public sealed partial class BgeM3ServeWeightsTests
 {
     private static readonly string Model = TestPaths.FixtureModel("bge-m3-tiny");
 
-    private static readonly string[] Texts =
-    [
-        "Ferja går kvar time frå kaia i sentrum.", "Bussen går 07:45 fra Jernbanetorget, spor 3.", "Blåbærsyltetøy på vaffel er best.",
-        "Räksmörgås med ägg och majonnäs.", "Sykkelboden ligger bak kontoret.", "Kantina serverer lunsj mellom 11 og 13.",
-    ];
+    private static readonly string[] Texts = BgeM3EndpointTests.Texts;
 
     private static readonly BgeM3Weights ServerWeights = new(0.3f, 0.7f, 0f); // neither 1,1,1 nor the index's default 1,1,0
 
@@ -40,17 +36,8 @@ public sealed partial class BgeM3ServeWeightsTests
     }
 
     // The served hits in the order and with the scores of m3.Rank over Texts with `weights`.
-    private static void AssertRankedBy(BgeM3Encoder m3, BgeM3Weights weights, JsonElement body, int topK)
-    {
-        var expected = m3.Rank(Query, Texts, weights, topK);
-        var data = body.GetProperty("data");
-        Assert.Equal(expected.Count, data.GetArrayLength());
-        for (int i = 0; i < expected.Count; i++)
-        {
-            Assert.Equal($"t{expected[i].Index}", data[i].GetProperty("id").GetString());
-            Assert.True(Math.Abs(expected[i].Score - data[i].GetProperty("score").GetSingle()) <= 1e-6, $"hit {i}: {data[i].GetProperty("score").GetSingle()} vs {expected[i].Score}");
-        }
-    }
+    private static void AssertRankedBy(BgeM3Encoder m3, BgeM3Weights weights, JsonElement body, int topK) =>
+        BgeM3EndpointTests.AssertRanked(m3.Rank(Query, Texts, weights, topK), body.GetProperty("data"), BgeM3EndpointTests.Row, "score");
 
     [Fact]
     public async Task TheServersWeightsAreTheDefaultAndARequestsOwnOverrideThem()

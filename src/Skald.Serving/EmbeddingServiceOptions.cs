@@ -22,6 +22,14 @@ public sealed record EmbeddingServiceOptions
     /// </summary>
     public Skald.Retrieval.Quantization.QuantizationRanges? Ranges { get; init; }
 
+    /// <summary>
+    /// The weights of a <c>/v1/search</c> request over a BGE-M3 index (<c>skald index build --bge-m3</c>) that gives no
+    /// <c>bge_m3_weights</c> of its own (<c>skald serve --bge-m3-weights</c>); null: 1 for each output the index stores.
+    /// Weights that use an output the index does not store, or given for another index, are an
+    /// <see cref="ArgumentException"/> when the search is set up.
+    /// </summary>
+    public Skald.Models.BgeM3.BgeM3Weights? BgeM3Weights { get; init; }
+
     /// <summary>Most inputs in one request (more: 400).</summary>
     public int MaxInputs { get; init; } = 2048;
 

@@ -38,8 +38,8 @@ public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, Fusi
     public IndexFilter? Filter { get; init; }
 
     /// <summary>
-    /// A BGE-M3 index: how its scores are combined (request field <c>bge_m3_weights</c>: [dense, sparse, colbert]); null:
-    /// 1 for each output the index stores.
+    /// A BGE-M3 index: how its scores are combined (request field <c>bge_m3_weights</c>: [dense, sparse, colbert]); null: the
+    /// server's (<see cref="EmbeddingServiceOptions.BgeM3Weights"/>), else 1 for each output the index stores.
     /// </summary>
     public Skald.Models.BgeM3.BgeM3Weights? BgeM3Weights { get; init; }
 

@@ -14,7 +14,7 @@ namespace Skald.Serving;
 /// vectors, encoded on the request's thread, scored by exact MaxSim (<see cref="SearchIndex.SearchTokens"/>). A BGE-M3
 /// index (<c>skald index build --bge-m3</c>) served with its BGE-M3 folder as the model is searched with the query's
 /// BGE-M3 outputs (the served encoder's transformer and the folder's heads, on the request's thread) by their weighted
-/// score (<see cref="SearchIndex.SearchBgeM3"/>; the request's <c>bge_m3_weights</c>), while <c>/v1/embeddings</c> answers
+/// score (<see cref="SearchIndex.SearchBgeM3"/>; the request's <c>bge_m3_weights</c>, else the server's), while <c>/v1/embeddings</c> answers
 /// the dense vector.
 /// </summary>
 public sealed class SearchService
@@ -22,6 +22,7 @@ public sealed class SearchService
     private readonly LiveIndex live;
     private readonly MultiVectorEmbeddingModel? tokenModel;
     private readonly Lazy<Skald.Models.BgeM3.BgeM3Encoder>? bgeM3; // the served encoder's BGE-M3 heads, read at the first search of a BGE-M3 index
+    private readonly Skald.Models.BgeM3.BgeM3Weights? bgeM3Weights; // a BGE-M3 index's weights when a request gives none (null: 1 per stored output)
 
     /// <summary>Searches <paramref name="index"/> with <paramref name="embeddings"/>' model; throws <see cref="ArgumentException"/> when they do not match.</summary>
     /// <remarks>With <paramref name="rerank"/>, requests are reranked by its cross-encoder unless they say <c>"rerank": false</c>.</remarks>
@@ -34,6 +35,13 @@ public sealed class SearchService
     public SearchService(EmbeddingService embeddings, LiveIndex index, RerankService? rerank = null)
     {
         CheckModel(index.Current, embeddings.Encoder);
+        if (embeddings.Options.BgeM3Weights is { } weights)
+        {
+            if (!index.Current.IsBgeM3)
+                throw new ArgumentException($"{index.Current.Folder}: default BGE-M3 weights (EmbeddingServiceOptions.BgeM3Weights) apply to a BGE-M3 index (skald index build --bge-m3), and this is not one", nameof(embeddings));
+            index.Current.CheckWeights(weights);
+            bgeM3Weights = weights;
+        }
         Embeddings = embeddings;
         live = index;
         Reranker = rerank;
@@ -172,14 +180,14 @@ public sealed class SearchService
     }
 
     /// <summary>
-    /// A BGE-M3 index's search: the query's outputs that the request's <c>bge_m3_weights</c> use (default: 1 for each
-    /// output the index stores), encoded on the request's thread by the served model's transformer and heads, then
+    /// A BGE-M3 index's search: the query's outputs that the request's <c>bge_m3_weights</c> use (default: the server's,
+    /// <see cref="EmbeddingServiceOptions.BgeM3Weights"/>, else 1 for each output the index stores), encoded on the request's thread by the served model's transformer and heads, then
     /// <see cref="SearchIndex.SearchBgeM3"/>, as <c>skald search</c> does; weights naming an output the index does not
     /// store are a 400 naming them.
     /// </summary>
     private async Task<(IReadOnlyList<IndexHit> Hits, long Tokens)> SearchBgeM3Async(SearchRequest request, SearchIndex index, CancellationToken cancellationToken)
     {
-        var weights = request.BgeM3Weights ?? TextIndex.DefaultWeights(index);
+        var weights = request.BgeM3Weights ?? bgeM3Weights ?? TextIndex.DefaultWeights(index);
         try
         {
             index.CheckWeights(weights);

@@ -8,7 +8,8 @@ namespace Skald.Cli.Tests;
 /// <c>skald index build --bge-m3</c> and <c>skald search</c> over it with the bge-m3-tiny fixture: the dense results are
 /// the index's rows ranked by <see cref="BgeM3Encoder.Rank"/> over their texts with the same weights (order and scores
 /// within 1e-6); weights naming an output the index does not store, the option on another index, another model and a
-/// folder that is not BGE-M3 are each one line.
+/// folder that is not BGE-M3 are each one line; an index of a comma list of outputs (dense,sparse) is searched by 1 for
+/// each of them; and serve's --bge-m3-weights is checked against the index as search checks them.
 /// </summary>
 public sealed class BgeM3IndexCommandTests
 {
@@ -24,26 +25,31 @@ public sealed class BgeM3IndexCommandTests
         return folder;
     }
 
+    // `skald search` over `folder` (dense mode, JSON, `extra` options): the rows in the order and with the scores of
+    // BgeM3Encoder.Rank over their texts with `weights` (within 1e-6).
+    private static void SearchRanksAs(string folder, string query, int topK, BgeM3Weights weights, params string[] extra)
+    {
+        var r = SkaldProcess.Run(["search", "--index", folder, "--query", query, "--mode", "dense", "--top-k", topK.ToString(System.Globalization.CultureInfo.InvariantCulture), "--format", "json", .. extra]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var results = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
+        IReadOnlyList<IndexRecord> records;
+        using (var index = SearchIndex.Open(folder)) records = index.Records;
+        using var m3 = BgeM3Encoder.Load(Model);
+        var ranked = m3.Rank(query, [.. records.Select(x => x.FullText)], weights, topK);
+        Assert.Equal(topK, results.GetArrayLength());
+        for (int i = 0; i < topK; i++)
+        {
+            Assert.Equal(records[ranked[i].Index].Id, results[i].GetProperty("id").GetString());
+            Assert.True(Math.Abs(ranked[i].Score - results[i].GetProperty("score").GetSingle()) <= 1e-6, $"result {i}");
+        }
+    }
+
     [Fact]
     public void SearchRanksTheRowsByTheWeightedScoreAndRefusesWhatTheIndexLacks()
     {
         string folder = Build("all", Model);
         const string query = "Hvor kan jeg parkere sykkelen?";
-        var r = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", "dense", "--top-k", "8", "--format", "json", "--bge-m3-weights", "0.4,0.2,0.4");
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        var results = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
-        IReadOnlyList<IndexRecord> records;
-        using (var index = SearchIndex.Open(folder)) records = index.Records;
-        using (var m3 = BgeM3Encoder.Load(Model))
-        {
-            var ranked = m3.Rank(query, [.. records.Select(x => x.FullText)], new BgeM3Weights(0.4f, 0.2f, 0.4f), topK: 8);
-            Assert.Equal(8, results.GetArrayLength());
-            for (int i = 0; i < 8; i++)
-            {
-                Assert.Equal(records[ranked[i].Index].Id, results[i].GetProperty("id").GetString());
-                Assert.True(Math.Abs(ranked[i].Score - results[i].GetProperty("score").GetSingle()) <= 1e-6, $"result {i}");
-            }
-        }
+        SearchRanksAs(folder, query, 8, new BgeM3Weights(0.4f, 0.2f, 0.4f), "--bge-m3-weights", "0.4,0.2,0.4");
         var hybrid = InProcessSkald.Capture("search", "--index", folder, "--query", query, "--top-k", "3");
         Assert.True(hybrid.ExitCode == 0, hybrid.Stderr);
         Assert.Contains("3 results", hybrid.Stdout);
@@ -60,5 +66,44 @@ public sealed class BgeM3IndexCommandTests
             "--documents", Documents, "--output", Path.Combine(TestPaths.NewTempDir(), "x")), 2, "--bge-m3 is for BGE-M3 folders");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--bge-m3", "all", "--hnsw", "4",
             "--documents", Documents, "--output", Path.Combine(TestPaths.NewTempDir(), "x")), 1, "--hnsw is for single-vector dense models");
+    }
+
+    [Fact]
+    public void ACommaListOfOutputsBuildsAnIndexOfThoseThatSearchWeightsByDefault()
+    {
+        string folder = Build("dense,sparse", Model);
+        using (var index = SearchIndex.Open(folder)) Assert.Equal(BgeM3Outputs.Dense | BgeM3Outputs.Sparse, index.BgeM3Stored);
+        const string query = "Hvor kan jeg parkere sykkelen?";
+        SearchRanksAs(folder, query, 5, new BgeM3Weights(1f, 1f, 0f)); // 1 for each stored output
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", folder, "--query", query, "--bge-m3-weights", "0.4,0.2,0.4"), 2,
+            "--bge-m3-weights 0.4,0.2,0.4: ", "the weights use BGE-M3's colbert score, but the index stores only dense, sparse");
+    }
+
+    [Fact]
+    public void IndexBuildRefusesAnOutputListNamingSomethingElseInOneLine()
+    {
+        foreach (var (value, fragment) in new[]
+        {
+            ("dense,sparce", "option --bge-m3 got 'sparce'; did you mean 'sparse'?"),
+            ("dense,lexical", "option --bge-m3 got 'lexical', which is no BGE-M3 output"),
+            (",", "option --bge-m3 names no output in ','"),
+        })
+        {
+            SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--bge-m3", value,
+                "--documents", Documents, "--output", Path.Combine(TestPaths.NewTempDir(), "x")), 2, fragment);
+        }
+    }
+
+    [Fact]
+    public void ServeBgeM3WeightsAreCheckedAgainstTheIndexAsSearchChecksThem()
+    {
+        string m3 = Build("dense,sparse", Model), dense = Build("", Model);
+        string[] serve = ["serve", "--model", Model, "--port", "0", "--index-refresh", "0", "--index"];
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. serve, m3, "--bge-m3-weights", "0.4,0.2,0.4"]), 2,
+            "--bge-m3-weights 0.4,0.2,0.4: ", "the weights use BGE-M3's colbert score, but the index stores only dense, sparse");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. serve, m3, "--bge-m3-weights", "1,x,1"]), 2,
+            "--bge-m3-weights: 'x' is not a number");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. serve, dense, "--bge-m3-weights", "0.3,0.7,0"]), 2,
+            "--bge-m3-weights applies with a BGE-M3 --reranker or over a BGE-M3 --index");
     }
 }

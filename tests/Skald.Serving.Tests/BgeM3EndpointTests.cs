@@ -20,14 +20,14 @@ public sealed class BgeM3EndpointTests
 {
     private static readonly string Model = TestPaths.FixtureModel("bge-m3-tiny");
 
-    private static readonly string[] Texts =
+    internal static readonly string[] Texts =
     [
         "Ferja går kvar time frå kaia i sentrum.", "Bussen går 07:45 fra Jernbanetorget, spor 3.", "Blåbærsyltetøy på vaffel er best.",
         "Räksmörgås med ägg och majonnäs.", "Sykkelboden ligger bak kontoret.", "Kantina serverer lunsj mellom 11 og 13.",
     ];
 
     // The served hits (or results) in the order and with the scores of expected, each named by its row.
-    private static void AssertRanked(IReadOnlyList<RankedDocument> expected, JsonElement data, Func<JsonElement, int> row, string scoreField)
+    internal static void AssertRanked(IReadOnlyList<RankedDocument> expected, JsonElement data, Func<JsonElement, int> row, string scoreField)
     {
         Assert.Equal(expected.Count, data.GetArrayLength());
         for (int i = 0; i < expected.Count; i++)
@@ -37,7 +37,7 @@ public sealed class BgeM3EndpointTests
         }
     }
 
-    private static int Row(JsonElement hit) => int.Parse(hit.GetProperty("id").GetString()![1..], System.Globalization.CultureInfo.InvariantCulture);
+    internal static int Row(JsonElement hit) => int.Parse(hit.GetProperty("id").GetString()![1..], System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task SearchEmbeddingsAndRerankAnswerBgeM3sScores()

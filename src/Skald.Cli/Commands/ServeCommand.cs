@@ -69,7 +69,9 @@ internal sealed class ServeCommand : Command
         min: 0, defaultValue: 2, helpName: "SECONDS");
     private readonly Option<string> reranker = CliOptions.Text("--reranker",
         "Also serve POST /v1/rerank with this cross-encoder (a reranker folder or hub id), which then reranks /v1/search's hits too", "DIR|ID");
-    private readonly Option<string> bgeM3Weights = BgeM3Options.Weights("as --reranker, /v1/rerank");
+    private readonly Option<string> bgeM3Weights = BgeM3Options.Weights(
+        "as --reranker, /v1/rerank; over a BGE-M3 --index (index build --bge-m3), the default of a /v1/search request without bge_m3_weights,",
+        "1,1,1; over an index, 1 for each output it stores");
     private readonly Option<bool> rerankerCausalLm = CliOptions.Flag("--reranker-causal-lm",
         "The --reranker is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
     private readonly Option<string> ranges = CliOptions.Text("--ranges",
@@ -175,8 +177,12 @@ internal sealed class ServeCommand : Command
         bool maxSim = rerankFolder is not null && !p.GetValue(rerankerCausalLm) && ColbertEncoder.IsColbert(rerankFolder); // a ColBERT reranks by MaxSim
         using var colbert = maxSim ? ColbertEncoder.Load(rerankFolder!) : null;
         bool m3Rerank = rerankFolder is not null && !maxSim && !p.GetValue(rerankerCausalLm) && BgeM3Encoder.IsBgeM3(rerankFolder); // BGE-M3 reranks by its weighted score
-        if (p.GetValue(bgeM3Weights) is not null && !m3Rerank) throw new UsageException("--bge-m3-weights applies with a BGE-M3 --reranker (a /v1/search request over a BGE-M3 index gives its own bge_m3_weights)");
+        bool m3Index = lateModel is null && searchIndex?.Current.IsBgeM3 == true;
+        if (p.GetValue(bgeM3Weights) is not null && !m3Rerank && !m3Index)
+            throw new UsageException("--bge-m3-weights applies with a BGE-M3 --reranker or over a BGE-M3 --index (index build --bge-m3)");
         var m3Weights = BgeM3Options.Parse(p.GetValue(bgeM3Weights));
+        // over a BGE-M3 index: /v1/search's default weights, checked against the outputs it stores (as skald search checks them)
+        var searchWeights = m3Index && p.GetValue(bgeM3Weights) is { } given ? BgeM3Options.ForIndex(given, searchIndex!.Current) : (BgeM3Weights?)null;
         using var m3 = m3Rerank ? BgeM3Encoder.Load(rerankFolder!) : null;
         using var crossEncoder = rerankFolder is not null && !maxSim && !m3Rerank ? Rerankers.Load(rerankFolder, quiet, p.GetValue(rerankerCausalLm)) : null;
         var rerank = colbert is not null ? new RerankService(colbert) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 }
@@ -195,6 +201,7 @@ internal sealed class ServeCommand : Command
             MaxWait = TimeSpan.FromMilliseconds(p.GetValue(maxWaitMs) ?? 3),
             MaxQueuedInputs = queueLimit,
             Ranges = p.GetValue(ranges) is { } file ? ReadRanges(file, encoder!.Dimension) : null,
+            BgeM3Weights = searchWeights,
         };
         EmbeddingServer server;
         try

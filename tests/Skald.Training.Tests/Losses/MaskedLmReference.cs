@@ -11,7 +11,8 @@ namespace Skald.Training.Tests.Losses;
 
 /// <summary>
 /// Shared checks of a masked-LM head against fixtures/training/*_mlm.json (fixtures/models/make_mlm.py: the published
-/// class's head and loss in PyTorch for a fixed masking), against central differences, and through `skald train`.
+/// class's head and loss in PyTorch for a fixed masking; ModernBERT's logits: fixtures/models/make_modernbert.py), against
+/// central differences, and through `skald train`.
 /// </summary>
 internal static class MaskedLmReference
 {
@@ -21,20 +22,24 @@ internal static class MaskedLmReference
         "Var ligger närmaste apotek?", "Legekontoret er stengt i dag, men apoteket er ope.",
     ];
 
-    /// <summary>Logits of two rows, the loss and every parameter's sampled gradient within 1e-5 of PyTorch's.</summary>
-    public static void MatchesPyTorch(TrainableEncoder model, MaskedLanguageModelingLoss mlm, string file, Func<double, double> bound)
+    /// <summary>
+    /// Logits of two rows, and unless <paramref name="logitsOnly"/> the loss and every parameter's sampled gradient,
+    /// within 1e-5 of PyTorch's in <paramref name="reference"/> (a path under fixtures/; of a .jsonl, its first line).
+    /// </summary>
+    public static void MatchesPyTorch(TrainableEncoder model, MaskedLanguageModelingLoss mlm, string reference, Func<double, double> bound,
+        bool logitsOnly = false)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Skald.Tests.Repository.Root, "fixtures", "training", file)));
+        string path = Path.Combine(Skald.Tests.Repository.Root, "fixtures", reference);
+        using var doc = JsonDocument.Parse(path.EndsWith(".jsonl", StringComparison.Ordinal) ? File.ReadLines(path).First() : File.ReadAllText(path));
         var r = doc.RootElement;
         int[] ids = [.. r.GetProperty("input_ids").EnumerateArray().SelectMany(x => x.EnumerateArray().Select(y => y.GetInt32()))];
         int[] mask = [.. r.GetProperty("attention_mask").EnumerateArray().SelectMany(x => x.EnumerateArray().Select(y => y.GetInt32()))];
-        int[] labels = [.. r.GetProperty("labels").EnumerateArray().SelectMany(x => x.EnumerateArray().Select(y => y.GetInt32()))];
         int b = r.GetProperty("input_ids").GetArrayLength(), t = ids.Length / b, c = model.Config.HiddenSize, v = model.Config.VocabSize;
         var tokens = new TokenBatch(ids, mask, new int[ids.Length], b, t);
 
-        // Logits of two predicting rows.
+        // Logits of two predicting rows (from first_logit on, when the reference leaves the excluded ids out).
         int[] rows = [.. r.GetProperty("logit_rows").EnumerateArray().Select(x => x.GetInt32())];
-        int first = r.GetProperty("first_logit").GetInt32();
+        int first = r.TryGetProperty("first_logit", out var f) ? f.GetInt32() : 0;
         var expected = r.GetProperty("logits").EnumerateArray().Select(x => x.EnumerateArray().Select(y => y.GetDouble()).ToArray()).ToArray();
         var tape = new Tape(recording: false);
         var h = mlm.Head.Transform(tape, Ops.SelectRows(tape, model.Model.Transformer.Forward(tape, tokens), rows)).Span;
@@ -51,8 +56,10 @@ internal static class MaskedLmReference
                 Assert.True(Math.Abs(z - expected[i][k - first]) <= tolerance, $"row {rows[i]} logit {k}: PyTorch {expected[i][k - first]}, Skald {z}");
             }
         }
+        if (logitsOnly) return;
 
         // Loss and gradients.
+        int[] labels = [.. r.GetProperty("labels").EnumerateArray().SelectMany(x => x.EnumerateArray().Select(y => y.GetInt32()))];
         model.ZeroGradients();
         foreach (var p in mlm.Parameters) p.Grad.Span.Clear();
         var targets = labels.Select(x => x < 0 ? -1 : x).ToArray();

@@ -38,9 +38,9 @@ internal sealed class IndexBuildCommand : Command
         "Dense models: keep the first N values of each embedding (a Matryoshka width); queries are cut the same way");
     private readonly DenseLayoutOptions layoutOptions = new(tokens: true);
     private readonly Option<string> documentsRoot = IndexOptions.DocumentsRoot();
-    private readonly Option<string> bgeM3 = CliOptions.OptionalChoice("--bge-m3",
-        "BGE-M3 folders: store the dense vectors, the sparse (lexical) weights, the colbert vectors, or all three, from one pass per chunk; search combines them " +
-        "(search --bge-m3-weights; default without the option: a dense index of the dense model)", "dense", "sparse", "colbert", "all");
+    private readonly Option<string> bgeM3 = BgeM3Options.Outputs(
+        "BGE-M3 folders: store the dense vectors, the sparse (lexical) weights, the colbert vectors, any comma list of them (dense,sparse), or all three, " +
+        "from one pass per chunk; search combines them (search --bge-m3-weights; default without the option: a dense index of the dense model)");
 
     public IndexBuildCommand() : base("build", "Build a search index over documents (chunked) or a BEIR corpus: embeddings, BM25 and metadata")
     {
@@ -132,7 +132,7 @@ internal sealed class IndexBuildCommand : Command
         if ((p.GetValue(truncateDim) is not null ? "--truncate-dim" : p.GetValue(maxActiveDims) is not null ? "--max-active-dims" : null) is { } setting)
             throw new UsageException($"{setting} does not apply with --bge-m3 (a BGE-M3 index scores its stored outputs exactly)");
         if (Cli.World.Size > 1) throw new UsageException($"index build --bge-m3 runs in one process, not under mpirun");
-        using var embedder = BgeM3EmbeddingModel.Load(dir, BgeM3Storage.Parse(outputs)!.Value, p.GetValue(batchSize) ?? 32);
+        using var embedder = BgeM3EmbeddingModel.Load(dir, BgeM3Options.ParseOutputs(outputs), p.GetValue(batchSize) ?? 32);
         var (chunk, overlap, note) = IndexOptions.Chunking(embedder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
         var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
         var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output));

@@ -156,16 +156,7 @@ internal sealed class SearchCommand : Command
             if (given is not null) throw new UsageException($"--bge-m3-weights applies to a BGE-M3 index (index build --bge-m3); {p.GetValue(index)} is not one");
             return Skald.Models.BgeM3.BgeM3Weights.Equal;
         }
-        var weights = given is null ? TextIndex.DefaultWeights(searchIndex) : BgeM3Options.Parse(given);
-        try
-        {
-            searchIndex.CheckWeights(weights);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException($"--bge-m3-weights {given}: {e.Message.Split(" (Parameter", 2)[0]}");
-        }
-        return weights;
+        return BgeM3Options.ForIndex(given, searchIndex);
     }
 
     /// <summary>The cross-encoder's best <paramref name="k"/> of <paramref name="hits"/>, each with its score.</summary>

@@ -39,9 +39,9 @@ internal static class IndexFolderReader
                 throw new EvaluationException($"{manifestPath}: {e.Path}: {JsonLineError.Reason(e)}");
             }
         }
-        if (manifest.Format != "skald-index" || manifest.Version is not (IndexManifest.CurrentVersion or IndexManifest.MultiVectorVersion or IndexManifest.BgeM3Version))
+        if (manifest.Format != "skald-index" || manifest.Version is not (IndexManifest.CurrentVersion or IndexManifest.MultiVectorVersion or IndexManifest.BgeM3Version or IndexManifest.PlaidVersion))
             throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index versions " +
-                $"{IndexManifest.CurrentVersion} to {IndexManifest.BgeM3Version} (update Skald)");
+                $"{IndexManifest.CurrentVersion} to {IndexManifest.PlaidVersion} (update Skald)");
         if (manifest.TokenPrecision is not null && manifest.MultiVector is null)
             throw new EvaluationException($"{manifestPath}: token_precision \"{manifest.TokenPrecision}\" is for a late-interaction index, and multi_vector is missing");
         if (manifest.MultiVector is not null) manifest.TokenFormat(manifestPath); // an unknown name: one line, before the version's

@@ -20,17 +20,17 @@ public sealed class PlaidRankingTests(ITestOutputHelper output)
 {
     private const int Dim = Corpus.Dim, K = 10;
 
-    internal static SearchIndex Write(string folder, float[][] rows, ResidualCodec? codec)
+    internal static SearchIndex Write(string folder, float[][] rows, ResidualCodec? codec, int dim = Dim)
     {
         var records = rows.Select((_, i) => TextIndex.Record($"c{i}", "chunk")).ToList();
         string? name = codec is null ? null : "plaid";
         var manifest = new IndexManifest
         {
-            Model = "synthetic", ModelName = "synthetic", Dimension = Dim, MultiVector = "colbert", TokenPrecision = name,
+            Model = "synthetic", ModelName = "synthetic", Dimension = dim, MultiVector = "colbert", TokenPrecision = name,
             Version = IndexManifest.VersionFor("colbert", name), K1 = 1.2, B = 0.75, PlaidBits = codec?.Bits ?? 0, PlaidCentroids = codec?.CentroidCount ?? 0,
         };
         var analyzer = new Bm25Model(new Bm25Options()).AnalyzerFor(null, out _);
-        var means = rows.Select(r => (ReadOnlyMemory<float>)Models.MultiVectorEmbeddingModel.Pool(new TokenVectors(r, new int[r.Length / Dim], Dim)));
+        var means = rows.Select(r => (ReadOnlyMemory<float>)Models.MultiVectorEmbeddingModel.Pool(new TokenVectors(r, new int[r.Length / dim], dim)));
         IndexWriter.Write(folder, manifest, records, means, IndexBuilder.Analyse(analyzer, records, new Bm25Parameters()),
             tokens: rows.Select(r => (ReadOnlyMemory<float>)r), plaid: codec is null ? null : new PlaidWrite(codec));
         return SearchIndex.Open(folder);

@@ -10,7 +10,8 @@ namespace Skald.Retrieval.Tests;
 /// A PLAID index (<see cref="TokenPrecision.Plaid"/>) built, added to and deleted from with the fixture PyLate model:
 /// version 4, the codec and its files in place of <c>tokens.f32</c>, every stored code what the index's codec makes of
 /// the model's vectors, kept rows' codes copied byte for byte by <c>add</c> and new rows coded with the same centroids,
-/// deleted rows never returned; settings the codec cannot take are one line.
+/// deleted rows never returned; settings the codec cannot take, a manifest that does not fit its codec and a missing
+/// file are one line.
 /// </summary>
 public sealed class PlaidIndexTests
 {
@@ -84,6 +85,15 @@ public sealed class PlaidIndexTests
             Assert.DoesNotContain(hits, h => h.Record.Id == "d3");
             Assert.Equal(Texts.Length - 1, hits.Count);
         }
+        string path = Path.Combine(folder, "index.json"), text = File.ReadAllText(path);
+        File.WriteAllText(path, text.Replace("\"plaid_centroids\": 16", "\"plaid_centroids\": 17", StringComparison.Ordinal));
+        var e = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder).Dispose());
+        Assert.Equal($"{Path.Combine(folder, "plaid.codec")}: 16 centroids at 1 bits; {path} says 17 at 1 (index damaged?)", e.Message);
+        File.WriteAllText(path, text.Replace("\"plaid_bits\": 1,", "", StringComparison.Ordinal));
+        Assert.StartsWith($"{path}: plaid_bits 0, plaid_centroids 16: a PLAID index", Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder).Dispose()).Message);
+        File.Delete(Path.Combine(folder, "plaid.ivf"));
+        File.WriteAllText(path, text);
+        Assert.Equal($"{Path.Combine(folder, "plaid.ivf")}: missing (index damaged?)", Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder).Dispose()).Message);
     }
 
     [Fact]

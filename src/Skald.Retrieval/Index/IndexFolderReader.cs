@@ -221,6 +221,15 @@ internal static class IndexFolderReader
         if (manifest.BgeM3 is not null) return new MappedTokenRows(folder, manifest.Rows, manifest.TokenDimension); // checked by CheckBgeM3
         if (manifest.MultiVector!.Length == 0 || manifest.Sparse || manifest.Precision != "float32" || manifest.IvfLists > 0 || manifest.HnswM > 0 || manifest.PqSubspaces > 0)
             throw new EvaluationException($"{manifestPath}: multi_vector \"{manifest.MultiVector}\": a late-interaction index has a kind and float32 rows, and no sparse rows, IVF lists, graph or codes");
-        return new MappedTokenRows(folder, manifest.Rows, manifest.Dimension, manifest.TokenFormat(manifestPath));
+        var format = manifest.TokenFormat(manifestPath);
+        if ((format == TokenPrecision.Plaid) != (manifest.PlaidBits != 0 || manifest.PlaidCentroids != 0) || (format == TokenPrecision.Plaid && (manifest.PlaidBits == 0 || manifest.PlaidCentroids == 0)))
+            throw new EvaluationException($"{manifestPath}: plaid_bits {manifest.PlaidBits}, plaid_centroids {manifest.PlaidCentroids}: a PLAID index (token_precision plaid) has both, any other neither");
+        var rows = new MappedTokenRows(folder, manifest.Rows, manifest.Dimension, format);
+        if (rows.Codec is { } codec && (codec.Bits != manifest.PlaidBits || codec.CentroidCount != manifest.PlaidCentroids))
+        {
+            rows.Dispose();
+            throw new EvaluationException($"{Path.Combine(folder, MappedTokenRows.CodecFile)}: {codec.CentroidCount} centroids at {codec.Bits} bits; {manifestPath} says {manifest.PlaidCentroids} at {manifest.PlaidBits} (index damaged?)");
+        }
+        return rows;
     }
 }

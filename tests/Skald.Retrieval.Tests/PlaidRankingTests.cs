@@ -14,7 +14,8 @@ namespace Skald.Retrieval.Tests;
 /// float32 tokens), 4 bits 0.94 (7.5× smaller), the same with ColBERT's k ≤ 10 defaults (1 cell, 256 documents) as
 /// with 4 cells and 1024 documents, so the loss is the decompressed vectors', not the candidates'; the bounds leave room
 /// for another seed, not for a broken stage. With every centroid probed, no threshold and every row
-/// kept, PLAID's search is the exhaustive MaxSim of the decompressed vectors (computed here from the codec directly).
+/// kept, PLAID's search is the exhaustive MaxSim of the decompressed vectors (computed here from the codec directly), and
+/// so is <c>--maxsim-candidates</c> with every row a candidate.
 /// </summary>
 public sealed class PlaidRankingTests(ITestOutputHelper output)
 {
@@ -118,6 +119,8 @@ public sealed class PlaidRankingTests(ITestOutputHelper output)
             var hits = plaid.SearchTokens("", new TokenVectors(q, new int[nq], Dim), SearchMode.Dense, K, plaid: all);
             Assert.Equal(expected.Select(e => e.Row), hits.Select(h => h.Row));
             for (int i = 0; i < K; i++) Assert.Equal(expected[i].Score, hits[i].Score, 1e-3);
+            var staged = plaid.SearchTokens("", new TokenVectors(q, new int[nq], Dim), SearchMode.Dense, K, candidates: rows.Length); // every row a candidate: decoded MaxSim
+            Assert.Equal(expected.Select(e => e.Row), staged.Select(h => h.Row));
         }
     }
 }

@@ -6,6 +6,9 @@
 // the same files with the same query and checks the same hits. run.sh runs both and prints the ratios. A last line
 // times the kernels alone on one thread (200 chunks held in memory): MaxSim.Score (the float32 scan's kernel) and
 // MaxSimQuantized's float16 / int8 kernels, all the one blocked loop (MaxSimBlock), microseconds per chunk.
+// With --plaid-centroids N (N > 0) the same chunks are also written as a PLAID index (N centroids trained on the token
+// vectors of --plaid-sample chunks, 2-bit codes) and searched with ColBERT's k = 10 defaults in the same run: one more
+// line, precision "plaid", with its recall of the float32 scan's top 10.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -14,7 +17,7 @@ using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Index;
 using Skald.Tensors.Kernels;
 
-int chunks = 20_000, minTokens = 100, maxTokens = 180, dim = 128, queryTokens = 32, reps = 5, k = 10;
+int chunks = 20_000, minTokens = 100, maxTokens = 180, dim = 128, queryTokens = 32, reps = 5, k = 10, plaidCentroids = 0, plaidSample = 2000;
 string folder = Path.Combine(Path.GetTempPath(), "skald-bench-maxsim");
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
@@ -28,6 +31,8 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--dim": dim = v; break;
         case "--query-tokens": queryTokens = v; break;
         case "--reps": reps = v; break;
+        case "--plaid-centroids": plaidCentroids = v; break;
+        case "--plaid-sample": plaidSample = v; break;
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
 }
@@ -79,6 +84,27 @@ if (!fresh)
     File.WriteAllText(stampFile, Stamp());
 }
 
+string plaidStamp = Path.Combine(folder, "plaid-made.txt");
+if (plaidCentroids > 0 && !(File.Exists(plaidStamp) && File.ReadAllText(plaidStamp) == $"{Stamp()} {plaidCentroids} {plaidSample}"))
+{
+    var clock = Stopwatch.StartNew();
+    int sampled = Math.Min(plaidSample, chunks);
+    var training = Enumerable.Range(0, sampled).Select(i => Chunk((int)((long)i * chunks / sampled))).SelectMany(c => c).ToArray();
+    var codec = Skald.Retrieval.Plaid.ResidualCodec.Train(training, training.Length / dim, dim, plaidCentroids, 2);
+    Console.Error.WriteLine($"trained {codec.CentroidCount} PLAID centroids on {training.Length / dim} token vectors in {clock.Elapsed.TotalSeconds:F1} s");
+    var records = Enumerable.Range(0, chunks).Select(c => TextIndex.Record($"c{c}", "chunk")).ToList();
+    var bm25 = new Bm25Index([.. records.Select(_ => (IReadOnlyList<string>)["chunk"])]);
+    var manifest = new IndexManifest
+    {
+        Model = "synthetic", ModelName = "synthetic", Dimension = dim, MultiVector = "colbert", TokenPrecision = "plaid",
+        Version = IndexManifest.VersionFor("colbert", "plaid"), K1 = 1.2, B = 0.75, PlaidBits = codec.Bits, PlaidCentroids = codec.CentroidCount,
+    };
+    IndexWriter.Write(Path.Combine(folder, "plaid"), manifest, records, records.Select(_ => (ReadOnlyMemory<float>)new float[dim]), bm25,
+        tokens: Enumerable.Range(0, chunks).Select(c => (ReadOnlyMemory<float>)Chunk(c)), plaid: new Skald.Retrieval.Plaid.PlaidWrite(codec));
+    Console.Error.WriteLine($"wrote the PLAID index in {clock.Elapsed.TotalSeconds:F1} s");
+    File.WriteAllText(plaidStamp, $"{Stamp()} {plaidCentroids} {plaidSample}");
+}
+
 var rng = new Random(7);
 var query = new float[queryTokens * dim];
 for (int t = 0; t < queryTokens; t++) // a chunk's tokens with noise, so the top hits are not ties
@@ -92,7 +118,9 @@ for (int t = 0; t < queryTokens; t++) // a chunk's tokens with noise, so the top
 File.WriteAllBytes(Path.Combine(folder, "query.f32"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(query.AsSpan()).ToArray());
 var tokens = new TokenVectors(query, new int[queryTokens], dim);
 string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-foreach (var p in precisions)
+int[] exactTop = [];
+TokenPrecision[] searched = plaidCentroids > 0 ? [.. precisions, TokenPrecision.Plaid] : precisions;
+foreach (var p in searched)
 {
     string dir = Path.Combine(folder, p.ToString().ToLowerInvariant());
     using var index = SearchIndex.Open(dir);
@@ -108,11 +136,19 @@ foreach (var p in precisions)
     }
     times.Sort();
     double s = times[times.Count / 2];
+    if (p == TokenPrecision.Float32) exactTop = [.. hits.Select(h => h.Row)];
     Console.WriteLine(JsonSerializer.Serialize(new
     {
         engine = "skald", precision = p.ToString().ToLowerInvariant(), chunks, document_tokens = documentTokens, dim, query_tokens = queryTokens,
         token_mb = bytes / 1e6, ms = s * 1e3, gb_per_s = bytes / s / 1e9, gflops = 2.0 * queryTokens * documentTokens * dim / s / 1e9,
         threads = Environment.ProcessorCount, top = hits.Select(h => h.Row).ToArray(), scores = hits.Select(h => h.Score).ToArray(), load,
+        recall_of_float32_top10 = hits.Count(h => exactTop.Contains(h.Row)) / (double)k,
+        // PLAID only: every centroid probed and every row kept, i.e. the exact scan of the decoded vectors (the codes' share of the loss)
+        decoded_scan_recall_of_float32_top10 = p != TokenPrecision.Plaid ? (double?)null
+            : index.SearchTokens("", tokens, SearchMode.Dense, k, plaid: new Skald.Retrieval.Plaid.PlaidSearchOptions
+            {
+                Cells = index.Manifest.PlaidCentroids, Documents = 4 * chunks, CentroidScoreThreshold = float.NegativeInfinity,
+            }).Count(h => exactTop.Contains(h.Row)) / (double)k,
     }));
 }
 

@@ -2,7 +2,7 @@
 # Exact MaxSim scan of a ColBERT index: Skald (bench/maxsim) and numpy over the same float32 / float16 / int8 index
 # folders and the same query, interleaved for --rounds rounds, then medians and ratios.
 # Usage: bash bench/maxsim/run.sh [--rounds 3] [--chunks 20000] [--min-tokens 100] [--max-tokens 180] [--dim 128]
-#        [--query-tokens 32] [--reps 5] [--folder DIR]
+#        [--query-tokens 32] [--reps 5] [--folder DIR] [--plaid-centroids N [--plaid-sample 2000]]
 # The index folders are written once into --folder (default $TMPDIR/skald-bench-maxsim; reused while the sizes are
 # the same): at the defaults 2.8M token vectors, 1.43 GB float32 + 0.72 GB float16 + 0.37 GB int8 on disk, read through
 # the page cache by both programs (memory: the page cache only; each program holds one block of scores).
@@ -45,6 +45,10 @@ for p in ("float32", "float16", "int8"):
                   "same_top10_as_numpy": len(set(s["top"]) & set(n["top"])) / len(s["top"]),
                   "top10_overlap_with_float32": len(set(s["top"]) & set(last("skald", "float32")["top"])) / len(s["top"]),
                   "max_top10_score_diff_vs_numpy": max(abs(a - b) for a, b in zip(s["scores"], n["scores"]))}
+if any(r["precision"] == "plaid" for r in rows):
+    s = last("skald", "plaid")
+    summary["plaid"] = {"token_mb": s["token_mb"], "ms": med("skald", "plaid", "ms"), "recall_of_float32_top10": s["recall_of_float32_top10"],
+                        "skald_speedup_vs_skald_float32": med("skald", "float32", "ms") / med("skald", "plaid", "ms")}
 loads = sorted(float(r["load"]) for r in rows if r.get("load", "?") != "?")
 summary["load_min_max"] = [loads[0], loads[-1]] if loads else None
 summary["document_tokens"] = rows[0]["document_tokens"]

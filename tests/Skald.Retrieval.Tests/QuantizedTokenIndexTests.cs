@@ -130,9 +130,9 @@ public sealed class QuantizedTokenIndexTests
         File.WriteAllText(path, json.Replace("\"version\": 3", "\"version\": 2", StringComparison.Ordinal));
         Assert.StartsWith(path + ": multi_vector \"colbert\" with token_precision \"int8\" needs version 3, not 2", Refusal());
         File.WriteAllText(path, json.Replace("\"token_precision\": \"int8\"", "\"token_precision\": \"int4\"", StringComparison.Ordinal));
-        Assert.StartsWith(path + ": token_precision \"int4\"; this Skald reads float32, float16 and int8 token vectors (update Skald)", Refusal());
-        File.WriteAllText(path, json.Replace("\"version\": 3", "\"version\": 4", StringComparison.Ordinal));
-        Assert.StartsWith(path + ": format skald-index version 4; this Skald reads skald-index versions 1 to 3", Refusal());
+        Assert.StartsWith(path + ": token_precision \"int4\"; this Skald reads float32, float16, int8 and plaid token vectors (update Skald)", Refusal());
+        File.WriteAllText(path, json.Replace("\"version\": 3", "\"version\": 5", StringComparison.Ordinal));
+        Assert.StartsWith(path + ": format skald-index version 5; this Skald reads skald-index versions 1 to 4", Refusal());
         File.WriteAllText(path, json);
 
         string scales = Path.Combine(folder, "tokens.scales");

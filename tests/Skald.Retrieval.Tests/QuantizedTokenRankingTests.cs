@@ -18,7 +18,7 @@ namespace Skald.Retrieval.Tests;
 /// </summary>
 public sealed class QuantizedTokenRankingTests(ITestOutputHelper output)
 {
-    private const int Dim = 128, Chunks = 400, Topics = 32, Queries = 10, QueryTokens = 32, K = 10;
+    internal const int Dim = 128, Chunks = 400, Topics = 32, Queries = 10, QueryTokens = 32, K = 10;
 
     private static float[] Unit(float[] v)
     {
@@ -45,7 +45,7 @@ public sealed class QuantizedTokenRankingTests(ITestOutputHelper output)
         return Unit(v);
     }
 
-    private static (float[][] Rows, float[][] Queries) Corpus(int seed)
+    internal static (float[][] Rows, float[][] Queries) Corpus(int seed)
     {
         var rng = new Random(seed);
         var shared = Unit(Gaussian(rng, 1));

@@ -60,7 +60,8 @@ public sealed record DenseLayout
     /// float32 rows. Returns the manifest written.
     /// </summary>
     internal IndexManifest Write(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records, float[][] vectors,
-        Analyzer analyzer, Bm25Parameters bm25, Action<int, int>? linking, IReadOnlyList<Skald.Models.LateInteraction.TokenVectors>? tokens = null)
+        Analyzer analyzer, Bm25Parameters bm25, Action<int, int>? linking, IReadOnlyList<Skald.Models.LateInteraction.TokenVectors>? tokens = null,
+        Plaid.PlaidWrite? plaid = null)
     {
         if (tokens is not null && FirstOption is not null) throw new ArgumentException("a late-interaction index takes no layout", nameof(tokens));
         manifest = manifest with
@@ -98,7 +99,7 @@ public sealed record DenseLayout
             manifest = manifest with { PqSubspaces = codebooks.Subspaces, PqBits = Pq.Bits, PqRotated = codebooks.Rotated };
         }
         IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), IndexBuilder.Analyse(analyzer, records, bm25), lists,
-            graph: graph, pq: codebooks, tokens: tokens?.Select(t => (ReadOnlyMemory<float>)t.Values));
+            graph: graph, pq: codebooks, tokens: tokens?.Select(t => (ReadOnlyMemory<float>)t.Values), plaid: plaid);
         return manifest with { Rows = records.Count };
     }
 }

@@ -55,12 +55,15 @@ public static partial class IndexBuilder
     /// <see cref="OperationCanceledException"/> before anything is written, an earlier index in <paramref name="folder"/> left as it was.</param>
     /// <param name="tokenPrecision">A late-interaction model's index: the number format its token vectors are stored and
     /// scanned in (float16: half the bytes; int8: a quarter, plus a scale per vector); rows added later are stored the
-    /// same way. Any other model: float32 only.</param>
+    /// same way; plaid: ColBERTv2's centroids and residual codes (<paramref name="plaid"/>'s settings), searched by
+    /// <see cref="SearchIndex.SearchTokens"/>' PLAID stages. Any other model: float32 only.</param>
+    /// <param name="plaid">A PLAID index's codec settings (null: <see cref="Plaid.PlaidOptions"/>' defaults); ignored unless <paramref name="tokenPrecision"/> is plaid.</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
         Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null, HnswOptions? hnsw = null,
         Action<int, int>? linking = null, int maxActiveDims = 0, int truncateDim = 0, Quantization.ProductQuantizerOptions? pq = null,
-        string? documentsRoot = null, CancellationToken cancellationToken = default, TokenPrecision tokenPrecision = TokenPrecision.Float32)
+        string? documentsRoot = null, CancellationToken cancellationToken = default, TokenPrecision tokenPrecision = TokenPrecision.Float32,
+        Plaid.PlaidOptions? plaid = null)
     {
         if (tokenPrecision != TokenPrecision.Float32 && model is not MultiVectorEmbeddingModel)
             throw new EvaluationException($"{folder}: {IndexManifest.TokenPrecisionName(tokenPrecision)} is the number format of a late-interaction (ColBERT) index's token vectors; {model.Name} makes one vector a text");
@@ -115,7 +118,14 @@ public static partial class IndexBuilder
             return manifest with { Rows = records.Count };
         }
         var vectors = Embed(model, records, manifest.Similarity != "dot", progress, cancellationToken, out var tokens);
-        return layout.Write(folder, manifest, records, vectors, analyzer, bm25.Parameters, IndexKillPoint.Linking(linking), tokens);
+        Plaid.PlaidWrite? coded = null;
+        if (tokenPrecision == TokenPrecision.Plaid)
+        {
+            var codec = TrainPlaid(folder, tokens!, manifest.Dimension, plaid ?? new Plaid.PlaidOptions());
+            manifest = manifest with { PlaidBits = codec.Bits, PlaidCentroids = codec.CentroidCount };
+            coded = new Plaid.PlaidWrite(codec);
+        }
+        return layout.Write(folder, manifest, records, vectors, analyzer, bm25.Parameters, IndexKillPoint.Linking(linking), tokens, coded);
     }
 
     /// <summary>
@@ -272,7 +282,9 @@ public static partial class IndexBuilder
             var analyzer = AnalyzerOf(manifest);
             var bm25 = Analyse(analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
             IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists, graph: graph, tombstones: tombstones,
-                pq: index.ProductQuantizer, tokens: freshTokens is null ? null : TokenRows(index, keptRows, freshTokens, sources));
+                pq: index.ProductQuantizer, tokens: freshTokens is null ? null : index.TokenPrecision == TokenPrecision.Plaid
+                    ? FreshTokenRows(freshTokens, keptRows.Count, sources) : TokenRows(index, keptRows, freshTokens, sources),
+                plaid: index.TokenPrecision == TokenPrecision.Plaid ? KeptPlaidRows(index, keptRows, sources) : null);
         }
         return (records.Count, replaced);
     }

@@ -39,9 +39,9 @@ internal static class IndexFolderReader
                 throw new EvaluationException($"{manifestPath}: {e.Path}: {JsonLineError.Reason(e)}");
             }
         }
-        if (manifest.Format != "skald-index" || manifest.Version is not (IndexManifest.CurrentVersion or IndexManifest.MultiVectorVersion or IndexManifest.BgeM3Version))
+        if (manifest.Format != "skald-index" || manifest.Version is not (IndexManifest.CurrentVersion or IndexManifest.MultiVectorVersion or IndexManifest.BgeM3Version or IndexManifest.PlaidVersion))
             throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index versions " +
-                $"{IndexManifest.CurrentVersion} to {IndexManifest.BgeM3Version} (update Skald)");
+                $"{IndexManifest.CurrentVersion} to {IndexManifest.PlaidVersion} (update Skald)");
         if (manifest.TokenPrecision is not null && manifest.MultiVector is null)
             throw new EvaluationException($"{manifestPath}: token_precision \"{manifest.TokenPrecision}\" is for a late-interaction index, and multi_vector is missing");
         if (manifest.MultiVector is not null) manifest.TokenFormat(manifestPath); // an unknown name: one line, before the version's
@@ -221,6 +221,15 @@ internal static class IndexFolderReader
         if (manifest.BgeM3 is not null) return new MappedTokenRows(folder, manifest.Rows, manifest.TokenDimension); // checked by CheckBgeM3
         if (manifest.MultiVector!.Length == 0 || manifest.Sparse || manifest.Precision != "float32" || manifest.IvfLists > 0 || manifest.HnswM > 0 || manifest.PqSubspaces > 0)
             throw new EvaluationException($"{manifestPath}: multi_vector \"{manifest.MultiVector}\": a late-interaction index has a kind and float32 rows, and no sparse rows, IVF lists, graph or codes");
-        return new MappedTokenRows(folder, manifest.Rows, manifest.Dimension, manifest.TokenFormat(manifestPath));
+        var format = manifest.TokenFormat(manifestPath);
+        if ((format == TokenPrecision.Plaid) != (manifest.PlaidBits != 0 || manifest.PlaidCentroids != 0) || (format == TokenPrecision.Plaid && (manifest.PlaidBits == 0 || manifest.PlaidCentroids == 0)))
+            throw new EvaluationException($"{manifestPath}: plaid_bits {manifest.PlaidBits}, plaid_centroids {manifest.PlaidCentroids}: a PLAID index (token_precision plaid) has both, any other neither");
+        var rows = new MappedTokenRows(folder, manifest.Rows, manifest.Dimension, format);
+        if (rows.Codec is { } codec && (codec.Bits != manifest.PlaidBits || codec.CentroidCount != manifest.PlaidCentroids))
+        {
+            rows.Dispose();
+            throw new EvaluationException($"{Path.Combine(folder, MappedTokenRows.CodecFile)}: {codec.CentroidCount} centroids at {codec.Bits} bits; {manifestPath} says {manifest.PlaidCentroids} at {manifest.PlaidBits} (index damaged?)");
+        }
+        return rows;
     }
 }

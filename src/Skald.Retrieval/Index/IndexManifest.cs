@@ -30,13 +30,21 @@ public sealed record IndexManifest
     public const int QuantizedTokensVersion = BgeM3Version;
 
     /// <summary>
+    /// The format of a PLAID index (<see cref="TokenPrecision"/> "plaid": token vectors as centroid ids and residual
+    /// codes, <see cref="Plaid.ResidualCodec"/>), which a Skald from before it refuses by this version rather than finding
+    /// its token files missing.
+    /// </summary>
+    public const int PlaidVersion = 4;
+
+    /// <summary>
     /// The version a manifest with <paramref name="multiVector"/> (null: single-vector), token vectors stored as
     /// <paramref name="tokenPrecision"/> (null: float32) and <paramref name="bgeM3"/> (null: not a BGE-M3 index) is written with.
     /// </summary>
     public static int VersionFor(string? multiVector, string? tokenPrecision = null, BgeM3Storage? bgeM3 = null) =>
         bgeM3 is not null ? BgeM3Version
         : multiVector is null ? CurrentVersion
-        : tokenPrecision is null or "float32" ? MultiVectorVersion : QuantizedTokensVersion;
+        : tokenPrecision is null or "float32" ? MultiVectorVersion
+        : tokenPrecision == "plaid" ? PlaidVersion : QuantizedTokensVersion;
 
     /// <summary>Always "skald-index".</summary>
     [JsonPropertyName("format")] public string Format { get; init; } = "skald-index";
@@ -210,6 +218,12 @@ public sealed record IndexManifest
     /// </summary>
     [JsonPropertyName("token_precision"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? TokenPrecision { get; init; }
 
+    /// <summary>A PLAID index's bits per residual value (1, 2 or 4; <c>plaid.codec</c> holds the same); 0 in any other index.</summary>
+    [JsonPropertyName("plaid_bits"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int PlaidBits { get; init; }
+
+    /// <summary>A PLAID index's number of centroids (k-means on its token vectors when built; kept by <c>index add</c>); 0 in any other index.</summary>
+    [JsonPropertyName("plaid_centroids"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int PlaidCentroids { get; init; }
+
     /// <summary>When the index was last written (UTC, ISO 8601).</summary>
     [JsonPropertyName("updated")] public string Updated { get; init; } = "";
 
@@ -226,7 +240,8 @@ public sealed record IndexManifest
         null or "float32" => Skald.Retrieval.Index.TokenPrecision.Float32,
         "float16" => Skald.Retrieval.Index.TokenPrecision.Float16,
         "int8" => Skald.Retrieval.Index.TokenPrecision.Int8,
-        _ => throw new EvaluationException($"{manifestPath ?? IndexWriter.ManifestFile}: token_precision \"{TokenPrecision}\"; this Skald reads float32, float16 and int8 token vectors (update Skald)"),
+        "plaid" => Skald.Retrieval.Index.TokenPrecision.Plaid,
+        _ => throw new EvaluationException($"{manifestPath ?? IndexWriter.ManifestFile}: token_precision \"{TokenPrecision}\"; this Skald reads float32, float16, int8 and plaid token vectors (update Skald)"),
     };
 
     /// <summary>The name <see cref="TokenPrecision"/> records for <paramref name="precision"/> (null for float32, the default).</summary>

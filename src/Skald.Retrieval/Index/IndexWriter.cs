@@ -85,7 +85,8 @@ public static class IndexWriter
     /// index keeps dropped rows in its graph until a compaction), in the same atomic step. A product-quantized index's
     /// <paramref name="pq"/> encodes every row (residuals from <paramref name="lists"/>' centroids in an IVF index).
     /// A late-interaction index takes each record's token vectors as <paramref name="tokens"/> (row-major [tokens × dim]),
-    /// in order, stored in the manifest's <see cref="IndexManifest.TokenPrecision"/>; any other none. A BGE-M3 index
+    /// in order, stored in the manifest's <see cref="IndexManifest.TokenPrecision"/>; any other none. A PLAID index's are
+    /// coded with <paramref name="plaid"/>'s codec, and <paramref name="tokens"/> holds only the rows it does not copy. A BGE-M3 index
     /// (<see cref="IndexManifest.BgeM3"/>) takes what it stores of the three: dense <paramref name="vectors"/> (else
     /// none), lexical rows as <paramref name="sparse"/>, ColBERT vectors as <paramref name="tokens"/>, written as a
     /// dense, sparse and late-interaction index writes each.
@@ -93,8 +94,11 @@ public static class IndexWriter
     public static void Write(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records,
         IEnumerable<ReadOnlyMemory<float>> vectors, Bm25Index bm25, Ivf.InvertedLists? lists = null,
         IEnumerable<Skald.Models.SparseEmbedding>? sparse = null, Hnsw.HnswGraph? graph = null, IReadOnlyCollection<int>? tombstones = null,
-        Quantization.ProductQuantizer? pq = null, IEnumerable<ReadOnlyMemory<float>>? tokens = null)
+        Quantization.ProductQuantizer? pq = null, IEnumerable<ReadOnlyMemory<float>>? tokens = null, Plaid.PlaidWrite? plaid = null)
     {
+        if ((manifest.HasTokens && manifest.TokenFormat() == TokenPrecision.Plaid) != (plaid is not null)
+            || (plaid is not null && (plaid.Codec.Bits != manifest.PlaidBits || plaid.Codec.CentroidCount != manifest.PlaidCentroids || plaid.Codec.Dimension != manifest.Dimension)))
+            throw new ArgumentException("a PLAID index (token_precision plaid) takes the codec its manifest describes, any other none", nameof(plaid));
         if (manifest.HasTokens != (tokens is not null))
             throw new ArgumentException("a late-interaction index (or a BGE-M3 index of ColBERT vectors) takes every row's token vectors, any other none", nameof(tokens));
         if (manifest.BgeM3 is not null && (manifest.Sparse || manifest.MultiVector is not null))
@@ -173,7 +177,8 @@ public static class IndexWriter
             if (manifest.HasDenseRows) rows = dense;
             else if (sparse is null) rows = records.Count; // a BGE-M3 index of ColBERT vectors alone: WriteTokens counts them
             if (rows != records.Count) throw new ArgumentException($"{rows} vectors for {records.Count} records");
-            if (tokens is not null) WriteTokens(tmp, tokens, manifest.TokenDimension, records.Count, manifest.TokenFormat());
+            if (plaid is not null) Plaid.PlaidTokenWriter.Write(tmp, tokens!, records.Count, plaid);
+            else if (tokens is not null) WriteTokens(tmp, tokens, manifest.TokenDimension, records.Count, manifest.TokenFormat());
             IndexKillPoint.Reach("rows");
             using (var fs = Create(Path.Combine(tmp, RecordsFile)))
             using (var w = new StreamWriter(fs, new UTF8Encoding(false)))

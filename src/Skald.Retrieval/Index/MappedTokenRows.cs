@@ -10,7 +10,10 @@ namespace Skald.Retrieval.Index;
 /// <c>tokens.scales</c> (one float32 per token vector: its largest absolute value,
 /// <see cref="MaxSimQuantized.QuantizeInt8"/>); and <c>tokens.offsets</c> (rows + 1 little-endian int64: row r's
 /// vectors are tokens offsets[r] .. offsets[r + 1]; read whole at open and checked: starting at 0, never decreasing,
-/// ending at the files' token count). Thread-safe for reading.
+/// ending at the files' token count). A PLAID index (<see cref="TokenPrecision.Plaid"/>) maps <c>tokens.cells</c> (int32
+/// centroid ids) and <c>tokens.residuals</c> (packed bucket codes) and reads <c>plaid.codec</c> and <c>plaid.ivf</c>
+/// (<see cref="Plaid.ResidualCodec"/>, <see cref="Plaid.CellLists"/>); its rows are decoded per token (approximate
+/// vectors). Thread-safe for reading.
 /// </summary>
 internal sealed class MappedTokenRows : IDisposable
 {
@@ -26,11 +29,27 @@ internal sealed class MappedTokenRows : IDisposable
     /// <summary>The int8 vectors' largest absolute values (float32, one per token vector).</summary>
     public const string ScalesFile = "tokens.scales";
 
+    /// <summary>A PLAID index's centroid ids (int32, one per token vector).</summary>
+    public const string CellsFile = "tokens.cells";
+
+    /// <summary>A PLAID index's packed residual codes (<see cref="Plaid.ResidualCodec.PackedBytes"/> per token vector).</summary>
+    public const string ResidualsFile = "tokens.residuals";
+
+    /// <summary>A PLAID index's codec (<see cref="Plaid.ResidualCodec.Write"/>).</summary>
+    public const string CodecFile = "plaid.codec";
+
+    /// <summary>A PLAID index's centroid → rows lists (<see cref="Plaid.CellLists"/>).</summary>
+    public const string ListsFile = "plaid.ivf";
+
     /// <summary>The per-row offsets' file name.</summary>
     public const string OffsetsFile = "tokens.offsets";
 
     private readonly MappedFile file;
     private readonly MappedFile? scales;
+    private readonly MappedFile? cells;
+    private readonly int bytesPerToken;
+
+    [ThreadStatic] private static float[]? decoded; // a PLAID row decoded for scoring: grown, never allocated per row
     private readonly long[] offsets;
 
     /// <summary>The file that holds the token vectors in <paramref name="precision"/>.</summary>
@@ -38,6 +57,7 @@ internal sealed class MappedTokenRows : IDisposable
     {
         TokenPrecision.Float16 => Float16File,
         TokenPrecision.Int8 => Int8File,
+        TokenPrecision.Plaid => ResidualsFile,
         _ => VectorsFile,
     };
 
@@ -54,9 +74,10 @@ internal sealed class MappedTokenRows : IDisposable
     {
         string offsetsPath = Path.Combine(folder, OffsetsFile), path = Path.Combine(folder, FileOf(precision));
         string? scalesPath = precision == TokenPrecision.Int8 ? Path.Combine(folder, ScalesFile) : null;
-        foreach (string? f in new[] { offsetsPath, path, scalesPath })
+        string? cellsPath = precision == TokenPrecision.Plaid ? Path.Combine(folder, CellsFile) : null;
+        foreach (string? f in new[] { offsetsPath, path, scalesPath, cellsPath })
             if (f is not null && !File.Exists(f)) throw new EvaluationException($"{f}: missing (index damaged?)");
-        if (dim > MaxSimQuantized.MaxDimension && precision != TokenPrecision.Float32)
+        if (dim > MaxSimQuantized.MaxDimension && precision is TokenPrecision.Float16 or TokenPrecision.Int8)
             throw new EvaluationException($"{path}: {dim}-value token vectors; {precision.ToString().ToLowerInvariant()} ones are at most {MaxSimQuantized.MaxDimension} wide");
         byte[] bytes = File.ReadAllBytes(offsetsPath);
         if (bytes.Length != (rows + 1L) * sizeof(long))
@@ -68,22 +89,53 @@ internal sealed class MappedTokenRows : IDisposable
             if (r == 0 ? offsets[0] != 0 : offsets[r] < offsets[r - 1] || offsets[r] - offsets[r - 1] > int.MaxValue / dim)
                 throw new EvaluationException($"{offsetsPath}: offset {r} is {offsets[r]}, {(r == 0 ? "expected 0" : $"after {offsets[r - 1]}")} (index damaged?)");
         }
-        int width = BytesPerValue(precision);
-        long length = new FileInfo(path).Length, expected = offsets[rows] * dim * width;
+        if (precision == TokenPrecision.Plaid)
+        {
+            Codec = Plaid.ResidualCodec.Read(Path.Combine(folder, CodecFile), dim);
+            Lists = Plaid.CellLists.Read(Path.Combine(folder, ListsFile), Codec.CentroidCount, rows);
+            bytesPerToken = Codec.PackedBytes;
+            if (new FileInfo(cellsPath!).Length is var c && c != offsets[rows] * sizeof(int))
+                throw new EvaluationException($"{cellsPath}: {c} bytes, expected an int32 centroid id for each of {offsets[rows]} token vectors = {offsets[rows] * sizeof(int)} (index damaged?)");
+        }
+        else bytesPerToken = dim * BytesPerValue(precision);
+        long length = new FileInfo(path).Length, expected = offsets[rows] * bytesPerToken;
         if (length != expected)
-            throw new EvaluationException($"{path}: {length} bytes, expected {offsets[rows]} token vectors × {dim} values of {width} bytes = {expected} (index damaged?)");
+            throw new EvaluationException($"{path}: {length} bytes, expected {offsets[rows]} token vectors × {bytesPerToken} bytes = {expected} (index damaged?)");
         if (scalesPath is not null && new FileInfo(scalesPath).Length is var s && s != offsets[rows] * sizeof(float))
             throw new EvaluationException($"{scalesPath}: {s} bytes, expected a float32 for each of {offsets[rows]} token vectors = {offsets[rows] * sizeof(float)} (index damaged?)");
         Dimension = dim;
         Precision = precision;
         file = new MappedFile(path);
-        try { scales = scalesPath is null ? null : new MappedFile(scalesPath); }
+        try
+        {
+            scales = scalesPath is null ? null : new MappedFile(scalesPath);
+            cells = cellsPath is null ? null : new MappedFile(cellsPath);
+            if (cells is not null)
+            {
+                var all = cells.Span<int>(0, (int)offsets[rows]);
+                foreach (int id in all)
+                    if ((uint)id >= (uint)Codec!.CentroidCount) throw new EvaluationException($"{cellsPath}: centroid {id} of {Codec.CentroidCount} (index damaged?)");
+            }
+        }
         catch
         {
             file.Dispose();
+            scales?.Dispose();
             throw;
         }
     }
+
+    /// <summary>A PLAID index's codec, else null.</summary>
+    public Plaid.ResidualCodec? Codec { get; }
+
+    /// <summary>A PLAID index's centroid → rows lists, else null.</summary>
+    public Plaid.CellLists? Lists { get; }
+
+    /// <summary>A PLAID index's centroid ids of row <paramref name="row"/>'s token vectors (a view of the mapping).</summary>
+    public ReadOnlySpan<int> Cells(int row) => cells!.Span<int>(offsets[row] * sizeof(int), TokenCount(row));
+
+    /// <summary>A PLAID index's packed residual codes of row <paramref name="row"/> [tokens × <see cref="Plaid.ResidualCodec.PackedBytes"/>] (a view of the mapping).</summary>
+    public ReadOnlySpan<byte> Residuals(int row) => file.Span<byte>(offsets[row] * bytesPerToken, TokenCount(row) * bytesPerToken);
 
     /// <summary>Row count.</summary>
     public int Rows => offsets.Length - 1;
@@ -130,6 +182,9 @@ internal sealed class MappedTokenRows : IDisposable
                 for (int t = 0; t < maxima.Length; t++)
                     MaxSimQuantized.DequantizeInt8(codes.Slice(t * Dimension, Dimension), maxima[t], destination.Slice(t * Dimension, Dimension));
                 break;
+            case TokenPrecision.Plaid:
+                Decode(row, destination);
+                break;
             default:
                 file.Span<float>(start * sizeof(float), n).CopyTo(destination);
                 break;
@@ -140,6 +195,13 @@ internal sealed class MappedTokenRows : IDisposable
     /// <summary>The MaxSim of <paramref name="query"/> [query tokens × dim] against row <paramref name="row"/>, read where it lies in the mapping in its own format (nothing allocated).</summary>
     public float Score(ReadOnlySpan<float> query, int row)
     {
+        if (Precision == TokenPrecision.Plaid)
+        {
+            int values = TokenCount(row) * Dimension;
+            if (decoded is null || decoded.Length < values) decoded = new float[Math.Max(values, 64 * Dimension)];
+            Decode(row, decoded);
+            return MaxSim.Score(query, decoded.AsSpan(0, values), Dimension);
+        }
         int n = TokenCount(row) * Dimension;
         long start = offsets[row] * Dimension;
         return Precision switch
@@ -150,11 +212,21 @@ internal sealed class MappedTokenRows : IDisposable
         };
     }
 
+    /// <summary>Decompresses a PLAID row's token vectors into <paramref name="destination"/> (<see cref="Plaid.ResidualCodec.Decompress"/>).</summary>
+    private void Decode(int row, Span<float> destination)
+    {
+        var ids = Cells(row);
+        var codes = Residuals(row);
+        for (int t = 0; t < ids.Length; t++)
+            Codec!.Decompress(ids[t], codes.Slice(t * bytesPerToken, bytesPerToken), destination.Slice(t * Dimension, Dimension));
+    }
+
     /// <summary>Throws <see cref="EvaluationException"/> when a file was cut shorter since it was mapped (<see cref="MappedFile.ThrowIfCut"/>).</summary>
     public void ThrowIfCut()
     {
         file.ThrowIfCut();
         scales?.ThrowIfCut();
+        cells?.ThrowIfCut();
     }
 
     /// <inheritdoc/>
@@ -162,5 +234,6 @@ internal sealed class MappedTokenRows : IDisposable
     {
         file.Dispose();
         scales?.Dispose();
+        cells?.Dispose();
     }
 }

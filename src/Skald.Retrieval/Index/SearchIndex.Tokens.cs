@@ -36,6 +36,9 @@ public sealed partial class SearchIndex
         return rows.CopyRow(row, buffer);
     }
 
+    /// <summary>The mapped token files (null in an index without token vectors), for <see cref="IndexBuilder"/>'s copies.</summary>
+    internal MappedTokenRows? TokenStore => tokens;
+
     private MappedTokenRows TokenRows()
     {
         ThrowIfDisposed();
@@ -55,9 +58,14 @@ public sealed partial class SearchIndex
     /// stage's N rows: the rows whose mean token vector (<c>embeddings.f32</c>) is nearest the query's mean token vector,
     /// an exact search of one vector a row; approximate, its recall measured in <c>QuantizedTokenRankingTests</c>
     /// (0: every live row, exact; negative: <see cref="ArgumentOutOfRangeException"/>).
+    /// A PLAID index (<see cref="TokenPrecision.Plaid"/>) runs its MaxSim stage as PLAID's search
+    /// (<see cref="Plaid.PlaidSearch"/>: centroid probes, two centroid-interaction stages, MaxSim over the decompressed
+    /// survivors) with <paramref name="plaid"/>'s settings (null: ColBERTv2's defaults for the k asked); with
+    /// <paramref name="candidates"/> it scores the mean-vector candidates' decompressed vectors instead. Settings for any
+    /// other index are an <see cref="ArgumentException"/>.
     /// </summary>
     public IReadOnlyList<IndexHit> SearchTokens(string query, TokenVectors? queryTokens, SearchMode mode, int topK, FusionOptions? fusion = null,
-        IndexFilter? filter = null, int candidates = 0)
+        IndexFilter? filter = null, int candidates = 0, Plaid.PlaidSearchOptions? plaid = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegative(candidates);
@@ -65,6 +73,11 @@ public sealed partial class SearchIndex
         ThrowIfCut();
         if (Manifest.BgeM3 is not null) throw new InvalidOperationException($"{Folder}: a BGE-M3 index; search it with the query's BGE-M3 outputs (SearchBgeM3)");
         var rows = tokens ?? throw new InvalidOperationException($"{Folder}: not a late-interaction index; search it with the query's vector (Search)");
+        bool isPlaid = rows.Precision == TokenPrecision.Plaid;
+        if (plaid is not null && !isPlaid)
+            throw new ArgumentException($"{Folder}: PLAID settings are for a PLAID index (index build --plaid); this one stores {rows.Precision.ToString().ToLowerInvariant()} token vectors", nameof(plaid));
+        if (plaid is not null && (plaid.Cells < 0 || plaid.Documents < 0))
+            throw new ArgumentOutOfRangeException(nameof(plaid), "PLAID cells and documents are positive (0: the default)");
         fusion ??= FusionOptions.Default;
         float[] q = [];
         if (mode != SearchMode.Bm25)
@@ -74,7 +87,8 @@ public sealed partial class SearchIndex
             q = queryTokens.Values;
         }
         var allowed = filter is null ? null : Allowed(filter);
-        Hit[] MaxSimTop(int k) => candidates == 0 ? MaxSimScan.TopK(q, rows, k, Deleted, allowed, tieKeys)
+        Hit[] MaxSimTop(int k) => candidates == 0
+            ? isPlaid ? Plaid.PlaidSearch.TopK(q, rows, k, Deleted, allowed, tieKeys, plaid ?? new Plaid.PlaidSearchOptions()) : MaxSimScan.TopK(q, rows, k, Deleted, allowed, tieKeys)
             : Fusion.Rerank(Dense(MultiVectorEmbeddingModel.Pool(queryTokens!), Math.Max(k, candidates), 0, 1, 0, allowed), r => rows.Score(q, r), k, tieKeys);
         Hit[] hits = mode switch
         {

@@ -158,15 +158,16 @@ public static partial class TextIndex
     /// <summary>
     /// <see cref="Build(string, EncoderEmbeddingModel, IReadOnlyList{IndexRecord}, string?, CancellationToken)"/> with a
     /// late-interaction model: every row's token vectors are stored (and their mean, as the row's one vector), in
-    /// <paramref name="precision"/> (float16: half the bytes, int8: a quarter; searched in that format).
+    /// <paramref name="precision"/> (float16: half the bytes, int8: a quarter; searched in that format; plaid: ColBERTv2's
+    /// centroids and residual codes with <paramref name="plaid"/>'s settings, searched by PLAID's stages).
     /// </summary>
     public static IndexManifest Build(string folder, MultiVectorEmbeddingModel model, IReadOnlyList<IndexRecord> records, string? language = null,
-        CancellationToken cancellationToken = default, TokenPrecision precision = TokenPrecision.Float32)
+        CancellationToken cancellationToken = default, TokenPrecision precision = TokenPrecision.Float32, Plaid.PlaidOptions? plaid = null)
     {
         Check(folder, model, records);
         cancellationToken.ThrowIfCancellationRequested();
         return IndexBuilder.Build(folder, model, model.ModelPath, records, new Bm25Options(), language, chunkTokens: 0, overlapTokens: 0,
-            cancellationToken: cancellationToken, tokenPrecision: precision);
+            cancellationToken: cancellationToken, tokenPrecision: precision, plaid: plaid);
     }
 
     /// <summary><see cref="Add(string, EncoderEmbeddingModel, IReadOnlyList{IndexRecord}, CancellationToken, bool)"/> with a late-interaction model (no deleted slots to reuse: its index drops them).</summary>

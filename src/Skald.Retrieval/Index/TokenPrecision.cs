@@ -18,4 +18,11 @@ public enum TokenPrecision
     /// absolute value m and round(127 · x / m) (<see cref="Skald.Tensors.Kernels.MaxSimQuantized.QuantizeInt8"/>).
     /// </summary>
     Int8,
+
+    /// <summary>
+    /// ColBERTv2's residual compression, a PLAID index (<see cref="Plaid.ResidualCodec"/>): per vector an int32 centroid id
+    /// (<c>tokens.cells</c>) and dim · bits / 8 bytes of bucket codes (<c>tokens.residuals</c>), with the codec
+    /// (<c>plaid.codec</c>) and the centroids' inverted lists of rows (<c>plaid.ivf</c>) beside them; decoded vectors are approximate.
+    /// </summary>
+    Plaid,
 }

@@ -38,6 +38,11 @@ internal sealed class IndexBuildCommand : Command
         "Dense models: keep the first N values of each embedding (a Matryoshka width); queries are cut the same way");
     private readonly DenseLayoutOptions layoutOptions = new(tokens: true);
     private readonly Option<string> documentsRoot = IndexOptions.DocumentsRoot();
+    private readonly Option<bool> plaid = CliOptions.Flag("--plaid",
+        "ColBERT models: a PLAID index (ColBERTv2's centroids and residual codes: ~14x smaller token files at 2 bits; searched through centroid candidates, approximate)");
+    private readonly Option<int?> plaidBits = CliOptions.Int("--plaid-nbits", "With --plaid: bits per residual value, 1, 2 or 4 (default 2)", max: 4);
+    private readonly Option<int?> plaidCentroids = CliOptions.Int("--plaid-centroids",
+        "With --plaid: k-means centroids (default: ColBERTv2's 2^floor(log2(16 * sqrt(token vectors))))");
     private readonly Option<string> bgeM3 = BgeM3Options.Outputs(
         "BGE-M3 folders: store the dense vectors, the sparse (lexical) weights, the colbert vectors, any comma list of them (dense,sparse), or all three, " +
         "from one pass per chunk; search combines them (search --bge-m3-weights; default without the option: a dense index of the dense model)");
@@ -45,6 +50,7 @@ internal sealed class IndexBuildCommand : Command
     public IndexBuildCommand() : base("build", "Build a search index over documents (chunked) or a BEIR corpus: embeddings, BM25 and metadata")
     {
         foreach (var o in new Option[] { model, output, documents, corpus, documentsRoot, language, chunkTokens, overlapTokens, textColumn, batchSize, maxActiveDims, truncateDim, bgeM3 }) Options.Add(o);
+        foreach (var o in new Option[] { plaid, plaidBits, plaidCentroids }) Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
         foreach (var o in layoutOptions.All) Options.Add(o);
         SetAction(Run);
@@ -62,6 +68,10 @@ internal sealed class IndexBuildCommand : Command
             string root = IndexSources.Root(p.GetValue(documents), p.GetValue(corpus), null, p.GetValue(documentsRoot));
             OutputPath.NotHoldingAnInputOf("--output", p.GetValue(output)!, [.. CliOptions.Items(p.GetValue(documents)), p.GetValue(corpus)]);
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
+            if ((p.GetValue(plaidBits) is not null || p.GetValue(plaidCentroids) is not null) && !p.GetValue(plaid))
+                throw new UsageException($"{(p.GetValue(plaidBits) is not null ? "--plaid-nbits" : "--plaid-centroids")} applies with --plaid");
+            if (p.GetValue(plaid) && (p.GetValue(bgeM3) is not null || !MultiVectorEmbeddingModel.IsMultiVector(dir)))
+                throw new UsageException($"--plaid is for a late-interaction (ColBERT / PyLate) model's index; {dir} {(p.GetValue(bgeM3) is not null ? "is indexed with --bge-m3" : "makes one vector a text")}");
             if (p.GetValue(bgeM3) is { } outputs) return BuildBgeM3(p, dir, root, layout, outputs, quiet);
             if (MultiVectorEmbeddingModel.IsMultiVector(dir)) return BuildLateInteraction(p, dir, root, layout, quiet);
             layoutOptions.RefuseFloat16(p, dir);
@@ -105,6 +115,13 @@ internal sealed class IndexBuildCommand : Command
     private int BuildLateInteraction(ParseResult p, string dir, string root, Skald.Retrieval.Index.DenseLayout layout, bool quiet)
     {
         var tokenPrecision = layoutOptions.TokensOf(p, dir);
+        Skald.Retrieval.Plaid.PlaidOptions? plaidOptions = null;
+        if (p.GetValue(plaid))
+        {
+            if (tokenPrecision != TokenPrecision.Float32) throw new UsageException("--plaid and --precision are two ways to store the token vectors; choose one");
+            tokenPrecision = TokenPrecision.Plaid;
+            plaidOptions = new Skald.Retrieval.Plaid.PlaidOptions { Bits = p.GetValue(plaidBits) ?? 2, Centroids = p.GetValue(plaidCentroids) ?? 0 };
+        }
         layout = layout with { Precision = Skald.Retrieval.Quantization.EmbeddingPrecision.Float32 }; // an int8 --precision is the token vectors' one
         if (p.GetValue(maxActiveDims) is not null) throw new UsageException($"--max-active-dims is for sparse encoders (SPLADE, CSR); {dir} is a late-interaction (ColBERT) model");
         if (Cli.World.Size > 1) throw new UsageException($"index build with a late-interaction model ({dir}) runs in one process, not under mpirun");
@@ -115,7 +132,7 @@ internal sealed class IndexBuildCommand : Command
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bool whole = p.GetValue(corpus) is not null;
         var manifest = IndexBuilder.Build(p.GetValue(output)!, embedder, dir, records, new Bm25Options(), p.GetValue(language), whole ? 0 : chunk, whole ? 0 : overlap,
-            IndexOptions.Progress(quiet), layout.Precision, layout.Ivf, layout.Hnsw, null, 0, p.GetValue(truncateDim) ?? 0, layout.Pq, root, tokenPrecision: tokenPrecision);
+            IndexOptions.Progress(quiet), layout.Precision, layout.Ivf, layout.Hnsw, null, 0, p.GetValue(truncateDim) ?? 0, layout.Pq, root, tokenPrecision: tokenPrecision, plaid: plaidOptions);
         if (note is not null && !whole) Terminal.Log(note, quiet);
         Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
             $"({IndexOptions.Layout(manifest)}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);

@@ -90,6 +90,7 @@ internal sealed class IndexInfoCommand : Command
             {
                 TokenPrecision.Float16 => "float16 (2 bytes a value, scanned as stored)",
                 TokenPrecision.Int8 => "int8 (a byte a value and a float32 scale per vector, scanned as stored)",
+                TokenPrecision.Plaid => $"plaid ({m.PlaidCentroids} centroids, {m.PlaidBits}-bit residual codes; searched by PLAID's candidate stages, approximate)",
                 _ => "float32",
             }));
             fields.Add(new("tokens_per_row_mean", live.Length == 0 ? 0 : Math.Round(live.Average(), 1)));

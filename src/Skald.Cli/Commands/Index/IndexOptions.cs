@@ -169,7 +169,9 @@ internal static class IndexOptions
             "sparse" => "sparse (lexical weights)",
             _ => $"colbert {m3.ColbertDimension}-d ({m3.ColbertScore} MaxSim)",
         }))}, exact" : manifest.MultiVector is not null
-        ? $"{manifest.Dimension}-d token vectors ({manifest.MultiVector}{(manifest.TokenPrecision is { } t ? ", " + t : "")}), exact MaxSim" :
+        ? manifest.TokenPrecision == "plaid"
+            ? $"{manifest.Dimension}-d token vectors ({manifest.MultiVector}, PLAID: {manifest.PlaidCentroids} centroids, {manifest.PlaidBits}-bit residuals), approximate MaxSim"
+            : $"{manifest.Dimension}-d token vectors ({manifest.MultiVector}{(manifest.TokenPrecision is { } t ? ", " + t : "")}), exact MaxSim" :
         $"{manifest.Dimension}-d, {manifest.Similarity}{(manifest.Precision == "float32" ? "" : ", searched as " + manifest.Precision)}" +
         (manifest.PqSubspaces == 0 ? "" : $", PQ: {Counted.Of(manifest.PqSubspaces, "code")} of {Counted.Of(manifest.PqBits, "bit")}{(manifest.PqRotated ? " after an OPQ rotation" : "")}") +
         (manifest.IvfLists == 0 ? "" : $", IVF: {Counted.Of(manifest.IvfLists, "list")}, {manifest.IvfProbes} probed per search") +

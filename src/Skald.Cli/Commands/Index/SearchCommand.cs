@@ -36,6 +36,10 @@ internal sealed class SearchCommand : Command
         "An HNSW index (index build --hnsw): candidates dense search keeps while it walks the graph (default: the index's --hnsw-ef; more is slower and finds more)");
     private readonly Option<int?> maxSimCandidates = CliOptions.Int("--maxsim-candidates",
         "A ColBERT index: score by exact MaxSim only the N rows whose mean token vector is nearest the query's (a candidate stage: faster, approximate; default: every row)");
+    private readonly Option<int?> plaidCells = CliOptions.Int("--plaid-ncells",
+        "A PLAID index (index build --plaid): centroids probed per query token (default as ColBERTv2: 1 for k <= 10, 2 for k <= 100, else 4)");
+    private readonly Option<int?> plaidDocs = CliOptions.Int("--plaid-ndocs",
+        "A PLAID index: candidates the centroid-interaction stage keeps (ndocs / 4 are decompressed and scored; default as ColBERTv2: 256, 1024, or max(4k, 4096))");
     private readonly Option<string> model = IndexOptions.MovedModel();
     private readonly Option<string[]> source = new("--source")
     {
@@ -56,6 +60,7 @@ internal sealed class SearchCommand : Command
     public SearchCommand() : base("search", "Search an index made by 'skald index build'")
     {
         foreach (var o in new Option[] { index, model, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef, maxSimCandidates, source, where, bgeM3Weights }) Options.Add(o);
+        foreach (var o in new Option[] { plaidCells, plaidDocs }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -106,7 +111,7 @@ internal sealed class SearchCommand : Command
             var hits = searchIndex.IsBgeM3
                 ? searchIndex.SearchBgeM3(text, m3, weights, searchMode, wanted, options, filter)
                 : searchIndex.IsMultiVector
-                ? searchIndex.SearchTokens(text, tokens, searchMode, wanted, options, filter, p.GetValue(maxSimCandidates) ?? 0)
+                ? searchIndex.SearchTokens(text, tokens, searchMode, wanted, options, filter, p.GetValue(maxSimCandidates) ?? 0, Plaid(p))
                 : searchIndex.Search(text, vector, searchMode, wanted, options, p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0, p.GetValue(ef) ?? 0, filter);
             if (reranker is not null) hits = Rerank(reranker, p.GetValue(causalLm), text, hits, k, p.GetValue(CliOptions.Quiet));
             if (p.GetValue(format) == "json") WriteJson(text, p.GetValue(mode)!, hits);
@@ -138,11 +143,21 @@ internal sealed class SearchCommand : Command
             throw new UsageException($"--probes applies to an IVF index (index build --ivf-lists); {name} has no lists, its dense search scans every row");
         if (p.GetValue(maxSimCandidates) is not null && manifest.MultiVector is null)
             throw new UsageException($"--maxsim-candidates applies to a late-interaction (ColBERT) index; {name} holds one vector a row");
+        bool plaidGiven = p.GetValue(plaidCells) is not null || p.GetValue(plaidDocs) is not null;
+        if (plaidGiven && manifest.TokenPrecision != "plaid")
+            throw new UsageException($"{(p.GetValue(plaidCells) is not null ? "--plaid-ncells" : "--plaid-ndocs")} applies to a PLAID index (index build --plaid); {name} is not one");
+        if (plaidGiven && p.GetValue(maxSimCandidates) is not null)
+            throw new UsageException("--maxsim-candidates and --plaid-ncells / --plaid-ndocs are two candidate stages; choose one");
         if (p.GetValue(ef) is not null && manifest.HnswM == 0)
             throw new UsageException($"--ef applies to an HNSW index (index build --hnsw); {name} has no graph");
         if (p.GetResult(rescore) is { Implicit: false } && manifest.Precision == "float32" && manifest.PqSubspaces == 0)
             throw new UsageException($"--rescore-multiplier applies to an index of quantized rows (index build --precision or --pq); {name} holds float32 rows only");
     }
+
+    /// <summary>A PLAID index's search settings from <c>--plaid-ncells</c> / <c>--plaid-ndocs</c> (null when neither is given: the defaults).</summary>
+    private Skald.Retrieval.Plaid.PlaidSearchOptions? Plaid(ParseResult p) =>
+        p.GetValue(plaidCells) is null && p.GetValue(plaidDocs) is null ? null
+        : new Skald.Retrieval.Plaid.PlaidSearchOptions { Cells = p.GetValue(plaidCells) ?? 0, Documents = p.GetValue(plaidDocs) ?? 0 };
 
     /// <summary>
     /// A BGE-M3 index's weights: <c>--bge-m3-weights</c>, else 1 for each output it stores (<see cref="TextIndex.DefaultWeights"/>);

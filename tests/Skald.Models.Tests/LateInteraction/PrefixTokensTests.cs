@@ -98,6 +98,29 @@ public sealed class PrefixTokensTests : IDisposable
     }
 
     [Fact]
+    public void TokenizerConfigAndAddedTokensJsonCarryTheTokensWhenTheBaseHasThem()
+    {
+        // A base saved by transformers 4.x: tokenizer_config.json's added_tokens_decoder and an added_tokens.json.
+        string source = TestPaths.CopyFolder(Base, Path.Combine(dir, "source"));
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(source, "tokenizer_config.json")))!.AsObject();
+        config["added_tokens_decoder"] = new JsonObject { ["0"] = new JsonObject { ["content"] = "[PAD]", ["special"] = true } };
+        File.WriteAllText(Path.Combine(source, "tokenizer_config.json"), config.ToJsonString());
+        File.WriteAllText(Path.Combine(source, "added_tokens.json"), """{"[X]": 799}""");
+        string target = Path.Combine(dir, "base");
+        PrefixTokens.WriteBase(source, target, ["[Q] "], 42);
+        var saved = JsonNode.Parse(File.ReadAllText(Path.Combine(target, "tokenizer_config.json")))!;
+        var entry = saved["added_tokens_decoder"]!["800"]!;
+        Assert.Equal("[Q] ", (string?)entry["content"]);
+        Assert.True((bool)entry["normalized"]!);
+        Assert.False((bool)entry["special"]!);
+        Assert.Equal("[PAD]", (string?)saved["added_tokens_decoder"]!["0"]!["content"]);
+        Assert.Equal("[MASK]", (string?)saved["mask_token"]);
+        var addedJson = JsonNode.Parse(File.ReadAllText(Path.Combine(target, "added_tokens.json")))!;
+        Assert.Equal(799, (int)addedJson["[X]"]!);
+        Assert.Equal(800, (int)addedJson["[Q] "]!);
+    }
+
+    [Fact]
     public void RowsWhoseCovarianceIsNotPositiveDefiniteGrowByTheMean()
     {
         // The first value is the same in every row (a zero variance): transformers then sets each new row to the mean.

@@ -23,7 +23,8 @@ internal static class ColbertSetup
     /// </summary>
     public static SentenceEncoder? Load(TrainingConfig config, string modelPath, WeightPrecision precision)
     {
-        if (Local(modelPath) is not { } local || !ColbertEncoder.IsColbert(local)) return null;
+        string local = Local(modelPath);
+        if (!ColbertEncoder.IsColbert(local)) return null;
         modelPath = local;
         if (!ColbertLoss.IsColbert(config.Loss.Type))
             throw new TrainingException($"{config.Model.Path}: a ColBERT (PyLate) model, one vector per token; it trains with loss.type colbert_contrastive or colbert_distillation, not {config.Loss.Type}");
@@ -54,7 +55,9 @@ internal static class ColbertSetup
     /// </summary>
     public static string WithPrefixTokens(TrainingConfig config, string modelPath, ICommunicator comm, Action<string>? log)
     {
-        if (config.Model.Type != "colbert" || config.Model.Adapters.Count > 0 || Local(modelPath) is not { } local || ColbertEncoder.IsColbert(local)) return modelPath;
+        if (config.Model.Type != "colbert" || config.Model.Adapters.Count > 0) return modelPath;
+        string local = Local(modelPath);
+        if (ColbertEncoder.IsColbert(local)) return modelPath;
         IReadOnlyList<string> missing;
         try
         {
@@ -85,18 +88,9 @@ internal static class ColbertSetup
         return target;
     }
 
-    // The local folder of a model path or hub id (HubResolver.Locate); null when the hub cannot give it (the loader names why).
-    private static string? Local(string modelPath)
-    {
-        try
-        {
-            return HubResolver.Locate(modelPath);
-        }
-        catch (HubException)
-        {
-            return null;
-        }
-    }
+    // The local folder of a model path or hub id: HubResolver.Locate, whose HubException (no such repository, no
+    // network) is the one line the ordinary loader would give, thrown once here rather than retried there.
+    private static string Local(string modelPath) => HubResolver.Locate(modelPath);
 
     /// <summary><paramref name="encoder"/> as <paramref name="config"/> trains it: made a ColBERT when model.type is colbert, checked for a ColBERT loss.</summary>
     public static SentenceEncoder Apply(TrainingConfig config, SentenceEncoder encoder, TextDataset? eval)

@@ -98,6 +98,46 @@ public sealed class PrefixTokensTests : IDisposable
     }
 
     [Fact]
+    public void ATableLongerThanTheTokenizerIsCutToItFirstAsPyLatesFirstResizeDoes()
+    {
+        // A base whose table has 8 rows more than its tokenizer has tokens (as ModernBERT's 50368 rows for 50280
+        // tokens): PyLate's resize_token_embeddings(len(tokenizer)) cuts it to 800 rows before the two tokens are
+        // added, so the new rows are draws around the first 800 rows' mean (the reference) and the table has 802.
+        var reference = Fixture("colbert_prefix_embeddings.json");
+        string key = reference.GetProperty("key").GetString()!;
+        int width = reference.GetProperty("width").GetInt32();
+        string source = TestPaths.CopyFolder(Base, Path.Combine(dir, "source"));
+        var tensors = new List<TensorToWrite>();
+        using (var original = Checkpoint.OpenFolder(Base))
+        {
+            foreach (var k in original.Keys.Where(k => !k.EndsWith("position_ids", StringComparison.Ordinal)))
+            {
+                var values = original.Read(k, original.Shape(k));
+                tensors.Add(k == key
+                    ? new TensorToWrite(k, [808, width], [.. values, .. Enumerable.Repeat(100f, 8 * width)]) // far-off rows that must not count
+                    : new TensorToWrite(k, original.Shape(k), values));
+            }
+        }
+        SafeTensorsWriter.Write(Path.Combine(source, "model.safetensors"), tensors);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(source, "config.json")))!.AsObject();
+        config["vocab_size"] = 808;
+        File.WriteAllText(Path.Combine(source, "config.json"), config.ToJsonString());
+
+        string target = Path.Combine(dir, "base");
+        Assert.Equal([("[Q] ", 800), ("[D] ", 801)], PrefixTokens.WriteBase(source, target, ["[Q] ", "[D] "], 3));
+        using var after = Checkpoint.OpenFile(Path.Combine(target, "model.safetensors"));
+        Assert.Equal([802, width], after.Shape(key));
+        var table = after.Read(key, 802, width);
+        var mean = reference.GetProperty("mean").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        for (int r = 800; r < 802; r++)
+        {
+            for (int i = 0; i < width; i++) Assert.True(Math.Abs(table[r * width + i] - mean[i]) < 1e-3, $"row {r} value {i}: {table[r * width + i]} vs the mean {mean[i]}");
+        }
+        using var written = JsonDocument.Parse(File.ReadAllText(Path.Combine(target, "config.json")));
+        Assert.Equal(802, written.RootElement.GetProperty("vocab_size").GetInt32());
+    }
+
+    [Fact]
     public void TokenizerConfigAndAddedTokensJsonCarryTheTokensWhenTheBaseHasThem()
     {
         // A base saved by transformers 4.x: tokenizer_config.json's added_tokens_decoder and an added_tokens.json.

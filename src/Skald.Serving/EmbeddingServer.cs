@@ -122,8 +122,9 @@ public sealed class EmbeddingServer : IAsyncDisposable
     /// <summary>
     /// Starts a server of a late-interaction model (<see cref="MultiVectorEmbeddingModel"/>: ColBERT) over an index of
     /// its token vectors: <c>POST /v1/search</c> (queries encoded by <paramref name="model"/>, the index searched by
-    /// exact MaxSim, <see cref="SearchService"/>), <c>POST /v1/rerank</c> with <paramref name="rerank"/>, <c>/health</c>
-    /// and <c>/metrics</c>; no <c>/v1/embeddings</c> (the model makes no one vector a text). The index must have been
+    /// exact MaxSim, <see cref="SearchService"/>), <c>POST /v1/rerank</c> with <paramref name="rerank"/>, <c>GET /v1/models</c>
+    /// (the model, as the dense server lists its own), <c>/health</c> and <c>/metrics</c>; no <c>/v1/embeddings</c> (the
+    /// model makes no one vector a text). The index must have been
     /// built with <paramref name="model"/> (<see cref="SearchService.CheckModel(SearchIndex, MultiVectorEmbeddingModel)"/>,
     /// else <see cref="ArgumentException"/>). <paramref name="options"/>: the API key, body limit and model name.
     /// </summary>
@@ -140,9 +141,11 @@ public sealed class EmbeddingServer : IAsyncDisposable
         var metrics = new ServingMetrics();
         app.MapSkaldSearch(search, metrics, options, name);
         if (rerank is not null) app.MapSkaldRerank(rerank, metrics, options);
+        var served = new ServedModel(name, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        SkaldEndpoints.MapModels(app, metrics, new ApiKeyCheck(options.ApiKey), () => [served]);
         app.MapSkaldHealth(name, search);
         app.MapSkaldMetrics(metrics, options.ApiKey);
-        MapFallback(app, rerank is null ? ["/v1/search"] : ["/v1/search", "/v1/rerank"], models: false);
+        MapFallback(app, rerank is null ? ["/v1/search"] : ["/v1/search", "/v1/rerank"]);
         return new EmbeddingServer(app, null, null, await Listen(app, ip, port, null, cancel).ConfigureAwait(false), name);
     }
 
@@ -168,10 +171,10 @@ public sealed class EmbeddingServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Answers any other route 404 naming the served ones (<paramref name="posts"/>, and <c>/v1/models</c> when
-    /// <paramref name="models"/>), or 405 naming the method a known one takes.
+    /// Answers any other route 404 naming the served ones (<paramref name="posts"/>, <c>/v1/models</c>, <c>/health</c>,
+    /// <c>/metrics</c>), or 405 naming the method a known one takes.
     /// </summary>
-    private static void MapFallback(WebApplication app, string[] posts, bool models = true)
+    private static void MapFallback(WebApplication app, string[] posts)
     {
         string routes = string.Concat(posts.Select(r => $"POST {r}, "));
         app.MapFallback(ctx =>
@@ -179,10 +182,10 @@ public sealed class EmbeddingServer : IAsyncDisposable
             // A known endpoint asked with another method is a 405 naming the one it takes, as HTTP says, not a 404.
             string path = ctx.Request.Path.Value?.TrimEnd('/') ?? "";
             string? allowed = posts.Contains(path, StringComparer.Ordinal) ? "POST" : path == "/health" ? "GET, HEAD"
-                : path == "/metrics" || (models && (path == "/v1/models" || path.StartsWith("/v1/models/", StringComparison.Ordinal))) ? "GET" : null;
+                : path == "/metrics" || path == "/v1/models" || path.StartsWith("/v1/models/", StringComparison.Ordinal) ? "GET" : null;
             if (allowed is not null) ctx.Response.Headers.Allow = allowed;
             return ApiResponses.Error(ctx.Response, allowed is null
-                ? new ApiException(404, $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here ({routes}GET {(models ? "/v1/models, " : "")}/health, /metrics)",
+                ? new ApiException(404, $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here ({routes}GET /v1/models, /health, /metrics)",
                     "invalid_request_error", null, "unknown_url")
                 : new ApiException(405, $"{ctx.Request.Path} takes {allowed}, not {ctx.Request.Method}", "invalid_request_error", null, "method_not_allowed"));
         });

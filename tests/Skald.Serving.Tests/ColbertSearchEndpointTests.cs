@@ -10,7 +10,7 @@ namespace Skald.Serving.Tests;
 /// <summary>
 /// <c>POST /v1/search</c> over an index of a ColBERT model's token vectors, on a real server over loopback
 /// (<see cref="EmbeddingServer.StartLateInteractionAsync"/>): hits and scores as <see cref="ColbertEncoder.Rank"/> gives
-/// them over the index's rows, BM25 and hybrid answered, no <c>/v1/embeddings</c>; a dense index refused for it, and a
+/// them over the index's rows, BM25 and hybrid answered, no <c>/v1/embeddings</c>, <c>/v1/models</c> in the dense server's shape; a dense index refused for it, and a
 /// ColBERT index for a sentence embedder, in one line naming the fingerprint mismatch; <c>maxsim_candidates</c> as
 /// <c>skald search --maxsim-candidates</c> (the library's candidate stage), a 400 naming it on another index.
 /// </summary>
@@ -51,8 +51,20 @@ public sealed class ColbertSearchEndpointTests
         Assert.Equal("t0", fused.GetProperty("data")[0].GetProperty("id").GetString());
         var (embeddings, _) = await PostAsync(client, Json(new { input = "ferja" }), path: "v1/embeddings");
         Assert.Equal(404, embeddings);
-        using var models = await client.GetAsync(new Uri("v1/models", UriKind.Relative));
-        Assert.Equal(404, (int)models.StatusCode);
+        // /v1/models lists the model in the dense server's shape (EmbeddingsEndpointTests.ModelsListsTheServedModel).
+        var models = JsonDocument.Parse(await client.GetStringAsync(new Uri("v1/models", UriKind.Relative))).RootElement;
+        Assert.Equal("list", models.GetProperty("object").GetString());
+        var listed = Assert.Single(models.GetProperty("data").EnumerateArray().ToArray());
+        Assert.Equal(model.Name, listed.GetProperty("id").GetString());
+        Assert.Equal("model", listed.GetProperty("object").GetString());
+        Assert.True(listed.GetProperty("created").GetInt64() > 0);
+        Assert.Equal(JsonValueKind.String, listed.GetProperty("owned_by").ValueKind);
+        var one = JsonDocument.Parse(await client.GetStringAsync(new Uri($"v1/models/{model.Name}", UriKind.Relative))).RootElement;
+        Assert.Equal(model.Name, one.GetProperty("id").GetString());
+        using var missing = await client.GetAsync(new Uri("v1/models/gpt-4", UriKind.Relative));
+        Assert.Equal(404, (int)missing.StatusCode);
+        using var posted = await client.PostAsync(new Uri("v1/models", UriKind.Relative), new StringContent("{}"));
+        Assert.Equal(405, (int)posted.StatusCode);
     }
 
     [Fact]

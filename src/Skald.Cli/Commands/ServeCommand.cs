@@ -23,7 +23,7 @@ internal sealed class ServeCommand : Command
     // The largest --max-body-mb: a request body is read into one array, so Array.MaxLength bytes is the real limit (2047 MiB).
     private static readonly int MaxBodyMb = Array.MaxLength >> 20;
 
-    private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder (sentence-transformers or plain Hugging Face) or hub id; optional with --generator; a late-interaction (ColBERT) folder serves only /v1/search over its --index", "DIR|ID");
+    private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder (sentence-transformers or plain Hugging Face) or hub id; optional with --generator; a late-interaction (ColBERT) folder serves /v1/search over its --index (and /v1/models), not /v1/embeddings", "DIR|ID");
     private readonly Option<string> generator = CliOptions.Text("--generator",
         "Also (or only) serve POST /v1/chat/completions and /v1/completions with this decoder LLM (a folder with a chat template, or a hub id)", "DIR|ID");
     private readonly Option<string> generatorAdapters = CliOptions.Text("--generator-adapters",

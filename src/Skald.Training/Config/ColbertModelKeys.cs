@@ -1,4 +1,5 @@
 using Skald.Models.LateInteraction;
+using YamlDotNet.RepresentationModel;
 
 namespace Skald.Training.Config;
 
@@ -13,26 +14,37 @@ namespace Skald.Training.Config;
 /// <param name="DocumentLength">document_length: a document's most tokens, prefix included.</param>
 /// <param name="DoQueryExpansion">do_query_expansion: queries padded to query_length with mask tokens whose vectors count.</param>
 /// <param name="AttendToExpansionTokens">attend_to_expansion_tokens: a query's tokens attend to its expansion tokens.</param>
+/// <param name="SkiplistWords">skiplist_words: the tokens whose vectors documents leave out (a list; [] for none).</param>
 public sealed record ColbertModelKeys(int? EmbeddingSize = null, string? QueryPrefix = null, string? DocumentPrefix = null, int? QueryLength = null,
-    int? DocumentLength = null, bool? DoQueryExpansion = null, bool? AttendToExpansionTokens = null)
+    int? DocumentLength = null, bool? DoQueryExpansion = null, bool? AttendToExpansionTokens = null, IReadOnlyList<string>? SkiplistWords = null)
 {
     /// <summary>The keys this record reads.</summary>
     public static readonly IReadOnlyList<string> Keys =
-        ["embedding_size", "query_prefix", "document_prefix", "query_length", "document_length", "do_query_expansion", "attend_to_expansion_tokens"];
+        ["embedding_size", "query_prefix", "document_prefix", "query_length", "document_length", "do_query_expansion", "attend_to_expansion_tokens", "skiplist_words"];
 
     /// <summary>Reads the keys from <paramref name="m"/>; any of them under another model.type is refused in one line.</summary>
     internal static ColbertModelKeys? Read(SectionReader m, string modelType)
     {
         foreach (string key in Keys)
         {
-            if (m.Str(key) is not null && modelType != "colbert")
+            if (m.Node(key) is not null && modelType != "colbert")
                 throw new TrainingException($"{m.Where(key)}: model.{key} is a ColBERT's (model.type: colbert)");
         }
         if (modelType != "colbert") return null;
         return new ColbertModelKeys(m.IntOrNull("embedding_size", 1), m.Str("query_prefix"), m.Str("document_prefix"),
             m.IntOrNull("query_length", 2), m.IntOrNull("document_length", 2),
             m.Str("do_query_expansion") is null ? null : m.Bool("do_query_expansion", true),
-            m.Str("attend_to_expansion_tokens") is null ? null : m.Bool("attend_to_expansion_tokens", false));
+            m.Str("attend_to_expansion_tokens") is null ? null : m.Bool("attend_to_expansion_tokens", false), Words(m, "skiplist_words"));
+    }
+
+    // A YAML list of tokens (PyLate's list of words; each looked up as one token, as convert_tokens_to_ids does); [] keeps every vector.
+    private static string[]? Words(SectionReader m, string key)
+    {
+        var node = m.Node(key);
+        if (node is null) return null;
+        if (node is not YamlSequenceNode seq || seq.Children.Any(c => c is not YamlScalarNode { Value: not null }))
+            throw new TrainingException($"{m.Where(key)}: model.{key} must be a list of tokens, e.g. [\".\", \",\", \"!\"] ([] for none)");
+        return [.. seq.Children.Select(c => ((YamlScalarNode)c).Value!)];
     }
 
     /// <summary><paramref name="settings"/> with the given keys in place of its values (no expansion: not attended either, as PyLate).</summary>
@@ -47,6 +59,7 @@ public sealed record ColbertModelKeys(int? EmbeddingSize = null, string? QueryPr
             DocumentLength = DocumentLength ?? settings.DocumentLength,
             DoQueryExpansion = DoQueryExpansion ?? settings.DoQueryExpansion,
             AttendToExpansionTokens = AttendToExpansionTokens ?? settings.AttendToExpansionTokens,
+            SkiplistWords = SkiplistWords ?? settings.SkiplistWords,
         };
         return s.DoQueryExpansion ? s : s with { AttendToExpansionTokens = false };
     }

@@ -9,7 +9,8 @@ namespace Skald.Training.Losses;
 /// is the cross-entropy of s_i / T with target column i·N (its positive), averaged over the rows (size_average, the
 /// default) or summed: d/ds[i, c] = (softmax(s_i / T)[c] − [c = i·N]) / (T · B) (or without B), each score's gradient
 /// then going to the query row and document row of every query token's maximum (<see cref="MaxSim.Backward"/>).
-/// Defaults as PyLate's: T = 1, size_average true. Not run under mpirun (PyLate's gather_across_devices is off by default).
+/// Defaults as PyLate's: T = 1, size_average true. Under mpirun the documents of every rank are in-batch negatives
+/// (PyLate's gather_across_devices) and the mean is over the global batch, so the summed gradients are one process's.
 /// Upstream: https://github.com/lightonai/pylate/blob/1f1f47cee5df35ebe6fd2286a0a205a1523e4119/pylate/losses/contrastive.py
 /// and pylate/scores/colbert.py (ColBERTScores: query-major columns) at the same commit.
 /// </summary>

@@ -8,7 +8,8 @@ namespace Skald.Training.Losses;
 /// Base of PyLate's ColBERT losses (<see cref="ColbertContrastiveLoss"/>, <see cref="ColbertDistillationLoss"/>): each
 /// column's texts through one recorded pass of a late-interaction model (<see cref="Skald.Models.SentenceEncoder.LateInteraction"/>),
 /// its token vectors L2-normalised and masked as PyLate masks them, the scores and loss of the subclass over them, and
-/// the gradient of the kept vectors back through the pass.
+/// the gradient of the kept vectors back through the pass. Under mpirun each rank encodes its shard and the loss spans
+/// every rank's texts (<see cref="ColbertAcrossRanks"/>).
 /// </summary>
 /// <remarks>
 /// PyLate's training collator pads every text to its full length (<c>padding="max_length"</c>: query_length or
@@ -24,6 +25,9 @@ public abstract class ColbertLoss : ILoss
 {
     /// <inheritdoc />
     public abstract string Name { get; }
+
+    /// <summary>Runs under mpirun: the ranks' token vectors are gathered and every rank computes the whole batch's loss (<see cref="ColbertAcrossRanks"/>).</summary>
+    public bool SpansRanks => true;
 
     /// <summary>
     /// The loss over one batch's token vectors: <paramref name="queries"/>[i] (rows × dim, row-major), documents
@@ -45,13 +49,13 @@ public abstract class ColbertLoss : ILoss
         using var pass = encoder.BeginPass(record: true);
         var columns = new Column[batch.Columns.Count];
         for (int c = 0; c < columns.Length; c++) columns[c] = Embed(pass, inputs, batch.Columns[c], query: c == 0, dim);
-        var documents = columns.Skip(1).Select(c => (IReadOnlyList<float[]>)c.Vectors).ToArray();
-        var queryGradients = Zeros(columns[0].Vectors);
-        var documentGradients = columns.Skip(1).Select(c => (IReadOnlyList<float[]>)Zeros(c.Vectors)).ToArray();
-        float value = Compute(columns[0].Vectors, documents, dim, batch.Labels, queryGradients, documentGradients);
+        var vectorGradients = columns.Select(c => Zeros(c.Vectors)).ToArray();
+        var comm = encoder.Communicator;
+        float value = comm.Size == 1
+            ? Compute(columns[0].Vectors, [.. columns.Skip(1).Select(c => c.Vectors)], dim, batch.Labels, vectorGradients[0], [.. vectorGradients.Skip(1)])
+            : ColbertAcrossRanks.Compute(this, comm, [.. columns.Select(c => c.Vectors)], dim, batch.Labels, vectorGradients);
         var gradients = new EmbeddingBatch[columns.Length];
-        for (int c = 0; c < columns.Length; c++)
-            gradients[c] = columns[c].Scatter(c == 0 ? queryGradients : documentGradients[c - 1], dim);
+        for (int c = 0; c < columns.Length; c++) gradients[c] = columns[c].Scatter(vectorGradients[c], dim);
         pass.Backward(gradients, gradientScale);
         return value;
     }

@@ -1,5 +1,8 @@
+using Skald.Distributed;
+using Skald.Hub;
 using Skald.Models;
 using Skald.Models.LateInteraction;
+using Skald.Models.Modules;
 using Skald.Tensors;
 using Skald.Training.Config;
 using Skald.Training.Data;
@@ -20,7 +23,9 @@ internal static class ColbertSetup
     /// </summary>
     public static SentenceEncoder? Load(TrainingConfig config, string modelPath, WeightPrecision precision)
     {
-        if (!ColbertEncoder.IsColbert(modelPath)) return null;
+        string local = Local(modelPath);
+        if (!ColbertEncoder.IsColbert(local)) return null;
+        modelPath = local;
         if (!ColbertLoss.IsColbert(config.Loss.Type))
             throw new TrainingException($"{config.Model.Path}: a ColBERT (PyLate) model, one vector per token; it trains with loss.type colbert_contrastive or colbert_distillation, not {config.Loss.Type}");
         ColbertSettings? settings = null;
@@ -42,6 +47,51 @@ internal static class ColbertSetup
         }
     }
 
+    /// <summary>
+    /// The folder to load for <c>model.type: colbert</c> from an encoder whose tokenizer lacks the prefix tokens: the
+    /// encoder with them added as PyLate adds them (<see cref="PrefixTokens"/>), written by rank 0 into
+    /// <c>output.dir/colbert-base</c>; <paramref name="modelPath"/> itself otherwise (a PyLate folder, prefixes the
+    /// vocabulary has, adapters, or a folder the loader will refuse and name).
+    /// </summary>
+    public static string WithPrefixTokens(TrainingConfig config, string modelPath, ICommunicator comm, Action<string>? log)
+    {
+        if (config.Model.Type != "colbert" || config.Model.Adapters.Count > 0) return modelPath;
+        string local = Local(modelPath);
+        if (ColbertEncoder.IsColbert(local)) return modelPath;
+        IReadOnlyList<string> missing;
+        try
+        {
+            var folder = ModelFolder.Read(local);
+            if (folder.IsStatic || File.Exists(Path.Combine(local, "adapter_config.json"))) return modelPath;
+            missing = PrefixTokens.Missing(folder.LoadTokenizer(), (config.Model.Colbert ?? new ColbertModelKeys()).Apply(new ColbertSettings()));
+        }
+        catch (Exception e) when (e is ModelFormatException or Skald.Tokenizers.TokenizerException or IOException)
+        {
+            return modelPath; // the loader names what is wrong
+        }
+        if (missing.Count == 0) return modelPath;
+        string target = Path.Combine(config.Output.Dir, "colbert-base");
+        if (comm.Rank == 0)
+        {
+            try
+            {
+                var added = PrefixTokens.WriteBase(local, target, missing, config.Training.Seed);
+                log?.Invoke($"model.type colbert: added {string.Join(", ", added.Select(a => $"\"{a.Content}\" (id {a.Id})"))} to {config.Model.Path}'s tokenizer " +
+                    $"and embedding table, as PyLate does: {target}");
+            }
+            catch (ModelFormatException e)
+            {
+                throw new TrainingException($"model.type colbert: {config.Model.Path}: {e.Message}", e);
+            }
+        }
+        comm.Barrier();
+        return target;
+    }
+
+    // The local folder of a model path or hub id: HubResolver.Locate, whose HubException (no such repository, no
+    // network) is the one line the ordinary loader would give, thrown once here rather than retried there.
+    private static string Local(string modelPath) => HubResolver.Locate(modelPath);
+
     /// <summary><paramref name="encoder"/> as <paramref name="config"/> trains it: made a ColBERT when model.type is colbert, checked for a ColBERT loss.</summary>
     public static SentenceEncoder Apply(TrainingConfig config, SentenceEncoder encoder, TextDataset? eval)
     {
@@ -55,9 +105,7 @@ internal static class ColbertSetup
             }
             catch (ModelFormatException e)
             {
-                throw new TrainingException($"model.type colbert: {config.Model.Path}: {e.Message}" +
-                    (e.Message.Contains("which the tokenizer does not have", StringComparison.Ordinal)
-                        ? "; Skald does not add tokens to a tokenizer yet: set model.query_prefix / model.document_prefix to tokens the vocabulary has (e.g. [unused0], [unused1]) or \"\"" : ""), e);
+                throw new TrainingException($"model.type colbert: {config.Model.Path}: {e.Message}", e);
             }
         }
         if (!colbertLoss) return encoder;

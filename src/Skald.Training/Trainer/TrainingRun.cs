@@ -86,7 +86,7 @@ public static class TrainingRun
         var notes = new List<string>();
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, notes.Add);
         CheckWritable(config.Output.Dir);
-        string modelPath = ModelPath(config, comm);
+        string modelPath = ColbertSetup.WithPrefixTokens(config, ModelPath(config, comm), comm, log);
         var precision = BaseWeights.Resolve(config, modelPath);
         var student = ColbertSetup.Load(config, modelPath, precision) // a PyLate folder
             ?? SentenceEncoder.LoadAnyHead(modelPath, config.Model.Adapters, precision); // a cross-encoder too: it trains on

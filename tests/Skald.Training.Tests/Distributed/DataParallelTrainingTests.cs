@@ -9,7 +9,8 @@ namespace Skald.Training.Tests.Distributed;
 /// <summary>
 /// <c>mpirun -np 2 skald train</c> against one process with the same config: the global batch is split across the
 /// ranks and the loss spans them, so losses and weights agree within rounding (MNRL, CachedMNRL, LoRA, masked-LM, MNTP,
-/// causal-LM SFT with length-grouped batches, a cross-encoder's BCE, AdaptiveLayerLoss, SoftmaxLoss, ContrastiveTension); a killed rank
+/// causal-LM SFT with length-grouped batches, a cross-encoder's BCE, AdaptiveLayerLoss, SoftmaxLoss, ContrastiveTension,
+/// a ColBERT's contrastive and distillation losses over every rank's token vectors); a killed rank
 /// ends the job and the same command resumes.
 /// </summary>
 public sealed class DataParallelTrainingTests(ITestOutputHelper output)
@@ -53,10 +54,12 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("lambda")]
     [InlineData("contrastive_tension_pairs")]
     [InlineData("tsdae")]
+    [InlineData("colbert_contrastive")]
+    [InlineData("colbert_distillation")]
     public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
     {
         string model = kind == "adaptive_layer" ? CorePaths.TrainingFixture("bert-4layers")
-            : InfraPaths.FixtureModel(kind switch { "lora" => "decoder-qwen2", "mntp" or "sft" => "decoder-llama3", _ => "bert-cased-mean" });
+            : InfraPaths.FixtureModel(kind switch { "lora" => "decoder-qwen2", "mntp" or "sft" => "decoder-llama3", "colbert_contrastive" or "colbert_distillation" => "colbert-bert-tiny", _ => "bert-cased-mean" });
         string data = kind == "sft"
             // Instruction rows of different lengths: length-grouped batches pad, and each rank's share of the
             // response tokens differs from step to step, so the loss must be divided by the global count.
@@ -80,6 +83,16 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // A 3-label classifier of pairs: each rank scores its shard, the loss is the mean over the whole batch.
             ? InfraPaths.WriteFile(dir, "nli.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"sentence1\": \"Hus {i / 3} ligger ved sjøen.\", \"sentence2\": \"{(i % 3) switch { 0 => "Huset er ved vannet.", 1 => $"Huset har {i} vinduer.", _ => "Huset ligger i fjellet." }}\", \"label\": {i % 3}}}\n")))
+            : kind == "colbert_contrastive"
+            // Triplets of texts of different lengths: the ranks gather each text's token vectors; every document of
+            // the batch is an in-batch negative of every query, as in one process (PyLate's gather_across_devices).
+            ? InfraPaths.WriteFile(dir, "triplets.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
+                $"{{\"query\": \"Hvor ligger hus nummer {i}{string.Concat(Enumerable.Repeat(" ved elva", i % 3))}?\", \"positive\": \"Hus {i} ligger ved sjøen, {i * 7} meter unna.\", " +
+                $"\"negative\": \"Buss {i} går klokka {i % 9}{string.Concat(Enumerable.Repeat(" hver dag", i % 4))}.\"}}\n")))
+            : kind == "colbert_distillation"
+            // A teacher's three scores a row: the ranks gather them (three labels a row) with the token vectors.
+            ? InfraPaths.WriteFile(dir, "scored.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i => FormattableString.Invariant(
+                $"{{\"query\": \"Når går ferja {i}?\", \"d1\": \"Ferja {i} går hver time.\", \"d2\": \"Butikken {i} åpner klokka {i % 9}.\", \"d3\": \"Hei {i}{string.Concat(Enumerable.Repeat(" igjen", i % 3))}!\", \"scores\": [{3.0 - 0.01 * i:R}, {1.0 + 0.02 * i:R}, -1.0]}}\n"))))
             : kind == "margin_mse"
             // Two negatives with a margin each: the ranks gather two labels a row with the embeddings.
             ? InfraPaths.WriteFile(dir, "margins.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i => FormattableString.Invariant(
@@ -108,6 +121,8 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // Every rank damages the whole batch with the same draws, decodes its shard and divides by the global token count.
             "tsdae" => "loss:\n  type: tsdae",
             "margin_mse" => "loss:\n  type: margin_mse",
+            "colbert_contrastive" => "loss:\n  type: colbert_contrastive",
+            "colbert_distillation" => "loss:\n  type: colbert_distillation",
             // One of three earlier layers drawn per step (the same on both ranks), the KL rows split between them.
             "adaptive_layer" => "loss:\n  type: mnrl\n  adaptive_layer: true",
             _ => "",

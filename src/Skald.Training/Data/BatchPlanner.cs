@@ -86,6 +86,16 @@ public static class BatchPlanner
     }
 
     /// <summary>
+    /// The batches of <paramref name="plan"/> that can give each of <paramref name="ranks"/> ranks a row: the global batch
+    /// is split across the ranks, and a batch with fewer rows (an epoch's last when the rows do not fill it, or one that
+    /// no-duplicates left short) is left out, as a sampler's drop_last leaves out a short last batch. Every rank plans
+    /// the same epoch, so all leave out the same batches; at most ranks − 1 rows of such a batch go unseen that epoch
+    /// (the next epoch's shuffle puts them elsewhere).
+    /// </summary>
+    public static IReadOnlyList<PlannedBatch> ForRanks(IReadOnlyList<PlannedBatch> plan, int ranks) =>
+        plan.All(b => b.Rows.Length >= ranks) ? plan : [.. plan.Where(b => b.Rows.Length >= ranks)];
+
+    /// <summary>
     /// transformers' LengthGroupedSampler (trainer_pt_utils.get_length_grouped_indices) over an already shuffled
     /// <paramref name="order"/>: cut into mega-batches of 50 batches, each sorted by length, longest first (ties keep
     /// their order), and the longest row of all moved to the very first place so a too-long batch fails at once.

@@ -261,12 +261,17 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         foreach (var p in parameters) comm.Broadcast(p.Data.Span);
     }
 
-    /// <summary>Epoch <paramref name="epoch"/>'s batches, over its rows (<see cref="TextDataset.ForEpoch"/>), which the batches then read.</summary>
+    /// <summary>
+    /// Epoch <paramref name="epoch"/>'s batches, over its rows (<see cref="TextDataset.ForEpoch"/>), which the batches then
+    /// read; under mpirun without the batches too small to give every rank a row (<see cref="BatchPlanner.ForRanks"/>).
+    /// </summary>
     private IReadOnlyList<PlannedBatch> Plan(int epoch)
     {
         epochData = [.. setup.Train.Select(d => d.ForEpoch(config.Training.Seed, epoch))];
-        return BatchPlanner.PlanEpoch(epochData, config.Training.BatchSize, config.Training.Shuffle, config.Training.NoDuplicates,
+        var plan = BatchPlanner.PlanEpoch(epochData, config.Training.BatchSize, config.Training.Shuffle, config.Training.NoDuplicates,
             config.Data.Sampling, config.Training.Seed, epoch, config.Training.GroupByLength, config.Training.GroupByLabel);
+        int ranks = setup.Communicator.Size;
+        return ranks == 1 || setup.Loss.TakesGlobalBatch ? plan : BatchPlanner.ForRanks(plan, ranks);
     }
 
     private void CheckBestMetric()

@@ -148,6 +148,21 @@ public sealed class DataTests
     }
 
     [Fact]
+    public void UnderRanksABatchTooSmallToGiveEachRankARowIsLeftOutAndTheRestKeptInOrder()
+    {
+        // 17 rows in batches of 8: 8, 8 and a last batch of 1, which two ranks cannot split.
+        var plan = BatchPlanner.PlanEpoch([Pairs(17)], 8, true, false, "round_robin", 5, 0);
+        Assert.Equal([8, 8, 1], plan.Select(b => b.Rows.Length));
+        var two = BatchPlanner.ForRanks(plan, 2);
+        Assert.Equal([plan[0], plan[1]], two);
+        Assert.Same(plan, BatchPlanner.ForRanks(plan, 1));
+        // A short batch in the middle (no-duplicates holds clashing rows back) goes too; batches of at least the ranks stay.
+        PlannedBatch[] mixed = [new(0, [0, 1, 2]), new(0, [3]), new(0, [4, 5]), new(0, [6])];
+        Assert.Equal([mixed[0], mixed[2]], BatchPlanner.ForRanks(mixed, 2));
+        Assert.Equal([mixed[0]], BatchPlanner.ForRanks(mixed, 3));
+    }
+
+    [Fact]
     public void BatchLargerThanDataIsAnError()
     {
         var e = Assert.Throws<TrainingException>(() => BatchPlanner.Validate([Pairs(5)], 8));

@@ -187,6 +187,22 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     }
 
     [MpiFact]
+    public void AnEpochWhoseLastBatchCannotGiveEachRankARowTrainsOnWithoutIt()
+    {
+        // 17 pairs in global batches of 8: each epoch ends with a batch of one row, which two ranks cannot split. It is
+        // left out (as drop_last would), so 5 steps run over three epochs of two batches each instead of stopping there.
+        string data = InfraPaths.WriteFile(dir, "odd.jsonl", string.Concat(Enumerable.Range(0, 17).Select(i =>
+            $"{{\"anchor\": \"Hvor ligger hus nummer {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\"}}\n")));
+        string config = Config("odd", InfraPaths.FixtureModel("bert-cased-mean"), data, "", "");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("batch_size: 16", "batch_size: 8"));
+        var mpi = MpiRun.Run(2, dir, "train", "--config", config, "--quiet");
+        Assert.True(mpi.ExitCode == 0, mpi.Stderr);
+        Assert.Equal(5, Losses("odd").Length);
+        using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "odd", "checkpoints", "step-5", "trainer_state.json")));
+        Assert.Equal(2, state.RootElement.GetProperty("data_epoch").GetInt32()); // steps 1–2, 3–4, 5: two batches an epoch
+    }
+
+    [MpiFact]
     public void AKilledRankEndsTheJobAndTheSameCommandResumes()
     {
         string data = InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 48).Select(i =>

@@ -75,7 +75,12 @@ internal static unsafe class MaxSimBlock
                     MaxSimQuantized.Widen(new ReadOnlySpan<sbyte>(d8 + (nint)t * dim, n * dim), new Span<float>(w, n * dim));
                     d = w;
                 }
-                if (n == full) Full(wide, dim, qt, blocks, q, b, d, m == null ? null : m + t);
+                if (n == full)
+                {
+                    nint after = (nint)(t + full) * dim; // the next tile's rows in the source: fetched into L2 during this one
+                    byte* next = d16 != null ? (byte*)(d16 + after) : d8 != null ? (byte*)(d8 + after) : (byte*)(d32 + after);
+                    Full(wide, dim, qt, blocks, q, b, d, m == null ? null : m + t, next);
+                }
                 else Tail(wide, dim, qt, blocks, q, b, d, n, m == null ? null : m + t);
             }
         }
@@ -85,15 +90,15 @@ internal static unsafe class MaxSimBlock
     }
 
     /// <summary>One full tile of rows through every query block.</summary>
-    private static void Full(bool wide, int dim, int qt, int blocks, float* panel, float* best, float* d, float* maxima)
+    private static void Full(bool wide, int dim, int qt, int blocks, float* panel, float* best, float* d, float* maxima, byte* next)
     {
         int width = wide ? MaxSimTiles512.Width : MaxSimTiles256.Width;
         for (int blk = 0; blk < blocks; blk++)
         {
             float* q = panel + (nint)blk * dim * width, b = best + blk * width;
-            if (!wide) MaxSimTiles256.Tile6x16(dim, d, dim, q, b, maxima);
-            else if (qt - blk * width <= 16) MaxSimTiles512.Tile12x16(dim, d, dim, q, b, maxima);
-            else MaxSimTiles512.Tile12x32(dim, d, dim, q, b, maxima);
+            if (!wide) MaxSimTiles256.Tile6x16(dim, d, dim, q, b, maxima, next);
+            else if (qt - blk * width <= 16) MaxSimTiles512.Tile12x16(dim, d, dim, q, b, maxima, next);
+            else MaxSimTiles512.Tile12x32(dim, d, dim, q, b, maxima, next);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Skald.Tensors.Kernels;
 
@@ -25,14 +26,15 @@ internal static unsafe class MaxSimTiles256
     /// <paramref name="maxima"/> is given (int8 rows), else 1 (no multiply).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile6x16(int dim, float* d, nint lda, float* q, float* best, float* maxima)
+    public static void Tile6x16(int dim, float* d, nint lda, float* q, float* best, float* maxima, byte* next)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         nint l1 = lda, l2 = 2 * lda;
         float* a0 = d, a3 = d + 3 * lda, end = d + dim;
-        for (; a0 < end; a0++, a3++, q += Width)
+        for (; a0 < end; a0++, a3++, q += Width, next += 64)
         {
+            Sse.Prefetch1(next);
             var b0 = Vector256.Load(q);
             var b1 = Vector256.Load(q + 8);
             var av = Vector256.Create(a0[0]);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Skald.Tensors.Kernels;
 
@@ -27,7 +28,7 @@ internal static unsafe class MaxSimTiles512
     /// <paramref name="maxima"/> is given (int8 rows), else 1 (no multiply).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile12x32(int dim, float* d, nint lda, float* q, float* best, float* maxima)
+    public static void Tile12x32(int dim, float* d, nint lda, float* q, float* best, float* maxima, byte* next)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -35,8 +36,9 @@ internal static unsafe class MaxSimTiles512
         Vector512<float> c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
         nint l1 = lda, l2 = 2 * lda, l3 = 3 * lda;
         float* a0 = d, a4 = d + 4 * lda, a8 = d + 8 * lda, end = d + dim;
-        for (; a0 < end; a0++, a4++, a8++, q += Width)
+        for (; a0 < end; a0++, a4++, a8++, q += Width, next += 64)
         {
+            Sse.Prefetch1(next);
             var b0 = Vector512.Load(q);
             var b1 = Vector512.Load(q + 16);
             var av = Vector512.Create(a0[0]);
@@ -99,14 +101,15 @@ internal static unsafe class MaxSimTiles512
 
     /// <summary><see cref="Tile12x32"/> over the first 16 query tokens of a block (the last block when at most 16 remain).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile12x16(int dim, float* d, nint lda, float* q, float* best, float* maxima)
+    public static void Tile12x16(int dim, float* d, nint lda, float* q, float* best, float* maxima, byte* next)
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
         Vector512<float> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
         nint l1 = lda, l2 = 2 * lda, l3 = 3 * lda;
         float* a0 = d, a4 = d + 4 * lda, a8 = d + 8 * lda, end = d + dim;
-        for (; a0 < end; a0++, a4++, a8++, q += Width)
+        for (; a0 < end; a0++, a4++, a8++, q += Width, next += 64)
         {
+            Sse.Prefetch1(next);
             var b0 = Vector512.Load(q);
             c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[0]), b0, c0);
             c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[l1]), b0, c1);

@@ -4,11 +4,11 @@
 // of --reps searches, the token data's bytes read per second and the multiply-adds per second (2 · query tokens ·
 // document tokens · dim per search). The query and the top 10 go to query.f32 / the JSON line, so maxsim_numpy.py scans
 // the same files with the same query and checks the same hits. run.sh runs both and prints the ratios. A last line
-// times the kernels alone on one thread (200 chunks held in memory, the thread's CPU time): MaxSim.Score (the float32 scan's kernel) and
-// MaxSimQuantized's float16 / int8 kernels, all the one GEMM-shaped loop (MaxSimBlock), microseconds per chunk. Every
-// GFLOP/s figure is also given as % of the FMA peak measured first (bench/kernel's FmaPeakBench, one core, thread CPU
-// time; the scan's against the peak times the threads), and the scan's also per CPU second of the process (what a
-// shared host still measures fairly).
+// times the kernels alone on one thread (200 chunks held in memory, the thread's CPU time): MaxSim.Score (the float32
+// scan's kernel) and MaxSimQuantized's float16 / int8 kernels, all the one GEMM-shaped loop (MaxSimBlock),
+// microseconds per chunk. Every GFLOP/s figure is also given as % of the FMA peak measured first (bench/kernel's
+// FmaPeakBench, one core, thread CPU time; the scan's against the peak times the threads), and the scan's also per CPU
+// second of the process (what a shared host still measures fairly).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;

@@ -5,8 +5,9 @@ namespace Skald.Tensors.Kernels;
 
 /// <summary>
 /// Late interaction's MaxSim (ColBERT): score(q, d) = Σᵢ maxₜ qᵢ · dₜ over the query's token vectors qᵢ and the
-/// document's dₜ, both row-major [tokens × dim]. A document without tokens scores 0. Pure functions over spans; nothing
-/// is allocated. <see cref="ScoreScalar"/> is the scalar twin the tests compare <see cref="Score"/> with.
+/// document's dₜ, both row-major [tokens × dim]. A document without tokens scores 0. Functions over spans; nothing is
+/// allocated once the calling thread's packing buffers have grown (<see cref="MaxSimBlock"/>). <see cref="ScoreScalar"/>
+/// is the scalar twin whose bits <see cref="Score"/> gives.
 /// </summary>
 /// <remarks>
 /// Upstream: https://github.com/stanford-futuredata/ColBERT (colbert/modeling/colbert.py, colbert_score: the max over a

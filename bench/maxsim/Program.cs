@@ -4,8 +4,11 @@
 // of --reps searches, the token data's bytes read per second and the multiply-adds per second (2 · query tokens ·
 // document tokens · dim per search). The query and the top 10 go to query.f32 / the JSON line, so maxsim_numpy.py scans
 // the same files with the same query and checks the same hits. run.sh runs both and prints the ratios. A last line
-// times the kernels alone on one thread (200 chunks held in memory): MaxSim.Score (the float32 scan's kernel) and
-// MaxSimQuantized's float16 / int8 kernels, all the one blocked loop (MaxSimBlock), microseconds per chunk.
+// times the kernels alone on one thread (200 chunks held in memory, the thread's CPU time): MaxSim.Score (the float32
+// scan's kernel) and MaxSimQuantized's float16 / int8 kernels, all the one GEMM-shaped loop (MaxSimBlock),
+// microseconds per chunk. Every GFLOP/s figure is also given as % of the FMA peak measured first (bench/kernel's
+// FmaPeakBench, one core, thread CPU time; the scan's against the peak times the threads), and the scan's also per CPU
+// second of the process (what a shared host still measures fairly).
 // With --plaid-centroids N (N > 0) the same chunks are also written as a PLAID index (N centroids trained on the token
 // vectors of --plaid-sample chunks, 2-bit codes) and searched with ColBERT's k = 10 defaults in the same run: one more
 // line, precision "plaid", with its recall of the float32 scan's top 10.
@@ -15,6 +18,7 @@ using System.Text.Json;
 using Skald.Models.LateInteraction;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Index;
+using Skald.Bench.Kernel;
 using Skald.Tensors.Kernels;
 
 int chunks = 20_000, minTokens = 100, maxTokens = 180, dim = 128, queryTokens = 32, reps = 5, k = 10, plaidCentroids = 0, plaidSample = 2000;
@@ -105,6 +109,7 @@ if (plaidCentroids > 0 && !(File.Exists(plaidStamp) && File.ReadAllText(plaidSta
     File.WriteAllText(plaidStamp, $"{Stamp()} {plaidCentroids} {plaidSample}");
 }
 
+double peak = FmaPeakBench.Run(2, 0.2); // GFLOP/s of one core: 512-bit where the CPU has it
 var rng = new Random(7);
 var query = new float[queryTokens * dim];
 for (int t = 0; t < queryTokens; t++) // a chunk's tokens with noise, so the top hits are not ties
@@ -128,20 +133,23 @@ foreach (var p in searched)
     long bytes = Directory.EnumerateFiles(dir, "tokens.*").Where(f => !f.EndsWith(".offsets", StringComparison.Ordinal)).Sum(f => new FileInfo(f).Length);
     var hits = index.SearchTokens("", tokens, SearchMode.Dense, k); // warm: pages in the cache, code jitted
     var times = new List<double>();
+    double cpu0 = CpuTime.Process();
     for (int r = 0; r < reps; r++)
     {
         long t0 = Stopwatch.GetTimestamp();
         hits = index.SearchTokens("", tokens, SearchMode.Dense, k);
         times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
     }
+    double cpu = (CpuTime.Process() - cpu0) / reps;
     times.Sort();
-    double s = times[times.Count / 2];
+    double s = times[times.Count / 2], flops = 2.0 * queryTokens * documentTokens * dim;
     if (p == TokenPrecision.Float32) exactTop = [.. hits.Select(h => h.Row)];
     Console.WriteLine(JsonSerializer.Serialize(new
     {
         engine = "skald", precision = p.ToString().ToLowerInvariant(), chunks, document_tokens = documentTokens, dim, query_tokens = queryTokens,
-        token_mb = bytes / 1e6, ms = s * 1e3, gb_per_s = bytes / s / 1e9, gflops = 2.0 * queryTokens * documentTokens * dim / s / 1e9,
-        threads = Environment.ProcessorCount, top = hits.Select(h => h.Row).ToArray(), scores = hits.Select(h => h.Score).ToArray(), load,
+        token_mb = bytes / 1e6, ms = s * 1e3, gb_per_s = bytes / s / 1e9, gflops = flops / s / 1e9,
+        threads = Environment.ProcessorCount, peak_gflops_per_core = peak, pct_of_peak = 100 * flops / s / 1e9 / (peak * Environment.ProcessorCount),
+        cpu_s = cpu, gflops_per_cpu_s = flops / cpu / 1e9, pct_of_peak_per_cpu_s = 100 * flops / cpu / 1e9 / peak, top = hits.Select(h => h.Row).ToArray(), scores = hits.Select(h => h.Score).ToArray(), load,
         recall_of_float32_top10 = hits.Count(h => exactTop.Contains(h.Row)) / (double)k,
         // PLAID only: every centroid probed and every row kept, i.e. the exact scan of the decoded vectors (the codes' share of the loss)
         decoded_scan_recall_of_float32_top10 = p != TokenPrecision.Plaid ? (double?)null
@@ -171,9 +179,9 @@ double Micros(Func<int, float> score)
     var runs = new List<double>();
     for (int r = 0; r < reps; r++)
     {
-        long t0 = Stopwatch.GetTimestamp();
+        double t0 = CpuTime.Thread(); // this thread's CPU time: a shared host's other work is not counted
         for (int c = 0; c < sample; c++) sink += score(c);
-        runs.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds * 1e6 / sample);
+        runs.Add((CpuTime.Thread() - t0) * 1e6 / sample);
     }
     GC.KeepAlive(sink);
     runs.Sort();
@@ -187,5 +195,6 @@ Console.WriteLine(JsonSerializer.Serialize(new
     engine = "skald", precision = "kernels", chunks = sample, tokens_per_chunk = (double)sampleTokens / sample, dim, query_tokens = queryTokens,
     us_per_chunk = new { float32, float16 = half, int8 },
     gflops_one_thread = new { float32 = flop / float32 / 1e3, float16 = flop / half / 1e3, int8 = flop / int8 / 1e3 },
+    pct_of_peak_one_thread = new { float32 = 100 * flop / float32 / 1e3 / peak, float16 = 100 * flop / half / 1e3 / peak, int8 = 100 * flop / int8 / 1e3 / peak },
     load,
 }));

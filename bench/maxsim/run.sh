@@ -40,6 +40,7 @@ for p in ("float32", "float16", "int8"):
     summary[p] = {"token_mb": s["token_mb"], "ms": {"skald": med("skald", p, "ms"), "numpy": med("numpy", p, "ms")},
                   "gb_per_s": {"skald": med("skald", p, "gb_per_s"), "numpy": med("numpy", p, "gb_per_s")},
                   "gflops": {"skald": med("skald", p, "gflops"), "numpy": med("numpy", p, "gflops")},
+                  "skald_pct_of_peak": med("skald", p, "pct_of_peak"), "skald_pct_of_peak_per_cpu_s": med("skald", p, "pct_of_peak_per_cpu_s"),
                   "skald_speedup_vs_numpy": med("numpy", p, "ms") / med("skald", p, "ms"),
                   "skald_speedup_vs_skald_float32": med("skald", "float32", "ms") / med("skald", p, "ms"),
                   "same_top10_as_numpy": len(set(s["top"]) & set(n["top"])) / len(s["top"]),
@@ -55,6 +56,7 @@ summary["document_tokens"] = rows[0]["document_tokens"]
 if kernels:
     summary["kernels_us_per_chunk_one_thread"] = {k: statistics.median(r["us_per_chunk"][k] for r in kernels) for k in kernels[0]["us_per_chunk"]}
     summary["kernels_gflops_one_thread"] = {k: statistics.median(r["gflops_one_thread"][k] for r in kernels) for k in kernels[0]["gflops_one_thread"]}
+    summary["kernels_pct_of_peak_one_thread"] = {k: statistics.median(r["pct_of_peak_one_thread"][k] for r in kernels) for k in kernels[0]["pct_of_peak_one_thread"]}
 print(json.dumps(summary))
 PY
 rm -f "$out"

@@ -8,7 +8,8 @@ namespace Skald.Tensors.Tests;
 /// float64): the float16 bits and int8 codes, maxima and decoded values are NumPy's exactly, the scores of both kernels
 /// and their scalar twins are PyTorch's MaxSim of the stored values within float32's summation error; decoding and coding
 /// again gives the same codes and maxima (what <c>index add</c> relies on when it copies kept rows); the SIMD kernels
-/// equal their scalar twins over widths and query lengths around the four-token blocks and eight-value registers.
+/// equal their scalar twins within float32's summation error over assorted widths and query lengths (bit for bit:
+/// <see cref="MaxSimTileTests"/>).
 /// </summary>
 public sealed class MaxSimQuantizedTests
 {

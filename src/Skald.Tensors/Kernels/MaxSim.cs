@@ -1,11 +1,13 @@
 using System.Numerics.Tensors;
+using Skald.Tensors.Gemm;
 
 namespace Skald.Tensors.Kernels;
 
 /// <summary>
 /// Late interaction's MaxSim (ColBERT): score(q, d) = Σᵢ maxₜ qᵢ · dₜ over the query's token vectors qᵢ and the
-/// document's dₜ, both row-major [tokens × dim]. A document without tokens scores 0. Pure functions over spans; nothing
-/// is allocated. <see cref="ScoreScalar"/> is the scalar twin the tests compare <see cref="Score"/> with.
+/// document's dₜ, both row-major [tokens × dim]. A document without tokens scores 0. Functions over spans; nothing is
+/// allocated once the calling thread's packing buffers have grown (<see cref="MaxSimBlock"/>). <see cref="ScoreScalar"/>
+/// is the scalar twin whose bits <see cref="Score"/> gives.
 /// </summary>
 /// <remarks>
 /// Upstream: https://github.com/stanford-futuredata/ColBERT (colbert/modeling/colbert.py, colbert_score: the max over a
@@ -15,19 +17,19 @@ namespace Skald.Tensors.Kernels;
 public static class MaxSim
 {
     /// <summary>
-    /// The MaxSim of one query against one document: each document token is read once and met by four query tokens at a
-    /// time (<see cref="MaxSimBlock"/>, the loop the float16 / int8 kernels share), each query token keeping its best.
+    /// The MaxSim of one query against one document, as a small GEMM (<see cref="MaxSimBlock"/>: the query packed once
+    /// into k-major blocks, register tiles of document rows × query tokens, a vertical max per query token; the loop the
+    /// float16 / int8 kernels share). Bit for bit <see cref="ScoreScalar"/>.
     /// </summary>
-    public static float Score(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim)
+    public static float Score(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim) => ScoreOn(query, document, dim, MaxSimBlock.Path);
+
+    /// <summary><see cref="Score"/> on the given tiles (<see cref="ManagedGemmKernel.Vector128"/>: the scalar twin); the tests run every width this CPU has.</summary>
+    internal static float ScoreOn(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim, ManagedGemmKernel path)
     {
         Check(query, document, dim);
-        int qt = query.Length / dim, dt = document.Length / dim;
+        int dt = document.Length / dim;
         if (dt == 0) return 0f;
-        float[]? rented = qt > MaxSimBlock.StackQueryTokens ? System.Buffers.ArrayPool<float>.Shared.Rent(qt) : null;
-        Span<float> best = rented is null ? stackalloc float[qt] : rented.AsSpan(0, qt);
-        best.Fill(float.NegativeInfinity);
-        for (int t = 0; t < dt; t++) MaxSimBlock.Meet(query, document.Slice(t * dim, dim), 1f, best);
-        return MaxSimBlock.Sum(best, rented);
+        return path == ManagedGemmKernel.Vector128 ? ScoreScalar(query, document, dim) : MaxSimBlock.Score(query, dim, dt, document, default, default, default, path);
     }
 
     /// <summary>
@@ -46,7 +48,7 @@ public static class MaxSim
         }
     }
 
-    /// <summary>The scalar twin of <see cref="Score"/>: one multiply-add at a time, in index order.</summary>
+    /// <summary>The scalar twin of <see cref="Score"/>: one fused multiply-add at a time, in index order.</summary>
     public static float ScoreScalar(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim)
     {
         Check(query, document, dim);
@@ -59,7 +61,7 @@ public static class MaxSim
             for (int t = 0; t < dt; t++)
             {
                 float s = 0f;
-                for (int k = 0; k < dim; k++) s += query[i * dim + k] * document[t * dim + k];
+                for (int k = 0; k < dim; k++) s = MathF.FusedMultiplyAdd(query[i * dim + k], document[t * dim + k], s);
                 if (s > best) best = s;
             }
             sum += best;

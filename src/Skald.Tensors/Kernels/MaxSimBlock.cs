@@ -1,82 +1,157 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Skald.Tensors.Gemm;
 
 namespace Skald.Tensors.Kernels;
 
 /// <summary>
-/// The inner loop every MaxSim kernel shares (<see cref="MaxSim.Score"/> over float32 rows, <see cref="MaxSimQuantized"/>
-/// over float16 / int8 rows widened one token at a time): each document token is met by four query tokens at a time,
-/// SIMD multiply-adds sharing the token's loads and the four sums reduced together, so a document is read once and
-/// every query token keeps its best-so-far score in <c>best</c> (on the stack up to <see cref="StackQueryTokens"/>
-/// query tokens, rented beyond). Nothing is allocated.
+/// The loop every MaxSim kernel shares (<see cref="MaxSim.Score"/> over float32 rows, <see cref="MaxSimQuantized"/> over
+/// float16 / int8 rows), shaped as a small GEMM S = D·Qᵀ followed by a max down each column. The query is packed once
+/// into k-major blocks of 32 (AVX-512) or 16 (AVX2) tokens, zero-padded (<c>panel[(block · dim + k) · width + j]</c>);
+/// the document's rows are read in place (float32) or widened a tile at a time into a small buffer (float16, int8);
+/// each tile of 12 (6) rows goes through every block's register tile (<see cref="MaxSimTiles512"/>,
+/// <see cref="MaxSimTiles256"/>: broadcast a row's value, multiply-add it into the block's accumulators), which keeps
+/// the best value of each query token with vertical maxima. The rows left over are taken 4 (3) at a time, the last row
+/// repeated to fill the tile (a repeated row changes no max). Every similarity is one fused multiply-add chain in k order
+/// from 0, int8 rows' sums are then multiplied by m / 127, the maxima are exact and the query tokens' maxima are summed
+/// in order, so the result has the scalar twins' bits on either width.
 /// </summary>
-internal static class MaxSimBlock
+/// <remarks>
+/// Nothing is allocated once a thread's buffers have grown to the largest query and dimension it has seen: the packed
+/// panel, the best-so-far values and the widening buffer are thread-static. The panel is kept with a copy of the query
+/// it was packed from and is reused while the next query has the same bits (an index scan scores one query against
+/// every row; comparing its bits costs about 1/100 of a 140-token document's work), so the transposition is paid once
+/// per query and thread, not once per document.
+/// </remarks>
+internal static unsafe class MaxSimBlock
 {
-    /// <summary>Query tokens whose best-so-far values the kernels keep on the stack; longer queries rent them.</summary>
-    public const int StackQueryTokens = 1024;
+    /// <summary>The tiles this CPU runs: <see cref="ManagedGemmKernel.Vector512"/>, <see cref="ManagedGemmKernel.Vector256"/> (AVX2 + FMA), else <see cref="ManagedGemmKernel.Vector128"/> (the scalar twins).</summary>
+    public static readonly ManagedGemmKernel Path =
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? ManagedGemmKernel.Vector512
+        : Vector256.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported ? ManagedGemmKernel.Vector256
+        : ManagedGemmKernel.Vector128;
 
-    /// <summary>best[i] = max(best[i], factor · qᵢ · token) for every query token i: four at a time, sharing the token's loads.</summary>
-    public static void Meet(ReadOnlySpan<float> query, ReadOnlySpan<float> token, float factor, Span<float> best)
+    [ThreadStatic] private static float[]? packedFrom;
+    [ThreadStatic] private static float[]? panel;
+    [ThreadStatic] private static float[]? bestBuffer;
+    [ThreadStatic] private static float[]? widened;
+    [ThreadStatic] private static int packedLength, packedDim, packedWidth;
+
+    /// <summary>
+    /// MaxSim of <paramref name="query"/> [query tokens × dim] against <paramref name="tokens"/> document rows given as
+    /// exactly one of <paramref name="f32"/>, <paramref name="f16"/> (binary16 bits) or <paramref name="i8"/> (codes, with
+    /// <paramref name="maxima"/>: each row's m), on <paramref name="path"/>'s tiles (<see cref="ManagedGemmKernel.Vector512"/>
+    /// or any 256-bit kind; the caller runs the scalar twin otherwise). Shapes are the caller's to check; tokens ≥ 1.
+    /// </summary>
+    public static float Score(ReadOnlySpan<float> query, int dim, int tokens, ReadOnlySpan<float> f32, ReadOnlySpan<ushort> f16,
+        ReadOnlySpan<sbyte> i8, ReadOnlySpan<float> maxima, ManagedGemmKernel path)
     {
-        int dim = token.Length, qt = best.Length, i = 0;
-        ref float d = ref MemoryMarshal.GetReference(token);
-        ref float q = ref MemoryMarshal.GetReference(query);
-        if (Avx.IsSupported && dim >= 8)
+        int qt = query.Length / dim;
+        if (qt == 0) return 0f;
+        bool wide = path == ManagedGemmKernel.Vector512;
+        int width = wide ? MaxSimTiles512.Width : MaxSimTiles256.Width;
+        int blocks = (qt + width - 1) / width;
+        float[] packed = Pack(query, dim, qt, width, blocks);
+        float[] best = Grow(ref bestBuffer, blocks * width);
+        best.AsSpan(0, blocks * width).Fill(float.NegativeInfinity);
+        float[]? rows = f32.IsEmpty ? Grow(ref widened, MaxSimTiles512.Rows * dim) : null;
+        fixed (float* q = packed, b = best, w = rows, d32 = f32, m = maxima)
+        fixed (ushort* d16 = f16)
+        fixed (sbyte* d8 = i8)
         {
-            var f = Vector128.Create(factor);
-            for (; i + 4 <= qt; i += 4)
+            int full = wide ? MaxSimTiles512.Rows : MaxSimTiles256.Rows;
+            for (int t = 0; t < tokens; t += full)
             {
-                ref float q0 = ref Unsafe.Add(ref q, i * dim);
-                ref float q1 = ref Unsafe.Add(ref q0, dim);
-                ref float q2 = ref Unsafe.Add(ref q1, dim);
-                ref float q3 = ref Unsafe.Add(ref q2, dim);
-                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                int k = 0;
-                for (; k + 8 <= dim; k += 8)
+                int n = Math.Min(full, tokens - t);
+                float* d = d32 + (nint)t * dim;
+                if (d16 != null)
                 {
-                    var dk = Vector256.LoadUnsafe(ref d, (nuint)k);
-                    a0 = MultiplyAdd(Vector256.LoadUnsafe(ref q0, (nuint)k), dk, a0);
-                    a1 = MultiplyAdd(Vector256.LoadUnsafe(ref q1, (nuint)k), dk, a1);
-                    a2 = MultiplyAdd(Vector256.LoadUnsafe(ref q2, (nuint)k), dk, a2);
-                    a3 = MultiplyAdd(Vector256.LoadUnsafe(ref q3, (nuint)k), dk, a3);
+                    F16.ToSingle(new ReadOnlySpan<ushort>(d16 + (nint)t * dim, n * dim), new Span<float>(w, n * dim));
+                    d = w;
                 }
-                var h = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3)); // [s0 s1 s2 s3 | s0' s1' s2' s3']
-                var sums = h.GetLower() + h.GetUpper();
-                if (k < dim)
+                else if (d8 != null)
                 {
-                    float r0 = 0f, r1 = 0f, r2 = 0f, r3 = 0f;
-                    for (; k < dim; k++)
-                    {
-                        float dk = Unsafe.Add(ref d, k);
-                        r0 += Unsafe.Add(ref q0, k) * dk;
-                        r1 += Unsafe.Add(ref q1, k) * dk;
-                        r2 += Unsafe.Add(ref q2, k) * dk;
-                        r3 += Unsafe.Add(ref q3, k) * dk;
-                    }
-                    sums += Vector128.Create(r0, r1, r2, r3);
+                    MaxSimQuantized.Widen(new ReadOnlySpan<sbyte>(d8 + (nint)t * dim, n * dim), new Span<float>(w, n * dim));
+                    d = w;
                 }
-                ref float b = ref Unsafe.Add(ref MemoryMarshal.GetReference(best), i);
-                Vector128.Max(Vector128.LoadUnsafe(ref b), sums * f).StoreUnsafe(ref b);
+                if (n == full)
+                {
+                    nint after = (nint)(t + full) * dim; // the next tile's rows in the source: fetched into L2 during this one
+                    byte* next = d16 != null ? (byte*)(d16 + after) : d8 != null ? (byte*)(d8 + after) : (byte*)(d32 + after);
+                    Full(wide, dim, qt, blocks, q, b, d, m == null ? null : m + t, next);
+                }
+                else Tail(wide, dim, qt, blocks, q, b, d, n, m == null ? null : m + t);
             }
         }
-        for (; i < qt; i++)
+        float sum = 0f;
+        for (int i = 0; i < qt; i++) sum += best[i];
+        return sum;
+    }
+
+    /// <summary>One full tile of rows through every query block.</summary>
+    private static void Full(bool wide, int dim, int qt, int blocks, float* panel, float* best, float* d, float* maxima, byte* next)
+    {
+        int width = wide ? MaxSimTiles512.Width : MaxSimTiles256.Width;
+        for (int blk = 0; blk < blocks; blk++)
         {
-            float s = System.Numerics.Tensors.TensorPrimitives.Dot(query.Slice(i * dim, dim), token) * factor;
-            if (s > best[i]) best[i] = s;
+            float* q = panel + (nint)blk * dim * width, b = best + blk * width;
+            if (!wide) MaxSimTiles256.Tile6x16(dim, d, dim, q, b, maxima, next);
+            else if (qt - blk * width <= 16) MaxSimTiles512.Tile12x16(dim, d, dim, q, b, maxima, next);
+            else MaxSimTiles512.Tile12x32(dim, d, dim, q, b, maxima, next);
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
-
-    public static float Sum(Span<float> best, float[]? rented)
+    /// <summary>The last n rows (fewer than a full tile), a tail tile at a time, the last row repeated to fill it.</summary>
+    private static void Tail(bool wide, int dim, int qt, int blocks, float* panel, float* best, float* d, int n, float* maxima)
     {
-        float sum = 0f;
-        foreach (float b in best) sum += b;
-        if (rented is not null) System.Buffers.ArrayPool<float>.Shared.Return(rented);
-        return sum;
+        int rows = wide ? MaxSimTiles512.TailRows : MaxSimTiles256.TailRows, width = wide ? MaxSimTiles512.Width : MaxSimTiles256.Width;
+        float* f = stackalloc float[MaxSimTiles512.TailRows];
+        for (int r = 0; r < n; r += rows)
+        {
+            for (int j = 0; j < rows; j++) f[j] = maxima == null ? 1f : maxima[Math.Min(r + j, n - 1)] / MaxSimQuantized.Int8Levels;
+            float* row = d + (nint)r * dim;
+            nint o1 = (nint)(Math.Min(r + 1, n - 1) - r) * dim, o2 = (nint)(Math.Min(r + 2, n - 1) - r) * dim;
+            nint o3 = (nint)(Math.Min(r + 3, n - 1) - r) * dim;
+            for (int blk = 0; blk < blocks; blk++)
+            {
+                float* q = panel + (nint)blk * dim * width, b = best + blk * width;
+                if (!wide) MaxSimTiles256.Tile3x16(dim, row, o1, o2, q, b, f);
+                else if (qt - blk * width <= 16) MaxSimTiles512.Tile4x16(dim, row, o1, o2, o3, q, b, f);
+                else MaxSimTiles512.Tile4x32(dim, row, o1, o2, o3, q, b, f);
+            }
+        }
+    }
+
+    /// <summary>
+    /// This thread's panel of <paramref name="query"/>: reused when the query has the bits of the one it was packed
+    /// from, else packed again (zeros past the last query token).
+    /// </summary>
+    private static float[] Pack(ReadOnlySpan<float> query, int dim, int qt, int width, int blocks)
+    {
+        var from = packedFrom;
+        if (from is not null && packedDim == dim && packedWidth == width && packedLength == query.Length
+            && MemoryMarshal.Cast<float, int>(query).SequenceEqual(MemoryMarshal.Cast<float, int>(from.AsSpan(0, query.Length))))
+            return panel!;
+        from = Grow(ref packedFrom, query.Length);
+        packedLength = 0; // not valid until packed
+        var p = Grow(ref panel, blocks * dim * width);
+        for (int blk = 0; blk < blocks; blk++)
+        {
+            for (int j = 0; j < width; j++)
+            {
+                int i = blk * width + j;
+                for (int k = 0; k < dim; k++) p[(blk * dim + k) * width + j] = i < qt ? query[i * dim + k] : 0f;
+            }
+        }
+        query.CopyTo(from);
+        (packedLength, packedDim, packedWidth) = (query.Length, dim, width);
+        return p;
+    }
+
+    private static float[] Grow(ref float[]? buffer, int length)
+    {
+        if (buffer is null || buffer.Length < length) buffer = new float[Math.Max(length, 16)];
+        return buffer;
     }
 }

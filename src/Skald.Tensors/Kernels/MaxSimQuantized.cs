@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Skald.Tensors.Gemm;
 
 namespace Skald.Tensors.Kernels;
 
@@ -11,10 +12,10 @@ namespace Skald.Tensors.Kernels;
 /// keeps its largest absolute value m (<see cref="QuantizeInt8"/>) and codes cᵢ = round(127 · xᵢ / m) in [−127, 127], so a
 /// unit vector's largest value uses the whole range (a per-dimension range, as dense int8 rows have, would need a
 /// calibration sample and fixed ranges for rows added later; a per-vector maximum needs neither); a document token scores
-/// (m / 127) · Σₖ qₖ cₖ. Each document token is widened once into a stack buffer and met by four query tokens at a time
-/// (SIMD multiply-adds sharing its loads, the four sums reduced together), so the document is read once and nothing
-/// is allocated. <see cref="ScoreFloat16Scalar"/> and <see cref="ScoreInt8Scalar"/> are the scalar twins (one multiply-add
-/// at a time, in index order).
+/// (m / 127) · Σₖ qₖ cₖ. The document's tokens are widened a tile of rows at a time into a small thread-local buffer and
+/// go through the float32 kernel's register tiles (<see cref="MaxSimBlock"/>), so the document is read once and nothing
+/// is allocated in the steady state. <see cref="ScoreFloat16Scalar"/> and <see cref="ScoreInt8Scalar"/> are the scalar
+/// twins (one fused multiply-add at a time, in index order), whose bits the kernels give.
 /// </summary>
 /// <remarks>
 /// ColBERTv2 compresses further (https://github.com/stanford-futuredata/ColBERT/blob/1f0ece2671847e3789d948fd50dd6d623bc0fb13/colbert/indexing/codecs/residual.py:
@@ -58,43 +59,32 @@ public static class MaxSimQuantized
     }
 
     /// <summary>MaxSim of <paramref name="query"/> [query tokens × dim] against float16 <paramref name="document"/> [tokens × dim] (IEEE binary16 bits).</summary>
-    public static float ScoreFloat16(ReadOnlySpan<float> query, ReadOnlySpan<ushort> document, int dim)
-    {
-        Check(query.Length, document.Length, dim);
-        int qt = query.Length / dim, dt = document.Length / dim;
-        if (dt == 0) return 0f;
-        Span<float> token = stackalloc float[dim];
-        float[]? rented = qt > MaxSimBlock.StackQueryTokens ? System.Buffers.ArrayPool<float>.Shared.Rent(qt) : null;
-        Span<float> best = rented is null ? stackalloc float[qt] : rented.AsSpan(0, qt);
-        best.Fill(float.NegativeInfinity);
-        for (int t = 0; t < dt; t++)
-        {
-            F16.ToSingle(document.Slice(t * dim, dim), token);
-            MaxSimBlock.Meet(query, token, 1f, best);
-        }
-        return MaxSimBlock.Sum(best, rented);
-    }
+    public static float ScoreFloat16(ReadOnlySpan<float> query, ReadOnlySpan<ushort> document, int dim) => ScoreFloat16On(query, document, dim, MaxSimBlock.Path);
 
     /// <summary>
     /// MaxSim of <paramref name="query"/> [query tokens × dim] against int8 <paramref name="document"/> codes [tokens × dim]
     /// whose vectors' largest absolute values are <paramref name="maxima"/> [tokens] (<see cref="QuantizeInt8"/>).
     /// </summary>
-    public static float ScoreInt8(ReadOnlySpan<float> query, ReadOnlySpan<sbyte> document, ReadOnlySpan<float> maxima, int dim)
+    public static float ScoreInt8(ReadOnlySpan<float> query, ReadOnlySpan<sbyte> document, ReadOnlySpan<float> maxima, int dim) =>
+        ScoreInt8On(query, document, maxima, dim, MaxSimBlock.Path);
+
+    /// <summary><see cref="ScoreFloat16"/> on the given tiles (<see cref="ManagedGemmKernel.Vector128"/>: the scalar twin).</summary>
+    internal static float ScoreFloat16On(ReadOnlySpan<float> query, ReadOnlySpan<ushort> document, int dim, ManagedGemmKernel path)
     {
         Check(query.Length, document.Length, dim);
-        int qt = query.Length / dim, dt = document.Length / dim;
+        int dt = document.Length / dim;
+        if (dt == 0) return 0f;
+        return path == ManagedGemmKernel.Vector128 ? ScoreFloat16Scalar(query, document, dim) : MaxSimBlock.Score(query, dim, dt, default, document, default, default, path);
+    }
+
+    /// <summary><see cref="ScoreInt8"/> on the given tiles (<see cref="ManagedGemmKernel.Vector128"/>: the scalar twin).</summary>
+    internal static float ScoreInt8On(ReadOnlySpan<float> query, ReadOnlySpan<sbyte> document, ReadOnlySpan<float> maxima, int dim, ManagedGemmKernel path)
+    {
+        Check(query.Length, document.Length, dim);
+        int dt = document.Length / dim;
         if (maxima.Length != dt) throw new ArgumentException($"{maxima.Length} maxima for {dt} document tokens", nameof(maxima));
         if (dt == 0) return 0f;
-        Span<float> token = stackalloc float[dim];
-        float[]? rented = qt > MaxSimBlock.StackQueryTokens ? System.Buffers.ArrayPool<float>.Shared.Rent(qt) : null;
-        Span<float> best = rented is null ? stackalloc float[qt] : rented.AsSpan(0, qt);
-        best.Fill(float.NegativeInfinity);
-        for (int t = 0; t < dt; t++)
-        {
-            Widen(document.Slice(t * dim, dim), token);
-            MaxSimBlock.Meet(query, token, maxima[t] / Int8Levels, best);
-        }
-        return MaxSimBlock.Sum(best, rented);
+        return path == ManagedGemmKernel.Vector128 ? ScoreInt8Scalar(query, document, maxima, dim) : MaxSimBlock.Score(query, dim, dt, default, default, document, maxima, path);
     }
 
     /// <summary>The scalar twin of <see cref="ScoreFloat16"/>.</summary>
@@ -110,7 +100,7 @@ public static class MaxSimQuantized
             for (int t = 0; t < dt; t++)
             {
                 float s = 0f;
-                for (int k = 0; k < dim; k++) s += query[i * dim + k] * F16.ToSingle(document[t * dim + k]);
+                for (int k = 0; k < dim; k++) s = MathF.FusedMultiplyAdd(query[i * dim + k], F16.ToSingle(document[t * dim + k]), s);
                 if (s > best) best = s;
             }
             sum += best;
@@ -132,7 +122,7 @@ public static class MaxSimQuantized
             for (int t = 0; t < dt; t++)
             {
                 float s = 0f;
-                for (int k = 0; k < dim; k++) s += query[i * dim + k] * document[t * dim + k];
+                for (int k = 0; k < dim; k++) s = MathF.FusedMultiplyAdd(query[i * dim + k], document[t * dim + k], s);
                 s *= maxima[t] / Int8Levels;
                 if (s > best) best = s;
             }
@@ -141,8 +131,8 @@ public static class MaxSimQuantized
         return sum;
     }
 
-    /// <summary>int8 codes → float32 (exact), 8 at a time on AVX2.</summary>
-    private static void Widen(ReadOnlySpan<sbyte> codes, Span<float> values)
+    /// <summary>int8 codes → float32 (exact), 16 at a time on AVX2.</summary>
+    internal static void Widen(ReadOnlySpan<sbyte> codes, Span<float> values)
     {
         int n = codes.Length, k = 0;
         ref sbyte c = ref MemoryMarshal.GetReference(codes);

@@ -5,7 +5,8 @@ namespace Skald.Tensors.Tests;
 
 /// <summary>
 /// <see cref="MaxSimBlock"/>'s register tiles (the GEMM-shaped MaxSim behind <see cref="MaxSim.Score"/> and
-/// <see cref="MaxSimQuantized"/>'s kernels) give their scalar twins' bits on each width this CPU runs: float32, float16
+/// <see cref="MaxSimQuantized"/>'s kernels) give their scalar twins' bits on each width this CPU runs (512, 256 and
+/// 128 bits: the last is what Arm NEON runs): float32, float16
 /// and int8 rows, documents of 1, 15, 16, 17 and 181 tokens (one row, tails only, whole tiles plus tails), widths 64,
 /// 96, 128 and 48, queries of 1 to 33 tokens (narrow, full and two query blocks). A query changed in place between
 /// two scores is packed again, not served from the thread's cached panel.
@@ -17,6 +18,9 @@ public sealed class MaxSimTileTests
 
     [MaxSimTilesFact(ManagedGemmKernel.Vector256)]
     public void Tiles256GiveTheScalarTwinsBits() => Exact(ManagedGemmKernel.Vector256);
+
+    [MaxSimTilesFact(ManagedGemmKernel.Vector128)]
+    public void Tiles128GiveTheScalarTwinsBits() => Exact(ManagedGemmKernel.Vector128);
 
     [MaxSimTilesFact(ManagedGemmKernel.Vector256)]
     public void AQueryChangedInPlaceIsPackedAgain()

@@ -23,13 +23,13 @@ public static class MaxSim
     /// </summary>
     public static float Score(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim) => ScoreOn(query, document, dim, MaxSimBlock.Path);
 
-    /// <summary><see cref="Score"/> on the given tiles (<see cref="ManagedGemmKernel.Vector128"/>: the scalar twin); the tests run every width this CPU has.</summary>
+    /// <summary><see cref="Score"/> on the given tiles (the scalar twin where this CPU does not run them: <see cref="MaxSimBlock.Runs"/>); the tests run every width this CPU has.</summary>
     internal static float ScoreOn(ReadOnlySpan<float> query, ReadOnlySpan<float> document, int dim, ManagedGemmKernel path)
     {
         Check(query, document, dim);
         int dt = document.Length / dim;
         if (dt == 0) return 0f;
-        return path == ManagedGemmKernel.Vector128 ? ScoreScalar(query, document, dim) : MaxSimBlock.Score(query, dim, dt, document, default, default, default, path);
+        return !MaxSimBlock.Runs(path) ? ScoreScalar(query, document, dim) : MaxSimBlock.Score(query, dim, dt, document, default, default, default, path);
     }
 
     /// <summary>

@@ -68,23 +68,23 @@ public static class MaxSimQuantized
     public static float ScoreInt8(ReadOnlySpan<float> query, ReadOnlySpan<sbyte> document, ReadOnlySpan<float> maxima, int dim) =>
         ScoreInt8On(query, document, maxima, dim, MaxSimBlock.Path);
 
-    /// <summary><see cref="ScoreFloat16"/> on the given tiles (<see cref="ManagedGemmKernel.Vector128"/>: the scalar twin).</summary>
+    /// <summary><see cref="ScoreFloat16"/> on the given tiles (the scalar twin where this CPU does not run them: <see cref="MaxSimBlock.Runs"/>).</summary>
     internal static float ScoreFloat16On(ReadOnlySpan<float> query, ReadOnlySpan<ushort> document, int dim, ManagedGemmKernel path)
     {
         Check(query.Length, document.Length, dim);
         int dt = document.Length / dim;
         if (dt == 0) return 0f;
-        return path == ManagedGemmKernel.Vector128 ? ScoreFloat16Scalar(query, document, dim) : MaxSimBlock.Score(query, dim, dt, default, document, default, default, path);
+        return !MaxSimBlock.Runs(path) ? ScoreFloat16Scalar(query, document, dim) : MaxSimBlock.Score(query, dim, dt, default, document, default, default, path);
     }
 
-    /// <summary><see cref="ScoreInt8"/> on the given tiles (<see cref="ManagedGemmKernel.Vector128"/>: the scalar twin).</summary>
+    /// <summary><see cref="ScoreInt8"/> on the given tiles (the scalar twin where this CPU does not run them: <see cref="MaxSimBlock.Runs"/>).</summary>
     internal static float ScoreInt8On(ReadOnlySpan<float> query, ReadOnlySpan<sbyte> document, ReadOnlySpan<float> maxima, int dim, ManagedGemmKernel path)
     {
         Check(query.Length, document.Length, dim);
         int dt = document.Length / dim;
         if (maxima.Length != dt) throw new ArgumentException($"{maxima.Length} maxima for {dt} document tokens", nameof(maxima));
         if (dt == 0) return 0f;
-        return path == ManagedGemmKernel.Vector128 ? ScoreInt8Scalar(query, document, maxima, dim) : MaxSimBlock.Score(query, dim, dt, default, default, document, maxima, path);
+        return !MaxSimBlock.Runs(path) ? ScoreInt8Scalar(query, document, maxima, dim) : MaxSimBlock.Score(query, dim, dt, default, default, document, maxima, path);
     }
 
     /// <summary>The scalar twin of <see cref="ScoreFloat16"/>.</summary>

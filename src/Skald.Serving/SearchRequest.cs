@@ -48,4 +48,10 @@ public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, Fusi
     /// query's, this many (request field <c>maxsim_candidates</c>, as <c>skald search --maxsim-candidates</c>); 0: every row.
     /// </summary>
     public int MaxSimCandidates { get; init; }
+
+    /// <summary>
+    /// A PLAID index (<c>skald index build --plaid</c>): its search settings (request fields <c>plaid_ncells</c> and
+    /// <c>plaid_ndocs</c>, as <c>skald search --plaid-ncells / --plaid-ndocs</c>); null: ColBERTv2's defaults for the k asked.
+    /// </summary>
+    public Skald.Retrieval.Plaid.PlaidSearchOptions? Plaid { get; init; }
 }

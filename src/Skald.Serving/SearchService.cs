@@ -145,6 +145,9 @@ public sealed class SearchService
             throw ApiException.BadRequest("\"rerank\": true, but this server has no reranker (start it with skald serve --reranker CE)", "rerank");
         if (request.MaxSimCandidates > 0 && tokenModel is null)
             throw ApiException.BadRequest("maxsim_candidates applies to a late-interaction (ColBERT) index; this server's index is not one", "maxsim_candidates");
+        if (request.Plaid is not null && tokenModel is null)
+            throw ApiException.BadRequest($"{(request.Plaid.Cells > 0 ? "plaid_ncells" : "plaid_ndocs")} applies to a PLAID index (skald index build --plaid); this server's index is not one",
+                request.Plaid.Cells > 0 ? "plaid_ncells" : "plaid_ndocs");
         if (bgeM3 is not null)
         {
             using var m3Lease = live.Acquire();
@@ -173,8 +176,11 @@ public sealed class SearchService
         using var lease = live.Acquire();
         var index = lease.Index;
         ThrowIfCut(index);
+        if (request.Plaid is not null && index.Manifest.TokenPrecision != "plaid")
+            throw ApiException.BadRequest($"{(request.Plaid.Cells > 0 ? "plaid_ncells" : "plaid_ndocs")} applies to a PLAID index (skald index build --plaid); this server's index is not one",
+                request.Plaid.Cells > 0 ? "plaid_ncells" : "plaid_ndocs");
         IReadOnlyList<IndexHit> Find(int k) => tokenModel is not null
-            ? index.SearchTokens(request.Query, queryTokens, request.Mode, k, request.Fusion, request.Filter, request.MaxSimCandidates)
+            ? index.SearchTokens(request.Query, queryTokens, request.Mode, k, request.Fusion, request.Filter, request.MaxSimCandidates, request.Plaid)
             : index.Search(request.Query, vector, request.Mode, k, request.Fusion, request.RescoreMultiplier, request.Probes, request.Ef, request.Filter);
         return await RerankedAsync(request, Find, tokens, cancellationToken).ConfigureAwait(false);
     }

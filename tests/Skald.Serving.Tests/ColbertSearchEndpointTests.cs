@@ -3,6 +3,7 @@ using Skald.Models;
 using Skald.Models.LateInteraction;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
+using Skald.Retrieval.Plaid;
 using static Skald.Serving.Tests.ServerFixture;
 
 namespace Skald.Serving.Tests;
@@ -12,7 +13,8 @@ namespace Skald.Serving.Tests;
 /// (<see cref="EmbeddingServer.StartLateInteractionAsync"/>): hits and scores as <see cref="ColbertEncoder.Rank"/> gives
 /// them over the index's rows, BM25 and hybrid answered, no <c>/v1/embeddings</c>, <c>/v1/models</c> in the dense server's shape; a dense index refused for it, and a
 /// ColBERT index for a sentence embedder, in one line naming the fingerprint mismatch; <c>maxsim_candidates</c> as
-/// <c>skald search --maxsim-candidates</c> (the library's candidate stage), a 400 naming it on another index.
+/// <c>skald search --maxsim-candidates</c> (the library's candidate stage), a 400 naming it on another index;
+/// <c>plaid_ncells</c> / <c>plaid_ndocs</c> as <c>skald search --plaid-ncells / --plaid-ndocs</c> over a PLAID index.
 /// </summary>
 public sealed class ColbertSearchEndpointTests
 {
@@ -105,6 +107,61 @@ public sealed class ColbertSearchEndpointTests
         Assert.Equal(400, refused);
         Assert.Contains("maxsim_candidates applies to a late-interaction (ColBERT) index", message.GetProperty("error").GetProperty("message").GetString());
         Assert.Equal("maxsim_candidates", message.GetProperty("error").GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task PlaidSettingsReachAPlaidIndexsSearchAsTheLibraryTakesThemAndAreRefusedElsewhere()
+    {
+        string dir = TestPaths.NewTempDir();
+        string folder = Path.Combine(dir, "plaid"), exact = Path.Combine(dir, "exact");
+        using var model = MultiVectorEmbeddingModel.Load(Colbert);
+        var records = Texts.Select((t, i) => TextIndex.Record($"t{i}", t)).ToList();
+        TextIndex.Build(folder, model, records, "nb", precision: TokenPrecision.Plaid, plaid: new PlaidOptions { Bits = 2, Centroids = 8 });
+        using var index = SearchIndex.Open(folder);
+        IReadOnlyList<IndexHit> Library(string q, PlaidSearchOptions? o) => index.SearchTokens(q, model.Encode([q], TextRole.Query)[0], SearchMode.Dense, 3, plaid: o);
+        // settings whose hits differ from the defaults' (ndocs 4 leaves one row to score), so the request's must reach the search
+        var narrow = new PlaidSearchOptions { Cells = 1, Documents = 4 };
+        const string query = "Når går ferja?";
+        Assert.NotEqual(Library(query, null).Count, Library(query, narrow).Count);
+        using var live = new LiveIndex(SearchIndex.Open(folder), owns: true);
+        await using (var server = await EmbeddingServer.StartLateInteractionAsync(model, live, null, "127.0.0.1", 0))
+        {
+            using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
+            foreach (var (fields, options) in new (object, PlaidSearchOptions?)[]
+            {
+                (new { query, mode = "dense", top_k = 3, plaid_ncells = 1, plaid_ndocs = 4 }, narrow),
+                (new { query, mode = "dense", top_k = 3 }, null),
+            })
+            {
+                var expected = Library(query, options);
+                var (status, body) = await PostAsync(client, Json(fields), path: "v1/search");
+                Assert.Equal(200, status);
+                var data = body.GetProperty("data");
+                Assert.Equal(expected.Select(h => h.Record.Id), data.EnumerateArray().Select(d => d.GetProperty("id").GetString()));
+                for (int i = 0; i < expected.Count; i++)
+                    Assert.True(Math.Abs(expected[i].Score - data[i].GetProperty("score").GetSingle()) <= 1e-6, $"hit {i}");
+            }
+            foreach (var (fields, param) in new (object, string)[]
+            {
+                (new { query, plaid_ncells = 0 }, "plaid_ncells"),
+                (new { query, plaid_ndocs = 1_000_000 }, "plaid_ndocs"),
+                (new { query, plaid_ncells = 2, maxsim_candidates = 3 }, "maxsim_candidates"),
+            })
+            {
+                var (bad, error) = await PostAsync(client, Json(fields), path: "v1/search");
+                Assert.Equal(400, bad);
+                Assert.Equal(param, error.GetProperty("error").GetProperty("param").GetString());
+            }
+        }
+
+        TextIndex.Build(exact, model, records, "nb");
+        using var exactLive = new LiveIndex(SearchIndex.Open(exact), owns: true);
+        await using var exactServer = await EmbeddingServer.StartLateInteractionAsync(model, exactLive, null, "127.0.0.1", 0);
+        using var exactClient = new HttpClient { BaseAddress = exactServer.Address, Timeout = TimeSpan.FromSeconds(60) };
+        var (refused, message) = await PostAsync(exactClient, Json(new { query = "ferja", plaid_ndocs = 16 }), path: "v1/search");
+        Assert.Equal(400, refused);
+        Assert.Contains("plaid_ndocs applies to a PLAID index", message.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal("plaid_ndocs", message.GetProperty("error").GetProperty("param").GetString());
     }
 
     [Fact]

@@ -25,6 +25,7 @@ public sealed class PlaidIndexCommandTests
         var info = InProcessSkald.Capture("index", "info", "--index", folder, "--format", "json");
         Assert.True(info.ExitCode == 0, info.Stderr);
         Assert.StartsWith("plaid (32 centroids, 2-bit", JsonDocument.Parse(info.Stdout).RootElement.GetProperty("token_precision").GetString());
+        Assert.Contains("scored by MaxSim over PLAID's candidates", JsonDocument.Parse(info.Stdout).RootElement.GetProperty("vectors").GetString());
         Assert.False(File.Exists(Path.Combine(folder, "tokens.f32")));
 
         const string query = "Hvor kan jeg parkere sykkelen?";

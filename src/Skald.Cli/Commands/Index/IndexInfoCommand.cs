@@ -85,7 +85,7 @@ internal sealed class IndexInfoCommand : Command
         if (m.MultiVector is not null)
         {
             var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).Select(index.TokenCount).ToArray();
-            fields.Add(new("vectors", $"token vectors ({m.MultiVector}: one per document token, scored by exact MaxSim; embeddings.f32 holds their means)"));
+            fields.Add(new("vectors", $"token vectors ({m.MultiVector}: one per document token, scored by {(m.TokenPrecision == "plaid" ? "MaxSim over PLAID's candidates" : "exact MaxSim")}; embeddings.f32 holds their means)"));
             fields.Add(new("token_precision", index.TokenPrecision switch
             {
                 TokenPrecision.Float16 => "float16 (2 bytes a value, scanned as stored)",

@@ -28,7 +28,7 @@ public static class DatasetReader
     /// </summary>
     public static TextDataset Read(string path, IReadOnlyList<string>? columns = null, int groupSize = FlagEmbeddingReader.DefaultGroupSize)
     {
-        var (groups, table) = Groups(path, groupSize, lists: true);
+        var (groups, table) = Groups(path, groupSize);
         if (groups is not null)
         {
             if (columns is not null)
@@ -43,18 +43,18 @@ public static class DatasetReader
     /// scores and prompt), drawn with <paramref name="groupSize"/> documents per query, or null when it holds another
     /// kind of rows (a tool that reports on data reads them with <see cref="ReadTable(string, out IReadOnlySet{string})"/>).
     /// </summary>
-    public static TextDataset? ReadFlagEmbedding(string path, int groupSize) => Groups(path, groupSize, lists: true).Groups;
+    public static TextDataset? ReadFlagEmbedding(string path, int groupSize) => Groups(path, groupSize).Groups;
 
     /// <summary>A FlagEmbedding file's groups, or else its raw table (read once either way).</summary>
-    private static (TextDataset? Groups, RawTable? Table) Groups(string path, int groupSize, bool lists)
+    private static (TextDataset? Groups, RawTable? Table) Groups(string path, int groupSize)
     {
         if (Path.GetExtension(path).Equals(".jsonl", StringComparison.OrdinalIgnoreCase) && File.Exists(path))
         {
             var lines = Lines(path);
             return FlagEmbeddingReader.Detect(lines) ? (FlagEmbeddingReader.Read(path, lines, groupSize), null)
-                : (null, ReadJsonLines(path, lines, lists));
+                : (null, ReadJsonLines(path, lines, lists: true));
         }
-        var table = ReadRaw(path, lists);
+        var table = ReadRaw(path, lists: true);
         if (!Retrieval.Data.DataFiles.IsParquet(path) || !FlagEmbeddingReader.Detect(table.Header, table.Lists)) return (null, table);
         // Parquet's rows as the JSONL lines they stand for (row r as line r), so one reader checks and draws both.
         RequireText(path, table.Header.Where(h => h is "query" or "prompt"), table.NonText);

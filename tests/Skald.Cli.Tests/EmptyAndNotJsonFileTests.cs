@@ -69,4 +69,15 @@ public sealed class EmptyAndNotJsonFileTests
         SkaldProcess.AssertUserError(r, 1, $"{empty}: no data rows");
         Assert.DoesNotContain("0 rows", r.Stdout);
     }
+
+    [Fact]
+    public void InspectingFlagEmbeddingRowsReportsThemAndABadRowIsOneLine()
+    {
+        // the sample's pos_scores were read as a list of texts: inspect stopped with "must be a non-empty list of texts"
+        var r = InProcessSkald.Capture("data", "inspect", Path.Combine(TestPaths.RepoRoot, "samples", "data", "flag-embedding.jsonl"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("FlagEmbedding rows: positives per query min 1, median 1, max 2", r.Stdout);
+        string bad = Write("bad.jsonl", "{\"query\": \"Hva koster kaffen?\", \"pos\": [\"Ti kroner.\"], \"neg\": [3]}\n");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "inspect", bad), 1, $"{bad}:1: key 'neg': entry 0 is a number, not a text");
+    }
 }

@@ -18,6 +18,9 @@ public sealed record DatasetReport(string Path, int Rows, int DuplicateRows, IRe
     /// <summary>Histogram bucket upper bounds (a last bucket holds everything longer).</summary>
     public static readonly int[] Buckets = [8, 16, 32, 64, 128, 256, 512];
 
+    /// <summary>A FlagEmbedding file's documents per query (null for a table).</summary>
+    public GroupCounts? Groups { get; init; }
+
     /// <summary>Counts per bucket of <paramref name="lengths"/> (Buckets.Length + 1 entries).</summary>
     public static int[] Histogram(IReadOnlyList<int> lengths)
     {
@@ -37,6 +40,8 @@ public sealed record DatasetReport(string Path, int Rows, int DuplicateRows, IRe
         var sb = new StringBuilder();
         sb.AppendLine(c, $"{Path}: {Counted.Of(Rows, "row")}, {Counted.Of(Columns.Count, "column")} ({string.Join(", ", Columns.Select(x => x.Name))}), {Counted.Of(DuplicateRows, "duplicate row")}");
         if (Rows == 0) return sb.ToString(); // nothing to measure: no tables of empty rows
+        if (Groups is { } g)
+            sb.AppendLine(c, $"FlagEmbedding rows: positives per query {Spread(g.Positives)}, negatives per query {Spread(g.Negatives)}, teacher's scores {(g.Scores ? "yes" : "no")}");
         sb.AppendLine();
         sb.AppendLine(c, $"| column | empty | duplicates | min | median | p95 | max ({Unit}) | languages |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|");
@@ -62,6 +67,13 @@ public sealed record DatasetReport(string Path, int Rows, int DuplicateRows, IRe
         foreach (var row in Examples)
             sb.AppendLine("  " + string.Join(" | ", Columns.Select((col, i) => $"{col.Name}: {Short(row[i])}")));
         return sb.ToString();
+    }
+
+    /// <summary>"min N, median N, max N" of <paramref name="counts"/> (median: the upper middle of an even count).</summary>
+    private static string Spread(IReadOnlyList<int> counts)
+    {
+        var sorted = counts.Order().ToArray();
+        return string.Create(CultureInfo.InvariantCulture, $"min {sorted[0]}, median {sorted[sorted.Length / 2]}, max {sorted[^1]}");
     }
 
     private static string Short(string? s) => s is null ? "(empty)" : s.Length <= 100 ? s : s[..97] + "...";

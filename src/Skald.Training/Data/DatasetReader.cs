@@ -13,7 +13,7 @@ namespace Skald.Training.Data;
 /// <c>scores</c> is the label: a number, or a list of numbers of the same length on every row (a JSONL array, a CSV/TSV
 /// cell "[0.3, 0.5]", a Parquet list of numbers). The last input column of a JSONL or Parquet file may hold lists of texts
 /// (a query's documents, sentence-transformers' listwise rows), each with a label list of the same length
-/// (<see cref="TextLists"/>). A JSONL file of FlagEmbedding's rows (<c>{"query", "pos": [...], "neg": [...]}</c>) is
+/// (<see cref="TextLists"/>). A JSONL or Parquet file of FlagEmbedding's rows (<c>{"query", "pos": [...], "neg": [...]}</c>) is
 /// read as its groups (<see cref="FlagEmbeddingReader"/>). Problems are a <see cref="TrainingException"/> naming file and line.
 /// </summary>
 public static class DatasetReader
@@ -28,19 +28,37 @@ public static class DatasetReader
     /// </summary>
     public static TextDataset Read(string path, IReadOnlyList<string>? columns = null, int groupSize = FlagEmbeddingReader.DefaultGroupSize)
     {
+        var (groups, table) = Groups(path, groupSize);
+        if (groups is not null)
+        {
+            if (columns is not null)
+                throw new TrainingException($"{path}: data.columns picks columns of a table; this file holds FlagEmbedding's rows (query, pos, neg), whose (query, pos, neg...) rows are drawn each epoch");
+            return groups;
+        }
+        return Build(path, table!, columns);
+    }
+
+    /// <summary>
+    /// The groups of the FlagEmbedding file at <paramref name="path"/> (JSONL or Parquet: query, pos, neg, optional
+    /// scores and prompt), drawn with <paramref name="groupSize"/> documents per query, or null when it holds another
+    /// kind of rows (a tool that reports on data reads them with <see cref="ReadTable(string, out IReadOnlySet{string})"/>).
+    /// </summary>
+    public static TextDataset? ReadFlagEmbedding(string path, int groupSize) => Groups(path, groupSize).Groups;
+
+    /// <summary>A FlagEmbedding file's groups, or else its raw table (read once either way).</summary>
+    private static (TextDataset? Groups, RawTable? Table) Groups(string path, int groupSize)
+    {
         if (Path.GetExtension(path).Equals(".jsonl", StringComparison.OrdinalIgnoreCase) && File.Exists(path))
         {
             var lines = Lines(path);
-            if (FlagEmbeddingReader.Detect(lines))
-            {
-                if (columns is not null)
-                    throw new TrainingException($"{path}: data.columns picks columns of a table; this file holds FlagEmbedding's rows (query, pos, neg), whose (query, pos, neg...) rows are drawn each epoch");
-                return FlagEmbeddingReader.Read(path, lines, groupSize);
-            }
-            return Build(path, ReadJsonLines(path, lines, lists: true), columns);
+            return FlagEmbeddingReader.Detect(lines) ? (FlagEmbeddingReader.Read(path, lines, groupSize), null)
+                : (null, ReadJsonLines(path, lines, lists: true));
         }
         var table = ReadRaw(path, lists: true);
-        return Build(path, table, columns);
+        if (!Retrieval.Data.DataFiles.IsParquet(path) || !FlagEmbeddingReader.Detect(table.Header, table.Lists)) return (null, table);
+        // Parquet's rows as the JSONL lines they stand for (row r as line r), so one reader checks and draws both.
+        RequireText(path, table.Header.Where(h => h is "query" or "prompt"), table.NonText);
+        return (FlagEmbeddingReader.Read(path, FlagEmbeddingReader.JsonLines(table.Header, table.Rows, table.Lists, table.NonText), groupSize), null);
     }
 
     /// <summary>

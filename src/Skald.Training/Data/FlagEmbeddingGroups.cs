@@ -45,6 +45,21 @@ public sealed class FlagEmbeddingGroups
     /// <summary>Number of groups (queries).</summary>
     public int Count => queries.Length;
 
+    /// <summary>Each group's query (its prompt written before it), in file order.</summary>
+    public IReadOnlyList<string> Queries => queries;
+
+    /// <summary>Each group's positives, in file order.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> Positives => positives;
+
+    /// <summary>Each group's negatives, in file order (empty when the row has none).</summary>
+    public IReadOnlyList<IReadOnlyList<string>> Negatives => negatives;
+
+    /// <summary>Each group's teacher scores of its positives (pos_scores), or null when the file has none.</summary>
+    public IReadOnlyList<IReadOnlyList<float>>? PositiveScores => positiveScores;
+
+    /// <summary>Each group's teacher scores of its negatives (neg_scores; empty when a row leaves them out), or null when the file has none.</summary>
+    public IReadOnlyList<IReadOnlyList<float>>? NegativeScores => negativeScores;
+
     /// <summary>Whether the groups carry a teacher's scores (pos_scores, neg_scores), which become each row's labels.</summary>
     public bool HasScores => positiveScores is not null;
 

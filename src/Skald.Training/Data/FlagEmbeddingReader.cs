@@ -45,6 +45,50 @@ public static class FlagEmbeddingReader
         }
     }
 
+    /// <summary>
+    /// Whether a table (a Parquet file's <paramref name="header"/>, its columns of lists of texts
+    /// <paramref name="textLists"/>) holds FlagEmbedding's rows: a <c>query</c> column, a <c>pos</c> column of lists of
+    /// texts and no label column, as <see cref="Detect(IReadOnlyList{string})"/> asks of a JSONL file's first object.
+    /// </summary>
+    public static bool Detect(IReadOnlyList<string> header, IReadOnlySet<string> textLists)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(textLists);
+        return header.Contains("query") && textLists.Contains("pos") && !header.Any(LabelNames.Contains);
+    }
+
+    /// <summary>
+    /// A table's rows as the JSONL objects they stand for, one per row in order, for <see cref="Read"/>: a null cell is a
+    /// missing key, a list column (<paramref name="textLists"/>, or a <paramref name="nonText"/> "list of ..." column, as
+    /// <see cref="Retrieval.Data.ParquetTableReader"/> reads them: JSON array text) its array, any other cell a string.
+    /// </summary>
+    public static string[] JsonLines(IReadOnlyList<string> header, IReadOnlyList<(int Line, string?[] Values)> rows,
+        IReadOnlySet<string> textLists, IReadOnlyDictionary<string, string> nonText)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(rows);
+        bool[] raw = [.. header.Select(h => textLists.Contains(h) || (nonText.TryGetValue(h, out var t) && t.StartsWith("list of", StringComparison.Ordinal)))];
+        var lines = new string[rows.Count];
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        for (int r = 0; r < rows.Count; r++)
+        {
+            buffer.Clear();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                for (int c = 0; c < header.Count; c++)
+                {
+                    if (rows[r].Values[c] is not { } cell) continue;
+                    if (raw[c]) { w.WritePropertyName(header[c]); w.WriteRawValue(cell); }
+                    else w.WriteString(header[c], cell);
+                }
+                w.WriteEndObject();
+            }
+            lines[r] = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+        return lines;
+    }
+
     /// <summary>The groups of <paramref name="path"/>'s <paramref name="lines"/>, sampled with <paramref name="groupSize"/> documents per query.</summary>
     public static TextDataset Read(string path, IReadOnlyList<string> lines, int groupSize)
     {

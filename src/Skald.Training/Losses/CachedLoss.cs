@@ -78,7 +78,7 @@ public class CachedLoss : ILoss
         }
         var after = encoder.Random.SaveState();
         var grads = embeddings.Select(e => new EmbeddingBatch(e.Rows, e.Dim)).ToArray();
-        var inner = innerFor(batch);
+        var inner = MultipleNegativesRankingLoss.For(innerFor(batch), batch); // a no_in_batch_neg data set's batch: own rows only
         float loss = LossParameterGradients.Scaled(Inner ?? inner, gradientScale / (double)encoder.Communicator.Size,
             () => AcrossRanks.Compute(inner, encoder.Communicator, embeddings, batch.Labels, grads));
         for (int c = 0; c < cols; c++)

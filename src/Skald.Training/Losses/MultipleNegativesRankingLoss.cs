@@ -8,10 +8,33 @@ namespace Skald.Training.Losses;
 /// positives ++ negatives (all rows of the batch); loss = mean_i CE(scores_i, i). With <c>symmetric</c> the loss is
 /// the mean of that and the positive→anchor direction CE(scores[:, :B]ᵀ_j, j), as MultipleNegativesSymmetricRankingLoss.
 /// With <c>dot</c> the scores are scale · anchor · candidate, unnormalised: SparseMultipleNegativesRankingLoss (scale 1),
-/// a sparse encoder's.
+/// a sparse encoder's. <see cref="WithoutInBatchNegatives"/> scores each anchor against its own row's candidates only
+/// (FlagEmbedding's <c>no_in_batch_neg</c>: <c>AbsEmbedderModel._compute_no_in_batch_neg_loss</c>, CE over the
+/// (batch, group) local scores with target 0, at
+/// https://github.com/FlagOpen/FlagEmbedding/blob/7ed43d67ec03fbe5c31c0992dbfa941fb1860549/FlagEmbedding/abc/finetune/embedder/AbsModeling.py).
 /// </summary>
 public sealed class MultipleNegativesRankingLoss(float scale = 20f, bool symmetric = false, bool dot = false) : EmbeddingLoss
 {
+    private MultipleNegativesRankingLoss? ownGroups;
+
+    /// <summary>Whether each anchor is scored against its own row's candidates only (no in-batch negatives).</summary>
+    public bool OwnGroups { get; private init; }
+
+    /// <summary>
+    /// The same loss scoring each anchor against its own row's positive and negatives only (a batch's
+    /// <see cref="TrainingBatch.NoInBatchNegatives"/>); the symmetric loss has no such form (a positive would be scored
+    /// against its own anchor alone).
+    /// </summary>
+    public MultipleNegativesRankingLoss WithoutInBatchNegatives()
+    {
+        if (Symmetric) throw new InvalidOperationException("MultipleNegativesSymmetricRankingLoss has no form without in-batch negatives");
+        return OwnGroups ? this : ownGroups ??= new MultipleNegativesRankingLoss(Scale, Symmetric, Dot) { OwnGroups = true };
+    }
+
+    /// <summary><paramref name="loss"/> as it scores <paramref name="batch"/>: without in-batch negatives when the batch says so and the loss is MNRL.</summary>
+    internal static IEmbeddingLoss For(IEmbeddingLoss loss, TrainingBatch batch) =>
+        batch.NoInBatchNegatives && loss is MultipleNegativesRankingLoss mnrl ? mnrl.WithoutInBatchNegatives() : loss;
+
     /// <summary>Whether the scores are dot products instead of cosine similarities.</summary>
     public bool Dot { get; } = dot;
 
@@ -48,7 +71,16 @@ public sealed class MultipleNegativesRankingLoss(float scale = 20f, bool symmetr
         double weight = Symmetric ? 0.5 : 1.0;
         double loss = 0;
         var row = new double[m];
-        for (int i = 0; i < b; i++)
+        for (int i = 0; i < b && OwnGroups; i++)
+        {
+            // Anchor i over its own row's candidates (column c's row i is candidate c·b + i): CE with target 0 (its positive).
+            for (int c = 0; c < k; c++) row[c] = s[i * m + c * b + i];
+            double lse = CosineMath.LogSumExp(row.AsSpan(0, k));
+            loss += (lse - s[i * m + i]) / b;
+            for (int c = 0; c < k; c++) ds[i * m + c * b + i] += Math.Exp(row[c] - lse) / b;
+            ds[i * m + i] -= 1.0 / b;
+        }
+        for (int i = 0; i < b && !OwnGroups; i++)
         {
             // Anchor i over all candidates: CE with target i.
             Array.Copy(s, i * m, row, 0, m);

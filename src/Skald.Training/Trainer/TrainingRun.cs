@@ -77,8 +77,8 @@ public static class TrainingRun
         foreach (var d in train)
         {
             LossColumns.Check(config.Loss, d);
-            if (d.NoInBatchNegatives && config.Loss.Type != "bge_m3")
-                throw new TrainingException($"{d.Name}: no in-batch negatives ({(config.Data.NoInBatchNeg ? "data.no_in_batch_neg" : "its name ends with no_in_batch_neg, FlagEmbedding's mark")}) is read by loss.type bge_m3 only, not {config.Loss.Type}");
+            if (d.NoInBatchNegatives && !ReadsNoInBatchNegatives(config.Loss))
+                throw new TrainingException($"{d.Name}: no in-batch negatives ({(config.Data.NoInBatchNeg ? "data.no_in_batch_neg" : "its name ends with no_in_batch_neg, FlagEmbedding's mark")}) is read by loss.type bge_m3, mnrl and cached_mnrl only (not symmetric, not under loss.adaptive_layer), not {config.Loss.Type}{(config.Loss.Symmetric ? " symmetric" : config.Loss.AdaptiveLayer ? " under loss.adaptive_layer" : "")}");
         }
         if (eval?.ListColumn is { } list && !LossSection.ListwiseTypes.Contains(config.Loss.Type) && !config.Loss.CrossEncoder)
             throw new TrainingException($"{eval.Name}: '{list}' holds lists of documents, which a cross-encoder's evaluation reads; loss.type {config.Loss.Type} evaluates one text per column");
@@ -376,4 +376,8 @@ public static class TrainingRun
             throw new TrainingException($"evaluation.tasks: two evaluators are named '{names.Key}' (their metrics would mix); rename a task file or folder");
         return list;
     }
+
+    /// <summary>Whether the loss of <paramref name="loss"/> scores a batch's rows against their own documents when told (TrainingBatch.NoInBatchNegatives).</summary>
+    private static bool ReadsNoInBatchNegatives(LossSection loss) =>
+        loss.Type == "bge_m3" || (loss.Type is "mnrl" or "cached_mnrl" && !loss.Symmetric && !loss.AdaptiveLayer);
 }

@@ -212,7 +212,7 @@ public sealed class LossTests
     /// Central differences (step 1e-3) of <paramref name="run"/> at every <paramref name="stride"/>-th value of each
     /// column against the gradient it computes.
     /// </summary>
-    private static void AssertFiniteDifferences(string name, EmbeddingBatch[] columns, Func<EmbeddingBatch[], EmbeddingBatch[], float> run,
+    internal static void AssertFiniteDifferences(string name, EmbeddingBatch[] columns, Func<EmbeddingBatch[], EmbeddingBatch[], float> run,
         double abs, double rel = 2e-2, int stride = 7)
     {
         var grads = Zeros(columns);

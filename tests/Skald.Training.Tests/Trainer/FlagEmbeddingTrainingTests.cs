@@ -149,10 +149,20 @@ public sealed class FlagEmbeddingTrainingTests
     }
 
     [Fact]
+    public void MnrlTrainsANoInBatchNegFileAndItsBatchesSaySo()
+    {
+        using var setup = TrainingRun.Build(Config(InfraPaths.FixtureModel("bert-cased-mean"), Flag("f.jsonl", 4, false), "  type: mnrl", "  no_in_batch_neg: true"));
+        Assert.True(setup.Train[0].NoInBatchNegatives);
+        Assert.Equal(2, new SentenceTrainer(setup).Run().Steps);
+    }
+
+    [Fact]
     public void WhatDoesNotFitIsOneLine()
     {
-        var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(InfraPaths.FixtureModel("bert-cased-mean"), Flag("f.jsonl", 4, false), "  type: mnrl", "  no_in_batch_neg: true")));
-        Assert.Contains("no in-batch negatives (data.no_in_batch_neg) is read by loss.type bge_m3 only, not mnrl", e.Message);
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(InfraPaths.FixtureModel("bert-cased-mean"), Flag("f.jsonl", 4, false), "  type: matryoshka\n  matryoshka_dims: [16, 8]", "  no_in_batch_neg: true")));
+        Assert.Contains("no in-batch negatives (data.no_in_batch_neg) is read by loss.type bge_m3, mnrl and cached_mnrl only (not symmetric, not under loss.adaptive_layer), not matryoshka", e.Message);
+        e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(InfraPaths.FixtureModel("bert-cased-mean"), Flag("f.jsonl", 4, false), "  type: mnrl\n  symmetric: true", "  no_in_batch_neg: true")));
+        Assert.EndsWith("not mnrl symmetric", e.Message);
         string table = InfraPaths.WriteFile(dir, "t.jsonl", "{\"anchor\": \"a b\", \"positive\": \"c d\"}\n{\"anchor\": \"e f\", \"positive\": \"g h\"}\n");
         e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(InfraPaths.FixtureModel("bert-cased-mean"), table, "  type: mnrl")));
         Assert.StartsWith("data.train_group_size 3 sets the documents drawn per query from FlagEmbedding files", e.Message);

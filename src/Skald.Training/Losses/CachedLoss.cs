@@ -6,9 +6,9 @@ namespace Skald.Training.Losses;
 /// <summary>
 /// GradCache (Gao et al. 2021, sentence-transformers' Cached* losses) around any <see cref="IEmbeddingLoss"/>: embed
 /// every column in mini-batches without recording, compute the loss and d(loss)/d(embeddings) over the full batch,
-/// then re-run each mini-batch with recording and backpropagate its slice of the cached gradients. The generator
-/// state is saved before each mini-batch in the first pass and restored for its second pass (ST's RandContext), so
-/// dropout masks match; afterwards the generator continues from where the first pass left it. Gradients equal the
+/// then re-run each mini-batch with recording and backpropagate its slice of the cached gradients, on the schedule of
+/// <see cref="GradCache"/> (the generator state of each mini-batch's first pass restored for its second, so dropout
+/// masks match). Gradients equal the
 /// full-batch loss's; activation memory is that of one mini-batch. Under data parallelism each rank embeds its shard
 /// and the loss spans every rank's embeddings (<see cref="AcrossRanks"/>).
 /// </summary>
@@ -60,41 +60,24 @@ public class CachedLoss : ILoss
         EmbeddingLoss.CheckBatch(batch);
         int rows = batch.Count, cols = batch.Columns.Count;
         var tokens = batch.Columns.Select((c, i) => encoder.Prepare(c, query: i == 0)).ToArray();
-        var starts = Enumerable.Range(0, (rows + MiniBatchSize - 1) / MiniBatchSize).Select(i => i * MiniBatchSize).ToArray();
-        var states = new ulong[cols, starts.Length][];
-        var embeddings = new EmbeddingBatch[cols];
+        var cache = new GradCache(encoder.Random, cols, rows, MiniBatchSize);
+        var parts = new EmbeddingBatch[cols, cache.Chunks];
         using (var pass = encoder.BeginPass(record: false))
-        {
-            for (int c = 0; c < cols; c++)
-            {
-                var parts = new List<EmbeddingBatch>();
-                for (int m = 0; m < starts.Length; m++)
-                {
-                    states[c, m] = encoder.Random.SaveState();
-                    parts.Add(pass.Forward(Slice(tokens[c], starts[m])));
-                }
-                embeddings[c] = EmbeddingBatch.Concat(parts);
-            }
-        }
-        var after = encoder.Random.SaveState();
+            cache.Embed((c, m) => parts[c, m] = pass.Forward(Slice(tokens[c], cache.Chunk(m))));
+        var embeddings = Enumerable.Range(0, cols).Select(c => EmbeddingBatch.Concat([.. Enumerable.Range(0, cache.Chunks).Select(m => parts[c, m])])).ToArray();
         var grads = embeddings.Select(e => new EmbeddingBatch(e.Rows, e.Dim)).ToArray();
         var inner = MultipleNegativesRankingLoss.For(innerFor(batch), batch); // a no_in_batch_neg data set's batch: own rows only
         float loss = LossParameterGradients.Scaled(Inner ?? inner, gradientScale / (double)encoder.Communicator.Size,
             () => AcrossRanks.Compute(inner, encoder.Communicator, embeddings, batch.Labels, grads));
-        for (int c = 0; c < cols; c++)
+        cache.Replay((c, m) =>
         {
-            for (int m = 0; m < starts.Length; m++)
-            {
-                encoder.Random.RestoreState(states[c, m]);
-                var slice = Slice(tokens[c], starts[m]);
-                using var pass = encoder.BeginPass(record: true);
-                pass.Forward(slice);
-                pass.Backward([grads[c].SliceRows(starts[m], slice.Count)], gradientScale);
-            }
-        }
-        encoder.Random.RestoreState(after);
+            var (start, count) = cache.Chunk(m);
+            using var pass = encoder.BeginPass(record: true);
+            pass.Forward(Slice(tokens[c], (start, count)));
+            pass.Backward([grads[c].SliceRows(start, count)], gradientScale);
+        });
         return loss;
     }
 
-    private ModelInputs Slice(ModelInputs all, int start) => all.Slice(start, Math.Min(MiniBatchSize, all.Count - start));
+    private static ModelInputs Slice(ModelInputs all, (int Start, int Count) chunk) => all.Slice(chunk.Start, chunk.Count);
 }

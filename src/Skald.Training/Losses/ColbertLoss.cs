@@ -9,7 +9,8 @@ namespace Skald.Training.Losses;
 /// column's texts through one recorded pass of a late-interaction model (<see cref="Skald.Models.SentenceEncoder.LateInteraction"/>),
 /// its token vectors L2-normalised and masked as PyLate masks them, the scores and loss of the subclass over them, and
 /// the gradient of the kept vectors back through the pass. Under mpirun each rank encodes its shard and the loss spans
-/// every rank's texts (<see cref="ColbertAcrossRanks"/>).
+/// every rank's texts (<see cref="ColbertAcrossRanks"/>). With <see cref="MiniBatchSize"/> the passes run in chunks on
+/// <see cref="GradCache"/>'s schedule (PyLate's CachedContrastive): the loss and gradients are the whole batch's.
 /// </summary>
 /// <remarks>
 /// PyLate's training collator pads every text to its full length (<c>padding="max_length"</c>: query_length or
@@ -19,7 +20,9 @@ namespace Skald.Training.Losses;
 /// ones plus one zero vector when it has fewer than document_length of them, which gives the same scores and
 /// gradients. A query's masked tokens (without expansion) add 0 and are left out; with expansion every token counts.
 /// Upstream: https://github.com/lightonai/pylate/blob/1f1f47cee5df35ebe6fd2286a0a205a1523e4119/pylate/losses/contrastive.py
-/// (extract_skiplist_mask), pylate/utils/collator.py, pylate/scores/colbert.py at the same commit.
+/// (extract_skiplist_mask), pylate/utils/collator.py, pylate/scores/colbert.py, pylate/losses/cached_contrastive.py at
+/// the same commit. The cached loss's scores are the uncached one's: PyLate's per-chunk cross-entropy sums over query
+/// chunks and divides by the batch once, which is the mean.
 /// </remarks>
 public abstract class ColbertLoss : ILoss
 {
@@ -37,6 +40,18 @@ public abstract class ColbertLoss : ILoss
     public abstract float Compute(IReadOnlyList<float[]> queries, IReadOnlyList<IReadOnlyList<float[]>> documents, int dim,
         IReadOnlyList<float>? labels, IReadOnlyList<float[]> queryGradients, IReadOnlyList<IReadOnlyList<float[]>> documentGradients);
 
+    /// <summary>
+    /// GradCache (<c>loss.cached: true</c>, PyLate's CachedContrastive): rows per chunk of the embedding passes; null
+    /// (the default) embeds every column in one recorded pass.
+    /// </summary>
+    public int? MiniBatchSize
+    {
+        get => miniBatchSize;
+        init => miniBatchSize = value is null or >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "mini_batch_size must be at least 1");
+    }
+
+    private readonly int? miniBatchSize;
+
     /// <inheritdoc />
     public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
     {
@@ -45,27 +60,56 @@ public abstract class ColbertLoss : ILoss
             ?? throw new TrainingException($"loss.type {Name} trains a ColBERT (one vector per token); {encoder.Source.Path} is a sentence embedder (set model.type: colbert)");
         EmbeddingLoss.CheckBatch(batch);
         if (batch.Columns.Count < 2) throw new ArgumentException($"{Name} needs a query column and at least one document column", nameof(batch));
+        if (MiniBatchSize is int size) return Cached(encoder, inputs, batch, size, gradientScale);
         int dim = encoder.Dimension;
         using var pass = encoder.BeginPass(record: true);
         var columns = new Column[batch.Columns.Count];
-        for (int c = 0; c < columns.Length; c++) columns[c] = Embed(pass, inputs, batch.Columns[c], query: c == 0, dim);
+        for (int c = 0; c < columns.Length; c++) columns[c] = Embed(pass, inputs, inputs.Tokenize(batch.Columns[c], c == 0), query: c == 0, dim);
         var vectorGradients = columns.Select(c => Zeros(c.Vectors)).ToArray();
-        var comm = encoder.Communicator;
-        float value = comm.Size == 1
-            ? Compute(columns[0].Vectors, [.. columns.Skip(1).Select(c => c.Vectors)], dim, batch.Labels, vectorGradients[0], [.. vectorGradients.Skip(1)])
-            : ColbertAcrossRanks.Compute(this, comm, [.. columns.Select(c => c.Vectors)], dim, batch.Labels, vectorGradients);
+        float value = Loss(encoder, [.. columns.Select(c => c.Vectors)], dim, batch.Labels, vectorGradients);
         var gradients = new EmbeddingBatch[columns.Length];
         for (int c = 0; c < columns.Length; c++) gradients[c] = columns[c].Scatter(vectorGradients[c], dim);
         pass.Backward(gradients, gradientScale);
         return value;
     }
 
+    // GradCache over token vectors: every chunk's kept vectors without recording, the loss and d(loss)/d(vectors) over
+    // the whole batch, then each chunk again, recorded, its slice of those gradients put back on its rows.
+    private float Cached(TrainableEncoder encoder, ColbertInputs inputs, TrainingBatch batch, int size, float gradientScale)
+    {
+        int dim = encoder.Dimension, cols = batch.Columns.Count;
+        var rows = batch.Columns.Select((texts, c) => inputs.Tokenize(texts, c == 0)).ToArray();
+        var cache = new GradCache(encoder.Random, cols, batch.Count, size);
+        var chunks = new Column[cols, cache.Chunks];
+        using (var pass = encoder.BeginPass(record: false))
+            cache.Embed((c, m) => chunks[c, m] = Embed(pass, inputs, Range(rows[c], cache.Chunk(m)), query: c == 0, dim));
+        var vectors = Enumerable.Range(0, cols).Select(c => Enumerable.Range(0, cache.Chunks).SelectMany(m => chunks[c, m].Vectors).ToArray()).ToArray();
+        var vectorGradients = vectors.Select(Zeros).ToArray();
+        float value = Loss(encoder, vectors, dim, batch.Labels, vectorGradients);
+        cache.Replay((c, m) =>
+        {
+            var (start, count) = cache.Chunk(m);
+            using var pass = encoder.BeginPass(record: true);
+            var again = Embed(pass, inputs, Range(rows[c], (start, count)), query: c == 0, dim);
+            pass.Backward([again.Scatter(vectorGradients[c][start..(start + count)], dim)], gradientScale);
+        });
+        return value;
+    }
+
+    // The loss over every column's vectors (column 0 the queries), under mpirun over every rank's.
+    private float Loss(TrainableEncoder encoder, float[][][] vectors, int dim, IReadOnlyList<float>? labels, float[][][] gradients) =>
+        encoder.Communicator.Size == 1
+            ? Compute(vectors[0], [.. vectors.Skip(1)], dim, labels, gradients[0], [.. gradients.Skip(1)])
+            : ColbertAcrossRanks.Compute(this, encoder.Communicator, vectors, dim, labels, gradients);
+
+    private static (int[] Ids, int[] TypeIds, int[] Mask)[] Range(IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> rows, (int Start, int Count) chunk) =>
+        [.. rows.Skip(chunk.Start).Take(chunk.Count)];
+
     private static float[][] Zeros(float[][] like) => [.. like.Select(v => new float[v.Length])];
 
     // One column's pass: each text's kept rows of the pass output, copied out, with a zero row for a masked position.
-    private static Column Embed(EncoderPass pass, ColbertInputs inputs, IReadOnlyList<string> texts, bool query, int dim)
+    private static Column Embed(EncoderPass pass, ColbertInputs inputs, IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> rows, bool query, int dim)
     {
-        var rows = inputs.Tokenize(texts, query);
         var tokens = inputs.Batch(rows);
         var y = pass.ForwardTokens(tokens);
         var vectors = new float[rows.Count][];
@@ -115,7 +159,7 @@ public abstract class ColbertLoss : ILoss
         ArgumentNullException.ThrowIfNull(l);
         return l.Type switch
         {
-            "colbert_contrastive" => new ColbertContrastiveLoss(l.Temperature, l.SizeAverage),
+            "colbert_contrastive" => new ColbertContrastiveLoss(l.Temperature, l.SizeAverage) { MiniBatchSize = l.Cached ? l.MiniBatchSize : null },
             "colbert_distillation" => new ColbertDistillationLoss(l.NormalizeScores, l.SizeAverage),
             _ => throw new ArgumentException($"loss.type {l.Type} is not a ColBERT loss", nameof(l)),
         };

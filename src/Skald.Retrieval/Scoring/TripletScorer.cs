@@ -1,3 +1,4 @@
+using Skald.Models.LateInteraction;
 using Skald.Models.Modules;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Models;
@@ -20,16 +21,40 @@ public static class TripletScorer
         int n = triplets.Count;
         if (n == 0) return new(StringComparer.Ordinal) { ["accuracy"] = double.NaN, ["cosine_accuracy"] = double.NaN };
         var v = model.Embed([.. triplets.Select(t => t.Anchor), .. triplets.Select(t => t.Positive), .. triplets.Select(t => t.Negative)], TextRole.Text);
-        int own = 0, cos = 0;
-        for (int i = 0; i < n; i++)
-        {
-            if (Similarities.Compute(model.Similarity, v[i], v[n + i]) > Similarities.Compute(model.Similarity, v[i], v[2 * n + i])) own++;
-            if (Similarities.Compute(SimilarityFunction.Cosine, v[i], v[n + i]) > Similarities.Compute(SimilarityFunction.Cosine, v[i], v[2 * n + i])) cos++;
-        }
         return new SortedDictionary<string, double>(StringComparer.Ordinal)
         {
-            ["accuracy"] = (double)own / n,
-            ["cosine_accuracy"] = (double)cos / n,
+            ["accuracy"] = Accuracy(n, i => (Similarities.Compute(model.Similarity, v[i], v[n + i]), Similarities.Compute(model.Similarity, v[i], v[2 * n + i]))),
+            ["cosine_accuracy"] = Accuracy(n, i => (Similarities.Compute(SimilarityFunction.Cosine, v[i], v[n + i]), Similarities.Compute(SimilarityFunction.Cosine, v[i], v[2 * n + i]))),
         };
+    }
+
+    /// <summary>
+    /// A late-interaction model's accuracy (PyLate's ColBERTTripletEvaluator): anchors encoded as queries, positives
+    /// and negatives as documents, each pair scored by MaxSim; NaN for no triplets.
+    /// </summary>
+    /// <remarks>Upstream: https://github.com/lightonai/pylate/blob/1f1f47cee5df35ebe6fd2286a0a205a1523e4119/pylate/evaluation/colbert_triplet.py</remarks>
+    public static double Accuracy(IMultiVectorEncoder model, IReadOnlyList<Triplet> triplets, int batchSize = 32)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(triplets);
+        int n = triplets.Count;
+        if (n == 0) return double.NaN;
+        var anchors = model.EncodeQueries([.. triplets.Select(t => t.Anchor)], batchSize);
+        var documents = model.EncodeDocuments([.. triplets.Select(t => t.Positive), .. triplets.Select(t => t.Negative)], batchSize);
+        return Accuracy(n, i => (ColbertEncoder.Score(anchors[i], documents[i]), ColbertEncoder.Score(anchors[i], documents[n + i])));
+    }
+
+    /// <summary>The share of the <paramref name="n"/> triplets whose positive scores strictly above their negative (a tie counts as wrong).</summary>
+    public static double Accuracy(int n, Func<int, (double Positive, double Negative)> scores)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        if (n == 0) return double.NaN;
+        int right = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var (positive, negative) = scores(i);
+            if (positive > negative) right++;
+        }
+        return (double)right / n;
     }
 }

@@ -11,14 +11,15 @@ namespace Skald.Retrieval.Search;
 /// text, cut to the model's document_length) and each query scores all of them by exact MaxSim
 /// (<see cref="MaxSim.Scores"/>). No PLAID or compressed index: the corpus's token vectors stay in memory, so this is
 /// for corpora of thousands of documents, not millions. On a reranking task (<see cref="ICandidateScorer"/>) only the
-/// candidates are encoded and scored. Ties: document id descending.
+/// candidates are encoded and scored. Ties: document id descending. The model is any multi-vector encoder: a loaded
+/// <see cref="ColbertEncoder"/>, or one being trained (evaluation during training).
 /// </summary>
 /// <param name="model">The late-interaction model.</param>
 /// <param name="batchSize">Texts per forward pass.</param>
-public sealed class LateInteractionRetriever(ColbertEncoder model, int batchSize = 32) : IRetrievalModel, ICandidateScorer
+public sealed class LateInteractionRetriever(IMultiVectorEncoder model, int batchSize = 32) : IRetrievalModel, ICandidateScorer
 {
     /// <summary>The model.</summary>
-    public ColbertEncoder Model { get; } = model ?? throw new ArgumentNullException(nameof(model));
+    public IMultiVectorEncoder Model { get; } = model ?? throw new ArgumentNullException(nameof(model));
 
     private readonly int batchSize = batchSize >= 1 ? batchSize : throw new ArgumentOutOfRangeException(nameof(batchSize));
 
@@ -26,14 +27,22 @@ public sealed class LateInteractionRetriever(ColbertEncoder model, int batchSize
     public string Name => ModelNames.Of(Model.Source);
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, string> Metadata => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> Metadata
     {
-        ["scoring"] = "maxsim (exact, every document's token vectors)",
-        ["dimension"] = Model.Dimension.ToString(CultureInfo.InvariantCulture),
-        ["query_length"] = Model.Settings.QueryLength.ToString(CultureInfo.InvariantCulture),
-        ["document_length"] = Model.Settings.DocumentLength.ToString(CultureInfo.InvariantCulture),
-        ["query_expansion"] = Model.Settings.DoQueryExpansion ? "true" : "false",
-    };
+        get
+        {
+            var colbert = Model as ColbertEncoder; // its settings; a model being trained reports its width and document length
+            var metadata = new Dictionary<string, string>
+            {
+                ["scoring"] = "maxsim (exact, every document's token vectors)",
+                ["dimension"] = Model.Dimension.ToString(CultureInfo.InvariantCulture),
+            };
+            if (colbert is not null) metadata["query_length"] = colbert.Settings.QueryLength.ToString(CultureInfo.InvariantCulture);
+            metadata["document_length"] = Model.DocumentTokens.ToString(CultureInfo.InvariantCulture);
+            if (colbert is not null) metadata["query_expansion"] = colbert.Settings.DoQueryExpansion ? "true" : "false";
+            return metadata;
+        }
+    }
 
     /// <inheritdoc/>
     public Hit[][] Search(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<string> queries, int topK, string? language)

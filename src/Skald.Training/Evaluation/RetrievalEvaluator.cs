@@ -12,7 +12,9 @@ namespace Skald.Training.Evaluation;
 /// Retrieval during training, a thin adapter over the shared core: the corpus is searched exactly
 /// (<see cref="DenseRetriever"/>) with the model's current weights and scored by <see cref="RetrievalScorer"/> — the
 /// reader, ranking (trec_eval ties) and metrics of <c>skald evaluate</c>, so the numbers are the ones it prints for
-/// the same model and data (<c>hit_rate_at_10</c>, <c>mrr_at_10</c>, <c>ndcg_at_10</c>).
+/// the same model and data (<c>hit_rate_at_10</c>, <c>mrr_at_10</c>, <c>ndcg_at_10</c>). A ColBERT being trained is
+/// searched by exact MaxSim (<see cref="LateInteractionRetriever"/> over <see cref="TrainingColbertEncoder"/>), as
+/// <c>skald evaluate</c> searches a saved one.
 /// Keys: <c>eval_NAME_hit_rate@10</c>, <c>eval_NAME_mrr@10</c>, <c>eval_NAME_ndcg@10</c>.
 /// </summary>
 public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrieval") : IEvaluator
@@ -79,7 +81,9 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
     /// <inheritdoc />
     public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
     {
-        var retriever = EmbeddingRetriever.For(TrainingEmbeddingModel.For(model, batchSize));
+        IRetrievalModel retriever = model is Modeling.TrainableEncoder { Model.LateInteraction: not null } colbert
+            ? new LateInteractionRetriever(new TrainingColbertEncoder(colbert), batchSize)
+            : EmbeddingRetriever.For(TrainingEmbeddingModel.For(model, batchSize));
         var m = RetrievalScorer.Score(retriever, Data, topK: K, cutoffs: [K]);
         return new Dictionary<string, double>
         {

@@ -7,7 +7,9 @@ namespace Skald.Training.Evaluation;
 /// <summary>
 /// sentence-transformers' TripletEvaluator: the share of (anchor, positive, negative) rows where the anchor is more
 /// similar to the positive than to the negative under the model's similarity function, computed by the shared
-/// <see cref="TripletScorer"/> (the number <c>skald evaluate</c> reports as <c>accuracy</c>). Key: <c>eval_NAME_accuracy</c>.
+/// <see cref="TripletScorer"/> (the number <c>skald evaluate</c> reports as <c>accuracy</c>); for a ColBERT, PyLate's
+/// ColBERTTripletEvaluator: the anchor as a query, MaxSim against each document (<see cref="TrainingColbertEncoder"/>).
+/// Key: <c>eval_NAME_accuracy</c>.
 /// </summary>
 public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string name = "triplet") : IEvaluator
 {
@@ -32,5 +34,7 @@ public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string na
 
     /// <summary>The accuracy in [0, 1] (NaN without triplets).</summary>
     public double Accuracy(ITrainableModel model, int batchSize) =>
-        TripletScorer.Score(TrainingEmbeddingModel.For(model, batchSize), triplets)["accuracy"];
+        model is Modeling.TrainableEncoder { Model.LateInteraction: not null } colbert
+            ? TripletScorer.Accuracy(new TrainingColbertEncoder(colbert), triplets, batchSize)
+            : TripletScorer.Score(TrainingEmbeddingModel.For(model, batchSize), triplets)["accuracy"];
 }

@@ -13,7 +13,7 @@ namespace Skald.Training.Trainer;
 /// <summary>
 /// What the ColBERT losses (<c>loss.type: colbert_contrastive / colbert_distillation</c>) and <c>model.type: colbert</c>
 /// make of the model: a PyLate folder loaded for training, or an encoder made a ColBERT as PyLate makes one, and the
-/// refusals of what is not there yet for it, each one line.
+/// refusals of what is not there yet for it (LoRA, task files during training, labelled eval pairs), each one line.
 /// </summary>
 internal static class ColbertSetup
 {
@@ -114,11 +114,11 @@ internal static class ColbertSetup
                 "to make one of this encoder (a Dense projection added, as PyLate does), or start from a PyLate folder");
         if (config.Lora is not null)
             throw new TrainingException($"lora: LoRA on a ColBERT is not there yet; loss.type {config.Loss.Type} trains the whole model");
-        if (config.Model.FreezeTransformer)
-            throw new TrainingException($"model.freeze_transformer: not there yet for a ColBERT (loss.type {config.Loss.Type})");
-        if (eval is not null || config.Evaluation.Retrieval is not null || config.Evaluation.Tasks.Count > 0)
-            throw new TrainingException($"evaluation during training of a ColBERT is not there yet (loss.type {config.Loss.Type}): leave out data.eval / data.eval_split " +
-                "and the evaluation section, and evaluate the saved folder with skald evaluate");
+        if (config.Evaluation.Tasks.Count > 0)
+            throw new TrainingException($"evaluation.tasks: task files during training of a ColBERT are not there yet (loss.type {config.Loss.Type}); " +
+                "use data.eval / data.eval_split or evaluation.retrieval, or evaluate the saved folder with skald evaluate");
+        if (eval is not null && Evaluation.LabelledPairsEvaluator.FromDataset(eval) is not null)
+            throw new TrainingException($"data.eval: labelled pairs are scored by one vector a text, not by a ColBERT's tokens; give a ColBERT (query, positive[, negative]) eval rows");
         return encoder;
     }
 }

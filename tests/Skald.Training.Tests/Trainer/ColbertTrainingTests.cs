@@ -226,7 +226,9 @@ public sealed class ColbertTrainingTests : IDisposable
         Refused(() => TrainingRun.Build(Config(Colbert, Triplets(), "colbert_distillation")), "loss.type colbert_distillation needs (query, document, document[, document...]) text columns and a label column");
         Refused(() => Config(bert, Triplets(), "mnrl", "  type: colbert"), "a ColBERT (model.type: colbert) trains with loss.type colbert_contrastive or colbert_distillation, not mnrl");
         Refused(() => Config(bert, Triplets(), "mnrl", "  embedding_size: 8"), "model.embedding_size is a ColBERT's (model.type: colbert)");
-        Refused(() => Config(Colbert, Triplets(), "colbert_contrastive\n  cached: true"), "loss.cached takes a loss over embeddings");
+        Refused(() => Config(Colbert, Scored(), "colbert_distillation\n  cached: true"), "loss.cached runs loss.type colbert_contrastive (PyLate's CachedContrastive); PyLate has no cached Distillation");
+        var withTasks = Config(Colbert, Triplets(), "colbert_contrastive");
+        Refused(() => TrainingRun.Build(withTasks with { Evaluation = withTasks.Evaluation with { Tasks = [dir] } }), "evaluation.tasks: task files during training of a ColBERT are not there yet");
         Refused(() => Config(Colbert, Triplets(), "colbert_distillation\n  temperature: 2.0"), "loss.temperature is DistillKLDivLoss's");
         Refused(() => TrainingRun.Build(Config(bert, Triplets(), "colbert_contrastive", "  type: colbert")),
             "model.document_length is 180, more tokens than the model's 64 positions"); // PyLate's default on a 64-position model

@@ -161,12 +161,21 @@ public sealed class TrainableEncoder : ITrainableModel
     /// <paramref name="seed"/>, B zero, so the model starts unchanged); from then on <see cref="Parameters"/> are the
     /// adapters' A and B.
     /// </summary>
-    public void EnableLora(LoraConfig config, ulong seed)
+    /// <param name="config">The adapters' settings.</param>
+    /// <param name="seed">Seed of the A matrices.</param>
+    /// <param name="transformerOnly">
+    /// Adapters on the transformer's layers only, the modules after it (a ColBERT's Dense) trained whole beside them:
+    /// sentence-transformers' <c>add_adapter</c>, which PyLate's ColBERT inherits, puts peft on the transformer and
+    /// leaves the other modules' parameters trainable.
+    /// </param>
+    public void EnableLora(LoraConfig config, ulong seed, bool transformerOnly = false)
     {
         if (Lora is not null) throw new InvalidOperationException("LoRA is already enabled");
-        config = PeftAdapters.ResolveTargets(config, Model.Parameters); // all-linear spelt out, as peft saves it
-        var adapters = PeftAdapters.Attach(Model.Parameters, config, new SkaldRandom(seed));
-        trainable = [.. adapters.SelectMany(a => a.Parameters)];
+        var targets = transformerOnly ? Model.Transformer.Parameters : Model.Parameters;
+        config = PeftAdapters.ResolveTargets(config, targets); // all-linear spelt out, as peft saves it
+        var adapters = PeftAdapters.Attach(targets, config, new SkaldRandom(seed));
+        var inTransformer = targets.ToHashSet();
+        trainable = [.. adapters.SelectMany(a => a.Parameters), .. transformerOnly ? Model.Parameters.Where(p => !inTransformer.Contains(p)) : []];
         Lora = config with { BaseModel = BaseModelName ?? Source.Path, BaseAdapters = SourceAdapters };
         loraSeed = seed;
     }

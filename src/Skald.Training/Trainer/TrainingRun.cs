@@ -175,7 +175,7 @@ public static class TrainingRun
                 {
                     R = lora.R, Alpha = lora.Alpha, UseRsLora = lora.UseRsLora, UseDora = lora.UseDora, Dropout = lora.Dropout, TargetModules = lora.TargetModules,
                     TaskType = sft ? "CAUSAL_LM" : null, ModulePrefix = sft ? "model." : "",
-                }, config.Training.Seed + 1);
+                }, config.Training.Seed + 1, transformerOnly: encoder.LateInteraction is not null); // a ColBERT's Dense trains whole
             }
             catch (ModelFormatException e)
             {

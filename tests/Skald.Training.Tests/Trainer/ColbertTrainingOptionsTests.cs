@@ -17,7 +17,9 @@ namespace Skald.Training.Tests.Trainer;
 /// What a ColBERT run takes beside the plain losses: <c>model.freeze_transformer</c> (only the Dense projection
 /// trains: its gradient is PyTorch's, its first AdamW step is torch's formula over that gradient, the transformer's
 /// weights stay bit for bit), <c>loss.cached</c> for colbert_contrastive, and evaluation during training on
-/// <c>data.eval</c> rows whose numbers are those of the saved folder evaluated by the inference engine.
+/// <c>data.eval</c> rows whose numbers are those of the saved folder evaluated by the inference engine, and LoRA on the
+/// transformer (the Dense trained whole, as sentence-transformers' add_adapter leaves it): its first gradients follow
+/// from PyTorch's (B = 0: dL/dB = scale · dL/dW · Aᵀ, dL/dA = 0) and the merged folder scores as the trained model.
 /// </summary>
 public sealed class ColbertTrainingOptionsTests : IDisposable
 {
@@ -63,6 +65,104 @@ public sealed class ColbertTrainingOptionsTests : IDisposable
             compared++;
         }
         Assert.True(compared > g.Length / 2, $"only {compared} of {g.Length} entries compared");
+    }
+
+    [Fact]
+    public void LoraOnAColbertStartsAtThePyTorchGradients()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures, "training", "colbert.json")));
+        var r = doc.RootElement.GetProperty("contrastive");
+        var columns = r.GetProperty("columns").EnumerateArray().Select(c => (IReadOnlyList<string>)[.. c.EnumerateArray().Select(t => t.GetString()!)]).ToArray();
+        using var encoder = SentenceEncoder.LoadLateInteraction(Colbert);
+        var model = TrainableEncoder.For(encoder, dropout: 0f);
+        var lora = new Skald.Models.Adapters.LoraConfig { R = 4, Alpha = 8, Dropout = 0f, TargetModules = ["query", "value"] };
+        model.EnableLora(lora, seed: 3, transformerOnly: true);
+        var byName = model.Parameters.ToDictionary(p => p.Name);
+        Assert.Contains(Dense, byName.Keys);
+        Assert.DoesNotContain(byName.Keys, k => k.EndsWith(".query.weight", StringComparison.Ordinal));
+        model.ZeroGradients();
+        float loss = new ColbertContrastiveLoss().ComputeAndBackward(model, new TrainingBatch(columns));
+        Assert.Equal(r.GetProperty("loss").GetDouble(), loss, 5);
+
+        using var grads = Checkpoint.OpenFile(Path.Combine(Fixtures, "training", "colbert_contrastive_grads.safetensors"));
+        static void Near(float[] want, ReadOnlySpan<float> got, string what)
+        {
+            double tolerance = 1e-5 * Math.Max(1, want.Max(Math.Abs)); // as ColbertLossTests
+            for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - got[i]) <= tolerance, $"{what}[{i}]: {want[i]} vs {got[i]}");
+        }
+        Near(grads.Read(Dense, grads.Shape(Dense)), byName[Dense].Grad.Span, Dense);
+        int adapters = 0;
+        foreach (var b in byName.Values.Where(p => p.Name.EndsWith(".lora_B.weight", StringComparison.Ordinal)))
+        {
+            string module = b.Name[..^".lora_B.weight".Length];
+            var a = byName[module + ".lora_A.weight"];
+            var w = grads.Read(module + ".weight", grads.Shape(module + ".weight")); // PyTorch's dL/dW [out, in]
+            int outF = b.Shape[0], rank = b.Shape[1], inF = a.Shape[1];
+            var want = new float[outF * rank];
+            for (int o = 0; o < outF; o++)
+                for (int k = 0; k < rank; k++)
+                {
+                    double sum = 0;
+                    for (int i = 0; i < inF; i++) sum += w[o * inF + i] * a.Data.Span[k * inF + i];
+                    want[o * rank + k] = (float)(lora.Scale * sum);
+                }
+            Assert.Contains(want, x => x != 0);
+            Near(want, b.Grad.Span, b.Name);
+            Assert.All(a.Grad.ToArray(), x => Assert.Equal(0f, x)); // B = 0
+            adapters++;
+        }
+        Assert.Equal(4, adapters); // query and value of both layers
+    }
+
+    [Fact]
+    public void AMergedLoraColbertFolderScoresAsTheTrainedModel()
+    {
+        var config = ConfigLoader.Parse($"""
+            model:
+              path: {Colbert}
+              dropout: 0.0
+            data:
+              train: {Triplets("train.jsonl", 8, 0)}
+            training:
+              batch_size: 4
+              learning_rate: 5.0e-3
+              max_steps: 2
+            output:
+              dir: {Path.Combine(dir, "lora")}
+              save_steps: 0
+              tensorboard: false
+            loss:
+              type: colbert_contrastive
+            lora:
+              r: 4
+              alpha: 8
+              dropout: 0.0
+              target_modules: [query, value]
+              save: merged
+            """, "c.yaml");
+        var setup = TrainingRun.Build(config);
+        var model = Assert.IsType<TrainableEncoder>(setup.Model);
+        new SentenceTrainer(setup).Run();
+        string final = Path.Combine(config.Output.Dir, "final");
+        using (var before = Checkpoint.OpenFile(Path.Combine(Colbert, "model.safetensors")))
+        using (var after = Checkpoint.OpenFile(Path.Combine(final, "model.safetensors")))
+        {
+            string query = after.Keys.First(k => k.EndsWith("layer.0.attention.self.query.weight", StringComparison.Ordinal));
+            string key = after.Keys.First(k => k.EndsWith("layer.0.attention.self.key.weight", StringComparison.Ordinal));
+            Assert.NotEqual(before.Read(query, before.Shape(query)), after.Read(query, after.Shape(query))); // the adapters, merged
+            Assert.Equal(before.Read(key, before.Shape(key)), after.Read(key, after.Shape(key)));           // not targeted
+        }
+        using (var before = Checkpoint.OpenFile(Path.Combine(Colbert, "1_Dense", "model.safetensors")))
+        using (var after = Checkpoint.OpenFile(Path.Combine(final, "1_Dense", "model.safetensors")))
+            Assert.NotEqual(before.Read("linear.weight", before.Shape("linear.weight")), after.Read("linear.weight", after.Shape("linear.weight")));
+
+        using var saved = ColbertEncoder.Load(final);
+        var trained = new Skald.Training.Evaluation.TrainingColbertEncoder(model);
+        string[] documents = ["Hus 3 ligger ved sjøen.", "Bussen går klokka 3.", "Fjorden ligg stille i morgonsola.", "Ja."];
+        var q = trained.EncodeQueries(["Hvor ligger hus nummer 3?"])[0];
+        var ranked = saved.Rank("Hvor ligger hus nummer 3?", documents);
+        var want = trained.EncodeDocuments(documents).Select(d => ColbertEncoder.Score(q, d)).ToArray();
+        foreach (var hit in ranked) Assert.Equal(want[hit.Index], hit.Score, 4);
     }
 
     private string Triplets(string name, int rows, int offset) => InfraPaths.WriteFile(dir, name, string.Concat(Enumerable.Range(offset, rows).Select(i =>

@@ -10,7 +10,7 @@ namespace Skald.Training.Tests.Distributed;
 /// <c>mpirun -np 2 skald train</c> against one process with the same config: the global batch is split across the
 /// ranks and the loss spans them, so losses and weights agree within rounding (MNRL, CachedMNRL, LoRA, masked-LM, MNTP,
 /// causal-LM SFT with length-grouped batches, a cross-encoder's BCE, AdaptiveLayerLoss, SoftmaxLoss, ContrastiveTension,
-/// a ColBERT's contrastive and distillation losses over every rank's token vectors); a killed rank
+/// a ColBERT's contrastive (also cached) and distillation losses over every rank's token vectors); a killed rank
 /// ends the job and the same command resumes.
 /// </summary>
 public sealed class DataParallelTrainingTests(ITestOutputHelper output)
@@ -56,10 +56,11 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("tsdae")]
     [InlineData("colbert_contrastive")]
     [InlineData("colbert_distillation")]
+    [InlineData("colbert_cached")]
     public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
     {
         string model = kind == "adaptive_layer" ? CorePaths.TrainingFixture("bert-4layers")
-            : InfraPaths.FixtureModel(kind switch { "lora" => "decoder-qwen2", "mntp" or "sft" => "decoder-llama3", "colbert_contrastive" or "colbert_distillation" => "colbert-bert-tiny", _ => "bert-cased-mean" });
+            : InfraPaths.FixtureModel(kind switch { "lora" => "decoder-qwen2", "mntp" or "sft" => "decoder-llama3", "colbert_contrastive" or "colbert_distillation" or "colbert_cached" => "colbert-bert-tiny", _ => "bert-cased-mean" });
         string data = kind == "sft"
             // Instruction rows of different lengths: length-grouped batches pad, and each rank's share of the
             // response tokens differs from step to step, so the loss must be divided by the global count.
@@ -83,7 +84,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // A 3-label classifier of pairs: each rank scores its shard, the loss is the mean over the whole batch.
             ? InfraPaths.WriteFile(dir, "nli.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"sentence1\": \"Hus {i / 3} ligger ved sjøen.\", \"sentence2\": \"{(i % 3) switch { 0 => "Huset er ved vannet.", 1 => $"Huset har {i} vinduer.", _ => "Huset ligger i fjellet." }}\", \"label\": {i % 3}}}\n")))
-            : kind == "colbert_contrastive"
+            : kind is "colbert_contrastive" or "colbert_cached"
             // Triplets of texts of different lengths: the ranks gather each text's token vectors; every document of
             // the batch is an in-batch negative of every query, as in one process (PyLate's gather_across_devices).
             ? InfraPaths.WriteFile(dir, "triplets.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
@@ -123,6 +124,8 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             "margin_mse" => "loss:\n  type: margin_mse",
             "colbert_contrastive" => "loss:\n  type: colbert_contrastive",
             "colbert_distillation" => "loss:\n  type: colbert_distillation",
+            // GradCache over each rank's shard in chunks of 3 rows: the loss still spans every rank's token vectors.
+            "colbert_cached" => "loss:\n  type: colbert_contrastive\n  cached: true\n  mini_batch_size: 3",
             // One of three earlier layers drawn per step (the same on both ranks), the KL rows split between them.
             "adaptive_layer" => "loss:\n  type: mnrl\n  adaptive_layer: true",
             _ => "",

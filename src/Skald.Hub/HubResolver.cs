@@ -71,6 +71,7 @@ public sealed class HubResolver(HubSettings settings) : IDisposable
         {
             await FetchAsync(id, commit, ModelFiles.Metadata(files), progress, ct);
             await FetchAsync(id, commit, ModelFiles.Rest(id, files, snapshot), progress, ct);
+            await FetchAsync(id, commit, ModelFiles.Shards(files, snapshot), progress, ct);
         });
         return snapshot;
     }

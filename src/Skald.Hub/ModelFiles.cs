@@ -3,16 +3,17 @@ using System.Text.Json;
 namespace Skald.Hub;
 
 /// <summary>
-/// The files of a model repository that Skald reads, chosen in two rounds: first the top-level JSON files (config.json,
-/// tokenizer files, modules.json, model.safetensors.index.json, adapter_config.json, ...), then, knowing them, the
-/// tokenizer's text files (vocab.txt, merges.txt, *.model), custom code (*.py, kept when a model is saved), the
-/// sentence-transformers module folders that modules.json names (their JSON, text and safetensors files), and the
-/// weights: the index's shards, else model.safetensors / adapter_model.safetensors, else every top-level
-/// *.safetensors; only when a folder has no safetensors weights, its torch.save ones (the shards
-/// pytorch_model.bin.index.json names, else pytorch_model.bin / adapter_model.bin), which Skald reads without running
-/// anything. BGE-M3's two small heads at the top level (<c>sparse_linear.pt</c>, <c>colbert_linear.pt</c>, torch.save
-/// state dicts read the same way) are fetched too. A .bin beside safetensors, other pickles (*.pt, *.pth, *.ckpt), ONNX,
-/// OpenVINO, TF and Flax files are never fetched.
+/// The files of a model repository that Skald reads, chosen in two rounds (and a third for shards in a module folder):
+/// first the top-level JSON files (config.json, tokenizer files, modules.json, model.safetensors.index.json,
+/// adapter_config.json, ...), then, knowing them, the tokenizer's text files (vocab.txt, merges.txt, *.model), custom
+/// code (*.py, kept when a model is saved), the sentence-transformers module folders that modules.json names (their
+/// JSON, text and safetensors files), and the weights: the index's shards, else model.safetensors /
+/// adapter_model.safetensors, else every top-level *.safetensors; only when a folder has no safetensors weights, its
+/// torch.save ones (the shards pytorch_model.bin.index.json names, else pytorch_model.bin / adapter_model.bin), which
+/// Skald reads without running anything; a module folder's shards come in a third round (<see cref="Shards"/>), once
+/// its index is here. BGE-M3's two small heads at the top level (<c>sparse_linear.pt</c>, <c>colbert_linear.pt</c>,
+/// torch.save state dicts read the same way) are fetched too. A .bin beside safetensors, other pickles (*.pt, *.pth,
+/// *.ckpt), ONNX, OpenVINO, TF and Flax files are never fetched.
 /// </summary>
 internal static class ModelFiles
 {
@@ -49,12 +50,10 @@ internal static class ModelFiles
         var weights = TopLevelWeights(files, snapshot).ToList();
         if (weights.Count == 0) weights = TorchWeights(files, snapshot, "");
         chosen.AddRange(weights);
-        foreach (string module in folders.Where(m => m.Length > 0)) // a module folder's weights (2_Dense/): torch only without safetensors there
-        {
-            if (!chosen.Any(f => f.StartsWith(module + "/", StringComparison.Ordinal) && f.EndsWith(".safetensors", StringComparison.Ordinal)))
-                chosen.AddRange(TorchWeights(files, snapshot, module + "/"));
-        }
-        bool anyWeights = chosen.Any(f => f.EndsWith(".safetensors", StringComparison.Ordinal) || f.EndsWith(".bin", StringComparison.Ordinal));
+        foreach (string module in TorchModules(files, folders)) // a module folder's weights (2_Dense/): torch only without safetensors there
+            chosen.AddRange(TorchWeights(files, snapshot, module + "/")); // its index is fetched with this round: shards come in the next (Shards)
+        bool anyWeights = chosen.Any(f => f.EndsWith(".safetensors", StringComparison.Ordinal) || f.EndsWith(".bin", StringComparison.Ordinal)
+            || f.EndsWith("/pytorch_model.bin.index.json", StringComparison.Ordinal));
         string? pickle = files.FirstOrDefault(f => folders.Contains(f.LastIndexOf('/') is int s && s >= 0 ? f[..s] : "")
             && PickleExtensions.Any(e => f.EndsWith(e, StringComparison.Ordinal)) && !f.EndsWith("training_args.bin", StringComparison.Ordinal));
         if (!anyWeights && pickle is not null)
@@ -62,6 +61,23 @@ internal static class ModelFiles
                 + $"AutoModel.from_pretrained(\"{id.Repo}\").save_pretrained(\"DIR\", safe_serialization=True) and pass DIR, or use the hub's safetensors conversion");
         return chosen;
     }
+
+    /// <summary>
+    /// The third round, once <see cref="Rest"/>'s files are in <paramref name="snapshot"/>: the shards that the
+    /// <c>pytorch_model.bin.index.json</c> of a module folder without safetensors (<c>2_Dense/</c>) names; that index is
+    /// not among the first round's top-level files, so <see cref="Rest"/> could not read it.
+    /// </summary>
+    public static IReadOnlyList<string> Shards(IReadOnlyList<string> files, string snapshot)
+    {
+        var folders = new HashSet<string>(StringComparer.Ordinal) { "" };
+        foreach (string module in ModulePaths(Path.Combine(snapshot, "modules.json"))) folders.Add(module.Trim('/'));
+        return [.. TorchModules(files, folders).SelectMany(m => TorchWeights(files, snapshot, m + "/"))];
+    }
+
+    /// <summary>The module folders (not the top level) that hold no safetensors file.</summary>
+    private static IEnumerable<string> TorchModules(IReadOnlyList<string> files, HashSet<string> folders) =>
+        folders.Where(m => m.Length > 0 && !files.Any(f => f.StartsWith(m + "/", StringComparison.Ordinal) && !f[(m.Length + 1)..].Contains('/')
+            && f.EndsWith(".safetensors", StringComparison.Ordinal)));
 
     /// <summary>
     /// The torch.save weights of the folder <paramref name="prefix"/> (<c>""</c> or <c>"2_Dense/"</c>) when it has no

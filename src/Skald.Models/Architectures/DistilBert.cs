@@ -21,7 +21,7 @@ namespace Skald.Models.Architectures;
 /// embeddings, the FFN output) and <c>attention_dropout</c> (the attention probabilities); unlike BERT there is none
 /// on the attention output projection. With <c>sinusoidal_pos_embds</c> the position table is upstream's fixed
 /// sinusoidal one: read from the checkpoint as transformers loads it (save_pretrained stores it), computed for a new
-/// model (<see cref="SinusoidalTable"/>), and never trained (RequiresGrad false, as upstream's requires_grad=False).
+/// model or a checkpoint without the key (<see cref="SinusoidalTable"/>), and never trained (RequiresGrad false, as upstream's requires_grad=False).
 /// DistilBertForMaskedLM's head is <see cref="MaskedLm.DistilBertMaskedLmHead"/>.
 /// </summary>
 public sealed class DistilBert : EncoderModel
@@ -95,11 +95,19 @@ public sealed class DistilBert : EncoderModel
         private readonly Parameter lnWeight = p.Tensor("LayerNorm.weight", cfg.HiddenSize);                       // [C]
         private readonly Parameter lnBias = p.Tensor("LayerNorm.bias", cfg.HiddenSize);                           // [C]
 
-        /// <summary>position_embeddings.weight; fixed (not trained) when sinusoidal.</summary>
+        /// <summary>
+        /// position_embeddings.weight; fixed (not trained) when sinusoidal, and then computed when the checkpoint lacks
+        /// it, as transformers' _init_weights fills a missing sinusoidal table (create_sinusoidal_embeddings).
+        /// </summary>
         private static Parameter Positions(TransformerConfig cfg, ParameterBuilder p)
         {
-            var table = p.Table("position_embeddings.weight", cfg.MaxPositionEmbeddings, cfg.HiddenSize, leaveInFile: false);
-            if (cfg.SinusoidalPositions) table.RequiresGrad = false;
+            const string leaf = "position_embeddings.weight";
+            if (!cfg.SinusoidalPositions) return p.Table(leaf, cfg.MaxPositionEmbeddings, cfg.HiddenSize, leaveInFile: false);
+            var table = p.HasCheckpoint && !p.Contains(leaf)
+                ? p.Computed(leaf, (_, values) => SinusoidalTable(values, cfg.HiddenSize), cfg.MaxPositionEmbeddings, cfg.HiddenSize)
+                : p.Table(leaf, cfg.MaxPositionEmbeddings, cfg.HiddenSize, leaveInFile: false);
+            table.IsTable = true;
+            table.RequiresGrad = false;
             return table;
         }
 

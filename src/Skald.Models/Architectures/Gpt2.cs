@@ -22,7 +22,9 @@ namespace Skald.Models.Architectures;
 /// <c>attention_mask.cumsum − 1</c>), so a row's states do not depend on its padding; transformers' plain forward
 /// without position_ids numbers a left-padded row's columns 0..T−1 instead (right padding: the same positions).
 /// Training passes drop what GPT-2 drops (embeddings, attention probabilities, both residual branches) with the run's
-/// dropout. Not read: GPT-2's cross-attention (add_cross_attention; without encoder states transformers skips it too).
+/// dropout. GPT-2's cross-attention (add_cross_attention, <see cref="CrossAttention"/>) is not part of the model: a
+/// decoder that reads encoder states (TSDAE) builds the blocks with <see cref="NewCrossAttention"/> and runs
+/// <see cref="ForwardDecoder"/>; without encoder states transformers skips them too.
 /// </summary>
 public sealed class Gpt2 : DecoderModel
 {
@@ -68,6 +70,42 @@ public sealed class Gpt2 : DecoderModel
     }
 
     /// <summary>
+    /// One <see cref="CrossAttention"/> block per layer, with their parameters (<c>h.{i}.ln_cross_attn.*</c>,
+    /// <c>h.{i}.crossattention.{q_attn,c_attn,c_proj}.*</c>) through <paramref name="p"/>: a checkpoint's, or
+    /// <see cref="Initializer"/>'s for new ones, as transformers initialises the blocks a plain GPT-2 checkpoint lacks.
+    /// </summary>
+    public CrossAttention[] NewCrossAttention(ParameterBuilder p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return [.. Enumerable.Range(0, blocks.Length).Select(i => new CrossAttention(Config, p.Sub("h", i), Scale(i)))];
+    }
+
+    /// <summary>
+    /// GPT2LMHeadModel's transformer as a decoder with add_cross_attention: causal self-attention over
+    /// <paramref name="tokens"/> [B, T] (positions 0..T−1 of right-padded rows), then in every block
+    /// <paramref name="cross"/>[i] over <paramref name="memory"/> [B, C] (one encoder state per row), then the MLP;
+    /// returns ln_f's output [B·T, C]. Padded passes only.
+    /// </summary>
+    public Variable ForwardDecoder(Tape tape, TokenBatch tokens, Variable memory, IReadOnlyList<CrossAttention> cross)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(cross);
+        if (cross.Count != blocks.Length) throw new ArgumentException($"{cross.Count} cross-attention blocks for {blocks.Length} layers", nameof(cross));
+        if (memory.Rows != tokens.Batch || memory.Cols != Config.HiddenSize)
+            throw new ArgumentException($"the memory is [{memory.Rows}, {memory.Cols}], the decoder needs [{tokens.Batch}, {Config.HiddenSize}]", nameof(memory));
+        if (tokens.Positions.Max() is int last && last >= MaxSequenceLength)
+            throw new ArgumentException($"position {last} exceeds the model's {MaxSequenceLength} positions");
+        var rows = BatchRows.For(tape, tokens, mayUnpad: false);
+        var x = Ops.Add(tape, Ops.Gather(tape, tokens.Ids, EmbedTokens), Ops.Gather(tape, tokens.Positions, wpe));
+        x = Ops.Dropout(tape, x, tape.Dropout); // embd_pdrop
+        for (int i = 0; i < blocks.Length; i++)
+            x = tape.Layer(x, new LayerStep(blocks[i], rows, new AttentionScoring(Scale(i), true), null, cross[i], memory), LayerStep.Run);
+        return Ops.LayerNormalization(tape, x, lnF, lnFBias, Config.LayerNormEps);
+    }
+
+    /// <summary>
     /// The cache step's positions [B·Tn] as an array on the tape. A live row never passes wpe's rows (the generator
     /// gives each row what its own prompt leaves of the context, and steps only the rows still decoding); a caller that
     /// steps a cache on past a row's room reads the table's last row for its positions past the table instead of
@@ -89,10 +127,11 @@ public sealed class Gpt2 : DecoderModel
     }
 
     /// <summary>A block and its inputs besides x, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>
-    private readonly record struct LayerStep(Block Block, BatchRows Rows, AttentionScoring Scoring, KvCache? Cache)
+    private readonly record struct LayerStep(Block Block, BatchRows Rows, AttentionScoring Scoring, KvCache? Cache,
+        CrossAttention? Cross = null, Variable? Memory = null)
     {
         public static readonly Func<Tape, Variable, LayerStep, Variable> Run =
-            static (tape, x, s) => s.Block.Forward(tape, x, s.Rows, s.Scoring, s.Cache);
+            static (tape, x, s) => s.Block.Forward(tape, x, s.Rows, s.Scoring, s.Cache, s.Cross, s.Memory);
     }
 
     /// <summary>
@@ -152,7 +191,8 @@ public sealed class Gpt2 : DecoderModel
         /// x [B·T, C] → [B·T, C] (unpadded rows: [N, C] → [N, C]). With a <paramref name="cache"/> x holds only the
         /// step's new tokens, whose keys and values join the cache (<see cref="DecoderSelfAttention.Cached"/>).
         /// </summary>
-        public Variable Forward(Tape tape, Variable x, BatchRows rows, AttentionScoring scoring, KvCache? cache)
+        public Variable Forward(Tape tape, Variable x, BatchRows rows, AttentionScoring scoring, KvCache? cache,
+            CrossAttention? cross = null, Variable? memory = null)
         {
             int c = cfg.HiddenSize, heads = cfg.NumHeads;
             var qkv = Ops.Linear(tape, Ops.LayerNormalization(tape, x, ln1, ln1Bias, cfg.LayerNormEps), cAttn, cAttnBias); // [·, 3C]
@@ -172,8 +212,68 @@ public sealed class Gpt2 : DecoderModel
                 ctx = Ops.FusedQkvAttention(tape, qkv, rows.MaskBias, rows.Batch, rows.Seq, heads, scoring, tape.Dropout);
             }
             var a = Ops.Add(tape, x, Ops.Dropout(tape, Ops.Linear(tape, ctx, cProj, cProjBias), tape.Dropout));
+            if (cross is not null) a = cross.Forward(tape, a, memory!, rows.Batch, rows.Seq); // add_cross_attention
             var hidden = Ops.LinearActivation(tape, Ops.LayerNormalization(tape, a, ln2, ln2Bias, cfg.LayerNormEps), fc, fcBias, act);
             return Ops.Add(tape, a, Ops.Dropout(tape, Ops.Linear(tape, hidden, proj, projBias), tape.Dropout));
+        }
+    }
+
+    /// <summary>
+    /// A block's add_cross_attention part (GPT2Block's ln_cross_attn and crossattention, a GPT2Attention with
+    /// is_cross_attention): x + resid_dropout(c_proj(attention(q_attn(ln_cross_attn(x)), keys and values from
+    /// c_attn(memory)))). Conv1D weights held [out, in] as the block's (<see cref="ParameterBuilder.Conv1D"/>). The memory
+    /// is one state per row [B, C] (TSDAE's sentence embedding): its key and value sit under every position of their row
+    /// and all but position 0 are masked, so the softmax has one slot (probability 1, whatever the score scale) and
+    /// attention dropout drops it per (token, head), as transformers does; q_attn therefore gets no gradient either.
+    /// No causal mask here (transformers applies none to cross-attention).
+    /// </summary>
+    public sealed class CrossAttention
+    {
+        private readonly TransformerConfig cfg;
+        private readonly float scale;
+        private readonly Parameter ln, lnBias;            // ln_cross_attn.weight, .bias: [C]
+        private readonly Parameter q, qBias;              // crossattention.q_attn.weight: [C, C] (stored transposed); .bias: [C]
+        private readonly Parameter kv, kvBias;            // crossattention.c_attn.weight: [2C, C] (stored [C, 2C]); .bias: [2C]
+        private readonly Parameter proj, projBias;        // crossattention.c_proj.weight: [C, C] (stored transposed); .bias: [C]
+
+        internal CrossAttention(TransformerConfig cfg, ParameterBuilder p, float scale)
+        {
+            this.cfg = cfg;
+            this.scale = scale;
+            int c = cfg.HiddenSize;
+            ln = p.Tensor("ln_cross_attn.weight", c);
+            lnBias = p.Tensor("ln_cross_attn.bias", c);
+            var attn = p.Sub("crossattention");
+            q = attn.Conv1D("q_attn.weight", c, c);
+            qBias = attn.Tensor("q_attn.bias", c);
+            kv = attn.Conv1D("c_attn.weight", 2 * c, c);
+            kvBias = attn.Tensor("c_attn.bias", 2 * c);
+            proj = attn.Conv1D("c_proj.weight", c, c);
+            projBias = attn.Tensor("c_proj.bias", c);
+        }
+
+        /// <summary>x [B·T, C] attending to <paramref name="memory"/> [B, C] → [B·T, C].</summary>
+        public Variable Forward(Tape tape, Variable x, Variable memory, int batch, int seq)
+        {
+            ArgumentNullException.ThrowIfNull(tape);
+            ArgumentNullException.ThrowIfNull(x);
+            ArgumentNullException.ThrowIfNull(memory);
+            int c = cfg.HiddenSize;
+            float p = tape.Dropout;
+            var query = Ops.Linear(tape, Ops.LayerNormalization(tape, x, ln, lnBias, cfg.LayerNormEps), q, qBias); // [B·T, C]
+            var keyValue = Ops.Linear(tape, memory, kv, kvBias);                                                  // [B, 2C]
+            var owner = tape.Ints(batch * seq);
+            var slot = tape.Save(batch * seq);
+            var mask = slot.Span;
+            for (int i = 0; i < owner.Length; i++)
+            {
+                owner[i] = i / seq;
+                mask[i] = i % seq == 0 ? 0f : float.MinValue; // only position 0 holds the row's memory slot
+            }
+            var k = Ops.SelectRows(tape, Ops.Columns(tape, keyValue, 0, c), owner);                              // [B·T, C]
+            var v = Ops.SelectRows(tape, Ops.Columns(tape, keyValue, c, c), owner);                              // [B·T, C]
+            var ctx = Ops.DecoderAttention(tape, query, k, v, slot, batch, seq, cfg.NumHeads, cfg.NumHeads, new AttentionScoring(scale), p);
+            return Ops.Add(tape, x, Ops.Dropout(tape, Ops.Linear(tape, ctx, proj, projBias), p));
         }
     }
 }

@@ -100,6 +100,29 @@ public sealed class ParameterBuilder
     }
 
     /// <summary>
+    /// The tensor <paramref name="leaf"/> of shape <paramref name="shape"/> with values from <paramref name="compute"/>
+    /// instead of the checkpoint or initializer (a fixed table that upstream computes when a checkpoint leaves it out),
+    /// held as <see cref="Tensor"/> would hold it at the builder's precision.
+    /// </summary>
+    public Parameter Computed(string leaf, ParameterInitializer compute, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(compute);
+        string key = Key(leaf);
+        var data = new float[shape.Aggregate(1L, (a, d) => a * d)];
+        compute(key, data);
+        Parameter p;
+        if (Narrow(shape))
+        {
+            var bits = new ushort[data.Length];
+            F16.FromSingle(source.Precision, data, bits);
+            p = new Parameter(source.NamePrefix + key, bits, source.Precision, shape, WeightDecayFor(key));
+        }
+        else p = new Parameter(source.NamePrefix + key, data, shape, WeightDecayFor(key));
+        source.All.Add(p);
+        return p;
+    }
+
+    /// <summary>
     /// transformers' Conv1D weight <paramref name="leaf"/> (GPT-2's <c>c_attn</c>, <c>c_proj</c>, <c>c_fc</c>): stored
     /// [<paramref name="inFeatures"/>, <paramref name="outFeatures"/>], held [out, in] as an nn.Linear weight, so
     /// <c>Ops.Linear</c>, LoRA, GEMM packing and int8 treat it as any Linear weight; it is marked

@@ -18,15 +18,19 @@ namespace Skald.Training.Losses;
 /// (new, as transformers initialises them) and the head (the checkpoint's <c>cls.predictions</c> when it has one), train
 /// and checkpoint with the model and are not saved with it: the result is the encoder. Input: one text column (the
 /// noise is drawn each step from the trainer's generator, so a resumed run damages as the uninterrupted one), or two
-/// (damaged, original) taken as they are. BERT and XLM-R encoders whose embedding width is the hidden size.
+/// (damaged, original) taken as they are. BERT and XLM-R encoders whose embedding width is the hidden size. An untied
+/// decoder may also be a GPT-2 (GPT2LMHeadModel with add_cross_attention: <see cref="Gpt2.ForwardDecoder"/>, new
+/// <see cref="Gpt2.CrossAttention"/> blocks under <see cref="DecoderPrefix"/>, its own LM head).
 /// Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/losses/DenoisingAutoEncoderLoss.py
 /// </summary>
 public sealed class DenoisingAutoEncoderLoss : ILoss
 {
-    private readonly BertModel bert;
+    private readonly BertModel? bert;             // the BERT decoder (the encoder's own when tied), or
+    private readonly Gpt2? gpt2;                  // an untied GPT-2 decoder
+    private readonly Gpt2.CrossAttention[] gptCross = [];
     private readonly Skald.Tokenizers.Tokenizer? decoderTokenizer;
     private readonly int decoderPad, decoderLength;
-    private readonly BertCrossAttention[] cross;
+    private readonly BertCrossAttention[] cross = [];
     private readonly Tape tape = new();
     private readonly VocabularyCrossEntropy projection = new();
 
@@ -54,30 +58,42 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
             throw new ArgumentException("loss.decoder is the untied decoder's folder: set loss.tie_encoder_decoder: false to use it");
         DeletionRatio = deletionRatio;
         string headPath = model.Source.TransformerPath;
-        bert = encoderBert;
+        ITransformer decoder = bert = encoderBert;
         if (!tied)
         {
             string folder = decoderPath ?? model.Source.Path;
             if (!Directory.Exists(folder)) throw new ArgumentException($"{folder}: loss.decoder folder not found");
             headPath = Skald.Models.Modules.ModelFolder.Read(folder).TransformerPath;
-            bert = ArchitectureRegistry.Load(headPath, namePrefix: DecoderPrefix) as BertModel
-                ?? throw new ArgumentException($"loss.decoder: {folder} is not a BERT or XLM-R model (the decoder is a BertLMHeadModel)");
-            if (bert.HiddenSize != encoderBert.HiddenSize)
-                throw new ArgumentException($"loss.decoder: {folder} has hidden size {bert.HiddenSize}; the decoder reads the encoder's {encoderBert.HiddenSize}-d embedding");
+            decoder = ArchitectureRegistry.Load(headPath, namePrefix: DecoderPrefix);
+            (bert, gpt2) = (decoder as BertModel, decoder as Gpt2);
+            if (bert is null && gpt2 is null)
+                throw new ArgumentException($"loss.decoder: {folder} is not a BERT, XLM-R or GPT-2 model (the decoder is a BertLMHeadModel or GPT2LMHeadModel)");
+            if (gpt2 is { LmHead: null })
+                throw new ArgumentException($"loss.decoder: {folder} is a GPT-2 without an LM head (lm_head.weight, or tie_word_embeddings)");
+            if (decoder.HiddenSize != encoderBert.HiddenSize)
+                throw new ArgumentException($"loss.decoder: {folder} has hidden size {decoder.HiddenSize}; the decoder reads the encoder's {encoderBert.HiddenSize}-d embedding");
             string tokenizerPath = Path.Combine(headPath, "tokenizer.json");
             if (decoderPath is not null && File.Exists(tokenizerPath)
                 && !File.ReadAllBytes(tokenizerPath).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(model.Source.TransformerPath, "tokenizer.json"))))
             {
                 // Another tokenizer: the decoder writes the sentence in its own tokens (upstream tokenizes it again).
                 decoderTokenizer = Skald.Tokenizers.Tokenizer.FromFile(tokenizerPath);
-                decoderPad = decoderTokenizer.PadTokenId ?? bert.Config.PadTokenId;
-                decoderLength = Math.Min(model.MaxSeqLength, bert.MaxSequenceLength);
+                decoderPad = decoderTokenizer.PadTokenId ?? decoder.Config.PadTokenId; // GPT-2 has none: padding is never read
+                decoderLength = Math.Min(model.MaxSeqLength, decoder.MaxSequenceLength);
             }
-            else if (bert.Config.VocabSize != encoderBert.Config.VocabSize)
-                throw new ArgumentException($"loss.decoder: {folder} has {bert.Config.VocabSize} tokens and no tokenizer.json of its own; the encoder's tokenization has {encoderBert.Config.VocabSize}");
+            else if (decoder.Config.VocabSize != encoderBert.Config.VocabSize)
+                throw new ArgumentException($"loss.decoder: {folder} has {decoder.Config.VocabSize} tokens and no tokenizer.json of its own; the encoder's tokenization has {encoderBert.Config.VocabSize}");
         }
-        Head = new BertMaskedLmHead(headPath, bert, seed);
-        var p = ParameterBuilder.FromInitializer(BertModel.Initializer(bert.Config, new SkaldRandom(seed ^ 0x75DAE)));
+        if (gpt2 is not null)
+        {
+            // New cross-attention blocks, initialised as transformers initialises the keys a GPT-2 checkpoint lacks.
+            var g = ParameterBuilder.FromInitializer(Gpt2.Initializer(gpt2.Config, new SkaldRandom(seed ^ 0x75DAE)), DecoderPrefix);
+            gptCross = gpt2.NewCrossAttention(g);
+            Parameters = [.. gpt2.Parameters, .. g.Parameters];
+            return;
+        }
+        Head = new BertMaskedLmHead(headPath, bert!, seed);
+        var p = ParameterBuilder.FromInitializer(BertModel.Initializer(bert!.Config, new SkaldRandom(seed ^ 0x75DAE)));
         cross = [.. Enumerable.Range(0, bert.Config.NumLayers).Select(i => new BertCrossAttention(bert.Config, p.Sub("encoder.layer", i).Sub("crossattention")))];
         Parameters = [.. tied ? [] : bert.Parameters, .. p.Parameters, .. Head.Parameters];
     }
@@ -88,13 +104,19 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
     /// <summary>Share of the words deleted from each sentence.</summary>
     public double DeletionRatio { get; }
 
-    /// <summary>The masked-LM head the decoder predicts through (its decoder weight is the word-embedding table).</summary>
-    public BertMaskedLmHead Head { get; }
+    /// <summary>
+    /// The masked-LM head a BERT decoder predicts through (its decoder weight is the word-embedding table); null for a
+    /// GPT-2 decoder, which predicts through its own LM head.
+    /// </summary>
+    public BertMaskedLmHead? Head { get; }
 
     /// <inheritdoc />
     public string Name => "tsdae";
 
-    /// <summary>The cross-attention blocks (<c>encoder.layer.{i}.crossattention.*</c>) and the head: trained, not saved.</summary>
+    /// <summary>
+    /// The cross-attention blocks (<c>encoder.layer.{i}.crossattention.*</c>, a GPT-2's <c>h.{i}.ln_cross_attn.*</c> and
+    /// <c>h.{i}.crossattention.*</c>), the head and an untied decoder's own parameters: trained, not saved.
+    /// </summary>
     public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <inheritdoc />
@@ -152,11 +174,23 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
         try
         {
             var memory = encoder.Model.Forward(tape, encoder.Prepare(damaged)); // [B, C] sentence embeddings
-            var hidden = bert.ForwardDecoder(tape, input, memory, cross);        // [B·(T−1), C]
-            var h = Head.Transform(tape, Ops.SelectRows(tape, hidden, rows));     // [m, C]
-            var grad = new float[h.Length];
-            double sum = projection.Run(h.Span, h.Cols, [.. Enumerable.Range(0, rows.Length)], labels, Head.Decoder, Head.DecoderBias,
-                Head.SoftCap, scale, grad, Head.ExcludedIds);
+            double sum;
+            Variable h;
+            float[] grad;
+            if (gpt2 is not null)
+            {
+                h = Ops.SelectRows(tape, gpt2.ForwardDecoder(tape, input, memory, gptCross), rows); // [m, C] after ln_f
+                grad = new float[h.Length];
+                sum = projection.Run(h.Span, h.Cols, [.. Enumerable.Range(0, rows.Length)], labels, gpt2.LmHead!.Weight, null, gpt2.LmHead.SoftCap, scale, grad);
+            }
+            else
+            {
+                var hidden = bert!.ForwardDecoder(tape, input, memory, cross);     // [B·(T−1), C]
+                h = Head!.Transform(tape, Ops.SelectRows(tape, hidden, rows));    // [m, C]
+                grad = new float[h.Length];
+                sum = projection.Run(h.Span, h.Cols, [.. Enumerable.Range(0, rows.Length)], labels, Head.Decoder, Head.DecoderBias,
+                    Head.SoftCap, scale, grad, Head.ExcludedIds);
+            }
             tape.Seed(h, grad);
             tape.Backward();
             return sum;

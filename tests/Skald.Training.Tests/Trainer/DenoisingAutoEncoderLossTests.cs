@@ -86,6 +86,52 @@ public sealed class DenoisingAutoEncoderLossTests(ITestOutputHelper output) : ID
     }
 
     /// <summary>
+    /// An untied GPT-2 decoder (upstream's GPT2LMHeadModel with add_cross_attention): new cross-attention blocks under
+    /// the decoder's names in transformers' keys, the sentence written in GPT-2's tokens through its tied LM head, and the
+    /// gradient reaching the encoder through the embedding (the decoder's forward and gradients equal PyTorch in
+    /// <c>Gpt2CrossAttentionTests</c>).
+    /// </summary>
+    [Fact]
+    public void AGpt2DecoderReadsTheEmbeddingThroughNewCrossAttention()
+    {
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("bert-cased-mean"), dropout: 0f);
+        string gpt2 = CorePaths.FixtureModel("decoder-gpt2");
+        var loss = new DenoisingAutoEncoderLoss(model, 0.6, 42, tied: false, decoderPath: gpt2);
+        Assert.Null(loss.Head);
+        var byName = loss.Parameters.ToDictionary(p => p.Name);
+        string prefix = DenoisingAutoEncoderLoss.DecoderPrefix;
+        Assert.Equal([64, 32], byName[prefix + "h.1.crossattention.c_attn.weight"].Shape); // held [out, in], stored as Conv1D
+        Assert.True(byName[prefix + "h.1.crossattention.c_attn.weight"].StoredTransposed);
+        Assert.All(new[] { "h.0.ln_cross_attn.weight", "h.0.crossattention.q_attn.bias", "h.1.crossattention.c_proj.weight", "wte.weight" },
+            k => Assert.Contains(prefix + k, byName.Keys));
+        string[] originals = ["Bussen går klokka sju fra torget.", "Ferja legger til ved kaia i morgon."];
+        string[] damaged = ["Bussen sju torget.", "Ferja kaia morgon."];
+        model.ZeroGradients();
+        foreach (var p in loss.Parameters) p.Grad.Span.Clear();
+        float value = loss.ComputeAndBackward(model, new TrainingBatch([damaged, originals]));
+        var mine = Skald.Tokenizers.Tokenizer.FromFile(Path.Combine(gpt2, "tokenizer.json")).EncodeBatch(originals);
+        var targets = loss.LastTargets!;
+        for (int r = 0; r < originals.Length; r++)
+            Assert.Equal(mine[r].Ids, targets.Ids.AsSpan(r * targets.Seq, mine[r].Ids.Length).ToArray());
+        Assert.InRange(value, 1, 4 * Math.Log(288));
+        Assert.Contains(byName[prefix + "h.0.crossattention.c_attn.weight"].Grad.ToArray(), g => g != 0);
+        Assert.All(byName[prefix + "h.0.crossattention.q_attn.weight"].Grad.ToArray(), g => Assert.Equal(0f, g)); // one key: softmax 1
+        Assert.Contains(model.Parameters, p => p.Grad.ToArray().Any(g => g != 0)); // the encoder learns through the embedding
+        var opt = new Skald.Training.Optim.AdamW([.. model.Parameters.Concat(loss.Parameters).Where(p => p.RequiresGrad)], weightDecay: 0f);
+        opt.Step(1e-3f);
+        float last = value;
+        for (int step = 0; step < 9; step++)
+        {
+            model.ZeroGradients();
+            foreach (var p in loss.Parameters) p.Grad.Span.Clear();
+            last = loss.ComputeAndBackward(model, new TrainingBatch([damaged, originals]));
+            opt.Step(1e-3f);
+        }
+        output.WriteLine($"reconstruction loss {value:F3} -> {last:F3}");
+        Assert.True(float.IsFinite(last) && last < value - 0.1f, $"{value} -> {last}");
+    }
+
+    /// <summary>
     /// The reference's damaged sentences are its originals' words in order with some left out (Skald's word split and
     /// join, which the script restates), and the deletion draws about the ratio, never leaving a text empty.
     /// </summary>
@@ -157,7 +203,7 @@ public sealed class DenoisingAutoEncoderLossTests(ITestOutputHelper output) : ID
             (bert, "  type: tsdae\n  decoder: " + bert, "set loss.tie_encoder_decoder: false"),
             (bert, "  type: mnrl\n  tie_encoder_decoder: false", "loss.tie_encoder_decoder is TSDAE's"),
             (bert, "  type: tsdae\n  tie_encoder_decoder: false\n  decoder: " + Path.Combine(dir, "nowhere"), "loss.decoder folder not found"),
-            (bert, "  type: tsdae\n  tie_encoder_decoder: false\n  decoder: " + InfraPaths.FixtureModel("modernbert-st-mean"), "is not a BERT or XLM-R model"),
+            (bert, "  type: tsdae\n  tie_encoder_decoder: false\n  decoder: " + InfraPaths.FixtureModel("modernbert-st-mean"), "is not a BERT, XLM-R or GPT-2 model"),
         })
             TrainConfigs.AssertRefused(dir, TrainConfigs.Write(dir, model, data, loss, out _, noDuplicates: false), message);
     }
@@ -244,7 +290,7 @@ public sealed class DenoisingAutoEncoderLossTests(ITestOutputHelper output) : ID
     {
         var model = TrainableEncoder.Load(InfraPaths.FixtureModel("xlmr-mlm-tiny"), dropout: 0f);
         var loss = new DenoisingAutoEncoderLoss(model);
-        Assert.True(loss.Head.FromCheckpoint);
+        Assert.True(loss.Head!.FromCheckpoint);
         Assert.Contains(loss.Parameters, p => p.Name.StartsWith("lm_head", StringComparison.Ordinal));
         var all = model.Parameters.Concat(loss.Parameters).ToList();
         var opt = new Skald.Training.Optim.AdamW(all, weightDecay: 0f);

@@ -272,6 +272,7 @@ public static class ConfigLoader
             GroupByLength = t.Bool("group_by_length", false),
             GroupByLabel = t.Bool("group_by_label", false),
             LearningRateMapping = t.NumberMap("learning_rate_mapping", 0),
+            Prompts = TrainingPrompts.Read(t),
         };
         foreach (var (pattern, _) in training.LearningRateMapping)
         {

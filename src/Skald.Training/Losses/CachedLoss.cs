@@ -59,7 +59,7 @@ public class CachedLoss : ILoss
         var encoder = EmbeddingLoss.AsEncoder(model);
         EmbeddingLoss.CheckBatch(batch);
         int rows = batch.Count, cols = batch.Columns.Count;
-        var tokens = batch.Columns.Select((c, i) => encoder.Prepare(c, query: i == 0)).ToArray();
+        var tokens = batch.Columns.Select((_, i) => encoder.Prepare(batch, i)).ToArray();
         var starts = Enumerable.Range(0, (rows + MiniBatchSize - 1) / MiniBatchSize).Select(i => i * MiniBatchSize).ToArray();
         var states = new ulong[cols, starts.Length][];
         var embeddings = new EmbeddingBatch[cols];

@@ -213,6 +213,7 @@ public static class TrainingRun
                     : CrossEncoderCorrelationEvaluator.Suits(eval) ? [new CrossEncoderCorrelationEvaluator(crossEncoder, eval)]
                     : [new CrossEncoderEvaluator(crossEncoder, eval)];
             }
+            var prompts = PromptSetup.Resolve(config, train, loss, encoder);
             var t = config.Training;
             LearningRateMapping.Apply(t, [.. model.Parameters, .. loss.Parameters]);
             var adam = new AdamW([.. model.Parameters, .. loss.Parameters], t.AdamBeta1, t.AdamBeta2, t.AdamEpsilon, t.WeightDecay);
@@ -223,6 +224,7 @@ public static class TrainingRun
                 Optimizer = adam,
                 Clip = GradientClipping.ClipGlobalNorm,
                 Train = train,
+                Prompts = prompts,
                 Evaluators = evaluators,
                 Config = config,
                 Progress = progress,

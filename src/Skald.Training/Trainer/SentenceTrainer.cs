@@ -378,6 +378,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             + (setup.Train.Any(d => d.Groups is not null) ? $";data.train_group_size={setup.Train.First(d => d.Groups is not null).Groups!.GroupSize}" : "")
             + (c.Data.NoInBatchNeg ? ";data.no_in_batch_neg=true" : "")
             + (setup.Prompts is null ? "" : $";training.prompts={c.Training.Prompts!.Digest()}")
+            + (c.Data.FlagEmbedding.Any ? $";data.flag_embedding={Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(c.Data.FlagEmbedding.ToString())))[..16]}" : "")
             // DoRA adds the magnitudes (other parameters), rsLoRA scales the same adapters otherwise (LoRA runs only).
             + (c.Lora is { } variant ? $";lora.use_dora={(variant.UseDora ? "true" : "false")};lora.use_rslora={(variant.UseRsLora ? "true" : "false")}" : "")
             + (c.QuickTest ? ";quick_test=true" : "");

@@ -149,4 +149,27 @@ public sealed class TrainingPromptsTests
         Assert.Equal(["query", "passage"], saved.RootElement.GetProperty("prompts").EnumerateObject().Select(p => p.Name));
         Assert.Equal("query: ", saved.RootElement.GetProperty("prompts").GetProperty("query").GetString());
     }
+
+    [Fact]
+    public void Build_RefusesALossThatReadsNoPrompts()
+    {
+        string dir = InfraPaths.NewTempDir();
+        string data = InfraPaths.WriteFile(dir, "sentences.jsonl", string.Concat(Enumerable.Range(0, 4).Select(i => $"{{\"text\": \"Setning nummer {i}.\"}}\n")));
+        var config = ConfigLoader.Parse($"""
+            model:
+              path: {InfraPaths.FixtureModel("bert-cased-mean")}
+            data:
+              train: {data}
+            training:
+              batch_size: 2
+              prompts: "query: "
+            loss:
+              type: contrastive_tension
+            output:
+              dir: {Path.Combine(dir, "out")}
+            """, "test.yaml");
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(config).Dispose());
+        Assert.StartsWith("test.yaml:7: training.prompts are read by the losses that embed a batch's columns", e.Message, StringComparison.Ordinal);
+        Assert.Contains("not by loss.type contrastive_tension yet", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -49,8 +49,11 @@ public sealed class FlagEmbeddingGroups
     /// <summary>Number of groups (queries).</summary>
     public int Count => queries.Length;
 
-    /// <summary>Each group's query as read (without its prompt), in file order.</summary>
-    public IReadOnlyList<string> Queries => queries;
+    /// <summary>
+    /// Each group's query as trained on without a run-wide query instruction (its own prompt written before it, as
+    /// <c>skald data inspect</c> reports it), in file order.
+    /// </summary>
+    public IReadOnlyList<string> Queries => [.. queries.Select((q, r) => FlagEmbeddingInstructions.None.QueryText(q, prompts[r]))];
 
     /// <summary>Each group's own <c>prompt</c> (null when the row has none), in file order.</summary>
     public IReadOnlyList<string?> Prompts => prompts;

@@ -72,8 +72,10 @@ public sealed partial class SentenceEncoder
         // With include_prompt = false the prompt's tokens (and a leading special token) leave the pooling mask;
         // sentence-transformers' _get_prompt_length counts the prompt's encoding, less its last token when that is a
         // special token (a BERT [SEP], Qwen3-Embedding's <|endoftext|>; a Llama tokenizer adds none at the end).
+        // An empty prompt is no prompt (sentence-transformers: "if prompt is not None and len(prompt) > 0"; its training
+        // collator: "if prompt:"), so it leaves no leading special token out either.
         int promptLength = 0;
-        if (prompt is not null && !Pooling.IncludePrompt)
+        if (!string.IsNullOrEmpty(prompt) && !Pooling.IncludePrompt)
         {
             var p = Tokenizer.Encode(Folder.PrepareText(prompt), true, maxLength);
             promptLength = p.Length - (p.Length > 0 && p.SpecialTokensMask[^1] == 1 ? 1 : 0);

@@ -13,6 +13,14 @@ public sealed record TrainingBatch(IReadOnlyList<IReadOnlyList<string>> Columns,
     /// </summary>
     public bool NoInBatchNegatives { get; init; }
 
+    /// <summary>
+    /// Per column, the prompt written before each of its texts (sentence-transformers' training prompts,
+    /// <c>training.prompts</c>), or null for none; null: no column has one. The losses hand it to
+    /// <see cref="Modeling.TrainableEncoder.Prepare(TrainingBatch, int)"/>, which leaves the prompt's tokens out of
+    /// pooling when the model's Pooling says include_prompt: false.
+    /// </summary>
+    public IReadOnlyList<string?>? Prompts { get; init; }
+
     /// <summary>Rows in the batch.</summary>
     public int Count => Columns.Count == 0 ? 0 : Columns[0].Count;
 }

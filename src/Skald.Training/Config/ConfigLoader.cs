@@ -241,6 +241,7 @@ public static class ConfigLoader
         {
             Instruction = d.Str("instruction"), PromptFormat = d.Choice("prompt_format", "auto", "auto", "alpaca", "chat_template"),
             TrainGroupSize = d.IntOrNull("train_group_size", 1), NoInBatchNeg = d.Bool("no_in_batch_neg", false),
+            FlagEmbedding = FlagEmbeddingKeys.Read(d),
         };
         if (data.EvalSplit >= 1 && data.EvalSplit != Math.Floor(data.EvalSplit))
             throw new TrainingException($"{d.Where("eval_split")}: data.eval_split must be a fraction in (0, 1) or a whole number of rows");
@@ -272,6 +273,7 @@ public static class ConfigLoader
             GroupByLength = t.Bool("group_by_length", false),
             GroupByLabel = t.Bool("group_by_label", false),
             LearningRateMapping = t.NumberMap("learning_rate_mapping", 0),
+            Prompts = TrainingPrompts.Read(t),
         };
         foreach (var (pattern, _) in training.LearningRateMapping)
         {

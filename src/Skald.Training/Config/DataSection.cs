@@ -40,4 +40,10 @@ public sealed record DataSection(
     /// <c>no_in_batch_neg</c>, which marks a FlagEmbedding file by a name ending in <c>no_in_batch_neg</c>; that is honoured too).
     /// </summary>
     public bool NoInBatchNeg { get; init; }
+
+    /// <summary>
+    /// FlagEmbedding files: the run-wide query and passage instructions with their formats, and <c>shuffle_ratio</c>
+    /// (<c>data.query_instruction_for_retrieval</c>, ...), applied to every draw of their groups.
+    /// </summary>
+    public Data.FlagEmbeddingInstructions FlagEmbedding { get; init; } = Data.FlagEmbeddingInstructions.None;
 }

@@ -78,4 +78,10 @@ public sealed record TrainingSection
     /// losses (every label in a batch at least twice; the batch size must be even); no_duplicates does not apply.
     /// </summary>
     public bool GroupByLabel { get; init; }
+
+    /// <summary>
+    /// sentence-transformers' training prompts (<c>training.prompts</c>), written before the texts of the training
+    /// columns; null: none. Evaluators during training get none, as upstream's evaluators take their own.
+    /// </summary>
+    public TrainingPrompts? Prompts { get; init; }
 }

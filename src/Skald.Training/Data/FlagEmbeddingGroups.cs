@@ -19,6 +19,7 @@ namespace Skald.Training.Data;
 public sealed class FlagEmbeddingGroups
 {
     private readonly string[] queries;
+    private readonly string?[] prompts;
     private readonly string[][] positives;
     private readonly string[][] negatives;
     private readonly float[][]? positiveScores;
@@ -27,10 +28,13 @@ public sealed class FlagEmbeddingGroups
     private readonly int[] lines;
 
     internal FlagEmbeddingGroups(int groupSize, string[] queries, string[][] positives, string[][] negatives,
-        float[][]? positiveScores, float[][]? negativeScores, ulong[] keys, int[] lines)
+        float[][]? positiveScores, float[][]? negativeScores, ulong[] keys, int[] lines, string?[] prompts,
+        FlagEmbeddingInstructions? instructions = null)
     {
         GroupSize = groupSize;
         this.queries = queries;
+        this.prompts = prompts;
+        Instructions = instructions ?? FlagEmbeddingInstructions.None;
         this.positives = positives;
         this.negatives = negatives;
         this.positiveScores = positiveScores;
@@ -45,8 +49,21 @@ public sealed class FlagEmbeddingGroups
     /// <summary>Number of groups (queries).</summary>
     public int Count => queries.Length;
 
-    /// <summary>Each group's query (its prompt written before it), in file order.</summary>
-    public IReadOnlyList<string> Queries => queries;
+    /// <summary>
+    /// Each group's query as trained on without a run-wide query instruction (its own prompt written before it, as
+    /// <c>skald data inspect</c> reports it), in file order.
+    /// </summary>
+    public IReadOnlyList<string> Queries => [.. queries.Select((q, r) => FlagEmbeddingInstructions.None.QueryText(q, prompts[r]))];
+
+    /// <summary>Each group's own <c>prompt</c> (null when the row has none), in file order.</summary>
+    public IReadOnlyList<string?> Prompts => prompts;
+
+    /// <summary>The run-wide instructions and shuffling applied to each draw (<see cref="With"/>; none as read).</summary>
+    public FlagEmbeddingInstructions Instructions { get; }
+
+    /// <summary>The same groups, drawn with <paramref name="instructions"/> applied (<c>data.query_instruction_for_retrieval</c>, ...).</summary>
+    public FlagEmbeddingGroups With(FlagEmbeddingInstructions instructions) =>
+        new(GroupSize, queries, positives, negatives, positiveScores, negativeScores, keys, lines, prompts, instructions);
 
     /// <summary>Each group's positives, in file order.</summary>
     public IReadOnlyList<IReadOnlyList<string>> Positives => positives;
@@ -72,13 +89,16 @@ public sealed class FlagEmbeddingGroups
         int g = GroupSize;
         var rows = new string[Count][];
         var labels = HasScores ? new float[Count * g] : null;
+        var ins = Instructions;
         for (int r = 0; r < Count; r++)
         {
-            var (pos, negs) = Draw(positives[r].Length, negatives[r].Length, g, GroupRandom(seed, epoch, keys[r]));
+            var random = GroupRandom(seed, epoch, keys[r]);
+            var (pos, negs) = Draw(positives[r].Length, negatives[r].Length, g, random);
             var row = new string[g + 1];
-            row[0] = queries[r];
-            row[1] = positives[r][pos];
-            for (int k = 0; k < negs.Length; k++) row[k + 2] = negatives[r][negs[k]];
+            row[0] = ins.QueryText(queries[r], prompts[r]);
+            // (the shuffle draws after the documents' draws: without shuffle_ratio the draws are those of before)
+            row[1] = ins.PassageText(FlagEmbeddingInstructions.ShuffleText(positives[r][pos], ins.ShuffleRatio, random));
+            for (int k = 0; k < negs.Length; k++) row[k + 2] = ins.PassageText(negatives[r][negs[k]]);
             rows[r] = row;
             if (labels is null) continue;
             labels[r * g] = positiveScores![r][pos];
@@ -125,12 +145,13 @@ public sealed class FlagEmbeddingGroups
     {
         T[] Pick<T>(T[] a) => [.. indices.Select(i => a[i])];
         return new FlagEmbeddingGroups(GroupSize, Pick(queries), Pick(positives), Pick(negatives),
-            positiveScores is null ? null : Pick(positiveScores), negativeScores is null ? null : Pick(negativeScores), Pick(keys), Pick(lines));
+            positiveScores is null ? null : Pick(positiveScores), negativeScores is null ? null : Pick(negativeScores), Pick(keys), Pick(lines),
+            Pick(prompts), Instructions);
     }
 
     /// <summary>The same groups without their teacher's scores (a loss that reads none: FlagEmbedding drops them unless it distils).</summary>
     public FlagEmbeddingGroups WithoutScores() =>
-        new(GroupSize, queries, positives, negatives, null, null, keys, lines);
+        new(GroupSize, queries, positives, negatives, null, null, keys, lines, prompts, Instructions);
 
     /// <summary>The groups of several shards of one data set, in order; shard s's groups keyed apart from the others'.</summary>
     internal static FlagEmbeddingGroups Concat(IReadOnlyList<FlagEmbeddingGroups> parts)
@@ -139,6 +160,7 @@ public sealed class FlagEmbeddingGroups
         return new FlagEmbeddingGroups(parts[0].GroupSize, [.. parts.SelectMany(p => p.queries)], [.. parts.SelectMany(p => p.positives)],
             [.. parts.SelectMany(p => p.negatives)], scores ? [.. parts.SelectMany(p => p.positiveScores!)] : null,
             scores ? [.. parts.SelectMany(p => p.negativeScores!)] : null,
-            [.. parts.SelectMany((p, s) => p.keys.Select(k => ((ulong)s << 40) ^ k))], [.. parts.SelectMany(p => p.lines)]);
+            [.. parts.SelectMany((p, s) => p.keys.Select(k => ((ulong)s << 40) ^ k))], [.. parts.SelectMany(p => p.lines)],
+            [.. parts.SelectMany(p => p.prompts)], parts[0].Instructions);
     }
 }

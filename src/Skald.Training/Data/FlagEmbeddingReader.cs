@@ -99,6 +99,7 @@ public static class FlagEmbeddingReader
         var positiveScores = new List<float[]>();
         var negativeScores = new List<float[]>();
         var at = new List<int>();
+        var rowPrompts = new List<string?>();
         bool? scored = null;
         for (int i = 0; i < lines.Count; i++)
         {
@@ -128,10 +129,11 @@ public static class FlagEmbeddingReader
                     && (type.GetString() == "only_1neg" || type.GetString()!.Contains("symmetric", StringComparison.Ordinal)))
                     throw new TrainingException($"{Where("type")}: type '{type.GetString()}' changes FlagEmbedding's group size, batch size or instructions, which Skald does not read yet; leave the key out");
                 string query = Text(o, "query", Where);
+                string? rowPrompt = null; // written when drawn (FlagEmbeddingInstructions.QueryText)
                 if (o.TryGetProperty("prompt", out var prompt) && prompt.ValueKind != JsonValueKind.Null)
                 {
                     if (prompt.ValueKind != JsonValueKind.String) throw new TrainingException($"{Where("prompt")} must be a string (the query's instruction)");
-                    query = prompt.GetString() + query; // query_instruction_format "{}{}"
+                    rowPrompt = prompt.GetString();
                 }
                 var pos = Texts(o, "pos", Where, required: true)!;
                 var neg = Texts(o, "neg", Where, required: groupSize > 1) ?? [];
@@ -147,6 +149,7 @@ public static class FlagEmbeddingReader
                     negativeScores.Add(groupSize > 1 || o.TryGetProperty("neg_scores", out _) ? Scores(o, "neg_scores", neg.Length, "neg", Where) : []);
                 }
                 queries.Add(query);
+                rowPrompts.Add(rowPrompt);
                 positives.Add(pos);
                 negatives.Add(neg);
                 at.Add(line);
@@ -155,7 +158,7 @@ public static class FlagEmbeddingReader
         if (queries.Count == 0) throw new TrainingException($"{path}: no data rows");
         var groups = new FlagEmbeddingGroups(groupSize, [.. queries], [.. positives], [.. negatives],
             scored == true ? [.. positiveScores] : null, scored == true ? [.. negativeScores] : null,
-            [.. at.Select(l => (ulong)l)], [.. at]);
+            [.. at.Select(l => (ulong)l)], [.. at], [.. rowPrompts]);
         return groups.Sample(0, 0, path);
     }
 

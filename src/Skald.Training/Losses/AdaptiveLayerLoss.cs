@@ -81,7 +81,7 @@ public sealed class AdaptiveLayerLoss : ILoss
         for (int j = 0; j < layers.Length; j++) perLayer[j] = new EmbeddingBatch[cols];
         for (int c = 0; c < cols; c++)
         {
-            var (final, states) = pass.ForwardLayers(encoder.Prepare(batch.Columns[c], query: c == 0), layers);
+            var (final, states) = pass.ForwardLayers(encoder.Prepare(batch, c), layers);
             finals[c] = final;
             for (int j = 0; j < layers.Length; j++) perLayer[j][c] = states[j];
         }

@@ -59,7 +59,7 @@ public class CachedLoss : ILoss
         var encoder = EmbeddingLoss.AsEncoder(model);
         EmbeddingLoss.CheckBatch(batch);
         int rows = batch.Count, cols = batch.Columns.Count;
-        var tokens = batch.Columns.Select((c, i) => encoder.Prepare(c, query: i == 0)).ToArray();
+        var tokens = batch.Columns.Select((_, i) => encoder.Prepare(batch, i)).ToArray();
         var cache = new GradCache(encoder.Random, cols, rows, MiniBatchSize);
         var parts = new EmbeddingBatch[cols, cache.Chunks];
         using (var pass = encoder.BeginPass(record: false))

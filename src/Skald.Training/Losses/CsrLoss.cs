@@ -49,7 +49,7 @@ public sealed class CsrLoss : ILoss
         var autoEncoder = encoder.Model.AutoEncoder
             ?? throw new TrainingException($"{encoder.Source.Path}: loss.type csr trains a CSR model (a SparseAutoEncoder after the chain; model.type: csr makes one)");
         using var pass = encoder.BeginPass(record: true);
-        var forwards = batch.Columns.Select((c, i) => pass.ForwardAutoEncoder(encoder.Prepare(c, query: i == 0))).ToArray();
+        var forwards = batch.Columns.Select((_, i) => pass.ForwardAutoEncoder(encoder.Prepare(batch, i))).ToArray();
         var columns = forwards.Select(f => new EmbeddingBatch(f.Latents.Span.ToArray(), f.Latents.Rows, f.Latents.Cols)).ToArray();
         var grads = columns.Select(c => new EmbeddingBatch(c.Rows, c.Dim)).ToArray();
         float inner = Inner.Compute(columns, batch.Labels, grads);

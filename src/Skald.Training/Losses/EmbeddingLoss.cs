@@ -33,7 +33,7 @@ public abstract class EmbeddingLoss : ILoss, IEmbeddingLoss
         CheckBatch(batch);
         loss = MultipleNegativesRankingLoss.For(loss, batch); // a no_in_batch_neg data set's batch: own rows only
         using var pass = encoder.BeginPass(record: true);
-        var columns = batch.Columns.Select((c, i) => pass.Forward(encoder.Prepare(c, query: i == 0))).ToArray();
+        var columns = batch.Columns.Select((_, i) => pass.Forward(encoder.Prepare(batch, i))).ToArray();
         var grads = columns.Select(c => new EmbeddingBatch(c.Rows, c.Dim)).ToArray();
         float value = LossParameterGradients.Scaled(loss, gradientScale / (double)encoder.Communicator.Size,
             () => AcrossRanks.Compute(loss, encoder.Communicator, columns, batch.Labels, grads));

@@ -31,7 +31,10 @@ public sealed class GistEmbedLoss(Func<IReadOnlyList<string>, float[][]> guide, 
     public IEmbeddingLoss Guided(TrainingBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        EmbeddingBatch[] guides = [.. batch.Columns.Select(c => EmbeddingBatch.FromRows(guide(c)))];
+        // The guide reads the texts the student reads, training prompt included (upstream hands the guide the student's
+        // tokens, or their decoded text when the tokenizers differ).
+        EmbeddingBatch[] guides = [.. batch.Columns.Select((c, i) => EmbeddingBatch.FromRows(guide(
+            batch.Prompts?[i] is { Length: > 0 } prompt ? [.. c.Select(t => prompt + t)] : c)))];
         return new GuidedBatch(Name, (columns, gradients) =>
             Compute(columns, guides, gradients, temperature, margin, relativeMargin, contrastAnchors, contrastPositives));
     }

@@ -48,7 +48,7 @@ public sealed class MseLoss(Func<IReadOnlyList<string>, float[][]> teacher) : IL
         EmbeddingLoss.CheckBatch(batch);
         var target = EmbeddingBatch.FromRows(teacher(batch.Columns[0]));
         using var pass = encoder.BeginPass(record: true);
-        var columns = batch.Columns.Select((c, i) => pass.Forward(encoder.Prepare(c, query: i == 0))).ToArray();
+        var columns = batch.Columns.Select((_, i) => pass.Forward(encoder.Prepare(batch, i))).ToArray();
         var grads = columns.Select(c => new EmbeddingBatch(c.Rows, c.Dim)).ToArray();
         float value = Compute(columns, target, grads);
         pass.Backward(grads, gradientScale);

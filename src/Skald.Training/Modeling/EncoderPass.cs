@@ -33,7 +33,7 @@ public sealed class EncoderPass : IDisposable
     /// <summary>Embeds texts (tokenized as sentence-transformers does); returns a copy of the embeddings.</summary>
     public EmbeddingBatch Forward(IReadOnlyList<string> texts) => Forward(model.Prepare(texts));
 
-    /// <summary>Embeds prepared texts (<see cref="TrainableEncoder.Prepare"/>, one padded batch); returns a copy of the embeddings.</summary>
+    /// <summary>Embeds prepared texts (<see cref="TrainableEncoder.Prepare(IReadOnlyList{string}, bool, string?)"/>, one padded batch); returns a copy of the embeddings.</summary>
     public EmbeddingBatch Forward(ModelInputs inputs)
     {
         ObjectDisposedException.ThrowIf(disposed, this);

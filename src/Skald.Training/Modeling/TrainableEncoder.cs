@@ -209,14 +209,30 @@ public sealed class TrainableEncoder : ITrainableModel
     /// query route: its SparseStaticEmbedding, as sentence-transformers' router_mapping sends the first column), the input of
     /// <see cref="EncoderPass.Forward(ModelInputs)"/>.
     /// </summary>
-    public ModelInputs Prepare(IReadOnlyList<string> texts, bool query = false) =>
+    /// <param name="texts">The texts.</param>
+    /// <param name="query">Whether they are the first column (queries).</param>
+    /// <param name="prompt">
+    /// A training prompt written before each text (null or empty: none), through the same path as an inference prompt:
+    /// with Pooling's include_prompt: false its tokens are not pooled.
+    /// </param>
+    public ModelInputs Prepare(IReadOnlyList<string> texts, bool query = false, string? prompt = null) =>
         Model.Prepare(texts, new EncodeOptions
         {
             MaxLength = MaxSeqLength,
-            Prompt = "",
+            Prompt = prompt ?? "", // (never the model's default prompt: training texts get only the prompts training gives)
             Instruction = query ? QueryInstruction : null,
             Route = query && Model.StaticQuery is not null ? "query" : null, // an inference-free model's queries take the static route
         });
+
+    /// <summary>
+    /// Column <paramref name="column"/> of <paramref name="batch"/> as the model takes it: with the column's training
+    /// prompt (<see cref="TrainingBatch.Prompts"/>), and as queries when it is the first column.
+    /// </summary>
+    public ModelInputs Prepare(TrainingBatch batch, int column)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return Prepare(batch.Columns[column], column == 0, batch.Prompts?[column]);
+    }
 
     /// <summary>
     /// LLM2Vec models: the instruction the losses give the first column (queries, <c>data.instruction</c>); null: none.

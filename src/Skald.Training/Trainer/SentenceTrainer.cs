@@ -121,7 +121,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                 }
                 var pb = plan[pos++];
                 var batch = epochData[pb.Dataset].Batch(comm.Size == 1 || setup.Loss.TakesGlobalBatch
-                    ? (IReadOnlyList<int>)pb.Rows : LocalRows(pb.Rows, comm));
+                    ? (IReadOnlyList<int>)pb.Rows : LocalRows(pb.Rows, comm)) with { Prompts = setup.Prompts?[pb.Dataset] };
                 if (setup.Loss is BgeM3Loss m3) m3.Step = micro; // upstream's self.step: the batches seen before this one
                 float loss = setup.Loss.ComputeAndBackward(model, batch, 1f / t.GradientAccumulationSteps);
                 if (!float.IsFinite(loss)) throw Diverged(step + 1, $"the loss is {loss}", store);
@@ -377,6 +377,8 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             + (c.Model.InferenceFree ? ";model.inference_free=true" : "") // only when on: older checkpoints keep their fingerprint
             + (setup.Train.Any(d => d.Groups is not null) ? $";data.train_group_size={setup.Train.First(d => d.Groups is not null).Groups!.GroupSize}" : "")
             + (c.Data.NoInBatchNeg ? ";data.no_in_batch_neg=true" : "")
+            + (setup.Prompts is null ? "" : $";training.prompts={c.Training.Prompts!.Digest()}")
+            + (c.Data.FlagEmbedding.Any ? $";data.flag_embedding={Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(c.Data.FlagEmbedding.ToString())))[..16]}" : "")
             // DoRA adds the magnitudes (other parameters), rsLoRA scales the same adapters otherwise (LoRA runs only).
             + (c.Lora is { } variant ? $";lora.use_dora={(variant.UseDora ? "true" : "false")};lora.use_rslora={(variant.UseRsLora ? "true" : "false")}" : "")
             + (c.QuickTest ? ";quick_test=true" : "");

@@ -28,6 +28,12 @@ public sealed record TrainerSetup : IDisposable
     /// <summary>Training datasets (batches never mix datasets).</summary>
     public required IReadOnlyList<TextDataset> Train { get; init; }
 
+    /// <summary>
+    /// Per training data set, the training prompt of each of its columns (<c>training.prompts</c>; null: none), which
+    /// each of its batches carries (<see cref="TrainingBatch.Prompts"/>); null: no prompts.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string?>?>? Prompts { get; init; }
+
     /// <summary>Evaluators run every <c>evaluation.steps</c> and at the end.</summary>
     public IReadOnlyList<IEvaluator> Evaluators { get; init; } = [];
 

@@ -213,6 +213,7 @@ public static class TrainingRun
                     : CrossEncoderCorrelationEvaluator.Suits(eval) ? [new CrossEncoderCorrelationEvaluator(crossEncoder, eval)]
                     : [new CrossEncoderEvaluator(crossEncoder, eval)];
             }
+            var prompts = PromptSetup.Resolve(config, train, loss, encoder);
             var t = config.Training;
             LearningRateMapping.Apply(t, [.. model.Parameters, .. loss.Parameters]);
             var adam = new AdamW([.. model.Parameters, .. loss.Parameters], t.AdamBeta1, t.AdamBeta2, t.AdamEpsilon, t.WeightDecay);
@@ -223,6 +224,7 @@ public static class TrainingRun
                 Optimizer = adam,
                 Clip = GradientClipping.ClipGlobalNorm,
                 Train = train,
+                Prompts = prompts,
                 Evaluators = evaluators,
                 Config = config,
                 Progress = progress,
@@ -263,6 +265,9 @@ public static class TrainingRun
         var train = config.Data.Train.Select(p => FlagEmbeddingData(config, Read(p, "train"))).ToList();
         if (config.Data.TrainGroupSize is { } size && train.All(d => d.Groups is null))
             throw new TrainingException($"data.train_group_size {size} sets the documents drawn per query from FlagEmbedding files ({{\"query\", \"pos\": [...], \"neg\": [...]}} rows); none of data.train is one");
+        if (config.Data.FlagEmbedding.Any && train.All(d => d.Groups is null))
+            throw new TrainingException($"data.{FlagEmbeddingKeys.FirstSet(config.Data.FlagEmbedding)} " +
+                "is FlagEmbedding's option for its files ({\"query\", \"pos\": [...], \"neg\": [...]} rows); none of data.train is one");
         TextDataset? eval = config.Data.Eval is { } e ? Read(e, "validation") : null;
         if (eval is null && config.Data.EvalSplit > 0)
         {
@@ -287,6 +292,8 @@ public static class TrainingRun
     /// </summary>
     private static TextDataset FlagEmbeddingData(TrainingConfig config, TextDataset d)
     {
+        if (d.Groups is { } groups && config.Data.FlagEmbedding.Any) // the run-wide instructions and shuffling, on every draw
+            d = groups.With(config.Data.FlagEmbedding).Sample(0, 0, d.Name, d.NoInBatchNegatives);
         if (config.Data.NoInBatchNeg || (d.Groups is not null && Path.GetFileNameWithoutExtension(d.Name).EndsWith("no_in_batch_neg", StringComparison.Ordinal)))
             d = d.WithoutInBatchNegatives();
         string type = config.Loss.Type switch { "matryoshka" => config.Loss.MatryoshkaInner, "splade" => config.Loss.SpladeInner, "csr" => config.Loss.CsrInner, _ => config.Loss.Type };

@@ -54,6 +54,7 @@ internal static class LossSectionReader
             SelfDistillStartStep = l.Int("self_distill_start_step", -1, -1),
             KdLossType = l.Choice("kd_loss_type", "kl_div", "kl_div", "m3_kd_loss"),
             QueryMaxLen = l.Int("query_max_len", 32, 3),
+            ColbertDim = l.Int("colbert_dim", -1, int.MinValue),
             PassageMaxLen = l.Int("passage_max_len", 128, 3),
             DocumentRegularizerWeight = l.Float("document_regularizer_weight", 3e-5f, 0),
             QueryRegularizerWeight = l.Float("query_regularizer_weight", 5e-5f, 0),
@@ -99,7 +100,7 @@ internal static class LossSectionReader
             if (l.Str(key) is not null && loss.Type != "mega_batch_margin")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is MegaBatchMarginLoss's (loss.type: mega_batch_margin)");
         }
-        foreach (var key in new[] { "unified_finetuning", "use_self_distill", "self_distill_start_step", "kd_loss_type", "query_max_len", "passage_max_len" })
+        foreach (var key in new[] { "unified_finetuning", "use_self_distill", "self_distill_start_step", "kd_loss_type", "query_max_len", "passage_max_len", "colbert_dim" })
         {
             if (l.Str(key) is not null && loss.Type != "bge_m3")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is BGE-M3 fine-tuning's (loss.type: bge_m3)");

@@ -45,6 +45,30 @@ public sealed class CsrTrainingTests(ITestOutputHelper output) : IDisposable
         });
     }
 
+    /// <summary>
+    /// The same five steps on csr-bert-tiny-ln, whose SparseAutoEncoder standardises each row first (normalize: true)
+    /// and maps its reconstructions back (fixtures/training/csr_ln.json, the same script's second run).
+    /// </summary>
+    [Fact]
+    public void FiveStepsWithNormalizeMatchPyTorch()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("csr_ln.json")));
+        var r = doc.RootElement;
+        Assert.True(r.GetProperty("normalize").GetBoolean());
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("csr-bert-tiny-ln"), dropout: 0f);
+        var sae = model.Model.AutoEncoder!;
+        Assert.True(sae.Config.Normalize);
+        var loss = new CsrLoss(new MultipleNegativesRankingLoss(1f, dot: true), r.GetProperty("beta").GetSingle(), r.GetProperty("gamma").GetSingle());
+        TrainingParityTests.Replay(model, r, loss, CorePaths.TrainingFixture("csr_ln_final.safetensors"), output, step =>
+        {
+            TrainingParityTests.Near(loss.LastTerms.K, step.GetProperty("reconstruction_loss_k").GetDouble(), "L_k");
+            TrainingParityTests.Near(loss.LastTerms.K4, step.GetProperty("reconstruction_loss_4k").GetDouble(), "L_4k / 8");
+            TrainingParityTests.Near(loss.LastTerms.Aux, step.GetProperty("reconstruction_loss_aux").GetDouble(), "β·L_aux");
+            TrainingParityTests.Near(loss.LastTerms.Base, step.GetProperty("base_loss").GetDouble(), "SparseMNRL");
+            Assert.Equal(step.GetProperty("stats").EnumerateArray().Select(x => x.GetInt64()), sae.Stats);
+        });
+    }
+
     [Fact]
     public void ReconstructionGradientsMatchFiniteDifferences()
     {

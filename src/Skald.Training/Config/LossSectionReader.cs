@@ -91,7 +91,7 @@ internal static class LossSectionReader
         }
         if (loss.Cached && loss.Type == "bge_m3")
             throw new TrainingException($"{l.Where("cached")}: loss.cached (GradCache; FlagEmbedding's sub_batch_size) does not run loss.type bge_m3 yet: its sparse and ColBERT terms need the whole batch's token states; use a smaller training.batch_size");
-        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs"
+        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs"
                 or "colbert_contrastive" or "colbert_distillation")
             throw new TrainingException($"{l.Where("cached")}: loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...) or a cross-encoder's, not loss.type {loss.Type}" +
                 (loss.Type == "cached_mnrl" ? " (it is cached already)" : ""));

@@ -70,6 +70,9 @@ public static class LossFactory
                 throw new TrainingException($"loss.adaptive_layer takes a loss over embeddings, not loss.type {l.Type}");
             return new AdaptiveLayerLoss(inner, l.LayersPerStep, l.LastLayerWeight, l.PriorLayersWeight, l.KlDivWeight, l.KlTemperature);
         }
+        if (l.Cached && l.Type == "csr") // GradCache at the autoencoder's input: the chain in chunks, the autoencoder over the batch
+            return CreateLoss(l, model.Dimension, frozen) is CsrLoss csr ? new CsrLoss(csr.Inner, csr.Beta, csr.Gamma) { MiniBatchSize = l.MiniBatchSize }
+                : throw new TrainingException("loss.type csr: no CSRLoss");
         if (l.Cached && l.Type == "gist") // CachedGISTEmbedLoss: the guide embeds each batch, the student in chunks
             return CreateLoss(l, model.Dimension, frozen) is GistEmbedLoss gist ? new CachedLoss(gist.Guided, gist.Name, l.MiniBatchSize)
                 : throw new TrainingException("loss.type gist: no GISTEmbedLoss");

@@ -43,13 +43,23 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public AutoEncoderPass ForwardAutoEncoder(Tape tape, ModelInputs inputs)
     {
-        ThrowIfDisposed();
         var autoEncoder = AutoEncoder ?? throw new ModelFormatException($"{Folder.Path}: not a CSR model (no SparseAutoEncoder module)");
+        return autoEncoder.Train(tape, ForwardBackbone(tape, inputs));
+    }
+
+    /// <summary>
+    /// A CSR model's dense chain without its <see cref="AutoEncoder"/> on <paramref name="tape"/>: the embeddings
+    /// [B, D] the autoencoder reads (GradCache runs the chain in chunks and the autoencoder over the whole batch).
+    /// </summary>
+    public Variable ForwardBackbone(Tape tape, ModelInputs inputs)
+    {
+        ThrowIfDisposed();
+        if (AutoEncoder is null) throw new ModelFormatException($"{Folder.Path}: not a CSR model (no SparseAutoEncoder module)");
         var tokens = TokenBatch.Pad(inputs.Encodings, PadId, PaddingSide);
         var hidden = TransformerForward(tape, tokens); // [B·T, C]
         var y = Modules.Pooling.Forward(tape, hidden, tokens.Mask, tokens.Batch, tokens.Seq, Pooling, inputs.PromptLength); // [B, k·C]
         foreach (var d in dense) y = d.Forward(tape, y);
-        return autoEncoder.Train(tape, Folder.Normalize ? Ops.Normalize(tape, y) : y);
+        return Folder.Normalize ? Ops.Normalize(tape, y) : y;
     }
 
     /// <summary>

@@ -5,7 +5,8 @@ namespace Skald.Serving;
 /// <summary>
 /// Reads a <c>POST /v1/rerank</c> body in the shape Jina's, Cohere's, TEI's and llama.cpp's rerank APIs share:
 /// <c>{"query": TEXT, "documents": [TEXT | {"text": TEXT}, ...], "top_n": N, "return_documents": true, "model": NAME}</c>;
-/// <c>query</c> and <c>documents</c> are required. Unknown fields are ignored. Every problem is an
+/// <c>query</c> and <c>documents</c> are required. A BGE-M3 reranker also takes <c>"bge_m3_weights": [W1, W2, W3]</c>
+/// (read as <c>/v1/search</c> reads it). Unknown fields are ignored. Every problem is an
 /// <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class RerankRequestReader
@@ -57,6 +58,6 @@ internal static class RerankRequestReader
         string? model = null;
         if (root.TryGetProperty("model", out var m) && m.ValueKind != JsonValueKind.Null)
             model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw ApiException.BadRequest("\"model\" must be a string", "model");
-        return new RerankRequest(query, texts, topN, returnDocuments, model);
+        return new RerankRequest(query, texts, topN, returnDocuments, model, SearchRequestReader.BgeM3Weights(root));
     }
 }

@@ -68,6 +68,9 @@ public sealed class RerankService
     /// <summary>The BGE-M3 model, or null for another reranker.</summary>
     public Skald.Models.BgeM3.BgeM3Encoder? BgeM3 => bgeM3;
 
+    /// <summary>A BGE-M3 reranker's weights for requests that give none (the server's <c>--bge-m3-weights</c>); meaningless for any other reranker.</summary>
+    public Skald.Models.BgeM3.BgeM3Weights BgeM3Weights => bgeM3Weights;
+
     /// <summary>The late-interaction model, or null for a cross-encoder.</summary>
     public IMultiVectorEncoder? LateInteraction => lateInteraction;
 
@@ -110,14 +113,23 @@ public sealed class RerankService
     /// <paramref name="cancellationToken"/> is cancelled (the client went away) no further batch of the request runs, and
     /// the batch running (the request's own: batches are not shared between requests) stops before its next layer.
     /// </summary>
-    public Task<(IReadOnlyList<RankedDocument> Ranked, long Tokens)> RerankAsync(RerankRequest request, CancellationToken cancellationToken = default) =>
-        RankAsync(request.Query, request.Documents, request.TopN, cancellationToken);
+    public Task<(IReadOnlyList<RankedDocument> Ranked, long Tokens)> RerankAsync(RerankRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return RankAsync(request.Query, request.Documents, request.TopN, cancellationToken, request.BgeM3Weights);
+    }
 
-    /// <summary>As <see cref="RerankAsync"/> for a query and its documents.</summary>
+    /// <summary>
+    /// As <see cref="RerankAsync"/> for a query and its documents; a BGE-M3 reranker combines the scores by
+    /// <paramref name="bgeM3Weights"/> when given (FlagEmbedding's compute_score takes them per call), else by its own
+    /// (<see cref="BgeM3Weights"/>). Weights for any other reranker are a 400 naming <c>bge_m3_weights</c>.
+    /// </summary>
     public async Task<(IReadOnlyList<RankedDocument> Ranked, long Tokens)> RankAsync(string query, IReadOnlyList<string> documents, int? topN,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Skald.Models.BgeM3.BgeM3Weights? bgeM3Weights = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (bgeM3Weights is not null && bgeM3 is null)
+            throw ApiException.BadRequest($"bge_m3_weights applies to a BGE-M3 reranker; {ModelName} is a {(lateInteraction is null ? "cross-encoder" : "late-interaction model")}", "bge_m3_weights");
         if (Interlocked.Increment(ref pending) > MaxQueue)
         {
             Interlocked.Decrement(ref pending);
@@ -126,7 +138,7 @@ public sealed class RerankService
         try
         {
             if (lateInteraction is not null) return await MaxSimAsync(lateInteraction, query, documents, topN, cancellationToken).ConfigureAwait(false);
-            if (bgeM3 is not null) return await BgeM3Async(bgeM3, query, documents, topN, cancellationToken).ConfigureAwait(false);
+            if (bgeM3 is not null) return await BgeM3Async(bgeM3, bgeM3Weights ?? this.bgeM3Weights, query, documents, topN, cancellationToken).ConfigureAwait(false);
             // tokenized on the request's thread, as the embeddings endpoint does, so one huge request does not hold the model's turn
             var encodings = Tokenize(query, documents);
             // longest first, as CrossEncoder.Predict batches them, so the passes (and their padding) are those it would run
@@ -220,10 +232,10 @@ public sealed class RerankService
     /// each pass in the model's turn, every document scored by the weighted combination; the tokens are the texts' tokens
     /// the model read (cut to its max_seq_length).
     /// </summary>
-    private async Task<(IReadOnlyList<RankedDocument> Ranked, long Tokens)> BgeM3Async(Skald.Models.BgeM3.BgeM3Encoder model, string query,
-        IReadOnlyList<string> documents, int? topN, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<RankedDocument> Ranked, long Tokens)> BgeM3Async(Skald.Models.BgeM3.BgeM3Encoder model,
+        Skald.Models.BgeM3.BgeM3Weights weights, string query, IReadOnlyList<string> documents, int? topN, CancellationToken cancellationToken)
     {
-        var needed = bgeM3Weights.Needed;
+        var needed = weights.Needed;
         Skald.Models.BgeM3.BgeM3Output[] Pass(IReadOnlyList<string> texts)
         {
             try
@@ -260,7 +272,7 @@ public sealed class RerankService
             {
                 turn.Release();
             }
-            for (int i = 0; i < encoded.Length; i++) scores[start + i] = Skald.Models.BgeM3.BgeM3Encoder.Score(q, encoded[i], bgeM3Weights);
+            for (int i = 0; i < encoded.Length; i++) scores[start + i] = Skald.Models.BgeM3.BgeM3Encoder.Score(q, encoded[i], weights);
         }
         return (CrossEncoder.Order(scores, topN), BgeM3Tokens(model, query, documents));
     }

@@ -87,8 +87,11 @@ internal static class SearchRequestReader
         }
     }
 
-    // "bge_m3_weights": [dense, sparse, colbert], three numbers, none negative, not all 0 (as skald search --bge-m3-weights).
-    private static Skald.Models.BgeM3.BgeM3Weights? BgeM3Weights(JsonElement root)
+    /// <summary>
+    /// The body's <c>"bge_m3_weights"</c>: [dense, sparse, colbert], three numbers, none negative, not all 0 (as skald
+    /// search --bge-m3-weights); null when absent; a 400 naming the field otherwise. /v1/search and /v1/rerank read it.
+    /// </summary>
+    internal static Skald.Models.BgeM3.BgeM3Weights? BgeM3Weights(JsonElement root)
     {
         if (!root.TryGetProperty("bge_m3_weights", out var w) || w.ValueKind == JsonValueKind.Null) return null;
         if (w.ValueKind != JsonValueKind.Array || w.GetArrayLength() != 3 || w.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number))

@@ -1,4 +1,5 @@
 using Skald.Models.Checkpoints;
+using Skald.Tensors;
 using Skald.Tensors.Autograd;
 
 namespace Skald.Models.BgeM3;
@@ -10,7 +11,9 @@ namespace Skald.Models.BgeM3;
 /// was trained with another). A missing key or a shape that does not fit is a <see cref="ModelFormatException"/> naming
 /// the file and the key.
 /// </summary>
-/// <remarks>Upstream (EncoderOnlyEmbedderM3Runner.get_model): https://github.com/FlagOpen/FlagEmbedding/blob/7ed43d67ec03fbe5c31c0992dbfa941fb1860549/FlagEmbedding/finetune/embedder/encoder_only/m3/runner.py</remarks>
+/// <remarks>Upstream (EncoderOnlyEmbedderM3Runner.get_model): https://github.com/FlagOpen/FlagEmbedding/blob/7ed43d67ec03fbe5c31c0992dbfa941fb1860549/FlagEmbedding/finetune/embedder/encoder_only/m3/runner.py;
+/// new heads (<see cref="Create"/>) as at https://github.com/FlagOpen/FlagEmbedding/blob/cd11b826333ce1b98ca860b08d48afeeae06c101/FlagEmbedding/finetune/embedder/encoder_only/m3/runner.py,
+/// where colbert_dim ≤ 0 means hidden_size (an earlier version, 0817e770, had the test inverted and failed on the default −1).</remarks>
 internal sealed class BgeM3Heads
 {
     /// <summary>The sparse head's file name in the model folder.</summary>
@@ -45,6 +48,32 @@ internal sealed class BgeM3Heads
     /// <summary>Whether <paramref name="folder"/> holds either head file.</summary>
     public static bool AnyIn(string folder) =>
         File.Exists(Path.Combine(folder, SparseFile)) || File.Exists(Path.Combine(folder, ColbertFile));
+
+    /// <summary>
+    /// New heads for a base without them, as FlagEmbedding's get_model makes them: colbert_linear hidden →
+    /// <paramref name="colbertDim"/> (hidden when it is 0 or below: upstream's −1) and sparse_linear hidden → 1, each
+    /// weight and bias drawn as torch.nn.Linear's reset_parameters draws them (kaiming_uniform with a = √5 for the
+    /// weight and the bias's uniform: both U(−1/√hidden, 1/√hidden)), from one <see cref="SkaldRandom"/> of
+    /// <paramref name="seed"/> in upstream's order: colbert_linear's weight (row-major), its bias, then sparse_linear's.
+    /// </summary>
+    public static BgeM3Heads Create(int hidden, int colbertDim, ulong seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(hidden, 1);
+        int dim = colbertDim > 0 ? colbertDim : hidden;
+        var random = new SkaldRandom(seed);
+        float bound = 1f / MathF.Sqrt(hidden);
+        Parameter Draw(string name, int[] shape)
+        {
+            var values = new float[shape.Aggregate(1, (a, n) => a * n)];
+            random.FillUniform(values, -bound, bound);
+            return new Parameter(name, values, shape, ParameterBuilder.WeightDecayFor(name));
+        }
+        var cw = Draw("colbert_linear/weight", [dim, hidden]);
+        var cb = Draw("colbert_linear/bias", [dim]);
+        var sw = Draw("sparse_linear/weight", [1, hidden]);
+        var sb = Draw("sparse_linear/bias", [1]);
+        return new BgeM3Heads(sw, sb, cw, cb);
+    }
 
     /// <summary>Reads both heads from <paramref name="folder"/> for a transformer of <paramref name="hidden"/> values per token.</summary>
     public static BgeM3Heads Load(string folder, int hidden)

@@ -102,11 +102,7 @@ public sealed class SparseAutoEncoder
     public Variable Forward(Tape tape, Variable x, int? k = null)
     {
         if (k is < 1) throw new ArgumentOutOfRangeException(nameof(k), "max_active_dims must be at least 1");
-        if (Config.Normalize)
-        {
-            if (tape.Recording) throw new NotSupportedException($"{Module}: training a SparseAutoEncoder with normalize: true is not there yet");
-            x = Standardize(tape, x);
-        }
+        if (Config.Normalize) x = Ops.Standardize(tape, x, Ops.RowStats(tape, x));
         return Ops.TopKRelu(tape, Ops.AutoEncode(tape, x, PreBias, Weight, LatentBias), k ?? Config.K);
     }
 
@@ -118,7 +114,13 @@ public sealed class SparseAutoEncoder
     /// </summary>
     public AutoEncoderPass Train(Tape tape, Variable x)
     {
-        if (Config.Normalize) throw new NotSupportedException($"{Module}: training a SparseAutoEncoder with normalize: true is not there yet");
+        // normalize: the row standardised (LN), and each reconstruction mapped back by the row's mean and deviation
+        // (decode's undo); the backbone the loss compares them with is the standardised row, as upstream's features
+        // hold it, so its reconstruction terms set the standardised input against reconstructions on the input's scale.
+        var stats = Config.Normalize ? Ops.RowStats(tape, x) : null;
+        if (stats is not null) x = Ops.Standardize(tape, x, stats);
+        Variable Decode(Variable latents) =>
+            stats is null ? Ops.TiedDecode(tape, latents, Weight, PreBias) : Ops.Destandardize(tape, Ops.TiedDecode(tape, latents, Weight, PreBias), stats);
         var pre = Ops.AutoEncode(tape, x, PreBias, Weight, LatentBias); // [B, H]
         var latents = Ops.TopKRelu(tape, pre, Config.K);
         UpdateStats(latents);
@@ -127,8 +129,7 @@ public sealed class SparseAutoEncoder
         var auxiliary = Ops.TopKRelu(tape, pre, Config.KAux, dead);
         var latents4k = Ops.TopKRelu(tape, pre, 4 * Config.K, dead);
         UpdateStats(latents4k);
-        return new AutoEncoderPass(x, latents, Ops.TiedDecode(tape, latents, Weight, PreBias),
-            Ops.TiedDecode(tape, latents4k, Weight, PreBias), Ops.TiedDecode(tape, auxiliary, Weight, PreBias));
+        return new AutoEncoderPass(x, latents, Decode(latents), Decode(latents4k), Decode(auxiliary));
     }
 
     /// <summary>
@@ -145,26 +146,5 @@ public sealed class SparseAutoEncoder
             for (int r = 0; r < rows && !fired; r++) fired = z[r * h + j] > 1e-5f;
             Stats[j] = fired ? 1 : Stats[j] + 1;
         }
-    }
-
-    /// <summary>normalize: each row minus its mean, over its unbiased standard deviation plus 1e-5 (inference only).</summary>
-    private static Variable Standardize(Tape tape, Variable x)
-    {
-        int n = x.Rows, d = x.Cols;
-        var y = tape.NewVariable(n, d);
-        var xs = x.Span;
-        var ys = y.Span;
-        for (int r = 0; r < n; r++)
-        {
-            var row = xs.Slice(r * d, d);
-            double mean = 0;
-            foreach (float v in row) mean += v;
-            mean /= d;
-            double ss = 0;
-            foreach (float v in row) ss += (v - mean) * (v - mean);
-            double std = d > 1 ? Math.Sqrt(ss / (d - 1)) : double.NaN;
-            for (int c = 0; c < d; c++) ys[r * d + c] = (float)((row[c] - mean) / (std + 1e-5));
-        }
-        return y;
     }
 }

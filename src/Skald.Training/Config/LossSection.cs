@@ -65,6 +65,9 @@ public sealed record LossSection
     /// <summary>bge_m3 with a teacher's scores in the label column: <c>kl_div</c> or <c>m3_kd_loss</c> (kd_loss_type).</summary>
     public string KdLossType { get; init; } = "kl_div";
 
+    /// <summary>bge_m3 from a base without the heads: colbert_linear's width (FlagEmbedding's colbert_dim; 0 or below, the default −1: the hidden size).</summary>
+    public int ColbertDim { get; init; } = -1;
+
     /// <summary>bge_m3: queries are cut to this many tokens, specials included (FlagEmbedding's query_max_len, 32).</summary>
     public int QueryMaxLen { get; init; } = 32;
 

@@ -54,6 +54,7 @@ internal static class LossSectionReader
             SelfDistillStartStep = l.Int("self_distill_start_step", -1, -1),
             KdLossType = l.Choice("kd_loss_type", "kl_div", "kl_div", "m3_kd_loss"),
             QueryMaxLen = l.Int("query_max_len", 32, 3),
+            ColbertDim = l.Int("colbert_dim", -1, int.MinValue),
             PassageMaxLen = l.Int("passage_max_len", 128, 3),
             DocumentRegularizerWeight = l.Float("document_regularizer_weight", 3e-5f, 0),
             QueryRegularizerWeight = l.Float("query_regularizer_weight", 5e-5f, 0),
@@ -92,7 +93,7 @@ internal static class LossSectionReader
             throw new TrainingException($"{l.Where("cached")}: loss.cached (GradCache; FlagEmbedding's sub_batch_size) does not run loss.type bge_m3 yet: its sparse and ColBERT terms need the whole batch's token states; use a smaller training.batch_size");
         if (loss.Cached && loss.Type == "colbert_distillation")
             throw new TrainingException($"{l.Where("cached")}: loss.cached runs loss.type colbert_contrastive (PyLate's CachedContrastive); PyLate has no cached Distillation, so neither does Skald");
-        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs")
+        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs")
             throw new TrainingException($"{l.Where("cached")}: loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...) or a cross-encoder's, not loss.type {loss.Type}" +
                 (loss.Type == "cached_mnrl" ? " (it is cached already)" : ""));
         foreach (var key in new[] { "positive_margin", "negative_margin" })
@@ -100,7 +101,7 @@ internal static class LossSectionReader
             if (l.Str(key) is not null && loss.Type != "mega_batch_margin")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is MegaBatchMarginLoss's (loss.type: mega_batch_margin)");
         }
-        foreach (var key in new[] { "unified_finetuning", "use_self_distill", "self_distill_start_step", "kd_loss_type", "query_max_len", "passage_max_len" })
+        foreach (var key in new[] { "unified_finetuning", "use_self_distill", "self_distill_start_step", "kd_loss_type", "query_max_len", "passage_max_len", "colbert_dim" })
         {
             if (l.Str(key) is not null && loss.Type != "bge_m3")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is BGE-M3 fine-tuning's (loss.type: bge_m3)");

@@ -40,12 +40,15 @@ public sealed class BgeM3Loss : ILoss
     private readonly Dictionary<string, double> terms = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The loss for <paramref name="model"/>, a BGE-M3 folder: its heads are read from the folder
-    /// (<see cref="ModelFormatException"/> naming a missing or malformed head file) and trained with the model when
+    /// The loss for <paramref name="model"/>, a BGE-M3 folder or a base without the heads: a folder's heads are read
+    /// (<see cref="ModelFormatException"/> naming a missing or malformed head file, or a <paramref name="colbertDim"/>
+    /// above 0 that is not their width); a folder with neither file gets new ones (<see cref="NewHeads"/>:
+    /// colbert_linear to <paramref name="colbertDim"/> values, the hidden size when it is 0 or below, drawn from
+    /// <paramref name="seed"/> as torch.nn.Linear initialises). They train with the model when
     /// <paramref name="unified"/>; without it only the dense term trains and the heads are left as they are.
     /// </summary>
     public BgeM3Loss(TrainableEncoder model, float temperature = 0.02f, bool unified = true, bool selfDistill = false,
-        long selfDistillStartStep = -1, bool m3KdLoss = false)
+        long selfDistillStartStep = -1, bool m3KdLoss = false, int colbertDim = -1, ulong seed = 42)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), "the temperature must be above 0");
@@ -53,9 +56,12 @@ public sealed class BgeM3Loss : ILoss
         string folder = m.Folder.Path;
         if (m.Folder.IsStatic || m.IsSparse || m.StaticQuery is not null || m.QueryDense.Count > 0 || m.Folder.Llm2Vec is not null)
             throw new ModelFormatException($"{folder}: BGE-M3 training needs a dense sentence-transformers chain (Transformer → Pooling → Normalize) with the two heads beside it");
-        if (!BgeM3Heads.AnyIn(folder))
-            throw new ModelFormatException($"{Path.Combine(folder, BgeM3Heads.SparseFile)}: not found; loss.type bge_m3 trains a BGE-M3 folder, which holds {BgeM3Heads.SparseFile} and {BgeM3Heads.ColbertFile} beside modules.json");
-        heads = BgeM3Heads.Load(folder, m.Transformer.HiddenSize);
+        int hidden = m.Transformer.HiddenSize;
+        NewHeads = !BgeM3Heads.AnyIn(folder);
+        heads = NewHeads ? BgeM3Heads.Create(hidden, colbertDim, seed) : BgeM3Heads.Load(folder, hidden);
+        if (colbertDim > 0 && heads.ColbertDimension != colbertDim)
+            throw new ModelFormatException($"{Path.Combine(folder, BgeM3Heads.ColbertFile)}: colbert_linear maps to {heads.ColbertDimension} values, " +
+                $"not colbert_dim {colbertDim} (a folder's heads keep their width; colbert_dim sizes new heads only)");
         try
         {
             unused = BgeM3Encoder.UnusedIds(m);
@@ -74,6 +80,9 @@ public sealed class BgeM3Loss : ILoss
 
     /// <inheritdoc />
     public string Name => "bge_m3";
+
+    /// <summary>Whether the heads are new (the folder had neither head file), drawn rather than read.</summary>
+    public bool NewHeads { get; }
 
     /// <summary>The temperature every score is divided by (FlagEmbedding's <c>temperature</c>, 0.02).</summary>
     public float Temperature { get; }

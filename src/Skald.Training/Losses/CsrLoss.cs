@@ -1,3 +1,6 @@
+using Skald.Models;
+using Skald.Models.Modules;
+using Skald.Tensors.Autograd;
 using Skald.Training.Config;
 using Skald.Training.Modeling;
 
@@ -41,6 +44,20 @@ public sealed class CsrLoss : ILoss
     /// <inheritdoc />
     public string Name => "csr_" + Inner.Name;
 
+    /// <summary>
+    /// GradCache (<c>loss.cached</c>): rows per chunk of the dense chain's passes; null: one recorded pass per column.
+    /// The chain runs in chunks without recording, the autoencoder and every term over the whole batch on a tape of
+    /// their own (the statistics advance once per column, as without it), then each chunk again, recorded, takes its
+    /// rows' gradient: the same step as without caching, in one chunk's activation memory.
+    /// </summary>
+    public int? MiniBatchSize
+    {
+        get => miniBatchSize;
+        init => miniBatchSize = value is null or >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MiniBatchSize), "rows per chunk must be at least 1");
+    }
+
+    private readonly int? miniBatchSize;
+
     /// <inheritdoc />
     public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
     {
@@ -48,11 +65,21 @@ public sealed class CsrLoss : ILoss
         EmbeddingLoss.CheckBatch(batch);
         var autoEncoder = encoder.Model.AutoEncoder
             ?? throw new TrainingException($"{encoder.Source.Path}: loss.type csr trains a CSR model (a SparseAutoEncoder after the chain; model.type: csr makes one)");
+        if (MiniBatchSize is int size) return Cached(encoder, autoEncoder, batch, size, gradientScale);
         using var pass = encoder.BeginPass(record: true);
         var forwards = batch.Columns.Select((_, i) => pass.ForwardAutoEncoder(encoder.Prepare(batch, i))).ToArray();
+        var grads = Terms(forwards, autoEncoder, batch.Labels, (v, g) => pass.Seed(v, g, gradientScale));
+        pass.Backward(grads, gradientScale);
+        return LastTerms.K + LastTerms.K4 + LastTerms.Aux + LastTerms.Base;
+    }
+
+    // The inner loss over the codes and the reconstruction terms of every column (LastTerms): the backbone's and the
+    // reconstructions' gradients go to seed, the codes' (γ · the inner loss's) are returned.
+    private EmbeddingBatch[] Terms(AutoEncoderPass[] forwards, SparseAutoEncoder autoEncoder, IReadOnlyList<float>? labels, Action<Variable, float[]> seed)
+    {
         var columns = forwards.Select(f => new EmbeddingBatch(f.Latents.Span.ToArray(), f.Latents.Rows, f.Latents.Cols)).ToArray();
         var grads = columns.Select(c => new EmbeddingBatch(c.Rows, c.Dim)).ToArray();
-        float inner = Inner.Compute(columns, batch.Labels, grads);
+        float inner = Inner.Compute(columns, labels, grads);
         foreach (var g in grads) System.Numerics.Tensors.TensorPrimitives.Multiply(g.Data, Gamma, g.Data);
         float share = 1f / forwards.Length;
         double k = 0, k4 = 0, aux = 0;
@@ -69,13 +96,60 @@ public sealed class CsrLoss : ILoss
             k += terms.K;
             k4 += terms.K4;
             aux += terms.Aux;
-            pass.Seed(f.Backbone, dx, gradientScale);
-            pass.Seed(f.ReconstructionK, dk, gradientScale);
-            pass.Seed(f.Reconstruction4K, d4k, gradientScale);
-            pass.Seed(f.ReconstructionAux, daux, gradientScale);
+            seed(f.Backbone, dx);
+            seed(f.ReconstructionK, dk);
+            seed(f.Reconstruction4K, d4k);
+            seed(f.ReconstructionAux, daux);
         }
-        pass.Backward(grads, gradientScale);
         LastTerms = ((float)(k * share), (float)(k4 * share / 8), (float)(Beta * aux * share), Gamma * inner);
+        return grads;
+    }
+
+    // GradCache at the autoencoder's input: the chain's embeddings of every chunk without recording (the generator's
+    // state kept per chunk, so dropout repeats on the second pass, as CachedLoss does), the autoencoder and the terms
+    // over the whole batch with those embeddings as leaves, then each chunk recorded and given its rows' gradient.
+    private float Cached(TrainableEncoder encoder, SparseAutoEncoder autoEncoder, TrainingBatch batch, int size, float gradientScale)
+    {
+        int rows = batch.Count, cols = batch.Columns.Count;
+        var tokens = batch.Columns.Select((_, i) => encoder.Prepare(batch, i)).ToArray();
+        var starts = Enumerable.Range(0, (rows + size - 1) / size).Select(i => i * size).ToArray();
+        ModelInputs Slice(int c, int m) => tokens[c].Slice(starts[m], Math.Min(size, rows - starts[m]));
+        var states = new ulong[cols, starts.Length][];
+        var backbone = new EmbeddingBatch[cols];
+        using (var pass = encoder.BeginPass(record: false))
+        {
+            for (int c = 0; c < cols; c++)
+            {
+                var parts = new List<EmbeddingBatch>();
+                for (int m = 0; m < starts.Length; m++)
+                {
+                    states[c, m] = encoder.Random.SaveState();
+                    parts.Add(pass.ForwardBackbone(Slice(c, m)));
+                }
+                backbone[c] = EmbeddingBatch.Concat(parts);
+            }
+        }
+        var after = encoder.Random.SaveState();
+        var tape = new Tape();
+        var leaves = backbone.Select(b => tape.Constant(b.Data, b.Rows, b.Dim, requiresGrad: true)).ToArray();
+        var forwards = leaves.Select(x => autoEncoder.Train(tape, x)).ToArray();
+        var codeGrads = Terms(forwards, autoEncoder, batch.Labels, (v, g) => tape.Seed(v, g, gradientScale));
+        for (int c = 0; c < cols; c++) tape.Seed(forwards[c].Latents, codeGrads[c].Data, gradientScale);
+        tape.Backward();
+        var dx = leaves.Select(x => new EmbeddingBatch(x.HasGrad ? x.Grad.ToArray() : new float[x.Length], x.Rows, x.Cols)).ToArray(); // scaled already
+        for (int c = 0; c < cols; c++)
+        {
+            for (int m = 0; m < starts.Length; m++)
+            {
+                encoder.Random.RestoreState(states[c, m]);
+                var slice = Slice(c, m);
+                using var pass = encoder.BeginPass(record: true);
+                pass.ForwardBackbone(slice);
+                pass.Backward([dx[c].SliceRows(starts[m], slice.Count)]);
+            }
+        }
+        encoder.Random.RestoreState(after);
+        tape.Reset();
         return LastTerms.K + LastTerms.K4 + LastTerms.Aux + LastTerms.Base;
     }
 }

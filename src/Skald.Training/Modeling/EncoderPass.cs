@@ -113,6 +113,21 @@ public sealed class EncoderPass : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// A CSR model's dense chain without the autoencoder (<see cref="Skald.Models.SentenceEncoder.ForwardBackbone"/>);
+    /// returns a copy, recorded like <see cref="Forward(ModelInputs)"/>.
+    /// </summary>
+    public EmbeddingBatch ForwardBackbone(ModelInputs inputs)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (inputs.Count == 0) throw new ArgumentException("no texts to embed", nameof(inputs));
+        var y = model.Model.ForwardBackbone(tape, inputs);
+        var result = new EmbeddingBatch(y.Span.ToArray(), y.Rows, y.Cols);
+        if (tape.Recording) outputs.Add(y);
+        else tape.Reset();
+        return result;
+    }
+
     /// <summary>Adds <paramref name="gradient"/> · <paramref name="scale"/> to the gradient of a variable of this pass (before <see cref="Backward"/>).</summary>
     public void Seed(Variable v, ReadOnlySpan<float> gradient, float scale = 1f)
     {

@@ -54,6 +54,7 @@ internal static class BgeM3HeadFiles
     {
         if (setup.Loss is BgeM3Loss { Unified: true })
             return $"`{BgeM3Heads.SparseFile}` and `{BgeM3Heads.ColbertFile}` were trained with the transformer (FlagEmbedding's unified fine-tuning" +
+                   $"{(setup.Loss is BgeM3Loss { NewHeads: true } ? $", from new heads drawn as torch.nn.Linear initialises them, seed {setup.Config.Training.Seed}" : "")}" +
                    $"{(setup.Loss is BgeM3Loss { UseSelfDistill: true } ? " with self-distillation" : "")}) and are saved in float32, as FlagEmbedding saves them.";
         if (setup.Model is TrainableEncoder encoder && BgeM3Heads.AnyIn(encoder.Source.Path) && encoder.Model.AutoEncoder is null && !encoder.Model.IsSparse)
             return $"The base model is a BGE-M3 folder and this run trained its dense output only (loss `{setup.Config.Loss.Type}`" +

@@ -30,8 +30,6 @@ internal static class CsrSetup
         {
             if (encoder.AutoEncoder is not { } autoEncoder)
                 throw new TrainingException($"{config.Model.Path}: loss.type csr trains a CSR model; set model.type: csr (or start from a CSR folder)");
-            if (autoEncoder.Config.Normalize)
-                throw new TrainingException($"{autoEncoder.Module}/config.json: training a SparseAutoEncoder with normalize: true is not there yet");
             if (4 * autoEncoder.Config.K > autoEncoder.Config.HiddenDim || autoEncoder.Config.KAux < 1)
                 throw new TrainingException($"{autoEncoder.Module}: CSRLoss keeps 4·k = {4 * autoEncoder.Config.K} and k_aux = {autoEncoder.Config.KAux} latents; both must be in 1..hidden_dim ({autoEncoder.Config.HiddenDim})");
         }

@@ -20,6 +20,7 @@ public static class LossFactory
     /// </summary>
     public static ILoss CreateLoss(TrainingConfig config, TrainableEncoder model, FrozenModels? frozen = null)
     {
+        if (config.Loss.Type == "bge_m3") return BgeM3(config.Loss, model, config.Training.Seed);
         if (config.Loss.Type != "causal_lm") return CreateLoss(config.Loss, model, frozen);
         if (model.Source.IsStatic) throw new TrainingException("loss.type causal_lm needs a decoder, not a static model");
         try
@@ -32,6 +33,24 @@ public static class LossFactory
         }
     }
 
+    // BGE-M3's unified fine-tuning; new heads (a base without them) are drawn from the run's seed.
+    private static BgeM3Loss BgeM3(LossSection l, TrainableEncoder model, ulong seed)
+    {
+        try
+        {
+            return new BgeM3Loss(model, l.Temperature, l.UnifiedFinetuning, l.UseSelfDistill, l.SelfDistillStartStep, l.KdLossType == "m3_kd_loss",
+                l.ColbertDim, seed)
+            {
+                QueryMaxLength = l.QueryMaxLen,
+                PassageMaxLength = l.PassageMaxLen,
+            };
+        }
+        catch (ModelFormatException e)
+        {
+            throw new TrainingException($"loss.type bge_m3: {e.Message}", e);
+        }
+    }
+
     /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/>; frozen models it loads go to <paramref name="frozen"/>.</summary>
     public static ILoss CreateLoss(LossSection l, TrainableEncoder model, FrozenModels? frozen = null)
     {
@@ -41,21 +60,7 @@ public static class LossFactory
                 throw new TrainingException($"{model.Source.Path}: loss.type {l.Type} trains a ColBERT (one vector per token); set model.type: colbert (or start from a PyLate folder)");
             return ColbertLoss.Create(l);
         }
-        if (l.Type == "bge_m3")
-        {
-            try
-            {
-                return new BgeM3Loss(model, l.Temperature, l.UnifiedFinetuning, l.UseSelfDistill, l.SelfDistillStartStep, l.KdLossType == "m3_kd_loss")
-                {
-                    QueryMaxLength = l.QueryMaxLen,
-                    PassageMaxLength = l.PassageMaxLen,
-                };
-            }
-            catch (ModelFormatException e)
-            {
-                throw new TrainingException($"loss.type bge_m3: {e.Message}", e);
-            }
-        }
+        if (l.Type == "bge_m3") return BgeM3(l, model, 42);
         if (l.AdaptiveLayer)
         {
             if (!model.Model.Transformer.ReportsHiddenStates || model.Model.IsSparse || model.Model.StaticQuery is not null)
@@ -65,6 +70,9 @@ public static class LossFactory
                 throw new TrainingException($"loss.adaptive_layer takes a loss over embeddings, not loss.type {l.Type}");
             return new AdaptiveLayerLoss(inner, l.LayersPerStep, l.LastLayerWeight, l.PriorLayersWeight, l.KlDivWeight, l.KlTemperature);
         }
+        if (l.Cached && l.Type == "csr") // GradCache at the autoencoder's input: the chain in chunks, the autoencoder over the batch
+            return CreateLoss(l, model.Dimension, frozen) is CsrLoss csr ? new CsrLoss(csr.Inner, csr.Beta, csr.Gamma) { MiniBatchSize = l.MiniBatchSize }
+                : throw new TrainingException("loss.type csr: no CSRLoss");
         if (l.Cached && l.Type == "gist") // CachedGISTEmbedLoss: the guide embeds each batch, the student in chunks
             return CreateLoss(l, model.Dimension, frozen) is GistEmbedLoss gist ? new CachedLoss(gist.Guided, gist.Name, l.MiniBatchSize)
                 : throw new TrainingException("loss.type gist: no GISTEmbedLoss");

@@ -87,4 +87,27 @@ public sealed class SparseAutoEncoderOpsTests
         for (int r = 0; r < 3; r++)
             Assert.Equal(SortedTopK(pre[(r * 12)..((r + 1) * 12)], 5, allowed), y.Span.Slice(r * 12, 12).ToArray());
     }
+
+    [Fact]
+    public void StandardizeIsTorchsLnAndItsGradientsMatchFiniteDifferences()
+    {
+        var x = TapeGradCheck.Random(3 * 7, 31);
+        var tape = new Tape(recording: false);
+        var y = Ops.Standardize(tape, tape.Constant(x, 3, 7), Ops.RowStats(tape, tape.Constant(x, 3, 7))).Span.ToArray();
+        for (int r = 0; r < 3; r++) // (x − mean) / (torch's unbiased std + 1e-5), in double
+        {
+            var row = x[(r * 7)..((r + 1) * 7)].Select(v => (double)v).ToArray();
+            double mean = row.Average(), std = Math.Sqrt(row.Sum(v => (v - mean) * (v - mean)) / 6);
+            for (int c = 0; c < 7; c++) Assert.Equal((row[c] - mean) / (std + 1e-5), y[r * 7 + c], 5);
+        }
+        TapeGradCheck.Check((t, v) => Ops.Standardize(t, v[0], Ops.RowStats(t, v[0])), [new TapeGradCheck.Input(x, 3, 7)], [], samples: 21);
+    }
+
+    [Fact]
+    public void DestandardizeGradientsMatchFiniteDifferencesThroughBothInputs()
+    {
+        // a reconstruction r mapped back by the statistics of another row x: r·σ(x) + μ(x)
+        TapeGradCheck.Check((t, v) => Ops.Destandardize(t, v[0], Ops.RowStats(t, v[1])),
+            [new TapeGradCheck.Input(TapeGradCheck.Random(2 * 5, 41), 2, 5), new TapeGradCheck.Input(TapeGradCheck.Random(2 * 5, 42), 2, 5)], [], samples: 20);
+    }
 }

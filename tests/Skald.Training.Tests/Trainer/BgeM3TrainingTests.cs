@@ -171,13 +171,44 @@ public sealed class BgeM3TrainingTests
     }
 
     [Fact]
-    public void AFolderWithoutHeadsAndAnAdapterOnlySaveAreRefusedInOneLine()
+    public void ABaseWithoutHeadsTrainsNewOnesAndSavesAFolderFlagEmbeddingLoads()
     {
+        // FlagEmbedding's get_model on a plain encoder: new colbert_linear (colbert_dim) and sparse_linear, trained and
+        // saved under their file names beside the transformer
         string plain = InfraPaths.FixtureModel("xlmr-cls-f16");
-        var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(plain, "  type: bge_m3")));
-        Assert.Equal($"loss.type bge_m3: {Path.Combine(plain, "sparse_linear.pt")}: not found; loss.type bge_m3 trains a BGE-M3 folder, " +
-            "which holds sparse_linear.pt and colbert_linear.pt beside modules.json", e.Message);
-        e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(BgeM3LossTests.Folder(), "  type: bge_m3\nlora:\n  r: 4")));
+        var setup = TrainingRun.Build(Config(plain, "  type: bge_m3\n  colbert_dim: 12"));
+        var loss = Assert.IsType<BgeM3Loss>(setup.Loss);
+        Assert.True(loss.NewHeads);
+        var initial = loss.Parameters.ToDictionary(p => p.Name, p => p.Data.ToArray());
+        var result = new SentenceTrainer(setup).Run();
+        foreach (var (file, prefix) in new[] { ("sparse_linear.pt", "sparse_linear/"), ("colbert_linear.pt", "colbert_linear/") })
+        {
+            foreach (string key in new[] { "weight", "bias" })
+            {
+                var written = Head(Path.Combine(result.ModelPath, file), key);
+                Assert.Equal(loss.Parameters.Single(p => p.Name == prefix + key).Data.ToArray(), written);
+                Assert.NotEqual(initial[prefix + key], written); // trained from the new heads
+            }
+        }
+        Assert.Contains("from new heads", File.ReadAllText(Path.Combine(result.ModelPath, "README.md")));
+        using var reloaded = BgeM3Encoder.Load(result.ModelPath);
+        var outputs = reloaded.Encode(Texts);
+        Assert.Equal(12, outputs[0].Colbert!.Dimension);
+        Close(((TrainableEncoder)setup.Model).Encode(Texts)[0], outputs[0].Dense!);
+        // and a run from the saved folder reads those heads instead of drawing new ones
+        Assert.False(Assert.IsType<BgeM3Loss>(TrainingRun.Build(Config(result.ModelPath, "  type: bge_m3")).Loss).NewHeads);
+    }
+
+    [Fact]
+    public void AColbertDimOtherThanTheFoldersAndAnAdapterOnlySaveAreRefusedInOneLine()
+    {
+        string folder = BgeM3LossTests.Folder();
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(folder, "  type: bge_m3\n  colbert_dim: 16")));
+        Assert.Equal($"loss.type bge_m3: {Path.Combine(folder, "colbert_linear.pt")}: colbert_linear maps to 32 values, not colbert_dim 16 " +
+            "(a folder's heads keep their width; colbert_dim sizes new heads only)", e.Message);
+        e = Assert.Throws<TrainingException>(() => Config(folder, "  type: mnrl\n  colbert_dim: 16"));
+        Assert.Contains("loss.colbert_dim is BGE-M3 fine-tuning's", e.Message);
+        e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(folder, "  type: bge_m3\nlora:\n  r: 4")));
         Assert.StartsWith("lora: loss.type bge_m3 saves a BGE-M3 folder", e.Message);
     }
 

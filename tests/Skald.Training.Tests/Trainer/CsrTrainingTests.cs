@@ -2,9 +2,11 @@ using System.Text.Json;
 using Skald.Models;
 using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
+using Skald.Training.Config;
 using Skald.Training.Losses;
 using Skald.Training.Modeling;
 using Skald.Training.Optim;
+using Skald.Training.Trainer;
 using Xunit.Abstractions;
 
 namespace Skald.Training.Tests.Trainer;
@@ -43,6 +45,67 @@ public sealed class CsrTrainingTests(ITestOutputHelper output) : IDisposable
             TrainingParityTests.Near(loss.LastTerms.Base, step.GetProperty("base_loss").GetDouble(), "SparseMNRL");
             Assert.Equal(step.GetProperty("stats").EnumerateArray().Select(x => x.GetInt64()), sae.Stats);
         });
+    }
+
+    /// <summary>
+    /// The same five steps on csr-bert-tiny-ln, whose SparseAutoEncoder standardises each row first (normalize: true)
+    /// and maps its reconstructions back (fixtures/training/csr_ln.json, the same script's second run).
+    /// </summary>
+    [Fact]
+    public void FiveStepsWithNormalizeMatchPyTorch()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("csr_ln.json")));
+        var r = doc.RootElement;
+        Assert.True(r.GetProperty("normalize").GetBoolean());
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("csr-bert-tiny-ln"), dropout: 0f);
+        var sae = model.Model.AutoEncoder!;
+        Assert.True(sae.Config.Normalize);
+        var loss = new CsrLoss(new MultipleNegativesRankingLoss(1f, dot: true), r.GetProperty("beta").GetSingle(), r.GetProperty("gamma").GetSingle());
+        TrainingParityTests.Replay(model, r, loss, CorePaths.TrainingFixture("csr_ln_final.safetensors"), output, step =>
+        {
+            TrainingParityTests.Near(loss.LastTerms.K, step.GetProperty("reconstruction_loss_k").GetDouble(), "L_k");
+            TrainingParityTests.Near(loss.LastTerms.K4, step.GetProperty("reconstruction_loss_4k").GetDouble(), "L_4k / 8");
+            TrainingParityTests.Near(loss.LastTerms.Aux, step.GetProperty("reconstruction_loss_aux").GetDouble(), "β·L_aux");
+            TrainingParityTests.Near(loss.LastTerms.Base, step.GetProperty("base_loss").GetDouble(), "SparseMNRL");
+            Assert.Equal(step.GetProperty("stats").EnumerateArray().Select(x => x.GetInt64()), sae.Stats);
+        });
+    }
+
+    /// <summary>
+    /// GradCache (loss.cached): the chain in chunks of 3 rows (a batch of 4: a chunk of 3 and one of 1), the autoencoder
+    /// over the whole batch: the loss, its terms, the statistics and every gradient equal the uncached step's within 1e-5.
+    /// </summary>
+    [Theory]
+    [InlineData("csr-bert-tiny")]
+    [InlineData("csr-bert-tiny-ln")]
+    public void ACachedStepEqualsTheUncachedOne(string folder)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("csr.json")));
+        var step = doc.RootElement.GetProperty("steps")[0];
+        (float Loss, (float, float, float, float) Terms, long[] Stats, float[][] Grads) Run(int? chunk)
+        {
+            var model = TrainableEncoder.Load(CorePaths.FixtureModel(folder), dropout: 0f);
+            var loss = new CsrLoss(new MultipleNegativesRankingLoss(1f, dot: true)) { MiniBatchSize = chunk };
+            model.ZeroGradients();
+            float value = loss.ComputeAndBackward(model, new TrainingBatch(TrainingParityTests.StepColumns(step, model)), 0.5f);
+            return (value, loss.LastTerms, model.Model.AutoEncoder!.Stats.ToArray(), [.. model.Parameters.Select(p => p.Grad.ToArray())]);
+        }
+        var plain = Run(null);
+        var cached = Run(3);
+        Assert.Equal(plain.Stats, cached.Stats);
+        Assert.Equal(plain.Loss, cached.Loss, 5);
+        var (k, k4, aux, inner) = plain.Terms;
+        var (ck, ck4, caux, cinner) = cached.Terms;
+        foreach (var (a, b) in new[] { (k, ck), (k4, ck4), (aux, caux), (inner, cinner) })
+            Assert.True(Math.Abs(a - b) <= 1e-5 * Math.Max(1, Math.Abs(a)), $"term {a} uncached, {b} cached");
+        Assert.Equal(plain.Grads.Length, cached.Grads.Length);
+        Assert.True(plain.Grads.Count(g => g.Any(v => v != 0)) > plain.Grads.Length / 2); // the chain trains, not only the autoencoder
+        for (int i = 0; i < plain.Grads.Length; i++)
+        {
+            double scale = Math.Max(1e-3, plain.Grads[i].Max(Math.Abs));
+            for (int j = 0; j < plain.Grads[i].Length; j++)
+                Assert.True(Math.Abs(plain.Grads[i][j] - cached.Grads[i][j]) <= 1e-5 * scale, $"tensor {i}[{j}]: {cached.Grads[i][j]} vs {plain.Grads[i][j]}");
+        }
     }
 
     [Fact]
@@ -137,6 +200,15 @@ public sealed class CsrTrainingTests(ITestOutputHelper output) : IDisposable
         loss:
           type: csr
         """);
+
+    [Fact]
+    public void LossCachedMakesTheCsrLossRunTheChainInChunks()
+    {
+        string data = InfraPaths.WriteFile(dir, "cached.jsonl", Triplets(8));
+        string text = File.ReadAllText(Config(data, Path.Combine(dir, "cached"))) + "\n  cached: true\n  mini_batch_size: 2\n";
+        var setup = TrainingRun.Build(ConfigLoader.Parse(text, "c.yaml"));
+        Assert.Equal(2, Assert.IsType<CsrLoss>(setup.Loss).MiniBatchSize);
+    }
 
     [Fact]
     public void ADenseModelTrainsIntoACsrFolderThatLoadsBackAndResumes()

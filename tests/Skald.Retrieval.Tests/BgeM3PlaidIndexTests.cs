@@ -14,7 +14,8 @@ namespace Skald.Retrieval.Tests;
 /// fixture: version 4 with token_precision plaid, every stored code what the index's codec makes of the model's
 /// ColBERT vectors, kept rows' codes copied by <c>add</c>; with every centroid probed and every row kept its search
 /// is the exact weighted combination over the decoded vectors (dense and lexical dots and the mean MaxSim computed
-/// here from the stored parts), and with ColBERTv2's defaults it returns the query's own document first; PLAID
+/// here from the stored parts), and with ColBERTv2's defaults it returns the query's own document first; the dense and
+/// lexical terms' best rows join the candidates, so a row PLAID alone misses is still found; PLAID
 /// settings on a plain BGE-M3 index and <c>--plaid</c> without the ColBERT output are one line.
 /// </summary>
 public sealed class BgeM3PlaidIndexTests
@@ -114,6 +115,28 @@ public sealed class BgeM3PlaidIndexTests
             var defaults = index.SearchBgeM3("", q, weights, SearchMode.Dense, 3);
             Assert.Equal($"d{qd}", defaults[0].Record.Id);
         }
+    }
+
+    [Fact]
+    public void TheDenseAndLexicalBestJoinTheCandidatesPlaidMisses()
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        using var model = BgeM3EmbeddingModel.Load(Model, BgeM3Outputs.All);
+        int n = 24;
+        TextIndex.Build(folder, model, [.. Enumerable.Range(0, n).Select(Row)], plaid: new PlaidOptions { Bits = 2, Centroids = 8 });
+        using var index = SearchIndex.Open(folder);
+        var weights = new BgeM3Weights(1f, 1f, 0.01f); // the dense and lexical terms decide
+        var tiny = new PlaidSearchOptions { Cells = 1, Documents = 4 }; // PLAID alone keeps one row
+        var everything = new PlaidSearchOptions { Cells = 8, Documents = 4 * n };
+        int rescued = 0;
+        for (int qd = n; qd < Texts.Length; qd++) // texts not in the index as queries
+        {
+            var q = model.Encode([Texts[qd]], TextRole.Query)[0];
+            string exact = index.SearchBgeM3("", q, weights, SearchMode.Dense, 1, plaid: everything)[0].Record.Id;
+            Assert.Equal(exact, index.SearchBgeM3("", q, weights, SearchMode.Dense, 1, plaid: tiny)[0].Record.Id);
+            if (index.SearchBgeM3("", q, BgeM3Weights.ColbertOnly, SearchMode.Dense, 1, plaid: tiny)[0].Record.Id != exact) rescued++;
+        }
+        Assert.True(rescued > 0, "PLAID's own survivor was the best row for every query: the test shows nothing");
     }
 
     [Fact]

@@ -120,6 +120,9 @@ public sealed class BgeM3IndexCommandTests
             Assert.Equal(TokenPrecision.Plaid, index.TokenPrecision);
             Assert.Equal(8, index.Manifest.PlaidCentroids);
         }
+        var info = InProcessSkald.Capture("index", "info", "--index", folder, "--format", "json");
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        Assert.Equal("8 centroids, 2-bit residuals", JsonDocument.Parse(info.Stdout).RootElement.GetProperty("colbert_plaid").GetString());
         var search = InProcessSkald.Capture("search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--top-k", "3",
             "--bge-m3-weights", "0.4,0.2,0.4", "--plaid-ncells", "2");
         Assert.True(search.ExitCode == 0, search.Stderr);

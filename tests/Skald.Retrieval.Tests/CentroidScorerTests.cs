@@ -7,7 +7,8 @@ namespace Skald.Retrieval.Tests;
 /// 32 values): it equals its scalar twin (<see cref="KMeans.AssignScalar"/>, one FMA chain a score) in assignment and
 /// score for centroid counts across several packed tiles and point counts that end in a partial block, with and
 /// without bias; a centroid repeated in a later tile loses the tie to the earlier one; and a scorer loaded a second
-/// time (its tiles packed again in place) scores against the new centroids exactly as a fresh one does.
+/// time (its tiles packed again in place) scores against the new centroids exactly as a fresh one does; a PLAID codec
+/// codes vectors longer than 32 values (its packed centroids kept between calls) with the twin's assignment.
 /// </summary>
 public sealed class CentroidScorerTests
 {
@@ -70,5 +71,23 @@ public sealed class CentroidScorerTests
         Assert.Equal(expected, again);
         Assert.Equal(expectedScore, againScore);
         Assert.NotEqual(scratch, again);
+    }
+
+    [Fact]
+    public void ACodecCodesLongVectorsByTheScalarTwinsAssignmentCallAfterCall()
+    {
+        var rng = new Random(11);
+        int dim = 64, k = 40, n = 300;
+        var data = Random(rng, n * dim);
+        var codec = Plaid.ResidualCodec.Train(data, n, dim, k, 2, new KMeansOptions { Iterations = 2 });
+        foreach (int rows in new[] { 50, 7, 300 }) // the later calls reuse the codec's packed centroids
+        {
+            var cells = new int[rows];
+            var packed = new byte[rows * codec.PackedBytes];
+            codec.Compress(data.AsSpan(0, rows * dim), rows, cells, packed);
+            var expected = new int[rows];
+            KMeans.AssignScalar(data.AsSpan(0, rows * dim), rows, dim, codec.Centroids, codec.CentroidCount, expected);
+            Assert.Equal(expected, cells);
+        }
     }
 }

@@ -9,7 +9,8 @@ namespace Skald.Cli.Tests;
 /// the index's rows ranked by <see cref="BgeM3Encoder.Rank"/> over their texts with the same weights (order and scores
 /// within 1e-6); weights naming an output the index does not store, the option on another index, another model and a
 /// folder that is not BGE-M3 are each one line; an index of a comma list of outputs (dense,sparse) is searched by 1 for
-/// each of them; and serve's --bge-m3-weights is checked against the index as search checks them.
+/// each of them; serve's --bge-m3-weights is checked against the index as search checks them; --plaid codes the
+/// ColBERT vectors (refused in one line without them) and search takes --plaid-ncells on such an index.
 /// </summary>
 public sealed class BgeM3IndexCommandTests
 {
@@ -105,5 +106,28 @@ public sealed class BgeM3IndexCommandTests
             "--bge-m3-weights: 'x' is not a number");
         SkaldProcess.AssertUserError(InProcessSkald.Capture([.. serve, dense, "--bge-m3-weights", "0.3,0.7,0"]), 2,
             "--bge-m3-weights applies with a BGE-M3 --reranker or over a BGE-M3 --index");
+    }
+
+    [Fact]
+    public void PlaidCodesTheColbertVectorsAndSearchTakesItsSettings()
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb", "-q",
+            "--bge-m3", "all", "--plaid", "--plaid-centroids", "8");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using (var index = SearchIndex.Open(folder))
+        {
+            Assert.Equal(TokenPrecision.Plaid, index.TokenPrecision);
+            Assert.Equal(8, index.Manifest.PlaidCentroids);
+        }
+        var info = InProcessSkald.Capture("index", "info", "--index", folder, "--format", "json");
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        Assert.Equal("8 centroids, 2-bit residuals", JsonDocument.Parse(info.Stdout).RootElement.GetProperty("colbert_plaid").GetString());
+        var search = InProcessSkald.Capture("search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--top-k", "3",
+            "--bge-m3-weights", "0.4,0.2,0.4", "--plaid-ncells", "2");
+        Assert.True(search.ExitCode == 0, search.Stderr);
+        Assert.Contains("3 results", search.Stdout);
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output",
+            Path.Combine(TestPaths.NewTempDir(), "x"), "--bge-m3", "dense,sparse", "--plaid"), 1, "--plaid codes a BGE-M3 index's ColBERT vectors");
     }
 }

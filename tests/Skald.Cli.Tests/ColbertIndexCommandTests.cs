@@ -8,7 +8,9 @@ namespace Skald.Cli.Tests;
 /// <c>skald index build</c> and <c>skald search</c> with a PyLate ColBERT folder (fixtures/models/colbert-bert-tiny): the
 /// dense results are the index's rows ranked by <see cref="ColbertEncoder.Rank"/> over their texts (order and scores),
 /// and a ColBERT index searched with a dense model, or a dense one with the ColBERT model, is one line naming the
-/// fingerprint mismatch; options for single-vector layouts are refused in one line.
+/// fingerprint mismatch; options for single-vector layouts are refused in one line; <c>index reindex --model</c> encodes
+/// a ColBERT index's chunks again (a PLAID index's centroids trained again), with layout options, a single-vector model
+/// and a dense index each refused in one line.
 /// </summary>
 public sealed class ColbertIndexCommandTests
 {
@@ -95,5 +97,34 @@ public sealed class ColbertIndexCommandTests
         Assert.Equal(0, InProcessSkald.Capture("index", "build", "--model", DenseModel, "--documents", Documents, "--output", dense, "-q").ExitCode);
         SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", dense, "--query", "sykkel", "--maxsim-candidates", "3"), 2,
             "--maxsim-candidates applies to a late-interaction (ColBERT) index");
+    }
+
+    [Fact]
+    public void ReindexWithAModelEncodesTheChunksAgain()
+    {
+        string dir = TestPaths.NewTempDir(), folder = Path.Combine(dir, "plaid");
+        var built = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb",
+            "--plaid", "--plaid-centroids", "8", "-q");
+        Assert.True(built.ExitCode == 0, built.Stderr);
+        string other = TestPaths.CopyOfFixtureModel("colbert-bert-tiny");
+        var r = InProcessSkald.Capture("index", "reindex", "--index", folder, "--model", other);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("encoded", r.Stdout + r.Stderr);
+        using (var index = SearchIndex.Open(folder))
+        {
+            Assert.Equal(Path.GetFullPath(other), index.Manifest.Model);
+            Assert.Equal(TokenPrecision.Plaid, index.TokenPrecision);
+            Assert.NotEqual(8, index.Manifest.PlaidCentroids); // trained again, ColBERTv2's count for these vectors
+        }
+        var search = InProcessSkald.Capture("search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--top-k", "3");
+        Assert.True(search.ExitCode == 0, search.Stderr);
+        Assert.Contains("3 results", search.Stdout);
+
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", folder, "--model", Model, "--hnsw", "4"), 2,
+            "--hnsw lays out a dense index's stored rows; with --model");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", folder, "--model", DenseModel), 1, "is not a late-interaction (ColBERT / PyLate) model");
+        string dense = Path.Combine(dir, "dense");
+        Assert.Equal(0, InProcessSkald.Capture("index", "build", "--model", DenseModel, "--documents", Documents, "--output", dense, "-q").ExitCode);
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", dense, "--model", Model), 1, "re-encoding with a model is for a late-interaction (ColBERT) index");
     }
 }

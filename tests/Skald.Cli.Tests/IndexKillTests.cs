@@ -8,7 +8,8 @@ namespace Skald.Cli.Tests;
 /// <c>skald index build|add|delete|reindex</c> killed (SIGKILL) at each named point of an index write
 /// (<c>SKALD_TEST_INDEX_KILL_AT</c>: rows and files half staged, staged, old folder moved aside, new one moved in,
 /// HNSW graph half linked, a sparse index's rows staged before its postings, tombstones written but not renamed), for
-/// exact, HNSW, IVF, PQ, sparse, ColBERT (float32, int8 and PLAID token vectors) and BGE-M3 indexes: the folder left
+/// exact, HNSW, IVF, PQ, sparse, ColBERT (float32, int8 and PLAID token vectors; a PLAID one re-encoded by
+/// <c>reindex --model</c>) and BGE-M3 indexes (their ColBERT vectors PLAID coded too): the folder left
 /// behind opens and searches as either the old index or the new one (manifest, rows, records, graph, lists, codes and
 /// tombstones of one and the same write), <c>index info</c> describes it, and the same command run again ends exactly
 /// where an uninterrupted run does, with no staging leftovers.
@@ -237,6 +238,11 @@ public sealed class IndexKillTests
         KillAt(BuildWith(ColbertModel, "--plaid", "--plaid-centroids", "8"), Add(Extra()), "rows", "staged", "aside");
 
     [Fact]
+    public void APlaidColbertReindexWithAModelKilledAnywhereLeavesTheOldOrTheNewIndex() =>
+        KillAt(BuildWith(ColbertModel, "--plaid", "--plaid-centroids", "8"), ["index", "reindex", "--index", "{index}", "--model", ColbertModel, "-q"],
+            "rows", "staged", "aside", "swapped");
+
+    [Fact]
     public void AColbertBuildOverAnIndexKilledAnywhereLeavesTheOldOrTheNewOne() =>
         KillAt(BuildWith(ColbertModel), ["index", "build", "--model", ColbertModel, "--documents", Documents, "--output", "{index}", "--chunk-tokens", "16", "--language", "nb", "-q"],
             "rows", "staged", "aside", "swapped");
@@ -244,6 +250,10 @@ public sealed class IndexKillTests
     [Fact]
     public void ABgeM3AddKilledAnywhereLeavesTheOldOrTheNewIndex() =>
         KillAt(BuildWith(BgeM3Model, "--bge-m3", "all"), Add(Extra()), "postings", "rows", "staged", "aside", "swapped");
+
+    [Fact]
+    public void APlaidBgeM3AddKilledAnywhereLeavesTheOldOrTheNewIndex() =>
+        KillAt(BuildWith(BgeM3Model, "--bge-m3", "all", "--plaid", "--plaid-centroids", "8"), Add(Extra()), "postings", "rows", "staged", "aside");
 
     [Fact]
     public void ABgeM3BuildOverAnIndexKilledAnywhereLeavesTheOldOrTheNewOne() =>

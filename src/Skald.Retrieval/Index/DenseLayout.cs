@@ -26,7 +26,7 @@ public sealed record DenseLayout
     public HnswOptions? Hnsw { get; init; }
 
     /// <summary>The option of the first setting that is not plain exact float32 search, or null (for a sparse encoder's refusal).</summary>
-    internal string? FirstOption => Ivf is not null ? "--ivf-lists" : Hnsw is not null ? "--hnsw" : Pq is not null ? "--pq"
+    public string? FirstOption => Ivf is not null ? "--ivf-lists" : Hnsw is not null ? "--hnsw" : Pq is not null ? "--pq"
         : Precision != EmbeddingPrecision.Float32 ? "--precision" : null;
 
     /// <summary>Refuses, with one line naming <paramref name="folder"/>, settings that cannot lay out <paramref name="rows"/> rows of <paramref name="dimension"/>.</summary>

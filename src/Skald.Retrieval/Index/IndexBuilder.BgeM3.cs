@@ -2,6 +2,7 @@ using Skald.Models;
 using Skald.Models.BgeM3;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Models;
+using Skald.Retrieval.Plaid;
 
 namespace Skald.Retrieval.Index;
 
@@ -48,10 +49,12 @@ public static partial class IndexBuilder
 
     /// <summary>
     /// Writes a BGE-M3 index of <paramref name="records"/>: the first <paramref name="keptRows"/>.Count are rows of
-    /// <paramref name="old"/> (their outputs copied out of its mappings), the rest <paramref name="fresh"/>'s.
+    /// <paramref name="old"/> (their outputs copied out of its mappings), the rest <paramref name="fresh"/>'s. With
+    /// <paramref name="plaid"/> the ColBERT vectors are PLAID coded: kept rows' codes copied (as <see cref="PlaidWrite"/>
+    /// names them), fresh rows coded with its codec.
     /// </summary>
     private static void WriteBgeM3(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records, Analyzer analyzer, SearchIndex? old,
-        List<int> keptRows, BgeM3Output[] fresh)
+        List<int> keptRows, BgeM3Output[] fresh, PlaidWrite? plaid = null)
     {
         var stored = manifest.BgeM3!.Stored;
         int[] sources = [.. Enumerable.Range(0, keptRows.Count + fresh.Length)];
@@ -61,8 +64,9 @@ public static partial class IndexBuilder
             bm25,
             sparse: (stored & BgeM3Outputs.Sparse) != 0 ? keptRows.Select(r => old!.SparseRow(r)!).Concat(fresh.Select(o => o.Sparse!)) : null,
             tokens: (stored & BgeM3Outputs.Colbert) != 0
-                ? old is null ? fresh.Select(o => (ReadOnlyMemory<float>)o.Colbert!.Values) : TokenRows(old, keptRows, [.. fresh.Select(o => o.Colbert!)], sources)
-                : null);
+                ? old is null || plaid is not null ? fresh.Select(o => (ReadOnlyMemory<float>)o.Colbert!.Values) : TokenRows(old, keptRows, [.. fresh.Select(o => o.Colbert!)], sources)
+                : null,
+            plaid: plaid);
     }
 
     /// <summary>The dense rows to write: kept rows read from the old index's mapping (one buffer), then fresh ones.</summary>

@@ -65,7 +65,9 @@ public static partial class IndexBuilder
         string? documentsRoot = null, CancellationToken cancellationToken = default, TokenPrecision tokenPrecision = TokenPrecision.Float32,
         Plaid.PlaidOptions? plaid = null)
     {
-        if (tokenPrecision != TokenPrecision.Float32 && model is not MultiVectorEmbeddingModel)
+        if (tokenPrecision == TokenPrecision.Plaid && model is BgeM3EmbeddingModel bge && (bge.Outputs & Skald.Models.BgeM3.BgeM3Outputs.Colbert) == 0)
+            throw new EvaluationException($"{folder}: --plaid codes a BGE-M3 index's ColBERT vectors, and this index stores {string.Join(", ", BgeM3Storage.Names(bge.Outputs))} only (add colbert to --bge-m3)");
+        if (tokenPrecision != TokenPrecision.Float32 && model is not MultiVectorEmbeddingModel && !(tokenPrecision == TokenPrecision.Plaid && model is BgeM3EmbeddingModel))
             throw new EvaluationException($"{folder}: {IndexManifest.TokenPrecisionName(tokenPrecision)} is the number format of a late-interaction (ColBERT) index's token vectors; {model.Name} makes one vector a text");
         if (maxActiveDims < 0 || (maxActiveDims > 0 && !model.IsSparse))
             throw new EvaluationException(maxActiveDims < 0 ? "max_active_dims must be at least 1"
@@ -108,7 +110,14 @@ public static partial class IndexBuilder
         if (m3 is not null)
         {
             var outputs = EmbedBgeM3(m3, records, m3.Outputs, progress, cancellationToken);
-            WriteBgeM3(folder, manifest, records, analyzer, null, [], outputs);
+            Plaid.PlaidWrite? colbertCodes = null;
+            if (tokenPrecision == TokenPrecision.Plaid)
+            {
+                var codec = TrainPlaid(folder, [.. outputs.Select(o => o.Colbert!)], manifest.TokenDimension, plaid ?? new Plaid.PlaidOptions());
+                manifest = manifest with { PlaidBits = codec.Bits, PlaidCentroids = codec.CentroidCount };
+                colbertCodes = new Plaid.PlaidWrite(codec);
+            }
+            WriteBgeM3(folder, manifest, records, analyzer, null, [], outputs, colbertCodes);
             return manifest with { Rows = records.Count };
         }
         if (model.IsSparse)
@@ -149,7 +158,7 @@ public static partial class IndexBuilder
             if (manifest.Sparse)
                 throw new EvaluationException($"{folder}: a sparse encoder's index is an inverted index of its vocabulary weights, with no dense rows to lay out");
             if (manifest.MultiVector is not null)
-                throw new EvaluationException($"{folder}: a late-interaction ({manifest.MultiVector}) index scores its rows' token vectors by exact MaxSim; it has no dense layout to change");
+                throw new EvaluationException($"{folder}: a late-interaction ({manifest.MultiVector}) index scores its rows' token vectors by MaxSim; it has no dense layout to change (give --model to encode its chunks again)");
             if (manifest.BgeM3 is not null)
                 throw new EvaluationException($"{folder}: a BGE-M3 index scores its stored outputs exactly; it has no dense layout to change");
             var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).ToArray();
@@ -250,7 +259,8 @@ public static partial class IndexBuilder
             {
                 var outputs = EmbedBgeM3((BgeM3EmbeddingModel)model, records, manifest.BgeM3.Stored, progress, cancellationToken);
                 index.ThrowIfCut(); // as below: the kept rows are read from the mappings next
-                WriteBgeM3(folder, manifest, [.. keptRecords, .. records], AnalyzerOf(manifest), index, keptRows, outputs);
+                WriteBgeM3(folder, manifest, [.. keptRecords, .. records], AnalyzerOf(manifest), index, keptRows, outputs,
+                    index.TokenPrecision == TokenPrecision.Plaid ? KeptPlaidRows(index, keptRows, [.. Enumerable.Range(0, keptRows.Count + outputs.Length)]) : null);
                 return (records.Count, replaced);
             }
             if (manifest.Sparse)

@@ -42,13 +42,13 @@ internal static class IndexFolderReader
         if (manifest.Format != "skald-index" || manifest.Version is not (IndexManifest.CurrentVersion or IndexManifest.MultiVectorVersion or IndexManifest.BgeM3Version or IndexManifest.PlaidVersion))
             throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index versions " +
                 $"{IndexManifest.CurrentVersion} to {IndexManifest.PlaidVersion} (update Skald)");
-        if (manifest.TokenPrecision is not null && manifest.MultiVector is null)
-            throw new EvaluationException($"{manifestPath}: token_precision \"{manifest.TokenPrecision}\" is for a late-interaction index, and multi_vector is missing");
-        if (manifest.MultiVector is not null) manifest.TokenFormat(manifestPath); // an unknown name: one line, before the version's
+        if (manifest.TokenPrecision is not null && manifest.MultiVector is null && !(manifest.BgeM3 is not null && manifest.TokenPrecision == "plaid"))
+            throw new EvaluationException($"{manifestPath}: token_precision \"{manifest.TokenPrecision}\" is for a late-interaction index (or \"plaid\" for a BGE-M3 index's ColBERT vectors), and multi_vector is missing");
+        if (manifest.MultiVector is not null || manifest.BgeM3 is not null) manifest.TokenFormat(manifestPath); // an unknown name: one line, before the version's
         int expected = IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision, manifest.BgeM3);
         if (manifest.Version != expected)
             throw new EvaluationException(manifest.BgeM3 is not null
-                ? $"{manifestPath}: bge_m3 needs version {IndexManifest.BgeM3Version}, not {manifest.Version}"
+                ? $"{manifestPath}: bge_m3{(manifest.TokenPrecision is null ? "" : $" with token_precision \"{manifest.TokenPrecision}\"")} needs version {expected}, not {manifest.Version}"
                 : manifest.MultiVector is null && manifest.Version == IndexManifest.BgeM3Version
                 ? $"{manifestPath}: version {manifest.Version} is a BGE-M3 index's (or a late-interaction index's with token_precision) but bge_m3 and multi_vector are missing"
                 : manifest.MultiVector is null
@@ -209,6 +209,8 @@ internal static class IndexFolderReader
         if (manifest.Sparse || manifest.MultiVector is not null || manifest.Precision != "float32" || manifest.IvfLists > 0 || manifest.HnswM > 0
             || manifest.PqSubspaces > 0 || manifest.TruncateDim > 0 || manifest.MaxActiveDims > 0)
             throw new EvaluationException($"{manifestPath}: a BGE-M3 index has float32 rows and no sparse or multi_vector kind, IVF lists, graph, codes or cuts");
+        if (manifest.TokenPrecision is not null && (stored & Skald.Models.BgeM3.BgeM3Outputs.Colbert) == 0)
+            throw new EvaluationException($"{manifestPath}: token_precision \"{manifest.TokenPrecision}\" codes a BGE-M3 index's ColBERT vectors, and this one stores none");
     }
 
     /// <summary>
@@ -218,13 +220,12 @@ internal static class IndexFolderReader
     public static MappedTokenRows? Tokens(string folder, IndexManifest manifest, string manifestPath)
     {
         if (!manifest.HasTokens) return null;
-        if (manifest.BgeM3 is not null) return new MappedTokenRows(folder, manifest.Rows, manifest.TokenDimension); // checked by CheckBgeM3
-        if (manifest.MultiVector!.Length == 0 || manifest.Sparse || manifest.Precision != "float32" || manifest.IvfLists > 0 || manifest.HnswM > 0 || manifest.PqSubspaces > 0)
+        if (manifest.BgeM3 is null && (manifest.MultiVector!.Length == 0 || manifest.Sparse || manifest.Precision != "float32" || manifest.IvfLists > 0 || manifest.HnswM > 0 || manifest.PqSubspaces > 0))
             throw new EvaluationException($"{manifestPath}: multi_vector \"{manifest.MultiVector}\": a late-interaction index has a kind and float32 rows, and no sparse rows, IVF lists, graph or codes");
         var format = manifest.TokenFormat(manifestPath);
         if ((format == TokenPrecision.Plaid) != (manifest.PlaidBits != 0 || manifest.PlaidCentroids != 0) || (format == TokenPrecision.Plaid && (manifest.PlaidBits == 0 || manifest.PlaidCentroids == 0)))
             throw new EvaluationException($"{manifestPath}: plaid_bits {manifest.PlaidBits}, plaid_centroids {manifest.PlaidCentroids}: a PLAID index (token_precision plaid) has both, any other neither");
-        var rows = new MappedTokenRows(folder, manifest.Rows, manifest.Dimension, format);
+        var rows = new MappedTokenRows(folder, manifest.Rows, manifest.TokenDimension, format); // a BGE-M3 index's: its ColBERT width (the rest checked by CheckBgeM3)
         if (rows.Codec is { } codec && (codec.Bits != manifest.PlaidBits || codec.CentroidCount != manifest.PlaidCentroids))
         {
             rows.Dispose();

@@ -32,7 +32,7 @@ public sealed record IndexManifest
     /// <summary>
     /// The format of a PLAID index (<see cref="TokenPrecision"/> "plaid": token vectors as centroid ids and residual
     /// codes, <see cref="Plaid.ResidualCodec"/>), which a Skald from before it refuses by this version rather than finding
-    /// its token files missing.
+    /// its token files missing; a BGE-M3 index whose ColBERT vectors are PLAID coded has it too.
     /// </summary>
     public const int PlaidVersion = 4;
 
@@ -41,7 +41,7 @@ public sealed record IndexManifest
     /// <paramref name="tokenPrecision"/> (null: float32) and <paramref name="bgeM3"/> (null: not a BGE-M3 index) is written with.
     /// </summary>
     public static int VersionFor(string? multiVector, string? tokenPrecision = null, BgeM3Storage? bgeM3 = null) =>
-        bgeM3 is not null ? BgeM3Version
+        bgeM3 is not null ? tokenPrecision == "plaid" ? PlaidVersion : BgeM3Version
         : multiVector is null ? CurrentVersion
         : tokenPrecision is null or "float32" ? MultiVectorVersion
         : tokenPrecision == "plaid" ? PlaidVersion : QuantizedTokensVersion;

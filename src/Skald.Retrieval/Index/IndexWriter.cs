@@ -97,7 +97,7 @@ public static class IndexWriter
         Quantization.ProductQuantizer? pq = null, IEnumerable<ReadOnlyMemory<float>>? tokens = null, Plaid.PlaidWrite? plaid = null)
     {
         if ((manifest.HasTokens && manifest.TokenFormat() == TokenPrecision.Plaid) != (plaid is not null)
-            || (plaid is not null && (plaid.Codec.Bits != manifest.PlaidBits || plaid.Codec.CentroidCount != manifest.PlaidCentroids || plaid.Codec.Dimension != manifest.Dimension)))
+            || (plaid is not null && (plaid.Codec.Bits != manifest.PlaidBits || plaid.Codec.CentroidCount != manifest.PlaidCentroids || plaid.Codec.Dimension != manifest.TokenDimension)))
             throw new ArgumentException("a PLAID index (token_precision plaid) takes the codec its manifest describes, any other none", nameof(plaid));
         if (manifest.HasTokens != (tokens is not null))
             throw new ArgumentException("a late-interaction index (or a BGE-M3 index of ColBERT vectors) takes every row's token vectors, any other none", nameof(tokens));

@@ -68,8 +68,9 @@ public sealed partial class SearchIndex
         TokenVectors? colbert = null;
         if ((stored & BgeM3Outputs.Colbert) != 0)
         {
-            var values = tokens!.Row(row).ToArray();
-            colbert = new TokenVectors(values, new int[values.Length / tokens.Dimension], tokens.Dimension); // token ids are not stored
+            var values = Array.Empty<float>();
+            int count = CopyTokens(row, ref values); // a PLAID index's decoded
+            colbert = new TokenVectors(values[..count], new int[count / tokens!.Dimension], tokens.Dimension); // token ids are not stored
         }
         return new BgeM3Output((stored & BgeM3Outputs.Dense) != 0 ? vectors!.Row(row).ToArray() : null,
             (stored & BgeM3Outputs.Sparse) != 0 ? mappedSparseRows!.Row(row) : null, colbert);
@@ -85,26 +86,35 @@ public sealed partial class SearchIndex
     /// be null for BM25 alone. Weights that use an output the index does not store, or query outputs that lack one or are
     /// of another width, are an <see cref="ArgumentException"/> naming them; any other index throws
     /// <see cref="InvalidOperationException"/>; a bad <paramref name="mode"/> or <paramref name="topK"/> as in <see cref="Search"/>.
-    /// Equal scores keep the earlier row.
+    /// Equal scores keep the earlier row. An index whose ColBERT vectors are PLAID coded (<c>index build --bge-m3 ...
+    /// --plaid</c>) scores the combination over a candidate stage instead of every row when the ColBERT weight is not 0
+    /// (<see cref="PlaidCandidates"/>, with <paramref name="plaid"/>'s settings, null: ColBERTv2's defaults for the k
+    /// asked); settings for any other index are an <see cref="ArgumentException"/>.
     /// </summary>
     public IReadOnlyList<IndexHit> SearchBgeM3(string query, BgeM3Output? queryOutputs, BgeM3Weights weights, SearchMode mode, int topK,
-        FusionOptions? fusion = null, IndexFilter? filter = null)
+        FusionOptions? fusion = null, IndexFilter? filter = null, Plaid.PlaidSearchOptions? plaid = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         CheckSearch(mode, topK);
         ThrowIfCut();
         if (Manifest.BgeM3 is null) throw new InvalidOperationException($"{Folder}: not a BGE-M3 index; search it with {(IsMultiVector ? "SearchTokens" : "Search")}");
         CheckWeights(weights);
+        bool isPlaid = tokens?.Precision == TokenPrecision.Plaid;
+        if (plaid is not null && !isPlaid)
+            throw new ArgumentException($"{Folder}: PLAID settings are for a BGE-M3 index whose ColBERT vectors are PLAID coded (index build --bge-m3 ... --plaid)", nameof(plaid));
+        if (plaid is not null && (plaid.Cells < 0 || plaid.Documents < 0))
+            throw new ArgumentOutOfRangeException(nameof(plaid), "PLAID cells and documents are positive (0: the default)");
         fusion ??= FusionOptions.Default;
         BgeM3Output q = new(null, null, null);
         if (mode != SearchMode.Bm25) q = CheckQuery(queryOutputs, weights.Needed);
         var allowed = filter is null ? null : Allowed(filter);
+        Hit[] Combined(int k) => isPlaid && weights.Colbert != 0 ? PlaidCandidates(q, weights, k, allowed, plaid ?? new Plaid.PlaidSearchOptions()) : BgeM3TopK(q, weights, k, allowed);
         Hit[] hits = mode switch
         {
-            SearchMode.Dense => BgeM3TopK(q, weights, topK, allowed),
+            SearchMode.Dense => Combined(topK),
             SearchMode.Bm25 => Sparse(query, topK, allowed),
             _ when fusion.Mode == HybridMode.Rerank => Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => BgeM3Score(q, weights, r), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), BgeM3TopK(q, weights, fusion.Candidates, allowed), fusion, topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Combined(fusion.Candidates), fusion, topK, tieKeys),
         };
         return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
     }
@@ -170,7 +180,7 @@ public sealed partial class SearchIndex
                 for (int r = block * MaxSimScan.BlockRows; r < end; r++)
                 {
                     if (Deleted.Contains(r) || (allowed is not null && !allowed.Passes(r))) continue;
-                    colbert[r] = MaxSim.Score(query.Values, rows.Row(r), rows.Dimension) / queryCount;
+                    colbert[r] = rows.Score(query.Values, r) / queryCount; // MaxSim where the vectors lie
                 }
             });
         }
@@ -189,7 +199,7 @@ public sealed partial class SearchIndex
     {
         float dense = weights.Dense != 0 ? TensorPrimitives.Dot(q.Dense, vectors!.Row(row)) : 0f;
         float lexical = weights.Sparse != 0 ? SparseEmbedding.Dot(q.Sparse!, mappedSparseRows!.Row(row)) : 0f;
-        float colbert = weights.Colbert != 0 ? MaxSim.Score(q.Colbert!.Values, tokens!.Row(row), tokens.Dimension) / Math.Max(q.Colbert.Count, 1) : 0f;
+        float colbert = weights.Colbert != 0 ? tokens!.Score(q.Colbert!.Values, row) / Math.Max(q.Colbert.Count, 1) : 0f;
         return weights.Combine(dense, lexical, colbert);
     }
 }

@@ -9,15 +9,16 @@ public static partial class TextIndex
 {
     /// <summary>
     /// <see cref="Build(string, EncoderEmbeddingModel, IReadOnlyList{IndexRecord}, string?, CancellationToken)"/> with BGE-M3:
-    /// every row's <see cref="BgeM3EmbeddingModel.Outputs"/> are stored, from one transformer pass per batch.
+    /// every row's <see cref="BgeM3EmbeddingModel.Outputs"/> are stored, from one transformer pass per batch; with
+    /// <paramref name="plaid"/> the ColBERT vectors are PLAID coded with those settings (the ColBERT output must be stored).
     /// </summary>
     public static IndexManifest Build(string folder, BgeM3EmbeddingModel model, IReadOnlyList<IndexRecord> records, string? language = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Plaid.PlaidOptions? plaid = null)
     {
         Check(folder, model, records);
         cancellationToken.ThrowIfCancellationRequested();
         return IndexBuilder.Build(folder, model, model.ModelPath, records, new Bm25Options(), language, chunkTokens: 0, overlapTokens: 0,
-            cancellationToken: cancellationToken);
+            cancellationToken: cancellationToken, tokenPrecision: plaid is null ? TokenPrecision.Float32 : TokenPrecision.Plaid, plaid: plaid);
     }
 
     /// <summary>

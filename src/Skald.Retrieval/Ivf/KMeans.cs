@@ -6,9 +6,10 @@ namespace Skald.Retrieval.Ivf;
 /// <summary>
 /// Spherical k-means by Lloyd's iterations: the coarse quantizer of an inverted-file index (<see cref="InvertedLists"/>),
 /// as faiss's <c>Clustering</c> trains one with <c>spherical = true</c>, its setting for inner-product search. Centroids
-/// are unit vectors; each step assigns every point to the centroid of largest inner product (one GEMM of the points
-/// against the centroids, or <see cref="NearestCentroid"/>'s fused kernel for short points; the lowest centroid index
-/// winning a tie), then moves every centroid to the normalised mean of
+/// are unit vectors; each step assigns every point to the centroid of largest inner product (the GEMM of the points
+/// against the centroids, blocked by <see cref="CentroidScorer"/> so that the scores stay in cache and the packed
+/// centroids are refilled in place step after step, or <see cref="NearestCentroid"/>'s fused kernel for short points;
+/// the lowest centroid index winning a tie), then moves every centroid to the normalised mean of
 /// its points (summed in double). A centroid left without points takes the (normalised) point least similar to its own
 /// centroid that no other empty centroid took in that step (empty clusters in index order, the least similar point
 /// first). Training draws a sample of the rows (<see cref="KMeansOptions.PointsPerCentroid"/> per centroid) and starts
@@ -25,9 +26,6 @@ namespace Skald.Retrieval.Ivf;
 /// </summary>
 public static class KMeans
 {
-    /// <summary>Bound on the score block of one assignment GEMM (floats): points per block × centroids.</summary>
-    private const int ScoreBlock = 1 << 22;
-
     /// <summary>
     /// Trains <paramref name="k"/> centroids [k × dim] on a seeded sample of <paramref name="vectors"/> (all of one
     /// dimension; at least k of them).
@@ -87,12 +85,19 @@ public static class KMeans
         var sizes = new int[k];
         var bias = spherical ? null : new float[k];
         var squares = spherical ? null : new float[n];
+        var scorer = NearestCentroid.Applies(dim) ? null : new CentroidScorer(dim, k); // packed once, refilled every step
+        var order = new long[n];
         if (squares is not null)
             for (int i = 0; i < n; i++) { var x = data.AsSpan((int)((long)i * dim), dim); squares[i] = TensorPrimitives.Dot(x, x); }
         for (int it = 0; it < iterations; it++)
         {
             if (bias is not null) HalfSquaredNorms(centroids, k, dim, bias);
-            Assign(data, n, dim, centroids, k, assignment, similarity, bias);
+            if (scorer is null) NearestCentroid.Assign(data, n, dim, centroids, k, bias, assignment, similarity);
+            else
+            {
+                scorer.Load(centroids, bias);
+                scorer.Assign(data, n, assignment, similarity);
+            }
             if (squares is not null)
                 for (int i = 0; i < n; i++) similarity[i] = 2 * similarity[i] - squares[i]; // −‖x − c‖²: the farthest is the least similar
             if (it > 0 && assignment.AsSpan().SequenceEqual(previous)) break;
@@ -121,7 +126,7 @@ public static class KMeans
                 double scale = 1 / Math.Sqrt(norm);
                 for (int d = 0; d < dim; d++) centroids[c * dim + d] = (float)(sums[c * dim + d] * scale);
             }
-            Relocate(data, n, dim, centroids, k, sizes, similarity, spherical);
+            Relocate(data, n, dim, centroids, k, sizes, similarity, spherical, order);
         }
         return centroids;
     }
@@ -147,43 +152,39 @@ public static class KMeans
         Span<float> similarity = default, ReadOnlySpan<float> bias = default)
     {
         if (!bias.IsEmpty && bias.Length != k) throw new ArgumentException($"{bias.Length} biases for {k} centroids", nameof(bias));
-        var offsets = bias.IsEmpty ? null : bias.ToArray();
         if (centroids.Length < k * dim) throw new ArgumentException($"{k} centroids of {dim} need {k * dim} values", nameof(centroids));
         if (NearestCentroid.Applies(dim))
         {
             NearestCentroid.Assign(data, n, dim, centroids, k, bias, assignment, similarity);
             return;
         }
-        int block = Math.Clamp(ScoreBlock / k, 1, Math.Max(1, n));
-        var scores = System.Buffers.ArrayPool<float>.Shared.Rent(block * k);
-        var best = new int[block];
-        var top = new float[block];
-        try
+        var scorer = new CentroidScorer(dim, k);
+        scorer.Load(centroids, bias);
+        scorer.Assign(data, n, assignment, similarity);
+    }
+
+    /// <summary>
+    /// The scalar twin of <see cref="Assign"/>: each score xᵢ·cⱼ one fused multiply-add chain from zero in value order
+    /// (the managed GEMM's arithmetic), plus biasⱼ, the first largest kept.
+    /// </summary>
+    internal static void AssignScalar(ReadOnlySpan<float> data, int n, int dim, ReadOnlySpan<float> centroids, int k, Span<int> assignment,
+        Span<float> similarity = default, ReadOnlySpan<float> bias = default)
+    {
+        for (int i = 0; i < n; i++)
         {
-            for (int start = 0; start < n; start += block)
+            var x = data.Slice(i * dim, dim);
+            int arg = 0;
+            float top = float.NegativeInfinity;
+            for (int j = 0; j < k; j++)
             {
-                int m = Math.Min(block, n - start);
-                var x = data.Slice((int)((long)start * dim), m * dim);
-                // scores[m × k] = X[m × dim] · Cᵀ
-                Blas.Sgemm(false, true, m, k, dim, 1f, x, dim, centroids[..(k * dim)], dim, 0f, scores.AsSpan(0, m * k), k);
-                Parallel.For(0, (m + 255) / 256, b =>
-                {
-                    for (int i = b * 256; i < Math.Min(m, b * 256 + 256); i++)
-                    {
-                        var row = scores.AsSpan(i * k, k);
-                        if (offsets is not null) TensorPrimitives.Add(row, offsets, row);
-                        int arg = TensorPrimitives.IndexOfMax(row); // the first (lowest) index of the largest
-                        best[i] = arg;
-                        top[i] = row[arg];
-                    }
-                });
-                best.AsSpan(0, m).CopyTo(assignment.Slice(start, m));
-                if (!similarity.IsEmpty) top.AsSpan(0, m).CopyTo(similarity.Slice(start, m));
+                var c = centroids.Slice(j * dim, dim);
+                float score = 0;
+                for (int d = 0; d < dim; d++) score = MathF.FusedMultiplyAdd(x[d], c[d], score);
+                if (!bias.IsEmpty) score += bias[j];
+                if (j == 0 || score > top) (top, arg) = (score, j);
             }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<float>.Shared.Return(scores);
+            assignment[i] = arg;
+            if (!similarity.IsEmpty) similarity[i] = top;
         }
     }
 
@@ -195,19 +196,28 @@ public static class KMeans
         else TensorPrimitives.Divide(x, norm, into);
     }
 
-    /// <summary>Empty clusters take the least similar points (see the class summary).</summary>
-    private static void Relocate(float[] data, int n, int dim, float[] centroids, int k, int[] sizes, float[] similarity, bool spherical)
+    /// <summary>
+    /// Empty clusters take the least similar points (see the class summary): the points ordered by similarity, then
+    /// index, through one sort of 64-bit keys in <paramref name="order"/> [n] (the similarity's bits made to order as
+    /// integers, above the index), so the step allocates nothing.
+    /// </summary>
+    private static void Relocate(float[] data, int n, int dim, float[] centroids, int k, int[] sizes, float[] similarity, bool spherical, long[] order)
     {
         int empty = 0;
         for (int c = 0; c < k; c++) if (sizes[c] == 0) empty++;
         if (empty == 0) return;
-        var order = Enumerable.Range(0, n).ToArray();
-        Array.Sort(order, (a, b) => similarity[a] != similarity[b] ? similarity[a].CompareTo(similarity[b]) : a.CompareTo(b));
+        for (int i = 0; i < n; i++)
+        {
+            int bits = BitConverter.SingleToInt32Bits(similarity[i] == 0 ? 0f : similarity[i]); // −0 as 0, as CompareTo
+            if (bits < 0) bits ^= int.MaxValue; // negative floats: larger magnitude, smaller integer
+            order[i] = ((long)bits << 32) | (uint)i;
+        }
+        Array.Sort(order, 0, n);
         int next = 0;
         for (int c = 0; c < k && next < n; c++)
         {
             if (sizes[c] != 0) continue;
-            var x = data.AsSpan((int)((long)order[next++] * dim), dim);
+            var x = data.AsSpan((int)((long)(int)(order[next++] & 0xFFFFFFFF) * dim), dim);
             if (spherical) Unit(x, centroids.AsSpan(c * dim, dim));
             else x.CopyTo(centroids.AsSpan(c * dim, dim));
         }

@@ -27,6 +27,9 @@ public sealed class ResidualCodec
 
     private readonly float[] centroids, cutoffs, weights;
 
+    /// <summary>The centroids packed for <see cref="Compress"/>'s assignments (long vectors), made on first use and then shared.</summary>
+    private CentroidScorer? scorer;
+
     /// <summary>
     /// A codec of <paramref name="centroids"/> [count × <paramref name="dimension"/>] with <paramref name="bits"/> bits a
     /// value (1, 2 or 4; <paramref name="dimension"/> a multiple of 8 · bits) and the buckets' <paramref name="cutoffs"/>
@@ -132,13 +135,25 @@ public sealed class ResidualCodec
 
     /// <summary>
     /// Compresses <paramref name="n"/> vectors <paramref name="vectors"/> [n × dim]: each one's nearest centroid into
-    /// <paramref name="cells"/> [n] (one GEMM, <see cref="KMeans.Assign"/>) and its packed residual into
+    /// <paramref name="cells"/> [n] (<see cref="KMeans.Assign"/>'s arithmetic; the centroids packed once per codec, not
+    /// once per call, so coding an index row by row packs them once) and its packed residual into
     /// <paramref name="packed"/> [n × <see cref="PackedBytes"/>].
     /// </summary>
     public void Compress(ReadOnlySpan<float> vectors, int n, Span<int> cells, Span<byte> packed)
     {
         if (n == 0) return;
-        KMeans.Assign(vectors[..(n * Dimension)], n, Dimension, centroids, CentroidCount, cells[..n]);
+        if (NearestCentroid.Applies(Dimension)) KMeans.Assign(vectors[..(n * Dimension)], n, Dimension, centroids, CentroidCount, cells[..n]);
+        else
+        {
+            var s = Volatile.Read(ref scorer);
+            if (s is null)
+            {
+                s = new CentroidScorer(Dimension, CentroidCount); // two threads may both make one: the same values
+                s.Load(centroids, default);
+                Volatile.Write(ref scorer, s);
+            }
+            s.Assign(vectors[..(n * Dimension)], n, cells[..n], default);
+        }
         for (int i = 0; i < n; i++)
             CompressResidual(vectors.Slice(i * Dimension, Dimension), cells[i], packed.Slice(i * PackedBytes, PackedBytes));
     }

@@ -30,6 +30,17 @@ public static class Blas
         Backend is ManagedGemm managed ? managed.Pack(transB, k, n, b, ldb) : null;
 
     /// <summary>
+    /// Packs op(B) into <paramref name="packed"/> (made by <see cref="Pack"/> with the same k and n) again, allocating
+    /// nothing, when the backend takes it; returns false (nothing done) when it does not, so the caller packs anew.
+    /// </summary>
+    public static bool Repack(PackedMatrix packed, bool transB, ReadOnlySpan<float> b, int ldb)
+    {
+        if (Backend is not ManagedGemm managed || !managed.Accepts(packed)) return false;
+        managed.PackInto(packed, transB, b, ldb);
+        return true;
+    }
+
+    /// <summary>
     /// <see cref="Sgemm"/> that reads B from <paramref name="packed"/> (made by <see cref="Pack"/> from the same B) when the backend takes
     /// it, else from <paramref name="b"/>. The result is the same either way (bit for bit on the managed backend).
     /// </summary>

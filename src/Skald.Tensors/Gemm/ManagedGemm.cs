@@ -163,6 +163,21 @@ public sealed unsafe class ManagedGemm : IGemmBackend
         return PackedMatrix.Create(spec, transB, k, n, b, ldb);
     }
 
+    /// <summary>
+    /// Packs op(B) into <paramref name="packed"/> again (made by <see cref="Pack"/> for this kernel with the same k and
+    /// n), allocating nothing: the products then read the new B.
+    /// </summary>
+    public void PackInto(PackedMatrix packed, bool transB, ReadOnlySpan<float> b, int ldb)
+    {
+        ArgumentNullException.ThrowIfNull(packed);
+        if (!Accepts(packed)) throw new ArgumentException($"B was packed for {packed.Kernel}, not {Name}.", nameof(packed));
+        int rows = transB ? packed.N : packed.K, cols = transB ? packed.K : packed.N;
+        if (ldb < Math.Max(1, cols)) throw new ArgumentOutOfRangeException(nameof(ldb), $"ldb={ldb} < {cols}.");
+        long need = GemmChecks.Extent(rows, cols, ldb);
+        if (need > b.Length) throw new ArgumentException($"GEMM operand 'b' needs {need} elements but has {b.Length}.", nameof(b));
+        packed.Fill(transB, b, ldb);
+    }
+
     /// <summary>Whether <see cref="SgemmPacked"/> takes <paramref name="packed"/> (packed for this kernel).</summary>
     public bool Accepts(PackedMatrix packed) => packed is not null && packed.Kernel == Name && packed.NR == spec.NR;
 

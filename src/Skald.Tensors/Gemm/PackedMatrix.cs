@@ -54,12 +54,21 @@ public sealed unsafe class PackedMatrix
         nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         int start = (int)((((p + 63) & ~(nint)63) - p) / sizeof(float));
         var packed = new PackedMatrix(buffer, start, k, n, nr, spec.Name);
-        if (k == 0 || n == 0) return packed;
+        packed.Fill(transB, b, ldb);
+        return packed;
+    }
+
+    /// <summary>
+    /// Packs op(B) again into this matrix's panels (the same k and n; B as in <see cref="Create"/>), allocating
+    /// nothing: a B that changes between products of the same shape (k-means' centroids, step after step).
+    /// </summary>
+    internal void Fill(bool transB, ReadOnlySpan<float> b, int ldb)
+    {
+        if (K == 0 || N == 0) return;
         fixed (float* pb = b)
         {
-            var g = new GemmArgs { TransB = transB, K = k, N = n, Ldb = ldb, B = pb };
-            GemmDriver.PackB(g, 0, k, 0, n, packed.Panels, nr);
+            var g = new GemmArgs { TransB = transB, K = K, N = N, Ldb = ldb, B = pb };
+            GemmDriver.PackB(g, 0, K, 0, N, Panels, NR);
         }
-        return packed;
     }
 }

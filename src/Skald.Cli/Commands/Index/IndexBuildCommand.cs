@@ -39,7 +39,7 @@ internal sealed class IndexBuildCommand : Command
     private readonly DenseLayoutOptions layoutOptions = new(tokens: true);
     private readonly Option<string> documentsRoot = IndexOptions.DocumentsRoot();
     private readonly Option<bool> plaid = CliOptions.Flag("--plaid",
-        "ColBERT models: a PLAID index (ColBERTv2's centroids and residual codes: ~14x smaller token files at 2 bits; searched through centroid candidates, approximate)");
+        "ColBERT models (and --bge-m3 with colbert): a PLAID index (ColBERTv2's centroids and residual codes: ~14x smaller token files at 2 bits; searched through centroid candidates, approximate)");
     private readonly Option<int?> plaidBits = CliOptions.Int("--plaid-nbits", "With --plaid: bits per residual value, 1, 2 or 4 (default 2)", max: 4);
     private readonly Option<int?> plaidCentroids = CliOptions.Int("--plaid-centroids",
         "With --plaid: k-means centroids (default: ColBERTv2's 2^floor(log2(16 * sqrt(token vectors))))");
@@ -70,8 +70,8 @@ internal sealed class IndexBuildCommand : Command
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
             if ((p.GetValue(plaidBits) is not null || p.GetValue(plaidCentroids) is not null) && !p.GetValue(plaid))
                 throw new UsageException($"{(p.GetValue(plaidBits) is not null ? "--plaid-nbits" : "--plaid-centroids")} applies with --plaid");
-            if (p.GetValue(plaid) && (p.GetValue(bgeM3) is not null || !MultiVectorEmbeddingModel.IsMultiVector(dir)))
-                throw new UsageException($"--plaid is for a late-interaction (ColBERT / PyLate) model's index; {dir} {(p.GetValue(bgeM3) is not null ? "is indexed with --bge-m3" : "makes one vector a text")}");
+            if (p.GetValue(plaid) && p.GetValue(bgeM3) is null && !MultiVectorEmbeddingModel.IsMultiVector(dir))
+                throw new UsageException($"--plaid is for a late-interaction (ColBERT / PyLate) model's index or a BGE-M3 index's ColBERT vectors (--bge-m3 ...colbert); {dir} makes one vector a text");
             if (p.GetValue(bgeM3) is { } outputs) return BuildBgeM3(p, dir, root, layout, outputs, quiet);
             if (MultiVectorEmbeddingModel.IsMultiVector(dir)) return BuildLateInteraction(p, dir, root, layout, quiet);
             layoutOptions.RefuseFloat16(p, dir);
@@ -156,7 +156,9 @@ internal sealed class IndexBuildCommand : Command
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bool whole = p.GetValue(corpus) is not null;
         var manifest = IndexBuilder.Build(p.GetValue(output)!, embedder, dir, records, new Bm25Options(), p.GetValue(language), whole ? 0 : chunk, whole ? 0 : overlap,
-            IndexOptions.Progress(quiet), layout.Precision, layout.Ivf, layout.Hnsw, pq: layout.Pq, documentsRoot: root); // the layout options: refused in one line
+            IndexOptions.Progress(quiet), layout.Precision, layout.Ivf, layout.Hnsw, pq: layout.Pq, documentsRoot: root, // the layout options: refused in one line
+            tokenPrecision: p.GetValue(plaid) ? TokenPrecision.Plaid : TokenPrecision.Float32,
+            plaid: p.GetValue(plaid) ? new Skald.Retrieval.Plaid.PlaidOptions { Bits = p.GetValue(plaidBits) ?? 2, Centroids = p.GetValue(plaidCentroids) ?? 0 } : null);
         if (note is not null && !whole) Terminal.Log(note, quiet);
         Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
             $"({IndexOptions.Layout(manifest)}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);

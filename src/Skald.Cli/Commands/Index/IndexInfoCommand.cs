@@ -104,7 +104,8 @@ internal sealed class IndexInfoCommand : Command
             if ((index.BgeM3Stored & Skald.Models.BgeM3.BgeM3Outputs.Colbert) != 0)
             {
                 fields.Add(new("colbert_dimension", m3.ColbertDimension));
-                fields.Add(new("tokens_per_row_mean", live.Length == 0 ? 0 : Math.Round(live.Average(r => index.Tokens(r).Length / m3.ColbertDimension), 1)));
+                if (m.TokenPrecision == "plaid") fields.Add(new("colbert_plaid", $"{m.PlaidCentroids} centroids, {m.PlaidBits}-bit residuals"));
+                fields.Add(new("tokens_per_row_mean", live.Length == 0 ? 0 : Math.Round(live.Average(index.TokenCount), 1)));
             }
         }
         if (index.Graph is { } graph)

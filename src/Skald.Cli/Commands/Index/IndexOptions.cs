@@ -167,8 +167,8 @@ internal static class IndexOptions
         {
             "dense" => $"dense {manifest.Dimension}-d",
             "sparse" => "sparse (lexical weights)",
-            _ => $"colbert {m3.ColbertDimension}-d ({m3.ColbertScore} MaxSim)",
-        }))}, exact" : manifest.MultiVector is not null
+            _ => $"colbert {m3.ColbertDimension}-d ({m3.ColbertScore} MaxSim{(manifest.TokenPrecision == "plaid" ? $"; PLAID: {manifest.PlaidCentroids} centroids, {manifest.PlaidBits}-bit residuals" : "")})",
+        }))}, {(manifest.TokenPrecision == "plaid" ? "approximate" : "exact")}" : manifest.MultiVector is not null
         ? manifest.TokenPrecision == "plaid"
             ? $"{manifest.Dimension}-d token vectors ({manifest.MultiVector}, PLAID: {manifest.PlaidCentroids} centroids, {manifest.PlaidBits}-bit residuals), approximate MaxSim"
             : $"{manifest.Dimension}-d token vectors ({manifest.MultiVector}{(manifest.TokenPrecision is { } t ? ", " + t : "")}), exact MaxSim" :

@@ -5,13 +5,15 @@ using Skald.Cli.Output;
 using Skald.Retrieval;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
+using Skald.Retrieval.Models;
 using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands.Index;
 
 /// <summary>
 /// <c>skald index reindex</c>: another dense search layout for an index (exact, int8 / binary, PQ, IVF, HNSW; lists or
-/// codebooks trained again on the rows as they are now) from its stored float rows, without embedding anything again.
+/// codebooks trained again on the rows as they are now) from its stored float rows, without embedding anything again;
+/// with <c>--model</c>, a ColBERT index's chunks encoded again by that model (<see cref="IndexBuilder.Reencode"/>).
 /// </summary>
 internal sealed class IndexReindexCommand : Command
 {
@@ -19,13 +21,20 @@ internal sealed class IndexReindexCommand : Command
     private readonly Option<int?> truncateDim = CliOptions.Int("--truncate-dim",
         "Cut the stored rows to their first N values (a Matryoshka model's smaller width; at unit length again for cosine); queries are cut the same way");
     private readonly DenseLayoutOptions layoutOptions = new();
+    private readonly Option<string> model = CliOptions.Text("--model",
+        "ColBERT / PyLate indexes: encode every chunk again with this late-interaction model (the index's own after a change, or another); " +
+        "records, chunking and the token format stay, a PLAID index's centroids are trained again", "DIR|ID");
+    private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "With --model: texts per forward pass", defaultValue: 32);
 
     public IndexReindexCommand() : base("reindex",
         "Lay out an index's dense rows anew from its stored embeddings (no model needed, nothing embedded again): exact, --precision, " +
-        "--pq, --ivf-lists (lists trained again) or --hnsw, as 'index build' takes them, and --truncate-dim to shrink the rows; deleted rows are dropped")
+        "--pq, --ivf-lists (lists trained again) or --hnsw, as 'index build' takes them, and --truncate-dim to shrink the rows; deleted rows are dropped. " +
+        "A ColBERT index: --model encodes its chunks again")
     {
         Options.Add(index);
         Options.Add(truncateDim);
+        Options.Add(model);
+        Options.Add(batchSize);
         foreach (var o in layoutOptions.All) Options.Add(o);
         SetAction(Run);
     }
@@ -37,6 +46,7 @@ internal sealed class IndexReindexCommand : Command
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            if (p.GetValue(model) is { } spec) return Reencode(p, spec, layout, quiet, clock);
             var manifest = IndexBuilder.Reindex(p.GetValue(index)!, layout, IndexOptions.Linking(quiet), p.GetValue(truncateDim) ?? 0);
             Terminal.Log($"laid out {Counted.Of(manifest.Rows, "row")} ({IndexOptions.Layout(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(index)}", quiet);
             return 0;
@@ -45,5 +55,23 @@ internal sealed class IndexReindexCommand : Command
         {
             throw new InputException(e.Message);
         }
+    }
+
+    /// <summary>
+    /// <c>--model</c>: a late-interaction index's chunks encoded again (<see cref="IndexBuilder.Reencode"/>); layout
+    /// options and <c>--truncate-dim</c> are refused in one line, as is a model that makes one vector a text.
+    /// </summary>
+    private int Reencode(ParseResult p, string spec, DenseLayout layout, bool quiet, System.Diagnostics.Stopwatch clock)
+    {
+        if ((layout.FirstOption ?? (p.GetValue(truncateDim) is not null ? "--truncate-dim" : null)) is { } setting)
+            throw new UsageException($"{setting} lays out a dense index's stored rows; with --model a ColBERT index's chunks are encoded again, their token format kept");
+        string folder = p.GetValue(index)!;
+        string dir = IndexOptions.ModelFolder(spec, quiet);
+        if (!MultiVectorEmbeddingModel.IsMultiVector(dir))
+            throw new InputException($"{dir}: index reindex --model encodes a ColBERT index's chunks again, and this model is not a late-interaction (ColBERT / PyLate) model");
+        using var embedder = MultiVectorEmbeddingModel.Load(dir, p.GetValue(batchSize) ?? 32);
+        var manifest = IndexBuilder.Reencode(folder, embedder, dir, progress: IndexOptions.Progress(quiet));
+        Terminal.Log($"encoded {Counted.Of(manifest.Rows, "row")} again with {manifest.ModelName} ({IndexOptions.Layout(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {folder}", quiet);
+        return 0;
     }
 }

@@ -109,7 +109,7 @@ internal sealed class SearchCommand : Command
             }
             var filter = Filter(p.GetValue(source), p.GetValue(where));
             var hits = searchIndex.IsBgeM3
-                ? searchIndex.SearchBgeM3(text, m3, weights, searchMode, wanted, options, filter)
+                ? searchIndex.SearchBgeM3(text, m3, weights, searchMode, wanted, options, filter, Plaid(p))
                 : searchIndex.IsMultiVector
                 ? searchIndex.SearchTokens(text, tokens, searchMode, wanted, options, filter, p.GetValue(maxSimCandidates) ?? 0, Plaid(p))
                 : searchIndex.Search(text, vector, searchMode, wanted, options, p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0, p.GetValue(ef) ?? 0, filter);

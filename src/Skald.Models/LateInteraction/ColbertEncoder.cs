@@ -76,10 +76,14 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
     /// <summary>The id batches are padded with.</summary>
     public int PadId { get; }
 
-    /// <summary>Whether <paramref name="path"/> is a model folder holding a late-interaction model (<see cref="ModelFolder.IsLateInteraction"/>).</summary>
+    /// <summary>
+    /// Whether <paramref name="path"/> is a model folder holding a late-interaction model: PyLate's
+    /// (<see cref="ModelFolder.IsLateInteraction"/>) or a Stanford ColBERT checkpoint (<see cref="StanfordColbert.IsStanford"/>).
+    /// </summary>
     public static bool IsColbert(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (StanfordColbert.IsStanford(path)) return true;
         if (!Directory.Exists(path) || !File.Exists(Path.Combine(path, "modules.json"))) return false;
         try
         {
@@ -97,7 +101,8 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         "not a sentence embedder; load it with ColbertEncoder.Load (library) or use it with skald rerank and skald evaluate (CLI)";
 
     /// <summary>
-    /// Loads a PyLate ColBERT folder (or hub id <c>org/name[@revision]</c>) with its own settings, or with
+    /// Loads a PyLate ColBERT folder or a Stanford ColBERT checkpoint (<see cref="StanfordColbert"/>; or either's hub id
+    /// <c>org/name[@revision]</c>) with its own settings, or with
     /// <paramref name="settings"/> instead (PyLate's constructor arguments). Errors are one-line
     /// <see cref="ModelFormatException"/>s naming the file and key.
     /// </summary>
@@ -105,11 +110,14 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         string source = HubResolver.Locate(path);
+        bool stanford = StanfordColbert.IsStanford(source);
         var folder = ModelFolder.Read(source);
-        if (!folder.IsLateInteraction)
-            throw new ModelFormatException($"{path}: not a late-interaction model (PyLate saves a ColBERT as modules.json Transformer → Dense, without Pooling)");
+        if (!folder.IsLateInteraction && !stanford)
+            throw new ModelFormatException($"{path}: not a late-interaction model (PyLate saves a ColBERT as modules.json Transformer → Dense, without Pooling; " +
+                $"the Stanford code as config.json architectures [\"{StanfordColbert.Architecture}\"])");
         string file = Path.Combine(folder.Path, ColbertSettings.FileName);
-        settings ??= ColbertSettings.Read(folder.Path);
+        bool ownSettings = settings is null;
+        settings ??= stanford ? StanfordColbert.ReadSettings(source) : ColbertSettings.Read(folder.Path);
         var tokenizer = folder.LoadTokenizer();
         var transformer = ArchitectureRegistry.Load(folder.TransformerPath);
         try
@@ -119,8 +127,9 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
                     $"model's embedding table has {transformer.Config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
             if (folder.DefaultPromptName is not null)
                 throw new ModelFormatException($"{file}: key \"default_prompt_name\": prompts on a ColBERT model are not supported yet (its prefixes are)");
+            if (stanford && ownSettings) StanfordColbert.Check(source, settings, tokenizer, transformer.MaxSequenceLength);
             foreach (string p in folder.DensePaths) RefuseResidual(Path.Combine(p, "config.json"));
-            var dense = folder.DensePaths.Select(p => DenseModule.Load(p)).ToArray();
+            var dense = stanford ? [StanfordColbert.LoadLinear(source, transformer.HiddenSize)] : folder.DensePaths.Select(p => DenseModule.Load(p)).ToArray();
             int width = transformer.HiddenSize;
             foreach (var (d, p) in dense.Zip(folder.DensePaths))
             {

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Skald.Hub;
+using Skald.Models.LateInteraction;
+using Skald.Retrieval.Index;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// A Stanford ColBERT checkpoint (fixtures/models/colbert-stanford-tiny: HF_ColBERT, artifact.metadata, no
+/// modules.json) through the commands that take a ColBERT: <c>skald rerank</c> against make_stanford_colbert.py's
+/// PyTorch scores, <c>skald index build</c> + <c>skald search</c> against <see cref="ColbertEncoder.Rank"/>, and the hub
+/// download fetching artifact.metadata.
+/// </summary>
+public sealed class StanfordColbertCommandTests
+{
+    private static readonly string Model = TestPaths.FixtureModel("colbert-stanford-tiny");
+    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+
+    [Fact]
+    public void RerankOrdersTheDocumentsByTheStanfordScores()
+    {
+        string[] texts = [.. File.ReadLines(Path.Combine(Model, "expected_documents.jsonl")).Where(l => l.Length > 0)
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()!)];
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Model, "expected_scores.json")));
+        const int query = 5;
+        var row = doc.RootElement.GetProperty("scores")[query];
+        int[] docs = [1, 4, 9, 12, 17, 19];
+        string file = Path.Combine(TestPaths.NewTempDir(), "docs.txt");
+        File.WriteAllLines(file, docs.Select(d => texts[d]));
+        var r = SkaldProcess.Run("rerank", "--model", Model, "--query", texts[query], "--documents", file, "--format", "json", "--batch-size", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var results = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
+        var expected = Enumerable.Range(0, docs.Length).OrderByDescending(i => row[docs[i]].GetSingle()).ToArray();
+        Assert.Equal(docs.Length, results.GetArrayLength());
+        for (int i = 0; i < docs.Length; i++)
+        {
+            Assert.Equal(expected[i], results[i].GetProperty("index").GetInt32());
+            Assert.True(Math.Abs(row[docs[expected[i]]].GetSingle() - results[i].GetProperty("score").GetSingle()) <= 1e-5, $"result {i}");
+        }
+    }
+
+    [Fact]
+    public void AnIndexOfItIsSearchedByItsMaxSimAndEncodeRefusesIt()
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var build = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb", "-q");
+        Assert.True(build.ExitCode == 0, build.Stderr);
+        const string query = "Hvor kan jeg parkere sykkelen?";
+        var r = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", "dense", "--top-k", "5", "--format", "json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var results = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
+        IReadOnlyList<IndexRecord> records;
+        using (var index = SearchIndex.Open(folder)) records = index.Records;
+        using var encoder = ColbertEncoder.Load(Model);
+        var ranked = encoder.Rank(query, [.. records.Select(x => x.FullText)], topK: 5);
+        Assert.Equal(5, results.GetArrayLength());
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(records[ranked[i].Index].Id, results[i].GetProperty("id").GetString());
+            Assert.True(Math.Abs(ranked[i].Score - results[i].GetProperty("score").GetSingle()) <= 1e-6, $"result {i}");
+        }
+        string texts = Path.Combine(TestPaths.NewTempDir(), "texts.txt");
+        File.WriteAllLines(texts, ["en tekst"]);
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Model, "--input", texts, "--output", Path.ChangeExtension(texts, ".jsonl")), 1,
+            "a Stanford ColBERT checkpoint");
+    }
+
+    [Fact]
+    public void TheHubDownloadFetchesArtifactMetadata()
+    {
+        string snapshot = TestPaths.NewTempDir();
+        string[] files = ["config.json", "artifact.metadata", "model.safetensors", "pytorch_model.bin", "tokenizer.json", "vocab.txt", "other.metadata"];
+        var chosen = ModelFiles.Rest(HubId.TryParse("colbert-ir/colbertv2.0")!, files, snapshot);
+        Assert.Contains(StanfordColbert.MetadataFile, chosen);
+        Assert.Contains("model.safetensors", chosen);
+        Assert.DoesNotContain("other.metadata", chosen);
+    }
+}

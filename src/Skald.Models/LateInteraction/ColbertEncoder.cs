@@ -28,13 +28,16 @@ namespace Skald.Models.LateInteraction;
 public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
 {
     private readonly DenseModule[] dense;
+    private readonly ColbertProjection[] projections;
     private readonly ColbertInputs inputs;
     private readonly Tape inference = new(recording: false) { PackWeights = true };
     private readonly Lock gate = new();
     private bool disposed;
 
-    private ColbertEncoder(string source, ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, DenseModule[] dense, ColbertInputs inputs)
+    private ColbertEncoder(string source, ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, ColbertProjection[] projections, ColbertInputs inputs)
     {
+        DenseModule[] dense = [.. projections.Select(p => p.Dense)];
+        this.projections = projections;
         Source = source;
         Folder = folder;
         Tokenizer = tokenizer;
@@ -64,7 +67,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
     /// <summary>The transformer.</summary>
     public ITransformer Transformer { get; }
 
-    /// <summary>The Dense projections applied to every token's state.</summary>
+    /// <summary>The Dense projections applied to every token's state (a PyLate Dense with use_residual adds its input back after its own).</summary>
     public IReadOnlyList<DenseModule> Dense => dense;
 
     /// <summary>The settings the texts are prepared with.</summary>
@@ -128,29 +131,23 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
             if (folder.DefaultPromptName is not null)
                 throw new ModelFormatException($"{file}: key \"default_prompt_name\": prompts on a ColBERT model are not supported yet (its prefixes are)");
             if (stanford && ownSettings) StanfordColbert.Check(source, settings, tokenizer, transformer.MaxSequenceLength);
-            foreach (string p in folder.DensePaths) RefuseResidual(Path.Combine(p, "config.json"));
-            var dense = stanford ? [StanfordColbert.LoadLinear(source, transformer.HiddenSize)] : folder.DensePaths.Select(p => DenseModule.Load(p)).ToArray();
+            ColbertProjection[] projections = stanford
+                ? [ColbertProjection.Plain(StanfordColbert.LoadLinear(source, transformer.HiddenSize))]
+                : [.. folder.DensePaths.Select(ColbertProjection.Load)];
+            var dense = projections.Select(p => p.Dense).ToArray();
             int width = transformer.HiddenSize;
             foreach (var (d, p) in dense.Zip(folder.DensePaths))
             {
                 if (d.InFeatures != width) throw new ModelFormatException($"{Path.Combine(p, "config.json")}: in_features {d.InFeatures} does not match the {width} values coming in");
                 width = d.OutFeatures;
             }
-            return new ColbertEncoder(source, folder, tokenizer, transformer, dense, ColbertInputs.Create(folder, tokenizer, settings, transformer));
+            return new ColbertEncoder(source, folder, tokenizer, transformer, projections, ColbertInputs.Create(folder, tokenizer, settings, transformer));
         }
         catch
         {
             foreach (var p in transformer.Parameters) p.CloseFile();
             throw;
         }
-    }
-
-    // PyLate's Dense may add its input back (use_residual), which Skald does not run yet.
-    private static void RefuseResidual(string config)
-    {
-        using var doc = JsonFiles.Read(config);
-        if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && JsonFiles.Bool(doc.RootElement, "use_residual", config))
-            throw new ModelFormatException($"{config}: key \"use_residual\" is true; PyLate's residual Dense is not supported yet");
     }
 
     /// <summary>Queries' token vectors (PyLate's <c>encode(is_query=True)</c>); result i belongs to text i.</summary>
@@ -218,7 +215,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
                 using (inference.Pass(cancellationToken))
                 {
                     var y = Transformer.Forward(inference, batch);
-                    foreach (var d in dense) y = d.Forward(inference, y);
+                    foreach (var d in projections) y = d.Forward(inference, y);
                     for (int b = 0; b < rows.Length; b++) result[rows[b]] = Kept(y.Span, batch.Seq, b, rowsOf[rows[b]], isQuery);
                 }
             }

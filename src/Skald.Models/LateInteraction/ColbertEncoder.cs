@@ -45,6 +45,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         this.dense = dense;
         this.inputs = inputs;
         Settings = inputs.Settings;
+        DefaultPrompt = folder.DefaultPromptName is { } name ? folder.Prompts[name] : null;
         Dimension = dense.Length > 0 ? dense[^1].OutFeatures : transformer.HiddenSize;
         PadId = inputs.PadId;
     }
@@ -118,7 +119,6 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         if (!folder.IsLateInteraction && !stanford)
             throw new ModelFormatException($"{path}: not a late-interaction model (PyLate saves a ColBERT as modules.json Transformer → Dense, without Pooling; " +
                 $"the Stanford code as config.json architectures [\"{StanfordColbert.Architecture}\"])");
-        string file = Path.Combine(folder.Path, ColbertSettings.FileName);
         bool ownSettings = settings is null;
         settings ??= stanford ? StanfordColbert.ReadSettings(source) : ColbertSettings.Read(folder.Path);
         var tokenizer = folder.LoadTokenizer();
@@ -128,8 +128,6 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
             if (tokenizer.IdBound > transformer.Config.VocabSize)
                 throw new ModelFormatException($"{Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +
                     $"model's embedding table has {transformer.Config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
-            if (folder.DefaultPromptName is not null)
-                throw new ModelFormatException($"{file}: key \"default_prompt_name\": prompts on a ColBERT model are not supported yet (its prefixes are)");
             if (stanford && ownSettings) StanfordColbert.Check(source, settings, tokenizer, transformer.MaxSequenceLength);
             ColbertProjection[] projections = stanford
                 ? [ColbertProjection.Plain(StanfordColbert.LoadLinear(source, transformer.HiddenSize))]
@@ -150,13 +148,31 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         }
     }
 
-    /// <summary>Queries' token vectors (PyLate's <c>encode(is_query=True)</c>); result i belongs to text i.</summary>
-    public TokenVectors[] EncodeQueries(IReadOnlyList<string> texts, int batchSize = 32, CancellationToken cancellationToken = default) =>
-        Encode(texts, true, batchSize, cancellationToken);
+    /// <summary>
+    /// The prompt of config_sentence_transformers.json's <c>default_prompt_name</c>, put before every text (queries and
+    /// documents alike, as PyLate's <c>encode</c> does without a prompt of its own; the prefix token still comes right
+    /// after the first token, then the prompt's tokens, whose vectors are kept); null for none.
+    /// </summary>
+    public string? DefaultPrompt { get; }
 
-    /// <summary>Documents' token vectors (PyLate's <c>encode(is_query=False)</c>, the skiplist applied); result i belongs to text i.</summary>
+    /// <summary>Queries' token vectors (PyLate's <c>encode(is_query=True)</c>, <see cref="DefaultPrompt"/> before each); result i belongs to text i.</summary>
+    public TokenVectors[] EncodeQueries(IReadOnlyList<string> texts, int batchSize = 32, CancellationToken cancellationToken = default) =>
+        Encode(texts, true, DefaultPrompt, batchSize, cancellationToken);
+
+    /// <summary>Documents' token vectors (PyLate's <c>encode(is_query=False)</c>, <see cref="DefaultPrompt"/> before each, the skiplist applied); result i belongs to text i.</summary>
     public TokenVectors[] EncodeDocuments(IReadOnlyList<string> texts, int batchSize = 32, CancellationToken cancellationToken = default) =>
-        Encode(texts, false, batchSize, cancellationToken);
+        Encode(texts, false, DefaultPrompt, batchSize, cancellationToken);
+
+    /// <summary>
+    /// Queries' token vectors with <paramref name="prompt"/> before each text instead of <see cref="DefaultPrompt"/>
+    /// (PyLate's <c>encode(prompt=...)</c>; null or "" for none).
+    /// </summary>
+    public TokenVectors[] EncodeQueries(IReadOnlyList<string> texts, string? prompt, int batchSize = 32, CancellationToken cancellationToken = default) =>
+        Encode(texts, true, prompt, batchSize, cancellationToken);
+
+    /// <summary>Documents' token vectors with <paramref name="prompt"/> before each text instead of <see cref="DefaultPrompt"/> (null or "" for none).</summary>
+    public TokenVectors[] EncodeDocuments(IReadOnlyList<string> texts, string? prompt, int batchSize = 32, CancellationToken cancellationToken = default) =>
+        Encode(texts, false, prompt, batchSize, cancellationToken);
 
     /// <summary>The MaxSim of <paramref name="query"/> against <paramref name="document"/> (<see cref="MaxSim.Score"/>).</summary>
     public static float Score(TokenVectors query, TokenVectors document)
@@ -193,10 +209,19 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         return inputs.Tokenize(texts, isQuery);
     }
 
-    private TokenVectors[] Encode(IReadOnlyList<string> texts, bool isQuery, int batchSize, CancellationToken cancellationToken)
+    private TokenVectors[] Encode(IReadOnlyList<string> texts, bool isQuery, string? prompt, int batchSize, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(texts);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         cancellationToken.ThrowIfCancellationRequested();
+        if (!string.IsNullOrEmpty(prompt))
+        {
+            for (int i = 0; i < texts.Count; i++)
+            {
+                if (texts[i] is null) throw new ArgumentException($"text {i} is null", nameof(texts));
+            }
+            texts = [.. texts.Select(t => prompt + t)];
+        }
         var rowsOf = Tokenize(texts, isQuery);
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => rowsOf[i].Ids.Length).ToArray();
         var result = new TokenVectors[texts.Count];

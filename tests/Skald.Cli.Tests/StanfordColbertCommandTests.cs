@@ -66,6 +66,19 @@ public sealed class StanfordColbertCommandTests
     }
 
     [Fact]
+    public void AnIndexNoticesItsModelsMetadataChanging()
+    {
+        string dir = TestPaths.NewTempDir();
+        string model = TestPaths.CopyFolder(Model, Path.Combine(dir, "model"));
+        string folder = Path.Combine(dir, "idx");
+        var build = InProcessSkald.Capture("index", "build", "--model", model, "--documents", Documents, "--output", folder, "--language", "nb", "-q");
+        Assert.True(build.ExitCode == 0, build.Stderr);
+        string metadata = Path.Combine(model, StanfordColbert.MetadataFile);
+        File.WriteAllText(metadata, File.ReadAllText(metadata).Replace("\"doc_maxlen\": 24", "\"doc_maxlen\": 20", StringComparison.Ordinal));
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1, "its files differ");
+    }
+
+    [Fact]
     public void TheHubDownloadFetchesArtifactMetadata()
     {
         string snapshot = TestPaths.NewTempDir();

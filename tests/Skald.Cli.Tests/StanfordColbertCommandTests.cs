@@ -40,6 +40,31 @@ public sealed class StanfordColbertCommandTests
     }
 
     [Fact]
+    public void EvaluateRetrievesByTheStanfordScores()
+    {
+        string[] texts = [.. File.ReadLines(Path.Combine(Model, "expected_documents.jsonl")).Where(l => l.Length > 0)
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()!)];
+        using var expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(Model, "expected_scores.json")));
+        var scores = expected.RootElement.GetProperty("scores");
+        int[] corpus = [0, 2, 4, 6, 8, 10, 12, 14, 16, 18];
+        (int Query, int Relevant)[] judged = [(1, 4), (9, 10), (13, 16), (19, 0)];
+        string Json(string id, string text) => JsonSerializer.Serialize(new Dictionary<string, string> { ["_id"] = id, ["text"] = text });
+        string task = BeirFolder.Write(string.Concat(corpus.Select(d => Json($"d{d}", texts[d]) + "\n")),
+            string.Concat(judged.Select(j => Json($"q{j.Query}", texts[j.Query]) + "\n")),
+            "query-id\tcorpus-id\tscore\n" + string.Concat(judged.Select(j => $"q{j.Query}\td{j.Relevant}\t1\n")));
+        double mrr = judged.Average(j =>
+        {
+            int rank = 1 + corpus.Count(d => scores[j.Query][d].GetSingle() > scores[j.Query][j.Relevant].GetSingle());
+            return rank <= 10 ? 1.0 / rank : 0.0;
+        });
+        string results = Path.Combine(TestPaths.NewTempDir(), "results.json");
+        var r = InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--output", results, "--batch-size", "3");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(File.ReadAllText(results));
+        Assert.Equal(mrr, doc.RootElement.GetProperty("metrics").GetProperty("mrr_at_10").GetDouble(), 6);
+    }
+
+    [Fact]
     public void AnIndexOfItIsSearchedByItsMaxSimAndEncodeRefusesIt()
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");

@@ -42,7 +42,7 @@ internal static class ModelFiles
             if (!folders.Contains(folder)) continue;
             bool wanted = folder.Length == 0
                 ? f.EndsWith(".txt", StringComparison.Ordinal) && f != "requirements.txt" || f.EndsWith(".model", StringComparison.Ordinal) || f.EndsWith(".py", StringComparison.Ordinal)
-                  || BgeM3Heads.Contains(f)
+                  || BgeM3Heads.Contains(f) || f == "artifact.metadata" // a Stanford ColBERT checkpoint's settings
                 : f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".txt", StringComparison.Ordinal) || f.EndsWith(".model", StringComparison.Ordinal)
                   || f.EndsWith(".safetensors", StringComparison.Ordinal);
             if (wanted) chosen.Add(f);

@@ -32,6 +32,8 @@ public sealed partial class SentenceEncoder
         {
             if (model.Folder.DefaultPromptName is not null)
                 throw new ModelFormatException($"{Path.Combine(model.Folder.Path, ColbertSettings.FileName)}: key \"default_prompt_name\": prompts on a ColBERT model are not supported yet (its prefixes are)");
+            foreach (string config in model.Folder.DensePaths.Select(p => Path.Combine(p, "config.json")).Where(ColbertProjection.IsResidual))
+                throw new ModelFormatException($"{config}: key \"use_residual\" is true; training a PyLate residual Dense is not supported yet (encoding with it is)");
             model.LateInteraction = ColbertInputs.Create(model.Folder, model.Tokenizer, settings ?? ColbertSettings.Read(model.Folder.Path), model.Transformer, keyPrefix);
             return model;
         }

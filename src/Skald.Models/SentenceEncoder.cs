@@ -166,6 +166,8 @@ public sealed partial class SentenceEncoder
         bool refuseCrossEncoder, bool lateInteraction = false)
     {
         var (source, folder, weights, located) = Open(path, adapters, cachedOnly, refuseCrossEncoder);
+        if (Models.LateInteraction.StanfordColbert.IsStanford(folder.Path))
+            throw new ModelFormatException(Models.LateInteraction.StanfordColbert.NotASentenceEncoder(path, lateInteraction));
         adapters = located;
         var tokenizer = folder.LoadTokenizer();
         ITransformer encoder = folder.IsStatic

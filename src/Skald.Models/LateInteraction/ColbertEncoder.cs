@@ -28,13 +28,16 @@ namespace Skald.Models.LateInteraction;
 public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
 {
     private readonly DenseModule[] dense;
+    private readonly ColbertProjection[] projections;
     private readonly ColbertInputs inputs;
     private readonly Tape inference = new(recording: false) { PackWeights = true };
     private readonly Lock gate = new();
     private bool disposed;
 
-    private ColbertEncoder(string source, ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, DenseModule[] dense, ColbertInputs inputs)
+    private ColbertEncoder(string source, ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, ColbertProjection[] projections, ColbertInputs inputs)
     {
+        DenseModule[] dense = [.. projections.Select(p => p.Dense)];
+        this.projections = projections;
         Source = source;
         Folder = folder;
         Tokenizer = tokenizer;
@@ -42,6 +45,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         this.dense = dense;
         this.inputs = inputs;
         Settings = inputs.Settings;
+        DefaultPrompt = folder.DefaultPromptName is { } name ? folder.Prompts[name] : null;
         Dimension = dense.Length > 0 ? dense[^1].OutFeatures : transformer.HiddenSize;
         PadId = inputs.PadId;
     }
@@ -64,7 +68,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
     /// <summary>The transformer.</summary>
     public ITransformer Transformer { get; }
 
-    /// <summary>The Dense projections applied to every token's state.</summary>
+    /// <summary>The Dense projections applied to every token's state (a PyLate Dense with use_residual adds its input back after its own).</summary>
     public IReadOnlyList<DenseModule> Dense => dense;
 
     /// <summary>The settings the texts are prepared with.</summary>
@@ -76,10 +80,14 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
     /// <summary>The id batches are padded with.</summary>
     public int PadId { get; }
 
-    /// <summary>Whether <paramref name="path"/> is a model folder holding a late-interaction model (<see cref="ModelFolder.IsLateInteraction"/>).</summary>
+    /// <summary>
+    /// Whether <paramref name="path"/> is a model folder holding a late-interaction model: PyLate's
+    /// (<see cref="ModelFolder.IsLateInteraction"/>) or a Stanford ColBERT checkpoint (<see cref="StanfordColbert.IsStanford"/>).
+    /// </summary>
     public static bool IsColbert(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (StanfordColbert.IsStanford(path)) return true;
         if (!Directory.Exists(path) || !File.Exists(Path.Combine(path, "modules.json"))) return false;
         try
         {
@@ -97,7 +105,8 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         "not a sentence embedder; load it with ColbertEncoder.Load (library) or use it with skald rerank and skald evaluate (CLI)";
 
     /// <summary>
-    /// Loads a PyLate ColBERT folder (or hub id <c>org/name[@revision]</c>) with its own settings, or with
+    /// Loads a PyLate ColBERT folder or a Stanford ColBERT checkpoint (<see cref="StanfordColbert"/>; or either's hub id
+    /// <c>org/name[@revision]</c>) with its own settings, or with
     /// <paramref name="settings"/> instead (PyLate's constructor arguments). Errors are one-line
     /// <see cref="ModelFormatException"/>s naming the file and key.
     /// </summary>
@@ -105,11 +114,13 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         string source = HubResolver.Locate(path);
+        bool stanford = StanfordColbert.IsStanford(source);
         var folder = ModelFolder.Read(source);
-        if (!folder.IsLateInteraction)
-            throw new ModelFormatException($"{path}: not a late-interaction model (PyLate saves a ColBERT as modules.json Transformer → Dense, without Pooling)");
-        string file = Path.Combine(folder.Path, ColbertSettings.FileName);
-        settings ??= ColbertSettings.Read(folder.Path);
+        if (!folder.IsLateInteraction && !stanford)
+            throw new ModelFormatException($"{path}: not a late-interaction model (PyLate saves a ColBERT as modules.json Transformer → Dense, without Pooling; " +
+                $"the Stanford code as config.json architectures [\"{StanfordColbert.Architecture}\"])");
+        bool ownSettings = settings is null;
+        settings ??= stanford ? StanfordColbert.ReadSettings(source) : ColbertSettings.Read(folder.Path);
         var tokenizer = folder.LoadTokenizer();
         var transformer = ArchitectureRegistry.Load(folder.TransformerPath);
         try
@@ -117,17 +128,18 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
             if (tokenizer.IdBound > transformer.Config.VocabSize)
                 throw new ModelFormatException($"{Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +
                     $"model's embedding table has {transformer.Config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
-            if (folder.DefaultPromptName is not null)
-                throw new ModelFormatException($"{file}: key \"default_prompt_name\": prompts on a ColBERT model are not supported yet (its prefixes are)");
-            foreach (string p in folder.DensePaths) RefuseResidual(Path.Combine(p, "config.json"));
-            var dense = folder.DensePaths.Select(p => DenseModule.Load(p)).ToArray();
+            if (stanford && ownSettings) StanfordColbert.Check(source, settings, tokenizer, transformer.MaxSequenceLength);
+            ColbertProjection[] projections = stanford
+                ? [ColbertProjection.Plain(StanfordColbert.LoadLinear(source, transformer.HiddenSize))]
+                : [.. folder.DensePaths.Select(ColbertProjection.Load)];
+            var dense = projections.Select(p => p.Dense).ToArray();
             int width = transformer.HiddenSize;
             foreach (var (d, p) in dense.Zip(folder.DensePaths))
             {
                 if (d.InFeatures != width) throw new ModelFormatException($"{Path.Combine(p, "config.json")}: in_features {d.InFeatures} does not match the {width} values coming in");
                 width = d.OutFeatures;
             }
-            return new ColbertEncoder(source, folder, tokenizer, transformer, dense, ColbertInputs.Create(folder, tokenizer, settings, transformer));
+            return new ColbertEncoder(source, folder, tokenizer, transformer, projections, ColbertInputs.Create(folder, tokenizer, settings, transformer));
         }
         catch
         {
@@ -136,21 +148,31 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         }
     }
 
-    // PyLate's Dense may add its input back (use_residual), which Skald does not run yet.
-    private static void RefuseResidual(string config)
-    {
-        using var doc = JsonFiles.Read(config);
-        if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && JsonFiles.Bool(doc.RootElement, "use_residual", config))
-            throw new ModelFormatException($"{config}: key \"use_residual\" is true; PyLate's residual Dense is not supported yet");
-    }
+    /// <summary>
+    /// The prompt of config_sentence_transformers.json's <c>default_prompt_name</c>, put before every text (queries and
+    /// documents alike, as PyLate's <c>encode</c> does without a prompt of its own; the prefix token still comes right
+    /// after the first token, then the prompt's tokens, whose vectors are kept); null for none.
+    /// </summary>
+    public string? DefaultPrompt { get; }
 
-    /// <summary>Queries' token vectors (PyLate's <c>encode(is_query=True)</c>); result i belongs to text i.</summary>
+    /// <summary>Queries' token vectors (PyLate's <c>encode(is_query=True)</c>, <see cref="DefaultPrompt"/> before each); result i belongs to text i.</summary>
     public TokenVectors[] EncodeQueries(IReadOnlyList<string> texts, int batchSize = 32, CancellationToken cancellationToken = default) =>
-        Encode(texts, true, batchSize, cancellationToken);
+        Encode(texts, true, DefaultPrompt, batchSize, cancellationToken);
 
-    /// <summary>Documents' token vectors (PyLate's <c>encode(is_query=False)</c>, the skiplist applied); result i belongs to text i.</summary>
+    /// <summary>Documents' token vectors (PyLate's <c>encode(is_query=False)</c>, <see cref="DefaultPrompt"/> before each, the skiplist applied); result i belongs to text i.</summary>
     public TokenVectors[] EncodeDocuments(IReadOnlyList<string> texts, int batchSize = 32, CancellationToken cancellationToken = default) =>
-        Encode(texts, false, batchSize, cancellationToken);
+        Encode(texts, false, DefaultPrompt, batchSize, cancellationToken);
+
+    /// <summary>
+    /// Queries' token vectors with <paramref name="prompt"/> before each text instead of <see cref="DefaultPrompt"/>
+    /// (PyLate's <c>encode(prompt=...)</c>; null or "" for none).
+    /// </summary>
+    public TokenVectors[] EncodeQueries(IReadOnlyList<string> texts, string? prompt, int batchSize = 32, CancellationToken cancellationToken = default) =>
+        Encode(texts, true, prompt, batchSize, cancellationToken);
+
+    /// <summary>Documents' token vectors with <paramref name="prompt"/> before each text instead of <see cref="DefaultPrompt"/> (null or "" for none).</summary>
+    public TokenVectors[] EncodeDocuments(IReadOnlyList<string> texts, string? prompt, int batchSize = 32, CancellationToken cancellationToken = default) =>
+        Encode(texts, false, prompt, batchSize, cancellationToken);
 
     /// <summary>The MaxSim of <paramref name="query"/> against <paramref name="document"/> (<see cref="MaxSim.Score"/>).</summary>
     public static float Score(TokenVectors query, TokenVectors document)
@@ -187,10 +209,19 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         return inputs.Tokenize(texts, isQuery);
     }
 
-    private TokenVectors[] Encode(IReadOnlyList<string> texts, bool isQuery, int batchSize, CancellationToken cancellationToken)
+    private TokenVectors[] Encode(IReadOnlyList<string> texts, bool isQuery, string? prompt, int batchSize, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(texts);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         cancellationToken.ThrowIfCancellationRequested();
+        if (!string.IsNullOrEmpty(prompt))
+        {
+            for (int i = 0; i < texts.Count; i++)
+            {
+                if (texts[i] is null) throw new ArgumentException($"text {i} is null", nameof(texts));
+            }
+            texts = [.. texts.Select(t => prompt + t)];
+        }
         var rowsOf = Tokenize(texts, isQuery);
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => rowsOf[i].Ids.Length).ToArray();
         var result = new TokenVectors[texts.Count];
@@ -209,7 +240,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
                 using (inference.Pass(cancellationToken))
                 {
                     var y = Transformer.Forward(inference, batch);
-                    foreach (var d in dense) y = d.Forward(inference, y);
+                    foreach (var d in projections) y = d.Forward(inference, y);
                     for (int b = 0; b < rows.Length; b++) result[rows[b]] = Kept(y.Span, batch.Seq, b, rowsOf[rows[b]], isQuery);
                 }
             }

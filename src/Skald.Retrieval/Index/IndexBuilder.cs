@@ -103,6 +103,7 @@ public static partial class IndexBuilder
             MaxActiveDims = maxActiveDims,
             TruncateDim = truncateDim,
             MultiVector = multi?.Kind,
+            PoolFactor = multi is { PoolFactor: > 1 } ? multi.PoolFactor : null,
             BgeM3 = m3 is null ? null : BgeM3Storage.For(m3.Encoder, m3.Outputs),
             TokenPrecision = IndexManifest.TokenPrecisionName(tokenPrecision),
         };
@@ -229,6 +230,8 @@ public static partial class IndexBuilder
             string? kind = (model as MultiVectorEmbeddingModel)?.Kind;
             if (kind != manifest.MultiVector)
                 throw new EvaluationException($"{folder}: the index holds {VectorKind(manifest.MultiVector)} of {manifest.Model}; this model makes {VectorKind(kind)}");
+            if (model is MultiVectorEmbeddingModel { PoolFactor: var pooled } && pooled != (manifest.PoolFactor ?? 1))
+                throw new EvaluationException($"{folder}: the index's document token vectors are pooled by {manifest.PoolFactor ?? 1}; this model pools them by {pooled} (set PoolFactor to the index's)");
             if (model.Dimension != manifest.Dimension || model.IsSparse != manifest.Sparse)
                 throw new EvaluationException($"{folder}: the index holds {manifest.Dimension}-d {(manifest.Sparse ? "sparse" : "dense")} vectors of {manifest.Model}; " +
                     $"this model makes {model.Dimension}-d {(model.IsSparse ? "sparse" : "dense")} ones");

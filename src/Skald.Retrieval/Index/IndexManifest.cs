@@ -191,6 +191,12 @@ public sealed record IndexManifest
     [JsonPropertyName("multi_vector"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? MultiVector { get; init; }
 
     /// <summary>
+    /// A late-interaction index whose document token vectors were pooled (PyLate's hierarchical pooling,
+    /// <see cref="Skald.Models.LateInteraction.TokenPooling"/>) by this factor; rows added later are pooled alike. Null: not pooled.
+    /// </summary>
+    [JsonPropertyName("pool_factor"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? PoolFactor { get; init; }
+
+    /// <summary>
     /// A BGE-M3 index (<see cref="BgeM3Storage"/>): which of the model's outputs its rows store and how they are scored;
     /// <see cref="Dimension"/> is the dense vector's width, <see cref="Sparse"/> false and <see cref="MultiVector"/> null.
     /// Null: any other index.

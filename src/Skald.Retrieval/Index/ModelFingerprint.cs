@@ -195,7 +195,7 @@ public static class ModelFingerprint
     private static string Relative(string root, string file) => Path.GetRelativePath(root, file).Replace('\\', '/');
 
     // The files of one folder of the chain that loading the encoder reads: its JSON files (configs, tokenizer, prompts,
-    // shard index) and the weights Checkpoint.OpenFolder opens (Checkpoint.WeightsIn): model.safetensors, else the shards
+    // shard index; a Stanford ColBERT's artifact.metadata) and the weights Checkpoint.OpenFolder opens (Checkpoint.WeightsIn): model.safetensors, else the shards
     // its index names, else pytorch_model.bin, else the shards its index names (no other weights: a pytorch_model.bin
     // beside model.safetensors is not read; a folder without any, a Router's own, say, has none the encoder loads; an
     // index that cannot be read fails loading, and counts as its own bytes); with adapterWeights (kind 3) also a LoRA
@@ -205,6 +205,9 @@ public static class ModelFingerprint
         var top = new EnumerationOptions(); // hidden files skipped
         foreach (string json in Directory.EnumerateFiles(folder, "*.json", top).Where(f => f.EndsWith(".json", StringComparison.Ordinal)))
             yield return json;
+        // a Stanford ColBERT checkpoint's settings (JSON under another name): its markers and lengths make the vectors
+        string stanford = Path.Combine(folder, Skald.Models.LateInteraction.StanfordColbert.MetadataFile);
+        if (File.Exists(stanford)) yield return stanford;
         // kind 3: a LoRA adapter's weights, adapter_model.safetensors else adapter_model.bin, the one the merge reads
         if (adapterWeights && Skald.Models.Adapters.PeftAdapters.WeightsPath(folder) is { } adapter) yield return adapter;
         string? weights = Skald.Models.Checkpoints.Checkpoint.WeightsIn(folder);

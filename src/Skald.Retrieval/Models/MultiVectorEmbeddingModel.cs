@@ -43,15 +43,17 @@ public sealed class MultiVectorEmbeddingModel : IEmbeddingModel, IDisposable
 
     /// <summary>
     /// Loads the late-interaction folder (or hub id) at <paramref name="path"/>: a PyLate ColBERT folder
-    /// (<see cref="ColbertEncoder.IsColbert"/>); the encoder is this model's, disposed with it. Any other folder is a
+    /// (<see cref="ColbertEncoder.IsColbert"/>), documents' vectors pooled by <paramref name="poolFactor"/> (<see cref="PoolFactor"/>);
+    /// the encoder is this model's, disposed with it. Any other folder is a
     /// <see cref="ModelFormatException"/> naming it.
     /// </summary>
-    public static MultiVectorEmbeddingModel Load(string path, int batchSize = 32)
+    public static MultiVectorEmbeddingModel Load(string path, int batchSize = 32, int poolFactor = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(poolFactor, 1);
         var encoder = ColbertEncoder.Load(path);
         try
         {
-            return new MultiVectorEmbeddingModel(encoder, batchSize) { ownsEncoder = true };
+            return new MultiVectorEmbeddingModel(encoder, batchSize) { ownsEncoder = true, PoolFactor = poolFactor };
         }
         catch
         {
@@ -87,9 +89,34 @@ public sealed class MultiVectorEmbeddingModel : IEmbeddingModel, IDisposable
     /// <summary>Cosine: the pooled vectors are at unit length, as the token vectors are.</summary>
     public SimilarityFunction Similarity => SimilarityFunction.Cosine;
 
-    /// <summary>The texts' token vectors in <paramref name="role"/> (a query's with its expansion tokens, a document's without its skiplist's).</summary>
-    public TokenVectors[] Encode(IReadOnlyList<string> texts, TextRole role, CancellationToken cancellationToken = default) =>
-        role == TextRole.Query ? Encoder.EncodeQueries(texts, BatchSize, cancellationToken) : Encoder.EncodeDocuments(texts, BatchSize, cancellationToken);
+    /// <summary>
+    /// PyLate's <c>pool_factor</c>: documents' token vectors are pooled to about 1/N of them (<see cref="TokenPooling"/>;
+    /// queries never are). 1 (default): not pooled. An index records it, and rows added to it must be pooled alike.
+    /// </summary>
+    public int PoolFactor
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 1;
+
+    /// <summary>
+    /// The texts' token vectors in <paramref name="role"/> (a query's with its expansion tokens, a document's without its
+    /// skiplist's, pooled by <see cref="PoolFactor"/>).
+    /// </summary>
+    public TokenVectors[] Encode(IReadOnlyList<string> texts, TextRole role, CancellationToken cancellationToken = default)
+    {
+        if (role == TextRole.Query) return Encoder.EncodeQueries(texts, BatchSize, cancellationToken);
+        var documents = Encoder.EncodeDocuments(texts, BatchSize, cancellationToken);
+        if (PoolFactor > 1)
+        {
+            for (int i = 0; i < documents.Length; i++) documents[i] = TokenPooling.Pool(documents[i], PoolFactor);
+        }
+        return documents;
+    }
 
     /// <inheritdoc/>
     public float[][] Embed(IReadOnlyList<string> texts, TextRole role) => Embed(texts, role, CancellationToken.None);

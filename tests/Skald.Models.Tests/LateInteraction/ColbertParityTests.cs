@@ -118,8 +118,7 @@ public sealed class ColbertParityTests
     }
 
     [Theory]
-    [InlineData("1_Dense/config.json", "\"use_residual\": false", "\"use_residual\": true", "key \"use_residual\"")]
-    [InlineData("config_sentence_transformers.json", "\"default_prompt_name\": null", "\"default_prompt_name\": \"query\"", "key \"default_prompt_name\"")]
+    [InlineData("config_sentence_transformers.json", "\"default_prompt_name\": null", "\"default_prompt_name\": \"passage\"", "default_prompt_name \"passage\" is not among the prompts")]
     [InlineData("config_sentence_transformers.json", "\"document_length\": 24", "\"document_length\": 1", "key \"document_length\" must be at least 2")]
     [InlineData("config_sentence_transformers.json", "\"document_length\": 24", "\"document_length\": 65", "key \"document_length\" is 65")]
     [InlineData("config_sentence_transformers.json", "\"skiplist_words\": [", "\"skiplist_words\": [1, ", "key \"skiplist_words\" must be a list of strings")]

@@ -43,6 +43,8 @@ internal sealed class IndexBuildCommand : Command
     private readonly Option<int?> plaidBits = CliOptions.Int("--plaid-nbits", "With --plaid: bits per residual value, 1, 2 or 4 (default 2)", max: 4);
     private readonly Option<int?> plaidCentroids = CliOptions.Int("--plaid-centroids",
         "With --plaid: k-means centroids (default: ColBERTv2's 2^floor(log2(16 * sqrt(token vectors))))");
+    private readonly Option<int?> poolFactor = CliOptions.Int("--pool-factor",
+        "ColBERT models: pool each chunk's document token vectors to about 1/N of them (PyLate's hierarchical pooling: Ward clusters, their means); default 1, none");
     private readonly Option<string> bgeM3 = BgeM3Options.Outputs(
         "BGE-M3 folders: store the dense vectors, the sparse (lexical) weights, the colbert vectors, any comma list of them (dense,sparse), or all three, " +
         "from one pass per chunk; search combines them (search --bge-m3-weights; default without the option: a dense index of the dense model)");
@@ -50,7 +52,7 @@ internal sealed class IndexBuildCommand : Command
     public IndexBuildCommand() : base("build", "Build a search index over documents (chunked) or a BEIR corpus: embeddings, BM25 and metadata")
     {
         foreach (var o in new Option[] { model, output, documents, corpus, documentsRoot, language, chunkTokens, overlapTokens, textColumn, batchSize, maxActiveDims, truncateDim, bgeM3 }) Options.Add(o);
-        foreach (var o in new Option[] { plaid, plaidBits, plaidCentroids }) Options.Add(o);
+        foreach (var o in new Option[] { plaid, plaidBits, plaidCentroids, poolFactor }) Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
         foreach (var o in layoutOptions.All) Options.Add(o);
         SetAction(Run);
@@ -72,6 +74,8 @@ internal sealed class IndexBuildCommand : Command
                 throw new UsageException($"{(p.GetValue(plaidBits) is not null ? "--plaid-nbits" : "--plaid-centroids")} applies with --plaid");
             if (p.GetValue(plaid) && p.GetValue(bgeM3) is null && !MultiVectorEmbeddingModel.IsMultiVector(dir))
                 throw new UsageException($"--plaid is for a late-interaction (ColBERT / PyLate) model's index or a BGE-M3 index's ColBERT vectors (--bge-m3 ...colbert); {dir} makes one vector a text");
+            if (p.GetValue(poolFactor) is not null && (p.GetValue(bgeM3) is not null || !MultiVectorEmbeddingModel.IsMultiVector(dir)))
+                throw new UsageException($"--pool-factor is for a late-interaction (ColBERT / PyLate) model's index; {dir} {(p.GetValue(bgeM3) is not null ? "is indexed with --bge-m3" : "makes one vector a text")}");
             if (p.GetValue(bgeM3) is { } outputs) return BuildBgeM3(p, dir, root, layout, outputs, quiet);
             if (MultiVectorEmbeddingModel.IsMultiVector(dir)) return BuildLateInteraction(p, dir, root, layout, quiet);
             layoutOptions.RefuseFloat16(p, dir);
@@ -125,7 +129,7 @@ internal sealed class IndexBuildCommand : Command
         layout = layout with { Precision = Skald.Retrieval.Quantization.EmbeddingPrecision.Float32 }; // an int8 --precision is the token vectors' one
         if (p.GetValue(maxActiveDims) is not null) throw new UsageException($"--max-active-dims is for sparse encoders (SPLADE, CSR); {dir} is a late-interaction (ColBERT) model");
         if (Cli.World.Size > 1) throw new UsageException($"index build with a late-interaction model ({dir}) runs in one process, not under mpirun");
-        using var embedder = MultiVectorEmbeddingModel.Load(dir, p.GetValue(batchSize) ?? 32);
+        using var embedder = MultiVectorEmbeddingModel.Load(dir, p.GetValue(batchSize) ?? 32, p.GetValue(poolFactor) ?? 1);
         var (chunk, overlap, note) = IndexOptions.Chunking(embedder.Encoder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
         var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
         var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output));

@@ -66,7 +66,7 @@ internal static class IndexOptions
     {
         if (!MultiVectorEmbeddingModel.IsMultiVector(dir))
             throw new InputException($"{folder}: the index holds token vectors ({manifest.MultiVector}) but its model {dir} is not a late-interaction model; rebuild the index");
-        var model = MultiVectorEmbeddingModel.Load(dir, batchSize);
+        var model = MultiVectorEmbeddingModel.Load(dir, batchSize, manifest.PoolFactor ?? 1);
         if (model.Kind == manifest.MultiVector && model.Dimension == manifest.Dimension) return model;
         model.Dispose();
         throw new InputException($"{folder}: the index holds {manifest.Dimension}-value token vectors ({manifest.MultiVector}), its model {dir} makes {model.Dimension}-value ones ({model.Kind}); rebuild the index");
@@ -171,7 +171,7 @@ internal static class IndexOptions
         }))}, {(manifest.TokenPrecision == "plaid" ? "approximate" : "exact")}" : manifest.MultiVector is not null
         ? manifest.TokenPrecision == "plaid"
             ? $"{manifest.Dimension}-d token vectors ({manifest.MultiVector}, PLAID: {manifest.PlaidCentroids} centroids, {manifest.PlaidBits}-bit residuals), approximate MaxSim"
-            : $"{manifest.Dimension}-d token vectors ({manifest.MultiVector}{(manifest.TokenPrecision is { } t ? ", " + t : "")}), exact MaxSim" :
+            : $"{manifest.Dimension}-d token vectors ({manifest.MultiVector}{(manifest.TokenPrecision is { } t ? ", " + t : "")}{(manifest.PoolFactor is { } f ? $", pooled by {f}" : "")}), exact MaxSim" :
         $"{manifest.Dimension}-d, {manifest.Similarity}{(manifest.Precision == "float32" ? "" : ", searched as " + manifest.Precision)}" +
         (manifest.PqSubspaces == 0 ? "" : $", PQ: {Counted.Of(manifest.PqSubspaces, "code")} of {Counted.Of(manifest.PqBits, "bit")}{(manifest.PqRotated ? " after an OPQ rotation" : "")}") +
         (manifest.IvfLists == 0 ? "" : $", IVF: {Counted.Of(manifest.IvfLists, "list")}, {manifest.IvfProbes} probed per search") +

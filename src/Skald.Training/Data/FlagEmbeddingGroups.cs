@@ -50,10 +50,10 @@ public sealed class FlagEmbeddingGroups
     public int Count => queries.Length;
 
     /// <summary>
-    /// Each group's query as trained on without a run-wide query instruction (its own prompt written before it, as
-    /// <c>skald data inspect</c> reports it), in file order.
+    /// Each group's query with its own prompt written before it (as <c>skald data inspect</c> reports it, and as
+    /// training reads it under an empty <c>data.query_instruction_for_retrieval</c>), in file order.
     /// </summary>
-    public IReadOnlyList<string> Queries => [.. queries.Select((q, r) => FlagEmbeddingInstructions.None.QueryText(q, prompts[r]))];
+    public IReadOnlyList<string> Queries => [.. queries.Select((q, r) => (prompts[r] ?? "") + q)];
 
     /// <summary>Each group's own <c>prompt</c> (null when the row has none), in file order.</summary>
     public IReadOnlyList<string?> Prompts => prompts;

@@ -16,7 +16,7 @@ namespace Skald.Training.Data;
 /// (AbsEmbedderTrainDataset._shuffle_text and __getitem__) and AbsArguments.py (the defaults, "\n" written as two
 /// characters in a format read as a line break).
 /// </remarks>
-/// <param name="Query">The query instruction, or null: none (a row's <c>prompt</c> is then written as before: see <see cref="QueryText"/>).</param>
+/// <param name="Query">The query instruction, or null: none (a row's <c>prompt</c> is then not read, as upstream: see <see cref="QueryText"/>).</param>
 /// <param name="QueryFormat">Python format of (instruction, query).</param>
 /// <param name="Passage">The passage instruction, or null: none.</param>
 /// <param name="PassageFormat">Python format of (instruction, passage).</param>
@@ -32,10 +32,11 @@ public sealed record FlagEmbeddingInstructions(string? Query = null, string Quer
 
     /// <summary>
     /// A group's query as trained on: with a query instruction, the format of (the row's prompt, else the instruction,
-    /// the query), as upstream; without one, the row's prompt (if any) written before the query.
+    /// the query); without one, the query alone, its row's prompt unread (upstream reads <c>prompt</c> only inside the
+    /// query instruction's branch; an empty instruction, "", reads it with the default "{}{}").
     /// </summary>
     public string QueryText(string query, string? rowPrompt) =>
-        Query is { } instruction ? InstructionFormat.Apply(QueryFormat, rowPrompt ?? instruction, query) : (rowPrompt ?? "") + query;
+        Query is { } instruction ? InstructionFormat.Apply(QueryFormat, rowPrompt ?? instruction, query) : query;
 
     /// <summary>A drawn document as trained on: with a passage instruction, the format of (instruction, document).</summary>
     public string PassageText(string passage) => Passage is { } instruction ? InstructionFormat.Apply(PassageFormat, instruction, passage) : passage;

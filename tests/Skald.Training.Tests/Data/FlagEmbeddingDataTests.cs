@@ -9,7 +9,7 @@ namespace Skald.Training.Tests.Data;
 /// their keys, every fault one line naming file, line and key; each epoch's draw follows AbsEmbedderTrainDataset's rules
 /// (one positive, negatives without replacement, or from the negatives repeated ⌈(G − 1)/n⌉ times when too few),
 /// checked against those rules and against their expected frequencies, and is a pure function of (seed, epoch, group);
-/// a teacher's scores follow the drawn documents; a row's prompt is written before its query.
+/// a teacher's scores follow the drawn documents; a row's prompt is kept for the query instruction (upstream reads it only there).
 /// </summary>
 public sealed class FlagEmbeddingDataTests
 {
@@ -99,10 +99,12 @@ public sealed class FlagEmbeddingDataTests
     }
 
     [Fact]
-    public void APromptIsWrittenBeforeItsQueryWithNothingBetween()
+    public void APromptIsKeptForTheQueryInstruction_InspectionWritesItBeforeItsQuery()
     {
         var d = DatasetReader.Read(Write("p.jsonl", "{\"query\": \"hvem skrev Peer Gynt?\", \"pos\": [\"Ibsen\"], \"neg\": [\"Hamsun\"], \"prompt\": \"Represent this query: \"}"), groupSize: 2);
-        Assert.Equal("Represent this query: hvem skrev Peer Gynt?", d.Rows[0][0]);
+        Assert.Equal("hvem skrev Peer Gynt?", d.Rows[0][0]); // no query instruction: upstream does not read the prompt
+        Assert.Equal("Represent this query: ", d.Groups!.Prompts[0]);
+        Assert.Equal("Represent this query: hvem skrev Peer Gynt?", d.Groups.Queries[0]);
     }
 
     [Fact]

@@ -46,11 +46,15 @@ public sealed class FlagEmbeddingInstructionsTests
     }
 
     [Fact]
-    public void WithoutTheQueryInstruction_ARowsPromptIsWrittenBeforeItsQuery()
+    public void WithoutTheQueryInstruction_ARowsPromptIsNotRead_AnEmptyOneWritesItBeforeItsQuery()
     {
+        // upstream reads data['prompt'] only inside `if query_instruction_for_retrieval is not None`
         var d = Train(Flag(2, prompt: true));
-        Assert.Equal("Eget 0: spørsmål 0", d.Rows[0][0]);
+        Assert.Equal("spørsmål 0", d.Rows[0][0]);
         Assert.Equal("spørsmål 1", d.Rows[1][0]);
+        var e = Train(Flag(2, prompt: true), "  query_instruction_for_retrieval: \"\"");
+        Assert.Equal("Eget 0: spørsmål 0", e.Rows[0][0]); // "{}{}".format(prompt, query)
+        Assert.Equal("spørsmål 1", e.Rows[1][0]); // "{}{}".format("", query)
     }
 
     [Theory]

@@ -149,6 +149,19 @@ public sealed class FlagEmbeddingTrainingTests
     }
 
     [Fact]
+    public void RowPromptsWithoutTheQueryInstructionAreNamedInOneLogLine()
+    {
+        string data = InfraPaths.WriteFile(dir, "p.jsonl", string.Concat(Enumerable.Range(0, 4).Select(i =>
+            $"{{\"query\": \"q {i}\", \"pos\": [\"p {i}\"], \"neg\": [\"n {i}\", \"m {i}\"]{(i < 3 ? ", \"prompt\": \"Svar: \"" : "")}}}\n")));
+        var lines = new List<string>();
+        using (TrainingRun.Build(Config(InfraPaths.FixtureModel("bert-cased-mean"), data, "  type: mnrl"), log: lines.Add))
+            Assert.Single(lines, l => l.Contains("3 of 4 rows carry a 'prompt'", StringComparison.Ordinal) && l.Contains("query_instruction_for_retrieval", StringComparison.Ordinal));
+        lines.Clear();
+        using (TrainingRun.Build(Config(InfraPaths.FixtureModel("bert-cased-mean"), data, "  type: mnrl", "  query_instruction_for_retrieval: \"\""), log: lines.Add))
+            Assert.DoesNotContain(lines, l => l.Contains("'prompt'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void MnrlTrainsANoInBatchNegFileAndItsBatchesSaySo()
     {
         using var setup = TrainingRun.Build(Config(InfraPaths.FixtureModel("bert-cased-mean"), Flag("f.jsonl", 4, false), "  type: mnrl", "  no_in_batch_neg: true"));

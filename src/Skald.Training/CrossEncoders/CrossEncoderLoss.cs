@@ -3,6 +3,7 @@ using Skald.Models.CrossEncoders;
 using Skald.Tensors;
 using Skald.Tensors.Autograd;
 using Skald.Tokenizers;
+using Skald.Training.Losses;
 using Skald.Training.Modeling;
 
 namespace Skald.Training.CrossEncoders;
@@ -96,9 +97,9 @@ public abstract class CrossEncoderLoss : ILoss
     /// One training pass: logits z [B·L] of the pairs (row-major), then <paramref name="lossAndGradient"/> fills ∂L/∂z (scaled
     /// as it likes) and returns L; the gradient flows back through the head and the transformer. With
     /// <see cref="MiniBatchSize"/> it is GradCache: every mini-batch's logits without recording, the loss and ∂L/∂z over the
-    /// whole batch, then each mini-batch again with recording, seeded with its slice of ∂L/∂z; the generator is saved
-    /// before each mini-batch's first pass and restored for its second, so dropout draws the same masks (upstream's
-    /// RandContext), and continues afterwards from where the first passes left it. Activation memory is one mini-batch's.
+    /// whole batch, then each mini-batch again with recording, seeded with its slice of ∂L/∂z, on the one schedule of
+    /// <see cref="GradCache"/> (the generator's state of each mini-batch's first pass restored for its second, so
+    /// dropout draws the same masks: upstream's RandContext). Activation memory is one mini-batch's.
     /// </summary>
     protected float Train(TrainableEncoder model, IReadOnlyList<string> queries, IReadOnlyList<string> documents,
         Func<ReadOnlySpan<float>, float[], float> lossAndGradient)
@@ -125,34 +126,29 @@ public abstract class CrossEncoderLoss : ILoss
     private float TrainCached(TrainableEncoder model, IReadOnlyList<string> queries, IReadOnlyList<string> documents,
         Func<ReadOnlySpan<float>, float[], float> lossAndGradient, int size)
     {
-        int pairs = queries.Count, width = Head.NumLabels;
-        var starts = Enumerable.Range(0, (pairs + size - 1) / size).Select(i => i * size).ToArray();
-        var states = new ulong[starts.Length][];
-        var z = new float[pairs * width];
+        int width = Head.NumLabels;
+        var cache = new GradCache(model.Random, columns: 1, queries.Count, size);
+        var z = new float[queries.Count * width];
         try
         {
-            for (int m = 0; m < starts.Length; m++)
+            cache.Embed((_, m) =>
             {
-                int count = Math.Min(size, pairs - starts[m]);
-                states[m] = model.Random.SaveState();
+                var (start, count) = cache.Chunk(m);
                 model.Configure(tape, record: false, dropout: true);
-                Forward(model, Range(queries, starts[m], count), Range(documents, starts[m], count)).Span.CopyTo(z.AsSpan(starts[m] * width));
+                Forward(model, Range(queries, start, count), Range(documents, start, count)).Span.CopyTo(z.AsSpan(start * width));
                 tape.Reset();
-            }
-            var after = model.Random.SaveState();
+            });
             var grad = new float[z.Length];
             float loss = lossAndGradient(z, grad);
-            for (int m = 0; m < starts.Length; m++)
+            cache.Replay((_, m) =>
             {
-                int count = Math.Min(size, pairs - starts[m]);
-                model.Random.RestoreState(states[m]);
+                var (start, count) = cache.Chunk(m);
                 model.Configure(tape, record: true, dropout: true);
-                var part = Forward(model, Range(queries, starts[m], count), Range(documents, starts[m], count));
-                tape.Seed(part, grad.AsSpan(starts[m] * width, count * width).ToArray());
+                var part = Forward(model, Range(queries, start, count), Range(documents, start, count));
+                tape.Seed(part, grad.AsSpan(start * width, count * width).ToArray());
                 tape.Backward();
                 tape.Reset();
-            }
-            model.Random.RestoreState(after);
+            });
             return loss;
         }
         finally

@@ -50,6 +50,29 @@ public sealed class CachedCrossEncoderTests
         Assert.Throws<Xunit.Sdk.TrueException>(() => AssertGradientsEqual(plain, noDropout, 1e-5)); // dropout did change them
     }
 
+    [Fact]
+    public void EachChunksDropoutMasksAreReplayedAcrossChunkBoundaries()
+    {
+        // BCE is a mean of per-pair terms, so GradCache over chunks of 2 with dropout is the one-pass loss run on each
+        // chunk in turn (the generator running on from chunk to chunk), at half the weight: the second pass of every
+        // chunk, not only the first, has to draw its first pass's masks.
+        var batch = new TrainingBatch([Triplets.Columns[0], Triplets.Columns[1]], [1, 0, 1, 0.5f]);
+        var (cachedLoss, cached, cachedState) = Step("bce", 2, dropout: 0.1f);
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("ce-bert"), dropout: 0.1f, seed: 5);
+        var loss = new BinaryCrossEntropyLoss(model);
+        model.ZeroGradients();
+        float chunkLoss = 0;
+        foreach (int start in new[] { 0, 2 })
+        {
+            var chunk = new TrainingBatch([.. batch.Columns.Select(c => c.Skip(start).Take(2).ToArray())], [.. batch.Labels!.Skip(start).Take(2)]);
+            chunkLoss += loss.ComputeAndBackward(model, chunk, gradientScale: 0.5f) / 2;
+        }
+        var chunked = model.Parameters.Concat(loss.Parameters).ToDictionary(p => p.Name, p => p.Grad.ToArray());
+        Assert.Equal(chunkLoss, cachedLoss, 5);
+        AssertGradientsEqual(chunked, cached, 1e-5);
+        Assert.Equal(model.Random.SaveState(), cachedState);
+    }
+
     private static (float Loss, Dictionary<string, float[]> Grads, ulong[] State) Step(string kind, int? miniBatch, float dropout)
     {
         var model = TrainableEncoder.Load(CorePaths.FixtureModel("ce-bert"), dropout: dropout, seed: 5);

@@ -40,12 +40,13 @@ public sealed class BertCrossAttention
     {
         float p = tape.Dropout;
         var q = Ops.Linear(tape, h, qWeight, qBias);                                           // [B·T, C]
-        var owner = new int[batch * seq];
-        var slotMask = new float[batch * seq];
+        var owner = tape.Ints(batch * seq);        // the tape's scratch, returned to it on Reset: nothing allocated a call
+        var slotMask = tape.Save(batch * seq);
+        var mask = slotMask.Span;
         for (int i = 0; i < owner.Length; i++)
         {
             owner[i] = i / seq;
-            slotMask[i] = i % seq == 0 ? 0f : float.MinValue; // only position 0 holds the memory slot
+            mask[i] = i % seq == 0 ? 0f : float.MinValue; // only position 0 holds the memory slot
         }
         var k = Ops.SelectRows(tape, Ops.Linear(tape, memory, kWeight, kBias), owner);         // [B·T, C]
         var v = Ops.SelectRows(tape, Ops.Linear(tape, memory, vWeight, vBias), owner);         // [B·T, C]

@@ -105,31 +105,20 @@ public sealed class CsrLoss : ILoss
         return grads;
     }
 
-    // GradCache at the autoencoder's input: the chain's embeddings of every chunk without recording (the generator's
-    // state kept per chunk, so dropout repeats on the second pass, as CachedLoss does), the autoencoder and the terms
-    // over the whole batch with those embeddings as leaves, then each chunk recorded and given its rows' gradient.
+    // GradCache at the autoencoder's input, on the one schedule of GradCache: the chain's embeddings of every chunk
+    // without recording (the generator's state kept per chunk, so dropout repeats on the second pass), the autoencoder
+    // and the terms over the whole batch with those embeddings as leaves, then each chunk recorded and given its rows'
+    // gradient.
     private float Cached(TrainableEncoder encoder, SparseAutoEncoder autoEncoder, TrainingBatch batch, int size, float gradientScale)
     {
         int rows = batch.Count, cols = batch.Columns.Count;
         var tokens = batch.Columns.Select((_, i) => encoder.Prepare(batch, i)).ToArray();
-        var starts = Enumerable.Range(0, (rows + size - 1) / size).Select(i => i * size).ToArray();
-        ModelInputs Slice(int c, int m) => tokens[c].Slice(starts[m], Math.Min(size, rows - starts[m]));
-        var states = new ulong[cols, starts.Length][];
-        var backbone = new EmbeddingBatch[cols];
+        var cache = new GradCache(encoder.Random, cols, rows, size);
+        ModelInputs Slice(int c, int m) => tokens[c].Slice(cache.Chunk(m).Start, cache.Chunk(m).Count);
+        var parts = new EmbeddingBatch[cols, cache.Chunks];
         using (var pass = encoder.BeginPass(record: false))
-        {
-            for (int c = 0; c < cols; c++)
-            {
-                var parts = new List<EmbeddingBatch>();
-                for (int m = 0; m < starts.Length; m++)
-                {
-                    states[c, m] = encoder.Random.SaveState();
-                    parts.Add(pass.ForwardBackbone(Slice(c, m)));
-                }
-                backbone[c] = EmbeddingBatch.Concat(parts);
-            }
-        }
-        var after = encoder.Random.SaveState();
+            cache.Embed((c, m) => parts[c, m] = pass.ForwardBackbone(Slice(c, m)));
+        var backbone = Enumerable.Range(0, cols).Select(c => EmbeddingBatch.Concat([.. Enumerable.Range(0, cache.Chunks).Select(m => parts[c, m])])).ToArray();
         var tape = new Tape();
         var leaves = backbone.Select(b => tape.Constant(b.Data, b.Rows, b.Dim, requiresGrad: true)).ToArray();
         var forwards = leaves.Select(x => autoEncoder.Train(tape, x)).ToArray();
@@ -137,18 +126,13 @@ public sealed class CsrLoss : ILoss
         for (int c = 0; c < cols; c++) tape.Seed(forwards[c].Latents, codeGrads[c].Data, gradientScale);
         tape.Backward();
         var dx = leaves.Select(x => new EmbeddingBatch(x.HasGrad ? x.Grad.ToArray() : new float[x.Length], x.Rows, x.Cols)).ToArray(); // scaled already
-        for (int c = 0; c < cols; c++)
+        cache.Replay((c, m) =>
         {
-            for (int m = 0; m < starts.Length; m++)
-            {
-                encoder.Random.RestoreState(states[c, m]);
-                var slice = Slice(c, m);
-                using var pass = encoder.BeginPass(record: true);
-                pass.ForwardBackbone(slice);
-                pass.Backward([dx[c].SliceRows(starts[m], slice.Count)]);
-            }
-        }
-        encoder.Random.RestoreState(after);
+            var slice = Slice(c, m);
+            using var pass = encoder.BeginPass(record: true);
+            pass.ForwardBackbone(slice);
+            pass.Backward([dx[c].SliceRows(cache.Chunk(m).Start, slice.Count)]);
+        });
         tape.Reset();
         return LastTerms.K + LastTerms.K4 + LastTerms.Aux + LastTerms.Base;
     }

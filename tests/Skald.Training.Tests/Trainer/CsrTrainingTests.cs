@@ -108,6 +108,42 @@ public sealed class CsrTrainingTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>
+    /// With dropout, one chunk holding every row draws the uncached step's masks on its first pass; its recorded second
+    /// pass must draw them again (and the generator go on from where the first pass left it) for the gradients to match.
+    /// </summary>
+    [Fact]
+    public void ACachedStepWithDropoutReplaysTheMasks()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("csr.json")));
+        var step = doc.RootElement.GetProperty("steps")[0];
+        (float Loss, float[][] Grads, ulong[] State) Run(int? chunk, float dropout)
+        {
+            var model = TrainableEncoder.Load(CorePaths.FixtureModel("csr-bert-tiny"), dropout: dropout, seed: 5);
+            var loss = new CsrLoss(new MultipleNegativesRankingLoss(1f, dot: true)) { MiniBatchSize = chunk };
+            model.ZeroGradients();
+            float value = loss.ComputeAndBackward(model, new TrainingBatch(TrainingParityTests.StepColumns(step, model)));
+            return (value, [.. model.Parameters.Select(p => p.Grad.ToArray())], model.Random.SaveState());
+        }
+        var plain = Run(null, 0.1f);
+        var cached = Run(1000, 0.1f);
+        var noDropout = Run(null, 0f);
+        Assert.Equal(plain.Loss, cached.Loss, 5);
+        Assert.Equal(plain.State, cached.State);
+        static double Worst(float[][] a, float[][] b)
+        {
+            double worst = 0;
+            for (int i = 0; i < a.Length; i++)
+            {
+                double scale = Math.Max(1e-3, a[i].DefaultIfEmpty(0).Max(Math.Abs));
+                for (int j = 0; j < a[i].Length; j++) worst = Math.Max(worst, Math.Abs(a[i][j] - b[i][j]) / scale);
+            }
+            return worst;
+        }
+        Assert.True(Worst(plain.Grads, noDropout.Grads) > 1e-3, "dropout changes the gradients");
+        Assert.True(Worst(plain.Grads, cached.Grads) <= 1e-5, $"cached with dropout: worst relative difference {Worst(plain.Grads, cached.Grads)}");
+    }
+
     [Fact]
     public void ReconstructionGradientsMatchFiniteDifferences()
     {

@@ -125,6 +125,6 @@ public sealed class ColbertIndexCommandTests
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", folder, "--model", DenseModel), 1, "is not a late-interaction (ColBERT / PyLate) model");
         string dense = Path.Combine(dir, "dense");
         Assert.Equal(0, InProcessSkald.Capture("index", "build", "--model", DenseModel, "--documents", Documents, "--output", dense, "-q").ExitCode);
-        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", dense, "--model", Model), 1, "re-encoding with a model is for a late-interaction (ColBERT) index");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", dense, "--model", Model), 1, "re-encoding with a model is for a late-interaction (ColBERT) or BGE-M3 index");
     }
 }

@@ -72,7 +72,7 @@ public sealed class ReencodeTests
         string denseFolder = Path.Combine(TestPaths.NewTempDir(), "dense");
         IndexBuilder.Build(denseFolder, dense, denseFolder, records, new Bm25.Bm25Options(), "nb", 0, 0);
         var e = Assert.Throws<EvaluationException>(() => IndexBuilder.Reencode(denseFolder, model, Model));
-        Assert.Equal($"{denseFolder}: re-encoding with a model is for a late-interaction (ColBERT) index; this one holds single vectors " +
+        Assert.Equal($"{denseFolder}: re-encoding with a model is for a late-interaction (ColBERT) or BGE-M3 index; this one holds single vectors " +
             "(index reindex without --model lays a dense index's stored rows out anew)", e.Message);
     }
 }

@@ -16,7 +16,7 @@ public static partial class IndexBuilder
     /// index's stored outputs too, whatever the model's <see cref="BgeM3EmbeddingModel.Outputs"/> say), deleted rows are
     /// dropped, and a PLAID index's codec is trained again on the new (ColBERT) vectors (<paramref name="plaid"/>: its
     /// settings, null: the bits the index has and ColBERTv2's centroid count for the new vectors). The model's name,
-    /// widths, fingerprint and stamp are recorded. Written through <see cref="IndexWriter"/> under the write lock, so a
+    /// widths, document pooling (<see cref="MultiVectorEmbeddingModel.PoolFactor"/>), fingerprint and stamp are recorded. Written through <see cref="IndexWriter"/> under the write lock, so a
     /// write killed at any moment leaves the old index or the new one; <paramref name="cancellationToken"/> stops the
     /// encoding with nothing written. Another kind of index, or a model of another kind, is an
     /// <see cref="EvaluationException"/> naming the folder.
@@ -46,6 +46,7 @@ public static partial class IndexBuilder
         manifest = ModelFingerprint.Record(manifest with
         {
             Model = Path.GetFullPath(modelPath), ModelName = model.Name, Dimension = model.Dimension, MultiVector = multi?.Kind,
+            PoolFactor = multi is { PoolFactor: > 1 } ? multi.PoolFactor : null, // the new vectors' pooling, as Build records it
             BgeM3 = m3 is null ? null : BgeM3Storage.For(m3.Encoder, stored),
             Similarity = model.Similarity == Skald.Models.Modules.SimilarityFunction.Dot ? "dot" : "cosine",
             ModelSha256 = null, ModelFilesStamp = null, PlaidBits = 0, PlaidCentroids = 0,

@@ -75,7 +75,7 @@ internal sealed class IndexReindexCommand : Command
             throw new InputException($"{dir}: index reindex --model encodes a BGE-M3 index's chunks again, and this model is not a BGE-M3 folder (no sparse_linear.pt or colbert_linear.pt)");
         if (stored.BgeM3 is null && !MultiVectorEmbeddingModel.IsMultiVector(dir))
             throw new InputException($"{dir}: index reindex --model encodes a ColBERT index's chunks again, and this model is not a late-interaction (ColBERT / PyLate) model");
-        using IDisposable embedder = stored.BgeM3 is not null ? BgeM3EmbeddingModel.Load(dir, stored.BgeM3.Stored, batch) : MultiVectorEmbeddingModel.Load(dir, batch);
+        using IDisposable embedder = stored.BgeM3 is not null ? BgeM3EmbeddingModel.Load(dir, stored.BgeM3.Stored, batch) : MultiVectorEmbeddingModel.Load(dir, batch, stored.PoolFactor ?? 1); // the index's pooling kept
         var manifest = IndexBuilder.Reencode(folder, (IEmbeddingModel)embedder, dir, progress: IndexOptions.Progress(quiet));
         Terminal.Log($"encoded {Counted.Of(manifest.Rows, "row")} again with {manifest.ModelName} ({IndexOptions.Layout(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {folder}", quiet);
         return 0;

@@ -145,14 +145,12 @@ public sealed class SearchService
             throw ApiException.BadRequest("\"rerank\": true, but this server has no reranker (start it with skald serve --reranker CE)", "rerank");
         if (request.MaxSimCandidates > 0 && tokenModel is null)
             throw ApiException.BadRequest("maxsim_candidates applies to a late-interaction (ColBERT) index; this server's index is not one", "maxsim_candidates");
-        if (request.Plaid is not null && tokenModel is null)
-            throw ApiException.BadRequest($"{(request.Plaid.Cells > 0 ? "plaid_ncells" : "plaid_ndocs")} applies to a PLAID index (skald index build --plaid); this server's index is not one",
-                request.Plaid.Cells > 0 ? "plaid_ncells" : "plaid_ndocs");
         if (bgeM3 is not null)
         {
             using var m3Lease = live.Acquire();
             if (m3Lease.Index.IsBgeM3) return await SearchBgeM3Async(request, m3Lease.Index, cancellationToken).ConfigureAwait(false);
         }
+        if (request.Plaid is not null && tokenModel is null) throw NotPlaid(request.Plaid);
         if (request.BgeM3Weights is not null)
             throw ApiException.BadRequest("bge_m3_weights applies to a BGE-M3 index (skald index build --bge-m3); this server's index is not one", "bge_m3_weights");
         float[]? vector = null;
@@ -176,23 +174,30 @@ public sealed class SearchService
         using var lease = live.Acquire();
         var index = lease.Index;
         ThrowIfCut(index);
-        if (request.Plaid is not null && index.Manifest.TokenPrecision != "plaid")
-            throw ApiException.BadRequest($"{(request.Plaid.Cells > 0 ? "plaid_ncells" : "plaid_ndocs")} applies to a PLAID index (skald index build --plaid); this server's index is not one",
-                request.Plaid.Cells > 0 ? "plaid_ncells" : "plaid_ndocs");
+        if (request.Plaid is not null && index.Manifest.TokenPrecision != "plaid") throw NotPlaid(request.Plaid);
         IReadOnlyList<IndexHit> Find(int k) => tokenModel is not null
             ? index.SearchTokens(request.Query, queryTokens, request.Mode, k, request.Fusion, request.Filter, request.MaxSimCandidates, request.Plaid)
             : index.Search(request.Query, vector, request.Mode, k, request.Fusion, request.RescoreMultiplier, request.Probes, request.Ef, request.Filter);
         return await RerankedAsync(request, Find, tokens, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The 400 for PLAID settings (<c>plaid_ncells</c> / <c>plaid_ndocs</c>, the one given named) over an index that is not PLAID coded.</summary>
+    private static ApiException NotPlaid(Skald.Retrieval.Plaid.PlaidSearchOptions plaid)
+    {
+        string param = plaid.Cells > 0 ? "plaid_ncells" : "plaid_ndocs";
+        return ApiException.BadRequest($"{param} applies to a PLAID index (skald index build --plaid); this server's index is not one", param);
+    }
+
     /// <summary>
     /// A BGE-M3 index's search: the query's outputs that the request's <c>bge_m3_weights</c> use (default: the server's,
     /// <see cref="EmbeddingServiceOptions.BgeM3Weights"/>, else 1 for each output the index stores), encoded on the request's thread by the served model's transformer and heads, then
     /// <see cref="SearchIndex.SearchBgeM3"/>, as <c>skald search</c> does; weights naming an output the index does not
-    /// store are a 400 naming them.
+    /// store are a 400 naming them. The request's <c>plaid_ncells</c> / <c>plaid_ndocs</c> reach the candidate stage of an
+    /// index whose ColBERT vectors are PLAID coded, as over a ColBERT PLAID index (a 400 naming the field on another).
     /// </summary>
     private async Task<(IReadOnlyList<IndexHit> Hits, long Tokens)> SearchBgeM3Async(SearchRequest request, SearchIndex index, CancellationToken cancellationToken)
     {
+        if (request.Plaid is not null && index.Manifest.TokenPrecision != "plaid") throw NotPlaid(request.Plaid);
         var weights = request.BgeM3Weights ?? bgeM3Weights ?? TextIndex.DefaultWeights(index);
         try
         {
@@ -211,7 +216,7 @@ public sealed class SearchService
             tokens = Math.Min(m3.Tokenizer.Encode(request.Query, true).Ids.Length, m3.DenseModel.MaxSeqLength);
         }
         ThrowIfCut(index);
-        return await RerankedAsync(request, k => index.SearchBgeM3(request.Query, query, weights, request.Mode, k, request.Fusion, request.Filter), tokens,
+        return await RerankedAsync(request, k => index.SearchBgeM3(request.Query, query, weights, request.Mode, k, request.Fusion, request.Filter, request.Plaid), tokens,
             cancellationToken).ConfigureAwait(false);
     }
 

@@ -10,7 +10,8 @@ namespace Skald.Cli.Tests;
 /// within 1e-6); weights naming an output the index does not store, the option on another index, another model and a
 /// folder that is not BGE-M3 are each one line; an index of a comma list of outputs (dense,sparse) is searched by 1 for
 /// each of them; serve's --bge-m3-weights is checked against the index as search checks them; --plaid codes the
-/// ColBERT vectors (refused in one line without them) and search takes --plaid-ncells on such an index.
+/// ColBERT vectors (refused in one line without them) and search takes --plaid-ncells on such an index; index reindex --model encodes its chunks again with another
+/// BGE-M3 folder (a folder of another kind is one line).
 /// </summary>
 public sealed class BgeM3IndexCommandTests
 {
@@ -129,5 +130,23 @@ public sealed class BgeM3IndexCommandTests
         Assert.Contains("3 results", search.Stdout);
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output",
             Path.Combine(TestPaths.NewTempDir(), "x"), "--bge-m3", "dense,sparse", "--plaid"), 1, "--plaid codes a BGE-M3 index's ColBERT vectors");
+    }
+
+    [Fact]
+    public void ReindexWithAModelEncodesTheChunksAgainAndRefusesAModelOfAnotherKind()
+    {
+        string folder = Build("dense,sparse", Model);
+        string other = TestPaths.CopyOfFixtureModel("bge-m3-tiny");
+        var r = InProcessSkald.Capture("index", "reindex", "--index", folder, "--model", other);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("encoded", r.Stdout + r.Stderr);
+        using (var index = SearchIndex.Open(folder))
+        {
+            Assert.Equal(Path.GetFullPath(other), index.Manifest.Model);
+            Assert.Equal(BgeM3Outputs.Dense | BgeM3Outputs.Sparse, index.BgeM3Stored);
+        }
+        SearchRanksAs(folder, "Hvor kan jeg parkere sykkelen?", 3, new BgeM3Weights(1f, 1f, 0f));
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", folder, "--model", TestPaths.FixtureModel("colbert-bert-tiny")), 1,
+            "is not a BGE-M3 folder");
     }
 }

@@ -125,6 +125,21 @@ public sealed class ColbertIndexCommandTests
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", folder, "--model", DenseModel), 1, "is not a late-interaction (ColBERT / PyLate) model");
         string dense = Path.Combine(dir, "dense");
         Assert.Equal(0, InProcessSkald.Capture("index", "build", "--model", DenseModel, "--documents", Documents, "--output", dense, "-q").ExitCode);
-        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", dense, "--model", Model), 1, "re-encoding with a model is for a late-interaction (ColBERT) index");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", dense, "--model", Model), 1, "re-encoding with a model is for a late-interaction (ColBERT) or BGE-M3 index");
+    }
+
+    [Fact]
+    public void ReindexWithAModelKeepsTheIndexsPooling()
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "pooled");
+        var built = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb",
+            "--pool-factor", "2", "-q");
+        Assert.True(built.ExitCode == 0, built.Stderr);
+        byte[] tokens = File.ReadAllBytes(Path.Combine(folder, "tokens.f32"));
+        var r = InProcessSkald.Capture("index", "reindex", "--index", folder, "--model", Model, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(tokens.SequenceEqual(File.ReadAllBytes(Path.Combine(folder, "tokens.f32"))), "the chunks were not pooled as the index's were");
+        using var index = SearchIndex.Open(folder);
+        Assert.Equal(2, index.Manifest.PoolFactor);
     }
 }

@@ -256,6 +256,11 @@ public sealed class IndexKillTests
         KillAt(BuildWith(BgeM3Model, "--bge-m3", "all", "--plaid", "--plaid-centroids", "8"), Add(Extra()), "postings", "rows", "staged", "aside");
 
     [Fact]
+    public void APlaidBgeM3ReindexWithAModelKilledAnywhereLeavesTheOldOrTheNewIndex() =>
+        KillAt(BuildWith(BgeM3Model, "--bge-m3", "all", "--plaid", "--plaid-centroids", "8"), ["index", "reindex", "--index", "{index}", "--model", BgeM3Model, "-q"],
+            "postings", "rows", "staged", "aside", "swapped");
+
+    [Fact]
     public void ABgeM3BuildOverAnIndexKilledAnywhereLeavesTheOldOrTheNewOne() =>
         KillAt(BuildWith(BgeM3Model, "--bge-m3", "all"), ["index", "build", "--model", BgeM3Model, "--bge-m3", "sparse", "--documents", Documents, "--output", "{index}", "--language", "nb", "-q"],
             "postings", "rows", "staged", "aside", "swapped");

@@ -9,7 +9,7 @@ namespace Skald.Retrieval.Tests;
 /// <c>index reindex --model</c> of a ColBERT index (<see cref="IndexBuilder.Reencode"/>): encoding an index's live
 /// chunks again with a model in another folder makes, file for file, the index that building over those records with
 /// that model and the index's token format makes (float32, int8, PLAID with its codec trained again), deleted rows
-/// dropped, the new folder's model recorded and searchable; a PLAID index keeps its bits by default; an index of
+/// dropped, the new folder's model (and its document pooling) recorded and searchable; a PLAID index keeps its bits by default; an index of
 /// another kind is one line naming the folder.
 /// </summary>
 public sealed class ReencodeTests
@@ -56,6 +56,21 @@ public sealed class ReencodeTests
     }
 
     [Fact]
+    public void ReencodingWithAPoolingModelMakesThePooledIndexBuildingMakes()
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx"), built = Path.Combine(TestPaths.NewTempDir(), "idx");
+        using var model = MultiVectorEmbeddingModel.Load(Model, batchSize: 8);
+        using var pooled = MultiVectorEmbeddingModel.Load(Model, batchSize: 8, poolFactor: 2);
+        TextIndex.Build(folder, model, [.. Enumerable.Range(0, 8).Select(Row)]);
+        Assert.Equal(2, IndexBuilder.Reencode(folder, pooled, Model).PoolFactor);
+        TextIndex.Build(built, pooled, [.. Enumerable.Range(0, 8).Select(Row)]);
+        foreach (string file in new[] { "tokens.f32", "tokens.offsets" })
+            Assert.True(File.ReadAllBytes(Path.Combine(built, file)).SequenceEqual(File.ReadAllBytes(Path.Combine(folder, file))), $"{file} differs");
+        using (var index = SearchIndex.Open(folder)) Assert.Equal(2, index.Manifest.PoolFactor);
+        TextIndex.Add(folder, pooled, [Row(8)]); // the index now says its vectors are pooled by 2, as they are
+    }
+
+    [Fact]
     public void APlaidIndexKeepsItsBitsAndAnotherKindOfIndexIsOneLine()
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
@@ -72,7 +87,7 @@ public sealed class ReencodeTests
         string denseFolder = Path.Combine(TestPaths.NewTempDir(), "dense");
         IndexBuilder.Build(denseFolder, dense, denseFolder, records, new Bm25.Bm25Options(), "nb", 0, 0);
         var e = Assert.Throws<EvaluationException>(() => IndexBuilder.Reencode(denseFolder, model, Model));
-        Assert.Equal($"{denseFolder}: re-encoding with a model is for a late-interaction (ColBERT) index; this one holds single vectors " +
+        Assert.Equal($"{denseFolder}: re-encoding with a model is for a late-interaction (ColBERT) or BGE-M3 index; this one holds single vectors " +
             "(index reindex without --model lays a dense index's stored rows out anew)", e.Message);
     }
 }

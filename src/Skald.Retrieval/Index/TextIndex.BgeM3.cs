@@ -57,16 +57,18 @@ public static partial class TextIndex
     /// the query's outputs that <paramref name="weights"/> use (default: 1 for each output the index stores) scored
     /// against every row's by their weighted combination (<see cref="SearchIndex.SearchBgeM3"/>). Weights that use an
     /// output the index does not store are an <see cref="ArgumentException"/> naming it, before the query is encoded.
+    /// <paramref name="plaid"/>: the candidate stage's settings over an index whose ColBERT vectors are PLAID coded
+    /// (null: ColBERTv2's defaults for <paramref name="topK"/>; settings for any other index are an <see cref="ArgumentException"/>).
     /// </summary>
     public static IReadOnlyList<IndexHit> Search(SearchIndex index, BgeM3EmbeddingModel model, string query, BgeM3Weights? weights = null,
-        SearchMode mode = SearchMode.Hybrid, int topK = 10, CancellationToken cancellationToken = default)
+        SearchMode mode = SearchMode.Hybrid, int topK = 10, CancellationToken cancellationToken = default, Plaid.PlaidSearchOptions? plaid = null)
     {
         CheckSearch(index, model, query, mode, topK, cancellationToken);
         var w = weights ?? DefaultWeights(index);
         index.CheckWeights(w);
         var outputs = mode == SearchMode.Bm25 ? null : model.Encode([query], TextRole.Query, w.Needed, cancellationToken)[0];
         cancellationToken.ThrowIfCancellationRequested();
-        return index.SearchBgeM3(query, outputs, w, mode, topK);
+        return index.SearchBgeM3(query, outputs, w, mode, topK, plaid: plaid);
     }
 
     /// <summary>

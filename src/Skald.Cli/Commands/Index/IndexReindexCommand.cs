@@ -13,7 +13,7 @@ namespace Skald.Cli.Commands.Index;
 /// <summary>
 /// <c>skald index reindex</c>: another dense search layout for an index (exact, int8 / binary, PQ, IVF, HNSW; lists or
 /// codebooks trained again on the rows as they are now) from its stored float rows, without embedding anything again;
-/// with <c>--model</c>, a ColBERT index's chunks encoded again by that model (<see cref="IndexBuilder.Reencode"/>).
+/// with <c>--model</c>, a ColBERT or BGE-M3 index's chunks encoded again by that model (<see cref="IndexBuilder.Reencode"/>).
 /// </summary>
 internal sealed class IndexReindexCommand : Command
 {
@@ -22,14 +22,14 @@ internal sealed class IndexReindexCommand : Command
         "Cut the stored rows to their first N values (a Matryoshka model's smaller width; at unit length again for cosine); queries are cut the same way");
     private readonly DenseLayoutOptions layoutOptions = new();
     private readonly Option<string> model = CliOptions.Text("--model",
-        "ColBERT / PyLate indexes: encode every chunk again with this late-interaction model (the index's own after a change, or another); " +
-        "records, chunking and the token format stay, a PLAID index's centroids are trained again", "DIR|ID");
+        "ColBERT / PyLate and BGE-M3 indexes: encode every chunk again with this model of the index's kind (the index's own after a change, or another); " +
+        "records, chunking, the stored outputs and the token format stay, a PLAID index's centroids are trained again", "DIR|ID");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "With --model: texts per forward pass", defaultValue: 32);
 
     public IndexReindexCommand() : base("reindex",
         "Lay out an index's dense rows anew from its stored embeddings (no model needed, nothing embedded again): exact, --precision, " +
         "--pq, --ivf-lists (lists trained again) or --hnsw, as 'index build' takes them, and --truncate-dim to shrink the rows; deleted rows are dropped. " +
-        "A ColBERT index: --model encodes its chunks again")
+        "A ColBERT or BGE-M3 index: --model encodes its chunks again")
     {
         Options.Add(index);
         Options.Add(truncateDim);
@@ -58,19 +58,25 @@ internal sealed class IndexReindexCommand : Command
     }
 
     /// <summary>
-    /// <c>--model</c>: a late-interaction index's chunks encoded again (<see cref="IndexBuilder.Reencode"/>); layout
-    /// options and <c>--truncate-dim</c> are refused in one line, as is a model that makes one vector a text.
+    /// <c>--model</c>: a late-interaction or BGE-M3 index's chunks encoded again (<see cref="IndexBuilder.Reencode"/>,
+    /// a BGE-M3 model making the outputs the index stores); layout options and <c>--truncate-dim</c> are refused in one
+    /// line, as is a model not of the index's kind.
     /// </summary>
     private int Reencode(ParseResult p, string spec, DenseLayout layout, bool quiet, System.Diagnostics.Stopwatch clock)
     {
         if ((layout.FirstOption ?? (p.GetValue(truncateDim) is not null ? "--truncate-dim" : null)) is { } setting)
-            throw new UsageException($"{setting} lays out a dense index's stored rows; with --model a ColBERT index's chunks are encoded again, their token format kept");
+            throw new UsageException($"{setting} lays out a dense index's stored rows; with --model a ColBERT or BGE-M3 index's chunks are encoded again, their token format kept");
         string folder = p.GetValue(index)!;
+        IndexManifest stored;
+        using (var open = SearchIndex.Open(folder)) stored = open.Manifest;
         string dir = IndexOptions.ModelFolder(spec, quiet);
-        if (!MultiVectorEmbeddingModel.IsMultiVector(dir))
+        int batch = p.GetValue(batchSize) ?? 32;
+        if (stored.BgeM3 is not null && !BgeM3EmbeddingModel.IsBgeM3(dir))
+            throw new InputException($"{dir}: index reindex --model encodes a BGE-M3 index's chunks again, and this model is not a BGE-M3 folder (no sparse_linear.pt or colbert_linear.pt)");
+        if (stored.BgeM3 is null && !MultiVectorEmbeddingModel.IsMultiVector(dir))
             throw new InputException($"{dir}: index reindex --model encodes a ColBERT index's chunks again, and this model is not a late-interaction (ColBERT / PyLate) model");
-        using var embedder = MultiVectorEmbeddingModel.Load(dir, p.GetValue(batchSize) ?? 32);
-        var manifest = IndexBuilder.Reencode(folder, embedder, dir, progress: IndexOptions.Progress(quiet));
+        using IDisposable embedder = stored.BgeM3 is not null ? BgeM3EmbeddingModel.Load(dir, stored.BgeM3.Stored, batch) : MultiVectorEmbeddingModel.Load(dir, batch, stored.PoolFactor ?? 1); // the index's pooling kept
+        var manifest = IndexBuilder.Reencode(folder, (IEmbeddingModel)embedder, dir, progress: IndexOptions.Progress(quiet));
         Terminal.Log($"encoded {Counted.Of(manifest.Rows, "row")} again with {manifest.ModelName} ({IndexOptions.Layout(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {folder}", quiet);
         return 0;
     }

@@ -164,7 +164,18 @@ public static partial class ModelSaver
             transformer.Add(new TensorToWrite(layout.TiedDecoder, tied.Shape, tied.Data));
         }
         SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), transformer);
-        WriteConfig(Path.Combine(source.TransformerPath, "config.json"), Path.Combine(dir, "config.json"), head.Count > 0 ? layout.Architecture : null);
+        WriteTransformerFiles(model, dir, head.Count > 0 ? layout.Architecture : null);
+    }
+
+    /// <summary>
+    /// The transformer module's files besides its weights in <paramref name="dir"/>: config.json (its architectures
+    /// <paramref name="architecture"/> when given), the tokenizer files and any custom modeling code; what a module saved
+    /// with a peft adapter in place of its weights holds beside the adapter.
+    /// </summary>
+    internal static void WriteTransformerFiles(SentenceEncoder model, string dir, string? architecture = null)
+    {
+        var source = model.Folder;
+        WriteConfig(Path.Combine(source.TransformerPath, "config.json"), Path.Combine(dir, "config.json"), architecture);
         foreach (var f in TokenizerFiles)
         {
             string src = Path.Combine(source.TransformerPath, f);

@@ -220,15 +220,8 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         ArgumentNullException.ThrowIfNull(texts);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!string.IsNullOrEmpty(prompt))
-        {
-            for (int i = 0; i < texts.Count; i++)
-            {
-                if (texts[i] is null) throw new ArgumentException($"text {i} is null", nameof(texts));
-            }
-            texts = [.. texts.Select(t => prompt + t)];
-        }
-        var rowsOf = Tokenize(texts, isQuery);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var rowsOf = inputs.Tokenize(texts, isQuery, prompt);
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => rowsOf[i].Ids.Length).ToArray();
         var result = new TokenVectors[texts.Count];
         bool expand = inputs.ReadsMaskedRows(isQuery);

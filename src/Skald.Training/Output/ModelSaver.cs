@@ -141,7 +141,9 @@ public static partial class ModelSaver
         var transformer = parameters.Where(p => !p.Name.Contains('/')).Concat(head)
             .Select(p => StoredLayout.Tensor(Key(p.Name), p, Float32Values(p))).ToList();
         var trained = transformer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        using (var original = Checkpoint.OpenFolder(source.TransformerPath, [.. ArchitectureRegistry.KeyPrefixes(model.Transformer.Config)]))
+        // A Transformer module saved with an adapter holds none: its weights are the base's (SentenceEncoder.Sources).
+        string weights = ModelFolder.IsAdapterModule(source.TransformerPath) ? SentenceEncoder.Sources(model.Source).Weights : source.TransformerPath;
+        using (var original = Checkpoint.OpenFolder(weights, [.. ArchitectureRegistry.KeyPrefixes(model.Transformer.Config)]))
         {
             foreach (var key in original.Keys.Where(k => !trained.Contains(Key(k))).Order(StringComparer.Ordinal).ToList())
             {

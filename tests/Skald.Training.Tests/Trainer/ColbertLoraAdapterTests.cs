@@ -24,6 +24,61 @@ public sealed class ColbertLoraAdapterTests : IDisposable
     private string Triplets(int rows) => InfraPaths.WriteFile(dir, "train.jsonl", string.Concat(Enumerable.Range(0, rows).Select(i =>
         $"{{\"query\": \"Hvor ligger hus nummer {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\", \"negative\": \"Bussen går klokka {i % 7}.\"}}\n")));
 
+    private TrainingConfig Config(string model, string output, int steps) => ConfigLoader.Parse($"""
+            model:
+              path: {model}
+              dropout: 0.0
+            data:
+              train: {Triplets(8)}
+            training:
+              batch_size: 4
+              learning_rate: 5.0e-3
+              max_steps: {steps}
+            output:
+              dir: {output}
+              save_steps: 0
+              tensorboard: false
+            loss:
+              type: colbert_contrastive
+            lora:
+              r: 4
+              alpha: 8
+              dropout: 0.0
+              target_modules: [query, value]
+              save: adapter
+            """, "c.yaml");
+
+    private static readonly string[] Documents = ["Hus 3 ligger ved sjøen.", "Bussen går klokka 3.", "Fjorden ligg stille i morgonsola.", "Ja."];
+
+    // Each document's MaxSim against one query, in document order.
+    private static float[] Scores(string folder)
+    {
+        using var model = ColbertEncoder.Load(folder);
+        return [.. model.Rank("Hvor ligger hus nummer 3?", Documents).OrderBy(h => h.Index).Select(h => h.Score)];
+    }
+
+    private static void Near(float[] want, float[] got)
+    {
+        for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - got[i]) <= 1e-5, $"document {i}: merged {want[i]}, adapter {got[i]}");
+    }
+
+    [Fact]
+    public void ASecondAdapterOnAnAdapterFolderLoadsOverTheSameBase()
+    {
+        string first = Path.Combine(dir, "first");
+        new SentenceTrainer(TrainingRun.Build(Config(Colbert, first, 1))).Run();
+        var setup = TrainingRun.Build(Config(Path.Combine(first, "final"), Path.Combine(dir, "second"), 1));
+        var model = Assert.IsType<TrainableEncoder>(setup.Model);
+        new SentenceTrainer(setup).Run();
+        string final = Path.Combine(dir, "second", "final");
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(final, PeftAdapters.ConfigFile))))
+            Assert.Equal(Path.GetFullPath(Colbert), Path.GetFullPath(doc.RootElement.GetProperty(AdapterBase.BaseKey).GetString()!));
+        string merged = Path.Combine(dir, "merged");
+        model.SaveMerged = true;
+        model.Save(merged);
+        Near(Scores(merged), Scores(final));
+    }
+
     [Fact]
     public void AnAdapterFolderScoresAsTheMergedSaveOfTheSameRun()
     {

@@ -85,8 +85,9 @@ public sealed partial class SentenceEncoder
     /// beside adapter_config.json, no weights) read with its base's transformer weights and the adapter merged first.
     /// With <paramref name="refuseCrossEncoder"/>, a cross-encoder (the folder, an adapter folder given as the path, or a
     /// SEQ_CLS adapter among <paramref name="adapters"/>) is a <see cref="ModelFormatException"/> of one line naming it.
+    /// The one adapter resolution of every loader of a model folder (<see cref="LateInteraction.ColbertEncoder.Load"/> too).
     /// </summary>
-    private static (string Source, ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Open(string path, IReadOnlyList<string>? adapters,
+    internal static (string Source, ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Open(string path, IReadOnlyList<string>? adapters,
         bool cachedOnly, bool refuseCrossEncoder)
     {
         Func<string, string> locate = cachedOnly ? HubResolver.LocateCached : a => HubResolver.Locate(a);

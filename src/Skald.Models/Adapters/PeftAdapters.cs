@@ -299,6 +299,22 @@ public static partial class PeftAdapters
     /// </summary>
     public static void Save(string folder, IReadOnlyList<Parameter> parameters, LoraConfig config, IReadOnlyList<TensorToWrite>? savedModules = null)
     {
+        var tensors = Tensors(parameters, config, savedModules);
+        StagingPaths.ReplaceFolder(folder, tmp => Write(tmp, folder, tensors, config));
+    }
+
+    /// <summary>
+    /// Writes the attached adapters of <paramref name="parameters"/> (adapter_model.safetensors, adapter_config.json and,
+    /// with <see cref="LoraConfig.BaseAdapters"/>, <see cref="AdapterBase.ChainFile"/>) into <paramref name="dir"/>, a
+    /// staging folder the caller renames to <paramref name="finalFolder"/> (the chain file names earlier adapters
+    /// relative to it): the adapter files of a folder that holds more, such as a ColBERT's Transformer module beside its
+    /// Dense modules (sentence-transformers' save after <c>add_adapter</c>).
+    /// </summary>
+    public static void WriteInto(string dir, string finalFolder, IReadOnlyList<Parameter> parameters, LoraConfig config) =>
+        Write(dir, finalFolder, Tensors(parameters, config, null), config);
+
+    private static List<TensorToWrite> Tensors(IReadOnlyList<Parameter> parameters, LoraConfig config, IReadOnlyList<TensorToWrite>? savedModules)
+    {
         var tensors = new List<TensorToWrite>();
         foreach (var p in parameters)
         {
@@ -309,14 +325,16 @@ public static partial class PeftAdapters
         }
         if (tensors.Count == 0) throw new InvalidOperationException("no adapters are attached");
         foreach (var t in savedModules ?? []) tensors.Add(t with { Name = KeyPrefix + t.Name });
-        StagingPaths.ReplaceFolder(folder, tmp =>
-        {
-            SafeTensorsWriter.Write(Path.Combine(tmp, WeightsFile), tensors);
-            File.WriteAllText(Path.Combine(tmp, ConfigFile),
-                config.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(false));
-            if (config.BaseAdapters.Count > 0)
-                File.WriteAllText(Path.Combine(tmp, AdapterBase.ChainFile), AdapterBase.ChainJson(folder, config.BaseAdapters), new UTF8Encoding(false));
-        });
+        return tensors;
+    }
+
+    private static void Write(string dir, string finalFolder, List<TensorToWrite> tensors, LoraConfig config)
+    {
+        SafeTensorsWriter.Write(Path.Combine(dir, WeightsFile), tensors);
+        File.WriteAllText(Path.Combine(dir, ConfigFile),
+            config.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(false));
+        if (config.BaseAdapters.Count > 0)
+            File.WriteAllText(Path.Combine(dir, AdapterBase.ChainFile), AdapterBase.ChainJson(finalFolder, config.BaseAdapters), new UTF8Encoding(false));
     }
 
     /// <summary>The module of a 2-D <c>*.weight</c> parameter (its key without <c>.weight</c>), else null.</summary>

@@ -1,4 +1,4 @@
-using Skald.Hub;
+using Skald.Models.Adapters;
 using Skald.Models.Architectures;
 using Skald.Models.CrossEncoders;
 using Skald.Models.Modules;
@@ -107,24 +107,30 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
     /// <summary>
     /// Loads a PyLate ColBERT folder or a Stanford ColBERT checkpoint (<see cref="StanfordColbert"/>; or either's hub id
     /// <c>org/name[@revision]</c>) with its own settings, or with
-    /// <paramref name="settings"/> instead (PyLate's constructor arguments). Errors are one-line
+    /// <paramref name="settings"/> instead (PyLate's constructor arguments). A PyLate folder saved with a LoRA adapter on
+    /// its Transformer module (adapter_config.json and adapter_model.safetensors in place of the weights, as
+    /// sentence-transformers saves a model after <c>add_adapter</c>; Skald's <c>lora.save: adapter</c> of a ColBERT run)
+    /// loads its base's transformer with the adapter merged, the folder's own Dense modules, tokenizer and settings,
+    /// resolved as <see cref="SentenceEncoder.Load(string, IReadOnlyList{string}?, Tensors.WeightPrecision)"/> resolves one. Errors are one-line
     /// <see cref="ModelFormatException"/>s naming the file and key.
     /// </summary>
     public static ColbertEncoder Load(string path, ColbertSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string source = HubResolver.Locate(path);
-        bool stanford = StanfordColbert.IsStanford(source);
-        var folder = ModelFolder.Read(source);
+        // The dense loader's resolution: a PyLate folder saved with a peft adapter on its Transformer module reads its
+        // base's transformer weights (adapter_config.json's base_model_name_or_path) with the adapter merged first.
+        var (source, folder, weights, adapters) = SentenceEncoder.Open(path, null, cachedOnly: false, refuseCrossEncoder: false);
+        bool stanford = StanfordColbert.IsStanford(folder.Path);
         if (!folder.IsLateInteraction && !stanford)
             throw new ModelFormatException($"{path}: not a late-interaction model (PyLate saves a ColBERT as modules.json Transformer → Dense, without Pooling; " +
                 $"the Stanford code as config.json architectures [\"{StanfordColbert.Architecture}\"])");
         bool ownSettings = settings is null;
         settings ??= stanford ? StanfordColbert.ReadSettings(source) : ColbertSettings.Read(folder.Path);
         var tokenizer = folder.LoadTokenizer();
-        var transformer = ArchitectureRegistry.Load(folder.TransformerPath);
+        var transformer = ArchitectureRegistry.Load(weights);
         try
         {
+            foreach (var adapter in adapters) PeftAdapters.Merge(adapter, transformer.Parameters);
             if (tokenizer.IdBound > transformer.Config.VocabSize)
                 throw new ModelFormatException($"{Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +
                     $"model's embedding table has {transformer.Config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
@@ -214,15 +220,8 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         ArgumentNullException.ThrowIfNull(texts);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!string.IsNullOrEmpty(prompt))
-        {
-            for (int i = 0; i < texts.Count; i++)
-            {
-                if (texts[i] is null) throw new ArgumentException($"text {i} is null", nameof(texts));
-            }
-            texts = [.. texts.Select(t => prompt + t)];
-        }
-        var rowsOf = Tokenize(texts, isQuery);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var rowsOf = inputs.Tokenize(texts, isQuery, prompt);
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => rowsOf[i].Ids.Length).ToArray();
         var result = new TokenVectors[texts.Count];
         bool expand = inputs.ReadsMaskedRows(isQuery);

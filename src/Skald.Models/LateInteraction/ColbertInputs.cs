@@ -122,13 +122,32 @@ public sealed class ColbertInputs
     }
 
     /// <summary>
+    /// <see cref="Tokenize(IReadOnlyList{string}, bool)"/> of each text with <paramref name="prompt"/> written before it
+    /// (null or "": none): the one place a ColBERT's prompt goes, an inference prompt (PyLate's <c>encode</c>) and a
+    /// training prompt (<c>training.prompts</c>; PyLate's <c>ColBERTCollator</c>, sentence-transformers' training prompts) alike.
+    /// Both join prompt and text before <c>tokenize</c>, so the prefix token lands after the first token and before the
+    /// prompt's tokens ([CLS] [Q] prompt text [SEP]), and the prompt counts toward query_length / document_length.
+    /// Upstream: https://github.com/lightonai/pylate/blob/1f1f47cee5df35ebe6fd2286a0a205a1523e4119/pylate/utils/collator.py
+    /// (ColBERTCollator.__call__) and pylate/models/colbert.py (encode, tokenize) at the same commit.
+    /// </summary>
+    public IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> Tokenize(IReadOnlyList<string> texts, bool isQuery, string? prompt)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (string.IsNullOrEmpty(prompt)) return Tokenize(texts, isQuery);
+        var prompted = new string[texts.Count];
+        for (int i = 0; i < texts.Count; i++)
+            prompted[i] = prompt + (texts[i] ?? throw new ArgumentException($"text {i} is null", nameof(texts)));
+        return Tokenize(prompted, isQuery);
+    }
+
+    /// <summary>
     /// The length PyLate's training collator pads a text to (<c>padding="max_length"</c>, the prefix included):
     /// query_length or document_length.
     /// </summary>
     public int PaddedLength(bool isQuery) => isQuery ? Settings.QueryLength : Settings.DocumentLength;
 
     /// <summary>
-    /// Right-padded batch of <paramref name="rows"/> (<see cref="Tokenize"/>'s) with positions 0..T−1 on every row (HF's
+    /// Right-padded batch of <paramref name="rows"/> (<see cref="Tokenize(IReadOnlyList{string}, bool)"/>'s) with positions 0..T−1 on every row (HF's
     /// arange), which a query's expansion tokens need: they are masked as keys yet their states are read.
     /// </summary>
     public TokenBatch Batch(IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> rows)

@@ -10,7 +10,9 @@ namespace Skald.Training.Losses;
 /// its token vectors L2-normalised and masked as PyLate masks them, the scores and loss of the subclass over them, and
 /// the gradient of the kept vectors back through the pass. Under mpirun each rank encodes its shard and the loss spans
 /// every rank's texts (<see cref="ColbertAcrossRanks"/>). With <see cref="MiniBatchSize"/> the passes run in chunks on
-/// <see cref="GradCache"/>'s schedule (PyLate's CachedContrastive): the loss and gradients are the whole batch's.
+/// <see cref="GradCache"/>'s schedule (PyLate's CachedContrastive): the loss and gradients are the whole batch's. A
+/// column's training prompt (<see cref="TrainingBatch.Prompts"/>) is written before its texts as PyLate's collator
+/// writes it (<see cref="ColbertInputs.Tokenize(IReadOnlyList{string}, bool, string?)"/>).
 /// </summary>
 /// <remarks>
 /// PyLate's training collator pads every text to its full length (<c>padding="max_length"</c>: query_length or
@@ -64,7 +66,7 @@ public abstract class ColbertLoss : ILoss
         int dim = encoder.Dimension;
         using var pass = encoder.BeginPass(record: true);
         var columns = new Column[batch.Columns.Count];
-        for (int c = 0; c < columns.Length; c++) columns[c] = Embed(pass, inputs, inputs.Tokenize(batch.Columns[c], c == 0), query: c == 0, dim);
+        for (int c = 0; c < columns.Length; c++) columns[c] = Embed(pass, inputs, Tokenize(inputs, batch, c), query: c == 0, dim);
         var vectorGradients = columns.Select(c => Zeros(c.Vectors)).ToArray();
         float value = Loss(encoder, [.. columns.Select(c => c.Vectors)], dim, batch.Labels, vectorGradients);
         var gradients = new EmbeddingBatch[columns.Length];
@@ -78,7 +80,7 @@ public abstract class ColbertLoss : ILoss
     private float Cached(TrainableEncoder encoder, ColbertInputs inputs, TrainingBatch batch, int size, float gradientScale)
     {
         int dim = encoder.Dimension, cols = batch.Columns.Count;
-        var rows = batch.Columns.Select((texts, c) => inputs.Tokenize(texts, c == 0)).ToArray();
+        var rows = batch.Columns.Select((_, c) => Tokenize(inputs, batch, c)).ToArray();
         var cache = new GradCache(encoder.Random, cols, batch.Count, size);
         var chunks = new Column[cols, cache.Chunks];
         using (var pass = encoder.BeginPass(record: false))
@@ -95,6 +97,11 @@ public abstract class ColbertLoss : ILoss
         });
         return value;
     }
+
+    // Column c's rows as PyLate's collator makes them: its training prompt (training.prompts) before each text, the
+    // first column as queries.
+    private static IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> Tokenize(ColbertInputs inputs, TrainingBatch batch, int c) =>
+        inputs.Tokenize(batch.Columns[c], c == 0, batch.Prompts?[c]);
 
     // The loss over every column's vectors (column 0 the queries), under mpirun over every rank's.
     private float Loss(TrainableEncoder encoder, float[][][] vectors, int dim, IReadOnlyList<float>? labels, float[][][] gradients) =>

@@ -324,7 +324,8 @@ public sealed class TrainableEncoder : ITrainableModel
 
     /// <summary>
     /// Saves the model (<see cref="ITrainableModel.Save"/>); with LoRA the adapter folder peft loads
-    /// (adapter_config.json, adapter_model.safetensors, the card as README.md), or with <see cref="SaveMerged"/> the model
+    /// (adapter_config.json, adapter_model.safetensors, the card as README.md; for a ColBERT, PyLate's folder with the
+    /// adapter in place of the transformer's weights, its Dense modules whole), or with <see cref="SaveMerged"/> the model
     /// with the adapters merged in (they are detached). Merged weights are written in float32: on a 16-bit base
     /// (bfloat16/float16) W + scale·B·A is computed in float32 from the widened W and written unrounded (a small update
     /// would partly vanish in a 16-bit rounding); the weights in memory are then merged and rounded back to 16 bits.
@@ -359,6 +360,12 @@ public sealed class TrainableEncoder : ITrainableModel
             return;
         }
         if (head is { Count: > 0 }) throw new InvalidOperationException("a loss head cannot be saved with a LoRA adapter");
+        if (Model.LateInteraction is not null)
+        {
+            // A ColBERT's Dense trains whole: the PyLate folder with the adapter in its Transformer module.
+            Output.ColbertFolderWriter.SaveWithAdapter(Model, Lora, folder, modelCard);
+            return;
+        }
         PeftAdapters.Save(folder, Model.Parameters, Lora);
         Output.ModelSaver.WriteLlm2VecConfig(Model, folder);
         if (modelCard is not null) File.WriteAllText(Path.Combine(folder, "README.md"), modelCard);

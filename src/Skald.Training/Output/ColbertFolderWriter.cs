@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Skald.Models;
+using Skald.Models.Adapters;
 using Skald.Models.Checkpoints;
 using Skald.Models.LateInteraction;
 
@@ -20,10 +21,39 @@ namespace Skald.Training.Output;
 internal static class ColbertFolderWriter
 {
     /// <summary>Writes <paramref name="model"/> (a late-interaction <see cref="SentenceEncoder"/>) into the staging folder <paramref name="dir"/>.</summary>
-    public static void Write(SentenceEncoder model, List<Parameter> parameters, string dir, string? modelCard)
+    public static void Write(SentenceEncoder model, List<Parameter> parameters, string dir, string? modelCard) =>
+        Write(model, parameters, dir, modelCard, adapter: null);
+
+    /// <summary>
+    /// Saves <paramref name="model"/> (a late-interaction <see cref="SentenceEncoder"/> with LoRA adapters attached to its
+    /// transformer) into <paramref name="folder"/> (atomically) as sentence-transformers saves a model after
+    /// <c>add_adapter</c>: the Transformer module holds the peft adapter (adapter_config.json naming the base in
+    /// base_model_name_or_path, adapter_model.safetensors; <see cref="PeftAdapters.WriteInto"/>) with the tokenizer files
+    /// and no weights (Skald writes the source's config.json there too, which transformers leaves out for an adapter and
+    /// sentence-transformers does not read: it takes the base's); the Dense modules (trained whole) and PyLate's configs are written as for a merged
+    /// save. <see cref="ColbertEncoder.Load"/> and training's <c>model.path</c> read the base's weights with the adapter merged.
+    /// Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/models/Transformer.py
+    /// (save: the auto_model's save_pretrained, which writes only the adapter when one was added).
+    /// </summary>
+    public static void SaveWithAdapter(SentenceEncoder model, LoraConfig adapter, string folder, string? modelCard)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(adapter);
+        StagingPaths.ReplaceFolder(folder, tmp => Write(model, [.. model.Parameters], tmp, modelCard, (adapter, folder)));
+    }
+
+    private static void Write(SentenceEncoder model, List<Parameter> parameters, string dir, string? modelCard, (LoraConfig Config, string Folder)? adapter)
     {
         var inputs = model.LateInteraction ?? throw new ArgumentException("not a late-interaction model", nameof(model));
-        ModelSaver.WriteTransformer(model, parameters, [], dir);
+        if (adapter is { } a)
+        {
+            PeftAdapters.WriteInto(dir, a.Folder, parameters, a.Config);
+            ModelSaver.WriteTransformerFiles(model, dir);
+        }
+        else
+        {
+            ModelSaver.WriteTransformer(model, parameters, [], dir);
+        }
         ModelSaver.WriteJson(Path.Combine(dir, "sentence_bert_config.json"), ModelSaver.SentenceBertConfig(model));
         var modules = new JsonArray { ModelSaver.Module(0, "", "sentence_transformers.models.Transformer") };
         for (int i = 0; i < model.Dense.Count; i++)

@@ -141,7 +141,9 @@ public static partial class ModelSaver
         var transformer = parameters.Where(p => !p.Name.Contains('/')).Concat(head)
             .Select(p => StoredLayout.Tensor(Key(p.Name), p, Float32Values(p))).ToList();
         var trained = transformer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        using (var original = Checkpoint.OpenFolder(source.TransformerPath, [.. ArchitectureRegistry.KeyPrefixes(model.Transformer.Config)]))
+        // A Transformer module saved with an adapter holds none: its weights are the base's (SentenceEncoder.Sources).
+        string weights = ModelFolder.IsAdapterModule(source.TransformerPath) ? SentenceEncoder.Sources(model.Source).Weights : source.TransformerPath;
+        using (var original = Checkpoint.OpenFolder(weights, [.. ArchitectureRegistry.KeyPrefixes(model.Transformer.Config)]))
         {
             foreach (var key in original.Keys.Where(k => !trained.Contains(Key(k))).Order(StringComparer.Ordinal).ToList())
             {
@@ -164,7 +166,18 @@ public static partial class ModelSaver
             transformer.Add(new TensorToWrite(layout.TiedDecoder, tied.Shape, tied.Data));
         }
         SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), transformer);
-        WriteConfig(Path.Combine(source.TransformerPath, "config.json"), Path.Combine(dir, "config.json"), head.Count > 0 ? layout.Architecture : null);
+        WriteTransformerFiles(model, dir, head.Count > 0 ? layout.Architecture : null);
+    }
+
+    /// <summary>
+    /// The transformer module's files besides its weights in <paramref name="dir"/>: config.json (its architectures
+    /// <paramref name="architecture"/> when given), the tokenizer files and any custom modeling code; what a module saved
+    /// with a peft adapter in place of its weights holds beside the adapter.
+    /// </summary>
+    internal static void WriteTransformerFiles(SentenceEncoder model, string dir, string? architecture = null)
+    {
+        var source = model.Folder;
+        WriteConfig(Path.Combine(source.TransformerPath, "config.json"), Path.Combine(dir, "config.json"), architecture);
         foreach (var f in TokenizerFiles)
         {
             string src = Path.Combine(source.TransformerPath, f);

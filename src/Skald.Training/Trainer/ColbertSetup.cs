@@ -13,7 +13,7 @@ namespace Skald.Training.Trainer;
 /// <summary>
 /// What the ColBERT losses (<c>loss.type: colbert_contrastive / colbert_distillation</c>) and <c>model.type: colbert</c>
 /// make of the model: a PyLate folder loaded for training, or an encoder made a ColBERT as PyLate makes one, and the
-/// refusals of what is not there yet for it (a LoRA adapter folder, task files during training, labelled eval pairs), each one line.
+/// refusals of what is not there yet for it (task files during training, labelled eval pairs), each one line.
 /// </summary>
 internal static class ColbertSetup
 {
@@ -112,8 +112,6 @@ internal static class ColbertSetup
         if (encoder.LateInteraction is null)
             throw new TrainingException($"{config.Model.Path}: loss.type {config.Loss.Type} trains a ColBERT (one vector per token); set model.type: colbert " +
                 "to make one of this encoder (a Dense projection added, as PyLate does), or start from a PyLate folder");
-        if (config.Lora is { Save: not "merged" })
-            throw new TrainingException("lora: a ColBERT trained with LoRA saves with lora.save: merged (a PyLate folder); a PEFT adapter folder beside the ColBERT modules is not there yet");
         if (config.Evaluation.Tasks.Count > 0)
             throw new TrainingException($"evaluation.tasks: task files during training of a ColBERT are not there yet (loss.type {config.Loss.Type}); " +
                 "use data.eval / data.eval_split or evaluation.retrieval, or evaluate the saved folder with skald evaluate");

@@ -20,11 +20,11 @@ internal static class PromptSetup
         if (resolved.All(p => p is null)) return null; // (only empty prompts: upstream writes none)
         if (!Reads(loss))
             throw new TrainingException($"{prompts.Where}: training.prompts are read by the losses that embed a batch's columns with the model " +
-                "(mnrl, cached_mnrl, cosent, triplet, gist, mse, matryoshka, splade, csr, ...), not by loss.type " + config.Loss.Type + " yet");
+                "(mnrl, cached_mnrl, cosent, triplet, gist, mse, matryoshka, splade, csr, colbert_contrastive, ...), not by loss.type " + config.Loss.Type + " yet");
         if (encoder.Folder.Llm2Vec is not null)
             throw new TrainingException($"{prompts.Where}: training.prompts: an LLM2Vec model takes an instruction (data.instruction), not a prompt");
         return resolved;
     }
 
-    private static bool Reads(ILoss loss) => loss is EmbeddingLoss or CachedLoss or MseLoss or GistEmbedLoss or AdaptiveLayerLoss or CsrLoss;
+    private static bool Reads(ILoss loss) => loss is EmbeddingLoss or CachedLoss or MseLoss or GistEmbedLoss or AdaptiveLayerLoss or CsrLoss or ColbertLoss;
 }

@@ -160,6 +160,11 @@ public static class TrainingRun
         // a base given as a hub id (not an adapter repository, whose base its own config names) is recorded by its id
         if (!Directory.Exists(config.Model.Path) && HubId.IsRepoId(config.Model.Path) && loadedAdapters.Count == (config.Model.Adapters?.Count ?? 0))
             model.BaseModelName = config.Model.Path;
+        // A folder saved with an adapter on its Transformer module (sentence-transformers' add_adapter layout; a ColBERT's
+        // lora.save: adapter) holds no weights of its own: a new adapter's base is the folder the weights came from, the
+        // folder's adapter going before it (SourceAdapters), so that the new folder loads again.
+        else if (!encoder.Folder.IsStatic && ModelFolder.IsAdapterModule(encoder.Folder.TransformerPath))
+            model.BaseModelName = SentenceEncoder.Sources(encoder.Source).Weights;
         if (config.Data.Instruction is { } instruction)
         {
             if (encoder.Folder.Llm2Vec is null)

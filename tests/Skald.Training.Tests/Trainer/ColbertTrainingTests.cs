@@ -227,7 +227,6 @@ public sealed class ColbertTrainingTests : IDisposable
         Refused(() => Config(bert, Triplets(), "mnrl", "  type: colbert"), "a ColBERT (model.type: colbert) trains with loss.type colbert_contrastive or colbert_distillation, not mnrl");
         Refused(() => Config(bert, Triplets(), "mnrl", "  embedding_size: 8"), "model.embedding_size is a ColBERT's (model.type: colbert)");
         Refused(() => Config(Colbert, Scored(), "colbert_distillation\n  cached: true"), "loss.cached runs loss.type colbert_contrastive (PyLate's CachedContrastive); PyLate has no cached Distillation");
-        Refused(() => TrainingRun.Build(Config(Colbert, Triplets(), "colbert_contrastive", "lora:\n  r: 4")), "lora: a ColBERT trained with LoRA saves with lora.save: merged");
         var withTasks = Config(Colbert, Triplets(), "colbert_contrastive");
         Refused(() => TrainingRun.Build(withTasks with { Evaluation = withTasks.Evaluation with { Tasks = [dir] } }), "evaluation.tasks: task files during training of a ColBERT are not there yet");
         Refused(() => Config(Colbert, Triplets(), "colbert_distillation\n  temperature: 2.0"), "loss.temperature is DistillKLDivLoss's");

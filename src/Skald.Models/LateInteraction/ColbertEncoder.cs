@@ -82,12 +82,24 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
 
     /// <summary>
     /// Whether <paramref name="path"/> is a model folder holding a late-interaction model: PyLate's
-    /// (<see cref="ModelFolder.IsLateInteraction"/>) or a Stanford ColBERT checkpoint (<see cref="StanfordColbert.IsStanford"/>).
+    /// (<see cref="ModelFolder.IsLateInteraction"/>) or a Stanford ColBERT checkpoint (<see cref="StanfordColbert.IsStanford"/>),
+    /// or a bare peft adapter folder whose base (base_model_name_or_path, a hub id found in the cache only) is one.
     /// </summary>
     public static bool IsColbert(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (StanfordColbert.IsStanford(path)) return true;
+        if (ModelFolder.IsAdapterFolder(path)) // a bare peft adapter folder: a ColBERT when its base is one (Load merges it)
+        {
+            try
+            {
+                return IsColbert(AdapterBase.Expand(path, null, cachedOnly: true).Model);
+            }
+            catch (Exception e) when (e is ModelFormatException or Skald.Hub.HubException)
+            {
+                return false; // no base to be found: the loader that is tried instead names what is wrong
+            }
+        }
         if (!Directory.Exists(path) || !File.Exists(Path.Combine(path, "modules.json"))) return false;
         try
         {

@@ -39,12 +39,13 @@ public sealed partial class SentenceEncoder
 
     /// <summary>
     /// A training forward of a CSR model (<see cref="AutoEncoder"/>) on a recording <paramref name="tape"/>: the dense
-    /// chain, then <see cref="SparseAutoEncoder.Train"/> (its statistics advance).
+    /// chain, then <see cref="SparseAutoEncoder.Train"/> (its statistics advance, summed over the data-parallel ranks by
+    /// <paramref name="sumAcrossRanks"/> when given).
     /// </summary>
-    public AutoEncoderPass ForwardAutoEncoder(Tape tape, ModelInputs inputs)
+    public AutoEncoderPass ForwardAutoEncoder(Tape tape, ModelInputs inputs, Action<Span<float>>? sumAcrossRanks = null)
     {
         var autoEncoder = AutoEncoder ?? throw new ModelFormatException($"{Folder.Path}: not a CSR model (no SparseAutoEncoder module)");
-        return autoEncoder.Train(tape, ForwardBackbone(tape, inputs));
+        return autoEncoder.Train(tape, ForwardBackbone(tape, inputs), sumAcrossRanks);
     }
 
     /// <summary>

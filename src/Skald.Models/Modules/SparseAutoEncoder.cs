@@ -110,9 +110,11 @@ public sealed class SparseAutoEncoder
     /// A training forward over x [B, D], as sentence-transformers runs it outside inference mode: the k code (the
     /// embedding), then <see cref="Stats"/> updated with it; the auxiliary code over the latents now dead; the 4k code,
     /// which sentence-transformers takes after its auxiliary step has zeroed the live latents' pre-activations in place,
-    /// so that it too keeps dead latents only, then a second update; and the three reconstructions.
+    /// so that it too keeps dead latents only, then a second update; and the three reconstructions. Under data
+    /// parallelism x holds this rank's rows and <paramref name="sumAcrossRanks"/> sums the per-latent firing counts
+    /// over the ranks before each update, so every rank's statistics are those of the global batch.
     /// </summary>
-    public AutoEncoderPass Train(Tape tape, Variable x)
+    public AutoEncoderPass Train(Tape tape, Variable x, Action<Span<float>>? sumAcrossRanks = null)
     {
         // normalize: the row standardised (LN), and each reconstruction mapped back by the row's mean and deviation
         // (decode's undo); the backbone the loss compares them with is the standardised row, as upstream's features
@@ -123,28 +125,29 @@ public sealed class SparseAutoEncoder
             stats is null ? Ops.TiedDecode(tape, latents, Weight, PreBias) : Ops.Destandardize(tape, Ops.TiedDecode(tape, latents, Weight, PreBias), stats);
         var pre = Ops.AutoEncode(tape, x, PreBias, Weight, LatentBias); // [B, H]
         var latents = Ops.TopKRelu(tape, pre, Config.K);
-        UpdateStats(latents);
+        UpdateStats(latents, sumAcrossRanks);
         var dead = new bool[Config.HiddenDim];
         for (int j = 0; j < dead.Length; j++) dead[j] = Stats[j] > Config.DeadThreshold;
         var auxiliary = Ops.TopKRelu(tape, pre, Config.KAux, dead);
         var latents4k = Ops.TopKRelu(tape, pre, 4 * Config.K, dead);
-        UpdateStats(latents4k);
+        UpdateStats(latents4k, sumAcrossRanks);
         return new AutoEncoderPass(x, latents, Decode(latents), Decode(latents4k), Decode(auxiliary));
     }
 
     /// <summary>
-    /// One top-k selection's statistics: a latent kept with a value above 1e-5 in any row restarts at 0, then every
-    /// latent counts one more.
+    /// One top-k selection's statistics: a latent kept with a value above 1e-5 in any row (of any rank's, summed by
+    /// <paramref name="sumAcrossRanks"/>) restarts at 0, then every latent counts one more.
     /// </summary>
-    private void UpdateStats(Variable code)
+    private void UpdateStats(Variable code, Action<Span<float>>? sumAcrossRanks)
     {
         var z = code.Span;
         int h = Config.HiddenDim, rows = code.Rows;
+        var fired = new float[h];
         for (int j = 0; j < h; j++)
         {
-            bool fired = false;
-            for (int r = 0; r < rows && !fired; r++) fired = z[r * h + j] > 1e-5f;
-            Stats[j] = fired ? 1 : Stats[j] + 1;
+            for (int r = 0; r < rows && fired[j] == 0; r++) fired[j] = z[r * h + j] > 1e-5f ? 1 : 0;
         }
+        sumAcrossRanks?.Invoke(fired);
+        for (int j = 0; j < h; j++) Stats[j] = fired[j] > 0 ? 1 : Stats[j] + 1;
     }
 }

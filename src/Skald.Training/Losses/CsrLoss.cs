@@ -15,7 +15,9 @@ namespace Skald.Training.Losses;
 /// </code>
 /// (<see cref="CsrReconstruction"/>). Every column runs the autoencoder's training forward in order, which advances its
 /// dead-latent statistics as sentence-transformers does. The inner loss defaults to SparseMultipleNegativesRankingLoss
-/// (MNRL, dot product, scale 1).
+/// (MNRL, dot product, scale 1). Under mpirun each rank encodes its shard of the global batch: the inner loss spans the
+/// ranks' codes (<see cref="AcrossRanks"/>, as the dense losses), the reconstruction terms and the dead-latent statistics
+/// sum over every rank's rows, so the loss and the summed gradients are one process's over the whole batch.
 /// </summary>
 public sealed class CsrLoss : ILoss
 {
@@ -44,6 +46,9 @@ public sealed class CsrLoss : ILoss
     /// <inheritdoc />
     public string Name => "csr_" + Inner.Name;
 
+    /// <inheritdoc />
+    public bool SpansRanks => true;
+
     /// <summary>
     /// GradCache (<c>loss.cached</c>): rows per chunk of the dense chain's passes; null: one recorded pass per column.
     /// The chain runs in chunks without recording, the autoencoder and every term over the whole batch on a tape of
@@ -68,18 +73,22 @@ public sealed class CsrLoss : ILoss
         if (MiniBatchSize is int size) return Cached(encoder, autoEncoder, batch, size, gradientScale);
         using var pass = encoder.BeginPass(record: true);
         var forwards = batch.Columns.Select((_, i) => pass.ForwardAutoEncoder(encoder.Prepare(batch, i))).ToArray();
-        var grads = Terms(forwards, autoEncoder, batch.Labels, (v, g) => pass.Seed(v, g, gradientScale));
+        var grads = Terms(encoder, forwards, autoEncoder, batch.Labels, (v, g) => pass.Seed(v, g, gradientScale));
         pass.Backward(grads, gradientScale);
         return LastTerms.K + LastTerms.K4 + LastTerms.Aux + LastTerms.Base;
     }
 
     // The inner loss over the codes and the reconstruction terms of every column (LastTerms): the backbone's and the
-    // reconstructions' gradients go to seed, the codes' (γ · the inner loss's) are returned.
-    private EmbeddingBatch[] Terms(AutoEncoderPass[] forwards, SparseAutoEncoder autoEncoder, IReadOnlyList<float>? labels, Action<Variable, float[]> seed)
+    // reconstructions' gradients go to seed, the codes' (γ · the inner loss's) are returned. Every term is the global
+    // batch's under mpirun (the codes gathered, the reconstruction sums reduced).
+    private EmbeddingBatch[] Terms(TrainableEncoder encoder, AutoEncoderPass[] forwards, SparseAutoEncoder autoEncoder, IReadOnlyList<float>? labels,
+        Action<Variable, float[]> seed)
     {
+        var comm = encoder.Communicator;
         var columns = forwards.Select(f => new EmbeddingBatch(f.Latents.Span.ToArray(), f.Latents.Rows, f.Latents.Cols)).ToArray();
         var grads = columns.Select(c => new EmbeddingBatch(c.Rows, c.Dim)).ToArray();
-        float inner = Inner.Compute(columns, labels, grads);
+        float inner = AcrossRanks.Compute(Inner, comm, columns, labels, grads);
+        Action<Span<double>>? sum = comm.Size > 1 ? comm.AllReduceSum : null;
         foreach (var g in grads) System.Numerics.Tensors.TensorPrimitives.Multiply(g.Data, Gamma, g.Data);
         float share = 1f / forwards.Length;
         double k = 0, k4 = 0, aux = 0;
@@ -92,7 +101,7 @@ public sealed class CsrLoss : ILoss
             var d4k = new float[n];
             var daux = new float[n];
             var terms = CsrReconstruction.Compute(f.Backbone.Span, f.ReconstructionK.Span, f.Reconstruction4K.Span, f.ReconstructionAux.Span,
-                preBias, f.Backbone.Rows, f.Backbone.Cols, (share, share / 8f, share * Beta), dx, dk, d4k, daux);
+                preBias, f.Backbone.Rows, f.Backbone.Cols, (share, share / 8f, share * Beta), dx, dk, d4k, daux, sum);
             k += terms.K;
             k4 += terms.K4;
             aux += terms.Aux;
@@ -121,8 +130,8 @@ public sealed class CsrLoss : ILoss
         var backbone = Enumerable.Range(0, cols).Select(c => EmbeddingBatch.Concat([.. Enumerable.Range(0, cache.Chunks).Select(m => parts[c, m])])).ToArray();
         var tape = new Tape();
         var leaves = backbone.Select(b => tape.Constant(b.Data, b.Rows, b.Dim, requiresGrad: true)).ToArray();
-        var forwards = leaves.Select(x => autoEncoder.Train(tape, x)).ToArray();
-        var codeGrads = Terms(forwards, autoEncoder, batch.Labels, (v, g) => tape.Seed(v, g, gradientScale));
+        var forwards = leaves.Select(x => autoEncoder.Train(tape, x, encoder.StatsAcrossRanks)).ToArray();
+        var codeGrads = Terms(encoder, forwards, autoEncoder, batch.Labels, (v, g) => tape.Seed(v, g, gradientScale));
         for (int c = 0; c < cols; c++) tape.Seed(forwards[c].Latents, codeGrads[c].Data, gradientScale);
         tape.Backward();
         var dx = leaves.Select(x => new EmbeddingBatch(x.HasGrad ? x.Grad.ToArray() : new float[x.Length], x.Rows, x.Cols)).ToArray(); // scaled already

@@ -16,51 +16,58 @@ namespace Skald.Training.Losses;
 /// </code>
 /// Each term is returned unweighted; the weights (CSRLoss's 1, 1/8 and β, over the number of columns) scale the
 /// gradients added here. Where t has no variance over the rows (a batch of one row) L_aux is 0 with no gradient, where
-/// sentence-transformers divides by zero.
+/// sentence-transformers divides by zero. Under data parallelism each rank passes its rows and a sum over the ranks:
+/// N, the column means t̄ and the sums of the three terms are then the global batch's, and each rank gets the global
+/// terms' gradients for its own rows (which the ranks' summed parameter gradients turn into one process's).
 /// </summary>
 public static class CsrReconstruction
 {
     /// <summary>
     /// The three terms of one column; adds <paramref name="weights"/> · their gradients to <paramref name="dx"/>,
-    /// <paramref name="dk"/>, <paramref name="d4k"/> and <paramref name="daux"/> (all [rows, dim]).
+    /// <paramref name="dk"/>, <paramref name="d4k"/> and <paramref name="daux"/> (all [rows, dim]). With
+    /// <paramref name="sumAcrossRanks"/> (an element-wise sum over the data-parallel ranks, every rank calling it the
+    /// same number of times) the rows are this rank's shard and the terms those of all ranks' rows.
     /// </summary>
     public static (double K, double K4, double Aux) Compute(ReadOnlySpan<float> x, ReadOnlySpan<float> reconK, ReadOnlySpan<float> recon4K,
         ReadOnlySpan<float> reconAux, ReadOnlySpan<float> preBias, int rows, int dim, (float K, float K4, float Aux) weights,
-        Span<float> dx, Span<float> dk, Span<float> d4k, Span<float> daux)
+        Span<float> dx, Span<float> dk, Span<float> d4k, Span<float> daux, Action<Span<double>>? sumAcrossRanks = null)
     {
-        int n = rows * dim;
-        if (x.Length < n || reconK.Length < n || recon4K.Length < n || reconAux.Length < n || preBias.Length != dim
-            || dx.Length < n || dk.Length < n || d4k.Length < n || daux.Length < n)
+        int local = rows * dim;
+        if (x.Length < local || reconK.Length < local || recon4K.Length < local || reconAux.Length < local || preBias.Length != dim
+            || dx.Length < local || dk.Length < local || d4k.Length < local || daux.Length < local)
             throw new ArgumentException("every span holds [rows, dim] values (pre_bias [dim])");
-        double lk = 0, l4k = 0;
-        for (int i = 0; i < n; i++)
+        // First sums (over every rank's rows): the squared errors of x̂_k and x̂_4k, the row count, and the column sums of
+        // t = x − (x̂_k − pre_bias); then, about the column means, the numerator and denominator of the normalised error.
+        var sums = new double[3 + dim];
+        for (int i = 0; i < local; i++)
         {
             double e = x[i] - reconK[i], f = x[i] - recon4K[i];
-            lk += e * e;
-            l4k += f * f;
+            sums[0] += e * e;
+            sums[1] += f * f;
         }
-        lk /= n;
-        l4k /= n;
-        // t = x − (x̂_k − pre_bias): its column means, then the numerator and denominator of the normalised error.
-        var mean = new double[dim];
+        sums[2] = rows;
         for (int r = 0; r < rows; r++)
         {
-            for (int c = 0; c < dim; c++) mean[c] += Target(x, reconK, preBias, r, c, dim);
+            for (int c = 0; c < dim; c++) sums[3 + c] += Target(x, reconK, preBias, r, c, dim);
         }
-        for (int c = 0; c < dim; c++) mean[c] /= rows;
-        double num = 0, den = 0;
+        sumAcrossRanks?.Invoke(sums);
+        double total = sums[2], n = total * dim;
+        double lk = sums[0] / n, l4k = sums[1] / n;
+        var mean = new double[dim];
+        for (int c = 0; c < dim; c++) mean[c] = sums[3 + c] / total;
+        var quotient = new double[2];
         for (int r = 0; r < rows; r++)
         {
             for (int c = 0; c < dim; c++)
             {
                 double t = Target(x, reconK, preBias, r, c, dim);
                 double a = reconAux[r * dim + c] - t, m = mean[c] - t;
-                num += a * a;
-                den += m * m;
+                quotient[0] += a * a;
+                quotient[1] += m * m;
             }
         }
-        num /= n;
-        den /= n;
+        sumAcrossRanks?.Invoke(quotient);
+        double num = quotient[0] / n, den = quotient[1] / n;
         // One row (a batch's remainder), or rows whose residuals are all equal, leave nothing to normalise by:
         // sentence-transformers' quotient is then infinite or NaN and ruins the weights; the term is 0 instead.
         bool normalisable = den > 0;

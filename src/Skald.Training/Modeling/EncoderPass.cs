@@ -101,14 +101,15 @@ public sealed class EncoderPass : IDisposable
     /// <summary>
     /// A CSR model's training forward (<see cref="Skald.Models.SentenceEncoder.ForwardAutoEncoder"/>): the sparse code is
     /// this pass's embedding output (seeded by <see cref="Backward"/>); the dense input and the reconstructions are
-    /// returned for the loss to seed (<see cref="Seed"/>). Recording passes only.
+    /// returned for the loss to seed (<see cref="Seed"/>). Recording passes only. Under data parallelism the
+    /// autoencoder's dead-latent statistics count every rank's rows (<see cref="TrainableEncoder.StatsAcrossRanks"/>).
     /// </summary>
     public Skald.Models.Modules.AutoEncoderPass ForwardAutoEncoder(ModelInputs inputs)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (!tape.Recording) throw new InvalidOperationException("an autoencoder's training forward needs a recording pass");
         if (inputs.Count == 0) throw new ArgumentException("no texts to embed", nameof(inputs));
-        var result = model.Model.ForwardAutoEncoder(tape, inputs);
+        var result = model.Model.ForwardAutoEncoder(tape, inputs, model.StatsAcrossRanks);
         outputs.Add(result.Latents);
         return result;
     }

@@ -84,6 +84,12 @@ public sealed class TrainableEncoder : ITrainableModel
     /// </summary>
     public ICommunicator Communicator { get; set; } = SingleProcess.Instance;
 
+    /// <summary>
+    /// Sums a CSR autoencoder's per-latent firing counts over the ranks (null in one process), so its dead-latent
+    /// statistics are those of the global batch on every rank.
+    /// </summary>
+    internal Action<Span<float>>? StatsAcrossRanks => Communicator.Size > 1 ? Communicator.AllReduceSum : null;
+
     /// <summary>The model being trained (its parameters are updated in place).</summary>
     public SentenceEncoder Model { get; }
 

@@ -10,7 +10,8 @@ namespace Skald.Training.Tests.Distributed;
 /// <c>mpirun -np 2 skald train</c> against one process with the same config: the global batch is split across the
 /// ranks and the loss spans them, so losses and weights agree within rounding (MNRL, CachedMNRL, LoRA, masked-LM, MNTP,
 /// causal-LM SFT with length-grouped batches, a cross-encoder's BCE, AdaptiveLayerLoss, SoftmaxLoss, ContrastiveTension,
-/// a ColBERT's contrastive (also cached) and distillation losses over every rank's token vectors); a killed rank
+/// a ColBERT's contrastive (also cached) and distillation losses over every rank's token vectors, CSRLoss (also cached)
+/// with the autoencoder's dead-latent statistics of the whole batch); a killed rank
 /// ends the job and the same command resumes.
 /// </summary>
 public sealed class DataParallelTrainingTests(ITestOutputHelper output)
@@ -57,6 +58,8 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("colbert_contrastive")]
     [InlineData("colbert_distillation")]
     [InlineData("colbert_cached")]
+    [InlineData("csr")]
+    [InlineData("csr_cached")]
     public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
     {
         string model = kind == "adaptive_layer" ? CorePaths.TrainingFixture("bert-4layers")
@@ -84,7 +87,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // A 3-label classifier of pairs: each rank scores its shard, the loss is the mean over the whole batch.
             ? InfraPaths.WriteFile(dir, "nli.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"sentence1\": \"Hus {i / 3} ligger ved sjøen.\", \"sentence2\": \"{(i % 3) switch { 0 => "Huset er ved vannet.", 1 => $"Huset har {i} vinduer.", _ => "Huset ligger i fjellet." }}\", \"label\": {i % 3}}}\n")))
-            : kind is "colbert_contrastive" or "colbert_cached"
+            : kind is "colbert_contrastive" or "colbert_cached" or "csr" or "csr_cached"
             // Triplets of texts of different lengths: the ranks gather each text's token vectors; every document of
             // the batch is an in-batch negative of every query, as in one process (PyLate's gather_across_devices).
             ? InfraPaths.WriteFile(dir, "triplets.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
@@ -126,6 +129,10 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             "colbert_distillation" => "loss:\n  type: colbert_distillation",
             // GradCache over each rank's shard in chunks of 3 rows: the loss still spans every rank's token vectors.
             "colbert_cached" => "loss:\n  type: colbert_contrastive\n  cached: true\n  mini_batch_size: 3",
+            // A CSR autoencoder whose latents die after two silent selections: the auxiliary term reads the dead-latent
+            // statistics, which must count every rank's rows; the reconstruction means are over the whole batch.
+            "csr" => Csr,
+            "csr_cached" => Csr + "\n  cached: true\n  mini_batch_size: 3",
             // One of three earlier layers drawn per step (the same on both ranks), the KL rows split between them.
             "adaptive_layer" => "loss:\n  type: mnrl\n  adaptive_layer: true",
             _ => "",
@@ -183,6 +190,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
         Assert.True(noise <= 2 * 5 * 1e-3, $"key biases differ by {noise}, more than two runs of 5 noise-driven AdamW steps");
         if (kind != "lora") Assert.True(moved > 1e-3, "the run did not train");
         initial.ForEach(f => f.Dispose());
+        if (kind.StartsWith("csr", StringComparison.Ordinal)) SameAutoEncoder(Path.Combine(dir, "one", "final"), Path.Combine(dir, "two", "final"));
 
         using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "two", "checkpoints", "step-5", "trainer_state.json")));
         Assert.Equal(2, state.RootElement.GetProperty("world_size").GetInt32());
@@ -255,6 +263,27 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
         Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "full", "final", "model.safetensors")),
             File.ReadAllBytes(Path.Combine(dir, "killed", "final", "model.safetensors")));
         Assert.Equal(File.ReadAllLines(Path.Combine(dir, "full", "metrics.jsonl")), File.ReadAllLines(Path.Combine(dir, "killed", "metrics.jsonl")));
+    }
+
+    private const string Csr = "  type: csr\n  csr_hidden_dim: 64\n  csr_k: 4\n  csr_k_aux: 8\n  csr_dead_threshold: 2\nloss:\n  type: csr";
+
+    // A CSR model's autoencoder: the weights within 1e-5 and the dead-latent statistics equal (they decide the auxiliary term).
+    private void SameAutoEncoder(string one, string two)
+    {
+        string module = Path.GetFileName(Directory.GetDirectories(one, "*_SparseAutoEncoder").Single());
+        var a = Skald.Models.Modules.SparseAutoEncoder.Load(Path.Combine(one, module));
+        var b = Skald.Models.Modules.SparseAutoEncoder.Load(Path.Combine(two, module));
+        Assert.Equal(a.Stats, b.Stats);
+        Assert.Contains(a.Stats, s => s > 2); // some latents died: the auxiliary term had latents to read
+        double worst = 0;
+        foreach (var (x, y) in new[] { (a.PreBias, b.PreBias), (a.Weight, b.Weight), (a.LatentBias, b.LatentBias) })
+        {
+            var u = x.Data.Span;
+            var v = y.Data.Span;
+            for (int i = 0; i < u.Length; i++) worst = Math.Max(worst, Math.Abs(u[i] - v[i]));
+        }
+        output.WriteLine($"autoencoder: largest weight difference {worst:E2}");
+        Assert.True(worst <= 1e-5, $"autoencoder weights differ by {worst}");
     }
 
     private double[] Losses(string run) =>

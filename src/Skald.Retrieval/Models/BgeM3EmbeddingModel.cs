@@ -64,6 +64,16 @@ public sealed class BgeM3EmbeddingModel : IEmbeddingModel, IDisposable
         }
     }
 
+    /// <summary>
+    /// This model with its documents already encoded (by the ranks of an mpirun job, each its shard): <see cref="Encode"/>
+    /// gives document <paramref name="texts"/>' <paramref name="outputs"/> (<see cref="Outputs"/> each) in this order,
+    /// once, and encodes queries as before; the encoder stays this model's.
+    /// </summary>
+    public BgeM3EmbeddingModel WithDocuments(IReadOnlyList<string> texts, IReadOnlyList<BgeM3Output> outputs) =>
+        new(Encoder, Outputs, BatchSize) { documents = new PrecomputedDocuments<BgeM3Output>(texts, outputs) };
+
+    private PrecomputedDocuments<BgeM3Output>? documents;
+
     /// <summary>Whether the folder at <paramref name="path"/> is a BGE-M3 folder (<see cref="BgeM3Encoder.IsBgeM3"/>).</summary>
     public static bool IsBgeM3(string path) => BgeM3Encoder.IsBgeM3(path);
 
@@ -99,7 +109,9 @@ public sealed class BgeM3EmbeddingModel : IEmbeddingModel, IDisposable
     /// and documents are encoded alike (<paramref name="role"/> changes nothing: BGE-M3 has no prompts or query side).
     /// </summary>
     public BgeM3Output[] Encode(IReadOnlyList<string> texts, TextRole role, BgeM3Outputs? outputs = null, CancellationToken cancellationToken = default) =>
-        Encoder.Encode(texts, options, outputs ?? Outputs, cancellationToken);
+        documents is not null && role == TextRole.Document
+            ? (outputs ?? Outputs) == Outputs ? documents.Next(texts) : throw new InvalidOperationException("the documents were encoded with this model's outputs only")
+            : Encoder.Encode(texts, options, outputs ?? Outputs, cancellationToken);
 
     /// <inheritdoc/>
     public float[][] Embed(IReadOnlyList<string> texts, TextRole role) => Embed(texts, role, CancellationToken.None);

@@ -62,6 +62,16 @@ public sealed class MultiVectorEmbeddingModel : IEmbeddingModel, IDisposable
         }
     }
 
+    /// <summary>
+    /// This model with its documents already encoded (by the ranks of an mpirun job, each its shard): <see cref="Encode"/>
+    /// gives document <paramref name="texts"/>' <paramref name="vectors"/> (pooled already) in this order, once, and
+    /// encodes queries as before; the encoder stays this model's.
+    /// </summary>
+    public MultiVectorEmbeddingModel WithDocuments(IReadOnlyList<string> texts, IReadOnlyList<TokenVectors> vectors) =>
+        new(Encoder, BatchSize) { PoolFactor = PoolFactor, encoded = new PrecomputedDocuments<TokenVectors>(texts, vectors) };
+
+    private PrecomputedDocuments<TokenVectors>? encoded;
+
     /// <summary>Whether the folder at <paramref name="path"/> holds a late-interaction model <see cref="Load"/> reads.</summary>
     public static bool IsMultiVector(string path) => ColbertEncoder.IsColbert(path);
 
@@ -110,6 +120,7 @@ public sealed class MultiVectorEmbeddingModel : IEmbeddingModel, IDisposable
     public TokenVectors[] Encode(IReadOnlyList<string> texts, TextRole role, CancellationToken cancellationToken = default)
     {
         if (role == TextRole.Query) return Encoder.EncodeQueries(texts, BatchSize, cancellationToken);
+        if (encoded is not null) return encoded.Next(texts);
         var documents = Encoder.EncodeDocuments(texts, BatchSize, cancellationToken);
         if (PoolFactor > 1)
         {

@@ -16,7 +16,9 @@ namespace Skald.Cli.Commands.Index;
 
 /// <summary>
 /// <c>skald index build</c>: an index folder (embeddings, BM25, records) over documents or a BEIR corpus. Under mpirun
-/// each rank embeds a shard of the records and rank 0 writes the index in input order.
+/// each rank embeds a shard of the records (dense, sparse, a ColBERT model's token vectors, BGE-M3's outputs;
+/// <see cref="RankEncoding"/>) and rank 0 writes the index in input order, training PLAID's centroids, if asked for,
+/// over the gathered token vectors as one process does.
 /// </summary>
 internal sealed class IndexBuildCommand : Command
 {
@@ -114,7 +116,7 @@ internal sealed class IndexBuildCommand : Command
     /// <summary>
     /// An index of a late-interaction model's token vectors (<see cref="MultiVectorEmbeddingModel"/>): chunks fit its
     /// document_length; token vectors stored in <c>--precision</c> float32, float16 or int8; no other layout options,
-    /// Matryoshka cut or sparse settings (one line each), and one process.
+    /// Matryoshka cut or sparse settings (one line each). Under mpirun each rank encodes its shard.
     /// </summary>
     private int BuildLateInteraction(ParseResult p, string dir, string root, Skald.Retrieval.Index.DenseLayout layout, bool quiet)
     {
@@ -128,15 +130,25 @@ internal sealed class IndexBuildCommand : Command
         }
         layout = layout with { Precision = Skald.Retrieval.Quantization.EmbeddingPrecision.Float32 }; // an int8 --precision is the token vectors' one
         if (p.GetValue(maxActiveDims) is not null) throw new UsageException($"--max-active-dims is for sparse encoders (SPLADE, CSR); {dir} is a late-interaction (ColBERT) model");
-        if (Cli.World.Size > 1) throw new UsageException($"index build with a late-interaction model ({dir}) runs in one process, not under mpirun");
         using var embedder = MultiVectorEmbeddingModel.Load(dir, p.GetValue(batchSize) ?? 32, p.GetValue(poolFactor) ?? 1);
         var (chunk, overlap, note) = IndexOptions.Chunking(embedder.Encoder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
         var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
         var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bool whole = p.GetValue(corpus) is not null;
-        var manifest = IndexBuilder.Build(p.GetValue(output)!, embedder, dir, records, new Bm25Options(), p.GetValue(language), whole ? 0 : chunk, whole ? 0 : overlap,
-            IndexOptions.Progress(quiet), layout.Precision, layout.Ivf, layout.Hnsw, null, 0, p.GetValue(truncateDim) ?? 0, layout.Pq, root, tokenPrecision: tokenPrecision, plaid: plaidOptions);
+        var model = embedder;
+        var progress = IndexOptions.Progress(quiet);
+        if (Cli.World.Size > 1)
+        {
+            var texts = records.Select(r => r.FullText).ToList();
+            var local = RankEncoding.EncodeShard(Cli.World, texts, b => embedder.Encode(b, TextRole.Document), progress);
+            model = embedder.WithDocuments(texts, RankEncoding.Gather(Cli.World, local, texts.Count, embedder.Dimension));
+            Terminal.Log($"embedded {Counted.Of(records.Count, "row")} on {Counted.Of(Cli.World.Size, "rank")}", quiet);
+            if (Cli.World.Rank != 0) return 0; // rank 0 writes the index
+            progress = null;
+        }
+        var manifest = IndexBuilder.Build(p.GetValue(output)!, model, dir, records, new Bm25Options(), p.GetValue(language), whole ? 0 : chunk, whole ? 0 : overlap,
+            progress, layout.Precision, layout.Ivf, layout.Hnsw, null, 0, p.GetValue(truncateDim) ?? 0, layout.Pq, root, tokenPrecision: tokenPrecision, plaid: plaidOptions);
         if (note is not null && !whole) Terminal.Log(note, quiet);
         Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
             $"({IndexOptions.Layout(manifest)}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
@@ -145,22 +157,33 @@ internal sealed class IndexBuildCommand : Command
 
     /// <summary>
     /// A BGE-M3 index (<see cref="BgeM3EmbeddingModel"/>): the chosen outputs of every chunk from one pass, chunks that fit
-    /// max_seq_length; no layout options, Matryoshka cut or sparse settings (one line each), and one process.
+    /// max_seq_length; no layout options, Matryoshka cut or sparse settings (one line each). Under mpirun each rank
+    /// encodes its shard.
     /// </summary>
     private int BuildBgeM3(ParseResult p, string dir, string root, Skald.Retrieval.Index.DenseLayout layout, string outputs, bool quiet)
     {
         if (!BgeM3EmbeddingModel.IsBgeM3(dir)) throw new UsageException($"--bge-m3 is for BGE-M3 folders ({dir} has no sparse_linear.pt or colbert_linear.pt)");
         if ((p.GetValue(truncateDim) is not null ? "--truncate-dim" : p.GetValue(maxActiveDims) is not null ? "--max-active-dims" : null) is { } setting)
             throw new UsageException($"{setting} does not apply with --bge-m3 (a BGE-M3 index scores its stored outputs exactly)");
-        if (Cli.World.Size > 1) throw new UsageException($"index build --bge-m3 runs in one process, not under mpirun");
         using var embedder = BgeM3EmbeddingModel.Load(dir, BgeM3Options.ParseOutputs(outputs), p.GetValue(batchSize) ?? 32);
         var (chunk, overlap, note) = IndexOptions.Chunking(embedder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
         var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
         var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bool whole = p.GetValue(corpus) is not null;
-        var manifest = IndexBuilder.Build(p.GetValue(output)!, embedder, dir, records, new Bm25Options(), p.GetValue(language), whole ? 0 : chunk, whole ? 0 : overlap,
-            IndexOptions.Progress(quiet), layout.Precision, layout.Ivf, layout.Hnsw, pq: layout.Pq, documentsRoot: root, // the layout options: refused in one line
+        var model = embedder;
+        var progress = IndexOptions.Progress(quiet);
+        if (Cli.World.Size > 1)
+        {
+            var texts = records.Select(r => r.FullText).ToList();
+            var local = RankEncoding.EncodeShard(Cli.World, texts, b => embedder.Encode(b, TextRole.Document), progress);
+            model = embedder.WithDocuments(texts, RankEncoding.Gather(Cli.World, local, texts.Count, embedder.Outputs, embedder.Dimension, embedder.Encoder.ColbertDimension));
+            Terminal.Log($"embedded {Counted.Of(records.Count, "row")} on {Counted.Of(Cli.World.Size, "rank")}", quiet);
+            if (Cli.World.Rank != 0) return 0; // rank 0 writes the index
+            progress = null;
+        }
+        var manifest = IndexBuilder.Build(p.GetValue(output)!, model, dir, records, new Bm25Options(), p.GetValue(language), whole ? 0 : chunk, whole ? 0 : overlap,
+            progress, layout.Precision, layout.Ivf, layout.Hnsw, pq: layout.Pq, documentsRoot: root, // the layout options: refused in one line
             tokenPrecision: p.GetValue(plaid) ? TokenPrecision.Plaid : TokenPrecision.Float32,
             plaid: p.GetValue(plaid) ? new Skald.Retrieval.Plaid.PlaidOptions { Bits = p.GetValue(plaidBits) ?? 2, Centroids = p.GetValue(plaidCentroids) ?? 0 } : null);
         if (note is not null && !whole) Terminal.Log(note, quiet);
@@ -177,14 +200,7 @@ internal sealed class IndexBuildCommand : Command
         Action<int, int>? progress)
     {
         var texts = records.Select(r => r.FullText).ToList();
-        var shard = Shard.Of(texts.Count, world.Rank, world.Size);
-        var local = new List<float[]>(shard.Count);
-        for (int start = 0; start < shard.Count; start += IndexBuilder.EmbedBatch)
-        {
-            int n = Math.Min(IndexBuilder.EmbedBatch, shard.Count - start);
-            local.AddRange(embedder.Embed(texts.GetRange(shard.Start + start, n), TextRole.Document));
-            progress?.Invoke(start + n, shard.Count);
-        }
+        var local = RankEncoding.EncodeShard(world, texts, b => embedder.Embed(b, TextRole.Document), progress);
         return new PrecomputedEmbeddings(embedder, texts, RowGather.Gather(world, local, texts.Count, embedder.Dimension));
     }
 }

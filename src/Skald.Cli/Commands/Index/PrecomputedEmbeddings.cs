@@ -13,7 +13,7 @@ namespace Skald.Cli.Commands.Index;
 /// </summary>
 internal sealed class PrecomputedEmbeddings(IEmbeddingModel model, IReadOnlyList<string> texts, float[][] vectors) : IEmbeddingModel
 {
-    private int next;
+    private readonly PrecomputedDocuments<float[]> documents = new(texts, vectors);
 
     /// <inheritdoc />
     public string Name => model.Name;
@@ -28,19 +28,8 @@ internal sealed class PrecomputedEmbeddings(IEmbeddingModel model, IReadOnlyList
     public SimilarityFunction Similarity => model.Similarity;
 
     /// <inheritdoc />
-    public float[][] Embed(IReadOnlyList<string> batch, TextRole role)
-    {
-        if (role != TextRole.Document || next + batch.Count > texts.Count)
-            throw new InvalidOperationException($"the index builder asked for {Counted.Of(batch.Count, role + " text")} after {next} of {texts.Count} embedded documents");
-        var result = new float[batch.Count][];
-        for (int i = 0; i < batch.Count; i++, next++)
-        {
-            if (!string.Equals(batch[i], texts[next], StringComparison.Ordinal))
-                throw new InvalidOperationException($"the index builder asked for another text at row {next} than the ranks embedded");
-            result[i] = vectors[next];
-        }
-        return result;
-    }
+    public float[][] Embed(IReadOnlyList<string> batch, TextRole role) => role == TextRole.Document ? documents.Next(batch)
+        : throw new InvalidOperationException($"the index builder asked for {Counted.Of(batch.Count, role + " text")} of embedded documents");
 
     /// <inheritdoc />
     public IReadOnlyList<string> SplitToFit(string text, TextRole role) => model.SplitToFit(text, role);

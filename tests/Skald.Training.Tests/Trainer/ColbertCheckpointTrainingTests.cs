@@ -17,7 +17,8 @@ namespace Skald.Training.Tests.Trainer;
 /// fixtures/models/colbert-stanford-tiny), loaded as PyLate's ColBERT.__init__ loads it. Three AdamW steps of
 /// colbert_contrastive each equal PyTorch (fixtures/training/make_colbert_steps_reference.py: each step's loss and grad
 /// norm within 1e-4 relative, every final weight within 1e-4), and <c>skald train</c> saves each as a PyLate folder
-/// that <see cref="ColbertEncoder.Load"/> reads back to the vectors the training forward gives.
+/// that <see cref="ColbertEncoder.Load"/> reads back to the vectors the training forward gives (a Stanford run resumes
+/// from such a checkpoint to the weights of an uninterrupted one).
 /// </summary>
 public sealed class ColbertCheckpointTrainingTests(ITestOutputHelper output) : IDisposable
 {
@@ -103,6 +104,31 @@ public sealed class ColbertCheckpointTrainingTests(ITestOutputHelper output) : I
         AssertReadsBack(final, config);
     }
 
+    [Fact]
+    public void AStanfordRunResumesToTheSameWeightsAndTakesModelKeysOverItsMetadata()
+    {
+        string source = CorePaths.FixtureModel("colbert-stanford-tiny");
+        var config = Config(source, saveSteps: 1);
+        new SentenceTrainer(TrainingRun.Build(config)).Run();
+        string final = Path.Combine(config.Output.Dir, "final");
+        Directory.Delete(final, recursive: true);
+        Directory.Delete(Path.Combine(config.Output.Dir, "checkpoints", "step-2"), recursive: true);
+        Assert.NotNull(new SentenceTrainer(TrainingRun.Build(config)).Run().ResumedFrom); // from its step-1 PyLate folder
+        var fresh = Config(source, outDir: "fresh");
+        new SentenceTrainer(TrainingRun.Build(fresh)).Run();
+        foreach (string file in new[] { "model.safetensors", Path.Combine("1_Dense", "model.safetensors") })
+        {
+            using var a = Checkpoint.OpenFile(Path.Combine(final, file));
+            using var b = Checkpoint.OpenFile(Path.Combine(fresh.Output.Dir, "final", file));
+            foreach (var key in a.Keys) Assert.Equal(b.Read(key, b.Shape(key)), a.Read(key, a.Shape(key)));
+        }
+
+        // model keys go over artifact.metadata's settings (its markers kept), as PyLate's constructor arguments do
+        using var setup = TrainingRun.Build(Config(source, outDir: "keys", modelKeys: "  type: colbert\n  query_length: 12"));
+        var settings = ((TrainableEncoder)setup.Model).Model.LateInteraction!.Settings;
+        Assert.Equal(("[unused0]", "[unused1]", 12, 24), (settings.QueryPrefix, settings.DocumentPrefix, settings.QueryLength, settings.DocumentLength));
+    }
+
     private void AssertReadsBack(string final, TrainingConfig config)
     {
         using var trained = SentenceEncoder.LoadLateInteraction(final);
@@ -112,7 +138,7 @@ public sealed class ColbertCheckpointTrainingTests(ITestOutputHelper output) : I
         ColbertTrainingTests.AssertSameVectors(trained, reloaded, [.. rows.Select(r => r.GetProperty("positive").GetString()!)], query: false);
     }
 
-    private TrainingConfig Config(string model)
+    private TrainingConfig Config(string model, int saveSteps = 0, string outDir = "run", string modelKeys = "")
     {
         string data = InfraPaths.WriteFile(dir, "triplets.jsonl", string.Concat(Enumerable.Range(0, 8).Select(i =>
             $"{{\"query\": \"Hvor ligger hus nummer {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\", \"negative\": \"Bussen går klokka {i % 7}.\"}}\n")));
@@ -120,6 +146,7 @@ public sealed class ColbertCheckpointTrainingTests(ITestOutputHelper output) : I
             model:
               path: {model}
               dropout: 0.0
+            {modelKeys}
             data:
               train: {data}
             training:
@@ -127,7 +154,8 @@ public sealed class ColbertCheckpointTrainingTests(ITestOutputHelper output) : I
               learning_rate: 2.0e-3
               max_steps: 2
             output:
-              dir: {Path.Combine(dir, "run")}
+              dir: {Path.Combine(dir, outDir)}
+              save_steps: {saveSteps}
               tensorboard: false
             loss:
               type: colbert_contrastive

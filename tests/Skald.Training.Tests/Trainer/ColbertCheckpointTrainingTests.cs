@@ -129,6 +129,25 @@ public sealed class ColbertCheckpointTrainingTests(ITestOutputHelper output) : I
         Assert.Equal(("[unused0]", "[unused1]", 12, 24), (settings.QueryPrefix, settings.DocumentPrefix, settings.QueryLength, settings.DocumentLength));
     }
 
+    [Theory]
+    [InlineData("adapter")]
+    [InlineData("merged")]
+    public void AStanfordCheckpointTrainsWithLoraIntoAFolderThatReadsBack(string save)
+    {
+        var config = Config(CorePaths.FixtureModel("colbert-stanford-tiny"), outDir: save, extra: $"""
+            lora:
+              r: 4
+              alpha: 8
+              dropout: 0.0
+              target_modules: [query, value]
+              save: {save}
+            """);
+        new SentenceTrainer(TrainingRun.Build(config)).Run();
+        string final = Path.Combine(config.Output.Dir, "final");
+        Assert.Equal(save == "adapter", File.Exists(Path.Combine(final, "adapter_config.json")));
+        AssertReadsBack(final, config);
+    }
+
     private void AssertReadsBack(string final, TrainingConfig config)
     {
         using var trained = SentenceEncoder.LoadLateInteraction(final);
@@ -138,7 +157,7 @@ public sealed class ColbertCheckpointTrainingTests(ITestOutputHelper output) : I
         ColbertTrainingTests.AssertSameVectors(trained, reloaded, [.. rows.Select(r => r.GetProperty("positive").GetString()!)], query: false);
     }
 
-    private TrainingConfig Config(string model, int saveSteps = 0, string outDir = "run", string modelKeys = "")
+    private TrainingConfig Config(string model, int saveSteps = 0, string outDir = "run", string modelKeys = "", string extra = "")
     {
         string data = InfraPaths.WriteFile(dir, "triplets.jsonl", string.Concat(Enumerable.Range(0, 8).Select(i =>
             $"{{\"query\": \"Hvor ligger hus nummer {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\", \"negative\": \"Bussen går klokka {i % 7}.\"}}\n")));
@@ -159,6 +178,7 @@ public sealed class ColbertCheckpointTrainingTests(ITestOutputHelper output) : I
               tensorboard: false
             loss:
               type: colbert_contrastive
+            {extra}
             """, "c.yaml");
     }
 }

@@ -224,7 +224,7 @@ public sealed class ColbertTrainingOptionsTests : IDisposable
     }
 
     /// <summary>
-    /// <c>evaluation.tasks</c> with a ColBERT: a retrieval folder is scored by exact MaxSim with the weights being trained,
+    /// <c>evaluation.tasks</c> with a ColBERT: a retrieval folder and a reranking file are scored by exact MaxSim with the weights being trained,
     /// every metric the number <c>skald evaluate</c> gives the saved folder (its retriever, <see cref="LateInteractionRetriever"/>,
     /// over the same <see cref="TaskEvaluator"/>).
     /// </summary>
@@ -237,6 +237,9 @@ public sealed class ColbertTrainingOptionsTests : IDisposable
             $"{{\"_id\": \"h{i}\", \"text\": \"Hus {i} ligger ved sjøen.\"}}\n{{\"_id\": \"b{i}\", \"text\": \"Bussen går klokka {i}.\"}}\n")));
         File.WriteAllText(Path.Combine(task, "queries.jsonl"), string.Concat(Enumerable.Range(0, 8).Select(i => $"{{\"_id\": \"q{i}\", \"text\": \"Hvor ligger hus nummer {i}?\"}}\n")));
         File.WriteAllText(Path.Combine(task, "qrels", "test.tsv"), "query-id\tcorpus-id\tscore\n" + string.Concat(Enumerable.Range(0, 8).Select(i => $"q{i}\th{i}\t1\n")));
+        string rerank = InfraPaths.WriteFile(dir, "rerank.jsonl", string.Concat(Enumerable.Range(0, 6).Select(i =>
+            $"{{\"query\": \"Hvor ligger hus nummer {i}?\", \"positive\": [\"Hus {i} ligger ved sjøen.\"], " +
+            $"\"negative\": [\"Bussen går klokka {i}.\", \"Hus {i + 1} ligger ved sjøen.\", \"Fjorden ligg stille.\"]}}\n")));
         var config = ConfigLoader.Parse($"""
             model:
               path: {Colbert}
@@ -248,7 +251,7 @@ public sealed class ColbertTrainingOptionsTests : IDisposable
               learning_rate: 2.0e-3
               max_steps: 2
             evaluation:
-              tasks: [{task}]
+              tasks: [{task}, {rerank}]
             output:
               dir: {Path.Combine(dir, "run")}
               save_steps: 0
@@ -262,5 +265,8 @@ public sealed class ColbertTrainingOptionsTests : IDisposable
         Assert.Contains("ndcg_at_10", printed.Keys);
         foreach (var (key, value) in printed) Assert.Equal(value, result.FinalMetrics["eval_husene_" + key], 4);
         Assert.InRange(printed["ndcg_at_10"], 0.01, 0.99); // not a degenerate number
+        var reranked = TaskEvaluator.Create(TaskDefinition.FromPath(rerank)).Evaluate(new LateInteractionRetriever(saved)).Metrics;
+        Assert.NotEmpty(reranked);
+        foreach (var (key, value) in reranked) Assert.Equal(value, result.FinalMetrics["eval_rerank_" + key], 4); // the given candidates, by MaxSim
     }
 }

@@ -19,8 +19,11 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public ColbertInputs? LateInteraction { get; private set; }
 
+    private ColbertProjection[] projections = [];
+
     /// <summary>
-    /// Loads a PyLate ColBERT folder for training (<see cref="ColbertEncoder"/> is its inference form), with
+    /// Loads a PyLate ColBERT folder, or a Stanford ColBERT checkpoint as PyLate loads one (<see cref="StanfordColbert"/>:
+    /// its projection the first Dense module, its settings from artifact.metadata), for training (<see cref="ColbertEncoder"/> is its inference form), with
     /// <paramref name="settings"/> instead of its config_sentence_transformers.json's when given (errors then name
     /// <paramref name="keyPrefix"/> and the key, e.g. a training config's <c>model.</c>).
     /// </summary>
@@ -32,14 +35,42 @@ public sealed partial class SentenceEncoder
         {
             if (model.Folder.DefaultPromptName is not null)
                 throw new ModelFormatException($"{Path.Combine(model.Folder.Path, ColbertSettings.FileName)}: key \"default_prompt_name\": prompts on a ColBERT model are not supported yet (its prefixes are)");
-            foreach (string config in model.Folder.DensePaths.Select(p => Path.Combine(p, "config.json")).Where(ColbertProjection.IsResidual))
-                throw new ModelFormatException($"{config}: key \"use_residual\" is true; training a PyLate residual Dense is not supported yet (encoding with it is)");
+            bool stanford = StanfordColbert.IsStanford(model.Folder.Path);
+            if (stanford && settings is null)
+            {
+                settings = StanfordColbert.ReadSettings(model.Folder.Path);
+                StanfordColbert.Check(model.Folder.Path, settings, model.Tokenizer, model.Transformer.MaxSequenceLength);
+            }
             model.LateInteraction = ColbertInputs.Create(model.Folder, model.Tokenizer, settings ?? ColbertSettings.Read(model.Folder.Path), model.Transformer, keyPrefix);
             return model;
         }
         catch
         {
             model.Dispose();
+            throw;
+        }
+    }
+
+    // A Stanford ColBERT checkpoint (HF_ColBERT) as PyLate's ColBERT.__init__ makes it a model to train: the encoder's
+    // weights (under "bert.", which the registry strips) as the Transformer module, Dense.from_stanford_weights' bias-free
+    // projection from "linear.weight" as the first Dense module (1_Dense, the name a PyLate save gives it), no Pooling.
+    private static SentenceEncoder LoadStanford(string source, ModelFolder folder, string weights, IReadOnlyList<string> adapters, WeightPrecision precision)
+    {
+        if (adapters.Count > 0)
+            throw new ModelFormatException($"{folder.Path}: a Stanford ColBERT checkpoint ({StanfordColbert.Architecture}) with peft adapters is not supported; merge them first");
+        var tokenizer = folder.LoadTokenizer();
+        var transformer = ArchitectureRegistry.Load(weights, precision);
+        try
+        {
+            var linear = StanfordColbert.LoadLinear(folder.Path, transformer.HiddenSize, "1_Dense");
+            var model = Create(folder with { Pooling = null, Normalize = false, IsLateInteraction = true, IsSentenceTransformers = true }, tokenizer, transformer,
+                lateInteraction: true, newDense: [linear]);
+            model.source = source;
+            return model;
+        }
+        catch
+        {
+            foreach (var p in transformer.Parameters) p.CloseFile();
             throw;
         }
     }
@@ -99,7 +130,18 @@ public sealed partial class SentenceEncoder
         ThrowIfDisposed();
         if (LateInteraction is null) throw new ModelFormatException($"{Folder.Path}: not a late-interaction model (no token vectors)");
         var y = TransformerForward(tape, tokens);
-        foreach (var d in dense) y = d.Forward(tape, y);
+        foreach (var p in projections) y = p.Forward(tape, y);
         return y;
+    }
+
+    /// <summary>A late-interaction model's projections (its Dense modules, each with its residual path when it has one), as <see cref="ColbertEncoder"/> runs them.</summary>
+    internal IReadOnlyList<ColbertProjection> Projections => projections;
+
+    // The Dense modules as a ColBERT's projections: those read from densePaths with their folder's use_residual (and
+    // residual.weight, a parameter trained with the rest), any added after them plain.
+    private void AttachProjections(IReadOnlyList<string> densePaths, string parameterPrefix)
+    {
+        projections = [.. dense.Select((d, i) => i < densePaths.Count ? ColbertProjection.Wrap(d, densePaths[i], parameterPrefix) : ColbertProjection.Plain(d))];
+        Parameters = [.. Parameters, .. projections.Where(p => p.ResidualWeight is not null).Select(p => p.ResidualWeight!)];
     }
 }

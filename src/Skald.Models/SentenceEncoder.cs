@@ -167,7 +167,8 @@ public sealed partial class SentenceEncoder
     {
         var (source, folder, weights, located) = Open(path, adapters, cachedOnly, refuseCrossEncoder);
         if (Models.LateInteraction.StanfordColbert.IsStanford(folder.Path))
-            throw new ModelFormatException(Models.LateInteraction.StanfordColbert.NotASentenceEncoder(path, lateInteraction));
+            return lateInteraction ? LoadStanford(source, folder, weights, located, precision)
+                : throw new ModelFormatException(Models.LateInteraction.StanfordColbert.NotASentenceEncoder(path));
         adapters = located;
         var tokenizer = folder.LoadTokenizer();
         ITransformer encoder = folder.IsStatic
@@ -259,6 +260,7 @@ public sealed partial class SentenceEncoder
             throw new ModelFormatException($"{folder.AutoEncoderPath}: input_dim {autoEncoder.Config.InputDim} does not match the {width} values coming in");
         var model = new SentenceEncoder(folder, tokenizer, encoder, pooling, dense, queryDense, Math.Min(max, encoder.MaxSequenceLength), spladeHead,
             autoEncoder);
+        if (lateInteraction) model.AttachProjections(folder.DensePaths, parameterPrefix);
         if (folder.QueryStaticPath is { } staticQuery)
         {
             if (spladeHead is null) throw new ModelFormatException($"{staticQuery}: a SparseStaticEmbedding query route needs a sparse document route");

@@ -36,6 +36,21 @@ public static class StanfordColbert
     /// <summary>The name the projection is given among a model's parameters.</summary>
     public const string LinearModule = "linear";
 
+    /// <summary>
+    /// The class transformers' AutoModel builds for a Stanford checkpoint's <paramref name="modelType"/> (BertModel for
+    /// bert), which its save_pretrained writes as config.json's architectures: the encoder sentence-transformers'
+    /// Transformer module holds once PyLate has loaded the checkpoint. Falls back to "BertModel" for a type Skald does not name.
+    /// </summary>
+    public static string EncoderArchitecture(string modelType) => modelType switch
+    {
+        "xlm-roberta" => "XLMRobertaModel",
+        "roberta" => "RobertaModel",
+        "camembert" => "CamembertModel",
+        "distilbert" => "DistilBertModel",
+        "modernbert" => "ModernBertModel",
+        _ => "BertModel",
+    };
+
     /// <summary>Whether <paramref name="path"/> is a Stanford ColBERT folder: no modules.json, config.json's first architecture HF_ColBERT.</summary>
     public static bool IsStanford(string path)
     {
@@ -55,15 +70,10 @@ public static class StanfordColbert
         }
     }
 
-    /// <summary>
-    /// The one line refusing a Stanford ColBERT checkpoint where a sentence embedder is loaded, or, when
-    /// <paramref name="training"/>, where a ColBERT is loaded for training (not supported yet).
-    /// </summary>
-    public static string NotASentenceEncoder(string path, bool training) => training
-        ? $"{path}: a Stanford ColBERT checkpoint ({Architecture}, {MetadataFile}); Skald encodes, reranks and indexes with it but does not train it yet " +
-          "(load it in PyLate and save it, which writes the PyLate layout Skald trains)"
-        : $"{path}: a Stanford ColBERT checkpoint ({Architecture}, {MetadataFile}), one vector per token, not a sentence embedder; load it with " +
-          "ColbertEncoder.Load (library) or use it with skald rerank, skald evaluate and skald index (CLI)";
+    /// <summary>The one line refusing a Stanford ColBERT checkpoint where a sentence embedder is loaded.</summary>
+    public static string NotASentenceEncoder(string path) =>
+        $"{path}: a Stanford ColBERT checkpoint ({Architecture}, {MetadataFile}), one vector per token, not a sentence embedder; load it with " +
+        "ColbertEncoder.Load (library) or use it with skald rerank, skald evaluate, skald index and skald train (CLI)";
 
     /// <summary>
     /// The settings of the Stanford folder <paramref name="folder"/> from its artifact.metadata (PyLate's defaults for
@@ -99,7 +109,10 @@ public static class StanfordColbert
     /// <paramref name="hiddenSize"/>] as a bias-free Dense without activation, checked against artifact.metadata's
     /// <c>dim</c> when it names one.
     /// </summary>
-    public static DenseModule LoadLinear(string folder, int hiddenSize)
+    public static DenseModule LoadLinear(string folder, int hiddenSize) => LoadLinear(folder, hiddenSize, LinearModule);
+
+    /// <summary><see cref="LoadLinear(string, int)"/> with the parameter named <c>{<paramref name="module"/>}/linear.weight</c>.</summary>
+    public static DenseModule LoadLinear(string folder, int hiddenSize, string module)
     {
         ArgumentNullException.ThrowIfNull(folder);
         string key = LinearModule + ".weight";
@@ -117,7 +130,7 @@ public static class StanfordColbert
             if (JsonFiles.Int(r, "dim", file) is int named && named != dim)
                 throw new ModelFormatException($"{file}: key \"dim\" is {named} but the checkpoint's \"{key}\" gives {dim}-value vectors");
         }
-        return DenseModule.CreateLinear(LinearModule, hiddenSize, dim, weights.Read(key, dim, hiddenSize));
+        return DenseModule.CreateLinear(module, hiddenSize, dim, weights.Read(key, dim, hiddenSize));
     }
 
     /// <summary>

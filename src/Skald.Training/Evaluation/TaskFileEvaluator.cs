@@ -1,13 +1,16 @@
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
 using Skald.Retrieval;
+using Skald.Retrieval.Models;
+using Skald.Retrieval.Search;
 using Skald.Training.Config;
 
 namespace Skald.Training.Evaluation;
 
 /// <summary>
 /// Any task <c>skald evaluate --task</c> reads (a BEIR folder, an STS or pair TSV, triplets, a classification or
-/// clustering set, bitext), scored during training by the same <see cref="TaskEvaluator"/> with the current weights
+/// clustering set, bitext), scored during training by the same <see cref="TaskEvaluator"/> with the current weights (a
+/// ColBERT's retrieval and reranking tasks by exact MaxSim, <see cref="LateInteractionRetriever"/>)
 /// (<c>evaluation.tasks</c>): every metric of the task's result as <c>eval_TASK_METRIC</c> (e.g.
 /// <c>eval_xquad-nb_ndcg_at_10</c>), so the best model can be chosen by any of them.
 /// </summary>
@@ -15,8 +18,12 @@ public sealed class TaskFileEvaluator : IEvaluator
 {
     private readonly TaskEvaluator inner;
 
-    /// <summary>The task at <paramref name="path"/> (its kind inferred as <c>skald evaluate</c> does), at most <paramref name="limit"/> examples.</summary>
-    public TaskFileEvaluator(string path, int? limit = null)
+    /// <summary>
+    /// The task at <paramref name="path"/> (its kind inferred as <c>skald evaluate</c> does), at most <paramref name="limit"/>
+    /// examples; for a ColBERT being trained (<paramref name="lateInteraction"/>) a retrieval or reranking task, which it
+    /// scores by exact MaxSim as <c>skald evaluate</c> scores a ColBERT folder (any other kind is one line naming the file).
+    /// </summary>
+    public TaskFileEvaluator(string path, int? limit = null, bool lateInteraction = false)
     {
         try
         {
@@ -26,6 +33,9 @@ public sealed class TaskFileEvaluator : IEvaluator
         {
             throw new TrainingException($"evaluation.tasks: {Located(path, e.Message)}", e);
         }
+        if (lateInteraction && inner.Task.Kind is not (TaskKind.Retrieval or TaskKind.Reranking))
+            throw new TrainingException($"evaluation.tasks: {path}: a {inner.Task.Kind.ToString().ToLowerInvariant()} task; a ColBERT is evaluated during " +
+                "training on retrieval and reranking tasks (by MaxSim over its token vectors)");
         Name = string.Concat(inner.Task.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
     }
 
@@ -57,7 +67,11 @@ public sealed class TaskFileEvaluator : IEvaluator
     {
         try
         {
-            var result = inner.Evaluate(TrainingEmbeddingModel.For(model, batchSize));
+            // A ColBERT: exact MaxSim with the current weights, the retriever skald evaluate runs over a saved folder.
+            IEvaluationModel evaluated = model is Modeling.TrainableEncoder { Model.LateInteraction: not null } colbert
+                ? new LateInteractionRetriever(new TrainingColbertEncoder(colbert), batchSize)
+                : TrainingEmbeddingModel.For(model, batchSize);
+            var result = inner.Evaluate(evaluated);
             return result.Metrics.ToDictionary(kv => $"eval_{Name}_{kv.Key}", kv => kv.Value);
         }
         catch (EvaluationException e)

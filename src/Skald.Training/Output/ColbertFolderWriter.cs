@@ -12,7 +12,8 @@ namespace Skald.Training.Output;
 /// <see cref="ColbertEncoder.Load"/> read it: the Transformer module in the root (as for any model), modules.json
 /// Transformer → <c>1_Dense</c> (→ <c>2_Dense</c> …) of type <c>pylate.models.Dense.Dense</c>, each Dense folder with the
 /// config.json keys its constructor takes (in_features, out_features, bias, activation_function, use_residual) and
-/// model.safetensors holding <c>linear.weight</c>, sentence_bert_config.json, and config_sentence_transformers.json with
+/// model.safetensors holding <c>linear.weight</c> (and <c>linear.bias</c>, and <c>residual.weight</c> for a residual Dense
+/// whose widths differ), sentence_bert_config.json, and config_sentence_transformers.json with
 /// PyLate's keys (query/document prefix and length, attend_to_expansion_tokens, skiplist_words, do_query_expansion,
 /// similarity_fn_name MaxSim). No model_type key: PyLate reads a folder without one as a ColBERT.
 /// Upstream: https://github.com/lightonai/pylate/blob/1f1f47cee5df35ebe6fd2286a0a205a1523e4119/pylate/models/colbert.py
@@ -56,9 +57,10 @@ internal static class ColbertFolderWriter
         }
         ModelSaver.WriteJson(Path.Combine(dir, "sentence_bert_config.json"), ModelSaver.SentenceBertConfig(model));
         var modules = new JsonArray { ModelSaver.Module(0, "", "sentence_transformers.models.Transformer") };
-        for (int i = 0; i < model.Dense.Count; i++)
+        for (int i = 0; i < model.Projections.Count; i++)
         {
-            var d = model.Dense[i];
+            var projection = model.Projections[i];
+            var d = projection.Dense;
             string name = $"{i + 1}_Dense", folder = Path.Combine(dir, name);
             Directory.CreateDirectory(folder);
             ModelSaver.WriteJson(Path.Combine(folder, "config.json"), new JsonObject
@@ -67,10 +69,11 @@ internal static class ColbertFolderWriter
                 ["out_features"] = d.OutFeatures,
                 ["bias"] = d.Bias is not null,
                 ["activation_function"] = d.ActivationFunction,
-                ["use_residual"] = false,
+                ["use_residual"] = projection.Residual,
             });
             var tensors = new List<TensorToWrite> { new("linear.weight", d.Weight.Shape, ModelSaver.Float32Values(d.Weight)) };
             if (d.Bias is { } bias) tensors.Add(new TensorToWrite("linear.bias", bias.Shape, ModelSaver.Float32Values(bias)));
+            if (projection.ResidualWeight is { } residual) tensors.Add(new TensorToWrite("residual.weight", residual.Shape, ModelSaver.Float32Values(residual)));
             SafeTensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors);
             modules.Add(ModelSaver.Module(i + 1, name, "pylate.models.Dense.Dense"));
         }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skald.Models;
+using Skald.Models.LateInteraction;
 using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
@@ -145,7 +146,10 @@ public static partial class ModelSaver
         string weights = ModelFolder.IsAdapterModule(source.TransformerPath) ? SentenceEncoder.Sources(model.Source).Weights : source.TransformerPath;
         using (var original = Checkpoint.OpenFolder(weights, [.. ArchitectureRegistry.KeyPrefixes(model.Transformer.Config)]))
         {
-            foreach (var key in original.Keys.Where(k => !trained.Contains(Key(k))).Order(StringComparer.Ordinal).ToList())
+            // A Stanford ColBERT source holds its projection beside the encoder: trained and saved as the Dense module (1_Dense).
+            bool stanford = StanfordColbert.IsStanford(source.TransformerPath);
+            foreach (var key in original.Keys.Where(k => !trained.Contains(Key(k)) && !(stanford && k == StanfordColbert.LinearModule + ".weight"))
+                .Order(StringComparer.Ordinal).ToList())
             {
                 if (head.Count > 0 && key.StartsWith(layout.TiedDecoder, StringComparison.Ordinal)) continue;
                 float[] values;
@@ -166,7 +170,8 @@ public static partial class ModelSaver
             transformer.Add(new TensorToWrite(layout.TiedDecoder, tied.Shape, tied.Data));
         }
         SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), transformer);
-        WriteTransformerFiles(model, dir, head.Count > 0 ? layout.Architecture : null);
+        WriteTransformerFiles(model, dir, head.Count > 0 ? layout.Architecture
+            : StanfordColbert.IsStanford(source.TransformerPath) ? StanfordColbert.EncoderArchitecture(model.Transformer.Config.ModelType) : null);
     }
 
     /// <summary>

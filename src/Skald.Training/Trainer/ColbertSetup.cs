@@ -13,13 +13,13 @@ namespace Skald.Training.Trainer;
 /// <summary>
 /// What the ColBERT losses (<c>loss.type: colbert_contrastive / colbert_distillation</c>) and <c>model.type: colbert</c>
 /// make of the model: a PyLate folder loaded for training, or an encoder made a ColBERT as PyLate makes one, and the
-/// refusals of what is not there yet for it (task files during training, labelled eval pairs), each one line.
+/// refusal of what is not there yet for it (labelled eval pairs), one line.
 /// </summary>
 internal static class ColbertSetup
 {
     /// <summary>
-    /// The student when <paramref name="modelPath"/> is a PyLate ColBERT folder (with the config's model keys over its
-    /// own settings); null for any other folder, which the ordinary loader reads.
+    /// The student when <paramref name="modelPath"/> is a PyLate ColBERT folder or a Stanford ColBERT checkpoint (with the
+    /// config's model keys over its own settings); null for any other folder, which the ordinary loader reads.
     /// </summary>
     public static SentenceEncoder? Load(TrainingConfig config, string modelPath, WeightPrecision precision)
     {
@@ -31,7 +31,10 @@ internal static class ColbertSetup
         ColbertSettings? settings = null;
         try
         {
-            settings = config.Model.Colbert is { } keys ? keys.Apply(ColbertSettings.Read(modelPath)) : null;
+            // A Stanford checkpoint's own settings are its artifact.metadata's, as PyLate reads them (the config's keys over them).
+            settings = config.Model.Colbert is { } keys
+                ? keys.Apply(StanfordColbert.IsStanford(modelPath) ? StanfordColbert.ReadSettings(modelPath) : ColbertSettings.Read(modelPath))
+                : null;
             var model = SentenceEncoder.LoadLateInteraction(modelPath, config.Model.Adapters, precision, settings, settings is null ? null : "model.");
             int width = model.Dimension;
             if (config.Model.Colbert?.EmbeddingSize is { } size && size != width)
@@ -112,9 +115,6 @@ internal static class ColbertSetup
         if (encoder.LateInteraction is null)
             throw new TrainingException($"{config.Model.Path}: loss.type {config.Loss.Type} trains a ColBERT (one vector per token); set model.type: colbert " +
                 "to make one of this encoder (a Dense projection added, as PyLate does), or start from a PyLate folder");
-        if (config.Evaluation.Tasks.Count > 0)
-            throw new TrainingException($"evaluation.tasks: task files during training of a ColBERT are not there yet (loss.type {config.Loss.Type}); " +
-                "use data.eval / data.eval_split or evaluation.retrieval, or evaluate the saved folder with skald evaluate");
         if (eval is not null && Evaluation.LabelledPairsEvaluator.FromDataset(eval) is not null)
             throw new TrainingException($"data.eval: labelled pairs are scored by one vector a text, not by a ColBERT's tokens; give a ColBERT (query, positive[, negative]) eval rows");
         return encoder;

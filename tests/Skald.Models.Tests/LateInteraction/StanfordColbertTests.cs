@@ -115,10 +115,21 @@ public sealed class StanfordColbertTests
     }
 
     [Fact]
-    public void ItIsRefusedAsASentenceEmbedderAndForTraining()
+    public void ItIsRefusedAsASentenceEmbedderAndLoadsForTrainingAsPyLateLoadsIt()
     {
         Assert.Contains("Stanford ColBERT checkpoint", Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(Folder)).Message);
-        Assert.Contains("does not train it yet", Assert.Throws<ModelFormatException>(() => SentenceEncoder.LoadLateInteraction(Folder)).Message);
+        using var model = SentenceEncoder.LoadLateInteraction(Folder);
+        Assert.Equal(["1_Dense/linear.weight"], model.Parameters.Where(p => p.Name.Contains('/')).Select(p => p.Name).ToArray());
+        Assert.DoesNotContain(model.Parameters, p => p.Name.StartsWith("bert.", StringComparison.Ordinal) || p.Name == "linear.weight");
+        var s = model.LateInteraction!.Settings;
+        Assert.Equal(("[unused0]", "[unused1]", 16, 24, false), (s.QueryPrefix, s.DocumentPrefix, s.QueryLength, s.DocumentLength, s.AttendToExpansionTokens));
+        Assert.Equal(16, model.Dimension);
+
+        string copy = TestPaths.CopyFolder(Folder, Path.Combine(TestPaths.NewTempDir(), "stanford"));
+        string metadata = Path.Combine(copy, StanfordColbert.MetadataFile);
+        File.WriteAllText(metadata, File.ReadAllText(metadata).Replace("\"query_maxlen\": 16", "\"query_maxlen\": 65", StringComparison.Ordinal));
+        var e = Assert.Throws<ModelFormatException>(() => SentenceEncoder.LoadLateInteraction(copy));
+        Assert.Contains("key \"query_maxlen\" is 65", e.Message); // checked for training as for encoding
     }
 
     [Theory]

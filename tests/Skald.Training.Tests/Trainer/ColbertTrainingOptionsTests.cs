@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Skald.Evaluation.Data;
+using Skald.Evaluation.Evaluators;
 using Skald.Models;
 using Skald.Models.Checkpoints;
 using Skald.Models.LateInteraction;
@@ -219,5 +221,52 @@ public sealed class ColbertTrainingOptionsTests : IDisposable
         Assert.Equal(printed["mrr_at_10"], result.FinalMetrics["eval_pairs_mrr@10"], 9);
         Assert.Equal(printed["ndcg_at_10"], result.FinalMetrics["eval_pairs_ndcg@10"], 9);
         Assert.InRange(printed["mrr_at_10"], 0.01, 0.99); // not a degenerate number
+    }
+
+    /// <summary>
+    /// <c>evaluation.tasks</c> with a ColBERT: a retrieval folder and a reranking file are scored by exact MaxSim with the weights being trained,
+    /// every metric the number <c>skald evaluate</c> gives the saved folder (its retriever, <see cref="LateInteractionRetriever"/>,
+    /// over the same <see cref="TaskEvaluator"/>).
+    /// </summary>
+    [Fact]
+    public void ARetrievalTaskIsScoredAsSkaldEvaluateScoresTheSavedFolder()
+    {
+        string task = Path.Combine(dir, "husene");
+        Directory.CreateDirectory(Path.Combine(task, "qrels"));
+        File.WriteAllText(Path.Combine(task, "corpus.jsonl"), string.Concat(Enumerable.Range(0, 8).Select(i =>
+            $"{{\"_id\": \"h{i}\", \"text\": \"Hus {i} ligger ved sjøen.\"}}\n{{\"_id\": \"b{i}\", \"text\": \"Bussen går klokka {i}.\"}}\n")));
+        File.WriteAllText(Path.Combine(task, "queries.jsonl"), string.Concat(Enumerable.Range(0, 8).Select(i => $"{{\"_id\": \"q{i}\", \"text\": \"Hvor ligger hus nummer {i}?\"}}\n")));
+        File.WriteAllText(Path.Combine(task, "qrels", "test.tsv"), "query-id\tcorpus-id\tscore\n" + string.Concat(Enumerable.Range(0, 8).Select(i => $"q{i}\th{i}\t1\n")));
+        string rerank = InfraPaths.WriteFile(dir, "rerank.jsonl", string.Concat(Enumerable.Range(0, 6).Select(i =>
+            $"{{\"query\": \"Hvor ligger hus nummer {i}?\", \"positive\": [\"Hus {i} ligger ved sjøen.\"], " +
+            $"\"negative\": [\"Bussen går klokka {i}.\", \"Hus {i + 1} ligger ved sjøen.\", \"Fjorden ligg stille.\"]}}\n")));
+        var config = ConfigLoader.Parse($"""
+            model:
+              path: {Colbert}
+              dropout: 0.0
+            data:
+              train: {Triplets("train.jsonl", 8, 0)}
+            training:
+              batch_size: 4
+              learning_rate: 2.0e-3
+              max_steps: 2
+            evaluation:
+              tasks: [{task}, {rerank}]
+            output:
+              dir: {Path.Combine(dir, "run")}
+              save_steps: 0
+              tensorboard: false
+            loss:
+              type: colbert_contrastive
+            """, "c.yaml");
+        var result = new SentenceTrainer(TrainingRun.Build(config)).Run();
+        using var saved = ColbertEncoder.Load(Path.Combine(config.Output.Dir, "final"));
+        var printed = TaskEvaluator.Create(TaskDefinition.FromPath(task)).Evaluate(new LateInteractionRetriever(saved)).Metrics;
+        Assert.Contains("ndcg_at_10", printed.Keys);
+        foreach (var (key, value) in printed) Assert.Equal(value, result.FinalMetrics["eval_husene_" + key], 4);
+        Assert.InRange(printed["ndcg_at_10"], 0.01, 0.99); // not a degenerate number
+        var reranked = TaskEvaluator.Create(TaskDefinition.FromPath(rerank)).Evaluate(new LateInteractionRetriever(saved)).Metrics;
+        Assert.NotEmpty(reranked);
+        foreach (var (key, value) in reranked) Assert.Equal(value, result.FinalMetrics["eval_rerank_" + key], 4); // the given candidates, by MaxSim
     }
 }

@@ -181,7 +181,7 @@ public sealed class ColbertTrainingTests : IDisposable
     }
 
     // ColbertEncoder's vectors of the texts equal the kept rows of the training forward (EncoderPass.ForwardTokens).
-    private static void AssertSameVectors(SentenceEncoder colbert, ColbertEncoder reloaded, IReadOnlyList<string> texts, bool query)
+    internal static void AssertSameVectors(SentenceEncoder colbert, ColbertEncoder reloaded, IReadOnlyList<string> texts, bool query)
     {
         var vectors = query ? reloaded.EncodeQueries(texts) : reloaded.EncodeDocuments(texts);
         var inputs = colbert.LateInteraction!;
@@ -228,7 +228,9 @@ public sealed class ColbertTrainingTests : IDisposable
         Refused(() => Config(bert, Triplets(), "mnrl", "  embedding_size: 8"), "model.embedding_size is a ColBERT's (model.type: colbert)");
         Refused(() => Config(Colbert, Scored(), "colbert_distillation\n  cached: true"), "loss.cached runs loss.type colbert_contrastive (PyLate's CachedContrastive); PyLate has no cached Distillation");
         var withTasks = Config(Colbert, Triplets(), "colbert_contrastive");
-        Refused(() => TrainingRun.Build(withTasks with { Evaluation = withTasks.Evaluation with { Tasks = [dir] } }), "evaluation.tasks: task files during training of a ColBERT are not there yet");
+        string sts = InfraPaths.WriteFile(dir, "sts.tsv", "sentence1\tsentence2\tscore\nBussen går.\tBussen kjører.\t4.5\nKatten sover.\tFerja går.\t0.5\n");
+        Refused(() => TrainingRun.Build(withTasks with { Evaluation = withTasks.Evaluation with { Tasks = [sts] } }),
+            $"evaluation.tasks: {sts}: a sts task; a ColBERT is evaluated during training on retrieval and reranking tasks");
         Refused(() => Config(Colbert, Triplets(), "colbert_distillation\n  temperature: 2.0"), "loss.temperature is DistillKLDivLoss's");
         Refused(() => TrainingRun.Build(Config(bert, Triplets(), "colbert_contrastive", "  type: colbert")),
             "model.document_length is 180, more tokens than the model's 64 positions"); // PyLate's default on a 64-position model

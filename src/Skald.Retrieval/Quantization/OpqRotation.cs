@@ -13,9 +13,11 @@ namespace Skald.Retrieval.Quantization;
 /// <list type="number">
 /// <item>with A fixed, train the codebooks on Y = X̄·Aᵀ and reconstruct Ŷ (the first round <see cref="FirstRoundIterations"/>
 /// Lloyd steps from sample points, later rounds <see cref="LaterRoundIterations"/> steps from the previous codebooks);</item>
-/// <item>with Ŷ fixed, the A minimising ‖Ŷ − X̄·Aᵀ‖ over matrices with orthonormal rows or columns (orthogonal
-/// Procrustes): with C = Ŷᵀ·X̄ [D' × D] = U·S·Vᵀ (thin singular value decomposition, r = min(D', D) singular values),
-/// A = U·Vᵀ: ‖Ŷ − X̄Aᵀ‖² = const − 2·tr(Aᵀ·C) when AᵀA or AAᵀ is the identity, largest when A = U·Vᵀ.</item>
+/// <item>with Ŷ fixed, A = U·Vᵀ from C = Ŷᵀ·X̄ [D' × D] = U·S·Vᵀ (thin singular value decomposition, r = min(D', D)
+/// singular values), the matrix with orthonormal rows or columns that maximises tr(Aᵀ·C) (orthogonal Procrustes). For
+/// D' ≥ D (AᵀA = I) ‖Ŷ − X̄Aᵀ‖² = ‖Ŷ‖² + ‖X̄‖² − 2·tr(Aᵀ·C), so this A minimises the loss; for D' &lt; D the term
+/// ‖X̄Aᵀ‖² (the variance the projection keeps) is not constant, and faiss's step, taken here too, leaves it out, so it
+/// also leans towards the directions of most variance.</item>
 /// </list>
 /// It starts from the top-left D' × D block of a random orthonormal max(D, D') square matrix (Gaussian entries, QR).
 /// faiss pads the rows with zeros to D' when D' &gt; D and keeps A's first D columns at the end; the padded columns of

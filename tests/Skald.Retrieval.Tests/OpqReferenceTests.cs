@@ -8,7 +8,7 @@ namespace Skald.Retrieval.Tests;
 /// OPQ with an output width other than the rows' (faiss's <c>OPQ{M}_{D'}</c>) against fixtures/opq/make_opq.py, a NumPy
 /// restatement of faiss's <c>OPQMatrix::train</c> fed the same starting matrix and the same starting centroids: the
 /// trained matrix, the final codebooks and the codes equal the reference's, for a reduction (16 → 8) and a widening
-/// (8 → 12).
+/// (8 → 12, its rounds' codebooks trained on the sample's first 200 rows of 300, as faiss caps the points per centroid).
 /// </summary>
 public sealed class OpqReferenceTests
 {
@@ -29,7 +29,8 @@ public sealed class OpqReferenceTests
             m = c.GetProperty("m").GetInt32(), k = c.GetProperty("k").GetInt32(), d = dOut / m;
         var data = Floats(c, "data");
         var start = new OpqStart(Floats(c, "start"), Rows(c, "first_rows"));
-        var a = OpqRotation.Train((float[])data.Clone(), n, dim, dOut, m, k, c.GetProperty("rounds").GetInt32(), new Random(0), out var turned, start);
+        var a = OpqRotation.Train((float[])data.Clone(), n, dim, dOut, m, k, c.GetProperty("rounds").GetInt32(), new Random(0), out var turned, start,
+            c.GetProperty("points_per_centroid").GetInt32());
         Assert.Equal(dOut * dim, a.Length);
         var expected = Floats(c, "rotation");
         for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(expected[i] - a[i]) < 2e-4f, $"A[{i / dim}, {i % dim}] = {a[i]}, NumPy {expected[i]}");

@@ -35,26 +35,38 @@ internal static class OpqRotation
     /// <summary>Lloyd steps of each later round, from the previous round's codebooks (faiss's <c>niter_pq</c>).</summary>
     public const int LaterRoundIterations = 4;
 
+    /// <summary>Rows OPQ trains on at most (faiss's <c>max_train_points</c>, 256 × 256), whatever the codes' bits.</summary>
+    public const int SampleRows = 256 * 256;
+
+    /// <summary>
+    /// Training points per centroid of each round's codebooks at most (faiss sets its product quantizer's
+    /// <c>max_points_per_centroid</c> to 1,000 in OPQ's rounds, subsampling with a fixed seed, so every round and
+    /// subspace takes the same rows: here the sample's first K × 1,000, the sample being a random draw already); the
+    /// codes, the reconstruction and the Procrustes step take every sample row.
+    /// </summary>
+    public const int PointsPerCentroidInRounds = 1000;
+
     /// <summary>
     /// Trains A [<paramref name="outDim"/> × <paramref name="dim"/>] row-major (y = A·x: y[i] = Σⱼ A[i·D + j]·x[j]) on
     /// the sample <paramref name="x"/> [n × D] for <paramref name="subspaces"/> codebooks of <paramref name="centroids"/>
     /// centroids (of the D'-d rows), <paramref name="rounds"/> rounds. <paramref name="x"/> is centred in place (the
     /// sample is held twice, not three times); <paramref name="rotated"/> [n × D'] gets the sample turned by the final
     /// A, A·x̄ᵢ + A·mean (A·xᵢ up to rounding), for the final codebooks. <paramref name="start"/> replaces the random
-    /// starting matrix and the first round's random starting centroids (a reference's, in the tests).
+    /// starting matrix and the first round's random starting centroids (a reference's, in the tests), and
+    /// <paramref name="pointsPerCentroid"/> <see cref="PointsPerCentroidInRounds"/>.
     /// </summary>
     public static float[] Train(float[] x, int n, int dim, int outDim, int subspaces, int centroids, int rounds, Random random,
-        out float[] rotated, OpqStart? start = null)
+        out float[] rotated, OpqStart? start = null, int pointsPerCentroid = PointsPerCentroidInRounds)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
-        int d = outDim / subspaces;
+        int d = outDim / subspaces, points = (int)Math.Min(n, (long)centroids * pointsPerCentroid);
         var mean = CentreInPlace(x, n, dim);
         var centred = x;
         var a = start?.Rotation ?? Block(RandomOrthonormal(Math.Max(dim, outDim), random), Math.Max(dim, outDim), outDim, dim);
         if (a.Length != outDim * dim) throw new ArgumentException($"a starting matrix of {outDim} × {dim} needs {outDim * dim} values, got {a.Length}", nameof(start));
         var y = new float[(long)n * outDim];
         var codes = new byte[(long)n * subspaces];
-        var slice = new float[(long)n * d];
+        var slice = new float[(long)points * d];
         var books = new float[outDim * centroids];
         var cross = new float[outDim * dim];
         var clustering = new KMeansOptions { Iterations = FirstRoundIterations, Spherical = false };
@@ -64,12 +76,12 @@ internal static class OpqRotation
             Apply(a, outDim, dim, centred, n, y);
             for (int s = 0; s < subspaces; s++)
             {
-                for (int i = 0; i < n; i++) y.AsSpan((int)((long)i * outDim + s * d), d).CopyTo(slice.AsSpan(i * d, d));
+                for (int i = 0; i < points; i++) y.AsSpan((int)((long)i * outDim + s * d), d).CopyTo(slice.AsSpan(i * d, d));
                 var book = round > 0
-                    ? KMeans.Lloyd(slice, n, d, books.AsSpan(s * centroids * d, centroids * d).ToArray(), centroids, LaterRoundIterations, spherical: false)
+                    ? KMeans.Lloyd(slice, points, d, books.AsSpan(s * centroids * d, centroids * d).ToArray(), centroids, LaterRoundIterations, spherical: false)
                     : start is null
-                        ? KMeans.TrainOn(slice, n, d, centroids, clustering, random)
-                        : KMeans.Lloyd(slice, n, d, Rows(slice, d, start.FirstCentroids[s]), centroids, FirstRoundIterations, spherical: false);
+                        ? KMeans.TrainOn(slice, points, d, centroids, clustering, random)
+                        : KMeans.Lloyd(slice, points, d, Rows(slice, d, start.FirstCentroids[s]), centroids, FirstRoundIterations, spherical: false);
                 book.CopyTo(books, s * centroids * d);
             }
             var pq = new ProductQuantizer(outDim, subspaces, centroids, books); // plain codebooks of the D'-d rows

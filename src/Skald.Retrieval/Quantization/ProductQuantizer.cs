@@ -99,8 +99,9 @@ public sealed class ProductQuantizer
     /// Euclidean Lloyd iterations from K distinct sample rows drawn by the same generator. With
     /// <paramref name="lists"/> (the rows in the lists' order) the codebooks are trained on the rows' residuals from their
     /// lists' centroids, as <see cref="ProductCodes.Encode"/> encodes them. With
-    /// <see cref="ProductQuantizerOptions.RotationRounds"/> the sample first trains an OPQ rotation
-    /// (<see cref="OpqRotation"/>, same generator), and the codebooks are then trained on the rotated sample.
+    /// <see cref="ProductQuantizerOptions.RotationRounds"/> the sample is drawn longer, to at least
+    /// <see cref="OpqRotation.SampleRows"/> rows (faiss's OPQ sample; the codebooks' rows are its first), trains an OPQ
+    /// rotation (<see cref="OpqRotation"/>, same generator), and the codebooks are then trained on the rotated sample.
     /// </summary>
     public static ProductQuantizer Train(IReadOnlyList<float[]> rows, ProductQuantizerOptions options, InvertedLists? lists = null)
     {
@@ -110,14 +111,16 @@ public sealed class ProductQuantizer
         int m = options.Subspaces, codeDim = options.CodeDimension(dim), d = codeDim / m, k = Math.Min(1 << options.Bits, rows.Count);
         var random = new Random(options.Seed);
         int n = (int)Math.Min(rows.Count, (long)k * options.PointsPerCentroid);
+        // OPQ draws its own sample, faiss's max_train_points (the codebooks' rows come first: the sample's first n)
+        int drawn = options.RotationRounds > 0 ? Math.Max(n, Math.Min(rows.Count, OpqRotation.SampleRows)) : n;
         int[] sample = Enumerable.Range(0, rows.Count).ToArray();
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < drawn; i++)
         {
             int j = random.Next(i, rows.Count);
             (sample[i], sample[j]) = (sample[j], sample[i]);
         }
         if (lists is not null && lists.Rows != rows.Count) throw new ArgumentException($"the lists hold {lists.Rows} rows, got {rows.Count}", nameof(lists));
-        int[] listOf = lists is null ? [] : [.. sample.Take(n).Select(lists.ListOf)];
+        int[] listOf = lists is null ? [] : [.. sample.Take(drawn).Select(lists.ListOf)];
         // Sample row i's values [start, start + count) (its residual with lists) into `into`.
         void Take(int i, int start, int count, Span<float> into)
         {
@@ -129,9 +132,9 @@ public sealed class ProductQuantizer
         float[]? rotation = null, rotated = null;
         if (options.RotationRounds > 0)
         {
-            var whole = new float[(long)n * dim];
-            for (int i = 0; i < n; i++) Take(i, 0, dim, whole.AsSpan((int)((long)i * dim), dim));
-            rotation = OpqRotation.Train(whole, n, dim, codeDim, m, k, options.RotationRounds, random, out rotated, options.Start);
+            var whole = new float[(long)drawn * dim];
+            for (int i = 0; i < drawn; i++) Take(i, 0, dim, whole.AsSpan((int)((long)i * dim), dim));
+            rotation = OpqRotation.Train(whole, drawn, dim, codeDim, m, k, options.RotationRounds, random, out rotated, options.Start);
         }
         var slice = new float[(long)n * d];
         var codebooks = new float[codeDim * k];

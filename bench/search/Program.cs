@@ -11,7 +11,7 @@ using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
 using Skald.Tensors.Gemm;
 
-int rows = 1_000_000, dim = 384, k = 10, batch = 256, reps = 5, singles = 8, ivf = 0, pq = 0, pqBits = 8, opq = 0;
+int rows = 1_000_000, dim = 384, k = 10, batch = 256, reps = 5, singles = 8, ivf = 0, pq = 0, pqBits = 8, opq = 0, opqDim = 0;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     int v = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -26,6 +26,7 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--pq": pq = v; break;
         case "--pq-bits": pqBits = v; break;
         case "--opq": opq = v; break;
+        case "--opq-dim": opqDim = v; break;
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
 }
@@ -240,7 +241,7 @@ if (ivf != 0)
         foreach (bool residual in new[] { false, true })
         {
             long p0 = Stopwatch.GetTimestamp();
-            var quantizer = ProductQuantizer.Train(stored, new ProductQuantizerOptions { Subspaces = pq, Bits = pqBits, RotationRounds = opq }, residual ? lists : null);
+            var quantizer = ProductQuantizer.Train(stored, new ProductQuantizerOptions { Subspaces = pq, Bits = pqBits, RotationRounds = opq, RotationDimension = opqDim }, residual ? lists : null);
             double pqTrainS = Stopwatch.GetElapsedTime(p0).TotalSeconds;
             p0 = Stopwatch.GetTimestamp();
             var codes = ProductCodes.Encode(quantizer, stored, residual ? lists : null);
@@ -282,7 +283,7 @@ if (ivf != 0)
                         PqSearch.FastScan = true;
                         everyCodeMs = Median(plain) * 1e3;
                     }
-                    Emit(new { engine = "skald", what = residual ? "ivf_pq" : "pq", rows, dim, k, subspaces = pq, bits = pqBits, opq_rounds = opq, centroids = quantizer.Centroids,
+                    Emit(new { engine = "skald", what = residual ? "ivf_pq" : "pq", rows, dim, k, subspaces = pq, bits = pqBits, opq_rounds = opq, opq_dim = opqDim, centroids = quantizer.Centroids,
                         lists = residual ? nlists : 0, probes, rescore_multiplier = multiplier, train_s = pqTrainS, encode_s = encodeS,
                         codes_mb = codes.MemoryBytes / 1e6, query_ms = Median(times) * 1e3, every_code_query_ms = everyCodeMs,
                         exact_query_ms = exactMs, speedup_vs_exact = exactMs / (Median(times) * 1e3), recall_at_k = recall, load });

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Exact top-k search: Skald (bench/search) and numpy, interleaved for --rounds rounds, then medians and ratios.
-# Usage: bash bench/search/run.sh [--rounds 3] [--rows 1000000] [--dim 384] [--batch 256] [--ivf 1 [--pq 48 [--pq-bits 4] [--opq ROUNDS]]]
+# Usage: bash bench/search/run.sh [--rounds 3] [--rows 1000000] [--dim 384] [--batch 256] [--ivf 1 [--pq 48 [--pq-bits 4] [--opq ROUNDS [--opq-dim D]]]]
 # --ivf 1 adds the IVF lines (Skald only: a clustered corpus, lists trained, one query at several probe counts against
 # the exact scan, recall@10); it adds about a minute per round at 1M rows. --pq M (with --ivf 1) adds the PQ lines on the
 # same corpus: M-byte codes scanned exactly and IVF-PQ in the same lists, with and without rescoring ×4 (another 1–2 min);
 # --pq-bits 4 trains 16 centroids per subspace and times each search with and without the fast scan (same hits);
-# --opq R trains an OPQ rotation with the codebooks (R rounds).
+# --opq R trains an OPQ rotation with the codebooks (R rounds); --opq-dim D maps the rows to D values first.
 # Bounded: about 15 s per program per round at 1M × 384 on 2 quiet cores (2.5 min at load 50); peak memory ≈ 1.6 GB
 # per program (one at a time).
 set -euo pipefail
@@ -18,6 +18,7 @@ while [[ $# -gt 0 ]]; do
     --pq) ivf+=(--pq "$2"); shift 2 ;;
     --pq-bits) ivf+=(--pq-bits "$2"); shift 2 ;;
     --opq) ivf+=(--opq "$2"); shift 2 ;;
+    --opq-dim) ivf+=(--opq-dim "$2"); shift 2 ;;
     *) pass+=("$1" "$2"); shift 2 ;;
   esac
 done

@@ -314,4 +314,33 @@ public sealed class EmbeddingPrecisionCommandTests
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--opq"), 2, "--opq applies with --pq");
         Assert.False(Directory.Exists(output));
     }
+
+    [Fact]
+    public void OpqDimMapsTheRowsToAnotherWidthThatBuildReindexAndEvaluateKeep()
+    {
+        string plain = BuildIndex(null), opq = BuildIndex(null, "--pq", "8", "--pq-bits", "4", "--opq", "--opq-dim", "16");
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(opq, "index.json"))).RootElement;
+        Assert.Equal(16, manifest.GetProperty("pq_rotated_dim").GetInt32());
+        Assert.Equal(16, ProductQuantizer.Read(Path.Combine(opq, "pq.bin"), 32).CodeDimension);
+        var info = JsonDocument.Parse(InProcessSkald.Capture("index", "info", "--index", opq, "--format", "json").Stdout).RootElement;
+        Assert.StartsWith("OPQ to 16-d", info.GetProperty("pq_rotation").GetString());
+        string all = manifest.GetProperty("rows").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(Search(plain, "dense").EnumerateArray().Select(h => h.GetProperty("id").GetString()),
+            Search(opq, "dense", "--rescore-multiplier", all).EnumerateArray().Select(h => h.GetProperty("id").GetString()));
+
+        var r = InProcessSkald.Capture("index", "reindex", "--index", opq, "--pq", "8", "--opq", "--opq-dim", "24", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(24, JsonDocument.Parse(File.ReadAllText(Path.Combine(opq, "index.json"))).RootElement.GetProperty("pq_rotated_dim").GetInt32());
+        Assert.Equal(24, ProductQuantizer.Read(Path.Combine(opq, "pq.bin"), 32).CodeDimension);
+
+        r = InProcessSkald.Capture("evaluate", "--model", Model, "--task", Task(), "--pq", "8", "--opq", "--opq-dim", "16", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("PQ 8 × 8 bits, OPQ to 16-d", JsonDocument.Parse(r.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
+        string docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), output = Path.Combine(TestPaths.NewTempDir(), "idx");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--opq-dim", "16"),
+            2, "--opq-dim 16 applies with --opq");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--opq", "--opq-dim", "12"),
+            1, "OPQ's 12 output dimensions do not split into 8");
+        Assert.False(Directory.Exists(output));
+    }
 }

@@ -83,7 +83,7 @@ public sealed class OpqRotationTests
         for (int i = 0; i < d; i++)
         for (int j = 0; j < d; j++)
             c[i * d + j] = (float)Enumerable.Range(0, n).Sum(r => (double)y[r][i] * x[r][j]);
-        var a = OpqRotation.Procrustes(c, d);
+        var a = OpqRotation.Procrustes(c, d, d);
         for (int i = 0; i < d * d; i++) Assert.Equal(q[i], a[i], 1e-4f);
     }
 

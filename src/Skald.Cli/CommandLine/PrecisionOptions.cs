@@ -37,6 +37,10 @@ internal sealed class PrecisionOptions
             "With --pq: train an OPQ rotation with the codebooks (faiss's OPQMatrix: the rows are turned by an orthonormal matrix " +
             $"so that their variance spreads evenly over the sub-vectors; {ProductQuantizerOptions.DefaultRotationRounds} rounds of " +
             "codebooks and rotation, slower to build; usually fewer lost hits at the same bytes)");
+        OpqDim = !product ? null : CliOptions.Int("--opq-dim",
+            "With --opq: the matrix maps the rows to D values, which the codes quantize (faiss's OPQ{M}_{D}, e.g. --pq 64 --opq --opq-dim 128 " +
+            "is OPQ64_128,PQ64): fewer than the dimension projects the rows onto D trained directions first; M must divide D (default: the dimension)",
+            helpName: "D");
         RescoreMultiplier = rescoring
             ? RescoreOption("With --precision or --pq: the top hits are rescored with the float query from the best k·N quantized ones (evaluate: the top 10 from 10·N; 0: keep the quantized scores)")
             : null;
@@ -64,11 +68,14 @@ internal sealed class PrecisionOptions
     /// <summary><c>--opq</c> (null where <c>--pq</c> is not taken).</summary>
     public Option<bool>? Opq { get; }
 
+    /// <summary><c>--opq-dim D</c> (null where <c>--pq</c> is not taken).</summary>
+    public Option<int?>? OpqDim { get; }
+
     /// <summary><c>--rescore-multiplier</c> (null when the command does not search).</summary>
     public Option<int?>? RescoreMultiplier { get; }
 
     /// <summary>The options to add to a command.</summary>
-    public IEnumerable<Option> All => new Option?[] { Precision, Pq, PqBits, Opq, RescoreMultiplier, RescoreQuantized }.OfType<Option>();
+    public IEnumerable<Option> All => new Option?[] { Precision, Pq, PqBits, Opq, OpqDim, RescoreMultiplier, RescoreQuantized }.OfType<Option>();
 
     /// <summary>The chosen precision (float32 when not given, or float16: a late-interaction index's, <see cref="TokensOf"/>).</summary>
     public EmbeddingPrecision Of(ParseResult p) =>
@@ -94,13 +101,16 @@ internal sealed class PrecisionOptions
     {
         int? bits = PqBits is null ? null : p.GetValue(PqBits);
         bool opq = Opq is not null && p.GetValue(Opq);
+        int? opqDim = OpqDim is null ? null : p.GetValue(OpqDim);
         if (Pq is null || p.GetValue(Pq) is not { } m)
-            return bits is null && !opq ? null : throw new UsageException($"{(bits is null ? "--opq" : "--pq-bits")} applies with --pq M");
+            return bits is null && !opq && opqDim is null ? null
+                : throw new UsageException($"{(bits is not null ? "--pq-bits" : opq ? "--opq" : "--opq-dim")} applies with --pq M");
+        if (opqDim is not null && !opq) throw new UsageException($"--opq-dim {opqDim} applies with --opq (the width OPQ's matrix maps the rows to)");
         if (Of(p) != EmbeddingPrecision.Float32) throw new UsageException("--pq and --precision are two ways to compress the embeddings; choose one");
         if (bits is > 8) throw new UsageException($"--pq-bits {bits}: PQ codes take 1 to 8 bits");
         return new ProductQuantizerOptions
         {
-            Subspaces = m, Bits = bits ?? 8, RotationRounds = opq ? ProductQuantizerOptions.DefaultRotationRounds : 0,
+            Subspaces = m, Bits = bits ?? 8, RotationRounds = opq ? ProductQuantizerOptions.DefaultRotationRounds : 0, RotationDimension = opqDim ?? 0,
         };
     }
 

@@ -67,7 +67,7 @@ public sealed record DenseLayout
         manifest = manifest with
         {
             Precision = EmbeddingQuantizer.Name(Precision), QuantizationMin = null, QuantizationMax = null, IvfLists = 0, IvfProbes = 0,
-            HnswM = 0, HnswEfConstruction = 0, HnswEf = 0, PqSubspaces = 0, PqBits = 0, PqRotated = false,
+            HnswM = 0, HnswEfConstruction = 0, HnswEf = 0, PqSubspaces = 0, PqBits = 0, PqRotated = false, PqRotatedDim = 0,
         };
         InvertedLists? lists = null;
         if (Ivf is not null && records.Count > 0)
@@ -96,7 +96,11 @@ public sealed record DenseLayout
         if (Pq is not null)
         {
             codebooks = ProductQuantizer.Train(vectors, Pq, lists);
-            manifest = manifest with { PqSubspaces = codebooks.Subspaces, PqBits = Pq.Bits, PqRotated = codebooks.Rotated };
+            manifest = manifest with
+            {
+                PqSubspaces = codebooks.Subspaces, PqBits = Pq.Bits, PqRotated = codebooks.Rotated,
+                PqRotatedDim = codebooks.CodeDimension == codebooks.Dimension ? 0 : codebooks.CodeDimension,
+            };
         }
         IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), IndexBuilder.Analyse(analyzer, records, bm25), lists,
             graph: graph, pq: codebooks, tokens: tokens?.Select(t => (ReadOnlyMemory<float>)t.Values), plaid: plaid);

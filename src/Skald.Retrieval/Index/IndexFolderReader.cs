@@ -122,6 +122,8 @@ internal static class IndexFolderReader
         if (pq.Subspaces != manifest.PqSubspaces) throw new EvaluationException($"{Path.Combine(folder, IndexWriter.PqFile)}: {pq.Subspaces} sub-vectors, the manifest {manifest.PqSubspaces}");
         if (pq.Rotated != manifest.PqRotated)
             throw new EvaluationException($"{Path.Combine(folder, IndexWriter.PqFile)}: {(pq.Rotated ? "holds" : "lacks")} an OPQ rotation, the manifest says pq_rotated {manifest.PqRotated.ToString().ToLowerInvariant()}");
+        if ((pq.CodeDimension == pq.Dimension ? 0 : pq.CodeDimension) != manifest.PqRotatedDim)
+            throw new EvaluationException($"{Path.Combine(folder, IndexWriter.PqFile)}: its OPQ matrix maps the rows to {pq.CodeDimension} values, the manifest says pq_rotated_dim {manifest.PqRotatedDim}");
         if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (a PQ index; index damaged?)");
         var data = File.ReadAllBytes(path);
         int width = ProductCodes.CodeBytes(pq);

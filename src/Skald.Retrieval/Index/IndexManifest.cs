@@ -151,6 +151,12 @@ public sealed record IndexManifest
     [JsonPropertyName("pq_rotated")] public bool PqRotated { get; init; }
 
     /// <summary>
+    /// The width an OPQ matrix maps a product-quantized index's rows to before the codes quantize them, when it is not the
+    /// rows' own (<c>--opq-dim</c>; faiss's <c>OPQ{M}_{D}</c>); 0 (not written): the rows' width.
+    /// </summary>
+    [JsonPropertyName("pq_rotated_dim"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int PqRotatedDim { get; init; }
+
+    /// <summary>
     /// Links per node of an HNSW index's graph (<c>hnsw.bin</c>, <see cref="Hnsw.HnswGraph"/>): dense search walks the
     /// graph from its entry point instead of scanning every row; 0: no graph.
     /// </summary>

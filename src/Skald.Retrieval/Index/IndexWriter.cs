@@ -108,7 +108,8 @@ public static class IndexWriter
             throw new ArgumentException($"a late-interaction index with token_precision {manifest.TokenPrecision ?? "float32"} is version {version}", nameof(manifest));
         if (tokens is not null && (manifest.Sparse || lists is not null || graph is not null || pq is not null || manifest.Precision != "float32"))
             throw new ArgumentException("a late-interaction index has float32 rows and no IVF lists, graph or codes", nameof(manifest));
-        if ((manifest.PqSubspaces > 0) != (pq is not null) || (pq is not null && (pq.Subspaces != manifest.PqSubspaces || pq.Dimension != manifest.Dimension || pq.Rotated != manifest.PqRotated)))
+        if ((manifest.PqSubspaces > 0) != (pq is not null) || (pq is not null && (pq.Subspaces != manifest.PqSubspaces || pq.Dimension != manifest.Dimension || pq.Rotated != manifest.PqRotated
+            || (pq.CodeDimension == pq.Dimension ? 0 : pq.CodeDimension) != manifest.PqRotatedDim)))
             throw new ArgumentException($"the manifest's {manifest.PqSubspaces} PQ sub-vectors do not match the codebooks given", nameof(pq));
         if (pq is not null && manifest.Precision != "float32")
             throw new ArgumentException("a product-quantized index has float32 rows beside its codes", nameof(pq));

@@ -18,10 +18,12 @@ namespace Skald.Retrieval.Quantization;
 /// lookups (<see cref="Table"/>, <see cref="Score"/>). In an IVF index the codes hold each row's residual from its
 /// list's centroid (faiss's <c>IndexIVFPQ</c> with <c>by_residual</c>), and a row scores q · c_list + Σ T.
 /// With a rotation (<see cref="Rotation"/>, OPQ: <see cref="ProductQuantizerOptions.RotationRounds"/>), the codebooks
-/// quantize y = A·x (A orthonormal [D × D], trained by <see cref="OpqRotation"/>): <see cref="Encode"/> rotates the rows,
-/// <see cref="Table"/> the query (q·x = (A·q)·(A·x)) and <see cref="Decode"/> rotates the reconstruction back.
-/// Saved as <c>pq.bin</c>: 8 bytes "SKALDPQ1", int32 dimension, int32 M, int32 K, the codebooks as float32
-/// [M × K × d], little-endian; with a rotation the magic is "SKALDPQ2" and A [D × D] (row-major float32) follows.
+/// quantize the <see cref="CodeDimension"/> (D')-d y = A·x (A [D' × D] with orthonormal rows or columns, trained by
+/// <see cref="OpqRotation"/>; square unless <see cref="ProductQuantizerOptions.RotationDimension"/> is set):
+/// <see cref="Encode"/> turns the rows, <see cref="Table"/> the query (q·Aᵀŷ = (A·q)·ŷ) and <see cref="Decode"/> turns
+/// the reconstruction back by Aᵀ. Saved as <c>pq.bin</c>: 8 bytes "SKALDPQ1", int32 dimension, int32 M, int32 K, the
+/// codebooks as float32 [M × K × d], little-endian; with a square rotation the magic is "SKALDPQ2" and A [D × D]
+/// (row-major float32) follows; with a D' ≠ D one "SKALDPQ3", int32 D' after K, the codebooks [M × K × D'/M], then A [D' × D].
 /// </summary>
 public sealed class ProductQuantizer
 {
@@ -29,32 +31,37 @@ public sealed class ProductQuantizer
 
     private static ReadOnlySpan<byte> RotatedMagic => "SKALDPQ2"u8;
 
+    private static ReadOnlySpan<byte> ReshapedMagic => "SKALDPQ3"u8;
+
     /// <summary>Rows encoded per GEMM block.</summary>
     private const int EncodeBlock = 1024;
 
     private readonly float[] codebooks; // [M, K, d]
     private readonly float[] bias;      // [M, K] −½‖C[m][j]‖²
-    private readonly float[]? rotation; // [D, D] row-major: the codebooks quantize A·x
+    private readonly float[]? rotation; // [D', D] row-major: the codebooks quantize A·x
 
     [ThreadStatic] private static float[]? turnedRows;
 
     /// <summary>
-    /// Wraps codebooks [<paramref name="subspaces"/> × <paramref name="centroids"/> × dimension / subspaces], which
-    /// quantize <paramref name="rotation"/>·x when a rotation [dimension × dimension] (row-major, orthonormal) is given.
+    /// Wraps codebooks [<paramref name="subspaces"/> × <paramref name="centroids"/> × D' / subspaces], which quantize
+    /// <paramref name="rotation"/>·x when a rotation [D' × dimension] (row-major, orthonormal rows or columns) is given,
+    /// the rows themselves (D' = dimension) when not; D' is the codebooks' width.
     /// </summary>
     public ProductQuantizer(int dimension, int subspaces, int centroids, float[] codebooks, float[]? rotation = null)
     {
-        if (subspaces < 1 || dimension < 1 || dimension % subspaces != 0)
-            throw new ArgumentException($"{dimension} dimensions do not split into {subspaces} sub-vectors");
         if (centroids is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(centroids), centroids, "a byte code needs 1 to 256 centroids");
-        if (codebooks.Length != dimension * centroids)
-            throw new ArgumentException($"{subspaces} codebooks of {centroids} centroids of {dimension / subspaces} values need {dimension * centroids} values, got {codebooks.Length}");
+        int codeDim = rotation is null ? dimension : codebooks.Length / centroids;
+        if (subspaces < 1 || codeDim < 1 || codeDim % subspaces != 0)
+            throw new ArgumentException($"{codeDim} dimensions do not split into {subspaces} sub-vectors");
+        if (codebooks.Length != codeDim * centroids)
+            throw new ArgumentException($"{subspaces} codebooks of {centroids} centroids of {codeDim / subspaces} values need {codeDim * centroids} values, got {codebooks.Length}");
         Dimension = dimension;
+        CodeDimension = codeDim;
         Subspaces = subspaces;
         Centroids = centroids;
-        SubDimension = dimension / subspaces;
-        if (rotation is not null && rotation.Length != dimension * dimension)
-            throw new ArgumentException($"a rotation of {dimension}-d rows needs {dimension * dimension} values, got {rotation.Length}", nameof(rotation));
+        SubDimension = codeDim / subspaces;
+        if (rotation is not null && rotation.Length != codeDim * dimension)
+            throw new ArgumentException($"a rotation of {dimension}-d rows to {codeDim} needs {codeDim * dimension} values, got {rotation.Length}", nameof(rotation));
         this.codebooks = codebooks;
         this.rotation = rotation;
         bias = new float[subspaces * centroids];
@@ -62,8 +69,11 @@ public sealed class ProductQuantizer
             KMeans.HalfSquaredNorms(Codebook(m), centroids, SubDimension, bias.AsSpan(m * centroids, centroids));
     }
 
-    /// <summary>Row width D.</summary>
+    /// <summary>Row width D (of the rows encoded and the queries).</summary>
     public int Dimension { get; }
+
+    /// <summary>Width D' of what the codebooks quantize: D, or the rows of an OPQ matrix that changes the width.</summary>
+    public int CodeDimension { get; }
 
     /// <summary>Sub-vectors per row (M): bytes per code.</summary>
     public int Subspaces { get; }
@@ -71,10 +81,10 @@ public sealed class ProductQuantizer
     /// <summary>Centroids per subspace (K).</summary>
     public int Centroids { get; }
 
-    /// <summary>Values per sub-vector (d = D / M).</summary>
+    /// <summary>Values per sub-vector (d = D' / M).</summary>
     public int SubDimension { get; }
 
-    /// <summary>The rotation A [D × D] (row-major) the codebooks quantize A·x under; empty when there is none.</summary>
+    /// <summary>The rotation A [D' × D] (row-major) the codebooks quantize A·x under; empty when there is none.</summary>
     public ReadOnlySpan<float> Rotation => rotation;
 
     /// <summary>Whether the codebooks quantize rotated rows (OPQ).</summary>
@@ -89,25 +99,28 @@ public sealed class ProductQuantizer
     /// Euclidean Lloyd iterations from K distinct sample rows drawn by the same generator. With
     /// <paramref name="lists"/> (the rows in the lists' order) the codebooks are trained on the rows' residuals from their
     /// lists' centroids, as <see cref="ProductCodes.Encode"/> encodes them. With
-    /// <see cref="ProductQuantizerOptions.RotationRounds"/> the sample first trains an OPQ rotation
-    /// (<see cref="OpqRotation"/>, same generator), and the codebooks are then trained on the rotated sample.
+    /// <see cref="ProductQuantizerOptions.RotationRounds"/> the sample is drawn longer, to at least
+    /// <see cref="OpqRotation.SampleRows"/> rows (faiss's OPQ sample; the codebooks' rows are its first), trains an OPQ
+    /// rotation (<see cref="OpqRotation"/>, same generator), and the codebooks are then trained on the rotated sample.
     /// </summary>
     public static ProductQuantizer Train(IReadOnlyList<float[]> rows, ProductQuantizerOptions options, InvertedLists? lists = null)
     {
         if (rows.Count == 0) throw new ArgumentException("no rows to train a product quantizer on", nameof(rows));
         int dim = rows[0].Length;
         options.Check(dim);
-        int m = options.Subspaces, d = dim / m, k = Math.Min(1 << options.Bits, rows.Count);
+        int m = options.Subspaces, codeDim = options.CodeDimension(dim), d = codeDim / m, k = Math.Min(1 << options.Bits, rows.Count);
         var random = new Random(options.Seed);
         int n = (int)Math.Min(rows.Count, (long)k * options.PointsPerCentroid);
+        // OPQ draws its own sample, faiss's max_train_points (the codebooks' rows come first: the sample's first n)
+        int drawn = options.RotationRounds > 0 ? Math.Max(n, Math.Min(rows.Count, OpqRotation.SampleRows)) : n;
         int[] sample = Enumerable.Range(0, rows.Count).ToArray();
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < drawn; i++)
         {
             int j = random.Next(i, rows.Count);
             (sample[i], sample[j]) = (sample[j], sample[i]);
         }
         if (lists is not null && lists.Rows != rows.Count) throw new ArgumentException($"the lists hold {lists.Rows} rows, got {rows.Count}", nameof(lists));
-        int[] listOf = lists is null ? [] : [.. sample.Take(n).Select(lists.ListOf)];
+        int[] listOf = lists is null ? [] : [.. sample.Take(drawn).Select(lists.ListOf)];
         // Sample row i's values [start, start + count) (its residual with lists) into `into`.
         void Take(int i, int start, int count, Span<float> into)
         {
@@ -119,19 +132,19 @@ public sealed class ProductQuantizer
         float[]? rotation = null, rotated = null;
         if (options.RotationRounds > 0)
         {
-            var whole = new float[(long)n * dim];
-            for (int i = 0; i < n; i++) Take(i, 0, dim, whole.AsSpan((int)((long)i * dim), dim));
-            rotation = OpqRotation.Train(whole, n, dim, m, k, options.RotationRounds, random, out rotated);
+            var whole = new float[(long)drawn * dim];
+            for (int i = 0; i < drawn; i++) Take(i, 0, dim, whole.AsSpan((int)((long)i * dim), dim));
+            rotation = OpqRotation.Train(whole, drawn, dim, codeDim, m, k, options.RotationRounds, random, out rotated, options.Start);
         }
         var slice = new float[(long)n * d];
-        var codebooks = new float[dim * k];
+        var codebooks = new float[codeDim * k];
         var clustering = new KMeansOptions { Iterations = options.Iterations, Spherical = false };
         for (int s = 0; s < m; s++)
         {
             for (int i = 0; i < n; i++)
             {
                 if (rotated is null) Take(i, s * d, d, slice.AsSpan(i * d, d));
-                else rotated.AsSpan((int)((long)i * dim + s * d), d).CopyTo(slice.AsSpan(i * d, d));
+                else rotated.AsSpan((int)((long)i * codeDim + s * d), d).CopyTo(slice.AsSpan(i * d, d));
             }
             KMeans.TrainOn(slice, n, d, k, clustering, random).CopyTo(codebooks, s * k * d);
         }
@@ -151,20 +164,20 @@ public sealed class ProductQuantizer
         if (rotation is not null)
         {
             // The rotated rows in this thread's buffer, reused block after block (an index encodes 1,024 rows a call).
-            if (turnedRows is null || turnedRows.Length < count * Dimension) turnedRows = new float[count * Dimension];
-            OpqRotation.Apply(rotation, Dimension, rows[..(count * Dimension)], count, turnedRows.AsSpan(0, count * Dimension));
-            rows = turnedRows.AsSpan(0, count * Dimension);
+            if (turnedRows is null || turnedRows.Length < count * CodeDimension) turnedRows = new float[count * CodeDimension];
+            OpqRotation.Apply(rotation, CodeDimension, Dimension, rows[..(count * Dimension)], count, turnedRows.AsSpan(0, count * CodeDimension));
+            rows = turnedRows.AsSpan(0, count * CodeDimension);
         }
         fixed (float* x = rows)
         fixed (byte* c = codes)
         {
             nint xs = (nint)x, cs = (nint)c;
-            Parallel.For(0, Subspaces, m => EncodeSubspace(new ReadOnlySpan<float>((float*)xs, count * Dimension), count, m,
+            Parallel.For(0, Subspaces, m => EncodeSubspace(new ReadOnlySpan<float>((float*)xs, count * CodeDimension), count, m,
                 new Span<byte>((byte*)cs, count * Subspaces)));
         }
     }
 
-    /// <summary>Subspace <paramref name="m"/>'s byte of every code (see <see cref="Encode"/>), by <see cref="KMeans.Assign"/>.</summary>
+    /// <summary>Subspace <paramref name="m"/>'s byte of every code of the rows [count × D'] (see <see cref="Encode"/>), by <see cref="KMeans.Assign"/>.</summary>
     private void EncodeSubspace(ReadOnlySpan<float> rows, int count, int m, Span<byte> codes)
     {
         int d = SubDimension, k = Centroids, block = Math.Min(EncodeBlock, count);
@@ -174,7 +187,7 @@ public sealed class ProductQuantizer
         for (int start = 0; start < count; start += block)
         {
             int n = Math.Min(block, count - start);
-            for (int i = 0; i < n; i++) rows.Slice((start + i) * Dimension + m * d, d).CopyTo(slice.AsSpan(i * d, d));
+            for (int i = 0; i < n; i++) rows.Slice((start + i) * CodeDimension + m * d, d).CopyTo(slice.AsSpan(i * d, d));
             KMeans.Assign(slice.AsSpan(0, n * d), n, d, Codebook(m), k, nearest.AsSpan(0, n), default, b);
             for (int i = 0; i < n; i++) codes[(start + i) * Subspaces + m] = (byte)nearest[i];
         }
@@ -184,10 +197,10 @@ public sealed class ProductQuantizer
     public void Decode(ReadOnlySpan<byte> code, Span<float> into)
     {
         int d = SubDimension;
-        Span<float> y = rotation is null ? into : new float[Dimension];
+        Span<float> y = rotation is null ? into : new float[CodeDimension];
         for (int m = 0; m < Subspaces; m++)
             Codebook(m).Slice(code[m] * d, d).CopyTo(y.Slice(m * d, d));
-        if (rotation is not null) OpqRotation.Unapply(rotation, Dimension, y, 1, into);
+        if (rotation is not null) OpqRotation.Unapply(rotation, CodeDimension, Dimension, y, 1, into);
     }
 
     /// <summary>
@@ -202,8 +215,8 @@ public sealed class ProductQuantizer
             TableOf(query, table);
             return;
         }
-        Span<float> turned = Dimension <= 1024 ? stackalloc float[Dimension] : new float[Dimension];
-        for (int i = 0; i < Dimension; i++) turned[i] = TensorPrimitives.Dot(rotation.AsSpan(i * Dimension, Dimension), query);
+        Span<float> turned = CodeDimension <= 1024 ? stackalloc float[CodeDimension] : new float[CodeDimension];
+        for (int i = 0; i < CodeDimension; i++) turned[i] = TensorPrimitives.Dot(rotation.AsSpan(i * Dimension, Dimension), query);
         TableOf(turned, table);
     }
 
@@ -230,12 +243,14 @@ public sealed class ProductQuantizer
     /// <summary>Writes <c>pq.bin</c>'s bytes (the class summary gives the layout).</summary>
     public void Write(Stream stream)
     {
-        Span<byte> header = stackalloc byte[20];
-        (rotation is null ? Magic : RotatedMagic).CopyTo(header);
+        bool reshaped = CodeDimension != Dimension;
+        Span<byte> header = stackalloc byte[24];
+        (rotation is null ? Magic : reshaped ? ReshapedMagic : RotatedMagic).CopyTo(header);
         BinaryPrimitives.WriteInt32LittleEndian(header[8..], Dimension);
         BinaryPrimitives.WriteInt32LittleEndian(header[12..], Subspaces);
         BinaryPrimitives.WriteInt32LittleEndian(header[16..], Centroids);
-        stream.Write(header);
+        BinaryPrimitives.WriteInt32LittleEndian(header[20..], CodeDimension);
+        stream.Write(header[..(reshaped ? 24 : 20)]);
         stream.Write(MemoryMarshal.AsBytes(codebooks.AsSpan()));
         if (rotation is not null) stream.Write(MemoryMarshal.AsBytes(rotation.AsSpan()));
     }
@@ -246,23 +261,39 @@ public sealed class ProductQuantizer
     {
         if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (a PQ index; index damaged?)");
         var bytes = File.ReadAllBytes(path);
-        bool rotated = bytes.Length >= 8 && bytes.AsSpan(0, 8).SequenceEqual(RotatedMagic);
-        if (bytes.Length < 20 || !(rotated || bytes.AsSpan(0, 8).SequenceEqual(Magic))) throw new EvaluationException($"{path}: not a Skald PQ file");
+        var magic = bytes.AsSpan(0, Math.Min(8, bytes.Length));
+        bool reshaped = magic.SequenceEqual(ReshapedMagic), rotated = reshaped || magic.SequenceEqual(RotatedMagic);
+        int headerBytes = reshaped ? 24 : 20;
+        if (bytes.Length < headerBytes || !(rotated || magic.SequenceEqual(Magic))) throw new EvaluationException($"{path}: not a Skald PQ file");
         int dim = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)), m = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)),
-            k = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(16));
+            k = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(16)), codeDim = reshaped ? BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(20)) : dim;
         if (dim != dimension) throw new EvaluationException($"{path}: codebooks for {dim}-d rows, the index holds {dimension}-d vectors");
-        long books = 4L * dim * k, turn = rotated ? 4L * dim * dim : 0;
-        if (m < 1 || k is < 1 or > 256 || dim % m != 0 || bytes.LongLength != 20 + books + turn)
-            throw new EvaluationException($"{path}: {bytes.Length} bytes do not hold {m} codebooks of {k} centroids for {dim}-d rows" +
+        long books = 4L * codeDim * k, turn = rotated ? 4L * codeDim * dim : 0;
+        if (m < 1 || k is < 1 or > 256 || codeDim < 1 || codeDim % m != 0 || bytes.LongLength != headerBytes + books + turn)
+            throw new EvaluationException($"{path}: {bytes.Length} bytes do not hold {m} codebooks of {k} centroids for {codeDim}-d rows" +
                 (rotated ? " and their rotation" : ""));
-        float[]? rotation = rotated ? MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)(20 + books))).ToArray() : null;
-        if (rotation is not null && !rotation.All(float.IsFinite)) throw new EvaluationException($"{path}: the rotation holds a value that is not finite");
-        for (int i = 0; rotation is not null && i < dim; i++)
+        float[]? rotation = rotated ? MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)(headerBytes + books))).ToArray() : null;
+        if (rotation is not null) CheckOrthonormal(path, rotation, codeDim, dim);
+        return new ProductQuantizer(dim, m, k, MemoryMarshal.Cast<byte, float>(bytes.AsSpan(headerBytes, (int)books)).ToArray(), rotation);
+    }
+
+    // Decode takes Aᵀ for A's inverse: A's rows (D' ≤ D) or columns (D' > D) must be unit vectors (a cheap check for
+    // damage that stays finite).
+    private static void CheckOrthonormal(string path, float[] rotation, int rows, int cols)
+    {
+        if (!rotation.All(float.IsFinite)) throw new EvaluationException($"{path}: the rotation holds a value that is not finite");
+        bool byRow = rows <= cols;
+        for (int i = 0; i < (byRow ? rows : cols); i++)
         {
-            // Decode takes Aᵀ for A⁻¹: each row of A must be a unit vector (a cheap check for damage that stays finite).
-            float norm = TensorPrimitives.Norm(rotation.AsSpan(i * dim, dim));
-            if (MathF.Abs(norm - 1f) > 1e-3f) throw new EvaluationException($"{path}: row {i} of the rotation has norm {norm}, not 1 (damaged?)");
+            double square = 0;
+            for (int j = 0; j < (byRow ? cols : rows); j++)
+            {
+                double v = byRow ? rotation[i * cols + j] : rotation[j * cols + i];
+                square += v * v;
+            }
+            float norm = (float)Math.Sqrt(square);
+            if (MathF.Abs(norm - 1f) > 1e-3f)
+                throw new EvaluationException($"{path}: {(byRow ? "row" : "column")} {i} of the rotation has norm {norm}, not 1 (damaged?)");
         }
-        return new ProductQuantizer(dim, m, k, MemoryMarshal.Cast<byte, float>(bytes.AsSpan(20, (int)books)).ToArray(), rotation);
     }
 }

@@ -27,6 +27,19 @@ public sealed record ProductQuantizerOptions
     /// </summary>
     public int RotationRounds { get; init; }
 
+    /// <summary>
+    /// With <see cref="RotationRounds"/>: the width D' of the rows OPQ's matrix makes, which the codebooks quantize (faiss's
+    /// <c>OPQ{M}_{D'}</c>; <see cref="Subspaces"/> must divide it): fewer than the rows' D projects them onto D' trained
+    /// orthonormal directions, more spreads them over D' values; 0 (default): D, a rotation.
+    /// </summary>
+    public int RotationDimension { get; init; }
+
+    /// <summary>The width the codebooks quantize for <paramref name="dimension"/>-d rows: <see cref="RotationDimension"/> when OPQ sets one, else the rows'.</summary>
+    public int CodeDimension(int dimension) => RotationRounds > 0 && RotationDimension > 0 ? RotationDimension : dimension;
+
+    /// <summary>A fixed start for OPQ's training in place of its random draws (tests against a reference); null: drawn from <see cref="Seed"/>.</summary>
+    internal OpqStart? Start { get; init; }
+
     /// <summary>The rounds <c>--opq</c> trains (fewer than faiss's 50: each round trains codebooks and a decomposition).</summary>
     public const int DefaultRotationRounds = 20;
 
@@ -42,14 +55,19 @@ public sealed record ProductQuantizerOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming what does not fit <paramref name="dimension"/>-d rows.</summary>
     public void Check(int dimension)
     {
-        if (Subspaces < 1 || dimension % Subspaces != 0)
-            throw new ArgumentException($"{dimension} dimensions do not split into {Subspaces} sub-vectors (PQ needs a divisor of the dimension, e.g. {Divisors(dimension)})");
+        ArgumentOutOfRangeException.ThrowIfNegative(RotationDimension);
+        if (RotationDimension > 0 && RotationRounds == 0) throw new ArgumentException("an OPQ output width (RotationDimension) needs OPQ rounds (RotationRounds)");
+        int width = CodeDimension(dimension);
+        if (Subspaces < 1 || width % Subspaces != 0)
+            throw new ArgumentException(width == dimension
+                ? $"{dimension} dimensions do not split into {Subspaces} sub-vectors (PQ needs a divisor of the dimension, e.g. {Divisors(dimension)})"
+                : $"OPQ's {width} output dimensions do not split into {Subspaces} sub-vectors (PQ needs a divisor of them, e.g. {Divisors(width)})");
         if (Bits is < 1 or > 8) throw new ArgumentException($"PQ codes of {Bits} bits: 1 to 8 are supported");
         ArgumentOutOfRangeException.ThrowIfLessThan(Iterations, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(PointsPerCentroid, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(RotationRounds);
-        if (RotationRounds > 0 && dimension > MaxRotationDimension)
-            throw new ArgumentException($"OPQ turns {dimension}-d rows by a {dimension} × {dimension} matrix decomposed every round, too slow above " +
+        if (RotationRounds > 0 && Math.Max(dimension, width) > MaxRotationDimension)
+            throw new ArgumentException($"OPQ turns {dimension}-d rows by a {width} × {dimension} matrix decomposed every round, too slow above " +
                 $"{MaxRotationDimension} dimensions; use --pq without --opq, or fewer dimensions (--truncate-dim)");
     }
 

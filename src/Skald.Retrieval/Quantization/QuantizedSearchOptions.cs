@@ -40,7 +40,7 @@ public sealed record QuantizedSearchOptions(EmbeddingPrecision Precision, int Re
     /// <summary>A description for results metadata, e.g. "ubinary, top 10 rescored from the best 20 with the float embeddings".</summary>
     public string Describe() => !Compresses
         ? "float32"
-        : (Product is { } pq ? $"PQ {pq.Subspaces} × {pq.Bits} bits{(pq.RotationRounds > 0 ? ", OPQ" : "")}" : EmbeddingQuantizer.Name(Precision)) + (RescoreMultiplier > 0
+        : (Product is { } pq ? $"PQ {pq.Subspaces} × {pq.Bits} bits{(pq.RotationRounds == 0 ? "" : pq.RotationDimension > 0 ? $", OPQ to {pq.RotationDimension}-d" : ", OPQ")}" : EmbeddingQuantizer.Name(Precision)) + (RescoreMultiplier > 0
             ? $", top {RescoredHits} rescored from the best {RescoredHits * RescoreMultiplier} with the {(RescoreWithFloats || Product is not null ? "float" : "quantized")} embeddings"
             : ", not rescored");
 }

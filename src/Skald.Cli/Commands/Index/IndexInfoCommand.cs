@@ -71,7 +71,9 @@ internal sealed class IndexInfoCommand : Command
         {
             fields.Add(new("pq_bits", m.PqBits));
             fields.Add(new("pq_centroids", pq.Centroids));
-            fields.Add(new("pq_rotation", pq.Rotated ? "OPQ (the codes quantize the rows turned by a trained orthonormal matrix)" : "none"));
+            fields.Add(new("pq_rotation", !pq.Rotated ? "none"
+                : pq.CodeDimension == pq.Dimension ? "OPQ (the codes quantize the rows turned by a trained orthonormal matrix)"
+                : $"OPQ to {pq.CodeDimension}-d (the codes quantize the rows mapped to {pq.CodeDimension} values by a trained matrix with orthonormal {(pq.CodeDimension < pq.Dimension ? "rows" : "columns")})"));
             fields.Add(new("pq_search", pq.Centroids <= 16 && pq.Subspaces <= 257 ? "fast scan (byte tables, 64 codes per look-up)" : "a table look-up per code"));
             fields.Add(new("pq_codes", index.Lists is null ? "the rows" : "residuals from the IVF lists' centroids"));
         }

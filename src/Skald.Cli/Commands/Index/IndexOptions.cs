@@ -173,7 +173,7 @@ internal static class IndexOptions
             ? $"{manifest.Dimension}-d token vectors ({manifest.MultiVector}, PLAID: {manifest.PlaidCentroids} centroids, {manifest.PlaidBits}-bit residuals), approximate MaxSim"
             : $"{manifest.Dimension}-d token vectors ({manifest.MultiVector}{(manifest.TokenPrecision is { } t ? ", " + t : "")}{(manifest.PoolFactor is { } f ? $", pooled by {f}" : "")}), exact MaxSim" :
         $"{manifest.Dimension}-d, {manifest.Similarity}{(manifest.Precision == "float32" ? "" : ", searched as " + manifest.Precision)}" +
-        (manifest.PqSubspaces == 0 ? "" : $", PQ: {Counted.Of(manifest.PqSubspaces, "code")} of {Counted.Of(manifest.PqBits, "bit")}{(manifest.PqRotated ? " after an OPQ rotation" : "")}") +
+        (manifest.PqSubspaces == 0 ? "" : $", PQ: {Counted.Of(manifest.PqSubspaces, "code")} of {Counted.Of(manifest.PqBits, "bit")}{(!manifest.PqRotated ? "" : manifest.PqRotatedDim > 0 ? $" after OPQ to {manifest.PqRotatedDim}-d" : " after an OPQ rotation")}") +
         (manifest.IvfLists == 0 ? "" : $", IVF: {Counted.Of(manifest.IvfLists, "list")}, {manifest.IvfProbes} probed per search") +
         (manifest.HnswM == 0 ? "" : $", HNSW: M {manifest.HnswM}, ef {manifest.HnswEf} per search");
 }

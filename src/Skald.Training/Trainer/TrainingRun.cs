@@ -77,6 +77,7 @@ public static class TrainingRun
         foreach (var d in train)
         {
             LossColumns.Check(config.Loss, d);
+            SameDatasetBatches.Check(config, d, ReadsNoInBatchNegatives(config.Loss), comm.Size);
             if (d.NoInBatchNegatives && !ReadsNoInBatchNegatives(config.Loss))
                 throw new TrainingException($"{d.Name}: no in-batch negatives ({(config.Data.NoInBatchNeg ? "data.no_in_batch_neg" : "its name ends with no_in_batch_neg, FlagEmbedding's mark")}) is read by loss.type bge_m3, mnrl and cached_mnrl only (not symmetric, not under loss.adaptive_layer), not {config.Loss.Type}{(config.Loss.Symmetric ? " symmetric" : config.Loss.AdaptiveLayer ? " under loss.adaptive_layer" : "")}");
         }

@@ -104,6 +104,34 @@ public sealed class SameDatasetBatchesTests
         }
     }
 
+    [Fact]
+    public void ABatchReadsItsOwnGroupsColumnsAndTeacherScores()
+    {
+        // train_group_size 3 or 2 by a batch's first row: rows drawn as wide as 3, a batch of 2 reads fewer columns and labels
+        string path = InfraPaths.WriteFile(dir, "scored.jsonl", string.Concat(Enumerable.Range(0, 8).Select(i =>
+            $"{{\"query\": \"q{i}\", \"pos\": [\"p{i}\"], \"neg\": [\"n{i}_0\", \"n{i}_1\", \"n{i}_2\"], \"pos_scores\": [{i}.5], " +
+            $"\"neg_scores\": [{i}.0, {i}.25, {i}.75], \"train_group_size\": {3 - i % 2}{(i == 0 ? ", \"batch_size\": 2" : "")}}}\n")));
+        var d = DatasetReader.Read(path, null, 4);
+        static float Score(string text) => text[0] == 'p' ? text[1] - '0' + 0.5f : text[1] - '0' + new[] { 0f, 0.25f, 0.75f }[text[3] - '0'];
+        bool narrower = false;
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            var plan = SameDatasetBatches.PlanEpoch([d], 4, 11, epoch, out var data);
+            Assert.Equal(4, plan.Count); // 8 rows in batches of the first row's batch_size, 2
+            foreach (var pb in plan)
+            {
+                var batch = data[0].Batch(pb.Rows, pb.Width);
+                int g = d.Groups!.RowKeys!.GroupSizes[pb.Rows[0]]!.Value; // the batch's first row's
+                Assert.Equal(g + 1, batch.Columns.Count);
+                narrower |= g + 1 < data[0].Columns.Count;
+                Assert.Equal(batch.Count * g, batch.Labels!.Count);
+                for (int i = 0; i < batch.Count; i++)
+                    for (int c = 1; c <= g; c++) Assert.Equal(Score(batch.Columns[c][i]), batch.Labels[i * g + c - 1]);
+            }
+        }
+        Assert.True(narrower, "no batch narrower than the widest draw");
+    }
+
     private static TrainingConfig Config(string train, string data = "", string training = "", int batchSize = 2) => ConfigLoader.Parse($"""
         model:
           path: m

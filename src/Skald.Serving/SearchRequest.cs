@@ -44,6 +44,14 @@ public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, Fusi
     public Skald.Models.BgeM3.BgeM3Weights? BgeM3Weights { get; init; }
 
     /// <summary>
+    /// A served BGE-M3 reranker (<see cref="SearchService.Reranker"/>): how it combines its scores of this search's hits
+    /// (request field <c>rerank_bge_m3_weights</c>: [dense, sparse, colbert]), as <c>/v1/rerank</c>'s
+    /// <c>bge_m3_weights</c>; null: the reranker's own (<see cref="RerankService.BgeM3Weights"/>). Apart from
+    /// <see cref="BgeM3Weights"/>, the index's.
+    /// </summary>
+    public Skald.Models.BgeM3.BgeM3Weights? RerankBgeM3Weights { get; init; }
+
+    /// <summary>
     /// A late-interaction (ColBERT) index: score by exact MaxSim only the rows whose mean token vector is nearest the
     /// query's, this many (request field <c>maxsim_candidates</c>, as <c>skald search --maxsim-candidates</c>); 0: every row.
     /// </summary>

@@ -7,7 +7,7 @@ namespace Skald.Serving;
 /// <summary>
 /// Reads a <c>POST /v1/search</c> body: <c>{"query": TEXT, "top_k": 10, "mode": "dense"|"bm25"|"hybrid",
 /// "fusion": "convex"|"rrf"|"rerank", "alpha": 0.3, "normalization": "zscore"|"minmax", "rrf_k": 60,
-/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N, "maxsim_candidates": N, "plaid_ncells": N, "plaid_ndocs": N, "source": PATTERN or [PATTERN, ...], "bge_m3_weights": [W1, W2, W3], "where": {FIELD: VALUE or [VALUE, ...] or {"gt"|"gte"|"lt"|"lte"|"ne": VALUE, ...}}}</c>;
+/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N, "maxsim_candidates": N, "plaid_ncells": N, "plaid_ndocs": N, "source": PATTERN or [PATTERN, ...], "bge_m3_weights": [W1, W2, W3], "rerank_bge_m3_weights": [W1, W2, W3], "where": {FIELD: VALUE or [VALUE, ...] or {"gt"|"gte"|"lt"|"lte"|"ne": VALUE, ...}}}</c>;
 /// only <c>query</c> is required and the rest default as <c>skald search</c> does. Unknown fields are ignored. Every problem is an <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class SearchRequestReader
@@ -80,6 +80,7 @@ internal static class SearchRequestReader
                 RerankAsked = rr.ValueKind == JsonValueKind.True,
                 Filter = Filter(root),
                 BgeM3Weights = BgeM3Weights(root),
+                RerankBgeM3Weights = BgeM3Weights(root, "rerank_bge_m3_weights"),
                 MaxSimCandidates = maxSimCandidates,
                 Plaid = (plaidCells ?? plaidDocs) is null ? null
                     : new Skald.Retrieval.Plaid.PlaidSearchOptions { Cells = plaidCells ?? 0, Documents = plaidDocs ?? 0 },
@@ -88,21 +89,23 @@ internal static class SearchRequestReader
     }
 
     /// <summary>
-    /// The body's <c>"bge_m3_weights"</c>: [dense, sparse, colbert], three numbers, none negative, not all 0 (as skald
-    /// search --bge-m3-weights); null when absent; a 400 naming the field otherwise. /v1/search and /v1/rerank read it.
+    /// The body's <c>"bge_m3_weights"</c> (or <paramref name="field"/>, /v1/search's <c>"rerank_bge_m3_weights"</c>):
+    /// [dense, sparse, colbert], three numbers, none negative, not all 0 (as skald search --bge-m3-weights); null when
+    /// absent; a 400 naming the field otherwise. /v1/search and /v1/rerank read it.
     /// </summary>
-    internal static Skald.Models.BgeM3.BgeM3Weights? BgeM3Weights(JsonElement root)
+    internal static Skald.Models.BgeM3.BgeM3Weights? BgeM3Weights(JsonElement root, string field = "bge_m3_weights")
     {
-        if (!root.TryGetProperty("bge_m3_weights", out var w) || w.ValueKind == JsonValueKind.Null) return null;
+        if (!root.TryGetProperty(field, out var w) || w.ValueKind == JsonValueKind.Null) return null;
         if (w.ValueKind != JsonValueKind.Array || w.GetArrayLength() != 3 || w.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number))
-            throw ApiException.BadRequest($"bge_m3_weights must be an array of three numbers [dense, sparse, colbert], got {JsonBody.Kind(w)}", "bge_m3_weights");
+            throw ApiException.BadRequest($"{field} must be an array of three numbers [dense, sparse, colbert], got {JsonBody.Kind(w)}", field);
         try
         {
-            return Skald.Models.BgeM3.BgeM3Weights.Of([.. w.EnumerateArray().Select(x => x.GetSingle())]);
+            // (a number beyond float's range, 1e39 or 1e400, is infinite here, which Of refuses by name)
+            return Skald.Models.BgeM3.BgeM3Weights.Of([.. w.EnumerateArray().Select(x => x.TryGetDouble(out double d) ? (float)d : float.PositiveInfinity)]);
         }
         catch (ArgumentException e)
         {
-            throw ApiException.BadRequest($"bge_m3_weights: {e.Message.Split(" (Parameter", 2)[0]}", "bge_m3_weights");
+            throw ApiException.BadRequest($"{field}: {e.Message.Split(" (Parameter", 2)[0]}", field);
         }
     }
 

@@ -143,6 +143,7 @@ public sealed class SearchService
     {
         if (request.RerankAsked && Reranker is null)
             throw ApiException.BadRequest("\"rerank\": true, but this server has no reranker (start it with skald serve --reranker CE)", "rerank");
+        if (request.RerankBgeM3Weights is not null) CheckRerankWeights(request);
         if (request.MaxSimCandidates > 0 && tokenModel is null)
             throw ApiException.BadRequest("maxsim_candidates applies to a late-interaction (ColBERT) index; this server's index is not one", "maxsim_candidates");
         if (bgeM3 is not null)
@@ -220,14 +221,25 @@ public sealed class SearchService
             cancellationToken).ConfigureAwait(false);
     }
 
-    // The hits find gives, or with a served reranker (unless the request says no) its order of the candidates.
+    // rerank_bge_m3_weights: for a BGE-M3 reranker that reranks this search; else a 400 naming the field, before any work.
+    private void CheckRerankWeights(SearchRequest request)
+    {
+        string? why = Reranker is null ? "this server has no reranker (skald serve --reranker BGE_M3_DIR)"
+            : Reranker.BgeM3 is null ? $"this server's reranker {Reranker.ModelName} is a {(Reranker.LateInteraction is null ? "cross-encoder" : "late-interaction model")}"
+            : !request.Rerank ? "this request says \"rerank\": false" : null;
+        if (why is not null) throw ApiException.BadRequest($"rerank_bge_m3_weights weights a BGE-M3 reranker's scores of the hits; {why}", "rerank_bge_m3_weights");
+    }
+
+    // The hits find gives, or with a served reranker (unless the request says no) its order of the candidates, by the
+    // request's rerank_bge_m3_weights for a BGE-M3 reranker (else its own).
     private async Task<(IReadOnlyList<IndexHit> Hits, long Tokens)> RerankedAsync(SearchRequest request, Func<int, IReadOnlyList<IndexHit>> Find, long tokens,
         CancellationToken cancellationToken)
     {
         if (Reranker is null || !request.Rerank) return (Find(request.TopK), tokens);
         var candidates = Find(Math.Max(request.TopK, request.RerankCandidates));
         if (candidates.Count == 0) return (candidates, tokens);
-        var (ranked, read) = await Reranker.RankAsync(request.Query, [.. candidates.Select(h => h.Record.FullText)], request.TopK, cancellationToken)
+        var (ranked, read) = await Reranker.RankAsync(request.Query, [.. candidates.Select(h => h.Record.FullText)], request.TopK, cancellationToken,
+            request.RerankBgeM3Weights)
             .ConfigureAwait(false);
         return ([.. ranked.Select(r => candidates[r.Index] with { Score = r.Score })], tokens + read);
     }

@@ -9,7 +9,8 @@ namespace Skald.Cli.Tests;
 /// the index's rows ranked by <see cref="BgeM3Encoder.Rank"/> over their texts with the same weights (order and scores
 /// within 1e-6); weights naming an output the index does not store, the option on another index, another model and a
 /// folder that is not BGE-M3 are each one line; an index of a comma list of outputs (dense,sparse) is searched by 1 for
-/// each of them; serve's --bge-m3-weights is checked against the index as search checks them; --plaid codes the
+/// each of them; serve's --bge-m3-weights is checked against the index as search checks them, its
+/// --reranker-bge-m3-weights needs a BGE-M3 reranker; --plaid codes the
 /// ColBERT vectors (refused in one line without them) and search takes --plaid-ncells on such an index; index reindex --model encodes its chunks again with another
 /// BGE-M3 folder (a folder of another kind is one line).
 /// </summary>
@@ -107,6 +108,20 @@ public sealed class BgeM3IndexCommandTests
             "--bge-m3-weights: 'x' is not a number");
         SkaldProcess.AssertUserError(InProcessSkald.Capture([.. serve, dense, "--bge-m3-weights", "0.3,0.7,0"]), 2,
             "--bge-m3-weights applies with a BGE-M3 --reranker or over a BGE-M3 --index");
+    }
+
+    [Fact]
+    public void ServeRerankerBgeM3WeightsNeedABgeM3RerankerAndLeaveBgeM3WeightsToTheIndex()
+    {
+        string[] serve = ["serve", "--model", Model, "--port", "0", "--reranker"];
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. serve, TestPaths.FixtureModel("ce-bert"), "--reranker-bge-m3-weights", "0.4,0.2,0.4"]), 2,
+            "--reranker-bge-m3-weights applies with a BGE-M3 --reranker");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. serve, Model, "--reranker-bge-m3-weights", "1,x,1"]), 2,
+            "--reranker-bge-m3-weights: 'x' is not a number");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. serve, Model, "--reranker-bge-m3-weights", "0,0,0"]), 2,
+            "--reranker-bge-m3-weights: at least one of the dense, sparse and colbert weights must be above 0");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture([.. serve, Model, "--bge-m3-weights", "1,1,1", "--reranker-bge-m3-weights", "0,1,0"]), 2,
+            "--bge-m3-weights applies over a BGE-M3 --index", "the reranker's are --reranker-bge-m3-weights");
     }
 
     [Fact]

@@ -14,7 +14,9 @@ namespace Skald.Serving.Tests;
 /// over an index of the dense and sparse outputs of fixtures/models/bge-m3-tiny: a <c>/v1/search</c> request without
 /// <c>bge_m3_weights</c> gets the hits and scores of <see cref="BgeM3Encoder.Rank"/> with the server's weights, one with
 /// its own weights those of its own; weights that use an output the index lacks, or given over another index, stop
-/// the server from starting (an <see cref="ArgumentException"/> naming the index).
+/// the server from starting (an <see cref="ArgumentException"/> naming the index). <c>skald serve
+/// --reranker-bge-m3-weights</c> sets a BGE-M3 reranker's default apart from the index's; without it
+/// <c>--bge-m3-weights</c> is both's.
 /// </summary>
 public sealed partial class BgeM3ServeWeightsTests
 {
@@ -80,8 +82,49 @@ public sealed partial class BgeM3ServeWeightsTests
     public async Task SkaldServeBgeM3WeightsAreTheSearchDefault()
     {
         string folder = DenseAndSparseIndex();
-        using var process = Process.Start(SkaldProcess.StartInfo(null, "serve", "--model", Model, "--index", folder, "--port", "0",
-            "--index-refresh", "0", "--bge-m3-weights", "0.3,0.7,0"))!;
+        await ServeAsync(["--index", folder, "--bge-m3-weights", "0.3,0.7,0"], async client =>
+        {
+            var (status, body) = await PostAsync(client, Json(new { query = Query, mode = "dense", top_k = 4 }), path: "v1/search");
+            Assert.Equal(200, status);
+            using var m3 = BgeM3Encoder.Load(Model);
+            AssertRankedBy(m3, ServerWeights, body, 4);
+        });
+    }
+
+    [Fact]
+    public async Task SkaldServeRerankerBgeM3WeightsAreTheRerankersDefaultApartFromTheIndexs()
+    {
+        string folder = DenseAndSparseIndex();
+        using var m3 = BgeM3Encoder.Load(Model);
+        var rerankerWeights = new BgeM3Weights(0.4f, 0.2f, 0.4f); // uses the ColBERT score, which the index does not store
+        // both: /v1/rerank and the reranking of /v1/search by the reranker's, the index's search by --bge-m3-weights
+        await ServeAsync(["--index", folder, "--reranker", Model, "--bge-m3-weights", "0.3,0.7,0", "--reranker-bge-m3-weights", "0.4,0.2,0.4"], async client =>
+        {
+            var (status, body) = await PostAsync(client, Json(new { query = Query, documents = Texts }), path: "v1/rerank");
+            Assert.Equal(200, status);
+            BgeM3EndpointTests.AssertRanked(m3.Rank(Query, Texts, rerankerWeights, Texts.Length), body.GetProperty("results"),
+                r => r.GetProperty("index").GetInt32(), "relevance_score");
+            (status, body) = await PostAsync(client, Json(new { query = Query, mode = "dense", top_k = 4, rerank = false }), path: "v1/search");
+            Assert.Equal(200, status);
+            AssertRankedBy(m3, ServerWeights, body, 4);
+            (status, body) = await PostAsync(client, Json(new { query = Query, mode = "dense", top_k = Texts.Length, rerank_candidates = Texts.Length }), path: "v1/search");
+            Assert.Equal(200, status);
+            AssertRankedBy(m3, rerankerWeights, body, Texts.Length);
+        });
+        // --bge-m3-weights alone stays the default of both, as before
+        await ServeAsync(["--index", folder, "--reranker", Model, "--bge-m3-weights", "0.3,0.7,0"], async client =>
+        {
+            var (status, body) = await PostAsync(client, Json(new { query = Query, documents = Texts }), path: "v1/rerank");
+            Assert.Equal(200, status);
+            BgeM3EndpointTests.AssertRanked(m3.Rank(Query, Texts, ServerWeights, Texts.Length), body.GetProperty("results"),
+                r => r.GetProperty("index").GetInt32(), "relevance_score");
+        });
+    }
+
+    // `skald serve --model Model --port 0 --index-refresh 0 options` in its own process, `use` run against it on 127.0.0.1.
+    private static async Task ServeAsync(string[] options, Func<HttpClient, Task> use)
+    {
+        using var process = Process.Start(SkaldProcess.StartInfo(null, ["serve", "--model", Model, "--port", "0", "--index-refresh", "0", .. options]))!;
         try
         {
             _ = process.StandardOutput.ReadToEndAsync(); // drained: the server logs to stderr
@@ -95,10 +138,7 @@ public sealed partial class BgeM3ServeWeightsTests
             }
             while (!match.Success);
             using var client = new HttpClient { BaseAddress = new Uri(match.Value), Timeout = TimeSpan.FromSeconds(60) };
-            var (status, body) = await PostAsync(client, Json(new { query = Query, mode = "dense", top_k = 4 }), path: "v1/search");
-            Assert.Equal(200, status);
-            using var m3 = BgeM3Encoder.Load(Model);
-            AssertRankedBy(m3, ServerWeights, body, 4);
+            await use(client);
         }
         finally
         {

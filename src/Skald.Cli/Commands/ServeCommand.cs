@@ -70,8 +70,11 @@ internal sealed class ServeCommand : Command
     private readonly Option<string> reranker = CliOptions.Text("--reranker",
         "Also serve POST /v1/rerank with this cross-encoder (a reranker folder or hub id), which then reranks /v1/search's hits too", "DIR|ID");
     private readonly Option<string> bgeM3Weights = BgeM3Options.Weights(
-        "as --reranker, /v1/rerank; over a BGE-M3 --index (index build --bge-m3), the default of a /v1/search request without bge_m3_weights,",
+        "over a BGE-M3 --index (index build --bge-m3), the default of a /v1/search request without bge_m3_weights, and as --reranker (without --reranker-bge-m3-weights) /v1/rerank's;",
         "1,1,1; over an index, 1 for each output it stores");
+    private readonly Option<string> rerankerBgeM3Weights = BgeM3Options.Weights(
+        "as --reranker, the default of /v1/rerank (and of /v1/search's reranking) apart from the index's --bge-m3-weights;",
+        "--bge-m3-weights, else 1,1,1", "--reranker-bge-m3-weights");
     private readonly Option<bool> rerankerCausalLm = CliOptions.Flag("--reranker-causal-lm",
         "The --reranker is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
     private readonly Option<string> ranges = CliOptions.Text("--ranges",
@@ -114,6 +117,7 @@ internal sealed class ServeCommand : Command
         Options.Add(reranker);
         Options.Add(rerankerCausalLm);
         Options.Add(rerankerMaxQueue);
+        Options.Add(rerankerBgeM3Weights);
         Options.Add(ranges);
         SetAction(Run);
     }
@@ -178,9 +182,14 @@ internal sealed class ServeCommand : Command
         using var colbert = maxSim ? ColbertEncoder.Load(rerankFolder!) : null;
         bool m3Rerank = rerankFolder is not null && !maxSim && !p.GetValue(rerankerCausalLm) && BgeM3Encoder.IsBgeM3(rerankFolder); // BGE-M3 reranks by its weighted score
         bool m3Index = lateModel is null && searchIndex?.Current.IsBgeM3 == true;
-        if (p.GetValue(bgeM3Weights) is not null && !m3Rerank && !m3Index)
-            throw new UsageException("--bge-m3-weights applies with a BGE-M3 --reranker or over a BGE-M3 --index (index build --bge-m3)");
-        var m3Weights = BgeM3Options.Parse(p.GetValue(bgeM3Weights));
+        string? rerankGiven = p.GetValue(rerankerBgeM3Weights);
+        if (rerankGiven is not null && !m3Rerank)
+            throw new UsageException("--reranker-bge-m3-weights applies with a BGE-M3 --reranker (a folder with sparse_linear.pt and colbert_linear.pt)");
+        if (p.GetValue(bgeM3Weights) is not null && !m3Index && !(m3Rerank && rerankGiven is null))
+            throw new UsageException(m3Rerank ? "--bge-m3-weights applies over a BGE-M3 --index (index build --bge-m3); the reranker's are --reranker-bge-m3-weights"
+                : "--bge-m3-weights applies with a BGE-M3 --reranker or over a BGE-M3 --index (index build --bge-m3)");
+        // the reranker's default: its own option, else the server's --bge-m3-weights (one default for both), else 1,1,1
+        var m3Weights = rerankGiven is not null ? BgeM3Options.Parse(rerankGiven, "--reranker-bge-m3-weights") : BgeM3Options.Parse(p.GetValue(bgeM3Weights));
         // over a BGE-M3 index: /v1/search's default weights, checked against the outputs it stores (as skald search checks them)
         var searchWeights = m3Index && p.GetValue(bgeM3Weights) is { } given ? BgeM3Options.ForIndex(given, searchIndex!.Current) : (BgeM3Weights?)null;
         using var m3 = m3Rerank ? BgeM3Encoder.Load(rerankFolder!) : null;

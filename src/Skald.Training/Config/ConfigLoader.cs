@@ -240,7 +240,7 @@ public static class ConfigLoader
             d.NameList("columns") is { Count: > 0 } cols ? cols : null)
         {
             Instruction = d.Str("instruction"), PromptFormat = d.Choice("prompt_format", "auto", "auto", "alpaca", "chat_template"),
-            TrainGroupSize = d.IntOrNull("train_group_size", 1), NoInBatchNeg = d.Bool("no_in_batch_neg", false),
+            TrainGroupSize = d.IntOrNull("train_group_size", 1), NoInBatchNeg = d.Bool("no_in_batch_neg", false), SameDatasetWithinBatch = d.Bool("same_dataset_within_batch", false),
             FlagEmbedding = FlagEmbeddingKeys.Read(d),
         };
         if (data.EvalSplit >= 1 && data.EvalSplit != Math.Floor(data.EvalSplit))
@@ -316,6 +316,8 @@ public static class ConfigLoader
                 throw new TrainingException($"{t.Where("group_by_label")}: training.group_by_label and no_duplicates are two batch samplers; choose one");
             training = training with { NoDuplicates = false };
         }
+        if (data.SameDatasetWithinBatch) // upstream's batches of one file avoid no duplicates
+            training = noDuplicatesSet && training.NoDuplicates ? throw new TrainingException($"{t.Where("no_duplicates")}: data.same_dataset_within_batch batches as FlagEmbedding does, without avoiding duplicates; leave no_duplicates out") : training with { NoDuplicates = false };
         if (loss.MatryoshkaWeights is not null && loss.MatryoshkaDims is not null && loss.MatryoshkaWeights.Count != loss.MatryoshkaDims.Count)
             throw new TrainingException($"{l.Where("matryoshka_weights")}: loss.matryoshka_weights needs one weight per entry of loss.matryoshka_dims");
         if (loss.MaskProbability is { } mp && mp is <= 0 or >= 1)

@@ -42,6 +42,12 @@ public sealed record DataSection(
     public bool NoInBatchNeg { get; init; }
 
     /// <summary>
+    /// FlagEmbedding's <c>same_dataset_within_batch</c>: each batch of one FlagEmbedding file, its batch size and group
+    /// size read from the rows' <c>batch_size</c>, <c>type</c> and <c>train_group_size</c> (<see cref="Data.SameDatasetBatches"/>).
+    /// </summary>
+    public bool SameDatasetWithinBatch { get; init; }
+
+    /// <summary>
     /// FlagEmbedding files: the run-wide query and passage instructions with their formats, and <c>shuffle_ratio</c>
     /// (<c>data.query_instruction_for_retrieval</c>, ...), applied to every draw of their groups.
     /// </summary>

@@ -26,7 +26,7 @@ public static class BatchPlanner
     {
         foreach (var d in datasets)
         {
-            if (batchSize > d.Count)
+            if ((d.Groups?.RowKeys?.FileBatchSize(batchSize) ?? batchSize) > d.Count) // (a file's own batch size: SameDatasetBatches.Check said so first)
                 throw new TrainingException(
                     $"training.batch_size {batchSize} is larger than the data: {d.Name} has {Tokenizers.Serialization.Counted.Of(d.Count, "row")}");
             if (!noDuplicates || batchSize < 2) continue;

@@ -29,8 +29,9 @@ public sealed class FlagEmbeddingGroups
 
     internal FlagEmbeddingGroups(int groupSize, string[] queries, string[][] positives, string[][] negatives,
         float[][]? positiveScores, float[][]? negativeScores, ulong[] keys, int[] lines, string?[] prompts,
-        FlagEmbeddingInstructions? instructions = null)
+        FlagEmbeddingInstructions? instructions = null, FlagEmbeddingRowKeys? rowKeys = null)
     {
+        RowKeys = rowKeys;
         GroupSize = groupSize;
         this.queries = queries;
         this.prompts = prompts;
@@ -45,6 +46,12 @@ public sealed class FlagEmbeddingGroups
 
     /// <summary>Documents per query and epoch: one positive and GroupSize − 1 negatives (data.train_group_size).</summary>
     public int GroupSize { get; }
+
+    /// <summary>The rows' <c>type</c>, <c>train_group_size</c> and <c>batch_size</c> (same-dataset batching's), or null when no row has one.</summary>
+    public FlagEmbeddingRowKeys? RowKeys { get; }
+
+    /// <summary>The line of the file each group was read from (1-based), in order.</summary>
+    public IReadOnlyList<int> Lines => lines;
 
     /// <summary>Number of groups (queries).</summary>
     public int Count => queries.Length;
@@ -63,7 +70,7 @@ public sealed class FlagEmbeddingGroups
 
     /// <summary>The same groups, drawn with <paramref name="instructions"/> applied (<c>data.query_instruction_for_retrieval</c>, ...).</summary>
     public FlagEmbeddingGroups With(FlagEmbeddingInstructions instructions) =>
-        new(GroupSize, queries, positives, negatives, positiveScores, negativeScores, keys, lines, prompts, instructions);
+        new(GroupSize, queries, positives, negatives, positiveScores, negativeScores, keys, lines, prompts, instructions, RowKeys);
 
     /// <summary>Each group's positives, in file order.</summary>
     public IReadOnlyList<IReadOnlyList<string>> Positives => positives;
@@ -81,30 +88,46 @@ public sealed class FlagEmbeddingGroups
     public bool HasScores => positiveScores is not null;
 
     /// <summary>The input columns of a sampled row: query, pos, neg[0] … neg[G−2].</summary>
-    public IReadOnlyList<string> Columns => ["query", "pos", .. Enumerable.Range(0, GroupSize - 1).Select(j => $"neg[{j}]")];
+    public IReadOnlyList<string> Columns => ColumnsOf(GroupSize);
+
+    private static string[] ColumnsOf(int groupSize) => ["query", "pos", .. Enumerable.Range(0, groupSize - 1).Select(j => $"neg[{j}]")];
 
     /// <summary>The rows of epoch <paramref name="epoch"/> under <paramref name="seed"/>, one per group, as a data set named <paramref name="name"/>.</summary>
-    public TextDataset Sample(ulong seed, int epoch, string name, bool noInBatchNegatives = false)
+    public TextDataset Sample(ulong seed, int epoch, string name, bool noInBatchNegatives = false) => Sample(seed, epoch, name, noInBatchNegatives, null, null);
+
+    /// <summary>
+    /// The rows of an epoch; with <paramref name="sizes"/> (same-dataset batching, <see cref="SameDatasetBatches"/>) row r
+    /// draws sizes[r] documents (0: in no batch this epoch, left empty) under upstream's <c>_create_batch_data</c> text
+    /// rules (the row's prompt, else the query instruction, before the query; with <paramref name="asQueries"/>[r] the
+    /// passages written so too), every row as wide as the widest, the rest "" (labels NaN), which
+    /// <see cref="TextDataset.Batch(IReadOnlyList{int}, int)"/> leaves out.
+    /// </summary>
+    internal TextDataset Sample(ulong seed, int epoch, string name, bool noInBatchNegatives, int[]? sizes, bool[]? asQueries)
     {
-        int g = GroupSize;
+        int g = sizes is null ? GroupSize : Math.Max(1, sizes.Max());
         var rows = new string[Count][];
         var labels = HasScores ? new float[Count * g] : null;
         var ins = Instructions;
         for (int r = 0; r < Count; r++)
         {
+            var row = rows[r] = new string[g + 1];
+            Array.Fill(row, "");
+            labels?.AsSpan(r * g, g).Fill(float.NaN);
+            // (a row whose type or train_group_size sets its size may have no negatives: drawn alone until SameDatasetBatches.Check)
+            int size = sizes?[r] ?? (negatives[r].Length == 0 ? 1 : g);
+            if (size == 0) continue;
             var random = GroupRandom(seed, epoch, keys[r]);
-            var (pos, negs) = Draw(positives[r].Length, negatives[r].Length, g, random);
-            var row = new string[g + 1];
-            row[0] = ins.QueryText(queries[r], prompts[r]);
+            var (pos, negs) = Draw(positives[r].Length, negatives[r].Length, size, random);
+            Func<string, string> passage = asQueries?[r] == true ? p => ins.SameDatasetQueryText(p, prompts[r]) : ins.PassageText;
+            row[0] = sizes is null ? ins.QueryText(queries[r], prompts[r]) : ins.SameDatasetQueryText(queries[r], prompts[r]);
             // (the shuffle draws after the documents' draws: without shuffle_ratio the draws are those of before)
-            row[1] = ins.PassageText(FlagEmbeddingInstructions.ShuffleText(positives[r][pos], ins.ShuffleRatio, random));
-            for (int k = 0; k < negs.Length; k++) row[k + 2] = ins.PassageText(negatives[r][negs[k]]);
-            rows[r] = row;
+            row[1] = passage(FlagEmbeddingInstructions.ShuffleText(positives[r][pos], ins.ShuffleRatio, random));
+            for (int k = 0; k < negs.Length; k++) row[k + 2] = passage(negatives[r][negs[k]]);
             if (labels is null) continue;
             labels[r * g] = positiveScores![r][pos];
             for (int k = 0; k < negs.Length; k++) labels[r * g + k + 1] = negativeScores![r][negs[k]];
         }
-        return new TextDataset(name, Columns, rows, labels, labels is null ? null : "pos_scores+neg_scores")
+        return new TextDataset(name, ColumnsOf(g), rows, labels, labels is null ? null : "pos_scores+neg_scores")
         {
             Lines = lines, Groups = this, NoInBatchNegatives = noInBatchNegatives,
         };
@@ -146,12 +169,12 @@ public sealed class FlagEmbeddingGroups
         T[] Pick<T>(T[] a) => [.. indices.Select(i => a[i])];
         return new FlagEmbeddingGroups(GroupSize, Pick(queries), Pick(positives), Pick(negatives),
             positiveScores is null ? null : Pick(positiveScores), negativeScores is null ? null : Pick(negativeScores), Pick(keys), Pick(lines),
-            Pick(prompts), Instructions);
+            Pick(prompts), Instructions, RowKeys?.Select(indices));
     }
 
     /// <summary>The same groups without their teacher's scores (a loss that reads none: FlagEmbedding drops them unless it distils).</summary>
     public FlagEmbeddingGroups WithoutScores() =>
-        new(GroupSize, queries, positives, negatives, null, null, keys, lines, prompts, Instructions);
+        new(GroupSize, queries, positives, negatives, null, null, keys, lines, prompts, Instructions, RowKeys);
 
     /// <summary>The groups of several shards of one data set, in order; shard s's groups keyed apart from the others'.</summary>
     internal static FlagEmbeddingGroups Concat(IReadOnlyList<FlagEmbeddingGroups> parts)
@@ -161,6 +184,6 @@ public sealed class FlagEmbeddingGroups
             [.. parts.SelectMany(p => p.negatives)], scores ? [.. parts.SelectMany(p => p.positiveScores!)] : null,
             scores ? [.. parts.SelectMany(p => p.negativeScores!)] : null,
             [.. parts.SelectMany((p, s) => p.keys.Select(k => ((ulong)s << 40) ^ k))], [.. parts.SelectMany(p => p.lines)],
-            [.. parts.SelectMany(p => p.prompts)], parts[0].Instructions);
+            [.. parts.SelectMany(p => p.prompts)], parts[0].Instructions, FlagEmbeddingRowKeys.Concat([.. parts.Select(p => p.RowKeys)], [.. parts.Select(p => p.Count)]));
     }
 }

@@ -38,6 +38,15 @@ public sealed record FlagEmbeddingInstructions(string? Query = null, string Quer
     public string QueryText(string query, string? rowPrompt) =>
         Query is { } instruction ? InstructionFormat.Apply(QueryFormat, rowPrompt ?? instruction, query) : query;
 
+    /// <summary>
+    /// <paramref name="text"/> as FlagEmbedding's same-dataset batches write a query (<c>_create_batch_data</c>), and a
+    /// symmetric_sts / symmetric_clustering batch its passages: the row's prompt, else the query instruction, in
+    /// <see cref="QueryFormat"/>, a prompt being read without an instruction too. With neither the text alone (upstream
+    /// would write Python's <c>None</c> before it).
+    /// </summary>
+    public string SameDatasetQueryText(string text, string? rowPrompt) =>
+        (rowPrompt ?? Query) is { } instruction ? InstructionFormat.Apply(QueryFormat, instruction, text) : text;
+
     /// <summary>A drawn document as trained on: with a passage instruction, the format of (instruction, document).</summary>
     public string PassageText(string passage) => Passage is { } instruction ? InstructionFormat.Apply(PassageFormat, instruction, passage) : passage;
 

@@ -11,8 +11,8 @@ namespace Skald.Training.Data;
 /// labels beside the list): nothing else to set, and FlagEmbedding's files stay as they are. Every line must then be
 /// one; any fault is one line naming the file, the line and the key. A row's <c>prompt</c> is written before its query
 /// as FlagEmbedding's query_instruction_format "{}{}" joins them (no separator). Other keys are left alone as upstream
-/// leaves them, except those that would change its sampling (<c>type</c> only_1neg / symmetric_*,
-/// <c>train_group_size</c>, <c>batch_size</c>), which Skald does not read yet and refuses.
+/// leaves them; those of its same-dataset batching (<c>type</c>, <c>train_group_size</c>, <c>batch_size</c>) are read
+/// into <see cref="FlagEmbeddingGroups.RowKeys"/> (<see cref="SameDatasetBatches"/> reads or refuses them).
 /// </summary>
 /// <remarks>
 /// Upstream: https://github.com/FlagOpen/FlagEmbedding/blob/7ed43d67ec03fbe5c31c0992dbfa941fb1860549/FlagEmbedding/abc/finetune/embedder/AbsDataset.py
@@ -100,6 +100,7 @@ public static class FlagEmbeddingReader
         var negativeScores = new List<float[]>();
         var at = new List<int>();
         var rowPrompts = new List<string?>();
+        var (types, rowGroupSizes, batchSizes) = (new List<string?>(), new List<int?>(), new List<int?>());
         bool? scored = null;
         for (int i = 0; i < lines.Count; i++)
         {
@@ -120,14 +121,10 @@ public static class FlagEmbeddingReader
                 var o = doc.RootElement;
                 if (o.ValueKind != JsonValueKind.Object)
                     throw new TrainingException($"{path}:{line}: expected a JSON object with query, pos and neg (FlagEmbedding's rows, as on the first line)");
-                foreach (var key in new[] { "train_group_size", "batch_size" })
-                {
-                    if (o.TryGetProperty(key, out _))
-                        throw new TrainingException($"{Where(key)}: a per-file {key.Replace('_', ' ')} is not read yet; set {(key == "batch_size" ? "training.batch_size" : "data.train_group_size")} for the run");
-                }
-                if (o.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String
-                    && (type.GetString() == "only_1neg" || type.GetString()!.Contains("symmetric", StringComparison.Ordinal)))
-                    throw new TrainingException($"{Where("type")}: type '{type.GetString()}' changes FlagEmbedding's group size, batch size or instructions, which Skald does not read yet; leave the key out");
+                string? type = null;
+                if (o.TryGetProperty("type", out var t) && t.ValueKind != JsonValueKind.Null)
+                    type = t.ValueKind == JsonValueKind.String ? t.GetString() : throw new TrainingException($"{Where("type")} must be a string (only_1neg, symmetric_class, ...)");
+                int? rowGroupSize = Positive(o, "train_group_size", Where), batchSize = Positive(o, "batch_size", Where);
                 string query = Text(o, "query", Where);
                 string? rowPrompt = null; // written when drawn (FlagEmbeddingInstructions.QueryText)
                 if (o.TryGetProperty("prompt", out var prompt) && prompt.ValueKind != JsonValueKind.Null)
@@ -136,8 +133,10 @@ public static class FlagEmbeddingReader
                     rowPrompt = prompt.GetString();
                 }
                 var pos = Texts(o, "pos", Where, required: true)!;
-                var neg = Texts(o, "neg", Where, required: groupSize > 1) ?? [];
-                if (groupSize > 1 && neg.Length == 0)
+                // (a row whose type or train_group_size sets its group size is checked by SameDatasetBatches.Check)
+                bool ownSize = type is "only_1neg" or "symmetric_class" || rowGroupSize is not null;
+                var neg = Texts(o, "neg", Where, required: groupSize > 1 && !ownSize) ?? [];
+                if (groupSize > 1 && neg.Length == 0 && !ownSize)
                     throw new TrainingException($"{Where("neg")} is empty; data.train_group_size {groupSize} draws {groupSize - 1} negatives per query (set it to 1 for positives only)");
                 bool hasScores = o.TryGetProperty("pos_scores", out _) || o.TryGetProperty("neg_scores", out _);
                 scored ??= hasScores;
@@ -150,6 +149,9 @@ public static class FlagEmbeddingReader
                 }
                 queries.Add(query);
                 rowPrompts.Add(rowPrompt);
+                types.Add(type);
+                rowGroupSizes.Add(rowGroupSize);
+                batchSizes.Add(batchSize);
                 positives.Add(pos);
                 negatives.Add(neg);
                 at.Add(line);
@@ -158,8 +160,18 @@ public static class FlagEmbeddingReader
         if (queries.Count == 0) throw new TrainingException($"{path}: no data rows");
         var groups = new FlagEmbeddingGroups(groupSize, [.. queries], [.. positives], [.. negatives],
             scored == true ? [.. positiveScores] : null, scored == true ? [.. negativeScores] : null,
-            [.. at.Select(l => (ulong)l)], [.. at], [.. rowPrompts]);
+            [.. at.Select(l => (ulong)l)], [.. at], [.. rowPrompts], null,
+            types.Any(x => x is not null) || rowGroupSizes.Any(x => x is not null) || batchSizes.Any(x => x is not null)
+                ? new FlagEmbeddingRowKeys([.. types], [.. rowGroupSizes], [.. batchSizes]) : null);
         return groups.Sample(0, 0, path);
+    }
+
+    // A per-row train_group_size or batch_size: a positive integer, or null when absent.
+    private static int? Positive(JsonElement o, string key, Func<string, string> where)
+    {
+        if (!o.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n) && n > 0 ? n
+            : throw new TrainingException($"{where(key)} must be a positive whole number, got {v.GetRawText()}");
     }
 
     private static string Text(JsonElement o, string key, Func<string, string> where)

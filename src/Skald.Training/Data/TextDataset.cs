@@ -146,26 +146,31 @@ public sealed class TextDataset
         return (Select(kept), Select(held));
     }
 
-    /// <summary>The batch rows <paramref name="indices"/> as a <see cref="TrainingBatch"/>.</summary>
-    public TrainingBatch Batch(IReadOnlyList<int> indices)
+    /// <summary>
+    /// The batch rows <paramref name="indices"/> as a <see cref="TrainingBatch"/>; with <paramref name="width"/> (above 0)
+    /// its first <paramref name="width"/> input columns only, and as many fewer labels per row (a same-dataset batch's
+    /// group, <see cref="PlannedBatch.Width"/>).
+    /// </summary>
+    public TrainingBatch Batch(IReadOnlyList<int> indices, int width = 0)
     {
-        var columns = new IReadOnlyList<string>[Columns.Count];
+        var columns = new IReadOnlyList<string>[width > 0 ? Math.Min(width, Columns.Count) : Columns.Count];
         for (int c = 0; c < columns.Length; c++)
         {
             var col = new string[indices.Count];
             for (int i = 0; i < col.Length; i++) col[i] = Rows[indices[i]][c];
             columns[c] = col;
         }
-        return new TrainingBatch(columns, LabelsOf(indices)) { NoInBatchNegatives = NoInBatchNegatives };
+        return new TrainingBatch(columns, LabelsOf(indices, LabelWidth - (Columns.Count - columns.Length))) { NoInBatchNegatives = NoInBatchNegatives };
     }
 
-    /// <summary>The labels of rows <paramref name="indices"/>, flat, or null.</summary>
-    private float[]? LabelsOf(IReadOnlyList<int> indices)
+    /// <summary>The labels of rows <paramref name="indices"/> (the first <paramref name="width"/> of each; null: all), flat, or null.</summary>
+    private float[]? LabelsOf(IReadOnlyList<int> indices, int? width = null)
     {
         if (Labels is null) return null;
-        var labels = new float[indices.Count * LabelWidth];
+        int w = width ?? LabelWidth;
+        var labels = new float[indices.Count * w];
         for (int i = 0; i < indices.Count; i++)
-            for (int j = 0; j < LabelWidth; j++) labels[i * LabelWidth + j] = Labels[indices[i] * LabelWidth + j];
+            for (int j = 0; j < w; j++) labels[i * w + j] = Labels[indices[i] * LabelWidth + j];
         return labels;
     }
 

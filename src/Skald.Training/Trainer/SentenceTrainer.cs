@@ -121,7 +121,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                 }
                 var pb = plan[pos++];
                 var batch = epochData[pb.Dataset].Batch(comm.Size == 1 || setup.Loss.TakesGlobalBatch
-                    ? (IReadOnlyList<int>)pb.Rows : LocalRows(pb.Rows, comm)) with { Prompts = setup.Prompts?[pb.Dataset] };
+                    ? (IReadOnlyList<int>)pb.Rows : LocalRows(pb.Rows, comm), pb.Width) with { Prompts = setup.Prompts?[pb.Dataset] };
                 if (setup.Loss is BgeM3Loss m3) m3.Step = micro; // upstream's self.step: the batches seen before this one
                 float loss = setup.Loss.ComputeAndBackward(model, batch, 1f / t.GradientAccumulationSteps);
                 if (!float.IsFinite(loss)) throw Diverged(step + 1, $"the loss is {loss}", store);
@@ -267,6 +267,8 @@ public sealed class SentenceTrainer(TrainerSetup setup)
     /// </summary>
     private IReadOnlyList<PlannedBatch> Plan(int epoch)
     {
+        if (config.Data.SameDatasetWithinBatch) // FlagEmbedding's batches of one file each, and the rows they read
+            return SameDatasetBatches.PlanEpoch(setup.Train, config.Training.BatchSize, config.Training.Seed, epoch, out epochData);
         epochData = [.. setup.Train.Select(d => d.ForEpoch(config.Training.Seed, epoch))];
         var plan = BatchPlanner.PlanEpoch(epochData, config.Training.BatchSize, config.Training.Shuffle, config.Training.NoDuplicates,
             config.Data.Sampling, config.Training.Seed, epoch, config.Training.GroupByLength, config.Training.GroupByLabel);
@@ -376,7 +378,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             $"lora={(c.Lora is { } l ? $"{l.R}/{l.Alpha}/{string.Join("+", l.TargetModules)}" : "off")}")
             + (c.Model.InferenceFree ? ";model.inference_free=true" : "") // only when on: older checkpoints keep their fingerprint
             + (setup.Train.Any(d => d.Groups is not null) ? $";data.train_group_size={setup.Train.First(d => d.Groups is not null).Groups!.GroupSize}" : "")
-            + (c.Data.NoInBatchNeg ? ";data.no_in_batch_neg=true" : "")
+            + (c.Data.NoInBatchNeg ? ";data.no_in_batch_neg=true" : "") + (c.Data.SameDatasetWithinBatch ? ";data.same_dataset_within_batch=true" : "")
             + (setup.Prompts is null ? "" : $";training.prompts={c.Training.Prompts!.Digest()}")
             + (c.Data.FlagEmbedding.Any ? $";data.flag_embedding={Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(c.Data.FlagEmbedding.ToString())))[..16]}" : "")
             // DoRA adds the magnitudes (other parameters), rsLoRA scales the same adapters otherwise (LoRA runs only).

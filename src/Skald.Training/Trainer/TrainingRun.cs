@@ -77,6 +77,7 @@ public static class TrainingRun
         foreach (var d in train)
         {
             LossColumns.Check(config.Loss, d);
+            SameDatasetBatches.Check(config, d, ReadsNoInBatchNegatives(config.Loss), comm.Size);
             if (d.NoInBatchNegatives && !ReadsNoInBatchNegatives(config.Loss))
                 throw new TrainingException($"{d.Name}: no in-batch negatives ({(config.Data.NoInBatchNeg ? "data.no_in_batch_neg" : "its name ends with no_in_batch_neg, FlagEmbedding's mark")}) is read by loss.type bge_m3, mnrl and cached_mnrl only (not symmetric, not under loss.adaptive_layer), not {config.Loss.Type}{(config.Loss.Symmetric ? " symmetric" : config.Loss.AdaptiveLayer ? " under loss.adaptive_layer" : "")}");
         }
@@ -92,7 +93,7 @@ public static class TrainingRun
             ?? SentenceEncoder.LoadAnyHead(modelPath, config.Model.Adapters, precision); // a cross-encoder too: it trains on
         foreach (string note in notes) log?.Invoke(note);
         foreach (var d in train)
-            if (d.Groups is { Instructions.Query: null } g && g.Prompts.Count(p => p is not null) is > 0 and int prompted)
+            if (d.Groups is { Instructions.Query: null } g && !config.Data.SameDatasetWithinBatch && g.Prompts.Count(p => p is not null) is > 0 and int prompted)
                 log?.Invoke($"{d.Name}: {prompted} of {g.Count} rows carry a 'prompt', which FlagEmbedding reads only with data.query_instruction_for_retrieval; " +
                     "they train without it, as upstream (set query_instruction_for_retrieval: \"\" to write each row's prompt before its query)");
         try

@@ -77,8 +77,9 @@ public sealed class FlagEmbeddingDataTests
     [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"pos_scores\": [1], \"neg_scores\": [\"x\"]}", 1, "key 'neg_scores': entry 0 must be a finite number, got \"x\"")]
     [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"pos_scores\": [1], \"neg_scores\": [0]}|{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"]}", 2, "key 'pos_scores': missing here but present on line 1")]
     [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"prompt\": 1}", 1, "key 'prompt' must be a string")]
-    [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"type\": \"symmetric_sts\"}", 1, "key 'type': type 'symmetric_sts' changes")]
-    [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"train_group_size\": 4}", 1, "key 'train_group_size': a per-file train group size is not read yet")]
+    [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"type\": 3}", 1, "key 'type' must be a string")]
+    [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"train_group_size\": 0}", 1, "key 'train_group_size' must be a positive whole number, got 0")]
+    [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"batch_size\": 2.5}", 1, "key 'batch_size' must be a positive whole number, got 2.5")]
     [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"]}|[1, 2]", 2, "expected a JSON object with query, pos and neg")]
     [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"]}|{\"query\": ", 2, "")]
     public void EveryFaultIsOneLineNamingFileLineAndKey(string content, int line, string message)

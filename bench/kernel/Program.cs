@@ -10,6 +10,7 @@ using Skald.Tensors.Gemm;
 //   forward --model DIR [--batch 32] [--seq 32] [--passes 15]: whole forward passes, engine settings alternating per pass
 //   dot [--rounds 5] [--passes 15 (layers)]: a decoding step's few-row products, DotGemm against packing per call
 //   bf16dot [--rounds 5] [--passes 15 (layers)]: bfloat16 compute (Bf16Gemm) against float32 and bf16 weights through DotGemm
+//   bf16fuse [--rounds 5] [--seconds 0.4]: the bfloat16 GEMM's fused GELU / add + LayerNorm against the unfused ops, BERT shapes
 //   strassen [--batch 36] [--seq 32] [--shapes ...]: one level of Strassen against the plain product, M = batch·seq
 //   peak: the FMA loop alone (512- and 256-bit); kernel and gemm measure it first and report % of it ([--peak GFLOPS] to fix it)
 string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
@@ -42,5 +43,6 @@ if (mode == "forward") ForwardBench.Run(model ?? throw new ArgumentException("fo
 if (mode == "gelu") GeluBench.Run(rounds, seconds);
 if (mode == "dot") DotBench.Run(rounds, passes);
 if (mode == "bf16dot") Bf16DotBench.Run(rounds, passes);
+if (mode == "bf16fuse") Bf16FuseBench.Run(rounds, seconds);
 if (mode == "strassen") StrassenBench.Run(rounds, seconds, shapeSet!, batch * seq);
 if (mode is "gemm" or "all") WholeGemmBench.Run(rounds, seconds, threads, only, shapeSet!, peakPerCore, args.Contains("--unpacked"));

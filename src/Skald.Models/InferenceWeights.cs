@@ -7,7 +7,7 @@ namespace Skald.Models;
 /// <summary>
 /// How an inference-only model (<see cref="SentenceEncoder"/>, <see cref="CrossEncoders.CrossEncoder"/>) keeps its
 /// float32 Linear weights once: packed for the GEMM (<see cref="KeepPackedOnly"/>), quantised to int8
-/// (<see cref="KeepInt8Only"/>) or, a generator's, rounded to bfloat16 panels (<see cref="KeepBf16Only"/>). Each switches
+/// (<see cref="KeepInt8Only"/>) or rounded to bfloat16 panels (<see cref="KeepBf16Only"/>; generators too). Each switches
 /// the model's inference tape and runs one small pass, in which every weight the forward multiplies is packed,
 /// quantised or rounded and its values dropped, then gives the dropped arrays back.
 /// </summary>

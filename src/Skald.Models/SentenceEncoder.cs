@@ -200,8 +200,9 @@ public sealed partial class SentenceEncoder
     /// (no modules.json, no llm2vec_config.json) makes it an LLM2Vec model with LLM2Vec's defaults, as LLM2Vec's
     /// recipe trains it: its inputs, left padding, pooling over the text's tokens (<see cref="ModelFolder.AsLlm2Vec"/>).
     /// The transformer is shared with this instance, and so are <see cref="PackWeights"/>, <see cref="QuantizeInt8"/> and
-    /// an int8-only model's int8 weights (<see cref="KeepInt8Only"/>) or a packed-only model's packed ones
-    /// (<see cref="KeepPackedOnly"/>): switching attention needs no float32 values and re-packs nothing.
+    /// an int8-only model's int8 weights (<see cref="KeepInt8Only"/>), a packed-only model's packed ones
+    /// (<see cref="KeepPackedOnly"/>) or a bf16-only model's panels (<see cref="KeepBf16Only"/>): switching attention
+    /// needs no float32 values and re-packs nothing.
     /// </summary>
     public SentenceEncoder WithAttention(AttentionMode mode)
     {
@@ -216,6 +217,7 @@ public sealed partial class SentenceEncoder
         model.inference.Bf16Linear = inference.Bf16Linear;
         model.inference.KeepInt8Only = inference.KeepInt8Only;
         model.inference.KeepPackedOnly = inference.KeepPackedOnly;
+        model.inference.KeepBf16Only = inference.KeepBf16Only;
         decoder.AttentionMode = mode;
         return model;
     }

@@ -3,7 +3,7 @@ namespace Skald.Cli.Tests;
 /// <summary>
 /// <c>skald encode --quantize bf16</c> end to end: embeddings within cosine 0.999 of float32's (and not float32's
 /// under another name) where the CPU has AVX512-BF16; without it (AVX-512 hidden from the runtime) one notice line and
-/// float32's bytes.
+/// float32's bytes; the option makes the models bf16-only (no float32 copy of the Linear weights).
 /// </summary>
 public sealed class Bf16QuantizeCommandTests
 {
@@ -32,6 +32,26 @@ public sealed class Bf16QuantizeCommandTests
             double cosine = Skald.Tests.TestVectors.Cosine(a[i], b[i]);
             Assert.True(cosine >= 0.999, $"text {i + 1}: cosine {cosine}");
         }
+    }
+
+    [Fact]
+    public void QuantizeBf16HoldsTheLinearWeightsAsBf16PanelsAlone()
+    {
+        var encoder = Skald.Models.SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
+        var reranker = Skald.Models.CrossEncoders.CrossEncoder.Load(TestPaths.FixtureModel("ce-bert"));
+        CommandLine.QuantizeOption.Apply(encoder, "bf16", quiet: true);
+        CommandLine.QuantizeOption.Apply(reranker, "bf16", quiet: true);
+        if (!Skald.Tensors.Quantization.Bf16Gemm.IsSupported)
+        {
+            Assert.True(encoder.IsPackedOnly && !encoder.IsBf16Only); // the notice's float32 fallback, held once
+            return;
+        }
+        foreach (var weights in new[] { encoder.Transformer.Parameters, reranker.Parameters })
+        {
+            var kept = weights.Where(p => p.Shape.Length == 2 && !p.Name.Contains("embed") && !p.IsBf16Only).Select(p => p.Name).ToList();
+            Assert.True(kept.Count == 0, $"Linear weights that kept their values: {string.Join(", ", kept)}");
+        }
+        Assert.True(encoder.IsBf16Only && encoder.ComputeBf16 && reranker.ComputeBf16);
     }
 
     [Fact]

@@ -16,12 +16,13 @@ internal static class QuantizeOption
         "`skald quantize` is int8 without it. Without it the float32 Linear weights are held once, in the GEMM's packed " +
         "layout (the same embeddings bit for bit). bf16: multiply the Linear layers in bfloat16 (weights and activations " +
         "rounded to bfloat16, sums in float32, like torch.autocast on CPU; cosine to float32 about 0.9999) with vdpbf16ps " +
-        "on CPUs with AVX512-BF16 (AMD Zen 4+, Intel Sapphire Rapids+), else float32 with a notice; a generator then " +
-        "holds its Linear weights in bfloat16 only", "int8", "bf16");
+        "on CPUs with AVX512-BF16 (AMD Zen 4+, Intel Sapphire Rapids+), else float32 with a notice; the model then " +
+        "holds its Linear weights in bfloat16 only (half of float32's memory)", "int8", "bf16");
 
     /// <summary>
     /// Makes <paramref name="encoder"/> an inference-only int8 model when asked (<see cref="SentenceEncoder.KeepInt8Only"/>;
-    /// a one-line notice when this CPU cannot), else a packed-only one (<see cref="SentenceEncoder.KeepPackedOnly"/>: the
+    /// a one-line notice when this CPU cannot), a bf16-only one for bf16 (<see cref="SentenceEncoder.KeepBf16Only"/>; the
+    /// same notice and packed-only float32 without AVX512-BF16), else a packed-only one (<see cref="SentenceEncoder.KeepPackedOnly"/>: the
     /// float32 Linear weights held once, in the GEMM's packed layout; the same embeddings bit for bit): the commands
     /// that take this option only encode. Returns it.
     /// </summary>
@@ -29,7 +30,7 @@ internal static class QuantizeOption
     {
         if (value == "bf16")
         {
-            if (Bf16(quiet, "encoding")) encoder.ComputeBf16 = true;
+            if (Bf16(quiet, "encoding")) encoder.KeepBf16Only(); // inference only: the Linear weights held as bfloat16 panels alone
             else encoder.KeepPackedOnly();
             return encoder;
         }
@@ -73,7 +74,7 @@ internal static class QuantizeOption
     public static Skald.Models.CrossEncoders.CrossEncoder Apply(Skald.Models.CrossEncoders.CrossEncoder model, string? value, bool quiet)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (value == "bf16" && Bf16(quiet, "scoring")) model.ComputeBf16 = true;
+        if (value == "bf16" && Bf16(quiet, "scoring")) model.KeepBf16Only();
         else if (value != "int8") model.KeepPackedOnly();
         else if (Int8Gemm.Best is null)
         {

@@ -122,12 +122,31 @@ public sealed partial class CrossEncoder
 
     /// <summary>
     /// Whether the Linear layers run in bfloat16 (as <see cref="SentenceEncoder.ComputeBf16"/>: bfloat16 weights and
-    /// activations, float32 sums; float32 on a CPU without AVX512-BF16).
+    /// activations, float32 sums; float32 on a CPU without AVX512-BF16), the panels kept beside the weights. Setting it
+    /// false on a bf16-only model (<see cref="KeepBf16Only"/>) throws.
     /// </summary>
     public bool ComputeBf16
     {
         get => inference.Bf16Linear;
-        set => inference.Bf16Linear = value;
+        set
+        {
+            if (!value && inference.KeepBf16Only)
+                throw new InvalidOperationException(
+                    $"{Path}: this model holds its Linear weights in bfloat16 panels only (KeepBf16Only, --quantize bf16): " +
+                    "float32 inference needs the model loaded again without it");
+            inference.Bf16Linear = value;
+        }
+    }
+
+    /// <summary>
+    /// Makes this an inference-only bfloat16 model (as <see cref="SentenceEncoder.KeepBf16Only"/>: each Linear weight
+    /// held only as bfloat16 GEMM panels, its values dropped; the scores of <see cref="ComputeBf16"/> bit for bit).
+    /// Returns the bytes of the values released; 0 on a CPU without AVX512-BF16.
+    /// </summary>
+    public long KeepBf16Only()
+    {
+        ThrowIfDisposed();
+        return InferenceWeights.KeepBf16Only(inference, gate, Parameters, Warm);
     }
 
     /// <summary>Whether the Linear layers run in int8 (<see cref="KeepInt8Only"/>).</summary>

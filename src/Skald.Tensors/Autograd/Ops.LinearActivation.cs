@@ -8,13 +8,22 @@ public static partial class Ops
     /// pass (<see cref="Kernels.LinearActivation"/>: the activation applied in the GEMM's store); with
     /// <see cref="Tape.QuantizeLinear"/> such a weight is multiplied in int8 and the activation applied in the int8
     /// GEMM's store (<see cref="Quantization.Int8Gemm"/>; the same values as int8 <see cref="Linear"/> then the
-    /// activation). With <see cref="Tape.Bf16Linear"/> the bfloat16 <see cref="Linear"/> and then the activation.
+    /// activation). With <see cref="Tape.Bf16Linear"/> (or a bf16-only weight) such a weight, 16-bit or float32, is
+    /// multiplied in bfloat16 with exact GELU in the bfloat16 GEMM's store (<see cref="Quantization.Bf16Gemm"/>; the
+    /// same bits as the bfloat16 <see cref="Linear"/> then the activation; other activations run after the product), with
+    /// <see cref="Tape.KeepBf16Only"/> its values then dropped.
     /// Otherwise, and always when recording, the two ops with their own backward passes.
     /// </summary>
     public static unsafe Variable LinearActivation(Tape tape, Variable x, Parameter weight, Parameter? bias, ActivationKind kind)
     {
-        if ((tape.Bf16Linear || weight.IsBf16Only) && !tape.Recording && Quantization.Bf16Weights.For(weight) is not null)
-            return Activation(tape, Linear(tape, x, weight, bias), kind); // the bfloat16 product, then the activation
+        if ((tape.Bf16Linear || weight.IsBf16Only) && !tape.Recording && Quantization.Bf16Weights.For(weight, tape.KeepBf16Only) is { } bf16)
+        {
+            if (kind != ActivationKind.Gelu || !WithoutLora(weight) || weight.Shape[1] != x.Cols)
+                return Activation(tape, Linear(tape, x, weight, bias), kind); // the bfloat16 product, then the activation
+            var y = tape.NewVariable(x.Rows, weight.Shape[0]);
+            Quantization.Bf16Gemm.LinearActivation(x.Span, bf16, bias is null ? default : bias.Data.Span, y.Span, x.Rows, kind);
+            return y;
+        }
         if (!tape.Recording && (tape.QuantizeLinear || weight.IsInt8Only) && Kernels.Activations.RowKernel(kind) is var f && f != null
             && FusableWeight(weight) && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols
             && Quantization.Int8Weights.For(weight, tape.KeepInt8Only) is { } int8)
@@ -36,9 +45,12 @@ public static partial class Ops
         return Activation(tape, Linear(tape, x, weight, bias), kind);
     }
 
-    private static bool FusableWeight(Parameter weight)
+    private static bool FusableWeight(Parameter weight) => weight.Precision == WeightPrecision.Float32 && WithoutLora(weight);
+
+    // Neither the weight nor a stacked part of it has a LoRA adapter (whose term Linear adds after the product).
+    private static bool WithoutLora(Parameter weight)
     {
-        if (weight.Precision != WeightPrecision.Float32 || weight.Lora is not null) return false;
+        if (weight.Lora is not null) return false;
         var parts = weight.Parts;
         for (int i = 0; i < parts.Count; i++)
         {

@@ -9,14 +9,26 @@ public static partial class Ops
     /// not multiplied in int8, one fused pass (<see cref="Kernels.LinearAddLayerNorm"/>: the same bytes); multiplied in
     /// int8 (<see cref="Tape.QuantizeLinear"/> or an int8-only weight), the int8 product with the add and LayerNorm on
     /// its finished rows (<see cref="Quantization.Int8Gemm"/>: the same bytes as the int8 Linear and the two ops);
-    /// with <see cref="Tape.Bf16Linear"/> the bfloat16 <see cref="Linear"/>, then the add and LayerNorm; otherwise, and
+    /// with <see cref="Tape.Bf16Linear"/> (or a bf16-only weight), without dropout or LoRA, the bfloat16 product with the add
+    /// and LayerNorm on its finished rows (<see cref="Quantization.Bf16Gemm"/>: the same bytes as the bfloat16
+    /// <see cref="Linear"/> and the two ops), else those; otherwise, and
     /// always when recording, the two ops with their own backward passes.
     /// </summary>
     public static Variable LinearAddLayerNorm(Tape tape, Variable x, Parameter weight, Parameter? bias, Variable residual,
         Parameter gamma, Parameter beta, float eps, float dropout)
     {
-        if ((tape.Bf16Linear || weight.IsBf16Only) && !tape.Recording && Quantization.Bf16Weights.For(weight) is not null)
-            return AddDropoutLayerNorm(tape, Linear(tape, x, weight, bias), residual, gamma, beta, eps, dropout); // bfloat16 product
+        if ((tape.Bf16Linear || weight.IsBf16Only) && !tape.Recording && Quantization.Bf16Weights.For(weight, tape.KeepBf16Only) is { } bf16)
+        {
+            if (dropout != 0f || !WithoutLora(weight) || weight.Shape[1] != x.Cols || residual.Rows != x.Rows || residual.Cols != weight.Shape[0])
+                return AddDropoutLayerNorm(tape, Linear(tape, x, weight, bias), residual, gamma, beta, eps, dropout); // bfloat16 product
+            int n = x.Rows;
+            var mean = tape.Save(n);
+            var rstd = tape.Save(n);
+            var y = tape.NewVariable(n, weight.Shape[0]);
+            Quantization.Bf16Gemm.LinearAddLayerNorm(x.Span, bf16, bias is null ? default : bias.Data.Span, residual.Span,
+                gamma.Data.Span, beta.Data.Span, y.Span, mean.Span, rstd.Span, n, eps);
+            return y;
+        }
         if (!tape.Recording && (tape.PackWeights || weight.IsPackedOnly) && dropout == 0f && FusableWeight(weight)
             && !(tape.QuantizeLinear && Quantization.Int8Weights.For(weight) is not null)
             && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols && residual.Rows == x.Rows

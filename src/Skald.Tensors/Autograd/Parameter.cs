@@ -320,7 +320,7 @@ public sealed partial class Parameter
 
     private string InferenceOnlyMessage() => storage.PackedOnly is not null ? PackedOnlyMessage()
         : storage.Bf16Only is not null
-        ? $"{Name} holds bfloat16 GEMM panels only (an inference-only bfloat16 model: --quantize bf16 on a generator); " +
+        ? $"{Name} holds bfloat16 GEMM panels only (an inference-only bfloat16 model: KeepBf16Only, --quantize bf16); " +
           "training, merging adapters and saving need the values: load the model again without it"
         : storage.Int8 is not null
         ? $"{Name} holds int8 weights only (an inference-only int8 model: SentenceEncoder.KeepInt8Only, --quantize int8, or " +

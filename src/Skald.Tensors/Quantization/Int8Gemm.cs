@@ -139,13 +139,6 @@ public static unsafe class Int8Gemm
         }
     }
 
-    // What a product followed by residual add and LayerNorm needs beside y (on the caller's stack during the product).
-    private struct RowNorm
-    {
-        public float* Residual, Gamma, Beta, Mean, Rstd;
-        public float Eps;
-    }
-
     private static void Run(ReadOnlySpan<float> x, Int8Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m,
         Int8Kernel? kernel, int? levels, delegate*<float*, float*, int, void> activation, bool gelu, RowNorm* norm)
     {
@@ -185,7 +178,7 @@ public static unsafe class Int8Gemm
                     QuantizeRows((float*)a.X, a.K, a.Levels, a.Codes, a.Kp, a.Scales, a.Zeros, r0, r1);
                     Panels(a.Kernel, a.Sums, a.Weight, a.Codes, a.Scales, a.Zeros, r0, r1, (float*)a.Bias, (float*)a.Y,
                         (delegate*<float*, float*, int, void>)a.Activation, a.Gelu, 0, a.Weight.PaddedN / Int8Matrix.PanelWidth);
-                    if (a.Norm != 0) Normalize((RowNorm*)a.Norm, (float*)a.Y, a.N, r0, r1);
+                    if (a.Norm != 0) RowNorm.Normalize((RowNorm*)a.Norm, (float*)a.Y, a.N, r0, r1);
                 });
                 return;
             }
@@ -196,7 +189,7 @@ public static unsafe class Int8Gemm
                     (delegate*<float*, float*, int, void>)a.Activation, a.Gelu, p0, p1));
             if (norm != null)
                 Parallelism.For(m, Math.Max(1, 16384 / n), a, static (in Product a, int r0, int r1) =>
-                    Normalize((RowNorm*)a.Norm, (float*)a.Y, a.N, r0, r1));
+                    RowNorm.Normalize((RowNorm*)a.Norm, (float*)a.Y, a.N, r0, r1));
         }
     }
 
@@ -207,9 +200,6 @@ public static unsafe class Int8Gemm
     {
         public int Kp => Weight.PaddedK;
     }
-
-    private static void Normalize(RowNorm* c, float* y, int n, int r0, int r1) =>
-        Kernels.LayerNorm.AddForwardRowsInPlace(y, c->Residual, c->Gamma, c->Beta, c->Mean, c->Rstd, r0, r1, n, c->Eps);
 
     private static void QuantizeRows(float* x, int k, int levels, byte[] q, int kp, float[] scales, int[] zeros, int r0, int r1)
     {

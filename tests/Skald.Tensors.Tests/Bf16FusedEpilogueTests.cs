@@ -1,0 +1,99 @@
+using Skald.Tensors.Autograd;
+using Skald.Tensors.Kernels;
+using Skald.Tensors.Quantization;
+
+namespace Skald.Tensors.Tests;
+
+/// <summary>
+/// The bfloat16 GEMM's fused epilogues against the unfused sequence they replace, bit for bit: exact GELU in the store
+/// against <see cref="Bf16Gemm.Linear(ReadOnlySpan{float}, Bf16Matrix, ReadOnlySpan{float}, Span{float}, int)"/>
+/// then <see cref="Activations.Gelu"/>, and the residual add + LayerNorm on the finished rows against the product then
+/// <see cref="LayerNorm.AddDropoutForward"/> (mean and rstd too), with and without bias, for the panel split and the
+/// row split (m ≥ 4 · 64 · threads), N not a multiple of the 32-column tile; the tile (AVX512-BF16) and the scalar twin.
+/// </summary>
+public sealed class Bf16FusedEpilogueTests
+{
+    public static TheoryData<int, int, int, bool> Shapes => new()
+    {
+        { 1, 40, 37, true }, { 13, 21, 64, false }, { 70, 100, 48, true }, { 600, 72, 33, true }, { 600, 40, 16, false },
+    };
+
+    private static float[] Random(Random rng, int count, float scale)
+    {
+        var v = new float[count];
+        for (int i = 0; i < count; i++) v[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
+        return v;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ScalarTwinActivationInTheStoreEqualsProductThenActivation(int m, int n, int k, bool bias) =>
+        ActivationInTheStore(m, n, k, bias, scalar: true);
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void TileActivationInTheStoreEqualsProductThenActivation(int m, int n, int k, bool bias)
+    {
+        if (!Bf16Gemm.IsSupported) return; // (no AVX512-BF16: the scalar twin's theory above covers the store)
+        ActivationInTheStore(m, n, k, bias, scalar: false);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ScalarTwinAddLayerNormOnFinishedRowsEqualsTheThreeOps(int m, int n, int k, bool bias) =>
+        AddLayerNormOnFinishedRows(m, n, k, bias, scalar: true);
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void TileAddLayerNormOnFinishedRowsEqualsTheThreeOps(int m, int n, int k, bool bias)
+    {
+        if (!Bf16Gemm.IsSupported) return; // (no AVX512-BF16: the scalar twin's theory above covers the epilogue)
+        AddLayerNormOnFinishedRows(m, n, k, bias, scalar: false);
+    }
+
+    private static void ActivationInTheStore(int m, int n, int k, bool withBias, bool scalar)
+    {
+        var rng = new Random(m * 1000 + n * 10 + k);
+        var x = Random(rng, m * k, 2f);
+        var w = Bf16Matrix.FromSingle(Random(rng, n * k, 0.3f), n, k);
+        var bias = withBias ? Random(rng, n, 1f) : [];
+        var unfused = new float[m * n];
+        Bf16Gemm.Linear(x, w, bias, unfused, m, scalar);
+        Activations.Gelu(unfused, unfused);
+        var fused = new float[m * n];
+        Bf16Gemm.LinearActivation(x, w, bias, fused, m, ActivationKind.Gelu, scalar);
+        AssertSameBits(unfused, fused, $"GELU [{m}, {n}, {k}]");
+        // GELU-tanh's row kernel gives other bits in a tile's tail than over the whole buffer: not fused, refused.
+        Assert.Throws<ArgumentOutOfRangeException>(() => Bf16Gemm.LinearActivation(x, w, bias, fused, m, ActivationKind.GeluTanh, scalar));
+    }
+
+    private static void AddLayerNormOnFinishedRows(int m, int n, int k, bool withBias, bool scalar)
+    {
+        var rng = new Random(m * 7 + n * 3 + k);
+        var x = Random(rng, m * k, 2f);
+        var w = Bf16Matrix.FromSingle(Random(rng, n * k, 0.3f), n, k);
+        var bias = withBias ? Random(rng, n, 1f) : [];
+        var residual = Random(rng, m * n, 1f);
+        var gamma = Random(rng, n, 1f);
+        var beta = Random(rng, n, 0.5f);
+        const float eps = 1e-12f;
+        var product = new float[m * n];
+        Bf16Gemm.Linear(x, w, bias, product, m, scalar);
+        var (expected, mean0, rstd0) = (new float[m * n], new float[m], new float[m]);
+        LayerNorm.AddDropoutForward(product, residual, gamma, beta, expected, mean0, rstd0, m, n, eps, 0f, 0);
+        var (fused, mean, rstd) = (new float[m * n], new float[m], new float[m]);
+        Bf16Gemm.LinearAddLayerNorm(x, w, bias, residual, gamma, beta, fused, mean, rstd, m, eps, scalar);
+        AssertSameBits(expected, fused, $"LayerNorm [{m}, {n}, {k}]");
+        AssertSameBits(mean0, mean, "mean");
+        AssertSameBits(rstd0, rstd, "rstd");
+    }
+
+    private static void AssertSameBits(float[] expected, float[] actual, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(BitConverter.SingleToUInt32Bits(expected[i]) == BitConverter.SingleToUInt32Bits(actual[i]),
+                $"{what}: element {i}: {actual[i]:R}, unfused {expected[i]:R}");
+        }
+    }
+}

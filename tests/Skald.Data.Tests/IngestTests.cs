@@ -196,7 +196,7 @@ public sealed class IngestTests
         File.WriteAllText(Path.Combine(dir, "tom.txt"), "  \n\n ");
         File.WriteAllBytes(Path.Combine(dir, "ødelagt.pdf"), "%PDF-1.4 dette er ikke en pdf"u8.ToArray());
         File.WriteAllBytes(Path.Combine(dir, "ødelagt.docx"), [1, 2, 3]);
-        File.WriteAllBytes(Path.Combine(dir, "latin1.txt"), [0x62, 0xE6, 0x72]);
+        File.WriteAllBytes(Path.Combine(dir, "latin1.txt"), [0x6F, 0x6B, 0x0A, 0x62, 0xE6, 0x72]); // "ok\nbær" in Latin-1
         File.WriteAllText(Path.Combine(dir, "bilde.gif"), "x");
         File.WriteAllText(Path.Combine(dir, "ødelagt.png"), "x");
         var result = DocumentIngest.Ingest([dir], new ChunkOptions());
@@ -206,7 +206,7 @@ public sealed class IngestTests
         Assert.Equal("unsupported file type '.gif'", skipped["bilde.gif"]);
         Assert.Contains("image", skipped["ødelagt.png"]); // tesseract could not read it, or OCR is not installed
         Assert.Equal("no text", skipped["tom.txt"]);
-        Assert.Equal("not valid UTF-8 text", skipped["latin1.txt"]);
+        Assert.Equal("line 2: not valid UTF-8 (byte 0xE6 at offset 4); save the file as UTF-8", skipped["latin1.txt"]);
         Assert.StartsWith("unreadable (", skipped["ødelagt.pdf"]);
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Data.Ingest.Readers;
 
@@ -8,18 +9,10 @@ public static class PlainTextReader
     /// <summary>The paragraphs of the file at <paramref name="path"/>.</summary>
     public static List<DocumentBlock> Read(string path) => Paragraphs(ReadUtf8(path));
 
-    /// <summary>Reads a file as strict UTF-8; invalid bytes are a <see cref="DataException"/>.</summary>
-    public static string ReadUtf8(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path, new UTF8Encoding(false, true));
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new DataException($"{path}: not valid UTF-8 text");
-        }
-    }
+    /// <summary>Reads a file as strict UTF-8 (a BOM is skipped); invalid bytes are a <see cref="DataException"/> naming the
+    /// line and byte offset of the first bad sequence (<see cref="Utf8File.Problem"/>), so a Windows-1252 or Latin-1 file
+    /// of æ, ø and å is found at once.</summary>
+    public static string ReadUtf8(string path) => Utf8File.ReadAllText(path, message => new DataException(message));
 
     /// <summary>Text split at blank lines into paragraphs.</summary>
     public static List<DocumentBlock> Paragraphs(string text)

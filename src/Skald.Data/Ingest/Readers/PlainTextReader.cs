@@ -3,11 +3,13 @@ using Skald.Tokenizers.Serialization;
 
 namespace Skald.Data.Ingest.Readers;
 
-/// <summary>.txt: UTF-8 (a BOM is honoured); paragraphs are separated by blank lines; line breaks inside a paragraph stay for the hyphenation clean-up.</summary>
+/// <summary>.txt: UTF-8 (a BOM is honoured); paragraphs are separated by blank lines, and after a heading-like line as in a
+/// PDF (<see cref="PdfReader.SeparateHeadingLines"/>: "Sykdom i ferien" on its own line above the text); line breaks
+/// inside a paragraph stay for the hyphenation clean-up.</summary>
 public static class PlainTextReader
 {
     /// <summary>The paragraphs of the file at <paramref name="path"/>.</summary>
-    public static List<DocumentBlock> Read(string path) => Paragraphs(ReadUtf8(path));
+    public static List<DocumentBlock> Read(string path) => Paragraphs(PdfReader.SeparateHeadingLines(ReadUtf8(path)));
 
     /// <summary>Reads a file as strict UTF-8 (a BOM is skipped); invalid bytes are a <see cref="DataException"/> naming the
     /// line and byte offset of the first bad sequence (<see cref="Utf8File.Problem"/>), so a Windows-1252 or Latin-1 file

@@ -15,6 +15,13 @@ public sealed class IngestTests
     }
 
     [Fact]
+    public void CleanerWritesAPdfsTypographicLigaturesAsTheirLetters()
+    {
+        // chromium's PDF header gave "\uFB01le:///"; a text layer from a typeset PDF does the same in body text
+        Assert.Equal("Vi finner offentlige flyruter, offisielt og stille.", TextCleaner.Clean("Vi \uFB01nner o\uFB00entlige \uFB02yruter, o\uFB03sielt og \uFB06ille."));
+    }
+
+    [Fact]
     public void SentencesSplitAtEndsButNotAfterAbbreviationsOrInitials()
     {
         string text = "Vi tok f.eks. toget til Bergen. Det regnet! H. Ibsen skrev mye, bl.a. Peer Gynt. Er det sant? 17. mai er fint.";

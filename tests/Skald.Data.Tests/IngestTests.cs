@@ -15,6 +15,18 @@ public sealed class IngestTests
     }
 
     [Fact]
+    public void AnOldMacTextFilesLoneCarriageReturnsEndLinesAndParagraphs()
+    {
+        // was one paragraph, its lines glued: "FeriereglerAlle ansatte har fem uker ferie.Ferien søkes ..."
+        string path = Path.Combine(TestPaths.NewTempDir(), "mac.txt");
+        File.WriteAllText(path, "Ferieregler\r\rAlle ansatte har fem uker ferie.\rFerien søkes tre måneder før.\r");
+        var result = DocumentIngest.Ingest([path], new ChunkOptions());
+        Assert.Equal(2, result.Documents[0].Blocks.Count);
+        Assert.Equal("Ferieregler Alle ansatte har fem uker ferie. Ferien søkes tre måneder før.", result.Chunks[0].Text);
+        Assert.Equal("a b", TextCleaner.Clean("a\rb"));
+    }
+
+    [Fact]
     public void CleanerWritesAPdfsTypographicLigaturesAsTheirLetters()
     {
         // chromium's PDF header gave "\uFB01le:///"; a text layer from a typeset PDF does the same in body text

@@ -23,8 +23,8 @@ public static class TextCleaner
         {
             char c = text[i];
             if (c is '\u00AD' or '\u200B' or '\u200C' or '\u200D' or '\u2060' or '\uFEFF') continue;
-            if (c is '\r') continue;
-            if (c is '\n' or '\u2028' or '\u2029' or '\v' or '\f') { sb.Append('\n'); continue; }
+            if (c is '\r' && i + 1 < text.Length && text[i + 1] == '\n') continue;
+            if (c is '\n' or '\r' or '\u2028' or '\u2029' or '\v' or '\f') { sb.Append('\n'); continue; } // a lone \r ends a line too
             if (char.IsControl(c) || char.IsWhiteSpace(c)) { sb.Append(' '); continue; }
             if (c == '\uFFFD') continue;
             if (Ligature(c) is { } letters) { sb.Append(letters); continue; }

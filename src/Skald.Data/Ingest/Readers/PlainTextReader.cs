@@ -13,8 +13,11 @@ public static class PlainTextReader
 
     /// <summary>Reads a file as strict UTF-8 (a BOM is skipped); invalid bytes are a <see cref="DataException"/> naming the
     /// line and byte offset of the first bad sequence (<see cref="Utf8File.Problem"/>), so a Windows-1252 or Latin-1 file
-    /// of æ, ø and å is found at once.</summary>
-    public static string ReadUtf8(string path) => Utf8File.ReadAllText(path, message => new DataException(message));
+    /// of æ, ø and å is found at once.
+    /// Line ends come back as <c>\n</c>, from <c>\r\n</c> and from an old Mac file's lone <c>\r</c> alike, so its
+    /// paragraphs split at blank lines as any other's.</summary>
+    public static string ReadUtf8(string path) =>
+        Utf8File.ReadAllText(path, message => new DataException(message)).Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
 
     /// <summary>Text split at blank lines into paragraphs.</summary>
     public static List<DocumentBlock> Paragraphs(string text)

@@ -15,6 +15,25 @@ public sealed class IngestTests
     }
 
     [Fact]
+    public void AnOldMacTextFilesLoneCarriageReturnsEndLinesAndParagraphs()
+    {
+        // was one paragraph, its lines glued: "FeriereglerAlle ansatte har fem uker ferie.Ferien søkes ..."
+        string path = Path.Combine(TestPaths.NewTempDir(), "mac.txt");
+        File.WriteAllText(path, "Ferieregler\r\rAlle ansatte har fem uker ferie.\rFerien søkes tre måneder før.\r");
+        var result = DocumentIngest.Ingest([path], new ChunkOptions());
+        Assert.Equal(2, result.Documents[0].Blocks.Count);
+        Assert.Equal("Ferieregler Alle ansatte har fem uker ferie. Ferien søkes tre måneder før.", result.Chunks[0].Text);
+        Assert.Equal("a b", TextCleaner.Clean("a\rb"));
+    }
+
+    [Fact]
+    public void CleanerWritesAPdfsTypographicLigaturesAsTheirLetters()
+    {
+        // chromium's PDF header gave "\uFB01le:///"; a text layer from a typeset PDF does the same in body text
+        Assert.Equal("Vi finner offentlige flyruter, offisielt og stille.", TextCleaner.Clean("Vi \uFB01nner o\uFB00entlige \uFB02yruter, o\uFB03sielt og \uFB06ille."));
+    }
+
+    [Fact]
     public void SentencesSplitAtEndsButNotAfterAbbreviationsOrInitials()
     {
         string text = "Vi tok f.eks. toget til Bergen. Det regnet! H. Ibsen skrev mye, bl.a. Peer Gynt. Er det sant? 17. mai er fint.";
@@ -196,7 +215,7 @@ public sealed class IngestTests
         File.WriteAllText(Path.Combine(dir, "tom.txt"), "  \n\n ");
         File.WriteAllBytes(Path.Combine(dir, "ødelagt.pdf"), "%PDF-1.4 dette er ikke en pdf"u8.ToArray());
         File.WriteAllBytes(Path.Combine(dir, "ødelagt.docx"), [1, 2, 3]);
-        File.WriteAllBytes(Path.Combine(dir, "latin1.txt"), [0x62, 0xE6, 0x72]);
+        File.WriteAllBytes(Path.Combine(dir, "latin1.txt"), [0x6F, 0x6B, 0x0A, 0x62, 0xE6, 0x72]); // "ok\nbær" in Latin-1
         File.WriteAllText(Path.Combine(dir, "bilde.gif"), "x");
         File.WriteAllText(Path.Combine(dir, "ødelagt.png"), "x");
         var result = DocumentIngest.Ingest([dir], new ChunkOptions());
@@ -206,7 +225,7 @@ public sealed class IngestTests
         Assert.Equal("unsupported file type '.gif'", skipped["bilde.gif"]);
         Assert.Contains("image", skipped["ødelagt.png"]); // tesseract could not read it, or OCR is not installed
         Assert.Equal("no text", skipped["tom.txt"]);
-        Assert.Equal("not valid UTF-8 text", skipped["latin1.txt"]);
+        Assert.Equal("line 2: not valid UTF-8 (byte 0xE6 at offset 4); save the file as UTF-8", skipped["latin1.txt"]);
         Assert.StartsWith("unreadable (", skipped["ødelagt.pdf"]);
     }
 

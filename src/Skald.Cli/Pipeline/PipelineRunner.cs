@@ -246,7 +246,18 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         var data = s.Keys.PathList("data");
         string? weights = s.Keys.Str("weights") is null ? null : s.Keys.Choice("weights", "f32", "f32", "bf16", "f16", "int8", "auto");
         inputs[s.Name] = target => Stages.TrainInputs(Stages.TrainConfig(Ref(config), Ref(model), target, [.. adapters.Select(Ref)], [.. data.Select(Ref)], weights));
-        return target => Stages.Train(Ref(config), Ref(model), target, 1.0, log, [.. adapters.Select(Ref)], [.. data.Select(Ref)], weights);
+        return target =>
+        {
+            try
+            {
+                return Stages.Train(Ref(config), Ref(model), target, 1.0, log, [.. adapters.Select(Ref)], [.. data.Select(Ref)], weights);
+            }
+            catch (TrainingException e) when (e.Message.StartsWith("training.", StringComparison.Ordinal))
+            {
+                // a training key's value that does not suit the data: it is set in the stage's config, not the pipeline file
+                throw new InputException($"{Ref(config)} (the config of stage {s.Name}): {e.Message}");
+            }
+        };
     }
 
     private Func<string, string> Benchmark(StageConfig s)

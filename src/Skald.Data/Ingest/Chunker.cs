@@ -5,7 +5,9 @@ namespace Skald.Data.Ingest;
 /// split into sentences, and consecutive sentences are packed greedily up to <see cref="ChunkOptions.ChunkTokens"/>;
 /// the next chunk starts with the last sentences of the previous one that fit in <see cref="ChunkOptions.OverlapTokens"/>
 /// (never the whole chunk). A sentence longer than the budget is cut between words, never inside one. Chunks never
-/// cross a heading.
+/// cross a heading. A lead-in — a paragraph's last sentence when it is short and ends in no sentence punctuation (a
+/// heading that a PDF, a style-less .docx or a .txt gives as a plain line, "Overtid") or in a colon — never ends a chunk
+/// when text follows it: the chunk ends before it and the next one starts with it, with no overlap from before it.
 /// </summary>
 public static class Chunker
 {
@@ -15,7 +17,7 @@ public static class Chunker
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkTokens, 1);
         var chunks = new List<Chunk>();
         string heading = "";
-        var section = new List<(TextSpan Span, int Tokens)>();
+        var section = new List<(TextSpan Span, int Tokens, bool LeadIn)>();
         foreach (var (kind, start, end) in doc.Blocks)
         {
             if (kind == BlockKind.Heading)
@@ -25,19 +27,39 @@ public static class Chunker
                 heading = doc.Text[start..end];
                 continue;
             }
-            foreach (var s in SentenceSplitter.Split(doc.Text[start..end], start))
+            var sentences = SentenceSplitter.Split(doc.Text[start..end], start);
+            for (int n = 0; n < sentences.Count; n++)
             {
+                var s = sentences[n];
                 string text = doc.Text[s.Start..s.End];
                 int tokens = options.Counter.Count(text);
-                if (tokens <= options.ChunkTokens) section.Add((s, tokens));
-                else section.AddRange(SplitLong(doc.Text, s, options));
+                if (tokens <= options.ChunkTokens) section.Add((s, tokens, n == sentences.Count - 1 && IsLeadIn(text)));
+                else section.AddRange(SplitLong(doc.Text, s, options).Select(p => (p.Item1, p.Item2, false)));
             }
         }
         Pack(doc, documentIndex, heading, section, options, chunks);
         return chunks;
     }
 
-    private static void Pack(SourceDocument doc, int documentIndex, string heading, List<(TextSpan Span, int Tokens)> sentences,
+    /// <summary>The most words a lead-in paragraph has (<see cref="IsLeadIn"/>).</summary>
+    internal const int LeadInWords = 12;
+
+    /// <summary>
+    /// Whether a paragraph's last sentence, <paramref name="text"/>, leads into what follows: at most
+    /// <see cref="LeadInWords"/> words, not a table row (" | "), and ending in a colon or in no sentence or clause
+    /// punctuation (. ! ? … ; ,) at all.
+    /// </summary>
+    internal static bool IsLeadIn(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string t = text.TrimEnd();
+        if (t.Length == 0 || ".!?…;,".Contains(t[^1]) || t.Contains(" | ", StringComparison.Ordinal)) return false;
+        int words = 1;
+        foreach (char c in t) if (c == ' ') words++;
+        return words <= LeadInWords;
+    }
+
+    private static void Pack(SourceDocument doc, int documentIndex, string heading, List<(TextSpan Span, int Tokens, bool LeadIn)> sentences,
         ChunkOptions options, List<Chunk> chunks)
     {
         int i = 0;
@@ -45,10 +67,24 @@ public static class Chunker
         {
             int j = i, sum = 0;
             while (j < sentences.Count && (j == i || sum + sentences[j].Tokens <= options.ChunkTokens)) sum += sentences[j++].Tokens;
+            // Lead-ins at the end, with text after them, go to the next chunk, unless nothing but lead-ins would stay
+            // (a list of short items longer than a chunk).
+            int k = j;
+            while (j < sentences.Count && k - 1 > i && sentences[k - 1].LeadIn) k--;
+            if (k < j && !sentences[k - 1].LeadIn)
+            {
+                for (int m = k; m < j; m++) sum -= sentences[m].Tokens;
+                j = k;
+            }
             var spans = sentences.Skip(i).Take(j - i).Select(s => s.Span).ToArray();
             chunks.Add(new Chunk($"d{documentIndex}-c{chunks.Count}", doc.Source, heading, spans[0].Start, spans[^1].End, spans,
                 [.. spans.Select(s => doc.Text[s.Start..s.End])], sum));
             if (j >= sentences.Count) break;
+            if (sentences[j].LeadIn)
+            {
+                i = j; // a new part starts: no overlap from before it
+                continue;
+            }
             // Overlap: the trailing sentences that fit in the overlap budget, but always move forward.
             int next = j, overlap = 0;
             while (next - 1 > i && overlap + sentences[next - 1].Tokens <= options.OverlapTokens) overlap += sentences[--next].Tokens;

@@ -47,7 +47,7 @@ public static class DocumentIngest
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                skipped.Add(new SkippedFile(file, Reason(e)));
+                skipped.Add(new SkippedFile(file, Reason(file, e)));
                 continue;
             }
             int before = documents.Count;
@@ -178,10 +178,19 @@ public static class DocumentIngest
         return Path.TrimEndingDirectorySeparator(path);
     }
 
-    private static string Reason(Exception e)
+    // The reason without the file's name the line will start with anyway; a message naming a line of the file
+    // ("FILE:3: ...", as Utf8File's) keeps it as "line 3: ...".
+    private static string Reason(string file, Exception e)
     {
         string msg = e.Message.Split('\n')[0].Trim();
-        return e is DataException ? msg.Contains(": ", StringComparison.Ordinal) ? msg[(msg.IndexOf(": ", StringComparison.Ordinal) + 2)..] : msg
-            : $"unreadable ({e.GetType().Name}: {msg})";
+        if (e is not DataException) return $"unreadable ({e.GetType().Name}: {msg})";
+        if (msg.StartsWith(file + ":", StringComparison.Ordinal))
+        {
+            string rest = msg[(file.Length + 1)..];
+            int digits = 0;
+            while (digits < rest.Length && char.IsAsciiDigit(rest[digits])) digits++;
+            if (digits > 0 && rest.AsSpan(digits).StartsWith(": ", StringComparison.Ordinal)) return $"line {rest[..digits]}: {rest[(digits + 2)..]}";
+        }
+        return msg.Contains(": ", StringComparison.Ordinal) ? msg[(msg.IndexOf(": ", StringComparison.Ordinal) + 2)..] : msg;
     }
 }

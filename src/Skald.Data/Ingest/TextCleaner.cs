@@ -4,7 +4,8 @@ using Skald.Tokenizers.Unicode;
 namespace Skald.Data.Ingest;
 
 /// <summary>
-/// Clean-up of extracted text: Unicode NFC, soft hyphens, zero-width and control characters removed, words hyphenated
+/// Clean-up of extracted text: Unicode NFC, typographic ligatures (ﬁ, ﬂ, ﬀ ...) written as their letters, soft hyphens,
+/// zero-width and control characters removed, words hyphenated
 /// across a line break joined ("Kunn-\nskap" → "Kunnskap", but "nord-\nog sør" keeps its hyphen), then every run of
 /// whitespace one space.
 /// </summary>
@@ -22,14 +23,30 @@ public static class TextCleaner
         {
             char c = text[i];
             if (c is '\u00AD' or '\u200B' or '\u200C' or '\u200D' or '\u2060' or '\uFEFF') continue;
-            if (c is '\r') continue;
-            if (c is '\n' or '\u2028' or '\u2029' or '\v' or '\f') { sb.Append('\n'); continue; }
+            if (c is '\r' && i + 1 < text.Length && text[i + 1] == '\n') continue;
+            if (c is '\n' or '\r' or '\u2028' or '\u2029' or '\v' or '\f') { sb.Append('\n'); continue; } // a lone \r ends a line too
             if (char.IsControl(c) || char.IsWhiteSpace(c)) { sb.Append(' '); continue; }
             if (c == '\uFFFD') continue;
+            if (Ligature(c) is { } letters) { sb.Append(letters); continue; }
             sb.Append(c);
         }
         return CollapseWhitespace(JoinHyphenated(sb.ToString()));
     }
+
+    /// <summary>
+    /// The letters of a Latin typographic ligature (U+FB00–U+FB06: ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ), as NFKC writes them; a PDF's text layer
+    /// often gives the glyph, and "ﬁnne" or "oﬀentlig" would match neither BM25 terms nor a tokenizer's vocabulary.
+    /// </summary>
+    internal static string? Ligature(char c) => c switch
+    {
+        '\uFB00' => "ff",
+        '\uFB01' => "fi",
+        '\uFB02' => "fl",
+        '\uFB03' => "ffi",
+        '\uFB04' => "ffl",
+        '\uFB05' or '\uFB06' => "st",
+        _ => null,
+    };
 
     /// <summary>Joins "word-⏎word" when the hyphen ends a line, the part before is a letter and the next word starts lower-case.</summary>
     internal static string JoinHyphenated(string s)

@@ -28,7 +28,8 @@ public static class BatchPlanner
         {
             if ((d.Groups?.RowKeys?.FileBatchSize(batchSize) ?? batchSize) > d.Count) // (a file's own batch size: SameDatasetBatches.Check said so first)
                 throw new TrainingException(
-                    $"training.batch_size {batchSize} is larger than the data: {d.Name} has {Tokenizers.Serialization.Counted.Of(d.Count, "row")}");
+                    $"training.batch_size {batchSize} is larger than the data: {d.Name} has {Tokenizers.Serialization.Counted.Of(d.Count, "row")}; " +
+                    $"set training.batch_size to at most {d.Count}");
             if (!noDuplicates || batchSize < 2) continue;
             int largest = NoDuplicateBatches(d, [.. Enumerable.Range(0, d.Count)], batchSize).Max(b => b.Length);
             if (largest < 2)

@@ -166,7 +166,7 @@ public sealed class DataTests
     public void BatchLargerThanDataIsAnError()
     {
         var e = Assert.Throws<TrainingException>(() => BatchPlanner.Validate([Pairs(5)], 8));
-        Assert.Contains("training.batch_size 8 is larger than the data: d has 5 rows", e.Message);
+        Assert.Equal("training.batch_size 8 is larger than the data: d has 5 rows; set training.batch_size to at most 5", e.Message);
     }
 
     [Fact]

@@ -104,7 +104,7 @@ internal sealed class IndexBuildCommand : Command
             if (p.GetValue(corpus) is not null) note = IndexOptions.LongRows(embedder, records);
             if (note is not null) Terminal.Log(note, quiet); // after the checks, which fail in one line
             Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
-                $"({IndexOptions.Layout(manifest)}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
+                $"({IndexOptions.Layout(manifest)}; BM25 stemming: {IndexOptions.Stemming(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
             return 0;
         }
         catch (EvaluationException e)
@@ -151,7 +151,7 @@ internal sealed class IndexBuildCommand : Command
             progress, layout.Precision, layout.Ivf, layout.Hnsw, null, 0, p.GetValue(truncateDim) ?? 0, layout.Pq, root, tokenPrecision: tokenPrecision, plaid: plaidOptions);
         if (note is not null && !whole) Terminal.Log(note, quiet);
         Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
-            $"({IndexOptions.Layout(manifest)}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
+            $"({IndexOptions.Layout(manifest)}; BM25 stemming: {IndexOptions.Stemming(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
         return 0;
     }
 
@@ -188,7 +188,7 @@ internal sealed class IndexBuildCommand : Command
             plaid: p.GetValue(plaid) ? new Skald.Retrieval.Plaid.PlaidOptions { Bits = p.GetValue(plaidBits) ?? 2, Centroids = p.GetValue(plaidCentroids) ?? 0 } : null);
         if (note is not null && !whole) Terminal.Log(note, quiet);
         Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
-            $"({IndexOptions.Layout(manifest)}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
+            $"({IndexOptions.Layout(manifest)}; BM25 stemming: {IndexOptions.Stemming(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
         return 0;
     }
 

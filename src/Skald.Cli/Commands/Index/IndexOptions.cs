@@ -161,6 +161,13 @@ internal static class IndexOptions
     public static Action<int, int>? Linking(bool quiet) =>
         quiet || Console.IsErrorRedirected ? null : (done, total) => Console.Error.Write($"\rlinked {done}/{total} rows into the HNSW graph{(done == total ? "\n" : "")}");
 
+    /// <summary>
+    /// BM25's stemming for the build's last line: the stemmer, or, with no --language, "none" and how to stem (a Nordic
+    /// user's documents otherwise match "ferien" and "ferie" as two words without a word of why).
+    /// </summary>
+    public static string Stemming(Skald.Retrieval.Index.IndexManifest manifest) =>
+        manifest.Language is null && manifest.Stemming == "none" ? "none; --language nb, nn, da or sv stems" : manifest.Stemming;
+
     /// <summary>How an index searches its dense rows, for a log line: "384-d, cosine, PQ: 48 codes of 8 bits, IVF: 250 lists, 16 probed per search".</summary>
     public static string Layout(Skald.Retrieval.Index.IndexManifest manifest) => manifest.BgeM3 is { } m3
         ? $"BGE-M3 {string.Join(" + ", m3.Outputs.Select(o => o switch

@@ -25,6 +25,8 @@ namespace Skald.Training.Data;
 /// Upstream: https://github.com/FlagOpen/FlagEmbedding/blob/7ed43d67ec03fbe5c31c0992dbfa941fb1860549/FlagEmbedding/abc/finetune/embedder/AbsDataset.py
 /// (<c>refresh_epoch</c>, <c>_get_file_batch_size</c>, <c>_get_train_group_size</c>, <c>_create_batch_data</c>).
 /// Re-stated in Python by fixtures/training/make_same_dataset_batches.py.
+/// The split across processes (<c>refresh_epoch</c>'s batches of the file's size × the processes, <c>__getitem__</c>'s
+/// slice per process) read at commit 035bbf59ef5d1934239ceac0edcc30ba404c0c70 of the same file.
 /// </remarks>
 public static class SameDatasetBatches
 {

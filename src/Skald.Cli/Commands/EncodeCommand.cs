@@ -93,7 +93,7 @@ internal sealed class EncodeCommand : Command
         {
             if (!BgeM3Encoder.IsBgeM3(folder))
                 throw new UsageException($"--bge-m3 is for BGE-M3 folders ({folder} has no sparse_linear.pt or colbert_linear.pt)");
-            if (m3 != "dense") return WriteBgeM3(p, folder, texts, outputPath, m3 == "sparse", quiet);
+            if (m3 != "dense") return WriteBgeM3(p, folder, texts, all.Count, outputPath, m3 == "sparse", quiet);
         }
         using var encoder = SentenceEncoder.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
         QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
@@ -163,9 +163,11 @@ internal sealed class EncodeCommand : Command
 
     /// <summary>
     /// <c>--bge-m3 sparse|colbert</c>: BGE-M3's lexical weights or ColBERT vectors of the texts, as .jsonl. The options of
-    /// single-vector embeddings are refused; the prompt, length, batch size and weights precision apply.
+    /// single-vector embeddings are refused; the prompt, length, batch size and weights precision apply. Under mpirun
+    /// <paramref name="texts"/> is this rank's shard of the <paramref name="total"/> texts: the outputs are gathered in
+    /// input order (<see cref="Index.RankEncoding"/>) and rank 0 writes the file one process writes.
     /// </summary>
-    private int WriteBgeM3(ParseResult p, string folder, List<string> texts, string outputPath, bool sparse, bool quiet)
+    private int WriteBgeM3(ParseResult p, string folder, List<string> texts, int total, string outputPath, bool sparse, bool quiet)
     {
         foreach (var o in new Option[] { adapters, quantize, ranges, route, maxActiveDims, truncateDim, instruction, normalize })
         {
@@ -174,7 +176,6 @@ internal sealed class EncodeCommand : Command
         if (precision.Of(p) != EmbeddingPrecision.Float32) throw new UsageException("--precision quantizes dense embeddings; --bge-m3 sparse and colbert are written as float32");
         if (!Path.GetExtension(outputPath).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--bge-m3 {(sparse ? "sparse" : "colbert")} writes .jsonl (one object per text), not {Path.GetExtension(outputPath)}");
-        if (Cli.World.Size > 1) throw new UsageException("--bge-m3 sparse and colbert run in one process, not under mpirun");
         using var m3 = BgeM3Encoder.Load(folder, InfoCommand.Precision(p.GetValue(weights)));
         int truncated = 0;
         var outputs = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => m3.Encode(texts, new EncodeOptions
@@ -187,6 +188,11 @@ internal sealed class EncodeCommand : Command
             Progress = (done, total) => bar.Report(done, total),
         }, sparse ? BgeM3Outputs.Sparse : BgeM3Outputs.Colbert));
         if (truncated > 0) Terminal.Log($"note: {truncated} of {texts.Count} texts are longer than the maximum length and were encoded from their first tokens", quiet);
+        if (Cli.World is { Size: > 1 } world)
+        {
+            outputs = Index.RankEncoding.Gather(world, outputs, total, sparse ? BgeM3Outputs.Sparse : BgeM3Outputs.Colbert, m3.Dimension, m3.ColbertDimension);
+            if (world.Rank != 0) return 0;
+        }
         if (sparse)
         {
             EmbeddingOutput.WriteSparse(outputPath, [.. outputs.Select(o => o.Sparse!)], m3.Tokenizer.IdToToken);

@@ -13,11 +13,20 @@ namespace Skald.Training.Data;
 /// function of (seed, epoch), from <see cref="BatchPlanner.EpochRandom"/>; the rows' draws those of
 /// <see cref="FlagEmbeddingGroups.GroupRandom"/>, so a resumed run trains on the same batches. Upstream draws with
 /// numpy's and Python's generators; Skald the same distributions from its own.
+/// Under mpirun every rank plans the same epoch and trains on its contiguous part of each batch (upstream's
+/// <c>__getitem__</c> slices each process's part so), the loss spanning the ranks. A batch size here is global, as
+/// <c>training.batch_size</c> is under mpirun: upstream's per-device sizes (its <c>per_device_train_batch_size</c> and a
+/// row's <c>batch_size</c>) are multiplied by the processes to make its batch, so the same config and files train the
+/// same model on any number of ranks, and an upstream run on N devices is this with both sizes multiplied by N. A
+/// batch's group size is read from its first row, the same on every rank (upstream reads each process's own first
+/// row, which can differ only for a <c>symmetric_class</c> file whose rows have different numbers of negatives).
 /// </summary>
 /// <remarks>
 /// Upstream: https://github.com/FlagOpen/FlagEmbedding/blob/7ed43d67ec03fbe5c31c0992dbfa941fb1860549/FlagEmbedding/abc/finetune/embedder/AbsDataset.py
 /// (<c>refresh_epoch</c>, <c>_get_file_batch_size</c>, <c>_get_train_group_size</c>, <c>_create_batch_data</c>).
 /// Re-stated in Python by fixtures/training/make_same_dataset_batches.py.
+/// The split across processes (<c>refresh_epoch</c>'s batches of the file's size × the processes, <c>__getitem__</c>'s
+/// slice per process) read at commit 035bbf59ef5d1934239ceac0edcc30ba404c0c70 of the same file.
 /// </remarks>
 public static class SameDatasetBatches
 {
@@ -63,8 +72,8 @@ public static class SameDatasetBatches
     /// Checks a training data set for the run: with <c>data.same_dataset_within_batch</c>, that it is a FlagEmbedding
     /// file whose rows share one <c>type</c>, whose batch size (a first row's <c>batch_size</c>, or half of
     /// <c>training.batch_size</c> for a symmetric type) fills a batch, whose rows have the negatives their batches may
-    /// draw, under a loss that reads a group per query (<paramref name="lossReadsGroups"/>), in one process and with a
-    /// shuffle; without it, that no row sets what upstream reads only then (a <c>type</c> only_1neg or symmetric_*,
+    /// draw and at least one row for each of the <paramref name="ranks"/>, under a loss that reads a group per query
+    /// (<paramref name="lossReadsGroups"/>), with a shuffle; without it, that no row sets what upstream reads only then (a <c>type</c> only_1neg or symmetric_*,
     /// <c>train_group_size</c>, <c>batch_size</c>). Each fault is one line naming the file, line and key.
     /// </summary>
     public static void Check(TrainingConfig config, TextDataset d, bool lossReadsGroups, int ranks)
@@ -90,7 +99,6 @@ public static class SameDatasetBatches
             throw new TrainingException($"{d.Name}: {where} batches FlagEmbedding files ({{\"query\", \"pos\": [...], \"neg\": [...]}} rows), and this is not one");
         if (!lossReadsGroups)
             throw new TrainingException($"{where}'s batches draw a group size per batch, which loss.type bge_m3, mnrl and cached_mnrl read (not symmetric, not under loss.adaptive_layer), not {config.Loss.Type}");
-        if (ranks > 1) throw new TrainingException($"{where} does not run under mpirun yet (upstream splits each file's batch across the processes); run it in one process");
         if (!config.Training.Shuffle || config.Training.GroupByLabel)
             throw new TrainingException($"{where} shuffles each file's rows and the batches, as upstream; training.{(config.Training.GroupByLabel ? "group_by_label" : "shuffle: false")} does not go with it");
         int size = keys?.FileBatchSize(config.Training.BatchSize) ?? config.Training.BatchSize;
@@ -107,6 +115,9 @@ public static class SameDatasetBatches
         if (size < 1 || size > groups.Count)
             throw new TrainingException($"{d.Name}: its batches hold {size} rows ({(keys?.BatchSizes[0] is not null ? "its batch_size" : size < 1 ? $"half of training.batch_size {config.Training.BatchSize}, for its symmetric type" : "training.batch_size")}), " +
                 $"{(size < 1 ? "none" : $"more than its {groups.Count}")}; {where} leaves out a batch that is not full");
+        if (size < ranks) // upstream gives every process an equal part of each batch
+            throw new TrainingException($"{d.Name}: its batches hold {size} rows, fewer than the {ranks} ranks; under mpirun each rank trains on its part of every batch " +
+                "(a file's batch size is the global batch, split across the ranks)");
         // the most documents a batch may draw: any row may be a batch's first
         int most = Enumerable.Range(0, groups.Count).Max(r => keys?.GroupSize(r, groups.Negatives[r].Count, groups.GroupSize) ?? groups.GroupSize);
         for (int r = 0; r < groups.Count && most > 1; r++)

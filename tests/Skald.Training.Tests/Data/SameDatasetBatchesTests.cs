@@ -187,7 +187,8 @@ public sealed class SameDatasetBatchesTests
         var pairs = DatasetReader.Read(InfraPaths.WriteFile(dir, "pairs.jsonl", "{\"anchor\": \"a\", \"positive\": \"b\"}\n{\"anchor\": \"c\", \"positive\": \"d\"}\n"));
         Assert.Contains("batches FlagEmbedding files", Assert.Throws<TrainingException>(() => SameDatasetBatches.Check(Config(plain, on), pairs, true, 1)).Message);
         Refused(plain, "which loss.type bge_m3, mnrl and cached_mnrl read", lossReadsGroups: false);
-        Refused(plain, "does not run under mpirun yet", ranks: 2);
+        Refused(plain, "plain.jsonl: its batches hold 2 rows, fewer than the 3 ranks", ranks: 3);
+        SameDatasetBatches.Check(Config(plain, on, "", 2), TrainingRun.ReadData(Config(plain, on, "", 2)).Train[0], true, 2); // a row for each rank: runs under mpirun
         Refused(plain, "training.shuffle: false does not go with it", "  shuffle: false");
         var e = Assert.Throws<TrainingException>(() => Config(plain, on, "  no_duplicates: true"));
         Assert.Contains("data.same_dataset_within_batch batches as FlagEmbedding does, without avoiding duplicates", e.Message);

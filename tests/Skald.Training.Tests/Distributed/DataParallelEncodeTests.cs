@@ -1,6 +1,9 @@
 namespace Skald.Training.Tests.Distributed;
 
-/// <summary><c>mpirun -np 2 skald encode</c> and <c>skald mpi-check</c>: the collectives on two real ranks.</summary>
+/// <summary>
+/// <c>mpirun -np 2 skald encode</c> (also <c>--bge-m3 sparse|colbert</c>, whose ragged rows are gathered) and
+/// <c>skald mpi-check</c>: the collectives on two real ranks.
+/// </summary>
 public sealed class DataParallelEncodeTests
 {
     private readonly string dir = InfraPaths.NewTempDir();
@@ -43,6 +46,27 @@ public sealed class DataParallelEncodeTests
             Assert.Equal(a[i].Length, b[i].Length);
             for (int j = 0; j < a[i].Length; j++) Assert.True(Math.Abs(a[i][j] - b[i][j]) <= 1e-6, $"text {i} dim {j}: {a[i][j]} vs {b[i][j]}");
         }
+    }
+
+    [MpiTheory]
+    [InlineData("sparse")]
+    [InlineData("colbert")]
+    public void BgeM3OutputsOnTwoRanksAreTheFileOneProcessWrites(string output)
+    {
+        // Texts of different lengths: each rank's rows hold different numbers of tokens, so the gather is ragged, and the
+        // two shards differ in size (37 texts); rank 1 encodes texts rank 0 never sees.
+        string input = InfraPaths.WriteFile(dir, "texts.txt", string.Join('\n', Enumerable.Range(0, 37).Select(i =>
+            i % 5 == 0 ? $"En lang setning nummer {i} om fjorden, fjellene og været i nord" : $"Kort tekst {i}")));
+        string model = InfraPaths.FixtureModel("bge-m3-tiny");
+        string one = Path.Combine(dir, "one.jsonl"), two = Path.Combine(dir, "two.jsonl");
+        var single = SkaldProcess.RunWith(dir, new Dictionary<string, string> { ["SKALD_THREADS"] = "1" },
+            "encode", "--model", model, "--input", input, "--output", one, "--batch-size", "4", "--bge-m3", output);
+        Assert.True(single.ExitCode == 0, single.Stderr);
+        var mpi = MpiRun.Run(2, dir, "encode", "--model", model, "--input", input, "--output", two, "--batch-size", "4", "--bge-m3", output);
+        Assert.True(mpi.ExitCode == 0, mpi.Stderr);
+        Assert.Single(mpi.Stderr.Split('\n'), l => l.StartsWith($"wrote the {(output == "sparse" ? "lexical weights" : "ColBERT vectors")} of 37 texts", StringComparison.Ordinal));
+        Assert.Equal(37, File.ReadAllLines(two).Length);
+        Assert.Equal(File.ReadAllBytes(one), File.ReadAllBytes(two));
     }
 
     private static float[] Parse(string line) => System.Text.Json.JsonSerializer.Deserialize<float[]>(line)!;

@@ -60,6 +60,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("colbert_cached")]
     [InlineData("csr")]
     [InlineData("csr_cached")]
+    [InlineData("same_dataset")]
     public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
     {
         string model = kind == "adaptive_layer" ? CorePaths.TrainingFixture("bert-4layers")
@@ -101,6 +102,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // Two negatives with a margin each: the ranks gather two labels a row with the embeddings.
             ? InfraPaths.WriteFile(dir, "margins.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i => FormattableString.Invariant(
                 $"{{\"query\": \"Hvor ligger hus nummer {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\", \"negative_1\": \"Bussen går klokka {i}.\", \"negative_2\": \"Kafeen stenger {i % 9}.\", \"label\": [{0.2 + 0.01 * i:R}, {0.6 - 0.005 * i:R}]}}\n"))))
+            : kind == "same_dataset" ? SameDatasetFiles()
             : InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"anchor\": \"Hvor ligger hus nummer {i} ved elva?\", \"positive\": \"Hus {i} ligger ved sjøen, {i * 7} meter unna.\"}}\n")));
         string extra = kind switch
@@ -195,6 +197,21 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
         using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "two", "checkpoints", "step-5", "trainer_state.json")));
         Assert.Equal(2, state.RootElement.GetProperty("world_size").GetInt32());
         Assert.Contains("- `world_size`: 2", File.ReadAllText(Path.Combine(dir, "two", "final", "README.md")));
+    }
+
+    /// <summary>
+    /// Two FlagEmbedding files batched one file at a time (data.same_dataset_within_batch): only_1neg rows (a group of
+    /// 2) in batches of training.batch_size, and a no_in_batch_neg file of 3 negatives a row in batches of its own
+    /// batch_size 7 (split 4 + 3): each rank trains on its part of every batch, the loss spanning the ranks. The
+    /// negatives are near the positives, so the loss stays far from 0 (where its rounding would be a large part of it).
+    /// </summary>
+    private string SameDatasetFiles()
+    {
+        string Row(int i, string extra, int negatives) => $"{{\"query\": \"Hvor ligger hus nummer {i}{string.Concat(Enumerable.Repeat(" ved elva", i % 3))}?\", " +
+            $"\"pos\": [\"Hus {i} ligger ved sjøen.\", \"Huset {i} står ved vannet.\"], \"neg\": [{string.Join(", ", Enumerable.Range(0, negatives).Select(n => $"\"Hus {i + n + 1} ligger ved sjøen.\""))}]{extra}}}\n";
+        string a = InfraPaths.WriteFile(dir, "one_neg.jsonl", string.Concat(Enumerable.Range(0, 32).Select(i => Row(i, ", \"type\": \"only_1neg\"", 2))));
+        string b = InfraPaths.WriteFile(dir, "own_no_in_batch_neg.jsonl", string.Concat(Enumerable.Range(0, 24).Select(i => Row(100 + i, ", \"batch_size\": 7", 3))));
+        return $"[{a}, {b}]\n  train_group_size: 4\n  same_dataset_within_batch: true";
     }
 
     [MpiFact]

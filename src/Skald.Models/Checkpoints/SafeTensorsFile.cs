@@ -1,28 +1,8 @@
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Skald.Tokenizers.Serialization;
 
 namespace Skald.Models.Checkpoints;
-
-/// <summary>Element types of the safetensors format (https://github.com/huggingface/safetensors).</summary>
-public enum SafeTensorsDType
-{
-    /// <summary>bool, 1 byte.</summary>
-    Bool, U8, I8, F8E5M2, F8E4M3, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64,
-}
-
-/// <summary>One tensor's entry in a safetensors header.</summary>
-/// <param name="Name">Key as stored (e.g. <c>bert.encoder.layer.0.attention.self.query.weight</c>).</param>
-/// <param name="DType">Element type.</param>
-/// <param name="Shape">Dimensions.</param>
-/// <param name="Begin">Byte offset of the first element, relative to the start of the data section.</param>
-/// <param name="End">Byte offset one past the last element.</param>
-public sealed record SafeTensorInfo(string Name, SafeTensorsDType DType, int[] Shape, long Begin, long End)
-{
-    /// <summary>Number of elements (product of the shape; 1 for a scalar).</summary>
-    public long ElementCount => Shape.Aggregate(1L, (a, d) => a * d);
-}
 
 /// <summary>
 /// A memory-mapped safetensors file with a fully validated header: length within the file, JSON well formed, known
@@ -31,7 +11,7 @@ public sealed record SafeTensorInfo(string Name, SafeTensorsDType DType, int[] S
 /// too, through the same table: <see cref="TorchStateDict"/> reads its state dict without running anything and places
 /// each tensor at its file offset (its data section starts at byte 0), so every reader below serves both formats.
 /// </summary>
-public sealed unsafe class SafeTensorsFile : IDisposable
+public sealed unsafe partial class SafeTensorsFile : IDisposable
 {
     private const long MaxHeaderBytes = 100L * 1024 * 1024;
     private readonly MemoryMappedFile? map;
@@ -272,107 +252,6 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         }
         map?.Dispose();
     }
-
-    private static (Dictionary<string, SafeTensorInfo>, IReadOnlyDictionary<string, string>) ParseHeader(
-        string path, ReadOnlySpan<byte> header, long dataLength)
-    {
-        JsonDocument doc;
-        try
-        {
-            if (!System.Text.Unicode.Utf8.IsValid(header))
-                throw new ModelFormatException($"{path}: corrupt safetensors header: not UTF-8 text");
-            doc = JsonDocument.Parse(header.ToArray());
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{path}: corrupt safetensors header: invalid JSON ({e.Message})");
-        }
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new ModelFormatException($"{path}: corrupt safetensors header: expected a JSON object");
-            var entries = new Dictionary<string, SafeTensorInfo>(StringComparer.Ordinal);
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var prop in doc.RootElement.EnumerateObject())
-            {
-                if (prop.Name == "__metadata__")
-                {
-                    if (prop.Value.ValueKind == JsonValueKind.Object)
-                    {
-                        foreach (var m in prop.Value.EnumerateObject())
-                            metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
-                    }
-                    continue;
-                }
-                entries[prop.Name] = ParseEntry(path, prop.Name, prop.Value, dataLength);
-            }
-            CheckOverlaps(path, entries.Values);
-            return (entries, metadata);
-        }
-    }
-
-    private static SafeTensorInfo ParseEntry(string path, string name, JsonElement e, long dataLength)
-    {
-        string Where() => $"{path}: corrupt safetensors header: tensor \"{name}\"";
-        if (e.ValueKind != JsonValueKind.Object
-            || !e.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String
-            || !e.TryGetProperty("shape", out var sh) || sh.ValueKind != JsonValueKind.Array
-            || !e.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2)
-            throw new ModelFormatException($"{Where()} needs \"dtype\", \"shape\" and two \"data_offsets\"");
-        var dtype = ParseDType(dt.GetString()!)
-            ?? throw new ModelFormatException($"{Where()} has unknown dtype \"{dt.GetString()}\"");
-        var shape = new int[sh.GetArrayLength()];
-        int d = 0;
-        foreach (var s in sh.EnumerateArray())
-        {
-            if (s.ValueKind != JsonValueKind.Number || !s.TryGetInt32(out int v) || v < 0) throw new ModelFormatException($"{Where()} has an invalid shape {sh.GetRawText()}");
-            shape[d++] = v;
-        }
-        if (off[0].ValueKind != JsonValueKind.Number || off[1].ValueKind != JsonValueKind.Number
-            || !off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end) || begin < 0 || end < begin)
-            throw new ModelFormatException($"{Where()} has invalid data_offsets {off.GetRawText()}");
-        if (end > dataLength)
-            throw new ModelFormatException(
-                $"{Where()} has data_offsets [{begin}, {end}] out of range: the data section holds {dataLength} bytes");
-        var info = new SafeTensorInfo(name, dtype, shape, begin, end);
-        long expected = checked(info.ElementCount * ElementSize(dtype));
-        if (expected != end - begin)
-            throw new ModelFormatException(
-                $"{Where()}: shape [{string.Join(", ", shape)}] of {dtype} needs {expected} bytes but data_offsets span {end - begin}");
-        return info;
-    }
-
-    private static void CheckOverlaps(string path, IEnumerable<SafeTensorInfo> entries)
-    {
-        SafeTensorInfo? prev = null;
-        foreach (var e in entries.Where(x => x.End > x.Begin).OrderBy(x => x.Begin))
-        {
-            if (prev is not null && e.Begin < prev.End)
-                throw new ModelFormatException(
-                    $"{path}: corrupt safetensors header: tensors \"{prev.Name}\" and \"{e.Name}\" overlap (offsets [{prev.Begin}, {prev.End}] and [{e.Begin}, {e.End}])");
-            prev = e;
-        }
-    }
-
-    private static SafeTensorsDType? ParseDType(string s) => s switch
-    {
-        "BOOL" => SafeTensorsDType.Bool,
-        "U8" => SafeTensorsDType.U8,
-        "I8" => SafeTensorsDType.I8,
-        "F8_E5M2" => SafeTensorsDType.F8E5M2,
-        "F8_E4M3" => SafeTensorsDType.F8E4M3,
-        "I16" => SafeTensorsDType.I16,
-        "U16" => SafeTensorsDType.U16,
-        "F16" => SafeTensorsDType.F16,
-        "BF16" => SafeTensorsDType.BF16,
-        "I32" => SafeTensorsDType.I32,
-        "U32" => SafeTensorsDType.U32,
-        "F32" => SafeTensorsDType.F32,
-        "F64" => SafeTensorsDType.F64,
-        "I64" => SafeTensorsDType.I64,
-        "U64" => SafeTensorsDType.U64,
-        _ => null,
-    };
 
     /// <summary>Bytes per element.</summary>
     public static int ElementSize(SafeTensorsDType t) => t switch

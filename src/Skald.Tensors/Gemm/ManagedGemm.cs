@@ -2,25 +2,6 @@ using System.Runtime.Intrinsics;
 
 namespace Skald.Tensors.Gemm;
 
-/// <summary>Which register-tile micro-kernel <see cref="ManagedGemm"/> uses.</summary>
-public enum ManagedGemmKernel
-{
-    /// <summary>The widest one this CPU accelerates.</summary>
-    Auto,
-
-    /// <summary>12×32 tile of Vector512 (AVX-512).</summary>
-    Vector512,
-
-    /// <summary>6×16 tile of Vector256 (AVX2/FMA).</summary>
-    Vector256,
-
-    /// <summary>4×24 tile of Vector256 (AVX2/FMA): 12 accumulators, 3 B vectors, 1 broadcast; the AVX2 default.</summary>
-    Vector256Wide,
-
-    /// <summary>6×8 tile of Vector128 (SSE, Arm NEON).</summary>
-    Vector128,
-}
-
 /// <summary>
 /// Pure managed SIMD GEMM (BLIS loop nest, <see cref="GemmDriver"/>): packed A/B panels (AVX transposes where a panel
 /// is strided), a register-tile micro-kernel (12×32 Vector512; 4×24 Vector256, the AVX2 default, or 6×16; 6×8
@@ -32,7 +13,7 @@ public enum ManagedGemmKernel
 /// AVX-512 tile slices K 1024 deep (<see cref="KC512"/>). Packing buffers are per-thread and reused, so steady-state calls allocate
 /// no packing memory.
 /// </summary>
-public sealed unsafe class ManagedGemm : IGemmBackend
+public sealed unsafe partial class ManagedGemm : IGemmBackend
 {
     /// <summary>Products with fewer multiply-adds than this stay on the calling thread.</summary>
     private const long ParallelThreshold = 1L << 19;
@@ -317,76 +298,5 @@ public sealed unsafe class ManagedGemm : IGemmBackend
             return;
         }
         GemmDriver.Run(spec, g, 0, g.M, 0, g.N);
-    }
-
-    private static GemmArgs Offset(GemmArgs g, int i, long strideA, long strideB, long strideC)
-    {
-        g.A += i * strideA;
-        g.B += i * strideB;
-        g.C += i * strideC;
-        return g;
-    }
-
-    private void Run(GemmArgs g, int threads)
-    {
-        var s = spec;
-        long work = (long)g.M * g.N * g.K;
-        if (g.PackedB == null && DotGemm.Applicable(g, Kernel))
-        {
-            int quads = (g.N + 3) / 4;
-            int dotThreads = work < ParallelThreshold ? 1 : Math.Min(threads, quads);
-            ParallelRanges(quads, 1, dotThreads, true, new Region { G = g, Kernel = Kernel },
-                static (in Region r, int q0, int q1) => DotGemm.Run(r.G, r.Kernel, q0 * 4, Math.Min(r.G.N, q1 * 4)));
-            return;
-        }
-        if (threads <= 1 || work < ParallelThreshold || IntraOpPool.InRegion) // nested in a region: inline, no closure
-        {
-            GemmDriver.Run(s, g, 0, g.M, 0, g.N);
-            return;
-        }
-        // Split the larger side of C into per-thread blocks aligned to the register tile; each thread packs its own
-        // panels (duplicating only the O(k·n) or O(k·m) packing of the shared operand).
-        int mr = s.MR, nr = s.NR;
-        bool splitRows = g.M >= g.N || g.RowsDone != null;
-        int units = splitRows ? (g.M + mr - 1) / mr : (g.N + nr - 1) / nr;
-        int parts = Math.Min(threads, units);
-        if (parts <= 1)
-        {
-            GemmDriver.Run(s, g, 0, g.M, 0, g.N);
-            return;
-        }
-        // Guided chunks only for a pre-packed B: unpacked, every chunk packs its own panels of the shared operand, and
-        // guided's extra tail chunks doubled that packing in a training step (PackB 10% of its CPU).
-        ParallelRanges(units, 1, parts, g.PackedB != null, new Region { Spec = s, G = g, SplitRows = splitRows },
-            static (in Region r, int u0, int u1) =>
-            {
-                int mr = r.Spec.MR, nr = r.Spec.NR;
-                if (r.SplitRows) GemmDriver.Run(r.Spec, r.G, u0 * mr, Math.Min(r.G.M, u1 * mr), 0, r.G.N);
-                else GemmDriver.Run(r.Spec, r.G, 0, r.G.M, u0 * nr, Math.Min(r.G.N, u1 * nr));
-            });
-    }
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void ParallelRanges(int count, int minPerThread, int threads, bool guided, in Region region,
-        RangeBody<Region> body)
-    {
-        int parts = Math.Max(1, Math.Min(threads, count / Math.Max(1, minPerThread)));
-        if (parts == 1)
-        {
-            body(in region, 0, count);
-            return;
-        }
-        Parallelism.Chunked(count, parts, count / Math.Max(1, minPerThread), in region, body, guided);
-    }
-
-    /// <summary>A parallel product's arguments, handed to its static bodies (no closure per call): the product, the
-    /// tile spec, and what the body needs of the call (how units map to C's blocks, a batch's strides).</summary>
-    private struct Region
-    {
-        public KernelSpec Spec;
-        public GemmArgs G;
-        public ManagedGemmKernel Kernel;
-        public bool SplitRows;
-        public long StrideA, StrideB, StrideC;
     }
 }

@@ -19,7 +19,7 @@ namespace Skald.Training.Trainer;
 /// gradients are summed (<see cref="GradientReducer"/>) and every rank takes the same step; only rank 0 logs,
 /// evaluates and writes.
 /// </summary>
-public sealed class SentenceTrainer(TrainerSetup setup)
+public sealed partial class SentenceTrainer(TrainerSetup setup)
 {
     private readonly TrainingConfig config = setup.Config;
     private readonly List<Dictionary<string, double>> history = [];
@@ -226,123 +226,6 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         }
     }
 
-    /// <summary>Refuses what cannot run data-parallel, before any work: a loss that does not span ranks, a batch smaller than the group.</summary>
-    private void CheckDataParallel(ICommunicator comm)
-    {
-        if (comm.Size == 1) return;
-        if (!setup.Loss.SpansRanks)
-            throw new TrainingException($"loss.type {setup.Loss.Name} does not run under mpirun yet (its normalisation would change " +
-                "with the number of ranks); run it in one process");
-        if (config.Training.BatchSize < comm.Size)
-            throw new TrainingException($"training.batch_size {config.Training.BatchSize} is smaller than the {comm.Size} ranks; " +
-                "it is the global batch, split across ranks");
-    }
-
-    /// <summary>This rank's rows of a global batch (contiguous, rank order).</summary>
-    private static ArraySegment<int> LocalRows(int[] rows, ICommunicator comm)
-    {
-        var shard = Shard.Of(rows.Length, comm.Rank, comm.Size);
-        if (shard.Count == 0)
-            throw new TrainingException($"a batch of {rows.Length} rows cannot give each of the {comm.Size} ranks a row; " +
-                "use a larger training.batch_size or fewer ranks");
-        return new ArraySegment<int>(rows, shard.Start, shard.Count);
-    }
-
-    /// <summary>
-    /// Every rank starts at the same step (a resume on a folder some rank cannot see fails here) with rank 0's weights.
-    /// </summary>
-    private static void StartTogether(ICommunicator comm, int step, IReadOnlyList<Parameter> parameters)
-    {
-        var steps = new int[comm.Size];
-        comm.AllGather(step, steps);
-        if (steps.Any(s => s != steps[0]))
-            throw new TrainingException($"the ranks start at different steps ({string.Join(", ", steps)}): output.dir must be one " +
-                "folder every rank reads (a shared file system on a cluster)");
-        foreach (var p in parameters) comm.Broadcast(p.Data.Span);
-    }
-
-    /// <summary>
-    /// Epoch <paramref name="epoch"/>'s batches, over its rows (<see cref="TextDataset.ForEpoch"/>), which the batches then
-    /// read; under mpirun without the batches too small to give every rank a row (<see cref="BatchPlanner.ForRanks"/>).
-    /// </summary>
-    private IReadOnlyList<PlannedBatch> Plan(int epoch)
-    {
-        if (config.Data.SameDatasetWithinBatch) // FlagEmbedding's batches of one file each, and the rows they read
-            return SameDatasetBatches.PlanEpoch(setup.Train, config.Training.BatchSize, config.Training.Seed, epoch, out epochData);
-        epochData = [.. setup.Train.Select(d => d.ForEpoch(config.Training.Seed, epoch))];
-        var plan = BatchPlanner.PlanEpoch(epochData, config.Training.BatchSize, config.Training.Shuffle, config.Training.NoDuplicates,
-            config.Data.Sampling, config.Training.Seed, epoch, config.Training.GroupByLength, config.Training.GroupByLabel);
-        int ranks = setup.Communicator.Size;
-        return ranks == 1 || setup.Loss.TakesGlobalBatch ? plan : BatchPlanner.ForRanks(plan, ranks);
-    }
-
-    private void CheckBestMetric()
-    {
-        if (config.Evaluation.MetricForBestModel is not { } name) return;
-        var known = setup.Evaluators.SelectMany(e => e.MetricNames).ToList();
-        if (known.Count == 0)
-            throw new TrainingException(
-                $"evaluation.metric_for_best_model is '{name}' but nothing is evaluated (set data.eval, data.eval_split, evaluation.retrieval or evaluation.tasks)");
-        if (!setup.Evaluators.Any(e => e.Provides(name)))
-            throw new TrainingException($"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", known)}" +
-                (setup.Evaluators.OfType<Evaluation.TaskFileEvaluator>().Any() ? ", or any metric of an evaluation.tasks task as eval_TASK_METRIC)" : ")"));
-    }
-
-    private TrainerState Resume(string path, TrainerState fresh, IReadOnlyList<Parameter> parameters)
-    {
-        var ckpt = CheckpointStore.Load(path);
-        if (!ckpt.State.ConfigFingerprint.Contains(";lora.use_dora=", StringComparison.Ordinal)) // written before they were recorded
-            fresh = fresh with { ConfigFingerprint = string.Join(";", fresh.ConfigFingerprint.Split(';').Where(x => !x.StartsWith("lora.use_", StringComparison.Ordinal))) };
-        if (ckpt.State.ConfigFingerprint != fresh.ConfigFingerprint && ckpt.State.ConfigFingerprint.EndsWith(";quick_test=true", StringComparison.Ordinal)
-            && !config.QuickTest) // (the run after a setup check, in the same folder: "data.max_train_samples changed" left users guessing)
-            throw new TrainingException($"{path} was written by a --quick-test run; start this run over with --set output.resume=false " +
-                "(the quick test's checkpoints are deleted) or give it a new output.dir");
-        if (ckpt.State.ConfigFingerprint != fresh.ConfigFingerprint)
-            throw new TrainingException(
-                $"{path} was written with other settings ({Difference(ckpt.State.ConfigFingerprint, fresh.ConfigFingerprint)}); " +
-                "use a new output.dir or set output.resume=false");
-        CheckpointStore.Restore(parameters, ckpt.Weights, Path.Combine(path, "model.safetensors"));
-        (setup.Model as Modeling.TrainableEncoder)?.RestoreBuffers(ckpt.Weights, Path.Combine(path, "model.safetensors"));
-        try
-        {
-            setup.Optimizer.ImportState(ckpt.OptimizerState, ckpt.State.GlobalStep);
-        }
-        catch (ArgumentException e)
-        {
-            throw new TrainingException($"{path}: the optimizer state does not fit the model ({e.Message})", e);
-        }
-        setup.Model.Random.RestoreState(TrainerState.FromHex(ckpt.State.ModelRng));
-        setup.Log?.Invoke($"resuming from {path} (step {ckpt.State.GlobalStep})");
-        return ckpt.State with
-        {
-            TotalSteps = fresh.TotalSteps, BestMetricName = ckpt.State.BestMetricName ?? fresh.BestMetricName,
-        };
-    }
-
-    private Dictionary<string, double> Evaluate()
-    {
-        var result = new Dictionary<string, double>();
-        foreach (var e in setup.Evaluators)
-        {
-            foreach (var (k, v) in e.Evaluate(setup.Model, config.Evaluation.BatchSize)) result[k] = v;
-        }
-        return result;
-    }
-
-    private TrainerState TrackBest(TrainerState state, Dictionary<string, double> m, int step, CheckpointStore store,
-        IReadOnlyList<Parameter> parameters)
-    {
-        string? name = state.BestMetricName ?? m.Keys.FirstOrDefault();
-        if (name is null) return state;
-        if (!m.TryGetValue(name, out double v))
-            throw new TrainingException(
-                $"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", m.Keys)})");
-        bool better = state.BestMetric is not { } best || (config.Evaluation.IsGreaterBetter(name) ? v > best : v < best);
-        if (!better || !double.IsFinite(v)) return state with { BestMetricName = name };
-        if (config.Evaluation.LoadBestModelAtEnd) store.SaveBest(parameters, name, v, step);
-        return state with { BestMetricName = name, BestMetric = v, BestStep = step };
-    }
-
     private static TrainingException Diverged(int step, string what, CheckpointStore store) => new(
         $"training diverged at step {step}: {what}; nothing was saved after it (last good checkpoint: {store.Latest() ?? "none"}). " +
         "Lower training.learning_rate or keep training.max_grad_norm on");
@@ -360,41 +243,4 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         }
         return (float)Math.Sqrt(sum);
     }
-
-    private string Fingerprint()
-    {
-        var c = config;
-        return string.Join(";",
-            c.Model.Path.Length > 0 ? $"model.path={Path.GetFullPath(c.Model.Path)}"
-                : $"model.tokenizer={Path.GetFullPath(c.Model.Tokenizer!)},model.dim={c.Model.Dimension}",
-            $"data.train={string.Join(",", c.Data.Train.Select(Path.GetFullPath))}",
-            $"data.max_train_samples={c.Data.MaxTrainSamples}", $"data.eval_split={c.Data.EvalSplit}",
-            $"data.sampling={c.Data.Sampling}", $"data.instruction={c.Data.Instruction}", $"data.columns={string.Join(",", c.Data.Columns ?? [])}", $"training.batch_size={c.Training.BatchSize}",
-            $"training.gradient_accumulation_steps={c.Training.GradientAccumulationSteps}",
-            $"training.seed={c.Training.Seed}", $"training.shuffle={c.Training.Shuffle}",
-            $"training.no_duplicates={c.Training.NoDuplicates}", $"training.group_by_length={c.Training.GroupByLength}", $"loss.max_seq_length={c.Loss.MaxSeqLength}", $"data.prompt_format={c.Data.PromptFormat}", $"loss.type={c.Loss.Type}", $"model.type={c.Model.Type}",
-            $"model.splade={(c.Model.Type == "splade" ? c.Model.PoolingStrategy + "/" + c.Model.ActivationFunction : "")}",
-            $"model.adapters={string.Join(",", c.Model.Adapters.Select(Path.GetFullPath))}", $"model.attention={c.Model.Attention}",
-            $"lora={(c.Lora is { } l ? $"{l.R}/{l.Alpha}/{string.Join("+", l.TargetModules)}" : "off")}")
-            + (c.Model.InferenceFree ? ";model.inference_free=true" : "") // only when on: older checkpoints keep their fingerprint
-            + (setup.Train.Any(d => d.Groups is not null) ? $";data.train_group_size={setup.Train.First(d => d.Groups is not null).Groups!.GroupSize}" : "")
-            + (c.Data.NoInBatchNeg ? ";data.no_in_batch_neg=true" : "") + (c.Data.SameDatasetWithinBatch ? ";data.same_dataset_within_batch=true" : "")
-            + (setup.Prompts is null ? "" : $";training.prompts={c.Training.Prompts!.Digest()}")
-            + (c.Data.FlagEmbedding.Any ? $";data.flag_embedding={Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(c.Data.FlagEmbedding.ToString())))[..16]}" : "")
-            // DoRA adds the magnitudes (other parameters), rsLoRA scales the same adapters otherwise (LoRA runs only).
-            + (c.Lora is { } variant ? $";lora.use_dora={(variant.UseDora ? "true" : "false")};lora.use_rslora={(variant.UseRsLora ? "true" : "false")}" : "")
-            + (c.QuickTest ? ";quick_test=true" : "");
-    }
-
-    private static string Difference(string saved, string now)
-    {
-        var a = saved.Split(';');
-        var b = now.Split(';');
-        // Both ways: a setting written only when on (quick_test) is missing from one side when turned off.
-        var diff = b.Where(x => !a.Contains(x)).Concat(a.Where(x => !b.Contains(x))).Select(x => x.Split('=')[0]).Distinct().ToList();
-        return diff.Count == 0 ? "different settings" : string.Join(", ", diff) + " changed";
-    }
-
-    private static IEnumerable<Dictionary<string, double>> ReadHistory(string path) =>
-        MetricsLog.ReadAll(path).Select(r => r.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!.Value));
 }

@@ -1,0 +1,148 @@
+using System.Text;
+using System.Text.Json;
+using Skald.Tokenizers.Serialization;
+using Skald.Training.Config;
+
+namespace Skald.Training.Data;
+
+// DatasetReader, continued: the file formats read into a raw table (JSONL objects, CSV per RFC 4180, TSV).
+public static partial class DatasetReader
+{
+    private static RawTable ReadJsonLines(string path, string[] lines, bool lists)
+    {
+        List<string>? header = null;
+        var rows = new List<(int, string?[])>();
+        var listColumns = new HashSet<string>(StringComparer.Ordinal);
+        var textColumns = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[i])) continue;
+            int line = i + 1;
+            JsonDocument doc;
+            try
+            {
+                doc = JsonDocument.Parse(lines[i]);
+            }
+            catch (JsonException e)
+            {
+                throw new TrainingException($"{path}:{line}: {JsonLineError.Describe(e, lines[i])}");
+            }
+            using (doc)
+            {
+                if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                    throw new TrainingException($"{path}:{line}: expected a JSON object with one key per column");
+                if (header is null)
+                {
+                    header = doc.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+                    if (header.Count == 0) throw new TrainingException($"{path}:{line}: the object has no columns");
+                }
+                var values = new string?[header.Count];
+                var seen = 0;
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var p in doc.RootElement.EnumerateObject())
+                {
+                    if (!names.Add(p.Name)) throw new TrainingException($"{path}:{line}: key '{p.Name}' appears twice in the object");
+                    int k = header.IndexOf(p.Name);
+                    if (k < 0)
+                        throw new TrainingException($"{path}:{line}: unexpected column '{p.Name}' (the first line has {string.Join(", ", header)})");
+                    values[k] = p.Value.ValueKind switch
+                    {
+                        JsonValueKind.String => Retrieval.Data.DataFiles.TextOrNull(p.Value)
+                            ?? throw new TrainingException($"{path}:{line}: {Retrieval.Data.DataFiles.LoneSurrogate(p.Name)}"),
+                        JsonValueKind.Number or JsonValueKind.Array when LabelNames.Contains(p.Name) => p.Value.GetRawText(),
+                        JsonValueKind.Array when lists && p.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) => p.Value.GetRawText(),
+                        JsonValueKind.Array when lists => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a non-empty list of texts"),
+                        JsonValueKind.Null => null,
+                        _ => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a string"),
+                    };
+                    if (p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Array && !LabelNames.Contains(p.Name))
+                    {
+                        var (mine, other) = p.Value.ValueKind == JsonValueKind.Array ? (listColumns, textColumns) : (textColumns, listColumns);
+                        mine.Add(p.Name);
+                        if (other.Contains(p.Name))
+                            throw new TrainingException($"{path}:{line}: column '{p.Name}' holds a {(mine == listColumns ? "list" : "text")} here and a {(mine == listColumns ? "text" : "list")} on an earlier line");
+                    }
+                    seen++;
+                }
+                if (seen < header.Count)
+                {
+                    string missing = header.First(h => !doc.RootElement.TryGetProperty(h, out _));
+                    throw new TrainingException($"{path}:{line}: missing column '{missing}'");
+                }
+                rows.Add((line, values));
+            }
+        }
+        return new RawTable(header ?? [], rows, listColumns);
+    }
+
+    private static RawTable ReadDelimited(string path, string[] lines, char sep)
+    {
+        var records = sep == ',' ? CsvRecords(path, lines) : TsvRecords(lines);
+        List<string>? header = null;
+        var rows = new List<(int, string?[])>();
+        foreach (var (line, fields) in records)
+        {
+            if (header is null)
+            {
+                header = fields.Select(f => f.Trim()).ToList();
+                var dup = header.GroupBy(h => h).FirstOrDefault(g => g.Count() > 1);
+                if (dup is not null) throw new TrainingException($"{path}:{line}: column '{dup.Key}' appears twice in the header");
+                continue;
+            }
+            if (fields.Count < header.Count)
+                throw new TrainingException($"{path}:{line}: missing column '{header[fields.Count]}' ({fields.Count} of {header.Count} fields)");
+            if (fields.Count > header.Count)
+                throw new TrainingException($"{path}:{line}: {fields.Count} fields, the header has {header.Count}");
+            rows.Add((line, fields.ToArray<string?>()));
+        }
+        if (header is null) throw new TrainingException($"{path}: empty file (a header row is needed)");
+        return new RawTable(header, rows, []);
+    }
+
+    private static IEnumerable<(int Line, List<string> Fields)> TsvRecords(string[] lines)
+    {
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0) continue;
+            yield return (i + 1, lines[i].Split('\t').ToList());
+        }
+    }
+
+    /// <summary>RFC 4180 records: quoted fields may hold separators, doubled quotes and line breaks.</summary>
+    private static IEnumerable<(int Line, List<string> Fields)> CsvRecords(string path, string[] lines)
+    {
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0) continue;
+            int start = i + 1;
+            var fields = new List<string>();
+            var cur = new StringBuilder();
+            bool quoted = false;
+            string line = lines[i];
+            for (int p = 0; ; p++)
+            {
+                if (p == line.Length)
+                {
+                    if (!quoted) break;
+                    if (++i >= lines.Length) throw new TrainingException($"{path}:{start}: unterminated quoted field");
+                    cur.Append('\n');
+                    line = lines[i];
+                    p = -1;
+                    continue;
+                }
+                char c = line[p];
+                if (quoted)
+                {
+                    if (c != '"') cur.Append(c);
+                    else if (p + 1 < line.Length && line[p + 1] == '"') { cur.Append('"'); p++; }
+                    else quoted = false;
+                }
+                else if (c == '"' && cur.Length == 0) quoted = true;
+                else if (c == ',') { fields.Add(cur.ToString()); cur.Clear(); }
+                else cur.Append(c);
+            }
+            fields.Add(cur.ToString());
+            yield return (start, fields);
+        }
+    }
+}

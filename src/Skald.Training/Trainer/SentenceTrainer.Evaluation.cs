@@ -1,0 +1,43 @@
+using Skald.Training.Config;
+
+namespace Skald.Training.Trainer;
+
+// SentenceTrainer, continued: evaluation during training and the best model (evaluation.metric_for_best_model).
+public sealed partial class SentenceTrainer
+{
+    private void CheckBestMetric()
+    {
+        if (config.Evaluation.MetricForBestModel is not { } name) return;
+        var known = setup.Evaluators.SelectMany(e => e.MetricNames).ToList();
+        if (known.Count == 0)
+            throw new TrainingException(
+                $"evaluation.metric_for_best_model is '{name}' but nothing is evaluated (set data.eval, data.eval_split, evaluation.retrieval or evaluation.tasks)");
+        if (!setup.Evaluators.Any(e => e.Provides(name)))
+            throw new TrainingException($"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", known)}" +
+                (setup.Evaluators.OfType<Evaluation.TaskFileEvaluator>().Any() ? ", or any metric of an evaluation.tasks task as eval_TASK_METRIC)" : ")"));
+    }
+
+    private Dictionary<string, double> Evaluate()
+    {
+        var result = new Dictionary<string, double>();
+        foreach (var e in setup.Evaluators)
+        {
+            foreach (var (k, v) in e.Evaluate(setup.Model, config.Evaluation.BatchSize)) result[k] = v;
+        }
+        return result;
+    }
+
+    private TrainerState TrackBest(TrainerState state, Dictionary<string, double> m, int step, CheckpointStore store,
+        IReadOnlyList<Parameter> parameters)
+    {
+        string? name = state.BestMetricName ?? m.Keys.FirstOrDefault();
+        if (name is null) return state;
+        if (!m.TryGetValue(name, out double v))
+            throw new TrainingException(
+                $"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", m.Keys)})");
+        bool better = state.BestMetric is not { } best || (config.Evaluation.IsGreaterBetter(name) ? v > best : v < best);
+        if (!better || !double.IsFinite(v)) return state with { BestMetricName = name };
+        if (config.Evaluation.LoadBestModelAtEnd) store.SaveBest(parameters, name, v, step);
+        return state with { BestMetricName = name, BestMetric = v, BestStep = step };
+    }
+}

@@ -1,0 +1,194 @@
+using Skald.Distributed;
+using Skald.Hub;
+using Skald.Models;
+using Skald.Models.Adapters;
+using Skald.Models.Architectures;
+using Skald.Models.Modules;
+using Skald.Training.Config;
+using Skald.Training.CrossEncoders;
+using Skald.Training.Data;
+using Skald.Training.Evaluation;
+using Skald.Training.Losses;
+using Skald.Training.Modeling;
+using Skald.Training.Optim;
+
+namespace Skald.Training.Trainer;
+
+// TrainingRun, continued: the setup around the loaded student (attention, sparse heads, LoRA, freezing, the loss, the
+// evaluators and AdamW), checked against the config.
+public static partial class TrainingRun
+{
+    // The setup around the student loaded from model.path, which it owns (OwnsModel): disposed with it.
+    private static TrainerSetup Assemble(TrainingConfig config, IReadOnlyList<TextDataset> train, TextDataset? eval,
+        Action<TrainingProgress>? progress, Action<string>? log, ICommunicator comm, SentenceEncoder encoder)
+    {
+        var loadedAdapters = encoder.Adapters;
+        if (config.Model.Attention is { } attention)
+        {
+            try
+            {
+                encoder = encoder.WithAttention(attention == "bidirectional" ? AttentionMode.Bidirectional : AttentionMode.Causal);
+            }
+            catch (ModelFormatException e)
+            {
+                throw new TrainingException($"model.attention: {e.Message}", e);
+            }
+        }
+        if (config.Model.Type == "splade" && !encoder.IsSparse)
+        {
+            try
+            {
+                encoder = encoder.AsSparse(new SpladeConfig(
+                    SpladeConfig.ParseStrategy(config.Model.PoolingStrategy, "model.pooling_strategy"),
+                    SpladeConfig.ParseActivation(config.Model.ActivationFunction, "model.activation_function")), config.Training.Seed);
+            }
+            catch (ModelFormatException e)
+            {
+                throw new TrainingException($"model.type splade: {e.Message}", e);
+            }
+        }
+        encoder = CsrSetup.Apply(config, encoder);
+        encoder = ColbertSetup.Apply(config, encoder, eval);
+        if (config.Model.InferenceFree && encoder.StaticQuery is null)
+        {
+            try
+            {
+                encoder.AddStaticQuery();
+            }
+            catch (ModelFormatException e)
+            {
+                throw new TrainingException($"model.inference_free: {e.Message}", e);
+            }
+        }
+        if (encoder.StaticQuery is not null && config.Loss.Type is not ("splade" or "mnrl" or "cached_mnrl"))
+            throw new TrainingException($"{config.Model.Path}: an inference-free sparse encoder trains with loss.type splade (its queries are the first column)");
+        if (encoder.IsSparse && (config.Loss.CrossEncoder || config.Loss.Type is "mlm" or "mntp" or "causal_lm"))
+            throw new TrainingException($"{config.Model.Path}: a sparse encoder trains with embedding losses (loss.type splade); for loss.type {config.Loss.Type} start from its base checkpoint");
+        if (config.Loss.Type == "splade" && !encoder.IsSparse)
+            throw new TrainingException($"{config.Model.Path}: loss.type splade trains a sparse encoder; set model.type: splade (or start from a SparseEncoder folder)");
+        if (BaseWeights.Quantize(config, encoder) is { } notice) log?.Invoke(notice);
+        var model = TrainableEncoder.For(encoder, config.Model.Dropout, config.Training.Seed);
+        model.SourceAdapters = Recorded(config, loadedAdapters); // model.adapters, after those of an adapter folder given as model.path
+        // a base given as a hub id (not an adapter repository, whose base its own config names) is recorded by its id
+        if (!Directory.Exists(config.Model.Path) && HubId.IsRepoId(config.Model.Path) && loadedAdapters.Count == (config.Model.Adapters?.Count ?? 0))
+            model.BaseModelName = config.Model.Path;
+        // A folder saved with an adapter on its Transformer module (sentence-transformers' add_adapter layout; a ColBERT's
+        // lora.save: adapter) holds no weights of its own: a new adapter's base is the folder the weights came from, the
+        // folder's adapter going before it (SourceAdapters), so that the new folder loads again.
+        else if (!encoder.Folder.IsStatic && ModelFolder.IsAdapterModule(encoder.Folder.TransformerPath))
+            model.BaseModelName = SentenceEncoder.Sources(encoder.Source).Weights;
+        if (config.Data.Instruction is { } instruction)
+        {
+            if (encoder.Folder.Llm2Vec is null)
+                throw new TrainingException("data.instruction is for LLM2Vec models (an LLM2Vec folder, or a decoder with model.attention: " +
+                    "bidirectional); give a sentence-transformers model a prompt in its texts instead");
+            model.QueryInstruction = instruction;
+        }
+        if (config.Lora is { Save: not "merged" } && config.Loss.Type == "bge_m3")
+            throw new TrainingException("lora: loss.type bge_m3 saves a BGE-M3 folder (the transformer with sparse_linear.pt and colbert_linear.pt); set lora.save: merged, as an adapter folder alone would leave the trained heads out");
+        if (config.Lora is { } lora)
+        {
+            try
+            {
+                // Supervised fine-tuning adapts a *ForCausalLM: peft's CAUSAL_LM task, its modules under "model.".
+                bool sft = config.Loss.Type == "causal_lm";
+                model.EnableLora(new LoraConfig
+                {
+                    R = lora.R, Alpha = lora.Alpha, UseRsLora = lora.UseRsLora, UseDora = lora.UseDora, Dropout = lora.Dropout, TargetModules = lora.TargetModules,
+                    TaskType = sft ? "CAUSAL_LM" : null, ModulePrefix = sft ? "model." : "",
+                }, config.Training.Seed + 1, transformerOnly: encoder.LateInteraction is not null); // a ColBERT's Dense trains whole
+            }
+            catch (ModelFormatException e)
+            {
+                throw new TrainingException(e.Message, e);
+            }
+            model.SaveMerged = lora.Save == "merged";
+        }
+        if (config.Model.FreezeTransformer)
+        {
+            if (config.Lora is not null) throw new TrainingException("model.freeze_transformer: a lora section trains adapters on a frozen base already; use one or the other");
+            model.FreezeTransformer(lossHeads: config.Loss.Type == "bge_m3" && config.Loss.UnifiedFinetuning); // FlagEmbedding's fix_encoder
+        }
+        if (config.Model.Type == "static" && !model.Source.IsStatic)
+            throw new TrainingException($"{config.Model.Path}: model.type is static but the folder holds a transformer");
+        if (config.Model.Type != "static" && model.Source.IsStatic)
+            throw new TrainingException($"{config.Model.Path}: a static model; set model.type: static to train it");
+        var frozen = new FrozenModels(); // a teacher or guide the loss loads: the setup's, disposed with it
+        ILoss? loss = null;
+        try
+        {
+            loss = LossFactory.CreateLoss(config, model, frozen);
+            var evaluators = CreateEvaluators(config, eval);
+            if (loss is CausalLmLoss causal)
+            {
+                train = [.. train.Select(d => MeasureInstructions(causal, d, config.Training.GroupByLength, log))];
+                evaluators = eval is null ? [] : [new CausalLmEvaluator(causal, eval)];
+            }
+            if (loss is CrossEncoderLoss crossEncoder)
+            {
+                if (config.Evaluation.Retrieval is not null)
+                    throw new TrainingException($"evaluation.retrieval is for embedding models; a cross-encoder (loss.type {config.Loss.Type}) is evaluated on its eval rows (data.eval or data.eval_split)");
+                evaluators = eval is null ? []
+                    : crossEncoder is BinaryCrossEntropyLoss { Head.NumLabels: > 1 } ? [new CrossEncoderMultiLabelEvaluator(crossEncoder, eval)]
+                    : crossEncoder.Head.NumLabels > 1 ? [new CrossEncoderClassificationEvaluator(crossEncoder, eval)]
+                    : CrossEncoderCorrelationEvaluator.Suits(eval) ? [new CrossEncoderCorrelationEvaluator(crossEncoder, eval)]
+                    : [new CrossEncoderEvaluator(crossEncoder, eval)];
+            }
+            var prompts = PromptSetup.Resolve(config, train, loss, encoder);
+            var t = config.Training;
+            LearningRateMapping.Apply(t, [.. model.Parameters, .. loss.Parameters]);
+            var adam = new AdamW([.. model.Parameters, .. loss.Parameters], t.AdamBeta1, t.AdamBeta2, t.AdamEpsilon, t.WeightDecay);
+            return new TrainerSetup
+            {
+                Model = model,
+                Loss = loss,
+                Optimizer = adam,
+                Clip = GradientClipping.ClipGlobalNorm,
+                Train = train,
+                Prompts = prompts,
+                Evaluators = evaluators,
+                Config = config,
+                Progress = progress,
+                Log = log,
+                Communicator = comm,
+                FrozenModels = frozen,
+                OwnsModel = true,
+            };
+        }
+        catch
+        {
+            frozen.Dispose();
+            (loss as IDisposable)?.Dispose(); // contrastive tension's copy of the model
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The adapters merged into the base (<paramref name="loaded"/>, located), with those <c>model.adapters</c> gives as
+    /// hub ids named by their ids, as a trained adapter records them: a cache folder would not be found elsewhere.
+    /// </summary>
+    private static IReadOnlyList<string> Recorded(TrainingConfig config, IReadOnlyList<string> loaded)
+    {
+        var given = config.Model.Adapters ?? [];
+        int offset = loaded.Count - given.Count; // those of an adapter folder given as model.path come first
+        return [.. loaded.Select((a, i) => i >= offset && !Directory.Exists(given[i - offset]) && HubId.TryParse(given[i - offset]) is not null ? given[i - offset] : a)];
+    }
+
+    /// <summary>
+    /// Evaluators: triplet accuracy (3+ columns), in-set retrieval (2+ columns, no labels), STS correlations or pair
+    /// classification (2 columns and a label: <see cref="LabelledPairsEvaluator"/>) on the eval rows, plus a BEIR folder.
+    /// </summary>
+    public static IReadOnlyList<IEvaluator> CreateEvaluators(TrainingConfig config, TextDataset? eval)
+    {
+        var list = new List<IEvaluator>();
+        if (eval is not null && eval.Columns.Count >= 3) list.Add(TripletEvaluator.FromDataset(eval));
+        if (eval is not null && eval.Columns.Count >= 2 && eval.Labels is null) list.Add(RetrievalEvaluator.FromPairs(eval));
+        if (eval is not null && LabelledPairsEvaluator.FromDataset(eval) is { } labelled) list.Add(labelled);
+        if (config.Evaluation.Retrieval is { } beir) list.Add(RetrievalEvaluator.FromBeir(beir, config.Evaluation.RetrievalMaxQueries));
+        foreach (var task in config.Evaluation.Tasks) list.Add(new TaskFileEvaluator(task, config.Evaluation.TaskLimit, ColbertLoss.IsColbert(config.Loss.Type)));
+        var names = list.GroupBy(e => e.Name).FirstOrDefault(g => g.Count() > 1);
+        if (names is not null && config.Evaluation.Tasks.Count > 0)
+            throw new TrainingException($"evaluation.tasks: two evaluators are named '{names.Key}' (their metrics would mix); rename a task file or folder");
+        return list;
+    }
+}

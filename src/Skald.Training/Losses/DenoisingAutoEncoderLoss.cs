@@ -26,7 +26,8 @@ namespace Skald.Training.Losses;
 /// each shared parameter's gradient sums its encoder and decoder uses; untied it is a GPT-2 of its own under
 /// <see cref="DecoderPrefix"/>. Its cross-attention blocks are the checkpoint's when it holds them (a decoder saved with
 /// add_cross_attention), else new. transformers' _tie_encoder_decoder_weights read at
-/// https://github.com/huggingface/transformers/blob/main/src/transformers/modeling_utils.py (stored file id 40658327850).
+/// https://github.com/huggingface/transformers/blob/040ba146759afc625c77f49d04982bb54873995f/src/transformers/modeling_utils.py;
+/// sentence-transformers' call to it also at 005f3f4f89b37635a47ac0c05a5d1f090390ffef (the same tie).
 /// Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/losses/DenoisingAutoEncoderLoss.py
 /// </summary>
 public sealed class DenoisingAutoEncoderLoss : ILoss

@@ -22,9 +22,13 @@ namespace Skald.Models.Architectures;
 /// <c>attention_mask.cumsum − 1</c>), so a row's states do not depend on its padding; transformers' plain forward
 /// without position_ids numbers a left-padded row's columns 0..T−1 instead (right padding: the same positions).
 /// Training passes drop what GPT-2 drops (embeddings, attention probabilities, both residual branches) with the run's
-/// dropout. GPT-2's cross-attention (add_cross_attention, <see cref="CrossAttention"/>) is not part of the model: a
-/// decoder that reads encoder states (TSDAE) builds the blocks with <see cref="NewCrossAttention"/> and runs
-/// <see cref="ForwardDecoder"/>; without encoder states transformers skips them too.
+/// dropout. GPT-2's cross-attention (add_cross_attention, <see cref="CrossAttention"/>) runs only in
+/// <see cref="ForwardDecoder(Tape, TokenBatch, Variable, IReadOnlyList{CrossAttention})"/>, the decoder that reads encoder
+/// states (TSDAE); the plain forward skips it, as transformers does without encoder states. A checkpoint whose config
+/// says add_cross_attention and that holds the blocks' keys (<c>h.{i}.ln_cross_attn.*</c>, <c>h.{i}.crossattention.*</c>:
+/// a TSDAE decoder saved by transformers) loads them as <see cref="OwnCrossAttention"/>, parameters of the model that
+/// are saved with it; without the flag they are left in the file, as transformers leaves unexpected keys. A new model
+/// with the flag draws them as transformers initialises them.
 /// </summary>
 public sealed class Gpt2 : DecoderModel
 {
@@ -42,6 +46,8 @@ public sealed class Gpt2 : DecoderModel
         for (int i = 0; i < blocks.Length; i++) blocks[i] = new Block(config, p.Sub("h", i), act, i);
         lnF = p.Tensor("ln_f.weight", config.HiddenSize);
         lnFBias = p.Tensor("ln_f.bias", config.HiddenSize);
+        if (config.AddCrossAttention && (!p.HasCheckpoint || p.Contains("h.0.crossattention.c_attn.weight")))
+            OwnCrossAttention = NewCrossAttention(p);
         Complete(p);
     }
 
@@ -68,6 +74,12 @@ public sealed class Gpt2 : DecoderModel
         cache?.Commit(tokens);
         return rows.Restore(tape, Ops.LayerNormalization(tape, x, lnF, lnFBias, Config.LayerNormEps));
     }
+
+    /// <summary>
+    /// The model's own cross-attention blocks (add_cross_attention with the keys in the checkpoint, or a new model with
+    /// the flag), one per layer, among <see cref="DecoderModel.Parameters"/>; null when it has none.
+    /// </summary>
+    public IReadOnlyList<CrossAttention>? OwnCrossAttention { get; }
 
     /// <summary>
     /// One <see cref="CrossAttention"/> block per layer, with their parameters (<c>h.{i}.ln_cross_attn.*</c>,
@@ -104,6 +116,13 @@ public sealed class Gpt2 : DecoderModel
             x = tape.Layer(x, new LayerStep(blocks[i], rows, new AttentionScoring(Scale(i), true), null, cross[i], memory), LayerStep.Run);
         return Ops.LayerNormalization(tape, x, lnF, lnFBias, Config.LayerNormEps);
     }
+
+    /// <summary>
+    /// <see cref="ForwardDecoder(Tape, TokenBatch, Variable, IReadOnlyList{CrossAttention})"/> through the model's own
+    /// blocks (<see cref="OwnCrossAttention"/>): GPT2LMHeadModel loaded from a checkpoint saved with add_cross_attention.
+    /// </summary>
+    public Variable ForwardDecoder(Tape tape, TokenBatch tokens, Variable memory) => ForwardDecoder(tape, tokens, memory,
+        OwnCrossAttention ?? throw new InvalidOperationException($"{Config.Source}: the model has no cross-attention blocks (add_cross_attention)"));
 
     /// <summary>
     /// The cache step's positions [B·Tn] as an array on the tape. A live row never passes wpe's rows (the generator

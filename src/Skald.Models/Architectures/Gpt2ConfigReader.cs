@@ -9,7 +9,7 @@ namespace Skald.Models.Architectures;
 /// <c>n_head</c> 12 (each also under its attribute_map name: max_position_embeddings, hidden_size, num_hidden_layers,
 /// num_attention_heads), <c>n_inner</c> (null: 4·n_embd), <c>activation_function</c> gelu_new,
 /// <c>layer_norm_epsilon</c> 1e-5, <c>initializer_range</c> 0.02, <c>scale_attn_weights</c> true,
-/// <c>scale_attn_by_inverse_layer_idx</c> false, <c>tie_word_embeddings</c> true. <c>reorder_and_upcast_attn</c> is
+/// <c>scale_attn_by_inverse_layer_idx</c> false, <c>tie_word_embeddings</c> true, <c>add_cross_attention</c> false. <c>reorder_and_upcast_attn</c> is
 /// accepted: it scales q·kᵀ inside the product and upcasts it to float32, which for float32 weights gives the same
 /// values (Skald computes in float32). The dropout keys (attn_pdrop, resid_pdrop, embd_pdrop) are not read: a training
 /// run's model.dropout applies. A value Skald cannot run is one line naming the file and the key.
@@ -48,6 +48,7 @@ internal static class Gpt2ConfigReader
             InitializerRange = (float)(TransformerConfig.Number(r, "initializer_range", path) ?? 0.02),
             ScaleAttnWeights = TransformerConfig.Bool(r, "scale_attn_weights", true, path),
             ScaleAttnByInverseLayerIdx = TransformerConfig.Bool(r, "scale_attn_by_inverse_layer_idx", false, path),
+            AddCrossAttention = TransformerConfig.Bool(r, "add_cross_attention", false, path),
             Architecture = TransformerConfig.ArchitectureOf(r),
         };
     }

@@ -111,6 +111,12 @@ public sealed record TransformerConfig
     /// <summary>GPT-2's <c>scale_attn_by_inverse_layer_idx</c>: layer i's scores also divided by i + 1.</summary>
     public bool ScaleAttnByInverseLayerIdx { get; init; }
 
+    /// <summary>
+    /// GPT-2's <c>add_cross_attention</c>: every block carries a cross-attention part (a decoder saved from TSDAE or an
+    /// encoder-decoder), read with the model and skipped by a plain forward, as transformers skips it without encoder states.
+    /// </summary>
+    public bool AddCrossAttention { get; init; }
+
     /// <summary>NorBERT3's <c>position_bucket_size</c>: relative distances are put in 2·this − 1 log buckets.</summary>
     public int PositionBucketSize { get; init; }
 

@@ -18,15 +18,22 @@ namespace Skald.Training.Losses;
 /// (new, as transformers initialises them) and the head (the checkpoint's <c>cls.predictions</c> when it has one), train
 /// and checkpoint with the model and are not saved with it: the result is the encoder. Input: one text column (the
 /// noise is drawn each step from the trainer's generator, so a resumed run damages as the uninterrupted one), or two
-/// (damaged, original) taken as they are. BERT and XLM-R encoders whose embedding width is the hidden size. An untied
-/// decoder may also be a GPT-2 (GPT2LMHeadModel with add_cross_attention: <see cref="Gpt2.ForwardDecoder"/>, new
-/// <see cref="Gpt2.CrossAttention"/> blocks under <see cref="DecoderPrefix"/>, its own LM head).
+/// (damaged, original) taken as they are. BERT, XLM-R and GPT-2 encoders whose embedding width is the hidden size. A
+/// GPT-2 decoder is GPT2LMHeadModel with add_cross_attention (<see cref="Gpt2.ForwardDecoder(Tape, TokenBatch, Variable, IReadOnlyList{Gpt2.CrossAttention})"/>,
+/// <see cref="Gpt2.CrossAttention"/> blocks, its LM head): tied to a GPT-2 encoder it shares every weight the encoder has
+/// (transformers' _tie_encoder_decoder_weights ties the modules both hold by name: wte, wpe, each block's ln_1, attn,
+/// ln_2, mlp, and ln_f; the blocks' ln_cross_attn and crossattention, which the encoder lacks, stay the decoder's), so
+/// each shared parameter's gradient sums its encoder and decoder uses; untied it is a GPT-2 of its own under
+/// <see cref="DecoderPrefix"/>. Its cross-attention blocks are the checkpoint's when it holds them (a decoder saved with
+/// add_cross_attention), else new. transformers' _tie_encoder_decoder_weights read at
+/// https://github.com/huggingface/transformers/blob/040ba146759afc625c77f49d04982bb54873995f/src/transformers/modeling_utils.py;
+/// sentence-transformers' call to it also at 005f3f4f89b37635a47ac0c05a5d1f090390ffef (the same tie).
 /// Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/losses/DenoisingAutoEncoderLoss.py
 /// </summary>
 public sealed class DenoisingAutoEncoderLoss : ILoss
 {
     private readonly BertModel? bert;             // the BERT decoder (the encoder's own when tied), or
-    private readonly Gpt2? gpt2;                  // an untied GPT-2 decoder
+    private readonly Gpt2? gpt2;                  // a GPT-2 decoder (the encoder's own when tied)
     private readonly Gpt2.CrossAttention[] gptCross = [];
     private readonly Skald.Tokenizers.Tokenizer? decoderTokenizer;
     private readonly int decoderPad, decoderLength;
@@ -41,8 +48,8 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
     }
 
     /// <summary>
-    /// The decoder over <paramref name="model"/>'s BERT when <paramref name="tied"/>; else (upstream's
-    /// <c>tie_encoder_decoder=False</c>) a BERT of its own, read from <paramref name="decoderPath"/> (null: the
+    /// The decoder over <paramref name="model"/>'s BERT or GPT-2 when <paramref name="tied"/>; else (upstream's
+    /// <c>tie_encoder_decoder=False</c>) a BERT or GPT-2 of its own, read from <paramref name="decoderPath"/> (null: the
     /// model's folder) under the names <see cref="DecoderPrefix"/>…, which trains with the encoder and is not saved.
     /// The new cross-attention and, unless the checkpoint has one, head are drawn from <paramref name="seed"/>.
     /// </summary>
@@ -50,15 +57,20 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
     {
         ArgumentNullException.ThrowIfNull(model);
         if (deletionRatio is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(deletionRatio), "deletion_ratio must be in [0, 1)");
-        var encoderBert = model.Model.Transformer as BertModel ?? throw new ArgumentException(
-            $"loss.type tsdae decodes with a BERT decoder (BertLMHeadModel) tied to the encoder: it needs a BERT or XLM-R model, {model.Source.Path} is {model.Config.ModelType}");
-        if (model.Dimension != encoderBert.HiddenSize || model.Model.IsSparse)
-            throw new ArgumentException($"loss.type tsdae needs a dense model whose embeddings are as wide as its hidden size ({encoderBert.HiddenSize}); {model.Source.Path} makes {model.Dimension}-d ones");
+        var encoder = model.Model.Transformer;
+        if (encoder is not (BertModel or Gpt2))
+            throw new ArgumentException(
+                $"loss.type tsdae decodes with a decoder tied to the encoder (BertLMHeadModel, GPT2LMHeadModel): it needs a BERT, XLM-R or GPT-2 model, {model.Source.Path} is {model.Config.ModelType}");
+        if (model.Dimension != encoder.HiddenSize || model.Model.IsSparse)
+            throw new ArgumentException($"loss.type tsdae needs a dense model whose embeddings are as wide as its hidden size ({encoder.HiddenSize}); {model.Source.Path} makes {model.Dimension}-d ones");
         if (tied && decoderPath is not null)
             throw new ArgumentException("loss.decoder is the untied decoder's folder: set loss.tie_encoder_decoder: false to use it");
         DeletionRatio = deletionRatio;
         string headPath = model.Source.TransformerPath;
-        ITransformer decoder = bert = encoderBert;
+        ITransformer decoder = encoder;
+        (bert, gpt2) = (encoder as BertModel, encoder as Gpt2);
+        if (tied && gpt2 is { LmHead: null })
+            throw new ArgumentException($"loss.type tsdae: {model.Source.Path} is a GPT-2 without an LM head (lm_head.weight, or tie_word_embeddings)");
         if (!tied)
         {
             string folder = decoderPath ?? model.Source.Path;
@@ -70,8 +82,8 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
                 throw new ArgumentException($"loss.decoder: {folder} is not a BERT, XLM-R or GPT-2 model (the decoder is a BertLMHeadModel or GPT2LMHeadModel)");
             if (gpt2 is { LmHead: null })
                 throw new ArgumentException($"loss.decoder: {folder} is a GPT-2 without an LM head (lm_head.weight, or tie_word_embeddings)");
-            if (decoder.HiddenSize != encoderBert.HiddenSize)
-                throw new ArgumentException($"loss.decoder: {folder} has hidden size {decoder.HiddenSize}; the decoder reads the encoder's {encoderBert.HiddenSize}-d embedding");
+            if (decoder.HiddenSize != encoder.HiddenSize)
+                throw new ArgumentException($"loss.decoder: {folder} has hidden size {decoder.HiddenSize}; the decoder reads the encoder's {encoder.HiddenSize}-d embedding");
             string tokenizerPath = Path.Combine(headPath, "tokenizer.json");
             if (decoderPath is not null && File.Exists(tokenizerPath)
                 && !File.ReadAllBytes(tokenizerPath).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(model.Source.TransformerPath, "tokenizer.json"))))
@@ -81,21 +93,42 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
                 decoderPad = decoderTokenizer.PadTokenId ?? decoder.Config.PadTokenId; // GPT-2 has none: padding is never read
                 decoderLength = Math.Min(model.MaxSeqLength, decoder.MaxSequenceLength);
             }
-            else if (decoder.Config.VocabSize != encoderBert.Config.VocabSize)
-                throw new ArgumentException($"loss.decoder: {folder} has {decoder.Config.VocabSize} tokens and no tokenizer.json of its own; the encoder's tokenization has {encoderBert.Config.VocabSize}");
+            else if (decoder.Config.VocabSize != encoder.Config.VocabSize)
+                throw new ArgumentException($"loss.decoder: {folder} has {decoder.Config.VocabSize} tokens and no tokenizer.json of its own; the encoder's tokenization has {encoder.Config.VocabSize}");
         }
         if (gpt2 is not null)
         {
-            // New cross-attention blocks, initialised as transformers initialises the keys a GPT-2 checkpoint lacks.
-            var g = ParameterBuilder.FromInitializer(Gpt2.Initializer(gpt2.Config, new SkaldRandom(seed ^ 0x75DAE)), DecoderPrefix);
-            gptCross = gpt2.NewCrossAttention(g);
-            Parameters = [.. gpt2.Parameters, .. g.Parameters];
+            // Tied (upstream's _tie_encoder_decoder_weights over GPT2Model): the decoder's blocks, wte, wpe and ln_f are
+            // the encoder's parameters, and so is its LM head when tied to wte; only the cross-attention is its own.
+            (gptCross, var own) = GptCrossAttention(gpt2, headPath, seed, tied ? "" : DecoderPrefix);
+            Parameters = [.. tied ? [] : gpt2.Parameters, .. own];
             return;
         }
         Head = new BertMaskedLmHead(headPath, bert!, seed);
         var p = ParameterBuilder.FromInitializer(BertModel.Initializer(bert!.Config, new SkaldRandom(seed ^ 0x75DAE)));
         cross = [.. Enumerable.Range(0, bert.Config.NumLayers).Select(i => new BertCrossAttention(bert.Config, p.Sub("encoder.layer", i).Sub("crossattention")))];
         Parameters = [.. tied ? [] : bert.Parameters, .. p.Parameters, .. Head.Parameters];
+    }
+
+    /// <summary>
+    /// A GPT-2 decoder's cross-attention blocks and the parameters they add: its own when its checkpoint was saved with
+    /// them (add_cross_attention and the keys: already among its parameters); the checkpoint's keys when it holds them
+    /// without the flag (upstream sets add_cross_attention before loading, so transformers reads them); else new ones,
+    /// initialised as transformers initialises the keys a GPT-2 checkpoint lacks.
+    /// </summary>
+    private static (Gpt2.CrossAttention[] Blocks, IReadOnlyList<Parameter> Added) GptCrossAttention(Gpt2 gpt2, string folder, ulong seed, string prefix)
+    {
+        if (gpt2.OwnCrossAttention is { } own) return ([.. own], []);
+        using (var weights = Checkpoint.OpenFolder(folder, [.. ArchitectureRegistry.KeyPrefixes(gpt2.Config)]))
+        {
+            if (weights.Contains("h.0.crossattention.c_attn.weight"))
+            {
+                var stored = ParameterBuilder.FromCheckpoint(weights, prefix);
+                return (gpt2.NewCrossAttention(stored), stored.Parameters);
+            }
+        }
+        var g = ParameterBuilder.FromInitializer(Gpt2.Initializer(gpt2.Config, new SkaldRandom(seed ^ 0x75DAE)), prefix);
+        return (gpt2.NewCrossAttention(g), g.Parameters);
     }
 
     /// <summary>Name prefix of an untied decoder's BERT parameters.</summary>

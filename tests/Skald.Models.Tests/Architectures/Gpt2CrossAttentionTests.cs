@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Skald.Models.Tests.Architectures;
 
 /// <summary>
-/// GPT-2 as a decoder with add_cross_attention (<see cref="Gpt2.ForwardDecoder"/>, <see cref="Gpt2.CrossAttention"/>)
+/// GPT-2 as a decoder with add_cross_attention (<see cref="Gpt2.ForwardDecoder(Tape, TokenBatch, Variable, IReadOnlyList{Gpt2.CrossAttention})"/>, <see cref="Gpt2.CrossAttention"/>)
 /// against fixtures/models/make_gpt2_cross.py (ref_gpt2.py in float64): decoder-gpt2's weights plus the cross-attention
 /// blocks of decoder-gpt2-cross/cross.safetensors reading one memory state per row. Hidden states, TSDAE's loss and
 /// the gradients of every parameter and of the memory within 1e-5; the new backward against central differences; the

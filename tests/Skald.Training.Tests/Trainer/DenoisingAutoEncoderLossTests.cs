@@ -197,7 +197,7 @@ public sealed class DenoisingAutoEncoderLossTests(ITestOutputHelper output) : ID
         Assert.Contains("\"tie_encoder_decoder\": false", File.ReadAllText(Path.Combine(untiedDir, "final", "README.md")));
         foreach (var (model, loss, message) in new[]
         {
-            (InfraPaths.FixtureModel("modernbert-st-mean"), "  type: tsdae", "needs a BERT or XLM-R model"),
+            (InfraPaths.FixtureModel("modernbert-st-mean"), "  type: tsdae", "needs a BERT, XLM-R or GPT-2 model"),
             (bert, "  type: mnrl\n  deletion_ratio: 0.5", "loss.deletion_ratio is TSDAE's"),
             (bert, "  type: tsdae\n  cached: true", "loss.cached takes a loss over embeddings"),
             (bert, "  type: tsdae\n  decoder: " + bert, "set loss.tie_encoder_decoder: false"),

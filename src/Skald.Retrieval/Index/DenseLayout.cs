@@ -67,7 +67,7 @@ public sealed record DenseLayout
         manifest = manifest with
         {
             Precision = EmbeddingQuantizer.Name(Precision), QuantizationMin = null, QuantizationMax = null, IvfLists = 0, IvfProbes = 0,
-            HnswM = 0, HnswEfConstruction = 0, HnswEf = 0, PqSubspaces = 0, PqBits = 0, PqRotated = false, PqRotatedDim = 0,
+            HnswM = 0, HnswEfConstruction = 0, HnswEf = 0, HnswReplaceDeleted = false, PqSubspaces = 0, PqBits = 0, PqRotated = false, PqRotatedDim = 0,
         };
         InvertedLists? lists = null;
         if (Ivf is not null && records.Count > 0)
@@ -84,7 +84,7 @@ public sealed record DenseLayout
         {
             var rows = vectors;
             graph = HnswGraph.Build(rows.Length, r => rows[r], Hnsw, linking);
-            manifest = manifest with { HnswM = graph.M, HnswEfConstruction = graph.EfConstruction, HnswEf = Hnsw.EfSearchOrDefault };
+            manifest = manifest with { HnswM = graph.M, HnswEfConstruction = graph.EfConstruction, HnswEf = Hnsw.EfSearchOrDefault, HnswReplaceDeleted = Hnsw.ReplaceDeleted };
         }
         if (EmbeddingQuantizer.NeedsRanges(Precision))
         {

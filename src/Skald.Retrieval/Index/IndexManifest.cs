@@ -178,6 +178,12 @@ public sealed record IndexManifest
     [JsonPropertyName("hnsw_ef")] public int HnswEf { get; init; }
 
     /// <summary>
+    /// Whether <c>index add</c> gives new rows the slots of the rows it drops (<c>--hnsw-replace-deleted</c>, hnswlib's
+    /// <c>allow_replace_deleted</c>; an add's <c>--replace-deleted true|false</c> overrides it); false (not written): it appends.
+    /// </summary>
+    [JsonPropertyName("hnsw_replace_deleted"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool HnswReplaceDeleted { get; init; }
+
+    /// <summary>
     /// A sparse encoder's index (SPLADE): the rows are stored as their non-zero vocabulary entries
     /// (<c>embeddings.sparse</c>, <see cref="Sparse.SparseRows"/>) and searched through an inverted index by dot product
     /// (<c>sparse.postings</c>, <see cref="Sparse.SparseIndex"/>);

@@ -112,6 +112,23 @@ public sealed class PackedCodesTests
         }
     }
 
+    [Fact]
+    public void AVersionThatDoesNotFitTheCodesIsOneLine()
+    {
+        var (model, records, _) = IvfIndexTests.Corpus(300, seed: 3);
+        foreach (var pq in new ProductQuantizerOptions?[] { new() { Subspaces = 4 }, null })
+        {
+            string folder = Path.Combine(Directory.CreateTempSubdirectory("skald-pq-packed").FullName, "idx");
+            IndexBuilder.Build(folder, model, folder, records, new Bm25Options(), "nb", 0, 0, pq: pq);
+            string manifestPath = Path.Combine(folder, IndexWriter.ManifestFile);
+            File.WriteAllText(manifestPath, File.ReadAllText(manifestPath).Replace("\"version\": 1", "\"version\": 5"));
+            string message = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message;
+            Assert.StartsWith(manifestPath, message);
+            Assert.Contains(pq is null ? "version 5 is a product-quantized index's with packed codes, but pq_subspaces is missing"
+                : "version 5 is for codes of 5–7 bits, but", message);
+        }
+    }
+
     // The index's codes file holds ⌈8·bits / 8⌉ = bits bytes a row, version 5, the codes of its stored rows packed; its
     // hits rank as the decoded rows; returns each query's top 10 rows.
     private static int[][] AssertPacked(string folder, int bits, int rows, float[][] queries)

@@ -83,7 +83,8 @@ public sealed class PackedCodesTests
         {
             string folder = Path.Combine(Directory.CreateTempSubdirectory("skald-pq-packed").FullName, "idx");
             var pq = new ProductQuantizerOptions { Subspaces = 8, Bits = bits };
-            IndexBuilder.Build(folder, model, folder, records[..1200], new Bm25Options(), "nb", 0, 0, null, EmbeddingPrecision.Float32, ivf, pq: pq);
+            var built = IndexBuilder.Build(folder, model, folder, records[..1200], new Bm25Options(), "nb", 0, 0, null, EmbeddingPrecision.Float32, ivf, pq: pq);
+            Assert.Equal(IndexManifest.PackedCodesVersion, built.Version);
             AssertPacked(folder, bits, 1200, queries);
             Assert.Equal(100, IndexBuilder.Add(folder, model, records[1200..]).Item1);
             AssertPacked(folder, bits, 1300, queries);

@@ -84,6 +84,41 @@ public sealed class HnswIndexCommandTests
             "--replace-deleted is for an HNSW index");
     }
 
+    /// <summary>
+    /// <c>index build --hnsw-replace-deleted</c> keeps hnswlib's allow_replace_deleted in the index: <c>index info</c>
+    /// and index.json say so, a plain <c>index add</c> gives a re-added document its old slots (no tombstones, the same
+    /// row count), <c>--replace-deleted false</c> appends instead, and the setting needs <c>--hnsw</c>.
+    /// </summary>
+    [Fact]
+    public void TheReplaceDeletedSettingIsKeptInTheIndexAndUsedByAdd()
+    {
+        string folder = Index("--hnsw", "4", "--hnsw-ef-construction", "20", "--hnsw-replace-deleted", "-q");
+        string bike = Path.Combine(Documents, "sykkel.txt");
+        JsonElement Manifest() => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
+        Assert.True(Manifest().GetProperty("hnsw_replace_deleted").GetBoolean());
+        var info = InProcessSkald.Capture("index", "info", "--index", folder, "--format", "json");
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        Assert.StartsWith("true", JsonDocument.Parse(info.Stdout).RootElement.GetProperty("hnsw_replace_deleted").GetString());
+        int rows = Manifest().GetProperty("rows").GetInt32();
+        var r = InProcessSkald.Capture("index", "add", "--index", folder, "--documents", bike, "-q"); // added again: its old rows dropped
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(rows, Manifest().GetProperty("rows").GetInt32());
+        Assert.Equal("", File.ReadAllText(Path.Combine(folder, "tombstones.txt")).Trim());
+        r = InProcessSkald.Capture("index", "add", "--index", folder, "--documents", bike, "--replace-deleted", "false", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(Manifest().GetProperty("rows").GetInt32() > rows); // appended: the dropped rows stay as tombstones
+        Assert.NotEqual("", File.ReadAllText(Path.Combine(folder, "tombstones.txt")).Trim());
+        Assert.True(Manifest().GetProperty("hnsw_replace_deleted").GetBoolean()); // the setting survives the adds
+
+        string plain = Index("--hnsw", "4", "--hnsw-ef-construction", "20", "-q");
+        Assert.False(JsonDocument.Parse(File.ReadAllText(Path.Combine(plain, "index.json"))).RootElement.TryGetProperty("hnsw_replace_deleted", out _));
+        info = InProcessSkald.Capture("index", "info", "--index", plain, "--format", "json");
+        Assert.StartsWith("false", JsonDocument.Parse(info.Stdout).RootElement.GetProperty("hnsw_replace_deleted").GetString());
+        string other = Path.Combine(TestPaths.NewTempDir(), "idx");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", other,
+            "--hnsw-replace-deleted"), 2, "--hnsw-replace-deleted needs --hnsw M");
+    }
+
     /// <summary>A graph over int8 rows: built, described, and searched as the exact int8 index when ef covers every row.</summary>
     [Fact]
     public void AnInt8IndexWithAGraphSearchesAsTheExactInt8Index()

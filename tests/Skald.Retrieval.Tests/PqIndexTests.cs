@@ -34,11 +34,21 @@ public sealed class PqIndexTests
         var decoded = new float[pq.Dimension];
         var code = new byte[pq.Subspaces];
         var scores = new float[index.Records.Count];
-        int width = pq.Centroids <= 16 ? (pq.Subspaces + 1) / 2 : pq.Subspaces;
+        // Codes of b bits, 4 for at most 16 centroids, else the fewest naming every centroid, read bit by bit: code s of
+        // a row is its bits [s·b, (s + 1)·b), lowest first (faiss's order; one byte a code at 8 bits, two at 4).
+        int bits = Math.Max(4, (int)Math.Ceiling(Math.Log2(pq.Centroids))), width = (pq.Subspaces * bits + 7) / 8;
         for (int r = 0; r < scores.Length; r++)
         {
-            for (int s = 0; s < pq.Subspaces; s++) // one byte a code, or two codes a byte (even sub-vector low)
-                code[s] = width == pq.Subspaces ? codes[r * width + s] : (byte)((codes[r * width + s / 2] >> (s % 2 * 4)) & 15);
+            for (int s = 0; s < pq.Subspaces; s++)
+            {
+                int value = 0;
+                for (int i = 0; i < bits; i++)
+                {
+                    int at = s * bits + i;
+                    value |= (codes[r * width + at / 8] >> (at % 8) & 1) << i;
+                }
+                code[s] = (byte)value;
+            }
             pq.Decode(code, decoded);
             if (index.Lists is { } lists)
                 TensorPrimitives.Add(decoded, lists.Centroids.Slice(lists.ListOf(r) * pq.Dimension, pq.Dimension), decoded);
@@ -166,16 +176,16 @@ public sealed class PqIndexTests
         File.Delete(books);
         Assert.Contains("missing", Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
 
-        // 100 rows train 100 centroids per sub-vector: a code byte of 250 names none (a damaged file, never a read past the table).
+        // 100 rows train 100 centroids per sub-vector: a code of 127 names none (a damaged file, never a read past the table).
         string small = Folder();
         Build(small, model, records[..100], null, 4);
         string smallCodes = Path.Combine(small, IndexWriter.PqCodesFile);
         var bytes = File.ReadAllBytes(smallCodes);
-        bytes[37] = 250;
+        bytes[36] = 255; // 7-bit codes, 4 bytes a row: row 9's first code reads 127
         File.WriteAllBytes(smallCodes, bytes);
         var e = Assert.Throws<EvaluationException>(() => SearchIndex.Open(small));
         Assert.StartsWith(smallCodes, e.Message);
-        Assert.Contains("code byte 250 at row 9", e.Message);
+        Assert.Contains("code byte 255 (byte 0 of 4) at row 9", e.Message);
         var pq = ProductQuantizer.Read(Path.Combine(small, IndexWriter.PqFile), 16);
         Assert.Equal(100, pq.Centroids);
         Assert.Throws<ArgumentException>(() => new ProductCodes(pq, 100, bytes, residual: false));

@@ -131,8 +131,10 @@ public sealed class QuantizedTokenIndexTests
         Assert.StartsWith(path + ": multi_vector \"colbert\" with token_precision \"int8\" needs version 3, not 2", Refusal());
         File.WriteAllText(path, json.Replace("\"token_precision\": \"int8\"", "\"token_precision\": \"int4\"", StringComparison.Ordinal));
         Assert.StartsWith(path + ": token_precision \"int4\"; this Skald reads float32, float16, int8 and plaid token vectors (update Skald)", Refusal());
-        File.WriteAllText(path, json.Replace("\"version\": 3", "\"version\": 5", StringComparison.Ordinal));
-        Assert.StartsWith(path + ": format skald-index version 5; this Skald reads skald-index versions 1 to 4", Refusal());
+        File.WriteAllText(path, json.Replace("\"version\": 3", "\"version\": 6", StringComparison.Ordinal));
+        Assert.StartsWith(path + ": format skald-index version 6; this Skald reads skald-index versions 1 to 5", Refusal());
+        File.WriteAllText(path, json.Replace("\"version\": 3", "\"version\": 5", StringComparison.Ordinal)); // a packed-PQ index's
+        Assert.StartsWith(path + ": multi_vector \"colbert\" with token_precision \"int8\" needs version 3, not 5", Refusal());
         File.WriteAllText(path, json);
 
         string scales = Path.Combine(folder, "tokens.scales");

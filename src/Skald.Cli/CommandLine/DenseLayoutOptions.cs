@@ -17,7 +17,7 @@ internal sealed class DenseLayoutOptions
         precision = new("Dense search: read the embeddings (held in memory; the float32 ones stay on disk to rescore the best hits)", rescoring: false, tokens: tokens);
 
     private readonly IvfCommandOptions ivf = new("The index");
-    private readonly HnswCommandOptions hnsw = new("The index");
+    private readonly HnswCommandOptions hnsw = new("The index", index: true);
 
     /// <summary>The options to add to a command.</summary>
     public IEnumerable<Option> All => precision.All.Concat(ivf.All).Concat(hnsw.All);

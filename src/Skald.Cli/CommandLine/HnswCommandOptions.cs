@@ -9,9 +9,14 @@ namespace Skald.Cli.CommandLine;
 /// </summary>
 internal sealed class HnswCommandOptions
 {
-    /// <summary>The three options; <paramref name="what"/> says what the graph serves.</summary>
-    public HnswCommandOptions(string what)
+    /// <summary>
+    /// The three options; <paramref name="what"/> says what the graph serves; <paramref name="index"/> adds
+    /// <c>--hnsw-replace-deleted</c>, a setting an index keeps.
+    /// </summary>
+    public HnswCommandOptions(string what, bool index = false)
     {
+        ReplaceDeleted = !index ? null : CliOptions.Flag("--hnsw-replace-deleted",
+            "With --hnsw: index add gives new rows the slots of the rows it drops (hnswlib's allow_replace_deleted), kept in the index; an add's --replace-deleted true|false overrides it");
         M = CliOptions.Int("--hnsw",
             $"{what}: approximate dense search over an HNSW graph (as hnswlib) with M links per node (16 is hnswlib's default; " +
             "more finds more and costs memory and build time)", min: 2, helpName: "M");
@@ -30,19 +35,24 @@ internal sealed class HnswCommandOptions
     /// <summary><c>--hnsw-ef</c>.</summary>
     public Option<int?> Ef { get; }
 
+    /// <summary><c>--hnsw-replace-deleted</c> (an index's commands only).</summary>
+    public Option<bool>? ReplaceDeleted { get; }
+
     /// <summary>The options to add to a command.</summary>
-    public IEnumerable<Option> All => [M, EfConstruction, Ef];
+    public IEnumerable<Option> All => ReplaceDeleted is null ? [M, EfConstruction, Ef] : [M, EfConstruction, Ef, ReplaceDeleted];
 
     /// <summary>The settings, or null without <c>--hnsw</c> (the other two alone are a usage error).</summary>
     public HnswOptions? Of(ParseResult p)
     {
         int? m = p.GetValue(M), efc = p.GetValue(EfConstruction), ef = p.GetValue(Ef);
+        bool replace = ReplaceDeleted is not null && p.GetValue(ReplaceDeleted);
         if (m is null)
         {
             if (efc is not null || ef is not null) throw new UsageException($"{(efc is not null ? "--hnsw-ef-construction" : "--hnsw-ef")} needs --hnsw M");
+            if (replace) throw new UsageException("--hnsw-replace-deleted needs --hnsw M (an index without a graph drops deleted rows on every add)");
             return null;
         }
         if (m > 100) throw new UsageException($"--hnsw: {m} links per node is more than 100 (hnswlib's users stay within 4–64)");
-        return new HnswOptions { M = m.Value, EfConstruction = efc ?? HnswOptions.DefaultEfConstruction, EfSearch = ef ?? 0 };
+        return new HnswOptions { M = m.Value, EfConstruction = efc ?? HnswOptions.DefaultEfConstruction, EfSearch = ef ?? 0, ReplaceDeleted = replace };
     }
 }

@@ -24,6 +24,12 @@ public sealed record HnswOptions
     /// <summary>Candidates a search keeps by default (0: <see cref="DefaultEfSearch"/>; a search asks for at least k).</summary>
     public int EfSearch { get; init; }
 
+    /// <summary>
+    /// Whether <c>index add</c> gives the slots of the rows it drops to new rows by default (hnswlib's
+    /// <c>allow_replace_deleted</c>, fixed when its index is made; kept in the index as <c>hnsw_replace_deleted</c>).
+    /// </summary>
+    public bool ReplaceDeleted { get; init; }
+
     /// <summary>Seed of the node levels (a node's level depends only on the seed and its row).</summary>
     public int Seed { get; init; } = 100;
 

@@ -67,7 +67,7 @@ public sealed record DenseLayout
         manifest = manifest with
         {
             Precision = EmbeddingQuantizer.Name(Precision), QuantizationMin = null, QuantizationMax = null, IvfLists = 0, IvfProbes = 0,
-            HnswM = 0, HnswEfConstruction = 0, HnswEf = 0, PqSubspaces = 0, PqBits = 0, PqRotated = false, PqRotatedDim = 0,
+            HnswM = 0, HnswEfConstruction = 0, HnswEf = 0, HnswReplaceDeleted = false, PqSubspaces = 0, PqBits = 0, PqRotated = false, PqRotatedDim = 0,
         };
         InvertedLists? lists = null;
         if (Ivf is not null && records.Count > 0)
@@ -84,7 +84,7 @@ public sealed record DenseLayout
         {
             var rows = vectors;
             graph = HnswGraph.Build(rows.Length, r => rows[r], Hnsw, linking);
-            manifest = manifest with { HnswM = graph.M, HnswEfConstruction = graph.EfConstruction, HnswEf = Hnsw.EfSearchOrDefault };
+            manifest = manifest with { HnswM = graph.M, HnswEfConstruction = graph.EfConstruction, HnswEf = Hnsw.EfSearchOrDefault, HnswReplaceDeleted = Hnsw.ReplaceDeleted };
         }
         if (EmbeddingQuantizer.NeedsRanges(Precision))
         {
@@ -102,6 +102,8 @@ public sealed record DenseLayout
                 PqRotatedDim = codebooks.CodeDimension == codebooks.Dimension ? 0 : codebooks.CodeDimension,
             };
         }
+        if (tokens is null && manifest.BgeM3 is null) // the version the writer gives it (5 for codes of 5–7 bits), so the manifest returned says it too
+            manifest = manifest with { Version = IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision, manifest.BgeM3, codebooks?.Centroids ?? 0) };
         IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), IndexBuilder.Analyse(analyzer, records, bm25), lists,
             graph: graph, pq: codebooks, tokens: tokens?.Select(t => (ReadOnlyMemory<float>)t.Values), plaid: plaid);
         return manifest with { Rows = records.Count };

@@ -153,8 +153,9 @@ public static partial class IndexBuilder
     /// again are replaced by the new ones, deleted rows are dropped (compaction), and the folder is rewritten atomically.
     /// An HNSW index keeps the rows it would drop as deleted ones while they are at most <see cref="HnswDeadShare"/> of
     /// its rows, so the saved graph only grows (no rebuild); beyond that it compacts and builds the graph again. With
-    /// <paramref name="replaceDeleted"/> (an HNSW index only) the new rows first take the slots of the rows it drops
-    /// (<see cref="HnswGrowth"/>, hnswlib's replace_deleted), so delete-and-add churn keeps the index its size.
+    /// <paramref name="replaceDeleted"/> true (an HNSW index only) the new rows first take the slots of the rows it drops
+    /// (<see cref="HnswGrowth"/>, hnswlib's replace_deleted), so delete-and-add churn keeps the index its size; false
+    /// appends them; null (the default) does as the index was built to (<see cref="IndexManifest.HnswReplaceDeleted"/>).
     /// Returns (rows added, rows replaced); <paramref name="linking"/> as in <see cref="Build"/>. With
     /// <paramref name="documentsRoot"/> (the folder <paramref name="records"/>' paths are relative to, usually
     /// <see cref="DocumentRoot.For"/>) it becomes the recorded root, and the rows of an index written with full paths
@@ -170,7 +171,7 @@ public static partial class IndexBuilder
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
         Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null, string? modelPath = null,
-        bool replaceDeleted = false, CancellationToken cancellationToken = default)
+        bool? replaceDeleted = null, CancellationToken cancellationToken = default)
     {
         using var writing = IndexWriteLock.Take(folder); // a delete meanwhile would be lost (its tombstones name rows of the index read here)
         List<IndexRecord> keptRecords;
@@ -183,7 +184,8 @@ public static partial class IndexBuilder
         using (var index = SearchIndex.Open(folder))
         {
             manifest = index.Manifest;
-            if (replaceDeleted) CheckReplaceDeleted(index);
+            if (replaceDeleted == true) CheckReplaceDeleted(index);
+            bool replace = replaceDeleted ?? manifest.HnswReplaceDeleted;
             using var cased = DocumentPaths.On(documentsRoot ?? manifest.DocumentsRoot); // paths compared as the documents' volume compares names
             if (modelPath is not null) manifest = ModelFingerprint.Record(manifest, modelPath);
             CheckBgeM3Model(folder, manifest, model);
@@ -211,7 +213,7 @@ public static partial class IndexBuilder
             CheckUnique(records, keptRecords);
             // An HNSW index keeps its dropped rows as tombstones (walked through, never returned) or gives their slots to
             // new rows, and grows its saved graph in place, as hnswlib's markDelete and replace_deleted do; a compaction rebuilds it later.
-            if (index.Graph is not null && HnswGrowth.Plan(index.Records.Count, keptRows, records.Count, replaceDeleted) is { } inPlace)
+            if (index.Graph is not null && HnswGrowth.Plan(index.Records.Count, keptRows, records.Count, replace) is { } inPlace)
             {
                 growth = inPlace;
                 keptRows = [.. Enumerable.Range(0, index.Records.Count)];

@@ -39,14 +39,16 @@ internal static class IndexFolderReader
                 throw new EvaluationException($"{manifestPath}: {e.Path}: {JsonLineError.Reason(e)}");
             }
         }
-        if (manifest.Format != "skald-index" || manifest.Version is not (IndexManifest.CurrentVersion or IndexManifest.MultiVectorVersion or IndexManifest.BgeM3Version or IndexManifest.PlaidVersion))
+        if (manifest.Format != "skald-index" || manifest.Version is not (IndexManifest.CurrentVersion or IndexManifest.MultiVectorVersion or IndexManifest.BgeM3Version or IndexManifest.PlaidVersion or IndexManifest.PackedCodesVersion))
             throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index versions " +
-                $"{IndexManifest.CurrentVersion} to {IndexManifest.PlaidVersion} (update Skald)");
+                $"{IndexManifest.CurrentVersion} to {IndexManifest.PackedCodesVersion} (update Skald)");
         if (manifest.TokenPrecision is not null && manifest.MultiVector is null && !(manifest.BgeM3 is not null && manifest.TokenPrecision == "plaid"))
             throw new EvaluationException($"{manifestPath}: token_precision \"{manifest.TokenPrecision}\" is for a late-interaction index (or \"plaid\" for a BGE-M3 index's ColBERT vectors), and multi_vector is missing");
         if (manifest.MultiVector is not null || manifest.BgeM3 is not null) manifest.TokenFormat(manifestPath); // an unknown name: one line, before the version's
         int expected = IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision, manifest.BgeM3);
-        if (manifest.Version != expected)
+        if (manifest.Version == IndexManifest.PackedCodesVersion && expected == IndexManifest.CurrentVersion && manifest.PqSubspaces == 0)
+            throw new EvaluationException($"{manifestPath}: version {manifest.Version} is a product-quantized index's with packed codes, but pq_subspaces is missing");
+        if (manifest.Version != expected && !(manifest.Version == IndexManifest.PackedCodesVersion && expected == IndexManifest.CurrentVersion))
             throw new EvaluationException(manifest.BgeM3 is not null
                 ? $"{manifestPath}: bge_m3{(manifest.TokenPrecision is null ? "" : $" with token_precision \"{manifest.TokenPrecision}\"")} needs version {expected}, not {manifest.Version}"
                 : manifest.MultiVector is null && manifest.Version == IndexManifest.BgeM3Version
@@ -110,8 +112,9 @@ internal static class IndexFolderReader
     }
 
     /// <summary>
-    /// A product-quantized index's codebooks and codes (read whole: M bytes a row, ⌈M / 2⌉ for 4-bit codes; a 4-bit
-    /// index written a byte per code, as Skald did before packing them, is packed as it is read).
+    /// A product-quantized index's codebooks and codes (read whole: ⌈M·b / 8⌉ bytes a row for codes of b bits,
+    /// <see cref="ProductCodes.CodeBits"/>; a 4-bit index written a byte per code, as Skald did before packing them, and a
+    /// 5–7-bit one of version <see cref="IndexManifest.CurrentVersion"/>, written before those were packed, are packed as they are read).
     /// </summary>
     public static ProductCodes? Codes(string folder, IndexManifest manifest, InvertedLists? lists)
     {
@@ -126,18 +129,31 @@ internal static class IndexFolderReader
             throw new EvaluationException($"{Path.Combine(folder, IndexWriter.PqFile)}: its OPQ matrix maps the rows to {pq.CodeDimension} values, the manifest says pq_rotated_dim {manifest.PqRotatedDim}");
         if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (a PQ index; index damaged?)");
         var data = File.ReadAllBytes(path);
-        int width = ProductCodes.CodeBytes(pq);
-        if (width != pq.Subspaces && data.LongLength == (long)manifest.Rows * pq.Subspaces
-            && data.AsSpan().IndexOfAnyInRange((byte)pq.Centroids, (byte)255) < 0)
+        int width = ProductCodes.CodeBytes(pq), bits = ProductCodes.CodeBits(pq);
+        bool packedVersion = manifest.Version == IndexManifest.PackedCodesVersion;
+        if (packedVersion && bits is 4 or 8)
+            throw new EvaluationException($"{Path.Combine(folder, IndexWriter.ManifestFile)}: version {manifest.Version} is for codes of 5–7 bits, " +
+                $"but {Path.Combine(folder, IndexWriter.PqFile)} holds codebooks of {pq.Centroids} centroids (index damaged?)");
+        // A byte a code, packed here: 5–7-bit codes of version 1 (written before they were packed), and 4-bit codes
+        // from before those were packed, told by the file's size.
+        bool byteCodes = (bits is > 4 and < 8 && !packedVersion)
+            || (bits == 4 && width != pq.Subspaces && data.LongLength == (long)manifest.Rows * pq.Subspaces
+                && data.AsSpan().IndexOfAnyInRange((byte)pq.Centroids, (byte)255) < 0);
+        if (byteCodes)
         {
+            int m = pq.Subspaces;
+            if (data.LongLength != (long)manifest.Rows * m)
+                throw new EvaluationException($"{path}: {data.LongLength} bytes, {manifest.Rows} rows of {m}-byte codes (version {manifest.Version}) need {(long)manifest.Rows * m}");
+            int at = data.AsSpan().IndexOfAnyInRange((byte)pq.Centroids, (byte)255);
+            if (at >= 0) throw new EvaluationException($"{path}: code byte {data[at]} at row {at / m} names no centroid ({pq.Centroids} per sub-vector; index damaged?)");
             var packed = new byte[(long)manifest.Rows * width];
-            ProductCodes.Pack(data, manifest.Rows, pq.Subspaces, packed);
+            ProductCodes.Pack(data, manifest.Rows, m, bits, packed);
             data = packed;
         }
         if (data.LongLength != (long)manifest.Rows * width)
             throw new EvaluationException($"{path}: {data.LongLength} bytes, {manifest.Rows} rows of {width}-byte codes need {(long)manifest.Rows * width}");
         if (ProductCodes.FirstOutOfRange(pq, data, manifest.Rows) is { } bad)
-            throw new EvaluationException($"{path}: code byte {data[bad]} at row {bad / width} names no centroid ({pq.Centroids} per sub-vector; index damaged?)");
+            throw new EvaluationException($"{path}: {ProductCodes.Describe(pq, data, bad)} names no centroid ({pq.Centroids} per sub-vector; index damaged?)");
         return new ProductCodes(pq, manifest.Rows, data, residual: lists is not null);
     }
 

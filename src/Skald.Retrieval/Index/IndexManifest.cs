@@ -37,11 +37,20 @@ public sealed record IndexManifest
     public const int PlaidVersion = 4;
 
     /// <summary>
-    /// The version a manifest with <paramref name="multiVector"/> (null: single-vector), token vectors stored as
-    /// <paramref name="tokenPrecision"/> (null: float32) and <paramref name="bgeM3"/> (null: not a BGE-M3 index) is written with.
+    /// The format of a product-quantized index whose codebooks have 17 to 128 centroids, written from 2026-12-06 with
+    /// its codes packed at 5–7 bits (<see cref="Quantization.ProductCodes.CodeBits"/>), which a Skald from before it
+    /// refuses by this version; the same index at <see cref="CurrentVersion"/> holds a byte a code (still read).
     /// </summary>
-    public static int VersionFor(string? multiVector, string? tokenPrecision = null, BgeM3Storage? bgeM3 = null) =>
-        bgeM3 is not null ? tokenPrecision == "plaid" ? PlaidVersion : BgeM3Version
+    public const int PackedCodesVersion = 5;
+
+    /// <summary>
+    /// The version a manifest with <paramref name="multiVector"/> (null: single-vector), token vectors stored as
+    /// <paramref name="tokenPrecision"/> (null: float32), <paramref name="bgeM3"/> (null: not a BGE-M3 index) and product
+    /// codebooks of <paramref name="pqCentroids"/> centroids (0: no codes) is written with.
+    /// </summary>
+    public static int VersionFor(string? multiVector, string? tokenPrecision = null, BgeM3Storage? bgeM3 = null, int pqCentroids = 0) =>
+        pqCentroids is > 16 and <= 128 && multiVector is null && bgeM3 is null ? PackedCodesVersion
+        : bgeM3 is not null ? tokenPrecision == "plaid" ? PlaidVersion : BgeM3Version
         : multiVector is null ? CurrentVersion
         : tokenPrecision is null or "float32" ? MultiVectorVersion
         : tokenPrecision == "plaid" ? PlaidVersion : QuantizedTokensVersion;
@@ -167,6 +176,12 @@ public sealed record IndexManifest
 
     /// <summary>Candidates an HNSW index's dense search keeps unless a search asks for another number.</summary>
     [JsonPropertyName("hnsw_ef")] public int HnswEf { get; init; }
+
+    /// <summary>
+    /// Whether <c>index add</c> gives new rows the slots of the rows it drops (<c>--hnsw-replace-deleted</c>, hnswlib's
+    /// <c>allow_replace_deleted</c>; an add's <c>--replace-deleted true|false</c> overrides it); false (not written): it appends.
+    /// </summary>
+    [JsonPropertyName("hnsw_replace_deleted"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool HnswReplaceDeleted { get; init; }
 
     /// <summary>
     /// A sparse encoder's index (SPLADE): the rows are stored as their non-zero vocabulary entries

@@ -103,7 +103,7 @@ public static class IndexWriter
             throw new ArgumentException("a late-interaction index (or a BGE-M3 index of ColBERT vectors) takes every row's token vectors, any other none", nameof(tokens));
         if (manifest.BgeM3 is not null && (manifest.Sparse || manifest.MultiVector is not null))
             throw new ArgumentException("a BGE-M3 index is neither a sparse encoder's nor a late-interaction model's", nameof(manifest));
-        int version = IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision, manifest.BgeM3);
+        int version = IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision, manifest.BgeM3, pq?.Centroids ?? 0);
         if (manifest.HasTokens && manifest.Version != version)
             throw new ArgumentException($"a late-interaction index with token_precision {manifest.TokenPrecision ?? "float32"} is version {version}", nameof(manifest));
         if (tokens is not null && (manifest.Sparse || lists is not null || graph is not null || pq is not null || manifest.Precision != "float32"))
@@ -214,6 +214,7 @@ public static class IndexWriter
             DurableFiles.WriteText(Path.Combine(tmp, TombstonesFile), Lines(tombstones ?? []));
             DurableFiles.WriteText(Path.Combine(tmp, ManifestFile), JsonSerializer.Serialize(manifest with
             {
+                Version = version, // a PQ index's codes are written packed (5–7 bits: its own version), whatever it was read as
                 Rows = rows,
                 Updated = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
             }, Json) + "\n");

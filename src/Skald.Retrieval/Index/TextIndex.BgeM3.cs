@@ -22,7 +22,7 @@ public static partial class TextIndex
     }
 
     /// <summary>
-    /// <see cref="Add(string, EncoderEmbeddingModel, IReadOnlyList{IndexRecord}, CancellationToken, bool)"/> with BGE-M3: the
+    /// <see cref="Add(string, EncoderEmbeddingModel, IReadOnlyList{IndexRecord}, CancellationToken, bool?)"/> with BGE-M3: the
     /// new rows get the outputs the index stores (whatever <see cref="BgeM3EmbeddingModel.Outputs"/> says).
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, BgeM3EmbeddingModel model, IReadOnlyList<IndexRecord> records,

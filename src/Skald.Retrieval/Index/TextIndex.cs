@@ -53,13 +53,13 @@ public static partial class TextIndex
     /// Adds <paramref name="records"/> to the index in <paramref name="folder"/> (a row whose id is there already is
     /// replaced); returns how many were added and how many of those replaced a row. <paramref name="cancellationToken"/>
     /// is looked at as for <see cref="Build(string, EncoderEmbeddingModel, IReadOnlyList{IndexRecord}, string?, CancellationToken)"/>: cancelled, nothing is written and the index stays as it was. With
-    /// <paramref name="replaceDeleted"/> (an index built with HNSW, which keeps deleted rows; any other throws
+    /// <paramref name="replaceDeleted"/> true (an index built with HNSW, which keeps deleted rows; any other throws
     /// <see cref="EvaluationException"/> naming the folder) the new rows take the slots of deleted and replaced rows
     /// first, as <see cref="IndexBuilder.Add"/> and <c>skald index add --replace-deleted</c> do, so delete-and-add churn
-    /// keeps the index its size. Its arguments are checked as <see cref="Build(string, EncoderEmbeddingModel, IReadOnlyList{IndexRecord}, string?, CancellationToken)"/>'s are.
+    /// keeps the index its size; false appends them; null does as the index was built to (<c>hnsw_replace_deleted</c>). Its arguments are checked as <see cref="Build(string, EncoderEmbeddingModel, IReadOnlyList{IndexRecord}, string?, CancellationToken)"/>'s are.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, EncoderEmbeddingModel model, IReadOnlyList<IndexRecord> records,
-        CancellationToken cancellationToken = default, bool replaceDeleted = false)
+        CancellationToken cancellationToken = default, bool? replaceDeleted = null)
     {
         Check(folder, model, records);
         cancellationToken.ThrowIfCancellationRequested();
@@ -170,7 +170,7 @@ public static partial class TextIndex
             cancellationToken: cancellationToken, tokenPrecision: precision, plaid: plaid);
     }
 
-    /// <summary><see cref="Add(string, EncoderEmbeddingModel, IReadOnlyList{IndexRecord}, CancellationToken, bool)"/> with a late-interaction model (no deleted slots to reuse: its index drops them).</summary>
+    /// <summary><see cref="Add(string, EncoderEmbeddingModel, IReadOnlyList{IndexRecord}, CancellationToken, bool?)"/> with a late-interaction model (no deleted slots to reuse: its index drops them).</summary>
     public static (int Added, int Replaced) Add(string folder, MultiVectorEmbeddingModel model, IReadOnlyList<IndexRecord> records,
         CancellationToken cancellationToken = default)
     {

@@ -38,7 +38,7 @@ internal sealed class FastScanBlocks
     /// <summary>Byte of row <paramref name="j"/> (0–63) within a pair's 64 bytes.</summary>
     internal static int Position(int j) => j < 32 ? 2 * j : 2 * (j - 32) + 1;
 
-    /// <summary>Lays out <paramref name="rows"/> packed codes [rows × ⌈M / 2⌉] (<see cref="ProductCodes.Pack"/>).</summary>
+    /// <summary>Lays out <paramref name="rows"/> packed codes [rows × ⌈M / 2⌉] (<see cref="ProductCodes.Pack(ReadOnlySpan{byte}, int, int, Span{byte})"/>).</summary>
     public static FastScanBlocks Build(ReadOnlySpan<byte> packed, int rows, int subspaces)
     {
         int pairs = (subspaces + 1) / 2, blocks = (rows + BlockRows - 1) / BlockRows;

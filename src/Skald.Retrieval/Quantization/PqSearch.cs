@@ -65,6 +65,7 @@ public static class PqSearch
         IReadOnlyList<int>? tieKeys)
     {
         if (fast is not null) ScanBlocks(table, fast, corpus, r0, r1, offset, heap, tieKeys);
+        else if (corpus.BitPacked is { } packed) ScanPacked(table, corpus, packed, r0, r1, offset, heap, tieKeys);
         else if (corpus.Bytes is null)
             for (int r = r0; r < r1; r++) Offer(r, offset + corpus.Score(r, table), heap, tieKeys);
         else ScanRows(table, corpus, r0, r1, offset, heap, tieKeys);
@@ -100,6 +101,24 @@ public static class PqSearch
                 Offer(r + 3, offset + s3, heap, tieKeys);
             }
             for (; r < r1; r++) Offer(r, offset + corpus.Score(r, table), heap, tieKeys);
+        }
+    }
+
+    /// <summary>
+    /// Codes of 5–7 bits [r0, r1), packed, scored a chunk of rows at a time by <see cref="PackedCodes.ScoreRows"/> (the
+    /// same sums as <see cref="ScanRows"/> over the unpacked codes) and offered to <paramref name="heap"/>.
+    /// </summary>
+    internal static void ScanPacked(float[] table, ProductCodes corpus, byte[] packed, int r0, int r1, float offset, TopKHeap heap,
+        IReadOnlyList<int>? tieKeys)
+    {
+        const int Chunk = 256;
+        Span<float> scores = stackalloc float[Chunk];
+        int m = corpus.Quantizer.Subspaces, k = corpus.Quantizer.Centroids;
+        for (int r = r0; r < r1; r += Chunk)
+        {
+            var chunk = scores[..Math.Min(Chunk, r1 - r)];
+            PackedCodes.ScoreRows(packed, m, corpus.Bits, table, k, r, chunk);
+            for (int i = 0; i < chunk.Length; i++) Offer(r + i, offset + chunk[i], heap, tieKeys);
         }
     }
 

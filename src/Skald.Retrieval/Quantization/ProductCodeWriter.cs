@@ -44,10 +44,11 @@ internal sealed class ProductCodeWriter(ProductQuantizer quantizer, InvertedList
         if (buffered == 0) return;
         quantizer.Encode(rows.AsSpan(0, buffered * quantizer.Dimension), buffered, codes);
         int width = ProductCodes.CodeBytes(quantizer);
-        if (!ProductCodes.Packs(quantizer)) output.Write(codes, 0, buffered * width);
+        int bits = ProductCodes.CodeBits(quantizer);
+        if (bits == 8) output.Write(codes, 0, buffered * width);
         else
         {
-            ProductCodes.Pack(codes, buffered, quantizer.Subspaces, packed);
+            PackedCodes.Pack(codes, buffered, quantizer.Subspaces, bits, packed);
             output.Write(packed, 0, buffered * width);
         }
         written += buffered;

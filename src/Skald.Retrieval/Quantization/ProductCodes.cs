@@ -4,8 +4,9 @@ namespace Skald.Retrieval.Quantization;
 /// Rows encoded by a <see cref="ProductQuantizer"/>: <see cref="Rows"/> codes of <see cref="ProductQuantizer.Subspaces"/>
 /// sub-vector codes. <see cref="Residual"/> codes hold each row's difference from its IVF list's centroid (searched with
 /// those lists, <see cref="PqSearch"/>); plain codes hold the rows themselves. Stored (<see cref="ToStored"/>, an index's
-/// <c>embeddings.pq</c>) as <see cref="CodeBytes"/> bytes a row: one per sub-vector, or, when the codebooks have at most
-/// 16 centroids, two (faiss's 4-bit packing: sub-vector 2p in the low nibble of byte p, 2p + 1 in the high one, 0 after
+/// <c>embeddings.pq</c>) as <see cref="CodeBytes"/> bytes a row: ⌈M·b / 8⌉ for codes of b = <see cref="CodeBits"/> bits,
+/// packed bitwise in faiss's order (<see cref="PackedCodes"/>): a byte a code for more than 128 centroids, 5–7 bits for
+/// 17–128, and for at most 16 two a byte (sub-vector 2p in the low nibble of byte p, 2p + 1 in the high one, 0 after
 /// an odd M's last). Held as stored; 4-bit codes move into <see cref="FastScanBlocks"/>' layout (the same M / 2 bytes a
 /// row, the stored copy dropped) the first time a scan needs it, so a graph's walk, which scores one row at a time,
 /// keeps reading each code from one place.
@@ -18,7 +19,7 @@ public sealed class ProductCodes
 
     /// <summary>
     /// Wraps stored codes: <paramref name="data"/> holds exactly rows × <see cref="CodeBytes"/> bytes (codebooks of at
-    /// most 16 centroids: two codes a byte, <see cref="Pack"/>).
+    /// most 128 centroids: codes of <see cref="CodeBits"/> bits packed, <see cref="Pack(ReadOnlySpan{byte}, int, int, int, Span{byte})"/>).
     /// </summary>
     public ProductCodes(ProductQuantizer quantizer, int rows, byte[] data, bool residual)
     {
@@ -26,13 +27,14 @@ public sealed class ProductCodes
         int width = CodeBytes(quantizer);
         if (data.LongLength != (long)rows * width)
             throw new ArgumentException($"{rows} codes of {width} bytes need {(long)rows * width} bytes, got {data.LongLength}" +
-                (width != quantizer.Subspaces && data.LongLength == (long)rows * quantizer.Subspaces ? " (codes of at most 16 centroids go two to a byte: ProductCodes.Pack)" : ""));
+                (width != quantizer.Subspaces && data.LongLength == (long)rows * quantizer.Subspaces ? $" (codes of {CodeBits(quantizer)} bits are packed: ProductCodes.Pack)" : ""));
         if (FirstOutOfRange(quantizer, data, rows) is { } bad)
-            throw new ArgumentException($"code byte {data[bad]} at row {bad / width} names no centroid of the codebooks' {quantizer.Centroids}");
+            throw new ArgumentException($"{Describe(quantizer, data, bad)} names no centroid of the codebooks' {quantizer.Centroids}");
         Quantizer = quantizer;
         Rows = rows;
         Residual = residual;
         Packed = Packs(quantizer);
+        Bits = CodeBits(quantizer);
         bytes = data;
     }
 
@@ -48,11 +50,17 @@ public sealed class ProductCodes
     /// <summary>Whether two codes share a byte (at most 16 centroids), searched by the fast scan.</summary>
     public bool Packed { get; }
 
+    /// <summary>Bits a sub-vector code is stored in (<see cref="CodeBits"/>): 8 a byte each, 5–7 packed, 4 two a byte.</summary>
+    public int Bits { get; }
+
     /// <summary>Bytes held in memory for the codes.</summary>
     public long MemoryBytes => Volatile.Read(ref blocks)?.MemoryBytes ?? (long)Rows * CodeBytes(Quantizer);
 
-    /// <summary>Byte codes [rows × M] (null when <see cref="Packed"/>).</summary>
-    internal byte[]? Bytes => Packed ? null : bytes;
+    /// <summary>Byte codes [rows × M] (null for codes of fewer than 8 bits).</summary>
+    internal byte[]? Bytes => Bits == 8 ? bytes : null;
+
+    /// <summary>Codes of 5–7 bits as stored [rows × <see cref="CodeBytes"/>] (null for any other width).</summary>
+    internal byte[]? BitPacked => Bits is > 4 and < 8 ? bytes : null;
 
     /// <summary>
     /// 4-bit codes in block layout, made from the stored copy the first time (which is then dropped); thread-safe.
@@ -75,22 +83,41 @@ public sealed class ProductCodes
     /// <summary>Whether codes of <paramref name="quantizer"/> go two to a byte.</summary>
     internal static bool Packs(ProductQuantizer quantizer) => quantizer.Centroids <= 16;
 
-    /// <summary>Stored bytes per code: M, or ⌈M / 2⌉ for codebooks of at most 16 centroids.</summary>
-    public static int CodeBytes(ProductQuantizer quantizer) => Packs(quantizer) ? (quantizer.Subspaces + 1) / 2 : quantizer.Subspaces;
+    /// <summary>
+    /// Bits a code of <paramref name="quantizer"/> is stored in: 4 for at most 16 centroids (the fast scan's nibbles),
+    /// else the fewest that name every centroid (5 for 17–32, 6 up to 64, 7 up to 128, 8 above).
+    /// </summary>
+    public static int CodeBits(ProductQuantizer quantizer) => Math.Max(4, 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)quantizer.Centroids - 1));
+
+    /// <summary>Stored bytes per code: ⌈M·<see cref="CodeBits"/> / 8⌉ (M for a byte a code, ⌈M / 2⌉ for 4 bits).</summary>
+    public static int CodeBytes(ProductQuantizer quantizer) => PackedCodes.RowBytes(quantizer.Subspaces, CodeBits(quantizer));
 
     /// <summary>
     /// The position of the first stored byte of <paramref name="data"/> that names no centroid (a code of K or more;
-    /// packed: either nibble, or a nonzero high nibble after an odd M's last sub-vector), or null.
+    /// packed: either nibble, or a nonzero high nibble after an odd M's last sub-vector; 5–7 bits: the byte holding a
+    /// code's lowest bit, or a row's last byte when its padding bits are not zero), or null.
     /// </summary>
     internal static long? FirstOutOfRange(ProductQuantizer quantizer, byte[] data, int rows)
     {
-        int width = CodeBytes(quantizer), k = quantizer.Centroids;
+        int width = CodeBytes(quantizer), k = quantizer.Centroids, bits = CodeBits(quantizer), m = quantizer.Subspaces;
         var span = data.AsSpan(0, checked(rows * width));
-        if (!Packs(quantizer))
+        if (bits == 8)
         {
             if (k >= 256) return null;
             int at = span.IndexOfAnyInRange((byte)k, (byte)255);
             return at < 0 ? null : at;
+        }
+        if (bits > 4)
+        {
+            int used = m * bits % 8; // bits of a row's last byte that hold codes (0: all)
+            for (int r = 0; r < rows; r++)
+            {
+                var row = span.Slice(r * width, width);
+                for (int s = 0; s < m; s++)
+                    if (PackedCodes.Code(row, s, bits) >= k) return (long)r * width + s * bits / 8;
+                if (used > 0 && row[^1] >> used != 0) return (long)r * width + width - 1;
+            }
+            return null;
         }
         bool oddTail = quantizer.Subspaces % 2 == 1;
         for (int i = 0; i < span.Length; i++)
@@ -101,12 +128,23 @@ public sealed class ProductCodes
         return null;
     }
 
+    /// <summary>What a damaged stored byte at <paramref name="at"/> (<see cref="FirstOutOfRange"/>) is, for a message.</summary>
+    internal static string Describe(ProductQuantizer quantizer, byte[] data, long at)
+    {
+        int width = CodeBytes(quantizer), bits = CodeBits(quantizer);
+        long row = at / width;
+        return bits is > 4 and < 8
+            ? $"{bits}-bit code byte {data[at]} (byte {at % width} of {width}) at row {row}"
+            : $"code byte {data[at]} at row {row}";
+    }
+
     /// <summary>Row <paramref name="row"/>'s M sub-vector codes into <paramref name="into"/>.</summary>
     public void Code(int row, Span<byte> into)
     {
         if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row));
         int m = Quantizer.Subspaces;
-        if (!Packed) bytes!.AsSpan(row * m, m).CopyTo(into);
+        if (Bits == 8) bytes!.AsSpan(row * m, m).CopyTo(into);
+        else if (Bits > 4) PackedCodes.Unpack(bytes.AsSpan(row * CodeBytes(Quantizer), CodeBytes(Quantizer)), m, Bits, into);
         else if (Volatile.Read(ref bytes) is { } stored)
             for (int s = 0; s < m; s++) into[s] = (byte)((stored[row * CodeBytes(Quantizer) + s / 2] >> (s % 2 * 4)) & 15);
         else blocks!.Code(row, into[..m]);
@@ -117,7 +155,8 @@ public sealed class ProductCodes
     {
         if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row));
         int m = Quantizer.Subspaces, k = Quantizer.Centroids;
-        if (!Packed) return ProductQuantizer.Score(bytes!.AsSpan(row * m, m), table, k);
+        if (Bits == 8) return ProductQuantizer.Score(bytes!.AsSpan(row * m, m), table, k);
+        if (Bits > 4) return PackedCodes.Score(bytes.AsSpan(row * CodeBytes(Quantizer), CodeBytes(Quantizer)), m, Bits, table, k);
         if (Volatile.Read(ref bytes) is not { } stored) return blocks!.Score(row, table, k);
         var code = stored.AsSpan(row * CodeBytes(Quantizer), CodeBytes(Quantizer));
         float s = 0;
@@ -139,15 +178,16 @@ public sealed class ProductCodes
     /// <paramref name="rows"/> codes of M bytes [rows × M] packed two to a byte (sub-vector 2p low, 2p + 1 high) into
     /// <paramref name="into"/> [rows × ⌈M / 2⌉].
     /// </summary>
-    public static void Pack(ReadOnlySpan<byte> codes, int rows, int subspaces, Span<byte> into)
+    public static void Pack(ReadOnlySpan<byte> codes, int rows, int subspaces, Span<byte> into) => Pack(codes, rows, subspaces, 4, into);
+
+    /// <summary>
+    /// <paramref name="rows"/> codes of M bytes [rows × M], each below 2^<paramref name="bits"/>, packed bitwise in
+    /// faiss's order (<see cref="PackedCodes"/>) into <paramref name="into"/> [rows × ⌈M·bits / 8⌉]; 8 bits copies them.
+    /// </summary>
+    public static void Pack(ReadOnlySpan<byte> codes, int rows, int subspaces, int bits, Span<byte> into)
     {
-        int width = (subspaces + 1) / 2;
-        for (int r = 0; r < rows; r++)
-        {
-            var code = codes.Slice(r * subspaces, subspaces);
-            for (int p = 0; p < width; p++)
-                into[r * width + p] = (byte)(code[2 * p] | (2 * p + 1 < subspaces ? code[2 * p + 1] << 4 : 0));
-        }
+        if (bits is < 1 or > 8) throw new ArgumentOutOfRangeException(nameof(bits), bits, "codes of 1 to 8 bits");
+        PackedCodes.Pack(codes, rows, subspaces, bits, into);
     }
 
     /// <summary>

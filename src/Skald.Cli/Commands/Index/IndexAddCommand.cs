@@ -22,7 +22,8 @@ internal sealed class IndexAddCommand : Command
     private readonly Option<string> model = IndexOptions.MovedModel();
     private readonly Option<string> documentsRoot = IndexOptions.DocumentsRoot();
     private readonly Option<bool> replaceDeleted = CliOptions.Flag("--replace-deleted",
-        "An HNSW index: new rows take the slots of deleted and replaced rows (hnswlib's replace_deleted), so the index keeps its size under churn");
+        "An HNSW index: new rows take the slots of deleted and replaced rows (hnswlib's replace_deleted), so the index keeps its size under churn; " +
+        "the default is the index's own setting (index build --hnsw-replace-deleted), --replace-deleted false appends");
     private readonly OcrOptions ocr = new();
 
     public IndexAddCommand() : base("add", "Add documents to an index (a document added again replaces its old rows; deleted rows are compacted away)")
@@ -31,6 +32,9 @@ internal sealed class IndexAddCommand : Command
         foreach (var o in ocr.All) Options.Add(o);
         SetAction(Run);
     }
+
+    // --replace-deleted as given (true, or false to append), null when not given: the index's own setting.
+    private bool? Replace(ParseResult p) => p.GetResult(replaceDeleted) is { Implicit: false } ? p.GetValue(replaceDeleted) : null;
 
     private int Run(ParseResult p)
     {
@@ -44,7 +48,7 @@ internal sealed class IndexAddCommand : Command
             IDisposable cased;
             using (var open = SearchIndex.Open(folder))
             {
-                if (p.GetValue(replaceDeleted)) IndexBuilder.CheckReplaceDeleted(open); // before the model is loaded
+                if (Replace(p) == true) IndexBuilder.CheckReplaceDeleted(open); // before the model is loaded
                 (manifest, recorded) = (open.Manifest, DocumentRoot.Recorded(open.Manifest, open.Records));
                 cased = IndexSources.PathCase(p.GetValue(documents), p.GetValue(corpus), p.GetValue(documentsRoot) ?? recorded);
                 root = IndexSources.Root(p.GetValue(documents), p.GetValue(corpus), recorded, p.GetValue(documentsRoot), open.Records.Select(r => r.Source));
@@ -66,7 +70,7 @@ internal sealed class IndexAddCommand : Command
                     : IndexOptions.Chunking(tokens.Encoder, null, null);
                 var tokenChunking = new ChunkOptions { ChunkTokens = chunkT, OverlapTokens = overlapT, Counter = TokenCounter.For(tokens.Encoder.Tokenizer, modelDir) };
                 var added = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), tokenChunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder);
-                return Report(IndexBuilder.Add(folder, tokens, added, IndexOptions.Progress(quiet), null, root, modelDir, p.GetValue(replaceDeleted)), recorded, root, folder, quiet);
+                return Report(IndexBuilder.Add(folder, tokens, added, IndexOptions.Progress(quiet), null, root, modelDir, Replace(p)), recorded, root, folder, quiet);
             }
             using var embedder = EvaluationEmbeddingModel.Load(modelDir, new EvaluationEmbeddingOptions
             {
@@ -81,7 +85,7 @@ internal sealed class IndexAddCommand : Command
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, modelDir) };
             var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder);
             return Report(IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet), root, modelDir,
-                p.GetValue(replaceDeleted)), recorded, root, folder, quiet);
+                Replace(p)), recorded, root, folder, quiet);
         }
         catch (EvaluationException e)
         {

@@ -74,7 +74,8 @@ internal sealed class IndexInfoCommand : Command
             fields.Add(new("pq_rotation", !pq.Rotated ? "none"
                 : pq.CodeDimension == pq.Dimension ? "OPQ (the codes quantize the rows turned by a trained orthonormal matrix)"
                 : $"OPQ to {pq.CodeDimension}-d (the codes quantize the rows mapped to {pq.CodeDimension} values by a trained matrix with orthonormal {(pq.CodeDimension < pq.Dimension ? "rows" : "columns")})"));
-            fields.Add(new("pq_search", pq.Centroids <= 16 && pq.Subspaces <= 257 ? "fast scan (byte tables, 64 codes per look-up)" : "a table look-up per code"));
+            fields.Add(new("pq_search", pq.Centroids <= 16 && pq.Subspaces <= 257 ? "fast scan (byte tables, 64 codes per look-up)"
+                : pq.Centroids <= 128 ? $"a table look-up per code ({Skald.Retrieval.Quantization.ProductCodes.CodeBits(pq)}-bit codes packed, {Skald.Retrieval.Quantization.ProductCodes.CodeBytes(pq)} bytes a row)" : "a table look-up per code"));
             fields.Add(new("pq_codes", index.Lists is null ? "the rows" : "residuals from the IVF lists' centroids"));
         }
         if (m.Sparse)
@@ -114,6 +115,7 @@ internal sealed class IndexInfoCommand : Command
         {
             fields.Add(new("hnsw_ef_construction", m.HnswEfConstruction));
             fields.Add(new("hnsw_ef", m.HnswEf));
+            fields.Add(new("hnsw_replace_deleted", m.HnswReplaceDeleted ? "true (index add gives new rows the dropped rows' slots)" : "false (index add appends new rows)"));
             fields.Add(new("hnsw_levels", graph.TopLevel + 1));
             fields.Add(new("hnsw_links_per_row_mean", graph.Count == 0 ? 0 : Math.Round(Enumerable.Range(0, graph.Count).Average(r => graph.Links(r, 0).Length), 1)));
         }

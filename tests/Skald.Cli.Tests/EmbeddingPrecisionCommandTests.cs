@@ -239,7 +239,10 @@ public sealed class EmbeddingPrecisionCommandTests
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(pq, "index.json"))).RootElement;
         Assert.Equal(8, manifest.GetProperty("pq_subspaces").GetInt32());
         int rows = manifest.GetProperty("rows").GetInt32();
-        Assert.Equal(rows * 8L, new FileInfo(Path.Combine(pq, "embeddings.pq")).Length); // 32 dimensions in 8 sub-vectors: 8 bytes a row
+        // 32 dimensions in 8 sub-vectors; a corpus this small trains min(256, rows) centroids a sub-vector, whose codes are
+        // stored packed at ceil(log2 K) bits: ceil(8 · bits / 8) bytes a row
+        int bits = (int)Math.Ceiling(Math.Log2(Math.Min(256, rows)));
+        Assert.Equal(rows * (long)Math.Ceiling(8 * bits / 8.0), new FileInfo(Path.Combine(pq, "embeddings.pq")).Length);
         Assert.True(File.Exists(Path.Combine(pq, "pq.bin")));
         var exact = Search(plain, "dense");
         var rescored = Search(pq, "dense", "--rescore-multiplier", rows.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -37,7 +37,7 @@ internal static class ChatRequestReader
     private static List<ChatMessage> Messages(JsonElement root)
     {
         if (!root.TryGetProperty("messages", out var list) || list.ValueKind != JsonValueKind.Array)
-            throw ApiException.BadRequest("\"messages\" is required: an array of {\"role\", \"content\"} objects", "messages");
+            throw JsonBody.Missing(root, "messages", "an array of {\"role\", \"content\"} objects");
         if (list.GetArrayLength() == 0) throw ApiException.BadRequest("\"messages\" is empty", "messages");
         var messages = new List<ChatMessage>();
         int i = 0;

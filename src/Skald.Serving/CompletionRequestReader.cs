@@ -43,7 +43,7 @@ internal static class CompletionRequestReader
     private static List<string> Prompts(JsonElement root)
     {
         const string What = "\"prompt\" is required: a string or an array of strings";
-        if (SamplingFields.Field(root, "prompt") is not { } prompt) throw ApiException.BadRequest(What, "prompt");
+        if (SamplingFields.Field(root, "prompt") is not { } prompt) throw JsonBody.Missing(root, "prompt", "a string or an array of strings");
         if (prompt.ValueKind == JsonValueKind.String) return [prompt.GetString()!];
         if (prompt.ValueKind != JsonValueKind.Array) throw ApiException.BadRequest(What, "prompt");
         if (prompt.GetArrayLength() == 0) throw ApiException.BadRequest("\"prompt\" is empty", "prompt");

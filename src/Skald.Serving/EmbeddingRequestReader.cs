@@ -19,7 +19,7 @@ internal static class EmbeddingRequestReader
             if (root.ValueKind != JsonValueKind.Object)
                 throw ApiException.BadRequest("the request body must be a JSON object with an \"input\" field");
             if (!root.TryGetProperty("input", out var input))
-                throw ApiException.BadRequest("\"input\" is required: a string, an array of strings, or token-id arrays", "input");
+                throw JsonBody.Missing(root, "input", "a string, an array of strings, or token-id arrays");
             string? model = null;
             if (root.TryGetProperty("model", out var m) && m.ValueKind != JsonValueKind.Null)
                 model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw ApiException.BadRequest("\"model\" must be a string", "model");

@@ -44,6 +44,24 @@ internal static class JsonBody
         }
     }
 
+    /// <summary>
+    /// The 400 for a required top-level field that the body lacks: "<paramref name="field"/>" is required: <paramref name="what"/>,
+    /// and, when the body has a member whose name is a likely typo of it ("inputs" for "input"), which one to rename.
+    /// </summary>
+    public static ApiException Missing(JsonElement root, string field, string what)
+    {
+        string message = $"\"{field}\" is required: {what}";
+        if (root.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var member in root.EnumerateObject())
+            {
+                if (member.Name != field && Skald.Retrieval.Data.Typos.Closest(member.Name, [field]) is not null)
+                    return ApiException.BadRequest($"{message} (the body has \"{member.Name}\": did you mean \"{field}\"?)", field);
+            }
+        }
+        return ApiException.BadRequest(message, field);
+    }
+
     // Where (the byte offset) the body first opens an object or array deeper than maxDepth, read one level deeper than
     // the parse that failed; null when it fails otherwise (the nesting limit was not what it met first).
     private static long? TooDeep(ReadOnlySpan<byte> body, int maxDepth)

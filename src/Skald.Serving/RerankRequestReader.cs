@@ -18,13 +18,13 @@ internal static class RerankRequestReader
         if (root.ValueKind != JsonValueKind.Object)
             throw ApiException.BadRequest("the request body must be a JSON object with \"query\" and \"documents\" fields");
         if (!root.TryGetProperty("query", out var q) || q.ValueKind == JsonValueKind.Null)
-            throw ApiException.BadRequest("\"query\" is required: the query text as a string", "query");
+            throw JsonBody.Missing(root, "query", "the query text as a string");
         if (q.ValueKind != JsonValueKind.String)
             throw ApiException.BadRequest($"\"query\" must be a string (the query text), not {JsonBody.Kind(q)}", "query");
         string query = q.GetString()!;
         if (query.Trim().Length == 0) throw ApiException.BadRequest("\"query\" is empty", "query");
         if (!root.TryGetProperty("documents", out var docs) || docs.ValueKind == JsonValueKind.Null)
-            throw ApiException.BadRequest("\"documents\" is required: an array of texts (or of {\"text\": ...} objects)", "documents");
+            throw JsonBody.Missing(root, "documents", "an array of texts (or of {\"text\": ...} objects)");
         if (docs.ValueKind != JsonValueKind.Array)
             throw ApiException.BadRequest($"\"documents\" must be an array of texts (or of {{\"text\": ...}} objects), not {JsonBody.Kind(docs)}", "documents");
         int count = docs.GetArrayLength();

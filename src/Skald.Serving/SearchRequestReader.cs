@@ -23,7 +23,7 @@ internal static class SearchRequestReader
             if (root.ValueKind != JsonValueKind.Object)
                 throw ApiException.BadRequest("the request body must be a JSON object with a \"query\" field");
             if (!root.TryGetProperty("query", out var q) || q.ValueKind == JsonValueKind.Null)
-                throw ApiException.BadRequest("\"query\" is required: the query text as a string", "query");
+                throw JsonBody.Missing(root, "query", "the query text as a string");
             if (q.ValueKind != JsonValueKind.String)
                 throw ApiException.BadRequest($"\"query\" must be a string (the query text), not {JsonBody.Kind(q)}", "query");
             string query = q.GetString()!;

@@ -59,6 +59,27 @@ public sealed class ActivationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void GeluTanhOfAValueDoesNotDependOnWhereItSitsInTheSpan()
+    {
+        // A fused store applies the kernel per row or tile; the bits must be those of one call over the whole buffer.
+        var rng = new Random(7);
+        var x = new float[203];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 12 - 6);
+        var whole = new float[x.Length];
+        Activations.GeluTanh(x, whole);
+        foreach (int piece in new[] { 1, 3, 7, 13, 17, 40 })
+        {
+            var parts = new float[x.Length];
+            for (int s = 0; s < x.Length; s += piece)
+            {
+                int e = Math.Min(x.Length, s + piece);
+                Activations.GeluTanh(x.AsSpan(s, e - s), parts.AsSpan(s, e - s));
+            }
+            Assert.True(whole.AsSpan().SequenceEqual(parts), $"pieces of {piece} differ from one call");
+        }
+    }
+
+    [Fact]
     public void ForwardsWorkInPlace()
     {
         var x = TestUtil.RandomArray(new Random(3), 101, 4f);

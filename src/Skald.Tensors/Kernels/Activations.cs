@@ -202,33 +202,58 @@ public static unsafe partial class Activations
         }
     }
 
+    // Every value goes through the widest lanes the CPU has, the tail too (padded into one vector on the stack), so a
+    // value's result does not depend on where it sits in the span: a GEMM's store applying this per row or per tile gives
+    // the bits of one call over the whole buffer (Vector512.Exp and MathF.Exp round apart in the last bit).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void GeluTanhKernel(float* x, float* y, int n)
     {
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; i <= n - 16; i += 16)
+            for (; i <= n - 16; i += 16) GeluTanhOf(Vector512.Load(x + i)).Store(y + i);
+            if (i < n)
             {
-                var v = Vector512.Load(x + i);
-                var u2 = Vector512.Create(-2f * SqrtTwoOverPi) * (v + Vector512.Create(TanhCoeff) * v * v * v);
-                (v / (Vector512<float>.One + Vector512.Exp(u2))).Store(y + i);
+                float* lane = stackalloc float[16];
+                for (int j = 0; j < 16; j++) lane[j] = i + j < n ? x[i + j] : 0f;
+                GeluTanhOf(Vector512.Load(lane)).Store(lane);
+                for (int j = 0; i + j < n; j++) y[i + j] = lane[j];
             }
+            return;
         }
         if (Vector256.IsHardwareAccelerated)
         {
-            for (; i <= n - 8; i += 8)
+            for (; i <= n - 8; i += 8) GeluTanhOf(Vector256.Load(x + i)).Store(y + i);
+            if (i < n)
             {
-                var v = Vector256.Load(x + i);
-                var u2 = Vector256.Create(-2f * SqrtTwoOverPi) * (v + Vector256.Create(TanhCoeff) * v * v * v);
-                (v / (Vector256<float>.One + Vector256.Exp(u2))).Store(y + i);
+                float* lane = stackalloc float[8];
+                for (int j = 0; j < 8; j++) lane[j] = i + j < n ? x[i + j] : 0f;
+                GeluTanhOf(Vector256.Load(lane)).Store(lane);
+                for (int j = 0; i + j < n; j++) y[i + j] = lane[j];
             }
+            return;
         }
         for (; i < n; i++)
         {
             float v = x[i];
             y[i] = v / (1f + MathF.Exp(-2f * SqrtTwoOverPi * (v + TanhCoeff * v * v * v)));
         }
+    }
+
+    // x · sigmoid(2u), u = √(2/π)(x + 0.044715x³): GELU (tanh) on 16 lanes.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> GeluTanhOf(Vector512<float> v)
+    {
+        var u2 = Vector512.Create(-2f * SqrtTwoOverPi) * (v + Vector512.Create(TanhCoeff) * v * v * v);
+        return v / (Vector512<float>.One + Vector512.Exp(u2));
+    }
+
+    // The same on 8 lanes.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> GeluTanhOf(Vector256<float> v)
+    {
+        var u2 = Vector256.Create(-2f * SqrtTwoOverPi) * (v + Vector256.Create(TanhCoeff) * v * v * v);
+        return v / (Vector256<float>.One + Vector256.Exp(u2));
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

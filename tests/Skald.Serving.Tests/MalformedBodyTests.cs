@@ -68,7 +68,8 @@ public sealed class MalformedBodyTests(ServerFixture fixture) : IClassFixture<Se
         Assert.DoesNotContain("LineNumber", message);
     }
 
-    private static void Read(string reader, byte[] body)
+    /// <summary>Reads <paramref name="body"/> with the named endpoint's request reader (also used by <see cref="MissingFieldTests"/>).</summary>
+    internal static void Read(string reader, byte[] body)
     {
         switch (reader)
         {

@@ -18,7 +18,7 @@ public sealed class MissingFieldTests
     [InlineData("search", "{\"querry\": \"hei\"}", "query", "querry")]
     public void AMisspeltFieldIsNamedWithTheOneMeant(string reader, string json, string field, string typo)
     {
-        var e = Assert.Throws<ApiException>(() => Read(reader, Encoding.UTF8.GetBytes(json)));
+        var e = Assert.Throws<ApiException>(() => MalformedBodyTests.Read(reader, Encoding.UTF8.GetBytes(json)));
         Assert.Equal(400, e.Status);
         Assert.Equal(field, e.Param);
         Assert.StartsWith($"\"{field}\" is required: ", e.Message);
@@ -30,19 +30,7 @@ public sealed class MissingFieldTests
     [InlineData("search", "{\"top_k\": 3}", "\"query\" is required: the query text as a string")]
     public void AFieldMissingWithoutATypoIsNamedAlone(string reader, string json, string message)
     {
-        var e = Assert.Throws<ApiException>(() => Read(reader, Encoding.UTF8.GetBytes(json)));
+        var e = Assert.Throws<ApiException>(() => MalformedBodyTests.Read(reader, Encoding.UTF8.GetBytes(json)));
         Assert.Equal(message, e.Message);
-    }
-
-    private static void Read(string reader, byte[] body)
-    {
-        switch (reader)
-        {
-            case "embeddings": EmbeddingRequestReader.Read(body, 16); break;
-            case "chat": ChatRequestReader.Read(body); break;
-            case "completions": CompletionRequestReader.Read(body); break;
-            case "rerank": RerankRequestReader.Read(body, 16); break;
-            default: SearchRequestReader.Read(body); break;
-        }
     }
 }

@@ -66,6 +66,37 @@ public sealed class BgeM3CommandTests
     }
 
     [Fact]
+    public void EncodeAllWritesTheThreeOutputsOfEachTextOnOneLine()
+    {
+        var expected = Expected().Take(5).ToList();
+        string input = TextsFile(expected.Select(e => e.GetProperty("text").GetString()!));
+        string output = Path.Combine(TestPaths.NewTempDir(), "all.jsonl");
+        var r = InProcessSkald.Capture("encode", "--model", Model, "--input", input, "--output", output, "--bge-m3", "all", "--batch-size", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var rows = File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(expected.Count, rows.Count);
+        static float[] Floats(JsonElement e) => [.. e.EnumerateArray().Select(x => x.GetSingle())];
+        static void Near(float[] want, float[] got, string what)
+        {
+            Assert.Equal(want.Length, got.Length);
+            for (int j = 0; j < want.Length; j++) Assert.True(Math.Abs(want[j] - got[j]) <= 1e-5, $"{what}, value {j}");
+        }
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Near(Floats(expected[i].GetProperty("dense")), Floats(rows[i].GetProperty("dense")), $"text {i} dense");
+            var sparse = rows[i].GetProperty("sparse");
+            Assert.Equal(expected[i].GetProperty("sparse_ids").EnumerateArray().Select(x => x.GetInt32()), sparse.GetProperty("indices").EnumerateArray().Select(x => x.GetInt32()));
+            Near(Floats(expected[i].GetProperty("sparse_values")), Floats(sparse.GetProperty("values")), $"text {i} sparse");
+            Assert.Equal(sparse.GetProperty("indices").GetArrayLength(), sparse.GetProperty("tokens").GetArrayLength());
+            var colbert = rows[i].GetProperty("colbert");
+            Assert.Equal(expected[i].GetProperty("colbert_ids").EnumerateArray().Select(x => x.GetInt32()), colbert.GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()));
+            Near(Floats(expected[i].GetProperty("colbert")), [.. colbert.GetProperty("vectors").EnumerateArray().SelectMany(Floats)], $"text {i} colbert");
+        }
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Model, "--input", input, "--output", Path.ChangeExtension(output, ".npy"), "--bge-m3", "all"), 2,
+            "--bge-m3 all writes .jsonl");
+    }
+
+    [Fact]
     public void EncodeWithoutTheOptionStillWritesTheDenseVector()
     {
         var expected = Expected().Take(3).ToList();

@@ -39,8 +39,8 @@ internal sealed class EncodeCommand : Command
         "Keep the first N values of each embedding (sentence-transformers' truncate_dim, for Matryoshka models; with --normalize, normalised after the cut)");
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (e.g. LLM2Vec's MNTP, then supervised), comma-separated", "DIR[,DIR...]");
     private readonly Option<string> bgeM3 = CliOptions.OptionalChoice("--bge-m3",
-        "BGE-M3 folders (sparse_linear.pt and colbert_linear.pt beside modules.json): write this output: dense (the default without the option), sparse (lexical weights as {indices, values, tokens}, .jsonl) or colbert (a vector per token as {ids, tokens, vectors}, .jsonl)",
-        "dense", "sparse", "colbert");
+        "BGE-M3 folders (sparse_linear.pt and colbert_linear.pt beside modules.json): write this output: dense (the default without the option), sparse (lexical weights as {indices, values, tokens}, .jsonl) colbert (a vector per token as {ids, tokens, vectors}, .jsonl) or all (the three from one pass as {dense, sparse, colbert}, .jsonl)",
+        "dense", "sparse", "colbert", "all");
 
     public EncodeCommand() : base("encode", "Embed texts with a model: one embedding per input line, in input order")
     {
@@ -93,7 +93,7 @@ internal sealed class EncodeCommand : Command
         {
             if (!BgeM3Encoder.IsBgeM3(folder))
                 throw new UsageException($"--bge-m3 is for BGE-M3 folders ({folder} has no sparse_linear.pt or colbert_linear.pt)");
-            if (m3 != "dense") return WriteBgeM3(p, folder, texts, all.Count, outputPath, m3 == "sparse", quiet);
+            if (m3 != "dense") return WriteBgeM3(p, folder, texts, all.Count, outputPath, m3, quiet);
         }
         using var encoder = SentenceEncoder.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
         QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
@@ -162,20 +162,22 @@ internal sealed class EncodeCommand : Command
     }
 
     /// <summary>
-    /// <c>--bge-m3 sparse|colbert</c>: BGE-M3's lexical weights or ColBERT vectors of the texts, as .jsonl. The options of
-    /// single-vector embeddings are refused; the prompt, length, batch size and weights precision apply. Under mpirun
-    /// <paramref name="texts"/> is this rank's shard of the <paramref name="total"/> texts: the outputs are gathered in
-    /// input order (<see cref="Index.RankEncoding"/>) and rank 0 writes the file one process writes.
+    /// <c>--bge-m3 sparse|colbert|all</c>: BGE-M3's lexical weights, ColBERT vectors or all three outputs of the texts,
+    /// as .jsonl. The options of single-vector embeddings are refused; the prompt, length, batch size and weights
+    /// precision apply. Under mpirun <paramref name="texts"/> is this rank's shard of the <paramref name="total"/> texts:
+    /// the outputs are gathered in input order (<see cref="Index.RankEncoding"/>) and rank 0 writes the file one process
+    /// writes.
     /// </summary>
-    private int WriteBgeM3(ParseResult p, string folder, List<string> texts, int total, string outputPath, bool sparse, bool quiet)
+    private int WriteBgeM3(ParseResult p, string folder, List<string> texts, int total, string outputPath, string mode, bool quiet)
     {
         foreach (var o in new Option[] { adapters, quantize, ranges, route, maxActiveDims, truncateDim, instruction, normalize })
         {
-            if (p.GetResult(o) is { Implicit: false }) throw new UsageException($"{o.Name} does not apply with --bge-m3 {(sparse ? "sparse" : "colbert")}");
+            if (p.GetResult(o) is { Implicit: false }) throw new UsageException($"{o.Name} does not apply with --bge-m3 {mode}");
         }
-        if (precision.Of(p) != EmbeddingPrecision.Float32) throw new UsageException("--precision quantizes dense embeddings; --bge-m3 sparse and colbert are written as float32");
+        if (precision.Of(p) != EmbeddingPrecision.Float32) throw new UsageException($"--precision quantizes dense embeddings; --bge-m3 {mode} is written as float32");
         if (!Path.GetExtension(outputPath).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
-            throw new UsageException($"--bge-m3 {(sparse ? "sparse" : "colbert")} writes .jsonl (one object per text), not {Path.GetExtension(outputPath)}");
+            throw new UsageException($"--bge-m3 {mode} writes .jsonl (one object per text), not {Path.GetExtension(outputPath)}");
+        var kept = mode switch { "sparse" => BgeM3Outputs.Sparse, "colbert" => BgeM3Outputs.Colbert, _ => BgeM3Outputs.All };
         using var m3 = BgeM3Encoder.Load(folder, InfoCommand.Precision(p.GetValue(weights)));
         int truncated = 0;
         var outputs = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => m3.Encode(texts, new EncodeOptions
@@ -186,24 +188,33 @@ internal sealed class EncodeCommand : Command
             PromptName = p.GetValue(promptName),
             Prompt = p.GetValue(prompt),
             Progress = (done, total) => bar.Report(done, total),
-        }, sparse ? BgeM3Outputs.Sparse : BgeM3Outputs.Colbert));
+        }, kept));
         if (truncated > 0) Terminal.Log($"note: {truncated} of {texts.Count} texts are longer than the maximum length and were encoded from their first tokens", quiet);
         if (Cli.World is { Size: > 1 } world)
         {
-            outputs = Index.RankEncoding.Gather(world, outputs, total, sparse ? BgeM3Outputs.Sparse : BgeM3Outputs.Colbert, m3.Dimension, m3.ColbertDimension);
+            outputs = Index.RankEncoding.Gather(world, outputs, total, kept, m3.Dimension, m3.ColbertDimension);
             if (world.Rank != 0) return 0;
         }
-        if (sparse)
+        string what;
+        if (kept == BgeM3Outputs.Sparse)
         {
             EmbeddingOutput.WriteSparse(outputPath, [.. outputs.Select(o => o.Sparse!)], m3.Tokenizer.IdToToken);
-            Terminal.Log($"wrote the lexical weights of {Counted.Of(outputs.Length, "text")} ({(outputs.Length == 0 ? 0 : outputs.Average(o => o.Sparse!.Count)):F1} tokens on average) to {outputPath}", quiet);
+            what = "the lexical weights";
+        }
+        else if (kept == BgeM3Outputs.Colbert)
+        {
+            EmbeddingOutput.WriteTokenVectors(outputPath, [.. outputs.Select(o => o.Colbert!)], m3.Tokenizer.IdToToken);
+            what = $"the ColBERT vectors (dimension {m3.ColbertDimension})";
         }
         else
         {
-            EmbeddingOutput.WriteTokenVectors(outputPath, [.. outputs.Select(o => o.Colbert!)], m3.Tokenizer.IdToToken);
-            Terminal.Log($"wrote the ColBERT vectors of {Counted.Of(outputs.Length, "text")}, dimension {m3.ColbertDimension} " +
-                $"({(outputs.Length == 0 ? 0 : outputs.Average(o => o.Colbert!.Count)):F1} per text on average) to {outputPath}", quiet);
+            EmbeddingOutput.WriteBgeM3(outputPath, outputs, m3.Tokenizer.IdToToken);
+            what = $"the dense vectors (dimension {m3.Dimension}), lexical weights and ColBERT vectors";
         }
+        string tokens = outputs.Length == 0 ? "" :
+            (kept & BgeM3Outputs.Sparse) != 0 ? $" ({outputs.Average(o => o.Sparse!.Count):F1} weighted tokens per text on average)" :
+            $" ({outputs.Average(o => o.Colbert!.Count):F1} vectors per text on average)";
+        Terminal.Log($"wrote {what} of {Counted.Of(outputs.Length, "text")}{tokens} to {outputPath}", quiet);
         return 0;
     }
 

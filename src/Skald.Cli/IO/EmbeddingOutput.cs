@@ -49,17 +49,27 @@ internal static class EmbeddingOutput
     /// without <paramref name="token"/> (a CSR model's latents are no tokens) no "tokens".
     /// </summary>
     public static void WriteSparse(string path, IReadOnlyList<Skald.Models.SparseEmbedding> rows, Func<int, string?>? token) =>
+        WriteObjects(path, rows, (sb, row) => AppendSparse(sb, row, token));
+
+    /// <summary>One sparse embedding's object (<see cref="WriteSparse"/>) appended to <paramref name="sb"/>.</summary>
+    private static void AppendSparse(StringBuilder sb, Skald.Models.SparseEmbedding row, Func<int, string?>? token)
+    {
+        sb.Append("{\"indices\":[").AppendJoin(',', row.Indices.Select(i => i.ToString(CultureInfo.InvariantCulture)))
+            .Append("],\"values\":[").AppendJoin(',', row.Values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))).Append(']');
+        if (token is not null)
+            sb.Append(",\"tokens\":").Append(System.Text.Json.JsonSerializer.Serialize(row.Indices.Select(i => token(i) ?? "").ToArray()));
+        sb.Append('}');
+    }
+
+    /// <summary>Each row's JSON object (written by <paramref name="append"/>) on a line of its own, atomically.</summary>
+    private static void WriteObjects<T>(string path, IReadOnlyList<T> rows, Action<StringBuilder, T> append) =>
         AtomicFile.Write(path, s =>
         {
             using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
             var sb = new StringBuilder();
             foreach (var row in rows)
             {
-                sb.Clear().Append("{\"indices\":[").AppendJoin(',', row.Indices.Select(i => i.ToString(CultureInfo.InvariantCulture)))
-                    .Append("],\"values\":[").AppendJoin(',', row.Values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))).Append(']');
-                if (token is not null)
-                    sb.Append(",\"tokens\":").Append(System.Text.Json.JsonSerializer.Serialize(row.Indices.Select(i => token(i) ?? "").ToArray()));
-                sb.Append('}');
+                append(sb.Clear(), row);
                 w.Write(sb);
                 w.Write('\n');
             }
@@ -70,23 +80,35 @@ internal static class EmbeddingOutput
     /// "vectors": [[...], ...]}</c>, a vector per token.
     /// </summary>
     public static void WriteTokenVectors(string path, IReadOnlyList<Skald.Models.LateInteraction.TokenVectors> rows, Func<int, string?> token) =>
-        AtomicFile.Write(path, s =>
+        WriteObjects(path, rows, (sb, row) => AppendTokenVectors(sb, row, token));
+
+    /// <summary>One text's token vectors' object (<see cref="WriteTokenVectors"/>) appended to <paramref name="sb"/>.</summary>
+    private static void AppendTokenVectors(StringBuilder sb, Skald.Models.LateInteraction.TokenVectors row, Func<int, string?> token)
+    {
+        sb.Append("{\"ids\":[").AppendJoin(',', row.TokenIds.Select(i => i.ToString(CultureInfo.InvariantCulture)))
+            .Append("],\"tokens\":").Append(System.Text.Json.JsonSerializer.Serialize(row.TokenIds.Select(i => token(i) ?? "").ToArray()))
+            .Append(",\"vectors\":[");
+        for (int t = 0; t < row.Count; t++)
         {
-            using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-            var sb = new StringBuilder();
-            foreach (var row in rows)
-            {
-                sb.Clear().Append("{\"ids\":[").AppendJoin(',', row.TokenIds.Select(i => i.ToString(CultureInfo.InvariantCulture)))
-                    .Append("],\"tokens\":").Append(System.Text.Json.JsonSerializer.Serialize(row.TokenIds.Select(i => token(i) ?? "").ToArray()))
-                    .Append(",\"vectors\":[");
-                for (int t = 0; t < row.Count; t++)
-                {
-                    sb.Append(t > 0 ? ",[" : "[").AppendJoin(',', row.Values.Skip(t * row.Dimension).Take(row.Dimension).Select(v => v.ToString("R", CultureInfo.InvariantCulture))).Append(']');
-                }
-                sb.Append("]}");
-                w.Write(sb);
-                w.Write('\n');
-            }
+            sb.Append(t > 0 ? ",[" : "[").AppendJoin(',', row.Values.Skip(t * row.Dimension).Take(row.Dimension).Select(v => v.ToString("R", CultureInfo.InvariantCulture))).Append(']');
+        }
+        sb.Append("]}");
+    }
+
+    /// <summary>
+    /// BGE-M3's three outputs of each text as .jsonl: <c>{"dense": [...], "sparse": {"indices", "values", "tokens"},
+    /// "colbert": {"ids", "tokens", "vectors"}}</c>, the objects <see cref="WriteSparse"/> and
+    /// <see cref="WriteTokenVectors"/> write, keyed by the names of
+    /// <c>--bge-m3</c>'s modes (FlagEmbedding's <c>dense_vecs</c>, <c>lexical_weights</c> and <c>colbert_vecs</c>).
+    /// </summary>
+    public static void WriteBgeM3(string path, IReadOnlyList<Skald.Models.BgeM3.BgeM3Output> rows, Func<int, string?> token) =>
+        WriteObjects(path, rows, (sb, row) =>
+        {
+            sb.Append("{\"dense\":[").AppendJoin(',', row.Dense!.Select(v => v.ToString("R", CultureInfo.InvariantCulture))).Append("],\"sparse\":");
+            AppendSparse(sb, row.Sparse!, token);
+            sb.Append(",\"colbert\":");
+            AppendTokenVectors(sb, row.Colbert!, token);
+            sb.Append('}');
         });
 
     /// <summary>float32 [N, D] as .npy.</summary>

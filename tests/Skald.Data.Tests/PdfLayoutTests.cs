@@ -47,6 +47,18 @@ public sealed class PdfLayoutTests
     }
 
     [Fact]
+    public void LeftAndRightPagesRunningLinesAreDroppedEachOnHalfThePages()
+    {
+        // a two-sided report: the page number outside, the title on left pages and the chapter on right ones (3 of 6 each)
+        string dir = TestPaths.NewTempDir();
+        string path = TestDocuments.PdfPages(dir, "rapport.pdf", [.. Enumerable.Range(1, 6).Select(n => Page(null,
+            [$"Avsnitt {(char)('A' + n)} handler om arbeidstid."], n % 2 == 0 ? $"{n} Fjellbyen kommune" : $"Kapittel 2 Arbeidstid {n}"))]);
+        Assert.Equal(string.Join(" ", Enumerable.Range(1, 6).Select(n => $"Avsnitt {(char)('A' + n)} handler om arbeidstid.")), Text(path));
+        string[][] fewer = [["Tittel", "a"], ["Kapittel", "b"], ["Tittel", "c"], ["Kapittel", "d"], ["Forord", "e"], ["Slutt", "f"]];
+        Assert.All(RunningLines.Find(fewer), p => Assert.False(p[0])); // on 2 pages of a side: not enough
+    }
+
+    [Fact]
     public void ANumberThatDoesNotFollowThePageOrASentenceKeepsTheLine()
     {
         string[][] pages = [["Avdeling 3", "Tekst a"], ["Avdeling 3", "Tekst b"], ["Avdeling 7", "Tekst c"]];

@@ -9,24 +9,40 @@ namespace Skald.Data.Ingest.Readers;
 /// Lines are compared with their whitespace collapsed and each run of digits standing for a number: a number may change
 /// from page to page only as the page number does (the same difference to it on every page, "Side 3 av 12" on page 3,
 /// "4" on page 5), so "Sum 1200" and "Sum 800" ending two pages are kept; and a line that ends as a sentence does (. ! ?)
-/// is text, never furniture.
+/// is text, never furniture. The left and right pages (every other page) are also counted apart, a line recurring on
+/// more than half of one side's pages and on at least <see cref="MinSidePages"/> of them: a two-sided report's running
+/// title on the left and chapter on the right, each on half of the pages only.
 /// </summary>
 public static class RunningLines
 {
     /// <summary>How many non-blank lines at the top and at the bottom of a page's text can be a header or a footer.</summary>
     public const int EdgeLines = 2;
 
+    /// <summary>The fewest pages of one side (left or right pages) a line recurs on to be that side's running line.</summary>
+    public const int MinSidePages = 3;
+
     /// <summary>For each page in order (its text's lines; none for a page not read), which lines are running headers or footers.</summary>
     public static bool[][] Find(IReadOnlyList<IReadOnlyList<string>> pages)
     {
         ArgumentNullException.ThrowIfNull(pages);
         var drop = pages.Select(p => new bool[p.Count]).ToArray();
-        int withText = pages.Count(p => p.Any(l => !string.IsNullOrWhiteSpace(l)));
-        if (withText < 2) return drop;
+        var all = Enumerable.Range(0, pages.Count).ToArray();
+        Mark(pages, all, 2, drop);
+        // a two-sided document's left and right pages each with their own (the title on the left, the chapter on the right)
+        foreach (int side in (int[])[0, 1]) Mark(pages, [.. all.Where(p => p % 2 == side)], MinSidePages, drop);
+        return drop;
+    }
+
+    // Marks in drop the lines that recur at an edge of more than half of the pages of set with text, and of at least
+    // least pages.
+    private static void Mark(IReadOnlyList<IReadOnlyList<string>> pages, int[] set, int least, bool[][] drop)
+    {
+        int withText = set.Count(p => pages[p].Any(l => !string.IsNullOrWhiteSpace(l)));
+        if (withText < least) return;
         foreach (bool top in (bool[])[true, false])
         {
             var groups = new Dictionary<string, List<(int Page, int Line, long[] Numbers)>>(StringComparer.Ordinal);
-            for (int p = 0; p < pages.Count; p++)
+            foreach (int p in set)
             {
                 foreach (int l in Edge(pages[p], top))
                 {
@@ -38,11 +54,10 @@ public static class RunningLines
             foreach (var (key, group) in groups)
             {
                 int onPages = group.Select(g => g.Page).Distinct().Count();
-                if (onPages < 2 || 2 * onPages <= withText || !Furniture(key, group)) continue;
+                if (onPages < least || 2 * onPages <= withText || !Furniture(key, group)) continue;
                 foreach (var (p, l, _) in group) drop[p][l] = true;
             }
         }
-        return drop;
     }
 
     // The indices of the first (top) or last EdgeLines non-blank lines of a page.

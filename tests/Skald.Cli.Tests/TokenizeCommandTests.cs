@@ -55,6 +55,23 @@ public sealed class TokenizeCommandTests(ITestOutputHelper output)
         SkaldProcess.AssertUserError(r, 1, tok, "Mystery");
     }
 
+    /// <summary>A missing path (a model folder not downloaded yet) was "PATH: file not found", a folder without a
+    /// tokenizer.json "PATH/tokenizer.json: file not found": now what is there and what was expected.</summary>
+    [Fact]
+    public void AMissingTokenizerOrAFolderWithoutOneIsNamedWithWhatWasExpected()
+    {
+        string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.txt"), missing = Path.Combine(dir, "modell"), empty = Path.Combine(dir, "tom");
+        File.WriteAllText(input, "hei\n");
+        Directory.CreateDirectory(empty);
+        var r = InProcessSkald.Capture("tokenize", "--tokenizer", missing, "--input", input, "--output", Path.Combine(dir, "a.jsonl"));
+        SkaldProcess.AssertUserError(r, 1, $"{missing}: no such file or folder (option --tokenizer takes a tokenizer.json file, or a folder holding one)");
+        r = InProcessSkald.Capture("tokenize", "--tokenizer", empty, "--input", input, "--output", Path.Combine(dir, "b.jsonl"));
+        SkaldProcess.AssertUserError(r, 1, $"{empty}: the folder holds no tokenizer.json (option --tokenizer takes");
+        // the chunk-length tokenizer of data inspect / data generate says the same (it was "PATH: tokenizer not found")
+        r = InProcessSkald.Capture("data", "inspect", input, "--tokenizer", missing);
+        SkaldProcess.AssertUserError(r, 1, $"{missing}: no such file or folder (option --tokenizer takes");
+    }
+
     private static int[] Ints(JsonElement e) => e.EnumerateArray().Select(x => x.GetInt32()).ToArray();
 
     private static string[] Strings(JsonElement e) => e.EnumerateArray().Select(x => x.GetString()!).ToArray();

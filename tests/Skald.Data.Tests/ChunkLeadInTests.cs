@@ -42,6 +42,28 @@ public sealed class ChunkLeadInTests
     }
 
     [Fact]
+    public void AHeadingBeforeASentenceLongerThanAChunkLeadsItsFirstPiece()
+    {
+        // 19 words against a budget of 12: the sentence is cut between words, and its first piece leaves room for the
+        // heading (1 + 11), so the heading never is a chunk of its own
+        var chunks = Chunks("Lønn utbetales hver måned. Lønnen kommer tidlig.", "Overtid",
+            "Overtid godtgjøres med femti prosent tillegg for arbeid utover avtalt arbeidstid og hundre prosent tillegg på søndager og helligdager.");
+        Assert.Equal(["Lønn utbetales hver måned. Lønnen kommer tidlig.",
+            "Overtid Overtid godtgjøres med femti prosent tillegg for arbeid utover avtalt arbeidstid",
+            "og hundre prosent tillegg på søndager og helligdager."], chunks.Select(c => c.Text));
+        Assert.Equal([7, 12, 8], chunks.Select(c => c.Tokens));
+    }
+
+    [Fact]
+    public void TwoLeadInsBeforeASentenceLongerThanAChunkBothLeadItsFirstPiece()
+    {
+        var chunks = Chunks("Overtid", "Dette gjelder:",
+            "Overtid godtgjøres med femti prosent tillegg for arbeid utover avtalt arbeidstid og hundre prosent tillegg på søndager og helligdager.");
+        Assert.Equal(["Overtid Dette gjelder: Overtid godtgjøres med femti prosent tillegg for arbeid utover",
+            "avtalt arbeidstid og hundre prosent tillegg på søndager og helligdager."], chunks.Select(c => c.Text));
+    }
+
+    [Fact]
     public void AListOfShortItemsLongerThanAChunkIsStillPacked()
     {
         string[] items = [.. Enumerable.Range(0, 20).Select(i => $"Punkt nummer {i}")];

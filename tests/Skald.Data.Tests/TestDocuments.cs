@@ -54,6 +54,31 @@ internal static class TestDocuments
         return path;
     }
 
+    /// <summary>
+    /// A PDF of several A4 pages, each its lines from the top (text, font size in points; "" leaves a line's space) and
+    /// then its footer lines in 9 pt at the bottom margin, the first lowest (null for none), in that content order.
+    /// </summary>
+    public static string PdfPages(string dir, string name, params ((string Text, double Size)[] Lines, string[]? Footer)[] pages)
+    {
+        var builder = new PdfDocumentBuilder();
+        var font = File.Exists(DejaVu) ? builder.AddTrueTypeFont(File.ReadAllBytes(DejaVu)) : builder.AddStandard14Font(Standard14Font.Helvetica);
+        foreach (var (lines, footer) in pages)
+        {
+            var page = builder.AddPage(595, 842);
+            double y = 800;
+            foreach (var (text, size) in lines)
+            {
+                if (text.Length > 0) page.AddText(PdfText(text), size, new PdfPoint(40, y), font);
+                y -= 1.5 * Math.Max(size, 10);
+            }
+            y = 40;
+            foreach (var text in footer ?? []) page.AddText(PdfText(text), 9, new PdfPoint(40, y += 12), font);
+        }
+        string path = Path.Combine(dir, name);
+        File.WriteAllBytes(path, builder.Build());
+        return path;
+    }
+
     private const string DejaVu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
     /// <summary>The text as the PDF holds it (ASCII spelling without the DejaVu font).</summary>

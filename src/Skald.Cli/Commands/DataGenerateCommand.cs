@@ -169,8 +169,7 @@ internal sealed class DataGenerateCommand : Command
     internal static TokenCounter Counter(string? path)
     {
         if (path is null) return TokenCounter.Words;
-        string file = Directory.Exists(path) ? Path.Combine(path, "tokenizer.json") : path;
-        if (!File.Exists(file)) throw new FileNotFoundException($"{file}: tokenizer not found");
+        string file = TokenizerFile.Resolve(path);
         return TokenCounter.For(Tokenizer.FromFile(file), file);
     }
 }

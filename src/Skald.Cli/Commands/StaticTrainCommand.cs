@@ -67,8 +67,7 @@ internal sealed class StaticTrainCommand : Command
             string tokenizerPath;
             if (p.GetValue(tokenizer) is { } tok)
             {
-                tokenizerPath = Directory.Exists(tok) ? Path.Combine(tok, "tokenizer.json") : tok;
-                if (!File.Exists(tokenizerPath)) throw new InputException($"option --tokenizer: {tokenizerPath} not found");
+                tokenizerPath = TokenizerFile.Resolve(tok);
             }
             else
             {

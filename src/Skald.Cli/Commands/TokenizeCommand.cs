@@ -34,8 +34,7 @@ internal sealed class TokenizeCommand : Command
         string path = p.GetValue(tokenizer)!, inputPath = p.GetValue(input)!, outputPath = p.GetValue(output)!;
         int max = p.GetValue(maxLength) ?? 0;
         OutputPath.NotAnInput(outputPath, inputPath, path);
-        if (Directory.Exists(path)) path = Path.Combine(path, "tokenizer.json");
-        if (!File.Exists(path)) throw new InputException($"{path}: file not found");
+        path = TokenizerFile.Resolve(path);
         var tok = Tokenizer.FromFile(path);
         // Blank lines are texts too here (HF encodes "" to the special tokens alone).
         var texts = TextInput.Read(inputPath, allowBlank: true);

@@ -7,7 +7,8 @@ namespace Skald.Data.Ingest;
 /// (never the whole chunk). A sentence longer than the budget is cut between words, never inside one. Chunks never
 /// cross a heading. A lead-in — a paragraph's last sentence when it is short and ends in no sentence punctuation (a
 /// heading that a PDF, a style-less .docx or a .txt gives as a plain line, "Overtid") or in a colon — never ends a chunk
-/// when text follows it: the chunk ends before it and the next one starts with it, with no overlap from before it.
+/// when text follows it: the chunk ends before it and the next one starts with it, with no overlap from before it; when
+/// what follows is a sentence longer than the budget, its first piece is cut short enough for the lead-ins to lead it.
 /// </summary>
 public static class Chunker
 {
@@ -34,7 +35,7 @@ public static class Chunker
                 string text = doc.Text[s.Start..s.End];
                 int tokens = options.Counter.Count(text);
                 if (tokens <= options.ChunkTokens) section.Add((s, tokens, n == sentences.Count - 1 && IsLeadIn(text)));
-                else section.AddRange(SplitLong(doc.Text, s, options).Select(p => (p.Item1, p.Item2, false)));
+                else section.AddRange(SplitLong(doc.Text, s, options, FirstPieceBudget(section, options)).Select(p => (p.Item1, p.Item2, false)));
             }
         }
         Pack(doc, documentIndex, heading, section, options, chunks);
@@ -92,10 +93,23 @@ public static class Chunker
         }
     }
 
-    /// <summary>Cuts an over-long sentence into word-bounded pieces of at most the budget (a single longer word stays whole).</summary>
-    private static IEnumerable<(TextSpan, int)> SplitLong(string text, TextSpan s, ChunkOptions options)
+    /// <summary>
+    /// How long the first piece of an over-long sentence may be: the budget less the lead-ins the section ends with (a
+    /// heading line and a line ending in a colon start the next chunk), so they lead that piece rather than standing in a
+    /// chunk of their own; the whole budget when there are none or they fill it.
+    /// </summary>
+    private static int FirstPieceBudget(List<(TextSpan Span, int Tokens, bool LeadIn)> section, ChunkOptions options)
     {
-        int pieceStart = s.Start, pieceTokens = 0, lastEnd = s.Start;
+        int lead = 0;
+        for (int m = section.Count - 1; m >= 0 && section[m].LeadIn; m--) lead += section[m].Tokens;
+        return lead < options.ChunkTokens ? options.ChunkTokens - lead : options.ChunkTokens;
+    }
+
+    /// <summary>Cuts an over-long sentence into word-bounded pieces of at most the budget, the first of at most
+    /// <paramref name="firstBudget"/> (a single longer word stays whole).</summary>
+    private static IEnumerable<(TextSpan, int)> SplitLong(string text, TextSpan s, ChunkOptions options, int firstBudget)
+    {
+        int pieceStart = s.Start, pieceTokens = 0, lastEnd = s.Start, budget = firstBudget;
         int p = s.Start;
         while (p < s.End)
         {
@@ -105,11 +119,12 @@ public static class Chunker
             int wEnd = wStart;
             while (wEnd < s.End && !char.IsWhiteSpace(text[wEnd])) wEnd++;
             int t = options.Counter.Count(text[wStart..wEnd]);
-            if (pieceTokens > 0 && pieceTokens + t > options.ChunkTokens)
+            if (pieceTokens > 0 && pieceTokens + t > budget)
             {
                 yield return (new TextSpan(pieceStart, lastEnd), pieceTokens);
                 pieceStart = wStart;
                 pieceTokens = 0;
+                budget = options.ChunkTokens;
             }
             pieceTokens += t;
             lastEnd = wEnd;

@@ -1,13 +1,14 @@
 using UglyToad.PdfPig;
 using UglyToad.PdfPig.Content;
-using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
 using UglyToad.PdfPig.Geometry;
 
 namespace Skald.Data.Ingest.Readers;
 
 /// <summary>
-/// .pdf (PdfPig, pure .NET): each page's text in content order (PdfPig's ContentOrderTextExtractor), split into
-/// paragraphs at blank lines and after heading-like lines (<see cref="SeparateHeadingLines"/>); words hyphenated at a line end are joined by the clean-up. A scanned page (an image over
+/// .pdf (PdfPig, pure .NET): each page's text in content order (PdfPig's ContentOrderTextExtractor, <see cref="PdfPageLines"/>)
+/// without its running header and footer lines (<see cref="RunningLines"/>); lines in a font clearly larger than the
+/// body's are headings (<see cref="FontHeadings"/>), and the rest is split into paragraphs at blank lines and after
+/// heading-like lines (<see cref="SeparateHeadingLines"/>); words hyphenated at a line end are joined by the clean-up. A scanned page (an image over
 /// half of it, no text layer or only a stamp) is read by OCR (<see cref="Ocr"/>) when it is on and installed; otherwise it is
 /// reported in <c>notices</c>, and a PDF of scanned pages only is a <see cref="DataException"/> saying why.
 /// </summary>
@@ -21,17 +22,19 @@ public static class PdfReader
         ArgumentNullException.ThrowIfNull(ocr);
         ArgumentNullException.ThrowIfNull(notices);
         using var doc = PdfDocument.Open(path);
-        var blocks = new List<DocumentBlock>();
+        // every page's lines (none when not read), whether it was typed, and the blocks of its pictures read by OCR
+        var pages = new List<(List<PdfLine> Lines, bool Typed, List<DocumentBlock> Pictures)>();
         var unread = new List<int>();
-        int recognised = 0;
         foreach (var page in doc.GetPages())
         {
+            var pictures = new List<DocumentBlock>();
             if (!IsScanned(page))
             {
-                blocks.AddRange(PlainTextReader.Paragraphs(SeparateHeadingLines(ContentOrderTextExtractor.GetText(page))));
-                if (ocr.PdfUnavailable is null) ReadPictures(path, doc.NumberOfPages, page, ocr, blocks, notices, progress);
+                pages.Add((PdfPageLines.Of(page), true, pictures));
+                if (ocr.PdfUnavailable is null) ReadPictures(path, doc.NumberOfPages, page, ocr, pictures, notices, progress);
                 continue;
             }
+            pages.Add(([], false, pictures));
             if (ocr.PdfUnavailable is not null)
             {
                 unread.Add(page.Number);
@@ -39,8 +42,7 @@ public static class PdfReader
             }
             try
             {
-                blocks.AddRange(PlainTextReader.Paragraphs(ocr.ReadPdfPage(path, page.Number)));
-                recognised++;
+                pages[^1].Lines.AddRange(ocr.ReadPdfPage(path, page.Number).Split('\n').Select(l => new PdfLine(l, 0)));
                 progress?.Invoke($"{path}: page {page.Number} of {doc.NumberOfPages} read by OCR");
             }
             catch (DataException e)
@@ -48,14 +50,51 @@ public static class PdfReader
                 notices.Add($"{path}: page {page.Number}: {e.Message}");
             }
         }
+        var blocks = Blocks(pages);
         if (unread.Count > 0)
         {
             string what = $"{(unread.Count == 1 ? "page " : "pages ")}{string.Join(", ", unread)} {(unread.Count == 1 ? "has" : "have")} no text layer (scanned)";
-            if (blocks.Count == 0 && recognised == 0) throw new DataException($"{path}: {what}; {ocr.PdfUnavailable}");
+            if (blocks.Count == 0) throw new DataException($"{path}: {what}; {ocr.PdfUnavailable}");
             notices.Add($"{path}: {what}, not read: {ocr.PdfUnavailable}");
         }
         return blocks;
     }
+
+    // The pages' blocks in order: running headers and footers dropped (RunningLines), a typed page's lines in a font
+    // clearly larger than the body's made headings (FontHeadings) and the rest split into paragraphs (after
+    // SeparateHeadingLines, against the whole page's width); a page read by OCR split at its blank lines; each page's
+    // pictures after its text.
+    private static List<DocumentBlock> Blocks(List<(List<PdfLine> Lines, bool Typed, List<DocumentBlock> Pictures)> pages)
+    {
+        var drop = RunningLines.Find([.. pages.Select(p => (IReadOnlyList<string>)[.. p.Lines.Select(l => l.Text)])]);
+        var kept = pages.Select((p, n) => p.Lines.Where((_, i) => !drop[n][i]).ToList()).ToList();
+        double body = FontHeadings.BodySize(kept.Where((_, n) => pages[n].Typed).SelectMany(l => l));
+        var blocks = new List<DocumentBlock>();
+        for (int n = 0; n < pages.Count; n++)
+        {
+            var lines = kept[n];
+            if (!pages[n].Typed)
+            {
+                blocks.AddRange(PlainTextReader.Paragraphs(string.Join('\n', lines.Select(l => l.Text))));
+            }
+            else
+            {
+                int longest = Width(lines.Select(l => l.Text));
+                int from = 0;
+                foreach (var (start, end) in FontHeadings.Find(lines, body))
+                {
+                    blocks.AddRange(PlainTextReader.Paragraphs(Separate(Join(lines, from, start), longest)));
+                    blocks.Add(new DocumentBlock(BlockKind.Heading, Join(lines, start, end)));
+                    from = end;
+                }
+                blocks.AddRange(PlainTextReader.Paragraphs(Separate(Join(lines, from, lines.Count), longest)));
+            }
+            blocks.AddRange(pages[n].Pictures);
+        }
+        return blocks;
+    }
+
+    private static string Join(List<PdfLine> lines, int start, int end) => string.Join('\n', lines.Skip(start).Take(end - start).Select(l => l.Text));
 
     /// <summary>
     /// A page's text with a blank line after each line that reads as a heading or a list item: shorter than
@@ -67,11 +106,21 @@ public static class PdfReader
     public static string SeparateHeadingLines(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var lines = text.Split('\n');
-        // the page's width in characters: the 90th percentile of its lines, so one long table row or address does not
-        // make every line of body text look short
+        return Separate(text, Width(text.Split('\n')));
+    }
+
+    // The page's width in characters: the 90th percentile of its lines, so one long table row or address does not make
+    // every line of body text look short.
+    private static int Width(IEnumerable<string> lines)
+    {
         var widths = lines.Select(l => l.Trim().Length).Where(n => n > 0).Order().ToArray();
-        int longest = widths.Length == 0 ? 0 : widths[(int)Math.Ceiling(0.9 * widths.Length) - 1];
+        return widths.Length == 0 ? 0 : widths[(int)Math.Ceiling(0.9 * widths.Length) - 1];
+    }
+
+    // As SeparateHeadingLines(text), against a page width of longest characters (a part of a page is measured against the whole page).
+    private static string Separate(string text, int longest)
+    {
+        var lines = text.Split('\n');
         var sb = new System.Text.StringBuilder(text.Length + 16);
         for (int i = 0; i < lines.Length; i++)
         {

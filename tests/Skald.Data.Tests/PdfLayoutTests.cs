@@ -1,0 +1,99 @@
+using Skald.Data.Ingest;
+using Skald.Data.Ingest.Readers;
+
+namespace Skald.Data.Tests;
+
+/// <summary>
+/// What a PDF's layout says beyond its text: running headers and footers repeated on most pages are not text, and a line
+/// in a clearly larger font is a heading (found by a new user whose chunks began "Personalhåndbok Side 3 av 12 ...").
+/// </summary>
+public sealed class PdfLayoutTests
+{
+    private const string Header = "Personalhåndbok for Fjellbyen kommune";
+
+    private static string Text(string path) =>
+        TextCleaner.CollapseWhitespace(string.Join(" ", PdfReader.Read(path, Ocr.Off, []).Select(b => b.Text)));
+
+    private static ((string, double)[], string[]?) Page(string? header, string[] body, string? footer) =>
+        ([.. (header is null ? [] : new[] { (header, 10.0), ("", 10.0) }), .. body.Select(l => (l, 10.0))], footer is null ? null : [footer]);
+
+    [Fact]
+    public void RunningHeadersAndPageFootersAreDroppedButTheirNeighboursKept()
+    {
+        // the header is on pages 2-4 (3 of 4), the footer numbered with the page; "Sum utbetalt" ends every page's text
+        // but with numbers that do not follow the page, and "Gjelder fra" recurs in the middle of every page: both kept
+        string dir = TestPaths.NewTempDir();
+        int[] sums = [1200, 800, 950, 400];
+        string path = TestDocuments.PdfPages(dir, "handbok.pdf", [.. Enumerable.Range(1, 4).Select(n => Page(n == 1 ? null : Header,
+            [$"Kapittel {n} handler om ferie og fravær.", "Gjelder fra 1. januar 2025.", $"Sum utbetalt {sums[n - 1]} kroner."],
+            $"Side {n} av 4"))]);
+        string text = Text(path);
+        Assert.DoesNotContain(TestDocuments.PdfText(Header), text);
+        Assert.DoesNotContain("Side ", text);
+        foreach (int n in Enumerable.Range(1, 4))
+            Assert.Contains(TestDocuments.PdfText($"Kapittel {n} handler om ferie og fravær. Gjelder fra 1. januar 2025. Sum utbetalt {sums[n - 1]} kroner."),
+                text);
+    }
+
+    [Fact]
+    public void BarePageNumbersAreDroppedAndALineOnHalfThePagesIsKept()
+    {
+        // numbered from 5 (a chapter printed apart); the closing line is on 2 of the 4 pages: not most of them
+        string dir = TestPaths.NewTempDir();
+        string path = TestDocuments.PdfPages(dir, "kapittel.pdf", [.. Enumerable.Range(0, 4).Select(n => Page(null,
+            [$"Avsnitt {n} om arbeidstid.", .. n % 2 == 0 ? new[] { "Se også intranettet" } : []], $"{n + 5}"))]);
+        Assert.Equal(TestDocuments.PdfText("Avsnitt 0 om arbeidstid. Se også intranettet Avsnitt 1 om arbeidstid. Avsnitt 2 om arbeidstid. Se også intranettet Avsnitt 3 om arbeidstid."),
+            Text(path));
+    }
+
+    [Fact]
+    public void LeftAndRightPagesRunningLinesAreDroppedEachOnHalfThePages()
+    {
+        // a two-sided report: the page number outside, the title on left pages and the chapter on right ones (3 of 6 each)
+        string dir = TestPaths.NewTempDir();
+        string path = TestDocuments.PdfPages(dir, "rapport.pdf", [.. Enumerable.Range(1, 6).Select(n => Page(null,
+            [$"Avsnitt {(char)('A' + n)} handler om arbeidstid."], n % 2 == 0 ? $"{n} Fjellbyen kommune" : $"Kapittel 2 Arbeidstid {n}"))]);
+        Assert.Equal(string.Join(" ", Enumerable.Range(1, 6).Select(n => $"Avsnitt {(char)('A' + n)} handler om arbeidstid.")), Text(path));
+        string[][] fewer = [["Tittel", "a"], ["Kapittel", "b"], ["Tittel", "c"], ["Kapittel", "d"], ["Forord", "e"], ["Slutt", "f"]];
+        Assert.All(RunningLines.Find(fewer), p => Assert.False(p[0])); // on 2 pages of a side: not enough
+    }
+
+    [Fact]
+    public void ANumberThatDoesNotFollowThePageOrASentenceKeepsTheLine()
+    {
+        string[][] pages = [["Avdeling 3", "Tekst a"], ["Avdeling 3", "Tekst b"], ["Avdeling 7", "Tekst c"]];
+        Assert.All(RunningLines.Find(pages), p => Assert.False(p[0]));
+        string[][] copies = [["Kommunen har vedtatt en ny rute.", "Tekst a"], ["Kommunen har vedtatt en ny rute.", "Tekst b"]]; // a letter scanned twice
+        Assert.All(RunningLines.Find(copies), p => Assert.False(p[0]));
+        string[][] numbered = [["Side 1 av 3", "Tekst a"], ["Side 2 av 3", "Tekst b"], ["Side 3 av 3", "Tekst c"]];
+        Assert.All(RunningLines.Find(numbered), p => Assert.Equal([true, false], p));
+        Assert.All(RunningLines.Find([["Eneste side", "Tekst"]]), p => Assert.Equal([false, false], p)); // one page repeats nothing
+    }
+
+    [Fact]
+    public void LinesInALargerFontAreHeadingsOfTheChunksUnderThem()
+    {
+        // a two-line title in 18 pt and a section heading in 14 pt over 10 pt text; a 14 pt sentence stays text
+        string dir = TestPaths.NewTempDir();
+        string path = TestDocuments.PdfPages(dir, "hjemmekontor.pdf", ([
+            ("Retningslinjer for", 18), ("bruk av hjemmekontor", 18), ("", 10),
+            ("Denne håndboken gjelder alle ansatte i kommunen.", 10), ("Den oppdateres hvert år.", 10), ("", 10),
+            ("Overtid", 14), ("Overtid godtgjøres med femti prosent tillegg.", 10), ("Husk dette, det er viktig.", 14),
+        ], null));
+        var blocks = PdfReader.Read(path, Ocr.Off, []);
+        Assert.Equal([BlockKind.Heading, BlockKind.Paragraph, BlockKind.Heading, BlockKind.Paragraph], blocks.Select(b => b.Kind));
+        var chunks = DocumentIngest.Ingest([path], new ChunkOptions { ChunkTokens = 50, OverlapTokens = 0 }).Chunks;
+        Assert.Equal(new[] { "Retningslinjer for bruk av hjemmekontor", "Overtid" }.Select(TestDocuments.PdfText), chunks.Select(c => c.Heading));
+        Assert.Equal(new[] { "Denne håndboken gjelder alle ansatte i kommunen. Den oppdateres hvert år.",
+            "Overtid godtgjøres med femti prosent tillegg. Husk dette, det er viktig." }.Select(TestDocuments.PdfText), chunks.Select(c => c.Text));
+    }
+
+    [Fact]
+    public void OneFontSizeGivesNoHeadings()
+    {
+        PdfLine[] lines = [new("Overtid", 10), new("Overtid godtgjøres med tillegg.", 10)];
+        Assert.Empty(FontHeadings.Find(lines, FontHeadings.BodySize(lines)));
+        PdfLine[] dropCap = [new("D", 30), new("enne teksten har en stor forbokstav og er lang nok.", 10)];
+        Assert.Empty(FontHeadings.Find(dropCap, FontHeadings.BodySize(dropCap)));
+    }
+}

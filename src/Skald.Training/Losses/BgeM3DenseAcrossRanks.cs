@@ -9,6 +9,12 @@ namespace Skald.Training.Losses;
 /// gradients: every query against every rank's passages, divided by the temperature, scored by
 /// <see cref="BgeM3Objective.DenseAcrossRanks"/>. Columns: the queries, then each passage column.
 /// </summary>
+/// <remarks>
+/// Upstream, as read: https://github.com/FlagOpen/FlagEmbedding/blob/0dff36cd1fc1d63dd39bf209e87cfa1ba83dc74d/FlagEmbedding/abc/finetune/embedder/AbsModeling.py
+/// (_compute_cross_device_neg_loss, _dist_gather_tensor) and
+/// https://github.com/FlagOpen/FlagEmbedding/blob/00d6d15835c9a16e1e36216c632850014d969bf8/FlagEmbedding/finetune/embedder/encoder_only/m3/modeling.py
+/// (forward: the dense term cross-device, the others in-batch, the ensemble from the rank's block of the dense scores).
+/// </remarks>
 internal sealed class BgeM3DenseAcrossRanks(float temperature, bool m3KdLoss) : IEmbeddingLoss
 {
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Distributed;
 using Skald.Training.Losses;
 using Skald.Training.Modeling;
 
@@ -10,7 +11,8 @@ namespace Skald.Training.Tests.Losses;
 /// computation under negatives_cross_device (bge_m3_two_ranks.json): the dense term over every rank's passages, the
 /// sparse, ColBERT and ensemble terms and self-distillation over the rank's own; each rank's terms, the mean of the
 /// ranks' losses, and the summed gradients of every parameter (the gradient of that mean) within 1e-5. The reference
-/// checks that these differ from one process's step over the four rows.
+/// checks that these differ from one process's step over the four rows. Without unified_finetuning only the dense term
+/// remains, which spans the ranks: two ranks then equal one process (as mnrl under mpirun).
 /// </summary>
 public sealed class BgeM3AcrossRanksTests
 {
@@ -61,5 +63,39 @@ public sealed class BgeM3AcrossRanksTests
         }
         BgeM3LossTests.CheckGradients(r.GetProperty("gradients"), parameters[0], misses);
         Assert.True(misses.Count == 0, string.Join("\n", misses.Take(40)));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("kl_div")]
+    [InlineData("m3_kd_loss")]
+    public void WithoutUnifiedFinetuningTwoRanksEqualOneProcess(string? kdLossType)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Skald.Tests.Repository.Root, "fixtures", "training", "bge_m3_two_ranks.json")));
+        var root = doc.RootElement;
+        var columns = root.GetProperty("columns").EnumerateArray().Select(c => c.EnumerateArray().Select(s => s.GetString()!).ToArray()).ToArray();
+        float[]? teacher = kdLossType is null ? null
+            : [.. root.GetProperty("cross_device_kd_kl_div").GetProperty("teacher_scores").EnumerateArray().Select(x => x.GetSingle())];
+        int rows = columns[0].Length, width = columns.Length - 1;
+        (TrainableEncoder Model, float Value) Step(ICommunicator comm, int start, int count)
+        {
+            var model = TrainableEncoder.Load(BgeM3LossTests.Folder(), dropout: 0f);
+            model.Communicator = comm;
+            var loss = new BgeM3Loss(model, 0.02f, unified: false, m3KdLoss: kdLossType == "m3_kd_loss");
+            model.ZeroGradients();
+            var batch = new TrainingBatch([.. columns.Select(c => (IReadOnlyList<string>)c[start..(start + count)])], teacher?[(start * width)..((start + count) * width)]);
+            return (model, loss.ComputeAndBackward(model, batch));
+        }
+        var one = Step(SingleProcess.Instance, 0, rows);
+        var two = ThreadRanks.Run(2, comm => Step(comm, comm.Rank * rows / 2, rows / 2));
+        Assert.All(two, r => Assert.True(Math.Abs(r.Value - one.Value) <= 1e-5 * Math.Max(1, one.Value), $"{r.Value} vs one process {one.Value}"));
+        for (int i = 0; i < one.Model.Parameters.Count; i++)
+        {
+            var want = one.Model.Parameters[i].Grad.ToArray();
+            double scale = Math.Max(1, want.Max(Math.Abs));
+            float[] a = two[0].Model.Parameters[i].Grad.ToArray(), b = two[1].Model.Parameters[i].Grad.ToArray();
+            for (int j = 0; j < want.Length; j++)
+                Assert.True(Math.Abs(want[j] - (a[j] + b[j])) <= 1e-5 * scale, $"{one.Model.Parameters[i].Name}[{j}]: {a[j] + b[j]} vs one process {want[j]}");
+        }
     }
 }

@@ -6,7 +6,8 @@ namespace Skald.Training.Data;
 /// FlagEmbedding's <c>data.train</c> entries under same-dataset batching (<c>AbsEmbedderSameDatasetTrainDataset</c>'s
 /// loader, <c>data.same_dataset_within_batch: true</c>) with <c>small_threshold</c> / <c>drop_threshold</c>: a file is
 /// one data set, left out when it has fewer rows than <c>small_threshold</c>; a folder's <c>.json</c> / <c>.jsonl</c>
-/// files (other files are passed over, sub-folders not entered) are one data set each, except those with fewer rows
+/// files (read as any data file: a <c>.json</c> one is refused by name; other files are passed over, sub-folders not
+/// entered) are one data set each, except those with fewer rows
 /// than <c>small_threshold</c>, which are merged into one data set whose batches hold the smallest of their batch
 /// sizes, left out when it has fewer rows than <c>drop_threshold</c>; every data set of a folder is without in-batch
 /// negatives when the folder's name (not the file's) ends with <c>no_in_batch_neg</c>. Files are read in ordinal

@@ -65,7 +65,13 @@ public static partial class ConfigLoader
             Instruction = d.Str("instruction"), PromptFormat = d.Choice("prompt_format", "auto", "auto", "alpaca", "chat_template"),
             TrainGroupSize = d.IntOrNull("train_group_size", 1), NoInBatchNeg = d.Bool("no_in_batch_neg", false), SameDatasetWithinBatch = d.Bool("same_dataset_within_batch", false),
             FlagEmbedding = FlagEmbeddingKeys.Read(d),
+            SmallThreshold = d.Int("small_threshold", 0, 0), DropThreshold = d.Int("drop_threshold", 0, 0),
         };
+        foreach (string key in new[] { "small_threshold", "drop_threshold" })
+        {
+            if (!data.SameDatasetWithinBatch && d.Str(key) is not null) // upstream reads them only in its same-dataset loader
+                throw new TrainingException($"{d.Where(key)}: data.{key} is FlagEmbedding's option for batches of one file; it needs data.same_dataset_within_batch: true");
+        }
         if (data.EvalSplit >= 1 && data.EvalSplit != Math.Floor(data.EvalSplit))
             throw new TrainingException($"{d.Where("eval_split")}: data.eval_split must be a fraction in (0, 1) or a whole number of rows");
         if (data.EvalSplit > 0 && data.Eval is not null) // (the split was ignored: only data.eval was evaluated)

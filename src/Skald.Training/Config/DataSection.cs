@@ -48,6 +48,16 @@ public sealed record DataSection(
     public bool SameDatasetWithinBatch { get; init; }
 
     /// <summary>
+    /// FlagEmbedding's <c>small_threshold</c> (with <see cref="SameDatasetWithinBatch"/>): a <c>data.train</c> file of
+    /// fewer rows is left out, and the files of fewer rows in a <c>data.train</c> folder are merged into one data set
+    /// (<see cref="Data.FlagEmbeddingFolder"/>). 0: none is small.
+    /// </summary>
+    public int SmallThreshold { get; init; }
+
+    /// <summary>FlagEmbedding's <c>drop_threshold</c>: a folder's merged small files of fewer rows in all are left out. 0: never.</summary>
+    public int DropThreshold { get; init; }
+
+    /// <summary>
     /// FlagEmbedding files: the run-wide query and passage instructions with their formats, and <c>shuffle_ratio</c>
     /// (<c>data.query_instruction_for_retrieval</c>, ...), applied to every draw of their groups.
     /// </summary>

@@ -177,6 +177,18 @@ public sealed class FlagEmbeddingGroups
         new(GroupSize, queries, positives, negatives, null, null, keys, lines, prompts, Instructions, RowKeys);
 
     /// <summary>The groups of several shards of one data set, in order; shard s's groups keyed apart from the others'.</summary>
+    /// <summary>
+    /// The same groups batched <paramref name="size"/> rows at a time by same-dataset batching, whatever the first row
+    /// says (a folder's merged small files: the smallest of their batch sizes, <see cref="FlagEmbeddingFolder"/>).
+    /// </summary>
+    internal FlagEmbeddingGroups WithFileBatchSize(int size)
+    {
+        var k = RowKeys ?? new FlagEmbeddingRowKeys(new string?[Count], new int?[Count], new int?[Count]);
+        int?[] sizes = [.. k.BatchSizes];
+        sizes[0] = size;
+        return new(GroupSize, queries, positives, negatives, positiveScores, negativeScores, keys, lines, prompts, Instructions, k with { BatchSizes = sizes });
+    }
+
     internal static FlagEmbeddingGroups Concat(IReadOnlyList<FlagEmbeddingGroups> parts)
     {
         bool scores = parts[0].HasScores;

@@ -20,9 +20,15 @@ namespace Skald.Training.Losses;
 /// all passages of a step into one batch, and a padded position is a zero vector that the max sees: a passage shorter
 /// than the step's longest gets one zero vector here, which gives the same scores and gradients.</item>
 /// </list>
-/// Candidates are every passage of the batch (in-batch negatives; upstream disables cross-device negatives for the
-/// sparse and ColBERT terms, and Skald does not run this loss under mpirun), or for a batch of a <c>no_in_batch_neg</c>
-/// data set (<see cref="TrainingBatch.NoInBatchNegatives"/>) the row's own passages only. With a label column (a teacher's scores of
+/// Candidates are every passage of the batch (in-batch negatives), or for a batch of a <c>no_in_batch_neg</c>
+/// data set (<see cref="TrainingBatch.NoInBatchNegatives"/>) the row's own passages only. Under mpirun each rank holds its
+/// shard of the rows and does what FlagEmbedding does with <c>negatives_cross_device</c>: the dense term scores the
+/// rank's queries against every rank's passages (<see cref="BgeM3DenseAcrossRanks"/> through <see cref="AcrossRanks"/>;
+/// with a kl_div teacher its distillation part stays on the rank's rows), while the sparse, ColBERT and ensemble terms
+/// and self-distillation stay on the rank (its rows against its passages; upstream disables cross-device negatives for
+/// them), as does every term of a no_in_batch_neg batch. The step's loss is the mean over ranks of each rank's loss
+/// (what the HF Trainer logs) and its gradient is that mean's: the rank-local terms count 1/world_size each, the
+/// cross-device part once. With a label column (a teacher's scores of
 /// the positive, then of each negative) the terms are knowledge distillation (kd_loss_type). Self-distillation starts
 /// when <see cref="Step"/> (the batches this loss has seen before, upstream's <c>self.step</c>) exceeds
 /// <see cref="SelfDistillStartStep"/>.
@@ -80,6 +86,9 @@ public sealed class BgeM3Loss : ILoss
 
     /// <inheritdoc />
     public string Name => "bge_m3";
+
+    /// <summary>Runs under mpirun as FlagEmbedding's negatives_cross_device (see the class summary).</summary>
+    public bool SpansRanks => true;
 
     /// <summary>Whether the heads are new (the folder had neither head file), drawn rather than read.</summary>
     public bool NewHeads { get; }
@@ -165,16 +174,34 @@ public sealed class BgeM3Loss : ILoss
         var dSparse = new double[b * m];
         var dColbert = new double[b * m];
         terms.Clear();
-        float loss;
+        var comm = encoder.Communicator;
+        bool across = comm.Size > 1 && !own; // negatives_cross_device: the dense term over every rank's passages
+        bool distill = Unified && UseSelfDistill && Step > SelfDistillStartStep;
+        double loss;
         if (Unified)
         {
-            loss = (float)BgeM3Objective.Compute(b, m, dense, sparse, colbert, UseSelfDistill && Step > SelfDistillStartStep, teacher, M3KdLoss,
-                dDense, dSparse, dColbert, terms, own);
+            loss = BgeM3Objective.Compute(b, m, dense, sparse, colbert, distill, teacher, M3KdLoss,
+                dDense, dSparse, dColbert, terms, own, denseAcrossRanks: across);
+        }
+        else if (across)
+        {
+            loss = terms["dense"] = BgeM3Objective.LocalDensePart(b, m, dense, teacher, M3KdLoss, dDense);
         }
         else
         {
             // unified_finetuning false: the dense term alone, as the base model's loss
-            loss = (float)DenseOnly(b, m, dense, teacher, dDense, own);
+            loss = DenseOnly(b, m, dense, teacher, dDense, own);
+        }
+        if (comm.Size > 1)
+        {
+            // the rank's own terms count 1/world_size in the mean over ranks (the summed gradients are that mean's)
+            double share = 1.0 / comm.Size;
+            for (int i = 0; i < dDense.Length; i++)
+            {
+                dDense[i] *= share;
+                dSparse[i] *= share;
+                dColbert[i] *= share;
+            }
         }
         // d(scores) → d(outputs): the temperature, then each output's own backward
         var embeddingGradients = columns.Select(c => new EmbeddingBatch(c.Embeddings.Rows, c.Embeddings.Dim)).ToArray();
@@ -208,11 +235,32 @@ public sealed class BgeM3Loss : ILoss
             for (int j = 0; j < m; j++) passages[j].Column.AddVectorGradient(passages[j].Row, paddedGradients[j]);
             foreach (var column in columns) column.Seed(pass, gradientScale);
         }
+        if (across) loss += DenseAcross(comm, columns, batch.Labels, distill, embeddingGradients);
         pass.Backward(embeddingGradients, gradientScale);
-        return loss;
+        if (comm.Size == 1) return (float)loss;
+        Span<double> mean = [loss]; // the step's loss: the mean over ranks of each rank's loss
+        comm.AllReduceSum(mean);
+        return (float)(mean[0] / comm.Size);
     }
 
-    private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    // The dense term's cross-device part, at its weight in the loss: its value, and its gradients (this rank's rows,
+    // counted once: every rank computes the same part) added into the columns' embedding gradients.
+    private double DenseAcross(Skald.Distributed.ICommunicator comm, BgeM3Column[] columns, IReadOnlyList<float>? labels, bool distill,
+        EmbeddingBatch[] embeddingGradients)
+    {
+        var local = columns.Select(c => c.Embeddings).ToArray();
+        var gradients = local.Select(e => new EmbeddingBatch(e.Rows, e.Dim)).ToArray();
+        double part = AcrossRanks.Compute(new BgeM3DenseAcrossRanks(Temperature, M3KdLoss), comm, local, labels, gradients);
+        terms["dense"] += part;
+        // the dense term's weight: (dense + ...) / 4, halved again with self-distillation; alone without unified_finetuning
+        float weight = !Unified ? 1f : distill ? 0.125f : 0.25f;
+        for (int c = 0; c < gradients.Length; c++)
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradients[c].Data, weight, embeddingGradients[c].Data, embeddingGradients[c].Data);
+        return weight * part;
+    }
+
+    /// <summary>a · b, accumulated in double.</summary>
+    internal static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         double s = 0;
         for (int i = 0; i < a.Length; i++) s += (double)a[i] * b[i];

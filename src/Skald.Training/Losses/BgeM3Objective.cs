@@ -44,9 +44,12 @@ public static class BgeM3Objective
     /// self-distillation, dense_distill, sparse_distill, colbert_distill).
     /// </summary>
     /// <paramref name="ownGroup"/>: no in-batch negatives, each row scored against its own group only.
+    /// <paramref name="denseAcrossRanks"/>: the dense term's cross-device part is computed over every rank's rows
+    /// (<see cref="DenseAcrossRanks"/>) and added by the caller; here it is <see cref="LocalDensePart"/> only, and
+    /// terms["dense"] holds that part.
     public static double Compute(int rows, int candidates, double[] dense, double[] sparse, double[] colbert, bool selfDistill,
         double[]? teacher, bool m3KdLoss, double[] dDense, double[] dSparse, double[] dColbert, IDictionary<string, double> terms,
-        bool ownGroup = false)
+        bool ownGroup = false, bool denseAcrossRanks = false)
     {
         if (rows < 1 || candidates % rows != 0) throw new ArgumentException($"{candidates} candidates for {rows} rows: not whole groups");
         int n = rows * candidates;
@@ -60,7 +63,8 @@ public static class BgeM3Objective
         Array.Clear(dDense);
         Array.Clear(dSparse);
         Array.Clear(dColbert);
-        double ld = Term(rows, candidates, dense, teacher, m3KdLoss, dDense, 1.0, ownGroup);
+        double ld = denseAcrossRanks ? LocalDensePart(rows, candidates, dense, teacher, m3KdLoss, dDense)
+            : Term(rows, candidates, dense, teacher, m3KdLoss, dDense, 1.0, ownGroup);
         double ls = Term(rows, candidates, sparse, teacher, m3KdLoss, dSparse, SparseLossWeight, ownGroup);
         double lc = Term(rows, candidates, colbert, teacher, m3KdLoss, dColbert, 1.0, ownGroup);
         double le = Term(rows, candidates, ensemble, teacher, m3KdLoss, gEnsemble, 1.0, ownGroup);
@@ -157,7 +161,17 @@ public static class BgeM3Objective
         }
         if (teacher is null) return loss;
         // kl_div: the teacher against the row's own group, plus the cross-entropy above
+        return loss + GroupKl(rows, candidates, s, teacher, grad, weight);
+    }
+
+    // kl_div's distillation part: −mean_i Σ_g t_ig · log_softmax(row i's own group scores)_g, its gradient times weight
+    // ADDED into grad.
+    private static double GroupKl(int rows, int candidates, double[] s, double[] teacher, double[] grad, double weight)
+    {
+        int groups = candidates / rows;
         var local = new double[groups];
+        var p = new double[groups];
+        double loss = 0;
         for (int i = 0; i < rows; i++)
         {
             for (int g = 0; g < groups; g++) local[g] = s[i * candidates + g * rows + i];
@@ -170,6 +184,28 @@ public static class BgeM3Objective
             }
         }
         return loss;
+    }
+
+    /// <summary>
+    /// Under negatives_cross_device, the part of a rank's dense term that stays on the rank (<paramref name="dense"/>
+    /// its rows against its passages, [B, M]): with a kl_div teacher the distillation of its rows' group scores
+    /// (upstream slices the cross-device scores to the rank's rows for it), else nothing. Its gradient is ADDED into
+    /// <paramref name="grad"/>.
+    /// </summary>
+    public static double LocalDensePart(int rows, int candidates, double[] dense, double[]? teacher, bool m3KdLoss, double[] grad) =>
+        teacher is not null && !m3KdLoss ? GroupKl(rows, candidates, dense, teacher, grad, 1.0) : 0;
+
+    /// <summary>
+    /// Under negatives_cross_device, the part of the dense term over every rank's rows (<paramref name="scores"/>:
+    /// every query against every passage, [B, M] of the whole batch, already divided by the temperature):
+    /// cross-entropy towards each row's positive, or with an m3_kd_loss teacher (<paramref name="teacher"/>, every
+    /// row's targets) its distillation. <paramref name="grad"/> is OVERWRITTEN with d(part)/d(scores).
+    /// </summary>
+    public static double DenseAcrossRanks(int rows, int candidates, double[] scores, double[]? teacher, bool m3KdLoss, double[] grad)
+    {
+        ArgumentNullException.ThrowIfNull(grad);
+        Array.Clear(grad);
+        return Term(rows, candidates, scores, m3KdLoss ? teacher : null, m3KdLoss && teacher is not null, grad, 1.0, false);
     }
 
     // Candidate j is a member of row i's group before member g (m3_kd_loss leaves it out).

@@ -29,7 +29,12 @@ public static partial class TrainingRun
             int group = config.Data.TrainGroupSize ?? FlagEmbeddingReader.DefaultGroupSize;
             return files.Count == 1 && files[0] == path ? DatasetReader.Read(path, config.Data.Columns, group) : DatasetReader.ReadAll(files, path, config.Data.Columns, group);
         }
-        var train = config.Data.Train.Select(p => FlagEmbeddingData(config, Read(p, "train"))).ToList();
+        var train = !config.Data.SameDatasetWithinBatch ? config.Data.Train.Select(p => FlagEmbeddingData(config, Read(p, "train"))).ToList()
+            : config.Data.Train.SelectMany(p => FlagEmbeddingFolder.Expand(p, f => Read(f, "train"), config.Data.SmallThreshold, config.Data.DropThreshold,
+                config.Training.BatchSize)).Select(e => FlagEmbeddingData(config, e.Data, e.NoInBatchNegatives)).ToList();
+        if (train.Count == 0) // every file left out
+            throw new TrainingException($"data.train: no data set has data.small_threshold {config.Data.SmallThreshold} rows (a folder's merged small files " +
+                $"not data.drop_threshold {config.Data.DropThreshold}); lower them, or add data");
         if (config.Data.TrainGroupSize is { } size && train.All(d => d.Groups is null))
             throw new TrainingException($"data.train_group_size {size} sets the documents drawn per query from FlagEmbedding files ({{\"query\", \"pos\": [...], \"neg\": [...]}} rows); none of data.train is one");
         if (config.Data.FlagEmbedding.Any && train.All(d => d.Groups is null))
@@ -57,11 +62,13 @@ public static partial class TrainingRun
     /// (FlagEmbedding's rule) a FlagEmbedding file's name ends with <c>no_in_batch_neg</c>; a FlagEmbedding file's
     /// teacher scores dropped for a loss that reads none (as FlagEmbedding drops them without knowledge_distillation).
     /// </summary>
-    private static TextDataset FlagEmbeddingData(TrainingConfig config, TextDataset d)
+    /// <paramref name="folderMark"/>: a folder's file (<see cref="FlagEmbeddingFolder"/>): whether the folder's name carries the
+    /// mark, which then decides instead of the file's name.
+    private static TextDataset FlagEmbeddingData(TrainingConfig config, TextDataset d, bool? folderMark = null)
     {
         if (d.Groups is { } groups && config.Data.FlagEmbedding.Any) // the run-wide instructions and shuffling, on every draw
             d = groups.With(config.Data.FlagEmbedding).Sample(0, 0, d.Name, d.NoInBatchNegatives);
-        if (config.Data.NoInBatchNeg || (d.Groups is not null && Path.GetFileNameWithoutExtension(d.Name).EndsWith("no_in_batch_neg", StringComparison.Ordinal)))
+        if (config.Data.NoInBatchNeg || (d.Groups is not null && (folderMark ?? Path.GetFileNameWithoutExtension(d.Name).EndsWith("no_in_batch_neg", StringComparison.Ordinal))))
             d = d.WithoutInBatchNegatives();
         string type = config.Loss.Type switch { "matryoshka" => config.Loss.MatryoshkaInner, "splade" => config.Loss.SpladeInner, "csr" => config.Loss.CsrInner, _ => config.Loss.Type };
         return TeacherScoreLosses.Contains(type) ? d : d.WithoutTeacherScores();

@@ -73,15 +73,28 @@ public sealed class BgeM3LossTests
         var misses = new List<string>();
         double expectedLoss = r.GetProperty("loss").GetDouble();
         if (!(Math.Abs(value - expectedLoss) <= 1e-5 * Math.Max(1, Math.Abs(expectedLoss)))) misses.Add($"loss {value}, PyTorch {expectedLoss}");
-        foreach (var t in r.GetProperty("terms").EnumerateObject())
+        CheckTerms(r.GetProperty("terms"), loss, misses);
+        CheckGradients(r.GetProperty("gradients"), model.Parameters.Concat(loss.Parameters), misses);
+        Assert.True(misses.Count == 0, string.Join("\n", misses.Take(40)));
+    }
+
+    /// <summary>Each term of <paramref name="loss"/>'s last batch within 1e-5 (relative, at least 1) of <paramref name="expected"/>, and no other term.</summary>
+    internal static void CheckTerms(JsonElement expected, BgeM3Loss loss, List<string> misses)
+    {
+        foreach (var t in expected.EnumerateObject())
         {
             double got = loss.LastTerms[t.Name], want = t.Value.GetDouble();
             if (!(Math.Abs(got - want) <= 1e-5 * Math.Max(1, Math.Abs(want)))) misses.Add($"term {t.Name}: {got}, PyTorch {want}");
         }
-        Assert.Equal(r.GetProperty("terms").EnumerateObject().Count(), loss.LastTerms.Count);
-        var byName = model.Parameters.Concat(loss.Parameters).ToDictionary(p => p.Name);
+        Assert.Equal(expected.EnumerateObject().Count(), loss.LastTerms.Count);
+    }
+
+    /// <summary>Every parameter's gradient against the reference's (see <see cref="AssertMatches"/>); each one checked.</summary>
+    internal static void CheckGradients(JsonElement gradients, IEnumerable<Parameter> parameters, List<string> misses)
+    {
+        var byName = parameters.ToDictionary(p => p.Name);
         int checkedParameters = 0;
-        foreach (var g in r.GetProperty("gradients").EnumerateObject())
+        foreach (var g in gradients.EnumerateObject())
         {
             Assert.True(byName.TryGetValue(g.Name, out var parameter), $"no parameter {g.Name}");
             var actual = parameter.Grad.ToArray();
@@ -102,7 +115,6 @@ public sealed class BgeM3LossTests
             if (!(Math.Abs(Math.Sqrt(ss) - want) / Math.Max(1, want) <= 1e-5)) misses.Add($"{g.Name}: |grad| {Math.Sqrt(ss)}, PyTorch {want}");
             checkedParameters++;
         }
-        Assert.True(misses.Count == 0, string.Join("\n", misses.Take(40)));
         Assert.Equal(byName.Count, checkedParameters); // every parameter, the four head tensors among them
     }
 

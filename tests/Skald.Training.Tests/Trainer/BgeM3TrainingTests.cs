@@ -1,4 +1,3 @@
-using Skald.Distributed;
 using Skald.Models;
 using Skald.Models.BgeM3;
 using Skald.Models.Checkpoints;
@@ -210,28 +209,5 @@ public sealed class BgeM3TrainingTests
         Assert.Contains("loss.colbert_dim is BGE-M3 fine-tuning's", e.Message);
         e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(folder, "  type: bge_m3\nlora:\n  r: 4")));
         Assert.StartsWith("lora: loss.type bge_m3 saves a BGE-M3 folder", e.Message);
-    }
-
-    [Fact]
-    public void MpirunIsRefusedByName()
-    {
-        var setup = TrainingRun.Build(Config(BgeM3LossTests.Folder(), "  type: bge_m3"), communicator: new TwoRanks());
-        var e = Assert.Throws<TrainingException>(() => new SentenceTrainer(setup).Run());
-        Assert.StartsWith("loss.type bge_m3 does not run under mpirun yet", e.Message);
-    }
-
-    // A group of two that the refusal must come before: any collective fails the test.
-    private sealed class TwoRanks : ICommunicator
-    {
-        public int Rank => 0;
-        public int Size => 2;
-        public void AllReduceSum(Span<float> data) => throw new InvalidOperationException("collective");
-        public void AllReduceSum(Span<double> data) => throw new InvalidOperationException("collective");
-        public void Broadcast(Span<float> data, int root = 0) => throw new InvalidOperationException("collective");
-        public void Broadcast(Span<byte> data, int root = 0) => throw new InvalidOperationException("collective");
-        public void AllGather(ReadOnlySpan<float> local, Span<float> all, ReadOnlySpan<int> counts) => throw new InvalidOperationException("collective");
-        public void AllGather(int local, Span<int> all) => throw new InvalidOperationException("collective");
-        public void Barrier() => throw new InvalidOperationException("collective");
-        public void Dispose() { }
     }
 }

@@ -1,0 +1,64 @@
+using Skald.Training.Config;
+
+namespace Skald.Training.Data;
+
+/// <summary>
+/// FlagEmbedding's <c>data.train</c> entries under same-dataset batching (<c>AbsEmbedderSameDatasetTrainDataset</c>'s
+/// loader, <c>data.same_dataset_within_batch: true</c>) with <c>small_threshold</c> / <c>drop_threshold</c>: a file is
+/// one data set, left out when it has fewer rows than <c>small_threshold</c>; a folder's <c>.json</c> / <c>.jsonl</c>
+/// files (read as any data file: a <c>.json</c> one is refused by name; other files are passed over, sub-folders not
+/// entered) are one data set each, except those with fewer rows
+/// than <c>small_threshold</c>, which are merged into one data set whose batches hold the smallest of their batch
+/// sizes, left out when it has fewer rows than <c>drop_threshold</c>; every data set of a folder is without in-batch
+/// negatives when the folder's name (not the file's) ends with <c>no_in_batch_neg</c>. Files are read in ordinal
+/// order of their names (upstream's <c>os.listdir</c> order is the file system's; the batches are shuffled either way).
+/// </summary>
+/// <remarks>
+/// Upstream: https://github.com/FlagOpen/FlagEmbedding/blob/035bbf59ef5d1934239ceac0edcc30ba404c0c70/FlagEmbedding/abc/finetune/embedder/AbsDataset.py
+/// (<c>AbsEmbedderSameDatasetTrainDataset.__init__</c>, <c>_get_file_batch_size</c>); the thresholds' defaults (0)
+/// from AbsArguments.py at 0dff36cd1fc1d63dd39bf209e87cfa1ba83dc74d.
+/// </remarks>
+public static class FlagEmbeddingFolder
+{
+    /// <summary>
+    /// The data sets of one <c>data.train</c> entry <paramref name="path"/> (<paramref name="read"/> reads a file), each
+    /// with its folder's no_in_batch_neg mark (null for a file entry: the file's own name decides). Batch sizes are
+    /// <paramref name="batchSize"/>-based as <see cref="FlagEmbeddingRowKeys.FileBatchSize"/> reads them.
+    /// </summary>
+    public static IReadOnlyList<(TextDataset Data, bool? NoInBatchNegatives)> Expand(string path, Func<string, TextDataset> read,
+        int smallThreshold, int dropThreshold, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        if (!Directory.Exists(path))
+        {
+            var d = read(path);
+            return d.Count == 0 || d.Count < smallThreshold ? [] : [(d, null)];
+        }
+        bool mark = Path.GetFileName(Path.TrimEndingDirectorySeparator(path)).EndsWith("no_in_batch_neg", StringComparison.Ordinal);
+        var result = new List<(TextDataset, bool?)>();
+        var small = new List<TextDataset>();
+        foreach (string file in Directory.GetFiles(path).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".jsonl", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal))
+        {
+            var d = read(file);
+            if (d.Count == 0) continue;
+            if (d.Count < smallThreshold) small.Add(d);
+            else result.Add((d, mark));
+        }
+        if (small.Count > 0 && small.Sum(d => d.Count) >= dropThreshold) result.Add((Merge(path, small, batchSize), mark));
+        return result;
+    }
+
+    // The small files of a folder as one data set, batched by the smallest of their batch sizes.
+    private static TextDataset Merge(string folder, List<TextDataset> small, int batchSize)
+    {
+        string name = $"{folder} (merged: {string.Join(", ", small.Select(d => Path.GetFileName(d.Name)))})";
+        if (small.FirstOrDefault(d => d.Groups is null) is { } plain)
+            throw new TrainingException($"{plain.Name}: data.small_threshold merges FlagEmbedding files ({{\"query\", \"pos\": [...], \"neg\": [...]}} rows), and this is not one");
+        if (small.FirstOrDefault(d => d.Groups!.HasScores != small[0].Groups!.HasScores) is { } odd)
+            throw new TrainingException($"{odd.Name}: {(odd.Groups!.HasScores ? "has" : "has no")} teacher scores and {small[0].Name} {(small[0].Groups!.HasScores ? "has" : "has none")}; " +
+                "the small files merged into one data set are alike");
+        int size = small.Min(d => d.Groups!.RowKeys?.FileBatchSize(batchSize) ?? batchSize);
+        return FlagEmbeddingGroups.Concat([.. small.Select(d => d.Groups!)]).WithFileBatchSize(size).Sample(0, 0, name);
+    }
+}

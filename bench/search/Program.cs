@@ -11,7 +11,7 @@ using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
 using Skald.Tensors.Gemm;
 
-int rows = 1_000_000, dim = 384, k = 10, batch = 256, reps = 5, singles = 8, ivf = 0, pq = 0, pqBits = 8, opq = 0, opqDim = 0, packedScan = 0;
+int rows = 1_000_000, dim = 384, k = 10, batch = 256, reps = 5, singles = 8, ivf = 0, pq = 0, pqBits = 8, opq = 0, opqDim = 0, packedScan = 0, graphPq = 0;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     int v = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -28,8 +28,14 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--opq": opq = v; break;
         case "--opq-dim": opqDim = v; break;
         case "--packed-scan": packedScan = v; break;
+        case "--graph-pq": graphPq = v; break;
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
+}
+if (graphPq > 0)
+{
+    GraphPqBench.Run(rows, dim, graphPq, pqBits, reps); // an HNSW walk over codes: row-by-row against gathered scoring
+    return;
 }
 if (packedScan > 0)
 {

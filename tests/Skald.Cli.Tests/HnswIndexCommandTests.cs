@@ -98,7 +98,7 @@ public sealed class HnswIndexCommandTests
         Assert.True(Manifest().GetProperty("hnsw_replace_deleted").GetBoolean());
         var info = InProcessSkald.Capture("index", "info", "--index", folder, "--format", "json");
         Assert.True(info.ExitCode == 0, info.Stderr);
-        Assert.StartsWith("true", JsonDocument.Parse(info.Stdout).RootElement.GetProperty("hnsw_replace_deleted").GetString());
+        Assert.True(JsonDocument.Parse(info.Stdout).RootElement.GetProperty("hnsw_replace_deleted").GetBoolean()); // a JSON boolean, not a sentence
         int rows = Manifest().GetProperty("rows").GetInt32();
         var r = InProcessSkald.Capture("index", "add", "--index", folder, "--documents", bike, "-q"); // added again: its old rows dropped
         Assert.True(r.ExitCode == 0, r.Stderr);
@@ -113,10 +113,34 @@ public sealed class HnswIndexCommandTests
         string plain = Index("--hnsw", "4", "--hnsw-ef-construction", "20", "-q");
         Assert.False(JsonDocument.Parse(File.ReadAllText(Path.Combine(plain, "index.json"))).RootElement.TryGetProperty("hnsw_replace_deleted", out _));
         info = InProcessSkald.Capture("index", "info", "--index", plain, "--format", "json");
-        Assert.StartsWith("false", JsonDocument.Parse(info.Stdout).RootElement.GetProperty("hnsw_replace_deleted").GetString());
+        Assert.False(JsonDocument.Parse(info.Stdout).RootElement.GetProperty("hnsw_replace_deleted").GetBoolean());
         string other = Path.Combine(TestPaths.NewTempDir(), "idx");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", other,
             "--hnsw-replace-deleted"), 2, "--hnsw-replace-deleted needs --hnsw M");
+    }
+
+    /// <summary>
+    /// <c>index reindex --hnsw</c> keeps the index's <c>hnsw_replace_deleted</c> without the flag (as <c>index add</c>
+    /// does), <c>--hnsw-replace-deleted false</c> drops it, and the flag sets it on an index built without it.
+    /// </summary>
+    [Fact]
+    public void ReindexKeepsTheReplaceDeletedSettingUnlessToldOtherwise()
+    {
+        string folder = Index("--hnsw", "4", "--hnsw-ef-construction", "20", "--hnsw-replace-deleted", "-q");
+        bool Kept() => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement.TryGetProperty("hnsw_replace_deleted", out var v) && v.GetBoolean();
+        void Reindex(params string[] extra)
+        {
+            var r = InProcessSkald.Capture(["index", "reindex", "--index", folder, "--hnsw", "4", "--hnsw-ef-construction", "20", "-q", .. extra]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+        }
+        Reindex();
+        Assert.True(Kept());
+        Reindex("--hnsw-replace-deleted", "false");
+        Assert.False(Kept());
+        Reindex();
+        Assert.False(Kept());
+        Reindex("--hnsw-replace-deleted");
+        Assert.True(Kept());
     }
 
     /// <summary>A graph over int8 rows: built, described, and searched as the exact int8 index when ef covers every row.</summary>

@@ -33,6 +33,16 @@ internal sealed class DenseLayoutOptions
         return layout;
     }
 
+    /// <summary>
+    /// <paramref name="layout"/> (from <see cref="Of"/>) for <c>index reindex</c> of an index whose manifest is
+    /// <paramref name="stored"/>: a graph laid out again keeps the index's <c>hnsw_replace_deleted</c> unless
+    /// <c>--hnsw-replace-deleted</c> is given (true or false), as <c>index add</c> keeps it.
+    /// </summary>
+    public DenseLayout Reindexed(ParseResult p, DenseLayout layout, IndexManifest stored) =>
+        layout.Hnsw is { } graph && hnsw.ReplaceDeletedGiven(p) is null && stored.HnswReplaceDeleted
+            ? layout with { Hnsw = graph with { ReplaceDeleted = true } }
+            : layout;
+
     /// <summary>A late-interaction index's token precision (<see cref="PrecisionOptions.TokensOf"/>; <paramref name="model"/> names the model in a refusal).</summary>
     public Skald.Retrieval.Index.TokenPrecision TokensOf(ParseResult p, string model) => precision.TokensOf(p, model);
 

@@ -16,7 +16,8 @@ internal sealed class HnswCommandOptions
     public HnswCommandOptions(string what, bool index = false)
     {
         ReplaceDeleted = !index ? null : CliOptions.Flag("--hnsw-replace-deleted",
-            "With --hnsw: index add gives new rows the slots of the rows it drops (hnswlib's allow_replace_deleted), kept in the index; an add's --replace-deleted true|false overrides it");
+            "With --hnsw: index add gives new rows the slots of the rows it drops (hnswlib's allow_replace_deleted), kept in the index; an add's --replace-deleted true|false overrides it " +
+            "(index reindex --hnsw keeps the index's setting; --hnsw-replace-deleted false drops it)");
         M = CliOptions.Int("--hnsw",
             $"{what}: approximate dense search over an HNSW graph (as hnswlib) with M links per node (16 is hnswlib's default; " +
             "more finds more and costs memory and build time)", min: 2, helpName: "M");
@@ -37,6 +38,10 @@ internal sealed class HnswCommandOptions
 
     /// <summary><c>--hnsw-replace-deleted</c> (an index's commands only).</summary>
     public Option<bool>? ReplaceDeleted { get; }
+
+    /// <summary><c>--hnsw-replace-deleted</c> as given (true, or false), null when not given or not an index's option.</summary>
+    public bool? ReplaceDeletedGiven(ParseResult p) =>
+        ReplaceDeleted is not null && p.GetResult(ReplaceDeleted) is { Implicit: false } ? p.GetValue(ReplaceDeleted) : null;
 
     /// <summary>The options to add to a command.</summary>
     public IEnumerable<Option> All => ReplaceDeleted is null ? [M, EfConstruction, Ef] : [M, EfConstruction, Ef, ReplaceDeleted];

@@ -10,4 +10,10 @@ internal readonly ref struct FloatScorer(ReadOnlySpan<float> query, FloatRow row
 
     /// <inheritdoc />
     public float Score(int row) => TensorPrimitives.Dot(query, rows(row));
+
+    /// <inheritdoc />
+    public void ScoreMany(ReadOnlySpan<int> rows, Span<float> scores)
+    {
+        for (int i = 0; i < rows.Length; i++) scores[i] = Score(rows[i]);
+    }
 }

@@ -77,7 +77,16 @@ public static class HnswSearch
     /// <paramref name="floatRows"/> and the best k returned (multiplier 0 or no float rows: the codes' scores are final).
     /// </summary>
     public static Hit[][] TopK(IReadOnlyList<float[]> queries, HnswGraph graph, ProductCodes codes, int k, int ef, int rescoreMultiplier,
-        IReadOnlyList<int>? tieKeys = null, IReadOnlySet<int>? excluded = null, FloatRow? floatRows = null)
+        IReadOnlyList<int>? tieKeys = null, IReadOnlySet<int>? excluded = null, FloatRow? floatRows = null) =>
+        TopK(queries, graph, codes, k, ef, rescoreMultiplier, tieKeys, excluded, floatRows, gathered: true);
+
+    /// <summary>
+    /// <see cref="TopK(IReadOnlyList{float[]}, HnswGraph, ProductCodes, int, int, int, IReadOnlyList{int}?, IReadOnlySet{int}?, FloatRow?)"/>
+    /// with each neighbour list's codes scored together (<paramref name="gathered"/>, the default) or row by row (the
+    /// scalar twin, for tests and the bench): the same scores, so the same hits.
+    /// </summary>
+    internal static Hit[][] TopK(IReadOnlyList<float[]> queries, HnswGraph graph, ProductCodes codes, int k, int ef, int rescoreMultiplier,
+        IReadOnlyList<int>? tieKeys, IReadOnlySet<int>? excluded, FloatRow? floatRows, bool gathered)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(ef, 1);
@@ -93,7 +102,7 @@ public static class HnswSearch
         {
             var table = new float[pq.Subspaces * pq.Centroids];
             pq.Table(queries[i], table);
-            var scorer = new ProductScorer(table, codes);
+            var scorer = new ProductScorer(table, codes, new byte[ProductScorer.ScratchBytes(codes)], gathered);
             var candidates = Walk(ref scorer, graph, first, Math.Max(ef, first), tieKeys, excluded);
             result[i] = rescore ? Rescore(candidates, k, tieKeys, row => TensorPrimitives.Dot(queries[i], floatRows!(row))) : candidates;
         }

@@ -7,7 +7,8 @@ namespace Skald.Retrieval.Hnsw;
 /// One search's scratch over a <see cref="HnswGraph"/>, and the two walks both insertion and search make: the greedy
 /// step down the upper layers (<see cref="Greedy"/>) and the best-first search of one layer keeping ef results
 /// (<see cref="SearchLayer"/>, hnswlib's searchBaseLayer). Visited nodes are marked with a tag that changes per walk,
-/// so the marks are never cleared; the queues are reused, so a warm walker allocates nothing. While rows are inserted
+/// so the marks are never cleared; the queues are reused, so a warm walker allocates nothing. A node's links (in a layer
+/// search, those not visited yet) are scored in one <see cref="IRowScorer.ScoreMany"/> call before they are weighed in order. While rows are inserted
 /// concurrently each node's links are copied under its lock before they are followed.
 /// </summary>
 internal sealed class HnswWalker(int maxLinks)
@@ -15,6 +16,7 @@ internal sealed class HnswWalker(int maxLinks)
     private int[] visited = [];
     private int tag;
     private readonly int[] links = new int[maxLinks];
+    private readonly float[] scores = new float[maxLinks];
     private readonly (int, float)[] pool = new (int, float)[maxLinks + 1];
     private (int Node, float Similarity)[] found = [];
 
@@ -53,10 +55,11 @@ internal sealed class HnswWalker(int maxLinks)
         {
             changed = false;
             int n = Copy(graph, node, layer, concurrent);
+            scorer.ScoreMany(links.AsSpan(0, n), scores.AsSpan(0, n));
             for (int j = 0; j < n; j++)
             {
                 int c = links[j];
-                float s = scorer.Score(c);
+                float s = scores[j];
                 if (s > similarity)
                 {
                     similarity = s;
@@ -98,13 +101,19 @@ internal sealed class HnswWalker(int maxLinks)
         while (candidates.TryDequeue(out int node, out float negative))
         {
             if (-negative < worst) break; // nothing left can enter the results
-            int n = Copy(graph, node, layer, concurrent);
-            for (int j = 0; j < n; j++)
+            int n = Copy(graph, node, layer, concurrent), fresh = 0;
+            for (int j = 0; j < n; j++) // the links not visited yet, in order, scored in one call
             {
                 int c = links[j];
                 if (visited[c] == tag) continue;
                 visited[c] = tag;
-                float s = scorer.Score(c);
+                links[fresh++] = c;
+            }
+            scorer.ScoreMany(links.AsSpan(0, fresh), scores.AsSpan(0, fresh));
+            for (int j = 0; j < fresh; j++)
+            {
+                int c = links[j];
+                float s = scores[j];
                 if (Results.Count >= ef && s <= worst) continue;
                 candidates.Enqueue(c, -s);
                 if (excluded is not null && excluded.Contains(c)) continue;

@@ -12,4 +12,10 @@ internal readonly ref struct QuantizedScorer(ReadOnlySpan<byte> query, Quantized
 
     /// <inheritdoc />
     public float Score(int row) => QuantizedSearch.Score(query, corpus.Row(row), corpus.Precision, corpus.Dimension);
+
+    /// <inheritdoc />
+    public void ScoreMany(ReadOnlySpan<int> rows, Span<float> scores)
+    {
+        for (int i = 0; i < rows.Length; i++) scores[i] = Score(rows[i]);
+    }
 }

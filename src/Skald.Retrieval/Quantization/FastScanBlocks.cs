@@ -69,6 +69,21 @@ internal sealed class FastScanBlocks
         for (int m = 0; m < subspaces; m++) into[m] = (byte)(m % 2 == 0 ? at[m / 2 * 64] & 15 : at[m / 2 * 64] >> 4);
     }
 
+    /// <summary>
+    /// Row <paramref name="row"/>'s M codes into <paramref name="into"/> at m·<paramref name="stride"/> + <paramref name="lane"/>
+    /// (a neighbour list's codes side by side, <see cref="NeighbourScores"/>).
+    /// </summary>
+    public void Gather(int row, int lane, int stride, Span<byte> into)
+    {
+        var at = data.AsSpan(row / BlockRows * Pairs * 64 + Position(row % BlockRows));
+        for (int p = 0, m = 0; p < Pairs; p++, m += 2)
+        {
+            int v = at[p * 64];
+            into[m * stride + lane] = (byte)(v & 15);
+            if (m + 1 < subspaces) into[(m + 1) * stride + lane] = (byte)(v >> 4);
+        }
+    }
+
     /// <summary>Σₘ T[m·K + cₘ] of row <paramref name="row"/>, summed in subspace order (as <see cref="ProductQuantizer.Score"/>).</summary>
     public float Score(int row, ReadOnlySpan<float> table, int centroids)
     {

@@ -53,6 +53,25 @@ internal static class PackedCodes
     }
 
     /// <summary>
+    /// The M codes of the packed row at byte <paramref name="start"/> of <paramref name="data"/> into
+    /// <paramref name="into"/> at m·<paramref name="stride"/> + <paramref name="lane"/>: eight codes (b bytes) a 64-bit
+    /// load, the last group code by code when its load would pass the end of <paramref name="data"/>.
+    /// </summary>
+    public static void Gather(ReadOnlySpan<byte> data, int start, int subspaces, int bits, int lane, int stride, Span<byte> into)
+    {
+        int width = RowBytes(subspaces, bits);
+        var row = data.Slice(start, width);
+        ulong mask = (1UL << bits) - 1;
+        int m = 0;
+        for (int at = 0; m < subspaces && start + at + 8 <= data.Length; at += bits)
+        {
+            ulong v = BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(start + at, 8));
+            for (int j = 0; j < 8 && m < subspaces; j++, m++, v >>= bits) into[m * stride + lane] = (byte)(v & mask);
+        }
+        for (; m < subspaces; m++) into[m * stride + lane] = (byte)Code(row, m, bits);
+    }
+
+    /// <summary>
     /// q · x̂ of one packed row from a query's table [M × K]: Σₘ T[m·K + cₘ] in subspace order, code by code (the scalar
     /// twin of <see cref="ScoreRows"/>, and the score <see cref="ProductQuantizer.Score"/> gives the unpacked code).
     /// </summary>
@@ -65,67 +84,90 @@ internal static class PackedCodes
 
     /// <summary>
     /// Scores of rows [<paramref name="r0"/>, r0 + scores.Length) of <paramref name="data"/> [rows × RowBytes] into
-    /// <paramref name="scores"/>, bit for bit <see cref="Score"/>'s: four rows side by side, each group of eight codes
-    /// read by one 64-bit load (b bytes of it used); a row whose load would pass the end of <paramref name="data"/> goes
-    /// through <see cref="Score"/>.
+    /// <paramref name="scores"/>, bit for bit <see cref="Score"/>'s: four rows side by side (<see cref="ScoreFour"/>), each
+    /// group of eight codes read by one 64-bit load (b bytes of it used); a row whose load would pass the end of
+    /// <paramref name="data"/> goes through <see cref="Score"/>.
     /// </summary>
     public static unsafe void ScoreRows(ReadOnlySpan<byte> data, int subspaces, int bits, ReadOnlySpan<float> table, int centroids,
         int r0, Span<float> scores)
     {
         int width = RowBytes(subspaces, bits), count = scores.Length;
-        // Rows whose every load of 8 bytes stays inside the data: the last group starts at most width − 1 bytes in.
-        long room = data.Length - 7L - width, safe = room < 0 ? 0 : room / width + 1;
-        int fast = (int)Math.Clamp(safe - r0, 0, count) & ~3;
-        ulong mask = (1UL << bits) - 1;
-        int groups = subspaces / 8, tail = subspaces % 8;
+        int fast = (int)Math.Clamp(SafeRows(data.Length, width) - r0, 0, count) & ~3;
         fixed (byte* d = data)
         fixed (float* t = table)
+        fixed (float* into = scores)
         {
             for (int i = 0; i < fast; i += 4)
             {
-                byte* c0 = d + (long)(r0 + i) * width, c1 = c0 + width, c2 = c1 + width, c3 = c2 + width;
-                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                float* tm = t;
-                for (int g = 0; g < groups; g++)
-                {
-                    int at = g * bits;
-                    ulong v0 = Load(c0 + at), v1 = Load(c1 + at), v2 = Load(c2 + at), v3 = Load(c3 + at);
-                    for (int j = 0; j < 8; j++, tm += centroids)
-                    {
-                        s0 += tm[(int)(v0 & mask)];
-                        s1 += tm[(int)(v1 & mask)];
-                        s2 += tm[(int)(v2 & mask)];
-                        s3 += tm[(int)(v3 & mask)];
-                        v0 >>= bits;
-                        v1 >>= bits;
-                        v2 >>= bits;
-                        v3 >>= bits;
-                    }
-                }
-                if (tail > 0)
-                {
-                    int at = groups * bits;
-                    ulong v0 = Load(c0 + at), v1 = Load(c1 + at), v2 = Load(c2 + at), v3 = Load(c3 + at);
-                    for (int j = 0; j < tail; j++, tm += centroids)
-                    {
-                        s0 += tm[(int)(v0 & mask)];
-                        s1 += tm[(int)(v1 & mask)];
-                        s2 += tm[(int)(v2 & mask)];
-                        s3 += tm[(int)(v3 & mask)];
-                        v0 >>= bits;
-                        v1 >>= bits;
-                        v2 >>= bits;
-                        v3 >>= bits;
-                    }
-                }
-                scores[i] = s0;
-                scores[i + 1] = s1;
-                scores[i + 2] = s2;
-                scores[i + 3] = s3;
+                byte* c0 = d + (long)(r0 + i) * width;
+                ScoreFour(c0, c0 + width, c0 + 2 * width, c0 + 3 * width, subspaces, bits, t, centroids, into + i);
             }
         }
         for (int i = fast; i < count; i++)
             scores[i] = Score(data.Slice((r0 + i) * width, width), subspaces, bits, table, centroids);
+    }
+
+    /// <summary>
+    /// Scores of the listed <paramref name="rows"/> of <paramref name="data"/> [rows × RowBytes] into
+    /// <paramref name="scores"/> (a graph node's neighbours), bit for bit <see cref="Score"/>'s: four rows side by side as
+    /// <see cref="ScoreRows"/>; at 8 bits, a byte a code, the same loads read eight codes each.
+    /// </summary>
+    public static unsafe void ScoreListed(ReadOnlySpan<byte> data, int subspaces, int bits, ReadOnlySpan<float> table, int centroids,
+        ReadOnlySpan<int> rows, Span<float> scores)
+    {
+        if (table.Length < subspaces * centroids || scores.Length < rows.Length) throw new ArgumentException("a table or the scores are too short");
+        int width = RowBytes(subspaces, bits);
+        long safe = SafeRows(data.Length, width);
+        int i = 0;
+        fixed (byte* d = data)
+        fixed (float* t = table)
+        fixed (float* into = scores)
+        {
+            for (; i + 4 <= rows.Length; i += 4)
+            {
+                int r0 = rows[i], r1 = rows[i + 1], r2 = rows[i + 2], r3 = rows[i + 3];
+                if (Math.Max(Math.Max((uint)r0, (uint)r1), Math.Max((uint)r2, (uint)r3)) >= safe) break; // the rest row by row (and checked)
+                ScoreFour(d + (long)r0 * width, d + (long)r1 * width, d + (long)r2 * width, d + (long)r3 * width, subspaces, bits, t, centroids, into + i);
+            }
+        }
+        for (; i < rows.Length; i++) scores[i] = Score(data.Slice(rows[i] * width, width), subspaces, bits, table, centroids);
+    }
+
+    /// <summary>Rows of <paramref name="width"/> bytes whose every 8-byte load stays inside <paramref name="length"/> bytes (the last group starts at most width − 1 bytes in).</summary>
+    private static long SafeRows(long length, int width)
+    {
+        long room = length - 7L - width;
+        return room < 0 ? 0 : room / width + 1;
+    }
+
+    /// <summary>The four rows' Σₘ T[m·K + cₘ] into <paramref name="into"/>[0..3], each in subspace order from 0.</summary>
+    private static unsafe void ScoreFour(byte* c0, byte* c1, byte* c2, byte* c3, int subspaces, int bits, float* t, int centroids, float* into)
+    {
+        ulong mask = (1UL << bits) - 1;
+        int groups = subspaces / 8, tail = subspaces % 8;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        float* tm = t;
+        for (int g = 0; g <= groups; g++)
+        {
+            int codes = g < groups ? 8 : tail, at = g * bits;
+            if (codes == 0) break;
+            ulong v0 = Load(c0 + at), v1 = Load(c1 + at), v2 = Load(c2 + at), v3 = Load(c3 + at);
+            for (int j = 0; j < codes; j++, tm += centroids)
+            {
+                s0 += tm[(int)(v0 & mask)];
+                s1 += tm[(int)(v1 & mask)];
+                s2 += tm[(int)(v2 & mask)];
+                s3 += tm[(int)(v3 & mask)];
+                v0 >>= bits;
+                v1 >>= bits;
+                v2 >>= bits;
+                v3 >>= bits;
+            }
+        }
+        into[0] = s0;
+        into[1] = s1;
+        into[2] = s2;
+        into[3] = s3;
     }
 
     private static unsafe ulong Load(byte* at) => BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(at, 8));

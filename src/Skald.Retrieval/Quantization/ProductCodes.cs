@@ -8,8 +8,8 @@ namespace Skald.Retrieval.Quantization;
 /// packed bitwise in faiss's order (<see cref="PackedCodes"/>): a byte a code for more than 128 centroids, 5–7 bits for
 /// 17–128, and for at most 16 two a byte (sub-vector 2p in the low nibble of byte p, 2p + 1 in the high one, 0 after
 /// an odd M's last). Held as stored; 4-bit codes move into <see cref="FastScanBlocks"/>' layout (the same M / 2 bytes a
-/// row, the stored copy dropped) the first time a scan needs it, so a graph's walk, which scores one row at a time,
-/// keeps reading each code from one place.
+/// row, the stored copy dropped) the first time a scan needs it; a graph's walk (<see cref="NeighbourScores"/>) reads
+/// whichever layout is held.
 /// </summary>
 public sealed class ProductCodes
 {
@@ -61,6 +61,9 @@ public sealed class ProductCodes
 
     /// <summary>Codes of 5–7 bits as stored [rows × <see cref="CodeBytes"/>] (null for any other width).</summary>
     internal byte[]? BitPacked => Bits is > 4 and < 8 ? bytes : null;
+
+    /// <summary>The codes as stored [rows × <see cref="CodeBytes"/>] while they are held so (null once 4-bit codes moved into blocks).</summary>
+    internal byte[]? Stored => Volatile.Read(ref bytes);
 
     /// <summary>
     /// 4-bit codes in block layout, made from the stored copy the first time (which is then dropped); thread-safe.
@@ -148,6 +151,34 @@ public sealed class ProductCodes
         else if (Volatile.Read(ref bytes) is { } stored)
             for (int s = 0; s < m; s++) into[s] = (byte)((stored[row * CodeBytes(Quantizer) + s / 2] >> (s % 2 * 4)) & 15);
         else blocks!.Code(row, into[..m]);
+    }
+
+    /// <summary>
+    /// Row <paramref name="row"/>'s M codes into <paramref name="into"/> at m·<see cref="NeighbourScores.Lanes"/> +
+    /// <paramref name="lane"/>: the layout <see cref="NeighbourScores"/> looks a neighbour list's codes up in, eight rows side
+    /// by side (codes of 5–7 bits read eight at a time by one 64-bit load where the row's bytes allow).
+    /// </summary>
+    internal void Gather(int row, int lane, Span<byte> into)
+    {
+        if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row));
+        const int Stride = NeighbourScores.Lanes;
+        int m = Quantizer.Subspaces, width = CodeBytes(Quantizer);
+        if (Bits == 8)
+        {
+            var code = bytes.AsSpan(row * m, m);
+            for (int s = 0; s < m; s++) into[s * Stride + lane] = code[s];
+        }
+        else if (Bits > 4) PackedCodes.Gather(bytes, row * width, m, Bits, lane, Stride, into);
+        else if (Volatile.Read(ref bytes) is { } stored)
+        {
+            var code = stored.AsSpan(row * width, width);
+            for (int p = 0, s = 0; p < width; p++, s += 2)
+            {
+                into[s * Stride + lane] = (byte)(code[p] & 15);
+                if (s + 1 < m) into[(s + 1) * Stride + lane] = (byte)(code[p] >> 4);
+            }
+        }
+        else blocks!.Gather(row, lane, Stride, into);
     }
 
     /// <summary>q · x̂ of row <paramref name="row"/> from the query's <see cref="ProductQuantizer.Table"/>, as <see cref="ProductQuantizer.Score"/>.</summary>

@@ -31,8 +31,9 @@ internal sealed class IndexInfoCommand : Command
         try
         {
             using var open = SearchIndex.Open(folder);
-            var fields = Describe(open);
-            if (p.GetValue(format) == "json")
+            bool json = p.GetValue(format) == "json";
+            var fields = Describe(open, json);
+            if (json)
             {
                 Console.WriteLine(JsonSerializer.Serialize(fields.ToDictionary(f => f.Key, f => f.Value)));
                 return 0;
@@ -48,8 +49,8 @@ internal sealed class IndexInfoCommand : Command
         }
     }
 
-    /// <summary>The fields shown, in order (numbers stay numbers for --format json).</summary>
-    private static List<KeyValuePair<string, object>> Describe(SearchIndex index)
+    /// <summary>The fields shown, in order (numbers stay numbers, and settings that are booleans booleans, for --format json).</summary>
+    private static List<KeyValuePair<string, object>> Describe(SearchIndex index, bool json)
     {
         var m = index.Manifest;
         var fields = new List<KeyValuePair<string, object>>
@@ -115,7 +116,7 @@ internal sealed class IndexInfoCommand : Command
         {
             fields.Add(new("hnsw_ef_construction", m.HnswEfConstruction));
             fields.Add(new("hnsw_ef", m.HnswEf));
-            fields.Add(new("hnsw_replace_deleted", m.HnswReplaceDeleted ? "true (index add gives new rows the dropped rows' slots)" : "false (index add appends new rows)"));
+            fields.Add(new("hnsw_replace_deleted", json ? (object)m.HnswReplaceDeleted : m.HnswReplaceDeleted ? "true (index add gives new rows the dropped rows' slots)" : "false (index add appends new rows)"));
             fields.Add(new("hnsw_levels", graph.TopLevel + 1));
             fields.Add(new("hnsw_links_per_row_mean", graph.Count == 0 ? 0 : Math.Round(Enumerable.Range(0, graph.Count).Average(r => graph.Links(r, 0).Length), 1)));
         }

@@ -47,6 +47,8 @@ internal sealed class IndexReindexCommand : Command
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             if (p.GetValue(model) is { } spec) return Reencode(p, spec, layout, quiet, clock);
+            if (layout.Hnsw is not null)
+                using (var open = SearchIndex.Open(p.GetValue(index)!)) layout = layoutOptions.Reindexed(p, layout, open.Manifest);
             var manifest = IndexBuilder.Reindex(p.GetValue(index)!, layout, IndexOptions.Linking(quiet), p.GetValue(truncateDim) ?? 0);
             Terminal.Log($"laid out {Counted.Of(manifest.Rows, "row")} ({IndexOptions.Layout(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(index)}", quiet);
             return 0;

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Skald.Models;
+using Skald.Training.Config;
 using Skald.Training.Data;
 using Skald.Training.Losses;
 using Skald.Training.Modeling;
+using Skald.Training.Trainer;
 
 namespace Skald.Training.Tests.Losses;
 
@@ -12,11 +14,55 @@ namespace Skald.Training.Tests.Losses;
 /// stays the loss's anchor: one step's loss and Dense gradient on files whose query column is not first, or has no
 /// such name, equal torch autograd within 1e-5 (fixtures/training/make_colbert_columns_reference.py, a float64
 /// re-statement of the collator and losses; the JSONL files are its). The cached contrastive loss reads the columns
-/// the same way.
+/// the same way. A run (<c>TrainingRun.Build</c>) takes PyLate's own distillation rows, a <c>query_id</c> beside
+/// the query and the documents as one list, to the same loss, and refuses rows whose lists differ in length.
 /// </summary>
-public sealed class ColbertColumnsTests
+public sealed class ColbertColumnsTests : IDisposable
 {
     private static readonly string Fixtures = Path.Combine(Skald.Tests.Repository.Root, "fixtures");
+
+    private readonly string dir = InfraPaths.NewTempDir();
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private TrainingConfig Config(string data) => ConfigLoader.Parse($"""
+        model:
+          path: {Path.Combine(Fixtures, "models", "colbert-bert-tiny")}
+          dropout: 0.0
+        data:
+          train: {data}
+        training:
+          batch_size: 4
+          max_steps: 1
+        output:
+          dir: {Path.Combine(dir, "run")}
+          tensorboard: false
+        loss:
+          type: colbert_distillation
+        """, "c.yaml");
+
+    [Fact]
+    public void ARunReadsPyLatesDistillationRowsToTheReferenceLoss()
+    {
+        using var setup = TrainingRun.Build(Config(Path.Combine(Fixtures, "training", "colbert_columns", "distillation_ids.jsonl")));
+        var data = setup.Train[0];
+        setup.Model.ZeroGradients();
+        float value = setup.Loss.ComputeAndBackward(setup.Model, data.Batch([.. Enumerable.Range(0, data.Count)]));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures, "training", "colbert_columns.json")));
+        double expected = doc.RootElement.GetProperty("distillation_ids").GetProperty("loss").GetDouble();
+        Assert.True(Math.Abs(value - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"loss {value}, PyTorch {expected}");
+    }
+
+    [Fact]
+    public void ListsOfDifferentLengthsAreRefusedInOneLine()
+    {
+        string file = InfraPaths.WriteFile(dir, "kd.jsonl",
+            "{\"query\": \"a\", \"documents\": [\"b\", \"c\"], \"scores\": [1.0, 0.0]}\n" +
+            "{\"query\": \"d\", \"documents\": [\"e\"], \"scores\": [1.0]}\n");
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(file)).Dispose());
+        Assert.True(e.Message.Contains("'documents' holds fewer at row 2 than the longest row's 2", StringComparison.Ordinal), e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
 
     [Theory]
     [InlineData("contrastive_reordered", false)]

@@ -33,8 +33,6 @@ public sealed partial class SentenceEncoder
         var model = Load(path, adapters, precision, "", cachedOnly: false, refuseCrossEncoder: true, lateInteraction: true);
         try
         {
-            if (model.Folder.DefaultPromptName is not null)
-                throw new ModelFormatException($"{Path.Combine(model.Folder.Path, ColbertSettings.FileName)}: key \"default_prompt_name\": prompts on a ColBERT model are not supported yet (its prefixes are)");
             bool stanford = StanfordColbert.IsStanford(model.Folder.Path);
             if (stanford && settings is null)
             {

@@ -21,6 +21,12 @@ public sealed record TrainingBatch(IReadOnlyList<IReadOnlyList<string>> Columns,
     /// </summary>
     public IReadOnlyList<string?>? Prompts { get; init; }
 
+    /// <summary>
+    /// The input columns' names in the data file (a list column's as <c>NAME[i]</c>), or null for a batch built without
+    /// them. Only the losses that tell columns apart by name read it (the ColBERT losses, as PyLate's collator).
+    /// </summary>
+    public IReadOnlyList<string>? ColumnNames { get; init; }
+
     /// <summary>Rows in the batch.</summary>
     public int Count => Columns.Count == 0 ? 0 : Columns[0].Count;
 }

@@ -141,6 +141,32 @@ public sealed class ColbertInputs
     }
 
     /// <summary>
+    /// <paramref name="rows"/> (<see cref="Tokenize(IReadOnlyList{string}, bool)"/>'s, tokenized with
+    /// <paramref name="isQuery"/>) each padded to <see cref="PaddedLength(bool)"/> as PyLate's training collator pads
+    /// them (<c>padding="max_length"</c>, the prefix counted), with the mask token (PyLate's pad token when the tokenizer
+    /// has one) under attention 0. Training needs it where PyLate's loss reads those positions: a first column tokenized
+    /// as documents is the loss's query, all of whose positions count under do_query_expansion.
+    /// </summary>
+    public IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> Pad(IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> rows, bool isQuery)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        int length = PaddedLength(isQuery);
+        var result = new (int[], int[], int[])[rows.Count];
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var (ids, types, mask) = rows[i];
+            int n = Math.Max(length, ids.Length);
+            var padded = (new int[n], new int[n], new int[n]);
+            ids.CopyTo(padded.Item1, 0);
+            types.CopyTo(padded.Item2, 0);
+            mask.CopyTo(padded.Item3, 0);
+            Array.Fill(padded.Item1, expansionId, ids.Length, n - ids.Length);
+            result[i] = padded;
+        }
+        return result;
+    }
+
+    /// <summary>
     /// The length PyLate's training collator pads a text to (<c>padding="max_length"</c>, the prefix included):
     /// query_length or document_length.
     /// </summary>

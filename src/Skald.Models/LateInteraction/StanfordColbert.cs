@@ -16,8 +16,9 @@ namespace Skald.Models.LateInteraction;
 /// <c>attend_to_mask_tokens</c> the expansion tokens' attention; queries are always expanded with [MASK].
 /// </summary>
 /// <remarks>
-/// One difference from PyLate, on the Stanford code's side: <c>mask_punctuation: false</c> keeps documents'
-/// punctuation vectors (PyLate skips string.punctuation whatever the metadata says). <c>similarity: "l2"</c> scores by
+/// <c>mask_punctuation</c> is not read, as PyLate does not read it: documents skip PyLate's default skiplist
+/// (string.punctuation) whatever it says, at inference and in training, and the trained folder saves that skiplist
+/// (the Stanford code itself keeps punctuation vectors under <c>mask_punctuation: false</c>). <c>similarity: "l2"</c> scores by
 /// −‖q−d‖², which for unit vectors is 2·MaxSim − 2·|q| and so ranks a query's documents as MaxSim does; Skald (as
 /// PyLate) reports MaxSim. Upstream:
 /// https://github.com/lightonai/pylate/blob/1f1f47cee5df35ebe6fd2286a0a205a1523e4119/pylate/models/colbert.py,
@@ -77,7 +78,8 @@ public static class StanfordColbert
 
     /// <summary>
     /// The settings of the Stanford folder <paramref name="folder"/> from its artifact.metadata (PyLate's defaults for
-    /// an absent file or key, the prefixes excepted: <c>[unused0]</c> / <c>[unused1]</c>). A value of the wrong type is a
+    /// an absent file or key, the prefixes excepted: <c>[unused0]</c> / <c>[unused1]</c>; the skiplist always PyLate's
+    /// default, as <c>ColBERT.__init__</c> reads no <c>mask_punctuation</c>). A value of the wrong type is a
     /// <see cref="ModelFormatException"/> naming the file and key.
     /// </summary>
     public static ColbertSettings ReadSettings(string folder)
@@ -99,7 +101,6 @@ public static class StanfordColbert
             QueryLength = Length(r, "query_maxlen", file) ?? s.QueryLength,
             DocumentLength = Length(r, "doc_maxlen", file) ?? s.DocumentLength,
             AttendToExpansionTokens = JsonFiles.Bool(r, "attend_to_mask_tokens", file, s.AttendToExpansionTokens),
-            SkiplistWords = JsonFiles.Bool(r, "mask_punctuation", file, fallback: true) ? s.SkiplistWords : [],
             DoQueryExpansion = true,
         };
     }

@@ -160,7 +160,10 @@ public sealed class TextDataset
             for (int i = 0; i < col.Length; i++) col[i] = Rows[indices[i]][c];
             columns[c] = col;
         }
-        return new TrainingBatch(columns, LabelsOf(indices, LabelWidth - (Columns.Count - columns.Length))) { NoInBatchNegatives = NoInBatchNegatives };
+        return new TrainingBatch(columns, LabelsOf(indices, LabelWidth - (Columns.Count - columns.Length)))
+        {
+            NoInBatchNegatives = NoInBatchNegatives, ColumnNames = [.. Columns.Take(columns.Length)],
+        };
     }
 
     /// <summary>The labels of rows <paramref name="indices"/> (the first <paramref name="width"/> of each; null: all), flat, or null.</summary>

@@ -8,7 +8,9 @@ namespace Skald.Training.Evaluation;
 /// A ColBERT being trained as the shared evaluation core's <see cref="IMultiVectorEncoder"/>: its token vectors with the
 /// current weights, inference-mode (no dropout, nothing recorded), as <see cref="ColbertEncoder"/> gives them from a
 /// saved folder: the inputs of <see cref="ColbertInputs"/>, a query's every kept token and a document's attended,
-/// non-skiplist ones, each L2-normalised. <see cref="Skald.Retrieval.Search.LateInteractionRetriever"/> searches with it
+/// non-skiplist ones, each L2-normalised, the folder's default prompt (<c>default_prompt_name</c>) before every text as
+/// PyLate's <c>encode</c>, which its evaluators call, puts it (the loss's batches do not take it: the collator writes
+/// only the training prompts). <see cref="Skald.Retrieval.Search.LateInteractionRetriever"/> searches with it
 /// (<see cref="RetrievalEvaluator"/>) and <see cref="TripletEvaluator"/> scores with it.
 /// </summary>
 public sealed class TrainingColbertEncoder : IMultiVectorEncoder
@@ -21,7 +23,10 @@ public sealed class TrainingColbertEncoder : IMultiVectorEncoder
     {
         this.model = model ?? throw new ArgumentNullException(nameof(model));
         inputs = model.Model.LateInteraction ?? throw new ArgumentException($"{model.Source.Path} is not a late-interaction model", nameof(model));
+        prompt = model.Source.DefaultPromptName is { } name ? model.Source.Prompts[name] : null;
     }
+
+    private readonly string? prompt;
 
     /// <inheritdoc />
     public string Source => model.Source.Path;
@@ -50,7 +55,7 @@ public sealed class TrainingColbertEncoder : IMultiVectorEncoder
     {
         ArgumentNullException.ThrowIfNull(texts);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var rows = inputs.Tokenize(texts, isQuery);
+        var rows = inputs.Tokenize(texts, isQuery, prompt);
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => rows[i].Ids.Length).ToArray();
         var result = new TokenVectors[texts.Count];
         int dim = Dimension;

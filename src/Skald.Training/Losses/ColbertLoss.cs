@@ -12,7 +12,8 @@ namespace Skald.Training.Losses;
 /// every rank's texts (<see cref="ColbertAcrossRanks"/>). With <see cref="MiniBatchSize"/> the passes run in chunks on
 /// <see cref="GradCache"/>'s schedule (PyLate's CachedContrastive): the loss and gradients are the whole batch's. A
 /// column's training prompt (<see cref="TrainingBatch.Prompts"/>) is written before its texts as PyLate's collator
-/// writes it (<see cref="ColbertInputs.Tokenize(IReadOnlyList{string}, bool, string?)"/>).
+/// writes it (<see cref="ColbertInputs.Tokenize(IReadOnlyList{string}, bool, string?)"/>), and each column tokenized as
+/// queries or documents by its name as the collator does (<see cref="ColbertColumns"/>; the first column is the anchor).
 /// </summary>
 /// <remarks>
 /// PyLate's training collator pads every text to its full length (<c>padding="max_length"</c>: query_length or
@@ -61,12 +62,14 @@ public abstract class ColbertLoss : ILoss
         var inputs = encoder.Model.LateInteraction
             ?? throw new TrainingException($"loss.type {Name} trains a ColBERT (one vector per token); {encoder.Source.Path} is a sentence embedder (set model.type: colbert)");
         EmbeddingLoss.CheckBatch(batch);
-        if (batch.Columns.Count < 2) throw new ArgumentException($"{Name} needs a query column and at least one document column", nameof(batch));
-        if (MiniBatchSize is int size) return Cached(encoder, inputs, batch, size, gradientScale);
+        (batch, var queries) = ColbertColumns.Select(batch);
+        if (batch.Columns.Count < 2)
+            throw new ArgumentException($"{Name} needs a query column and at least one document column (a column whose name contains '_id' is left out, as PyLate's collator leaves it)", nameof(batch));
+        if (MiniBatchSize is int size) return Cached(encoder, inputs, batch, queries, size, gradientScale);
         int dim = encoder.Dimension;
         using var pass = encoder.BeginPass(record: true);
         var columns = new Column[batch.Columns.Count];
-        for (int c = 0; c < columns.Length; c++) columns[c] = Embed(pass, inputs, Tokenize(inputs, batch, c), query: c == 0, dim);
+        for (int c = 0; c < columns.Length; c++) columns[c] = Embed(pass, inputs, Tokenize(inputs, batch, queries, c), anchor: c == 0, queries[c], dim);
         var vectorGradients = columns.Select(c => Zeros(c.Vectors)).ToArray();
         float value = Loss(encoder, [.. columns.Select(c => c.Vectors)], dim, batch.Labels, vectorGradients);
         var gradients = new EmbeddingBatch[columns.Length];
@@ -77,14 +80,14 @@ public abstract class ColbertLoss : ILoss
 
     // GradCache over token vectors: every chunk's kept vectors without recording, the loss and d(loss)/d(vectors) over
     // the whole batch, then each chunk again, recorded, its slice of those gradients put back on its rows.
-    private float Cached(TrainableEncoder encoder, ColbertInputs inputs, TrainingBatch batch, int size, float gradientScale)
+    private float Cached(TrainableEncoder encoder, ColbertInputs inputs, TrainingBatch batch, bool[] queries, int size, float gradientScale)
     {
         int dim = encoder.Dimension, cols = batch.Columns.Count;
-        var rows = batch.Columns.Select((_, c) => Tokenize(inputs, batch, c)).ToArray();
+        var rows = batch.Columns.Select((_, c) => Tokenize(inputs, batch, queries, c)).ToArray();
         var cache = new GradCache(encoder.Random, cols, batch.Count, size);
         var chunks = new Column[cols, cache.Chunks];
         using (var pass = encoder.BeginPass(record: false))
-            cache.Embed((c, m) => chunks[c, m] = Embed(pass, inputs, Range(rows[c], cache.Chunk(m)), query: c == 0, dim));
+            cache.Embed((c, m) => chunks[c, m] = Embed(pass, inputs, Range(rows[c], cache.Chunk(m)), anchor: c == 0, queries[c], dim));
         var vectors = Enumerable.Range(0, cols).Select(c => Enumerable.Range(0, cache.Chunks).SelectMany(m => chunks[c, m].Vectors).ToArray()).ToArray();
         var vectorGradients = vectors.Select(Zeros).ToArray();
         float value = Loss(encoder, vectors, dim, batch.Labels, vectorGradients);
@@ -92,16 +95,20 @@ public abstract class ColbertLoss : ILoss
         {
             var (start, count) = cache.Chunk(m);
             using var pass = encoder.BeginPass(record: true);
-            var again = Embed(pass, inputs, Range(rows[c], (start, count)), query: c == 0, dim);
+            var again = Embed(pass, inputs, Range(rows[c], (start, count)), anchor: c == 0, queries[c], dim);
             pass.Backward([again.Scatter(vectorGradients[c][start..(start + count)], dim)], gradientScale);
         });
         return value;
     }
 
-    // Column c's rows as PyLate's collator makes them: its training prompt (training.prompts) before each text, the
-    // first column as queries.
-    private static IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> Tokenize(ColbertInputs inputs, TrainingBatch batch, int c) =>
-        inputs.Tokenize(batch.Columns[c], c == 0, batch.Prompts?[c]);
+    // Column c's rows as PyLate's collator makes them: its training prompt (training.prompts) before each text,
+    // tokenized as queries or documents by the column's name (ColbertColumns). The anchor (column 0) tokenized as
+    // documents is padded to document_length as the collator pads it, since with expansion the loss reads every position.
+    private static IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> Tokenize(ColbertInputs inputs, TrainingBatch batch, bool[] queries, int c)
+    {
+        var rows = inputs.Tokenize(batch.Columns[c], queries[c], batch.Prompts?[c]);
+        return c == 0 && !queries[c] && inputs.Settings.DoQueryExpansion ? inputs.Pad(rows, isQuery: false) : rows;
+    }
 
     // The loss over every column's vectors (column 0 the queries), under mpirun over every rank's.
     private float Loss(TrainableEncoder encoder, float[][][] vectors, int dim, IReadOnlyList<float>? labels, float[][][] gradients) =>
@@ -115,7 +122,10 @@ public abstract class ColbertLoss : ILoss
     private static float[][] Zeros(float[][] like) => [.. like.Select(v => new float[v.Length])];
 
     // One column's pass: each text's kept rows of the pass output, copied out, with a zero row for a masked position.
-    private static Column Embed(EncoderPass pass, ColbertInputs inputs, IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> rows, bool query, int dim)
+    // The anchor's rows are kept as PyLate's loss keeps a query's (every one with expansion, else the attended ones),
+    // another column's as a document's (attended, not in the skiplist), each as the column was tokenized.
+    private static Column Embed(EncoderPass pass, ColbertInputs inputs, IReadOnlyList<(int[] Ids, int[] TypeIds, int[] Mask)> rows, bool anchor,
+        bool tokenizedAsQuery, int dim)
     {
         var tokens = inputs.Batch(rows);
         var y = pass.ForwardTokens(tokens);
@@ -126,9 +136,9 @@ public abstract class ColbertLoss : ILoss
             var kept = new List<int>(rows[b].Ids.Length + 1);
             for (int t = 0; t < rows[b].Ids.Length; t++)
             {
-                if (inputs.Keeps(rows[b].Ids[t], rows[b].Mask[t], query)) kept.Add(b * tokens.Seq + t);
+                if (inputs.Keeps(rows[b].Ids[t], rows[b].Mask[t], anchor)) kept.Add(b * tokens.Seq + t);
             }
-            if (!query && kept.Count < inputs.PaddedLength(false)) kept.Add(-1); // PyLate's masked positions: a 0 in the max
+            if (!anchor && kept.Count < inputs.PaddedLength(tokenizedAsQuery)) kept.Add(-1); // PyLate's masked positions: a 0 in the max
             var v = new float[kept.Count * dim];
             for (int k = 0; k < kept.Count; k++)
             {

@@ -83,8 +83,8 @@ internal static class ColbertFolderWriter
         ModelSaver.WriteJson(Path.Combine(dir, ColbertSettings.FileName), new JsonObject
         {
             ["__version__"] = config["__version__"]?.DeepClone(),
-            ["prompts"] = new JsonObject(),
-            ["default_prompt_name"] = null,
+            ["prompts"] = new JsonObject([.. model.Folder.Prompts.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))]),
+            ["default_prompt_name"] = model.Folder.DefaultPromptName,
             ["similarity_fn_name"] = "MaxSim",
             ["query_prefix"] = s.QueryPrefix,
             ["document_prefix"] = s.DocumentPrefix,

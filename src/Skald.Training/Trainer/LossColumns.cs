@@ -20,6 +20,19 @@ public static class LossColumns
             $"(positive, then each negative) per row, not {d.LabelWidth}";
     }
 
+    // The columns a ColBERT loss reads: those PyLate's collator tokenizes (Losses.ColbertColumns).
+    private static int ColbertInputs(TextDataset d) => d.Columns.Count(c => !Losses.ColbertColumns.IsId(c));
+
+    // The first row whose list of documents was padded to the longest (TextLists: "" with a NaN label), or null.
+    private static int? FirstPadded(TextDataset d)
+    {
+        for (int i = 0; i < d.Labels!.Count; i++)
+        {
+            if (TextLists.IsPadding(d.Labels[i])) return i / d.LabelWidth;
+        }
+        return null;
+    }
+
     /// <summary>Checks a training file has the columns its loss needs.</summary>
     public static void Check(LossSection l, TextDataset d)
     {
@@ -27,7 +40,7 @@ public static class LossColumns
         string have = $"the file has {d.Columns.Count} ({string.Join(", ", d.Columns)}{(d.LabelColumn is null ? "" : " + " + d.LabelColumn)})";
         string? problem = type switch
         {
-            _ when d.ListColumn is not null && !LossSection.ListwiseTypes.Contains(type)
+            _ when d.ListColumn is not null && !LossSection.ListwiseTypes.Contains(type) && type != "colbert_distillation"
                 => $"reads one text per column; '{d.ListColumn}' holds lists of documents, which the listwise losses read (listnet, listmle, plistmle, lambda, ranknet)",
             "mlm" or "mntp" when d.Columns.Count < 1 => "needs a text column",
             "contrastive_tension" or "contrastive_tension_pairs" when d.Columns.Count != 1 => "needs one text column (plain sentences; set data.columns to pick one)",
@@ -58,12 +71,14 @@ public static class LossColumns
             "bge_m3" when d.Columns.Count < 2 => "needs (query, positive[, negative...]) text columns",
             "bge_m3" when d.Labels is not null && d.LabelWidth != d.Columns.Count - 1
                 => $"with a label column reads a teacher's scores (knowledge distillation): {d.Columns.Count - 1} per row (positive, then each negative), not {d.LabelWidth}",
-            "colbert_contrastive" when d.Columns.Count < 2
-                => "needs (query, positive[, negative...]) text columns (every other row's documents are negatives too)",
-            "colbert_distillation" when d.Columns.Count < 3 || d.Labels is null
-                => "needs (query, document, document[, document...]) text columns and a label column (the teacher's score of each document)",
-            "colbert_distillation" when d.LabelWidth != d.Columns.Count - 1
-                => $"with {Counted.Of(d.Columns.Count - 1, "document column")} needs {d.Columns.Count - 1} teacher scores (one per document) per row, not {d.LabelWidth}",
+            "colbert_contrastive" when ColbertInputs(d) < 2
+                => "needs (query, positive[, negative...]) text columns (every other row's documents are negatives too; a column whose name contains '_id' is left out, as PyLate's collator leaves it)",
+            "colbert_distillation" when ColbertInputs(d) < 3 || d.Labels is null
+                => "needs (query, document, document[, document...]) text columns and a label column (the teacher's score of each document; the documents may be one list column, as PyLate's; a column whose name contains '_id' is left out)",
+            "colbert_distillation" when d.LabelWidth != ColbertInputs(d) - 1
+                => $"with {Counted.Of(ColbertInputs(d) - 1, "document column")} needs {ColbertInputs(d) - 1} teacher scores (one per document) per row, not {d.LabelWidth}",
+            "colbert_distillation" when d.ListColumn is not null && FirstPadded(d) is int row
+                => $"reads the same number of documents in every row (PyLate's distillation); '{d.ListColumn}' holds fewer at {d.Where(row)} than the longest row's {d.ListWidth}",
             "distill_kl" when d.LabelWidth != d.Columns.Count - 1
                 => $"with {Counted.Of(d.Columns.Count - 2, "negative column")} needs {d.Columns.Count - 1} teacher scores (positive, then each negative) per row, not {d.LabelWidth}",
             "margin_mse" when d.LabelWidth != d.Columns.Count - 2 && d.LabelWidth != d.Columns.Count - 1

@@ -2,6 +2,7 @@ using Skald.Distributed;
 using Skald.Models;
 using Skald.Training.Config;
 using Skald.Training.Data;
+using Skald.Training.Losses;
 using Skald.Training.Modeling;
 using Skald.Training.Static;
 
@@ -75,6 +76,7 @@ public static partial class TrainingRun
             throw new TrainingException($"{eval.Name}: '{list}' holds lists of documents, which a cross-encoder's evaluation reads; loss.type {config.Loss.Type} evaluates one text per column");
         // The batch notes wait for the model: a model.path that is no model is then the one line of a run that fails.
         var notes = new List<string>();
+        if (ColbertLoss.IsColbert(config.Loss.Type)) notes.AddRange(train.Select(ColbertAnchorNote).OfType<string>());
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, notes.Add);
         CheckWritable(config.Output.Dir);
         string modelPath = ColbertSetup.WithPrefixTokens(config, ModelPath(config, comm), comm, log);
@@ -118,4 +120,16 @@ public static partial class TrainingRun
     /// <summary>Whether the loss of <paramref name="loss"/> scores a batch's rows against their own documents when told (TrainingBatch.NoInBatchNegatives).</summary>
     private static bool ReadsNoInBatchNegatives(LossSection loss) =>
         loss.Type == "bge_m3" || (loss.Type is "mnrl" or "cached_mnrl" && !loss.Symmetric && !loss.AdaptiveLayer);
+
+    /// <summary>
+    /// A note when a ColBERT file's anchor (its first column that is no id column) is not named as a query: PyLate's
+    /// collator then tokenizes it as a document (no query prefix or expansion; <see cref="ColbertColumns"/>), which a
+    /// file of (question, answer) rows would not expect.
+    /// </summary>
+    private static string? ColbertAnchorNote(TextDataset d)
+    {
+        string? anchor = d.Columns.FirstOrDefault(c => !ColbertColumns.IsId(c));
+        return anchor is null || ColbertColumns.IsQuery(anchor) ? null :
+            $"note: {d.Name}: the anchor column '{anchor}' is tokenized as a document, as PyLate's collator does with a column whose name contains neither 'query' nor 'anchor' (rename it, e.g. to 'query', for query tokens)";
+    }
 }

@@ -25,7 +25,7 @@ public sealed class ColbertColumnsTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private TrainingConfig Config(string data) => ConfigLoader.Parse($"""
+    private TrainingConfig Config(string data, string loss = "colbert_distillation") => ConfigLoader.Parse($"""
         model:
           path: {Path.Combine(Fixtures, "models", "colbert-bert-tiny")}
           dropout: 0.0
@@ -38,7 +38,7 @@ public sealed class ColbertColumnsTests : IDisposable
           dir: {Path.Combine(dir, "run")}
           tensorboard: false
         loss:
-          type: colbert_distillation
+          type: {loss}
         """, "c.yaml");
 
     [Fact]
@@ -51,6 +51,19 @@ public sealed class ColbertColumnsTests : IDisposable
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures, "training", "colbert_columns.json")));
         double expected = doc.RootElement.GetProperty("distillation_ids").GetProperty("loss").GetDouble();
         Assert.True(Math.Abs(value - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"loss {value}, PyTorch {expected}");
+    }
+
+    [Fact]
+    public void AnAnchorColumnNotNamedAsAQueryIsNoted()
+    {
+        var lines = new List<string>();
+        using (TrainingRun.Build(Config(Path.Combine(Fixtures, "training", "colbert_columns", "contrastive_unnamed.jsonl"), "colbert"), log: lines.Add)) { }
+        Assert.Single(lines, l => l.StartsWith("note: ", StringComparison.Ordinal) && l.Contains("the anchor column 'question' is tokenized as a document", StringComparison.Ordinal));
+        lines.Clear();
+        string named = InfraPaths.WriteFile(dir, "named.jsonl", string.Concat(Enumerable.Range(0, 4).Select(i =>
+            $"{{\"query_id\": \"q{i}\", \"query\": \"spørsmål {i}\", \"positive\": \"svar {i}\"}}\n")));
+        using (TrainingRun.Build(Config(named, "colbert"), log: lines.Add)) { }
+        Assert.DoesNotContain(lines, l => l.Contains("tokenized as a document", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -11,7 +11,8 @@ namespace Skald.Tensors.Tests;
 /// against the product into [m, 2I] then <see cref="GatedActivation.Forward"/> (SiLU, GELU-tanh, GELU; I = 16 and 48, so
 /// a tile's gate and up panels are apart by one panel and by three), and the residual add + LayerNorm on the finished rows against the product then
 /// <see cref="LayerNorm.AddDropoutForward"/> (mean and rstd too), with and without bias, for the panel split and the
-/// row split (m ≥ 4 · 64 · threads), N not a multiple of the 32-column tile; the tile (AVX512-BF16) and the scalar twin.
+/// row split (m ≥ 4 · 64 · threads; a small weight normalised in one pass after the product, one over 512 KB in each
+/// thread's chunk), N not a multiple of the 32-column tile; the tile (AVX512-BF16) and the scalar twin.
 /// </summary>
 public sealed class Bf16FusedEpilogueTests
 {
@@ -52,6 +53,10 @@ public sealed class Bf16FusedEpilogueTests
         if (!Bf16Gemm.IsSupported) return; // (no AVX512-BF16: the scalar twin's theory above covers the epilogue)
         AddLayerNormOnFinishedRows(m, n, k, bias, scalar: false);
     }
+
+    [Bf16Fact]
+    public void TileAddLayerNormInTheRowChunksOfALargerWeightEqualsTheThreeOps() =>
+        AddLayerNormOnFinishedRows(600, 400, 700, true, scalar: false); // 560 KB of panels: normalised in each thread's chunk
 
     private static void ActivationInTheStore(int m, int n, int k, bool withBias, bool scalar)
     {

@@ -21,6 +21,7 @@ public static unsafe partial class Bf16Gemm
     private const int RowBlock = 64;
     private const int RowSplitBlocksPerThread = 4;
     private const int Width = 2 * Bf16Matrix.PanelWidth;
+    private const long NormInChunkMinWeightBytes = 512 << 10;
 
     [ThreadStatic] private static ushort[]? rounded;
 
@@ -151,13 +152,20 @@ public static unsafe partial class Bf16Gemm
             int units = (weight.PaddedN / Bf16Matrix.PanelWidth + 1) / 2, blocks = (m + RowBlock - 1) / RowBlock;
             if (blocks >= RowSplitBlocksPerThread * Parallelism.MaxThreads)
             {
-                Parallelism.For(blocks, 1, p, static (in Product p, int b0, int b1) =>
+                // A weight small enough to stay in L2 between a thread's blocks (12×384's attention output, 288 KB) ran
+                // 0.92–0.99× the unfused ops with the LayerNorm in the chunk (likely the residual's rows passing through
+                // L2 beside it) and 1.03–1.06× with one pass after the product (bench/kernel bf16fuse, docs/performance.md).
+                bool inChunk = norm == null || weight.Bytes > NormInChunkMinWeightBytes;
+                Parallelism.For(blocks, 1, p with { Norm = inChunk ? p.Norm : 0 }, static (in Product p, int b0, int b1) =>
                 {
                     int r0 = b0 * RowBlock, r1 = Math.Min(p.M, b1 * RowBlock);
                     Round(p, r0, r1);
                     Panels(p, r0, r1, 0, (p.Weight.PaddedN / Bf16Matrix.PanelWidth + 1) / 2);
                     if (p.Norm != 0) RowNorm.Normalize((RowNorm*)p.Norm, (float*)p.Y, p.Weight.N, r0, r1); // its rows, still in cache
                 });
+                if (!inChunk)
+                    Parallelism.For(m, Math.Max(1, 16384 / n), p, static (in Product p, int r0, int r1) =>
+                        RowNorm.Normalize((RowNorm*)p.Norm, (float*)p.Y, p.Weight.N, r0, r1));
                 return;
             }
             Parallelism.For(m, 64, p, static (in Product p, int r0, int r1) => Round(p, r0, r1));

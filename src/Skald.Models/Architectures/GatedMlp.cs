@@ -31,7 +31,7 @@ internal sealed class GatedMlp
     /// <summary>x [N, C] → [N, C].</summary>
     public Variable Forward(Tape tape, Variable x)
     {
-        var h = Ops.GatedActivation(tape, Ops.Linear(tape, x, gateUp, gateUpBias), function); // [N, I]
+        var h = Ops.LinearGated(tape, x, gateUp, gateUpBias, function); // [N, I] (one pass in bfloat16)
         return Ops.Linear(tape, h, down, downBias);
     }
 }

@@ -153,8 +153,8 @@ public sealed class ModernBert : EncoderModel
                 : Ops.FusedQkvAttention(tape, Ops.RopeQk(tape, qkv, rope, rows.Seq), rows.MaskBias, rows.Batch, rows.Seq, heads, scoring, tape.Dropout);
             var a = Ops.Add(tape, x, Ops.Linear(tape, ctx, wo, woBias));
             // ModernBertMLP: Wo(act(input) ⊙ gate), [input; gate] = mlp_norm(a)·Wiᵀ.                    [B·T, C]
-            var m = Ops.Linear(tape, Ops.LayerNormalization(tape, a, mlpNorm, mlpNormBias, cfg.LayerNormEps), wi, wiBias);
-            var y = Ops.Linear(tape, Ops.GatedActivation(tape, m, gate), mlpWo, mlpWoBias);
+            var m = Ops.LinearGated(tape, Ops.LayerNormalization(tape, a, mlpNorm, mlpNormBias, cfg.LayerNormEps), wi, wiBias, gate);
+            var y = Ops.Linear(tape, m, mlpWo, mlpWoBias);
             return Ops.Add(tape, a, y);
         }
     }

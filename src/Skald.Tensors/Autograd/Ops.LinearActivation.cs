@@ -9,8 +9,8 @@ public static partial class Ops
     /// <see cref="Tape.QuantizeLinear"/> such a weight is multiplied in int8 and the activation applied in the int8
     /// GEMM's store (<see cref="Quantization.Int8Gemm"/>; the same values as int8 <see cref="Linear"/> then the
     /// activation). With <see cref="Tape.Bf16Linear"/> (or a bf16-only weight) such a weight, 16-bit or float32, is
-    /// multiplied in bfloat16 with exact GELU in the bfloat16 GEMM's store (<see cref="Quantization.Bf16Gemm"/>; the
-    /// same bits as the bfloat16 <see cref="Linear"/> then the activation; other activations run after the product), with
+    /// multiplied in bfloat16 with GELU (exact or tanh) in the bfloat16 GEMM's store (<see cref="Quantization.Bf16Gemm"/>;
+    /// the same bits as the bfloat16 <see cref="Linear"/> then the activation; other activations run after the product), with
     /// <see cref="Tape.KeepBf16Only"/> its values then dropped.
     /// Otherwise, and always when recording, the two ops with their own backward passes.
     /// </summary>
@@ -18,7 +18,7 @@ public static partial class Ops
     {
         if ((tape.Bf16Linear || weight.IsBf16Only) && !tape.Recording && Quantization.Bf16Weights.For(weight, tape.KeepBf16Only) is { } bf16)
         {
-            if (kind != ActivationKind.Gelu || !WithoutLora(weight) || weight.Shape[1] != x.Cols)
+            if (kind is not (ActivationKind.Gelu or ActivationKind.GeluTanh) || !WithoutLora(weight) || weight.Shape[1] != x.Cols)
                 return Activation(tape, Linear(tape, x, weight, bias), kind); // the bfloat16 product, then the activation
             var y = tape.NewVariable(x.Rows, weight.Shape[0]);
             Quantization.Bf16Gemm.LinearActivation(x.Span, bf16, bias is null ? default : bias.Data.Span, y.Span, x.Rows, kind);

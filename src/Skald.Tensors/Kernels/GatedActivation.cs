@@ -109,8 +109,12 @@ public static unsafe class GatedActivation
     // Run's arguments for its static parallel body (no closure per call).
     private readonly record struct RowArgs(nint GateUp, nint Dy, nint Output, int Cols, GateFunction F, bool Backward);
 
+    /// <summary>
+    /// One row of <see cref="Forward"/>: y[i] = f(gate[i]) · up[i] for i &lt; <paramref name="cols"/> (the row kernel a
+    /// GEMM's store applies to a finished tile row, <see cref="Quantization.Bf16Gemm"/>'s gated product: the same bits).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardRow(float* gate, float* up, float* y, int cols, GateFunction f)
+    internal static void ForwardRow(float* gate, float* up, float* y, int cols, GateFunction f)
     {
         int i = 0;
         if (Vector256.IsHardwareAccelerated)

@@ -7,19 +7,21 @@ namespace Skald.Tensors.Quantization;
 /// per call (to nearest even, <see cref="Kernels.Bf16.FromSingle(ReadOnlySpan{float}, Span{ushort})"/>), products
 /// summed in float32 (what <c>torch.autocast("cpu", torch.bfloat16)</c> computes, up to the order of the sums) by
 /// 8 × 32 tiles of <c>vdpbf16ps</c> (<see cref="Bf16TileDot512"/>; the scalar twin <see cref="Bf16TileScalar"/>, 8 × 16,
-/// gives the same bits, too slow to serve). The store adds the bias and may apply GELU to the tile while it is
-/// in registers (<see cref="LinearActivation(ReadOnlySpan{float}, Bf16Matrix, ReadOnlySpan{float}, Span{float}, int, Autograd.ActivationKind)"/>),
+/// gives the same bits, too slow to serve). The store adds the bias and may apply GELU (exact or tanh) to the tile while
+/// it is in registers (<see cref="LinearActivation(ReadOnlySpan{float}, Bf16Matrix, ReadOnlySpan{float}, Span{float}, int, Autograd.ActivationKind)"/>),
+/// or a gated MLP's f(gate) ⊙ up to a tile pairing a gate panel with its up panel (<see cref="LinearGated(ReadOnlySpan{float}, Bf16Matrix, ReadOnlySpan{float}, Span{float}, int, Kernels.GateFunction)"/>),
 /// or the finished rows get the residual added and are LayerNormed while in cache (<c>LinearAddLayerNorm</c>), as
 /// <see cref="Int8Gemm"/>'s store does: the same bytes as the unfused ops. Work splits over pairs of panels (32 output
 /// columns), or, with enough rows, over blocks of 64 rows (each thread rounds its own rows and runs every panel over
 /// them); the engine's pool (<see cref="Parallelism"/>). A call allocates nothing once its per-thread buffer has grown.
 /// </summary>
-public static unsafe class Bf16Gemm
+public static unsafe partial class Bf16Gemm
 {
     private const int Rows = Bf16TileDot512.Rows;
     private const int RowBlock = 64;
     private const int RowSplitBlocksPerThread = 4;
     private const int Width = 2 * Bf16Matrix.PanelWidth;
+    private const long NormInChunkMinWeightBytes = 512 << 10;
 
     [ThreadStatic] private static ushort[]? rounded;
 
@@ -39,15 +41,16 @@ public static unsafe class Bf16Gemm
     /// of x (<see cref="Kernels.Bf16.FromSingleReference"/>) and scalar store.
     /// </summary>
     internal static void Linear(ReadOnlySpan<float> x, Bf16Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m, bool scalar) =>
-        Run(x, weight, bias, y, m, scalar, gelu: false, null);
+        Run(x, weight, bias, y, m, scalar, Epilogue.None, default, null);
 
     /// <summary>
-    /// y = act(bf16(x) · Wᵀ + b) with the activation applied in the store, on each tile's registers; exact GELU only
-    /// (<see cref="Kernels.Activations.GeluOf(System.Runtime.Intrinsics.Vector512{float})"/>, whose lanes equal the scalar
-    /// <c>GeluOf(float)</c>, so the result is <see cref="Linear(ReadOnlySpan{float}, Bf16Matrix, ReadOnlySpan{float}, Span{float}, int)"/>
-    /// followed by <see cref="Kernels.Activations.Gelu"/> bit for bit, without writing and reading y a second time).
-    /// Other activations are refused: GELU-tanh's row kernel gives other bits in a tile's tail than over the whole
-    /// buffer, so fusing it would change the output (the caller runs it after the product instead).
+    /// y = act(bf16(x) · Wᵀ + b) with the activation applied in the store, on each tile's registers, without writing and
+    /// reading y a second time: exact GELU (<see cref="Kernels.Activations.GeluOf(System.Runtime.Intrinsics.Vector512{float})"/>,
+    /// whose lanes equal the scalar <c>GeluOf(float)</c>) or GELU (tanh) (<see cref="Kernels.Activations.GeluTanhOf(System.Runtime.Intrinsics.Vector512{float})"/>,
+    /// the lanes <see cref="Kernels.Activations.GeluTanh"/> puts every value through, a row's tail and the scalar twin by
+    /// that kernel itself), so the result is <see cref="Linear(ReadOnlySpan{float}, Bf16Matrix, ReadOnlySpan{float}, Span{float}, int)"/>
+    /// followed by <see cref="Kernels.Activations.Gelu"/> or <see cref="Kernels.Activations.GeluTanh"/> bit for bit.
+    /// Other activations are refused (the caller runs them after the product).
     /// </summary>
     internal static void LinearActivation(ReadOnlySpan<float> x, Bf16Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m,
         Autograd.ActivationKind kind) => LinearActivation(x, weight, bias, y, m, kind, ScalarTwin);
@@ -59,8 +62,41 @@ public static unsafe class Bf16Gemm
     internal static void LinearActivation(ReadOnlySpan<float> x, Bf16Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m,
         Autograd.ActivationKind kind, bool scalar)
     {
-        if (kind != Autograd.ActivationKind.Gelu) throw new ArgumentOutOfRangeException(nameof(kind), kind, "the bfloat16 store fuses exact GELU only");
-        Run(x, weight, bias, y, m, scalar, gelu: true, null);
+        var epilogue = kind switch
+        {
+            Autograd.ActivationKind.Gelu => Epilogue.Gelu,
+            Autograd.ActivationKind.GeluTanh => Epilogue.GeluTanh,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "the bfloat16 store fuses GELU (exact or tanh) only"),
+        };
+        Run(x, weight, bias, y, m, scalar, epilogue, default, null);
+    }
+
+    /// <summary>Whether <see cref="LinearGated(ReadOnlySpan{float}, Bf16Matrix, ReadOnlySpan{float}, Span{float}, int, Kernels.GateFunction)"/>
+    /// takes this stacked [gate; up] weight: each half a whole number of panels (I a multiple of 16).</summary>
+    internal static bool CanGate(Bf16Matrix weight) => weight.N % (2 * Bf16Matrix.PanelWidth) == 0;
+
+    /// <summary>
+    /// A gated MLP's first half in one pass: y[m, I] = f(bf16(x) · W_gateᵀ + b_gate) ⊙ (bf16(x) · W_upᵀ + b_up) with W the
+    /// stacked [gate; up] weight [2I, K] (<see cref="CanGate"/>) and bias [2I] or empty. Each tile pairs gate panel q with
+    /// up panel q + I/16, so a tile holds a gate column and its up column side by side; the store adds the bias and runs
+    /// <see cref="Kernels.GatedActivation"/>'s row kernel on the tile's rows, so the result is the bfloat16
+    /// <see cref="Linear(ReadOnlySpan{float}, Bf16Matrix, ReadOnlySpan{float}, Span{float}, int)"/> into [m, 2I] followed by
+    /// <see cref="Kernels.GatedActivation.Forward"/> bit for bit, without the [m, 2I] intermediate.
+    /// </summary>
+    internal static void LinearGated(ReadOnlySpan<float> x, Bf16Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m,
+        Kernels.GateFunction f) => LinearGated(x, weight, bias, y, m, f, ScalarTwin);
+
+    /// <summary>
+    /// <see cref="LinearGated(ReadOnlySpan{float}, Bf16Matrix, ReadOnlySpan{float}, Span{float}, int, Kernels.GateFunction)"/>,
+    /// with <paramref name="scalar"/> through the scalar twin's product and rounding (the gate's row kernel is the one kernel either way).
+    /// </summary>
+    internal static void LinearGated(ReadOnlySpan<float> x, Bf16Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m,
+        Kernels.GateFunction f, bool scalar)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        if (!CanGate(weight))
+            throw new ArgumentException($"a gated bfloat16 product needs [gate; up] halves of whole 16-row panels, got N = {weight.N}", nameof(weight));
+        Run(x, weight, bias, y, m, scalar, Epilogue.Gated, f, null);
     }
 
     /// <summary>
@@ -90,18 +126,18 @@ public static unsafe class Bf16Gemm
         fixed (float* pr = residual, pg = gamma, pb = beta, pm = mean, ps = rstd)
         {
             var norm = new RowNorm { Residual = pr, Gamma = pg, Beta = beta.IsEmpty ? null : pb, Mean = pm, Rstd = ps, Eps = eps };
-            Run(x, weight, bias, y, m, scalar, gelu: false, &norm);
+            Run(x, weight, bias, y, m, scalar, Epilogue.None, default, &norm);
         }
     }
 
     private static void Run(ReadOnlySpan<float> x, Bf16Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m, bool scalar,
-        bool gelu, RowNorm* norm)
+        Epilogue epilogue, Kernels.GateFunction gate, RowNorm* norm)
     {
         ArgumentNullException.ThrowIfNull(weight);
         if (!scalar && !IsSupported) throw new PlatformNotSupportedException("this CPU has no AVX512-BF16 for the bfloat16 GEMM");
-        int k = weight.K, n = weight.N, kp = weight.PaddedK;
-        if (m < 0 || x.Length < (long)m * k || y.Length < (long)m * n || (!bias.IsEmpty && bias.Length < n))
-            throw new ArgumentException($"x needs [{m}, {k}], y [{m}, {n}] and bias {n} values");
+        int k = weight.K, n = weight.N, kp = weight.PaddedK, outCols = epilogue == Epilogue.Gated ? n / 2 : n;
+        if (m < 0 || x.Length < (long)m * k || y.Length < (long)m * outCols || (!bias.IsEmpty && bias.Length < n))
+            throw new ArgumentException($"x needs [{m}, {k}], y [{m}, {outCols}] and bias {n} values");
         if (m == 0) return;
         int mp = (m + Rows - 1) / Rows * Rows;
         if (rounded is null || rounded.Length < mp * kp) rounded = GC.AllocateUninitializedArray<ushort>(Math.Max(mp * kp, (rounded?.Length ?? 0) * 3 / 2), pinned: true);
@@ -112,17 +148,24 @@ public static unsafe class Bf16Gemm
         fixed (float* pb = bias)
         fixed (ushort* pa = a)
         {
-            var p = new Product(weight, (nint)pa, (nint)px, (nint)py, bias.IsEmpty ? 0 : (nint)pb, m, scalar, gelu, (nint)norm);
+            var p = new Product(weight, (nint)pa, (nint)px, (nint)py, bias.IsEmpty ? 0 : (nint)pb, m, scalar, epilogue, gate, (nint)norm);
             int units = (weight.PaddedN / Bf16Matrix.PanelWidth + 1) / 2, blocks = (m + RowBlock - 1) / RowBlock;
             if (blocks >= RowSplitBlocksPerThread * Parallelism.MaxThreads)
             {
-                Parallelism.For(blocks, 1, p, static (in Product p, int b0, int b1) =>
+                // A weight small enough to stay in L2 between a thread's blocks (12×384's attention output, 288 KB) ran
+                // 0.92–0.99× the unfused ops with the LayerNorm in the chunk (likely the residual's rows passing through
+                // L2 beside it) and 1.03–1.06× with one pass after the product (bench/kernel bf16fuse, docs/performance.md).
+                bool inChunk = norm == null || weight.Bytes > NormInChunkMinWeightBytes;
+                Parallelism.For(blocks, 1, p with { Norm = inChunk ? p.Norm : 0 }, static (in Product p, int b0, int b1) =>
                 {
                     int r0 = b0 * RowBlock, r1 = Math.Min(p.M, b1 * RowBlock);
                     Round(p, r0, r1);
                     Panels(p, r0, r1, 0, (p.Weight.PaddedN / Bf16Matrix.PanelWidth + 1) / 2);
                     if (p.Norm != 0) RowNorm.Normalize((RowNorm*)p.Norm, (float*)p.Y, p.Weight.N, r0, r1); // its rows, still in cache
                 });
+                if (!inChunk)
+                    Parallelism.For(m, Math.Max(1, 16384 / n), p, static (in Product p, int r0, int r1) =>
+                        RowNorm.Normalize((RowNorm*)p.Norm, (float*)p.Y, p.Weight.N, r0, r1));
                 return;
             }
             Parallelism.For(m, 64, p, static (in Product p, int r0, int r1) => Round(p, r0, r1));
@@ -134,8 +177,12 @@ public static unsafe class Bf16Gemm
     }
 
     // A product's arguments for the static parallel bodies (no closure per call): the weight, the pinned bfloat16 rows
-    // of x, x, y and bias (0: none), GELU in the store, the row norm (0: none).
-    private readonly record struct Product(Bf16Matrix Weight, nint A, nint X, nint Y, nint Bias, int M, bool Scalar, bool Gelu, nint Norm);
+    // of x, x, y and bias (0: none), what the store applies (and the gate's function), the row norm (0: none).
+    private readonly record struct Product(Bf16Matrix Weight, nint A, nint X, nint Y, nint Bias, int M, bool Scalar,
+        Epilogue Epilogue, Kernels.GateFunction Gate, nint Norm);
+
+    // What the store does beside adding the bias: nothing, exact GELU, GELU (tanh), or a gated MLP's f(gate) ⊙ up.
+    private enum Epilogue : byte { None, Gelu, GeluTanh, Gated }
 
     // Rows [r0, r1) of x rounded to bfloat16 into A (rows PaddedK apart, the odd K's pad value 0).
     private static void Round(in Product p, int r0, int r1)
@@ -157,6 +204,8 @@ public static unsafe class Bf16Gemm
         var w = p.Weight;
         int kp = w.PaddedK, pairs = kp / 2, n = w.N, panels = w.PaddedN / Bf16Matrix.PanelWidth;
         long panelValues = (long)kp * Bf16Matrix.PanelWidth;
+        bool gated = p.Epilogue == Epilogue.Gated;
+        long stride = gated ? panels / 2 * panelValues : panelValues; // a tile's second panel: the gate's up panel, or the next
         float* acc = stackalloc float[Rows * Width];
         ushort* pa = (ushort*)p.A;
         fixed (ushort* pw = w.Packed)
@@ -166,7 +215,7 @@ public static unsafe class Bf16Gemm
                 int b1 = Math.Min(m, b0 + RowBlock);
                 for (int u = u0; u < u1; u++)
                 {
-                    int first = 2 * u, width = Math.Min(2, panels - first), col0 = first * Bf16Matrix.PanelWidth;
+                    int first = gated ? u : 2 * u, width = gated ? 2 : Math.Min(2, panels - first), col0 = first * Bf16Matrix.PanelWidth;
                     ushort* panel = pw + first * panelValues;
                     for (int r = b0; r < b1; r += Rows)
                     {
@@ -174,43 +223,15 @@ public static unsafe class Bf16Gemm
                         if (p.Scalar)
                         {
                             for (int q = 0; q < width; q++)
-                                Bf16TileScalar.Tile(a, kp, panel + q * panelValues, pairs, acc + q * Bf16Matrix.PanelWidth, Width);
+                                Bf16TileScalar.Tile(a, kp, panel + q * stride, pairs, acc + q * Bf16Matrix.PanelWidth, Width);
                         }
                         else
-                            Bf16TileDot512.Tile(a, kp, panel, panelValues, width, pairs, acc, Width, prefetchNext: b1 - b0 <= Rows);
-                        Store(p, acc, r, Math.Min(Rows, m - r), col0, Math.Min(width * Bf16Matrix.PanelWidth, n - col0), n);
+                            Bf16TileDot512.Tile(a, kp, panel, stride, width, pairs, acc, Width, prefetchNext: b1 - b0 <= Rows,
+                                nextPanel: gated ? panelValues : 0);
+                        if (gated) StoreGated(p, acc, r, Math.Min(Rows, m - r), col0, n / 2);
+                        else Store(p, acc, r, Math.Min(Rows, m - r), col0, Math.Min(width * Bf16Matrix.PanelWidth, n - col0), n);
                     }
                 }
-            }
-        }
-    }
-
-    // y[row0 + r, col0 .. col0 + cols] = acc[r, ..] + bias, then GELU on the registers (p.Gelu). The vector and the
-    // scalar branch (the twin's) do the same float arithmetic per element: one add, then GeluOf, whose lanes equal its
-    // scalar form bit for bit.
-    private static void Store(in Product p, float* acc, int row0, int rows, int col0, int cols, int ldy)
-    {
-        float* bias = (float*)p.Bias, y = (float*)p.Y;
-        bool gelu = p.Gelu, vector = !p.Scalar && Vector512.IsHardwareAccelerated;
-        for (int r = 0; r < rows; r++)
-        {
-            float* ar = acc + r * Width, yr = y + (long)(row0 + r) * ldy + col0;
-            int c = 0;
-            if (vector)
-            {
-                for (; c <= cols - Vector512<float>.Count; c += Vector512<float>.Count)
-                {
-                    var v = Vector512.Load(ar + c);
-                    if (bias != null) v += Vector512.Load(bias + col0 + c);
-                    if (gelu) v = Kernels.Activations.GeluOf(v);
-                    v.Store(yr + c);
-                }
-            }
-            for (; c < cols; c++)
-            {
-                float v = ar[c];
-                if (bias != null) v += bias[col0 + c];
-                yr[c] = gelu ? Kernels.Activations.GeluOf(v) : v;
             }
         }
     }

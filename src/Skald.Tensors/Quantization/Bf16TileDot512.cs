@@ -38,10 +38,12 @@ internal static unsafe class Bf16TileDot512
     /// values in <see cref="Bf16Matrix"/>'s layout. Each pair adds its odd-k product, then its even-k product (both exact
     /// in float32), rounding to nearest even after each add; bfloat16 denormals read as zero and float32 denormal sums
     /// flush to zero (the instruction's fixed DAZ/FTZ). With <paramref name="prefetchNext"/> it prefetches the panels
-    /// after its own into L1 as it goes (what <see cref="Int8TileVnni512.Tile"/> does for a decoding step).
+    /// after its own into L1 as it goes (what <see cref="Int8TileVnni512.Tile"/> does for a decoding step): the panels
+    /// <paramref name="nextPanel"/> values after each of its own, or, when that is 0, the next <paramref name="panels"/>
+    /// · <paramref name="panelStride"/> values on (the following run of panels).
     /// </summary>
     public static void Tile(ushort* a, int lda, ushort* panel, long panelStride, int panels, int pairs, float* acc, int ldc,
-        bool prefetchNext = false)
+        bool prefetchNext = false, long nextPanel = 0)
     {
         if (!IsSupported) throw new PlatformNotSupportedException("this CPU has no AVX512-BF16");
         if (panels is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(panels), panels, "the tile takes 1 or 2 panels");
@@ -50,7 +52,7 @@ internal static unsafe class Bf16TileDot512
         {
             A = a, LdaBytes = (long)lda * sizeof(ushort), Panel0 = panel, Panel1 = panel + (panels == 2 ? panelStride : 0),
             Steps = pairs, Acc = acc, LdcBytes = (long)ldc * sizeof(float),
-            Ahead = prefetchNext ? panels * panelStride * sizeof(ushort) : 0,
+            Ahead = prefetchNext ? (nextPanel != 0 ? nextPanel : panels * panelStride) * sizeof(ushort) : 0,
         };
         Code.Run(&args, panels);
     }

@@ -24,7 +24,7 @@ public static class ModelCard
             : c.Model.Path.Length > 0
             ? Path.GetFileName(Path.GetFullPath(c.Model.Path).TrimEnd('/', '\\'))
             : $"a new StaticEmbedding over {Path.GetFileName(c.Model.Tokenizer)}";
-        string name = c.Output.ModelName ?? $"SentenceTransformer based on {baseModel}";
+        string name = c.Output.ModelName ?? $"{(setup.Model.Source.Llm2Vec is null ? "SentenceTransformer" : "LLM2Vec model")} based on {baseModel}";
         int rows = setup.Train.Sum(d => d.Count);
         string lossName = c.Loss.AdaptiveLayer ? (c.Loss.Type == "matryoshka" ? "Matryoshka2dLoss" : "AdaptiveLayerLoss")
             : c.Loss.Cached && c.Loss.Type == "ce_mnrl" ? "CachedMultipleNegativesRankingLoss (cross-encoder)" : LossClass(c.Loss.Type);

@@ -36,6 +36,7 @@ public sealed class Llm2VecCardTests
     {
         string card = Card(InfraPaths.FixtureModel("decoder-qwen2"), ", attention: bidirectional",
             $"{{train: {Pairs()}, instruction: \"Gitt et spørsmål, finn svaret\"}}");
+        Assert.Contains("# LLM2Vec model based on decoder-qwen2\n", card);
         Assert.Contains("- **Model Type:** LLM2Vec (a decoder with bidirectional attention)", card);
         Assert.Contains("  (pooling): mean (skip_instruction: true, max_length: 512, doc_max_length: 400)", card);
         Assert.Contains("l2v = LLM2Vec.from_pretrained(\"path/to/decoder-qwen2\", peft_model_name_or_path=\"path/to/this/folder\")", card);

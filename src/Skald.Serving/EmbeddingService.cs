@@ -23,6 +23,8 @@ public sealed class EmbeddingService : IDisposable
         Options = options ?? new EmbeddingServiceOptions();
         if (Options.MaxBatchSize < 1 || Options.MaxBatchTokens < 1 || Options.MaxInputs < 1 || Options.MaxBodyBytes < 1 || Options.MaxQueuedInputs < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "batch sizes and limits must be positive");
+        if (Options.QueryInstruction is not null && encoder.Folder.Llm2Vec is null)
+            throw new ArgumentException($"{encoder.Folder.Path}: a query instruction is for LLM2Vec models (llm2vec_config.json)", nameof(options));
         ModelName = Options.ModelName ?? ModelNames.Of(encoder.Source);
         Metrics = metrics ?? new ServingMetrics();
         batcher = new DynamicBatcher(encoder, Options, Metrics);
@@ -99,7 +101,11 @@ public sealed class EmbeddingService : IDisposable
         // ("query") and encode_document (the first of "document", "passage", "corpus") do; an empty prompt is none.
         string[] names = inputType switch { "query" => ["query"], "document" => ["document", "passage", "corpus"], _ => [] };
         string? promptName = names.FirstOrDefault(n => Encoder.Folder.Prompts.TryGetValue(n, out var text) && text.Length > 0);
-        var encode = new EncodeOptions { Route = inputType, PromptName = promptName };
+        // an LLM2Vec model takes its role's text as an instruction (as RoleEncoding gives it), never as a prompt
+        bool llm2vec = Encoder.Folder.Llm2Vec is not null;
+        string? instruction = !llm2vec ? null
+            : (inputType == "query" ? Options.QueryInstruction : null) ?? (promptName is null ? null : Encoder.Folder.Prompts[promptName]);
+        var encode = new EncodeOptions { Route = inputType, PromptName = llm2vec ? null : promptName, Instruction = instruction };
         bool query = inputType == "query" && Encoder.Folder.DefaultRoute is not null
             || inputType is null && Encoder.Folder.DefaultRoute == "query";
         int max = Encoder.MaxSeqLength;

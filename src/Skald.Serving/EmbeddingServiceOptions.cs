@@ -42,6 +42,14 @@ public sealed record EmbeddingServiceOptions
     /// </summary>
     public bool Truncate { get; init; }
 
+    /// <summary>
+    /// For an LLM2Vec model (<c>llm2vec_config.json</c>): the instruction inputs sent with <c>"input_type": "query"</c>
+    /// (and <c>/v1/search</c>'s queries) are embedded with, attended to and left out of pooling as
+    /// <see cref="Skald.Models.EncodeOptions.Instruction"/>; null: the model's own query prompt, if it has one, else none.
+    /// Other models: must be null (<see cref="EmbeddingService"/> throws <see cref="ArgumentException"/>).
+    /// </summary>
+    public string? QueryInstruction { get; init; }
+
     /// <summary>Most tokens (padded rows × longest row) in one forward pass of the batcher.</summary>
     public int MaxBatchTokens { get; init; } = 16384;
 

@@ -36,7 +36,9 @@ internal sealed class InfoCommand : Command
         var cfg = m.Transformer.Config;
         using var crossEncoder = Skald.Models.CrossEncoders.CrossEncoder.IsCrossEncoder(path) ? Skald.Models.CrossEncoders.CrossEncoder.Load(path) : null;
         var modes = Enum.GetValues<PoolingMode>().Where(x => x != PoolingMode.None && m.Pooling.Modes.HasFlag(x));
-        Console.WriteLine($"model:            {m.Folder.Path}");
+        Console.WriteLine($"model:            {m.Source}");
+        if (m.Adapters.Count > 0) // an adapter folder given as the model: what it loads onto (its config.json and tokenizer are the base's)
+            Console.WriteLine($"base + adapters:  {m.Folder.Path} + {string.Join(", ", m.Adapters)} (merged in this order)");
         Console.WriteLine($"architecture:     {cfg.Architecture ?? cfg.ModelType} (model_type {cfg.ModelType})");
         if (m.Folder.IsModel2Vec) Console.WriteLine("format:           Model2Vec (inputs as model2vec's encode: no special tokens, unknown tokens dropped)");
         Console.WriteLine($"parameters:       {m.ParameterCount:N0}" +

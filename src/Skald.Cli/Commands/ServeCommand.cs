@@ -57,6 +57,8 @@ internal sealed class ServeCommand : Command
         "How the weight matrices of --model and --generator are held in memory: f32, or bf16 / f16 (half the memory, computed in float32)", "f32", "f32", "bf16", "f16");
     private readonly Option<bool> truncate = CliOptions.Flag("--truncate",
         "Truncate inputs longer than the model's max_seq_length (as skald encode does) instead of answering 400");
+    private readonly Option<string> queryInstruction = CliOptions.Text("--query-instruction",
+        "LLM2Vec models: the instruction requests with \"input_type\": \"query\" (and /v1/search's queries) are embedded with, as skald encode --instruction; other inputs get none", "TEXT");
     private readonly Option<int?> maxInputs = CliOptions.Int("--max-inputs", "Most inputs in one request", defaultValue: 2048);
     private readonly Option<int?> maxBodyMb = CliOptions.Int("--max-body-mb", $"Largest request body in MiB (more: 413; at most {MaxBodyMb}, as a body is read into one array)",
         defaultValue: 16, max: MaxBodyMb);
@@ -106,6 +108,7 @@ internal sealed class ServeCommand : Command
         Options.Add(weights);
         Options.Add(quantize);
         Options.Add(truncate);
+        Options.Add(queryInstruction);
         Options.Add(maxInputs);
         Options.Add(maxBodyMb);
         Options.Add(maxBatchSize);
@@ -174,6 +177,8 @@ internal sealed class ServeCommand : Command
                 if (lateModel is not null) SearchService.CheckModel(i, lateModel);
                 else SearchService.CheckModel(i, encoder!);
             });
+        if (p.GetValue(queryInstruction) is not null && encoder?.Folder.Llm2Vec is null)
+            throw new UsageException("--query-instruction is for an LLM2Vec --model (llm2vec_config.json); a sentence-transformers model's query prompt is used with \"input_type\": \"query\" by itself");
         if (encoder is not null) QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
         var (chat, chatSummary) = generatorPath is null ? (null, "") : LoadChat(p, generatorPath, key, quiet);
         using var chatClient = chat?.Client; // disposed after the server (below), its generator with it
@@ -203,6 +208,7 @@ internal sealed class ServeCommand : Command
             ModelName = p.GetValue(modelName),
             ApiKey = key,
             Truncate = p.GetValue(truncate),
+            QueryInstruction = p.GetValue(queryInstruction),
             MaxInputs = p.GetValue(maxInputs) ?? 2048,
             MaxBodyBytes = (long)(p.GetValue(maxBodyMb) ?? 16) << 20,
             MaxBatchSize = p.GetValue(maxBatchSize) ?? 32,

@@ -50,15 +50,17 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
     public string Where(string key) => keys.TryGetValue(key, out var e) ? e.Where : origin;
 
     /// <summary>
-    /// Throws for the first key that no reader asked for, with the closest known key as a "did you mean"
-    /// (<see cref="Skald.Retrieval.Data.Typos"/>) when one is near, and the section's keys.
+    /// Throws for the first key that no reader asked for, with a "did you mean": Skald's key for a name transformers or
+    /// peft spells otherwise (<see cref="UpstreamKeyNames"/>), else the closest known key
+    /// (<see cref="Skald.Retrieval.Data.Typos"/>) when one is near; then the section's keys.
     /// </summary>
     public void Done()
     {
         foreach (var (key, entry) in keys)
         {
             if (known.Contains(key)) continue;
-            string suggestion = Skald.Retrieval.Data.Typos.Closest(key, known.Order(StringComparer.Ordinal)) is { } s ? $"; did you mean '{Name(s)}'?" : "";
+            string suggestion = (UpstreamKeyNames.For(key, known) ?? Skald.Retrieval.Data.Typos.Closest(key, known.Order(StringComparer.Ordinal))) is { } s
+                ? $"; did you mean '{Name(s)}'?" : "";
             throw error(
                 $"{entry.Where}: unknown config key '{Name(key)}'{suggestion} (known keys{(section.Length == 0 ? "" : " in " + section)}: {string.Join(", ", known.Order(StringComparer.Ordinal))})");
         }

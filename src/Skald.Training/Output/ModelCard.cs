@@ -24,7 +24,7 @@ public static class ModelCard
             : c.Model.Path.Length > 0
             ? Path.GetFileName(Path.GetFullPath(c.Model.Path).TrimEnd('/', '\\'))
             : $"a new StaticEmbedding over {Path.GetFileName(c.Model.Tokenizer)}";
-        string name = c.Output.ModelName ?? $"SentenceTransformer based on {baseModel}";
+        string name = c.Output.ModelName ?? $"{(setup.Model.Source.Llm2Vec is null ? "SentenceTransformer" : "LLM2Vec model")} based on {baseModel}";
         int rows = setup.Train.Sum(d => d.Count);
         string lossName = c.Loss.AdaptiveLayer ? (c.Loss.Type == "matryoshka" ? "Matryoshka2dLoss" : "AdaptiveLayerLoss")
             : c.Loss.Cached && c.Loss.Type == "ce_mnrl" ? "CachedMultipleNegativesRankingLoss (cross-encoder)" : LossClass(c.Loss.Type);
@@ -117,7 +117,11 @@ public static class ModelCard
             modelIndex);
         sb.AppendLine($"# {name}");
         sb.AppendLine();
-        sb.AppendLine($"This is a [sentence-transformers](https://www.SBERT.net) model finetuned from `{baseModel}` with Skald " +
+        var llm2vec = src.Llm2Vec;
+        var trained = setup.Model as Modeling.TrainableEncoder;
+        bool adapterFolder = trained is { Lora: not null, SaveMerged: false };
+        sb.AppendLine($"This is {(llm2vec is null ? "a [sentence-transformers](https://www.SBERT.net)" : "an [LLM2Vec](https://github.com/McGill-NLP/llm2vec)")} " +
+                      $"model finetuned from `{baseModel}` with Skald " +
                       $"on {rows:N0} training rows. It maps sentences & paragraphs to a {setup.Model.Dimension}-dimensional dense vector " +
                       "space and can be used for semantic textual similarity, semantic search, paraphrase mining, text classification, " +
                       "clustering, and more.");
@@ -125,9 +129,15 @@ public static class ModelCard
         sb.AppendLine("## Model Details");
         sb.AppendLine();
         sb.AppendLine("### Model Description");
-        sb.AppendLine("- **Model Type:** Sentence Transformer");
+        sb.AppendLine(llm2vec is null ? "- **Model Type:** Sentence Transformer" : "- **Model Type:** LLM2Vec (a decoder with bidirectional attention)");
         sb.AppendLine($"- **Base model:** `{baseModel}`");
-        if (setup.Model is Modeling.TrainableEncoder { Lora.BaseAdapters: { Count: > 0 } earlier })
+        if (trained is { SourceAdapters: { Count: > 0 } merged } && !adapterFolder)
+        {
+            // a whole model (a full fine-tune, or lora.save: merged): the earlier adapters are in its weights already
+            sb.AppendLine($"- **Adapters merged into the base before training:** {string.Join(", ", merged.Select(a => $"`{a}`"))}, in this order; " +
+                          "they are in this folder's weights, which load alone");
+        }
+        if (adapterFolder && trained!.Lora!.BaseAdapters is { Count: > 0 } earlier)
         {
             // peft records only the base; without these the adapter loads onto the wrong weights
             sb.AppendLine($"- **Adapters merged into the base before training:** {string.Join(", ", earlier.Select(a => $"`{a}`"))}, in this order: " +
@@ -141,6 +151,15 @@ public static class ModelCard
         sb.AppendLine();
         sb.AppendLine("### Full Model Architecture");
         sb.AppendLine();
+        if (llm2vec is not null)
+        {
+            Llm2VecCard.WriteArchitecture(sb, llm2vec.ModelType ?? trained?.Config.ModelType, llm2vec);
+            sb.AppendLine();
+            sb.AppendLine("## Usage");
+            sb.AppendLine();
+            Llm2VecCard.WriteUsage(sb, baseModel, adapterFolder, trained?.Lora?.BaseAdapters ?? [], trained?.QueryInstruction);
+            return;
+        }
         sb.AppendLine("```");
         sb.AppendLine("SentenceTransformer(");
         if (src.IsStatic) sb.AppendLine($"  (0): StaticEmbedding({{'embedding_dim': {setup.Model.Dimension}}})");

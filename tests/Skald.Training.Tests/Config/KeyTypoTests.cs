@@ -19,6 +19,19 @@ public sealed class KeyTypoTests
         Assert.StartsWith(expected, e.Message);
     }
 
+    [Theory]
+    [InlineData("\nlora:\n  lora_alpha: 32\n", "c.yaml:8: unknown config key 'lora.lora_alpha'; did you mean 'lora.alpha'? (known keys in lora:")]
+    [InlineData("\nlora:\n  lora_dropout: 0.05\n", "c.yaml:8: unknown config key 'lora.lora_dropout'; did you mean 'lora.dropout'? (known keys in lora:")]
+    [InlineData("\nlora:\n  rank: 16\n", "c.yaml:8: unknown config key 'lora.rank'; did you mean 'lora.r'? (known keys in lora:")]
+    [InlineData("\ntraining:\n  per_device_train_batch_size: 8\n", "c.yaml:8: unknown config key 'training.per_device_train_batch_size'; did you mean 'training.batch_size'?")]
+    [InlineData("\ntraining:\n  num_train_epochs: 1\n", "c.yaml:8: unknown config key 'training.num_train_epochs'; did you mean 'training.epochs'?")]
+    public void PeftAndTransformersNamesSuggestSkaldsKey(string section, string expected)
+    {
+        // far from every known key for a typo's suggestion: the line listed the keys and left the user to map them
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + section, "c.yaml"));
+        Assert.StartsWith(expected, e.Message);
+    }
+
     [Fact]
     public void AMistypedKeyFromSetGetsTheSuggestionToo()
     {

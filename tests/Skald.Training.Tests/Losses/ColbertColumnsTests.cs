@@ -56,13 +56,13 @@ public sealed class ColbertColumnsTests : IDisposable
     [Fact]
     public void AnAnchorColumnNotNamedAsAQueryIsNoted()
     {
+        string Rows(string name, string file) => InfraPaths.WriteFile(dir, file, string.Concat(Enumerable.Range(0, 4).Select(i =>
+            $"{{\"query_id\": \"q{i}\", \"{name}\": \"spørsmål {i}\", \"positive\": \"svar {i}\"}}\n")));
         var lines = new List<string>();
-        using (TrainingRun.Build(Config(Path.Combine(Fixtures, "training", "colbert_columns", "contrastive_unnamed.jsonl"), "colbert"), log: lines.Add)) { }
+        using (TrainingRun.Build(Config(Rows("question", "unnamed.jsonl"), "colbert_contrastive"), log: lines.Add)) { }
         Assert.Single(lines, l => l.StartsWith("note: ", StringComparison.Ordinal) && l.Contains("the anchor column 'question' is tokenized as a document", StringComparison.Ordinal));
         lines.Clear();
-        string named = InfraPaths.WriteFile(dir, "named.jsonl", string.Concat(Enumerable.Range(0, 4).Select(i =>
-            $"{{\"query_id\": \"q{i}\", \"query\": \"spørsmål {i}\", \"positive\": \"svar {i}\"}}\n")));
-        using (TrainingRun.Build(Config(named, "colbert"), log: lines.Add)) { }
+        using (TrainingRun.Build(Config(Rows("query", "named.jsonl"), "colbert_contrastive"), log: lines.Add)) { }
         Assert.DoesNotContain(lines, l => l.Contains("tokenized as a document", StringComparison.Ordinal));
     }
 

@@ -143,6 +143,33 @@ public sealed class HnswIndexCommandTests
         Assert.True(Kept());
     }
 
+    /// <summary>
+    /// <c>index reindex --hnsw</c> keeps the index's <c>hnsw_ef_construction</c> and <c>hnsw_ef</c> unless given again
+    /// (they went back to the defaults), and takes each one given on its own.
+    /// </summary>
+    [Fact]
+    public void ReindexKeepsTheEfSettingsUnlessGiven()
+    {
+        string folder = Index("--hnsw", "4", "--hnsw-ef-construction", "20", "--hnsw-ef", "9", "-q");
+        (int Construction, int Search) Ef()
+        {
+            var m = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
+            return (m.GetProperty("hnsw_ef_construction").GetInt32(), m.GetProperty("hnsw_ef").GetInt32());
+        }
+        void Reindex(params string[] extra)
+        {
+            var r = InProcessSkald.Capture(["index", "reindex", "--index", folder, "--hnsw", "4", "-q", .. extra]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+        }
+        Assert.Equal((20, 9), Ef());
+        Reindex();
+        Assert.Equal((20, 9), Ef());
+        Reindex("--hnsw-ef", "12");
+        Assert.Equal((20, 12), Ef());
+        Reindex("--hnsw-ef-construction", "30");
+        Assert.Equal((30, 12), Ef());
+    }
+
     /// <summary>A graph over int8 rows: built, described, and searched as the exact int8 index when ef covers every row.</summary>
     [Fact]
     public void AnInt8IndexWithAGraphSearchesAsTheExactInt8Index()

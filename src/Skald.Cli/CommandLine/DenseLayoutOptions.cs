@@ -35,13 +35,18 @@ internal sealed class DenseLayoutOptions
 
     /// <summary>
     /// <paramref name="layout"/> (from <see cref="Of"/>) for <c>index reindex</c> of an index whose manifest is
-    /// <paramref name="stored"/>: a graph laid out again keeps the index's <c>hnsw_replace_deleted</c> unless
-    /// <c>--hnsw-replace-deleted</c> is given (true or false), as <c>index add</c> keeps it.
+    /// <paramref name="stored"/>: a graph laid out again keeps the index's <c>hnsw_replace_deleted</c>,
+    /// <c>hnsw_ef_construction</c> and <c>hnsw_ef</c> unless <c>--hnsw-replace-deleted</c> (true or false),
+    /// <c>--hnsw-ef-construction</c> or <c>--hnsw-ef</c> is given, as <c>index add</c> keeps them.
     /// </summary>
-    public DenseLayout Reindexed(ParseResult p, DenseLayout layout, IndexManifest stored) =>
-        layout.Hnsw is { } graph && hnsw.ReplaceDeletedGiven(p) is null && stored.HnswReplaceDeleted
-            ? layout with { Hnsw = graph with { ReplaceDeleted = true } }
-            : layout;
+    public DenseLayout Reindexed(ParseResult p, DenseLayout layout, IndexManifest stored)
+    {
+        if (layout.Hnsw is not { } graph || stored.HnswM == 0) return layout;
+        if (hnsw.ReplaceDeletedGiven(p) is null && stored.HnswReplaceDeleted) graph = graph with { ReplaceDeleted = true };
+        if (hnsw.EfConstructionGiven(p) is null && stored.HnswEfConstruction > 0) graph = graph with { EfConstruction = stored.HnswEfConstruction };
+        if (hnsw.EfGiven(p) is null && stored.HnswEf > 0) graph = graph with { EfSearch = stored.HnswEf };
+        return layout with { Hnsw = graph };
+    }
 
     /// <summary>A late-interaction index's token precision (<see cref="PrecisionOptions.TokensOf"/>; <paramref name="model"/> names the model in a refusal).</summary>
     public Skald.Retrieval.Index.TokenPrecision TokensOf(ParseResult p, string model) => precision.TokensOf(p, model);

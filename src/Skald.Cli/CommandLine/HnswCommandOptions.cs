@@ -43,6 +43,12 @@ internal sealed class HnswCommandOptions
     public bool? ReplaceDeletedGiven(ParseResult p) =>
         ReplaceDeleted is not null && p.GetResult(ReplaceDeleted) is { Implicit: false } ? p.GetValue(ReplaceDeleted) : null;
 
+    /// <summary><c>--hnsw-ef-construction</c> as given, null when not given.</summary>
+    public int? EfConstructionGiven(ParseResult p) => p.GetValue(EfConstruction);
+
+    /// <summary><c>--hnsw-ef</c> as given, null when not given.</summary>
+    public int? EfGiven(ParseResult p) => p.GetValue(Ef);
+
     /// <summary>The options to add to a command.</summary>
     public IEnumerable<Option> All => ReplaceDeleted is null ? [M, EfConstruction, Ef] : [M, EfConstruction, Ef, ReplaceDeleted];
 

@@ -105,6 +105,21 @@ public sealed class CliErrorTests
         Assert.DoesNotContain("Could not find", r.Stderr);
     }
 
+    /// <summary>
+    /// A --config x.yml that is missing while x.yaml exists (and the reverse) names the file that is there: the line was
+    /// only "file not found".
+    /// </summary>
+    [Theory]
+    [InlineData("train", "run.yml", "run.yaml")]
+    [InlineData("pipeline", "run.yaml", "run.yml")]
+    public void AMissingConfigSuggestsTheOtherYamlExtension(string verb, string given, string there)
+    {
+        string dir = TestPaths.NewTempDir();
+        File.WriteAllText(Path.Combine(dir, there), "model:\n  path: x\n");
+        var r = InProcessSkald.Capture(verb, "--config", Path.Combine(dir, given));
+        SkaldProcess.AssertUserError(r, 1, $"{Path.Combine(dir, given)}: file not found; did you mean {Path.Combine(dir, there)}?");
+    }
+
     [Fact]
     public void EmptyInputFileIsRejected()
     {

@@ -26,7 +26,7 @@ public static partial class ConfigLoader
         string text;
         if (Directory.Exists(path)) throw new TrainingException($"{path}: is a folder, expected a config file (YAML)");
         // The wording of every verb's missing input, not the runtime's "Could not find file '...'".
-        if (!File.Exists(path)) throw new TrainingException($"{path}: file not found");
+        if (!File.Exists(path)) throw new TrainingException(NotFound(path));
         try
         {
             text = Utf8File.ReadAllText(path, m => new TrainingException(m)); // an instruction in Latin-1 is not read as U+FFFD
@@ -72,6 +72,23 @@ public static partial class ConfigLoader
     };
 
     /// <summary>
+    /// The line for a config file <paramref name="path"/> that does not exist: "PATH: file not found", and when the same
+    /// name with the other YAML extension exists (<c>x.yml</c> given, <c>x.yaml</c> there, or the reverse), that file suggested.
+    /// </summary>
+    public static string NotFound(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string ext = Path.GetExtension(path);
+        string? other = ext.ToLowerInvariant() switch
+        {
+            ".yml" => Path.ChangeExtension(path, ext == ".YML" ? ".YAML" : ".yaml"),
+            ".yaml" => Path.ChangeExtension(path, ext == ".YAML" ? ".YML" : ".yml"),
+            _ => null,
+        };
+        return other is not null && File.Exists(other) ? $"{path}: file not found; did you mean {other}?" : $"{path}: file not found";
+    }
+
+    /// <summary>
     /// Reads and parses a YAML file other than a training config (the pipeline file) with the same messages: an unreadable
     /// file or a syntax error is <paramref name="error"/>(message naming the file, line and column). Null for an empty file.
     /// </summary>
@@ -79,7 +96,7 @@ public static partial class ConfigLoader
     {
         string text;
         if (Directory.Exists(path)) throw error($"{path}: is a folder, expected a config file (YAML)");
-        if (!File.Exists(path)) throw error($"{path}: file not found");
+        if (!File.Exists(path)) throw error(NotFound(path));
         try
         {
             text = Utf8File.ReadAllText(path, error);

@@ -113,4 +113,26 @@ public sealed class PipelineInterruptTests
         foreach (var system in systems)
             Assert.Equal(3.0, doc.RootElement.GetProperty("means").GetProperty(system).GetProperty("overall").GetProperty("judge").GetDouble());
     }
+
+    /// <summary>
+    /// Ctrl-C in a stage that does not take it over (a masked-LM stage): one line names the stage and says that the same
+    /// command run again resumes (the finished stages kept, this one from its checkpoints), exit 130. Before, the run
+    /// ended without a word on where it stopped.
+    /// </summary>
+    [Fact]
+    public void CtrlCInAnMlmStageSaysWhichStageStoppedAndThatARunAgainResumes()
+    {
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out");
+        string corpus = Path.Combine(TestPaths.RepoRoot, "samples", "data", "corpus.txt");
+        string config = Pipeline(dir, output,
+            $"  - {{name: tok, type: tokenizer, corpus: {corpus}, vocab_size: 400, lowercase: true}}",
+            "  - {name: init, type: new_bert, tokenizer: tok, hidden: 16, layers: 1, heads: 2, intermediate: 32, max_positions: 64}",
+            $"  - {{name: mlm, type: mlm, model: init, corpus: {corpus}, steps: 1000000, batch_size: 8}}");
+        string started = Path.Combine(output, ".skald-stages", "mlm.json");
+        var run = SkaldProcess.RunAndInterrupt(() => File.Exists(started), "pipeline", "--config", config);
+        Assert.True(run.ExitCode == 130, $"exit {run.ExitCode}: {run.Stderr}");
+        Assert.Contains("skald: interrupted in stage mlm (3/3, mlm); run the same command again to resume: the stages finished are kept " +
+            $"and this one goes on from its last checkpoint in {Path.Combine(output, "runs", "mlm")}, if it saved one", run.Stderr);
+        Assert.DoesNotContain("   at ", run.Stderr + run.Stdout);
+    }
 }

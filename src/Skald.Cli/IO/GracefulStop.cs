@@ -11,6 +11,9 @@ internal sealed class GracefulStop : IDisposable
     private readonly string notice;
     private readonly Func<bool>? inFlight;
 
+    // The instances taking over Ctrl-C now, for Takes.
+    private static readonly List<GracefulStop> Live = [];
+
     /// <summary>
     /// Takes over Ctrl-C until disposed; <paramref name="notice"/> is printed to stderr on the first one. With
     /// <paramref name="inFlight"/>, only while it says work worth finishing is under way: a Ctrl-C at any other moment
@@ -20,7 +23,17 @@ internal sealed class GracefulStop : IDisposable
     {
         this.notice = notice;
         this.inFlight = inFlight;
+        lock (Live) Live.Add(this);
         Console.CancelKeyPress += OnCancelKeyPress;
+    }
+
+    /// <summary>
+    /// Whether a Ctrl-C now would be taken by a live instance (its first, while its work is in flight) rather than end
+    /// the process: a handler that says where a run stopped (<c>skald pipeline</c>'s) stays silent then.
+    /// </summary>
+    public static bool Takes()
+    {
+        lock (Live) return Live.Any(g => !g.stop.IsCancellationRequested && g.inFlight?.Invoke() != false);
     }
 
     /// <summary>Set by the first Ctrl-C.</summary>
@@ -33,6 +46,7 @@ internal sealed class GracefulStop : IDisposable
     public void Dispose()
     {
         Console.CancelKeyPress -= OnCancelKeyPress;
+        lock (Live) Live.Remove(this);
         stop.Dispose();
     }
 

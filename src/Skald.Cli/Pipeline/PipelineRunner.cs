@@ -63,6 +63,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         if (File.Exists(output)) throw new InputException($"{configPath}: output {output} is a file; name a folder for the stages' outputs");
         Directory.CreateDirectory(output);
         var marks = new StageMarks(output);
+        using var ctrlC = new StageInterrupt();
         string key = "";
         for (int i = 0; i < stages.Count; i++)
         {
@@ -87,6 +88,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
                 log($"    removed the checkpoints in {checkpoints}: " + (i >= forcedFrom
                     ? $"{rerunFrom!.Option} starts the stage over" : "they are of a run with other settings"));
             }
+            ctrlC.Enter(stages[i].Name, i + 1, stages.Count, stages[i].Type, stages[i].Type is "train" or "mlm" ? checkpoints : null);
             marks.Start(stages[i].Name, key);
             outputs[stages[i].Name] = plans[i](Path.Combine(output, stages[i].Name));
             marks.Record(stages[i].Name, key, outputs[stages[i].Name]);

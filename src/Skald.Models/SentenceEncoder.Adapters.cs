@@ -41,7 +41,7 @@ public sealed partial class SentenceEncoder
     public static (ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Sources(string path, bool cachedOnly = false)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var (_, folder, weights, adapters) = Open(path, null, cachedOnly, refuseCrossEncoder: false);
+        var (_, folder, weights, adapters, _) = Open(path, null, cachedOnly, refuseCrossEncoder: false);
         return (folder, weights, adapters);
     }
 
@@ -86,8 +86,9 @@ public sealed partial class SentenceEncoder
     /// With <paramref name="refuseCrossEncoder"/>, a cross-encoder (the folder, an adapter folder given as the path, or a
     /// SEQ_CLS adapter among <paramref name="adapters"/>) is a <see cref="ModelFormatException"/> of one line naming it.
     /// The one adapter resolution of every loader of a model folder (<see cref="LateInteraction.ColbertEncoder.Load"/> too).
+    /// Bases: the folders the adapters are merged into, the one to name first (<see cref="AdapterBase.NoteOtherBase"/>).
     /// </summary>
-    internal static (string Source, ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Open(string path, IReadOnlyList<string>? adapters,
+    internal static (string Source, ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters, IReadOnlyList<string> Bases) Open(string path, IReadOnlyList<string>? adapters,
         bool cachedOnly, bool refuseCrossEncoder)
     {
         Func<string, string> locate = cachedOnly ? HubResolver.LocateCached : a => HubResolver.Locate(a);
@@ -95,12 +96,13 @@ public sealed partial class SentenceEncoder
         var (model, located) = AdapterBase.Expand(source, adapters?.Select(locate).ToList(), cachedOnly);
         if (refuseCrossEncoder) RefuseCrossEncoder(path, model, located, own: located.Count - (adapters?.Count ?? 0));
         var folder = ModelFolder.Read(model);
-        if (folder.IsStatic || !ModelFolder.IsAdapterModule(folder.TransformerPath)) return (source, folder, folder.TransformerPath, located);
+        if (folder.IsStatic || !ModelFolder.IsAdapterModule(folder.TransformerPath))
+            return (source, folder, folder.TransformerPath, located, [model, folder.TransformerPath]);
         var (baseModel, chain) = AdapterBase.ExpandModule(folder.TransformerPath, cachedOnly);
         var baseFolder = ModelFolder.Read(baseModel);
         if (baseFolder.IsStatic)
             throw new ModelFormatException($"{Path.Combine(folder.TransformerPath, PeftAdapters.ConfigFile)}: the base {baseModel} is a static model; a LoRA adapter goes on a transformer");
-        return (source, folder, baseFolder.TransformerPath, [.. chain, .. located]);
+        return (source, folder, baseFolder.TransformerPath, [.. chain, .. located], [baseModel, baseFolder.TransformerPath, model]);
     }
 
     // The refusal of a cross-encoder loaded to embed: the model folder, or the first `own` adapters (the chain an adapter

@@ -45,7 +45,7 @@ public sealed partial class SentenceEncoder
     private static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix, bool cachedOnly,
         bool refuseCrossEncoder, bool lateInteraction = false)
     {
-        var (source, folder, weights, located) = Open(path, adapters, cachedOnly, refuseCrossEncoder);
+        var (source, folder, weights, located, bases) = Open(path, adapters, cachedOnly, refuseCrossEncoder);
         if (Models.LateInteraction.StanfordColbert.IsStanford(folder.Path))
             return lateInteraction ? LoadStanford(source, folder, weights, located, precision)
                 : throw new ModelFormatException(Models.LateInteraction.StanfordColbert.NotASentenceEncoder(path));
@@ -57,6 +57,7 @@ public sealed partial class SentenceEncoder
                 keepInt8: adapters is not { Count: > 0 } && Quantization.Int8Checkpoint.IsQuantized(folder.TransformerPath), parameterPrefix);
         try
         {
+            AdapterBase.NoteOtherBase(bases, adapters ?? []);
             foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters, null, null, parameterPrefix);
             if (adapters is { Count: > 0 } && File.Exists(Path.Combine(adapters[^1], Llm2VecConfig.FileName)))
                 folder = folder.WithLlm2VecConfig(adapters[^1]);

@@ -10,14 +10,15 @@ namespace Skald.Models.Adapters;
 /// <c>final/</c>, an LLM2Vec MNTP repository) loads as its base model with the adapter merged on top, as
 /// <c>AutoModel.from_pretrained(adapter)</c> does with peft installed and <c>PeftModel</c> / sentence-transformers do:
 /// the base is adapter_config.json's <c>base_model_name_or_path</c>, a folder (absolute, or relative to the adapter
-/// folder, else to the working directory as transformers reads it) or a hub id resolved as a model's
+/// folder, else to the working directory as transformers reads it, else to the adapter folder's parent: peft records the
+/// path as given, relative to where training ran, often the folder the run's output went into) or a hub id resolved as a model's
 /// (<see cref="HubResolver.Locate"/>: the cache, a download, its offline behaviour). A base that is itself an adapter
 /// folder is resolved the same way. Adapters a Skald run trained on top of (<c>model.adapters</c>), which peft has no
 /// field for, are listed in <see cref="ChainFile"/> beside the adapter and merged before it.
 /// </summary>
 /// <remarks>Upstream: https://github.com/huggingface/transformers/blob/v4.56.1/src/transformers/models/auto/auto_factory.py
 /// (from_pretrained: find_adapter_config_file, then base_model_name_or_path).</remarks>
-public static class AdapterBase
+public static partial class AdapterBase
 {
     /// <summary>
     /// The file beside an adapter that names the adapters merged into the base before it was trained
@@ -89,7 +90,7 @@ public static class AdapterBase
         var found = new List<string>();
         foreach (string name in Recorded(adapter))
         {
-            string what = $"{file}: adapters entry \"{name}\" (an adapter merged into the base before this one was trained)";
+            string what = $"{file}: adapters entry \"{name}\" (an adapter merged into the base before this one was trained; {Tried(adapter, name)})";
             string how = $"give the chain yourself with --model BASE --adapters {Hint(adapter, [name])}";
             try
             {
@@ -203,14 +204,9 @@ public static class AdapterBase
         return [.. list.EnumerateArray().Select(e => e.GetString()!)];
     }
 
-    // A name recorded in an adapter folder that is a folder (absolute, beside the adapter, or relative to the working
-    // directory, as Locate finds it), as a full path; null for a hub id.
-    private static string? Folder(string adapter, string name)
-    {
-        string beside = Path.IsPathRooted(name) ? name : Path.GetFullPath(Path.Combine(adapter, name));
-        if (Directory.Exists(beside)) return beside;
-        return Directory.Exists(name) ? Path.GetFullPath(name) : null;
-    }
+    // A name recorded in an adapter folder that is a folder (as Locate finds it), as a full path; null for a hub id.
+    private static string? Folder(string adapter, string name) =>
+        Places(adapter, name).FirstOrDefault(Directory.Exists) is { } folder ? Path.GetFullPath(folder) : null;
 
     // adapter_config.json's base_model_name_or_path, located; else one line naming the file, the key and the value.
     private static string Base(string adapter, IReadOnlyList<string> earlier, bool cachedOnly)
@@ -229,28 +225,43 @@ public static class AdapterBase
         try
         {
             return Locate(adapter, value, cachedOnly) ?? throw new ModelFormatException(
-                $"{file}: {BaseKey} \"{value}\" is no folder (relative to {adapter} or the working directory) and no hub id: {how}");
+                $"{file}: {BaseKey} \"{value}\" is no folder ({Tried(adapter, value)}) and no hub id: {how}");
         }
         catch (HubException e) when (cachedOnly)
         {
-            throw new HubException($"{file}: {BaseKey} \"{value}\": {e.Message}", e);
+            throw new HubException($"{file}: {BaseKey} \"{value}\": {e.Message} (no folder either: {Tried(adapter, value)})", e);
         }
         catch (HubException e)
         {
-            throw new ModelFormatException($"{file}: {BaseKey} \"{value}\" could not be loaded ({e.Message}): {how}", e);
+            throw new ModelFormatException($"{file}: {BaseKey} \"{value}\" could not be loaded ({e.Message}; no folder either: {Tried(adapter, value)}): {how}", e);
         }
     }
 
-    // A folder (absolute, relative to the adapter folder, else to the working directory) or a hub id's snapshot (with
-    // cachedOnly the one the cache holds, the hub not asked); null when neither.
+    // A folder (Places: absolute; else relative to the adapter folder, the working directory, the adapter folder's
+    // parent) or a hub id's snapshot (with cachedOnly the one the cache holds, the hub not asked); null when neither.
+    // The folders come first: a relative path peft recorded also reads as an org/name hub id.
     private static string? Locate(string adapter, string name, bool cachedOnly)
     {
-        string beside = Path.IsPathRooted(name) ? name : Path.GetFullPath(Path.Combine(adapter, name));
-        if (Directory.Exists(beside)) return beside;
-        if (Directory.Exists(name)) return name;
+        if (Places(adapter, name).FirstOrDefault(Directory.Exists) is { } folder) return folder;
         if (HubId.TryParse(name) is null) return null;
         return cachedOnly ? HubResolver.LocateCached(name) : HubResolver.Locate(name);
     }
+
+    // Where a folder name recorded in an adapter folder is looked for, in order: itself when absolute; else beside the
+    // adapter (the folder, as transformers reads it), the working directory (kept as given), then the adapter folder's
+    // parent (peft records the path relative to where training ran, which is often where the run's output went).
+    private static IReadOnlyList<string> Places(string adapter, string name)
+    {
+        if (Path.IsPathRooted(name)) return [name];
+        string at = Path.GetFullPath(adapter);
+        var places = new List<string> { Path.GetFullPath(Path.Combine(at, name)), name };
+        if (Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(at)) is { } parent) places.Add(Path.GetFullPath(Path.Combine(parent, name)));
+        return places;
+    }
+
+    // The places Locate looked in, for a line saying the name was not found.
+    private static string Tried(string adapter, string name) =>
+        "tried " + string.Join(", ", Places(adapter, name).Select(p => Path.IsPathRooted(p) ? p : $"{p} in the working directory"));
 
     // What to give --adapters: the earlier adapters, then this one.
     private static string Hint(string adapter, IReadOnlyList<string> earlier) => string.Join(',', [.. earlier, adapter]);

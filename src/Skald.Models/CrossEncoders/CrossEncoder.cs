@@ -204,6 +204,7 @@ public sealed partial class CrossEncoder
         {
             var head = SequenceClassificationHead.FromCheckpoint(config, weights, labels, settings.Pooling, 0, out var missing);
             var replaced = new HashSet<Parameter>();
+            AdapterBase.NoteOtherBase([path, folder.TransformerPath], adapterPaths);
             foreach (var adapter in adapterPaths) PeftAdapters.Merge(adapter, [.. transformer.Parameters, .. head.Parameters], replaced);
             if (missing.FirstOrDefault(m => !replaced.Contains(m)) is { } absent)
                 throw new ModelFormatException(

@@ -31,6 +31,7 @@ public sealed partial class TextGenerator
                 "EmbeddingGemma), so it cannot generate");
         try
         {
+            Adapters.AdapterBase.NoteOtherBase([folder], adapters ?? []);
             foreach (var adapter in adapters ?? []) Adapters.PeftAdapters.Merge(adapter, decoder.Parameters);
             return new TextGenerator(decoder, Tokenizer.FromFolder(folder), GenerationConfig.Load(folder))
             {

@@ -131,7 +131,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         ArgumentNullException.ThrowIfNull(path);
         // The dense loader's resolution: a PyLate folder saved with a peft adapter on its Transformer module reads its
         // base's transformer weights (adapter_config.json's base_model_name_or_path) with the adapter merged first.
-        var (source, folder, weights, adapters) = SentenceEncoder.Open(path, null, cachedOnly: false, refuseCrossEncoder: false);
+        var (source, folder, weights, adapters, bases) = SentenceEncoder.Open(path, null, cachedOnly: false, refuseCrossEncoder: false);
         bool stanford = StanfordColbert.IsStanford(folder.Path);
         if (!folder.IsLateInteraction && !stanford)
             throw new ModelFormatException($"{path}: not a late-interaction model (PyLate saves a ColBERT as modules.json Transformer → Dense, without Pooling; " +
@@ -142,6 +142,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         var transformer = ArchitectureRegistry.Load(weights);
         try
         {
+            AdapterBase.NoteOtherBase(bases, adapters);
             foreach (var adapter in adapters) PeftAdapters.Merge(adapter, transformer.Parameters);
             if (tokenizer.IdBound > transformer.Config.VocabSize)
                 throw new ModelFormatException($"{Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +

@@ -107,7 +107,7 @@ public sealed class AdapterAsModelTests
         string gone = Path.Combine(dir, "no-such-base");
         string missing = Adapter("missing", "model.layers.0.self_attn.q_proj", 64, gone);
         file = Path.Combine(missing, "adapter_config.json");
-        Assert.Equal($"{file}: base_model_name_or_path \"{gone}\" is no folder (relative to {missing} or the working directory) and no hub id: " +
+        Assert.Equal($"{file}: base_model_name_or_path \"{gone}\" is no folder (tried {gone}) and no hub id: " +
             $"give the base yourself with --model BASE --adapters {missing} (model.path and model.adapters in a training config)",
             Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(missing)).Message);
 
@@ -160,5 +160,55 @@ public sealed class AdapterAsModelTests
         Assert.Equal(ce, plain.Source);
         using var withAdapters = Skald.Models.CrossEncoders.CrossEncoder.Load(ce, [classifier]); // adapters given beside it: the model is the folder given
         Assert.Equal(ce, withAdapters.Source);
+    }
+
+    /// <summary>
+    /// A relative base as peft records it (relative to where training ran, here the folder the run's output went into)
+    /// is found beside the adapter folder's parent when neither the adapter folder nor the working directory has it (it
+    /// was "no folder" from anywhere else); a base found nowhere names every place tried.
+    /// </summary>
+    [Fact]
+    public void ARelativeBaseIsFoundFromTheAdapterFoldersParentAndAMissingOneNamesEveryPlaceTried()
+    {
+        const string Query = "encoder.layer.0.attention.self.query";
+        string bert = TestPaths.CopyFolder(TestPaths.FixtureModel("bert-cased-mean"), Path.Combine(dir, "work", "models", "bert"));
+        string adapter = Adapter(Path.Combine("work", "final"), Query, 32, "models/bert");
+        using var viaAdapter = SentenceEncoder.Load(adapter);
+        Assert.Equal(bert, viaAdapter.Folder.Path);
+        using var expected = SentenceEncoder.Load(bert, [adapter]);
+        AssertSame(expected.Encode(Texts), viaAdapter.Encode(Texts));
+
+        string lost = Adapter(Path.Combine("work", "lost"), Query, 32, "models/gone/v2");
+        Assert.Equal($"{Path.Combine(lost, "adapter_config.json")}: base_model_name_or_path \"models/gone/v2\" is no folder (tried " +
+            $"{Path.Combine(lost, "models", "gone", "v2")}, models/gone/v2 in the working directory, {Path.Combine(dir, "work", "models", "gone", "v2")}) " +
+            $"and no hub id: give the base yourself with --model BASE --adapters {lost} (model.path and model.adapters in a training config)",
+            Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(lost)).Message);
+    }
+
+    /// <summary>
+    /// An adapter merged into a base other than the one its adapter_config.json names, or whose config.json beside it
+    /// has another model_type than the base's, loads (as peft merges it) with one note naming both; the base it names,
+    /// given or reached through the adapter folder, says nothing. Before, it merged without a word.
+    /// </summary>
+    [Fact]
+    public void AnAdapterMergedIntoAnotherBaseIsANoteNamingBoth()
+    {
+        const string Query = "encoder.layer.0.attention.self.query";
+        string bert = TestPaths.FixtureModel("bert-cased-mean");
+        string other = TestPaths.CopyFolder(bert, Path.Combine(dir, "other-bert"));
+        string own = Adapter("own", Query, 32, bert), foreign = Adapter("foreign", Query, 32, other), typed = Adapter("typed", Query, 32, bert);
+        File.WriteAllText(Path.Combine(typed, "config.json"), """{"model_type": "roberta"}""");
+        List<string> Notes(Func<SentenceEncoder> load)
+        {
+            var notes = new List<string>();
+            using (ModelNotices.Route(notes.Add)) load().Dispose();
+            return notes;
+        }
+        Assert.Empty(Notes(() => SentenceEncoder.Load(bert, [own])));
+        Assert.Empty(Notes(() => SentenceEncoder.Load(own)));
+        Assert.Equal([$"note: {foreign}: its adapter_config.json names the base \"{other}\"; it is merged into {bert} all the same, as peft does where the shapes fit"],
+            Notes(() => SentenceEncoder.Load(bert, [foreign])));
+        Assert.Equal([$"note: {typed}: model_type roberta (its config.json), the base's bert; it is merged into {bert} all the same, as peft does where the shapes fit"],
+            Notes(() => SentenceEncoder.Load(bert, [typed])));
     }
 }

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Skald.Hub;
+
+namespace Skald.Models.Adapters;
+
+/// <summary>Saying so when an adapter is merged into a base other than the one it was trained on.</summary>
+public static partial class AdapterBase
+{
+    /// <summary>
+    /// One <c>note:</c> line (<see cref="ModelNotices.Report"/>) for each of <paramref name="adapters"/> (in merge order)
+    /// merged into a base other than the one it records: its adapter_config.json's <c>base_model_name_or_path</c>,
+    /// located as <see cref="Expand"/> locates it (hub ids in the cache only, the hub not asked), is none of
+    /// <paramref name="bases"/> (the model folder loaded first, then other folders that stand for it: its Transformer
+    /// module, the base an adapter module names) nor an adapter merged before it; or a config.json beside the adapter (an
+    /// LLM2Vec repository, the base's own) has a <c>model_type</c> other than the base's. peft warns of neither and
+    /// merges the tensors wherever the shapes fit; so does Skald, and says so.
+    /// </summary>
+    public static void NoteOtherBase(IReadOnlyList<string> bases, IReadOnlyList<string> adapters)
+    {
+        ArgumentNullException.ThrowIfNull(bases);
+        ArgumentNullException.ThrowIfNull(adapters);
+        if (bases.Count == 0 || adapters.Count == 0) return;
+        var known = new HashSet<string>(bases.Select(Full), StringComparer.Ordinal);
+        string? baseType = bases.Select(ModelType).FirstOrDefault(t => t is not null);
+        foreach (string adapter in adapters)
+        {
+            string? named = RecordedBase(adapter), other = null;
+            if (!string.IsNullOrWhiteSpace(named) && QuietLocate(adapter, named) is var at && (at is null || !known.Contains(Full(at))))
+                other = $"its {PeftAdapters.ConfigFile} names the base \"{named}\"{(at is null ? " (not found here)" : at == named ? "" : $" ({at})")}";
+            string? type = ModelType(adapter);
+            string? kind = type is not null && baseType is not null && type != baseType ? $"model_type {type} (its config.json), the base's {baseType}" : null;
+            if (other is not null || kind is not null)
+                ModelNotices.Report($"note: {adapter}: {string.Join("; ", new[] { other, kind }.Where(s => s is not null))}; " +
+                    $"it is merged into {bases[0]} all the same, as peft does where the shapes fit");
+            known.Add(Full(adapter));
+        }
+    }
+
+    private static string Full(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+
+    // adapter_config.json's base_model_name_or_path as written; null when unset or the file unreadable (loading says).
+    private static string? RecordedBase(string adapter)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(adapter, PeftAdapters.ConfigFile)));
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(BaseKey, out var v)
+                && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    // Locate with the hub cache only, null for a name found nowhere (a path on the machine the adapter was trained on).
+    private static string? QuietLocate(string adapter, string name)
+    {
+        try
+        {
+            return Locate(adapter, name, cachedOnly: true);
+        }
+        catch (HubException)
+        {
+            return null;
+        }
+    }
+
+    // config.json's model_type in a folder; null without one (or unreadable).
+    private static string? ModelType(string folder)
+    {
+        try
+        {
+            string file = Path.Combine(folder, "config.json");
+            if (!File.Exists(file)) return null;
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("model_type", out var t)
+                && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

@@ -89,4 +89,28 @@ public sealed class NeighbourScoresTests
             }
         }
     }
+
+    /// <summary>
+    /// A warm graph walks a second product-quantized query without allocating its table of centroid products or its
+    /// gather scratch (both were new arrays on every query): what it allocates is less than the table alone, the hits
+    /// it returns and their heap. Not timed.
+    /// </summary>
+    [Fact]
+    public void ASecondWalkOverCodesAllocatesNoTableOrScratch()
+    {
+        var random = new Random(3);
+        const int Rows = 600, Dim = 32;
+        var rows = Enumerable.Range(0, Rows).Select(_ => Enumerable.Range(0, Dim).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray()).ToArray();
+        var graph = HnswGraph.Build(Rows, r => rows[r], new HnswOptions { M = 8, EfConstruction = 40, Threads = 1 });
+        var pq = ProductQuantizer.Train(rows, new ProductQuantizerOptions { Subspaces = 8, Bits = 8 });
+        var codes = ProductCodes.Encode(pq, rows);
+        float[][] query = [rows[5]];
+        HnswSearch.TopK(query, graph, codes, 5, 32, 0); // warm: the walker's marks, queues, table and scratch grown
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var hits = HnswSearch.TopK(query, graph, codes, 5, 32, 0);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(5, hits[0].Length);
+        int table = pq.Subspaces * pq.Centroids * sizeof(float); // 8 KB; the hits, their heap and the result about 700 bytes
+        Assert.True(allocated < table, $"{allocated} bytes for a query of 5 hits (the table alone is {table})");
+    }
 }

@@ -100,10 +100,22 @@ public static class HnswSearch
         var result = new Hit[queries.Count][];
         void One(int i)
         {
-            var table = new float[pq.Subspaces * pq.Centroids];
-            pq.Table(queries[i], table);
-            var scorer = new ProductScorer(table, codes, new byte[ProductScorer.ScratchBytes(codes)], gathered);
-            var candidates = Walk(ref scorer, graph, first, Math.Max(ef, first), tieKeys, excluded);
+            Hit[] candidates = [];
+            if (graph.Count > 0)
+            {
+                var walker = graph.RentWalker(); // its table and scratch are kept for the next query it walks
+                try
+                {
+                    var table = walker.Table(pq.Subspaces * pq.Centroids);
+                    pq.Table(queries[i], table);
+                    var scorer = new ProductScorer(table, codes, walker.Bytes(ProductScorer.ScratchBytes(codes)), gathered);
+                    candidates = Walk(ref scorer, graph, walker, first, Math.Max(ef, first), tieKeys, excluded);
+                }
+                finally
+                {
+                    graph.ReturnWalker(walker);
+                }
+            }
             result[i] = rescore ? Rescore(candidates, k, tieKeys, row => TensorPrimitives.Dot(queries[i], floatRows!(row))) : candidates;
         }
         if (queries.Count == 1) One(0);
@@ -135,21 +147,29 @@ public static class HnswSearch
         where TScorer : IRowScorer, allows ref struct
     {
         if (graph.Count == 0) return [];
-        int node = graph.EntryPoint;
         var walker = graph.RentWalker();
         try
         {
-            float similarity = scorer.Score(node);
-            for (int layer = graph.TopLevel; layer > 0; layer--)
-                walker.Greedy(graph, ref scorer, layer, false, ref node, ref similarity);
-            walker.SearchLayer(graph, ref scorer, node, similarity, 0, Math.Max(ef, k), false, excluded);
-            var heap = new TopKHeap(k);
-            while (walker.Results.TryDequeue(out int row, out float score)) heap.Add(row, score, tieKeys?[row] ?? 0);
-            return heap.ToSortedArray();
+            return Walk(ref scorer, graph, walker, k, ef, tieKeys, excluded);
         }
         finally
         {
             graph.ReturnWalker(walker);
         }
+    }
+
+    /// <summary><see cref="Walk{TScorer}(ref TScorer, HnswGraph, int, int, IReadOnlyList{int}?, IReadOnlySet{int}?)"/> with a walker the caller rented (a graph with rows).</summary>
+    private static Hit[] Walk<TScorer>(ref TScorer scorer, HnswGraph graph, HnswWalker walker, int k, int ef, IReadOnlyList<int>? tieKeys,
+        IReadOnlySet<int>? excluded)
+        where TScorer : IRowScorer, allows ref struct
+    {
+        int node = graph.EntryPoint;
+        float similarity = scorer.Score(node);
+        for (int layer = graph.TopLevel; layer > 0; layer--)
+            walker.Greedy(graph, ref scorer, layer, false, ref node, ref similarity);
+        walker.SearchLayer(graph, ref scorer, node, similarity, 0, Math.Max(ef, k), false, excluded);
+        var heap = new TopKHeap(k);
+        while (walker.Results.TryDequeue(out int row, out float score)) heap.Add(row, score, tieKeys?[row] ?? 0);
+        return heap.ToSortedArray();
     }
 }

@@ -33,6 +33,26 @@ internal sealed class HnswWalker(int maxLinks)
         return found.AsSpan(0, count);
     }
 
+    private float[] table = [];
+    private byte[] bytes = [];
+
+    /// <summary>
+    /// Scratch for a product-quantized query's table of <paramref name="count"/> centroid products, kept for the walker's
+    /// next query (a warm walker allocates none).
+    /// </summary>
+    public Span<float> Table(int count)
+    {
+        if (table.Length < count) table = new float[count];
+        return table.AsSpan(0, count);
+    }
+
+    /// <summary>Scratch of <paramref name="count"/> bytes (<see cref="ProductScorer.ScratchBytes"/>), kept as <see cref="Table"/> is.</summary>
+    public Span<byte> Bytes(int count)
+    {
+        if (bytes.Length < count) bytes = new byte[count];
+        return bytes.AsSpan(0, count);
+    }
+
     /// <summary>Scratch for a full list's links and the node joining it ([1 + 2M] at most).</summary>
     public Span<(int Node, float Similarity)> Pool(int count) => pool.AsSpan(0, count);
 

@@ -28,7 +28,11 @@ public sealed class MergeDecoderPadIdTests
         File.WriteAllText(config, c.ToJsonString());
         File.WriteAllText(tokenizer, t.ToJsonString());
         foreach (var (file, json) in files) File.WriteAllText(Path.Combine(model, file), json);
-        return (model, WriteAdapter(Path.Combine(dir, "adapter"), Decoder), Path.Combine(dir, "merged"));
+        string adapter = WriteAdapter(Path.Combine(dir, "adapter"), Decoder), adapterConfig = Path.Combine(adapter, "adapter_config.json");
+        var a = (JsonObject)JsonNode.Parse(File.ReadAllText(adapterConfig))!;
+        a["base_model_name_or_path"] = model; // the changed copy, so that the merge notes no other base
+        File.WriteAllText(adapterConfig, a.ToJsonString());
+        return (model, adapter, Path.Combine(dir, "merged"));
     }
 
     private static void AssertRefused((string Model, string Adapter, string Merged) s, string reason)

@@ -208,7 +208,8 @@ internal sealed class ServeCommand : Command
             ModelName = p.GetValue(modelName),
             ApiKey = key,
             Truncate = p.GetValue(truncate),
-            QueryInstruction = p.GetValue(queryInstruction),
+            // else, over an LLM2Vec index, the instruction it was built for (null: the model's own query prompt)
+            QueryInstruction = p.GetValue(queryInstruction) ?? (encoder?.Folder.Llm2Vec is null ? null : searchIndex?.Current.Manifest.QueryInstruction),
             MaxInputs = p.GetValue(maxInputs) ?? 2048,
             MaxBodyBytes = (long)(p.GetValue(maxBodyMb) ?? 16) << 20,
             MaxBatchSize = p.GetValue(maxBatchSize) ?? 32,

@@ -10,7 +10,7 @@ namespace Skald.Cli.Tests;
 /// <c>config_sentence_transformers.json</c> <c>prompts.query</c>, and the commands that embed queries read it back:
 /// <c>skald benchmark</c> / <c>evaluate</c> (<see cref="EvaluationEmbeddingModel"/>) embed a query exactly as
 /// <c>skald encode --instruction</c> does, documents without; <c>skald index build</c> records it (or its
-/// <c>--query-instruction</c>) in the index, and <c>skald search</c> embeds queries with the recorded one. The
+/// <c>--query-instruction</c>) in the index, and <c>skald search</c> and <c>serve --index</c> embed queries with the recorded one. The
 /// instruction was not saved, so these embedded queries without it, unlike the run.
 /// </summary>
 public sealed class Llm2VecSavedInstructionTests
@@ -102,6 +102,20 @@ public sealed class Llm2VecSavedInstructionTests
         Assert.Equal(Skald.Tests.TestVectors.Cosine(Encode(final, Query, Instruction), document), savedScore, 5);
         Assert.Equal(Skald.Tests.TestVectors.Cosine(Encode(final, Query, "Finn et avsnitt"), document), otherScore, 5);
         Assert.True(Math.Abs(savedScore - Skald.Tests.TestVectors.Cosine(Encode(final, Query, null), document)) > 1e-4, "the instruction changes the score");
+    }
+
+    [Fact]
+    public void ServeOverAnIndexGivesQueriesItsInstructionUnlessToldAnother()
+    {
+        var manifest = new Skald.Retrieval.Index.IndexManifest { QueryInstruction = Instruction };
+        using (var llm2vec = Skald.Models.SentenceEncoder.Load(TestPaths.FixtureModel("llm2vec-xlmr")))
+        {
+            Assert.Equal(Instruction, Commands.ServeCommand.QueryInstructionOf(null, llm2vec, manifest));
+            Assert.Equal("Finn et avsnitt", Commands.ServeCommand.QueryInstructionOf("Finn et avsnitt", llm2vec, manifest));
+            Assert.Null(Commands.ServeCommand.QueryInstructionOf(null, llm2vec, null)); // no index: the folder's own query prompt
+        }
+        using var bert = Skald.Models.SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
+        Assert.Null(Commands.ServeCommand.QueryInstructionOf(null, bert, manifest));
     }
 
     [Fact]

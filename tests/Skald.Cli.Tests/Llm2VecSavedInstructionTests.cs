@@ -89,6 +89,10 @@ public sealed class Llm2VecSavedInstructionTests
         }
         Assert.Equal(Instruction, Recorded(saved));
         Assert.Equal("Finn et avsnitt", Recorded(other));
+        var info = InProcessSkald.Capture("index", "info", "--index", saved, "--format", "json");
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        using (var shown = JsonDocument.Parse(info.Stdout))
+            Assert.Equal(Instruction, shown.RootElement.GetProperty("query_instruction").GetString());
 
         float[] document = Encode(final, Document, null);
         double Score(string folder)

@@ -81,7 +81,7 @@ public sealed class Llm2VecSavedInstructionTests
             Assert.True(r.ExitCode == 0, r.Stderr);
             return folder;
         }
-        string saved = Build("saved"), other = Build("other", "--query-instruction", "Finn et avsnitt");
+        string saved = Build("saved"), other = Build("other", "--query-instruction", "Finn et avsnitt"), none = Build("none", "--query-instruction", "");
         string Recorded(string folder)
         {
             using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json")));
@@ -103,6 +103,8 @@ public sealed class Llm2VecSavedInstructionTests
             return json.RootElement.GetProperty("results")[0].GetProperty("score").GetDouble();
         }
         double savedScore = Score(saved), otherScore = Score(other);
+        Assert.Equal("", Recorded(none)); // told none: queries get none, not the folder's
+        Assert.Equal(Skald.Tests.TestVectors.Cosine(Encode(final, Query, null), document), Score(none), 5);
         Assert.Equal(Skald.Tests.TestVectors.Cosine(Encode(final, Query, Instruction), document), savedScore, 5);
         Assert.Equal(Skald.Tests.TestVectors.Cosine(Encode(final, Query, "Finn et avsnitt"), document), otherScore, 5);
         Assert.True(Math.Abs(savedScore - Skald.Tests.TestVectors.Cosine(Encode(final, Query, null), document)) > 1e-4, "the instruction changes the score");

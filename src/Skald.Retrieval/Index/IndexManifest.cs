@@ -228,7 +228,7 @@ public sealed record IndexManifest
     /// An LLM2Vec model's index: the instruction its queries are embedded with (<c>index build --query-instruction</c>,
     /// else the model's query prompt, which Skald saves from a run's <c>data.instruction</c>), attended to and left out of
     /// pooling as <see cref="Skald.Models.EncodeOptions.Instruction"/>; <c>skald search</c> and <c>serve --index</c> read
-    /// it. Null: none recorded (any other model, or an index written before it was; queries then get the model's own).
+    /// it ("": none). Null: none recorded (any other model, or an index written before it was; queries then get the model's own).
     /// </summary>
     [JsonPropertyName("query_instruction"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? QueryInstruction { get; init; }
 

@@ -208,7 +208,7 @@ internal sealed class ServeCommand : Command
             ModelName = p.GetValue(modelName),
             ApiKey = key,
             Truncate = p.GetValue(truncate),
-            QueryInstruction = p.GetValue(queryInstruction),
+            QueryInstruction = QueryInstructionOf(p.GetValue(queryInstruction), encoder, searchIndex?.Current.Manifest),
             MaxInputs = p.GetValue(maxInputs) ?? 2048,
             MaxBodyBytes = (long)(p.GetValue(maxBodyMb) ?? 16) << 20,
             MaxBatchSize = p.GetValue(maxBatchSize) ?? 32,
@@ -343,6 +343,13 @@ internal sealed class ServeCommand : Command
             throw new InputException($"{path}: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// The instruction an LLM2Vec model's queries are served with: <c>--query-instruction</c>, else over an index the one
+    /// it was built for (<see cref="IndexManifest.QueryInstruction"/>), else null (the model's own query prompt).
+    /// </summary>
+    internal static string? QueryInstructionOf(string? given, SentenceEncoder? encoder, IndexManifest? index) =>
+        given ?? (encoder?.Folder.Llm2Vec is null ? null : index?.QueryInstruction);
 
     private static LiveIndex OpenIndex(string folder, int refreshSeconds, Action<string> log, Action<SearchIndex> accept)
     {

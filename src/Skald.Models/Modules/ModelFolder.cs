@@ -281,14 +281,19 @@ public sealed partial record ModelFolder
     /// <summary>
     /// This folder as an LLM2Vec model configured by <paramref name="directory"/>/llm2vec_config.json (LLM2Vec reads it
     /// from the PEFT adapter folder when one is given, else from the base folder): its pooling and max_length, left
-    /// padding, bidirectional attention. Unchanged when the file is not there.
+    /// padding, bidirectional attention. An adapter <paramref name="directory"/>'s own config_sentence_transformers.json
+    /// (Skald saves a run's query instruction there as <c>prompts.query</c>) replaces the base's prompts. Unchanged when
+    /// the file is not there.
     /// </summary>
     public ModelFolder WithLlm2VecConfig(string directory)
     {
         string file = System.IO.Path.Combine(directory, Llm2VecConfig.FileName);
         if (!File.Exists(file)) return this;
         var config = Llm2VecConfig.Load(file, System.IO.Path.Combine(TransformerPath, "config.json"));
-        return this with
+        string prompts = System.IO.Path.Combine(directory, "config_sentence_transformers.json");
+        var folder = System.IO.Path.GetFullPath(directory) != System.IO.Path.GetFullPath(Path) && File.Exists(prompts)
+            ? ReadSentenceTransformersConfig(this, prompts) : this;
+        return folder with
         {
             Llm2Vec = config, Bidirectional = true, PaddingSide = Tokenizers.PaddingSide.Left, MaxSeqLength = config.MaxLength,
         };

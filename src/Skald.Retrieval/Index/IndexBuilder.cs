@@ -58,12 +58,13 @@ public static partial class IndexBuilder
     /// same way; plaid: ColBERTv2's centroids and residual codes (<paramref name="plaid"/>'s settings), searched by
     /// <see cref="SearchIndex.SearchTokens"/>' PLAID stages. Any other model: float32 only.</param>
     /// <param name="plaid">A PLAID index's codec settings (null: <see cref="Plaid.PlaidOptions"/>' defaults); ignored unless <paramref name="tokenPrecision"/> is plaid.</param>
+    /// <param name="queryInstruction">An LLM2Vec model's query instruction, recorded (<see cref="IndexManifest.QueryInstruction"/>) so that searches embed queries with it ("": with none); null: none recorded.</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
         Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null, HnswOptions? hnsw = null,
         Action<int, int>? linking = null, int maxActiveDims = 0, int truncateDim = 0, Quantization.ProductQuantizerOptions? pq = null,
         string? documentsRoot = null, CancellationToken cancellationToken = default, TokenPrecision tokenPrecision = TokenPrecision.Float32,
-        Plaid.PlaidOptions? plaid = null)
+        Plaid.PlaidOptions? plaid = null, string? queryInstruction = null)
     {
         if (tokenPrecision == TokenPrecision.Plaid && model is BgeM3EmbeddingModel bge && (bge.Outputs & Skald.Models.BgeM3.BgeM3Outputs.Colbert) == 0)
             throw new EvaluationException($"{folder}: --plaid codes a BGE-M3 index's ColBERT vectors, and this index stores {string.Join(", ", BgeM3Storage.Names(bge.Outputs))} only (add colbert to --bge-m3)");
@@ -106,6 +107,7 @@ public static partial class IndexBuilder
             PoolFactor = multi is { PoolFactor: > 1 } ? multi.PoolFactor : null,
             BgeM3 = m3 is null ? null : BgeM3Storage.For(m3.Encoder, m3.Outputs),
             TokenPrecision = IndexManifest.TokenPrecisionName(tokenPrecision),
+            QueryInstruction = queryInstruction, // "" recorded too: told none, queries get none (not the folder's)
         };
         manifest = ModelFingerprint.Record(manifest with { Version = IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision, manifest.BgeM3) }, modelPath);
         if (m3 is not null)

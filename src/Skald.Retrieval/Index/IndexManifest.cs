@@ -224,6 +224,14 @@ public sealed record IndexManifest
     /// </summary>
     [JsonPropertyName("bge_m3"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public BgeM3Storage? BgeM3 { get; init; }
 
+    /// <summary>
+    /// An LLM2Vec model's index: the instruction its queries are embedded with (<c>index build --query-instruction</c>,
+    /// else the model's query prompt, which Skald saves from a run's <c>data.instruction</c>), attended to and left out of
+    /// pooling as <see cref="Skald.Models.EncodeOptions.Instruction"/>; <c>skald search</c> and <c>serve --index</c> read
+    /// it ("": none). Null: none recorded (any other model, or an index written before it was; queries then get the model's own).
+    /// </summary>
+    [JsonPropertyName("query_instruction"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? QueryInstruction { get; init; }
+
     /// <summary>Width of the token vectors in <c>tokens.f32</c>: a BGE-M3 index's ColBERT width, else <see cref="Dimension"/>.</summary>
     [JsonIgnore] internal int TokenDimension => BgeM3 is { } m3 ? m3.ColbertDimension : Dimension;
 

@@ -1,4 +1,5 @@
 using Skald.Models.Adapters;
+using Skald.Models.Checkpoints;
 using Skald.Tensors;
 using Skald.Tensors.Autograd;
 
@@ -14,7 +15,9 @@ public sealed partial class TrainableEncoder
     /// adapter in place of the transformer's weights, its Dense modules whole), or with <see cref="SaveMerged"/> the model
     /// with the adapters merged in (they are detached). Merged weights are written in float32: on a 16-bit base
     /// (bfloat16/float16) W + scale·B·A is computed in float32 from the widened W and written unrounded (a small update
-    /// would partly vanish in a 16-bit rounding); the weights in memory are then merged and rounded back to 16 bits.
+    /// would partly vanish in a 16-bit rounding); the weights in memory are then merged and rounded back to 16 bits. An
+    /// LLM2Vec model's <see cref="QueryInstruction"/> is saved with it, merged or adapter, as its query prompt
+    /// (<see cref="Output.ModelSaver.WriteLlm2VecConfig"/>).
     /// </summary>
     public void Save(string folder, string? modelCard = null, IReadOnlyList<Parameter>? head = null)
     {
@@ -36,7 +39,7 @@ public sealed partial class TrainableEncoder
         {
             bool narrow = Model.WeightPrecision != WeightPrecision.Float32;
             if (Lora is not null && !narrow) PeftAdapters.MergeAttached(Model.Parameters); // in place, no copy of the weights
-            Output.ModelSaver.Save(Model, folder, modelCard, head); // merges still-attached adapters into float32 copies
+            Output.ModelSaver.Save(Model, folder, modelCard, head, QueryInstruction); // merges still-attached adapters into float32 copies
             if (Lora is not null)
             {
                 if (narrow) PeftAdapters.MergeAttached(Model.Parameters);
@@ -52,8 +55,13 @@ public sealed partial class TrainableEncoder
             Output.ColbertFolderWriter.SaveWithAdapter(Model, Lora, folder, modelCard);
             return;
         }
-        PeftAdapters.Save(folder, Model.Parameters, Lora);
-        Output.ModelSaver.WriteLlm2VecConfig(Model, folder);
-        if (modelCard is not null) File.WriteAllText(Path.Combine(folder, "README.md"), modelCard);
+        // the adapter, an LLM2Vec model's llm2vec_config.json and query instruction, and the card staged together and renamed into place
+        var lora = Lora;
+        StagingPaths.ReplaceFolder(folder, tmp =>
+        {
+            PeftAdapters.WriteInto(tmp, folder, Model.Parameters, lora);
+            Output.ModelSaver.WriteLlm2VecConfig(Model, tmp, QueryInstruction);
+            if (modelCard is not null) File.WriteAllText(Path.Combine(tmp, "README.md"), modelCard);
+        });
     }
 }

@@ -75,7 +75,9 @@ internal static class Llm2VecCard
         }
         sb.AppendLine("```");
         if (instruction is not null)
-            sb.AppendLine().AppendLine($"From the command line: `skald encode --model path/to/this/folder --instruction {query}` for queries, without it for documents.");
+            sb.AppendLine().AppendLine($"From the command line: `skald encode --model path/to/this/folder --instruction {query}` for queries, without it for documents. " +
+                "The instruction is saved in this folder (`config_sentence_transformers.json` `prompts.query`), so `skald evaluate`, `skald benchmark`, " +
+                "`skald index build` / `skald search` and `skald serve` give it to queries by themselves.");
         sb.AppendLine();
     }
 }

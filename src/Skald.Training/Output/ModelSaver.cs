@@ -55,7 +55,14 @@ public static partial class ModelSaver
     /// <paramref name="folder"/>, in float32: 16-bit weights are widened and attached LoRA adapters merged into the
     /// written copy (<see cref="Float32Values"/>).
     /// </summary>
-    public static void Save(SentenceEncoder model, string folder, string? modelCard = null, IReadOnlyList<Parameter>? head = null)
+    /// <param name="model">The model.</param>
+    /// <param name="folder">The folder to write (replaced).</param>
+    /// <param name="modelCard">README.md's text, or null for none.</param>
+    /// <param name="head">A loss's head to save beside the encoder.</param>
+    /// <param name="queryInstruction">An LLM2Vec model's query instruction (a run's <c>data.instruction</c>), saved as
+    /// its query prompt (<see cref="WriteLlm2VecConfig"/>); null: the source's prompts as they were.</param>
+    public static void Save(SentenceEncoder model, string folder, string? modelCard = null, IReadOnlyList<Parameter>? head = null,
+        string? queryInstruction = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         head ??= [];
@@ -67,10 +74,12 @@ public static partial class ModelSaver
                 table.Data, table.Shape[1], model.Folder.Normalize, modelCard);
             return;
         }
-        StagingPaths.ReplaceFolder(folder, tmp => Write(model, head, tmp, modelCard));
+        if (queryInstruction is not null && model.Folder.Llm2Vec is null)
+            throw new ArgumentException("a query instruction is saved with an LLM2Vec model only", nameof(queryInstruction));
+        StagingPaths.ReplaceFolder(folder, tmp => Write(model, head, tmp, modelCard, queryInstruction));
     }
 
-    private static void Write(SentenceEncoder model, IReadOnlyList<Parameter> head, string dir, string? modelCard)
+    private static void Write(SentenceEncoder model, IReadOnlyList<Parameter> head, string dir, string? modelCard, string? queryInstruction)
     {
         var source = model.Folder;
         var m3 = head.Where(BgeM3HeadFiles.IsHead).ToArray(); // BGE-M3's heads: their own files, not the transformer's
@@ -110,7 +119,7 @@ public static partial class ModelSaver
         if (model.Folder.Llm2Vec is not null)
         {
             // An LLM2Vec model is a transformer folder plus llm2vec_config.json (a folder cannot be both: see ModelFolder).
-            WriteLlm2VecConfig(model, dir);
+            WriteLlm2VecConfig(model, dir, queryInstruction);
             if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
             return;
         }
@@ -256,10 +265,14 @@ public static partial class ModelSaver
     /// <summary>
     /// For an LLM2Vec model (<see cref="ModelFolder.Llm2Vec"/>), its <c>llm2vec_config.json</c> (pooling_mode, max_length,
     /// doc_max_length, skip_instruction): the file that makes LLM2Vec and Skald load the folder, or the base with this
-    /// adapter, bidirectionally. Nothing for other models.
+    /// adapter, bidirectionally; and, when there is a query instruction (<paramref name="queryInstruction"/>, else the
+    /// source's query prompt), <c>config_sentence_transformers.json</c> with it as <c>prompts.query</c>, which Skald
+    /// reads back as the model's query instruction (<see cref="ModelFolder.Prompts"/>; LLM2Vec itself stores none, its
+    /// <c>encode</c> takes an (instruction, text) pair per query). Nothing for other models.
     /// </summary>
-    public static void WriteLlm2VecConfig(SentenceEncoder model, string dir)
+    public static void WriteLlm2VecConfig(SentenceEncoder model, string dir, string? queryInstruction = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
         if (model.Folder.Llm2Vec is not { } c) return;
         WriteJson(Path.Combine(dir, Llm2VecConfig.FileName), new JsonObject
         {
@@ -268,6 +281,10 @@ public static partial class ModelSaver
             ["doc_max_length"] = c.DocMaxLength,
             ["skip_instruction"] = c.SkipInstruction,
         });
+        var prompts = new Dictionary<string, string>(model.Folder.Prompts, StringComparer.Ordinal);
+        if (queryInstruction is not null) prompts["query"] = queryInstruction;
+        if (prompts.Count > 0)
+            WriteJson(Path.Combine(dir, "config_sentence_transformers.json"), SentenceTransformersConfig(model.Folder with { Prompts = prompts }));
     }
 
     /// <summary>Whether config.json names custom code (an <c>auto_map</c> object).</summary>

@@ -44,6 +44,7 @@ public sealed class Llm2VecCardTests
         Assert.Contains("new Skald.Models.EncodeOptions { Instruction = \"Gitt et spørsmål, finn svaret\" }", card);
         Assert.DoesNotContain("SentenceTransformer(\"path/to/this/folder\")", card);
         Assert.DoesNotContain("'word_embedding_dimension': ?", card);
+        Assert.Contains("The instruction is saved in this folder (`config_sentence_transformers.json` `prompts.query`)", card);
     }
 
     [Fact]

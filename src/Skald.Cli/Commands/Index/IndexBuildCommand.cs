@@ -38,6 +38,8 @@ internal sealed class IndexBuildCommand : Command
         "Sparse encoders: keep each row's N largest entries (a CSR model's autoencoder keeps N latents); queries get the same");
     private readonly Option<int?> truncateDim = CliOptions.Int("--truncate-dim",
         "Dense models: keep the first N values of each embedding (a Matryoshka width); queries are cut the same way");
+    private readonly Option<string> queryInstruction = CliOptions.Text("--query-instruction",
+        "An LLM2Vec model: the instruction its queries are embedded with, recorded in the index for search and serve --index (default: the model's query prompt, saved from a run's data.instruction)", "TEXT");
     private readonly DenseLayoutOptions layoutOptions = new(tokens: true);
     private readonly Option<string> documentsRoot = IndexOptions.DocumentsRoot();
     private readonly Option<bool> plaid = CliOptions.Flag("--plaid",
@@ -53,12 +55,14 @@ internal sealed class IndexBuildCommand : Command
 
     public IndexBuildCommand() : base("build", "Build a search index over documents (chunked) or a BEIR corpus: embeddings, BM25 and metadata")
     {
-        foreach (var o in new Option[] { model, output, documents, corpus, documentsRoot, language, chunkTokens, overlapTokens, textColumn, batchSize, maxActiveDims, truncateDim, bgeM3 }) Options.Add(o);
+        foreach (var o in new Option[] { model, output, documents, corpus, documentsRoot, language, chunkTokens, overlapTokens, textColumn, batchSize, maxActiveDims, truncateDim, bgeM3, queryInstruction }) Options.Add(o);
         foreach (var o in new Option[] { plaid, plaidBits, plaidCentroids, poolFactor }) Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
         foreach (var o in layoutOptions.All) Options.Add(o);
         SetAction(Run);
     }
+
+    private const string NotLlm2Vec = "--query-instruction is for an LLM2Vec --model (llm2vec_config.json); a sentence-transformers model's query prompt is used by itself";
 
     private int Run(ParseResult p)
     {
@@ -78,13 +82,18 @@ internal sealed class IndexBuildCommand : Command
                 throw new UsageException($"--plaid is for a late-interaction (ColBERT / PyLate) model's index or a BGE-M3 index's ColBERT vectors (--bge-m3 ...colbert); {dir} makes one vector a text");
             if (p.GetValue(poolFactor) is not null && (p.GetValue(bgeM3) is not null || !MultiVectorEmbeddingModel.IsMultiVector(dir)))
                 throw new UsageException($"--pool-factor is for a late-interaction (ColBERT / PyLate) model's index; {dir} {(p.GetValue(bgeM3) is not null ? "is indexed with --bge-m3" : "makes one vector a text")}");
+            if (p.GetValue(queryInstruction) is not null && (p.GetValue(bgeM3) is not null || MultiVectorEmbeddingModel.IsMultiVector(dir)))
+                throw new UsageException(NotLlm2Vec);
             if (p.GetValue(bgeM3) is { } outputs) return BuildBgeM3(p, dir, root, layout, outputs, quiet);
             if (MultiVectorEmbeddingModel.IsMultiVector(dir)) return BuildLateInteraction(p, dir, root, layout, quiet);
             layoutOptions.RefuseFloat16(p, dir);
             using var embedder = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions
             {
                 BatchSize = p.GetValue(batchSize) ?? 32, MaxActiveDims = p.GetValue(maxActiveDims), TruncateDim = p.GetValue(truncateDim),
+                QueryPrompt = p.GetValue(queryInstruction),
             });
+            bool llm2vec = embedder.Encoder.Folder.Llm2Vec is not null;
+            if (p.GetValue(queryInstruction) is not null && !llm2vec) throw new UsageException(NotLlm2Vec);
             var (chunk, overlap, note) = IndexOptions.Chunking(embedder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
             var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output));
@@ -100,7 +109,7 @@ internal sealed class IndexBuildCommand : Command
             }
             var manifest = IndexBuilder.Build(p.GetValue(output)!, vectors, dir, records, new Bm25Options(), p.GetValue(language),
                 p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, layout.Precision, layout.Ivf, layout.Hnsw, IndexOptions.Linking(quiet), p.GetValue(maxActiveDims) ?? 0,
-                p.GetValue(truncateDim) ?? 0, layout.Pq, root);
+                p.GetValue(truncateDim) ?? 0, layout.Pq, root, queryInstruction: llm2vec ? embedder.PromptFor(TextRole.Query) : null);
             if (p.GetValue(corpus) is not null) note = IndexOptions.LongRows(embedder, records);
             if (note is not null) Terminal.Log(note, quiet); // after the checks, which fail in one line
             Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +

@@ -68,6 +68,7 @@ internal sealed class IndexInfoCommand : Command
             new("pq_subspaces", m.PqSubspaces),
             new("hnsw_m", m.HnswM),
         };
+        if (m.QueryInstruction is { } instruction) fields.Add(new("query_instruction", instruction)); // an LLM2Vec index's queries
         if (index.ProductQuantizer is { } pq)
         {
             fields.Add(new("pq_bits", m.PqBits));

@@ -101,7 +101,11 @@ internal sealed class SearchCommand : Command
                 string dir = IndexOptions.ModelOf(searchIndex.Manifest, p.GetValue(index)!, p.GetValue(model), "(--mode bm25 still works)");
                 int active = searchIndex.Manifest.MaxActiveDims;
                 // as the rows; read as ModelOf checked it (a hub base from the cache, not a newer revision)
-                using (var embedder = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions { MaxActiveDims = active > 0 ? active : null, HubCacheOnly = true }))
+                using (var embedder = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions
+                {
+                    MaxActiveDims = active > 0 ? active : null, HubCacheOnly = true,
+                    QueryPrompt = searchIndex.Manifest.QueryInstruction, // an LLM2Vec index's queries: the instruction it was built for
+                }))
                     vector = embedder.Embed([text], TextRole.Query)[0];
                 int dim = searchIndex.Manifest.Dimension;
                 if (vector.Length != dim && !(searchIndex.Manifest.TruncateDim > 0 && vector.Length > dim))

@@ -55,6 +55,9 @@ public sealed class PipelineCommandTests
         }
         Assert.True(File.Exists(Path.Combine(outDir, "supervised", "model.safetensors"))); // saved merged
         Assert.True(File.Exists(Path.Combine(outDir, "supervised", "llm2vec_config.json")));
+        // configs/llm2vec/supervised.yaml's data.instruction goes with the model, so the report stage embedded its queries with it
+        using (var st = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "supervised", "config_sentence_transformers.json"))))
+            Assert.Equal("Given a question, retrieve a passage that answers it", st.RootElement.GetProperty("prompts").GetProperty("query").GetString());
         Assert.Contains("| supervised |", r.Stdout);
         // The simcse stage trained on the model with the MNTP adapter merged in.
         Assert.Contains("mntp", File.ReadAllText(Path.Combine(outDir, "runs", "simcse", "checkpoints", "step-20", "trainer_state.json")));

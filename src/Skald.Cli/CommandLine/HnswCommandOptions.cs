@@ -22,10 +22,13 @@ internal sealed class HnswCommandOptions
             $"{what}: approximate dense search over an HNSW graph (as hnswlib) with M links per node (16 is hnswlib's default; " +
             "more finds more and costs memory and build time)", min: 2, helpName: "M");
         EfConstruction = CliOptions.Int("--hnsw-ef-construction",
-            $"With --hnsw: candidates kept while each row's links are chosen (default {HnswOptions.DefaultEfConstruction}; more builds a better graph, slower)");
+            $"With --hnsw: candidates kept while each row's links are chosen (default {HnswOptions.DefaultEfConstruction}; more builds a better graph, slower){Kept(index)}");
         Ef = CliOptions.Int("--hnsw-ef",
-            $"With --hnsw: candidates a search keeps by default (default {HnswOptions.DefaultEfSearch}; more is slower and finds more)");
+            $"With --hnsw: candidates a search keeps by default (default {HnswOptions.DefaultEfSearch}; more is slower and finds more){Kept(index)}");
     }
+
+    // An index keeps its graph's settings: a reindex without the option keeps the index's value.
+    private static string Kept(bool index) => index ? "; index reindex --hnsw keeps the index's value unless this is given" : "";
 
     /// <summary><c>--hnsw</c>.</summary>
     public Option<int?> M { get; }

@@ -26,6 +26,23 @@ public sealed record TaskDefinition
     /// <summary>The lowercase type name used in results ("retrieval", "sts", ...).</summary>
     public string TypeName => Kind.ToString().ToLowerInvariant();
 
+    /// <summary>
+    /// The task type as MTEB spells it, the key a model's task-type prompts use (<c>Retrieval</c>, <c>Reranking</c>,
+    /// <c>STS</c>, <c>PairClassification</c>, <c>Classification</c>, <c>Clustering</c>, <c>BitextMining</c>); null for
+    /// triplets, which MTEB has no type for.
+    /// </summary>
+    public string? MtebTypeName => Kind switch
+    {
+        TaskKind.Retrieval => "Retrieval",
+        TaskKind.Reranking => "Reranking",
+        TaskKind.Sts => "STS",
+        TaskKind.Pairs => "PairClassification",
+        TaskKind.Classification => "Classification",
+        TaskKind.Clustering => "Clustering",
+        TaskKind.Bitext => "BitextMining",
+        _ => null,
+    };
+
     /// <summary>Parses a type name.</summary>
     public static TaskKind ParseKind(string name) => name.ToLowerInvariant() switch
     {

@@ -33,8 +33,9 @@ public abstract class TaskEvaluator
         cancellationToken.ThrowIfCancellationRequested();
         var sw = Stopwatch.StartNew();
         var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var metrics = Compute(model, metadata);
-        foreach (var (k, v) in model.Metadata) metadata.TryAdd("model." + k, v);
+        var taskModel = model.ForTask(Task.Name, Task.MtebTypeName); // the model's task prompts, if it names any
+        var metrics = Compute(taskModel, metadata);
+        foreach (var (k, v) in taskModel.Metadata) metadata.TryAdd("model." + k, v);
         return new TaskResult
         {
             Task = Task.Name,

@@ -18,6 +18,10 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
     private readonly EmbeddingCache? cache;
     private readonly Dictionary<string, string> metadata;
     private bool ownsEncoder;
+    // A task view's task (ForTask) and the model it views (whose EncodedCount it adds to); null on the model itself.
+    private readonly string? taskName, taskType;
+    private readonly EvaluationEmbeddingModel? viewed;
+    private int encodedCount;
 
     /// <summary>Wraps a loaded encoder; <paramref name="modelPath"/> identifies it for the cache.</summary>
     public EvaluationEmbeddingModel(SentenceEncoder encoder, string modelPath, EvaluationEmbeddingOptions? options = null)
@@ -48,6 +52,29 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
         if (this.options.TruncateDim is { } kept) metadata["truncate_dim"] = kept.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (this.options.MaxActiveDims is { } dims) metadata["max_active_dims"] = dims.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    // A view of source for one task: the same encoder, options and cache, prompts picked by the task's keys.
+    private EvaluationEmbeddingModel(EvaluationEmbeddingModel source, string taskName, string? taskType)
+    {
+        Encoder = source.Encoder;
+        options = source.options;
+        cache = source.cache;
+        Name = source.Name;
+        viewed = source.viewed ?? source;
+        this.taskName = taskName;
+        this.taskType = taskType;
+        metadata = new Dictionary<string, string>(source.metadata)
+        {
+            ["query_prompt"] = PromptFor(TextRole.Query) ?? "",
+            ["document_prompt"] = PromptFor(TextRole.Document) ?? "",
+        };
+        if (PromptFor(TextRole.Text) is { } text) metadata["text_prompt"] = text;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>A view when the folder's prompts have task keys (<see cref="RolePrompts.HasTaskKeys"/>), else this model.</remarks>
+    public IEvaluationModel ForTask(string taskName, string? taskType) =>
+        RolePrompts.HasTaskKeys(Encoder.Folder.Prompts) ? new EvaluationEmbeddingModel(viewed ?? this, taskName, taskType) : this;
 
     /// <summary>
     /// Loads a model folder (with <see cref="EvaluationEmbeddingOptions.HubCacheOnly"/>, hub ids from the hub cache only);
@@ -95,17 +122,18 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
     public int MaxTokens => Math.Min(options.MaxLength ?? Encoder.MaxSeqLength, Encoder.MaxSeqLength);
 
     /// <summary>Texts actually run through the encoder (cache misses) since construction.</summary>
-    public int EncodedCount { get; private set; }
+    public int EncodedCount => viewed?.encodedCount ?? encodedCount;
 
     /// <summary>
     /// The prompt used for a role (null = the model's default prompt, usually none); for an LLM2Vec model it is the
-    /// role's instruction (LLM2Vec's (instruction, text) pairs: attended to, left out of pooling).
+    /// role's instruction (LLM2Vec's (instruction, text) pairs: attended to, left out of pooling). A prompt given in the
+    /// options wins; else the folder's by <see cref="RolePrompts.For"/> (with a task view's task).
     /// </summary>
     public string? PromptFor(TextRole role) => role switch
     {
-        TextRole.Query => options.QueryPrompt ?? RolePrompts.For(Encoder.Folder.Prompts, role),
-        TextRole.Document => options.DocumentPrompt ?? RolePrompts.For(Encoder.Folder.Prompts, role),
-        _ => RolePrompts.For(Encoder.Folder.Prompts, role),
+        TextRole.Query => options.QueryPrompt ?? RolePrompts.For(Encoder.Folder.Prompts, role, taskName, taskType),
+        TextRole.Document => options.DocumentPrompt ?? RolePrompts.For(Encoder.Folder.Prompts, role, taskName, taskType),
+        _ => RolePrompts.For(Encoder.Folder.Prompts, role, taskName, taskType),
     };
 
     /// <inheritdoc/>
@@ -149,7 +177,7 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
                 vectors[u] = pruned;
             }
         }
-        EncodedCount += unique.Length;
+        (viewed ?? this).encodedCount += unique.Length;
         var fresh = new List<(TextKey, float[])>(unique.Length);
         for (int u = 0; u < unique.Length; u++)
         {

@@ -29,6 +29,12 @@ public sealed class CrossEncoderRetriever(CrossEncoder model, IRetrievalModel? f
     public string Name => (firstStage is null ? "" : firstStage.Name + ">") + ModelNames.Of(Model.Source);
 
     /// <inheritdoc/>
+    /// <remarks>The first stage's view for the task (a new retriever only when it has one).</remarks>
+    public IEvaluationModel ForTask(string taskName, string? taskType) =>
+        firstStage?.ForTask(taskName, taskType) is IRetrievalModel first && !ReferenceEquals(first, firstStage)
+            ? new CrossEncoderRetriever(Model, first, Candidates, options) : this;
+
+    /// <inheritdoc/>
     public IReadOnlyDictionary<string, string> Metadata
     {
         get

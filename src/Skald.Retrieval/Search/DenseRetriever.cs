@@ -29,6 +29,12 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     public string Name => Model.Name;
 
     /// <inheritdoc/>
+    /// <remarks>The same search over the model's view for the task (a new retriever only when the model has one).</remarks>
+    public IEvaluationModel ForTask(string taskName, string? taskType) =>
+        Model.ForTask(taskName, taskType) is IEmbeddingModel view && !ReferenceEquals(view, Model)
+            ? new DenseRetriever(view, longDocuments, quantization, ivf, hnsw) : this;
+
+    /// <inheritdoc/>
     public IReadOnlyDictionary<string, string> Metadata => new Dictionary<string, string>(Model.Metadata)
     {
         ["long_documents"] = longDocuments == LongDocuments.Chunk ? "chunk (best chunk)" : "truncate",

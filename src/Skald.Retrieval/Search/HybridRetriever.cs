@@ -19,6 +19,13 @@ public sealed class HybridRetriever(IRetrievalModel sparse, IRetrievalModel dens
     public string Name => $"{sparse.Name}+{dense.Name}";
 
     /// <inheritdoc/>
+    /// <remarks>Both sides' views for the task (a new hybrid only when either has one).</remarks>
+    public IEvaluationModel ForTask(string taskName, string? taskType) =>
+        (sparse.ForTask(taskName, taskType), dense.ForTask(taskName, taskType)) is (IRetrievalModel s, IRetrievalModel d)
+            && (!ReferenceEquals(s, sparse) || !ReferenceEquals(d, dense))
+            ? new HybridRetriever(s, d, options) : this;
+
+    /// <inheritdoc/>
     public IReadOnlyDictionary<string, string> Metadata => new Dictionary<string, string>(dense.Metadata)
     {
         ["hybrid"] = options.Describe(),

@@ -15,6 +15,7 @@ public sealed class TrainingEmbeddingModel : IEmbeddingModel
     private readonly Func<IReadOnlyList<string>, float[][]> encode;
     private readonly Func<IReadOnlyList<string>, float[][]>? encodeQueries;
     private readonly IReadOnlyDictionary<string, string> prompts;
+    private readonly string? taskName, taskType; // a task view's (ForTask); null on the model itself
 
     /// <summary>An embedding model over <paramref name="encode"/> (texts → one vector each, in input order).</summary>
     /// <param name="encode">Texts → one vector each, in input order.</param>
@@ -63,11 +64,24 @@ public sealed class TrainingEmbeddingModel : IEmbeddingModel
     /// <inheritdoc/>
     public bool IsSparse { get; }
 
+    // A view of source that picks prompts by a task's keys.
+    private TrainingEmbeddingModel(TrainingEmbeddingModel source, string taskName, string? taskType)
+        : this(source.encode, source.Dimension, source.Similarity, source.prompts, source.Name, source.encodeQueries, source.IsSparse)
+    {
+        this.taskName = taskName;
+        this.taskType = taskType;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>A view when the prompts have task keys (<see cref="RolePrompts.HasTaskKeys"/>), as <c>skald evaluate</c> picks them.</remarks>
+    public IEvaluationModel ForTask(string taskName, string? taskType) =>
+        RolePrompts.HasTaskKeys(prompts) ? new TrainingEmbeddingModel(this, taskName, taskType) : this;
+
     /// <inheritdoc/>
     public float[][] Embed(IReadOnlyList<string> texts, TextRole role)
     {
         if (role == TextRole.Query && encodeQueries is not null) return encodeQueries(texts);
-        string? prompt = RolePrompts.For(prompts, role);
+        string? prompt = RolePrompts.For(prompts, role, taskName, taskType);
         return encode(prompt is null ? texts : [.. texts.Select(t => prompt + t)]);
     }
 

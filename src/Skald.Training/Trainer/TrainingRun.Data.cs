@@ -27,7 +27,9 @@ public static partial class TrainingRun
                 return InstructionDatasetReader.Read(files[0], chat);
             }
             int group = config.Data.TrainGroupSize ?? FlagEmbeddingReader.DefaultGroupSize;
-            return files.Count == 1 && files[0] == path ? DatasetReader.Read(path, config.Data.Columns, group) : DatasetReader.ReadAll(files, path, config.Data.Columns, group);
+            bool ids = ColbertLoss.IsColbert(config.Loss.Type); // its collator leaves '_id' columns out, so they may hold numbers
+            return files.Count == 1 && files[0] == path ? DatasetReader.Read(path, config.Data.Columns, group, ids)
+                : DatasetReader.ReadAll(files, path, config.Data.Columns, group, ids);
         }
         var train = !config.Data.SameDatasetWithinBatch ? config.Data.Train.Select(p => FlagEmbeddingData(config, Read(p, "train"))).ToList()
             : config.Data.Train.SelectMany(p => FlagEmbeddingFolder.Expand(p, f => Read(f, "train"), config.Data.SmallThreshold, config.Data.DropThreshold,

@@ -17,7 +17,7 @@ public static partial class DatasetReader
     /// file's lines; a .json file as datasets' <c>load_dataset("json")</c> reads it (FlagEmbedding's loader): JSON Lines,
     /// or one JSON array of objects (element i then counts as line i + 1). Any other .json content is one line.
     /// </summary>
-    private static string[] JsonRecords(string path)
+    internal static string[] JsonRecords(string path)
     {
         string[] lines = Lines(path);
         if (!Path.GetExtension(path).Equals(".json", StringComparison.OrdinalIgnoreCase)) return lines;

@@ -26,6 +26,9 @@ public static partial class TrainingRun
                     throw new TrainingException($"{path}: causal_lm reads one instruction file; this dataset has {files.Count} shards");
                 return InstructionDatasetReader.Read(files[0], chat);
             }
+            if (config.Data.Queries is { } queries && config.Data.Documents is { } documents) // PyLate's KDProcessing rows
+                return files.Count == 1 ? KdProcessing.Read(files[0], queries, documents, config.Data.NWays)
+                    : throw new TrainingException($"{path}: data.queries / data.documents resolve one file's ids; this dataset has {files.Count} shards");
             int group = config.Data.TrainGroupSize ?? FlagEmbeddingReader.DefaultGroupSize;
             bool ids = ColbertLoss.IsColbert(config.Loss.Type); // its collator leaves '_id' columns out, so they may hold numbers
             return files.Count == 1 && files[0] == path ? DatasetReader.Read(path, config.Data.Columns, group, ids)

@@ -68,7 +68,7 @@ public static class KdProcessing
         foreach (var (line, values) in rows)
         {
             if (values[id] is not { } key) throw new TrainingException($"{path}:{line}: empty '{idColumn}'");
-            map.TryAdd(key, values[text] ?? ""); // the first of a repeated id, as PyLate's index keeps the last: ids are unique in practice
+            map[key] = values[text] ?? ""; // a repeated id: the last, as PyLate's index (a dict comprehension) keeps it
         }
         return map;
     }

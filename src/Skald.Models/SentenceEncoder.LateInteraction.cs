@@ -34,6 +34,7 @@ public sealed partial class SentenceEncoder
         try
         {
             bool stanford = StanfordColbert.IsStanford(model.Folder.Path);
+            if (stanford) StanfordColbert.NoteOtherBase(model.Folder.Path);
             if (stanford && settings is null)
             {
                 settings = StanfordColbert.ReadSettings(model.Folder.Path);

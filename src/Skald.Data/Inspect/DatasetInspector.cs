@@ -39,6 +39,14 @@ public static class DatasetInspector
     }
 
     /// <summary>
+    /// The report of a FlagEmbedding training folder <paramref name="path"/> (a <c>data.train</c> entry under
+    /// <c>data.same_dataset_within_batch</c>): each <c>.json</c> / <c>.jsonl</c> file read by training's reader, with its
+    /// checks, and what <paramref name="smallThreshold"/> and <paramref name="dropThreshold"/> make of it.
+    /// </summary>
+    public static FolderReport InspectFolder(string path, int smallThreshold = 0, int dropThreshold = 0) =>
+        new(path, FlagEmbeddingFolder.Files(path, f => DatasetReader.Read(f), smallThreshold, dropThreshold), smallThreshold, dropThreshold);
+
+    /// <summary>
     /// A FlagEmbedding file's report: its queries, positives and negatives as text columns (the lists over all their
     /// documents), the teacher's scores as numbers, and per query how many positives and negatives it holds.
     /// </summary>

@@ -36,6 +36,26 @@ public static partial class AdapterBase
         }
     }
 
+    /// <summary>
+    /// One <c>note:</c> line when the Stanford ColBERT checkpoint <paramref name="checkpoint"/> records the base it was
+    /// trained from (<paramref name="recorded"/>, artifact.metadata's <c>checkpoint</c>) and that base, located here as
+    /// an adapter's is (a folder, or a hub id in the cache; the hub not asked), is another kind of encoder: its config.json's
+    /// <c>model_type</c> or <c>hidden_size</c> differs from the checkpoint's. The checkpoint's own weights load all the same
+    /// (PyLate reads neither the key nor the base); a base found nowhere here says nothing.
+    /// </summary>
+    public static void NoteStanfordBase(string checkpoint, string? recorded)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (string.IsNullOrWhiteSpace(recorded) || QuietLocate(checkpoint, recorded) is not { } at || Full(at) == Full(checkpoint)) return;
+        var differences = new[] { "model_type", "hidden_size" }
+            .Select(k => (Key: k, Base: ConfigValue(at, k), Own: ConfigValue(checkpoint, k)))
+            .Where(v => v.Base is not null && v.Own is not null && v.Base != v.Own)
+            .Select(v => $"{v.Key} {v.Base}, the checkpoint's {v.Own}").ToList();
+        if (differences.Count > 0)
+            ModelNotices.Report($"note: {checkpoint}: its artifact.metadata names the base \"{recorded}\"{(at == recorded ? "" : $" ({at})")}, whose config.json has " +
+                $"{string.Join(" and ", differences)}; the checkpoint's own weights are loaded all the same, as PyLate loads them");
+    }
+
     private static string Full(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
 
     // adapter_config.json's base_model_name_or_path as written; null when unset or the file unreadable (loading says).
@@ -67,15 +87,18 @@ public static partial class AdapterBase
     }
 
     // config.json's model_type in a folder; null without one (or unreadable).
-    private static string? ModelType(string folder)
+    private static string? ModelType(string folder) => ConfigValue(folder, "model_type");
+
+    // A string or number of config.json in a folder, as its JSON text for a number; null without one (or unreadable).
+    private static string? ConfigValue(string folder, string key)
     {
         try
         {
             string file = Path.Combine(folder, "config.json");
             if (!File.Exists(file)) return null;
             using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("model_type", out var t)
-                && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            return doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty(key, out var t) ? null
+                : t.ValueKind == JsonValueKind.String ? t.GetString() : t.ValueKind == JsonValueKind.Number ? t.GetRawText() : null;
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {

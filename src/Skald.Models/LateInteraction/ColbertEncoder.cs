@@ -143,6 +143,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         try
         {
             AdapterBase.NoteOtherBase(bases, adapters);
+            if (stanford) StanfordColbert.NoteOtherBase(source);
             foreach (var adapter in adapters) PeftAdapters.Merge(adapter, transformer.Parameters);
             if (tokenizer.IdBound > transformer.Config.VocabSize)
                 throw new ModelFormatException($"{Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +

@@ -106,6 +106,26 @@ public static class StanfordColbert
     }
 
     /// <summary>
+    /// A <c>note:</c> when the base the Stanford folder <paramref name="folder"/> records (artifact.metadata's
+    /// <c>checkpoint</c>, the model its training started from) is found here and is another kind of encoder than the
+    /// checkpoint's own (<see cref="Adapters.AdapterBase.NoteStanfordBase"/>); nothing without the file, the key or the base.
+    /// </summary>
+    public static void NoteOtherBase(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        string file = Path.Combine(folder, MetadataFile);
+        if (!File.Exists(file)) return;
+        string? recorded;
+        using (var doc = JsonFiles.Read(file))
+        {
+            var r = doc.RootElement;
+            if (r.ValueKind == JsonValueKind.Object && r.TryGetProperty("config", out var nested) && nested.ValueKind == JsonValueKind.Object) r = nested;
+            recorded = r.ValueKind == JsonValueKind.Object && r.TryGetProperty("checkpoint", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+        }
+        Adapters.AdapterBase.NoteStanfordBase(folder, recorded);
+    }
+
+    /// <summary>
     /// The projection of the Stanford folder <paramref name="folder"/>: its weights' <c>linear.weight</c> [dim,
     /// <paramref name="hiddenSize"/>] as a bias-free Dense without activation, checked against artifact.metadata's
     /// <c>dim</c> when it names one.

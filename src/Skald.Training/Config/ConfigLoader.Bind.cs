@@ -66,7 +66,12 @@ public static partial class ConfigLoader
             TrainGroupSize = d.IntOrNull("train_group_size", 1), NoInBatchNeg = d.Bool("no_in_batch_neg", false), SameDatasetWithinBatch = d.Bool("same_dataset_within_batch", false),
             FlagEmbedding = FlagEmbeddingKeys.Read(d),
             SmallThreshold = d.Int("small_threshold", 0, 0), DropThreshold = d.Int("drop_threshold", 0, 0),
+            Queries = d.Path("queries"), Documents = d.Path("documents"), NWays = d.Int("n_ways", 32, 1),
         };
+        if ((data.Queries is null) != (data.Documents is null)) // PyLate's KDProcessing takes both
+            throw new TrainingException($"{d.Where(data.Queries is null ? "documents" : "queries")}: data.queries and data.documents go together (PyLate's KDProcessing: the texts the rows' query_id and document_ids name)");
+        if (data.Queries is null && d.Str("n_ways") is not null)
+            throw new TrainingException($"{d.Where("n_ways")}: data.n_ways is PyLate's KDProcessing's; it needs data.queries and data.documents");
         foreach (string key in new[] { "small_threshold", "drop_threshold" })
         {
             if (!data.SameDatasetWithinBatch && d.Str(key) is not null) // upstream reads them only in its same-dataset loader

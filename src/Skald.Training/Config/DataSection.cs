@@ -54,6 +54,18 @@ public sealed record DataSection(
     /// </summary>
     public int SmallThreshold { get; init; }
 
+    /// <summary>
+    /// PyLate's <c>KDProcessing</c> queries: a file of <c>query_id</c> and <c>text</c> whose texts the rows'
+    /// <c>query_id</c>s name (with <see cref="Documents"/>; <see cref="Data.KdProcessing"/>), or null.
+    /// </summary>
+    public string? Queries { get; init; }
+
+    /// <summary>PyLate's <c>KDProcessing</c> documents: a file of <c>document_id</c> and <c>text</c> for the rows' <c>document_ids</c>, or null.</summary>
+    public string? Documents { get; init; }
+
+    /// <summary>PyLate's <c>KDProcessing</c> <c>n_ways</c>: the documents (and scores) kept of each row, the first ones (default 32).</summary>
+    public int NWays { get; init; } = 32;
+
     /// <summary>FlagEmbedding's <c>drop_threshold</c>: a folder's merged small files of fewer rows in all are left out. 0: never.</summary>
     public int DropThreshold { get; init; }
 

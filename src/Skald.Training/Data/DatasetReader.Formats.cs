@@ -8,12 +8,53 @@ namespace Skald.Training.Data;
 // DatasetReader, continued: the file formats read into a raw table (JSONL objects, CSV per RFC 4180, TSV).
 public static partial class DatasetReader
 {
+    /// <summary>Whether <paramref name="path"/> is read as JSON records (.jsonl or .json).</summary>
+    private static bool IsJson(string path) =>
+        Path.GetExtension(path).ToLowerInvariant() is ".jsonl" or ".json";
+
+    /// <summary>
+    /// The records of a JSON data file, one JSON text per entry, entry i standing for line i + 1 in messages: a .jsonl
+    /// file's lines; a .json file as datasets' <c>load_dataset("json")</c> reads it (FlagEmbedding's loader): JSON Lines,
+    /// or one JSON array of objects (element i then counts as line i + 1). Any other .json content is one line.
+    /// </summary>
+    internal static string[] JsonRecords(string path)
+    {
+        string[] lines = Lines(path);
+        if (!Path.GetExtension(path).Equals(".json", StringComparison.OrdinalIgnoreCase)) return lines;
+        string? first = lines.FirstOrDefault(l => !string.IsNullOrWhiteSpace(l))?.TrimStart();
+        if (first is null) return lines;
+        if (first.StartsWith('['))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(string.Join('\n', lines));
+                if (doc.RootElement.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Object))
+                    return [.. doc.RootElement.EnumerateArray().Select(e => e.GetRawText())];
+            }
+            catch (JsonException e)
+            {
+                throw new TrainingException($"{path}: a JSON array that does not parse ({e.Message})");
+            }
+            throw new TrainingException($"{path}: a JSON array of other things than objects; a .json data file is JSON Lines or an array of objects, one per row");
+        }
+        try
+        {
+            using var _ = JsonDocument.Parse(first);
+        }
+        catch (JsonException)
+        {
+            throw new TrainingException($"{path}: neither JSON Lines (one object per line) nor a JSON array of objects, the two a .json data file may hold");
+        }
+        return lines;
+    }
+
     private static RawTable ReadJsonLines(string path, string[] lines, bool lists)
     {
         List<string>? header = null;
         var rows = new List<(int, string?[])>();
         var listColumns = new HashSet<string>(StringComparer.Ordinal);
         var textColumns = new HashSet<string>(StringComparer.Ordinal);
+        var numbers = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < lines.Length; i++)
         {
             if (string.IsNullOrWhiteSpace(lines[i])) continue;
@@ -50,6 +91,7 @@ public static partial class DatasetReader
                         JsonValueKind.String => Retrieval.Data.DataFiles.TextOrNull(p.Value)
                             ?? throw new TrainingException($"{path}:{line}: {Retrieval.Data.DataFiles.LoneSurrogate(p.Name)}"),
                         JsonValueKind.Number or JsonValueKind.Array when LabelNames.Contains(p.Name) => p.Value.GetRawText(),
+                        JsonValueKind.Number when Losses.ColbertColumns.IsId(p.Name) => IdNumber(p.Value, p.Name, numbers),
                         JsonValueKind.Array when lists && p.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) => p.Value.GetRawText(),
                         JsonValueKind.Array when lists => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a non-empty list of texts"),
                         JsonValueKind.Null => null,
@@ -72,7 +114,18 @@ public static partial class DatasetReader
                 rows.Add((line, values));
             }
         }
-        return new RawTable(header ?? [], rows, listColumns);
+        return new RawTable(header ?? [], rows, listColumns) { NonText = numbers };
+    }
+
+    /// <summary>
+    /// A number in an id column (a name containing <c>_id</c>, PyLate's <c>{"query_id": 17, ...}</c>) as its JSON text,
+    /// the column marked as one of numbers (<see cref="RawTable.NonText"/>), which only a reader told that id columns
+    /// are left out accepts (<see cref="Build"/>).
+    /// </summary>
+    private static string IdNumber(JsonElement value, string name, Dictionary<string, string> numbers)
+    {
+        numbers[name] = "number";
+        return value.GetRawText();
     }
 
     private static RawTable ReadDelimited(string path, string[] lines, char sep)

@@ -20,12 +20,15 @@ public static partial class DatasetReader
     private static readonly string[] LabelNames = ["label", "labels", "score", "scores"];
 
     /// <summary>
-    /// Reads a file by its extension (.jsonl/.json lines, .csv, .tsv, .parquet, .txt); with <paramref name="columns"/>
+    /// Reads a file by its extension (.jsonl, or .json: JSON Lines or a JSON array, <see cref="JsonRecords"/>; .csv, .tsv, .parquet, .txt); with <paramref name="columns"/>
     /// only those input columns, in that order (data.columns: the others are neither kept nor checked, so a corpus
     /// file's empty titles do not stop a run that reads its texts). A FlagEmbedding file's groups draw
-    /// <paramref name="groupSize"/> documents per query (data.train_group_size).
+    /// <paramref name="groupSize"/> documents per query (data.train_group_size). With <paramref name="idsLeftOut"/> (a
+    /// ColBERT loss, whose collator leaves a column whose name contains <c>_id</c> out) such a column may hold numbers
+    /// (PyLate's <c>{"query_id": 17, ...}</c>), read as their text; otherwise a column of numbers is refused in one line.
     /// </summary>
-    public static TextDataset Read(string path, IReadOnlyList<string>? columns = null, int groupSize = FlagEmbeddingReader.DefaultGroupSize)
+    public static TextDataset Read(string path, IReadOnlyList<string>? columns = null, int groupSize = FlagEmbeddingReader.DefaultGroupSize,
+        bool idsLeftOut = false)
     {
         var (groups, table) = Groups(path, groupSize);
         if (groups is not null)
@@ -34,7 +37,7 @@ public static partial class DatasetReader
                 throw new TrainingException($"{path}: data.columns picks columns of a table; this file holds FlagEmbedding's rows (query, pos, neg), whose (query, pos, neg...) rows are drawn each epoch");
             return groups;
         }
-        return Build(path, table!, columns);
+        return Build(path, table!, columns, idsLeftOut);
     }
 
     /// <summary>
@@ -47,9 +50,9 @@ public static partial class DatasetReader
     /// <summary>A FlagEmbedding file's groups, or else its raw table (read once either way).</summary>
     private static (TextDataset? Groups, RawTable? Table) Groups(string path, int groupSize)
     {
-        if (Path.GetExtension(path).Equals(".jsonl", StringComparison.OrdinalIgnoreCase) && File.Exists(path))
+        if (IsJson(path) && File.Exists(path))
         {
-            var lines = Lines(path);
+            var lines = JsonRecords(path);
             return FlagEmbeddingReader.Detect(lines) ? (FlagEmbeddingReader.Read(path, lines, groupSize), null)
                 : (null, ReadJsonLines(path, lines, lists: true));
         }
@@ -65,10 +68,10 @@ public static partial class DatasetReader
     /// <paramref name="name"/>: rows in file order; every shard must have the same columns.
     /// </summary>
     public static TextDataset ReadAll(IReadOnlyList<string> paths, string name, IReadOnlyList<string>? columns = null,
-        int groupSize = FlagEmbeddingReader.DefaultGroupSize)
+        int groupSize = FlagEmbeddingReader.DefaultGroupSize, bool idsLeftOut = false)
     {
         if (paths.Count == 0) throw new TrainingException($"{name}: no data files");
-        var parts = paths.Select(p => Read(p, columns, groupSize)).ToList();
+        var parts = paths.Select(p => Read(p, columns, groupSize, idsLeftOut)).ToList();
         var first = parts[0];
         if (parts.Count == 1) return first.Renamed(name);
         if (parts.FirstOrDefault(p => (p.Groups is null) != (first.Groups is null) || p.Groups?.HasScores != first.Groups?.HasScores) is { } odd)
@@ -138,8 +141,8 @@ public static partial class DatasetReader
         if (Directory.Exists(path)) // (it read as "unsupported data format ''")
             throw new TrainingException($"{path}: is a folder; data is a file (.jsonl, .csv, .tsv, .parquet or .txt), or a list of them");
         if (!File.Exists(path)) throw new TrainingException($"{path}: file not found");
-        if (ext is not (".jsonl" or ".csv" or ".tsv" or ".txt" or ".parquet"))
-            throw new TrainingException($"{path}: unsupported data format '{ext}' (use .jsonl, .csv, .tsv, .parquet or .txt)");
+        if (ext is not (".jsonl" or ".json" or ".csv" or ".tsv" or ".txt" or ".parquet"))
+            throw new TrainingException($"{path}: unsupported data format '{ext}' (use .jsonl, .json, .csv, .tsv, .parquet or .txt)");
         if (ext == ".parquet")
         {
             try
@@ -155,10 +158,10 @@ public static partial class DatasetReader
                 throw new TrainingException(e.Message);
             }
         }
+        if (IsJson(path)) return ReadJsonLines(path, JsonRecords(path), lists);
         string[] lines = Lines(path);
         return ext switch
         {
-            ".jsonl" => ReadJsonLines(path, lines, lists),
             ".txt" => new RawTable(["text"], lines.Select((l, i) => (i + 1, new string?[] { l }))
                 .Where(r => !string.IsNullOrWhiteSpace(r.Item2[0])).ToList(), []),
             _ => ReadDelimited(path, lines, ext == ".csv" ? ',' : '\t'),
@@ -200,7 +203,7 @@ public static partial class DatasetReader
         }
     }
 
-    private static TextDataset Build(string path, RawTable table, IReadOnlyList<string>? columns)
+    private static TextDataset Build(string path, RawTable table, IReadOnlyList<string>? columns, bool idsLeftOut)
     {
         var (header, rows) = (table.Header, table.Rows);
         if (rows.Count == 0) throw new TrainingException($"{path}: no data rows");
@@ -209,7 +212,9 @@ public static partial class DatasetReader
             : [.. columns.Select(c => header.IndexOf(c) is var i and >= 0 && i != labelIndex ? i
                 : throw new TrainingException($"{path}: no column '{c}' (data.columns; the file has {string.Join(", ", header.Where((_, k) => k != labelIndex))})"))];
         if (inputs.Length == 0) throw new TrainingException($"{path}: no text columns, only '{header[labelIndex]}'");
-        RequireText(path, inputs.Select(i => header[i]), table.NonText);
+        if (!idsLeftOut && inputs.Select(i => header[i]).FirstOrDefault(c => Losses.ColbertColumns.IsId(c) && table.NonText.ContainsKey(c)) is { } id)
+            throw new TrainingException($"{path}: column '{id}' holds numbers, not texts (a ColBERT loss leaves a column whose name contains '_id' out, as PyLate's collator does; another reads every column: pick the text columns with data.columns)");
+        RequireText(path, inputs.Select(i => header[i]).Where(c => !(idsLeftOut && Losses.ColbertColumns.IsId(c))), table.NonText);
         if (inputs.Any(i => table.Lists.Contains(header[i]))) return TextLists.Build(path, header, rows, inputs, labelIndex, table.Lists);
         var outRows = new List<string[]>(rows.Count);
         var labels = labelIndex >= 0 ? new List<float>(rows.Count) : null;

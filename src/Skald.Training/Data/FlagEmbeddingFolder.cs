@@ -6,8 +6,8 @@ namespace Skald.Training.Data;
 /// FlagEmbedding's <c>data.train</c> entries under same-dataset batching (<c>AbsEmbedderSameDatasetTrainDataset</c>'s
 /// loader, <c>data.same_dataset_within_batch: true</c>) with <c>small_threshold</c> / <c>drop_threshold</c>: a file is
 /// one data set, left out when it has fewer rows than <c>small_threshold</c>; a folder's <c>.json</c> / <c>.jsonl</c>
-/// files (read as any data file: a <c>.json</c> one is refused by name; other files are passed over, sub-folders not
-/// entered) are one data set each, except those with fewer rows
+/// files (read as any data file; a <c>.json</c> one holds JSON Lines or a JSON array of objects, as datasets'
+/// <c>load_dataset("json")</c> reads either; other files are passed over, sub-folders not entered) are one data set each, except those with fewer rows
 /// than <c>small_threshold</c>, which are merged into one data set whose batches hold the smallest of their batch
 /// sizes, left out when it has fewer rows than <c>drop_threshold</c>; every data set of a folder is without in-batch
 /// negatives when the folder's name (not the file's) ends with <c>no_in_batch_neg</c>. Files are read in ordinal
@@ -34,19 +34,33 @@ public static class FlagEmbeddingFolder
             var d = read(path);
             return d.Count == 0 || d.Count < smallThreshold ? [] : [(d, null)];
         }
-        bool mark = Path.GetFileName(Path.TrimEndingDirectorySeparator(path)).EndsWith("no_in_batch_neg", StringComparison.Ordinal);
-        var result = new List<(TextDataset, bool?)>();
-        var small = new List<TextDataset>();
-        foreach (string file in Directory.GetFiles(path).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".jsonl", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal))
-        {
-            var d = read(file);
-            if (d.Count == 0) continue;
-            if (d.Count < smallThreshold) small.Add(d);
-            else result.Add((d, mark));
-        }
-        if (small.Count > 0 && small.Sum(d => d.Count) >= dropThreshold) result.Add((Merge(path, small, batchSize), mark));
+        bool mark = NoInBatchNegatives(path);
+        var files = Files(path, read, smallThreshold, dropThreshold);
+        var result = files.Where(f => f.Use == FolderFileUse.DataSet).Select(f => (f.Data, (bool?)mark)).ToList();
+        var small = files.Where(f => f.Use == FolderFileUse.Merged).Select(f => f.Data).ToList();
+        if (small.Count > 0) result.Add((Merge(path, small, batchSize), mark));
         return result;
+    }
+
+    /// <summary>Whether the folder <paramref name="path"/>'s data sets train without in-batch negatives (its name ends with <c>no_in_batch_neg</c>).</summary>
+    public static bool NoInBatchNegatives(string path) =>
+        Path.GetFileName(Path.TrimEndingDirectorySeparator(path)).EndsWith("no_in_batch_neg", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The <c>.json</c> / <c>.jsonl</c> files of the folder <paramref name="path"/> in the order they are read, each with
+    /// its rows (<paramref name="read"/>) and what <paramref name="smallThreshold"/> and <paramref name="dropThreshold"/>
+    /// make of it (the one decision training and <c>skald data inspect</c> share).
+    /// </summary>
+    public static IReadOnlyList<FolderFile> Files(string path, Func<string, TextDataset> read, int smallThreshold, int dropThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var files = Directory.GetFiles(path).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".jsonl", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal).Select(f => (Path: f, Data: read(f))).ToList();
+        bool smallKept = files.Where(f => f.Data.Count > 0 && f.Data.Count < smallThreshold).Sum(f => f.Data.Count) >= dropThreshold;
+        return [.. files.Select(f => new FolderFile(f.Path, f.Data,
+            f.Data.Count == 0 ? FolderFileUse.Empty
+            : f.Data.Count >= smallThreshold ? FolderFileUse.DataSet
+            : smallKept ? FolderFileUse.Merged : FolderFileUse.Dropped))];
     }
 
     // The small files of a folder as one data set, batched by the smallest of their batch sizes.

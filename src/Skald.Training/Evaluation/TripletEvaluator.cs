@@ -18,6 +18,9 @@ public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string na
     /// <inheritdoc />
     public string Name { get; } = name;
 
+    /// <summary>The (anchor, positive, negative) rows it scores.</summary>
+    public IReadOnlyList<Triplet> Triplets => triplets;
+
     /// <inheritdoc />
     public string? Task => "Triplet";
 
@@ -27,6 +30,24 @@ public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string na
     /// <summary>Builds one from a dataset with at least three input columns.</summary>
     public static TripletEvaluator FromDataset(TextDataset d, string name = "triplet") =>
         new(d.Rows.Select(r => new[] { r[0], r[1], r[2] }).ToArray(), name);
+
+    /// <summary>
+    /// For a ColBERT: <paramref name="d"/>'s (anchor, positive, negative) columns taken by name, as PyLate's
+    /// ColBERTTripletEvaluator is given its <c>anchors</c>, <c>positives</c> and <c>negatives</c> (its training script
+    /// passes the columns <c>query</c>, <c>positive</c>, <c>negative</c>): the anchor is the first column (<paramref name="d"/>
+    /// comes without its id columns, as the collator leaves them out), then the columns named <c>positive</c> and
+    /// <c>negative</c>, in that order (so in-set retrieval pairs the anchor with its positive too); one line naming the file
+    /// and its columns when either is missing.
+    /// </summary>
+    public static TextDataset ByName(TextDataset d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        var columns = d.Columns.ToList();
+        string Find(string column) => columns.IndexOf(column) > 0 ? column
+            : throw new Config.TrainingException($"{d.Name}: a ColBERT's triplet evaluation (PyLate's ColBERTTripletEvaluator) takes the anchor from the first column " +
+                $"and the documents from the columns 'positive' and 'negative'; there is no '{column}' after the first (the columns are {string.Join(", ", columns)})");
+        return d.SelectColumns([columns[0], Find("positive"), Find("negative")]);
+    }
 
     /// <inheritdoc />
     public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize) =>

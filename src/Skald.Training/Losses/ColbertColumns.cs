@@ -23,6 +23,13 @@ internal static class ColbertColumns
     /// <summary>Whether PyLate's collator leaves the column <paramref name="name"/> untokenized (an id column).</summary>
     public static bool IsId(string name) => name.Contains("_id", StringComparison.Ordinal);
 
+    /// <summary>The data set <paramref name="d"/> without its id columns (itself when it has none).</summary>
+    public static Data.TextDataset WithoutIds(Data.TextDataset d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        return d.Columns.Any(IsId) && d.Groups is null ? d.SelectColumns([.. d.Columns.Where(c => !IsId(c))]) : d;
+    }
+
     /// <summary>
     /// <paramref name="batch"/> without its id columns (their prompts dropped with them), and per remaining column
     /// whether it is tokenized as queries.

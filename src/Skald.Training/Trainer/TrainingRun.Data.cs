@@ -26,8 +26,13 @@ public static partial class TrainingRun
                     throw new TrainingException($"{path}: causal_lm reads one instruction file; this dataset has {files.Count} shards");
                 return InstructionDatasetReader.Read(files[0], chat);
             }
+            if (config.Data.Queries is { } queries && config.Data.Documents is { } documents) // PyLate's KDProcessing rows
+                return files.Count == 1 ? KdProcessing.Read(files[0], queries, documents, config.Data.NWays)
+                    : throw new TrainingException($"{path}: data.queries / data.documents resolve one file's ids; this dataset has {files.Count} shards");
             int group = config.Data.TrainGroupSize ?? FlagEmbeddingReader.DefaultGroupSize;
-            return files.Count == 1 && files[0] == path ? DatasetReader.Read(path, config.Data.Columns, group) : DatasetReader.ReadAll(files, path, config.Data.Columns, group);
+            bool ids = ColbertLoss.IsColbert(config.Loss.Type); // its collator leaves '_id' columns out, so they may hold numbers
+            return files.Count == 1 && files[0] == path ? DatasetReader.Read(path, config.Data.Columns, group, ids)
+                : DatasetReader.ReadAll(files, path, config.Data.Columns, group, ids);
         }
         var train = !config.Data.SameDatasetWithinBatch ? config.Data.Train.Select(p => FlagEmbeddingData(config, Read(p, "train"))).ToList()
             : config.Data.Train.SelectMany(p => FlagEmbeddingFolder.Expand(p, f => Read(f, "train"), config.Data.SmallThreshold, config.Data.DropThreshold,

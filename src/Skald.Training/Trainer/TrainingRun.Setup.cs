@@ -177,15 +177,22 @@ public static partial class TrainingRun
     /// <summary>
     /// Evaluators: triplet accuracy (3+ columns), in-set retrieval (2+ columns, no labels), STS correlations or pair
     /// classification (2 columns and a label: <see cref="LabelledPairsEvaluator"/>) on the eval rows, plus a BEIR folder.
+    /// A ColBERT's eval rows lose their id columns and, with 3+ columns, are taken by name (<see cref="TripletEvaluator.ByName"/>).
     /// </summary>
     public static IReadOnlyList<IEvaluator> CreateEvaluators(TrainingConfig config, TextDataset? eval)
     {
         var list = new List<IEvaluator>();
-        if (eval is not null && eval.Columns.Count >= 3) list.Add(TripletEvaluator.FromDataset(eval));
+        bool colbert = ColbertLoss.IsColbert(config.Loss.Type);
+        if (colbert && eval is not null)
+        {
+            eval = ColbertColumns.WithoutIds(eval); // as its collator, a ColBERT's evaluation leaves '_id' columns out
+            if (eval.Columns.Count >= 3 && eval.Labels is null) eval = TripletEvaluator.ByName(eval); // (scored rows are distillation's: no triplets)
+        }
+        if (eval is not null && eval.Columns.Count >= 3 && !(colbert && eval.Labels is not null)) list.Add(TripletEvaluator.FromDataset(eval));
         if (eval is not null && eval.Columns.Count >= 2 && eval.Labels is null) list.Add(RetrievalEvaluator.FromPairs(eval));
         if (eval is not null && LabelledPairsEvaluator.FromDataset(eval) is { } labelled) list.Add(labelled);
         if (config.Evaluation.Retrieval is { } beir) list.Add(RetrievalEvaluator.FromBeir(beir, config.Evaluation.RetrievalMaxQueries));
-        foreach (var task in config.Evaluation.Tasks) list.Add(new TaskFileEvaluator(task, config.Evaluation.TaskLimit, ColbertLoss.IsColbert(config.Loss.Type)));
+        foreach (var task in config.Evaluation.Tasks) list.Add(new TaskFileEvaluator(task, config.Evaluation.TaskLimit, colbert));
         var names = list.GroupBy(e => e.Name).FirstOrDefault(g => g.Count() > 1);
         if (names is not null && config.Evaluation.Tasks.Count > 0)
             throw new TrainingException($"evaluation.tasks: two evaluators are named '{names.Key}' (their metrics would mix); rename a task file or folder");

@@ -76,7 +76,8 @@ public static partial class TrainingRun
             throw new TrainingException($"{eval.Name}: '{list}' holds lists of documents, which a cross-encoder's evaluation reads; loss.type {config.Loss.Type} evaluates one text per column");
         // The batch notes wait for the model: a model.path that is no model is then the one line of a run that fails.
         var notes = new List<string>();
-        if (ColbertLoss.IsColbert(config.Loss.Type)) notes.AddRange(train.Select(ColbertAnchorNote).OfType<string>());
+        if (ColbertLoss.IsColbert(config.Loss.Type))
+            notes.AddRange(train.SelectMany(d => new[] { ColumnOrderNote.For(d), ColbertAnchorNote(d) }).OfType<string>());
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, notes.Add);
         CheckWritable(config.Output.Dir);
         string modelPath = ColbertSetup.WithPrefixTokens(config, ModelPath(config, comm), comm, log);

@@ -87,6 +87,32 @@ public sealed class FlagEmbeddingFolderTests
     }
 
     [Fact]
+    public void AJsonFileHoldsJsonLinesOrAnArrayAsDatasetsReadsIt()
+    {
+        string lines = Write("json", "a_lines.json", 3);
+        string jsonl = Write("json", "b_same.jsonl", 3);
+        // the same rows as one (pretty-printed) JSON array of objects
+        var rows = File.ReadLines(lines).Where(l => l.Length > 0).ToArray();
+        Write("json", "c_array.json", 0);
+        File.WriteAllText(Path.Combine(dir, "json", "c_array.json"), "[\n  " + string.Join(",\n  ", rows) + "\n]\n");
+        var (train, _) = TrainingRun.ReadData(Config(Path.Combine(dir, "json"), ""));
+        Assert.Equal(["a_lines.json", "b_same.jsonl", "c_array.json"], train.Select(d => Path.GetFileName(d.Name)));
+        Assert.All(train, d => Assert.NotNull(d.Groups));
+        Assert.Equal(train[0].Groups!.Queries, train[2].Groups!.Queries);
+        Assert.Equal(train[0].Groups!.Negatives.Select(n => string.Join("|", n)), train[2].Groups!.Negatives.Select(n => string.Join("|", n)));
+        Assert.Equal(3, train[1].Count);
+
+        // anything else in a .json file is one line naming it
+        string obj = Path.Combine(dir, "json", "d_object.json");
+        File.WriteAllText(obj, "{\n  \"data\": []\n}\n");
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.ReadData(Config(Path.Combine(dir, "json"), "")));
+        Assert.Equal($"{obj}: neither JSON Lines (one object per line) nor a JSON array of objects, the two a .json data file may hold", e.Message);
+        File.WriteAllText(obj, "[\"a\", \"b\"]");
+        e = Assert.Throws<TrainingException>(() => TrainingRun.ReadData(Config(Path.Combine(dir, "json"), "")));
+        Assert.Equal($"{obj}: a JSON array of other things than objects; a .json data file is JSON Lines or an array of objects, one per row", e.Message);
+    }
+
+    [Fact]
     public void TheThresholdsWithoutSameDatasetBatchingAndAnEmptyResultAreOneLine()
     {
         string lone = Write("lone", "tiny.jsonl", 3);

@@ -1,0 +1,191 @@
+using System.Text.Json;
+using Skald.Training.Config;
+using Skald.Training.Data;
+using Skald.Training.Evaluation;
+using Skald.Training.Trainer;
+
+namespace Skald.Training.Tests.Losses;
+
+/// <summary>
+/// A ColBERT run's columns as PyLate reads them: integer <c>query_id</c>s (PyLate's distillation rows as the hub's
+/// data sets carry them) train to the same PyTorch reference loss as string ids, and are refused in one line by a loss
+/// that reads every column; PyLate's column-order warning (<c>ColBERTCollator.maybe_warn_about_column_order</c>) is one
+/// <c>note:</c> line in the cases upstream warns and none otherwise; the ColBERT triplet evaluation takes the positive and
+/// negative by name (the id columns left out), with one line when either is missing.
+/// </summary>
+public sealed class ColbertDataColumnsTests : IDisposable
+{
+    private static readonly string Fixtures = Path.Combine(Skald.Tests.Repository.Root, "fixtures");
+
+    private readonly string dir = InfraPaths.NewTempDir();
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private TrainingConfig Config(string data, string loss = "colbert_distillation", string eval = "") => ConfigLoader.Parse($"""
+        model:
+          path: {Path.Combine(Fixtures, "models", "colbert-bert-tiny")}
+          dropout: 0.0
+        data:
+          train: {data}
+        {eval}
+        training:
+          batch_size: 4
+          max_steps: 1
+        output:
+          dir: {Path.Combine(dir, "run")}
+          tensorboard: false
+        loss:
+          type: {loss}
+        """, "c.yaml");
+
+    // The fixture's distillation rows with each "q<i>" query_id written as the integer i.
+    private string IntegerIds()
+    {
+        var lines = File.ReadLines(Path.Combine(Fixtures, "training", "colbert_columns", "distillation_ids.jsonl")).Where(l => l.Length > 0)
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, "\"query_id\": \"q([0-9]+)\"", "\"query_id\": $1"));
+        return InfraPaths.WriteFile(dir, "int_ids.jsonl", string.Join("\n", lines) + "\n");
+    }
+
+    [Fact]
+    public void IntegerQueryIdsTrainToTheReferenceLoss()
+    {
+        string file = IntegerIds();
+        Assert.Contains("\"query_id\": 0,", File.ReadAllText(file), StringComparison.Ordinal);
+        using var setup = TrainingRun.Build(Config(file));
+        var data = setup.Train[0];
+        setup.Model.ZeroGradients();
+        float value = setup.Loss.ComputeAndBackward(setup.Model, data.Batch([.. Enumerable.Range(0, data.Count)]));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures, "training", "colbert_columns.json")));
+        double expected = doc.RootElement.GetProperty("distillation_ids").GetProperty("loss").GetDouble();
+        Assert.True(Math.Abs(value - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"loss {value}, PyTorch {expected}");
+    }
+
+    // The fixture's distillation rows as PyLate's KDProcessing reads them: ids only, the texts in queries and documents files.
+    private (string Train, string Queries, string Documents) IdRows(bool stringScores = false)
+    {
+        var rows = File.ReadLines(Path.Combine(Fixtures, "training", "colbert_columns", "distillation_ids.jsonl")).Where(l => l.Length > 0)
+            .Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var docs = rows.SelectMany(r => r.GetProperty("documents").EnumerateArray().Select(d => d.GetString()!)).Distinct().ToList();
+        string Q(int i) => JsonSerializer.Serialize(new { query_id = 100 + i, text = rows[i].GetProperty("query").GetString() });
+        string D(int i) => JsonSerializer.Serialize(new { document_id = i, text = docs[i] });
+        string T(int i)
+        {
+            var ids = rows[i].GetProperty("documents").EnumerateArray().Select(d => docs.IndexOf(d.GetString()!)).ToArray();
+            string scores = rows[i].GetProperty("scores").GetRawText();
+            return $"{{\"query_id\": {100 + i}, \"document_ids\": {JsonSerializer.Serialize(ids)}, \"scores\": {(stringScores ? JsonSerializer.Serialize(scores) : scores)}}}";
+        }
+        var n = Enumerable.Range(0, rows.Count);
+        return (InfraPaths.WriteFile(dir, "kd_train.jsonl", string.Join("\n", n.Select(T)) + "\n"),
+            InfraPaths.WriteFile(dir, "kd_queries.jsonl", string.Join("\n", n.Select(Q)) + "\n"),
+            InfraPaths.WriteFile(dir, "kd_documents.jsonl", string.Join("\n", Enumerable.Range(0, docs.Count).Select(D)) + "\n"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // scores written as the text of a list, which PyLate literal_evals
+    public void KdProcessingRowsTrainToTheReferenceLoss(bool stringScores)
+    {
+        var (train, queries, documents) = IdRows(stringScores);
+        using var setup = TrainingRun.Build(Config($"{train}\n  queries: {queries}\n  documents: {documents}"));
+        var data = setup.Train[0];
+        Assert.Equal("documents", data.ListColumn);
+        setup.Model.ZeroGradients();
+        float value = setup.Loss.ComputeAndBackward(setup.Model, data.Batch([.. Enumerable.Range(0, data.Count)]));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures, "training", "colbert_columns.json")));
+        double expected = doc.RootElement.GetProperty("distillation_ids").GetProperty("loss").GetDouble();
+        Assert.True(Math.Abs(value - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"loss {value}, PyTorch {expected}");
+    }
+
+    [Fact]
+    public void KdProcessingKeepsNWaysAndAMissingIdIsOneLine()
+    {
+        var (train, queries, documents) = IdRows();
+        var kept = KdProcessing.Read(train, queries, documents, nWays: 2);
+        var full = KdProcessing.Read(train, queries, documents, nWays: 32);
+        Assert.Equal(["query", "documents[0]", "documents[1]"], kept.Columns);
+        Assert.Equal(full.Rows.Select(r => r[..3]), kept.Rows);
+        Assert.Equal(Enumerable.Range(0, full.Count).SelectMany(i => full.Labels!.Skip(i * 3).Take(2)), kept.Labels);
+
+        File.AppendAllText(train, "{\"query_id\": 100, \"document_ids\": [0, 999], \"scores\": [1, 2]}\n");
+        var e = Assert.Throws<TrainingException>(() => KdProcessing.Read(train, queries, documents, 32));
+        Assert.Equal($"{train}:{File.ReadAllLines(train).Length}: key 'document_ids': 999 is not in {documents}", e.Message);
+        e = Assert.Throws<TrainingException>(() => Config($"{train}\n  queries: {queries}"));
+        Assert.Contains("data.queries and data.documents go together", e.Message);
+    }
+
+    [Fact]
+    public void IntegerIdsAreRefusedInOneLineWhereEveryColumnIsRead()
+    {
+        string file = InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 4).Select(i =>
+            $"{{\"query_id\": {i}, \"query\": \"spørsmål {i}\", \"positive\": \"svar {i}\"}}\n")));
+        var e = Assert.Throws<TrainingException>(() => DatasetReader.Read(file));
+        Assert.Equal($"{file}: column 'query_id' holds numbers, not texts (a ColBERT loss leaves a column whose name contains '_id' out, " +
+            "as PyLate's collator does; another reads every column: pick the text columns with data.columns)", e.Message);
+        Assert.Equal(["query_id", "query", "positive"], DatasetReader.Read(file, idsLeftOut: true).Columns);
+        // a number in another column is still no text
+        string other = InfraPaths.WriteFile(dir, "odd.jsonl", "{\"query\": \"q\", \"positive\": 3}\n");
+        Assert.Equal($"{other}:1: column 'positive' must be a string", Assert.Throws<TrainingException>(() => DatasetReader.Read(other, idsLeftOut: true)).Message);
+    }
+
+    [Theory]
+    [InlineData("{\"query_id\": 1, \"query\": \"q\", \"documents\": [\"a\", \"b\"], \"scores\": [0.5, 0.1]}", "query", 2, 1)] // PyLate's own KD rows: upstream warns too
+    [InlineData("{\"query\": \"q\", \"negative\": \"n\", \"positive\": \"p\"}", "positive", 3, 2)]
+    [InlineData("{\"positive\": \"p\", \"anchor\": \"q\", \"negative\": \"n\"}", "anchor", 2, 1)] // the table's first name found misplaced
+    [InlineData("{\"question\": \"q\", \"text\": \"t\", \"answer\": \"a\"}", "answer", 3, 2)]
+    [InlineData("{\"query\": \"q\", \"positive\": \"p\", \"negative\": \"n\"}", null, 0, 0)]
+    [InlineData("{\"text\": \"q\", \"document\": \"p\", \"other\": \"n\"}", null, 0, 0)] // no usual name: no warning
+    [InlineData("{\"anchor\": \"q\", \"positive\": \"p\", \"label\": 1.0}", null, 0, 0)]
+    public void PyLatesColumnOrderWarningIsOneNote(string row, string? column, int at, int expected)
+    {
+        string file = InfraPaths.WriteFile(dir, "rows.jsonl", string.Concat(Enumerable.Repeat(row + "\n", 4)));
+        string? note = ColumnOrderNote.For(DatasetReader.Read(file, idsLeftOut: true));
+        if (column is null)
+        {
+            Assert.Null(note);
+            return;
+        }
+        Assert.NotNull(note);
+        Assert.StartsWith($"note: {file}: column '{column}' is column {at}, where PyLate's collator expects a column so named to be column {expected} (it warns)", note);
+    }
+
+    [Fact]
+    public void ARunPrintsTheColumnOrderNoteOnce()
+    {
+        var lines = new List<string>();
+        using (TrainingRun.Build(Config(IntegerIds()), log: lines.Add)) { }
+        Assert.Single(lines, l => l.StartsWith("note: ", StringComparison.Ordinal) && l.Contains("column 'query' is column 2", StringComparison.Ordinal)
+            && l.EndsWith("here 'query', and the others by position", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheTripletEvaluationTakesItsColumnsByName()
+    {
+        // (id, query, negative, positive): by position the id would be the anchor and the negative the positive
+        var eval = new TextDataset("eval.jsonl", ["query_id", "query", "negative", "positive"],
+            [["7", "Hvor ligger huset?", "Bussen går klokka tre.", "Huset ligger ved sjøen."]]);
+        var config = Config(IntegerIds(), "colbert_contrastive");
+        var triplet = Assert.IsType<TripletEvaluator>(TrainingRun.CreateEvaluators(config, eval)[0]);
+        var byName = new TripletEvaluator([["Hvor ligger huset?", "Huset ligger ved sjøen.", "Bussen går klokka tre."]]);
+        Assert.Equal(Triplets(byName), Triplets(triplet));
+
+        var missing = new TextDataset("eval.jsonl", ["query", "pos", "negative"], [["q", "p", "n"]]);
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.CreateEvaluators(config, missing));
+        Assert.Equal("eval.jsonl: a ColBERT's triplet evaluation (PyLate's ColBERTTripletEvaluator) takes the anchor from the first column " +
+            "and the documents from the columns 'positive' and 'negative'; there is no 'positive' after the first (the columns are query, pos, negative)", e.Message);
+
+        // a dense model's evaluation keeps sentence-transformers' positions
+        var dense = ConfigLoader.Parse($"""
+            model:
+              path: {Path.Combine(Fixtures, "models", "bert-cased-mean")}
+            data:
+              train: {IntegerIds()}
+            output:
+              dir: {Path.Combine(dir, "dense")}
+            loss:
+              type: mnrl
+            """, "d.yaml");
+        Assert.Equal([["q", "p", "n"]], Triplets(Assert.IsType<TripletEvaluator>(TrainingRun.CreateEvaluators(dense, missing)[0])));
+    }
+
+    private static string[][] Triplets(TripletEvaluator e) => [.. e.Triplets.Select(t => new[] { t.Anchor, t.Positive, t.Negative })];
+}

@@ -11,7 +11,9 @@ namespace Skald.Data.Ingest.Readers;
 /// "4" on page 5), so "Sum 1200" and "Sum 800" ending two pages are kept; and a line that ends as a sentence does (. ! ?)
 /// is text, never furniture. The left and right pages (every other page) are also counted apart, a line recurring on
 /// more than half of one side's pages and on at least <see cref="MinSidePages"/> of them: a two-sided report's running
-/// title on the left and chapter on the right, each on half of the pages only.
+/// title on the left and chapter on the right, each on half of the pages only. When the lines' places on the page are
+/// known, a line lying in the top or bottom <see cref="EdgeBand"/> of its page is at that edge wherever the extractor put
+/// it in the text (some PDFs draw the header after the body), under the same rules.
 /// </summary>
 public static class RunningLines
 {
@@ -21,21 +23,33 @@ public static class RunningLines
     /// <summary>The fewest pages of one side (left or right pages) a line recurs on to be that side's running line.</summary>
     public const int MinSidePages = 3;
 
+    /// <summary>The share of a page's height at its top and at its bottom where a line is at that edge whatever its place
+    /// in the text (a header sits in the top margin, about 5% of an A4 page; body text starts below 8%).</summary>
+    public const double EdgeBand = 0.08;
+
     /// <summary>For each page in order (its text's lines; none for a page not read), which lines are running headers or footers.</summary>
-    public static bool[][] Find(IReadOnlyList<IReadOnlyList<string>> pages)
+    public static bool[][] Find(IReadOnlyList<IReadOnlyList<string>> pages) => Find(pages, null);
+
+    /// <summary>
+    /// As <see cref="Find(IReadOnlyList{IReadOnlyList{string}})"/>, with each line's place on its page (the share of the
+    /// page's height from the top to the line, <see cref="PdfLine.Y"/>; NaN when not known), which adds the lines in the
+    /// top or bottom <see cref="EdgeBand"/> to those at that edge of the text.
+    /// </summary>
+    public static bool[][] Find(IReadOnlyList<IReadOnlyList<string>> pages, IReadOnlyList<IReadOnlyList<double>>? places)
     {
         ArgumentNullException.ThrowIfNull(pages);
         var drop = pages.Select(p => new bool[p.Count]).ToArray();
         var all = Enumerable.Range(0, pages.Count).ToArray();
-        Mark(pages, all, 2, drop);
+        Mark(pages, places, all, 2, drop);
         // a two-sided document's left and right pages each with their own (the title on the left, the chapter on the right)
-        foreach (int side in (int[])[0, 1]) Mark(pages, [.. all.Where(p => p % 2 == side)], MinSidePages, drop);
+        foreach (int side in (int[])[0, 1]) Mark(pages, places, [.. all.Where(p => p % 2 == side)], MinSidePages, drop);
         return drop;
     }
 
     // Marks in drop the lines that recur at an edge of more than half of the pages of set with text, and of at least
     // least pages.
-    private static void Mark(IReadOnlyList<IReadOnlyList<string>> pages, int[] set, int least, bool[][] drop)
+    private static void Mark(IReadOnlyList<IReadOnlyList<string>> pages, IReadOnlyList<IReadOnlyList<double>>? places, int[] set, int least,
+        bool[][] drop)
     {
         int withText = set.Count(p => pages[p].Any(l => !string.IsNullOrWhiteSpace(l)));
         if (withText < least) return;
@@ -44,7 +58,7 @@ public static class RunningLines
             var groups = new Dictionary<string, List<(int Page, int Line, long[] Numbers)>>(StringComparer.Ordinal);
             foreach (int p in set)
             {
-                foreach (int l in Edge(pages[p], top))
+                foreach (int l in Edge(pages[p], places?[p], top))
                 {
                     var (key, numbers) = Key(pages[p][l]);
                     if (!groups.TryGetValue(key, out var group)) groups[key] = group = [];
@@ -60,14 +74,21 @@ public static class RunningLines
         }
     }
 
-    // The indices of the first (top) or last EdgeLines non-blank lines of a page.
-    private static List<int> Edge(IReadOnlyList<string> lines, bool top)
+    // The indices of the first (top) or last EdgeLines non-blank lines of a page, and of the other non-blank lines lying in
+    // that edge's band of the page (places known).
+    private static List<int> Edge(IReadOnlyList<string> lines, IReadOnlyList<double>? places, bool top)
     {
         var found = new List<int>(EdgeLines);
         for (int n = 0; n < lines.Count && found.Count < EdgeLines; n++)
         {
             int i = top ? n : lines.Count - 1 - n;
             if (!string.IsNullOrWhiteSpace(lines[i])) found.Add(i);
+        }
+        if (places is null) return found;
+        for (int i = 0; i < lines.Count && i < places.Count; i++)
+        {
+            bool inBand = top ? places[i] < EdgeBand : places[i] > 1 - EdgeBand; // false for NaN
+            if (inBand && !string.IsNullOrWhiteSpace(lines[i]) && !found.Contains(i)) found.Add(i);
         }
         return found;
     }

@@ -163,5 +163,9 @@ public sealed class PdfLayoutTests
         Assert.Empty(FontHeadings.Find(wordy, 10));
         PdfLine[] heading = [new("Overtid", 10, Bold: true), new("", 0), new("Overtid godtgjøres med tillegg.", 10)];
         Assert.Equal([(0, 1)], FontHeadings.Find(heading, 10));
+        // a bold sentence right above a bold heading (no blank line between them in the text) is not part of it
+        PdfLine[] after = [new("Husk timelisten.", 10, Bold: true), new("Regler for", 10, Bold: true), new("overtid", 10, Bold: true),
+            new("Overtid godtgjøres med tillegg.", 10)];
+        Assert.Equal([(1, 3)], FontHeadings.Find(after, 10));
     }
 }

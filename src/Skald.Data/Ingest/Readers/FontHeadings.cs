@@ -7,7 +7,8 @@ namespace Skald.Data.Ingest.Readers;
 /// as a sentence or clause does (. , ;): a larger-type lead paragraph stays text. Lines in a bold font of the body's size
 /// are a heading too (a report's "Overtid" in bold over its text), conservatively: every letter bold, together at most
 /// <see cref="BoldMaxWords"/> words, not ending in sentence or clause punctuation (. ! ? , ; :), and followed on the page
-/// by a line that is not bold nor larger; a bold sentence, a bold warning paragraph and a page of bold text stay text.
+/// by a line that is not bold nor larger (only the bold lines after the last one ending in such punctuation: a bold
+/// sentence right above a bold heading stays text); a bold sentence, a bold warning paragraph and a page of bold text stay text.
 /// </summary>
 public static class FontHeadings
 {
@@ -47,12 +48,15 @@ public static class FontHeadings
             {
                 int last = i + 1;
                 while (last < lines.Count && BoldBody(lines[last], bodySize)) last++;
+                // the heading is the bold lines right above the plain text, after any bold sentence above them
+                int first = last - 1;
+                while (first > i && !EndsClause(lines[first - 1].Text)) first--;
                 int next = last;
                 while (next < lines.Count && string.IsNullOrWhiteSpace(lines[next].Text)) next++;
-                string bold = Joined(lines, i, last);
-                if (next < lines.Count && !lines[next].Bold && lines[next].Size > 0 && !Large(lines[next], bodySize) && bold.Split(' ').Length <= BoldMaxWords
-                    && bold.Count(char.IsLetter) >= 2 && !".!?,;:".Contains(bold[^1]))
-                    found.Add((i, last));
+                string bold = Joined(lines, first, last);
+                if (next < lines.Count && !lines[next].Bold && lines[next].Size > 0 && !Large(lines[next], bodySize)
+                    && bold.Split(' ').Length <= BoldMaxWords && bold.Count(char.IsLetter) >= 2 && !EndsClause(bold))
+                    found.Add((first, last));
                 i = last;
                 continue;
             }
@@ -69,6 +73,8 @@ public static class FontHeadings
         }
         return found;
     }
+
+    private static bool EndsClause(string text) => text.TrimEnd() is { Length: > 0 } t && ".!?,;:".Contains(t[^1]);
 
     private static string Joined(IReadOnlyList<PdfLine> lines, int start, int end) =>
         TextCleaner.CollapseWhitespace(string.Join(" ", lines.Skip(start).Take(end - start).Select(l => l.Text)));

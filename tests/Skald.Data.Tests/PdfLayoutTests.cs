@@ -110,6 +110,17 @@ public sealed class PdfLayoutTests
     }
 
     [Fact]
+    public void AChapterNumberThatGoesUpWithThePagesIsStillAChapters()
+    {
+        // one chapter a page: "Kapittel 1" to "Kapittel 4" go up as the page numbers do, but follow a chapter word; "Side"
+        // does not, and its footer goes
+        string[][] pages = [.. Enumerable.Range(1, 4).Select(n => new[] { $"Kapittel {n}", $"Tekst {n}.", $"Side {n}" })];
+        Assert.All(RunningLines.Find(pages), p => Assert.Equal([false, false, true], p));
+        string[][] shortened = [.. Enumerable.Range(1, 4).Select(n => new[] { $"Kap. {n + 2} Ferie", $"Tekst {n}.", $"Vedlegg {n}" })];
+        Assert.All(RunningLines.Find(shortened), p => Assert.Equal([false, false, false], p));
+    }
+
+    [Fact]
     public void AHeaderTheTextGivesAfterTheBodyIsDroppedByItsPlaceOnThePage()
     {
         // the header is drawn after the page's first paragraph, so the text has it fourth of six lines; it lies in the

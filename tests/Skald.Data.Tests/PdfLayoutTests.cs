@@ -68,6 +68,8 @@ public sealed class PdfLayoutTests
         string[][] numbered = [["Side 1 av 3", "Tekst a"], ["Side 2 av 3", "Tekst b"], ["Side 3 av 3", "Tekst c"]];
         Assert.All(RunningLines.Find(numbered), p => Assert.Equal([true, false], p));
         Assert.All(RunningLines.Find([["Eneste side", "Tekst"]]), p => Assert.Equal([false, false], p)); // one page repeats nothing
+        string[][] hash = [["Sak 5", "Tekst a"], ["Sak #", "Tekst b"], ["Sak 7", "Tekst c"]]; // the text's own '#' is no number
+        Assert.All(RunningLines.Find(hash), p => Assert.False(p[0]));
     }
 
     [Fact]

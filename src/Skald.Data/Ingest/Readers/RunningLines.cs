@@ -155,6 +155,7 @@ public static class RunningLines
     {
         if (".!?".Contains(key[^1])) return false;
         int slots = group[0].Numbers.Length;
+        if (group.Any(g => g.Numbers.Length != slots)) return false; // a '#' of the text's own made the keys alike
         for (int s = 0; s < slots; s++)
         {
             long first = group[0].Numbers[s], offset = first - group[0].Page;

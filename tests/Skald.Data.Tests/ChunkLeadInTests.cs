@@ -55,6 +55,19 @@ public sealed class ChunkLeadInTests
     }
 
     [Fact]
+    public void AHeadingBeforeASentenceThatFitsAChunkOnlyAloneLeadsItsFirstPiece()
+    {
+        // 12 words fill a chunk of 12 alone but not after the heading: the heading stood in a chunk of its own ("Overtid"),
+        // now the sentence is cut as a longer one is and its last word starts the next chunk with what follows
+        var chunks = Chunks("Lønn utbetales hver måned. Lønnen kommer tidlig.", "Overtid",
+            "Overtid godtgjøres med femti prosent tillegg for arbeid utover den avtalte arbeidstiden. Søndager gir hundre prosent.");
+        Assert.Equal(["Lønn utbetales hver måned. Lønnen kommer tidlig.",
+            "Overtid Overtid godtgjøres med femti prosent tillegg for arbeid utover den avtalte",
+            "arbeidstiden. Søndager gir hundre prosent."], chunks.Select(c => c.Text));
+        Assert.Equal([7, 12, 5], chunks.Select(c => c.Tokens));
+    }
+
+    [Fact]
     public void TwoLeadInsBeforeASentenceLongerThanAChunkBothLeadItsFirstPiece()
     {
         var chunks = Chunks("Overtid", "Dette gjelder:",

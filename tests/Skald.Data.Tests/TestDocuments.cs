@@ -79,7 +79,28 @@ internal static class TestDocuments
         return path;
     }
 
+    /// <summary>
+    /// A PDF of several A4 pages, each its lines drawn in the order given (which is the order the text extractor reads
+    /// them in), each at its own height (points from the page's bottom edge), in its size, bold or not.
+    /// </summary>
+    public static string PdfPlaced(string dir, string name, params (string Text, double Size, bool Bold, double Y)[][] pages)
+    {
+        var builder = new PdfDocumentBuilder();
+        bool dejaVu = File.Exists(DejaVu) && File.Exists(DejaVuBold);
+        var regular = dejaVu ? builder.AddTrueTypeFont(File.ReadAllBytes(DejaVu)) : builder.AddStandard14Font(Standard14Font.Helvetica);
+        var bold = dejaVu ? builder.AddTrueTypeFont(File.ReadAllBytes(DejaVuBold)) : builder.AddStandard14Font(Standard14Font.HelveticaBold);
+        foreach (var lines in pages)
+        {
+            var page = builder.AddPage(595, 842);
+            foreach (var (text, size, isBold, y) in lines) page.AddText(PdfText(text), size, new PdfPoint(40, y), isBold ? bold : regular);
+        }
+        string path = Path.Combine(dir, name);
+        File.WriteAllBytes(path, builder.Build());
+        return path;
+    }
+
     private const string DejaVu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    private const string DejaVuBold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
 
     /// <summary>The text as the PDF holds it (ASCII spelling without the DejaVu font).</summary>
     public static string PdfText(string s) => File.Exists(DejaVu) ? s

@@ -63,8 +63,8 @@ internal static class DataStages
         string? key = endpoint is null ? null : StageLlm.ApiKey(s, endpoint, keyVariable);
         return target =>
         {
-            var counter = tokenizer is null ? TokenCounter.Words
-                : TokenCounter.For(Skald.Tokenizers.Tokenizer.FromFile(Directory.Exists(resolve(tokenizer)) ? Path.Combine(resolve(tokenizer), "tokenizer.json") : resolve(tokenizer)), tokenizer);
+            string? tokenizerFile = tokenizer is null ? null : TokenizerFile.Resolve(resolve(tokenizer), $"{s.Name}.tokenizer");
+            var counter = tokenizerFile is null ? TokenCounter.Words : TokenCounter.For(Skald.Tokenizers.Tokenizer.FromFile(tokenizerFile), tokenizer!);
             int chunkTokens = PassageBudget.Chunk(chunkGiven, tokenizer is null ? null : resolve(tokenizer), line => log("    " + line));
             int overlap = overlapGiven ?? PassageBudget.Overlap(chunkTokens);
             if (overlap >= chunkTokens) throw new InputException($"{s.Where}: overlap_tokens ({overlap}) must be below chunk_tokens ({chunkTokens})");

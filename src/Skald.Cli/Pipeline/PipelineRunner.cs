@@ -173,7 +173,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         if (shape.Hidden % shape.Heads != 0)
             throw new InputException($"{s.Keys.Where("hidden")}: {s.Name}.hidden {shape.Hidden} must be a multiple of {s.Name}.heads {shape.Heads}");
         ulong seed = (ulong)s.Keys.Long("seed", 42, 0);
-        return target => RandomBert.Create(target, Ref(tokenizer), shape, seed);
+        return target => RandomBert.Create(target, TokenizerFile.Resolve(Ref(tokenizer), $"{s.Name}.tokenizer"), shape, seed);
     }
 
     /// <summary>
@@ -197,9 +197,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         {
             if (tokenizer is not null)
             {
-                string file = Ref(tokenizer);
-                if (Directory.Exists(file)) file = Path.Combine(file, "tokenizer.json");
-                return Training.Static.StaticModelWriter.CreateRandom(target, file, dim, normalize, seed);
+                return Training.Static.StaticModelWriter.CreateRandom(target, TokenizerFile.Resolve(Ref(tokenizer), $"{s.Name}.tokenizer"), dim, normalize, seed);
             }
             using var teacher = Skald.Models.SentenceEncoder.Load(Ref(model!));
             var text = corpus.Count > 0 ? corpus.Select(Ref).SelectMany(TextInput.ReadLinesOf).ToList() : null;

@@ -8,7 +8,8 @@ namespace Skald.Data.Ingest;
 /// cross a heading. A lead-in — a paragraph's last sentence when it is short and ends in no sentence punctuation (a
 /// heading that a PDF, a style-less .docx or a .txt gives as a plain line, "Overtid") or in a colon — never ends a chunk
 /// when text follows it: the chunk ends before it and the next one starts with it, with no overlap from before it; when
-/// what follows is a sentence longer than the budget, its first piece is cut short enough for the lead-ins to lead it.
+/// what follows is a sentence that does not fit the budget together with the lead-ins (one longer than the budget, or
+/// one that fits it alone), its first piece is cut short enough for the lead-ins to lead it.
 /// </summary>
 public static class Chunker
 {
@@ -33,9 +34,12 @@ public static class Chunker
             {
                 var s = sentences[n];
                 string text = doc.Text[s.Start..s.End];
-                int tokens = options.Counter.Count(text);
-                if (tokens <= options.ChunkTokens) section.Add((s, tokens, n == sentences.Count - 1 && IsLeadIn(text)));
-                else section.AddRange(SplitLong(doc.Text, s, options, FirstPieceBudget(section, options)).Select(p => (p.Item1, p.Item2, false)));
+                int tokens = options.Counter.Count(text), first = FirstPieceBudget(section, options);
+                // a sentence that fits a chunk but not after the lead-ins before it is cut as a longer one is, or they
+                // would stand in a chunk of their own
+                bool leadIn = n == sentences.Count - 1 && IsLeadIn(text);
+                if (tokens <= options.ChunkTokens && (leadIn || tokens <= first)) section.Add((s, tokens, leadIn));
+                else section.AddRange(SplitLong(doc.Text, s, options, first).Select(p => (p.Item1, p.Item2, false)));
             }
         }
         Pack(doc, documentIndex, heading, section, options, chunks);

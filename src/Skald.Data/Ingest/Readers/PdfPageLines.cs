@@ -1,23 +1,30 @@
 using UglyToad.PdfPig.Content;
+using UglyToad.PdfPig.PdfFonts;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
 
 namespace Skald.Data.Ingest.Readers;
 
 /// <summary>
 /// A typed page's text in content order (PdfPig's <c>ContentOrderTextExtractor</c>), line by line, each line with the
-/// median point size of its letters. The extractor's text is its letters' values in their order with spaces and line
-/// breaks put between them, so walking both side by side tells which line each letter went to.
+/// median point size of its letters, whether they are all bold, and its height on the page. The extractor's text is its
+/// letters' values in their order with spaces and line breaks put between them, so walking both side by side tells which
+/// line each letter went to.
 /// </summary>
 public static class PdfPageLines
 {
-    /// <summary>The lines of <paramref name="page"/>'s text; their sizes are all 0 if the text cannot be matched to the
-    /// letters (the lines themselves are the extractor's either way).</summary>
+    /// <summary>The lines of <paramref name="page"/>'s text; their sizes are all 0 (and the rest unknown) if the text cannot
+    /// be matched to the letters (the lines themselves are the extractor's either way).</summary>
     public static List<PdfLine> Of(Page page)
     {
         ArgumentNullException.ThrowIfNull(page);
         string text = ContentOrderTextExtractor.GetText(page);
         string[] lines = text.Split('\n');
         var sizes = new List<double>[lines.Length];
+        var bold = new int[lines.Length];
+        var top = new double[lines.Length];
+        var bottom = new double[lines.Length];
+        Array.Fill(top, double.NegativeInfinity);
+        Array.Fill(bottom, double.PositiveInfinity);
         int pos = 0, line = 0;
         bool matched = true;
         foreach (var letter in page.Letters)
@@ -34,11 +41,42 @@ public static class PdfPageLines
                 break;
             }
             (sizes[line] ??= []).Add(letter.PointSize);
+            if (IsBold(letter)) bold[line]++;
+            var box = letter.BoundingBox;
+            top[line] = Math.Max(top[line], Math.Max(box.Top, box.Bottom));
+            bottom[line] = Math.Min(bottom[line], Math.Min(box.Top, box.Bottom));
             pos += v.Length;
         }
         var result = new List<PdfLine>(lines.Length);
-        for (int i = 0; i < lines.Length; i++) result.Add(new PdfLine(lines[i], matched ? Median(sizes[i]) : 0));
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (!matched || sizes[i] is not { Count: > 0 } letters)
+            {
+                result.Add(new PdfLine(lines[i], matched ? Median(sizes[i]) : 0));
+                continue;
+            }
+            double y = page.Height > 0 ? (page.Height - (top[i] + bottom[i]) / 2) / page.Height : double.NaN;
+            if (y is < 0 or > 1) y = double.NaN; // off the page as PdfPig measures it (a turned page's frame): not known
+            result.Add(new PdfLine(lines[i], Median(letters), bold[i] == letters.Count, y));
+        }
         return result;
+    }
+
+    /// <summary>
+    /// Whether a letter is in a bold font: the font says so (its descriptor's weight or flags, as PdfPig reads them) or its
+    /// name, less a subset prefix, names a bold weight after the family's name ("ABCDEF+Calibri-Bold", "Arial,Bold",
+    /// "Inter-SemiBold", "Arial Black", "Avenir-Heavy").
+    /// </summary>
+    public static bool IsBold(Letter letter)
+    {
+        ArgumentNullException.ThrowIfNull(letter);
+        if (letter.FontDetails is { } font && (font.IsBold || font.Weight > FontDetails.DefaultWeight)) return true;
+        string name = letter.FontName ?? letter.FontDetails?.Name ?? "";
+        int plus = name.IndexOf('+', StringComparison.Ordinal);
+        if (plus >= 0) name = name[(plus + 1)..];
+        // after the family's name, so that a family called "Blackadder" is not bold
+        return name.IndexOf("Bold", StringComparison.OrdinalIgnoreCase) > 0 || name.IndexOf("Black", StringComparison.OrdinalIgnoreCase) > 0
+            || name.IndexOf("Heavy", StringComparison.OrdinalIgnoreCase) > 0;
     }
 
     private static double Median(List<double>? sizes)

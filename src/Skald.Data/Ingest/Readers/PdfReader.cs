@@ -6,8 +6,9 @@ namespace Skald.Data.Ingest.Readers;
 
 /// <summary>
 /// .pdf (PdfPig, pure .NET): each page's text in content order (PdfPig's ContentOrderTextExtractor, <see cref="PdfPageLines"/>)
-/// without its running header and footer lines (<see cref="RunningLines"/>); lines in a font clearly larger than the
-/// body's are headings (<see cref="FontHeadings"/>), and the rest is split into paragraphs at blank lines and after
+/// without its running header and footer lines (<see cref="RunningLines"/>, by their place in the text and on the page);
+/// lines in a font clearly larger than the body's, or short lines all in bold over plain text, are headings
+/// (<see cref="FontHeadings"/>), and the rest is split into paragraphs at blank lines and after
 /// heading-like lines (<see cref="SeparateHeadingLines"/>); words hyphenated at a line end are joined by the clean-up. A scanned page (an image over
 /// half of it, no text layer or only a stamp) is read by OCR (<see cref="Ocr"/>) when it is on and installed; otherwise it is
 /// reported in <c>notices</c>, and a PDF of scanned pages only is a <see cref="DataException"/> saying why.
@@ -66,7 +67,8 @@ public static class PdfReader
     // pictures after its text.
     private static List<DocumentBlock> Blocks(List<(List<PdfLine> Lines, bool Typed, List<DocumentBlock> Pictures)> pages)
     {
-        var drop = RunningLines.Find([.. pages.Select(p => (IReadOnlyList<string>)[.. p.Lines.Select(l => l.Text)])]);
+        var drop = RunningLines.Find([.. pages.Select(p => (IReadOnlyList<string>)[.. p.Lines.Select(l => l.Text)])],
+            [.. pages.Select(p => (IReadOnlyList<double>)[.. p.Lines.Select(l => l.Y)])]);
         var kept = pages.Select((p, n) => p.Lines.Where((_, i) => !drop[n][i]).ToList()).ToList();
         double body = FontHeadings.BodySize(kept.Where((_, n) => pages[n].Typed).SelectMany(l => l));
         var blocks = new List<DocumentBlock>();

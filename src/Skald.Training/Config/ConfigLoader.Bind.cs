@@ -87,7 +87,12 @@ public static partial class ConfigLoader
             MaxSteps = t.Int("max_steps", -1, int.MinValue),
             WarmupSteps = t.Int("warmup_steps", 0, 0),
             WarmupRatio = t.Float("warmup_ratio", 0f, 0, 1),
-            Scheduler = t.Choice("scheduler", "linear", "linear", "cosine", "constant"),
+            // transformers' constant_with_warmup is Skald's constant (which warms up when asked to; transformers' constant never does)
+            Scheduler = t.Choice("scheduler", "linear", "linear", "cosine", "constant", "constant_with_warmup") switch
+            {
+                "constant_with_warmup" => "constant",
+                var kind => kind,
+            },
             WeightDecay = t.Float("weight_decay", 0.01f, 0),
             AdamBeta1 = t.Float("adam_beta1", 0.9f, 0, 1),
             AdamBeta2 = t.Float("adam_beta2", 0.999f, 0, 1),

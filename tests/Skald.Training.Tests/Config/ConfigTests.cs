@@ -58,6 +58,15 @@ public sealed class ConfigTests
     }
 
     [Fact]
+    public void TransformersConstantWithWarmupIsSkaldsConstant()
+    {
+        // transformers' lr_scheduler_type name for a warm-up then a flat rate; Skald's constant warms up the same way
+        var c = ConfigLoader.Parse(Minimal, "c.yaml", ["training.scheduler=constant_with_warmup", "training.warmup_steps=10"]);
+        Assert.Equal("constant", c.Training.Scheduler);
+        Assert.Equal(10, c.Training.WarmupSteps);
+    }
+
+    [Fact]
     public void UnknownKeyIsAnErrorNamingKeyAndLine()
     {
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + "\ntraining:\n  bacth_size: 8\n", "c.yaml"));

@@ -78,6 +78,8 @@ public static partial class TrainingRun
         var notes = new List<string>();
         if (ColbertLoss.IsColbert(config.Loss.Type)) notes.AddRange(train.Select(ColbertAnchorNote).OfType<string>());
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, notes.Add);
+        if (!config.Data.SameDatasetWithinBatch && !config.Training.GroupByLabel
+            && BatchPlanner.RoundRobinNote(train, config.Training.BatchSize, config.Data.Sampling) is { } roundRobin) notes.Add(roundRobin);
         CheckWritable(config.Output.Dir);
         string modelPath = ColbertSetup.WithPrefixTokens(config, ModelPath(config, comm), comm, log);
         var precision = BaseWeights.Resolve(config, modelPath);

@@ -164,6 +164,9 @@ public sealed partial class SentenceTrainer(TrainerSetup setup)
                     finalMetrics = Evaluate();
                     foreach (var (k, v) in finalMetrics) row[k] = v;
                     state = TrackBest(state, finalMetrics, step, store, parameters);
+                    if (step < total) // (the last evaluation is printed with the final model)
+                        setup.Log?.Invoke($"eval at step {step}: " + string.Join(", ", finalMetrics.Select(kv =>
+                            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F4}"))));
                 }
                 metrics!.Write(row);
                 history.Add(row);

@@ -80,9 +80,6 @@ public sealed partial class SentenceTrainer(TrainerSetup setup)
         if (config.Output.Resume) store.CheckNoFileInTheWay(); // (without resume the checkpoints folder starts over)
         string? resumedFrom = config.Output.Resume ? store.Latest() : null;
         if (resumedFrom is not null) state = Resume(resumedFrom, state, parameters) with { WorldSize = comm.Size };
-        if (resumedFrom is not null && state.GlobalStep >= total) // (a changed learning rate would otherwise train nothing without a word)
-            setup.Log?.Invoke($"{resumedFrom} is at step {state.GlobalStep} of {total}: nothing is left to train, so the model saved is that run's " +
-                "(output.resume: false or another output.dir trains again)");
         else if (lead)
         {
             foreach (var old in new[] { store.Root, Path.Combine(config.Output.Dir, "tensorboard") })
@@ -90,6 +87,9 @@ public sealed partial class SentenceTrainer(TrainerSetup setup)
                 if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
             }
         }
+        if (resumedFrom is not null && state.GlobalStep >= total) // (a changed learning rate would otherwise train nothing without a word)
+            setup.Log?.Invoke($"{resumedFrom} is at step {state.GlobalStep} of {total}: nothing is left to train, so the model saved is that run's " +
+                "(output.resume: false or another output.dir trains again)");
         model.Dropout = config.Model.Dropout;
         if (model is TrainableEncoder encoder) encoder.GradientCheckpointing = t.GradientCheckpointing;
         ZeroGradients();

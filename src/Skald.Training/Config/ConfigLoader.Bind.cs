@@ -79,6 +79,11 @@ public static partial class ConfigLoader
         d.Done();
 
         var t = S("training");
+        // transformers' num_train_epochs may be a fraction; say how to train part of an epoch rather than only "a whole number"
+        if (t.Str("epochs") is { } epochs && double.TryParse(epochs, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double part)
+            && part > 0 && part != Math.Floor(part))
+            throw new TrainingException($"{t.Where("epochs")}: training.epochs is a whole number of passes, got {epochs}; for part of an epoch " +
+                "set training.max_steps instead");
         var training = new TrainingSection
         {
             BatchSize = t.Int("batch_size", 32, 1),

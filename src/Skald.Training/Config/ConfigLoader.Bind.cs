@@ -84,6 +84,11 @@ public static partial class ConfigLoader
         d.Done();
 
         var t = S("training");
+        // transformers' num_train_epochs may be a fraction; say how to train part of an epoch rather than only "a whole number"
+        if (t.Str("epochs") is { } epochs && double.TryParse(epochs, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double part)
+            && part > 0 && part != Math.Floor(part))
+            throw new TrainingException($"{t.Where("epochs")}: training.epochs is a whole number of passes, got {epochs}; for part of an epoch " +
+                "set training.max_steps instead");
         var training = new TrainingSection
         {
             BatchSize = t.Int("batch_size", 32, 1),
@@ -92,7 +97,12 @@ public static partial class ConfigLoader
             MaxSteps = t.Int("max_steps", -1, int.MinValue),
             WarmupSteps = t.Int("warmup_steps", 0, 0),
             WarmupRatio = t.Float("warmup_ratio", 0f, 0, 1),
-            Scheduler = t.Choice("scheduler", "linear", "linear", "cosine", "constant"),
+            // transformers' constant_with_warmup is Skald's constant (which warms up when asked to; transformers' constant never does)
+            Scheduler = t.Choice("scheduler", "linear", "linear", "cosine", "constant", "constant_with_warmup") switch
+            {
+                "constant_with_warmup" => "constant",
+                var kind => kind,
+            },
             WeightDecay = t.Float("weight_decay", 0.01f, 0),
             AdamBeta1 = t.Float("adam_beta1", 0.9f, 0, 1),
             AdamBeta2 = t.Float("adam_beta2", 0.999f, 0, 1),

@@ -51,7 +51,7 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
 
     /// <summary>
     /// Throws for the first key that no reader asked for, with a "did you mean": Skald's key for a name transformers or
-    /// peft spells otherwise (<see cref="UpstreamKeyNames"/>), else the closest known key
+    /// peft spells otherwise, in this section or another (<see cref="UpstreamKeyNames"/>; or why Skald has none), else the closest known key
     /// (<see cref="Skald.Retrieval.Data.Typos"/>) when one is near; then the section's keys.
     /// </summary>
     public void Done()
@@ -59,8 +59,10 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
         foreach (var (key, entry) in keys)
         {
             if (known.Contains(key)) continue;
-            string suggestion = (UpstreamKeyNames.For(key, known) ?? Skald.Retrieval.Data.Typos.Closest(key, known.Order(StringComparer.Ordinal))) is { } s
-                ? $"; did you mean '{Name(s)}'?" : "";
+            string suggestion = UpstreamKeyNames.For(section, key, known) is { } upstream
+                ? $"; did you mean '{(upstream.Contains('.', StringComparison.Ordinal) ? upstream : Name(upstream))}'?"
+                : UpstreamKeyNames.NoKey(section, key) is { } why ? $": {why}"
+                : Skald.Retrieval.Data.Typos.Closest(key, known.Order(StringComparer.Ordinal)) is { } s ? $"; did you mean '{Name(s)}'?" : "";
             throw error(
                 $"{entry.Where}: unknown config key '{Name(key)}'{suggestion} (known keys{(section.Length == 0 ? "" : " in " + section)}: {string.Join(", ", known.Order(StringComparer.Ordinal))})");
         }

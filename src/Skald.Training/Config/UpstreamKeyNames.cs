@@ -1,24 +1,85 @@
 namespace Skald.Training.Config;
 
 /// <summary>
-/// Config keys as transformers' <c>TrainingArguments</c> and peft's <c>LoraConfig</c> spell them, which a user coming
-/// from Python writes first, and the key Skald reads in their place: <see cref="SectionReader.Done"/> suggests that key
-/// when the name is too far from every known key for a typo's "did you mean".
+/// Config keys as transformers' <c>TrainingArguments</c>, sentence-transformers' training arguments and peft's
+/// <c>LoraConfig</c> spell them, which a user coming from Python writes first, and where Skald reads them instead:
+/// <see cref="SectionReader.Done"/> suggests that key before any typo's "did you mean" (whose nearest key by spelling
+/// can be a wrong one: <c>training.save_steps</c> is one letter from <c>training.max_steps</c>, while the setting is
+/// <c>output.save_steps</c>). TrainingArguments is one flat list, so these names turn up in any section of a
+/// <c>skald train</c> config; Skald splits them into sections.
 /// </summary>
 internal static class UpstreamKeyNames
 {
+    // upstream name -> Skald's section.key
     private static readonly Dictionary<string, string> Names = new(StringComparer.Ordinal)
     {
-        ["lora_alpha"] = "alpha",
-        ["lora_dropout"] = "dropout",
-        ["rank"] = "r",
-        ["per_device_train_batch_size"] = "batch_size",
-        ["train_batch_size"] = "batch_size",
-        ["num_train_epochs"] = "epochs",
-        ["lr_scheduler_type"] = "scheduler",
+        ["lora_alpha"] = "lora.alpha",
+        ["lora_dropout"] = "lora.dropout",
+        ["rank"] = "lora.r",
+        ["per_device_train_batch_size"] = "training.batch_size",
+        ["train_batch_size"] = "training.batch_size",
+        ["num_train_epochs"] = "training.epochs",
+        ["lr_scheduler_type"] = "training.scheduler",
+        ["batch_sampler"] = "training.no_duplicates",
+        ["output_dir"] = "output.dir",
+        ["save_steps"] = "output.save_steps",
+        ["save_strategy"] = "output.save_steps",
+        ["save_total_limit"] = "output.save_total_limit",
+        ["resume_from_checkpoint"] = "output.resume",
+        ["overwrite_output_dir"] = "output.resume",
+        ["report_to"] = "output.tensorboard",
+        ["logging_dir"] = "output.tensorboard",
+        ["push_to_hub"] = "output.push_to_hub",
+        ["hub_model_id"] = "output.hub_model_id",
+        ["hub_strategy"] = "output.hub_strategy",
+        ["hub_private_repo"] = "output.hub_private_repo",
+        ["eval_steps"] = "evaluation.steps",
+        ["eval_strategy"] = "evaluation.steps",
+        ["evaluation_strategy"] = "evaluation.steps",
+        ["per_device_eval_batch_size"] = "evaluation.batch_size",
+        ["eval_batch_size"] = "evaluation.batch_size",
+        ["metric_for_best_model"] = "evaluation.metric_for_best_model",
+        ["greater_is_better"] = "evaluation.greater_is_better",
+        ["load_best_model_at_end"] = "evaluation.load_best_model_at_end",
+        ["multi_dataset_batch_sampler"] = "data.sampling",
+        ["learning_rate"] = "training.learning_rate",
+        ["warmup_steps"] = "training.warmup_steps",
+        ["warmup_ratio"] = "training.warmup_ratio",
+        ["weight_decay"] = "training.weight_decay",
+        ["max_grad_norm"] = "training.max_grad_norm",
+        ["max_steps"] = "training.max_steps",
+        ["logging_steps"] = "training.logging_steps",
+        ["seed"] = "training.seed",
+        ["gradient_accumulation_steps"] = "training.gradient_accumulation_steps",
+        ["gradient_checkpointing"] = "training.gradient_checkpointing",
+        ["prompts"] = "training.prompts",
     };
 
-    /// <summary>Skald's key for <paramref name="key"/> when it is one of the upstream names and the section reads it; else null.</summary>
-    public static string? For(string key, IReadOnlySet<string> known) =>
-        Names.TryGetValue(key, out var ours) && known.Contains(ours) ? ours : null;
+    // upstream names Skald has no key for, and what to do instead
+    private static readonly Dictionary<string, string> Absent = new(StringComparer.Ordinal)
+    {
+        ["fp16"] = "Skald trains in float32 (model.weights: bf16 or f16 holds a frozen LoRA base in 16 bits)",
+        ["bf16"] = "Skald trains in float32 (model.weights: bf16 or f16 holds a frozen LoRA base in 16 bits)",
+        ["optim"] = "Skald's optimizer is AdamW (training.adam_beta1, adam_beta2, adam_epsilon, weight_decay)",
+        ["max_seq_length"] = "an embedding model truncates at its folder's sentence_bert_config.json max_seq_length; edit it there",
+    };
+
+    /// <summary>
+    /// Skald's name for <paramref name="key"/>, given in <paramref name="section"/> of a <c>skald train</c> config whose
+    /// keys there are <paramref name="known"/>: the key alone when it belongs to this section (or, in a pipeline stage,
+    /// when the stage reads it), the whole <c>section.key</c> when it belongs to another section; else null.
+    /// </summary>
+    public static string? For(string section, string key, IReadOnlySet<string> known)
+    {
+        if (!Names.TryGetValue(key, out var ours)) return null;
+        int dot = ours.IndexOf('.', StringComparison.Ordinal);
+        string home = ours[..dot], name = ours[(dot + 1)..];
+        // (a pipeline stage's keys, in a section of its own name, get the key alone when the stage reads it)
+        if (home == section || !ConfigLoader.Sections.Contains(section)) return known.Contains(name) ? name : null;
+        return ours;
+    }
+
+    /// <summary>Why Skald has no key for the upstream <paramref name="key"/> given in a train config section, or null.</summary>
+    public static string? NoKey(string section, string key) =>
+        ConfigLoader.Sections.Contains(section) && Absent.TryGetValue(key, out var why) ? why : null;
 }

@@ -43,6 +43,25 @@ public static class BatchPlanner
     }
 
     /// <summary>
+    /// The note for <c>round_robin</c> over files of unequal batch counts, or null: an epoch ends when the file with the
+    /// fewest batches runs out (as sentence-transformers' RoundRobinBatchSampler), so the larger files' other rows go
+    /// unseen that epoch, which the run's "training on N rows" alone would hide.
+    /// </summary>
+    public static string? RoundRobinNote(IReadOnlyList<TextDataset> datasets, int batchSize, string sampling)
+    {
+        if (datasets.Count < 2 || sampling != "round_robin") return null;
+        var batches = datasets.Select(d => (d.Count + batchSize - 1) / batchSize).ToList();
+        int rounds = batches.Min();
+        if (batches.All(b => b == rounds)) return null;
+        var smallest = datasets[batches.IndexOf(rounds)];
+        var unseen = datasets.Where((d, i) => batches[i] > rounds)
+            .Select(d => $"{d.Name} {Math.Max(0, d.Count - rounds * batchSize)} of {d.Count}");
+        return $"note: data.sampling round_robin ends each epoch when {smallest.Name} runs out " +
+            $"({Tokenizers.Serialization.Counted.Of(rounds, "batch", "batches")} of each file), so rows go unseen every epoch ({string.Join(", ", unseen)}); " +
+            "data.sampling: proportional draws every row";
+    }
+
+    /// <summary>
     /// Plans epoch <paramref name="epoch"/>; with <paramref name="groupByLength"/> the rows of a dataset with
     /// <see cref="TextDataset.Lengths"/> are length-grouped after the shuffle (<see cref="GroupByLength"/>).
     /// </summary>

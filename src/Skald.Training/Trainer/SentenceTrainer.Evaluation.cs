@@ -13,7 +13,9 @@ public sealed partial class SentenceTrainer
             throw new TrainingException(
                 $"evaluation.metric_for_best_model is '{name}' but nothing is evaluated (set data.eval, data.eval_split, evaluation.retrieval or evaluation.tasks)");
         if (!setup.Evaluators.Any(e => e.Provides(name)))
-            throw new TrainingException($"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", known)}" +
+            throw new TrainingException($"evaluation.metric_for_best_model '{name}' is not among the metrics" +
+                (Skald.Retrieval.Data.Typos.Closest(name, known) is { } near ? $"; did you mean '{near}'?" : "") +
+                (name == "eval_loss" ? " (eval_loss is computed for loss.type causal_lm only)" : "") + $" ({string.Join(", ", known)}" +
                 (setup.Evaluators.OfType<Evaluation.TaskFileEvaluator>().Any() ? ", or any metric of an evaluation.tasks task as eval_TASK_METRIC)" : ")"));
     }
 

@@ -87,6 +87,9 @@ public sealed partial class SentenceTrainer(TrainerSetup setup)
                 if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
             }
         }
+        if (resumedFrom is not null && state.GlobalStep >= total) // (a changed learning rate would otherwise train nothing without a word)
+            setup.Log?.Invoke($"{resumedFrom} is at step {state.GlobalStep} of {total}: nothing is left to train, so the model saved is that run's " +
+                "(output.resume: false or another output.dir trains again)");
         model.Dropout = config.Model.Dropout;
         if (model is TrainableEncoder encoder) encoder.GradientCheckpointing = t.GradientCheckpointing;
         ZeroGradients();
@@ -161,6 +164,9 @@ public sealed partial class SentenceTrainer(TrainerSetup setup)
                     finalMetrics = Evaluate();
                     foreach (var (k, v) in finalMetrics) row[k] = v;
                     state = TrackBest(state, finalMetrics, step, store, parameters);
+                    if (step < total) // (the last evaluation is printed with the final model)
+                        setup.Log?.Invoke($"eval at step {step}: " + string.Join(", ", finalMetrics.Select(kv =>
+                            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F4}"))));
                 }
                 metrics!.Write(row);
                 history.Add(row);

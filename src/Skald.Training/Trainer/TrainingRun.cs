@@ -79,6 +79,8 @@ public static partial class TrainingRun
         if (ColbertLoss.IsColbert(config.Loss.Type))
             notes.AddRange(train.SelectMany(d => new[] { ColumnOrderNote.For(d), ColbertAnchorNote(d) }).OfType<string>());
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, notes.Add);
+        if (!config.Data.SameDatasetWithinBatch && !config.Training.GroupByLabel
+            && BatchPlanner.RoundRobinNote(train, config.Training.BatchSize, config.Data.Sampling) is { } roundRobin) notes.Add(roundRobin);
         CheckWritable(config.Output.Dir);
         string modelPath = ColbertSetup.WithPrefixTokens(config, ModelPath(config, comm), comm, log);
         var precision = BaseWeights.Resolve(config, modelPath);

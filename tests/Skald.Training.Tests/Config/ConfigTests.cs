@@ -58,6 +58,23 @@ public sealed class ConfigTests
     }
 
     [Fact]
+    public void TransformersConstantWithWarmupIsSkaldsConstant()
+    {
+        // transformers' lr_scheduler_type name for a warm-up then a flat rate; Skald's constant warms up the same way
+        var c = ConfigLoader.Parse(Minimal, "c.yaml", ["training.scheduler=constant_with_warmup", "training.warmup_steps=10"]);
+        Assert.Equal("constant", c.Training.Scheduler);
+        Assert.Equal(10, c.Training.WarmupSteps);
+    }
+
+    [Fact]
+    public void AFractionOfAnEpochPointsAtMaxSteps()
+    {
+        // transformers' num_train_epochs: 0.5 trains half an epoch; Skald's epochs are whole, max_steps cuts one short
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + "\ntraining:\n  epochs: 0.5\n", "c.yaml"));
+        Assert.Equal("c.yaml:8: training.epochs is a whole number of passes, got 0.5; for part of an epoch set training.max_steps instead", e.Message);
+    }
+
+    [Fact]
     public void UnknownKeyIsAnErrorNamingKeyAndLine()
     {
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + "\ntraining:\n  bacth_size: 8\n", "c.yaml"));

@@ -32,6 +32,32 @@ public sealed class KeyTypoTests
         Assert.StartsWith(expected, e.Message);
     }
 
+    [Theory]
+    [InlineData("\ntraining:\n  save_steps: 100\n", "c.yaml:8: unknown config key 'training.save_steps'; did you mean 'output.save_steps'?")]
+    [InlineData("\ntraining:\n  eval_steps: 100\n", "c.yaml:8: unknown config key 'training.eval_steps'; did you mean 'evaluation.steps'?")]
+    [InlineData("\ntraining:\n  save_total_limit: 3\n", "c.yaml:8: unknown config key 'training.save_total_limit'; did you mean 'output.save_total_limit'?")]
+    [InlineData("\ntraining:\n  metric_for_best_model: eval_x\n", "c.yaml:8: unknown config key 'training.metric_for_best_model'; did you mean 'evaluation.metric_for_best_model'?")]
+    [InlineData("\ntraining:\n  load_best_model_at_end: true\n", "c.yaml:8: unknown config key 'training.load_best_model_at_end'; did you mean 'evaluation.load_best_model_at_end'?")]
+    [InlineData("\ntraining:\n  output_dir: x\n", "c.yaml:8: unknown config key 'training.output_dir'; did you mean 'output.dir'?")]
+    [InlineData("\ntraining:\n  multi_dataset_batch_sampler: proportional\n", "c.yaml:8: unknown config key 'training.multi_dataset_batch_sampler'; did you mean 'data.sampling'?")]
+    [InlineData("\n  learning_rate: 1e-4\n", "c.yaml:7: unknown config key 'output.learning_rate'; did you mean 'training.learning_rate'?")]
+    [InlineData("\ntraining:\n  fp16: true\n", "c.yaml:8: unknown config key 'training.fp16': Skald trains in float32")]
+    public void TrainingArgumentsNamesInAnotherSectionPointAtTheirSection(string yaml, string expected)
+    {
+        // TrainingArguments is one flat list; the nearest key by spelling was a wrong one (save_steps -> training.max_steps)
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + yaml, "c.yaml"));
+        Assert.StartsWith(expected, e.Message);
+    }
+
+    [Theory]
+    [InlineData("output.save_steps=100")]
+    [InlineData("evaluation.steps=100")]
+    [InlineData("output.save_total_limit=3")]
+    [InlineData("evaluation.metric_for_best_model=eval_x")]
+    [InlineData("evaluation.load_best_model_at_end=true")]
+    [InlineData("data.sampling=proportional")]
+    public void TheSuggestedKeysAreRead(string set) => ConfigLoader.Parse(Minimal, "c.yaml", [set]);
+
     [Fact]
     public void AMistypedKeyFromSetGetsTheSuggestionToo()
     {

@@ -72,6 +72,8 @@ public sealed class ConfigTests
         // transformers' num_train_epochs: 0.5 trains half an epoch; Skald's epochs are whole, max_steps cuts one short
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + "\ntraining:\n  epochs: 0.5\n", "c.yaml"));
         Assert.Equal("c.yaml:8: training.epochs is a whole number of passes, got 0.5; for part of an epoch set training.max_steps instead", e.Message);
+        // its default, 3.0, is three whole passes
+        Assert.Equal(3, ConfigLoader.Parse(Minimal + "\ntraining:\n  epochs: 3.0\n", "c.yaml").Training.Epochs);
     }
 
     [Fact]

@@ -123,6 +123,11 @@ foreach (var dir in dirs)
             tokens_per_cpu_s = Math.Round((double)iterations * batch * seq / cpu),
             weights_mb = Math.Round(encoder.Parameters.Sum(p => p.Bytes) / 1048576.0, 1),
             peak_rss_mb = PeakRssMb(),
+            // where the memory is at the end of the timed passes: anonymous pages (heap, arena, packed weights), file
+            // pages mapped (the runtime's own libraries; the checkpoint is read, not kept mapped), and the GC's share
+            rss_anon_mb = StatusMb("RssAnon:"), rss_file_mb = StatusMb("RssFile:"),
+            gc_heap_mb = Math.Round(GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0, 1),
+            gc_committed_mb = Math.Round(GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0, 1),
         });
         Console.WriteLine(JsonSerializer.Serialize(results[^1]));
     }
@@ -164,13 +169,16 @@ void TextRuns(string dir, string file)
 }
 
 // VmHWM of /proc/self/status in MB (-1 where there is none).
-static double PeakRssMb()
+static double PeakRssMb() => StatusMb("VmHWM:");
+
+// A kB field of /proc/self/status in MB (-1 where there is none).
+static double StatusMb(string field)
 {
     if (!File.Exists("/proc/self/status")) return -1;
     foreach (var line in File.ReadLines("/proc/self/status"))
     {
-        if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-            return Math.Round(long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture) / 1024.0, 1);
+        if (line.StartsWith(field, StringComparison.Ordinal))
+            return Math.Round(long.Parse(line.AsSpan(field.Length).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture) / 1024.0, 1);
     }
     return -1;
 }

@@ -24,22 +24,32 @@
 # FILE, default ../shared/data/text/ud-nb.txt, at most 32 and 128 tokens, batches in file order and sorted by length).
 #   bash bench/ort/run.sh --texts [FILE] [--rounds 3] [--seconds 3] [--models DIR]
 # --decoder --texts [FILE]: the same on the Qwen2.5-0.5B-shaped decoder (128 sentences, at most 128 tokens, batches of 8).
+# --memory: peak RSS only, each (model, sequence) in a process of its own, ORT float32 against Skald packed-only
+# (bench/ort/run_memory.sh; default 2 rounds of 1 s a cell).
+#   bash bench/ort/run.sh --memory [--rounds 2] [--seconds 1] [--models DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=3 secs=3 models=fixtures/models/.bench int8=0 decoder=0 iters=2 texts= bf16=0
+rounds=3 secs=3 models=fixtures/models/.bench int8=0 decoder=0 iters=2 texts= bf16=0 memory=0 given=
 while [ $# -gt 0 ]; do
   case $1 in
-    --rounds) rounds=$2; shift 2 ;;
-    --seconds) secs=$2; shift 2 ;;
+    --rounds) rounds=$2; given="$given r"; shift 2 ;;
+    --seconds) secs=$2; given="$given s"; shift 2 ;;
+    --memory) memory=1; shift ;;
     --models) models=$2; shift 2 ;;
     --int8) int8=1; shift ;;
     --bf16) bf16=1; shift ;;
     --decoder) decoder=1; shift ;;
     --texts) texts=../shared/data/text/ud-nb.txt; shift; if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then texts=$1; shift; fi ;;
     --iters) iters=$2; shift 2 ;;
-    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR] [--int8] [--bf16] [--decoder [--iters N]] [--texts [FILE]]" >&2; exit 2 ;;
+    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR] [--int8] [--bf16] [--decoder [--iters N]] [--texts [FILE]] [--memory]" >&2; exit 2 ;;
   esac
 done
+if [ "$memory" = 1 ]; then
+  [ -f "$models/bert-384/model.onnx" ] || /usr/bin/python3 fixtures/models/export_bench_models.py --out "$models"
+  case $given in *r*) ;; *) rounds=2 ;; esac
+  case $given in *s*) ;; *) secs=1 ;; esac
+  exec bash bench/ort/run_memory.sh "$rounds" "$secs" "$models"
+fi
 if [ -n "$texts" ] && [ "$decoder" = 1 ]; then
   [ -f "$models/qwen2-0.5b/model.safetensors.index.json" ] || /usr/bin/python3 fixtures/models/export_bench_decoder.py --out "$models/qwen2-0.5b" >&2
   [ -f "$models/qwen2-0.5b/model.onnx" ] || /usr/bin/python3 fixtures/models/export_bench_decoder_onnx.py "$models/qwen2-0.5b" >&2

@@ -56,7 +56,7 @@ internal sealed class InfoCommand : Command
             _ => "float32",
         };
         Console.WriteLine($"weight memory:    {Size(m.WeightBytes)} ({held}; {other})");
-        foreach (var t in m.Parameters.Where(x => x.IsFileBacked))
+        foreach (var t in m.Parameters.Where(x => x.IsFileBacked && x.IsTable))
             Console.WriteLine($"in the file:      {t.Name} [{string.Join(", ", t.Shape)}], {Size(t.Bytes)} of the above: its rows are read as texts use them");
         Console.WriteLine($"layers:           {cfg.NumLayers}, hidden {cfg.HiddenSize}, heads {cfg.NumHeads}, intermediate {cfg.IntermediateSize}, {cfg.HiddenAct}");
         if (crossEncoder is not null)

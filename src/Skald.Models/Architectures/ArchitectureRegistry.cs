@@ -44,7 +44,9 @@ public static class ArchitectureRegistry
     /// <paramref name="precision"/> (bfloat16 / float16: a frozen base). With <paramref name="keepInt8"/> the int8
     /// tensors of a saved int8 model stay int8 (int8-only parameters, no float32 copy made); otherwise they are
     /// dequantised. <paramref name="namePrefix"/> goes in front of every parameter's name (a second trainable copy of a
-    /// model, whose names must differ from the first's in a checkpoint).
+    /// model, whose names must differ from the first's in a checkpoint). Float32 matrices stay in the file until first
+    /// used (<c>leaveMatricesInFile</c>: copied into memory whole then, or turned straight into an inference-only
+    /// model's packed, int8 or bfloat16 form), so loading holds no float32 Linear weight an inference-only model drops.
     /// </summary>
     public static ITransformer Load(string folder, WeightPrecision precision = WeightPrecision.Float32, bool keepInt8 = false, string namePrefix = "")
     {
@@ -52,7 +54,7 @@ public static class ArchitectureRegistry
         var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
         var entry = EntryFor(config);
         using var weights = Checkpoint.OpenFolder(folder, entry.KeyPrefixes);
-        return BuildOrClose(entry, config, ParameterBuilder.FromCheckpoint(weights, namePrefix, precision, keepInt8));
+        return BuildOrClose(entry, config, ParameterBuilder.FromCheckpoint(weights, namePrefix, precision, keepInt8, leaveMatricesInFile: true));
     }
 
     /// <summary>

@@ -182,20 +182,33 @@ public sealed class Checkpoint : IDisposable
     /// <see cref="Skald.Tensors.Autograd.Parameter.IsFileBacked"/> table); null when it is not stored as F32, BF16 or
     /// F16 (read it instead) or the file cannot be opened again.
     /// </summary>
-    public Skald.Tensors.Memory.FileValues? LeaveInFile(string key, int rows, int rowLength)
+    public Skald.Tensors.Memory.FileValues? LeaveInFile(string key, int rows, int rowLength) => LeaveInFile([key], rows, rowLength);
+
+    /// <summary>
+    /// The 2-D tensors <paramref name="keys"/>, each [<paramref name="rowsEach"/>, <paramref name="rowLength"/>], left in
+    /// their file as one stacked [keys · rowsEach, rowLength] tensor (a Linear weight made of several, such as query, key
+    /// and value): null when they are not all stored in one file as the same one of F32, BF16 or F16, or the file cannot
+    /// be opened again (read them instead).
+    /// </summary>
+    public Skald.Tensors.Memory.FileValues? LeaveInFile(IReadOnlyList<string> keys, int rowsEach, int rowLength)
     {
-        var (file, info) = Entry(key, [rows, rowLength]);
-        Skald.Tensors.WeightPrecision? stored = info.DType switch
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 0 || rowsEach == 0 || rowLength == 0) return null;
+        var entries = keys.Select(k => Entry(k, [rowsEach, rowLength])).ToArray();
+        var dtype = entries[0].Info.DType;
+        if (entries.Any(e => e.File != entries[0].File || e.Info.DType != dtype)) return null;
+        Skald.Tensors.WeightPrecision? stored = dtype switch
         {
             SafeTensorsDType.F32 => Skald.Tensors.WeightPrecision.Float32,
             SafeTensorsDType.BF16 => Skald.Tensors.WeightPrecision.BFloat16,
             SafeTensorsDType.F16 => Skald.Tensors.WeightPrecision.Float16,
             _ => null,
         };
-        if (stored is not { } format || rows == 0 || rowLength == 0) return null;
+        if (stored is not { } format) return null;
         try
         {
-            return Skald.Tensors.Memory.FileValues.Open(file.Path, file.FileOffset(info), rows, rowLength, format);
+            return Skald.Tensors.Memory.FileValues.Open(entries[0].File.Path, entries.Select(e => e.File.FileOffset(e.Info)).ToArray(),
+                rowsEach * keys.Count, rowLength, format);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

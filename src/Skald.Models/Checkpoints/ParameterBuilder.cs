@@ -40,9 +40,13 @@ public sealed class ParameterBuilder
     /// <param name="precision">How 2-D float tensors are held.</param>
     /// <param name="keepInt8">Whether int8 tensors (with a per-row scale) stay int8 (int8-only parameters) instead of
     /// being dequantised to float32.</param>
+    /// <param name="leaveMatricesInFile">Whether float32 2-D tensors stored as F32, BF16 or F16 (<see cref="Tensor"/>,
+    /// <see cref="Stack"/>) stay in their file until first used (<see cref="Parameter.IsFileBacked"/>): read whole into
+    /// memory then, the same values as reading them now, or straight into a weight's packed, int8 or bfloat16 form by an
+    /// inference-only model, so loading never holds all the float32 weights beside those forms.</param>
     public static ParameterBuilder FromCheckpoint(Checkpoint weights, string namePrefix = "",
-        WeightPrecision precision = WeightPrecision.Float32, bool keepInt8 = false) =>
-        new(new Source(weights, null, namePrefix, precision) { KeepInt8 = keepInt8 }, "");
+        WeightPrecision precision = WeightPrecision.Float32, bool keepInt8 = false, bool leaveMatricesInFile = false) =>
+        new(new Source(weights, null, namePrefix, precision) { KeepInt8 = keepInt8, LeaveMatricesInFile = leaveMatricesInFile }, "");
 
     /// <summary>New parameters filled by <paramref name="initializer"/>; 2-D ones held as <paramref name="precision"/>.</summary>
     public static ParameterBuilder FromInitializer(ParameterInitializer initializer, string namePrefix = "",
@@ -89,6 +93,8 @@ public sealed class ParameterBuilder
             p = new Parameter(source.NamePrefix + key, bits, source.Precision, shape, WeightDecayFor(key));
             Fill(key, bits, shape);
         }
+        else if (MatrixInFile([key], shape) is { } inFile)
+            p = new Parameter(source.NamePrefix + key, inFile, WeightPrecision.Float32, shape, WeightDecayFor(key));
         else
         {
             var data = new float[count];
@@ -194,7 +200,15 @@ public sealed class ParameterBuilder
     {
         var keys = names.Select(n => Key(leaf.Length == 0 ? n : $"{n}.{leaf}")).ToArray(); // "": the names are the keys
         if (keys.All(k => Int8(k, shape))) return StackInt8(keys, names, leaf, shape);
-        var (whole, parts) = Parameter.Stack(source.NamePrefix + Key($"{{{string.Join(",", names)}}}.{leaf}"),
+        string wholeName = source.NamePrefix + Key($"{{{string.Join(",", names)}}}.{leaf}");
+        if (MatrixInFile(keys, shape) is { } inFile)
+        {
+            var (left, leftParts) = Parameter.StackInFile(wholeName, keys.Select(k => (source.NamePrefix + k, shape)).ToArray(),
+                WeightDecayFor(keys[0]), inFile);
+            source.All.AddRange(leftParts);
+            return (left, leftParts);
+        }
+        var (whole, parts) = Parameter.Stack(wholeName,
             keys.Select(k => (source.NamePrefix + k, shape)).ToArray(), WeightDecayFor(keys[0]),
             Narrow(shape) ? source.Precision : WeightPrecision.Float32);
         for (int i = 0; i < parts.Length; i++)
@@ -226,6 +240,11 @@ public sealed class ParameterBuilder
     // A 2-D tensor stored as int8 with a scale, kept so (keepInt8, a CPU with an int8 kernel).
     private bool Int8(string key, int[] shape) => source.KeepInt8 && shape.Length == 2
         && Skald.Tensors.Quantization.Int8Gemm.Best is not null && source.Weights!.IsInt8(StoredKey(key));
+
+    // A float32 matrix (several stacked: their keys in row order) left in its file (leaveMatricesInFile), or null: read it.
+    private Skald.Tensors.Memory.FileValues? MatrixInFile(string[] keys, int[] shape) =>
+        source.LeaveMatricesInFile && shape.Length == 2 && source.Precision == WeightPrecision.Float32 && source.Weights is { } weights
+            && !keys.Any(k => Int8(k, shape)) ? weights.LeaveInFile([.. keys.Select(StoredKey)], shape[0], shape[1]) : null;
 
     /// <summary>HF Trainer's rule: no weight decay for biases and normalisation weights (LayerNorm, layer_norm, RMSNorm).</summary>
     public static bool WeightDecayFor(string key) =>
@@ -272,5 +291,7 @@ public sealed class ParameterBuilder
         public List<Parameter> All { get; } = [];
 
         public bool KeepInt8 { get; init; }
+
+        public bool LeaveMatricesInFile { get; init; }
     }
 }

@@ -199,7 +199,7 @@ public sealed partial class CrossEncoder
         var settings = CrossEncoderConfig.Read(configPath, labels);
         bool int8 = Quantization.Int8Checkpoint.IsQuantized(folder.TransformerPath);
         var transformer = ArchitectureRegistry.Build(config, ParameterBuilder.FromCheckpoint(weights, precision: precision,
-            keepInt8: int8 && adapterPaths.Count == 0)); // a saved int8 folder: the int8 values kept (with adapters: dequantised, merged, quantised anew)
+            keepInt8: int8 && adapterPaths.Count == 0, leaveMatricesInFile: true)); // a saved int8 folder: the int8 values kept (with adapters: dequantised, merged, quantised anew)
         try
         {
             var head = SequenceClassificationHead.FromCheckpoint(config, weights, labels, settings.Pooling, 0, out var missing);

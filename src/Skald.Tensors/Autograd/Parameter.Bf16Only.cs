@@ -15,9 +15,9 @@ public sealed partial class Parameter
     /// <summary>
     /// Makes this [out, in] weight bf16-only: keeps <paramref name="form"/> (its bfloat16 panels, as
     /// <see cref="Quantization.Bf16Weights.For(Parameter, bool)"/> made them) and drops its values (float32, or the
-    /// row-major bfloat16 / float16 of <c>--weights bf16|f16</c>), their gradient and packed copy. It must view all of its
-    /// storage (a plain weight, or the whole of a <see cref="Stack"/>, whose parts become bf16-only with it), hold its
-    /// values in memory (not a file-backed table), not be <see cref="Tied"/> unless its values are bfloat16 already (then
+    /// row-major bfloat16 / float16 of <c>--weights bf16|f16</c>, or the file a weight left there reads them from), their
+    /// gradient and packed copy. It must view all of its storage (a plain weight, or the whole of a <see cref="Stack"/>,
+    /// whose parts become bf16-only with it), not be a file-backed table (<see cref="IsTable"/>, read by rows), not be <see cref="Tied"/> unless its values are bfloat16 already (then
     /// the embedding lookup reads the same bits out of the panels) and have no LoRA adapter. Irreversible: what needs the
     /// values afterwards throws (load the model again).
     /// </summary>
@@ -36,7 +36,7 @@ public sealed partial class Parameter
     /// <summary>Why <see cref="ReleaseToBf16"/> refuses this weight, or null when it can be released.</summary>
     internal string? WhyNotBf16Only() =>
         storage.Int8 is not null || storage.PackedOnly is not null ? $"{Name}: an int8-only or packed-only weight cannot be kept in bfloat16 only"
-        : storage.File is not null ? $"{Name}: a file-backed weight is read by rows, not kept in bfloat16 only"
+        : storage.File is not null && IsTable ? $"{Name}: a file-backed table is read by rows, not kept in bfloat16 only"
         : !CoversStorage ? $"{Name} is a part of a stacked weight: release the stacked whole"
         : Tied && storage.Precision != WeightPrecision.BFloat16
         ? $"{Name} is tied and not bfloat16 (the embedding lookup reads its rows as they are): it keeps its values"

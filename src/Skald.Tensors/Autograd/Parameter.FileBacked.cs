@@ -10,4 +10,19 @@ public sealed partial class Parameter
     /// values never were in a file does nothing. Closing twice is fine.
     /// </summary>
     public void CloseFile() => storage.CloseFile();
+
+    /// <summary>
+    /// As <see cref="Stack"/>, with the stacked values left in their file (<paramref name="values"/>: the parts one after
+    /// another, as <c>Checkpoint.LeaveInFile</c> opens several tensors) and held as float32: read into memory whole the
+    /// first time something needs them (packing for a Linear, <see cref="Data"/>), or straight into a weight's bfloat16
+    /// panels (<see cref="Quantization.Bf16Weights"/>) without a float32 copy kept.
+    /// </summary>
+    public static (Parameter Whole, Parameter[] Parts) StackInFile(string wholeName, IReadOnlyList<(string Name, int[] Shape)> parts,
+        bool weightDecay, Memory.FileValues values)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        ArgumentNullException.ThrowIfNull(values);
+        int[] wholeShape = StackedShape(parts);
+        return Stacked(wholeName, parts, weightDecay, new Storage(values, WeightPrecision.Float32), wholeShape);
+    }
 }

@@ -129,6 +129,7 @@ public sealed partial class Parameter
             gradient = null;
             values = null;
             bits = null;
+            Interlocked.Exchange(ref file, null)?.Dispose(); // a Linear weight left in its file, read straight into the panels
         }
 
         /// <summary>Replaces a packed-only weight's packed form (re-packed for another kernel from its own values).</summary>

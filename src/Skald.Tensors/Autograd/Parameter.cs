@@ -341,6 +341,15 @@ public sealed partial class Parameter
     public static (Parameter Whole, Parameter[] Parts) Stack(string wholeName, IReadOnlyList<(string Name, int[] Shape)> parts,
         bool weightDecay, WeightPrecision precision = WeightPrecision.Float32)
     {
+        int[] wholeShape = StackedShape(parts);
+        long total = wholeShape.Aggregate(1L, (a, d) => a * d);
+        var storage = precision == WeightPrecision.Float32 ? new Storage(new float[total]) : new Storage(new ushort[total], precision);
+        return Stacked(wholeName, parts, weightDecay, storage, wholeShape);
+    }
+
+    // The shape of parts stacked along their first axis (each part's trailing dimensions the same).
+    private static int[] StackedShape(IReadOnlyList<(string Name, int[] Shape)> parts)
+    {
         if (parts.Count == 0) throw new ArgumentException("nothing to stack", nameof(parts));
         int[] tail = parts[0].Shape[1..];
         int rows = 0;
@@ -349,9 +358,13 @@ public sealed partial class Parameter
             if (!shape.AsSpan(1).SequenceEqual(tail)) throw new ArgumentException($"{name}: trailing dimensions differ from {parts[0].Name}'s");
             rows += shape[0];
         }
-        int[] wholeShape = [rows, .. tail];
-        long total = wholeShape.Aggregate(1L, (a, d) => a * d);
-        var storage = precision == WeightPrecision.Float32 ? new Storage(new float[total]) : new Storage(new ushort[total], precision);
+        return [rows, .. tail];
+    }
+
+    // The stacked whole over storage and its parts, views of consecutive rows.
+    private static (Parameter Whole, Parameter[] Parts) Stacked(string wholeName, IReadOnlyList<(string Name, int[] Shape)> parts,
+        bool weightDecay, Storage storage, int[] wholeShape)
+    {
         var views = new Parameter[parts.Count];
         int at = 0;
         for (int i = 0; i < parts.Count; i++)

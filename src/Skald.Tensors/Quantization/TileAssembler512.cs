@@ -105,8 +105,13 @@ internal static unsafe class TileAssembler512
         }
     }
 
-    /// <summary>The machine code of a tile of 1 or 2 panels with <paramref name="step"/>, taking its argument block in rcx (Windows) or rdi (System V).</summary>
-    public static byte[] Assemble(int panels, bool windows, Step step)
+    /// <summary>
+    /// The machine code of a tile of 1 or 2 panels with <paramref name="step"/>, taking its argument block in rcx (Windows)
+    /// or rdi (System V). Without <paramref name="prefetch"/> the loop leaves out its prefetcht0 of each panel at
+    /// <see cref="Args.Ahead"/> (which the code then ignores): two load-port instructions a k step that only pay when a
+    /// few rows stream every panel once.
+    /// </summary>
+    public static byte[] Assemble(int panels, bool windows, Step step, bool prefetch = true)
     {
         var c = new Assembler(64);
         c.push(rbx);
@@ -125,8 +130,11 @@ internal static unsafe class TileAssembler512
             c.vpxord(Sum(r, p), Sum(r, p), Sum(r, p));
         var loop = c.CreateLabel();
         c.Label(ref loop);
-        c.prefetcht0(__[rdx + rsi]);
-        if (panels == 2) c.prefetcht0(__[r10 + rsi]);
+        if (prefetch)
+        {
+            c.prefetcht0(__[rdx + rsi]);
+            if (panels == 2) c.prefetcht0(__[r10 + rsi]);
+        }
         c.vmovdqu32(zmm0, __zmmword_ptr[rdx]);
         if (panels == 2) c.vmovdqu32(zmm1, __zmmword_ptr[r10]);
         for (int r = 0; r < Rows; r++) step(c, r, Row(r), panels);

@@ -62,8 +62,9 @@ public sealed class Int8TileVnni512AbiTests
         var code = Decode(Int8TileVnni512.Assemble(panels, windows));
         Assert.Equal(windows ? Register.RCX : Register.RDI, code[2].Op1Register); // the argument block
         KeepsToTheConventions(code);
-        Assert.Equal(panels, code.Count(i => i.Mnemonic == Mnemonic.Prefetcht0)); // one per panel and group
-        Assert.Equal(Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
+        // one per panel and k step, in the four-step loop and the one-step loop after it
+        Assert.Equal(5 * panels, code.Count(i => i.Mnemonic == Mnemonic.Prefetcht0));
+        Assert.Equal(5 * Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
     }
 
     // The code every tile of a block taller than one tile row runs: the same loop without the prefetch of the panels ahead.
@@ -78,7 +79,7 @@ public sealed class Int8TileVnni512AbiTests
         Assert.Equal(windows ? Register.RCX : Register.RDI, code[2].Op1Register);
         KeepsToTheConventions(code);
         Assert.Equal(0, code.Count(i => i.Mnemonic == Mnemonic.Prefetcht0));
-        Assert.Equal(Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
+        Assert.Equal(5 * Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
     }
 
     /// <summary>

@@ -57,7 +57,11 @@ internal static unsafe class Int8TileVnni512
         (prefetchNext ? Code : Plain).Run(&args, panels);
     }
 
-    /// <summary>The tile's machine code for 1 or 2 panels, taking its argument block in rcx (Windows) or rdi (System V).</summary>
+    /// <summary>
+    /// The tile's machine code for 1 or 2 panels, taking its argument block in rcx (Windows) or rdi (System V): four k
+    /// steps a loop iteration (on the Zen 4 VM about 1.09× the tokens per CPU second of one step an iteration on 12×384
+    /// at sequence 32, one thread, interleaved runs), the steps left over one at a time.
+    /// </summary>
     internal static byte[] Assemble(int panels, bool windows, bool prefetch = true) => TileAssembler512.Assemble(panels, windows, static (c, r, at, n) =>
     {
         // Row r's 4 codes of this group in every lane, times each panel's 16 columns × 4 weights.
@@ -65,5 +69,5 @@ internal static unsafe class Int8TileVnni512
         c.vpbroadcastd(b, __dword_ptr[at]);
         c.vpdpbusd(TileAssembler512.Sum(r, 0), b, zmm0);
         if (n == 2) c.vpdpbusd(TileAssembler512.Sum(r, 1), b, zmm1);
-    }, prefetch);
+    }, prefetch, unroll: 4);
 }

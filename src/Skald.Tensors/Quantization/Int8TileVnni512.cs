@@ -59,8 +59,8 @@ internal static unsafe class Int8TileVnni512
 
     /// <summary>
     /// The tile's machine code for 1 or 2 panels, taking its argument block in rcx (Windows) or rdi (System V): four k
-    /// steps a loop iteration (on the Zen 4 VM about 1.09× the tokens per CPU second of one step an iteration on 12×384
-    /// at sequence 32, one thread, interleaved runs), the steps left over one at a time.
+    /// steps a loop iteration, as MLAS's int8 kernel runs (on the loaded Zen 4 VM no gain beyond the noise, ≤ 2%: see
+    /// docs/performance.md, 2026-12-06 20:30), the steps left over one at a time.
     /// </summary>
     internal static byte[] Assemble(int panels, bool windows, bool prefetch = true) => TileAssembler512.Assemble(panels, windows, static (c, r, at, n) =>
     {

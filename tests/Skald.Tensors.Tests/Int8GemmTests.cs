@@ -106,18 +106,21 @@ public sealed partial class Int8GemmTests
         SameAsScalarAtBounds(63, 255, Int8Kernel.Avx512Vnni);
     }
 
-    // The assembled tile itself, one and two panels, against the scalar twin on random 8-bit codes (every byte value
-    // of a and of the weights possible), a's rows wider than the depth it reads, the sums stored with a wider stride.
+    // The assembled tile itself, one and two panels, with and without the prefetch of the panels ahead (two codes),
+    // against the scalar twin on random 8-bit codes (every byte value of a and of the weights possible), a's rows wider
+    // than the depth it reads, the sums stored with a wider stride.
     [KernelFact(Int8Kernel.Avx512Vnni)]
     public unsafe void Vnni512TileOfOneAndTwoPanelsEqualsScalarTiles()
     {
         var rng = new Random(29);
-        foreach (int groups in new[] { 1, 4, 96, 384 })
+        foreach (int groups in new[] { 1, 3, 4, 7, 96, 385 }) // (the code runs 4 steps an iteration, then the rest one at a time)
         foreach (int panels in new[] { 1, 2 })
+        foreach (bool prefetch in new[] { false, true })
         {
             int lda = groups * Int8Matrix.GroupDepth + 12, ldc = 40;
             var a = new byte[Int8TileVnni512.Rows * lda];
-            var w = new sbyte[2 * groups * Int8Matrix.GroupDepth * Int8Matrix.PanelWidth];
+            // (room for the line the prefetching code touches past the second panel: a prefetch never faults, but stays in bounds here)
+            var w = new sbyte[4 * groups * Int8Matrix.GroupDepth * Int8Matrix.PanelWidth];
             rng.NextBytes(a);
             rng.NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(w.AsSpan()));
             var fast = new int[Int8TileVnni512.Rows * ldc];
@@ -128,7 +131,7 @@ public sealed partial class Int8GemmTests
             fixed (sbyte* pw = w)
             fixed (int* pf = fast, pt = twin)
             {
-                Int8TileVnni512.Tile(pa, lda, pw, panelBytes, panels, groups, pf, ldc);
+                Int8TileVnni512.Tile(pa, lda, pw, panelBytes, panels, groups, pf, ldc, prefetch);
                 for (int p = 0; p < 2; p++)
                 {
                     Int8TileScalar.Tile(pa, lda, pw + p * panelBytes, groups, pt);
@@ -138,7 +141,7 @@ public sealed partial class Int8GemmTests
                     {
                         int expected = p < panels ? twin[r * Int8Matrix.PanelWidth + c] : -7;
                         Assert.True(expected == fast[r * ldc + p * Int8Matrix.PanelWidth + c],
-                            $"groups {groups}, {panels} panel(s): row {r}, panel {p}, column {c}");
+                            $"groups {groups}, {panels} panel(s), prefetch {prefetch}: row {r}, panel {p}, column {c}");
                     }
                 }
                 for (int r = 0; r < Int8TileVnni512.Rows; r++)

@@ -62,8 +62,24 @@ public sealed class Int8TileVnni512AbiTests
         var code = Decode(Int8TileVnni512.Assemble(panels, windows));
         Assert.Equal(windows ? Register.RCX : Register.RDI, code[2].Op1Register); // the argument block
         KeepsToTheConventions(code);
-        Assert.Equal(panels, code.Count(i => i.Mnemonic == Mnemonic.Prefetcht0)); // one per panel and group
-        Assert.Equal(Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
+        // one per panel and k step, in the four-step loop and the one-step loop after it
+        Assert.Equal(5 * panels, code.Count(i => i.Mnemonic == Mnemonic.Prefetcht0));
+        Assert.Equal(5 * Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
+    }
+
+    // The code every tile of a block taller than one tile row runs: the same loop without the prefetch of the panels ahead.
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    public void TheTileWithoutPrefetchKeepsToBothCallingConventionsAndPrefetchesNothing(int panels, bool windows)
+    {
+        var code = Decode(Int8TileVnni512.Assemble(panels, windows, prefetch: false));
+        Assert.Equal(windows ? Register.RCX : Register.RDI, code[2].Op1Register);
+        KeepsToTheConventions(code);
+        Assert.Equal(0, code.Count(i => i.Mnemonic == Mnemonic.Prefetcht0));
+        Assert.Equal(5 * Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
     }
 
     /// <summary>

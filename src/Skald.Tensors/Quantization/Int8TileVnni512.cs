@@ -21,10 +21,15 @@ internal static unsafe class Int8TileVnni512
     /// <summary>Rows of the tile (a must hold this many readable rows).</summary>
     public const int Rows = TileAssembler512.Rows;
 
-    private static readonly TileAssembler512.Placed Code = TileAssembler512.Placed.Create(HasInstructions(), Assemble);
+    private static readonly TileAssembler512.Placed Code = TileAssembler512.Placed.Create(HasInstructions(), static (panels, windows) => Assemble(panels, windows));
+
+    // The same tile without the prefetch of the panels ahead (TileAssembler512.Assemble's prefetch: false): what every
+    // tile of a block taller than one tile row runs, since the panel it reads is then already in L1 from the row above.
+    private static readonly TileAssembler512.Placed Plain =
+        TileAssembler512.Placed.Create(Code.IsPlaced, static (panels, windows) => Assemble(panels, windows, prefetch: false));
 
     /// <summary>Whether this CPU has AVX512-VNNI (CPUID leaf 7, ECX bit 11) with AVX-512 enabled, and the tile was placed.</summary>
-    public static bool IsSupported => Code.IsPlaced;
+    public static bool IsSupported => Code.IsPlaced && Plain.IsPlaced;
 
     // AVX-512 as .NET enables it (the OS saves zmm state; DOTNET_EnableAVX512=0, the setting .NET 10 reads, turns it off) and the VNNI bit.
     private static bool HasInstructions() =>
@@ -49,16 +54,20 @@ internal static unsafe class Int8TileVnni512
             A = a, LdaBytes = lda, Panel0 = panel, Panel1 = panel + (panels == 2 ? panelStride : 0), Steps = groups, Acc = acc,
             LdcBytes = (long)ldc * sizeof(int), Ahead = prefetchNext ? panels * panelStride : 0,
         };
-        Code.Run(&args, panels);
+        (prefetchNext ? Code : Plain).Run(&args, panels);
     }
 
-    /// <summary>The tile's machine code for 1 or 2 panels, taking its argument block in rcx (Windows) or rdi (System V).</summary>
-    internal static byte[] Assemble(int panels, bool windows) => TileAssembler512.Assemble(panels, windows, static (c, r, at, n) =>
+    /// <summary>
+    /// The tile's machine code for 1 or 2 panels, taking its argument block in rcx (Windows) or rdi (System V): four k
+    /// steps a loop iteration, as MLAS's int8 kernel runs (on the loaded Zen 4 VM no gain beyond the noise, ≤ 2%: see
+    /// docs/performance.md, 2026-12-06 20:30), the steps left over one at a time.
+    /// </summary>
+    internal static byte[] Assemble(int panels, bool windows, bool prefetch = true) => TileAssembler512.Assemble(panels, windows, static (c, r, at, n) =>
     {
         // Row r's 4 codes of this group in every lane, times each panel's 16 columns × 4 weights.
         var b = (r % 4) switch { 0 => zmm2, 1 => zmm3, 2 => zmm4, _ => zmm5 };
         c.vpbroadcastd(b, __dword_ptr[at]);
         c.vpdpbusd(TileAssembler512.Sum(r, 0), b, zmm0);
         if (n == 2) c.vpdpbusd(TileAssembler512.Sum(r, 1), b, zmm1);
-    });
+    }, prefetch, unroll: 4);
 }

@@ -105,8 +105,14 @@ internal static unsafe class TileAssembler512
         }
     }
 
-    /// <summary>The machine code of a tile of 1 or 2 panels with <paramref name="step"/>, taking its argument block in rcx (Windows) or rdi (System V).</summary>
-    public static byte[] Assemble(int panels, bool windows, Step step)
+    /// <summary>
+    /// The machine code of a tile of 1 or 2 panels with <paramref name="step"/>, taking its argument block in rcx (Windows)
+    /// or rdi (System V). Without <paramref name="prefetch"/> the loop leaves out its prefetcht0 of each panel at
+    /// <see cref="Args.Ahead"/> (which the code then ignores): two load-port instructions a k step that only pay when a
+    /// few rows stream every panel once. With <paramref name="unroll"/> 4 the loop runs four k steps an iteration while
+    /// four are left, then one at a time.
+    /// </summary>
+    public static byte[] Assemble(int panels, bool windows, Step step, bool prefetch = true, int unroll = 1)
     {
         var c = new Assembler(64);
         c.push(rbx);
@@ -123,19 +129,49 @@ internal static unsafe class TileAssembler512
         for (int r = 0; r < Rows; r++)
         for (int p = 0; p < panels; p++)
             c.vpxord(Sum(r, p), Sum(r, p), Sum(r, p));
-        var loop = c.CreateLabel();
-        c.Label(ref loop);
-        c.prefetcht0(__[rdx + rsi]);
-        if (panels == 2) c.prefetcht0(__[r10 + rsi]);
-        c.vmovdqu32(zmm0, __zmmword_ptr[rdx]);
-        if (panels == 2) c.vmovdqu32(zmm1, __zmmword_ptr[r10]);
-        for (int r = 0; r < Rows; r++) step(c, r, Row(r), panels);
-        c.add(rax, 4);
-        c.add(rcx, 4);
-        c.add(rdx, 64);
-        c.add(r10, 64);
-        c.dec(rbx);
-        c.jnz(loop);
+        if (unroll == 4)
+        {
+            // Four k steps an iteration while four are left (displacements instead of pointer updates, one counter
+            // update and branch per 4 · Rows · panels products), then the steps left one at a time.
+            var loop4 = c.CreateLabel();
+            var tail = c.CreateLabel();
+            var done = c.CreateLabel();
+            c.sub(rbx, 4);
+            c.jl(tail);
+            c.Label(ref loop4);
+            for (int u = 0; u < 4; u++) Body(c, step, panels, prefetch, u);
+            c.add(rax, 16);
+            c.add(rcx, 16);
+            c.add(rdx, 256);
+            c.add(r10, 256);
+            c.sub(rbx, 4);
+            c.jge(loop4);
+            c.Label(ref tail);
+            c.add(rbx, 4);
+            c.jz(done);
+            var loop1 = c.CreateLabel();
+            c.Label(ref loop1);
+            Body(c, step, panels, prefetch, 0);
+            c.add(rax, 4);
+            c.add(rcx, 4);
+            c.add(rdx, 64);
+            c.add(r10, 64);
+            c.dec(rbx);
+            c.jnz(loop1);
+            c.Label(ref done);
+        }
+        else
+        {
+            var loop = c.CreateLabel();
+            c.Label(ref loop);
+            Body(c, step, panels, prefetch, 0);
+            c.add(rax, 4);
+            c.add(rcx, 4);
+            c.add(rdx, 64);
+            c.add(r10, 64);
+            c.dec(rbx);
+            c.jnz(loop);
+        }
         c.mov(rax, __qword_ptr[r11 + 40]);    // acc
         c.mov(r8, __qword_ptr[r11 + 48]);     // ldc in bytes
         c.lea(r9, __[r8 + r8 * 2]);
@@ -152,6 +188,20 @@ internal static unsafe class TileAssembler512
         var stream = new MemoryStream();
         c.Assemble(new StreamCodeWriter(stream), 0);
         return stream.ToArray();
+    }
+
+    // One k step, u steps after the pointers (rax, rcx: a's rows; rdx, r10: the panels): each panel's 64 bytes, then
+    // every row's products.
+    private static void Body(Assembler c, Step step, int panels, bool prefetch, int u)
+    {
+        if (prefetch)
+        {
+            c.prefetcht0(__[rdx + rsi + 64 * u]);
+            if (panels == 2) c.prefetcht0(__[r10 + rsi + 64 * u]);
+        }
+        c.vmovdqu32(zmm0, __zmmword_ptr[rdx + 64 * u]);
+        if (panels == 2) c.vmovdqu32(zmm1, __zmmword_ptr[r10 + 64 * u]);
+        for (int r = 0; r < Rows; r++) step(c, r, Row(r) + 4 * u, panels);
     }
 
     // Row r of a (in the loop) or of the sums (after it): rax + {0, 1, 2, 3}·r8 for rows 0-3, rcx + … for rows 4-7.

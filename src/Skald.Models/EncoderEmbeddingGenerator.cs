@@ -35,6 +35,14 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
     }
 
     /// <summary>
+    /// The key of <see cref="EmbeddingGenerationOptions.AdditionalProperties"/> that names the inputs' role, as
+    /// <c>/v1/embeddings</c>' <c>input_type</c>: "query" embeds them as <see cref="SentenceEncoder.EncodeQuery"/> does
+    /// (the model's query prompt, a Router's query route), "document" (or "passage") as
+    /// <see cref="SentenceEncoder.EncodeDocument"/>; absent or null: with the defaults alone.
+    /// </summary>
+    public const string InputTypeProperty = "input_type";
+
+    /// <summary>
     /// Whether disposing this generator disposes its encoder too: false for an encoder the caller passed in (the caller
     /// disposes it, after every generator over it), true for one the generator loaded itself (the <c>Load</c> factories).
     /// </summary>
@@ -48,7 +56,7 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
     /// <see cref="ArgumentNullException"/> for null <paramref name="values"/>, <see cref="ArgumentException"/> naming
     /// <paramref name="values"/> for a null value in them, <see cref="ArgumentOutOfRangeException"/> naming
     /// <paramref name="options"/> for <see cref="EmbeddingGenerationOptions.Dimensions"/> past the model's dimension
-    /// (or other than it on a sparse encoder), <see cref="ObjectDisposedException"/> once this generator or its encoder
+    /// (or other than it on a sparse encoder) or an <see cref="InputTypeProperty"/> other than "query" or "document", <see cref="ObjectDisposedException"/> once this generator or its encoder
     /// is disposed, and <see cref="OperationCanceledException"/> (the task cancelled) for a cancelled token.
     /// </summary>
     public Task<GeneratedEmbeddings<TEmbedding>> GenerateAsync(IEnumerable<string> values,
@@ -59,13 +67,20 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
         var texts = values.ToList();
         if (texts.IndexOf(null!) is int missing and >= 0) throw new ArgumentException($"value {missing} is null", nameof(values));
         var encode = defaults;
+        if (options?.AdditionalProperties is { } extra && extra.TryGetValue(InputTypeProperty, out var role) && role is not null)
+        {
+            // as /v1/embeddings' input_type and sentence-transformers' encode_query / encode_document
+            if (role is not string name || name is not ("query" or "document" or "passage"))
+                throw new ArgumentOutOfRangeException(nameof(options), $"AdditionalProperties[\"{InputTypeProperty}\"] is {role}: use \"query\" or \"document\"");
+            encode = encoder.ForRole(name, defaults);
+        }
         if (options?.Dimensions is int d && d != encoder.Dimension)
         {
             // As OpenAI's dimensions (and skald serve's): a dense embedding's first d values, at unit length again.
             if (d < 1 || d > encoder.Dimension || encoder.IsSparse)
                 throw new ArgumentOutOfRangeException(nameof(options), encoder.IsSparse ? $"this sparse encoder produces {encoder.Dimension}-dimensional embeddings and cannot shorten them to {d}"
                     : $"this model produces {encoder.Dimension}-dimensional embeddings, not {d} (Dimensions may be 1..{encoder.Dimension})");
-            encode = defaults with { TruncateDim = d, Normalize = true };
+            encode = encode with { TruncateDim = d, Normalize = true };
         }
         return Task.Run(() =>
         {

@@ -101,7 +101,7 @@ internal static class EmbeddingRequestReader
         var first = input[0];
         if (first.ValueKind == JsonValueKind.Number) return new EmbeddingInputs(null, [Ids(input, 0)]);
         if (count > maxInputs)
-            throw ApiException.BadRequest($"\"input\" has {count} items; at most {maxInputs} are allowed per request", "input");
+            throw ApiException.BadRequest($"\"input\" has {count} items; at most {maxInputs} are allowed per request: send them in several requests (the server's limit is skald serve --max-inputs)", "input");
         if (first.ValueKind == JsonValueKind.String)
         {
             var texts = new string[count];

@@ -97,15 +97,12 @@ public sealed class EmbeddingService : IDisposable
 
     private ModelInputs Prepare(EmbeddingInputs inputs, string? inputType, bool truncate)
     {
-        // input_type picks the Router route and the model's prompt for it, as sentence-transformers' encode_query
-        // ("query") and encode_document (the first of "document", "passage", "corpus") do; an empty prompt is none.
-        string[] names = inputType switch { "query" => ["query"], "document" => ["document", "passage", "corpus"], _ => [] };
-        string? promptName = names.FirstOrDefault(n => Encoder.Folder.Prompts.TryGetValue(n, out var text) && text.Length > 0);
-        // an LLM2Vec model takes its role's text as an instruction (as RoleEncoding gives it), never as a prompt
-        bool llm2vec = Encoder.Folder.Llm2Vec is not null;
-        string? instruction = !llm2vec ? null
-            : (inputType == "query" ? Options.QueryInstruction : null) ?? (promptName is null ? null : Encoder.Folder.Prompts[promptName]);
-        var encode = new EncodeOptions { Route = inputType, PromptName = llm2vec ? null : promptName, Instruction = instruction };
+        // input_type picks the Router route and the model's prompt for it, as sentence-transformers' encode_query and
+        // encode_document do (SentenceEncoder.ForRole: an LLM2Vec model takes its role's text as an instruction), and an
+        // LLM2Vec model's queries take --query-instruction before their prompt
+        var encode = Encoder.ForRole(inputType);
+        if (Encoder.Folder.Llm2Vec is not null && inputType == "query" && Options.QueryInstruction is { } instruction)
+            encode = encode with { Instruction = instruction };
         bool query = inputType == "query" && Encoder.Folder.DefaultRoute is not null
             || inputType is null && Encoder.Folder.DefaultRoute == "query";
         int max = Encoder.MaxSeqLength;

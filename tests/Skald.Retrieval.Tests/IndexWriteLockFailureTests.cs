@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace Skald.Retrieval.Tests;
 
 /// <summary>
-/// <see cref="IndexWriteLock.Take(string)"/> tells a lock file it cannot open from one another writer holds: a link
+/// <see cref="IndexWriteLock.Take(string, CancellationToken)"/> tells a lock file it cannot open from one another writer holds: a link
 /// loop at the lock file's name, a read-only file system and a folder this user may not write in are each one line
 /// naming the folder and the cause, never "another skald is writing"; a lock held by another open still is that.
 /// </summary>

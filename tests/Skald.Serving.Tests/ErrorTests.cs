@@ -256,6 +256,9 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
         var (status, body) = await PostAsync(client, Json(new { input = Texts[..5], model = "m" }));
         Assert.Equal(400, status);
         Assert.Equal("input", Error(body).GetProperty("param").GetString());
+        // a client (MEAI's OpenAI generator sends every input in one request) is told what to do and which option it meets
+        Assert.Equal("\"input\" has 5 items; at most 4 are allowed per request: send them in several requests (the server's limit is skald serve --max-inputs)",
+            Error(body).GetProperty("message").GetString());
         (status, body) = await PostAsync(client, Json(new { input = new[] { new string('a', 3000) }, model = "m" }));
         Assert.Equal(413, status);
         Error(body);

@@ -84,7 +84,7 @@ public static partial class IndexBuilder
             throw new EvaluationException($"{folder}: {m3Setting} is for single-vector dense models; a BGE-M3 index scores its stored outputs exactly");
         layout.Check(folder, model.Dimension, records.Count);
         CheckUnique(records, []);
-        using var writing = IndexWriteLock.Take(folder);
+        using var writing = IndexWriteLock.Take(folder, cancellationToken);
         var analyzer = new Bm25Model(bm25).AnalyzerFor(language, out string stemming);
         var manifest = new IndexManifest
         {
@@ -175,7 +175,7 @@ public static partial class IndexBuilder
         Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null, string? modelPath = null,
         bool? replaceDeleted = null, CancellationToken cancellationToken = default)
     {
-        using var writing = IndexWriteLock.Take(folder); // a delete meanwhile would be lost (its tombstones name rows of the index read here)
+        using var writing = IndexWriteLock.Take(folder, cancellationToken); // a delete meanwhile would be lost (its tombstones name rows of the index read here)
         List<IndexRecord> keptRecords;
         List<int> keptRows;
         IndexManifest manifest;

@@ -41,15 +41,24 @@ internal sealed partial class IndexWriteLock : IDisposable
     /// </summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Held = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// One turn per lock file among this process's writers: a writer waits here for another thread's write of the same
+    /// index to end (an app adding documents from several requests at once), while a writer of another process is
+    /// refused as before; <see cref="TakeNow"/> (a search's clean-up) never waits.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Turns = new(StringComparer.Ordinal);
+
     private readonly FileStream file;
     private readonly string path;
     private readonly bool remove;
+    private readonly SemaphoreSlim? turn;
 
-    private IndexWriteLock(FileStream file, string path, bool remove)
+    private IndexWriteLock(FileStream file, string path, bool remove, SemaphoreSlim? turn)
     {
         this.file = file;
         this.path = path;
         this.remove = remove;
+        this.turn = turn;
         Held[path] = Environment.CurrentManagedThreadId;
     }
 
@@ -74,31 +83,55 @@ internal sealed partial class IndexWriteLock : IDisposable
 
     /// <summary>
     /// Takes the lock of the index in <paramref name="folder"/>, or throws <see cref="EvaluationException"/> saying
-    /// another writer holds it (no waiting beyond a quarter of a second, the moment a search's clean-up may hold it:
-    /// an <c>index add</c> may embed for minutes). A missing parent folder is left
+    /// another process's writer holds it (no waiting beyond a quarter of a second, the moment a search's clean-up may
+    /// hold it: an <c>index add</c> may embed for minutes). A writer on another thread of this process is waited for
+    /// instead, writers of one process taking turns (<paramref name="cancellationToken"/> ends the wait with
+    /// <see cref="OperationCanceledException"/>); the thread that holds the lock is refused as another process is. A missing parent folder is left
     /// to the caller's own check (no lock is needed where no index can be written); a lock file this user may not open
     /// or create, a read-only file system, a link loop at the lock file's name, any other failure to open it, or a file
     /// system that gives no locks, is an <see cref="EvaluationException"/> of one line naming the folder, the lock file
     /// and the cause: no write goes ahead unlocked, and none of these is called another writer.
     /// </summary>
-    public static IndexWriteLock? Take(string folder) => Take(folder, Open);
+    public static IndexWriteLock? Take(string folder, CancellationToken cancellationToken = default) => Take(folder, Open, Grace, cancellationToken);
 
     /// <summary>
-    /// <see cref="Take(string)"/> without trying again when it is held: for a search's clean-up, which leaves the
+    /// <see cref="Take(string, CancellationToken)"/> without trying again when it is held: for a search's clean-up, which leaves the
     /// leftovers to a running writer rather than wait for it.
     /// </summary>
-    public static IndexWriteLock? TakeNow(string folder) => Take(folder, Open, TimeSpan.Zero);
+    public static IndexWriteLock? TakeNow(string folder) => Take(folder, Open, TimeSpan.Zero, default);
 
     /// <summary>
-    /// <see cref="Take(string)"/> with the lock file opened (and locked) by <paramref name="open"/>: for tests that
+    /// <see cref="Take(string, CancellationToken)"/> with the lock file opened (and locked) by <paramref name="open"/>: for tests that
     /// hand it a file removed between its opening and its locking, as a writer ending at that moment removes it.
     /// </summary>
-    internal static IndexWriteLock? Take(string folder, Func<string, FileStream> open) => Take(folder, open, Grace);
+    internal static IndexWriteLock? Take(string folder, Func<string, FileStream> open) => Take(folder, open, Grace, default);
 
-    private static IndexWriteLock? Take(string folder, Func<string, FileStream> open, TimeSpan grace)
+    private static IndexWriteLock? Take(string folder, Func<string, FileStream> open, TimeSpan grace, CancellationToken cancellationToken)
     {
         string path = PathOf(folder);
         if (!Directory.Exists(Path.GetDirectoryName(path))) return null;
+        // another thread of this process writing this index: wait for its turn to end (the holding thread itself, which
+        // would wait for ever, and a search's clean-up, which must not wait, go straight to the file lock)
+        SemaphoreSlim? turn = null;
+        if (grace > TimeSpan.Zero && !(Held.TryGetValue(path, out int holder) && holder == Environment.CurrentManagedThreadId))
+        {
+            turn = Turns.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
+            turn.Wait(cancellationToken);
+        }
+        try
+        {
+            return TakeFile(folder, path, open, grace, turn);
+        }
+        catch
+        {
+            turn?.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Opens and locks the lock file at <paramref name="path"/> (the loop of <see cref="Take(string, CancellationToken)"/>); the lock keeps <paramref name="turn"/>.</summary>
+    private static IndexWriteLock TakeFile(string folder, string path, Func<string, FileStream> open, TimeSpan grace, SemaphoreSlim? turn)
+    {
         var waited = System.Diagnostics.Stopwatch.StartNew();
         for (int attempt = 0; attempt < Attempts; attempt++)
         {
@@ -121,7 +154,7 @@ internal sealed partial class IndexWriteLock : IDisposable
             {
                 file = null; // locked by .NET's own open: another writer holds it
             }
-            if (file is not null && OperatingSystem.IsWindows()) return new IndexWriteLock(file, path, remove: false); // delete-on-close removes it
+            if (file is not null && OperatingSystem.IsWindows()) return new IndexWriteLock(file, path, remove: false, turn); // delete-on-close removes it
             if (file is null || !Flock(file, folder, path))
             {
                 if (waited.Elapsed >= grace) break;
@@ -131,9 +164,9 @@ internal sealed partial class IndexWriteLock : IDisposable
             switch (Names(file, path))
             {
                 case true:
-                    return new IndexWriteLock(file, path, remove: true);
+                    return new IndexWriteLock(file, path, remove: true, turn);
                 case null:
-                    return new IndexWriteLock(file, path, remove: false); // cannot tell: keep the file, as before
+                    return new IndexWriteLock(file, path, remove: false, turn); // cannot tell: keep the file, as before
                 default:
                     file.Dispose(); // the writer before removed the file we locked: lock the one at the path now
                     break;
@@ -181,12 +214,13 @@ internal sealed partial class IndexWriteLock : IDisposable
             }
         }
         file.Dispose();
+        turn?.Release(); // the next writer of this process, after the file's lock is let go
     }
 
     /// <summary>
     /// Opens (or creates) the lock file to lock it. Another user's lock file (left by a writer of theirs, mode 0644)
     /// cannot be opened for writing: on Unix it is opened for reading then, since <c>flock</c> needs no more. Where it
-    /// cannot be opened at all, <see cref="UnauthorizedAccessException"/> goes to <see cref="Take(string, Func{string, FileStream}, TimeSpan)"/>, which refuses the write.
+    /// cannot be opened at all, <see cref="UnauthorizedAccessException"/> goes to <see cref="Take(string, Func{string, FileStream}, TimeSpan, CancellationToken)"/>, which refuses the write.
     /// </summary>
     private static FileStream Open(string path)
     {

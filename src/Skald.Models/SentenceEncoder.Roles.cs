@@ -4,12 +4,6 @@ namespace Skald.Models;
 // (sentence_transformers/SentenceTransformer.py, v5: the prompt a role takes when none is given, and the Router task).
 public sealed partial class SentenceEncoder
 {
-    /// <summary>The prompt names a query takes, the first one the model has (sentence-transformers' encode_query).</summary>
-    private static readonly string[] QueryPromptNames = ["query"];
-
-    /// <summary>The prompt names a document takes, the first one the model has (sentence-transformers' encode_document).</summary>
-    private static readonly string[] DocumentPromptNames = ["document", "passage", "corpus"];
-
     /// <summary>
     /// Embeds search queries as sentence-transformers' <c>encode_query</c> does: unless <paramref name="options"/> gives
     /// a prompt (<see cref="EncodeOptions.Prompt"/>, <see cref="EncodeOptions.PromptName"/> or an LLM2Vec
@@ -41,13 +35,13 @@ public sealed partial class SentenceEncoder
     {
         options ??= new EncodeOptions();
         if (role is null) return options;
-        string[] names = role switch
+        var names = role switch
         {
-            "query" => QueryPromptNames,
-            "document" or "passage" => DocumentPromptNames,
+            "query" => RolePromptNames.Query,
+            "document" or "passage" => RolePromptNames.Document,
             _ => throw new ArgumentOutOfRangeException(nameof(role), $"role \"{role}\" is neither \"query\" nor \"document\""),
         };
-        var routed = options with { Route = names == QueryPromptNames ? "query" : "document" };
+        var routed = options with { Route = names == RolePromptNames.Query ? "query" : "document" };
         if (options.Prompt is not null || options.PromptName is not null || options.Instruction is not null) return routed;
         string? name = names.FirstOrDefault(n => Folder.Prompts.TryGetValue(n, out var text) && text.Length > 0);
         if (name is null) return routed;

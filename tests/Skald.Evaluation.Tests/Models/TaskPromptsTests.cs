@@ -46,6 +46,8 @@ public sealed class TaskPromptsTests
         Assert.Equal("5", RolePrompts.For(All, TextRole.Query));
         Assert.Equal("p5", RolePrompts.For(All, TextRole.Document));
         Assert.Null(RolePrompts.For(All, TextRole.Text));
+        // sentence-transformers' encode_document takes "corpus" last, as SentenceEncoder.EncodeDocument does.
+        Assert.Equal("c: ", RolePrompts.For(new Dictionary<string, string> { ["corpus"] = "c: " }, TextRole.Document));
     }
 
     [Fact]

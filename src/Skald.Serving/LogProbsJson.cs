@@ -10,12 +10,11 @@ namespace Skald.Serving;
 /// chat choice's <c>logprobs: {content: [{token, logprob, bytes, top_logprobs: [...]}], refusal: null}</c>, and a legacy
 /// completion choice's <c>logprobs: {tokens, token_logprobs, top_logprobs: [{token: logprob}], text_offset}</c>. A
 /// token's text is <see cref="SkaldChatClient.TokenText"/>, its <c>bytes</c> <see cref="SkaldChatClient.TokenBytes"/> (its
-/// raw bytes, part of a character's included); −∞ is written as −9999 (JSON has no infinity; vLLM's value).
+/// raw bytes, part of a character's included); −∞ is written as −9999 (JSON has no infinity; vLLM's value). A chat
+/// choice's <c>content</c> is written by <see cref="TokenLogProbsJson"/>, as <c>skald generate</c> writes its rows'.
 /// </summary>
 internal static class LogProbsJson
 {
-    private const float Floor = -9999f;
-
     /// <summary>Whether <paramref name="options"/> ask for log-probabilities (<see cref="SkaldChatClient.LogProbsProperty"/>).</summary>
     public static bool Asked(ChatOptions options) =>
         options.AdditionalProperties?.ContainsKey(SkaldChatClient.LogProbsProperty) == true;
@@ -35,24 +34,8 @@ internal static class LogProbsJson
             w.WriteNull("logprobs");
             return;
         }
-        entries ??= [];
         w.WriteStartObject("logprobs");
-        w.WriteStartArray("content");
-        foreach (var entry in entries)
-        {
-            w.WriteStartObject();
-            ChatToken(w, entry.Chosen, tokens);
-            w.WriteStartArray("top_logprobs");
-            foreach (var alternative in entry.Top)
-            {
-                w.WriteStartObject();
-                ChatToken(w, alternative, tokens);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        TokenLogProbsJson.Content(w, entries ?? [], tokens.Generator.Tokenizer, ids: false);
         w.WriteNull("refusal");
         w.WriteEndObject();
     }
@@ -78,7 +61,7 @@ internal static class LogProbsJson
         foreach (var entry in entries) w.WriteStringValue(tokens.TokenText(entry.Chosen.Id));
         w.WriteEndArray();
         w.WriteStartArray("token_logprobs");
-        foreach (var entry in entries) w.WriteNumberValue(Finite(entry.Chosen.LogProb));
+        foreach (var entry in entries) w.WriteNumberValue(TokenLogProbsJson.Finite(entry.Chosen.LogProb));
         w.WriteEndArray();
         w.WriteStartArray("top_logprobs");
         var written = new HashSet<string>(StringComparer.Ordinal);
@@ -90,7 +73,7 @@ internal static class LogProbsJson
             foreach (var alternative in entry.Top.Append(entry.Chosen))
             {
                 string token = tokens.TokenText(alternative.Id);
-                if (written.Add(token)) w.WriteNumber(token, Finite(alternative.LogProb));
+                if (written.Add(token)) w.WriteNumber(token, TokenLogProbsJson.Finite(alternative.LogProb));
             }
             w.WriteEndObject();
         }
@@ -101,14 +84,4 @@ internal static class LogProbsJson
         w.WriteEndObject();
     }
 
-    private static void ChatToken(Utf8JsonWriter w, TokenLogProb token, SkaldChatClient tokens)
-    {
-        w.WriteString("token", tokens.TokenText(token.Id));
-        w.WriteNumber("logprob", Finite(token.LogProb));
-        w.WriteStartArray("bytes");
-        foreach (byte b in tokens.TokenBytes(token.Id)) w.WriteNumberValue(b);
-        w.WriteEndArray();
-    }
-
-    private static float Finite(float logProb) => float.IsNaN(logProb) ? Floor : Math.Max(logProb, Floor);
 }

@@ -214,13 +214,13 @@ internal sealed class GenerateJournal : IDisposable
         {
             w.WriteStartArray();
             w.WriteNumberValue(entry.Chosen.Id);
-            w.WriteNumberValue(Output.GenerationLogProbsJson.Finite(entry.Chosen.LogProb));
+            w.WriteNumberValue(TokenLogProbsJson.Finite(entry.Chosen.LogProb));
             w.WriteStartArray();
             foreach (var t in entry.Top)
             {
                 w.WriteStartArray();
                 w.WriteNumberValue(t.Id);
-                w.WriteNumberValue(Output.GenerationLogProbsJson.Finite(t.LogProb));
+                w.WriteNumberValue(TokenLogProbsJson.Finite(t.LogProb));
                 w.WriteEndArray();
             }
             w.WriteEndArray();

@@ -122,59 +122,53 @@ public static partial class PeftAdapters
         var saved = SavedModuleTensors(file, st, config);
         var targets = ResolveTargets(config, parameters);
         var untargeted = new List<string>();
+        int merged = MergePairs(file, st, config, targets, byName, untargeted, table: false)
+            + MergePairs(file, st, config, targets, byName, untargeted, table: true);
+        merged += ReplaceSavedModules(file, st, saved, byName, replaced);
+        if (untargeted.Count > 0) (notice ?? ModelNotices.Report)(UntargetedNotice(file, config, untargeted, merged));
+        else if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B (or lora_embedding_A / _B) tensors");
+        return merged;
+    }
+
+    /// <summary>
+    /// Merges every targeted LoRA pair of <paramref name="st"/> into the weight it names, in key order: a linear layer's
+    /// <c>lora_A.weight</c> [r, in] / <c>lora_B.weight</c> [out, r] into its weight [out, in], or, with
+    /// <paramref name="table"/>, an embedding's <c>lora_embedding_A</c> [r, rows] / <c>lora_embedding_B</c> [dim, r] into
+    /// its table [rows, dim]; the keys of untargeted modules go to <paramref name="untargeted"/>. Returns how many merged.
+    /// </summary>
+    private static int MergePairs(string file, SafeTensorsFile st, LoraConfig config, LoraConfig targets, Dictionary<string, Parameter> byName,
+        List<string> untargeted, bool table)
+    {
+        string suffixA = table ? ".lora_embedding_A" : ".lora_A.weight", suffixB = table ? ".lora_embedding_B" : ".lora_B.weight";
+        string nameB = table ? "lora_embedding_B" : "lora_B", what = table ? "table" : "weight";
         int merged = 0;
-        foreach (var (key, infoA) in st.Tensors.Where(t => t.Key.EndsWith(".lora_A.weight", StringComparison.Ordinal)).OrderBy(t => t.Key, StringComparer.Ordinal))
+        foreach (var (key, infoA) in st.Tensors.Where(t => t.Key.EndsWith(suffixA, StringComparison.Ordinal)).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            string module = key[..^".lora_A.weight".Length];
+            string module = key[..^suffixA.Length];
             if (!Targeted(targets, module))
             {
                 untargeted.Add(key);
                 continue;
             }
-            string keyB = module + ".lora_B.weight";
+            string keyB = module + suffixB;
             if (!st.Tensors.TryGetValue(keyB, out var infoB)) throw new ModelFormatException($"{file}: {key} has no {keyB}");
             var weight = Find(file, module, byName) ?? throw new ModelFormatException(
-                $"{file}: {key} names no weight of this model (is the adapter for another base model?)");
-            if (infoA.Shape.Length != 2 || infoB.Shape.Length != 2 || infoA.Shape[1] != weight.Shape[1] || infoB.Shape[0] != weight.Shape[0]
+                $"{file}: {key} names no {what} of this model (is the adapter for another base model?)");
+            int inputs = weight.Shape[table ? 0 : 1], outputs = weight.Shape[table ? 1 : 0];
+            if (infoA.Shape.Length != 2 || infoB.Shape.Length != 2 || infoA.Shape[1] != inputs || infoB.Shape[0] != outputs
                 || infoB.Shape[1] != infoA.Shape[0])
                 throw new ModelFormatException(
-                    $"{file}: {key} [{string.Join(", ", infoA.Shape)}] / lora_B [{string.Join(", ", infoB.Shape)}] do not fit {weight.Name} " +
+                    $"{file}: {key} [{string.Join(", ", infoA.Shape)}] / {nameB} [{string.Join(", ", infoB.Shape)}] do not fit {weight.Name} " +
                     $"[{string.Join(", ", weight.Shape)}] (an adapter for a different base model?)");
             CheckRank(file, config, module, infoA.Shape[0]);
             var a = new Parameter(key, st.ReadFloat32(key), infoA.Shape, weightDecay: false);
             var b = new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false);
             float scale = config.ScaleFor(Unprefixed(module));
             var magnitude = Magnitude(file, st, config, module, weight);
-            new LoraAdapter(a, b, scale, 0f, magnitude).MergeInto(weight); // bfloat16 weights: merged in float32, then rounded
+            var adapter = table ? LoraAdapter.ForTable(a, b, scale, magnitude) : new LoraAdapter(a, b, scale, 0f, magnitude);
+            adapter.MergeInto(weight); // bfloat16 weights: merged in float32, then rounded
             merged++;
         }
-        foreach (var (key, infoA) in st.Tensors.Where(t => t.Key.EndsWith(".lora_embedding_A", StringComparison.Ordinal)).OrderBy(t => t.Key, StringComparer.Ordinal))
-        {
-            string module = key[..^".lora_embedding_A".Length];
-            if (!Targeted(targets, module))
-            {
-                untargeted.Add(key);
-                continue;
-            }
-            string keyB = module + ".lora_embedding_B";
-            if (!st.Tensors.TryGetValue(keyB, out var infoB)) throw new ModelFormatException($"{file}: {key} has no {keyB}");
-            var table = Find(file, module, byName) ?? throw new ModelFormatException(
-                $"{file}: {key} names no table of this model (is the adapter for another base model?)");
-            if (infoA.Shape.Length != 2 || infoB.Shape.Length != 2 || infoA.Shape[1] != table.Shape[0] || infoB.Shape[0] != table.Shape[1]
-                || infoB.Shape[1] != infoA.Shape[0])
-                throw new ModelFormatException(
-                    $"{file}: {key} [{string.Join(", ", infoA.Shape)}] / lora_embedding_B [{string.Join(", ", infoB.Shape)}] do not fit {table.Name} " +
-                    $"[{string.Join(", ", table.Shape)}] (an adapter for a different base model?)");
-            CheckRank(file, config, module, infoA.Shape[0]);
-            float scale = config.ScaleFor(Unprefixed(module));
-            LoraAdapter.ForTable(new Parameter(key, st.ReadFloat32(key), infoA.Shape, weightDecay: false),
-                new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false), scale,
-                Magnitude(file, st, config, module, table)).MergeInto(table); // bfloat16 tables: merged in float32, then rounded
-            merged++;
-        }
-        merged += ReplaceSavedModules(file, st, saved, byName, replaced);
-        if (untargeted.Count > 0) (notice ?? ModelNotices.Report)(UntargetedNotice(file, config, untargeted, merged));
-        else if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B (or lora_embedding_A / _B) tensors");
         return merged;
     }
 

@@ -1,5 +1,6 @@
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
+using Skald.Tensors;
 using Skald.Tokenizers.Serialization;
 
 namespace Skald.Models.Checkpoints;
@@ -160,27 +161,44 @@ public sealed unsafe partial class SafeTensorsFile : IDisposable
     /// Reads a tensor as IEEE float16 into <paramref name="destination"/> (length = element count): F16 copied bit for
     /// bit, other float types rounded to nearest even (BF16 and F64 through float32; beyond ±65504 becomes infinite).
     /// </summary>
-    public void ReadFloat16(SafeTensorInfo info, Span<ushort> destination)
+    public void ReadFloat16(SafeTensorInfo info, Span<ushort> destination) => ReadNarrow(info, destination, WeightPrecision.Float16);
+
+    /// <summary>
+    /// Reads a tensor as bfloat16 into <paramref name="destination"/> (length = element count): BF16 copied, other
+    /// float types rounded to nearest even (F64 through float32).
+    /// </summary>
+    public void ReadBFloat16(SafeTensorInfo info, Span<ushort> destination) => ReadNarrow(info, destination, WeightPrecision.BFloat16);
+
+    /// <summary>
+    /// Reads a tensor in the 16-bit <paramref name="format"/> (float16 or bfloat16): its own dtype copied, F32 narrowed
+    /// by the span kernel, the other 16-bit dtype and F64 value by value through float32 (no float32 copy of the tensor).
+    /// </summary>
+    private void ReadNarrow(SafeTensorInfo info, Span<ushort> destination, WeightPrecision format)
     {
         if (destination.Length != info.ElementCount)
             throw new ArgumentException($"destination holds {destination.Length} values, tensor {info.Name} has {info.ElementCount}");
         byte* src = basePtr + dataStart + info.Begin;
         int n = destination.Length;
+        var own = format == WeightPrecision.BFloat16 ? SafeTensorsDType.BF16 : SafeTensorsDType.F16;
         switch (info.DType)
         {
-            case SafeTensorsDType.F16:
+            case var dtype when dtype == own:
                 new ReadOnlySpan<ushort>(src, n).CopyTo(destination);
                 break;
             case SafeTensorsDType.F32:
-                Skald.Tensors.Kernels.F16.FromSingle(new ReadOnlySpan<float>(src, n), destination);
+                Skald.Tensors.Kernels.F16.FromSingle(format, new ReadOnlySpan<float>(src, n), destination);
                 break;
-            case SafeTensorsDType.BF16: // value by value: no float32 copy of the tensor
+            case SafeTensorsDType.F16: // into bfloat16
+                var halves = new ReadOnlySpan<Half>(src, n);
+                for (int k = 0; k < n; k++) destination[k] = Narrow((float)halves[k], format);
+                break;
+            case SafeTensorsDType.BF16: // into float16
                 var raw = new ReadOnlySpan<ushort>(src, n);
-                for (int k = 0; k < n; k++) destination[k] = Skald.Tensors.Kernels.F16.FromSingle(Skald.Tensors.Kernels.Bf16.ToSingle(raw[k]));
+                for (int k = 0; k < n; k++) destination[k] = Narrow(Skald.Tensors.Kernels.Bf16.ToSingle(raw[k]), format);
                 break;
             case SafeTensorsDType.F64:
                 var doubles = new ReadOnlySpan<double>(src, n);
-                for (int k = 0; k < n; k++) destination[k] = Skald.Tensors.Kernels.F16.FromSingle((float)doubles[k]);
+                for (int k = 0; k < n; k++) destination[k] = Narrow((float)doubles[k], format);
                 break;
             default:
                 throw new ModelFormatException(
@@ -189,38 +207,10 @@ public sealed unsafe partial class SafeTensorsFile : IDisposable
         Release(src, info.End - info.Begin);
     }
 
-    /// <summary>
-    /// Reads a tensor as bfloat16 into <paramref name="destination"/> (length = element count): BF16 copied, other
-    /// float types rounded to nearest even (F64 through float32).
-    /// </summary>
-    public void ReadBFloat16(SafeTensorInfo info, Span<ushort> destination)
-    {
-        if (destination.Length != info.ElementCount)
-            throw new ArgumentException($"destination holds {destination.Length} values, tensor {info.Name} has {info.ElementCount}");
-        byte* src = basePtr + dataStart + info.Begin;
-        int n = destination.Length;
-        switch (info.DType)
-        {
-            case SafeTensorsDType.BF16:
-                new ReadOnlySpan<ushort>(src, n).CopyTo(destination);
-                break;
-            case SafeTensorsDType.F32:
-                Skald.Tensors.Kernels.Bf16.FromSingle(new ReadOnlySpan<float>(src, n), destination);
-                break;
-            case SafeTensorsDType.F16:
-                var halves = new ReadOnlySpan<Half>(src, n);
-                for (int k = 0; k < n; k++) destination[k] = Skald.Tensors.Kernels.Bf16.FromSingle((float)halves[k]);
-                break;
-            case SafeTensorsDType.F64:
-                var doubles = new ReadOnlySpan<double>(src, n);
-                for (int k = 0; k < n; k++) destination[k] = Skald.Tensors.Kernels.Bf16.FromSingle((float)doubles[k]);
-                break;
-            default:
-                throw new ModelFormatException(
-                    $"{Path}: tensor \"{info.Name}\" has dtype {info.DType}; Skald reads F32, F16, BF16 and F64 weights");
-        }
-        Release(src, info.End - info.Begin);
-    }
+    /// <summary><paramref name="value"/> rounded to the nearest (ties to even) value of the 16-bit <paramref name="format"/>.</summary>
+    private static ushort Narrow(float value, WeightPrecision format) => format == WeightPrecision.BFloat16
+        ? Skald.Tensors.Kernels.Bf16.FromSingle(value)
+        : Skald.Tensors.Kernels.F16.FromSingle(value);
 
     /// <summary>
     /// Reads a 2-D I8 tensor that has an F32 per-row scale (<c>{name}_scale</c>, a saved int8 model) as it is stored:

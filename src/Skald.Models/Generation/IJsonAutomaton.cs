@@ -22,6 +22,22 @@ internal interface IJsonAutomaton
     bool Advance(ReadOnlySpan<byte> bytes);
 
     /// <summary>
+    /// <see cref="Advance"/> of any automaton: each byte of <paramref name="bytes"/> taken on <paramref name="state"/>
+    /// in turn; false at the first it refuses, the state then left as after the bytes before it (the valid part).
+    /// </summary>
+    static bool AdvanceAll<T>(ref T state, ReadOnlySpan<byte> bytes) where T : struct, IJsonAutomaton
+    {
+        foreach (byte b in bytes)
+        {
+            var saved = state;
+            if (state.TryAdvance(b)) continue;
+            state = saved;
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
     /// Called on the committed state before a trie walk and around each accepted token: an automaton that keeps part of
     /// its state in storage shared by its copies drops there what only the copies of the last walk used, and may move
     /// what the committed state keeps there (so it is called on the state used next, never on a copy that is dropped).

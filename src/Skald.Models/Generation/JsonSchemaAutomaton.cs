@@ -80,17 +80,7 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
     }
 
     /// <summary>Takes every byte of <paramref name="bytes"/>; false, with the state after the valid part, at the first it refuses.</summary>
-    public bool Advance(ReadOnlySpan<byte> bytes)
-    {
-        foreach (byte b in bytes)
-        {
-            var saved = this;
-            if (TryAdvance(b)) continue;
-            this = saved;
-            return false;
-        }
-        return true;
-    }
+    public bool Advance(ReadOnlySpan<byte> bytes) => IJsonAutomaton.AdvanceAll(ref this, bytes);
 
     private bool Step(byte b)
     {

@@ -55,17 +55,7 @@ internal struct ToolCallAutomaton : IJsonAutomaton
     };
 
     /// <summary>Takes every byte of <paramref name="bytes"/>; false, with the state after the valid part, at the first it refuses.</summary>
-    public bool Advance(ReadOnlySpan<byte> bytes)
-    {
-        foreach (byte b in bytes)
-        {
-            var saved = this;
-            if (TryAdvance(b)) continue;
-            this = saved;
-            return false;
-        }
-        return true;
-    }
+    public bool Advance(ReadOnlySpan<byte> bytes) => IJsonAutomaton.AdvanceAll(ref this, bytes);
 
     /// <summary>
     /// Drops the stack frames only copies pushed: above the current arguments' enclosing frame in their function's

@@ -1,6 +1,5 @@
 using Skald.Models.Architectures;
 using Skald.Tensors;
-using Skald.Tensors.Autograd;
 
 namespace Skald.Models.MaskedLm;
 
@@ -12,52 +11,15 @@ namespace Skald.Models.MaskedLm;
 /// the word embeddings, plus <c>vocab_projector.bias</c> [V]. Keys at the checkpoint's top level (the encoder under
 /// <c>distilbert.</c>); DistilBERT's (BERT's) initialisation when the source has no head.
 /// </summary>
-public sealed class DistilBertMaskedLmHead : MaskedLmHead
+public sealed class DistilBertMaskedLmHead : DenseNormMaskedLmHead
 {
-    private readonly Parameter dense, denseBias, lnWeight, lnBias, bias;
-    private readonly ActivationKind act;
-    private readonly float eps;
+    private static readonly DenseNormKeys Keys = new("vocab_transform", "vocab_layer_norm", "vocab_projector.bias");
 
     /// <summary>The head over <paramref name="distilBert"/> (the source folder's when present, else new from <paramref name="seed"/>).</summary>
     public DistilBertMaskedLmHead(string transformerPath, DistilBert distilBert, ulong seed)
+        : base(transformerPath, Checked(distilBert), MaskedLmLayout.DistilBert, Keys,
+            ActivationNames.FromHiddenAct(distilBert.Config.HiddenAct, distilBert.Config.Source, "activation"), distilBert.WordEmbeddings,
+            DistilBert.Initializer(distilBert.Config, new SkaldRandom(seed)))
     {
-        ArgumentNullException.ThrowIfNull(transformerPath);
-        ArgumentNullException.ThrowIfNull(distilBert);
-        var cfg = distilBert.Config;
-        int c = cfg.HiddenSize;
-        eps = cfg.LayerNormEps;
-        act = ActivationNames.FromHiddenAct(cfg.HiddenAct, cfg.Source, "activation");
-        Decoder = distilBert.WordEmbeddings;
-        var builder = Builder(transformerPath, MaskedLmLayout.DistilBert.EncoderPrefix, "vocab_transform.weight",
-            DistilBert.Initializer(cfg, new SkaldRandom(seed)), out var weights);
-        using (weights)
-        {
-            dense = builder.Tensor("vocab_transform.weight", c, c);                   // [C, C]
-            denseBias = builder.Tensor("vocab_transform.bias", c);                    // [C]
-            lnWeight = builder.Tensor("vocab_layer_norm.weight", c);                  // [C]
-            lnBias = builder.Tensor("vocab_layer_norm.bias", c);                      // [C]
-            bias = builder.Tensor("vocab_projector.bias", cfg.VocabSize);             // [V]
-        }
-        Parameters = [dense, denseBias, lnWeight, lnBias, bias];
-    }
-
-    /// <inheritdoc />
-    public override IReadOnlyList<Parameter> Parameters { get; }
-
-    /// <inheritdoc />
-    public override Parameter Decoder { get; }
-
-    /// <inheritdoc />
-    public override Parameter? DecoderBias => bias;
-
-    /// <inheritdoc />
-    public override MaskedLmLayout Layout => MaskedLmLayout.DistilBert;
-
-    /// <inheritdoc />
-    public override Variable Transform(Tape tape, Variable hidden)
-    {
-        // vocab_layer_norm(act(hidden · Wtᵀ + bt))                                                       [m, C]
-        var h = Ops.Activation(tape, Ops.Linear(tape, hidden, dense, denseBias), act);
-        return Ops.LayerNormalization(tape, h, lnWeight, lnBias, eps);
     }
 }

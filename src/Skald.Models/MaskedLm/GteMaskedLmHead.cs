@@ -1,6 +1,5 @@
 using Skald.Models.Architectures;
 using Skald.Tensors;
-using Skald.Tensors.Autograd;
 
 namespace Skald.Models.MaskedLm;
 
@@ -13,54 +12,18 @@ namespace Skald.Models.MaskedLm;
 /// <c>lm_head.decoder.bias</c> [V]. Keys at the checkpoint's top level, the encoder under <c>new.</c>; NewModel's
 /// initialisation (<see cref="Gte.Initializer"/>) when the source has no head.
 /// </summary>
-public sealed class GteMaskedLmHead : MaskedLmHead
+public sealed class GteMaskedLmHead : DenseNormMaskedLmHead
 {
-    private readonly Parameter dense, denseBias, lnWeight, lnBias, bias;
-    private readonly ActivationKind act;
-    private readonly float eps;
+    private static readonly DenseNormKeys Keys = new("lm_head.dense", "lm_head.norm", "lm_head.decoder.bias");
 
     /// <summary>The head over <paramref name="gte"/> (the source folder's when present, else new from <paramref name="seed"/>).</summary>
     public GteMaskedLmHead(string transformerPath, Gte gte, ulong seed)
+        : base(transformerPath, Tied(Checked(gte)), MaskedLmLayout.Gte, Keys, ActivationNames.FromHiddenAct(gte.Config.HiddenAct, gte.Config.Source),
+            gte.WordEmbeddings, Gte.Initializer(gte.Config, new SkaldRandom(seed)))
     {
-        ArgumentNullException.ThrowIfNull(transformerPath);
-        ArgumentNullException.ThrowIfNull(gte);
-        var cfg = gte.Config;
-        if (!cfg.TieWordEmbeddings)
-            throw new ModelFormatException($"{cfg.Source}: key \"tie_word_embeddings\" false is not supported for NewForMaskedLM (Skald ties lm_head.decoder.weight to the word embeddings)");
-        int c = cfg.HiddenSize;
-        eps = cfg.LayerNormEps;
-        act = ActivationNames.FromHiddenAct(cfg.HiddenAct, cfg.Source);
-        Decoder = gte.WordEmbeddings;
-        var builder = Builder(transformerPath, MaskedLmLayout.Gte.EncoderPrefix, "lm_head.dense.weight",
-            Gte.Initializer(cfg, new SkaldRandom(seed)), out var weights);
-        using (weights)
-        {
-            dense = builder.Tensor("lm_head.dense.weight", c, c);               // [C, C]
-            denseBias = builder.Tensor("lm_head.dense.bias", c);                // [C]
-            lnWeight = builder.Tensor("lm_head.norm.weight", c);                // [C]
-            lnBias = builder.Tensor("lm_head.norm.bias", c);                    // [C]
-            bias = builder.Tensor("lm_head.decoder.bias", cfg.VocabSize);       // [V]
-        }
-        Parameters = [dense, denseBias, lnWeight, lnBias, bias];
     }
 
-    /// <inheritdoc />
-    public override IReadOnlyList<Parameter> Parameters { get; }
-
-    /// <inheritdoc />
-    public override Parameter Decoder { get; }
-
-    /// <inheritdoc />
-    public override Parameter? DecoderBias => bias;
-
-    /// <inheritdoc />
-    public override MaskedLmLayout Layout => MaskedLmLayout.Gte;
-
-    /// <inheritdoc />
-    public override Variable Transform(Tape tape, Variable hidden)
-    {
-        // lm_head.norm(act(hidden · Wdᵀ + bd))                                                          [m, C]
-        var h = Ops.Activation(tape, Ops.Linear(tape, hidden, dense, denseBias), act);
-        return Ops.LayerNormalization(tape, h, lnWeight, lnBias, eps);
-    }
+    /// <summary><paramref name="gte"/>, refused when its config unties the decoder from the word embeddings.</summary>
+    private static Gte Tied(Gte gte) => gte.Config.TieWordEmbeddings ? gte
+        : throw new ModelFormatException($"{gte.Config.Source}: key \"tie_word_embeddings\" false is not supported for NewForMaskedLM (Skald ties lm_head.decoder.weight to the word embeddings)");
 }

@@ -43,16 +43,7 @@ internal static partial class ComponentFactory
             case "ByteLevel":
                 return new ByteLevelProcessing(r.Bool(e, "trim_offsets", path, true), r.Bool(e, "add_prefix_space", path, true));
             case "Sequence":
-            {
-                var list = new List<IPostProcessor>();
-                int i = 0;
-                foreach (var item in r.Array(e, "processors", path).EnumerateArray())
-                {
-                    var p = PostProcessor(r, item, $"{path}.processors[{i++}]");
-                    if (p is not null) list.Add(p);
-                }
-                return new SequenceProcessing(list);
-            }
+                return new SequenceProcessing(Sequence(r, e, "processors", path, PostProcessor));
             default:
                 throw r.Error(path, $"unknown post_processor type \"{type}\"");
         }
@@ -135,16 +126,7 @@ internal static partial class ComponentFactory
             case "CTC":
                 return new CtcDecoder(r.String(e, "pad_token", path) ?? "<pad>", r.String(e, "word_delimiter_token", path) ?? "|", r.Bool(e, "cleanup", path, true));
             case "Sequence":
-            {
-                var list = new List<IDecoder>();
-                int i = 0;
-                foreach (var item in r.Array(e, "decoders", path).EnumerateArray())
-                {
-                    var d = Decoder(r, item, $"{path}.decoders[{i++}]");
-                    if (d is not null) list.Add(d);
-                }
-                return new SequenceDecoder(list);
-            }
+                return new SequenceDecoder(Sequence(r, e, "decoders", path, Decoder));
             default:
                 throw r.Error(path, $"unknown decoder type \"{type}\"");
         }

@@ -55,20 +55,26 @@ internal static partial class ComponentFactory
                 throw r.Error($"{path}.pattern", "expected {\"String\": ...} or {\"Regex\": ...}");
             }
             case "Sequence":
-            {
-                var arr = r.Array(e, "normalizers", path);
-                var list = new List<INormalizer>();
-                int i = 0;
-                foreach (var item in arr.EnumerateArray())
-                {
-                    var n = Normalizer(r, item, $"{path}.normalizers[{i++}]");
-                    if (n is not null) list.Add(n);
-                }
-                return new SequenceNormalizer(list);
-            }
+                return new SequenceNormalizer(Sequence(r, e, "normalizers", path, Normalizer));
             default:
                 throw r.Error(path, $"unknown normalizer type \"{type}\"");
         }
+    }
+
+    /// <summary>
+    /// The members of a <c>Sequence</c> component: each entry of the array <paramref name="key"/> read by
+    /// <paramref name="read"/> at <c>path.key[i]</c>, null entries left out (the one reader of all four Sequence types).
+    /// </summary>
+    private static List<T> Sequence<T>(JsonReader r, JsonElement e, string key, string path, Func<JsonReader, JsonElement, string, T?> read)
+        where T : class
+    {
+        var list = new List<T>();
+        int i = 0;
+        foreach (var item in r.Array(e, key, path).EnumerateArray())
+        {
+            if (read(r, item, $"{path}.{key}[{i++}]") is { } member) list.Add(member);
+        }
+        return list;
     }
 
     /// <summary>Compiles an Oniguruma pattern from the file, reporting failures with the JSON path.</summary>
@@ -147,17 +153,7 @@ internal static partial class ComponentFactory
                 return new CharDelimiterSplitPreTokenizer(char.ConvertToUtf32(d, 0));
             }
             case "Sequence":
-            {
-                var arr = r.Array(e, "pretokenizers", path);
-                var list = new List<IPreTokenizer>();
-                int i = 0;
-                foreach (var item in arr.EnumerateArray())
-                {
-                    var p = PreTokenizer(r, item, $"{path}.pretokenizers[{i++}]");
-                    if (p is not null) list.Add(p);
-                }
-                return new SequencePreTokenizer(list);
-            }
+                return new SequencePreTokenizer(Sequence(r, e, "pretokenizers", path, PreTokenizer));
             default:
                 throw r.Error(path, $"unknown pre_tokenizer type \"{type}\"");
         }

@@ -48,10 +48,7 @@ public sealed class ModelMaxSeqLengthTests
     public void TheKeyTrainsAsTheFoldersOwnValueWouldAndTheSavedFolderRecordsIt()
     {
         string fixture = InfraPaths.FixtureModel("bert-cased-mean"); // max_seq_length 64
-        string copy = Skald.Tests.TestPaths.CopyFolder(fixture, Path.Combine(dir, "copy"));
-        var stConfig = JsonNode.Parse(File.ReadAllText(Path.Combine(copy, "sentence_bert_config.json")))!.AsObject();
-        stConfig["max_seq_length"] = 8;
-        File.WriteAllText(Path.Combine(copy, "sentence_bert_config.json"), stConfig.ToJsonString());
+        string copy = CopyWith(fixture, "sentence_bert_config.json", "max_seq_length", 8);
 
         var keyed = Train(Config(fixture, "keyed", ", max_seq_length: 8"));
         var folder = Train(Config(copy, "folder"));
@@ -68,6 +65,29 @@ public sealed class ModelMaxSeqLengthTests
         Assert.Equal(8, reloaded.MaxSeqLength); // skald encode / evaluate of the output cut there too
     }
 
+    [Fact]
+    public void AnLlm2VecModelTrainsAsItsMaxLengthWouldAndSavesIt()
+    {
+        // LLM2Vec's own training scripts pass their max_seq_length as LLM2Vec's max_length, which llm2vec_config.json keeps.
+        string fixture = InfraPaths.FixtureModel("llm2vec-xlmr"); // max_length 64
+        string copy = CopyWith(fixture, "llm2vec_config.json", "max_length", 8);
+        var keyed = Train(Config(fixture, "keyed", ", max_seq_length: 8"));
+        var folder = Train(Config(copy, "folder"));
+        Assert.Equal(folder.Log, keyed.Log);
+        Assert.True(folder.Weights.AsSpan().SequenceEqual(keyed.Weights), "the saved weights differ");
+        Assert.Equal(8, JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "keyed", "final", "llm2vec_config.json")))!["max_length"]!.GetValue<int>());
+    }
+
+    // A copy of the folder whose json file gives key the value n.
+    private string CopyWith(string folder, string file, string key, int n)
+    {
+        string copy = Skald.Tests.TestPaths.CopyFolder(folder, Path.Combine(dir, "copy"));
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(copy, file)))!.AsObject();
+        json[key] = n;
+        File.WriteAllText(Path.Combine(copy, file), json.ToJsonString());
+        return copy;
+    }
+
     [Theory]
     [InlineData("bert-cased-mean", 65, "65 is more than the 64 tokens", "(max_position_embeddings 64)")]
     [InlineData("xlmr-cls-f16", 65, "65 is more than the 64 tokens", "(max_position_embeddings 66 less the padding offset of its position ids)")]
@@ -76,8 +96,9 @@ public sealed class ModelMaxSeqLengthTests
         var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(InfraPaths.FixtureModel(model), "x", $", max_seq_length: {n}")));
         Assert.StartsWith($"model.max_seq_length: {what}", e.Message);
         Assert.EndsWith(why, e.Message);
-        using var setup = TrainingRun.Build(Config(InfraPaths.FixtureModel(model), "y", $", max_seq_length: {n - 1}")); // the limit itself is fine
-        Assert.Equal(n - 1, Assert.IsType<Skald.Training.Modeling.TrainableEncoder>(setup.Model).MaxSeqLength);
+        TrainingRun.Build(Config(InfraPaths.FixtureModel(model), "y", $", max_seq_length: {n - 1}")).Dispose(); // the limit itself is fine
+        using var setup = TrainingRun.Build(Config(InfraPaths.FixtureModel(model), "z", ", max_seq_length: 20"));
+        Assert.Equal(20, Assert.IsType<Skald.Training.Modeling.TrainableEncoder>(setup.Model).MaxSeqLength);
     }
 
     [Fact]

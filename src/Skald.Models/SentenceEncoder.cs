@@ -39,7 +39,7 @@ public sealed partial class SentenceEncoder
         Transformer = transformer;
         Pooling = pooling;
         this.dense = dense;
-        MaxSeqLength = maxSeqLength;
+        this.maxSeqLength = maxSeqLength;
         Dimension = spladeHead is not null ? spladeHead.Decoder.Shape[0] : autoEncoder is not null ? autoEncoder.Config.HiddenDim
             : dense.Length > 0 ? dense[^1].OutFeatures : pooling.OutputDimension;
         PadId = tokenizer.PadTokenId ?? transformer.Config.PadTokenId;
@@ -80,8 +80,19 @@ public sealed partial class SentenceEncoder
     /// <summary>Embedding width.</summary>
     public int Dimension { get; }
 
-    /// <summary>Longest input in tokens (including special tokens); longer texts are truncated.</summary>
-    public int MaxSeqLength { get; }
+    /// <summary>
+    /// Longest input in tokens (including special tokens); longer texts are truncated. Settable, as sentence-transformers'
+    /// <c>model.max_seq_length = N</c>, from 1 to the transformer's positions (<see cref="ITransformer.MaxSequenceLength"/>);
+    /// a saved model records it.
+    /// </summary>
+    public int MaxSeqLength
+    {
+        get => maxSeqLength;
+        set => maxSeqLength = value >= 1 && value <= Transformer.MaxSequenceLength ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), $"max_seq_length must be from 1 to the model's {Transformer.MaxSequenceLength} positions, got {value}");
+    }
+
+    private int maxSeqLength;
 
     /// <summary>The model's similarity function.</summary>
     public SimilarityFunction SimilarityFunction => Folder.Similarity;

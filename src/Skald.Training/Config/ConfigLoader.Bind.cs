@@ -23,6 +23,7 @@ public static partial class ConfigLoader
             CsrKAux = m.IntOrNull("csr_k_aux", 1),
             CsrDeadThreshold = m.Int("csr_dead_threshold", 30, 0),
             FreezeTransformer = m.Bool("freeze_transformer", false),
+            MaxSeqLength = m.IntOrNull("max_seq_length", 2),
             Colbert = ColbertModelKeys.Read(m, modelType),
         };
         foreach (var key in new[] { "csr_hidden_dim", "csr_k", "csr_k_aux", "csr_dead_threshold" })
@@ -143,6 +144,7 @@ public static partial class ConfigLoader
 
         var l = S("loss");
         var loss = LossSectionReader.Read(l, model);
+        MaxSeqLengthKey.Check(m, model, loss);
         // A cross-encoder's rows repeat their query (one per candidate): that is no in-batch duplicate to avoid.
         if ((loss.Type is "bce" or "cross_entropy" or "ce_mse" or "ce_margin_mse" || LossSection.ListwiseTypes.Contains(loss.Type)) && !noDuplicatesSet)
             training = training with { NoDuplicates = false };

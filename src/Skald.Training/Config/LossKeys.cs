@@ -37,7 +37,7 @@ internal static class LossKeys
             ("num_labels", loss.NumLabels is not null, loss.Type is "softmax" or "bce" or "cross_entropy",
                 "the classifiers' (loss.type: softmax, bce or cross_entropy)", ""),
             ("max_seq_length", loss.MaxSeqLength is not null, loss.Type == "causal_lm",
-                "causal-LM fine-tuning's (loss.type: causal_lm)", "; an embedding model truncates at its sentence_bert_config.json max_seq_length"),
+                "causal-LM fine-tuning's (loss.type: causal_lm)", "; an embedding model's is model.max_seq_length"),
         };
         foreach (var (key, set, read, owner, hint) in owners)
         {

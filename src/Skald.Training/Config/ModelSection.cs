@@ -17,6 +17,15 @@ public sealed record ModelSection(string Path, float Dropout = 0.1f)
     /// </summary>
     public string Type { get; init; } = "transformer";
 
+    /// <summary>
+    /// max_seq_length: every text is cut to this many tokens, special tokens included, as sentence-transformers'
+    /// <c>model.max_seq_length = N</c> cuts them, in training and in evaluation during training; the saved model records
+    /// it (sentence_bert_config.json, an LLM2Vec folder's llm2vec_config.json max_length). Null: the folder's own. From
+    /// 2 to the model's positions; not for a static model, a ColBERT (<c>query_length</c>, <c>document_length</c>),
+    /// loss.type bge_m3 (<c>query_max_len</c>, <c>passage_max_len</c>), causal_lm (<c>loss.max_seq_length</c>) or a cross-encoder.
+    /// </summary>
+    public int? MaxSeqLength { get; init; }
+
     /// <summary>csr: the SparseAutoEncoder's hidden_dim (null: 4 × the embedding width, as sentence-transformers makes it).</summary>
     public int? CsrHiddenDim { get; init; }
 

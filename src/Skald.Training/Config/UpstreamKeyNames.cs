@@ -53,6 +53,7 @@ internal static class UpstreamKeyNames
         ["gradient_accumulation_steps"] = "training.gradient_accumulation_steps",
         ["gradient_checkpointing"] = "training.gradient_checkpointing",
         ["prompts"] = "training.prompts",
+        ["max_seq_length"] = "model.max_seq_length", // sentence-transformers' model.max_seq_length (loss.max_seq_length is causal_lm's)
     };
 
     // upstream names Skald has no key for, and what to do instead
@@ -61,7 +62,6 @@ internal static class UpstreamKeyNames
         ["fp16"] = "Skald trains in float32 (model.weights: bf16 or f16 holds a frozen LoRA base in 16 bits)",
         ["bf16"] = "Skald trains in float32 (model.weights: bf16 or f16 holds a frozen LoRA base in 16 bits)",
         ["optim"] = "Skald's optimizer is AdamW (training.adam_beta1, adam_beta2, adam_epsilon, weight_decay)",
-        ["max_seq_length"] = "an embedding model truncates at its folder's sentence_bert_config.json max_seq_length; edit it there",
     };
 
     /// <summary>

@@ -54,6 +54,7 @@ public sealed partial class TrainableEncoder : ITrainableModel
         // The same folders this model was read from: what their load left out (untargeted adapter tensors) was said then.
         using (ModelNotices.Route(static _ => { }))
             loaded = SentenceEncoder.LoadAnyHead(Source.Path, SourceAdapters, precision, parameterPrefix);
+        loaded.MaxSeqLength = Model.MaxSeqLength; // a model.max_seq_length the run gave
         var copy = new TrainableEncoder(loaded, Dropout, Random)
         {
             MaxSeqLength = MaxSeqLength,

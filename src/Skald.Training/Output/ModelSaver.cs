@@ -277,7 +277,8 @@ public static partial class ModelSaver
         WriteJson(Path.Combine(dir, Llm2VecConfig.FileName), new JsonObject
         {
             ["pooling_mode"] = c.PoolingModeName,
-            ["max_length"] = c.MaxLength,
+            // the folder's max_length, or the length the run set (model.max_seq_length), as LLM2Vec's max_length argument
+            ["max_length"] = model.MaxSeqLength == Math.Min(c.MaxLength, model.Transformer.MaxSequenceLength) ? c.MaxLength : model.MaxSeqLength,
             ["doc_max_length"] = c.DocMaxLength,
             ["skip_instruction"] = c.SkipInstruction,
         });

@@ -54,6 +54,7 @@ public sealed partial class SentenceTrainer
             $"model.adapters={string.Join(",", c.Model.Adapters.Select(Path.GetFullPath))}", $"model.attention={c.Model.Attention}",
             $"lora={(c.Lora is { } l ? $"{l.R}/{l.Alpha}/{string.Join("+", l.TargetModules)}" : "off")}")
             + (c.Model.InferenceFree ? ";model.inference_free=true" : "") // only when on: older checkpoints keep their fingerprint
+            + (c.Model.MaxSeqLength is int maxSeqLength ? $";model.max_seq_length={maxSeqLength}" : "") // only when given, likewise
             + (setup.Train.Any(d => d.Groups is not null) ? $";data.train_group_size={setup.Train.First(d => d.Groups is not null).Groups!.GroupSize}" : "")
             + (c.Data.NoInBatchNeg ? ";data.no_in_batch_neg=true" : "") + (c.Data.SameDatasetWithinBatch ? ";data.same_dataset_within_batch=true" : "")
             + (setup.Prompts is null ? "" : $";training.prompts={c.Training.Prompts!.Digest()}")

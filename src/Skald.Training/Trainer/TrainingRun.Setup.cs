@@ -67,6 +67,14 @@ public static partial class TrainingRun
         if (config.Loss.Type == "splade" && !encoder.IsSparse)
             throw new TrainingException($"{config.Model.Path}: loss.type splade trains a sparse encoder; set model.type: splade (or start from a SparseEncoder folder)");
         if (BaseWeights.Quantize(config, encoder) is { } notice) log?.Invoke(notice);
+        if (config.Model.MaxSeqLength is int maxSeqLength) // as sentence-transformers' model.max_seq_length = N: saved with the model
+        {
+            int limit = encoder.Transformer.MaxSequenceLength, positions = encoder.Transformer.Config.MaxPositionEmbeddings;
+            if (maxSeqLength > limit)
+                throw new TrainingException($"model.max_seq_length: {maxSeqLength} is more than the {limit} tokens {config.Model.Path} can read " +
+                    (limit == positions ? $"(max_position_embeddings {positions})" : $"(max_position_embeddings {positions} less the padding offset of its position ids)"));
+            encoder.MaxSeqLength = maxSeqLength;
+        }
         var model = TrainableEncoder.For(encoder, config.Model.Dropout, config.Training.Seed);
         model.SourceAdapters = Recorded(config, loadedAdapters); // model.adapters, after those of an adapter folder given as model.path
         // a base given as a hub id (not an adapter repository, whose base its own config names) is recorded by its id

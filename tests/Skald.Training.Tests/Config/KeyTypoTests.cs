@@ -41,6 +41,7 @@ public sealed class KeyTypoTests
     [InlineData("\ntraining:\n  output_dir: x\n", "c.yaml:8: unknown config key 'training.output_dir'; did you mean 'output.dir'?")]
     [InlineData("\ntraining:\n  multi_dataset_batch_sampler: proportional\n", "c.yaml:8: unknown config key 'training.multi_dataset_batch_sampler'; did you mean 'data.sampling'?")]
     [InlineData("\n  learning_rate: 1e-4\n", "c.yaml:7: unknown config key 'output.learning_rate'; did you mean 'training.learning_rate'?")]
+    [InlineData("\ntraining:\n  max_seq_length: 256\n", "c.yaml:8: unknown config key 'training.max_seq_length'; did you mean 'model.max_seq_length'?")]
     [InlineData("\ntraining:\n  fp16: true\n", "c.yaml:8: unknown config key 'training.fp16': Skald trains in float32")]
     public void TrainingArgumentsNamesInAnotherSectionPointAtTheirSection(string yaml, string expected)
     {
@@ -56,6 +57,7 @@ public sealed class KeyTypoTests
     [InlineData("evaluation.metric_for_best_model=eval_x")]
     [InlineData("evaluation.load_best_model_at_end=true")]
     [InlineData("data.sampling=proportional")]
+    [InlineData("model.max_seq_length=256")]
     public void TheSuggestedKeysAreRead(string set) => ConfigLoader.Parse(Minimal, "c.yaml", [set]);
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class LossKeysTests
     [InlineData("type: mlm\n  mask_collator: all_mask", "c.yaml:9: loss.mask_collator is MNTP's (loss.type: mntp), not loss.type mlm's")]
     [InlineData("type: cosent\n  num_labels: 3", "c.yaml:9: loss.num_labels is the classifiers' (loss.type: softmax, bce or cross_entropy), not loss.type cosent's")]
     [InlineData("type: mnrl\n  max_seq_length: 128",
-        "c.yaml:9: loss.max_seq_length is causal-LM fine-tuning's (loss.type: causal_lm), not loss.type mnrl's; an embedding model truncates at its sentence_bert_config.json max_seq_length")]
+        "c.yaml:9: loss.max_seq_length is causal-LM fine-tuning's (loss.type: causal_lm), not loss.type mnrl's; an embedding model's is model.max_seq_length")]
     public void AKeyTheLossDoesNotReadIsNamed(string loss, string message)
     {
         Assert.Equal(message, Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Head + "  " + loss + "\n", "c.yaml")).Message);

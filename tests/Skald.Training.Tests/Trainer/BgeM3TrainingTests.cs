@@ -157,7 +157,8 @@ public sealed class BgeM3TrainingTests
     }
 
     [Theory]
-    [InlineData("  type: bge_m3\n  cached: true", "t.yaml:", "loss.cached")]
+    [InlineData("  type: bge_m3\n  cached: true\n  mini_batch_size: 0", "t.yaml:", "mini_batch_size")]
+    [InlineData("  type: bge_m3\n  mini_batch_size: 2", "t.yaml:", "loss.cached: true")]
     [InlineData("  type: mnrl\n  use_self_distill: true", "t.yaml:", "loss.use_self_distill is BGE-M3 fine-tuning's")]
     [InlineData("  type: bge_m3\n  scale: 20", "t.yaml:", "loss.temperature")]
     [InlineData("  type: bge_m3\n  unified_finetuning: false\n  use_self_distill: true", "t.yaml:", "needs loss.unified_finetuning: true")]
@@ -167,6 +168,15 @@ public sealed class BgeM3TrainingTests
         Assert.StartsWith(where, e.Message);
         Assert.Contains(what, e.Message);
         Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void CachedRunsTheLossInChunksOfMiniBatchSize()
+    {
+        // loss.cached: true with the ColBERT cached loss's key, loss.mini_batch_size (BgeM3CachedTests: the same step)
+        var cached = Assert.IsType<BgeM3Loss>(TrainingRun.Build(Config(BgeM3LossTests.Folder(), "  type: bge_m3\n  cached: true\n  mini_batch_size: 2")).Loss);
+        Assert.Equal(2, cached.MiniBatchSize);
+        Assert.Null(Assert.IsType<BgeM3Loss>(TrainingRun.Build(Config(BgeM3LossTests.Folder(), "  type: bge_m3")).Loss).MiniBatchSize);
     }
 
     [Fact]

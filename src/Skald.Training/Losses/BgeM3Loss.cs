@@ -31,7 +31,8 @@ namespace Skald.Training.Losses;
 /// cross-device part once. With a label column (a teacher's scores of
 /// the positive, then of each negative) the terms are knowledge distillation (kd_loss_type). Self-distillation starts
 /// when <see cref="Step"/> (the batches this loss has seen before, upstream's <c>self.step</c>) exceeds
-/// <see cref="SelfDistillStartStep"/>.
+/// <see cref="SelfDistillStartStep"/>. With <see cref="MiniBatchSize"/> the step runs through GradCache over the three
+/// outputs (the same loss and gradients, a chunk's activation memory).
 /// </summary>
 /// <remarks>
 /// Upstream: https://github.com/FlagOpen/FlagEmbedding/blob/7ed43d67ec03fbe5c31c0992dbfa941fb1860549/FlagEmbedding/finetune/embedder/encoder_only/m3/modeling.py

@@ -18,8 +18,9 @@ internal sealed class BgeM3Column
     private readonly int[] logitStart = [];  // per text, its first row in logits (and one past the last text)
     private readonly int[] vectorStart = []; // per text, its first row in vectors
     private readonly float[] vectorValues = [];
-    private readonly double[] logitGradients = [];
-    private readonly float[] vectorGradients = [];
+    private readonly int logitCount;         // rows of logits
+    private double[]? logitGradients;        // made when first gathered into (a replayed chunk's never are)
+    private float[]? vectorGradients;
 
     private BgeM3Column(EmbeddingBatch embeddings, int[] lengths)
     {
@@ -35,8 +36,7 @@ internal sealed class BgeM3Column
         this.logitStart = logitStart;
         this.vectorStart = vectorStart;
         this.vectorValues = vectorValues;
-        logitGradients = new double[logitCount];
-        vectorGradients = new float[vectorValues.Length];
+        this.logitCount = logitCount;
         Lexical = lexical;
         Dim = dim;
     }
@@ -56,9 +56,10 @@ internal sealed class BgeM3Column
     /// <summary>
     /// The column's texts through <paramref name="pass"/>: the embeddings, and with <paramref name="heads"/> the head
     /// outputs on the pass's tape. On a pass that does not record (GradCache's first pass) the outputs are copied out
-    /// and the tape freed: such a column holds values only (<see cref="Concat"/> joins its chunks).
+    /// and the tape freed: such a column holds values only (<see cref="Concat"/> joins its chunks). Without
+    /// <paramref name="read"/> (a GradCache replay, seeded from the joined column) the head outputs are not read back.
     /// </summary>
-    public static BgeM3Column Forward(EncoderPass pass, ModelInputs inputs, BgeM3Heads? heads, int[] unused)
+    public static BgeM3Column Forward(EncoderPass pass, ModelInputs inputs, BgeM3Heads? heads, int[] unused, bool read = true)
     {
         var (embeddings, tokens, hidden) = pass.ForwardStates(inputs);
         var tape = pass.Tape;
@@ -97,6 +98,8 @@ internal sealed class BgeM3Column
         vectorStart[tokens.Batch] = v;
         var logits = Ops.Linear(tape, Ops.SelectRows(tape, hidden, all), heads.SparseWeight, heads.SparseBias);
         var vectors = Ops.Normalize(tape, Ops.Linear(tape, Ops.SelectRows(tape, hidden, after), heads.ColbertWeight, heads.ColbertBias));
+        int dim = vectors.Cols;
+        if (!read && pass.Recording) return new BgeM3Column(embeddings, lengths, logits, vectors, [], real, logitStart, vectorStart, [], dim);
         var lexical = new LexicalWeights[tokens.Batch];
         var ids = new int[real];
         for (int i = 0; i < real; i++) ids[i] = tokens.Ids[all[i]];
@@ -106,11 +109,10 @@ internal sealed class BgeM3Column
             lexical[b] = LexicalWeights.From(logits.Span.Slice(start, n), ids.AsSpan(start, n), unused);
         }
         var values = vectors.Span.ToArray();
-        int logitCount = logits.Rows, dim = vectors.Cols;
         if (!pass.Recording) tape.Reset();
         return pass.Recording
-            ? new BgeM3Column(embeddings, lengths, logits, vectors, values, logitCount, logitStart, vectorStart, lexical, dim)
-            : new BgeM3Column(embeddings, lengths, null, null, values, logitCount, logitStart, vectorStart, lexical, dim);
+            ? new BgeM3Column(embeddings, lengths, logits, vectors, values, real, logitStart, vectorStart, lexical, dim)
+            : new BgeM3Column(embeddings, lengths, null, null, values, real, logitStart, vectorStart, lexical, dim);
     }
 
     /// <summary>
@@ -135,7 +137,7 @@ internal sealed class BgeM3Column
                 logitStart[row] = logitOffset + chunk.logitStart[t];
                 vectorStart[row] = vectorOffset + chunk.vectorStart[t];
             }
-            logitOffset += chunk.logitGradients.Length;
+            logitOffset += chunk.logitCount;
             vectorOffset += chunk.vectorStart[^1];
         }
         logitStart[texts] = logitOffset;
@@ -144,6 +146,10 @@ internal sealed class BgeM3Column
         LexicalWeights[] lexical = [.. chunks.SelectMany(c => c.Lexical)];
         return new BgeM3Column(embeddings, lengths, null, null, values, logitOffset, logitStart, vectorStart, lexical, dim);
     }
+
+    private double[] LogitBuffer => logitGradients ??= new double[logitCount];
+
+    private float[] VectorBuffer => vectorGradients ??= new float[vectorStart[^1] * Dim];
 
     /// <summary>Text <paramref name="text"/>'s ColBERT vectors, row-major.</summary>
     public ReadOnlySpan<float> Vectors(int text) =>
@@ -165,12 +171,12 @@ internal sealed class BgeM3Column
     }
 
     /// <summary>d(loss)/d(logit) of text <paramref name="text"/>'s tokens, to add into.</summary>
-    public Span<double> LogitGradients(int text) => logitGradients.AsSpan(logitStart[text], logitStart[text + 1] - logitStart[text]);
+    public Span<double> LogitGradients(int text) => LogitBuffer.AsSpan(logitStart[text], logitStart[text + 1] - logitStart[text]);
 
     /// <summary>Adds <paramref name="gradient"/> (for <see cref="Vectors"/> or <see cref="PaddedVectors"/>: a padding row's is dropped) to text <paramref name="text"/>'s vectors.</summary>
     public void AddVectorGradient(int text, float[] gradient)
     {
-        var own = vectorGradients.AsSpan(vectorStart[text] * Dim, (vectorStart[text + 1] - vectorStart[text]) * Dim);
+        var own = VectorBuffer.AsSpan(vectorStart[text] * Dim, (vectorStart[text + 1] - vectorStart[text]) * Dim);
         System.Numerics.Tensors.TensorPrimitives.Add(own, gradient.AsSpan(0, own.Length), own);
     }
 
@@ -187,10 +193,10 @@ internal sealed class BgeM3Column
         ArgumentNullException.ThrowIfNull(whole);
         if (logits is null || vectors is null) return;
         int texts = Lengths.Length;
-        var g = new float[logitGradients.Length];
-        var logitSource = whole.logitGradients.AsSpan(whole.logitStart[start], whole.logitStart[start + texts] - whole.logitStart[start]);
-        var vectorSource = whole.vectorGradients.AsSpan(whole.vectorStart[start] * Dim, (whole.vectorStart[start + texts] - whole.vectorStart[start]) * Dim);
-        if (logitSource.Length != g.Length || vectorSource.Length != vectorGradients.Length)
+        var g = new float[logitCount];
+        var logitSource = whole.LogitBuffer.AsSpan(whole.logitStart[start], whole.logitStart[start + texts] - whole.logitStart[start]);
+        var vectorSource = whole.VectorBuffer.AsSpan(whole.vectorStart[start] * Dim, (whole.vectorStart[start + texts] - whole.vectorStart[start]) * Dim);
+        if (logitSource.Length != g.Length || vectorSource.Length != vectorStart[^1] * Dim)
             throw new InvalidOperationException("a replayed chunk's tokens differ from its first pass's");
         for (int i = 0; i < g.Length; i++) g[i] = (float)logitSource[i];
         pass.Seed(logits, g, scale);

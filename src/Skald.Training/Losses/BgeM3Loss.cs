@@ -177,7 +177,7 @@ public sealed class BgeM3Loss : ILoss
             {
                 var (start, count) = cache.Chunk(chunk);
                 using var again = encoder.BeginPass(record: true);
-                var part = BgeM3Column.Forward(again, inputs[c].Slice(start, count), Unified ? heads : null, unused);
+                var part = BgeM3Column.Forward(again, inputs[c].Slice(start, count), Unified ? heads : null, unused, read: false);
                 part.SeedFrom(again, columns[c], start, gradientScale);
                 again.Backward([embeddingGradients[c].SliceRows(start, count)], gradientScale);
             });

@@ -34,7 +34,7 @@ public sealed record LossSection
     /// <summary>MNRL: also rank anchors given the positive.</summary>
     public bool Symmetric { get; init; }
 
-    /// <summary>Cached MNRL, <see cref="Cached"/> (a dense loss or colbert_contrastive): rows per forward/backward chunk.</summary>
+    /// <summary>Cached MNRL, <see cref="Cached"/> (a dense loss, colbert_contrastive or bge_m3): rows per forward/backward chunk.</summary>
     public int MiniBatchSize { get; init; } = 32;
 
     /// <summary>Triplet loss margin (Euclidean distance); gist: the false-negative margin (default 0); contrastive and
@@ -84,7 +84,7 @@ public sealed record LossSection
     public string SpladeInner { get; init; } = "mnrl";
 
     /// <summary>
-    /// Any loss over embeddings, or colbert_contrastive over token vectors (PyLate's CachedContrastive), through
+    /// Any loss over embeddings, colbert_contrastive over token vectors (PyLate's CachedContrastive) or bge_m3 over its three outputs, through
     /// GradCache (sentence-transformers' Cached* losses): the batch is embedded in
     /// chunks of <see cref="MiniBatchSize"/> rows without activations, the loss and its gradient taken over the whole
     /// batch, then each chunk embedded again and backpropagated; the same gradients as without it, in a chunk's memory.

@@ -89,8 +89,6 @@ internal static class LossSectionReader
             if (l.Str(key) is not null && loss.Type != "splade")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is SpladeLoss's (loss.type: splade)");
         }
-        if (loss.Cached && loss.Type == "bge_m3")
-            throw new TrainingException($"{l.Where("cached")}: loss.cached (GradCache; FlagEmbedding's sub_batch_size) does not run loss.type bge_m3 yet: its sparse and ColBERT terms need the whole batch's token states; use a smaller training.batch_size");
         if (loss.Cached && loss.Type == "colbert_distillation")
             throw new TrainingException($"{l.Where("cached")}: loss.cached runs loss.type colbert_contrastive (PyLate's CachedContrastive); PyLate has no cached Distillation, so neither does Skald");
         if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs")

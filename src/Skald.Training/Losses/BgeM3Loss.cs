@@ -31,7 +31,8 @@ namespace Skald.Training.Losses;
 /// cross-device part once. With a label column (a teacher's scores of
 /// the positive, then of each negative) the terms are knowledge distillation (kd_loss_type). Self-distillation starts
 /// when <see cref="Step"/> (the batches this loss has seen before, upstream's <c>self.step</c>) exceeds
-/// <see cref="SelfDistillStartStep"/>.
+/// <see cref="SelfDistillStartStep"/>. With <see cref="MiniBatchSize"/> the step runs through GradCache over the three
+/// outputs (the same loss and gradients, a chunk's activation memory).
 /// </summary>
 /// <remarks>
 /// Upstream: https://github.com/FlagOpen/FlagEmbedding/blob/7ed43d67ec03fbe5c31c0992dbfa941fb1860549/FlagEmbedding/finetune/embedder/encoder_only/m3/modeling.py
@@ -114,6 +115,21 @@ public sealed class BgeM3Loss : ILoss
     /// <summary>Longest passage in tokens, specials included (passage_max_len); null: the model's max_seq_length. Never above the model's.</summary>
     public int? PassageMaxLength { get; init; }
 
+    /// <summary>
+    /// GradCache (<c>loss.cached: true</c>, rows per chunk <c>loss.mini_batch_size</c>; FlagEmbedding's
+    /// <c>sub_batch_size</c> chunks its forward the same way): every column is first run in chunks of this many rows without
+    /// recording, the three outputs of every text kept (dense embedding, sparse_linear logits, ColBERT vectors); the loss and
+    /// its gradients with respect to them are the whole batch's, then each chunk runs again recorded and back-propagates
+    /// its share. Null (the default): every column in one recorded pass.
+    /// </summary>
+    public int? MiniBatchSize
+    {
+        get => miniBatchSize;
+        init => miniBatchSize = value is null or >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "mini_batch_size must be at least 1");
+    }
+
+    private readonly int? miniBatchSize;
+
     /// <summary>Batches this loss has seen before the next one (the trainer sets it from its count of batches, so a resumed run goes on counting).</summary>
     public long Step { get; set; }
 
@@ -129,21 +145,71 @@ public sealed class BgeM3Loss : ILoss
         var encoder = EmbeddingLoss.AsEncoder(model);
         EmbeddingLoss.CheckBatch(batch);
         if (batch.Columns.Count < 2) throw new ArgumentException("bge_m3 needs a query column and at least one passage column", nameof(batch));
-        int b = batch.Count, k = batch.Columns.Count - 1, m = k * b;
+        int b = batch.Count, k = batch.Columns.Count - 1;
         double[]? teacher = null;
         if (batch.Labels is { } labels)
         {
             if (labels.Count != k * b) throw new ArgumentException($"{labels.Count} teacher scores for {b} rows of {k} passages", nameof(batch));
             teacher = BgeM3Objective.Targets(labels, b);
         }
-        using var pass = encoder.BeginPass(record: true);
-        var columns = new BgeM3Column[k + 1];
+        var inputs = new ModelInputs[k + 1];
         for (int c = 0; c <= k; c++)
         {
             int length = Math.Min(encoder.MaxSeqLength, (c == 0 ? QueryMaxLength : PassageMaxLength) ?? int.MaxValue);
-            var inputs = encoder.Model.Prepare(batch.Columns[c], new EncodeOptions { MaxLength = length, Prompt = "" });
-            columns[c] = BgeM3Column.Forward(pass, inputs, Unified ? heads : null, unused);
+            inputs[c] = encoder.Model.Prepare(batch.Columns[c], new EncodeOptions { MaxLength = length, Prompt = "" });
         }
+        var cache = MiniBatchSize is int size ? new GradCache(encoder.Random, k + 1, b, size) : null;
+        EncoderPass? pass = null;
+        try
+        {
+            BgeM3Column[] columns;
+            if (cache is null)
+            {
+                var recorded = pass = encoder.BeginPass(record: true);
+                columns = [.. inputs.Select(x => BgeM3Column.Forward(recorded, x, Unified ? heads : null, unused))];
+            }
+            else
+            {
+                columns = FirstPass(encoder, cache, inputs);
+            }
+            float value = Objective(encoder, batch, pass, columns, teacher, gradientScale, out var embeddingGradients);
+            cache?.Replay((c, chunk) =>
+            {
+                var (start, count) = cache.Chunk(chunk);
+                using var again = encoder.BeginPass(record: true);
+                var part = BgeM3Column.Forward(again, inputs[c].Slice(start, count), Unified ? heads : null, unused, read: false);
+                part.SeedFrom(again, columns[c], start, gradientScale);
+                again.Backward([embeddingGradients[c].SliceRows(start, count)], gradientScale);
+            });
+            return value;
+        }
+        finally
+        {
+            pass?.Dispose();
+        }
+    }
+
+    // GradCache's first pass: every column in chunks of MiniBatchSize rows without recording, each column's chunks joined.
+    private BgeM3Column[] FirstPass(TrainableEncoder encoder, GradCache cache, ModelInputs[] inputs)
+    {
+        var chunks = new BgeM3Column[inputs.Length, cache.Chunks];
+        using (var first = encoder.BeginPass(record: false))
+        {
+            cache.Embed((c, chunk) =>
+            {
+                var (start, count) = cache.Chunk(chunk);
+                chunks[c, chunk] = BgeM3Column.Forward(first, inputs[c].Slice(start, count), Unified ? heads : null, unused);
+            });
+        }
+        return [.. Enumerable.Range(0, inputs.Length).Select(c => BgeM3Column.Concat([.. Enumerable.Range(0, cache.Chunks).Select(chunk => chunks[c, chunk])]))];
+    }
+
+    // The loss over the batch's columns and its gradients: the embeddings' returned, the heads' outputs' gathered in the
+    // columns and, on the recorded pass of an uncached step, seeded and back-propagated with the embeddings'.
+    private float Objective(TrainableEncoder encoder, TrainingBatch batch, EncoderPass? pass, BgeM3Column[] columns, double[]? teacher,
+        float gradientScale, out EmbeddingBatch[] embeddingGradients)
+    {
+        int b = batch.Count, k = columns.Length - 1, m = k * b;
         var dense = new double[b * m];
         var sparse = new double[b * m];
         var colbert = new double[b * m];
@@ -204,7 +270,7 @@ public sealed class BgeM3Loss : ILoss
             }
         }
         // d(scores) → d(outputs): the temperature, then each output's own backward
-        var embeddingGradients = columns.Select(c => new EmbeddingBatch(c.Embeddings.Rows, c.Embeddings.Dim)).ToArray();
+        embeddingGradients = [.. columns.Select(c => new EmbeddingBatch(c.Embeddings.Rows, c.Embeddings.Dim))];
         var paddedGradients = Unified ? padded.Select(p => new float[p.Length]).ToArray() : [];
         var queryVectorGradients = Unified ? Enumerable.Range(0, b).Select(i => new float[queries.Vectors(i).Length]).ToArray() : [];
         for (int i = 0; i < b; i++)
@@ -233,10 +299,13 @@ public sealed class BgeM3Loss : ILoss
         {
             for (int i = 0; i < b; i++) queries.AddVectorGradient(i, queryVectorGradients[i]);
             for (int j = 0; j < m; j++) passages[j].Column.AddVectorGradient(passages[j].Row, paddedGradients[j]);
-            foreach (var column in columns) column.Seed(pass, gradientScale);
+            if (pass is not null)
+            {
+                foreach (var column in columns) column.Seed(pass, gradientScale);
+            }
         }
         if (across) loss += DenseAcross(comm, columns, batch.Labels, distill, embeddingGradients);
-        pass.Backward(embeddingGradients, gradientScale);
+        pass?.Backward(embeddingGradients, gradientScale);
         if (comm.Size == 1) return (float)loss;
         Span<double> mean = [loss]; // the step's loss: the mean over ranks of each rank's loss
         comm.AllReduceSum(mean);

@@ -8,7 +8,8 @@ namespace Skald.Training.Losses;
 /// generator's state saved before each chunk (GradCache's RandContext), then a second pass over the same chunks, each
 /// from its saved state so that dropout draws the same masks, after which the generator continues from where the first
 /// pass left it. What a chunk's forward computes is the caller's (<see cref="CachedLoss"/>: one embedding a text;
-/// <see cref="ColbertLoss"/>: one vector a token; <see cref="CrossEncoders.CrossEncoderLoss"/>: a pair's logits;
+/// <see cref="ColbertLoss"/>: one vector a token; <see cref="BgeM3Loss"/>: a text's dense embedding, lexical logits and
+/// ColBERT vectors; <see cref="CrossEncoders.CrossEncoderLoss"/>: a pair's logits;
 /// <see cref="CsrLoss"/>: the chain's rows before the autoencoder).
 /// </summary>
 internal sealed class GradCache

@@ -65,15 +65,16 @@ public sealed class EncoderPass : IDisposable
     /// Embeds prepared texts and hands back the transformer's token states beside the embeddings
     /// (<see cref="Skald.Models.SentenceEncoder.ForwardStates"/>): the embeddings are the next forward output (seeded by
     /// <see cref="Backward"/>); a loss runs heads of its own over <c>Hidden</c> on <see cref="Tape"/> and seeds their
-    /// outputs (<see cref="Seed"/>) before the backward. Recording passes only.
+    /// outputs (<see cref="Seed"/>) before the backward. On a pass that does not record (GradCache's first pass) nothing
+    /// is kept for a backward and the states live until the caller resets <see cref="Tape"/>, which it must before the
+    /// next forward.
     /// </summary>
     public (EmbeddingBatch Embeddings, TokenBatch Tokens, Variable Hidden) ForwardStates(ModelInputs inputs)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        if (!tape.Recording) throw new InvalidOperationException("token states for a loss's heads need a recording pass");
         if (inputs.Count == 0) throw new ArgumentException("no texts to embed", nameof(inputs));
         var (tokens, hidden, y) = model.Model.ForwardStates(tape, inputs);
-        outputs.Add(y);
+        if (tape.Recording) outputs.Add(y);
         return (new EmbeddingBatch(y.Span.ToArray(), y.Rows, y.Cols), tokens, hidden);
     }
 

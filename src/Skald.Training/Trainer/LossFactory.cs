@@ -43,6 +43,7 @@ public static class LossFactory
             {
                 QueryMaxLength = l.QueryMaxLen,
                 PassageMaxLength = l.PassageMaxLen,
+                MiniBatchSize = l.Cached ? l.MiniBatchSize : null,
             };
         }
         catch (ModelFormatException e)

@@ -24,7 +24,7 @@ public sealed class BgeM3TrainingTests
     private string Data() => InfraPaths.WriteFile(dir, "triplets.jsonl", string.Concat(Enumerable.Range(0, 8).Select(i =>
         $"{{\"query\": \"Hvor ligger hus {i}?\", \"positive\": \"Huset {i} ligger ved fjorden.\", \"negative\": \"Det regner {i} dager i Bergen.\"}}\n")));
 
-    private TrainingConfig Config(string model, string loss, string extra = "") => ConfigLoader.Parse($"""
+    private TrainingConfig Config(string model, string loss, string extra = "", string run = "run") => ConfigLoader.Parse($"""
         model:
           path: {model}
           dropout: 0.1
@@ -39,7 +39,7 @@ public sealed class BgeM3TrainingTests
         loss:
         {loss}
         output:
-          dir: {Path.Combine(dir, "run")}
+          dir: {Path.Combine(dir, run)}
           save_steps: 0
           tensorboard: false
         """, "t.yaml");
@@ -157,7 +157,8 @@ public sealed class BgeM3TrainingTests
     }
 
     [Theory]
-    [InlineData("  type: bge_m3\n  cached: true", "t.yaml:", "loss.cached")]
+    [InlineData("  type: bge_m3\n  cached: true\n  mini_batch_size: 0", "t.yaml:", "mini_batch_size")]
+    [InlineData("  type: bge_m3\n  mini_batch_size: 2", "t.yaml:", "loss.cached: true")]
     [InlineData("  type: mnrl\n  use_self_distill: true", "t.yaml:", "loss.use_self_distill is BGE-M3 fine-tuning's")]
     [InlineData("  type: bge_m3\n  scale: 20", "t.yaml:", "loss.temperature")]
     [InlineData("  type: bge_m3\n  unified_finetuning: false\n  use_self_distill: true", "t.yaml:", "needs loss.unified_finetuning: true")]
@@ -167,6 +168,33 @@ public sealed class BgeM3TrainingTests
         Assert.StartsWith(where, e.Message);
         Assert.Contains(what, e.Message);
         Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void CachedRunsTheLossInChunksOfMiniBatchSize()
+    {
+        // loss.cached: true with the ColBERT cached loss's key, loss.mini_batch_size (BgeM3CachedTests: the same step)
+        var cached = Assert.IsType<BgeM3Loss>(TrainingRun.Build(Config(BgeM3LossTests.Folder(), "  type: bge_m3\n  cached: true\n  mini_batch_size: 2")).Loss);
+        Assert.Equal(2, cached.MiniBatchSize);
+        Assert.Null(Assert.IsType<BgeM3Loss>(TrainingRun.Build(Config(BgeM3LossTests.Folder(), "  type: bge_m3")).Loss).MiniBatchSize);
+    }
+
+    [Fact]
+    public void ACachedRunWithDropoutTrainsAsTheUncachedOne()
+    {
+        // one chunk a column (mini_batch_size = batch_size) draws the uncached run's dropout masks: two steps through the
+        // trainer then save the same weights, which needs each replay's masks and the generator's state after a step
+        string source = BgeM3LossTests.Folder();
+        string Run(string loss, string name) => new SentenceTrainer(TrainingRun.Build(Config(source, loss, run: name))).Run().ModelPath;
+        string plain = Run("  type: bge_m3\n  use_self_distill: true", "plain");
+        string cached = Run("  type: bge_m3\n  use_self_distill: true\n  cached: true\n  mini_batch_size: 4", "cached");
+        foreach (var (file, key) in new[] { ("sparse_linear.pt", "weight"), ("colbert_linear.pt", "weight"), ("colbert_linear.pt", "bias") })
+            Close(Head(Path.Combine(plain, file), key), Head(Path.Combine(cached, file), key));
+        using var a = Checkpoint.OpenFolder(plain);
+        using var b = Checkpoint.OpenFolder(cached);
+        Close(a.Read("encoder.layer.1.output.dense.weight", 32, 64), b.Read("encoder.layer.1.output.dense.weight", 32, 64));
+        using var start = Checkpoint.OpenFolder(source);
+        Assert.NotEqual(a.Read("encoder.layer.1.output.dense.weight", 32, 64), start.Read("encoder.layer.1.output.dense.weight", 32, 64)); // trained
     }
 
     [Fact]

@@ -33,11 +33,21 @@ internal static class PackageRun
         Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
-    /// <summary>A nuget.config whose only sources are <paramref name="sources"/> (every other source cleared).</summary>
+    /// <summary>
+    /// A nuget.config whose only sources are <paramref name="sources"/> (every other source cleared). With more than
+    /// one, Skald's own packages come from the first (the feed this run packed) alone, through NuGet's package source
+    /// mapping: a machine folder given after it may hold a Skald 0.1.0 restored from an older build, which NuGet would
+    /// otherwise be free to take (the same version on two sources).
+    /// </summary>
     public static string NugetConfig(params string[] sources) =>
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n  <packageSources>\n    <clear />\n"
         + string.Concat(sources.Select((s, i) => $"    <add key=\"source{i}\" value=\"{s}\" />\n"))
-        + "  </packageSources>\n</configuration>\n";
+        + "  </packageSources>\n"
+        + (sources.Length < 2 ? "" : "  <packageSourceMapping>\n"
+            + "    <packageSource key=\"source0\">\n      <package pattern=\"Skald.*\" />\n    </packageSource>\n"
+            + string.Concat(sources.Skip(1).Select((_, i) => $"    <packageSource key=\"source{i + 1}\">\n      <package pattern=\"*\" />\n    </packageSource>\n"))
+            + "  </packageSourceMapping>\n")
+        + "</configuration>\n";
 
     public static (int Code, string Output) Dotnet(string workingDirectory, IReadOnlyDictionary<string, string>? env, params string[] args) =>
         Run(workingDirectory, env, "dotnet", args);

@@ -214,7 +214,10 @@ public sealed partial class CrossEncoder
                 throw new ModelFormatException(
                     $"{System.IO.Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +
                     $"model's embedding table has {config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
-            int max = Math.Min(folder.TokenizerMaxLength() ?? transformer.MaxSequenceLength, transformer.MaxSequenceLength);
+            // an adapter folder given as the model may carry its own tokenizer_config.json (sentence-transformers saves the
+            // tokenizer beside the adapter): its model_max_length, the length the adapter was trained at, comes first
+            int? adapterMax = given == path ? null : new ModelFolder { Path = given, TransformerPath = given }.TokenizerMaxLength();
+            int max = Math.Min(adapterMax ?? folder.TokenizerMaxLength() ?? transformer.MaxSequenceLength, transformer.MaxSequenceLength);
             var model = new CrossEncoder(path, tokenizer, transformer, head, settings, max, folder.PaddingSide ?? tokenizer.PaddingSide)
             {
                 source = given == path ? null : given,

@@ -147,10 +147,65 @@ public static class CrossEncoderSaver
     {
         var settings = loss.Settings with { Activation = loss.Activation };
         var json = Write(model.Transformer, loss.Head, settings, model.Folder.TransformerPath, dir, modelCard);
+        RecordMaxLength(model, dir);
         // transformers' loss choice for a head of several labels: several may be true at once (bce), or one class.
         if (loss is BinaryCrossEntropyLoss && loss.Head.NumLabels > 1) json["problem_type"] = "multi_label_classification";
         else json.Remove("problem_type");
         ModelSaver.WriteJson(Path.Combine(dir, "config.json"), json);
+    }
+
+    /// <summary>
+    /// Records the length <paramref name="model"/>'s pairs were cut at (<see cref="SentenceEncoder.MaxSeqLength"/>, set
+    /// by <c>model.max_seq_length</c>) as <c>model_max_length</c> in <paramref name="dir"/>'s tokenizer_config.json,
+    /// where sentence-transformers' <c>CrossEncoder(max_length=N)</c> keeps it (its tokenizer's, saved with the model)
+    /// and <see cref="CrossEncoder.Load"/> reads it back; the file is left as copied when it already reloads at that length.
+    /// </summary>
+    internal static void RecordMaxLength(SentenceEncoder model, string dir)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (!CutElsewhere(model)) return;
+        string path = Path.Combine(dir, "tokenizer_config.json");
+        var root = File.Exists(path) ? ReadObject(path) : [];
+        root["model_max_length"] = model.MaxSeqLength;
+        ModelSaver.WriteJson(path, root);
+    }
+
+    /// <summary>
+    /// A cross-encoder's peft SEQ_CLS adapter folder, written atomically: the adapters under the classifier's module
+    /// paths and the head whole (modules_to_save, <see cref="HeadTensors"/>), the card as README.md; and, when the
+    /// pairs were cut at another length than the base folder's (<c>model.max_seq_length</c>), the tokenizer files with
+    /// that <c>model_max_length</c>, as sentence-transformers saves its tokenizer beside the adapter.
+    /// </summary>
+    public static void SaveAdapter(SentenceEncoder model, CrossEncoderLoss loss, Skald.Models.Adapters.LoraConfig lora, string folder, string? modelCard)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(lora);
+        string prefix = SequenceClassificationHead.ClassFor(model.Transformer.Config.ModelType).EncoderPrefix;
+        var head = HeadTensors(model, loss);
+        StagingPaths.ReplaceFolder(folder, dir =>
+        {
+            Skald.Models.Adapters.PeftAdapters.WriteInto(dir, folder, model.Parameters,
+                lora with { TaskType = "SEQ_CLS", ModulePrefix = prefix, ModulesToSave = loss.Head.SavedModules }, head);
+            if (CutElsewhere(model))
+            {
+                foreach (var f in ModelSaver.TokenizerFiles)
+                {
+                    string src = Path.Combine(model.Folder.TransformerPath, f);
+                    if (File.Exists(src)) File.Copy(src, Path.Combine(dir, f));
+                }
+                RecordMaxLength(model, dir);
+            }
+            if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+        });
+    }
+
+    // Whether the model's pairs were cut at another length than its source folder's tokenizer files load at
+    // (CrossEncoder.Load: model_max_length capped by the positions).
+    private static bool CutElsewhere(SentenceEncoder model)
+    {
+        int positions = model.Transformer.MaxSequenceLength;
+        return model.MaxSeqLength != Math.Min(model.Folder.TokenizerMaxLength() ?? positions, positions);
     }
 
     // The weights, the tokenizer files and the card into dir; config.json's object, to be finished and written by the caller.

@@ -78,8 +78,9 @@ public sealed partial class CrossEncoder
     public ScoreActivation Activation => Config.Activation;
 
     /// <summary>
-    /// Longest input in tokens, both texts and the special tokens included: the tokenizer's model_max_length capped by
-    /// the model's positions (sentence-transformers from v4.0.2); longer pairs are cut longest first.
+    /// Longest input in tokens, both texts and the special tokens included: the tokenizer's model_max_length (an adapter
+    /// folder given as the model: its own tokenizer_config.json's first) capped by the model's positions
+    /// (sentence-transformers from v4.0.2); longer pairs are cut longest first.
     /// </summary>
     public int MaxLength { get; }
 

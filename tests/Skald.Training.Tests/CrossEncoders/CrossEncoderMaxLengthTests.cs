@@ -95,5 +95,10 @@ public sealed class CrossEncoderMaxLengthTests
         Assert.Null(SavedMaxLength(folder.Folder)); // the base's own length: the adapter loads at it from the base
         Assert.Equal(8, CrossEncoder.Load(keyed.Folder).MaxLength);
         Assert.Equal(8, CrossEncoder.Load(folder.Folder).MaxLength);
+
+        string merged = Path.Combine(dir, "merged"); // skald merge keeps the adapter's length
+        Skald.Training.CrossEncoders.CrossEncoderSaver.Save(CrossEncoder.Load(keyed.Folder), merged);
+        Assert.Equal(8, SavedMaxLength(merged));
+        Assert.Equal(8, CrossEncoder.Load(merged).MaxLength);
     }
 }

@@ -25,10 +25,12 @@ public static partial class PeftAdapters
     /// with <see cref="LoraConfig.BaseAdapters"/>, <see cref="AdapterBase.ChainFile"/>) into <paramref name="dir"/>, a
     /// staging folder the caller renames to <paramref name="finalFolder"/> (the chain file names earlier adapters
     /// relative to it): the adapter files of a folder that holds more, such as a ColBERT's Transformer module beside its
-    /// Dense modules (sentence-transformers' save after <c>add_adapter</c>).
+    /// Dense modules (sentence-transformers' save after <c>add_adapter</c>), or a cross-encoder's adapter beside its
+    /// tokenizer files; <paramref name="savedModules"/> as in <see cref="Save"/>.
     /// </summary>
-    public static void WriteInto(string dir, string finalFolder, IReadOnlyList<Parameter> parameters, LoraConfig config) =>
-        Write(dir, finalFolder, Tensors(parameters, config, null), config);
+    public static void WriteInto(string dir, string finalFolder, IReadOnlyList<Parameter> parameters, LoraConfig config,
+        IReadOnlyList<TensorToWrite>? savedModules = null) =>
+        Write(dir, finalFolder, Tensors(parameters, config, savedModules), config);
 
     private static List<TensorToWrite> Tensors(IReadOnlyList<Parameter> parameters, LoraConfig config, IReadOnlyList<TensorToWrite>? savedModules)
     {

@@ -78,8 +78,9 @@ public sealed partial class CrossEncoder
     public ScoreActivation Activation => Config.Activation;
 
     /// <summary>
-    /// Longest input in tokens, both texts and the special tokens included: the tokenizer's model_max_length capped by
-    /// the model's positions (sentence-transformers from v4.0.2); longer pairs are cut longest first.
+    /// Longest input in tokens, both texts and the special tokens included: the tokenizer's model_max_length (an adapter
+    /// folder given as the model: its own tokenizer_config.json's first) capped by the model's positions
+    /// (sentence-transformers from v4.0.2); longer pairs are cut longest first.
     /// </summary>
     public int MaxLength { get; }
 
@@ -214,7 +215,10 @@ public sealed partial class CrossEncoder
                 throw new ModelFormatException(
                     $"{System.IO.Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +
                     $"model's embedding table has {config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
-            int max = Math.Min(folder.TokenizerMaxLength() ?? transformer.MaxSequenceLength, transformer.MaxSequenceLength);
+            // an adapter folder given as the model may carry its own tokenizer_config.json (sentence-transformers saves the
+            // tokenizer beside the adapter): its model_max_length, the length the adapter was trained at, comes first
+            int? adapterMax = given == path ? null : new ModelFolder { Path = given, TransformerPath = given }.TokenizerMaxLength();
+            int max = Math.Min(adapterMax ?? folder.TokenizerMaxLength() ?? transformer.MaxSequenceLength, transformer.MaxSequenceLength);
             var model = new CrossEncoder(path, tokenizer, transformer, head, settings, max, folder.PaddingSide ?? tokenizer.PaddingSide)
             {
                 source = given == path ? null : given,

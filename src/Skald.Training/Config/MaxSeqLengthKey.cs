@@ -2,7 +2,8 @@ namespace Skald.Training.Config;
 
 /// <summary>
 /// Where <c>model.max_seq_length</c> (<see cref="ModelSection.MaxSeqLength"/>) applies: models whose texts are cut at
-/// one length, as sentence-transformers' <c>max_seq_length</c> cuts them. Model kinds with lengths of their own are
+/// one length, as sentence-transformers' <c>max_seq_length</c> cuts them (a cross-encoder's pairs too, as its
+/// <c>CrossEncoder(max_length=N)</c> does, saved as the tokenizer's <c>model_max_length</c>). Model kinds with lengths of their own are
 /// refused in one line naming the key that sets theirs; the model's position limit is checked once it is loaded
 /// (<see cref="Trainer.TrainingRun"/>).
 /// </summary>
@@ -23,7 +24,6 @@ internal static class MaxSeqLengthKey
                 "colbert_contrastive" or "colbert_distillation" => Colbert,
                 "bge_m3" => "loss.type bge_m3 cuts queries and passages at loss.query_max_len and loss.passage_max_len, as FlagEmbedding does",
                 "causal_lm" => "causal-LM fine-tuning cuts its sequences at loss.max_seq_length",
-                _ when loss.CrossEncoder => $"a cross-encoder (loss.type {loss.Type}) reads its pairs up to its tokenizer's model_max_length (sentence-transformers' CrossEncoder max_length); model.max_seq_length is not supported for it yet",
                 _ => null,
             },
         };

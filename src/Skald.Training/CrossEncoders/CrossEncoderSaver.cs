@@ -46,8 +46,9 @@ public static class CrossEncoderSaver
     /// <summary>
     /// Saves a loaded cross-encoder (its adapters merged, as <see cref="CrossEncoder.Load"/> merges them: <c>skald merge</c>)
     /// to <paramref name="folder"/> in the same layout: its transformer and head in float32, config.json from its base's
-    /// with architectures, the labels and the activation it scores with (its problem_type as it was), so the folder scores
-    /// as the loaded model does.
+    /// with architectures, the labels and the activation it scores with (its problem_type as it was), and the length it
+    /// cuts pairs at (<see cref="CrossEncoder.MaxLength"/>, an adapter folder's own) as tokenizer_config.json's
+    /// <c>model_max_length</c> where the base's says otherwise, so the folder scores as the loaded model does.
     /// A decoder's config gets a <c>pad_token_id</c> when it has none (transformers' <c>*ForSequenceClassification</c>
     /// finds each row's last token as the last one that is not it, and refuses batches of more than one row without
     /// it), as transformers and peft users set <c>config.pad_token_id = tokenizer.pad_token_id</c>: the pad token the
@@ -99,6 +100,7 @@ public static class CrossEncoderSaver
             if (pad is { } id) json["pad_token_id"] = id;
             ModelSaver.WriteJson(Path.Combine(dir, "config.json"), json);
             if (padToken is not null) NamePadToken(Path.Combine(dir, "tokenizer_config.json"), padToken);
+            RecordMaxLength(model.MaxLength, model.Transformer, transformerPath, dir); // an adapter folder's own length
         });
     }
 
@@ -147,10 +149,63 @@ public static class CrossEncoderSaver
     {
         var settings = loss.Settings with { Activation = loss.Activation };
         var json = Write(model.Transformer, loss.Head, settings, model.Folder.TransformerPath, dir, modelCard);
+        RecordMaxLength(model.MaxSeqLength, model.Transformer, model.Folder.TransformerPath, dir);
         // transformers' loss choice for a head of several labels: several may be true at once (bce), or one class.
         if (loss is BinaryCrossEntropyLoss && loss.Head.NumLabels > 1) json["problem_type"] = "multi_label_classification";
         else json.Remove("problem_type");
         ModelSaver.WriteJson(Path.Combine(dir, "config.json"), json);
+    }
+
+    // Records the length pairs are cut at (SentenceEncoder.MaxSeqLength, set by model.max_seq_length; a loaded
+    // CrossEncoder's MaxLength) as model_max_length in dir's tokenizer_config.json, where sentence-transformers'
+    // CrossEncoder(max_length=N) keeps it (its tokenizer's, saved with the model) and CrossEncoder.Load reads it back;
+    // the file copied from tokenizerPath is left as it was when it already loads at that length.
+    private static void RecordMaxLength(int length, ITransformer transformer, string tokenizerPath, string dir)
+    {
+        if (!CutElsewhere(length, transformer, tokenizerPath)) return;
+        string path = Path.Combine(dir, "tokenizer_config.json");
+        var root = File.Exists(path) ? ReadObject(path) : [];
+        root["model_max_length"] = length;
+        ModelSaver.WriteJson(path, root);
+    }
+
+    /// <summary>
+    /// A cross-encoder's peft SEQ_CLS adapter folder, written atomically: the adapters under the classifier's module
+    /// paths and the head whole (modules_to_save, <see cref="HeadTensors"/>), the card as README.md; and, when the
+    /// pairs were cut at another length than the base folder's (<c>model.max_seq_length</c>), the tokenizer files with
+    /// that <c>model_max_length</c>, as sentence-transformers saves its tokenizer beside the adapter.
+    /// </summary>
+    public static void SaveAdapter(SentenceEncoder model, CrossEncoderLoss loss, Skald.Models.Adapters.LoraConfig lora, string folder, string? modelCard)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(lora);
+        string prefix = SequenceClassificationHead.ClassFor(model.Transformer.Config.ModelType).EncoderPrefix;
+        var head = HeadTensors(model, loss);
+        StagingPaths.ReplaceFolder(folder, dir =>
+        {
+            Skald.Models.Adapters.PeftAdapters.WriteInto(dir, folder, model.Parameters,
+                lora with { TaskType = "SEQ_CLS", ModulePrefix = prefix, ModulesToSave = loss.Head.SavedModules }, head);
+            if (CutElsewhere(model.MaxSeqLength, model.Transformer, model.Folder.TransformerPath))
+            {
+                foreach (var f in ModelSaver.TokenizerFiles)
+                {
+                    string src = Path.Combine(model.Folder.TransformerPath, f);
+                    if (File.Exists(src)) File.Copy(src, Path.Combine(dir, f));
+                }
+                RecordMaxLength(model.MaxSeqLength, model.Transformer, model.Folder.TransformerPath, dir);
+            }
+            if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+        });
+    }
+
+    // Whether pairs are cut at another length than the tokenizer files at tokenizerPath load at (CrossEncoder.Load:
+    // model_max_length capped by the positions).
+    private static bool CutElsewhere(int length, ITransformer transformer, string tokenizerPath)
+    {
+        int positions = transformer.MaxSequenceLength;
+        int copied = new ModelFolder { Path = tokenizerPath, TransformerPath = tokenizerPath }.TokenizerMaxLength() ?? positions;
+        return length != Math.Min(copied, positions);
     }
 
     // The weights, the tokenizer files and the card into dir; config.json's object, to be finished and written by the caller.

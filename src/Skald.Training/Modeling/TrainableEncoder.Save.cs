@@ -29,10 +29,7 @@ public sealed partial class TrainableEncoder
                 return;
             }
             // peft's SEQ_CLS adapter: the adapters under the classifier's module paths, the head whole (modules_to_save).
-            string prefix = Models.Architectures.SequenceClassificationHead.ClassFor(Config.ModelType).EncoderPrefix;
-            PeftAdapters.Save(folder, Model.Parameters, Lora with { TaskType = "SEQ_CLS", ModulePrefix = prefix, ModulesToSave = classifier.Head.SavedModules },
-                CrossEncoders.CrossEncoderSaver.HeadTensors(Model, classifier));
-            if (modelCard is not null) File.WriteAllText(Path.Combine(folder, "README.md"), modelCard);
+            CrossEncoders.CrossEncoderSaver.SaveAdapter(Model, classifier, Lora, folder, modelCard);
             return;
         }
         if (Lora is null || SaveMerged)

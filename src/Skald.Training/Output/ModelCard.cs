@@ -145,6 +145,8 @@ public static class ModelCard
                           $"Skald reads them from `{Models.Adapters.AdapterBase.ChainFile}` when this folder is given as the model; with peft, " +
                           "load each onto the base and `merge_and_unload()` in turn, then load this adapter)");
         }
+        // sentence-transformers' card gives the first module's max_seq_length; a static model reads every token (it has none)
+        if (trained is not null && !src.IsStatic) sb.AppendLine($"- **Maximum Sequence Length:** {trained.MaxSeqLength} tokens");
         sb.AppendLine($"- **Output Dimensionality:** {setup.Model.Dimension} dimensions");
         sb.AppendLine($"- **Similarity Function:** {SimilarityName(src.Similarity)}");
         sb.AppendLine($"- **Training Dataset{(setup.Train.Count > 1 ? "s" : "")}:** {string.Join(", ", setup.Train.Select(d => Path.GetFileName(d.Name)))}");

@@ -19,6 +19,7 @@ public sealed class MaxSeqLengthKeyTests
         Assert.Equal(256, Parse("  max_seq_length: 256").Model.MaxSeqLength);
         Assert.Equal(128, Parse("  max_seq_length: 256", "mnrl", "model.max_seq_length=128").Model.MaxSeqLength);
         Assert.Null(ConfigLoader.Parse(Minimal, "c.yaml").Model.MaxSeqLength);
+        Assert.Equal(64, Parse("  max_seq_length: 64", "bce").Model.MaxSeqLength); // a cross-encoder's pairs are cut there too
     }
 
     [Theory]
@@ -38,7 +39,6 @@ public sealed class MaxSeqLengthKeyTests
     [InlineData("  type: colbert", "colbert_contrastive", "model.query_length and model.document_length")]
     [InlineData("", "bge_m3", "loss.query_max_len and loss.passage_max_len")]
     [InlineData("", "causal_lm", "loss.max_seq_length")]
-    [InlineData("", "bce", "a cross-encoder (loss.type bce)")]
     public void ModelKindsWithLengthsOfTheirOwnAreRefused(string type, string loss, string why)
     {
         var e = Assert.Throws<TrainingException>(() => Parse(type + (type.Length > 0 ? "\n" : "") + "  max_seq_length: 64", loss));

@@ -63,6 +63,9 @@ public sealed class ModelMaxSeqLengthTests
         Assert.Equal(8, JsonNode.Parse(File.ReadAllText(Path.Combine(saved, "sentence_bert_config.json")))!["max_seq_length"]!.GetValue<int>());
         using var reloaded = SentenceEncoder.Load(saved);
         Assert.Equal(8, reloaded.MaxSeqLength); // skald encode / evaluate of the output cut there too
+        // the card's Model Description line, as sentence-transformers' card gives it
+        Assert.Contains("- **Maximum Sequence Length:** 8 tokens\n", File.ReadAllText(Path.Combine(saved, "README.md")).ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("- **Maximum Sequence Length:** 64 tokens\n", File.ReadAllText(Path.Combine(dir, "plain", "final", "README.md")).ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,7 +2,8 @@ namespace Skald.Serving;
 
 /// <summary>
 /// A request the server refuses, answered as OpenAI's API answers errors:
-/// <c>{"error": {"message", "type", "param", "code"}}</c> with <see cref="Status"/>.
+/// <c>{"error": {"message", "type", "param", "code"}}</c> with <see cref="Status"/>. Every 4xx carries a code (OpenAI's
+/// SDKs print it beside the type): the one given, or the status's own (<see cref="DefaultCode"/>).
 /// </summary>
 public sealed class ApiException(int status, string message, string type = "invalid_request_error", string? param = null,
     string? code = null) : Exception(message)
@@ -16,10 +17,32 @@ public sealed class ApiException(int status, string message, string type = "inva
     /// <summary>The request field at fault, if any (e.g. "input", "dimensions").</summary>
     public string? Param { get; } = param;
 
-    /// <summary>A machine-readable code, if any (e.g. "invalid_api_key").</summary>
-    public string? Code { get; } = code;
+    /// <summary>A machine-readable code (e.g. "invalid_api_key", "invalid_value"); null only for a 5xx given none.</summary>
+    public string? Code { get; } = code ?? DefaultCode(status);
 
-    /// <summary>A 400 about request field <paramref name="param"/>.</summary>
+    /// <summary>A 400 about request field <paramref name="param"/>: a value it does not take (code "invalid_value" unless given).</summary>
     public static ApiException BadRequest(string message, string? param = null, string? code = null) =>
-        new(400, message, "invalid_request_error", param, code);
+        new(400, message, "invalid_request_error", param, code ?? "invalid_value");
+
+    /// <summary>A 400 for field <paramref name="param"/> of the wrong JSON kind (a number for a string): code "invalid_type".</summary>
+    public static ApiException WrongType(string message, string? param = null) => BadRequest(message, param, "invalid_type");
+
+    /// <summary>A 400 for a required field the request lacks: code "missing_required_parameter".</summary>
+    public static ApiException MissingParameter(string message, string? param = null) =>
+        BadRequest(message, param, "missing_required_parameter");
+
+    /// <summary>
+    /// The code of a refusal with status <paramref name="status"/> given none: OpenAI's "invalid_value" for a 400 or 422,
+    /// "not_found", "request_timeout", "request_too_large", "unsupported_media_type"; null for a server error.
+    /// </summary>
+    public static string? DefaultCode(int status) => status switch
+    {
+        400 or 422 => "invalid_value",
+        404 => "not_found",
+        408 => "request_timeout",
+        413 => "request_too_large",
+        415 => "unsupported_media_type",
+        >= 400 and < 500 => "invalid_request",
+        _ => null,
+    };
 }

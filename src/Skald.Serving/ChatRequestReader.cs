@@ -25,7 +25,7 @@ internal static class ChatRequestReader
         using var doc = JsonBody.Parse(body, JsonBody.ChatDepth);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
-            throw ApiException.BadRequest("the request body must be a JSON object with a \"messages\" array");
+            throw ApiException.WrongType("the request body must be a JSON object with a \"messages\" array");
         var messages = Messages(root);
         var (options, stream, includeUsage, model) = SamplingFields.Read(root, "max_completion_tokens");
         if (LogProbFields.Chat(root) is int top) (options.AdditionalProperties ??= [])[SkaldChatClient.LogProbsProperty] = top;
@@ -44,9 +44,9 @@ internal static class ChatRequestReader
         foreach (var item in list.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.Object)
-                throw ApiException.BadRequest($"messages[{i}] must be an object with \"role\" and \"content\"", "messages");
+                throw ApiException.WrongType($"messages[{i}] must be an object with \"role\" and \"content\"", "messages");
             string role = item.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()!
-                : throw ApiException.BadRequest($"messages[{i}].role is required: system, user or assistant", "messages");
+                : throw ApiException.MissingParameter($"messages[{i}].role is required: system, user or assistant", "messages");
             if (!Roles.Contains(role))
                 throw ApiException.BadRequest($"messages[{i}].role \"{role}\" is not one this server takes (system, developer, user, assistant, tool)", "messages");
             var calls = role == "assistant" ? ChatToolFields.Calls(item, i) : [];
@@ -66,10 +66,10 @@ internal static class ChatRequestReader
     private static string Content(JsonElement message, int i)
     {
         if (!message.TryGetProperty("content", out var c) || c.ValueKind == JsonValueKind.Null)
-            throw ApiException.BadRequest($"messages[{i}].content is required: a string or an array of text parts", "messages");
+            throw ApiException.MissingParameter($"messages[{i}].content is required: a string or an array of text parts", "messages");
         if (c.ValueKind == JsonValueKind.String) return c.GetString()!;
         if (c.ValueKind != JsonValueKind.Array)
-            throw ApiException.BadRequest($"messages[{i}].content must be a string or an array of text parts", "messages");
+            throw ApiException.WrongType($"messages[{i}].content must be a string or an array of text parts", "messages");
         var text = new System.Text.StringBuilder();
         bool joinedAny = false;
         foreach (var part in c.EnumerateArray())
@@ -78,7 +78,7 @@ internal static class ChatRequestReader
             if (type != "text")
                 throw ApiException.BadRequest($"messages[{i}].content: a \"{type ?? "?"}\" part cannot be read by this model; send {{\"type\": \"text\", \"text\": ...}} parts", "messages");
             if (!part.TryGetProperty("text", out var pt2) || pt2.ValueKind != JsonValueKind.String)
-                throw ApiException.BadRequest($"messages[{i}].content: a text part needs a \"text\" string", "messages");
+                throw ApiException.MissingParameter($"messages[{i}].content: a text part needs a \"text\" string", "messages");
             if (joinedAny) text.Append('\n'); // parts joined by newlines, as vLLM joins them
             text.Append(pt2.GetString());
             joinedAny = true;

@@ -25,7 +25,7 @@ internal static class ChatToolFields
         var tools = SamplingFields.Field(root, "tools");
         if (tools is { } list)
         {
-            if (list.ValueKind != JsonValueKind.Array) throw ApiException.BadRequest("tools must be an array of {\"type\": \"function\", \"function\": {...}} objects", "tools");
+            if (list.ValueKind != JsonValueKind.Array) throw ApiException.WrongType("tools must be an array of {\"type\": \"function\", \"function\": {...}} objects", "tools");
             int i = 0;
             foreach (var tool in list.EnumerateArray()) (options.Tools ??= []).Add(Tool(tool, i++));
         }
@@ -50,19 +50,19 @@ internal static class ChatToolFields
     {
         string at = $"tools[{i}]";
         if (tool.ValueKind != JsonValueKind.Object || !tool.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
-            throw ApiException.BadRequest($"{at} must be an object with \"type\": \"function\" and a \"function\"", "tools");
+            throw ApiException.WrongType($"{at} must be an object with \"type\": \"function\" and a \"function\"", "tools");
         if (type.GetString() != "function")
             throw ApiException.BadRequest($"{at}.type \"{type.GetString()}\" is not one this server takes (\"function\")", "tools");
         if (!tool.TryGetProperty("function", out var f) || f.ValueKind != JsonValueKind.Object)
-            throw ApiException.BadRequest($"{at}.function is required: an object with a \"name\"", "tools");
+            throw ApiException.MissingParameter($"{at}.function is required: an object with a \"name\"", "tools");
         string name = f.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String && n.GetString() is { Length: > 0 } s ? s
-            : throw ApiException.BadRequest($"{at}.function.name is required: a string", "tools");
+            : throw ApiException.MissingParameter($"{at}.function.name is required: a string", "tools");
         string? description = null;
         if (f.TryGetProperty("description", out var d) && d.ValueKind != JsonValueKind.Null)
-            description = d.ValueKind == JsonValueKind.String ? d.GetString() : throw ApiException.BadRequest($"{at}.function.description must be a string", "tools");
+            description = d.ValueKind == JsonValueKind.String ? d.GetString() : throw ApiException.WrongType($"{at}.function.description must be a string", "tools");
         JsonElement parameters = default;
         if (f.TryGetProperty("parameters", out var p) && p.ValueKind != JsonValueKind.Null)
-            parameters = p.ValueKind == JsonValueKind.Object ? p.Clone() : throw ApiException.BadRequest($"{at}.function.parameters must be a JSON schema object", "tools");
+            parameters = p.ValueKind == JsonValueKind.Object ? p.Clone() : throw ApiException.WrongType($"{at}.function.parameters must be a JSON schema object", "tools");
         return AIFunctionFactory.CreateDeclaration(name, description, parameters);
     }
 
@@ -73,15 +73,15 @@ internal static class ChatToolFields
     {
         var contents = new List<AIContent>();
         if (!message.TryGetProperty("tool_calls", out var calls) || calls.ValueKind == JsonValueKind.Null) return contents;
-        if (calls.ValueKind != JsonValueKind.Array) throw ApiException.BadRequest($"messages[{i}].tool_calls must be an array", "messages");
+        if (calls.ValueKind != JsonValueKind.Array) throw ApiException.WrongType($"messages[{i}].tool_calls must be an array", "messages");
         int j = 0;
         foreach (var call in calls.EnumerateArray())
         {
             string at = $"messages[{i}].tool_calls[{j++}]";
-            if (call.ValueKind != JsonValueKind.Object) throw ApiException.BadRequest($"{at} must be an object with \"id\" and \"function\"", "messages");
+            if (call.ValueKind != JsonValueKind.Object) throw ApiException.WrongType($"{at} must be an object with \"id\" and \"function\"", "messages");
             string id = String(call, "id", at);
             if (!call.TryGetProperty("function", out var f) || f.ValueKind != JsonValueKind.Object)
-                throw ApiException.BadRequest($"{at}.function is required: {{\"name\", \"arguments\"}}", "messages");
+                throw ApiException.MissingParameter($"{at}.function is required: {{\"name\", \"arguments\"}}", "messages");
             string name = String(f, "name", $"{at}.function");
             string arguments = String(f, "arguments", $"{at}.function");
             var parsed = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -110,5 +110,5 @@ internal static class ChatToolFields
 
     private static string String(JsonElement e, string field, string at) =>
         e.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()!
-            : throw ApiException.BadRequest($"{at}.{field} is required: a string", "messages");
+            : throw ApiException.MissingParameter($"{at}.{field} is required: a string", "messages");
 }

@@ -23,7 +23,7 @@ internal static class CompletionRequestReader
         using var doc = JsonBody.Parse(body, JsonBody.ChatDepth); // (response_format's schema nests as a chat body's does)
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
-            throw ApiException.BadRequest("the request body must be a JSON object with a \"prompt\"", "prompt");
+            throw ApiException.WrongType("the request body must be a JSON object with a \"prompt\"", "prompt");
         var prompts = Prompts(root);
         var (options, stream, includeUsage, model) = SamplingFields.Read(root);
         options.MaxOutputTokens ??= DefaultMaxTokens;
@@ -51,7 +51,7 @@ internal static class CompletionRequestReader
         foreach (var p in prompt.EnumerateArray())
         {
             prompts.Add(p.ValueKind == JsonValueKind.String ? p.GetString()!
-                : throw ApiException.BadRequest($"prompt[{prompts.Count}] is not a string (token-id prompts are not taken; send text)", "prompt"));
+                : throw ApiException.WrongType($"prompt[{prompts.Count}] is not a string (token-id prompts are not taken; send text)", "prompt"));
         }
         return prompts;
     }

@@ -39,7 +39,7 @@ internal sealed class DynamicBatcher : IDisposable
     private readonly Queue<Piece> queue = new();
     private readonly object gate = new(); // Monitor: Wait/PulseAll need it
     private readonly Thread worker;
-    private readonly Tape tape = new(recording: false) { DirectAttention = true }; // the worker's activation memory, reused pass after pass
+    private readonly Tape tape = new(recording: false); // the worker's activation memory, reused pass after pass; set as Encode's before each
     private int pending;
     private bool stopping;
     private bool draining; // the host is stopping: run what is queued without waiting to fill batches
@@ -309,6 +309,7 @@ internal sealed class DynamicBatcher : IDisposable
     private float[][] Forward(ModelInputs inputs, CancellationToken cancellationToken)
     {
         tape.Reset();
+        encoder.ConfigureInference(tape); // Encode's kernel paths (packed weights above all): Encode's bits
         Variable y;
         using (tape.Pass(cancellationToken)) y = encoder.Forward(tape, inputs); // [B, D]
         var span = y.Span;

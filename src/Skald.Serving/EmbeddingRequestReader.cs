@@ -17,12 +17,12 @@ internal static class EmbeddingRequestReader
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                throw ApiException.BadRequest("the request body must be a JSON object with an \"input\" field");
+                throw ApiException.WrongType("the request body must be a JSON object with an \"input\" field");
             if (!root.TryGetProperty("input", out var input))
                 throw JsonBody.Missing(root, "input", "a string, an array of strings, or token-id arrays");
             string? model = null;
             if (root.TryGetProperty("model", out var m) && m.ValueKind != JsonValueKind.Null)
-                model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw ApiException.BadRequest("\"model\" must be a string", "model");
+                model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw ApiException.WrongType("\"model\" must be a string", "model");
             return new EmbeddingRequest(Inputs(input, maxInputs), model, Base64(root), Dimensions(root))
             {
                 InputType = InputType(root),
@@ -94,7 +94,7 @@ internal static class EmbeddingRequestReader
             case JsonValueKind.Array:
                 break;
             default:
-                throw ApiException.BadRequest("\"input\" must be a string, an array of strings, or token-id arrays", "input");
+                throw ApiException.WrongType("\"input\" must be a string, an array of strings, or token-id arrays", "input");
         }
         int count = input.GetArrayLength();
         if (count == 0) throw ApiException.BadRequest("\"input\" is an empty array: give at least one input", "input");
@@ -109,7 +109,7 @@ internal static class EmbeddingRequestReader
             foreach (var e in input.EnumerateArray())
             {
                 if (e.ValueKind != JsonValueKind.String)
-                    throw ApiException.BadRequest($"input[{i}] is not a string (an array of strings must hold only strings)", "input");
+                    throw ApiException.WrongType($"input[{i}] is not a string (an array of strings must hold only strings)", "input");
                 texts[i] = Text(e, i);
                 i++;
             }
@@ -122,13 +122,13 @@ internal static class EmbeddingRequestReader
             foreach (var e in input.EnumerateArray())
             {
                 if (e.ValueKind != JsonValueKind.Array)
-                    throw ApiException.BadRequest($"input[{i}] is not an array of token ids", "input");
+                    throw ApiException.WrongType($"input[{i}] is not an array of token ids", "input");
                 ids[i] = Ids(e, i);
                 i++;
             }
             return new EmbeddingInputs(null, ids);
         }
-        throw ApiException.BadRequest("\"input\" must be a string, an array of strings, or token-id arrays", "input");
+        throw ApiException.WrongType("\"input\" must be a string, an array of strings, or token-id arrays", "input");
     }
 
     private static string Text(JsonElement e, int index)
@@ -147,7 +147,7 @@ internal static class EmbeddingRequestReader
         foreach (var t in array.EnumerateArray())
         {
             if (t.ValueKind != JsonValueKind.Number || !t.TryGetInt32(out ids[j]) || ids[j] < 0)
-                throw ApiException.BadRequest($"input[{index}][{j}] is not a token id (a non-negative integer)", "input");
+                throw ApiException.WrongType($"input[{index}][{j}] is not a token id (a non-negative integer)", "input");
             j++;
         }
         return ids;

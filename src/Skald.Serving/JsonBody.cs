@@ -28,7 +28,7 @@ internal static class JsonBody
         {
             throw ApiException.BadRequest(TooDeep(body.Span, maxDepth) is long at
                 ? $"the request body nests objects and arrays more than {maxDepth} deep (at byte {at + 1 + skipped}), deeper than this endpoint reads"
-                : NotJson(e, skipped));
+                : NotJson(e, skipped), code: "invalid_json");
         }
         try
         {
@@ -56,10 +56,10 @@ internal static class JsonBody
             foreach (var member in root.EnumerateObject())
             {
                 if (member.Name != field && Skald.Retrieval.Data.Typos.Closest(member.Name, [field]) is not null)
-                    return ApiException.BadRequest($"{message} (the body has \"{member.Name}\": did you mean \"{field}\"?)", field);
+                    return ApiException.MissingParameter($"{message} (the body has \"{member.Name}\": did you mean \"{field}\"?)", field);
             }
         }
-        return ApiException.BadRequest(message, field);
+        return ApiException.MissingParameter(message, field);
     }
 
     // Where (the byte offset) the body first opens an object or array deeper than maxDepth, read one level deeper than

@@ -16,17 +16,17 @@ internal static class RerankRequestReader
         using var doc = JsonBody.Parse(body);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
-            throw ApiException.BadRequest("the request body must be a JSON object with \"query\" and \"documents\" fields");
+            throw ApiException.WrongType("the request body must be a JSON object with \"query\" and \"documents\" fields");
         if (!root.TryGetProperty("query", out var q) || q.ValueKind == JsonValueKind.Null)
             throw JsonBody.Missing(root, "query", "the query text as a string");
         if (q.ValueKind != JsonValueKind.String)
-            throw ApiException.BadRequest($"\"query\" must be a string (the query text), not {JsonBody.Kind(q)}", "query");
+            throw ApiException.WrongType($"\"query\" must be a string (the query text), not {JsonBody.Kind(q)}", "query");
         string query = q.GetString()!;
         if (query.Trim().Length == 0) throw ApiException.BadRequest("\"query\" is empty", "query");
         if (!root.TryGetProperty("documents", out var docs) || docs.ValueKind == JsonValueKind.Null)
             throw JsonBody.Missing(root, "documents", "an array of texts (or of {\"text\": ...} objects)");
         if (docs.ValueKind != JsonValueKind.Array)
-            throw ApiException.BadRequest($"\"documents\" must be an array of texts (or of {{\"text\": ...}} objects), not {JsonBody.Kind(docs)}", "documents");
+            throw ApiException.WrongType($"\"documents\" must be an array of texts (or of {{\"text\": ...}} objects), not {JsonBody.Kind(docs)}", "documents");
         int count = docs.GetArrayLength();
         if (count == 0) throw ApiException.BadRequest("\"documents\" is empty", "documents");
         if (count > maxDocuments) throw ApiException.BadRequest($"{count} documents is more than this server takes in one request ({maxDocuments})", "documents");
@@ -36,7 +36,7 @@ internal static class RerankRequestReader
         {
             var text = d.ValueKind == JsonValueKind.Object && d.TryGetProperty("text", out var t) ? t : d;
             if (text.ValueKind != JsonValueKind.String)
-                throw ApiException.BadRequest($"documents[{i}] must be a string or an object with a \"text\" string", "documents");
+                throw ApiException.WrongType($"documents[{i}] must be a string or an object with a \"text\" string", "documents");
             texts[i++] = text.GetString()!;
         }
         int? topN = null;
@@ -52,12 +52,12 @@ internal static class RerankRequestReader
             {
                 JsonValueKind.True => true,
                 JsonValueKind.False => false,
-                _ => throw ApiException.BadRequest("return_documents must be true or false", "return_documents"),
+                _ => throw ApiException.WrongType("return_documents must be true or false", "return_documents"),
             };
         }
         string? model = null;
         if (root.TryGetProperty("model", out var m) && m.ValueKind != JsonValueKind.Null)
-            model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw ApiException.BadRequest("\"model\" must be a string", "model");
+            model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw ApiException.WrongType("\"model\" must be a string", "model");
         return new RerankRequest(query, texts, topN, returnDocuments, model, SearchRequestReader.BgeM3Weights(root));
     }
 }

@@ -19,7 +19,7 @@ internal static class ResponseFormatReader
     public static ChatResponseFormat? Read(JsonElement format)
     {
         string? type = format.ValueKind == JsonValueKind.Object && format.TryGetProperty("type", out var ft) && ft.ValueKind == JsonValueKind.String
-            ? ft.GetString() : throw ApiException.BadRequest("response_format must be an object with a \"type\"", Field);
+            ? ft.GetString() : throw ApiException.WrongType("response_format must be an object with a \"type\"", Field);
         return type switch
         {
             "text" => null,
@@ -32,19 +32,19 @@ internal static class ResponseFormatReader
     private static ChatResponseFormat Schema(JsonElement format)
     {
         if (!format.TryGetProperty("json_schema", out var js) || js.ValueKind != JsonValueKind.Object)
-            throw ApiException.BadRequest("response_format.json_schema is required with \"type\": \"json_schema\": an object with a \"name\" and a \"schema\"", Field);
+            throw ApiException.MissingParameter("response_format.json_schema is required with \"type\": \"json_schema\": an object with a \"name\" and a \"schema\"", Field);
         string name = js.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()!
-            : throw ApiException.BadRequest("response_format.json_schema.name is required: a string", Field);
+            : throw ApiException.MissingParameter("response_format.json_schema.name is required: a string", Field);
         if (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
             throw ApiException.BadRequest($"response_format.json_schema.name \"{name}\" must be 1 to 64 letters, digits, underscores or dashes", Field);
         string? description = null;
         if (js.TryGetProperty("description", out var d) && d.ValueKind != JsonValueKind.Null)
-            description = d.ValueKind == JsonValueKind.String ? d.GetString() : throw ApiException.BadRequest("response_format.json_schema.description must be a string", Field);
+            description = d.ValueKind == JsonValueKind.String ? d.GetString() : throw ApiException.WrongType("response_format.json_schema.description must be a string", Field);
         if (js.TryGetProperty("strict", out var strict) && strict.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
-            throw ApiException.BadRequest("response_format.json_schema.strict must be true or false", Field);
+            throw ApiException.WrongType("response_format.json_schema.strict must be true or false", Field);
         if (!js.TryGetProperty("schema", out var schema) || schema.ValueKind == JsonValueKind.Null) return ChatResponseFormat.Json;
         if (schema.ValueKind != JsonValueKind.Object)
-            throw ApiException.BadRequest("response_format.json_schema.schema must be a JSON schema object", Field);
+            throw ApiException.WrongType("response_format.json_schema.schema must be a JSON schema object", Field);
         return ChatResponseFormat.ForJsonSchema(schema.Clone(), name, description);
     }
 }

@@ -53,7 +53,7 @@ internal static class SamplingFields
         if (Field(root, "presence_penalty") is { } pp) options.PresencePenalty = Number(pp, "presence_penalty", v => v is >= -2 and <= 2, "a number from -2 to 2");
         if (Field(root, "seed") is { } seed)
             options.Seed = seed.ValueKind == JsonValueKind.Number && seed.TryGetInt64(out long s) ? s
-                : throw ApiException.BadRequest("seed must be an integer", "seed");
+                : throw ApiException.WrongType("seed must be an integer", "seed");
         if (Field(root, "stop") is { } stop) options.StopSequences = Stops(stop);
         // Microsoft.Extensions.AI's options carry no token biases, so one left out would be a biased request answered unbiased.
         if (Field(root, "logit_bias") is { } bias && !(bias.ValueKind == JsonValueKind.Object && !bias.EnumerateObject().Any()))
@@ -64,12 +64,12 @@ internal static class SamplingFields
         bool includeUsage = false;
         if (Field(root, "stream_options") is { } so)
         {
-            if (so.ValueKind != JsonValueKind.Object) throw ApiException.BadRequest("stream_options must be an object", "stream_options");
+            if (so.ValueKind != JsonValueKind.Object) throw ApiException.WrongType("stream_options must be an object", "stream_options");
             includeUsage = Field(so, "include_usage") is { } iu && Bool(iu, "stream_options");
         }
         string? model = null;
         if (Field(root, "model") is { } m)
-            model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw ApiException.BadRequest("\"model\" must be a string", "model");
+            model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw ApiException.WrongType("\"model\" must be a string", "model");
         return (options, stream, includeUsage, model);
     }
 
@@ -87,7 +87,7 @@ internal static class SamplingFields
     {
         JsonValueKind.True => true,
         JsonValueKind.False => false,
-        _ => throw ApiException.BadRequest($"{name} must be true or false", name),
+        _ => throw ApiException.WrongType($"{name} must be true or false", name),
     };
 
     // The range is checked on the float the model is given: 1e-300 is 0 as a float, which top_p's (0, 1] leaves out.
@@ -102,9 +102,9 @@ internal static class SamplingFields
         else if (stop.ValueKind == JsonValueKind.Array)
         {
             foreach (var s in stop.EnumerateArray())
-                stops.Add(s.ValueKind == JsonValueKind.String ? s.GetString()! : throw ApiException.BadRequest("stop must be a string or an array of strings", "stop"));
+                stops.Add(s.ValueKind == JsonValueKind.String ? s.GetString()! : throw ApiException.WrongType("stop must be a string or an array of strings", "stop"));
         }
-        else throw ApiException.BadRequest("stop must be a string or an array of strings", "stop");
+        else throw ApiException.WrongType("stop must be a string or an array of strings", "stop");
         if (stops.Count > 16) throw ApiException.BadRequest($"{stops.Count} stop sequences is more than this server takes (16)", "stop");
         if (stops.Any(s => s.Length == 0)) throw ApiException.BadRequest("a stop sequence is empty", "stop");
         return stops;

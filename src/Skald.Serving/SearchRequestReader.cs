@@ -21,16 +21,16 @@ internal static class SearchRequestReader
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                throw ApiException.BadRequest("the request body must be a JSON object with a \"query\" field");
+                throw ApiException.WrongType("the request body must be a JSON object with a \"query\" field");
             if (!root.TryGetProperty("query", out var q) || q.ValueKind == JsonValueKind.Null)
                 throw JsonBody.Missing(root, "query", "the query text as a string");
             if (q.ValueKind != JsonValueKind.String)
-                throw ApiException.BadRequest($"\"query\" must be a string (the query text), not {JsonBody.Kind(q)}", "query");
+                throw ApiException.WrongType($"\"query\" must be a string (the query text), not {JsonBody.Kind(q)}", "query");
             string query = q.GetString()!;
             if (query.Trim().Length == 0) throw ApiException.BadRequest("\"query\" is empty", "query");
             string? model = null;
             if (root.TryGetProperty("model", out var m) && m.ValueKind != JsonValueKind.Null)
-                model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw ApiException.BadRequest("\"model\" must be a string", "model");
+                model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw ApiException.WrongType("\"model\" must be a string", "model");
             int topK = Int(root, "top_k", null) ?? Int(root, "k", null) ?? 10;
             if (topK is < 1 or > MaxTopK) throw ApiException.BadRequest($"top_k {topK} is outside 1..{MaxTopK}", "top_k");
             var mode = Choice(root, "mode", "hybrid", "dense", "bm25", "hybrid") switch
@@ -55,7 +55,7 @@ internal static class SearchRequestReader
                 {
                     JsonValueKind.True => true,
                     JsonValueKind.False => false,
-                    _ => throw ApiException.BadRequest("rerank must be true or false", "rerank"),
+                    _ => throw ApiException.WrongType("rerank must be true or false", "rerank"),
                 };
             }
             int rerankCandidates = Int(root, "rerank_candidates", 1) ?? SearchRequest.DefaultRerankCandidates;
@@ -97,7 +97,7 @@ internal static class SearchRequestReader
     {
         if (!root.TryGetProperty(field, out var w) || w.ValueKind == JsonValueKind.Null) return null;
         if (w.ValueKind != JsonValueKind.Array || w.GetArrayLength() != 3 || w.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number))
-            throw ApiException.BadRequest($"{field} must be an array of three numbers [dense, sparse, colbert], got {JsonBody.Kind(w)}", field);
+            throw ApiException.WrongType($"{field} must be an array of three numbers [dense, sparse, colbert], got {JsonBody.Kind(w)}", field);
         try
         {
             // (a number beyond float's range, 1e39 or 1e400, is infinite here, which Of refuses by name)
@@ -119,7 +119,7 @@ internal static class SearchRequestReader
         if (root.TryGetProperty("where", out var w) && w.ValueKind != JsonValueKind.Null)
         {
             if (w.ValueKind != JsonValueKind.Object)
-                throw ApiException.BadRequest($"where must be an object of field: value (or [values], or {{\"gte\": value, ...}}), got {JsonBody.Kind(w)}", "where");
+                throw ApiException.WrongType($"where must be an object of field: value (or [values], or {{\"gte\": value, ...}}), got {JsonBody.Kind(w)}", "where");
             (fields, comparisons) = ([], []);
             foreach (var p in w.EnumerateObject())
             {
@@ -165,7 +165,7 @@ internal static class SearchRequestReader
                 JsonValueKind.Number => c.Value.GetRawText(),
                 JsonValueKind.True => "true",
                 JsonValueKind.False => "false",
-                _ => throw ApiException.BadRequest($"where.{field.Name}.{c.Name} must be a string, number or boolean, got {JsonBody.Kind(c.Value)}", "where"),
+                _ => throw ApiException.WrongType($"where.{field.Name}.{c.Name} must be a string, number or boolean, got {JsonBody.Kind(c.Value)}", "where"),
             };
             try
             {
@@ -195,9 +195,9 @@ internal static class SearchRequestReader
         if (v.ValueKind == JsonValueKind.Array)
         {
             foreach (var item in v.EnumerateArray())
-                list.Add(Text(item) ?? throw ApiException.BadRequest($"{param} must be {what}, got an array holding {JsonBody.Kind(item)}", param));
+                list.Add(Text(item) ?? throw ApiException.WrongType($"{param} must be {what}, got an array holding {JsonBody.Kind(item)}", param));
         }
-        else list.Add(Text(v) ?? throw ApiException.BadRequest($"{param} must be {what}, got {JsonBody.Kind(v)}", param));
+        else list.Add(Text(v) ?? throw ApiException.WrongType($"{param} must be {what}, got {JsonBody.Kind(v)}", param));
         if (list.Count == 0) throw ApiException.BadRequest($"{param} must be {what}, got an empty array", param);
         return list;
     }
@@ -206,7 +206,7 @@ internal static class SearchRequestReader
     {
         if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int n))
-            throw ApiException.BadRequest($"{name} must be an integer", name);
+            throw ApiException.WrongType($"{name} must be an integer", name);
         if (min is int lo && n < lo) throw ApiException.BadRequest($"{name} {n} is less than {lo}", name);
         return n;
     }
@@ -214,7 +214,7 @@ internal static class SearchRequestReader
     private static double? Number(JsonElement root, string name)
     {
         if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        return v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw ApiException.BadRequest($"{name} must be a number", name);
+        return v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw ApiException.WrongType($"{name} must be a number", name);
     }
 
     private static string Choice(JsonElement root, string name, string fallback, params string[] allowed)

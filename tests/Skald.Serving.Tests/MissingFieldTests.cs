@@ -21,6 +21,7 @@ public sealed class MissingFieldTests
         var e = Assert.Throws<ApiException>(() => MalformedBodyTests.Read(reader, Encoding.UTF8.GetBytes(json)));
         Assert.Equal(400, e.Status);
         Assert.Equal(field, e.Param);
+        Assert.Equal("missing_required_parameter", e.Code);
         Assert.StartsWith($"\"{field}\" is required: ", e.Message);
         Assert.EndsWith($"(the body has \"{typo}\": did you mean \"{field}\"?)", e.Message);
     }
@@ -32,5 +33,6 @@ public sealed class MissingFieldTests
     {
         var e = Assert.Throws<ApiException>(() => MalformedBodyTests.Read(reader, Encoding.UTF8.GetBytes(json)));
         Assert.Equal(message, e.Message);
+        Assert.Equal("missing_required_parameter", e.Code);
     }
 }

@@ -43,5 +43,19 @@ public sealed class OpenAiClientTests(ServerFixture fixture) : IClassFixture<Ser
             Client().GenerateEmbeddingAsync("x", new EmbeddingGenerationOptions { Dimensions = 64 }));
         Assert.Equal(400, e.Status);
         Assert.Contains("dimensions", e.Message);
+        // The SDK prints "HTTP 400 (type: code)": with no code that read "(invalid_request_error: )".
+        Assert.Contains("(invalid_request_error: invalid_value)", e.Message);
+        Assert.Contains("Parameter: dimensions", e.Message);
+    }
+
+    [Fact]
+    public async Task AnInputOfTheWrongKindReachesTheClientWithItsCode()
+    {
+        // The SDK cannot send a wrong kind itself; a raw body through its pipeline does.
+        var body = System.ClientModel.BinaryContent.Create(BinaryData.FromString("{\"model\": \"bert-cased-mean\", \"input\": 5}"));
+        var e = await Assert.ThrowsAsync<ClientResultException>(() => Client().GenerateEmbeddingsAsync(body));
+        Assert.Equal(400, e.Status);
+        Assert.Contains("(invalid_request_error: invalid_type)", e.Message);
+        Assert.Contains("Parameter: input", e.Message);
     }
 }

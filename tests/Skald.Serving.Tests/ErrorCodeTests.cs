@@ -1,0 +1,52 @@
+using System.Text;
+using Skald.Serving;
+
+namespace Skald.Serving.Tests;
+
+/// <summary>
+/// Every refusal of a request carries OpenAI's machine-readable code, which OpenAI's SDKs print beside the error type:
+/// a value the server does not take is "invalid_value", a field of the wrong JSON kind "invalid_type", a body that is
+/// not JSON "invalid_json"; a status given no code gets its own.
+/// </summary>
+public sealed class ErrorCodeTests
+{
+    [Theory]
+    [InlineData("embeddings", "{\"input\": 5}", "invalid_type", "input")]
+    [InlineData("embeddings", "{\"input\": [\"a\", 3]}", "invalid_type", "input")]
+    [InlineData("embeddings", "{\"input\": \"a\", \"model\": 3}", "invalid_type", "model")]
+    [InlineData("embeddings", "[\"a\"]", "invalid_type", null)]
+    [InlineData("embeddings", "{\"input\": []}", "invalid_value", "input")]
+    [InlineData("embeddings", "{\"input\": \"a\", \"dimensions\": 0}", "invalid_value", "dimensions")]
+    [InlineData("embeddings", "{\"input\": \"a\", \"encoding_format\": \"hex\"}", "invalid_value", "encoding_format")]
+    [InlineData("embeddings", "{\"input\": ", "invalid_json", null)]
+    [InlineData("chat", "{\"messages\": [{\"content\": \"hei\"}]}", "missing_required_parameter", "messages")]
+    [InlineData("chat", "{\"messages\": [{\"role\": \"user\", \"content\": \"hei\"}], \"n\": 2}", "invalid_value", "n")]
+    [InlineData("chat", "{\"messages\": [{\"role\": \"user\", \"content\": \"hei\"}], \"stream\": 1}", "invalid_type", "stream")]
+    [InlineData("rerank", "{\"query\": 1, \"documents\": [\"a\"]}", "invalid_type", "query")]
+    [InlineData("search", "{\"query\": \"hei\", \"top_k\": 0}", "invalid_value", "top_k")]
+    [InlineData("search", "{\"query\": \"hei\", \"top_k\": \"3\"}", "invalid_type", "top_k")]
+    public void ABadRequestNamesItsCode(string reader, string json, string code, string? param)
+    {
+        var e = Assert.Throws<ApiException>(() => MalformedBodyTests.Read(reader, Encoding.UTF8.GetBytes(json)));
+        Assert.Equal(400, e.Status);
+        Assert.Equal(code, e.Code);
+        Assert.Equal(param, e.Param);
+    }
+
+    [Theory]
+    [InlineData(400, "invalid_value")]
+    [InlineData(404, "not_found")]
+    [InlineData(408, "request_timeout")]
+    [InlineData(413, "request_too_large")]
+    [InlineData(415, "unsupported_media_type")]
+    [InlineData(422, "invalid_value")]
+    public void AClientErrorGivenNoCodeGetsItsStatussOwn(int status, string code) =>
+        Assert.Equal(code, new ApiException(status, "refused").Code);
+
+    [Fact]
+    public void AGivenCodeIsKeptAndAServerErrorHasNone()
+    {
+        Assert.Equal("context_length_exceeded", ApiException.BadRequest("too long", "input", "context_length_exceeded").Code);
+        Assert.Null(new ApiException(500, "failed", "server_error").Code);
+    }
+}

@@ -103,7 +103,8 @@ public static partial class ConfigLoader
             WarmupSteps = t.Int("warmup_steps", 0, 0),
             WarmupRatio = t.Float("warmup_ratio", 0f, 0, 1),
             // transformers' constant_with_warmup is Skald's constant (which warms up when asked to; transformers' constant never does)
-            Scheduler = t.Choice("scheduler", "linear", "linear", "cosine", "constant", "constant_with_warmup") switch
+            Scheduler = t.Choice("scheduler", "linear", "linear", "cosine", "constant", "constant_with_warmup", "polynomial",
+                "cosine_with_restarts", "cosine_with_min_lr", "inverse_sqrt", "warmup_stable_decay") switch
             {
                 "constant_with_warmup" => "constant",
                 var kind => kind,
@@ -129,6 +130,7 @@ public static partial class ConfigLoader
             try { _ = new System.Text.RegularExpressions.Regex(pattern); }
             catch (ArgumentException bad) { throw new TrainingException($"{t.Where("learning_rate_mapping")}: training.learning_rate_mapping: '{pattern}' is not a regular expression ({bad.Message})"); }
         }
+        training = training with { SchedulerKwargs = SchedulerKwargsReader.Read(t, training.Scheduler, training.LearningRate, origin) };
         bool noDuplicatesSet = t.Str("no_duplicates") is not null;
         if (training.MaxSteps == 0 || training.MaxSteps < -1)
             throw new TrainingException(

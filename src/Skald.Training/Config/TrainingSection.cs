@@ -21,8 +21,14 @@ public sealed record TrainingSection
     /// <summary>Warm-up as a fraction of all steps (rounded up), used when <see cref="WarmupSteps"/> is 0.</summary>
     public float WarmupRatio { get; init; }
 
-    /// <summary><c>linear</c>, <c>cosine</c> or <c>constant</c> (all after warm-up).</summary>
+    /// <summary>
+    /// transformers' lr_scheduler_type: <c>linear</c>, <c>cosine</c>, <c>constant</c>, <c>polynomial</c>,
+    /// <c>cosine_with_restarts</c>, <c>cosine_with_min_lr</c>, <c>inverse_sqrt</c> or <c>warmup_stable_decay</c>.
+    /// </summary>
     public string Scheduler { get; init; } = "linear";
+
+    /// <summary>The scheduler's own settings (<c>training.scheduler_kwargs</c>, transformers' lr_scheduler_kwargs).</summary>
+    public Skald.Training.Optim.SchedulerKwargs SchedulerKwargs { get; init; } = new();
 
     /// <summary>AdamW decoupled weight decay.</summary>
     public float WeightDecay { get; init; } = 0.01f;

@@ -20,6 +20,7 @@ internal static class UpstreamKeyNames
         ["train_batch_size"] = "training.batch_size",
         ["num_train_epochs"] = "training.epochs",
         ["lr_scheduler_type"] = "training.scheduler",
+        ["lr_scheduler_kwargs"] = "training.scheduler_kwargs",
         ["batch_sampler"] = "training.no_duplicates",
         ["output_dir"] = "output.dir",
         ["save_steps"] = "output.save_steps",

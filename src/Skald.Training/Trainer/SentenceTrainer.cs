@@ -67,7 +67,7 @@ public sealed partial class SentenceTrainer(TrainerSetup setup)
         var reducer = new GradientReducer(timed ?? comm, parameters);
         int total = TotalSteps(out int batchesPerEpoch);
         int warmup = t.WarmupSteps > 0 ? t.WarmupSteps : (int)Math.Ceiling(total * (double)t.WarmupRatio);
-        var schedule = new LearningRateSchedule(t.Scheduler, t.LearningRate, warmup, total);
+        var schedule = new LearningRateSchedule(t.Scheduler, t.LearningRate, warmup, total, t.SchedulerKwargs);
         Directory.CreateDirectory(config.Output.Dir);
         var store = new CheckpointStore(Path.Combine(config.Output.Dir, "checkpoints"), config.Output.SaveTotalLimit);
 
@@ -155,7 +155,7 @@ public sealed partial class SentenceTrainer(TrainerSetup setup)
                     lastLoss = windowSum / windowCount;
                     row["loss"] = lastLoss;
                 }
-                row["learning_rate"] = Short(lr);
+                row["learning_rate"] = Short(schedule.At(step)); // as transformers logs it: the rate after this step's scheduler update
                 row["grad_norm"] = Short(norm);
                 windowSum = 0;
                 windowCount = 0;

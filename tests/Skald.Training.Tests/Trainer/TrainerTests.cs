@@ -283,6 +283,23 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void LogsTheRateAfterEachUpdateAsTransformersDoes()
+    {
+        // fixtures/training/lr_schedules.json "polynomial_trainer": the rate each update uses under transformers'
+        // polynomial schedule; Trainer logs, after update s, get_last_lr() (the scheduler stepped): the rate of update s + 1
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("lr_schedules.json")));
+        var rates = doc.RootElement.GetProperty("cases").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "polynomial_trainer")
+            .GetProperty("rates").EnumerateArray().Select(r => r.GetDouble()).ToArray();
+        string outDir = Path.Combine(dir, "poly");
+        var (trainer, _, _) = Make(outDir, ["training.max_steps=12", "training.gradient_accumulation_steps=1", "training.logging_steps=1",
+            "training.scheduler=polynomial", "training.scheduler_kwargs={power: 2.0, lr_end: 0.05}"]);
+        trainer.Run();
+        var rows = MetricsLog.ReadAll(Path.Combine(outDir, "metrics.jsonl"));
+        Assert.Equal(Enumerable.Range(1, 12), rows.Select(r => (int)r["step"]!.Value));
+        foreach (var r in rows) Assert.Equal(rates[(int)r["step"]!.Value], r["learning_rate"]!.Value, 1e-6);
+    }
+
+    [Fact]
     public void TensorBoardEventsAreValidRecordsWithScalars()
     {
         string outDir = Path.Combine(dir, "tb");

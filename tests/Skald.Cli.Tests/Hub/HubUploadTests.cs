@@ -281,15 +281,16 @@ public sealed class HubUploadTests
     [Fact]
     public void ASlowStorageLinkIsNotTakenForAStalledOne()
     {
-        // 64 MiB read 1 MiB per 100 ms take about 6.4 s: longer than the 3 s timeout, which may only cut a body that stops moving
-        using var hub = new MockHub { StorageThrottle = (1 << 20, 100) };
+        // 64 MiB read 1 MiB per 150 ms take about 9.6 s: longer than the 5 s timeout, which may only cut a body that stops
+        // moving (5 s, not 3: on a loaded 2-core host the mock's answer after the last byte once took over 3 s)
+        using var hub = new MockHub { StorageThrottle = (1 << 20, 150) };
         string folder = Path.Combine(TestPaths.NewTempDir(), "model");
         byte[] weights = RandomBytes(64 << 20, 12);
         Write(folder, "model.safetensors", weights);
-        using var uploader = new HubUploader(Settings(hub, Path.Combine(folder, "..", "hf"), timeoutSeconds: 3));
+        using var uploader = new HubUploader(Settings(hub, Path.Combine(folder, "..", "hf"), timeoutSeconds: 5));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var done = uploader.Upload(new HubUploadRequest { Repo = "org/slow", Source = folder });
-        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(4), $"the storage took {clock.Elapsed}: not slower than the timeout, so this proves nothing");
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(6), $"the storage took {clock.Elapsed}: not slower than the timeout, so this proves nothing");
         Assert.Equal((1, 1), (done.FilesCommitted, done.LargeFilesSent));
         Assert.Equal(weights, hub.FilesOf("org/slow")["model.safetensors"]);
     }

@@ -210,7 +210,7 @@ public static partial class DatasetReader
         int labelIndex = header.FindIndex(h => LabelNames.Contains(h));
         var inputs = columns is null ? Enumerable.Range(0, header.Count).Where(i => i != labelIndex).ToArray()
             : [.. columns.Select(c => header.IndexOf(c) is var i and >= 0 && i != labelIndex ? i
-                : throw new TrainingException($"{path}: no column '{c}' (data.columns; the file has {string.Join(", ", header.Where((_, k) => k != labelIndex))})"))];
+                : throw new TrainingException($"{path}: no column '{c}' (data.columns picks the columns of data.train and data.eval alike; the file has {string.Join(", ", header.Where((_, k) => k != labelIndex))})"))];
         if (inputs.Length == 0) throw new TrainingException($"{path}: no text columns, only '{header[labelIndex]}'");
         if (!idsLeftOut && inputs.Select(i => header[i]).FirstOrDefault(c => Losses.ColbertColumns.IsId(c) && table.NonText.ContainsKey(c)) is { } id)
             throw new TrainingException($"{path}: column '{id}' holds numbers, not texts (a ColBERT loss leaves a column whose name contains '_id' out, as PyLate's collator does; another reads every column: pick the text columns with data.columns)");

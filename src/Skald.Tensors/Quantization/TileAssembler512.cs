@@ -149,28 +149,12 @@ internal static unsafe class TileAssembler512
             c.Label(ref tail);
             c.add(rbx, 4);
             c.jz(done);
-            var loop1 = c.CreateLabel();
-            c.Label(ref loop1);
-            Body(c, step, panels, prefetch, 0);
-            c.add(rax, 4);
-            c.add(rcx, 4);
-            c.add(rdx, 64);
-            c.add(r10, 64);
-            c.dec(rbx);
-            c.jnz(loop1);
+            OneStepLoop(c, step, panels, prefetch);
             c.Label(ref done);
         }
         else
         {
-            var loop = c.CreateLabel();
-            c.Label(ref loop);
-            Body(c, step, panels, prefetch, 0);
-            c.add(rax, 4);
-            c.add(rcx, 4);
-            c.add(rdx, 64);
-            c.add(r10, 64);
-            c.dec(rbx);
-            c.jnz(loop);
+            OneStepLoop(c, step, panels, prefetch);
         }
         c.mov(rax, __qword_ptr[r11 + 40]);    // acc
         c.mov(r8, __qword_ptr[r11 + 48]);     // ldc in bytes
@@ -192,6 +176,20 @@ internal static unsafe class TileAssembler512
 
     // One k step, u steps after the pointers (rax, rcx: a's rows; rdx, r10: the panels): each panel's 64 bytes, then
     // every row's products.
+    // One k step an iteration until the step counter (rbx, at least 1) reaches zero.
+    private static void OneStepLoop(Assembler c, Step step, int panels, bool prefetch)
+    {
+        var loop = c.CreateLabel();
+        c.Label(ref loop);
+        Body(c, step, panels, prefetch, 0);
+        c.add(rax, 4);
+        c.add(rcx, 4);
+        c.add(rdx, 64);
+        c.add(r10, 64);
+        c.dec(rbx);
+        c.jnz(loop);
+    }
+
     private static void Body(Assembler c, Step step, int panels, bool prefetch, int u)
     {
         if (prefetch)

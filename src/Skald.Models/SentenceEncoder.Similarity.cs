@@ -9,18 +9,16 @@ public sealed partial class SentenceEncoder
     public float Similarity(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => Similarities.Compute(SimilarityFunction, a, b);
 
     /// <summary>
-    /// Similarity matrix [a.Count, b.Count]. Throws <see cref="ArgumentNullException"/> for a null list and
-    /// <see cref="ArgumentException"/> for two vectors of different lengths.
+    /// Similarity matrix [a.Count, b.Count] by the model's similarity function (sentence-transformers'
+    /// <c>model.similarity</c>; <see cref="Similarities.Matrix"/>). Throws <see cref="ArgumentNullException"/> for a
+    /// null list and <see cref="ArgumentException"/> for two vectors of different lengths.
     /// </summary>
-    public float[,] Similarity(IReadOnlyList<float[]> a, IReadOnlyList<float[]> b)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        var m = new float[a.Count, b.Count];
-        for (int i = 0; i < a.Count; i++)
-        {
-            for (int j = 0; j < b.Count; j++) m[i, j] = Similarity(a[i], b[j]);
-        }
-        return m;
-    }
+    public float[,] Similarity(IReadOnlyList<float[]> a, IReadOnlyList<float[]> b) => Similarities.Matrix(SimilarityFunction, a, b);
+
+    /// <summary>
+    /// The similarity of each pair (a[i], b[i]) by the model's similarity function (sentence-transformers'
+    /// <c>model.similarity_pairwise</c>; <see cref="Similarities.Pairwise"/>): one score a pair, not the whole matrix.
+    /// Lists of different counts or vectors of different lengths are an <see cref="ArgumentException"/>.
+    /// </summary>
+    public float[] SimilarityPairwise(IReadOnlyList<float[]> a, IReadOnlyList<float[]> b) => Similarities.Pairwise(SimilarityFunction, a, b);
 }

@@ -79,6 +79,54 @@ public sealed partial class SentenceEncoder
         return [.. Encode(texts, options).Select(e => SparseEmbedding.FromDense(e, maxActiveDims))];
     }
 
+    /// <summary>
+    /// The vocabulary entries of a SPLADE embedding as (token, weight), heaviest first (equal weights by the lower id),
+    /// all of them or the <paramref name="topK"/> heaviest: sentence-transformers' <c>SparseEncoder.decode</c>, the
+    /// tokens as the tokenizer spells them (<c>convert_ids_to_tokens</c>, e.g. <c>##hand</c>). A dense or CSR model (whose
+    /// entries are latents, not words) is a <see cref="ModelFormatException"/>, an index outside the vocabulary an
+    /// <see cref="ArgumentException"/> naming <paramref name="embedding"/>, a <paramref name="topK"/> below 1 an
+    /// <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
+    public (string Token, float Weight)[] Decode(SparseEmbedding embedding, int? topK = null)
+    {
+        ArgumentNullException.ThrowIfNull(embedding);
+        if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), $"top_k must be at least 1, got {topK}");
+        if (SpladeHead is null)
+            throw new ModelFormatException(AutoEncoder is null
+                ? $"{Folder.Path}: not a sparse encoder (no SpladePooling module), so its embeddings are not over the vocabulary"
+                : $"{Folder.Path}: a CSR model's sparse entries are latents of its SparseAutoEncoder, not vocabulary entries, so they have no tokens");
+        ThrowIfDisposed();
+        if (embedding.Indices.Length != embedding.Values.Length)
+            throw new ArgumentException($"{embedding.Indices.Length} indices but {embedding.Values.Length} values", nameof(embedding));
+        var order = new int[embedding.Count];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        var values = embedding.Values;
+        var indices = embedding.Indices;
+        Array.Sort(order, (x, y) => values[y].CompareTo(values[x]) is var c && c != 0 ? c : indices[x].CompareTo(indices[y]));
+        int n = Math.Min(order.Length, topK ?? order.Length);
+        var decoded = new (string Token, float Weight)[n];
+        for (int i = 0; i < n; i++)
+        {
+            int id = indices[order[i]];
+            string token = Tokenizer.IdToToken(id)
+                ?? throw new ArgumentException($"entry {id} is not in the vocabulary of {Folder.Path} ({Dimension} entries)", nameof(embedding));
+            decoded[i] = (token, values[order[i]]);
+        }
+        return decoded;
+    }
+
+    /// <summary>
+    /// <see cref="Decode(SparseEmbedding, int?)"/> of each embedding (sentence-transformers' <c>decode</c> of a batch).
+    /// </summary>
+    public (string Token, float Weight)[][] Decode(IReadOnlyList<SparseEmbedding> embeddings, int? topK = null)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        var decoded = new (string Token, float Weight)[embeddings.Count][];
+        for (int i = 0; i < decoded.Length; i++)
+            decoded[i] = Decode(embeddings[i] ?? throw new ArgumentException($"embedding {i} is null", nameof(embeddings)), topK);
+        return decoded;
+    }
+
     private static MaskedLmHead LoadSpladeHead(ModelFolder folder, SpladeConfig splade, ITransformer encoder, bool initialise, ulong seed)
     {
         MaskedLmHead head;

@@ -59,4 +59,51 @@ public sealed record SparseEmbedding(int[] Indices, float[] Values)
         }
         return (float)s;
     }
+
+    /// <summary>
+    /// The entries <paramref name="a"/> and <paramref name="b"/> share, each the product of their two values, keeping
+    /// only positive products (sentence-transformers' <c>SparseEncoder.intersection</c>: which vocabulary entries, with
+    /// what weight, make a query and a document match; the values sum to <see cref="Dot"/> when no product is negative).
+    /// </summary>
+    public static SparseEmbedding Intersection(SparseEmbedding a, SparseEmbedding b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var indices = new List<int>();
+        var values = new List<float>();
+        for (int i = 0, j = 0; i < a.Indices.Length && j < b.Indices.Length;)
+        {
+            int x = a.Indices[i], y = b.Indices[j];
+            if (x == y)
+            {
+                float p = a.Values[i++] * b.Values[j++];
+                if (p > 0f)
+                {
+                    indices.Add(x);
+                    values.Add(p);
+                }
+            }
+            else if (x < y) i++;
+            else j++;
+        }
+        return new SparseEmbedding([.. indices], [.. values]);
+    }
+
+    /// <summary>
+    /// The mean number of non-zero entries of <paramref name="embeddings"/> and the mean share of zeros over
+    /// <paramref name="dimension"/> entries (sentence-transformers' <c>SparseEncoder.sparsity</c>; a sparse encoder's
+    /// dimension is its <see cref="SentenceEncoder.Dimension"/>). No embeddings give 0 active and a ratio of 1. A
+    /// dimension below 1 is an <see cref="ArgumentOutOfRangeException"/>, a null embedding an <see cref="ArgumentException"/>.
+    /// </summary>
+    public static SparsityStatistics Sparsity(IReadOnlyList<SparseEmbedding> embeddings, int dimension)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (embeddings.Count == 0) return new SparsityStatistics(0, 1);
+        long active = 0;
+        for (int i = 0; i < embeddings.Count; i++)
+            active += (embeddings[i] ?? throw new ArgumentException($"embedding {i} is null", nameof(embeddings))).Count;
+        double mean = (double)active / embeddings.Count;
+        return new SparsityStatistics(mean, 1.0 - mean / dimension);
+    }
 }

@@ -49,6 +49,10 @@ public sealed class LibraryApiSweepTests
         ["Similarity of unequal lengths"] = (() => Encoder.Value.Similarity(new float[3], new float[4]), typeof(ArgumentException), null),
         ["Similarity(a: null)"] = (() => Encoder.Value.Similarity(null!, [new float[3]]), typeof(ArgumentNullException), "a"),
         ["Similarity(b: null)"] = (() => Encoder.Value.Similarity([new float[3]], null!), typeof(ArgumentNullException), "b"),
+        ["SimilarityPairwise(a: null)"] = (() => Encoder.Value.SimilarityPairwise(null!, [new float[3]]), typeof(ArgumentNullException), "a"),
+        ["SimilarityPairwise(b: [null])"] = (() => Encoder.Value.SimilarityPairwise([new float[3]], [null!]), typeof(ArgumentException), "b"),
+        ["SimilarityPairwise of unequal counts"] = (() => Encoder.Value.SimilarityPairwise([new float[3]], []), typeof(ArgumentException), "b"),
+        ["Decode(embedding: null)"] = (() => Encoder.Value.Decode((SparseEmbedding)null!), typeof(ArgumentNullException), "embedding"),
         // the Microsoft.Extensions.AI generators
         ["new SkaldEmbeddingGenerator(null)"] = (() => _ = new SkaldEmbeddingGenerator(null!), typeof(ArgumentNullException), "encoder"),
         ["GenerateAsync(null)"] = (() => Generate(null!), typeof(ArgumentNullException), "values"),

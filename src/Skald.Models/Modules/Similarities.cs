@@ -38,6 +38,49 @@ public static class Similarities
         };
     }
 
+    /// <summary>
+    /// The similarity matrix [a.Count, b.Count]: entry (i, j) is <paramref name="f"/> of a[i] and b[j]
+    /// (sentence-transformers' <c>cos_sim</c>, <c>dot_score</c>, <c>euclidean_sim</c>, <c>manhattan_sim</c>, and
+    /// <c>model.similarity</c>). A null list is an <see cref="ArgumentNullException"/>, a null row or two rows of
+    /// different lengths an <see cref="ArgumentException"/>.
+    /// </summary>
+    public static float[,] Matrix(SimilarityFunction f, IReadOnlyList<float[]> a, IReadOnlyList<float[]> b)
+    {
+        CheckRows(a, nameof(a));
+        CheckRows(b, nameof(b));
+        var m = new float[a.Count, b.Count];
+        for (int i = 0; i < a.Count; i++)
+        {
+            for (int j = 0; j < b.Count; j++) m[i, j] = Compute(f, a[i], b[j]);
+        }
+        return m;
+    }
+
+    /// <summary>
+    /// The similarity of each pair (a[i], b[i]) (sentence-transformers' <c>pairwise_cos_sim</c>,
+    /// <c>pairwise_dot_score</c>, <c>pairwise_euclidean_sim</c>, <c>pairwise_manhattan_sim</c>, and
+    /// <c>model.similarity_pairwise</c>). Lists of different counts, a null row or rows of different lengths are an
+    /// <see cref="ArgumentException"/>, a null list an <see cref="ArgumentNullException"/>.
+    /// </summary>
+    public static float[] Pairwise(SimilarityFunction f, IReadOnlyList<float[]> a, IReadOnlyList<float[]> b)
+    {
+        CheckRows(a, nameof(a));
+        CheckRows(b, nameof(b));
+        if (a.Count != b.Count) throw new ArgumentException($"pairwise similarity needs as many rows in b as in a ({b.Count} and {a.Count})", nameof(b));
+        var scores = new float[a.Count];
+        for (int i = 0; i < scores.Length; i++) scores[i] = Compute(f, a[i], b[i]);
+        return scores;
+    }
+
+    private static void CheckRows(IReadOnlyList<float[]> rows, string name)
+    {
+        ArgumentNullException.ThrowIfNull(rows, name);
+        for (int i = 0; i < rows.Count; i++)
+        {
+            if (rows[i] is null) throw new ArgumentException($"row {i} is null", name);
+        }
+    }
+
     private static float CosineOrZero(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         // sentence-transformers normalises with eps 1e-12 first, so a zero vector has similarity 0, not NaN.

@@ -52,6 +52,7 @@ public sealed class LibraryApiSweepTests
         ["SimilarityPairwise(a: null)"] = (() => Encoder.Value.SimilarityPairwise(null!, [new float[3]]), typeof(ArgumentNullException), "a"),
         ["SimilarityPairwise(b: [null])"] = (() => Encoder.Value.SimilarityPairwise([new float[3]], [null!]), typeof(ArgumentException), "b"),
         ["SimilarityPairwise of unequal counts"] = (() => Encoder.Value.SimilarityPairwise([new float[3]], []), typeof(ArgumentException), "b"),
+        ["EncodeTokens([text, null])"] = (() => Encoder.Value.EncodeTokens(["a", null!]), typeof(ArgumentException), "texts"),
         ["Decode(embedding: null)"] = (() => Encoder.Value.Decode((SparseEmbedding)null!), typeof(ArgumentNullException), "embedding"),
         // the Microsoft.Extensions.AI generators
         ["new SkaldEmbeddingGenerator(null)"] = (() => _ = new SkaldEmbeddingGenerator(null!), typeof(ArgumentNullException), "encoder"),

@@ -77,4 +77,32 @@ public sealed class MiningTests
         Assert.Throws<ArgumentOutOfRangeException>(() => ParaphraseMining.Mine([[1f], [2f]], topK: 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => CommunityDetection.Find([[1f]], minCommunitySize: 0));
     }
+
+    /// <summary>
+    /// <see cref="ParaphraseMining.Evaluate"/> against fixtures/st-api/make_paraphrase_evaluator_reference.py
+    /// (sentence-transformers' ParaphraseMiningEvaluator and add_transitive_closure restated over this fixture's mining).
+    /// </summary>
+    [Fact]
+    public void ParaphraseEvaluationIsUpstreamsEvaluator()
+    {
+        var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "st-api", "paraphrase_evaluator.json"))).RootElement;
+        var duplicates = reference.GetProperty("duplicates").EnumerateArray().Select(p => (p[0].GetInt32(), p[1].GetInt32())).ToArray();
+        var embeddings = Embeddings();
+        foreach (var setting in reference.GetProperty("settings").EnumerateArray())
+        {
+            bool closure = setting.GetProperty("add_transitive_closure").GetBoolean();
+            var scores = ParaphraseMining.Evaluate(embeddings, duplicates, closure,
+                setting.GetProperty("top_k").GetInt32(), setting.GetProperty("max_pairs").GetInt32());
+            string at = $"top_k {setting.GetProperty("top_k").GetInt32()}, closure {closure}";
+            Assert.True(setting.GetProperty("duplicates").GetInt32() == scores.Duplicates, at);
+            Assert.True(Math.Abs(setting.GetProperty("average_precision").GetDouble() - scores.AveragePrecision) < 1e-9, $"{at}: AP {scores.AveragePrecision}");
+            Assert.True(Math.Abs(setting.GetProperty("f1").GetDouble() - scores.F1) < 1e-9, $"{at}: F1 {scores.F1}");
+            Assert.True(Math.Abs(setting.GetProperty("precision").GetDouble() - scores.Precision) < 1e-9, $"{at}: precision {scores.Precision}");
+            Assert.True(Math.Abs(setting.GetProperty("recall").GetDouble() - scores.Recall) < 1e-9, $"{at}: recall {scores.Recall}");
+            Assert.True(Math.Abs(setting.GetProperty("threshold").GetDouble() - scores.Threshold) < 1e-5, $"{at}: threshold {scores.Threshold}");
+        }
+        Assert.Throws<ArgumentException>("duplicates", () => ParaphraseMining.Evaluate(embeddings, []));
+        Assert.Throws<ArgumentException>("duplicates", () => ParaphraseMining.Evaluate(embeddings, [(0, 60)]));
+        Assert.Throws<ArgumentException>("duplicates", () => ParaphraseMining.Evaluate(embeddings, [(4, 4)]));
+    }
 }

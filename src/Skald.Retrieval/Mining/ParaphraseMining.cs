@@ -38,4 +38,64 @@ public static class ParaphraseMining
         }
         return [.. pairs.OrderByDescending(p => p.Score).ThenBy(p => p.First).ThenBy(p => p.Second)];
     }
+
+    /// <summary>
+    /// Mines <paramref name="embeddings"/> (<see cref="Mine"/>) and scores the pairs, best first, against the known
+    /// <paramref name="duplicates"/> (index pairs, either order), as sentence-transformers' <c>ParaphraseMiningEvaluator</c>
+    /// does: average precision, and the F1, precision, recall and threshold of the best cut. With
+    /// <paramref name="addTransitiveClosure"/> every two texts joined by a chain of duplicates are duplicates too (its
+    /// <c>add_transitive_closure</c>). No duplicates, an index outside the embeddings or a text paired with itself is an
+    /// <see cref="ArgumentException"/> naming <paramref name="duplicates"/>.
+    /// </summary>
+    public static ParaphraseMiningScores Evaluate(IReadOnlyList<float[]> embeddings, IReadOnlyList<(int First, int Second)> duplicates,
+        bool addTransitiveClosure = false, int topK = 100, int maxPairs = 500_000)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        ArgumentNullException.ThrowIfNull(duplicates);
+        if (duplicates.Count == 0) throw new ArgumentException("no duplicate pairs to evaluate against", nameof(duplicates));
+        var gold = new HashSet<(int, int)>();
+        var parent = Enumerable.Range(0, embeddings.Count).ToArray();
+        int Root(int x)
+        {
+            while (parent[x] != x) x = parent[x] = parent[parent[x]];
+            return x;
+        }
+        foreach (var (a, b) in duplicates)
+        {
+            if ((uint)a >= (uint)embeddings.Count || (uint)b >= (uint)embeddings.Count)
+                throw new ArgumentException($"duplicate pair ({a}, {b}) names a text outside the {embeddings.Count} embeddings", nameof(duplicates));
+            if (a == b) throw new ArgumentException($"duplicate pair ({a}, {b}) pairs a text with itself", nameof(duplicates));
+            gold.Add((Math.Min(a, b), Math.Max(a, b)));
+            parent[Root(a)] = Root(b);
+        }
+        if (addTransitiveClosure)
+        {
+            var members = gold.SelectMany(p => new[] { p.Item1, p.Item2 }).Distinct().Order().GroupBy(Root);
+            foreach (var component in members)
+            {
+                var m = component.ToArray();
+                for (int i = 0; i < m.Length; i++)
+                {
+                    for (int j = i + 1; j < m.Length; j++) gold.Add((m[i], m[j]));
+                }
+            }
+        }
+        var pairs = Mine(embeddings, topK, maxPairs);
+        int found = 0;
+        double sumPrecision = 0, bestF1 = 0, bestPrecision = 0, bestRecall = 0, threshold = 0;
+        for (int idx = 0; idx < pairs.Count; idx++)
+        {
+            if (!gold.Contains((pairs[idx].First, pairs[idx].Second))) continue;
+            found++;
+            double precision = (double)found / (idx + 1), recall = (double)found / gold.Count;
+            double f1 = 2 * precision * recall / (precision + recall);
+            sumPrecision += precision;
+            if (f1 > bestF1)
+            {
+                (bestF1, bestPrecision, bestRecall) = (f1, precision, recall);
+                threshold = ((double)pairs[idx].Score + pairs[Math.Min(idx + 1, pairs.Count - 1)].Score) / 2;
+            }
+        }
+        return new ParaphraseMiningScores(sumPrecision / gold.Count, bestF1, bestPrecision, bestRecall, threshold, gold.Count);
+    }
 }

@@ -6,8 +6,9 @@ namespace Skald.Models.Tests;
 /// <summary>
 /// The sentence-transformers names the library answers to, against fixtures/st-api/make_st_api_reference.py (upstream's
 /// util.cos_sim / dot_score / euclidean_sim / manhattan_sim and their pairwise_* forms, SparseEncoder.intersection,
-/// sparsity and decode, restated in plain torch): <see cref="Similarities.Matrix"/>, <see cref="Similarities.Pairwise"/>
-/// and <see cref="SentenceEncoder.SimilarityPairwise"/>, <see cref="SparseEmbedding.Intersection"/>,
+/// sparsity and decode, restated in plain torch): <see cref="Similarities.Matrix(SimilarityFunction, IReadOnlyList{float[]}, IReadOnlyList{float[]})"/>, <see cref="Similarities.Pairwise(SimilarityFunction, IReadOnlyList{float[]}, IReadOnlyList{float[]})"/>
+/// and <see cref="SentenceEncoder.SimilarityPairwise(IReadOnlyList{float[]}, IReadOnlyList{float[]})"/> (dense and
+/// sparse), <see cref="SparseEmbedding.Intersection"/>,
 /// <see cref="SparseEmbedding.Sparsity"/> and <see cref="SentenceEncoder.Decode(SparseEmbedding, int?)"/>.
 /// </summary>
 public sealed class SentenceTransformersApiTests
@@ -56,6 +57,44 @@ public sealed class SentenceTransformersApiTests
         var want = s.GetProperty("pairwise").GetProperty(name).EnumerateArray().Select(x => x.GetSingle()).ToArray();
         for (int i = 0; i < want.Length; i++) Assert.Equal(want[i], model.SimilarityPairwise(a, b)[i], 5);
         Assert.Throws<ArgumentException>("b", () => model.SimilarityPairwise(a, b[..2]));
+    }
+
+    [Theory]
+    [InlineData("cosine", SimilarityFunction.Cosine)]
+    [InlineData("dot", SimilarityFunction.Dot)]
+    [InlineData("euclidean", SimilarityFunction.Euclidean)]
+    [InlineData("manhattan", SimilarityFunction.Manhattan)]
+    public void SparseSimilaritiesAreThoseOfTheDenseVectors(string name, SimilarityFunction f)
+    {
+        var s = Reference.GetProperty("sparse");
+        var vectors = s.GetProperty("vectors").EnumerateArray().Select(Sparse).ToArray();
+        SparseEmbedding[] first = vectors[..3], second = vectors[3..];
+        var want = Rows(s.GetProperty("matrix").GetProperty(name));
+        var matrix = Similarities.Matrix(f, first, second);
+        for (int i = 0; i < 3; i++)
+        {
+            for (int j = 0; j < 3; j++) Assert.True(Math.Abs(want[i][j] - matrix[i, j]) <= 1e-5f * Math.Max(1f, Math.Abs(want[i][j])), $"{name} ({i}, {j}): {matrix[i, j]} vs {want[i][j]}");
+        }
+        var wantPairs = s.GetProperty("pairwise").GetProperty(name).EnumerateArray().Select(x => x.GetSingle()).ToArray();
+        var pairs = Similarities.Pairwise(f, first, second);
+        for (int i = 0; i < 3; i++)
+            Assert.True(Math.Abs(wantPairs[i] - pairs[i]) <= 1e-5f * Math.Max(1f, Math.Abs(wantPairs[i])), $"{name} pair {i}: {pairs[i]} vs {wantPairs[i]}");
+    }
+
+    [Fact]
+    public void SparseModelSimilarityIsDotAsUpstreamsSparseEncoder()
+    {
+        using var model = SentenceEncoder.Load(TestPaths.FixtureModel("splade-bert-tiny"));
+        var s = Reference.GetProperty("sparse");
+        var vectors = s.GetProperty("vectors").EnumerateArray().Select(Sparse).ToArray();
+        var want = Rows(s.GetProperty("matrix").GetProperty("dot"));
+        var matrix = model.Similarity(vectors[..3], vectors[3..]);
+        var pairs = model.SimilarityPairwise(vectors[..3], vectors[3..]);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(want[i][i], pairs[i], 4);
+            for (int j = 0; j < 3; j++) Assert.Equal(want[i][j], matrix[i, j], 4);
+        }
     }
 
     [Fact]

@@ -39,22 +39,35 @@ public static class Similarities
     }
 
     /// <summary>
+    /// Similarity of two sparse embeddings, as of their dense vectors (sentence-transformers' similarity functions on
+    /// sparse tensors, a SparseEncoder's <c>model.similarity</c>): no dimension check, an entry one of them lacks is 0.
+    /// </summary>
+    public static float Compute(SimilarityFunction f, SparseEmbedding a, SparseEmbedding b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        return f switch
+        {
+            SimilarityFunction.Dot => SparseEmbedding.Dot(a, b),
+            SimilarityFunction.Cosine => SparseEmbedding.Dot(a, b) / (MathF.Max(TensorPrimitives.Norm(a.Values), 1e-12f) * MathF.Max(TensorPrimitives.Norm(b.Values), 1e-12f)),
+            // ‖a − b‖² = ‖a‖² + ‖b‖² − 2·a·b, held at 0 against rounding, as upstream computes it for sparse tensors
+            SimilarityFunction.Euclidean => -MathF.Sqrt(MathF.Max(0f, TensorPrimitives.Dot(a.Values, a.Values) + TensorPrimitives.Dot(b.Values, b.Values) - 2f * SparseEmbedding.Dot(a, b))),
+            _ => -SparseManhattan(a, b),
+        };
+    }
+
+    /// <summary>
     /// The similarity matrix [a.Count, b.Count]: entry (i, j) is <paramref name="f"/> of a[i] and b[j]
     /// (sentence-transformers' <c>cos_sim</c>, <c>dot_score</c>, <c>euclidean_sim</c>, <c>manhattan_sim</c>, and
     /// <c>model.similarity</c>). A null list is an <see cref="ArgumentNullException"/>, a null row or two rows of
     /// different lengths an <see cref="ArgumentException"/>.
     /// </summary>
-    public static float[,] Matrix(SimilarityFunction f, IReadOnlyList<float[]> a, IReadOnlyList<float[]> b)
-    {
-        CheckRows(a, nameof(a));
-        CheckRows(b, nameof(b));
-        var m = new float[a.Count, b.Count];
-        for (int i = 0; i < a.Count; i++)
-        {
-            for (int j = 0; j < b.Count; j++) m[i, j] = Compute(f, a[i], b[j]);
-        }
-        return m;
-    }
+    public static float[,] Matrix(SimilarityFunction f, IReadOnlyList<float[]> a, IReadOnlyList<float[]> b) =>
+        Matrix(a, b, (x, y) => Compute(f, x, y));
+
+    /// <summary>The similarity matrix of sparse embeddings (<see cref="Compute(SimilarityFunction, SparseEmbedding, SparseEmbedding)"/>), checked as the dense one.</summary>
+    public static float[,] Matrix(SimilarityFunction f, IReadOnlyList<SparseEmbedding> a, IReadOnlyList<SparseEmbedding> b) =>
+        Matrix(a, b, (x, y) => Compute(f, x, y));
 
     /// <summary>
     /// The similarity of each pair (a[i], b[i]) (sentence-transformers' <c>pairwise_cos_sim</c>,
@@ -62,23 +75,56 @@ public static class Similarities
     /// <c>model.similarity_pairwise</c>). Lists of different counts, a null row or rows of different lengths are an
     /// <see cref="ArgumentException"/>, a null list an <see cref="ArgumentNullException"/>.
     /// </summary>
-    public static float[] Pairwise(SimilarityFunction f, IReadOnlyList<float[]> a, IReadOnlyList<float[]> b)
+    public static float[] Pairwise(SimilarityFunction f, IReadOnlyList<float[]> a, IReadOnlyList<float[]> b) =>
+        Pairwise(a, b, (x, y) => Compute(f, x, y));
+
+    /// <summary>The similarity of each pair of sparse embeddings (<see cref="Compute(SimilarityFunction, SparseEmbedding, SparseEmbedding)"/>), checked as the dense one.</summary>
+    public static float[] Pairwise(SimilarityFunction f, IReadOnlyList<SparseEmbedding> a, IReadOnlyList<SparseEmbedding> b) =>
+        Pairwise(a, b, (x, y) => Compute(f, x, y));
+
+    private static float[,] Matrix<T>(IReadOnlyList<T> a, IReadOnlyList<T> b, Func<T, T, float> score) where T : class
+    {
+        CheckRows(a, nameof(a));
+        CheckRows(b, nameof(b));
+        var m = new float[a.Count, b.Count];
+        for (int i = 0; i < a.Count; i++)
+        {
+            for (int j = 0; j < b.Count; j++) m[i, j] = score(a[i], b[j]);
+        }
+        return m;
+    }
+
+    private static float[] Pairwise<T>(IReadOnlyList<T> a, IReadOnlyList<T> b, Func<T, T, float> score) where T : class
     {
         CheckRows(a, nameof(a));
         CheckRows(b, nameof(b));
         if (a.Count != b.Count) throw new ArgumentException($"pairwise similarity needs as many rows in b as in a ({b.Count} and {a.Count})", nameof(b));
         var scores = new float[a.Count];
-        for (int i = 0; i < scores.Length; i++) scores[i] = Compute(f, a[i], b[i]);
+        for (int i = 0; i < scores.Length; i++) scores[i] = score(a[i], b[i]);
         return scores;
     }
 
-    private static void CheckRows(IReadOnlyList<float[]> rows, string name)
+    private static void CheckRows<T>(IReadOnlyList<T> rows, string name) where T : class
     {
         ArgumentNullException.ThrowIfNull(rows, name);
         for (int i = 0; i < rows.Count; i++)
         {
             if (rows[i] is null) throw new ArgumentException($"row {i} is null", name);
         }
+    }
+
+    private static float SparseManhattan(SparseEmbedding a, SparseEmbedding b)
+    {
+        double sum = 0;
+        int i = 0, j = 0;
+        while (i < a.Indices.Length || j < b.Indices.Length)
+        {
+            int x = i < a.Indices.Length ? a.Indices[i] : int.MaxValue, y = j < b.Indices.Length ? b.Indices[j] : int.MaxValue;
+            if (x == y) sum += Math.Abs((double)a.Values[i++] - b.Values[j++]);
+            else if (x < y) sum += Math.Abs((double)a.Values[i++]);
+            else sum += Math.Abs((double)b.Values[j++]);
+        }
+        return (float)sum;
     }
 
     private static float CosineOrZero(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

@@ -9,7 +9,9 @@ using Skald.Tensors.Quantization;
 // interleaved rounds. Reports GOP/s (2·M·N·K per product) per CPU second of the process, which a shared machine
 // disturbs less than wall time. On AVX2 it also times the variants of the tile (Int8TileAvx2): int8_w8 = 8-bit weights
 // (the tile that widens every group, as before 7-bit weights), int8 = the default (7-bit weights, two groups added in
-// int16), int8_a6 = 6-bit activations too (four groups), each with its relative error to float32.
+// int16), int8_a6 = 6-bit activations too (four groups), each with its relative error to float32. With AVX512-VNNI it
+// times the 512-bit tile twice in each round, with its 8 × 48 tile (vnni512, the default) and with the 8 × 32 tile
+// alone (vnni512_32: Int8Gemm.WideTile off, flipped by reflection, as SKALD_INT8_WIDE_TILE=0 sets it).
 // Usage: dotnet run -c Release --project bench/int8 -- [--threads 1] [--rounds 3]
 int threads = 1, rounds = 3;
 for (int i = 0; i < args.Length; i++)
@@ -77,6 +79,11 @@ for (int r = 1; r <= rounds; r++)
         double errVnni = Error();
         double iVnni512 = vnni512 ? Measure(() => Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.Avx512Vnni)) : 0;
         double errVnni512 = Error();
+        var wide = typeof(Int8Gemm).GetProperty("WideTile", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
+            ?? throw new InvalidOperationException("Int8Gemm.WideTile is gone");
+        wide.SetValue(null, false);
+        double iVnni512Narrow = vnni512 ? Measure(() => Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.Avx512Vnni)) : 0;
+        wide.SetValue(null, true);
         double iBw = bw ? Measure(() => Int8Gemm.Linear(x, q63, bias, y, m, Int8Kernel.Avx512BW)) : 0;
         double errBw = Error();
         double iBwA6 = bw ? Measure(() => Int8Gemm.Linear(x, q63, bias, y, m, Int8Kernel.Avx512BW, 63)) : 0;
@@ -88,6 +95,7 @@ for (int r = 1; r <= rounds; r++)
             int8_w8 = Math.Round(i8w8, 1), ratio_w8 = Math.Round(i8w8 / f32, 2), int8_a6 = Math.Round(i8a6, 1), ratio_a6 = Math.Round(i8a6 / f32, 2),
             rel_err = err, rel_err_w8 = errW8, rel_err_a6 = errA6,
             vnni = Math.Round(iVnni, 1), rel_err_vnni = errVnni, vnni512 = Math.Round(iVnni512, 1), rel_err_vnni512 = errVnni512,
+            vnni512_32 = Math.Round(iVnni512Narrow, 1), ratio_48_32 = Math.Round(iVnni512 / iVnni512Narrow, 3),
             avx512bw = Math.Round(iBw, 1), rel_err_avx512bw = errBw,
             avx512bw_a6 = Math.Round(iBwA6, 1), rel_err_avx512bw_a6 = errBwA6,
             load = File.ReadAllText("/proc/loadavg").Split(' ')[0],

@@ -14,12 +14,14 @@ using Skald.Tensors.Quantization;
 // alone (vnni512_32: Int8Gemm.WideTile off, flipped by reflection, as SKALD_INT8_WIDE_TILE=0 sets it), and the tile
 // alone (tile_48, tile_32: Int8TileVnni512.Tile over every 8-row tile and panel run of the product, in Int8Gemm's
 // order of 64-row blocks, on random codes, without quantisation or store; GOP/s per CPU s).
-// Usage: dotnet run -c Release --project bench/int8 -- [--threads 1] [--rounds 3]
+// Usage: dotnet run -c Release --project bench/int8 -- [--threads 1] [--rounds 3] [--shape MxKxN]
 int threads = 1, rounds = 3;
+string? only = null;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--threads") threads = int.Parse(args[++i]);
     else if (args[i] == "--rounds") rounds = int.Parse(args[++i]);
+    else if (args[i] == "--shape") only = args[++i];
 }
 Parallelism.MaxThreads = threads;
 (int M, int K, int N, string What)[] shapes =
@@ -35,6 +37,7 @@ for (int r = 1; r <= rounds; r++)
 {
     foreach (var (m, k, n, what) in shapes)
     {
+        if (only != null && only != $"{m}x{k}x{n}") continue;
         var x = Fill(m * k, 1f);
         var w = Fill(n * k, 0.05f);
         var bias = Fill(n, 0.1f);

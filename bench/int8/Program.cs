@@ -9,13 +9,19 @@ using Skald.Tensors.Quantization;
 // interleaved rounds. Reports GOP/s (2·M·N·K per product) per CPU second of the process, which a shared machine
 // disturbs less than wall time. On AVX2 it also times the variants of the tile (Int8TileAvx2): int8_w8 = 8-bit weights
 // (the tile that widens every group, as before 7-bit weights), int8 = the default (7-bit weights, two groups added in
-// int16), int8_a6 = 6-bit activations too (four groups), each with its relative error to float32.
-// Usage: dotnet run -c Release --project bench/int8 -- [--threads 1] [--rounds 3]
+// int16), int8_a6 = 6-bit activations too (four groups), each with its relative error to float32. With AVX512-VNNI it
+// times the 512-bit tile twice in each round, with its 8 × 48 tile (vnni512, the default) and with the 8 × 32 tile
+// alone (vnni512_32: Int8Gemm.WideTile off, flipped by reflection, as SKALD_INT8_WIDE_TILE=0 sets it), and the tile
+// alone (tile_48, tile_32: Int8TileVnni512.Tile over every 8-row tile and panel run of the product, in Int8Gemm's
+// order of 64-row blocks, on random codes, without quantisation or store; GOP/s per CPU s).
+// Usage: dotnet run -c Release --project bench/int8 -- [--threads 1] [--rounds 3] [--shape MxKxN]
 int threads = 1, rounds = 3;
+string? only = null;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--threads") threads = int.Parse(args[++i]);
     else if (args[i] == "--rounds") rounds = int.Parse(args[++i]);
+    else if (args[i] == "--shape") only = args[++i];
 }
 Parallelism.MaxThreads = threads;
 (int M, int K, int N, string What)[] shapes =
@@ -31,6 +37,7 @@ for (int r = 1; r <= rounds; r++)
 {
     foreach (var (m, k, n, what) in shapes)
     {
+        if (only != null && only != $"{m}x{k}x{n}") continue;
         var x = Fill(m * k, 1f);
         var w = Fill(n * k, 0.05f);
         var bias = Fill(n, 0.1f);
@@ -77,6 +84,30 @@ for (int r = 1; r <= rounds; r++)
         double errVnni = Error();
         double iVnni512 = vnni512 ? Measure(() => Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.Avx512Vnni)) : 0;
         double errVnni512 = Error();
+        // The 8 × 48 and the 8 × 32 tile, alone and in the product, the first of each pair alternating by round.
+        var wide = typeof(Int8Gemm).GetProperty("WideTile", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
+            ?? throw new InvalidOperationException("Int8Gemm.WideTile is gone");
+        double tile48 = 0, tile32 = 0, iVnni512Narrow = 0;
+        for (int pass = 0; vnni512 && pass < 2; pass++)
+        {
+            if ((pass + r) % 2 == 0) tile48 = Measure(() => TileOnly(m, k, n, 3));
+            else tile32 = Measure(() => TileOnly(m, k, n, 2));
+        }
+        for (int pass = 0; vnni512 && pass < 2; pass++)
+        {
+            bool w3 = (pass + r) % 2 == 0;
+            wide.SetValue(null, w3);
+            double g = Measure(() => Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.Avx512Vnni));
+            if (w3) iVnni512 = g;
+            else iVnni512Narrow = g;
+        }
+        wide.SetValue(null, true);
+        // The activation quantisation alone, as GOP/s of the product it feeds (its share of a product's time: linear / this).
+        int kp16 = (k + 15) / 16 * 16;
+        var codes = new byte[m * kp16];
+        var qs = new float[m];
+        var qz = new int[m];
+        double quant = Measure(() => Int8Activations.Quantize(x, m, k, 255, codes, kp16, qs, qz));
         double iBw = bw ? Measure(() => Int8Gemm.Linear(x, q63, bias, y, m, Int8Kernel.Avx512BW)) : 0;
         double errBw = Error();
         double iBwA6 = bw ? Measure(() => Int8Gemm.Linear(x, q63, bias, y, m, Int8Kernel.Avx512BW, 63)) : 0;
@@ -88,9 +119,62 @@ for (int r = 1; r <= rounds; r++)
             int8_w8 = Math.Round(i8w8, 1), ratio_w8 = Math.Round(i8w8 / f32, 2), int8_a6 = Math.Round(i8a6, 1), ratio_a6 = Math.Round(i8a6 / f32, 2),
             rel_err = err, rel_err_w8 = errW8, rel_err_a6 = errA6,
             vnni = Math.Round(iVnni, 1), rel_err_vnni = errVnni, vnni512 = Math.Round(iVnni512, 1), rel_err_vnni512 = errVnni512,
+            vnni512_32 = Math.Round(iVnni512Narrow, 1), ratio_48_32 = Math.Round(iVnni512 / iVnni512Narrow, 3),
+            tile_48 = Math.Round(tile48, 1), tile_32 = Math.Round(tile32, 1), tile_ratio_48_32 = Math.Round(tile48 / tile32, 3),
+            quant_share = Math.Round(iVnni512 / quant, 3),
             avx512bw = Math.Round(iBw, 1), rel_err_avx512bw = errBw,
             avx512bw_a6 = Math.Round(iBwA6, 1), rel_err_avx512bw_a6 = errBwA6,
             load = File.ReadAllText("/proc/loadavg").Split(' ')[0],
         }));
+    }
+}
+
+// The 512-bit VNNI tile alone over an [m, k] · [n, k]ᵀ product of random codes (k padded to 16, as Int8Matrix pads it),
+// `width` panels a tile (2 or 3; the last run of a block narrower), 64-row blocks as Int8Gemm.Panels runs them. The
+// internal Tile is reached through its function pointer (this bench is not a friend assembly).
+static unsafe void TileOnly(int m, int k, int n, int width)
+{
+    var t = TileBuffers.For(m, k, n);
+    int kp = t.Kp, groups = kp / 4, panels = (n + 15) / 16;
+    long panelBytes = (long)kp * 16;
+    fixed (byte* pa = t.A)
+    fixed (sbyte* pw = t.W)
+    fixed (int* acc = t.Acc)
+    {
+        for (int b0 = 0; b0 < m; b0 += 64)
+        for (int p = 0; p < panels; p += width)
+        {
+            int w = Math.Min(width, panels - p);
+            for (int r = b0; r < Math.Min(m, b0 + 64); r += 8)
+                TileBuffers.Tile(pa + (long)r * kp, kp, pw + p * panelBytes, panelBytes, w, groups, acc, 48, false);
+        }
+    }
+}
+
+/// <summary>Random codes and panels for <c>TileOnly</c>, kept for the last shape, and the tile's function pointer.</summary>
+internal sealed class TileBuffers
+{
+    private static TileBuffers? last;
+
+    public static readonly unsafe delegate*<byte*, int, sbyte*, long, int, int, int*, int, bool, void> Tile =
+        (delegate*<byte*, int, sbyte*, long, int, int, int*, int, bool, void>)(typeof(Int8Gemm).Assembly
+            .GetType("Skald.Tensors.Quantization.Int8TileVnni512")?.GetMethod("Tile")
+            ?? throw new InvalidOperationException("Int8TileVnni512.Tile is gone")).MethodHandle.GetFunctionPointer();
+
+    public required int M, K, N, Kp;
+    public required byte[] A;
+    public required sbyte[] W;
+    public int[] Acc { get; } = new int[8 * 48];
+
+    public static TileBuffers For(int m, int k, int n)
+    {
+        if (last is { } t && t.M == m && t.K == k && t.N == n) return t;
+        int kp = (k + 15) / 16 * 16, np = (n + 15) / 16 * 16;
+        var rng = new Random(3);
+        var a = new byte[(m + 7) / 8 * 8 * kp];
+        var w = new sbyte[np * kp];
+        rng.NextBytes(a);
+        rng.NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(w.AsSpan()));
+        return last = new TileBuffers { M = m, K = k, N = n, Kp = kp, A = a, W = w };
     }
 }

@@ -106,18 +106,18 @@ public sealed partial class Int8GemmTests
         SameAsScalarAtBounds(63, 255, Int8Kernel.Avx512Vnni);
     }
 
-    // The assembled tile itself, one and two panels, with and without the prefetch of the panels ahead (two codes),
-    // against the scalar twin on random 8-bit codes (every byte value of a and of the weights possible), a's rows wider
-    // than the depth it reads, the sums stored with a wider stride.
+    // The assembled tile itself, one and two panels with and without the prefetch of the panels ahead (two codes),
+    // three without, against the scalar twin on random 8-bit codes (every byte value of a and of the weights
+    // possible), a's rows wider than the depth it reads, the sums stored with a wider stride.
     [KernelFact(Int8Kernel.Avx512Vnni)]
-    public unsafe void Vnni512TileOfOneAndTwoPanelsEqualsScalarTiles()
+    public unsafe void Vnni512TileOfOneTwoAndThreePanelsEqualsScalarTiles()
     {
         var rng = new Random(29);
         foreach (int groups in new[] { 1, 3, 4, 7, 96, 385 }) // (the code runs 4 steps an iteration, then the rest one at a time)
-        foreach (int panels in new[] { 1, 2 })
-        foreach (bool prefetch in new[] { false, true })
+        foreach (int panels in new[] { 1, 2, 3 })
+        foreach (bool prefetch in panels == 3 ? new[] { false } : new[] { false, true })
         {
-            int lda = groups * Int8Matrix.GroupDepth + 12, ldc = 40;
+            int lda = groups * Int8Matrix.GroupDepth + 12, ldc = 56;
             var a = new byte[Int8TileVnni512.Rows * lda];
             // (room for the line the prefetching code touches past the second panel: a prefetch never faults, but stays in bounds here)
             var w = new sbyte[4 * groups * Int8Matrix.GroupDepth * Int8Matrix.PanelWidth];
@@ -132,7 +132,7 @@ public sealed partial class Int8GemmTests
             fixed (int* pf = fast, pt = twin)
             {
                 Int8TileVnni512.Tile(pa, lda, pw, panelBytes, panels, groups, pf, ldc, prefetch);
-                for (int p = 0; p < 2; p++)
+                for (int p = 0; p < 3; p++)
                 {
                     Int8TileScalar.Tile(pa, lda, pw + p * panelBytes, groups, pt);
                     Int8TileScalar.Tile(pa + 4 * lda, lda, pw + p * panelBytes, groups, pt + Int8Gemm.TileRows * Int8Matrix.PanelWidth);
@@ -145,9 +145,50 @@ public sealed partial class Int8GemmTests
                     }
                 }
                 for (int r = 0; r < Int8TileVnni512.Rows; r++)
-                    Assert.All(fast.AsSpan(r * ldc + 32, ldc - 32).ToArray(), v => Assert.Equal(-7, v));
+                    Assert.All(fast.AsSpan(r * ldc + 48, ldc - 48).ToArray(), v => Assert.Equal(-7, v));
             }
         }
+    }
+
+    // The 512-bit kernel through Int8Gemm where its 8 × 48 tile runs (blocks taller than one tile row) at its edges:
+    // the last tile of a block 1-7 rows (M = 9-15, 65-71), N not a multiple of 48 (a last run of 1 or 2 panels, a
+    // part-filled last panel), K not a multiple of 4 or 16 (padded to 16 in Int8Matrix); and a block of one tile row
+    // (M = 1-8, the prefetching 8 × 32 tile). Each equal to the scalar twin bit for bit.
+    [KernelFact(Int8Kernel.Avx512Vnni)]
+    public void Vnni512WideTileEqualsScalarTwinAtTheEdges()
+    {
+        var rng = new Random(48);
+        int levels = Int8Gemm.WeightLevels(Int8Kernel.Avx512Vnni);
+        foreach (int m in new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 65, 71 })
+        foreach (int n in new[] { 16, 40, 48, 56, 80, 96, 100, 144 })
+        foreach (int k in new[] { 3, 17, 64, 130 })
+        {
+            var x = Random(rng, m * k, 3f);
+            var w = Int8Matrix.Quantize(Random(rng, n * k, 0.2f), n, k, levels);
+            var bias = Random(rng, n);
+            var fast = new float[m * n];
+            var twin = new float[m * n];
+            Int8Gemm.Linear(x, w, bias, fast, m, Int8Kernel.Avx512Vnni);
+            Int8Gemm.Linear(x, w, bias, twin, m, Int8Kernel.Scalar, Int8Gemm.ActivationLevels(Int8Kernel.Avx512Vnni));
+            Assert.True(fast.AsSpan().SequenceEqual(twin), $"the 512-bit VNNI kernel differs from the scalar twin at [{m}, {k}]·[{n}, {k}]ᵀ");
+        }
+    }
+
+    // Where the tile width is chosen: three panels only in a block taller than one tile row (no prefetch there) with
+    // three panels left; a decoding step's block keeps the prefetching 8 × 32 tile; two or one at the end of a run;
+    // never three with the wide tile off (SKALD_INT8_WIDE_TILE=0).
+    [Fact]
+    public void Vnni512TileWidthIsChosenByShape()
+    {
+        Assert.Equal(3, Int8Gemm.VnniPanels(64, 24, true));
+        Assert.Equal(3, Int8Gemm.VnniPanels(9, 3, true));
+        Assert.Equal(2, Int8Gemm.VnniPanels(64, 2, true));
+        Assert.Equal(1, Int8Gemm.VnniPanels(64, 1, true));
+        Assert.Equal(2, Int8Gemm.VnniPanels(8, 24, true));
+        Assert.Equal(2, Int8Gemm.VnniPanels(1, 3, true));
+        Assert.Equal(1, Int8Gemm.VnniPanels(5, 1, true));
+        Assert.Equal(2, Int8Gemm.VnniPanels(64, 24, false));
+        Assert.Equal(1, Int8Gemm.VnniPanels(64, 1, false));
     }
 
     [KernelFact(Int8Kernel.Avx512BW)]

@@ -8,7 +8,9 @@ namespace Skald.Tensors.Tests;
 /// any CPU, and for the Windows variant, which only a Windows host could run): it reads its one argument from rdi
 /// (System V) or rcx (Windows), writes only registers both conventions let a callee clobber (rax, rcx, rdx, r8–r11;
 /// zmm0–5 and zmm16–31) besides rbx and rsi, which it saves first and restores last, never touches rdi, rbp, r12–r15
-/// or xmm6–15 (callee-saved on Windows), leaves the stack as it found it, and ends with vzeroupper and ret.
+/// or xmm6–15 (callee-saved on Windows), leaves the stack as it found it, and ends with vzeroupper and ret. The
+/// three-panel code, whose 24 sums need zmm8–15 too, saves xmm8–15 on the stack first on Windows and restores them
+/// last, and never touches zmm6–7.
 /// </summary>
 public sealed class Int8TileVnni512AbiTests
 {
@@ -80,6 +82,52 @@ public sealed class Int8TileVnni512AbiTests
         KeepsToTheConventions(code);
         Assert.Equal(0, code.Count(i => i.Mnemonic == Mnemonic.Prefetcht0));
         Assert.Equal(5 * Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheThreePanelTileKeepsToBothCallingConventions(bool windows)
+    {
+        var code = Decode(Int8TileVnni512.Assemble(3, windows, prefetch: false));
+        Assert.Equal([Mnemonic.Push, Mnemonic.Push, Mnemonic.Mov], code[..3].Select(i => i.Mnemonic));
+        Assert.Equal([Register.RBX, Register.RSI], code[..2].Select(i => i.Op0Register));
+        Assert.Equal((Register.R11, windows ? Register.RCX : Register.RDI), (code[2].Op0Register, code[2].Op1Register));
+        Assert.Equal([Mnemonic.Vzeroupper, Mnemonic.Pop, Mnemonic.Pop, Mnemonic.Ret], code[^4..].Select(i => i.Mnemonic));
+        Assert.Equal([Register.RSI, Register.RBX], code[^3..^1].Select(i => i.Op0Register));
+        int saves = windows ? 8 : 0, body0 = 3, body1 = code.Count - 4;
+        if (windows)
+        {
+            // sub rsp, 128; xmm8-15 to [rsp + 16i] ... xmm8-15 back; add rsp, 128 (then vzeroupper, the pops, ret)
+            Assert.Equal((Mnemonic.Sub, Register.RSP, 128UL), (code[3].Mnemonic, code[3].Op0Register, code[3].GetImmediate(1)));
+            Assert.Equal((Mnemonic.Add, Register.RSP, 128UL), (code[^5].Mnemonic, code[^5].Op0Register, code[^5].GetImmediate(1)));
+            for (int i = 0; i < saves; i++)
+            {
+                var store = code[4 + i];
+                var load = code[code.Count - 5 - saves + i];
+                Assert.Equal((Mnemonic.Vmovdqu, Register.RSP, 16UL * (ulong)i, Register.XMM8 + i),
+                    (store.Mnemonic, store.MemoryBase, store.MemoryDisplacement64, store.Op1Register));
+                Assert.Equal((Mnemonic.Vmovdqu, Register.XMM8 + i, Register.RSP, 16UL * (ulong)i),
+                    (load.Mnemonic, load.Op0Register, load.MemoryBase, load.MemoryDisplacement64));
+            }
+            body0 = 4 + saves;
+            body1 = code.Count - 5 - saves;
+        }
+        foreach (var i in code.Skip(body0).Take(body1 - body0))
+        {
+            Assert.False(i.Mnemonic is Mnemonic.Push or Mnemonic.Pop or Mnemonic.Call or Mnemonic.Ret, $"{i}: the stack moves");
+            foreach (var r in RegistersOf(i))
+            {
+                // zmm8-15 are free on System V and saved above on Windows; zmm6-7 stay untouched on both.
+                var full = r.GetFullRegister();
+                bool zmm = full >= Register.ZMM0 && full <= Register.ZMM31;
+                Assert.True(zmm ? full - Register.ZMM0 is not (6 or 7) : Allowed(r) && full != Register.RSP,
+                    $"{i}: {r} is not the three-panel tile's to use");
+            }
+        }
+        Assert.Equal(0, code.Count(i => i.Mnemonic == Mnemonic.Prefetcht0));
+        Assert.Equal(5 * Int8TileVnni512.Rows * 3, code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
+        Assert.Throws<ArgumentException>(() => Int8TileVnni512.Assemble(3, windows, prefetch: true));
     }
 
     /// <summary>

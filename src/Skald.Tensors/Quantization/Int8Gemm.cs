@@ -92,6 +92,22 @@ public static unsafe class Int8Gemm
     /// </summary>
     public static int WeightLevels(Int8Kernel kernel) => IsVnni(kernel) ? 127 : 63;
 
+    /// <summary>
+    /// Whether the 512-bit VNNI kernel may run its 8 × 48 tile (three panels) on blocks taller than one tile row
+    /// (<see cref="VnniPanels"/>); true unless the environment variable SKALD_INT8_WIDE_TILE is 0 (for benchmarks, which
+    /// also flip it between rounds).
+    /// </summary>
+    internal static bool WideTile { get; set; } = Environment.GetEnvironmentVariable("SKALD_INT8_WIDE_TILE") != "0";
+
+    /// <summary>
+    /// The one place the 512-bit VNNI tile's width is chosen: panels (1–3) of a tile at a panel with
+    /// <paramref name="left"/> panels left in a row block of <paramref name="blockRows"/> rows. A block of one tile row
+    /// (a decoding step, which streams every panel once) takes the prefetching 8 × 32 tile; a taller one the 8 × 48
+    /// tile where three panels are left and <paramref name="wide"/> (<see cref="WideTile"/>), else two or one.
+    /// </summary>
+    internal static int VnniPanels(int blockRows, int left, bool wide) =>
+        wide && blockRows > MaxTileRows && left >= 3 ? 3 : Math.Min(2, left);
+
     // The vpdpbusd kernels: exact on 8-bit codes, no int16 step.
     private static bool IsVnni(Int8Kernel kernel) => kernel is Int8Kernel.AvxVnni or Int8Kernel.Avx512Vnni;
 
@@ -184,9 +200,13 @@ public static unsafe class Int8Gemm
             }
             Parallelism.For(m, 64, a, static (in Product a, int r0, int r1) =>
                 QuantizeRows((float*)a.X, a.K, a.Levels, a.Codes, a.Kp, a.Scales, a.Zeros, r0, r1));
-            Parallelism.For(panels, 1, a, static (in Product a, int p0, int p1) =>
+            // Panels split in runs of the widest tile's (three for the 8 × 48 tile), so that no thread's range ends in
+            // a narrower tile where a run would have fitted.
+            int unit = use == Int8Kernel.Avx512Vnni ? Math.Max(1, VnniPanels(Math.Min(m, RowBlock), 3, WideTile)) : 1;
+            Parallelism.For((panels + unit - 1) / unit, 1, a with { Unit = unit }, static (in Product a, int u0, int u1) =>
                 Panels(a.Kernel, a.Sums, a.Weight, a.Codes, a.Scales, a.Zeros, 0, a.M, (float*)a.Bias, (float*)a.Y,
-                    (delegate*<float*, float*, int, void>)a.Activation, a.Gelu, p0, p1));
+                    (delegate*<float*, float*, int, void>)a.Activation, a.Gelu, u0 * a.Unit,
+                    Math.Min(a.Weight.PaddedN / Int8Matrix.PanelWidth, u1 * a.Unit)));
             if (norm != null)
                 Parallelism.For(m, Math.Max(1, 16384 / n), a, static (in Product a, int r0, int r1) =>
                     RowNorm.Normalize((RowNorm*)a.Norm, (float*)a.Y, a.N, r0, r1));
@@ -194,11 +214,14 @@ public static unsafe class Int8Gemm
     }
 
     // A product's arguments for its static parallel bodies (no closure per call): the kernel, weights, the reused code and
-    // scale buffers, the pinned x, y and bias (0: none), the activation's function pointer and the row norm (0: none).
+    // scale buffers, the pinned x, y and bias (0: none), the activation's function pointer and the row norm (0: none);
+    // Unit = panels a unit of the panel split.
     private readonly record struct Product(Int8Kernel Kernel, int Sums, Int8Matrix Weight, byte[] Codes, float[] Scales, int[] Zeros,
         int M, int K, int N, int Levels, nint X, nint Y, nint Bias, nint Activation, bool Gelu, nint Norm)
     {
         public int Kp => Weight.PaddedK;
+
+        public int Unit { get; init; } = 1;
     }
 
     private static void QuantizeRows(float* x, int k, int levels, byte[] q, int kp, float[] scales, int[] zeros, int r0, int r1)
@@ -215,8 +238,9 @@ public static unsafe class Int8Gemm
         int m, float* bias, float* y, delegate*<float*, float*, int, void> activation, bool gelu, int p0, int p1)
     {
         int kp = w.PaddedK, groups = kp / Int8Matrix.GroupDepth, n = w.N;
-        // Room for the widest tile: 8 rows of two panels (Int8TileVnni512); the others use 16 values a row.
-        int* acc = stackalloc int[MaxTileRows * 2 * Int8Matrix.PanelWidth];
+        // Room for the widest tile: 8 rows of three panels (Int8TileVnni512); the others use 16 values a row.
+        const int Wide = 3 * Int8Matrix.PanelWidth;
+        int* acc = stackalloc int[MaxTileRows * Wide];
         int step = kernel is Int8Kernel.Avx512BW or Int8Kernel.AvxVnni or Int8Kernel.Avx512Vnni ? MaxTileRows : TileRows;
         long panelBytes = (long)kp * Int8Matrix.PanelWidth;
         fixed (byte* pq = q)
@@ -233,19 +257,19 @@ public static unsafe class Int8Gemm
                     int col0 = p * Int8Matrix.PanelWidth, cols = Math.Min(Int8Matrix.PanelWidth, n - col0);
                     if (kernel == Int8Kernel.Avx512Vnni)
                     {
-                        // Two panels a tile where two are left (32 columns), else one.
-                        // A block of one tile row (a decoding step) streams each panel once: prefetch the next ones.
-                        int width = p + 1 < p1 ? 2 : 1;
+                        // Up to three panels a tile (VnniPanels). A block of one tile row (a decoding step) streams
+                        // each panel once: prefetch the next ones.
+                        int width = VnniPanels(b1 - b0, p1 - p, WideTile);
                         for (int r = b0; r < b1; r += step)
                         {
-                            Int8TileVnni512.Tile(pq + (long)r * kp, kp, panel, panelBytes, width, groups, acc, 2 * Int8Matrix.PanelWidth,
+                            PrefetchOutput(y, n, r, Math.Min(step, m - r), col0, width);
+                            Int8TileVnni512.Tile(pq + (long)r * kp, kp, panel, panelBytes, width, groups, acc, Wide,
                                 prefetchNext: b1 - b0 <= step);
                             int rows = Math.Min(step, m - r);
-                            Store(acc, 2 * Int8Matrix.PanelWidth, r, rows, col0, cols, ps, pz, pws, prs, bias, y, n, activation, gelu);
-                            if (width == 2)
+                            for (int t = 0; t < width; t++)
                             {
-                                int col1 = col0 + Int8Matrix.PanelWidth;
-                                Store(acc + Int8Matrix.PanelWidth, 2 * Int8Matrix.PanelWidth, r, rows, col1, Math.Min(Int8Matrix.PanelWidth, n - col1),
+                                int colT = col0 + t * Int8Matrix.PanelWidth;
+                                Store(acc + t * Int8Matrix.PanelWidth, Wide, r, rows, colT, Math.Min(Int8Matrix.PanelWidth, n - colT),
                                     ps, pz, pws, prs, bias, y, n, activation, gelu);
                             }
                         }
@@ -273,12 +297,26 @@ public static unsafe class Int8Gemm
         }
     }
 
+    // Asks for the lines of y a tile's store will write (rows [r, r + rows), width panels of 16 floats from col0, each
+    // panel a 64-byte line when y is aligned) before the tile runs: the tile's few thousand cycles hide the misses, where
+    // otherwise its store waits on each line (y of a 1024-row product is megabytes, out of cache). bench/int8, Zen 4:
+    // 1024×384×1536 with the 8 × 48 tile 308–322 → 342–363 GOP/s per CPU s (3 interleaved pairs).
+    private static void PrefetchOutput(float* y, int n, int r, int rows, int col0, int width)
+    {
+        if (!Sse.IsSupported) return;
+        for (int t = 0; t < rows; t++)
+        {
+            float* yr = y + (long)(r + t) * n + col0;
+            for (int c = 0; c < width; c++) Sse.Prefetch0(yr + c * Int8Matrix.PanelWidth);
+        }
+    }
+
     // y[row, col0..col0+cols] = (acc − zero·rowsum) · (scale · wscale) + bias, a tile's rows; the same arithmetic in
     // the vector and the scalar branch: the centred sum as one fused multiply-add, fma(−zero, float(rowsum),
     // float(acc)), rounded once (the integer acc − zero·rowsum exactly while |acc| < 2^24, i.e. any depth up to 518,
     // and within one rounding of float(acc) beyond: far below the codes' own error), then one multiply and one add;
     // then the activation, if any: GELU (gelu) on the registers before the store, another (a row kernel) over the
-    // tile row's outputs after it. A tile row 16 values wide in acc (lacc 32: the 512-bit tile, which stores zmm rows)
+    // tile row's outputs after it. A tile row 16 values wide in acc (lacc 48: the 512-bit tile, which stores zmm rows)
     // is read with one 512-bit load.
     private static void Store(int* acc, int lacc, int row0, int rows, int col0, int cols, float* scales, int* zeros,
         float* wScales, int* rowSums, float* bias, float* y, int ldy, delegate*<float*, float*, int, void> activation,
@@ -288,7 +326,7 @@ public static unsafe class Int8Gemm
         {
             // One zmm per tile row; the panel's row sums, weight scales and bias loaded once for the tile.
             var rs = Avx512F.ConvertToVector512Single(Avx512F.LoadVector512(rowSums + col0));
-            bool zmmRows = lacc == 2 * Int8Matrix.PanelWidth;
+            bool zmmRows = lacc == 3 * Int8Matrix.PanelWidth;
             var ws = Avx512F.LoadVector512(wScales + col0);
             var vb = bias != null ? Avx512F.LoadVector512(bias + col0) : Vector512<float>.Zero;
             for (int r = 0; r < rows; r++)

@@ -22,8 +22,8 @@ public enum Int8Kernel
     Avx512BW,
 
     /// <summary>
-    /// AVX512-VNNI: 512-bit vpdpbusd (<see cref="AvxVnni"/>'s arithmetic, 16 columns an instruction), 8 × 32 tiles of
-    /// machine code assembled at first use (<see cref="Int8TileVnni512"/>); 8-bit activations.
+    /// AVX512-VNNI: 512-bit vpdpbusd (<see cref="AvxVnni"/>'s arithmetic, 16 columns an instruction), 8 × 32 and 8 × 48
+    /// tiles of machine code assembled at first use (<see cref="Int8TileVnni512"/>); 8-bit activations.
     /// </summary>
     Avx512Vnni,
 }

@@ -6,15 +6,21 @@ namespace Skald.Tensors.Quantization;
 
 /// <summary>
 /// What the two assembled 512-bit tiles (<see cref="Int8TileVnni512"/>, <see cref="Bf16TileDot512"/>) share: the
-/// argument block (<see cref="Args"/>), the loop over k steps of 4 bytes a row and 64 bytes a panel, 8 rows × 1 or 2
-/// panels of 16 sums in zmm16–31 stored as rows, the prologue and epilogue that keep to both x64 calling conventions,
-/// and the placing of the code in executable pages (<see cref="Memory.ExecutableMemory"/>). Each tile gives only its
-/// <see cref="Step"/>: the instructions that add one k step of a row to its sums.
+/// argument block (<see cref="Args"/>), the loop over k steps of 4 bytes a row and 64 bytes a panel, 8 rows × 1, 2 or
+/// (without prefetch) 3 panels of 16 sums stored as rows, the prologue and epilogue that keep to both x64 calling
+/// conventions, and the placing of the code in executable pages (<see cref="Memory.ExecutableMemory"/>). Each tile
+/// gives only its <see cref="Step"/>: the instructions that add one k step of a row to its sums.
 /// <para>
 /// Registers (volatile in both the System V and the Windows x64 ABI, plus rbx and rsi, saved): r11 = the argument block,
 /// rax = a's rows 0–3, rcx = a's rows 4–7, r8 = lda in bytes, r9 = 3 · lda, rdx and r10 = the two panels, rbx = steps
 /// left, rsi = the prefetch distance; zmm16–31 = the sums (row r, panel p in zmm16 + 2r + p), zmm0–1 = a step of each
 /// panel; a step may use zmm2–5. xmm6–15, which Windows preserves, are not touched.
+/// </para>
+/// <para>
+/// The three-panel code (8 × 48, 24 sums: the register budget's widest tile with 8 rows, as MLAS's 6 × 48 int8 kernel
+/// is 3 zmm wide) has no prefetch: rsi = the third panel; the sums are zmm8–31 (row r, panel p in zmm8 + 3r + p),
+/// zmm0–2 a step of each panel, and a step may use zmm3–5. On Windows it saves xmm8–15 below the stack pointer's
+/// start (sub rsp) and restores them before its pops.
 /// </para>
 /// </summary>
 internal static unsafe class TileAssembler512
@@ -25,7 +31,7 @@ internal static unsafe class TileAssembler512
     /// <summary>
     /// Adds one k step of row <paramref name="row"/> to its sums: <paramref name="at"/> addresses the row's 4 bytes
     /// (size it with a factory, e.g. <c>__dword_ptr[at]</c> or <c>__dword_bcst[at]</c>), panel p's 64 bytes are in zmm0 + p
-    /// and its sums in <see cref="Sum"/>(row, p).
+    /// and its sums in <see cref="Sum(int, int, int)"/>(row, p, panels).
     /// </summary>
     public delegate void Step(Assembler c, int row, AssemblerMemoryOperand at, int panels);
 
@@ -56,10 +62,23 @@ internal static unsafe class TileAssembler512
 
         /// <summary>Bytes from each panel to the line to prefetch (0: its own, already being read).</summary>
         public long Ahead;
+
+        /// <summary>The third panel (read only by the three-panel code).</summary>
+        public void* Panel2;
     }
 
-    /// <summary>The sum register of row <paramref name="row"/>, panel <paramref name="panel"/>.</summary>
+    /// <summary>The sum register of row <paramref name="row"/>, panel <paramref name="panel"/> of the one- and two-panel code.</summary>
     public static AssemblerRegisterZMM Sum(int row, int panel) => Sums[2 * row + panel];
+
+    /// <summary>The sum register of row <paramref name="row"/>, panel <paramref name="panel"/> of the code of <paramref name="panels"/> panels.</summary>
+    public static AssemblerRegisterZMM Sum(int row, int panel, int panels) => panels == 3 ? Wide[3 * row + panel] : Sums[2 * row + panel];
+
+    private static readonly AssemblerRegisterZMM[] Wide =
+        [zmm8, zmm9, zmm10, zmm11, zmm12, zmm13, zmm14, zmm15, zmm16, zmm17, zmm18, zmm19, zmm20, zmm21, zmm22, zmm23,
+         zmm24, zmm25, zmm26, zmm27, zmm28, zmm29, zmm30, zmm31];
+
+    // xmm8-15 as the Windows three-panel code saves them (their low 128 bits are callee-saved there).
+    private static readonly AssemblerRegisterXMM[] Saved = [xmm8, xmm9, xmm10, xmm11, xmm12, xmm13, xmm14, xmm15];
 
     private static readonly AssemblerRegisterZMM[] Sums =
         [zmm16, zmm17, zmm18, zmm19, zmm20, zmm21, zmm22, zmm23, zmm24, zmm25, zmm26, zmm27, zmm28, zmm29, zmm30, zmm31];
@@ -92,32 +111,44 @@ internal static unsafe class TileAssembler512
             else one(args);
         }
 
-        private static nint Place(Func<int, bool, byte[]> assemble, int panels)
+        private static nint Place(Func<int, bool, byte[]> assemble, int panels) =>
+            TileAssembler512.Place(() => assemble(panels, OperatingSystem.IsWindows()));
+    }
+
+    /// <summary>The code <paramref name="assemble"/> makes placed in executable pages, or 0 where placing fails.</summary>
+    public static nint Place(Func<byte[]> assemble)
+    {
+        try
         {
-            try
-            {
-                return Memory.ExecutableMemory.Place(assemble(panels, OperatingSystem.IsWindows()));
-            }
-            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
-            {
-                return 0;
-            }
+            return Memory.ExecutableMemory.Place(assemble());
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+        {
+            return 0;
         }
     }
 
     /// <summary>
-    /// The machine code of a tile of 1 or 2 panels with <paramref name="step"/>, taking its argument block in rcx (Windows)
-    /// or rdi (System V). Without <paramref name="prefetch"/> the loop leaves out its prefetcht0 of each panel at
-    /// <see cref="Args.Ahead"/> (which the code then ignores): two load-port instructions a k step that only pay when a
-    /// few rows stream every panel once. With <paramref name="unroll"/> 4 the loop runs four k steps an iteration while
-    /// four are left, then one at a time.
+    /// The machine code of a tile of 1, 2 or 3 panels with <paramref name="step"/>, taking its argument block in rcx
+    /// (Windows) or rdi (System V). Without <paramref name="prefetch"/> the loop leaves out its prefetcht0 of each panel
+    /// at <see cref="Args.Ahead"/> (which the code then ignores): two load-port instructions a k step that only pay when
+    /// a few rows stream every panel once; the three-panel code has none. With <paramref name="unroll"/> 4 the loop runs
+    /// four k steps an iteration while four are left, then one at a time.
     /// </summary>
     public static byte[] Assemble(int panels, bool windows, Step step, bool prefetch = true, int unroll = 1)
     {
+        if (panels is not (1 or 2 or 3)) throw new ArgumentOutOfRangeException(nameof(panels), panels, "a tile has 1, 2 or 3 panels");
+        if (panels == 3 && prefetch) throw new ArgumentException("the three-panel code has no prefetch", nameof(prefetch));
+        bool save = panels == 3 && windows;
         var c = new Assembler(64);
         c.push(rbx);
         c.push(rsi);
         c.mov(r11, windows ? rcx : rdi);
+        if (save)
+        {
+            c.sub(rsp, 16 * Saved.Length);
+            for (int i = 0; i < Saved.Length; i++) c.vmovdqu(__xmmword_ptr[rsp + 16 * i], Saved[i]);
+        }
         c.mov(rax, __qword_ptr[r11]);         // a, rows 0-3
         c.mov(r8, __qword_ptr[r11 + 8]);      // lda in bytes
         c.mov(rdx, __qword_ptr[r11 + 16]);    // panel 0
@@ -125,10 +156,10 @@ internal static unsafe class TileAssembler512
         c.mov(rbx, __qword_ptr[r11 + 32]);    // steps
         c.lea(r9, __[r8 + r8 * 2]);           // 3 · lda
         c.lea(rcx, __[rax + r8 * 4]);         // a, rows 4-7
-        c.mov(rsi, __qword_ptr[r11 + 56]);    // prefetch distance
+        c.mov(rsi, __qword_ptr[r11 + (panels == 3 ? 64 : 56)]); // panel 2, or the prefetch distance
         for (int r = 0; r < Rows; r++)
         for (int p = 0; p < panels; p++)
-            c.vpxord(Sum(r, p), Sum(r, p), Sum(r, p));
+            c.vpxord(Sum(r, p, panels), Sum(r, p, panels), Sum(r, p, panels));
         if (unroll == 4)
         {
             // Four k steps an iteration while four are left (displacements instead of pointer updates, one counter
@@ -144,6 +175,7 @@ internal static unsafe class TileAssembler512
             c.add(rcx, 16);
             c.add(rdx, 256);
             c.add(r10, 256);
+            if (panels == 3) c.add(rsi, 256);
             c.sub(rbx, 4);
             c.jge(loop4);
             c.Label(ref tail);
@@ -161,9 +193,12 @@ internal static unsafe class TileAssembler512
         c.lea(r9, __[r8 + r8 * 2]);
         c.lea(rcx, __[rax + r8 * 4]);
         for (int r = 0; r < Rows; r++)
+        for (int p = 0; p < panels; p++)
+            c.vmovdqu32(__zmmword_ptr[Row(r) + 64 * p], Sum(r, p, panels));
+        if (save)
         {
-            c.vmovdqu32(__zmmword_ptr[Row(r)], Sum(r, 0));
-            if (panels == 2) c.vmovdqu32(__zmmword_ptr[Row(r) + 64], Sum(r, 1));
+            for (int i = 0; i < Saved.Length; i++) c.vmovdqu(Saved[i], __xmmword_ptr[rsp + 16 * i]);
+            c.add(rsp, 16 * Saved.Length);
         }
         c.vzeroupper();
         c.pop(rsi);
@@ -186,6 +221,7 @@ internal static unsafe class TileAssembler512
         c.add(rcx, 4);
         c.add(rdx, 64);
         c.add(r10, 64);
+        if (panels == 3) c.add(rsi, 64);
         c.dec(rbx);
         c.jnz(loop);
     }
@@ -198,7 +234,8 @@ internal static unsafe class TileAssembler512
             if (panels == 2) c.prefetcht0(__[r10 + rsi + 64 * u]);
         }
         c.vmovdqu32(zmm0, __zmmword_ptr[rdx + 64 * u]);
-        if (panels == 2) c.vmovdqu32(zmm1, __zmmword_ptr[r10 + 64 * u]);
+        if (panels >= 2) c.vmovdqu32(zmm1, __zmmword_ptr[r10 + 64 * u]);
+        if (panels == 3) c.vmovdqu32(zmm2, __zmmword_ptr[rsi + 64 * u]);
         for (int r = 0; r < Rows; r++) step(c, r, Row(r) + 4 * u, panels);
     }
 

@@ -164,12 +164,12 @@ internal static class CliOptions
     /// near miss of the codes it names; returns it.
     /// </summary>
     public static string? StemmingLanguage(string? language) =>
-        language is null || Skald.Retrieval.Bm25.Snowball.AlgorithmFor(language) is not null ? language
+        language is null || language == Skald.Retrieval.Index.Bm25Fields.PerDocument || Skald.Retrieval.Bm25.Snowball.AlgorithmFor(language) is not null ? language
             : throw new UsageException($"--language {language}{(Typos.Closest(language, StemmingCodes) is { } near ? $": did you mean '{near}'?" : "")}: " +
-                "BM25 stems nb, nn, da, sv (also no, en, de, fi and their three-letter codes); leave it out for no stemming");
+                "BM25 stems nb, nn, da, sv (also no, en, de, fi and their three-letter codes), or auto: each document in its own; leave it out for no stemming");
 
     /// <summary>The two-letter codes <see cref="StemmingLanguage"/>'s message names (Snowball reads their three-letter codes too).</summary>
-    private static readonly string[] StemmingCodes = ["nb", "nn", "da", "sv", "no", "en", "de", "fi"];
+    private static readonly string[] StemmingCodes = ["nb", "nn", "da", "sv", "no", "en", "de", "fi", "auto"];
 
     /// <summary>Splits a comma-separated option value into its non-empty, trimmed items.</summary>
     public static string[] Items(string? value) =>

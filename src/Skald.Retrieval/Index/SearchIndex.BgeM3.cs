@@ -27,7 +27,7 @@ public sealed partial class SearchIndex
     // A BGE-M3 index's parts: the dense rows, the lexical rows with their postings and the ColBERT vectors, each as the
     // dense, sparse and late-interaction indexes map theirs, only those it stores.
     private static SearchIndex OpenBgeM3(string folder, IndexManifest manifest, string manifestPath, IReadOnlyList<IndexRecord> records, HashSet<int> deleted,
-        Bm25Index bm25, Analyzer analyzer)
+        Bm25Index bm25, Analyzer[] analyzer)
     {
         MappedRows? rows = null;
         SparseIndex? postings = null;

@@ -109,14 +109,15 @@ public sealed partial class SearchIndex
         if (mode != SearchMode.Bm25) q = CheckQuery(queryOutputs, weights.Needed);
         var allowed = filter is null ? null : Allowed(filter);
         Hit[] Combined(int k) => isPlaid && weights.Colbert != 0 ? PlaidCandidates(q, weights, k, allowed, plaid ?? new Plaid.PlaidSearchOptions()) : BgeM3TopK(q, weights, k, allowed);
+        double lowest = 0;
         Hit[] hits = mode switch
         {
             SearchMode.Dense => Combined(topK),
             SearchMode.Bm25 => Sparse(query, topK, allowed),
             _ when fusion.Mode == HybridMode.Rerank => Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => BgeM3Score(q, weights, r), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Combined(fusion.Candidates), fusion, topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Combined(fusion.Candidates), fusion, topK, tieKeys, out lowest),
         };
-        return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
+        return Hits(hits, mode, fusion, lowest);
     }
 
     /// <summary>

@@ -226,15 +226,16 @@ public sealed partial class SearchIndex : IDisposable
         }
         var allowed = filter is null ? null : Allowed(filter);
         if (sparseIndex is not null) return SparseSearch(query, q, mode, topK, fusion, allowed);
+        double lowest = 0;
         Hit[] hits = mode switch
         {
             SearchMode.Dense => Dense(q!, topK, rescoreMultiplier, probes, ef, allowed),
             SearchMode.Bm25 => Sparse(query, topK, allowed),
             _ when fusion.Mode == HybridMode.Rerank =>
                 Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => TensorPrimitives.Dot(q, vectors!.Row(r)), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Dense(q!, fusion.Candidates, rescoreMultiplier, probes, ef, allowed), fusion, topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Dense(q!, fusion.Candidates, rescoreMultiplier, probes, ef, allowed), fusion, topK, tieKeys, out lowest),
         };
-        return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
+        return Hits(hits, mode, fusion, lowest);
     }
 
     /// <summary>
@@ -298,15 +299,29 @@ public sealed partial class SearchIndex : IDisposable
             var hits = sparseIndex!.TopK([q!], (int)Math.Min((long)k + (allowed?.Excluded ?? Deleted.Count), Records.Count), tieKeys)[0];
             return [.. hits.Where(h => !Deleted.Contains(h.Index) && (allowed?.Passes(h.Index) ?? true)).Take(k)];
         }
+        double lowest = 0;
         Hit[] hits = mode switch
         {
             SearchMode.Dense => Learned(topK),
             SearchMode.Bm25 => Sparse(query, topK, allowed),
             _ when fusion.Mode == HybridMode.Rerank =>
                 Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => Skald.Models.SparseEmbedding.Dot(q!, SparseRow(r)!), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Learned(fusion.Candidates), fusion, topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Learned(fusion.Candidates), fusion, topK, tieKeys, out lowest),
         };
-        return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
+        return Hits(hits, mode, fusion, lowest);
+    }
+
+    /// <summary>
+    /// The hits as results; fused ones (hybrid search by RRF or a convex combination) with their score shown in [0, 1]
+    /// (<see cref="Fusion.Scaled"/>, <paramref name="lowest"/> the lowest fused score of the candidates).
+    /// </summary>
+    private List<IndexHit> Hits(Hit[] hits, SearchMode mode, FusionOptions fusion, double lowest)
+    {
+        bool fused = mode == SearchMode.Hybrid && fusion.Mode != HybridMode.Rerank;
+        return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index])
+        {
+            ScaledScore = fused ? Fusion.Scaled(fusion, h.Score, hits[0].Score, lowest) : null,
+        })];
     }
 
     /// <summary>BM25 top-k among live rows (only rows sharing a term with the query).</summary>

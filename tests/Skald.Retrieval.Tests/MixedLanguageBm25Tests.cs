@@ -68,21 +68,25 @@ public sealed class MixedLanguageBm25Tests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void EachFieldScoresWithItsOwnDocumentCountAndMeanLength()
+    public void EachFieldCountsItsOwnDocumentFrequenciesOverTheWholeIndexsDocuments()
     {
         var analyzer = new Analyzer();
         var docs = new[] { "the cat sat", "the dog", "cat cat dog" }.Select(d => (IReadOnlyList<string>)analyzer.Analyze(d)).ToArray();
         var index = new Bm25Index(docs, [0, 0, 1], ["a", "b"], new Bm25Parameters(1.2, 0.75, Bm25Idf.Lucene));
         var hits = index.Search([["cat"], ["cat"]], 10, [0, 1, 2]);
-        // field a: N 2, avgdl 5/2, df(cat) 1 → idf ln(1 + 1.5/1.5) = ln 2; d0 tf 1, |d| 3: K = 1.2·(0.25 + 0.75·3/2.5) = 1.38
-        // field b: N 1, avgdl 3, df 1 → idf ln(1 + 0.5/1.5) = ln(4/3); d2 tf 2, |d| 3: K = 1.2
-        var expected = new Dictionary<int, double> { [0] = Math.Log(2) * 2.2 / 2.38, [2] = Math.Log(4.0 / 3) * 4.4 / 3.2 };
+        // N 3 and avgdl 8/3 of the whole index; df(cat) 1 in each field (2 in one field) → idf ln(1 + 2.5/1.5) = ln(8/3)
+        // d0 tf 1, |d| 3: K = 1.2·(0.25 + 0.75·3/(8/3)) = 1.3125; d2 tf 2, |d| 3: the same K
+        var expected = new Dictionary<int, double> { [0] = Math.Log(8.0 / 3) * 2.2 / 2.3125, [2] = Math.Log(8.0 / 3) * 4.4 / 3.3125 };
         Assert.Equal(2, hits.Length);
         foreach (var h in hits) Assert.Equal(expected[h.Index], h.Score, 5);
         // a query term only in field a's list does not reach field b's documents
         Assert.Equal([0], index.Search([["cat"], []], 10, [0, 1, 2]).Select(h => h.Index));
-        Assert.Equal(Math.Log(2), index.Idf("cat", 0), 12);
-        Assert.Equal(Math.Log(4.0 / 3), index.Idf("cat", 1), 12);
+        Assert.Equal(Math.Log(8.0 / 3), index.Idf("cat", 0), 12);
+        Assert.Equal(Math.Log(8.0 / 3), index.Idf("cat", 1), 12);
+        // a field of one document still scores its terms (ATIRE's ln(N/df) would be 0 with the field's own N)
+        var atire = new Bm25Index(docs, [0, 0, 1], ["a", "b"], new Bm25Parameters(0.9, 0.4, Bm25Idf.Atire));
+        Assert.Equal(Math.Log(3.0 / 1), atire.Idf("dog", 1), 12);
+        Assert.True(atire.Search([[], ["dog"]], 10, [0, 1, 2]).Single().Score > 0);
 
         using var saved = new MemoryStream();
         index.Write(saved);

@@ -8,9 +8,11 @@ namespace Skald.Retrieval.Bm25;
 /// idf(t) = ln(N/df) (ATIRE) or ln(1 + (N − df + 0.5)/(df + 0.5)) (Lucene); see <see cref="Bm25Idf"/>. Only documents sharing a term with the
 /// query are returned. Ties are broken by the caller's tie keys (trec_eval: document id descending).
 /// An index may hold several <em>fields</em>, one per language of a mixed collection (each document in exactly one,
-/// analysed with its own stemmer), as a Lucene/Elasticsearch index holds one analysed field per language: each field
-/// has its own statistics (N and avgdl of its documents, df of its terms), and a query, analysed once per field with
-/// that field's analyzer, is scored against every field (a document's score comes from its own field alone).
+/// analysed with its own stemmer), as a Lucene/Elasticsearch index holds one analysed field per language: a query,
+/// analysed once per field with that field's analyzer, is scored against every field (a document's score comes from
+/// its own field alone). Each field counts its own document frequencies, while N and avgdl are the whole index's, as
+/// Elasticsearch's <c>combined_fields</c> blends them: the fields' scores stay on one scale, and a language with one
+/// document is not left with ln(N/df) = 0 for every term.
 /// </summary>
 public sealed class Bm25Index
 {
@@ -18,8 +20,6 @@ public sealed class Bm25Index
     private readonly List<List<(int Doc, int Tf)>> postings = [];
     private readonly int[] docLength;
     private readonly byte[]? fieldOf; // null: one field
-    private readonly int[] fieldDocs;
-    private readonly double[] fieldAverage;
     private readonly string[] fields;
 
     /// <summary>The most fields (languages) an index holds.</summary>
@@ -67,7 +67,7 @@ public sealed class Bm25Index
             foreach (var (id, count) in tf.OrderBy(p => p.Key)) postings[id].Add((d, count));
             docLength[d] = documents[d].Count;
         }
-        (fieldDocs, fieldAverage) = Statistics(docLength, this.fieldOf, fields.Length);
+        AverageLength = Average(docLength);
     }
 
     private Bm25Index(Bm25Parameters parameters, int[] docLength, byte[]? fieldOf, string[] fields)
@@ -77,24 +77,10 @@ public sealed class Bm25Index
         this.fieldOf = fieldOf;
         this.fields = fields;
         termIds = [.. fields.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal))];
-        (fieldDocs, fieldAverage) = Statistics(docLength, fieldOf, fields.Length);
+        AverageLength = Average(docLength);
     }
 
-    /// <summary>Documents and mean length per field (one field: all documents, their mean, summed as one long).</summary>
-    private static (int[] Docs, double[] Average) Statistics(int[] docLength, byte[]? fieldOf, int fieldCount)
-    {
-        var docs = new int[fieldCount];
-        var total = new long[fieldCount];
-        for (int d = 0; d < docLength.Length; d++)
-        {
-            int f = fieldOf?[d] ?? 0;
-            docs[f]++;
-            total[f] += docLength[d];
-        }
-        var average = new double[fieldCount];
-        for (int f = 0; f < fieldCount; f++) average[f] = docs[f] == 0 ? 0 : (double)total[f] / docs[f];
-        return (docs, average);
-    }
+    private static double Average(int[] docLength) => docLength.Length == 0 ? 0 : (double)docLength.Sum(l => (long)l) / docLength.Length;
 
     private const string Magic = "skald-bm25-1";
     private const string FieldsMagic = "skald-bm25-2";
@@ -200,23 +186,23 @@ public sealed class Bm25Index
     /// <summary>The field document <paramref name="document"/> belongs to.</summary>
     public int FieldOf(int document) => fieldOf?[document] ?? 0;
 
-    /// <summary>Mean document length in terms (of field 0's documents: all, in an index of one field).</summary>
-    public double AverageLength => fieldAverage[0];
+    /// <summary>Mean document length in terms (of all fields).</summary>
+    public double AverageLength { get; }
 
     /// <summary>Document frequency of a term in a field (0 when unknown).</summary>
     public int DocumentFrequency(string term, int field = 0) => termIds[field].TryGetValue(term, out int id) ? postings[id].Count : 0;
 
-    /// <summary>The idf of a term in a field (<see cref="Bm25Parameters.Idf"/>, with that field's document count); 0 for an unknown term.</summary>
+    /// <summary>The idf of a term in a field (<see cref="Bm25Parameters.Idf"/>: its document frequency in the field, N of the whole index); 0 for an unknown term.</summary>
     public double Idf(string term, int field = 0)
     {
         int df = DocumentFrequency(term, field);
         if (df == 0) return 0;
-        return Idf(df, fieldDocs[field]);
+        return Idf(df);
     }
 
-    private double Idf(int df, int documents) => Parameters.Idf == Bm25Idf.Atire
-        ? Math.Log((double)documents / df)
-        : Math.Log(1 + (documents - df + 0.5) / (df + 0.5));
+    private double Idf(int df) => Parameters.Idf == Bm25Idf.Atire
+        ? Math.Log((double)DocumentCount / df)
+        : Math.Log(1 + (DocumentCount - df + 0.5) / (df + 0.5));
 
     /// <summary>BM25 score of every document for one analysed query (0 where no term matches); an index of one field.</summary>
     public float[] ScoreAll(IReadOnlyList<string> queryTerms)
@@ -252,15 +238,14 @@ public sealed class Bm25Index
     {
         if (queryTermsByField.Count != fields.Length) throw new ArgumentException($"one term list per field ({fields.Length})", nameof(queryTermsByField));
         var docs = new List<int>();
-        double k1 = Parameters.K1, b = Parameters.B;
+        double k1 = Parameters.K1, b = Parameters.B, avg = Math.Max(AverageLength, 1e-9);
         var acc = new double[DocumentCount];
         for (int f = 0; f < fields.Length; f++)
         {
-            double avg = Math.Max(fieldAverage[f], 1e-9);
             foreach (var term in queryTermsByField[f])
             {
                 if (!termIds[f].TryGetValue(term, out int id)) continue;
-                double idf = Idf(postings[id].Count, fieldDocs[f]);
+                double idf = Idf(postings[id].Count);
                 foreach (var (d, tf) in postings[id])
                 {
                     double norm = k1 * (1 - b + b * docLength[d] / avg);

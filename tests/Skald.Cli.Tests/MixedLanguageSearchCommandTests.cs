@@ -69,6 +69,19 @@ public sealed class MixedLanguageSearchCommandTests
         Assert.Contains("| bm25 |", InProcessSkald.Capture("search", "--index", folder, "--query", "bilene", "--mode", "bm25").Stdout);
     }
 
+    [Theory]
+    [InlineData("--mode bm25 --fusion rrf", "--fusion applies to --mode hybrid; this search is --mode bm25")]
+    [InlineData("--mode dense --alpha 0.5", "--alpha applies to --mode hybrid; this search is --mode dense")]
+    [InlineData("--fusion rrf --alpha 0.5", "--alpha weighs the dense side of --fusion convex; --fusion rrf has no weight")]
+    public void FusionSettingsOfASearchThatDoesNotUseThemAreRefused(string options, string message)
+    {
+        // refused before the index is opened: no index needed
+        var r = InProcessSkald.Capture(["search", "--index", TestPaths.NewTempDir(), "--query", "bilene", .. options.Split(' ')]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(message, r.Stderr);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+    }
+
     private static JsonElement Search(string folder, string query, string mode, params string[] more)
     {
         var r = SkaldProcess.Run(["search", "--index", folder, "--query", query, "--mode", mode, "--format", "json", .. more]);

@@ -73,6 +73,11 @@ internal sealed class SearchCommand : Command
         var options = FusionOptions.Default;
         if (p.GetValue(fusion) is { } f) options = options with { Mode = FusionOptions.ParseMode(f)!.Value };
         if (p.GetValue(alpha) is { } a) options = options with { Alpha = a };
+        // fusion settings of a search that fuses nothing: one line, not a result the user takes for fused
+        if (searchMode != SearchMode.Hybrid && (p.GetValue(fusion) is not null || p.GetValue(alpha) is not null))
+            throw new UsageException($"{(p.GetValue(fusion) is not null ? "--fusion" : "--alpha")} applies to --mode hybrid; this search is --mode {p.GetValue(mode)}");
+        if (p.GetValue(alpha) is not null && options.Mode != HybridMode.Convex)
+            throw new UsageException($"--alpha weighs the dense side of --fusion convex; --fusion {p.GetValue(fusion)} has no weight");
         try
         {
             using var searchIndex = SearchIndex.Open(p.GetValue(index)!);

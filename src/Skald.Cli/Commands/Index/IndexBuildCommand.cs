@@ -68,7 +68,7 @@ internal sealed class IndexBuildCommand : Command
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
         var layout = layoutOptions.Of(p);
-        CliOptions.StemmingLanguage(p.GetValue(language));
+        CliOptions.StemmingLanguage(p.GetValue(language), perDocument: true);
         try
         {
             IndexWriter.CheckTarget(p.GetValue(output)!); // before the model loads and the documents embed

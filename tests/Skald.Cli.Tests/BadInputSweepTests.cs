@@ -62,6 +62,11 @@ public sealed class BadInputSweepTests
         SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", Pairs, "--output", Path.Combine(dir, "n.jsonl"),
             "--model", "bm25", "--language", "nbb"), 2, "--language nbb: did you mean 'nb'?: BM25 stems nb, nn, da, sv");
 
+    [Fact]
+    public void AutoStemmingIsForAnIndexOnly() => // an index records each document's language; mining would stem nothing
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", Pairs, "--output", Path.Combine(dir, "n.jsonl"),
+            "--model", "bm25", "--language", "auto"), 2, "--language auto: BM25 stems nb, nn, da, sv (also no, en, de, fi and their three-letter codes); leave it out");
+
     /// <summary>A folder given as the suite was "suite file not found".</summary>
     [Fact]
     public void AFolderGivenAsTheSuiteIsNamedAsAFolder() =>

@@ -32,7 +32,7 @@ public sealed class PlaidRankingTests(ITestOutputHelper output)
         };
         var analyzer = new Bm25Model(new Bm25Options()).AnalyzerFor(null, out _);
         var means = rows.Select(r => (ReadOnlyMemory<float>)Models.MultiVectorEmbeddingModel.Pool(new TokenVectors(r, new int[r.Length / dim], dim)));
-        IndexWriter.Write(folder, manifest, records, means, IndexBuilder.Analyse(analyzer, records, new Bm25Parameters()),
+        IndexWriter.Write(folder, manifest, records, means, IndexBuilder.Analyse(manifest, analyzer, records, new Bm25Parameters()),
             tokens: rows.Select(r => (ReadOnlyMemory<float>)r), plaid: codec is null ? null : new PlaidWrite(codec));
         return SearchIndex.Open(folder);
     }

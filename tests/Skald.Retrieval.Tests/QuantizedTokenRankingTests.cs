@@ -80,7 +80,7 @@ public sealed class QuantizedTokenRankingTests(ITestOutputHelper output)
         };
         var analyzer = new Bm25Model(new Bm25Options()).AnalyzerFor(null, out _);
         var means = rows.Select(r => (ReadOnlyMemory<float>)Models.MultiVectorEmbeddingModel.Pool(new TokenVectors(r, new int[r.Length / Dim], Dim)));
-        IndexWriter.Write(folder, manifest, records, means, IndexBuilder.Analyse(analyzer, records, new Bm25Parameters()),
+        IndexWriter.Write(folder, manifest, records, means, IndexBuilder.Analyse(manifest, analyzer, records, new Bm25Parameters()),
             tokens: rows.Select(r => (ReadOnlyMemory<float>)r));
         return SearchIndex.Open(folder);
     }

@@ -161,12 +161,14 @@ internal static class CliOptions
 
     /// <summary>
     /// Refuses a <c>--language</c> BM25 has no stemmer for (null: none given, no stemming), with "did you mean" for a
-    /// near miss of the codes it names; returns it.
+    /// near miss of the codes it names; returns it. With <paramref name="perDocument"/> (an index, which records each
+    /// document's language) "auto" is one too (<see cref="Skald.Retrieval.Index.Bm25Fields"/>); elsewhere it is refused,
+    /// not taken for no stemming.
     /// </summary>
-    public static string? StemmingLanguage(string? language) =>
-        language is null || Skald.Retrieval.Bm25.Snowball.AlgorithmFor(language) is not null ? language
-            : throw new UsageException($"--language {language}{(Typos.Closest(language, StemmingCodes) is { } near ? $": did you mean '{near}'?" : "")}: " +
-                "BM25 stems nb, nn, da, sv (also no, en, de, fi and their three-letter codes); leave it out for no stemming");
+    public static string? StemmingLanguage(string? language, bool perDocument = false) =>
+        language is null || (perDocument && language == Skald.Retrieval.Index.Bm25Fields.PerDocument) || Skald.Retrieval.Bm25.Snowball.AlgorithmFor(language) is not null ? language
+            : throw new UsageException($"--language {language}{(Typos.Closest(language, perDocument ? [.. StemmingCodes, "auto"] : StemmingCodes) is { } near ? $": did you mean '{near}'?" : "")}: " +
+                $"BM25 stems nb, nn, da, sv (also no, en, de, fi and their three-letter codes){(perDocument ? ", or auto: each document in its own" : "")}; leave it out for no stemming");
 
     /// <summary>The two-letter codes <see cref="StemmingLanguage"/>'s message names (Snowball reads their three-letter codes too).</summary>
     private static readonly string[] StemmingCodes = ["nb", "nn", "da", "sv", "no", "en", "de", "fi"];

@@ -104,7 +104,7 @@ public sealed record DenseLayout
         }
         if (tokens is null && manifest.BgeM3 is null) // the version the writer gives it (5 for codes of 5–7 bits), so the manifest returned says it too
             manifest = manifest with { Version = IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision, manifest.BgeM3, codebooks?.Centroids ?? 0) };
-        IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), IndexBuilder.Analyse(analyzer, records, bm25), lists,
+        IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), IndexBuilder.Analyse(manifest, analyzer, records, bm25), lists,
             graph: graph, pq: codebooks, tokens: tokens?.Select(t => (ReadOnlyMemory<float>)t.Values), plaid: plaid);
         return manifest with { Rows = records.Count };
     }

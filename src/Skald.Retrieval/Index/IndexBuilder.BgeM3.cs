@@ -58,7 +58,7 @@ public static partial class IndexBuilder
     {
         var stored = manifest.BgeM3!.Stored;
         int[] sources = [.. Enumerable.Range(0, keptRows.Count + fresh.Length)];
-        var bm25 = Analyse(analyzer, records, new Bm25Parameters(manifest.K1, manifest.B));
+        var bm25 = Analyse(manifest, analyzer, records, new Bm25Parameters(manifest.K1, manifest.B));
         IndexWriter.Write(folder, manifest, records,
             (stored & BgeM3Outputs.Dense) != 0 ? DenseRows(old, keptRows, fresh) : [],
             bm25,

@@ -86,6 +86,7 @@ public static partial class IndexBuilder
         CheckUnique(records, []);
         using var writing = IndexWriteLock.Take(folder, cancellationToken);
         var analyzer = new Bm25Model(bm25).AnalyzerFor(language, out string stemming);
+        if (language == Bm25Fields.PerDocument) stemming = bm25.Stem && Snowball.IsAvailable ? Bm25Fields.PerDocumentStemming : Bm25Fields.Unstemmed;
         var manifest = new IndexManifest
         {
             Model = Path.GetFullPath(modelPath),
@@ -126,7 +127,7 @@ public static partial class IndexBuilder
         if (model.IsSparse)
         {
             var rows = EmbedSparse(model, records, manifest.Similarity == "cosine", maxActiveDims, progress, cancellationToken); // a cosine model's rows at unit length
-            IndexWriter.Write(folder, manifest, records, [], Analyse(analyzer, records, bm25.Parameters), sparse: rows);
+            IndexWriter.Write(folder, manifest, records, [], Analyse(manifest, analyzer, records, bm25.Parameters), sparse: rows);
             return manifest with { Rows = records.Count };
         }
         var vectors = Embed(model, records, manifest.Similarity != "dot", progress, cancellationToken, out var tokens);
@@ -236,7 +237,7 @@ public static partial class IndexBuilder
                 index.ThrowIfCut(); // the kept rows are read from the mapping next, which may have been cut while the new ones were embedded
                 var every = keptRecords.Concat(records).ToList();
                 var sparseAnalyzer = AnalyzerOf(manifest);
-                IndexWriter.Write(folder, manifest, every, [], Analyse(sparseAnalyzer, every, new Bm25Parameters(manifest.K1, manifest.B)),
+                IndexWriter.Write(folder, manifest, every, [], Analyse(manifest, sparseAnalyzer, every, new Bm25Parameters(manifest.K1, manifest.B)),
                     sparse: keptRows.Select(r => index.SparseRow(r)!).Concat(added));
                 return (records.Count, replaced);
             }
@@ -257,7 +258,7 @@ public static partial class IndexBuilder
             var all = sources.Select(i => i < keptRecords.Count ? keptRecords[i] : records[i - keptRecords.Count]).ToList();
             var graph = index.Graph is null ? null : Grow(folder, index, growth, keptRows, fresh, sources, IndexKillPoint.Linking(linking));
             var analyzer = AnalyzerOf(manifest);
-            var bm25 = Analyse(analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
+            var bm25 = Analyse(manifest, analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
             IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists, graph: graph, tombstones: tombstones,
                 pq: index.ProductQuantizer, tokens: freshTokens is null ? null : index.TokenPrecision == TokenPrecision.Plaid
                     ? FreshTokenRows(freshTokens, keptRows.Count, sources) : TokenRows(index, keptRows, freshTokens, sources),
@@ -354,8 +355,10 @@ public static partial class IndexBuilder
         }
     }
 
-    internal static Bm25Index Analyse(Analyzer analyzer, IReadOnlyList<IndexRecord> records, Bm25Parameters parameters)
+    /// <summary>The BM25 index of <paramref name="records"/>: with <paramref name="analyzer"/>, or, in an index stemmed per document (<see cref="Bm25Fields"/>), each record with its language's.</summary>
+    internal static Bm25Index Analyse(IndexManifest manifest, Analyzer analyzer, IReadOnlyList<IndexRecord> records, Bm25Parameters parameters)
     {
+        if (Bm25Fields.IsPerDocument(manifest)) return Bm25Fields.Analyse(records, parameters, manifest.Stemming != Bm25Fields.Unstemmed);
         var docs = new IReadOnlyList<string>[records.Count];
         Parallel.For(0, records.Count, d => docs[d] = analyzer.Analyze(records[d].FullText));
         return new Bm25Index(docs, parameters);

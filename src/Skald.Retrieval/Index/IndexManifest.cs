@@ -104,7 +104,7 @@ public sealed record IndexManifest
     /// <summary>Rows in <c>embeddings.f32</c> and <c>records.jsonl</c> (deleted rows included until compaction).</summary>
     [JsonPropertyName("rows")] public int Rows { get; init; }
 
-    /// <summary>Language code picking BM25's stemmer (null: no stemming).</summary>
+    /// <summary>Language code picking BM25's stemmer (null: no stemming; "auto": each record's own, <see cref="Bm25Fields"/>).</summary>
     [JsonPropertyName("language")] public string? Language { get; init; }
 
     /// <summary>BM25 k1.</summary>
@@ -113,7 +113,7 @@ public sealed record IndexManifest
     /// <summary>BM25 b.</summary>
     [JsonPropertyName("bm25_b")] public double B { get; init; }
 
-    /// <summary>BM25 stemming as built ("snowball norwegian", "none", ...).</summary>
+    /// <summary>BM25 stemming as built ("snowball norwegian", "snowball per document", "none", ...).</summary>
     [JsonPropertyName("bm25_stemming")] public string Stemming { get; init; } = "none";
 
     /// <summary>Chunk budget in tokens (0 for a BEIR corpus: one row per document).</summary>

@@ -13,6 +13,8 @@ namespace Skald.Retrieval.Index;
 /// <param name="Text">The chunk's text.</param>
 /// <param name="Fields">A .jsonl document's own columns besides its text and title (strings; numbers and booleans as
 /// written), which search can filter on; null for other documents (and left out of <c>records.jsonl</c>).</param>
+/// <param name="Language">The document's language code (nb, nn, da, sv, en, ...), which picks its BM25 stemmer in an
+/// index stemmed per document (<see cref="Bm25Fields"/>); null when unknown or not recorded (and left out of <c>records.jsonl</c>).</param>
 public sealed record IndexRecord(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("document")] string Document,
@@ -21,7 +23,8 @@ public sealed record IndexRecord(
     [property: JsonPropertyName("end")] int End,
     [property: JsonPropertyName("title")] string Title,
     [property: JsonPropertyName("text")] string Text,
-    [property: JsonPropertyName("fields"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Fields = null)
+    [property: JsonPropertyName("fields"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Fields = null,
+    [property: JsonPropertyName("language"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Language = null)
 {
     /// <summary>Title and text as one string, as the models and BM25 see them.</summary>
     [JsonIgnore]

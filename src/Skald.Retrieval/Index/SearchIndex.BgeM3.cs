@@ -27,7 +27,7 @@ public sealed partial class SearchIndex
     // A BGE-M3 index's parts: the dense rows, the lexical rows with their postings and the ColBERT vectors, each as the
     // dense, sparse and late-interaction indexes map theirs, only those it stores.
     private static SearchIndex OpenBgeM3(string folder, IndexManifest manifest, string manifestPath, IReadOnlyList<IndexRecord> records, HashSet<int> deleted,
-        Bm25Index bm25, Analyzer analyzer)
+        Bm25Index bm25, Analyzer[] analyzer)
     {
         MappedRows? rows = null;
         SparseIndex? postings = null;
@@ -109,14 +109,15 @@ public sealed partial class SearchIndex
         if (mode != SearchMode.Bm25) q = CheckQuery(queryOutputs, weights.Needed);
         var allowed = filter is null ? null : Allowed(filter);
         Hit[] Combined(int k) => isPlaid && weights.Colbert != 0 ? PlaidCandidates(q, weights, k, allowed, plaid ?? new Plaid.PlaidSearchOptions()) : BgeM3TopK(q, weights, k, allowed);
+        double lowest = 0;
         Hit[] hits = mode switch
         {
             SearchMode.Dense => Combined(topK),
             SearchMode.Bm25 => Sparse(query, topK, allowed),
             _ when fusion.Mode == HybridMode.Rerank => Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => BgeM3Score(q, weights, r), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Combined(fusion.Candidates), fusion, topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Combined(fusion.Candidates), fusion, topK, tieKeys, out lowest),
         };
-        return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
+        return Hits(hits, mode, fusion, lowest);
     }
 
     /// <summary>

@@ -90,14 +90,15 @@ public sealed partial class SearchIndex
         Hit[] MaxSimTop(int k) => candidates == 0
             ? isPlaid ? Plaid.PlaidSearch.TopK(q, rows, k, Deleted, allowed, tieKeys, plaid ?? new Plaid.PlaidSearchOptions()) : MaxSimScan.TopK(q, rows, k, Deleted, allowed, tieKeys)
             : Fusion.Rerank(Dense(MultiVectorEmbeddingModel.Pool(queryTokens!), Math.Max(k, candidates), 0, 1, 0, allowed), r => rows.Score(q, r), k, tieKeys);
+        double lowest = 0;
         Hit[] hits = mode switch
         {
             SearchMode.Dense => MaxSimTop(topK),
             SearchMode.Bm25 => Sparse(query, topK, allowed),
             _ when fusion.Mode == HybridMode.Rerank =>
                 Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => rows.Score(q, r), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), MaxSimTop(fusion.Candidates), fusion, topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), MaxSimTop(fusion.Candidates), fusion, topK, tieKeys, out lowest),
         };
-        return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
+        return Hits(hits, mode, fusion, lowest);
     }
 }

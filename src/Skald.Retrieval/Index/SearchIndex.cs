@@ -35,13 +35,13 @@ public sealed partial class SearchIndex : IDisposable
     private readonly HnswGraph? graph;
     private readonly MappedTokenRows? tokens; // a late-interaction index's token vectors
     private readonly Bm25Index bm25;
-    private readonly Analyzer analyzer;
+    private readonly Analyzer[] analyzers; // one per BM25 field (Bm25Fields)
     private readonly int[] tieKeys;
     private readonly FieldValues fieldValues; // the rows' fields as numbers and dates, for range filters
     private int disposed; // 1 once disposed: the mappings are gone
 
     private SearchIndex(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records, HashSet<int> deleted,
-        MappedRows? vectors, QuantizedEmbeddings? quantized, InvertedLists? lists, Bm25Index bm25, Analyzer analyzer,
+        MappedRows? vectors, QuantizedEmbeddings? quantized, InvertedLists? lists, Bm25Index bm25, Analyzer[] analyzers,
         Skald.Models.SparseEmbedding[]? sparseRows = null, HnswGraph? graph = null, ProductCodes? codes = null,
         (SparseIndex Index, MappedSparseRows Rows)? mappedSparse = null, MappedTokenRows? tokens = null)
     {
@@ -59,7 +59,7 @@ public sealed partial class SearchIndex : IDisposable
         Deleted = deleted;
         this.vectors = vectors;
         this.bm25 = bm25;
-        this.analyzer = analyzer;
+        this.analyzers = analyzers;
         tieKeys = [.. Enumerable.Range(0, records.Count).Select(r => -r)]; // equal scores: the earlier row first
         fieldValues = new FieldValues(records);
     }
@@ -111,7 +111,8 @@ public sealed partial class SearchIndex : IDisposable
         var records = IndexFolderReader.Records(Path.Combine(folder, IndexWriter.RecordsFile), manifest.Rows);
         var deleted = IndexFolderReader.Tombstones(Path.Combine(folder, IndexWriter.TombstonesFile), manifest.Rows);
         var bm25 = IndexFolderReader.Bm25(folder, manifest);
-        var analyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) }).AnalyzerFor(manifest.Language, out _);
+        var analyzer = Bm25Fields.Analyzers(bm25, new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) }).AnalyzerFor(manifest.Language, out _),
+            Path.Combine(folder, IndexWriter.Bm25File));
         var quantized = IndexFolderReader.Quantized(folder, manifest);
         var lists = IndexFolderReader.Lists(folder, manifest, manifestPath);
         var graph = IndexFolderReader.Graph(folder, manifest, lists, manifestPath);
@@ -225,15 +226,16 @@ public sealed partial class SearchIndex : IDisposable
         }
         var allowed = filter is null ? null : Allowed(filter);
         if (sparseIndex is not null) return SparseSearch(query, q, mode, topK, fusion, allowed);
+        double lowest = 0;
         Hit[] hits = mode switch
         {
             SearchMode.Dense => Dense(q!, topK, rescoreMultiplier, probes, ef, allowed),
             SearchMode.Bm25 => Sparse(query, topK, allowed),
             _ when fusion.Mode == HybridMode.Rerank =>
                 Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => TensorPrimitives.Dot(q, vectors!.Row(r)), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Dense(q!, fusion.Candidates, rescoreMultiplier, probes, ef, allowed), fusion, topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Dense(q!, fusion.Candidates, rescoreMultiplier, probes, ef, allowed), fusion, topK, tieKeys, out lowest),
         };
-        return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
+        return Hits(hits, mode, fusion, lowest);
     }
 
     /// <summary>
@@ -297,22 +299,36 @@ public sealed partial class SearchIndex : IDisposable
             var hits = sparseIndex!.TopK([q!], (int)Math.Min((long)k + (allowed?.Excluded ?? Deleted.Count), Records.Count), tieKeys)[0];
             return [.. hits.Where(h => !Deleted.Contains(h.Index) && (allowed?.Passes(h.Index) ?? true)).Take(k)];
         }
+        double lowest = 0;
         Hit[] hits = mode switch
         {
             SearchMode.Dense => Learned(topK),
             SearchMode.Bm25 => Sparse(query, topK, allowed),
             _ when fusion.Mode == HybridMode.Rerank =>
                 Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => Skald.Models.SparseEmbedding.Dot(q!, SparseRow(r)!), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Learned(fusion.Candidates), fusion, topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Learned(fusion.Candidates), fusion, topK, tieKeys, out lowest),
         };
-        return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
+        return Hits(hits, mode, fusion, lowest);
+    }
+
+    /// <summary>
+    /// The hits as results; fused ones (hybrid search by RRF or a convex combination) with their score shown in [0, 1]
+    /// (<see cref="Fusion.Scaled"/>, <paramref name="lowest"/> the lowest fused score of the candidates).
+    /// </summary>
+    private List<IndexHit> Hits(Hit[] hits, SearchMode mode, FusionOptions fusion, double lowest)
+    {
+        bool fused = mode == SearchMode.Hybrid && fusion.Mode != HybridMode.Rerank;
+        return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index])
+        {
+            ScaledScore = fused ? Fusion.Scaled(fusion, h.Score, hits[0].Score, lowest) : null,
+        })];
     }
 
     /// <summary>BM25 top-k among live rows (only rows sharing a term with the query).</summary>
     private Hit[] Sparse(string query, int k, RowFilter? allowed = null)
     {
         if (LiveCount == 0) return [];
-        var hits = bm25.Search(analyzer.Analyze(query), (int)Math.Min((long)k + (allowed?.Excluded ?? Deleted.Count), Records.Count), tieKeys);
+        var hits = bm25.Search(Bm25Fields.Analyze(analyzers, query), (int)Math.Min((long)k + (allowed?.Excluded ?? Deleted.Count), Records.Count), tieKeys);
         return [.. hits.Where(h => !Deleted.Contains(h.Index) && (allowed?.Passes(h.Index) ?? true)).Take(k)];
     }
 

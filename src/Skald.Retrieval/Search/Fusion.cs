@@ -23,7 +23,12 @@ public static class Fusion
     /// <param name="topK">Hits to keep.</param>
     /// <param name="tieKeys">Optional tie keys per document index (higher wins).</param>
     public static Hit[] Fuse(IReadOnlyList<Hit> sparse, IReadOnlyList<Hit> dense, FusionOptions options, int topK,
-        IReadOnlyList<int>? tieKeys = null)
+        IReadOnlyList<int>? tieKeys = null) => Fuse(sparse, dense, options, topK, tieKeys, out _);
+
+    /// <summary>As <see cref="Fuse(IReadOnlyList{Hit}, IReadOnlyList{Hit}, FusionOptions, int, IReadOnlyList{int}?)"/>;
+    /// <paramref name="lowest"/> is the lowest fused score of all the candidates (0 when there are none), for <see cref="Scaled"/>.</summary>
+    public static Hit[] Fuse(IReadOnlyList<Hit> sparse, IReadOnlyList<Hit> dense, FusionOptions options, int topK,
+        IReadOnlyList<int>? tieKeys, out double lowest)
     {
         var scores = options.Mode switch
         {
@@ -31,7 +36,29 @@ public static class Fusion
             HybridMode.Convex => Convex(sparse, dense, options.Alpha, options.Normalization),
             _ => throw new ArgumentException("re-ranking needs dense scores: use Fusion.Rerank", nameof(options)),
         };
+        lowest = scores.Count == 0 ? 0 : (float)scores.Values.Min(); // rounded as the hits hold their scores
         return Top(scores, topK, tieKeys);
+    }
+
+    /// <summary>
+    /// A fused <paramref name="score"/> as a number in [0, 1] for people to read, in the ranking's order (the raw fused
+    /// scores rank the hits; this only shows them): under RRF the score over the largest it can be, 2/(k + 1) (1: first
+    /// in both lists, 0.5: first in one and missing from the other); a convex combination of min-max normalised scores
+    /// as it is (already in [0, 1]); of z-scores, which are unbounded and often negative, the score's place between the
+    /// lowest fused score of the candidates (<paramref name="lowest"/>, from <see cref="Fuse(IReadOnlyList{Hit}, IReadOnlyList{Hit}, FusionOptions, int, IReadOnlyList{int}?, out double)"/>)
+    /// and the best (<paramref name="best"/>, the first hit's): 1 for the best hit, 0 for the least of the candidates.
+    /// Re-ranking's scores are the dense model's own and are not fused: <see cref="ArgumentException"/>.
+    /// </summary>
+    public static float Scaled(FusionOptions options, double score, double best, double lowest)
+    {
+        double scaled = options.Mode switch
+        {
+            HybridMode.ReciprocalRankFusion => score * (options.RrfK + 1) / 2,
+            HybridMode.Convex when options.Normalization == ScoreNormalization.MinMax => score,
+            HybridMode.Convex => best > lowest ? (score - lowest) / (best - lowest) : 1,
+            _ => throw new ArgumentException("re-ranking shows the dense scores themselves", nameof(options)),
+        };
+        return (float)Math.Clamp(scaled, 0, 1);
     }
 
     /// <summary>The sparse candidates re-scored by <paramref name="denseScore"/> (the dense score alone), best <paramref name="topK"/>.</summary>

@@ -60,7 +60,7 @@ internal sealed class IndexAddCommand : Command
                 using var m3 = IndexOptions.BgeM3Model(manifest, folder, modelDir, p.GetValue(batchSize) ?? 32);
                 var (chunkM, overlapM, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null) : IndexOptions.Chunking(m3, null, null);
                 var m3Chunking = new ChunkOptions { ChunkTokens = chunkM, OverlapTokens = overlapM, Counter = TokenCounter.For(m3.Encoder.Tokenizer, modelDir) };
-                var added = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), m3Chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder);
+                var added = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), m3Chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
                 return Report(IndexBuilder.Add(folder, m3, added, IndexOptions.Progress(quiet), null, root, modelDir), recorded, root, folder, quiet);
             }
             if (manifest.MultiVector is not null)
@@ -69,7 +69,7 @@ internal sealed class IndexAddCommand : Command
                 var (chunkT, overlapT, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null)
                     : IndexOptions.Chunking(tokens.Encoder, null, null);
                 var tokenChunking = new ChunkOptions { ChunkTokens = chunkT, OverlapTokens = overlapT, Counter = TokenCounter.For(tokens.Encoder.Tokenizer, modelDir) };
-                var added = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), tokenChunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder);
+                var added = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), tokenChunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
                 return Report(IndexBuilder.Add(folder, tokens, added, IndexOptions.Progress(quiet), null, root, modelDir, Replace(p)), recorded, root, folder, quiet);
             }
             using var embedder = EvaluationEmbeddingModel.Load(modelDir, new EvaluationEmbeddingOptions
@@ -83,7 +83,7 @@ internal sealed class IndexAddCommand : Command
             var (chunk, overlap, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null)
                 : IndexOptions.Chunking(embedder, null, null);
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, modelDir) };
-            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder);
+            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
             return Report(IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet), root, modelDir,
                 Replace(p)), recorded, root, folder, quiet);
         }

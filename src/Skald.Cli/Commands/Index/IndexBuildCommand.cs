@@ -26,7 +26,7 @@ internal sealed class IndexBuildCommand : Command
     private readonly Option<string> output = CliOptions.Text("--output", "Index folder to write (replaced when it holds an earlier index)", "DIR", required: true);
     private readonly Option<string> documents = IndexOptions.Documents();
     private readonly Option<string> corpus = IndexOptions.Corpus();
-    private readonly Option<string> language = CliOptions.Text("--language", "Language of the documents (nb, nn, da, sv): picks BM25's Snowball stemmer", "CODE");
+    private readonly Option<string> language = CliOptions.Text("--language", "Language of the documents (nb, nn, da, sv): picks BM25's Snowball stemmer; auto: each document's own (guessed from its text, or a .jsonl row's language field), for mixed collections", "CODE");
     private readonly Option<int?> chunkTokens = CliOptions.Int("--chunk-tokens",
         "Largest chunk, in tokens of the model's tokenizer (default: 200, or fewer when the model reads fewer: its max_seq_length less special tokens and document prompt)");
     private readonly Option<int?> overlapTokens = CliOptions.Int("--overlap-tokens",
@@ -68,7 +68,7 @@ internal sealed class IndexBuildCommand : Command
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
         var layout = layoutOptions.Of(p);
-        CliOptions.StemmingLanguage(p.GetValue(language));
+        CliOptions.StemmingLanguage(p.GetValue(language), perDocument: true);
         try
         {
             IndexWriter.CheckTarget(p.GetValue(output)!); // before the model loads and the documents embed
@@ -96,7 +96,7 @@ internal sealed class IndexBuildCommand : Command
             if (p.GetValue(queryInstruction) is not null && !llm2vec) throw new UsageException(NotLlm2Vec);
             var (chunk, overlap, note) = IndexOptions.Chunking(embedder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
-            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output));
+            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output), p.GetValue(language) == Bm25Fields.PerDocument);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             IEmbeddingModel vectors = embedder;
             var progress = IndexOptions.Progress(quiet);
@@ -142,7 +142,7 @@ internal sealed class IndexBuildCommand : Command
         using var embedder = MultiVectorEmbeddingModel.Load(dir, p.GetValue(batchSize) ?? 32, p.GetValue(poolFactor) ?? 1);
         var (chunk, overlap, note) = IndexOptions.Chunking(embedder.Encoder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
         var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
-        var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output));
+        var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output), p.GetValue(language) == Bm25Fields.PerDocument);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bool whole = p.GetValue(corpus) is not null;
         var model = embedder;
@@ -177,7 +177,7 @@ internal sealed class IndexBuildCommand : Command
         using var embedder = BgeM3EmbeddingModel.Load(dir, BgeM3Options.ParseOutputs(outputs), p.GetValue(batchSize) ?? 32);
         var (chunk, overlap, note) = IndexOptions.Chunking(embedder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
         var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
-        var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output));
+        var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output), p.GetValue(language) == Bm25Fields.PerDocument);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bool whole = p.GetValue(corpus) is not null;
         var model = embedder;

@@ -1,6 +1,7 @@
 using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Data.Ingest;
+using Skald.Data.Languages;
 using Skald.Retrieval;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
@@ -18,16 +19,18 @@ internal static class IndexSources
     /// <summary>
     /// Reads the records (scanned PDF pages as <paramref name="ocr"/> says); <paramref name="log"/> hears about skipped
     /// files and unread pages; the <paramref name="index"/> folder is not read when it lies inside the documents.
-    /// Paths are made relative to <paramref name="root"/> (<see cref="Root"/>).
+    /// Paths are made relative to <paramref name="root"/> (<see cref="Root"/>). With <paramref name="languages"/>
+    /// (an index stemmed per document, <see cref="Bm25Fields"/>) each record carries its document's language (<see cref="LanguageOf"/>).
     /// </summary>
     public static List<IndexRecord> Read(string? documents, string? corpus, ChunkOptions chunking, string textColumn, Skald.Data.Ingest.Readers.Ocr ocr, Action<string> log,
-        string root, string? index = null)
+        string root, string? index = null, bool languages = false)
     {
         if ((documents is null) == (corpus is null)) throw new UsageException("give either --documents or --corpus");
         if (corpus is not null)
         {
             string source = DocumentRoot.Relative(root, RealPath.Of(CorpusFile(corpus)));
-            return [.. RetrievalData.LoadCorpus(CorpusFile(corpus)).Select(d => new IndexRecord(d.Id, d.Id, source, 0, d.Text.Length, d.Title, d.Text))];
+            return [.. RetrievalData.LoadCorpus(CorpusFile(corpus)).Select(d => new IndexRecord(d.Id, d.Id, source, 0, d.Text.Length, d.Title, d.Text,
+                Language: languages ? LanguageOf(d.Title + "\n" + d.Text, null) : null))];
         }
         var inputs = CliOptions.Items(documents).Select(RealPath.Of).ToArray(); // links resolved, as the root is: one name per document
         var ingest = DocumentIngest.Ingest(inputs, chunking, textColumn, ocr, log, output: index is null ? null : RealPath.Of(index)); // (an index inside the documents is not read, named through a link or not)
@@ -35,6 +38,9 @@ internal static class IndexSources
         foreach (var n in ingest.Notices) log($"not read: {n}");
         var perDocument = new Dictionary<string, int>(StringComparer.Ordinal);
         var records = new List<IndexRecord>(ingest.Chunks.Count);
+        var textOf = languages ? ingest.Chunks.GroupBy(c => c.Source, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => string.Join("\n", g.Select(c => c.Text)), StringComparer.Ordinal) : null;
+        var languageOf = new Dictionary<string, string?>(StringComparer.Ordinal);
         var fields = new Dictionary<string, Dictionary<string, IReadOnlyDictionary<string, string>>>(StringComparer.Ordinal); // per .jsonl file
         foreach (var c in ingest.Chunks)
         {
@@ -48,9 +54,23 @@ internal static class IndexSources
                 own = rows.GetValueOrDefault(c.Source);
             }
             string document = DocumentRoot.Relative(root, c.Source);
-            records.Add(new IndexRecord($"{document}#c{n}", document, DocumentRoot.Relative(root, file), c.Start, c.End, c.Heading, c.Text, own));
+            string? language = null;
+            if (textOf is not null && !languageOf.TryGetValue(c.Source, out language))
+                languageOf[c.Source] = language = LanguageOf(textOf[c.Source], own);
+            records.Add(new IndexRecord($"{document}#c{n}", document, DocumentRoot.Relative(root, file), c.Start, c.End, c.Heading, c.Text, own, language));
         }
         return records;
+    }
+
+    /// <summary>
+    /// A document's language for BM25 stemming: a .jsonl row's own <c>language</c> (or <c>lang</c>) field when it has
+    /// one, else <see cref="LanguageGuesser"/>'s guess from its text (nb, nn, da, sv, en; null when it guesses none).
+    /// </summary>
+    public static string? LanguageOf(string text, IReadOnlyDictionary<string, string>? fields)
+    {
+        if (fields is not null && (fields.GetValueOrDefault("language") ?? fields.GetValueOrDefault("lang")) is { Length: > 0 } given) return given.Trim().ToLowerInvariant();
+        string guess = LanguageGuesser.Guess(text.Length > 20_000 ? text[..20_000] : text);
+        return guess == "und" ? null : guess;
     }
 
     /// <summary>

@@ -73,6 +73,11 @@ internal sealed class SearchCommand : Command
         var options = FusionOptions.Default;
         if (p.GetValue(fusion) is { } f) options = options with { Mode = FusionOptions.ParseMode(f)!.Value };
         if (p.GetValue(alpha) is { } a) options = options with { Alpha = a };
+        // fusion settings of a search that fuses nothing: one line, not a result the user takes for fused
+        if (searchMode != SearchMode.Hybrid && (p.GetValue(fusion) is not null || p.GetValue(alpha) is not null))
+            throw new UsageException($"{(p.GetValue(fusion) is not null ? "--fusion" : "--alpha")} applies to --mode hybrid; this search is --mode {p.GetValue(mode)}");
+        if (p.GetValue(alpha) is not null && options.Mode != HybridMode.Convex)
+            throw new UsageException($"--alpha weighs the dense side of --fusion convex; --fusion {p.GetValue(fusion)} has no weight");
         try
         {
             using var searchIndex = SearchIndex.Open(p.GetValue(index)!);
@@ -118,12 +123,14 @@ internal sealed class SearchCommand : Command
                 ? searchIndex.SearchTokens(text, tokens, searchMode, wanted, options, filter, p.GetValue(maxSimCandidates) ?? 0, Plaid(p))
                 : searchIndex.Search(text, vector, searchMode, wanted, options, p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0, p.GetValue(ef) ?? 0, filter);
             if (reranker is not null) hits = Rerank(reranker, p.GetValue(causalLm), text, hits, k, p.GetValue(CliOptions.Quiet));
-            if (p.GetValue(format) == "json") WriteJson(text, p.GetValue(mode)!, hits);
+            string? fused = searchMode == SearchMode.Hybrid ? options.Describe() : null;
+            if (p.GetValue(format) == "json") WriteJson(text, p.GetValue(mode)!, fused, hits);
             else
             {
-                var table = new ResultTable($"{Counted.Of(hits.Count, "result")} for \"{text}\" ({p.GetValue(mode)})", "#", "score", "id", "text");
+                var table = new ResultTable($"{Counted.Of(hits.Count, "result")} for \"{text}\" ({p.GetValue(mode)}{(fused is null ? "" : ": " + fused)})", "#",
+                    ScoreHeader(searchMode, options, reranker is not null), "id", "text");
                 for (int i = 0; i < hits.Count; i++)
-                    table.Add((i + 1).ToString(CultureInfo.InvariantCulture), hits[i].Score.ToString("F4", CultureInfo.InvariantCulture),
+                    table.Add((i + 1).ToString(CultureInfo.InvariantCulture), (hits[i].ScaledScore ?? hits[i].Score).ToString("F4", CultureInfo.InvariantCulture),
                         hits[i].Record.Id, Snippets.Of(hits[i].Record.FullText));
                 table.Write(Terminal.Stdout(p.GetValue(CliOptions.Quiet)), Console.Out);
             }
@@ -134,6 +141,22 @@ internal sealed class SearchCommand : Command
             throw new InputException(e.Message);
         }
     }
+
+    /// <summary>
+    /// The table's score column, named for what it shows: a hybrid search's fused score in [0, 1] (<see cref="IndexHit.ScaledScore"/>:
+    /// RRF's over its largest, 1 first in both lists; a convex combination's between the least and the best of the
+    /// candidates), re-ranking's dense score, BM25's, or the reranker's; JSON keeps the raw fused score beside it.
+    /// </summary>
+    private static string ScoreHeader(SearchMode mode, FusionOptions options, bool reranked) =>
+        reranked ? "reranker score"
+        : mode == SearchMode.Bm25 ? "bm25"
+        : mode == SearchMode.Dense ? "score"
+        : options.Mode switch
+        {
+            HybridMode.Rerank => "dense score",
+            HybridMode.ReciprocalRankFusion => "rrf (0-1)",
+            _ => "fused (0-1)",
+        };
 
     /// <summary>
     /// A per-query setting of an index kind this index is not (<c>--probes</c> without IVF lists, <c>--ef</c> without an
@@ -184,10 +207,10 @@ internal sealed class SearchCommand : Command
         using var crossEncoder = Rerankers.Load(model, quiet, causalLm);
         if (hits.Count == 0) return hits;
         QuantizeOption.Apply(crossEncoder, null, quiet); // inference only: its float32 Linear weights held once, packed
-        return [.. crossEncoder.Rank(query, [.. hits.Select(h => h.Record.FullText)], k).Select(r => hits[r.Index] with { Score = r.Score })];
+        return [.. crossEncoder.Rank(query, [.. hits.Select(h => h.Record.FullText)], k).Select(r => hits[r.Index] with { Score = r.Score, ScaledScore = null })];
     }
 
-    private static void WriteJson(string text, string mode, IReadOnlyList<IndexHit> hits)
+    private static void WriteJson(string text, string mode, string? fusion, IReadOnlyList<IndexHit> hits)
     {
         using var stdout = Console.OpenStandardOutput();
         using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -195,12 +218,14 @@ internal sealed class SearchCommand : Command
             w.WriteStartObject();
             w.WriteString("query", text);
             w.WriteString("mode", mode);
+            if (fusion is not null) w.WriteString("fusion", fusion); // how "score" was fused; "scaled_score" shows it in [0, 1]
             w.WriteStartArray("results");
             foreach (var h in hits)
             {
                 w.WriteStartObject();
                 w.WriteString("id", h.Record.Id);
                 w.WriteNumber("score", h.Score);
+                if (h.ScaledScore is { } scaled) w.WriteNumber("scaled_score", scaled);
                 h.Record.WriteLocation(w);
                 w.WriteEndObject();
             }

@@ -72,28 +72,63 @@ public static class PdfReader
         var kept = pages.Select((p, n) => p.Lines.Where((_, i) => !drop[n][i]).ToList()).ToList();
         double body = FontHeadings.BodySize(kept.Where((_, n) => pages[n].Typed).SelectMany(l => l));
         var blocks = new List<DocumentBlock>();
+        int last = -1, lastWidth = 0; // the previous pages' last block of text (their pictures come after it), its page's width
         for (int n = 0; n < pages.Count; n++)
         {
             var lines = kept[n];
+            var text = new List<DocumentBlock>();
             if (!pages[n].Typed)
             {
-                blocks.AddRange(PlainTextReader.Paragraphs(string.Join('\n', lines.Select(l => l.Text))));
+                text.AddRange(PlainTextReader.Paragraphs(string.Join('\n', lines.Select(l => l.Text))));
             }
             else
             {
                 int longest = Width(lines.Select(l => l.Text));
-                int from = 0;
+                int from = 0; // lines before the next heading
                 foreach (var (start, end) in FontHeadings.Find(lines, body))
                 {
-                    blocks.AddRange(PlainTextReader.Paragraphs(Separate(Join(lines, from, start), longest)));
-                    blocks.Add(new DocumentBlock(BlockKind.Heading, Join(lines, start, end)));
+                    text.AddRange(PlainTextReader.Paragraphs(Separate(Join(lines, from, start), longest)));
+                    text.Add(new DocumentBlock(BlockKind.Heading, Join(lines, start, end)));
                     from = end;
                 }
-                blocks.AddRange(PlainTextReader.Paragraphs(Separate(Join(lines, from, lines.Count), longest)));
+                text.AddRange(PlainTextReader.Paragraphs(Separate(Join(lines, from, lines.Count), longest)));
+            }
+            int width = Width(lines.Select(l => l.Text));
+            if (text.Count > 0 && last >= 0 && RunsOn(blocks[last], text[0], lastWidth))
+            {
+                blocks[last] = new DocumentBlock(BlockKind.Paragraph, blocks[last].Text.TrimEnd() + "\n" + text[0].Text.TrimStart());
+                text.RemoveAt(0);
+                lastWidth = width; // its last line is now this page's
+            }
+            if (text.Count > 0)
+            {
+                blocks.AddRange(text);
+                (last, lastWidth) = (blocks.Count - 1, width);
             }
             blocks.AddRange(pages[n].Pictures);
         }
         return blocks;
+    }
+
+    /// <summary>
+    /// Whether the first block of a page continues the last block of text before it (its running header, footer and page
+    /// number already dropped, its pictures left after it): both are paragraphs, and the earlier one stops without ending
+    /// a sentence (no . ! ? or …, before any closing quotes or brackets) in a line that is no heading by
+    /// <see cref="SeparateHeadingLines"/>' rule (shorter than <see cref="HeadingLineShare"/> of <paramref name="width"/>, the
+    /// earlier page's width in characters, before a capital or a digit), or the later one starts with a lower-case letter.
+    /// Then they are one paragraph, joined at a line break (so a word hyphenated across the pages is joined by the clean-up).
+    /// </summary>
+    public static bool RunsOn(DocumentBlock before, DocumentBlock after, int width)
+    {
+        if (before.Kind != BlockKind.Paragraph || after.Kind != BlockKind.Paragraph) return false;
+        string end = before.Text.TrimEnd().TrimEnd('"', '\'', '\u201D', '\u2019', '\u00BB', ')', ']');
+        string start = after.Text.TrimStart();
+        if (end.Length == 0 || start.Length == 0) return false;
+        if (char.IsLower(start[0])) return true;
+        if (".!?\u2026".Contains(end[^1])) return false;
+        string lastLine = end[(end.LastIndexOf('\n') + 1)..].Trim();
+        if (lastLine.Length == 0) return false;
+        return !(lastLine.Length < HeadingLineShare * width && !":;,-\u2013\u00AD".Contains(lastLine[^1]) && (char.IsUpper(start[0]) || char.IsDigit(start[0])));
     }
 
     private static string Join(List<PdfLine> lines, int start, int end) => string.Join('\n', lines.Skip(start).Take(end - start).Select(l => l.Text));

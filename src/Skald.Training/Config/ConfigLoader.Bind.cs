@@ -68,7 +68,11 @@ public static partial class ConfigLoader
             FlagEmbedding = FlagEmbeddingKeys.Read(d),
             SmallThreshold = d.Int("small_threshold", 0, 0), DropThreshold = d.Int("drop_threshold", 0, 0),
             Queries = d.Path("queries"), Documents = d.Path("documents"), NWays = d.Int("n_ways", 32, 1),
+            EvalColumns = d.NameList("eval_columns") is { Count: > 0 } evalCols ? evalCols : null,
         };
+        if (data.EvalColumns is not null && data.Eval is null) // (held-out rows are the training file's: data.columns picks them)
+            throw new TrainingException($"{d.Where("eval_columns")}: data.eval_columns picks the columns of data.eval, which is not given" +
+                (data.EvalSplit > 0 ? " (data.eval_split holds out training rows, whose columns data.columns picks)" : ""));
         if ((data.Queries is null) != (data.Documents is null)) // PyLate's KDProcessing takes both
             throw new TrainingException($"{d.Where(data.Queries is null ? "documents" : "queries")}: data.queries and data.documents go together (PyLate's KDProcessing: the texts the rows' query_id and document_ids name)");
         if (data.Queries is null && d.Str("n_ways") is not null)

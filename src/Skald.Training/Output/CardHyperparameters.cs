@@ -23,7 +23,7 @@ internal static class CardHyperparameters
         var rows = new (string Name, string Value, string? Default)[]
         {
             ("per_device_train_batch_size", Py(t.BatchSize), "8"), ("learning_rate", Py(t.LearningRate), "5e-05"),
-            ("num_train_epochs", Py(t.Epochs), "3"), ("max_steps", Py(t.MaxSteps > 0 ? t.MaxSteps : -1), "-1"),
+            ("num_train_epochs", Py(t.Epochs), "3.0"), ("max_steps", Py(t.MaxSteps > 0 ? t.MaxSteps : -1), "-1"),
             ("warmup_steps", Py(t.WarmupSteps), "0"), ("warmup_ratio", Py(t.WarmupRatio), "0.0"),
             ("lr_scheduler_type", t.Scheduler, "linear"),
             ("lr_scheduler_kwargs", "{" + string.Join(", ", t.SchedulerKwargs.For(t.Scheduler).Select(kv => $"'{kv.Name}': {Py(kv.Value)}")) + "}", "{}"),

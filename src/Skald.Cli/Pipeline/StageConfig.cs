@@ -52,7 +52,7 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
             throw new InputException($"{path}: expected a mapping with \"output\" and \"stages\"");
         // Values given by --set are located as "--set STAGE.KEY" in messages, not by a line of the file they are not in.
         var setBy = new Dictionary<YamlNode, string>(ReferenceEqualityComparer.Instance);
-        foreach (var o in overrides ?? []) Override(root, o, setBy);
+        foreach (var o in overrides ?? []) Override(root, o, setBy, path);
         var top = SectionReader.FromMapping("", root, path, Error, setBy);
         string output = top.Path("output", required: true)!;
         if (top.Node("stages", required: true) is not YamlSequenceNode { Children.Count: > 0 } stages)
@@ -144,7 +144,7 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
         return null;
     }
 
-    private static void Override(YamlMappingNode root, string assignment, Dictionary<YamlNode, string> setBy)
+    private static void Override(YamlMappingNode root, string assignment, Dictionary<YamlNode, string> setBy, string file)
     {
         if (ParseOverride(assignment, out string target, out var parsed) is { } error) throw new InputException(error);
         YamlNode value = parsed!;
@@ -160,7 +160,12 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
         var match = stages?.Children.OfType<YamlMappingNode>().FirstOrDefault(m =>
             m.Children.TryGetValue(new YamlScalarNode("name"), out var n) && n is YamlScalarNode { Value: var v } && v == stage)
             ?? throw new InputException($"--set {target}: no stage is named \"{stage}\"");
-        match.Children[new YamlScalarNode(key)] = value;
+        // STAGE.scheduler_kwargs.power=2 reaches into the mapping as a training config's --set does (the one rule).
+        string[] path = key.Split('.');
+        var name = new YamlScalarNode(path[0]);
+        var existing = match.Children.TryGetValue(name, out var e) ? e : null;
+        string existingWhere = existing is null ? $"--set {target}" : setBy.TryGetValue(existing, out var w) ? w : $"{file}:{existing.Start.Line}";
+        match.Children[name] = DottedKey.Set(existing, existingWhere, stage, path, value, Error);
     }
 
     /// <summary>Pipeline files are the user's input: their problems are <see cref="InputException"/>s (exit 1).</summary>

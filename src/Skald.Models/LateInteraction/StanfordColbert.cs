@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
 
@@ -42,15 +43,7 @@ public static class StanfordColbert
     /// bert), which its save_pretrained writes as config.json's architectures: the encoder sentence-transformers'
     /// Transformer module holds once PyLate has loaded the checkpoint. Falls back to "BertModel" for a type Skald does not name.
     /// </summary>
-    public static string EncoderArchitecture(string modelType) => modelType switch
-    {
-        "xlm-roberta" => "XLMRobertaModel",
-        "roberta" => "RobertaModel",
-        "camembert" => "CamembertModel",
-        "distilbert" => "DistilBertModel",
-        "modernbert" => "ModernBertModel",
-        _ => "BertModel",
-    };
+    public static string EncoderArchitecture(string modelType) => AutoModelClass.Of(modelType) ?? "BertModel";
 
     /// <summary>Whether <paramref name="path"/> is a Stanford ColBERT folder: no modules.json, config.json's first architecture HF_ColBERT.</summary>
     public static bool IsStanford(string path)

@@ -68,7 +68,11 @@ public static partial class ConfigLoader
             FlagEmbedding = FlagEmbeddingKeys.Read(d),
             SmallThreshold = d.Int("small_threshold", 0, 0), DropThreshold = d.Int("drop_threshold", 0, 0),
             Queries = d.Path("queries"), Documents = d.Path("documents"), NWays = d.Int("n_ways", 32, 1),
+            EvalColumns = d.NameList("eval_columns") is { Count: > 0 } evalCols ? evalCols : null,
         };
+        if (data.EvalColumns is not null && data.Eval is null) // (held-out rows are the training file's: data.columns picks them)
+            throw new TrainingException($"{d.Where("eval_columns")}: data.eval_columns picks the columns of data.eval, which is not given" +
+                (data.EvalSplit > 0 ? " (data.eval_split holds out training rows, whose columns data.columns picks)" : ""));
         if ((data.Queries is null) != (data.Documents is null)) // PyLate's KDProcessing takes both
             throw new TrainingException($"{d.Where(data.Queries is null ? "documents" : "queries")}: data.queries and data.documents go together (PyLate's KDProcessing: the texts the rows' query_id and document_ids name)");
         if (data.Queries is null && d.Str("n_ways") is not null)
@@ -85,20 +89,15 @@ public static partial class ConfigLoader
         d.Done();
 
         var t = S("training");
-        // transformers' num_train_epochs may be a fraction; say how to train part of an epoch rather than only "a whole number"
-        if (t.Str("epochs") is { } epochs && double.TryParse(epochs, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double part)
-            && part > 0 && part != Math.Floor(part))
-            throw new TrainingException($"{t.Where("epochs")}: training.epochs is a whole number of passes, got {epochs}; for part of an epoch " +
-                "set training.max_steps instead");
-        // transformers' num_train_epochs is a float (default 3.0): a whole number written with a fraction part is that number
-        int? wholeEpochs = t.Str("epochs") is { } written && written.Contains('.')
-            && double.TryParse(written, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double whole)
-            && whole == Math.Floor(whole) && whole >= 1 && whole <= int.MaxValue ? (int)whole : null;
+        // transformers' num_train_epochs is a float: 0.5 trains half an epoch's steps (rounded up), 3.0 three passes
+        double epochs = t.Double("epochs", 1, 0);
+        if (epochs <= 0) throw new TrainingException($"{t.Where("epochs")}: training.epochs must be above 0, got {t.Str("epochs")}");
+        if (epochs > int.MaxValue) throw new TrainingException($"{t.Where("epochs")}: training.epochs must be at most {int.MaxValue}, got {t.Str("epochs")}");
         var training = new TrainingSection
         {
             BatchSize = t.Int("batch_size", 32, 1),
             LearningRate = t.Float("learning_rate", 2e-5f, 0),
-            Epochs = wholeEpochs ?? t.Int("epochs", 1, 1),
+            Epochs = epochs,
             MaxSteps = t.Int("max_steps", -1, int.MinValue),
             WarmupSteps = t.Int("warmup_steps", 0, 0),
             WarmupRatio = t.Float("warmup_ratio", 0f, 0, 1),

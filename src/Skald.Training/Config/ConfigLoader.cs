@@ -194,6 +194,19 @@ public static partial class ConfigLoader
         if (ParseOverride(assignment, out string section, out string key, out var node) is { } error) throw new TrainingException(error);
         string where = $"--set {section}.{key}";
         if (!tree.TryGetValue(section, out var keys)) tree[section] = keys = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
-        keys[key] = new ConfigEntry(node!, where);
+        string[] path = key.Split('.');
+        if (path.Length == 1)
+        {
+            keys[key] = new ConfigEntry(node!, where);
+            return;
+        }
+        // A key into a mapping-valued key (training.scheduler_kwargs.power): the mapping keeps its other entries and its
+        // place; the value put in is located by this --set (ConfigEntry.SetBy).
+        keys.TryGetValue(path[0], out var existing);
+        var value = DottedKey.Set(existing?.Node, existing?.Where ?? where, section, path, node!, m => new TrainingException(m));
+        var setBy = new Dictionary<YamlNode, string>(ReferenceEqualityComparer.Instance);
+        foreach (var (n, w) in existing?.SetBy ?? new Dictionary<YamlNode, string>()) setBy[n] = w;
+        setBy[node!] = where;
+        keys[path[0]] = new ConfigEntry(value, existing is null || existing.Node is YamlScalarNode ? where : existing.Where, setBy);
     }
 }

@@ -74,4 +74,11 @@ public sealed record DataSection(
     /// (<c>data.query_instruction_for_retrieval</c>, ...), applied to every draw of their groups.
     /// </summary>
     public Data.FlagEmbeddingInstructions FlagEmbedding { get; init; } = Data.FlagEmbeddingInstructions.None;
+
+    /// <summary>
+    /// <c>data.eval</c>'s own input columns, in order (null: <see cref="Columns"/>, which then picks the evaluation file's
+    /// columns as well): an evaluation file named otherwise than the training files, as sentence-transformers takes an
+    /// eval_dataset whose columns are matched by position, not name.
+    /// </summary>
+    public IReadOnlyList<string>? EvalColumns { get; init; }
 }

@@ -28,14 +28,9 @@ internal static class SchedulerKwargsReader
             throw new TrainingException($"{t.Where("scheduler_kwargs")}: training.scheduler_kwargs must be a mapping of settings (e.g. {{power: 2.0}})");
         if (kind is "linear" or "constant" && map.Children.Count > 0)
             throw new TrainingException($"{t.Where("scheduler_kwargs")}: training.scheduler {kind} takes no scheduler_kwargs");
-        // (a mapping given by --set training.scheduler_kwargs={...} is located by that --set, not by a line of the file)
+        // (values given by --set training.scheduler_kwargs={...} or --set training.scheduler_kwargs.power=2 are located by that --set)
         string where = t.Where("scheduler_kwargs");
-        Dictionary<YamlNode, string>? setBy = null;
-        if (where.StartsWith("--set", StringComparison.Ordinal))
-        {
-            setBy = new Dictionary<YamlNode, string>(ReferenceEqualityComparer.Instance);
-            foreach (var (_, v) in map.Children) setBy.TryAdd(v, where);
-        }
+        var setBy = t.SetBy("scheduler_kwargs");
         var k = SectionReader.FromMapping("training.scheduler_kwargs", map, file, setBy: setBy);
         var kw = new SchedulerKwargs();
         switch (kind)

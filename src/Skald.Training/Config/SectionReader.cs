@@ -50,6 +50,20 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
     public string Where(string key) => keys.TryGetValue(key, out var e) ? e.Where : origin;
 
     /// <summary>
+    /// Where each value inside the mapping of <paramref name="key"/> was set, for those a <c>--set</c> put there (all of
+    /// them when the whole mapping came from one), by reference: the <c>setBy</c> of <see cref="FromMapping"/>; null when none.
+    /// </summary>
+    public IReadOnlyDictionary<YamlNode, string>? SetBy(string key)
+    {
+        if (!keys.TryGetValue(key, out var e)) return null;
+        if (!e.Where.StartsWith("--set", StringComparison.Ordinal) || e.Node is not YamlMappingNode map) return e.SetBy;
+        var all = new Dictionary<YamlNode, string>(ReferenceEqualityComparer.Instance);
+        foreach (var (_, v) in map.Children) all.TryAdd(v, e.Where);
+        foreach (var (n, w) in e.SetBy ?? new Dictionary<YamlNode, string>()) all[n] = w;
+        return all;
+    }
+
+    /// <summary>
     /// Throws for the first key that no reader asked for, with a "did you mean": Skald's key for a name transformers or
     /// peft spells otherwise, in this section or another (<see cref="UpstreamKeyNames"/>; or why Skald has none), else the closest known key
     /// (<see cref="Skald.Retrieval.Data.Typos"/>) when one is near; then the section's keys.
@@ -263,7 +277,7 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
                 : throw error($"{Where(key)}: {Name(key)}: a key is a {(k is YamlSequenceNode ? "list" : "mapping")}; keys are plain names");
             string? text = (v as YamlScalarNode)?.Value;
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) || !double.IsFinite(x) || x < min)
-                throw error($"{Where(key)}: {Name(key)}['{name}'] must be a number of at least {min}, got '{text}'");
+                throw error($"{(SetBy(key) is { } set && set.TryGetValue(v, out var w) ? w : Where(key))}: {Name(key)}['{name}'] must be a number of at least {min}, got '{text}'");
             result.Add((name, x));
         }
         return result;

@@ -9,8 +9,11 @@ public sealed record TrainingSection
     /// <summary>Peak learning rate.</summary>
     public float LearningRate { get; init; } = 2e-5f;
 
-    /// <summary>Passes over the data (ignored when <see cref="MaxSteps"/> &gt; 0).</summary>
-    public int Epochs { get; init; } = 1;
+    /// <summary>
+    /// Passes over the data (ignored when <see cref="MaxSteps"/> &gt; 0); a fraction trains that part of the steps, rounded
+    /// up, as transformers' <c>num_train_epochs</c> (<c>max_steps = ceil(num_train_epochs × steps per epoch)</c>).
+    /// </summary>
+    public double Epochs { get; init; } = 1;
 
     /// <summary>Optimiser steps to run; ≤ 0 means epochs decide.</summary>
     public int MaxSteps { get; init; } = -1;

@@ -26,18 +26,20 @@ public static partial class DatasetReader
     /// <paramref name="groupSize"/> documents per query (data.train_group_size). With <paramref name="idsLeftOut"/> (a
     /// ColBERT loss, whose collator leaves a column whose name contains <c>_id</c> out) such a column may hold numbers
     /// (PyLate's <c>{"query_id": 17, ...}</c>), read as their text; otherwise a column of numbers is refused in one line.
+    /// <paramref name="columnsKey"/> is the config key that gave <paramref name="columns"/>, named in messages
+    /// (<c>data.columns</c>, or <c>data.eval_columns</c> for an evaluation file's own).
     /// </summary>
     public static TextDataset Read(string path, IReadOnlyList<string>? columns = null, int groupSize = FlagEmbeddingReader.DefaultGroupSize,
-        bool idsLeftOut = false)
+        bool idsLeftOut = false, string columnsKey = "data.columns")
     {
         var (groups, table) = Groups(path, groupSize);
         if (groups is not null)
         {
             if (columns is not null)
-                throw new TrainingException($"{path}: data.columns picks columns of a table; this file holds FlagEmbedding's rows (query, pos, neg), whose (query, pos, neg...) rows are drawn each epoch");
+                throw new TrainingException($"{path}: {columnsKey} picks columns of a table; this file holds FlagEmbedding's rows (query, pos, neg), whose (query, pos, neg...) rows are drawn each epoch");
             return groups;
         }
-        return Build(path, table!, columns, idsLeftOut);
+        return Build(path, table!, columns, idsLeftOut, columnsKey);
     }
 
     /// <summary>
@@ -68,10 +70,10 @@ public static partial class DatasetReader
     /// <paramref name="name"/>: rows in file order; every shard must have the same columns.
     /// </summary>
     public static TextDataset ReadAll(IReadOnlyList<string> paths, string name, IReadOnlyList<string>? columns = null,
-        int groupSize = FlagEmbeddingReader.DefaultGroupSize, bool idsLeftOut = false)
+        int groupSize = FlagEmbeddingReader.DefaultGroupSize, bool idsLeftOut = false, string columnsKey = "data.columns")
     {
         if (paths.Count == 0) throw new TrainingException($"{name}: no data files");
-        var parts = paths.Select(p => Read(p, columns, groupSize, idsLeftOut)).ToList();
+        var parts = paths.Select(p => Read(p, columns, groupSize, idsLeftOut, columnsKey)).ToList();
         var first = parts[0];
         if (parts.Count == 1) return first.Renamed(name);
         if (parts.FirstOrDefault(p => (p.Groups is null) != (first.Groups is null) || p.Groups?.HasScores != first.Groups?.HasScores) is { } odd)
@@ -203,14 +205,14 @@ public static partial class DatasetReader
         }
     }
 
-    private static TextDataset Build(string path, RawTable table, IReadOnlyList<string>? columns, bool idsLeftOut)
+    private static TextDataset Build(string path, RawTable table, IReadOnlyList<string>? columns, bool idsLeftOut, string columnsKey)
     {
         var (header, rows) = (table.Header, table.Rows);
         if (rows.Count == 0) throw new TrainingException($"{path}: no data rows");
         int labelIndex = header.FindIndex(h => LabelNames.Contains(h));
         var inputs = columns is null ? Enumerable.Range(0, header.Count).Where(i => i != labelIndex).ToArray()
             : [.. columns.Select(c => header.IndexOf(c) is var i and >= 0 && i != labelIndex ? i
-                : throw new TrainingException($"{path}: no column '{c}' (data.columns picks the columns of data.train and data.eval alike; the file has {string.Join(", ", header.Where((_, k) => k != labelIndex))})"))];
+                : throw new TrainingException($"{path}: no column '{c}' ({(columnsKey == "data.columns" ? "data.columns picks the columns of data.train, and of data.eval unless data.eval_columns gives its own" : columnsKey)}; the file has {string.Join(", ", header.Where((_, k) => k != labelIndex))})"))];
         if (inputs.Length == 0) throw new TrainingException($"{path}: no text columns, only '{header[labelIndex]}'");
         if (!idsLeftOut && inputs.Select(i => header[i]).FirstOrDefault(c => Losses.ColbertColumns.IsId(c) && table.NonText.ContainsKey(c)) is { } id)
             throw new TrainingException($"{path}: column '{id}' holds numbers, not texts (a ColBERT loss leaves a column whose name contains '_id' out, as PyLate's collator does; another reads every column: pick the text columns with data.columns)");

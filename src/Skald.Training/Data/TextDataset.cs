@@ -106,7 +106,7 @@ public sealed class TextDataset
         if (Groups is not null)
             throw new Config.TrainingException($"{Name}: data.columns picks columns of a table; a FlagEmbedding file's rows are (query, pos, neg...) drawn from its groups");
         var idx = names.Select(n => Columns.ToList().IndexOf(n) is var i and >= 0 ? i
-            : throw new Config.TrainingException($"{Name}: no column '{n}' (data.columns picks the columns of data.train and data.eval alike; the file has {string.Join(", ", Columns)})")).ToArray();
+            : throw new Config.TrainingException($"{Name}: no column '{n}' (data.columns picks the columns of data.train, and of data.eval unless data.eval_columns gives its own; the file has {string.Join(", ", Columns)})")).ToArray();
         if (ListColumn is not null && !names.TakeLast(ListWidth).SequenceEqual(Columns.TakeLast(ListWidth)))
             throw new Config.TrainingException($"{Name}: the documents of the list column '{ListColumn}' must stay, last and in order");
         return new TextDataset(Name, names.ToArray(), Rows.Select(r => idx.Select(i => r[i]).ToArray()).ToArray(), Labels, LabelColumn)

@@ -75,7 +75,8 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
         {
             string folder = decoderPath ?? model.Source.Path;
             if (!Directory.Exists(folder)) throw new ArgumentException($"{folder}: loss.decoder folder not found");
-            headPath = Skald.Models.Modules.ModelFolder.Read(folder).TransformerPath;
+            var decoderFolder = Skald.Models.Modules.ModelFolder.Read(folder);
+            headPath = decoderFolder.TransformerPath;
             decoder = ArchitectureRegistry.Load(headPath, namePrefix: DecoderPrefix);
             (bert, gpt2) = (decoder as BertModel, decoder as Gpt2);
             if (bert is null && gpt2 is null)
@@ -91,7 +92,9 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
                 // Another tokenizer: the decoder writes the sentence in its own tokens (upstream tokenizes it again).
                 decoderTokenizer = Skald.Tokenizers.Tokenizer.FromFile(tokenizerPath);
                 decoderPad = decoderTokenizer.PadTokenId ?? decoder.Config.PadTokenId; // GPT-2 has none: padding is never read
-                decoderLength = Math.Min(model.MaxSeqLength, decoder.MaxSequenceLength);
+                // upstream's retokenize: truncation at the decoder tokenizer's model_max_length (max_length=None), not
+                // the encoder's; the text was cut at the encoder's length already (see Retokenized)
+                decoderLength = Math.Min(decoderFolder.TokenizerMaxLength() ?? decoder.MaxSequenceLength, decoder.MaxSequenceLength);
             }
             else if (decoder.Config.VocabSize != encoder.Config.VocabSize)
                 throw new ArgumentException($"loss.decoder: {folder} has {decoder.Config.VocabSize} tokens and no tokenizer.json of its own; the encoder's tokenization has {encoder.Config.VocabSize}");
@@ -181,7 +184,7 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
         LastDamaged = damaged;
         var target = decoderTokenizer is null // [B, T] the whole batch, in the decoder's tokens
             ? TokenBatch.Pad(encoder.Prepare(originals).Encodings, encoder.PadId)
-            : TokenBatch.Pad(decoderTokenizer.EncodeBatch(originals, addSpecialTokens: true, maxLength: decoderLength), decoderPad);
+            : TokenBatch.Pad(decoderTokenizer.EncodeBatch(Retokenized(encoder, originals), addSpecialTokens: true, maxLength: decoderLength), decoderPad);
         LastTargets = target;
         var comm = encoder.Communicator;
         if (comm.Size == 1)
@@ -194,6 +197,18 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
         return MaskedShard.Mean(comm, target, NextTokens(target), (_, t) => t.Count(id => id >= 0),
             (rows, _, total) => Sum(encoder, rows, mine, gradientScale / total));
     }
+
+    /// <summary>
+    /// The texts a decoder with a tokenizer of its own writes, as upstream's <c>retokenize</c> makes them: the encoder's
+    /// tokens of each original (cut at its max_seq_length, as the collator tokenized the column) decoded without special
+    /// tokens, with transformers' <c>clean_up_tokenization</c> (tokenization_utils_base.py at
+    /// 040ba146759afc625c77f49d04982bb54873995f), so a text longer than the encoder reads is cut where the encoder cut it.
+    /// </summary>
+    private static string[] Retokenized(TrainableEncoder encoder, IReadOnlyList<string> originals) =>
+        [.. encoder.Prepare(originals).Encodings.Select(e => CleanUpTokenization(encoder.Tokenizer.Decode(e.Ids, skipSpecialTokens: true)))];
+
+    private static string CleanUpTokenization(string s) => s.Replace(" .", ".").Replace(" ?", "?").Replace(" !", "!").Replace(" ,", ",")
+        .Replace(" ' ", "'").Replace(" n't", "n't").Replace(" 'm", "'m").Replace(" 's", "'s").Replace(" 've", "'ve").Replace(" 're", "'re");
 
     /// <summary>
     /// Σ over the predicted tokens of <paramref name="target"/>'s rows (each read from the embedding of its

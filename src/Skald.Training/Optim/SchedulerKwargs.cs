@@ -36,4 +36,22 @@ public sealed record SchedulerKwargs
 
     /// <summary>warmup_stable_decay: the rate the warm-up starts from and the decay ends at, as a fraction of the peak.</summary>
     public double MinLrRatio { get; init; }
+
+    /// <summary>
+    /// The settings schedule <paramref name="kind"/> runs with, named as transformers' lr_scheduler_kwargs (defaults
+    /// filled in; an unset inverse_sqrt time scale and WSD stable-step count left out, as the schedule derives them):
+    /// what the model card lists. Empty for the kinds that take none.
+    /// </summary>
+    public IReadOnlyList<(string Name, object Value)> For(string kind) => kind switch
+    {
+        "cosine" => [("num_cycles", NumCycles ?? 0.5)],
+        "cosine_with_restarts" => [("num_cycles", (int)(NumCycles ?? 1))],
+        "polynomial" => [("lr_end", LrEnd), ("power", Power)],
+        "cosine_with_min_lr" => [("num_cycles", NumCycles ?? 0.5), ("min_lr_rate", MinLrRate)],
+        "inverse_sqrt" => Timescale > 0 ? [("timescale", Timescale)] : [],
+        "warmup_stable_decay" => [.. NumStableSteps >= 0 ? [("num_stable_steps", (object)NumStableSteps)] : Array.Empty<(string, object)>(),
+            ("num_decay_steps", NumDecaySteps), ("warmup_type", WarmupType), ("decay_type", DecayType), ("min_lr_ratio", MinLrRatio),
+            ("num_cycles", NumCycles ?? 0.5)],
+        _ => [],
+    };
 }

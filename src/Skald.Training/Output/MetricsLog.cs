@@ -61,6 +61,10 @@ public sealed class MetricsLog : IDisposable
                 p => p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetDouble() : (double?)null);
         }).ToList();
 
+    /// <summary>The largest step a row of <paramref name="path"/> holds (null when none or no file): how far a run got.</summary>
+    public static int? LastStep(string path) =>
+        File.Exists(path) ? File.ReadLines(path).Select(RowStep).Where(s => s is not null).DefaultIfEmpty(null).Max() : null;
+
     private static int? RowStep(string line)
     {
         try

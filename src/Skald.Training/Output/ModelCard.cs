@@ -74,22 +74,7 @@ public static class ModelCard
             sb.AppendLine(heads);
             sb.AppendLine();
         }
-        sb.AppendLine("### Training Hyperparameters");
-        sb.AppendLine();
-        var t = c.Training;
-        foreach (var (k, v) in new (string, object)[]
-                 {
-                     ("per_device_train_batch_size", t.BatchSize), ("learning_rate", t.LearningRate), ("num_train_epochs", t.Epochs),
-                     ("max_steps", t.MaxSteps), ("warmup_steps", t.WarmupSteps), ("lr_scheduler_type", t.Scheduler),
-                     ("weight_decay", t.WeightDecay), ("adam_beta1", t.AdamBeta1), ("adam_beta2", t.AdamBeta2),
-                     ("adam_epsilon", t.AdamEpsilon), ("max_grad_norm", t.MaxGradNorm),
-                     ("gradient_accumulation_steps", t.GradientAccumulationSteps), ("seed", t.Seed),
-                     ("batch_sampler", t.NoDuplicates ? "no_duplicates" : "batch_sampler"),
-                     ("multi_dataset_batch_sampler", c.Data.Sampling), ("dropout", c.Model.Dropout), ("total_steps", steps),
-                     ("world_size", setup.Communicator.Size),
-                 })
-            sb.AppendLine($"- `{k}`: {Convert.ToString(v, Inv)}");
-        sb.AppendLine();
+        CardHyperparameters.Write(sb, c, steps, setup.Communicator.Size);
         sb.AppendLine("### Training Logs");
         sb.AppendLine();
         var evalKeys = logs.SelectMany(r => r.Keys).Where(k => k.StartsWith("eval_", StringComparison.Ordinal)).Distinct().ToList();
@@ -164,11 +149,25 @@ public static class ModelCard
         }
         sb.AppendLine("```");
         sb.AppendLine("SentenceTransformer(");
+        // str(model) as sentence-transformers prints it: each module's repr of its config dict (models/Transformer.py,
+        // Pooling.py, Dense.py __repr__ at 85ec64559f4414aa536eca4bf53538291e0a333f)
         if (src.IsStatic) sb.AppendLine($"  (0): StaticEmbedding({{'embedding_dim': {setup.Model.Dimension}}})");
-        else sb.AppendLine("  (0): Transformer()");
-        if (!src.IsStatic) sb.AppendLine($"  (1): Pooling({{'word_embedding_dimension': {src.Pooling?.Dimension.ToString(Inv) ?? "?"}, 'modes': '{src.Pooling?.Modes.ToString() ?? "Mean"}'}})");
+        else if (trained is null) sb.AppendLine("  (0): Transformer()");
+        else sb.AppendLine($"  (0): Transformer({{'max_seq_length': {trained.MaxSeqLength}, 'do_lower_case': {CardHyperparameters.Py(src.DoLowerCase)}, " +
+                           $"'architecture': '{Skald.Models.Architectures.AutoModelClass.ForFolder(src.TransformerPath, trained.Config.ModelType)}'}})");
+        if (!src.IsStatic && (trained?.Model.Pooling ?? src.Pooling) is { } pool)
+            sb.AppendLine($"  (1): Pooling({{'word_embedding_dimension': {pool.Dimension}, " + string.Join(", ",
+                new[] { PoolingMode.Cls, PoolingMode.Mean, PoolingMode.Max, PoolingMode.MeanSqrtLen, PoolingMode.WeightedMean, PoolingMode.LastToken }
+                    .Select(m => $"'{PoolingConfig.Keys.Single(k => k.Mode == m).Key}': {CardHyperparameters.Py(pool.Modes.HasFlag(m))}")) +
+                $", 'include_prompt': {CardHyperparameters.Py(pool.IncludePrompt)}}})");
         int idx = src.IsStatic ? 1 : 2;
-        foreach (var d in src.DensePaths) sb.AppendLine($"  ({idx++}): Dense('{Path.GetFileName(d)}')");
+        if (trained is not null)
+        {
+            foreach (var d in trained.Model.Dense)
+                sb.AppendLine($"  ({idx++}): Dense({{'in_features': {d.InFeatures}, 'out_features': {d.OutFeatures}, 'bias': {CardHyperparameters.Py(d.Bias is not null)}, " +
+                              $"'activation_function': '{d.ActivationFunction}'}})");
+        }
+        else foreach (var d in src.DensePaths) sb.AppendLine($"  ({idx++}): Dense('{Path.GetFileName(d)}')");
         if (src.Normalize) sb.AppendLine($"  ({idx}): Normalize()");
         sb.AppendLine(")");
         sb.AppendLine("```");

@@ -1,3 +1,4 @@
+using Skald.Tokenizers.Serialization;
 using Skald.Training.Config;
 using Skald.Training.Output;
 
@@ -18,7 +19,7 @@ public sealed partial class SentenceTrainer
                 "(the quick test's checkpoints are deleted) or give it a new output.dir");
         if (ckpt.State.ConfigFingerprint != fresh.ConfigFingerprint)
             throw new TrainingException(
-                $"{path} was written with other settings ({Difference(ckpt.State.ConfigFingerprint, fresh.ConfigFingerprint)}); " +
+                $"{path} was written with other settings: {Difference(ckpt.State.ConfigFingerprint, fresh.ConfigFingerprint)}; " +
                 "use a new output.dir or set output.resume=false");
         CheckpointStore.Restore(parameters, ckpt.Weights, Path.Combine(path, "model.safetensors"));
         (setup.Model as Modeling.TrainableEncoder)?.RestoreBuffers(ckpt.Weights, Path.Combine(path, "model.safetensors"));
@@ -31,11 +32,47 @@ public sealed partial class SentenceTrainer
             throw new TrainingException($"{path}: the optimizer state does not fit the model ({e.Message})", e);
         }
         setup.Model.Random.RestoreState(TrainerState.FromHex(ckpt.State.ModelRng));
-        setup.Log?.Invoke($"resuming from {path} (step {ckpt.State.GlobalStep})");
+        setup.Log?.Invoke(ResumeLine(path, ckpt.State, fresh));
+        if (ChangedSchedule(ckpt.State, fresh) is { } changed)
+            setup.Log?.Invoke($"{path} was written with {changed}: the remaining steps follow the new schedule from step {ckpt.State.GlobalStep}");
         return ckpt.State with
         {
             TotalSteps = fresh.TotalSteps, BestMetricName = ckpt.State.BestMetricName ?? fresh.BestMetricName,
         };
+    }
+
+    // As transformers' resume_from_checkpoint logs it ("Continuing training from epoch E / global step N, will skip the first
+    // E epochs then the first B batches"): which checkpoint, where in the data, and what of the earlier run is trained again.
+    private string ResumeLine(string path, TrainerState saved, TrainerState fresh)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        string line = string.Create(inv, $"resuming from {path} (step {saved.GlobalStep}): step {saved.GlobalStep} of {fresh.TotalSteps}, epoch {saved.Epoch:0.###}; ") +
+            (saved.DataEpoch == 0 ? $"skipping the first {Counted.Of(saved.DataBatch, "batch", "batches")} of epoch 1"
+                : $"skipping {Counted.Of(saved.DataEpoch, "epoch")} and then the first {Counted.Of(saved.DataBatch, "batch", "batches")} of epoch {saved.DataEpoch + 1}");
+        int? reached = MetricsLog.LastStep(Path.Combine(config.Output.Dir, "metrics.jsonl"));
+        if (reached is { } m && m > saved.GlobalStep)
+        {
+            int from = saved.GlobalStep + 1, to = Math.Min(m, fresh.TotalSteps);
+            line += $"; the earlier run had reached step {m}, so {(to == from ? $"step {from} is" : $"steps {from}-{to} are")} trained again " +
+                $"(a checkpoint is written every output.save_steps = {config.Output.SaveSteps})";
+        }
+        return line;
+    }
+
+    // The schedule's settings are not in the fingerprint (a resumed run may change them: the rate is recomputed from the
+    // step, see LearningRateSchedule), but a change is said, naming the keys, instead of passing unnoticed.
+    private string? ChangedSchedule(TrainerState saved, TrainerState fresh)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var changes = new List<string>();
+        if (saved.PeakLearningRate != fresh.PeakLearningRate)
+            changes.Add(string.Create(inv, $"training.learning_rate {saved.PeakLearningRate:R} (now {fresh.PeakLearningRate:R})"));
+        if (saved.Scheduler != fresh.Scheduler) changes.Add($"training.scheduler {saved.Scheduler} (now {fresh.Scheduler})");
+        if (saved.WarmupSteps != fresh.WarmupSteps)
+            changes.Add($"{(config.Training.WarmupSteps > 0 ? "training.warmup_steps" : "training.warmup_ratio")}: {saved.WarmupSteps} warm-up steps (now {fresh.WarmupSteps})");
+        if (saved.TotalSteps != fresh.TotalSteps && saved.TotalSteps > 0)
+            changes.Add($"{(config.Training.MaxSteps > 0 ? "training.max_steps" : "training.epochs")}: {saved.TotalSteps} steps in all (now {fresh.TotalSteps})");
+        return changes.Count == 0 ? null : string.Join(", ", changes);
     }
 
     private string Fingerprint()
@@ -64,13 +101,48 @@ public sealed partial class SentenceTrainer
             + (c.QuickTest ? ";quick_test=true" : "");
     }
 
+    // The keys whose values differ, each as "KEY changed (OLD → NEW)"; a part that stands for several keys (lora's
+    // r/alpha/target_modules, a SPLADE head's pooling/activation) names the ones that changed, a digest only its key.
     private static string Difference(string saved, string now)
     {
-        var a = saved.Split(';');
-        var b = now.Split(';');
+        var a = Parts(saved);
+        var b = Parts(now);
         // Both ways: a setting written only when on (quick_test) is missing from one side when turned off.
-        var diff = b.Where(x => !a.Contains(x)).Concat(a.Where(x => !b.Contains(x))).Select(x => x.Split('=')[0]).Distinct().ToList();
-        return diff.Count == 0 ? "different settings" : string.Join(", ", diff) + " changed";
+        var diff = new List<string>();
+        foreach (string key in b.Keys.Concat(a.Keys).Distinct())
+        {
+            string? was = a.GetValueOrDefault(key), isNow = b.GetValueOrDefault(key);
+            if (was == isNow) continue;
+            if (key == "lora" && was is not null and not "off" && isNow is not null and not "off")
+            {
+                string[] x = was.Split('/'), y = isNow.Split('/'), names = ["lora.r", "lora.alpha", "lora.target_modules"];
+                for (int i = 0; i < names.Length; i++)
+                {
+                    if (x.ElementAtOrDefault(i) != y.ElementAtOrDefault(i)) diff.Add(Changed(names[i], x.ElementAtOrDefault(i), y.ElementAtOrDefault(i)));
+                }
+            }
+            else if (key == "lora") diff.Add($"lora changed ({(was is null or "off" ? "off" : "on")} → {(isNow is null or "off" ? "off" : "on")})");
+            else if (key == "model.splade") diff.Add("model.pooling_strategy or model.activation_function changed");
+            else if (key is "data.flag_embedding" or "training.prompts") diff.Add($"{key} changed");
+            else diff.Add(Changed(key, was, isNow));
+        }
+        return diff.Count == 0 ? "different settings" : string.Join("; ", diff);
+
+        static string Changed(string key, string? was, string? isNow) =>
+            (was?.Length ?? 0) + (isNow?.Length ?? 0) > 120 ? $"{key} changed" : $"{key} changed ({Shown(was)} → {Shown(isNow)})";
+
+        static string Shown(string? value) => value is null ? "not set" : value.Length == 0 ? "empty" : value;
+    }
+
+    private static Dictionary<string, string> Parts(string fingerprint)
+    {
+        var parts = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string part in fingerprint.Split(';'))
+        {
+            int eq = part.IndexOf('=', StringComparison.Ordinal);
+            parts.TryAdd(eq < 0 ? part : part[..eq], eq < 0 ? "" : part[(eq + 1)..]);
+        }
+        return parts;
     }
 
     private static IEnumerable<Dictionary<string, double>> ReadHistory(string path) =>

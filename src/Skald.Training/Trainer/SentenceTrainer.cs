@@ -37,10 +37,10 @@ public sealed partial class SentenceTrainer(TrainerSetup setup)
             throw new TrainingException($"training.gradient_accumulation_steps {accumulation} is more than the {batchesPerEpoch} batches of an epoch (each optimizer step would run over several epochs); lower it or training.batch_size");
         long perEpoch = (batchesPerEpoch + accumulation - 1) / accumulation;
         if (config.Training.MaxSteps > 0) return config.Training.MaxSteps;
-        long total = config.Training.Epochs * perEpoch;
-        if (total > int.MaxValue)
-            throw new TrainingException($"training.epochs {config.Training.Epochs} × {perEpoch} steps an epoch is more than {int.MaxValue} steps; set fewer epochs or training.max_steps");
-        return (int)total;
+        double steps = Math.Ceiling(config.Training.Epochs * perEpoch); // transformers: ceil(num_train_epochs × update steps per epoch)
+        if (steps > int.MaxValue)
+            throw new TrainingException($"training.epochs {config.Training.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture)} × {perEpoch} steps an epoch is more than {int.MaxValue} steps; set fewer epochs or training.max_steps");
+        return (int)steps;
     }
 
     /// <summary>

@@ -19,6 +19,8 @@ public static partial class TrainingRun
         var chat = config.Loss.Type == "causal_lm" ? ChatFormat(config) : null;
         TextDataset Read(string path, string split)
         {
+            // (data.eval may have columns of its own: data.eval_columns, else data.columns picks them too)
+            var (columns, key) = split == "validation" && config.Data.EvalColumns is { } own ? (own, "data.eval_columns") : (config.Data.Columns, "data.columns");
             var files = Skald.Hub.HubResolver.LocateDataset(path, split);
             if (chat is not null || config.Loss.Type == "causal_lm")
             {
@@ -31,8 +33,8 @@ public static partial class TrainingRun
                     : throw new TrainingException($"{path}: data.queries / data.documents resolve one file's ids; this dataset has {files.Count} shards");
             int group = config.Data.TrainGroupSize ?? FlagEmbeddingReader.DefaultGroupSize;
             bool ids = ColbertLoss.IsColbert(config.Loss.Type); // its collator leaves '_id' columns out, so they may hold numbers
-            return files.Count == 1 && files[0] == path ? DatasetReader.Read(path, config.Data.Columns, group, ids)
-                : DatasetReader.ReadAll(files, path, config.Data.Columns, group, ids);
+            return files.Count == 1 && files[0] == path ? DatasetReader.Read(path, columns, group, ids, key)
+                : DatasetReader.ReadAll(files, path, columns, group, ids, key);
         }
         var train = !config.Data.SameDatasetWithinBatch ? config.Data.Train.Select(p => FlagEmbeddingData(config, Read(p, "train"))).ToList()
             : config.Data.Train.SelectMany(p => FlagEmbeddingFolder.Expand(p, f => Read(f, "train"), config.Data.SmallThreshold, config.Data.DropThreshold,

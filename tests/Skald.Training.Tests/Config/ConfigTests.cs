@@ -67,13 +67,13 @@ public sealed class ConfigTests
     }
 
     [Fact]
-    public void AFractionOfAnEpochPointsAtMaxSteps()
+    public void AFractionOfAnEpochIsRead()
     {
-        // transformers' num_train_epochs: 0.5 trains half an epoch; Skald's epochs are whole, max_steps cuts one short
-        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + "\ntraining:\n  epochs: 0.5\n", "c.yaml"));
-        Assert.Equal("c.yaml:8: training.epochs is a whole number of passes, got 0.5; for part of an epoch set training.max_steps instead", e.Message);
-        // its default, 3.0, is three whole passes
+        // transformers' num_train_epochs: 0.5 trains half an epoch (it was refused, pointing at max_steps)
+        Assert.Equal(0.5, ConfigLoader.Parse(Minimal + "\ntraining:\n  epochs: 0.5\n", "c.yaml").Training.Epochs);
         Assert.Equal(3, ConfigLoader.Parse(Minimal + "\ntraining:\n  epochs: 3.0\n", "c.yaml").Training.Epochs);
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + "\ntraining:\n  epochs: 0\n", "c.yaml"));
+        Assert.Equal("c.yaml:8: training.epochs must be above 0, got 0", e.Message);
     }
 
     [Fact]

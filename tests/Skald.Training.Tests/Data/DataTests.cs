@@ -86,7 +86,7 @@ public sealed class DataTests
         var whole = Assert.Throws<TrainingException>(() => DatasetReader.Read(f));
         Assert.Contains(":1: empty text in column 'title'", whole.Message);
         var missing = Assert.Throws<TrainingException>(() => DatasetReader.Read(f, ["body"]));
-        Assert.Contains("no column 'body' (data.columns picks the columns of data.train and data.eval alike; the file has _id, title, text)", missing.Message);
+        Assert.Contains("no column 'body' (data.columns picks the columns of data.train, and of data.eval unless data.eval_columns gives its own; the file has _id, title, text)", missing.Message);
     }
 
     [Fact]

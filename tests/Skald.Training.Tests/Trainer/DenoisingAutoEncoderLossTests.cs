@@ -86,6 +86,31 @@ public sealed class DenoisingAutoEncoderLossTests(ITestOutputHelper output) : ID
     }
 
     /// <summary>
+    /// The decoder with a tokenizer of its own writes what the encoder read, as upstream's <c>retokenize</c> does: the
+    /// encoder's tokens (cut at its max_seq_length by the collator) decoded to text, then that text in the decoder's
+    /// tokens, cut only at the decoder tokenizer's model_max_length (512). It wrote the whole sentence in the decoder's
+    /// tokens cut at the encoder's length (8 XLM-R tokens here). The expected texts are bert-cased-mean's first six
+    /// WordPiece pieces of each sentence (B ##us ##s ##en går klokka; F ##er ##ja l ##eg ##g), joined by hand.
+    /// </summary>
+    [Fact]
+    public void ADecoderWithAnotherTokenizerWritesWhatTheEncoderRead()
+    {
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("bert-cased-mean"), dropout: 0f);
+        model.MaxSeqLength = 8; // [CLS], six pieces, [SEP]
+        string xlmr = CorePaths.FixtureModel("xlmr-mlm-tiny");
+        var loss = new DenoisingAutoEncoderLoss(model, 0.6, 42, tied: false, decoderPath: xlmr);
+        string[] sentences = ["Bussen går klokka sju fra torget i morgon tidleg.", "Ferja legger til ved kaia."];
+        model.ZeroGradients();
+        loss.ComputeAndBackward(model, new TrainingBatch([sentences]));
+        var decoder = Skald.Tokenizers.Tokenizer.FromFile(Path.Combine(xlmr, "tokenizer.json"));
+        var expected = decoder.EncodeBatch(["Bussen går klokka", "Ferja legg"]);
+        var targets = loss.LastTargets!;
+        Assert.Equal(expected.Max(e => e.Ids.Length), targets.Seq);
+        for (int r = 0; r < sentences.Length; r++)
+            Assert.Equal(expected[r].Ids, targets.Ids.AsSpan(r * targets.Seq, expected[r].Ids.Length).ToArray());
+    }
+
+    /// <summary>
     /// An untied GPT-2 decoder (upstream's GPT2LMHeadModel with add_cross_attention): new cross-attention blocks under
     /// the decoder's names in transformers' keys, the sentence written in GPT-2's tokens through its tied LM head, and the
     /// gradient reaching the encoder through the embedding (the decoder's forward and gradients equal PyTorch in

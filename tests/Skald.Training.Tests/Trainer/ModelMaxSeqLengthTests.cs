@@ -110,7 +110,7 @@ public sealed class ModelMaxSeqLengthTests
         string fixture = InfraPaths.FixtureModel("bert-cased-mean");
         new SentenceTrainer(TrainingRun.Build(Config(fixture, "out", ", max_seq_length: 8", steps: 2))).Run();
         var e = Assert.Throws<TrainingException>(() => new SentenceTrainer(TrainingRun.Build(Config(fixture, "out", ", max_seq_length: 16", steps: 4))).Run());
-        Assert.Contains("(model.max_seq_length changed)", e.Message);
+        Assert.Contains("other settings: model.max_seq_length changed (8 → 16);", e.Message);
         Assert.EndsWith("step-2", new SentenceTrainer(TrainingRun.Build(Config(fixture, "out", ", max_seq_length: 8", steps: 4))).Run().ResumedFrom);
     }
 }

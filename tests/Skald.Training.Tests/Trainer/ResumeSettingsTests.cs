@@ -13,11 +13,11 @@ public sealed class ResumeSettingsTests
 {
     private readonly string dir = InfraPaths.NewTempDir();
 
-    private TrainingConfig Run(string lora, int steps, bool quickTest = false) => ConfigLoader.Parse($$"""
+    private TrainingConfig Run(string lora, int steps, bool quickTest = false, int rank = 2, int batch = 4) => ConfigLoader.Parse($$"""
         model: {path: {{InfraPaths.FixtureModel("bert-cased-mean")}}, dropout: 0}
         data: {train: {{Data()}}}
-        training: {batch_size: 4, learning_rate: 1.0e-3, max_steps: {{steps}}}
-        lora: {r: 2, alpha: 4, dropout: 0, target_modules: [query, value]{{lora}}}
+        training: {batch_size: {{batch}}, learning_rate: 1.0e-3, max_steps: {{steps}}}
+        lora: {r: {{rank}}, alpha: 4, dropout: 0, target_modules: [query, value]{{lora}}}
         evaluation: {steps: 0}
         output: {dir: {{Path.Combine(dir, "out")}}, save_steps: 2, tensorboard: false}
         """, "lora.yaml", quickTest: quickTest);
@@ -38,18 +38,35 @@ public sealed class ResumeSettingsTests
     }
 
     [Theory]
-    [InlineData(", use_dora: true", "")]
-    [InlineData("", ", use_dora: true")]
-    public void TurningDoraOnOrOffIsNamed(string before, string after)
+    [InlineData(", use_dora: true", "", "true → false")]
+    [InlineData("", ", use_dora: true", "false → true")]
+    public void TurningDoraOnOrOffIsNamed(string before, string after, string values)
     {
-        Assert.Equal($"{Path.Combine(dir, "out", "checkpoints", "step-2")} was written with other settings (lora.use_dora changed); " +
+        Assert.Equal($"{Path.Combine(dir, "out", "checkpoints", "step-2")} was written with other settings: lora.use_dora changed ({values}); " +
             "use a new output.dir or set output.resume=false", ResumeError(before, after));
     }
 
     [Fact]
     public void TurningRsLoraOnOrOffIsNamed()
     {
-        Assert.Contains("(lora.use_rslora changed)", ResumeError(", use_rslora: true", ""));
+        Assert.Contains(": lora.use_rslora changed (true → false);", ResumeError(", use_rslora: true", ""));
+    }
+
+    [Fact]
+    public void AChangedLoraRankIsNamedAsItsKey()
+    {
+        // (the fingerprint holds r/alpha/target_modules as one part: the line named "lora", not a key a user can look for)
+        new SentenceTrainer(TrainingRun.Build(Run("", 2))).Run();
+        var e = Assert.Throws<TrainingException>(() => new SentenceTrainer(TrainingRun.Build(Run("", 4, rank: 4))).Run());
+        Assert.Contains("was written with other settings: lora.r changed (2 → 4); use a new output.dir", e.Message);
+    }
+
+    [Fact]
+    public void AChangedBatchSizeIsNamedWithBothValues()
+    {
+        new SentenceTrainer(TrainingRun.Build(Run("", 2))).Run();
+        var e = Assert.Throws<TrainingException>(() => new SentenceTrainer(TrainingRun.Build(Run("", 4, batch: 8))).Run());
+        Assert.Contains("was written with other settings: training.batch_size changed (4 → 8); use a new output.dir", e.Message);
     }
 
     [Fact]

@@ -1,0 +1,35 @@
+using Skald.Cli.IO;
+using Skald.Cli.Pipeline;
+using YamlDotNet.RepresentationModel;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// A pipeline's <c>--set STAGE.KEY.SUB=VALUE</c> reaches into a mapping as a training config's <c>--set</c> does (the
+/// one rule, <c>DottedKey</c>): it was stored as a key named <c>KEY.SUB</c>, which no stage reads.
+/// </summary>
+public sealed class PipelineDottedSetTests
+{
+    private static StageConfig Stage(string keys, params string[] overrides)
+    {
+        string dir = TestPaths.NewTempDir(), config = Path.Combine(dir, "pipeline.yaml");
+        File.WriteAllText(config, $"output: {Path.Combine(dir, "out")}\nstages:\n  - {{name: s, type: benchmark, {keys}}}\n");
+        return StageConfig.Load(config, overrides).Stages[0];
+    }
+
+    [Fact]
+    public void ANestedKeyGoesIntoTheMapping()
+    {
+        var stage = Stage("suite: x, extra: {a: 1}", "s.extra.b=2");
+        var map = Assert.IsType<YamlMappingNode>(stage.Keys.Node("extra"));
+        Assert.Equal(["a", "b"], map.Children.Keys.Select(k => ((YamlScalarNode)k).Value));
+    }
+
+    [Fact]
+    public void AListIsOneLineNamingIt()
+    {
+        var e = Assert.Throws<InputException>(() => Stage("suite: x, models: [a, b]", "s.models.first=c"));
+        Assert.StartsWith("--set s.models.first: s.models is a list (", e.Message, StringComparison.Ordinal);
+        Assert.Contains("pipeline.yaml:3), not a mapping", e.Message, StringComparison.Ordinal);
+    }
+}

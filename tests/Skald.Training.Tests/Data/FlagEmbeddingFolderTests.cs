@@ -112,6 +112,18 @@ public sealed class FlagEmbeddingFolderTests
         Assert.Equal($"{obj}: a JSON array of other things than objects; a .json data file is JSON Lines or an array of objects, one per row", e.Message);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n  \n")]
+    public void AnEmptyFileOfAFolderIsOneLineAsUpstreamsLoaderFailsOnIt(string text)
+    {
+        Write("sets", "a.jsonl", 3);
+        string empty = InfraPaths.WriteFile(Path.Combine(dir, "sets"), "b_empty.jsonl", text);
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.ReadData(Config(Path.Combine(dir, "sets"), "")));
+        Assert.Equal($"{empty}: an empty file in a FlagEmbedding folder; FlagEmbedding's loader (datasets' load_dataset(\"json\")) fails on one " +
+            "(\"Please pass `features` or at least one example\") rather than passing it over: remove it or give it rows", e.Message);
+    }
+
     [Fact]
     public void TheThresholdsWithoutSameDatasetBatchingAndAnEmptyResultAreOneLine()
     {

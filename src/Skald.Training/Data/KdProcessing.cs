@@ -57,7 +57,7 @@ public static class KdProcessing
             var at = RowColumns.Select(c => table.Header.IndexOf(c) is var i and >= 0 ? i
                 : throw new TrainingException($"{file}: no column '{c}' (data.queries and data.documents read rows of query_id, document_ids and scores, " +
                     $"PyLate's KDProcessing; the file has {string.Join(", ", table.Header)})")).ToArray();
-            queryNumbers |= table.NonText.ContainsKey("query_id");
+            queryNumbers |= Numbers(file, table, at[0]);
             var rows = new List<(int Line, string?[] Values)>(table.Rows.Count);
             foreach (var (line, values) in table.Rows)
             {
@@ -108,7 +108,7 @@ public static class KdProcessing
             int id = table.Header.IndexOf(idColumn), text = table.Header.IndexOf("text");
             if (id < 0 || text < 0)
                 throw new TrainingException($"{file}: needs the columns '{idColumn}' and 'text' (PyLate's KDProcessing); it has {string.Join(", ", table.Header)}");
-            numbers |= table.NonText.ContainsKey(idColumn);
+            numbers |= Numbers(file, table, id);
             foreach (var (line, values) in table.Rows)
             {
                 if (values[id] is not { } key) throw new TrainingException($"{file}:{line}: empty '{idColumn}'");
@@ -117,6 +117,12 @@ public static class KdProcessing
         }
         return (map, numbers);
     }
+
+    // Whether the ids of column c are numbers as datasets types them: a JSON or Parquet file's by their type, a CSV or TSV
+    // file's (texts to Skald) when every one is an integer, as its loader (pandas) infers int64 for such a column.
+    private static bool Numbers(string file, DatasetReader.RawTable table, int c) =>
+        table.NonText.ContainsKey(table.Header[c]) || (Path.GetExtension(file).ToLowerInvariant() is ".csv" or ".tsv"
+            && table.Rows.All(r => r.Values[c] is { } v && long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)));
 
     // A string id as it is, an integer as its digits; null for anything else.
     private static string? Id(JsonElement e) => e.ValueKind switch

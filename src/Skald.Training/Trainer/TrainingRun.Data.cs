@@ -34,7 +34,8 @@ public static partial class TrainingRun
             return files.Count == 1 && files[0] == path ? DatasetReader.Read(path, config.Data.Columns, group, ids)
                 : DatasetReader.ReadAll(files, path, config.Data.Columns, group, ids);
         }
-        var train = !config.Data.SameDatasetWithinBatch ? config.Data.Train.Select(p => FlagEmbeddingData(config, Read(p, "train"))).ToList()
+        var train = !config.Data.SameDatasetWithinBatch // a folder: FlagEmbedding's plain loader reads its files as one data set
+            ? config.Data.Train.Select(p => FlagEmbeddingData(config, Directory.Exists(p) ? FlagEmbeddingFolder.ReadAll(p, f => Read(f, "train")) : Read(p, "train"))).ToList()
             : config.Data.Train.SelectMany(p => FlagEmbeddingFolder.Expand(p, f => Read(f, "train"), config.Data.SmallThreshold, config.Data.DropThreshold,
                 config.Training.BatchSize)).Select(e => FlagEmbeddingData(config, e.Data, e.NoInBatchNegatives)).ToList();
         if (train.Count == 0) // every file left out

@@ -112,6 +112,17 @@ public sealed class FlagEmbeddingFolderTests
         Assert.Equal($"{obj}: a JSON array of other things than objects; a .json data file is JSON Lines or an array of objects, one per row", e.Message);
     }
 
+    [Fact]
+    public void AFolderWithoutSameDatasetBatchingIsItsFilesAsOneDataSet()
+    {
+        string a = Write("plain", "a.jsonl", 3), b = Write("plain", "b.jsonl", 2);
+        Write("plain", "notes.txt", 1); // passed over, as upstream
+        var (train, _) = TrainingRun.ReadData(Config(Path.Combine(dir, "plain"), "", sameDataset: false));
+        var one = Assert.Single(train);
+        Assert.Equal(Path.Combine(dir, "plain"), one.Name);
+        Assert.Equal(DatasetReader.Read(a).Groups!.Queries.Concat(DatasetReader.Read(b).Groups!.Queries), one.Groups!.Queries);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("\n  \n")]

@@ -136,6 +136,14 @@ public sealed class KdProcessingTests : IDisposable
         notes.Clear();
         KdProcessing.Read(train, IdRows().Queries, documents, 32, notes.Add);
         Assert.Empty(notes);
+        // a CSV file's ids are typed as its loader (pandas) infers them: a column of integers matches integer ids silently
+        string csv = InfraPaths.WriteFile(dir, "kd_train.csv", "query_id,document_ids,scores\n" + string.Concat(File.ReadLines(train).Where(l => l.Length > 0).Select(l =>
+        {
+            var r = JsonDocument.Parse(l).RootElement;
+            return $"{r.GetProperty("query_id").GetRawText()},\"{r.GetProperty("document_ids").GetRawText()}\",\"{r.GetProperty("scores").GetRawText()}\"\n";
+        })));
+        Assert.Equal(mixed.Rows, KdProcessing.Read(csv, IdRows().Queries, documents, 32, notes.Add).Rows);
+        Assert.Empty(notes);
     }
 
     /// <summary>A KD row as Parquet.Net's serializer writes it: int64 query_id, LIST of int64 document_ids, LIST of double scores.</summary>

@@ -69,6 +69,11 @@ public sealed class ColbertDataColumnsTests : IDisposable
         Assert.Equal($"{file}: column 'query_id' holds numbers, not texts (a ColBERT loss leaves a column whose name contains '_id' out, " +
             "as PyLate's collator does; another reads every column: pick the text columns with data.columns)", e.Message);
         Assert.Equal(["query_id", "query", "positive"], DatasetReader.Read(file, idsLeftOut: true).Columns);
+        // a list of integer ids (PyLate's document_ids) too: left out by a ColBERT loss, refused by another
+        string lists = InfraPaths.WriteFile(dir, "lists.jsonl", string.Concat(Enumerable.Range(0, 4).Select(i =>
+            $"{{\"document_ids\": [{i}, 9], \"query\": \"spørsmål {i}\", \"positive\": \"svar {i}\"}}\n")));
+        Assert.Equal("[0, 9]", DatasetReader.Read(lists, idsLeftOut: true).Rows[0][0]);
+        Assert.StartsWith($"{lists}: column 'document_ids' holds numbers, not texts", Assert.Throws<TrainingException>(() => DatasetReader.Read(lists)).Message);
         // a number in another column is still no text
         string other = InfraPaths.WriteFile(dir, "odd.jsonl", "{\"query\": \"q\", \"positive\": 3}\n");
         Assert.Equal($"{other}:1: column 'positive' must be a string", Assert.Throws<TrainingException>(() => DatasetReader.Read(other, idsLeftOut: true)).Message);

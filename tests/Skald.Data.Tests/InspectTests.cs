@@ -103,4 +103,20 @@ public sealed class InspectTests
         Assert.Equal(1, r.Columns[1].Empty);
         Assert.Equal(1, r.Columns[1].Duplicates);
     }
+
+    [Fact]
+    public void PyLatesKdRowsOfIntegerIdsAreReportedAsNumbers()
+    {
+        // {"query_id", "document_ids", "scores"} (data.queries / data.documents' rows): a list of integer ids was "must be a
+        // non-empty list of texts", so the rows a ColBERT distillation run reads could not be inspected
+        string dir = TestPaths.NewTempDir(), path = Path.Combine(dir, "kd.jsonl");
+        File.WriteAllLines(path,
+        [
+            "{\"query_id\":17,\"document_ids\":[4, 9, 2],\"scores\":[0.9, 0.4, 0.1]}",
+            "{\"query_id\":18,\"document_ids\":[5, 1, 7],\"scores\":[0.8, 0.3, 0.2]}",
+        ]);
+        var r = DatasetInspector.Inspect(path, TokenCounter.Words);
+        Assert.Equal(["query_id", "document_ids", "scores"], r.Columns.Select(c => c.Name));
+        Assert.Contains("| document_ids | 0 | 0 | - | - | - | - | (numbers) |", r.Render());
+    }
 }

@@ -86,18 +86,20 @@ public static partial class DatasetReader
                     int k = header.IndexOf(p.Name);
                     if (k < 0)
                         throw new TrainingException($"{path}:{line}: unexpected column '{p.Name}' (the first line has {string.Join(", ", header)})");
+                    bool idNumbers = IsIdNumbers(p.Value, p.Name);
                     values[k] = p.Value.ValueKind switch
                     {
                         JsonValueKind.String => Retrieval.Data.DataFiles.TextOrNull(p.Value)
                             ?? throw new TrainingException($"{path}:{line}: {Retrieval.Data.DataFiles.LoneSurrogate(p.Name)}"),
                         JsonValueKind.Number or JsonValueKind.Array when LabelNames.Contains(p.Name) => p.Value.GetRawText(),
                         JsonValueKind.Number when Losses.ColbertColumns.IsId(p.Name) => IdNumber(p.Value, p.Name, numbers),
+                        JsonValueKind.Array when idNumbers => IdNumbers(p.Value, p.Name, numbers),
                         JsonValueKind.Array when lists && p.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) => p.Value.GetRawText(),
                         JsonValueKind.Array when lists => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a non-empty list of texts"),
                         JsonValueKind.Null => null,
                         _ => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a string"),
                     };
-                    if (p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Array && !LabelNames.Contains(p.Name))
+                    if (p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Array && !LabelNames.Contains(p.Name) && !idNumbers)
                     {
                         var (mine, other) = p.Value.ValueKind == JsonValueKind.Array ? (listColumns, textColumns) : (textColumns, listColumns);
                         mine.Add(p.Name);
@@ -125,6 +127,21 @@ public static partial class DatasetReader
     private static string IdNumber(JsonElement value, string name, Dictionary<string, string> numbers)
     {
         numbers[name] = "number";
+        return value.GetRawText();
+    }
+
+    /// <summary>Whether <paramref name="value"/> is a non-empty list of numbers in an id column (PyLate's <c>"document_ids": [17, 4]</c>).</summary>
+    private static bool IsIdNumbers(JsonElement value, string name) =>
+        value.ValueKind == JsonValueKind.Array && Losses.ColbertColumns.IsId(name) && value.GetArrayLength() > 0
+        && value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number);
+
+    /// <summary>
+    /// A list of numbers in an id column as its JSON text, the column marked as one of lists of numbers (read as ids by
+    /// <see cref="KdProcessing"/>, left out by a ColBERT loss, refused in one line by another, as <see cref="IdNumber"/>).
+    /// </summary>
+    private static string IdNumbers(JsonElement value, string name, Dictionary<string, string> numbers)
+    {
+        numbers[name] = "list of number";
         return value.GetRawText();
     }
 

@@ -73,7 +73,12 @@ public static partial class DatasetReader
         int groupSize = FlagEmbeddingReader.DefaultGroupSize, bool idsLeftOut = false, string columnsKey = "data.columns")
     {
         if (paths.Count == 0) throw new TrainingException($"{name}: no data files");
-        var parts = paths.Select(p => Read(p, columns, groupSize, idsLeftOut, columnsKey)).ToList();
+        return Concat([.. paths.Select(p => Read(p, columns, groupSize, idsLeftOut, columnsKey))], name);
+    }
+
+    /// <summary>The data sets <paramref name="parts"/> read from the shards of one dataset, as one named <paramref name="name"/> (<see cref="ReadAll"/>).</summary>
+    internal static TextDataset Concat(IReadOnlyList<TextDataset> parts, string name)
+    {
         var first = parts[0];
         if (parts.Count == 1) return first.Renamed(name);
         if (parts.FirstOrDefault(p => (p.Groups is null) != (first.Groups is null) || p.Groups?.HasScores != first.Groups?.HasScores) is { } odd)
@@ -137,7 +142,7 @@ public static partial class DatasetReader
     }
 
     /// <summary>The raw table; with <paramref name="lists"/> a column of lists of texts is read as each row's JSON array text.</summary>
-    private static RawTable ReadRaw(string path, bool lists)
+    internal static RawTable ReadRaw(string path, bool lists)
     {
         string ext = Path.GetExtension(path).ToLowerInvariant();
         if (Directory.Exists(path)) // (it read as "unsupported data format ''")
@@ -171,7 +176,7 @@ public static partial class DatasetReader
     }
 
     /// <summary>A file's columns, rows and the columns that hold lists of texts.</summary>
-    private sealed record RawTable(List<string> Header, List<(int Line, string?[] Values)> Rows, HashSet<string> Lists)
+    internal sealed record RawTable(List<string> Header, List<(int Line, string?[] Values)> Rows, HashSet<string> Lists)
     {
         /// <summary>A Parquet file's columns that hold no text (numbers, lists of numbers) → their type; other formats: none.</summary>
         public IReadOnlyDictionary<string, string> NonText { get; init; } = new Dictionary<string, string>();

@@ -12,6 +12,10 @@ namespace Skald.Training.Data;
 /// sizes, left out when it has fewer rows than <c>drop_threshold</c>; every data set of a folder is without in-batch
 /// negatives when the folder's name (not the file's) ends with <c>no_in_batch_neg</c>. Files are read in ordinal
 /// order of their names (upstream's <c>os.listdir</c> order is the file system's; the batches are shuffled either way).
+/// Without same-dataset batching a folder entry is its files as one data set (<see cref="ReadAll"/>, upstream's
+/// <c>AbsEmbedderTrainDataset</c>, which concatenates them).
+/// An empty (or blank) file of a folder is one line naming it: datasets' loader fails on one (<c>SchemaInferenceError</c>,
+/// e.g. https://github.com/Agent-RL/ReCall/issues/30), so upstream's <c>len(temp_dataset) == 0</c> skip never sees it.
 /// </summary>
 /// <remarks>
 /// Upstream: https://github.com/FlagOpen/FlagEmbedding/blob/035bbf59ef5d1934239ceac0edcc30ba404c0c70/FlagEmbedding/abc/finetune/embedder/AbsDataset.py
@@ -54,14 +58,52 @@ public static class FlagEmbeddingFolder
     public static IReadOnlyList<FolderFile> Files(string path, Func<string, TextDataset> read, int smallThreshold, int dropThreshold)
     {
         ArgumentNullException.ThrowIfNull(read);
-        var files = Directory.GetFiles(path).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".jsonl", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal).Select(f => (Path: f, Data: read(f))).ToList();
+        var files = JsonFiles(path).Select(f => (Path: f, Data: read(f))).ToList();
         bool smallKept = files.Where(f => f.Data.Count > 0 && f.Data.Count < smallThreshold).Sum(f => f.Data.Count) >= dropThreshold;
         return [.. files.Select(f => new FolderFile(f.Path, f.Data,
             f.Data.Count == 0 ? FolderFileUse.Empty
             : f.Data.Count >= smallThreshold ? FolderFileUse.DataSet
             : smallKept ? FolderFileUse.Merged : FolderFileUse.Dropped))];
     }
+
+    /// <summary>
+    /// A folder <c>data.train</c> entry without same-dataset batching, as upstream's plain loader
+    /// (<c>AbsEmbedderTrainDataset</c>) reads one: its <c>.json</c> / <c>.jsonl</c> files (<paramref name="read"/> reads
+    /// one), in ordinal order of their names, as one data set named after the folder (they must be alike, as
+    /// <c>datasets.concatenate_datasets</c> wants).
+    /// </summary>
+    public static TextDataset ReadAll(string path, Func<string, TextDataset> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var files = JsonFiles(path);
+        if (files.Count == 0) throw new TrainingException($"{path}: a folder without .json or .jsonl files (a FlagEmbedding folder's data sets)");
+        return DatasetReader.Concat([.. files.Select(read)], path);
+    }
+
+    // The .json / .jsonl files of a folder in ordinal order of their names, an empty one refused in one line.
+    private static List<string> JsonFiles(string path) =>
+        [.. Directory.GetFiles(path).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".jsonl", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal).Select(f => IsEmpty(f) ? throw Empty(f) : f)];
+
+    // Whether a folder's file holds nothing (no byte, or blanks only): upstream's datasets.load_dataset("json") fails on it
+    // (SchemaInferenceError: no example to infer the columns from) before its len(...) == 0 check is reached.
+    private static bool IsEmpty(string file)
+    {
+        var info = new FileInfo(file);
+        if (info.Length > 64) return false;
+        try
+        {
+            return string.IsNullOrWhiteSpace(File.ReadAllText(file));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // the reader names the file
+        }
+    }
+
+    private static TrainingException Empty(string file) =>
+        new($"{file}: an empty file in a FlagEmbedding folder; FlagEmbedding's loader (datasets' load_dataset(\"json\")) fails on one " +
+            "(\"Please pass `features` or at least one example\") rather than passing it over: remove it or give it rows");
 
     // The small files of a folder as one data set, batched by the smallest of their batch sizes.
     private static TextDataset Merge(string folder, List<TextDataset> small, int batchSize)

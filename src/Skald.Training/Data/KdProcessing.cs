@@ -1,89 +1,128 @@
 using System.Globalization;
 using System.Text.Json;
-using Skald.Tokenizers.Serialization;
 using Skald.Training.Config;
 
 namespace Skald.Training.Data;
 
 /// <summary>
 /// PyLate's <c>utils.KDProcessing</c>: distillation rows that name their texts by id, <c>{"query_id", "document_ids":
-/// [...], "scores": [...]}</c>, with the texts in a queries file (<c>query_id</c>, <c>text</c>) and a documents file
-/// (<c>document_id</c>, <c>text</c>): each row becomes (query, documents, scores), its first <c>n_ways</c> documents and
-/// scores kept. An id is a string or an integer, matched by its text (PyLate matches Python values, so a file mixing
-/// <c>17</c> and <c>"17"</c> would not match there). <c>document_ids</c> and <c>scores</c> may also be the text of a
-/// list (PyLate's <c>ast.literal_eval</c> of a string). Where PyLate puts an empty text for a document id its documents
-/// lack (and logs a warning), or fails on a missing query id, Skald refuses either in one line naming the file, line and id.
+/// [...], "scores": [...]}</c>, with the texts in a queries data set (<c>query_id</c>, <c>text</c>) and a documents data
+/// set (<c>document_id</c>, <c>text</c>): each row becomes (query, documents, scores), its first <c>n_ways</c> documents
+/// and scores kept. Every side is read by the training reader (<see cref="DatasetReader"/>: JSONL, .json, CSV, TSV,
+/// Parquet; a hub dataset's shards), so a hub distillation set reads as PyLate's <c>load_dataset</c> gives it.
+/// <c>document_ids</c> and <c>scores</c> may also be the text of a list (PyLate's <c>ast.literal_eval</c> of a string).
+/// A document id the documents lack becomes an empty document, as upstream (which warns per id): one <c>note:</c>
+/// counts them. A query id the queries lack is one line naming the file, row and id (upstream fails there too).
 /// </summary>
 /// <remarks>
-/// Upstream: https://github.com/lightonai/pylate/blob/347718e09f66eb4914154d8ad6871bf7dd3d27f1/pylate/utils/processing.py
-/// (<c>KDProcessing.__init__</c>, <c>transform</c>, <c>map</c>).
+/// <para>An id is a string or an integer, matched by its text: <c>17</c> and <c>"17"</c> find each other. PyLate's
+/// index is a Python dict, where they do not (its rows would get no query and empty documents); Skald keeps the match,
+/// which a file whose ids Arrow typed otherwise than its queries' or documents' needs, and says so in one <c>note:</c>
+/// when the two sides' id types differ.</para>
+/// <para>Upstream: https://github.com/lightonai/pylate/blob/1f1f47cee5df35ebe6fd2286a0a205a1523e4119/pylate/utils/processing.py
+/// (<c>KDProcessing.__init__</c>, <c>transform</c>, <c>map</c>).</para>
 /// </remarks>
 public static class KdProcessing
 {
+    private static readonly string[] RowColumns = ["query_id", "document_ids", "scores"];
+
     /// <summary>
-    /// The rows of the JSONL / .json file <paramref name="path"/> with their ids resolved through the files
-    /// <paramref name="queries"/> and <paramref name="documents"/>, as a listwise data set (query, documents[...], scores).
+    /// The rows of the data file <paramref name="path"/> with their ids resolved through the files
+    /// <paramref name="queries"/> and <paramref name="documents"/> (<see cref="Read(string, IReadOnlyList{string}, string, string, int, Func{string, IReadOnlyList{string}}, Action{string}?)"/>).
     /// </summary>
-    public static TextDataset Read(string path, string queries, string documents, int nWays)
+    public static TextDataset Read(string path, string queries, string documents, int nWays, Action<string>? note = null) =>
+        Read(path, [path], queries, documents, nWays, p => [p], note);
+
+    /// <summary>
+    /// The rows of the data set <paramref name="name"/> (its files <paramref name="files"/>, a hub dataset's shards in
+    /// order) with their ids resolved through the data sets <paramref name="queries"/> and <paramref name="documents"/>
+    /// (files or hub ids, <paramref name="locate"/> giving their files), as a listwise data set (query, documents[...],
+    /// scores); <paramref name="note"/> hears the notes (missing documents, ids of differing types).
+    /// </summary>
+    public static TextDataset Read(string name, IReadOnlyList<string> files, string queries, string documents, int nWays,
+        Func<string, IReadOnlyList<string>> locate, Action<string>? note = null)
     {
-        if (!Path.GetExtension(path).ToLowerInvariant().StartsWith(".json", StringComparison.Ordinal))
-            throw new TrainingException($"{path}: data.queries / data.documents resolve the ids of JSONL (or .json) rows; this file is not one");
-        var queryText = Texts(queries, "query_id");
-        var documentText = Texts(documents, "document_id");
-        var records = DatasetReader.JsonRecords(path);
-        var rows = new List<(int Line, string?[] Values)>();
-        for (int i = 0; i < records.Length; i++)
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(locate);
+        var queryText = Texts(queries, locate(queries), "query_id");
+        var documentText = Texts(documents, locate(documents), "document_id");
+        var parts = new List<TextDataset>(files.Count);
+        int missing = 0, ids = 0;
+        bool queryNumbers = false, documentNumbers = false;
+        string? firstMissing = null;
+        foreach (string file in files)
         {
-            if (string.IsNullOrWhiteSpace(records[i])) continue;
-            int line = i + 1;
-            using var doc = Parse(records[i], path, line);
-            var r = doc.RootElement;
-            string Where(string key) => $"{path}:{line}: key '{key}'";
-            JsonElement Key(string key) => r.ValueKind == JsonValueKind.Object && r.TryGetProperty(key, out var v) ? v
-                : throw new TrainingException($"{path}:{line}: missing key '{key}' (data.queries and data.documents read rows of query_id, document_ids and scores)");
-            string qid = Id(Key("query_id")) ?? throw new TrainingException($"{Where("query_id")} must be a string or an integer");
-            string query = queryText.TryGetValue(qid, out var q) ? q : throw new TrainingException($"{Where("query_id")}: {qid} is not in {queries}");
-            var ids = List(Key("document_ids"), path, line, "document_ids");
-            var scores = List(Key("scores"), path, line, "scores");
-            var texts = new List<string>();
-            foreach (var id in ids.Take(nWays))
+            var table = DatasetReader.ReadRaw(file, lists: true);
+            if (table.Rows.Count == 0) throw new TrainingException($"{file}: no data rows");
+            var at = RowColumns.Select(c => table.Header.IndexOf(c) is var i and >= 0 ? i
+                : throw new TrainingException($"{file}: no column '{c}' (data.queries and data.documents read rows of query_id, document_ids and scores, " +
+                    $"PyLate's KDProcessing; the file has {string.Join(", ", table.Header)})")).ToArray();
+            queryNumbers |= Numbers(file, table, at[0]);
+            var rows = new List<(int Line, string?[] Values)>(table.Rows.Count);
+            foreach (var (line, values) in table.Rows)
             {
-                string d = Id(id) ?? throw new TrainingException($"{Where("document_ids")}: each id must be a string or an integer");
-                texts.Add(documentText.TryGetValue(d, out var t) ? t : throw new TrainingException($"{Where("document_ids")}: {d} is not in {documents}"));
+                string qid = values[at[0]] ?? throw new TrainingException($"{file}:{line}: empty 'query_id'");
+                string query = queryText.Map.TryGetValue(qid, out var q) ? q
+                    : throw new TrainingException($"{file}:{line}: column 'query_id': {qid} is not in {queries} (PyLate's KDProcessing fails on it too)");
+                var texts = new List<string>();
+                foreach (var id in List(values[at[1]], file, line, "document_ids").Take(nWays))
+                {
+                    documentNumbers |= id.ValueKind == JsonValueKind.Number;
+                    string d = Id(id) ?? throw new TrainingException($"{file}:{line}: column 'document_ids': each id must be a string or an integer, got {id.GetRawText()}");
+                    ids++;
+                    if (documentText.Map.TryGetValue(d, out var t)) texts.Add(t);
+                    else
+                    {
+                        texts.Add(""); // PyLate's KDProcessing: an empty document for an id it cannot find
+                        missing++;
+                        firstMissing ??= d;
+                    }
+                }
+                string scores = "[" + string.Join(", ", List(values[at[2]], file, line, "scores").Take(nWays).Select(s => s.GetRawText())) + "]";
+                rows.Add((line, [query, JsonSerializer.Serialize(texts), scores]));
             }
-            rows.Add((line, [query, JsonSerializer.Serialize(texts), "[" + string.Join(", ", scores.Take(nWays).Select(s => s.GetRawText())) + "]"]));
+            parts.Add(TextLists.Build(file, ["query", "documents", "scores"], rows, [0, 1], 2, new HashSet<string> { "documents" }, emptyTexts: true));
         }
-        if (rows.Count == 0) throw new TrainingException($"{path}: no data rows");
-        return TextLists.Build(path, ["query", "documents", "scores"], rows, [0, 1], 2, new HashSet<string> { "documents" });
+        if (parts.Count == 0) throw new TrainingException($"{name}: no data files");
+        if (missing > 0)
+            note?.Invoke($"note: {name}: {missing} of {ids} document ids (the first: {firstMissing}) are not in {documents}; " +
+                "each trains as an empty document, as PyLate's KDProcessing puts an empty text for an id it cannot find");
+        if (queryNumbers != queryText.Numbers) note?.Invoke(TypeNote(name, "query_id", queryNumbers, queries));
+        if (documentNumbers != documentText.Numbers) note?.Invoke(TypeNote(name, "document_ids", documentNumbers, documents));
+        return DatasetReader.Concat(parts, name);
     }
 
-    // id → text of a queries or documents file (any format the training reader reads; ids may be integers).
-    private static Dictionary<string, string> Texts(string path, string idColumn)
+    private static string TypeNote(string name, string column, bool numbers, string other) =>
+        $"note: {name}: its {column} are {(numbers ? "integers" : "texts")} and {other}'s ids {(numbers ? "texts" : "integers")}; Skald matches an id " +
+        "by its text (17 finds \"17\"), where PyLate's KDProcessing looks ids up in a Python dict, which finds none of them";
+
+    // id → text of a queries or documents data set (its files, in order; ids may be integers), and whether its ids are numbers.
+    private static (Dictionary<string, string> Map, bool Numbers) Texts(string name, IReadOnlyList<string> files, string idColumn)
     {
-        var (header, rows) = DatasetReader.ReadTable(path);
-        int id = header.IndexOf(idColumn), text = header.IndexOf("text");
-        if (id < 0 || text < 0)
-            throw new TrainingException($"{path}: needs the columns '{idColumn}' and 'text' (PyLate's KDProcessing); it has {string.Join(", ", header)}");
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (line, values) in rows)
+        bool numbers = false;
+        foreach (string file in files)
         {
-            if (values[id] is not { } key) throw new TrainingException($"{path}:{line}: empty '{idColumn}'");
-            map[key] = values[text] ?? ""; // a repeated id: the last, as PyLate's index (a dict comprehension) keeps it
+            var table = DatasetReader.ReadRaw(file, lists: false);
+            if (table.Rows.Count == 0) throw new TrainingException($"{file}: no data rows");
+            int id = table.Header.IndexOf(idColumn), text = table.Header.IndexOf("text");
+            if (id < 0 || text < 0)
+                throw new TrainingException($"{file}: needs the columns '{idColumn}' and 'text' (PyLate's KDProcessing); it has {string.Join(", ", table.Header)}");
+            numbers |= Numbers(file, table, id);
+            foreach (var (line, values) in table.Rows)
+            {
+                if (values[id] is not { } key) throw new TrainingException($"{file}:{line}: empty '{idColumn}'");
+                map[key] = values[text] ?? ""; // a repeated id: the last, as PyLate's index (a dict comprehension) keeps it
+            }
         }
-        return map;
+        return (map, numbers);
     }
 
-    private static JsonDocument Parse(string text, string path, int line)
-    {
-        try
-        {
-            return JsonDocument.Parse(text);
-        }
-        catch (JsonException e)
-        {
-            throw new TrainingException($"{path}:{line}: {JsonLineError.Describe(e, text)}");
-        }
-    }
+    // Whether the ids of column c are numbers as datasets types them: a JSON or Parquet file's by their type, a CSV or TSV
+    // file's (texts to Skald) when every one is an integer, as its loader (pandas) infers int64 for such a column.
+    private static bool Numbers(string file, DatasetReader.RawTable table, int c) =>
+        table.NonText.ContainsKey(table.Header[c]) || (Path.GetExtension(file).ToLowerInvariant() is ".csv" or ".tsv"
+            && table.Rows.All(r => r.Values[c] is { } v && long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)));
 
     // A string id as it is, an integer as its digits; null for anything else.
     private static string? Id(JsonElement e) => e.ValueKind switch
@@ -93,22 +132,22 @@ public static class KdProcessing
         _ => null,
     };
 
-    // A JSON array, or a string holding one (PyLate's literal_eval of a list written as text).
-    private static JsonElement[] List(JsonElement e, string path, int line, string key)
+    // A cell holding a list: a JSON array's text (a JSONL array, a Parquet list) or the text of one as Python writes it
+    // (PyLate's literal_eval of a string, quotes ' or ").
+    private static JsonElement[] List(string? cell, string path, int line, string column)
     {
-        if (e.ValueKind == JsonValueKind.Array) return [.. e.EnumerateArray().Select(x => x.Clone())];
-        if (e.ValueKind == JsonValueKind.String)
+        foreach (string text in cell is null ? [] : new[] { cell, cell.Replace('\'', '"') })
         {
             try
             {
-                using var inner = JsonDocument.Parse(e.GetString()!.Replace('\'', '"'));
-                if (inner.RootElement.ValueKind == JsonValueKind.Array) return [.. inner.RootElement.EnumerateArray().Select(x => x.Clone())];
+                using var doc = JsonDocument.Parse(text);
+                if (doc.RootElement.ValueKind == JsonValueKind.Array) return [.. doc.RootElement.EnumerateArray().Select(x => x.Clone())];
             }
             catch (JsonException)
             {
-                // the one line below
+                // the next reading, or the one line below
             }
         }
-        throw new TrainingException($"{path}:{line}: key '{key}' must be a list (or the text of one)");
+        throw new TrainingException($"{path}:{line}: column '{column}' must be a list (or the text of one)");
     }
 }

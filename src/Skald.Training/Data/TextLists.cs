@@ -18,10 +18,11 @@ public static class TextLists
     /// <summary>
     /// The data set of <paramref name="rows"/> whose input columns <paramref name="inputs"/> end with the one list
     /// column (every other input one text per row); <paramref name="labelIndex"/> is the label column, which must give
-    /// each row as many numbers as its list has texts.
+    /// each row as many numbers as its list has texts. With <paramref name="emptyTexts"/> a list may hold empty texts
+    /// (PyLate's KDProcessing puts one for a document id it cannot find), which are then documents like any other.
     /// </summary>
     internal static TextDataset Build(string path, List<string> header, List<(int Line, string?[] Values)> rows, int[] inputs,
-        int labelIndex, IReadOnlySet<string> lists)
+        int labelIndex, IReadOnlySet<string> lists, bool emptyTexts = false)
     {
         var listed = inputs.Where(i => lists.Contains(header[i])).ToArray();
         int listIndex = listed[0];
@@ -42,7 +43,7 @@ public static class TextLists
                 if (string.IsNullOrWhiteSpace(v)) throw new TrainingException($"{path}:{line}: empty text in column '{header[fixedInputs[k]]}'");
                 fixedTexts[k] = v;
             }
-            var documents = Texts(values[listIndex], path, line, name);
+            var documents = Texts(values[listIndex], path, line, name, emptyTexts);
             var numbers = DatasetReader.Numbers(values[labelIndex], path, line, header[labelIndex]);
             if (numbers.Length != documents.Length)
                 throw new TrainingException($"{path}:{line}: column '{header[labelIndex]}' has {Counted.Of(numbers.Length, "number")} for the {Counted.Of(documents.Length, "text")} of '{name}'");
@@ -89,7 +90,7 @@ public static class TextLists
     /// <summary>Whether a label marks a padded (absent) document of a listwise row.</summary>
     public static bool IsPadding(float label) => float.IsNaN(label);
 
-    private static string[] Texts(string? json, string path, int line, string column)
+    private static string[] Texts(string? json, string path, int line, string column, bool emptyTexts)
     {
         string[]? texts = null;
         if (json is not null)
@@ -107,7 +108,7 @@ public static class TextLists
             }
         }
         if (texts is null) throw new TrainingException($"{path}:{line}: column '{column}' must be a non-empty list of texts");
-        if (texts.FirstOrDefault(string.IsNullOrWhiteSpace) is not null)
+        if (!emptyTexts && texts.FirstOrDefault(string.IsNullOrWhiteSpace) is not null)
             throw new TrainingException($"{path}:{line}: an empty text in the list of column '{column}'");
         return texts;
     }

@@ -13,8 +13,9 @@ public static partial class TrainingRun
     /// Training datasets (capped) and the evaluation rows (a file or a seeded split of the first file), if any. A data path
     /// that is no file but a hub dataset id (<c>org/name[@revision][:[subset/]split]</c>) reads that dataset's Parquet
     /// files from the shared cache (train split for <c>data.train</c>, validation for <c>data.eval</c> unless named).
+    /// <paramref name="note"/> hears the readers' <c>note:</c> lines (PyLate's KDProcessing: missing documents).
     /// </summary>
-    public static (IReadOnlyList<TextDataset> Train, TextDataset? Eval) ReadData(TrainingConfig config)
+    public static (IReadOnlyList<TextDataset> Train, TextDataset? Eval) ReadData(TrainingConfig config, Action<string>? note = null)
     {
         var chat = config.Loss.Type == "causal_lm" ? ChatFormat(config) : null;
         TextDataset Read(string path, string split)
@@ -28,15 +29,15 @@ public static partial class TrainingRun
                     throw new TrainingException($"{path}: causal_lm reads one instruction file; this dataset has {files.Count} shards");
                 return InstructionDatasetReader.Read(files[0], chat);
             }
-            if (config.Data.Queries is { } queries && config.Data.Documents is { } documents) // PyLate's KDProcessing rows
-                return files.Count == 1 ? KdProcessing.Read(files[0], queries, documents, config.Data.NWays)
-                    : throw new TrainingException($"{path}: data.queries / data.documents resolve one file's ids; this dataset has {files.Count} shards");
+            if (config.Data.Queries is { } queries && config.Data.Documents is { } documents) // PyLate's KDProcessing rows (its queries and documents: a DatasetDict's train split)
+                return KdProcessing.Read(path, files, queries, documents, config.Data.NWays, p => Skald.Hub.HubResolver.LocateDataset(p, "train"), note);
             int group = config.Data.TrainGroupSize ?? FlagEmbeddingReader.DefaultGroupSize;
             bool ids = ColbertLoss.IsColbert(config.Loss.Type); // its collator leaves '_id' columns out, so they may hold numbers
             return files.Count == 1 && files[0] == path ? DatasetReader.Read(path, columns, group, ids, key)
                 : DatasetReader.ReadAll(files, path, columns, group, ids, key);
         }
-        var train = !config.Data.SameDatasetWithinBatch ? config.Data.Train.Select(p => FlagEmbeddingData(config, Read(p, "train"))).ToList()
+        var train = !config.Data.SameDatasetWithinBatch // a folder: FlagEmbedding's plain loader reads its files as one data set
+            ? config.Data.Train.Select(p => FlagEmbeddingData(config, Directory.Exists(p) ? FlagEmbeddingFolder.ReadAll(p, f => Read(f, "train")) : Read(p, "train"))).ToList()
             : config.Data.Train.SelectMany(p => FlagEmbeddingFolder.Expand(p, f => Read(f, "train"), config.Data.SmallThreshold, config.Data.DropThreshold,
                 config.Training.BatchSize)).Select(e => FlagEmbeddingData(config, e.Data, e.NoInBatchNegatives)).ToList();
         if (train.Count == 0) // every file left out

@@ -53,16 +53,19 @@ public static partial class TrainingRun
     public static TrainerSetup Build(TrainingConfig config, Action<TrainingProgress>? progress = null, Action<string>? log = null,
         ICommunicator? communicator = null)
     {
-        var (train, eval) = ReadData(config);
-        return Build(config, train, eval, progress, log, communicator);
+        var notes = new List<string>();
+        var (train, eval) = ReadData(config, notes.Add);
+        return Build(config, train, eval, progress, log, communicator, notes);
     }
 
     /// <summary>
     /// A ready trainer setup over datasets already read (<paramref name="train"/>, <paramref name="eval"/>), for the
-    /// data-parallel group <paramref name="communicator"/> (default: this process alone).
+    /// data-parallel group <paramref name="communicator"/> (default: this process alone); <paramref name="readNotes"/>
+    /// are the notes of reading them (<see cref="ReadData"/>), logged with the run's other notes once the model loads.
     /// </summary>
     public static TrainerSetup Build(TrainingConfig config, IReadOnlyList<TextDataset> train, TextDataset? eval,
-        Action<TrainingProgress>? progress = null, Action<string>? log = null, ICommunicator? communicator = null)
+        Action<TrainingProgress>? progress = null, Action<string>? log = null, ICommunicator? communicator = null,
+        IEnumerable<string>? readNotes = null)
     {
         var comm = communicator ?? SingleProcess.Instance;
         foreach (var d in train)
@@ -75,7 +78,7 @@ public static partial class TrainingRun
         if (eval?.ListColumn is { } list && !LossSection.ListwiseTypes.Contains(config.Loss.Type) && !config.Loss.CrossEncoder)
             throw new TrainingException($"{eval.Name}: '{list}' holds lists of documents, which a cross-encoder's evaluation reads; loss.type {config.Loss.Type} evaluates one text per column");
         // The batch notes wait for the model: a model.path that is no model is then the one line of a run that fails.
-        var notes = new List<string>();
+        var notes = new List<string>(readNotes ?? []);
         if (ColbertLoss.IsColbert(config.Loss.Type))
             notes.AddRange(train.SelectMany(d => new[] { ColumnOrderNote.For(d), ColbertAnchorNote(d) }).OfType<string>());
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, notes.Add);

@@ -113,6 +113,29 @@ public sealed class FlagEmbeddingFolderTests
     }
 
     [Fact]
+    public void AFolderWithoutSameDatasetBatchingIsItsFilesAsOneDataSet()
+    {
+        string a = Write("plain", "a.jsonl", 3), b = Write("plain", "b.jsonl", 2);
+        Write("plain", "notes.txt", 1); // passed over, as upstream
+        var (train, _) = TrainingRun.ReadData(Config(Path.Combine(dir, "plain"), "", sameDataset: false));
+        var one = Assert.Single(train);
+        Assert.Equal(Path.Combine(dir, "plain"), one.Name);
+        Assert.Equal(DatasetReader.Read(a).Groups!.Queries.Concat(DatasetReader.Read(b).Groups!.Queries), one.Groups!.Queries);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n  \n")]
+    public void AnEmptyFileOfAFolderIsOneLineAsUpstreamsLoaderFailsOnIt(string text)
+    {
+        Write("sets", "a.jsonl", 3);
+        string empty = InfraPaths.WriteFile(Path.Combine(dir, "sets"), "b_empty.jsonl", text);
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.ReadData(Config(Path.Combine(dir, "sets"), "")));
+        Assert.Equal($"{empty}: an empty file in a FlagEmbedding folder; FlagEmbedding's loader (datasets' load_dataset(\"json\")) fails on one " +
+            "(\"Please pass `features` or at least one example\") rather than passing it over: remove it or give it rows", e.Message);
+    }
+
+    [Fact]
     public void TheThresholdsWithoutSameDatasetBatchingAndAnEmptyResultAreOneLine()
     {
         string lone = Write("lone", "tiny.jsonl", 3);

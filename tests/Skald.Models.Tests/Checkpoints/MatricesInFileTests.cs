@@ -41,6 +41,7 @@ public sealed class MatricesInFileTests
     [Theory]
     [InlineData("bert-cased-mean")]
     [InlineData("decoder-qwen2")]
+    [InlineData("decoder-llama3-bf16")] // a bfloat16 checkpoint (as Qwen ships), widened exactly; its own lm_head
     public void MatricesStayInTheFileWithTheValuesReadAtLoad(string fixture)
     {
         var (inFile, read) = Both(fixture);
@@ -66,6 +67,7 @@ public sealed class MatricesInFileTests
     [Theory]
     [InlineData("bert-cased-mean")]
     [InlineData("decoder-qwen2")]
+    [InlineData("decoder-llama3-bf16")]
     public void PackedOnlyFromTheFileEncodesAsTheWeightsReadAtLoad(string fixture)
     {
         var (inFile, read) = Both(fixture);
@@ -81,6 +83,7 @@ public sealed class MatricesInFileTests
     [Theory]
     [InlineData("bert-cased-mean")]
     [InlineData("decoder-qwen2")]
+    [InlineData("decoder-llama3-bf16")]
     public void Bf16OnlyFromTheFileMakesThePanelsOfTheWeightsReadAtLoad(string fixture)
     {
         if (!Bf16Gemm.IsSupported) return; // (no bfloat16 panels on this CPU: nothing to compare)
@@ -107,5 +110,36 @@ public sealed class MatricesInFileTests
             Assert.True(byName[p.Name].IsBf16Only);
             Assert.Equal(theirs, mine);
         }
+    }
+
+    [OpenFilesFact]
+    public void TheTensorsLeftInOneFileShareOneOpenHandleClosedWithTheLastOfThem()
+    {
+        foreach (string fixture in new[] { "bert-cased-mean", "bert-sharded" })
+        {
+            string folder = TestPaths.FixtureModel(fixture);
+            var files = Directory.GetFiles(folder, "*.safetensors");
+            var model = ArchitectureRegistry.Load(folder);
+            var inFile = model.Parameters.Where(p => p.IsFileBacked).ToList();
+            Assert.True(inFile.Count > files.Length, $"{fixture}: {inFile.Count} tensors left in {files.Length} files");
+            Assert.All(files, f => Assert.Equal(1, OpenFiles.Count(f))); // one handle a file, not one a tensor
+            var last = inFile[^1];
+            foreach (var p in inFile.Where(p => p.Name != last.Name)) p.CloseFile();
+            Assert.Equal(1, files.Sum(OpenFiles.Count)); // still read by the last one...
+            var values = new float[last.Length];
+            last.Widen(0, values);
+            Assert.Equal(ReadAtLoad(folder, model, last.Name), values);
+            last.CloseFile();
+            Assert.All(files, f => Assert.Equal(0, OpenFiles.Count(f))); // ...and closed with it
+        }
+    }
+
+    private static float[] ReadAtLoad(string folder, ITransformer model, string name)
+    {
+        using var weights = Checkpoint.OpenFolder(folder, [.. ArchitectureRegistry.KeyPrefixes(model.Config)]);
+        var read = ArchitectureRegistry.Build(model.Config, ParameterBuilder.FromCheckpoint(weights));
+        var values = read.Parameters.First(p => p.Name == name).Data.ToArray();
+        foreach (var p in read.Parameters) p.CloseFile(); // its vocabulary table is left in the file too
+        return values;
     }
 }

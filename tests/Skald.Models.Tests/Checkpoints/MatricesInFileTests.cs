@@ -13,7 +13,8 @@ namespace Skald.Models.Tests.Checkpoints;
 /// copied into memory on first need; an inference-only model turns each straight into its form, so a float32
 /// checkpoint's Linear weights are never all held as float32 beside their packed or bfloat16 forms: packed-only encodes
 /// bit for bit as the weights read at load, and bf16-only makes the same bfloat16 panels (read back value by value) and
-/// the same hidden states bit for bit.
+/// the same hidden states bit for bit (a decoder with tied embeddings and one stored in bfloat16 too). The tensors left in
+/// one file share one open handle, and a file cut short is refused at load, before any of its data is read.
 /// </summary>
 public sealed class MatricesInFileTests
 {
@@ -141,5 +142,21 @@ public sealed class MatricesInFileTests
         var values = read.Parameters.First(p => p.Name == name).Data.ToArray();
         foreach (var p in read.Parameters) p.CloseFile(); // its vocabulary table is left in the file too
         return values;
+    }
+
+    [Theory]
+    [InlineData("bert-cased-mean", "model.safetensors")]
+    [InlineData("bert-sharded", "model-00002-of-00002.safetensors")]
+    [InlineData("decoder-qwen2", "model.safetensors")]
+    public void ACheckpointCutShortFailsAtLoadInOneLineNamingTheFile(string fixture, string file)
+    {
+        string folder = TestPaths.CopyOfFixtureModel(fixture);
+        string path = Path.Combine(folder, file);
+        using (var stream = new FileStream(path, FileMode.Open)) stream.SetLength(stream.Length - 1000); // the header intact
+        var e = Assert.Throws<ModelFormatException>(() => ArchitectureRegistry.Load(folder)); // at load, not at first use
+        Assert.StartsWith(path + ":", e.Message);
+        Assert.Contains("cut short", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+        if (OpenFiles.Visible) Assert.Equal(0, OpenFiles.Count(path));
     }
 }

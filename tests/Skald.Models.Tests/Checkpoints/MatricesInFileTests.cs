@@ -118,7 +118,7 @@ public sealed class MatricesInFileTests
     {
         foreach (string fixture in new[] { "bert-cased-mean", "bert-sharded" })
         {
-            string folder = TestPaths.FixtureModel(fixture);
+            string folder = TestPaths.CopyOfFixtureModel(fixture); // a copy: tests running beside this one open the fixture's files
             var files = Directory.GetFiles(folder, "*.safetensors");
             var model = ArchitectureRegistry.Load(folder);
             var inFile = model.Parameters.Where(p => p.IsFileBacked).ToList();

@@ -3,6 +3,7 @@
 //        [--pack 2 (encode: the packed-only model, SentenceEncoder.KeepPackedOnly, as skald encode runs: pre-packed, one copy of the weights)]
 //        [--int8 1 (encode: also with the Linear layers in int8, float32 kept beside them: engine skald-int8)]
 //        [--int8 2 (encode: only the inference-only int8 model, as skald encode --quantize int8: engine skald-int8only)]
+//        [--bf16 2 (encode: only the inference-only bfloat16 model, as skald encode --quantize bf16: engine skald-bf16only)]
 //        [--attention causal|bidirectional|both (encode; default both)] [--direct-attention 1|0 (encode; default 1, as SentenceEncoder.Encode)]
 // One JSON line per measurement on stdout, progress on stderr.
 using System.Diagnostics;
@@ -19,11 +20,11 @@ using Skald.Training.Optim;
 
 if (args.Length < 2 || args[0] is not ("encode" or "train"))
 {
-    Console.Error.WriteLine("usage: encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0|2] [--int8 0|1|2] [--direct-attention 1|0] [--attention causal|bidirectional|both]");
+    Console.Error.WriteLine("usage: encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0|2] [--int8 0|1|2] [--bf16 0|2] [--direct-attention 1|0] [--attention causal|bidirectional|both]");
     return 2;
 }
 string mode = args[0], folder = args[1];
-int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2, pack = 1, int8 = 0, direct = 1;
+int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2, pack = 1, int8 = 0, bf16 = 0, direct = 1;
 AttentionMode[] attentions = [AttentionMode.Causal, AttentionMode.Bidirectional];
 if ((args.Length - 2) % 2 != 0)
 {
@@ -57,6 +58,7 @@ for (int i = 2; i + 1 < args.Length; i += 2)
         case "--threads": threads = v; break;
         case "--pack": pack = v; break;
         case "--int8": int8 = v; break;
+        case "--bf16": bf16 = v; break;
         case "--direct-attention": direct = v; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
@@ -70,7 +72,8 @@ Parallelism.MaxThreads = threads;
 try
 {
     Bench.DirectAttention = direct != 0;
-    if (mode == "encode" && int8 == 2) Bench.EncodeInt8Only(folder, batch, seq, warmup, iters, attentions);
+    if (mode == "encode" && bf16 == 2) Bench.EncodeOnly(folder, batch, seq, warmup, iters, attentions, bf16: true);
+    else if (mode == "encode" && int8 == 2) Bench.EncodeOnly(folder, batch, seq, warmup, iters, attentions, bf16: false);
     else if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack, int8 != 0, attentions);
     else Bench.Train(folder, batch, seq, warmup, iters);
 }
@@ -153,44 +156,50 @@ internal static class Bench
     }
 
     /// <summary>
-    /// The inference-only int8 model in its own process (so that its peak RSS is its own): <see cref="SentenceEncoder.KeepInt8Only"/>
-    /// (the float32 Linear weights dropped as they are quantised), then the encode batches on a non-recording tape,
-    /// causal then bidirectional. The line carries the weights' bytes after quantising, the float32 bytes released,
-    /// the quantising seconds and a checksum of the pooled values.
+    /// The inference-only int8 model (<see cref="SentenceEncoder.KeepInt8Only"/>) or, with <paramref name="bf16"/>, the
+    /// inference-only bfloat16 one (<see cref="SentenceEncoder.KeepBf16Only"/>, as skald encode --quantize bf16), in its own
+    /// process (so that its peak RSS is its own): the float32 Linear weights dropped as they are converted (straight from
+    /// the file, where loading left them), then the encode batches on a non-recording tape, causal then bidirectional.
+    /// The line carries the weights' bytes after converting, the float32 bytes released, the converting seconds and a
+    /// checksum of the pooled values.
     /// </summary>
-    public static void EncodeInt8Only(string folder, int batch, int seq, int warmup, int iters, AttentionMode[] attentions)
+    public static void EncodeOnly(string folder, int batch, int seq, int warmup, int iters, AttentionMode[] attentions, bool bf16)
     {
         var encoder = SentenceEncoder.Load(folder);
         var decoder = (IDecoder)encoder.Transformer;
         var (tokens, checksum) = Tokens(1, batch, seq, decoder.Config.VocabSize);
         long before = encoder.WeightBytes;
         var sw = Stopwatch.StartNew();
-        long released = encoder.KeepInt8Only();
+        long released = bf16 ? encoder.KeepBf16Only() : encoder.KeepInt8Only();
         double quantiseS = sw.Elapsed.TotalSeconds;
         double peakAfterQuantise = Status("VmHWM:");
+        string kind = bf16 ? "bf16" : "int8";
         foreach (var attention in attentions)
         {
             decoder.AttentionMode = attention;
             string name = attention == AttentionMode.Causal ? "causal" : "bidirectional";
-            var tape = new Tape(recording: false) { QuantizeLinear = true, DirectAttention = DirectAttention }; // as SentenceEncoder.Encode on this model
+            var tape = bf16 // as SentenceEncoder.Encode on this model
+                ? new Tape(recording: false) { Bf16Linear = true, KeepBf16Only = true, DirectAttention = DirectAttention }
+                : new Tape(recording: false) { QuantizeLinear = true, DirectAttention = DirectAttention };
             float[] pooled = [];
             var times = Timed(() =>
             {
                 tape.Reset();
                 pooled = encoder.Forward(tape, tokens).Span.ToArray();
-            }, warmup, iters, $"encode {name} int8-only");
+            }, warmup, iters, $"encode {name} {kind}-only");
             double mean = times.Average();
             Emit(new Dictionary<string, object>
             {
                 ["measurement"] = "encode", ["attention"] = name, ["batch"] = batch, ["seq"] = seq, ["iters"] = times.Count,
                 ["s_per_batch"] = Math.Round(mean, 3), ["best_s"] = Math.Round(times.Min(), 3),
                 ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["ids_checksum"] = checksum,
-                ["int8_kernel"] = Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)",
-                ["weights_mb_float32"] = before >> 20, ["weights_mb_int8only"] = encoder.WeightBytes >> 20,
+                [$"{kind}_kernel"] = bf16 ? (Skald.Tensors.Quantization.Bf16Gemm.IsSupported ? "vdpbf16ps" : "none (float32)")
+                    : Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)",
+                ["weights_mb_float32"] = before >> 20, [$"weights_mb_{kind}only"] = encoder.WeightBytes >> 20,
                 ["released_mb"] = released >> 20, ["quantise_s"] = Math.Round(quantiseS, 2),
                 ["peak_rss_mb_after_quantise"] = peakAfterQuantise,
                 ["pooled_sum"] = Math.Round(pooled.Sum(v => (double)v), 4),
-            }, "skald-int8only");
+            }, $"skald-{kind}only");
         }
     }
 

@@ -27,6 +27,9 @@
 # --memory: peak RSS only, each (model, sequence) in a process of its own, ORT float32 against Skald packed-only
 # (bench/ort/run_memory.sh; default 2 rounds of 1 s a cell).
 #   bash bench/ort/run.sh --memory [--rounds 2] [--seconds 1] [--models DIR]
+# --memory --decoder: the same for the Qwen2.5-0.5B-shaped decoder (bench/ort/run_memory_decoder.sh), sequence 32 and
+# 128, batch 8, causal: ORT float32, Skald float32 packed-only and Skald bf16-only (--quantize bf16), each in its own process.
+#   bash bench/ort/run.sh --memory --decoder [--rounds 2] [--iters 2] [--models DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=3 secs=3 models=fixtures/models/.bench int8=0 decoder=0 iters=2 texts= bf16=0 memory=0 given=
@@ -44,6 +47,10 @@ while [ $# -gt 0 ]; do
     *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR] [--int8] [--bf16] [--decoder [--iters N]] [--texts [FILE]] [--memory]" >&2; exit 2 ;;
   esac
 done
+if [ "$memory" = 1 ] && [ "$decoder" = 1 ]; then
+  case $given in *r*) ;; *) rounds=2 ;; esac
+  exec bash bench/ort/run_memory_decoder.sh "$rounds" "$iters" "$models"
+fi
 if [ "$memory" = 1 ]; then
   [ -f "$models/bert-384/model.onnx" ] || /usr/bin/python3 fixtures/models/export_bench_models.py --out "$models"
   case $given in *r*) ;; *) rounds=2 ;; esac

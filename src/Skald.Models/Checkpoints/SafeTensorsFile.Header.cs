@@ -65,7 +65,8 @@ public sealed unsafe partial class SafeTensorsFile
             throw new ModelFormatException($"{Where()} has invalid data_offsets {off.GetRawText()}");
         if (end > dataLength)
             throw new ModelFormatException(
-                $"{Where()} has data_offsets [{begin}, {end}] out of range: the data section holds {dataLength} bytes");
+                $"{Where()} has data_offsets [{begin}, {end}] out of range: the data section holds {dataLength} bytes " +
+                $"({end - dataLength} too few: the file was cut short, a truncated download or copy, or its header is wrong)");
         var info = new SafeTensorInfo(name, dtype, shape, begin, end);
         long expected = checked(info.ElementCount * ElementSize(dtype));
         if (expected != end - begin)

@@ -9,7 +9,7 @@ public sealed partial class Parameter
         private float[]? values;
         private ushort[]? bits;
         private Memory.FileValues? file;
-        private Microsoft.Win32.SafeHandles.SafeFileHandle? copied; // the file the values were copied out of (Load), closed by CloseFile; its kept rows are not held
+        private IDisposable? copied; // the file the values were copied out of (Load), closed by CloseFile; its kept rows are not held
 
         public Storage(float[] values) => this.values = values;
 
@@ -63,7 +63,7 @@ public sealed partial class Parameter
                 {
                     if (Precision == WeightPrecision.Float32) Volatile.Write(ref values, m.ToSingle());
                     else Volatile.Write(ref bits, m.ToBits16(Precision));
-                    copied = m.Handle;
+                    copied = m.Reference;
                     Volatile.Write(ref file, null); // readers that took it finish their rows; CloseFile (or the GC) closes its handle
                 }
             }

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace Skald.Tensors.Memory;
 
@@ -11,12 +10,14 @@ namespace Skald.Tensors.Memory;
 /// Reads go through the page cache (<see cref="RandomAccess"/>), which is not the process's memory and which the
 /// kernel reclaims; a memory map would count the file's pages in the process (with large page-cache folios, 1,024
 /// random rows of a 272 MB table made 252 MB of it resident). The file must keep its length while open (replacing it
-/// by a rename, as atomic writes do, is safe on Linux: the open handle keeps the old file). Thread-safe.
+/// by a rename, as atomic writes do, is safe on Linux: the open handle keeps the old file). The tensors of one file
+/// share its one open handle (<see cref="SharedFile"/>), closed when the last of them is disposed. Thread-safe.
 /// </summary>
 public sealed class FileValues : IDisposable
 {
     private const int ChunkBytes = 1 << 20;
-    private readonly SafeFileHandle file;
+    private readonly SharedFile file;
+    private readonly SharedFileReference reference; // this tensor's hold on the shared handle
     private readonly long[] starts;     // byte offset of each segment (one for a tensor; a stack's parts, each its own)
     private readonly long segmentValues; // values a segment
     private readonly int[] slotOf;      // [rows]: the row's slot among the kept rows, or -1 until first read
@@ -25,10 +26,11 @@ public sealed class FileValues : IDisposable
     private readonly Lock gate = new();
     private int kept;
 
-    private FileValues(string path, SafeFileHandle file, long[] starts, int rows, int rowLength, WeightPrecision format)
+    private FileValues(SharedFile file, SharedFileReference reference, long[] starts, int rows, int rowLength, WeightPrecision format)
     {
-        Path = path;
+        Path = file.Path;
         this.file = file;
+        this.reference = reference;
         this.starts = starts;
         segmentValues = (long)rows / starts.Length * rowLength;
         Rows = rows;
@@ -90,29 +92,32 @@ public sealed class FileValues : IDisposable
     /// </summary>
     public static FileValues Open(string path, IReadOnlyList<long> byteOffsets, int rows, int rowLength, WeightPrecision format)
     {
+        using var shared = SharedFile.Open(path); // the opener's reference released at once: the values hold the only one
+        return Open(shared, byteOffsets, rows, rowLength, format);
+    }
+
+    /// <summary>
+    /// As <see cref="Open(string, IReadOnlyList{long}, int, int, WeightPrecision)"/>, reading through the open
+    /// <paramref name="file"/>, on which the values hold a reference of their own until disposed (the tensors of one
+    /// checkpoint file share its handle). Throws <see cref="IOException"/> when the file is shorter than a part, and
+    /// <see cref="ObjectDisposedException"/> when <paramref name="file"/> is closed.
+    /// </summary>
+    public static FileValues Open(SharedFile file, IReadOnlyList<long> byteOffsets, int rows, int rowLength, WeightPrecision format)
+    {
+        ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(byteOffsets);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowLength);
         if (byteOffsets.Count == 0 || rows % byteOffsets.Count != 0)
             throw new ArgumentException($"{rows} rows do not split into {byteOffsets.Count} equal parts", nameof(byteOffsets));
         long bytes = checked((long)rows / byteOffsets.Count * rowLength * (format == WeightPrecision.Float32 ? 4 : 2));
-        var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.RandomAccess);
-        try
+        foreach (long byteOffset in byteOffsets)
         {
-            long length = RandomAccess.GetLength(file);
-            foreach (long byteOffset in byteOffsets)
-            {
-                ArgumentOutOfRangeException.ThrowIfNegative(byteOffset);
-                if (length < byteOffset + bytes)
-                    throw new IOException($"{path}: the file is shorter than the {bytes} bytes at offset {byteOffset}");
-            }
-            return new FileValues(path, file, [.. byteOffsets], rows, rowLength, format);
+            ArgumentOutOfRangeException.ThrowIfNegative(byteOffset);
+            if (file.Length < byteOffset + bytes)
+                throw new IOException($"{file.Path}: the file is shorter than the {bytes} bytes at offset {byteOffset}");
         }
-        catch
-        {
-            file.Dispose();
-            throw;
-        }
+        return new FileValues(file, file.Acquire(), [.. byteOffsets], rows, rowLength, format);
     }
 
     /// <summary>
@@ -215,6 +220,7 @@ public sealed class FileValues : IDisposable
     /// <summary>Fills <paramref name="bytes"/> from value <paramref name="first"/> on (across parts); a short file is one clear error.</summary>
     private void ReadExactly(long first, Span<byte> bytes)
     {
+        ObjectDisposedException.ThrowIf(reference.IsReleased, this);
         while (bytes.Length > 0)
         {
             long segment = first / segmentValues, within = first % segmentValues;
@@ -223,7 +229,7 @@ public sealed class FileValues : IDisposable
             var part = bytes[..take];
             while (part.Length > 0)
             {
-                int n = RandomAccess.Read(file, part, offset);
+                int n = RandomAccess.Read(file.Handle, part, offset);
                 if (n <= 0) throw new IOException($"{Path}: the file ended at byte {offset} while reading a tensor (was it truncated while the model was loaded?)");
                 part = part[n..];
                 offset += n;
@@ -233,9 +239,12 @@ public sealed class FileValues : IDisposable
         }
     }
 
-    /// <summary>Closes the file; reading afterwards throws <see cref="ObjectDisposedException"/>.</summary>
-    public void Dispose() => file.Dispose();
+    /// <summary>
+    /// Releases this tensor's hold on the file (closed when no other tensor of it is open); reading a row not kept
+    /// afterwards throws <see cref="ObjectDisposedException"/>. Twice is fine.
+    /// </summary>
+    public void Dispose() => reference.Dispose();
 
-    /// <summary>The open file (disposing it is <see cref="Dispose"/>), for an owner that keeps it to close without keeping the rows read.</summary>
-    internal SafeFileHandle Handle => file;
+    /// <summary>This tensor's hold on the file (disposing it is <see cref="Dispose"/>), for an owner that keeps it to close without keeping the rows read.</summary>
+    internal IDisposable Reference => reference;
 }

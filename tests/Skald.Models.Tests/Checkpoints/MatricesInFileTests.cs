@@ -13,7 +13,8 @@ namespace Skald.Models.Tests.Checkpoints;
 /// copied into memory on first need; an inference-only model turns each straight into its form, so a float32
 /// checkpoint's Linear weights are never all held as float32 beside their packed or bfloat16 forms: packed-only encodes
 /// bit for bit as the weights read at load, and bf16-only makes the same bfloat16 panels (read back value by value) and
-/// the same hidden states bit for bit.
+/// the same hidden states bit for bit (a decoder with tied embeddings and one stored in bfloat16 too). The tensors left in
+/// one file share one open handle, and a file cut short is refused at load, before any of its data is read.
 /// </summary>
 public sealed class MatricesInFileTests
 {
@@ -41,6 +42,7 @@ public sealed class MatricesInFileTests
     [Theory]
     [InlineData("bert-cased-mean")]
     [InlineData("decoder-qwen2")]
+    [InlineData("decoder-llama3-bf16")] // a bfloat16 checkpoint (as Qwen ships), widened exactly; its own lm_head
     public void MatricesStayInTheFileWithTheValuesReadAtLoad(string fixture)
     {
         var (inFile, read) = Both(fixture);
@@ -66,6 +68,7 @@ public sealed class MatricesInFileTests
     [Theory]
     [InlineData("bert-cased-mean")]
     [InlineData("decoder-qwen2")]
+    [InlineData("decoder-llama3-bf16")]
     public void PackedOnlyFromTheFileEncodesAsTheWeightsReadAtLoad(string fixture)
     {
         var (inFile, read) = Both(fixture);
@@ -81,6 +84,7 @@ public sealed class MatricesInFileTests
     [Theory]
     [InlineData("bert-cased-mean")]
     [InlineData("decoder-qwen2")]
+    [InlineData("decoder-llama3-bf16")]
     public void Bf16OnlyFromTheFileMakesThePanelsOfTheWeightsReadAtLoad(string fixture)
     {
         if (!Bf16Gemm.IsSupported) return; // (no bfloat16 panels on this CPU: nothing to compare)
@@ -107,5 +111,52 @@ public sealed class MatricesInFileTests
             Assert.True(byName[p.Name].IsBf16Only);
             Assert.Equal(theirs, mine);
         }
+    }
+
+    [OpenFilesFact]
+    public void TheTensorsLeftInOneFileShareOneOpenHandleClosedWithTheLastOfThem()
+    {
+        foreach (string fixture in new[] { "bert-cased-mean", "bert-sharded" })
+        {
+            string folder = TestPaths.CopyOfFixtureModel(fixture); // a copy: tests running beside this one open the fixture's files
+            var files = Directory.GetFiles(folder, "*.safetensors");
+            var model = ArchitectureRegistry.Load(folder);
+            var inFile = model.Parameters.Where(p => p.IsFileBacked).ToList();
+            Assert.True(inFile.Count > files.Length, $"{fixture}: {inFile.Count} tensors left in {files.Length} files");
+            Assert.All(files, f => Assert.Equal(1, OpenFiles.Count(f))); // one handle a file, not one a tensor
+            var last = inFile[^1];
+            foreach (var p in inFile.Where(p => p.Name != last.Name)) p.CloseFile();
+            Assert.Equal(1, files.Sum(OpenFiles.Count)); // still read by the last one...
+            var values = new float[last.Length];
+            last.Widen(0, values);
+            Assert.Equal(ReadAtLoad(folder, model, last.Name), values);
+            last.CloseFile();
+            Assert.All(files, f => Assert.Equal(0, OpenFiles.Count(f))); // ...and closed with it
+        }
+    }
+
+    private static float[] ReadAtLoad(string folder, ITransformer model, string name)
+    {
+        using var weights = Checkpoint.OpenFolder(folder, [.. ArchitectureRegistry.KeyPrefixes(model.Config)]);
+        var read = ArchitectureRegistry.Build(model.Config, ParameterBuilder.FromCheckpoint(weights));
+        var values = read.Parameters.First(p => p.Name == name).Data.ToArray();
+        foreach (var p in read.Parameters) p.CloseFile(); // its vocabulary table is left in the file too
+        return values;
+    }
+
+    [Theory]
+    [InlineData("bert-cased-mean", "model.safetensors")]
+    [InlineData("bert-sharded", "model-00002-of-00002.safetensors")]
+    [InlineData("decoder-qwen2", "model.safetensors")]
+    public void ACheckpointCutShortFailsAtLoadInOneLineNamingTheFile(string fixture, string file)
+    {
+        string folder = TestPaths.CopyOfFixtureModel(fixture);
+        string path = Path.Combine(folder, file);
+        using (var stream = new FileStream(path, FileMode.Open)) stream.SetLength(stream.Length - 1000); // the header intact
+        var e = Assert.Throws<ModelFormatException>(() => ArchitectureRegistry.Load(folder)); // at load, not at first use
+        Assert.StartsWith(path + ":", e.Message);
+        Assert.Contains("cut short", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+        if (OpenFiles.Visible) Assert.Equal(0, OpenFiles.Count(path));
     }
 }

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Skald.Data.Negatives;
+using Skald.Models.Modules;
+using Skald.Retrieval.Models;
+
+namespace Skald.Data.Tests;
+
+/// <summary>
+/// <see cref="HardNegativeMiner"/> through <see cref="DenseCandidateScorer"/> against a torch restatement of
+/// sentence-transformers' mine_hard_negatives on fixed embeddings (fixtures/mining/make_hard_negative_reference.py):
+/// every output format with and without scores, both margins (one query's positive scores below zero), max / min
+/// score, range_min / range_max, repeated and multi-positive anchors, include_positives.
+/// </summary>
+public sealed class MiningParityTests
+{
+    /// <summary>
+    /// A dot-product model whose vectors are the fixture's, unnormalised (lengths 0.7 to 2), so the scorer must
+    /// normalise them as mine_hard_negatives does to get the reference's cosines.
+    /// </summary>
+    private sealed class TableModel(Dictionary<string, float[]> vectors) : IEmbeddingModel
+    {
+        public string Name => "table";
+        public IReadOnlyDictionary<string, string> Metadata => new Dictionary<string, string>();
+        public int Dimension => vectors.First().Value.Length;
+        public SimilarityFunction Similarity => SimilarityFunction.Dot;
+        public float[][] Embed(IReadOnlyList<string> texts, TextRole role) => [.. texts.Select(t => (float[])vectors[t].Clone())];
+        public IReadOnlyList<string> SplitToFit(string text, TextRole role) => [text];
+    }
+
+    private static readonly JsonElement Fixture =
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "mining", "hard_negatives.json"))).RootElement;
+
+    public static TheoryData<string> Cases() => [.. Fixture.GetProperty("cases").EnumerateArray().Select(c => c.GetProperty("name").GetString()!)];
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MinesWhatTheReferenceMines(string name)
+    {
+        var c = Fixture.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
+        var o = c.GetProperty("options");
+        double? Num(string key) => o.TryGetProperty(key, out var v) ? v.GetDouble() : null;
+        bool Flag(string key) => o.TryGetProperty(key, out var v) && v.GetBoolean();
+        var format = HardNegativeMiner.ParseFormat(o.TryGetProperty("output_format", out var f) ? f.GetString()! : "triplet", out _);
+        var options = new MiningOptions
+        {
+            NumNegatives = (int?)Num("num_negatives") ?? 3, RangeMin = (int?)Num("range_min") ?? 0, RangeMax = (int?)Num("range_max"),
+            AbsoluteMargin = Num("absolute_margin"), RelativeMargin = Num("relative_margin"), MaxScore = Num("max_score"), MinScore = Num("min_score"),
+            Format = Flag("include_positives") ? MiningFormat.NTuple : format, Scores = Flag("output_scores"), IncludePositives = Flag("include_positives"),
+        };
+        var vectors = Fixture.GetProperty("embeddings").EnumerateObject()
+            .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(x => x.GetSingle()).ToArray());
+        var pairs = Fixture.GetProperty("pairs").EnumerateArray().Select(p => (p[0].GetString()!, p[1].GetString()!)).ToList();
+        string[] corpus = [.. Fixture.GetProperty("corpus").EnumerateArray().Select(x => x.GetString()!)];
+
+        var mined = HardNegativeMiner.Mine(pairs, ("anchor", "positive"), new DenseCandidateScorer(new TableModel(vectors)), options, corpus);
+
+        Assert.Equal(c.GetProperty("range_max").GetInt32(), mined.RangeMax);
+        Assert.Equal(c.GetProperty("columns").EnumerateArray().Select(x => x.GetString()!), mined.Columns);
+        var expected = c.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(expected.Count, mined.Rows.Count);
+        for (int r = 0; r < expected.Count; r++)
+        {
+            var want = expected[r].EnumerateArray().ToList();
+            var got = mined.Rows[r];
+            Assert.Equal(want.Count, got.Length);
+            for (int j = 0; j < want.Count; j++) AssertCell(want[j], got[j], $"{name} row {r} column {mined.Columns[j]}");
+        }
+    }
+
+    // A text, a number, or a list of texts or numbers (the miner writes lists as JSON arrays, numbers invariantly).
+    private static void AssertCell(JsonElement want, string got, string where)
+    {
+        switch (want.ValueKind)
+        {
+            case JsonValueKind.String:
+                Assert.True(want.GetString() == got, $"{where}: expected '{want.GetString()}', got '{got}'");
+                break;
+            case JsonValueKind.Number:
+                Assert.True(Math.Abs(want.GetDouble() - double.Parse(got, System.Globalization.CultureInfo.InvariantCulture)) < 1e-5, $"{where}: expected {want}, got {got}");
+                break;
+            default:
+                var items = want.EnumerateArray().ToList();
+                var parsed = JsonDocument.Parse(got).RootElement.EnumerateArray().ToList();
+                Assert.True(items.Count == parsed.Count, $"{where}: expected {want}, got {got}");
+                for (int i = 0; i < items.Count; i++) AssertCell(items[i], parsed[i].ValueKind == JsonValueKind.String ? parsed[i].GetString()! : parsed[i].GetRawText(), where);
+                break;
+        }
+    }
+}

@@ -9,20 +9,22 @@ namespace Skald.Data.Tests;
 /// <see cref="HardNegativeMiner"/> through <see cref="DenseCandidateScorer"/> against a torch restatement of
 /// sentence-transformers' mine_hard_negatives on fixed embeddings (fixtures/mining/make_hard_negative_reference.py):
 /// every output format with and without scores, both margins (one query's positive scores below zero), max / min
-/// score, range_min / range_max, repeated and multi-positive anchors, include_positives.
+/// score, range_min / range_max, repeated and multi-positive anchors, include_positives, and dot, Euclidean and
+/// Manhattan models.
 /// </summary>
 public sealed class MiningParityTests
 {
     /// <summary>
-    /// A dot-product model whose vectors are the fixture's, unnormalised (lengths 0.7 to 2), so the scorer must
-    /// normalise them as mine_hard_negatives does to get the reference's cosines.
+    /// A model whose vectors are the fixture's, unnormalised (lengths 0.7 to 2): as a dot model the scorer must normalise
+    /// them as mine_hard_negatives does to get the reference's cosines; as a Euclidean or Manhattan model, score the unit
+    /// vectors by negative distance.
     /// </summary>
-    private sealed class TableModel(Dictionary<string, float[]> vectors) : IEmbeddingModel
+    private sealed class TableModel(Dictionary<string, float[]> vectors, SimilarityFunction similarity) : IEmbeddingModel
     {
         public string Name => "table";
         public IReadOnlyDictionary<string, string> Metadata => new Dictionary<string, string>();
         public int Dimension => vectors.First().Value.Length;
-        public SimilarityFunction Similarity => SimilarityFunction.Dot;
+        public SimilarityFunction Similarity => similarity;
         public float[][] Embed(IReadOnlyList<string> texts, TextRole role) => [.. texts.Select(t => (float[])vectors[t].Clone())];
         public IReadOnlyList<string> SplitToFit(string text, TextRole role) => [text];
     }
@@ -47,12 +49,13 @@ public sealed class MiningParityTests
             AbsoluteMargin = Num("absolute_margin"), RelativeMargin = Num("relative_margin"), MaxScore = Num("max_score"), MinScore = Num("min_score"),
             Format = Flag("include_positives") ? MiningFormat.NTuple : format, Scores = Flag("output_scores"), IncludePositives = Flag("include_positives"),
         };
+        var similarity = o.TryGetProperty("similarity", out var sf) ? Similarities.Parse(sf.GetString()!, "fixture") : SimilarityFunction.Dot;
         var vectors = Fixture.GetProperty("embeddings").EnumerateObject()
             .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(x => x.GetSingle()).ToArray());
         var pairs = Fixture.GetProperty("pairs").EnumerateArray().Select(p => (p[0].GetString()!, p[1].GetString()!)).ToList();
         string[] corpus = [.. Fixture.GetProperty("corpus").EnumerateArray().Select(x => x.GetString()!)];
 
-        var mined = HardNegativeMiner.Mine(pairs, ("anchor", "positive"), new DenseCandidateScorer(new TableModel(vectors)), options, corpus);
+        var mined = HardNegativeMiner.Mine(pairs, ("anchor", "positive"), new DenseCandidateScorer(new TableModel(vectors, similarity)), options, corpus);
 
         Assert.Equal(c.GetProperty("range_max").GetInt32(), mined.RangeMax);
         Assert.Equal(c.GetProperty("columns").EnumerateArray().Select(x => x.GetString()!), mined.Columns);

@@ -70,6 +70,26 @@ public sealed class MiningParityTests
         }
     }
 
+    /// <summary>
+    /// The round trip's scorer (<c>retrievalScores</c>) keeps a dot model's raw inner products, the ranking a search
+    /// gives, where mining normalises.
+    /// </summary>
+    [Fact]
+    public void RetrievalScoresKeepADotModelsRawInnerProducts()
+    {
+        var vectors = Fixture.GetProperty("embeddings").EnumerateObject()
+            .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(x => x.GetSingle()).ToArray());
+        string[] corpus = ["passage 5", "positive 5.0", "passage 0"];
+        var (hits, positives) = new DenseCandidateScorer(new TableModel(vectors, SimilarityFunction.Dot), retrievalScores: true)
+            .Score(["query 5"], corpus, [[1]], 3);
+        float Raw(string t) => vectors["query 5"].Zip(vectors[t], (a, b) => a * b).Sum();
+        var expected = corpus.Select((t, i) => (i, Raw(t))).OrderByDescending(x => x.Item2).ToList();
+        Assert.Equal(expected.Select(x => x.i), hits[0].Select(h => h.Index));
+        for (int i = 0; i < 3; i++) Assert.Equal(expected[i].Item2, hits[0][i].Score, 4);
+        Assert.Equal(Raw("positive 5.0"), positives[0][0], 4);
+        Assert.Equal(-0.5f * 2.0f * 0.7f, positives[0][0], 4); // |query 5| = 2, |positive 5.0| = 0.7, cosine −0.5
+    }
+
     // A text, a number, or a list of texts or numbers (the miner writes lists as JSON arrays, numbers invariantly).
     private static void AssertCell(JsonElement want, string got, string where)
     {

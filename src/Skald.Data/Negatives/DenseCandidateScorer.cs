@@ -11,9 +11,11 @@ namespace Skald.Data.Negatives;
 /// normalised whatever the model's similarity (the function always asks for normalised embeddings), then scored as its
 /// <c>model.similarity</c> scores them: a cosine or dot model by the inner product (the exact top-k of
 /// <see cref="ExactSearch"/>), a Euclidean or Manhattan model by the negative distance (<see cref="Similarities"/>, every
-/// passage scanned per query). Positive scores are the same function.
+/// passage scanned per query). Positive scores are the same function. With <paramref name="retrievalScores"/> the
+/// scores are <see cref="DenseRetriever"/>'s own instead (a dot model's raw inner product, cosine for the distance
+/// models), as <c>skald data generate --round-trip</c> ranks: the ranking a search with the model gives.
 /// </summary>
-public sealed class DenseCandidateScorer(IEmbeddingModel model) : ICandidateScorer
+public sealed class DenseCandidateScorer(IEmbeddingModel model, bool retrievalScores = false) : ICandidateScorer
 {
     private readonly DenseRetriever retriever = new(model);
 
@@ -24,7 +26,7 @@ public sealed class DenseCandidateScorer(IEmbeddingModel model) : ICandidateScor
     public (Hit[][] Candidates, float[][] PositiveScores) Score(IReadOnlyList<string> queries, IReadOnlyList<string> corpus,
         IReadOnlyList<int[]> positives, int k)
     {
-        var f = model.Similarity;
+        var f = retrievalScores ? SimilarityFunction.Cosine : model.Similarity; // the retriever's vectors: dot's raw, the rest unit
         var c = retriever.EmbedDocuments(corpus);
         var q = retriever.EmbedQueries(queries);
         if (f == SimilarityFunction.Dot) (c, q) = (ExactSearch.Normalize(c), ExactSearch.Normalize(q)); // the retriever leaves a dot model's vectors as they are

@@ -67,6 +67,23 @@ public sealed class BadInputSweepTests
         SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", Pairs, "--output", Path.Combine(dir, "n.jsonl"),
             "--model", "bm25", "--language", "auto"), 2, "--language auto: BM25 stems nb, nn, da, sv (also no, en, de, fi and their three-letter codes); leave it out");
 
+    /// <summary>
+    /// mine-negatives' prompt names are looked up in the model's prompts (a missing one named with the ones it has),
+    /// a prompt is for an embedding model, and include_positives writes n-tuples: each one line.
+    /// </summary>
+    [Fact]
+    public void MiningPromptsAndIncludePositivesAreCheckedInOneLine()
+    {
+        string output = Path.Combine(dir, "n.jsonl");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", Pairs, "--output", output, "--model", Model,
+            "--query-prompt-name", "spørring"), 1, "query prompt name 'spørring' is not one of the model's prompts");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", Pairs, "--output", output, "--model", "bm25",
+            "--corpus-prompt", "passage: "), 2, "the prompt options apply to an embedding model");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", Pairs, "--output", output, "--model", "bm25",
+            "--include-positives"), 2, "--include-positives applies to --format n-tuple");
+        Assert.False(File.Exists(output));
+    }
+
     /// <summary>A folder given as the suite was "suite file not found".</summary>
     [Fact]
     public void AFolderGivenAsTheSuiteIsNamedAsAFolder() =>

@@ -93,8 +93,9 @@ public sealed class DataCommandTests
     }
 
     /// <summary>
-    /// --scores lists the cross-encoder's scores (positive, then each negative) where --margins writes their
-    /// differences: the two runs agree, and distill_kl trains on the scores.
+    /// --scores lists the cross-encoder's scores (positive, then each negative) in a scores column, as
+    /// sentence-transformers' output_scores names it, where --margins writes their differences as label: the two runs
+    /// agree, and distill_kl trains on the scores.
     /// </summary>
     [Fact]
     public void MineNegativesScoresAreTheMarginsTermsAndDistillKlTrainsOnThem()
@@ -115,7 +116,7 @@ public sealed class DataCommandTests
         Assert.Equal(margins.Count, scores.Count);
         for (int i = 0; i < scores.Count; i++)
         {
-            var s = scores[i].GetProperty("label").EnumerateArray().Select(x => x.GetSingle()).ToArray();
+            var s = scores[i].GetProperty("scores").EnumerateArray().Select(x => x.GetSingle()).ToArray();
             var m = margins[i].GetProperty("label").EnumerateArray().Select(x => x.GetSingle()).ToArray();
             Assert.Equal(3, s.Length);
             for (int j = 0; j < 2; j++) Assert.Equal(m[j], s[0] - s[1 + j], 5);

@@ -78,6 +78,16 @@ public sealed class PipelinePreflightTests
         Assert.False(Directory.Exists(outDir), "stage 1 ran before a later stage's keys were checked");
     }
 
+    /// <summary>A mine_negatives stage reads its new keys (min_score, format n-tuple-scores, include_positives) before the first stage runs.</summary>
+    [Fact]
+    public void AMiningStageAskingForPositivesInTripletsFailsBeforeTheFirstStageRuns()
+    {
+        var (config, outDir) = Write("{name: mined, type: mine_negatives, data: samples/data/train-pairs.jsonl, model: bm25, min_score: 0.1, include_positives: true}");
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
+        SkaldProcess.AssertUserError(r, 1, $"skald: error: {config}:", "include_positives writes format n-tuple");
+        AssertNothingRan(r, outDir);
+    }
+
     [Theory]
     [InlineData("{name: init, type: new_bert, tokenizer: tok/vocab.txt}", "init.tokenizer: tok/vocab.txt: stage \"tok\" (tokenizer) writes tokenizer.json, not vocab.txt")]
     [InlineData("{name: mined, type: mine_negatives, data: samples/data/train-pairs.jsonl, model: bm25}\n  - {name: again, type: mine_negatives, data: mined/mined.jsonl, model: bm25}",

@@ -52,7 +52,8 @@ public sealed class MiningTests
         ];
         Assert.Equal(expected, mined.Rows);
         Assert.Equal(0 + 2 * 10 + 2, mined.RangeMax); // range-min + 10·negatives + most positives
-        Assert.True(mined.Removed["positive"] >= 5);
+        Assert.Equal(4, mined.Removed["positive"]); // q1's P1 (and "p1!", the same passage) and P1b, q2's P2, q3's P3
+        Assert.Equal(1, mined.Removed["anchor"]); // "q2" for q2
     }
 
     [Fact]

@@ -121,7 +121,7 @@ internal sealed class DataGenerateCommand : Command
             using var dense = rt.Equals("bm25", StringComparison.OrdinalIgnoreCase) ? null
                 : Directory.Exists(rt) ? EvaluationEmbeddingModel.Load(rt)
                 : throw new InputException($"{rt}: model folder not found (or use --round-trip bm25)");
-            ICandidateScorer scorer = dense is null ? new Bm25CandidateScorer(new Bm25Model()) : new DenseCandidateScorer(dense);
+            ICandidateScorer scorer = dense is null ? new Bm25CandidateScorer(new Bm25Model()) : new DenseCandidateScorer(dense, retrievalScores: true);
             set = RoundTripFilter.Apply(set, scorer, p.GetValue(roundTripK) ?? 10);
         }
         var unit = p.GetValue(heldOut) == "documents" ? HeldOutUnit.Documents : HeldOutUnit.Queries;

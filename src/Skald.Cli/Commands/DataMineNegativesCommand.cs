@@ -29,7 +29,13 @@ internal sealed class DataMineNegativesCommand : Command
     private readonly Option<double?> maxScore = CliOptions.Number("--max-score", "Drop candidates scoring above X", _ => true, "a number");
     private readonly Option<double?> minScore = CliOptions.Number("--min-score", "Drop candidates scoring below X", _ => true, "a number");
     private readonly Option<string> sampling = CliOptions.Choice("--sampling", "top: the best qualifying candidates; random: a random choice of them", "top", "top", "random");
-    private readonly Option<string> format = CliOptions.Choice("--format", "triplet: (anchor, positive, negative) rows; n-tuple: negative_1..n columns; labeled-pair: (anchor, passage, label); labeled-list: (anchor, [positive, negatives...], labels [1, 0, ...]) for the listwise cross-encoder losses", "triplet", "triplet", "n-tuple", "labeled-pair", "labeled-list");
+    private readonly Option<string> format = CliOptions.Choice("--format", "triplet: (anchor, positive, negative) rows; n-tuple: negative_1..n columns; n-tuple-scores: n-tuple with --scores; labeled-pair: (anchor, passage, label); labeled-list: (anchor, [positive, negatives...], labels [1, 0, ...]) for the listwise cross-encoder losses", "triplet", HardNegativeMiner.FormatNames);
+    private readonly Option<bool> includePositives = CliOptions.Flag("--include-positives",
+        "Leave the positives among the candidates (with --format n-tuple): each row the first stage's ranking, e.g. for a reranking evaluation set (include_positives)");
+    private readonly Option<string> queryPrompt = CliOptions.Text("--query-prompt", "Prepend this text to the anchors instead of the model's query prompt (\"\" for none)", "TEXT");
+    private readonly Option<string> queryPromptName = CliOptions.Text("--query-prompt-name", "Give the anchors the model's prompt of this name instead of its query prompt", "NAME");
+    private readonly Option<string> corpusPrompt = CliOptions.Text("--corpus-prompt", "Prepend this text to the passages instead of the model's document prompt (\"\" for none)", "TEXT");
+    private readonly Option<string> corpusPromptName = CliOptions.Text("--corpus-prompt-name", "Give the passages the model's prompt of this name instead of its document prompt", "NAME");
     private readonly Option<string> language = CliOptions.Text("--language", "BM25 stemming language (nb, nn, da, sv, en)", "LANG");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per embedding batch", defaultValue: 32);
     private readonly Option<string> cache = CliOptions.Text("--cache", "Embedding cache folder (the one skald evaluate uses)", "DIR");
@@ -38,15 +44,18 @@ internal sealed class DataMineNegativesCommand : Command
         "Rescore --model's candidates and the positives with this cross-encoder (reranker folder or hub id): margins, max/min score and the ranking then use its scores, in (0, 1) for a reranker (mine_hard_negatives' cross_encoder)", "DIR|ID");
 
     private readonly Option<bool> scores = CliOptions.Flag("--scores",
-        "Triplets and n-tuples: add a label column listing the scorer's scores, the positive's then each negative's (the cross-encoder's with --cross-encoder; sentence-transformers' output_scores): the teacher scores loss.type distill_kl trains on; labeled-list: those scores are the list's labels (listwise distillation, e.g. loss.type listnet)");
+        "Add the scorer's scores (the cross-encoder's with --cross-encoder; sentence-transformers' output_scores): triplets and n-tuples a scores column, the positive's then each negative's (what loss.type distill_kl trains on); labeled-pair a score column for label; labeled-list scores for labels (listwise distillation, e.g. loss.type listnet)");
     private readonly Option<bool> margins = CliOptions.Flag("--margins",
         "Triplets and n-tuples: add a label column, score(anchor, positive) − score(anchor, negative) by the scorer (the cross-encoder's with --cross-encoder; a list for n-tuples): the teacher margins loss.type margin_mse trains on");
 
     public DataMineNegativesCommand() : base("mine-negatives", "Add hard negatives to (anchor, positive) pairs (sentence-transformers' mine_hard_negatives)")
     {
-        foreach (var o in new Option[] { data, output, model, corpus, numNegatives, rangeMin, rangeMax, absoluteMargin, relativeMargin, maxScore, minScore, sampling, format, language, batchSize, cache, seed, crossEncoder, margins, scores })
+        foreach (var o in new Option[] { data, output, model, corpus, numNegatives, rangeMin, rangeMax, absoluteMargin, relativeMargin, maxScore, minScore, sampling, format, includePositives,
+                     queryPrompt, queryPromptName, corpusPrompt, corpusPromptName, language, batchSize, cache, seed, crossEncoder, margins, scores })
             Options.Add(o);
         CliOptions.AtMostOne(this, margins, scores);
+        CliOptions.AtMostOne(this, queryPrompt, queryPromptName);
+        CliOptions.AtMostOne(this, corpusPrompt, corpusPromptName);
         SetAction(Run);
     }
 
@@ -62,10 +71,14 @@ internal sealed class DataMineNegativesCommand : Command
             NumNegatives = p.GetValue(numNegatives) ?? 3, RangeMin = p.GetValue(rangeMin) ?? 0, RangeMax = p.GetValue(rangeMax),
             AbsoluteMargin = p.GetValue(absoluteMargin), RelativeMargin = relative, MaxScore = p.GetValue(maxScore), MinScore = p.GetValue(minScore),
             Sampling = p.GetValue(sampling) == "random" ? SamplingStrategy.Random : SamplingStrategy.Top,
-            Format = HardNegativeMiner.ParseFormat(p.GetValue(format)!), Seed = p.GetValue(seed) ?? 42, Margins = p.GetValue(margins), Scores = p.GetValue(scores),
+            Format = HardNegativeMiner.ParseFormat(p.GetValue(format)!, out bool tupleScores), Seed = p.GetValue(seed) ?? 42, Margins = p.GetValue(margins),
+            Scores = p.GetValue(scores) || tupleScores, IncludePositives = p.GetValue(includePositives),
         };
-        if (options.Margins && options.Format == MiningFormat.LabeledPair) throw new UsageException("--margins applies to --format triplet or n-tuple");
-        if (options.Scores && options.Format == MiningFormat.LabeledPair) throw new UsageException("--scores applies to --format triplet or n-tuple");
+        if (options.Margins && options.Format is MiningFormat.LabeledPair or MiningFormat.LabeledList) throw new UsageException("--margins applies to --format triplet or n-tuple");
+        if (options.Margins && tupleScores) throw new UsageException("--margins and --format n-tuple-scores: write margins or scores, not both");
+        if (options.IncludePositives && options.Format != MiningFormat.NTuple) throw new UsageException("--include-positives applies to --format n-tuple (the ranking in order)");
+        if (options.RangeMax is { } max && max - options.RangeMin < options.NumNegatives)
+            throw new UsageException($"option --range-max ({max}) leaves fewer than --num-negatives ({options.NumNegatives}) candidates after --range-min ({options.RangeMin})");
         if (options.RangeMax is { } rm && rm <= options.RangeMin) throw new UsageException($"option --range-max ({rm}) must be above --range-min ({options.RangeMin})");
         if (!Path.GetExtension(p.GetValue(output)!).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"option --output must name a .jsonl file, got '{p.GetValue(output)}'");
@@ -80,10 +93,13 @@ internal sealed class DataMineNegativesCommand : Command
         string spec = p.GetValue(model)!;
         bool bm25 = spec.Equals("bm25", StringComparison.OrdinalIgnoreCase);
         string folder = bm25 ? spec : HubModels.Resolve(spec, quiet); // a hub id, as every other verb's --model takes
-        using var dense = bm25 ? null
-            : Directory.Exists(folder)
-                ? EvaluationEmbeddingModel.Load(folder, new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, CacheDirectory = p.GetValue(cache) })
-                : throw new InputException($"{spec}: model folder not found (or use --model bm25)");
+        var prompts = new MiningPrompts(p.GetValue(queryPrompt), p.GetValue(queryPromptName), p.GetValue(corpusPrompt), p.GetValue(corpusPromptName));
+        if (bm25 && prompts.Any) throw new UsageException("the prompt options apply to an embedding model, not --model bm25");
+        using var encoder = bm25 ? null
+            : Directory.Exists(folder) ? Skald.Models.SentenceEncoder.Load(folder)
+            : throw new InputException($"{spec}: model folder not found (or use --model bm25)");
+        using var dense = encoder is null ? null : new EvaluationEmbeddingModel(encoder, folder, prompts.Apply(
+            new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, CacheDirectory = p.GetValue(cache) }, encoder.Folder.Prompts, spec));
         ICandidateScorer scorer = dense is null ? new Bm25CandidateScorer(new Bm25Model(), p.GetValue(language)) : new DenseCandidateScorer(dense);
         using var reranker = p.GetValue(crossEncoder) is { } ce ? Rerankers.Load(ce, quiet) : null;
         if (reranker is not null)

@@ -102,8 +102,9 @@ internal static class DataStages
 
     /// <summary>
     /// Keys: data (pairs file), model (folder, stage or bm25), corpus (more passages: a corpus.jsonl or .txt),
-    /// num_negatives, range_min, range_max, relative_margin (a number or none), absolute_margin, max_score, sampling,
-    /// format. Writes TARGET.jsonl.
+    /// num_negatives, range_min, range_max, relative_margin (a number or none), absolute_margin, max_score, min_score,
+    /// sampling, format (n-tuple-scores: n-tuple with scores), include_positives, query_prompt / query_prompt_name,
+    /// corpus_prompt / corpus_prompt_name (<see cref="MiningPrompts"/>). Writes TARGET.jsonl.
     /// </summary>
     public static Func<string, string> MineNegatives(StageConfig s, Func<string, string> resolve)
     {
@@ -119,14 +120,20 @@ internal static class DataStages
                 : throw new InputException($"{s.Keys.Where("relative_margin")}: expected a number or none"),
             AbsoluteMargin = s.Keys.Str("absolute_margin") is null ? null : s.Keys.Double("absolute_margin", 0, double.MinValue),
             MaxScore = s.Keys.Str("max_score") is null ? null : s.Keys.Double("max_score", 0, double.MinValue),
+            MinScore = s.Keys.Str("min_score") is null ? null : s.Keys.Double("min_score", 0, double.MinValue),
             Sampling = s.Keys.Choice("sampling", "top", "top", "random") == "random" ? SamplingStrategy.Random : SamplingStrategy.Top,
-            Format = HardNegativeMiner.ParseFormat(s.Keys.Choice("format", "triplet", "triplet", "n-tuple", "labeled-pair", "labeled-list")),
+            Format = HardNegativeMiner.ParseFormat(s.Keys.Choice("format", "triplet", HardNegativeMiner.FormatNames), out bool scores),
+            Scores = scores, IncludePositives = s.Keys.Bool("include_positives", false),
         };
+        if (options.IncludePositives && options.Format != MiningFormat.NTuple)
+            throw new InputException($"{s.Keys.Where("include_positives")}: include_positives writes format n-tuple (the ranking in order)");
+        var prompts = new MiningPrompts(s.Keys.Str("query_prompt"), s.Keys.Str("query_prompt_name"), s.Keys.Str("corpus_prompt"), s.Keys.Str("corpus_prompt_name"));
         return target =>
         {
             var set = DatasetReader.Read(resolve(data)).WithoutLists("mine-negatives");
             var extra = corpus is null ? null : DataMineNegativesCommand.ReadCorpus(resolve(corpus));
-            using var embedder = model.Equals("bm25", StringComparison.OrdinalIgnoreCase) ? null : EvaluationEmbeddingModel.Load(resolve(model));
+            using var encoder = model.Equals("bm25", StringComparison.OrdinalIgnoreCase) ? null : Skald.Models.SentenceEncoder.Load(resolve(model));
+            using var embedder = encoder is null ? null : new EvaluationEmbeddingModel(encoder, resolve(model), prompts.Apply(new EvaluationEmbeddingOptions(), encoder.Folder.Prompts, model));
             ICandidateScorer scorer = embedder is null ? new Bm25CandidateScorer(new Bm25Model()) : new DenseCandidateScorer(embedder);
             var mined = HardNegativeMiner.Mine([.. set.Rows.Select(row => (row[0], row[1]))], (set.Columns[0], set.Columns[1]), scorer, options, extra);
             string file = target + ".jsonl";

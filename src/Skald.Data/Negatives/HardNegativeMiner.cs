@@ -6,13 +6,16 @@ namespace Skald.Data.Negatives;
 
 /// <summary>
 /// Hard-negative mining with the contract of sentence-transformers' <c>mine_hard_negatives</c>
-/// (https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/util/hard_negatives.py):
-/// the corpus is the positives (plus an optional extra corpus) without duplicates; repeated anchors are one query whose
-/// positives are all its rows' positives; each query's best RangeMax + (most positives) candidates are scored; its
-/// positives are never candidates; the margins compare with the query's lowest positive score; the remaining candidates
-/// are ranked, the first RangeMin skipped, and NumNegatives taken from the top or at random. Unlike the original,
-/// "the same text" is compared case-, punctuation- and whitespace-insensitively (<see cref="PairFilter.Key"/>), so a
-/// positive written slightly differently, or a passage equal to the anchor, is never a negative either.
+/// (sentence_transformers/util/hard_negatives.py, read at huggingface/sentence-transformers
+/// 0370a4e90eb06addf9621af076d1fb2d29b00fd2, which has the sign-independent relative margin of #3821; restated in
+/// fixtures/mining/make_hard_negative_reference.py): the corpus is the positives (plus an optional extra corpus) without
+/// duplicates; repeated anchors are one query whose positives are its rows' distinct positives; each query's best
+/// RangeMax + (most rows of one anchor) candidates are scored; its positives are not candidates (unless
+/// <see cref="MiningOptions.IncludePositives"/>); the margins compare with the query's lowest positive score; the
+/// remaining candidates are ranked, the first RangeMin skipped, and NumNegatives taken from the top or at random.
+/// Unlike the original, "the same text" is compared case-, punctuation- and whitespace-insensitively
+/// (<see cref="PairFilter.Key"/>), so a positive written slightly differently is never a negative, and a passage equal
+/// to the anchor is never its negative (the original would take it: a text as its own negative).
 /// </summary>
 public static class HardNegativeMiner
 {
@@ -27,9 +30,12 @@ public static class HardNegativeMiner
     {
         if (pairs.Count == 0) throw new DataException("no (anchor, positive) pairs to mine negatives for");
         if (options.Margins && options.Format is MiningFormat.LabeledPair or MiningFormat.LabeledList) throw new DataException("margins are written for the triplet and n-tuple formats");
-        if (options.Scores && options.Format == MiningFormat.LabeledPair) throw new DataException("scores are written for the triplet, n-tuple and labeled-list formats");
+        if (options.IncludePositives && options.Format != MiningFormat.NTuple) throw new DataException("include_positives writes the n-tuple format (the ranking in order)");
         if (options.Margins && options.Scores) throw new DataException("write margins or scores, not both");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.NumNegatives, 1);
+        if (options.RangeMax is { } asked && asked - options.RangeMin < options.NumNegatives)
+            throw new DataException(string.Create(CultureInfo.InvariantCulture,
+                $"range_max {asked} leaves {Math.Max(0, asked - options.RangeMin)} candidates after range_min {options.RangeMin}, fewer than num_negatives {options.NumNegatives}"));
         // Corpus: positives then extra passages, one entry per key.
         var corpus = new List<string>();
         var corpusIndex = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -41,16 +47,19 @@ public static class HardNegativeMiner
         }
         foreach (var (_, p) in pairs) Add(p);
         foreach (var t in extraCorpus ?? []) if (!string.IsNullOrWhiteSpace(t)) Add(t);
-        // Queries: unique anchors in first-seen order, with every positive row of theirs.
+        // Queries: unique anchors in first-seen order, with their distinct positives; the candidate depth counts rows.
         var queries = new List<string>();
         var queryIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var positives = new List<List<int>>();
+        var rowsOf = new List<int>();
         foreach (var (a, p) in pairs)
         {
-            if (!queryIndex.TryGetValue(a, out int q)) { queryIndex[a] = q = queries.Count; queries.Add(a); positives.Add([]); }
-            positives[q].Add(corpusIndex[PairFilter.Key(p)]);
+            if (!queryIndex.TryGetValue(a, out int q)) { queryIndex[a] = q = queries.Count; queries.Add(a); positives.Add([]); rowsOf.Add(0); }
+            rowsOf[q]++;
+            int row = corpusIndex[PairFilter.Key(p)];
+            if (!positives[q].Contains(row)) positives[q].Add(row);
         }
-        int maxPositives = positives.Max(p => p.Count);
+        int maxPositives = rowsOf.Max();
         bool filtered = options.AbsoluteMargin is not null || options.RelativeMargin is not null || options.MaxScore is not null;
         int rangeMax = options.RangeMax ?? options.RangeMin + options.NumNegatives * (filtered ? 10 : 1) + maxPositives;
         int k = Math.Min(corpus.Count, rangeMax + maxPositives);
@@ -63,14 +72,15 @@ public static class HardNegativeMiner
         int anchorsShort = 0;
         for (int q = 0; q < queries.Count; q++)
         {
-            var own = new HashSet<int>(positives[q]);
-            if (corpusIndex.TryGetValue(PairFilter.Key(queries[q]), out int self)) own.Add(self);
+            HashSet<int> own = options.IncludePositives ? [] : [.. positives[q]];
+            int self = corpusIndex.TryGetValue(PairFilter.Key(queries[q]), out int at) ? at : -1;
             float minPositive = positiveScores[q].Min();
             var list = new List<(int Row, float Score)>();
             foreach (var hit in candidates[q])
             {
                 double s = hit.Score;
-                string? rule = own.Contains(hit.Index) ? "positive"
+                string? rule = hit.Index == self ? "anchor"
+                    : own.Contains(hit.Index) ? "positive"
                     : options.AbsoluteMargin is { } am && s + am > minPositive ? "absolute_margin"
                     : options.RelativeMargin is { } rm && s > minPositive - Math.Abs(minPositive) * rm ? "relative_margin"
                     : options.MaxScore is { } mx && s > mx ? "max_score"
@@ -101,11 +111,14 @@ public static class HardNegativeMiner
 
     private static List<string> Columns((string Anchor, string Positive) c, MiningOptions options) => options.Format switch
     {
-        MiningFormat.Triplet => options.Margins || options.Scores ? [c.Anchor, c.Positive, "negative", "label"] : [c.Anchor, c.Positive, "negative"],
-        MiningFormat.LabeledPair => [c.Anchor, c.Positive, "label"],
-        MiningFormat.LabeledList => [c.Anchor, c.Positive, "labels"],
-        _ => [c.Anchor, c.Positive, .. Enumerable.Range(1, options.NumNegatives).Select(i => $"negative_{i}"), .. options.Margins || options.Scores ? new[] { "label" } : []],
+        MiningFormat.Triplet => [c.Anchor, c.Positive, "negative", .. Extra(options)],
+        MiningFormat.LabeledPair => [c.Anchor, c.Positive, options.Scores ? "score" : "label"],
+        MiningFormat.LabeledList => [c.Anchor, c.Positive, options.Scores ? "scores" : "labels"],
+        _ => [c.Anchor, c.Positive, .. Enumerable.Range(1, options.NumNegatives).Select(i => $"negative_{i}"), .. Extra(options)],
     };
+
+    // The column after the texts: margins as "label" (what margin_mse reads), scores as sentence-transformers names them.
+    private static string[] Extra(MiningOptions options) => options.Margins ? ["label"] : options.Scores ? ["scores"] : [];
 
     private static List<string[]> Rows(List<string> queries, List<string> corpus, List<List<int>> positives, float[][] positiveScores,
         List<(int Row, float Score)>[] negatives, MiningOptions options)
@@ -122,15 +135,16 @@ public static class HardNegativeMiner
                         foreach (var n in negs)
                         {
                             string[] row = [queries[q], corpus[positives[q][i]], corpus[n.Row]];
-                            rows.Add(options.Margins ? [.. row, (positiveScores[q][i] - n.Score).ToString("R", CultureInfo.InvariantCulture)]
+                            rows.Add(options.Margins ? [.. row, Number(positiveScores[q][i] - n.Score)]
                                 : options.Scores ? [.. row, List([positiveScores[q][i], n.Score])]
                                 : row);
                         }
                     }
                     break;
                 case MiningFormat.LabeledPair:
-                    foreach (int p in positives[q]) rows.Add([queries[q], corpus[p], "1"]);
-                    foreach (var n in negs) rows.Add([queries[q], corpus[n.Row], "0"]);
+                    for (int i = 0; i < positives[q].Count; i++)
+                        rows.Add([queries[q], corpus[positives[q][i]], options.Scores ? Number(positiveScores[q][i]) : "1"]);
+                    foreach (var n in negs) rows.Add([queries[q], corpus[n.Row], options.Scores ? Number(n.Score) : "0"]);
                     break;
                 case MiningFormat.LabeledList:
                     if (negs.Count == 0) break;
@@ -158,16 +172,27 @@ public static class HardNegativeMiner
     private static readonly JsonSerializerOptions TextListJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>A list label as the writer takes it: <c>[a, b, ...]</c>, each number round-tripping.</summary>
-    private static string List(IEnumerable<float> values) =>
-        "[" + string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]";
+    private static string List(IEnumerable<float> values) => "[" + string.Join(", ", values.Select(Number)) + "]";
 
-    /// <summary>The format's name on the command line.</summary>
-    public static MiningFormat ParseFormat(string s) => s switch
+    private static string Number(float v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The format names <see cref="ParseFormat"/> takes, as sentence-transformers' <c>output_format</c>.</summary>
+    public static readonly string[] FormatNames = ["triplet", "n-tuple", "n-tuple-scores", "labeled-pair", "labeled-list"];
+
+    /// <summary>
+    /// The format's name on the command line / in a config; <c>n-tuple-scores</c> (sentence-transformers' older name
+    /// for n-tuple with <c>output_scores</c>) is the n-tuple format with <paramref name="scores"/> set.
+    /// </summary>
+    public static MiningFormat ParseFormat(string s, out bool scores)
     {
-        "triplet" => MiningFormat.Triplet,
-        "n-tuple" => MiningFormat.NTuple,
-        "labeled-pair" => MiningFormat.LabeledPair,
-        "labeled-list" => MiningFormat.LabeledList,
-        _ => throw new DataException(string.Create(CultureInfo.InvariantCulture, $"unknown format '{s}' (triplet, n-tuple, labeled-pair, labeled-list)")),
-    };
+        scores = s == "n-tuple-scores";
+        return s switch
+        {
+            "triplet" => MiningFormat.Triplet,
+            "n-tuple" or "n-tuple-scores" => MiningFormat.NTuple,
+            "labeled-pair" => MiningFormat.LabeledPair,
+            "labeled-list" => MiningFormat.LabeledList,
+            _ => throw new DataException(string.Create(CultureInfo.InvariantCulture, $"unknown format '{s}' ({string.Join(", ", FormatNames)})")),
+        };
+    }
 }

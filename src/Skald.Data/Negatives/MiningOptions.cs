@@ -22,8 +22,8 @@ public sealed record MiningOptions
     public double? AbsoluteMargin { get; init; }
 
     /// <summary>
-    /// Drop a candidate when score &gt; positive score − |positive score| · margin (sentence-transformers' threshold; for a
-    /// positive score, positive · (1 − margin)). Default 0.05, NV-Retriever's TopK-PercPos (95%); sentence-transformers'
+    /// Drop a candidate when score &gt; positive score − |positive score| · margin (sentence-transformers' threshold since
+    /// its #3821; for a positive score, positive · (1 − margin), the threshold before it). Default 0.05, NV-Retriever's TopK-PercPos (95%); sentence-transformers'
     /// default is none.
     /// </summary>
     public double? RelativeMargin { get; init; } = 0.05;
@@ -49,13 +49,20 @@ public sealed record MiningOptions
     public bool Margins { get; init; }
 
     /// <summary>
-    /// Triplets and n-tuples: add a <c>label</c> column with the scorer's scores themselves, a list: score(anchor,
-    /// positive), then score(anchor, negative_j) per negative (sentence-transformers' <c>output_scores</c>), the labels
-    /// DistillKLDivLoss (<c>loss.type: distill_kl</c>) and MarginMSE's score form train on. Not with <see cref="Margins"/>.
-    /// Labelled lists: the labels are those scores instead of 1 and 0s (a teacher reranker's, to distil with a listwise
-    /// loss such as ListNet).
+    /// Add the scorer's scores (sentence-transformers' <c>output_scores</c>, its columns): triplets a <c>scores</c>
+    /// column [score(anchor, positive), score(anchor, negative)]; n-tuples <c>scores</c> [positive, negative_1, …], the
+    /// labels DistillKLDivLoss (<c>loss.type: distill_kl</c>) and MarginMSE's score form train on; labelled pairs a
+    /// <c>score</c> column in place of the 1 / 0 <c>label</c>; labelled lists <c>scores</c> in place of <c>labels</c> (a
+    /// teacher reranker's, to distil with a listwise loss such as ListNet). Not with <see cref="Margins"/>.
     /// </summary>
     public bool Scores { get; init; }
+
+    /// <summary>
+    /// Leave each query's positives among its candidates (sentence-transformers' <c>include_positives</c>): the n-tuple
+    /// rows are then the first stage's ranking, positives where they fall, e.g. for a reranking evaluation set. Only with
+    /// the n-tuple format; the margins and score limits still apply to the positives.
+    /// </summary>
+    public bool IncludePositives { get; init; }
 
     /// <summary>Seed of random sampling.</summary>
     public int Seed { get; init; } = 42;

@@ -27,6 +27,24 @@ public sealed partial class SentenceEncoder
         tape.DirectAttention = inference.DirectAttention;
     }
 
+    /// <summary>
+    /// One inference pass of <paramref name="inputs"/> on <paramref name="tape"/> (a caller's tape that does not record:
+    /// skald serve's batcher), set as <see cref="ConfigureInference"/> sets it, reset first, and run under this encoder's
+    /// lock, so it takes turns with <c>Encode</c>'s passes (a library call, a /v1/search query) on the same weights: a
+    /// weight is packed, quantised or released to its packed or int8 form (all lazily, at its first pass) by one pass
+    /// at a time. The result lives on <paramref name="tape"/> until its next reset.
+    /// </summary>
+    internal Variable InferOn(Tape tape, ModelInputs inputs, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        lock (gate)
+        {
+            tape.Reset();
+            ConfigureInference(tape);
+            using (tape.Pass(cancellationToken)) return Forward(tape, inputs);
+        }
+    }
+
     // One batch's inference pass (under gate), stopped before the next layer once `cancellationToken` is cancelled;
     // the next pass resets the tape, so a cancelled one leaves nothing behind.
     private Variable Infer(ModelInputs batch, bool normalize, CancellationToken cancellationToken)

@@ -32,6 +32,15 @@ public sealed class ApiException(int status, string message, string type = "inva
         BadRequest(message, param, "missing_required_parameter");
 
     /// <summary>
+    /// The 400 for a prompt the model refuses (<see cref="Skald.Models.Generation.PromptRefusedException"/>), with
+    /// <paramref name="message"/> (its own, or one naming the prompt of a list): code "context_length_exceeded" when the
+    /// refusal says the prompt exceeds the context (<see cref="Skald.Models.Generation.PromptRefusedException.ExceedsContext"/>,
+    /// set where it is raised), else "invalid_value"; the field it leaves no room for, else <paramref name="param"/>.
+    /// </summary>
+    public static ApiException PromptRefused(Skald.Models.Generation.PromptRefusedException refusal, string param, string? message = null) =>
+        BadRequest(message ?? refusal.Message, refusal.Field ?? param, refusal.ExceedsContext ? "context_length_exceeded" : null);
+
+    /// <summary>
     /// The code of a refusal with status <paramref name="status"/> given none: OpenAI's "invalid_value" for a 400 or 422,
     /// "not_found", "request_timeout", "request_too_large", "unsupported_media_type"; null for a server error.
     /// </summary>

@@ -134,7 +134,7 @@ internal static class CompletionEndpoint
         }
         catch (PromptRefusedException e)
         {
-            throw ApiException.BadRequest(Naming(e.Message, index, count), e.Field ?? "prompt");
+            throw ApiException.PromptRefused(e, "prompt", Naming(e.Message, index, count));
         }
         catch (ChatOptionException e)
         {

@@ -308,10 +308,9 @@ internal sealed class DynamicBatcher : IDisposable
 
     private float[][] Forward(ModelInputs inputs, CancellationToken cancellationToken)
     {
-        tape.Reset();
-        encoder.ConfigureInference(tape); // Encode's kernel paths (packed weights above all): Encode's bits
-        Variable y;
-        using (tape.Pass(cancellationToken)) y = encoder.Forward(tape, inputs); // [B, D]
+        // Encode's kernel paths (packed weights above all): Encode's bits; under the encoder's lock, taking turns with
+        // Encode calls on the same model (the library's, /v1/search's queries), whose first passes pack its weights
+        var y = encoder.InferOn(tape, inputs, cancellationToken); // [B, D]
         var span = y.Span;
         if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(span)))
             throw new ModelFormatException($"{encoder.Folder.Path}: the model gives a non-finite embedding (NaN or infinity); its weights or config.json are broken");

@@ -99,7 +99,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
             throw new ArgumentException("an embedding model is needed to serve embeddings, search or rerank", nameof(encoder));
         if (index is not null) SearchService.CheckModel(index.Current, encoder!);
         var ip = Ip(host);
-        var app = Create(ip, port);
+        var app = Create(ip, port, options?.AccessLog);
         var service = encoder is null ? null : new EmbeddingService(encoder, options, chat?.Metrics);
         var metrics = service?.Metrics ?? chat!.Metrics;
         SearchService? search = null;
@@ -137,7 +137,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
         string name = options.ModelName ?? model.Name;
         var search = new SearchService(model, index, rerank);
         var ip = Ip(host);
-        var app = Create(ip, port);
+        var app = Create(ip, port, options.AccessLog);
         var metrics = new ServingMetrics();
         app.MapSkaldSearch(search, metrics, options, name);
         if (rerank is not null) app.MapSkaldRerank(rerank, metrics, options);
@@ -153,7 +153,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
         : IPAddress.TryParse(host, out var parsed) ? parsed
         : throw new ArgumentException($"host \"{host}\" is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::)", nameof(host));
 
-    private static WebApplication Create(IPAddress ip, int port)
+    private static WebApplication Create(IPAddress ip, int port, TextWriter? accessLog)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -166,6 +166,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
             k.Listen(ip, port);
         });
         var app = builder.Build();
+        if (accessLog is not null) AccessLog.Use(app, accessLog);
         app.UseRequestDecompression();
         return app;
     }

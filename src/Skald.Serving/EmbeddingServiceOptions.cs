@@ -64,4 +64,13 @@ public sealed record EmbeddingServiceOptions
     /// exceed it is refused with 503 and <c>Retry-After</c>.
     /// </summary>
     public int MaxQueuedInputs { get; init; } = 65536;
+
+    /// <summary>
+    /// Where <see cref="EmbeddingServer"/> writes one line per request once it is answered (<c>skald serve --access-log</c>:
+    /// standard error): the UTC time, method, path without the query, status (499 for a client that went away first)
+    /// and milliseconds taken, e.g. <c>2026-12-07T00:38:00.1234567Z POST /v1/embeddings 200 12.3 ms</c>; never a body,
+    /// header or key. Null (the default): no access log. A host app mapping the endpoints itself has ASP.NET Core's
+    /// own request logging instead.
+    /// </summary>
+    public TextWriter? AccessLog { get; init; }
 }

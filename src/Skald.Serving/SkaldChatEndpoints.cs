@@ -87,7 +87,7 @@ public static class SkaldChatEndpoints
         }
         catch (PromptRefusedException e)
         {
-            throw ApiException.BadRequest(e.Message, e.Field ?? "messages");
+            throw ApiException.PromptRefused(e, "messages");
         }
         catch (ArgumentException e)
         {

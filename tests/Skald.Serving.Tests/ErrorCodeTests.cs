@@ -44,6 +44,18 @@ public sealed class ErrorCodeTests
         Assert.Equal(code, new ApiException(status, "refused").Code);
 
     [Fact]
+    public void APromptRefusalsCodeComesFromWhereItWasRaisedNotItsText()
+    {
+        const string reads = "the prompt is more than 64 tokens; this model's context is 64"; // a context refusal's words
+        var flagged = ApiException.PromptRefused(new Skald.Models.Generation.PromptRefusedException("refused", exceedsContext: true), "prompt");
+        Assert.Equal(("context_length_exceeded", "prompt", "refused"), (flagged.Code, flagged.Param, flagged.Message));
+        var plain = ApiException.PromptRefused(new Skald.Models.Generation.PromptRefusedException(reads), "messages");
+        Assert.Equal(("invalid_value", "messages"), (plain.Code, plain.Param));
+        var room = ApiException.PromptRefused(new Skald.Models.Generation.PromptRefusedException("no room", "max_tokens", exceedsContext: true), "prompt", "prompt[1]: no room");
+        Assert.Equal(("context_length_exceeded", "max_tokens", "prompt[1]: no room"), (room.Code, room.Param, room.Message));
+    }
+
+    [Fact]
     public void AGivenCodeIsKeptAndAServerErrorHasNone()
     {
         Assert.Equal("context_length_exceeded", ApiException.BadRequest("too long", "input", "context_length_exceeded").Code);

@@ -97,9 +97,37 @@ public sealed class RequestSweepTests(FullServer server) : IClassFixture<FullSer
             var error = ServerFixture.Error(JsonDocument.Parse(text).RootElement);
             Assert.DoesNotContain("\n", error.GetProperty("message").GetString()!, StringComparison.Ordinal);
             Assert.Equal(param, error.GetProperty("param").GetString());
+            string? code = error.GetProperty("code").GetString();
+            Assert.True(code is not null && DocumentedCodes.Contains(code), $"{path} {body[..Math.Min(body.Length, 200)]}\n  -> {status} with code '{code}'");
         }
         using var health = await server.Client.GetAsync("health");
         Assert.Equal(200, (int)health.StatusCode);
+    }
+
+    // The codes README's Serve section lists for a 4xx (OpenAI's where it has one).
+    private static readonly HashSet<string> DocumentedCodes =
+    [
+        "invalid_value", "invalid_type", "missing_required_parameter", "invalid_json", "context_length_exceeded", "model_not_found",
+        "unknown_url", "method_not_allowed", "request_too_large", "unsupported_media_type", "missing_api_key", "invalid_api_key",
+    ];
+
+    // A request past the model's context is OpenAI's "context_length_exceeded" on every endpoint, the code set where the
+    // refusal is raised (the chat client's PromptRefusedException.ExceedsContext; the embeddings reader's input check),
+    // never read from its message; a prompt of no tokens, refused for another reason, stays "invalid_value".
+    [Theory]
+    [InlineData("v1/embeddings", "{\"input\": \"LONG\"}", "input", "context_length_exceeded")]
+    [InlineData("v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"Hei\"}], \"max_tokens\": 2147483647}", "max_tokens", "context_length_exceeded")]
+    [InlineData("v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"LONG\"}], \"max_tokens\": 2}", "messages", "context_length_exceeded")]
+    [InlineData("v1/completions", "{\"prompt\": [\"Det var\", \"LONG\"], \"max_tokens\": 2}", "prompt", "context_length_exceeded")]
+    [InlineData("v1/completions", "{\"prompt\": \"Det var\", \"max_tokens\": 100000}", "max_tokens", "context_length_exceeded")]
+    [InlineData("v1/completions", "{\"prompt\": \"\"}", "prompt", "invalid_value")]
+    public async Task ARequestPastTheContextSaysSo(string path, string body, string param, string code)
+    {
+        var (status, text) = await PostAsync(path, body.Replace("LONG", string.Concat(Enumerable.Repeat("ord ", 20_000)), StringComparison.Ordinal));
+        Assert.True(status == 400, text);
+        var error = ServerFixture.Error(JsonDocument.Parse(text).RootElement);
+        Assert.Equal(param, error.GetProperty("param").GetString());
+        Assert.Equal(code, error.GetProperty("code").GetString());
     }
 
     [Theory]

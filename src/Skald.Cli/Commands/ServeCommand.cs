@@ -55,6 +55,8 @@ internal sealed class ServeCommand : Command
     private readonly Option<string> quantize = QuantizeOption.Create();
     private readonly Option<string> weights = CliOptions.Choice("--weights",
         "How the weight matrices of --model and --generator are held in memory: f32, or bf16 / f16 (half the memory, computed in float32)", "f32", "f32", "bf16", "f16");
+    private readonly Option<bool> accessLog = CliOptions.Flag("--access-log",
+        "Write one line per request to standard error once it is answered: UTC time, method, path, status, milliseconds");
     private readonly Option<bool> truncate = CliOptions.Flag("--truncate",
         "Truncate inputs longer than the model's max_seq_length (as skald encode does) instead of answering 400");
     private readonly Option<string> queryInstruction = CliOptions.Text("--query-instruction",
@@ -108,6 +110,7 @@ internal sealed class ServeCommand : Command
         Options.Add(weights);
         Options.Add(quantize);
         Options.Add(truncate);
+        Options.Add(accessLog);
         Options.Add(queryInstruction);
         Options.Add(maxInputs);
         Options.Add(maxBodyMb);
@@ -215,6 +218,7 @@ internal sealed class ServeCommand : Command
             MaxBatchTokens = p.GetValue(maxBatchTokens) ?? 16384,
             MaxWait = TimeSpan.FromMilliseconds(p.GetValue(maxWaitMs) ?? 3),
             MaxQueuedInputs = queueLimit,
+            AccessLog = p.GetValue(accessLog) ? Console.Error : null,
             Ranges = p.GetValue(ranges) is { } file ? ReadRanges(file, encoder!.Dimension) : null,
             BgeM3Weights = searchWeights,
         };

@@ -149,21 +149,21 @@ public sealed partial class SkaldChatClient
 
     // A prompt (or conversation) of more tokens than the context, found after tokenizing only as much of it as that takes.
     private PromptRefusedException TooLong(string what) =>
-        new($"{what} is more than {Generator.Context} tokens; this model's context is {Generator.Context}");
+        new($"{what} is more than {Generator.Context} tokens; this model's context is {Generator.Context}", exceedsContext: true);
 
     // The generation options of a request for `prompt` (`what` names it in the message when it leaves no room).
     private GenerationOptions Generation(int[] prompt, ChatOptions? options, string what)
     {
         int room = Generator.Context - prompt.Length;
         if (room < 1)
-            throw new PromptRefusedException($"{what} is {prompt.Length} tokens; this model's context is {Generator.Context}");
+            throw new PromptRefusedException($"{what} is {prompt.Length} tokens; this model's context is {Generator.Context}", exceedsContext: true);
         int max = options?.MaxOutputTokens ?? Math.Min(DefaultMaxOutputTokens, room);
         string lengthField = options?.AdditionalProperties?.TryGetValue(LengthFieldProperty, out var lf) == true && lf is string named ? named : "max_tokens";
         if (max < 1) throw new ChatOptionException($"{lengthField} must be at least 1, got {max}", lengthField);
         if (max > room)
         {
             throw new PromptRefusedException($"{lengthField} {max}: {prompt.Length} prompt tokens + {max} new tokens is more than this model's context of " +
-                $"{Generator.Context} (at most {room} here)", lengthField);
+                $"{Generator.Context} (at most {room} here)", lengthField, exceedsContext: true);
         }
         float repetition = 1f;
         if (options?.AdditionalProperties?.TryGetValue("repetition_penalty", out var rp) == true)

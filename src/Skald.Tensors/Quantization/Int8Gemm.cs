@@ -260,9 +260,20 @@ public static unsafe class Int8Gemm
                         // Up to three panels a tile (VnniPanels). A block of one tile row (a decoding step) streams
                         // each panel once: prefetch the next ones.
                         int width = VnniPanels(b1 - b0, p1 - p, WideTile);
+                        // A full 8 × 48 tile writes y from its own epilogue (DequantizeInTile), unless the
+                        // activation is a row kernel; GELU then runs over its stored rows.
+                        bool toY = width == 3 && n - col0 >= 3 * Int8Matrix.PanelWidth && activation == null && DequantizeInTile;
                         for (int r = b0; r < b1; r += step)
                         {
                             PrefetchOutput(y, n, r, Math.Min(step, m - r), col0, width);
+                            if (toY && m - r >= step)
+                            {
+                                float* yt = y + (long)r * n + col0;
+                                Int8TileVnni512.TileDequantize(pq + (long)r * kp, kp, panel, panelBytes, groups, yt, n, pz + r,
+                                    ps + r, prs + col0, pws + col0, bias == null ? null : bias + col0);
+                                if (gelu) GeluRows(yt, n, step, 3 * Int8Matrix.PanelWidth);
+                                continue;
+                            }
                             Int8TileVnni512.Tile(pq + (long)r * kp, kp, panel, panelBytes, width, groups, acc, Wide,
                                 prefetchNext: b1 - b0 <= step);
                             int rows = Math.Min(step, m - r);
@@ -294,6 +305,25 @@ public static unsafe class Int8Gemm
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Whether a full 8 × 48 tile of the 512-bit VNNI kernel dequantises in its own epilogue
+    /// (<see cref="Int8TileVnni512.TileDequantize"/>, the same bits as the tile plus <see cref="Store"/>); true unless the
+    /// environment variable SKALD_INT8_TILE_STORE is 0 (for benchmarks, which also flip it between rounds).
+    /// </summary>
+    internal static bool DequantizeInTile { get; set; } = Environment.GetEnvironmentVariable("SKALD_INT8_TILE_STORE") != "0";
+
+    // GELU over rows × cols of y (cols a multiple of 16) in place, 16 at a time: the values Store's vector branch
+    // writes with gelu on (Kernels.Activations.GeluOf of the same dequantised vector).
+    private static void GeluRows(float* y, int ldy, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* yr = y + (long)r * ldy;
+            for (int c = 0; c < cols; c += Int8Matrix.PanelWidth)
+                Avx512F.Store(yr + c, Kernels.Activations.GeluOf(Avx512F.LoadVector512(yr + c)));
         }
     }
 

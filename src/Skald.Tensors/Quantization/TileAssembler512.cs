@@ -22,6 +22,11 @@ namespace Skald.Tensors.Quantization;
 /// zmm0–2 a step of each panel, and a step may use zmm3–5. On Windows it saves xmm8–15 below the stack pointer's
 /// start (sub rsp) and restores them before its pops.
 /// </para>
+/// <para>
+/// The int8 tile's dequantising variant (<c>dequantize</c>) ends, instead of storing the int32 sums to
+/// <see cref="Args.Acc"/>, with the int8 store's arithmetic on the sum registers and writes floats to <see cref="Args.Y"/>
+/// (registers in <see cref="EmitDequantize"/>; the same registers as the loop, zmm0–5 besides the sums).
+/// </para>
 /// </summary>
 internal static unsafe class TileAssembler512
 {

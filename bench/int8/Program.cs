@@ -13,7 +13,9 @@ using Skald.Tensors.Quantization;
 // times the 512-bit tile twice in each round, with its 8 × 48 tile (vnni512, the default) and with the 8 × 32 tile
 // alone (vnni512_32: Int8Gemm.WideTile off, flipped by reflection, as SKALD_INT8_WIDE_TILE=0 sets it), and the tile
 // alone (tile_48, tile_32: Int8TileVnni512.Tile over every 8-row tile and panel run of the product, in Int8Gemm's
-// order of 64-row blocks, on random codes, without quantisation or store; GOP/s per CPU s).
+// order of 64-row blocks, on random codes, without quantisation or store; GOP/s per CPU s), and the product with the
+// 8 × 48 tile dequantising into y in its epilogue (store_in_tile, the default) against the int32 sums stored and
+// dequantised after it (store_acc: Int8Gemm.DequantizeInTile off, as SKALD_INT8_TILE_STORE=0 sets it).
 // Usage: dotnet run -c Release --project bench/int8 -- [--threads 1] [--rounds 3] [--shape MxKxN]
 int threads = 1, rounds = 3;
 string? only = null;
@@ -102,6 +104,20 @@ for (int r = 1; r <= rounds; r++)
             else iVnni512Narrow = g;
         }
         wide.SetValue(null, true);
+        // The 8 × 48 tile's store in its epilogue against the int32 sums stored and dequantised by Int8Gemm.Store
+        // (Int8Gemm.DequantizeInTile, as SKALD_INT8_TILE_STORE=0 sets it), order alternating by round.
+        var inTile = typeof(Int8Gemm).GetProperty("DequantizeInTile", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
+            ?? throw new InvalidOperationException("Int8Gemm.DequantizeInTile is gone");
+        double storeInTile = 0, storeAcc = 0;
+        for (int pass = 0; vnni512 && pass < 2; pass++)
+        {
+            bool on = (pass + r) % 2 == 0;
+            inTile.SetValue(null, on);
+            double g = Measure(() => Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.Avx512Vnni));
+            if (on) storeInTile = g;
+            else storeAcc = g;
+        }
+        inTile.SetValue(null, true);
         // The activation quantisation alone, as GOP/s of the product it feeds (its share of a product's time: linear / this).
         int kp16 = (k + 15) / 16 * 16;
         var codes = new byte[m * kp16];
@@ -120,6 +136,7 @@ for (int r = 1; r <= rounds; r++)
             rel_err = err, rel_err_w8 = errW8, rel_err_a6 = errA6,
             vnni = Math.Round(iVnni, 1), rel_err_vnni = errVnni, vnni512 = Math.Round(iVnni512, 1), rel_err_vnni512 = errVnni512,
             vnni512_32 = Math.Round(iVnni512Narrow, 1), ratio_48_32 = Math.Round(iVnni512 / iVnni512Narrow, 3),
+            store_in_tile = Math.Round(storeInTile, 1), store_acc = Math.Round(storeAcc, 1), ratio_store = Math.Round(storeInTile / storeAcc, 3),
             tile_48 = Math.Round(tile48, 1), tile_32 = Math.Round(tile32, 1), tile_ratio_48_32 = Math.Round(tile48 / tile32, 3),
             quant_share = Math.Round(iVnni512 / quant, 3),
             avx512bw = Math.Round(iBw, 1), rel_err_avx512bw = errBw,

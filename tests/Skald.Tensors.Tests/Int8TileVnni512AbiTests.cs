@@ -10,7 +10,7 @@ namespace Skald.Tensors.Tests;
 /// zmm0–5 and zmm16–31) besides rbx and rsi, which it saves first and restores last, never touches rdi, rbp, r12–r15
 /// or xmm6–15 (callee-saved on Windows), leaves the stack as it found it, and ends with vzeroupper and ret. The
 /// three-panel code, whose 24 sums need zmm8–15 too, saves xmm8–15 on the stack first on Windows and restores them
-/// last, and never touches zmm6–7.
+/// last, and never touches zmm6–7, also in its variant that dequantises into y.
 /// </summary>
 public sealed class Int8TileVnni512AbiTests
 {
@@ -84,12 +84,19 @@ public sealed class Int8TileVnni512AbiTests
         Assert.Equal(5 * Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
     }
 
+    // Also the code that dequantises into y in its epilogue (dequantize): the same registers, its only stores to memory
+    // the 24 rows of y in each of its two copies (with and without the bias add), no int32 sums stored.
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void TheThreePanelTileKeepsToBothCallingConventions(bool windows)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void TheThreePanelTileKeepsToBothCallingConventions(bool windows, bool dequantize)
     {
-        var code = Decode(Int8TileVnni512.Assemble(3, windows, prefetch: false));
+        var code = Decode(Int8TileVnni512.Assemble(3, windows, prefetch: false, dequantize));
+        Assert.Equal(dequantize ? 0 : 24, code.Count(i => i.Mnemonic == Mnemonic.Vmovdqu32 && i.Op0Kind == OpKind.Memory));
+        Assert.Equal(dequantize ? 2 * 24 : 0, code.Count(i => i.Mnemonic == Mnemonic.Vmovups && i.Op0Kind == OpKind.Memory));
+        Assert.Equal(dequantize ? 2 * 24 : 0, code.Count(i => i.Mnemonic == Mnemonic.Vfnmadd231ps));
         Assert.Equal([Mnemonic.Push, Mnemonic.Push, Mnemonic.Mov], code[..3].Select(i => i.Mnemonic));
         Assert.Equal([Register.RBX, Register.RSI], code[..2].Select(i => i.Op0Register));
         Assert.Equal((Register.R11, windows ? Register.RCX : Register.RDI), (code[2].Op0Register, code[2].Op1Register));

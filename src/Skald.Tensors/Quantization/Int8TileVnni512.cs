@@ -34,8 +34,14 @@ internal static unsafe class Int8TileVnni512
         Code.IsPlaced ? (delegate* unmanaged[SuppressGCTransition]<TileAssembler512.Args*, void>)TileAssembler512.Place(
             static () => Assemble(3, OperatingSystem.IsWindows(), prefetch: false)) : null;
 
+    // The 8 × 48 tile that dequantises its sums into y in its epilogue (TileAssembler512.EmitDequantize) instead of
+    // storing them: what a full tile of a taller block runs.
+    private static readonly delegate* unmanaged[SuppressGCTransition]<TileAssembler512.Args*, void> ThreeToY =
+        Three != null ? (delegate* unmanaged[SuppressGCTransition]<TileAssembler512.Args*, void>)TileAssembler512.Place(
+            static () => Assemble(3, OperatingSystem.IsWindows(), prefetch: false, dequantize: true)) : null;
+
     /// <summary>Whether this CPU has AVX512-VNNI (CPUID leaf 7, ECX bit 11) with AVX-512 enabled, and the tile was placed.</summary>
-    public static bool IsSupported => Code.IsPlaced && Plain.IsPlaced && Three != null;
+    public static bool IsSupported => Code.IsPlaced && Plain.IsPlaced && Three != null && ThreeToY != null;
 
     // AVX-512 as .NET enables it (the OS saves zmm state; DOTNET_EnableAVX512=0, the setting .NET 10 reads, turns it off) and the VNNI bit.
     private static bool HasInstructions() =>
@@ -67,11 +73,32 @@ internal static unsafe class Int8TileVnni512
     }
 
     /// <summary>
+    /// The 8 × 48 tile (three panels at <paramref name="panel"/> + p · <paramref name="panelStride"/>) with the int8
+    /// store in its epilogue: y[r · <paramref name="ldy"/> + c] = fma(−zeros[r], rowSums[c], Σ_k a[r, k] · w[c, k]) ·
+    /// (scales[r] · wScales[c]) + bias[c] (no add when <paramref name="bias"/> is null) for r &lt; 8, c &lt; 48, bit for
+    /// bit what <see cref="Tile"/> followed by <c>Int8Gemm.Store</c> writes. The column pointers are at the tile's
+    /// first column, the row pointers at its first row.
+    /// </summary>
+    public static void TileDequantize(byte* a, int lda, sbyte* panel, long panelStride, int groups, float* y, int ldy,
+        int* zeros, float* scales, int* rowSums, float* wScales, float* bias)
+    {
+        if (!IsSupported) throw new PlatformNotSupportedException("this CPU has no AVX512-VNNI");
+        ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
+        var args = new TileAssembler512.Args
+        {
+            A = a, LdaBytes = lda, Panel0 = panel, Panel1 = panel + panelStride, Steps = groups, Panel2 = panel + 2 * panelStride,
+            Y = y, LdyBytes = (long)ldy * sizeof(float), Zeros = zeros, RowScales = scales, RowSums = rowSums, WScales = wScales,
+            Bias = bias,
+        };
+        ThreeToY(&args);
+    }
+
+    /// <summary>
     /// The tile's machine code for 1, 2 or (without prefetch) 3 panels, taking its argument block in rcx (Windows) or rdi (System V): four k
     /// steps a loop iteration, as MLAS's int8 kernel runs (on the loaded Zen 4 VM no gain beyond the noise, ≤ 2%: see
     /// docs/performance.md, 2026-12-06 20:30), the steps left over one at a time.
     /// </summary>
-    internal static byte[] Assemble(int panels, bool windows, bool prefetch = true) => TileAssembler512.Assemble(panels, windows, static (c, r, at, n) =>
+    internal static byte[] Assemble(int panels, bool windows, bool prefetch = true, bool dequantize = false) => TileAssembler512.Assemble(panels, windows, static (c, r, at, n) =>
     {
         // Row r's 4 codes of this group in every lane, times each panel's 16 columns × 4 weights (zmm0 + p; the
         // broadcasts rotate through zmm2-5, or zmm3-5 when zmm2 holds the third panel).
@@ -80,5 +107,5 @@ internal static unsafe class Int8TileVnni512
         c.vpdpbusd(TileAssembler512.Sum(r, 0, n), b, zmm0);
         if (n >= 2) c.vpdpbusd(TileAssembler512.Sum(r, 1, n), b, zmm1);
         if (n == 3) c.vpdpbusd(TileAssembler512.Sum(r, 2, n), b, zmm2);
-    }, prefetch, unroll: 4);
+    }, prefetch, unroll: 4, dequantize);
 }

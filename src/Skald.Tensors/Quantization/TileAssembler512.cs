@@ -22,6 +22,11 @@ namespace Skald.Tensors.Quantization;
 /// zmm0–2 a step of each panel, and a step may use zmm3–5. On Windows it saves xmm8–15 below the stack pointer's
 /// start (sub rsp) and restores them before its pops.
 /// </para>
+/// <para>
+/// The int8 tile's dequantising variant (<c>dequantize</c>) ends, instead of storing the int32 sums to
+/// <see cref="Args.Acc"/>, with the int8 store's arithmetic on the sum registers and writes floats to <see cref="Args.Y"/>
+/// (registers in <see cref="EmitDequantize"/>; the same registers as the loop, zmm0–5 besides the sums).
+/// </para>
 /// </summary>
 internal static unsafe class TileAssembler512
 {
@@ -65,6 +70,27 @@ internal static unsafe class TileAssembler512
 
         /// <summary>The third panel (read only by the three-panel code).</summary>
         public void* Panel2;
+
+        /// <summary>The dequantising code's output: y of row 0, column 0 of the tile (floats, row r at r · <see cref="LdyBytes"/>).</summary>
+        public void* Y;
+
+        /// <summary>Bytes from one row of y to the next.</summary>
+        public long LdyBytes;
+
+        /// <summary>The tile's 8 rows' activation zero points (int32).</summary>
+        public void* Zeros;
+
+        /// <summary>The tile's 8 rows' activation scales (float32).</summary>
+        public void* RowScales;
+
+        /// <summary>The weight row sums of the tile's columns (int32, 16 a panel).</summary>
+        public void* RowSums;
+
+        /// <summary>The weight scales of the tile's columns (float32).</summary>
+        public void* WScales;
+
+        /// <summary>The bias of the tile's columns (float32), or null: no add.</summary>
+        public void* Bias;
     }
 
     /// <summary>The sum register of row <paramref name="row"/>, panel <paramref name="panel"/> of the one- and two-panel code.</summary>
@@ -135,7 +161,11 @@ internal static unsafe class TileAssembler512
     /// a few rows stream every panel once; the three-panel code has none. With <paramref name="unroll"/> 4 the loop runs
     /// four k steps an iteration while four are left, then one at a time.
     /// </summary>
-    public static byte[] Assemble(int panels, bool windows, Step step, bool prefetch = true, int unroll = 1)
+    /// <para>
+    /// With <paramref name="dequantize"/> (int32 sums, <see cref="Int8TileVnni512"/>) the code ends by writing y instead
+    /// of the sums: <see cref="EmitDequantize"/>.
+    /// </para>
+    public static byte[] Assemble(int panels, bool windows, Step step, bool prefetch = true, int unroll = 1, bool dequantize = false)
     {
         if (panels is not (1 or 2 or 3)) throw new ArgumentOutOfRangeException(nameof(panels), panels, "a tile has 1, 2 or 3 panels");
         if (panels == 3 && prefetch) throw new ArgumentException("the three-panel code has no prefetch", nameof(prefetch));
@@ -188,13 +218,20 @@ internal static unsafe class TileAssembler512
         {
             OneStepLoop(c, step, panels, prefetch);
         }
-        c.mov(rax, __qword_ptr[r11 + 40]);    // acc
-        c.mov(r8, __qword_ptr[r11 + 48]);     // ldc in bytes
-        c.lea(r9, __[r8 + r8 * 2]);
-        c.lea(rcx, __[rax + r8 * 4]);
-        for (int r = 0; r < Rows; r++)
-        for (int p = 0; p < panels; p++)
-            c.vmovdqu32(__zmmword_ptr[Row(r) + 64 * p], Sum(r, p, panels));
+        if (dequantize)
+        {
+            EmitDequantize(c, panels);
+        }
+        else
+        {
+            c.mov(rax, __qword_ptr[r11 + 40]);    // acc
+            c.mov(r8, __qword_ptr[r11 + 48]);     // ldc in bytes
+            c.lea(r9, __[r8 + r8 * 2]);
+            c.lea(rcx, __[rax + r8 * 4]);
+            for (int r = 0; r < Rows; r++)
+            for (int p = 0; p < panels; p++)
+                c.vmovdqu32(__zmmword_ptr[Row(r) + 64 * p], Sum(r, p, panels));
+        }
         if (save)
         {
             for (int i = 0; i < Saved.Length; i++) c.vmovdqu(Saved[i], __xmmword_ptr[rsp + 16 * i]);
@@ -207,6 +244,56 @@ internal static unsafe class TileAssembler512
         var stream = new MemoryStream();
         c.Assemble(new StreamCodeWriter(stream), 0);
         return stream.ToArray();
+    }
+
+    // The int8 store's arithmetic on the sum registers (Int8Gemm.Store's vector branch, the same operations in the same
+    // order, so the same bits): y[r, 16p + j] = fma(−zero[r], float(rowsum[j]), float(sum)) · (scale[r] · wscale[j])
+    // + bias[j], written to y with no round trip through memory. rax/rcx = y's rows 0–3/4–7, r8 = ldy, r9 = 3 · ldy
+    // (Row addresses them as in the loop), rdx = zeros, r10 = row scales, rbx = row sums, rsi = weight scales, r11 =
+    // bias; zmm0 + p = panel p's row sums as floats, zmm3 = the row's zero point, zmm4 its scale, zmm5 scale · wscale.
+    // The fused negative multiply-add, −(zero · rowsum) + sum, rounds once like fma(−zero, rowsum, sum) (negation is
+    // exact). No bias: its own copy of the rows without the add (adding zeros would turn −0 into +0).
+    private static void EmitDequantize(Assembler c, int panels)
+    {
+        c.mov(rax, __qword_ptr[r11 + 72]);    // y
+        c.mov(r8, __qword_ptr[r11 + 80]);     // ldy in bytes
+        c.lea(r9, __[r8 + r8 * 2]);
+        c.lea(rcx, __[rax + r8 * 4]);
+        c.mov(rdx, __qword_ptr[r11 + 88]);    // zeros
+        c.mov(r10, __qword_ptr[r11 + 96]);    // row scales
+        c.mov(rbx, __qword_ptr[r11 + 104]);   // row sums
+        c.mov(rsi, __qword_ptr[r11 + 112]);   // weight scales
+        c.mov(r11, __qword_ptr[r11 + 120]);   // bias (last: r11 is the argument block until here)
+        var rs = new[] { zmm0, zmm1, zmm2 };
+        for (int p = 0; p < panels; p++) c.vcvtdq2ps(rs[p], __zmmword_ptr[rbx + 64 * p]);
+        var noBias = c.CreateLabel();
+        var done = c.CreateLabel();
+        c.test(r11, r11);
+        c.jz(noBias);
+        DequantizeRows(c, panels, rs, bias: true);
+        c.jmp(done);
+        c.Label(ref noBias);
+        DequantizeRows(c, panels, rs, bias: false);
+        c.Label(ref done);
+    }
+
+    private static void DequantizeRows(Assembler c, int panels, AssemblerRegisterZMM[] rs, bool bias)
+    {
+        for (int r = 0; r < Rows; r++)
+        {
+            c.vcvtdq2ps(zmm3, __dword_bcst[rdx + 4 * r]);
+            c.vbroadcastss(zmm4, __dword_ptr[r10 + 4 * r]);
+            for (int p = 0; p < panels; p++)
+            {
+                var s = Sum(r, p, panels);
+                c.vcvtdq2ps(s, s);
+                c.vfnmadd231ps(s, zmm3, rs[p]);
+                c.vmulps(zmm5, zmm4, __zmmword_ptr[rsi + 64 * p]);
+                c.vmulps(s, s, zmm5);
+                if (bias) c.vaddps(s, s, __zmmword_ptr[r11 + 64 * p]);
+                c.vmovups(__zmmword_ptr[Row(r) + 64 * p], s);
+            }
+        }
     }
 
     // One k step, u steps after the pointers (rax, rcx: a's rows; rdx, r10: the panels): each panel's 64 bytes, then

@@ -105,6 +105,19 @@ public sealed class BadInputSweepTests
     }
 
     /// <summary>
+    /// The quickstart run away from the repository (as the installed tool is) stops naming the sample data it lacks,
+    /// and leaves no empty output folder behind (it made out/quickstart before looking for the samples).
+    /// </summary>
+    [Fact]
+    public void AQuickstartWithoutTheSamplesNamesThemAndMakesNoOutputFolder()
+    {
+        string output = Path.Combine(dir, "out", "quickstart"), samples = Path.Combine(dir, "samples");
+        var r = InProcessSkald.Capture("quickstart", "--output", output, "--samples", samples);
+        SkaldProcess.AssertUserError(r, 1, $"{Path.Combine(samples, "data", "corpus.txt")}: bundled sample data not found");
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
+
+    /// <summary>
     /// A model.path that is no model printed the batch note about the data ("note: ... batches hold at most ...") before
     /// the error: two lines for one mistake.
     /// </summary>

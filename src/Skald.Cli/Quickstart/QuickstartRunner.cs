@@ -43,13 +43,13 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
         string outDir = Path.GetFullPath(options.Output);
         // (creating it over a file read "The file '/full/path' already exists.", naming neither the option nor the fix)
         if (File.Exists(outDir)) throw new InputException($"{options.Output}: is a file; --output names a folder for the models and the report");
-        Directory.CreateDirectory(outDir);
         string data = Path.Combine(options.Samples, "data");
         foreach (var f in new[] { "corpus.txt", "train-pairs.jsonl", "train-triplets.jsonl" })
         {
             if (!File.Exists(Path.Combine(data, f)))
                 throw new InputException($"{Path.Combine(data, f)}: bundled sample data not found (run from the repository root, or pass --samples DIR)");
         }
+        Directory.CreateDirectory(outDir); // only once the samples are there: a run that cannot start leaves nothing behind
 
         // 1. A WordPiece tokenizer trained on the bundled corpus (lower-cased; æøåäö are kept).
         Stage("training a WordPiece tokenizer on samples/data/corpus.txt");

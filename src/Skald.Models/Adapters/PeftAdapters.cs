@@ -52,7 +52,8 @@ public static partial class PeftAdapters
         foreach (var p in parameters)
         {
             p.RequiresGrad = false;
-            if (Module(p) is not { } module || !config.Targets(module)) continue;
+            // peft matches the module's name under base_model.model (a ForCausalLM's "model." in front, ModulePrefix)
+            if (Module(p) is not { } module || !config.Targets(module) && !(config.ModulePrefix.Length > 0 && config.Targets(config.ModulePrefix + module))) continue;
             int outF = p.Shape[0], inF = p.Shape[1];
             if (p.IsTable)
             {

@@ -179,6 +179,7 @@ public static partial class ConfigLoader
         if (tree.ContainsKey("lora"))
         {
             var r = S("lora");
+            string? targetPattern = TargetPattern(r);
             lora = new LoraSection
             {
                 R = r.Int("r", 16, 1),
@@ -186,7 +187,8 @@ public static partial class ConfigLoader
                 UseRsLora = r.Bool("use_rslora", false),
                 UseDora = r.Bool("use_dora", false),
                 Dropout = r.Float("dropout", 0.05f, 0, 1),
-                TargetModules = r.PathList("target_modules") is { Count: > 0 } targets ? targets : Models.Adapters.LoraConfig.DecoderProjections,
+                TargetModules = targetPattern is not null ? [] : r.NameList("target_modules") is { Count: > 0 } targets ? targets : Models.Adapters.LoraConfig.DecoderProjections,
+                TargetPattern = targetPattern,
                 Save = r.Choice("save", "adapter", "adapter", "merged"),
             };
             if (lora.Dropout >= 1) throw new TrainingException($"{r.Where("dropout")}: lora.dropout must be below 1");
@@ -242,5 +244,23 @@ public static partial class ConfigLoader
             SourcePath = origin, Model = model, Data = data, Training = training, Loss = loss, Lora = lora, Evaluation = evaluation,
             Output = output,
         };
+    }
+
+    // peft's LoraConfig takes target_modules as a list of names or one string, a regular expression over whole module
+    // names (all-linear being its own keyword); a string that is no regular expression is one line naming the key.
+    private static string? TargetPattern(SectionReader r)
+    {
+        if (r.Node("target_modules") is not YamlDotNet.RepresentationModel.YamlScalarNode { Value: { Length: > 0 } pattern }
+            || string.Equals(pattern, Models.Adapters.PeftAdapters.AllLinear, StringComparison.OrdinalIgnoreCase)) return null;
+        try
+        {
+            _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        }
+        catch (ArgumentException e)
+        {
+            throw new TrainingException($"{r.Where("target_modules")}: lora.target_modules '{pattern}' is one string, which peft reads as a " +
+                $"regular expression over whole module names, and it is not one ({e.Message}); give a list of names instead, e.g. [query, value]");
+        }
+        return pattern;
     }
 }

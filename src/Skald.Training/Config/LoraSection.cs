@@ -28,8 +28,14 @@ public sealed record LoraSection
     /// <summary>lora_dropout on the adapters' input during training.</summary>
     public float Dropout { get; init; } = 0.05f;
 
-    /// <summary>Module names an adapter goes on (a module matches when its name ends with one).</summary>
+    /// <summary>Module names an adapter goes on (a module matches when its name ends with one), unless <see cref="TargetPattern"/> is set.</summary>
     public IReadOnlyList<string> TargetModules { get; init; } = Models.Adapters.LoraConfig.DecoderProjections;
+
+    /// <summary>
+    /// <c>target_modules</c> given as one string other than <c>all-linear</c>: as in peft, a regular expression matching
+    /// the whole module name (e.g. <c>.*\.(query|value)</c>), written to adapter_config.json as that string; else null.
+    /// </summary>
+    public string? TargetPattern { get; init; }
 
     /// <summary><c>adapter</c>: save the adapter alone in peft's layout; <c>merged</c>: save the model with the adapter merged in.</summary>
     public string Save { get; init; } = "adapter";

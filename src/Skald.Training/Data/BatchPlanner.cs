@@ -38,8 +38,21 @@ public static class BatchPlanner
                     "remove the duplicates, or set no_duplicates: false");
             if (largest < batchSize)
                 warn?.Invoke($"note: {d.Name}: with training.no_duplicates its rows repeat texts, so batches hold at most {largest} " +
-                    $"of training.batch_size {batchSize} rows");
+                    $"of training.batch_size {batchSize} rows" + FewestTexts(d, batchSize));
         }
+    }
+
+    // The column with the fewest different texts when it alone caps the batches below the batch size: a column such as
+    // "lang" that was never meant as an input (every column but the label is one, as in sentence-transformers) shows here.
+    private static string FewestTexts(TextDataset d, int batchSize)
+    {
+        if (d.Columns.Count == 0) return "";
+        var distinct = Enumerable.Range(0, d.Columns.Count)
+            .Select(c => (Column: d.Columns[c], Texts: d.Rows.Select(r => r[c]).Distinct(StringComparer.Ordinal).Count())).MinBy(x => x.Texts);
+        return distinct.Texts < batchSize
+            ? $"; column '{distinct.Column}' has only {distinct.Texts} different texts (every column but the label is an input, as in " +
+              "sentence-transformers: data.columns names the inputs)"
+            : "";
     }
 
     /// <summary>

@@ -102,13 +102,17 @@ public static partial class TrainingRun
                 bool sft = config.Loss.Type == "causal_lm";
                 model.EnableLora(new LoraConfig
                 {
-                    R = lora.R, Alpha = lora.Alpha, UseRsLora = lora.UseRsLora, UseDora = lora.UseDora, Dropout = lora.Dropout, TargetModules = lora.TargetModules,
+                    R = lora.R, Alpha = lora.Alpha, UseRsLora = lora.UseRsLora, UseDora = lora.UseDora, Dropout = lora.Dropout, TargetModules = lora.TargetModules, TargetPattern = lora.TargetPattern,
                     TaskType = sft ? "CAUSAL_LM" : null, ModulePrefix = sft ? "model." : "",
                 }, config.Training.Seed + 1, transformerOnly: encoder.LateInteraction is not null); // a ColBERT's Dense trains whole
             }
             catch (ModelFormatException e)
             {
-                throw new TrainingException(e.Message, e);
+                // Left out, target_modules is LLM2Vec's decoder projections, where peft picks per model type (BERT's
+                // query and value): an encoder with the default is told which key to set.
+                bool defaulted = lora.TargetPattern is null && ReferenceEquals(lora.TargetModules, LoraConfig.DecoderProjections);
+                throw new TrainingException(e.Message + (defaulted ? "; lora.target_modules was left out and defaults to LLM2Vec's decoder " +
+                    "projections, so name this model's layers, e.g. target_modules: [query, value] (peft's default for BERT and XLM-R) or all-linear" : ""), e);
             }
             model.SaveMerged = lora.Save == "merged";
         }

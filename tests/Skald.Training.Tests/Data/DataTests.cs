@@ -169,6 +169,23 @@ public sealed class DataTests
         Assert.Equal("training.batch_size 8 is larger than the data: d has 5 rows; set training.batch_size to at most 5", e.Message);
     }
 
+    /// <summary>
+    /// A column that holds few texts and caps the no-duplicates batches (the sample files' "lang", read as an input when
+    /// data.columns is left out) is named in the note, with the key that picks the inputs.
+    /// </summary>
+    [Fact]
+    public void TheColumnThatCapsNoDuplicateBatchesIsNamed()
+    {
+        string[] langs = ["nb", "nn", "da", "sv"];
+        var d = new TextDataset("pairs.jsonl", ["anchor", "positive", "lang"],
+            [.. Enumerable.Range(0, 32).Select(i => new[] { $"spørsmål {i}", $"svar {i}", langs[i % 4] })]);
+        var notes = new List<string>();
+        BatchPlanner.Validate([d], 16, noDuplicates: true, warn: notes.Add);
+        var note = Assert.Single(notes);
+        Assert.Contains("batches hold at most 4 of training.batch_size 16 rows; column 'lang' has only 4 different texts", note, StringComparison.Ordinal);
+        Assert.Contains("data.columns names the inputs", note, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void SplitAndTakeAreSeededAndDisjoint()
     {

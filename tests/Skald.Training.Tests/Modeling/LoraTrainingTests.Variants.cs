@@ -152,6 +152,57 @@ public sealed partial class LoraTrainingTests
     }
 
     /// <summary>
+    /// <c>target_modules</c> given as one string is peft's regular expression over whole module names: only the modules it
+    /// matches train (here q_proj and v_proj of both layers, not k_proj), adapter_config.json keeps the string as peft
+    /// writes it, and the folder loads back to the trained embeddings. A string that is no regular expression is one line
+    /// naming the key. (It was read as one module name, so a peft user's pattern matched nothing.)
+    /// </summary>
+    [Fact]
+    public void TargetModulesAsOneStringIsPeftsRegularExpression()
+    {
+        const string pattern = @"layers\.[0-9]+\.self_attn\.(q_proj|v_proj)";
+        var config = SmallRun(1, $"target_modules: '{pattern}'");
+        Assert.Equal(pattern, config.Lora!.TargetPattern);
+        var setup = TrainingRun.Build(config);
+        var model = (TrainableEncoder)setup.Model;
+        var adapted = model.Model.Parameters.Where(p => p.Lora is not null).Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["layers.0.self_attn.q_proj.weight", "layers.0.self_attn.v_proj.weight", "layers.1.self_attn.q_proj.weight",
+            "layers.1.self_attn.v_proj.weight"], adapted);
+        var run = new SentenceTrainer(setup).Run();
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.ModelPath, "adapter_config.json"))))
+            Assert.Equal(pattern, doc.RootElement.GetProperty("target_modules").GetString());
+        string[] texts = ["spørsmål 3", "svar 7"];
+        var trained = model.Model.Encode(texts);
+        var reloaded = SentenceEncoder.Load(Decoder, [run.ModelPath]).Encode(texts);
+        for (int i = 0; i < texts.Length; i++) Near(trained[i], reloaded[i], 1e-5f, "reloaded pattern adapter");
+
+        var bad = Assert.Throws<TrainingException>(() => SmallRun(1, "target_modules: '(q_proj'"));
+        Assert.StartsWith("lora.yaml", bad.Message, StringComparison.Ordinal);
+        Assert.Contains("lora.target_modules '(q_proj'", bad.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A <c>lora</c> section without <c>target_modules</c> on a BERT: the default (LLM2Vec's decoder projections) matches
+    /// none of its layers, and the line says the key was left out and what to set (peft would have picked query and
+    /// value); a list given on purpose that matches nothing gets the plain line.
+    /// </summary>
+    [Fact]
+    public void DefaultTargetsOnAnEncoderNameTheKeyToSet()
+    {
+        string bert = Path.Combine(Skald.Tests.Repository.Root, "fixtures", "models", "bert-cased-mean");
+        var decoderRun = SmallRun(1, "use_rslora: false");
+        var config = decoderRun with { Model = decoderRun.Model with { Path = bert, Attention = null } };
+        var defaulted = Assert.Throws<TrainingException>(() => TrainingRun.Build(config));
+        Assert.Contains("match no linear layer", defaulted.Message, StringComparison.Ordinal);
+        Assert.Contains("lora.target_modules was left out", defaulted.Message, StringComparison.Ordinal);
+        Assert.Contains("target_modules: [query, value]", defaulted.Message, StringComparison.Ordinal);
+
+        var given = config with { Lora = config.Lora! with { TargetModules = ["q_proj"] } };
+        var plain = Assert.Throws<TrainingException>(() => TrainingRun.Build(given));
+        Assert.DoesNotContain("left out", plain.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A saved adapter with peft's per-module settings: alpha_pattern gives q_proj its own alpha (scale 16/2, k_proj the
     /// default 8/2), rank_pattern and layers_to_transform (layer 0 of a ForCausalLM's <c>model.layers</c>: peft finds the
     /// index after a dotted part preceded by another) are read; the merged weights are computed here.

@@ -105,7 +105,7 @@ public sealed class BadInputSweepTests
     }
 
     /// <summary>
-    /// The quickstart run away from the repository (as the installed tool is) stops naming the sample data it lacks,
+    /// The quickstart on a --samples folder without the sample data stops naming the file it lacks,
     /// and leaves no empty output folder behind (it made out/quickstart before looking for the samples).
     /// </summary>
     [Fact]
@@ -115,6 +115,24 @@ public sealed class BadInputSweepTests
         var r = InProcessSkald.Capture("quickstart", "--output", output, "--samples", samples);
         SkaldProcess.AssertUserError(r, 1, $"{Path.Combine(samples, "data", "corpus.txt")}: bundled sample data not found");
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
+
+    /// <summary>
+    /// Without --samples the quickstart reads ./samples, else the installed tool's copy beside skald.dll (which
+    /// <see cref="Packaging.ToolInstallTests"/> runs). The build beside the tests has no copy (a publish or pack makes
+    /// it), so from an empty folder the one line names both places it looked (a skald process: the working directory
+    /// is the empty folder).
+    /// </summary>
+    [Fact]
+    public void AQuickstartAwayFromACloneNamesBothPlacesItLooked()
+    {
+        string besideSkald = Path.Combine(AppContext.BaseDirectory, "samples");
+        Assert.False(Directory.Exists(besideSkald)); // (the premise)
+        string output = Path.Combine(dir, "out");
+        var r = SkaldProcess.RunIn(dir, "quickstart", "--output", output);
+        SkaldProcess.AssertUserError(r, 1, "samples: the bundled sample data not found, neither in the working directory "
+            + $"({Path.Combine(dir, "samples")}) nor beside skald ({besideSkald}); run from the repository root, or pass --samples DIR");
+        Assert.False(Directory.Exists(output));
     }
 
     /// <summary>

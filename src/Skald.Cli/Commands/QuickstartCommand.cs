@@ -9,7 +9,8 @@ namespace Skald.Cli.Commands;
 internal sealed class QuickstartCommand : Command
 {
     private readonly Option<string> output = CliOptions.Text("--output", "Folder for the models and the report", "DIR", "out/quickstart");
-    private readonly Option<string> samples = CliOptions.Text("--samples", "The bundled samples folder (with data/ and quickstart-suite.json)", "DIR", "samples");
+    private readonly Option<string> samples = CliOptions.Text("--samples",
+        "The bundled samples folder, with data/ and quickstart-suite.json (default: ./samples, else the installed tool's copy)", "DIR");
     private readonly Option<double?> budget = CliOptions.Number("--budget", "Multiply every stage's training steps by X (0.2 for a quick look)", v => v > 0, "a positive number", defaultValue: 1.0);
     private readonly Option<int?> mlm = CliOptions.Int("--mlm", "Masked-LM pretraining steps before SimCSE (0: skip)", min: 0, defaultValue: 0, helpName: "STEPS");
 
@@ -28,26 +29,32 @@ internal sealed class QuickstartCommand : Command
         var options = new QuickstartOptions
         {
             Output = p.GetValue(output) ?? "out/quickstart",
-            Samples = p.GetValue(samples) ?? "samples",
+            Samples = p.GetValue(samples),
             Budget = p.GetValue(budget) ?? 1.0,
             MlmSteps = p.GetValue(mlm) ?? 0,
         };
-        var report = new QuickstartRunner(options, m => Terminal.Log(m, quiet)).Run();
+        var runner = new QuickstartRunner(options, m => Terminal.Log(m, quiet));
+        var report = runner.Run();
 
         Console.WriteLine();
         Console.WriteLine("Held-out set (written for Skald, never trained on): nDCG@10 for retrieval, accuracy for triplets");
         Console.WriteLine();
         ReportTables.Print(report, quiet);
         string outDir = options.Output;
+        // In a clone, skald is `dotnet run` of its project and configs/ is there; the installed tool is `skald`.
+        bool clone = File.Exists(Path.Combine("src", "Skald.Cli", "Skald.Cli.csproj"));
+        string skald = clone ? "dotnet run -c Release --project src/Skald.Cli --" : "skald";
+        string trainConfig = clone ? "configs/train-example.yaml" : "train.yaml";
+        string example = Path.Combine(runner.SamplesFolder!, "encode-example.txt");
         Console.WriteLine($"""
 
             Models and report are in {outDir}/ (open {outDir}/report.html in a browser).
 
             Next steps:
               encode with the new model:
-                dotnet run -c Release --project src/Skald.Cli -- encode --model {outDir}/bert --input samples/encode-example.txt --output embeddings.jsonl
-              fine-tune a downloaded Hugging Face model instead (e.g. NbAiLab/nb-sbert-base in ~/models):
-                dotnet run -c Release --project src/Skald.Cli -- train --config configs/train-example.yaml --set model.path=~/models/nb-sbert-base
+                {skald} encode --model {outDir}/bert --input {example} --output embeddings.jsonl
+              fine-tune a downloaded Hugging Face model instead (e.g. NbAiLab/nb-sbert-base in ~/models{(clone ? "" : "; configs/train-example.yaml in Skald's repository documents every key of train.yaml")}):
+                {skald} train --config {trainConfig} --set model.path=~/models/nb-sbert-base
             """);
         return 0;
     }

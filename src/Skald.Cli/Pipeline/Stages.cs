@@ -38,12 +38,12 @@ internal static class Stages
     /// Runs a `skald train` config with model.path = <paramref name="modelPath"/> (and model.adapters =
     /// <paramref name="adapters"/> when given) into runs/NAME beside <paramref name="modelDir"/>, then moves the final
     /// model (or LoRA adapter) to <paramref name="modelDir"/>. <paramref name="weights"/> (the stage's <c>weights</c>)
-    /// sets model.weights.
+    /// sets model.weights; <paramref name="overrides"/> (<c>key=value</c>, as <c>--set</c>) go last.
     /// </summary>
     public static string Train(string configPath, string modelPath, string modelDir, double stepScale, Action<string> log,
-        IReadOnlyList<string>? adapters = null, IReadOnlyList<string>? data = null, string? weights = null)
+        IReadOnlyList<string>? adapters = null, IReadOnlyList<string>? data = null, string? weights = null, IReadOnlyList<string>? overrides = null)
     {
-        var config = TrainConfig(configPath, modelPath, modelDir, adapters, data, weights);
+        var config = TrainConfig(configPath, modelPath, modelDir, adapters, data, weights, overrides);
         if (stepScale != 1.0 && config.Training.MaxSteps > 0)
             config = config with { Training = config.Training with { MaxSteps = Math.Max(2, (int)Math.Round(config.Training.MaxSteps * stepScale)) } };
         HubPush.Check(config.Output);
@@ -62,20 +62,18 @@ internal static class Stages
     /// The `skald train` config at <paramref name="configPath"/> as <see cref="Train"/> runs it: model.path =
     /// <paramref name="modelPath"/>, output.dir = runs/NAME beside <paramref name="modelDir"/>, and
     /// <paramref name="adapters"/>, <paramref name="data"/> and <paramref name="weights"/> (a stage's keys) over
-    /// model.adapters, data.train and model.weights when given.
+    /// model.adapters, data.train and model.weights when given, then <paramref name="overrides"/> (<c>key=value</c>).
     /// </summary>
     public static TrainingConfig TrainConfig(string configPath, string modelPath, string modelDir,
-        IReadOnlyList<string>? adapters = null, IReadOnlyList<string>? data = null, string? weights = null)
+        IReadOnlyList<string>? adapters = null, IReadOnlyList<string>? data = null, string? weights = null, IReadOnlyList<string>? overrides = null)
     {
-        // Each value a JSON string (valid YAML): a bare path is read as YAML, and "-" or "a: b" would be a list or a mapping.
-        static string Quoted(string value) => System.Text.Json.JsonSerializer.Serialize(value);
-        string[] overrides = [$"model.path={Quoted(modelPath)}", $"output.dir={Quoted(RunDir(modelDir))}"];
-        if (weights is not null) overrides = [.. overrides, $"model.weights={weights}"];
-        if (data is { Count: > 0 }) // data.train from the pipeline (e.g. a mine_negatives stage)
-            overrides = [.. overrides, "data.train=[" + string.Join(", ", data.Select(Quoted)) + "]"];
+        string[] set = [$"model.path={Quoted(modelPath)}", $"output.dir={Quoted(RunDir(modelDir))}"];
+        if (weights is not null) set = [.. set, $"model.weights={weights}"];
+        if (data is { Count: > 0 }) // data.train from the pipeline (e.g. a mine_negatives stage) or the quickstart's samples
+            set = [.. set, "data.train=[" + string.Join(", ", data.Select(Quoted)) + "]"];
         if (adapters is { Count: > 0 })
-            overrides = [.. overrides, "model.adapters=[" + string.Join(", ", adapters.Select(Quoted)) + "]"];
-        return ConfigLoader.Load(configPath, overrides);
+            set = [.. set, "model.adapters=[" + string.Join(", ", adapters.Select(Quoted)) + "]"];
+        return ConfigLoader.Load(configPath, [.. set, .. overrides ?? []]);
     }
 
     /// <summary>
@@ -121,6 +119,12 @@ internal static class Stages
         if (p.Step % 10 == 0 || p.Step == p.TotalSteps)
             log(string.Create(CultureInfo.InvariantCulture, $"    step {p.Step}/{p.TotalSteps} {what} {p.Loss:F3} ({p.SamplesPerSecond:F0} samples/s)"));
     };
+
+    /// <summary>
+    /// <paramref name="value"/> as a JSON string, the form of a path in a <c>key=value</c> override (valid YAML: a bare
+    /// path is read as YAML, and "-" or "a: b" would be a list or a mapping).
+    /// </summary>
+    public static string Quoted(string value) => System.Text.Json.JsonSerializer.Serialize(value);
 
     private static string RunDir(string modelDir) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelDir))!, "runs", Path.GetFileName(Path.GetFullPath(modelDir)));

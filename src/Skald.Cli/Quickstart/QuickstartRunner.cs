@@ -16,8 +16,10 @@ namespace Skald.Cli.Quickstart;
 internal sealed record QuickstartOptions
 {
     public string Output { get; init; } = "out/quickstart";
-    public string Samples { get; init; } = "samples";
-    public string Configs { get; init; } = "configs/quickstart";
+    /// <summary>The sample data folder; null finds it (<see cref="QuickstartFiles"/>: ./samples, else the tool's copy).</summary>
+    public string? Samples { get; init; }
+    /// <summary>The stage configs folder; null finds it (./configs/quickstart, else the tool's copy).</summary>
+    public string? Configs { get; init; }
     public int VocabSize { get; init; } = 4000;
     public int StaticDimension { get; init; } = 256;
     public int StaticSteps { get; init; } = 300;
@@ -36,6 +38,10 @@ internal sealed record QuickstartOptions
 internal sealed class QuickstartRunner(QuickstartOptions options, Action<string> log)
 {
     private readonly Stopwatch clock = Stopwatch.StartNew();
+    private string configs = "";
+
+    /// <summary>The sample data folder the run reads (<see cref="QuickstartOptions.Samples"/>, else the one found); set by <see cref="Run"/>.</summary>
+    public string? SamplesFolder { get; private set; }
 
     /// <summary>Runs every stage; returns the report (models ranked, per-task scores).</summary>
     public BenchmarkReport Run()
@@ -43,12 +49,15 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
         string outDir = Path.GetFullPath(options.Output);
         // (creating it over a file read "The file '/full/path' already exists.", naming neither the option nor the fix)
         if (File.Exists(outDir)) throw new InputException($"{options.Output}: is a file; --output names a folder for the models and the report");
-        string data = Path.Combine(options.Samples, "data");
+        string samples = SamplesFolder = options.Samples
+            ?? QuickstartFiles.Find(QuickstartFiles.Samples, "the bundled sample data", "run from the repository root, or pass --samples DIR");
+        string data = Path.Combine(samples, "data");
         foreach (var f in new[] { "corpus.txt", "train-pairs.jsonl", "train-triplets.jsonl" })
         {
             if (!File.Exists(Path.Combine(data, f)))
                 throw new InputException($"{Path.Combine(data, f)}: bundled sample data not found (run from the repository root, or pass --samples DIR)");
         }
+        configs = options.Configs ?? QuickstartFiles.Find(QuickstartFiles.Configs, "the quickstart's stage configs", "run from the repository root");
         Directory.CreateDirectory(outDir); // only once the samples are there: a run that cannot start leaves nothing behind
 
         // 1. A WordPiece tokenizer trained on the bundled corpus (lower-cased; æøåäö are kept).
@@ -86,13 +95,16 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
             mlm = Pretrain(bertUntrained, corpus, Path.Combine(outDir, "bert-mlm"));
         }
         Stage("unsupervised SimCSE on the corpus (configs/quickstart/simcse.yaml)");
-        string simcse = Train("simcse.yaml", mlm ?? bertUntrained, Path.Combine(outDir, "bert-simcse"));
+        // (the configs name the samples as a clone holds them; the run reads them where it found them)
+        string simcse = Train("simcse.yaml", mlm ?? bertUntrained, Path.Combine(outDir, "bert-simcse"), [Path.Combine(data, "corpus.txt")]);
         Stage("supervised MNRL on pairs and triplets (configs/quickstart/supervised.yaml)");
-        string bert = Train("supervised.yaml", simcse, Path.Combine(outDir, "bert"));
+        string bert = Train("supervised.yaml", simcse, Path.Combine(outDir, "bert"),
+            [Path.Combine(data, "train-pairs.jsonl"), Path.Combine(data, "train-triplets.jsonl")],
+            $"evaluation.retrieval={Stages.Quoted(Path.Combine(data, "eval", "retrieval"))}");
 
         // 6. Before/after on the held-out set.
         Stage("evaluating BM25, untrained and trained models on the held-out set");
-        var report = Stages.Benchmark(Path.Combine(options.Samples, "quickstart-suite.json"),
+        var report = Stages.Benchmark(Path.Combine(samples, "quickstart-suite.json"),
             ["bm25", staticUntrained, staticTrained, bertUntrained, .. (mlm is null ? Array.Empty<string>() : [mlm]), simcse, bert],
             Path.Combine(outDir, "report"));
         log($"done in {clock.Elapsed.TotalSeconds:F0} s");
@@ -105,8 +117,8 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
             MaxSteps = Steps(options.MlmSteps), BatchSize = 64, LearningRate = 5e-4f, WarmupRatio = 0.1f, Seed = 42, LoggingSteps = 20,
         }, maskProbability: 0.15f, modelDir, log);
 
-    private string Train(string configFile, string modelPath, string modelDir) =>
-        Stages.Train(Path.Combine(options.Configs, configFile), modelPath, modelDir, options.Budget, log);
+    private string Train(string configFile, string modelPath, string modelDir, IReadOnlyList<string> data, params string[] overrides) =>
+        Stages.Train(Path.Combine(configs, configFile), modelPath, modelDir, options.Budget, log, data: data, overrides: overrides);
 
     private int Steps(int steps) => Math.Max(2, (int)Math.Round(steps * options.Budget));
 

@@ -4,7 +4,9 @@ namespace Skald.Cli.Tests.Packaging;
 /// The .NET tool as a user gets it: <c>dotnet pack</c> of src/Skald.Cli (from the build this test run made, so
 /// <c>--no-build</c>; the solution's pack the packaging tests share, <see cref="PackageRun.SolutionFeed"/>) into a temp
 /// feed, <c>dotnet tool install --tool-path</c> from that folder only (a nuget.config that clears every other source, so
-/// nothing is fetched), then the installed <c>skald</c> runs <c>--help</c> and <c>encode</c> on a fixture model.
+/// nothing is fetched), then the installed <c>skald</c> runs <c>--help</c>, <c>encode</c> on a fixture model, and
+/// <c>quickstart</c> from an empty folder on the samples the package carries (the smallest budget: 2-8 steps a stage,
+/// a few seconds of training; the full run's 4 minutes is <see cref="QuickstartTests"/>' to prove learning).
 /// </summary>
 [Collection(PackageRun.Collection)]
 [Trait("Category", "Packaging")]
@@ -32,6 +34,21 @@ public sealed class ToolInstallTests
         var encode = Run(dir, skald, "encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output);
         Assert.True(encode.Code == 0, encode.Output);
         Assert.Equal(2, File.ReadAllLines(output).Length);
+
+        // The quickstart away from a clone: the tool's own samples and stage configs, then its next step as printed.
+        string empty = Path.Combine(dir, "empty");
+        Directory.CreateDirectory(empty);
+        var quickstart = Run(empty, skald, "quickstart", "--output", "out", "--budget", "0.01");
+        Assert.True(quickstart.Code == 0, quickstart.Output);
+        foreach (var f in new[] { "report.json", "report.html", "static/modules.json", "bert/modules.json" })
+            Assert.True(File.Exists(Path.Combine(empty, "out", f)), f + " missing: " + quickstart.Output);
+        string next = quickstart.Output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("skald encode ", StringComparison.Ordinal));
+        string[] words = next.Split(' ');
+        Assert.StartsWith(Path.Combine(tools, ".store"), words[Array.IndexOf(words, "--input") + 1]); // the tool's copy of the example text
+        var encodeNext = Run(empty, skald, words[1..]);
+        Assert.True(encodeNext.Code == 0, encodeNext.Output);
+        Assert.Equal(File.ReadAllLines(words[Array.IndexOf(words, "--input") + 1]).Count(l => l.Length > 0),
+            File.ReadAllLines(Path.Combine(empty, "embeddings.jsonl")).Length);
     }
 
     /// <summary>

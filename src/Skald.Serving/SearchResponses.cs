@@ -5,8 +5,9 @@ namespace Skald.Serving;
 
 /// <summary>
 /// Writes the <c>POST /v1/search</c> answer, shaped like OpenAI's lists: <c>{object: "list", data: [{object:
-/// "search_result", index, row, id, score, document, source, start, end, title, text}], model, mode, fusion, usage}</c>
-/// (<c>fusion</c> only for hybrid search; the hit fields are those of <c>skald search --format json</c>).
+/// "search_result", index, row, id, score, scaled_score, document, source, start, end, title, text}], model, mode, fusion, usage}</c>
+/// (<c>fusion</c> only for hybrid search, <c>scaled_score</c> only for a hybrid hit's fused score, <see cref="IndexHit.ScaledScore"/>,
+/// not for one a cross-encoder reranked; the hit fields are those of <c>skald search --format json</c>).
 /// </summary>
 internal static class SearchResponses
 {
@@ -25,6 +26,7 @@ internal static class SearchResponses
                 w.WriteNumber("row", h.Row);
                 w.WriteString("id", h.Record.Id);
                 w.WriteNumber("score", h.Score);
+                if (h.ScaledScore is { } scaled) w.WriteNumber("scaled_score", scaled);
                 h.Record.WriteLocation(w);
                 w.WriteEndObject();
                 if (w.BytesPending > 1 << 16) w.Flush();

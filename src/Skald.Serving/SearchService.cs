@@ -241,7 +241,7 @@ public sealed class SearchService
         var (ranked, read) = await Reranker.RankAsync(request.Query, [.. candidates.Select(h => h.Record.FullText)], request.TopK, cancellationToken,
             request.RerankBgeM3Weights)
             .ConfigureAwait(false);
-        return ([.. ranked.Select(r => candidates[r.Index] with { Score = r.Score })], tokens + read);
+        return ([.. ranked.Select(r => candidates[r.Index] with { Score = r.Score, ScaledScore = null })], tokens + read); // the cross-encoder's score: no fusion to scale
     }
 
     /// <summary>

@@ -62,11 +62,6 @@ public sealed class BadInputSweepTests
         SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", Pairs, "--output", Path.Combine(dir, "n.jsonl"),
             "--model", "bm25", "--language", "nbb"), 2, "--language nbb: did you mean 'nb'?: BM25 stems nb, nn, da, sv");
 
-    [Fact]
-    public void AutoStemmingIsForAnIndexOnly() => // an index records each document's language; mining would stem nothing
-        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", Pairs, "--output", Path.Combine(dir, "n.jsonl"),
-            "--model", "bm25", "--language", "auto"), 2, "--language auto: BM25 stems nb, nn, da, sv (also no, en, de, fi and their three-letter codes); leave it out");
-
     /// <summary>
     /// mine-negatives' prompt names are looked up in the model's prompts (a missing one named with the ones it has),
     /// a prompt is for an embedding model, and include_positives writes n-tuples: each one line.

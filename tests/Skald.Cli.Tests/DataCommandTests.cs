@@ -93,6 +93,27 @@ public sealed class DataCommandTests
     }
 
     /// <summary>
+    /// <c>--model bm25 --language auto</c> stems each passage in the language guessed for it (as <c>index build
+    /// --language auto</c>): a Danish passage's "fakturaerne" meets the query "fakturaer" through the Danish stemmer and is
+    /// mined, which one Norwegian stemmer for all ("fakturaern") misses.
+    /// </summary>
+    [Fact]
+    public void MineNegativesWithAutoStemsEachPassageInItsOwnLanguage()
+    {
+        string dir = TestPaths.NewTempDir(), pairs = Path.Combine(dir, "pairs.jsonl"), corpus = Path.Combine(dir, "corpus.txt");
+        const string danish = "Fakturaerne sendes i morgen, og hvis nogen ikke har betalt efter fjorten dage, bliver der sendt en rykker. Hvad der sker derefter, ved vi ikke meget om.";
+        File.WriteAllText(pairs, "{\"anchor\":\"fakturaer\",\"positive\":\"Kantinen er i andre etasje, og den er åpen hver dag.\"}\n");
+        File.WriteAllText(corpus, danish + "\nBilene står ute og blir vasket i morgen.\n");
+        SkaldProcess.Result Mine(string language) => InProcessSkald.Capture("data", "mine-negatives", "--data", pairs, "--output",
+            Path.Combine(dir, language + ".jsonl"), "--model", "bm25", "--corpus", corpus, "--num-negatives", "1", "--format", "triplet",
+            "--relative-margin", "none", "--language", language);
+        var auto = Mine("auto");
+        Assert.True(auto.ExitCode == 0, auto.Stderr);
+        Assert.Equal([danish], File.ReadAllLines(Path.Combine(dir, "auto.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("negative").GetString()!));
+        SkaldProcess.AssertUserError(Mine("nb"), 1, "no anchor got a negative"); // no passage shares a Norwegian stem with the query
+    }
+
+    /// <summary>
     /// --scores lists the cross-encoder's scores (positive, then each negative) in a scores column, as
     /// sentence-transformers' output_scores names it, where --margins writes their differences as label: the two runs
     /// agree, and distill_kl trains on the scores.

@@ -93,6 +93,29 @@ public sealed class RerankEndpointTests : IClassFixture<RerankEndpointTests.Rera
         }
     }
 
+    [Fact]
+    public async Task AHybridSearchRerankedShowsTheCrossEncodersScoreUnscaled()
+    {
+        const string query = "Hvor kan jeg parkere sykkelen?";
+        var (_, fused) = await PostAsync(fixture.Client, Json(new { query, mode = "hybrid", top_k = 4, rerank = false }), path: "v1/search");
+        var plain = fused.GetProperty("data");
+        Assert.Equal(4, plain.GetArrayLength());
+        Assert.Equal(1f, plain[0].GetProperty("scaled_score").GetSingle()); // z-score convex: the best fused hit is 1
+        Assert.All(plain.EnumerateArray(), h => Assert.InRange(h.GetProperty("scaled_score").GetSingle(), 0f, 1f));
+
+        var (status, body) = await PostAsync(fixture.Client, Json(new { query, mode = "hybrid", top_k = 4, rerank_candidates = 4 }), path: "v1/search");
+        Assert.Equal(200, status);
+        var data = body.GetProperty("data");
+        var expected = CrossEncoder.Load(Reranker).Rank(query, [.. plain.EnumerateArray().Select(FullText)], topK: 4);
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(plain[expected[i].Index].GetProperty("id").GetString(), data[i].GetProperty("id").GetString());
+            Assert.Equal(expected[i].Score, data[i].GetProperty("score").GetSingle(), 6);
+            // the fused candidates' scaled scores belong to the fusion's order, not to the cross-encoder's: none is shown
+            Assert.False(data[i].TryGetProperty("scaled_score", out _), $"hit {i} carries its candidate's scaled_score");
+        }
+    }
+
     private static string FullText(JsonElement hit)
     {
         string title = hit.GetProperty("title").GetString()!, text = hit.GetProperty("text").GetString()!;

@@ -53,6 +53,10 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
         ([.. results.EnumerateArray().Select(h => h.GetProperty("id").GetString()!)],
          [.. results.EnumerateArray().Select(h => h.GetProperty("score").GetSingle())]);
 
+    // each hit's scaled_score (null where it has none)
+    private static float?[] Scaled(JsonElement results) =>
+        [.. results.EnumerateArray().Select(h => h.TryGetProperty("scaled_score", out var s) ? s.GetSingle() : (float?)null)];
+
     [Theory]
     [InlineData("Hvor kan jeg parkere sykkelen?", "dense", null, null)]
     [InlineData("glutenfrit brød i kantinen", "bm25", null, null)]
@@ -66,7 +70,8 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
         if (probes is not null) args.AddRange(["--probes", "1"]);
         var r = SkaldProcess.Run([.. args]);
         Assert.True(r.ExitCode == 0, r.Stderr);
-        var (ids, scores) = Hits(JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results"));
+        var cli = JsonDocument.Parse(r.Stdout).RootElement;
+        var (ids, scores) = Hits(cli.GetProperty("results"));
         Assert.NotEmpty(ids);
 
         var (status, body) = await PostAsync(fixture.Client, Json(new { query, mode, top_k = 7, fusion, model = "bert-cased-mean", probes }), path: "v1/search");
@@ -79,6 +84,11 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
         var (gotIds, gotScores) = Hits(data);
         Assert.Equal(ids, gotIds);
         for (int i = 0; i < ids.Length; i++) Assert.True(Math.Abs(scores[i] - gotScores[i]) <= 1e-4f, $"hit {i}: {scores[i]} vs {gotScores[i]}");
+        // a hybrid hit's fused score in [0, 1] as skald search --format json shows it (Fusion.Scaled), the fusion named alike
+        var (scaled, gotScaled) = (Scaled(cli.GetProperty("results")), Scaled(data));
+        Assert.All(scaled, s => Assert.Equal(mode == "hybrid", s is not null));
+        for (int i = 0; i < ids.Length; i++) Assert.True(scaled[i] is null ? gotScaled[i] is null : gotScaled[i] is { } g && Math.Abs(g - scaled[i]!.Value) <= 1e-4f, $"hit {i}: scaled {scaled[i]} vs {gotScaled[i]}");
+        if (mode == "hybrid") Assert.Equal(cli.GetProperty("fusion").GetString(), body.GetProperty("fusion").GetString());
         int rank = 0;
         foreach (var h in data.EnumerateArray())
         {

@@ -36,7 +36,7 @@ internal sealed class DataMineNegativesCommand : Command
     private readonly Option<string> queryPromptName = CliOptions.Text("--query-prompt-name", "Give the anchors the model's prompt of this name instead of its query prompt", "NAME");
     private readonly Option<string> corpusPrompt = CliOptions.Text("--corpus-prompt", "Prepend this text to the passages instead of the model's document prompt (\"\" for none)", "TEXT");
     private readonly Option<string> corpusPromptName = CliOptions.Text("--corpus-prompt-name", "Give the passages the model's prompt of this name instead of its document prompt", "NAME");
-    private readonly Option<string> language = CliOptions.Text("--language", "BM25 stemming language (nb, nn, da, sv, en)", "LANG");
+    private readonly Option<string> language = CliOptions.Text("--language", "BM25 stemming language (nb, nn, da, sv, en; auto: each passage in its own, as skald index build --language auto)", "LANG");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per embedding batch", defaultValue: 32);
     private readonly Option<string> cache = CliOptions.Text("--cache", "Embedding cache folder (the one skald evaluate uses)", "DIR");
     private readonly Option<int?> seed = CliOptions.Int("--seed", "Seed of random sampling", min: 0, defaultValue: 42);
@@ -84,7 +84,7 @@ internal sealed class DataMineNegativesCommand : Command
             throw new UsageException($"option --output must name a .jsonl file, got '{p.GetValue(output)}'");
         OutputPath.NotAnInput(p.GetValue(output)!, p.GetValue(data), p.GetValue(corpus));
         OutputPath.NotAFileOf("--output", p.GetValue(output)!, [.. new[] { p.GetValue(model), p.GetValue(crossEncoder) }.OfType<string>().Where(Directory.Exists)]);
-        CliOptions.StemmingLanguage(p.GetValue(language));
+        CliOptions.StemmingLanguage(p.GetValue(language), perDocument: true);
         string path = p.GetValue(data)!;
         var set = DatasetReader.Read(path).WithoutLists("mine-negatives");
         if (set.Columns.Count < 2) throw new InputException($"{path}: needs two text columns (anchor, positive), found {string.Join(", ", set.Columns)}");
@@ -100,7 +100,7 @@ internal sealed class DataMineNegativesCommand : Command
             : throw new InputException($"{spec}: model folder not found (or use --model bm25)");
         using var dense = encoder is null ? null : new EvaluationEmbeddingModel(encoder, folder, prompts.Apply(
             new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, CacheDirectory = p.GetValue(cache) }, encoder.Folder.Prompts, spec));
-        ICandidateScorer scorer = dense is null ? new Bm25CandidateScorer(new Bm25Model(), p.GetValue(language)) : new DenseCandidateScorer(dense);
+        ICandidateScorer scorer = dense is null ? new Bm25CandidateScorer(new Bm25Model(new Bm25Options { DocumentLanguage = text => Skald.Cli.Commands.Index.IndexSources.LanguageOf(text, null) }), p.GetValue(language)) : new DenseCandidateScorer(dense);
         using var reranker = p.GetValue(crossEncoder) is { } ce ? Rerankers.Load(ce, quiet) : null;
         if (reranker is not null)
             scorer = new CrossEncoderCandidateScorer(scorer, QuantizeOption.Apply(reranker, null, quiet),

@@ -27,7 +27,7 @@ internal sealed class EvaluateCommand : Command
         "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "reranking", "generation");
     private readonly Option<string> output = CliOptions.Text("--output", "Write the MTEB-style results JSON here (default: stdout)", "FILE");
     private readonly Option<string> name = CliOptions.Text("--name", "Task name in the results (default: the folder or file name)", "NAME");
-    private readonly Option<string> language = CliOptions.Text("--language", "Language code recorded in the results (e.g. nb, da, sv)", "CODE");
+    private readonly Option<string> language = CliOptions.Text("--language", "Language code recorded in the results (e.g. nb, da, sv), which BM25 stems with; auto: BM25 stems each document in its own language, as skald index build --language auto", "CODE");
     private readonly Option<string> split = CliOptions.Text("--split", "Retrieval split (qrels/SPLIT.tsv)", "SPLIT", "test");
     private readonly Option<int?> limit = CliOptions.Int("--limit", "Use at most N examples: a seeded random sample of N queries of a retrieval task, or of N rows of a classification, clustering, STS or pairs task (such files are often sorted by label or topic)");
     private readonly Option<bool> chunk = CliOptions.Flag("--chunk", "Split long documents into chunks instead of truncating them (retrieval)");
@@ -192,6 +192,7 @@ internal sealed class EvaluateCommand : Command
         {
             Parameters = new Bm25Parameters(p.GetValue(k1) ?? defaults.K1, p.GetValue(b) ?? defaults.B),
             Stem = !p.GetValue(noStem),
+            DocumentLanguage = text => Skald.Cli.Commands.Index.IndexSources.LanguageOf(text, null), // --language auto: as skald index build --language auto
         };
         if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))
         {

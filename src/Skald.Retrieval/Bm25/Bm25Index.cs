@@ -205,11 +205,14 @@ public sealed class Bm25Index
         : Math.Log(1 + (DocumentCount - df + 0.5) / (df + 0.5));
 
     /// <summary>BM25 score of every document for one analysed query (0 where no term matches); an index of one field.</summary>
-    public float[] ScoreAll(IReadOnlyList<string> queryTerms)
+    public float[] ScoreAll(IReadOnlyList<string> queryTerms) => ScoreAll(Single(queryTerms));
+
+    /// <summary>BM25 score of every document for a query analysed once per field (0 where no term matches).</summary>
+    public float[] ScoreAll(IReadOnlyList<IReadOnlyList<string>> queryTermsByField)
     {
         var scores = new float[DocumentCount];
         var touched = new bool[DocumentCount];
-        Accumulate(Single(queryTerms), scores, touched);
+        Accumulate(queryTermsByField, scores, touched);
         return scores;
     }
 

@@ -1,3 +1,4 @@
+using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
 using Skald.Retrieval.Search;
 
@@ -6,12 +7,15 @@ namespace Skald.Retrieval.Bm25;
 /// <summary>
 /// Okapi BM25 over title + text with the Scandinavian-aware <see cref="Analyzer"/>, usable as a "model" in every
 /// retrieval task. The index of the last corpus is kept, so several query sets over one corpus index it once.
+/// A task in language "auto" (<see cref="Bm25Fields.PerDocument"/>) stems each document in its own language
+/// (<see cref="Bm25Options.DocumentLanguage"/>) into one field per stemmer and analyses each query once per field, as an
+/// index built with <c>--language auto</c> does (<see cref="Bm25Fields"/>).
 /// </summary>
 public sealed class Bm25Model(Bm25Options? options = null) : IRetrievalModel, ICandidateScorer
 {
     private readonly Bm25Options options = options ?? new Bm25Options();
     private readonly Dictionary<string, string> metadata = [];
-    private (IReadOnlyList<CorpusDocument> Corpus, string? Algorithm, Bm25Index Index, Analyzer Analyzer)? last;
+    private (IReadOnlyList<CorpusDocument> Corpus, string? Algorithm, Bm25Index Index, Analyzer[] Analyzers)? last;
 
     /// <inheritdoc/>
     public string Name => options.Name;
@@ -33,10 +37,10 @@ public sealed class Bm25Model(Bm25Options? options = null) : IRetrievalModel, IC
     /// <inheritdoc/>
     public Hit[][] Search(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<string> queries, int topK, string? language)
     {
-        var (index, analyzer) = IndexFor(corpus, language);
+        var (index, analyzers) = IndexFor(corpus, language);
         var tie = TieKeys.For(corpus);
         var results = new Hit[queries.Count][];
-        Parallel.For(0, queries.Count, i => results[i] = index.Search(analyzer.Analyze(queries[i]), topK, tie));
+        Parallel.For(0, queries.Count, i => results[i] = index.Search(Bm25Fields.Analyze(analyzers, queries[i]), topK, tie));
         return results;
     }
 
@@ -54,19 +58,43 @@ public sealed class Bm25Model(Bm25Options? options = null) : IRetrievalModel, IC
         })];
     }
 
-    private (Bm25Index, Analyzer) IndexFor(IReadOnlyList<CorpusDocument> corpus, string? language)
+    /// <summary>
+    /// The BM25 index of <paramref name="texts"/> for <paramref name="language"/> and the analyzers of its fields (one
+    /// unless the language is "auto", <see cref="Bm25Fields.Analyze"/> gives a query's terms for them);
+    /// <paramref name="parameters"/> overrides the options' k1 and b. "auto" without a
+    /// <see cref="Bm25Options.DocumentLanguage"/> is an <see cref="EvaluationException"/>.
+    /// </summary>
+    public (Bm25Index Index, Analyzer[] Analyzers) Build(IReadOnlyList<string> texts, string? language, Bm25Parameters? parameters = null)
     {
+        var p = parameters ?? options.Parameters;
+        if (language == Bm25Fields.PerDocument)
+        {
+            var detect = options.DocumentLanguage ?? throw new EvaluationException("BM25 language auto stems each document in its own language, and this caller detects none");
+            var languages = new string?[texts.Count];
+            Parallel.For(0, texts.Count, d => languages[d] = detect(texts[d]));
+            bool stem = options.Stem && Snowball.IsAvailable;
+            var fields = Bm25Fields.Analyse(texts, languages, p, stem);
+            metadata["stemming"] = stem ? Bm25Fields.PerDocumentStemming : Bm25Fields.Unstemmed;
+            return (fields, Bm25Fields.Analyzers(fields, new Analyzer(), "BM25"));
+        }
         var analyzer = AnalyzerFor(language, out var stemming);
-        if (last is { } l && ReferenceEquals(l.Corpus, corpus) && l.Algorithm == analyzer.Stemmer?.Algorithm) return (l.Index, l.Analyzer);
-        var docs = new IReadOnlyList<string>[corpus.Count];
-        Parallel.For(0, corpus.Count, d => docs[d] = analyzer.Analyze(corpus[d].FullText));
-        var index = new Bm25Index(docs, options.Parameters);
-        last = (corpus, analyzer.Stemmer?.Algorithm, index, analyzer);
+        var docs = new IReadOnlyList<string>[texts.Count];
+        Parallel.For(0, texts.Count, d => docs[d] = analyzer.Analyze(texts[d]));
         metadata["stemming"] = stemming;
+        return (new Bm25Index(docs, p), [analyzer]);
+    }
+
+    private (Bm25Index, Analyzer[]) IndexFor(IReadOnlyList<CorpusDocument> corpus, string? language)
+    {
+        string? key = language == Bm25Fields.PerDocument ? Bm25Fields.PerDocument
+            : options.Stem ? options.StemmerOverride ?? Snowball.AlgorithmFor(language) : null;
+        if (last is { } l && ReferenceEquals(l.Corpus, corpus) && l.Algorithm == key) return (l.Index, l.Analyzers);
+        var (index, analyzers) = Build([.. corpus.Select(d => d.FullText)], language);
+        last = (corpus, key, index, analyzers);
         metadata["k1"] = options.Parameters.K1.ToString(System.Globalization.CultureInfo.InvariantCulture);
         metadata["b"] = options.Parameters.B.ToString(System.Globalization.CultureInfo.InvariantCulture);
         metadata["idf"] = options.Parameters.Idf.ToString().ToLowerInvariant();
         metadata["fields"] = "title + text";
-        return (index, analyzer);
+        return (index, analyzers);
     }
 }

@@ -32,8 +32,17 @@ public static class Bm25Fields
     /// ordinal order; "none" where a record's language has no stemmer, libstemmer is missing, or
     /// <paramref name="stem"/> is false).
     /// </summary>
-    public static Bm25Index Analyse(IReadOnlyList<IndexRecord> records, Bm25Parameters parameters, bool stem)
+    public static Bm25Index Analyse(IReadOnlyList<IndexRecord> records, Bm25Parameters parameters, bool stem) =>
+        Analyse([.. records.Select(r => r.FullText)], [.. records.Select(r => r.Language)], parameters, stem);
+
+    /// <summary>
+    /// The BM25 index of <paramref name="texts"/>, each analysed in its own <paramref name="languages"/>[d] (an ISO code;
+    /// null: none), one field per stemmer as for an index's records; what <c>skald evaluate --model bm25 --language auto</c>
+    /// and <c>data mine-negatives --language auto</c> search (<see cref="Bm25Model"/>).
+    /// </summary>
+    public static Bm25Index Analyse(IReadOnlyList<string> texts, IReadOnlyList<string?> languages, Bm25Parameters parameters, bool stem)
     {
+        if (languages.Count != texts.Count) throw new ArgumentException("one language per text", nameof(languages));
         var byLanguage = new Dictionary<string, Analyzer>(StringComparer.OrdinalIgnoreCase);
         Analyzer For(string? language)
         {
@@ -42,12 +51,12 @@ public static class Bm25Fields
                 byLanguage[key] = analyzer = new Bm25Model(new Bm25Options { Stem = stem }).AnalyzerFor(language, out _);
             return analyzer;
         }
-        var analyzers = records.Select(r => For(r.Language)).ToArray();
+        var analyzers = languages.Select(For).ToArray();
         string[] names = [.. analyzers.Select(Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
         if (names.Length == 0) names = [Unstemmed];
         var fieldOf = analyzers.Select(a => Array.IndexOf(names, Name(a))).ToArray();
-        var docs = new IReadOnlyList<string>[records.Count];
-        Parallel.For(0, records.Count, d => docs[d] = analyzers[d].Analyze(records[d].FullText));
+        var docs = new IReadOnlyList<string>[texts.Count];
+        Parallel.For(0, texts.Count, d => docs[d] = analyzers[d].Analyze(texts[d]));
         return new Bm25Index(docs, fieldOf, names, parameters);
     }
 

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Skald.Data.Negatives;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Index;
+using Skald.Tests;
+using Xunit.Abstractions;
+
+namespace Skald.Data.Tests;
+
+/// <summary>
+/// <c>data mine-negatives --model bm25 --language auto</c>'s candidates (<see cref="Bm25CandidateScorer"/> in language
+/// "auto"): each passage stemmed in its own language, one field per stemmer, as <c>fixtures/bm25/make_mixed_bm25.py</c>
+/// scores them; the positives' scores from the same fields.
+/// </summary>
+public sealed class MixedLanguageMiningTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void CandidatesAndPositivesAreScoredAsTheReferenceOfOneFieldPerLanguage()
+    {
+        if (!Snowball.IsAvailable)
+        {
+            output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: the reference's stems cannot be made");
+            return;
+        }
+        var root = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "fixtures", "bm25", "mixed_bm25.json"))).RootElement;
+        var texts = root.GetProperty("documents").EnumerateArray().Select(t => t.GetString()!).ToArray();
+        var languages = root.GetProperty("languages").EnumerateArray().Select(l => l.GetString()).ToArray();
+        var queries = root.GetProperty("queries").EnumerateArray().Select(q => q.GetString()!).ToArray();
+        var expected = root.GetProperty("scores").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        var languageOf = texts.Select((t, i) => (t, languages[i])).ToDictionary(p => p.t, p => p.Item2);
+        var scorer = new Bm25CandidateScorer(new Bm25Model(new Bm25Options { DocumentLanguage = text => languageOf[text] }), Bm25Fields.PerDocument);
+
+        int[][] positives = [.. queries.Select((_, q) => new[] { q, texts.Length - 1 })];
+        var (candidates, positiveScores) = scorer.Score(queries, texts, positives, texts.Length);
+        for (int q = 0; q < queries.Length; q++)
+        {
+            Assert.Equal(Enumerable.Range(0, texts.Length).Where(d => expected[q][d] > 0), candidates[q].Select(h => h.Index).Order());
+            foreach (var h in candidates[q]) Assert.Equal(expected[q][h.Index], h.Score, 4);
+            for (int p = 0; p < positives[q].Length; p++) Assert.Equal(expected[q][positives[q][p]], positiveScores[q][p], 4);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Index;
+using Skald.Retrieval.Models;
+using Xunit.Abstractions;
+
+namespace Skald.Retrieval.Tests;
+
+/// <summary>
+/// <c>skald evaluate --model bm25 --language auto</c>'s model (<see cref="Bm25Model"/> in language "auto"): each
+/// document stemmed in the language <see cref="Bm25Options.DocumentLanguage"/> gives it, one field per stemmer, each
+/// query analysed once per field, scored as the reference of one field per language
+/// (<c>fixtures/bm25/make_mixed_bm25.py</c>), the index <c>--language auto</c> builds.
+/// </summary>
+public sealed class MixedLanguageBm25ModelTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void ScoresMatchTheReferenceOfOneFieldPerLanguage()
+    {
+        if (!Snowball.IsAvailable)
+        {
+            output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: the reference's stems cannot be made");
+            return;
+        }
+        var reference = new ReferenceJson("bm25", "mixed_bm25.json");
+        var texts = reference["documents"].EnumerateArray().Select(t => t.GetString()!).ToArray();
+        var languages = reference["languages"].EnumerateArray().Select(l => l.GetString()).ToArray();
+        var queries = reference["queries"].EnumerateArray().Select(q => q.GetString()!).ToArray();
+        var expected = reference["scores"].EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        CorpusDocument[] corpus = [.. texts.Select((t, i) => new CorpusDocument($"d{i}", "", t))];
+        var languageOf = texts.Select((t, i) => (t, languages[i])).ToDictionary(p => p.t, p => p.Item2);
+        var model = new Bm25Model(new Bm25Options { DocumentLanguage = text => languageOf[text] });
+
+        var hits = model.Search(corpus, queries, corpus.Length, Bm25Fields.PerDocument);
+        for (int q = 0; q < queries.Length; q++)
+        {
+            Assert.Equal(Enumerable.Range(0, corpus.Length).Where(d => expected[q][d] > 0), hits[q].Select(h => h.Index).Order());
+            foreach (var h in hits[q]) Assert.Equal(expected[q][h.Index], h.Score, 4);
+        }
+        Assert.Equal("snowball per document", model.Metadata["stemming"]);
+        var all = Enumerable.Range(0, corpus.Length).ToArray();
+        var scored = model.ScoreCandidates(corpus, queries, [.. queries.Select(_ => all)], Bm25Fields.PerDocument);
+        for (int q = 0; q < queries.Length; q++)
+            for (int d = 0; d < corpus.Length; d++) Assert.Equal(expected[q][d], scored[q][d], 4);
+
+        // one language for the task ("nb", one Norwegian stemmer for all) indexes the corpus anew, and "auto" again after it
+        var norwegian = model.Search(corpus, ["bilarna"], corpus.Length, "nb")[0];
+        Assert.Equal("snowball norwegian", model.Metadata["stemming"]);
+        // Swedish "bilarna" and "bilen" are both "bil" only by the Swedish stemmer (Norwegian: "bilarn", "bil")
+        Assert.True(Math.Abs(expected[3][1] - norwegian.Single(h => h.Index == 1).Score) > 0.1, "the Norwegian stemmer scored the Swedish row as its own field does");
+        var again = model.Search(corpus, queries, corpus.Length, Bm25Fields.PerDocument);
+        for (int q = 0; q < queries.Length; q++)
+            foreach (var h in again[q]) Assert.Equal(expected[q][h.Index], h.Score, 4);
+    }
+
+    [Fact]
+    public void AutoWithoutADetectorIsRefusedInOneLine()
+    {
+        var e = Assert.Throws<EvaluationException>(() => new Bm25Model().Search([new("d", "", "tekst")], ["tekst"], 1, Bm25Fields.PerDocument));
+        Assert.Contains("auto", e.Message);
+    }
+}

@@ -28,15 +28,15 @@ public static class SkaldServiceCollectionExtensions
     /// model loads (the first resolve).
     /// </summary>
     public static EmbeddingGeneratorBuilder<string, Embedding<float>> AddSkaldEmbeddingGenerator(this IServiceCollection services,
-        IConfiguration section, ServiceLifetime lifetime = ServiceLifetime.Singleton)
+        IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
         string path = (section as IConfigurationSection)?.Path ?? "";
         string Key(string name) => path.Length == 0 ? name : path + ":" + name;
 
-        string model = section["Model"] is { Length: > 0 } m && !string.IsNullOrWhiteSpace(m) ? m
-            : throw new InvalidOperationException($"{Key("Model")} is missing: give the model's folder or hub id");
+        string model = NonEmpty(section["Model"])
+            ?? throw new InvalidOperationException($"{Key("Model")} is missing: give the model's folder or hub id");
         string? modelId = NonEmpty(section["ModelId"]);
         var precision = WeightPrecision.Float32;
         if (section["Precision"] is { } p && !Enum.TryParse(p, ignoreCase: true, out precision) || !Enum.IsDefined(precision))
@@ -60,7 +60,7 @@ public static class SkaldServiceCollectionExtensions
                 throw new InvalidOperationException($"{Key("TruncateDim")} is {defaults.TruncateDim}, past the model's dimension {encoder.Dimension}");
             }
             return new SkaldEmbeddingGenerator(encoder, defaults, modelId) { OwnsEncoder = true };
-        }, lifetime);
+        }, ServiceLifetime.Singleton); // one model for the app: a scoped registration would load one per scope
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -24,8 +24,8 @@ public static class SkaldServiceCollectionExtensions
     /// <c>BFloat16</c>, <c>Float16</c>), and <see cref="EncodeOptions"/>' <c>BatchSize</c>, <c>Normalize</c>,
     /// <c>TruncateDim</c>, <c>MaxLength</c>, <c>PromptName</c>, <c>Prompt</c>. The section is read here: a missing
     /// <c>Model</c> or a value of the wrong form throws <see cref="InvalidOperationException"/>, one line naming the key
-    /// (<c>Skald:BatchSize</c>); a <c>TruncateDim</c> past the model's dimension is refused, naming the key, when the
-    /// model loads (the first resolve).
+    /// (<c>Skald:BatchSize</c>); a model that does not load (no such folder, not a model) and a <c>TruncateDim</c> past
+    /// its dimension are refused the same way when the model loads (the first resolve).
     /// </summary>
     public static EmbeddingGeneratorBuilder<string, Embedding<float>> AddSkaldEmbeddingGenerator(this IServiceCollection services,
         IConfiguration section)
@@ -53,7 +53,16 @@ public static class SkaldServiceCollectionExtensions
 
         return services.AddEmbeddingGenerator(_ =>
         {
-            var encoder = SentenceEncoder.Load(model, null, precision);
+            SentenceEncoder encoder;
+            try
+            {
+                encoder = SentenceEncoder.Load(model, null, precision);
+            }
+            catch (Exception e) when (e is ModelFormatException or Skald.Hub.HubException or IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                // a folder that is not there or not a model: the app's operator fixes the key, so the line names it
+                throw new InvalidOperationException($"{Key("Model")} \"{model}\" does not load: {e.Message}", e);
+            }
             if (defaults.TruncateDim > encoder.Dimension)
             {
                 encoder.Dispose();

@@ -72,6 +72,17 @@ public sealed class SkaldConfigurationRegistrationTests
     }
 
     [Fact]
+    public void AModelThatDoesNotLoadIsRefusedNamingTheKey()
+    {
+        var services = new ServiceCollection();
+        services.AddSkaldEmbeddingGenerator(Section(("Model", Path.Combine(TestPaths.NewTempDir(), "no-such-model"))));
+        using var provider = services.BuildServiceProvider();
+        var e = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.StartsWith("Skald:Model ", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheContainerDisposesTheModelItLoaded()
     {
         var services = new ServiceCollection();

@@ -41,17 +41,29 @@ public sealed class ApiException(int status, string message, string type = "inva
         BadRequest(message ?? refusal.Message, refusal.Field ?? param, refusal.ExceedsContext ? "context_length_exceeded" : null);
 
     /// <summary>
-    /// The code of a refusal with status <paramref name="status"/> given none: OpenAI's "invalid_value" for a 400 or 422,
-    /// "not_found", "request_timeout", "request_too_large", "unsupported_media_type"; null for a server error.
+    /// The code of a refusal with status <paramref name="status"/> given none: "unknown_url" for a 404 (every other 404
+    /// gives its own), "request_timeout" for a 408 (a body too slow to arrive), "request_too_large" for a 413,
+    /// "unsupported_media_type" for a 415, and OpenAI's "invalid_value" for any other 4xx; null for a server error.
+    /// Each is one of <see cref="Codes"/>, the list README's Serve section gives.
     /// </summary>
     public static string? DefaultCode(int status) => status switch
     {
-        400 or 422 => "invalid_value",
-        404 => "not_found",
+        404 => "unknown_url",
         408 => "request_timeout",
         413 => "request_too_large",
         415 => "unsupported_media_type",
-        >= 400 and < 500 => "invalid_request",
+        >= 400 and < 500 => "invalid_value",
         _ => null,
     };
+
+    /// <summary>
+    /// Every code the server's 4xx answers carry, as README's Serve section lists them (<c>ErrorCodeTests</c> checks the
+    /// two agree, and the request sweep that each answer's code is one of README's).
+    /// </summary>
+    public static IReadOnlyList<string> Codes { get; } =
+    [
+        "invalid_value", "invalid_type", "missing_required_parameter", "invalid_json", "context_length_exceeded",
+        "model_not_found", "unknown_url", "method_not_allowed", "request_timeout", "request_too_large",
+        "unsupported_media_type", "unsupported_content_encoding", "missing_api_key", "invalid_api_key",
+    ];
 }

@@ -35,13 +35,28 @@ public sealed class ErrorCodeTests
 
     [Theory]
     [InlineData(400, "invalid_value")]
-    [InlineData(404, "not_found")]
+    [InlineData(404, "unknown_url")]
     [InlineData(408, "request_timeout")]
     [InlineData(413, "request_too_large")]
     [InlineData(415, "unsupported_media_type")]
     [InlineData(422, "invalid_value")]
+    [InlineData(401, "invalid_value")]
+    [InlineData(429, "invalid_value")]
     public void AClientErrorGivenNoCodeGetsItsStatussOwn(int status, string code) =>
         Assert.Equal(code, new ApiException(status, "refused").Code);
+
+    // README's Serve section lists the codes; ApiException.Codes is the server's list of them, and a 4xx given no code
+    // gets one of them (no status falls through to a code README does not name).
+    [Fact]
+    public void ReadmeListsEveryCodeTheServerGives()
+    {
+        Assert.Equal(ApiException.Codes.Order(StringComparer.Ordinal), ReadmeErrorCodes.All.Order(StringComparer.Ordinal));
+        for (int status = 400; status < 500; status++)
+        {
+            string? code = new ApiException(status, "refused").Code;
+            Assert.True(code is not null && ReadmeErrorCodes.All.Contains(code), $"{status} gets code '{code}', which README does not list");
+        }
+    }
 
     [Fact]
     public void APromptRefusalsCodeComesFromWhereItWasRaisedNotItsText()

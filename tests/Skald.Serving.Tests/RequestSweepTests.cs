@@ -98,18 +98,11 @@ public sealed class RequestSweepTests(FullServer server) : IClassFixture<FullSer
             Assert.DoesNotContain("\n", error.GetProperty("message").GetString()!, StringComparison.Ordinal);
             Assert.Equal(param, error.GetProperty("param").GetString());
             string? code = error.GetProperty("code").GetString();
-            Assert.True(code is not null && DocumentedCodes.Contains(code), $"{path} {body[..Math.Min(body.Length, 200)]}\n  -> {status} with code '{code}'");
+            Assert.True(code is not null && ReadmeErrorCodes.All.Contains(code), $"{path} {body[..Math.Min(body.Length, 200)]}\n  -> {status} with code '{code}'");
         }
         using var health = await server.Client.GetAsync("health");
         Assert.Equal(200, (int)health.StatusCode);
     }
-
-    // The codes README's Serve section lists for a 4xx (OpenAI's where it has one).
-    private static readonly HashSet<string> DocumentedCodes =
-    [
-        "invalid_value", "invalid_type", "missing_required_parameter", "invalid_json", "context_length_exceeded", "model_not_found",
-        "unknown_url", "method_not_allowed", "request_too_large", "unsupported_media_type", "missing_api_key", "invalid_api_key",
-    ];
 
     // A request past the model's context is OpenAI's "context_length_exceeded" on every endpoint, the code set where the
     // refusal is raised (the chat client's PromptRefusedException.ExceedsContext; the embeddings reader's input check),

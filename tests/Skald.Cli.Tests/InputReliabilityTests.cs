@@ -20,13 +20,14 @@ public sealed class InputReliabilityTests
     [Fact]
     public void AFolderGivenAsAConfigOrADataFileIsNamedAsAFolder()
     {
-        // .NET reads a folder as "Access to the path is denied"; the config reader and the text readers say what it is
+        // .NET reads a folder as "Access to the path is denied"; the config reader says what it is, and a data folder (read
+        // as FlagEmbedding's folder of data sets, its .json/.jsonl files) says it has none
         string folderConfig = Path.Combine(dir, "c.yaml"), folderData = Path.Combine(dir, "pairs.jsonl");
         Directory.CreateDirectory(folderConfig);
         Directory.CreateDirectory(folderData);
         SkaldProcess.AssertUserError(InProcessSkald.Capture("train", "--config", folderConfig), 1, folderConfig + ": is a folder, expected a config file");
         string config = Write("t.yaml", $"model:\n  path: {TestPaths.FixtureModel("bert-cased-mean")}\ndata:\n  train: {folderData}\noutput:\n  dir: {Path.Combine(dir, "out")}\n");
-        SkaldProcess.AssertUserError(InProcessSkald.Capture("train", "--config", config), 1, folderData + ": is a folder; data is a file");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("train", "--config", config), 1, folderData + ": a folder without .json or .jsonl files");
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
     }
 

@@ -8,8 +8,10 @@ namespace Skald.Models.Tests.Allocation;
 /// <summary>
 /// TSDAE's BERT decoder block (<see cref="BertCrossAttention.Forward"/>) takes its scratch (each position's memory row,
 /// the slot mask) from the tape, as GPT-2's cross-attention does: a steady-state pass over one shape, the tape reset
-/// after each, allocates nothing on the calling thread.
+/// after each, allocates nothing on the calling thread. Alone (<see cref="AllocationCollection"/>): while another test
+/// holds the engine's pool, a parallel region goes to Parallel.For, which allocates (a CI run under load saw 2.3 KB a pass).
 /// </summary>
+[Collection(AllocationCollection.Name)]
 public sealed class BertCrossAttentionAllocationTests
 {
     [Fact]

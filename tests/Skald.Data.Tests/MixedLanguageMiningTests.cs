@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Skald.Data.Negatives;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Index;
@@ -22,12 +21,9 @@ public sealed class MixedLanguageMiningTests(ITestOutputHelper output)
             output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: the reference's stems cannot be made");
             return;
         }
-        var root = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "fixtures", "bm25", "mixed_bm25.json"))).RootElement;
-        var texts = root.GetProperty("documents").EnumerateArray().Select(t => t.GetString()!).ToArray();
-        var languages = root.GetProperty("languages").EnumerateArray().Select(l => l.GetString()).ToArray();
-        var queries = root.GetProperty("queries").EnumerateArray().Select(q => q.GetString()!).ToArray();
-        var expected = root.GetProperty("scores").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
-        var languageOf = texts.Select((t, i) => (t, languages[i])).ToDictionary(p => p.t, p => p.Item2);
+        var reference = MixedBm25Reference.Load();
+        var (texts, queries, expected) = (reference.Documents, reference.Queries, reference.Scores);
+        var languageOf = reference.LanguageByText();
         var scorer = new Bm25CandidateScorer(new Bm25Model(new Bm25Options { DocumentLanguage = text => languageOf[text] }), Bm25Fields.PerDocument);
 
         int[][] positives = [.. queries.Select((_, q) => new[] { q, texts.Length - 1 })];

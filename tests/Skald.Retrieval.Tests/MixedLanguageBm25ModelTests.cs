@@ -1,3 +1,4 @@
+using Skald.Tests;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
@@ -21,13 +22,10 @@ public sealed class MixedLanguageBm25ModelTests(ITestOutputHelper output)
             output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: the reference's stems cannot be made");
             return;
         }
-        var reference = new ReferenceJson("bm25", "mixed_bm25.json");
-        var texts = reference["documents"].EnumerateArray().Select(t => t.GetString()!).ToArray();
-        var languages = reference["languages"].EnumerateArray().Select(l => l.GetString()).ToArray();
-        var queries = reference["queries"].EnumerateArray().Select(q => q.GetString()!).ToArray();
-        var expected = reference["scores"].EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        var reference = MixedBm25Reference.Load();
+        var (texts, queries, expected) = (reference.Documents, reference.Queries, reference.Scores);
         CorpusDocument[] corpus = [.. texts.Select((t, i) => new CorpusDocument($"d{i}", "", t))];
-        var languageOf = texts.Select((t, i) => (t, languages[i])).ToDictionary(p => p.t, p => p.Item2);
+        var languageOf = reference.LanguageByText();
         var model = new Bm25Model(new Bm25Options { DocumentLanguage = text => languageOf[text] });
 
         var hits = model.Search(corpus, queries, corpus.Length, Bm25Fields.PerDocument);

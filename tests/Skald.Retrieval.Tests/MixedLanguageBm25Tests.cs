@@ -1,3 +1,4 @@
+using Skald.Tests;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Search;
@@ -76,15 +77,13 @@ public sealed class MixedLanguageBm25Tests(ITestOutputHelper output)
             return;
         }
         // fixtures/bm25/make_mixed_bm25.py: per-language fields, stems by libstemmer, df per field, N and avgdl of all
-        var reference = new ReferenceJson("bm25", "mixed_bm25.json");
-        var texts = reference["documents"].EnumerateArray().Select(t => t.GetString()!).ToArray();
-        var languages = reference["languages"].EnumerateArray().Select(l => l.GetString()).ToArray();
+        var reference = MixedBm25Reference.Load();
+        var (texts, languages) = (reference.Documents, reference.Languages);
         IndexRecord[] records = [.. texts.Select((t, i) => new IndexRecord($"r{i}", $"r{i}", $"r{i}.txt", 0, t.Length, "", t, Language: languages[i]))];
         string folder = Folder();
         IndexBuilder.Build(folder, Model(records), folder, records, new Bm25Options(), Bm25Fields.PerDocument, 0, 0);
         using var index = SearchIndex.Open(folder);
-        var queries = reference["queries"].EnumerateArray().Select(q => q.GetString()!).ToArray();
-        var expected = reference["scores"].EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        var (queries, expected) = (reference.Queries, reference.Scores);
         for (int q = 0; q < queries.Length; q++)
         {
             var got = index.Search(queries[q], null, SearchMode.Bm25, records.Length).ToDictionary(h => h.Row, h => (double)h.Score);

@@ -97,4 +97,16 @@ public sealed class SkaldConfigurationLoadKeysTests
         var e = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
         Assert.StartsWith("Skald:Instruction ", e.Message, StringComparison.Ordinal);
     }
+
+    // README's registration paragraph names every key the reader takes (the reader refuses any other).
+    [Fact]
+    public void ReadmesRegistrationParagraphListsEveryKey()
+    {
+        string readme = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "README.md"));
+        int start = readme.IndexOf("Or from configuration: `AddSkaldEmbeddingGenerator(section)`", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README no longer has the registration paragraph");
+        int end = readme.IndexOf("```json", start, StringComparison.Ordinal);
+        string paragraph = readme[start..end];
+        Assert.All(EmbeddingGeneratorSettings.Keys, key => Assert.Contains($"`{key}`", paragraph, StringComparison.Ordinal));
+    }
 }

@@ -87,8 +87,7 @@ internal static class Cli
             return Fail(null, 2, ParseErrors.Describe(parse));
         if (Environment.GetEnvironmentVariable(ThreadsVariable) is { Length: > 0 } threads)
         {
-            if (!int.TryParse(threads, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n)
-                || n < 1)
+            if (Skald.Serving.ModelLoadValues.Threads(threads) is not int n) // one reader, shared with AddSkaldEmbeddingGenerator's Threads
                 return Fail(null, 2, $"{ThreadsVariable}=\"{threads}\" must be a positive whole number of threads");
             Skald.Tensors.Parallelism.MaxThreads = n;
         }

@@ -18,9 +18,9 @@ internal sealed class ApiKeyCheck(string? key)
         if (expected is null) return;
         string? header = request.Headers.Authorization;
         if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            throw new ApiException(401, "no API key given: send it as 'Authorization: Bearer KEY'", "invalid_request_error", null, "missing_api_key");
+            throw new ApiException(401, "no API key given: send it as 'Authorization: Bearer KEY'", "invalid_request_error", null, ApiErrorCode.MissingApiKey);
         var given = SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim()));
         if (!CryptographicOperations.FixedTimeEquals(given, expected))
-            throw new ApiException(401, "incorrect API key", "invalid_request_error", null, "invalid_api_key");
+            throw new ApiException(401, "incorrect API key", "invalid_request_error", null, ApiErrorCode.InvalidApiKey);
     }
 }

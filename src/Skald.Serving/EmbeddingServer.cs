@@ -187,8 +187,8 @@ public sealed class EmbeddingServer : IAsyncDisposable
             if (allowed is not null) ctx.Response.Headers.Allow = allowed;
             return ApiResponses.Error(ctx.Response, allowed is null
                 ? new ApiException(404, $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here ({routes}GET /v1/models, /health, /metrics)",
-                    "invalid_request_error", null, "unknown_url")
-                : new ApiException(405, $"{ctx.Request.Path} takes {allowed}, not {ctx.Request.Method}", "invalid_request_error", null, "method_not_allowed"));
+                    "invalid_request_error", null, ApiErrorCode.UnknownUrl)
+                : new ApiException(405, $"{ctx.Request.Path} takes {allowed}, not {ctx.Request.Method}", "invalid_request_error", null, ApiErrorCode.MethodNotAllowed));
         });
     }
 

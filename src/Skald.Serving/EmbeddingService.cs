@@ -150,7 +150,7 @@ public sealed class EmbeddingService : IDisposable
 
     private static ApiException TooLong(int index, int max) => ApiException.BadRequest(
         $"input[{index}] is longer than the model's maximum of {max} tokens; shorten it, or start the server with truncation on (skald serve --truncate)",
-        "input", "context_length_exceeded");
+        "input", ApiErrorCode.ContextLengthExceeded);
 
     private static Encoding FromIds(int[] ids) => new()
     {

@@ -28,7 +28,7 @@ internal static class JsonBody
         {
             throw ApiException.BadRequest(TooDeep(body.Span, maxDepth) is long at
                 ? $"the request body nests objects and arrays more than {maxDepth} deep (at byte {at + 1 + skipped}), deeper than this endpoint reads"
-                : NotJson(e, skipped), code: "invalid_json");
+                : NotJson(e, skipped), code: ApiErrorCode.InvalidJson);
         }
         try
         {

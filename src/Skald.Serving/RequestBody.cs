@@ -24,7 +24,7 @@ internal static class RequestBody
         {
             throw new ApiException(StatusCodes.Status415UnsupportedMediaType,
                 $"the request body's Content-Encoding \"{encoding}\" is not one this server decodes; send the body as it is or as one of {Decoded}",
-                "invalid_request_error", null, "unsupported_content_encoding");
+                "invalid_request_error", null, ApiErrorCode.UnsupportedContentEncoding);
         }
         if (request.ContentLength > limit) throw TooLarge(limit);
         // The server's own cap (Kestrel's 30 MB default, or a host app's) must not cut in first with its own answer.
@@ -68,7 +68,7 @@ internal static class RequestBody
         {
             throw new ApiException(StatusCodes.Status415UnsupportedMediaType,
                 $"the request body was sent as {type}, not JSON: send a JSON object with Content-Type: application/json",
-                "invalid_request_error", null, "unsupported_media_type");
+                "invalid_request_error", null, ApiErrorCode.UnsupportedMediaType);
         }
         return body;
     }
@@ -102,5 +102,5 @@ internal static class RequestBody
 
     private static ApiException TooLarge(long limit) =>
         new(413, $"the request body is larger than the server's limit of {limit} bytes; send fewer or shorter inputs per request",
-            "invalid_request_error", "input", "request_too_large");
+            "invalid_request_error", "input", ApiErrorCode.RequestTooLarge);
 }

@@ -176,16 +176,28 @@ public static class SkaldEndpoints
     /// <c>"index_error"</c>, the line its searches answer 503 with (a mapped file cut shorter in place). The status
     /// stays 200 and <c>"status"</c> "ok" while the index is unavailable: embeddings (and rerank) are still served, so a
     /// load balancer should keep sending them; a checker of search alone reads <c>"index"</c>.
+    /// <para>
+    /// Once the app starts stopping (<see cref="Microsoft.Extensions.Hosting.IHostApplicationLifetime.ApplicationStopping"/>:
+    /// Ctrl+C, SIGTERM, <c>StopAsync</c>) the answer is 503 with <c>"status": "draining"</c> and <c>Connection: close</c>,
+    /// so that a load balancer polling over a kept-alive connection takes the server out while in-flight requests finish
+    /// (on Ctrl+C or SIGTERM ASP.NET Core's console lifetime signals stopping before the host stops Kestrel, and a host
+    /// may wait in between, in an <c>IHostedLifecycleService.StoppingAsync</c>).
+    /// </para>
     /// </summary>
     public static void MapSkaldHealth(this IEndpointRouteBuilder endpoints, string model, SearchService? search, string path = "/health")
     {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var stopping = (endpoints.ServiceProvider.GetService(typeof(Microsoft.Extensions.Hosting.IHostApplicationLifetime))
+            as Microsoft.Extensions.Hosting.IHostApplicationLifetime)?.ApplicationStopping ?? CancellationToken.None;
         endpoints.MapMethods(path, ["GET", "HEAD"], ctx =>
         {
+            bool draining = stopping.IsCancellationRequested;
+            if (draining) ctx.Response.Headers.Connection = "close"; // the poller's next check opens a new connection, which a stopped server refuses
             string? indexError = search?.IndexError();
-            return ApiResponses.Json(ctx.Response, 200, w =>
+            return ApiResponses.Json(ctx.Response, draining ? 503 : 200, w =>
             {
                 w.WriteStartObject();
-                w.WriteString("status", "ok");
+                w.WriteString("status", draining ? "draining" : "ok");
                 w.WriteString("model", model);
                 if (search is not null)
                 {
@@ -209,7 +221,7 @@ public static class SkaldEndpoints
             return all.FirstOrDefault(m => m.Id == id) is { } model
                 ? ApiResponses.Model(ctx.Response, model)
                 : throw new ApiException(404, $"the model '{id}' does not exist here (this server has {string.Join(", ", all.Select(m => $"'{m.Id}'"))})",
-                    "invalid_request_error", "model", "model_not_found");
+                    "invalid_request_error", "model", ApiErrorCode.ModelNotFound);
         }));
     }
 

@@ -1,9 +1,8 @@
-using System.Globalization;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Skald.Models;
-using Skald.Tensors;
 
 namespace Skald.Serving;
 
@@ -18,73 +17,61 @@ public static class SkaldServiceCollectionExtensions
     /// <summary>
     /// Registers the model <paramref name="section"/> describes (e.g. <c>configuration.GetSection("Skald")</c>) as the
     /// app's <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c>; the returned builder adds middleware
-    /// (<c>UseLogging</c>, <c>UseOpenTelemetry</c>) as <c>AddEmbeddingGenerator</c>'s does. Keys:
-    /// <c>Model</c> (required: a model folder or hub id, as <see cref="SentenceEncoder.Load(string, IReadOnlyList{string}?, WeightPrecision)"/> takes it),
-    /// <c>ModelId</c> (the embeddings' model id; default the model's name), <c>Precision</c> (<c>Float32</c>,
-    /// <c>BFloat16</c>, <c>Float16</c>), and <see cref="EncodeOptions"/>' <c>BatchSize</c>, <c>Normalize</c>,
-    /// <c>TruncateDim</c>, <c>MaxLength</c>, <c>PromptName</c>, <c>Prompt</c>. The section is read here: a missing
-    /// <c>Model</c> or a value of the wrong form throws <see cref="InvalidOperationException"/>, one line naming the key
+    /// (<c>UseLogging</c>, <c>UseOpenTelemetry</c>) as <c>AddEmbeddingGenerator</c>'s does. Keys, the load settings
+    /// <c>skald serve</c> takes for its model (their values read by <see cref="ModelLoadValues"/> for both):
+    /// <c>Model</c> (required: a model folder or hub id, as <see cref="SentenceEncoder.Load(string, IReadOnlyList{string}?, Skald.Tensors.WeightPrecision)"/>
+    /// takes it), <c>ModelId</c> (the embeddings' model id; default the model's name), <c>Adapters</c> (PEFT LoRA adapter
+    /// folders or hub ids merged in order: a comma-separated string or a list, as <c>--adapters</c>), <c>Precision</c>
+    /// (<c>f32</c>, <c>bf16</c>, <c>f16</c>, as <c>--weights</c>, or <c>Float32</c>, <c>BFloat16</c>, <c>Float16</c>),
+    /// <c>Quantize</c> (<c>int8</c> or <c>bf16</c>, as <c>--quantize</c>: a CPU without the kernels encodes in float32
+    /// and the app's logger gets one warning), <c>Threads</c> (the process's kernel threads,
+    /// <see cref="Skald.Tensors.Parallelism.MaxThreads"/>, as <c>SKALD_THREADS</c>; set when the model loads), and
+    /// <see cref="EncodeOptions"/>' <c>BatchSize</c>, <c>Normalize</c>, <c>TruncateDim</c>, <c>MaxLength</c>,
+    /// <c>PromptName</c>, <c>Prompt</c>, <c>Instruction</c>. The section is read here: a missing <c>Model</c>, an
+    /// unknown key or a value of the wrong form throws <see cref="InvalidOperationException"/>, one line naming the key
     /// (<c>Skald:BatchSize</c>); a model that does not load (no such folder, not a model) and a <c>TruncateDim</c> past
-    /// its dimension are refused the same way when the model loads (the first resolve).
+    /// its dimension, or an <c>Instruction</c> for a model that is not LLM2Vec's, are refused the same way when the model
+    /// loads (the first resolve).
     /// </summary>
     public static EmbeddingGeneratorBuilder<string, Embedding<float>> AddSkaldEmbeddingGenerator(this IServiceCollection services,
         IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        string path = (section as IConfigurationSection)?.Path ?? "";
-        string Key(string name) => path.Length == 0 ? name : path + ":" + name;
-
-        string model = NonEmpty(section["Model"])
-            ?? throw new InvalidOperationException($"{Key("Model")} is missing: give the model's folder or hub id");
-        string? modelId = NonEmpty(section["ModelId"]);
-        var precision = WeightPrecision.Float32;
-        if (section["Precision"] is { } p && !Enum.TryParse(p, ignoreCase: true, out precision) || !Enum.IsDefined(precision))
-            throw new InvalidOperationException($"{Key("Precision")} is \"{section["Precision"]}\": use Float32, BFloat16 or Float16");
-        var defaults = new EncodeOptions
+        var settings = EmbeddingGeneratorSettings.Read(section);
+        return services.AddEmbeddingGenerator(provider =>
         {
-            BatchSize = Positive(section, "BatchSize", Key) ?? new EncodeOptions().BatchSize,
-            Normalize = Bool(section, "Normalize", Key) ?? false,
-            TruncateDim = Positive(section, "TruncateDim", Key),
-            MaxLength = Positive(section, "MaxLength", Key),
-            PromptName = NonEmpty(section["PromptName"]),
-            Prompt = section["Prompt"],
-        };
-
-        return services.AddEmbeddingGenerator(_ =>
-        {
+            if (settings.Threads is int threads) Skald.Tensors.Parallelism.MaxThreads = threads;
             SentenceEncoder encoder;
             try
             {
-                encoder = SentenceEncoder.Load(model, null, precision);
+                encoder = SentenceEncoder.Load(settings.Model, settings.Adapters, settings.Precision);
             }
-            catch (Exception e) when (e is ModelFormatException or Skald.Hub.HubException or IOException or InvalidDataException or UnauthorizedAccessException)
+            catch (Exception e) when (e is ModelFormatException or Skald.Hub.HubException or IOException or InvalidDataException or UnauthorizedAccessException
+                or Skald.Tokenizers.TokenizerException)
             {
                 // a folder that is not there or not a model: the app's operator fixes the key, so the line names it
-                throw new InvalidOperationException($"{Key("Model")} \"{model}\" does not load: {e.Message}", e);
+                string key = settings.Adapters is { Count: > 0 } ? $"{settings.Key("Model")} (with {settings.Key("Adapters")})" : settings.Key("Model");
+                throw new InvalidOperationException($"{key} \"{settings.Model}\" does not load: {e.Message}", e);
             }
-            if (defaults.TruncateDim > encoder.Dimension)
+            try
+            {
+                if (settings.Defaults.TruncateDim > encoder.Dimension)
+                    throw new InvalidOperationException($"{settings.Key("TruncateDim")} is {settings.Defaults.TruncateDim}, past the model's dimension {encoder.Dimension}");
+                if (settings.Defaults.Instruction is not null && encoder.Folder.Llm2Vec is null)
+                    throw new InvalidOperationException($"{settings.Key("Instruction")} is for an LLM2Vec model (llm2vec_config.json); \"{settings.Model}\" is not one: use {settings.Key("Prompt")} or {settings.Key("PromptName")}");
+                if (settings.Quantize is { } quantize)
+                {
+                    var log = provider.GetService<ILoggerFactory>()?.CreateLogger(typeof(SkaldServiceCollectionExtensions).FullName!);
+                    ModelLoadValues.Apply(encoder, quantize, notice => log?.LogWarning("{Key} {Notice}", settings.Key("Quantize"), notice), settings.Key("Precision"));
+                }
+            }
+            catch
             {
                 encoder.Dispose();
-                throw new InvalidOperationException($"{Key("TruncateDim")} is {defaults.TruncateDim}, past the model's dimension {encoder.Dimension}");
+                throw;
             }
-            return new SkaldEmbeddingGenerator(encoder, defaults, modelId) { OwnsEncoder = true };
+            return new SkaldEmbeddingGenerator(encoder, settings.Defaults, settings.ModelId) { OwnsEncoder = true };
         }, ServiceLifetime.Singleton); // one model for the app: a scoped registration would load one per scope
     }
-
-    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
-
-    private static int? Positive(IConfiguration section, string name, Func<string, string> key) => section[name] switch
-    {
-        null or "" => null,
-        var v when int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 => n,
-        var v => throw new InvalidOperationException($"{key(name)} is \"{v}\": expected a whole number above 0"),
-    };
-
-    private static bool? Bool(IConfiguration section, string name, Func<string, string> key) => section[name] switch
-    {
-        null or "" => null,
-        var v when bool.TryParse(v, out bool b) => b,
-        var v => throw new InvalidOperationException($"{key(name)} is \"{v}\": expected true or false"),
-    };
 }

@@ -73,7 +73,25 @@ public sealed class ErrorCodeTests
     [Fact]
     public void AGivenCodeIsKeptAndAServerErrorHasNone()
     {
-        Assert.Equal("context_length_exceeded", ApiException.BadRequest("too long", "input", "context_length_exceeded").Code);
+        Assert.Equal("context_length_exceeded", ApiException.BadRequest("too long", "input", ApiErrorCode.ContextLengthExceeded).Code);
         Assert.Null(new ApiException(500, "failed", "server_error").Code);
+    }
+
+    // The codes are ApiErrorCode's members, made by its private constructor alone, so a throw site cannot give one the
+    // list (README's) lacks: no public way to build an ApiException takes a code as text, and every member is listed.
+    [Fact]
+    public void NoThrowSiteCanGiveACodeOutsideTheList()
+    {
+        var ways = typeof(ApiException).GetConstructors().Cast<System.Reflection.MethodBase>()
+            .Concat(typeof(ApiException).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static));
+        foreach (var way in ways)
+            foreach (var p in way.GetParameters().Where(p => p.Name == "code"))
+                Assert.True(p.ParameterType != typeof(string), $"ApiException.{way.Name} takes its code as text");
+        Assert.Empty(typeof(ApiErrorCode).GetConstructors());
+        var members = typeof(ApiErrorCode).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(p => p.PropertyType == typeof(ApiErrorCode)).Select(p => (ApiErrorCode)p.GetValue(null)!).ToList();
+        Assert.Equal(members.Count, ApiErrorCode.All.Count);
+        Assert.All(members, m => Assert.Contains(m, ApiErrorCode.All));
+        Assert.Equal(ApiErrorCode.All.Select(c => c.Name), ApiException.Codes);
     }
 }

@@ -183,7 +183,7 @@ internal static class CliOptions
     /// </summary>
     public static string[] AdapterFolders(string? value)
     {
-        var names = Items(value);
+        var names = Skald.Serving.ModelLoadValues.Adapters(value ?? ""); // one reader, shared with AddSkaldEmbeddingGenerator's Adapters
         if (value is not null && names.Length == 0) throw new UsageException("option --adapters: no adapter folders given (comma-separated folders or hub ids)");
         return names;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Skald.Cli.Output;
 using Skald.Models;
+using Skald.Serving;
 using Skald.Tensors.Quantization;
 
 namespace Skald.Cli.CommandLine;
@@ -26,30 +27,9 @@ internal static class QuantizeOption
     /// float32 Linear weights held once, in the GEMM's packed layout; the same embeddings bit for bit): the commands
     /// that take this option only encode. Returns it.
     /// </summary>
-    public static SentenceEncoder Apply(SentenceEncoder encoder, string? value, bool quiet)
-    {
-        if (value == "bf16")
-        {
-            if (Bf16(quiet, "encoding")) encoder.KeepBf16Only(); // inference only: the Linear weights held as bfloat16 panels alone
-            else encoder.KeepPackedOnly();
-            return encoder;
-        }
-        if (value != "int8")
-        {
-            if (!encoder.IsInt8Only) encoder.KeepPackedOnly(); // inference only: each float32 Linear weight kept packed, once
-            return encoder;
-        }
-        if (Int8Gemm.Best is null)
-        {
-            Terminal.Log("--quantize int8: this CPU has neither AVX-VNNI nor AVX2; encoding in float32", quiet);
-            encoder.KeepPackedOnly();
-        }
-        else
-            encoder.KeepInt8Only(); // inference only: the float32 Linear weights are dropped once quantised
-        if (Int8Gemm.Best is not null && encoder.Transformer.Parameters.Any(w => w.Precision != Skald.Tensors.WeightPrecision.Float32))
-            Terminal.Log("--quantize int8: the 16-bit weights (--weights bf16/f16) stay 16-bit; only float32 weights are multiplied in int8", quiet);
-        return encoder;
-    }
+    public static SentenceEncoder Apply(SentenceEncoder encoder, string? value, bool quiet) =>
+        ModelLoadValues.Apply(encoder, value is null ? ModelQuantization.None : ModelLoadValues.Quantization(value) ?? ModelQuantization.None,
+            notice => Terminal.Log("--quantize " + notice, quiet)); // one reader of the value, shared with AddSkaldEmbeddingGenerator's Quantize
 
     /// <summary>
     /// <c>skald generate --quantize int8</c>: the generator's Linear weights and LM head in int8

@@ -25,7 +25,7 @@ internal sealed class InfoCommand : Command
 
     /// <summary>The <c>--weights</c> value as a <see cref="WeightPrecision"/>.</summary>
     internal static WeightPrecision Precision(string? value) =>
-        value switch { "bf16" => WeightPrecision.BFloat16, "f16" => WeightPrecision.Float16, _ => WeightPrecision.Float32 };
+        value is null ? WeightPrecision.Float32 : Skald.Serving.ModelLoadValues.Precision(value) ?? WeightPrecision.Float32;
 
     private static string Size(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F2} GiB" : $"{bytes / (double)(1L << 20):F1} MiB";
 

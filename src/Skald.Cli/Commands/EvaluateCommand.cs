@@ -24,7 +24,8 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval, fused; also hybrid-rrf:DIR, hybrid-convex-0.3:DIR, hybrid-rerank:DIR), a cross-encoder folder (it scores a reranking task's candidates; with --rerank any first stage), a PyLate ColBERT folder (exact MaxSim over the corpus), a BGE-M3 folder (with --bge-m3: its sparse, colbert or combined score), or openai:URL#MODEL (an OpenAI-compatible embeddings API); for --type generation a decoder that answers the task's prompts", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
     private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval, with top_ranked for reranking; a JSONL/Parquet file of rows listing each query's documents is reranking too; JSONL/CSV for the others), or a hub dataset id org/name[@rev][:split]", "PATH|ID", required: true);
     private readonly Option<string> type = CliOptions.OptionalChoice("--type",
-        "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "reranking", "generation");
+        "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "reranking", "mse", "paraphrase-mining", "generation");
+    private readonly Option<string> teacher = CliOptions.Text("--teacher", "--type mse: the teacher model (folder or hub id) that embeds the task's sources; --model, the student, embeds its targets", "DIR|ID");
     private readonly Option<string> output = CliOptions.Text("--output", "Write the MTEB-style results JSON here (default: stdout)", "FILE");
     private readonly Option<string> name = CliOptions.Text("--name", "Task name in the results (default: the folder or file name)", "NAME");
     private readonly Option<string> language = CliOptions.Text("--language", "Language code recorded in the results (e.g. nb, da, sv), which BM25 stems with; auto: BM25 stems each document in its own language, as skald index build --language auto", "CODE");
@@ -66,7 +67,7 @@ internal sealed class EvaluateCommand : Command
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
+        foreach (var o in new Option[] { model, task, type, teacher, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
             Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
@@ -111,7 +112,7 @@ internal sealed class EvaluateCommand : Command
             TaskResult? result;
             try
             {
-                result = TaskEvaluator.Create(definition, retrieval).Evaluate(WithReranker(p, retrieval, loaded));
+                result = TaskEvaluator.Create(definition, retrieval, Teacher(p, definition, loaded)).Evaluate(WithReranker(p, retrieval, loaded));
             }
             catch (OperationCanceledException) when (ctrlC.Requested)
             {
@@ -153,6 +154,17 @@ internal sealed class EvaluateCommand : Command
             if (shared.Contains(o) || generating == ofGeneration.Contains(o) || p.GetResult(o) is not { Implicit: false }) continue;
             throw new UsageException(generating ? $"{o.Name} does not apply to --type generation" : $"{o.Name} applies to --type generation only");
         }
+    }
+
+    /// <summary>--teacher for an mse task (loaded as an embedding model with --batch-size and --max-length), else null; refused for other kinds.</summary>
+    private EvaluationEmbeddingModel? Teacher(ParseResult p, TaskDefinition definition, LoadedModels loaded)
+    {
+        if (p.GetValue(teacher) is not { } spec) return null;
+        if (definition.Kind != TaskKind.Mse) throw new UsageException($"--teacher applies to --type mse; this task is {definition.TypeName}");
+        string dir = HubModels.Resolve(spec, p.GetValue(CliOptions.Quiet));
+        if (!Directory.Exists(dir)) throw new InputException(Skald.Models.Modules.ModelFolder.NotFound(dir));
+        var options = new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength) };
+        return loaded.Own(EvaluationEmbeddingModel.Load(dir, options));
     }
 
     /// <summary>

@@ -23,8 +23,8 @@ public sealed record TaskDefinition
     /// <summary>Evaluate at most this many queries/pairs/items (quick runs; a labelled or scored task keeps a <see cref="LimitedSample"/>); null = all.</summary>
     public int? Limit { get; init; }
 
-    /// <summary>The lowercase type name used in results ("retrieval", "sts", ...).</summary>
-    public string TypeName => Kind.ToString().ToLowerInvariant();
+    /// <summary>The lowercase type name used in results ("retrieval", "sts", ..., "paraphrase-mining").</summary>
+    public string TypeName => Kind == TaskKind.ParaphraseMining ? "paraphrase-mining" : Kind.ToString().ToLowerInvariant();
 
     /// <summary>
     /// The task type as MTEB spells it, the key a model's task-type prompts use (<c>Retrieval</c>, <c>Reranking</c>,
@@ -54,7 +54,9 @@ public sealed record TaskDefinition
         "clustering" => TaskKind.Clustering,
         "bitext" or "bitext-mining" or "bitextmining" => TaskKind.Bitext,
         "reranking" => TaskKind.Reranking,
-        _ => throw new EvaluationException($"unknown task type \"{name}\" (retrieval, reranking, sts, pairs, triplets, classification, clustering, bitext)"),
+        "mse" => TaskKind.Mse,
+        "paraphrase-mining" or "paraphrasemining" or "paraphrases" => TaskKind.ParaphraseMining,
+        _ => throw new EvaluationException($"unknown task type \"{name}\" (retrieval, reranking, sts, pairs, triplets, classification, clustering, bitext, mse, paraphrase-mining)"),
     };
 
     /// <summary>A task for a path, inferring the type from the layout when <paramref name="kind"/> is null.</summary>
@@ -75,7 +77,7 @@ public sealed record TaskDefinition
     /// <summary>
     /// Infers the type from the layout of ../shared/data: a folder with corpus.jsonl → retrieval (reranking when it has top_ranked); with train.jsonl and
     /// test.jsonl → classification; a .tsv whose header has "label" → pairs, "score" → sts; a .jsonl whose first object
-    /// has a list of texts → reranking (<see cref="RerankingLists"/>), "anchor" → triplets, "source" → bitext, "text" + "label" → clustering. Each .jsonl may be a .parquet with the
+    /// has "duplicates" → paraphrase-mining, a list of texts → reranking (<see cref="RerankingLists"/>), "anchor" → triplets, "source" → bitext (an mse task, of the same shape, is never inferred), "text" + "label" → clustering. Each .jsonl may be a .parquet with the
     /// same columns, and a .parquet file is told by its columns as the .tsv and .jsonl ones are.
     /// </summary>
     public static TaskKind Infer(string path)
@@ -107,6 +109,7 @@ public sealed record TaskDefinition
             {
                 using var doc = JsonDocument.Parse(first);
                 var root = doc.RootElement;
+                if (root.TryGetProperty("duplicates", out _)) return TaskKind.ParaphraseMining; // before reranking: a list of ids is a list of texts there
                 if (RerankingLists.IsListRow(root)) return TaskKind.Reranking;
                 if (root.TryGetProperty("anchor", out _)) return TaskKind.Triplets;
                 if (root.TryGetProperty("source", out _)) return TaskKind.Bitext;
@@ -123,6 +126,7 @@ public sealed record TaskDefinition
     private static TaskKind InferParquet(string path)
     {
         var cols = ParquetTableReader.Columns(path);
+        if (cols.Contains("duplicates")) return TaskKind.ParaphraseMining;
         if (RerankingLists.HasTextLists(path)) return TaskKind.Reranking;
         if (cols.Contains("anchor")) return TaskKind.Triplets;
         if (cols.Contains("source")) return TaskKind.Bitext;

@@ -25,4 +25,11 @@ public enum TaskKind
     /// the model orders only those.
     /// </summary>
     Reranking,
+    /// <summary>
+    /// Knowledge distillation (sentence-transformers' MSEEvaluator): a bitext-shaped JSONL, a teacher model embedding the
+    /// sources and the model the targets; never inferred from the files (<c>--type mse</c>).
+    /// </summary>
+    Mse,
+    /// <summary>Paraphrase mining JSONL: <c>{"id","text","duplicates"}</c> (sentence-transformers' ParaphraseMiningEvaluator).</summary>
+    ParaphraseMining,
 }

@@ -57,8 +57,8 @@ public abstract class TaskEvaluator
     protected IEmbeddingModel RequireEmbeddings(IEvaluationModel model) => model as IEmbeddingModel
         ?? throw new EvaluationException($"model {model.Name} is a retrieval system; it can only be evaluated on retrieval tasks, not on {Task.TypeName} task {Task.Name}");
 
-    /// <summary>An evaluator for a task definition.</summary>
-    public static TaskEvaluator Create(TaskDefinition task, RetrievalOptions? retrieval = null) => task.Kind switch
+    /// <summary>An evaluator for a task definition; <paramref name="teacher"/> embeds an mse task's sources (<see cref="MseEvaluator"/>).</summary>
+    public static TaskEvaluator Create(TaskDefinition task, RetrievalOptions? retrieval = null, IEmbeddingModel? teacher = null) => task.Kind switch
     {
         TaskKind.Retrieval or TaskKind.Reranking => new RetrievalEvaluator(task, retrieval),
         TaskKind.Sts => new StsEvaluator(task),
@@ -67,6 +67,8 @@ public abstract class TaskEvaluator
         TaskKind.Classification => new ClassificationEvaluator(task),
         TaskKind.Clustering => new ClusteringEvaluator(task),
         TaskKind.Bitext => new BitextEvaluator(task),
+        TaskKind.Mse => new MseEvaluator(task, teacher),
+        TaskKind.ParaphraseMining => new ParaphraseMiningEvaluator(task),
         _ => throw new ArgumentOutOfRangeException(nameof(task)),
     };
 

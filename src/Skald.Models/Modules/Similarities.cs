@@ -82,6 +82,36 @@ public static class Similarities
     public static float[] Pairwise(SimilarityFunction f, IReadOnlyList<SparseEmbedding> a, IReadOnlyList<SparseEmbedding> b) =>
         Pairwise(a, b, (x, y) => Compute(f, x, y));
 
+    /// <summary>
+    /// The angle similarity of each pair (a[i], b[i]), sentence-transformers' <c>pairwise_angle_sim</c> (AnglE, Li &amp; Li
+    /// 2023): each vector's halves as the real and imaginary parts of complex numbers, the summed parts of their
+    /// normalised quotient, absolute (<see cref="SignedAngle"/>). Rows need an even length (upstream's chunk into halves);
+    /// a zero row gives NaN, as upstream's division by its norm does. Checked as <see cref="Pairwise(SimilarityFunction, IReadOnlyList{float[]}, IReadOnlyList{float[]})"/>.
+    /// </summary>
+    /// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/util/similarity.py (pairwise_angle_sim)</remarks>
+    public static float[] PairwiseAngle(IReadOnlyList<float[]> a, IReadOnlyList<float[]> b) =>
+        Pairwise(a, b, (x, y) => (float)Math.Abs(SignedAngle(x, y)));
+
+    /// <summary>
+    /// The angle similarity of x and y before its absolute value, the one definition <see cref="PairwiseAngle"/> and the
+    /// AnglE loss share: with halves x = [p; q], y = [r; s], Σ (p·(r − s) + q·(r + s)) / (‖x‖ ‖y‖), summed in double.
+    /// </summary>
+    public static double SignedAngle(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        if (x.Length != y.Length) throw new ArgumentException($"vectors differ in length ({x.Length} and {y.Length})");
+        if (x.Length % 2 != 0) throw new ArgumentException($"the angle similarity splits vectors into two halves; {x.Length} values do not split");
+        int h = x.Length / 2;
+        double dot = 0, xx = 0, yy = 0;
+        for (int k = 0; k < h; k++)
+        {
+            double p = x[k], q = x[h + k], r = y[k], s = y[h + k];
+            dot += p * (r - s) + q * (r + s);
+            xx += p * p + q * q;
+            yy += r * r + s * s;
+        }
+        return dot / (Math.Sqrt(xx) * Math.Sqrt(yy));
+    }
+
     private static float[,] Matrix<T>(IReadOnlyList<T> a, IReadOnlyList<T> b, Func<T, T, float> score) where T : class
     {
         CheckRows(a, nameof(a));

@@ -32,6 +32,49 @@ public static class Datasets
         Limit(DataFiles.ReadJsonLines(Texts(path, "text"), (e, line) => new LabelledText(DataFiles.Text(e, "text", path, line),
             DataFiles.String(e, "label", path, line)), "text", "label"), limit, path);
 
+    /// <summary>
+    /// Paraphrase-mining JSONL: <c>{"id","text","duplicates"}</c>, <c>duplicates</c> (optional) listing the ids of other
+    /// rows that paraphrase this one (either row may name the pair). With <paramref name="limit"/>, the first rows and
+    /// the pairs among them. An id named twice, or a duplicate naming no row or its own, is one line naming the file and line.
+    /// </summary>
+    public static ParaphraseSet LoadParaphrases(string path, int? limit = null)
+    {
+        var rows = Limit(DataFiles.ReadJsonLines(Texts(path, "text"), (e, line) => (Id: DataFiles.String(e, "id", path, line),
+            Text: DataFiles.Text(e, "text", path, line), Duplicates: IdList(e, path, line), Line: line), "id", "text"), limit, path);
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < rows.Count; i++)
+        {
+            if (!index.TryAdd(rows[i].Id, i)) throw new EvaluationException($"{path}:{rows[i].Line}: id \"{rows[i].Id}\" is used by an earlier row");
+        }
+        var pairs = new SortedSet<(int, int)>();
+        foreach (var row in rows)
+        {
+            int self = index[row.Id];
+            foreach (string other in row.Duplicates)
+            {
+                if (other == row.Id) throw new EvaluationException($"{path}:{row.Line}: field \"duplicates\" names the row's own id \"{other}\"");
+                if (!index.TryGetValue(other, out int j))
+                {
+                    if (limit is null) throw new EvaluationException($"{path}:{row.Line}: field \"duplicates\" names \"{other}\", the id of no row");
+                    continue; // a row past the limit
+                }
+                pairs.Add((Math.Min(self, j), Math.Max(self, j)));
+            }
+        }
+        if (pairs.Count == 0) throw new EvaluationException($"{path}: no duplicate pairs (field \"duplicates\": the ids of a row's paraphrases)");
+        return new ParaphraseSet([.. rows.Select(r => r.Text)], [.. pairs]);
+    }
+
+    private static string[] IdList(System.Text.Json.JsonElement e, string path, int line)
+    {
+        if (!e.TryGetProperty("duplicates", out var v) || v.ValueKind == System.Text.Json.JsonValueKind.Null) return [];
+        if (v.ValueKind != System.Text.Json.JsonValueKind.Array)
+            throw new EvaluationException($"{path}:{line}: field \"duplicates\" must be a list of ids");
+        return [.. v.EnumerateArray().Select(x => x.ValueKind is System.Text.Json.JsonValueKind.String or System.Text.Json.JsonValueKind.Number
+            ? (x.ValueKind == System.Text.Json.JsonValueKind.String ? x.GetString()! : x.GetRawText())
+            : throw new EvaluationException($"{path}:{line}: field \"duplicates\" must be a list of ids"))];
+    }
+
     /// <summary><paramref name="path"/>, once <see cref="DataFiles.RequireText"/> has found its <paramref name="columns"/> hold texts.</summary>
     private static string Texts(string path, params string[] columns)
     {

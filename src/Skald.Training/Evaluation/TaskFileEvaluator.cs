@@ -9,7 +9,7 @@ namespace Skald.Training.Evaluation;
 
 /// <summary>
 /// Any task <c>skald evaluate --task</c> reads (a BEIR folder, an STS or pair TSV, triplets, a classification or
-/// clustering set, bitext), scored during training by the same <see cref="TaskEvaluator"/> with the current weights (a
+/// clustering set, bitext, paraphrase mining), scored during training by the same <see cref="TaskEvaluator"/> with the current weights (a
 /// ColBERT's retrieval and reranking tasks by exact MaxSim, <see cref="LateInteractionRetriever"/>)
 /// (<c>evaluation.tasks</c>): every metric of the task's result as <c>eval_TASK_METRIC</c> (e.g.
 /// <c>eval_xquad-nb_ndcg_at_10</c>), so the best model can be chosen by any of them.
@@ -53,6 +53,7 @@ public sealed class TaskFileEvaluator : IEvaluator
         TaskKind.Bitext => "Translation",
         TaskKind.Classification => "Classification",
         TaskKind.Clustering => "Clustering",
+        TaskKind.ParaphraseMining => "Paraphrase Mining",
         _ => null,
     };
 

@@ -1,10 +1,11 @@
+using Skald.Models.Modules;
 using Skald.Training.Modeling;
 
 namespace Skald.Training.Losses;
 
 /// <summary>
 /// sentence-transformers' AnglELoss (Li &amp; Li 2023, https://arxiv.org/abs/2309.12871): <see cref="CoSENTLoss"/> over
-/// s_i = scale · angle(u_i, v_i), sentence-transformers' <c>pairwise_angle_sim</c>. Its complex-number form (halves
+/// s_i = scale · angle(u_i, v_i), sentence-transformers' <c>pairwise_angle_sim</c> (<see cref="Similarities.SignedAngle"/>, absolute). Its complex-number form (halves
 /// x = [a; b], y = [c; d] as a + ib and c + id, the normalised quotient's real and imaginary parts summed) comes to
 /// angle(x, y) = |P| / (‖x‖‖y‖) with P = a·(c − d) + b·(c + d) = x·(T y), T y = [c − d; c + d], Tᵀx = [a + b; b − a];
 /// so with S = P / (‖x‖‖y‖): dS/dx = T y / (‖x‖‖y‖) − S x / ‖x‖², dS/dy = Tᵀx / (‖x‖‖y‖) − S y / ‖y‖², and
@@ -35,17 +36,9 @@ public sealed class AnglELoss(float scale = 20f) : EmbeddingLoss
         for (int i = 0; i < b; i++)
         {
             ReadOnlySpan<float> xi = x.Row(i), yi = y.Row(i);
-            double p = 0, xx = 0, yy = 0;
-            for (int k = 0; k < h; k++)
-            {
-                double a = xi[k], bb = xi[h + k], c = yi[k], dd = yi[h + k];
-                p += a * (c - dd) + bb * (c + dd);
-                xx += a * a + bb * bb;
-                yy += c * c + dd * dd;
-            }
-            nx[i] = Math.Sqrt(xx);
-            ny[i] = Math.Sqrt(yy);
-            signed[i] = p / (nx[i] * ny[i]);
+            nx[i] = Norm(xi);
+            ny[i] = Norm(yi);
+            signed[i] = Similarities.SignedAngle(xi, yi); // the one definition of pairwise_angle_sim
             s[i] = Scale * Math.Abs(signed[i]);
         }
         var dsim = new double[b];
@@ -65,5 +58,12 @@ public sealed class AnglELoss(float scale = 20f) : EmbeddingLoss
             }
         }
         return (float)loss;
+    }
+
+    private static double Norm(ReadOnlySpan<float> v)
+    {
+        double sum = 0;
+        foreach (float t in v) sum += (double)t * t;
+        return Math.Sqrt(sum);
     }
 }

@@ -1,0 +1,50 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// <c>skald evaluate --type mse --teacher DIR</c>: the teacher embeds the sources, --model the targets, scored as
+/// sentence-transformers' MSEEvaluator (fixtures/st-api/make_st_parity_reference.py, from the two fixture models'
+/// PyTorch references); --teacher is refused for other task types, and an mse task without it is one line.
+/// </summary>
+public sealed class EvaluateMseTaskTests
+{
+    private static readonly JsonElement Reference =
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "st-api", "st_parity.json"))).RootElement.GetProperty("mse_models");
+
+    private static string TaskFile()
+    {
+        var lines = new StringBuilder();
+        foreach (var t in Reference.GetProperty("texts").EnumerateArray())
+        {
+            string text = JsonSerializer.Serialize(t.GetString());
+            lines.Append($"{{\"source\":{text},\"target\":{text}}}\n");
+        }
+        string path = Path.Combine(TestPaths.NewTempDir(), "distil-nb.jsonl");
+        File.WriteAllText(path, lines.ToString());
+        return path;
+    }
+
+    [Fact]
+    public void TheTeacherEmbedsTheSourcesAndTheModelTheTargets()
+    {
+        var r = InProcessSkald.Capture("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--teacher", TestPaths.FixtureModel("plain-bert"),
+            "--task", TaskFile(), "--type", "mse", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var result = JsonDocument.Parse(r.Stdout).RootElement;
+        double want = Reference.GetProperty("negative_mse").GetDouble(), got = result.GetProperty("main_score").GetDouble();
+        Assert.True(Math.Abs(want - got) <= 1e-4 * Math.Abs(want), $"{got} vs {want}");
+        Assert.Equal("plain-bert", result.GetProperty("metadata").GetProperty("teacher").GetString());
+    }
+
+    [Fact]
+    public void TheTeacherBelongsToAnMseTask()
+    {
+        string task = TaskFile();
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task, "--type", "mse"),
+            1, $"{task}: an mse task compares the model with a teacher model");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--teacher", TestPaths.FixtureModel("plain-bert"),
+            "--task", task, "--type", "bitext"), 2, "--teacher applies to --type mse");
+    }
+}

@@ -36,11 +36,13 @@ public sealed partial class SentenceEncoder : IDisposable
 
     /// <summary>
     /// Makes <paramref name="derived"/> share this model's lifetime (it shares its transformer) and keep its
-    /// <see cref="Source"/>; returns it.
+    /// <see cref="Source"/>, and its passes take turns with this model's (one lock: the shared weights are packed,
+    /// quantised or released lazily, at a pass); returns it.
     /// </summary>
     private SentenceEncoder ShareLifetime(SentenceEncoder derived)
     {
         if (ReferenceEquals(derived, this)) return this;
+        derived.gate = gate;
         derived.source = source;
         derived.lifetime = lifetime;
         lifetime.Join(derived);

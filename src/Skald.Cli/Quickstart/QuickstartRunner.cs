@@ -50,14 +50,14 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
         // (creating it over a file read "The file '/full/path' already exists.", naming neither the option nor the fix)
         if (File.Exists(outDir)) throw new InputException($"{options.Output}: is a file; --output names a folder for the models and the report");
         string samples = SamplesFolder = options.Samples
-            ?? QuickstartFiles.Find(QuickstartFiles.Samples, "the bundled sample data", "run from the repository root, or pass --samples DIR");
+            ?? QuickstartFiles.Find(QuickstartFiles.Samples, QuickstartFiles.SamplesMarker, "the bundled sample data", "run from the repository root, or pass --samples DIR");
         string data = Path.Combine(samples, "data");
         foreach (var f in new[] { "corpus.txt", "train-pairs.jsonl", "train-triplets.jsonl" })
         {
             if (!File.Exists(Path.Combine(data, f)))
                 throw new InputException($"{Path.Combine(data, f)}: bundled sample data not found (run from the repository root, or pass --samples DIR)");
         }
-        configs = options.Configs ?? QuickstartFiles.Find(QuickstartFiles.Configs, "the quickstart's stage configs", "run from the repository root");
+        configs = options.Configs ?? QuickstartFiles.Find(QuickstartFiles.Configs, QuickstartFiles.ConfigsMarker, "the quickstart's stage configs", "run from the repository root");
         Directory.CreateDirectory(outDir); // only once the samples are there: a run that cannot start leaves nothing behind
 
         // 1. A WordPiece tokenizer trained on the bundled corpus (lower-cased; æøåäö are kept).

@@ -12,7 +12,6 @@ public sealed class Checkpoint : IDisposable
 {
     private readonly List<SafeTensorsFile> files;
     private readonly Dictionary<string, (SafeTensorsFile File, SafeTensorInfo Info)> byKey;
-    private readonly Dictionary<SafeTensorsFile, Skald.Tensors.Memory.SharedFile> opened = []; // one handle a file for the tensors left in it
 
     private Checkpoint(string description, List<SafeTensorsFile> files,
         Dictionary<string, (SafeTensorsFile, SafeTensorInfo)> byKey)
@@ -208,22 +207,13 @@ public sealed class Checkpoint : IDisposable
         if (stored is not { } format) return null;
         try
         {
-            return Skald.Tensors.Memory.FileValues.Open(SharedFileOf(entries[0].File), entries.Select(e => e.File.FileOffset(e.Info)).ToArray(),
+            // (through the file the header was read from: its offsets are that file's, whatever the path names now)
+            return Skald.Tensors.Memory.FileValues.Open(entries[0].File.Shared, entries.Select(e => e.File.FileOffset(e.Info)).ToArray(),
                 rowsEach * keys.Count, rowLength, format);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null; // read into memory instead
-        }
-    }
-
-    // The one handle the tensors left in `file` share, opened on first use; closed when the checkpoint and they all are.
-    private Skald.Tensors.Memory.SharedFile SharedFileOf(SafeTensorsFile file)
-    {
-        lock (opened)
-        {
-            if (!opened.TryGetValue(file, out var shared)) opened[file] = shared = Skald.Tensors.Memory.SharedFile.Open(file.Path);
-            return shared;
         }
     }
 
@@ -257,11 +247,6 @@ public sealed class Checkpoint : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var f in files) f.Dispose();
-        lock (opened)
-        {
-            foreach (var shared in opened.Values) shared.Dispose(); // the tensors left in them keep their own references
-            opened.Clear();
-        }
+        foreach (var f in files) f.Dispose(); // the tensors left in them keep their own hold on the open file
     }
 }

@@ -15,16 +15,18 @@ namespace Skald.Models.Checkpoints;
 public sealed unsafe partial class SafeTensorsFile : IDisposable
 {
     private const long MaxHeaderBytes = 100L * 1024 * 1024;
+    private readonly Skald.Tensors.Memory.SharedFile shared; // the open file, mapped through its handle; the tensors left in it read it too
     private readonly MemoryMappedFile? map;
     private readonly MemoryMappedViewAccessor? view;
     private readonly byte* basePtr;
     private readonly long dataStart;
     private readonly Dictionary<string, SafeTensorInfo> tensors;
 
-    private SafeTensorsFile(string path, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* basePtr,
+    private SafeTensorsFile(string path, Skald.Tensors.Memory.SharedFile shared, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* basePtr,
         long dataStart, Dictionary<string, SafeTensorInfo> tensors, IReadOnlyDictionary<string, string> metadata)
     {
         Path = path;
+        this.shared = shared;
         this.map = map;
         this.view = view;
         this.basePtr = basePtr;
@@ -46,20 +48,24 @@ public sealed unsafe partial class SafeTensorsFile : IDisposable
     public static SafeTensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new ModelFormatException($"{path}: file not found");
-        long fileLength = FolderPaths.RegularFileLength(path);
+        FolderPaths.RegularFileLength(path); // (a device or folder named as the weights is refused before it is opened)
         bool torch = TorchStateDict.IsTorchFile(path);
-        if (fileLength < 8 && !torch)
-            throw new ModelFormatException($"{path}: not a safetensors file (only {Counted.Of(fileLength, "byte")}, the 8-byte header length is missing)");
-
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        // One open file, mapped through its handle: the header read here gives the offsets the tensors left in the file
+        // (Checkpoint.LeaveInFile) read at, so they must read this file, not one renamed over the path since.
+        var shared = Skald.Tensors.Memory.SharedFile.Open(path);
+        MemoryMappedFile? map = null;
         MemoryMappedViewAccessor? view = null;
         try
         {
+            long fileLength = shared.Length;
+            if (fileLength < 8 && !torch)
+                throw new ModelFormatException($"{path}: not a safetensors file (only {Counted.Of(fileLength, "byte")}, the 8-byte header length is missing)");
+            map = shared.CreateMap();
             view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             byte* ptr = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
             ptr += view.PointerOffset;
-            if (torch) return new SafeTensorsFile(path, map, view, ptr, 0, TorchStateDict.Table(path, ptr, fileLength), new Dictionary<string, string>());
+            if (torch) return new SafeTensorsFile(path, shared, map, view, ptr, 0, TorchStateDict.Table(path, ptr, fileLength), new Dictionary<string, string>());
             ulong headerLength = *(ulong*)ptr; // little-endian on every platform .NET runs this on
             if (headerLength > (ulong)(fileLength - 8) || headerLength > MaxHeaderBytes)
                 throw new ModelFormatException(
@@ -67,7 +73,7 @@ public sealed unsafe partial class SafeTensorsFile : IDisposable
             var headerBytes = new ReadOnlySpan<byte>(ptr + 8, (int)headerLength);
             long dataLength = fileLength - 8 - (long)headerLength;
             var (entries, metadata) = ParseHeader(path, headerBytes, dataLength);
-            return new SafeTensorsFile(path, map, view, ptr, 8 + (long)headerLength, entries, metadata);
+            return new SafeTensorsFile(path, shared, map, view, ptr, 8 + (long)headerLength, entries, metadata);
         }
         catch
         {
@@ -76,7 +82,8 @@ public sealed unsafe partial class SafeTensorsFile : IDisposable
                 view.SafeMemoryMappedViewHandle.ReleasePointer();
                 view.Dispose();
             }
-            map.Dispose();
+            map?.Dispose();
+            shared.Dispose();
             throw;
         }
     }
@@ -241,7 +248,11 @@ public sealed unsafe partial class SafeTensorsFile : IDisposable
             view.Dispose();
         }
         map?.Dispose();
+        shared.Dispose(); // the opener's hold: the tensors left in the file keep theirs
     }
+
+    /// <summary>The open file this was read from, through which a tensor left in it is read (<see cref="Checkpoint.LeaveInFile(string, int, int)"/>).</summary>
+    internal Skald.Tensors.Memory.SharedFile Shared => shared;
 
     /// <summary>Bytes per element.</summary>
     public static int ElementSize(SafeTensorsDType t) => t switch

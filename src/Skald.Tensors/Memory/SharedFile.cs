@@ -1,3 +1,4 @@
+using System.IO.MemoryMappedFiles;
 using Microsoft.Win32.SafeHandles;
 
 namespace Skald.Tensors.Memory;
@@ -48,6 +49,14 @@ public sealed class SharedFile : IDisposable
     public bool IsClosed => handle.IsClosed;
 
     internal SafeFileHandle Handle => handle;
+
+    /// <summary>
+    /// A read-only memory map of this open file (not of whatever the path names now): a reader that maps the file to
+    /// parse it (a safetensors header) and the <see cref="FileValues"/> that read it later see the same file even when
+    /// the path is replaced in between. The map does not close the handle; dispose it before releasing this file.
+    /// </summary>
+    public MemoryMappedFile CreateMap() =>
+        MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
 
     /// <summary>One more reference to the open file, released by <see cref="SharedFileReference.Dispose"/> (once).</summary>
     internal SharedFileReference Acquire()

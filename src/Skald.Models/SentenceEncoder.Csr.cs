@@ -73,6 +73,7 @@ public sealed partial class SentenceEncoder
     /// <summary>The transformer over <paramref name="tokens"/>, unrecorded when <see cref="TransformerFrozen"/>.</summary>
     private Variable TransformerForward(Tape tape, TokenBatch tokens)
     {
+        ThrowIfDisposed(); // again under the lock: a pass that waited on it while Dispose held it must not run on closed files
         if (!TransformerFrozen || !tape.Recording) return Transformer.Forward(tape, tokens);
         tape.Recording = false;
         try

@@ -61,6 +61,7 @@ public sealed partial class SentenceEncoder
         ThrowIfDisposed();
         lock (gate)
         {
+            ThrowIfDisposed(); // again under the lock (Dispose takes it)
             inference.Reset();
             Transformer.Forward(inference, tokens).Span.CopyTo(hidden);
             if (!AllFinite(hidden[..(tokens.Count * Transformer.HiddenSize)]))

@@ -58,6 +58,9 @@ public static class SkaldServiceCollectionExtensions
             {
                 if (settings.Defaults.TruncateDim > encoder.Dimension)
                     throw new InvalidOperationException($"{settings.Key("TruncateDim")} is {settings.Defaults.TruncateDim}, past the model's dimension {encoder.Dimension}");
+                if (settings.Defaults.PromptName is { } promptName && !encoder.Folder.Prompts.ContainsKey(promptName))
+                    throw new InvalidOperationException($"{settings.Key("PromptName")} \"{promptName}\" is not a prompt of \"{settings.Model}\" ("
+                        + (encoder.Folder.Prompts.Count == 0 ? "it defines none" : "it has " + string.Join(", ", encoder.Folder.Prompts.Keys)) + ")");
                 if (settings.Defaults.Instruction is not null && encoder.Folder.Llm2Vec is null)
                     throw new InvalidOperationException($"{settings.Key("Instruction")} is for an LLM2Vec model (llm2vec_config.json); \"{settings.Model}\" is not one: use {settings.Key("Prompt")} or {settings.Key("PromptName")}");
                 if (settings.Quantize is { } quantize)

@@ -1,6 +1,10 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using static Skald.Serving.Tests.ServerFixture;
 
 namespace Skald.Serving.Tests;
@@ -41,6 +45,27 @@ public sealed class AccessLogTests
             parsed.Select(m => $"{m.Groups[2].Value} {m.Groups[3].Value} {m.Groups[4].Value}"));
         Assert.All(parsed, m => Assert.InRange(DateTime.Parse(m.Groups[1].Value, null, System.Globalization.DateTimeStyles.RoundtripKind),
             DateTime.UtcNow.AddMinutes(-10), DateTime.UtcNow));
+    }
+
+    [Fact]
+    public async Task ARequestAnExceptionEndsIsLoggedWithThe500TheClientGot()
+    {
+        var log = new StringWriter();
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var app = builder.Build();
+        AccessLog.Use(app, log);
+        app.MapGet("/boom", (Func<string>)(() => throw new InvalidOperationException("a handler's own failure")));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.Single();
+        using (var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) })
+            Assert.Equal(500, (int)(await client.GetAsync("boom")).StatusCode);
+        await app.StopAsync();
+        var line = Assert.Single(log.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        var match = LineShape.Match(line);
+        Assert.True(match.Success, line);
+        Assert.Equal("GET /boom 500", $"{match.Groups[2].Value} {match.Groups[3].Value} {match.Groups[4].Value}");
     }
 
     private static async Task<int> Post(HttpClient client, string path, string json)

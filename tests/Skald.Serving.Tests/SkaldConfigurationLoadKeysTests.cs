@@ -98,6 +98,19 @@ public sealed class SkaldConfigurationLoadKeysTests
         Assert.StartsWith("Skald:Instruction ", e.Message, StringComparison.Ordinal);
     }
 
+    // A prompt name the model does not define is refused when the model loads, naming the key and the model's prompts,
+    // not at the first GenerateAsync (bert-cased-mean defines query and passage).
+    [Fact]
+    public void APromptNameTheModelLacksIsRefusedAtLoadNamingTheKey()
+    {
+        var services = new ServiceCollection();
+        services.AddSkaldEmbeddingGenerator(Section(("Model", TestPaths.FixtureModel("bert-cased-mean")), ("PromptName", "dokument")));
+        using var provider = services.BuildServiceProvider();
+        var e = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.StartsWith("Skald:PromptName \"dokument\" is not a prompt of ", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("(it has query, passage)", e.Message, StringComparison.Ordinal);
+    }
+
     // README's registration paragraph names every key the reader takes (the reader refuses any other).
     [Fact]
     public void ReadmesRegistrationParagraphListsEveryKey()

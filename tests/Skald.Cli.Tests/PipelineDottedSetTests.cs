@@ -32,4 +32,14 @@ public sealed class PipelineDottedSetTests
         Assert.StartsWith("--set s.models.first: s.models is a list (", e.Message, StringComparison.Ordinal);
         Assert.Contains("pipeline.yaml:3), not a mapping", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ANameThatHoldsDotsIsQuotedAndAnOpenQuoteIsOneLine()
+    {
+        var stage = Stage("suite: x, extra: {a: 1}", "s.extra.\"b.c\"=2");
+        var map = Assert.IsType<YamlMappingNode>(stage.Keys.Node("extra"));
+        Assert.Equal(["a", "b.c"], map.Children.Keys.Select(k => ((YamlScalarNode)k).Value));
+        var e = Assert.Throws<InputException>(() => Stage("suite: x, extra: {a: 1}", "s.extra.\"b\"c=2"));
+        Assert.StartsWith("--set s.extra.\"b\"c: a quoted name is followed by 'c', not a dot", e.Message, StringComparison.Ordinal);
+    }
 }

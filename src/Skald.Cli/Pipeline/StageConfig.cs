@@ -128,9 +128,11 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
     {
         target = "";
         value = null;
-        int eq = assignment.IndexOf('=');
+        int eq = DottedKey.EqualsSign(assignment); // (a quoted name may hold '=')
         if (eq <= 0) return $"--set {assignment}: expected STAGE.KEY=VALUE (e.g. mntp.model=~/models/Qwen2.5-0.5B) or output=DIR";
         target = assignment[..eq];
+        int dot = target.IndexOf('.');
+        if (dot >= 0 && DottedKey.Parse(target[(dot + 1)..], out _) is { } quoting) return $"--set {target}: {quoting}";
         var stream = new YamlStream();
         try
         {
@@ -161,7 +163,7 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
             m.Children.TryGetValue(new YamlScalarNode("name"), out var n) && n is YamlScalarNode { Value: var v } && v == stage)
             ?? throw new InputException($"--set {target}: no stage is named \"{stage}\"");
         // STAGE.scheduler_kwargs.power=2 reaches into the mapping as a training config's --set does (the one rule).
-        string[] path = key.Split('.');
+        DottedKey.Parse(key, out string[] path); // (its quoting was checked by ParseOverride)
         var name = new YamlScalarNode(path[0]);
         var existing = match.Children.TryGetValue(name, out var e) ? e : null;
         string existingWhere = existing is null ? $"--set {target}" : setBy.TryGetValue(existing, out var w) ? w : $"{file}:{existing.Start.Line}";

@@ -169,13 +169,16 @@ public static partial class ConfigLoader
     {
         section = key = "";
         node = null;
-        int eq = assignment.IndexOf('=');
+        int eq = DottedKey.EqualsSign(assignment); // (a quoted name may hold '=')
+        if (eq < 0 && assignment.Contains('=', StringComparison.Ordinal) && DottedKey.Parse(assignment, out _) is { } open)
+            return $"--set {assignment}: {open}"; // (every '=' is inside a quote left open)
         int dot = assignment.IndexOf('.');
         if (eq < 0 || dot < 0 || dot > eq) return $"--set {assignment}: expected section.key=value (e.g. training.batch_size=16)";
         section = assignment[..dot];
         key = assignment[(dot + 1)..eq];
         string where = $"--set {section}.{key}";
         if (!Sections.Contains(section)) return $"{where}: unknown config section '{section}' (known: {string.Join(", ", Sections)})";
+        if (DottedKey.Parse(key, out _) is { } quoting) return $"{where}: {quoting}";
         var stream = new YamlStream();
         try
         {
@@ -194,10 +197,10 @@ public static partial class ConfigLoader
         if (ParseOverride(assignment, out string section, out string key, out var node) is { } error) throw new TrainingException(error);
         string where = $"--set {section}.{key}";
         if (!tree.TryGetValue(section, out var keys)) tree[section] = keys = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
-        string[] path = key.Split('.');
+        DottedKey.Parse(key, out string[] path); // (its quoting was checked by ParseOverride)
         if (path.Length == 1)
         {
-            keys[key] = new ConfigEntry(node!, where);
+            keys[path[0]] = new ConfigEntry(node!, where);
             return;
         }
         // A key into a mapping-valued key (training.scheduler_kwargs.power): the mapping keeps its other entries and its

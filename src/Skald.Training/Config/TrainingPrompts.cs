@@ -29,6 +29,13 @@ public sealed class TrainingPrompts
     /// <summary>Where the key was set (file:line or <c>--set training.prompts</c>), for messages.</summary>
     public string Where { get; }
 
+    /// <summary>
+    /// The prompts as written: one text for every column (<c>Text</c>), or the mapping's entries in order, each a key with
+    /// its text or its column → text pairs (for the model card, which prints them as the Python value upstream holds).
+    /// </summary>
+    internal (string? Text, IEnumerable<(string Key, string? Text, IReadOnlyList<(string Column, string Text)>? Columns)> Entries) Written =>
+        (all, entries.Select(e => (e.Key, e.Text, (IReadOnlyList<(string, string)>?)e.Columns)));
+
     /// <summary>A digest of the prompts as written (hex), for the run's fingerprint: a resumed run must train with the same ones.</summary>
     public string Digest()
     {

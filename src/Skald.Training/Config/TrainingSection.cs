@@ -21,7 +21,10 @@ public sealed record TrainingSection
     /// <summary>Linear warm-up steps from 0 to the peak learning rate.</summary>
     public int WarmupSteps { get; init; }
 
-    /// <summary>Warm-up as a fraction of all steps (rounded up), used when <see cref="WarmupSteps"/> is 0.</summary>
+    /// <summary>
+    /// Warm-up as a fraction of all steps, used when <see cref="WarmupSteps"/> is 0: ceil(steps × ratio) with the ratio
+    /// as written (its shortest decimal form, not the float's binary value), as transformers' get_warmup_steps.
+    /// </summary>
     public float WarmupRatio { get; init; }
 
     /// <summary>
@@ -55,7 +58,10 @@ public sealed record TrainingSection
     /// <summary>Global gradient-norm clip; 0 turns clipping off.</summary>
     public float MaxGradNorm { get; init; } = 1f;
 
-    /// <summary>Micro-batches per optimiser step.</summary>
+    /// <summary>
+    /// Micro-batches per optimiser step; an epoch's last step takes the batches left (never the next epoch's), as
+    /// transformers' Trainer.
+    /// </summary>
     public int GradientAccumulationSteps { get; init; } = 1;
 
     /// <summary>Seed for shuffling, dropout and evaluation splits.</summary>

@@ -6,10 +6,15 @@ namespace Skald.Training.Output;
 
 /// <summary>
 /// The model card's "Training Hyperparameters" as sentence-transformers' ModelCardCallback writes them
-/// (model_card.py and model_card_template.md at 85ec64559f4414aa536eca4bf53538291e0a333f): the settings that differ
-/// from SentenceTransformerTrainingArguments' defaults under "Non-Default Hyperparameters", then every one under "All
-/// Hyperparameters" in a collapsed block, each value as Python prints it (<c>True</c>, <c>5e-05</c>, <c>{'power': 2.0}</c>).
-/// Settings with no TrainingArguments name (dropout, total_steps, world_size) are listed under "All" only.
+/// (model_card.py and model_card_template.md at 85ec64559f4414aa536eca4bf53538291e0a333f: every field of
+/// SentenceTransformerTrainingArguments.to_dict() but the ones on_train_begin leaves out): the settings that differ
+/// from its defaults under "Non-Default Hyperparameters", then every one under "All Hyperparameters" in a collapsed
+/// block, each value as Jinja prints the Python value (<c>True</c>, <c>5e-05</c>, a text bare, <c>{'power': 2.0}</c>).
+/// Only the fields a Skald setting gives a value are listed, in the order of the dataclass's fields (TrainingArguments
+/// in src/transformers/training_args.py, huggingface/transformers at fd798335c275520af034c678b35e8167820c7c80, then
+/// sentence-transformers' own: prompts, batch_sampler, multi_dataset_batch_sampler, learning_rate_mapping); the fields
+/// with no Skald counterpart (logging, precision, devices, DDP, hub token, ...) are left out. Skald's settings with no
+/// TrainingArguments name (dropout, total_steps, world_size) follow under "All" only.
 /// </summary>
 internal static class CardHyperparameters
 {
@@ -19,19 +24,29 @@ internal static class CardHyperparameters
     public static void Write(StringBuilder sb, TrainingConfig c, int steps, int worldSize)
     {
         var t = c.Training;
-        // (name, value, TrainingArguments' default or null when it has none)
+        var o = c.Output;
+        // (name, value, SentenceTransformerTrainingArguments' default or null when it has none), in the dataclass's order
         var rows = new (string Name, string Value, string? Default)[]
         {
-            ("per_device_train_batch_size", Py(t.BatchSize), "8"), ("learning_rate", Py(t.LearningRate), "5e-05"),
-            ("num_train_epochs", Py(t.Epochs), "3.0"), ("max_steps", Py(t.MaxSteps > 0 ? t.MaxSteps : -1), "-1"),
-            ("warmup_steps", Py(t.WarmupSteps), "0"), ("warmup_ratio", Py(t.WarmupRatio), "0.0"),
-            ("lr_scheduler_type", t.Scheduler, "linear"),
-            ("lr_scheduler_kwargs", "{" + string.Join(", ", t.SchedulerKwargs.For(t.Scheduler).Select(kv => $"'{kv.Name}': {Py(kv.Value)}")) + "}", "{}"),
-            ("weight_decay", Py(t.WeightDecay), "0.0"), ("adam_beta1", Py(t.AdamBeta1), "0.9"), ("adam_beta2", Py(t.AdamBeta2), "0.999"),
-            ("adam_epsilon", Py(t.AdamEpsilon), "1e-08"), ("max_grad_norm", Py(t.MaxGradNorm), "1.0"),
-            ("gradient_accumulation_steps", Py(t.GradientAccumulationSteps), "1"), ("seed", Py(t.Seed), "42"),
-            ("batch_sampler", t.NoDuplicates ? "no_duplicates" : "batch_sampler", "batch_sampler"),
+            ("eval_strategy", c.Evaluation.Steps > 0 ? "steps" : "no", "no"),
+            ("per_device_train_batch_size", Py(t.BatchSize), "8"), ("per_device_eval_batch_size", Py(c.Evaluation.BatchSize), "8"),
+            ("gradient_accumulation_steps", Py(t.GradientAccumulationSteps), "1"),
+            ("learning_rate", Py(t.LearningRate), "5e-05"), ("weight_decay", Py(t.WeightDecay), "0.0"),
+            ("adam_beta1", Py(t.AdamBeta1), "0.9"), ("adam_beta2", Py(t.AdamBeta2), "0.999"), ("adam_epsilon", Py(t.AdamEpsilon), "1e-08"),
+            ("max_grad_norm", Py(t.MaxGradNorm), "1.0"), ("num_train_epochs", Py(t.Epochs), "3.0"),
+            ("max_steps", Py(t.MaxSteps > 0 ? t.MaxSteps : -1), "-1"), ("lr_scheduler_type", t.Scheduler, "linear"),
+            ("lr_scheduler_kwargs", "{" + string.Join(", ", t.SchedulerKwargs.For(t.Scheduler).Select(kv => $"{Repr(kv.Name)}: {Py(kv.Value)}")) + "}", "{}"),
+            ("warmup_ratio", Py(t.WarmupRatio), "0.0"), ("warmup_steps", Py(t.WarmupSteps), "0"),
+            ("seed", Py(t.Seed), "42"), ("load_best_model_at_end", Py(c.Evaluation.LoadBestModelAtEnd), "False"),
+            ("group_by_length", Py(t.GroupByLength), "False"),
+            ("push_to_hub", Py(o.PushToHub), "False"), ("hub_model_id", o.HubModelId ?? "None", "None"),
+            ("hub_strategy", o.HubStrategy, "every_save"),
+            ("hub_private_repo", o.HubPrivateRepo ? "True" : "None", "None"), // (false: the hub's default visibility, as upstream's None)
+            ("gradient_checkpointing", Py(t.GradientCheckpointing), "False"),
+            ("prompts", Prompts(t.Prompts), "None"),
+            ("batch_sampler", t.GroupByLabel ? "group_by_label" : t.NoDuplicates ? "no_duplicates" : "batch_sampler", "batch_sampler"),
             ("multi_dataset_batch_sampler", c.Data.Sampling, "proportional"),
+            ("learning_rate_mapping", "{" + string.Join(", ", t.LearningRateMapping.Select(m => $"{Repr(m.Pattern)}: {Py(m.LearningRate)}")) + "}", "{}"),
             ("dropout", Py(c.Model.Dropout), null), ("total_steps", Py(steps), null), ("world_size", Py(worldSize), null),
         };
         sb.AppendLine("### Training Hyperparameters");
@@ -52,15 +67,42 @@ internal static class CardHyperparameters
         sb.AppendLine();
     }
 
-    /// <summary>A value as Python's <c>str()</c> prints it: True/False, floats in their shortest form with a lower-case exponent.</summary>
+    /// <summary>A value as Python prints it inside a dict: True/False, floats in their shortest form with a lower-case exponent, a text quoted (<see cref="Repr"/>).</summary>
     public static string Py(object value) => value switch
     {
         bool b => b ? "True" : "False",
         float f => PyFloat(f.ToString("R", Inv)),
         double d => PyFloat(d.ToString("R", Inv)),
-        string s => $"'{s}'",
+        string s => Repr(s),
         _ => Convert.ToString(value, Inv) ?? "None",
     };
+
+    /// <summary>A text as Python's <c>repr()</c> prints it inside a dict: single quotes unless it holds one and no double quote.</summary>
+    public static string Repr(string s)
+    {
+        char q = s.Contains('\'', StringComparison.Ordinal) && !s.Contains('"', StringComparison.Ordinal) ? '"' : '\'';
+        var sb = new StringBuilder().Append(q);
+        foreach (char ch in s)
+        {
+            sb.Append(ch switch
+            {
+                '\\' => "\\\\", '\n' => "\\n", '\r' => "\\r", '\t' => "\\t",
+                _ when ch == q => "\\" + ch,
+                _ when ch < ' ' || ch == '\x7f' => string.Create(Inv, $"\\x{(int)ch:x2}"),
+                _ => ch.ToString(),
+            });
+        }
+        return sb.Append(q).ToString();
+    }
+
+    // training.prompts as str() prints SentenceTransformerTrainingArguments.prompts: a text bare, a mapping as a dict
+    private static string Prompts(TrainingPrompts? prompts)
+    {
+        if (prompts is null) return "None";
+        var (all, entries) = prompts.Written;
+        return all ?? "{" + string.Join(", ", entries.Select(e => $"{Repr(e.Key)}: " + (e.Text is { } text ? Repr(text)
+            : "{" + string.Join(", ", e.Columns!.Select(x => $"{Repr(x.Column)}: {Repr(x.Text)}")) + "}"))) + "}";
+    }
 
     // .NET's "R" gives 5E-05 and 1 where Python gives 5e-05 and 1.0
     private static string PyFloat(string r) => r.Contains('E', StringComparison.Ordinal) ? r.Replace("E", "e", StringComparison.Ordinal)

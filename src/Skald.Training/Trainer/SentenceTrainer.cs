@@ -28,14 +28,17 @@ public sealed partial class SentenceTrainer(TrainerSetup setup)
     /// <summary>The folder the final model goes to (<c>output.dir/final</c>).</summary>
     public string FinalModelPath => Path.Combine(config.Output.Dir, "final");
 
-    /// <summary>Steps the run will do, from the config and the first epoch's plan.</summary>
+    /// <summary>
+    /// Steps the run will do, from the config and the first epoch's plan, as transformers' Trainer counts them
+    /// (<c>set_initial_training_values</c> in trainer.py, huggingface/transformers at 000945a9b726d87a93e61e873b88ff8f3cd411b5):
+    /// an epoch of B batches is ceil(B / accumulation) optimizer steps, at least one (its last window takes the batches
+    /// left, see <see cref="Run"/>), and the run is <c>training.max_steps</c> or ceil(epochs × that).
+    /// </summary>
     public int TotalSteps(out int batchesPerEpoch)
     {
         batchesPerEpoch = Plan(0).Count;
         long accumulation = config.Training.GradientAccumulationSteps; // (in long: near int.MaxValue the sums overflow)
-        if (accumulation > batchesPerEpoch) // a step takes that many batches in a row: it would span several epochs
-            throw new TrainingException($"training.gradient_accumulation_steps {accumulation} is more than the {batchesPerEpoch} batches of an epoch (each optimizer step would run over several epochs); lower it or training.batch_size");
-        long perEpoch = (batchesPerEpoch + accumulation - 1) / accumulation;
+        long perEpoch = Math.Max(1, (batchesPerEpoch + accumulation - 1) / accumulation);
         if (config.Training.MaxSteps > 0) return config.Training.MaxSteps;
         double steps = Math.Ceiling(config.Training.Epochs * perEpoch); // transformers: ceil(num_train_epochs × update steps per epoch)
         if (steps > int.MaxValue)
@@ -66,7 +69,7 @@ public sealed partial class SentenceTrainer(TrainerSetup setup)
         if (timed is not null && model is TrainableEncoder shardEncoder) shardEncoder.Communicator = timed;
         var reducer = new GradientReducer(timed ?? comm, parameters);
         int total = TotalSteps(out int batchesPerEpoch);
-        int warmup = t.WarmupSteps > 0 ? t.WarmupSteps : (int)Math.Ceiling(total * (double)t.WarmupRatio);
+        int warmup = t.WarmupSteps > 0 ? t.WarmupSteps : (int)Math.Ceiling(total * Short(t.WarmupRatio)); // (the ratio as written: 0.1, not the float 0.100000001)
         var schedule = new LearningRateSchedule(t.Scheduler, t.LearningRate, warmup, total, t.SchedulerKwargs);
         Directory.CreateDirectory(config.Output.Dir);
         var store = new CheckpointStore(Path.Combine(config.Output.Dir, "checkpoints"), config.Output.SaveTotalLimit);
@@ -113,20 +116,25 @@ public sealed partial class SentenceTrainer(TrainerSetup setup)
 
         while (step < total)
         {
+            // An optimizer step never spans two epochs: the last window of an epoch takes the batches left (fewer than
+            // gradient_accumulation_steps when they do not divide the epoch), as transformers' _inner_training_loop
+            // (total_updates, remainder), and its gradients and loss are the mean over the batches it has
+            // (current_gradient_accumulation_steps in training_step).
+            if (pos >= plan.Count)
+            {
+                plan = Plan(++epoch);
+                pos = 0;
+            }
+            int stepBatches = Math.Min(t.GradientAccumulationSteps, plan.Count - pos);
             double lossSum = 0;
-            for (int m = 0; m < t.GradientAccumulationSteps; m++)
+            for (int m = 0; m < stepBatches; m++)
             {
                 cancellationToken.ThrowIfCancellationRequested(); // nothing of this step is saved yet: as a kill, resumable
-                if (pos >= plan.Count)
-                {
-                    plan = Plan(++epoch);
-                    pos = 0;
-                }
                 var pb = plan[pos++];
                 var batch = epochData[pb.Dataset].Batch(comm.Size == 1 || setup.Loss.TakesGlobalBatch
                     ? (IReadOnlyList<int>)pb.Rows : LocalRows(pb.Rows, comm), pb.Width) with { Prompts = setup.Prompts?[pb.Dataset] };
                 if (setup.Loss is BgeM3Loss m3) m3.Step = micro; // upstream's self.step: the batches seen before this one
-                float loss = setup.Loss.ComputeAndBackward(model, batch, 1f / t.GradientAccumulationSteps);
+                float loss = setup.Loss.ComputeAndBackward(model, batch, 1f / stepBatches);
                 if (!float.IsFinite(loss)) throw Diverged(step + 1, $"the loss is {loss}", store);
                 lossSum += loss;
                 samples += pb.Rows.Length;
@@ -139,7 +147,7 @@ public sealed partial class SentenceTrainer(TrainerSetup setup)
             setup.Optimizer.Step(lr);
             ZeroGradients();
             step++;
-            double stepLoss = lossSum / t.GradientAccumulationSteps;
+            double stepLoss = lossSum / stepBatches;
             windowSum += stepLoss;
             windowCount++;
             double epochProgress = (double)micro / Math.Max(1, batchesPerEpoch);

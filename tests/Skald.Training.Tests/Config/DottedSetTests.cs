@@ -50,6 +50,7 @@ public sealed class DottedSetTests
     [InlineData("training.learning_rate.x=1", "--set training.learning_rate.x: training.learning_rate is a single value (c.yaml:9), not a mapping, so it has no key 'x'; set it whole with --set training.learning_rate=...")]
     [InlineData("model.path.x=1", "--set model.path.x: model.path is a single value (c.yaml:2), not a mapping")]
     [InlineData("training.scheduler_kwargs..power=2", "--set training.scheduler_kwargs..power: a key name is empty")]
+    [InlineData("training.learning_rate.\"x.y\"=1", "--set training.learning_rate.\"x.y\": training.learning_rate is a single value (c.yaml:9), not a mapping, so it has no key 'x.y'")]
     public void AMismatchIsOneLineNamingTheSet(string assignment, string expected)
     {
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Polynomial, "c.yaml", [assignment]));
@@ -62,5 +63,27 @@ public sealed class DottedSetTests
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(MinimalConfig.Yaml + "\nloss:\n  matryoshka_dims: [64, 32]\n", "c.yaml",
             ["loss.matryoshka_dims.a=1"]));
         Assert.StartsWith("--set loss.matryoshka_dims.a: loss.matryoshka_dims is a list (c.yaml:8), not a mapping", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ANameThatHoldsDotsIsWrittenInDoubleQuotes()
+    {
+        // a data set's file name under training.prompts, a pattern of learning_rate_mapping: the dots were taken as levels
+        var c = ConfigLoader.Parse(Polynomial, "c.yaml", ["training.learning_rate_mapping.\"encoder.layer.0\"=2.0e-4",
+            "training.learning_rate_mapping.\"a=b\"=3.0e-4", "training.prompts.\"pairs.jsonl\".anchor='query: '"]);
+        Assert.Equal([("Pooling", 1e-4), ("encoder.layer.0", 2e-4), ("a=b", 3e-4)], c.Training.LearningRateMapping);
+        var prompts = c.Training.Prompts!.Resolve([new Skald.Training.Data.TextDataset("pairs.jsonl", ["anchor", "positive"], [["a", "b"]])]);
+        Assert.Equal(new string?[] { "query: ", null }, Assert.Single(prompts));
+    }
+
+    [Theory]
+    [InlineData("training.prompts.\"pairs.jsonl.anchor=x", "--set training.prompts.\"pairs.jsonl.anchor=x: a quote is not closed")]
+    [InlineData("training.prompts.\"pairs.jsonl\"anchor=x", "--set training.prompts.\"pairs.jsonl\"anchor: a quoted name is followed by 'a', not a dot")]
+    [InlineData("training.prompts.pairs\".jsonl\".anchor=x", "--set training.prompts.pairs\".jsonl\".anchor: the name 'pairs\"' holds a double quote")]
+    public void AMalformedQuoteIsOneLine(string assignment, string expected)
+    {
+        Assert.StartsWith(expected, ConfigLoader.OverrideError(assignment) ?? "", StringComparison.Ordinal);
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Polynomial, "c.yaml", [assignment]));
+        Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
     }
 }

@@ -25,6 +25,19 @@ public sealed class PipelineDottedSetTests
         Assert.Equal(["a", "b"], map.Children.Keys.Select(k => ((YamlScalarNode)k).Value));
     }
 
+    // A mapping two stages share through a YAML anchor and alias changes only in the stage --set names.
+    [Fact]
+    public void AMappingAnAliasSharesChangesOnlyWhereSet()
+    {
+        string dir = TestPaths.NewTempDir(), config = Path.Combine(dir, "pipeline.yaml");
+        File.WriteAllText(config, $"output: {Path.Combine(dir, "out")}\nstages:\n" +
+            "  - {name: a, type: benchmark, suite: x, extra: &kw {p: 1}}\n  - {name: b, type: benchmark, suite: x, extra: *kw}\n");
+        var stages = StageConfig.Load(config, ["a.extra.p=3"]).Stages;
+        string P(int i) => ((YamlScalarNode)((YamlMappingNode)stages[i].Keys.Node("extra")!).Children[new YamlScalarNode("p")]).Value!;
+        Assert.Equal("3", P(0));
+        Assert.Equal("1", P(1));
+    }
+
     [Fact]
     public void AListIsOneLineNamingIt()
     {

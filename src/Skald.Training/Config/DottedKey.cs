@@ -5,7 +5,8 @@ namespace Skald.Training.Config;
 /// <summary>
 /// The one rule for a <c>--set</c> whose key reaches into a mapping-valued key (<c>training.scheduler_kwargs.power=2</c>,
 /// a pipeline's <c>STAGE.scheduler_kwargs.power=2</c>): the value goes in at that place of the mapping, keeping the
-/// mapping's other entries; missing levels are made; a level that holds a single value or a list is one line. A name
+/// mapping's other entries (in a copy of each level it changes, so a mapping a YAML alias shares with other places
+/// keeps its values there); missing levels are made; a level that holds a single value or a list is one line. A name
 /// that holds dots itself (a data set's file name under <c>training.prompts</c>, a pattern of
 /// <c>learning_rate_mapping</c>) is written in double quotes: <c>training.prompts."pairs.jsonl".anchor=query:</c> (in a
 /// shell, the whole assignment in single quotes). Read by <see cref="ConfigLoader"/> (training configs) and the pipeline
@@ -88,7 +89,7 @@ public static class DottedKey
         if (existing is null or YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted), Value: null or "" or "~" or "null" })
             map = new YamlMappingNode();
         else if (existing is YamlMappingNode m)
-            map = m;
+            map = new YamlMappingNode(m.Children); // a copy: a YAML alias (*kw) shares the node with every place naming it
         else
             throw error($"{target}: {prefix}.{Join([path[0]])} is {(existing is YamlSequenceNode ? "a list" : "a single value")} ({existingWhere}), " +
                 $"not a mapping, so it has no key '{path[1]}'; set it whole with --set {prefix}.{Join([path[0]])}=...");

@@ -10,7 +10,7 @@ namespace Skald.Tensors.Quantization;
 /// 4 rows: <see cref="Int8TileAvx2"/>, the scalar twin <see cref="Int8TileScalar"/>); the store dequantises each tile:
 /// y[i, j] = (acc[i, j] − zero[i] · rowsum[j]) · (scale[i] · wscale[j]) + b[j], and may map it by an activation
 /// (GELU: <see cref="Autograd.Ops.LinearActivation"/> on a quantising tape) while it is in cache. Each tile of the
-/// 512-bit VNNI kernel whose panels are full (8 × 48, 8 × 32, 8 × 16, also a block's last tile of fewer rows) does the
+/// 512-bit VNNI kernel whose panels are full (8 × 48 of 8 rows; 8 × 32 and 8 × 16 of 1–8 rows) does the
 /// same arithmetic in its own epilogue on the sum registers (<see cref="Int8TileVnni512.TileDequantize"/>, the same
 /// bits) and writes y directly, without the int32 sums' round trip through memory (bench/int8, Zen 4: 1.03–1.11× the
 /// GOP/s of the product with the 8 × 48 tile).
@@ -267,13 +267,14 @@ public static unsafe partial class Int8Gemm
                         bool prefetchNext = b1 - b0 <= step;
                         // A tile of full panels writes y's rows from its own epilogue (DequantizeInTile), unless the
                         // activation is a row kernel; GELU then runs over its stored rows. A part-filled last panel
-                        // keeps Store (the epilogue writes whole panels).
+                        // keeps Store (the epilogue writes whole panels), as does a last 8 × 48 tile of fewer rows (its
+                        // code writes 8: the full tiles' epilogue keeps no row count).
                         bool toY = n - col0 >= width * Int8Matrix.PanelWidth && activation == null && DequantizeInTile;
                         for (int r = b0; r < b1; r += step)
                         {
                             int rows = Math.Min(step, m - r);
                             PrefetchOutput(y, n, r, rows, col0, width);
-                            if (toY)
+                            if (toY && (width < 3 || rows == step))
                             {
                                 float* yt = y + (long)r * n + col0;
                                 Int8TileVnni512.TileDequantize(pq + (long)r * kp, kp, panel, panelBytes, width, rows, groups, yt, n,

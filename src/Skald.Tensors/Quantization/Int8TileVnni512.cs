@@ -35,7 +35,8 @@ internal static unsafe class Int8TileVnni512
             static () => Assemble(3, OperatingSystem.IsWindows(), prefetch: false)) : null;
 
     // Each tile above with the int8 store in its epilogue (TileAssembler512.EmitDequantize: the sums dequantised into
-    // y's rows instead of stored): the 8 × 48 tile, the 8 × 32 and 8 × 16 tiles with and without prefetch.
+    // y's rows instead of stored): the 8 × 48 tile (all 8 rows), the 8 × 32 and 8 × 16 tiles with and without prefetch
+    // (1-8 rows).
     private static readonly delegate* unmanaged[SuppressGCTransition]<TileAssembler512.Args*, void> ThreeToY =
         Three != null ? (delegate* unmanaged[SuppressGCTransition]<TileAssembler512.Args*, void>)TileAssembler512.Place(
             static () => Assemble(3, OperatingSystem.IsWindows(), prefetch: false, dequantize: true)) : null;
@@ -83,8 +84,8 @@ internal static unsafe class Int8TileVnni512
     /// <see cref="Tile"/> (1, 2 or, without <paramref name="prefetchNext"/>, 3 panels at <paramref name="panel"/> + p ·
     /// <paramref name="panelStride"/>) with the int8 store in its epilogue: y[r · <paramref name="ldy"/> + c] =
     /// fma(−zeros[r], rowSums[c], Σ_k a[r, k] · w[c, k]) · (scales[r] · wScales[c]) + bias[c] (no add when
-    /// <paramref name="bias"/> is null) for r &lt; <paramref name="rows"/> (1–8; the rows of y after them untouched,
-    /// their zeros and scales unread), c &lt; 16 · <paramref name="panels"/>, bit for bit what <see cref="Tile"/>
+    /// <paramref name="bias"/> is null) for r &lt; <paramref name="rows"/> (1–8, with 3 panels 8; the rows of y after them
+    /// untouched, their zeros and scales unread), c &lt; 16 · <paramref name="panels"/>, bit for bit what <see cref="Tile"/>
     /// followed by <c>Int8Gemm.Store</c> writes. a must hold 8 readable rows. The column pointers are at the tile's first
     /// column, the row pointers at its first row.
     /// </summary>
@@ -94,7 +95,8 @@ internal static unsafe class Int8TileVnni512
         if (!IsSupported) throw new PlatformNotSupportedException("this CPU has no AVX512-VNNI");
         if (panels is not (1 or 2 or 3) || (panels == 3 && prefetchNext))
             throw new ArgumentOutOfRangeException(nameof(panels), panels, "the tile takes 1 or 2 panels, or 3 without prefetch");
-        if (rows is < 1 or > Rows) throw new ArgumentOutOfRangeException(nameof(rows), rows, "a tile writes 1 to 8 rows");
+        if (rows is < 1 or > Rows || (panels == 3 && rows != Rows))
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "a tile writes 1 to 8 rows, the three-panel tile 8");
         ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
         var args = new TileAssembler512.Args
         {

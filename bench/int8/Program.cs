@@ -14,23 +14,34 @@ using Skald.Tensors.Quantization;
 // alone (vnni512_32: Int8Gemm.WideTile off, flipped by reflection, as SKALD_INT8_WIDE_TILE=0 sets it), and the tile
 // alone (tile_48, tile_32: Int8TileVnni512.Tile over every 8-row tile and panel run of the product, in Int8Gemm's
 // order of 64-row blocks, on random codes, without quantisation or store; GOP/s per CPU s), and the product with the
-// 8 × 48 tile dequantising into y in its epilogue (store_in_tile, the default) against the int32 sums stored and
+// tiles dequantising into y in their epilogue (store_in_tile, the default) against the int32 sums stored and
 // dequantised after it (store_acc: Int8Gemm.DequantizeInTile off, as SKALD_INT8_TILE_STORE=0 sets it).
-// Usage: dotnet run -c Release --project bench/int8 -- [--threads 1] [--rounds 3] [--shape MxKxN]
+// --decoder times Qwen2.5-0.5B's Linear shapes instead, where the tiles other than full 8 × 48 ones run: a decoding
+// step of 1 or 4 rows (the prefetching 8 × 32 tile, 1 or 4 rows of y), the key/value projection of a prompt (8 panels:
+// two 8 × 48 runs and one 8 × 32), a prompt of 1,001 tokens (a last tile of one row). --shape MxKxN times one shape,
+// from either list or any other.
+// Usage: dotnet run -c Release --project bench/int8 -- [--threads 1] [--rounds 3] [--decoder] [--shape MxKxN]
 int threads = 1, rounds = 3;
 string? only = null;
+bool decoder = false;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--threads") threads = int.Parse(args[++i]);
     else if (args[i] == "--rounds") rounds = int.Parse(args[++i]);
     else if (args[i] == "--shape") only = args[++i];
+    else if (args[i] == "--decoder") decoder = true;
 }
 Parallelism.MaxThreads = threads;
-(int M, int K, int N, string What)[] shapes =
-[
-    (1024, 384, 1152, "qkv, 32×32 tokens"), (1024, 384, 1536, "ffn in"), (1024, 1536, 384, "ffn out"),
-    (128, 384, 1536, "ffn in, 4×32 tokens"), (4096, 384, 1536, "ffn in, 32×128 tokens"),
-];
+(int M, int K, int N, string What)[] shapes = decoder
+    ? [(1, 896, 4864, "decoder step, gate/up"), (4, 896, 4864, "decoder step ×4, gate/up"), (1, 4864, 896, "decoder step, down"),
+       (1024, 896, 128, "decoder prompt, k/v"), (1001, 896, 896, "decoder prompt of 1,001 tokens, q/o")]
+    : [(1024, 384, 1152, "qkv, 32×32 tokens"), (1024, 384, 1536, "ffn in"), (1024, 1536, 384, "ffn out"),
+       (128, 384, 1536, "ffn in, 4×32 tokens"), (4096, 384, 1536, "ffn in, 32×128 tokens")];
+if (only != null && !shapes.Any(s => $"{s.M}x{s.K}x{s.N}" == only))
+{
+    var d = only.Split('x').Select(int.Parse).ToArray();
+    shapes = [(d[0], d[1], d[2], "--shape")];
+}
 var rng = new Random(1);
 float[] Fill(int n, float s) { var v = new float[n]; for (int i = 0; i < n; i++) v[i] = (float)(rng.NextDouble() * 2 - 1) * s; return v; }
 var proc = Process.GetCurrentProcess();
@@ -109,6 +120,14 @@ for (int r = 1; r <= rounds; r++)
         var inTile = typeof(Int8Gemm).GetProperty("DequantizeInTile", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
             ?? throw new InvalidOperationException("Int8Gemm.DequantizeInTile is gone");
         double storeInTile = 0, storeAcc = 0;
+        // Both untimed first, half a second each: a path the product has not run yet (Store, where every tile of this
+        // shape dequantises in its epilogue) starts at tier 0, which would count against it.
+        for (int pass = 0; vnni512 && pass < 2; pass++)
+        {
+            inTile.SetValue(null, pass == 0);
+            var warm = Stopwatch.StartNew();
+            while (warm.Elapsed.TotalSeconds < 0.5) Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.Avx512Vnni);
+        }
         for (int pass = 0; vnni512 && pass < 2; pass++)
         {
             bool on = (pass + r) % 2 == 0;

@@ -10,7 +10,7 @@ namespace Skald.Tensors.Tests;
 /// zmm0–5 and zmm16–31) besides rbx and rsi, which it saves first and restores last, never touches rdi, rbp, r12–r15
 /// or xmm6–15 (callee-saved on Windows), leaves the stack as it found it, and ends with vzeroupper and ret. The
 /// three-panel code, whose 24 sums need zmm8–15 too, saves xmm8–15 on the stack first on Windows and restores them
-/// last, and never touches zmm6–7, also in its variant that dequantises into y.
+/// last, and never touches zmm6–7, also in its variant that dequantises into y (as the one- and two-panel codes have one).
 /// </summary>
 public sealed class Int8TileVnni512AbiTests
 {
@@ -84,6 +84,31 @@ public sealed class Int8TileVnni512AbiTests
         Assert.Equal(5 * Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
     }
 
+    // The 8 × 32 and 8 × 16 codes that dequantise into y in their epilogue (dequantize), with and without prefetch: the
+    // same registers, their only stores to memory y's 8 rows of each panel in each of the two copies (with and without
+    // the bias add), no int32 sums stored, and after each row but the last the count of rows left (rcx) down by one.
+    [Theory]
+    [InlineData(1, false, false)]
+    [InlineData(2, false, false)]
+    [InlineData(1, true, false)]
+    [InlineData(2, true, false)]
+    [InlineData(1, false, true)]
+    [InlineData(2, false, true)]
+    [InlineData(1, true, true)]
+    [InlineData(2, true, true)]
+    public void TheDequantisingTileKeepsToBothCallingConventions(int panels, bool prefetch, bool windows)
+    {
+        var code = Decode(Int8TileVnni512.Assemble(panels, windows, prefetch, dequantize: true));
+        Assert.Equal(windows ? Register.RCX : Register.RDI, code[2].Op1Register);
+        KeepsToTheConventions(code);
+        Assert.Equal(0, code.Count(i => i.Mnemonic == Mnemonic.Vmovdqu32 && i.Op0Kind == OpKind.Memory));
+        Assert.Equal(2 * Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vmovups && i.Op0Kind == OpKind.Memory));
+        Assert.Equal(2 * Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vfnmadd231ps));
+        Assert.Equal(2 * (Int8TileVnni512.Rows - 1), RowCountDowns(code));
+        Assert.Equal(prefetch ? 5 * panels : 0, code.Count(i => i.Mnemonic == Mnemonic.Prefetcht0));
+        Assert.Equal(5 * Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
+    }
+
     // Also the code that dequantises into y in its epilogue (dequantize): the same registers, its only stores to memory
     // the 24 rows of y in each of its two copies (with and without the bias add), no int32 sums stored.
     [Theory]
@@ -97,6 +122,7 @@ public sealed class Int8TileVnni512AbiTests
         Assert.Equal(dequantize ? 0 : 24, code.Count(i => i.Mnemonic == Mnemonic.Vmovdqu32 && i.Op0Kind == OpKind.Memory));
         Assert.Equal(dequantize ? 2 * 24 : 0, code.Count(i => i.Mnemonic == Mnemonic.Vmovups && i.Op0Kind == OpKind.Memory));
         Assert.Equal(dequantize ? 2 * 24 : 0, code.Count(i => i.Mnemonic == Mnemonic.Vfnmadd231ps));
+        Assert.Equal(0, RowCountDowns(code)); // all 8 rows: no count
         Assert.Equal([Mnemonic.Push, Mnemonic.Push, Mnemonic.Mov], code[..3].Select(i => i.Mnemonic));
         Assert.Equal([Register.RBX, Register.RSI], code[..2].Select(i => i.Op0Register));
         Assert.Equal((Register.R11, windows ? Register.RCX : Register.RDI), (code[2].Op0Register, code[2].Op1Register));
@@ -155,6 +181,10 @@ public sealed class Int8TileVnni512AbiTests
             foreach (var r in RegistersOf(i)) Assert.True(Allowed(r), $"{i}: {r} is not the tile's to use under both conventions");
         }
     }
+
+    // The dequantising epilogue's exits after a row (dec rcx, then jz out): the loops count their k steps in rbx.
+    private static int RowCountDowns(List<Instruction> code) =>
+        code.Count(i => i.Mnemonic == Mnemonic.Dec && i.Op0Register == Register.RCX);
 
     // One vpdpbusd per row and panel in the loop body.
     private static int Rows(int panels) => Int8TileVnni512.Rows * panels;

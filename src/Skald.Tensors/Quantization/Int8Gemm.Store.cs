@@ -6,8 +6,8 @@ namespace Skald.Tensors.Quantization;
 public static unsafe partial class Int8Gemm
 {
     /// <summary>
-    /// Whether a full 8 × 48 tile of the 512-bit VNNI kernel dequantises in its own epilogue
-    /// (<see cref="Int8TileVnni512.TileDequantize"/>, the same bits as the tile plus <see cref="Store"/>); true unless the
+    /// Whether a tile of full panels of the 512-bit VNNI kernel (8 × 48 of 8 rows, 8 × 32 or 8 × 16 of any) dequantises in its
+    /// own epilogue (<see cref="Int8TileVnni512.TileDequantize"/>, the same bits as the tile plus <see cref="Store"/>); true unless the
     /// environment variable SKALD_INT8_TILE_STORE is 0 (for benchmarks, which also flip it between rounds).
     /// </summary>
     internal static bool DequantizeInTile { get; set; } = Environment.GetEnvironmentVariable("SKALD_INT8_TILE_STORE") != "0";

@@ -9,10 +9,11 @@ namespace Skald.Tensors.Quantization;
 /// accumulated exactly in int32 by tiles of 16 columns (8 rows: <see cref="Int8TileAvx512"/>, <see cref="Int8TileVnni"/>;
 /// 4 rows: <see cref="Int8TileAvx2"/>, the scalar twin <see cref="Int8TileScalar"/>); the store dequantises each tile:
 /// y[i, j] = (acc[i, j] − zero[i] · rowsum[j]) · (scale[i] · wscale[j]) + b[j], and may map it by an activation
-/// (GELU: <see cref="Autograd.Ops.LinearActivation"/> on a quantising tape) while it is in cache. A full 8 × 48 tile of
-/// the 512-bit VNNI kernel does the same arithmetic in its own epilogue on the sum registers
-/// (<see cref="Int8TileVnni512.TileDequantize"/>, the same bits) and writes y directly, without the int32 sums' round trip
-/// through memory (bench/int8, Zen 4: 1.03–1.11× the GOP/s of the product).
+/// (GELU: <see cref="Autograd.Ops.LinearActivation"/> on a quantising tape) while it is in cache. Each tile of the
+/// 512-bit VNNI kernel whose panels are full (8 × 48 of 8 rows; 8 × 32 and 8 × 16 of 1–8 rows) does the
+/// same arithmetic in its own epilogue on the sum registers (<see cref="Int8TileVnni512.TileDequantize"/>, the same
+/// bits) and writes y directly, without the int32 sums' round trip through memory (bench/int8, Zen 4: 1.03–1.11× the
+/// GOP/s of the product with the 8 × 48 tile).
 /// On AVX2 and AVX-512BW the weights are 7-bit (<see cref="WeightLevels"/>) so that the tile adds two groups' vpmaddubsw results in
 /// int16 before widening (<see cref="Int8TileAvx2.Sums"/>); a matrix with 8-bit values (an older saved folder) runs
 /// the tile that widens every group, as exactly.
@@ -263,23 +264,25 @@ public static unsafe partial class Int8Gemm
                         // Up to three panels a tile (VnniPanels). A block of one tile row (a decoding step) streams
                         // each panel once: prefetch the next ones.
                         int width = VnniPanels(b1 - b0, p1 - p, WideTile);
-                        // A full 8 × 48 tile writes y from its own epilogue (DequantizeInTile), unless the
-                        // activation is a row kernel; GELU then runs over its stored rows.
-                        bool toY = width == 3 && n - col0 >= 3 * Int8Matrix.PanelWidth && activation == null && DequantizeInTile;
+                        bool prefetchNext = b1 - b0 <= step;
+                        // A tile of full panels writes y's rows from its own epilogue (DequantizeInTile), unless the
+                        // activation is a row kernel; GELU then runs over its stored rows. A part-filled last panel
+                        // keeps Store (the epilogue writes whole panels), as does a last 8 × 48 tile of fewer rows (its
+                        // code writes 8: the full tiles' epilogue keeps no row count).
+                        bool toY = n - col0 >= width * Int8Matrix.PanelWidth && activation == null && DequantizeInTile;
                         for (int r = b0; r < b1; r += step)
                         {
-                            PrefetchOutput(y, n, r, Math.Min(step, m - r), col0, width);
-                            if (toY && m - r >= step)
+                            int rows = Math.Min(step, m - r);
+                            PrefetchOutput(y, n, r, rows, col0, width);
+                            if (toY && (width < 3 || rows == step))
                             {
                                 float* yt = y + (long)r * n + col0;
-                                Int8TileVnni512.TileDequantize(pq + (long)r * kp, kp, panel, panelBytes, groups, yt, n, pz + r,
-                                    ps + r, prs + col0, pws + col0, bias == null ? null : bias + col0);
-                                if (gelu) GeluRows(yt, n, step, 3 * Int8Matrix.PanelWidth);
+                                Int8TileVnni512.TileDequantize(pq + (long)r * kp, kp, panel, panelBytes, width, rows, groups, yt, n,
+                                    pz + r, ps + r, prs + col0, pws + col0, bias == null ? null : bias + col0, prefetchNext);
+                                if (gelu) GeluRows(yt, n, rows, width * Int8Matrix.PanelWidth);
                                 continue;
                             }
-                            Int8TileVnni512.Tile(pq + (long)r * kp, kp, panel, panelBytes, width, groups, acc, Wide,
-                                prefetchNext: b1 - b0 <= step);
-                            int rows = Math.Min(step, m - r);
+                            Int8TileVnni512.Tile(pq + (long)r * kp, kp, panel, panelBytes, width, groups, acc, Wide, prefetchNext);
                             for (int t = 0; t < width; t++)
                             {
                                 int colT = col0 + t * Int8Matrix.PanelWidth;

@@ -34,14 +34,22 @@ internal static unsafe class Int8TileVnni512
         Code.IsPlaced ? (delegate* unmanaged[SuppressGCTransition]<TileAssembler512.Args*, void>)TileAssembler512.Place(
             static () => Assemble(3, OperatingSystem.IsWindows(), prefetch: false)) : null;
 
-    // The 8 × 48 tile that dequantises its sums into y in its epilogue (TileAssembler512.EmitDequantize) instead of
-    // storing them: what a full tile of a taller block runs.
+    // Each tile above with the int8 store in its epilogue (TileAssembler512.EmitDequantize: the sums dequantised into
+    // y's rows instead of stored): the 8 × 48 tile (all 8 rows), the 8 × 32 and 8 × 16 tiles with and without prefetch
+    // (1-8 rows).
     private static readonly delegate* unmanaged[SuppressGCTransition]<TileAssembler512.Args*, void> ThreeToY =
         Three != null ? (delegate* unmanaged[SuppressGCTransition]<TileAssembler512.Args*, void>)TileAssembler512.Place(
             static () => Assemble(3, OperatingSystem.IsWindows(), prefetch: false, dequantize: true)) : null;
 
+    private static readonly TileAssembler512.Placed CodeToY =
+        TileAssembler512.Placed.Create(Code.IsPlaced, static (panels, windows) => Assemble(panels, windows, dequantize: true));
+
+    private static readonly TileAssembler512.Placed PlainToY =
+        TileAssembler512.Placed.Create(Code.IsPlaced, static (panels, windows) => Assemble(panels, windows, prefetch: false, dequantize: true));
+
     /// <summary>Whether this CPU has AVX512-VNNI (CPUID leaf 7, ECX bit 11) with AVX-512 enabled, and the tile was placed.</summary>
-    public static bool IsSupported => Code.IsPlaced && Plain.IsPlaced && Three != null && ThreeToY != null;
+    public static bool IsSupported =>
+        Code.IsPlaced && Plain.IsPlaced && Three != null && ThreeToY != null && CodeToY.IsPlaced && PlainToY.IsPlaced;
 
     // AVX-512 as .NET enables it (the OS saves zmm state; DOTNET_EnableAVX512=0, the setting .NET 10 reads, turns it off) and the VNNI bit.
     private static bool HasInstructions() =>
@@ -73,24 +81,32 @@ internal static unsafe class Int8TileVnni512
     }
 
     /// <summary>
-    /// The 8 × 48 tile (three panels at <paramref name="panel"/> + p · <paramref name="panelStride"/>) with the int8
-    /// store in its epilogue: y[r · <paramref name="ldy"/> + c] = fma(−zeros[r], rowSums[c], Σ_k a[r, k] · w[c, k]) ·
-    /// (scales[r] · wScales[c]) + bias[c] (no add when <paramref name="bias"/> is null) for r &lt; 8, c &lt; 48, bit for
-    /// bit what <see cref="Tile"/> followed by <c>Int8Gemm.Store</c> writes. The column pointers are at the tile's
-    /// first column, the row pointers at its first row.
+    /// <see cref="Tile"/> (1, 2 or, without <paramref name="prefetchNext"/>, 3 panels at <paramref name="panel"/> + p ·
+    /// <paramref name="panelStride"/>) with the int8 store in its epilogue: y[r · <paramref name="ldy"/> + c] =
+    /// fma(−zeros[r], rowSums[c], Σ_k a[r, k] · w[c, k]) · (scales[r] · wScales[c]) + bias[c] (no add when
+    /// <paramref name="bias"/> is null) for r &lt; <paramref name="rows"/> (1–8, with 3 panels 8; the rows of y after them
+    /// untouched, their zeros and scales unread), c &lt; 16 · <paramref name="panels"/>, bit for bit what <see cref="Tile"/>
+    /// followed by <c>Int8Gemm.Store</c> writes. a must hold 8 readable rows. The column pointers are at the tile's first
+    /// column, the row pointers at its first row.
     /// </summary>
-    public static void TileDequantize(byte* a, int lda, sbyte* panel, long panelStride, int groups, float* y, int ldy,
-        int* zeros, float* scales, int* rowSums, float* wScales, float* bias)
+    public static void TileDequantize(byte* a, int lda, sbyte* panel, long panelStride, int panels, int rows, int groups,
+        float* y, int ldy, int* zeros, float* scales, int* rowSums, float* wScales, float* bias, bool prefetchNext = false)
     {
         if (!IsSupported) throw new PlatformNotSupportedException("this CPU has no AVX512-VNNI");
+        if (panels is not (1 or 2 or 3) || (panels == 3 && prefetchNext))
+            throw new ArgumentOutOfRangeException(nameof(panels), panels, "the tile takes 1 or 2 panels, or 3 without prefetch");
+        if (rows is < 1 or > Rows || (panels == 3 && rows != Rows))
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "a tile writes 1 to 8 rows, the three-panel tile 8");
         ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
         var args = new TileAssembler512.Args
         {
-            A = a, LdaBytes = lda, Panel0 = panel, Panel1 = panel + panelStride, Steps = groups, Panel2 = panel + 2 * panelStride,
+            A = a, LdaBytes = lda, Panel0 = panel, Panel1 = panel + (panels >= 2 ? panelStride : 0), Steps = groups,
+            Ahead = prefetchNext ? panels * panelStride : 0, Panel2 = panel + (panels == 3 ? 2 * panelStride : 0),
             Y = y, LdyBytes = (long)ldy * sizeof(float), Zeros = zeros, RowScales = scales, RowSums = rowSums, WScales = wScales,
-            Bias = bias,
+            Bias = bias, Rows = rows,
         };
-        ThreeToY(&args);
+        if (panels == 3) ThreeToY(&args);
+        else (prefetchNext ? CodeToY : PlainToY).Run(&args, panels);
     }
 
     /// <summary>

@@ -23,9 +23,10 @@ namespace Skald.Tensors.Quantization;
 /// start (sub rsp) and restores them before its pops.
 /// </para>
 /// <para>
-/// The int8 tile's dequantising variant (<c>dequantize</c>) ends, instead of storing the int32 sums to
-/// <see cref="Args.Acc"/>, with the int8 store's arithmetic on the sum registers and writes floats to <see cref="Args.Y"/>
-/// (registers in <see cref="EmitDequantize"/>; the same registers as the loop, zmm0–5 besides the sums).
+/// The int8 tile's dequantising variant (<c>dequantize</c>, of 1, 2 or 3 panels, with or without prefetch) ends,
+/// instead of storing the int32 sums to <see cref="Args.Acc"/>, with the int8 store's arithmetic on the sum registers
+/// and writes floats to the first <see cref="Args.Rows"/> rows of <see cref="Args.Y"/> (the 3-panel code: all 8; registers in
+/// <see cref="EmitDequantize"/>; the same registers as the loop, zmm0–5 besides the sums).
 /// </para>
 /// </summary>
 internal static unsafe class TileAssembler512
@@ -91,6 +92,9 @@ internal static unsafe class TileAssembler512
 
         /// <summary>The bias of the tile's columns (float32), or null: no add.</summary>
         public void* Bias;
+
+        /// <summary>The 1- and 2-panel dequantising code's rows of y to write (1–8; a decoding step's tile has fewer than 8).</summary>
+        public long Rows;
     }
 
     /// <summary>The sum register of row <paramref name="row"/>, panel <paramref name="panel"/> of the one- and two-panel code.</summary>
@@ -248,17 +252,26 @@ internal static unsafe class TileAssembler512
 
     // The int8 store's arithmetic on the sum registers (Int8Gemm.Store's vector branch, the same operations in the same
     // order, so the same bits): y[r, 16p + j] = fma(−zero[r], float(rowsum[j]), float(sum)) · (scale[r] · wscale[j])
-    // + bias[j], written to y with no round trip through memory. rax/rcx = y's rows 0–3/4–7, r8 = ldy, r9 = 3 · ldy
-    // (Row addresses them as in the loop), rdx = zeros, r10 = row scales, rbx = row sums, rsi = weight scales, r11 =
-    // bias; zmm0 + p = panel p's row sums as floats, zmm3 = the row's zero point, zmm4 its scale, zmm5 scale · wscale.
-    // The fused negative multiply-add, −(zero · rowsum) + sum, rounds once like fma(−zero, rowsum, sum) (negation is
-    // exact). No bias: its own copy of the rows without the add (adding zeros would turn −0 into +0).
+    // + bias[j], written to y with no round trip through memory. rdx = zeros, r10 = row scales, rbx = row sums, rsi =
+    // weight scales, r11 = bias; zmm0 + p = panel p's row sums as floats, zmm3 = the row's zero point, zmm4 its scale,
+    // zmm5 scale · wscale. The 1- and 2-panel codes write rows 0 to Rows − 1 (rax = y's current row, r8 = ldy, rcx =
+    // rows left); the 3-panel code all 8 (rax/rcx = y's rows 0–3/4–7, r8 = ldy, r9 = 3 · ldy, addressed by Row as in
+    // the loop: what a full tile of a taller block needs, without a count). The fused negative multiply-add,
+    // −(zero · rowsum) + sum, rounds once like fma(−zero, rowsum, sum) (negation is exact). No bias: its own copy of the
+    // rows without the add (adding zeros would turn −0 into +0).
     private static void EmitDequantize(Assembler c, int panels)
     {
         c.mov(rax, __qword_ptr[r11 + 72]);    // y
         c.mov(r8, __qword_ptr[r11 + 80]);     // ldy in bytes
-        c.lea(r9, __[r8 + r8 * 2]);
-        c.lea(rcx, __[rax + r8 * 4]);
+        if (panels == 3)
+        {
+            c.lea(r9, __[r8 + r8 * 2]);
+            c.lea(rcx, __[rax + r8 * 4]);
+        }
+        else
+        {
+            c.mov(rcx, __qword_ptr[r11 + 128]); // rows (1-8)
+        }
         c.mov(rdx, __qword_ptr[r11 + 88]);    // zeros
         c.mov(r10, __qword_ptr[r11 + 96]);    // row scales
         c.mov(rbx, __qword_ptr[r11 + 104]);   // row sums
@@ -270,14 +283,16 @@ internal static unsafe class TileAssembler512
         var done = c.CreateLabel();
         c.test(r11, r11);
         c.jz(noBias);
-        DequantizeRows(c, panels, rs, bias: true);
+        DequantizeRows(c, panels, rs, bias: true, done);
         c.jmp(done);
         c.Label(ref noBias);
-        DequantizeRows(c, panels, rs, bias: false);
+        DequantizeRows(c, panels, rs, bias: false, done);
         c.Label(ref done);
     }
 
-    private static void DequantizeRows(Assembler c, int panels, AssemblerRegisterZMM[] rs, bool bias)
+    // Each row's panels, then in the 1- and 2-panel codes (rows 0–6) the count of rows left down by one, out to done at
+    // zero, and y's next row.
+    private static void DequantizeRows(Assembler c, int panels, AssemblerRegisterZMM[] rs, bool bias, Label done)
     {
         for (int r = 0; r < Rows; r++)
         {
@@ -291,8 +306,12 @@ internal static unsafe class TileAssembler512
                 c.vmulps(zmm5, zmm4, __zmmword_ptr[rsi + 64 * p]);
                 c.vmulps(s, s, zmm5);
                 if (bias) c.vaddps(s, s, __zmmword_ptr[r11 + 64 * p]);
-                c.vmovups(__zmmword_ptr[Row(r) + 64 * p], s);
+                c.vmovups(__zmmword_ptr[(panels == 3 ? Row(r) : __[rax]) + 64 * p], s);
             }
+            if (r == Rows - 1 || panels == 3) continue;
+            c.dec(rcx);
+            c.jz(done);
+            c.add(rax, r8);
         }
     }
 

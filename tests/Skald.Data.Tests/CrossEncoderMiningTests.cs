@@ -7,8 +7,8 @@ namespace Skald.Data.Tests;
 
 /// <summary>
 /// Mining with a cross-encoder (<see cref="CrossEncoderCandidateScorer"/>, mine_hard_negatives' cross_encoder): the
-/// first stage's candidates and the positives get the fixture reranker's scores, the candidates are reordered by them,
-/// and the miner's rules read that scale.
+/// first stage's candidates and the positives get the fixture reranker's scores, each candidate in its first-stage
+/// place (the miner ranks them), and the miner's rules and ranking read that scale.
 /// </summary>
 public sealed class CrossEncoderMiningTests
 {
@@ -37,8 +37,8 @@ public sealed class CrossEncoderMiningTests
         var (candidates, positives) = scorer.Score(queries, Corpus, [[0], [1, 5]], 6);
         for (int q = 0; q < queries.Length; q++)
         {
-            // Independently: the reranker's score of every (query, passage) pair, sorted high to low (ties in corpus order).
-            var expected = Corpus.Select((d, i) => (i, s: ce.Score([(queries[q], d)])[0])).OrderByDescending(x => x.s).ThenBy(x => x.i).ToArray();
+            // Independently: the reranker's score of every (query, passage) pair, in the first stage's places (corpus order)
+            var expected = Corpus.Select((d, i) => (i, s: ce.Score([(queries[q], d)])[0])).ToArray();
             Assert.Equal(expected.Select(x => x.i), candidates[q].Select(h => h.Index));
             for (int j = 0; j < expected.Length; j++) Assert.Equal(expected[j].s, candidates[q][j].Score, 5);
             Assert.All(candidates[q], h => Assert.InRange(h.Score, 0f, 1f)); // a reranker's sigmoid
@@ -53,6 +53,8 @@ public sealed class CrossEncoderMiningTests
         var chosen = mined.Rows.Select(r => r[2]).ToList();
         Assert.NotEmpty(chosen);
         Assert.All(chosen, d => Assert.True(ce.Score([(queries[0], d)])[0] <= threshold, d));
+        var chosenScores = chosen.Select(d => ce.Score([(queries[0], d)])[0]).ToArray();
+        Assert.Equal(chosenScores.OrderDescending(), chosenScores); // ranked by the reranker, not the first stage
     }
 
     [Fact]

@@ -10,7 +10,8 @@ namespace Skald.Data.Tests;
 /// sentence-transformers' mine_hard_negatives on fixed embeddings (fixtures/mining/make_hard_negative_reference.py):
 /// every output format with and without scores, both margins (one query's positive scores below zero), max / min
 /// score, range_min / range_max, repeated and multi-positive anchors, include_positives, and dot, Euclidean and
-/// Manhattan models.
+/// Manhattan models; and passages of exactly equal scores, taken in the order torch.topk gives them
+/// (fixtures/mining/make_topk_ties.py).
 /// </summary>
 public sealed class MiningParityTests
 {
@@ -32,13 +33,24 @@ public sealed class MiningParityTests
     private static readonly JsonElement Fixture =
         JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "mining", "hard_negatives.json"))).RootElement;
 
-    public static TheoryData<string> Cases() => [.. Fixture.GetProperty("cases").EnumerateArray().Select(c => c.GetProperty("name").GetString()!)];
+    // hard_negatives.json, and topk_ties.json's cases (fixtures/mining/make_topk_ties.py): passages sharing one vector,
+    // whose equal scores the function ranks in torch.topk's order
+    private static JsonElement FixtureOf(string file) => file == "ties" ? TorchTopKTests.Fixture : Fixture;
+
+    public static TheoryData<string, string> Cases()
+    {
+        var cases = new TheoryData<string, string>();
+        foreach (string file in new[] { "plain", "ties" })
+            foreach (var c in FixtureOf(file).GetProperty("cases").EnumerateArray()) cases.Add(file, c.GetProperty("name").GetString()!);
+        return cases;
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void MinesWhatTheReferenceMines(string name)
+    public void MinesWhatTheReferenceMines(string file, string name)
     {
-        var c = Fixture.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
+        var fixture = FixtureOf(file);
+        var c = fixture.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
         var o = c.GetProperty("options");
         double? Num(string key) => o.TryGetProperty(key, out var v) ? v.GetDouble() : null;
         bool Flag(string key) => o.TryGetProperty(key, out var v) && v.GetBoolean();
@@ -50,10 +62,10 @@ public sealed class MiningParityTests
             Format = Flag("include_positives") ? MiningFormat.NTuple : format, Scores = Flag("output_scores"), IncludePositives = Flag("include_positives"),
         };
         var similarity = o.TryGetProperty("similarity", out var sf) ? Similarities.Parse(sf.GetString()!, "fixture") : SimilarityFunction.Dot;
-        var vectors = Fixture.GetProperty("embeddings").EnumerateObject()
+        var vectors = fixture.GetProperty("embeddings").EnumerateObject()
             .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(x => x.GetSingle()).ToArray());
-        var pairs = Fixture.GetProperty("pairs").EnumerateArray().Select(p => (p[0].GetString()!, p[1].GetString()!)).ToList();
-        string[] corpus = [.. Fixture.GetProperty("corpus").EnumerateArray().Select(x => x.GetString()!)];
+        var pairs = fixture.GetProperty("pairs").EnumerateArray().Select(p => (p[0].GetString()!, p[1].GetString()!)).ToList();
+        string[] corpus = [.. fixture.GetProperty("corpus").EnumerateArray().Select(x => x.GetString()!)];
 
         var mined = HardNegativeMiner.Mine(pairs, ("anchor", "positive"), new DenseCandidateScorer(new TableModel(vectors, similarity)), options, corpus);
 

@@ -43,12 +43,13 @@ public sealed class MiningTests
         Assert.Equal(["anchor", "positive", "negative"], mined.Columns);
         // q1: lowest positive 0.8 → keep scores ≤ 0.76: N2 (0.7), P2 (0.6); N1 0.85 removed by the margin, p1! is a positive.
         // q2: positive 0.5 → keep ≤ 0.475: N1 (0.4), N2 (0.3); "q2" is the anchor itself.
-        // q3: positive 0.7 → N3 (0.2) then the zero-scored rest in corpus order (P1 is q1's positive, not q3's).
+        // q3: positive 0.7 → N3 (0.2) then the first of the zero-scored rest in torch.topk's order of that row (torch 1.13
+        // on [-inf, 0.2, 0 × 6, -inf × 16], the corpus as the function orders it: extra passages, then positives): N1.
         string[][] expected =
         [
             ["q1", "P1", "N2"], ["q1", "P1", "P2"], ["q1", "P1b", "N2"], ["q1", "P1b", "P2"],
             ["q2", "P2", "N1"], ["q2", "P2", "N2"],
-            ["q3", "P3", "N3"], ["q3", "P3", "P1"],
+            ["q3", "P3", "N3"], ["q3", "P3", "N1"],
         ];
         Assert.Equal(expected, mined.Rows);
         Assert.Equal(0 + 2 * 10 + 2, mined.RangeMax); // range-min + 10·negatives + most positives
@@ -96,7 +97,7 @@ public sealed class MiningTests
     {
         var lists = HardNegativeMiner.Mine(Pairs, ("query", "docs"), Scores(), new MiningOptions { NumNegatives = 2, Format = MiningFormat.LabeledList }, Extra);
         Assert.Equal(["query", "docs", "labels"], lists.Columns);
-        // The negatives of the first test: q1 N2, P2; q2 N1, N2; q3 N3, P1; one row per (query, positive).
+        // The negatives of the first test: q1 N2, P2; q2 N1, N2; q3 N3, N1; one row per (query, positive).
         Assert.Equal(4, lists.Rows.Count);
         Assert.Equal(["q1", "[\"P1\",\"N2\",\"P2\"]", "[1, 0, 0]"], lists.Rows[0]);
         Assert.Equal(["q1", "[\"P1b\",\"N2\",\"P2\"]", "[1, 0, 0]"], lists.Rows[1]);
@@ -107,7 +108,7 @@ public sealed class MiningTests
             Assert.Equal("{\"query\":\"q2\",\"docs\":[\"P2\",\"N1\",\"N2\"],\"labels\":[1, 0, 0]}", File.ReadAllLines(path)[2]);
             var d = Skald.Training.Data.DatasetReader.Read(path); // what the listwise cross-encoder losses train on
             Assert.Equal(["query", "docs[0]", "docs[1]", "docs[2]"], d.Columns);
-            Assert.Equal(["q3", "P3", "N3", "P1"], d.Rows[3]);
+            Assert.Equal(["q3", "P3", "N3", "N1"], d.Rows[3]);
             Assert.Equal([1f, 0f, 0f], d.Labels!.Skip(9));
         }
         finally

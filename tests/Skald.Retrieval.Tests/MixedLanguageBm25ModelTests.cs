@@ -51,6 +51,36 @@ public sealed class MixedLanguageBm25ModelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ATaskListingLanguagesOfSeveralStemmersIsStemmedPerDocument()
+    {
+        if (!Snowball.IsAvailable)
+        {
+            output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: the reference's stems cannot be made");
+            return;
+        }
+        // a suite's mixed task ("nb,nn,da,sv", the quickstart's), as skald benchmark gives BM25 its language
+        var reference = MixedBm25Reference.Load();
+        var (texts, queries, expected) = (reference.Documents, reference.Queries, reference.Scores);
+        CorpusDocument[] corpus = [.. texts.Select((t, i) => new CorpusDocument($"d{i}", "", t))];
+        var languageOf = reference.LanguageByText();
+        var model = new Bm25Model(new Bm25Options { DocumentLanguage = text => languageOf[text] });
+        var hits = model.Search(corpus, queries, corpus.Length, "nb,nn,da,sv");
+        for (int q = 0; q < queries.Length; q++)
+        {
+            Assert.Equal(Enumerable.Range(0, corpus.Length).Where(d => expected[q][d] > 0), hits[q].Select(h => h.Index).Order());
+            foreach (var h in hits[q]) Assert.Equal(expected[q][h.Index], h.Score, 4);
+        }
+        Assert.Equal("snowball per document", model.Metadata["stemming"]);
+        Assert.Equal(Bm25Fields.PerDocument, Bm25Model.StemmingLanguage("nb, sv", detects: true));
+        Assert.Equal("nb", Bm25Model.StemmingLanguage("nb,nn,no", detects: true)); // one stemmer's codes: that stemmer
+        Assert.Equal("sv", Bm25Model.StemmingLanguage("sv", detects: true));
+        Assert.Equal("da-sv", Bm25Model.StemmingLanguage("da-sv", detects: true)); // a pair (bitext) is not a list
+        Assert.Equal("nb,sv", Bm25Model.StemmingLanguage("nb,sv", detects: false)); // no detector: as before, unstemmed
+        model.Search(corpus, ["bilen"], 1, "nb,nn");
+        Assert.Equal("snowball norwegian", model.Metadata["stemming"]);
+    }
+
+    [Fact]
     public void AutoWithoutADetectorIsRefusedInOneLine()
     {
         var e = Assert.Throws<EvaluationException>(() => new Bm25Model().Search([new("d", "", "tekst")], ["tekst"], 1, Bm25Fields.PerDocument));

@@ -166,9 +166,17 @@ internal static class CliOptions
     /// not taken for no stemming.
     /// </summary>
     public static string? StemmingLanguage(string? language, bool perDocument = false) =>
-        language is null || (perDocument && language == Skald.Retrieval.Index.Bm25Fields.PerDocument) || Skald.Retrieval.Bm25.Snowball.AlgorithmFor(language) is not null ? language
-            : throw new UsageException($"--language {language}{(Typos.Closest(language, perDocument ? [.. StemmingCodes, "auto"] : StemmingCodes) is { } near ? $": did you mean '{near}'?" : "")}: " +
-                $"BM25 stems nb, nn, da, sv (also no, en, de, fi and their three-letter codes){(perDocument ? ", or auto: each document in its own" : "")}; leave it out for no stemming");
+        StemmingLanguageProblem(language, perDocument) is { } problem ? throw new UsageException($"--language {language}{problem}") : language;
+
+    /// <summary>
+    /// Why <paramref name="language"/> is not a BM25 stemming language (the text that follows the value in a message:
+    /// a "did you mean" and the codes taken), or null when it is one (or null); the one definition of the values
+    /// <c>--language</c> and a pipeline <c>mine_negatives</c> stage's <c>language</c> take.
+    /// </summary>
+    public static string? StemmingLanguageProblem(string? language, bool perDocument) =>
+        language is null || (perDocument && language == Skald.Retrieval.Index.Bm25Fields.PerDocument) || Skald.Retrieval.Bm25.Snowball.AlgorithmFor(language) is not null ? null
+            : $"{(Typos.Closest(language, perDocument ? [.. StemmingCodes, "auto"] : StemmingCodes) is { } near ? $": did you mean '{near}'?" : "")}: " +
+                $"BM25 stems nb, nn, da, sv (also no, en, de, fi and their three-letter codes){(perDocument ? ", or auto: each document in its own" : "")}; leave it out for no stemming";
 
     /// <summary>The two-letter codes <see cref="StemmingLanguage"/>'s message names (Snowball reads their three-letter codes too).</summary>
     private static readonly string[] StemmingCodes = ["nb", "nn", "da", "sv", "no", "en", "de", "fi"];

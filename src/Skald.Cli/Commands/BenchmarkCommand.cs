@@ -111,6 +111,7 @@ internal sealed class BenchmarkCommand : Command
             },
             Remote = spec => remote.Settings(p, spec, stop),
             ResolveModel = id => HubModels.Resolve(id, quiet),
+            Bm25DocumentLanguage = Skald.Cli.Commands.Index.IndexSources.GuessedLanguage, // a mixed task's documents, each stemmed in its own language
             TruncateDims = Counts(p.GetValue(truncateDims), "--truncate-dim"),
             MaxActiveDims = Counts(p.GetValue(maxActiveDims), "--max-active-dims"),
             Log = quiet ? null : m => Terminal.Log(m, quiet),

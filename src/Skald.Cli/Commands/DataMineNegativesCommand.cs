@@ -100,7 +100,7 @@ internal sealed class DataMineNegativesCommand : Command
             : throw new InputException($"{spec}: model folder not found (or use --model bm25)");
         using var dense = encoder is null ? null : new EvaluationEmbeddingModel(encoder, folder, prompts.Apply(
             new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, CacheDirectory = p.GetValue(cache) }, encoder.Folder.Prompts, spec));
-        ICandidateScorer scorer = dense is null ? new Bm25CandidateScorer(new Bm25Model(new Bm25Options { DocumentLanguage = text => Skald.Cli.Commands.Index.IndexSources.LanguageOf(text, null) }), p.GetValue(language)) : new DenseCandidateScorer(dense);
+        ICandidateScorer scorer = dense is null ? new Bm25CandidateScorer(new Bm25Model(new Bm25Options { DocumentLanguage = Skald.Cli.Commands.Index.IndexSources.GuessedLanguage }), p.GetValue(language)) : new DenseCandidateScorer(dense);
         using var reranker = p.GetValue(crossEncoder) is { } ce ? Rerankers.Load(ce, quiet) : null;
         if (reranker is not null)
             scorer = new CrossEncoderCandidateScorer(scorer, QuantizeOption.Apply(reranker, null, quiet),

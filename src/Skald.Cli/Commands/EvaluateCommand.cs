@@ -204,7 +204,7 @@ internal sealed class EvaluateCommand : Command
         {
             Parameters = new Bm25Parameters(p.GetValue(k1) ?? defaults.K1, p.GetValue(b) ?? defaults.B),
             Stem = !p.GetValue(noStem),
-            DocumentLanguage = text => Skald.Cli.Commands.Index.IndexSources.LanguageOf(text, null), // --language auto: as skald index build --language auto
+            DocumentLanguage = Skald.Cli.Commands.Index.IndexSources.GuessedLanguage, // --language auto: as skald index build --language auto
         };
         if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))
         {

@@ -1,5 +1,7 @@
 using System.Globalization;
+using Skald.Cli.CommandLine;
 using Skald.Cli.Commands;
+using Skald.Cli.Commands.Index;
 using Skald.Cli.IO;
 using Skald.Data.Generation;
 using Skald.Data.Ingest;
@@ -104,7 +106,8 @@ internal static class DataStages
     /// Keys: data (pairs file), model (folder, stage or bm25), corpus (more passages: a corpus.jsonl or .txt),
     /// num_negatives, range_min, range_max, relative_margin (a number or none), absolute_margin, max_score, min_score,
     /// sampling, format (n-tuple-scores: n-tuple with scores), include_positives, query_prompt / query_prompt_name,
-    /// corpus_prompt / corpus_prompt_name (<see cref="MiningPrompts"/>). Writes TARGET.jsonl.
+    /// corpus_prompt / corpus_prompt_name (<see cref="MiningPrompts"/>), language (model bm25's stemming, what
+    /// <c>data mine-negatives --language</c> takes: <see cref="CliOptions.StemmingLanguageProblem"/>). Writes TARGET.jsonl.
     /// </summary>
     public static Func<string, string> MineNegatives(StageConfig s, Func<string, string> resolve)
     {
@@ -128,13 +131,18 @@ internal static class DataStages
         if (options.IncludePositives && options.Format != MiningFormat.NTuple)
             throw new InputException($"{s.Keys.Where("include_positives")}: include_positives writes format n-tuple (the ranking in order)");
         var prompts = new MiningPrompts(s.Keys.Str("query_prompt"), s.Keys.Str("query_prompt_name"), s.Keys.Str("corpus_prompt"), s.Keys.Str("corpus_prompt_name"));
+        bool bm25 = model.Equals("bm25", StringComparison.OrdinalIgnoreCase);
+        if (!bm25) s.Unused("with an embedding model (it picks BM25's stemmer: model bm25)", "language");
+        string? language = s.Keys.Str("language");
+        if (CliOptions.StemmingLanguageProblem(language, perDocument: true) is { } problem)
+            throw new InputException($"{s.Keys.Where("language")}: {s.Name}.language {language}{problem}");
         return target =>
         {
             var set = DatasetReader.Read(resolve(data)).WithoutLists("mine-negatives");
             var extra = corpus is null ? null : DataMineNegativesCommand.ReadCorpus(resolve(corpus));
-            using var encoder = model.Equals("bm25", StringComparison.OrdinalIgnoreCase) ? null : Skald.Models.SentenceEncoder.Load(resolve(model));
+            using var encoder = bm25 ? null : Skald.Models.SentenceEncoder.Load(resolve(model));
             using var embedder = encoder is null ? null : new EvaluationEmbeddingModel(encoder, resolve(model), prompts.Apply(new EvaluationEmbeddingOptions(), encoder.Folder.Prompts, model));
-            ICandidateScorer scorer = embedder is null ? new Bm25CandidateScorer(new Bm25Model()) : new DenseCandidateScorer(embedder);
+            ICandidateScorer scorer = embedder is null ? new Bm25CandidateScorer(new Bm25Model(new Bm25Options { DocumentLanguage = IndexSources.GuessedLanguage }), language) : new DenseCandidateScorer(embedder);
             var mined = HardNegativeMiner.Mine([.. set.Rows.Select(row => (row[0], row[1]))], (set.Columns[0], set.Columns[1]), scorer, options, extra);
             string file = target + ".jsonl";
             MinedDataWriter.Write(mined, file);

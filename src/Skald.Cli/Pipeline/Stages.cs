@@ -133,7 +133,11 @@ internal static class Stages
     public static BenchmarkReport Benchmark(string suitePath, IReadOnlyList<string> models, string output)
     {
         var report = BenchmarkRunner.Run(Suite.Load(suitePath), models,
-            new BenchmarkOptions { CacheDirectory = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, "eval-cache") });
+            new BenchmarkOptions
+            {
+                CacheDirectory = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, "eval-cache"),
+                Bm25DocumentLanguage = Skald.Cli.Commands.Index.IndexSources.GuessedLanguage, // as skald benchmark
+            });
         report.Write(output);
         return report;
     }

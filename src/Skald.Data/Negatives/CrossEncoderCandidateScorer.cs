@@ -6,9 +6,10 @@ namespace Skald.Data.Negatives;
 /// <summary>
 /// Another scorer's candidates rescored by a cross-encoder, as <c>mine_hard_negatives(..., cross_encoder=...)</c> does:
 /// each query's candidates and its positives get the cross-encoder's scores (its activation applied, as
-/// <c>CrossEncoder.predict</c>: Sigmoid for a reranker, so in (0, 1)) and the candidates are reordered by them (equal
-/// scores in the first stage's order), so margins, <c>max_score</c> / <c>min_score</c>, the rank window and top
-/// sampling all read the cross-encoder's judgement. (sentence-transformers rescores only when a margin or max_score is
+/// <c>CrossEncoder.predict</c>: Sigmoid for a reranker, so in (0, 1)), each in its first-stage place, as the function
+/// writes them over its first ranking; <see cref="HardNegativeMiner"/> ranks them by these scores as its second
+/// torch.topk does (<see cref="TorchTopK"/>: equal scores in torch's order of those places), so margins,
+/// <c>max_score</c> / <c>min_score</c>, the rank window and top sampling all read the cross-encoder's judgement. (sentence-transformers rescores only when a margin or max_score is
 /// set; here the cross-encoder, once given, always scores.) All pairs of a run go to the model in one call, batched
 /// longest first.
 /// </summary>
@@ -35,8 +36,7 @@ public sealed class CrossEncoderCandidateScorer(ICandidateScorer first, CrossEnc
         for (int q = 0; q < queries.Count; q++)
         {
             var hits = candidates[q];
-            var order = Enumerable.Range(0, hits.Length).OrderByDescending(i => scores[at + i]).ToArray(); // stable: ties keep the first stage's order
-            rescored[q] = [.. order.Select(i => new Hit(hits[i].Index, scores[at + i]))];
+            rescored[q] = [.. hits.Select((h, i) => new Hit(h.Index, scores[at + i]))]; // in the first stage's places: the miner ranks them
             at += hits.Length;
             positiveScores[q] = [.. scores.AsSpan(at, positives[q].Length).ToArray()];
             at += positives[q].Length;

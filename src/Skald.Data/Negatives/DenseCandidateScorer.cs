@@ -11,7 +11,8 @@ namespace Skald.Data.Negatives;
 /// normalised whatever the model's similarity (the function always asks for normalised embeddings), then scored as its
 /// <c>model.similarity</c> scores them: a cosine or dot model by the inner product (the exact top-k of
 /// <see cref="ExactSearch"/>), a Euclidean or Manhattan model by the negative distance (<see cref="Similarities"/>, every
-/// passage scanned per query). Positive scores are the same function. With <paramref name="retrievalScores"/> the
+/// passage scanned per query); equal scores in the order torch.topk leaves them (<see cref="TorchTopK"/>), as
+/// mine_hard_negatives ranks. Positive scores are the same function. With <paramref name="retrievalScores"/> the
 /// scores are <see cref="DenseRetriever"/>'s own instead (a dot model's raw inner product, cosine for the distance
 /// models), as <c>skald data generate --round-trip</c> ranks: the ranking a search with the model gives.
 /// </summary>
@@ -30,7 +31,7 @@ public sealed class DenseCandidateScorer(IEmbeddingModel model, bool retrievalSc
         var c = retriever.EmbedDocuments(corpus);
         var q = retriever.EmbedQueries(queries);
         if (f == SimilarityFunction.Dot) (c, q) = (ExactSearch.Normalize(c), ExactSearch.Normalize(q)); // the retriever leaves a dot model's vectors as they are
-        var hits = f is SimilarityFunction.Cosine or SimilarityFunction.Dot ? ExactSearch.TopK(q, c, k) : ScanTopK(f, q, c, k);
+        var hits = f is SimilarityFunction.Cosine or SimilarityFunction.Dot ? InnerTopK(q, c, k) : ScanTopK(f, q, c, k);
         var pos = new float[queries.Count][];
         for (int i = 0; i < queries.Count; i++)
             pos[i] = [.. positives[i].Select(p => f is SimilarityFunction.Cosine or SimilarityFunction.Dot
@@ -38,19 +39,56 @@ public sealed class DenseCandidateScorer(IEmbeddingModel model, bool retrievalSc
         return (hits, pos);
     }
 
-    // Each query against every passage under f, the best k kept (equal scores: the earlier passage first).
+    /// <summary>
+    /// The best k passages of each query by inner product, in the order torch.topk gives them (<see cref="TorchTopK"/>):
+    /// <see cref="ExactSearch"/>'s top k + 1 settle a query whose scores there are all distinct (no order of equal scores
+    /// to choose); a query with equal scores among them is scored against every passage again (the same product, its
+    /// equal scores equal again) and ranked as torch ranks the whole row.
+    /// </summary>
+    private static Hit[][] InnerTopK(float[][] q, float[][] c, int k)
+    {
+        var hits = ExactSearch.TopK(q, c, k + 1);
+        var tied = Enumerable.Range(0, q.Length).Where(i => HasTie(hits[i])).ToArray();
+        for (int i = 0; i < hits.Length; i++) if (hits[i].Length > k) hits[i] = hits[i][..k];
+        const int Block = 4; // queries whose whole rows are held at once (scanned, not a GEMM)
+        var scores = new float[c.Length];
+        var order = new int[Math.Min(k, c.Length)];
+        var scratch = new (float, int)[c.Length];
+        for (int start = 0; start < tied.Length; start += Block)
+        {
+            var block = tied[start..Math.Min(tied.Length, start + Block)];
+            var all = ExactSearch.TopK([.. block.Select(i => q[i])], c, c.Length);
+            for (int b = 0; b < block.Length; b++)
+            {
+                foreach (var h in all[b]) scores[h.Index] = h.Score;
+                hits[block[b]] = Ranked(scores, order, scratch);
+            }
+        }
+        return hits;
+    }
+
+    private static bool HasTie(Hit[] best)
+    {
+        for (int r = 1; r < best.Length; r++) if (best[r].Score == best[r - 1].Score) return true;
+        return false;
+    }
+
+    // The best order.Length of a whole row of scores, as torch.topk orders them.
+    private static Hit[] Ranked(float[] scores, int[] order, (float, int)[] scratch)
+    {
+        TorchTopK.Order(scores, order, scratch);
+        return [.. order.Select(j => new Hit(j, scores[j]))];
+    }
+
+    // Each query against every passage under f, the best k kept in torch.topk's order.
     private static Hit[][] ScanTopK(SimilarityFunction f, float[][] q, float[][] c, int k)
     {
         var hits = new Hit[q.Length][];
-        Parallel.For(0, q.Length, () => (Scores: new float[c.Length], Rows: new int[c.Length]), (i, _, buffers) =>
+        int n = Math.Min(k, c.Length);
+        Parallel.For(0, q.Length, () => (Scores: new float[c.Length], Order: new int[n], Scratch: new (float, int)[c.Length]), (i, _, buffers) =>
         {
-            for (int j = 0; j < c.Length; j++) { buffers.Scores[j] = -Similarities.Compute(f, q[i], c[j]); buffers.Rows[j] = j; }
-            Array.Sort(buffers.Scores, buffers.Rows); // ascending negated scores, i.e. best first (unstable: ties fixed below)
-            int n = Math.Min(k, c.Length);
-            var row = new Hit[n];
-            for (int r = 0; r < n; r++) row[r] = new Hit(buffers.Rows[r], -buffers.Scores[r]);
-            Array.Sort(row, (a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : a.Index.CompareTo(b.Index));
-            hits[i] = row;
+            for (int j = 0; j < c.Length; j++) buffers.Scores[j] = Similarities.Compute(f, q[i], c[j]);
+            hits[i] = Ranked(buffers.Scores, buffers.Order, buffers.Scratch);
             return buffers;
         }, _ => { });
         return hits;

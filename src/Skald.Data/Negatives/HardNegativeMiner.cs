@@ -36,17 +36,21 @@ public static class HardNegativeMiner
         if (options.RangeMax is { } asked && asked - options.RangeMin < options.NumNegatives)
             throw new DataException(string.Create(CultureInfo.InvariantCulture,
                 $"range_max {asked} leaves {Math.Max(0, asked - options.RangeMin)} candidates after range_min {options.RangeMin}, fewer than num_negatives {options.NumNegatives}"));
-        // Corpus: positives then extra passages, one entry per key.
+        // Corpus: extra passages then positives (the function's order, which torch.topk's order of equal scores depends
+        // on), one entry per key; an extra passage that is a positive written differently is shown as the positive.
         var corpus = new List<string>();
         var corpusIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        int Add(string text)
+        var positiveRows = new HashSet<int>();
+        foreach (var t in extraCorpus ?? [])
         {
-            string key = PairFilter.Key(text);
-            if (!corpusIndex.TryGetValue(key, out int i)) { corpusIndex[key] = i = corpus.Count; corpus.Add(text); }
-            return i;
+            if (!string.IsNullOrWhiteSpace(t) && corpusIndex.TryAdd(PairFilter.Key(t), corpus.Count)) corpus.Add(t);
         }
-        foreach (var (_, p) in pairs) Add(p);
-        foreach (var t in extraCorpus ?? []) if (!string.IsNullOrWhiteSpace(t)) Add(t);
+        foreach (var (_, p) in pairs)
+        {
+            string key = PairFilter.Key(p);
+            if (corpusIndex.TryAdd(key, corpus.Count)) corpus.Add(p);
+            if (positiveRows.Add(corpusIndex[key])) corpus[corpusIndex[key]] = p;
+        }
         // Queries: unique anchors in first-seen order, with their distinct positives; the candidate depth counts rows.
         var queries = new List<string>();
         var queryIndex = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -70,27 +74,35 @@ public static class HardNegativeMiner
         var random = new Random(options.Seed);
         var negatives = new List<(int Row, float Score)>[queries.Count];
         int anchorsShort = 0;
+        // The function's second torch.topk: the candidates' scores in the first stage's order, the disqualified (and the
+        // padding past a short list) at -inf, the best RangeMax of them in torch's order (which decides equal scores).
+        var masked = new float[rangeMax + maxPositives];
+        var ranked = new int[rangeMax];
+        var scratch = new (float, int)[masked.Length];
         for (int q = 0; q < queries.Count; q++)
         {
             HashSet<int> own = options.IncludePositives ? [] : [.. positives[q]];
             int self = corpusIndex.TryGetValue(PairFilter.Key(queries[q]), out int at) ? at : -1;
             float minPositive = positiveScores[q].Min();
-            var list = new List<(int Row, float Score)>();
-            foreach (var hit in candidates[q])
+            var hits = candidates[q];
+            if (hits.Length > masked.Length) throw new InvalidOperationException($"{scorer.Name} gave {hits.Length} candidates, asked for {k}");
+            masked.AsSpan().Fill(float.NegativeInfinity);
+            for (int c = 0; c < hits.Length; c++)
             {
-                double s = hit.Score;
-                string? rule = hit.Index == self ? "anchor"
-                    : own.Contains(hit.Index) ? "positive"
+                double s = hits[c].Score;
+                string? rule = hits[c].Index == self ? "anchor"
+                    : own.Contains(hits[c].Index) ? "positive"
                     : options.AbsoluteMargin is { } am && s + am > minPositive ? "absolute_margin"
                     : options.RelativeMargin is { } rm && s > minPositive - Math.Abs(minPositive) * rm ? "relative_margin"
                     : options.MaxScore is { } mx && s > mx ? "max_score"
                     : options.MinScore is { } mn && s < mn ? "min_score"
                     : null;
-                if (rule is null) list.Add((hit.Index, hit.Score));
+                if (rule is null) masked[c] = hits[c].Score;
                 else Count(rule);
             }
-            // Candidates arrive best first; the window is ranks [RangeMin, RangeMax) of the qualifying ones.
-            var window = list.Take(rangeMax).Skip(options.RangeMin).ToList();
+            TorchTopK.Order(masked, ranked, scratch);
+            // The window is ranks [RangeMin, RangeMax) of the qualifying ones, which come before every -inf.
+            var window = ranked.Where(c => masked[c] != float.NegativeInfinity).Skip(options.RangeMin).Select(c => (hits[c].Index, hits[c].Score)).ToList();
             List<(int Row, float Score)> chosen;
             if (options.Sampling == SamplingStrategy.Top || window.Count <= options.NumNegatives)
                 chosen = [.. window.Take(options.NumNegatives)];

@@ -9,7 +9,8 @@ public interface ICandidateScorer
     string Name { get; }
 
     /// <summary>
-    /// For each query, its <paramref name="k"/> best corpus rows (best first) and the score of each of its
+    /// For each query, its <paramref name="k"/> best corpus rows (best first, or a first stage's order rescored: the miner
+    /// ranks them by score either way, <see cref="TorchTopK"/>) and the score of each of its
     /// <paramref name="positives"/> (corpus rows), on the same scale.
     /// </summary>
     (Hit[][] Candidates, float[][] PositiveScores) Score(IReadOnlyList<string> queries, IReadOnlyList<string> corpus,

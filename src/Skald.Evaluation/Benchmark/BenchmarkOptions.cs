@@ -40,6 +40,15 @@ public sealed record BenchmarkOptions
     /// </summary>
     public Func<string, string>? ResolveModel { get; init; }
 
+    /// <summary>
+    /// A document's language from its text (an ISO code, null for none), which BM25 (<c>bm25</c>, <c>hybrid:DIR</c>, a
+    /// cross-encoder's first stage) stems each document in on a task whose language is "auto" or lists several of
+    /// different stemmers (<see cref="Skald.Retrieval.Bm25.Bm25Model.StemmingLanguage"/>), as <c>skald index build
+    /// --language auto</c> does; the CLI gives that command's detector. Null: a task of language "auto" is refused and a
+    /// list is not stemmed.
+    /// </summary>
+    public Func<string, string?>? Bm25DocumentLanguage { get; init; }
+
     /// <summary>Progress messages.</summary>
     public Action<string>? Log { get; init; }
 }

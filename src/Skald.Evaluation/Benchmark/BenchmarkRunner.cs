@@ -68,7 +68,7 @@ public static class BenchmarkRunner
                         continue;
                     }
                     string? file = options.CacheDirectory is null ? null
-                        : Path.Combine(options.CacheDirectory, "results", m.Key, $"{Safe(task.Name)}-{TaskKey(task, options.Retrieval)}.json");
+                        : Path.Combine(options.CacheDirectory, "results", m.Key, $"{Safe(task.Name)}-{TaskKey(task, options.Retrieval, options.Bm25DocumentLanguage is not null)}.json");
                     TaskResult? result = null;
                     if (file is not null && File.Exists(file))
                     {
@@ -139,10 +139,15 @@ public static class BenchmarkRunner
         }
     }
 
-    /// <summary>Hash of a task's definition, data files (names, sizes, times) and the evaluation settings.</summary>
-    internal static string TaskKey(TaskDefinition task, RetrievalOptions retrieval)
+    /// <summary>
+    /// Hash of a task's definition, data files (names, sizes, times) and the evaluation settings; a task BM25 stems per
+    /// document (<see cref="Bm25Model.StemmingLanguage"/>, with <paramref name="detects"/>) says so, so a result cached
+    /// before a mixed task was stemmed so is not taken for one.
+    /// </summary>
+    internal static string TaskKey(TaskDefinition task, RetrievalOptions retrieval, bool detects = false)
     {
-        var sb = new StringBuilder($"{CodeVersion}|{task.Name}|{task.Kind}|{Path.GetFullPath(task.Path)}|{task.Language}|{(task.Limit is int n ? $"sample-{n}" : "")}|{retrieval}\n");
+        string bm25 = Bm25Model.StemmingLanguage(task.Language, detects) == Skald.Retrieval.Index.Bm25Fields.PerDocument ? "|bm25 per document" : "";
+        var sb = new StringBuilder($"{CodeVersion}|{task.Name}|{task.Kind}|{Path.GetFullPath(task.Path)}|{task.Language}|{(task.Limit is int n ? $"sample-{n}" : "")}|{retrieval}{bm25}\n");
         var files = Directory.Exists(task.Path) ? Directory.GetFiles(task.Path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal) : (IEnumerable<string>)[task.Path];
         foreach (var f in files)
         {
@@ -251,7 +256,7 @@ public static class BenchmarkRunner
             }
             if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))
             {
-                var o = new Bm25Options();
+                var o = Bm25(options);
                 return new ModelSlot("bm25", "bm25-" + Hash($"{CodeVersion}|{o.Parameters}|{o.Stem}|{Snowball.IsAvailable}"), true, _ => new Bm25Model(o));
             }
             if (HybridSpec.TryParse(spec) is { } hybrid)
@@ -261,7 +266,7 @@ public static class BenchmarkRunner
                 string fusion = hybrid.Options.Describe();
                 return new ModelSlot("bm25+" + dirName + (hybrid.Prefix.Length > "hybrid".Length ? "/" + hybrid.Prefix["hybrid-".Length..] : ""),
                     "hybrid-" + EmbeddingCache.ModelKey(dir, CodeVersion + embeddingSettings + "|" + fusion), true,
-                    slot => new HybridRetriever(new Bm25Model(), EmbeddingRetriever.For(slot.Own(EvaluationEmbeddingModel.Load(dir, embeddingOptions)), options.Retrieval.LongDocuments,
+                    slot => new HybridRetriever(new Bm25Model(Bm25(options)), EmbeddingRetriever.For(slot.Own(EvaluationEmbeddingModel.Load(dir, embeddingOptions)), options.Retrieval.LongDocuments,
                         options.Retrieval.Quantization, options.Retrieval.Ivf, options.Retrieval.Hnsw), hybrid.Options));
             }
             if (RemoteModelSpec.IsRemote(spec))
@@ -277,7 +282,7 @@ public static class BenchmarkRunner
             {
                 // A reranker: BM25's top 100 reordered on retrieval tasks, the candidates scored on reranking tasks.
                 return new ModelSlot("bm25>" + name, "rerank-" + EmbeddingCache.ModelKey(local, CodeVersion + "|bm25|100"), true,
-                    slot => Reranking(slot, local, new Bm25Model(), embeddingOptions.BatchSize));
+                    slot => Reranking(slot, local, new Bm25Model(Bm25(options)), embeddingOptions.BatchSize));
             }
             if (RemoteAdapterFolder.Is(local))
             {
@@ -289,6 +294,9 @@ public static class BenchmarkRunner
             return new ModelSlot(name + variant, keyName + "-" + EmbeddingCache.ModelKey(local, CodeVersion + embeddingSettings), false,
                 _ => EvaluationEmbeddingModel.Load(local, embeddingOptions));
         }
+
+        // BM25's settings in every slot that searches with it: the run's detector for tasks stemmed per document.
+        private static Bm25Options Bm25(BenchmarkOptions options) => new() { DocumentLanguage = options.Bm25DocumentLanguage };
 
         /// <summary>
         /// A spec FIRST&gt;CE whose part after the last '&gt;' is a cross-encoder folder: (FIRST, CE); else null (a folder

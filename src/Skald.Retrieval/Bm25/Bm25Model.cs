@@ -9,7 +9,8 @@ namespace Skald.Retrieval.Bm25;
 /// retrieval task. The index of the last corpus is kept, so several query sets over one corpus index it once.
 /// A task in language "auto" (<see cref="Bm25Fields.PerDocument"/>) stems each document in its own language
 /// (<see cref="Bm25Options.DocumentLanguage"/>) into one field per stemmer and analyses each query once per field, as an
-/// index built with <c>--language auto</c> does (<see cref="Bm25Fields"/>).
+/// index built with <c>--language auto</c> does (<see cref="Bm25Fields"/>); so does a task whose language lists several
+/// (<see cref="StemmingLanguage"/>).
 /// </summary>
 public sealed class Bm25Model(Bm25Options? options = null) : IRetrievalModel, ICandidateScorer
 {
@@ -34,10 +35,25 @@ public sealed class Bm25Model(Bm25Options? options = null) : IRetrievalModel, IC
         return new Analyzer(stemmer);
     }
 
+    /// <summary>
+    /// The language BM25 stems a task of <paramref name="taskLanguage"/> in: "auto" (<see cref="Bm25Fields.PerDocument"/>:
+    /// each document in its own) for a task whose language lists codes of more than one stemmer, comma-separated as a
+    /// suite names a mixed task ("nb,nn,da,sv"), when <paramref name="detects"/> (a <see cref="Bm25Options.DocumentLanguage"/>
+    /// is given; without one such a task stays unstemmed); the first code of a list of one stemmer's codes ("nb,nn");
+    /// any other value as given ("auto" too, which without a detector is refused by <see cref="Build"/>).
+    /// </summary>
+    public static string? StemmingLanguage(string? taskLanguage, bool detects)
+    {
+        if (taskLanguage is null || !taskLanguage.Contains(',', StringComparison.Ordinal)) return taskLanguage;
+        var codes = taskLanguage.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (codes.Length == 0) return null;
+        return codes.Select(Snowball.AlgorithmFor).Distinct().Count() == 1 ? codes[0] : detects ? Bm25Fields.PerDocument : taskLanguage;
+    }
+
     /// <inheritdoc/>
     public Hit[][] Search(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<string> queries, int topK, string? language)
     {
-        var (index, analyzers) = IndexFor(corpus, language);
+        var (index, analyzers) = IndexFor(corpus, StemmingLanguage(language, options.DocumentLanguage is not null));
         var tie = TieKeys.For(corpus);
         var results = new Hit[queries.Count][];
         Parallel.For(0, queries.Count, i => results[i] = index.Search(Bm25Fields.Analyze(analyzers, queries[i]), topK, tie));

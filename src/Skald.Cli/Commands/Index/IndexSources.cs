@@ -63,6 +63,13 @@ internal static class IndexSources
     }
 
     /// <summary>
+    /// A text's language by <see cref="LanguageOf"/> without fields: the detector every BM25 of language "auto" outside an
+    /// index is given (<see cref="Skald.Retrieval.Bm25.Bm25Options.DocumentLanguage"/>: <c>skald evaluate</c>,
+    /// <c>data mine-negatives</c>, a pipeline's mine_negatives and benchmark stages, <c>skald benchmark</c>).
+    /// </summary>
+    public static string? GuessedLanguage(string text) => LanguageOf(text, null);
+
+    /// <summary>
     /// A document's language for BM25 stemming: a .jsonl row's own <c>language</c> (or <c>lang</c>) field when it has
     /// one, else <see cref="LanguageGuesser"/>'s guess from its text (nb, nn, da, sv, en; null when it guesses none).
     /// </summary>

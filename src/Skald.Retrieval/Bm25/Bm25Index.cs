@@ -10,9 +10,10 @@ namespace Skald.Retrieval.Bm25;
 /// An index may hold several <em>fields</em>, one per language of a mixed collection (each document in exactly one,
 /// analysed with its own stemmer), as a Lucene/Elasticsearch index holds one analysed field per language: a query,
 /// analysed once per field with that field's analyzer, is scored against every field (a document's score comes from
-/// its own field alone). Each field counts its own document frequencies, while N and avgdl are the whole index's, as
-/// Elasticsearch's <c>combined_fields</c> blends them: the fields' scores stay on one scale, and a language with one
-/// document is not left with ln(N/df) = 0 for every term.
+/// its own field alone). Each field counts its own document frequencies, while N and avgdl are the whole index's (a
+/// mix of Skald's own: Elasticsearch's <c>combined_fields</c> instead treats the fields as one, summing their
+/// statistics): the fields' scores stay on one scale, and a language with one document is not left with ln(N/df) = 0
+/// for every term.
 /// </summary>
 public sealed class Bm25Index
 {

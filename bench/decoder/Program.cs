@@ -190,7 +190,8 @@ internal static class Bench
             double mean = times.Average();
             Emit(new Dictionary<string, object>
             {
-                ["measurement"] = "encode", ["attention"] = name, ["batch"] = batch, ["seq"] = seq, ["iters"] = times.Count,
+                ["measurement"] = "encode", ["model"] = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)),
+                ["attention"] = name, ["batch"] = batch, ["seq"] = seq, ["iters"] = times.Count,
                 ["s_per_batch"] = Math.Round(mean, 3), ["best_s"] = Math.Round(times.Min(), 3),
                 ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["ids_checksum"] = checksum,
                 [$"{kind}_kernel"] = bf16 ? (Skald.Tensors.Quantization.Bf16Gemm.IsSupported ? "vdpbf16ps" : "none (float32)")

@@ -28,7 +28,8 @@
 # (bench/ort/run_memory.sh; default 2 rounds of 1 s a cell).
 #   bash bench/ort/run.sh --memory [--rounds 2] [--seconds 1] [--models DIR]
 # --memory --decoder: the same for the Qwen2.5-0.5B-shaped decoder (bench/ort/run_memory_decoder.sh), sequence 32 and
-# 128, batch 8, causal: ORT float32, Skald float32 packed-only and Skald bf16-only (--quantize bf16), each in its own process.
+# 128, batch 8, causal: ORT float32, Skald float32 packed-only and Skald bf16-only (--quantize bf16) from the float32
+# checkpoint and from the same weights stored as bfloat16, each in its own process.
 #   bash bench/ort/run.sh --memory --decoder [--rounds 2] [--iters 2] [--models DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """PyTorch twin of bench/training (Program.cs): one full MNRL training step (forward anchor + positive, loss,
 backward, clip_grad_norm_(1.0), AdamW) on a random 12-layer BERT from fixtures/models/export_bench_models.py,
-2 threads. Prints one JSON line.
+2 threads. Prints one JSON line. columns 3 adds a hard-negative column (anchor, positive, negative: the triplet step
+bench/training and bench/torchsharp time, MNRL over the positives and negatives of the batch).
 
-    /usr/bin/python3 bench/training/bench_torch_train.py fixtures/models/.bench/bert-384 [batch] [seq] [steps] [warmup] [dropout]
+    /usr/bin/python3 bench/training/bench_torch_train.py fixtures/models/.bench/bert-384 [batch] [seq] [steps] [warmup] [dropout] [columns=2]
 """
 
 import os
@@ -31,12 +32,13 @@ def main():
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "fixtures/models/.bench/bert-384")
     batch, seq, steps, warmup = (int(a) for a in (sys.argv[2:6] + ["32", "32", "5", "2"][len(sys.argv[2:6]):]))
     dropout = float(sys.argv[6]) if len(sys.argv) > 6 else 0.1
+    columns = int(sys.argv[7]) if len(sys.argv) > 7 else 2
     cfg = json.loads((folder / "config.json").read_text())
     model = T.TrainEncoder(cfg, M.read_safetensors(folder / "model.safetensors"), "mean", False, dropout)
     model.train()
     opt = torch.optim.AdamW(model.param_groups(0.01), lr=1e-5)
     g = torch.Generator().manual_seed(3)
-    batches = [[torch.randint(1000, 30000, (batch, seq), generator=g) for _ in range(2)] for _ in range(4)]
+    batches = [[torch.randint(1000, 30000, (batch, seq), generator=g) for _ in range(columns)] for _ in range(4)]
     mask = torch.ones(batch, seq, dtype=torch.long)
     times = []
     for s in range(warmup + steps):
@@ -53,9 +55,9 @@ def main():
         print(f"step {s}: {dt:.3f} s, loss {float(loss):.4f}", file=sys.stderr)
     mean = sum(times) / len(times)
     print(json.dumps({
-        "impl": "pytorch", "torch": torch.__version__, "model": folder.name, "batch_pairs": batch, "seq": seq,
+        "impl": "pytorch", "torch": torch.__version__, "model": folder.name, "batch_pairs": batch, "seq": seq, "columns": columns,
         "dropout": dropout, "threads": torch.get_num_threads(), "step_s": round(mean, 4), "best_step_s": round(min(times), 4),
-        "tokens_per_s": round(2 * batch * seq / mean, 1),
+        "tokens_per_s": round(columns * batch * seq / mean, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "parameters": sum(p.numel() for p in model.parameters()),
     }))

@@ -25,4 +25,13 @@ public sealed partial class Parameter
         int[] wholeShape = StackedShape(parts);
         return Stacked(wholeName, parts, weightDecay, new Storage(values, WeightPrecision.Float32), wholeShape);
     }
+
+    /// <summary>
+    /// The bfloat16 panels of this [out, in] matrix packed straight from the file its values were left in
+    /// (<see cref="Quantization.Bf16Matrix.FromFile"/>: no float32 copy of the weight), or null when they are not in a
+    /// file. The bits are those of rounding <see cref="Widen"/>'s values.
+    /// </summary>
+    internal Quantization.Bf16Matrix? Bf16FromFile() => storage.File is { } file && Shape.Length == 2
+        ? Quantization.Bf16Matrix.FromFile(file, offset, Shape[0], Shape[1], storage.Precision)
+        : null;
 }

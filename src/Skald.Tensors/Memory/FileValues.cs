@@ -172,6 +172,41 @@ public sealed class FileValues : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Values [<paramref name="first"/>, first + destination.Length) as bfloat16 bits, as a parameter held as
+    /// <paramref name="heldAs"/> rounds them for the bfloat16 GEMM (<see cref="Quantization.Bf16Matrix"/>), read from the
+    /// file in chunks with nothing kept and no float32 copy of the tensor: stored bfloat16 bits are copied as they are
+    /// (a signalling NaN quieted, as rounding its float32 would); float32 and float16 values are widened exactly (after
+    /// rounding to <paramref name="heldAs"/> when that is a narrower 16-bit format, as <see cref="Widen(long, Span{float}, WeightPrecision)"/> reads them) and
+    /// rounded to nearest even, so the bits are those of rounding <see cref="Widen(long, Span{float}, WeightPrecision)"/>'s float32 to bfloat16.
+    /// </summary>
+    public void ReadBf16(long first, Span<ushort> destination, WeightPrecision heldAs)
+    {
+        if (first < 0 || first + (long)destination.Length > Count) throw new ArgumentOutOfRangeException(nameof(first));
+        if (Format == WeightPrecision.BFloat16 && heldAs != WeightPrecision.Float16)
+        {
+            ReadExactly(first, MemoryMarshal.AsBytes(destination));
+            foreach (ref ushort b in destination)
+                if ((b & 0x7FFF) > 0x7F80) b |= 0x0040;
+            return;
+        }
+        bool roundTrip = heldAs != WeightPrecision.Float32 && heldAs != Format;
+        Span<float> wide = stackalloc float[1024];
+        Span<ushort> narrow = stackalloc ushort[1024];
+        for (int at = 0; at < destination.Length; at += wide.Length)
+        {
+            int n = Math.Min(wide.Length, destination.Length - at);
+            var part = wide[..n];
+            ReadWide(first + at, part);
+            if (roundTrip)
+            {
+                Kernels.F16.FromSingle(heldAs, part, narrow[..n]);
+                Kernels.F16.ToSingle(heldAs, narrow[..n], part);
+            }
+            Kernels.Bf16.FromSingle(part, destination.Slice(at, n));
+        }
+    }
+
     /// <summary>The stored bytes of <paramref name="row"/>, read from the file into the kept rows on first use.</summary>
     private ReadOnlySpan<byte> KeptRow(int row)
     {

@@ -6,7 +6,7 @@ namespace Skald.Tensors.Quantization;
 /// K/2 pair groups, a group holding, for each of the 16 rows, the dword (w[j, 2t], w[j, 2t + 1]) (even k in the low
 /// half), so one 512-bit load feeds one <c>vdpbf16ps</c> (<see cref="Bf16TileDot512"/>). K is padded to even and N to
 /// a multiple of 16 with zeros. Float32 weights are rounded to nearest even (<see cref="Kernels.Bf16.FromSingle(float)"/>);
-/// bfloat16 weights (<c>--weights bf16</c>) are taken as they are.
+/// bfloat16 weights (<c>--weights bf16</c>, or a bfloat16 checkpoint's matrices left in their file) are taken as they are.
 /// </summary>
 public sealed class Bf16Matrix
 {
@@ -65,6 +65,36 @@ public sealed class Bf16Matrix
         Check(weight.Length, n, k);
         var m = new Bf16Matrix(n, k);
         for (int j = 0; j < n; j++) m.SetRow(j, weight.Slice(j * k, k));
+        return m;
+    }
+
+    /// <summary>
+    /// The [n, k] weight whose row-major values start at value <paramref name="first"/> of <paramref name="file"/>, as a
+    /// parameter held as <paramref name="heldAs"/> reads them, packed straight from the file
+    /// (<see cref="Memory.FileValues.ReadBf16"/>, a few KB at a time): the panels <see cref="FromSingle"/> makes from the
+    /// weight's float32 values, bit for bit, without that float32 copy (a bfloat16 checkpoint's bits are taken as stored).
+    /// </summary>
+    internal static Bf16Matrix FromFile(Memory.FileValues file, long first, int n, int k, WeightPrecision heldAs)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var m = new Bf16Matrix(n, k);
+        Span<ushort> chunk = stackalloc ushort[2048];
+        long count = (long)n * k;
+        int j = 0, c = 0;
+        for (long at = 0; at < count; at += chunk.Length)
+        {
+            var part = chunk[..(int)Math.Min(chunk.Length, count - at)];
+            file.ReadBf16(first + at, part, heldAs);
+            foreach (ushort bits in part)
+            {
+                m.Packed[m.IndexOf(j, c)] = bits;
+                if (++c == k)
+                {
+                    c = 0;
+                    j++;
+                }
+            }
+        }
         return m;
     }
 

@@ -6,7 +6,8 @@ namespace Skald.Tensors.Quantization;
 /// <summary>
 /// The bfloat16 panels of Linear weights (<see cref="Bf16Matrix"/>) that <see cref="Bf16Gemm"/> multiplies, kept beside
 /// each <see cref="Parameter"/> while it lives and made on first use: a float32 weight rounded to nearest even, a
-/// bfloat16 one (<c>--weights bf16</c>) taken as it is, a float16 or packed-only one widened first. The weight's own
+/// bfloat16 one (<c>--weights bf16</c>) taken as it is, one left in its checkpoint file packed from the file's values a
+/// few KB at a time (a bfloat16 checkpoint's bits taken as stored), a float16 or packed-only one widened first. The weight's own
 /// values stay (inference only: a recording pass multiplies them in float32), unless it is released to its form
 /// (<see cref="For(Parameter, bool)"/> with release: a bf16-only weight, <see cref="Parameter.IsBf16Only"/>, holds the
 /// form in its own storage instead). Forms are not refreshed when values change: call <see cref="Drop"/> after training
@@ -50,6 +51,7 @@ public static class Bf16Weights
         if (weight.Precision == WeightPrecision.BFloat16 && !weight.IsFileBacked) made = Bf16Matrix.FromBits(weight.Bits16.Span, n, k);
         else if (weight.Precision == WeightPrecision.Float32 && !weight.IsPackedOnly && !weight.IsFileBacked)
             made = Bf16Matrix.FromSingle(weight.Values.Span, n, k);
+        else if (weight.Bf16FromFile() is { } fromFile) made = fromFile; // straight from the checkpoint's bits, no float32 copy
         else
         {
             var values = new float[weight.Length]; // one weight at a time, widened exactly

@@ -131,6 +131,27 @@ public sealed class BadInputSweepTests
     }
 
     /// <summary>
+    /// The quickstart's first stage named samples/data/corpus.txt whatever it read (--samples, or the installed tool's
+    /// copy); it names the file it reads. The samples here hold a corpus and pairs that do not parse, so the run stops
+    /// in stage 2 after the tokenizer: no training.
+    /// </summary>
+    [Fact]
+    public void TheQuickstartNamesTheCorpusItReads()
+    {
+        string samples = Path.Combine(dir, "andre-prøver"), data = Directory.CreateDirectory(Path.Combine(samples, "data")).FullName;
+        TestPaths.WriteFile(data, "corpus.txt", "Fjorden er dyp og kald.\nFerja går hver time.\n");
+        TestPaths.WriteFile(data, "train-pairs.jsonl", "{ikke json\n");
+        TestPaths.WriteFile(data, "train-triplets.jsonl", "{\"anchor\": \"a\", \"positive\": \"b\", \"negative\": \"c\"}\n");
+        var log = new List<string>();
+        var runner = new Skald.Cli.Quickstart.QuickstartRunner(new Skald.Cli.Quickstart.QuickstartOptions
+        {
+            Output = Path.Combine(dir, "out"), Samples = samples, Configs = Path.Combine(TestPaths.RepoRoot, "configs", "quickstart"), VocabSize = 100,
+        }, log.Add);
+        Assert.Throws<Skald.Training.Config.TrainingException>(() => runner.Run()); // (the pairs)
+        Assert.EndsWith($"1/6 training a WordPiece tokenizer on {Path.Combine(data, "corpus.txt")}", log[0]);
+    }
+
+    /// <summary>
     /// A model.path that is no model printed the batch note about the data ("note: ... batches hold at most ...") before
     /// the error: two lines for one mistake.
     /// </summary>

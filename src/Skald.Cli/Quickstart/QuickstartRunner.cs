@@ -61,8 +61,10 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
         Directory.CreateDirectory(outDir); // only once the samples are there: a run that cannot start leaves nothing behind
 
         // 1. A WordPiece tokenizer trained on the bundled corpus (lower-cased; æøåäö are kept).
-        Stage("training a WordPiece tokenizer on samples/data/corpus.txt");
-        var corpus = File.ReadLines(Path.Combine(data, "corpus.txt")).Where(l => l.Length > 0).ToList();
+        // (named as read: the working directory's samples/, --samples, or the installed tool's copy)
+        string corpusFile = Path.Combine(data, "corpus.txt");
+        Stage($"training a WordPiece tokenizer on {corpusFile}");
+        var corpus = File.ReadLines(corpusFile).Where(l => l.Length > 0).ToList();
         string tokenizerJson = Stages.TrainTokenizer(corpus,
             new TokenizerTrainingOptions { Kind = TokenizerKind.WordPiece, VocabSize = options.VocabSize, Lowercase = true },
             Path.Combine(outDir, "tokenizer.json"));
@@ -94,10 +96,10 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
             Stage("masked-language-model pretraining on the corpus");
             mlm = Pretrain(bertUntrained, corpus, Path.Combine(outDir, "bert-mlm"));
         }
-        Stage("unsupervised SimCSE on the corpus (configs/quickstart/simcse.yaml)");
+        Stage($"unsupervised SimCSE on the corpus ({Path.Combine(configs, "simcse.yaml")})");
         // (the configs name the samples as a clone holds them; the run reads them where it found them)
-        string simcse = Train("simcse.yaml", mlm ?? bertUntrained, Path.Combine(outDir, "bert-simcse"), [Path.Combine(data, "corpus.txt")]);
-        Stage("supervised MNRL on pairs and triplets (configs/quickstart/supervised.yaml)");
+        string simcse = Train("simcse.yaml", mlm ?? bertUntrained, Path.Combine(outDir, "bert-simcse"), [corpusFile]);
+        Stage($"supervised MNRL on pairs and triplets ({Path.Combine(configs, "supervised.yaml")})");
         string bert = Train("supervised.yaml", simcse, Path.Combine(outDir, "bert"),
             [Path.Combine(data, "train-pairs.jsonl"), Path.Combine(data, "train-triplets.jsonl")],
             $"evaluation.retrieval={Stages.Quoted(Path.Combine(data, "eval", "retrieval"))}");

@@ -28,7 +28,7 @@ public static class IctGenerator
         {
             var picked = Pick(chunk, options, random, shared);
             string passage = picked.Count == 0 ? chunk.Text
-                : string.Join(" ", chunk.SentenceTexts.Where((_, i) => !picked.Contains(i)));
+                : chunk.Join(i => !picked.Contains(i)); // (table rows stay on lines of their own)
             var kept = new List<GeneratedQuery>();
             foreach (int i in picked.Order())
             {

@@ -8,4 +8,10 @@ public enum BlockKind
 
     /// <summary>Running text.</summary>
     Paragraph,
+
+    /// <summary>
+    /// One row of a table, its cells' text joined by " | ": never split into sentences (nor between cells unless it is
+    /// longer than a chunk), and a line of its own in a chunk's text (<see cref="Chunk.Text"/>).
+    /// </summary>
+    TableRow,
 }

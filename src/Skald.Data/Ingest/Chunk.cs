@@ -1,19 +1,50 @@
 namespace Skald.Data.Ingest;
 
 /// <summary>
-/// A passage of whole sentences from one section of one document, at most the chunk budget in tokens.
+/// A passage of whole sentences (and table rows) from one section of one document, at most the chunk budget in tokens.
 /// </summary>
 /// <param name="Id">Stable id: <c>d{document}-c{chunk}</c> in ingest order.</param>
 /// <param name="Source">The file it comes from (for .jsonl rows, <c>file:line</c>).</param>
 /// <param name="Heading">The heading of its section ("" when none).</param>
 /// <param name="Start">Offset of its first character in the cleaned document text.</param>
 /// <param name="End">Offset just after its last character.</param>
-/// <param name="Sentences">Its sentences (spans in the cleaned document text), in order.</param>
-/// <param name="SentenceTexts">The text of each sentence.</param>
+/// <param name="Sentences">Its sentences and table rows (spans in the cleaned document text), in order.</param>
+/// <param name="SentenceTexts">The text of each sentence or table row.</param>
 /// <param name="Tokens">Its length in tokens of the counter used for chunking.</param>
 public sealed record Chunk(string Id, string Source, string Heading, int Start, int End, IReadOnlyList<TextSpan> Sentences,
     IReadOnlyList<string> SentenceTexts, int Tokens)
 {
-    /// <summary>The sentences joined by single spaces.</summary>
-    public string Text => string.Join(" ", SentenceTexts);
+    /// <summary>
+    /// Which of <see cref="SentenceTexts"/> are table rows (or a piece of a row longer than a chunk), by index; empty
+    /// when none is.
+    /// </summary>
+    public IReadOnlyList<bool> TableRows { get; init; } = [];
+
+    /// <summary>
+    /// The sentences joined by single spaces, each table row on a line of its own (its cells joined by " | ", as a
+    /// Markdown table row), so one row's cells never run into the next row's.
+    /// </summary>
+    public string Text => Join(_ => true);
+
+    /// <summary>Whether the text at index <paramref name="i"/> of <see cref="SentenceTexts"/> is a table row.</summary>
+    public bool IsTableRow(int i) => i < TableRows.Count && TableRows[i];
+
+    /// <summary>
+    /// The texts whose index <paramref name="keep"/> accepts, joined as <see cref="Text"/> joins them (a passage with
+    /// some sentences taken out).
+    /// </summary>
+    public string Join(Func<int, bool> keep)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        var sb = new System.Text.StringBuilder();
+        int last = -1;
+        for (int i = 0; i < SentenceTexts.Count; i++)
+        {
+            if (!keep(i)) continue;
+            if (last >= 0) sb.Append(IsTableRow(i) || IsTableRow(last) ? '\n' : ' ');
+            sb.Append(SentenceTexts[i]);
+            last = i;
+        }
+        return sb.ToString();
+    }
 }

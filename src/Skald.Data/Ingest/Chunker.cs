@@ -9,7 +9,10 @@ namespace Skald.Data.Ingest;
 /// heading that a PDF, a style-less .docx or a .txt gives as a plain line, "Overtid") or in a colon — never ends a chunk
 /// when text follows it: the chunk ends before it and the next one starts with it, with no overlap from before it; when
 /// what follows is a sentence that does not fit the budget together with the lead-ins (one longer than the budget, or
-/// one that fits it alone), its first piece is cut short enough for the lead-ins to lead it.
+/// one that fits it alone), its first piece is cut short enough for the lead-ins to lead it. A table row
+/// (<see cref="BlockKind.TableRow"/>) is one unit, never split into sentences: a row longer than the budget is cut
+/// between its cells (a cell longer than the budget alone between words), and in the chunk's text each row is a line
+/// of its own (<see cref="Chunk.Text"/>).
 /// </summary>
 public static class Chunker
 {
@@ -19,7 +22,7 @@ public static class Chunker
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkTokens, 1);
         var chunks = new List<Chunk>();
         string heading = "";
-        var section = new List<(TextSpan Span, int Tokens, bool LeadIn)>();
+        var section = new List<(TextSpan Span, int Tokens, bool LeadIn, bool Row)>();
         foreach (var (kind, start, end) in doc.Blocks)
         {
             if (kind == BlockKind.Heading)
@@ -27,6 +30,14 @@ public static class Chunker
                 Pack(doc, documentIndex, heading, section, options, chunks);
                 section.Clear();
                 heading = doc.Text[start..end];
+                continue;
+            }
+            if (kind == BlockKind.TableRow)
+            {
+                var row = new TextSpan(start, end);
+                int rowTokens = options.Counter.Count(doc.Text[start..end]);
+                if (rowTokens <= options.ChunkTokens) section.Add((row, rowTokens, false, true));
+                else section.AddRange(SplitRow(doc.Text, row, options, FirstPieceBudget(section, options)).Select(p => (p.Item1, p.Item2, false, true)));
                 continue;
             }
             var sentences = SentenceSplitter.Split(doc.Text[start..end], start);
@@ -38,8 +49,8 @@ public static class Chunker
                 // a sentence that fits a chunk but not after the lead-ins before it is cut as a longer one is, or they
                 // would stand in a chunk of their own
                 bool leadIn = n == sentences.Count - 1 && IsLeadIn(text);
-                if (tokens <= options.ChunkTokens && (leadIn || tokens <= first)) section.Add((s, tokens, leadIn));
-                else section.AddRange(SplitLong(doc.Text, s, options, first).Select(p => (p.Item1, p.Item2, false)));
+                if (tokens <= options.ChunkTokens && (leadIn || tokens <= first)) section.Add((s, tokens, leadIn, false));
+                else section.AddRange(SplitLong(doc.Text, s, options, first).Select(p => (p.Item1, p.Item2, false, false)));
             }
         }
         Pack(doc, documentIndex, heading, section, options, chunks);
@@ -64,7 +75,7 @@ public static class Chunker
         return words <= LeadInWords;
     }
 
-    private static void Pack(SourceDocument doc, int documentIndex, string heading, List<(TextSpan Span, int Tokens, bool LeadIn)> sentences,
+    private static void Pack(SourceDocument doc, int documentIndex, string heading, List<(TextSpan Span, int Tokens, bool LeadIn, bool Row)> sentences,
         ChunkOptions options, List<Chunk> chunks)
     {
         int i = 0;
@@ -82,8 +93,9 @@ public static class Chunker
                 j = k;
             }
             var spans = sentences.Skip(i).Take(j - i).Select(s => s.Span).ToArray();
+            bool[] rows = [.. sentences.Skip(i).Take(j - i).Select(s => s.Row)];
             chunks.Add(new Chunk($"d{documentIndex}-c{chunks.Count}", doc.Source, heading, spans[0].Start, spans[^1].End, spans,
-                [.. spans.Select(s => doc.Text[s.Start..s.End])], sum));
+                [.. spans.Select(s => doc.Text[s.Start..s.End])], sum) { TableRows = rows.Contains(true) ? rows : [] });
             if (j >= sentences.Count) break;
             if (sentences[j].LeadIn)
             {
@@ -102,11 +114,60 @@ public static class Chunker
     /// heading line and a line ending in a colon start the next chunk), so they lead that piece rather than standing in a
     /// chunk of their own; the whole budget when there are none or they fill it.
     /// </summary>
-    private static int FirstPieceBudget(List<(TextSpan Span, int Tokens, bool LeadIn)> section, ChunkOptions options)
+    private static int FirstPieceBudget(List<(TextSpan Span, int Tokens, bool LeadIn, bool Row)> section, ChunkOptions options)
     {
         int lead = 0;
         for (int m = section.Count - 1; m >= 0 && section[m].LeadIn; m--) lead += section[m].Tokens;
         return lead < options.ChunkTokens ? options.ChunkTokens - lead : options.ChunkTokens;
+    }
+
+    /// <summary>
+    /// Cuts a table row longer than the budget between its cells (" | ") into pieces of at most the budget, the first of
+    /// at most <paramref name="firstBudget"/>; a cell longer than the budget alone is cut between words
+    /// (<see cref="SplitLong"/>), and one that fits the budget but not the first piece's starts a full-budget piece.
+    /// </summary>
+    private static List<(TextSpan, int)> SplitRow(string text, TextSpan row, ChunkOptions options, int firstBudget)
+    {
+        var pieces = new List<(TextSpan, int)>();
+        int budget = firstBudget, pieceStart = -1, pieceEnd = -1, pieceTokens = 0;
+        foreach (var cell in Cells(text, row))
+        {
+            if (pieceStart >= 0)
+            {
+                int joined = options.Counter.Count(text[pieceStart..cell.End]);
+                if (joined <= budget)
+                {
+                    (pieceEnd, pieceTokens) = (cell.End, joined);
+                    continue;
+                }
+                pieces.Add((new TextSpan(pieceStart, pieceEnd), pieceTokens));
+                (pieceStart, budget) = (-1, options.ChunkTokens);
+            }
+            int own = options.Counter.Count(text[cell.Start..cell.End]);
+            if (own > options.ChunkTokens)
+            {
+                pieces.AddRange(SplitLong(text, cell, options, budget));
+                budget = options.ChunkTokens;
+                continue;
+            }
+            if (own > budget) budget = options.ChunkTokens;
+            (pieceStart, pieceEnd, pieceTokens) = (cell.Start, cell.End, own);
+        }
+        if (pieceStart >= 0) pieces.Add((new TextSpan(pieceStart, pieceEnd), pieceTokens));
+        return pieces;
+    }
+
+    /// <summary>The cells of a row (spans between its " | " separators).</summary>
+    private static IEnumerable<TextSpan> Cells(string text, TextSpan row)
+    {
+        int start = row.Start;
+        while (start < row.End)
+        {
+            int bar = text.IndexOf(" | ", start, row.End - start, StringComparison.Ordinal);
+            int end = bar < 0 ? row.End : bar;
+            if (end > start) yield return new TextSpan(start, end);
+            start = bar < 0 ? row.End : bar + 3;
+        }
     }
 
     /// <summary>Cuts an over-long sentence into word-bounded pieces of at most the budget, the first of at most

@@ -79,7 +79,7 @@ public static class DocumentIngest
             spans.Add((b.Kind, text.Length, text.Length + clean.Length));
             text.Append(clean);
         }
-        return spans.Any(s => s.Item1 == BlockKind.Paragraph) ? new SourceDocument(source, text.ToString(), spans) : null;
+        return spans.Any(s => s.Item1 != BlockKind.Heading) ? new SourceDocument(source, text.ToString(), spans) : null;
     }
 
     private static List<(string, List<DocumentBlock>)> ReadFile(string file, string textColumn, Ocr ocr, List<string> notices,
@@ -179,11 +179,13 @@ public static class DocumentIngest
     }
 
     // The reason without the file's name the line will start with anyway; a message naming a line of the file
-    // ("FILE:3: ...", as Utf8File's) keeps it as "line 3: ...".
+    // ("FILE:3: ...", as Utf8File's) keeps it as "line 3: ...". A parser's exception (PdfPig's, the Open XML SDK's, a
+    // zip reader's) is said in words: "not a readable PDF (the reason)", never its type's name.
     private static string Reason(string file, Exception e)
     {
         string msg = e.Message.Split('\n')[0].Trim();
-        if (e is not DataException) return $"unreadable ({e.GetType().Name}: {msg})";
+        if (e is UnauthorizedAccessException or FileNotFoundException or DirectoryNotFoundException) return $"cannot read ({Words(file, msg)})";
+        if (e is not DataException) return $"not a readable {FormatName(file)} ({Words(file, msg)})";
         if (msg.StartsWith(file + ":", StringComparison.Ordinal))
         {
             string rest = msg[(file.Length + 1)..];
@@ -192,5 +194,23 @@ public static class DocumentIngest
             if (digits > 0 && rest.AsSpan(digits).StartsWith(": ", StringComparison.Ordinal)) return $"line {rest[..digits]}: {rest[(digits + 2)..]}";
         }
         return msg.Contains(": ", StringComparison.Ordinal) ? msg[(msg.IndexOf(": ", StringComparison.Ordinal) + 2)..] : msg;
+    }
+
+    // What a file of this extension is, as the skip line names it.
+    private static string FormatName(string file) => Path.GetExtension(file).ToLowerInvariant() switch
+    {
+        ".pdf" => "PDF",
+        ".docx" => "Word file",
+        ".html" or ".htm" => "HTML file",
+        var ext => $"{ext.TrimStart('.')} file",
+    };
+
+    // A parser's message as the reason in words: without the file's path (the line starts with it), the first letter of a
+    // sentence lower-cased, no closing full stop; "no reason given" for an empty one.
+    private static string Words(string file, string msg)
+    {
+        msg = msg.Replace(Path.GetFullPath(file), "the file", StringComparison.Ordinal).Replace(file, "the file", StringComparison.Ordinal).Trim().TrimEnd('.');
+        if (msg.Length == 0) return "no reason given";
+        return msg.Length > 1 && char.IsUpper(msg[0]) && char.IsLower(msg[1]) ? char.ToLowerInvariant(msg[0]) + msg[1..] : msg;
     }
 }

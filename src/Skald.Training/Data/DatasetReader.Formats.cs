@@ -28,6 +28,8 @@ public static partial class DatasetReader
             try
             {
                 using var doc = JsonDocument.Parse(string.Join('\n', lines));
+                if (doc.RootElement.ValueKind == JsonValueKind.Array && doc.RootElement.GetArrayLength() == 0)
+                    throw new TrainingException($"{path}: empty (a JSON array of no rows); give it rows or remove it");
                 if (doc.RootElement.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Object))
                     return [.. doc.RootElement.EnumerateArray().Select(e => e.GetRawText())];
             }
@@ -120,14 +122,15 @@ public static partial class DatasetReader
     }
 
     /// <summary>
-    /// A number in an id column (a name containing <c>_id</c>, PyLate's <c>{"query_id": 17, ...}</c>) as its JSON text,
+    /// A number in an id column (a name containing <c>_id</c>, PyLate's <c>{"query_id": 17, ...}</c>) as its text, a
+    /// whole number written as a float (<c>17.0</c>) as its digits (<see cref="KdProcessing.IdText"/>),
     /// the column marked as one of numbers (<see cref="RawTable.NonText"/>), which only a reader told that id columns
     /// are left out accepts (<see cref="Build"/>).
     /// </summary>
     private static string IdNumber(JsonElement value, string name, Dictionary<string, string> numbers)
     {
         numbers[name] = "number";
-        return value.GetRawText();
+        return KdProcessing.IdText(value) ?? value.GetRawText();
     }
 
     /// <summary>Whether <paramref name="value"/> is a non-empty list of numbers in an id column (PyLate's <c>"document_ids": [17, 4]</c>).</summary>

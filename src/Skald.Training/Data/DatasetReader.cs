@@ -222,7 +222,10 @@ public static partial class DatasetReader
         if (!idsLeftOut && inputs.Select(i => header[i]).FirstOrDefault(c => Losses.ColbertColumns.IsId(c) && table.NonText.ContainsKey(c)) is { } id)
             throw new TrainingException($"{path}: column '{id}' holds numbers, not texts (a ColBERT loss leaves a column whose name contains '_id' out, as PyLate's collator does; another reads every column: pick the text columns with data.columns)");
         RequireText(path, inputs.Select(i => header[i]).Where(c => !(idsLeftOut && Losses.ColbertColumns.IsId(c))), table.NonText);
-        if (inputs.Any(i => table.Lists.Contains(header[i]))) return TextLists.Build(path, header, rows, inputs, labelIndex, table.Lists);
+        // a ColBERT loss leaves an id column out whatever it holds (PyLate's collator skips it untokenized), a list of
+        // text ids too: it is no listwise column then
+        var lists = idsLeftOut ? table.Lists.Where(c => !Losses.ColbertColumns.IsId(c)).ToHashSet(StringComparer.Ordinal) : table.Lists;
+        if (inputs.Any(i => lists.Contains(header[i]))) return TextLists.Build(path, header, rows, inputs, labelIndex, lists);
         var outRows = new List<string[]>(rows.Count);
         var labels = labelIndex >= 0 ? new List<float>(rows.Count) : null;
         int width = 0;

@@ -15,10 +15,12 @@ namespace Skald.Training.Data;
 /// counts them. A query id the queries lack is one line naming the file, row and id (upstream fails there too).
 /// </summary>
 /// <remarks>
-/// <para>An id is a string or an integer, matched by its text: <c>17</c> and <c>"17"</c> find each other. PyLate's
+/// <para>An id is a string or a whole number, matched by its text: <c>17</c> and <c>"17"</c> find each other. PyLate's
 /// index is a Python dict, where they do not (its rows would get no query and empty documents); Skald keeps the match,
 /// which a file whose ids Arrow typed otherwise than its queries' or documents' needs, and says so in one <c>note:</c>
-/// when the two sides' id types differ.</para>
+/// when the two sides' id types differ. A float that is a whole number is that number: <c>17.0</c> finds <c>17</c>, as
+/// in that dict, where equal numbers are one key (a JSON column with one float in it is all floats once Arrow types
+/// it); one with a fraction is refused in a list of document ids and matched by its text elsewhere.</para>
 /// <para>Upstream: https://github.com/lightonai/pylate/blob/1f1f47cee5df35ebe6fd2286a0a205a1523e4119/pylate/utils/processing.py
 /// (<c>KDProcessing.__init__</c>, <c>transform</c>, <c>map</c>).</para>
 /// </remarks>
@@ -58,17 +60,18 @@ public static class KdProcessing
                 : throw new TrainingException($"{file}: no column '{c}' (data.queries and data.documents read rows of query_id, document_ids and scores, " +
                     $"PyLate's KDProcessing; the file has {string.Join(", ", table.Header)})")).ToArray();
             queryNumbers |= Numbers(file, table, at[0]);
+            var queryKey = Keys(file, table, at[0]);
             var rows = new List<(int Line, string?[] Values)>(table.Rows.Count);
             foreach (var (line, values) in table.Rows)
             {
-                string qid = values[at[0]] ?? throw new TrainingException($"{file}:{line}: empty 'query_id'");
+                string qid = queryKey(values[at[0]] ?? throw new TrainingException($"{file}:{line}: empty 'query_id'"));
                 string query = queryText.Map.TryGetValue(qid, out var q) ? q
                     : throw new TrainingException($"{file}:{line}: column 'query_id': {qid} is not in {queries} (PyLate's KDProcessing fails on it too)");
                 var texts = new List<string>();
                 foreach (var id in List(values[at[1]], file, line, "document_ids").Take(nWays))
                 {
                     documentNumbers |= id.ValueKind == JsonValueKind.Number;
-                    string d = Id(id) ?? throw new TrainingException($"{file}:{line}: column 'document_ids': each id must be a string or an integer, got {id.GetRawText()}");
+                    string d = Id(id) ?? throw new TrainingException($"{file}:{line}: column 'document_ids': each id must be a string or a whole number, got {id.GetRawText()}");
                     ids++;
                     if (documentText.Map.TryGetValue(d, out var t)) texts.Add(t);
                     else
@@ -109,28 +112,55 @@ public static class KdProcessing
             if (id < 0 || text < 0)
                 throw new TrainingException($"{file}: needs the columns '{idColumn}' and 'text' (PyLate's KDProcessing); it has {string.Join(", ", table.Header)}");
             numbers |= Numbers(file, table, id);
+            var keyOf = Keys(file, table, id);
             foreach (var (line, values) in table.Rows)
             {
                 if (values[id] is not { } key) throw new TrainingException($"{file}:{line}: empty '{idColumn}'");
-                map[key] = values[text] ?? ""; // a repeated id: the last, as PyLate's index (a dict comprehension) keeps it
+                map[keyOf(key)] = values[text] ?? ""; // a repeated id: the last, as PyLate's index (a dict comprehension) keeps it
             }
         }
         return (map, numbers);
     }
 
     // Whether the ids of column c are numbers as datasets types them: a JSON or Parquet file's by their type, a CSV or TSV
-    // file's (texts to Skald) when every one is an integer, as its loader (pandas) infers int64 for such a column.
+    // file's (texts to Skald) when every one is a number, as its loader (pandas) infers int64 or float64 for such a column.
     private static bool Numbers(string file, DatasetReader.RawTable table, int c) =>
-        table.NonText.ContainsKey(table.Header[c]) || (Path.GetExtension(file).ToLowerInvariant() is ".csv" or ".tsv"
-            && table.Rows.All(r => r.Values[c] is { } v && long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)));
+        table.NonText.ContainsKey(table.Header[c]) || (IsDelimited(file) && table.Rows.All(r => r.Values[c] is { } v && IsNumber(v)));
 
-    // A string id as it is, an integer as its digits; null for anything else.
-    private static string? Id(JsonElement e) => e.ValueKind switch
+    // The keys of column c's ids: as read, except in a CSV or TSV column pandas reads as floats (every cell a number, not
+    // all of them integers), where a whole number is keyed by its digits, as a JSON float is (IdText): 17.0 finds 17.
+    private static Func<string, string> Keys(string file, DatasetReader.RawTable table, int c)
     {
-        JsonValueKind.String => e.GetString(),
-        JsonValueKind.Number when e.TryGetInt64(out long n) => n.ToString(CultureInfo.InvariantCulture),
-        _ => null,
-    };
+        if (!IsDelimited(file) || !Numbers(file, table, c)
+            || table.Rows.All(r => long.TryParse(r.Values[c], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)))
+            return v => v;
+        return v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && WholeNumber(d) is { } n ? n : v;
+    }
+
+    private static bool IsDelimited(string file) => Path.GetExtension(file).ToLowerInvariant() is ".csv" or ".tsv";
+
+    private static bool IsNumber(string v) => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d);
+
+    // The digits of a finite whole number (a float's exact integer value, as Python's int() of it); null otherwise.
+    private static string? WholeNumber(double d) =>
+        double.IsFinite(d) && Math.Floor(d) == d ? new System.Numerics.BigInteger(d).ToString(CultureInfo.InvariantCulture) : null;
+
+    // A string id as it is, a number as IdText gives it; null for anything else.
+    private static string? Id(JsonElement e) => e.ValueKind == JsonValueKind.String ? e.GetString() : IdText(e);
+
+    /// <summary>
+    /// The key a JSON number id is matched by: an integer as its digits, and a float that is a whole number
+    /// (<c>17.0</c>, <c>1e3</c>) as the digits of that number, as Python finds the int key 17 with the float 17.0
+    /// (equal values hash alike; a column Arrow typed as double gives PyLate floats); null for a number with a
+    /// fraction, or anything but a number.
+    /// </summary>
+    internal static string? IdText(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.Number) return null;
+        string raw = e.GetRawText();
+        if (raw.AsSpan().TrimStart('-').IndexOfAnyExcept("0123456789") < 0) return raw; // an int to Python's json
+        return e.TryGetDouble(out double d) ? WholeNumber(d) : null;
+    }
 
     // A cell holding a list: a JSON array's text (a JSONL array, a Parquet list) or the text of one as Python writes it
     // (PyLate's literal_eval of a string, quotes ' or ").

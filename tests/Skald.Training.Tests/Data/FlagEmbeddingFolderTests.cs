@@ -135,6 +135,23 @@ public sealed class FlagEmbeddingFolderTests
             "(\"Please pass `features` or at least one example\") rather than passing it over: remove it or give it rows", e.Message);
     }
 
+    /// <summary>
+    /// A .json file holding an empty array, in a folder or alone, said "FILE: no data rows"; it says the file is empty,
+    /// as an empty .jsonl file of a folder is named.
+    /// </summary>
+    [Theory]
+    [InlineData("[]")]
+    [InlineData("  [\n  ]\n")]
+    public void AJsonFileHoldingAnEmptyArrayIsNamedAsEmpty(string text)
+    {
+        Write("sets", "a.jsonl", 3);
+        string empty = InfraPaths.WriteFile(Path.Combine(dir, "sets"), "b_empty.json", text);
+        string expected = $"{empty}: empty (a JSON array of no rows); give it rows or remove it";
+        Assert.Equal(expected, Assert.Throws<TrainingException>(() => TrainingRun.ReadData(Config(Path.Combine(dir, "sets"), ""))).Message);
+        Assert.Equal(expected, Assert.Throws<TrainingException>(() => TrainingRun.ReadData(Config(empty, ""))).Message);
+        Assert.Equal(expected, Assert.Throws<TrainingException>(() => DatasetReader.Read(empty, idsLeftOut: true)).Message); // a ColBERT run's reader
+    }
+
     [Fact]
     public void TheThresholdsWithoutSameDatasetBatchingAndAnEmptyResultAreOneLine()
     {

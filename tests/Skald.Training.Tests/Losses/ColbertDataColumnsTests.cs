@@ -79,6 +79,29 @@ public sealed class ColbertDataColumnsTests : IDisposable
         Assert.Equal($"{other}:1: column 'positive' must be a string", Assert.Throws<TrainingException>(() => DatasetReader.Read(other, idsLeftOut: true)).Message);
     }
 
+    /// <summary>
+    /// A list of text ids in a row of a ColBERT loss (<c>"document_ids": ["d3", "d9"]</c> beside query, positive and
+    /// negative) was taken for a listwise column and refused ("needs a 'labels' column", or "only the last text column may
+    /// hold lists"); PyLate's collator leaves any column whose name contains <c>_id</c> untokenized, so it is left out.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AListOfTextIdsIsLeftOutByAColbertLoss(bool idsFirst)
+    {
+        string Row(int i) => idsFirst
+            ? $"{{\"document_ids\": [\"d{i}\", \"d9\"], \"query\": \"spørsmål {i}\", \"positive\": \"svar {i}\", \"negative\": \"feil {i}\"}}\n"
+            : $"{{\"query\": \"spørsmål {i}\", \"positive\": \"svar {i}\", \"negative\": \"feil {i}\", \"document_ids\": [\"d{i}\", \"d9\"]}}\n";
+        string file = InfraPaths.WriteFile(dir, "text_ids.jsonl", string.Concat(Enumerable.Range(0, 4).Select(Row)));
+        var read = DatasetReader.Read(file, idsLeftOut: true);
+        Assert.Null(read.ListColumn);
+        Assert.Equal(["query", "positive", "negative"], read.Columns.Where(c => c != "document_ids"));
+        using var setup = TrainingRun.Build(Config(file, "colbert_contrastive"));
+        var data = setup.Train[0];
+        setup.Model.ZeroGradients();
+        Assert.True(float.IsFinite(setup.Loss.ComputeAndBackward(setup.Model, data.Batch([.. Enumerable.Range(0, data.Count)]))));
+    }
+
     [Theory]
     [InlineData("{\"query_id\": 1, \"query\": \"q\", \"documents\": [\"a\", \"b\"], \"scores\": [0.5, 0.1]}", "query", 2, 1)] // PyLate's own KD rows: upstream warns too
     [InlineData("{\"query\": \"q\", \"negative\": \"n\", \"positive\": \"p\"}", "positive", 3, 2)]

@@ -146,6 +146,41 @@ public sealed class KdProcessingTests : IDisposable
         Assert.Empty(notes);
     }
 
+    /// <summary>
+    /// Ids written as floats that are whole numbers (<c>100.0</c>, <c>3e0</c>: what a JSON column holding one float gives
+    /// every row once Arrow types it; a CSV column pandas reads as floats) were refused in a list of document ids and found
+    /// no query or document; PyLate's dict finds the int key 17 with the float 17.0, so they match their integers, with no
+    /// note (both are numbers). A fraction is still no document id.
+    /// </summary>
+    [Fact]
+    public void WholeNumberFloatIdsMatchTheirIntegersAsInPython()
+    {
+        var (train, queries, documents) = IdRows();
+        static string Floats(JsonElement r) => $"{{\"query_id\": {r.GetProperty("query_id").GetInt32()}.0, \"document_ids\": [" +
+            string.Join(", ", r.GetProperty("document_ids").EnumerateArray().Select((d, k) => k % 2 == 0 ? $"{d.GetInt32()}.0" : $"{d.GetInt32()}e0")) +
+            $"], \"scores\": {r.GetProperty("scores").GetRawText()}}}\n";
+        string floatTrain = InfraPaths.WriteFile(dir, "kd_floats.jsonl",
+            string.Concat(File.ReadLines(train).Where(l => l.Length > 0).Select(l => Floats(JsonDocument.Parse(l).RootElement))));
+        string floatDocuments = InfraPaths.WriteFile(dir, "kd_float_documents.jsonl",
+            System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(documents), "\"document_id\":([0-9]+)", "\"document_id\":$1.0"));
+        Assert.Contains("\"document_id\":3.0", File.ReadAllText(floatDocuments), StringComparison.Ordinal);
+        var notes = new List<string>();
+        var expected = KdProcessing.Read(train, queries, documents, 32).Rows;
+        Assert.Equal(expected, KdProcessing.Read(floatTrain, queries, floatDocuments, 32, notes.Add).Rows);
+        // a CSV column pandas reads as floats likewise
+        string csvQueries = InfraPaths.WriteFile(dir, "kd_queries.csv", "query_id,text\n" + string.Concat(File.ReadLines(queries).Where(l => l.Length > 0).Select(l =>
+        {
+            var r = JsonDocument.Parse(l).RootElement;
+            return $"{r.GetProperty("query_id").GetInt32()}.0,\"{r.GetProperty("text").GetString()!.Replace("\"", "\"\"", StringComparison.Ordinal)}\"\n";
+        })));
+        Assert.Equal(expected, KdProcessing.Read(train, csvQueries, documents, 32, notes.Add).Rows);
+        Assert.Empty(notes);
+
+        File.AppendAllText(floatTrain, "{\"query_id\": 100, \"document_ids\": [1.5], \"scores\": [1]}\n");
+        var e = Assert.Throws<TrainingException>(() => KdProcessing.Read(floatTrain, queries, documents, 32));
+        Assert.Equal($"{floatTrain}:{File.ReadAllLines(floatTrain).Length}: column 'document_ids': each id must be a string or a whole number, got 1.5", e.Message);
+    }
+
     /// <summary>A KD row as Parquet.Net's serializer writes it: int64 query_id, LIST of int64 document_ids, LIST of double scores.</summary>
     public sealed class KdRow
     {

@@ -7,7 +7,7 @@ namespace Skald.Data.Ingest.Readers;
 /// <summary>
 /// .docx (Open XML SDK): the main document body's paragraphs and tables in order. A paragraph whose style is Title or a
 /// heading (Heading1–9, or a localised "Overskrift"/"Rubrik" style, or one with an outline level) is a heading; a
-/// table row is one paragraph, its cells' text joined by " | " (a nested table's text stays in its cell), so a row's
+/// table row is one <see cref="BlockKind.TableRow"/> block, its cells' text joined by " | " (a nested table's text stays in its cell), so a row's
 /// facts stay together in a chunk. Content controls and other wrappers are read through. Tabs and line breaks inside a
 /// paragraph become spaces.
 /// </summary>
@@ -40,7 +40,7 @@ public static class DocxReader
                         var cells = row.Elements<TableCell>()
                             .Select(c => string.Join(" ", c.Descendants<Paragraph>().Select(TextOf).Select(t => t.Trim()).Where(t => t.Length > 0)))
                             .Where(c => c.Length > 0).ToList();
-                        if (cells.Count > 0) blocks.Add(new DocumentBlock(BlockKind.Paragraph, string.Join(" | ", cells)));
+                        if (cells.Count > 0) blocks.Add(new DocumentBlock(BlockKind.TableRow, string.Join(" | ", cells)));
                     }
                     break;
                 default:

@@ -4,7 +4,7 @@ using AngleSharp.Html.Parser;
 namespace Skald.Data.Ingest.Readers;
 
 /// <summary>
-/// .html (AngleSharp's HTML5 parser): h1–h6 become headings; a table row is one paragraph, its cells' text joined by
+/// .html (AngleSharp's HTML5 parser): h1–h6 become headings; a table row is one <see cref="BlockKind.TableRow"/> block, its cells' text joined by
 /// " | " (a row holding a nested table is read cell by cell); p, li, dt, dd, blockquote, pre, figcaption and caption
 /// are paragraphs; script, style, noscript, template, nav, header, footer, aside and form are dropped; loose text
 /// inside other elements (a div holding text directly) is a paragraph too. The title is the first heading when the body
@@ -50,7 +50,7 @@ public static class HtmlReader
             {
                 FlushLoose(loose, blocks);
                 var cells = child.Children.Where(c => c.LocalName is "td" or "th").Select(c => c.TextContent.Trim()).Where(t => t.Length > 0).ToList();
-                if (cells.Count > 0) blocks.Add(new DocumentBlock(BlockKind.Paragraph, string.Join(" | ", cells)));
+                if (cells.Count > 0) blocks.Add(new DocumentBlock(BlockKind.TableRow, string.Join(" | ", cells)));
                 continue;
             }
             bool heading = name.Length == 2 && name[0] == 'h' && name[1] is >= '1' and <= '6';

@@ -6,7 +6,7 @@ namespace Skald.Data.Ingest.Readers;
 /// <summary>
 /// .md: ATX headings (<c># Title</c>) and setext headings (a line under-lined with === or ---) become headings; fenced
 /// code, HTML comments and tables' rules are dropped; a table row (GFM: the header row above the rule and the rows
-/// after it) is one paragraph, its cells joined by " | ", as .docx and .html rows are; list markers, emphasis, inline
+/// after it) is one <see cref="BlockKind.TableRow"/> block, its cells joined by " | ", as .docx and .html rows are; list markers, emphasis, inline
 /// code ticks, links (<c>[text](url)</c> → text) and images are reduced to their text.
 /// </summary>
 public static partial class MarkdownReader
@@ -38,7 +38,7 @@ public static partial class MarkdownReader
             {
                 Flush(blocks, para);
                 var cells = trimmed.Trim('|').Split('|').Select(c => Inline(c)).Where(c => c.Length > 0).ToList();
-                if (cells.Count > 0) blocks.Add(new DocumentBlock(BlockKind.Paragraph, string.Join(" | ", cells)));
+                if (cells.Count > 0) blocks.Add(new DocumentBlock(BlockKind.TableRow, string.Join(" | ", cells)));
                 continue;
             }
             inTable = false;

@@ -1,0 +1,85 @@
+using DocumentFormat.OpenXml.Wordprocessing;
+using Skald.Data.Ingest;
+using Skald.Data.Ingest.Readers;
+
+namespace Skald.Data.Tests;
+
+/// <summary>
+/// Tables in documents: a row was a paragraph like any other, so a chunk's rows ran together ("By | Innbyggere Bergen |
+/// 291 000 Tromsø | 77 000"), a cell with sentence punctuation was split into "sentences" across the row, and a row
+/// longer than a chunk was cut between any two words. Each row is now a line of its own in the chunk's text, its cells
+/// joined by " | " (a Markdown-like row), a unit the sentence splitter never cuts, and a row longer than a chunk is cut
+/// between cells.
+/// </summary>
+public sealed class TableChunkTests
+{
+    private static readonly ChunkOptions Wide = new() { ChunkTokens = 64, OverlapTokens = 0 };
+
+    private static List<Chunk> Chunks(List<DocumentBlock> blocks, ChunkOptions options) =>
+        Chunker.Split(DocumentIngest.Build("t", blocks)!, 0, options);
+
+    [Fact]
+    public void ADocxTablesRowsAreLinesOfTheirOwnInTheChunk()
+    {
+        string path = Path.Combine(TestPaths.NewTempDir(), "byer.docx");
+        using (var doc = DocumentFormat.OpenXml.Packaging.WordprocessingDocument.Create(path, DocumentFormat.OpenXml.WordprocessingDocumentType.Document))
+        {
+            var main = doc.AddMainDocumentPart();
+            main.Document = new Document(new Body());
+            static Paragraph P(string text) => new(new Run(new Text(text)));
+            static TableRow Row(params string[] cells) => new(cells.Select(c => new TableCell(P(c))));
+            main.Document.Body!.Append(P("Byene langs kysten er store."),
+                new Table(Row("By", "Innbyggere"), Row("Bergen", "291 000"), Row("Tromsø", "77 000")), P("Tabellen viser to byer."));
+            main.Document.Save();
+        }
+        var chunk = Assert.Single(DocumentIngest.Ingest([path], Wide).Chunks);
+        Assert.Equal("Byene langs kysten er store.\nBy | Innbyggere\nBergen | 291 000\nTromsø | 77 000\nTabellen viser to byer.", chunk.Text);
+    }
+
+    [Fact]
+    public void AnHtmlRowWithSentencesInItsCellsIsOneUnit()
+    {
+        var blocks = HtmlReader.Parse("<html><body><p>Åpningstider:</p><table>" +
+            "<tr><td>Kontoret</td><td>Åpent 8–16. Stengt i juli.</td></tr><tr><td>Lageret</td><td>Åpent 7–15. Ring først!</td></tr></table></body></html>");
+        Assert.Equal([BlockKind.Paragraph, BlockKind.TableRow, BlockKind.TableRow], blocks.Select(b => b.Kind));
+        var chunk = Assert.Single(Chunks(blocks, Wide));
+        Assert.Equal(["Åpningstider:", "Kontoret | Åpent 8–16. Stengt i juli.", "Lageret | Åpent 7–15. Ring først!"], chunk.SentenceTexts);
+        Assert.Equal("Åpningstider:\nKontoret | Åpent 8–16. Stengt i juli.\nLageret | Åpent 7–15. Ring først!", chunk.Text);
+    }
+
+    [Fact]
+    public void AMarkdownTableChunksAsRowsAndTheOverlapRepeatsWholeRows()
+    {
+        var blocks = MarkdownReader.Parse("| By | Innbyggere |\n|---|---|\n| Oslo | 709 000 |\n| Bergen | 291 000 |\n| Trondheim | 214 000 |\n");
+        Assert.All(blocks, b => Assert.Equal(BlockKind.TableRow, b.Kind));
+        // three or four words a row: two rows a chunk, the last repeated as overlap
+        var chunks = Chunks(blocks, new ChunkOptions { ChunkTokens = 8, OverlapTokens = 4 });
+        Assert.Equal(["By | Innbyggere\nOslo | 709 000", "Oslo | 709 000\nBergen | 291 000", "Bergen | 291 000\nTrondheim | 214 000"],
+            chunks.Select(c => c.Text));
+    }
+
+    [Fact]
+    public void ARowLongerThanAChunkIsCutBetweenCellsAndALongCellBetweenWords()
+    {
+        // cells of 4, 4 and 3 words: the first two with their " | " are 9 words, within 10; a cell of 13 words alone is cut between words
+        var blocks = new List<DocumentBlock>
+        {
+            new(BlockKind.TableRow, "første celle har fire | andre celle har fire | tredje har tre"),
+            new(BlockKind.TableRow, "kort | en celle med tretten ord som er lengre enn en hel bit alene"),
+        };
+        var chunks = Chunks(blocks, new ChunkOptions { ChunkTokens = 10, OverlapTokens = 0 });
+        Assert.Equal(["første celle har fire | andre celle har fire", "tredje har tre\nkort",
+            "en celle med tretten ord som er lengre enn en", "hel bit alene"], chunks.Select(c => c.Text));
+        Assert.All(chunks, c => Assert.True(c.Tokens <= 10, $"{c.Id}: {c.Tokens} tokens"));
+    }
+
+    [Fact]
+    public void ATableAloneIsADocumentAndAPassageWithoutASentenceKeepsItsRowsOnLines()
+    {
+        var doc = DocumentIngest.Build("t", [new DocumentBlock(BlockKind.TableRow, "By | Innbyggere"), new DocumentBlock(BlockKind.TableRow, "Oslo | 709 000")]);
+        Assert.NotNull(doc); // a table with no paragraph around it is text
+        var chunk = Assert.Single(Chunker.Split(doc, 0, Wide));
+        Assert.Equal("Oslo | 709 000", chunk.Join(i => i == 1));
+        Assert.Equal([true, true], chunk.TableRows);
+    }
+}

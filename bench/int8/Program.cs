@@ -15,7 +15,8 @@ using Skald.Tensors.Quantization;
 // alone (tile_48, tile_32: Int8TileVnni512.Tile over every 8-row tile and panel run of the product, in Int8Gemm's
 // order of 64-row blocks, on random codes, without quantisation or store; GOP/s per CPU s), and the product with the
 // tiles dequantising into y in their epilogue (store_in_tile, the default) against the int32 sums stored and
-// dequantised after it (store_acc: Int8Gemm.DequantizeInTile off, as SKALD_INT8_TILE_STORE=0 sets it).
+// dequantised after it (store_acc: Int8Gemm.DequantizeInTile off, as SKALD_INT8_TILE_STORE=0 sets it). Both sides
+// of each of these three pairs run untimed first (WarmBoth).
 // --decoder times Qwen2.5-0.5B's Linear shapes instead, where the tiles other than full 8 × 48 ones run: a decoding
 // step of 1 or 4 rows (the prefetching 8 × 32 tile, 1 or 4 rows of y), the key/value projection of a prompt (8 panels:
 // two 8 × 48 runs and one 8 × 32), a prompt of 1,001 tokens (a last tile of one row). --shape MxKxN times one shape,
@@ -101,10 +102,16 @@ for (int r = 1; r <= rounds; r++)
         var wide = typeof(Int8Gemm).GetProperty("WideTile", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
             ?? throw new InvalidOperationException("Int8Gemm.WideTile is gone");
         double tile48 = 0, tile32 = 0, iVnni512Narrow = 0;
+        if (vnni512) WarmBoth(r, () => TileOnly(m, k, n, 3), () => TileOnly(m, k, n, 2));
         for (int pass = 0; vnni512 && pass < 2; pass++)
         {
             if ((pass + r) % 2 == 0) tile48 = Measure(() => TileOnly(m, k, n, 3));
             else tile32 = Measure(() => TileOnly(m, k, n, 2));
+        }
+        if (vnni512)
+        {
+            WarmBoth(r, () => { wide.SetValue(null, true); Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.Avx512Vnni); },
+                () => { wide.SetValue(null, false); Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.Avx512Vnni); });
         }
         for (int pass = 0; vnni512 && pass < 2; pass++)
         {
@@ -120,13 +127,11 @@ for (int r = 1; r <= rounds; r++)
         var inTile = typeof(Int8Gemm).GetProperty("DequantizeInTile", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
             ?? throw new InvalidOperationException("Int8Gemm.DequantizeInTile is gone");
         double storeInTile = 0, storeAcc = 0;
-        // Both untimed first, half a second each: a path the product has not run yet (Store, where every tile of this
-        // shape dequantises in its epilogue) starts at tier 0, which would count against it.
-        for (int pass = 0; vnni512 && pass < 2; pass++)
+        // (Store is a path the product has not run yet where every tile of this shape dequantises in its epilogue.)
+        if (vnni512)
         {
-            inTile.SetValue(null, pass == 0);
-            var warm = Stopwatch.StartNew();
-            while (warm.Elapsed.TotalSeconds < 0.5) Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.Avx512Vnni);
+            WarmBoth(r, () => { inTile.SetValue(null, true); Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.Avx512Vnni); },
+                () => { inTile.SetValue(null, false); Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.Avx512Vnni); });
         }
         for (int pass = 0; vnni512 && pass < 2; pass++)
         {
@@ -162,6 +167,19 @@ for (int r = 1; r <= rounds; r++)
             avx512bw_a6 = Math.Round(iBwA6, 1), rel_err_avx512bw_a6 = errBwA6,
             load = File.ReadAllText("/proc/loadavg").Split(' ')[0],
         }));
+    }
+}
+
+// Both sides of an A/B pair run untimed, half a second each, before either is timed: a path the process has not run
+// yet (an in-process switch's other side, the 8 × 32 tile alone) starts at JIT tier 0 and would be timed before it is
+// optimised (store_acc read 10-15 % low so). The first round only: after it, every side has run for its timed 1.5 s.
+static void WarmBoth(int round, Action first, Action second)
+{
+    if (round != 1) return;
+    foreach (var side in new[] { first, second })
+    {
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < 0.5) side();
     }
 }
 

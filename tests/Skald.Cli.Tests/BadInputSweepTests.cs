@@ -63,6 +63,21 @@ public sealed class BadInputSweepTests
             "--model", "bm25", "--language", "nbb"), 2, "--language nbb: did you mean 'nb'?: BM25 stems nb, nn, da, sv");
 
     /// <summary>
+    /// mine-negatives --language with an embedding model was taken and ignored (only BM25 stems); the pipeline's
+    /// mine_negatives stage already refused its language key there. The same option with bm25 is taken.
+    /// </summary>
+    [Fact]
+    public void MiningLanguageWithAnEmbeddingModelIsAUsageError()
+    {
+        string output = Path.Combine(dir, "n.jsonl");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "mine-negatives", "--data", Pairs, "--output", output, "--model", Model,
+            "--language", "auto"), 2, "--language applies to --model bm25");
+        Assert.False(File.Exists(output));
+        var r = InProcessSkald.Capture("data", "mine-negatives", "--data", Pairs, "--output", output, "--model", "bm25", "--language", "auto", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+    }
+
+    /// <summary>
     /// mine-negatives' prompt names are looked up in the model's prompts (a missing one named with the ones it has),
     /// a prompt is for an embedding model, and include_positives writes n-tuples: each one line.
     /// </summary>

@@ -36,7 +36,7 @@ internal sealed class DataMineNegativesCommand : Command
     private readonly Option<string> queryPromptName = CliOptions.Text("--query-prompt-name", "Give the anchors the model's prompt of this name instead of its query prompt", "NAME");
     private readonly Option<string> corpusPrompt = CliOptions.Text("--corpus-prompt", "Prepend this text to the passages instead of the model's document prompt (\"\" for none)", "TEXT");
     private readonly Option<string> corpusPromptName = CliOptions.Text("--corpus-prompt-name", "Give the passages the model's prompt of this name instead of its document prompt", "NAME");
-    private readonly Option<string> language = CliOptions.Text("--language", "BM25 stemming language (nb, nn, da, sv, en; auto: each passage in its own, as skald index build --language auto)", "LANG");
+    private readonly Option<string> language = CliOptions.Text("--language", "With --model bm25: its stemming language (nb, nn, da, sv, en; auto: each passage in its own, as skald index build --language auto)", "LANG");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per embedding batch", defaultValue: 32);
     private readonly Option<string> cache = CliOptions.Text("--cache", "Embedding cache folder (the one skald evaluate uses)", "DIR");
     private readonly Option<int?> seed = CliOptions.Int("--seed", "Seed of random sampling", min: 0, defaultValue: 42);
@@ -84,14 +84,16 @@ internal sealed class DataMineNegativesCommand : Command
             throw new UsageException($"option --output must name a .jsonl file, got '{p.GetValue(output)}'");
         OutputPath.NotAnInput(p.GetValue(output)!, p.GetValue(data), p.GetValue(corpus));
         OutputPath.NotAFileOf("--output", p.GetValue(output)!, [.. new[] { p.GetValue(model), p.GetValue(crossEncoder) }.OfType<string>().Where(Directory.Exists)]);
+        string spec = p.GetValue(model)!;
+        bool bm25 = spec.Equals("bm25", StringComparison.OrdinalIgnoreCase);
+        if (!bm25 && p.GetValue(language) is not null) // the pipeline's mine_negatives stage refuses its language key alike
+            throw new UsageException("--language applies to --model bm25 (it picks BM25's stemmer); an embedding model's candidates are not stemmed");
         CliOptions.StemmingLanguage(p.GetValue(language), perDocument: true);
         string path = p.GetValue(data)!;
         var set = DatasetReader.Read(path).WithoutLists("mine-negatives");
         if (set.Columns.Count < 2) throw new InputException($"{path}: needs two text columns (anchor, positive), found {string.Join(", ", set.Columns)}");
         var pairs = set.Rows.Select(row => (row[0], row[1])).ToList();
         var extra = p.GetValue(corpus) is { } c ? ReadCorpus(c) : null;
-        string spec = p.GetValue(model)!;
-        bool bm25 = spec.Equals("bm25", StringComparison.OrdinalIgnoreCase);
         string folder = bm25 ? spec : HubModels.Resolve(spec, quiet); // a hub id, as every other verb's --model takes
         var prompts = new MiningPrompts(p.GetValue(queryPrompt), p.GetValue(queryPromptName), p.GetValue(corpusPrompt), p.GetValue(corpusPromptName));
         if (bm25 && prompts.Any) throw new UsageException("the prompt options apply to an embedding model, not --model bm25");

@@ -14,13 +14,17 @@ namespace Skald.Training.Output;
 /// in src/transformers/training_args.py, huggingface/transformers at fd798335c275520af034c678b35e8167820c7c80, then
 /// sentence-transformers' own: prompts, batch_sampler, multi_dataset_batch_sampler, learning_rate_mapping); the fields
 /// with no Skald counterpart (logging, precision, devices, DDP, hub token, ...) are left out. Skald's settings with no
-/// TrainingArguments name (dropout, total_steps, world_size) follow under "All" only.
+/// TrainingArguments name (dropout, total_steps, world_size) follow under "All" only. Under mpirun
+/// <c>training.batch_size</c> is the global batch, split across the ranks, while upstream's
+/// <c>per_device_train_batch_size</c> is one process's part (its global batch per_device × world size × accumulation):
+/// the card gives rank 0's rows, the batch divided by the world size (rounded up when it does not divide evenly, as
+/// <see cref="Skald.Distributed.Shard"/> gives the first ranks one row more).
 /// </summary>
 internal static class CardHyperparameters
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>Appends the section for <paramref name="c"/>'s run of <paramref name="steps"/> steps.</summary>
+    /// <summary>Appends the section for <paramref name="c"/>'s run of <paramref name="steps"/> steps on <paramref name="worldSize"/> ranks.</summary>
     public static void Write(StringBuilder sb, TrainingConfig c, int steps, int worldSize)
     {
         var t = c.Training;
@@ -29,7 +33,7 @@ internal static class CardHyperparameters
         var rows = new (string Name, string Value, string? Default)[]
         {
             ("eval_strategy", c.Evaluation.Steps > 0 ? "steps" : "no", "no"),
-            ("per_device_train_batch_size", Py(t.BatchSize), "8"), ("per_device_eval_batch_size", Py(c.Evaluation.BatchSize), "8"),
+            ("per_device_train_batch_size", Py(Skald.Distributed.Shard.Of(t.BatchSize, 0, worldSize).Count), "8"), ("per_device_eval_batch_size", Py(c.Evaluation.BatchSize), "8"),
             ("gradient_accumulation_steps", Py(t.GradientAccumulationSteps), "1"),
             ("learning_rate", Py(t.LearningRate), "5e-05"), ("weight_decay", Py(t.WeightDecay), "0.0"),
             ("adam_beta1", Py(t.AdamBeta1), "0.9"), ("adam_beta2", Py(t.AdamBeta2), "0.999"), ("adam_epsilon", Py(t.AdamEpsilon), "1e-08"),

@@ -102,6 +102,31 @@ public sealed class CardHyperparametersTests
         Assert.Equal(positions.Order(), positions); // the dataclass's order
     }
 
+    /// <summary>
+    /// Under mpirun training.batch_size is the global batch; upstream's per_device_train_batch_size is one process's
+    /// part (global = per_device × world size × accumulation). The card showed the global batch as the per-device one.
+    /// </summary>
+    [Theory]
+    [InlineData(1, "8")]
+    [InlineData(2, "4")]
+    [InlineData(3, "3")] // 8 rows on 3 ranks: 3, 3, 2 (rank 0's share)
+    public void PerDeviceBatchIsTheGlobalBatchSplitAcrossTheRanks(int worldSize, string perDevice)
+    {
+        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", "{\"anchor\": \"a\", \"positive\": \"b\"}\n");
+        var config = ConfigLoader.Parse($$"""
+            model: {path: {{InfraPaths.FixtureModel("bert-cased-mean")}}}
+            data: {train: {{data}}}
+            training: {batch_size: 8, gradient_accumulation_steps: 2}
+            output: {dir: {{Path.Combine(dir, "out")}}}
+            """, "c.yaml");
+        var sb = new System.Text.StringBuilder();
+        CardHyperparameters.Write(sb, config, 3, worldSize);
+        var all = AllList(sb.ToString().Replace("\r\n", "\n", StringComparison.Ordinal)).ToDictionary(r => r.Key, r => r.Value);
+        Assert.Equal(perDevice, all["per_device_train_batch_size"]);
+        Assert.Equal("2", all["gradient_accumulation_steps"]);
+        Assert.Equal(worldSize.ToString(System.Globalization.CultureInfo.InvariantCulture), all["world_size"]);
+    }
+
     [Fact]
     public void EachValueIsAsTheTemplatePrintsIt()
     {

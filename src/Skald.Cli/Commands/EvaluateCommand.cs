@@ -18,11 +18,17 @@ using Skald.Retrieval.Search;
 
 namespace Skald.Cli.Commands;
 
-/// <summary><c>skald evaluate</c>: one model (or BM25) on one task, results as MTEB-style JSON.</summary>
+/// <summary><c>skald evaluate</c>: one model (or BM25) on one task, or an embedding model on NanoBEIR (--nanobeir), results as MTEB-style JSON.</summary>
 internal sealed class EvaluateCommand : Command
 {
     private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval, fused; also hybrid-rrf:DIR, hybrid-convex-0.3:DIR, hybrid-rerank:DIR), a cross-encoder folder (it scores a reranking task's candidates; with --rerank any first stage), a PyLate ColBERT folder (exact MaxSim over the corpus), a BGE-M3 folder (with --bge-m3: its sparse, colbert or combined score), or openai:URL#MODEL (an OpenAI-compatible embeddings API); for --type generation a decoder that answers the task's prompts", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
-    private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval, with top_ranked for reranking; a JSONL/Parquet file of rows listing each query's documents is reranking too; JSONL/CSV for the others), or a hub dataset id org/name[@rev][:split]", "PATH|ID", required: true);
+    private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval, with top_ranked for reranking; a JSONL/Parquet file of rows listing each query's documents is reranking too; JSONL/CSV for the others), or a hub dataset id org/name[@rev][:split]", "PATH|ID");
+    private readonly Option<string> nanobeir = new("--nanobeir")
+    {
+        Description = "Instead of --task: sentence-transformers' NanoBEIR evaluation of an embedding model over these datasets (comma-separated: climatefever, dbpedia, fever, fiqa2018, hotpotqa, msmarco, nfcorpus, nq, quoraretrieval, scidocs, arguana, scifact, touche2020; default all), fetched from the hub (zeta-alpha-ai/Nano...)",
+        HelpName = "NAMES",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
     private readonly Option<string> type = CliOptions.OptionalChoice("--type",
         "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "reranking", "mse", "paraphrase-mining", "generation");
     private readonly Option<string> teacher = CliOptions.Text("--teacher", "--type mse: the teacher model (folder or hub id) that embeds the task's sources; --model, the student, embeds its targets", "DIR|ID");
@@ -67,7 +73,7 @@ internal sealed class EvaluateCommand : Command
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, type, teacher, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
+        foreach (var o in new Option[] { model, task, nanobeir, type, teacher, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
             Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
@@ -87,8 +93,11 @@ internal sealed class EvaluateCommand : Command
             AtomicFile.CheckWritable(outputPath); // before the task is encoded, not after
         }
         OptionsOfItsType(p);
+        bool nano = p.GetResult(nanobeir) is { Implicit: false };
+        if (p.GetValue(task) is null && !nano) throw new UsageException("'evaluate' needs --task (or --nanobeir; see 'skald evaluate --help')");
         if (p.GetValue(type) == "generation") return generation.Run(p, p.GetValue(task)!, outputPath, p.GetValue(model), p.GetValue(batchSize) ?? 8, p.GetValue(quantize));
         if (p.GetValue(model) is null) throw new UsageException("'evaluate' needs --model (see 'skald evaluate --help')");
+        if (nano) return NanoBeir(p, outputPath);
         try
         {
             string taskPath = HubModels.Task(p.GetValue(task)!, p.GetValue(split) ?? "test", p.GetValue(CliOptions.Quiet));
@@ -123,16 +132,52 @@ internal sealed class EvaluateCommand : Command
                 Console.Error.WriteLine(ctrlC.Interrupted(outputPath));
                 return 130;
             }
-            string json = result.ToJson();
-            if (outputPath is null) Console.WriteLine(json);
-            else AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
-            string score = double.IsFinite(result.MainScore)
-                ? result.MainScore.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)
-                : $"undefined ({(result.Metadata.TryGetValue("note", out var why) ? why : "not a number")})";
-            Terminal.Log($"{result.Task} ({result.Type}, {result.Model}): {result.MainMetric} = {score} in {result.Seconds:F1} s",
-                p.GetValue(CliOptions.Quiet));
-            if (remoteClient is not null) Terminal.Log(RemoteModels.Usage(remoteClient), p.GetValue(CliOptions.Quiet));
-            return 0;
+            return Written(p, result, outputPath);
+        }
+        catch (EvaluationException e)
+        {
+            throw new InputException(e.Message);
+        }
+    }
+
+    /// <summary>Writes the result (to --output or stdout) and logs its main score.</summary>
+    private int Written(ParseResult p, TaskResult result, string? outputPath)
+    {
+        string json = result.ToJson();
+        if (outputPath is null) Console.WriteLine(json);
+        else AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
+        string score = double.IsFinite(result.MainScore)
+            ? result.MainScore.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)
+            : $"undefined ({(result.Metadata.TryGetValue("note", out var why) ? why : "not a number")})";
+        Terminal.Log($"{result.Task} ({result.Type}, {result.Model}): {result.MainMetric} = {score} in {result.Seconds:F1} s",
+            p.GetValue(CliOptions.Quiet));
+        if (remoteClient is not null) Terminal.Log(RemoteModels.Usage(remoteClient), p.GetValue(CliOptions.Quiet));
+        return 0;
+    }
+
+    /// <summary>
+    /// --nanobeir: the named NanoBEIR datasets fetched through the hub cache and scored as sentence-transformers'
+    /// NanoBEIREvaluator scores them (<see cref="NanoBeirEvaluator"/>); options of a task or of other model kinds are refused.
+    /// </summary>
+    private int NanoBeir(ParseResult p, string? outputPath)
+    {
+        var applies = new HashSet<Option>([model, nanobeir, output, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, quantize, .. remote.All]);
+        foreach (var o in Options)
+        {
+            if (!applies.Contains(o) && p.GetResult(o) is { Implicit: false })
+                throw new UsageException($"{o.Name} does not apply with --nanobeir (it evaluates an embedding model on the NanoBEIR datasets)");
+        }
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        try
+        {
+            var datasets = NanoBeirDataset.Parse(p.GetValue(nanobeir));
+            using var loaded = new LoadedModels();
+            if (CreateModel(p, new RetrievalOptions(), loaded) is not IEmbeddingModel embedder)
+                throw new UsageException($"--nanobeir evaluates an embedding model; {p.GetValue(model)} is not one");
+            bool online = !HubSettings.FromEnvironment().Offline;
+            var data = datasets.Select(d => ProgressView.Run($"downloading {d.HubId}", online, quiet, bar =>
+                NanoBeirData.FromHub(d, new HubProgressReporter(h => bar.Report(h.Bytes, h.TotalBytes, $"{h.Files}/{h.TotalFiles} files"))))).ToList();
+            return Written(p, new NanoBeirEvaluator(data, p.GetValue(truncateDim)).Evaluate(embedder), outputPath);
         }
         catch (EvaluationException e)
         {

@@ -21,8 +21,18 @@ public sealed record EvaluationSection
     /// <summary>Examples per evaluation task (queries for retrieval); null: all.</summary>
     public int? TaskLimit { get; init; }
 
-    /// <summary>Metric that selects the best model (e.g. <c>eval_triplet_accuracy</c>); null: the first one computed.</summary>
-    public string? MetricForBestModel { get; init; }
+    /// <summary>
+    /// Metric that selects the best model (e.g. <c>eval_triplet_accuracy</c>, or <c>eval_sequential_score</c> with
+    /// several evaluators); a name without the <c>eval_</c> prefix gets it, as transformers' Trainer does
+    /// (<c>sequential_score</c>); null: the first one computed.
+    /// </summary>
+    public string? MetricForBestModel
+    {
+        get => metricForBestModel;
+        init => metricForBestModel = value is null || value.StartsWith("eval_", StringComparison.Ordinal) ? value : "eval_" + value;
+    }
+
+    private readonly string? metricForBestModel;
 
     /// <summary>
     /// Whether a larger value of the metric is better; null (the default): as transformers decides, smaller for a metric

@@ -15,6 +15,13 @@ public interface IEvaluator
     /// <summary>The keys <see cref="Evaluate"/> returns.</summary>
     IReadOnlyList<string> MetricNames { get; }
 
+    /// <summary>
+    /// The metric sentence-transformers' evaluator of the kind names its <c>primary_metric</c> (by default the first of
+    /// <see cref="MetricNames"/>); with several evaluators the last one's is <c>eval_sequential_score</c>
+    /// (<see cref="Skald.Evaluation.Evaluators.SequentialEvaluator"/>).
+    /// </summary>
+    string PrimaryMetric => MetricNames[0];
+
     /// <summary>Whether <see cref="Evaluate"/> reports <paramref name="metric"/> (by default: it is one of <see cref="MetricNames"/>).</summary>
     bool Provides(string metric) => MetricNames.Contains(metric);
 

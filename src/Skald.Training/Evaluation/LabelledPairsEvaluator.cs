@@ -53,6 +53,10 @@ public sealed class LabelledPairsEvaluator : IEvaluator
     public IReadOnlyList<string> MetricNames { get; }
 
     /// <inheritdoc />
+    /// <remarks>Upstream's BinaryClassificationEvaluator's cosine AP, or EmbeddingSimilarityEvaluator's cosine Spearman.</remarks>
+    public string PrimaryMetric => $"eval_{Name}_" + (binary ? "cosine_ap" : "cosine_spearman");
+
+    /// <inheritdoc />
     public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
     {
         var embeddings = TrainingEmbeddingModel.For(model, batchSize);

@@ -30,6 +30,10 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
     /// <inheritdoc />
     public IReadOnlyList<string> MetricNames => [$"eval_{Name}_hit_rate@10", $"eval_{Name}_mrr@10", $"eval_{Name}_ndcg@10"];
 
+    /// <inheritdoc />
+    /// <remarks>nDCG@10, as upstream's InformationRetrievalEvaluator.</remarks>
+    public string PrimaryMetric => $"eval_{Name}_ndcg@10";
+
     /// <summary>The queries, corpus and judgements.</summary>
     public RetrievalData Data { get; } = data;
 

@@ -46,6 +46,33 @@ public sealed class SoftmaxLoss : EmbeddingLoss, ILoss
     /// <summary>Nothing is saved with the model: the classifier belongs to the training objective.</summary>
     public IReadOnlyList<Parameter> SavedParameters => [];
 
+    /// <summary>
+    /// The classifier's logits for one pair with the current weights: <paramref name="features"/> [3D] receives
+    /// (u, v, |u − v|), <paramref name="logits"/> [L] receives f·Wᵀ + b (the forward of the loss and of
+    /// <see cref="Evaluation.LabelAccuracyEvaluator"/>).
+    /// </summary>
+    public void Logits(ReadOnlySpan<float> u, ReadOnlySpan<float> v, Span<double> features, Span<double> logits)
+    {
+        int d = u.Length, f = 3 * d;
+        if (v.Length != d || Weight.Shape[1] != f || features.Length != f || logits.Length != NumLabels)
+            throw new ArgumentException($"the classifier takes {Weight.Shape[1] / 3}-d embeddings, these are {d}-d and {v.Length}-d");
+        for (int t = 0; t < d; t++)
+        {
+            features[t] = u[t];
+            features[d + t] = v[t];
+            features[2 * d + t] = Math.Abs((double)u[t] - v[t]);
+        }
+        var w = Weight.Data.Span;
+        var bias = Bias.Data.Span;
+        for (int c = 0; c < logits.Length; c++)
+        {
+            double s = bias[c];
+            var row = w.Slice(c * f, f);
+            for (int t = 0; t < f; t++) s += row[t] * features[t];
+            logits[c] = s;
+        }
+    }
+
     /// <inheritdoc />
     public override string Name => "softmax";
 
@@ -58,7 +85,6 @@ public sealed class SoftmaxLoss : EmbeddingLoss, ILoss
         if (Weight.Shape[1] != f) throw new ArgumentException($"the classifier takes {Weight.Shape[1] / 3}-d embeddings, these are {d}-d");
         if (labels is null || labels.Count != b) throw new ArgumentException("SoftmaxLoss needs one integer label per pair");
         var w = Weight.Data.Span;
-        var bias = Bias.Data.Span;
         var features = new double[f];
         var z = new double[l];
         var dw = Weight.Grad.Span;
@@ -71,19 +97,7 @@ public sealed class SoftmaxLoss : EmbeddingLoss, ILoss
                 throw new ArgumentException($"label {labels[i]} of pair {i} is not an integer in 0..{l - 1} (loss.num_labels {l})");
             var u = columns[0].Row(i);
             var v = columns[1].Row(i);
-            for (int t = 0; t < d; t++)
-            {
-                features[t] = u[t];
-                features[d + t] = v[t];
-                features[2 * d + t] = Math.Abs((double)u[t] - v[t]);
-            }
-            for (int c = 0; c < l; c++)
-            {
-                double s = bias[c];
-                var row = w.Slice(c * f, f);
-                for (int t = 0; t < f; t++) s += row[t] * features[t];
-                z[c] = s;
-            }
+            Logits(u, v, features, z);
             double lse = CosineMath.LogSumExp(z);
             loss += (lse - z[label]) / b;
             var gu = gradients[0].Row(i);

@@ -131,6 +131,8 @@ public static partial class TrainingRun
         {
             loss = LossFactory.CreateLoss(config, model, frozen);
             var evaluators = CreateEvaluators(config, eval);
+            if (loss is SoftmaxLoss softmax && eval is not null && LabelAccuracyEvaluator.Suits(eval))
+                evaluators = [.. evaluators, new LabelAccuracyEvaluator(softmax, eval)]; // upstream's LabelAccuracyEvaluator
             if (loss is CausalLmLoss causal)
             {
                 train = [.. train.Select(d => MeasureInstructions(causal, d, config.Training.GroupByLength, log))];

@@ -1,0 +1,80 @@
+using Skald.Evaluation.Data;
+using Skald.Hub;
+using Skald.Retrieval;
+using Skald.Retrieval.Data;
+using Skald.Retrieval.Models;
+
+namespace Skald.Evaluation.Evaluators;
+
+/// <summary>
+/// One NanoBEIR dataset read as sentence-transformers reads it: documents and queries with empty text are dropped,
+/// every qrels row marks a relevant document whatever its score (a <c>score</c> column need not exist), and the
+/// queries evaluated are those with text and at least one judgement, in the queries' order.
+/// </summary>
+public sealed record NanoBeirData
+{
+    /// <summary>The name its metrics carry (<c>NanoMSMARCO</c>).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The documents with text.</summary>
+    public required IReadOnlyList<CorpusDocument> Corpus { get; init; }
+
+    /// <summary>The queries evaluated: with text and judged.</summary>
+    public required IReadOnlyList<(string Id, string Text)> Queries { get; init; }
+
+    /// <summary>Each evaluated query's relevant document ids (<see cref="Queries"/>' order).</summary>
+    public required IReadOnlyList<IReadOnlySet<string>> Relevant { get; init; }
+
+    /// <summary>Fetches <paramref name="dataset"/> through the hub cache (settings from the environment) and reads it.</summary>
+    public static NanoBeirData FromHub(NanoBeirDataset dataset, IProgress<HubProgress>? progress = null)
+    {
+        var reference = DatasetRef.TryParse($"{dataset.HubId}:{NanoBeirDataset.Split}")!;
+        using var resolver = new HubResolver(HubSettings.FromEnvironment());
+        HubTaskFiles files;
+        try
+        {
+            files = resolver.ResolveTask(reference, NanoBeirDataset.Split, progress);
+        }
+        catch (HubException e)
+        {
+            throw new EvaluationException($"NanoBEIR {dataset.ShortName}: {e.Message}");
+        }
+        if (!files.IsRetrieval || files.Files.Count == 0)
+            throw new EvaluationException($"{dataset.HubId}: not a NanoBEIR dataset (expected corpus/, queries/ and qrels/ files of split {NanoBeirDataset.Split})");
+        return Read(dataset.DisplayName, files.Corpus, files.Queries, files.Files);
+    }
+
+    /// <summary>Reads the shards of the corpus, queries and qrels (Parquet or JSON lines; <c>_id</c>/<c>text</c>, <c>query-id</c>/<c>corpus-id</c>).</summary>
+    public static NanoBeirData Read(string name, IReadOnlyList<string> corpus, IReadOnlyList<string> queries, IReadOnlyList<string> qrels)
+    {
+        var docs = new List<CorpusDocument>();
+        foreach (string shard in corpus)
+        {
+            DataFiles.RequireText(shard, "text");
+            docs.AddRange(DataFiles.ReadJsonLines(shard, (e, line) => new CorpusDocument(
+                DataFiles.String(e, "_id", shard, line), "", DataFiles.Text(e, "text", shard, line, allowEmpty: true)), "_id", "text"));
+        }
+        docs.RemoveAll(d => d.Text.Length == 0);
+        if (docs.Count == 0) throw new EvaluationException($"{name}: the corpus has no document with text");
+        var texts = new List<(string Id, string Text)>();
+        foreach (string shard in queries)
+        {
+            DataFiles.RequireText(shard, "text");
+            texts.AddRange(DataFiles.ReadJsonLines(shard, (e, line) =>
+                (DataFiles.String(e, "_id", shard, line), DataFiles.Text(e, "text", shard, line, allowEmpty: true)), "_id", "text"));
+        }
+        var judged = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (string shard in qrels)
+        {
+            foreach (var (q, d) in DataFiles.ReadJsonLines(shard, (e, line) =>
+                (DataFiles.String(e, "query-id", shard, line), DataFiles.String(e, "corpus-id", shard, line)), "query-id", "corpus-id"))
+            {
+                if (!judged.TryGetValue(q, out var set)) judged[q] = set = new HashSet<string>(StringComparer.Ordinal);
+                set.Add(d);
+            }
+        }
+        var kept = texts.Where(q => q.Text.Length > 0 && judged.ContainsKey(q.Id)).DistinctBy(q => q.Id).ToList();
+        if (kept.Count == 0) throw new EvaluationException($"{name}: no query with text has a judgement in {string.Join(", ", qrels.Select(Path.GetFileName))}");
+        return new NanoBeirData { Name = name, Corpus = docs, Queries = kept, Relevant = [.. kept.Select(q => (IReadOnlySet<string>)judged[q.Id])] };
+    }
+}

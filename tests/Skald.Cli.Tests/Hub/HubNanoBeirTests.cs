@@ -1,0 +1,89 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Skald.Cli.Tests.Hub;
+
+/// <summary>
+/// <c>skald evaluate --nanobeir</c> against <see cref="MockHub"/> serving two NanoBEIR-shaped repositories as Zeta Alpha
+/// publishes them (corpus/, queries/ and qrels/ folders of split train, qrels without a score column): the datasets
+/// are fetched through the hub cache and scored under upstream's names, each mean is the mean of the datasets, and a
+/// dataset's nDCG@10 and recall@10 are what <c>skald evaluate --task</c> gives its local twin (binary judgements,
+/// where sentence-transformers' and trec_eval's definitions agree); a name NanoBEIR lacks and an option of a task are
+/// one line each.
+/// </summary>
+public sealed class HubNanoBeirTests
+{
+    private static readonly string[] Docs =
+    [
+        "Bergen ligger på Vestlandet og er kjent for regn.", "Oslo er hovedstaden i Norge.",
+        "Trondheim har Nidarosdomen.", "Stavanger er kjent for olje.", "Tromsø ligger nord for polarsirkelen.",
+    ];
+
+    private static readonly string[] Questions = ["Hvor ligger Bergen?", "Hva er hovedstaden i Norge?", "Hvilken by har Nidarosdomen?", "Hvor regner det mye?"];
+    private static readonly string[] Qid = ["q0", "q1", "q2", "q3", "q3"];
+    private static readonly string[] Did = ["d0", "d1", "d2", "d0", "d4"];
+
+    private static string[] Ids(string prefix, int count) => [.. Enumerable.Range(0, count).Select(i => prefix + i)];
+
+    private static MockRepo Nano(string name, int docs, int judgements) => new("zeta-alpha-ai/" + name, new Dictionary<string, byte[]>
+    {
+        ["README.md"] = Encoding.ASCII.GetBytes("---\nconfigs: []\n---\n"),
+        ["corpus/train-00000-of-00001.parquet"] = ParquetFixture.Bytes(("_id", Ids("d", docs)), ("text", Docs[..docs])),
+        ["queries/train-00000-of-00001.parquet"] = ParquetFixture.Bytes(("_id", Ids("q", Questions.Length)), ("text", Questions)),
+        ["qrels/train-00000-of-00001.parquet"] = ParquetFixture.Bytes(("query-id", Qid[..judgements]), ("corpus-id", Did[..judgements])),
+    }, dataset: true);
+
+    private static Dictionary<string, string> Env(string home, string endpoint) => new()
+    {
+        ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
+    };
+
+    private static JsonNode Run(string dir, Dictionary<string, string>? env, params string[] args)
+    {
+        string output = Path.Combine(dir, Guid.NewGuid().ToString("N") + ".json");
+        var r = SkaldProcess.RunWith(dir, env, ["evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--output", output, .. args]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return JsonNode.Parse(File.ReadAllText(output))!;
+    }
+
+    private static double Metric(JsonNode result, string key) => (double)result["metrics"]![key]!;
+
+    [Fact]
+    public void TwoDatasetsScoreUnderUpstreamsNamesAndAsTheirLocalTwins()
+    {
+        using var hub = new MockHub(Nano("NanoMSMARCO", Docs.Length, Qid.Length), Nano("NanoSciFact", 4, 3));
+        string dir = TestPaths.NewTempDir();
+        var result = Run(dir, Env(Path.Combine(dir, "hf"), hub.Endpoint), "--nanobeir", "msmarco,SciFact");
+        Assert.Equal("NanoBEIR_mean", (string?)result["task"]);
+        Assert.Equal("NanoBEIR_mean_cosine_ndcg@10", (string?)result["main_metric"]);
+        foreach (string metric in new[] { "accuracy@1", "precision@3", "recall@5", "mrr@10", "ndcg@10", "map@100" })
+        {
+            double a = Metric(result, "NanoMSMARCO_cosine_" + metric), b = Metric(result, "NanoSciFact_cosine_" + metric);
+            Assert.Equal((a + b) / 2, Metric(result, "NanoBEIR_mean_cosine_" + metric), 12);
+        }
+        Assert.Equal(Metric(result, "NanoBEIR_mean_cosine_ndcg@10"), (double)result["main_score"]!, 12);
+        Assert.Equal("4", (string?)result["metadata"]!["NanoMSMARCO.queries"]);
+
+        // the same data as a local BEIR folder (every judgement grade 1)
+        string folder = Path.Combine(dir, "local");
+        Directory.CreateDirectory(Path.Combine(folder, "qrels"));
+        File.WriteAllLines(Path.Combine(folder, "corpus.jsonl"), Docs.Select((t, i) => new JsonObject { ["_id"] = "d" + i, ["text"] = t }.ToJsonString()));
+        File.WriteAllLines(Path.Combine(folder, "queries.jsonl"), Questions.Select((t, i) => new JsonObject { ["_id"] = "q" + i, ["text"] = t }.ToJsonString()));
+        File.WriteAllLines(Path.Combine(folder, "qrels", "test.tsv"), ["query-id\tcorpus-id\tscore", .. Qid.Select((q, i) => $"{q}\t{Did[i]}\t1")]);
+        var local = Run(dir, null, "--task", folder);
+        Assert.Equal(Metric(local, "ndcg_at_10"), Metric(result, "NanoMSMARCO_cosine_ndcg@10"), 12);
+        Assert.Equal(Metric(local, "recall_at_10"), Metric(result, "NanoMSMARCO_cosine_recall@10"), 12);
+        Assert.Equal(Metric(local, "mrr_at_10"), Metric(result, "NanoMSMARCO_cosine_mrr@10"), 12);
+    }
+
+    [Fact]
+    public void ANameNanoBeirLacksAndATaskOptionAreOneLine()
+    {
+        var r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--nanobeir", "msmarco,trec-covid");
+        SkaldProcess.AssertUserError(r, 1, "NanoBEIR has no dataset \"trec-covid\" (valid: climatefever,");
+        r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--nanobeir", "--split", "dev");
+        SkaldProcess.AssertUserError(r, 2, "--split does not apply with --nanobeir");
+        r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"));
+        SkaldProcess.AssertUserError(r, 2, "'evaluate' needs --task (or --nanobeir");
+    }
+}

@@ -206,6 +206,9 @@ public sealed class EvaluateGenerationFilesTests
             2, "--rerank does not apply to --type generation");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--type", "sts", "--task", task, "--model", "bm25", "--predictions", predictions),
             2, "--predictions applies to --type generation only");
+        // skald encode takes --adapters for embeddings; evaluate's is generation's, and says how an embedding model's load
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--type", "sts", "--task", task, "--model", "bm25", "--adapters", "a,b"),
+            2, "--adapters applies to --type generation only; an embedding model's LoRA adapters: give the last adapter folder as --model");
         var r = InProcessSkald.Capture("evaluate", "--type", "generation", "--task", task, "--predictions", predictions, "--batch-size", "4", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
     }

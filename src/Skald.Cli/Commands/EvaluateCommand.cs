@@ -197,7 +197,11 @@ internal sealed class EvaluateCommand : Command
         foreach (var o in Options)
         {
             if (shared.Contains(o) || generating == ofGeneration.Contains(o) || p.GetResult(o) is not { Implicit: false }) continue;
-            throw new UsageException(generating ? $"{o.Name} does not apply to --type generation" : $"{o.Name} applies to --type generation only");
+            // an embedding model's adapters load from their folder: the last one given as --model brings its base and earlier ones
+            string embedding = o == generation.Adapters
+                ? "; an embedding model's LoRA adapters: give the last adapter folder as --model (it loads onto its base and earlier adapters) or merge them (skald merge)"
+                : "";
+            throw new UsageException(generating ? $"{o.Name} does not apply to --type generation" : $"{o.Name} applies to --type generation only{embedding}");
         }
     }
 

@@ -219,7 +219,7 @@ public static partial class AdapterBase
                 throw new ModelFormatException($"{file}: expected a JSON object, found {doc.RootElement.ValueKind.ToString().ToLowerInvariant()}");
             value = JsonFiles.Str(doc.RootElement, BaseKey, file);
         }
-        string how = $"give the base yourself with --model BASE --adapters {Hint(adapter, earlier)} (model.path and model.adapters in a training config)";
+        string how = $"give the base yourself with --model BASE --adapters {Hint(adapter, earlier)} (model.path and model.adapters in a training config; in the library SentenceEncoder.Load(BASE, adapters))";
         if (string.IsNullOrWhiteSpace(value))
             throw new ModelFormatException($"{file}: {BaseKey} is not set, so the adapter's base model is unknown: {how}");
         try

@@ -89,7 +89,11 @@ public static class ModelCard
         sb.AppendLine("### Framework Versions");
         sb.AppendLine($"- Skald: {typeof(ModelCard).Assembly.GetName().Version?.ToString(3) ?? "0.1.0"}");
         sb.AppendLine($"- .NET: {Environment.Version}");
-        sb.AppendLine($"- Format: sentence-transformers {ModelSaver.SentenceTransformersVersion} folder layout");
+        sb.AppendLine(setup.Model.Source.Llm2Vec is null
+            ? $"- Format: sentence-transformers {ModelSaver.SentenceTransformersVersion} folder layout"
+            : setup.Model is Modeling.TrainableEncoder { Lora: not null, SaveMerged: false }
+                ? "- Format: peft adapter folder with LLM2Vec's llm2vec_config.json"
+                : "- Format: transformers model folder with LLM2Vec's llm2vec_config.json");
         return sb.ToString();
     }
 
@@ -98,13 +102,19 @@ public static class ModelCard
         IEnumerable<string> metrics, string? modelIndex)
     {
         var src = setup.Model.Source;
-        FrontMatter(sb, baseModel, "sentence-similarity", ["sentence-transformers", "sentence-similarity", "feature-extraction"], rows, lossName, metrics,
-            modelIndex);
-        sb.AppendLine($"# {name}");
-        sb.AppendLine();
         var llm2vec = src.Llm2Vec;
         var trained = setup.Model as Modeling.TrainableEncoder;
         bool adapterFolder = trained is { Lora: not null, SaveMerged: false };
+        // An LLM2Vec folder is no sentence-transformers model (loaded as one it runs causally): the hub is told the library
+        // that reads its files, peft for an adapter, transformers for merged weights, so its "use this model" snippet is not
+        // a SentenceTransformer load that embeds otherwise.
+        string library = llm2vec is null ? "sentence-transformers" : adapterFolder ? "peft" : "transformers";
+        string[] kindTags = llm2vec is null
+            ? ["sentence-transformers", "sentence-similarity", "feature-extraction"]
+            : ["llm2vec", "sentence-similarity", "feature-extraction"];
+        FrontMatter(sb, baseModel, "sentence-similarity", kindTags, rows, lossName, metrics, modelIndex, library);
+        sb.AppendLine($"# {name}");
+        sb.AppendLine();
         sb.AppendLine($"This is {(llm2vec is null ? "a [sentence-transformers](https://www.SBERT.net)" : "an [LLM2Vec](https://github.com/McGill-NLP/llm2vec)")} " +
                       $"model finetuned from `{baseModel}` with Skald " +
                       $"on {rows:N0} training rows. It maps sentences & paragraphs to a {setup.Model.Dimension}-dimensional dense vector " +
@@ -199,11 +209,11 @@ public static class ModelCard
     /// card on upload), library, pipeline tag, the kind's tags with the trainer's, and the metric names; then a blank line.
     /// </summary>
     internal static void FrontMatter(StringBuilder sb, string baseModel, string pipelineTag, IEnumerable<string> kindTags, int rows, string lossName,
-        IEnumerable<string> metrics, string? modelIndex)
+        IEnumerable<string> metrics, string? modelIndex, string library = "sentence-transformers")
     {
         sb.AppendLine("---");
         if (Skald.Hub.HubId.IsRepoId(baseModel)) sb.AppendLine($"base_model: {baseModel}"); // the hub refuses a card whose base_model is no model id
-        sb.AppendLine("library_name: sentence-transformers");
+        sb.AppendLine($"library_name: {library}");
         sb.AppendLine($"pipeline_tag: {pipelineTag}");
         sb.AppendLine("tags:");
         foreach (var tag in kindTags.Concat(["generated_from_trainer", $"dataset_size:{rows}", $"loss:{lossName}", "skald"]))

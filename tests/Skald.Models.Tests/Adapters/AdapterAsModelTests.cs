@@ -101,21 +101,21 @@ public sealed class AdapterAsModelTests
         string absent = Adapter("absent", "model.layers.0.self_attn.q_proj", 64, null);
         string file = Path.Combine(absent, "adapter_config.json");
         Assert.Equal($"{file}: base_model_name_or_path is not set, so the adapter's base model is unknown: give the base yourself with " +
-            $"--model BASE --adapters {absent} (model.path and model.adapters in a training config)",
+            $"--model BASE --adapters {absent} (model.path and model.adapters in a training config; in the library SentenceEncoder.Load(BASE, adapters))",
             Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(absent)).Message);
 
         string gone = Path.Combine(dir, "no-such-base");
         string missing = Adapter("missing", "model.layers.0.self_attn.q_proj", 64, gone);
         file = Path.Combine(missing, "adapter_config.json");
         Assert.Equal($"{file}: base_model_name_or_path \"{gone}\" is no folder (tried {gone}) and no hub id: " +
-            $"give the base yourself with --model BASE --adapters {missing} (model.path and model.adapters in a training config)",
+            $"give the base yourself with --model BASE --adapters {missing} (model.path and model.adapters in a training config; in the library SentenceEncoder.Load(BASE, adapters))",
             Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(missing)).Message);
 
         // a hub id that resolves neither in the cache nor on the (unreachable) hub
         string hub = Adapter("hub", "model.layers.0.self_attn.q_proj", 64, "skald-test/no-such-base");
         string message = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(hub)).Message;
         Assert.StartsWith($"{Path.Combine(hub, "adapter_config.json")}: base_model_name_or_path \"skald-test/no-such-base\" could not be loaded (", message);
-        Assert.EndsWith($"give the base yourself with --model BASE --adapters {hub} (model.path and model.adapters in a training config)", message);
+        Assert.EndsWith($"give the base yourself with --model BASE --adapters {hub} (model.path and model.adapters in a training config; in the library SentenceEncoder.Load(BASE, adapters))", message);
         Assert.DoesNotContain('\n', message);
     }
 
@@ -181,7 +181,7 @@ public sealed class AdapterAsModelTests
         string lost = Adapter(Path.Combine("work", "lost"), Query, 32, "models/gone/v2");
         Assert.Equal($"{Path.Combine(lost, "adapter_config.json")}: base_model_name_or_path \"models/gone/v2\" is no folder (tried " +
             $"{Path.Combine(lost, "models", "gone", "v2")}, models/gone/v2 in the working directory, {Path.Combine(dir, "work", "models", "gone", "v2")}) " +
-            $"and no hub id: give the base yourself with --model BASE --adapters {lost} (model.path and model.adapters in a training config)",
+            $"and no hub id: give the base yourself with --model BASE --adapters {lost} (model.path and model.adapters in a training config; in the library SentenceEncoder.Load(BASE, adapters))",
             Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(lost)).Message);
     }
 

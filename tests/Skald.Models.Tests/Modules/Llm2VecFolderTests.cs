@@ -59,7 +59,7 @@ public sealed class Llm2VecFolderTests(ITestOutputHelper output)
         string hubBase = Repository("Qwen/Qwen2-0.5B");
         var e = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(hubBase));
         Assert.StartsWith($"{Path.Combine(hubBase, "adapter_config.json")}: base_model_name_or_path \"Qwen/Qwen2-0.5B\" could not be loaded (", e.Message);
-        Assert.EndsWith($"--model BASE --adapters {hubBase} (model.path and model.adapters in a training config)", e.Message);
+        Assert.EndsWith($"--model BASE --adapters {hubBase} (model.path and model.adapters in a training config; in the library SentenceEncoder.Load(BASE, adapters))", e.Message);
     }
 
     [Fact]

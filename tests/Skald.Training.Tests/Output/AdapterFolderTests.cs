@@ -67,7 +67,7 @@ public sealed class AdapterFolderTests
             File.ReadAllText(Path.Combine(moved, "adapter_config.json")).Replace(System.Text.Json.JsonSerializer.Serialize(model), "\"/no/such/base\""));
         var e = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(moved));
         Assert.EndsWith($"give the base yourself with --model BASE --adapters {first},{moved} " +
-            "(model.path and model.adapters in a training config)", e.Message);
+            "(model.path and model.adapters in a training config; in the library SentenceEncoder.Load(BASE, adapters))", e.Message);
     }
 
     [Fact]

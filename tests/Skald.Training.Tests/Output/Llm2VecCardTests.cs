@@ -14,14 +14,14 @@ public sealed class Llm2VecCardTests
 {
     private readonly string dir = InfraPaths.NewTempDir();
 
-    private string Card(string model, string extra, string data)
+    private string Card(string model, string extra, string data, bool merged = false)
     {
         var config = ConfigLoader.Parse($$"""
             model: {path: {{model}}{{extra}}}
             data: {{data}}
             training: {batch_size: 4, max_steps: 1}
             loss: {type: mnrl}
-            lora: {r: 2, alpha: 4{{(extra.Contains("adapters", StringComparison.Ordinal) ? ", save: merged, target_modules: [query, value]" : "")}}}
+            lora: {r: 2, alpha: 4{{(extra.Contains("adapters", StringComparison.Ordinal) ? ", save: merged, target_modules: [query, value]" : merged ? ", save: merged" : "")}}}
             output: {dir: {{Path.Combine(dir, "out")}}}
             """, "c.yaml");
         var setup = TrainingRun.Build(config);
@@ -45,6 +45,21 @@ public sealed class Llm2VecCardTests
         Assert.DoesNotContain("SentenceTransformer(\"path/to/this/folder\")", card);
         Assert.DoesNotContain("'word_embedding_dimension': ?", card);
         Assert.Contains("The instruction is saved in this folder (`config_sentence_transformers.json` `prompts.query`)", card);
+        // the hub's library and tags name what loads an adapter folder, not sentence-transformers (which would run it causally)
+        Assert.StartsWith("---\nlibrary_name: peft\npipeline_tag: sentence-similarity\ntags:\n- llm2vec\n", card);
+        Assert.DoesNotContain("- sentence-transformers\n", card);
+        Assert.Contains("- Format: peft adapter folder with LLM2Vec's llm2vec_config.json", card);
+    }
+
+    [Fact]
+    public void AMergedLlm2VecCardNamesTransformersAsItsLibrary()
+    {
+        string card = Card(InfraPaths.FixtureModel("decoder-qwen2"), ", attention: bidirectional",
+            $"{{train: {Pairs()}}}", merged: true);
+        Assert.StartsWith("---\nlibrary_name: transformers\npipeline_tag: sentence-similarity\ntags:\n- llm2vec\n", card);
+        Assert.DoesNotContain("- sentence-transformers\n", card);
+        Assert.DoesNotContain("folder layout", card);
+        Assert.Contains("- Format: transformers model folder with LLM2Vec's llm2vec_config.json", card);
     }
 
     [Fact]

@@ -31,11 +31,13 @@ public sealed class PipelineDottedSetTests
     {
         string dir = TestPaths.NewTempDir(), config = Path.Combine(dir, "pipeline.yaml");
         File.WriteAllText(config, $"output: {Path.Combine(dir, "out")}\nstages:\n" +
-            "  - {name: a, type: benchmark, suite: x, extra: &kw {p: 1}}\n  - {name: b, type: benchmark, suite: x, extra: *kw}\n");
-        var stages = StageConfig.Load(config, ["a.extra.p=3"]).Stages;
-        string P(int i) => ((YamlScalarNode)((YamlMappingNode)stages[i].Keys.Node("extra")!).Children[new YamlScalarNode("p")]).Value!;
-        Assert.Equal("3", P(0));
-        Assert.Equal("1", P(1));
+            "  - {name: a, type: benchmark, suite: x, extra: &kw {p: 1, inner: {q: 1}}}\n  - {name: b, type: benchmark, suite: x, extra: *kw}\n");
+        var stages = StageConfig.Load(config, ["a.extra.p=3", "a.extra.inner.q=4"]).Stages;
+        YamlMappingNode Extra(int i) => (YamlMappingNode)stages[i].Keys.Node("extra")!;
+        string P(int i) => ((YamlScalarNode)Extra(i).Children[new YamlScalarNode("p")]).Value!;
+        string Q(int i) => ((YamlScalarNode)((YamlMappingNode)Extra(i).Children[new YamlScalarNode("inner")]).Children[new YamlScalarNode("q")]).Value!;
+        Assert.Equal(("3", "4"), (P(0), Q(0)));
+        Assert.Equal(("1", "1"), (P(1), Q(1))); // the level under the anchored mapping was copied too
     }
 
     [Fact]

@@ -5,9 +5,9 @@ namespace Skald.Training.Config;
 /// <summary>
 /// The one rule for a <c>--set</c> whose key reaches into a mapping-valued key (<c>training.scheduler_kwargs.power=2</c>,
 /// a pipeline's <c>STAGE.scheduler_kwargs.power=2</c>): the value goes in at that place of the mapping, keeping the
-/// mapping's other entries (in a copy of each level it changes, so a mapping a YAML alias shares with other places
-/// keeps its values there); missing levels are made; a level that holds a single value or a list is one line. A name
-/// that holds dots itself (a data set's file name under <c>training.prompts</c>, a pattern of
+/// mapping's other entries (an anchored mapping, which a YAML alias may share with other places, and the levels under it
+/// change in a copy, so those places keep their values); missing levels are made; a level that holds a single value or
+/// a list is one line. A name that holds dots itself (a data set's file name under <c>training.prompts</c>, a pattern of
 /// <c>learning_rate_mapping</c>) is written in double quotes: <c>training.prompts."pairs.jsonl".anchor=query:</c> (in a
 /// shell, the whole assignment in single quotes). Read by <see cref="ConfigLoader"/> (training configs) and the pipeline
 /// file's reader alike.
@@ -89,7 +89,7 @@ public static class DottedKey
         if (existing is null or YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted), Value: null or "" or "~" or "null" })
             map = new YamlMappingNode();
         else if (existing is YamlMappingNode m)
-            map = new YamlMappingNode(m.Children); // a copy: a YAML alias (*kw) shares the node with every place naming it
+            map = m.Anchor.IsEmpty ? m : CopyMappings(m); // an anchored mapping (&kw) may be shared through an alias (*kw)
         else
             throw error($"{target}: {prefix}.{Join([path[0]])} is {(existing is YamlSequenceNode ? "a list" : "a single value")} ({existingWhere}), " +
                 $"not a mapping, so it has no key '{path[1]}'; set it whole with --set {prefix}.{Join([path[0]])}=...");
@@ -98,4 +98,10 @@ public static class DottedKey
         map.Children[name] = Set(inner, existingWhere, $"{prefix}.{Join([path[0]])}", path.Skip(1).ToArray(), value, error);
         return map;
     }
+
+    // A copy of mapping and of every mapping under it (values that are not mappings are shared: Set replaces them, never
+    // changes them), so a --set through an anchored mapping changes no other place that names it by alias. An unanchored
+    // mapping changes in place and keeps its file line for messages.
+    private static YamlMappingNode CopyMappings(YamlMappingNode mapping) =>
+        new(mapping.Children.Select(kv => new KeyValuePair<YamlNode, YamlNode>(kv.Key, kv.Value is YamlMappingNode inner ? CopyMappings(inner) : kv.Value)));
 }

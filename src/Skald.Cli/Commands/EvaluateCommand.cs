@@ -40,6 +40,9 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<bool> chunk = CliOptions.Flag("--chunk", "Split long documents into chunks instead of truncating them (retrieval)");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Truncate texts to N tokens (default: the model's max_seq_length)");
+    private readonly Option<string> nanobeirDataset = CliOptions.Text("--nanobeir-dataset",
+        "With --nanobeir: read the datasets from this hub dataset in sentence-transformers' single-repo layout (corpus, queries and qrels subsets, one split per dataset named NanoMSMARCO, ...), e.g. sentence-transformers/NanoBEIR-en or a translated set such as lightonai/NanoBEIR-de; default: Zeta Alpha's repository per dataset",
+        "ID");
     private readonly Option<string> queryPrompt = CliOptions.Text("--query-prompt", "Prepend this text to queries (e.g. \"query: \"); for an LLM2Vec model, the queries' instruction", "TEXT");
     private readonly Option<string> documentPrompt = CliOptions.Text("--document-prompt", "Prepend this text to documents (e.g. \"passage: \")", "TEXT");
     private readonly Option<int?> maxActiveDims = CliOptions.Int("--max-active-dims",
@@ -73,7 +76,7 @@ internal sealed class EvaluateCommand : Command
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, nanobeir, type, teacher, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
+        foreach (var o in new Option[] { model, task, nanobeir, nanobeirDataset, type, teacher, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
             Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
@@ -94,6 +97,7 @@ internal sealed class EvaluateCommand : Command
         }
         OptionsOfItsType(p);
         bool nano = p.GetResult(nanobeir) is { Implicit: false };
+        if (!nano && p.GetResult(nanobeirDataset) is { Implicit: false }) throw new UsageException("--nanobeir-dataset goes with --nanobeir");
         if (p.GetValue(task) is null && !nano) throw new UsageException("'evaluate' needs --task (or --nanobeir; see 'skald evaluate --help')");
         if (p.GetValue(type) == "generation") return generation.Run(p, p.GetValue(task)!, outputPath, p.GetValue(model), p.GetValue(batchSize) ?? 8, p.GetValue(quantize));
         if (p.GetValue(model) is null) throw new UsageException("'evaluate' needs --model (see 'skald evaluate --help')");
@@ -161,7 +165,7 @@ internal sealed class EvaluateCommand : Command
     /// </summary>
     private int NanoBeir(ParseResult p, string? outputPath)
     {
-        var applies = new HashSet<Option>([model, nanobeir, output, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, quantize, .. remote.All]);
+        var applies = new HashSet<Option>([model, nanobeir, nanobeirDataset, output, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, quantize, .. remote.All]);
         foreach (var o in Options)
         {
             if (!applies.Contains(o) && p.GetResult(o) is { Implicit: false })
@@ -175,8 +179,9 @@ internal sealed class EvaluateCommand : Command
             if (CreateModel(p, new RetrievalOptions(), loaded) is not IEmbeddingModel embedder)
                 throw new UsageException($"--nanobeir evaluates an embedding model; {p.GetValue(model)} is not one");
             bool online = !HubSettings.FromEnvironment().Offline;
-            var data = datasets.Select(d => ProgressView.Run($"downloading {d.HubId}", online, quiet, bar =>
-                NanoBeirData.FromHub(d, new HubProgressReporter(h => bar.Report(h.Bytes, h.TotalBytes, $"{h.Files}/{h.TotalFiles} files"))))).ToList();
+            string? from = p.GetValue(nanobeirDataset);
+            var data = datasets.Select(d => ProgressView.Run($"downloading {(from is null ? d.HubId : $"{from} {d.DisplayName}")}", online, quiet, bar =>
+                NanoBeirData.FromHub(d, from, new HubProgressReporter(h => bar.Report(h.Bytes, h.TotalBytes, $"{h.Files}/{h.TotalFiles} files"))))).ToList();
             return Written(p, new NanoBeirEvaluator(data, p.GetValue(truncateDim)).Evaluate(embedder), outputPath);
         }
         catch (EvaluationException e)

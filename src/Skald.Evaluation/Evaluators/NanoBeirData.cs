@@ -44,6 +44,38 @@ public sealed record NanoBeirData
         return Read(dataset.DisplayName, files.Corpus, files.Queries, files.Files);
     }
 
+    /// <summary>
+    /// Fetches <paramref name="dataset"/> from <paramref name="datasetId"/>, a repository in the single-repo layout of
+    /// sentence-transformers' NanoBEIR sets (<c>sentence-transformers/NanoBEIR-en</c>, translated ones such as
+    /// <c>lightonai/NanoBEIR-de</c>): subsets <c>corpus</c>, <c>queries</c> and <c>qrels</c>, each with one split per
+    /// dataset named as its metrics are (<c>corpus/NanoMSMARCO-00000-of-00001.parquet</c>), as upstream's
+    /// <c>dataset_id</c> reads it. Null <paramref name="datasetId"/>: Zeta Alpha's repository per dataset
+    /// (<see cref="FromHub(NanoBeirDataset, IProgress{HubProgress}?)"/>).
+    /// </summary>
+    /// <remarks>Upstream: https://github.com/huggingface/sentence-transformers/blob/769cc4727dc3204da00faa8aaa4922a302737564/sentence_transformers/evaluation/NanoEvaluator.py (<c>_load_dataset</c>)</remarks>
+    public static NanoBeirData FromHub(NanoBeirDataset dataset, string? datasetId, IProgress<HubProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (datasetId is null) return FromHub(dataset, progress);
+        if (DatasetRef.TryParse(datasetId) is not { Split: null } reference)
+            throw new EvaluationException($"NanoBEIR dataset id \"{datasetId}\" is not a hub dataset id (org/name[@revision])");
+        using var resolver = new HubResolver(HubSettings.FromEnvironment());
+        IReadOnlyList<string> Part(string subset)
+        {
+            try
+            {
+                return resolver.ResolveDataset(reference with { Subset = subset, Split = dataset.DisplayName }, dataset.DisplayName, progress);
+            }
+            catch (HubException e)
+            {
+                throw new EvaluationException($"NanoBEIR {dataset.ShortName} from {datasetId} (subset {subset}, split {dataset.DisplayName}): {e.Message}");
+            }
+        }
+        var corpus = Part("corpus");
+        var queries = Part("queries");
+        return Read(dataset.DisplayName, corpus, queries, Part("qrels"));
+    }
+
     /// <summary>Reads the shards of the corpus, queries and qrels (Parquet or JSON lines; <c>_id</c>/<c>text</c>, <c>query-id</c>/<c>corpus-id</c>).</summary>
     public static NanoBeirData Read(string name, IReadOnlyList<string> corpus, IReadOnlyList<string> queries, IReadOnlyList<string> qrels)
     {

@@ -33,6 +33,19 @@ public sealed class HubNanoBeirTests
         ["qrels/train-00000-of-00001.parquet"] = ParquetFixture.Bytes(("query-id", Qid[..judgements]), ("corpus-id", Did[..judgements])),
     }, dataset: true);
 
+    /// <summary>Several NanoBEIR datasets in one repository, as sentence-transformers publishes NanoBEIR-en: subsets corpus, queries and qrels, a split per dataset.</summary>
+    private static MockRepo SingleRepo(string id, params (string Name, int Docs, int Judgements)[] sets)
+    {
+        var files = new Dictionary<string, byte[]> { ["README.md"] = Encoding.ASCII.GetBytes("---\nconfigs: []\n---\n") };
+        foreach (var (name, docs, judgements) in sets)
+        {
+            files[$"corpus/{name}-00000-of-00001.parquet"] = ParquetFixture.Bytes(("_id", Ids("d", docs)), ("text", Docs[..docs]));
+            files[$"queries/{name}-00000-of-00001.parquet"] = ParquetFixture.Bytes(("_id", Ids("q", Questions.Length)), ("text", Questions));
+            files[$"qrels/{name}-00000-of-00001.parquet"] = ParquetFixture.Bytes(("query-id", Qid[..judgements]), ("corpus-id", Did[..judgements]));
+        }
+        return new MockRepo(id, files, dataset: true);
+    }
+
     private static Dictionary<string, string> Env(string home, string endpoint) => new()
     {
         ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
@@ -74,6 +87,28 @@ public sealed class HubNanoBeirTests
         Assert.Equal(Metric(local, "ndcg_at_10"), Metric(result, "NanoMSMARCO_cosine_ndcg@10"), 12);
         Assert.Equal(Metric(local, "recall_at_10"), Metric(result, "NanoMSMARCO_cosine_recall@10"), 12);
         Assert.Equal(Metric(local, "mrr_at_10"), Metric(result, "NanoMSMARCO_cosine_mrr@10"), 12);
+    }
+
+    [Fact]
+    public void ADatasetIdInTheSingleRepoLayoutReadsEachDatasetsSplitUnderTheSameNames()
+    {
+        using var hub = new MockHub(Nano("NanoMSMARCO", Docs.Length, Qid.Length), Nano("NanoSciFact", 4, 3),
+            SingleRepo("someone/NanoBEIR-no", ("NanoMSMARCO", Docs.Length, Qid.Length), ("NanoSciFact", 4, 3), ("NanoNQ", 3, 2)));
+        string dir = TestPaths.NewTempDir();
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
+        var single = Run(dir, env, "--nanobeir", "msmarco,scifact", "--nanobeir-dataset", "someone/NanoBEIR-no");
+        var zeta = Run(dir, env, "--nanobeir", "msmarco,scifact");
+        Assert.Equal("NanoBEIR_mean_cosine_ndcg@10", (string?)single["main_metric"]);
+        Assert.Equal("4", (string?)single["metadata"]!["NanoSciFact.documents"]);
+        Assert.Equal("5", (string?)single["metadata"]!["NanoMSMARCO.documents"]);
+        var metrics = single["metrics"]!.AsObject();
+        Assert.Equal(zeta["metrics"]!.AsObject().Select(m => m.Key), metrics.Select(m => m.Key));
+        foreach (var (key, value) in zeta["metrics"]!.AsObject()) Assert.Equal((double)value!, (double)metrics[key]!, 12);
+
+        var r = SkaldProcess.RunWith(dir, env, ["evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--nanobeir", "fever", "--nanobeir-dataset", "someone/NanoBEIR-no"]);
+        SkaldProcess.AssertUserError(r, 1, "NanoBEIR fever from someone/NanoBEIR-no (subset corpus, split NanoFEVER): ");
+        r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", dir, "--nanobeir-dataset", "someone/NanoBEIR-no");
+        SkaldProcess.AssertUserError(r, 2, "--nanobeir-dataset goes with --nanobeir");
     }
 
     [Fact]

@@ -43,6 +43,11 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string> nanobeirDataset = CliOptions.Text("--nanobeir-dataset",
         "With --nanobeir: read the datasets from this hub dataset in sentence-transformers' single-repo layout (corpus, queries and qrels subsets, one split per dataset named NanoMSMARCO, ...), e.g. sentence-transformers/NanoBEIR-en or a translated set such as lightonai/NanoBEIR-de; default: Zeta Alpha's repository per dataset",
         "ID");
+    private readonly Option<string[]> nanobeirQueryPrompt = new("--nanobeir-query-prompt")
+    {
+        Description = "With --nanobeir: this dataset's query prompt, as NAME=TEXT (e.g. msmarco=\"query: \"); repeatable, upstream's query_prompts dict; a dataset without one takes --query-prompt, and without that either is an error, as upstream",
+        HelpName = "NAME=TEXT",
+    };
     private readonly Option<string> queryPrompt = CliOptions.Text("--query-prompt", "Prepend this text to queries (e.g. \"query: \"); for an LLM2Vec model, the queries' instruction", "TEXT");
     private readonly Option<string> documentPrompt = CliOptions.Text("--document-prompt", "Prepend this text to documents (e.g. \"passage: \")", "TEXT");
     private readonly Option<int?> maxActiveDims = CliOptions.Int("--max-active-dims",
@@ -76,7 +81,7 @@ internal sealed class EvaluateCommand : Command
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, nanobeir, nanobeirDataset, type, teacher, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
+        foreach (var o in new Option[] { model, task, nanobeir, nanobeirDataset, nanobeirQueryPrompt, type, teacher, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
             Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
@@ -97,7 +102,10 @@ internal sealed class EvaluateCommand : Command
         }
         OptionsOfItsType(p);
         bool nano = p.GetResult(nanobeir) is { Implicit: false };
-        if (!nano && p.GetResult(nanobeirDataset) is { Implicit: false }) throw new UsageException("--nanobeir-dataset goes with --nanobeir");
+        foreach (var o in new Option[] { nanobeirDataset, nanobeirQueryPrompt })
+        {
+            if (!nano && p.GetResult(o) is { Implicit: false }) throw new UsageException($"{o.Name} goes with --nanobeir");
+        }
         if (p.GetValue(task) is null && !nano) throw new UsageException("'evaluate' needs --task (or --nanobeir; see 'skald evaluate --help')");
         if (p.GetValue(type) == "generation") return generation.Run(p, p.GetValue(task)!, outputPath, p.GetValue(model), p.GetValue(batchSize) ?? 8, p.GetValue(quantize));
         if (p.GetValue(model) is null) throw new UsageException("'evaluate' needs --model (see 'skald evaluate --help')");
@@ -165,7 +173,7 @@ internal sealed class EvaluateCommand : Command
     /// </summary>
     private int NanoBeir(ParseResult p, string? outputPath)
     {
-        var applies = new HashSet<Option>([model, nanobeir, nanobeirDataset, output, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, quantize, .. remote.All]);
+        var applies = new HashSet<Option>([model, nanobeir, nanobeirDataset, nanobeirQueryPrompt, output, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, quantize, .. remote.All]);
         foreach (var o in Options)
         {
             if (!applies.Contains(o) && p.GetResult(o) is { Implicit: false })
@@ -175,14 +183,26 @@ internal sealed class EvaluateCommand : Command
         try
         {
             var datasets = NanoBeirDataset.Parse(p.GetValue(nanobeir));
+            var prompts = NanoBeirDataset.ParsePrompts(p.GetValue(nanobeirQueryPrompt) ?? [], nanobeirQueryPrompt.Name);
+            if (prompts.Count > 0 && p.GetValue(queryPrompt) is null && datasets.Where(d => !prompts.ContainsKey(d)).Select(d => d.ShortName).ToList() is { Count: > 0 } missing)
+                throw new UsageException($"{nanobeirQueryPrompt.Name}: no query prompt for {string.Join(", ", missing)} (give each one, or --query-prompt for the rest)");
             using var loaded = new LoadedModels();
             if (CreateModel(p, new RetrievalOptions(), loaded) is not IEmbeddingModel embedder)
                 throw new UsageException($"--nanobeir evaluates an embedding model; {p.GetValue(model)} is not one");
+            // a dataset with its own query prompt is embedded by the model loaded with that prompt (once per distinct prompt)
+            var byPrompt = new Dictionary<string, IEmbeddingModel>(StringComparer.Ordinal);
+            var byDataset = new Dictionary<string, IEmbeddingModel>(StringComparer.Ordinal);
+            foreach (var d in datasets)
+            {
+                if (!prompts.TryGetValue(d, out string? prompt)) continue;
+                if (!byPrompt.TryGetValue(prompt, out var prompted)) byPrompt[prompt] = prompted = (IEmbeddingModel)CreateModel(p, new RetrievalOptions(), loaded, prompt);
+                byDataset[d.DisplayName] = prompted;
+            }
             bool online = !HubSettings.FromEnvironment().Offline;
             string? from = p.GetValue(nanobeirDataset);
             var data = datasets.Select(d => ProgressView.Run($"downloading {(from is null ? d.HubId : $"{from} {d.DisplayName}")}", online, quiet, bar =>
                 NanoBeirData.FromHub(d, from, new HubProgressReporter(h => bar.Report(h.Bytes, h.TotalBytes, $"{h.Files}/{h.TotalFiles} files"))))).ToList();
-            return Written(p, new NanoBeirEvaluator(data, p.GetValue(truncateDim)).Evaluate(embedder), outputPath);
+            return Written(p, new NanoBeirEvaluator(data, p.GetValue(truncateDim)).Evaluate(embedder, byDataset), outputPath);
         }
         catch (EvaluationException e)
         {
@@ -250,7 +270,7 @@ internal sealed class EvaluateCommand : Command
     }
 
     /// <summary>bm25 (with --k1/--b/--no-stem), hybrid:DIR (with --fusion/--alpha/--normalization), openai:URL#MODEL, or a model folder.</summary>
-    private IEvaluationModel CreateModel(ParseResult p, RetrievalOptions retrieval, LoadedModels loaded)
+    private IEvaluationModel CreateModel(ParseResult p, RetrievalOptions retrieval, LoadedModels loaded, string? queryPromptOverride = null)
     {
         string spec = p.GetValue(model)!;
         var defaults = new Bm25Parameters();
@@ -270,7 +290,7 @@ internal sealed class EvaluateCommand : Command
         {
             BatchSize = p.GetValue(batchSize) ?? 32,
             MaxLength = p.GetValue(maxLength),
-            QueryPrompt = p.GetValue(queryPrompt),
+            QueryPrompt = queryPromptOverride ?? p.GetValue(queryPrompt),
             DocumentPrompt = p.GetValue(documentPrompt),
             CacheDirectory = p.GetValue(cache),
             MaxActiveDims = p.GetValue(maxActiveDims),

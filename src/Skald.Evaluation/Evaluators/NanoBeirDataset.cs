@@ -39,12 +39,36 @@ public sealed record NanoBeirDataset(string ShortName, string DisplayName)
         var chosen = new List<NanoBeirDataset>();
         foreach (string raw in names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            string name = raw.StartsWith("nano", StringComparison.OrdinalIgnoreCase) ? raw[4..] : raw;
-            var found = All.FirstOrDefault(d => d.ShortName.Equals(name, StringComparison.OrdinalIgnoreCase))
-                ?? throw new EvaluationException($"NanoBEIR has no dataset \"{raw}\" (valid: {string.Join(", ", All.Select(d => d.ShortName))})");
+            var found = Find(raw);
             if (chosen.Contains(found)) throw new EvaluationException($"NanoBEIR dataset \"{raw}\" is named twice");
             chosen.Add(found);
         }
         return chosen.Count > 0 ? chosen : throw new EvaluationException("no NanoBEIR dataset named (leave the list out for all of them)");
+    }
+
+    /// <summary>
+    /// Per-dataset prompts (upstream's <c>query_prompts</c> given as a dict) from <c>NAME=TEXT</c> entries, NAME as
+    /// <see cref="Parse"/> reads it and TEXT kept as given (spaces too). An entry without <c>=</c>, an unknown name or a
+    /// name given twice is one line naming <paramref name="option"/>.
+    /// </summary>
+    public static IReadOnlyDictionary<NanoBeirDataset, string> ParsePrompts(IEnumerable<string> entries, string option)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var prompts = new Dictionary<NanoBeirDataset, string>();
+        foreach (string entry in entries)
+        {
+            int eq = entry.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) throw new EvaluationException($"{option} \"{entry}\": expected NAME=TEXT (e.g. msmarco=\"query: \")");
+            var dataset = Find(entry[..eq].Trim());
+            if (!prompts.TryAdd(dataset, entry[(eq + 1)..])) throw new EvaluationException($"{option}: {dataset.ShortName} has two prompts");
+        }
+        return prompts;
+    }
+
+    private static NanoBeirDataset Find(string raw)
+    {
+        string name = raw.StartsWith("nano", StringComparison.OrdinalIgnoreCase) ? raw[4..] : raw;
+        return All.FirstOrDefault(d => d.ShortName.Equals(name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new EvaluationException($"NanoBEIR has no dataset \"{raw}\" (valid: {string.Join(", ", All.Select(d => d.ShortName))})");
     }
 }

@@ -16,7 +16,8 @@ namespace Skald.Evaluation.Evaluators;
 /// <c>NanoBEIR_mean_cosine_ndcg@10</c> (<c>dot</c> for a model whose similarity is the dot product). With a truncation
 /// width N (the model's <c>truncate_dim</c>) every name gains <c>_N</c> after the dataset or collection name, as upstream's.
 /// Query and document prompts are the model's (its prompts, or <c>--query-prompt</c>/<c>--document-prompt</c>): one
-/// for every dataset, as upstream's <c>query_prompts</c>/<c>corpus_prompts</c> given as a string.
+/// for every dataset, as upstream's <c>query_prompts</c>/<c>corpus_prompts</c> given as a string, or a model per dataset
+/// (the same weights with that dataset's query prompt), as upstream's <c>query_prompts</c> given as a dict.
 /// </summary>
 /// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/evaluation/NanoBEIREvaluator.py</remarks>
 public sealed class NanoBeirEvaluator
@@ -46,9 +47,18 @@ public sealed class NanoBeirEvaluator
     /// Every dataset's metrics and their means, as one result named <see cref="Name"/> whose main score is
     /// <see cref="MainMetric"/>. <paramref name="cancellationToken"/> is looked at before each dataset.
     /// </summary>
-    public TaskResult Evaluate(IEmbeddingModel model, CancellationToken cancellationToken = default)
+    public TaskResult Evaluate(IEmbeddingModel model, CancellationToken cancellationToken = default) =>
+        Evaluate(model, new Dictionary<string, IEmbeddingModel>(), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Evaluate(IEmbeddingModel, CancellationToken)"/>, a dataset named in <paramref name="byDataset"/>
+    /// (by its <see cref="NanoBeirData.Name"/>) embedded by its own model: the same weights with that dataset's query
+    /// prompt, as upstream's <c>query_prompts</c> dict (its prompt recorded as <c>{name}.query_prompt</c>).
+    /// </summary>
+    public TaskResult Evaluate(IEmbeddingModel model, IReadOnlyDictionary<string, IEmbeddingModel> byDataset, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(byDataset);
         var sw = Stopwatch.StartNew();
         string fn = ScoreFunction(model);
         var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal);
@@ -57,7 +67,9 @@ public sealed class NanoBeirEvaluator
         foreach (var data in datasets)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var view = model.ForTask(data.Name, "Retrieval") as IEmbeddingModel ?? model;
+            var own = byDataset.GetValueOrDefault(data.Name) ?? model;
+            var view = own.ForTask(data.Name, "Retrieval") as IEmbeddingModel ?? own;
+            if (own != model && view.Metadata.TryGetValue("query_prompt", out string? prompt)) metadata[data.Name + ".query_prompt"] = prompt;
             foreach (var (metric, value) in Score(view, data))
             {
                 metrics[$"{data.Name}{suffix}_{fn}_{metric}"] = value;

@@ -92,12 +92,13 @@ public sealed class HubNanoBeirTests
     [Fact]
     public void ADatasetIdInTheSingleRepoLayoutReadsEachDatasetsSplitUnderTheSameNames()
     {
-        using var hub = new MockHub(Nano("NanoMSMARCO", Docs.Length, Qid.Length), Nano("NanoSciFact", 4, 3),
-            SingleRepo("someone/NanoBEIR-no", ("NanoMSMARCO", Docs.Length, Qid.Length), ("NanoSciFact", 4, 3), ("NanoNQ", 3, 2)));
+        // the single repository on a hub of its own, its Zeta Alpha twins on another: each run can read only its layout
+        using var hub = new MockHub(SingleRepo("someone/NanoBEIR-no", ("NanoMSMARCO", Docs.Length, Qid.Length), ("NanoSciFact", 4, 3), ("NanoNQ", 3, 2)));
+        using var zetaHub = new MockHub(Nano("NanoMSMARCO", Docs.Length, Qid.Length), Nano("NanoSciFact", 4, 3));
         string dir = TestPaths.NewTempDir();
         var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
         var single = Run(dir, env, "--nanobeir", "msmarco,scifact", "--nanobeir-dataset", "someone/NanoBEIR-no");
-        var zeta = Run(dir, env, "--nanobeir", "msmarco,scifact");
+        var zeta = Run(dir, Env(Path.Combine(dir, "hf-zeta"), zetaHub.Endpoint), "--nanobeir", "msmarco,scifact");
         Assert.Equal("NanoBEIR_mean_cosine_ndcg@10", (string?)single["main_metric"]);
         Assert.Equal("4", (string?)single["metadata"]!["NanoSciFact.documents"]);
         Assert.Equal("5", (string?)single["metadata"]!["NanoMSMARCO.documents"]);
@@ -109,6 +110,34 @@ public sealed class HubNanoBeirTests
         SkaldProcess.AssertUserError(r, 1, "NanoBEIR fever from someone/NanoBEIR-no (subset corpus, split NanoFEVER): ");
         r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", dir, "--nanobeir-dataset", "someone/NanoBEIR-no");
         SkaldProcess.AssertUserError(r, 2, "--nanobeir-dataset goes with --nanobeir");
+    }
+
+    [Fact]
+    public void APerDatasetQueryPromptReachesThatDatasetOnly()
+    {
+        using var hub = new MockHub(Nano("NanoMSMARCO", Docs.Length, Qid.Length), Nano("NanoSciFact", 4, 3));
+        string dir = TestPaths.NewTempDir();
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
+        // the fixture's own query prompt is "query: " (its config_sentence_transformers.json), so scifact's is the model's;
+        // a prompt about Stavanger drags every query towards d3, so it changes NanoMSMARCO's ranking
+        const string Prompt = "Stavanger er kjent for olje. Stavanger er kjent for olje. ";
+        var both = Run(dir, env, "--nanobeir", "msmarco,scifact", "--nanobeir-query-prompt", "MSMARCO=" + Prompt, "--nanobeir-query-prompt", "scifact=query: ");
+        var prompted = Run(dir, env, "--nanobeir", "msmarco", "--query-prompt", Prompt);
+        var plain = Run(dir, env, "--nanobeir", "msmarco,scifact");
+        Assert.NotEqual(Metric(plain, "NanoMSMARCO_cosine_ndcg@10"), Metric(prompted, "NanoMSMARCO_cosine_ndcg@10"), 9);
+        foreach (string metric in new[] { "ndcg@10", "mrr@10", "map@100", "recall@3" })
+        {
+            Assert.Equal(Metric(prompted, "NanoMSMARCO_cosine_" + metric), Metric(both, "NanoMSMARCO_cosine_" + metric), 12);
+            Assert.Equal(Metric(plain, "NanoSciFact_cosine_" + metric), Metric(both, "NanoSciFact_cosine_" + metric), 12);
+        }
+        Assert.Equal(Prompt, (string?)both["metadata"]!["NanoMSMARCO.query_prompt"]);
+
+        var r = SkaldProcess.RunWith(dir, env, ["evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--nanobeir", "msmarco,scifact", "--nanobeir-query-prompt", "msmarco=q: "]);
+        SkaldProcess.AssertUserError(r, 2, "--nanobeir-query-prompt: no query prompt for scifact (give each one, or --query-prompt for the rest)");
+        r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--nanobeir", "msmarco", "--nanobeir-query-prompt", "trec-covid=q: ");
+        SkaldProcess.AssertUserError(r, 1, "NanoBEIR has no dataset \"trec-covid\"");
+        r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--nanobeir", "msmarco", "--nanobeir-query-prompt", "query: ");
+        SkaldProcess.AssertUserError(r, 1, "--nanobeir-query-prompt \"query: \": expected NAME=TEXT");
     }
 
     [Fact]

@@ -39,6 +39,18 @@ public sealed class EvaluateMseTaskTests
     }
 
     [Fact]
+    public void TruncateDimCutsTheTeachersEmbeddingsAsTheModels()
+    {
+        string cut = Reference.GetProperty("truncate_dim").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var r = InProcessSkald.Capture("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--teacher", TestPaths.FixtureModel("plain-bert"),
+            "--task", TaskFile(), "--type", "mse", "--truncate-dim", cut, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        double want = Reference.GetProperty("negative_mse_truncated").GetDouble();
+        double got = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("main_score").GetDouble();
+        Assert.True(Math.Abs(want - got) <= 1e-4 * Math.Abs(want), $"{got} vs {want}");
+    }
+
+    [Fact]
     public void TheTeacherBelongsToAnMseTask()
     {
         string task = TaskFile();

@@ -205,14 +205,17 @@ internal sealed class EvaluateCommand : Command
         }
     }
 
-    /// <summary>--teacher for an mse task (loaded as an embedding model with --batch-size and --max-length), else null; refused for other kinds.</summary>
+    /// <summary>
+    /// --teacher for an mse task (loaded as an embedding model with --batch-size, --max-length and --truncate-dim: upstream's
+    /// MSEEvaluator truncates the teacher's embeddings as the student's), else null; refused for other kinds.
+    /// </summary>
     private EvaluationEmbeddingModel? Teacher(ParseResult p, TaskDefinition definition, LoadedModels loaded)
     {
         if (p.GetValue(teacher) is not { } spec) return null;
         if (definition.Kind != TaskKind.Mse) throw new UsageException($"--teacher applies to --type mse; this task is {definition.TypeName}");
         string dir = HubModels.Resolve(spec, p.GetValue(CliOptions.Quiet));
         if (!Directory.Exists(dir)) throw new InputException(Skald.Models.Modules.ModelFolder.NotFound(dir));
-        var options = new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength) };
+        var options = new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength), TruncateDim = p.GetValue(truncateDim) };
         return loaded.Own(EvaluationEmbeddingModel.Load(dir, options));
     }
 

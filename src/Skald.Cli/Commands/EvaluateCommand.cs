@@ -32,6 +32,8 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string> type = CliOptions.OptionalChoice("--type",
         "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "reranking", "mse", "paraphrase-mining", "generation");
     private readonly Option<string> teacher = CliOptions.Text("--teacher", "--type mse: the teacher model (folder or hub id) that embeds the task's sources; --model, the student, embeds its targets", "DIR|ID");
+    private readonly Option<bool> transitiveClosure = CliOptions.Flag("--add-transitive-closure",
+        "--type paraphrase-mining: every two texts joined by a chain of duplicates count as duplicates too (sentence-transformers' add_transitive_closure)");
     private readonly Option<string> output = CliOptions.Text("--output", "Write the MTEB-style results JSON here (default: stdout)", "FILE");
     private readonly Option<string> name = CliOptions.Text("--name", "Task name in the results (default: the folder or file name)", "NAME");
     private readonly Option<string> language = CliOptions.Text("--language", "Language code recorded in the results (e.g. nb, da, sv), which BM25 stems with; auto: BM25 stems each document in its own language, as skald index build --language auto", "CODE");
@@ -73,7 +75,7 @@ internal sealed class EvaluateCommand : Command
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, nanobeir, type, teacher, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
+        foreach (var o in new Option[] { model, task, nanobeir, type, teacher, transitiveClosure, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
             Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
@@ -103,6 +105,12 @@ internal sealed class EvaluateCommand : Command
             string taskPath = HubModels.Task(p.GetValue(task)!, p.GetValue(split) ?? "test", p.GetValue(CliOptions.Quiet));
             var definition = TaskDefinition.FromPath(taskPath, p.GetValue(type) is { } t ? TaskDefinition.ParseKind(t) : null,
                 p.GetValue(name), p.GetValue(language), p.GetValue(limit));
+            if (p.GetValue(transitiveClosure))
+            {
+                if (definition.Kind != TaskKind.ParaphraseMining)
+                    throw new UsageException($"--add-transitive-closure applies to --type paraphrase-mining; this task is {definition.TypeName}");
+                definition = definition with { AddTransitiveClosure = true };
+            }
             var retrieval = new RetrievalOptions
             {
                 Split = p.GetValue(split) ?? "test",

@@ -65,14 +65,17 @@ public sealed class MseAndParaphraseTaskTests
         Assert.Contains("3 dimensions", e.Message);
     }
 
-    [Fact]
-    public void AParaphraseMiningTaskIsUpstreamsParaphraseMiningEvaluator()
+    [Theory]
+    [InlineData(0)] // without the transitive closure (upstream's default)
+    [InlineData(1)] // with it: 26 known pairs become 47
+    public void AParaphraseMiningTaskIsUpstreamsParaphraseMiningEvaluator(int setting)
     {
         float[][] embeddings = Rows(Fixture("mining", "mining.json").GetProperty("embeddings"));
         var reference = Fixture("st-api", "paraphrase_evaluator.json");
         var pairs = reference.GetProperty("duplicates").EnumerateArray().Select(p => (p[0].GetInt32(), p[1].GetInt32())).ToList();
-        var want = reference.GetProperty("settings")[0];
-        Assert.False(want.GetProperty("add_transitive_closure").GetBoolean());
+        var want = reference.GetProperty("settings")[setting];
+        Assert.Equal(100, want.GetProperty("top_k").GetInt32());
+        Assert.Equal(500_000, want.GetProperty("max_pairs").GetInt32());
         var lines = new StringBuilder();
         for (int i = 0; i < embeddings.Length; i++)
         {
@@ -83,7 +86,10 @@ public sealed class MseAndParaphraseTaskTests
         }
         string path = Write("quora-dups.jsonl", lines.ToString());
         var model = new FakeModel(embeddings.Select((r, i) => ($"w{i}", r)).ToDictionary());
-        var task = TaskDefinition.FromPath(path, TaskDefinition.ParseKind("paraphrase-mining"));
+        var task = TaskDefinition.FromPath(path, TaskDefinition.ParseKind("paraphrase-mining")) with
+        {
+            AddTransitiveClosure = want.GetProperty("add_transitive_closure").GetBoolean(),
+        };
         var result = TaskEvaluator.Create(task).Evaluate(model);
         Assert.Equal("paraphrase-mining", result.Type);
         Assert.Equal("average_precision", result.MainMetric);

@@ -32,6 +32,8 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string> type = CliOptions.OptionalChoice("--type",
         "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "reranking", "mse", "paraphrase-mining", "generation");
     private readonly Option<string> teacher = CliOptions.Text("--teacher", "--type mse: the teacher model (folder or hub id) that embeds the task's sources; --model, the student, embeds its targets", "DIR|ID");
+    private readonly Option<bool> transitiveClosure = CliOptions.Flag("--add-transitive-closure",
+        "--type paraphrase-mining: every two texts joined by a chain of duplicates count as duplicates too (sentence-transformers' add_transitive_closure)");
     private readonly Option<string> output = CliOptions.Text("--output", "Write the MTEB-style results JSON here (default: stdout)", "FILE");
     private readonly Option<string> name = CliOptions.Text("--name", "Task name in the results (default: the folder or file name)", "NAME");
     private readonly Option<string> language = CliOptions.Text("--language", "Language code recorded in the results (e.g. nb, da, sv), which BM25 stems with; auto: BM25 stems each document in its own language, as skald index build --language auto", "CODE");
@@ -81,7 +83,7 @@ internal sealed class EvaluateCommand : Command
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, nanobeir, nanobeirDataset, nanobeirQueryPrompt, type, teacher, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
+        foreach (var o in new Option[] { model, task, nanobeir, nanobeirDataset, nanobeirQueryPrompt, type, teacher, transitiveClosure, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
             Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
@@ -115,6 +117,12 @@ internal sealed class EvaluateCommand : Command
             string taskPath = HubModels.Task(p.GetValue(task)!, p.GetValue(split) ?? "test", p.GetValue(CliOptions.Quiet));
             var definition = TaskDefinition.FromPath(taskPath, p.GetValue(type) is { } t ? TaskDefinition.ParseKind(t) : null,
                 p.GetValue(name), p.GetValue(language), p.GetValue(limit));
+            if (p.GetValue(transitiveClosure))
+            {
+                if (definition.Kind != TaskKind.ParaphraseMining)
+                    throw new UsageException($"--add-transitive-closure applies to --type paraphrase-mining; this task is {definition.TypeName}");
+                definition = definition with { AddTransitiveClosure = true };
+            }
             var retrieval = new RetrievalOptions
             {
                 Split = p.GetValue(split) ?? "test",
@@ -230,14 +238,17 @@ internal sealed class EvaluateCommand : Command
         }
     }
 
-    /// <summary>--teacher for an mse task (loaded as an embedding model with --batch-size and --max-length), else null; refused for other kinds.</summary>
+    /// <summary>
+    /// --teacher for an mse task (loaded as an embedding model with --batch-size, --max-length and --truncate-dim: upstream's
+    /// MSEEvaluator truncates the teacher's embeddings as the student's), else null; refused for other kinds.
+    /// </summary>
     private EvaluationEmbeddingModel? Teacher(ParseResult p, TaskDefinition definition, LoadedModels loaded)
     {
         if (p.GetValue(teacher) is not { } spec) return null;
         if (definition.Kind != TaskKind.Mse) throw new UsageException($"--teacher applies to --type mse; this task is {definition.TypeName}");
         string dir = HubModels.Resolve(spec, p.GetValue(CliOptions.Quiet));
         if (!Directory.Exists(dir)) throw new InputException(Skald.Models.Modules.ModelFolder.NotFound(dir));
-        var options = new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength) };
+        var options = new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength), TruncateDim = p.GetValue(truncateDim) };
         return loaded.Own(EvaluationEmbeddingModel.Load(dir, options));
     }
 

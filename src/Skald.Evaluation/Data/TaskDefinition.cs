@@ -23,6 +23,12 @@ public sealed record TaskDefinition
     /// <summary>Evaluate at most this many queries/pairs/items (quick runs; a labelled or scored task keeps a <see cref="LimitedSample"/>); null = all.</summary>
     public int? Limit { get; init; }
 
+    /// <summary>
+    /// A paraphrase-mining task only: every two texts joined by a chain of known duplicates count as duplicates too
+    /// (sentence-transformers' <c>add_transitive_closure</c>; <c>skald evaluate --add-transitive-closure</c>).
+    /// </summary>
+    public bool AddTransitiveClosure { get; init; }
+
     /// <summary>The lowercase type name used in results ("retrieval", "sts", ..., "paraphrase-mining").</summary>
     public string TypeName => Kind == TaskKind.ParaphraseMining ? "paraphrase-mining" : Kind.ToString().ToLowerInvariant();
 

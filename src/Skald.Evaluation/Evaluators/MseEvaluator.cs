@@ -11,7 +11,9 @@ namespace Skald.Evaluation.Evaluators;
 /// <c>source</c>, the model its <c>target</c> (a bitext-shaped JSONL: <c>{"source","target"}</c>; the same text twice
 /// for a monolingual student), scored by <see cref="EmbeddingMse.NegativeMse"/> (<c>negative_mse</c>, main: −100 ·
 /// MSE; <c>mse</c>: 100 · MSE). The teacher's embeddings are computed once per evaluator, as upstream computes them in
-/// its constructor, so evaluating after every training step embeds only the student's side.
+/// its constructor, so evaluating after every training step embeds only the student's side. Upstream's
+/// <c>truncate_dim</c> cuts both sides: give the teacher the student's <see cref="Skald.Evaluation.Models.EvaluationEmbeddingOptions.TruncateDim"/>
+/// (<c>skald evaluate --truncate-dim</c> does); two widths are one line.
 /// </summary>
 /// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/evaluation/MSEEvaluator.py</remarks>
 public sealed class MseEvaluator(TaskDefinition task, IEmbeddingModel? teacher) : TaskEvaluator(task)

@@ -14,9 +14,16 @@ public sealed record EvaluationSection
 
     /// <summary>
     /// Task files or folders <c>skald evaluate --task</c> reads (retrieval, STS, pairs, triplets, classification,
-    /// clustering, bitext), each scored at every evaluation; metrics <c>eval_TASK_METRIC</c>.
+    /// clustering, bitext, paraphrase mining; mse with a teacher, <see cref="TaskTeachers"/>), each scored at every evaluation;
+    /// metrics <c>eval_TASK_METRIC</c>.
     /// </summary>
     public IReadOnlyList<string> Tasks { get; init; } = [];
+
+    /// <summary>
+    /// The teacher model folder of each <see cref="Tasks"/> entry given as <c>{path: TASK, teacher: DIR}</c>, by task path:
+    /// an mse task (sentence-transformers' MSEEvaluator), the teacher embedding its sources once per run.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> TaskTeachers { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Examples per evaluation task (queries for retrieval); null: all.</summary>
     public int? TaskLimit { get; init; }

@@ -1,5 +1,6 @@
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
+using Skald.Evaluation.Models;
 using Skald.Retrieval;
 using Skald.Retrieval.Models;
 using Skald.Retrieval.Search;
@@ -17,20 +18,33 @@ namespace Skald.Training.Evaluation;
 public sealed class TaskFileEvaluator : IEvaluator
 {
     private readonly TaskEvaluator inner;
+    private EvaluationEmbeddingModel? teacher; // an mse task's, until its sources are embedded (the first evaluation)
 
     /// <summary>
     /// The task at <paramref name="path"/> (its kind inferred as <c>skald evaluate</c> does), at most <paramref name="limit"/>
     /// examples; for a ColBERT being trained (<paramref name="lateInteraction"/>) a retrieval or reranking task, which it
     /// scores by exact MaxSim as <c>skald evaluate</c> scores a ColBERT folder (any other kind is one line naming the file).
+    /// With a <paramref name="teacherFolder"/> the task is an mse task (<see cref="MseEvaluator"/>, metrics
+    /// <c>eval_TASK_negative_mse</c> and <c>eval_TASK_mse</c>): the teacher embeds its sources once, at the first
+    /// evaluation, and is released then; an mse task without one is one line.
     /// </summary>
-    public TaskFileEvaluator(string path, int? limit = null, bool lateInteraction = false)
+    public TaskFileEvaluator(string path, int? limit = null, bool lateInteraction = false, string? teacherFolder = null)
     {
         try
         {
-            inner = TaskEvaluator.Create(TaskDefinition.FromPath(path, limit: limit));
+            var task = TaskDefinition.FromPath(path, teacherFolder is null ? null : TaskKind.Mse, limit: limit);
+            if (task.Kind == TaskKind.Mse && teacherFolder is null)
+                throw new EvaluationException($"{path}: an mse task compares the model with a teacher model; give the entry as {{path: {path}, teacher: DIR}}");
+            if (teacherFolder is not null)
+            {
+                if (!Directory.Exists(teacherFolder)) throw new EvaluationException($"{path}: the teacher folder {teacherFolder} was not found");
+                teacher = EvaluationEmbeddingModel.Load(teacherFolder);
+            }
+            inner = TaskEvaluator.Create(task, teacher: teacher);
         }
-        catch (Exception e) when (e is EvaluationException or ArgumentException or IOException)
+        catch (Exception e) when (e is EvaluationException or ArgumentException or IOException or Skald.Models.ModelFormatException)
         {
+            teacher?.Dispose();
             throw new TrainingException($"evaluation.tasks: {Located(path, e.Message)}", e);
         }
         if (lateInteraction && inner.Task.Kind is not (TaskKind.Retrieval or TaskKind.Reranking))
@@ -54,6 +68,7 @@ public sealed class TaskFileEvaluator : IEvaluator
         TaskKind.Classification => "Classification",
         TaskKind.Clustering => "Clustering",
         TaskKind.ParaphraseMining => "Paraphrase Mining",
+        TaskKind.Mse => "Knowledge Distillation",
         _ => null,
     };
 
@@ -73,6 +88,8 @@ public sealed class TaskFileEvaluator : IEvaluator
                 ? new LateInteractionRetriever(new TrainingColbertEncoder(colbert), batchSize)
                 : TrainingEmbeddingModel.For(model, batchSize);
             var result = inner.Evaluate(evaluated);
+            teacher?.Dispose(); // the mse evaluator keeps the teacher's embeddings of the sources; the teacher is done
+            teacher = null;
             return result.Metrics.ToDictionary(kv => $"eval_{Name}_{kv.Key}", kv => kv.Value);
         }
         catch (EvaluationException e)

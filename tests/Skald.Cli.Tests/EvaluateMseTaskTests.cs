@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace Skald.Cli.Tests;
@@ -11,21 +10,9 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class EvaluateMseTaskTests
 {
-    private static readonly JsonElement Reference =
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "st-api", "st_parity.json"))).RootElement.GetProperty("mse_models");
+    private static readonly JsonElement Reference = MseTaskReference.Root;
 
-    private static string TaskFile()
-    {
-        var lines = new StringBuilder();
-        foreach (var t in Reference.GetProperty("texts").EnumerateArray())
-        {
-            string text = JsonSerializer.Serialize(t.GetString());
-            lines.Append($"{{\"source\":{text},\"target\":{text}}}\n");
-        }
-        string path = Path.Combine(TestPaths.NewTempDir(), "distil-nb.jsonl");
-        File.WriteAllText(path, lines.ToString());
-        return path;
-    }
+    private static string TaskFile() => MseTaskReference.WriteTaskFile();
 
     [Fact]
     public void TheTeacherEmbedsTheSourcesAndTheModelTheTargets()

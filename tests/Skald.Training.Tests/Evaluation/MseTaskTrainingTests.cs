@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Skald.Models;
 using Skald.Training.Config;
@@ -16,21 +15,9 @@ namespace Skald.Training.Tests.Evaluation;
 /// </summary>
 public sealed class MseTaskTrainingTests
 {
-    private static readonly JsonElement Reference =
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "st-api", "st_parity.json"))).RootElement.GetProperty("mse_models");
+    private static readonly JsonElement Reference = MseTaskReference.Root;
 
-    private static string TaskFile()
-    {
-        var lines = new StringBuilder();
-        foreach (var t in Reference.GetProperty("texts").EnumerateArray())
-        {
-            string text = JsonSerializer.Serialize(t.GetString());
-            lines.Append($"{{\"source\":{text},\"target\":{text}}}\n");
-        }
-        string path = Path.Combine(TestPaths.NewTempDir(), "distil-nb.jsonl");
-        File.WriteAllText(path, lines.ToString());
-        return path;
-    }
+    private static string TaskFile() => MseTaskReference.WriteTaskFile();
 
     [Fact]
     public void ATaskEntryWithATeacherIsScoredAsMseEvaluatorScoresIt()

@@ -68,10 +68,10 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             ("{\"name\": 3, \"tasks\": [{\"path\": \"a\"}]}", "\"name\" must be a string"),
             // a mistyped key was ignored: "tpye" left the type to be guessed (a SIB-200 folder ran as classification, not clustering)
             // and a near miss names the key it was likely meant to be before the list of them.
-            ("{\"tasks\": [{\"path\": \"a\", \"tpye\": \"clustering\"}]}", "task 1 has an unknown key \"tpye\"; did you mean \"type\"? (keys: name, type, path, dataset, language)"),
-            ("{\"tasks\": [{\"path\": \"a\", \"typ\": \"clustering\"}]}", "task 1 has an unknown key \"typ\"; did you mean \"type\"? (keys: name, type, path, dataset, language)"),
+            ("{\"tasks\": [{\"path\": \"a\", \"tpye\": \"clustering\"}]}", "task 1 has an unknown key \"tpye\"; did you mean \"type\"? (keys: name, type, path, dataset, language, add_transitive_closure)"),
+            ("{\"tasks\": [{\"path\": \"a\", \"typ\": \"clustering\"}]}", "task 1 has an unknown key \"typ\"; did you mean \"type\"? (keys: name, type, path, dataset, language, add_transitive_closure)"),
             ("{\"tasks\": [{\"path\": \"a\"}], \"data-root\": \"..\"}", "has an unknown key \"data-root\"; did you mean \"data_root\"? (keys: name, description, data_root, tasks)"),
-            ("{\"tasks\": [{\"path\": \"a\", \"weight\": 2}]}", "task 1 has an unknown key \"weight\" (keys: name, type, path, dataset, language)"),
+            ("{\"tasks\": [{\"path\": \"a\", \"weight\": 2}]}", "task 1 has an unknown key \"weight\" (keys: name, type, path, dataset, language, add_transitive_closure)"),
             ("{\"tasks\": [{\"path\": \"a\", \"type\": \"similarity\"}]}", "task 1 \"type\": unknown task type \"similarity\""),
         })
         {

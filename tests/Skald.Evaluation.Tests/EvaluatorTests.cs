@@ -10,12 +10,12 @@ using Skald.Retrieval.Search;
 namespace Skald.Evaluation.Tests;
 
 /// <summary>A model with hand-made vectors: a text's vector is looked up by its first word.</summary>
-internal sealed class FakeModel(Dictionary<string, float[]> vectors) : IEmbeddingModel
+internal sealed class FakeModel(Dictionary<string, float[]> vectors, SimilarityFunction similarity = SimilarityFunction.Cosine) : IEmbeddingModel
 {
     public string Name => "fake";
     public IReadOnlyDictionary<string, string> Metadata { get; } = new Dictionary<string, string>();
     public int Dimension => vectors.Values.First().Length;
-    public SimilarityFunction Similarity => SimilarityFunction.Cosine;
+    public SimilarityFunction Similarity => similarity;
     public int Calls { get; private set; }
 
     public float[][] Embed(IReadOnlyList<string> texts, TextRole role)

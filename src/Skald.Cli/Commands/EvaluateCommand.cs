@@ -50,6 +50,11 @@ internal sealed class EvaluateCommand : Command
         Description = "With --nanobeir: this dataset's query prompt, as NAME=TEXT (e.g. msmarco=\"query: \"); repeatable, upstream's query_prompts dict; a dataset without one takes --query-prompt, and without that either is an error, as upstream",
         HelpName = "NAME=TEXT",
     };
+    private readonly Option<string[]> nanobeirCorpusPrompt = new("--nanobeir-corpus-prompt")
+    {
+        Description = "With --nanobeir: this dataset's document prompt, as NAME=TEXT (e.g. msmarco=\"passage: \"); repeatable, upstream's corpus_prompts dict; a dataset without one takes --document-prompt, and without that either is an error, as upstream",
+        HelpName = "NAME=TEXT",
+    };
     private readonly Option<string> queryPrompt = CliOptions.Text("--query-prompt", "Prepend this text to queries (e.g. \"query: \"); for an LLM2Vec model, the queries' instruction", "TEXT");
     private readonly Option<string> documentPrompt = CliOptions.Text("--document-prompt", "Prepend this text to documents (e.g. \"passage: \")", "TEXT");
     private readonly Option<int?> maxActiveDims = CliOptions.Int("--max-active-dims",
@@ -83,7 +88,7 @@ internal sealed class EvaluateCommand : Command
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, nanobeir, nanobeirDataset, nanobeirQueryPrompt, type, teacher, transitiveClosure, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
+        foreach (var o in new Option[] { model, task, nanobeir, nanobeirDataset, nanobeirQueryPrompt, nanobeirCorpusPrompt, type, teacher, transitiveClosure, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
             Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
@@ -104,7 +109,7 @@ internal sealed class EvaluateCommand : Command
         }
         OptionsOfItsType(p);
         bool nano = p.GetResult(nanobeir) is { Implicit: false };
-        foreach (var o in new Option[] { nanobeirDataset, nanobeirQueryPrompt })
+        foreach (var o in new Option[] { nanobeirDataset, nanobeirQueryPrompt, nanobeirCorpusPrompt })
         {
             if (!nano && p.GetResult(o) is { Implicit: false }) throw new UsageException($"{o.Name} goes with --nanobeir");
         }
@@ -181,7 +186,7 @@ internal sealed class EvaluateCommand : Command
     /// </summary>
     private int NanoBeir(ParseResult p, string? outputPath)
     {
-        var applies = new HashSet<Option>([model, nanobeir, nanobeirDataset, nanobeirQueryPrompt, output, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, quantize, .. remote.All]);
+        var applies = new HashSet<Option>([model, nanobeir, nanobeirDataset, nanobeirQueryPrompt, nanobeirCorpusPrompt, output, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, quantize, .. remote.All]);
         foreach (var o in Options)
         {
             if (!applies.Contains(o) && p.GetResult(o) is { Implicit: false })
@@ -191,31 +196,36 @@ internal sealed class EvaluateCommand : Command
         try
         {
             var datasets = NanoBeirDataset.Parse(p.GetValue(nanobeir));
-            var prompts = NanoBeirDataset.ParsePrompts(p.GetValue(nanobeirQueryPrompt) ?? [], nanobeirQueryPrompt.Name);
-            if (prompts.Count > 0 && p.GetValue(queryPrompt) is null && datasets.Where(d => !prompts.ContainsKey(d)).Select(d => d.ShortName).ToList() is { Count: > 0 } missing)
-                throw new UsageException($"{nanobeirQueryPrompt.Name}: no query prompt for {string.Join(", ", missing)} (give each one, or --query-prompt for the rest)");
+            var queries = Prompts(p, datasets, nanobeirQueryPrompt, queryPrompt, "query");
+            var corpora = Prompts(p, datasets, nanobeirCorpusPrompt, documentPrompt, "document");
             using var loaded = new LoadedModels();
+            // loaded once: a dataset with its own prompts is embedded by a view of it with them (NanoBeirEvaluator)
             if (CreateModel(p, new RetrievalOptions(), loaded) is not IEmbeddingModel embedder)
                 throw new UsageException($"--nanobeir evaluates an embedding model; {p.GetValue(model)} is not one");
-            // a dataset with its own query prompt is embedded by the model loaded with that prompt (once per distinct prompt)
-            var byPrompt = new Dictionary<string, IEmbeddingModel>(StringComparer.Ordinal);
-            var byDataset = new Dictionary<string, IEmbeddingModel>(StringComparer.Ordinal);
-            foreach (var d in datasets)
-            {
-                if (!prompts.TryGetValue(d, out string? prompt)) continue;
-                if (!byPrompt.TryGetValue(prompt, out var prompted)) byPrompt[prompt] = prompted = (IEmbeddingModel)CreateModel(p, new RetrievalOptions(), loaded, prompt);
-                byDataset[d.DisplayName] = prompted;
-            }
             bool online = !HubSettings.FromEnvironment().Offline;
             string? from = p.GetValue(nanobeirDataset);
             var data = datasets.Select(d => ProgressView.Run($"downloading {(from is null ? d.HubId : $"{from} {d.DisplayName}")}", online, quiet, bar =>
                 NanoBeirData.FromHub(d, from, new HubProgressReporter(h => bar.Report(h.Bytes, h.TotalBytes, $"{h.Files}/{h.TotalFiles} files"))))).ToList();
-            return Written(p, new NanoBeirEvaluator(data, p.GetValue(truncateDim)).Evaluate(embedder, byDataset), outputPath);
+            return Written(p, new NanoBeirEvaluator(data, p.GetValue(truncateDim), queries, corpora).Evaluate(embedder), outputPath);
         }
         catch (EvaluationException e)
         {
             throw new InputException(e.Message);
         }
+    }
+
+    /// <summary>
+    /// The per-dataset prompts of <paramref name="perDataset"/> (NAME=TEXT entries) by dataset name, a dataset without an
+    /// entry taking <paramref name="fallback"/>'s prompt (one line when it is not given either); null without entries.
+    /// </summary>
+    private static Dictionary<string, string>? Prompts(ParseResult p, IReadOnlyList<NanoBeirDataset> datasets, Option<string[]> perDataset, Option<string> fallback, string role)
+    {
+        var given = NanoBeirDataset.ParsePrompts(p.GetValue(perDataset) ?? [], perDataset.Name);
+        if (given.Count == 0) return null;
+        string? rest = p.GetValue(fallback);
+        if (rest is null && datasets.Where(d => !given.ContainsKey(d)).Select(d => d.ShortName).ToList() is { Count: > 0 } missing)
+            throw new UsageException($"{perDataset.Name}: no {role} prompt for {string.Join(", ", missing)} (give each one, or {fallback.Name} for the rest)");
+        return datasets.ToDictionary(d => d.DisplayName, d => given.GetValueOrDefault(d) ?? rest!, StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -281,7 +291,7 @@ internal sealed class EvaluateCommand : Command
     }
 
     /// <summary>bm25 (with --k1/--b/--no-stem), hybrid:DIR (with --fusion/--alpha/--normalization), openai:URL#MODEL, or a model folder.</summary>
-    private IEvaluationModel CreateModel(ParseResult p, RetrievalOptions retrieval, LoadedModels loaded, string? queryPromptOverride = null)
+    private IEvaluationModel CreateModel(ParseResult p, RetrievalOptions retrieval, LoadedModels loaded)
     {
         string spec = p.GetValue(model)!;
         var defaults = new Bm25Parameters();
@@ -301,7 +311,7 @@ internal sealed class EvaluateCommand : Command
         {
             BatchSize = p.GetValue(batchSize) ?? 32,
             MaxLength = p.GetValue(maxLength),
-            QueryPrompt = queryPromptOverride ?? p.GetValue(queryPrompt),
+            QueryPrompt = p.GetValue(queryPrompt),
             DocumentPrompt = p.GetValue(documentPrompt),
             CacheDirectory = p.GetValue(cache),
             MaxActiveDims = p.GetValue(maxActiveDims),

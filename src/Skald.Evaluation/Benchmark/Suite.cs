@@ -12,7 +12,8 @@ namespace Skald.Evaluation.Benchmark;
 /// Task paths are relative to the data root: the <c>--data</c> folder when given, else <c>data_root</c> (relative to
 /// the suite file), else the suite file's folder. Instead of <c>path</c>, <c>"dataset": "org/name[@rev][:split]"</c> names a
 /// hub dataset repository (<see cref="HubTask"/>; default split test). <c>name</c> defaults to the path's file name; <c>type</c> is inferred
-/// from the layout when missing.
+/// from the layout when missing. A paraphrase-mining task may ask for <c>"add_transitive_closure": true</c>
+/// (<see cref="TaskDefinition.AddTransitiveClosure"/>, sentence-transformers' <c>add_transitive_closure</c>).
 /// </summary>
 public sealed record Suite
 {
@@ -29,7 +30,7 @@ public sealed record Suite
     private static readonly string[] RootKeys = ["name", "description", "data_root", "tasks"];
 
     /// <summary>The keys of a suite's task.</summary>
-    private static readonly string[] TaskKeys = ["name", "type", "path", "dataset", "language"];
+    private static readonly string[] TaskKeys = ["name", "type", "path", "dataset", "language", "add_transitive_closure"];
 
     /// <summary>Reads a suite file; <paramref name="dataRoot"/> overrides its data root; an unknown key is an error naming it.</summary>
     public static Suite Load(string path, string? dataRoot = null, int? limit = null)
@@ -92,7 +93,16 @@ public sealed record Suite
                     : HubTask.Resolve(Skald.Hub.DatasetRef.TryParse(hub) ?? throw new EvaluationException($"{path}: task {i} dataset \"{hub}\" is not a hub id org/name[@rev][:[subset/]split]"), "test");
                 if (!File.Exists(full) && !Directory.Exists(full))
                     throw new EvaluationException($"{path}: task {i} path {full} not found (data root {data}; pass --data)");
-                list.Add(TaskDefinition.FromPath(full, kind, name, lang, limit));
+                var definition = TaskDefinition.FromPath(full, kind, name, lang, limit);
+                if (t.TryGetProperty("add_transitive_closure", out var closure) && closure.ValueKind != JsonValueKind.Null)
+                {
+                    if (closure.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                        throw new EvaluationException($"{path}: task {i} \"add_transitive_closure\" must be true or false, not {closure.ValueKind.ToString().ToLowerInvariant()}");
+                    if (definition.Kind != TaskKind.ParaphraseMining)
+                        throw new EvaluationException($"{path}: task {i} \"add_transitive_closure\" applies to paraphrase-mining tasks; this one is {definition.TypeName}");
+                    definition = definition with { AddTransitiveClosure = closure.GetBoolean() };
+                }
+                list.Add(definition);
             }
             var dup = list.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
             if (dup is not null) throw new EvaluationException($"{path}: two tasks are named \"{dup.Key}\"");

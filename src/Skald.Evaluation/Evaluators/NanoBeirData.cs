@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Skald.Evaluation.Data;
 using Skald.Hub;
 using Skald.Retrieval;
@@ -76,7 +77,11 @@ public sealed record NanoBeirData
         return Read(dataset.DisplayName, corpus, queries, Part("qrels"));
     }
 
-    /// <summary>Reads the shards of the corpus, queries and qrels (Parquet or JSON lines; <c>_id</c>/<c>text</c>, <c>query-id</c>/<c>corpus-id</c>).</summary>
+    /// <summary>
+    /// Reads the shards of the corpus, queries and qrels (Parquet or JSON lines; <c>_id</c>/<c>text</c>,
+    /// <c>query-id</c>/<c>corpus-id</c>). A qrels row's <c>corpus-id</c> is one id, as BEIR's and MTEB's qrels have it
+    /// (a row per judgement), or a list of ids, each judged relevant to the row's query.
+    /// </summary>
     public static NanoBeirData Read(string name, IReadOnlyList<string> corpus, IReadOnlyList<string> queries, IReadOnlyList<string> qrels)
     {
         var docs = new List<CorpusDocument>();
@@ -98,15 +103,39 @@ public sealed record NanoBeirData
         var judged = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (string shard in qrels)
         {
-            foreach (var (q, d) in DataFiles.ReadJsonLines(shard, (e, line) =>
-                (DataFiles.String(e, "query-id", shard, line), DataFiles.String(e, "corpus-id", shard, line)), "query-id", "corpus-id"))
+            foreach (var (q, ids) in DataFiles.ReadJsonLines(shard, (e, line) =>
+                (DataFiles.String(e, "query-id", shard, line), CorpusIds(e, shard, line)), "query-id", "corpus-id"))
             {
                 if (!judged.TryGetValue(q, out var set)) judged[q] = set = new HashSet<string>(StringComparer.Ordinal);
-                set.Add(d);
+                set.UnionWith(ids);
             }
         }
         var kept = texts.Where(q => q.Text.Length > 0 && judged.ContainsKey(q.Id)).DistinctBy(q => q.Id).ToList();
         if (kept.Count == 0) throw new EvaluationException($"{name}: no query with text has a judgement in {string.Join(", ", qrels.Select(Path.GetFileName))}");
         return new NanoBeirData { Name = name, Corpus = docs, Queries = kept, Relevant = [.. kept.Select(q => (IReadOnlySet<string>)judged[q.Id])] };
+    }
+
+    /// <summary>
+    /// A qrels row's <c>corpus-id</c>: one id (a string or a number), or a non-empty list of them; anything else (a
+    /// missing field, an empty list, a list holding an object, null or empty text) is one line naming the file and line.
+    /// </summary>
+    private static IEnumerable<string> CorpusIds(JsonElement row, string path, int line)
+    {
+        if (!row.TryGetProperty("corpus-id", out var v) || v.ValueKind != JsonValueKind.Array) return [DataFiles.String(row, "corpus-id", path, line)];
+        if (v.GetArrayLength() == 0) throw new EvaluationException($"{path}:{line}: field \"corpus-id\" is an empty list (expected a document id or a list of them)");
+        var ids = new List<string>(v.GetArrayLength());
+        foreach (var id in v.EnumerateArray())
+        {
+            string? text = id.ValueKind switch
+            {
+                JsonValueKind.String => DataFiles.TextOrNull(id),
+                JsonValueKind.Number => id.GetRawText(),
+                _ => null,
+            };
+            if (string.IsNullOrWhiteSpace(text))
+                throw new EvaluationException($"{path}:{line}: field \"corpus-id\" lists {id.GetRawText()}, not a document id (expected a document id or a list of them)");
+            ids.Add(text);
+        }
+        return ids;
     }
 }

@@ -47,7 +47,7 @@ public sealed record NanoBeirDataset(string ShortName, string DisplayName)
     }
 
     /// <summary>
-    /// Per-dataset prompts (upstream's <c>query_prompts</c> given as a dict) from <c>NAME=TEXT</c> entries, NAME as
+    /// Per-dataset prompts (upstream's <c>query_prompts</c> or <c>corpus_prompts</c> given as a dict) from <c>NAME=TEXT</c> entries, NAME as
     /// <see cref="Parse"/> reads it and TEXT kept as given (spaces too). An entry without <c>=</c>, an unknown name or a
     /// name given twice is one line naming <paramref name="option"/>.
     /// </summary>

@@ -4,61 +4,71 @@ using Skald.Models.Modules;
 using Skald.Retrieval;
 using Skald.Retrieval.Metrics;
 using Skald.Retrieval.Models;
-using Skald.Retrieval.Search;
 
 namespace Skald.Evaluation.Evaluators;
 
 /// <summary>
-/// sentence-transformers' <c>NanoBEIREvaluator</c>: each dataset is searched exactly under the model's similarity
-/// (<see cref="DenseRetriever"/>; ties in trec_eval's order) and scored by <see cref="InformationRetrievalMetrics"/>,
-/// keys <c>{Nano name}_{score function}_{metric}</c> (<c>NanoMSMARCO_cosine_ndcg@10</c>), then each metric is averaged
-/// over the datasets as <c>NanoBEIR_mean_{score function}_{metric}</c>, the main one being
-/// <c>NanoBEIR_mean_cosine_ndcg@10</c> (<c>dot</c> for a model whose similarity is the dot product). With a truncation
-/// width N (the model's <c>truncate_dim</c>) every name gains <c>_N</c> after the dataset or collection name, as upstream's.
-/// Query and document prompts are the model's (its prompts, or <c>--query-prompt</c>/<c>--document-prompt</c>): one
-/// for every dataset, as upstream's <c>query_prompts</c>/<c>corpus_prompts</c> given as a string, or a model per dataset
-/// (the same weights with that dataset's query prompt), as upstream's <c>query_prompts</c> given as a dict.
+/// sentence-transformers' <c>NanoBEIREvaluator</c>: each dataset's queries are scored against its whole corpus under the
+/// model's own similarity (upstream's default <c>score_functions</c>, <c>model.similarity</c>: cosine, dot, or the
+/// negated Euclidean or Manhattan distance of the raw embeddings), the documents ranked by it (ties in trec_eval's
+/// order) and scored by <see cref="InformationRetrievalMetrics"/>, keys <c>{Nano name}_{similarity}_{metric}</c>
+/// (<c>NanoMSMARCO_cosine_ndcg@10</c>, <c>NanoMSMARCO_euclidean_ndcg@10</c>), then each metric is averaged over the
+/// datasets as <c>NanoBEIR_mean_{similarity}_{metric}</c>, the main one being <c>NanoBEIR_mean_{similarity}_ndcg@10</c>.
+/// With a truncation width N (the model's <c>truncate_dim</c>) every name gains <c>_N</c> after the dataset or
+/// collection name, as upstream's. Query and corpus prompts are the model's (its prompts, or
+/// <c>--query-prompt</c>/<c>--document-prompt</c>), or per dataset as upstream's <c>query_prompts</c> and
+/// <c>corpus_prompts</c> dicts: the same model embeds each dataset with its prompts (<see cref="IEmbeddingModel.WithPrompts"/>),
+/// loaded once.
 /// </summary>
 /// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/evaluation/NanoBEIREvaluator.py</remarks>
 public sealed class NanoBeirEvaluator
 {
     private readonly IReadOnlyList<NanoBeirData> datasets;
     private readonly string suffix;
+    private readonly IReadOnlyDictionary<string, string>? queryPrompts, corpusPrompts;
 
-    /// <summary>An evaluator of <paramref name="datasets"/>; <paramref name="truncateDim"/> is the width the model's embeddings are cut to, if any.</summary>
-    public NanoBeirEvaluator(IReadOnlyList<NanoBeirData> datasets, int? truncateDim = null)
+    /// <summary>
+    /// An evaluator of <paramref name="datasets"/>; <paramref name="truncateDim"/> is the width the model's embeddings are
+    /// cut to, if any. <paramref name="queryPrompts"/> and <paramref name="corpusPrompts"/> (upstream's dicts) give each
+    /// dataset, named as upstream names it (<c>msmarco</c>) or as its metrics do (<c>NanoMSMARCO</c>), case-insensitive,
+    /// its query or document prompt; a dict given must name every dataset, as upstream's must (one line naming those it lacks).
+    /// </summary>
+    public NanoBeirEvaluator(IReadOnlyList<NanoBeirData> datasets, int? truncateDim = null,
+        IReadOnlyDictionary<string, string>? queryPrompts = null, IReadOnlyDictionary<string, string>? corpusPrompts = null)
     {
         ArgumentNullException.ThrowIfNull(datasets);
         if (datasets.Count == 0) throw new ArgumentException("no dataset", nameof(datasets));
         this.datasets = datasets;
         suffix = truncateDim is int d ? "_" + d.ToString(CultureInfo.InvariantCulture) : "";
+        string missing = string.Join("; ", new[] { ("query", queryPrompts), ("corpus", corpusPrompts) }
+            .Where(x => x.Item2 is not null && datasets.Any(s => PromptOf(x.Item2, s) is null))
+            .Select(x => $"no {x.Item1} prompt for {string.Join(", ", datasets.Where(s => PromptOf(x.Item2, s) is null).Select(s => s.Name))}"));
+        if (missing.Length > 0) throw new EvaluationException($"NanoBEIR: {missing} (a dict of prompts names every dataset, as upstream's)");
+        this.queryPrompts = queryPrompts;
+        this.corpusPrompts = corpusPrompts;
     }
 
     /// <summary>The collection's name in the averaged metrics: <c>NanoBEIR_mean</c> (<c>NanoBEIR_mean_256</c> truncated to 256).</summary>
     public string Name => "NanoBEIR_mean" + suffix;
 
-    /// <summary>Upstream's name for the similarity a model ranks by: <c>dot</c>, else <c>cosine</c> (what <see cref="DenseRetriever"/> ranks every other one by).</summary>
-    public static string ScoreFunction(IEmbeddingModel model) => model.Similarity == SimilarityFunction.Dot ? "dot" : "cosine";
+    /// <summary>Upstream's name for the similarity a model ranks by, its <c>similarity_fn_name</c>: <c>cosine</c>, <c>dot</c>, <c>euclidean</c> or <c>manhattan</c>.</summary>
+    public static string ScoreFunction(IEmbeddingModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return Similarities.Name(model.Similarity);
+    }
 
     /// <summary>The metric that ranks models: the mean nDCG@10.</summary>
     public string MainMetric(IEmbeddingModel model) => $"{Name}_{ScoreFunction(model)}_ndcg@10";
 
     /// <summary>
     /// Every dataset's metrics and their means, as one result named <see cref="Name"/> whose main score is
-    /// <see cref="MainMetric"/>. <paramref name="cancellationToken"/> is looked at before each dataset.
+    /// <see cref="MainMetric"/>; a dataset's own prompts are recorded as <c>{name}.query_prompt</c> and
+    /// <c>{name}.corpus_prompt</c>. <paramref name="cancellationToken"/> is looked at before each dataset.
     /// </summary>
-    public TaskResult Evaluate(IEmbeddingModel model, CancellationToken cancellationToken = default) =>
-        Evaluate(model, new Dictionary<string, IEmbeddingModel>(), cancellationToken);
-
-    /// <summary>
-    /// As <see cref="Evaluate(IEmbeddingModel, CancellationToken)"/>, a dataset named in <paramref name="byDataset"/>
-    /// (by its <see cref="NanoBeirData.Name"/>) embedded by its own model: the same weights with that dataset's query
-    /// prompt, as upstream's <c>query_prompts</c> dict (its prompt recorded as <c>{name}.query_prompt</c>).
-    /// </summary>
-    public TaskResult Evaluate(IEmbeddingModel model, IReadOnlyDictionary<string, IEmbeddingModel> byDataset, CancellationToken cancellationToken = default)
+    public TaskResult Evaluate(IEmbeddingModel model, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(byDataset);
         var sw = Stopwatch.StartNew();
         string fn = ScoreFunction(model);
         var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal);
@@ -67,9 +77,11 @@ public sealed class NanoBeirEvaluator
         foreach (var data in datasets)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var own = byDataset.GetValueOrDefault(data.Name) ?? model;
-            var view = own.ForTask(data.Name, "Retrieval") as IEmbeddingModel ?? own;
-            if (own != model && view.Metadata.TryGetValue("query_prompt", out string? prompt)) metadata[data.Name + ".query_prompt"] = prompt;
+            var view = model.ForTask(data.Name, "Retrieval") as IEmbeddingModel ?? model;
+            string? query = PromptOf(queryPrompts, data), corpus = PromptOf(corpusPrompts, data);
+            if (query is not null || corpus is not null) view = view.WithPrompts(query, corpus);
+            if (query is not null) metadata[data.Name + ".query_prompt"] = query;
+            if (corpus is not null) metadata[data.Name + ".corpus_prompt"] = corpus;
             foreach (var (metric, value) in Score(view, data))
             {
                 metrics[$"{data.Name}{suffix}_{fn}_{metric}"] = value;
@@ -96,14 +108,41 @@ public sealed class NanoBeirEvaluator
         };
     }
 
-    /// <summary>One dataset's metrics (<c>accuracy@1</c>, ..., <c>map@100</c>): its queries searched over its corpus.</summary>
+    /// <summary>
+    /// One dataset's metrics (<c>accuracy@1</c>, ..., <c>map@100</c>): its queries (role query) scored against every
+    /// document (role document) by the model's similarity of the embeddings as the model returns them
+    /// (<see cref="Similarities.Matrix(SimilarityFunction, IReadOnlyList{float[]}, IReadOnlyList{float[]})"/>, upstream's
+    /// <c>model.similarity</c>), the best <see cref="InformationRetrievalMetrics.MaxK"/> of each kept.
+    /// </summary>
     public static SortedDictionary<string, double> Score(IEmbeddingModel model, NanoBeirData data)
     {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
-        var hits = new DenseRetriever(model).Search(data.Corpus, [.. data.Queries.Select(q => q.Text)], InformationRetrievalMetrics.MaxK, null);
-        var ranked = new IReadOnlyList<string>[hits.Length];
-        for (int i = 0; i < hits.Length; i++)
-            ranked[i] = [.. RankingMetrics.Rank(hits[i].Select(h => (data.Corpus[h.Index].Id, h.Score))).Select(r => r.DocId)];
+        var queries = model.Embed([.. data.Queries.Select(q => q.Text)], TextRole.Query);
+        var documents = model.Embed([.. data.Corpus.Select(d => d.FullText)], TextRole.Document);
+        var scores = Similarities.Matrix(model.Similarity, queries, documents);
+        int k = Math.Min(InformationRetrievalMetrics.MaxK, documents.Length);
+        var ranked = new IReadOnlyList<string>[queries.Length];
+        for (int i = 0; i < queries.Length; i++)
+        {
+            int row = i;
+            ranked[i] = [.. RankingMetrics.Rank(data.Corpus.Select((d, j) => (d.Id, scores[row, j]))).Take(k).Select(r => r.DocId)];
+        }
         return InformationRetrievalMetrics.Compute(ranked, data.Relevant);
+    }
+
+    /// <summary>
+    /// <paramref name="data"/>'s prompt in <paramref name="prompts"/>: the entry named as upstream names the dataset
+    /// (<c>msmarco</c>) or as its metrics do (<c>NanoMSMARCO</c>), case-insensitive; null when none is.
+    /// </summary>
+    private static string? PromptOf(IReadOnlyDictionary<string, string>? prompts, NanoBeirData data)
+    {
+        if (prompts is null) return null;
+        string bare = data.Name.StartsWith("Nano", StringComparison.Ordinal) ? data.Name[4..] : data.Name;
+        foreach (var (key, prompt) in prompts)
+        {
+            if (key.Equals(data.Name, StringComparison.OrdinalIgnoreCase) || key.Equals(bare, StringComparison.OrdinalIgnoreCase)) return prompt;
+        }
+        return null;
     }
 }

@@ -53,11 +53,11 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
         if (this.options.MaxActiveDims is { } dims) metadata["max_active_dims"] = dims.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    // A view of source for one task: the same encoder, options and cache, prompts picked by the task's keys.
-    private EvaluationEmbeddingModel(EvaluationEmbeddingModel source, string taskName, string? taskType)
+    // A view of source for one task (its prompts picked by the task's keys) with these options' prompts: the same encoder and cache.
+    private EvaluationEmbeddingModel(EvaluationEmbeddingModel source, string? taskName, string? taskType, EvaluationEmbeddingOptions options)
     {
         Encoder = source.Encoder;
-        options = source.options;
+        this.options = options;
         cache = source.cache;
         Name = source.Name;
         viewed = source.viewed ?? source;
@@ -74,7 +74,13 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
     /// <inheritdoc/>
     /// <remarks>A view when the folder's prompts have task keys (<see cref="RolePrompts.HasTaskKeys"/>), else this model.</remarks>
     public IEvaluationModel ForTask(string taskName, string? taskType) =>
-        RolePrompts.HasTaskKeys(Encoder.Folder.Prompts) ? new EvaluationEmbeddingModel(viewed ?? this, taskName, taskType) : this;
+        RolePrompts.HasTaskKeys(Encoder.Folder.Prompts) ? new EvaluationEmbeddingModel(viewed ?? this, taskName, taskType, options) : this;
+
+    /// <inheritdoc/>
+    /// <remarks>A view sharing the encoder and the embedding cache (whose keys hold the prompt), keeping a task view's task.</remarks>
+    public IEmbeddingModel WithPrompts(string? queryPrompt, string? documentPrompt) =>
+        new EvaluationEmbeddingModel(viewed ?? this, taskName, taskType,
+            options with { QueryPrompt = queryPrompt ?? options.QueryPrompt, DocumentPrompt = documentPrompt ?? options.DocumentPrompt });
 
     /// <summary>
     /// Loads a model folder (with <see cref="EvaluationEmbeddingOptions.HubCacheOnly"/>, hub ids from the hub cache only);

@@ -79,6 +79,11 @@ public sealed class RemoteEmbeddingModel : IEmbeddingModel
     public static string BenchmarkKey(RemoteModelSpec spec) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
         System.Text.Encoding.UTF8.GetBytes($"openai\n{spec.Endpoint.AbsoluteUri}\n{spec.Model}")))[..24];
 
+    /// <inheritdoc/>
+    /// <remarks>A model over the same client (its requests, tokens and cost counted together) and adapter.</remarks>
+    public IEmbeddingModel WithPrompts(string? queryPrompt, string? documentPrompt) =>
+        new RemoteEmbeddingModel(Client, options with { QueryPrompt = queryPrompt ?? options.QueryPrompt, DocumentPrompt = documentPrompt ?? options.DocumentPrompt }, QueryAdapter);
+
     /// <summary>The prompt of a role (none unless given).</summary>
     public string? PromptFor(TextRole role) => role switch
     {

@@ -32,6 +32,15 @@ public interface IEmbeddingModel : IEvaluationModel
     }
 
     /// <summary>
+    /// This model embedding queries with <paramref name="queryPrompt"/> and documents with <paramref name="documentPrompt"/>
+    /// (null: the model's own prompt for that role), its weights shared, not loaded again: what sentence-transformers'
+    /// evaluators pass as <c>prompt=</c> to each encode call (NanoBEIR's per-dataset <c>query_prompts</c> and
+    /// <c>corpus_prompts</c>). The default, for a model that takes no prompts, is one line naming it.
+    /// </summary>
+    IEmbeddingModel WithPrompts(string? queryPrompt, string? documentPrompt) =>
+        throw new EvaluationException($"{Name}: this model takes no query or document prompts");
+
+    /// <summary>
     /// Splits a text into consecutive pieces that each fit the model's maximum length in <paramref name="role"/>
     /// (one piece when it already fits).
     /// </summary>

@@ -200,14 +200,14 @@ public static partial class ConfigLoader
         }
 
         var e = S("evaluation");
-        var (tasks, teachers) = EvaluationTaskKeys.Read(e, origin);
+        var (tasks, entries) = EvaluationTaskKeys.Read(e, origin);
         var evaluation = new EvaluationSection
         {
             Steps = e.Int("steps", 0, 0),
             Retrieval = e.Path("retrieval"),
             RetrievalMaxQueries = e.IntOrNull("retrieval_max_queries", 1),
             Tasks = tasks,
-            TaskTeachers = teachers,
+            TaskEntries = entries,
             TaskLimit = e.IntOrNull("task_limit", 1),
             MetricForBestModel = e.Str("metric_for_best_model"),
             GreaterIsBetter = e.Str("greater_is_better") is null ? null : e.Bool("greater_is_better", true),

@@ -14,16 +14,16 @@ public sealed record EvaluationSection
 
     /// <summary>
     /// Task files or folders <c>skald evaluate --task</c> reads (retrieval, STS, pairs, triplets, classification,
-    /// clustering, bitext, paraphrase mining; mse with a teacher, <see cref="TaskTeachers"/>), each scored at every evaluation;
+    /// clustering, bitext, paraphrase mining; mse with a teacher, <see cref="TaskEntries"/>), each scored at every evaluation;
     /// metrics <c>eval_TASK_METRIC</c>.
     /// </summary>
     public IReadOnlyList<string> Tasks { get; init; } = [];
 
     /// <summary>
-    /// The teacher model folder of each <see cref="Tasks"/> entry given as <c>{path: TASK, teacher: DIR}</c>, by task path:
-    /// an mse task (sentence-transformers' MSEEvaluator), the teacher embedding its sources once per run.
+    /// The options of each <see cref="Tasks"/> entry given as a mapping <c>{path: TASK, ...}</c>, by task path: an mse
+    /// task's teacher and truncation width, a paraphrase-mining task's transitive closure (<see cref="EvaluationTaskEntry"/>).
     /// </summary>
-    public IReadOnlyDictionary<string, string> TaskTeachers { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, EvaluationTaskEntry> TaskEntries { get; init; } = new Dictionary<string, EvaluationTaskEntry>();
 
     /// <summary>Examples per evaluation task (queries for retrieval); null: all.</summary>
     public int? TaskLimit { get; init; }

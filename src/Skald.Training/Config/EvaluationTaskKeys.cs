@@ -3,19 +3,21 @@ using YamlDotNet.RepresentationModel;
 namespace Skald.Training.Config;
 
 /// <summary>
-/// <c>evaluation.tasks</c>: a task path, or a list whose entries are task paths or mappings <c>{path: TASK, teacher: DIR}</c>.
+/// <c>evaluation.tasks</c>: a task path, or a list whose entries are task paths or mappings
+/// <c>{path: TASK, teacher: DIR, truncate_dim: N, add_transitive_closure: true}</c> (<see cref="EvaluationTaskEntry"/>).
 /// A teacher makes the entry an mse task (sentence-transformers' <c>MSEEvaluator</c>, which its constructor gives the
-/// teacher): the teacher embeds the task's sources, the model being trained its targets.
+/// teacher): the teacher embeds the task's sources, the model being trained its targets; <c>truncate_dim</c> cuts both,
+/// so it goes with a teacher.
 /// </summary>
 internal static class EvaluationTaskKeys
 {
-    /// <summary>The task paths, in order, and the teacher folder of each entry that names one (by task path).</summary>
-    public static (IReadOnlyList<string> Tasks, IReadOnlyDictionary<string, string> Teachers) Read(SectionReader e, string file)
+    /// <summary>The task paths, in order, and the options of each entry given as a mapping (by task path).</summary>
+    public static (IReadOnlyList<string> Tasks, IReadOnlyDictionary<string, EvaluationTaskEntry> Entries) Read(SectionReader e, string file)
     {
-        var empty = new Dictionary<string, string>(StringComparer.Ordinal);
+        var empty = new Dictionary<string, EvaluationTaskEntry>(StringComparer.Ordinal);
         if (e.Node("tasks") is not YamlSequenceNode seq || !seq.Children.Any(c => c is YamlMappingNode)) return (e.PathList("tasks"), empty);
         var tasks = new List<string>();
-        var teachers = new Dictionary<string, string>(StringComparer.Ordinal);
+        var entries = new Dictionary<string, EvaluationTaskEntry>(StringComparer.Ordinal);
         foreach (var item in seq.Children)
         {
             if (item is YamlScalarNode { Value: { Length: > 0 } v })
@@ -27,10 +29,18 @@ internal static class EvaluationTaskKeys
                 throw new TrainingException($"{file}:{item.Start.Line}: evaluation.tasks entries are task paths or mappings {{path: TASK, teacher: DIR}}");
             var r = SectionReader.FromMapping("evaluation.tasks", map, file);
             string path = r.Path("path", required: true)!;
-            if (r.Path("teacher") is { } teacher) teachers[path] = teacher;
+            var entry = new EvaluationTaskEntry
+            {
+                Teacher = r.Path("teacher"),
+                AddTransitiveClosure = r.Bool("add_transitive_closure", false),
+                TruncateDim = r.IntOrNull("truncate_dim", 1),
+            };
+            if (entry.TruncateDim is not null && entry.Teacher is null)
+                throw new TrainingException($"{r.Where("truncate_dim")}: truncate_dim cuts an mse task's teacher and model embeddings; give the entry's teacher too");
             r.Done();
+            entries[path] = entry;
             tasks.Add(path);
         }
-        return (tasks, teachers);
+        return (tasks, entries);
     }
 }

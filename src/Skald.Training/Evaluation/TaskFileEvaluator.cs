@@ -19,26 +19,37 @@ public sealed class TaskFileEvaluator : IEvaluator
 {
     private readonly TaskEvaluator inner;
     private EvaluationEmbeddingModel? teacher; // an mse task's, until its sources are embedded (the first evaluation)
+    private readonly int? truncateDim; // an mse task's width of both sides
 
     /// <summary>
     /// The task at <paramref name="path"/> (its kind inferred as <c>skald evaluate</c> does), at most <paramref name="limit"/>
     /// examples; for a ColBERT being trained (<paramref name="lateInteraction"/>) a retrieval or reranking task, which it
     /// scores by exact MaxSim as <c>skald evaluate</c> scores a ColBERT folder (any other kind is one line naming the file).
-    /// With a <paramref name="teacherFolder"/> the task is an mse task (<see cref="MseEvaluator"/>, metrics
+    /// With an <paramref name="entry"/>'s teacher the task is an mse task (<see cref="MseEvaluator"/>, metrics
     /// <c>eval_TASK_negative_mse</c> and <c>eval_TASK_mse</c>): the teacher embeds its sources once, at the first
-    /// evaluation, and is released then; an mse task without one is one line.
+    /// evaluation, and is released then, both sides cut to the entry's <see cref="EvaluationTaskEntry.TruncateDim"/>; an
+    /// mse task without one is one line. The entry's <see cref="EvaluationTaskEntry.AddTransitiveClosure"/> is a
+    /// paraphrase-mining task's (one line for any other kind).
     /// </summary>
-    public TaskFileEvaluator(string path, int? limit = null, bool lateInteraction = false, string? teacherFolder = null)
+    public TaskFileEvaluator(string path, int? limit = null, bool lateInteraction = false, EvaluationTaskEntry? entry = null)
     {
+        string? teacherFolder = entry?.Teacher;
+        truncateDim = entry?.TruncateDim;
         try
         {
             var task = TaskDefinition.FromPath(path, teacherFolder is null ? null : TaskKind.Mse, limit: limit);
             if (task.Kind == TaskKind.Mse && teacherFolder is null)
                 throw new EvaluationException($"{path}: an mse task compares the model with a teacher model; give the entry as {{path: {path}, teacher: DIR}}");
+            if (entry is { AddTransitiveClosure: true })
+            {
+                if (task.Kind != TaskKind.ParaphraseMining)
+                    throw new EvaluationException($"{path}: add_transitive_closure applies to paraphrase-mining tasks; this one is {task.TypeName}");
+                task = task with { AddTransitiveClosure = true };
+            }
             if (teacherFolder is not null)
             {
                 if (!Directory.Exists(teacherFolder)) throw new EvaluationException($"{path}: the teacher folder {teacherFolder} was not found");
-                teacher = EvaluationEmbeddingModel.Load(teacherFolder);
+                teacher = EvaluationEmbeddingModel.Load(teacherFolder, new EvaluationEmbeddingOptions { TruncateDim = truncateDim });
             }
             inner = TaskEvaluator.Create(task, teacher: teacher);
         }
@@ -86,7 +97,7 @@ public sealed class TaskFileEvaluator : IEvaluator
             // A ColBERT: exact MaxSim with the current weights, the retriever skald evaluate runs over a saved folder.
             IEvaluationModel evaluated = model is Modeling.TrainableEncoder { Model.LateInteraction: not null } colbert
                 ? new LateInteractionRetriever(new TrainingColbertEncoder(colbert), batchSize)
-                : TrainingEmbeddingModel.For(model, batchSize);
+                : TrainingEmbeddingModel.For(model, batchSize, truncateDim);
             var result = inner.Evaluate(evaluated);
             teacher?.Dispose(); // the mse evaluator keeps the teacher's embeddings of the sources; the teacher is done
             teacher = null;

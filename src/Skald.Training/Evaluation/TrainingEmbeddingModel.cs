@@ -42,12 +42,24 @@ public sealed class TrainingEmbeddingModel : IEmbeddingModel
     /// The trainable model's inference encode at <paramref name="batchSize"/>, with its folder's similarity and prompts;
     /// an LLM2Vec model with a query instruction (<c>data.instruction</c>) encodes queries with it.
     /// </summary>
-    public static TrainingEmbeddingModel For(ITrainableModel model, int batchSize) =>
-        new(texts => model.Encode(texts, batchSize), model.Dimension, model.Source.Similarity, model.Source.Prompts,
+    /// <remarks>
+    /// With <paramref name="truncateDim"/> every vector is its first N values (sentence-transformers' <c>truncate_dim</c>:
+    /// cut after the model's modules, not normalised again, as <c>skald evaluate --truncate-dim</c> cuts a saved model's);
+    /// a width outside 1..<see cref="ITrainableModel.Dimension"/> is one line.
+    /// </remarks>
+    public static TrainingEmbeddingModel For(ITrainableModel model, int batchSize, int? truncateDim = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (truncateDim is { } cut && (cut < 1 || cut > model.Dimension))
+            throw new Skald.Retrieval.EvaluationException($"truncate_dim {cut} is not in 1..{model.Dimension} (the model's dimension)");
+        Func<IReadOnlyList<string>, float[][]> Cut(Func<IReadOnlyList<string>, float[][]> encode) =>
+            truncateDim is not { } n ? encode : texts => [.. encode(texts).Select(v => v[..n])];
+        return new(Cut(texts => model.Encode(texts, batchSize)), truncateDim ?? model.Dimension, model.Source.Similarity, model.Source.Prompts,
             encodeQueries: model is Modeling.TrainableEncoder { QueryInstruction: not null } encoder
-                ? texts => encoder.Encode(texts, batchSize, query: true)
+                ? Cut(texts => encoder.Encode(texts, batchSize, query: true))
                 : null,
             sparse: model is Modeling.TrainableEncoder { Model.IsSparse: true });
+    }
 
     /// <inheritdoc/>
     public string Name { get; }

@@ -207,7 +207,7 @@ public static partial class TrainingRun
         if (eval is not null && LabelledPairsEvaluator.FromDataset(eval) is { } labelled) list.Add(labelled);
         if (config.Evaluation.Retrieval is { } beir) list.Add(RetrievalEvaluator.FromBeir(beir, config.Evaluation.RetrievalMaxQueries));
         foreach (var task in config.Evaluation.Tasks)
-            list.Add(new TaskFileEvaluator(task, config.Evaluation.TaskLimit, colbert, config.Evaluation.TaskTeachers.GetValueOrDefault(task)));
+            list.Add(new TaskFileEvaluator(task, config.Evaluation.TaskLimit, colbert, config.Evaluation.TaskEntries.GetValueOrDefault(task)));
         var names = list.GroupBy(e => e.Name).FirstOrDefault(g => g.Count() > 1);
         if (names is not null && config.Evaluation.Tasks.Count > 0)
             throw new TrainingException($"evaluation.tasks: two evaluators are named '{names.Key}' (their metrics would mix); rename a task file or folder");

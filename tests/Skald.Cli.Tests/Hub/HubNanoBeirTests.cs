@@ -112,17 +112,16 @@ public sealed class HubNanoBeirTests
         SkaldProcess.AssertUserError(r, 2, "--nanobeir-dataset goes with --nanobeir");
     }
 
-    [Fact]
-    public void APerDatasetQueryPromptReachesThatDatasetOnly()
+    /// <summary>
+    /// Runs msmarco and scifact with msmarco's own <paramref name="role"/> prompt (<paramref name="option"/>) and scifact's
+    /// given as the model's own (<paramref name="own"/>), and checks each dataset scores as a run with that prompt for every
+    /// dataset (<paramref name="fallback"/>) or with none; returns the hub's environment.
+    /// </summary>
+    private static Dictionary<string, string> APromptReachesItsDatasetOnly(string dir, MockHub hub, string option, string fallback, string role, string prompt, string own)
     {
-        using var hub = new MockHub(Nano("NanoMSMARCO", Docs.Length, Qid.Length), Nano("NanoSciFact", 4, 3));
-        string dir = TestPaths.NewTempDir();
         var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
-        // the fixture's own query prompt is "query: " (its config_sentence_transformers.json), so scifact's is the model's;
-        // a prompt about Stavanger drags every query towards d3, so it changes NanoMSMARCO's ranking
-        const string Prompt = "Stavanger er kjent for olje. Stavanger er kjent for olje. ";
-        var both = Run(dir, env, "--nanobeir", "msmarco,scifact", "--nanobeir-query-prompt", "MSMARCO=" + Prompt, "--nanobeir-query-prompt", "scifact=query: ");
-        var prompted = Run(dir, env, "--nanobeir", "msmarco", "--query-prompt", Prompt);
+        var both = Run(dir, env, "--nanobeir", "msmarco,scifact", option, "MSMARCO=" + prompt, option, "scifact=" + own);
+        var prompted = Run(dir, env, "--nanobeir", "msmarco", fallback, prompt);
         var plain = Run(dir, env, "--nanobeir", "msmarco,scifact");
         Assert.NotEqual(Metric(plain, "NanoMSMARCO_cosine_ndcg@10"), Metric(prompted, "NanoMSMARCO_cosine_ndcg@10"), 9);
         foreach (string metric in new[] { "ndcg@10", "mrr@10", "map@100", "recall@3" })
@@ -130,7 +129,19 @@ public sealed class HubNanoBeirTests
             Assert.Equal(Metric(prompted, "NanoMSMARCO_cosine_" + metric), Metric(both, "NanoMSMARCO_cosine_" + metric), 12);
             Assert.Equal(Metric(plain, "NanoSciFact_cosine_" + metric), Metric(both, "NanoSciFact_cosine_" + metric), 12);
         }
-        Assert.Equal(Prompt, (string?)both["metadata"]!["NanoMSMARCO.query_prompt"]);
+        Assert.Equal(prompt, (string?)both["metadata"]![$"NanoMSMARCO.{role}_prompt"]);
+        return env;
+    }
+
+    [Fact]
+    public void APerDatasetQueryPromptReachesThatDatasetOnly()
+    {
+        using var hub = new MockHub(Nano("NanoMSMARCO", Docs.Length, Qid.Length), Nano("NanoSciFact", 4, 3));
+        string dir = TestPaths.NewTempDir();
+        // the fixture's own query prompt is "query: " (its config_sentence_transformers.json), so scifact's is the model's;
+        // a prompt about Stavanger drags every query towards d3, so it changes NanoMSMARCO's ranking
+        var env = APromptReachesItsDatasetOnly(dir, hub, "--nanobeir-query-prompt", "--query-prompt", "query",
+            "Stavanger er kjent for olje. Stavanger er kjent for olje. ", "query: ");
 
         var r = SkaldProcess.RunWith(dir, env, ["evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--nanobeir", "msmarco,scifact", "--nanobeir-query-prompt", "msmarco=q: "]);
         SkaldProcess.AssertUserError(r, 2, "--nanobeir-query-prompt: no query prompt for scifact (give each one, or --query-prompt for the rest)");
@@ -138,6 +149,22 @@ public sealed class HubNanoBeirTests
         SkaldProcess.AssertUserError(r, 1, "NanoBEIR has no dataset \"trec-covid\"");
         r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--nanobeir", "msmarco", "--nanobeir-query-prompt", "query: ");
         SkaldProcess.AssertUserError(r, 1, "--nanobeir-query-prompt \"query: \": expected NAME=TEXT");
+    }
+
+    [Fact]
+    public void APerDatasetCorpusPromptReachesThatDatasetOnly()
+    {
+        using var hub = new MockHub(Nano("NanoMSMARCO", Docs.Length, Qid.Length), Nano("NanoSciFact", 4, 3));
+        string dir = TestPaths.NewTempDir();
+        // the fixture's own document prompt is "passage: ", so scifact's is the model's; a long shared prompt pulls every
+        // document towards the same vector, so it changes NanoMSMARCO's ranking
+        var env = APromptReachesItsDatasetOnly(dir, hub, "--nanobeir-corpus-prompt", "--document-prompt", "corpus",
+            "Tromsø ligger nord for polarsirkelen. Tromsø ligger nord for polarsirkelen. Tromsø ligger nord for polarsirkelen. ", "passage: ");
+
+        var r = SkaldProcess.RunWith(dir, env, ["evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--nanobeir", "msmarco,scifact", "--nanobeir-corpus-prompt", "msmarco=d: "]);
+        SkaldProcess.AssertUserError(r, 2, "--nanobeir-corpus-prompt: no document prompt for scifact (give each one, or --document-prompt for the rest)");
+        r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", dir, "--nanobeir-corpus-prompt", "msmarco=d: ");
+        SkaldProcess.AssertUserError(r, 2, "--nanobeir-corpus-prompt goes with --nanobeir");
     }
 
     [Fact]

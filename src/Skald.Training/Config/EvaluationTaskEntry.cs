@@ -1,0 +1,26 @@
+namespace Skald.Training.Config;
+
+/// <summary>
+/// The options of an <c>evaluation.tasks</c> entry given as a mapping <c>{path: TASK, ...}</c>, the arguments
+/// sentence-transformers' evaluators take besides their data.
+/// </summary>
+public sealed record EvaluationTaskEntry
+{
+    /// <summary>
+    /// <c>teacher</c>: the teacher model folder of an mse task (sentence-transformers' MSEEvaluator, whose constructor is
+    /// given the teacher), which embeds the task's sources once per run; null for any other task.
+    /// </summary>
+    public string? Teacher { get; init; }
+
+    /// <summary>
+    /// <c>add_transitive_closure</c>: a paraphrase-mining task counts every two texts joined by a chain of duplicates as
+    /// duplicates too (ParaphraseMiningEvaluator's <c>add_transitive_closure</c>; off by default, as upstream's).
+    /// </summary>
+    public bool AddTransitiveClosure { get; init; }
+
+    /// <summary>
+    /// <c>truncate_dim</c>: an mse task compares the first N values of the teacher's and of the model's embeddings
+    /// (MSEEvaluator's <c>truncate_dim</c>, both sides cut, as <c>skald evaluate --type mse --truncate-dim N</c>); null: all.
+    /// </summary>
+    public int? TruncateDim { get; init; }
+}

@@ -76,4 +76,26 @@ public sealed class StageMarksTests
         File.WriteAllText(Path.Combine(docs, "b.txt"), "Ferja går klokka sju.");
         Assert.NotEqual(before, StageMarks.Key("", stage, [], output, []));
     }
+
+    [Fact]
+    public void AnMseTasksTeacherIsAnInputOfItsTrainStage()
+    {
+        // evaluation.tasks entry {path: TASK, teacher: DIR}: the teacher embeds the task's sources, so a changed teacher
+        // changes the stage's evaluation as a changed task file does (the teacher was left out of the inputs)
+        string dir = TestPaths.NewTempDir(), task = Path.Combine(dir, "distil.jsonl"), teacher = Path.Combine(dir, "teacher");
+        var config = new Skald.Training.Config.TrainingConfig
+        {
+            Model = new Skald.Training.Config.ModelSection(Path.Combine(dir, "model")),
+            Data = new Skald.Training.Config.DataSection([Path.Combine(dir, "train.jsonl")]),
+            Training = new Skald.Training.Config.TrainingSection(),
+            Loss = new Skald.Training.Config.LossSection(),
+            Evaluation = new Skald.Training.Config.EvaluationSection
+            {
+                Tasks = [task], TaskTeachers = new Dictionary<string, string> { [task] = teacher },
+            },
+            Output = new Skald.Training.Config.OutputSection { Dir = Path.Combine(dir, "out") },
+        };
+        Assert.Contains(task, Stages.TrainInputs(config));
+        Assert.Contains(teacher, Stages.TrainInputs(config));
+    }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
 using Skald.Retrieval;
+using Skald.Retrieval.Data;
 
 namespace Skald.Evaluation.Tests;
 
@@ -113,5 +114,9 @@ public sealed class MseAndParaphraseTaskTests
         string twice = Write("p.jsonl", "{\"id\":\"a\",\"text\":\"a\",\"duplicates\":[\"a\"]}\n");
         e = Assert.Throws<EvaluationException>(() => TaskEvaluator.Create(TaskDefinition.FromPath(twice)).Evaluate(model));
         Assert.Contains("own id", e.Message);
+        // a lone surrogate escape among the ids is valid JSON but no text (it was an InvalidOperationException)
+        string surrogate = Write("p.jsonl", "{\"id\":\"a\",\"text\":\"a\",\"duplicates\":[\"b\"]}\n{\"id\":\"b\",\"text\":\"b\",\"duplicates\":[\"\\ud800\"]}\n");
+        e = Assert.Throws<EvaluationException>(() => Datasets.LoadParaphrases(surrogate));
+        Assert.Equal($"{surrogate}:2: {DataFiles.LoneSurrogate("duplicates")}", e.Message);
     }
 }

@@ -60,4 +60,20 @@ public sealed class TaskDefinitionTests
         Assert.DoesNotContain("LineNumber", message);
         Assert.EndsWith(")", message);
     }
+
+    /// <summary>
+    /// A .jsonl task whose first row is valid JSON but no object (its keys tell the type) is one line naming the file and
+    /// line, as a row the readers refuse is; it was an InvalidOperationException, an internal error to skald evaluate.
+    /// </summary>
+    [Theory]
+    [InlineData("[\"a\", \"b\"]")]
+    [InlineData("\"a text\"")]
+    [InlineData("17")]
+    public void AFirstRowThatIsNoObjectIsOneLine(string first)
+    {
+        string path = Path.Combine(TestPaths.NewTempDir(), "task.jsonl");
+        File.WriteAllText(path, $"\n{first}\n{{\"anchor\":\"a\",\"positive\":\"b\",\"negative\":\"c\"}}\n");
+        var e = Assert.Throws<EvaluationException>(() => TaskDefinition.Infer(path));
+        Assert.Equal($"{path}:2: expected a JSON object", e.Message);
+    }
 }

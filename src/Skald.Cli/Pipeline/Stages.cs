@@ -78,12 +78,13 @@ internal static class Stages
 
     /// <summary>
     /// The data files and folders a train stage's <paramref name="config"/> (<see cref="TrainConfig"/>) reads: data.train,
-    /// data.eval, evaluation.retrieval, evaluation.tasks (hub ids too, which name no file), so a pipeline's train stage
-    /// runs again when one of them changes (<see cref="StageMarks"/>).
+    /// data.eval, evaluation.retrieval, evaluation.tasks (hub ids too, which name no file) and an mse task's teacher
+    /// folder, so a pipeline's train stage runs again when one of them changes (<see cref="StageMarks"/>).
     /// </summary>
     public static IReadOnlyList<string> TrainInputs(TrainingConfig config) =>
         [.. config.Data.Train, .. config.Data.Eval is { } eval ? [eval] : Array.Empty<string>(),
-            .. config.Evaluation.Retrieval is { } beir ? [beir] : Array.Empty<string>(), .. config.Evaluation.Tasks];
+            .. config.Evaluation.Retrieval is { } beir ? [beir] : Array.Empty<string>(), .. config.Evaluation.Tasks,
+            .. config.Evaluation.Tasks.Select(t => config.Evaluation.TaskTeachers.GetValueOrDefault(t)).OfType<string>()];
 
     /// <summary>
     /// A run of the trainer built in code: <paramref name="model"/>, <paramref name="loss"/> and

@@ -115,6 +115,7 @@ public sealed record TaskDefinition
             {
                 using var doc = JsonDocument.Parse(first);
                 var root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object) throw DataFiles.NotAnObject(path, firstLine); // (its keys tell the type)
                 if (root.TryGetProperty("duplicates", out _)) return TaskKind.ParaphraseMining; // before reranking: a list of ids is a list of texts there
                 if (RerankingLists.IsListRow(root)) return TaskKind.Reranking;
                 if (root.TryGetProperty("anchor", out _)) return TaskKind.Triplets;

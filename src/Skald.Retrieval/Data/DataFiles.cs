@@ -37,12 +37,15 @@ public static class DataFiles
             }
             using (doc)
             {
-                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new EvaluationException($"{path}:{line}: expected a JSON object");
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw NotAnObject(path, line);
                 result.Add(map(doc.RootElement, line));
             }
         }
         return result;
     }
+
+    /// <summary>The error for line <paramref name="line"/> of a JSON Lines file that holds valid JSON but no object.</summary>
+    public static EvaluationException NotAnObject(string path, int line) => new($"{path}:{line}: expected a JSON object");
 
     /// <summary>
     /// The text of a JSON string value, or null when it holds a lone surrogate escape such as <c>"\ud800"</c>: valid JSON

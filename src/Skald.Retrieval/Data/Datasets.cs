@@ -70,9 +70,13 @@ public static class Datasets
         if (!e.TryGetProperty("duplicates", out var v) || v.ValueKind == System.Text.Json.JsonValueKind.Null) return [];
         if (v.ValueKind != System.Text.Json.JsonValueKind.Array)
             throw new EvaluationException($"{path}:{line}: field \"duplicates\" must be a list of ids");
-        return [.. v.EnumerateArray().Select(x => x.ValueKind is System.Text.Json.JsonValueKind.String or System.Text.Json.JsonValueKind.Number
-            ? (x.ValueKind == System.Text.Json.JsonValueKind.String ? x.GetString()! : x.GetRawText())
-            : throw new EvaluationException($"{path}:{line}: field \"duplicates\" must be a list of ids"))];
+        return [.. v.EnumerateArray().Select(x => x.ValueKind switch
+        {
+            System.Text.Json.JsonValueKind.String => DataFiles.TextOrNull(x)
+                ?? throw new EvaluationException($"{path}:{line}: {DataFiles.LoneSurrogate("duplicates")}"),
+            System.Text.Json.JsonValueKind.Number => x.GetRawText(),
+            _ => throw new EvaluationException($"{path}:{line}: field \"duplicates\" must be a list of ids"),
+        })];
     }
 
     /// <summary><paramref name="path"/>, once <see cref="DataFiles.RequireText"/> has found its <paramref name="columns"/> hold texts.</summary>

@@ -71,7 +71,9 @@ public static class KdProcessing
                 foreach (var id in List(values[at[1]], file, line, "document_ids").Take(nWays))
                 {
                     documentNumbers |= id.ValueKind == JsonValueKind.Number;
-                    string d = Id(id) ?? throw new TrainingException($"{file}:{line}: column 'document_ids': each id must be a string or a whole number, got {id.GetRawText()}");
+                    string d = Id(id) ?? throw new TrainingException(id.ValueKind == JsonValueKind.String
+                        ? $"{file}:{line}: {Retrieval.Data.DataFiles.LoneSurrogate("document_ids")}"
+                        : $"{file}:{line}: column 'document_ids': each id must be a string or a whole number, got {id.GetRawText()}");
                     ids++;
                     if (documentText.Map.TryGetValue(d, out var t)) texts.Add(t);
                     else
@@ -145,8 +147,8 @@ public static class KdProcessing
     private static string? WholeNumber(double d) =>
         double.IsFinite(d) && Math.Floor(d) == d ? new System.Numerics.BigInteger(d).ToString(CultureInfo.InvariantCulture) : null;
 
-    // A string id as it is, a number as IdText gives it; null for anything else.
-    private static string? Id(JsonElement e) => e.ValueKind == JsonValueKind.String ? e.GetString() : IdText(e);
+    // A string id as it is, a number as IdText gives it; null for anything else (a string too that holds a lone surrogate).
+    private static string? Id(JsonElement e) => e.ValueKind == JsonValueKind.String ? Retrieval.Data.DataFiles.TextOrNull(e) : IdText(e);
 
     /// <summary>
     /// The key a JSON number id is matched by: an integer as its digits, and a float that is a whole number

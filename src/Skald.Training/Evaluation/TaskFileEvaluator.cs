@@ -13,9 +13,10 @@ namespace Skald.Training.Evaluation;
 /// clustering set, bitext, paraphrase mining), scored during training by the same <see cref="TaskEvaluator"/> with the current weights (a
 /// ColBERT's retrieval and reranking tasks by exact MaxSim, <see cref="LateInteractionRetriever"/>)
 /// (<c>evaluation.tasks</c>): every metric of the task's result as <c>eval_TASK_METRIC</c> (e.g.
-/// <c>eval_xquad-nb_ndcg_at_10</c>), so the best model can be chosen by any of them.
+/// <c>eval_xquad-nb_ndcg_at_10</c>), so the best model can be chosen by any of them. Disposing it releases an mse task's
+/// teacher that has not embedded the sources yet (the setup's <see cref="Trainer.TrainerSetup.Dispose"/> does).
 /// </summary>
-public sealed class TaskFileEvaluator : IEvaluator
+public sealed class TaskFileEvaluator : IEvaluator, IDisposable
 {
     private readonly TaskEvaluator inner;
     private EvaluationEmbeddingModel? teacher; // an mse task's, until its sources are embedded (the first evaluation)
@@ -59,8 +60,11 @@ public sealed class TaskFileEvaluator : IEvaluator
             throw new TrainingException($"evaluation.tasks: {Located(path, e.Message)}", e);
         }
         if (lateInteraction && inner.Task.Kind is not (TaskKind.Retrieval or TaskKind.Reranking))
+        {
+            Dispose();
             throw new TrainingException($"evaluation.tasks: {path}: a {inner.Task.Kind.ToString().ToLowerInvariant()} task; a ColBERT is evaluated during " +
                 "training on retrieval and reranking tasks (by MaxSim over its token vectors)");
+        }
         Name = string.Concat(inner.Task.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
     }
 
@@ -99,14 +103,23 @@ public sealed class TaskFileEvaluator : IEvaluator
                 ? new LateInteractionRetriever(new TrainingColbertEncoder(colbert), batchSize)
                 : TrainingEmbeddingModel.For(model, batchSize, truncateDim);
             var result = inner.Evaluate(evaluated);
-            teacher?.Dispose(); // the mse evaluator keeps the teacher's embeddings of the sources; the teacher is done
-            teacher = null;
+            Dispose(); // the mse evaluator keeps the teacher's embeddings of the sources; the teacher is done
             return result.Metrics.ToDictionary(kv => $"eval_{Name}_{kv.Key}", kv => kv.Value);
         }
         catch (EvaluationException e)
         {
             throw new TrainingException($"evaluation.tasks: {Located(inner.Task.Path, e.Message)}", e);
         }
+    }
+
+    /// <summary>
+    /// Releases an mse task's teacher if it is still held (the evaluator never ran: a run that stopped or failed before
+    /// its first evaluation, or a setup that could not be built); twice is fine.
+    /// </summary>
+    public void Dispose()
+    {
+        teacher?.Dispose();
+        teacher = null;
     }
 
     /// <summary>The message about the task at <paramref name="path"/>, which names it once (most messages start with it).</summary>

@@ -9,7 +9,7 @@ namespace Skald.Training.Trainer;
 /// <summary>
 /// Everything a run needs, already built: model, objective, optimiser, data, evaluators and the config. Disposing it
 /// releases the frozen models its loss consults (<see cref="FrozenModels"/>; copies made with <c>with</c> share them) and
-/// the model it loaded (<see cref="OwnsModel"/>): dispose it once the run is done.
+/// the model and evaluators it loaded (<see cref="OwnsModel"/>): dispose it once the run is done.
 /// </summary>
 public sealed record TrainerSetup : IDisposable
 {
@@ -59,14 +59,16 @@ public sealed record TrainerSetup : IDisposable
     public FrozenModels? FrozenModels { get; init; }
 
     /// <summary>
-    /// Whether <see cref="Dispose"/> disposes <see cref="Model"/>'s encoder and <see cref="Loss"/> (when disposable) too: a
-    /// setup <see cref="TrainingRun"/> built loaded them, so it owns them; a setup built in code over a model given to it does not.
+    /// Whether <see cref="Dispose"/> disposes <see cref="Model"/>'s encoder, <see cref="Loss"/> and <see cref="Evaluators"/>
+    /// (those disposable: an mse task's teacher) too: a setup <see cref="TrainingRun"/> built loaded them, so it owns them;
+    /// a setup built in code over a model given to it does not.
     /// </summary>
     public bool OwnsModel { get; init; }
 
     /// <summary>
     /// Disposes <see cref="FrozenModels"/> and, when it owns them (<see cref="OwnsModel"/>), the encoder of
-    /// <see cref="Model"/> and the loss (neither can run afterwards; what was saved stays); disposing twice does nothing.
+    /// <see cref="Model"/>, the loss and the evaluators (none can run afterwards; what was saved stays); disposing twice
+    /// does nothing.
     /// </summary>
     public void Dispose()
     {
@@ -74,5 +76,12 @@ public sealed record TrainerSetup : IDisposable
         if (!OwnsModel) return;
         if (Model is Modeling.TrainableEncoder encoder) encoder.Model.Dispose();
         (Loss as IDisposable)?.Dispose(); // what the loss loaded for itself (contrastive tension's copy of the model)
+        Release(Evaluators);
+    }
+
+    /// <summary>Disposes those of <paramref name="evaluators"/> that hold what they loaded (an mse task's teacher).</summary>
+    internal static void Release(IEnumerable<IEvaluator> evaluators)
+    {
+        foreach (var e in evaluators) (e as IDisposable)?.Dispose();
     }
 }

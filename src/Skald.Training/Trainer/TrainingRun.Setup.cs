@@ -127,21 +127,24 @@ public static partial class TrainingRun
             throw new TrainingException($"{config.Model.Path}: a static model; set model.type: static to train it");
         var frozen = new FrozenModels(); // a teacher or guide the loss loads: the setup's, disposed with it
         ILoss? loss = null;
+        IReadOnlyList<IEvaluator> evaluators = [];
         try
         {
             loss = LossFactory.CreateLoss(config, model, frozen);
-            var evaluators = CreateEvaluators(config, eval);
+            evaluators = CreateEvaluators(config, eval);
             if (loss is SoftmaxLoss softmax && eval is not null && LabelAccuracyEvaluator.Suits(eval))
                 evaluators = [.. evaluators, new LabelAccuracyEvaluator(softmax, eval)]; // upstream's LabelAccuracyEvaluator
             if (loss is CausalLmLoss causal)
             {
                 train = [.. train.Select(d => MeasureInstructions(causal, d, config.Training.GroupByLength, log))];
+                TrainerSetup.Release(evaluators); // (an mse task's teacher, loaded for nothing)
                 evaluators = eval is null ? [] : [new CausalLmEvaluator(causal, eval)];
             }
             if (loss is CrossEncoderLoss crossEncoder)
             {
                 if (config.Evaluation.Retrieval is not null)
                     throw new TrainingException($"evaluation.retrieval is for embedding models; a cross-encoder (loss.type {config.Loss.Type}) is evaluated on its eval rows (data.eval or data.eval_split)");
+                TrainerSetup.Release(evaluators);
                 evaluators = eval is null ? []
                     : crossEncoder is BinaryCrossEntropyLoss { Head.NumLabels: > 1 } ? [new CrossEncoderMultiLabelEvaluator(crossEncoder, eval)]
                     : crossEncoder.Head.NumLabels > 1 ? [new CrossEncoderClassificationEvaluator(crossEncoder, eval)]
@@ -173,6 +176,7 @@ public static partial class TrainingRun
         {
             frozen.Dispose();
             (loss as IDisposable)?.Dispose(); // contrastive tension's copy of the model
+            TrainerSetup.Release(evaluators); // an mse task's teacher
             throw;
         }
     }
@@ -192,10 +196,25 @@ public static partial class TrainingRun
     /// Evaluators: triplet accuracy (3+ columns), in-set retrieval (2+ columns, no labels), STS correlations or pair
     /// classification (2 columns and a label: <see cref="LabelledPairsEvaluator"/>) on the eval rows, plus a BEIR folder.
     /// A ColBERT's eval rows lose their id columns and, with 3+ columns, are taken by name (<see cref="TripletEvaluator.ByName"/>).
+    /// When one cannot be built, those built before it are disposed (an mse task's teacher) before the error goes on.
     /// </summary>
     public static IReadOnlyList<IEvaluator> CreateEvaluators(TrainingConfig config, TextDataset? eval)
     {
         var list = new List<IEvaluator>();
+        try
+        {
+            return AddEvaluators(config, eval, list);
+        }
+        catch
+        {
+            TrainerSetup.Release(list); // the teacher of an mse task built before the one that failed
+            throw;
+        }
+    }
+
+    // CreateEvaluators' body: the evaluators into list (which CreateEvaluators releases when a later one fails).
+    private static List<IEvaluator> AddEvaluators(TrainingConfig config, TextDataset? eval, List<IEvaluator> list)
+    {
         bool colbert = ColbertLoss.IsColbert(config.Loss.Type);
         if (colbert && eval is not null)
         {

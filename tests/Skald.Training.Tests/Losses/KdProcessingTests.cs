@@ -181,6 +181,19 @@ public sealed class KdProcessingTests : IDisposable
         Assert.Equal($"{floatTrain}:{File.ReadAllLines(floatTrain).Length}: column 'document_ids': each id must be a string or a whole number, got 1.5", e.Message);
     }
 
+    /// <summary>
+    /// A document id holding a lone surrogate escape (valid JSON, no text) is one line naming the file and row, as the
+    /// other training readers say it; it was an InvalidOperationException, an internal error to skald train.
+    /// </summary>
+    [Fact]
+    public void ALoneSurrogateDocumentIdIsOneLine()
+    {
+        var (train, queries, documents) = IdRows();
+        File.AppendAllText(train, "{\"query_id\": 100, \"document_ids\": [\"\\ud800\"], \"scores\": [1]}\n");
+        var e = Assert.Throws<TrainingException>(() => KdProcessing.Read(train, queries, documents, 32));
+        Assert.Equal($"{train}:{File.ReadAllLines(train).Length}: {Skald.Retrieval.Data.DataFiles.LoneSurrogate("document_ids")}", e.Message);
+    }
+
     /// <summary>A KD row as Parquet.Net's serializer writes it: int64 query_id, LIST of int64 document_ids, LIST of double scores.</summary>
     public sealed class KdRow
     {

@@ -5,7 +5,9 @@ namespace Skald.Training.Tests.Trainer;
 
 /// <summary>
 /// The frozen models a loss consults (mse's <c>loss.teacher</c>, gist's <c>loss.guide</c>) belong to the run's setup:
-/// open while it runs, released when the setup is disposed, and at once when the setup cannot be built. Seen from the
+/// open while it runs, released when the setup is disposed, and at once when the setup cannot be built. So does the
+/// teacher of an mse task in <c>evaluation.tasks</c> until its first evaluation (which releases it): with the setup when
+/// no evaluation came, and at once when the setup cannot be built after it loaded (both were left open). Seen from the
 /// file each one's vocabulary table is read from (Linux: /proc/self/fd), on scratch copies of the fixtures.
 /// </summary>
 public sealed class FrozenModelDisposalTests
@@ -66,5 +68,30 @@ public sealed class FrozenModelDisposalTests
         var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config("loss.type=gist", $"loss.guide={guide}", $"evaluation.retrieval={beir}")));
         Assert.Contains("missing qrels", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, OpenFiles.Count(Path.Combine(guide, "model.safetensors")));
+    }
+
+    [Fact]
+    public void DisposingASetupThatNeverEvaluatedReleasesAnMseTasksTeacher()
+    {
+        if (!OpenFiles.Visible) return;
+        string teacher = TestPaths.CopyOfFixtureModel("plain-bert");
+        string weights = Path.Combine(teacher, "model.safetensors");
+        var setup = TrainingRun.Build(Config($"evaluation.tasks=[{{path: {MseTaskReference.WriteTaskFile()}, teacher: {teacher}}}]"));
+        Assert.True(OpenFiles.Count(weights) > 0); // loaded with the setup, to embed the sources at the first evaluation
+        setup.Dispose();
+        setup.Dispose();
+        Assert.Equal(0, OpenFiles.Count(weights));
+    }
+
+    [Fact]
+    public void AnMseTasksTeacherLoadedBeforeTheSetupFailsIsReleased()
+    {
+        if (!OpenFiles.Visible) return;
+        string teacher = TestPaths.CopyOfFixtureModel("plain-bert");
+        // a second task file of the same name (another folder): refused once every entry is built, the teacher loaded
+        var config = Config($"evaluation.tasks=[{{path: {MseTaskReference.WriteTaskFile()}, teacher: {teacher}}}, {MseTaskReference.WriteTaskFile()}]");
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(config));
+        Assert.Contains("two evaluators are named 'distil-nb'", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, OpenFiles.Count(Path.Combine(teacher, "model.safetensors")));
     }
 }

@@ -74,7 +74,8 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
         {
             if (known.Contains(key)) continue;
             string suggestion = UpstreamKeyNames.For(section, key, known) is { } upstream
-                ? $"; did you mean '{(upstream.Contains('.', StringComparison.Ordinal) ? upstream : Name(upstream))}'?"
+                ? $"; did you mean '{(upstream.Contains('.', StringComparison.Ordinal) ? upstream : Name(upstream))}'?" +
+                  (UpstreamKeyNames.Meaning(key) is { } meaning ? $" {meaning}" : "")
                 : UpstreamKeyNames.NoKey(section, key) is { } why ? $": {why}"
                 : Skald.Retrieval.Data.Typos.Closest(key, known.Order(StringComparer.Ordinal)) is { } s ? $"; did you mean '{Name(s)}'?" : "";
             throw error(

@@ -56,7 +56,7 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
     public IReadOnlyDictionary<YamlNode, string>? SetBy(string key)
     {
         if (!keys.TryGetValue(key, out var e)) return null;
-        if (!e.Where.StartsWith("--set", StringComparison.Ordinal) || e.Node is not YamlMappingNode map) return e.SetBy;
+        if (e.Where != ConfigEntry.CommandLine || e.Node is not YamlMappingNode map) return e.SetBy;
         var all = new Dictionary<YamlNode, string>(ReferenceEqualityComparer.Instance);
         foreach (var (_, v) in map.Children) all.TryAdd(v, e.Where);
         foreach (var (n, w) in e.SetBy ?? new Dictionary<YamlNode, string>()) all[n] = w;

@@ -16,7 +16,9 @@ namespace Skald.Serving;
 /// <c>skald serve</c>'s stand-alone server: Kestrel on one address with <c>/v1/embeddings</c>, <c>/v1/models</c>,
 /// <c>/health</c>, <c>/metrics</c>, given an index <c>/v1/search</c> and given a cross-encoder <c>/v1/rerank</c>. Start it with a loaded model (so a model that fails to load never leaves a
 /// server half up); an address in use is an <see cref="IOException"/> with one clear line. Stopping (Ctrl+C, SIGTERM
-/// or <see cref="DisposeAsync"/>) stops accepting, lets in-flight requests finish, then stops the batcher.
+/// or <see cref="Stop"/>) answers <c>/health</c> 503 at once, serves on for <see cref="EmbeddingServiceOptions.ShutdownDelay"/>,
+/// then stops accepting, lets in-flight requests finish and stops the batcher; <see cref="DisposeAsync"/> does the last
+/// part at once.
 /// </summary>
 public sealed class EmbeddingServer : IAsyncDisposable
 {
@@ -99,7 +101,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
             throw new ArgumentException("an embedding model is needed to serve embeddings, search or rerank", nameof(encoder));
         if (index is not null) SearchService.CheckModel(index.Current, encoder!);
         var ip = Ip(host);
-        var app = Create(ip, port, options?.AccessLog);
+        var app = Create(ip, port, options);
         var service = encoder is null ? null : new EmbeddingService(encoder, options, chat?.Metrics);
         var metrics = service?.Metrics ?? chat!.Metrics;
         SearchService? search = null;
@@ -137,7 +139,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
         string name = options.ModelName ?? model.Name;
         var search = new SearchService(model, index, rerank);
         var ip = Ip(host);
-        var app = Create(ip, port, options.AccessLog);
+        var app = Create(ip, port, options);
         var metrics = new ServingMetrics();
         app.MapSkaldSearch(search, metrics, options, name);
         if (rerank is not null) app.MapSkaldRerank(rerank, metrics, options);
@@ -153,12 +155,17 @@ public sealed class EmbeddingServer : IAsyncDisposable
         : IPAddress.TryParse(host, out var parsed) ? parsed
         : throw new ArgumentException($"host \"{host}\" is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::)", nameof(host));
 
-    private static WebApplication Create(IPAddress ip, int port, TextWriter? accessLog)
+    private static WebApplication Create(IPAddress ip, int port, EmbeddingServiceOptions? options)
     {
+        var delay = options?.ShutdownDelay ?? new EmbeddingServiceOptions().ShutdownDelay;
+        if (delay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), $"ShutdownDelay must not be negative, got {delay}");
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        // the shutdown delay, then up to 30 s for the requests in flight (the host's timeout covers both)
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = delay + TimeSpan.FromSeconds(30));
+        if (delay > TimeSpan.Zero)
+            builder.Services.AddSingleton<IHostedService>(s => new ShutdownDelay(s.GetRequiredService<IHostApplicationLifetime>(), delay));
         builder.Services.AddRequestDecompression(); // Content-Encoding gzip, deflate, br: the body is read decompressed
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -166,7 +173,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
             k.Listen(ip, port);
         });
         var app = builder.Build();
-        if (accessLog is not null) AccessLog.Use(app, accessLog);
+        if (options?.AccessLog is { } accessLog) AccessLog.Use(app, accessLog);
         app.UseRequestDecompression();
         return app;
     }
@@ -216,10 +223,24 @@ public sealed class EmbeddingServer : IAsyncDisposable
         return new Uri(addresses.First());
     }
 
-    /// <summary>Completes when the server has been asked to stop (Ctrl+C, SIGTERM) and has stopped.</summary>
+    /// <summary>Completes when the server has been asked to stop (Ctrl+C, SIGTERM, <see cref="Stop"/>) and has stopped.</summary>
     public Task WaitForShutdownAsync(CancellationToken cancel = default) => app.WaitForShutdownAsync(cancel);
 
-    /// <summary>Stops accepting, finishes in-flight requests and the batcher's queue, and releases the server.</summary>
+    /// <summary>Cancelled once the server is asked to stop (Ctrl+C, SIGTERM, <see cref="Stop"/>): from then on <c>/health</c> answers 503.</summary>
+    public CancellationToken Stopping => app.Lifetime.ApplicationStopping;
+
+    /// <summary>
+    /// Asks the server to stop as Ctrl+C and SIGTERM do: <c>/health</c> answers 503 "draining" from now on, requests are
+    /// still taken for <see cref="EmbeddingServiceOptions.ShutdownDelay"/>, then the listener closes and the requests in
+    /// flight finish; <see cref="WaitForShutdownAsync"/> completes once it has stopped (then dispose the server).
+    /// </summary>
+    public void Stop() => app.Lifetime.StopApplication();
+
+    /// <summary>
+    /// Stops accepting at once (without <see cref="EmbeddingServiceOptions.ShutdownDelay"/>, unless a stop signal came
+    /// less than that ago and the server has not stopped yet), finishes in-flight requests and the batcher's queue, and
+    /// releases the server.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         await app.StopAsync().ConfigureAwait(false);

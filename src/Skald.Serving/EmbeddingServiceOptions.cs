@@ -66,6 +66,16 @@ public sealed record EmbeddingServiceOptions
     public int MaxQueuedInputs { get; init; } = 65536;
 
     /// <summary>
+    /// How long <see cref="EmbeddingServer"/> keeps listening and serving once asked to stop (Ctrl+C, SIGTERM,
+    /// <see cref="EmbeddingServer.Stop"/>; <c>skald serve --shutdown-delay</c>), while <c>/health</c> answers 503
+    /// "draining", so that a load balancer polling it takes the server out before new connections are refused; then
+    /// it stops listening and finishes the requests in flight (for up to 30 s more). Default 5 s: a few of a balancer's
+    /// health checks, and well inside Kubernetes' default 30 s grace period, as the preStop sleeps commonly used for this
+    /// are. Zero: stop listening at once. <see cref="EmbeddingServer.DisposeAsync"/> alone stops without it.
+    /// </summary>
+    public TimeSpan ShutdownDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Where <see cref="EmbeddingServer"/> writes one line per request once it is answered (<c>skald serve --access-log</c>:
     /// standard error): the UTC time, method, path without the query, status (499 for a client that went away first)
     /// and milliseconds taken, e.g. <c>2026-12-07T00:38:00.1234567Z POST /v1/embeddings 200 12.3 ms</c>; never a body,

@@ -24,7 +24,8 @@ public static class SkaldServiceCollectionExtensions
     /// folders or hub ids merged in order: a comma-separated string or a list, as <c>--adapters</c>), <c>Precision</c>
     /// (<c>f32</c>, <c>bf16</c>, <c>f16</c>, as <c>--weights</c>, or <c>Float32</c>, <c>BFloat16</c>, <c>Float16</c>),
     /// <c>Quantize</c> (<c>int8</c> or <c>bf16</c>, as <c>--quantize</c>: a CPU without the kernels encodes in float32
-    /// and the app's logger gets one warning), <c>Threads</c> (the process's kernel threads,
+    /// and the app's logger gets one warning; without it, as without <c>--quantize</c>, the float32 Linear weights are
+    /// held once, in the GEMM's packed layout, <see cref="SentenceEncoder.KeepPackedOnly"/>), <c>Threads</c> (the process's kernel threads,
     /// <see cref="Skald.Tensors.Parallelism.MaxThreads"/>, as <c>SKALD_THREADS</c>; set when the model loads), and
     /// <see cref="EncodeOptions"/>' <c>BatchSize</c>, <c>Normalize</c>, <c>TruncateDim</c>, <c>MaxLength</c>,
     /// <c>PromptName</c>, <c>Prompt</c>, <c>Instruction</c>. The section is read here: a missing <c>Model</c>, an
@@ -63,11 +64,10 @@ public static class SkaldServiceCollectionExtensions
                         + (encoder.Folder.Prompts.Count == 0 ? "it defines none" : "it has " + string.Join(", ", encoder.Folder.Prompts.Keys)) + ")");
                 if (settings.Defaults.Instruction is not null && encoder.Folder.Llm2Vec is null)
                     throw new InvalidOperationException($"{settings.Key("Instruction")} is for an LLM2Vec model (llm2vec_config.json); \"{settings.Model}\" is not one: use {settings.Key("Prompt")} or {settings.Key("PromptName")}");
-                if (settings.Quantize is { } quantize)
-                {
-                    var log = provider.GetService<ILoggerFactory>()?.CreateLogger(typeof(SkaldServiceCollectionExtensions).FullName!);
-                    ModelLoadValues.Apply(encoder, quantize, notice => log?.LogWarning("{Key} {Notice}", settings.Key("Quantize"), notice), settings.Key("Precision"));
-                }
+                // as skald serve does with or without --quantize: no Quantize key is float32 held once, packed (the same embeddings)
+                var log = provider.GetService<ILoggerFactory>()?.CreateLogger(typeof(SkaldServiceCollectionExtensions).FullName!);
+                ModelLoadValues.Apply(encoder, settings.Quantize ?? ModelQuantization.None,
+                    notice => log?.LogWarning("{Key} {Notice}", settings.Key("Quantize"), notice), settings.Key("Precision"));
             }
             catch
             {

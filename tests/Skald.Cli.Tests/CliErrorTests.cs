@@ -82,7 +82,7 @@ public sealed class CliErrorTests
     [Fact]
     public void SixteenBitWeightsForAFullFineTuneAreOneLine() =>
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "train", "--config", "configs/train-example.yaml", "--set", "model.weights=bf16"), 1,
-            "--set model.weights: model.weights bf16 keeps the base frozen in 16 bits, so it needs a lora section", "use model.weights: f32");
+            "--set: model.weights bf16 keeps the base frozen in 16 bits, so it needs a lora section", "use model.weights: f32");
 
     [Fact]
     public void MissingInputFileIsNamed()

@@ -4,8 +4,9 @@ using Skald.Tokenizers;
 namespace Skald.Cli.Tests;
 
 /// <summary>
-/// <c>skald data generate --tokenizer MODEL</c>: passages default to what the model reads (its max_seq_length less
-/// special tokens), so training and evaluation see them whole; a larger --chunk-tokens given on purpose is a warning.
+/// <c>skald data generate --tokenizer MODEL</c>: passages default to what the model reads of one (its max_seq_length less
+/// special tokens and its document prompt, as <c>index build</c> sizes chunks), so training and evaluation see them whole;
+/// a larger --chunk-tokens given on purpose is a warning.
 /// </summary>
 public sealed class DataChunkModelTests
 {
@@ -20,10 +21,17 @@ public sealed class DataChunkModelTests
             .Select(t => tokenizer.Encode(t, false).Ids.Length)];
     }
 
+    // max_seq_length 64 less the special tokens and the document prompt ("passage: ", the fixture's), as index build counts
+    private static int Room()
+    {
+        var tokenizer = Tokenizer.FromFile(Path.Combine(Model, "tokenizer.json"));
+        return 64 - tokenizer.Encode("", true).Ids.Length - tokenizer.Encode("passage: ", false).Ids.Length;
+    }
+
     [Fact]
     public void PassagesFitTheModelUnlessAskedOtherwise()
     {
-        int room = 64 - Tokenizer.FromFile(Path.Combine(Model, "tokenizer.json")).Encode("", true).Ids.Length;
+        int room = Room();
         string output = Path.Combine(TestPaths.NewTempDir(), "set");
         var r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", output, "--tokenizer", Model);
         Assert.True(r.ExitCode == 0, r.Stderr);
@@ -34,14 +42,14 @@ public sealed class DataChunkModelTests
         string wide = Path.Combine(TestPaths.NewTempDir(), "wide");
         r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", wide, "--tokenizer", Model, "--chunk-tokens", "200");
         Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Contains($"warning: chunks of 200 tokens are more than the {room} tokens", r.Stderr);
+        Assert.Contains($"warning: chunks of 200 tokens are more than the {room} tokens {Model} reads of a passage (max_seq_length 64 less special tokens and prompt)", r.Stderr);
         Assert.Contains(PassageTokens(wide), n => n > room); // the sample documents have sections longer than the model reads
     }
 
     [Fact]
     public void APipelineGenerateStageFitsTheModelToo()
     {
-        int room = 64 - Tokenizer.FromFile(Path.Combine(Model, "tokenizer.json")).Encode("", true).Ids.Length;
+        int room = Room();
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "run"), config = Path.Combine(dir, "pipeline.yaml");
         File.WriteAllText(config, $$"""
             output: {{output}}

@@ -18,6 +18,23 @@ public sealed class Llm2VecCommandTests
         Assert.Contains("base + adapters:  ", r.Stdout);
     }
 
+    // The model given relative to the working folder and the base its adapter_config.json names relative to the adapter
+    // (../../bert-cased-mean): every folder info prints is in one form, the full path without ../ (it printed the model as
+    // typed and the base as adapter-st/../../bert-cased-mean).
+    [Fact]
+    public void InfoPrintsEveryFolderAsAFullPath()
+    {
+        string adapter = Path.Combine(TestPaths.FixtureModel("torch-bin"), "adapter-st");
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, adapter);
+        Assert.False(Path.IsPathRooted(relative));
+        var r = InProcessSkald.Capture("info", "--model", relative);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string full = Path.GetFullPath(adapter), baseFolder = Path.GetFullPath(TestPaths.FixtureModel("bert-cased-mean"));
+        Assert.Contains($"model:            {full}\n", r.Stdout);
+        Assert.Contains($"base + adapters:  {baseFolder} + {full} (merged in this order)\n", r.Stdout);
+        Assert.DoesNotContain($"{Path.DirectorySeparatorChar}..{Path.DirectorySeparatorChar}", r.Stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AQueryInstructionForAModelWithoutInstructionsIsRefused()
     {

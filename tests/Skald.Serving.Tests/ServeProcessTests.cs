@@ -10,7 +10,7 @@ namespace Skald.Serving.Tests;
 public sealed partial class ServeProcessTests
 {
     [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
+    internal static extern int kill(int pid, int signal);
 
     [SigintFact]
     public Task ServesAndStopsOnSigint() => ServesAndStopsOn(2); // SIGINT, as Ctrl+C sends
@@ -55,7 +55,7 @@ public sealed partial class ServeProcessTests
     public async Task SigtermLetsARequestInFlightFinishRefusesNewOnesAndExitsZero()
     {
         // What ops expect of a rolling restart: a request under way when SIGTERM comes (here its body is still arriving)
-        // is answered, new connections are refused at once, and the process then exits 0.
+        // is answered, new connections are refused once the shutdown delay (5 s by default) is over, and the process then exits 0.
         var psi = SkaldProcess.StartInfo(null, "serve", "--model", ModelDir, "--port", "0");
         using var process = Process.Start(psi)!;
         try
@@ -76,22 +76,8 @@ public sealed partial class ServeProcessTests
             await Task.Delay(500);
 
             Assert.Equal(0, kill(process.Id, 15));
-            using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
-            bool refused = false;
             var watch = Stopwatch.StartNew();
-            while (!refused && watch.Elapsed < TimeSpan.FromSeconds(20))
-            {
-                try
-                {
-                    using var late = await client.GetAsync("health");
-                    await Task.Delay(50);
-                }
-                catch (HttpRequestException)
-                {
-                    refused = true;
-                }
-            }
-            Assert.True(refused, "the server still took new connections 20 s after SIGTERM");
+            Assert.True(await RefusedWithin(address, watch, TimeSpan.FromSeconds(20)), "the server still took new connections 20 s after SIGTERM");
             Assert.False(process.HasExited); // still draining: the request in flight holds it
 
             await stream.WriteAsync(body.AsMemory(10));
@@ -264,6 +250,29 @@ public sealed partial class ServeProcessTests
         SkaldProcess.AssertUserError(r, 1, "decoder-qwen2", "chat template");
     }
 
+    /// <summary>
+    /// Asks <c>/health</c> at <paramref name="address"/> until a connection is refused (true) or <paramref name="watch"/>
+    /// passes <paramref name="limit"/> (false).
+    /// </summary>
+    internal static async Task<bool> RefusedWithin(Uri address, Stopwatch watch, TimeSpan limit)
+    {
+        using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        while (watch.Elapsed < limit)
+        {
+            try
+            {
+                using var late = await client.GetAsync("health");
+                await Task.Delay(50);
+            }
+            catch (HttpRequestException)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The address in <c>skald serve</c>'s start-up line.</summary>
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+/")]
-    private static partial Regex Address();
+    internal static partial Regex Address();
 }

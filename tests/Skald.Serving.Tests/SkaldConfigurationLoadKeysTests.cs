@@ -71,6 +71,25 @@ public sealed class SkaldConfigurationLoadKeysTests
         for (int i = 0; i < Texts.Length; i++) Assert.Equal(expected[i], got[i].Vector.ToArray());
     }
 
+    // Without a Quantize key the model is readied as skald serve readies it without --quantize (one load path):
+    // packed-only float32, the same embeddings as a plain load bit for bit.
+    [Fact]
+    public async Task WithoutQuantizeTheModelIsPackedOnlyAsSkaldServesIt()
+    {
+        string model = TestPaths.FixtureModel("bert-cased-mean");
+        using var plain = SentenceEncoder.Load(model);
+        var expected = plain.Encode(Texts);
+        var services = new ServiceCollection();
+        services.AddSkaldEmbeddingGenerator(Section(("Model", model)));
+        using var provider = services.BuildServiceProvider();
+        var generator = provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+        var encoder = generator.GetService<SentenceEncoder>()!;
+        Assert.True(encoder.IsPackedOnly);
+        Assert.False(encoder.IsInt8Only);
+        var got = await generator.GenerateAsync(Texts);
+        for (int i = 0; i < Texts.Length; i++) Assert.Equal(expected[i], got[i].Vector.ToArray());
+    }
+
     [Theory]
     [InlineData("Skald:Adaptors", new[] { "Model", "m", "Adaptors", "lora" })]
     [InlineData("Skald:Weights", new[] { "Model", "m", "Weights", "bf16" })]

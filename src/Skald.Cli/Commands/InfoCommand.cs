@@ -27,6 +27,11 @@ internal sealed class InfoCommand : Command
     internal static WeightPrecision Precision(string? value) =>
         value is null ? WeightPrecision.Float32 : Skald.Serving.ModelLoadValues.Precision(value) ?? WeightPrecision.Float32;
 
+    // A folder as info prints it: its full path, whatever form it was given or found in (the model as typed, a base an
+    // adapter names relative to itself, ../ and all), so the lines agree; a hub id as it is.
+    private static string Shown(string path) =>
+        Directory.Exists(path) ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)) : path;
+
     private static string Size(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F2} GiB" : $"{bytes / (double)(1L << 20):F1} MiB";
 
     private int Run(ParseResult p)
@@ -36,9 +41,9 @@ internal sealed class InfoCommand : Command
         var cfg = m.Transformer.Config;
         using var crossEncoder = Skald.Models.CrossEncoders.CrossEncoder.IsCrossEncoder(path) ? Skald.Models.CrossEncoders.CrossEncoder.Load(path) : null;
         var modes = Enum.GetValues<PoolingMode>().Where(x => x != PoolingMode.None && m.Pooling.Modes.HasFlag(x));
-        Console.WriteLine($"model:            {m.Source}");
+        Console.WriteLine($"model:            {Shown(m.Source)}");
         if (m.Adapters.Count > 0) // an adapter folder given as the model: what it loads onto (its config.json and tokenizer are the base's)
-            Console.WriteLine($"base + adapters:  {m.Folder.Path} + {string.Join(", ", m.Adapters)} (merged in this order)");
+            Console.WriteLine($"base + adapters:  {Shown(m.Folder.Path)} + {string.Join(", ", m.Adapters.Select(Shown))} (merged in this order)");
         Console.WriteLine($"architecture:     {cfg.Architecture ?? cfg.ModelType} (model_type {cfg.ModelType})");
         if (m.Folder.IsModel2Vec) Console.WriteLine("format:           Model2Vec (inputs as model2vec's encode: no special tokens, unknown tokens dropped)");
         Console.WriteLine($"parameters:       {m.ParameterCount:N0}" +

@@ -1,11 +1,14 @@
+using Skald.Models.Modules;
+using Skald.Retrieval.Models;
 using Skald.Tokenizers;
 
 namespace Skald.Cli.Commands;
 
 /// <summary>
-/// How long the passages of <c>skald data generate</c> (and a pipeline's generate stage) are: 256 tokens, or what the
-/// model reads when the tokenizer given is a sentence-transformers folder that reads fewer, so that training and
-/// evaluation see each passage whole.
+/// How long passages are: the one rule <c>skald data generate</c> (and a pipeline's generate stage) and <c>skald index
+/// build</c> size chunks by (<see cref="Room"/>: what the model embeds whole), and data generate's defaults: 256 tokens,
+/// or that room when the tokenizer given is a model folder that reads fewer, so that training and evaluation see each
+/// passage whole.
 /// </summary>
 internal static class PassageBudget
 {
@@ -18,10 +21,10 @@ internal static class PassageBudget
     /// </summary>
     public static int Chunk(int? given, string? tokenizer, Action<string> log)
     {
-        int? reads = ModelReads(tokenizer);
-        int chunk = given ?? Math.Min(DefaultChunkTokens, reads ?? DefaultChunkTokens);
-        if (reads is int room && chunk > room)
-            log($"warning: chunks of {chunk} tokens are more than the {room} tokens {tokenizer} reads (its max_seq_length less special tokens): " +
+        var reads = ModelReads(tokenizer);
+        int chunk = given ?? Math.Min(DefaultChunkTokens, reads?.Tokens ?? DefaultChunkTokens);
+        if (reads is { } room && chunk > room.Tokens)
+            log($"warning: chunks of {chunk} tokens are more than the {room.Tokens} tokens {tokenizer} reads of a passage ({room.Why}): " +
                 "a passage longer than that is cut when the model trains or embeds it");
         return chunk;
     }
@@ -33,15 +36,33 @@ internal static class PassageBudget
     public static int Overlap(int chunk) => Math.Min(32, chunk / 4);
 
     /// <summary>
-    /// The tokens a sentence-transformers model folder reads of a passage: its max_seq_length less the special tokens
-    /// its tokenizer adds (null: not such a folder, or no max_seq_length).
+    /// The tokens of a passage a model folder reads (<see cref="Room"/> with its max_seq_length, or an LLM2Vec folder's
+    /// max_length, and its document prompt); null: not such a folder, or no length.
     /// </summary>
-    public static int? ModelReads(string? path)
+    public static (int Tokens, string Why)? ModelReads(string? path)
     {
         if (path is null || !Directory.Exists(path) || !File.Exists(Path.Combine(path, "tokenizer.json"))) return null;
-        var folder = Skald.Models.Modules.ModelFolder.Read(path);
+        var folder = ModelFolder.Read(path);
         if (folder.MaxSeqLength is not int max) return null;
-        int special = Tokenizer.FromFile(Path.Combine(path, "tokenizer.json")).Encode("", true).Ids.Length;
-        return Math.Max(1, max - special);
+        return Room(Tokenizer.FromFile(Path.Combine(path, "tokenizer.json")), max, RolePrompts.For(folder.Prompts, TextRole.Document), folder.Llm2Vec);
+    }
+
+    /// <summary>
+    /// The one rule for the tokens of a passage a model embeds whole: <paramref name="maxTokens"/> (the model's
+    /// max_seq_length; an LLM2Vec model's max_length, which a folder Skald saves gives cut to the model's positions) less
+    /// the special tokens <paramref name="tokenizer"/> adds and the tokens of the document <paramref name="prompt"/> (an
+    /// LLM2Vec model's document instruction), and for an LLM2Vec model (<paramref name="llm2vec"/>) at most its
+    /// doc_max_length: LLM2Vec's <c>encode</c> cuts a text of more tokens than that down by words before it tokenizes the
+    /// input with max_length (<c>LLM2Vec._convert_to_str</c>, llm2vec/llm2vec.py in McGill-NLP/llm2vec at 020e65f8;
+    /// Skald's <see cref="Llm2VecInputs"/>). At least 1. <c>Why</c> says which bound gave it, for a message.
+    /// </summary>
+    public static (int Tokens, string Why) Room(Tokenizer tokenizer, int maxTokens, string? prompt, Llm2VecConfig? llm2vec,
+        string limit = "max_seq_length")
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        long room = (long)maxTokens - tokenizer.Encode("", true).Ids.Length - (string.IsNullOrEmpty(prompt) ? 0 : tokenizer.Encode(prompt, false).Ids.Length);
+        int fits = (int)Math.Clamp(room, 1, int.MaxValue);
+        if (llm2vec is { } c && c.DocMaxLength < fits) return (c.DocMaxLength, $"LLM2Vec's doc_max_length {c.DocMaxLength}");
+        return (fits, $"{(llm2vec is null ? limit : "max_length")} {maxTokens} less special tokens and prompt");
     }
 }

@@ -23,6 +23,9 @@ internal sealed class ServeCommand : Command
     // The largest --max-body-mb: a request body is read into one array, so Array.MaxLength bytes is the real limit (2047 MiB).
     private static readonly int MaxBodyMb = Array.MaxLength >> 20;
 
+    // --shutdown-delay's default: the library's (EmbeddingServiceOptions.ShutdownDelay)
+    private static readonly int DefaultShutdownDelay = (int)new EmbeddingServiceOptions().ShutdownDelay.TotalSeconds;
+
     private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder (sentence-transformers or plain Hugging Face) or hub id; optional with --generator; a late-interaction (ColBERT) folder serves /v1/search over its --index (and /v1/models), not /v1/embeddings", "DIR|ID");
     private readonly Option<string> generator = CliOptions.Text("--generator",
         "Also (or only) serve POST /v1/chat/completions and /v1/completions with this decoder LLM (a folder with a chat template, or a hub id)", "DIR|ID");
@@ -57,6 +60,9 @@ internal sealed class ServeCommand : Command
         "How the weight matrices of --model and --generator are held in memory: f32, or bf16 / f16 (half the memory, computed in float32)", "f32", "f32", "bf16", "f16");
     private readonly Option<bool> accessLog = CliOptions.Flag("--access-log",
         "Write one line per request to standard error once it is answered: UTC time, method, path, status, milliseconds");
+    private readonly Option<int?> shutdownDelay = CliOptions.Int("--shutdown-delay",
+        "On Ctrl+C or SIGTERM: seconds to keep serving while /health answers 503 \"draining\", so a load balancer takes the server out before new connections are refused; then the requests in flight finish (0: stop listening at once)",
+        min: 0, defaultValue: DefaultShutdownDelay, helpName: "SECONDS");
     private readonly Option<bool> truncate = CliOptions.Flag("--truncate",
         "Truncate inputs longer than the model's max_seq_length (as skald encode does) instead of answering 400");
     private readonly Option<string> queryInstruction = CliOptions.Text("--query-instruction",
@@ -111,6 +117,7 @@ internal sealed class ServeCommand : Command
         Options.Add(quantize);
         Options.Add(truncate);
         Options.Add(accessLog);
+        Options.Add(shutdownDelay);
         Options.Add(queryInstruction);
         Options.Add(maxInputs);
         Options.Add(maxBodyMb);
@@ -206,6 +213,7 @@ internal sealed class ServeCommand : Command
             : m3 is not null ? new RerankService(m3, m3Weights) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 }
             : crossEncoder is null ? null
             : new RerankService(QuantizeOption.Apply(crossEncoder, p.GetValue(quantize), quiet)) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 };
+        int delaySeconds = p.GetValue(shutdownDelay) ?? DefaultShutdownDelay;
         var options = new EmbeddingServiceOptions
         {
             ModelName = p.GetValue(modelName),
@@ -219,6 +227,7 @@ internal sealed class ServeCommand : Command
             MaxWait = TimeSpan.FromMilliseconds(p.GetValue(maxWaitMs) ?? 3),
             MaxQueuedInputs = queueLimit,
             AccessLog = p.GetValue(accessLog) ? Console.Error : null,
+            ShutdownDelay = TimeSpan.FromSeconds(delaySeconds),
             Ranges = p.GetValue(ranges) is { } file ? ReadRanges(file, encoder!.Dimension) : null,
             BgeM3Weights = searchWeights,
         };
@@ -239,7 +248,9 @@ internal sealed class ServeCommand : Command
             (searchIndex is null ? "" : $", searching {searchIndex.Current.LiveCount} rows of {indexDir}" +
                 (refreshSeconds > 0 ? $" (reopened when it changes, checked every {refreshSeconds} s)" : "")) +
             (rerank is null ? "" : $", reranking with {rerank.ModelName}") + (key is null ? "" : " (API key required)") + "; Ctrl+C stops", quiet);
-        server.WaitForShutdownAsync().GetAwaiter().GetResult();
+        using (server.Stopping.Register(() => Terminal.Log(delaySeconds == 0 ? "stopping: the requests in flight finish"
+                   : $"stopping: /health answers 503 and requests are still served for {delaySeconds} s (--shutdown-delay), then the requests in flight finish", quiet)))
+            server.WaitForShutdownAsync().GetAwaiter().GetResult();
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Terminal.Log("stopped", quiet);
         return 0;

@@ -50,7 +50,7 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
     {
         if (ConfigLoader.ReadYaml(path, Error) is not YamlMappingNode root)
             throw new InputException($"{path}: expected a mapping with \"output\" and \"stages\"");
-        // Values given by --set are located as "--set STAGE.KEY" in messages, not by a line of the file they are not in.
+        // Values given by --set are located as "--set" in messages (which name the key), not by a line of the file they are not in.
         var setBy = new Dictionary<YamlNode, string>(ReferenceEqualityComparer.Instance);
         foreach (var o in overrides ?? []) Override(root, o, setBy, path);
         var top = SectionReader.FromMapping("", root, path, Error, setBy);
@@ -150,7 +150,7 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
     {
         if (ParseOverride(assignment, out string target, out var parsed) is { } error) throw new InputException(error);
         YamlNode value = parsed!;
-        setBy[value] = $"--set {target}";
+        setBy[value] = ConfigEntry.CommandLine; // located as "--set", the messages about the key naming it once
         int dot = target.IndexOf('.');
         if (dot < 0)
         {
@@ -166,7 +166,7 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
         DottedKey.Parse(key, out string[] path); // (its quoting was checked by ParseOverride)
         var name = new YamlScalarNode(path[0]);
         var existing = match.Children.TryGetValue(name, out var e) ? e : null;
-        string existingWhere = existing is null ? $"--set {target}" : setBy.TryGetValue(existing, out var w) ? w : $"{file}:{existing.Start.Line}";
+        string existingWhere = existing is null ? ConfigEntry.CommandLine : setBy.TryGetValue(existing, out var w) ? w : $"{file}:{existing.Start.Line}";
         match.Children[name] = DottedKey.Set(existing, existingWhere, stage, path, value, Error);
     }
 

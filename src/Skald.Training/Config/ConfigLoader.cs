@@ -195,7 +195,7 @@ public static partial class ConfigLoader
     private static void ApplyOverride(Dictionary<string, Dictionary<string, ConfigEntry>> tree, string assignment)
     {
         if (ParseOverride(assignment, out string section, out string key, out var node) is { } error) throw new TrainingException(error);
-        string where = $"--set {section}.{key}";
+        const string where = ConfigEntry.CommandLine; // the messages about the key name it
         if (!tree.TryGetValue(section, out var keys)) tree[section] = keys = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
         DottedKey.Parse(key, out string[] path); // (its quoting was checked by ParseOverride)
         if (path.Length == 1)

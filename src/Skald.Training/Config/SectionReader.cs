@@ -56,7 +56,7 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
     public IReadOnlyDictionary<YamlNode, string>? SetBy(string key)
     {
         if (!keys.TryGetValue(key, out var e)) return null;
-        if (!e.Where.StartsWith("--set", StringComparison.Ordinal) || e.Node is not YamlMappingNode map) return e.SetBy;
+        if (e.Where != ConfigEntry.CommandLine || e.Node is not YamlMappingNode map) return e.SetBy;
         var all = new Dictionary<YamlNode, string>(ReferenceEqualityComparer.Instance);
         foreach (var (_, v) in map.Children) all.TryAdd(v, e.Where);
         foreach (var (n, w) in e.SetBy ?? new Dictionary<YamlNode, string>()) all[n] = w;
@@ -74,7 +74,8 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
         {
             if (known.Contains(key)) continue;
             string suggestion = UpstreamKeyNames.For(section, key, known) is { } upstream
-                ? $"; did you mean '{(upstream.Contains('.', StringComparison.Ordinal) ? upstream : Name(upstream))}'?"
+                ? $"; did you mean '{(upstream.Contains('.', StringComparison.Ordinal) ? upstream : Name(upstream))}'?" +
+                  (UpstreamKeyNames.Meaning(key) is { } meaning ? $" {meaning}" : "")
                 : UpstreamKeyNames.NoKey(section, key) is { } why ? $": {why}"
                 : Skald.Retrieval.Data.Typos.Closest(key, known.Order(StringComparer.Ordinal)) is { } s ? $"; did you mean '{Name(s)}'?" : "";
             throw error(

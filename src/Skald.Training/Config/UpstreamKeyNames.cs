@@ -57,6 +57,17 @@ internal static class UpstreamKeyNames
         ["max_seq_length"] = "model.max_seq_length", // sentence-transformers' model.max_seq_length (loss.max_seq_length is causal_lm's)
     };
 
+    // upstream names whose Skald key means something else under mpirun, and how they relate: transformers' Trainer
+    // gives each process per_device_train_batch_size rows (train_batch_size is that times the GPUs of one process), so
+    // its batch is that times the processes; Skald's training.batch_size is that global batch, split across the ranks
+    // (Skald.Distributed.Shard: contiguous parts, the first ranks one row more when it does not divide). Upstream:
+    // TrainingArguments.train_batch_size in huggingface/transformers src/transformers/training_args.py at fd798335.
+    private static readonly Dictionary<string, string> Meanings = new(StringComparer.Ordinal)
+    {
+        ["per_device_train_batch_size"] = GlobalBatch("per_device_train_batch_size"),
+        ["train_batch_size"] = GlobalBatch("train_batch_size"),
+    };
+
     // upstream names Skald has no key for, and what to do instead
     private static readonly Dictionary<string, string> Absent = new(StringComparer.Ordinal)
     {
@@ -79,6 +90,15 @@ internal static class UpstreamKeyNames
         if (home == section || !ConfigLoader.Sections.Contains(section)) return known.Contains(name) ? name : null;
         return ours;
     }
+
+    /// <summary>
+    /// How Skald's key for the upstream <paramref name="key"/> differs from it, for the line that suggests it (the
+    /// per-process batch sizes, whose Skald key is the global batch under mpirun), or null.
+    /// </summary>
+    public static string? Meaning(string key) => Meanings.GetValueOrDefault(key);
+
+    private static string GlobalBatch(string upstream) =>
+        $"That is the global batch: {upstream} times the processes under mpirun, which split it (the same on one process).";
 
     /// <summary>Why Skald has no key for the upstream <paramref name="key"/> given in a train config section, or null.</summary>
     public static string? NoKey(string section, string key) =>

@@ -150,7 +150,9 @@ public static class ModelCard
         sb.AppendLine();
         if (llm2vec is not null)
         {
-            Llm2VecCard.WriteArchitecture(sb, llm2vec.ModelType ?? trained?.Config.ModelType, llm2vec);
+            // the max_length the saved llm2vec_config.json holds (ModelSaver.WriteLlm2VecConfig): what the model reads
+            Llm2VecCard.WriteArchitecture(sb, llm2vec.ModelType ?? trained?.Config.ModelType,
+                trained is null ? llm2vec : llm2vec with { MaxLength = trained.MaxSeqLength });
             sb.AppendLine();
             sb.AppendLine("## Usage");
             sb.AppendLine();

@@ -277,8 +277,10 @@ public static partial class ModelSaver
         WriteJson(Path.Combine(dir, Llm2VecConfig.FileName), new JsonObject
         {
             ["pooling_mode"] = c.PoolingModeName,
-            // the folder's max_length, or the length the run set (model.max_seq_length), as LLM2Vec's max_length argument
-            ["max_length"] = model.MaxSeqLength == Math.Min(c.MaxLength, model.Transformer.MaxSequenceLength) ? c.MaxLength : model.MaxSeqLength,
+            // what the model reads, as LLM2Vec's max_length argument: the folder's max_length or the length the run set
+            // (model.max_seq_length), cut to the transformer's positions (a max_length of 512 over 128 positions would have
+            // LLM2Vec feed positions the model does not have, and Skald's chunkers size passages by this file)
+            ["max_length"] = model.MaxSeqLength,
             ["doc_max_length"] = c.DocMaxLength,
             ["skip_instruction"] = c.SkipInstruction,
         });

@@ -111,8 +111,8 @@ public sealed class ConfigTests
     [InlineData("training.epochs=99999999999", "training.epochs must be at most 2147483647, got 99999999999")]
     [InlineData("training.learning_rate=-1", "training.learning_rate must be at least 0, got -1")]
     [InlineData("training.learning_rate=1e39", "training.learning_rate is too large, got 1e39")]
-    [InlineData("data.columns=[anchor, anchor]", "--set data.columns: data.columns names 'anchor' twice")] // (it trained on (anchor, anchor))
-    [InlineData("data.columns={anchor: 1}", "--set data.columns: data.columns must be a name or a list of names")]
+    [InlineData("data.columns=[anchor, anchor]", "--set: data.columns names 'anchor' twice")] // (it trained on (anchor, anchor))
+    [InlineData("data.columns={anchor: 1}", "--set: data.columns must be a name or a list of names")]
     public void BadValuesAreNamed(string set, string fragment)
     {
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal, "c.yaml", [set]));

@@ -44,9 +44,9 @@ public sealed class DottedSetTests
     }
 
     [Theory]
-    [InlineData("training.scheduler_kwargs.power=abc", "--set training.scheduler_kwargs.power: training.scheduler_kwargs.power must be a number, got 'abc'")]
-    [InlineData("training.scheduler_kwargs.powr=2", "--set training.scheduler_kwargs.powr: unknown config key 'training.scheduler_kwargs.powr'; did you mean 'training.scheduler_kwargs.power'?")]
-    [InlineData("training.learning_rate_mapping.Dense=fast", "--set training.learning_rate_mapping.Dense: training.learning_rate_mapping['Dense'] must be a number")]
+    [InlineData("training.scheduler_kwargs.power=abc", "--set: training.scheduler_kwargs.power must be a number, got 'abc'")]
+    [InlineData("training.scheduler_kwargs.powr=2", "--set: unknown config key 'training.scheduler_kwargs.powr'; did you mean 'training.scheduler_kwargs.power'?")]
+    [InlineData("training.learning_rate_mapping.Dense=fast", "--set: training.learning_rate_mapping['Dense'] must be a number")]
     [InlineData("training.learning_rate.x=1", "--set training.learning_rate.x: training.learning_rate is a single value (c.yaml:9), not a mapping, so it has no key 'x'; set it whole with --set training.learning_rate=...")]
     [InlineData("model.path.x=1", "--set model.path.x: model.path is a single value (c.yaml:2), not a mapping")]
     [InlineData("training.scheduler_kwargs..power=2", "--set training.scheduler_kwargs..power: a key name is empty")]

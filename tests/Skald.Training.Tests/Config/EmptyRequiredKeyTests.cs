@@ -8,9 +8,9 @@ public sealed class EmptyRequiredKeyTests
     private const string Minimal = MinimalConfig.Yaml;
 
     [Theory]
-    [InlineData("data.train=[]", "--set data.train: data.train is required and must not be empty")]
-    [InlineData("data.train=null", "--set data.train: data.train is required and must not be empty")]
-    [InlineData("output.dir=", "--set output.dir: output.dir is required and must not be empty")]
+    [InlineData("data.train=[]", "--set: data.train is required and must not be empty")]
+    [InlineData("data.train=null", "--set: data.train is required and must not be empty")]
+    [InlineData("output.dir=", "--set: output.dir is required and must not be empty")]
     public void AnEmptyValueFromSetNamesTheSet(string assignment, string expected)
     {
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal, "c.yaml", [assignment]));

@@ -32,6 +32,26 @@ public sealed class KeyTypoTests
         Assert.StartsWith(expected, e.Message);
     }
 
+    // per_device_train_batch_size is one process's rows; training.batch_size is the global batch under mpirun, so the
+    // suggestion says how the two relate instead of offering it as the same setting.
+    [Theory]
+    [InlineData("per_device_train_batch_size")]
+    [InlineData("train_batch_size")]
+    public void APerProcessBatchSizeIsPointedAtTheGlobalBatchAndSaysSo(string key)
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + $"\ntraining:\n  {key}: 8\n", "c.yaml"));
+        Assert.StartsWith($"c.yaml:8: unknown config key 'training.{key}'; did you mean 'training.batch_size'? That is the global batch: {key} times the processes under mpirun, which split it (the same on one process). (known keys in training:", e.Message);
+        Assert.DoesNotContain("\n", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ThePerDeviceEvalBatchSizeIsPointedAtEvaluationsWithoutANote()
+    {
+        // evaluation runs on rank 0 alone: its batch is one process's, as upstream's per-device one is
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + "\ntraining:\n  per_device_eval_batch_size: 8\n", "c.yaml"));
+        Assert.StartsWith("c.yaml:8: unknown config key 'training.per_device_eval_batch_size'; did you mean 'evaluation.batch_size'? (known keys", e.Message);
+    }
+
     [Theory]
     [InlineData("\ntraining:\n  save_steps: 100\n", "c.yaml:8: unknown config key 'training.save_steps'; did you mean 'output.save_steps'?")]
     [InlineData("\ntraining:\n  eval_steps: 100\n", "c.yaml:8: unknown config key 'training.eval_steps'; did you mean 'evaluation.steps'?")]
@@ -64,7 +84,7 @@ public sealed class KeyTypoTests
     public void AMistypedKeyFromSetGetsTheSuggestionToo()
     {
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal, "c.yaml", ["training.bacth_size=8"]));
-        Assert.StartsWith("--set training.bacth_size: unknown config key 'training.bacth_size'; did you mean 'training.batch_size'?", e.Message);
+        Assert.StartsWith("--set: unknown config key 'training.bacth_size'; did you mean 'training.batch_size'?", e.Message);
     }
 
     [Fact]
@@ -79,7 +99,7 @@ public sealed class KeyTypoTests
     public void AMistypedLossTypeSuggestsTheClosestTypeBeforeTheList()
     {
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal, "c.yaml", ["loss.type=mnlr"]));
-        Assert.StartsWith("--set loss.type: loss.type got 'mnlr'; did you mean 'mnrl'? (must be one of mnrl, cached_mnrl, ", e.Message);
+        Assert.StartsWith("--set: loss.type got 'mnlr'; did you mean 'mnrl'? (must be one of mnrl, cached_mnrl, ", e.Message);
         Assert.Contains(", causal_lm, ", e.Message); // the list is still all there
         Assert.EndsWith(")", e.Message);
     }

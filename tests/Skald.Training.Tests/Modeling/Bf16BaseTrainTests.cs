@@ -194,7 +194,7 @@ public sealed class Bf16BaseTrainTests
 
         var set = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(
             $"model: {{path: {Base}}}\ndata: {{train: x.jsonl}}\noutput: {{dir: out}}", "full.yaml", [$"model.weights={weights}"]));
-        Assert.StartsWith($"--set model.weights: model.weights {weights} keeps the base frozen", set.Message);
+        Assert.StartsWith($"--set: model.weights {weights} keeps the base frozen", set.Message);
 
         var bad = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(
             $"model: {{path: {Base}, weights: f8}}\ndata: {{train: x.jsonl}}\nlora: {{r: 4}}\noutput: {{dir: out}}", "bad.yaml"));

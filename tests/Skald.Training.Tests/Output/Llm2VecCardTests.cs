@@ -38,7 +38,9 @@ public sealed class Llm2VecCardTests
             $"{{train: {Pairs()}, instruction: \"Gitt et spørsmål, finn svaret\"}}");
         Assert.Contains("# LLM2Vec model based on decoder-qwen2\n", card);
         Assert.Contains("- **Model Type:** LLM2Vec (a decoder with bidirectional attention)", card);
-        Assert.Contains("  (pooling): mean (skip_instruction: true, max_length: 512, doc_max_length: 400)", card);
+        // decoder-qwen2 has 128 positions: LLM2Vec's default max_length 512 is cut to them, one length in both places
+        Assert.Contains("  (pooling): mean (skip_instruction: true, max_length: 128, doc_max_length: 400)", card);
+        Assert.Contains("- **Maximum Sequence Length:** 128 tokens\n", card);
         Assert.Contains("l2v = LLM2Vec.from_pretrained(\"path/to/decoder-qwen2\", peft_model_name_or_path=\"path/to/this/folder\")", card);
         Assert.Contains("queries = l2v.encode([[\"Gitt et spørsmål, finn svaret\", \"Hvor ligger legekontoret?\"]])", card);
         Assert.Contains("new Skald.Models.EncodeOptions { Instruction = \"Gitt et spørsmål, finn svaret\" }", card);

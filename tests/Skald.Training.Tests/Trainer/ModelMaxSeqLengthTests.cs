@@ -81,6 +81,21 @@ public sealed class ModelMaxSeqLengthTests
         Assert.Equal(8, JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "keyed", "final", "llm2vec_config.json")))!["max_length"]!.GetValue<int>());
     }
 
+    // A max_length past the model's positions (llm2vec-xlmr reads 64: 66 less XLM-R's padding offset) is saved as what
+    // the model reads, so that LLM2Vec is not asked for positions the model lacks and skald data generate, which sizes
+    // passages by the file, agrees with skald index build, which sizes them by the loaded model (it was saved as 512).
+    [Fact]
+    public void AnLlm2VecMaxLengthPastThePositionsIsSavedAsWhatTheModelReads()
+    {
+        string copy = CopyWith(InfraPaths.FixtureModel("llm2vec-xlmr"), "llm2vec_config.json", "max_length", 512);
+        using var model = SentenceEncoder.Load(copy);
+        Assert.Equal(64, model.MaxSeqLength);
+        string output = Path.Combine(dir, "saved");
+        Directory.CreateDirectory(output);
+        ModelSaver.WriteLlm2VecConfig(model, output);
+        Assert.Equal(64, JsonNode.Parse(File.ReadAllText(Path.Combine(output, "llm2vec_config.json")))!["max_length"]!.GetValue<int>());
+    }
+
     // A copy of the folder whose json file gives key the value n.
     private string CopyWith(string folder, string file, string key, int n)
     {

@@ -97,7 +97,7 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(16));
         string outDir = Path.Combine(dir, "zero");
         var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir), "--set", "training.max_steps=0");
-        SkaldProcess.AssertUserError(r, 1, "--set training.max_steps", "must be a positive number of steps, or -1");
+        SkaldProcess.AssertUserError(r, 1, "--set: training.max_steps must be a positive number of steps, or -1");
         Assert.False(Directory.Exists(Path.Combine(outDir, "final")));
     }
 
@@ -189,7 +189,7 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", config), 1,
             Path.GetFileName(config) + ":16: unknown config key 'evaluation.stepz'");
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o")), "--set", "training.bs=3"), 1,
-            "--set training.bs: unknown config key 'training.bs'");
+            "--set: unknown config key 'training.bs'");
     }
 
     [Fact]

@@ -80,14 +80,16 @@ internal static class IndexOptions
     }
 
     /// <summary>
-    /// Chunk and overlap sizes for <c>index build</c>: a chunk holds at most what the model reads (its max_seq_length
-    /// less the special tokens and the document prompt), so by default it is 200 tokens or that room, whichever is
+    /// Chunk and overlap sizes for <c>index build</c>: a chunk holds at most what the model reads of a passage
+    /// (<see cref="PassageBudget.Room"/>, the rule data generate sizes passages by: its max_seq_length less the special
+    /// tokens and the document prompt, an LLM2Vec model's at most doc_max_length), so by default it is 200 tokens or that room, whichever is
     /// smaller, and a larger <paramref name="chunkTokens"/> given on purpose gets a warning (dense search would see
     /// only each chunk's start); the overlap defaults to 32 tokens, at most a quarter of the chunk, and must be below it.
     /// <c>Note</c> is the line to log once the index is written (null: nothing to say).
     /// </summary>
     public static (int Chunk, int Overlap, string? Note) Chunking(EvaluationEmbeddingModel model, int? chunkTokens, int? overlapTokens) =>
-        Chunking(model.Encoder.Tokenizer, model.MaxTokens, model.PromptFor(TextRole.Document) ?? "", "max_seq_length", chunkTokens, overlapTokens);
+        Chunking(model.Encoder.Tokenizer, model.MaxTokens, model.PromptFor(TextRole.Document) ?? "", "max_seq_length", chunkTokens, overlapTokens,
+            model.Encoder.Folder.Llm2Vec);
 
     /// <summary>
     /// <see cref="Chunking(EvaluationEmbeddingModel, int?, int?)"/> for a late-interaction model, which reads a document's
@@ -118,16 +120,15 @@ internal static class IndexOptions
     }
 
     private static (int Chunk, int Overlap, string? Note) Chunking(Skald.Tokenizers.Tokenizer tokenizer, int maxTokens, string prompt, string limit,
-        int? chunkTokens, int? overlapTokens)
+        int? chunkTokens, int? overlapTokens, Skald.Models.Modules.Llm2VecConfig? llm2vec = null)
     {
-        long room = (long)maxTokens - tokenizer.Encode("", true).Ids.Length - (prompt.Length == 0 ? 0 : tokenizer.Encode(prompt, false).Ids.Length);
-        int fits = (int)Math.Clamp(room, 1, int.MaxValue);
+        var (fits, why) = PassageBudget.Room(tokenizer, maxTokens, prompt, llm2vec, limit); // the rule data generate sizes passages by
         int chunk = chunkTokens ?? Math.Min(DefaultChunkTokens, fits);
         string? note = chunkTokens is null && chunk < DefaultChunkTokens
-            ? $"chunks of at most {chunk} tokens: the model reads {maxTokens} ({limit}), special tokens and prompt included"
+            ? $"chunks of at most {chunk} tokens: what the model reads of a passage ({why})"
             : chunk > fits
-                ? $"warning: --chunk-tokens {chunk} is more than the {fits} tokens the model reads ({limit} {maxTokens} less special " +
-                  "tokens and prompt): dense search sees only the start of longer chunks (BM25 sees all of it)"
+                ? $"warning: --chunk-tokens {chunk} is more than the {fits} tokens the model reads of a passage ({why}): " +
+                  "dense search sees only the start of longer chunks (BM25 sees all of it)"
                 : null;
         int overlap = overlapTokens ?? Math.Min(DefaultOverlapTokens, chunk / 4);
         if (overlap >= chunk) throw new UsageException($"option --overlap-tokens ({overlap}) must be below --chunk-tokens ({chunk})");

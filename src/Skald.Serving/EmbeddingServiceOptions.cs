@@ -69,11 +69,12 @@ public sealed record EmbeddingServiceOptions
     /// How long <see cref="EmbeddingServer"/> keeps listening and serving once asked to stop (Ctrl+C, SIGTERM,
     /// <see cref="EmbeddingServer.Stop"/>; <c>skald serve --shutdown-delay</c>), while <c>/health</c> answers 503
     /// "draining", so that a load balancer polling it takes the server out before new connections are refused; then
-    /// it stops listening and finishes the requests in flight (for up to 30 s more). Default 5 s: a few of a balancer's
-    /// health checks, and well inside Kubernetes' default 30 s grace period, as the preStop sleeps commonly used for this
-    /// are. Zero: stop listening at once. <see cref="EmbeddingServer.DisposeAsync"/> alone stops without it.
+    /// it stops listening and finishes the requests in flight (for up to 30 s more). Default zero: stop listening at
+    /// once, as a server run at a terminal is expected to on Ctrl+C; behind a load balancer give a few of its health
+    /// checks (5 s, say), well inside Kubernetes' default 30 s grace period, as the preStop sleeps commonly used for this
+    /// are. <see cref="EmbeddingServer.DisposeAsync"/> alone stops without it.
     /// </summary>
-    public TimeSpan ShutdownDelay { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ShutdownDelay { get; init; } = TimeSpan.Zero;
 
     /// <summary>
     /// Where <see cref="EmbeddingServer"/> writes one line per request once it is answered (<c>skald serve --access-log</c>:

@@ -44,8 +44,12 @@ internal sealed class QuickstartCommand : Command
         // In a clone, skald is `dotnet run` of its project and configs/ is there; the installed tool is `skald`.
         bool clone = File.Exists(Path.Combine("src", "Skald.Cli", "Skald.Cli.csproj"));
         string skald = clone ? "dotnet run -c Release --project src/Skald.Cli --" : "skald";
-        string trainConfig = clone ? "configs/train-example.yaml" : "train.yaml";
         string example = Path.Combine(runner.SamplesFolder!, "encode-example.txt");
+        // Away from a clone, the tool's copy of the example config, its sample paths pointed at the tool's samples.
+        string data = Path.Combine(runner.SamplesFolder!, "data");
+        string train = clone ? "--config configs/train-example.yaml"
+            : $"--config {Path.Combine(QuickstartFiles.ToolFolder, "configs", "train-example.yaml")} --set data.train={Path.Combine(data, "train-triplets.jsonl")} "
+              + $"--set data.eval={Path.Combine(data, "eval", "triplets.jsonl")} --set evaluation.retrieval={Path.Combine(data, "eval", "retrieval")}";
         Console.WriteLine($"""
 
             Models and report are in {outDir}/ (open {outDir}/report.html in a browser).
@@ -53,8 +57,8 @@ internal sealed class QuickstartCommand : Command
             Next steps:
               encode with the new model:
                 {skald} encode --model {outDir}/bert --input {example} --output embeddings.jsonl
-              fine-tune a downloaded Hugging Face model instead (e.g. NbAiLab/nb-sbert-base in ~/models{(clone ? "" : "; configs/train-example.yaml in Skald's repository documents every key of train.yaml")}):
-                {skald} train --config {trainConfig} --set model.path=~/models/nb-sbert-base
+              fine-tune a downloaded Hugging Face model instead (e.g. NbAiLab/nb-sbert-base in ~/models; the config documents every key):
+                {skald} train {train} --set model.path=~/models/nb-sbert-base
             """);
         return 0;
     }

@@ -321,7 +321,7 @@ public static class BenchmarkRunner
         /// </summary>
         private static (string Local, string Name, string KeyName) Folder(string spec, BenchmarkOptions options)
         {
-            if (Directory.Exists(spec) || options.ResolveModel is null || HubId.TryParse(spec) is null) return (spec, ReportName(spec), FolderName(spec));
+            if (Directory.Exists(spec) || options.ResolveModel is null || HubId.TryParse(spec) is null) return (spec, ModelNames.Of(spec), FolderName(spec)); // a trained RUN/final is named RUN
             return (options.ResolveModel(spec), spec, Safe(spec));
         }
 
@@ -342,21 +342,5 @@ public static class BenchmarkRunner
         }
 
         private static string FolderName(string dir) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
-
-        /// <summary>
-        /// A model folder's name in the report: its own, or for one a training run wrote, whose own name is the same in
-        /// every run, the run's: <c>RUN</c> for RUN/final (a trained model: <c>skald train</c>'s output.dir/final) and
-        /// <c>RUN/best</c>, <c>RUN/checkpoint-500</c> for RUN/checkpoints/NAME, so two trained models compared are
-        /// told apart by more than "final" and "final#2".
-        /// </summary>
-        private static string ReportName(string dir)
-        {
-            string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)), name = Path.GetFileName(full);
-            string parent = Path.GetDirectoryName(full) ?? "";
-            if (name == "final" && Path.GetFileName(parent) is { Length: > 0 } run) return run;
-            if (Path.GetFileName(parent) == "checkpoints" && Path.GetFileName(Path.GetDirectoryName(parent)) is { Length: > 0 } owner)
-                return owner + "/" + name;
-            return name;
-        }
     }
 }

@@ -49,6 +49,16 @@ public sealed class ToolInstallTests
         Assert.True(encodeNext.Code == 0, encodeNext.Output);
         Assert.Equal(File.ReadAllLines(words[Array.IndexOf(words, "--input") + 1]).Count(l => l.Length > 0),
             File.ReadAllLines(Path.Combine(empty, "embeddings.jsonl")).Length);
+
+        // Its fine-tuning step as printed, on the quickstart's model for the hub model it names (a few steps): the
+        // config and data are the tool's own (it said `--config train.yaml`, a file no tool user has).
+        string[] train = quickstart.Output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("skald train ", StringComparison.Ordinal)).Split(' ');
+        Assert.StartsWith(Path.Combine(tools, ".store"), train[Array.IndexOf(train, "--config") + 1]);
+        string[] args = [.. train[1..].Select(w => w == "model.path=~/models/nb-sbert-base" ? "model.path=" + Path.Combine(empty, "out", "bert") : w),
+            "--set", "training.max_steps=2", "--set", "evaluation.steps=0", "--set", "data.max_eval_samples=8", "--set", "evaluation.retrieval_max_queries=8"];
+        var trainNext = Run(empty, skald, args);
+        Assert.True(trainNext.Code == 0, trainNext.Output);
+        Assert.True(File.Exists(Path.Combine(empty, "runs", "example", "final", "modules.json")), trainNext.Output);
     }
 
     /// <summary>

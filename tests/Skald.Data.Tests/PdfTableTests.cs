@@ -38,6 +38,24 @@ public sealed class PdfTableTests
     }
 
     [Fact]
+    public void ACellWrappedOverTwoLinesStaysInItsRow()
+    {
+        string path = TestDocuments.PdfAt(TestPaths.NewTempDir(), "satser.pdf",
+        [
+            ("Satsene for overtid i 2025 er slik:", 40, 800),
+            .. Row(770, "Dag", "Tillegg", "Merknad"),
+            .. Row(755, "Hverdager", "50 %", "Etter kl. 17, eller"),
+            ("etter avtale med leder", 320, 743),
+            .. Row(725, "Lørdag", "100 %", "Hele døgnet"),
+            ("Spør lønnskontoret om du er i tvil om hvilken sats som gjelder.", 40, 695),
+        ]);
+        var blocks = PdfReader.Read(path, Ocr.Off, []);
+        Assert.Equal([P("Dag | Tillegg | Merknad"), P("Hverdager | 50 % | Etter kl. 17, eller etter avtale med leder"), P("Lørdag | 100 % | Hele døgnet")],
+            blocks.Where(b => b.Kind == BlockKind.TableRow).Select(b => b.Text));
+        Assert.Equal(5, blocks.Count);
+    }
+
+    [Fact]
     public void ATableDrawnColumnByColumnReadsInRows()
     {
         // some writers draw a table a column at a time: the text extractor's lines are single cells, the rows are found by place

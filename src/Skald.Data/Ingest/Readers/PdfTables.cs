@@ -9,7 +9,9 @@ namespace Skald.Data.Ingest.Readers;
 /// order, text edges and word extractors, none of which says which lines are rows): the words are grouped into
 /// visual lines by their baseline, each line is cut into cells where two words lie at least <see cref="GapEms"/> of
 /// the font size apart, and consecutive lines of at least two cells each, close together, whose cells fall into the
-/// same column bands (no two cells of a line in one band) are a table's rows, at least <see cref="MinRows"/> of them.
+/// same column bands (no two cells of a line in one band) are a table's rows, at least <see cref="MinRows"/> of them; a
+/// line close under a row (<see cref="WrapGapEms"/>) with its cells in the table's columns but none in the first is that
+/// row's cells wrapped onto another line, its text joined to theirs.
 /// Conservatively: a block whose first cells are list markers ("•", "1.", "a)") is a list, and one whose cells read as
 /// running text (no column of short cells, at most <see cref="ShortCellWords"/> words in its median cell, or more than
 /// <see cref="MaxMeanCellWords"/> words a cell on average) is prose set in columns; neither is a table.
@@ -45,19 +47,41 @@ public static partial class PdfTables
                 i++;
                 continue;
             }
+            var starts = new List<int> { i }; // the lines that start a row; the others continue the row above (wrapped cells)
             int end = i + 1;
-            while (end < lines.Count && lines[end].Cells.Count >= 2
-                && lines[end - 1].Baseline - lines[end].Baseline <= RowGapEms * Math.Max(lines[end - 1].Em, lines[end].Em)
+            while (end < lines.Count && lines[end - 1].Baseline - lines[end].Baseline <= RowGapEms * Math.Max(lines[end - 1].Em, lines[end].Em)
                 && Bands(lines, i, end + 1) is not null)
+            {
+                if (!Wraps(lines, i, end))
+                {
+                    if (lines[end].Cells.Count < 2) break;
+                    starts.Add(end);
+                }
                 end++;
-            if (end - i >= MinRows && Bands(lines, i, end) is { } bands && IsTable(lines, i, end, bands))
-                tables.Add([.. lines.Skip(i).Take(end - i).Select(l => new PdfTableRow(
-                    [.. bands.Select(b => string.Join(" ", l.Cells.Where(c => Overlaps(c, b)).Select(c => c.Text))).Where(t => t.Length > 0)],
-                    [.. l.Cells.SelectMany(c => c.Letters)]))]);
+            }
+            if (starts.Count >= MinRows && Bands(lines, i, end) is { } bands && IsTable([.. starts.Select(k => lines[k])], lines.Skip(i).Take(end - i), bands))
+            {
+                tables.Add([.. starts.Select((k, n) =>
+                {
+                    var row = lines.Skip(k).Take((n + 1 < starts.Count ? starts[n + 1] : end) - k).ToList();
+                    return new PdfTableRow([.. bands.Select(b => string.Join(" ", row.SelectMany(l => l.Cells.Where(c => Overlaps(c, b))).Select(c => c.Text)))
+                        .Where(t => t.Length > 0)], [.. row.SelectMany(l => l.Cells).SelectMany(c => c.Letters)]);
+                })]);
+            }
             i = end;
         }
         return tables;
     }
+
+    /// <summary>The largest distance between the baselines of a cell's wrapped lines, in font sizes.</summary>
+    public const double WrapGapEms = 1.6;
+
+    // Whether line `at` continues the row above it (a cell's text wrapped onto another line): close below it, its cells in
+    // the columns of lines [start, at) but none in the first (a new row has its first cell there).
+    private static bool Wraps(List<Line> lines, int start, int at) =>
+        lines[at - 1].Baseline - lines[at].Baseline <= WrapGapEms * Math.Max(lines[at - 1].Em, lines[at].Em)
+        && Bands(lines, start, at) is { } bands && !lines[at].Cells.Any(c => Overlaps(c, bands[0]))
+        && lines[at].Cells.All(c => bands.Count(b => Overlaps(c, b)) == 1);
 
     // A cell: its words' text, its left and right edges, its letters.
     private sealed record Cell(string Text, double Left, double Right, IReadOnlyList<Letter> Letters);
@@ -124,16 +148,16 @@ public static partial class PdfTables
 
     private static bool Overlaps(Cell c, (double Left, double Right) band) => c.Left <= band.Right && c.Right >= band.Left;
 
-    // Whether aligned lines [start, end) are a table: not a list (first cells markers), not prose set in columns.
-    private static bool IsTable(List<Line> lines, int start, int end, List<(double Left, double Right)> bands)
+    // Whether aligned lines are a table: not a list (the rows' first cells markers), not prose set in columns (judged by
+    // all the lines' cells, wrapped ones too).
+    private static bool IsTable(List<Line> rows, IEnumerable<Line> lines, List<(double Left, double Right)> bands)
     {
-        var rows = lines.Skip(start).Take(end - start).ToList();
         if (rows.Count(r => ListMarker().IsMatch(r.Cells[0].Text)) * 2 >= rows.Count) return false;
-        var words = rows.SelectMany(r => r.Cells).Select(c => c.Text.Split(' ').Length).ToList();
-        if (words.Average() > MaxMeanCellWords) return false;
+        var cells = lines.SelectMany(l => l.Cells).ToList();
+        if (cells.Average(c => c.Text.Split(' ').Length) > MaxMeanCellWords) return false;
         int shortest = bands.Min(b =>
         {
-            var counts = rows.SelectMany(r => r.Cells.Where(c => Overlaps(c, b))).Select(c => c.Text.Split(' ').Length).Order().ToList();
+            var counts = cells.Where(c => Overlaps(c, b)).Select(c => c.Text.Split(' ').Length).Order().ToList();
             return counts.Count == 0 ? int.MaxValue : counts[(counts.Count - 1) / 2];
         });
         return shortest <= ShortCellWords;

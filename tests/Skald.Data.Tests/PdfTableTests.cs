@@ -112,8 +112,9 @@ public sealed class PdfTableTests
     }
 
     /// <summary>
-    /// A real writer's layout: Chromium prints an HTML page of a table, justified prose in two CSS columns (its stretched
-    /// spaces as wide as a cell gap) and a numbered list; only the table's four rows are rows.
+    /// A real writer's layout: Chromium prints an HTML page of a table (its last row's last cell wrapped over lines),
+    /// justified prose in two CSS columns (its stretched spaces as wide as a cell gap) and a numbered list; only the
+    /// table's five rows are rows.
     /// </summary>
     [ChromiumFact]
     public void APdfPrintedByChromiumHasItsTableRowsAndNothingElseAsRows()
@@ -121,14 +122,16 @@ public sealed class PdfTableTests
         string dir = TestPaths.NewTempDir(), html = Path.Combine(dir, "side.html"), pdf = Path.Combine(dir, "side.pdf");
         File.WriteAllText(html, """
             <!DOCTYPE html><html><head><meta charset="utf-8"><style>
-            body { font-family: 'DejaVu Sans'; font-size: 11pt; } td, th { padding: 2px 10px; text-align: left; }
+            body { font-family: 'DejaVu Sans'; font-size: 11pt; } td, th { padding: 2px 10px; text-align: left; vertical-align: top; }
+            td:last-child { width: 9em; }
             .cols { columns: 2; column-gap: 2em; text-align: justify; }
             </style></head><body>
             <p>Satsene for overtid i 2025 er slik:</p>
             <table><tr><th>Dag</th><th>Tillegg</th><th>Merknad</th></tr>
             <tr><td>Hverdager</td><td>50 %</td><td>Etter kl. 17</td></tr>
             <tr><td>Lørdag</td><td>100 %</td><td>Hele døgnet</td></tr>
-            <tr><td>Søndag og helligdag</td><td>100 %</td><td>Også påske og jul</td></tr></table>
+            <tr><td>Søndag og helligdag</td><td>100 %</td><td>Også påske og jul</td></tr>
+            <tr><td>Natt</td><td>100 %</td><td>Mellom klokken 21 og 06 alle dager i uken</td></tr></table>
             <p>Spør lønnskontoret om du er i tvil om hvilken sats som gjelder.</p>
             <div class="cols"><p>Høsten er en fin tid for turer i fjellet. Luften er klar, og myggen er borte. Mange velger å gå
             fra hytte til hytte, og stiene er merket med røde T-er. Før turen bør du sjekke værmeldingen og si fra til noen hvor
@@ -140,7 +143,8 @@ public sealed class PdfTableTests
             """);
         Chromium.Run("--no-pdf-header-footer", $"--print-to-pdf={pdf}", new Uri(html).AbsoluteUri);
         var blocks = PdfReader.Read(pdf, Ocr.Off, []);
-        Assert.Equal(["Dag | Tillegg | Merknad", "Hverdager | 50 % | Etter kl. 17", "Lørdag | 100 % | Hele døgnet", "Søndag og helligdag | 100 % | Også påske og jul"],
+        Assert.Equal(["Dag | Tillegg | Merknad", "Hverdager | 50 % | Etter kl. 17", "Lørdag | 100 % | Hele døgnet", "Søndag og helligdag | 100 % | Også påske og jul",
+            "Natt | 100 % | Mellom klokken 21 og 06 alle dager i uken"],
             blocks.Where(b => b.Kind == BlockKind.TableRow).Select(b => b.Text));
         string text = TextCleaner.CollapseWhitespace(string.Join(" ", blocks.Select(b => b.Text)));
         Assert.Contains("Fyll ut skjemaet", text);

@@ -73,6 +73,36 @@ public sealed class TableChunkTests
         Assert.All(chunks, c => Assert.True(c.Tokens <= 10, $"{c.Id}: {c.Tokens} tokens"));
     }
 
+    /// <summary>
+    /// A table's lead-in ("Satsene for overtid er:") that did not fit one chunk with the row after it was a chunk of its
+    /// own, and the rows' chunks said nothing of what table they were from; now it is the context of every chunk that
+    /// starts with the table's rows without it (an index's title, beside the heading), and never a chunk of its own.
+    /// </summary>
+    [Fact]
+    public void ALeadInThatDoesNotFitBesideTheFirstRowIsTheContextOfTheTablesChunks()
+    {
+        // 4 + 4 words, then a row of 11 that fits a chunk of 12 alone but not after the lead-in, then a row of 4
+        var blocks = new List<DocumentBlock>
+        {
+            new(BlockKind.Heading, "Overtid"),
+            new(BlockKind.Paragraph, "Lønn utbetales hver måned. Satsene for overtid er:"),
+            new(BlockKind.TableRow, "Hverdager | 50 % | Etter kl. 17 og i helgene"),
+            new(BlockKind.TableRow, "Lørdag | 100 %"),
+            new(BlockKind.Paragraph, "Spør lønnskontoret."),
+        };
+        var chunks = Chunks(blocks, new ChunkOptions { ChunkTokens = 12, OverlapTokens = 4 });
+        Assert.Equal(["Lønn utbetales hver måned.", "Hverdager | 50 % | Etter kl. 17 og i helgene", "Lørdag | 100 %\nSpør lønnskontoret."],
+            chunks.Select(c => c.Text));
+        Assert.Equal(["", "Satsene for overtid er:", "Satsene for overtid er:"], chunks.Select(c => c.Context));
+        Assert.Equal(["Overtid", "Overtid \u2013 Satsene for overtid er:", "Overtid \u2013 Satsene for overtid er:"], chunks.Select(c => c.Title));
+        Assert.All(chunks, c => Assert.True(c.Tokens <= 12, $"{c.Id}: {c.Tokens} tokens"));
+        // a lead-in that fits beside the first row stays in its chunk, and that chunk needs no context
+        var wide = Chunks(blocks, Wide);
+        Assert.Equal("", Assert.Single(wide).Context);
+        Assert.Equal("Lønn utbetales hver måned. Satsene for overtid er:\nHverdager | 50 % | Etter kl. 17 og i helgene\nLørdag | 100 %\nSpør lønnskontoret.",
+            Assert.Single(wide).Text);
+    }
+
     [Fact]
     public void ATableAloneIsADocumentAndAPassageWithoutASentenceKeepsItsRowsOnLines()
     {

@@ -99,6 +99,24 @@ internal static class TestDocuments
         return path;
     }
 
+    /// <summary>
+    /// A PDF of several A4 pages, each its texts drawn in the order given at their own place (points from the page's
+    /// left and bottom edges) in 10 pt: a table's cells, or prose set in columns.
+    /// </summary>
+    public static string PdfAt(string dir, string name, params (string Text, double X, double Y)[][] pages)
+    {
+        var builder = new PdfDocumentBuilder();
+        var font = File.Exists(DejaVu) ? builder.AddTrueTypeFont(File.ReadAllBytes(DejaVu)) : builder.AddStandard14Font(Standard14Font.Helvetica);
+        foreach (var texts in pages)
+        {
+            var page = builder.AddPage(595, 842);
+            foreach (var (text, x, y) in texts) page.AddText(PdfText(text), 10, new PdfPoint(x, y), font);
+        }
+        string path = Path.Combine(dir, name);
+        File.WriteAllBytes(path, builder.Build());
+        return path;
+    }
+
     private const string DejaVu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
     private const string DejaVuBold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
 

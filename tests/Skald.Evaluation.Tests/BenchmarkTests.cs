@@ -148,35 +148,14 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
 
     private void RenderInChromium(string html, int expectedBars)
     {
-        const string chromium = "/usr/bin/chromium";
-        if (!File.Exists(chromium))
+        if (!Chromium.Installed)
         {
             output.WriteLine("chromium not installed (Debian package chromium): the headless render check did nothing");
             return;
         }
-        string profile = TestPaths.NewTempDir();
-        var psi = new ProcessStartInfo(chromium)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", $"--user-data-dir={profile}",
-            "--dump-dom", new Uri(html).AbsoluteUri })
-        {
-            psi.ArgumentList.Add(arg);
-        }
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        string dom = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(60_000))
-        {
-            p.Kill(true);
-            Assert.Fail("chromium did not finish in 60 s");
-        }
+        var (dom, stderr) = Chromium.Run("--dump-dom", new Uri(html).AbsoluteUri);
         var m = Regex.Match(dom, "data-bars-rendered=\"(\\d+)\"");
-        Assert.True(m.Success, "the page's script did not run; chromium stderr: " + stderr.Result[..Math.Min(500, stderr.Result.Length)]);
+        Assert.True(m.Success, "the page's script did not run; chromium stderr: " + stderr[..Math.Min(500, stderr.Length)]);
         output.WriteLine($"chromium laid out {m.Groups[1].Value} of {expectedBars} bars");
         Assert.Equal(expectedBars, int.Parse(m.Groups[1].Value));
         Assert.Contains("<svg id=\"chart-tasks\"", dom);

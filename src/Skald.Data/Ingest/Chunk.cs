@@ -26,6 +26,16 @@ public sealed record Chunk(string Id, string Source, string Heading, int Start, 
     /// </summary>
     public string Text => Join(_ => true);
 
+    /// <summary>
+    /// What leads this chunk from before it: the caption of the table (the lead-ins right before its first row, "Satsene
+    /// for 2025:") whose rows the chunk starts with but which it does not hold; "" when none. Like <see cref="Heading"/> it
+    /// is outside <see cref="Tokens"/> and <see cref="Text"/>, and an index shows both in its title (<see cref="Title"/>).
+    /// </summary>
+    public string Context { get; init; } = "";
+
+    /// <summary>The heading and the context, as an index's title: either alone, or both joined by " – " ("" when neither).</summary>
+    public string Title => Context.Length == 0 ? Heading : Heading.Length == 0 ? Context : Heading + " \u2013 " + Context;
+
     /// <summary>Whether the text at index <paramref name="i"/> of <see cref="SentenceTexts"/> is a table row.</summary>
     public bool IsTableRow(int i) => i < TableRows.Count && TableRows[i];
 

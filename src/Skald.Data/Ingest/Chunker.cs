@@ -12,7 +12,10 @@ namespace Skald.Data.Ingest;
 /// one that fits it alone), its first piece is cut short enough for the lead-ins to lead it. A table row
 /// (<see cref="BlockKind.TableRow"/>) is one unit, never split into sentences: a row longer than the budget is cut
 /// between its cells (a cell longer than the budget alone between words), and in the chunk's text each row is a line
-/// of its own (<see cref="Chunk.Text"/>).
+/// of its own (<see cref="Chunk.Text"/>). The lead-ins right before a table's first row are its caption ("Satsene for
+/// 2025:"): a chunk that starts with a row of that table without holding them (the caption and the first row do not fit
+/// one chunk together, or the table runs on from an earlier chunk) carries them in <see cref="Chunk.Context"/>, outside
+/// its tokens as its heading is, and a caption that fits no chunk with the row after it is never a chunk of its own.
 /// </summary>
 public static class Chunker
 {
@@ -22,9 +25,18 @@ public static class Chunker
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkTokens, 1);
         var chunks = new List<Chunk>();
         string heading = "";
-        var section = new List<(TextSpan Span, int Tokens, bool LeadIn, bool Row)>();
+        var section = new List<Unit>();
+        (int From, int To) caption = (0, 0); // the lead-ins (section indices) before the current table's first row
+        bool inTable = false;
         foreach (var (kind, start, end) in doc.Blocks)
         {
+            if (kind == BlockKind.TableRow && !inTable)
+            {
+                int from = section.Count;
+                while (from > 0 && section[from - 1].LeadIn) from--;
+                caption = (from, section.Count);
+            }
+            inTable = kind == BlockKind.TableRow;
             if (kind == BlockKind.Heading)
             {
                 Pack(doc, documentIndex, heading, section, options, chunks);
@@ -36,8 +48,8 @@ public static class Chunker
             {
                 var row = new TextSpan(start, end);
                 int rowTokens = options.Counter.Count(doc.Text[start..end]);
-                if (rowTokens <= options.ChunkTokens) section.Add((row, rowTokens, false, true));
-                else section.AddRange(SplitRow(doc.Text, row, options, FirstPieceBudget(section, options)).Select(p => (p.Item1, p.Item2, false, true)));
+                if (rowTokens <= options.ChunkTokens) section.Add(new Unit(row, rowTokens, false, true, caption));
+                else section.AddRange(SplitRow(doc.Text, row, options, FirstPieceBudget(section, options)).Select(p => new Unit(p.Item1, p.Item2, false, true, caption)));
                 continue;
             }
             var sentences = SentenceSplitter.Split(doc.Text[start..end], start);
@@ -49,8 +61,8 @@ public static class Chunker
                 // a sentence that fits a chunk but not after the lead-ins before it is cut as a longer one is, or they
                 // would stand in a chunk of their own
                 bool leadIn = n == sentences.Count - 1 && IsLeadIn(text);
-                if (tokens <= options.ChunkTokens && (leadIn || tokens <= first)) section.Add((s, tokens, leadIn, false));
-                else section.AddRange(SplitLong(doc.Text, s, options, first).Select(p => (p.Item1, p.Item2, false, false)));
+                if (tokens <= options.ChunkTokens && (leadIn || tokens <= first)) section.Add(new Unit(s, tokens, leadIn, false, default));
+                else section.AddRange(SplitLong(doc.Text, s, options, first).Select(p => new Unit(p.Item1, p.Item2, false, false, default)));
             }
         }
         Pack(doc, documentIndex, heading, section, options, chunks);
@@ -75,7 +87,16 @@ public static class Chunker
         return words <= LeadInWords;
     }
 
-    private static void Pack(SourceDocument doc, int documentIndex, string heading, List<(TextSpan Span, int Tokens, bool LeadIn, bool Row)> sentences,
+    /// <summary>A sentence, a table row or a piece of a longer one, as the packer sees it.</summary>
+    /// <param name="Span">Its text in the document.</param>
+    /// <param name="Tokens">Its length in tokens.</param>
+    /// <param name="LeadIn">Whether it leads into what follows (<see cref="IsLeadIn"/>).</param>
+    /// <param name="Row">Whether it is a table row (or a piece of one).</param>
+    /// <param name="Caption">For a row: the section's units [From, To) that are its table's caption, the lead-ins right
+    /// before the table's first row (empty when none).</param>
+    private readonly record struct Unit(TextSpan Span, int Tokens, bool LeadIn, bool Row, (int From, int To) Caption);
+
+    private static void Pack(SourceDocument doc, int documentIndex, string heading, List<Unit> sentences,
         ChunkOptions options, List<Chunk> chunks)
     {
         int i = 0;
@@ -92,10 +113,19 @@ public static class Chunker
                 for (int m = k; m < j; m++) sum -= sentences[m].Tokens;
                 j = k;
             }
+            // a table's caption that does not fit beside its first row leads that row's chunk as its context instead
+            if (j < sentences.Count && sentences[j].Row && sentences[j].Caption.From <= i && sentences[j].Caption.To == j)
+            {
+                i = j;
+                continue;
+            }
             var spans = sentences.Skip(i).Take(j - i).Select(s => s.Span).ToArray();
             bool[] rows = [.. sentences.Skip(i).Take(j - i).Select(s => s.Row)];
+            var (from, to) = sentences[i].Caption;
+            string context = sentences[i].Row && from < to && from < i
+                ? string.Join(" ", sentences.Skip(from).Take(to - from).Select(s => doc.Text[s.Span.Start..s.Span.End])) : "";
             chunks.Add(new Chunk($"d{documentIndex}-c{chunks.Count}", doc.Source, heading, spans[0].Start, spans[^1].End, spans,
-                [.. spans.Select(s => doc.Text[s.Start..s.End])], sum) { TableRows = rows.Contains(true) ? rows : [] });
+                [.. spans.Select(s => doc.Text[s.Start..s.End])], sum) { TableRows = rows.Contains(true) ? rows : [], Context = context });
             if (j >= sentences.Count) break;
             if (sentences[j].LeadIn)
             {
@@ -114,7 +144,7 @@ public static class Chunker
     /// heading line and a line ending in a colon start the next chunk), so they lead that piece rather than standing in a
     /// chunk of their own; the whole budget when there are none or they fill it.
     /// </summary>
-    private static int FirstPieceBudget(List<(TextSpan Span, int Tokens, bool LeadIn, bool Row)> section, ChunkOptions options)
+    private static int FirstPieceBudget(List<Unit> section, ChunkOptions options)
     {
         int lead = 0;
         for (int m = section.Count - 1; m >= 0 && section[m].LeadIn; m--) lead += section[m].Tokens;

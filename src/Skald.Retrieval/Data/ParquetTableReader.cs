@@ -18,13 +18,15 @@ public static class ParquetTableReader
 {
     /// <summary>
     /// The header and the rows (row number, one value per column) of the file at <paramref name="path"/>; with
-    /// <paramref name="textLists"/> a list-of-texts column is read as each row's JSON array text (else it is an error).
+    /// <paramref name="textLists"/> a list-of-texts column is read as each row's JSON array text (else it is an error);
+    /// a null inside a list is an error naming the column and row, except in a column <paramref name="nullItems"/>
+    /// accepts (a ColBERT data set's id lists, which PyLate never reads), where it is written as JSON's <c>null</c>.
     /// </summary>
-    public static (List<string> Header, List<(int Line, string?[] Values)> Rows) Read(string path, bool textLists = false)
+    public static (List<string> Header, List<(int Line, string?[] Values)> Rows) Read(string path, bool textLists = false, Func<string, bool>? nullItems = null)
     {
         try
         {
-            return ReadAsync(path, textLists).AsTask().GetAwaiter().GetResult();
+            return ReadAsync(path, textLists, nullItems).AsTask().GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is not EvaluationException)
         {
@@ -124,7 +126,7 @@ public static class ParquetTableReader
         return [.. reader.Schema.Fields.Select(f => f.Name)];
     }
 
-    private static async ValueTask<(List<string>, List<(int, string?[])>)> ReadAsync(string path, bool textLists)
+    private static async ValueTask<(List<string>, List<(int, string?[])>)> ReadAsync(string path, bool textLists, Func<string, bool>? nullItems)
     {
         await using var stream = File.OpenRead(path);
         await using var reader = await ParquetReader.CreateAsync(stream);
@@ -150,7 +152,7 @@ public static class ParquetTableReader
             using var group = reader.OpenRowGroupReader(g);
             int n = checked((int)group.RowCount);
             var columns = new string?[data.Count][];
-            for (int c = 0; c < data.Count; c++) columns[c] = await ReadColumn(group, data[c], n, path);
+            for (int c = 0; c < data.Count; c++) columns[c] = await ReadColumn(group, data[c], n, path, nullItems?.Invoke(header[c]) == true);
             for (int r = 0; r < n; r++)
             {
                 var values = new string?[data.Count];
@@ -161,10 +163,10 @@ public static class ParquetTableReader
         return (header, rows);
     }
 
-    private static async ValueTask<string?[]> ReadColumn(ParquetRowGroupReader group, DataField field, int n, string path)
+    private static async ValueTask<string?[]> ReadColumn(ParquetRowGroupReader group, DataField field, int n, string path, bool nullItems)
     {
         Type t = field.ClrType;
-        if (field.MaxRepetitionLevel == 1) return await Lists(group, field, n, path);
+        if (field.MaxRepetitionLevel == 1) return await Lists(group, field, n, path, nullItems);
         if (t == typeof(ReadOnlyMemory<char>) || t == typeof(string))
         {
             var values = new string?[n];
@@ -192,9 +194,9 @@ public static class ParquetTableReader
     /// <summary>
     /// A list-of-numbers (or list-of-texts) column, row by row as JSON text: the values stitched back into rows by their
     /// repetition levels (0 starts a row), a value present where the definition level is the field's maximum. A null
-    /// list is missing; a null element makes the row an error naming it.
+    /// list is missing; a null element makes the row an error naming it, or is JSON's <c>null</c> with <paramref name="nullItems"/>.
     /// </summary>
-    private static async ValueTask<string?[]> Lists(ParquetRowGroupReader group, DataField field, int n, string path)
+    private static async ValueTask<string?[]> Lists(ParquetRowGroupReader group, DataField field, int n, string path, bool nullItems)
     {
         using var raw = await group.ReadRawColumnDataBaseAsync(field);
         string[] items = raw switch
@@ -229,6 +231,7 @@ public static class ParquetTableReader
                 present = def[i] > 0 || field.MaxDefinitionLevel == 0; // 0: the whole list is null
             }
             if (def[i] == field.MaxDefinitionLevel) current.Add(items[next++]);
+            else if (def[i] == field.MaxDefinitionLevel - 1 && field.IsNullable && nullItems) current.Add("null");
             else if (def[i] == field.MaxDefinitionLevel - 1 && field.IsNullable)
                 throw new EvaluationException($"{path}: column '{field.Path}' row {row + 1} holds a null inside its list");
         }

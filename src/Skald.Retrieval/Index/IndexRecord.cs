@@ -9,7 +9,7 @@ namespace Skald.Retrieval.Index;
 /// <param name="Source">The file it was read from.</param>
 /// <param name="Start">Offset of its first character in the document's cleaned text.</param>
 /// <param name="End">Offset just after its last character.</param>
-/// <param name="Title">Section heading or BEIR title ("" when none).</param>
+/// <param name="Title">Section heading (with the caption of the table a chunk's rows continue, <c>Chunk.Title</c>) or BEIR title ("" when none).</param>
 /// <param name="Text">The chunk's text.</param>
 /// <param name="Fields">A .jsonl document's own columns besides its text and title (strings; numbers and booleans as
 /// written), which search can filter on; null for other documents (and left out of <c>records.jsonl</c>).</param>

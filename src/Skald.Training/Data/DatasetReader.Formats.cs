@@ -88,7 +88,7 @@ public static partial class DatasetReader
                     int k = header.IndexOf(p.Name);
                     if (k < 0)
                         throw new TrainingException($"{path}:{line}: unexpected column '{p.Name}' (the first line has {string.Join(", ", header)})");
-                    bool idNumbers = IsIdNumbers(p.Value, p.Name);
+                    bool idNumbers = IsIdNumbers(p.Value, p.Name), nullIds = IsIdsWithNulls(p.Value, p.Name);
                     values[k] = p.Value.ValueKind switch
                     {
                         JsonValueKind.String => Retrieval.Data.DataFiles.TextOrNull(p.Value)
@@ -96,12 +96,13 @@ public static partial class DatasetReader
                         JsonValueKind.Number or JsonValueKind.Array when LabelNames.Contains(p.Name) => p.Value.GetRawText(),
                         JsonValueKind.Number when Losses.ColbertColumns.IsId(p.Name) => IdNumber(p.Value, p.Name, numbers),
                         JsonValueKind.Array when idNumbers => IdNumbers(p.Value, p.Name, numbers),
+                        JsonValueKind.Array when nullIds => IdsWithNulls(p.Value, p.Name, numbers),
                         JsonValueKind.Array when lists && p.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) => p.Value.GetRawText(),
                         JsonValueKind.Array when lists => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a non-empty list of texts"),
                         JsonValueKind.Null => null,
                         _ => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a string"),
                     };
-                    if (p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Array && !LabelNames.Contains(p.Name) && !idNumbers)
+                    if (p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Array && !LabelNames.Contains(p.Name) && !idNumbers && !nullIds)
                     {
                         var (mine, other) = p.Value.ValueKind == JsonValueKind.Array ? (listColumns, textColumns) : (textColumns, listColumns);
                         mine.Add(p.Name);
@@ -147,6 +148,31 @@ public static partial class DatasetReader
         numbers[name] = "list of number";
         return value.GetRawText();
     }
+
+    /// <summary>
+    /// Whether <paramref name="value"/> is a list of ids with a null among them in an id column
+    /// (<c>"document_ids": ["d3", null]</c>, <c>[17, null]</c>): only strings, numbers and nulls, at least one null.
+    /// </summary>
+    private static bool IsIdsWithNulls(JsonElement value, string name) =>
+        value.ValueKind == JsonValueKind.Array && Losses.ColbertColumns.IsId(name)
+        && value.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.Null)
+        && value.EnumerateArray().All(e => e.ValueKind is JsonValueKind.Null or JsonValueKind.String or JsonValueKind.Number);
+
+    /// <summary>
+    /// A list of ids with nulls as its JSON text, the column marked as holding such lists (<see cref="NullIds"/>): a
+    /// ColBERT loss leaves it out untouched, as PyLate's collator leaves every <c>_id</c> column untokenized, whatever
+    /// it holds; <see cref="KdProcessing"/> reads a null id as a document it cannot find (an empty one, as PyLate's
+    /// dict lookup of <c>None</c> fails into its empty text); another loss refuses it in one line naming the file and
+    /// column. (It was refused on reading, "must be a non-empty list of texts", before anyone looked at it.)
+    /// </summary>
+    private static string IdsWithNulls(JsonElement value, string name, Dictionary<string, string> numbers)
+    {
+        numbers[name] = NullIds;
+        return value.GetRawText();
+    }
+
+    /// <summary>The <see cref="RawTable.NonText"/> type of an id column holding lists with nulls among their ids.</summary>
+    internal const string NullIds = "list of ids with nulls";
 
     private static RawTable ReadDelimited(string path, string[] lines, char sep)
     {

@@ -154,7 +154,9 @@ public static partial class DatasetReader
         {
             try
             {
-                var (header, rows) = Retrieval.Data.ParquetTableReader.Read(path, lists);
+                // an id column's list may hold nulls: a ColBERT loss leaves it out as PyLate's collator does, KdProcessing
+                // reads a null id as a document it cannot find, and another loss refuses it as a list of texts would be
+                var (header, rows) = Retrieval.Data.ParquetTableReader.Read(path, lists, Losses.ColbertColumns.IsId);
                 return new RawTable(header, rows, lists ? [.. Retrieval.Data.ParquetTableReader.TextListColumns(path)] : [])
                 {
                     NonText = Retrieval.Data.ParquetTableReader.NonTextColumns(path),
@@ -220,7 +222,7 @@ public static partial class DatasetReader
                 : throw new TrainingException($"{path}: no column '{c}' ({(columnsKey == "data.columns" ? "data.columns picks the columns of data.train, and of data.eval unless data.eval_columns gives its own" : columnsKey)}; the file has {string.Join(", ", header.Where((_, k) => k != labelIndex))})"))];
         if (inputs.Length == 0) throw new TrainingException($"{path}: no text columns, only '{header[labelIndex]}'");
         if (!idsLeftOut && inputs.Select(i => header[i]).FirstOrDefault(c => Losses.ColbertColumns.IsId(c) && table.NonText.ContainsKey(c)) is { } id)
-            throw new TrainingException($"{path}: column '{id}' holds numbers, not texts (a ColBERT loss leaves a column whose name contains '_id' out, as PyLate's collator does; another reads every column: pick the text columns with data.columns)");
+            throw new TrainingException($"{path}: column '{id}' holds {(table.NonText[id] == NullIds ? "lists of ids with nulls" : "numbers")}, not texts (a ColBERT loss leaves a column whose name contains '_id' out, as PyLate's collator does; another reads every column: pick the text columns with data.columns)");
         RequireText(path, inputs.Select(i => header[i]).Where(c => !(idsLeftOut && Losses.ColbertColumns.IsId(c))), table.NonText);
         // a ColBERT loss leaves an id column out whatever it holds (PyLate's collator skips it untokenized), a list of
         // text ids too: it is no listwise column then

@@ -11,7 +11,7 @@ namespace Skald.Training.Data;
 /// and scores kept. Every side is read by the training reader (<see cref="DatasetReader"/>: JSONL, .json, CSV, TSV,
 /// Parquet; a hub dataset's shards), so a hub distillation set reads as PyLate's <c>load_dataset</c> gives it.
 /// <c>document_ids</c> and <c>scores</c> may also be the text of a list (PyLate's <c>ast.literal_eval</c> of a string).
-/// A document id the documents lack becomes an empty document, as upstream (which warns per id): one <c>note:</c>
+/// A document id the documents lack, or a null one, becomes an empty document, as upstream (which warns per id): one <c>note:</c>
 /// counts them. A query id the queries lack is one line naming the file, row and id (upstream fails there too).
 /// </summary>
 /// <remarks>
@@ -71,6 +71,14 @@ public static class KdProcessing
                 foreach (var id in List(values[at[1]], file, line, "document_ids").Take(nWays))
                 {
                     documentNumbers |= id.ValueKind == JsonValueKind.Number;
+                    if (id.ValueKind == JsonValueKind.Null)
+                    {
+                        // PyLate looks None up in its dict, finds nothing, and puts an empty text (its KeyError branch)
+                        texts.Add("");
+                        (ids, missing) = (ids + 1, missing + 1);
+                        firstMissing ??= "null";
+                        continue;
+                    }
                     string d = Id(id) ?? throw new TrainingException(id.ValueKind == JsonValueKind.String
                         ? $"{file}:{line}: {Retrieval.Data.DataFiles.LoneSurrogate("document_ids")}"
                         : $"{file}:{line}: column 'document_ids': each id must be a string or a whole number, got {id.GetRawText()}");

@@ -102,6 +102,34 @@ public sealed class ColbertDataColumnsTests : IDisposable
         Assert.True(float.IsFinite(setup.Loss.ComputeAndBackward(setup.Model, data.Batch([.. Enumerable.Range(0, data.Count)]))));
     }
 
+    /// <summary>
+    /// A list of ids with nulls in it (<c>"document_ids": ["d1", null]</c>, <c>[17, null]</c>) was refused on reading,
+    /// "must be a non-empty list of texts", before a loss looked at it; PyLate's collator leaves every column whose name
+    /// contains <c>_id</c> untokenized, whatever it holds, so a ColBERT loss trains on the rest, and another loss refuses
+    /// it in one line naming the file and the column.
+    /// </summary>
+    [Theory]
+    [InlineData("\"d{0}\", null")]
+    [InlineData("{0}, null")]
+    [InlineData("null, {0}")] // (a list of nulls alone, the same in every row, would be a duplicate text to no_duplicates)
+    public void AListOfIdsWithNullsIsLeftOutByAColbertLossAndRefusedInOneLineByAnother(string ids)
+    {
+        string file = InfraPaths.WriteFile(dir, "null_ids.jsonl", string.Concat(Enumerable.Range(0, 4).Select(i =>
+            $"{{\"query\": \"spørsmål {i}\", \"positive\": \"svar {i}\", \"negative\": \"feil {i}\", \"document_ids\": [{string.Format(System.Globalization.CultureInfo.InvariantCulture, ids, i)}]}}\n")));
+        var read = DatasetReader.Read(file, idsLeftOut: true);
+        Assert.Null(read.ListColumn);
+        Assert.Equal(["query", "positive", "negative"], read.Columns.Where(c => c != "document_ids"));
+        using (var setup = TrainingRun.Build(Config(file, "colbert_contrastive")))
+        {
+            var data = setup.Train[0];
+            setup.Model.ZeroGradients();
+            Assert.True(float.IsFinite(setup.Loss.ComputeAndBackward(setup.Model, data.Batch([.. Enumerable.Range(0, data.Count)]))));
+        }
+        var e = Assert.Throws<TrainingException>(() => DatasetReader.Read(file));
+        Assert.Equal($"{file}: column 'document_ids' holds lists of ids with nulls, not texts (a ColBERT loss leaves a column whose name " +
+            "contains '_id' out, as PyLate's collator does; another reads every column: pick the text columns with data.columns)", e.Message);
+    }
+
     [Theory]
     [InlineData("{\"query_id\": 1, \"query\": \"q\", \"documents\": [\"a\", \"b\"], \"scores\": [0.5, 0.1]}", "query", 2, 1)] // PyLate's own KD rows: upstream warns too
     [InlineData("{\"query\": \"q\", \"negative\": \"n\", \"positive\": \"p\"}", "positive", 3, 2)]

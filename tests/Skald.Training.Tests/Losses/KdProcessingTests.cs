@@ -115,12 +115,38 @@ public sealed class KdProcessingTests : IDisposable
         var (train, queries, documents) = IdRows();
         int gone = FixtureDocuments().IndexOf("Fjellvandring"); // the first row's second document (the reference's empty one)
         File.WriteAllLines(documents, [.. File.ReadLines(documents).Where(l => !l.Contains("Fjellvandring", StringComparison.Ordinal))]);
+        AssertTrainsAsMissing(train, queries, documents, $"{gone}");
+    }
+
+    // The rows train with the first row's second document empty, to the reference loss of a missing document, with one
+    // note naming the first missing id.
+    private void AssertTrainsAsMissing(string train, string queries, string documents, string first)
+    {
         var lines = new List<string>();
         using var setup = TrainingRun.Build(Config($"{train}\n  queries: {queries}\n  documents: {documents}"), log: lines.Add);
         Assert.Equal("", setup.Train[0].Rows[0][2]);
         AssertLoss(setup, "distillation_missing");
-        Assert.Equal([$"note: {train}: 1 of 12 document ids (the first: {gone}) are not in {documents}; each trains as an empty document, " +
+        Assert.Equal([$"note: {train}: 1 of 12 document ids (the first: {first}) are not in {documents}; each trains as an empty document, " +
             "as PyLate's KDProcessing puts an empty text for an id it cannot find"], lines.Where(l => l.Contains("document ids", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// A null among a row's document ids was refused on reading ("must be a non-empty list of texts"); PyLate looks
+    /// <c>None</c> up in its documents' dict, finds nothing and puts an empty text, so it trains as the missing document
+    /// does: the same PyTorch reference loss, counted in the same note.
+    /// </summary>
+    [Fact]
+    public void ANullDocumentIdTrainsAsAnEmptyDocumentAsInPyLate()
+    {
+        var (train, queries, documents) = IdRows();
+        int gone = FixtureDocuments().IndexOf("Fjellvandring"); // the first row's second document (the reference's empty one)
+        var lines = File.ReadAllLines(train);
+        using (var first = JsonDocument.Parse(lines[0]))
+            Assert.Equal(gone, first.RootElement.GetProperty("document_ids")[1].GetInt32());
+        lines[0] = System.Text.RegularExpressions.Regex.Replace(lines[0], $@"(""document_ids"": \[\d+,){gone}\b", "$1null");
+        Assert.Contains("null", lines[0], StringComparison.Ordinal);
+        File.WriteAllLines(train, lines);
+        AssertTrainsAsMissing(train, queries, documents, "null");
     }
 
     [Fact]
@@ -203,6 +229,41 @@ public sealed class KdProcessingTests : IDisposable
         public long[] DocumentIds { get; set; } = [];
         [JsonPropertyName("scores")]
         public double[] Scores { get; set; } = [];
+    }
+
+    /// <summary>A KD row whose document ids may be null: a LIST of nullable int64, as Arrow writes <c>[17, None]</c>.</summary>
+    public sealed class KdNullableRow
+    {
+        [JsonPropertyName("query_id")]
+        public long QueryId { get; set; }
+        [JsonPropertyName("document_ids")]
+        public long?[] DocumentIds { get; set; } = [];
+        [JsonPropertyName("scores")]
+        public double[] Scores { get; set; } = [];
+    }
+
+    /// <summary>
+    /// A null inside a Parquet list of document ids was refused on reading ("holds a null inside its list"); it trains
+    /// as the empty document PyLate puts for an id its dict lacks, to the same PyTorch reference loss as a missing one.
+    /// </summary>
+    [Fact]
+    public async Task ANullDocumentIdInAParquetListTrainsAsAnEmptyDocument()
+    {
+        var rows = FixtureRows();
+        var docs = FixtureDocuments();
+        int gone = docs.IndexOf("Fjellvandring"); // once, in the first row (the reference's empty document)
+        var kd = rows.Select((r, i) => new KdNullableRow
+        {
+            QueryId = 100 + i,
+            DocumentIds = [.. r.GetProperty("documents").EnumerateArray().Select(d => docs.IndexOf(d.GetString()!)).Select(k => k == gone ? (long?)null : k)],
+            Scores = [.. r.GetProperty("scores").EnumerateArray().Select(x => x.GetDouble())],
+        }).ToList();
+        Assert.Single(kd.SelectMany(r => r.DocumentIds), id => id is null);
+        string train = Path.Combine(dir, "nulls.parquet"), queries = Path.Combine(dir, "queries.parquet"), documents = Path.Combine(dir, "documents.parquet");
+        await ParquetSerializer.SerializeAsync(kd, train);
+        await ParquetSerializer.SerializeAsync(rows.Select((r, i) => new IdText { Id = 100 + i, Text = r.GetProperty("query").GetString()! }), queries);
+        await ParquetSerializer.SerializeAsync(docs.Select((d, i) => new DocumentText { Id = i, Text = d }), documents);
+        AssertTrainsAsMissing(train, queries, documents, "null");
     }
 
     /// <summary>A queries or documents row (the id column's name set by the file).</summary>

@@ -57,7 +57,7 @@ internal static class IndexSources
             string? language = null;
             if (textOf is not null && !languageOf.TryGetValue(c.Source, out language))
                 languageOf[c.Source] = language = LanguageOf(textOf[c.Source], own);
-            records.Add(new IndexRecord($"{document}#c{n}", document, DocumentRoot.Relative(root, file), c.Start, c.End, c.Heading, c.Text, own, language));
+            records.Add(new IndexRecord($"{document}#c{n}", document, DocumentRoot.Relative(root, file), c.Start, c.End, c.Title, c.Text, own, language));
         }
         return records;
     }

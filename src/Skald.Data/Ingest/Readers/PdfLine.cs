@@ -6,4 +6,5 @@ namespace Skald.Data.Ingest.Readers;
 /// <param name="Bold">Whether all its letters are in a bold font (<see cref="PdfPageLines.IsBold"/>); false when not known.</param>
 /// <param name="Y">Where its letters lie on the page, as the share of the page's height from the top edge to the middle of
 /// the line (0 at the top, 1 at the bottom); NaN when not known.</param>
-public readonly record struct PdfLine(string Text, double Size, bool Bold = false, double Y = double.NaN);
+/// <param name="Row">Whether it is a table's row (<see cref="PdfTables"/>), its cells joined by " | ".</param>
+public readonly record struct PdfLine(string Text, double Size, bool Bold = false, double Y = double.NaN, bool Row = false);

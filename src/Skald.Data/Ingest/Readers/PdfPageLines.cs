@@ -8,7 +8,8 @@ namespace Skald.Data.Ingest.Readers;
 /// A typed page's text in content order (PdfPig's <c>ContentOrderTextExtractor</c>), line by line, each line with the
 /// median point size of its letters, whether they are all bold, and its height on the page. The extractor's text is its
 /// letters' values in their order with spaces and line breaks put between them, so walking both side by side tells which
-/// line each letter went to.
+/// line each letter went to. A table's rows (<see cref="PdfTables"/>) take the place of the lines their letters made
+/// (when those are whole lines, one after another, and nothing else), each a line of its cells joined by " | ".
 /// </summary>
 public static class PdfPageLines
 {
@@ -27,6 +28,8 @@ public static class PdfPageLines
         Array.Fill(bottom, double.PositiveInfinity);
         int pos = 0, line = 0;
         bool matched = true;
+        var lineOf = new Dictionary<Letter, int>(ReferenceEqualityComparer.Instance);
+        var letterCount = new int[lines.Length];
         foreach (var letter in page.Letters)
         {
             string v = letter.Value;
@@ -41,6 +44,8 @@ public static class PdfPageLines
                 break;
             }
             (sizes[line] ??= []).Add(letter.PointSize);
+            lineOf[letter] = line;
+            letterCount[line]++;
             if (IsBold(letter)) bold[line]++;
             var box = letter.BoundingBox;
             top[line] = Math.Max(top[line], Math.Max(box.Top, box.Bottom));
@@ -55,11 +60,54 @@ public static class PdfPageLines
                 result.Add(new PdfLine(lines[i], matched ? Median(sizes[i]) : 0));
                 continue;
             }
-            double y = page.Height > 0 ? (page.Height - (top[i] + bottom[i]) / 2) / page.Height : double.NaN;
-            if (y is < 0 or > 1) y = double.NaN; // off the page as PdfPig measures it (a turned page's frame): not known
-            result.Add(new PdfLine(lines[i], Median(letters), bold[i] == letters.Count, y));
+            result.Add(new PdfLine(lines[i], Median(letters), bold[i] == letters.Count, Y(page, top[i], bottom[i])));
+        }
+        return matched ? WithTables(page, result, lineOf, letterCount) : result;
+    }
+
+    // The lines with each table's rows in place of the lines its letters made: only where those are a run of whole
+    // lines (every letter of each in the table, and every letter of the table in them); a table mixed into other text is
+    // left as its lines.
+    private static List<PdfLine> WithTables(Page page, List<PdfLine> lines, Dictionary<Letter, int> lineOf, int[] letterCount)
+    {
+        var replaced = new (int End, List<PdfLine> Rows)?[lines.Count];
+        foreach (var table in PdfTables.Find(page))
+        {
+            var count = new Dictionary<int, int>();
+            bool known = true;
+            foreach (var letter in table.SelectMany(r => r.Letters).Where(l => !string.IsNullOrWhiteSpace(l.Value)))
+            {
+                if (!lineOf.TryGetValue(letter, out int at))
+                {
+                    known = false;
+                    break;
+                }
+                count[at] = count.GetValueOrDefault(at) + 1;
+            }
+            if (!known || count.Count == 0) continue;
+            int first = count.Keys.Min(), last = count.Keys.Max();
+            if (Enumerable.Range(first, last - first + 1).Any(i => count.GetValueOrDefault(i) != letterCount[i] || replaced[i] is not null)) continue;
+            replaced[first] = (last + 1, [.. table.Select(r => new PdfLine(string.Join(" | ", r.Cells),
+                Median([.. r.Letters.Select(l => l.PointSize)]), r.Letters.All(IsBold),
+                Y(page, r.Letters.Max(l => Math.Max(l.BoundingBox.Top, l.BoundingBox.Bottom)), r.Letters.Min(l => Math.Min(l.BoundingBox.Top, l.BoundingBox.Bottom))),
+                Row: true))]);
+            for (int i = first + 1; i <= last; i++) replaced[i] = (-1, []);
+        }
+        var result = new List<PdfLine>(lines.Count);
+        for (int i = 0; i < lines.Count; i++)
+        {
+            if (replaced[i] is not { } r) result.Add(lines[i]);
+            else if (r.End > 0) result.AddRange(r.Rows);
         }
         return result;
+    }
+
+    // Where letters from top to bottom lie on the page, as PdfLine.Y measures it; NaN off the page as PdfPig measures it
+    // (a turned page's frame): not known.
+    private static double Y(Page page, double top, double bottom)
+    {
+        double y = page.Height > 0 ? (page.Height - (top + bottom) / 2) / page.Height : double.NaN;
+        return y is < 0 or > 1 ? double.NaN : y;
     }
 
     /// <summary>

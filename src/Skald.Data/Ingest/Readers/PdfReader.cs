@@ -9,7 +9,8 @@ namespace Skald.Data.Ingest.Readers;
 /// without its running header and footer lines (<see cref="RunningLines"/>, by their place in the text and on the page);
 /// lines in a font clearly larger than the body's, or short lines all in bold over plain text, are headings
 /// (<see cref="FontHeadings"/>), and the rest is split into paragraphs at blank lines and after
-/// heading-like lines (<see cref="SeparateHeadingLines"/>); words hyphenated at a line end are joined by the clean-up. A scanned page (an image over
+/// heading-like lines (<see cref="SeparateHeadingLines"/>); a table's rows found from its words' positions
+/// (<see cref="PdfTables"/>) are table rows, their cells joined by " | "; words hyphenated at a line end are joined by the clean-up. A scanned page (an image over
 /// half of it, no text layer or only a stamp) is read by OCR (<see cref="Ocr"/>) when it is on and installed; otherwise it is
 /// reported in <c>notices</c>, and a PDF of scanned pages only is a <see cref="DataException"/> saying why.
 /// </summary>
@@ -83,17 +84,17 @@ public static class PdfReader
             }
             else
             {
-                int longest = Width(lines.Select(l => l.Text));
+                int longest = Width(lines.Where(l => !l.Row).Select(l => l.Text));
                 int from = 0; // lines before the next heading
-                foreach (var (start, end) in FontHeadings.Find(lines, body))
+                foreach (var (start, end) in FontHeadings.Find(lines, body).Where(h => !lines.Skip(h.Start).Take(h.End - h.Start).Any(l => l.Row)))
                 {
-                    text.AddRange(PlainTextReader.Paragraphs(Separate(Join(lines, from, start), longest)));
+                    AddText(lines, from, start, longest, text);
                     text.Add(new DocumentBlock(BlockKind.Heading, Join(lines, start, end)));
                     from = end;
                 }
-                text.AddRange(PlainTextReader.Paragraphs(Separate(Join(lines, from, lines.Count), longest)));
+                AddText(lines, from, lines.Count, longest, text);
             }
-            int width = Width(lines.Select(l => l.Text));
+            int width = Width(lines.Where(l => !l.Row).Select(l => l.Text));
             if (text.Count > 0 && last >= 0 && RunsOn(blocks[last], text[0], lastWidth))
             {
                 blocks[last] = new DocumentBlock(BlockKind.Paragraph, blocks[last].Text.TrimEnd() + "\n" + text[0].Text.TrimStart());
@@ -129,6 +130,20 @@ public static class PdfReader
         string lastLine = end[(end.LastIndexOf('\n') + 1)..].Trim();
         if (lastLine.Length == 0) return false;
         return !(lastLine.Length < HeadingLineShare * width && !":;,-\u2013\u00AD".Contains(lastLine[^1]) && (char.IsUpper(start[0]) || char.IsDigit(start[0])));
+    }
+
+    // Lines [start, end) of a typed page as blocks: a table's row (PdfTables) a row of its own, the lines between rows
+    // split into paragraphs (after SeparateHeadingLines, against the page's width of longest characters).
+    private static void AddText(List<PdfLine> lines, int start, int end, int longest, List<DocumentBlock> blocks)
+    {
+        int from = start;
+        for (int i = start; i <= end; i++)
+        {
+            if (i < end && !lines[i].Row) continue;
+            blocks.AddRange(PlainTextReader.Paragraphs(Separate(Join(lines, from, i), longest)));
+            if (i < end) blocks.Add(new DocumentBlock(BlockKind.TableRow, lines[i].Text));
+            from = i + 1;
+        }
     }
 
     private static string Join(List<PdfLine> lines, int start, int end) => string.Join('\n', lines.Skip(start).Take(end - start).Select(l => l.Text));

@@ -1,0 +1,169 @@
+using System.Text.RegularExpressions;
+using UglyToad.PdfPig.Content;
+
+namespace Skald.Data.Ingest.Readers;
+
+/// <summary>
+/// Tables on a typed PDF page, found from the positions of its words (PdfPig's default word extractor,
+/// <c>Page.GetWords</c>; PdfPig 0.1.16 ships no table detection: its layout analysis has page segmenters, reading
+/// order, text edges and word extractors, none of which says which lines are rows): the words are grouped into
+/// visual lines by their baseline, each line is cut into cells where two words lie at least <see cref="GapEms"/> of
+/// the font size apart, and consecutive lines of at least two cells each, close together, whose cells fall into the
+/// same column bands (no two cells of a line in one band) are a table's rows, at least <see cref="MinRows"/> of them; a
+/// line close under a row (<see cref="WrapGapEms"/>) with its cells in the table's columns but none in the first is that
+/// row's cells wrapped onto another line, its text joined to theirs.
+/// Conservatively: a block whose first cells are list markers ("•", "1.", "a)") is a list, and one whose cells read as
+/// running text (no column of short cells, at most <see cref="ShortCellWords"/> words in its median cell, or more than
+/// <see cref="MaxMeanCellWords"/> words a cell on average) is prose set in columns; neither is a table.
+/// </summary>
+public static partial class PdfTables
+{
+    /// <summary>The smallest gap between two words, in font sizes (ems), that separates two cells: a space is about a
+    /// quarter of one, Word's default cell margins (0.08 inch a side) leave 0.96 between cells of 12 pt text.</summary>
+    public const double GapEms = 0.8;
+
+    /// <summary>The fewest rows a table has.</summary>
+    public const int MinRows = 2;
+
+    /// <summary>The most words the median cell of a table's shortest column has (a label or a number column).</summary>
+    public const int ShortCellWords = 3;
+
+    /// <summary>The most words a table's cells have on average (prose set in columns has more).</summary>
+    public const double MaxMeanCellWords = 6;
+
+    /// <summary>The largest distance between two rows' baselines, in font sizes.</summary>
+    public const double RowGapEms = 4;
+
+    /// <summary>The tables of <paramref name="page"/>, each its rows from the top.</summary>
+    public static List<List<PdfTableRow>> Find(Page page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var lines = VisualLines(page.GetWords().Where(w => !string.IsNullOrWhiteSpace(w.Text)));
+        var tables = new List<List<PdfTableRow>>();
+        for (int i = 0; i < lines.Count;)
+        {
+            if (lines[i].Cells.Count < 2)
+            {
+                i++;
+                continue;
+            }
+            var starts = new List<int> { i }; // the lines that start a row; the others continue the row above (wrapped cells)
+            int end = i + 1;
+            while (end < lines.Count && lines[end - 1].Baseline - lines[end].Baseline <= RowGapEms * Math.Max(lines[end - 1].Em, lines[end].Em)
+                && Bands(lines, i, end + 1) is not null)
+            {
+                if (!Wraps(lines, i, end))
+                {
+                    if (lines[end].Cells.Count < 2) break;
+                    starts.Add(end);
+                }
+                end++;
+            }
+            if (starts.Count >= MinRows && Bands(lines, i, end) is { } bands && IsTable([.. starts.Select(k => lines[k])], lines.Skip(i).Take(end - i), bands))
+            {
+                tables.Add([.. starts.Select((k, n) =>
+                {
+                    var row = lines.Skip(k).Take((n + 1 < starts.Count ? starts[n + 1] : end) - k).ToList();
+                    return new PdfTableRow([.. bands.Select(b => string.Join(" ", row.SelectMany(l => l.Cells.Where(c => Overlaps(c, b))).Select(c => c.Text)))
+                        .Where(t => t.Length > 0)], [.. row.SelectMany(l => l.Cells).SelectMany(c => c.Letters)]);
+                })]);
+            }
+            i = end;
+        }
+        return tables;
+    }
+
+    /// <summary>The largest distance between the baselines of a cell's wrapped lines, in font sizes.</summary>
+    public const double WrapGapEms = 1.6;
+
+    // Whether line `at` continues the row above it (a cell's text wrapped onto another line): close below it, its cells in
+    // the columns of lines [start, at) but none in the first (a new row has its first cell there).
+    private static bool Wraps(List<Line> lines, int start, int at) =>
+        lines[at - 1].Baseline - lines[at].Baseline <= WrapGapEms * Math.Max(lines[at - 1].Em, lines[at].Em)
+        && Bands(lines, start, at) is { } bands && !lines[at].Cells.Any(c => Overlaps(c, bands[0]))
+        && lines[at].Cells.All(c => bands.Count(b => Overlaps(c, b)) == 1);
+
+    // A cell: its words' text, its left and right edges, its letters.
+    private sealed record Cell(string Text, double Left, double Right, IReadOnlyList<Letter> Letters);
+
+    // A visual line: its baseline (from the page's bottom), its font size, its cells left to right.
+    private sealed record Line(double Baseline, double Em, List<Cell> Cells);
+
+    private static List<Line> VisualLines(IEnumerable<Word> words)
+    {
+        var byLine = new List<(double Baseline, double Em, List<Word> Words)>();
+        foreach (var w in words.OrderByDescending(w => w.Letters[0].StartBaseLine.Y).ThenBy(w => w.BoundingBox.Left))
+        {
+            double y = w.Letters[0].StartBaseLine.Y, em = Em(w);
+            if (byLine.Count > 0 && Math.Abs(byLine[^1].Baseline - y) <= 0.3 * Math.Max(em, byLine[^1].Em))
+                byLine[^1].Words.Add(w);
+            else byLine.Add((y, em, [w]));
+        }
+        var lines = new List<Line>(byLine.Count);
+        foreach (var (baseline, em, lineWords) in byLine)
+        {
+            lineWords.Sort((a, b) => a.BoundingBox.Left.CompareTo(b.BoundingBox.Left));
+            var cells = new List<Cell>();
+            var current = new List<Word> { lineWords[0] };
+            for (int k = 1; k <= lineWords.Count; k++)
+            {
+                if (k < lineWords.Count && lineWords[k].BoundingBox.Left - current[^1].BoundingBox.Right < GapEms * Math.Max(em, Em(lineWords[k])))
+                {
+                    current.Add(lineWords[k]);
+                    continue;
+                }
+                cells.Add(new Cell(string.Join(" ", current.Select(x => x.Text)), current[0].BoundingBox.Left, current[^1].BoundingBox.Right,
+                    [.. current.SelectMany(x => x.Letters)]));
+                if (k < lineWords.Count) current = [lineWords[k]];
+            }
+            lines.Add(new Line(baseline, em, cells));
+        }
+        return lines;
+    }
+
+    // A word's font size: its letters' largest point size, or its height when the size is not known.
+    private static double Em(Word w)
+    {
+        double size = w.Letters.Max(l => l.PointSize);
+        return size > 0 ? size : Math.Max(1, w.BoundingBox.Height);
+    }
+
+    // The column bands of lines [start, end): the union of their cells' spans, left to right; null when two cells of one
+    // line fall into one band (the lines' columns do not line up).
+    private static List<(double Left, double Right)>? Bands(List<Line> lines, int start, int end)
+    {
+        var spans = lines.Skip(start).Take(end - start).SelectMany(l => l.Cells).Select(c => (c.Left, c.Right)).OrderBy(s => s.Left).ToList();
+        var bands = new List<(double Left, double Right)>();
+        foreach (var (left, right) in spans)
+        {
+            if (bands.Count > 0 && left <= bands[^1].Right) bands[^1] = (bands[^1].Left, Math.Max(bands[^1].Right, right));
+            else bands.Add((left, right));
+        }
+        for (int i = start; i < end; i++)
+        {
+            if (bands.Any(b => lines[i].Cells.Count(c => Overlaps(c, b)) > 1)) return null;
+        }
+        return bands;
+    }
+
+    private static bool Overlaps(Cell c, (double Left, double Right) band) => c.Left <= band.Right && c.Right >= band.Left;
+
+    // Whether aligned lines are a table: not a list (the rows' first cells markers), not prose set in columns (judged by
+    // all the lines' cells, wrapped ones too).
+    private static bool IsTable(List<Line> rows, IEnumerable<Line> lines, List<(double Left, double Right)> bands)
+    {
+        if (rows.Count(r => ListMarker().IsMatch(r.Cells[0].Text)) * 2 >= rows.Count) return false;
+        var cells = lines.SelectMany(l => l.Cells).ToList();
+        if (cells.Average(c => c.Text.Split(' ').Length) > MaxMeanCellWords) return false;
+        int shortest = bands.Min(b =>
+        {
+            var counts = cells.Where(c => Overlaps(c, b)).Select(c => c.Text.Split(' ').Length).Order().ToList();
+            return counts.Count == 0 ? int.MaxValue : counts[(counts.Count - 1) / 2];
+        });
+        return shortest <= ShortCellWords;
+    }
+
+    // A list item's marker: a bullet or dash, or a number or letter (arabic, roman) followed by "." or ")".
+    [GeneratedRegex(@"^([•·▪◦‣∙*\-–—]|\(?(\d{1,3}|[a-zA-Z]|[ivxIVX]{1,5})[.)])$")]
+    private static partial Regex ListMarker();
+}

@@ -13,8 +13,9 @@ namespace Skald.Data.Negatives;
 /// <see cref="ExactSearch"/>), a Euclidean or Manhattan model by the negative distance (<see cref="Similarities"/>, every
 /// passage scanned per query); equal scores in the order torch.topk leaves them (<see cref="TorchTopK"/>), as
 /// mine_hard_negatives ranks. Positive scores are the same function. With <paramref name="retrievalScores"/> the
-/// scores are <see cref="DenseRetriever"/>'s own instead (a dot model's raw inner product, cosine for the distance
-/// models), as <c>skald data generate --round-trip</c> ranks: the ranking a search with the model gives.
+/// scores are the inner products of <see cref="DenseRetriever"/>'s prepared vectors instead (a dot model's raw inner
+/// product, cosine otherwise), as <c>skald data generate --round-trip</c> ranks: the ranking a search with the model
+/// gives, but for a Euclidean or Manhattan model, which DenseRetriever's exact search ranks by its negated distance.
 /// </summary>
 public sealed class DenseCandidateScorer(IEmbeddingModel model, bool retrievalScores = false) : ICandidateScorer
 {

@@ -102,6 +102,33 @@ public sealed class MiningParityTests
         Assert.Equal(-0.5f * 2.0f * 0.7f, positives[0][0], 4); // |query 5| = 2, |positive 5.0| = 0.7, cosine −0.5
     }
 
+    /// <summary>
+    /// The round trip's scorer ranks a Euclidean or Manhattan model as <see cref="Skald.Retrieval.Search.DenseRetriever"/>'s
+    /// exact search does: by the negated distance of the raw vectors (upstream's <c>euclidean_sim</c>, <c>manhattan_sim</c>),
+    /// where mining normalises first.
+    /// </summary>
+    [Theory]
+    [InlineData(SimilarityFunction.Euclidean)]
+    [InlineData(SimilarityFunction.Manhattan)]
+    public void RetrievalScoresRankADistanceModelByTheRawVectorsDistance(SimilarityFunction similarity)
+    {
+        var vectors = Fixture.GetProperty("embeddings").EnumerateObject()
+            .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(x => x.GetSingle()).ToArray());
+        string[] corpus = ["passage 5", "positive 5.0", "passage 0"];
+        var (hits, positives) = new DenseCandidateScorer(new TableModel(vectors, similarity), retrievalScores: true)
+            .Score(["query 5"], corpus, [[1]], 3);
+        double Raw(string t) => -(similarity == SimilarityFunction.Euclidean
+            ? Math.Sqrt(vectors["query 5"].Zip(vectors[t], (a, b) => (double)(a - b) * (a - b)).Sum())
+            : vectors["query 5"].Zip(vectors[t], (a, b) => Math.Abs((double)a - b)).Sum());
+        var expected = corpus.Select((t, i) => (i, Raw(t))).OrderByDescending(x => x.Item2).ToList();
+        Assert.Equal(expected.Select(x => x.i), hits[0].Select(h => h.Index));
+        for (int i = 0; i < 3; i++) Assert.Equal(expected[i].Item2, hits[0][i].Score, 4);
+        Assert.Equal(Raw("positive 5.0"), positives[0][0], 4);
+        var search = new Skald.Retrieval.Search.DenseRetriever(new TableModel(vectors, similarity))
+            .Search([.. corpus.Select((t, i) => new Skald.Retrieval.Models.CorpusDocument("d" + i, "", t))], ["query 5"], 3, null);
+        Assert.Equal(search[0].Select(h => h.Index), hits[0].Select(h => h.Index));
+    }
+
     // A text, a number, or a list of texts or numbers (the miner writes lists as JSON arrays, numbers invariantly).
     private static void AssertCell(JsonElement want, string got, string where)
     {

@@ -13,8 +13,9 @@ namespace Skald.Data.Negatives;
 /// <see cref="ExactSearch"/>), a Euclidean or Manhattan model by the negative distance (<see cref="Similarities"/>, every
 /// passage scanned per query); equal scores in the order torch.topk leaves them (<see cref="TorchTopK"/>), as
 /// mine_hard_negatives ranks. Positive scores are the same function. With <paramref name="retrievalScores"/> the
-/// scores are <see cref="DenseRetriever"/>'s own instead (a dot model's raw inner product, cosine for the distance
-/// models), as <c>skald data generate --round-trip</c> ranks: the ranking a search with the model gives.
+/// scores are those <see cref="DenseRetriever"/>'s exact search ranks by instead (a dot model's raw inner product, a
+/// Euclidean or Manhattan model's negated distance of the raw vectors, cosine otherwise), as <c>skald data generate
+/// --round-trip</c> ranks: the ranking a search with the model gives.
 /// </summary>
 public sealed class DenseCandidateScorer(IEmbeddingModel model, bool retrievalScores = false) : ICandidateScorer
 {
@@ -27,9 +28,11 @@ public sealed class DenseCandidateScorer(IEmbeddingModel model, bool retrievalSc
     public (Hit[][] Candidates, float[][] PositiveScores) Score(IReadOnlyList<string> queries, IReadOnlyList<string> corpus,
         IReadOnlyList<int[]> positives, int k)
     {
-        var f = retrievalScores ? SimilarityFunction.Cosine : model.Similarity; // the retriever's vectors: dot's raw, the rest unit
-        var c = retriever.EmbedDocuments(corpus);
-        var q = retriever.EmbedQueries(queries);
+        bool distance = model.Similarity is SimilarityFunction.Euclidean or SimilarityFunction.Manhattan;
+        bool raw = retrievalScores && distance; // the retriever's exact search: a distance model's raw vectors
+        var f = retrievalScores && !distance ? SimilarityFunction.Cosine : model.Similarity; // the retriever's vectors: dot's raw, the rest unit
+        var c = raw ? model.Embed(corpus, TextRole.Document) : retriever.EmbedDocuments(corpus);
+        var q = raw ? model.Embed(queries, TextRole.Query) : retriever.EmbedQueries(queries);
         if (f == SimilarityFunction.Dot) (c, q) = (ExactSearch.Normalize(c), ExactSearch.Normalize(q)); // the retriever leaves a dot model's vectors as they are
         var hits = f is SimilarityFunction.Cosine or SimilarityFunction.Dot ? InnerTopK(q, c, k) : ScanTopK(f, q, c, k);
         var pos = new float[queries.Count][];

@@ -9,7 +9,8 @@ namespace Skald.Retrieval.Search;
 /// <summary>
 /// Dense retrieval with an <see cref="IEmbeddingModel"/>: queries and documents (title + " " + text) embedded with
 /// their role prompts, exact top-k by <see cref="ExactSearch"/> under the model's similarity (cosine: vectors
-/// normalised, then inner product; dot: raw inner product; Euclidean/Manhattan are ranked by cosine). With
+/// normalised, then inner product; dot: raw inner product; Euclidean/Manhattan: the negated distance of the raw vectors,
+/// by <see cref="DistanceSearch"/>, as sentence-transformers' <c>model.similarity</c> scores them). With
 /// <paramref name="quantization"/> the document vectors are quantized (calibrated on themselves) and searched by
 /// <see cref="QuantizedSearch"/> with float queries, as sentence-transformers' quantized semantic search (or, with
 /// <see cref="QuantizedSearchOptions.Product"/>, product-quantized with codebooks trained on them and searched by
@@ -18,6 +19,7 @@ namespace Skald.Retrieval.Search;
 /// trained on the corpus's own vectors, each query scanning its nearest lists (<see cref="IvfSearch"/>); with
 /// <paramref name="hnsw"/>, as an HNSW index answers (<c>index build --hnsw</c>): the corpus's vectors linked into a
 /// graph on one thread (so scores repeat run to run) and walked with the options' ef (<see cref="HnswSearch"/>).
+/// These indexes search inner products: under them a Euclidean or Manhattan model is ranked by cosine (its metadata says so).
 /// </summary>
 public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocuments = LongDocuments.Truncate,
     QuantizedSearchOptions? quantization = null, IvfOptions? ivf = null, HnswOptions? hnsw = null) : IRetrievalModel, ICandidateScorer
@@ -40,9 +42,28 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         ["long_documents"] = longDocuments == LongDocuments.Chunk ? "chunk (best chunk)" : "truncate",
         ["search"] = (ivf is not null ? $"IVF top-k ({IvfSettings(ivf)})"
                 : hnsw is not null ? $"HNSW top-k (M {hnsw.M}, ef construction {hnsw.EfConstruction}, ef {hnsw.EfSearchOrDefault})" : "exact top-k")
-            + (Model.Similarity == SimilarityFunction.Dot ? ", dot product" : ", cosine")
+            + ", " + RankedBy
             + (quantization is { Compresses: true } q ? $", {q.Describe()}" : ""),
     };
+
+    /// <summary>
+    /// What the search ranks by: the model's similarity (<c>cosine</c>, <c>dot product</c>, <c>euclidean</c>,
+    /// <c>manhattan</c>), or cosine for a distance model searched through an inner-product index or quantization.
+    /// </summary>
+    private string RankedBy => Model.Similarity switch
+    {
+        SimilarityFunction.Dot => "dot product",
+        SimilarityFunction.Cosine => "cosine",
+        _ when ByDistance => Similarities.Name(Model.Similarity),
+        _ => $"cosine (an approximate or quantized search ranks a {Similarities.Name(Model.Similarity)} model by cosine)",
+    };
+
+    /// <summary>
+    /// Whether the model's own distance ranks (a Euclidean or Manhattan model searched exactly over float vectors);
+    /// else the inner product of the prepared vectors does.
+    /// </summary>
+    private bool ByDistance => Model.Similarity is SimilarityFunction.Euclidean or SimilarityFunction.Manhattan
+        && ivf is null && hnsw is null && quantization is not ({ Product: not null } or { Precision: not EmbeddingPrecision.Float32 });
 
     // The lists and probes the last IVF search used (0: none yet): fewer lists than asked when the corpus is smaller.
     private int listsUsed, probesUsed;
@@ -61,7 +82,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         return $"{l}, {p}";
     }
 
-    /// <summary>Document vectors, prepared for search (normalised unless the similarity is dot).</summary>
+    /// <summary>Document vectors, prepared for an inner-product search (normalised unless the similarity is dot).</summary>
     public float[][] EmbedDocuments(IReadOnlyList<string> texts) => Prepare(Model.Embed(texts, TextRole.Document));
 
     /// <summary>Query vectors, prepared for search.</summary>
@@ -72,9 +93,9 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     {
         SearchArguments.Check(corpus, queries, topK);
         var tie = TieKeys.For(corpus);
-        var q = EmbedQueries(queries);
+        var q = Vectors(queries, TextRole.Query);
         if (longDocuments == LongDocuments.Truncate)
-            return TopK(q, EmbedDocuments([.. corpus.Select(d => d.FullText)]), topK, tie);
+            return TopK(q, Vectors([.. corpus.Select(d => d.FullText)], TextRole.Document), topK, tie);
         var pieces = new List<string>();
         var owner = new List<int>();
         int maxPieces = 1;
@@ -86,7 +107,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         }
         var pieceTie = owner.Select(d => tie[d]).ToArray();
         int k = (int)Math.Min(pieces.Count, (long)Math.Min(topK, corpus.Count) * maxPieces);
-        var hits = TopK(q, EmbedDocuments(pieces), k, pieceTie);
+        var hits = TopK(q, Vectors(pieces, TextRole.Document), k, pieceTie);
         // A document's first appearance in piece order is its best piece: keep the first topK distinct documents.
         return [.. hits.Select(h =>
         {
@@ -108,11 +129,12 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     public float[][] ScoreCandidates(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<string> queries, IReadOnlyList<int[]> candidates, string? language)
     {
         var needed = candidates.SelectMany(c => c).Distinct().Order().ToArray();
-        var docs = EmbedDocuments([.. needed.Select(i => corpus[i].FullText)]);
+        var docs = Vectors([.. needed.Select(i => corpus[i].FullText)], TextRole.Document);
         var row = new Dictionary<int, int>(needed.Length);
         for (int i = 0; i < needed.Length; i++) row[needed[i]] = i;
-        var q = EmbedQueries(queries);
-        return [.. candidates.Select((c, qi) => c.Select(d => System.Numerics.Tensors.TensorPrimitives.Dot(q[qi], docs[row[d]])).ToArray())];
+        var q = Vectors(queries, TextRole.Query);
+        var f = ByDistance ? Model.Similarity : SimilarityFunction.Dot; // the prepared vectors' inner product, or the raw ones' distance
+        return [.. candidates.Select((c, qi) => c.Select(d => Similarities.Compute(f, q[qi], docs[row[d]])).ToArray())];
     }
 
     /// <summary>
@@ -123,6 +145,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     /// </summary>
     private Hit[][] TopK(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie)
     {
+        if (ByDistance) return DistanceSearch.TopK(Model.Similarity, queries, documents, k, tie);
         if (hnsw is not null) return Graph(queries, documents, k, tie);
         if (ivf is null || documents.Length == 0) return TopK(queries, documents, k, tie, null);
         // An IVF index's layout: the documents grouped by list, tie keys with them; hits mapped back to the corpus.
@@ -231,6 +254,10 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         return RescoredPage(listed, k, q, (candidates, page) => QuantizedSearch.Rescore(queries, quantized, candidates, page, tie,
             q.RescoreWithFloats ? r => documents[r] : null));
     }
+
+    /// <summary>The vectors the search compares: raw for the model's distance, else prepared for inner products.</summary>
+    private float[][] Vectors(IReadOnlyList<string> texts, TextRole role) =>
+        ByDistance ? Model.Embed(texts, role) : Prepare(Model.Embed(texts, role));
 
     private float[][] Prepare(float[][] v) => Model.Similarity == SimilarityFunction.Dot ? v : ExactSearch.Normalize(v);
 }

@@ -41,6 +41,9 @@ internal sealed class TopKHeap
     /// <summary>Smallest kept score, or -∞ while the heap is not full (a quick reject test).</summary>
     public float Threshold => Count < k ? float.NegativeInfinity : scores[0];
 
+    /// <summary>Forgets every kept entry (the heap reused for another query).</summary>
+    public void Clear() => Count = 0;
+
     /// <summary>Offers an entry; NaN scores are ignored, and a full heap keeps it only if it beats the worst kept one.</summary>
     public void Add(int index, float score, int key)
     {

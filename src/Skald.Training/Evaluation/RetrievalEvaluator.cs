@@ -1,3 +1,4 @@
+using Skald.Models.Modules;
 using Skald.Retrieval;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Models;
@@ -10,15 +11,19 @@ namespace Skald.Training.Evaluation;
 
 /// <summary>
 /// Retrieval during training, a thin adapter over the shared core: the corpus is searched exactly
-/// (<see cref="DenseRetriever"/>) with the model's current weights and scored by <see cref="RetrievalScorer"/> — the
+/// (<see cref="DenseRetriever"/>, under the model's own similarity) with the model's current weights and scored by <see cref="RetrievalScorer"/> — the
 /// reader, ranking (trec_eval ties) and metrics of <c>skald evaluate</c>, so the numbers are the ones it prints for
 /// the same model and data (<c>hit_rate_at_10</c>, <c>mrr_at_10</c>, <c>ndcg_at_10</c>). A ColBERT being trained is
 /// searched by exact MaxSim (<see cref="LateInteractionRetriever"/> over <see cref="TrainingColbertEncoder"/>), as
 /// <c>skald evaluate</c> searches a saved one.
-/// Keys: <c>eval_NAME_hit_rate@10</c>, <c>eval_NAME_mrr@10</c>, <c>eval_NAME_ndcg@10</c>.
+/// Keys: <c>eval_NAME_hit_rate@10</c>, <c>eval_NAME_mrr@10</c>, <c>eval_NAME_ndcg@10</c> for a cosine model; for a
+/// dot, Euclidean or Manhattan model (<paramref name="similarity"/>) the function is named as upstream's
+/// InformationRetrievalEvaluator names it, <c>eval_NAME_dot_ndcg@10</c> (<see cref="SimilarityKeys"/>).
 /// </summary>
-public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrieval") : IEvaluator
+public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrieval", SimilarityFunction similarity = SimilarityFunction.Cosine) : IEvaluator
 {
+    private readonly string prefix = $"eval_{name}_{SimilarityKeys.Prefix(similarity)}";
+
     private const int K = 10;
 
     /// <inheritdoc />
@@ -28,11 +33,11 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
     public string? Task => "Information Retrieval";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> MetricNames => [$"eval_{Name}_hit_rate@10", $"eval_{Name}_mrr@10", $"eval_{Name}_ndcg@10"];
+    public IReadOnlyList<string> MetricNames => [prefix + "hit_rate@10", prefix + "mrr@10", prefix + "ndcg@10"];
 
     /// <inheritdoc />
-    /// <remarks>nDCG@10, as upstream's InformationRetrievalEvaluator.</remarks>
-    public string PrimaryMetric => $"eval_{Name}_ndcg@10";
+    /// <remarks>nDCG@10 under the model's similarity, as upstream's InformationRetrievalEvaluator.</remarks>
+    public string PrimaryMetric => prefix + "ndcg@10";
 
     /// <summary>The queries, corpus and judgements.</summary>
     public RetrievalData Data { get; } = data;
@@ -44,11 +49,11 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
     /// A BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) read by the shared <see cref="RetrievalData.Load"/>,
     /// keeping the first <paramref name="maxQueries"/> judged queries.
     /// </summary>
-    public static RetrievalEvaluator FromBeir(string folder, int? maxQueries, string name = "retrieval")
+    public static RetrievalEvaluator FromBeir(string folder, int? maxQueries, string name = "retrieval", SimilarityFunction similarity = SimilarityFunction.Cosine)
     {
         try
         {
-            return new RetrievalEvaluator(RetrievalData.Load(folder, "test", maxQueries), name);
+            return new RetrievalEvaluator(RetrievalData.Load(folder, "test", maxQueries), name, similarity);
         }
         catch (EvaluationException e)
         {
@@ -57,7 +62,7 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
     }
 
     /// <summary>From pairs: column 0 is the query, column 1 its relevant document; other columns join the corpus.</summary>
-    public static RetrievalEvaluator FromPairs(TextDataset d, string name = "pairs")
+    public static RetrievalEvaluator FromPairs(TextDataset d, string name = "pairs", SimilarityFunction similarity = SimilarityFunction.Cosine)
     {
         var docIds = new Dictionary<string, string>(StringComparer.Ordinal);
         var corpus = new List<CorpusDocument>();
@@ -79,7 +84,7 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
             qrels[q] = new Dictionary<string, int>(StringComparer.Ordinal) { [DocId(d.Rows[i][1])] = 1 };
             for (int c = 2; c < d.Columns.Count; c++) DocId(d.Rows[i][c]);
         }
-        return new RetrievalEvaluator(RetrievalData.Create(corpus, queries, qrels), name);
+        return new RetrievalEvaluator(RetrievalData.Create(corpus, queries, qrels), name, similarity);
     }
 
     /// <inheritdoc />
@@ -91,9 +96,9 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
         var m = RetrievalScorer.Score(retriever, Data, topK: K, cutoffs: [K]);
         return new Dictionary<string, double>
         {
-            [$"eval_{Name}_hit_rate@10"] = m["hit_rate_at_10"],
-            [$"eval_{Name}_mrr@10"] = m["mrr_at_10"],
-            [$"eval_{Name}_ndcg@10"] = m["ndcg_at_10"],
+            [prefix + "hit_rate@10"] = m["hit_rate_at_10"],
+            [prefix + "mrr@10"] = m["mrr_at_10"],
+            [prefix + "ndcg@10"] = m["ndcg_at_10"],
         };
     }
 }

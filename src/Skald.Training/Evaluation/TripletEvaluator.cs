@@ -1,3 +1,4 @@
+using Skald.Models.Modules;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Scoring;
 using Skald.Training.Data;
@@ -9,11 +10,13 @@ namespace Skald.Training.Evaluation;
 /// similar to the positive than to the negative under the model's similarity function, computed by the shared
 /// <see cref="TripletScorer"/> (the number <c>skald evaluate</c> reports as <c>accuracy</c>); for a ColBERT, PyLate's
 /// ColBERTTripletEvaluator: the anchor as a query, MaxSim against each document (<see cref="TrainingColbertEncoder"/>).
-/// Key: <c>eval_NAME_accuracy</c>.
+/// Key: <c>eval_NAME_accuracy</c> for a cosine model (and a ColBERT); for a dot, Euclidean or Manhattan model
+/// (<paramref name="similarity"/>) <c>eval_NAME_{fn}_accuracy</c>, as upstream's <c>{fn}_accuracy</c> (<see cref="SimilarityKeys"/>).
 /// </summary>
-public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string name = "triplet") : IEvaluator
+public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string name = "triplet", SimilarityFunction similarity = SimilarityFunction.Cosine) : IEvaluator
 {
     private readonly Triplet[] triplets = [.. triplets.Select(t => new Triplet(t[0], t[1], t[2]))];
+    private readonly string key = $"eval_{name}_{SimilarityKeys.Prefix(similarity)}accuracy";
 
     /// <inheritdoc />
     public string Name { get; } = name;
@@ -25,11 +28,11 @@ public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string na
     public string? Task => "Triplet";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> MetricNames => [$"eval_{Name}_accuracy"];
+    public IReadOnlyList<string> MetricNames => [key];
 
     /// <summary>Builds one from a dataset with at least three input columns.</summary>
-    public static TripletEvaluator FromDataset(TextDataset d, string name = "triplet") =>
-        new(d.Rows.Select(r => new[] { r[0], r[1], r[2] }).ToArray(), name);
+    public static TripletEvaluator FromDataset(TextDataset d, string name = "triplet", SimilarityFunction similarity = SimilarityFunction.Cosine) =>
+        new(d.Rows.Select(r => new[] { r[0], r[1], r[2] }).ToArray(), name, similarity);
 
     /// <summary>
     /// For a ColBERT: <paramref name="d"/>'s (anchor, positive, negative) columns taken by name, as PyLate's
@@ -51,7 +54,7 @@ public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string na
 
     /// <inheritdoc />
     public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize) =>
-        new Dictionary<string, double> { [$"eval_{Name}_accuracy"] = Accuracy(model, batchSize) };
+        new Dictionary<string, double> { [key] = Accuracy(model, batchSize) };
 
     /// <summary>The accuracy in [0, 1] (NaN without triplets).</summary>
     public double Accuracy(ITrainableModel model, int batchSize) =>

@@ -131,7 +131,7 @@ public static partial class TrainingRun
         try
         {
             loss = LossFactory.CreateLoss(config, model, frozen);
-            evaluators = CreateEvaluators(config, eval);
+            evaluators = CreateEvaluators(config, eval, model.Model.IsSparse ? SimilarityFunction.Cosine : model.Source.Similarity);
             if (loss is SoftmaxLoss softmax && eval is not null && LabelAccuracyEvaluator.Suits(eval))
                 evaluators = [.. evaluators, new LabelAccuracyEvaluator(softmax, eval)]; // upstream's LabelAccuracyEvaluator
             if (loss is CausalLmLoss causal)
@@ -197,13 +197,15 @@ public static partial class TrainingRun
     /// classification (2 columns and a label: <see cref="LabelledPairsEvaluator"/>) on the eval rows, plus a BEIR folder.
     /// A ColBERT's eval rows lose their id columns and, with 3+ columns, are taken by name (<see cref="TripletEvaluator.ByName"/>).
     /// When one cannot be built, those built before it are disposed (an mse task's teacher) before the error goes on.
+    /// The embedding evaluators name their keys by <paramref name="similarity"/>, the model's (<see cref="SimilarityKeys"/>:
+    /// a cosine model's keys as they always were; a ColBERT's and a sparse model's stay so too).
     /// </summary>
-    public static IReadOnlyList<IEvaluator> CreateEvaluators(TrainingConfig config, TextDataset? eval)
+    public static IReadOnlyList<IEvaluator> CreateEvaluators(TrainingConfig config, TextDataset? eval, SimilarityFunction similarity = SimilarityFunction.Cosine)
     {
         var list = new List<IEvaluator>();
         try
         {
-            return AddEvaluators(config, eval, list);
+            return AddEvaluators(config, eval, similarity, list);
         }
         catch
         {
@@ -213,18 +215,19 @@ public static partial class TrainingRun
     }
 
     // CreateEvaluators' body: the evaluators into list (which CreateEvaluators releases when a later one fails).
-    private static List<IEvaluator> AddEvaluators(TrainingConfig config, TextDataset? eval, List<IEvaluator> list)
+    private static List<IEvaluator> AddEvaluators(TrainingConfig config, TextDataset? eval, SimilarityFunction similarity, List<IEvaluator> list)
     {
         bool colbert = ColbertLoss.IsColbert(config.Loss.Type);
+        if (colbert) similarity = SimilarityFunction.Cosine; // MaxSim: no similarity function to name
         if (colbert && eval is not null)
         {
             eval = ColbertColumns.WithoutIds(eval); // as its collator, a ColBERT's evaluation leaves '_id' columns out
             if (eval.Columns.Count >= 3 && eval.Labels is null) eval = TripletEvaluator.ByName(eval); // (scored rows are distillation's: no triplets)
         }
-        if (eval is not null && eval.Columns.Count >= 3 && !(colbert && eval.Labels is not null)) list.Add(TripletEvaluator.FromDataset(eval));
-        if (eval is not null && eval.Columns.Count >= 2 && eval.Labels is null) list.Add(RetrievalEvaluator.FromPairs(eval));
-        if (eval is not null && LabelledPairsEvaluator.FromDataset(eval) is { } labelled) list.Add(labelled);
-        if (config.Evaluation.Retrieval is { } beir) list.Add(RetrievalEvaluator.FromBeir(beir, config.Evaluation.RetrievalMaxQueries));
+        if (eval is not null && eval.Columns.Count >= 3 && !(colbert && eval.Labels is not null)) list.Add(TripletEvaluator.FromDataset(eval, similarity: similarity));
+        if (eval is not null && eval.Columns.Count >= 2 && eval.Labels is null) list.Add(RetrievalEvaluator.FromPairs(eval, similarity: similarity));
+        if (eval is not null && LabelledPairsEvaluator.FromDataset(eval, similarity) is { } labelled) list.Add(labelled);
+        if (config.Evaluation.Retrieval is { } beir) list.Add(RetrievalEvaluator.FromBeir(beir, config.Evaluation.RetrievalMaxQueries, similarity: similarity));
         foreach (var task in config.Evaluation.Tasks)
             list.Add(new TaskFileEvaluator(task, config.Evaluation.TaskLimit, colbert, config.Evaluation.TaskEntries.GetValueOrDefault(task)));
         var names = list.GroupBy(e => e.Name).FirstOrDefault(g => g.Count() > 1);

@@ -73,12 +73,14 @@ public sealed class Int8TileAmxTests
 
     // Through Int8Gemm: M not a multiple of 16 or 32 (a last call of 1–31 rows, one or two row tiles) nor of the
     // 64-row block, N an odd number of panels and a part-filled last one, K a multiple of 64 (AMX) or not (the 512-bit
-    // VNNI tiles run it); with and without bias. Each equal to the scalar twin bit for bit.
+    // VNNI tiles run it); with and without bias; M = 600, enough row blocks that the work splits by rows and each call
+    // runs a row's panels in pairs (a panel split hands a thread as few as one pair). Each equal to the scalar twin bit
+    // for bit.
     [KernelFact(Int8Kernel.Amx)]
     public void AmxKernelEqualsScalarTwinAtTheEdges()
     {
         var rng = new Random(65);
-        foreach (int m in new[] { 1, 5, 16, 17, 31, 32, 33, 64, 65, 100 })
+        foreach (int m in new[] { 1, 5, 16, 17, 31, 32, 33, 64, 65, 100, 600 })
         foreach (int n in new[] { 16, 40, 48, 100 })
         foreach (int k in new[] { 64, 130, 192 })
         {

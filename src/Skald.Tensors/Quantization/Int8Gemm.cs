@@ -274,6 +274,7 @@ public static unsafe partial class Int8Gemm
                         for (int r = b0; r < b1; r += AmxRows)
                         {
                             int rows = Math.Min(AmxRows, b1 - r);
+                            PrefetchOutput(y, n, r, rows, col0, width);
                             AmxTile(pq + (long)r * kp, kp, panel, panelBytes, rows, width, groups, acc);
                             for (int t = 0; t < width; t++)
                             {

@@ -220,6 +220,21 @@ public sealed class Int8TileAmxTests
     [Fact]
     public void SkaldAmxZeroTurnsAmxOffWithoutAsking() => Assert.Equal("SKALD_AMX=0", AmxState.Request("0"));
 
+    // The one --quantize int8 notice: only for a CPU with AMX that the process does not run, saying why; nothing when
+    // AMX runs, the CPU has none, or SKALD_AMX=0 asked for that; and here, where the test runs, what the host's state says.
+    [Fact]
+    public void TheAmxNoticeSpeaksOnlyWhenTheCpuHasAmxThatIsNotUsed()
+    {
+        Assert.Equal("int8: this CPU has AMX but it is not used (Linux refused the AMX tile state (arch_prctl ARCH_REQ_XCOMP_PERM: errno 28)); multiplying with AVX512-VNNI",
+            AmxState.Notice(true, "Linux refused the AMX tile state (arch_prctl ARCH_REQ_XCOMP_PERM: errno 28)", false));
+        Assert.Null(AmxState.Notice(true, null, true));
+        Assert.Null(AmxState.Notice(false, "this CPU has no AMX-INT8 tiles (cpuid leaf 7, edx bits 24 and 25)", false));
+        Assert.Null(AmxState.Notice(true, "SKALD_AMX=0", false));
+        bool running = Int8Gemm.IsSupported(Int8Kernel.Amx);
+        Assert.Equal(running || !AmxState.CpuHasAmx || AmxState.Refusal == "SKALD_AMX=0", Int8Gemm.AmxNotice is null);
+        if (running && Environment.GetEnvironmentVariable("SKALD_INT8_KERNEL") is null) Assert.Equal(Int8Kernel.Amx, Int8Gemm.Best); // the default wherever it runs
+    }
+
     private sealed class Box
     {
         public int Value = 1;

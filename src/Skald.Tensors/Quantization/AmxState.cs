@@ -49,6 +49,18 @@ internal static unsafe class AmxState
     /// <summary>Why this process runs no AMX (one line), or null when it may (the CPU has AMX-INT8 and Linux granted the tile state).</summary>
     public static string? Refusal => refusal;
 
+    /// <summary>Whether the CPU reports AMX-TILE and AMX-INT8 (CPUID leaf 7, EDX bits 24 and 25), whatever the OS allows.</summary>
+    public static bool CpuHasAmx => X86Base.IsSupported && (X86Base.CpuId(7, 0).Edx & (3 << 24)) == 3 << 24;
+
+    /// <summary>
+    /// The int8 notice for a CPU with AMX (<paramref name="cpuHasAmx"/>) that the process does not run
+    /// (<paramref name="running"/> false): why (<paramref name="refusal"/>), and what runs instead; null when there is
+    /// nothing to say (no AMX on the CPU, AMX running, or SKALD_AMX=0 asked for it).
+    /// </summary>
+    internal static string? Notice(bool cpuHasAmx, string? refusal, bool running) =>
+        !cpuHasAmx || running || refusal == "SKALD_AMX=0" ? null
+        : $"int8: this CPU has AMX but it is not used ({refusal ?? "its code was not placed"}); multiplying with AVX512-VNNI";
+
     /// <summary>Whether the CPU has AMX-BF16 (CPUID leaf 7, EDX bit 22) besides what <see cref="Refusal"/> checks.</summary>
     public static bool HasBf16 => refusal == null && (X86Base.CpuId(7, 0).Edx & (1 << 22)) != 0;
 
@@ -79,8 +91,7 @@ internal static unsafe class AmxState
         if (setting == "0") return "SKALD_AMX=0";
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64 || !X86Base.IsSupported)
             return "AMX tiles are used on Linux x86-64 only";
-        int edx = X86Base.CpuId(7, 0).Edx;
-        if ((edx & (1 << 24)) == 0 || (edx & (1 << 25)) == 0) return "this CPU has no AMX-INT8 tiles (cpuid leaf 7, edx bits 24 and 25)";
+        if (!CpuHasAmx) return "this CPU has no AMX-INT8 tiles (cpuid leaf 7, edx bits 24 and 25)";
         try
         {
             if (Permitted()) return null;

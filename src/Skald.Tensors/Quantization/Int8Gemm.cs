@@ -43,14 +43,23 @@ public static unsafe partial class Int8Gemm
 
     /// <summary>
     /// The fastest kernel this CPU runs, or null when it has none (then callers keep float32), as measured in bench/int8:
-    /// AVX512-VNNI first (the assembled 512-bit vpdpbusd tile: on Zen 5 1.27–1.51× the GOP/s of the AVX-512BW
+    /// AMX first where the process may run it (<see cref="AmxState"/>; Sapphire Rapids VM, one thread, per CPU s:
+    /// 1.0–1.5× the 512-bit VNNI kernel on encoder and prompt shapes, the same on a decoding step, which it leaves to
+    /// that kernel), then AVX512-VNNI (the assembled 512-bit vpdpbusd tile: on Zen 5 1.27–1.51× the GOP/s of the AVX-512BW
     /// vpmaddubsw tile, on an Intel Xeon 1.4–2.1× the 256-bit vpdpbusd tile's, with 8-bit instead of 7-bit activations
     /// and weights); then on AMD AVX-512BW before AVX-VNNI (Zen 5: the 512-bit vpmaddubsw tile does 1.1–1.25× the GOP/s
     /// of 256-bit vpdpbusd), elsewhere AVX-VNNI before AVX-512BW (Intel Xeon: 1.1–1.4×); then AVX2.
-    /// The environment variable SKALD_INT8_KERNEL (Avx512Vnni, Avx512BW, AvxVnni, Avx2) picks another kernel this CPU runs, for
-    /// benchmarks.
+    /// The environment variable SKALD_INT8_KERNEL (Amx, Avx512Vnni, Avx512BW, AvxVnni, Avx2) picks another kernel this CPU
+    /// runs, for benchmarks; SKALD_AMX=0 keeps the process from asking for AMX at all.
     /// </summary>
     public static Int8Kernel? Best { get; } = PickBest();
+
+    /// <summary>
+    /// One line for a CPU whose AMX the process could not use although it has AMX-INT8 (Linux refused the tile state,
+    /// or the code was not placed): int8 then multiplies with the 512-bit VNNI kernel. Null otherwise, also when
+    /// SKALD_AMX=0 turned AMX off.
+    /// </summary>
+    public static string? AmxNotice => AmxState.Notice(AmxState.CpuHasAmx, AmxState.Refusal, IsSupported(Int8Kernel.Amx));
 
     /// <summary>Whether <paramref name="kernel"/> runs on this CPU (the scalar twin always does).</summary>
     public static bool IsSupported(Int8Kernel kernel) => kernel switch
@@ -69,6 +78,7 @@ public static unsafe partial class Int8Gemm
         if (Enum.TryParse<Int8Kernel>(Environment.GetEnvironmentVariable("SKALD_INT8_KERNEL"), true, out var forced)
             && forced != Int8Kernel.Scalar && IsSupported(forced))
             return forced;
+        if (IsSupported(Int8Kernel.Amx)) return Int8Kernel.Amx;
         return Pick(Int8TileVnni512.IsSupported, AvxVnni.IsSupported, Avx512BW.IsSupported, Avx2.IsSupported, IsAmd());
     }
 
@@ -177,8 +187,9 @@ public static unsafe partial class Int8Gemm
         if (use is Int8Kernel.Avx2 or Int8Kernel.Avx512BW && lv > 127)
             throw new ArgumentOutOfRangeException(nameof(levels), lv, $"the {use} tile takes at most 127 activation levels");
         if (m <= 0) return;
-        // AMX multiplies whole 64-k chunks: a K padded to 16 but not 64 runs the 512-bit VNNI tiles (the same sums).
-        if (use == Int8Kernel.Amx && kp % Int8TileAmx.Depth != 0) use = Int8Kernel.Avx512Vnni;
+        // AMX multiplies whole 64-k chunks: a K padded to 16 but not 64 runs the 512-bit VNNI tiles (the same sums), as
+        // do up to 8 rows (a decoding step: the prefetching 8 × 32 tile, 1.0–1.08× AMX's 16-row tiles there).
+        if (use == Int8Kernel.Amx && (kp % Int8TileAmx.Depth != 0 || m <= MaxTileRows)) use = Int8Kernel.Avx512Vnni;
         int tileRows = use == Int8Kernel.Amx ? AmxRows : MaxTileRows;
         int mp = (m + tileRows - 1) / tileRows * tileRows;
         var q = Grow(ref codes, mp * kp);

@@ -12,14 +12,17 @@ using Skald.Tensors.Quantization;
 // taking a NullReferenceException (a SIGSEGV the runtime handles on the alternate stack) and a DivideByZeroException,
 // while another thread forces full garbage collections (each suspends the tile threads with signals, often
 // mid-tile) and a third starts and joins short threads. --keep-runtime-stack leaves the runtime's alternate stacks
-// as they are (AmxState.EnlargeSignalStacks off): the case PrepareThread exists for.
-// Usage: dotnet run -c Release --project bench/amx -- [--stress 20] [--keep-runtime-stack] [--k 768]
+// as they are (AmxState.EnlargeSignalStacks off): the case PrepareThread exists for; --no-exceptions leaves the
+// exceptions out (signals from the collections and thread starts alone).
+// Usage: dotnet run -c Release --project bench/amx -- [--stress 20] [--keep-runtime-stack] [--no-exceptions] [--k 768]
 int stress = 0, depth = 768;
+bool exceptions = true;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--stress") stress = int.Parse(args[++i]);
     else if (args[i] == "--keep-runtime-stack") AmxState.EnlargeSignalStacks = false;
     else if (args[i] == "--k") depth = int.Parse(args[++i]);
+    else if (args[i] == "--no-exceptions") exceptions = false;
 }
 
 Probe.Report();
@@ -30,7 +33,7 @@ if (!Int8TileAmx.IsSupported)
 }
 Probe.Parity();
 Probe.Speed(depth);
-if (stress > 0) Probe.Stress(stress, depth);
+if (stress > 0) Probe.Stress(stress, depth, exceptions);
 
 internal static unsafe class Probe
 {
@@ -173,7 +176,7 @@ internal static unsafe class Probe
     }
 
     // Tile threads that check every sum while signals arrive; GC, exceptions and thread starts around them.
-    public static void Stress(int seconds, int k)
+    public static void Stress(int seconds, int k, bool exceptions)
     {
         int chunks = k / Int8TileAmx.Depth;
         var (a, w, lda, panelBytes) = Data(new Random(11), chunks);
@@ -201,8 +204,11 @@ internal static unsafe class Probe
                         }
                     }
                     Interlocked.Add(ref tiles, 64);
-                    try { Touch(null); } catch (NullReferenceException) { Interlocked.Increment(ref nullRefs); }
-                    try { _ = Divide(1, 0); } catch (DivideByZeroException) { Interlocked.Increment(ref divides); }
+                    if (exceptions)
+                    {
+                        try { Touch(null); } catch (NullReferenceException) { Interlocked.Increment(ref nullRefs); }
+                        try { _ = Divide(1, 0); } catch (DivideByZeroException) { Interlocked.Increment(ref divides); }
+                    }
                     garbage.Add(new byte[1024]);
                     if (garbage.Count > 4096) garbage.Clear();
                 }

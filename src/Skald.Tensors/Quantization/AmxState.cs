@@ -14,10 +14,11 @@ namespace Skald.Tensors.Quantization;
 /// <see cref="Refusal"/> saying why, and the int8 GEMM on its AVX-512 VNNI tiles.
 /// <para>
 /// Signal stacks: once a thread has executed a tile instruction the kernel saves the 8 KB tile state in every
-/// signal frame it builds for that thread (frames of about 11.5 KB on a Sapphire Rapids, AT_MINSIGSTKSZ). The .NET
-/// runtime runs some of its signal handlers (a hardware fault that becomes a NullReferenceException, …) on a per-thread
-/// alternate stack of 16 KB of which the lowest page is a guard, 12 KB usable: with such a frame almost nothing
-/// is left for the handler, which then runs into the guard page and the process dies. The kernel's own check at the
+/// signal frame it builds for that thread (frames of 11,952 bytes on the Sapphire Rapids host, AT_MINSIGSTKSZ). The
+/// .NET runtime (10.0) takes hardware faults (SIGSEGV for a NullReferenceException, SIGFPE for a division by zero) on a
+/// per-thread alternate stack of 16 KB whose lowest page is a guard, 12 KB usable: with such a frame almost nothing
+/// is left for the handler, which runs into the guard page, and the process dies of SIGSEGV (bench/amx --stress
+/// --keep-runtime-stack; its GC suspension signals alone, --no-exceptions, do no harm). The kernel's own check at the
 /// grant (every alternate stack at least one frame) passes such a stack, since it counts the guard page.
 /// <see cref="PrepareThread"/> therefore gives a thread, before its first tile instruction, an alternate stack of
 /// one frame plus the runtime's own 16 KB of handler room above a guard page, unless the one it has is already that

@@ -71,8 +71,8 @@ public sealed class Int8TileAmxTests
         }
     }
 
-    // Through Int8Gemm: M not a multiple of 16 or 32 (a last call of 1–31 rows, one or two row tiles) nor of the
-    // 64-row block, N an odd number of panels and a part-filled last one, K a multiple of 64 (AMX) or not (the 512-bit
+    // Through Int8Gemm: M of 1–8 (a decoding step, which the VNNI kernel runs), M not a multiple of 16 or 32 (a last
+    // call of 1–31 rows, one or two row tiles) nor of the 64-row block, N an odd number of panels and a part-filled last one, K a multiple of 64 (AMX) or not (the 512-bit
     // VNNI tiles run it); with and without bias; M = 600, enough row blocks that the work splits by rows and each call
     // runs a row's panels in pairs (a panel split hands a thread as few as one pair). Each equal to the scalar twin bit
     // for bit.
@@ -83,23 +83,8 @@ public sealed class Int8TileAmxTests
         foreach (int m in new[] { 1, 5, 16, 17, 31, 32, 33, 64, 65, 100, 600 })
         foreach (int n in new[] { 16, 40, 48, 100 })
         foreach (int k in new[] { 64, 130, 192 })
-        {
-            var x = new float[m * k];
-            for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 6 - 3);
-            var wf = new float[n * k];
-            for (int i = 0; i < wf.Length; i++) wf[i] = (float)(rng.NextDouble() * 0.4 - 0.2);
-            var w = Int8Matrix.Quantize(wf, n, k, Int8Gemm.WeightLevels(Int8Kernel.Amx));
-            var bias = new float[n];
-            for (int i = 0; i < n; i++) bias[i] = (float)rng.NextDouble();
-            foreach (var b in new[] { bias, Array.Empty<float>() })
-            {
-                var fast = new float[m * n];
-                var twin = new float[m * n];
-                Int8Gemm.Linear(x, w, b, fast, m, Int8Kernel.Amx);
-                Int8Gemm.Linear(x, w, b, twin, m, Int8Kernel.Scalar, Int8Gemm.ActivationLevels(Int8Kernel.Amx));
-                Assert.True(fast.AsSpan().SequenceEqual(twin), $"the AMX kernel differs from the scalar twin at [{m}, {k}]·[{n}, {k}]ᵀ, bias {b.Length > 0}");
-            }
-        }
+        foreach (bool bias in new[] { true, false })
+            Int8GemmTests.SameAsScalarAt(rng, Int8Kernel.Amx, m, k, n, bias);
     }
 
     // Each instruction the tile uses, as Iced encodes it, against the bytes GNU as 2.40 gives for the same line

@@ -38,6 +38,19 @@ public static unsafe partial class Int8Gemm
         }
     }
 
+    // A tile's sums of `width` panels from col0 (acc rows lacc apart, panel t at 16t) through Store, a panel at a time
+    // (the last one part-filled when N ends inside it).
+    private static void StorePanels(int* acc, int lacc, int row0, int rows, int col0, int width, float* scales, int* zeros,
+        float* wScales, int* rowSums, float* bias, float* y, int ldy, delegate*<float*, float*, int, void> activation, bool gelu)
+    {
+        for (int t = 0; t < width; t++)
+        {
+            int colT = col0 + t * Int8Matrix.PanelWidth;
+            Store(acc + t * Int8Matrix.PanelWidth, lacc, row0, rows, colT, Math.Min(Int8Matrix.PanelWidth, ldy - colT), scales,
+                zeros, wScales, rowSums, bias, y, ldy, activation, gelu);
+        }
+    }
+
     // y[row, col0..col0+cols] = (acc − zero·rowsum) · (scale · wscale) + bias, a tile's rows; the same arithmetic in
     // the vector and the scalar branch: the centred sum as one fused multiply-add, fma(−zero, float(rowsum),
     // float(acc)), rounded once (the integer acc − zero·rowsum exactly while |acc| < 2^24, i.e. any depth up to 518,

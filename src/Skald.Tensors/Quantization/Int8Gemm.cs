@@ -287,12 +287,7 @@ public static unsafe partial class Int8Gemm
                             int rows = Math.Min(AmxRows, b1 - r);
                             PrefetchOutput(y, n, r, rows, col0, width);
                             AmxTile(pq + (long)r * kp, kp, panel, panelBytes, rows, width, groups, acc);
-                            for (int t = 0; t < width; t++)
-                            {
-                                int colT = col0 + t * Int8Matrix.PanelWidth;
-                                Store(acc + t * Int8Matrix.PanelWidth, AmxWide, r, rows, colT, Math.Min(Int8Matrix.PanelWidth, n - colT),
-                                    ps, pz, pws, prs, bias, y, n, activation, gelu);
-                            }
+                            StorePanels(acc, AmxWide, r, rows, col0, width, ps, pz, pws, prs, bias, y, n, activation, gelu);
                         }
                         p += width - 1;
                         continue;
@@ -321,12 +316,7 @@ public static unsafe partial class Int8Gemm
                                 continue;
                             }
                             Int8TileVnni512.Tile(pq + (long)r * kp, kp, panel, panelBytes, width, groups, acc, Wide, prefetchNext);
-                            for (int t = 0; t < width; t++)
-                            {
-                                int colT = col0 + t * Int8Matrix.PanelWidth;
-                                Store(acc + t * Int8Matrix.PanelWidth, Wide, r, rows, colT, Math.Min(Int8Matrix.PanelWidth, n - colT),
-                                    ps, pz, pws, prs, bias, y, n, activation, gelu);
-                            }
+                            StorePanels(acc, Wide, r, rows, col0, width, ps, pz, pws, prs, bias, y, n, activation, gelu);
                         }
                         p += width - 1;
                         continue;

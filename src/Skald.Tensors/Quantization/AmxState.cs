@@ -9,15 +9,19 @@ namespace Skald.Tensors.Quantization;
 /// preparation they need. Linux x86-64 only: the CPU must report AMX-TILE and AMX-INT8 (CPUID leaf 7, EDX bits 24
 /// and 25; AMX-BF16 is bit 22), and the kernel must grant the process the tile-data state component (XFEATURE 18,
 /// 8 KB a thread), which it keeps disabled until asked (<c>arch_prctl(ARCH_REQ_XCOMP_PERM, 18)</c> through
-/// <c>syscall(SYS_arch_prctl = 158, …)</c>; Documentation/arch/x86/xstate.rst). The request is made once, at the
+/// <c>syscall(SYS_arch_prctl = 158, …)</c>; Linux's Documentation/arch/x86/xstate.rst, torvalds/linux at
+/// 7237cb3e1544718a972b732e66ebcf0f63b128a5). The request is made once, at the
 /// first check; the environment variable SKALD_AMX=0 turns AMX off without asking. Any failure leaves
 /// <see cref="Refusal"/> saying why, and the int8 GEMM on its AVX-512 VNNI tiles.
 /// <para>
-/// Signal stacks: once a thread has executed a tile instruction the kernel saves the 8 KB tile state in every
-/// signal frame it builds for that thread (frames of 11,952 bytes on the Sapphire Rapids host, AT_MINSIGSTKSZ). The
+/// Signal stacks: once a thread has executed a tile instruction the kernel gives it an XSAVE buffer with room for
+/// the 8 KB tile state, and every signal frame it builds for that thread reserves that room (the state itself is
+/// written only while tiles are in use): frames of 11,952 bytes on the Sapphire Rapids host (AT_MINSIGSTKSZ). The
 /// .NET runtime (10.0) takes hardware faults (SIGSEGV for a NullReferenceException, SIGFPE for a division by zero) on a
-/// per-thread alternate stack of 16 KB whose lowest page is a guard, 12 KB usable: with such a frame almost nothing
-/// is left for the handler, which runs into the guard page, and the process dies of SIGSEGV (bench/amx --stress
+/// per-thread alternate stack of 16 KB whose lowest page is a guard, 12 KB usable (CoreCLR's
+/// <c>CPalThread::EnsureSignalAlternateStack</c>, src/coreclr/pal/src/thread/thread.cpp, dotnet/runtime at
+/// 610d49f845528fd28375613db765d3ae9e62063d: SIGSTKSZ plus its context plus the guard page): with such a frame
+/// almost nothing is left for the handler, which runs into the guard page, and the process dies of SIGSEGV (bench/amx --stress
 /// --keep-runtime-stack; its GC suspension signals alone, --no-exceptions, do no harm). The kernel's own check at the
 /// grant (every alternate stack at least one frame) passes such a stack, since it counts the guard page.
 /// <see cref="PrepareThread"/> therefore gives a thread, before its first tile instruction, an alternate stack of

@@ -20,7 +20,8 @@ using Skald.Tensors.Quantization;
 // --decoder times Qwen2.5-0.5B's Linear shapes instead, where the tiles other than full 8 × 48 ones run: a decoding
 // step of 1 or 4 rows (the prefetching 8 × 32 tile, 1 or 4 rows of y), the key/value projection of a prompt (8 panels:
 // two 8 × 48 runs and one 8 × 32), a prompt of 1,001 tokens (a last tile of one row). --shape MxKxN times one shape,
-// from either list or any other.
+// from either list or any other. Where AMX runs (Int8Kernel.Amx) it times the AMX kernel against the 512-bit VNNI one
+// (amx, amx_vnni512, ratio_amx), order alternating by round.
 // Usage: dotnet run -c Release --project bench/int8 -- [--threads 1] [--rounds 3] [--decoder] [--shape MxKxN]
 int threads = 1, rounds = 3;
 string? only = null;
@@ -142,6 +143,21 @@ for (int r = 1; r <= rounds; r++)
             else storeAcc = g;
         }
         inTile.SetValue(null, true);
+        // The AMX tiles (Int8TileAmx, 32 × 32 a call) against the 512-bit VNNI kernel's default, order alternating by
+        // round; the same sums, so the same y.
+        bool amx = Int8Gemm.IsSupported(Int8Kernel.Amx);
+        double iAmx = 0, iAmxVnni = 0;
+        if (amx)
+        {
+            WarmBoth(r, () => Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.Amx), () => Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.Avx512Vnni));
+        }
+        for (int pass = 0; amx && pass < 2; pass++)
+        {
+            bool on = (pass + r) % 2 == 0;
+            double g = Measure(() => Int8Gemm.Linear(x, q8, bias, y, m, on ? Int8Kernel.Amx : Int8Kernel.Avx512Vnni));
+            if (on) iAmx = g;
+            else iAmxVnni = g;
+        }
         // The activation quantisation alone, as GOP/s of the product it feeds (its share of a product's time: linear / this).
         int kp16 = (k + 15) / 16 * 16;
         var codes = new byte[m * kp16];
@@ -163,6 +179,7 @@ for (int r = 1; r <= rounds; r++)
             store_in_tile = Math.Round(storeInTile, 1), store_acc = Math.Round(storeAcc, 1), ratio_store = Math.Round(storeInTile / storeAcc, 3),
             tile_48 = Math.Round(tile48, 1), tile_32 = Math.Round(tile32, 1), tile_ratio_48_32 = Math.Round(tile48 / tile32, 3),
             quant_share = Math.Round(iVnni512 / quant, 3),
+            amx = Math.Round(iAmx, 1), amx_vnni512 = Math.Round(iAmxVnni, 1), ratio_amx = Math.Round(iAmx / iAmxVnni, 3),
             avx512bw = Math.Round(iBw, 1), rel_err_avx512bw = errBw,
             avx512bw_a6 = Math.Round(iBwA6, 1), rel_err_avx512bw_a6 = errBwA6,
             load = File.ReadAllText("/proc/loadavg").Split(' ')[0],

@@ -73,6 +73,7 @@ public static class ModelLoadValues
                 encoder.KeepPackedOnly();
                 break;
             case ModelQuantization.Int8:
+                if (Int8Gemm.AmxNotice is { } amx) notice(amx); // AMX on the CPU but not usable: the VNNI kernel runs
                 encoder.KeepInt8Only(); // the float32 Linear weights are dropped once quantised
                 if (encoder.Transformer.Parameters.Any(w => w.Precision != WeightPrecision.Float32))
                     notice($"int8: the 16-bit weights ({precisionName} bf16/f16) stay 16-bit; only float32 weights are multiplied in int8");

@@ -158,20 +158,24 @@ public sealed partial class Int8GemmTests
     public void Vnni512WideTileEqualsScalarTwinAtTheEdges()
     {
         var rng = new Random(48);
-        int levels = Int8Gemm.WeightLevels(Int8Kernel.Avx512Vnni);
         foreach (int m in new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 65, 71 })
         foreach (int n in new[] { 16, 40, 48, 56, 80, 96, 100, 144 })
         foreach (int k in new[] { 3, 17, 64, 130 })
-        {
-            var x = Random(rng, m * k, 3f);
-            var w = Int8Matrix.Quantize(Random(rng, n * k, 0.2f), n, k, levels);
-            var bias = Random(rng, n);
-            var fast = new float[m * n];
-            var twin = new float[m * n];
-            Int8Gemm.Linear(x, w, bias, fast, m, Int8Kernel.Avx512Vnni);
-            Int8Gemm.Linear(x, w, bias, twin, m, Int8Kernel.Scalar, Int8Gemm.ActivationLevels(Int8Kernel.Avx512Vnni));
-            Assert.True(fast.AsSpan().SequenceEqual(twin), $"the 512-bit VNNI kernel differs from the scalar twin at [{m}, {k}]·[{n}, {k}]ᵀ");
-        }
+            SameAsScalarAt(rng, Int8Kernel.Avx512Vnni, m, k, n);
+    }
+
+    // x [m, k] and a weight [n, k] quantised to the kernel's levels drawn from rng (and a bias, with bias), the product
+    // through kernel and through the scalar twin at the kernel's activation levels: equal bit for bit.
+    internal static void SameAsScalarAt(Random rng, Int8Kernel kernel, int m, int k, int n, bool bias = true)
+    {
+        var x = Random(rng, m * k, 3f);
+        var w = Int8Matrix.Quantize(Random(rng, n * k, 0.2f), n, k, Int8Gemm.WeightLevels(kernel));
+        var b = bias ? Random(rng, n) : [];
+        var fast = new float[m * n];
+        var twin = new float[m * n];
+        Int8Gemm.Linear(x, w, b, fast, m, kernel);
+        Int8Gemm.Linear(x, w, b, twin, m, Int8Kernel.Scalar, Int8Gemm.ActivationLevels(kernel));
+        Assert.True(fast.AsSpan().SequenceEqual(twin), $"the {kernel} kernel differs from the scalar twin at [{m}, {k}]·[{n}, {k}]ᵀ, bias {bias}");
     }
 
     // Where the tile width is chosen: three panels only in a block taller than one tile row (no prefetch there) with

@@ -9,6 +9,8 @@ public sealed class KernelFactAttribute : FactAttribute
     public KernelFactAttribute(Int8Kernel kernel)
     {
         if (!Int8Gemm.IsSupported(kernel))
-            Skip = $"this CPU lacks the {kernel} instructions (check /proc/cpuinfo for {kernel switch { Int8Kernel.AvxVnni => "avx_vnni", Int8Kernel.Avx512Vnni => "avx512_vnni", Int8Kernel.Avx512BW => "avx512bw", _ => "avx2" }}); its exactness test runs where they exist";
+            Skip = kernel == Int8Kernel.Amx
+                ? $"no AMX here ({AmxState.Refusal ?? "the tile code or the 512-bit VNNI fallback was not placed"}); its exactness tests run on a Linux host with amx_int8"
+                : $"this CPU lacks the {kernel} instructions (check /proc/cpuinfo for {kernel switch { Int8Kernel.AvxVnni => "avx_vnni", Int8Kernel.Avx512Vnni => "avx512_vnni", Int8Kernel.Avx512BW => "avx512bw", _ => "avx2" }}); its exactness test runs where they exist";
     }
 }

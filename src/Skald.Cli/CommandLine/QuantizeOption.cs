@@ -12,7 +12,7 @@ internal static class QuantizeOption
     /// <summary>A new <c>--quantize int8|bf16</c> option.</summary>
     public static Option<string> Create() => CliOptions.OptionalChoice("--quantize",
         "int8: multiply the Linear layers with int8 weights (one scale per output row) and activations quantised per token " +
-        "(embeddings, norms and attention stay float32; AVX512-VNNI, AVX-512BW, AVX-VNNI or AVX2, else float32 with a notice); the float32 copies of " +
+        "(embeddings, norms and attention stay float32; AMX, AVX512-VNNI, AVX-512BW, AVX-VNNI or AVX2, else float32 with a notice); the float32 copies of " +
         "those weights are dropped, so the model takes less memory. A folder saved by " +
         "`skald quantize` is int8 without it. Without it the float32 Linear weights are held once, in the GEMM's packed " +
         "layout (the same embeddings bit for bit). bf16: multiply the Linear layers in bfloat16 (weights and activations " +
@@ -47,7 +47,11 @@ internal static class QuantizeOption
         }
         if (value != "int8") return;
         if (Int8Gemm.Best is null) Terminal.Log("--quantize int8: this CPU has neither AVX-VNNI nor AVX2; generating in float32", quiet);
-        else generator.KeepInt8Only();
+        else
+        {
+            AmxNotice(quiet);
+            generator.KeepInt8Only();
+        }
     }
 
     /// <summary>As <see cref="Apply(SentenceEncoder, string?, bool)"/> for a cross-encoder (a reranker).</summary>
@@ -61,8 +65,18 @@ internal static class QuantizeOption
             Terminal.Log("--quantize int8: this CPU has neither AVX-VNNI nor AVX2; scoring in float32", quiet);
             model.KeepPackedOnly();
         }
-        else model.KeepInt8Only();
+        else
+        {
+            AmxNotice(quiet);
+            model.KeepInt8Only();
+        }
         return model;
+    }
+
+    // The one line for a CPU with AMX that the process cannot use (Int8Gemm.AmxNotice): int8 runs the VNNI kernel.
+    private static void AmxNotice(bool quiet)
+    {
+        if (Int8Gemm.AmxNotice is { } amx) Terminal.Log("--quantize " + amx, quiet);
     }
 
     /// <summary>Whether <c>--quantize bf16</c> runs here; else one notice line (float32 is used instead).</summary>

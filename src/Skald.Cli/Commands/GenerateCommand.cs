@@ -40,7 +40,7 @@ internal sealed class GenerateCommand : Command
         "int8: multiply the Linear layers and the LM head with int8 weights (one scale per output row) and activations " +
         "quantised per token, the float32 copies dropped: a decoding step reads a quarter of the weight bytes (about 3x " +
         "the tokens/s on a CPU); the logits move by the quantisation error, so greedy text can differ from float32's. " +
-        "AVX512-VNNI, AVX-512BW, AVX-VNNI or AVX2, else float32 with a notice. bf16: the Linear layers and the LM head " +
+        "AMX, AVX512-VNNI, AVX-512BW, AVX-VNNI or AVX2, else float32 with a notice. bf16: the Linear layers and the LM head " +
         "in bfloat16 (weights held as bfloat16 panels only, activations rounded to bfloat16, sums in float32 with " +
         "vdpbf16ps, like torch.autocast on CPU); AVX512-BF16 (AMD Zen 4+, Intel Sapphire Rapids+), else float32 with a notice", "int8", "bf16");
     private readonly Option<string> weights = CliOptions.Choice("--weights",

@@ -10,8 +10,6 @@ namespace Skald.Tensors.Memory;
 /// </summary>
 internal static partial class ExecutableMemory
 {
-    private const int ProtRead = 1, ProtWrite = 2, ProtExec = 4;
-    private const int MapPrivate = 2;
     private const uint MemCommitReserve = 0x3000, PageReadWrite = 0x04, PageExecuteRead = 0x20;
 
     /// <summary>Copies <paramref name="code"/> into new executable pages: their address, or 0 where the OS refuses (or is not one of the three).</summary>
@@ -30,11 +28,10 @@ internal static partial class ExecutableMemory
             }
             if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
             {
-                int anonymous = OperatingSystem.IsLinux() ? 0x20 : 0x1000;
-                nint p = Mmap(0, size, ProtRead | ProtWrite, MapPrivate | anonymous, -1, 0);
-                if (p == 0 || p == -1) return 0;
+                nint p = Libc.Mmap(0, size, Libc.ProtRead | Libc.ProtWrite, Libc.MapPrivate | Libc.MapAnonymous, -1, 0);
+                if (p == 0 || p == Libc.MapFailed) return 0;
                 code.CopyTo(new Span<byte>((void*)p, code.Length));
-                return Mprotect(p, size, ProtRead | ProtExec) == 0 ? p : 0;
+                return Libc.Mprotect(p, size, Libc.ProtRead | Libc.ProtExec) == 0 ? p : 0;
             }
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
@@ -43,12 +40,6 @@ internal static partial class ExecutableMemory
         }
         return 0;
     }
-
-    [LibraryImport("libc", EntryPoint = "mmap")]
-    private static partial nint Mmap(nint address, nint length, int protection, int flags, int fd, nint offset);
-
-    [LibraryImport("libc", EntryPoint = "mprotect")]
-    private static partial int Mprotect(nint address, nint length, int protection);
 
     [LibraryImport("kernel32", EntryPoint = "VirtualAlloc")]
     private static partial nint VirtualAlloc(nint address, nint size, uint type, uint protection);

@@ -38,13 +38,26 @@ public static unsafe partial class Int8Gemm
         }
     }
 
+    // A tile's sums of `width` panels from col0 (acc rows lacc apart, panel t at 16t) through Store, a panel at a time
+    // (the last one part-filled when N ends inside it).
+    private static void StorePanels(int* acc, int lacc, int row0, int rows, int col0, int width, float* scales, int* zeros,
+        float* wScales, int* rowSums, float* bias, float* y, int ldy, delegate*<float*, float*, int, void> activation, bool gelu)
+    {
+        for (int t = 0; t < width; t++)
+        {
+            int colT = col0 + t * Int8Matrix.PanelWidth;
+            Store(acc + t * Int8Matrix.PanelWidth, lacc, row0, rows, colT, Math.Min(Int8Matrix.PanelWidth, ldy - colT), scales,
+                zeros, wScales, rowSums, bias, y, ldy, activation, gelu);
+        }
+    }
+
     // y[row, col0..col0+cols] = (acc − zero·rowsum) · (scale · wscale) + bias, a tile's rows; the same arithmetic in
     // the vector and the scalar branch: the centred sum as one fused multiply-add, fma(−zero, float(rowsum),
     // float(acc)), rounded once (the integer acc − zero·rowsum exactly while |acc| < 2^24, i.e. any depth up to 518,
     // and within one rounding of float(acc) beyond: far below the codes' own error), then one multiply and one add;
     // then the activation, if any: GELU (gelu) on the registers before the store, another (a row kernel) over the
-    // tile row's outputs after it. A tile row 16 values wide in acc (lacc 48: the 512-bit tile, which stores zmm rows)
-    // is read with one 512-bit load.
+    // tile row's outputs after it. A tile row in acc wider than 16 values (lacc 48: the 512-bit tile, which stores zmm
+    // rows; lacc 32: the AMX tile, which stores 64-byte rows) is read with one 512-bit load.
     private static void Store(int* acc, int lacc, int row0, int rows, int col0, int cols, float* scales, int* zeros,
         float* wScales, int* rowSums, float* bias, float* y, int ldy, delegate*<float*, float*, int, void> activation,
         bool gelu)
@@ -53,7 +66,7 @@ public static unsafe partial class Int8Gemm
         {
             // One zmm per tile row; the panel's row sums, weight scales and bias loaded once for the tile.
             var rs = Avx512F.ConvertToVector512Single(Avx512F.LoadVector512(rowSums + col0));
-            bool zmmRows = lacc == 3 * Int8Matrix.PanelWidth;
+            bool zmmRows = lacc != Int8Matrix.PanelWidth;
             var ws = Avx512F.LoadVector512(wScales + col0);
             var vb = bias != null ? Avx512F.LoadVector512(bias + col0) : Vector512<float>.Zero;
             for (int r = 0; r < rows; r++)

@@ -30,6 +30,9 @@ public static unsafe partial class Int8Gemm
 
     private const int RowBlock = 64;
 
+    // Rows and sums a row of the AMX tile's calls (two 16-row tiles, up to four pairs of panels).
+    private const int AmxRows = 2 * Int8TileAmx.Rows, AmxWide = 2 * Int8TileAmx.MaxPairs * Int8Matrix.PanelWidth;
+
     // Row blocks per thread from which the work splits by rows (each thread all panels of its blocks) rather than by
     // panels (every thread all rows): enough blocks that dynamic claiming still balances the threads.
     private const int RowSplitBlocksPerThread = 4;
@@ -40,14 +43,23 @@ public static unsafe partial class Int8Gemm
 
     /// <summary>
     /// The fastest kernel this CPU runs, or null when it has none (then callers keep float32), as measured in bench/int8:
-    /// AVX512-VNNI first (the assembled 512-bit vpdpbusd tile: on Zen 5 1.27–1.51× the GOP/s of the AVX-512BW
+    /// AMX first where the process may run it (<see cref="AmxState"/>; Sapphire Rapids VM, one thread, per CPU s:
+    /// 1.0–1.5× the 512-bit VNNI kernel on encoder and prompt shapes, the same on a decoding step, which it leaves to
+    /// that kernel), then AVX512-VNNI (the assembled 512-bit vpdpbusd tile: on Zen 5 1.27–1.51× the GOP/s of the AVX-512BW
     /// vpmaddubsw tile, on an Intel Xeon 1.4–2.1× the 256-bit vpdpbusd tile's, with 8-bit instead of 7-bit activations
     /// and weights); then on AMD AVX-512BW before AVX-VNNI (Zen 5: the 512-bit vpmaddubsw tile does 1.1–1.25× the GOP/s
     /// of 256-bit vpdpbusd), elsewhere AVX-VNNI before AVX-512BW (Intel Xeon: 1.1–1.4×); then AVX2.
-    /// The environment variable SKALD_INT8_KERNEL (Avx512Vnni, Avx512BW, AvxVnni, Avx2) picks another kernel this CPU runs, for
-    /// benchmarks.
+    /// The environment variable SKALD_INT8_KERNEL (Amx, Avx512Vnni, Avx512BW, AvxVnni, Avx2) picks another kernel this CPU
+    /// runs, for benchmarks; SKALD_AMX=0 keeps the process from asking for AMX at all.
     /// </summary>
     public static Int8Kernel? Best { get; } = PickBest();
+
+    /// <summary>
+    /// One line for a CPU whose AMX the process could not use although it has AMX-INT8 (Linux refused the tile state,
+    /// or the code was not placed): int8 then multiplies with the 512-bit VNNI kernel. Null otherwise, also when
+    /// SKALD_AMX=0 turned AMX off.
+    /// </summary>
+    public static string? AmxNotice => AmxState.Notice(AmxState.CpuHasAmx, AmxState.Refusal, IsSupported(Int8Kernel.Amx));
 
     /// <summary>Whether <paramref name="kernel"/> runs on this CPU (the scalar twin always does).</summary>
     public static bool IsSupported(Int8Kernel kernel) => kernel switch
@@ -56,6 +68,7 @@ public static unsafe partial class Int8Gemm
         Int8Kernel.Avx512Vnni => Int8TileVnni512.IsSupported,
         Int8Kernel.Avx2 => Avx2.IsSupported,
         Int8Kernel.Avx512BW => Avx512BW.IsSupported,
+        Int8Kernel.Amx => Int8TileAmx.IsSupported && Int8TileVnni512.IsSupported,
         _ => true,
     };
 
@@ -65,6 +78,7 @@ public static unsafe partial class Int8Gemm
         if (Enum.TryParse<Int8Kernel>(Environment.GetEnvironmentVariable("SKALD_INT8_KERNEL"), true, out var forced)
             && forced != Int8Kernel.Scalar && IsSupported(forced))
             return forced;
+        if (IsSupported(Int8Kernel.Amx)) return Int8Kernel.Amx;
         return Pick(Int8TileVnni512.IsSupported, AvxVnni.IsSupported, Avx512BW.IsSupported, Avx2.IsSupported, IsAmd());
     }
 
@@ -113,7 +127,7 @@ public static unsafe partial class Int8Gemm
         wide && blockRows > MaxTileRows && left >= 3 ? 3 : Math.Min(2, left);
 
     // The vpdpbusd kernels: exact on 8-bit codes, no int16 step.
-    private static bool IsVnni(Int8Kernel kernel) => kernel is Int8Kernel.AvxVnni or Int8Kernel.Avx512Vnni;
+    private static bool IsVnni(Int8Kernel kernel) => kernel is Int8Kernel.AvxVnni or Int8Kernel.Avx512Vnni or Int8Kernel.Amx;
 
     /// <summary>
     /// y[m, N] = x[m, K] · Wᵀ + bias (bias may be empty) with <paramref name="kernel"/> (default <see cref="Best"/>)
@@ -173,7 +187,11 @@ public static unsafe partial class Int8Gemm
         if (use is Int8Kernel.Avx2 or Int8Kernel.Avx512BW && lv > 127)
             throw new ArgumentOutOfRangeException(nameof(levels), lv, $"the {use} tile takes at most 127 activation levels");
         if (m <= 0) return;
-        int mp = (m + MaxTileRows - 1) / MaxTileRows * MaxTileRows;
+        // AMX multiplies whole 64-k chunks: a K padded to 16 but not 64 runs the 512-bit VNNI tiles (the same sums), as
+        // do up to 8 rows (a decoding step: the prefetching 8 × 32 tile, 1.0–1.08× AMX's 16-row tiles there).
+        if (use == Int8Kernel.Amx && (kp % Int8TileAmx.Depth != 0 || m <= MaxTileRows)) use = Int8Kernel.Avx512Vnni;
+        int tileRows = use == Int8Kernel.Amx ? AmxRows : MaxTileRows;
+        int mp = (m + tileRows - 1) / tileRows * tileRows;
         var q = Grow(ref codes, mp * kp);
         var scales = Grow(ref rowScales, mp);
         var zeros = Grow(ref rowZeros, mp);
@@ -206,7 +224,8 @@ public static unsafe partial class Int8Gemm
                 QuantizeRows((float*)a.X, a.K, a.Levels, a.Codes, a.Kp, a.Scales, a.Zeros, r0, r1));
             // Panels split in runs of the widest tile's (three for the 8 × 48 tile), so that no thread's range ends in
             // a narrower tile where a run would have fitted.
-            int unit = use == Int8Kernel.Avx512Vnni ? Math.Max(1, VnniPanels(Math.Min(m, RowBlock), 3, WideTile)) : 1;
+            int unit = use == Int8Kernel.Avx512Vnni ? Math.Max(1, VnniPanels(Math.Min(m, RowBlock), 3, WideTile))
+                : use == Int8Kernel.Amx ? 2 : 1;
             Parallelism.For((panels + unit - 1) / unit, 1, a with { Unit = unit }, static (in Product a, int u0, int u1) =>
                 Panels(a.Kernel, a.Sums, a.Weight, a.Codes, a.Scales, a.Zeros, 0, a.M, (float*)a.Bias, (float*)a.Y,
                     (delegate*<float*, float*, int, void>)a.Activation, a.Gelu, u0 * a.Unit,
@@ -242,9 +261,10 @@ public static unsafe partial class Int8Gemm
         int m, float* bias, float* y, delegate*<float*, float*, int, void> activation, bool gelu, int p0, int p1)
     {
         int kp = w.PaddedK, groups = kp / Int8Matrix.GroupDepth, n = w.N;
-        // Room for the widest tile: 8 rows of three panels (Int8TileVnni512); the others use 16 values a row.
+        // Room for the largest tile: 32 rows of eight panels (Int8TileAmx), 8 rows of three (Int8TileVnni512); the
+        // others use 16 values a row.
         const int Wide = 3 * Int8Matrix.PanelWidth;
-        int* acc = stackalloc int[MaxTileRows * Wide];
+        int* acc = stackalloc int[AmxRows * AmxWide];
         int step = kernel is Int8Kernel.Avx512BW or Int8Kernel.AvxVnni or Int8Kernel.Avx512Vnni ? MaxTileRows : TileRows;
         long panelBytes = (long)kp * Int8Matrix.PanelWidth;
         fixed (byte* pq = q)
@@ -259,6 +279,19 @@ public static unsafe partial class Int8Gemm
                 {
                     sbyte* panel = pw + (long)p * kp * Int8Matrix.PanelWidth;
                     int col0 = p * Int8Matrix.PanelWidth, cols = Math.Min(Int8Matrix.PanelWidth, n - col0);
+                    if (kernel == Int8Kernel.Amx)
+                    {
+                        int width = Math.Min(AmxWide / Int8Matrix.PanelWidth, p1 - p);
+                        for (int r = b0; r < b1; r += AmxRows)
+                        {
+                            int rows = Math.Min(AmxRows, b1 - r);
+                            PrefetchOutput(y, n, r, rows, col0, width);
+                            AmxTile(pq + (long)r * kp, kp, panel, panelBytes, rows, width, groups, acc);
+                            StorePanels(acc, AmxWide, r, rows, col0, width, ps, pz, pws, prs, bias, y, n, activation, gelu);
+                        }
+                        p += width - 1;
+                        continue;
+                    }
                     if (kernel == Int8Kernel.Avx512Vnni)
                     {
                         // Up to three panels a tile (VnniPanels). A block of one tile row (a decoding step) streams
@@ -283,12 +316,7 @@ public static unsafe partial class Int8Gemm
                                 continue;
                             }
                             Int8TileVnni512.Tile(pq + (long)r * kp, kp, panel, panelBytes, width, groups, acc, Wide, prefetchNext);
-                            for (int t = 0; t < width; t++)
-                            {
-                                int colT = col0 + t * Int8Matrix.PanelWidth;
-                                Store(acc + t * Int8Matrix.PanelWidth, Wide, r, rows, colT, Math.Min(Int8Matrix.PanelWidth, n - colT),
-                                    ps, pz, pws, prs, bias, y, n, activation, gelu);
-                            }
+                            StorePanels(acc, Wide, r, rows, col0, width, ps, pz, pws, prs, bias, y, n, activation, gelu);
                         }
                         p += width - 1;
                         continue;
@@ -311,6 +339,21 @@ public static unsafe partial class Int8Gemm
                     }
                 }
             }
+        }
+    }
+
+    // The sums of up to 32 rows × 1–8 panels into acc (row stride AmxWide): the AMX tile, or on a thread that cannot
+    // run it (AmxState.PrepareThread) the 512-bit VNNI tile 8 rows × 2 panels at a time, the same sums (a is padded
+    // to 32 rows).
+    private static void AmxTile(byte* a, int kp, sbyte* panel, long panelBytes, int rows, int width, int groups, int* acc)
+    {
+        int rowTiles = rows > Int8TileAmx.Rows ? 2 : 1;
+        if (Int8TileAmx.Tile(a, kp, panel, panelBytes, rowTiles, width, kp / Int8TileAmx.Depth, acc, AmxWide)) return;
+        for (int r = 0; r < rowTiles * Int8TileAmx.Rows; r += MaxTileRows)
+        for (int p = 0; p < width; p += 2)
+        {
+            Int8TileVnni512.Tile(a + (long)r * kp, kp, panel + p * panelBytes, panelBytes, Math.Min(2, width - p), groups,
+                acc + r * AmxWide + p * Int8Matrix.PanelWidth, AmxWide);
         }
     }
 

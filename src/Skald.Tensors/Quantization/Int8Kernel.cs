@@ -26,4 +26,11 @@ public enum Int8Kernel
     /// tiles of machine code assembled at first use (<see cref="Int8TileVnni512"/>); 8-bit activations.
     /// </summary>
     Avx512Vnni,
+
+    /// <summary>
+    /// Intel AMX: tdpbusd on 16 × 64 tiles of codes and 64 × 16 tiles of weights, 32 × 32 sums a call
+    /// (<see cref="Int8TileAmx"/>; Linux, once the kernel grants the tile state: <see cref="AmxState"/>); 8-bit
+    /// activations, the same sums as <see cref="Avx512Vnni"/>, which runs a product whose K is not a multiple of 64.
+    /// </summary>
+    Amx,
 }

@@ -207,6 +207,24 @@ public sealed class IngestTests
         Assert.Equal($"{path}:1: no string column \"text\" (choose one with --text-column)", e.Message);
     }
 
+    /// <summary>
+    /// A lone surrogate escape (valid JSON, no text) in a .jsonl row's text, title or other column is one line naming the
+    /// file, line and column, as the training readers say it; it was an InvalidOperationException, an internal error.
+    /// </summary>
+    [Theory]
+    [InlineData("{\"text\":\"Første rad her.\"}\n{\"text\":\"Andre \\ud800 rad.\"}\n", "text")]
+    [InlineData("{\"text\":\"Første rad her.\"}\n{\"title\":\"\\udc00\",\"text\":\"Andre rad.\"}\n", "title")]
+    public void ALoneSurrogateInAJsonlRowIsOneLine(string content, string column)
+    {
+        string path = Path.Combine(TestPaths.NewTempDir(), "rader.jsonl");
+        File.WriteAllText(path, content);
+        var e = Assert.Throws<DataException>(() => DocumentIngest.Ingest([path], new ChunkOptions()));
+        Assert.Equal($"{path}:2: {Skald.Retrieval.Data.DataFiles.LoneSurrogate(column)}", e.Message);
+        File.WriteAllText(path, "{\"text\":\"Rad.\",\"kilde\":\"\\ud800\"}\n");
+        e = Assert.Throws<DataException>(() => Skald.Data.Ingest.Readers.JsonlReader.Fields(path, "text"));
+        Assert.Equal($"{path}:1: {Skald.Retrieval.Data.DataFiles.LoneSurrogate("kilde")}", e.Message);
+    }
+
     [Fact]
     public void UnreadableAndEmptyFilesAreListedAndSkipped()
     {

@@ -129,6 +129,44 @@ public sealed class MiningParityTests
         Assert.Equal(search[0].Select(h => h.Index), hits[0].Select(h => h.Index));
     }
 
+    /// <summary>
+    /// A corpus of 3,003 passages nearly all sharing one vector (every query tied): the candidates are torch.topk's over
+    /// the whole row, for k = 10 (heap selection: 64·k ≤ n) and k = 100 (introselect), queries on both sides of the
+    /// tie. The indices are torch 1.13's, from <c>torch.topk(row, k).indices</c> on a row of the same pattern (1.0 at
+    /// passages 5, 1700, 3002, 0.0 at 0, 1, 2500, 0.6 elsewhere, and the mirror image for the second query); a tied
+    /// query's row was re-ranked by sorting all of it, which such a corpus made slow, and is now scored in place.
+    /// </summary>
+    [Theory]
+    [InlineData(10, 0, new[] { 3002, 5, 1700, 8, 7, 3, 10, 4, 9, 11 })]
+    [InlineData(10, 1, new[] { 1, 2500, 0, 8, 7, 3, 4, 9, 10, 2 })]
+    [InlineData(100, 0, new[] { 3002, 1700, 5, 2003, 1992, 1993, 1994, 1995, 1996, 1997, 1998, 1999, 2000, 2001, 2002, 2013, 2004, 2014, 2005, 2006,
+        2007, 2008, 2009, 2010, 2011, 1907, 2012, 1979, 2062, 1906, 1908, 1971, 1972, 1973, 1974, 1975, 1976, 1977, 1978, 1991, 1980, 1981, 1982,
+        1983, 1984, 1985, 1986, 1987, 1988, 1989, 1990, 2051, 2040, 2041, 2042, 2043, 2044, 2045, 2046, 2047, 2048, 2049, 2050, 2039, 2052, 2053,
+        2054, 2055, 2056, 2057, 2058, 2059, 2060, 2061, 1877, 2027, 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025, 2026, 2015, 2028,
+        2029, 2030, 2031, 2032, 2033, 2034, 2035, 2036, 2037, 2038, 1905 })]
+    [InlineData(100, 1, new[] { 0, 2500, 1, 1994, 2016, 1995, 1996, 1997, 1998, 1999, 2000, 2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009,
+        2010, 2011, 2012, 2013, 2014, 2015, 1906, 1981, 1908, 1971, 1972, 1973, 1974, 1975, 1976, 1977, 1978, 1979, 1980, 1993, 1982, 1983, 1984,
+        1985, 1986, 1987, 1988, 1989, 1990, 1991, 1992, 2053, 2042, 2043, 2044, 2045, 2046, 2047, 2048, 2049, 2050, 2051, 2052, 2041, 2054, 2055,
+        2056, 2057, 2058, 2059, 2060, 2061, 2062, 2063, 1970, 2029, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025, 2026, 2027, 2028, 2017, 2030,
+        2031, 2032, 2033, 2034, 2035, 2036, 2037, 2038, 2039, 2040, 1907 })]
+    public void ACorpusOfIdenticalVectorsRanksAsTorchTopk(int k, int side, int[] expected)
+    {
+        const int N = 3003, Dim = 35; // (not a multiple of four rows nor of a vector's width: the scan's tails are taken)
+        static float[] Vector(float a, float b) { var v = new float[Dim]; (v[0], v[1]) = (a, b); return v; }
+        var vectors = new Dictionary<string, float[]> { ["best"] = Vector(1, 0), ["low"] = Vector(0, 1), ["same"] = Vector(0.6f, 0.8f) };
+        string[] corpus = [.. Enumerable.Range(0, N).Select(j => j is 5 or 1700 or 3002 ? "best" : j is 0 or 1 or 2500 ? "low" : "same")];
+        // six queries, more than the scan takes at once (the first search is the GEMM's), every one tied
+        string[] queries = [.. Enumerable.Range(0, 6).Select(i => i % 2 == 0 ? "best" : "low")];
+        var (hits, _) = new DenseCandidateScorer(new TableModel(vectors, SimilarityFunction.Cosine)).Score(queries, corpus, [.. queries.Select(_ => new[] { 0 })], k);
+        for (int i = 0; i < queries.Length; i++)
+        {
+            if (i % 2 != side) continue;
+            Assert.Equal(expected, hits[i].Select(h => h.Index));
+            Assert.Equal(1f, hits[i][0].Score, 5);
+            Assert.Equal(side == 0 ? 0.6f : 0.8f, hits[i][3].Score, 5);
+        }
+    }
+
     // A text, a number, or a list of texts or numbers (the miner writes lists as JSON arrays, numbers invariantly).
     private static void AssertCell(JsonElement want, string got, string where)
     {

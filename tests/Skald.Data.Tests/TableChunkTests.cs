@@ -112,4 +112,25 @@ public sealed class TableChunkTests
         Assert.Equal("Oslo | 709 000", chunk.Join(i => i == 1));
         Assert.Equal([true, true], chunk.TableRows);
     }
+
+    /// <summary>
+    /// A row cut between its cells came back in the next chunk through the overlap, its first piece on a line above the
+    /// rest as if the two were rows ("a b c\nd e f g h i j"); and two pieces whose words fit one chunk (the " | " between
+    /// them is what did not) shared one the same way. A cut row's pieces now never share a chunk, and the overlap does
+    /// not repeat a piece whose row goes on after the chunk.
+    /// </summary>
+    [Fact]
+    public void ACutRowsPiecesNeverShareAChunkNorComeBackAsOverlap()
+    {
+        // cells of 3 and 7 words: joined with their " | " 11 words, over 10; apart 3 + 7, within it
+        var blocks = new List<DocumentBlock> { new(BlockKind.Paragraph, "En to tre fire fem."), new(BlockKind.TableRow, "a b c | d e f g h i j") };
+        var overlapped = Chunks(blocks, new ChunkOptions { ChunkTokens = 10, OverlapTokens = 4 });
+        Assert.Equal(["En to tre fire fem.\na b c", "d e f g h i j"], overlapped.Select(c => c.Text));
+        var alone = Chunks([blocks[1]], new ChunkOptions { ChunkTokens = 10, OverlapTokens = 0 });
+        Assert.Equal(["a b c", "d e f g h i j"], alone.Select(c => c.Text));
+        // whole rows still repeat as overlap
+        var rows = Chunks([new(BlockKind.TableRow, "a b c"), new(BlockKind.TableRow, "d e f"), new(BlockKind.TableRow, "g h i j k")],
+            new ChunkOptions { ChunkTokens = 8, OverlapTokens = 4 });
+        Assert.Equal(["a b c\nd e f", "d e f\ng h i j k"], rows.Select(c => c.Text));
+    }
 }

@@ -73,6 +73,8 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             ("{\"tasks\": [{\"path\": \"a\"}], \"data-root\": \"..\"}", "has an unknown key \"data-root\"; did you mean \"data_root\"? (keys: name, description, data_root, tasks)"),
             ("{\"tasks\": [{\"path\": \"a\", \"weight\": 2}]}", "task 1 has an unknown key \"weight\" (keys: name, type, path, dataset, language, add_transitive_closure)"),
             ("{\"tasks\": [{\"path\": \"a\", \"type\": \"similarity\"}]}", "task 1 \"type\": unknown task type \"similarity\""),
+            // a lone surrogate escape: valid JSON, no text (it was an InvalidOperationException, an internal error)
+            ("{\"tasks\": [{\"path\": \"\\ud800\"}]}", "task 1 field \"path\" holds a lone UTF-16 surrogate escape"),
         })
         {
             File.WriteAllText(suite, json);

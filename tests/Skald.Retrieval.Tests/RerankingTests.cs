@@ -67,6 +67,8 @@ public sealed class RerankingTests
     [InlineData("{\"query-id\": \"q1\", \"corpus-ids\": [\"a\", \"a\"]}", "top_ranked.jsonl:1: corpus id \"a\" is listed twice")]
     [InlineData("{\"query-id\": \"q1\", \"corpus-ids\": [\"a\"]}\n{\"query-id\": \"q1\", \"corpus-ids\": [\"b\"]}", "top_ranked.jsonl:2: query id \"q1\" is listed twice")]
     [InlineData("{\"query-id\": \"q1\"}", "top_ranked.jsonl:1: missing field \"corpus-ids\"")]
+    // a lone surrogate escape (valid JSON, no text) was an InvalidOperationException, an internal error
+    [InlineData("{\"query-id\": \"q1\", \"corpus-ids\": [\"\\ud800\"]}", "top_ranked.jsonl:1: field \"corpus-ids\" holds a lone UTF-16 surrogate escape")]
     public void BadCandidateListsNameTheLine(string topRanked, string message)
     {
         var e = Assert.Throws<EvaluationException>(() => RetrievalData.Load(Task(topRanked)));
@@ -163,6 +165,9 @@ public sealed class RerankingTests
         File.WriteAllLines(lists, ["""{"query": "q", "docs": ["other", "near"], "labels": [1]}"""]);
         var e = Assert.Throws<EvaluationException>(() => RerankingLists.Load(lists));
         Assert.Equal($"{lists}:1: the 2 documents of \"docs\" need a \"labels\" list of as many numbers", e.Message);
+        File.WriteAllLines(lists, ["""{"query": "q", "docs": ["other"], "labels": "\ud800"}"""]); // (a lone surrogate: an internal error)
+        e = Assert.Throws<EvaluationException>(() => RerankingLists.Load(lists));
+        Assert.Equal($"{lists}:1: the 1 documents of \"docs\" need a \"labels\" list of as many numbers", e.Message);
         File.WriteAllLines(lists, ["""{"query": "q", "title": "t", "docs": ["other"], "labels": [1]}"""]);
         e = Assert.Throws<EvaluationException>(() => RerankingLists.Load(lists));
         Assert.Contains("needs one text field, the query (found 2: query, title)", e.Message, StringComparison.Ordinal);

@@ -11,8 +11,9 @@ namespace Skald.Data.Ingest;
 /// what follows is a sentence that does not fit the budget together with the lead-ins (one longer than the budget, or
 /// one that fits it alone), its first piece is cut short enough for the lead-ins to lead it. A table row
 /// (<see cref="BlockKind.TableRow"/>) is one unit, never split into sentences: a row longer than the budget is cut
-/// between its cells (a cell longer than the budget alone between words), and in the chunk's text each row is a line
-/// of its own (<see cref="Chunk.Text"/>). The lead-ins right before a table's first row are its caption ("Satsene for
+/// between its cells (a cell longer than the budget alone between words), its pieces never in one chunk nor repeated as
+/// overlap, and in the chunk's text each row is a line of its own (<see cref="Chunk.Text"/>). The lead-ins right before
+/// a table's first row are its caption ("Satsene for
 /// 2025:"): a chunk that starts with a row of that table without holding them (the caption and the first row do not fit
 /// one chunk together, or the table runs on from an earlier chunk) carries them in <see cref="Chunk.Context"/>, outside
 /// its tokens as its heading is, and a caption that fits no chunk with the row after it is never a chunk of its own.
@@ -103,7 +104,8 @@ public static class Chunker
         while (i < sentences.Count)
         {
             int j = i, sum = 0;
-            while (j < sentences.Count && (j == i || sum + sentences[j].Tokens <= options.ChunkTokens)) sum += sentences[j++].Tokens;
+            while (j < sentences.Count && (j == i || (sum + sentences[j].Tokens <= options.ChunkTokens && !GoesOnWithRow(doc.Text, sentences, j))))
+                sum += sentences[j++].Tokens;
             // Lead-ins at the end, with text after them, go to the next chunk, unless nothing but lead-ins would stay
             // (a list of short items longer than a chunk).
             int k = j;
@@ -132,12 +134,23 @@ public static class Chunker
                 i = j; // a new part starts: no overlap from before it
                 continue;
             }
-            // Overlap: the trailing sentences that fit in the overlap budget, but always move forward.
+            // Overlap: the trailing sentences that fit in the overlap budget, but always move forward; none when the chunk
+            // ends inside a row cut in pieces (the piece repeated would stand on a line of its own above the next one).
             int next = j, overlap = 0;
-            while (next - 1 > i && overlap + sentences[next - 1].Tokens <= options.OverlapTokens) overlap += sentences[--next].Tokens;
+            while (next - 1 > i && !GoesOnWithRow(doc.Text, sentences, j) && overlap + sentences[next - 1].Tokens <= options.OverlapTokens)
+                overlap += sentences[--next].Tokens;
             i = next;
         }
     }
+
+    /// <summary>
+    /// Whether unit <paramref name="m"/> goes on with the table row the unit before it is a piece of (a row longer than a
+    /// chunk, cut between its cells or words): rows are blocks of their own, a line break apart, while a row's pieces
+    /// are not. Such pieces never share a chunk: they were cut because together they exceed it, and each is a line.
+    /// </summary>
+    private static bool GoesOnWithRow(string text, List<(TextSpan Span, int Tokens, bool LeadIn, bool Row)> units, int m) =>
+        m > 0 && m < units.Count && units[m - 1].Row && units[m].Row
+        && text.AsSpan(units[m - 1].Span.End, units[m].Span.Start - units[m - 1].Span.End).IndexOfAny('\n', '\r') < 0;
 
     /// <summary>
     /// How long the first piece of an over-long sentence may be: the budget less the lead-ins the section ends with (a

@@ -45,28 +45,33 @@ public sealed class DenseCandidateScorer(IEmbeddingModel model, bool retrievalSc
     /// <summary>
     /// The best k passages of each query by inner product, in the order torch.topk gives them (<see cref="TorchTopK"/>):
     /// <see cref="ExactSearch"/>'s top k + 1 settle a query whose scores there are all distinct (no order of equal scores
-    /// to choose); a query with equal scores among them is scored against every passage again (the same product, its
-    /// equal scores equal again) and ranked as torch ranks the whole row.
+    /// to choose); a query with equal scores among them is scored against every passage again (the products of
+    /// <see cref="ExactSearch.Scores"/>, its equal scores equal again) and ranked as torch ranks the whole row: the row
+    /// is scored in place, O(n) per query, and <see cref="TorchTopK"/> keeps a heap of k (O(n log k)) or selects in O(n),
+    /// where a whole-row search had sorted every passage (O(n log n) and n hits allocated per query), which a corpus of
+    /// many identical vectors, every query tied, made slow.
     /// </summary>
     private static Hit[][] InnerTopK(float[][] q, float[][] c, int k)
     {
         var hits = ExactSearch.TopK(q, c, k + 1);
         var tied = Enumerable.Range(0, q.Length).Where(i => HasTie(hits[i])).ToArray();
         for (int i = 0; i < hits.Length; i++) if (hits[i].Length > k) hits[i] = hits[i][..k];
-        const int Block = 4; // queries whose whole rows are held at once (scanned, not a GEMM)
-        var scores = new float[c.Length];
-        var order = new int[Math.Min(k, c.Length)];
-        var scratch = new (float, int)[c.Length];
-        for (int start = 0; start < tied.Length; start += Block)
-        {
-            var block = tied[start..Math.Min(tied.Length, start + Block)];
-            var all = ExactSearch.TopK([.. block.Select(i => q[i])], c, c.Length);
-            for (int b = 0; b < block.Length; b++)
+        if (tied.Length == 0) return hits;
+        int dim = c[0].Length, n = Math.Min(k, c.Length);
+        const int Rows = 256; // rows copied into one block of a worker (a multiple of four, as ExactSearch.Scores asks)
+        Parallel.For(0, tied.Length, () => (Scores: new float[c.Length], Order: new int[n], Scratch: new (float, int)[c.Length], Block: new float[Rows * dim]),
+            (t, _, buffers) =>
             {
-                foreach (var h in all[b]) scores[h.Index] = h.Score;
-                hits[block[b]] = Ranked(scores, order, scratch);
-            }
-        }
+                var query = q[tied[t]];
+                for (int start = 0; start < c.Length; start += Rows)
+                {
+                    int count = Math.Min(Rows, c.Length - start);
+                    for (int r = 0; r < count; r++) c[start + r].CopyTo(buffers.Block, r * dim);
+                    ExactSearch.Scores(query, buffers.Block.AsSpan(0, count * dim), dim, buffers.Scores.AsSpan(start, count));
+                }
+                hits[tied[t]] = Ranked(buffers.Scores, buffers.Order, buffers.Scratch);
+                return buffers;
+            }, _ => { });
         return hits;
     }
 

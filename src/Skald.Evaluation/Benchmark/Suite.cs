@@ -56,7 +56,7 @@ public sealed record Suite
             // A string member, or null when absent; another JSON type is refused with the key named.
             string? Text(JsonElement obj, string key, string where) =>
                 !obj.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null ? null
-                : v.ValueKind == JsonValueKind.String ? v.GetString()
+                : v.ValueKind == JsonValueKind.String ? DataFiles.TextOrNull(v) ?? throw new EvaluationException($"{path}: {where}{DataFiles.LoneSurrogate(key)}")
                 : throw new EvaluationException($"{path}: {where}\"{key}\" must be a string, not {v.ValueKind.ToString().ToLowerInvariant()}");
             Known(root, RootKeys, "");
             string suiteDir = Path.GetDirectoryName(Path.GetFullPath(path))!;

@@ -120,7 +120,7 @@ public static class RerankingLists
     /// <summary>A label list: a JSON array, or (a Parquet list of numbers, read as text) a string holding one.</summary>
     private static JsonElement Numbers(JsonElement v)
     {
-        if (v.ValueKind != JsonValueKind.String || v.GetString() is not { } s || !s.StartsWith('[')) return v;
+        if (v.ValueKind != JsonValueKind.String || DataFiles.TextOrNull(v) is not { } s || !s.StartsWith('[')) return v; // (a lone surrogate: no list)
         try
         {
             using var doc = JsonDocument.Parse(s);

@@ -132,7 +132,9 @@ public sealed class RetrievalData
             var list = new List<int>(ids.GetArrayLength());
             foreach (var id in ids.EnumerateArray())
             {
-                string? docId = id.ValueKind == System.Text.Json.JsonValueKind.String ? id.GetString() : null;
+                string? docId = id.ValueKind == System.Text.Json.JsonValueKind.String
+                    ? DataFiles.TextOrNull(id) ?? throw new EvaluationException($"{path}:{line}: {DataFiles.LoneSurrogate("corpus-ids")}")
+                    : null;
                 if (docId is null || !docIndex.TryGetValue(docId, out int d))
                     throw new EvaluationException($"{path}:{line}: corpus id {id.GetRawText()} is not in the corpus");
                 if (!seen.Add(d)) throw new EvaluationException($"{path}:{line}: corpus id \"{docId}\" is listed twice");

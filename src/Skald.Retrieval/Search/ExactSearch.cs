@@ -264,6 +264,15 @@ public static class ExactSearch
         }
     }
 
+    /// <summary>
+    /// The scores <see cref="TopK(IReadOnlyList{float[]}, IReadOnlyList{float[]}, int, IReadOnlyList{int}?)"/> ranks a few
+    /// queries' rows by (its scan, up to <see cref="ScanQueries"/> queries), bit for bit: <paramref name="scores"/>[r] =
+    /// <paramref name="query"/> · row r of the row-major [scores.Length × dim] <paramref name="rows"/>, rows taken four at
+    /// a time from the first, so a block starting at a multiple of four rows of the corpus scores as the scan does.
+    /// </summary>
+    public static void Scores(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dim, Span<float> scores) =>
+        RowDots.Dots(query, rows, dim, scores);
+
     /// <summary>Copies of the vectors scaled to unit L2 norm (zero vectors stay zero).</summary>
     public static float[][] Normalize(IReadOnlyList<float[]> vectors) =>
         [.. vectors.Select(v =>

@@ -214,6 +214,12 @@ public static partial class ConfigLoader
             LoadBestModelAtEnd = e.Bool("load_best_model_at_end", false),
             BatchSize = e.Int("batch_size", 64, 1),
         };
+        // The task files score an embedding model's embeddings (skald evaluate's kinds); a cross-encoder or a causal LM has
+        // none to score, and its run left the key unread. A cross-encoder is evaluated on its eval rows, as
+        // sentence-transformers' CrossEncoderTrainer takes only its cross-encoder evaluators.
+        if (tasks.Count > 0 && (loss.CrossEncoder || loss.Type == "causal_lm"))
+            throw new TrainingException($"{e.Where("tasks")}: evaluation.tasks scores an embedding model's embeddings; " +
+                (loss.CrossEncoder ? "a cross-encoder" : "a causal LM") + $" (loss.type {loss.Type}) is evaluated on its eval rows (data.eval or data.eval_split)");
         e.Done();
 
         var o = S("output");

@@ -97,7 +97,9 @@ public static partial class DatasetReader
                         JsonValueKind.Number when Losses.ColbertColumns.IsId(p.Name) => IdNumber(p.Value, p.Name, numbers),
                         JsonValueKind.Array when idNumbers => IdNumbers(p.Value, p.Name, numbers),
                         JsonValueKind.Array when nullIds => IdsWithNulls(p.Value, p.Name, numbers),
-                        JsonValueKind.Array when lists && p.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) => p.Value.GetRawText(),
+                        JsonValueKind.Array when lists && p.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
+                            p.Value.EnumerateArray().All(e => Retrieval.Data.DataFiles.TextOrNull(e) is not null) ? p.Value.GetRawText() // (read again as JSON)
+                            : throw new TrainingException($"{path}:{line}: {Retrieval.Data.DataFiles.LoneSurrogate(p.Name)}"),
                         JsonValueKind.Array when lists => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a non-empty list of texts"),
                         JsonValueKind.Null => null,
                         _ => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a string"),

@@ -123,14 +123,14 @@ public static class FlagEmbeddingReader
                     throw new TrainingException($"{path}:{line}: expected a JSON object with query, pos and neg (FlagEmbedding's rows, as on the first line)");
                 string? type = null;
                 if (o.TryGetProperty("type", out var t) && t.ValueKind != JsonValueKind.Null)
-                    type = t.ValueKind == JsonValueKind.String ? t.GetString() : throw new TrainingException($"{Where("type")} must be a string (only_1neg, symmetric_class, ...)");
+                    type = t.ValueKind == JsonValueKind.String ? String(t, "type", Where) : throw new TrainingException($"{Where("type")} must be a string (only_1neg, symmetric_class, ...)");
                 int? rowGroupSize = Positive(o, "train_group_size", Where), batchSize = Positive(o, "batch_size", Where);
                 string query = Text(o, "query", Where);
                 string? rowPrompt = null; // written when drawn (FlagEmbeddingInstructions.QueryText)
                 if (o.TryGetProperty("prompt", out var prompt) && prompt.ValueKind != JsonValueKind.Null)
                 {
                     if (prompt.ValueKind != JsonValueKind.String) throw new TrainingException($"{Where("prompt")} must be a string (the query's instruction)");
-                    rowPrompt = prompt.GetString();
+                    rowPrompt = String(prompt, "prompt", Where);
                 }
                 var pos = Texts(o, "pos", Where, required: true)!;
                 // (a row whose type or train_group_size sets its group size is checked by SameDatasetBatches.Check)
@@ -174,11 +174,15 @@ public static class FlagEmbeddingReader
             : throw new TrainingException($"{where(key)} must be a positive whole number, got {v.GetRawText()}");
     }
 
+    // A JSON string's text; one holding a lone surrogate escape (valid JSON, no text) is one line naming the key.
+    private static string String(JsonElement v, string key, Func<string, string> where) =>
+        Retrieval.Data.DataFiles.TextOrNull(v) ?? throw new TrainingException($"{where(key)}: {Retrieval.Data.DataFiles.LoneSurrogate(key)}");
+
     private static string Text(JsonElement o, string key, Func<string, string> where)
     {
         if (!o.TryGetProperty(key, out var v)) throw new TrainingException($"{where(key)} is missing (FlagEmbedding rows have query, pos and neg)");
         if (v.ValueKind != JsonValueKind.String) throw new TrainingException($"{where(key)} must be a string");
-        var s = Retrieval.Data.DataFiles.TextOrNull(v) ?? throw new TrainingException($"{where(key)}: {Retrieval.Data.DataFiles.LoneSurrogate(key)}");
+        var s = String(v, key, where);
         if (string.IsNullOrWhiteSpace(s)) throw new TrainingException($"{where(key)} is an empty text");
         return s;
     }
@@ -193,7 +197,7 @@ public static class FlagEmbeddingReader
         foreach (var e in v.EnumerateArray())
         {
             if (e.ValueKind != JsonValueKind.String) throw new TrainingException($"{where(key)}: entry {k} is a {e.ValueKind.ToString().ToLowerInvariant()}, not a text");
-            var s = Retrieval.Data.DataFiles.TextOrNull(e) ?? throw new TrainingException($"{where(key)}: {Retrieval.Data.DataFiles.LoneSurrogate(key)}");
+            var s = String(e, key, where);
             if (string.IsNullOrWhiteSpace(s)) throw new TrainingException($"{where(key)}: entry {k} is an empty text");
             texts[k++] = s;
         }

@@ -14,7 +14,11 @@ namespace Skald.Training.Output;
 /// in src/transformers/training_args.py, huggingface/transformers at fd798335c275520af034c678b35e8167820c7c80, then
 /// sentence-transformers' own: prompts, batch_sampler, multi_dataset_batch_sampler, learning_rate_mapping); the fields
 /// with no Skald counterpart (logging, precision, devices, DDP, hub token, ...) are left out. Skald's settings with no
-/// TrainingArguments name (dropout, total_steps, world_size) follow under "All" only. Under mpirun
+/// TrainingArguments name (dropout, total_steps, world_size, final_evaluation) follow under "All" only. Skald evaluates
+/// after the last step whenever the run has evaluators, also when <c>evaluation.steps</c> is 0: upstream's card then says
+/// <c>eval_strategy: no</c> (no evaluation during training; transformers' example scripts evaluate once after training
+/// when <c>do_eval</c> is set, a key ModelCardCallback leaves off the card), so <c>final_evaluation</c> says whether that
+/// evaluation ran. Under mpirun
 /// <c>training.batch_size</c> is the global batch, split across the ranks, while upstream's
 /// <c>per_device_train_batch_size</c> is one process's part (its global batch per_device × world size × accumulation):
 /// the card gives rank 0's rows, the batch divided by the world size (rounded up when it does not divide evenly, as
@@ -24,8 +28,11 @@ internal static class CardHyperparameters
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>Appends the section for <paramref name="c"/>'s run of <paramref name="steps"/> steps on <paramref name="worldSize"/> ranks.</summary>
-    public static void Write(StringBuilder sb, TrainingConfig c, int steps, int worldSize)
+    /// <summary>
+    /// Appends the section for <paramref name="c"/>'s run of <paramref name="steps"/> steps on <paramref name="worldSize"/>
+    /// ranks, which evaluated after its last step when <paramref name="evaluated"/> (it has evaluators).
+    /// </summary>
+    public static void Write(StringBuilder sb, TrainingConfig c, int steps, int worldSize, bool evaluated)
     {
         var t = c.Training;
         var o = c.Output;
@@ -52,6 +59,7 @@ internal static class CardHyperparameters
             ("multi_dataset_batch_sampler", c.Data.Sampling, "proportional"),
             ("learning_rate_mapping", "{" + string.Join(", ", t.LearningRateMapping.Select(m => $"{Repr(m.Pattern)}: {Py(m.LearningRate)}")) + "}", "{}"),
             ("dropout", Py(c.Model.Dropout), null), ("total_steps", Py(steps), null), ("world_size", Py(worldSize), null),
+            ("final_evaluation", Py(evaluated), null),
         };
         sb.AppendLine("### Training Hyperparameters");
         var changed = rows.Where(r => r.Default is not null && r.Value != r.Default).ToList();

@@ -74,7 +74,7 @@ public static class ModelCard
             sb.AppendLine(heads);
             sb.AppendLine();
         }
-        CardHyperparameters.Write(sb, c, steps, setup.Communicator.Size);
+        CardHyperparameters.Write(sb, c, steps, setup.Communicator.Size, setup.Evaluators.Count > 0);
         sb.AppendLine("### Training Logs");
         sb.AppendLine();
         var evalKeys = logs.SelectMany(r => r.Keys).Where(k => k.StartsWith("eval_", StringComparison.Ordinal)).Distinct().ToList();

@@ -68,6 +68,12 @@ public sealed class ListwiseRunTests
         Assert.Equal($"{bad}: column 'docs' holds lists of texts, which need a 'labels' column with one number per text", e.Message);
         // Tools that read a table as text (inspect, translate) still refuse a list.
         Assert.Throws<TrainingException>(() => DatasetReader.ReadTable(Lists("rows2.jsonl", 1)));
+        // A lone surrogate escape in a list (valid JSON, no text) is one line; inspect and translate, which read the
+        // list's JSON again, met it as an InvalidOperationException, an internal error.
+        File.WriteAllLines(bad, ["{\"query\": \"q\", \"docs\": [\"a\", \"\\ud800\"], \"labels\": [1, 0]}"]);
+        e = Assert.Throws<TrainingException>(() => DatasetReader.ReadTable(bad, out _));
+        Assert.Equal($"{bad}:1: {Skald.Retrieval.Data.DataFiles.LoneSurrogate("docs")}", e.Message);
+        Assert.Equal(e.Message, Assert.Throws<TrainingException>(() => DatasetReader.Read(bad)).Message);
     }
 
     public sealed class ListRow

@@ -78,6 +78,9 @@ public sealed class FlagEmbeddingDataTests
     [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"pos_scores\": [1], \"neg_scores\": [0]}|{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"]}", 2, "key 'pos_scores': missing here but present on line 1")]
     [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"prompt\": 1}", 1, "key 'prompt' must be a string")]
     [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"type\": 3}", 1, "key 'type' must be a string")]
+    // a lone surrogate escape (valid JSON, no text) in type or prompt was an InvalidOperationException, an internal error
+    [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"type\": \"\\ud800\"}", 1, "key 'type': field \"type\" holds a lone UTF-16 surrogate escape")]
+    [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"prompt\": \"a\\udc00\"}", 1, "key 'prompt': field \"prompt\" holds a lone UTF-16 surrogate escape")]
     [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"train_group_size\": 0}", 1, "key 'train_group_size' must be a positive whole number, got 0")]
     [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"], \"batch_size\": 2.5}", 1, "key 'batch_size' must be a positive whole number, got 2.5")]
     [InlineData("{\"query\": \"q\", \"pos\": [\"p\"], \"neg\": [\"n\"]}|[1, 2]", 2, "expected a JSON object with query, pos and neg")]

@@ -55,6 +55,9 @@ public sealed class InstructionDataTests
     [InlineData("{\"output\": \"x\"}", "sft.jsonl:2: no instruction")]
     [InlineData("{\"messages\": [{\"role\": \"user\"}]}", "sft.jsonl:2: every message needs")]
     [InlineData("{\"instruction\": 3, \"output\": \"x\"}", "sft.jsonl:2: 'instruction' must be a string")]
+    // a lone surrogate escape (valid JSON, no text) was an InvalidOperationException, an internal error
+    [InlineData("{\"instruction\": \"\\ud800\", \"output\": \"x\"}", "sft.jsonl:2: field \"instruction\" holds a lone UTF-16 surrogate escape")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"hej\"}, {\"role\": \"assistant\", \"content\": \"\\udfff\"}]}", "sft.jsonl:2: field \"content\" holds a lone UTF-16 surrogate escape")]
     public void ABadRowIsOneLineNamingFileAndLine(string row, string expected)
     {
         string path = Temp("sft.jsonl", "{\"instruction\": \"a\", \"output\": \"b\"}\n" + row + "\n");

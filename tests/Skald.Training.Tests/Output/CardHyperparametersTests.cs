@@ -93,8 +93,8 @@ public sealed class CardHyperparametersTests
     public void TheListIsUpstreamsFieldsInUpstreamsOrderThenSkaldsOwn()
     {
         var keys = AllList(Card("{batch_size: 4, max_steps: 3}")).Select(r => r.Key).ToList();
-        Assert.Equal(["dropout", "total_steps", "world_size"], keys[^3..]);
-        var upstream = keys[..^3];
+        Assert.Equal(["dropout", "total_steps", "world_size", "final_evaluation"], keys[^4..]);
+        var upstream = keys[..^4];
         Assert.Equal(Skalds.Order(StringComparer.Ordinal), upstream.Order(StringComparer.Ordinal));
         Assert.Empty(upstream.Intersect(Ignored));
         var positions = upstream.Select(k => Array.IndexOf(UpstreamFields, k)).ToList();
@@ -120,7 +120,7 @@ public sealed class CardHyperparametersTests
             output: {dir: {{Path.Combine(dir, "out")}}}
             """, "c.yaml");
         var sb = new System.Text.StringBuilder();
-        CardHyperparameters.Write(sb, config, 3, worldSize);
+        CardHyperparameters.Write(sb, config, 3, worldSize, evaluated: false);
         var all = AllList(sb.ToString().Replace("\r\n", "\n", StringComparison.Ordinal)).ToDictionary(r => r.Key, r => r.Value);
         Assert.Equal(perDevice, all["per_device_train_batch_size"]);
         Assert.Equal("2", all["gradient_accumulation_steps"]);
@@ -145,5 +145,22 @@ public sealed class CardHyperparametersTests
         Assert.Equal("no_duplicates", all["batch_sampler"]);
         Assert.Equal("None", AllList(Card("{batch_size: 4, max_steps: 3}")).Single(r => r.Key == "prompts").Value);
         Assert.Equal("query: ", AllList(Card("{batch_size: 4, max_steps: 3, prompts: 'query: '}")).Single(r => r.Key == "prompts").Value);
+    }
+
+    /// <summary>
+    /// With evaluation.steps 0 Skald still evaluates after the last step when the run has evaluators, and the card said
+    /// only <c>eval_strategy: no</c>, as if nothing had been evaluated. It keeps upstream's <c>no</c> (no evaluation
+    /// during training) and says under "All" whether the evaluation after training ran.
+    /// </summary>
+    [Fact]
+    public void TheCardSaysWhetherTheRunEvaluatedAfterItsLastStep()
+    {
+        string sts = InfraPaths.WriteFile(dir, "sts.tsv", "sentence1\tsentence2\tscore\nHei\tHallo\t4\nHund\tKatt\t1\nBil\tBuss\t3\n");
+        var evaluated = AllList(Card("{batch_size: 4, max_steps: 3}", $"{{tasks: [{sts}]}}")).ToDictionary(r => r.Key, r => r.Value);
+        Assert.Equal("no", evaluated["eval_strategy"]);
+        Assert.Equal("True", evaluated["final_evaluation"]);
+        var not = AllList(Card("{batch_size: 4, max_steps: 3}")).ToDictionary(r => r.Key, r => r.Value);
+        Assert.Equal("no", not["eval_strategy"]);
+        Assert.Equal("False", not["final_evaluation"]);
     }
 }

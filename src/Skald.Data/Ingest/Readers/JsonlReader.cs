@@ -17,7 +17,7 @@ public static class JsonlReader
         {
             var blocks = new List<DocumentBlock>();
             if (row.TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String && textColumn != "title")
-                blocks.Add(new DocumentBlock(BlockKind.Heading, title.GetString()!));
+                blocks.Add(new DocumentBlock(BlockKind.Heading, String(title, path, line, "title")));
             blocks.AddRange(PlainTextReader.Paragraphs(text));
             result.Add(($"{path}:{line}", blocks));
         });
@@ -43,7 +43,7 @@ public static class JsonlReader
                 if (p.Name == textColumn || p.Name == "title") continue;
                 string? value = p.Value.ValueKind switch
                 {
-                    JsonValueKind.String => p.Value.GetString(),
+                    JsonValueKind.String => String(p.Value, path, line, p.Name),
                     JsonValueKind.Number => p.Value.GetRawText(),
                     JsonValueKind.True => "true",
                     JsonValueKind.False => "false",
@@ -55,6 +55,10 @@ public static class JsonlReader
         });
         return result;
     }
+
+    // A JSON string's text; one holding a lone surrogate escape (valid JSON, no text) is one line naming file, line and column.
+    private static string String(JsonElement v, string path, int line, string column) =>
+        Skald.Retrieval.Data.DataFiles.TextOrNull(v) ?? throw new DataException($"{path}:{line}: {Skald.Retrieval.Data.DataFiles.LoneSurrogate(column)}");
 
     // Every non-blank line as a JSON object with its text column (a line that is not, an error naming file and line).
     private static void ForEachRow(string path, string textColumn, Action<int, JsonElement, string> row)
@@ -79,7 +83,7 @@ public static class JsonlReader
                 if (e.ValueKind != JsonValueKind.Object) throw new DataException($"{path}:{line}: not a JSON object");
                 if (!e.TryGetProperty(textColumn, out var text) || text.ValueKind != JsonValueKind.String)
                     throw new DataException($"{path}:{line}: no string column \"{textColumn}\" (choose one with --text-column)");
-                row(line, e, text.GetString()!);
+                row(line, e, String(text, path, line, textColumn));
             }
         }
     }

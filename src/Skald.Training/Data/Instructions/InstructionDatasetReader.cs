@@ -118,7 +118,7 @@ public static class InstructionDatasetReader
             if (m.ValueKind != JsonValueKind.Object || !m.TryGetProperty("role", out var r) || r.ValueKind != JsonValueKind.String
                 || !m.TryGetProperty("content", out var c) || c.ValueKind != JsonValueKind.String)
                 throw new TrainingException($"{path}:{line}: every message needs a string 'role' and 'content'");
-            turns.Add(new InstructionMessage(r.GetString()!, c.GetString()!));
+            turns.Add(new InstructionMessage(String(r, path, line, "role"), String(c, path, line, "content")));
         }
         if (turns.Count < 2 || turns[^1].Role != "assistant" || string.IsNullOrWhiteSpace(turns[^1].Content)) throw NoResponse(path, line);
         return new InstructionExample { History = turns[..^1], Response = turns[^1].Content };
@@ -128,8 +128,12 @@ public static class InstructionDatasetReader
     {
         if (!row.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind != JsonValueKind.String) throw new TrainingException($"{path}:{line}: '{name}' must be a string");
-        return v.GetString();
+        return String(v, path, line, name);
     }
+
+    // A JSON string's text; one holding a lone surrogate escape (valid JSON, no text) is one line naming file, line and key.
+    private static string String(JsonElement v, string path, int line, string name) =>
+        Retrieval.Data.DataFiles.TextOrNull(v) ?? throw new TrainingException($"{path}:{line}: {Retrieval.Data.DataFiles.LoneSurrogate(name)}");
 
     private static JsonDocument ParseJson(string path, int line, string json)
     {

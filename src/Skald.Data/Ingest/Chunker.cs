@@ -148,7 +148,7 @@ public static class Chunker
     /// chunk, cut between its cells or words): rows are blocks of their own, a line break apart, while a row's pieces
     /// are not. Such pieces never share a chunk: they were cut because together they exceed it, and each is a line.
     /// </summary>
-    private static bool GoesOnWithRow(string text, List<(TextSpan Span, int Tokens, bool LeadIn, bool Row)> units, int m) =>
+    private static bool GoesOnWithRow(string text, List<Unit> units, int m) =>
         m > 0 && m < units.Count && units[m - 1].Row && units[m].Row
         && text.AsSpan(units[m - 1].Span.End, units[m].Span.Start - units[m - 1].Span.End).IndexOfAny('\n', '\r') < 0;
 

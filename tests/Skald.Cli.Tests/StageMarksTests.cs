@@ -91,7 +91,7 @@ public sealed class StageMarksTests
             Loss = new Skald.Training.Config.LossSection(),
             Evaluation = new Skald.Training.Config.EvaluationSection
             {
-                Tasks = [task], TaskTeachers = new Dictionary<string, string> { [task] = teacher },
+                Tasks = [task], TaskEntries = new Dictionary<string, Skald.Training.Config.EvaluationTaskEntry> { [task] = new() { Teacher = teacher } },
             },
             Output = new Skald.Training.Config.OutputSection { Dir = Path.Combine(dir, "out") },
         };

@@ -84,7 +84,7 @@ internal static class Stages
     public static IReadOnlyList<string> TrainInputs(TrainingConfig config) =>
         [.. config.Data.Train, .. config.Data.Eval is { } eval ? [eval] : Array.Empty<string>(),
             .. config.Evaluation.Retrieval is { } beir ? [beir] : Array.Empty<string>(), .. config.Evaluation.Tasks,
-            .. config.Evaluation.Tasks.Select(t => config.Evaluation.TaskTeachers.GetValueOrDefault(t)).OfType<string>()];
+            .. config.Evaluation.Tasks.Select(t => config.Evaluation.TaskEntries.GetValueOrDefault(t)?.Teacher).OfType<string>()];
 
     /// <summary>
     /// A run of the trainer built in code: <paramref name="model"/>, <paramref name="loss"/> and

@@ -63,6 +63,7 @@ public sealed class KeyTypoTests
     [InlineData("\n  learning_rate: 1e-4\n", "c.yaml:7: unknown config key 'output.learning_rate'; did you mean 'training.learning_rate'?")]
     [InlineData("\ntraining:\n  max_seq_length: 256\n", "c.yaml:8: unknown config key 'training.max_seq_length'; did you mean 'model.max_seq_length'?")]
     [InlineData("\ntraining:\n  fp16: true\n", "c.yaml:8: unknown config key 'training.fp16': Skald trains in float32")]
+    [InlineData("\nlora:\n  task_type: FEATURE_EXTRACTION\n", "c.yaml:8: unknown config key 'lora.task_type': Skald writes peft's task_type into adapter_config.json itself: CAUSAL_LM for loss.type causal_lm, SEQ_CLS")]
     public void TrainingArgumentsNamesInAnotherSectionPointAtTheirSection(string yaml, string expected)
     {
         // TrainingArguments is one flat list; the nearest key by spelling was a wrong one (save_steps -> training.max_steps)

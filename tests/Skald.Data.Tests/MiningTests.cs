@@ -124,6 +124,26 @@ public sealed class MiningTests
         Assert.Equal(["q1", "[\"P1\",\"N2\",\"P2\"]", "[0.9, 0.7, 0.6]"], scored.Rows[0]);
     }
 
+    /// <summary>
+    /// Candidates that all score within 5 % of the positive leave nothing under Skald's default relative margin, where
+    /// sentence-transformers' defaults (no margin) would mine them: the one line names the depth, what each rule removed and
+    /// how to turn the margin off, instead of only "relax the margins".
+    /// </summary>
+    [Fact]
+    public void NothingMinedNamesWhatRemovedTheCandidatesAndTheDefaultMargin()
+    {
+        var close = new TableScorer(new() { [("q", "P")] = 0.9f, [("q", "N1")] = 0.89f, [("q", "N2")] = 0.88f });
+        var mined = HardNegativeMiner.Mine([("q", "P")], ("anchor", "positive"), close, new MiningOptions { NumNegatives = 1 }, ["N1", "N2"]);
+        Assert.Empty(mined.Rows);
+        string path = Path.Combine(Path.GetTempPath(), $"skald-none-{Guid.NewGuid():N}.jsonl");
+        var e = Assert.Throws<Skald.Data.DataException>(() => MinedDataWriter.Write(mined, path));
+        Assert.Equal($"{path}: no anchor got a negative (nothing written; candidates up to rank 11, removed: 1 by positive, 2 by relative_margin); "
+            + "widen --range-max or relax the margins (the relative margin is 0.05 unless set, where sentence-transformers has none: "
+            + "--relative-margin none, a stage's relative_margin: none)", e.Message);
+        Assert.False(File.Exists(path));
+        Assert.NotEmpty(HardNegativeMiner.Mine([("q", "P")], ("anchor", "positive"), close, new MiningOptions { NumNegatives = 1, RelativeMargin = null }, ["N1", "N2"]).Rows);
+    }
+
     [Fact]
     public void MaxScoreAndRandomSamplingStayWithinTheQualifyingCandidates()
     {

@@ -10,7 +10,7 @@ public static class MinedDataWriter
     {
         if (!Path.GetExtension(path).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
             throw new DataException($"{path}: write mined data to a .jsonl file");
-        if (data.Rows.Count == 0) throw new DataException($"{path}: no anchor got a negative (nothing written); widen --range-max or relax the margins");
+        if (data.Rows.Count == 0) throw new DataException(NothingMined(data, path));
         AtomicOutput.WriteFile(path, s => JsonLines.Write(s, data.Rows, (w, row) =>
         {
             for (int c = 0; c < data.Columns.Count; c++)
@@ -24,5 +24,20 @@ public static class MinedDataWriter
                 else w.WriteString(data.Columns[c], row[c]);
             }
         }));
+    }
+
+    /// <summary>
+    /// The line for a run that mined nothing: the candidate depth, what each rule removed, and, when the relative margin
+    /// removed candidates, that it is on unless turned off (0.05, NV-Retriever's; sentence-transformers has no margin by
+    /// default), so a sentence-transformers user sees why its defaults mined something here and nothing.
+    /// </summary>
+    private static string NothingMined(MinedData data, string path)
+    {
+        string removed = data.Removed.Count == 0 ? "none"
+            : string.Join(", ", data.Removed.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Value} by {k.Key}"));
+        string margin = data.Removed.ContainsKey("relative_margin")
+            ? " (the relative margin is 0.05 unless set, where sentence-transformers has none: --relative-margin none, a stage's relative_margin: none)"
+            : "";
+        return $"{path}: no anchor got a negative (nothing written; candidates up to rank {data.RangeMax}, removed: {removed}); widen --range-max or relax the margins{margin}";
     }
 }

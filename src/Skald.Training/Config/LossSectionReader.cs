@@ -6,14 +6,27 @@ namespace Skald.Training.Config;
 /// </summary>
 internal static class LossSectionReader
 {
+    /// <summary>The <c>loss.type</c> values, the default first.</summary>
+    private static readonly string[] Types =
+    [
+        "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade", "distill_kl", "csr", "cosine_similarity", "softmax", "batch_hard_triplet",
+        "batch_hard_soft_margin_triplet", "batch_all_triplet", "batch_semi_hard_triplet", "tsdae", "mega_batch_margin", "contrastive_tension", "contrastive_tension_pairs",
+        "ce_mse", "ce_margin_mse", "listnet", "listmle", "plistmle", "lambda", "ranknet", "colbert_contrastive", "colbert_distillation", "bge_m3",
+    ];
+
     /// <summary>The loss section read through <paramref name="l"/>.</summary>
     public static LossSection Read(SectionReader l, ModelSection model)
     {
+        if (l.Str("type") is { } given && !Types.Contains(given) && UpstreamLossNames.For(given) is { } ours)
+            throw new TrainingException($"{l.Where("type")}: loss.type '{given}' is the Python class; Skald's loss.type for it is {ours}");
+        // sentence-transformers wraps a Cached* loss (MatryoshkaLoss(CachedMultipleNegativesRankingLoss), SpladeLoss(...)):
+        // here the wrapped loss is named plainly and loss.cached runs the whole through GradCache.
+        foreach (var inner in new[] { "matryoshka_inner", "splade_inner", "csr_inner" })
+            if (l.Str(inner) == "cached_mnrl")
+                throw new TrainingException($"{l.Where(inner)}: loss.{inner} cached_mnrl is {inner}: mnrl with loss.cached: true (sentence-transformers' CachedMultipleNegativesRankingLoss inside the wrapper)");
         var loss = new LossSection
         {
-            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade", "distill_kl", "csr", "cosine_similarity", "softmax", "batch_hard_triplet",
-                "batch_hard_soft_margin_triplet", "batch_all_triplet", "batch_semi_hard_triplet", "tsdae", "mega_batch_margin", "contrastive_tension", "contrastive_tension_pairs",
-                "ce_mse", "ce_margin_mse", "listnet", "listmle", "plistmle", "lambda", "ranknet", "colbert_contrastive", "colbert_distillation", "bge_m3"),
+            Type = l.Choice("type", "mnrl", Types),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, "splade" or "csr" => 1f, _ => 20f }, 0),

@@ -74,6 +74,7 @@ internal static class UpstreamKeyNames
         ["fp16"] = "Skald trains in float32 (model.weights: bf16 or f16 holds a frozen LoRA base in 16 bits)",
         ["bf16"] = "Skald trains in float32 (model.weights: bf16 or f16 holds a frozen LoRA base in 16 bits)",
         ["optim"] = "Skald's optimizer is AdamW (training.adam_beta1, adam_beta2, adam_epsilon, weight_decay)",
+        ["task_type"] = "Skald writes peft's task_type into adapter_config.json itself: CAUSAL_LM for loss.type causal_lm, SEQ_CLS for a cross-encoder, null for an embedding model",
     };
 
     /// <summary>

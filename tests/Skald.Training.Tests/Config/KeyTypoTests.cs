@@ -63,6 +63,7 @@ public sealed class KeyTypoTests
     [InlineData("\n  learning_rate: 1e-4\n", "c.yaml:7: unknown config key 'output.learning_rate'; did you mean 'training.learning_rate'?")]
     [InlineData("\ntraining:\n  max_seq_length: 256\n", "c.yaml:8: unknown config key 'training.max_seq_length'; did you mean 'model.max_seq_length'?")]
     [InlineData("\ntraining:\n  fp16: true\n", "c.yaml:8: unknown config key 'training.fp16': Skald trains in float32")]
+    [InlineData("\nlora:\n  task_type: FEATURE_EXTRACTION\n", "c.yaml:8: unknown config key 'lora.task_type': Skald writes peft's task_type into adapter_config.json itself: CAUSAL_LM for loss.type causal_lm, SEQ_CLS")]
     public void TrainingArgumentsNamesInAnotherSectionPointAtTheirSection(string yaml, string expected)
     {
         // TrainingArguments is one flat list; the nearest key by spelling was a wrong one (save_steps -> training.max_steps)
@@ -110,5 +111,38 @@ public sealed class KeyTypoTests
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal, "c.yaml", ["loss.type=frobnicate"]));
         Assert.Contains("loss.type must be one of mnrl, cached_mnrl, ", e.Message);
         Assert.DoesNotContain("did you mean", e.Message);
+    }
+
+    // A sentence-transformers (or PyLate) class name is far from every loss.type by spelling, so the typo suggestion found
+    // none and the line left the user to map the list; it names Skald's value (and keys) instead.
+    [Theory]
+    [InlineData("MultipleNegativesRankingLoss", "'mnrl' (a cross-encoder's: 'ce_mnrl')")]
+    [InlineData("CachedMultipleNegativesRankingLoss", "'cached_mnrl'")]
+    [InlineData("multiplenegativessymmetricrankingloss", "'mnrl' with loss.symmetric: true")]
+    [InlineData("MatryoshkaLoss", "'matryoshka' (the loss it wraps as loss.matryoshka_inner)")]
+    [InlineData("CachedGISTEmbedLoss", "'gist' with loss.cached: true")]
+    [InlineData("Contrastive", "'colbert_contrastive' (PyLate's; sentence-transformers' ContrastiveLoss is 'contrastive')")]
+    public void APythonLossClassNamesSkaldsLossType(string given, string ours)
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal, "c.yaml", ["loss.type=" + given]));
+        Assert.Equal($"--set: loss.type '{given}' is the Python class; Skald's loss.type for it is {ours}", e.Message);
+    }
+
+    [Fact]
+    public void SkaldsOwnLossTypeThatShadowsAClassNameStaysItself()
+    {
+        Assert.Equal("contrastive", ConfigLoader.Parse(Minimal, "c.yaml", ["loss.type=contrastive"]).Loss.Type);
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal, "c.yaml", ["loss.type=CONTRASTIVE_LOSS"]));
+        Assert.StartsWith("--set: loss.type ", e.Message);
+        Assert.DoesNotContain("Python class", e.Message);
+    }
+
+    [Theory]
+    [InlineData("matryoshka", "matryoshka_inner")]
+    [InlineData("splade", "splade_inner")]
+    public void ACachedInnerLossIsPointedAtLossCached(string type, string inner)
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal, "c.yaml", [$"loss.type={type}", $"loss.{inner}=cached_mnrl"]));
+        Assert.Equal($"--set: loss.{inner} cached_mnrl is {inner}: mnrl with loss.cached: true (sentence-transformers' CachedMultipleNegativesRankingLoss inside the wrapper)", e.Message);
     }
 }

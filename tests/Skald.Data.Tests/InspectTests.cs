@@ -18,7 +18,26 @@ public sealed class InspectTests
     [InlineData("Når kan jeg få et nytt passord til systemet?", "nb")]
     [InlineData("Der er altid en vegetarisk ret på menuen, og kantinen har åbent fra klokken halv otte.", "da")]
     [InlineData("Det er alltid en vegetarrett på menyen, og kantina er åpen fra klokka halv åtte.", "nb")]
+    // no function word that tells them apart: Danish æ, j for Norwegian ei/øy and "kontrol"; Nynorsk -jer and -ar (were Bokmål)
+    [InlineData("Rabatten gælder for fuldtidsstuderende under 35 år, og studiekortet skal vises ved kontrol.", "da")]
+    [InlineData("Signe har bestilt ti nætter på et hotel ved stranden i Spanien i maj.", "da")]
+    [InlineData("Fiberselskapet byggjer ut breiband i bustadfeltet, og tilkoplinga kostar 4500 kroner.", "nn")]
+    [InlineData("Studentene betaler 520 kroner for et månedskort på bussen.", "nb")]
     public void GuessesTheScandinavianLanguages(string text, string language) => Assert.Equal(language, LanguageGuesser.Guess(text));
+
+    [Fact]
+    public void GuessesTheSampleRetrievalCorpussLanguages()
+    {
+        // samples/data/eval/retrieval: 108 passages each of nb, nn, da and sv, the language first in each id (nb-...)
+        var rows = File.ReadLines(Path.Combine(TestPaths.RepoRoot, "samples", "data", "eval", "retrieval", "corpus.jsonl"))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Select(e => (Language: e.GetProperty("_id").GetString()![..2], Text: e.GetProperty("title").GetString() + " " + e.GetProperty("text").GetString()))
+            .ToArray();
+        Assert.Equal(432, rows.Length);
+        var wrong = rows.Where(r => LanguageGuesser.Guess(r.Text) != r.Language).Select(r => $"{r.Language}→{LanguageGuesser.Guess(r.Text)}").ToArray();
+        // scripts/bm25_fields/compare.py --guesser: 2 wrong (nb→nn); before 2026-12-07, 89 (36 Danish and 45 Nynorsk taken for Bokmål)
+        Assert.True(wrong.Length <= 10, $"{wrong.Length} of {rows.Length} wrong: {string.Join(", ", wrong.GroupBy(w => w).Select(g => $"{g.Key} {g.Count()}"))}");
+    }
 
     [Theory]
     [InlineData("Overtid kan tas ut som avspasering i stedet for lønn.")] // "for", "to" and "have" are Scandinavian words too

@@ -8,8 +8,9 @@ namespace Skald.Retrieval.Tests;
 
 /// <summary>
 /// BM25 over a mixed Norwegian / Danish / Swedish index (<see cref="Bm25Fields"/>, <c>--language auto</c>): each
-/// document stemmed in its own language into that language's field, a query searched in every field; the fields'
-/// statistics kept apart; an index of one field written and read as format 1, byte for byte.
+/// document stemmed in its own language into that language's field, a query searched in every field; a query word's
+/// document frequency counted over every field, N and avgdl the whole index's; an index of one field written and read
+/// as format 1, byte for byte.
 /// </summary>
 public sealed class MixedLanguageBm25Tests(ITestOutputHelper output)
 {
@@ -76,7 +77,7 @@ public sealed class MixedLanguageBm25Tests(ITestOutputHelper output)
             output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: the reference's stems cannot be made");
             return;
         }
-        // fixtures/bm25/make_mixed_bm25.py: per-language fields, stems by libstemmer, df per field, N and avgdl of all
+        // fixtures/bm25/make_mixed_bm25.py: per-language fields, stems by libstemmer, a word's df over all documents (each by its own stem), N and avgdl of all
         var reference = MixedBm25Reference.Load();
         var (texts, languages) = (reference.Documents, reference.Languages);
         IndexRecord[] records = [.. texts.Select((t, i) => new IndexRecord($"r{i}", $"r{i}", $"r{i}.txt", 0, t.Length, "", t, Language: languages[i]))];
@@ -93,25 +94,29 @@ public sealed class MixedLanguageBm25Tests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void EachFieldCountsItsOwnDocumentFrequenciesOverTheWholeIndexsDocuments()
+    public void AQueryWordsDocumentFrequencyCountsTheDocumentsItMatchesInEveryField()
     {
         var analyzer = new Analyzer();
         var docs = new[] { "the cat sat", "the dog", "cat cat dog" }.Select(d => (IReadOnlyList<string>)analyzer.Analyze(d)).ToArray();
         var index = new Bm25Index(docs, [0, 0, 1], ["a", "b"], new Bm25Parameters(1.2, 0.75, Bm25Idf.Lucene));
         var hits = index.Search([["cat"], ["cat"]], 10, [0, 1, 2]);
-        // N 3 and avgdl 8/3 of the whole index; df(cat) 1 in each field (2 in one field) → idf ln(1 + 2.5/1.5) = ln(8/3)
-        // d0 tf 1, |d| 3: K = 1.2·(0.25 + 0.75·3/(8/3)) = 1.3125; d2 tf 2, |d| 3: the same K
-        var expected = new Dictionary<int, double> { [0] = Math.Log(8.0 / 3) * 2.2 / 2.3125, [2] = Math.Log(8.0 / 3) * 4.4 / 3.3125 };
+        // "cat" is in d0 (field a) and d2 (field b): df 2 of N 3 → idf ln(1 + 1.5/2.5) = ln 1.6 for both (each field's
+        // own df 1 would give ln(8/3)); avgdl 8/3 of the whole index; d0 tf 1, |d| 3: K = 1.2·(0.25 + 0.75·3/(8/3)) =
+        // 1.3125; d2 tf 2, |d| 3: the same K
+        var expected = new Dictionary<int, double> { [0] = Math.Log(1.6) * 2.2 / 2.3125, [2] = Math.Log(1.6) * 4.4 / 3.3125 };
         Assert.Equal(2, hits.Length);
         foreach (var h in hits) Assert.Equal(expected[h.Index], h.Score, 5);
-        // a query term only in field a's list does not reach field b's documents
-        Assert.Equal([0], index.Search([["cat"], []], 10, [0, 1, 2]).Select(h => h.Index));
-        Assert.Equal(Math.Log(8.0 / 3), index.Idf("cat", 0), 12);
-        Assert.Equal(Math.Log(8.0 / 3), index.Idf("cat", 1), 12);
-        // a field of one document still scores its terms (ATIRE's ln(N/df) would be 0 with the field's own N)
+        Assert.Equal(Math.Log(1.6), index.Idf(["cat", "cat"]), 12);
+        // a word field b's analyzer makes into a term it lacks ("kat") finds field a's documents only, df 1 → ln(1 + 2.5/1.5)
+        var onlyA = index.Search([["cat"], ["kat"]], 10, [0, 1, 2]);
+        Assert.Equal(0, onlyA.Single().Index);
+        Assert.Equal(Math.Log(8.0 / 3) * 2.2 / 2.3125, onlyA.Single().Score, 5);
+        // a field of one document does not inflate its words' idf: "dog" is in d1 and d2, ln(3/2) in both fields (ATIRE)
         var atire = new Bm25Index(docs, [0, 0, 1], ["a", "b"], new Bm25Parameters(0.9, 0.4, Bm25Idf.Atire));
-        Assert.Equal(Math.Log(3.0 / 1), atire.Idf("dog", 1), 12);
-        Assert.True(atire.Search([[], ["dog"]], 10, [0, 1, 2]).Single().Score > 0);
+        Assert.Equal(Math.Log(3.0 / 2), atire.Idf(["dog", "dog"]), 12);
+        Assert.Equal(Math.Log(3.0 / 1), atire.Idf(["dog", "hund"]), 12);
+        // term i of every field's list is one query word: lists of different lengths are refused
+        Assert.Throws<ArgumentException>(() => index.Search([["cat"], []], 10, [0, 1, 2]));
 
         using var saved = new MemoryStream();
         index.Write(saved);

@@ -10,10 +10,14 @@ namespace Skald.Retrieval.Bm25;
 /// An index may hold several <em>fields</em>, one per language of a mixed collection (each document in exactly one,
 /// analysed with its own stemmer), as a Lucene/Elasticsearch index holds one analysed field per language: a query,
 /// analysed once per field with that field's analyzer, is scored against every field (a document's score comes from
-/// its own field alone). Each field counts its own document frequencies, while N and avgdl are the whole index's (a
-/// mix of Skald's own: Elasticsearch's <c>combined_fields</c> instead treats the fields as one, summing their
-/// statistics): the fields' scores stay on one scale, and a language with one document is not left with ln(N/df) = 0
-/// for every term.
+/// its own field alone). The statistics are those of the whole collection seen as one field in which every document
+/// is stemmed in its own language: a query word's document frequency is the number of documents it matches in their
+/// own field (the sum over the fields of the frequency of its stem there), N and avgdl are the whole index's. As the
+/// fields partition the documents, this is what Elasticsearch's <c>combined_fields</c> (BM25F) takes for them, and a
+/// collection of one language scores exactly as that language's one field. Lucene's own per-field statistics (each
+/// field's docCount and avgdl, BM25Similarity at apache/lucene 93df031c, which a <c>multi_match</c> over language
+/// fields gives) and a mix of per-field frequencies with the whole index's N (Skald's before 2026-12) both scored
+/// lower on the Scandinavian tasks (docs/performance.md, 2026-12-07): a small field inflates its words' idf.
 /// </summary>
 public sealed class Bm25Index
 {
@@ -193,12 +197,19 @@ public sealed class Bm25Index
     /// <summary>Document frequency of a term in a field (0 when unknown).</summary>
     public int DocumentFrequency(string term, int field = 0) => termIds[field].TryGetValue(term, out int id) ? postings[id].Count : 0;
 
-    /// <summary>The idf of a term in a field (<see cref="Bm25Parameters.Idf"/>: its document frequency in the field, N of the whole index); 0 for an unknown term.</summary>
-    public double Idf(string term, int field = 0)
+    /// <summary>The idf of a term of an index of one field (<see cref="Bm25Parameters.Idf"/>); 0 for an unknown term.</summary>
+    public double Idf(string term) => Idf([term]);
+
+    /// <summary>
+    /// The idf of one query word given its term in each field (<paramref name="termByField"/>[f] by field f's analyzer):
+    /// from its document frequency summed over the fields and N of the whole index; 0 when no field knows it.
+    /// </summary>
+    public double Idf(IReadOnlyList<string> termByField)
     {
-        int df = DocumentFrequency(term, field);
-        if (df == 0) return 0;
-        return Idf(df);
+        if (termByField.Count != fields.Length) throw new ArgumentException($"one term per field ({fields.Length})", nameof(termByField));
+        int df = 0;
+        for (int f = 0; f < fields.Length; f++) df += DocumentFrequency(termByField[f], f);
+        return df == 0 ? 0 : Idf(df);
     }
 
     private double Idf(int df) => Parameters.Idf == Bm25Idf.Atire
@@ -238,19 +249,36 @@ public sealed class Bm25Index
     private IReadOnlyList<IReadOnlyList<string>> Single(IReadOnlyList<string> queryTerms) =>
         fields.Length == 1 ? [queryTerms] : throw new InvalidOperationException($"this BM25 index has {fields.Length} fields: analyse the query once per field");
 
+    /// <summary>
+    /// Adds each query word's BM25 terms to the documents holding it. Term i of every field's list is the same query word
+    /// (the fields' analyzers keep every token, so the lists align); its idf counts the documents of all fields.
+    /// </summary>
     private List<int> Accumulate(IReadOnlyList<IReadOnlyList<string>> queryTermsByField, float[] scores, bool[] touched)
     {
         if (queryTermsByField.Count != fields.Length) throw new ArgumentException($"one term list per field ({fields.Length})", nameof(queryTermsByField));
+        int words = queryTermsByField[0].Count;
+        for (int f = 1; f < fields.Length; f++)
+            if (queryTermsByField[f].Count != words) throw new ArgumentException("the fields' term lists of a query must align, term i of each being the same query word", nameof(queryTermsByField));
         var docs = new List<int>();
         double k1 = Parameters.K1, b = Parameters.B, avg = Math.Max(AverageLength, 1e-9);
         var acc = new double[DocumentCount];
-        for (int f = 0; f < fields.Length; f++)
+        Span<int> ids = stackalloc int[fields.Length];
+        for (int i = 0; i < words; i++)
         {
-            foreach (var term in queryTermsByField[f])
+            int df = 0;
+            for (int f = 0; f < fields.Length; f++)
             {
-                if (!termIds[f].TryGetValue(term, out int id)) continue;
-                double idf = Idf(postings[id].Count);
-                foreach (var (d, tf) in postings[id])
+                ids[f] = -1;
+                if (!termIds[f].TryGetValue(queryTermsByField[f][i], out int id)) continue;
+                ids[f] = id;
+                df += postings[id].Count;
+            }
+            if (df == 0) continue;
+            double idf = Idf(df);
+            for (int f = 0; f < fields.Length; f++)
+            {
+                if (ids[f] < 0) continue;
+                foreach (var (d, tf) in postings[ids[f]])
                 {
                     double norm = k1 * (1 - b + b * docLength[d] / avg);
                     acc[d] += idf * tf * (k1 + 1) / (tf + norm);

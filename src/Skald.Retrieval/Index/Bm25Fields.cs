@@ -9,8 +9,10 @@ namespace Skald.Retrieval.Index;
 /// once per field and searched in all of them. This is what a Lucene or Elasticsearch user builds for a mixed
 /// collection (one analysed field per language, a <c>multi_match</c> over them): a Danish query word finds the Danish
 /// documents through the Danish stemmer and the Swedish ones through the Swedish, without guessing a short query's
-/// language; each field counts its own document frequencies (one language's common words do not weigh down another's)
-/// over the whole index's N and mean length (<see cref="Bm25Index"/>), so the fields' scores are on one scale.
+/// language. The statistics are the whole collection's, as if it were one field with each document stemmed in its own
+/// language: a query word's document frequency counts the documents it matches in any field, N and the mean length
+/// are the whole index's (<see cref="Bm25Index"/>), so the fields' scores are on one scale and a small field does not
+/// inflate its words' idf.
 /// An index of one language (<c>--language nb</c>) stays one unnamed field, its file as before.
 /// </summary>
 public static class Bm25Fields

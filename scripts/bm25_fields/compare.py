@@ -76,15 +76,15 @@ OLD_WORDS = [
     ("en", words("the and is are of in that what how which with not this from was you it on can does where when who why there they")),
 ]
 NEW_WORDS = [
-    ("nb", words("hva noen mye ble blitt vært veldig noe mer gjøre fikk uten annen annet hennes jeg ikke hvordan hvis hvem være fra "
+    ("nb", words("hva noen mye ble blitt blir vært veldig noe mer gjøre fikk uten annen annet hennes jeg ikke ingen hvordan hvis hvem være fra "
                  "også hun bare hvor deg meg seg mellom opp ut inn tilbake gjerne kanskje litt etter hadde mot blant oss enn gjennom nå "
                  "av dem de et en ei")),
     ("nn", words("ikkje eg kva korleis ein eit dei vere vore berre mykje nokon noko nokre frå òg kven kvar fleire ho meir vart vert "
                  "vorte desse sjølv hjå sidan medan difor saman eigen eigne heile gjere kjem kome fekk hennar deira dykk utan innan "
-                 "enno ikring mellom opp ut inn etter mot gjennom meg deg seg nå av")),
+                 "enno ikring mellom opp ut inn etter mot gjennom meg deg seg nå av blir ingen")),
     ("da", words("hvad nogen nogle noget meget bliver blev af efter mere hvornår op ud ind tilbage mellem gerne måske altid aldrig "
                  "lidt havde fik uden mod gennem blandt været blevet anden andet vores hendes os end nej jeg ikke hvordan hvis hvem "
-                 "være fra også hun bare hvor dig mig sig nu de et en")),
+                 "være fra også hun bare hvor dig mig sig nu de et en ingen")),
     ("sv", words("inte vad någon något några mycket nu efter blir av jag hur var från vara ska också hon många bara göra detta dig "
                  "mig sig blev ingen och är att för till när")),
     OLD_WORDS[4],

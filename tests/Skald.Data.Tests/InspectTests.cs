@@ -23,6 +23,8 @@ public sealed class InspectTests
     [InlineData("Signe har bestilt ti nætter på et hotel ved stranden i Spanien i maj.", "da")]
     [InlineData("Fiberselskapet byggjer ut breiband i bustadfeltet, og tilkoplinga kostar 4500 kroner.", "nn")]
     [InlineData("Studentene betaler 520 kroner for et månedskort på bussen.", "nb")]
+    [InlineData("Når blir lønnen utbetalt?", "nb")] // "blir" and "ingen" were Swedish markers alone
+    [InlineData("Hvorfor får ingen lønn i juli?", "nb")]
     public void GuessesTheScandinavianLanguages(string text, string language) => Assert.Equal(language, LanguageGuesser.Guess(text));
 
     [Fact]

@@ -79,6 +79,22 @@ public sealed class LlmTests
     }
 
     [Fact]
+    public async Task NorwegianAndDanishQuestionsWithBlirOrIngenAreNotDroppedAsSwedish()
+    {
+        // The guesser of 2026-12-07 kept "blir" and "ingen" only in its Swedish list (Bokmål and Nynorsk say "blir",
+        // all three "ingen"): a good Bokmål or Danish question with one of them and few other markers was guessed
+        // Swedish, and the LLM generator dropped it as "wrong language" for a Norwegian document.
+        string dir = TestPaths.NewTempDir();
+        File.WriteAllText(Path.Combine(dir, "lonn.md"), "Overtid kan tas ut som avspasering i stedet for lønn. Timer som ikke er tatt ut, blir utbetalt i januar.\n");
+        var docs = DocumentIngest.Ingest([dir], new ChunkOptions());
+        string[] questions = ["Når blir lønnen utbetalt?", "Hvorfor får ingen løn i juli?"];
+        using var server = new FakeChatServer((_, _) => Reply.Good, answer: _ => $"1. {questions[0]}\n2. {questions[1]}");
+        var set = await LlmGenerator.GenerateAsync(docs, Settings(server), new FilterOptions(), Path.Combine(TestPaths.NewTempDir(), "j.jsonl"));
+        Assert.Equal(questions, set.Queries.Select(q => q.Text));
+        Assert.False(set.Filtered.ContainsKey("wrong language"));
+    }
+
+    [Fact]
     public void ADanishDocumentIsAskedForInDanish()
     {
         // Its words were all ones Bokmål shares (fra, hvis, er): the guess was nb, and a Danish document got questions in Bokmål.

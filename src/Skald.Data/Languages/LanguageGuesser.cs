@@ -14,14 +14,17 @@ public static class LanguageGuesser
 
     private static readonly (string Language, HashSet<string> Words)[] Markers =
     [
-        ("nb", Set("hva noen mye ble blitt vært veldig noe mer gjøre fikk uten annen annet hennes jeg ikke hvordan hvis hvem være fra også " +
-            "hun bare hvor deg meg seg mellom opp ut inn tilbake gjerne kanskje litt etter hadde mot blant oss enn gjennom nå av dem de et en ei")),
+        // "blir" and "ingen" are Norwegian (and "ingen" Danish) as well as Swedish: in the Swedish list alone they made a
+        // Bokmål question with few other markers ("Når blir lønnen utbetalt?") Swedish
+        ("nb", Set("hva noen mye ble blitt blir vært veldig noe mer gjøre fikk uten annen annet hennes jeg ikke ingen hvordan hvis hvem " +
+            "være fra også hun bare hvor deg meg seg mellom opp ut inn tilbake gjerne kanskje litt etter hadde mot blant oss enn gjennom " +
+            "nå av dem de et en ei")),
         ("nn", Set("ikkje eg kva korleis ein eit dei vere vore berre mykje nokon noko nokre frå òg kven kvar fleire ho meir vart vert vorte " +
             "desse sjølv hjå sidan medan difor saman eigen eigne heile gjere kjem kome fekk hennar deira dykk utan innan enno ikring mellom " +
-            "opp ut inn etter mot gjennom meg deg seg nå av")),
+            "opp ut inn etter mot gjennom meg deg seg nå av blir ingen")),
         ("da", Set("hvad nogen nogle noget meget bliver blev af efter mere hvornår op ud ind tilbage mellem gerne måske altid aldrig lidt " +
             "havde fik uden mod gennem blandt været blevet anden andet vores hendes os end nej jeg ikke hvordan hvis hvem være fra også hun " +
-            "bare hvor dig mig sig nu de et en")),
+            "bare hvor dig mig sig nu de et en ingen")),
         ("sv", Set("inte vad någon något några mycket nu efter blir av jag hur var från vara ska också hon många bara göra detta dig mig sig " +
             "blev ingen och är att för till när")),
         // not "for", "to", "have" or "be": Bokmål and Danish words too (a Norwegian question with "for" was English)

@@ -81,6 +81,21 @@ public sealed class TranslateTests
     }
 
     [Fact]
+    public void AnIdListWithNullsIsNeitherTranslatedNorWrittenBackAsAString()
+    {
+        // A KD row's document_ids with a null among them (read since 2026-12-07 as its JSON text, an id column of lists
+        // with nulls) was a text column to the translator: without --columns its JSON went to the translator, and even
+        // unchanged it was written back as a string, "[\"d3\",null]", which no reader takes for a list of ids again.
+        string dir = TestPaths.NewTempDir(), rows = Path.Combine(dir, "kd.jsonl"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllText(rows, "{\"query\":\"Hva er klokka?\",\"document_ids\":[\"d3\",null],\"scores\":[0.9,0.1]}\n");
+        Assert.Equal(["query"], DatasetTranslator.TextColumns(rows));
+        DatasetTranslator.Translate(rows, output, ["query"], t => [.. t.Select(x => x.ToUpperInvariant())], parallel: false);
+        Assert.Equal("{\"query\":\"HVA ER KLOKKA?\",\"document_ids\":[\"d3\",null],\"scores\":[0.9,0.1]}", File.ReadAllText(output).Trim());
+        var e = Assert.Throws<DataException>(() => DatasetTranslator.Translate(rows, output, ["document_ids"], t => [.. t], parallel: false));
+        Assert.Equal($"{rows}: column 'document_ids' has type list of ids with nulls, not string (only text columns are translated)", e.Message);
+    }
+
+    [Fact]
     public void AnUnknownPairIsOneClearMessage()
     {
         var e = Assert.Throws<DataException>(() => ApertiumTranslator.Create("nb", "de"));

@@ -28,11 +28,10 @@ public static class DatasetTranslator
     {
         unchanged = 0;
         if (!Path.GetExtension(output).Equals(".jsonl", StringComparison.OrdinalIgnoreCase)) throw new DataException($"{output}: write translations to a .jsonl file");
-        var (header, rows) = DatasetReader.ReadTable(input, out var lists);
+        var (header, rows) = DatasetReader.ReadTable(input, out var lists, out var nonText);
         if (rows.Count == 0) throw new DataException($"{input}: no data rows to translate");
         var idx = columns.Select(c => header.IndexOf(c) is var i and >= 0 ? i
             : throw new DataException($"{input}: no column '{c}' (columns: {string.Join(", ", header)})")).ToArray();
-        var nonText = NonText(input);
         foreach (var c in columns)
         {
             if (nonText.TryGetValue(c, out var type)) throw new DataException($"{input}: column '{c}' has type {type}, not string (only text columns are translated)");
@@ -93,12 +92,12 @@ public static class DatasetTranslator
     /// <summary>
     /// The columns translated when none are named: every text column of <paramref name="input"/> (lists of texts too),
     /// not labels, not ids (<see cref="IsId"/>: a BEIR file's <c>_id</c> translated no longer matches its qrels) and not
-    /// a Parquet file's columns of numbers; none is an error naming the file.
+    /// a column that holds no text (a Parquet file's numbers, a JSON Lines file's id numbers or lists of ids with nulls,
+    /// which went to the translator as their JSON text and came back a string); none is an error naming the file.
     /// </summary>
     public static IReadOnlyList<string> TextColumns(string input)
     {
-        var header = DatasetReader.ReadTable(input, out _).Header;
-        var nonText = NonText(input);
+        var header = DatasetReader.ReadTable(input, out _, out var nonText).Header;
         var texts = header.Where(h => h is not ("label" or "labels" or "score" or "scores") && !IsId(h) && !nonText.ContainsKey(h)).ToList();
         if (texts.Count == 0 && header.Count > 0)
             throw new DataException($"{input}: no text column to translate (columns: {string.Join(", ", header.Select(h => nonText.TryGetValue(h, out var t) ? $"{h} ({t})" : h))})");
@@ -112,20 +111,6 @@ public static class DatasetTranslator
     public static bool IsId(string column) =>
         column.Equals("id", StringComparison.OrdinalIgnoreCase) || column.EndsWith("_id", StringComparison.OrdinalIgnoreCase)
         || column.EndsWith("-id", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>A Parquet file's columns that hold no text → their type (see <see cref="Retrieval.Data.ParquetTableReader.NonTextColumns"/>); none for other formats.</summary>
-    private static Dictionary<string, string> NonText(string input)
-    {
-        if (!Retrieval.Data.DataFiles.IsParquet(input)) return [];
-        try
-        {
-            return Retrieval.Data.ParquetTableReader.NonTextColumns(input);
-        }
-        catch (Retrieval.EvaluationException e)
-        {
-            throw new DataException(e.Message);
-        }
-    }
 
     private static bool IsJsonNumberOrList(string cell)
     {

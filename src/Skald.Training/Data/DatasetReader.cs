@@ -114,10 +114,20 @@ public static partial class DatasetReader
     /// <see cref="ReadTable(string)"/> that also reads columns of lists of texts (JSONL arrays, Parquet lists: listwise
     /// rows' documents), each cell as its JSON array text; <paramref name="listColumns"/> names those columns.
     /// </summary>
-    public static (List<string> Header, List<(int Line, string?[] Values)> Rows) ReadTable(string path, out IReadOnlySet<string> listColumns)
+    public static (List<string> Header, List<(int Line, string?[] Values)> Rows) ReadTable(string path, out IReadOnlySet<string> listColumns) =>
+        ReadTable(path, out listColumns, out _);
+
+    /// <summary>
+    /// <see cref="ReadTable(string, out IReadOnlySet{string})"/> that also names the columns that hold no text → their
+    /// type (<paramref name="nonText"/>): a Parquet file's numbers, and a JSON Lines file's id columns of numbers or of
+    /// lists of ids with nulls, whose cells are their JSON text, not text to change.
+    /// </summary>
+    public static (List<string> Header, List<(int Line, string?[] Values)> Rows) ReadTable(string path, out IReadOnlySet<string> listColumns,
+        out IReadOnlyDictionary<string, string> nonText)
     {
         var table = ReadRaw(path, lists: true);
         listColumns = table.Lists;
+        nonText = table.NonText;
         return (table.Header, table.Rows);
     }
 
@@ -180,7 +190,10 @@ public static partial class DatasetReader
     /// <summary>A file's columns, rows and the columns that hold lists of texts.</summary>
     internal sealed record RawTable(List<string> Header, List<(int Line, string?[] Values)> Rows, HashSet<string> Lists)
     {
-        /// <summary>A Parquet file's columns that hold no text (numbers, lists of numbers) → their type; other formats: none.</summary>
+        /// <summary>
+        /// The columns that hold no text → their type: a Parquet file's (numbers, lists of numbers), a JSON Lines file's id
+        /// columns of numbers or of lists of ids with nulls; other formats: none.
+        /// </summary>
         public IReadOnlyDictionary<string, string> NonText { get; init; } = new Dictionary<string, string>();
     }
 

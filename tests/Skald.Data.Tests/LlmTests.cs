@@ -64,31 +64,25 @@ public sealed class LlmTests
     }
 
     [Fact]
-    public async Task NorwegianAndDanishQuestionsWithForOrToAreNotDroppedAsEnglish()
-    {
+    public Task NorwegianAndDanishQuestionsWithForOrToAreNotDroppedAsEnglish() =>
         // The language check read "for" and "to" (Norwegian and Danish words too) as English: a good question with one
         // of them and no other marker was dropped as "wrong language".
-        string dir = TestPaths.NewTempDir();
-        File.WriteAllText(Path.Combine(dir, "lonn.md"), "Overtid kan tas ut som avspasering i stedet for lønn. Timer som ikke er tatt ut, blir utbetalt i januar.\n");
-        var docs = DocumentIngest.Ingest([dir], new ChunkOptions());
-        string[] questions = ["Kan overtid tas ut i stedet for lønn?", "Får ansatte to uker avspasering?"];
-        using var server = new FakeChatServer((_, _) => Reply.Good, answer: _ => $"1. {questions[0]}\n2. {questions[1]}");
-        var set = await LlmGenerator.GenerateAsync(docs, Settings(server), new FilterOptions(), Path.Combine(dir, "..", "j.jsonl"));
-        Assert.Equal(questions, set.Queries.Select(q => q.Text));
-        Assert.False(set.Filtered.ContainsKey("wrong language"));
-    }
+        KeptForANorwegianDocument("Kan overtid tas ut i stedet for lønn?", "Får ansatte to uker avspasering?");
 
     [Fact]
-    public async Task NorwegianAndDanishQuestionsWithBlirOrIngenAreNotDroppedAsSwedish()
-    {
+    public Task NorwegianAndDanishQuestionsWithBlirOrIngenAreNotDroppedAsSwedish() =>
         // The guesser of 2026-12-07 kept "blir" and "ingen" only in its Swedish list (Bokmål and Nynorsk say "blir",
         // all three "ingen"): a good Bokmål or Danish question with one of them and few other markers was guessed
         // Swedish, and the LLM generator dropped it as "wrong language" for a Norwegian document.
+        KeptForANorwegianDocument("Når blir lønnen utbetalt?", "Hvorfor får ingen løn i juli?");
+
+    /// <summary>Asks the fake LLM about a Bokmål passage; it answers <paramref name="questions"/>, which must all be kept.</summary>
+    private static async Task KeptForANorwegianDocument(params string[] questions)
+    {
         string dir = TestPaths.NewTempDir();
         File.WriteAllText(Path.Combine(dir, "lonn.md"), "Overtid kan tas ut som avspasering i stedet for lønn. Timer som ikke er tatt ut, blir utbetalt i januar.\n");
         var docs = DocumentIngest.Ingest([dir], new ChunkOptions());
-        string[] questions = ["Når blir lønnen utbetalt?", "Hvorfor får ingen løn i juli?"];
-        using var server = new FakeChatServer((_, _) => Reply.Good, answer: _ => $"1. {questions[0]}\n2. {questions[1]}");
+        using var server = new FakeChatServer((_, _) => Reply.Good, answer: _ => string.Join("\n", questions.Select((q, i) => $"{i + 1}. {q}")));
         var set = await LlmGenerator.GenerateAsync(docs, Settings(server), new FilterOptions(), Path.Combine(TestPaths.NewTempDir(), "j.jsonl"));
         Assert.Equal(questions, set.Queries.Select(q => q.Text));
         Assert.False(set.Filtered.ContainsKey("wrong language"));

@@ -35,6 +35,17 @@ public sealed class SuiteTransitiveClosureTests
     }
 
     [Fact]
+    public void TheClosureIsPartOfTheKeyABenchmarkCachesTheResultUnder()
+    {
+        // skald benchmark keeps each task's result under a key of its definition and data files; the key left the closure
+        // out, so a suite that turned add_transitive_closure on was given the result cached without it (and the other way)
+        string dir = TestPaths.NewTempDir();
+        var task = Assert.Single(Suite.Load(WriteSuite(dir, "{\"path\":\"dups.jsonl\",\"add_transitive_closure\":true}")).Tasks);
+        var retrieval = new RetrievalOptions();
+        Assert.NotEqual(BenchmarkRunner.TaskKey(task with { AddTransitiveClosure = false }, retrieval), BenchmarkRunner.TaskKey(task, retrieval));
+    }
+
+    [Fact]
     public void TheKeyOnAnotherKindOrNotABooleanIsOneLine()
     {
         string dir = TestPaths.NewTempDir();

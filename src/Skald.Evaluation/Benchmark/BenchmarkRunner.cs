@@ -142,12 +142,14 @@ public static class BenchmarkRunner
     /// <summary>
     /// Hash of a task's definition, data files (names, sizes, times) and the evaluation settings; a task BM25 stems per
     /// document (<see cref="Bm25Model.StemmingLanguage"/>, with <paramref name="detects"/>) says so, so a result cached
-    /// before a mixed task was stemmed so is not taken for one.
+    /// before a mixed task was stemmed so is not taken for one, and so does a paraphrase-mining task that adds the
+    /// transitive closure (<see cref="TaskDefinition.AddTransitiveClosure"/>), whose scores differ from the plain one's.
     /// </summary>
     internal static string TaskKey(TaskDefinition task, RetrievalOptions retrieval, bool detects = false)
     {
         string bm25 = Bm25Model.StemmingLanguage(task.Language, detects) == Skald.Retrieval.Index.Bm25Fields.PerDocument ? "|bm25 per document" : "";
-        var sb = new StringBuilder($"{CodeVersion}|{task.Name}|{task.Kind}|{Path.GetFullPath(task.Path)}|{task.Language}|{(task.Limit is int n ? $"sample-{n}" : "")}|{retrieval}{bm25}\n");
+        string closure = task.AddTransitiveClosure ? "|transitive closure" : "";
+        var sb = new StringBuilder($"{CodeVersion}|{task.Name}|{task.Kind}|{Path.GetFullPath(task.Path)}|{task.Language}|{(task.Limit is int n ? $"sample-{n}" : "")}|{retrieval}{bm25}{closure}\n");
         var files = Directory.Exists(task.Path) ? Directory.GetFiles(task.Path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal) : (IEnumerable<string>)[task.Path];
         foreach (var f in files)
         {

@@ -16,6 +16,7 @@ namespace Skald.Serving;
 internal sealed class ShutdownDelay : IHostedLifecycleService
 {
     private readonly TimeSpan delay;
+    private readonly CancellationToken stopping;
     private long signalled; // Stopwatch timestamp of ApplicationStopping; 0: not signalled
 
     /// <summary>Waits <paramref name="delay"/> after <paramref name="lifetime"/>'s stopping signal.</summary>
@@ -23,12 +24,19 @@ internal sealed class ShutdownDelay : IHostedLifecycleService
     {
         ArgumentNullException.ThrowIfNull(lifetime);
         this.delay = delay;
-        lifetime.ApplicationStopping.Register(() => Interlocked.CompareExchange(ref signalled, Stopwatch.GetTimestamp(), 0));
+        stopping = lifetime.ApplicationStopping;
+        stopping.Register(Signalled);
     }
+
+    private void Signalled() => Interlocked.CompareExchange(ref signalled, Stopwatch.GetTimestamp(), 0);
 
     /// <inheritdoc/>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
+        // The token's callbacks run one after another, the latest registered first: WaitForShutdownAsync's, which starts
+        // the host's stopping on another thread, can bring it here before this one's has run. A token already cancelled
+        // is the signal, given just now.
+        if (stopping.IsCancellationRequested) Signalled();
         long at = Interlocked.Read(ref signalled);
         if (at == 0) return; // stopped directly, not asked to: at once
         var left = delay - Stopwatch.GetElapsedTime(at);

@@ -17,16 +17,7 @@ public sealed class MixedLanguageBm25ModelTests(ITestOutputHelper output)
     [Fact]
     public void ScoresMatchTheReferenceOfOneFieldPerLanguage()
     {
-        if (!Snowball.IsAvailable)
-        {
-            output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: the reference's stems cannot be made");
-            return;
-        }
-        var reference = MixedBm25Reference.Load();
-        var (texts, queries, expected) = (reference.Documents, reference.Queries, reference.Scores);
-        CorpusDocument[] corpus = [.. texts.Select((t, i) => new CorpusDocument($"d{i}", "", t))];
-        var languageOf = reference.LanguageByText();
-        var model = new Bm25Model(new Bm25Options { DocumentLanguage = text => languageOf[text] });
+        if (Reference() is not var (corpus, queries, expected, model)) return;
 
         var hits = model.Search(corpus, queries, corpus.Length, Bm25Fields.PerDocument);
         for (int q = 0; q < queries.Length; q++)
@@ -53,17 +44,8 @@ public sealed class MixedLanguageBm25ModelTests(ITestOutputHelper output)
     [Fact]
     public void ATaskListingLanguagesOfSeveralStemmersIsStemmedPerDocument()
     {
-        if (!Snowball.IsAvailable)
-        {
-            output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: the reference's stems cannot be made");
-            return;
-        }
         // a suite's mixed task ("nb,nn,da,sv", the quickstart's), as skald benchmark gives BM25 its language
-        var reference = MixedBm25Reference.Load();
-        var (texts, queries, expected) = (reference.Documents, reference.Queries, reference.Scores);
-        CorpusDocument[] corpus = [.. texts.Select((t, i) => new CorpusDocument($"d{i}", "", t))];
-        var languageOf = reference.LanguageByText();
-        var model = new Bm25Model(new Bm25Options { DocumentLanguage = text => languageOf[text] });
+        if (Reference() is not var (corpus, queries, expected, model)) return;
         var hits = model.Search(corpus, queries, corpus.Length, "nb,nn,da,sv");
         for (int q = 0; q < queries.Length; q++)
         {
@@ -85,5 +67,20 @@ public sealed class MixedLanguageBm25ModelTests(ITestOutputHelper output)
     {
         var e = Assert.Throws<EvaluationException>(() => new Bm25Model().Search([new("d", "", "tekst")], ["tekst"], 1, Bm25Fields.PerDocument));
         Assert.Contains("auto", e.Message);
+    }
+
+    // The reference's corpus, queries and scores and a model stemming each document in its reference language; null
+    // (with the reason written) where libstemmer is missing.
+    private (CorpusDocument[] Corpus, string[] Queries, double[][] Expected, Bm25Model Model)? Reference()
+    {
+        if (!Snowball.IsAvailable)
+        {
+            output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: the reference's stems cannot be made");
+            return null;
+        }
+        var reference = MixedBm25Reference.Load();
+        CorpusDocument[] corpus = [.. reference.Documents.Select((t, i) => new CorpusDocument($"d{i}", "", t))];
+        var languageOf = reference.LanguageByText();
+        return (corpus, reference.Queries, reference.Scores, new Bm25Model(new Bm25Options { DocumentLanguage = text => languageOf[text] }));
     }
 }

@@ -12,7 +12,8 @@ nDCG@10 with ties broken by document id, descending (trec_eval).
 
 Run: /usr/bin/python3 scripts/bm25_fields/compare.py TASK[,TASK...]   (sample, xquad-da, xquad-nb, xquad-sv,
      norquad-val-nb, xquad-mix; shared data from SKALD_SHARED_DATA, default ../shared/data)
-     /usr/bin/python3 scripts/bm25_fields/compare.py --guesser     (confusion matrices of both guessers)
+     /usr/bin/python3 scripts/bm25_fields/compare.py --guesser     (confusion matrices of the guessers)
+     /usr/bin/python3 scripts/bm25_fields/compare.py --guesser-split   (before/after the Swedish cues, tuning and held-out rows)
 """
 import collections
 import ctypes
@@ -89,6 +90,12 @@ NEW_WORDS = [
                  "mig sig blev ingen och är att för till när")),
     OLD_WORDS[4],
 ]
+# 2026-12-07 (session 54), Swedish on short sentences: "var" out ("was" in all four languages: Norwegian and Danish
+# sentences with it were Swedish), words only Swedish spells so in (tuned on the TUNE rows of --guesser-split alone)
+SWEDISH_WORDS = (NEW_WORDS[3][1] - {"var"}) | words(
+    "icke blivit varit finns alltså mellan varje vem vilken vilka vilket dessa kunna sedan hade ju måste skall sina honom deras "
+    "våra mina dina denna dessutom bland genom kanske redan sådana inget fick gick fanns upp inom olika flera fler mera hela dock "
+    "tillbaka tidigare senare alla andra nya stora gamla goda samma vid ifrån tio")
 SPLIT = re.compile(r"[ \n\t,.?!:;\"()]+")
 NB, NN, DA, SV = 0, 1, 2, 3
 
@@ -111,12 +118,16 @@ def guess_old(text):
     return best(score, OLD_WORDS)
 
 
-def guess(text):
+def guess(text, swedish=True):
+    """Skald's LanguageGuesser; swedish=False: as it was before the Swedish cues of 2026-12-07 (session 54)."""
+    lists = NEW_WORDS if not swedish else NEW_WORDS[:3] + [("sv", SWEDISH_WORDS), NEW_WORDS[4]]
     score = [0.0] * 5
-    for w in filter(None, SPLIT.split(text)):
-        w = w.lower()
-        for i, (_, ws) in enumerate(NEW_WORDS):
+    for raw in filter(None, SPLIT.split(text)):
+        w = raw.lower()
+        for i, (_, ws) in enumerate(lists):
             score[i] += w in ws
+        if swedish:  # ä/ö: 1.5 each in a lower-case word, 0.5 in a capitalised one (a Swedish or German name in Norwegian)
+            score[SV] += sum(c in "äö" for c in w) * (.5 if raw[0].isupper() else 1.5)
         if len(w) < 3 or not w.isalpha():
             continue
         if re.search(r"[aeøæ]j", w) or re.search(r"tion(en|er|erne)?$", w):
@@ -125,18 +136,27 @@ def guess(text):
             score[NB] += .25; score[NN] += .25
         if re.search(r"(ll|kk|tt|mm|nn|pp)$", w):
             score[NB] += .25; score[NN] += .25
+            if swedish and not w.endswith("kk"):
+                score[SV] += .25
         if re.search(r"[gk]jer$", w) or (len(w) > 4 and re.search(r"(ar|ane|leg|legt|lege)$", w)):
             score[NN] += .5
         if w.startswith("af") and len(w) > 4:
             score[DA] += .5
+        if swedish:
+            if len(w) > 4 and w.endswith("ar"):
+                score[SV] += .5
+            if "ck" in w:
+                score[SV] += .5
+            if len(w) > 5 and re.search(r"(arna|erna|orna|ade|ades|as)$", w):
+                score[SV] += .5
     for c in text:
         if c in "æÆ":
             score[DA] += .5; score[NB] += .25; score[NN] += .25
         elif c in "øØ":
             score[NB] += .5; score[NN] += .5; score[DA] += .5
-        elif c in "äöÄÖ":
+        elif c in "äöÄÖ" and not swedish:
             score[SV] += .5
-    return best(score, NEW_WORDS)
+    return best(score, lists)
 
 
 # ---- BM25 over fields ----
@@ -246,18 +266,38 @@ def confusion():
                   for x in open(os.path.join(SHARED, "text", f"ud-{l}.txt"), encoding="utf-8") if x.strip()]
     sets["XQuAD passages"] = [(l, full(d)) for l in ("da", "nb", "sv") for d in task(f"xquad-{l}")[0]]
     sets["NorQuAD passages"] = [("nb", full(d)) for d in task("norquad-val-nb")[0]]
-    columns = ["da", "nb", "nn", "sv", "en", "und"]
     for name, rows in sets.items():
-        for label, g in (("old", guess_old), ("new", guess)):
-            m = collections.Counter((t, g(x) or "und") for t, x in rows)
-            print(f"{name} ({label}): accuracy {sum(m[(t, t)] for t in columns) / len(rows):.3f} of {len(rows)}; rows true, columns", " ".join(columns))
-            for t in sorted({t for t, _ in rows}):
-                print(f"  {t}", " ".join(f"{m[(t, c)]:>5}" for c in columns))
+        print_confusion(name, rows, (("old", guess_old), ("before the Swedish cues", lambda x: guess(x, swedish=False)), ("new", guess)))
+
+
+def print_confusion(name, rows, guessers):
+    columns = ["da", "nb", "nn", "sv", "en", "und"]
+    for label, g in guessers:
+        m = collections.Counter((t, g(x) or "und") for t, x in rows)
+        print(f"{name} ({label}): accuracy {sum(m[(t, t)] for t in columns) / len(rows):.3f} of {len(rows)}; rows true, columns", " ".join(columns))
+        for t in sorted({t for t, _ in rows}):
+            print(f"  {t}", " ".join(f"{m[(t, c)]:>5}" for c in columns))
+
+
+def confusion_split():
+    """Before and after the Swedish cues (2026-12-07, session 54) on the rows they were not tuned on: UD sentences at odd
+    line numbers (0-based) and SIB-200 test; the cues were chosen on the TUNE rows, UD's even lines and SIB-200 train."""
+    for part in ("tune", "held-out"):
+        ud = [(l, x.strip()) for l in ("da", "nb", "nn", "sv")
+              for i, x in enumerate(open(os.path.join(SHARED, "text", f"ud-{l}.txt"), encoding="utf-8"))
+              if x.strip() and i % 2 == (0 if part == "tune" else 1)]
+        sib = [(l, json.loads(x)["text"]) for l in ("da", "nb", "nn", "sv")
+               for x in open(os.path.join(SHARED, "classification", f"sib200-{l}", ("train" if part == "tune" else "test") + ".jsonl"), encoding="utf-8")]
+        for name, rows in ((f"UD {part}", ud), (f"UD {part}, at most 10 words", [r for r in ud if len(r[1].split()) <= 10]),
+                           (f"SIB-200 {part}", sib)):
+            print_confusion(name, rows, (("before", lambda x: guess(x, swedish=False)), ("after", guess)))
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--guesser"]:
         confusion()
+    elif sys.argv[1:] == ["--guesser-split"]:
+        confusion_split()
     else:
         for name in sys.argv[1].split(","):
             compare(name)

@@ -4,9 +4,10 @@ namespace Skald.Data.Languages;
 /// A rough guess of a text's Scandinavian language — Bokmål (nb), Nynorsk (nn), Danish (da), Swedish (sv) or English
 /// (en) — from frequent function words (a word in several lists counts for each), spellings that tell Danish from
 /// Norwegian (Danish j where Norwegian writes a diphthong, "-tion", "af-"; Norwegian kj/gj/sj onsets, ei/øy/au, a
-/// doubled final consonant; Nynorsk -ar/-ane/-leg endings and -gjer/-kjer) and the letters æ/ø versus ä/ö. Good enough
-/// for a data report, for choosing a prompt or a BM25 stemmer; "und" when nothing points anywhere. Measured on
-/// labelled Scandinavian texts (docs/performance.md, 2026-12-07): Danish and Nynorsk were mostly taken for Bokmål before.
+/// doubled final consonant; Nynorsk -ar/-ane/-leg endings and -gjer/-kjer), Swedish spellings (ck, -arna/-erna/-orna,
+/// -ade, -as) and the letters æ/ø versus ä/ö. Good enough for a data report, for choosing a prompt or a BM25 stemmer;
+/// "und" when nothing points anywhere. Measured on labelled Scandinavian texts (docs/performance.md, 2026-12-07):
+/// Danish and Nynorsk were mostly taken for Bokmål before, and short Swedish sentences for Norwegian.
 /// </summary>
 public static class LanguageGuesser
 {
@@ -25,8 +26,11 @@ public static class LanguageGuesser
         ("da", Set("hvad nogen nogle noget meget bliver blev af efter mere hvornår op ud ind tilbage mellem gerne måske altid aldrig lidt " +
             "havde fik uden mod gennem blandt været blevet anden andet vores hendes os end nej jeg ikke hvordan hvis hvem være fra også hun " +
             "bare hvor dig mig sig nu de et en ingen")),
-        ("sv", Set("inte vad någon något några mycket nu efter blir av jag hur var från vara ska också hon många bara göra detta dig mig sig " +
-            "blev ingen och är att för till när")),
+        // not "var" ("was" in all four: Norwegian and Danish sentences with it were Swedish); words only Swedish spells so
+        ("sv", Set("inte vad någon något några mycket nu efter blir av jag hur från vara ska också hon många bara göra detta dig mig sig " +
+            "blev ingen och är att för till när icke blivit varit finns alltså mellan varje vem vilken vilka vilket dessa kunna sedan hade " +
+            "ju måste skall sina honom deras våra mina dina denna dessutom bland genom kanske redan sådana inget fick gick fanns upp inom " +
+            "olika flera fler mera hela dock tillbaka tidigare senare alla andra nya stora gamla goda samma vid ifrån tio")),
         // not "for", "to", "have" or "be": Bokmål and Danish words too (a Norwegian question with "for" was English)
         ("en", Set("the and is are of in that what how which with not this from was you it on can does where when who why there they")),
     ];
@@ -44,13 +48,16 @@ public static class LanguageGuesser
             string w = raw.ToLowerInvariant();
             for (int i = 0; i < Markers.Length; i++)
                 if (Markers[i].Words.Contains(w)) score[i] += 1;
+            // ä and ö, which Norwegian and Danish do not write: less in a capitalised word (a Swedish or German name)
+            double umlaut = char.IsUpper(raw[0]) ? 0.5 : 1.5;
+            foreach (char c in w)
+                if (c is 'ä' or 'ö') score[Sv] += umlaut;
             if (w.Length >= 3 && w.All(char.IsLetter)) Spelling(w, score);
         }
         foreach (char c in text)
         {
             if (c is 'æ' or 'Æ') { score[Da] += 0.5; score[Nb] += 0.25; score[Nn] += 0.25; }
             else if (c is 'ø' or 'Ø') { score[Nb] += 0.5; score[Nn] += 0.5; score[Da] += 0.5; }
-            else if (c is 'ä' or 'ö' or 'Ä' or 'Ö') score[Sv] += 0.5;
         }
         int best = 0;
         for (int i = 1; i < score.Length; i++)
@@ -76,8 +83,14 @@ public static class LanguageGuesser
             score[Nn] += 0.25;
         }
         if (EndsWithAny(w, "ll", "kk", "tt", "mm", "nn", "pp")) { score[Nb] += 0.25; score[Nn] += 0.25; }
+        if (EndsWithAny(w, "ll", "tt", "mm", "nn", "pp")) score[Sv] += 0.25; // Swedish doubles them too, but writes ck for kk
         // Nynorsk -ar plurals and present tense, -ane, -leg; byggjer, søkjer (Bokmål bygger, søker)
         if (EndsWithAny(w, "gjer", "kjer") || (w.Length > 4 && EndsWithAny(w, "ar", "ane", "leg", "legt", "lege"))) score[Nn] += 0.5;
+        // Swedish: -ar plurals and present tense as Nynorsk's, ck (Norwegian and Danish kk, k), the plurals' -arna, -erna,
+        // -orna (Bokmål -ene, Danish -erne), past tense -ade(s) and the passive -as (Bokmål and Danish -et, -es)
+        if (w.Length > 4 && w.EndsWith("ar", StringComparison.Ordinal)) score[Sv] += 0.5;
+        if (w.Contains("ck", StringComparison.Ordinal)) score[Sv] += 0.5;
+        if (w.Length > 5 && EndsWithAny(w, "arna", "erna", "orna", "ade", "ades", "as")) score[Sv] += 0.5;
     }
 
     private static bool EndsWithAny(string w, params ReadOnlySpan<string> endings)

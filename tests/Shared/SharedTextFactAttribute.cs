@@ -1,10 +1,10 @@
-namespace Skald.Tokenizers.Tests;
+namespace Skald.Tests;
 
 /// <summary>A fact that needs the shared UD texts (&lt;repo&gt;/../shared/data/text/ud-*.txt); skipped with the reason where they are missing.</summary>
-public sealed class SharedTextFactAttribute : FactAttribute
+internal sealed class SharedTextFactAttribute : FactAttribute
 {
     /// <summary>The shared text folder.</summary>
-    public static string Folder => Path.Combine(FixturePaths.RepoRoot, "..", "shared", "data", "text");
+    public static string Folder => Path.Combine(Repository.Root, "..", "shared", "data", "text");
 
     /// <summary>Sets the skip reason when the texts are absent.</summary>
     public SharedTextFactAttribute()

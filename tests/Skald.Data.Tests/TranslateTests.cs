@@ -81,6 +81,21 @@ public sealed class TranslateTests
     }
 
     [Fact]
+    public void IdListsAreNotTranslatedUnlessNamed()
+    {
+        // _id and *_id were left out, but not a list of ids: a KD row's document_ids of text ids (no null among them,
+        // so read as a list of texts) went to the translator without --columns, "sykdom" came back "sjukdom" and named
+        // no document any more; likewise ids, *-ids.
+        string dir = TestPaths.NewTempDir(), rows = Path.Combine(dir, "kd.jsonl"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllText(rows, "{\"query_id\":\"q1\",\"query\":\"Hva er sykdom?\",\"document_ids\":[\"sykdom\",\"ferie\"],"
+            + "\"IDS\":[\"a\"],\"passage-ids\":[\"b\"],\"scores\":[0.9,0.1]}\n");
+        Assert.Equal(["query"], DatasetTranslator.TextColumns(rows));
+        DatasetTranslator.Translate(rows, output, DatasetTranslator.TextColumns(rows), t => [.. t.Select(x => x.ToUpperInvariant())], parallel: false);
+        Assert.Equal("{\"query_id\":\"q1\",\"query\":\"HVA ER SYKDOM?\",\"document_ids\":[\"sykdom\",\"ferie\"],"
+            + "\"IDS\":[\"a\"],\"passage-ids\":[\"b\"],\"scores\":[0.9,0.1]}", File.ReadAllText(output).Trim());
+    }
+
+    [Fact]
     public void AnIdListWithNullsIsNeitherTranslatedNorWrittenBackAsAString()
     {
         // A KD row's document_ids with a null among them (read since 2026-12-07 as its JSON text, an id column of lists

@@ -105,12 +105,15 @@ public static class DatasetTranslator
     }
 
     /// <summary>
-    /// Whether <paramref name="column"/> names an id, never translated unless named: <c>_id</c> and <c>id</c> (BEIR,
-    /// MTEB), or a name ending in <c>_id</c> or <c>-id</c> (<c>query-id</c>, <c>doc_id</c>), in any case.
+    /// Whether <paramref name="column"/> names an id or a list of ids, never translated unless named: <c>_id</c>,
+    /// <c>id</c> and <c>ids</c> (BEIR, MTEB), or a name ending in <c>_id</c>, <c>-id</c>, <c>_ids</c> or <c>-ids</c>
+    /// (BEIR's <c>query-id</c> and <c>corpus-id</c>, a KD row's <c>query_id</c> and <c>document_ids</c>), in any case.
     /// </summary>
     public static bool IsId(string column) =>
-        column.Equals("id", StringComparison.OrdinalIgnoreCase) || column.EndsWith("_id", StringComparison.OrdinalIgnoreCase)
-        || column.EndsWith("-id", StringComparison.OrdinalIgnoreCase);
+        column.Equals("id", StringComparison.OrdinalIgnoreCase) || column.Equals("ids", StringComparison.OrdinalIgnoreCase)
+        || EndsWith(column, "_id") || EndsWith(column, "-id") || EndsWith(column, "_ids") || EndsWith(column, "-ids");
+
+    private static bool EndsWith(string column, string suffix) => column.EndsWith(suffix, StringComparison.OrdinalIgnoreCase);
 
     private static bool IsJsonNumberOrList(string cell)
     {

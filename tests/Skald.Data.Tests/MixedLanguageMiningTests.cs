@@ -2,7 +2,6 @@ using Skald.Data.Negatives;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Index;
 using Skald.Tests;
-using Xunit.Abstractions;
 
 namespace Skald.Data.Tests;
 
@@ -11,16 +10,11 @@ namespace Skald.Data.Tests;
 /// "auto"): each passage stemmed in its own language, one field per stemmer, as <c>fixtures/bm25/make_mixed_bm25.py</c>
 /// scores them; the positives' scores from the same fields.
 /// </summary>
-public sealed class MixedLanguageMiningTests(ITestOutputHelper output)
+public sealed class MixedLanguageMiningTests
 {
-    [Fact]
+    [SnowballFact]
     public void CandidatesAndPositivesAreScoredAsTheReferenceOfOneFieldPerLanguage()
     {
-        if (!Snowball.IsAvailable)
-        {
-            output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: the reference's stems cannot be made");
-            return;
-        }
         var reference = MixedBm25Reference.Load();
         var (texts, queries, expected) = (reference.Documents, reference.Queries, reference.Scores);
         var languageOf = reference.LanguageByText();

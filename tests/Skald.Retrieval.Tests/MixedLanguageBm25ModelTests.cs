@@ -2,7 +2,6 @@ using Skald.Tests;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
-using Xunit.Abstractions;
 
 namespace Skald.Retrieval.Tests;
 
@@ -12,12 +11,12 @@ namespace Skald.Retrieval.Tests;
 /// query analysed once per field, scored as the reference of one field per language
 /// (<c>fixtures/bm25/make_mixed_bm25.py</c>), the index <c>--language auto</c> builds.
 /// </summary>
-public sealed class MixedLanguageBm25ModelTests(ITestOutputHelper output)
+public sealed class MixedLanguageBm25ModelTests
 {
-    [Fact]
+    [SnowballFact]
     public void ScoresMatchTheReferenceOfOneFieldPerLanguage()
     {
-        if (Reference() is not var (corpus, queries, expected, model)) return;
+        var (corpus, queries, expected, model) = Reference();
 
         var hits = model.Search(corpus, queries, corpus.Length, Bm25Fields.PerDocument);
         for (int q = 0; q < queries.Length; q++)
@@ -41,11 +40,11 @@ public sealed class MixedLanguageBm25ModelTests(ITestOutputHelper output)
             foreach (var h in again[q]) Assert.Equal(expected[q][h.Index], h.Score, 4);
     }
 
-    [Fact]
+    [SnowballFact]
     public void ATaskListingLanguagesOfSeveralStemmersIsStemmedPerDocument()
     {
         // a suite's mixed task ("nb,nn,da,sv", the quickstart's), as skald benchmark gives BM25 its language
-        if (Reference() is not var (corpus, queries, expected, model)) return;
+        var (corpus, queries, expected, model) = Reference();
         var hits = model.Search(corpus, queries, corpus.Length, "nb,nn,da,sv");
         for (int q = 0; q < queries.Length; q++)
         {
@@ -69,15 +68,9 @@ public sealed class MixedLanguageBm25ModelTests(ITestOutputHelper output)
         Assert.Contains("auto", e.Message);
     }
 
-    // The reference's corpus, queries and scores and a model stemming each document in its reference language; null
-    // (with the reason written) where libstemmer is missing.
-    private (CorpusDocument[] Corpus, string[] Queries, double[][] Expected, Bm25Model Model)? Reference()
+    // The reference's corpus, queries and scores and a model stemming each document in its reference language.
+    private static (CorpusDocument[] Corpus, string[] Queries, double[][] Expected, Bm25Model Model) Reference()
     {
-        if (!Snowball.IsAvailable)
-        {
-            output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: the reference's stems cannot be made");
-            return null;
-        }
         var reference = MixedBm25Reference.Load();
         CorpusDocument[] corpus = [.. reference.Documents.Select((t, i) => new CorpusDocument($"d{i}", "", t))];
         var languageOf = reference.LanguageByText();

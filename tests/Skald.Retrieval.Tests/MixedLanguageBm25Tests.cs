@@ -2,7 +2,6 @@ using Skald.Tests;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Search;
-using Xunit.Abstractions;
 
 namespace Skald.Retrieval.Tests;
 
@@ -12,7 +11,7 @@ namespace Skald.Retrieval.Tests;
 /// document frequency counted over every field, N and avgdl the whole index's; an index of one field written and read
 /// as format 1, byte for byte.
 /// </summary>
-public sealed class MixedLanguageBm25Tests(ITestOutputHelper output)
+public sealed class MixedLanguageBm25Tests
 {
     private static readonly IndexRecord[] Mixed =
     [
@@ -30,14 +29,9 @@ public sealed class MixedLanguageBm25Tests(ITestOutputHelper output)
     private static string[] Bm25Ids(SearchIndex index, string query) =>
         [.. index.Search(query, null, SearchMode.Bm25, 10).Select(h => h.Record.Id).Order(StringComparer.Ordinal)];
 
-    [Fact]
+    [SnowballFact]
     public void EachDocumentIsStemmedInItsOwnLanguageAndQueriesSearchEveryLanguage()
     {
-        if (!Snowball.IsAvailable)
-        {
-            output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: per-language stemming test did nothing");
-            return;
-        }
         string folder = Folder();
         var manifest = IndexBuilder.Build(folder, Model(Mixed), folder, Mixed, new Bm25Options(), Bm25Fields.PerDocument, 0, 0);
         Assert.Equal("snowball per document", manifest.Stemming);
@@ -69,14 +63,9 @@ public sealed class MixedLanguageBm25Tests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [SnowballFact]
     public void ScoresMatchTheReferenceOfOneFieldPerLanguage()
     {
-        if (!Snowball.IsAvailable)
-        {
-            output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: the reference's stems cannot be made");
-            return;
-        }
         // fixtures/bm25/make_mixed_bm25.py: per-language fields, stems by libstemmer, a word's df over all documents (each by its own stem), N and avgdl of all
         var reference = MixedBm25Reference.Load();
         var (texts, languages) = (reference.Documents, reference.Languages);

@@ -3,7 +3,6 @@ using Skald.Models;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Index;
 using Skald.Tests;
-using Xunit.Abstractions;
 using static Skald.Serving.Tests.ServerFixture;
 
 namespace Skald.Serving.Tests;
@@ -14,16 +13,11 @@ namespace Skald.Serving.Tests;
 /// reference's of one field per language (<c>fixtures/bm25/make_mixed_bm25.py</c>), and a hybrid search fuses that
 /// BM25 ranking (reciprocal-rank fusion of it and the served dense ranking).
 /// </summary>
-public sealed class MixedLanguageSearchEndpointTests(ITestOutputHelper output)
+public sealed class MixedLanguageSearchEndpointTests
 {
-    [Fact]
+    [SnowballFact]
     public async Task NorwegianAndSwedishQueriesAreSearchedInEveryLanguagesField()
     {
-        if (!Snowball.IsAvailable)
-        {
-            output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: the reference's stems cannot be made");
-            return;
-        }
         var reference = MixedBm25Reference.Load();
         var (texts, expected) = (reference.Documents, reference.Scores);
         string dir = TestPaths.NewTempDir(), rows = Path.Combine(dir, "rows.jsonl"), folder = Path.Combine(dir, "idx");

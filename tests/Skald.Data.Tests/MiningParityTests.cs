@@ -9,9 +9,9 @@ namespace Skald.Data.Tests;
 /// <see cref="HardNegativeMiner"/> through <see cref="DenseCandidateScorer"/> against a torch restatement of
 /// sentence-transformers' mine_hard_negatives on fixed embeddings (fixtures/mining/make_hard_negative_reference.py):
 /// every output format with and without scores, both margins (one query's positive scores below zero), max / min
-/// score, range_min / range_max, repeated and multi-positive anchors, include_positives, and dot, Euclidean and
-/// Manhattan models; and passages of exactly equal scores, taken in the order torch.topk gives them
-/// (fixtures/mining/make_topk_ties.py).
+/// score, range_min / range_max, repeated and multi-positive anchors, include_positives, dot, Euclidean and
+/// Manhattan models, and random sampling drawn as Python's seeded random.sample draws it; and passages of exactly equal
+/// scores, taken in the order torch.topk gives them (fixtures/mining/make_topk_ties.py).
 /// </summary>
 public sealed class MiningParityTests
 {
@@ -60,6 +60,8 @@ public sealed class MiningParityTests
             NumNegatives = (int?)Num("num_negatives") ?? 3, RangeMin = (int?)Num("range_min") ?? 0, RangeMax = (int?)Num("range_max"),
             AbsoluteMargin = Num("absolute_margin"), RelativeMargin = Num("relative_margin"), MaxScore = Num("max_score"), MinScore = Num("min_score"),
             Format = Flag("include_positives") ? MiningFormat.NTuple : format, Scores = Flag("output_scores"), IncludePositives = Flag("include_positives"),
+            Sampling = o.TryGetProperty("sampling", out var sampling) && sampling.GetString() == "random" ? SamplingStrategy.Random : SamplingStrategy.Top,
+            Seed = (int?)Num("seed") ?? 42,
         };
         var similarity = o.TryGetProperty("similarity", out var sf) ? Similarities.Parse(sf.GetString()!, "fixture") : SimilarityFunction.Dot;
         var vectors = fixture.GetProperty("embeddings").EnumerateObject()

@@ -39,7 +39,7 @@ internal sealed class DataMineNegativesCommand : Command
     private readonly Option<string> language = CliOptions.Text("--language", "With --model bm25: its stemming language (nb, nn, da, sv, en; auto: each passage in its own, as skald index build --language auto)", "LANG");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per embedding batch", defaultValue: 32);
     private readonly Option<string> cache = CliOptions.Text("--cache", "Embedding cache folder (the one skald evaluate uses)", "DIR");
-    private readonly Option<int?> seed = CliOptions.Int("--seed", "Seed of random sampling", min: 0, defaultValue: 42);
+    private readonly Option<int?> seed = CliOptions.Int("--seed", "Seed of random sampling (draws as Python's random.seed(SEED) then mine_hard_negatives)", min: 0, defaultValue: 42);
     private readonly Option<string> crossEncoder = CliOptions.Text("--cross-encoder",
         "Rescore --model's candidates and the positives with this cross-encoder (reranker folder or hub id): margins, max/min score and the ranking then use its scores, in (0, 1) for a reranker (mine_hard_negatives' cross_encoder)", "DIR|ID");
 

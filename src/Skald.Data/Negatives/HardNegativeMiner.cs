@@ -71,7 +71,10 @@ public static class HardNegativeMiner
 
         var removed = new Dictionary<string, int>(StringComparer.Ordinal);
         void Count(string rule) => removed[rule] = removed.GetValueOrDefault(rule) + 1;
-        var random = new Random(options.Seed);
+        // random sampling: Python's random.sample after random.seed(Seed), as the function draws from the global generator
+        // (hard_negatives.py, read at UKPLab/sentence-transformers 38126a6db2e60894d5ff47eec16aa5b016a15918)
+        var random = options.Sampling == SamplingStrategy.Random ? new PythonRandom(options.Seed) : null;
+        var drawn = new int[options.NumNegatives];
         var negatives = new List<(int Row, float Score)>[queries.Count];
         int anchorsShort = 0;
         // The function's second torch.topk: the candidates' scores in the first stage's order, the disqualified (and the
@@ -104,13 +107,14 @@ public static class HardNegativeMiner
             // The window is ranks [RangeMin, RangeMax) of the qualifying ones, which come before every -inf.
             var window = ranked.Where(c => masked[c] != float.NegativeInfinity).Skip(options.RangeMin).Select(c => (hits[c].Index, hits[c].Score)).ToList();
             List<(int Row, float Score)> chosen;
-            if (options.Sampling == SamplingStrategy.Top || window.Count <= options.NumNegatives)
-                chosen = [.. window.Take(options.NumNegatives)];
+            if (random is null) chosen = [.. window.Take(options.NumNegatives)];
             else
             {
-                var order = Enumerable.Range(0, window.Count).ToArray();
-                random.Shuffle(order);
-                chosen = [.. order.Take(options.NumNegatives).Order().Select(i => window[i])];
+                // every query draws, from at least NumNegatives places (those past the window are the function's -inf,
+                // dropped later), and the drawn are sorted by score, descending (torch's sort keeps the order drawn
+                // among equal scores for up to 16, as this stable sort does)
+                random.Sample(Math.Max(window.Count, options.NumNegatives), drawn);
+                chosen = [.. drawn.Where(i => i < window.Count).Select(i => window[i]).OrderByDescending(n => n.Score)];
             }
             if (chosen.Count < options.NumNegatives) anchorsShort++;
             negatives[q] = chosen;

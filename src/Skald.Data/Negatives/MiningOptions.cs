@@ -64,6 +64,9 @@ public sealed record MiningOptions
     /// </summary>
     public bool IncludePositives { get; init; }
 
-    /// <summary>Seed of random sampling.</summary>
+    /// <summary>
+    /// Seed of random sampling: the negatives Python's <c>random.seed(Seed)</c> before sentence-transformers'
+    /// <c>mine_hard_negatives</c> draws (<see cref="PythonRandom"/>).
+    /// </summary>
     public int Seed { get; init; } = 42;
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 
 namespace Skald.Serving;
@@ -11,13 +12,20 @@ namespace Skald.Serving;
 /// balancer that polls <c>/health</c> takes the server out before its connections are refused (Kubernetes' preStop
 /// sleep, done by the server). A stop without that signal first (<see cref="EmbeddingServer.DisposeAsync"/> calling the
 /// host's <c>StopAsync</c> directly, which signals <c>ApplicationStopping</c> only after the lifecycle services'
-/// <c>StoppingAsync</c>) does not wait; nor does a second stop once the delay has passed.
+/// <c>StoppingAsync</c>) does not wait; nor does a second stop once the delay has passed. A second Ctrl+C or SIGTERM
+/// ends the delay at once, as a second Ctrl+C stops other servers at once: the console lifetime takes every signal for
+/// one more request to stop, which changes nothing once stopping, so this service counts SIGINT and SIGTERM itself,
+/// from its start (a handler registered only when the delay began could miss a second signal sent just after the
+/// first, before the host's stopping reached it).
 /// </summary>
-internal sealed class ShutdownDelay : IHostedLifecycleService
+internal sealed class ShutdownDelay : IHostedLifecycleService, IDisposable
 {
     private readonly TimeSpan delay;
     private readonly CancellationToken stopping;
+    private readonly TaskCompletionSource secondSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly PosixSignalRegistration interrupt, terminate;
     private long signalled; // Stopwatch timestamp of ApplicationStopping; 0: not signalled
+    private int signals;
 
     /// <summary>Waits <paramref name="delay"/> after <paramref name="lifetime"/>'s stopping signal.</summary>
     public ShutdownDelay(IHostApplicationLifetime lifetime, TimeSpan delay)
@@ -26,6 +34,15 @@ internal sealed class ShutdownDelay : IHostedLifecycleService
         this.delay = delay;
         stopping = lifetime.ApplicationStopping;
         stopping.Register(Signalled);
+        // counted only: whether a signal stops the process is the lifetime's to say (the console lifetime cancels the
+        // default action of each and stops the host gracefully)
+        interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Counted);
+        terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Counted);
+    }
+
+    private void Counted(PosixSignalContext context)
+    {
+        if (Interlocked.Increment(ref signals) >= 2) secondSignal.TrySetResult();
     }
 
     private void Signalled() => Interlocked.CompareExchange(ref signalled, Stopwatch.GetTimestamp(), 0);
@@ -41,14 +58,17 @@ internal sealed class ShutdownDelay : IHostedLifecycleService
         if (at == 0) return; // stopped directly, not asked to: at once
         var left = delay - Stopwatch.GetElapsedTime(at);
         if (left <= TimeSpan.Zero) return;
-        try
-        {
-            await Task.Delay(left, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // the host's ShutdownTimeout (or a caller's token) ended the wait: stop now
-        }
+        // the delay, unless a second signal (come or coming), the host's ShutdownTimeout or a caller's token ends it
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await Task.WhenAny(Task.Delay(left, wait.Token), secondSignal.Task).ConfigureAwait(false);
+        await wait.CancelAsync().ConfigureAwait(false); // the delay's timer, when the signal ended it
+    }
+
+    /// <summary>Stops counting signals.</summary>
+    public void Dispose()
+    {
+        interrupt.Dispose();
+        terminate.Dispose();
     }
 
     /// <inheritdoc/>

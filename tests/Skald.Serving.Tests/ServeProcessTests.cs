@@ -36,14 +36,7 @@ public sealed partial class ServeProcessTests
             Assert.Equal(200, status);
             Assert.Equal(3, Embeddings(body, "nb-test").Length);
 
-            Assert.Equal(0, kill(process.Id, signal));
-            var rest = process.StandardError.ReadToEndAsync();
-            Assert.True(process.WaitForExit(90_000), $"skald serve did not stop on signal {signal} within 90 s"); // generous: CI runs the test projects side by side on 2 cores
-            Assert.Equal(0, process.ExitCode);
-            string err = await rest;
-            Assert.Contains("stopped", err);
-            Assert.DoesNotContain("   at ", err);
-            Assert.Equal("", (await stdout).Trim());
+            await StopsCleanlyOn(process, signal, stdout, TimeSpan.FromSeconds(90)); // generous: CI runs the test projects side by side on 2 cores
         }
         finally
         {
@@ -248,6 +241,23 @@ public sealed partial class ServeProcessTests
         // a decoder without a chat template cannot answer chat messages: one line naming the folder
         var r = SkaldProcess.Run("serve", "--generator", TestPaths.FixtureModel("decoder-qwen2"), "--port", "0");
         SkaldProcess.AssertUserError(r, 1, "decoder-qwen2", "chat template");
+    }
+
+    /// <summary>
+    /// Sends <paramref name="signal"/> to a <c>skald serve</c> <paramref name="process"/> and checks that it stops within
+    /// <paramref name="limit"/>, exits 0 and says "stopped", with no stack trace on standard error and nothing on
+    /// standard output (<paramref name="stdout"/>, read to its end).
+    /// </summary>
+    internal static async Task StopsCleanlyOn(Process process, int signal, Task<string> stdout, TimeSpan limit)
+    {
+        var rest = process.StandardError.ReadToEndAsync();
+        Assert.Equal(0, kill(process.Id, signal));
+        Assert.True(process.WaitForExit(limit), $"skald serve did not stop on signal {signal} within {limit.TotalSeconds} s");
+        Assert.Equal(0, process.ExitCode);
+        string err = await rest;
+        Assert.Contains("stopped", err);
+        Assert.DoesNotContain("   at ", err);
+        Assert.Equal("", (await stdout).Trim());
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace Skald.Serving.Tests;
 /// <summary>
 /// <c>skald serve --shutdown-delay SECONDS</c> in the real process: after SIGTERM (as Kubernetes sends it) the server
 /// answers <c>/health</c> 503 "draining" on new connections and still embeds for the delay, refuses connections only
-/// after it, and exits 0; a negative delay is a usage error.
+/// after it, and exits 0; a second signal during the delay stops it at once; a negative delay is a usage error.
 /// </summary>
 public sealed class ServeShutdownDelayProcessTests
 {
@@ -20,25 +20,8 @@ public sealed class ServeShutdownDelayProcessTests
         try
         {
             var stdout = process.StandardOutput.ReadToEndAsync();
-            string? line = await process.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
-            Assert.NotNull(line);
-            var match = ServeProcessTests.Address().Match(line);
-            Assert.True(match.Success, line);
-            var address = new Uri(match.Value);
-
             var watch = Stopwatch.StartNew();
-            Assert.Equal(0, ServeProcessTests.kill(process.Id, 15));
-            int status = 0;
-            while (status != 503 && watch.Elapsed < delay) // the signal reaches the process's lifetime shortly after kill
-            {
-                using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
-                using var health = await client.GetAsync("health");
-                status = (int)health.StatusCode;
-                if (status == 503)
-                    Assert.Equal("draining", JsonDocument.Parse(await health.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
-                else await Task.Delay(50);
-            }
-            Assert.Equal(503, status);
+            var address = await SignalledAndDraining(process, 15, watch, delay);
             using (var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) })
             {
                 var (embedded, body) = await PostAsync(client, Json(new { input = Texts[..2], model = "m" }));
@@ -60,6 +43,57 @@ public sealed class ServeShutdownDelayProcessTests
         {
             if (!process.HasExited) process.Kill(true);
         }
+    }
+
+    [Fact]
+    public Task ASecondSigtermDuringTheDelayStopsAtOnce() => SecondSignalStopsAtOnce(15);
+
+    [SigintFact]
+    public Task ASecondCtrlCDuringTheDelayStopsAtOnce() => SecondSignalStopsAtOnce(2);
+
+    // A second signal while the server drains ends the delay (it was swallowed: the console lifetime took it for another
+    // request to stop, and the server served on for the whole delay).
+    private static async Task SecondSignalStopsAtOnce(int signal)
+    {
+        var delay = TimeSpan.FromSeconds(300);
+        using var process = Process.Start(SkaldProcess.StartInfo(null, "serve", "--model", ModelDir, "--port", "0", "--shutdown-delay", "300"))!;
+        try
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var watch = Stopwatch.StartNew();
+            await SignalledAndDraining(process, signal, watch, delay);
+            // well inside the 300 s delay, which it served on for before (generous: the test projects run side by side)
+            await ServeProcessTests.StopsCleanlyOn(process, signal, stdout, TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(true);
+        }
+    }
+
+    // Reads the started server's address, sends it the signal and waits until /health answers 503 "draining" (the
+    // signal reaches the process's lifetime shortly after kill); the address.
+    private static async Task<Uri> SignalledAndDraining(Process process, int signal, Stopwatch watch, TimeSpan delay)
+    {
+        string? line = await process.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.NotNull(line);
+        var match = ServeProcessTests.Address().Match(line);
+        Assert.True(match.Success, line);
+        var address = new Uri(match.Value);
+        watch.Restart();
+        Assert.Equal(0, ServeProcessTests.kill(process.Id, signal));
+        int status = 0;
+        while (status != 503 && watch.Elapsed < delay)
+        {
+            using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+            using var health = await client.GetAsync("health");
+            status = (int)health.StatusCode;
+            if (status == 503)
+                Assert.Equal("draining", JsonDocument.Parse(await health.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+            else await Task.Delay(50);
+        }
+        Assert.Equal(503, status);
+        return address;
     }
 
     [Fact]

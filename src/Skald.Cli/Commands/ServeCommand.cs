@@ -61,7 +61,7 @@ internal sealed class ServeCommand : Command
     private readonly Option<bool> accessLog = CliOptions.Flag("--access-log",
         "Write one line per request to standard error once it is answered: UTC time, method, path, status, milliseconds");
     private readonly Option<int?> shutdownDelay = CliOptions.Int("--shutdown-delay",
-        "On Ctrl+C or SIGTERM: seconds to keep serving while /health answers 503 \"draining\", so a load balancer takes the server out before new connections are refused; then the requests in flight finish (0: stop listening at once)",
+        "On Ctrl+C or SIGTERM: seconds to keep serving while /health answers 503 \"draining\", so a load balancer takes the server out before new connections are refused; then the requests in flight finish (0: stop listening at once; a second Ctrl+C or SIGTERM ends the delay)",
         min: 0, defaultValue: DefaultShutdownDelay, helpName: "SECONDS");
     private readonly Option<bool> truncate = CliOptions.Flag("--truncate",
         "Truncate inputs longer than the model's max_seq_length (as skald encode does) instead of answering 400");

@@ -33,16 +33,29 @@ internal static class SearchRequestReader
                 model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw ApiException.WrongType("\"model\" must be a string", "model");
             int topK = Int(root, "top_k", null) ?? Int(root, "k", null) ?? 10;
             if (topK is < 1 or > MaxTopK) throw ApiException.BadRequest($"top_k {topK} is outside 1..{MaxTopK}", "top_k");
-            var mode = Choice(root, "mode", "hybrid", "dense", "bm25", "hybrid") switch
+            string modeName = Choice(root, "mode", "hybrid", "dense", "bm25", "hybrid");
+            var mode = modeName switch
             {
                 "dense" => SearchMode.Dense,
                 "bm25" => SearchMode.Bm25,
                 _ => SearchMode.Hybrid,
             };
             var fusion = FusionOptions.Default;
-            fusion = fusion with { Mode = FusionOptions.ParseMode(Choice(root, "fusion", "convex", "convex", "rrf", "rerank"))!.Value };
-            if (Number(root, "alpha") is double alpha)
+            string fusionName = Choice(root, "fusion", "convex", "convex", "rrf", "rerank");
+            fusion = fusion with { Mode = FusionOptions.ParseMode(fusionName)!.Value };
+            double? alphaGiven = Number(root, "alpha");
+            if (alphaGiven is double alpha)
                 fusion = alpha is >= 0 and <= 1 ? fusion with { Alpha = alpha } : throw ApiException.BadRequest($"alpha {alpha} is outside [0, 1]", "alpha");
+            // fusion settings of a search that fuses nothing, or a weight of a fusion that has none: a 400 naming the
+            // field, not a result the client takes for what it asked (as skald search refuses --fusion and --alpha)
+            bool fusionGiven = root.TryGetProperty("fusion", out var fg) && fg.ValueKind != JsonValueKind.Null;
+            if (mode != SearchMode.Hybrid && (fusionGiven || alphaGiven is not null))
+            {
+                string field = fusionGiven ? "fusion" : "alpha";
+                throw ApiException.BadRequest($"{field} applies to mode \"hybrid\"; this search is mode \"{modeName}\"", field);
+            }
+            if (alphaGiven is not null && fusion.Mode != HybridMode.Convex)
+                throw ApiException.BadRequest($"alpha weighs the dense side of fusion \"convex\"; fusion \"{fusionName}\" has no weight", "alpha");
             fusion = fusion with { Normalization = FusionOptions.ParseNormalization(Choice(root, "normalization", "zscore", "zscore", "minmax"))!.Value };
             if (Int(root, "rrf_k", 1) is int rrfK) fusion = fusion with { RrfK = rrfK };
             if (Int(root, "candidates", 1) is int candidates)

@@ -148,6 +148,11 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
     [InlineData("{\"query\": \"sykkel\", \"mode\": \"fuzzy\"}", "mode")]
     [InlineData("{\"query\": \"sykkel\", \"fusion\": \"max\"}", "fusion")]
     [InlineData("{\"query\": \"sykkel\", \"alpha\": 2}", "alpha")]
+    [InlineData("{\"query\": \"sykkel\", \"mode\": \"bm25\", \"alpha\": 0.5}", "alpha")] // a search that fuses nothing: as skald search refuses them
+    [InlineData("{\"query\": \"sykkel\", \"mode\": \"dense\", \"fusion\": \"rrf\"}", "fusion")]
+    [InlineData("{\"query\": \"sykkel\", \"mode\": \"bm25\", \"fusion\": \"convex\", \"alpha\": 0.5}", "fusion")]
+    [InlineData("{\"query\": \"sykkel\", \"fusion\": \"rrf\", \"alpha\": 0.5}", "alpha")] // a fusion without a weight
+    [InlineData("{\"query\": \"sykkel\", \"fusion\": \"rerank\", \"alpha\": 0.5}", "alpha")]
     [InlineData("{\"query\": \"sykkel\", \"normalization\": 1}", "normalization")]
     [InlineData("{\"query\": \"sykkel\", \"candidates\": 0}", "candidates")]
     [InlineData("{\"query\": \"sykkel\", \"model\": [1]}", "model")]

@@ -16,6 +16,7 @@ public static partial class TextIndex
         CancellationToken cancellationToken = default, Plaid.PlaidOptions? plaid = null)
     {
         Check(folder, model, records);
+        CheckLanguages(folder, records, language);
         cancellationToken.ThrowIfCancellationRequested();
         return IndexBuilder.Build(folder, model, model.ModelPath, records, new Bm25Options(), language, chunkTokens: 0, overlapTokens: 0,
             cancellationToken: cancellationToken, tokenPrecision: plaid is null ? TokenPrecision.Float32 : TokenPrecision.Plaid, plaid: plaid);
@@ -29,6 +30,7 @@ public static partial class TextIndex
         CancellationToken cancellationToken = default)
     {
         Check(folder, model, records);
+        CheckLanguages(folder, records);
         cancellationToken.ThrowIfCancellationRequested();
         return IndexBuilder.Add(folder, model, records, modelPath: model.ModelPath, cancellationToken: cancellationToken);
     }

@@ -19,15 +19,19 @@ public static partial class TextIndex
     /// <summary>
     /// One row for a whole text: <paramref name="id"/> (unique in the index) names the row and, unless
     /// <paramref name="source"/> does, the document it came from; <paramref name="title"/> is searched with the text.
+    /// <paramref name="language"/> (nb, nn, da, sv, en, ...; a code without a Snowball stemmer, such as <c>und</c>, for
+    /// none) picks the row's BM25 stemmer in an index stemmed per document (language <c>auto</c>, as
+    /// <c>skald index build --language auto</c> writes), which needs it of every row it is given; an index of one
+    /// language stems every row in that language.
     /// A null or empty <paramref name="id"/>, a null <paramref name="text"/> or <paramref name="title"/> is an
     /// <see cref="ArgumentNullException"/> or <see cref="ArgumentException"/> naming it.
     /// </summary>
-    public static IndexRecord Record(string id, string text, string title = "", string? source = null)
+    public static IndexRecord Record(string id, string text, string title = "", string? source = null, string? language = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(title);
-        return new IndexRecord(id, source ?? id, source ?? id, 0, text.Length, title, text);
+        return new IndexRecord(id, source ?? id, source ?? id, 0, text.Length, title, text, Language: language);
     }
 
     /// <summary>
@@ -44,6 +48,7 @@ public static partial class TextIndex
         CancellationToken cancellationToken = default)
     {
         Check(folder, model, records);
+        CheckLanguages(folder, records, language);
         cancellationToken.ThrowIfCancellationRequested();
         return IndexBuilder.Build(folder, model, model.ModelPath, records, new Bm25Options(), language, chunkTokens: 0, overlapTokens: 0,
             cancellationToken: cancellationToken);
@@ -62,8 +67,44 @@ public static partial class TextIndex
         CancellationToken cancellationToken = default, bool? replaceDeleted = null)
     {
         Check(folder, model, records);
+        CheckLanguages(folder, records);
         cancellationToken.ThrowIfCancellationRequested();
         return IndexBuilder.Add(folder, model, records, modelPath: model.ModelPath, replaceDeleted: replaceDeleted, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// In an index stemmed per document (<paramref name="language"/> <c>auto</c>, or for an add the language the index in
+    /// <paramref name="folder"/> was built with) every record must say its language: one without would be indexed
+    /// unstemmed where <c>skald index add</c> guesses it, so a query's inflected words would miss it. Throws
+    /// <see cref="ArgumentException"/> naming <paramref name="records"/>, the first such record and the call that gives it one.
+    /// </summary>
+    private static void CheckLanguages(string folder, IReadOnlyList<IndexRecord> records, string? language)
+    {
+        if (language != Bm25Fields.PerDocument) return;
+        for (int i = 0; i < records.Count; i++)
+        {
+            if (records[i].Language is null)
+                throw new ArgumentException($"{folder}: record {i} (\"{records[i].Id}\") has no language, and the index stems each record in its own " +
+                    $"(language \"{Bm25Fields.PerDocument}\"): give every record one, TextIndex.Record(id, text, language: \"da\") (\"und\": not stemmed)", nameof(records));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="CheckLanguages(string, IReadOnlyList{IndexRecord}, string?)"/> for records added to the index in
+    /// <paramref name="folder"/>, whose manifest is read only when a record lacks a language; a folder without one (none
+    /// there, or a killed write's, which opening puts back) is opened as the add will open it, with the same exceptions.
+    /// </summary>
+    private static void CheckLanguages(string folder, IReadOnlyList<IndexRecord> records)
+    {
+        if (records.All(r => r.Language is not null)) return;
+        string? language;
+        if (File.Exists(Path.Combine(folder, IndexWriter.ManifestFile))) language = IndexFolderReader.Manifest(folder, out _).Language;
+        else
+        {
+            using var open = SearchIndex.Open(folder);
+            language = open.Manifest.Language;
+        }
+        CheckLanguages(folder, records, language);
     }
 
     // The arguments of a build or add: ArgumentNullException or ArgumentException naming the one that is missing.
@@ -165,6 +206,7 @@ public static partial class TextIndex
         CancellationToken cancellationToken = default, TokenPrecision precision = TokenPrecision.Float32, Plaid.PlaidOptions? plaid = null)
     {
         Check(folder, model, records);
+        CheckLanguages(folder, records, language);
         cancellationToken.ThrowIfCancellationRequested();
         return IndexBuilder.Build(folder, model, model.ModelPath, records, new Bm25Options(), language, chunkTokens: 0, overlapTokens: 0,
             cancellationToken: cancellationToken, tokenPrecision: precision, plaid: plaid);
@@ -175,6 +217,7 @@ public static partial class TextIndex
         CancellationToken cancellationToken = default)
     {
         Check(folder, model, records);
+        CheckLanguages(folder, records);
         cancellationToken.ThrowIfCancellationRequested();
         return IndexBuilder.Add(folder, model, records, modelPath: model.ModelPath, cancellationToken: cancellationToken);
     }

@@ -11,20 +11,15 @@ namespace Skald.Retrieval.Tests;
 /// to from code: <see cref="TextIndex.Record"/> carries each text's language, which picks its BM25 stemmer, and a record
 /// without one is refused rather than indexed unstemmed (where <c>skald index add</c> would have guessed its language).
 /// </summary>
-public sealed class TextIndexLanguageTests(ITestOutputHelper output)
+public sealed class TextIndexLanguageTests
 {
     private static readonly string ModelFolder = TestPaths.FixtureModel("bert-cased-mean");
 
     private static string Folder() => Path.Combine(TestPaths.NewTempDir(), "idx");
 
-    [Fact]
+    [SnowballFact]
     public void RecordsGivenTheirLanguagesScoreAsTheReferenceOfOneFieldPerLanguage()
     {
-        if (!Snowball.IsAvailable)
-        {
-            output.WriteLine("libstemmer (Debian libstemmer0d) is not installed: the reference's stems cannot be made");
-            return;
-        }
         // fixtures/bm25/make_mixed_bm25.py: per-language fields stemmed by libstemmer, a word's df over every document
         var reference = MixedBm25Reference.Load();
         IndexRecord[] records = [.. reference.Documents.Select((t, i) => TextIndex.Record($"r{i}", t, language: reference.Languages[i] ?? "und"))];

@@ -16,19 +16,25 @@ using Skald.Tensors.Quantization;
 // exceptions out (signals from the collections and thread starts alone).
 // Usage: dotnet run -c Release --project bench/amx -- [--stress 20] [--keep-runtime-stack] [--no-exceptions] [--k 768]
 int stress = 0, depth = 768;
-bool exceptions = true;
+bool exceptions = true, ceiling = false;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--stress") stress = int.Parse(args[++i]);
     else if (args[i] == "--keep-runtime-stack") AmxState.EnlargeSignalStacks = false;
     else if (args[i] == "--k") depth = int.Parse(args[++i]);
     else if (args[i] == "--no-exceptions") exceptions = false;
+    else if (args[i] == "--bf16-ceiling") ceiling = true;
 }
 
 Probe.Report();
 if (!Int8TileAmx.IsSupported)
 {
     Console.WriteLine($"no AMX: {AmxState.Refusal}");
+    return;
+}
+if (ceiling)
+{
+    Bf16Ceiling.Run();
     return;
 }
 Probe.Parity();

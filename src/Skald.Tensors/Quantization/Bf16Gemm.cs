@@ -31,7 +31,13 @@ public static unsafe partial class Bf16Gemm
     /// <summary>Whether this CPU runs the <c>vdpbf16ps</c> tile (AVX512-BF16: AMD Zen 4 and later, Intel Cooper Lake and Sapphire Rapids and later).</summary>
     public static bool IsSupported => Bf16TileDot512.IsSupported;
 
-    /// <summary>y[m, N] = bf16(x)[m, K] · Wᵀ + bias (bias may be empty) with the <c>vdpbf16ps</c> tile.</summary>
+    /// <summary>
+    /// The tile the products run on here, for reports: "tdpbf16ps (AMX)" where AMX-BF16 runs (products of K in whole
+    /// 32s and more than 8 rows; the rest on vdpbf16ps), else "vdpbf16ps"; null where neither runs.
+    /// </summary>
+    public static string? KernelName => Bf16TileAmx.IsSupported ? "tdpbf16ps (AMX)" : IsSupported ? "vdpbf16ps" : null;
+
+    /// <summary>y[m, N] = bf16(x)[m, K] · Wᵀ + bias (bias may be empty) with the <c>vdpbf16ps</c> tile (or the AMX tile, <see cref="UsesAmx"/>).</summary>
     public static void Linear(ReadOnlySpan<float> x, Bf16Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m) =>
         Linear(x, weight, bias, y, m, scalar: ScalarTwin);
 

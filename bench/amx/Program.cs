@@ -16,7 +16,7 @@ using Skald.Tensors.Quantization;
 // exceptions out (signals from the collections and thread starts alone).
 // Usage: dotnet run -c Release --project bench/amx -- [--stress 20] [--keep-runtime-stack] [--no-exceptions] [--k 768]
 int stress = 0, depth = 768;
-bool exceptions = true, ceiling = false, twin = false, accuracy = false;
+bool exceptions = true, ceiling = false, twin = false, accuracy = false, sixTerm = false;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--stress") stress = int.Parse(args[++i]);
@@ -26,12 +26,18 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--bf16-ceiling") ceiling = true;
     else if (args[i] == "--bf16-twin") twin = true;
     else if (args[i] == "--bf16-accuracy") accuracy = true;
+    else if (args[i] == "--six-term-gemm") sixTerm = true;
 }
 
 Probe.Report();
 if (!Int8TileAmx.IsSupported)
 {
     Console.WriteLine($"no AMX: {AmxState.Refusal}");
+    return;
+}
+if (sixTerm)
+{
+    SixTermGemm.Run();
     return;
 }
 if (accuracy)

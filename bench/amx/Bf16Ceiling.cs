@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Iced.Intel;
 using Skald.Tensors.Gemm;
@@ -140,49 +139,18 @@ internal static unsafe class Bf16Ceiling
             if (configEach) c.tilerelease();
             c.ret();
         }
-        c.Label(ref config);
-        var cfg = new byte[64];
-        cfg[0] = 1;
-        for (int t = 0; t < 8; t++)
-        {
-            cfg[16 + 2 * t] = 64;
-            cfg[48 + t] = 16;
-        }
-        c.db(cfg);
-        var stream = new MemoryStream();
-        c.Assemble(new StreamCodeWriter(stream), 0);
-        return stream.ToArray();
+        return Int8TileAmx.Finish(c, config);
     }
 
     private static byte[] Release()
     {
         var c = new Assembler(64);
+        var unused = c.CreateLabel();
         c.tilerelease();
         c.ret();
-        var stream = new MemoryStream();
-        c.Assemble(new StreamCodeWriter(stream), 0);
-        return stream.ToArray();
+        return Int8TileAmx.Finish(c, unused);
     }
 
-    private static void Time(string what, double flops, Action run)
-    {
-        for (int i = 0; i < 2000; i++) run();
-        var proc = Process.GetCurrentProcess();
-        double best = 0;
-        for (int round = 0; round < 3; round++)
-        {
-            proc.Refresh();
-            double c0 = proc.TotalProcessorTime.TotalSeconds;
-            var sw = Stopwatch.StartNew();
-            long n = 0;
-            while (sw.Elapsed.TotalSeconds < 0.4)
-            {
-                for (int i = 0; i < 100; i++) run();
-                n += 100;
-            }
-            proc.Refresh();
-            best = Math.Max(best, flops * n / (proc.TotalProcessorTime.TotalSeconds - c0) / 1e9);
-        }
-        Console.WriteLine($"  {what}: {best:F0} GFLOP/s per CPU s");
-    }
+    private static void Time(string what, double flops, Action run) =>
+        Console.WriteLine($"  {what}: {CpuTimer.Best(run, flops, 100):F0} GFLOP/s per CPU s");
 }

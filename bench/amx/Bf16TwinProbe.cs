@@ -85,13 +85,6 @@ internal static unsafe class Bf16TwinProbe
         c.tilestored(__[rax + r9], tmm0);
         c.tilerelease();
         c.ret();
-        c.Label(ref config);
-        var cfg = new byte[64];
-        cfg[0] = 1;
-        for (int t = 0; t < 8; t++) { cfg[16 + 2 * t] = 64; cfg[48 + t] = 16; }
-        c.db(cfg);
-        var stream = new MemoryStream();
-        c.Assemble(new StreamCodeWriter(stream), 0);
-        return stream.ToArray();
+        return Int8TileAmx.Finish(c, config);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Iced.Intel;
@@ -160,23 +159,7 @@ internal static unsafe class SixTermGemm
         return max;
     }
 
-    private static double Time(Action run, double flops)
-    {
-        run();
-        var proc = Process.GetCurrentProcess();
-        double best = 0;
-        for (int round = 0; round < 3; round++)
-        {
-            proc.Refresh();
-            double c0 = proc.TotalProcessorTime.TotalSeconds;
-            var sw = Stopwatch.StartNew();
-            int n = 0;
-            while (sw.Elapsed.TotalSeconds < 0.5) { run(); n++; }
-            proc.Refresh();
-            best = Math.Max(best, flops * n / (proc.TotalProcessorTime.TotalSeconds - c0) / 1e9);
-        }
-        return best;
-    }
+    private static double Time(Action run, double flops) => CpuTimer.Best(run, flops, 1);
 
     // rdi = args; rsi, r11 = x's rows 0–15 and 16–31 (piece 0), rdx, r10 = the pair's panels (piece 0), r8 = lda,
     // r9 = 64, rax = x's piece stride, rcx = chunks. Each chunk: x piece 0 against W pieces 0, 1, 2; x piece 1
@@ -253,13 +236,6 @@ internal static unsafe class SixTermGemm
         c.tilestored(__[rax + r8 + 64], tmm3);
         c.tilerelease();
         c.ret();
-        c.Label(ref config);
-        var cfg = new byte[64];
-        cfg[0] = 1;
-        for (int t = 0; t < 8; t++) { cfg[16 + 2 * t] = 64; cfg[48 + t] = 16; }
-        c.db(cfg);
-        var stream = new MemoryStream();
-        c.Assemble(new StreamCodeWriter(stream), 0);
-        return stream.ToArray();
+        return Int8TileAmx.Finish(c, config);
     }
 }

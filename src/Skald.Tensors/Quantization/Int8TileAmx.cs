@@ -200,8 +200,16 @@ internal static unsafe class Int8TileAmx
         }
         c.tilerelease();
         c.ret();
-        // The configuration ldtilecfg reads: palette 1, start row 0, then per tile bytes per row (16-bit, from byte 16)
-        // and rows (from byte 48): all eight 64 bytes × 16 rows.
+        return Finish(c, config);
+    }
+
+    /// <summary>
+    /// Places the tile configuration at <paramref name="config"/> (after the code's ret) and assembles
+    /// <paramref name="c"/>: palette 1, start row 0, then per tile its bytes per row (16-bit, from byte 16) and rows (from
+    /// byte 48), all eight tiles 16 rows × 64 bytes, what <c>ldtilecfg</c> reads.
+    /// </summary>
+    internal static byte[] Finish(Assembler c, Label config)
+    {
         c.Label(ref config);
         var cfg = new byte[64];
         cfg[0] = 1;

@@ -33,7 +33,7 @@ public static unsafe partial class Bf16Gemm
 
     /// <summary>
     /// The tile the products run on here, for reports: "tdpbf16ps (AMX)" where AMX-BF16 runs (products of K in whole
-    /// 32s and more than 8 rows; the rest on vdpbf16ps), else "vdpbf16ps"; null where neither runs.
+    /// 32s; the rest on vdpbf16ps), else "vdpbf16ps"; null where neither runs.
     /// </summary>
     public static string? KernelName => Bf16TileAmx.IsSupported ? "tdpbf16ps (AMX)" : IsSupported ? "vdpbf16ps" : null;
 
@@ -152,7 +152,7 @@ public static unsafe partial class Bf16Gemm
         if (m < 0 || x.Length < (long)m * k || y.Length < (long)m * outCols || (!bias.IsEmpty && bias.Length < n))
             throw new ArgumentException($"x needs [{m}, {k}], y [{m}, {outCols}] and bias {n} values");
         if (m == 0) return;
-        bool amx = UsesAmx(kp, m);
+        bool amx = UsesAmx(kp);
         int rowStep = amx ? Bf16TileAmx.Rows : Rows, mp = (m + rowStep - 1) / rowStep * rowStep;
         if (rounded is null || rounded.Length < mp * kp) rounded = GC.AllocateUninitializedArray<ushort>(Math.Max(mp * kp, (rounded?.Length ?? 0) * 3 / 2), pinned: true);
         var a = rounded;
@@ -191,12 +191,13 @@ public static unsafe partial class Bf16Gemm
     }
 
     /// <summary>
-    /// Whether a product of <paramref name="m"/> rows over <paramref name="paddedK"/> runs on the AMX tile
-    /// (<see cref="Bf16TileAmx"/>, or with the scalar twin <see cref="Bf16TileAmxScalar"/>): where the process runs
-    /// AMX-BF16, K is whole 32-deep chunks (else the <c>vdpbf16ps</c> tile, for the whole product) and there are more
-    /// rows than the <c>vdpbf16ps</c> tile's 8 (a decoding step's few rows would fill 16-row tiles with padding).
+    /// Whether a product over <paramref name="paddedK"/> runs on the AMX tile (<see cref="Bf16TileAmx"/>, or with the
+    /// scalar twin <see cref="Bf16TileAmxScalar"/>): where the process runs AMX-BF16 and K is whole 32-deep chunks (else
+    /// the <c>vdpbf16ps</c> tile, for the whole product). Whatever the rows: a decoding step's few rows fill a 16-row
+    /// tile with padding, but a row's sums then never depend on how many rows share its product (the two tiles add
+    /// in different orders, so a choice by rows would change a row's bits as a batch's other rows leave).
     /// </summary>
-    internal static bool UsesAmx(int paddedK, int m) => Bf16TileAmx.IsSupported && paddedK % Bf16TileAmx.Depth == 0 && m > Rows;
+    internal static bool UsesAmx(int paddedK) => Bf16TileAmx.IsSupported && paddedK % Bf16TileAmx.Depth == 0;
 
     // A product's arguments for the static parallel bodies (no closure per call): the weight, the pinned bfloat16 rows
     // of x, x, y and bias (0: none), the tile (AMX or vdpbf16ps), what the store applies (and the gate's function), the

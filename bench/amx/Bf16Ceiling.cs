@@ -127,19 +127,28 @@ internal static unsafe class Bf16Ceiling
             c.add(rdx, (int)bStep);
             c.dec(rcx);
             c.jnz(loop);
-            c.mov(rax, __qword_ptr[rdi + 24]);
-            c.mov(r8, __qword_ptr[rdi + 32]);
-            c.tilestored(__[rax + r8], tmm0);
-            c.tilestored(__[rax + r8 + 64], tmm1);
-            c.mov(rsi, r8);
-            c.shl(rsi, 4);
-            c.add(rax, rsi);
-            c.tilestored(__[rax + r8], tmm2);
-            c.tilestored(__[rax + r8 + 64], tmm3);
+            StoreSums(c, 24, 32);
             if (configEach) c.tilerelease();
             c.ret();
         }
         return Int8TileAmx.Finish(c, config);
+    }
+
+    /// <summary>
+    /// Stores C tiles tmm0–3 as 32 × 32 float32 sums (tmm 2r + p at row tile r, panel p) at the address in the argument
+    /// block at <paramref name="acc"/>, rows the bytes at <paramref name="ldc"/> apart; writes rax, rsi and r8.
+    /// </summary>
+    internal static void StoreSums(Assembler c, int acc, int ldc)
+    {
+        c.mov(rax, __qword_ptr[rdi + acc]);
+        c.mov(r8, __qword_ptr[rdi + ldc]);
+        c.tilestored(__[rax + r8], tmm0);
+        c.tilestored(__[rax + r8 + 64], tmm1);
+        c.mov(rsi, r8);
+        c.shl(rsi, 4);
+        c.add(rax, rsi);
+        c.tilestored(__[rax + r8], tmm2);
+        c.tilestored(__[rax + r8 + 64], tmm3);
     }
 
     private static byte[] Release()

@@ -70,7 +70,7 @@ internal static unsafe class SixTermGemm
         Parallelism.MaxThreads = 1;
         try
         {
-            foreach (int group in new[] { 2, 8, 1000 })
+            foreach (int group in new[] { 4, 8, 16 })
             foreach (var (m, n, k) in new[] { (1024, 1152, 384), (1024, 1536, 384), (1024, 384, 1536), (1024, 768, 768), (1024, 3072, 768), (1024, 768, 3072) })
             {
                 Group = group;
@@ -225,15 +225,7 @@ internal static unsafe class SixTermGemm
         c.add(r10, 1024);
         c.dec(rcx);
         c.jnz(loop);
-        c.mov(rax, __qword_ptr[rdi + 56]);
-        c.mov(r8, __qword_ptr[rdi + 64]);
-        c.tilestored(__[rax + r8], tmm0);
-        c.tilestored(__[rax + r8 + 64], tmm1);
-        c.mov(rsi, r8);
-        c.shl(rsi, 4);
-        c.add(rax, rsi);
-        c.tilestored(__[rax + r8], tmm2);
-        c.tilestored(__[rax + r8 + 64], tmm3);
+        Bf16Ceiling.StoreSums(c, 56, 64);
         c.tilerelease();
         c.ret();
         return Int8TileAmx.Finish(c, config);

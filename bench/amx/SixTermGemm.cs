@@ -10,7 +10,9 @@ using Bf16 = Skald.Tensors.Kernels.Bf16;
 // A float32 GEMM from bfloat16 pieces at the GEMM level (`--six-term-gemm`), one thread: y = x · Wᵀ with W split
 // into three bfloat16 piece matrices once (Bf16Matrix panel layout, one allocation, pieces PaddedN · K apart), x split
 // into three row-major piece buffers per call (the cost included), and 32 × 32 tiles of six tdpbf16ps terms (x1w1,
-// x1w2, x1w3, x2w1, x2w2, x3w1) a 32-deep chunk, each tile's sums copied out to y. Against Skald's packed float32 GEMM
+// x1w2, x1w3, x2w1, x2w2, x3w1) a 32-deep chunk, stored by the tile straight into y (M and N multiples of 32 here);
+// a row block sweeps 16 panels at a time, k in blocks of 384, 768 or all of it (a later block loads y's sums back
+// into its C tiles), so W's pieces of a sweep stay in L2. Against Skald's packed float32 GEMM
 // (Blas.SgemmPacked, the FMA kernels) and the one-term bfloat16 product (Bf16Gemm.Linear, AMX) on the same thread;
 // GFLOP/s of float32 work (2·M·N·K) per CPU s, and each result's max error against float64 in u = 2^-24 of Σ|x·w|.
 internal static unsafe class SixTermGemm
@@ -27,12 +29,16 @@ internal static unsafe class SixTermGemm
         public long Chunks;      // 48
         public float* Acc;       // 56
         public long LdcBytes;    // 64
+        public long Accumulate;  // 72: nonzero: the sums start from Acc's (a later k block), else from zero
     }
 
     private static readonly nint Code = TileAssembler512.Place(Assemble);
 
     // Panels a run of row blocks sweeps before the next run (their three pieces stay in L2: 8 · 16 · K · 6 bytes).
-    private static int Group = 8;
+    private static int Group = 16;
+
+    // The deepest k block a sweep takes.
+    private static int Kc = 768;
 
     // x = p0 + p1 + p2 in bfloat16 (each to nearest even), 16 values at a time; NaN is not handled (a benchmark).
     private static void Split(float* x, ushort* pieces, long count)
@@ -70,10 +76,10 @@ internal static unsafe class SixTermGemm
         Parallelism.MaxThreads = 1;
         try
         {
-            foreach (int group in new[] { 4, 8, 16 })
+            foreach (int kc in new[] { 384, 768, 100_000 })
             foreach (var (m, n, k) in new[] { (1024, 1152, 384), (1024, 1536, 384), (1024, 384, 1536), (1024, 768, 768), (1024, 3072, 768), (1024, 768, 3072) })
             {
-                Group = group;
+                Kc = kc;
                 Shape(m, n, k);
             }
         }
@@ -108,7 +114,6 @@ internal static unsafe class SixTermGemm
             }
         }
         var xp = (ushort*)NativeMemory.AlignedAlloc((nuint)(3L * m * k * 2), 64);
-        var acc = (float*)NativeMemory.AlignedAlloc(32 * 32 * 4, 64);
         var args = (Args*)NativeMemory.Alloc((nuint)sizeof(Args));
         var y6 = new float[m * n];
         var yf = new float[m * n];
@@ -120,29 +125,33 @@ internal static unsafe class SixTermGemm
             void Six()
             {
                 Split(cx, xp, (long)m * k);
-                *args = new Args { LdaBytes = k * 2L, PieceA = (long)m * k * 2, PanelStride = (long)k * 16 * 2, PieceB = pieceValues * 2, Chunks = k / 32, Acc = acc, LdcBytes = 128 };
-                for (int p0 = 0; p0 < np / 16; p0 += Group)
-                for (int r = 0; r < m; r += 32)
-                for (int p = p0; p < Math.Min(np / 16, p0 + Group); p += 2)
+                // k blocks of at most Kc (W's pieces of a 16-panel sweep stay in L2), the sums stored by the tile
+                // straight into y and read back by the next k block.
+                *args = new Args { LdaBytes = k * 2L, PieceA = (long)m * k * 2, PanelStride = (long)k * 16 * 2, PieceB = pieceValues * 2, LdcBytes = n * 4L };
+                for (int kb = 0; kb < k; kb += Kc)
                 {
-                    args->A = xp + (long)r * k;
-                    args->Panel = wp + (long)p * k * 16;
-                    ((delegate* unmanaged[SuppressGCTransition]<Args*, void>)Code)(args);
-                    int cols = Math.Min(32, n - 16 * p);
-                    for (int i = 0; i < 32; i++)
-                        new ReadOnlySpan<float>(acc + i * 32, cols).CopyTo(new Span<float>(cy + (long)(r + i) * n + 16 * p, cols));
+                    args->Chunks = Math.Min(Kc, k - kb) / 32;
+                    args->Accumulate = kb;
+                    for (int p0 = 0; p0 < np / 16; p0 += Group)
+                    for (int r = 0; r < m; r += 32)
+                    for (int p = p0; p < Math.Min(np / 16, p0 + Group); p += 2)
+                    {
+                        args->A = xp + (long)r * k + kb;
+                        args->Panel = wp + (long)p * k * 16 + kb * 16;
+                        args->Acc = cy + (long)r * n + 16 * p;
+                        ((delegate* unmanaged[SuppressGCTransition]<Args*, void>)Code)(args);
+                    }
                 }
             }
             double flops = 2.0 * m * n * k;
             double fma = Time(() => Blas.SgemmPacked(false, true, m, n, k, 1f, x, k, w, k, packed, 0f, yf, n), flops);
             double six = Time(Six, flops);
             double bf16 = Time(() => Bf16Gemm.Linear(x, one, [], y1, m), flops);
-            Console.WriteLine($"  {m}×{n}×{k}, {Group} panels a sweep: FMA {fma:F0}, six terms {six:F0} ({six / fma:F2}×), bf16 one term {bf16:F0} GFLOP/s; "
+            Console.WriteLine($"  {m}×{n}×{k}, k blocks of {Math.Min(Kc, k)}: FMA {fma:F0}, six terms {six:F0} ({six / fma:F2}×), bf16 one term {bf16:F0} GFLOP/s; "
                 + $"max error FMA {MaxError(x, w, yf, m, n, k):F2} u, six terms {MaxError(x, w, y6, m, n, k):F2} u");
         }
         NativeMemory.AlignedFree(wp);
         NativeMemory.AlignedFree(xp);
-        NativeMemory.AlignedFree(acc);
         NativeMemory.Free(args);
     }
 
@@ -181,10 +190,28 @@ internal static unsafe class SixTermGemm
         c.mov(r11, r8);
         c.shl(r11, 4);
         c.add(r11, rsi);
+        var zero = c.CreateLabel();
+        var start = c.CreateLabel();
+        c.cmp(__qword_ptr[rdi + 72], 0);
+        c.je(zero);
+        c.mov(rax, __qword_ptr[rdi + 56]);
+        c.mov(r9, __qword_ptr[rdi + 64]);
+        c.tileloadd(tmm0, __[rax + r9]);
+        c.tileloadd(tmm1, __[rax + r9 + 64]);
+        c.shl(r9, 4);
+        c.add(rax, r9);
+        c.shr(r9, 4);
+        c.tileloadd(tmm2, __[rax + r9]);
+        c.tileloadd(tmm3, __[rax + r9 + 64]);
+        c.jmp(start);
+        c.Label(ref zero);
         c.tilezero(tmm0);
         c.tilezero(tmm1);
         c.tilezero(tmm2);
         c.tilezero(tmm3);
+        c.Label(ref start);
+        c.mov(rax, __qword_ptr[rdi + 16]);
+        c.mov(r9d, 64);
         c.Label(ref loop);
         for (int pa = 0; pa < 3; pa++)
         {

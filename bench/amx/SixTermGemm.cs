@@ -242,10 +242,11 @@ internal static unsafe class SixTermGemm
                 c.add(r11, rax);
             }
         }
-        c.sub(rsi, rax);
-        c.sub(rsi, rax);
-        c.sub(r11, rax);
-        c.sub(r11, rax);
+        for (int back = 0; back < 2; back++)
+        {
+            c.sub(rsi, rax); // x's rows back at piece 0
+            c.sub(r11, rax);
+        }
         c.add(rsi, 64);
         c.add(r11, 64);
         c.add(rdx, 1024);

@@ -14,18 +14,20 @@ internal static unsafe class Bf16Ceiling
 {
     private const int StepBytes = 1024; // one tile: 16 rows × 64 bytes (32 bfloat16 of k per row, or 16 pairs × 16 columns)
 
+    /// <summary>What the tile loop reads through rdi.</summary>
     [StructLayout(LayoutKind.Sequential)]
-    private struct Args
+    internal struct Args
     {
-        public void* A;
-        public void* B;
-        public long Steps;
-        public float* Acc;
-        public long LdcBytes;
+        public void* A;          // 0: packed A, the first step's block
+        public void* B;          // 8: packed B, the first step's block
+        public long Steps;       // 16: 32-deep k steps
+        public float* Acc;       // 24: the 32 × 32 sums
+        public long LdcBytes;    // 32
+        public long Accumulate;  // 40: nonzero: the sums start from Acc's (a later k block), else from zero
     }
 
     private static readonly (int A, int B)[] One = [(0, 0)];
-    private static readonly (int A, int B)[] Six = [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (2, 0)];
+    internal static readonly (int A, int B)[] Six = [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (2, 0)];
     private static readonly (int A, int B)[] Five = [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0)];
     private static readonly (int A, int B)[] Nine = [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)];
 
@@ -86,7 +88,7 @@ internal static unsafe class Bf16Ceiling
     }
 
     // rdi = args; rsi = A, rdx = B (each step's block), r9 = 64, rcx = steps, rax = sums, r8 = ldc.
-    private static byte[] Assemble((int A, int B)[] terms, long aStep, long bStep, bool configEach, bool configOnly = false)
+    internal static byte[] Assemble((int A, int B)[] terms, long aStep, long bStep, bool configEach, bool configOnly = false)
     {
         var c = new Assembler(64);
         var config = c.CreateLabel();
@@ -101,11 +103,27 @@ internal static unsafe class Bf16Ceiling
             c.mov(rsi, __qword_ptr[rdi]);
             c.mov(rdx, __qword_ptr[rdi + 8]);
             c.mov(rcx, __qword_ptr[rdi + 16]);
-            c.mov(r9d, 64);
+            var zero = c.CreateLabel();
+            var start = c.CreateLabel();
+            c.cmp(__qword_ptr[rdi + 40], 0);
+            c.je(zero);
+            c.mov(rax, __qword_ptr[rdi + 24]);
+            c.mov(r8, __qword_ptr[rdi + 32]);
+            c.tileloadd(tmm0, __[rax + r8]);
+            c.tileloadd(tmm1, __[rax + r8 + 64]);
+            c.mov(r9, r8);
+            c.shl(r9, 4);
+            c.add(rax, r9);
+            c.tileloadd(tmm2, __[rax + r8]);
+            c.tileloadd(tmm3, __[rax + r8 + 64]);
+            c.jmp(start);
+            c.Label(ref zero);
             c.tilezero(tmm0);
             c.tilezero(tmm1);
             c.tilezero(tmm2);
             c.tilezero(tmm3);
+            c.Label(ref start);
+            c.mov(r9d, 64);
             c.Label(ref loop);
             int current = -1;
             foreach (var (pa, pb) in terms)

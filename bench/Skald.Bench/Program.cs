@@ -14,7 +14,7 @@ using Skald.Tensors.Gemm;
 //   SentenceEncoder.KeepPackedOnly and skald encode run: the same bits as --packed, one copy of the weights;
 //   --packed-attention: attention through the per-head packed GEMMs instead of Tape.DirectAttention, which
 //   SentenceEncoder.Encode's tape turns on; engine name +gemm-attn; --bf16: Linear layers in bfloat16, Tape.Bf16Linear,
-//   as skald encode --quantize bf16 runs them (vdpbf16ps; float32 on a CPU without AVX512-BF16, said in bf16_kernel),
+//   as skald encode --quantize bf16 runs them (AMX tdpbf16ps or vdpbf16ps; float32 on a CPU without AVX512-BF16, said in bf16_kernel),
 //   plus the cosine of its mean-pooled states to float32's)
 // Prints wall-clock tokens/s, tokens per CPU second (the process's CPU time: comparable on a loaded machine) and the
 // process's peak RSS so far (VmHWM).
@@ -119,7 +119,7 @@ foreach (var dir in dirs)
             hidden = encoder.HiddenSize, batch, seq, tokens_per_s = Math.Round(tokensPerSecond),
             min_cosine_vs_f32 = double.IsNaN(minCosine) ? (double?)null : Math.Round(minCosine, 5),
             int8_kernel = int8 ? Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)" : null,
-            bf16_kernel = bf16 ? Skald.Tensors.Quantization.Bf16Gemm.IsSupported ? "vdpbf16ps" : "none (float32)" : null,
+            bf16_kernel = bf16 ? Skald.Tensors.Quantization.Bf16Gemm.KernelName ?? "none (float32)" : null,
             tokens_per_cpu_s = Math.Round((double)iterations * batch * seq / cpu),
             weights_mb = Math.Round(encoder.Parameters.Sum(p => p.Bytes) / 1048576.0, 1),
             peak_rss_mb = PeakRssMb(),

@@ -14,21 +14,46 @@ using Skald.Tensors.Quantization;
 // mid-tile) and a third starts and joins short threads. --keep-runtime-stack leaves the runtime's alternate stacks
 // as they are (AmxState.EnlargeSignalStacks off): the case PrepareThread exists for; --no-exceptions leaves the
 // exceptions out (signals from the collections and thread starts alone).
+// The bfloat16 studies, each alone: --bf16-ceiling (Bf16Ceiling: tdpbf16ps tile loops of 1, 5, 6 and 9 bfloat16-piece
+// terms against the FMA micro-kernel), --bf16-twin (Bf16TwinProbe: tdpbf16ps's summation order), --bf16-accuracy
+// (Bf16Accuracy: pieces against float64), --six-term-gemm (SixTermGemm: a float32 GEMM from six terms, one thread),
+// --bf16-rows (Bf16Rows: --quantize bf16's product at 1 to 64 rows).
 // Usage: dotnet run -c Release --project bench/amx -- [--stress 20] [--keep-runtime-stack] [--no-exceptions] [--k 768]
+//        [--bf16-ceiling | --bf16-twin | --bf16-accuracy | --six-term-gemm | --bf16-rows]
 int stress = 0, depth = 768;
 bool exceptions = true;
+string? mode = null;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--stress") stress = int.Parse(args[++i]);
     else if (args[i] == "--keep-runtime-stack") AmxState.EnlargeSignalStacks = false;
     else if (args[i] == "--k") depth = int.Parse(args[++i]);
     else if (args[i] == "--no-exceptions") exceptions = false;
+    else if (args[i] is "--bf16-ceiling" or "--bf16-twin" or "--bf16-accuracy" or "--six-term-gemm" or "--bf16-rows") mode = args[i];
 }
 
 Probe.Report();
+if (mode == "--bf16-rows")
+{
+    Bf16Rows.Run(); // on either tile: SKALD_AMX=0 for vdpbf16ps
+    return;
+}
 if (!Int8TileAmx.IsSupported)
 {
     Console.WriteLine($"no AMX: {AmxState.Refusal}");
+    return;
+}
+Action? bf16 = mode switch
+{
+    "--bf16-ceiling" => Bf16Ceiling.Run,
+    "--bf16-twin" => Bf16TwinProbe.Run,
+    "--bf16-accuracy" => Bf16Accuracy.Run,
+    "--six-term-gemm" => SixTermGemm.Run,
+    _ => null,
+};
+if (bf16 != null)
+{
+    bf16();
     return;
 }
 Probe.Parity();
@@ -152,28 +177,8 @@ internal static unsafe class Probe
         }
     }
 
-    private static void Time(string what, double ops, Func<bool> run)
-    {
-        for (int i = 0; i < 1000; i++) run();
-        var proc = Process.GetCurrentProcess();
-        var best = 0.0;
-        for (int round = 0; round < 3; round++)
-        {
-            proc.Refresh();
-            double c0 = proc.TotalProcessorTime.TotalSeconds;
-            var sw = Stopwatch.StartNew();
-            long n = 0;
-            while (sw.Elapsed.TotalSeconds < 0.5)
-            {
-                for (int i = 0; i < 200; i++) run();
-                n += 200;
-            }
-            proc.Refresh();
-            double cpu = proc.TotalProcessorTime.TotalSeconds - c0;
-            best = Math.Max(best, ops * n / cpu / 1e9);
-        }
-        Console.WriteLine($"{what}: {best:F0} GOP/s per CPU s (best of 3)");
-    }
+    private static void Time(string what, double ops, Func<bool> run) =>
+        Console.WriteLine($"{what}: {CpuTimer.Best(() => run(), ops, 200):F0} GOP/s per CPU s (best of 3)");
 
     // Tile threads that check every sum while signals arrive; GC, exceptions and thread starts around them.
     public static void Stress(int seconds, int k, bool exceptions)

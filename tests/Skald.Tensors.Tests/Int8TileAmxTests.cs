@@ -109,6 +109,10 @@ public sealed class Int8TileAmxTests
         Assert.Equal(Hex("c4 e2 41 5e cc"), One(c => c.tdpbusd(AssemblerRegisters.tmm1, AssemblerRegisters.tmm4, AssemblerRegisters.tmm7)));
         Assert.Equal(Hex("c4 e2 49 5e d5"), One(c => c.tdpbusd(AssemblerRegisters.tmm2, AssemblerRegisters.tmm5, AssemblerRegisters.tmm6)));
         Assert.Equal(Hex("c4 e2 41 5e dd"), One(c => c.tdpbusd(AssemblerRegisters.tmm3, AssemblerRegisters.tmm5, AssemblerRegisters.tmm7)));
+        Assert.Equal(Hex("c4 e2 4a 5c c4"), One(c => c.tdpbf16ps(AssemblerRegisters.tmm0, AssemblerRegisters.tmm4, AssemblerRegisters.tmm6)));
+        Assert.Equal(Hex("c4 e2 42 5c cc"), One(c => c.tdpbf16ps(AssemblerRegisters.tmm1, AssemblerRegisters.tmm4, AssemblerRegisters.tmm7)));
+        Assert.Equal(Hex("c4 e2 4a 5c d5"), One(c => c.tdpbf16ps(AssemblerRegisters.tmm2, AssemblerRegisters.tmm5, AssemblerRegisters.tmm6)));
+        Assert.Equal(Hex("c4 e2 42 5c dd"), One(c => c.tdpbf16ps(AssemblerRegisters.tmm3, AssemblerRegisters.tmm5, AssemblerRegisters.tmm7)));
         Assert.Equal(Hex("c4 a2 7a 4b 04 00"), One(c => c.tilestored(AssemblerRegisters.__[AssemblerRegisters.rax + AssemblerRegisters.r8], AssemblerRegisters.tmm0)));
         Assert.Equal(Hex("c4 a2 7a 4b 4c 00 40"), One(c => c.tilestored(AssemblerRegisters.__[AssemblerRegisters.rax + AssemblerRegisters.r8 + 64], AssemblerRegisters.tmm1)));
         Assert.Equal(Hex("c4 e2 7b 49 d8"), One(c => c.tilezero(AssemblerRegisters.tmm3)));
@@ -118,14 +122,17 @@ public sealed class Int8TileAmxTests
     // The code, decoded up to its ret (its tile configuration follows): the configuration loaded first, tiles released
     // last; only rdi read and rax, rcx, rdx, rsi, r8–r11 written (all volatile in System V; no push, no vector register);
     // the configuration palette 1 with eight 16 × 64-byte tiles; one tdpbusd per row tile and panel.
+    // The bfloat16 code (Bf16TileAmx) is the same with tdpbf16ps for each tdpbusd.
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(1, 2)]
-    [InlineData(2, 1)]
-    [InlineData(2, 2)]
-    public void TheTileKeepsToSystemVAndReleasesItsTiles(int rowTiles, int panels)
+    [InlineData(1, 1, false)]
+    [InlineData(1, 2, false)]
+    [InlineData(2, 1, false)]
+    [InlineData(2, 2, false)]
+    [InlineData(1, 1, true)]
+    [InlineData(2, 2, true)]
+    public void TheTileKeepsToSystemVAndReleasesItsTiles(int rowTiles, int panels, bool bf16)
     {
-        var bytes = Int8TileAmx.Assemble(rowTiles, panels);
+        var bytes = Int8TileAmx.Assemble(rowTiles, panels, bf16);
         var decoder = Iced.Intel.Decoder.Create(64, new ByteArrayCodeReader(bytes));
         var code = new List<Instruction>();
         do code.Add(decoder.Decode());
@@ -133,7 +140,8 @@ public sealed class Int8TileAmxTests
         Assert.Equal(Mnemonic.Ldtilecfg, code[0].Mnemonic);
         Assert.Equal(Mnemonic.Tilerelease, code[^2].Mnemonic);
         Assert.Equal(Mnemonic.Ret, code[^1].Mnemonic);
-        Assert.Equal(rowTiles * panels, code.Count(i => i.Mnemonic == Mnemonic.Tdpbusd));
+        Assert.Equal(rowTiles * panels, code.Count(i => i.Mnemonic == (bf16 ? Mnemonic.Tdpbf16ps : Mnemonic.Tdpbusd)));
+        Assert.Equal(0, code.Count(i => i.Mnemonic == (bf16 ? Mnemonic.Tdpbusd : Mnemonic.Tdpbf16ps)));
         var written = new[] { Register.RAX, Register.RCX, Register.RDX, Register.RSI, Register.R8, Register.R9, Register.R10, Register.R11 };
         foreach (var i in code)
         {

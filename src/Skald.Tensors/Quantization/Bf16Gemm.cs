@@ -31,7 +31,13 @@ public static unsafe partial class Bf16Gemm
     /// <summary>Whether this CPU runs the <c>vdpbf16ps</c> tile (AVX512-BF16: AMD Zen 4 and later, Intel Cooper Lake and Sapphire Rapids and later).</summary>
     public static bool IsSupported => Bf16TileDot512.IsSupported;
 
-    /// <summary>y[m, N] = bf16(x)[m, K] · Wᵀ + bias (bias may be empty) with the <c>vdpbf16ps</c> tile.</summary>
+    /// <summary>
+    /// The tile the products run on here, for reports: "tdpbf16ps (AMX)" where AMX-BF16 runs (products of K in whole
+    /// 32s; the rest on vdpbf16ps), else "vdpbf16ps"; null where neither runs.
+    /// </summary>
+    public static string? KernelName => Bf16TileAmx.IsSupported ? "tdpbf16ps (AMX)" : IsSupported ? "vdpbf16ps" : null;
+
+    /// <summary>y[m, N] = bf16(x)[m, K] · Wᵀ + bias (bias may be empty) with the <c>vdpbf16ps</c> tile (or the AMX tile, <see cref="UsesAmx"/>).</summary>
     public static void Linear(ReadOnlySpan<float> x, Bf16Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m) =>
         Linear(x, weight, bias, y, m, scalar: ScalarTwin);
 
@@ -146,7 +152,8 @@ public static unsafe partial class Bf16Gemm
         if (m < 0 || x.Length < (long)m * k || y.Length < (long)m * outCols || (!bias.IsEmpty && bias.Length < n))
             throw new ArgumentException($"x needs [{m}, {k}], y [{m}, {outCols}] and bias {n} values");
         if (m == 0) return;
-        int mp = (m + Rows - 1) / Rows * Rows;
+        bool amx = UsesAmx(kp);
+        int rowStep = amx ? Bf16TileAmx.Rows : Rows, mp = (m + rowStep - 1) / rowStep * rowStep;
         if (rounded is null || rounded.Length < mp * kp) rounded = GC.AllocateUninitializedArray<ushort>(Math.Max(mp * kp, (rounded?.Length ?? 0) * 3 / 2), pinned: true);
         var a = rounded;
         a.AsSpan(m * kp, (mp - m) * kp).Clear();
@@ -155,7 +162,7 @@ public static unsafe partial class Bf16Gemm
         fixed (float* pb = bias)
         fixed (ushort* pa = a)
         {
-            var p = new Product(weight, (nint)pa, (nint)px, (nint)py, bias.IsEmpty ? 0 : (nint)pb, m, scalar, epilogue, gate, (nint)norm);
+            var p = new Product(weight, (nint)pa, (nint)px, (nint)py, bias.IsEmpty ? 0 : (nint)pb, m, scalar, amx, epilogue, gate, (nint)norm);
             int units = (weight.PaddedN / Bf16Matrix.PanelWidth + 1) / 2, blocks = (m + RowBlock - 1) / RowBlock;
             if (blocks >= RowSplitBlocksPerThread * Parallelism.MaxThreads)
             {
@@ -183,9 +190,19 @@ public static unsafe partial class Bf16Gemm
         }
     }
 
+    /// <summary>
+    /// Whether a product over <paramref name="paddedK"/> runs on the AMX tile (<see cref="Bf16TileAmx"/>, or with the
+    /// scalar twin <see cref="Bf16TileAmxScalar"/>): where the process runs AMX-BF16 and K is whole 32-deep chunks (else
+    /// the <c>vdpbf16ps</c> tile, for the whole product). Whatever the rows: a decoding step's few rows fill a 16-row
+    /// tile with padding, but a row's sums then never depend on how many rows share its product (the two tiles add
+    /// in different orders, so a choice by rows would change a row's bits as a batch's other rows leave).
+    /// </summary>
+    internal static bool UsesAmx(int paddedK) => Bf16TileAmx.IsSupported && paddedK % Bf16TileAmx.Depth == 0;
+
     // A product's arguments for the static parallel bodies (no closure per call): the weight, the pinned bfloat16 rows
-    // of x, x, y and bias (0: none), what the store applies (and the gate's function), the row norm (0: none).
-    private readonly record struct Product(Bf16Matrix Weight, nint A, nint X, nint Y, nint Bias, int M, bool Scalar,
+    // of x, x, y and bias (0: none), the tile (AMX or vdpbf16ps), what the store applies (and the gate's function), the
+    // row norm (0: none).
+    private readonly record struct Product(Bf16Matrix Weight, nint A, nint X, nint Y, nint Bias, int M, bool Scalar, bool Amx,
         Epilogue Epilogue, Kernels.GateFunction Gate, nint Norm);
 
     // What the store does beside adding the bias: nothing, exact GELU, GELU (tanh), or a gated MLP's f(gate) ⊙ up.
@@ -213,7 +230,7 @@ public static unsafe partial class Bf16Gemm
         long panelValues = (long)kp * Bf16Matrix.PanelWidth;
         bool gated = p.Epilogue == Epilogue.Gated;
         long stride = gated ? panels / 2 * panelValues : panelValues; // a tile's second panel: the gate's up panel, or the next
-        float* acc = stackalloc float[Rows * Width];
+        float* acc = stackalloc float[2 * Bf16TileAmx.Rows * Width];
         ushort* pa = (ushort*)p.A;
         fixed (ushort* pw = w.Packed)
         {
@@ -224,10 +241,13 @@ public static unsafe partial class Bf16Gemm
                 {
                     int first = gated ? u : 2 * u, width = gated ? 2 : Math.Min(2, panels - first), col0 = first * Bf16Matrix.PanelWidth;
                     ushort* panel = pw + first * panelValues;
-                    for (int r = b0; r < b1; r += Rows)
+                    for (int r = b0, rows; r < b1; r += rows)
                     {
                         ushort* a = pa + (long)r * kp;
-                        if (p.Scalar)
+                        rows = Rows;
+                        if (p.Amx)
+                            rows = AmxTile(p.Scalar, a, kp, panel, stride, width, b1 - r, acc);
+                        else if (p.Scalar)
                         {
                             for (int q = 0; q < width; q++)
                                 Bf16TileScalar.Tile(a, kp, panel + q * stride, pairs, acc + q * Bf16Matrix.PanelWidth, Width);
@@ -235,11 +255,30 @@ public static unsafe partial class Bf16Gemm
                         else
                             Bf16TileDot512.Tile(a, kp, panel, stride, width, pairs, acc, Width, prefetchNext: b1 - b0 <= Rows,
                                 nextPanel: gated ? panelValues : 0);
-                        if (gated) StoreGated(p, acc, r, Math.Min(Rows, m - r), col0, n / 2);
-                        else Store(p, acc, r, Math.Min(Rows, m - r), col0, Math.Min(width * Bf16Matrix.PanelWidth, n - col0), n);
+                        if (gated) StoreGated(p, acc, r, Math.Min(rows, m - r), col0, n / 2);
+                        else Store(p, acc, r, Math.Min(rows, m - r), col0, Math.Min(width * Bf16Matrix.PanelWidth, n - col0), n);
                     }
                 }
             }
         }
+    }
+
+    // One AMX tile of 16 or 32 rows (32 when more than 16 of the block are left) × width panels into acc (rows Width
+    // apart): the hardware, its scalar twin, or, on a thread that cannot run tiles, the vdpbf16ps tile 8 rows at a time
+    // (another summation order: that thread's bits are the vdpbf16ps tile's). Returns the rows computed.
+    private static int AmxTile(bool scalar, ushort* a, int kp, ushort* panel, long stride, int width, int left, float* acc)
+    {
+        int rowTiles = left > Bf16TileAmx.Rows ? 2 : 1, rows = rowTiles * Bf16TileAmx.Rows, chunks = kp / Bf16TileAmx.Depth;
+        if (scalar)
+        {
+            for (int q = 0; q < width; q++)
+                Bf16TileAmxScalar.Tile(a, kp, panel + q * stride, rows, chunks, acc + q * Bf16Matrix.PanelWidth, Width);
+        }
+        else if (!Bf16TileAmx.Tile(a, kp, panel, stride, rowTiles, width, chunks, acc, Width))
+        {
+            for (int r = 0; r < rows; r += Rows)
+                Bf16TileDot512.Tile(a + (long)r * kp, kp, panel, stride, width, kp / 2, acc + r * Width, Width);
+        }
+        return rows;
     }
 }

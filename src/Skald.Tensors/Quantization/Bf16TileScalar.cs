@@ -30,11 +30,11 @@ internal static unsafe class Bf16TileScalar
         }
     }
 
-    // A bfloat16 as float32, a denormal read as (signed) zero.
+    /// <summary>A bfloat16 as float32, a denormal read as (signed) zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Value(ushort bits) => Flush(Kernels.Bf16.ToSingle(bits));
+    internal static float Value(ushort bits) => Flush(Kernels.Bf16.ToSingle(bits));
 
-    // A float32 denormal as zero of its sign.
+    /// <summary>A float32 denormal as zero of its sign.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Flush(float v) => float.IsSubnormal(v) ? (float.IsNegative(v) ? -0f : 0f) : v;
+    internal static float Flush(float v) => float.IsSubnormal(v) ? (float.IsNegative(v) ? -0f : 0f) : v;
 }

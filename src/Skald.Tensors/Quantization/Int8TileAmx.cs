@@ -63,7 +63,7 @@ internal static unsafe class Int8TileAmx
     }
 
     // The code of (row tiles, panels) = (1, 1), (1, 2), (2, 1), (2, 2) at index 2 · (rowTiles − 1) + panels − 1.
-    private static readonly nint[] Codes = PlaceAll();
+    private static readonly nint[] Codes = PlaceAll(bf16: false);
 
     /// <summary>Whether the process may run AMX (<see cref="AmxState.Refusal"/> null) and the four codes were placed.</summary>
     public static bool IsSupported => Codes.Length == 4;
@@ -75,36 +75,50 @@ internal static unsafe class Int8TileAmx
     /// code, in one call, an odd last panel by the one-panel code. False, with nothing computed, when the calling thread
     /// cannot run tile instructions (<see cref="AmxState.PrepareThread"/>): the caller then runs another tile.
     /// </summary>
-    public static bool Tile(byte* a, int lda, sbyte* panel, long panelStride, int rowTiles, int panels, int chunks, int* acc, int ldc)
+    public static bool Tile(byte* a, int lda, sbyte* panel, long panelStride, int rowTiles, int panels, int chunks, int* acc, int ldc) =>
+        Run(Codes, a, lda, panel, panelStride, rowTiles, panels, chunks, acc, (long)ldc * sizeof(int));
+
+    /// <summary>
+    /// Runs one of <paramref name="codes"/> (<see cref="PlaceAll"/>'s four, of either instruction) over 16 ·
+    /// <paramref name="rowTiles"/> rows × <paramref name="panels"/> panels: a at <paramref name="ldaBytes"/> a row, panels
+    /// <paramref name="panelStrideBytes"/> apart, the 4-byte sums at <paramref name="ldcBytes"/> a row. False when the
+    /// thread cannot run tile instructions.
+    /// </summary>
+    internal static bool Run(nint[] codes, void* a, long ldaBytes, void* panel, long panelStrideBytes, int rowTiles, int panels,
+        int chunks, void* acc, long ldcBytes)
     {
-        if (!IsSupported) throw new PlatformNotSupportedException($"no AMX here: {AmxState.Refusal}");
+        if (codes.Length != 4) throw new PlatformNotSupportedException($"no AMX here: {AmxState.Refusal}");
         if (rowTiles is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(rowTiles), rowTiles, "a call takes 1 or 2 row tiles");
         if (panels < 1 || panels > 2 * MaxPairs) throw new ArgumentOutOfRangeException(nameof(panels), panels, $"a call takes 1 to {2 * MaxPairs} panels");
         ArgumentOutOfRangeException.ThrowIfLessThan(chunks, 1);
         if (!AmxState.PrepareThread()) return false;
         var args = new Args
         {
-            A = a, LdaBytes = lda, Panel = panel, PanelStride = panelStride, Chunks = chunks, Acc = acc,
-            LdcBytes = (long)ldc * sizeof(int), Pairs = panels / 2,
+            A = a, LdaBytes = ldaBytes, Panel = panel, PanelStride = panelStrideBytes, Chunks = chunks, Acc = acc,
+            LdcBytes = ldcBytes, Pairs = panels / 2,
         };
         int code = 2 * (rowTiles - 1);
-        if (panels >= 2) ((delegate* unmanaged[SuppressGCTransition]<Args*, void>)Codes[code + 1])(&args);
+        if (panels >= 2) ((delegate* unmanaged[SuppressGCTransition]<Args*, void>)codes[code + 1])(&args);
         if (panels % 2 == 0) return true;
         // The two-panel code leaves Panel and Acc at the odd panel.
-        args.Panel = panel + (panels - 1) * panelStride;
-        args.Acc = acc + (panels - 1) * Int8Matrix.PanelWidth;
-        ((delegate* unmanaged[SuppressGCTransition]<Args*, void>)Codes[code])(&args);
+        args.Panel = (byte*)panel + (panels - 1) * panelStrideBytes;
+        args.Acc = (byte*)acc + (panels - 1) * 64;
+        ((delegate* unmanaged[SuppressGCTransition]<Args*, void>)codes[code])(&args);
         return true;
     }
 
-    private static nint[] PlaceAll()
+    /// <summary>
+    /// The four codes (row tiles 1–2 × one panel or pairs), of <c>tdpbf16ps</c> with <paramref name="bf16"/> (for
+    /// <see cref="Bf16TileAmx"/>) else <c>tdpbusd</c>; empty when the process may not run AMX or placing failed.
+    /// </summary>
+    internal static nint[] PlaceAll(bool bf16)
     {
-        if (AmxState.Refusal != null) return [];
+        if (AmxState.Refusal != null || (bf16 && !AmxState.HasBf16)) return [];
         var codes = new nint[4];
         for (int i = 0; i < 4; i++)
         {
             int rowTiles = i / 2 + 1, panels = i % 2 + 1;
-            codes[i] = TileAssembler512.Place(() => Assemble(rowTiles, panels));
+            codes[i] = TileAssembler512.Place(() => Assemble(rowTiles, panels, bf16));
             if (codes[i] == 0) return [];
         }
         return codes;
@@ -112,14 +126,16 @@ internal static unsafe class Int8TileAmx
 
     /// <summary>
     /// The machine code of <paramref name="rowTiles"/> (1, 2) row tiles × one panel, or × <see cref="Args.Pairs"/>
-    /// pairs of panels (<paramref name="panels"/> 2), its configuration after the ret.
+    /// pairs of panels (<paramref name="panels"/> 2), its configuration after the ret; with <paramref name="bf16"/>
+    /// each product is <c>tdpbf16ps</c> (a 64-byte row is 32 bfloat16 of k, a panel's 64-byte row one pair of k for its
+    /// 16 columns: the same bytes a chunk, so the same walk) instead of <c>tdpbusd</c>.
     /// </summary>
     /// <remarks>
     /// Registers: rdi = the argument block; per pair rsi and r11 = a's rows 0–15 and 16–31 as k goes on, rdx and r10 =
     /// the two panels, r8 = lda, r9 = 64 (a panel's row stride: one group, 16 columns × 4 k), rcx = chunks left; at
     /// the store rax = the sums and r8 = ldc.
     /// </remarks>
-    internal static byte[] Assemble(int rowTiles, int panels)
+    internal static byte[] Assemble(int rowTiles, int panels, bool bf16 = false)
     {
         if (rowTiles is not (1 or 2) || panels is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(rowTiles));
         var c = new Assembler(64);
@@ -148,11 +164,11 @@ internal static unsafe class Int8TileAmx
         c.tileloadd(tmm6, __[rdx + r9]);
         if (panels == 2) c.tileloadd(tmm7, __[r10 + r9]);
         c.tileloadd(tmm4, __[rsi + r8]);
-        for (int p = 0; p < panels; p++) c.tdpbusd(C(0, p), tmm4, p == 0 ? tmm6 : tmm7);
+        for (int p = 0; p < panels; p++) Product(c, bf16, C(0, p), tmm4, p == 0 ? tmm6 : tmm7);
         if (rowTiles == 2)
         {
             c.tileloadd(tmm5, __[r11 + r8]);
-            for (int p = 0; p < panels; p++) c.tdpbusd(C(1, p), tmm5, p == 0 ? tmm6 : tmm7);
+            for (int p = 0; p < panels; p++) Product(c, bf16, C(1, p), tmm5, p == 0 ? tmm6 : tmm7);
             c.add(r11, Depth);
         }
         c.add(rsi, Depth);
@@ -184,8 +200,16 @@ internal static unsafe class Int8TileAmx
         }
         c.tilerelease();
         c.ret();
-        // The configuration ldtilecfg reads: palette 1, start row 0, then per tile bytes per row (16-bit, from byte 16)
-        // and rows (from byte 48): all eight 64 bytes × 16 rows.
+        return Finish(c, config);
+    }
+
+    /// <summary>
+    /// Places the tile configuration at <paramref name="config"/> (after the code's ret) and assembles
+    /// <paramref name="c"/>: palette 1, start row 0, then per tile its bytes per row (16-bit, from byte 16) and rows (from
+    /// byte 48), all eight tiles 16 rows × 64 bytes, what <c>ldtilecfg</c> reads.
+    /// </summary>
+    internal static byte[] Finish(Assembler c, Label config)
+    {
         c.Label(ref config);
         var cfg = new byte[64];
         cfg[0] = 1;
@@ -198,6 +222,12 @@ internal static unsafe class Int8TileAmx
         var stream = new MemoryStream();
         c.Assemble(new StreamCodeWriter(stream), 0);
         return stream.ToArray();
+    }
+
+    private static void Product(Assembler c, bool bf16, AssemblerRegisterTMM sums, AssemblerRegisterTMM a, AssemblerRegisterTMM b)
+    {
+        if (bf16) c.tdpbf16ps(sums, a, b);
+        else c.tdpbusd(sums, a, b);
     }
 
     private static AssemblerRegisterTMM C(int rowTile, int panel) => (2 * rowTile + panel) switch

@@ -30,8 +30,9 @@ public static class BenchmarkRunner
 {
     // Part of every result key: raised when an unchanged model on an unchanged task scores otherwise, so results cached
     // by an earlier Skald are computed again (2: BM25 `auto`'s statistics and language guesser, and Euclidean/Manhattan
-    // models ranked by their own similarity, 2026-12-07).
-    private const string CodeVersion = "skald-eval-2";
+    // models ranked by their own similarity, 2026-12-07; 3: pair classification's mcc, and its F1 threshold 0 when no
+    // cut holds a positive, as sentence-transformers', 2026-12-07).
+    private const string CodeVersion = "skald-eval-3";
 
     /// <summary>
     /// Runs the suite and returns the report (not yet written). <paramref name="cancellationToken"/> is looked at before

@@ -9,7 +9,10 @@ namespace Skald.Retrieval.Scoring;
 /// The one retrieval evaluation, shared by <c>skald evaluate</c> and evaluation during training: every judged query
 /// of a <see cref="RetrievalData"/> is searched (exactly, by <see cref="DenseRetriever"/> for embedding models), its
 /// hits are ranked in trec_eval order (<see cref="RankingMetrics.Rank"/>: score descending, ties by document id
-/// descending) and scored by <see cref="RankingMetrics.Evaluate"/> with MTEB's metric names.
+/// descending) and scored by <see cref="RankingMetrics.Evaluate"/> with MTEB's metric names (<see cref="Score"/>,
+/// what <c>skald evaluate</c> prints), or by sentence-transformers' InformationRetrievalEvaluator's formulas and names
+/// (<see cref="ScoreInformationRetrieval"/>, what evaluation during training reports). On binary judgements where every
+/// query has a relevant document the two agree on nDCG@10, MRR@10 and accuracy (hit rate) at every cut-off.
 /// </summary>
 public static class RetrievalScorer
 {
@@ -22,17 +25,53 @@ public static class RetrievalScorer
     public static SortedDictionary<string, double> Score(IRetrievalModel retriever, RetrievalData data, int topK = 1000,
         string? language = null, IReadOnlyList<int>? cutoffs = null)
     {
+        var ranked = Rankings(retriever, data, topK, language);
+        var runs = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        for (int i = 0; i < data.Queries.Count; i++) runs[data.Queries[i].Id] = ranked[i];
+        return RankingMetrics.Evaluate(runs, data.Qrels, cutoffs);
+    }
+
+    /// <summary>
+    /// sentence-transformers' InformationRetrievalEvaluator over <paramref name="data"/>: the top
+    /// <see cref="InformationRetrievalMetrics.MaxK"/> hits of each query, ranked as <see cref="Score"/> ranks them, scored
+    /// by <see cref="InformationRetrievalMetrics"/> (<c>accuracy@1</c> ... <c>map@100</c>: binary relevance, a document
+    /// relevant when its grade is at least 1, as trec_eval counts relevance, with gain 1 whatever its grade). A query
+    /// without a relevant document is left out of every mean, as upstream keeps only queries with one; none with one
+    /// is an <see cref="EvaluationException"/>.
+    /// </summary>
+    /// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/evaluation/InformationRetrievalEvaluator.py</remarks>
+    public static SortedDictionary<string, double> ScoreInformationRetrieval(IRetrievalModel retriever, RetrievalData data, string? language = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var ranked = Rankings(retriever, data, InformationRetrievalMetrics.MaxK, language);
+        var kept = new List<IReadOnlyList<string>>();
+        var relevant = new List<IReadOnlySet<string>>();
+        for (int i = 0; i < data.Queries.Count; i++)
+        {
+            if (!data.Qrels.TryGetValue(data.Queries[i].Id, out var judged)) continue;
+            var set = judged.Where(kv => kv.Value >= 1).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+            if (set.Count == 0) continue;
+            kept.Add(ranked[i]);
+            relevant.Add(set);
+        }
+        if (kept.Count == 0) throw new EvaluationException("no query has a relevant document (a judgement of grade 1 or more)");
+        return InformationRetrievalMetrics.Compute(kept, relevant);
+    }
+
+    /// <summary>
+    /// Each query's top <paramref name="topK"/> document ids (a reranking task's best candidates), in trec_eval order
+    /// (<see cref="RankingMetrics.Rank"/>), in the order of <see cref="RetrievalData.Queries"/>.
+    /// </summary>
+    private static IReadOnlyList<string>[] Rankings(IRetrievalModel retriever, RetrievalData data, int topK, string? language)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
         var hits = data.Candidates is { } candidates
             ? Rerank(retriever, data, candidates, topK, language)
             : retriever.Search(data.Corpus, [.. data.Queries.Select(q => q.Text)], topK, language);
-        var runs = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var ranked = new IReadOnlyList<string>[data.Queries.Count];
         for (int i = 0; i < data.Queries.Count; i++)
-        {
-            var ranked = RankingMetrics.Rank(hits[i].Select(h => (data.Corpus[h.Index].Id, h.Score)));
-            runs[data.Queries[i].Id] = [.. ranked.Select(r => r.DocId)];
-        }
-        return RankingMetrics.Evaluate(runs, data.Qrels, cutoffs);
+            ranked[i] = [.. RankingMetrics.Rank(hits[i].Select(h => (data.Corpus[h.Index].Id, h.Score))).Select(r => r.DocId)];
+        return ranked;
     }
 
     /// <summary>A reranking task: each query's candidates scored by the model, its best <paramref name="topK"/> of them.</summary>

@@ -33,7 +33,7 @@ public sealed class SimilarityEvaluatorTests
         File.WriteAllLines(Path.Combine(dir, "queries.jsonl"), set.GetProperty("queries").EnumerateArray().Select(r => JsonSerializer.Serialize(r)));
         Directory.CreateDirectory(Path.Combine(dir, "qrels"));
         File.WriteAllLines(Path.Combine(dir, "qrels", "test.tsv"), ["query-id\tcorpus-id\tscore",
-            .. set.GetProperty("qrels").EnumerateArray().Select(r => $"{r.GetProperty("query-id").GetString()}\t{r.GetProperty("corpus-id").GetString()}\t1")]);
+            .. set.GetProperty("qrels").EnumerateArray().Select(r => $"{r.GetProperty("query-id").GetString()}\t{r.GetProperty("corpus-id").GetString()}\t{r.GetProperty("score").GetInt32()}")]);
         return dir;
     }
 
@@ -57,17 +57,21 @@ public sealed class SimilarityEvaluatorTests
         var retrieval = RetrievalEvaluator.FromBeir(BeirFolder(), null, similarity: similarity);
         var r = retrieval.Evaluate(model, 8);
         string ir = cosine ? "eval_retrieval_" : $"eval_retrieval_{fn}_";
-        Assert.Equal(retrieval.MetricNames.Order(StringComparer.Ordinal), r.Keys.Order(StringComparer.Ordinal));
-        Near(Expected(fn, "retrieval", "accuracy@10"), r, ir + "hit_rate@10", 1e-9);
-        Near(Expected(fn, "retrieval", "mrr@10"), r, ir + "mrr@10", 1e-9);
-        Near(Expected(fn, "retrieval", "ndcg@10"), r, ir + "ndcg@10", 1e-9);
+        // upstream's fifteen metrics in its order (a grade-2 judgement relevant with gain 1, q6 with only a grade-0 one left out)
+        var upstream = Root.GetProperty("expected").GetProperty(fn).GetProperty("retrieval").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Equal(15, upstream.Length);
+        Assert.Equal(upstream.Select(m => ir + m), retrieval.MetricNames);
+        Assert.Equal(retrieval.MetricNames.Append(ir + "hit_rate@10").Order(StringComparer.Ordinal), r.Keys.Order(StringComparer.Ordinal));
+        foreach (var metric in upstream) Near(Expected(fn, "retrieval", metric), r, ir + metric, 1e-9);
+        Near(Expected(fn, "retrieval", "accuracy@10"), r, ir + "hit_rate@10", 1e-9); // the key before upstream's set, kept
+        Assert.True(((IEvaluator)retrieval).Provides(ir + "hit_rate@10"));
         Assert.Equal(ir + "ndcg@10", retrieval.PrimaryMetric);
 
         var labels = Root.GetProperty("pair_labels").EnumerateArray().Select(x => (double)x.GetInt32()).ToArray();
         var binary = new LabelledPairsEvaluator(Column("pairs", 0), Column("pairs", 1), labels, binary: true, similarity);
         var b = binary.Evaluate(model, 8);
         Assert.Equal(binary.MetricNames.Order(StringComparer.Ordinal), b.Keys.Order(StringComparer.Ordinal));
-        foreach (var metric in new[] { "ap", "accuracy", "accuracy_threshold", "f1", "f1_threshold", "precision", "recall" })
+        foreach (var metric in new[] { "ap", "accuracy", "accuracy_threshold", "f1", "f1_threshold", "precision", "recall", "mcc" })
         {
             Near(Expected(fn, "pair_classification", metric), b, cosine ? $"eval_pair_classification_{metric}" : $"eval_pair_classification_{fn}_{metric}");
             Near(Expected("cosine", "pair_classification", metric), b, $"eval_pair_classification_cosine_{metric}");
@@ -90,5 +94,22 @@ public sealed class SimilarityEvaluatorTests
         Assert.Equal([accuracy], t.Keys);
         Near(Expected(fn, "triplet", "accuracy"), t, accuracy, 1e-12);
         Assert.Equal(accuracy, ((IEvaluator)triplet).PrimaryMetric);
+    }
+
+    /// <summary>
+    /// Scores whose only positive is the lowest: no cut of the F1 sweep holds a positive, so upstream's F1 threshold
+    /// stays 0 and its <c>mcc</c> is Matthews' correlation of score ≥ 0 with the labels (the reference's <c>pair_edge</c>).
+    /// </summary>
+    [Fact]
+    public void WithoutAnF1CutTheThresholdIsZeroAndMccIsTakenThereAsUpstream()
+    {
+        var edge = Root.GetProperty("pair_edge");
+        double[] scores = [.. edge.GetProperty("scores").EnumerateArray().Select(x => x.GetDouble())];
+        int[] labels = [.. edge.GetProperty("labels").EnumerateArray().Select(x => x.GetInt32())];
+        var expected = edge.GetProperty("expected");
+        var f1 = Skald.Retrieval.Metrics.BinaryMetrics.BestF1(scores, labels);
+        Assert.Equal(expected.GetProperty("f1").GetDouble(), f1.Value);
+        Assert.Equal(expected.GetProperty("f1_threshold").GetDouble(), f1.Threshold);
+        Assert.Equal(expected.GetProperty("mcc").GetDouble(), Skald.Retrieval.Metrics.BinaryMetrics.MatthewsCorrelation(scores, labels, f1.Threshold), 12);
     }
 }

@@ -26,6 +26,8 @@ namespace Skald.Training.Evaluation;
 /// (<paramref name="similarity"/>) the function is named as upstream names it, <c>eval_NAME_dot_ndcg@10</c>
 /// (<see cref="SimilarityKeys"/>). <c>eval_NAME_hit_rate@10</c>, the key before upstream's set, is reported too
 /// (accuracy@10) so configurations that name it keep working; it is no metric of its own (not in <see cref="MetricNames"/>).
+/// A sparse encoder adds SparseInformationRetrievalEvaluator's <c>eval_NAME_query_active_dims</c>,
+/// <c>_query_sparsity_ratio</c>, <c>_corpus_active_dims</c>, <c>_corpus_sparsity_ratio</c> and <c>_avg_flops</c>.
 /// </summary>
 public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrieval", SimilarityFunction similarity = SimilarityFunction.Cosine) : IEvaluator
 {
@@ -126,6 +128,8 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
         }
         var result = UpstreamOrder.ToDictionary(k => prefix + k, k => m[k]);
         result[prefix + HitRate] = m["accuracy@10"];
+        // a sparse encoder's sparsity metrics, named as upstream's SparseInformationRetrievalEvaluator names them (no function)
+        foreach (var (key, value) in m) if (!UpstreamOrder.Contains(key)) result[$"eval_{Name}_{key}"] = value;
         return result;
     }
 }

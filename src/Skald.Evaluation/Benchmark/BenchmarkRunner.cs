@@ -31,7 +31,8 @@ public static class BenchmarkRunner
     // Part of every result key: raised when an unchanged model on an unchanged task scores otherwise, so results cached
     // by an earlier Skald are computed again (2: BM25 `auto`'s statistics and language guesser, and Euclidean/Manhattan
     // models ranked by their own similarity, 2026-12-07; 3: pair classification's mcc, and its F1 threshold 0 when no
-    // cut holds a positive, as sentence-transformers', 2026-12-07).
+    // cut holds a positive, as sentence-transformers', and Euclidean/Manhattan models ranked by their distance under
+    // --hnsw and --ivf-lists, 2026-12-07).
     private const string CodeVersion = "skald-eval-3";
 
     /// <summary>

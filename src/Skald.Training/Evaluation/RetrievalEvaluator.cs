@@ -77,7 +77,10 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
     {
         try
         {
-            return new RetrievalEvaluator(RetrievalData.Load(folder, "test", maxQueries), name, similarity);
+            var data = RetrievalData.Load(folder, "test", maxQueries);
+            if (!data.Qrels.Values.Any(judged => judged.Values.Any(grade => grade >= 1)))
+                throw new EvaluationException($"{folder}: no query has a relevant document (a judgement of grade 1 or more) to evaluate retrieval by");
+            return new RetrievalEvaluator(data, name, similarity);
         }
         catch (EvaluationException e)
         {

@@ -112,4 +112,14 @@ public sealed class SimilarityEvaluatorTests
         Assert.Equal(expected.GetProperty("f1_threshold").GetDouble(), f1.Threshold);
         Assert.Equal(expected.GetProperty("mcc").GetDouble(), Skald.Retrieval.Metrics.BinaryMetrics.MatthewsCorrelation(scores, labels, f1.Threshold), 12);
     }
+
+    /// <summary>A BEIR folder whose judgements are all grade 0 has no query upstream would keep: one line before training.</summary>
+    [Fact]
+    public void AFolderWithoutARelevantJudgementIsOneLine()
+    {
+        string dir = BeirFolder();
+        File.WriteAllLines(Path.Combine(dir, "qrels", "test.tsv"), ["query-id\tcorpus-id\tscore", "q0\td3\t0", "q1\td0\t0"]);
+        var e = Assert.Throws<Skald.Training.Config.TrainingException>(() => RetrievalEvaluator.FromBeir(dir, null));
+        Assert.Equal($"evaluation.retrieval: {dir}: no query has a relevant document (a judgement of grade 1 or more) to evaluate retrieval by", e.Message);
+    }
 }

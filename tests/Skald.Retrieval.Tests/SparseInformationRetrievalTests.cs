@@ -3,7 +3,6 @@ using Skald.Models.Modules;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Models;
 using Skald.Retrieval.Scoring;
-using Skald.Retrieval.Search;
 using Skald.Retrieval.Sparse;
 
 namespace Skald.Retrieval.Tests;
@@ -52,7 +51,7 @@ public sealed class SparseInformationRetrievalTests
     [Fact]
     public void ADenseModelReportsTheMetricsAloneAndNoRelevantDocumentIsOneLine()
     {
-        var metrics = RetrievalScorer.ScoreInformationRetrieval(new DenseRetriever(new TableModel(Table(), SimilarityFunction.Dot)), Data());
+        var metrics = RetrievalScorer.ScoreInformationRetrieval(new Search.DenseRetriever(new TableModel(Table(), SimilarityFunction.Dot)), Data());
         Assert.Equal(15, metrics.Count);
         Assert.DoesNotContain(metrics.Keys, k => k.Contains("active", StringComparison.Ordinal) || k == "avg_flops");
         var unjudged = RetrievalData.Create([new CorpusDocument("d0", "", "d0")], [("q5", "q5")],

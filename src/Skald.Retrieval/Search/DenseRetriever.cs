@@ -22,7 +22,8 @@ namespace Skald.Retrieval.Search;
 /// These indexes search inner products: under them a Euclidean or Manhattan model's candidates come from the index over
 /// its vectors at unit length (every row of each query's probed lists; the graph walk's best max(k, ef)) and are ranked
 /// by the model's distance of the raw vectors, so the hits are ordered and scored as the exact search orders and scores
-/// them, and probing every list (or an ef of at least the corpus) gives exactly its hits. Under quantization such a model
+/// them: probing every list gives exactly its hits, and so does an ef of at least the corpus on a graph whose walk
+/// reaches every row. Under quantization such a model
 /// is ranked by cosine (its metadata says so).
 /// </summary>
 public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocuments = LongDocuments.Truncate,

@@ -122,4 +122,33 @@ public sealed class SimilarityEvaluatorTests
         var e = Assert.Throws<Skald.Training.Config.TrainingException>(() => RetrievalEvaluator.FromBeir(dir, null));
         Assert.Equal($"evaluation.retrieval: {dir}: no query has a relevant document (a judgement of grade 1 or more) to evaluate retrieval by", e.Message);
     }
+
+    /// <summary>
+    /// An <c>evaluation.tasks</c> entry's <c>margin</c> is TripletEvaluator's: a triplet counts when the positive's
+    /// similarity exceeds the negative's by more than it, under the model's similarity and under cosine; on any other
+    /// kind of task it is one line.
+    /// </summary>
+    [Theory]
+    [InlineData(SimilarityFunction.Cosine)]
+    [InlineData(SimilarityFunction.Dot)]
+    [InlineData(SimilarityFunction.Euclidean)]
+    public void ATripletTasksMarginIsUpstreams(SimilarityFunction similarity)
+    {
+        string file = Path.Combine(TestPaths.NewTempDir(), "triplets.jsonl");
+        File.WriteAllLines(file, Root.GetProperty("triplets").EnumerateArray().Select(t => JsonSerializer.Serialize(new
+        {
+            anchor = t[0].GetString(), positive = t[1].GetString(), negative = t[2].GetString(),
+        })));
+        double margin = Root.GetProperty("triplet_margin").GetDouble();
+        var config = Skald.Training.Config.ConfigLoader.Parse(Skald.Training.Tests.Config.MinimalConfig.Yaml.Replace("output:",
+            $"evaluation:\n  tasks:\n    - {{path: {file}, margin: {margin.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}\noutput:", StringComparison.Ordinal), "c.yaml");
+        var evaluator = Assert.IsType<TaskFileEvaluator>(Assert.Single(Skald.Training.Trainer.TrainingRun.CreateEvaluators(config, null)));
+        var m = evaluator.Evaluate(Model(similarity), 8);
+        Near(Expected(Similarities.Name(similarity), "triplet", "margin_accuracy"), m, "eval_triplets_accuracy", 1e-12);
+        Near(Expected("cosine", "triplet", "margin_accuracy"), m, "eval_triplets_cosine_accuracy", 1e-12);
+
+        string folder = BeirFolder();
+        var e = Assert.Throws<Skald.Training.Config.TrainingException>(() => new TaskFileEvaluator(folder, entry: new Skald.Training.Config.EvaluationTaskEntry { Margin = margin }));
+        Assert.Equal($"evaluation.tasks: {folder}: margin applies to triplets tasks; this one is retrieval", e.Message);
+    }
 }

@@ -31,7 +31,9 @@ public static class BenchmarkRunner
     // Part of every result key: raised when an unchanged model on an unchanged task scores otherwise, so results cached
     // by an earlier Skald are computed again (2: BM25 `auto`'s statistics and language guesser, and Euclidean/Manhattan
     // models ranked by their own similarity, 2026-12-07; 3: the guesser's Swedish cues, which move some passages'
-    // BM25 `auto` field, 2026-12-07).
+    // BM25 `auto` field, pair classification's mcc and its F1 threshold 0 when no cut holds a positive, as
+    // sentence-transformers', and Euclidean/Manhattan models ranked by their distance under --hnsw and --ivf-lists,
+    // 2026-12-07).
     private const string CodeVersion = "skald-eval-3";
 
     /// <summary>
@@ -147,13 +149,15 @@ public static class BenchmarkRunner
     /// Hash of a task's definition, data files (names, sizes, times) and the evaluation settings; a task BM25 stems per
     /// document (<see cref="Bm25Model.StemmingLanguage"/>, with <paramref name="detects"/>) says so, so a result cached
     /// before a mixed task was stemmed so is not taken for one, and so does a paraphrase-mining task that adds the
-    /// transitive closure (<see cref="TaskDefinition.AddTransitiveClosure"/>), whose scores differ from the plain one's.
+    /// transitive closure (<see cref="TaskDefinition.AddTransitiveClosure"/>), whose scores differ from the plain one's,
+    /// and a triplets task with a <see cref="TaskDefinition.Margin"/>.
     /// </summary>
     internal static string TaskKey(TaskDefinition task, RetrievalOptions retrieval, bool detects = false)
     {
         string bm25 = Bm25Model.StemmingLanguage(task.Language, detects) == Skald.Retrieval.Index.Bm25Fields.PerDocument ? "|bm25 per document" : "";
         string closure = task.AddTransitiveClosure ? "|transitive closure" : "";
-        var sb = new StringBuilder($"{CodeVersion}|{task.Name}|{task.Kind}|{Path.GetFullPath(task.Path)}|{task.Language}|{(task.Limit is int n ? $"sample-{n}" : "")}|{retrieval}{bm25}{closure}\n");
+        string margin = task.Margin != 0 ? "|margin " + task.Margin.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "";
+        var sb = new StringBuilder($"{CodeVersion}|{task.Name}|{task.Kind}|{Path.GetFullPath(task.Path)}|{task.Language}|{(task.Limit is int n ? $"sample-{n}" : "")}|{retrieval}{bm25}{closure}{margin}\n");
         var files = Directory.Exists(task.Path) ? Directory.GetFiles(task.Path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal) : (IEnumerable<string>)[task.Path];
         foreach (var f in files)
         {

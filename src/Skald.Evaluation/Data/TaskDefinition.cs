@@ -29,6 +29,12 @@ public sealed record TaskDefinition
     /// </summary>
     public bool AddTransitiveClosure { get; init; }
 
+    /// <summary>
+    /// A triplets task only: a triplet counts as right when sim(anchor, positive) exceeds sim(anchor, negative) by more
+    /// than this (sentence-transformers' TripletEvaluator <c>margin</c>, one for every similarity; 0 by default).
+    /// </summary>
+    public double Margin { get; init; }
+
     /// <summary>The lowercase type name used in results ("retrieval", "sts", ..., "paraphrase-mining").</summary>
     public string TypeName => Kind == TaskKind.ParaphraseMining ? "paraphrase-mining" : Kind.ToString().ToLowerInvariant();
 

@@ -54,7 +54,8 @@ public static class PairScorer
 
     /// <summary>
     /// <c>ap</c> (main), <c>accuracy</c> (+ <c>_threshold</c>), <c>f1</c> (+ <c>_threshold</c>, <c>precision</c>,
-    /// <c>recall</c>) under the model's similarity, and the same with the prefix <c>cosine_</c>, against 0/1 <paramref name="labels"/>.
+    /// <c>recall</c>) and <c>mcc</c> (Matthews' correlation at the F1 threshold, sentence-transformers'
+    /// BinaryClassificationEvaluator's) under the model's similarity, and the same with the prefix <c>cosine_</c>, against 0/1 <paramref name="labels"/>.
     /// </summary>
     public static SortedDictionary<string, double> Binary(IEmbeddingModel model, IReadOnlyList<string> first, IReadOnlyList<string> second,
         IReadOnlyList<int> labels)
@@ -77,5 +78,6 @@ public static class PairScorer
         m[prefix + "f1_threshold"] = f1.Threshold;
         m[prefix + "precision"] = f1.Precision;
         m[prefix + "recall"] = f1.Recall;
+        m[prefix + "mcc"] = BinaryMetrics.MatthewsCorrelation(scores, labels, f1.Threshold);
     }
 }

@@ -10,21 +10,22 @@ namespace Skald.Retrieval.Scoring;
 /// (anchor, positive, negative) triplets where sim(anchor, positive) &gt; sim(anchor, negative) — strictly, as
 /// sentence-transformers' TripletEvaluator, so a tie counts as wrong — under the model's similarity
 /// (<c>accuracy</c>) and under cosine (<c>cosine_accuracy</c>). All texts are embedded in one call, role
-/// <see cref="TextRole.Text"/>.
+/// <see cref="TextRole.Text"/>. With a margin m a triplet counts only when sim(anchor, positive) &gt;
+/// sim(anchor, negative) + m, upstream's <c>margin</c> (0 by default).
 /// </summary>
-/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/evaluation/TripletEvaluator.py</remarks>
+/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/evaluation/TripletEvaluator.py</remarks>
 public static class TripletScorer
 {
-    /// <summary>Both accuracies in [0, 1]; NaN for no triplets.</summary>
-    public static SortedDictionary<string, double> Score(IEmbeddingModel model, IReadOnlyList<Triplet> triplets)
+    /// <summary>Both accuracies in [0, 1] at <paramref name="margin"/>; NaN for no triplets.</summary>
+    public static SortedDictionary<string, double> Score(IEmbeddingModel model, IReadOnlyList<Triplet> triplets, double margin = 0)
     {
         int n = triplets.Count;
         if (n == 0) return new(StringComparer.Ordinal) { ["accuracy"] = double.NaN, ["cosine_accuracy"] = double.NaN };
         var v = model.Embed([.. triplets.Select(t => t.Anchor), .. triplets.Select(t => t.Positive), .. triplets.Select(t => t.Negative)], TextRole.Text);
         return new SortedDictionary<string, double>(StringComparer.Ordinal)
         {
-            ["accuracy"] = Accuracy(n, i => (Similarities.Compute(model.Similarity, v[i], v[n + i]), Similarities.Compute(model.Similarity, v[i], v[2 * n + i]))),
-            ["cosine_accuracy"] = Accuracy(n, i => (Similarities.Compute(SimilarityFunction.Cosine, v[i], v[n + i]), Similarities.Compute(SimilarityFunction.Cosine, v[i], v[2 * n + i]))),
+            ["accuracy"] = Accuracy(n, i => (Similarities.Compute(model.Similarity, v[i], v[n + i]), Similarities.Compute(model.Similarity, v[i], v[2 * n + i])), margin),
+            ["cosine_accuracy"] = Accuracy(n, i => (Similarities.Compute(SimilarityFunction.Cosine, v[i], v[n + i]), Similarities.Compute(SimilarityFunction.Cosine, v[i], v[2 * n + i])), margin),
         };
     }
 
@@ -44,8 +45,11 @@ public static class TripletScorer
         return Accuracy(n, i => (ColbertEncoder.Score(anchors[i], documents[i]), ColbertEncoder.Score(anchors[i], documents[n + i])));
     }
 
-    /// <summary>The share of the <paramref name="n"/> triplets whose positive scores strictly above their negative (a tie counts as wrong).</summary>
-    public static double Accuracy(int n, Func<int, (double Positive, double Negative)> scores)
+    /// <summary>
+    /// The share of the <paramref name="n"/> triplets whose positive scores strictly above their negative plus
+    /// <paramref name="margin"/> (a tie counts as wrong).
+    /// </summary>
+    public static double Accuracy(int n, Func<int, (double Positive, double Negative)> scores, double margin = 0)
     {
         ArgumentNullException.ThrowIfNull(scores);
         if (n == 0) return double.NaN;
@@ -53,7 +57,7 @@ public static class TripletScorer
         for (int i = 0; i < n; i++)
         {
             var (positive, negative) = scores(i);
-            if (positive > negative) right++;
+            if (positive > negative + margin) right++;
         }
         return (double)right / n;
     }

@@ -19,7 +19,12 @@ namespace Skald.Retrieval.Search;
 /// trained on the corpus's own vectors, each query scanning its nearest lists (<see cref="IvfSearch"/>); with
 /// <paramref name="hnsw"/>, as an HNSW index answers (<c>index build --hnsw</c>): the corpus's vectors linked into a
 /// graph on one thread (so scores repeat run to run) and walked with the options' ef (<see cref="HnswSearch"/>).
-/// These indexes search inner products: under them a Euclidean or Manhattan model is ranked by cosine (its metadata says so).
+/// These indexes search inner products: under them a Euclidean or Manhattan model's candidates come from the index over
+/// its vectors at unit length (every row of each query's probed lists; the graph walk's best max(k, ef)) and are ranked
+/// by the model's distance of the raw vectors, so the hits are ordered and scored as the exact search orders and scores
+/// them: probing every list gives exactly its hits, and so does an ef of at least the corpus on a graph whose walk
+/// reaches every row. Under quantization such a model
+/// is ranked by cosine (its metadata says so).
 /// </summary>
 public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocuments = LongDocuments.Truncate,
     QuantizedSearchOptions? quantization = null, IvfOptions? ivf = null, HnswOptions? hnsw = null) : IRetrievalModel, ICandidateScorer
@@ -48,22 +53,24 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
 
     /// <summary>
     /// What the search ranks by: the model's similarity (<c>cosine</c>, <c>dot product</c>, <c>euclidean</c>,
-    /// <c>manhattan</c>), or cosine for a distance model searched through an inner-product index or quantization.
+    /// <c>manhattan</c>; a distance model under an IVF or HNSW index with its candidates' source), or cosine for a
+    /// distance model searched through quantization.
     /// </summary>
     private string RankedBy => Model.Similarity switch
     {
         SimilarityFunction.Dot => "dot product",
         SimilarityFunction.Cosine => "cosine",
+        _ when ByDistance && (ivf is not null || hnsw is not null) => $"{Similarities.Name(Model.Similarity)} (candidates from the index at unit length)",
         _ when ByDistance => Similarities.Name(Model.Similarity),
-        _ => $"cosine (an approximate or quantized search ranks a {Similarities.Name(Model.Similarity)} model by cosine)",
+        _ => $"cosine (a quantized search ranks a {Similarities.Name(Model.Similarity)} model by cosine)",
     };
 
     /// <summary>
-    /// Whether the model's own distance ranks (a Euclidean or Manhattan model searched exactly over float vectors);
-    /// else the inner product of the prepared vectors does.
+    /// Whether the model's own distance ranks (a Euclidean or Manhattan model searched over float vectors, exactly or
+    /// through an IVF or HNSW index); else the inner product of the prepared vectors does.
     /// </summary>
     private bool ByDistance => Model.Similarity is SimilarityFunction.Euclidean or SimilarityFunction.Manhattan
-        && ivf is null && hnsw is null && quantization is not ({ Product: not null } or { Precision: not EmbeddingPrecision.Float32 });
+        && quantization is not ({ Product: not null } or { Precision: not EmbeddingPrecision.Float32 });
 
     // The lists and probes the last IVF search used (0: none yet): fewer lists than asked when the corpus is smaller.
     private int listsUsed, probesUsed;
@@ -145,12 +152,30 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     /// </summary>
     private Hit[][] TopK(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie)
     {
-        if (ByDistance) return DistanceSearch.TopK(Model.Similarity, queries, documents, k, tie);
+        if (ByDistance && ivf is null && hnsw is null) return DistanceSearch.TopK(Model.Similarity, queries, documents, k, tie);
+        if (ByDistance && documents.Length > 0)
+        {
+            // The index over the vectors at unit length proposes, the model's distance of the raw vectors ranks.
+            var unitQueries = ExactSearch.Normalize(queries);
+            var unitDocuments = ExactSearch.Normalize(documents);
+            var proposed = hnsw is not null
+                ? Graph(unitQueries, unitDocuments, Math.Min(documents.Length, Math.Max(k, hnsw.EfSearchOrDefault)), tie)
+                : Inverted(unitQueries, unitDocuments, documents.Length, tie); // every row of the probed lists
+            return QuantizedSearch.RescoreBy(queries.Length, proposed, k, tie,
+                (qi, r) => Similarities.Compute(Model.Similarity, queries[qi], documents[r]));
+        }
         if (hnsw is not null) return Graph(queries, documents, k, tie);
         if (ivf is null || documents.Length == 0) return TopK(queries, documents, k, tie, null);
+        return Inverted(queries, documents, k, tie);
+    }
+
+    /// <summary>The search an IVF index of these documents answers: lists trained on them, each query's nearest probed.</summary>
+    private Hit[][] Inverted(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie)
+    {
         // An IVF index's layout: the documents grouped by list, tie keys with them; hits mapped back to the corpus.
-        var lists = InvertedLists.Train(documents, Math.Min(documents.Length, ivf.ListsFor(documents.Length)), ivf.Training, out var order);
-        (listsUsed, probesUsed) = (lists.Lists, ivf.ProbesFor(lists.Lists));
+        var options = ivf ?? throw new InvalidOperationException("no IVF options");
+        var lists = InvertedLists.Train(documents, Math.Min(documents.Length, options.ListsFor(documents.Length)), options.Training, out var order);
+        (listsUsed, probesUsed) = (lists.Lists, options.ProbesFor(lists.Lists));
         var hits = TopK(queries, [.. order.Select(i => documents[i])], k, [.. order.Select(i => tie[i])], lists);
         return [.. hits.Select(h => h.Select(x => new Hit(order[x.Index], x.Score)).ToArray())];
     }

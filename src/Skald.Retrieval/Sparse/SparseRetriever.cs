@@ -12,7 +12,7 @@ namespace Skald.Retrieval.Sparse;
 /// a <see cref="SparseIndex"/>, exact top-k by the model's similarity as sentence-transformers' SparseInformationRetrievalEvaluator
 /// ranks: the dot product, or for a model whose similarity is cosine (a CSR model made from a cosine embedder) the dot
 /// product of the embeddings at unit length. <see cref="Metadata"/> reports the mean active dimensions of the last search's queries and documents (its
-/// <c>query_active_dims</c> / <c>corpus_active_dims</c>).
+/// <c>query_active_dims</c> / <c>corpus_active_dims</c>), <see cref="Sparsity"/> every sparsity metric of upstream's evaluator.
 /// </summary>
 public sealed class SparseRetriever(IEmbeddingModel model, int? maxActiveDims = null) : IRetrievalModel, ICandidateScorer
 {
@@ -22,7 +22,16 @@ public sealed class SparseRetriever(IEmbeddingModel model, int? maxActiveDims = 
     /// </summary>
     public const int BlockTexts = 64;
 
-    private double queryActive = double.NaN, documentActive = double.NaN;
+    /// <summary>
+    /// sentence-transformers' SparseInformationRetrievalEvaluator's sparsity metrics of the texts the last search or
+    /// candidate scoring embedded (null before one): <c>query_active_dims</c> and <c>corpus_active_dims</c>, the mean
+    /// non-zero entries of a query and of a document, <c>query_sparsity_ratio</c> and <c>corpus_sparsity_ratio</c>, the
+    /// mean share of zeros (<see cref="SparseEmbedding.Sparsity"/>), and <c>avg_flops</c>, the expected multiplications
+    /// of a query-document dot product: Σ over dimensions of the share of queries times the share of documents active
+    /// in it. Taken after <c>max_active_dims</c>, as upstream's.
+    /// </summary>
+    /// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/sparse_encoder/evaluation/SparseInformationRetrievalEvaluator.py (_calculate_avg_flops)</remarks>
+    public IReadOnlyDictionary<string, double>? Sparsity { get; private set; }
 
     /// <summary>The sparse encoder.</summary>
     public IEmbeddingModel Model { get; } = model;
@@ -39,8 +48,11 @@ public sealed class SparseRetriever(IEmbeddingModel model, int? maxActiveDims = 
             {
                 ["search"] = $"sparse inverted index, exact top-k, {(Cosine ? "cosine" : "dot product")}" + (maxActiveDims is int k ? $", max_active_dims {k}" : ""),
             };
-            if (!double.IsNaN(queryActive)) m["query_active_dims"] = queryActive.ToString("F1", CultureInfo.InvariantCulture);
-            if (!double.IsNaN(documentActive)) m["corpus_active_dims"] = documentActive.ToString("F1", CultureInfo.InvariantCulture);
+            if (Sparsity is { } s)
+            {
+                m["query_active_dims"] = s["query_active_dims"].ToString("F1", CultureInfo.InvariantCulture);
+                m["corpus_active_dims"] = s["corpus_active_dims"].ToString("F1", CultureInfo.InvariantCulture);
+            }
             return m;
         }
     }
@@ -95,7 +107,28 @@ public sealed class SparseRetriever(IEmbeddingModel model, int? maxActiveDims = 
 
     private void Record(SparseEmbedding[] queries, SparseEmbedding[] docs)
     {
-        queryActive = queries.Length == 0 ? 0 : queries.Average(e => e.Count);
-        documentActive = docs.Length == 0 ? 0 : docs.Average(e => e.Count);
+        var q = SparseEmbedding.Sparsity(queries, Model.Dimension);
+        var d = SparseEmbedding.Sparsity(docs, Model.Dimension);
+        Sparsity = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["query_active_dims"] = q.ActiveDims,
+            ["query_sparsity_ratio"] = q.SparsityRatio,
+            ["corpus_active_dims"] = d.ActiveDims,
+            ["corpus_sparsity_ratio"] = d.SparsityRatio,
+            ["avg_flops"] = AverageFlops(queries, docs, Model.Dimension),
+        };
+    }
+
+    /// <summary>Σ over the dimensions of (queries active in it / queries) · (documents active in it / documents); 0 without either.</summary>
+    private static double AverageFlops(SparseEmbedding[] queries, SparseEmbedding[] docs, int dimension)
+    {
+        if (queries.Length == 0 || docs.Length == 0) return 0;
+        var queryCounts = new int[dimension];
+        var docCounts = new int[dimension];
+        foreach (var e in queries) foreach (int i in e.Indices) queryCounts[i]++;
+        foreach (var e in docs) foreach (int i in e.Indices) docCounts[i]++;
+        double sum = 0;
+        for (int i = 0; i < dimension; i++) sum += (double)queryCounts[i] * docCounts[i];
+        return sum / ((double)queries.Length * docs.Length);
     }
 }

@@ -23,4 +23,10 @@ public sealed record EvaluationTaskEntry
     /// (MSEEvaluator's <c>truncate_dim</c>, both sides cut, as <c>skald evaluate --type mse --truncate-dim N</c>); null: all.
     /// </summary>
     public int? TruncateDim { get; init; }
+
+    /// <summary>
+    /// <c>margin</c>: a triplets task counts a triplet as right only when the positive's similarity exceeds the
+    /// negative's by more than this (TripletEvaluator's <c>margin</c>; 0 by default, as upstream's).
+    /// </summary>
+    public double Margin { get; init; }
 }

@@ -4,7 +4,7 @@ namespace Skald.Training.Config;
 
 /// <summary>
 /// <c>evaluation.tasks</c>: a task path, or a list whose entries are task paths or mappings
-/// <c>{path: TASK, teacher: DIR, truncate_dim: N, add_transitive_closure: true}</c> (<see cref="EvaluationTaskEntry"/>).
+/// <c>{path: TASK, teacher: DIR, truncate_dim: N, add_transitive_closure: true, margin: M}</c> (<see cref="EvaluationTaskEntry"/>).
 /// A teacher makes the entry an mse task (sentence-transformers' <c>MSEEvaluator</c>, which its constructor gives the
 /// teacher): the teacher embeds the task's sources, the model being trained its targets; <c>truncate_dim</c> cuts both,
 /// so it goes with a teacher.
@@ -34,6 +34,7 @@ internal static class EvaluationTaskKeys
                 Teacher = r.Path("teacher"),
                 AddTransitiveClosure = r.Bool("add_transitive_closure", false),
                 TruncateDim = r.IntOrNull("truncate_dim", 1),
+                Margin = r.Double("margin", 0, double.MinValue),
             };
             if (entry.TruncateDim is not null && entry.Teacher is null)
                 throw new TrainingException($"{r.Where("truncate_dim")}: truncate_dim cuts an mse task's teacher and model embeddings; give the entry's teacher too");

@@ -10,9 +10,11 @@ namespace Skald.Training.CrossEncoders;
 /// CrossEncoderClassificationEvaluator reports a multi-class model: each (sentence1, sentence2) row's predicted class
 /// is its largest logit, compared with the row's label. Reported (Skald.Retrieval's one classification-metric
 /// implementation): <c>eval_classification_f1_macro</c> (first: sentence-transformers' primary metric, the default
-/// for picking the best model), <c>eval_classification_f1_weighted</c> and <c>eval_classification_accuracy</c>
-/// (micro F1, which equals accuracy for one label per row).
+/// for picking the best model), <c>eval_classification_f1_micro</c> and <c>eval_classification_f1_weighted</c>,
+/// upstream's three, and <c>eval_classification_accuracy</c> (micro F1 equals accuracy for one label per row: every
+/// wrong row is one false positive and one false negative, so precision, recall and F1 are all the share right).
 /// </summary>
+/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/cross_encoder/evaluation/classification.py</remarks>
 public sealed class CrossEncoderClassificationEvaluator : IEvaluator
 {
     private readonly CrossEncoderLoss loss;
@@ -45,7 +47,7 @@ public sealed class CrossEncoderClassificationEvaluator : IEvaluator
     public string? Task => "Cross Encoder Classification";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> MetricNames => ["eval_classification_f1_macro", "eval_classification_f1_weighted", "eval_classification_accuracy"];
+    public IReadOnlyList<string> MetricNames => ["eval_classification_f1_macro", "eval_classification_f1_micro", "eval_classification_f1_weighted", "eval_classification_accuracy"];
 
     /// <inheritdoc />
     public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
@@ -67,11 +69,13 @@ public sealed class CrossEncoderClassificationEvaluator : IEvaluator
                 predicted[part[j]] = best;
             }
         }
+        double accuracy = ClassificationMetrics.Accuracy(truth, predicted);
         return new Dictionary<string, double>
         {
             ["eval_classification_f1_macro"] = ClassificationMetrics.MacroF1(truth, predicted),
+            ["eval_classification_f1_micro"] = accuracy,
             ["eval_classification_f1_weighted"] = ClassificationMetrics.WeightedF1(truth, predicted),
-            ["eval_classification_accuracy"] = ClassificationMetrics.Accuracy(truth, predicted),
+            ["eval_classification_accuracy"] = accuracy,
         };
     }
 }

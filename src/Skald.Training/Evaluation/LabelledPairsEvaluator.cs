@@ -8,7 +8,7 @@ namespace Skald.Training.Evaluation;
 /// Evaluation rows of (sentence1, sentence2, label) scored by the shared <see cref="PairScorer"/>, as
 /// <c>skald evaluate</c> scores an STS or pair-classification task, under cosine and under the model's own similarity.
 /// With 0/1 labels, sentence-transformers' BinaryClassificationEvaluator: keys <c>eval_pair_classification_cosine_ap</c>,
-/// <c>_cosine_accuracy</c>, <c>_cosine_f1</c>, ... and the model's forms, bare for a cosine model
+/// <c>_cosine_accuracy</c>, <c>_cosine_f1</c>, <c>_cosine_mcc</c>, ... and the model's forms, bare for a cosine model
 /// (<c>eval_pair_classification_ap</c>) and named as upstream names them for any other (<c>_dot_ap</c>,
 /// <c>_euclidean_ap</c>); the primary metric is the model's AP, upstream's <c>{fn}_ap</c>. With any other scores, its
 /// EmbeddingSimilarityEvaluator: <c>eval_sts_cosine_spearman</c>, <c>_cosine_pearson</c> and the model's
@@ -43,7 +43,7 @@ public sealed class LabelledPairsEvaluator : IEvaluator
         this.similarity = similarity;
         Name = binary ? "pair_classification" : "sts";
         MetricNames = [.. (binary
-            ? new[] { "ap", "accuracy", "accuracy_threshold", "f1", "f1_threshold", "precision", "recall" }.SelectMany(m => new[] { "cosine_" + m, m })
+            ? new[] { "ap", "accuracy", "accuracy_threshold", "f1", "f1_threshold", "precision", "recall", "mcc" }.SelectMany(m => new[] { "cosine_" + m, m })
             : ["cosine_spearman", "cosine_pearson", "spearman", "pearson"]).Select(Key).Order(StringComparer.Ordinal)];
     }
 

@@ -2,6 +2,7 @@ using Skald.Models.Modules;
 using Skald.Retrieval;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Models;
+using Skald.Retrieval.Metrics;
 using Skald.Retrieval.Scoring;
 using Skald.Retrieval.Search;
 using Skald.Training.Config;
@@ -10,21 +11,27 @@ using Skald.Training.Data;
 namespace Skald.Training.Evaluation;
 
 /// <summary>
-/// Retrieval during training, a thin adapter over the shared core: the corpus is searched exactly
-/// (<see cref="DenseRetriever"/>, under the model's own similarity) with the model's current weights and scored by <see cref="RetrievalScorer"/> — the
-/// reader, ranking (trec_eval ties) and metrics of <c>skald evaluate</c>, so the numbers are the ones it prints for
-/// the same model and data (<c>hit_rate_at_10</c>, <c>mrr_at_10</c>, <c>ndcg_at_10</c>). A ColBERT being trained is
+/// Retrieval during training, sentence-transformers' InformationRetrievalEvaluator over the shared core: the corpus is
+/// searched exactly (<see cref="DenseRetriever"/>, under the model's own similarity) with the model's current weights,
+/// each query's best 100 ranked in trec_eval's tie order and scored by
+/// <see cref="RetrievalScorer.ScoreInformationRetrieval"/>: upstream's formulas (binary relevance, grade ≥ 1; MAP@100
+/// over min(100, |R|); a query without a relevant document left out) and default cut-offs. A ColBERT being trained is
 /// searched by exact MaxSim (<see cref="LateInteractionRetriever"/> over <see cref="TrainingColbertEncoder"/>), as
-/// <c>skald evaluate</c> searches a saved one.
-/// Keys: <c>eval_NAME_hit_rate@10</c>, <c>eval_NAME_mrr@10</c>, <c>eval_NAME_ndcg@10</c> for a cosine model; for a
-/// dot, Euclidean or Manhattan model (<paramref name="similarity"/>) the function is named as upstream's
-/// InformationRetrievalEvaluator names it, <c>eval_NAME_dot_ndcg@10</c> (<see cref="SimilarityKeys"/>).
+/// <c>skald evaluate</c> searches a saved one. On binary judgements where every query has a relevant document,
+/// nDCG@10, MRR@10 and accuracy@10 are the <c>ndcg_at_10</c>, <c>mrr_at_10</c> and <c>hit_rate_at_10</c> that
+/// <c>skald evaluate</c> prints (MTEB's trec_eval numbers) for the same model and data.
+/// Keys, upstream's names in upstream's order: <c>eval_NAME_accuracy@1</c>, <c>@3</c>, <c>@5</c>, <c>@10</c>,
+/// <c>eval_NAME_precision@k</c> and <c>eval_NAME_recall@k</c> at the same k, <c>eval_NAME_ndcg@10</c>,
+/// <c>eval_NAME_mrr@10</c>, <c>eval_NAME_map@100</c> for a cosine model; for a dot, Euclidean or Manhattan model
+/// (<paramref name="similarity"/>) the function is named as upstream names it, <c>eval_NAME_dot_ndcg@10</c>
+/// (<see cref="SimilarityKeys"/>). <c>eval_NAME_hit_rate@10</c>, the key before upstream's set, is reported too
+/// (accuracy@10) so configurations that name it keep working; it is no metric of its own (not in <see cref="MetricNames"/>).
+/// A sparse encoder adds SparseInformationRetrievalEvaluator's <c>eval_NAME_query_active_dims</c>,
+/// <c>_query_sparsity_ratio</c>, <c>_corpus_active_dims</c>, <c>_corpus_sparsity_ratio</c> and <c>_avg_flops</c>.
 /// </summary>
 public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrieval", SimilarityFunction similarity = SimilarityFunction.Cosine) : IEvaluator
 {
     private readonly string prefix = $"eval_{name}_{SimilarityKeys.Prefix(similarity)}";
-
-    private const int K = 10;
 
     /// <inheritdoc />
     public string Name { get; } = name;
@@ -33,7 +40,24 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
     public string? Task => "Information Retrieval";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> MetricNames => [prefix + "hit_rate@10", prefix + "mrr@10", prefix + "ndcg@10"];
+    public IReadOnlyList<string> MetricNames => [.. UpstreamOrder.Select(m => prefix + m)];
+
+    /// <inheritdoc />
+    public bool Provides(string metric) => metric == prefix + HitRate || MetricNames.Contains(metric);
+
+    /// <summary>The key before upstream's set, kept: accuracy@10.</summary>
+    private const string HitRate = "hit_rate@10";
+
+    /// <summary>Upstream's metrics in the order its evaluator returns them (and a model card lists them).</summary>
+    private static readonly string[] UpstreamOrder =
+    [
+        .. InformationRetrievalMetrics.AccuracyAtK.Select(k => $"accuracy@{k}"),
+        .. InformationRetrievalMetrics.PrecisionRecallAtK.Select(k => $"precision@{k}"),
+        .. InformationRetrievalMetrics.PrecisionRecallAtK.Select(k => $"recall@{k}"),
+        .. InformationRetrievalMetrics.NdcgAtK.Select(k => $"ndcg@{k}"),
+        .. InformationRetrievalMetrics.MrrAtK.Select(k => $"mrr@{k}"),
+        .. InformationRetrievalMetrics.MapAtK.Select(k => $"map@{k}"),
+    ];
 
     /// <inheritdoc />
     /// <remarks>nDCG@10 under the model's similarity, as upstream's InformationRetrievalEvaluator.</remarks>
@@ -53,7 +77,10 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
     {
         try
         {
-            return new RetrievalEvaluator(RetrievalData.Load(folder, "test", maxQueries), name, similarity);
+            var data = RetrievalData.Load(folder, "test", maxQueries);
+            if (!data.Qrels.Values.Any(judged => judged.Values.Any(grade => grade >= 1)))
+                throw new EvaluationException($"{folder}: no query has a relevant document (a judgement of grade 1 or more) to evaluate retrieval by");
+            return new RetrievalEvaluator(data, name, similarity);
         }
         catch (EvaluationException e)
         {
@@ -93,12 +120,19 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
         IRetrievalModel retriever = model is Modeling.TrainableEncoder { Model.LateInteraction: not null } colbert
             ? new LateInteractionRetriever(new TrainingColbertEncoder(colbert), batchSize)
             : EmbeddingRetriever.For(TrainingEmbeddingModel.For(model, batchSize));
-        var m = RetrievalScorer.Score(retriever, Data, topK: K, cutoffs: [K]);
-        return new Dictionary<string, double>
+        SortedDictionary<string, double> m;
+        try
         {
-            [prefix + "hit_rate@10"] = m["hit_rate_at_10"],
-            [prefix + "mrr@10"] = m["mrr_at_10"],
-            [prefix + "ndcg@10"] = m["ndcg_at_10"],
-        };
+            m = RetrievalScorer.ScoreInformationRetrieval(retriever, Data);
+        }
+        catch (EvaluationException e)
+        {
+            throw new TrainingException($"evaluation of {Name}: {e.Message}");
+        }
+        var result = UpstreamOrder.ToDictionary(k => prefix + k, k => m[k]);
+        result[prefix + HitRate] = m["accuracy@10"];
+        // a sparse encoder's sparsity metrics, named as upstream's SparseInformationRetrievalEvaluator names them (no function)
+        foreach (var (key, value) in m) if (!UpstreamOrder.Contains(key)) result[$"eval_{Name}_{key}"] = value;
+        return result;
     }
 }

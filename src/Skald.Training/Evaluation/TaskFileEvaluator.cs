@@ -30,7 +30,7 @@ public sealed class TaskFileEvaluator : IEvaluator, IDisposable
     /// <c>eval_TASK_negative_mse</c> and <c>eval_TASK_mse</c>): the teacher embeds its sources once, at the first
     /// evaluation, and is released then, both sides cut to the entry's <see cref="EvaluationTaskEntry.TruncateDim"/>; an
     /// mse task without one is one line. The entry's <see cref="EvaluationTaskEntry.AddTransitiveClosure"/> is a
-    /// paraphrase-mining task's (one line for any other kind).
+    /// paraphrase-mining task's, its <see cref="EvaluationTaskEntry.Margin"/> a triplets task's (one line for any other kind).
     /// </summary>
     public TaskFileEvaluator(string path, int? limit = null, bool lateInteraction = false, EvaluationTaskEntry? entry = null)
     {
@@ -46,6 +46,12 @@ public sealed class TaskFileEvaluator : IEvaluator, IDisposable
                 if (task.Kind != TaskKind.ParaphraseMining)
                     throw new EvaluationException($"{path}: add_transitive_closure applies to paraphrase-mining tasks; this one is {task.TypeName}");
                 task = task with { AddTransitiveClosure = true };
+            }
+            if (entry is { Margin: not 0 })
+            {
+                if (task.Kind != TaskKind.Triplets)
+                    throw new EvaluationException($"{path}: margin applies to triplets tasks; this one is {task.TypeName}");
+                task = task with { Margin = entry.Margin };
             }
             if (teacherFolder is not null)
             {

@@ -42,6 +42,9 @@ public sealed class CrossEncoderClassificationRunTests
         var full = new SentenceTrainer(setup).Run();
         Assert.Contains("eval_classification_f1_macro", full.FinalMetrics.Keys);
         Assert.InRange(full.FinalMetrics["eval_classification_accuracy"], 0, 1);
+        // upstream's three F1s; micro F1 is the share right with one label per row
+        Assert.Equal(full.FinalMetrics["eval_classification_accuracy"], full.FinalMetrics["eval_classification_f1_micro"]);
+        Assert.Contains("eval_classification_f1_weighted", full.FinalMetrics.Keys);
 
         var model = CrossEncoder.Load(full.ModelPath);
         Assert.Equal(3, model.NumLabels);

@@ -77,8 +77,9 @@ public sealed class TrainerTests
         var dataset = (Dictionary<object, object>)reported["dataset"];
         Assert.Equal(("pairs", "pairs"), ((string)dataset["name"], (string)dataset["type"]));
         var metrics = ((List<object>)reported["metrics"]).Cast<Dictionary<object, object>>().ToList();
-        Assert.Equal(["hit_rate@10", "mrr@10", "ndcg@10"], metrics.Select(m => (string)m["type"]));
-        Assert.Equal(["Hit Rate@10", "Mrr@10", "Ndcg@10"], metrics.Select(m => (string)m["name"]));
+        Assert.Equal(["accuracy@1", "accuracy@3", "accuracy@5", "accuracy@10", "precision@1", "precision@3", "precision@5", "precision@10",
+            "recall@1", "recall@3", "recall@5", "recall@10", "ndcg@10", "mrr@10", "map@100"], metrics.Select(m => (string)m["type"]));
+        Assert.Equal(["Accuracy@1", "Ndcg@10", "Mrr@10", "Map@100"], metrics.Select(m => (string)m["name"]).Where((_, i) => i is 0 or >= 12));
         foreach (var m in metrics)
             Assert.Equal(result.FinalMetrics[$"eval_pairs_{m["type"]}"], double.Parse((string)m["value"], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(2, Directory.GetDirectories(Path.Combine(outDir, "checkpoints"), "step-*").Length); // save_total_limit

@@ -16,19 +16,19 @@ namespace Skald.Training.Tests.Modeling;
 /// </summary>
 public sealed class SavedAttentionTests
 {
-    private readonly string dir = TestPaths.NewTempDir();
+    private readonly string dir;
+    private readonly string data;
 
-    private string Data()
+    public SavedAttentionTests()
     {
-        string path = Path.Combine(dir, "pairs.jsonl");
-        if (!File.Exists(path))
-            File.WriteAllLines(path, Enumerable.Range(0, 8).Select(i => $"{{\"anchor\": \"spørsmål {i} om ferja\", \"positive\": \"ferja går klokka {i}\"}}"));
-        return path;
+        dir = TestPaths.NewTempDir();
+        data = TestPaths.WriteFile(dir, "pairs.jsonl", string.Join('\n',
+            Enumerable.Range(0, 8).Select(i => $"{{\"anchor\": \"spørsmål {i} om ferja\", \"positive\": \"ferja går klokka {i}\"}}")));
     }
 
     private TrainingConfig Config(string model, string attention, string adapters = "[]") => ConfigLoader.Parse($$"""
         model: {path: {{model}}, adapters: {{adapters}}, dropout: 0{{(attention.Length > 0 ? ", attention: " + attention : "")}}}
-        data: {train: {{Data()}}}
+        data: {train: {{data}}}
         training: {batch_size: 4, learning_rate: 1.0e-3, max_steps: 1}
         lora: {r: 4, alpha: 8, dropout: 0}
         output: {dir: {{Path.Combine(dir, "out-" + Guid.NewGuid().ToString("N"))}}, save_steps: 0, tensorboard: false}

@@ -59,7 +59,26 @@ public static class Int8Checkpoint
         model.QuantizeInt8 = true;
         model.Encode(["kvantisering"]); // every Linear weight the forward uses now has its int8 form
         model.QuantizeInt8 = was;
-        return Write(model.Folder, model.Transformer.Parameters, [], output);
+        return Write(model.Folder, model.Transformer.Parameters, [], output, Llm2VecFiles(model));
+    }
+
+    /// <summary>
+    /// The files that make <paramref name="model"/> an LLM2Vec model when an adapter made it one, which the copy of its
+    /// base folder lacks: the last adapter's llm2vec_config.json and the config_sentence_transformers.json beside it (a
+    /// Skald run's query instruction), the two files <c>SentenceEncoder.Load</c> reads there. None when the
+    /// base folder is the LLM2Vec one, or the model is none. A model made LLM2Vec without the file (an MNTP repository's
+    /// code alone) is refused in one line: merge first, which writes llm2vec_config.json.
+    /// </summary>
+    private static IReadOnlyList<string> Llm2VecFiles(SentenceEncoder model)
+    {
+        if (model.Folder.Llm2Vec is null || model.Adapters is not [.., var last]
+            || File.Exists(Path.Combine(model.Folder.Path, Llm2VecConfig.FileName)) && !File.Exists(Path.Combine(last, Llm2VecConfig.FileName)))
+            return [];
+        if (!File.Exists(Path.Combine(last, Llm2VecConfig.FileName)))
+            throw new ModelFormatException($"{last}: the model runs as LLM2Vec's bidirectional one, but neither this adapter nor its base " +
+                $"{model.Folder.Path} has the {Llm2VecConfig.FileName} that says so, and an int8 copy of the base folder would run causally: " +
+                "merge the adapters first (skald merge, which writes it), then quantize the merged folder");
+        return [.. new[] { Llm2VecConfig.FileName, "config_sentence_transformers.json" }.Select(f => Path.Combine(last, f)).Where(File.Exists)];
     }
 
     /// <summary>
@@ -77,9 +96,11 @@ public static class Int8Checkpoint
     /// <summary>
     /// Copies <paramref name="folder"/> to <paramref name="output"/> and writes its transformer checkpoint: each of
     /// <paramref name="transformer"/>'s weights with an int8 form (made by the pass just run, or loaded int8-only) as I8
-    /// plus its scale, every other tensor and <paramref name="float32"/> as F32.
+    /// plus its scale, every other tensor and <paramref name="float32"/> as F32; <paramref name="extraFiles"/> are copied
+    /// into the output folder over the base folder's files.
     /// </summary>
-    private static IReadOnlyList<string> Write(ModelFolder folder, IReadOnlyList<Parameter> transformer, IReadOnlyList<Parameter> float32, string output)
+    private static IReadOnlyList<string> Write(ModelFolder folder, IReadOnlyList<Parameter> transformer, IReadOnlyList<Parameter> float32, string output,
+        IReadOnlyList<string>? extraFiles = null)
     {
         var inTransformer = new HashSet<Parameter>(transformer, ReferenceEqualityComparer.Instance);
         var quantised = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
@@ -100,6 +121,7 @@ public static class Int8Checkpoint
         StagingPaths.ReplaceFolder(output, staged =>
         {
             CopyFolder(folder.Path, staged, Path.GetFullPath(folder.TransformerPath));
+            foreach (string file in extraFiles ?? []) File.Copy(file, Path.Combine(staged, Path.GetFileName(file)), overwrite: true);
             var entries = new List<MixedSafeTensorsWriter.Entry>();
             foreach (var p in transformer)
             {

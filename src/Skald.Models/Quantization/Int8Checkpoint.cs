@@ -59,26 +59,7 @@ public static class Int8Checkpoint
         model.QuantizeInt8 = true;
         model.Encode(["kvantisering"]); // every Linear weight the forward uses now has its int8 form
         model.QuantizeInt8 = was;
-        return Write(model.Folder, model.Transformer.Parameters, [], output, Llm2VecFiles(model));
-    }
-
-    /// <summary>
-    /// The files that make <paramref name="model"/> an LLM2Vec model when an adapter made it one, which the copy of its
-    /// base folder lacks: the last adapter's llm2vec_config.json and the config_sentence_transformers.json beside it (a
-    /// Skald run's query instruction), the two files <c>SentenceEncoder.Load</c> reads there. None when the
-    /// base folder is the LLM2Vec one, or the model is none. A model made LLM2Vec without the file (an MNTP repository's
-    /// code alone) is refused in one line: merge first, which writes llm2vec_config.json.
-    /// </summary>
-    private static IReadOnlyList<string> Llm2VecFiles(SentenceEncoder model)
-    {
-        if (model.Folder.Llm2Vec is null || model.Adapters is not [.., var last]
-            || File.Exists(Path.Combine(model.Folder.Path, Llm2VecConfig.FileName)) && !File.Exists(Path.Combine(last, Llm2VecConfig.FileName)))
-            return [];
-        if (!File.Exists(Path.Combine(last, Llm2VecConfig.FileName)))
-            throw new ModelFormatException($"{last}: the model runs as LLM2Vec's bidirectional one, but neither this adapter nor its base " +
-                $"{model.Folder.Path} has the {Llm2VecConfig.FileName} that says so, and an int8 copy of the base folder would run causally: " +
-                "merge the adapters first (skald merge, which writes it), then quantize the merged folder");
-        return [.. new[] { Llm2VecConfig.FileName, "config_sentence_transformers.json" }.Select(f => Path.Combine(last, f)).Where(File.Exists)];
+        return Write(model.Folder, model.Transformer.Parameters, [], output, model.Llm2VecAdapterFiles());
     }
 
     /// <summary>

@@ -5,14 +5,15 @@ using Skald.Models.Modules;
 using Skald.Models.Quantization;
 using Skald.Tensors.Quantization;
 
-namespace Skald.Models.Tests.Quantization;
+namespace Skald.Models.Tests.Adapters;
 
 /// <summary>
-/// <c>skald quantize</c> of an LLM2Vec adapter folder (a LoRA run's <c>final/</c> on a decoder with model.attention
-/// bidirectional: llm2vec_config.json and the run's query instruction beside the adapter) writes an LLM2Vec folder: it
-/// copied the base folder alone, so the int8 model ran causally, padded on the right, with no query instruction.
+/// A model written from an LLM2Vec adapter folder's base folder (a LoRA run's <c>final/</c> on a decoder with
+/// model.attention bidirectional: llm2vec_config.json and the run's query instruction beside the adapter) is an LLM2Vec
+/// folder: <c>skald quantize</c> and <c>skald truncate-layers</c> copied the base folder alone, so the int8 or cut model
+/// ran causally, padded on the right, with no query instruction.
 /// </summary>
-public sealed class Int8Llm2VecAdapterTests
+public sealed class Llm2VecAdapterCopyTests
 {
     private const string Instruction = "Gitt et spørsmål, finn svaret";
     private static readonly string[] Texts = ["Når går ferja til Bergen?", "Biblioteket har åpent til åtte"];
@@ -56,5 +57,18 @@ public sealed class Int8Llm2VecAdapterTests
         Assert.Equal(Instruction, loaded.Folder.Prompts["query"]);
         Assert.Equal(expected, loaded.Encode(Texts, options));
         Assert.Equal(expected, loaded.EncodeQuery(Texts)); // the saved query instruction
+    }
+
+    [Fact]
+    public void AnLlm2VecAdapterIsCutToAnLlm2VecFolder()
+    {
+        string dir = Path.Combine(TestPaths.NewTempDir(), "cut");
+        Assert.Equal(2, LayerTruncation.Write(Llm2VecAdapter(), 1, dir));
+        using var cut = SentenceEncoder.Load(dir);
+        Assert.Equal(1, cut.Transformer.Config.NumLayers);
+        Assert.NotNull(cut.Folder.Llm2Vec);
+        Assert.Equal(AttentionMode.Bidirectional, ((IDecoder)cut.Transformer).AttentionMode);
+        Assert.Equal(Tokenizers.PaddingSide.Left, cut.Folder.PaddingSide);
+        Assert.Equal(Instruction, cut.Folder.Prompts["query"]);
     }
 }

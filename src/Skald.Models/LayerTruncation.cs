@@ -18,7 +18,8 @@ namespace Skald.Models;
 /// DistilBERT, GPT-2, Llama-family and Gemma transformers (those whose layers are numbered <c>layer.{i}</c> / <c>layers.{i}</c> /
 /// <c>h.{i}</c> in their checkpoint keys). A PEFT adapter folder given as the source (<see cref="AdapterBase"/>) is cut as the model it loads
 /// as: its base's folder with the adapters merged, the weights written in float32 as <c>skald merge</c> writes them, so
-/// the result is a plain model folder that needs neither the base nor the adapter. A cross-encoder folder (a
+/// the result is a plain model folder that needs neither the base nor the adapter (an LLM2Vec adapter's llm2vec_config.json
+/// and query instruction come with it). A cross-encoder folder (a
 /// sentence-transformers CrossEncoder or transformers <c>*ForSequenceClassification</c> folder) is cut the same way,
 /// loaded as one (<see cref="CrossEncoder.Load"/>), its head's tensors and the rest of its config.json kept; an
 /// adapter folder that loads as a cross-encoder is refused here (its head and config are the saver's:
@@ -61,11 +62,13 @@ public static partial class LayerTruncation
         var dtype = floatTypes.Count == 1 && adapters.Count == 0 ? floatTypes[0] : SafeTensorsDType.F32;
         var merged = adapters.Count == 0 ? null : Merged(transformer, keep);
         string transformerRelative = Path.GetRelativePath(folder.Path, folder.TransformerPath);
+        IReadOnlyList<string> llm2Vec = model is SentenceEncoder encoder ? encoder.Llm2VecAdapterFiles() : [];
         StagingPaths.ReplaceFolder(output, tmp =>
         {
             CopyTree(folder.Path, tmp, skip: rel => Path.GetDirectoryName(rel) is var dir && (dir ?? "") == (transformerRelative == "." ? "" : transformerRelative)
                 && (Checkpoint.IsWeightsFile(Path.GetFileName(rel))
                     || Path.GetFileName(rel) == "config.json" || Path.GetFileName(rel) == "README.md" || AdapterFiles.Contains(Path.GetFileName(rel))));
+            foreach (string file in llm2Vec) File.Copy(file, Path.Combine(tmp, Path.GetFileName(file)), overwrite: true); // an LLM2Vec adapter's settings
             string target = Path.Combine(tmp, transformerRelative);
             Directory.CreateDirectory(target);
             File.WriteAllText(Path.Combine(target, "config.json"), config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");

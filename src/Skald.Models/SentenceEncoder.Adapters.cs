@@ -114,4 +114,23 @@ public sealed partial class SentenceEncoder
         if (located.Skip(own).FirstOrDefault(AdapterBase.IsSequenceClassification) is { } classifier)
             throw new ModelFormatException(NotAnEmbeddingModel(classifier));
     }
+
+    /// <summary>
+    /// The files that make this model an LLM2Vec one when its last adapter made it one, which a copy of its base folder
+    /// (a model quantized or cut from it) lacks: that adapter's llm2vec_config.json and the config_sentence_transformers.json
+    /// beside it (a Skald run's query instruction), the two files a load reads there. None when the base folder is the
+    /// LLM2Vec one, or the model is none. A model made LLM2Vec without the file (an MNTP repository's code alone) is
+    /// refused in one line: merge first, which writes llm2vec_config.json.
+    /// </summary>
+    internal IReadOnlyList<string> Llm2VecAdapterFiles()
+    {
+        if (Folder.Llm2Vec is null || Adapters is not [.., var last]
+            || File.Exists(Path.Combine(Folder.Path, Llm2VecConfig.FileName)) && !File.Exists(Path.Combine(last, Llm2VecConfig.FileName)))
+            return [];
+        if (!File.Exists(Path.Combine(last, Llm2VecConfig.FileName)))
+            throw new ModelFormatException($"{last}: the model runs as LLM2Vec's bidirectional one, but neither this adapter nor its base " +
+                $"{Folder.Path} has the {Llm2VecConfig.FileName} that says so, and a copy of the base folder would run causally: " +
+                "merge the adapters first (skald merge, which writes it), then save the merged folder");
+        return [.. new[] { Llm2VecConfig.FileName, "config_sentence_transformers.json" }.Select(f => Path.Combine(last, f)).Where(File.Exists)];
+    }
 }

@@ -10,8 +10,9 @@ namespace Skald.Models.Adapters;
 /// <c>final/</c>, an LLM2Vec MNTP repository) loads as its base model with the adapter merged on top, as
 /// <c>AutoModel.from_pretrained(adapter)</c> does with peft installed and <c>PeftModel</c> / sentence-transformers do:
 /// the base is adapter_config.json's <c>base_model_name_or_path</c>, a folder (absolute, or relative to the adapter
-/// folder, else to the working directory as transformers reads it, else to the adapter folder's parent: peft records the
-/// path as given, relative to where training ran, often the folder the run's output went into) or a hub id resolved as a model's
+/// folder, else to the working directory as transformers reads it, else to the adapter folder's parent or a folder above
+/// it: peft records the path as given, relative to where training ran, the folder the run's output went into or one
+/// above it) or a hub id resolved as a model's
 /// (<see cref="HubResolver.Locate"/>: the cache, a download, its offline behaviour). A base that is itself an adapter
 /// folder is resolved the same way. Adapters a Skald run trained on top of (<c>model.adapters</c>), which peft has no
 /// field for, are listed in <see cref="ChainFile"/> beside the adapter and merged before it.
@@ -238,7 +239,7 @@ public static partial class AdapterBase
     }
 
     // A folder (Places: absolute; else relative to the adapter folder, the working directory, the adapter folder's
-    // parent) or a hub id's snapshot (with cachedOnly the one the cache holds, the hub not asked); null when neither.
+    // parent or a folder above it) or a hub id's snapshot (with cachedOnly the one the cache holds, the hub not asked); null when neither.
     // The folders come first: a relative path peft recorded also reads as an org/name hub id.
     private static string? Locate(string adapter, string name, bool cachedOnly)
     {
@@ -249,19 +250,28 @@ public static partial class AdapterBase
 
     // Where a folder name recorded in an adapter folder is looked for, in order: itself when absolute; else beside the
     // adapter (the folder, as transformers reads it), the working directory (kept as given), then the adapter folder's
-    // parent (peft records the path relative to where training ran, which is often where the run's output went).
+    // parent and each folder above it, nearest first (peft records the path relative to where training ran, which is
+    // the folder the run's output went into or one above it: a Skald run's adapter is OUTPUT_DIR/final, two or more
+    // levels below where `skald train` ran).
     private static IReadOnlyList<string> Places(string adapter, string name)
     {
         if (Path.IsPathRooted(name)) return [name];
         string at = Path.GetFullPath(adapter);
         var places = new List<string> { Path.GetFullPath(Path.Combine(at, name)), name };
-        if (Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(at)) is { } parent) places.Add(Path.GetFullPath(Path.Combine(parent, name)));
+        for (string? up = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(at)); up is not null; up = Path.GetDirectoryName(up))
+            places.Add(Path.GetFullPath(Path.Combine(up, name)));
         return places;
     }
 
-    // The places Locate looked in, for a line saying the name was not found.
-    private static string Tried(string adapter, string name) =>
-        "tried " + string.Join(", ", Places(adapter, name).Select(p => Path.IsPathRooted(p) ? p : $"{p} in the working directory"));
+    // The places Locate looked in, for a line saying the name was not found: those beside the adapter, in the working
+    // directory and beside the adapter folder's parent by name, the folders above that in a few words.
+    private static string Tried(string adapter, string name)
+    {
+        var places = Places(adapter, name);
+        string tried = "tried " + string.Join(", ", places.Take(3).Select(p => Path.IsPathRooted(p) ? p : $"{p} in the working directory"));
+        return places.Count <= 3 ? tried
+            : $"{tried} and {name} in every folder above {Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(adapter)))}";
+    }
 
     // What to give --adapters: the earlier adapters, then this one.
     private static string Hint(string adapter, IReadOnlyList<string> earlier) => string.Join(',', [.. earlier, adapter]);

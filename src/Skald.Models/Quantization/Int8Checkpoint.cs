@@ -59,7 +59,7 @@ public static class Int8Checkpoint
         model.QuantizeInt8 = true;
         model.Encode(["kvantisering"]); // every Linear weight the forward uses now has its int8 form
         model.QuantizeInt8 = was;
-        return Write(model.Folder, model.Transformer.Parameters, [], output);
+        return Write(model.Folder, model.Transformer.Parameters, [], output, model.Llm2VecAdapterFiles());
     }
 
     /// <summary>
@@ -77,9 +77,11 @@ public static class Int8Checkpoint
     /// <summary>
     /// Copies <paramref name="folder"/> to <paramref name="output"/> and writes its transformer checkpoint: each of
     /// <paramref name="transformer"/>'s weights with an int8 form (made by the pass just run, or loaded int8-only) as I8
-    /// plus its scale, every other tensor and <paramref name="float32"/> as F32.
+    /// plus its scale, every other tensor and <paramref name="float32"/> as F32; <paramref name="extraFiles"/> are copied
+    /// into the output folder over the base folder's files.
     /// </summary>
-    private static IReadOnlyList<string> Write(ModelFolder folder, IReadOnlyList<Parameter> transformer, IReadOnlyList<Parameter> float32, string output)
+    private static IReadOnlyList<string> Write(ModelFolder folder, IReadOnlyList<Parameter> transformer, IReadOnlyList<Parameter> float32, string output,
+        IReadOnlyList<string>? extraFiles = null)
     {
         var inTransformer = new HashSet<Parameter>(transformer, ReferenceEqualityComparer.Instance);
         var quantised = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
@@ -100,6 +102,7 @@ public static class Int8Checkpoint
         StagingPaths.ReplaceFolder(output, staged =>
         {
             CopyFolder(folder.Path, staged, Path.GetFullPath(folder.TransformerPath));
+            foreach (string file in extraFiles ?? []) File.Copy(file, Path.Combine(staged, Path.GetFileName(file)), overwrite: true);
             var entries = new List<MixedSafeTensorsWriter.Entry>();
             foreach (var p in transformer)
             {

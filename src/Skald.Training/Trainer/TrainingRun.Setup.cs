@@ -25,14 +25,17 @@ public static partial class TrainingRun
         var loadedAdapters = encoder.Adapters;
         if (config.Model.Attention is { } attention)
         {
+            var requested = attention == "bidirectional" ? AttentionMode.Bidirectional : AttentionMode.Causal;
+            var loaded = (encoder.Transformer as IDecoder)?.AttentionMode;
             try
             {
-                encoder = encoder.WithAttention(attention == "bidirectional" ? AttentionMode.Bidirectional : AttentionMode.Causal);
+                encoder = encoder.WithAttention(requested);
             }
             catch (ModelFormatException e)
             {
                 throw new TrainingException($"model.attention: {e.Message}", e);
             }
+            RefuseAttentionNotSaved(config, encoder, requested, loaded);
         }
         if (config.Model.Type == "splade" && !encoder.IsSparse)
         {
@@ -179,6 +182,24 @@ public static partial class TrainingRun
             TrainerSetup.Release(evaluators); // an mse task's teacher
             throw;
         }
+    }
+
+    /// <summary>
+    /// Refuses a <c>model.attention</c> that the saved model would not load with: the folder a run writes runs as its
+    /// kind says (an LLM2Vec folder's llm2vec_config.json bidirectionally; a sentence-transformers or plain folder with
+    /// its architecture's own attention, <paramref name="loaded"/>), so training it with the other attention would save
+    /// weights that are then run in a way they were never trained for.
+    /// </summary>
+    private static void RefuseAttentionNotSaved(TrainingConfig config, SentenceEncoder encoder, AttentionMode requested, AttentionMode? loaded)
+    {
+        var saved = encoder.Folder.Llm2Vec is not null ? AttentionMode.Bidirectional : loaded;
+        if (saved is not { } mode || mode == requested) return;
+        string model = config.Model.Path + (config.Model.Adapters is { Count: > 0 } ? " with model.adapters" : "");
+        string name = config.Model.Attention!;
+        throw new TrainingException(encoder.Folder.Llm2Vec is not null
+            ? $"model.attention: {name}, but {model} is an LLM2Vec model (llm2vec_config.json), which loads bidirectionally, and so would the trained one: it would not run as it was trained; leave model.attention unset or bidirectional"
+            : $"model.attention: {name}, but {model} is a {(encoder.Folder.IsSentenceTransformers ? "sentence-transformers folder (modules.json)" : "model folder")} that loads with its architecture's {(mode == AttentionMode.Causal ? "causal" : "bidirectional")} attention, and so would the trained one: it would not run as it was trained; " +
+              (mode == AttentionMode.Causal ? "for an LLM2Vec model start from the decoder's own folder (without modules.json)" : "leave model.attention unset"));
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ namespace Skald.Models.Tests.Adapters;
 
 /// <summary>
 /// A PEFT adapter folder given as the model loads the base its adapter_config.json names (absolute, or relative to the
-/// adapter folder) with the adapter merged on top, as <c>AutoModel.from_pretrained(adapter)</c> does with peft: the
+/// adapter folder, the working directory, or a folder above the adapter folder) with the adapter merged on top, as <c>AutoModel.from_pretrained(adapter)</c> does with peft: the
 /// embeddings equal those of the base loaded with the adapter, adapters given beside it follow it, and a base that
 /// cannot be found is one line naming the file, the key and the value.
 /// </summary>
@@ -180,9 +180,28 @@ public sealed class AdapterAsModelTests
 
         string lost = Adapter(Path.Combine("work", "lost"), Query, 32, "models/gone/v2");
         Assert.Equal($"{Path.Combine(lost, "adapter_config.json")}: base_model_name_or_path \"models/gone/v2\" is no folder (tried " +
-            $"{Path.Combine(lost, "models", "gone", "v2")}, models/gone/v2 in the working directory, {Path.Combine(dir, "work", "models", "gone", "v2")}) " +
+            $"{Path.Combine(lost, "models", "gone", "v2")}, models/gone/v2 in the working directory, {Path.Combine(dir, "work", "models", "gone", "v2")} " +
+            $"and models/gone/v2 in every folder above {Path.Combine(dir, "work")}) " +
             $"and no hub id: give the base yourself with --model BASE --adapters {lost} (model.path and model.adapters in a training config; in the library SentenceEncoder.Load(BASE, adapters))",
             Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(lost)).Message);
+    }
+
+    /// <summary>
+    /// A Skald run's adapter is OUTPUT_DIR/final, two levels below where `skald train` ran with output.dir runs/lora, and
+    /// peft records the base relative to there: it is found in the folder above the adapter folder's parent, from any
+    /// working directory (it was "no folder", the parent being runs/lora).
+    /// </summary>
+    [Fact]
+    public void ARelativeBaseIsFoundFromAFolderAboveTheAdapterFoldersParent()
+    {
+        const string Query = "encoder.layer.0.attention.self.query";
+        string bert = TestPaths.CopyFolder(TestPaths.FixtureModel("bert-cased-mean"), Path.Combine(dir, "project", "models", "bert"));
+        string adapter = Adapter(Path.Combine("project", "runs", "lora", "final"), Query, 32, "models/bert");
+        Assert.False(Directory.Exists(Path.Combine(Directory.GetCurrentDirectory(), "models", "bert")));
+        using var viaAdapter = SentenceEncoder.Load(adapter);
+        Assert.Equal(bert, viaAdapter.Folder.Path);
+        using var expected = SentenceEncoder.Load(bert, [adapter]);
+        AssertSame(expected.Encode(Texts), viaAdapter.Encode(Texts));
     }
 
     /// <summary>

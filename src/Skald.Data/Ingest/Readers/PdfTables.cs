@@ -69,18 +69,24 @@ public static partial class PdfTables
                 i++;
                 continue;
             }
+            if (Widen([], lines, i, i) is not { } bands) // the columns of lines [i, end), widened a line at a time (linear in the rows)
+            {
+                i++;
+                continue;
+            }
             var starts = new List<int> { i }; // the lines that start a row; the others continue the row above (wrapped cells)
             int end = i + 1;
-            while (end < lines.Count && Close(lines, end) && Bands(lines, i, end + 1) is not null)
+            while (end < lines.Count && Close(lines, end) && Widen(bands, lines, i, end) is { } wider)
             {
-                if (!(Bands(lines, i, end) is { } columns && Wraps(lines, end, columns, RowPitch(lines, starts))))
+                if (!Wraps(lines, end, bands, starts, null))
                 {
                     if (lines[end].Cells.Count < 2) break;
                     starts.Add(end);
                 }
+                bands = wider;
                 end++;
             }
-            if (starts.Count >= MinRows && Bands(lines, i, end) is { } bands && IsTable([.. starts.Select(k => lines[k])], lines.Skip(i).Take(end - i), bands))
+            if (starts.Count >= MinRows && IsTable([.. starts.Select(k => lines[k])], lines.Skip(i).Take(end - i), bands))
             {
                 tables.Add(Rows(lines, starts, end, bands));
                 last = (end, bands, RowPitch(lines, starts));
@@ -119,7 +125,7 @@ public static partial class PdfTables
         int end = start + 1;
         while (end < lines.Count && Close(lines, end) && Aligned(lines[end], bands))
         {
-            if (!Wraps(lines, end, bands, RowPitch(lines, starts) ?? above.Pitch))
+            if (!Wraps(lines, end, bands, starts, above.Pitch))
             {
                 if (lines[end].Cells.Count < 2) break;
                 starts.Add(end);
@@ -144,14 +150,15 @@ public static partial class PdfTables
 
     // Whether line `at` continues the row above it (a cell's text wrapped onto another line) rather than starting a row
     // whose first cell is empty: close below it, its cells in the columns `bands` but none in the first, and either
-    // clearly closer than the table's rows lie (`pitch`: the median distance between rows, when known) or, as far apart
-    // as rows, its cells' text going on in lower case (a table set without padding gives no other sign).
-    private static bool Wraps(List<Line> lines, int at, List<(double Left, double Right)> bands, double? pitch)
+    // clearly closer than the table's rows lie (the median distance between the rows `starts`, else `pitch` when given,
+    // when known) or, as far apart as rows, its cells' text going on in lower case (a table set without padding gives no
+    // other sign).
+    private static bool Wraps(List<Line> lines, int at, List<(double Left, double Right)> bands, List<int> starts, double? pitch)
     {
         double gap = lines[at - 1].Baseline - lines[at].Baseline;
         if (gap > WrapGapEms * Math.Max(lines[at - 1].Em, lines[at].Em) || lines[at].Cells.Any(c => Overlaps(c, bands[0]))
             || !lines[at].Cells.All(c => bands.Count(b => Overlaps(c, b)) == 1)) return false;
-        return pitch is not { } p || gap < WrapPitchShare * p || lines[at].Cells.All(c => char.IsLower(c.Text[0]));
+        return (RowPitch(lines, starts) ?? pitch) is not { } p || gap < WrapPitchShare * p || lines[at].Cells.All(c => char.IsLower(c.Text[0]));
     }
 
     // The median distance between the baselines of a table's rows that follow one another with no wrapped line between
@@ -213,22 +220,39 @@ public static partial class PdfTables
         return size > 0 ? size : Math.Max(1, w.BoundingBox.Height);
     }
 
-    // The column bands of lines [start, end): the union of their cells' spans, left to right; null when two cells of one
-    // line fall into one band (the lines' columns do not line up).
-    private static List<(double Left, double Right)>? Bands(List<Line> lines, int start, int end)
+    // The column bands of lines [start, at]: `bands`, those of lines [start, at), widened by line `at`'s cells (the union
+    // of all their spans, left to right); null when two cells of one line fall into one band (the lines' columns do not
+    // line up). Only a cell that joins two bands can put an earlier line's two cells into one, so the earlier lines are
+    // checked again only then.
+    private static List<(double Left, double Right)>? Widen(List<(double Left, double Right)> bands, List<Line> lines, int start, int at)
     {
-        var spans = lines.Skip(start).Take(end - start).SelectMany(l => l.Cells).Select(c => (c.Left, c.Right)).OrderBy(s => s.Left).ToList();
-        var bands = new List<(double Left, double Right)>();
-        foreach (var (left, right) in spans)
+        var cells = lines[at].Cells; // left to right, as the bands are
+        var wider = new List<(double Left, double Right)>(bands.Count + cells.Count);
+        bool joined = false;
+        int inLast = 0; // how many of `bands` the last band of `wider` holds
+        for (int k = 0, c = 0; k < bands.Count || c < cells.Count;)
         {
-            if (bands.Count > 0 && left <= bands[^1].Right) bands[^1] = (bands[^1].Left, Math.Max(bands[^1].Right, right));
-            else bands.Add((left, right));
+            bool band = c == cells.Count || (k < bands.Count && bands[k].Left <= cells[c].Left);
+            var span = band ? bands[k++] : (cells[c].Left, cells[c++].Right);
+            if (wider.Count > 0 && span.Left <= wider[^1].Right)
+            {
+                wider[^1] = (wider[^1].Left, Math.Max(wider[^1].Right, span.Right));
+                if (band && ++inLast > 1) joined = true;
+            }
+            else
+            {
+                wider.Add(span);
+                inLast = band ? 1 : 0;
+            }
         }
-        for (int i = start; i < end; i++)
+        for (int i = joined ? start : at; i <= at; i++)
         {
-            if (bands.Any(b => lines[i].Cells.Count(c => Overlaps(c, b)) > 1)) return null;
+            foreach (var b in wider)
+            {
+                if (lines[i].Cells.Count(c => Overlaps(c, b)) > 1) return null;
+            }
         }
-        return bands;
+        return wider;
     }
 
     private static bool Overlaps(Cell c, (double Left, double Right) band) => c.Left <= band.Right && c.Right >= band.Left;

@@ -37,10 +37,16 @@ foreach (var (name, path) in docs)
     using var doc = PdfDocument.Open(path);
     var rows = results[name];
     double Median(int k) => rows.Select(r => r[k]).Order().ElementAt(rows.Count / 2);
-    int n = doc.NumberOfPages, found = 0;
-    foreach (var page in doc.GetPages()) found += PdfTables.Find(page).Count;
+    int n = doc.NumberOfPages, found = 0, rowsFound = 0;
+    foreach (var page in doc.GetPages())
+    {
+        var tables = PdfTables.Find(page);
+        found += tables.Count;
+        rowsFound += tables.Sum(t => t.Count);
+    }
+    int rowsRead = PdfReader.Read(path, Ocr.Off, []).Count(b => b.Kind == Skald.Data.Ingest.BlockKind.TableRow);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{{\"document\":\"{name}\",\"pages\":{n},\"tables\":{found},\"read_pages_per_s\":{n / Median(0):F1},\"read_cpu_pages_per_s\":{n / Median(1):F1}," +
+        $"{{\"document\":\"{name}\",\"pages\":{n},\"tables\":{found},\"table_rows\":{rowsFound},\"rows_read\":{rowsRead},\"read_pages_per_s\":{n / Median(0):F1},\"read_cpu_pages_per_s\":{n / Median(1):F1}," +
         $"\"extractor_ms_per_page\":{1000 * Median(2) / n:F2},\"words_ms_per_page\":{1000 * Median(3) / n:F2},\"find_tables_ms_per_page\":{1000 * Median(4) / n:F2}," +
         $"\"page_lines_ms_per_page\":{1000 * Median(5) / n:F2}}}"));
 }

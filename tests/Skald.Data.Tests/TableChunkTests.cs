@@ -1,4 +1,3 @@
-using DocumentFormat.OpenXml.Wordprocessing;
 using Skald.Data.Ingest;
 using Skald.Data.Ingest.Readers;
 
@@ -21,17 +20,8 @@ public sealed class TableChunkTests
     [Fact]
     public void ADocxTablesRowsAreLinesOfTheirOwnInTheChunk()
     {
-        string path = Path.Combine(TestPaths.NewTempDir(), "byer.docx");
-        using (var doc = DocumentFormat.OpenXml.Packaging.WordprocessingDocument.Create(path, DocumentFormat.OpenXml.WordprocessingDocumentType.Document))
-        {
-            var main = doc.AddMainDocumentPart();
-            main.Document = new Document(new Body());
-            static Paragraph P(string text) => new(new Run(new Text(text)));
-            static TableRow Row(params string[] cells) => new(cells.Select(c => new TableCell(P(c))));
-            main.Document.Body!.Append(P("Byene langs kysten er store."),
-                new Table(Row("By", "Innbyggere"), Row("Bergen", "291 000"), Row("Tromsø", "77 000")), P("Tabellen viser to byer."));
-            main.Document.Save();
-        }
+        string path = TestDocuments.DocxOf(TestPaths.NewTempDir(), "byer.docx", "Byene langs kysten er store.",
+            new[] { new[] { "By", "Innbyggere" }, ["Bergen", "291 000"], ["Tromsø", "77 000"] }, "Tabellen viser to byer.");
         var chunk = Assert.Single(DocumentIngest.Ingest([path], Wide).Chunks);
         Assert.Equal("Byene langs kysten er store.\nBy | Innbyggere\nBergen | 291 000\nTromsø | 77 000\nTabellen viser to byer.", chunk.Text);
     }

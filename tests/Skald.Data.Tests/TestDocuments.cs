@@ -32,6 +32,23 @@ internal static class TestDocuments
         return path;
     }
 
+    /// <summary>A .docx of <paramref name="parts"/> in order: a string is a paragraph, a string[][] a table of those rows' cells.</summary>
+    public static string DocxOf(string dir, string name, params object[] parts)
+    {
+        string path = Path.Combine(dir, name);
+        using var doc = WordprocessingDocument.Create(path, WordprocessingDocumentType.Document);
+        var main = doc.AddMainDocumentPart();
+        main.Document = new Document(new Body());
+        static Paragraph P(string text) => new(new Run(new Text(text)));
+        foreach (var part in parts)
+        {
+            main.Document.Body!.Append(part is string[][] rows ? new Table(rows.Select(r => new TableRow(r.Select(c => new TableCell(P(c))))))
+                : P((string)part));
+        }
+        main.Document.Save();
+        return path;
+    }
+
     public static string Pdf(string dir, string name = "tur.pdf", params string[] lines) => TurnedPdf(dir, name, 0, lines);
 
     /// <summary>As <see cref="Pdf"/>, the page shown turned clockwise by <paramref name="rotation"/> degrees (its /Rotate).</summary>

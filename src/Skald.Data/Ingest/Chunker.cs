@@ -16,59 +16,105 @@ namespace Skald.Data.Ingest;
 /// a table's first row are its caption ("Satsene for
 /// 2025:"): a chunk that starts with a row of that table without holding them (the caption and the first row do not fit
 /// one chunk together, or the table runs on from an earlier chunk) carries them in <see cref="Chunk.Context"/>, outside
-/// its tokens as its heading is, and a caption that fits no chunk with the row after it is never a chunk of its own.
+/// its text as its heading is, and a caption that fits no chunk with the row after it is never a chunk of its own. A
+/// table's first row is its header (one rule for every reader: a Markdown table's header row, an HTML or .docx table's
+/// first row, a PDF table's top row): a chunk that starts with a later row of the table repeats it as its first line
+/// (<see cref="Chunk.RepeatsHeader"/>), so a chunk from the middle of a price table still names its columns. The header
+/// counts against the budget like any row (the rows under it get the rest), and is repeated only when it is whole and
+/// at most half of what such a chunk holds (<see cref="HeaderFits"/>). With <see cref="ChunkOptions.TitleInBudget"/> a
+/// chunk's title (heading and caption) counts against the budget too (<see cref="TextRoom"/>).
 /// </summary>
 public static class Chunker
 {
     /// <summary>The chunks of <paramref name="doc"/>; ids are <c>d{documentIndex}-c{n}</c>.</summary>
     public static List<Chunk> Split(SourceDocument doc, int documentIndex, ChunkOptions options)
     {
+        ArgumentNullException.ThrowIfNull(doc);
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkTokens, 1);
         var chunks = new List<Chunk>();
         string heading = "";
+        int room = options.ChunkTokens; // what a chunk's text may hold in this section (TextRoom)
         var section = new List<Unit>();
         (int From, int To) caption = (0, 0); // the lead-ins (section indices) before the current table's first row
+        int header = -1, tableRoom = room; // the current table's header row (its unit; -1: not repeated), the room of its chunks
         bool inTable = false;
         foreach (var (kind, start, end) in doc.Blocks)
         {
-            if (kind == BlockKind.TableRow && !inTable)
-            {
-                int from = section.Count;
-                while (from > 0 && section[from - 1].LeadIn) from--;
-                caption = (from, section.Count);
-            }
-            inTable = kind == BlockKind.TableRow;
             if (kind == BlockKind.Heading)
             {
                 Pack(doc, documentIndex, heading, section, options, chunks);
                 section.Clear();
                 heading = doc.Text[start..end];
+                room = TextRoom(options, heading, "");
+                inTable = false;
                 continue;
             }
             if (kind == BlockKind.TableRow)
             {
+                bool first = !inTable;
+                if (first)
+                {
+                    int from = section.Count;
+                    while (from > 0 && section[from - 1].LeadIn) from--;
+                    caption = (from, section.Count);
+                    tableRoom = TextRoom(options, heading, CaptionText(doc.Text, section, caption));
+                    header = -1;
+                }
+                inTable = true;
                 var row = new TextSpan(start, end);
                 int rowTokens = options.Counter.Count(doc.Text[start..end]);
-                if (rowTokens <= options.ChunkTokens) section.Add(new Unit(row, rowTokens, false, true, caption));
-                else section.AddRange(SplitRow(doc.Text, row, options, FirstPieceBudget(section, options)).Select(p => new Unit(p.Item1, p.Item2, false, true, caption)));
+                // a row may start a chunk that repeats the header above it, under a title with the caption
+                int rowRoom = tableRoom - (header >= 0 ? section[header].Tokens : 0);
+                if (rowTokens <= rowRoom) section.Add(new Unit(row, rowTokens, false, true, caption, header));
+                else section.AddRange(ChunkPieces.Row(doc.Text, row, options.Counter, rowRoom, FirstPieceBudget(section, rowRoom))
+                    .Select(p => new Unit(p.Item1, p.Item2, false, true, caption, header)));
+                if (first && section[^1].Span == row && HeaderFits(rowTokens, tableRoom)) header = section.Count - 1;
                 continue;
             }
+            inTable = false;
             var sentences = SentenceSplitter.Split(doc.Text[start..end], start);
             for (int n = 0; n < sentences.Count; n++)
             {
                 var s = sentences[n];
                 string text = doc.Text[s.Start..s.End];
-                int tokens = options.Counter.Count(text), first = FirstPieceBudget(section, options);
+                int tokens = options.Counter.Count(text), firstPiece = FirstPieceBudget(section, room);
                 // a sentence that fits a chunk but not after the lead-ins before it is cut as a longer one is, or they
                 // would stand in a chunk of their own
                 bool leadIn = n == sentences.Count - 1 && IsLeadIn(text);
-                if (tokens <= options.ChunkTokens && (leadIn || tokens <= first)) section.Add(new Unit(s, tokens, leadIn, false, default));
-                else section.AddRange(SplitLong(doc.Text, s, options, first).Select(p => new Unit(p.Item1, p.Item2, false, false, default)));
+                if (tokens <= room && (leadIn || tokens <= firstPiece)) section.Add(new Unit(s, tokens, leadIn, false, default, -1));
+                else section.AddRange(ChunkPieces.Words(doc.Text, s, options.Counter, room, firstPiece).Select(p => new Unit(p.Item1, p.Item2, false, false, default, -1)));
             }
         }
         Pack(doc, documentIndex, heading, section, options, chunks);
         return chunks;
     }
+
+    /// <summary>
+    /// The tokens a chunk's text may have under the title of <paramref name="heading"/> and <paramref name="context"/>
+    /// (<see cref="Chunk.TitleOf"/>): the budget, less the title's tokens when it counts
+    /// (<see cref="ChunkOptions.TitleInBudget"/>), but at least a quarter of the budget (rounded up), so a heading as long
+    /// as a chunk (a PDF's paragraph taken for one) does not cut its section into chunks of a word or two; such a title
+    /// and its text run over the budget.
+    /// </summary>
+    public static int TextRoom(ChunkOptions options, string heading, string context)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.TitleInBudget) return options.ChunkTokens;
+        int title = options.Counter.Count(Chunk.TitleOf(heading, context));
+        return Math.Max(options.ChunkTokens - title, (options.ChunkTokens + 3) / 4);
+    }
+
+    /// <summary>
+    /// Whether a table's first row, of <paramref name="tokens"/>, is repeated as its header in the chunks of its later rows:
+    /// when it is whole (not cut, as a row longer than a chunk is) and at most half of <paramref name="room"/>, the room of
+    /// those chunks, so the rows under it keep at least the other half.
+    /// </summary>
+    private static bool HeaderFits(int tokens, int room) => tokens <= room / 2;
+
+    // The caption's text: its lead-ins [From, To) of the section joined by spaces ("" when none).
+    private static string CaptionText(string text, List<Unit> units, (int From, int To) caption) =>
+        string.Join(" ", units.Skip(caption.From).Take(caption.To - caption.From).Select(u => text[u.Span.Start..u.Span.End]));
 
     /// <summary>The most words a lead-in paragraph has (<see cref="IsLeadIn"/>).</summary>
     internal const int LeadInWords = 12;
@@ -95,7 +141,9 @@ public static class Chunker
     /// <param name="Row">Whether it is a table row (or a piece of one).</param>
     /// <param name="Caption">For a row: the section's units [From, To) that are its table's caption, the lead-ins right
     /// before the table's first row (empty when none).</param>
-    private readonly record struct Unit(TextSpan Span, int Tokens, bool LeadIn, bool Row, (int From, int To) Caption);
+    /// <param name="Header">For a row: the section's unit that is its table's header row, repeated in a chunk that starts
+    /// with the row without holding it (<see cref="HeaderFits"/>); -1 when none is.</param>
+    private readonly record struct Unit(TextSpan Span, int Tokens, bool LeadIn, bool Row, (int From, int To) Caption, int Header);
 
     private static void Pack(SourceDocument doc, int documentIndex, string heading, List<Unit> sentences,
         ChunkOptions options, List<Chunk> chunks)
@@ -103,8 +151,9 @@ public static class Chunker
         int i = 0;
         while (i < sentences.Count)
         {
-            int j = i, sum = 0;
-            while (j < sentences.Count && (j == i || (sum + sentences[j].Tokens <= options.ChunkTokens && !GoesOnWithRow(doc.Text, sentences, j))))
+            var (context, header, room) = Lead(doc.Text, heading, sentences, i, options);
+            int j = i, sum = header >= 0 ? sentences[header].Tokens : 0;
+            while (j < sentences.Count && (j == i || (sum + sentences[j].Tokens <= room && !GoesOnWithRow(doc.Text, sentences, j))))
                 sum += sentences[j++].Tokens;
             // Lead-ins at the end, with text after them, go to the next chunk, unless nothing but lead-ins would stay
             // (a list of short items longer than a chunk).
@@ -121,26 +170,45 @@ public static class Chunker
                 i = j;
                 continue;
             }
-            var spans = sentences.Skip(i).Take(j - i).Select(s => s.Span).ToArray();
-            bool[] rows = [.. sentences.Skip(i).Take(j - i).Select(s => s.Row)];
-            var (from, to) = sentences[i].Caption;
-            string context = sentences[i].Row && from < to && from < i
-                ? string.Join(" ", sentences.Skip(from).Take(to - from).Select(s => doc.Text[s.Span.Start..s.Span.End])) : "";
-            chunks.Add(new Chunk($"d{documentIndex}-c{chunks.Count}", doc.Source, heading, spans[0].Start, spans[^1].End, spans,
-                [.. spans.Select(s => doc.Text[s.Start..s.End])], sum) { TableRows = rows.Contains(true) ? rows : [], Context = context });
+            var held = sentences.Skip(i).Take(j - i);
+            if (header >= 0) held = held.Prepend(sentences[header]);
+            var spans = held.Select(s => s.Span).ToArray();
+            bool[] rows = [.. held.Select(s => s.Row)];
+            chunks.Add(new Chunk($"d{documentIndex}-c{chunks.Count}", doc.Source, heading, sentences[i].Span.Start, sentences[j - 1].Span.End, spans,
+                [.. spans.Select(s => doc.Text[s.Start..s.End])], sum) { TableRows = rows.Contains(true) ? rows : [], Context = context, RepeatsHeader = header >= 0 });
             if (j >= sentences.Count) break;
             if (sentences[j].LeadIn)
             {
                 i = j; // a new part starts: no overlap from before it
                 continue;
             }
-            // Overlap: the trailing sentences that fit in the overlap budget, but always move forward; none when the chunk
-            // ends inside a row cut in pieces (the piece repeated would stand on a line of its own above the next one).
+            // Overlap: the trailing sentences that fit in the overlap budget, but always move forward, and only as many as
+            // leave room for the next sentence (a chunk of overlap alone, or a header and its overlap alone, repeats what
+            // the chunk before it holds); none when the chunk ends inside a row cut in pieces (the piece repeated would
+            // stand on a line of its own above the next one).
             int next = j, overlap = 0;
-            while (next - 1 > i && !GoesOnWithRow(doc.Text, sentences, j) && overlap + sentences[next - 1].Tokens <= options.OverlapTokens)
+            while (next - 1 > i && !GoesOnWithRow(doc.Text, sentences, j) && overlap + sentences[next - 1].Tokens <= options.OverlapTokens
+                && Lead(doc.Text, heading, sentences, next - 1, options) is var (_, h, r)
+                && (h >= 0 ? sentences[h].Tokens : 0) + overlap + sentences[next - 1].Tokens + sentences[j].Tokens <= r)
                 overlap += sentences[--next].Tokens;
             i = next;
         }
+    }
+
+    /// <summary>
+    /// What leads a chunk that starts with unit <paramref name="i"/>: the caption of the table whose rows it starts with
+    /// but which it does not hold (its context, "" when none), the unit of that table's header row when it repeats it
+    /// (-1 when not: not a table's later row, no header fit to repeat, or the row is the header again, as a PDF writer
+    /// prints it atop each page), and the room its text has under its title (<see cref="TextRoom"/>).
+    /// </summary>
+    private static (string Context, int Header, int Room) Lead(string text, string heading, List<Unit> units, int i, ChunkOptions options)
+    {
+        var first = units[i];
+        string context = first.Row && first.Caption.From < first.Caption.To && first.Caption.From < i ? CaptionText(text, units, first.Caption) : "";
+        int header = first.Row && first.Header >= 0 && first.Header < i
+            && !text.AsSpan(first.Span.Start, first.Span.Length).SequenceEqual(text.AsSpan(units[first.Header].Span.Start, units[first.Header].Span.Length))
+            ? first.Header : -1;
+        return (context, header, TextRoom(options, heading, context));
     }
 
     /// <summary>
@@ -153,91 +221,14 @@ public static class Chunker
         && text.AsSpan(units[m - 1].Span.End, units[m].Span.Start - units[m - 1].Span.End).IndexOfAny('\n', '\r') < 0;
 
     /// <summary>
-    /// How long the first piece of an over-long sentence may be: the budget less the lead-ins the section ends with (a
-    /// heading line and a line ending in a colon start the next chunk), so they lead that piece rather than standing in a
-    /// chunk of their own; the whole budget when there are none or they fill it.
+    /// How long the first piece of an over-long sentence may be: <paramref name="room"/> (what a chunk's text may hold) less
+    /// the lead-ins the section ends with (a heading line and a line ending in a colon start the next chunk), so they lead
+    /// that piece rather than standing in a chunk of their own; the whole room when there are none or they fill it.
     /// </summary>
-    private static int FirstPieceBudget(List<Unit> section, ChunkOptions options)
+    private static int FirstPieceBudget(List<Unit> section, int room)
     {
         int lead = 0;
         for (int m = section.Count - 1; m >= 0 && section[m].LeadIn; m--) lead += section[m].Tokens;
-        return lead < options.ChunkTokens ? options.ChunkTokens - lead : options.ChunkTokens;
-    }
-
-    /// <summary>
-    /// Cuts a table row longer than the budget between its cells (" | ") into pieces of at most the budget, the first of
-    /// at most <paramref name="firstBudget"/>; a cell longer than the budget alone is cut between words
-    /// (<see cref="SplitLong"/>), and one that fits the budget but not the first piece's starts a full-budget piece.
-    /// </summary>
-    private static List<(TextSpan, int)> SplitRow(string text, TextSpan row, ChunkOptions options, int firstBudget)
-    {
-        var pieces = new List<(TextSpan, int)>();
-        int budget = firstBudget, pieceStart = -1, pieceEnd = -1, pieceTokens = 0;
-        foreach (var cell in Cells(text, row))
-        {
-            if (pieceStart >= 0)
-            {
-                int joined = options.Counter.Count(text[pieceStart..cell.End]);
-                if (joined <= budget)
-                {
-                    (pieceEnd, pieceTokens) = (cell.End, joined);
-                    continue;
-                }
-                pieces.Add((new TextSpan(pieceStart, pieceEnd), pieceTokens));
-                (pieceStart, budget) = (-1, options.ChunkTokens);
-            }
-            int own = options.Counter.Count(text[cell.Start..cell.End]);
-            if (own > options.ChunkTokens)
-            {
-                pieces.AddRange(SplitLong(text, cell, options, budget));
-                budget = options.ChunkTokens;
-                continue;
-            }
-            if (own > budget) budget = options.ChunkTokens;
-            (pieceStart, pieceEnd, pieceTokens) = (cell.Start, cell.End, own);
-        }
-        if (pieceStart >= 0) pieces.Add((new TextSpan(pieceStart, pieceEnd), pieceTokens));
-        return pieces;
-    }
-
-    /// <summary>The cells of a row (spans between its " | " separators).</summary>
-    private static IEnumerable<TextSpan> Cells(string text, TextSpan row)
-    {
-        int start = row.Start;
-        while (start < row.End)
-        {
-            int bar = text.IndexOf(" | ", start, row.End - start, StringComparison.Ordinal);
-            int end = bar < 0 ? row.End : bar;
-            if (end > start) yield return new TextSpan(start, end);
-            start = bar < 0 ? row.End : bar + 3;
-        }
-    }
-
-    /// <summary>Cuts an over-long sentence into word-bounded pieces of at most the budget, the first of at most
-    /// <paramref name="firstBudget"/> (a single longer word stays whole).</summary>
-    private static IEnumerable<(TextSpan, int)> SplitLong(string text, TextSpan s, ChunkOptions options, int firstBudget)
-    {
-        int pieceStart = s.Start, pieceTokens = 0, lastEnd = s.Start, budget = firstBudget;
-        int p = s.Start;
-        while (p < s.End)
-        {
-            int wStart = p;
-            while (wStart < s.End && char.IsWhiteSpace(text[wStart])) wStart++;
-            if (wStart >= s.End) break;
-            int wEnd = wStart;
-            while (wEnd < s.End && !char.IsWhiteSpace(text[wEnd])) wEnd++;
-            int t = options.Counter.Count(text[wStart..wEnd]);
-            if (pieceTokens > 0 && pieceTokens + t > budget)
-            {
-                yield return (new TextSpan(pieceStart, lastEnd), pieceTokens);
-                pieceStart = wStart;
-                pieceTokens = 0;
-                budget = options.ChunkTokens;
-            }
-            pieceTokens += t;
-            lastEnd = wEnd;
-            p = wEnd;
-        }
-        if (pieceTokens > 0) yield return (new TextSpan(pieceStart, lastEnd), pieceTokens);
+        return lead < room ? room - lead : room;
     }
 }

@@ -21,6 +21,8 @@ internal static class IndexSources
     /// files and unread pages; the <paramref name="index"/> folder is not read when it lies inside the documents.
     /// Paths are made relative to <paramref name="root"/> (<see cref="Root"/>). With <paramref name="languages"/>
     /// (an index stemmed per document, <see cref="Bm25Fields"/>) each record carries its document's language (<see cref="LanguageOf"/>).
+    /// A chunk's title counts against <paramref name="chunking"/>'s budget (<see cref="ChunkOptions.TitleInBudget"/>): the
+    /// record's full text, title and text, is what a model embeds, and it fits what the model reads.
     /// </summary>
     public static List<IndexRecord> Read(string? documents, string? corpus, ChunkOptions chunking, string textColumn, Skald.Data.Ingest.Readers.Ocr ocr, Action<string> log,
         string root, string? index = null, bool languages = false)
@@ -33,7 +35,9 @@ internal static class IndexSources
                 Language: languages ? LanguageOf(d.Title + "\n" + d.Text, null) : null))];
         }
         var inputs = CliOptions.Items(documents).Select(RealPath.Of).ToArray(); // links resolved, as the root is: one name per document
-        var ingest = DocumentIngest.Ingest(inputs, chunking, textColumn, ocr, log, output: index is null ? null : RealPath.Of(index)); // (an index inside the documents is not read, named through a link or not)
+        // a record's full text (title, a space, text) is what is embedded: the title counts against the chunk budget
+        var ingest = DocumentIngest.Ingest(inputs, chunking with { TitleInBudget = true }, textColumn, ocr, log,
+            output: index is null ? null : RealPath.Of(index)); // (an index inside the documents is not read, named through a link or not)
         foreach (var s in ingest.Skipped) log($"skipped {s.Path}: {s.Reason}");
         foreach (var n in ingest.Notices) log($"not read: {n}");
         var perDocument = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -15,8 +15,17 @@ public static class PdfPageLines
 {
     /// <summary>The lines of <paramref name="page"/>'s text; their sizes are all 0 (and the rest unknown) if the text cannot
     /// be matched to the letters (the lines themselves are the extractor's either way).</summary>
-    public static List<PdfLine> Of(Page page)
+    public static List<PdfLine> Of(Page page) => Of(page, null, out _);
+
+    /// <summary>
+    /// As <see cref="Of(Page)"/>, where a table that ran to the bottom of the page before, of columns
+    /// <paramref name="above"/>, may go on at the top of this one with a single row (<see cref="PdfTables.Find(Page, PdfTableColumns?, out PdfTableColumns?)"/>);
+    /// <paramref name="open"/>: the columns of a table that runs to this page's bottom (null when none, or the text could
+    /// not be matched to the letters).
+    /// </summary>
+    public static List<PdfLine> Of(Page page, PdfTableColumns? above, out PdfTableColumns? open)
     {
+        open = null;
         ArgumentNullException.ThrowIfNull(page);
         string text = ContentOrderTextExtractor.GetText(page);
         string[] lines = text.Split('\n');
@@ -62,16 +71,17 @@ public static class PdfPageLines
             }
             result.Add(new PdfLine(lines[i], Median(letters), bold[i] == letters.Count, Y(page, top[i], bottom[i])));
         }
-        return matched ? WithTables(page, result, lineOf, letterCount) : result;
+        return matched ? WithTables(page, result, lineOf, letterCount, above, out open) : result;
     }
 
     // The lines with each table's rows in place of the lines its letters made: only where those are a run of whole
     // lines (every letter of each in the table, and every letter of the table in them); a table mixed into other text is
     // left as its lines.
-    private static List<PdfLine> WithTables(Page page, List<PdfLine> lines, Dictionary<Letter, int> lineOf, int[] letterCount)
+    private static List<PdfLine> WithTables(Page page, List<PdfLine> lines, Dictionary<Letter, int> lineOf, int[] letterCount,
+        PdfTableColumns? above, out PdfTableColumns? open)
     {
         var replaced = new (int End, List<PdfLine> Rows)?[lines.Count];
-        foreach (var table in PdfTables.Find(page))
+        foreach (var table in PdfTables.Find(page, above, out open))
         {
             var count = new Dictionary<int, int>();
             bool known = true;

@@ -27,16 +27,19 @@ public static class PdfReader
         // every page's lines (none when not read), whether it was typed, and the blocks of its pictures read by OCR
         var pages = new List<(List<PdfLine> Lines, bool Typed, List<DocumentBlock> Pictures)>();
         var unread = new List<int>();
+        PdfTableColumns? open = null; // a table running to the bottom of the page before, which may go on at the top of this one
         foreach (var page in doc.GetPages())
         {
             var pictures = new List<DocumentBlock>();
             if (!IsScanned(page))
             {
-                pages.Add((PdfPageLines.Of(page), true, pictures));
+                pages.Add((PdfPageLines.Of(page, open, out open), true, pictures));
                 if (ocr.PdfUnavailable is null) ReadPictures(path, doc.NumberOfPages, page, ocr, pictures, notices, progress);
+                if (pictures.Count > 0) open = null; // its pictures' text comes after its rows
                 continue;
             }
             pages.Add(([], false, pictures));
+            open = null;
             if (ocr.PdfUnavailable is not null)
             {
                 unread.Add(page.Number);

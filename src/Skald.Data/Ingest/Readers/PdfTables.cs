@@ -11,7 +11,10 @@ namespace Skald.Data.Ingest.Readers;
 /// the font size apart, and consecutive lines of at least two cells each, close together, whose cells fall into the
 /// same column bands (no two cells of a line in one band) are a table's rows, at least <see cref="MinRows"/> of them; a
 /// line close under a row (<see cref="WrapGapEms"/>) with its cells in the table's columns but none in the first is that
-/// row's cells wrapped onto another line, its text joined to theirs.
+/// row's cells wrapped onto another line, its text joined to theirs, when it lies clearly closer to the row than the
+/// rows lie to one another (<see cref="WrapPitchShare"/>) or goes on in lower case; otherwise it is a row whose first
+/// cell is empty. A table that runs to the bottom of a page goes on at the top of the next with as little as one row
+/// whose cells fall into its columns (<see cref="PdfTableColumns"/>).
 /// Conservatively: a block whose first cells are list markers ("•", "1.", "a)") is a list, and one whose cells read as
 /// running text (no column of short cells, at most <see cref="ShortCellWords"/> words in its median cell, or more than
 /// <see cref="MaxMeanCellWords"/> words a cell on average) is prose set in columns; neither is a table.
@@ -35,53 +38,142 @@ public static partial class PdfTables
     public const double RowGapEms = 4;
 
     /// <summary>The tables of <paramref name="page"/>, each its rows from the top.</summary>
-    public static List<List<PdfTableRow>> Find(Page page)
+    public static List<List<PdfTableRow>> Find(Page page) => Find(page, null, out _);
+
+    /// <summary>
+    /// The tables of <paramref name="page"/>, each its rows from the top; the first, when <paramref name="above"/> (the
+    /// columns of a table that ran to the bottom of the page before) is given, may be a single row at the top of the
+    /// page whose cells fall into those columns: the table going on. <paramref name="open"/> says the same of this page:
+    /// the columns of its last table when nothing but footer lines (one cell each, in the bottom <see cref="MarginShare"/>
+    /// of the page) lie below it; null otherwise.
+    /// </summary>
+    public static List<List<PdfTableRow>> Find(Page page, PdfTableColumns? above, out PdfTableColumns? open)
     {
         ArgumentNullException.ThrowIfNull(page);
         var lines = VisualLines(page.GetWords().Where(w => !string.IsNullOrWhiteSpace(w.Text)));
         var tables = new List<List<PdfTableRow>>();
+        int top = 0; // the page's first line below a running header (lines of one cell in the top margin)
+        while (top < lines.Count && lines[top].Cells.Count == 1 && lines[top].Baseline >= (1 - MarginShare) * page.Height) top++;
+        (int End, List<(double Left, double Right)> Bands, double? Pitch)? last = null;
         for (int i = 0; i < lines.Count;)
         {
+            if (i == top && above is not null && GoesOn(lines, i, above) is { } run)
+            {
+                tables.Add(Rows(lines, run.Starts, run.End, [.. above.Bands]));
+                last = (run.End, [.. above.Bands], RowPitch(lines, run.Starts) ?? above.Pitch);
+                i = run.End;
+                continue;
+            }
             if (lines[i].Cells.Count < 2)
+            {
+                i++;
+                continue;
+            }
+            if (Widen([], lines, i, i) is not { } bands) // the columns of lines [i, end), widened a line at a time (linear in the rows)
             {
                 i++;
                 continue;
             }
             var starts = new List<int> { i }; // the lines that start a row; the others continue the row above (wrapped cells)
             int end = i + 1;
-            while (end < lines.Count && lines[end - 1].Baseline - lines[end].Baseline <= RowGapEms * Math.Max(lines[end - 1].Em, lines[end].Em)
-                && Bands(lines, i, end + 1) is not null)
+            while (end < lines.Count && Close(lines, end) && Widen(bands, lines, i, end) is { } wider)
             {
-                if (!Wraps(lines, i, end))
+                if (!Wraps(lines, end, bands, starts, null))
                 {
                     if (lines[end].Cells.Count < 2) break;
                     starts.Add(end);
                 }
+                bands = wider;
                 end++;
             }
-            if (starts.Count >= MinRows && Bands(lines, i, end) is { } bands && IsTable([.. starts.Select(k => lines[k])], lines.Skip(i).Take(end - i), bands))
+            if (starts.Count >= MinRows && IsTable([.. starts.Select(k => lines[k])], lines.Skip(i).Take(end - i), bands))
             {
-                tables.Add([.. starts.Select((k, n) =>
-                {
-                    var row = lines.Skip(k).Take((n + 1 < starts.Count ? starts[n + 1] : end) - k).ToList();
-                    return new PdfTableRow([.. bands.Select(b => string.Join(" ", row.SelectMany(l => l.Cells.Where(c => Overlaps(c, b))).Select(c => c.Text)))
-                        .Where(t => t.Length > 0)], [.. row.SelectMany(l => l.Cells).SelectMany(c => c.Letters)]);
-                })]);
+                tables.Add(Rows(lines, starts, end, bands));
+                last = (end, bands, RowPitch(lines, starts));
             }
             i = end;
         }
+        open = last is { } l && lines.Skip(l.End).All(x => x.Cells.Count == 1 && x.Baseline <= MarginShare * page.Height)
+            ? new PdfTableColumns(l.Bands, l.Pitch) : null;
         return tables;
     }
+
+    /// <summary>The share of a page's height at its top and bottom where a running header or footer line may lie.</summary>
+    public const double MarginShare = 0.12;
+
+    // The rows of lines [starts[0], end): each row its start line and the wrapped lines under it, cells by column.
+    private static List<PdfTableRow> Rows(List<Line> lines, List<int> starts, int end, List<(double Left, double Right)> bands) =>
+        [.. starts.Select((k, n) =>
+        {
+            var row = lines.Skip(k).Take((n + 1 < starts.Count ? starts[n + 1] : end) - k).ToList();
+            return new PdfTableRow([.. bands.Select(b => string.Join(" ", row.SelectMany(l => l.Cells.Where(c => Overlaps(c, b))).Select(c => c.Text)))
+                .Where(t => t.Length > 0)], [.. row.SelectMany(l => l.Cells).SelectMany(c => c.Letters)]);
+        })];
+
+    // Whether line `at` is close enough under the line above to be the same table's.
+    private static bool Close(List<Line> lines, int at) =>
+        lines[at - 1].Baseline - lines[at].Baseline <= RowGapEms * Math.Max(lines[at - 1].Em, lines[at].Em);
+
+    // The rows from line `start` that go on with the table above the page break: lines close together whose cells each
+    // fall into one of its columns (no two into one), rows of two cells or more, wrapped lines as Wraps says; null when the
+    // line at `start` is no such row.
+    private static (List<int> Starts, int End)? GoesOn(List<Line> lines, int start, PdfTableColumns above)
+    {
+        List<(double Left, double Right)> bands = [.. above.Bands];
+        if (lines[start].Cells.Count < 2 || !Aligned(lines[start], bands)) return null;
+        var starts = new List<int> { start };
+        int end = start + 1;
+        while (end < lines.Count && Close(lines, end) && Aligned(lines[end], bands))
+        {
+            if (!Wraps(lines, end, bands, starts, above.Pitch))
+            {
+                if (lines[end].Cells.Count < 2) break;
+                starts.Add(end);
+            }
+            end++;
+        }
+        return (starts, end);
+    }
+
+    // Whether each of a line's cells falls into exactly one of the columns, and no two into one.
+    private static bool Aligned(Line line, List<(double Left, double Right)> bands) =>
+        line.Cells.All(c => bands.Count(b => Overlaps(c, b)) == 1) && bands.All(b => line.Cells.Count(c => Overlaps(c, b)) <= 1);
 
     /// <summary>The largest distance between the baselines of a cell's wrapped lines, in font sizes.</summary>
     public const double WrapGapEms = 1.6;
 
-    // Whether line `at` continues the row above it (a cell's text wrapped onto another line): close below it, its cells in
-    // the columns of lines [start, at) but none in the first (a new row has its first cell there).
-    private static bool Wraps(List<Line> lines, int start, int at) =>
-        lines[at - 1].Baseline - lines[at].Baseline <= WrapGapEms * Math.Max(lines[at - 1].Em, lines[at].Em)
-        && Bands(lines, start, at) is { } bands && !lines[at].Cells.Any(c => Overlaps(c, bands[0]))
-        && lines[at].Cells.All(c => bands.Count(b => Overlaps(c, b)) == 1);
+    /// <summary>
+    /// How much closer than the table's rows a line under a row lies when it is that row's cells wrapped (rows are set
+    /// apart by their cells' padding, a cell's lines are not): less than this share of the distance between rows.
+    /// </summary>
+    public const double WrapPitchShare = 0.9;
+
+    // Whether line `at` continues the row above it (a cell's text wrapped onto another line) rather than starting a row
+    // whose first cell is empty: close below it, its cells in the columns `bands` but none in the first, and either
+    // clearly closer than the table's rows lie (the median distance between the rows `starts`, else `pitch` when given,
+    // when known) or, as far apart as rows, its cells' text going on in lower case (a table set without padding gives no
+    // other sign).
+    private static bool Wraps(List<Line> lines, int at, List<(double Left, double Right)> bands, List<int> starts, double? pitch)
+    {
+        double gap = lines[at - 1].Baseline - lines[at].Baseline;
+        if (gap > WrapGapEms * Math.Max(lines[at - 1].Em, lines[at].Em) || lines[at].Cells.Any(c => Overlaps(c, bands[0]))
+            || !lines[at].Cells.All(c => bands.Count(b => Overlaps(c, b)) == 1)) return false;
+        return (RowPitch(lines, starts) ?? pitch) is not { } p || gap < WrapPitchShare * p || lines[at].Cells.All(c => char.IsLower(c.Text[0]));
+    }
+
+    // The median distance between the baselines of a table's rows that follow one another with no wrapped line between
+    // (rows `starts`); null when there are none.
+    private static double? RowPitch(List<Line> lines, List<int> starts)
+    {
+        var gaps = new List<double>();
+        for (int k = 1; k < starts.Count; k++)
+        {
+            if (starts[k] == starts[k - 1] + 1) gaps.Add(lines[starts[k - 1]].Baseline - lines[starts[k]].Baseline);
+        }
+        if (gaps.Count == 0) return null;
+        gaps.Sort();
+        return gaps[gaps.Count / 2];
+    }
 
     // A cell: its words' text, its left and right edges, its letters.
     private sealed record Cell(string Text, double Left, double Right, IReadOnlyList<Letter> Letters);
@@ -128,22 +220,39 @@ public static partial class PdfTables
         return size > 0 ? size : Math.Max(1, w.BoundingBox.Height);
     }
 
-    // The column bands of lines [start, end): the union of their cells' spans, left to right; null when two cells of one
-    // line fall into one band (the lines' columns do not line up).
-    private static List<(double Left, double Right)>? Bands(List<Line> lines, int start, int end)
+    // The column bands of lines [start, at]: `bands`, those of lines [start, at), widened by line `at`'s cells (the union
+    // of all their spans, left to right); null when two cells of one line fall into one band (the lines' columns do not
+    // line up). Only a cell that joins two bands can put an earlier line's two cells into one, so the earlier lines are
+    // checked again only then.
+    private static List<(double Left, double Right)>? Widen(List<(double Left, double Right)> bands, List<Line> lines, int start, int at)
     {
-        var spans = lines.Skip(start).Take(end - start).SelectMany(l => l.Cells).Select(c => (c.Left, c.Right)).OrderBy(s => s.Left).ToList();
-        var bands = new List<(double Left, double Right)>();
-        foreach (var (left, right) in spans)
+        var cells = lines[at].Cells; // left to right, as the bands are
+        var wider = new List<(double Left, double Right)>(bands.Count + cells.Count);
+        bool joined = false;
+        int inLast = 0; // how many of `bands` the last band of `wider` holds
+        for (int k = 0, c = 0; k < bands.Count || c < cells.Count;)
         {
-            if (bands.Count > 0 && left <= bands[^1].Right) bands[^1] = (bands[^1].Left, Math.Max(bands[^1].Right, right));
-            else bands.Add((left, right));
+            bool band = c == cells.Count || (k < bands.Count && bands[k].Left <= cells[c].Left);
+            var span = band ? bands[k++] : (cells[c].Left, cells[c++].Right);
+            if (wider.Count > 0 && span.Left <= wider[^1].Right)
+            {
+                wider[^1] = (wider[^1].Left, Math.Max(wider[^1].Right, span.Right));
+                if (band && ++inLast > 1) joined = true;
+            }
+            else
+            {
+                wider.Add(span);
+                inLast = band ? 1 : 0;
+            }
         }
-        for (int i = start; i < end; i++)
+        for (int i = joined ? start : at; i <= at; i++)
         {
-            if (bands.Any(b => lines[i].Cells.Count(c => Overlaps(c, b)) > 1)) return null;
+            foreach (var b in wider)
+            {
+                if (lines[i].Cells.Count(c => Overlaps(c, b)) > 1) return null;
+            }
         }
-        return bands;
+        return wider;
     }
 
     private static bool Overlaps(Cell c, (double Left, double Right) band) => c.Left <= band.Right && c.Right >= band.Left;

@@ -1,0 +1,119 @@
+using Skald.Data.Ingest;
+using Skald.Data.Ingest.Readers;
+
+namespace Skald.Data.Tests;
+
+/// <summary>
+/// Two ways a PDF table's rows came out wrong (<see cref="PdfTables"/>): a table that went on over a page break with a
+/// single row left that row as a line of loose words ("Arkiv Bodø 5"), since one line is no table on its own; and a row
+/// whose first cell is empty ("" | Bodø | 4, a second place under the same department) was read as the row above
+/// wrapped ("Lønn | Bergen Bodø | 12 4"). The page's last table now goes on at the top of the next page with any row
+/// in its columns, and a line under a row is that row wrapped only when it lies closer to it than rows lie to one
+/// another, or goes on in lower case.
+/// </summary>
+public sealed class PdfTableBreakTests
+{
+    private static readonly double[] Columns = [40, 200, 320];
+
+    private static IEnumerable<(string, double, double)> Row(double y, params string[] cells) =>
+        cells.Select((c, k) => (c, Columns[k], y)).Where(c => c.c.Length > 0);
+
+    private static string P(string s) => TestDocuments.PdfText(s);
+
+    private static List<string> Rows(string path) =>
+        [.. PdfReader.Read(path, Ocr.Off, []).Where(b => b.Kind == BlockKind.TableRow).Select(b => b.Text)];
+
+    [Fact]
+    public void ATableGoingOnWithOneRowOnTheNextPageKeepsThatRowARow()
+    {
+        var first = new List<(string, double, double)> { ("Personalhåndbok", 40, 810), ("Ansatte per avdeling:", 40, 780) };
+        first.AddRange(Row(750, "Avdeling", "Sted", "Ansatte"));
+        first.AddRange(Row(735, "Lønn", "Bergen", "12"));
+        first.AddRange(Row(720, "Innkjøp", "Førde", "7"));
+        first.Add(("Side 1", 40, 40)); // a footer under the table does not end it
+        var second = new List<(string, double, double)> { ("Personalhåndbok", 40, 810) }; // nor the running header above its rest
+        second.AddRange(Row(780, "Arkiv", "Bodø", "5"));
+        second.Add(("Tallene gjelder fra første januar.", 40, 750));
+        second.Add(("Side 2", 40, 40));
+        string path = TestDocuments.PdfAt(TestPaths.NewTempDir(), "avdelinger.pdf", [.. first], [.. second]);
+        Assert.Equal([P("Avdeling | Sted | Ansatte"), P("Lønn | Bergen | 12"), P("Innkjøp | Førde | 7"), P("Arkiv | Bodø | 5")], Rows(path));
+        // the rows chunk as one table: the last one under the header
+        var chunks = DocumentIngest.Ingest([path], new ChunkOptions { ChunkTokens = 14, OverlapTokens = 0 }).Chunks;
+        Assert.Contains(chunks, c => c.Text == P("Avdeling | Sted | Ansatte\nArkiv | Bodø | 5") && c.RepeatsHeader);
+    }
+
+    [Fact]
+    public void ALineInTheColumnsAtTheTopOfAPageIsNoRowWhenTheTableEndedBeforeTheBottom()
+    {
+        // a paragraph under the table on the first page: the table ended there
+        var first = new List<(string, double, double)>();
+        first.AddRange(Row(770, "Avdeling", "Sted", "Ansatte"));
+        first.AddRange(Row(755, "Lønn", "Bergen", "12"));
+        first.Add(("Tallene gjelder fra første januar i år.", 40, 725));
+        var second = Row(800, "Arkiv", "Bodø", "5").ToList();
+        second.Add(("Neste kapittel handler om ferie.", 40, 770));
+        string path = TestDocuments.PdfAt(TestPaths.NewTempDir(), "avdelinger.pdf", [.. first], [.. second]);
+        Assert.Equal([P("Avdeling | Sted | Ansatte"), P("Lønn | Bergen | 12")], Rows(path));
+    }
+
+    [Fact]
+    public void ARowWithAnEmptyFirstCellIsARowOfItsOwn()
+    {
+        // rows 15 points apart, the row without a department as far under the one above as every row
+        string path = TestDocuments.PdfAt(TestPaths.NewTempDir(), "avdelinger.pdf",
+        [
+            .. Row(770, "Avdeling", "Sted", "Ansatte"),
+            .. Row(755, "Lønn", "Bergen", "12"),
+            .. Row(740, "", "Bodø", "4"),
+            .. Row(725, "Innkjøp", "Førde", "7"),
+            ("Tallene gjelder fra første januar.", 40, 695),
+        ]);
+        Assert.Equal([P("Avdeling | Sted | Ansatte"), P("Lønn | Bergen | 12"), P("Bodø | 4"), P("Innkjøp | Førde | 7")], Rows(path));
+    }
+
+    [Fact]
+    public void AWrappedCellAsFarUnderItsRowAsTheRowsLieStaysInItsRowWhenItGoesOnInLowerCase()
+    {
+        // a table set without padding: a cell's next line is as far under it as the next row
+        string path = TestDocuments.PdfAt(TestPaths.NewTempDir(), "satser.pdf",
+        [
+            .. Row(770, "Dag", "Tillegg", "Merknad"),
+            .. Row(755, "Hverdager", "50 %", "Etter kl. 17, eller"),
+            ("etter avtale med leder", 320, 740),
+            .. Row(725, "Lørdag", "100 %", "Hele døgnet"),
+        ]);
+        Assert.Equal([P("Dag | Tillegg | Merknad"), P("Hverdager | 50 % | Etter kl. 17, eller etter avtale med leder"), P("Lørdag | 100 % | Hele døgnet")],
+            Rows(path));
+    }
+
+    /// <summary>
+    /// A real writer's layout: Chromium prints a table whose last row is pushed onto the next page alone (a page break
+    /// before it), with a row whose first cell is empty and a cell wrapped over two lines; every row is a row, the wrapped
+    /// cell in one piece.
+    /// </summary>
+    [ChromiumFact]
+    public void APdfPrintedByChromiumKeepsALoneRowOverThePageBreakAndARowWithAnEmptyFirstCell()
+    {
+        string dir = TestPaths.NewTempDir(), html = Path.Combine(dir, "avdelinger.html"), pdf = Path.Combine(dir, "avdelinger.pdf");
+        File.WriteAllText(html, """
+            <!DOCTYPE html><html><head><meta charset="utf-8"><style>
+            @page { size: A4; margin: 20mm; }
+            body { font-family: 'DejaVu Sans'; font-size: 11pt; } td, th { padding: 2px 10px; text-align: left; vertical-align: top; }
+            td:last-child { width: 9em; }
+            </style></head><body>
+            <p>Ansatte per avdeling:</p>
+            <table><tr><th>Avdeling</th><th>Sted</th><th>Ansatte</th><th>Merknad</th></tr>
+            <tr><td>Lønn</td><td>Bergen</td><td>12</td><td>Hele året</td></tr>
+            <tr><td></td><td>Bodø</td><td>4</td><td>Fra mars</td></tr>
+            <tr><td>Innkjøp</td><td>Førde</td><td>7</td><td>To av dem arbeider fra Sogndal</td></tr>
+            <tr><td>Drift</td><td>Tromsø</td><td>9</td><td>Hele året</td></tr>
+            <tr style="break-before: page"><td>Arkiv</td><td>Bodø</td><td>5</td><td>Hele året</td></tr></table>
+            <p>Tallene gjelder fra første januar.</p>
+            </body></html>
+            """);
+        Chromium.Run("--no-pdf-header-footer", $"--print-to-pdf={pdf}", new Uri(html).AbsoluteUri);
+        using (var doc = UglyToad.PdfPig.PdfDocument.Open(pdf)) Assert.Equal(2, doc.NumberOfPages);
+        Assert.Equal(["Avdeling | Sted | Ansatte | Merknad", "Lønn | Bergen | 12 | Hele året", "Bodø | 4 | Fra mars",
+            "Innkjøp | Førde | 7 | To av dem arbeider fra Sogndal", "Drift | Tromsø | 9 | Hele året", "Arkiv | Bodø | 5 | Hele året"], Rows(pdf));
+    }
+}

@@ -153,6 +153,29 @@ public sealed class DocumentIndexSyncTests
         Assert.Contains("docs/ferie.txt", sources);
     }
 
+    [Fact]
+    public void AFileEmptiedSinceLosesItsRowsAndAnEmptyNewFileIsSkipped()
+    {
+        string docs = Folder();
+        var model = new Counting();
+        string index = Build(docs, model);
+        File.WriteAllText(Path.Combine(docs, "sykkel.txt"), "   \n");
+        File.WriteAllText(Path.Combine(docs, "tom.txt"), "");
+        var log = new List<string>();
+
+        var done = DocumentIndex.Sync(index, model, [docs], Chunking, Options with { Log = log.Add });
+
+        Assert.Equal((4, 1, 1, 0), (done.Unchanged, done.Changed, done.New, done.Removed));
+        Assert.Empty(model.Texts);
+        Assert.DoesNotContain(Live(index), r => r.Source is "sykkel.txt" or "tom.txt");
+        Assert.Contains(log, l => l.Contains("sykkel.txt", StringComparison.Ordinal));
+        Assert.True(done.Written);
+
+        var again = DocumentIndex.Sync(index, model, [docs], Chunking, Options); // sykkel.txt and tom.txt, without text, are read again (no rows hold their hashes) but nothing is written
+        Assert.Equal((4, 0, 2, 0), (again.Unchanged, again.Changed, again.New, again.Removed));
+        Assert.False(again.Written);
+    }
+
     /// <summary>A small embedding model of letter counts that records every text it embeds.</summary>
     private sealed class Counting : IEmbeddingModel
     {

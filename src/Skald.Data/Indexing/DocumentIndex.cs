@@ -124,7 +124,7 @@ public static class DocumentIndex
             plan = counts;
             return change;
         }, options.Progress, options.Linking, root, options.ModelPath, options.ReplaceDeleted, options.CancellationToken);
-        return plan! with { RowsAdded = done?.Added ?? 0, RowsDropped = done?.Replaced ?? 0 };
+        return plan! with { RowsAdded = done?.Added ?? 0, RowsDropped = done?.Replaced ?? 0, Written = done is not null };
     }
 
     /// <summary>What a sync changes, given the index's live rows (named under <paramref name="root"/>); null when nothing.</summary>
@@ -157,8 +157,18 @@ public static class DocumentIndex
         drop.AddRange(removed);
         var counts = new DocumentSyncResult(unchanged, changed, read.Count - changed, removed.Count, 0, 0);
         if (read.Count == 0 && drop.Count == 0) return (null, counts);
-        var records = read.Count == 0 ? [] : Read(read, root, chunking, options, languages, folder, hashes);
-        return (new IndexChange(records, drop), counts);
+        List<IndexRecord> records;
+        try
+        {
+            records = read.Count == 0 ? [] : Read(read, root, chunking, options, languages, folder, hashes);
+        }
+        catch (DataException e) when (!read.Any(f => Path.GetExtension(f).Equals(".jsonl", StringComparison.OrdinalIgnoreCase)))
+        {
+            // every file to read has no text now (emptied, or unreadable): its rows go as a removed file's, as a build would leave it out
+            (options.Log ?? (_ => { }))($"skipped: {e.Message}");
+            records = [];
+        }
+        return (records.Count == 0 && drop.Count == 0 ? null : new IndexChange(records, drop), counts); // new files without text alone: nothing to write
     }
 
     /// <summary>Whether <paramref name="path"/> is one of <paramref name="inputs"/> or lies under one (full paths, compared as the volume compares names).</summary>

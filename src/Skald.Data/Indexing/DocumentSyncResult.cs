@@ -9,6 +9,6 @@ namespace Skald.Data.Indexing;
 /// <param name="RowsDropped">Live rows dropped (of changed and removed files).</param>
 public sealed record DocumentSyncResult(int Unchanged, int Changed, int New, int Removed, int RowsAdded, int RowsDropped)
 {
-    /// <summary>Whether the index was written (false: every file unchanged, none removed; the index left as it was).</summary>
-    public bool Written => Changed + New + Removed > 0;
+    /// <summary>Whether the index was written (false: every file unchanged, none removed, or only new files without text; the index left as it was).</summary>
+    public bool Written { get; init; }
 }

@@ -212,6 +212,23 @@ public sealed class IndexKillTests
     public void AnAddKilledAnywhereLeavesTheOldOrTheNewPqIndex() =>
         KillAt(Build("--pq", "8"), Add(Extra()), "rows", "staged", "aside");
 
+    /// <summary>
+    /// <c>index add --sync</c> of a documents folder edited since the build (a file changed, one deleted, one new),
+    /// killed at each point: the old index or the synced one, and the sync run again ends where an uninterrupted one does.
+    /// </summary>
+    [Fact]
+    public void ASyncKilledAnywhereLeavesTheOldOrTheSyncedIndex()
+    {
+        string docs = TestPaths.CopyFolder(Documents, Path.Combine(TestPaths.NewTempDir(), "docs"));
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = InProcessSkald.Capture(["index", "build", "--model", Model, "--documents", docs, "--output", folder, "--language", "nb", "-q"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        File.AppendAllText(Path.Combine(docs, "ferie.md"), "\n\nFerie for sommeren søkes innen 1. mars.\n");
+        File.Delete(Path.Combine(docs, "kaffe.md"));
+        File.Copy(Extra(), Path.Combine(docs, "sykkelbod.txt"));
+        KillAt(folder, ["index", "add", "--index", "{index}", "--documents", docs, "--sync", "-q"], "rows", "staged", "aside", "swapped");
+    }
+
     [Fact]
     public void ABuildOverAnIndexKilledAnywhereLeavesTheOldOrTheNewOne() =>
         KillAt(Build(), ["index", "build", "--model", Model, "--documents", Documents, "--output", "{index}", "--hnsw", "4", "--language", "nb", "-q"],

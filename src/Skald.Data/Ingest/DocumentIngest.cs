@@ -66,6 +66,14 @@ public static class DocumentIngest
         return new IngestResult(documents, chunks, skipped) { Notices = notices };
     }
 
+    /// <summary>
+    /// The files <see cref="Ingest"/> reads from <paramref name="inputs"/> (folders walked as it walks them, in its order,
+    /// of the <see cref="Extensions"/> it reads, the <paramref name="output"/> folder left out), without reading them: what a
+    /// sync of an index compares with the files it holds.
+    /// </summary>
+    public static IReadOnlyList<string> Files(IReadOnlyList<string> inputs, string? output = null) =>
+        ListFiles(inputs, [], output is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(output)));
+
     /// <summary>Cleans blocks and joins them into a document (null when nothing is left).</summary>
     public static SourceDocument? Build(string source, IEnumerable<DocumentBlock> blocks)
     {

@@ -174,8 +174,24 @@ public static partial class IndexBuilder
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
         Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null, string? modelPath = null,
+        bool? replaceDeleted = null, CancellationToken cancellationToken = default) =>
+        Update(folder, model, _ => new IndexChange(records, []), progress, linking, documentsRoot, modelPath, replaceDeleted, cancellationToken)
+        ?? (records.Count, 0);
+
+    /// <summary>
+    /// <see cref="Add"/> with the change decided under the writer lock, from the index as it is then:
+    /// <paramref name="change"/> is given the index's live rows (named under <paramref name="documentsRoot"/> when
+    /// given, as <see cref="Add"/> renames them) and answers the records to add and the sources whose rows to drop
+    /// (<see cref="IndexChange"/>), or null to leave the index as it is (nothing written; the answer is null too). A sync
+    /// of a documents folder decides so, by the files' hashes (<see cref="IndexRecord.SourceSha256"/>), that no other
+    /// writer changes the index between its look and its write; the embedding and the one atomic write follow as in
+    /// <see cref="Add"/>, whose other parameters these are.
+    /// </summary>
+    public static (int Added, int Replaced)? Update(string folder, IEmbeddingModel model, Func<IReadOnlyList<IndexRecord>, IndexChange?> change,
+        Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null, string? modelPath = null,
         bool? replaceDeleted = null, CancellationToken cancellationToken = default)
     {
+        IReadOnlyList<IndexRecord> records;
         using var writing = IndexWriteLock.Take(folder, cancellationToken); // a delete meanwhile would be lost (its tombstones name rows of the index read here)
         List<IndexRecord> keptRecords;
         List<int> keptRows;
@@ -209,8 +225,12 @@ public static partial class IndexBuilder
                     existing = DocumentRoot.Rerooted(existing, before, root);
                 manifest = manifest with { DocumentsRoot = root };
             }
+            if (change([.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r)).Select(r => existing[r])]) is not { } asked) return null;
+            records = asked.Records;
+            var dropped = asked.DropSources.ToHashSet(DocumentPaths.Comparer);
             var newDocuments = records.ToHashSet(new SameDocument()); // a file's rows by its path as the file system compares it
-            keptRows = [.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(existing[r]))];
+            keptRows = [.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(existing[r])
+                && !dropped.Contains(existing[r].Source))];
             replaced = index.LiveCount - keptRows.Count;
             keptRecords = [.. keptRows.Select(r => existing[r])];
             CheckUnique(records, keptRecords);

@@ -15,6 +15,9 @@ namespace Skald.Retrieval.Index;
 /// written), which search can filter on; null for other documents (and left out of <c>records.jsonl</c>).</param>
 /// <param name="Language">The document's language code (nb, nn, da, sv, en, ...), which picks its BM25 stemmer in an
 /// index stemmed per document (<see cref="Bm25Fields"/>); null when unknown or not recorded (and left out of <c>records.jsonl</c>).</param>
+/// <param name="SourceSha256">The SHA-256 (lower-case hex) of the source file's bytes when it was read, which a sync
+/// compares to skip files unchanged since (<see cref="IndexBuilder.Update"/>); null in indexes written before it was
+/// recorded, and for rows not read from a file (left out of <c>records.jsonl</c>).</param>
 public sealed record IndexRecord(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("document")] string Document,
@@ -24,7 +27,8 @@ public sealed record IndexRecord(
     [property: JsonPropertyName("title")] string Title,
     [property: JsonPropertyName("text")] string Text,
     [property: JsonPropertyName("fields"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Fields = null,
-    [property: JsonPropertyName("language"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Language = null)
+    [property: JsonPropertyName("language"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Language = null,
+    [property: JsonPropertyName("source_sha256"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SourceSha256 = null)
 {
     /// <summary>Title and text as one string, as the models and BM25 see them.</summary>
     [JsonIgnore]

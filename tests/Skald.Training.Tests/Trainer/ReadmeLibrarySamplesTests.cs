@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Skald.Data.Indexing;
+using Skald.Data.Ingest;
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
 using Skald.Retrieval.Index;
@@ -20,7 +22,7 @@ public sealed partial class ReadmeLibrarySamplesTests
     private static readonly (string Variable, string Literal)[] Paths =
     [
         ("ModelDir", "\"models/nb-sbert-base\""), ("IdxDir", "\"idx\""), ("TaskDir", "\"samples/data/eval/retrieval\""),
-        ("ConfigFile", "\"configs/train-example.yaml\""),
+        ("ConfigFile", "\"configs/train-example.yaml\""), ("DocsDir", "\"docs\""),
     ];
 
     private static readonly string ModelDir = TestPaths.CopyOfFixtureModel("bert-cased-mean");
@@ -41,6 +43,26 @@ public sealed partial class ReadmeLibrarySamplesTests
         // README sample end
         var ids = TextIndex.Search(index, model, "Når må ferien avtales?", SearchMode.Hybrid, topK: 5).Select(h => h.Record.Id).Order();
         Assert.Equal(["ferie", "lonn"], ids);
+    }
+
+    [Fact]
+    public void TheDocumentsSampleRuns()
+    {
+        string DocsDir = TestPaths.CopyFolder(Path.Combine(TestPaths.RepoRoot, "samples", "documents"), Path.Combine(TestPaths.NewTempDir(), "docs"));
+        // README sample: documents
+        using var model = EncoderEmbeddingModel.Load(ModelDir);
+        var chunking = new ChunkOptions { ChunkTokens = 200, OverlapTokens = 32, Counter = TokenCounter.For(model.Encoder.Tokenizer, ModelDir) };
+        DocumentIndex.Build(IdxDir, model, ModelDir, [DocsDir], chunking, language: "auto"); // skald index build --documents docs --language auto
+        DocumentIndex.Delete(IdxDir, [Path.Combine(DocsDir, "kaffe.md")]); // skald index delete --source
+        File.Delete(Path.Combine(DocsDir, "sykkel.txt"));
+        DocumentSyncResult sync = DocumentIndex.Sync(IdxDir, model, [DocsDir], chunking); // skald index add --sync: only changed files embedded
+        Console.WriteLine($"{sync.Unchanged} unchanged, {sync.Changed} changed, {sync.New} new, {sync.Removed} removed");
+        // README sample end
+        Assert.Equal((4, 0, 1, 1), (sync.Unchanged, sync.Changed, sync.New, sync.Removed)); // kaffe.md, deleted from the index, is in the folder: back
+
+        using var index = SearchIndex.Open(IdxDir);
+        Assert.Equal(["ferie.md", "kaffe.md", "kantine.md", "motesrum.md", "nettverk.html"],
+            Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).Select(r => index.Records[r].Source).Distinct().Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -77,6 +99,7 @@ public sealed partial class ReadmeLibrarySamplesTests
     [Theory]
     [InlineData("index")]
     [InlineData("evaluation and training")]
+    [InlineData("documents")]
     public void TheSamplesAreReadmes(string name)
     {
         // this file by its place in the repository (a CI build maps compiled source paths to /_/)

@@ -2,11 +2,13 @@ using System.CommandLine;
 using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
+using Skald.Data.Indexing;
 using Skald.Data.Ingest;
 using Skald.Evaluation.Models;
 using Skald.Retrieval;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
+using Skald.Retrieval.Models;
 using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.Commands.Index;
@@ -24,11 +26,14 @@ internal sealed class IndexAddCommand : Command
     private readonly Option<bool> replaceDeleted = CliOptions.Flag("--replace-deleted",
         "An HNSW index: new rows take the slots of deleted and replaced rows (hnswlib's replace_deleted), so the index keeps its size under churn; " +
         "the default is the index's own setting (index build --hnsw-replace-deleted), --replace-deleted false appends");
+    private readonly Option<bool> sync = CliOptions.Flag("--sync",
+        "With --documents: bring the index in step with them: files unchanged since they were indexed (same SHA-256) are skipped, changed ones " +
+        "replaced, new ones added, and the rows of files gone from under --documents deleted, in one write (nothing written when nothing changed)");
     private readonly OcrOptions ocr = new();
 
-    public IndexAddCommand() : base("add", "Add documents to an index (a document added again replaces its old rows; deleted rows are compacted away)")
+    public IndexAddCommand() : base("add", "Add documents to an index (a document added again replaces its old rows; deleted rows are compacted away; --sync mirrors a folder)")
     {
-        foreach (var o in new Option[] { index, model, documents, corpus, documentsRoot, textColumn, batchSize, replaceDeleted }) Options.Add(o);
+        foreach (var o in new Option[] { index, model, documents, corpus, documentsRoot, textColumn, batchSize, replaceDeleted, sync }) Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
         SetAction(Run);
     }
@@ -39,6 +44,7 @@ internal sealed class IndexAddCommand : Command
     private int Run(ParseResult p)
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
+        if (p.GetValue(sync) && p.GetValue(corpus) is not null) throw new UsageException("--sync is for --documents (a folder or files kept in step); a --corpus is added whole");
         try
         {
             string folder = p.GetValue(index)!;
@@ -60,6 +66,7 @@ internal sealed class IndexAddCommand : Command
                 using var m3 = IndexOptions.BgeM3Model(manifest, folder, modelDir, p.GetValue(batchSize) ?? 32);
                 var (chunkM, overlapM, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null) : IndexOptions.Chunking(m3, null, null);
                 var m3Chunking = new ChunkOptions { ChunkTokens = chunkM, OverlapTokens = overlapM, Counter = TokenCounter.For(m3.Encoder.Tokenizer, modelDir) };
+                if (p.GetValue(sync)) return Synced(p, folder, m3, m3Chunking, root, modelDir, null, null, recorded, quiet);
                 var added = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), m3Chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
                 return Report(IndexBuilder.Add(folder, m3, added, IndexOptions.Progress(quiet), null, root, modelDir), recorded, root, folder, quiet);
             }
@@ -69,6 +76,7 @@ internal sealed class IndexAddCommand : Command
                 var (chunkT, overlapT, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null)
                     : IndexOptions.Chunking(tokens.Encoder, null, null);
                 var tokenChunking = new ChunkOptions { ChunkTokens = chunkT, OverlapTokens = overlapT, Counter = TokenCounter.For(tokens.Encoder.Tokenizer, modelDir) };
+                if (p.GetValue(sync)) return Synced(p, folder, tokens, tokenChunking, root, modelDir, null, Replace(p), recorded, quiet);
                 var added = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), tokenChunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
                 return Report(IndexBuilder.Add(folder, tokens, added, IndexOptions.Progress(quiet), null, root, modelDir, Replace(p)), recorded, root, folder, quiet);
             }
@@ -83,6 +91,7 @@ internal sealed class IndexAddCommand : Command
             var (chunk, overlap, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null)
                 : IndexOptions.Chunking(embedder, null, null);
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, modelDir) };
+            if (p.GetValue(sync)) return Synced(p, folder, embedder, chunking, root, modelDir, IndexOptions.Linking(quiet), Replace(p), recorded, quiet);
             var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
             return Report(IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet), root, modelDir,
                 Replace(p)), recorded, root, folder, quiet);
@@ -91,6 +100,23 @@ internal sealed class IndexAddCommand : Command
         {
             throw new InputException(e.Message);
         }
+    }
+
+    /// <summary>--sync: the library's sync (<see cref="DocumentIndex.Sync"/>) of --documents with the index's model and chunking, and its line.</summary>
+    private int Synced(ParseResult p, string folder, IEmbeddingModel model, ChunkOptions chunking, string root, string modelDir, Action<int, int>? linking,
+        bool? replace, string? recorded, bool quiet)
+    {
+        var inputs = CliOptions.Items(p.GetValue(documents));
+        var done = DocumentIndex.Sync(folder, model, inputs, chunking, IndexSources.Options(p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet)) with
+        {
+            DocumentsRoot = root, Progress = IndexOptions.Progress(quiet), Linking = linking, ModelPath = modelDir, ReplaceDeleted = replace,
+        });
+        if (done.Written && recorded is not null && !DocumentPaths.Same(recorded, root)) Terminal.Log($"documents root is now {root} (was {recorded})", quiet);
+        Terminal.Log(done.Written
+            ? $"synced {folder}: {Counted.Of(done.Unchanged, "file")} unchanged, {done.Changed} changed, {done.New} new, {done.Removed} removed; " +
+              $"added {Counted.Of(done.RowsAdded, "row")}, dropped {Counted.Of(done.RowsDropped, "row")}"
+            : $"{folder} is in step with the documents ({Counted.Of(done.Unchanged, "file")} unchanged); nothing written", quiet);
+        return 0;
     }
 
     private static int Report((int Added, int Replaced) done, string? recorded, string root, string folder, bool quiet)

@@ -1,0 +1,240 @@
+using System.Security.Cryptography;
+using Skald.Data.Ingest;
+using Skald.Data.Ingest.Readers;
+using Skald.Data.Languages;
+using Skald.Retrieval;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Data;
+using Skald.Retrieval.Index;
+using Skald.Retrieval.Models;
+
+namespace Skald.Data.Indexing;
+
+/// <summary>
+/// An index kept in step with a user's documents, as <c>skald index build|add|delete|add --sync --documents</c> keep it:
+/// files read and chunked by <see cref="DocumentIngest"/>, one record per chunk, id <c>DOCUMENT#cN</c>, the document
+/// being the file's path relative to the documents root (<see cref="DocumentRoot"/>), or <c>path:line</c> for .jsonl
+/// rows, whose other columns become the record's fields; each record carries its document's language
+/// (<see cref="LanguageOf"/>) when the index stems per document, and its file's SHA-256, which <see cref="Sync"/>
+/// compares to skip unchanged files. The CLI calls these; a C# app does the same in a few lines.
+/// </summary>
+public static class DocumentIndex
+{
+    /// <summary>
+    /// The records of the <paramref name="documents"/> (files and folders): paths relative to <paramref name="root"/>,
+    /// chunked by <paramref name="chunking"/>; <paramref name="languages"/>: each record carries its document's language
+    /// (an index stemmed per document, <see cref="Bm25Fields"/>); <paramref name="index"/>: a folder not read when it lies
+    /// inside the documents. Skipped files and unread pages are told to <see cref="DocumentIndexOptions.Log"/>.
+    /// </summary>
+    public static List<IndexRecord> Read(IReadOnlyList<string> documents, string root, ChunkOptions chunking, DocumentIndexOptions? options = null,
+        bool languages = false, string? index = null) => Read(documents, root, chunking, options ?? new(), languages, index, null);
+
+    /// <summary>
+    /// The records of a BEIR <c>corpus.jsonl</c> (one per document, its <c>_id</c> as id and document; the file's path
+    /// relative to <paramref name="root"/> as source), with languages as in <see cref="Read(IReadOnlyList{string}, string, ChunkOptions, DocumentIndexOptions?, bool, string?)"/>.
+    /// </summary>
+    public static List<IndexRecord> ReadCorpus(string corpusFile, string root, bool languages = false)
+    {
+        string source = DocumentRoot.Relative(root, RealPath.Of(corpusFile));
+        string hash = Sha256(corpusFile);
+        return [.. RetrievalData.LoadCorpus(corpusFile).Select(d => new IndexRecord(d.Id, d.Id, source, 0, d.Text.Length, d.Title, d.Text,
+            Language: languages ? LanguageOf(d.Title + "\n" + d.Text, null) : null, SourceSha256: hash))];
+    }
+
+    /// <summary>
+    /// A document's language for BM25 stemming: a .jsonl row's own <c>language</c> (or <c>lang</c>) field when it has
+    /// one, else <see cref="LanguageGuesser"/>'s guess from its text (nb, nn, da, sv, en; null when it guesses none).
+    /// </summary>
+    public static string? LanguageOf(string text, IReadOnlyDictionary<string, string>? fields = null)
+    {
+        if (fields is not null && (fields.GetValueOrDefault("language") ?? fields.GetValueOrDefault("lang")) is { Length: > 0 } given) return given.Trim().ToLowerInvariant();
+        string guess = LanguageGuesser.Guess(text.Length > 20_000 ? text[..20_000] : text);
+        return guess == "und" ? null : guess;
+    }
+
+    /// <summary>
+    /// The documents root of <paramref name="inputs"/> (<see cref="DocumentRoot.For"/>: the index's
+    /// <paramref name="recorded"/> root while it exists, else where that folder moved, recognised by the
+    /// <paramref name="known"/> sources of the index, else the deepest folder holding them; <paramref name="given"/> overrides it).
+    /// </summary>
+    public static string Root(IReadOnlyCollection<string> inputs, string? recorded = null, string? given = null, IEnumerable<string>? known = null) =>
+        DocumentRoot.For(recorded, inputs, given, known);
+
+    /// <summary>The SHA-256 of a file's bytes, lower-case hex (<see cref="IndexRecord.SourceSha256"/>).</summary>
+    public static string Sha256(string file)
+    {
+        using var stream = File.OpenRead(file);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>
+    /// A new index of <paramref name="documents"/> in <paramref name="folder"/>, as <c>skald index build --documents</c>
+    /// writes it: <paramref name="language"/> nb, nn, da or sv stems BM25, <c>auto</c> each document by its own language.
+    /// </summary>
+    public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<string> documents, ChunkOptions chunking,
+        string? language = null, DocumentIndexOptions? options = null)
+    {
+        options ??= new();
+        var inputs = documents.Select(RealPath.Of).ToArray();
+        string root = Root(inputs, null, options.DocumentsRoot);
+        using var cased = DocumentPaths.On(root);
+        var records = Read(inputs, root, chunking, options, language == Bm25Fields.PerDocument, folder, null);
+        return IndexBuilder.Build(folder, model, modelPath, records, new Bm25Options(), language, chunking.ChunkTokens, chunking.OverlapTokens, options.Progress,
+            linking: options.Linking, documentsRoot: root, cancellationToken: options.CancellationToken);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="documents"/> to the index in <paramref name="folder"/> as <c>skald index add --documents</c>
+    /// does: a file added again replaces its rows. Give the index's chunking (<see cref="IndexManifest.ChunkTokens"/>,
+    /// <see cref="IndexManifest.OverlapTokens"/>, counted with the model's tokenizer). Returns (rows added, rows replaced).
+    /// </summary>
+    public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<string> documents, ChunkOptions chunking,
+        DocumentIndexOptions? options = null)
+    {
+        options ??= new();
+        var (inputs, root, languages) = Open(folder, documents, options);
+        using var cased = DocumentPaths.On(root);
+        var records = Read(inputs, root, chunking, options, languages, folder, null);
+        return IndexBuilder.Add(folder, model, records, options.Progress, options.Linking, root, options.ModelPath, options.ReplaceDeleted, options.CancellationToken);
+    }
+
+    /// <summary>Deletes every row read from <paramref name="files"/> (full paths, or relative to the index's root), as <c>skald index delete --source</c>; returns the rows deleted.</summary>
+    public static int Delete(string folder, IReadOnlyCollection<string> files) => IndexBuilder.Delete(folder, [], files);
+
+    /// <summary>
+    /// Brings the index in <paramref name="folder"/> in step with <paramref name="documents"/> (files and folders, read
+    /// as <see cref="Add"/> reads them), as <c>skald index add --sync</c> does: a file whose bytes hash as the index
+    /// recorded (<see cref="IndexRecord.SourceSha256"/>) is neither read nor embedded again; a changed file's rows are
+    /// replaced, a new file's added, and the rows of files the index holds under <paramref name="documents"/> that are no
+    /// longer there are dropped (rows of other files stay). Rows of an index written before hashes were recorded count as
+    /// changed, so the first sync embeds them again. The look, the embedding and the one atomic write happen under the
+    /// index's writer lock (<see cref="IndexBuilder.Update"/>): a sync killed at any moment leaves the index as it was
+    /// or as synced. When nothing changed nothing is written.
+    /// </summary>
+    public static DocumentSyncResult Sync(string folder, IEmbeddingModel model, IReadOnlyList<string> documents, ChunkOptions chunking,
+        DocumentIndexOptions? options = null)
+    {
+        options ??= new();
+        var (inputs, root, languages) = Open(folder, documents, options);
+        using var cased = DocumentPaths.On(root);
+        DocumentSyncResult? plan = null;
+        var done = IndexBuilder.Update(folder, model, live =>
+        {
+            var (change, counts) = Plan(live, inputs, root, chunking, options, languages, folder);
+            plan = counts;
+            return change;
+        }, options.Progress, options.Linking, root, options.ModelPath, options.ReplaceDeleted, options.CancellationToken);
+        return plan! with { RowsAdded = done?.Added ?? 0, RowsDropped = done?.Replaced ?? 0, Written = done is not null };
+    }
+
+    /// <summary>What a sync changes, given the index's live rows (named under <paramref name="root"/>); null when nothing.</summary>
+    private static (IndexChange? Change, DocumentSyncResult Counts) Plan(IReadOnlyList<IndexRecord> live, string[] inputs, string root, ChunkOptions chunking,
+        DocumentIndexOptions options, bool languages, string folder)
+    {
+        var recorded = new Dictionary<string, string?>(DocumentPaths.Comparer); // a source's hash as the index holds it (null: not recorded)
+        foreach (var r in live) recorded.TryAdd(r.Source, r.SourceSha256);
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var present = new HashSet<string>(DocumentPaths.Comparer);
+        var read = new List<string>();
+        var drop = new List<string>();
+        int unchanged = 0, changed = 0;
+        foreach (var file in DocumentIngest.Files(inputs, RealPath.Of(folder)))
+        {
+            string source = DocumentRoot.Relative(root, file), hash = hashes[file] = Sha256(file);
+            present.Add(source);
+            bool known = recorded.TryGetValue(source, out string? before);
+            if (known && before == hash)
+            {
+                unchanged++;
+                continue;
+            }
+            read.Add(file);
+            if (!known) continue;
+            changed++;
+            drop.Add(source);
+        }
+        var removed = recorded.Keys.Where(s => !present.Contains(s) && Under(DocumentRoot.Full(root, s), inputs)).ToList();
+        drop.AddRange(removed);
+        var counts = new DocumentSyncResult(unchanged, changed, read.Count - changed, removed.Count, 0, 0);
+        if (read.Count == 0 && drop.Count == 0) return (null, counts);
+        List<IndexRecord> records;
+        try
+        {
+            records = read.Count == 0 ? [] : Read(read, root, chunking, options, languages, folder, hashes);
+        }
+        catch (DataException e) when (!read.Any(f => Path.GetExtension(f).Equals(".jsonl", StringComparison.OrdinalIgnoreCase)))
+        {
+            // every file to read has no text now (emptied, or unreadable): its rows go as a removed file's, as a build would leave it out
+            (options.Log ?? (_ => { }))($"skipped: {e.Message}");
+            records = [];
+        }
+        return (records.Count == 0 && drop.Count == 0 ? null : new IndexChange(records, drop), counts); // new files without text alone: nothing to write
+    }
+
+    /// <summary>Whether <paramref name="path"/> is one of <paramref name="inputs"/> or lies under one (full paths, compared as the volume compares names).</summary>
+    private static bool Under(string path, string[] inputs) => inputs.Any(i =>
+    {
+        string folder = Path.TrimEndingDirectorySeparator(i);
+        return DocumentPaths.Same(path, folder) || DocumentPaths.StartsWith(path, folder + Path.DirectorySeparatorChar);
+    });
+
+    /// <summary>The inputs (links resolved), the documents root and whether the index stems per document, read from the index in <paramref name="folder"/>.</summary>
+    private static (string[] Inputs, string Root, bool Languages) Open(string folder, IReadOnlyList<string> documents, DocumentIndexOptions options)
+    {
+        var inputs = documents.Select(RealPath.Of).ToArray(); // links resolved, as the root is: one name per document
+        using var index = SearchIndex.Open(folder);
+        string? recorded = DocumentRoot.Recorded(index.Manifest, index.Records);
+        using var cased = DocumentPaths.On(options.DocumentsRoot ?? recorded);
+        return (inputs, Root(inputs, recorded, options.DocumentsRoot, index.Records.Select(r => r.Source)), Bm25Fields.IsPerDocument(index.Manifest));
+    }
+
+    /// <summary>
+    /// The records of <paramref name="inputs"/>; <paramref name="hashes"/>: files' SHA-256 already taken (by a sync's look), else each is hashed here.
+    /// A chunk's title counts against <paramref name="chunking"/>'s budget (<see cref="ChunkOptions.TitleInBudget"/>): the record's full text,
+    /// title and text, is what a model embeds, and it fits what the model reads.
+    /// </summary>
+    private static List<IndexRecord> Read(IReadOnlyList<string> inputs, string root, ChunkOptions chunking, DocumentIndexOptions options, bool languages,
+        string? index, Dictionary<string, string>? hashes)
+    {
+        var log = options.Log ?? (_ => { });
+        // a record's full text (title, a space, text) is what is embedded: the title counts against the chunk budget
+        var ingest = DocumentIngest.Ingest(inputs, chunking with { TitleInBudget = true }, options.TextColumn, options.Ocr ?? Ocr.Auto, log,
+            output: index is null ? null : RealPath.Of(index)); // (an index inside the documents is not read, named through a link or not)
+        foreach (var s in ingest.Skipped) log($"skipped {s.Path}: {s.Reason}");
+        foreach (var n in ingest.Notices) log($"not read: {n}");
+        hashes ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        var perDocument = new Dictionary<string, int>(StringComparer.Ordinal);
+        var records = new List<IndexRecord>(ingest.Chunks.Count);
+        var textOf = languages ? ingest.Chunks.GroupBy(c => c.Source, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => string.Join("\n", g.Select(c => c.Text)), StringComparer.Ordinal) : null;
+        var languageOf = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var fields = new Dictionary<string, Dictionary<string, IReadOnlyDictionary<string, string>>>(StringComparer.Ordinal); // per .jsonl file
+        foreach (var c in ingest.Chunks)
+        {
+            int n = perDocument.GetValueOrDefault(c.Source);
+            perDocument[c.Source] = n + 1;
+            string file = FileOf(c.Source);
+            IReadOnlyDictionary<string, string>? own = null;
+            if (file != c.Source && file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+            {
+                if (!fields.TryGetValue(file, out var rows)) fields[file] = rows = JsonlReader.Fields(file, options.TextColumn);
+                own = rows.GetValueOrDefault(c.Source);
+            }
+            string document = DocumentRoot.Relative(root, c.Source);
+            string? language = null;
+            if (textOf is not null && !languageOf.TryGetValue(c.Source, out language))
+                languageOf[c.Source] = language = LanguageOf(textOf[c.Source], own);
+            if (!hashes.TryGetValue(file, out string? hash)) hashes[file] = hash = Sha256(file);
+            records.Add(new IndexRecord($"{document}#c{n}", document, DocumentRoot.Relative(root, file), c.Start, c.End, c.Title, c.Text, own, language, hash));
+        }
+        return records;
+    }
+
+    /// <summary>The file a chunk source names (<c>path:line</c> for .jsonl rows → path).</summary>
+    private static string FileOf(string source)
+    {
+        if (File.Exists(source)) return source;
+        int colon = source.LastIndexOf(':');
+        return colon > 0 && source[(colon + 1)..].All(char.IsAsciiDigit) ? source[..colon] : source;
+    }
+}

@@ -1,0 +1,11 @@
+namespace Skald.Retrieval.Index;
+
+/// <summary>
+/// What an <see cref="IndexBuilder.Update"/> writes: <paramref name="Records"/> to add (a document added again replaces
+/// its old rows, as <see cref="IndexBuilder.Add"/> does) and the sources whose live rows are dropped besides, named as
+/// the index records them (<see cref="IndexRecord.Source"/>, compared by <see cref="DocumentPaths.Comparer"/>): files
+/// changed since they were indexed (every row of the file goes, also those of .jsonl lines no longer there) and files removed.
+/// </summary>
+/// <param name="Records">The records to add.</param>
+/// <param name="DropSources">The sources whose rows to drop.</param>
+public sealed record IndexChange(IReadOnlyList<IndexRecord> Records, IReadOnlyCollection<string> DropSources);

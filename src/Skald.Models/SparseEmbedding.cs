@@ -99,11 +99,37 @@ public sealed record SparseEmbedding(int[] Indices, float[] Values)
     {
         ArgumentNullException.ThrowIfNull(embeddings);
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
-        if (embeddings.Count == 0) return new SparsityStatistics(0, 1);
         long active = 0;
         for (int i = 0; i < embeddings.Count; i++)
             active += (embeddings[i] ?? throw new ArgumentException($"embedding {i} is null", nameof(embeddings))).Count;
-        double mean = (double)active / embeddings.Count;
+        return Statistics(active, embeddings.Count, dimension);
+    }
+
+    /// <summary>
+    /// <see cref="Sparsity(IReadOnlyList{SparseEmbedding}, int)"/> of a sparse encoder's rows as dense vectors of
+    /// <paramref name="dimension"/> entries (what an <c>IEmbeddingModel</c> returns): an entry is active when it is not 0.
+    /// A row of another length is an <see cref="ArgumentException"/>.
+    /// </summary>
+    public static SparsityStatistics Sparsity(IReadOnlyList<float[]> rows, int dimension)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        long active = 0;
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            if (row is null || row.Length != dimension)
+                throw new ArgumentException($"row {i} has {row?.Length ?? 0} entries, not {dimension}", nameof(rows));
+            foreach (float v in row) if (v != 0f) active++;
+        }
+        return Statistics(active, rows.Count, dimension);
+    }
+
+    /// <summary>The one formula: the mean active entries of <paramref name="count"/> rows and 1 − that / <paramref name="dimension"/>; no rows: 0 and 1.</summary>
+    private static SparsityStatistics Statistics(long active, int count, int dimension)
+    {
+        if (count == 0) return new SparsityStatistics(0, 1);
+        double mean = (double)active / count;
         return new SparsityStatistics(mean, 1.0 - mean / dimension);
     }
 }

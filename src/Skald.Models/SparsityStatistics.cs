@@ -1,7 +1,7 @@
 namespace Skald.Models;
 
 /// <summary>
-/// How sparse a set of sparse embeddings is (<see cref="SparseEmbedding.Sparsity"/>; sentence-transformers'
+/// How sparse a set of sparse embeddings is (<see cref="SparseEmbedding.Sparsity(IReadOnlyList{SparseEmbedding}, int)"/>; sentence-transformers'
 /// <c>SparseEncoder.sparsity</c>).
 /// </summary>
 /// <param name="ActiveDims">The mean number of non-zero entries an embedding holds (<c>active_dims</c>).</param>

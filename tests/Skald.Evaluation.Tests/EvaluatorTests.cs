@@ -9,9 +9,10 @@ using Skald.Retrieval.Search;
 
 namespace Skald.Evaluation.Tests;
 
-/// <summary>A model with hand-made vectors: a text's vector is looked up by its first word.</summary>
-internal sealed class FakeModel(Dictionary<string, float[]> vectors, SimilarityFunction similarity = SimilarityFunction.Cosine) : IEmbeddingModel
+/// <summary>A model with hand-made vectors: a text's vector is looked up by its first word; <paramref name="sparse"/>: it stands for a sparse encoder.</summary>
+internal sealed class FakeModel(Dictionary<string, float[]> vectors, SimilarityFunction similarity = SimilarityFunction.Cosine, bool sparse = false) : IEmbeddingModel
 {
+    public bool IsSparse => sparse;
     public string Name => "fake";
     public IReadOnlyDictionary<string, string> Metadata { get; } = new Dictionary<string, string>();
     public int Dimension => vectors.Values.First().Length;

@@ -206,7 +206,7 @@ internal sealed class EvaluateCommand : Command
             string? from = p.GetValue(nanobeirDataset);
             var data = datasets.Select(d => ProgressView.Run($"downloading {(from is null ? d.HubId : $"{from} {d.DisplayName}")}", online, quiet, bar =>
                 NanoBeirData.FromHub(d, from, new HubProgressReporter(h => bar.Report(h.Bytes, h.TotalBytes, $"{h.Files}/{h.TotalFiles} files"))))).ToList();
-            return Written(p, new NanoBeirEvaluator(data, p.GetValue(truncateDim), queries, corpora).Evaluate(embedder), outputPath);
+            return Written(p, new NanoBeirEvaluator(data, p.GetValue(truncateDim) ?? p.GetValue(maxActiveDims), queries, corpora).Evaluate(embedder), outputPath);
         }
         catch (EvaluationException e)
         {

@@ -2,6 +2,7 @@ using Skald.Evaluation.Data;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Metrics;
 using Skald.Retrieval.Models;
+using Skald.Retrieval.Scoring;
 using Skald.Retrieval.Search;
 using Skald.Tensors.Gemm;
 
@@ -12,9 +13,13 @@ namespace Skald.Evaluation.Evaluators;
 /// translation. Per direction, <c>accuracy</c> and MTEB's <c>f1</c> (sklearn weighted F1 with the gold index as the
 /// class); reported for source→target, target→source and their mean (<c>f1</c>, main). The margin-based variant
 /// (ratio margin of Artetxe &amp; Schwenk 2019, k = 4 neighbours: cos(x, y) / ((mean kNN cos of x + mean kNN cos of y)/2))
-/// is reported as <c>margin_f1</c> and <c>margin_accuracy</c>.
+/// is reported as <c>margin_f1</c> and <c>margin_accuracy</c>. A sparse encoder adds sentence-transformers'
+/// SparseTranslationEvaluator's <c>active_dims</c> and <c>sparsity_ratio</c> over the sources and targets (<see cref="SparsityMetrics"/>).
 /// </summary>
-/// <remarks>Upstream: https://github.com/embeddings-benchmark/mteb/blob/1.39.7/mteb/evaluation/evaluators/BitextMiningEvaluator.py</remarks>
+/// <remarks>
+/// Upstream: https://github.com/embeddings-benchmark/mteb/blob/1.39.7/mteb/evaluation/evaluators/BitextMiningEvaluator.py,
+/// https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/sparse_encoder/evaluation/SparseTranslationEvaluator.py
+/// </remarks>
 public sealed class BitextEvaluator(TaskDefinition task, int marginNeighbours = 4) : TaskEvaluator(task)
 {
     /// <inheritdoc/>
@@ -26,8 +31,12 @@ public sealed class BitextEvaluator(TaskDefinition task, int marginNeighbours = 
         var pairs = Datasets.LoadBitext(Task.Path, Task.Limit);
         int n = pairs.Count;
         var emb = RequireEmbeddings(model);
-        var src = ExactSearch.Normalize(emb.Embed([.. pairs.Select(p => p.Source)], TextRole.Text));
-        var tgt = ExactSearch.Normalize(emb.Embed([.. pairs.Select(p => p.Target)], TextRole.Text));
+        var sourceRows = emb.Embed([.. pairs.Select(p => p.Source)], TextRole.Text);
+        var targetRows = emb.Embed([.. pairs.Select(p => p.Target)], TextRole.Text);
+        var m = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        SparsityMetrics.AddIfSparse(m, emb, "", [.. sourceRows, .. targetRows]);
+        var src = ExactSearch.Normalize(sourceRows);
+        var tgt = ExactSearch.Normalize(targetRows);
         var sim = SimilarityMatrix(src, tgt);
         int k = Math.Min(marginNeighbours, n);
         var rowKnn = new double[n];
@@ -35,7 +44,6 @@ public sealed class BitextEvaluator(TaskDefinition task, int marginNeighbours = 
         for (int i = 0; i < n; i++) rowKnn[i] = TopMean(j => sim[i * n + j], n, k);
         for (int j = 0; j < n; j++) colKnn[j] = TopMean(i => sim[i * n + j], n, k);
         var truth = Enumerable.Range(0, n).ToArray();
-        var m = new SortedDictionary<string, double>(StringComparer.Ordinal);
         var fwd = Argmax(n, (i, j) => sim[i * n + j]);
         var bwd = Argmax(n, (j, i) => sim[i * n + j]);
         var mFwd = Argmax(n, (i, j) => sim[i * n + j] / ((rowKnn[i] + colKnn[j]) / 2));

@@ -3,6 +3,7 @@ using Skald.Retrieval;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Metrics;
 using Skald.Retrieval.Models;
+using Skald.Retrieval.Scoring;
 
 namespace Skald.Evaluation.Evaluators;
 
@@ -13,9 +14,13 @@ namespace Skald.Evaluation.Evaluators;
 /// MSE; <c>mse</c>: 100 · MSE). The teacher's embeddings are computed once per evaluator, as upstream computes them in
 /// its constructor, so evaluating after every training step embeds only the student's side. Upstream's
 /// <c>truncate_dim</c> cuts both sides: give the teacher the student's <see cref="Skald.Evaluation.Models.EvaluationEmbeddingOptions.TruncateDim"/>
-/// (<c>skald evaluate --truncate-dim</c> does); two widths are one line.
+/// (<c>skald evaluate --truncate-dim</c> does); two widths are one line. A sparse student adds SparseMSEEvaluator's
+/// <c>active_dims</c> and <c>sparsity_ratio</c> of its embeddings of the targets (<see cref="SparsityMetrics"/>).
 /// </summary>
-/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/evaluation/MSEEvaluator.py</remarks>
+/// <remarks>
+/// Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/evaluation/MSEEvaluator.py,
+/// https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/sparse_encoder/evaluation/SparseMSEEvaluator.py
+/// </remarks>
 public sealed class MseEvaluator(TaskDefinition task, IEmbeddingModel? teacher) : TaskEvaluator(task)
 {
     private List<(string Source, string Target)>? pairs;
@@ -41,6 +46,8 @@ public sealed class MseEvaluator(TaskDefinition task, IEmbeddingModel? teacher) 
         double negative = EmbeddingMse.NegativeMse(teacherEmbeddings, studentEmbeddings);
         metadata["pairs"] = Str(pairs.Count);
         metadata["teacher"] = Teacher.Name;
-        return new SortedDictionary<string, double>(StringComparer.Ordinal) { ["negative_mse"] = negative, ["mse"] = -negative };
+        var m = new SortedDictionary<string, double>(StringComparer.Ordinal) { ["negative_mse"] = negative, ["mse"] = -negative };
+        SparsityMetrics.AddIfSparse(m, student, "", studentEmbeddings);
+        return m;
     }
 }

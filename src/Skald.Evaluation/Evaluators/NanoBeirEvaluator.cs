@@ -18,9 +18,17 @@ namespace Skald.Evaluation.Evaluators;
 /// collection name, as upstream's. Query and corpus prompts are the model's (its prompts, or
 /// <c>--query-prompt</c>/<c>--document-prompt</c>), or per dataset as upstream's <c>query_prompts</c> and
 /// <c>corpus_prompts</c> dicts: the same model embeds each dataset with its prompts (<see cref="IEmbeddingModel.WithPrompts"/>),
-/// loaded once.
+/// loaded once. A sparse encoder's run is SparseNanoBEIREvaluator's: each dataset adds
+/// <c>{Nano name}_query_active_dims</c>, <c>_query_sparsity_ratio</c>, <c>_corpus_active_dims</c>,
+/// <c>_corpus_sparsity_ratio</c> and <c>_avg_flops</c>, and the collection the same under <see cref="Name"/>: the
+/// active dims and ratios as means over every query (document) of every dataset, <c>avg_flops</c> from the per-dimension
+/// shares of all queries and all documents pooled (<see cref="SparsityTotals"/>); with <c>max_active_dims</c> N the names gain
+/// <c>_N</c> as a truncation width's do.
 /// </summary>
-/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/evaluation/NanoBEIREvaluator.py</remarks>
+/// <remarks>
+/// Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/evaluation/NanoBEIREvaluator.py,
+/// https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/sparse_encoder/evaluation/SparseNanoBEIREvaluator.py
+/// </remarks>
 public sealed class NanoBeirEvaluator
 {
     private readonly IReadOnlyList<NanoBeirData> datasets;
@@ -29,7 +37,7 @@ public sealed class NanoBeirEvaluator
 
     /// <summary>
     /// An evaluator of <paramref name="datasets"/>; <paramref name="truncateDim"/> is the width the model's embeddings are
-    /// cut to, if any. <paramref name="queryPrompts"/> and <paramref name="corpusPrompts"/> (upstream's dicts) give each
+    /// cut to, if any (a sparse encoder's <c>max_active_dims</c>, which names the results the same way). <paramref name="queryPrompts"/> and <paramref name="corpusPrompts"/> (upstream's dicts) give each
     /// dataset, named as upstream names it (<c>msmarco</c>) or as its metrics do (<c>NanoMSMARCO</c>), case-insensitive,
     /// its query or document prompt; a dict given must name every dataset, as upstream's must (one line naming those it lacks).
     /// </summary>
@@ -74,6 +82,7 @@ public sealed class NanoBeirEvaluator
         var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal);
         var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var sums = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        var sparsity = model.IsSparse ? new SparsityTotals(model.Dimension) : null;
         foreach (var data in datasets)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -82,15 +91,18 @@ public sealed class NanoBeirEvaluator
             if (query is not null || corpus is not null) view = view.WithPrompts(query, corpus);
             if (query is not null) metadata[data.Name + ".query_prompt"] = query;
             if (corpus is not null) metadata[data.Name + ".corpus_prompt"] = corpus;
-            foreach (var (metric, value) in Score(view, data))
+            var scores = Score(view, data, out var queryRows, out var documentRows);
+            foreach (var (metric, value) in scores)
             {
                 metrics[$"{data.Name}{suffix}_{fn}_{metric}"] = value;
                 sums[metric] = sums.GetValueOrDefault(metric) + value;
             }
+            sparsity?.Add(metrics, $"{data.Name}{suffix}_", queryRows, documentRows);
             metadata[data.Name + ".documents"] = data.Corpus.Count.ToString(CultureInfo.InvariantCulture);
             metadata[data.Name + ".queries"] = data.Queries.Count.ToString(CultureInfo.InvariantCulture);
         }
         foreach (var (metric, sum) in sums) metrics[$"{Name}_{fn}_{metric}"] = sum / datasets.Count;
+        sparsity?.AddMeans(metrics, Name + "_");
         metadata["datasets"] = string.Join(",", datasets.Select(d => d.Name));
         foreach (var (k, v) in model.Metadata) metadata.TryAdd("model." + k, v);
         string main = MainMetric(model);
@@ -114,18 +126,21 @@ public sealed class NanoBeirEvaluator
     /// (<see cref="Similarities.Matrix(SimilarityFunction, IReadOnlyList{float[]}, IReadOnlyList{float[]})"/>, upstream's
     /// <c>model.similarity</c>), the best <see cref="InformationRetrievalMetrics.MaxK"/> of each kept.
     /// </summary>
-    public static SortedDictionary<string, double> Score(IEmbeddingModel model, NanoBeirData data)
+    public static SortedDictionary<string, double> Score(IEmbeddingModel model, NanoBeirData data) => Score(model, data, out _, out _);
+
+    /// <summary><see cref="Score(IEmbeddingModel, NanoBeirData)"/>, with the embeddings of the queries and documents.</summary>
+    private static SortedDictionary<string, double> Score(IEmbeddingModel model, NanoBeirData data, out float[][] queries, out float[][] documents)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
-        var queries = model.Embed([.. data.Queries.Select(q => q.Text)], TextRole.Query);
-        var documents = model.Embed([.. data.Corpus.Select(d => d.FullText)], TextRole.Document);
+        queries = model.Embed([.. data.Queries.Select(q => q.Text)], TextRole.Query);
+        documents = model.Embed([.. data.Corpus.Select(d => d.FullText)], TextRole.Document);
         var scores = Similarities.Matrix(model.Similarity, queries, documents);
         int k = Math.Min(InformationRetrievalMetrics.MaxK, documents.Length);
         var ranked = new IReadOnlyList<string>[queries.Length];
         for (int i = 0; i < queries.Length; i++)
         {
-            int row = i;
+            int row = i; // (the out parameter cannot be captured)
             ranked[i] = [.. RankingMetrics.Rank(data.Corpus.Select((d, j) => (d.Id, scores[row, j]))).Take(k).Select(r => r.DocId)];
         }
         return InformationRetrievalMetrics.Compute(ranked, data.Relevant);

@@ -21,8 +21,11 @@ public static class RetrievalScorer
     /// Mean metrics over the judged queries of <paramref name="data"/> (<c>ndcg_at_10</c>, <c>mrr_at_10</c>,
     /// <c>hit_rate_at_10</c>, ...) at <paramref name="cutoffs"/> (default: <see cref="RankingMetrics.DefaultCutoffs"/>),
     /// from the top <paramref name="topK"/> hits of each query. <paramref name="language"/> (ISO 639-1, or null) picks
-    /// BM25's stemmer.
+    /// BM25's stemmer. A reranking task (<see cref="RetrievalData.Candidates"/>) scored by a sparse encoder adds
+    /// SparseRerankingEvaluator's <c>query_active_dims</c>, <c>query_sparsity_ratio</c>, <c>corpus_active_dims</c> and
+    /// <c>corpus_sparsity_ratio</c> (<see cref="SparseRetriever.Sparsity"/>; upstream's reranking has no <c>avg_flops</c>).
     /// </summary>
+    /// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/sparse_encoder/evaluation/SparseRerankingEvaluator.py</remarks>
     public static SortedDictionary<string, double> Score(IRetrievalModel retriever, RetrievalData data, int topK = 1000,
         string? language = null, IReadOnlyList<int>? cutoffs = null)
     {
@@ -31,7 +34,10 @@ public static class RetrievalScorer
         var ranked = Rankings(retriever, data, all, topK, language);
         var runs = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         for (int i = 0; i < all.Length; i++) runs[data.Queries[i].Id] = ranked[i];
-        return RankingMetrics.Evaluate(runs, data.Qrels, cutoffs);
+        var metrics = RankingMetrics.Evaluate(runs, data.Qrels, cutoffs);
+        if (data.Candidates is not null && retriever is SparseRetriever { Sparsity: { } sparsity })
+            foreach (var (key, value) in sparsity) if (key != SparsityMetrics.AverageFlops) metrics[key] = value;
+        return metrics;
     }
 
     /// <summary>

@@ -16,17 +16,27 @@ namespace Skald.Retrieval.Scoring;
 /// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/evaluation/TripletEvaluator.py</remarks>
 public static class TripletScorer
 {
-    /// <summary>Both accuracies in [0, 1] at <paramref name="margin"/>; NaN for no triplets.</summary>
+    /// <summary>
+    /// Both accuracies in [0, 1] at <paramref name="margin"/>; NaN for no triplets. A sparse encoder adds
+    /// SparseTripletEvaluator's <c>anchor_active_dims</c>, <c>anchor_sparsity_ratio</c> and the same of the positives
+    /// and of the negatives, each over its column (<see cref="SparsityMetrics"/>).
+    /// </summary>
+    /// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/sparse_encoder/evaluation/SparseTripletEvaluator.py</remarks>
     public static SortedDictionary<string, double> Score(IEmbeddingModel model, IReadOnlyList<Triplet> triplets, double margin = 0)
     {
+        ArgumentNullException.ThrowIfNull(model);
         int n = triplets.Count;
         if (n == 0) return new(StringComparer.Ordinal) { ["accuracy"] = double.NaN, ["cosine_accuracy"] = double.NaN };
         var v = model.Embed([.. triplets.Select(t => t.Anchor), .. triplets.Select(t => t.Positive), .. triplets.Select(t => t.Negative)], TextRole.Text);
-        return new SortedDictionary<string, double>(StringComparer.Ordinal)
+        var m = new SortedDictionary<string, double>(StringComparer.Ordinal)
         {
             ["accuracy"] = Accuracy(n, i => (Similarities.Compute(model.Similarity, v[i], v[n + i]), Similarities.Compute(model.Similarity, v[i], v[2 * n + i])), margin),
             ["cosine_accuracy"] = Accuracy(n, i => (Similarities.Compute(SimilarityFunction.Cosine, v[i], v[n + i]), Similarities.Compute(SimilarityFunction.Cosine, v[i], v[2 * n + i])), margin),
         };
+        SparsityMetrics.AddIfSparse(m, model, "anchor_", v[..n]);
+        SparsityMetrics.AddIfSparse(m, model, "positive_", v[n..(2 * n)]);
+        SparsityMetrics.AddIfSparse(m, model, "negative_", v[(2 * n)..]);
+        return m;
     }
 
     /// <summary>

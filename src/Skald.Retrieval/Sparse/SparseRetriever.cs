@@ -2,6 +2,7 @@ using System.Globalization;
 using Skald.Models;
 using Skald.Models.Modules;
 using Skald.Retrieval.Models;
+using Skald.Retrieval.Scoring;
 using Skald.Retrieval.Search;
 
 namespace Skald.Retrieval.Sparse;
@@ -26,9 +27,10 @@ public sealed class SparseRetriever(IEmbeddingModel model, int? maxActiveDims = 
     /// sentence-transformers' SparseInformationRetrievalEvaluator's sparsity metrics of the texts the last search or
     /// candidate scoring embedded (null before one): <c>query_active_dims</c> and <c>corpus_active_dims</c>, the mean
     /// non-zero entries of a query and of a document, <c>query_sparsity_ratio</c> and <c>corpus_sparsity_ratio</c>, the
-    /// mean share of zeros (<see cref="SparseEmbedding.Sparsity"/>), and <c>avg_flops</c>, the expected multiplications
+    /// mean share of zeros (<see cref="SparseEmbedding.Sparsity(IReadOnlyList{SparseEmbedding}, int)"/>), and <c>avg_flops</c>, the expected multiplications
     /// of a query-document dot product: Σ over dimensions of the share of queries times the share of documents active
-    /// in it. Taken after <c>max_active_dims</c>, as upstream's.
+    /// in it. Taken after <c>max_active_dims</c>, as upstream's. Candidate scoring (a reranking task) counts the corpus
+    /// side over every query's candidates, a document as often as it is listed, as SparseRerankingEvaluator embeds them.
     /// </summary>
     /// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/sparse_encoder/evaluation/SparseInformationRetrievalEvaluator.py (_calculate_avg_flops)</remarks>
     public IReadOnlyDictionary<string, double>? Sparsity { get; private set; }
@@ -101,34 +103,29 @@ public sealed class SparseRetriever(IEmbeddingModel model, int? maxActiveDims = 
         var row = new Dictionary<int, int>(needed.Length);
         for (int i = 0; i < needed.Length; i++) row[needed[i]] = i;
         var q = Embed(queries, TextRole.Query);
-        Record(q, docs);
+        // the corpus side over every candidate of every query, a document listed twice counted twice, as
+        // SparseRerankingEvaluator embeds each sample's positives and negatives one after the other
+        Record(q, [.. candidates.SelectMany(c => c).Select(d => docs[row[d]])]);
         return [.. candidates.Select((c, i) => c.Select(d => SparseEmbedding.Dot(q[i], docs[row[d]])).ToArray())];
     }
 
     private void Record(SparseEmbedding[] queries, SparseEmbedding[] docs)
     {
-        var q = SparseEmbedding.Sparsity(queries, Model.Dimension);
-        var d = SparseEmbedding.Sparsity(docs, Model.Dimension);
-        Sparsity = new Dictionary<string, double>(StringComparer.Ordinal)
-        {
-            ["query_active_dims"] = q.ActiveDims,
-            ["query_sparsity_ratio"] = q.SparsityRatio,
-            ["corpus_active_dims"] = d.ActiveDims,
-            ["corpus_sparsity_ratio"] = d.SparsityRatio,
-            ["avg_flops"] = AverageFlops(queries, docs, Model.Dimension),
-        };
+        var sparsity = new Dictionary<string, double>(StringComparer.Ordinal);
+        SparsityMetrics.Add(sparsity, "query_", SparseEmbedding.Sparsity(queries, Model.Dimension));
+        SparsityMetrics.Add(sparsity, "corpus_", SparseEmbedding.Sparsity(docs, Model.Dimension));
+        sparsity[SparsityMetrics.AverageFlops] = AverageFlops(queries, docs, Model.Dimension);
+        Sparsity = sparsity;
     }
 
     /// <summary>Σ over the dimensions of (queries active in it / queries) · (documents active in it / documents); 0 without either.</summary>
     private static double AverageFlops(SparseEmbedding[] queries, SparseEmbedding[] docs, int dimension)
     {
         if (queries.Length == 0 || docs.Length == 0) return 0;
-        var queryCounts = new int[dimension];
-        var docCounts = new int[dimension];
+        var queryCounts = new long[dimension];
+        var docCounts = new long[dimension];
         foreach (var e in queries) foreach (int i in e.Indices) queryCounts[i]++;
         foreach (var e in docs) foreach (int i in e.Indices) docCounts[i]++;
-        double sum = 0;
-        for (int i = 0; i < dimension; i++) sum += (double)queryCounts[i] * docCounts[i];
-        return sum / ((double)queries.Length * docs.Length);
+        return SparsityMetrics.AverageFlopsOf(queryCounts, queries.Length, docCounts, docs.Length);
     }
 }

@@ -213,7 +213,10 @@ public static partial class ConfigLoader
             GreaterIsBetter = e.Str("greater_is_better") is null ? null : e.Bool("greater_is_better", true),
             LoadBestModelAtEnd = e.Bool("load_best_model_at_end", false),
             BatchSize = e.Int("batch_size", 64, 1),
+            CrossEncoder = e.Choice("cross_encoder", "auto", "auto", "classification", "correlation", "reranking"),
         };
+        if (evaluation.CrossEncoder != "auto" && !loss.CrossEncoder)
+            throw new TrainingException($"{e.Where("cross_encoder")}: evaluation.cross_encoder picks a cross-encoder's evaluator; loss.type {loss.Type} trains an embedding model");
         // The task files score an embedding model's embeddings (skald evaluate's kinds); a cross-encoder or a causal LM has
         // none to score, and its run left the key unread. A cross-encoder is evaluated on its eval rows, as
         // sentence-transformers' CrossEncoderTrainer takes only its cross-encoder evaluators.

@@ -57,6 +57,15 @@ public sealed record EvaluationSection
     /// <summary>Save the best evaluated weights as the final model.</summary>
     public bool LoadBestModelAtEnd { get; init; }
 
+    /// <summary>
+    /// <c>evaluation.cross_encoder</c>: which evaluator scores a cross-encoder's eval rows. <c>auto</c> (the default) as
+    /// before: a multi-label model by classification, one-label scored pairs whose first texts never repeat by
+    /// correlation, anything else by reranking; <c>classification</c> sentence-transformers'
+    /// CrossEncoderClassificationEvaluator (a one-label model: its binary path over 0/1 labels); <c>correlation</c> or
+    /// <c>reranking</c> that evaluator whatever the rows look like.
+    /// </summary>
+    public string CrossEncoder { get; init; } = "auto";
+
     /// <summary>Batch size for evaluation encodes.</summary>
     public int BatchSize { get; init; } = 64;
 }

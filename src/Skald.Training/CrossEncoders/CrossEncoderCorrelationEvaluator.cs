@@ -54,6 +54,21 @@ public sealed class CrossEncoderCorrelationEvaluator : IEvaluator
     /// <inheritdoc />
     public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
     {
+        var scores = Predict(loss, model, rows, batchSize);
+        var gold = rows.Labels!.Select(y => (double)y).ToArray();
+        return new Dictionary<string, double>
+        {
+            ["eval_correlation_spearman"] = Correlation.Spearman(gold, scores),
+            ["eval_correlation_pearson"] = Correlation.Pearson(gold, scores),
+        };
+    }
+
+    /// <summary>
+    /// A one-label cross-encoder's score of each (sentence1, sentence2) row of <paramref name="rows"/>, in row order: its
+    /// logit through the activation the saved model applies, as upstream's <c>predict</c> gives it.
+    /// </summary>
+    internal static double[] Predict(CrossEncoderLoss loss, ITrainableModel model, TextDataset rows, int batchSize)
+    {
         var encoder = EmbeddingLoss.AsEncoder(model);
         var scores = new double[rows.Count];
         for (int s = 0; s < rows.Count; s += batchSize)
@@ -63,11 +78,6 @@ public sealed class CrossEncoderCorrelationEvaluator : IEvaluator
             for (int i = 0; i < n; i++)
                 scores[s + i] = loss.Activation == ScoreActivation.Sigmoid ? 1 / (1 + Math.Exp(-logits[i])) : logits[i];
         }
-        var gold = rows.Labels!.Select(y => (double)y).ToArray();
-        return new Dictionary<string, double>
-        {
-            ["eval_correlation_spearman"] = Correlation.Spearman(gold, scores),
-            ["eval_correlation_pearson"] = Correlation.Pearson(gold, scores),
-        };
+        return scores;
     }
 }

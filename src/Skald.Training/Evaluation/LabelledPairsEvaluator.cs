@@ -14,7 +14,9 @@ namespace Skald.Training.Evaluation;
 /// EmbeddingSimilarityEvaluator: <c>eval_sts_cosine_spearman</c>, <c>_cosine_pearson</c> and the model's
 /// <c>_spearman</c>, <c>_pearson</c> (for a non-cosine model <c>_spearman_dot</c>, <c>_pearson_dot</c>, as upstream's
 /// <c>spearman_{fn}</c>); the primary metric is the model's Spearman, the one a CoSENT, AnglE or CosineSimilarityLoss
-/// run is selected by (<c>eval_sts_cosine_spearman</c> for a cosine model, as it always was).
+/// run is selected by (<c>eval_sts_cosine_spearman</c> for a cosine model, as it always was). A sparse encoder adds
+/// upstream's SparseBinaryClassificationEvaluator's or SparseEmbeddingSimilarityEvaluator's <c>eval_NAME_active_dims</c>
+/// and <c>eval_NAME_sparsity_ratio</c>, named without a similarity as upstream names them (<see cref="SparsityMetrics"/>).
 /// </summary>
 /// <remarks>
 /// Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/evaluation/BinaryClassificationEvaluator.py,
@@ -88,6 +90,11 @@ public sealed class LabelledPairsEvaluator : IEvaluator
     /// The key of a <see cref="PairScorer"/> metric: its <c>cosine_</c> forms as they are, the model's (bare) named by its
     /// similarity unless that is cosine (<see cref="SimilarityKeys"/>): <c>dot_ap</c>, <c>spearman_dot</c>.
     /// </summary>
-    private string Key(string metric) => $"eval_{Name}_" + (metric.StartsWith("cosine_", StringComparison.Ordinal) ? metric
+    private string Key(string metric) => $"eval_{Name}_" + (metric.StartsWith("cosine_", StringComparison.Ordinal) || SparsityMetrics.IsSparsityKey(metric) ? metric
         : binary ? SimilarityKeys.Prefix(similarity) + metric : metric + SimilarityKeys.Suffix(similarity));
+
+    /// <inheritdoc />
+    /// <remarks>Also a sparse encoder's <c>eval_NAME_active_dims</c> and <c>eval_NAME_sparsity_ratio</c>.</remarks>
+    public bool Provides(string metric) => MetricNames.Contains(metric)
+        || metric == Key(SparsityMetrics.ActiveDims) || metric == Key(SparsityMetrics.SparsityRatio);
 }

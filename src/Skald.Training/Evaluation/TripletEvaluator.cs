@@ -12,6 +12,8 @@ namespace Skald.Training.Evaluation;
 /// ColBERTTripletEvaluator: the anchor as a query, MaxSim against each document (<see cref="TrainingColbertEncoder"/>).
 /// Key: <c>eval_NAME_accuracy</c> for a cosine model (and a ColBERT); for a dot, Euclidean or Manhattan model
 /// (<paramref name="similarity"/>) <c>eval_NAME_{fn}_accuracy</c>, as upstream's <c>{fn}_accuracy</c> (<see cref="SimilarityKeys"/>).
+/// A sparse encoder adds SparseTripletEvaluator's <c>eval_NAME_anchor_active_dims</c>, <c>_anchor_sparsity_ratio</c> and
+/// the same of the positives and negatives (<see cref="SparsityMetrics"/>).
 /// </summary>
 public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string name = "triplet", SimilarityFunction similarity = SimilarityFunction.Cosine) : IEvaluator
 {
@@ -53,12 +55,22 @@ public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string na
     }
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize) =>
-        new Dictionary<string, double> { [key] = Accuracy(model, batchSize) };
+    /// <remarks>Also a sparse encoder's <c>eval_NAME_anchor_active_dims</c> ... <c>eval_NAME_negative_sparsity_ratio</c>.</remarks>
+    public bool Provides(string metric) => metric == key || new[] { "anchor_", "positive_", "negative_" }.Any(role =>
+        metric == $"eval_{Name}_{role}{SparsityMetrics.ActiveDims}" || metric == $"eval_{Name}_{role}{SparsityMetrics.SparsityRatio}");
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
+    {
+        if (model is Modeling.TrainableEncoder { Model.LateInteraction: not null } colbert)
+            return new Dictionary<string, double> { [key] = TripletScorer.Accuracy(new TrainingColbertEncoder(colbert), triplets, batchSize) };
+        var scores = TripletScorer.Score(TrainingEmbeddingModel.For(model, batchSize), triplets);
+        var result = new Dictionary<string, double> { [key] = scores["accuracy"] };
+        // a sparse encoder's, named as upstream's SparseTripletEvaluator names them (no similarity function)
+        foreach (var (metric, value) in scores) if (SparsityMetrics.IsSparsityKey(metric)) result[$"eval_{Name}_{metric}"] = value;
+        return result;
+    }
 
     /// <summary>The accuracy in [0, 1] (NaN without triplets).</summary>
-    public double Accuracy(ITrainableModel model, int batchSize) =>
-        model is Modeling.TrainableEncoder { Model.LateInteraction: not null } colbert
-            ? TripletScorer.Accuracy(new TrainingColbertEncoder(colbert), triplets, batchSize)
-            : TripletScorer.Score(TrainingEmbeddingModel.For(model, batchSize), triplets)["accuracy"];
+    public double Accuracy(ITrainableModel model, int batchSize) => Evaluate(model, batchSize)[key];
 }

@@ -148,10 +148,13 @@ public static partial class TrainingRun
                 if (config.Evaluation.Retrieval is not null)
                     throw new TrainingException($"evaluation.retrieval is for embedding models; a cross-encoder (loss.type {config.Loss.Type}) is evaluated on its eval rows (data.eval or data.eval_split)");
                 TrainerSetup.Release(evaluators);
+                string pick = config.Evaluation.CrossEncoder;
+                if (pick is "correlation" or "reranking" && crossEncoder.Head.NumLabels > 1)
+                    throw new TrainingException($"evaluation.cross_encoder {pick} scores a one-label cross-encoder; this one has {crossEncoder.Head.NumLabels} labels (use classification or auto)");
                 evaluators = eval is null ? []
                     : crossEncoder is BinaryCrossEntropyLoss { Head.NumLabels: > 1 } ? [new CrossEncoderMultiLabelEvaluator(crossEncoder, eval)]
-                    : crossEncoder.Head.NumLabels > 1 ? [new CrossEncoderClassificationEvaluator(crossEncoder, eval)]
-                    : CrossEncoderCorrelationEvaluator.Suits(eval) ? [new CrossEncoderCorrelationEvaluator(crossEncoder, eval)]
+                    : crossEncoder.Head.NumLabels > 1 || pick == "classification" ? [new CrossEncoderClassificationEvaluator(crossEncoder, eval)]
+                    : pick == "correlation" || (pick == "auto" && CrossEncoderCorrelationEvaluator.Suits(eval)) ? [new CrossEncoderCorrelationEvaluator(crossEncoder, eval)]
                     : [new CrossEncoderEvaluator(crossEncoder, eval)];
             }
             var prompts = PromptSetup.Resolve(config, train, loss, encoder);

@@ -72,6 +72,9 @@ public sealed record ModelSection(string Path, float Dropout = 0.1f)
     /// <summary>PEFT LoRA adapter folders merged into the weights in order before training (LLM2Vec's MNTP adapter, then SimCSE's).</summary>
     public IReadOnlyList<string> Adapters { get; init; } = [];
 
+    /// <summary>Where <see cref="Adapters"/> was set (file and line, or the <c>--set</c>), for a message about one of them.</summary>
+    public string AdaptersWhere { get; init; } = "model";
+
     /// <summary>A decoder's attention: <c>causal</c> or <c>bidirectional</c> (LLM2Vec); null keeps the model's own.</summary>
     public string? Attention { get; init; }
 

@@ -86,6 +86,7 @@ public static partial class TrainingRun
             && BatchPlanner.RoundRobinNote(train, config.Training.BatchSize, config.Data.Sampling) is { } roundRobin) notes.Add(roundRobin);
         CheckWritable(config.Output.Dir);
         string modelPath = ColbertSetup.WithPrefixTokens(config, ModelPath(config, comm), comm, log);
+        CheckAdapters(config);
         var precision = BaseWeights.Resolve(config, modelPath);
         var student = ColbertSetup.Load(config, modelPath, precision) // a PyLate folder
             ?? SentenceEncoder.LoadAnyHead(modelPath, config.Model.Adapters, precision); // a cross-encoder too: it trains on

@@ -57,9 +57,9 @@ public static class ModelCard
         sb.AppendLine("### Training Dataset");
         sb.AppendLine();
         var shortNames = DatasetNames.Short([.. setup.Train.Select(d => d.Name)]);
-        foreach (var (d, name) in setup.Train.Zip(shortNames))
+        foreach (var (d, shortName) in setup.Train.Zip(shortNames))
         {
-            sb.AppendLine($"#### {name}");
+            sb.AppendLine($"#### {shortName}");
             sb.AppendLine();
             sb.AppendLine($"* Size: {d.Count:N0} training samples");
             sb.AppendLine($"* Columns: {string.Join(", ", d.Columns.Concat(d.LabelColumn is null ? [] : [d.LabelColumn]).Select(x => $"<code>{x}</code>"))}");

@@ -217,10 +217,10 @@ public static partial class TrainingRun
             }
             catch (HubException e)
             {
-                throw new TrainingException($"{config.Model.AdaptersWhere}: model.adapters: {e.Message}", e);
+                throw new TrainingException(config.Model.AdapterNotFound(e.Message), e);
             }
             if (!Directory.Exists(located))
-                throw new TrainingException($"{config.Model.AdaptersWhere}: model.adapters: {adapter}: no such folder (an adapter folder, or a hub id org/name)");
+                throw new TrainingException(config.Model.AdapterNotFound($"{adapter}: no such folder (an adapter folder, or a hub id org/name)"));
         }
     }
 

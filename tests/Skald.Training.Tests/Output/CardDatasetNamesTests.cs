@@ -35,7 +35,7 @@ public sealed class CardDatasetNamesTests
     [Fact]
     public void EachNameIsTheShortestEndOfItsPathNoOtherEndsWith()
     {
-        Assert.Equal(["a/x/p.jsonl", "b/x/p.jsonl", "q.jsonl", "org/name:train"],
+        Assert.Equal(["a/x/p.jsonl", "b/x/p.jsonl", "q.jsonl", "name:train"],
             DatasetNames.Short(["/d/a/x/p.jsonl", "/d/b/x/p.jsonl", "/d/c/q.jsonl", "org/name:train"]));
         Assert.Equal(["p.jsonl", "q.jsonl"], DatasetNames.Short(["a\\p.jsonl", "a/q.jsonl/"]));
         Assert.Equal(["/d/p.jsonl", "/d/p.jsonl"], DatasetNames.Short(["/d/p.jsonl", "/d/p.jsonl"])); // one file twice: whole

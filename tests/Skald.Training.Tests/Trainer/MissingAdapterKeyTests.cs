@@ -43,7 +43,7 @@ public sealed class MissingAdapterKeyTests
         var r = SkaldProcess.RunWith(dir, new Dictionary<string, string> { ["HF_HUB_OFFLINE"] = "1", ["HF_HUB_CACHE"] = Path.Combine(dir, "hf") },
             "train", "--config", file, "--set", "model.adapters=[runs/nope]", "--quiet");
         Assert.NotEqual(0, r.ExitCode);
-        Assert.Contains("--set model.adapters: model.adapters: runs/nope: no such local folder, not in the hub cache ", r.Stderr);
+        Assert.Contains("--set: model.adapters: runs/nope: no such local folder, not in the hub cache ", r.Stderr);
         Assert.DoesNotContain("   at ", r.Stderr);
         Assert.Single(r.Stderr.Trim().Split('\n'));
     }

@@ -78,6 +78,31 @@ public sealed partial class SentenceEncoder
         $"{path}: a cross-encoder (a sequence classifier that scores pairs), not an embedding model; load it with CrossEncoder.Load (library) or use skald rerank (CLI)";
 
     /// <summary>
+    /// The model folder a load of <paramref name="path"/> (a model folder, an adapter folder, or a hub id) with
+    /// <paramref name="adapters"/> reads its tokenizer and settings from, as the load configures it, without reading
+    /// weights: for an adapter folder its base's folder (whose <see cref="ModelFolder.TransformerPath"/> holds the
+    /// tokenizer.json), made LLM2Vec by the last adapter's llm2vec_config.json (its max_length and doc_max_length) as
+    /// <see cref="Load(string, IReadOnlyList{string}?, WeightPrecision)"/> makes it. What reads a model's tokenizer or
+    /// length without embedding (a tokenizer option given a model folder, a chunk budget) asks this. Errors as
+    /// <see cref="Sources"/>'.
+    /// </summary>
+    public static ModelFolder Describe(string path, IReadOnlyList<string>? adapters = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var (_, folder, weights, located, _) = Open(path, adapters, cachedOnly: false, refuseCrossEncoder: false);
+        return WithAdapterSettings(folder, located, !folder.IsStatic && Architectures.DecoderConfigReader.IsDecoder(AdapterBase.ModelType(weights) ?? ""));
+    }
+
+    // What the adapters merged into a model change of its folder's settings: the last one's llm2vec_config.json makes it
+    // LLM2Vec's (its max_length, doc_max_length, pooling); else an LLM2Vec MNTP repository (its bidirectional code in
+    // auto_map) on a decoder makes it run with LLM2Vec's defaults. The one rule of Load and Describe.
+    private static ModelFolder WithAdapterSettings(ModelFolder folder, IReadOnlyList<string> adapters, bool isDecoder)
+    {
+        if (adapters is [.., var last] && File.Exists(Path.Combine(last, Llm2VecConfig.FileName))) return folder.WithLlm2VecConfig(last);
+        return adapters.Count > 0 && adapters.Any(Architectures.CustomCode.IsLlm2VecEncoder) && isDecoder ? folder.AsLlm2Vec() : folder;
+    }
+
+    /// <summary>
     /// The path given, located; the model folder to load, the folder its transformer's config.json and weights come from, and the adapter folders
     /// to merge: hub ids located, an adapter folder given as the model expanded to its base
     /// (<see cref="AdapterBase.Expand"/>), and a sentence-transformers folder saved with a peft adapter on its

@@ -59,10 +59,7 @@ public sealed partial class SentenceEncoder
         {
             AdapterBase.NoteOtherBase(bases, adapters ?? []);
             foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters, null, null, parameterPrefix);
-            if (adapters is { Count: > 0 } && File.Exists(Path.Combine(adapters[^1], Llm2VecConfig.FileName)))
-                folder = folder.WithLlm2VecConfig(adapters[^1]);
-            else if (adapters is { Count: > 0 } && adapters.Any(CustomCode.IsLlm2VecEncoder) && encoder is IDecoder)
-                folder = folder.AsLlm2Vec(); // an LLM2Vec MNTP repository (its bidirectional code in auto_map) without llm2vec_config.json
+            folder = WithAdapterSettings(folder, adapters ?? [], encoder is IDecoder);
             var model = Create(folder, tokenizer, encoder, parameterPrefix: parameterPrefix, lateInteraction: lateInteraction);
             Quantization.Int8Checkpoint.AttachIfQuantized(model, adapters is { Count: > 0 }); // a saved int8 folder: int8 only
             model.Adapters = adapters ?? [];

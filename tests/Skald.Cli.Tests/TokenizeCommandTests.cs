@@ -64,9 +64,9 @@ public sealed class TokenizeCommandTests(ITestOutputHelper output)
         File.WriteAllText(input, "hei\n");
         Directory.CreateDirectory(empty);
         var r = InProcessSkald.Capture("tokenize", "--tokenizer", missing, "--input", input, "--output", Path.Combine(dir, "a.jsonl"));
-        SkaldProcess.AssertUserError(r, 1, $"{missing}: no such file or folder (option --tokenizer takes a tokenizer.json file, or a folder holding one)");
+        SkaldProcess.AssertUserError(r, 1, $"{missing}: no such file or folder (option --tokenizer takes a tokenizer.json file, or a folder holding one, or a model folder)");
         r = InProcessSkald.Capture("tokenize", "--tokenizer", empty, "--input", input, "--output", Path.Combine(dir, "b.jsonl"));
-        SkaldProcess.AssertUserError(r, 1, $"{empty}: the folder holds no tokenizer.json (option --tokenizer takes");
+        SkaldProcess.AssertUserError(r, 1, $"{empty}: the folder holds no tokenizer.json and is no model folder (option --tokenizer takes");
         // the chunk-length tokenizer of data inspect / data generate says the same (it was "PATH: tokenizer not found")
         r = InProcessSkald.Capture("data", "inspect", input, "--tokenizer", missing);
         SkaldProcess.AssertUserError(r, 1, $"{missing}: no such file or folder (option --tokenizer takes");

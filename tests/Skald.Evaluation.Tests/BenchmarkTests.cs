@@ -16,19 +16,20 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
     };
 
     [Fact]
-    public void BordaCountIsMtebs()
+    public void BordaCountCountsAMissingResultAsLast()
     {
         string[] models = ["A", "B", "C"];
         var results = new Dictionary<(string, string), TaskResult>
         {
             [("A", "t1")] = R("A", "t1", 0.9), [("B", "t1")] = R("B", "t1", 0.8), [("C", "t1")] = R("C", "t1", 0.7),
-            [("A", "t2")] = R("A", "t2", 0.5), [("B", "t2")] = R("B", "t2", 0.5), // C missing: no votes
+            [("A", "t2")] = R("A", "t2", 0.5), [("B", "t2")] = R("B", "t2", 0.5), // C missing: last, 3 − 3 = 0 votes
             [("C", "t3")] = R("C", "t3", 1.0),
         };
         var board = new Leaderboard(models, [("t1", "sts", "da"), ("t2", "sts", "da-sv"), ("t3", "sts", "sv")], results);
-        // t1: 2, 1, 0; t2: A and B tie at average rank 1.5 → 1.5 each; t3: C alone, rank 1 → 3 − 1 = 2
-        Assert.Equal(3.5, board.Borda["A"], 12);
-        Assert.Equal(2.5, board.Borda["B"], 12);
+        // t1: 2, 1, 0; t2: A and B tie at average rank 1.5 → 1.5 each; t3: C rank 1 → 3 − 1 = 2, A and B share
+        // places 2 and 3 (SEB's na_option="bottom"): 3 − 2.5 = 0.5 each (MTEB gave them none: 3.5 and 2.5)
+        Assert.Equal(4.0, board.Borda["A"], 12);
+        Assert.Equal(3.0, board.Borda["B"], 12);
         Assert.Equal(2.0, board.Borda["C"], 12);
         Assert.Equal([1, 2, 3], models.Select(m => board.BordaRank[m]));
         Assert.Equal(0.7, board.Mean("A", _ => true)!.Value, 12);
@@ -40,6 +41,33 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
         Assert.Equal(1.5, tied["X"]);
         Assert.Equal(1.5, tied["Y"]);
         Assert.Equal(0, tied["Z"]);
+    }
+
+    // The LLM2Vec journey's report: bm25 (retrieval only) won the one task both ran, the supervised model ran the other
+    // too. The votes tie (1 each: a win and a last place apiece); they shared rank 1, now the model that ran both ranks first.
+    [Fact]
+    public void AModelThatSkippedATaskRanksBelowOneWithEqualVotesThatRanIt()
+    {
+        string[] models = ["bm25", "supervised"];
+        var results = new Dictionary<(string, string), TaskResult>
+        {
+            [("bm25", "retrieval")] = R("bm25", "retrieval", 0.6644), [("supervised", "retrieval")] = R("supervised", "retrieval", 0.30),
+            [("supervised", "sts")] = R("supervised", "sts", 0.3762),
+        };
+        var board = new Leaderboard(models, [("retrieval", "retrieval", "da"), ("sts", "sts", "da")], results);
+        Assert.Equal(1.0, board.Borda["bm25"], 12);
+        Assert.Equal(1.0, board.Borda["supervised"], 12);
+        Assert.Equal(1, board.TasksScored["bm25"]);
+        Assert.Equal(2, board.TasksScored["supervised"]);
+        Assert.Equal(2, board.BordaRank["bm25"]);
+        Assert.Equal(1, board.BordaRank["supervised"]);
+        // Equal votes and equal tasks still share a rank.
+        var even = new Leaderboard(["X", "Y"], [("t1", "sts", "da"), ("t2", "sts", "da")], new Dictionary<(string, string), TaskResult>
+        {
+            [("X", "t1")] = R("X", "t1", 0.9), [("Y", "t1")] = R("Y", "t1", 0.1), [("X", "t2")] = R("X", "t2", 0.1), [("Y", "t2")] = R("Y", "t2", 0.9),
+        });
+        Assert.Equal(1, even.BordaRank["X"]);
+        Assert.Equal(1, even.BordaRank["Y"]);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class BenchmarkUndefinedScoreTests
         var report = BenchmarkRunner.Run(Suite.Load(suite), [TestPaths.FixtureModel("bert-cased-mean")], new BenchmarkOptions());
         string md = report.ToMarkdown();
         Assert.Contains("| flat | sts |  | cosine_spearman | – |", md);
-        Assert.Contains("\nRun, but without a score (no votes): bert-cased-mean / flat (correlation is undefined: every gold score is the same)\n", md);
+        Assert.Contains("\nRun, but without a score (counted as last): bert-cased-mean / flat (correlation is undefined: every gold score is the same)\n", md);
         Assert.DoesNotContain("spread (", md);
     }
 }

@@ -1,3 +1,4 @@
+using Skald.Cli.IO;
 using Skald.Models.Modules;
 using Skald.Retrieval.Models;
 using Skald.Tokenizers;
@@ -36,15 +37,20 @@ internal static class PassageBudget
     public static int Overlap(int chunk) => Math.Min(32, chunk / 4);
 
     /// <summary>
-    /// The tokens of a passage a model folder reads (<see cref="Room"/> with its max_seq_length, or an LLM2Vec folder's
-    /// max_length, and its document prompt); null: not such a folder, or no length.
+    /// The tokens of a passage the model folder <paramref name="path"/> reads, as a load configures it
+    /// (<see cref="TokenizerFile.Model"/>: an adapter folder's base with the adapter's llm2vec_config.json max_length and
+    /// doc_max_length, an LLM2Vec run's <c>final</c>): <see cref="Room"/> with its max_seq_length (else its tokenizer's
+    /// model_max_length, as the model cuts a text then) and its document prompt; null: no model folder, or no length.
     /// </summary>
     public static (int Tokens, string Why)? ModelReads(string? path)
     {
-        if (path is null || !Directory.Exists(path) || !File.Exists(Path.Combine(path, "tokenizer.json"))) return null;
-        var folder = ModelFolder.Read(path);
-        if (folder.MaxSeqLength is not int max) return null;
-        return Room(Tokenizer.FromFile(Path.Combine(path, "tokenizer.json")), max, RolePrompts.For(folder.Prompts, TextRole.Document), folder.Llm2Vec);
+        if (path is null || TokenizerFile.Model(path) is not { } folder) return null;
+        string file = Path.Combine(folder.TransformerPath, "tokenizer.json");
+        if (!File.Exists(file)) return null;
+        var (max, limit) = folder.MaxSeqLength is int m ? (m, "max_seq_length")
+            : folder.TokenizerMaxLength() is int t ? (t, "model_max_length") : (0, "");
+        return max == 0 ? null
+            : Room(Tokenizer.FromFile(file), max, RolePrompts.For(folder.Prompts, TextRole.Document), folder.Llm2Vec, limit);
     }
 
     /// <summary>

@@ -46,7 +46,7 @@ internal sealed class TrainCommand : Command
         var trainer = new SentenceTrainer(setup);
         trainer.TotalSteps(out _); // the step count's checks (accumulation, epochs) before anything is announced
         Terminal.Log($"training {loaded.Model.Path} on {setup.Train.Sum(d => d.Count):N0} rows " +
-                     $"({string.Join(", ", setup.Train.Select(d => Path.GetFileName(d.Name)))}), loss {loaded.Loss.Type}, world_size {world.Size}" +
+                     $"({string.Join(", ", Skald.Training.Data.DatasetNames.Short([.. setup.Train.Select(d => d.Name)]))}), loss {loaded.Loss.Type}, world_size {world.Size}" +
                      (world.Size > 1 ? $" (batch {loaded.Training.BatchSize} split across the ranks, {Counted.Of(Skald.Tensors.Parallelism.MaxThreads, "thread")} each)" : "") +
                      (loaded.QuickTest ? " [quick test]" : ""), quiet);
         if (BaseWeights.Describe(setup.Model) is { } weights) Terminal.Log(weights, quiet);

@@ -48,7 +48,17 @@ internal static class HubModels
     public static void Prefetch(Skald.Training.Config.TrainingConfig config, bool quiet)
     {
         if (config.Model.Path.Length > 0) Resolve(config.Model.Path, quiet);
-        ResolveAll(config.Model.Adapters, quiet);
+        foreach (string adapter in config.Model.Adapters)
+        {
+            try
+            {
+                Resolve(adapter, quiet);
+            }
+            catch (HubException e)
+            {
+                throw new InputException(config.Model.AdapterNotFound(e.Message)); // the key named, as the run's own check names it
+            }
+        }
         foreach (string train in config.Data.Train) Dataset(train, "train", quiet);
         if (config.Data.Eval is { } eval) Dataset(eval, "validation", quiet);
     }

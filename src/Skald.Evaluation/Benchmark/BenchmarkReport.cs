@@ -54,12 +54,11 @@ public sealed class BenchmarkReport(Suite suite, Leaderboard board, int computed
         sb.Append("# Benchmark: ").Append(Suite.Name).Append("\n\n");
         if (Suite.Description.Length > 0) sb.Append(Suite.Description).Append("\n\n");
         sb.Append($"{Board.Tasks.Count} tasks × {Board.Models.Count} models; {Computed} results computed, {Cached} from the cache. ")
-          .Append("Scores are main scores × 100. Ranking by Borda count as MTEB (each task votes; missing tasks give no votes).\n\n");
+          .Append("Scores are main scores × 100. ").Append(Leaderboard.RankingRule).Append("\n\n");
         sb.Append("## Ranking\n\n| Rank | Model | Borda votes | Mean (tasks done) | Tasks done |\n|---:|---|---:|---:|---:|\n");
         foreach (var m in RankedModels)
         {
-            int done = Board.Tasks.Count(t => Board.Score(m, t.Task) is not null);
-            sb.Append($"| {Board.BordaRank[m]} | {m} | {F(Board.Borda[m], 1)} | {Pct(Board.Mean(m, _ => true))} | {done}/{Board.Tasks.Count} |\n");
+            sb.Append($"| {Board.BordaRank[m]} | {m} | {F(Board.Borda[m], 1)} | {Pct(Board.Mean(m, _ => true))} | {Board.TasksScored[m]}/{Board.Tasks.Count} |\n");
         }
         sb.Append("\n## Per task\n\n| Task | Type | Language | Metric | ").Append(string.Join(" | ", Board.Models)).Append(" |\n|---|---|---|---|")
           .Append(string.Concat(Board.Models.Select(_ => "---:|"))).Append('\n');
@@ -77,7 +76,7 @@ public sealed class BenchmarkReport(Suite suite, Leaderboard board, int computed
         // a result without a main score is a "–" as a task not run is: say which and why
         var undefined = Board.Tasks.SelectMany(t => Board.Models.Where(m => Board.Results.TryGetValue((m, t.Task), out var r) && !double.IsFinite(r.MainScore))
             .Select(m => $"{m} / {t.Task}{(Board.Results[(m, t.Task)].Metadata.TryGetValue("note", out var why) ? $" ({why})" : "")}")).ToList();
-        if (undefined.Count > 0) sb.Append("\nRun, but without a score (no votes): ").Append(string.Join(", ", undefined)).Append('\n');
+        if (undefined.Count > 0) sb.Append("\nRun, but without a score (counted as last): ").Append(string.Join(", ", undefined)).Append('\n');
         return sb.ToString();
     }
 

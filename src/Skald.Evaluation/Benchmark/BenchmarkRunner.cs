@@ -18,7 +18,7 @@ namespace Skald.Evaluation.Benchmark;
 /// <summary>
 /// Runs every task of a suite for every model. A model is a model folder (or a hub id <c>org/name[@revision]</c>,
 /// fetched into the hub cache and named by the id in the report), <c>bm25</c> (the BM25 baseline; retrieval
-/// tasks only, the others are left empty and get no Borda votes), or <c>hybrid:DIR</c> (BM25 fused with the model in
+/// tasks only, the others are left empty and count as its last place in the Borda count), or <c>hybrid:DIR</c> (BM25 fused with the model in
 /// DIR, <see cref="HybridSpec"/> names the fusion; retrieval only), or <c>openai:URL#MODEL</c> (a remote OpenAI-compatible embeddings API,
 /// <see cref="RemoteEmbeddingModel"/>), or a cross-encoder folder (BM25's top 100 reranked by it, and a reranking task's
 /// candidates scored; retrieval and reranking only). Each (model, task) result is cached as JSON under

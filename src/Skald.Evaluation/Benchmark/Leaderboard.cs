@@ -3,12 +3,20 @@ using Skald.Evaluation.Evaluators;
 namespace Skald.Evaluation.Benchmark;
 
 /// <summary>
-/// Aggregates of a benchmark: per-task main scores, means per language and task type, and MTEB's Borda count: each
-/// task ranks the models that have a score on it (ties share the average rank) and gives each (n − rank) votes, n
-/// being the number of models; a model without a score on a task gets no votes from it. Models are ranked by total
-/// votes, ties sharing the best rank ("min"). This is MTEB's <c>_get_borda_rank</c>.
+/// Aggregates of a benchmark: per-task main scores, means per language and task type, and a Borda count: each task
+/// ranks all n models (ties share the average rank) and gives each (n − rank) votes; a model without a score on a task
+/// counts as last on it, sharing the bottom places with the other models that lack one, as SEB's leaderboard ranks a
+/// missing result (pandas' <c>rank(na_option="bottom")</c>). MTEB's <c>_get_borda_rank</c> gives a missing result no
+/// votes, the same when one model lacks it and less than last when several do. Models are ranked by total votes, ties
+/// sharing the best rank ("min") — except that of two models with equal votes the one with more tasks scored ranks
+/// first: a model that ran only some tasks never shares a rank with one that ran more (with two models, one winning
+/// the only task both ran and the other the task the first skipped, the votes tie; the run that did the work ranks first).
 /// </summary>
-/// <remarks>Upstream: https://github.com/embeddings-benchmark/mteb/blob/1.39.7/mteb/benchmarks/_create_table.py</remarks>
+/// <remarks>
+/// Upstream: SEB's <c>compute_avg_rank</c>, docs/update_benchmark_tables.py in KennethEnevoldsen/scandinavian-embedding-benchmark
+/// at 11734d01ddec0df478c6e85e161965248deb11fd; MTEB's <c>_get_borda_rank</c>,
+/// https://github.com/embeddings-benchmark/mteb/blob/1.39.7/mteb/benchmarks/_create_table.py.
+/// </remarks>
 public sealed class Leaderboard
 {
     /// <summary>Builds the aggregates.</summary>
@@ -19,8 +27,13 @@ public sealed class Leaderboard
         Tasks = tasks;
         Results = results;
         Borda = BordaCount(models, [.. tasks.Select(t => t.Task)], (m, t) => Defined(results, m, t));
-        BordaRank = RankMin(models, Borda);
+        TasksScored = models.ToDictionary(m => m, m => tasks.Count(t => Defined(results, m, t.Task) is not null));
+        BordaRank = RankMin(models, Borda, TasksScored);
     }
+
+    /// <summary>The ranking rule in one sentence, for a report's readers.</summary>
+    public const string RankingRule = "Ranking by Borda count: each task votes, a model without a score on it counting as last (as SEB ranks a missing result); " +
+        "equal votes rank the model with more tasks scored first.";
 
     /// <summary>Model names, in the order given.</summary>
     public IReadOnlyList<string> Models { get; }
@@ -34,7 +47,10 @@ public sealed class Leaderboard
     /// <summary>Borda votes per model.</summary>
     public IReadOnlyDictionary<string, double> Borda { get; }
 
-    /// <summary>Borda rank per model (1 = best).</summary>
+    /// <summary>Tasks with a score per model (a task run whose score is undefined does not count).</summary>
+    public IReadOnlyDictionary<string, int> TasksScored { get; }
+
+    /// <summary>Borda rank per model (1 = best): by votes, equal votes by <see cref="TasksScored"/>.</summary>
     public IReadOnlyDictionary<string, int> BordaRank { get; }
 
     /// <summary>Main score, or null when missing.</summary>
@@ -60,7 +76,10 @@ public sealed class Leaderboard
     /// <summary>Whether a task counts for a language.</summary>
     public static bool HasLanguage((string Task, string Type, string Language) t, string language) => SplitLanguage(t.Language).Contains(language);
 
-    /// <summary>Borda votes: for each task, n − (average rank among models with a score), summed.</summary>
+    /// <summary>
+    /// Borda votes: for each task, n − (the model's average rank among all n models, those without a score sharing the
+    /// last places), summed.
+    /// </summary>
     public static Dictionary<string, double> BordaCount(IReadOnlyList<string> models, IReadOnlyList<string> tasks, Func<string, string, double?> score)
     {
         var votes = models.ToDictionary(m => m, _ => 0.0);
@@ -74,12 +93,16 @@ public sealed class Leaderboard
                 double rank = better + (equal + 1) / 2.0; // average rank of the tie group
                 votes[m] += n - rank;
             }
+            int missing = n - present.Count; // tied last: the average of places present+1 … n
+            foreach (var m in models)
+                if (score(m, task) is null) votes[m] += n - (present.Count + (missing + 1) / 2.0);
         }
         return votes;
     }
 
-    private static Dictionary<string, int> RankMin(IReadOnlyList<string> models, IReadOnlyDictionary<string, double> votes) =>
-        models.ToDictionary(m => m, m => 1 + models.Count(o => votes[o] > votes[m]));
+    private static Dictionary<string, int> RankMin(IReadOnlyList<string> models, IReadOnlyDictionary<string, double> votes,
+        IReadOnlyDictionary<string, int> scored) =>
+        models.ToDictionary(m => m, m => 1 + models.Count(o => votes[o] > votes[m] || (votes[o] == votes[m] && scored[o] > scored[m])));
 
     private static string[] SplitLanguage(string language) => language.Length == 0 ? [] : language.Split('-');
 }

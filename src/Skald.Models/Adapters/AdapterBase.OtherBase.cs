@@ -87,7 +87,7 @@ public static partial class AdapterBase
     }
 
     // config.json's model_type in a folder; null without one (or unreadable).
-    private static string? ModelType(string folder) => ConfigValue(folder, "model_type");
+    internal static string? ModelType(string folder) => ConfigValue(folder, "model_type");
 
     // A string or number of config.json in a folder, as its JSON text for a number; null without one (or unreadable).
     private static string? ConfigValue(string folder, string key)

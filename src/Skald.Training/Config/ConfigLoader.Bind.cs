@@ -12,7 +12,7 @@ public static partial class ConfigLoader
         var model = new ModelSection(m.Path("path") ?? "", m.Float("dropout", 0.1f, 0, 1))
         {
             Type = modelType, Tokenizer = m.Path("tokenizer"), Dimension = m.Int("dim", 256, 1), Normalize = m.Bool("normalize", true),
-            Adapters = m.PathList("adapters"),
+            Adapters = m.PathList("adapters"), AdaptersWhere = m.Where("adapters"),
             Attention = m.Str("attention") is null ? null : m.Choice("attention", "causal", "causal", "bidirectional"),
             Weights = m.Choice("weights", "f32", "f32", "bf16", "f16", "int8", "auto"),
             PoolingStrategy = m.Choice("pooling_strategy", "max", "max", "sum"),
@@ -157,6 +157,12 @@ public static partial class ConfigLoader
             throw new TrainingException($"{t.Where("group_by_length")}: training.group_by_length batches instruction rows by their length (loss.type: causal_lm), not loss.type {loss.Type}'s");
         if (d.Str("prompt_format") is not null && loss.Type != "causal_lm")
             throw new TrainingException($"{d.Where("prompt_format")}: data.prompt_format writes the prompts of instruction rows (loss.type: causal_lm), not loss.type {loss.Type}'s");
+        // LLM2Vec's unsupervised steps take no instruction: run_mntp.py masks plain text and run_simcse.py's collator
+        // tokenizes each sentence alone (experiments/ in McGill-NLP/llm2vec at 267299de and 8ff00424); the instruction is
+        // its supervised step's (run_supervised.py), and a run would save it as the model's query instruction.
+        if (data.Instruction is not null && loss.Type is "mntp" or "simcse")
+            throw new TrainingException($"{d.Where("instruction")}: data.instruction is the query instruction of LLM2Vec's supervised step (loss.type mnrl); " +
+                $"loss.type {loss.Type} trains without one, as LLM2Vec's {(loss.Type == "mntp" ? "run_mntp.py masks plain text" : "run_simcse.py embeds each sentence alone")}, and the model would save it as its query instruction");
         // Batches grouped by label follow sentence-transformers' GroupByLabelBatchSampler (no duplicate avoidance), which
         // needs an even batch size.
         if (training.GroupByLabel)

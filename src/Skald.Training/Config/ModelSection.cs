@@ -72,6 +72,12 @@ public sealed record ModelSection(string Path, float Dropout = 0.1f)
     /// <summary>PEFT LoRA adapter folders merged into the weights in order before training (LLM2Vec's MNTP adapter, then SimCSE's).</summary>
     public IReadOnlyList<string> Adapters { get; init; } = [];
 
+    /// <summary>Where <see cref="Adapters"/> was set (file and line, or the <c>--set</c>), for a message about one of them.</summary>
+    public string AdaptersWhere { get; init; } = "model";
+
+    /// <summary>The one line for an entry of <see cref="Adapters"/> that is not found: where the key was set, the key, <paramref name="detail"/>.</summary>
+    public string AdapterNotFound(string detail) => $"{AdaptersWhere}: model.adapters: {detail}";
+
     /// <summary>A decoder's attention: <c>causal</c> or <c>bidirectional</c> (LLM2Vec); null keeps the model's own.</summary>
     public string? Attention { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Skald.Models.Modules;
+using Skald.Training.Data;
 using Skald.Training.Trainer;
 
 namespace Skald.Training.Output;
@@ -55,9 +56,10 @@ public static class ModelCard
         sb.AppendLine();
         sb.AppendLine("### Training Dataset");
         sb.AppendLine();
-        foreach (var d in setup.Train)
+        var shortNames = DatasetNames.Short([.. setup.Train.Select(d => d.Name)]);
+        foreach (var (d, shortName) in setup.Train.Zip(shortNames))
         {
-            sb.AppendLine($"#### {Path.GetFileName(d.Name)}");
+            sb.AppendLine($"#### {shortName}");
             sb.AppendLine();
             sb.AppendLine($"* Size: {d.Count:N0} training samples");
             sb.AppendLine($"* Columns: {string.Join(", ", d.Columns.Concat(d.LabelColumn is null ? [] : [d.LabelColumn]).Select(x => $"<code>{x}</code>"))}");
@@ -144,7 +146,7 @@ public static class ModelCard
         if (trained is not null && !src.IsStatic) sb.AppendLine($"- **Maximum Sequence Length:** {trained.MaxSeqLength} tokens");
         sb.AppendLine($"- **Output Dimensionality:** {setup.Model.Dimension} dimensions");
         sb.AppendLine($"- **Similarity Function:** {SimilarityName(src.Similarity)}");
-        sb.AppendLine($"- **Training Dataset{(setup.Train.Count > 1 ? "s" : "")}:** {string.Join(", ", setup.Train.Select(d => Path.GetFileName(d.Name)))}");
+        sb.AppendLine($"- **Training Dataset{(setup.Train.Count > 1 ? "s" : "")}:** {string.Join(", ", DatasetNames.Short([.. setup.Train.Select(d => d.Name)]))}");
         sb.AppendLine();
         sb.AppendLine("### Full Model Architecture");
         sb.AppendLine();

@@ -206,6 +206,28 @@ public static partial class TrainingRun
     }
 
     /// <summary>
+    /// Every <c>model.adapters</c> entry names a folder, or a hub repository found (downloaded, or in the cache); else one
+    /// line naming where the key was set, the key and the entry (the loader's own line named the entry alone).
+    /// </summary>
+    private static void CheckAdapters(TrainingConfig config)
+    {
+        foreach (string adapter in config.Model.Adapters ?? [])
+        {
+            string located;
+            try
+            {
+                located = HubResolver.Locate(adapter);
+            }
+            catch (HubException e)
+            {
+                throw new TrainingException(config.Model.AdapterNotFound(e.Message), e);
+            }
+            if (!Directory.Exists(located))
+                throw new TrainingException(config.Model.AdapterNotFound($"{adapter}: no such folder (an adapter folder, or a hub id org/name)"));
+        }
+    }
+
+    /// <summary>
     /// The adapters merged into the base (<paramref name="loaded"/>, located), with those <c>model.adapters</c> gives as
     /// hub ids named by their ids, as a trained adapter records them: a cache folder would not be found elsewhere.
     /// </summary>

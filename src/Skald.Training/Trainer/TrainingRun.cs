@@ -79,6 +79,8 @@ public static partial class TrainingRun
             throw new TrainingException($"{eval.Name}: '{list}' holds lists of documents, which a cross-encoder's evaluation reads; loss.type {config.Loss.Type} evaluates one text per column");
         // The batch notes wait for the model: a model.path that is no model is then the one line of a run that fails.
         var notes = new List<string>(readNotes ?? []);
+        if (config.Loss.Type is "mlm" or "mntp")
+            notes.AddRange(train.Select(d => MaskedTextColumnNote(config.Loss.Type, d)).OfType<string>());
         if (ColbertLoss.IsColbert(config.Loss.Type))
             notes.AddRange(train.SelectMany(d => new[] { ColumnOrderNote.For(d), ColbertAnchorNote(d) }).OfType<string>());
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, notes.Add);
@@ -86,6 +88,7 @@ public static partial class TrainingRun
             && BatchPlanner.RoundRobinNote(train, config.Training.BatchSize, config.Data.Sampling) is { } roundRobin) notes.Add(roundRobin);
         CheckWritable(config.Output.Dir);
         string modelPath = ColbertSetup.WithPrefixTokens(config, ModelPath(config, comm), comm, log);
+        CheckAdapters(config);
         var precision = BaseWeights.Resolve(config, modelPath);
         var student = ColbertSetup.Load(config, modelPath, precision) // a PyLate folder
             ?? SentenceEncoder.LoadAnyHead(modelPath, config.Model.Adapters, precision); // a cross-encoder too: it trains on
@@ -126,6 +129,15 @@ public static partial class TrainingRun
     /// <summary>Whether the loss of <paramref name="loss"/> scores a batch's rows against their own documents when told (TrainingBatch.NoInBatchNegatives).</summary>
     private static bool ReadsNoInBatchNegatives(LossSection loss) =>
         loss.Type == "bge_m3" || (loss.Type is "mnrl" or "cached_mnrl" && !loss.Symmetric && !loss.AdaptiveLayer);
+
+    /// <summary>
+    /// A note when a masked-LM file has more than one text column: the loss masks the first alone, as transformers'
+    /// run_mlm.py and LLM2Vec's run_mntp.py read one column (its "text", else the first: experiments/run_mntp.py in
+    /// McGill-NLP/llm2vec at 267299de) and drop the rest; a pairs file's positives are not trained on.
+    /// </summary>
+    private static string? MaskedTextColumnNote(string loss, TextDataset d) => d.Columns.Count < 2 ? null :
+        $"note: {d.Name}: loss.type {loss} masks one text column, the first ('{d.Columns[0]}'), and reads no other " +
+        $"({string.Join(", ", d.Columns.Skip(1).Select(c => $"'{c}'"))}), as LLM2Vec's run_mntp.py reads one (set data.columns to pick it)";
 
     /// <summary>
     /// A note when a ColBERT file's anchor (its first column that is no id column) is not named as a query: PyLate's

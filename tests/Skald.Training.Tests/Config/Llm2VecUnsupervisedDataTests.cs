@@ -1,0 +1,52 @@
+using Skald.Training.Config;
+using Skald.Training.Trainer;
+
+namespace Skald.Training.Tests.Config;
+
+/// <summary>
+/// LLM2Vec's unsupervised steps as upstream runs them (experiments/run_mntp.py at 267299de, run_simcse.py at 8ff00424 in
+/// McGill-NLP/llm2vec): neither takes an instruction — run_mntp.py masks plain text, run_simcse.py's collator tokenizes
+/// each sentence alone — so <c>data.instruction</c> under loss.type mntp or simcse is one line naming the key (it was
+/// accepted, and a SimCSE run saved it as the model's query instruction); and MNTP masks one text column, so a pairs
+/// file gets a note naming the columns not read (it trained on the anchors without a word).
+/// </summary>
+public sealed class Llm2VecUnsupervisedDataTests
+{
+    // MinimalConfig with data.instruction on line 5 and a loss section to end it.
+    private static readonly string Yaml = MinimalConfig.Yaml.Replace("train: d.jsonl", "train: d.jsonl\n  instruction: Gitt et spørsmål, finn svaret", StringComparison.Ordinal)
+        + "\nloss:";
+
+    [Theory]
+    [InlineData("mntp", "run_mntp.py masks plain text")]
+    [InlineData("simcse", "run_simcse.py embeds each sentence alone")]
+    public void AnInstructionForAnUnsupervisedStepIsRefusedNamingTheKey(string loss, string upstream)
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Yaml + "\n  type: " + loss + "\n", "c.yaml"));
+        Assert.Equal($"c.yaml:5: data.instruction is the query instruction of LLM2Vec's supervised step (loss.type mnrl); loss.type {loss} trains " +
+            $"without one, as LLM2Vec's {upstream}, and the model would save it as its query instruction", e.Message);
+    }
+
+    [Fact]
+    public void TheSupervisedStepTakesIt() =>
+        Assert.Equal("Gitt et spørsmål, finn svaret", ConfigLoader.Parse(Yaml + "\n  type: mnrl\n", "c.yaml").Data.Instruction);
+
+    [Fact]
+    public void MntpOnAPairsFileNotesTheColumnItDoesNotRead()
+    {
+        string dir = InfraPaths.NewTempDir();
+        string pairs = InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 8).Select(i =>
+            $"{{\"anchor\": \"Når går ferja {i}?\", \"positive\": \"Ferja går klokka {i}.\"}}\n")));
+        var config = ConfigLoader.Parse($$"""
+            model: {path: {{InfraPaths.FixtureModel("decoder-qwen3")}}, attention: bidirectional}
+            data: {train: {{pairs}}}
+            training: {batch_size: 4, max_steps: 1}
+            loss: {type: mntp}
+            lora: {r: 2, alpha: 4}
+            output: {dir: {{Path.Combine(dir, "out")}}}
+            """, "c.yaml");
+        var lines = new List<string>();
+        using (TrainingRun.Build(config, log: lines.Add)) { }
+        Assert.Contains($"note: {pairs}: loss.type mntp masks one text column, the first ('anchor'), and reads no other ('positive'), " +
+            "as LLM2Vec's run_mntp.py reads one (set data.columns to pick it)", lines);
+    }
+}

@@ -112,7 +112,7 @@ public sealed class SentenceTransformersApiTests
         var stats = SparseEmbedding.Sparsity(vectors, s.GetProperty("width").GetInt32());
         Assert.Equal(s.GetProperty("sparsity").GetProperty("active_dims").GetDouble(), stats.ActiveDims, 12);
         Assert.Equal(s.GetProperty("sparsity").GetProperty("sparsity_ratio").GetDouble(), stats.SparsityRatio, 12);
-        Assert.Equal(new SparsityStatistics(0, 1), SparseEmbedding.Sparsity([], 40));
+        Assert.Equal(new SparsityStatistics(0, 1), SparseEmbedding.Sparsity(Array.Empty<SparseEmbedding>(), 40));
     }
 
     [Fact]

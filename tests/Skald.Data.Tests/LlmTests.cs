@@ -133,7 +133,7 @@ public sealed class LlmTests
     }
 
     [Theory]
-    [InlineData("NotFound", "HTTP 404 for model 'fake' (is it an OpenAI-compatible chat endpoint")]
+    [InlineData("NotFound", "/chat/completions: nothing there, so the base URL is wrong")]
     [InlineData("Refused", "from model 'fake': the server says \"the conversation is 300 tokens; this model's context is 128\"")]
     [InlineData("Garbage", "after 4 retries (the reply is not a chat completion")]
     [InlineData("ServerError", "after 4 retries (HTTP 500)")]

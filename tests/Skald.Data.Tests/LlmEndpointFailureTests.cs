@@ -1,7 +1,6 @@
 using System.ClientModel;
 using System.Net.Sockets;
 using Skald.Data.Generation;
-using Skald.Data.Ingest;
 using Skald.Data.Llm;
 using Skald.Retrieval.Remote;
 using Reply = Skald.Tests.FakeChatServer.Reply;
@@ -15,13 +14,6 @@ namespace Skald.Data.Tests;
 /// </summary>
 public sealed class LlmEndpointFailureTests
 {
-    private static IngestResult Documents()
-    {
-        string dir = TestPaths.NewTempDir();
-        TestDocuments.Markdown(dir);
-        return DocumentIngest.Ingest([dir], new ChunkOptions { ChunkTokens = 12, OverlapTokens = 0 });
-    }
-
     private static LlmSettings Settings(string url) => new()
     {
         Endpoint = new Uri(url), Model = "fake", QuestionsPerChunk = 3, Concurrency = 2, MaxRetries = 4,
@@ -34,7 +26,7 @@ public sealed class LlmEndpointFailureTests
         // The journey's Python http.server answered HTTP/1.0 and closed each connection after its answer; .NET kept the
         // connection pooled, sent the next request into it as it closed, and "3 retries" were counted (and waited for)
         // against a server that answered every request it received.
-        var docs = Documents();
+        var docs = LlmTests.Documents();
         Assert.True(docs.Chunks.Count >= 4, $"{docs.Chunks.Count} chunks");
         using var server = new ClosingChatServer();
         var lines = new List<string>();
@@ -49,7 +41,7 @@ public sealed class LlmEndpointFailureTests
     [Fact]
     public async Task TheProgressLineSaysWhatTheRetriesWereFor()
     {
-        var docs = Documents();
+        var docs = LlmTests.Documents();
         int n = docs.Chunks.Count;
         string refused = docs.Chunks[0].Text;
         using var server = new FakeChatServer((p, k) => k == 1 ? Reply.TooMany : Reply.Good,
@@ -95,6 +87,44 @@ public sealed class LlmEndpointFailureTests
     }
 
     [Fact]
+    public async Task AnHttpsUrlForAServerWithoutTlsIsOneLineAtOnce()
+    {
+        // a plain HTTP server answers the TLS hello with a 400 of its own and closes
+        var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        using var stop = new CancellationTokenSource();
+        var serve = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    using var c = await listener.AcceptTcpClientAsync(stop.Token);
+                    await c.GetStream().WriteAsync("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"u8.ToArray(), stop.Token);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or IOException)
+            {
+            }
+        });
+        try
+        {
+            var client = new LlmQuestionClient(Settings($"https://127.0.0.1:{port}/v1"));
+            var e = await Assert.ThrowsAsync<DataException>(() => client.CompleteAsync("s", "u", "a text", _ => true, default));
+            Assert.StartsWith($"https://127.0.0.1:{port}/v1: the TLS handshake with 127.0.0.1:{port} failed (", e.Message);
+            Assert.EndsWith("); is the scheme right (http:// for a server without TLS)?", e.Message);
+            Assert.Equal(0, client.Retries);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            listener.Stop();
+            await serve;
+        }
+    }
+
+    [Fact]
     public void OneRuleDecidesForEveryClientWhatIsRetried()
     {
         var endpoint = new Uri("http://llm.example.invalid:8000/v1/chat/completions");
@@ -106,6 +136,10 @@ public sealed class LlmEndpointFailureTests
         Assert.Equal("connection refused: nothing listens on llm.example.invalid:8000; is the server running, and the port right?",
             OpenAiConnection.Unreachable(refused, endpoint));
         Assert.Null(OpenAiConnection.Unreachable(ended, endpoint)); // a connection that broke: the server is there
+        var tls = new HttpRequestException(HttpRequestError.SecureConnectionError, "The SSL connection could not be established, see inner exception.",
+            new System.Security.Authentication.AuthenticationException("Cannot determine the frame size or a corrupted frame was received."));
+        Assert.Equal("the TLS handshake with llm.example.invalid:8000 failed (Cannot determine the frame size or a corrupted frame was received.); " +
+            "is the scheme right (http:// for a server without TLS)?", OpenAiConnection.Unreachable(tls, endpoint));
 
         // as the SDK hands them on (a ClientResultException of status 0 around the HttpRequestException)
         static ClientResultException Sdk(HttpRequestException h) => new(h.Message, null, h);
@@ -129,6 +163,7 @@ public sealed class LlmEndpointFailureTests
 
     [Theory]
     [InlineData("NotFound", "HTTP 404 for {0}/chat/completions: nothing there, so the base URL is wrong (give the part before /chat/completions, such as http://127.0.0.1:11434/v1)")]
+    [InlineData("UnknownModel", "HTTP 404 for {0}/chat/completions: the server says \"The model `fake` does not exist.\"; is the model name right, and the base URL the part before /chat/completions?")]
     [InlineData("Unauthorized", "the API key was refused (HTTP 401)")]
     public async Task AWrongPathOrKeyIsOneLineAndNotRetried(string replyName, string expected)
     {

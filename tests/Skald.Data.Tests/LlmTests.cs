@@ -8,7 +8,8 @@ namespace Skald.Data.Tests;
 /// <summary>The LLM generator against a local OpenAI-compatible server (127.0.0.1 only) that misbehaves on purpose.</summary>
 public sealed class LlmTests
 {
-    private static IngestResult Documents()
+    /// <summary>A Bokmål and a Swedish document in chunks of 25 words (four chunks).</summary>
+    internal static IngestResult Documents()
     {
         string dir = TestPaths.NewTempDir();
         TestDocuments.Markdown(dir);

@@ -110,12 +110,13 @@ public sealed class LlmQuestionClient
         }
         catch (ClientResultException e) when (!OpenAiConnection.IsTransient(e))
         {
+            string? said = OpenAiConnection.ServerError(e).Message;
             throw new DataException(e.Status is 401 or 403
                 ? $"{settings.Endpoint}: the API key was refused (HTTP {e.Status})"
-                : OpenAiConnection.ServerError(e).Message is { } said
-                    ? $"{settings.Endpoint}: HTTP {e.Status} for {what} from model '{settings.Model}': the server says \"{said}\""
                 : e.Status == 404
-                    ? OpenAiConnection.WrongBaseUrl(settings.Endpoint, "chat/completions")
+                    ? OpenAiConnection.NotFound(settings.Endpoint, "chat/completions", said)
+                : said is not null
+                    ? $"{settings.Endpoint}: HTTP {e.Status} for {what} from model '{settings.Model}': the server says \"{said}\""
                     : $"{settings.Endpoint}: HTTP {e.Status} for model '{settings.Model}' (is it an OpenAI-compatible chat endpoint, and the model name right?)");
         }
         catch (Exception e) when (attempts.Stopping && !cancel.IsCancellationRequested

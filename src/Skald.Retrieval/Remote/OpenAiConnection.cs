@@ -94,8 +94,9 @@ public static class OpenAiConnection
 
     /// <summary>
     /// Why no connection to <paramref name="uri"/> could be made, in words for one line ("connection refused: nothing
-    /// listens on 127.0.0.1:9 ..."), when <paramref name="e"/> says it could not be made at all; null for any other
-    /// failure (a connection that broke, a reply that ended early).
+    /// listens on 127.0.0.1:9 ..."), when <paramref name="e"/> says it could not be made at all (refused, a host name
+    /// that does not resolve, no route, a TLS handshake that failed); null for any other failure (a connection that
+    /// broke, a reply that ended early).
     /// </summary>
     public static string? Unreachable(HttpRequestException e, Uri? uri)
     {
@@ -107,19 +108,24 @@ public static class OpenAiConnection
         {
             "connection refused" => $"connection refused: nothing listens on {host}:{uri?.Port}; is the server running, and the port right?",
             "host name not resolved" => $"the host name '{host}' does not resolve; is it spelled right?",
+            "TLS handshake failed" => $"the TLS handshake with {host}:{uri?.Port} failed ({FirstLine(e.InnerException?.Message ?? e.Message)}); " +
+                "is the scheme right (http:// for a server without TLS)?",
             _ => $"no route to {host} ({FirstLine(e.InnerException?.Message ?? e.Message)}); is the address right?",
         };
     }
 
     /// <summary>
-    /// The line for a 404 without an error message from the server: nothing answers at the endpoint's
-    /// <paramref name="path"/> (<c>chat/completions</c>, <c>embeddings</c>), so the base URL is wrong.
+    /// The line for a 404 from the endpoint's <paramref name="path"/> (<c>chat/completions</c>, <c>embeddings</c>).
+    /// Without a message from the server, nothing answers there, so the base URL is wrong. With one (OpenAI and Ollama
+    /// answer an unknown model with a 404 and a message), the line quotes it and names both suspects.
     /// </summary>
-    public static string WrongBaseUrl(Uri endpoint, string path)
+    public static string NotFound(Uri endpoint, string path, string? said)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        return $"{endpoint}: HTTP 404 for {endpoint.ToString().TrimEnd('/')}/{path}: nothing there, so the base URL is wrong " +
-            $"(give the part before /{path}, such as http://127.0.0.1:11434/v1)";
+        string url = $"{endpoint.ToString().TrimEnd('/')}/{path}";
+        return said is null
+            ? $"{endpoint}: HTTP 404 for {url}: nothing there, so the base URL is wrong (give the part before /{path}, such as http://127.0.0.1:11434/v1)"
+            : $"{endpoint}: HTTP 404 for {url}: the server says \"{said}\"; is the model name right, and the base URL the part before /{path}?";
     }
 
     /// <summary>Whether an HTTP failure is worth retrying: no connection (status 0), 408, 409, 429 or 5xx.</summary>
@@ -141,8 +147,9 @@ public static class OpenAiConnection
 
     /// <summary>
     /// The message and code of an OpenAI-style error body (<c>{"error": {"message": ..., "code": ...}}</c>, as OpenAI,
-    /// vLLM, llama.cpp and skald serve answer a request they refuse: an input over the context, an unknown model), the
-    /// message on one line and at most 300 characters; nulls when the body is not one.
+    /// vLLM, llama.cpp and skald serve answer a request they refuse: an input over the context, an unknown model; or
+    /// older vLLM's <c>{"object": "error", "message": ...}</c>), the message on one line and at most 300 characters;
+    /// nulls when the body is not one.
     /// </summary>
     public static (string? Message, string? Code) ServerError(ClientResultException e)
     {
@@ -152,8 +159,13 @@ public static class OpenAiConnection
             string? body = e.GetRawResponse()?.Content?.ToString();
             if (string.IsNullOrEmpty(body)) return (null, null);
             using var doc = System.Text.Json.JsonDocument.Parse(body);
-            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !doc.RootElement.TryGetProperty("error", out var error))
-                return (null, null);
+            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object) return (null, null);
+            if (!doc.RootElement.TryGetProperty("error", out var error))
+            {
+                if (!(doc.RootElement.TryGetProperty("object", out var o) && o.ValueKind == System.Text.Json.JsonValueKind.String && o.GetString() == "error"))
+                    return (null, null);
+                error = doc.RootElement; // older vLLM: the error's fields at the top
+            }
             bool structured = error.ValueKind == System.Text.Json.JsonValueKind.Object;
             var message = structured && error.TryGetProperty("message", out var m) ? m : error; // some servers answer {"error": "text"}
             string? code = structured && error.TryGetProperty("code", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.String ? c.GetString() : null;
@@ -174,6 +186,7 @@ public static class OpenAiConnection
     private static (string Label, bool Unreachable) Connection(HttpRequestException e)
     {
         if (e.HttpRequestError == HttpRequestError.NameResolutionError) return ("host name not resolved", true);
+        if (e.HttpRequestError == HttpRequestError.SecureConnectionError) return ("TLS handshake failed", true);
         if (e.HttpRequestError == HttpRequestError.ResponseEnded) return ("connection closed before an answer", false);
         for (Exception? inner = e.InnerException; inner is not null; inner = inner.InnerException)
         {

@@ -120,10 +120,10 @@ public sealed class OpenAiEmbeddingClient
                 : code == "context_length_exceeded"
                     ? $"{where}: HTTP {e.Status}, a text is longer than the model takes: the server says \"{said}\"; shorten the texts, " +
                       "or have the server truncate them (skald serve --truncate)"
+                : e.Status == 404
+                    ? OpenAiConnection.NotFound(Settings.Spec.Endpoint, "embeddings", said)
                 : said is not null
                     ? $"{where}: HTTP {e.Status}: the server says \"{said}\""
-                : e.Status == 404
-                    ? OpenAiConnection.WrongBaseUrl(Settings.Spec.Endpoint, "embeddings")
                 : $"{where}: HTTP {e.Status} ({FirstLine(e.Message)}); is it an OpenAI-compatible embeddings API (URL up to /v1) and the model name right?");
         }
         catch (Exception e) when (attempts.Stopping && e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnusableReplyException)

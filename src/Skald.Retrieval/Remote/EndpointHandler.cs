@@ -20,6 +20,12 @@ namespace Skald.Retrieval.Remote;
 /// connection, and says <c>Connection: close</c>). The first handler's pool, where the closed connection sits, is not
 /// used again.</item>
 /// </list>
+/// What this relies on, as read upstream: dotnet/runtime at b3a162807d43ad412d17b46f6af203f501a1cbbc,
+/// <c>SocketsHttpHandler/HttpConnection.cs</c> (a response's <c>Connection: close</c> is the only thing that marks a
+/// connection closed after it, and a request whose body was sent is never resent on another connection); and
+/// Azure/azure-sdk-for-net at 0712e15c9a22cac7d8af579aed84c512960e7ca6,
+/// <c>System.ClientModel/src/Pipeline/HttpClientPipelineTransport.cs</c> (the SDK's transport wraps every
+/// <see cref="HttpRequestException"/> in a <c>ClientResultException</c> of status 0, the exception as its inner one).
 /// </summary>
 public sealed class EndpointHandler : HttpMessageHandler
 {

@@ -7,15 +7,16 @@ namespace Skald.Retrieval.Remote;
 /// things about its endpoint from what comes back:
 /// <list type="bullet">
 /// <item>Whether the endpoint has answered at all. Until it has, a connection that cannot be made (refused, a host name
-/// that does not resolve, no route to the host) means a wrong address, not a server that went away, so it becomes an
+/// that does not resolve, no route to the host, a TLS handshake that fails) means a wrong address, not a server that went away, so it becomes an
 /// <see cref="UnreachableEndpointException"/>: the retry pipeline does not retry it and the client reports it at once
 /// in one line. Before this, a refused first request was retried for a minute and a half. After the first answer the
 /// same failure means a server that is restarting, and it is retried.</item>
 /// <item>Whether the endpoint closes every connection after its answer. That is an HTTP/1.0 answer without
 /// <c>Connection: keep-alive</c>, as Python's <c>http.server</c> gives by default (the usual quick fake endpoint).
 /// SocketsHttpHandler keeps such a connection in its pool anyway, because it reads only <c>Connection: close</c>. A request
-/// sent on it just before the close arrives fails with "the response ended prematurely" (.NET does not resend a POST),
-/// which cost a counted retry and a backoff: the "3 retries" against a server that answered every request. From the
+/// sent on it just before the close arrives fails: the response ends early, or the connection is reset (.NET does not
+/// resend a POST). That cost a counted retry and a backoff: the "3 retries" against a server that answered every
+/// request. From the
 /// first such answer on, requests go through a second handler that pools nothing (each request opens its own
 /// connection, and says <c>Connection: close</c>). The first handler's pool, where the closed connection sits, is not
 /// used again.</item>

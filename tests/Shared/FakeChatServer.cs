@@ -9,12 +9,12 @@ namespace Skald.Tests;
 /// A local stand-in for an OpenAI-compatible chat-completions API, on 127.0.0.1 only (HttpListener): each request's
 /// passage (the text after "Tekst:"/"Text:" in the user message) is recorded, and the answer is chosen by a script from
 /// the passage and how often it was asked: good numbered lists wrapped in chatter, 429 with Retry-After, 500, a slow
-/// reply, garbage, or a completion without choices. Good answers are deterministic per passage, in the prompt's language.
+/// reply, garbage, a completion without choices, a refused key, or an unknown model. Good answers are deterministic per passage, in the prompt's language.
 /// </summary>
 internal sealed class FakeChatServer : LocalHttpServer
 {
     /// <summary>What to answer.</summary>
-    public enum Reply { Good, Chatter, TooMany, ServerError, Slow, Garbage, NotFound, NoChoices, Refused }
+    public enum Reply { Good, Chatter, TooMany, ServerError, Slow, Garbage, NotFound, NoChoices, Refused, Unauthorized, UnknownModel }
 
     private readonly Func<string, int, Reply> script;
     private readonly ConcurrentDictionary<string, int> asked = new(StringComparer.Ordinal);
@@ -68,6 +68,12 @@ internal sealed class FakeChatServer : LocalHttpServer
                 return;
             case Reply.NotFound:
                 await WriteAsync(res, 404, "<html>no such page</html>");
+                return;
+            case Reply.Unauthorized: // as OpenAI refuses a wrong key
+                await WriteAsync(res, 401, "{\"error\": {\"message\": \"Incorrect API key provided\", \"type\": \"invalid_request_error\", \"code\": \"invalid_api_key\"}}");
+                return;
+            case Reply.UnknownModel: // as older vLLM answers a model it does not serve (the error's fields at the top)
+                await WriteAsync(res, 404, "{\"object\": \"error\", \"message\": \"The model `fake` does not exist.\", \"type\": \"NotFoundError\", \"param\": null, \"code\": 404}");
                 return;
             case Reply.Refused: // as OpenAI, vLLM and skald serve refuse a prompt over the model's context
                 await WriteAsync(res, 400, "{\"error\": {\"message\": \"the conversation is 300 tokens;\\nthis model's context is 128\", \"type\": \"invalid_request_error\", \"param\": \"messages\", \"code\": null}}");

@@ -267,7 +267,7 @@ public sealed class DataCommandTests
         SkaldProcess.AssertUserError(r, 1, "environment variable SKALD_TEST_NO_SUCH_KEY is not set");
         using var server = new FakeChatServer((_, n) => n == 0 ? FakeChatServer.Reply.Good : FakeChatServer.Reply.NotFound);
         r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm", "--llm", server.Url, "--llm-model", "m");
-        SkaldProcess.AssertUserError(r, 1, "HTTP 404", "OpenAI-compatible");
+        SkaldProcess.AssertUserError(r, 1, $"HTTP 404 for {server.Url}/chat/completions: nothing there, so the base URL is wrong");
         Assert.False(Directory.Exists(output));
     }
 

@@ -8,7 +8,8 @@ namespace Skald.Data.Tests;
 /// <summary>The LLM generator against a local OpenAI-compatible server (127.0.0.1 only) that misbehaves on purpose.</summary>
 public sealed class LlmTests
 {
-    private static IngestResult Documents()
+    /// <summary>A Bokmål and a Swedish document in chunks of 25 words (four chunks).</summary>
+    internal static IngestResult Documents()
     {
         string dir = TestPaths.NewTempDir();
         TestDocuments.Markdown(dir);
@@ -133,7 +134,7 @@ public sealed class LlmTests
     }
 
     [Theory]
-    [InlineData("NotFound", "HTTP 404 for model 'fake' (is it an OpenAI-compatible chat endpoint")]
+    [InlineData("NotFound", "/chat/completions: nothing there, so the base URL is wrong")]
     [InlineData("Refused", "from model 'fake': the server says \"the conversation is 300 tokens; this model's context is 128\"")]
     [InlineData("Garbage", "after 4 retries (the reply is not a chat completion")]
     [InlineData("ServerError", "after 4 retries (HTTP 500)")]

@@ -40,7 +40,7 @@ internal sealed class RemoteModels
     /// <summary>One line about what a remote model cost: requests, retries, tokens and (with a price) the cost.</summary>
     public static string Usage(OpenAiEmbeddingClient client) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{client.Settings.Spec}: {Counted.Of(client.Requests, "request")} ({Counted.Of(client.Retries, "retry", "retries")}), {Counted.Of(client.Tokens, "token")}")
+            $"{client.Settings.Spec}: {Counted.Of(client.Requests, "request")} ({client.RetryCounts}), {Counted.Of(client.Tokens, "token")}")
         + (client.Settings.PricePerMillionTokens > 0
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", cost {client.Cost:0.######} at {client.Settings.PricePerMillionTokens} per 1M tokens")
             : "");

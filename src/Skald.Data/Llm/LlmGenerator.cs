@@ -57,7 +57,7 @@ public static class LlmGenerator
                     {
                         lastReport = clock.ElapsedMilliseconds;
                         var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / finished * (todo.Count - finished));
-                        progress($"llm: {finished}/{todo.Count} chunks, {client.Requests} requests, {client.Retries} retries, ETA {eta:hh\\:mm\\:ss}");
+                        progress($"llm: {finished}/{todo.Count} chunks, {client.Requests} requests, {client.RetryCounts}, ETA {eta:hh\\:mm\\:ss}");
                     }
                 }
             }, cancel, stop);

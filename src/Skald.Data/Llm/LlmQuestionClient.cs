@@ -11,9 +11,10 @@ namespace Skald.Data.Llm;
 /// Asks an OpenAI-compatible chat endpoint for questions through the official OpenAI .NET SDK (its own retries off),
 /// inside the shared Polly pipeline (<see cref="OpenAiConnection"/>): a per-attempt timeout, and retries with
 /// exponential backoff and jitter on 429 (waiting what Retry-After says), 5xx, timeouts, broken connections and
-/// unreadable replies. Other HTTP errors (400, 401, 404, ...)
-/// mean the endpoint, model or key is wrong and stop at once with one line. Every attempt counts against the request
-/// budget, reserved before it is sent (<see cref="RequestBudget"/>): concurrent workers send exactly the budget.
+/// unreadable replies, counted by reason (<see cref="RetryCounts"/>). Other HTTP errors (400, 401, 404, ...) mean the
+/// endpoint, model or key is wrong, and a connection that cannot be made before the endpoint ever answered (refused, a
+/// host name that does not resolve) a wrong address: both stop at once with one line. Every attempt counts against the
+/// request budget, reserved before it is sent (<see cref="RequestBudget"/>): concurrent workers send exactly the budget.
 /// </summary>
 public sealed class LlmQuestionClient
 {
@@ -22,7 +23,7 @@ public sealed class LlmQuestionClient
     private readonly ResiliencePipeline pipeline;
     private readonly RequestBudget budget;
     private readonly CancellationToken stop;
-    private int retries;
+    private readonly RetryTally retries = new();
 
     /// <summary>
     /// A client for <paramref name="settings"/>. Once <paramref name="stop"/> is set (Ctrl-C), it sends nothing more, a
@@ -36,15 +37,17 @@ public sealed class LlmQuestionClient
         this.stop = stop;
         this.budget = budget ?? new RequestBudget(settings.RequestBudget);
         chat = new ChatClient(settings.Model, new ApiKeyCredential(settings.ApiKey), OpenAiConnection.ClientOptions(settings.Endpoint, settings.Timeout));
-        pipeline = OpenAiConnection.Pipeline(Math.Max(settings.MaxRetries, 0), settings.RetryDelay, settings.Timeout,
-            () => Interlocked.Increment(ref retries), e => e is UnreadableReplyException);
+        pipeline = OpenAiConnection.Pipeline(Math.Max(settings.MaxRetries, 0), settings.RetryDelay, settings.Timeout, retries);
     }
 
     /// <summary>Requests sent so far (retries included), by every client sharing the budget.</summary>
     public int Requests => budget.Taken;
 
     /// <summary>Retries so far.</summary>
-    public int Retries => retries;
+    public int Retries => retries.Total;
+
+    /// <summary>Retries so far by reason, for progress lines ("3 retries (2 HTTP 429, 1 timeout)").</summary>
+    public RetryTally RetryCounts => retries;
 
     /// <summary>Up to QuestionsPerChunk questions about <paramref name="passage"/> in <paramref name="language"/>.</summary>
     public async Task<List<string>> AskAsync(string passage, string language, string chunkId, CancellationToken cancel)
@@ -90,9 +93,9 @@ public sealed class LlmQuestionClient
                     }
                     catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException or ArgumentException)
                     {
-                        throw new UnreadableReplyException($"the reply is not a chat completion ({e.Message.Split('\n')[0]})");
+                        throw new UnusableReplyException("unreadable reply", $"the reply is not a chat completion ({e.Message.Split('\n')[0]})");
                     }
-                    if (!usable(text) && rejected++ < Math.Min(2, Math.Max(settings.MaxRetries, 0))) throw new UnreadableReplyException("no usable answer in the reply");
+                    if (!usable(text) && rejected++ < Math.Min(2, Math.Max(settings.MaxRetries, 0))) throw new UnusableReplyException("no usable answer", "no usable answer in the reply");
                     return text;
                 }
                 finally
@@ -101,33 +104,36 @@ public sealed class LlmQuestionClient
                 }
             }, attempts.Token);
         }
+        catch (ClientResultException e) when (e.InnerException is UnreachableEndpointException u)
+        {
+            throw new DataException($"{settings.Endpoint}: {u.Message}");
+        }
         catch (ClientResultException e) when (!OpenAiConnection.IsTransient(e))
         {
+            string? said = OpenAiConnection.ServerError(e).Message;
             throw new DataException(e.Status is 401 or 403
                 ? $"{settings.Endpoint}: the API key was refused (HTTP {e.Status})"
-                : OpenAiConnection.ServerError(e).Message is { } said
+                : e.Status == 404
+                    ? OpenAiConnection.NotFound(settings.Endpoint, "chat/completions", said)
+                : said is not null
                     ? $"{settings.Endpoint}: HTTP {e.Status} for {what} from model '{settings.Model}': the server says \"{said}\""
                     : $"{settings.Endpoint}: HTTP {e.Status} for model '{settings.Model}' (is it an OpenAI-compatible chat endpoint, and the model name right?)");
         }
         catch (Exception e) when (attempts.Stopping && !cancel.IsCancellationRequested
-            && e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnreadableReplyException)
+            && e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnusableReplyException)
         {
             // a failed attempt that would have been retried: stopping, the retry is not sent (not a give-up)
             throw new OperationCanceledException("stopping: the retry is not sent", e, stop);
         }
-        catch (Exception e) when (e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnreadableReplyException)
+        catch (Exception e) when (e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnusableReplyException)
         {
             string why = e switch
             {
-                ClientResultException c => c.Status == 0 ? "no connection" : $"HTTP {c.Status}",
                 TimeoutRejectedException => $"no answer within {settings.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s",
-                UnreadableReplyException u => u.Message,
-                _ => e.Message.Split('\n')[0],
+                UnusableReplyException u => u.Message,
+                _ => OpenAiConnection.RetryReason(e),
             };
             throw new DataException($"{settings.Endpoint}: gave up on {what} after {settings.MaxRetries} retries ({why}); is it an OpenAI-compatible chat endpoint? Run again to resume");
         }
     }
-
-    /// <summary>A reply that could not be used (not a chat completion, or no questions in it): retried.</summary>
-    private sealed class UnreadableReplyException(string message) : Exception(message);
 }

@@ -78,7 +78,7 @@ public static class LlmTranslator
                 {
                     done[item.Key] = reply;
                     if (progress is not null && (++finished % 50 == 0 || finished == todo.Count))
-                        progress($"llm: {finished}/{todo.Count} texts, {client.Requests} requests, {client.Retries} retries, ETA {TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / finished * (todo.Count - finished)):hh\\:mm\\:ss}");
+                        progress($"llm: {finished}/{todo.Count} texts, {client.Requests} requests, {client.RetryCounts}, ETA {TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / finished * (todo.Count - finished)):hh\\:mm\\:ss}");
                 }
             }, cancel, stop);
         return [.. keys.Select(k => done[k])];

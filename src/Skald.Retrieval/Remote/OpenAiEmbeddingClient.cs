@@ -11,7 +11,8 @@ namespace Skald.Retrieval.Remote;
 /// requests of <see cref="RemoteEmbeddingSettings.BatchSize"/> texts, each inside the shared retry pipeline
 /// (<see cref="OpenAiConnection"/>). Counts requests, retries and the input tokens the server reports in
 /// <c>usage</c>, and from them the cost. Failures are one-line <see cref="EvaluationException"/>s: a refused key, a
-/// wrong URL or model (not retried), or giving up after the retries. An empty text is sent as one space (the API
+/// wrong URL or model, an endpoint that cannot be reached before it ever answered (not retried), or giving up after the
+/// retries. An empty text is sent as one space (the API
 /// refuses empty strings). Thread-safe counters; calls may run concurrently. With <see cref="RemoteEmbeddingSettings.Stop"/>
 /// (Ctrl-C) set, a request under way finishes, no further one is sent, and a retry's backoff ends at once
 /// (<see cref="AttemptStop"/>).
@@ -21,7 +22,8 @@ public sealed class OpenAiEmbeddingClient
     private readonly EmbeddingClient client;
     private readonly ResiliencePipeline pipeline;
     private long tokens;
-    private int requests, retries;
+    private readonly RetryTally retries = new();
+    private int requests;
 
     /// <summary>A client for <paramref name="settings"/>.</summary>
     public OpenAiEmbeddingClient(RemoteEmbeddingSettings settings)
@@ -31,8 +33,7 @@ public sealed class OpenAiEmbeddingClient
         Settings = settings;
         client = new EmbeddingClient(settings.Spec.Model, new ApiKeyCredential(settings.ApiKey),
             OpenAiConnection.ClientOptions(settings.Spec.Endpoint, settings.Timeout));
-        pipeline = OpenAiConnection.Pipeline(Math.Max(settings.MaxRetries, 0), settings.RetryDelay, settings.Timeout,
-            () => Interlocked.Increment(ref retries), e => e is UnreadableReplyException);
+        pipeline = OpenAiConnection.Pipeline(Math.Max(settings.MaxRetries, 0), settings.RetryDelay, settings.Timeout, retries);
     }
 
     /// <summary>How the model is called.</summary>
@@ -42,7 +43,10 @@ public sealed class OpenAiEmbeddingClient
     public int Requests => Volatile.Read(ref requests);
 
     /// <summary>Retries so far.</summary>
-    public int Retries => Volatile.Read(ref retries);
+    public int Retries => retries.Total;
+
+    /// <summary>Retries so far by reason ("2 retries (2 HTTP 429)").</summary>
+    public RetryTally RetryCounts => retries;
 
     /// <summary>Input tokens the server reported (<c>usage.prompt_tokens</c>) over the successful requests.</summary>
     public long Tokens => Interlocked.Read(ref tokens);
@@ -94,7 +98,7 @@ public sealed class OpenAiEmbeddingClient
                     catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException
                         or ArgumentException or KeyNotFoundException)
                     {
-                        throw new UnreadableReplyException($"the reply is not an embeddings response ({e.Message.Split('\n')[0]})");
+                        throw new UnusableReplyException("unreadable reply", $"the reply is not an embeddings response ({e.Message.Split('\n')[0]})");
                     }
                     return Read(reply, texts.Length);
                 }
@@ -104,6 +108,10 @@ public sealed class OpenAiEmbeddingClient
                 }
             }, attempts.Token);
         }
+        catch (ClientResultException e) when (e.InnerException is UnreachableEndpointException u)
+        {
+            throw new EvaluationException($"{where}: {u.Message}");
+        }
         catch (ClientResultException e) when (!OpenAiConnection.IsTransient(e))
         {
             var (said, code) = OpenAiConnection.ServerError(e);
@@ -112,19 +120,21 @@ public sealed class OpenAiEmbeddingClient
                 : code == "context_length_exceeded"
                     ? $"{where}: HTTP {e.Status}, a text is longer than the model takes: the server says \"{said}\"; shorten the texts, " +
                       "or have the server truncate them (skald serve --truncate)"
+                : e.Status == 404
+                    ? OpenAiConnection.NotFound(Settings.Spec.Endpoint, "embeddings", said)
                 : said is not null
                     ? $"{where}: HTTP {e.Status}: the server says \"{said}\""
                 : $"{where}: HTTP {e.Status} ({FirstLine(e.Message)}); is it an OpenAI-compatible embeddings API (URL up to /v1) and the model name right?");
         }
-        catch (Exception e) when (attempts.Stopping && e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnreadableReplyException)
+        catch (Exception e) when (attempts.Stopping && e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnusableReplyException)
         {
             throw new OperationCanceledException("stopping: the retry is not sent", e, stop); // not a give-up
         }
-        catch (Exception e) when (e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnreadableReplyException)
+        catch (Exception e) when (e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnusableReplyException)
         {
             string why = e switch
             {
-                ClientResultException c => c.Status == 0 ? $"no connection: {FirstLine(c.Message)}" : $"HTTP {c.Status}",
+                ClientResultException c => c.Status == 0 ? $"{OpenAiConnection.RetryReason(c)}: {FirstLine(c.Message)}" : $"HTTP {c.Status}",
                 TimeoutRejectedException => $"no answer within {Settings.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s",
                 _ => FirstLine(e.Message),
             };
@@ -134,22 +144,19 @@ public sealed class OpenAiEmbeddingClient
 
     private float[][] Read(OpenAIEmbeddingCollection reply, int expected)
     {
-        if (reply.Count != expected) throw new UnreadableReplyException($"the reply holds {reply.Count} embeddings for {expected} inputs");
+        if (reply.Count != expected) throw new UnusableReplyException("unreadable reply", $"the reply holds {reply.Count} embeddings for {expected} inputs");
         var vectors = new float[expected][];
         foreach (var e in reply)
         {
             if (e.Index < 0 || e.Index >= expected || vectors[e.Index] is not null)
-                throw new UnreadableReplyException($"the reply has a bad or repeated index {e.Index}");
+                throw new UnusableReplyException("unreadable reply", $"the reply has a bad or repeated index {e.Index}");
             vectors[e.Index] = e.ToFloats().ToArray();
         }
         int d = vectors[0].Length;
-        if (d == 0 || vectors.Any(v => v.Length != d)) throw new UnreadableReplyException("the reply's embeddings are empty or of different widths");
+        if (d == 0 || vectors.Any(v => v.Length != d)) throw new UnusableReplyException("unreadable reply", "the reply's embeddings are empty or of different widths");
         if (reply.Usage is { } usage) Interlocked.Add(ref tokens, usage.InputTokenCount);
         return vectors;
     }
 
     private static string FirstLine(string message) => message.Split('\n')[0].Trim();
-
-    /// <summary>A reply that could not be used (not an embeddings response): retried.</summary>
-    private sealed class UnreadableReplyException(string message) : Exception(message);
 }

@@ -9,7 +9,7 @@ namespace Skald.Models.Tests;
 /// sparsity and decode, restated in plain torch): <see cref="Similarities.Matrix(SimilarityFunction, IReadOnlyList{float[]}, IReadOnlyList{float[]})"/>, <see cref="Similarities.Pairwise(SimilarityFunction, IReadOnlyList{float[]}, IReadOnlyList{float[]})"/>
 /// and <see cref="SentenceEncoder.SimilarityPairwise(IReadOnlyList{float[]}, IReadOnlyList{float[]})"/> (dense and
 /// sparse), <see cref="SparseEmbedding.Intersection"/>,
-/// <see cref="SparseEmbedding.Sparsity"/> and <see cref="SentenceEncoder.Decode(SparseEmbedding, int?)"/>.
+/// <see cref="SparseEmbedding.Sparsity(IReadOnlyList{SparseEmbedding}, int)"/> and <see cref="SentenceEncoder.Decode(SparseEmbedding, int?)"/>.
 /// </summary>
 public sealed class SentenceTransformersApiTests
 {

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Skald.Cli.Tests;
 
 /// <summary>
@@ -12,34 +10,20 @@ public sealed class MineNegativesStageSeedTests
     [Fact]
     public void TheStagesSeedDrawsTheNegativesOfDataMineNegativesSeed()
     {
-        string dir = TestPaths.NewTempDir(), pairs = Path.Combine(dir, "pairs.jsonl"), corpus = Path.Combine(dir, "corpus.txt");
-        File.WriteAllText(pairs, JsonSerializer.Serialize(new { anchor = "kaffe", positive = "Kaffen er god." }) + "\n");
-        File.WriteAllLines(corpus, Enumerable.Range(1, 30).Select(i => $"Kaffe nummer {i} står på bord {i}" + new string('!', i)));
+        var passages = Enumerable.Range(1, 30).Select(i => $"Fakturaer nummer {i} ligger på bord {i}" + new string('!', i)).ToArray();
+        var (config, outDir) = MineNegativesStageLanguageTests.Write("    model: bm25\n    sampling: random\n    format: n-tuple\n    seed: 7", passages);
+        var run = InProcessSkald.Capture("pipeline", "--config", config, "--quiet");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        string dir = Path.GetDirectoryName(config)!;
         string Cli(int seed)
         {
             string output = Path.Combine(dir, $"cli-{seed}.jsonl");
-            var r = InProcessSkald.Capture("data", "mine-negatives", "--data", pairs, "--corpus", corpus, "--output", output, "--model", "bm25",
-                "--num-negatives", "3", "--relative-margin", "none", "--sampling", "random", "--format", "n-tuple", "--seed", $"{seed}", "--quiet");
+            var r = InProcessSkald.Capture("data", "mine-negatives", "--data", Path.Combine(dir, "pairs.jsonl"), "--corpus", Path.Combine(dir, "corpus.txt"),
+                "--output", output, "--model", "bm25", "--num-negatives", "1", "--relative-margin", "none", "--sampling", "random", "--format", "n-tuple",
+                "--seed", $"{seed}", "--quiet");
             Assert.True(r.ExitCode == 0, r.Stderr);
             return File.ReadAllText(output);
         }
-        string config = Path.Combine(dir, "pipeline.yaml"), outDir = Path.Combine(dir, "out");
-        File.WriteAllText(config, $"""
-            output: {outDir}
-            stages:
-              - name: mined
-                type: mine_negatives
-                data: {pairs}
-                corpus: {corpus}
-                model: bm25
-                num_negatives: 3
-                relative_margin: none
-                sampling: random
-                format: n-tuple
-                seed: 7
-            """);
-        var run = InProcessSkald.Capture("pipeline", "--config", config, "--quiet");
-        Assert.True(run.ExitCode == 0, run.Stderr);
 
         Assert.NotEqual(Cli(42), Cli(7)); // the seed picks the draw
         Assert.Equal(Cli(7), File.ReadAllText(Path.Combine(outDir, "mined.jsonl")));

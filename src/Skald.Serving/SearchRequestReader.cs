@@ -43,24 +43,14 @@ internal static class SearchRequestReader
             var fusion = FusionOptions.Default;
             string fusionName = Choice(root, "fusion", "convex", "convex", "rrf", "rerank");
             fusion = fusion with { Mode = FusionOptions.ParseMode(fusionName)!.Value };
-            double? alphaGiven = Number(root, "alpha");
-            if (alphaGiven is double alpha)
+            if (Number(root, "alpha") is double alpha)
                 fusion = alpha is >= 0 and <= 1 ? fusion with { Alpha = alpha } : throw ApiException.BadRequest($"alpha {alpha} is outside [0, 1]", "alpha");
-            // fusion settings of a search that fuses nothing, or a weight of a fusion that has none: a 400 naming the
-            // field, not a result the client takes for what it asked (as skald search refuses --fusion and --alpha)
-            bool fusionGiven = root.TryGetProperty("fusion", out var fg) && fg.ValueKind != JsonValueKind.Null;
-            if (mode != SearchMode.Hybrid && (fusionGiven || alphaGiven is not null))
-            {
-                string field = fusionGiven ? "fusion" : "alpha";
-                throw ApiException.BadRequest($"{field} applies to mode \"hybrid\"; this search is mode \"{modeName}\"", field);
-            }
-            if (alphaGiven is not null && fusion.Mode != HybridMode.Convex)
-                throw ApiException.BadRequest($"alpha weighs the dense side of fusion \"convex\"; fusion \"{fusionName}\" has no weight", "alpha");
             fusion = fusion with { Normalization = FusionOptions.ParseNormalization(Choice(root, "normalization", "zscore", "zscore", "minmax"))!.Value };
             if (Int(root, "rrf_k", 1) is int rrfK) fusion = fusion with { RrfK = rrfK };
             if (Int(root, "candidates", 1) is int candidates)
                 fusion = candidates <= MaxTopK ? fusion with { Candidates = candidates }
                     : throw ApiException.BadRequest($"candidates {candidates} is more than {MaxTopK}", "candidates");
+            CheckFusionFields(root, modeName, fusionName);
             bool rerank = true;
             if (root.TryGetProperty("rerank", out var rr) && rr.ValueKind != JsonValueKind.Null)
             {
@@ -214,6 +204,35 @@ internal static class SearchRequestReader
         if (list.Count == 0) throw ApiException.BadRequest($"{param} must be {what}, got an empty array", param);
         return list;
     }
+
+    /// <summary>
+    /// Fusion settings of a search that fuses nothing (<c>fusion</c>, <c>alpha</c>, <c>normalization</c>, <c>rrf_k</c>,
+    /// <c>candidates</c> on mode dense or bm25), or of another fusion than the one searched (<c>alpha</c> and
+    /// <c>normalization</c> belong to convex, <c>rrf_k</c> to rrf): a 400 naming the field, not a result the client takes
+    /// for what it asked (as <c>skald search</c> refuses <c>--fusion</c> and <c>--alpha</c>).
+    /// </summary>
+    private static void CheckFusionFields(JsonElement root, string modeName, string fusionName)
+    {
+        static bool Given(JsonElement root, string name) => root.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null;
+        if (modeName != "hybrid" && FusionFields.FirstOrDefault(f => Given(root, f)) is { } field)
+            throw ApiException.BadRequest($"{field} applies to mode \"hybrid\"; this search is mode \"{modeName}\"", field);
+        foreach (var (name, owner, what) in FusionOwners)
+        {
+            if (fusionName != owner && Given(root, name))
+                throw ApiException.BadRequest($"{name} {what} of fusion \"{owner}\"; fusion \"{fusionName}\" has none", name);
+        }
+    }
+
+    /// <summary>The request's fields that set how a hybrid search fuses, in the order a refusal names the first given.</summary>
+    private static readonly string[] FusionFields = ["fusion", "alpha", "normalization", "rrf_k", "candidates"];
+
+    /// <summary>Fusion fields that only one fusion reads: the field, that fusion, and what the field is to it.</summary>
+    private static readonly (string Name, string Owner, string What)[] FusionOwners =
+    [
+        ("alpha", "convex", "weighs the dense side"),
+        ("normalization", "convex", "scales the scores"),
+        ("rrf_k", "rrf", "is the rank constant"),
+    ];
 
     private static int? Int(JsonElement root, string name, int? min)
     {

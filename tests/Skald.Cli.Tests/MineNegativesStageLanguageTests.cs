@@ -12,11 +12,15 @@ public sealed class MineNegativesStageLanguageTests
     // Danish "fakturaerne" is "faktura" by the Danish stemmer, "fakturaern" by the Norwegian one (and unstemmed)
     private const string Danish = "Fakturaerne sendes i morgen, og hvis nogen ikke har betalt efter fjorten dage, bliver der sendt en rykker. Hvad der sker derefter, ved vi ikke meget om.";
 
-    private static (string Config, string OutDir) Write(string keys)
+    /// <summary>
+    /// A pipeline of one mine_negatives stage, <c>mined</c>, with <paramref name="keys"/> (indented as its keys) over a
+    /// pair and <paramref name="passages"/> (a Danish one when none are given) as its corpus; the config and the output folder.
+    /// </summary>
+    internal static (string Config, string OutDir) Write(string keys, IEnumerable<string>? passages = null)
     {
         string dir = TestPaths.NewTempDir(), pairs = Path.Combine(dir, "pairs.jsonl"), corpus = Path.Combine(dir, "corpus.txt");
         File.WriteAllText(pairs, JsonSerializer.Serialize(new { anchor = "fakturaer", positive = "Bilene står ute og blir vasket i morgen, men det er ikke noe vi kan gjøre noe med." }) + "\n");
-        File.WriteAllText(corpus, Danish + "\n");
+        File.WriteAllLines(corpus, passages ?? [Danish]);
         string config = Path.Combine(dir, "pipeline.yaml"), outDir = Path.Combine(dir, "out");
         File.WriteAllText(config, $"""
             output: {outDir}

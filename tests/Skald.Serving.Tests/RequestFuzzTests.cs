@@ -20,7 +20,7 @@ public sealed class RequestFuzzTests(FullServer server) : IClassFixture<FullServ
         ("v1/embeddings", [("input", "[\"Hei på deg\", \"Fjorden ligg stille.\"]"), ("model", "\"m\""), ("encoding_format", "\"float\""),
             ("dimensions", "16"), ("input_type", "\"query\""), ("output_dtype", "\"float\""), ("user", "\"u\"")]),
         ("v1/search", [("query", "\"Hvor kan jeg parkere sykkelen?\""), ("top_k", "3"), ("mode", "\"hybrid\""), ("fusion", "\"convex\""),
-            ("alpha", "0.5"), ("normalization", "\"zscore\""), ("rrf_k", "60"), ("candidates", "20"), ("rerank", "true"),
+            ("alpha", "0.5"), ("normalization", "\"zscore\""), ("candidates", "20"), ("rerank", "true"),
             ("rerank_candidates", "5"), ("rescore_multiplier", "2"), ("probes", "2"), ("ef", "16"), ("source", "\"*\""),
             ("where", "{\"lang\": \"nb\"}")]),
         ("v1/rerank", [("query", "\"Kva tid går ferja?\""), ("documents", "[\"Ferja går kvar time.\", {\"text\": \"Fjorden ligg stille.\"}]"),

@@ -87,6 +87,8 @@ public sealed class RequestSweepTests(FullServer server) : IClassFixture<FullSer
         { "v1/search", "{\"query\": \"sykkel\", \"alpha\": 1e400}", 400, "alpha" },
         { "v1/search", "{\"query\": \"sykkel\", \"rescore_multiplier\": 2147483647}", 400, "rescore_multiplier" },
         { "v1/search", "{\"query\": \"sykkel\", \"rrf_k\": 2147483647, \"fusion\": \"rrf\"}", 200, null },
+        { "v1/search", "{\"query\": \"sykkel\", \"fusion\": \"convex\", \"alpha\": 0.5, \"normalization\": \"minmax\", \"candidates\": 20}", 200, null },
+        { "v1/search", "{\"query\": \"sykkel\", \"fusion\": \"rerank\", \"candidates\": 20}", 200, null },
         { "v1/search", "{\"query\": \"sykkel\", \"where\": {\"year\": {\"gte\": 1e400}}}", 200, null },
         { "v1/search", "{\"query\": \"" + string.Concat(Enumerable.Repeat("ord ", 100_000)) + "\"}", 200, null }, // a query is truncated, as skald search does
         // rerank

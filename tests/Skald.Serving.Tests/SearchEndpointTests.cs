@@ -153,6 +153,12 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
     [InlineData("{\"query\": \"sykkel\", \"mode\": \"bm25\", \"fusion\": \"convex\", \"alpha\": 0.5}", "fusion")]
     [InlineData("{\"query\": \"sykkel\", \"fusion\": \"rrf\", \"alpha\": 0.5}", "alpha")] // a fusion without a weight
     [InlineData("{\"query\": \"sykkel\", \"fusion\": \"rerank\", \"alpha\": 0.5}", "alpha")]
+    [InlineData("{\"query\": \"sykkel\", \"mode\": \"dense\", \"rrf_k\": 10}", "rrf_k")] // the other fusion settings: none on a search that fuses nothing
+    [InlineData("{\"query\": \"sykkel\", \"mode\": \"bm25\", \"normalization\": \"minmax\"}", "normalization")]
+    [InlineData("{\"query\": \"sykkel\", \"mode\": \"dense\", \"candidates\": 20}", "candidates")]
+    [InlineData("{\"query\": \"sykkel\", \"fusion\": \"rrf\", \"normalization\": \"minmax\"}", "normalization")] // nor of another fusion
+    [InlineData("{\"query\": \"sykkel\", \"rrf_k\": 10}", "rrf_k")]
+    [InlineData("{\"query\": \"sykkel\", \"fusion\": \"rerank\", \"rrf_k\": 10}", "rrf_k")]
     [InlineData("{\"query\": \"sykkel\", \"normalization\": 1}", "normalization")]
     [InlineData("{\"query\": \"sykkel\", \"candidates\": 0}", "candidates")]
     [InlineData("{\"query\": \"sykkel\", \"model\": [1]}", "model")]

@@ -17,7 +17,7 @@ internal static class QuantizeOption
         "`skald quantize` is int8 without it. Without it the float32 Linear weights are held once, in the GEMM's packed " +
         "layout (the same embeddings bit for bit). bf16: multiply the Linear layers in bfloat16 (weights and activations " +
         "rounded to bfloat16, sums in float32, like torch.autocast on CPU; cosine to float32 about 0.9999) with vdpbf16ps " +
-        "on CPUs with AVX512-BF16 (AMD Zen 4+, Intel Sapphire Rapids+), else float32 with a notice; the model then " +
+        "on CPUs with AVX512-BF16 (AMD Zen 4+, Intel Sapphire Rapids+; AMX tdpbf16ps tiles where the CPU has AMX-BF16), else float32 with a notice; the model then " +
         "holds its Linear weights in bfloat16 only (half of float32's memory)", "int8", "bf16");
 
     /// <summary>

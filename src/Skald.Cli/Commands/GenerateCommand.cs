@@ -42,7 +42,7 @@ internal sealed class GenerateCommand : Command
         "the tokens/s on a CPU); the logits move by the quantisation error, so greedy text can differ from float32's. " +
         "AMX, AVX512-VNNI, AVX-512BW, AVX-VNNI or AVX2, else float32 with a notice. bf16: the Linear layers and the LM head " +
         "in bfloat16 (weights held as bfloat16 panels only, activations rounded to bfloat16, sums in float32 with " +
-        "vdpbf16ps, like torch.autocast on CPU); AVX512-BF16 (AMD Zen 4+, Intel Sapphire Rapids+), else float32 with a notice", "int8", "bf16");
+        "vdpbf16ps, or AMX tdpbf16ps tiles where the CPU has AMX-BF16, like torch.autocast on CPU); AVX512-BF16 (AMD Zen 4+, Intel Sapphire Rapids+), else float32 with a notice", "int8", "bf16");
     private readonly Option<string> weights = CliOptions.Choice("--weights",
         "How the weight matrices are held in memory: f32, or bf16 / f16 (half the memory, computed in float32; a BF16 " +
         "checkpoint, as most decoders are released, is kept exactly, wider ones are rounded; adapters merged in float32 " +

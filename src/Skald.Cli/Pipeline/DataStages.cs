@@ -105,7 +105,7 @@ internal static class DataStages
     /// <summary>
     /// Keys: data (pairs file), model (folder, stage or bm25), corpus (more passages: a corpus.jsonl or .txt),
     /// num_negatives, range_min, range_max, relative_margin (a number or none), absolute_margin, max_score, min_score,
-    /// sampling, format (n-tuple-scores: n-tuple with scores), include_positives, query_prompt / query_prompt_name,
+    /// sampling, seed (of sampling random), format (n-tuple-scores: n-tuple with scores), include_positives, query_prompt / query_prompt_name,
     /// corpus_prompt / corpus_prompt_name (<see cref="MiningPrompts"/>), language (model bm25's stemming, what
     /// <c>data mine-negatives --language</c> takes: <see cref="CliOptions.StemmingLanguageProblem"/>). Writes TARGET.jsonl.
     /// </summary>
@@ -127,6 +127,7 @@ internal static class DataStages
             Sampling = s.Keys.Choice("sampling", "top", "top", "random") == "random" ? SamplingStrategy.Random : SamplingStrategy.Top,
             Format = HardNegativeMiner.ParseFormat(s.Keys.Choice("format", "triplet", HardNegativeMiner.FormatNames), out bool scores),
             Scores = scores, IncludePositives = s.Keys.Bool("include_positives", false),
+            Seed = s.Keys.Int("seed", 42, 0), // sampling random: Python's random.seed(seed), as data mine-negatives --seed
         };
         if (options.IncludePositives && options.Format != MiningFormat.NTuple)
             throw new InputException($"{s.Keys.Where("include_positives")}: include_positives writes format n-tuple (the ranking in order)");

@@ -23,7 +23,7 @@ public static class DocumentIndex
     /// <summary>
     /// The records of the <paramref name="documents"/> (files and folders): paths relative to <paramref name="root"/>,
     /// chunked by <paramref name="chunking"/>; <paramref name="languages"/>: each record carries its document's language
-    /// (an index stemmed per document, <see cref="Bm25Fields"/>); <paramref name="index"/>: a folder not read when it lies
+    /// (an index stemmed per document, <see cref="Bm25Fields"/>; <c>und</c>, stemmed by none, where none is guessed); <paramref name="index"/>: a folder not read when it lies
     /// inside the documents. Skipped files and unread pages are told to <see cref="DocumentIndexOptions.Log"/>.
     /// </summary>
     public static List<IndexRecord> Read(IReadOnlyList<string> documents, string root, ChunkOptions chunking, DocumentIndexOptions? options = null,
@@ -38,7 +38,7 @@ public static class DocumentIndex
         string source = DocumentRoot.Relative(root, RealPath.Of(corpusFile));
         string hash = Sha256(corpusFile);
         return [.. RetrievalData.LoadCorpus(corpusFile).Select(d => new IndexRecord(d.Id, d.Id, source, 0, d.Text.Length, d.Title, d.Text,
-            Language: languages ? LanguageOf(d.Title + "\n" + d.Text, null) : null, SourceSha256: hash))];
+            Language: languages ? RecordLanguage(d.Title + "\n" + d.Text, null) : null, SourceSha256: hash))];
     }
 
     /// <summary>
@@ -49,8 +49,14 @@ public static class DocumentIndex
     {
         if (fields is not null && (fields.GetValueOrDefault("language") ?? fields.GetValueOrDefault("lang")) is { Length: > 0 } given) return given.Trim().ToLowerInvariant();
         string guess = LanguageGuesser.Guess(text.Length > 20_000 ? text[..20_000] : text);
-        return guess == "und" ? null : guess;
+        return guess == LanguageGuesser.Undetermined ? null : guess;
     }
+
+    /// <summary>
+    /// A record's language in an index stemmed per document: <see cref="LanguageOf"/>, or <see cref="LanguageGuesser.Undetermined"/>
+    /// (no stemmer) when it finds none, so that every record names one, as <see cref="TextIndex"/> asks of records it is given for such an index.
+    /// </summary>
+    private static string RecordLanguage(string text, IReadOnlyDictionary<string, string>? fields) => LanguageOf(text, fields) ?? LanguageGuesser.Undetermined;
 
     /// <summary>
     /// The documents root of <paramref name="inputs"/> (<see cref="DocumentRoot.For"/>: the index's
@@ -223,7 +229,7 @@ public static class DocumentIndex
             string document = DocumentRoot.Relative(root, c.Source);
             string? language = null;
             if (textOf is not null && !languageOf.TryGetValue(c.Source, out language))
-                languageOf[c.Source] = language = LanguageOf(textOf[c.Source], own);
+                languageOf[c.Source] = language = RecordLanguage(textOf[c.Source], own);
             if (!hashes.TryGetValue(file, out string? hash)) hashes[file] = hash = Sha256(file);
             records.Add(new IndexRecord($"{document}#c{n}", document, DocumentRoot.Relative(root, file), c.Start, c.End, c.Title, c.Text, own, language, hash));
         }

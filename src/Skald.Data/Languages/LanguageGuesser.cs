@@ -39,7 +39,10 @@ public static class LanguageGuesser
 
     private static HashSet<string> Set(string words) => new(words.Split(' '), StringComparer.Ordinal);
 
-    /// <summary>The language code (nb, nn, da, sv, en) or "und".</summary>
+    /// <summary>What <see cref="Guess"/> answers when nothing points anywhere: ISO 639's code for an undetermined language.</summary>
+    public const string Undetermined = "und";
+
+    /// <summary>The language code (nb, nn, da, sv, en) or <see cref="Undetermined"/>.</summary>
     public static string Guess(string text)
     {
         var score = new double[Markers.Length];
@@ -62,7 +65,7 @@ public static class LanguageGuesser
         int best = 0;
         for (int i = 1; i < score.Length; i++)
             if (score[i] > score[best]) best = i;
-        return score[best] > 0 ? Markers[best].Language : "und";
+        return score[best] > 0 ? Markers[best].Language : Undetermined;
     }
 
     /// <summary>The spelling cues of one lower-cased word of letters (three or more).</summary>

@@ -68,7 +68,8 @@ public sealed partial class Generator
     /// Makes this generator bfloat16 for inference: every Linear weight (the LM head's too) is rounded to bfloat16 GEMM
     /// panels and its own values dropped (float32, or the 16-bit ones of <c>--weights bf16|f16</c>; a head tied to a
     /// float32 embedding table keeps its values for the lookup, while a bfloat16 one is looked up in its panels), and each step rounds its activations to bfloat16 and sums
-    /// in float32 with <c>vdpbf16ps</c> (<see cref="Skald.Tensors.Quantization.Bf16Gemm"/>, the prefill's rows and a
+    /// in float32 with <c>vdpbf16ps</c>, or AMX <c>tdpbf16ps</c> where the CPU has AMX-BF16 and K is whole 32s
+    /// (<see cref="Skald.Tensors.Quantization.Bf16Gemm"/>, the prefill's rows and a
     /// decoding step's alike, so a row's logits do not depend on its batch mates). The logits move by the rounding, so
     /// greedy choices between near-equal tokens can differ from float32's. Returns the bytes released: 0, and float32
     /// kept, on a CPU without AVX512-BF16. Not undone (load the model again for float32).

@@ -9,7 +9,7 @@ namespace Skald.Models.Tests.Generation;
 /// <summary>
 /// <see cref="Generator.KeepBf16Only"/> (<c>skald generate --quantize bf16</c>): every Linear weight and an untied LM
 /// head keep only their bfloat16 panels (a tied head keeps its rows for the embedding lookup), the logits stay within
-/// bfloat16's rounding of float32's, and the cached steps (the <c>vdpbf16ps</c> tile) choose the tokens that the
+/// bfloat16's rounding of float32's, and the cached steps (the <c>vdpbf16ps</c> tile, or AMX <c>tdpbf16ps</c> where the CPU has it) choose the tokens that the
 /// argmax of a full recomputation through the scalar twin gives, whose logits are the tile's bit for bit. On a CPU
 /// without AVX512-BF16 nothing changes.
 /// </summary>

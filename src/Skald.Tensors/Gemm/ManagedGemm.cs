@@ -210,6 +210,12 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
         GemmChecks.Validate(false, false, m, n, k, lda, Math.Max(1, n), ldc, a.Length, long.MaxValue, c.Length);
         if (!bias.IsEmpty && bias.Length < n) throw new ArgumentException($"bias needs {n} elements.", nameof(bias));
         if (m == 0 || n == 0) return;
+        if (Quantization.SixTermGemm.Enabled)
+        {
+            // On AMX: the float32 product from six bfloat16 terms (every row count, so a row's sums never depend on its batch).
+            Quantization.SixTermGemm.Run(m, a, lda, b.SixTerm, bias, c, ldc, epilogue, rowsDone, context);
+            return;
+        }
         fixed (float* pa = a, pc = c, pbias = bias)
         {
             var g = new GemmArgs

@@ -195,8 +195,8 @@ public sealed class SixTermGemmTests
         var six = Run(x, SixTermMatrix.FromRows(w, n, k), bias, m, scalar: !SixTermTileAmx.IsSupported);
         Assert.Equal(six, y);
         var fma = new float[m * n];
-        managed.SgemmPackedFused(m, x, k, packed, bias, fma, n, null, null, null);
-        Assert.NotEqual(fma, y); // the process default (no SKALD_AMX_FP32 in tests) stays on the FMA kernels
+        using (new FmaKernelsOnly()) managed.SgemmPackedFused(m, x, k, packed, bias, fma, n, null, null, null);
+        Assert.NotEqual(fma, y); // SixTermGemm.Override −1 puts the product back on the FMA kernels
 
         var residual = Normal(new Random(2), m * n, 1);
         var gamma = Normal(new Random(4), n, 1);

@@ -125,22 +125,7 @@ internal static unsafe class Bf16Ceiling
             c.Label(ref start);
             c.mov(r9d, 64);
             c.Label(ref loop);
-            int current = -1;
-            foreach (var (pa, pb) in terms)
-            {
-                if (pa != current)
-                {
-                    c.tileloadd(tmm4, __[rsi + r9 + (2 * pa) * StepBytes]);
-                    c.tileloadd(tmm5, __[rsi + r9 + (2 * pa + 1) * StepBytes]);
-                    current = pa;
-                }
-                c.tileloadd(tmm6, __[rdx + r9 + (2 * pb) * StepBytes]);
-                c.tileloadd(tmm7, __[rdx + r9 + (2 * pb + 1) * StepBytes]);
-                c.tdpbf16ps(tmm0, tmm4, tmm6);
-                c.tdpbf16ps(tmm1, tmm4, tmm7);
-                c.tdpbf16ps(tmm2, tmm5, tmm6);
-                c.tdpbf16ps(tmm3, tmm5, tmm7);
-            }
+            SixTermTileAmx.EmitTerms(c, terms); // the engine's term loop (the same 1 KB tiles at the same displacements)
             c.add(rsi, (int)aStep);
             c.add(rdx, (int)bStep);
             c.dec(rcx);

@@ -68,6 +68,31 @@ internal static unsafe class SixTermTileAmx
         return true;
     }
 
+    /// <summary>
+    /// One chunk's <paramref name="terms"/> (x piece, W piece) into C tmm0–3: x's step at rsi, W's at rdx, r9 = 64, each
+    /// piece's two tiles at <see cref="SixTermLayout.Offset"/>; x's tiles (tmm4–5) loaded once per run of terms sharing
+    /// an x piece, W's (tmm6–7) per term. bench/amx's tile-loop studies emit theirs with it too.
+    /// </summary>
+    internal static void EmitTerms(Assembler c, (int X, int W)[] terms)
+    {
+        int current = -1;
+        foreach (var (px, pw) in terms)
+        {
+            if (px != current)
+            {
+                c.tileloadd(tmm4, __[rsi + r9 + SixTermLayout.Offset(px, 0)]);
+                c.tileloadd(tmm5, __[rsi + r9 + SixTermLayout.Offset(px, 1)]);
+                current = px;
+            }
+            c.tileloadd(tmm6, __[rdx + r9 + SixTermLayout.Offset(pw, 0)]);
+            c.tileloadd(tmm7, __[rdx + r9 + SixTermLayout.Offset(pw, 1)]);
+            c.tdpbf16ps(tmm0, tmm4, tmm6);
+            c.tdpbf16ps(tmm1, tmm4, tmm7);
+            c.tdpbf16ps(tmm2, tmm5, tmm6);
+            c.tdpbf16ps(tmm3, tmm5, tmm7);
+        }
+    }
+
     // Registers: rdi = args; r10 = the pair's pieces, r11 = its sums, r8 = ldc; per tile rsi = x's pieces and rdx = W's
     // as k goes on, rcx = chunks left, r9 = 64 (a tile's row stride), rax = the sums' row 16.
     private static byte[] Assemble()
@@ -105,22 +130,7 @@ internal static unsafe class SixTermTileAmx
         c.mov(rdx, r10);
         c.mov(rcx, __qword_ptr[rdi + 16]);
         c.Label(ref loop);
-        int current = -1;
-        foreach (var (px, pw) in Terms)
-        {
-            if (px != current)
-            {
-                c.tileloadd(tmm4, __[rsi + r9 + SixTermLayout.Offset(px, 0)]);
-                c.tileloadd(tmm5, __[rsi + r9 + SixTermLayout.Offset(px, 1)]);
-                current = px;
-            }
-            c.tileloadd(tmm6, __[rdx + r9 + SixTermLayout.Offset(pw, 0)]);
-            c.tileloadd(tmm7, __[rdx + r9 + SixTermLayout.Offset(pw, 1)]);
-            c.tdpbf16ps(tmm0, tmm4, tmm6);
-            c.tdpbf16ps(tmm1, tmm4, tmm7);
-            c.tdpbf16ps(tmm2, tmm5, tmm6);
-            c.tdpbf16ps(tmm3, tmm5, tmm7);
-        }
+        EmitTerms(c, Terms);
         c.add(rsi, step);
         c.add(rdx, step);
         c.dec(rcx);

@@ -69,6 +69,29 @@ internal static unsafe class SixTermTileAmx
     }
 
     /// <summary>
+    /// C tmm0–3 from zero, or, when the argument block's Accumulate (rdi + 40) is nonzero, loaded from the 32 × 32 sums
+    /// at <paramref name="sums"/> (rows 16–31 at <paramref name="row16"/>, rows <paramref name="ldc"/> bytes apart).
+    /// </summary>
+    internal static void EmitStartSums(Assembler c, AssemblerRegister64 sums, AssemblerRegister64 row16, AssemblerRegister64 ldc)
+    {
+        var zero = c.CreateLabel();
+        var start = c.CreateLabel();
+        c.cmp(__qword_ptr[rdi + 40], 0);
+        c.je(zero);
+        c.tileloadd(tmm0, __[sums + ldc]);
+        c.tileloadd(tmm1, __[sums + ldc + 64]);
+        c.tileloadd(tmm2, __[row16 + ldc]);
+        c.tileloadd(tmm3, __[row16 + ldc + 64]);
+        c.jmp(start);
+        c.Label(ref zero);
+        c.tilezero(tmm0);
+        c.tilezero(tmm1);
+        c.tilezero(tmm2);
+        c.tilezero(tmm3);
+        c.Label(ref start);
+    }
+
+    /// <summary>
     /// One chunk's <paramref name="terms"/> (x piece, W piece) into C tmm0–3: x's step at rsi, W's at rdx, r9 = 64, each
     /// piece's two tiles at <see cref="SixTermLayout.Offset"/>; x's tiles (tmm4–5) loaded once per run of terms sharing
     /// an x piece, W's (tmm6–7) per term. bench/amx's tile-loop studies emit theirs with it too.
@@ -101,8 +124,6 @@ internal static unsafe class SixTermTileAmx
         var c = new Assembler(64);
         var config = c.CreateLabel();
         var next = c.CreateLabel();
-        var zero = c.CreateLabel();
-        var start = c.CreateLabel();
         var loop = c.CreateLabel();
         c.ldtilecfg(__[config]);
         c.mov(r10, __qword_ptr[rdi + 8]);
@@ -113,19 +134,7 @@ internal static unsafe class SixTermTileAmx
         c.mov(rax, r8);
         c.shl(rax, 4);
         c.add(rax, r11);
-        c.cmp(__qword_ptr[rdi + 40], 0);
-        c.je(zero);
-        c.tileloadd(tmm0, __[r11 + r8]);
-        c.tileloadd(tmm1, __[r11 + r8 + 64]);
-        c.tileloadd(tmm2, __[rax + r8]);
-        c.tileloadd(tmm3, __[rax + r8 + 64]);
-        c.jmp(start);
-        c.Label(ref zero);
-        c.tilezero(tmm0);
-        c.tilezero(tmm1);
-        c.tilezero(tmm2);
-        c.tilezero(tmm3);
-        c.Label(ref start);
+        EmitStartSums(c, r11, rax, r8);
         c.mov(rsi, __qword_ptr[rdi]);
         c.mov(rdx, r10);
         c.mov(rcx, __qword_ptr[rdi + 16]);

@@ -103,44 +103,15 @@ internal static unsafe class Bf16Ceiling
             c.mov(rsi, __qword_ptr[rdi]);
             c.mov(rdx, __qword_ptr[rdi + 8]);
             c.mov(rcx, __qword_ptr[rdi + 16]);
-            var zero = c.CreateLabel();
-            var start = c.CreateLabel();
-            c.cmp(__qword_ptr[rdi + 40], 0);
-            c.je(zero);
             c.mov(rax, __qword_ptr[rdi + 24]);
             c.mov(r8, __qword_ptr[rdi + 32]);
-            c.tileloadd(tmm0, __[rax + r8]);
-            c.tileloadd(tmm1, __[rax + r8 + 64]);
             c.mov(r9, r8);
             c.shl(r9, 4);
-            c.add(rax, r9);
-            c.tileloadd(tmm2, __[rax + r8]);
-            c.tileloadd(tmm3, __[rax + r8 + 64]);
-            c.jmp(start);
-            c.Label(ref zero);
-            c.tilezero(tmm0);
-            c.tilezero(tmm1);
-            c.tilezero(tmm2);
-            c.tilezero(tmm3);
-            c.Label(ref start);
+            c.add(r9, rax);
+            SixTermTileAmx.EmitStartSums(c, rax, r9, r8); // the engine's: zero, or a later k block's sums loaded back
             c.mov(r9d, 64);
             c.Label(ref loop);
-            int current = -1;
-            foreach (var (pa, pb) in terms)
-            {
-                if (pa != current)
-                {
-                    c.tileloadd(tmm4, __[rsi + r9 + (2 * pa) * StepBytes]);
-                    c.tileloadd(tmm5, __[rsi + r9 + (2 * pa + 1) * StepBytes]);
-                    current = pa;
-                }
-                c.tileloadd(tmm6, __[rdx + r9 + (2 * pb) * StepBytes]);
-                c.tileloadd(tmm7, __[rdx + r9 + (2 * pb + 1) * StepBytes]);
-                c.tdpbf16ps(tmm0, tmm4, tmm6);
-                c.tdpbf16ps(tmm1, tmm4, tmm7);
-                c.tdpbf16ps(tmm2, tmm5, tmm6);
-                c.tdpbf16ps(tmm3, tmm5, tmm7);
-            }
+            SixTermTileAmx.EmitTerms(c, terms); // the engine's term loop (the same 1 KB tiles at the same displacements)
             c.add(rsi, (int)aStep);
             c.add(rdx, (int)bStep);
             c.dec(rcx);

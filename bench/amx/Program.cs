@@ -17,9 +17,10 @@ using Skald.Tensors.Quantization;
 // The bfloat16 studies, each alone: --bf16-ceiling (Bf16Ceiling: tdpbf16ps tile loops of 1, 5, 6 and 9 bfloat16-piece
 // terms against the FMA micro-kernel), --bf16-twin (Bf16TwinProbe: tdpbf16ps's summation order), --bf16-accuracy
 // (Bf16Accuracy: pieces against float64), --six-term-gemm (SixTermGemm: a float32 GEMM from six terms, one thread),
+// --six-term-engine (SixTermEngine: the engine's six-term Linear against the FMA kernels on the engine's threads),
 // --bf16-rows (Bf16Rows: --quantize bf16's product at 1 to 64 rows).
 // Usage: dotnet run -c Release --project bench/amx -- [--stress 20] [--keep-runtime-stack] [--no-exceptions] [--k 768]
-//        [--bf16-ceiling | --bf16-twin | --bf16-accuracy | --six-term-gemm | --bf16-rows]
+//        [--bf16-ceiling | --bf16-twin | --bf16-accuracy | --six-term-gemm | --six-term-engine | --bf16-rows]
 int stress = 0, depth = 768;
 bool exceptions = true;
 string? mode = null;
@@ -29,7 +30,7 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--keep-runtime-stack") AmxState.EnlargeSignalStacks = false;
     else if (args[i] == "--k") depth = int.Parse(args[++i]);
     else if (args[i] == "--no-exceptions") exceptions = false;
-    else if (args[i] is "--bf16-ceiling" or "--bf16-twin" or "--bf16-accuracy" or "--six-term-gemm" or "--bf16-rows") mode = args[i];
+    else if (args[i] is "--bf16-ceiling" or "--bf16-twin" or "--bf16-accuracy" or "--six-term-gemm" or "--six-term-engine" or "--bf16-rows") mode = args[i];
 }
 
 Probe.Report();
@@ -49,6 +50,7 @@ Action? bf16 = mode switch
     "--bf16-twin" => Bf16TwinProbe.Run,
     "--bf16-accuracy" => Bf16Accuracy.Run,
     "--six-term-gemm" => SixTermGemm.Run,
+    "--six-term-engine" => SixTermEngine.Run,
     _ => null,
 };
 if (bf16 != null)

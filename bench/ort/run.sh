@@ -14,6 +14,8 @@
 # With --bf16 each round also runs Skald with the Linear layers in bfloat16 (--packed --bf16: Tape.Bf16Linear, as
 # skald encode --quantize bf16 runs them; vdpbf16ps on AVX512-BF16 CPUs) and prints bf16 against ORT float32 and
 # Skald float32, with its min cosine to float32.
+# With --amx-off each round also runs Skald float32 pre-packed with SKALD_AMX=0 (the FMA kernels on a host whose float32
+# Linear otherwise runs six bfloat16 terms on AMX tiles) and prints it against ORT and the default.
 # --decoder: the same for the Qwen2.5-0.5B-shaped decoder instead (MODELS/qwen2-0.5b: safetensors from
 # fixtures/models/export_bench_decoder.py, model.onnx from fixtures/models/export_bench_decoder_onnx.py, both written
 # when missing), bench/decoder's shape and ids (batch 8 × 128, causal, 2 threads): ROUNDS × (ORT, Skald float32 —
@@ -33,7 +35,7 @@
 #   bash bench/ort/run.sh --memory --decoder [--rounds 2] [--iters 2] [--models DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=3 secs=3 models=fixtures/models/.bench int8=0 decoder=0 iters=2 texts= bf16=0 memory=0 given=
+rounds=3 secs=3 models=fixtures/models/.bench int8=0 decoder=0 iters=2 texts= bf16=0 memory=0 amxoff=0 given=
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) rounds=$2; given="$given r"; shift 2 ;;
@@ -42,10 +44,11 @@ while [ $# -gt 0 ]; do
     --models) models=$2; shift 2 ;;
     --int8) int8=1; shift ;;
     --bf16) bf16=1; shift ;;
+    --amx-off) amxoff=1; shift ;;
     --decoder) decoder=1; shift ;;
     --texts) texts=../shared/data/text/ud-nb.txt; shift; if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then texts=$1; shift; fi ;;
     --iters) iters=$2; shift 2 ;;
-    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR] [--int8] [--bf16] [--decoder [--iters N]] [--texts [FILE]] [--memory]" >&2; exit 2 ;;
+    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR] [--int8] [--bf16] [--amx-off] [--decoder [--iters N]] [--texts [FILE]] [--memory]" >&2; exit 2 ;;
   esac
 done
 if [ "$memory" = 1 ] && [ "$decoder" = 1 ]; then
@@ -97,6 +100,10 @@ for r in $(seq 1 "$rounds"); do
   if [ "$int8" = 1 ]; then
     dotnet bench/results/bin/Skald.Bench.dll --packed --int8 --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   fi
+  if [ "$amxoff" = 1 ]; then
+    SKALD_AMX=0 dotnet bench/results/bin/Skald.Bench.dll --packed --seconds "$secs" "$models/bert-384" "$models/bert-768" \
+      | sed 's/"engine":"\([^"]*\)"/"engine":"\1+amx0"/' | tee -a "$out"
+  fi
   if [ "$bf16" = 1 ]; then
     dotnet bench/results/bin/Skald.Bench.dll --packed --bf16 --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   fi
@@ -112,7 +119,8 @@ for r in rows:
     if "tokens_per_s" not in r: continue
     ort = r["engine"].startswith("onnxruntime")
     side = ("ort-int8" if r.get("onnx_file", "model.onnx") != "model.onnx" else "ort-spin" if r["engine"].endswith("+spin") else "ort") if ort else \
-        "bf16" if r.get("bf16_kernel") else "int8" if r.get("int8_kernel") else "packed-only" if r["engine"].endswith("+pkonly") else "skald"
+        "bf16" if r.get("bf16_kernel") else "int8" if r.get("int8_kernel") else "packed-only" if r["engine"].endswith("+pkonly") else \
+        "amx-off" if r["engine"].endswith("+amx0") else "skald"
     runs.setdefault((r["model"], r["seq"]), {}).setdefault(side, []).append(r)
 for (model, seq), s in sorted(runs.items()):
     if "ort" not in s or "skald" not in s: continue
@@ -130,6 +138,10 @@ for (model, seq), s in sorted(runs.items()):
               f"CPU time {med('packed-only', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x; packed-only/pre-packed CPU time "
               f"{med('packed-only', 'tokens_per_cpu_s') / med('skald', 'tokens_per_cpu_s'):.2f}x; "
               f"peak RSS MB {max(x.get('peak_rss_mb', -1) for x in s['packed-only']):.0f}")
+    if "amx-off" in s:
+        print(f"{model} seq {seq}: Skald SKALD_AMX=0 (FMA kernels)/ORT CPU time {med('amx-off', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x "
+              f"(tokens/CPU s {med('amx-off', 'tokens_per_cpu_s'):.0f}); Skald default/SKALD_AMX=0 CPU time "
+              f"{med('skald', 'tokens_per_cpu_s') / med('amx-off', 'tokens_per_cpu_s'):.2f}x, wall {med('skald', 'tokens_per_s') / med('amx-off', 'tokens_per_s'):.2f}x")
     if "int8" in s:
         print(f"{model} seq {seq}: Skald int8/ORT float32 wall {med('int8', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x, "
               f"CPU time {med('int8', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x; int8/Skald float32 wall "

@@ -17,7 +17,7 @@ public static partial class Ops
     /// false) gets no gradient. A 16-bit weight (<see cref="WeightPrecision.BFloat16"/>, <see cref="WeightPrecision.Float16"/>)
     /// is widened by the GEMM, forward and backward; it is frozen (no gradient of its own) but passes the gradient on to x,
     /// so LoRA adapters train on a 16-bit base. On a tape with <see cref="Tape.PackWeights"/> that does not
-    /// record, a float32 weight is read from its pre-packed copy (the same result, bit for bit); with
+    /// record, a float32 weight is read from its pre-packed copy (the same result, bit for bit; on AMX hosts formed from six bfloat16 terms, <see cref="Quantization.SixTermGemm"/>); with
     /// <see cref="Tape.QuantizeLinear"/> it is multiplied in int8 instead (<see cref="Quantization.Int8Gemm"/>), as an
     /// int8-only weight (<see cref="Parameter.IsInt8Only"/>) always is there; a packed-only weight
     /// (<see cref="Parameter.IsPackedOnly"/>) is always read packed there; on a recording tape a packed-only weight

@@ -198,7 +198,9 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
     /// also applies <paramref name="epilogue"/> to every finished tile (null: none) and calls
     /// <paramref name="rowsDone"/>(<paramref name="context"/>, row0, row1) once per block of final rows (null: none;
     /// the threads then split C by rows, so each block is whole rows). The bias is placed in each tile just before its
-    /// first K slice: bit-identical to copying it into C and running <see cref="SgemmPacked"/> with beta 1.
+    /// first K slice: bit-identical to copying it into C and running <see cref="SgemmPacked"/> with beta 1. Where
+    /// <see cref="Quantization.SixTermGemm.Enabled"/> (AMX hosts) the product is formed from six bfloat16 terms instead
+    /// (as accurate, other bits), the bias added to its sums.
     /// </summary>
     internal void SgemmPackedFused(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b, ReadOnlySpan<float> bias,
         Span<float> c, int ldc, delegate*<float*, int, int, int, void> epilogue, delegate*<void*, int, int, void> rowsDone,
@@ -210,6 +212,12 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
         GemmChecks.Validate(false, false, m, n, k, lda, Math.Max(1, n), ldc, a.Length, long.MaxValue, c.Length);
         if (!bias.IsEmpty && bias.Length < n) throw new ArgumentException($"bias needs {n} elements.", nameof(bias));
         if (m == 0 || n == 0) return;
+        if (Quantization.SixTermGemm.Enabled)
+        {
+            // On AMX: the float32 product from six bfloat16 terms (every row count, so a row's sums never depend on its batch).
+            Quantization.SixTermGemm.Run(m, a, lda, b.SixTerm, bias, c, ldc, epilogue, rowsDone, context);
+            return;
+        }
         fixed (float* pa = a, pc = c, pbias = bias)
         {
             var g = new GemmArgs

@@ -14,6 +14,7 @@ public sealed unsafe class PackedMatrix
 {
     private readonly float[] buffer;
     private readonly int start;
+    private Quantization.SixTermMatrix? sixTerm;
 
     private PackedMatrix(float[] buffer, int start, int k, int n, int nr, string kernel)
     {
@@ -36,6 +37,24 @@ public sealed unsafe class PackedMatrix
 
     /// <summary>Bytes held by the packed copy.</summary>
     public long Bytes => (long)buffer.Length * sizeof(float);
+
+    /// <summary>
+    /// The weight's three bfloat16 pieces for the AMX float32 product (<see cref="Quantization.SixTermGemm"/>): made
+    /// from the panels at the first product that asks (a model's warm-up at load), kept beside them (6 bytes a weight),
+    /// dropped when the panels are packed again.
+    /// </summary>
+    internal Quantization.SixTermMatrix SixTerm
+    {
+        get
+        {
+            if (sixTerm is { } made) return made;
+            var mine = Quantization.SixTermMatrix.FromPanels(this);
+            return Interlocked.CompareExchange(ref sixTerm, mine, null) ?? mine;
+        }
+    }
+
+    /// <summary>Bytes held by the bfloat16 pieces (<see cref="SixTerm"/>; 0 until made).</summary>
+    public long SixTermBytes => sixTerm?.Bytes ?? 0;
 
     /// <summary>Panel width.</summary>
     internal int NR { get; }
@@ -64,6 +83,7 @@ public sealed unsafe class PackedMatrix
     /// </summary>
     internal void Fill(bool transB, ReadOnlySpan<float> b, int ldb)
     {
+        sixTerm = null;
         if (K == 0 || N == 0) return;
         fixed (float* pb = b)
         {

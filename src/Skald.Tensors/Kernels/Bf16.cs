@@ -103,7 +103,7 @@ public static class Bf16
 
     // FromSingle(float) on 16 lanes, the bfloat16 in each lane's low half.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<uint> Round(Vector512<uint> u)
+    internal static Vector512<uint> Round(Vector512<uint> u)
     {
         var rounded = Vector512.ShiftRightLogical(u + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(u, 16) & Vector512<uint>.One), 16);
         var nan = Vector512.GreaterThan(u & Vector512.Create(0x7FFF_FFFFu), Vector512.Create(0x7F80_0000u));

@@ -27,7 +27,7 @@ public static class Linear
 
     /// <summary>
     /// Forward with the weight also pre-packed as op(B) = Wᵀ (<see cref="Blas.Pack"/>(true, in, out, W, in)): the same
-    /// result as the unpacked forward, bit for bit, without packing W on every call (W itself is read only when the
+    /// result as the unpacked forward, bit for bit (on AMX hosts the six-term product instead, <see cref="Quantization.SixTermGemm"/>), without packing W on every call (W itself is read only when the
     /// backend does not take <paramref name="packed"/>).
     /// </summary>
     public static unsafe void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, PackedMatrix? packed,

@@ -1,0 +1,192 @@
+using System.Numerics.Tensors;
+
+namespace Skald.Tensors.Quantization;
+
+/// <summary>
+/// The float32 inference product y[m, N] = x[m, K] · Wᵀ (+ bias, then a tile map and a per-row finish, as
+/// <see cref="Gemm.ManagedGemm"/>'s fused packed product) formed on AMX from bfloat16 pieces: x and W each split into three
+/// (<see cref="SixTermLayout"/>; W once, <see cref="SixTermMatrix"/>; x per call, vectorised, into the calling thread's
+/// reused buffer), and the six terms x1w1, x1w2, x1w3, x2w1, x2w2, x3w1 summed by <c>tdpbf16ps</c> in float32
+/// (<see cref="SixTermTileAmx"/>; twin <see cref="SixTermTileScalar"/>). The three dropped terms are each below 2^-24
+/// of their product; against float64 the result's error is about half the FMA kernels' (bench/amx
+/// <c>--bf16-accuracy</c>, docs/performance.md 2026-12-07). Work splits over 32-row blocks (each thread splits its own
+/// rows, runs every panel pair over them and finishes them while in cache) or, with fewer blocks than threads can
+/// share, over panel pairs; k runs in blocks of <see cref="KcChunks"/> chunks, a later block loading the sums the tile
+/// stored into y, panel pairs in groups of <see cref="GroupPairs"/> per sweep of row blocks (so W's pieces of a sweep
+/// stay in L2). A row's sums do not depend on the other rows of the call (each row is its own tile row, whatever the
+/// row count) nor on the thread count. A call allocates nothing once its buffers have grown.
+/// </summary>
+internal static unsafe class SixTermGemm
+{
+    private const int Block = SixTermLayout.Block;
+
+    /// <summary>Chunks of a k block (768 deep: bench/amx --six-term-gemm, 1.3–1.6× the FMA GEMM, against 1.0–1.2× with none).</summary>
+    internal const int KcChunks = 24;
+
+    /// <summary>Panel pairs a sweep of row blocks takes (16 panels, the prototype's G).</summary>
+    internal const int GroupPairs = 8;
+
+    private const int RowSplitBlocksPerThread = 2;
+
+    [ThreadStatic] private static ushort[]? xPieces;
+    [ThreadStatic] private static float[]? edge;
+
+    private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Environment.GetEnvironmentVariable("SKALD_AMX_FP32") != "0";
+
+    /// <summary>For tests: on this thread 1 turns the six-term product on, -1 off, 0 leaves <see cref="Enabled"/> to the process.</summary>
+    [ThreadStatic] internal static int Override;
+
+    /// <summary>
+    /// Whether the packed float32 Linear runs here (<see cref="Gemm.ManagedGemm"/>'s fused packed product): wherever
+    /// AMX-BF16 runs (SKALD_AMX=0 turns it off with all of AMX, SKALD_AMX_FP32=0 alone; the Models and CLI float32
+    /// encode tests pass with it), or as this thread's <see cref="Override"/> says.
+    /// </summary>
+    internal static bool Enabled => Override != 0 ? Override > 0 : ByDefault;
+
+    /// <summary>For tests: this thread's products through the scalar twin (split and tile); false in production.</summary>
+    [ThreadStatic] internal static bool ScalarTwin;
+
+    // A product's arguments for the static parallel bodies.
+    private readonly record struct Product(SixTermMatrix W, nint X, int Lda, int M, nint Pieces, nint Bias, nint C, int Ldc,
+        nint Epilogue, nint RowsDone, nint Context, bool Scalar);
+
+    /// <summary>
+    /// c[m, N] = a[m, K] · Wᵀ + bias (empty: none; rows <paramref name="lda"/> and <paramref name="ldc"/> apart), then
+    /// <paramref name="epilogue"/>(c, ldc, rows, cols) over every finished block (null: none) and
+    /// <paramref name="rowsDone"/>(<paramref name="context"/>, row0, row1) once per block of final rows (null: none).
+    /// </summary>
+    public static void Run(int m, ReadOnlySpan<float> a, int lda, SixTermMatrix w, ReadOnlySpan<float> bias, Span<float> c,
+        int ldc, delegate*<float*, int, int, int, void> epilogue, delegate*<void*, int, int, void> rowsDone, void* context)
+    {
+        int blocks = (m + Block - 1) / Block;
+        if (m <= 0 || w.N == 0) return;
+        long need = (long)blocks * w.Chunks * SixTermLayout.StepValues;
+        if (xPieces is null || xPieces.Length < need + 32)
+            xPieces = GC.AllocateUninitializedArray<ushort>((int)Math.Max(need + 32, (xPieces?.Length ?? 0) * 3L / 2), pinned: true);
+        fixed (float* pa = a, pb = bias, pc = c)
+        fixed (ushort* px = xPieces)
+        {
+            var p = new Product(w, (nint)pa, lda, m, ((nint)px + 63) & ~(nint)63, bias.IsEmpty ? 0 : (nint)pb, (nint)pc, ldc,
+                (nint)epilogue, (nint)rowsDone, (nint)context, ScalarTwin);
+            if (blocks >= RowSplitBlocksPerThread * Parallelism.MaxThreads)
+            {
+                Parallelism.For(blocks, 1, p, static (in Product p, int b0, int b1) =>
+                {
+                    Split(p, b0, b1);
+                    Compute(p, b0, b1, 0, p.W.Pairs);
+                    Finish(p, b0, b1, 0, p.W.Pairs);
+                    if (p.RowsDone != 0)
+                        ((delegate*<void*, int, int, void>)p.RowsDone)((void*)p.Context, b0 * Block, Math.Min(p.M, b1 * Block));
+                });
+                return;
+            }
+            Parallelism.For(blocks, 1, p, static (in Product p, int b0, int b1) => Split(p, b0, b1));
+            Parallelism.For(w.Pairs, 1, p, static (in Product p, int q0, int q1) =>
+            {
+                int blocks = (p.M + Block - 1) / Block;
+                Compute(p, 0, blocks, q0, q1);
+                Finish(p, 0, blocks, q0, q1);
+            });
+            if (rowsDone != null)
+                Parallelism.For(m, Math.Max(1, 16384 / w.N), p, static (in Product p, int r0, int r1) =>
+                    ((delegate*<void*, int, int, void>)p.RowsDone)((void*)p.Context, r0, r1));
+        }
+    }
+
+    // Row blocks [b0, b1) of x split into their pieces.
+    private static void Split(in Product p, int b0, int b1)
+    {
+        long blockValues = (long)p.W.Chunks * SixTermLayout.StepValues;
+        for (int b = b0; b < b1; b++)
+            SixTermLayout.SplitRows((float*)p.X + (long)b * Block * p.Lda, p.Lda, Math.Min(Block, p.M - b * Block), p.W.K,
+                (ushort*)p.Pieces + b * blockValues, vector: !p.Scalar);
+    }
+
+    // Row blocks [b0, b1) × panel pairs [q0, q1) into C: whole tiles stored by the tile into C, k block by k block;
+    // a ragged tile (a last block of fewer than 32 rows, a last pair of fewer than 32 columns) over all of k into
+    // this thread's edge buffer, then its rows and columns copied.
+    private static void Compute(in Product p, int b0, int b1, int q0, int q1)
+    {
+        var w = p.W;
+        int chunks = w.Chunks, fullPairs = w.N / Block;
+        long blockValues = (long)chunks * SixTermLayout.StepValues, pairValues = w.PairBytes / sizeof(ushort);
+        float* c = (float*)p.C;
+        var args = new SixTermTileAmx.Args { LdcBytes = (long)p.Ldc * sizeof(float), PairBytes = w.PairBytes };
+        int wholeEnd = Math.Min(q1, fullPairs);
+        for (int kb = 0; kb < chunks && wholeEnd > q0; kb += KcChunks)
+        {
+            for (int g0 = q0; g0 < wholeEnd; g0 += GroupPairs)
+            {
+                int g1 = Math.Min(wholeEnd, g0 + GroupPairs);
+                for (int b = b0; b < b1; b++)
+                {
+                    if (p.M - b * Block < Block) continue;
+                    args.A = (ushort*)p.Pieces + b * blockValues + (long)kb * SixTermLayout.StepValues;
+                    args.B = w.Pieces + g0 * pairValues + (long)kb * SixTermLayout.StepValues;
+                    args.Steps = Math.Min(KcChunks, chunks - kb);
+                    args.Acc = c + (long)b * Block * p.Ldc + g0 * Block;
+                    args.Accumulate = kb;
+                    args.Tiles = g1 - g0;
+                    Tile(&args, p.Scalar);
+                }
+            }
+        }
+        float* scratch = Edge();
+        for (int b = b0; b < b1; b++)
+        {
+            int rows = Math.Min(Block, p.M - b * Block);
+            int first = rows < Block ? q0 : Math.Max(q0, wholeEnd);
+            for (int g0 = first; g0 < q1; g0 += GroupPairs)
+            {
+                int g1 = Math.Min(q1, g0 + GroupPairs), cols = Math.Min(w.N, g1 * Block) - g0 * Block;
+                args.A = (ushort*)p.Pieces + b * blockValues;
+                args.B = w.Pieces + g0 * pairValues;
+                args.Steps = chunks;
+                args.Acc = scratch;
+                args.LdcBytes = GroupPairs * Block * sizeof(float);
+                args.Accumulate = 0;
+                args.Tiles = g1 - g0;
+                Tile(&args, p.Scalar);
+                for (int r = 0; r < rows; r++)
+                    new ReadOnlySpan<float>(scratch + r * GroupPairs * Block, cols)
+                        .CopyTo(new Span<float>(c + ((long)b * Block + r) * p.Ldc + g0 * Block, cols));
+            }
+        }
+    }
+
+    // One call of the tile, or of its twin (asked for, or on a thread that cannot run tiles: the same bits).
+    private static void Tile(SixTermTileAmx.Args* args, bool scalar)
+    {
+        if (scalar || !SixTermTileAmx.Run(args)) SixTermTileScalar.Run(args);
+    }
+
+    // This thread's edge buffer: 32 rows × a group's columns.
+    private static float* Edge()
+    {
+        edge ??= GC.AllocateUninitializedArray<float>(Block * GroupPairs * Block + 16, pinned: true);
+        fixed (float* e = edge) return (float*)(((nint)e + 63) & ~(nint)63);
+    }
+
+    // The bias added to rows of blocks [b0, b1) in pairs [q0, q1), then the tile map over them.
+    private static void Finish(in Product p, int b0, int b1, int q0, int q1)
+    {
+        if (p.Bias == 0 && p.Epilogue == 0) return;
+        int col0 = q0 * Block, cols = Math.Min(p.W.N, q1 * Block) - col0;
+        if (cols <= 0) return;
+        for (int b = b0; b < b1; b++)
+        {
+            int rows = Math.Min(Block, p.M - b * Block);
+            float* c = (float*)p.C + (long)b * Block * p.Ldc + col0;
+            if (p.Bias != 0)
+            {
+                var bias = new ReadOnlySpan<float>((float*)p.Bias + col0, cols);
+                for (int r = 0; r < rows; r++)
+                {
+                    var row = new Span<float>(c + (long)r * p.Ldc, cols);
+                    TensorPrimitives.Add(row, bias, row);
+                }
+            }
+            if (p.Epilogue != 0) ((delegate*<float*, int, int, int, void>)p.Epilogue)(c, p.Ldc, rows, cols);
+        }
+    }
+}

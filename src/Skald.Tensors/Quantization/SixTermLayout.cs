@@ -1,0 +1,105 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Bf16 = Skald.Tensors.Kernels.Bf16;
+
+namespace Skald.Tensors.Quantization;
+
+/// <summary>
+/// How <see cref="SixTermTileAmx"/> reads the bfloat16 pieces of x and W: per 32-row block of x (or 32-column panel pair
+/// of W) and 32-deep chunk of k one 6 KB step of six 1 KB tiles, [piece 0–2][half 0–1], each tile 16 rows × 64 bytes:
+/// x's tile is 16 rows × 32 k, W's 16 pairs of k × 16 columns × 2 (AMX's bfloat16 B layout). Blocks are
+/// <c>chunks</c> steps long, K padded with zeros to whole chunks, rows and columns to whole blocks (zero pieces add
+/// exactly 0). The split: p1 = bf16(v) to nearest even, p2 = bf16(v − p1), p3 = bf16(v − p1 − p2), each difference exact
+/// in float32; a piece that is infinite or NaN ends the split (the later pieces 0, so ±∞ stays ±∞ and not NaN), and a finite
+/// value that would round to ∞ (within half a bfloat16 step of float.MaxValue) takes its first piece toward zero.
+/// Values within 2^-133 of zero lose pieces that bfloat16 denormals would hold (the tile reads them as zero).
+/// </summary>
+internal static unsafe class SixTermLayout
+{
+    /// <summary>One tile: 16 rows × 64 bytes.</summary>
+    public const int TileBytes = 1024;
+
+    /// <summary>One chunk of a block: three pieces × two halves.</summary>
+    public const int StepBytes = 6 * TileBytes;
+
+    /// <summary>bfloat16 values in a step.</summary>
+    public const int StepValues = StepBytes / sizeof(ushort);
+
+    /// <summary>Rows of a block of x (columns of a panel pair of W), and the depth of a chunk.</summary>
+    public const int Block = 32;
+
+    /// <summary>Bytes from a step to the tile of <paramref name="piece"/>, <paramref name="half"/>.</summary>
+    public static int Offset(int piece, int half) => (2 * piece + half) * TileBytes;
+
+    /// <summary>Chunks of 32 k holding <paramref name="k"/> (at least 1).</summary>
+    public static int Chunks(int k) => Math.Max(1, (k + Block - 1) / Block);
+
+    /// <summary>The index in a block of x's piece <paramref name="s"/> at row <paramref name="r"/> (&lt; 32), k <paramref name="t"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long XIndex(int r, int t, int s) =>
+        (long)(t / Block) * StepValues + (Offset(s, r / 16) + r % 16 * 64) / sizeof(ushort) + t % Block;
+
+    /// <summary>The index in a panel pair of W's piece <paramref name="s"/> at column <paramref name="j"/> (&lt; 32), k <paramref name="t"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long WIndex(int j, int t, int s) =>
+        (long)(t / Block) * StepValues + Offset(s, j / 16) / sizeof(ushort) + t % Block / 2 * 32 + j % 16 * 2 + (t & 1);
+
+    /// <summary>The next piece of <paramref name="rest"/> (bfloat16 bits), and what is left after it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort Piece(ref float rest)
+    {
+        ushort bits = Bf16.FromSingle(rest);
+        if (float.IsFinite(rest) && !float.IsFinite(Bf16.ToSingle(bits))) bits = (ushort)(BitConverter.SingleToUInt32Bits(rest) >> 16);
+        float hi = Bf16.ToSingle(bits);
+        rest = float.IsFinite(hi) ? rest - hi : 0f;
+        return bits;
+    }
+
+    // Lanes whose exponent is all ones (±∞, NaN).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<uint> Exponent255(Vector512<uint> u) =>
+        Vector512.Equals(u & Vector512.Create(0x7F80_0000u), Vector512.Create(0x7F80_0000u));
+
+    /// <summary>
+    /// Splits the first <paramref name="rows"/> rows (at most 32) of x [·, k] at <paramref name="x"/> (rows
+    /// <paramref name="ldx"/> apart) into the block at <paramref name="block"/>, its rows past <paramref name="rows"/> and k
+    /// past <paramref name="k"/> zero; 16 values at a time with <paramref name="vector"/> (AVX-512), else value by value:
+    /// the same bits either way.
+    /// </summary>
+    public static void SplitRows(float* x, int ldx, int rows, int k, ushort* block, bool vector)
+    {
+        int chunks = Chunks(k), kp = chunks * Block, k16 = vector && Vector512.IsHardwareAccelerated ? k / 16 * 16 : 0;
+        for (int r = 0; r < Block; r++)
+        {
+            float* row = x + (long)r * ldx;
+            int t = 0;
+            if (r < rows)
+            {
+                for (; t < k16; t += 16)
+                {
+                    var rest = Vector512.Load(row + t);
+                    for (int s = 0; s < 3; s++)
+                    {
+                        var u = rest.AsUInt32();
+                        var bits = Bf16.Round(u);
+                        var overflow = Vector512.AndNot(Exponent255(Vector512.ShiftLeft(bits, 16)), Exponent255(u));
+                        bits = Vector512.ConditionalSelect(overflow, Vector512.ShiftRightLogical(u, 16), bits);
+                        var hi = Vector512.ShiftLeft(bits, 16);
+                        var infinite = Exponent255(hi);
+                        rest = Vector512.AndNot(rest - hi.AsSingle(), infinite.AsSingle());
+                        Vector256.Narrow(bits.GetLower(), bits.GetUpper()).Store(block + XIndex(r, t, s));
+                    }
+                }
+                for (; t < k; t++)
+                {
+                    float rest = row[t];
+                    for (int s = 0; s < 3; s++) block[XIndex(r, t, s)] = Piece(ref rest);
+                }
+            }
+            for (; t < kp; t++)
+            {
+                for (int s = 0; s < 3; s++) block[XIndex(r, t, s)] = 0;
+            }
+        }
+    }
+}

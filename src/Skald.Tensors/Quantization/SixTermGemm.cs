@@ -31,15 +31,16 @@ internal static unsafe class SixTermGemm
     [ThreadStatic] private static ushort[]? xPieces;
     [ThreadStatic] private static float[]? edge;
 
-    private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Environment.GetEnvironmentVariable("SKALD_AMX_FP32") != "0";
+    private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Environment.GetEnvironmentVariable("SKALD_AMX_FP32") == "1";
 
     /// <summary>For tests: on this thread 1 turns the six-term product on, -1 off, 0 leaves <see cref="Enabled"/> to the process.</summary>
     [ThreadStatic] internal static int Override;
 
     /// <summary>
-    /// Whether the packed float32 Linear runs here (<see cref="Gemm.ManagedGemm"/>'s fused packed product): wherever
-    /// AMX-BF16 runs (SKALD_AMX=0 turns it off with all of AMX, SKALD_AMX_FP32=0 alone; the Models and CLI float32
-    /// encode tests pass with it), or as this thread's <see cref="Override"/> says.
+    /// Whether the packed float32 Linear runs here (<see cref="Gemm.ManagedGemm"/>'s fused packed product): where
+    /// AMX-BF16 runs and SKALD_AMX_FP32=1 asks for it (opt-in while W's pieces are kept beside the float32 panels, 6 more
+    /// bytes a weight; SKALD_AMX=0 turns it off with all of AMX; the Models and CLI float32 encode tests pass with it),
+    /// or as this thread's <see cref="Override"/> says.
     /// </summary>
     internal static bool Enabled => Override != 0 ? Override > 0 : ByDefault;
 

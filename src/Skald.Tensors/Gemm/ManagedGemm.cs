@@ -199,7 +199,7 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
     /// <paramref name="rowsDone"/>(<paramref name="context"/>, row0, row1) once per block of final rows (null: none;
     /// the threads then split C by rows, so each block is whole rows). The bias is placed in each tile just before its
     /// first K slice: bit-identical to copying it into C and running <see cref="SgemmPacked"/> with beta 1. Where
-    /// <see cref="Quantization.SixTermGemm.Enabled"/> (AMX hosts) the product is formed from six bfloat16 terms instead
+    /// <see cref="Quantization.SixTermGemm.Enabled"/> (AMX hosts, opt-in SKALD_AMX_FP32=1) the product is formed from six bfloat16 terms instead
     /// (as accurate, other bits), the bias added to its sums.
     /// </summary>
     internal void SgemmPackedFused(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b, ReadOnlySpan<float> bias,

@@ -72,7 +72,11 @@ public sealed record ModelSection(string Path, float Dropout = 0.1f)
     /// <summary>PEFT LoRA adapter folders merged into the weights in order before training (LLM2Vec's MNTP adapter, then SimCSE's).</summary>
     public IReadOnlyList<string> Adapters { get; init; } = [];
 
-    /// <summary>Where <see cref="Adapters"/> was set (file and line, or the <c>--set</c>), for a message about one of them.</summary>
+    /// <summary>
+    /// Where <see cref="Adapters"/> was set (file and line, or the <c>--set</c>), for a message about one of them; not
+    /// part of the configuration (left out of its JSON, so moving a line or giving the key by <c>--set</c> changes nothing).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string AdaptersWhere { get; init; } = "model";
 
     /// <summary>The one line for an entry of <see cref="Adapters"/> that is not found: where the key was set, the key, <paramref name="detail"/>.</summary>

@@ -92,20 +92,23 @@ public static partial class TrainingRun
         var precision = BaseWeights.Resolve(config, modelPath);
         var student = ColbertSetup.Load(config, modelPath, precision) // a PyLate folder
             ?? SentenceEncoder.LoadAnyHead(modelPath, config.Model.Adapters, precision); // a cross-encoder too: it trains on
-        foreach (string note in notes) log?.Invoke(note);
-        foreach (var d in train)
-            if (d.Groups is { Instructions.Query: null } g && !config.Data.SameDatasetWithinBatch && g.Prompts.Count(p => p is not null) is > 0 and int prompted)
-                log?.Invoke($"{d.Name}: {prompted} of {g.Count} rows carry a 'prompt', which FlagEmbedding reads only with data.query_instruction_for_retrieval; " +
-                    "they train without it, as upstream (set query_instruction_for_retrieval: \"\" to write each row's prompt before its query)");
+        TrainerSetup setup;
         try
         {
-            return Assemble(config, train, eval, progress, log, comm, student);
+            setup = Assemble(config, train, eval, progress, log, comm, student);
         }
         catch
         {
             student.Dispose(); // and the models made of it (attention switched, sparse, CSR), which share its files
             throw;
         }
+        // the notes once the model is set up: a run refused by the model's checks prints that one line alone
+        foreach (string note in notes) log?.Invoke(note);
+        foreach (var d in train)
+            if (d.Groups is { Instructions.Query: null } g && !config.Data.SameDatasetWithinBatch && g.Prompts.Count(p => p is not null) is > 0 and int prompted)
+                log?.Invoke($"{d.Name}: {prompted} of {g.Count} rows carry a 'prompt', which FlagEmbedding reads only with data.query_instruction_for_retrieval; " +
+                    "they train without it, as upstream (set query_instruction_for_retrieval: \"\" to write each row's prompt before its query)");
+        return setup;
     }
 
     /// <summary>

@@ -33,7 +33,9 @@ public sealed class LlmEndpointFailureTests
         string journal = Path.Combine(TestPaths.NewTempDir(), "j.jsonl");
         await LlmGenerator.GenerateAsync(docs, Settings(server.Url), new FilterOptions(), journal, lines.Add);
         Assert.Equal(docs.Chunks.Count, server.Requests);
-        Assert.Equal(docs.Chunks.Count, server.Connections); // after the first answers, each request on a connection of its own
+        // after the first answers, each request on a connection of its own (with two requests in flight the pool may
+        // also open one that no request ends up using: at least one a request, not exactly)
+        Assert.True(server.Connections >= docs.Chunks.Count, $"{server.Connections} connections for {docs.Chunks.Count} requests");
         Assert.Contains($"{docs.Chunks.Count}/{docs.Chunks.Count} chunks, {docs.Chunks.Count} requests, no retries, ETA", lines[^1]);
         Assert.Equal(docs.Chunks.Count, File.ReadAllLines(journal).Length);
     }

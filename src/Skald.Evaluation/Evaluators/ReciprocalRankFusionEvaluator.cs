@@ -70,16 +70,13 @@ public sealed class ReciprocalRankFusionEvaluator
         return means;
     }
 
-    /// <summary>Adds one list's MAP, MRR@k and nDCG@k to <paramref name="sums"/>: 0 when it holds no positive.</summary>
+    /// <summary>Adds one list's MAP, MRR@k and nDCG@k to <paramref name="sums"/> (<see cref="RankedListMetrics.FirstStage"/>).</summary>
     private void Add(SortedDictionary<string, double> sums, string prefix, IReadOnlyList<string> documents, IReadOnlyList<string> positive)
     {
-        var relevant = positive.Distinct(StringComparer.Ordinal).ToDictionary(p => p, _ => 1, StringComparer.Ordinal);
-        if (!documents.Any(relevant.ContainsKey)) return;
-        var ranked = documents.Concat(relevant.Keys.Where(p => !documents.Contains(p, StringComparer.Ordinal))).ToList();
-        var cut = RankingMetrics.Compute(ranked, relevant, atK);
-        sums[prefix + "map"] = sums.GetValueOrDefault(prefix + "map") + RankingMetrics.Compute(ranked, relevant, ranked.Count).Map;
-        sums[prefix + $"mrr@{atK}"] = sums.GetValueOrDefault(prefix + $"mrr@{atK}") + cut.Mrr;
-        sums[prefix + $"ndcg@{atK}"] = sums.GetValueOrDefault(prefix + $"ndcg@{atK}") + cut.Ndcg;
+        var (map, mrr, ndcg) = RankedListMetrics.FirstStage(documents, positive, atK);
+        sums[prefix + "map"] = sums.GetValueOrDefault(prefix + "map") + map;
+        sums[prefix + $"mrr@{atK}"] = sums.GetValueOrDefault(prefix + $"mrr@{atK}") + mrr;
+        sums[prefix + $"ndcg@{atK}"] = sums.GetValueOrDefault(prefix + $"ndcg@{atK}") + ndcg;
     }
 
     /// <summary>The documents of both lists by fused score, best first (ties in order of first appearance, dense first).</summary>

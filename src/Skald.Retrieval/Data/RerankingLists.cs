@@ -7,7 +7,11 @@ namespace Skald.Retrieval.Data;
 /// <summary>
 /// A reranking task in one file (JSONL or Parquet), one query per row with the documents to order:
 /// MTEB v1's reranking rows and sentence-transformers' CrossEncoderRerankingEvaluator samples,
-/// <c>{"query": "...", "positive": ["..."], "negative": ["..."]}</c> (positives grade 1, negatives 0), or
+/// <c>{"query": "...", "positive": ["..."], "negative": ["..."]}</c> (positives grade 1, negatives 0), the same
+/// evaluator's ranked form, a first stage's documents best first with the positives among them or not,
+/// <c>{"query": "...", "positive": ["..."], "documents": ["..."]}</c> (the documents are the candidates, in their order,
+/// <see cref="RetrievalData.CandidatesRanked"/>; a positive they lack is judged but not a candidate; a lone positive may
+/// be a string in either form, as upstream's), or
 /// sentence-transformers' listwise rows as <c>mine_hard_negatives(output_format="labeled-list")</c> writes them, one text
 /// field, one list of texts and a label list of the same length, <c>{"query": "...", "docs": [...], "labels": [1, 0]}</c>
 /// (whole non-negative labels are grades, as in qrels; other labels, e.g. a teacher's scores, count as relevant (1) from
@@ -37,14 +41,15 @@ public static class RerankingLists
         var queries = new List<(string Id, string Text)>();
         var qrels = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
         var candidates = new Dictionary<string, int[]>(StringComparer.Ordinal);
-        foreach (var (line, query, documents) in rows)
+        foreach (var (line, query, documents, listed, _) in rows)
         {
             if (!documents.Any(d => d.Grade > 0)) continue;
             string qid = "q" + line.ToString(CultureInfo.InvariantCulture);
             var grades = new Dictionary<string, int>(StringComparer.Ordinal);
             var order = new List<int>();
-            foreach (var (text, grade) in documents)
+                for (int j = 0; j < documents.Count; j++)
             {
+                var (text, grade) = documents[j];
                 if (!ids.TryGetValue(text, out var id))
                 {
                     ids[text] = id = "d" + corpus.Count.ToString(CultureInfo.InvariantCulture);
@@ -54,7 +59,7 @@ public static class RerankingLists
                 else
                 {
                     grades[id] = grade;
-                    order.Add(int.Parse(id.AsSpan(1), CultureInfo.InvariantCulture));
+                    if (j < listed) order.Add(int.Parse(id.AsSpan(1), CultureInfo.InvariantCulture));
                 }
             }
             queries.Add((qid, query));
@@ -62,7 +67,7 @@ public static class RerankingLists
             candidates[qid] = [.. order];
         }
         if (queries.Count == 0) throw new EvaluationException($"{path}: no row has a relevant document");
-        return RetrievalData.CreateReranking(corpus, queries, qrels, candidates, limit);
+        return RetrievalData.CreateReranking(corpus, queries, qrels, candidates, limit, ranked: rows.All(r => r.Ranked));
     }
 
     /// <summary>
@@ -85,19 +90,46 @@ public static class RerankingLists
         return [.. nonText.Keys];
     }
 
-    private static (int Line, string Query, List<(string Text, int Grade)> Documents) Row(JsonElement e, string path, int line, HashSet<string> numeric)
+    /// <summary>
+    /// One row: its query and judged documents, of which the first <c>Listed</c> are its candidates (all but a
+    /// <c>documents</c> row's positives it lacks), and whether they are a first stage's ranking (<c>Ranked</c>).
+    /// </summary>
+    private static (int Line, string Query, List<(string Text, int Grade)> Documents, int Listed, bool Ranked) Row(JsonElement e, string path, int line, HashSet<string> numeric)
     {
-        var texts = e.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String && !LabelNames.Contains(p.Name) && !numeric.Contains(p.Name)).ToList();
+        var pos = Property(e, "positive");
+        var neg = Property(e, "negative");
+        var ranked = Property(e, "documents");
+        if (!IsTextList(neg)) neg = default;
+        if (!IsTextList(ranked)) ranked = default;
+        bool pairedLists = (IsTextList(pos) || pos.ValueKind == JsonValueKind.String) && (neg.ValueKind != JsonValueKind.Undefined || ranked.ValueKind != JsonValueKind.Undefined);
+        var texts = e.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String && !LabelNames.Contains(p.Name) && !numeric.Contains(p.Name)
+            && !(pairedLists && p.Name == "positive")).ToList();
         var lists = e.EnumerateObject().Where(p => IsTextList(p.Value)).ToList();
         if (texts.Count != 1)
             throw new EvaluationException($"{path}:{line}: a reranking row needs one text field, the query (found {texts.Count}: {string.Join(", ", texts.Select(t => t.Name))})");
         string query = Text(texts[0].Value, texts[0].Name, path, line);
         var documents = new List<(string Text, int Grade)>();
-        if (e.TryGetProperty("positive", out var pos) && e.TryGetProperty("negative", out var neg) && IsTextList(pos) && IsTextList(neg))
+        if (pairedLists)
         {
-            foreach (var d in pos.EnumerateArray()) documents.Add((Text(d, "positive", path, line), 1));
-            foreach (var d in neg.EnumerateArray()) documents.Add((Text(d, "negative", path, line), 0));
-            return (line, query, documents);
+            if (neg.ValueKind != JsonValueKind.Undefined && ranked.ValueKind != JsonValueKind.Undefined)
+                throw new EvaluationException($"{path}:{line}: a reranking row gives \"negative\" or \"documents\" beside \"positive\", not both");
+            var positives = pos.ValueKind == JsonValueKind.String ? [Text(pos, "positive", path, line)]
+                : pos.EnumerateArray().Select(d => Text(d, "positive", path, line)).ToList();
+            if (ranked.ValueKind == JsonValueKind.Undefined)
+            {
+                documents.AddRange(positives.Select(p => (p, 1)));
+                foreach (var d in neg.EnumerateArray()) documents.Add((Text(d, "negative", path, line), 0));
+                return (line, query, documents, documents.Count, false);
+            }
+            var relevant = positives.ToHashSet(StringComparer.Ordinal);
+            foreach (var d in ranked.EnumerateArray())
+            {
+                string text = Text(d, "documents", path, line);
+                documents.Add((text, relevant.Contains(text) ? 1 : 0));
+            }
+            int listed = documents.Count;
+            documents.AddRange(positives.Select(p => (p, 1))); // (those listed already are the same candidate)
+            return (line, query, documents, listed, true);
         }
         if (lists.Count != 1)
             throw new EvaluationException($"{path}:{line}: a reranking row needs \"positive\" and \"negative\" lists, or one list of documents with a label list (found lists {string.Join(", ", lists.Select(l => l.Name))})");
@@ -114,8 +146,11 @@ public static class RerankingLists
             double y = values[j++];
             documents.Add((Text(d, lists[0].Name, path, line), grades ? (int)y : y >= 0.5 ? 1 : 0));
         }
-        return (line, query, documents);
+        return (line, query, documents, documents.Count, false);
     }
+
+    /// <summary>The field <paramref name="name"/> of <paramref name="e"/>; an undefined element when it has none.</summary>
+    private static JsonElement Property(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v : default;
 
     /// <summary>A label list: a JSON array, or (a Parquet list of numbers, read as text) a string holding one.</summary>
     private static JsonElement Numbers(JsonElement v)

@@ -12,13 +12,15 @@ public sealed class RetrievalData
     private static readonly string[] IdFields = ["_id", "id"];
 
     private RetrievalData(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<(string Id, string Text)> queries,
-        IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> qrels, int unjudgedQueries, IReadOnlyList<int[]>? candidates = null)
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> qrels, int unjudgedQueries, IReadOnlyList<int[]>? candidates = null,
+        bool candidatesRanked = false)
     {
         Corpus = corpus;
         Queries = queries;
         Qrels = qrels;
         UnjudgedQueries = unjudgedQueries;
         Candidates = candidates;
+        CandidatesRanked = candidatesRanked;
     }
 
     /// <summary>
@@ -27,6 +29,14 @@ public sealed class RetrievalData
     /// MTEB); null for a plain retrieval task, where the whole corpus is searched.
     /// </summary>
     public IReadOnlyList<int[]>? Candidates { get; }
+
+    /// <summary>
+    /// Whether <see cref="Candidates"/> are a first stage's ranking, best first (a reranking file's
+    /// <c>{"query", "positive", "documents"}</c> rows, <see cref="RerankingLists"/>), so that their own order can be
+    /// scored as the baseline a reranker improves on (sentence-transformers' CrossEncoderRerankingEvaluator's
+    /// <c>base_*</c> metrics); false for candidates in no particular order (positives then negatives, a top_ranked file).
+    /// </summary>
+    public bool CandidatesRanked { get; }
 
     /// <summary>
     /// Whether <paramref name="folder"/> is a reranking task: a retrieval folder with <c>top_ranked/SPLIT.jsonl</c> or
@@ -188,10 +198,12 @@ public sealed class RetrievalData
 
     /// <summary>
     /// A reranking task held in memory: <see cref="Create"/>'s data with each kept query's candidates, the corpus
-    /// indices in <paramref name="candidates"/> (query id → indices, in the order to be listed).
+    /// indices in <paramref name="candidates"/> (query id → indices, in the order to be listed); <paramref name="ranked"/>:
+    /// that order is a first stage's ranking (<see cref="CandidatesRanked"/>).
     /// </summary>
     public static RetrievalData CreateReranking(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<(string Id, string Text)> queries,
-        IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> qrels, IReadOnlyDictionary<string, int[]> candidates, int? limit = null)
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> qrels, IReadOnlyDictionary<string, int[]> candidates, int? limit = null,
+        bool ranked = false)
     {
         ArgumentNullException.ThrowIfNull(candidates);
         var data = Create(corpus, queries, qrels, limit);
@@ -199,7 +211,7 @@ public sealed class RetrievalData
         {
             if (c < 0 || c >= corpus.Count) throw new ArgumentException($"candidate {c} is not in the corpus of {corpus.Count}", nameof(candidates));
         }
-        return new RetrievalData(data.Corpus, data.Queries, data.Qrels, data.UnjudgedQueries, [.. data.Queries.Select(q => candidates.GetValueOrDefault(q.Id) ?? [])]);
+        return new RetrievalData(data.Corpus, data.Queries, data.Qrels, data.UnjudgedQueries, [.. data.Queries.Select(q => candidates.GetValueOrDefault(q.Id) ?? [])], ranked);
     }
 
     /// <summary>A corpus or query row's id: its <c>_id</c> field, else its <c>id</c> field; neither is one line naming the file and row.</summary>

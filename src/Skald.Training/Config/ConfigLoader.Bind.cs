@@ -206,7 +206,7 @@ public static partial class ConfigLoader
         }
 
         var e = S("evaluation");
-        var (tasks, entries) = EvaluationTaskKeys.Read(e, origin);
+        var (tasks, entries) = EvaluationTaskKeys.Read(e, origin, loss.CrossEncoder);
         var evaluation = new EvaluationSection
         {
             Steps = e.Int("steps", 0, 0),
@@ -223,12 +223,12 @@ public static partial class ConfigLoader
         };
         if (evaluation.CrossEncoder != "auto" && !loss.CrossEncoder)
             throw new TrainingException($"{e.Where("cross_encoder")}: evaluation.cross_encoder picks a cross-encoder's evaluator; loss.type {loss.Type} trains an embedding model");
-        // The task files score an embedding model's embeddings (skald evaluate's kinds); a cross-encoder or a causal LM has
-        // none to score, and its run left the key unread. A cross-encoder is evaluated on its eval rows, as
-        // sentence-transformers' CrossEncoderTrainer takes only its cross-encoder evaluators.
-        if (tasks.Count > 0 && (loss.CrossEncoder || loss.Type == "causal_lm"))
-            throw new TrainingException($"{e.Where("tasks")}: evaluation.tasks scores an embedding model's embeddings; " +
-                (loss.CrossEncoder ? "a cross-encoder" : "a causal LM") + $" (loss.type {loss.Type}) is evaluated on its eval rows (data.eval or data.eval_split)");
+        // The task files score an embedding model's embeddings (skald evaluate's kinds), or, under a cross-encoder loss,
+        // are reranking tasks the cross-encoder scores (CrossEncoderTaskEvaluator, which refuses any other kind); a
+        // causal LM has nothing to score them with, and its run left the key unread.
+        if (tasks.Count > 0 && loss.Type == "causal_lm")
+            throw new TrainingException($"{e.Where("tasks")}: evaluation.tasks scores an embedding model's embeddings or a cross-encoder's rankings; " +
+                $"a causal LM (loss.type {loss.Type}) is evaluated on its eval rows (data.eval or data.eval_split)");
         e.Done();
 
         var o = S("output");

@@ -29,4 +29,16 @@ public sealed record EvaluationTaskEntry
     /// negative's by more than this (TripletEvaluator's <c>margin</c>; 0 by default, as upstream's).
     /// </summary>
     public double Margin { get; init; }
+
+    /// <summary>
+    /// <c>at_k</c>: a cross-encoder's reranking task cuts MRR and nDCG at this rank (CrossEncoderRerankingEvaluator's
+    /// <c>at_k</c>, 10 when null, the keys <c>eval_TASK_mrr@K</c> and <c>eval_TASK_ndcg@K</c>).
+    /// </summary>
+    public int? AtK { get; init; }
+
+    /// <summary>
+    /// <c>always_rerank_positives</c>: a cross-encoder's reranking task of a first stage's <c>documents</c> lets the model
+    /// order every positive, listed or not (true, upstream's default, when null), or only the listed documents (false).
+    /// </summary>
+    public bool? AlwaysRerankPositives { get; init; }
 }

@@ -4,15 +4,18 @@ namespace Skald.Training.Config;
 
 /// <summary>
 /// <c>evaluation.tasks</c>: a task path, or a list whose entries are task paths or mappings
-/// <c>{path: TASK, teacher: DIR, truncate_dim: N, add_transitive_closure: true, margin: M}</c> (<see cref="EvaluationTaskEntry"/>).
+/// <c>{path: TASK, teacher: DIR, truncate_dim: N, add_transitive_closure: true, margin: M, at_k: K, always_rerank_positives: false}</c> (<see cref="EvaluationTaskEntry"/>).
 /// A teacher makes the entry an mse task (sentence-transformers' <c>MSEEvaluator</c>, which its constructor gives the
 /// teacher): the teacher embeds the task's sources, the model being trained its targets; <c>truncate_dim</c> cuts both,
 /// so it goes with a teacher.
 /// </summary>
 internal static class EvaluationTaskKeys
 {
-    /// <summary>The task paths, in order, and the options of each entry given as a mapping (by task path).</summary>
-    public static (IReadOnlyList<string> Tasks, IReadOnlyDictionary<string, EvaluationTaskEntry> Entries) Read(SectionReader e, string file)
+    /// <summary>
+    /// The task paths, in order, and the options of each entry given as a mapping (by task path); <c>at_k</c> and
+    /// <c>always_rerank_positives</c> only under a cross-encoder loss (<paramref name="crossEncoder"/>).
+    /// </summary>
+    public static (IReadOnlyList<string> Tasks, IReadOnlyDictionary<string, EvaluationTaskEntry> Entries) Read(SectionReader e, string file, bool crossEncoder)
     {
         var empty = new Dictionary<string, EvaluationTaskEntry>(StringComparer.Ordinal);
         if (e.Node("tasks") is not YamlSequenceNode seq || !seq.Children.Any(c => c is YamlMappingNode)) return (e.PathList("tasks"), empty);
@@ -35,7 +38,12 @@ internal static class EvaluationTaskKeys
                 AddTransitiveClosure = r.Bool("add_transitive_closure", false),
                 TruncateDim = r.IntOrNull("truncate_dim", 1),
                 Margin = r.Double("margin", 0, double.MinValue),
+                AtK = r.IntOrNull("at_k", 1),
+                AlwaysRerankPositives = r.Str("always_rerank_positives") is null ? null : r.Bool("always_rerank_positives", true),
             };
+            if ((entry.AtK is not null || entry.AlwaysRerankPositives is not null) && !crossEncoder)
+                throw new TrainingException($"{r.Where(entry.AtK is not null ? "at_k" : "always_rerank_positives")}: {(entry.AtK is not null ? "at_k" : "always_rerank_positives")} " +
+                    "is a cross-encoder's reranking task's (CrossEncoderRerankingEvaluator); an embedding model's task reports its own cut-offs");
             if (entry.TruncateDim is not null && entry.Teacher is null)
                 throw new TrainingException($"{r.Where("truncate_dim")}: truncate_dim cuts an mse task's teacher and model embeddings; give the entry's teacher too");
             r.Done();

@@ -91,16 +91,7 @@ public sealed class CrossEncoderEvaluator : IEvaluator
     public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
     {
         var encoder = EmbeddingLoss.AsEncoder(model);
-        var pairs = queries.SelectMany(q => q.Documents.Select(d => (q.Query, d))).ToList();
-        var scores = new float[pairs.Count];
-        // Longest first in batches, as inference does: little padding.
-        var order = Enumerable.Range(0, pairs.Count).OrderByDescending(i => pairs[i].Query.Length + pairs[i].d.Length).ToArray();
-        for (int s = 0; s < order.Length; s += batchSize)
-        {
-            var part = order.AsSpan(s, Math.Min(batchSize, order.Length - s)).ToArray();
-            var logits = loss.Logits(encoder, [.. part.Select(i => pairs[i].Query)], [.. part.Select(i => pairs[i].d)]);
-            for (int j = 0; j < part.Length; j++) scores[part[j]] = logits[j];
-        }
+        var scores = loss.Scores(encoder, [.. queries.SelectMany(q => q.Documents.Select(d => (q.Query, d)))], batchSize);
         var runs = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         var qrels = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
         int k = 0;

@@ -82,6 +82,25 @@ public abstract class CrossEncoderLoss : ILoss
     }
 
     /// <summary>
+    /// One-label logits of <paramref name="pairs"/>, in their order, with the current weights (<see cref="Logits"/>),
+    /// <paramref name="batchSize"/> pairs at a time, longest first as inference batches them: little padding.
+    /// </summary>
+    public float[] Scores(TrainableEncoder model, IReadOnlyList<(string Query, string Document)> pairs, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var scores = new float[pairs.Count];
+        var order = Enumerable.Range(0, pairs.Count).OrderByDescending(i => pairs[i].Query.Length + pairs[i].Document.Length).ToArray();
+        for (int s = 0; s < order.Length; s += batchSize)
+        {
+            var part = order.AsSpan(s, Math.Min(batchSize, order.Length - s)).ToArray();
+            var logits = Logits(model, [.. part.Select(i => pairs[i].Query)], [.. part.Select(i => pairs[i].Document)]);
+            for (int j = 0; j < part.Length; j++) scores[part[j]] = logits[j];
+        }
+        return scores;
+    }
+
+    /// <summary>
     /// Pairs per mini-batch under GradCache (<c>loss.cached: true</c>, <c>loss.mini_batch_size</c>; sentence-transformers'
     /// cross-encoder CachedMultipleNegativesRankingLoss), or null: every pair of the batch in one recorded pass.
     /// </summary>

@@ -71,8 +71,12 @@ public sealed class TaskFileEvaluator : IEvaluator, IDisposable
             throw new TrainingException($"evaluation.tasks: {path}: a {inner.Task.Kind.ToString().ToLowerInvariant()} task; a ColBERT is evaluated during " +
                 "training on retrieval and reranking tasks (by MaxSim over its token vectors)");
         }
-        Name = string.Concat(inner.Task.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        Name = KeyName(inner.Task.Name);
     }
+
+    /// <summary>A task's name as its metric keys spell it: letters, digits, '-', '_' and '.' kept, anything else '_'.</summary>
+    internal static string KeyName(string taskName) =>
+        string.Concat(taskName.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
 
     /// <inheritdoc />
     public string Name { get; }
@@ -129,6 +133,6 @@ public sealed class TaskFileEvaluator : IEvaluator, IDisposable
     }
 
     /// <summary>The message about the task at <paramref name="path"/>, which names it once (most messages start with it).</summary>
-    private static string Located(string path, string message) =>
+    internal static string Located(string path, string message) =>
         message.StartsWith(path + ":", StringComparison.Ordinal) || message.StartsWith(path + " ", StringComparison.Ordinal) ? message : $"{path}: {message}";
 }

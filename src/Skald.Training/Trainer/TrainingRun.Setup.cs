@@ -148,14 +148,8 @@ public static partial class TrainingRun
                 if (config.Evaluation.Retrieval is not null)
                     throw new TrainingException($"evaluation.retrieval is for embedding models; a cross-encoder (loss.type {config.Loss.Type}) is evaluated on its eval rows (data.eval or data.eval_split)");
                 TrainerSetup.Release(evaluators);
-                string pick = config.Evaluation.CrossEncoder;
-                if (pick is "correlation" or "reranking" && crossEncoder.Head.NumLabels > 1)
-                    throw new TrainingException($"evaluation.cross_encoder {pick} scores a one-label cross-encoder; this one has {crossEncoder.Head.NumLabels} labels (use classification or auto)");
-                evaluators = eval is null ? []
-                    : crossEncoder is BinaryCrossEntropyLoss { Head.NumLabels: > 1 } ? [new CrossEncoderMultiLabelEvaluator(crossEncoder, eval)]
-                    : crossEncoder.Head.NumLabels > 1 || pick == "classification" ? [new CrossEncoderClassificationEvaluator(crossEncoder, eval)]
-                    : pick == "correlation" || (pick == "auto" && CrossEncoderCorrelationEvaluator.Suits(eval)) ? [new CrossEncoderCorrelationEvaluator(crossEncoder, eval)]
-                    : [new CrossEncoderEvaluator(crossEncoder, eval)];
+                evaluators = [];
+                evaluators = CrossEncoderEvaluators(config, eval, crossEncoder);
             }
             var prompts = PromptSetup.Resolve(config, train, loss, encoder);
             var t = config.Training;
@@ -274,11 +268,39 @@ public static partial class TrainingRun
         if (eval is not null && eval.Columns.Count >= 2 && eval.Labels is null) list.Add(RetrievalEvaluator.FromPairs(eval, similarity: similarity));
         if (eval is not null && LabelledPairsEvaluator.FromDataset(eval, similarity) is { } labelled) list.Add(labelled);
         if (config.Evaluation.Retrieval is { } beir) list.Add(RetrievalEvaluator.FromBeir(beir, config.Evaluation.RetrievalMaxQueries, similarity: similarity));
-        foreach (var task in config.Evaluation.Tasks)
-            list.Add(new TaskFileEvaluator(task, config.Evaluation.TaskLimit, colbert, config.Evaluation.TaskEntries.GetValueOrDefault(task)));
+        if (!config.Loss.CrossEncoder) // (a cross-encoder's tasks are its rankings, CrossEncoderTaskEvaluators, added with its loss)
+            foreach (var task in config.Evaluation.Tasks)
+                list.Add(new TaskFileEvaluator(task, config.Evaluation.TaskLimit, colbert, config.Evaluation.TaskEntries.GetValueOrDefault(task)));
+        return UniquelyNamed(config, list);
+    }
+
+    /// <summary><paramref name="list"/>, unless two of its evaluators share a name with a task among them (one line).</summary>
+    private static List<IEvaluator> UniquelyNamed(TrainingConfig config, List<IEvaluator> list)
+    {
         var names = list.GroupBy(e => e.Name).FirstOrDefault(g => g.Count() > 1);
         if (names is not null && config.Evaluation.Tasks.Count > 0)
             throw new TrainingException($"evaluation.tasks: two evaluators are named '{names.Key}' (their metrics would mix); rename a task file or folder");
         return list;
+    }
+
+    /// <summary>
+    /// A cross-encoder's evaluators: its eval rows' (by its labels and <c>evaluation.cross_encoder</c>), then each
+    /// <c>evaluation.tasks</c> reranking task scored by it (<see cref="CrossEncoderTaskEvaluator"/>, a one-label model's).
+    /// </summary>
+    private static List<IEvaluator> CrossEncoderEvaluators(TrainingConfig config, TextDataset? eval, CrossEncoderLoss crossEncoder)
+    {
+        string pick = config.Evaluation.CrossEncoder;
+        if (pick is "correlation" or "reranking" && crossEncoder.Head.NumLabels > 1)
+            throw new TrainingException($"evaluation.cross_encoder {pick} scores a one-label cross-encoder; this one has {crossEncoder.Head.NumLabels} labels (use classification or auto)");
+        if (config.Evaluation.Tasks.Count > 0 && crossEncoder.Head.NumLabels > 1)
+            throw new TrainingException($"evaluation.tasks: a reranking task is scored by a one-label cross-encoder; this one has {crossEncoder.Head.NumLabels} labels");
+        List<IEvaluator> list = eval is null ? []
+            : crossEncoder is BinaryCrossEntropyLoss { Head.NumLabels: > 1 } ? [new CrossEncoderMultiLabelEvaluator(crossEncoder, eval)]
+            : crossEncoder.Head.NumLabels > 1 || pick == "classification" ? [new CrossEncoderClassificationEvaluator(crossEncoder, eval)]
+            : pick == "correlation" || (pick == "auto" && CrossEncoderCorrelationEvaluator.Suits(eval)) ? [new CrossEncoderCorrelationEvaluator(crossEncoder, eval)]
+            : [new CrossEncoderEvaluator(crossEncoder, eval)];
+        foreach (var task in config.Evaluation.Tasks)
+            list.Add(new CrossEncoderTaskEvaluator(crossEncoder, task, config.Evaluation.TaskLimit, config.Evaluation.TaskEntries.GetValueOrDefault(task)));
+        return UniquelyNamed(config, list);
     }
 }

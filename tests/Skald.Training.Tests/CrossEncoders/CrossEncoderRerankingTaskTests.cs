@@ -19,18 +19,9 @@ public sealed class CrossEncoderRerankingTaskTests
     private static readonly string Bert = CorePaths.FixtureModel("bert-cased-mean");
     private static readonly string Fixture = Path.Combine(TestPaths.RepoRoot, "fixtures", "cross-encoder-reranking");
 
-    private static string Rows(string dir, string name, int n)
-    {
-        string path = Path.Combine(dir, name);
-        File.WriteAllLines(path, Enumerable.Range(0, n).Select(i =>
-            $"{{\"query\": \"Hvor ligger hus {i / 2}?\", \"document\": \"{(i % 2 == 0 ? $"Hus {i / 2} ligger ved sjøen." : $"Katten heter {i}.")}\", " +
-            $"\"label\": {(i % 2 == 0 ? "1" : "0")}}}"));
-        return path;
-    }
-
     private static TrainingConfig Config(string dir, string tasks, string extra = "") => ConfigLoader.Parse($$"""
         model: {path: {{Bert}}, dropout: 0.1}
-        data: {train: {{Rows(dir, "train.jsonl", 24)}}}
+        data: {train: {{CrossEncoderRunTests.Rows(dir, "train.jsonl", 24)}}}
         training: {batch_size: 4, learning_rate: 1.0e-3, max_steps: 4}
         loss: {type: bce}
         evaluation: {steps: 2, tasks: {{tasks}}{{extra}}}

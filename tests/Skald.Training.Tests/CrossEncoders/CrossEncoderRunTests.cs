@@ -17,7 +17,8 @@ public sealed class CrossEncoderRunTests
 {
     private static readonly string Bert = CorePaths.FixtureModel("bert-cased-mean");
 
-    private static string Rows(string dir, string name, int n, Func<int, string>? label = null)
+    /// <summary><paramref name="n"/> labelled (query, document) rows in <paramref name="dir"/>/<paramref name="name"/>: each even row's document answers its query (label 1 unless <paramref name="label"/> says), the odd row's does not (0).</summary>
+    internal static string Rows(string dir, string name, int n, Func<int, string>? label = null)
     {
         string path = Path.Combine(dir, name);
         File.WriteAllLines(path, Enumerable.Range(0, n).Select(i =>

@@ -49,4 +49,28 @@ public sealed class Llm2VecUnsupervisedDataTests
         Assert.Contains($"note: {pairs}: loss.type mntp masks one text column, the first ('anchor'), and reads no other ('positive'), " +
             "as LLM2Vec's run_mntp.py reads one (set data.columns to pick it)", lines);
     }
+
+    [Fact]
+    public void MntpReadsTheTextColumnWhenTheFileHasOneAsRunMntpDoes()
+    {
+        // run_mntp.py: text_column_name = "text" if "text" in column_names else column_names[0] (it masked the titles)
+        string dir = InfraPaths.NewTempDir();
+        string file = InfraPaths.WriteFile(dir, "articles.jsonl", string.Concat(Enumerable.Range(0, 8).Select(i =>
+            $"{{\"title\": \"Ferje {i}\", \"text\": \"Ferja går klokka {i} frå kaia.\"}}\n")));
+        var config = ConfigLoader.Parse($$"""
+            model: {path: {{InfraPaths.FixtureModel("decoder-qwen3")}}, attention: bidirectional}
+            data: {train: {{file}}}
+            training: {batch_size: 4, max_steps: 1}
+            loss: {type: mntp}
+            lora: {r: 2, alpha: 4}
+            output: {dir: {{Path.Combine(dir, "out")}}}
+            """, "c.yaml");
+        var lines = new List<string>();
+        using var setup = TrainingRun.Build(config, log: lines.Add);
+        var train = Assert.Single(setup.Train);
+        Assert.Equal(["text"], train.Columns);
+        Assert.Equal("Ferja går klokka 3 frå kaia.", train.Rows[3][0]);
+        Assert.Contains($"note: {file}: loss.type mntp masks one text column, 'text', and reads no other ('title'), " +
+            "as LLM2Vec's run_mntp.py reads the column so named (set data.columns to pick another)", lines);
+    }
 }

@@ -248,6 +248,37 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void WithoutAMetricTheBestModelIsTheEvaluatorsPrimaryOne()
+    {
+        // accuracy@1, the first key reported, peaks at step 5 and chose; nDCG@10, the primary metric, peaks at step 15
+        string outDir = Path.Combine(dir, "best-primary");
+        var (trainer, model, _) = Make(outDir, ["evaluation.steps=5", "evaluation.load_best_model_at_end=true", "output.save_total_limit=10"],
+            [new RankedScriptedEvaluator([0.9, 0.1, 0.2, 0.3], [0.1, 0.2, 0.8, 0.3])]);
+        var result = trainer.Run();
+        Assert.Equal("eval_ranked_ndcg@10", result.BestMetricName);
+        Assert.Equal(15, result.BestStep);
+        Assert.Equal(0.8, result.BestMetric);
+        var atFifteen = CheckpointStore.ReadAll(Path.Combine(outDir, "checkpoints", "step-15", "model.safetensors"));
+        Assert.Equal(atFifteen["bow.weight"], model.Parameters[0].Data);
+        Assert.Contains("Best `eval_ranked_ndcg@10`: 0.8000 at step 15", File.ReadAllText(Path.Combine(outDir, "final", "README.md")));
+    }
+
+    [Fact]
+    public void WithoutAMetricAnEvalLossChoosesBeforeAnyPrimaryMetric()
+    {
+        // transformers' default is the loss; sentence-transformers' several evaluators give eval_sequential_score
+        var ranked = new RankedScriptedEvaluator([0.9], [0.1, 0.2, 0.8, 0.3]);
+        var (withLoss, _, _) = Make(Path.Combine(dir, "best-default-loss"), ["evaluation.steps=5", "evaluation.load_best_model_at_end=true"],
+            [ranked, new ScriptedEvaluator(0.9, 0.3, 0.5, 0.7) { Metric = "eval_loss" }]);
+        var result = withLoss.Run();
+        Assert.Equal(("eval_loss", 10, 0.3), (result.BestMetricName, result.BestStep, result.BestMetric!.Value));
+        var (several, _, _) = Make(Path.Combine(dir, "best-default-sequential"), ["evaluation.steps=5"],
+            [new ScriptedEvaluator(0.5), new RankedScriptedEvaluator([0.9], [0.1, 0.2, 0.8, 0.3])]);
+        result = several.Run();
+        Assert.Equal(("eval_sequential_score", 15, 0.8), (result.BestMetricName, result.BestStep, result.BestMetric!.Value));
+    }
+
+    [Fact]
     public void UnknownBestMetricFailsBeforeTraining()
     {
         var (trainer, _, loss) = Make(Path.Combine(dir, "bad-metric"), ["evaluation.metric_for_best_model=eval_nope"],

@@ -96,7 +96,7 @@ SWEDISH_WORDS = (NEW_WORDS[3][1] - {"var"}) | words(
     "icke blivit varit finns alltså mellan varje vem vilken vilka vilket dessa kunna sedan hade ju måste skall sina honom deras "
     "våra mina dina denna dessutom bland genom kanske redan sådana inget fick gick fanns upp inom olika flera fler mera hela dock "
     "tillbaka tidigare senare alla andra nya stora gamla goda samma vid ifrån tio")
-SPLIT = re.compile(r"[ \n\t,.?!:;\"()]+")
+SPLIT = re.compile(r"[\s,.?!:;\"()]+")  # any white space, as LanguageGuesser (a CRLF line's \r too, since session 55)
 NB, NN, DA, SV = 0, 1, 2, 3
 
 

@@ -48,6 +48,20 @@ public sealed class InspectTests
     }
 
     [Theory]
+    [InlineData("\r\n")]
+    [InlineData("\r")]
+    public void CrlfLinesGiveTheGuessAndScoresOfLfLines(string lineEnd)
+    {
+        // the lines end in Danish marker words: with \r part of a word they were missed, leaving "jeg" and "ikke"
+        // (Bokmål as much as Danish), and the guess was nb
+        const string lf = "Jeg ved ikke hvad\nmen nogle\nsiger meget\n";
+        string crlf = lf.Replace("\n", lineEnd, StringComparison.Ordinal);
+        Assert.Equal("da", LanguageGuesser.Guess(lf));
+        Assert.Equal("da", LanguageGuesser.Guess(crlf));
+        Assert.Equal(LanguageGuesser.Scores(lf), LanguageGuesser.Scores(crlf));
+    }
+
+    [Theory]
     [InlineData("Overtid kan tas ut som avspasering i stedet for lønn.")] // "for", "to" and "have" are Scandinavian words too
     [InlineData("Kantinen har åbent fra klokken halv otte til klokken to hver hverdag.")]
     [InlineData("Vi skal have frokost i kantinen.")]

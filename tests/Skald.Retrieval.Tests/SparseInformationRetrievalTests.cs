@@ -60,4 +60,22 @@ public sealed class SparseInformationRetrievalTests
             new SparseRetriever(new SparseRetrievalTests.SparseTable(Table())), unjudged));
         Assert.Equal("no query has a relevant document (a judgement of grade 1 or more)", e.Message);
     }
+
+    [Fact]
+    public void AverageFlopsAllocatesNothingAfterTheFirstSearchAndStartsEachFromZero()
+    {
+        var retriever = new SparseRetriever(new SparseRetrievalTests.SparseTable(Table()));
+        double expected = Root.GetProperty("expected").GetProperty("avg_flops").GetDouble();
+        for (int run = 0; run < 2; run++) // the second search counts afresh in the first one's buffers
+            Assert.True(Math.Abs(RetrievalScorer.ScoreInformationRetrieval(retriever, Data())["avg_flops"] - expected) <= 1e-9);
+
+        var queries = retriever.Embed([.. Vectors("queries").Keys], TextRole.Query);
+        var documents = retriever.Embed([.. Vectors("documents").Keys], TextRole.Document);
+        int dimension = Vectors("queries").Values.First().Length;
+        double warm = retriever.AverageFlops(queries, documents, dimension);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        double again = retriever.AverageFlops(queries, documents, dimension);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(warm, again);
+    }
 }

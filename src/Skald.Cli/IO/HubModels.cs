@@ -47,7 +47,14 @@ internal static class HubModels
     /// </summary>
     public static void Prefetch(Skald.Training.Config.TrainingConfig config, bool quiet)
     {
-        if (config.Model.Path.Length > 0) Resolve(config.Model.Path, quiet);
+        try
+        {
+            if (config.Model.Path.Length > 0) Resolve(config.Model.Path, quiet);
+        }
+        catch (HubException e)
+        {
+            throw new InputException(config.Model.PathNotFound(e.Message)); // the key named, as the run's own check names it
+        }
         foreach (string adapter in config.Model.Adapters)
         {
             try

@@ -35,7 +35,8 @@ public static class LanguageGuesser
         ("en", Set("the and is are of in that what how which with not this from was you it on can does where when who why there they")),
     ];
 
-    private static readonly char[] Separators = [' ', '\n', '\t', ',', '.', '?', '!', ':', ';', '"', '(', ')'];
+    /// <summary>Whether <paramref name="c"/> ends a word: any white space (a CRLF line's \r as its \n, a tab, a no-break space) or the punctuation listed.</summary>
+    private static bool IsSeparator(char c) => char.IsWhiteSpace(c) || c is ',' or '.' or '?' or '!' or ':' or ';' or '"' or '(' or ')';
 
     private static HashSet<string> Set(string words) => new(words.Split(' '), StringComparer.Ordinal);
 
@@ -45,8 +46,19 @@ public static class LanguageGuesser
     /// <summary>The language code (nb, nn, da, sv, en) or <see cref="Undetermined"/>.</summary>
     public static string Guess(string text)
     {
+        var score = Scores(text);
+        int best = 0;
+        for (int i = 1; i < score.Length; i++)
+            if (score[i] > score[best]) best = i;
+        return score[best] > 0 ? Markers[best].Language : Undetermined;
+    }
+
+    /// <summary>Each language's score, in the order nb, nn, da, sv, en: what <see cref="Guess"/> picks the largest of.</summary>
+    internal static double[] Scores(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
         var score = new double[Markers.Length];
-        foreach (var raw in text.Split(Separators, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var raw in Words(text))
         {
             string w = raw.ToLowerInvariant();
             for (int i = 0; i < Markers.Length; i++)
@@ -62,10 +74,19 @@ public static class LanguageGuesser
             if (c is 'æ' or 'Æ') { score[Da] += 0.5; score[Nb] += 0.25; score[Nn] += 0.25; }
             else if (c is 'ø' or 'Ø') { score[Nb] += 0.5; score[Nn] += 0.5; score[Da] += 0.5; }
         }
-        int best = 0;
-        for (int i = 1; i < score.Length; i++)
-            if (score[i] > score[best]) best = i;
-        return score[best] > 0 ? Markers[best].Language : Undetermined;
+        return score;
+    }
+
+    /// <summary>The words of <paramref name="text"/>: the runs of characters between separators (<see cref="IsSeparator"/>).</summary>
+    private static IEnumerable<string> Words(string text)
+    {
+        for (int i = 0; i < text.Length;)
+        {
+            while (i < text.Length && IsSeparator(text[i])) i++;
+            int start = i;
+            while (i < text.Length && !IsSeparator(text[i])) i++;
+            if (i > start) yield return text[start..i];
+        }
     }
 
     /// <summary>The spelling cues of one lower-cased word of letters (three or more).</summary>

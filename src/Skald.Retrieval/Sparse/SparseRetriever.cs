@@ -112,20 +112,35 @@ public sealed class SparseRetriever(IEmbeddingModel model, int? maxActiveDims = 
     private void Record(SparseEmbedding[] queries, SparseEmbedding[] docs)
     {
         var sparsity = new Dictionary<string, double>(StringComparer.Ordinal);
-        SparsityMetrics.Add(sparsity, "query_", SparseEmbedding.Sparsity(queries, Model.Dimension));
-        SparsityMetrics.Add(sparsity, "corpus_", SparseEmbedding.Sparsity(docs, Model.Dimension));
-        sparsity[SparsityMetrics.AverageFlops] = AverageFlops(queries, docs, Model.Dimension);
+        int dimension = Model.Dimension;
+        SparsityMetrics.Add(sparsity, "query_", SparseEmbedding.Sparsity(queries, dimension));
+        SparsityMetrics.Add(sparsity, "corpus_", SparseEmbedding.Sparsity(docs, dimension));
+        sparsity[SparsityMetrics.AverageFlops] = AverageFlops(queries, docs, dimension);
         Sparsity = sparsity;
     }
 
-    /// <summary>Σ over the dimensions of (queries active in it / queries) · (documents active in it / documents); 0 without either.</summary>
-    private static double AverageFlops(SparseEmbedding[] queries, SparseEmbedding[] docs, int dimension)
+    /// <summary>The per-dimension counts <see cref="AverageFlops"/> reuses from one search to the next (grown to the vocabulary once).</summary>
+    private long[] queryCounts = [], documentCounts = [];
+
+    /// <summary>
+    /// Σ over the dimensions of (queries active in it / queries) · (documents active in it / documents); 0 without
+    /// either. Counts into buffers kept from the last call, so a search after the first allocates nothing here.
+    /// </summary>
+    internal double AverageFlops(SparseEmbedding[] queries, SparseEmbedding[] docs, int dimension)
     {
         if (queries.Length == 0 || docs.Length == 0) return 0;
-        var queryCounts = new long[dimension];
-        var docCounts = new long[dimension];
+        if (queryCounts.Length != dimension)
+        {
+            queryCounts = new long[dimension];
+            documentCounts = new long[dimension];
+        }
+        else
+        {
+            Array.Clear(queryCounts);
+            Array.Clear(documentCounts);
+        }
         foreach (var e in queries) foreach (int i in e.Indices) queryCounts[i]++;
-        foreach (var e in docs) foreach (int i in e.Indices) docCounts[i]++;
-        return SparsityMetrics.AverageFlopsOf(queryCounts, queries.Length, docCounts, docs.Length);
+        foreach (var e in docs) foreach (int i in e.Indices) documentCounts[i]++;
+        return SparsityMetrics.AverageFlopsOf(queryCounts, queries.Length, documentCounts, docs.Length);
     }
 }

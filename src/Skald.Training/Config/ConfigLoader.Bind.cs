@@ -12,7 +12,7 @@ public static partial class ConfigLoader
         var model = new ModelSection(m.Path("path") ?? "", m.Float("dropout", 0.1f, 0, 1))
         {
             Type = modelType, Tokenizer = m.Path("tokenizer"), Dimension = m.Int("dim", 256, 1), Normalize = m.Bool("normalize", true),
-            Adapters = m.PathList("adapters"), AdaptersWhere = m.Where("adapters"),
+            Adapters = m.PathList("adapters"), AdaptersWhere = m.Where("adapters"), PathWhere = m.Where("path"),
             Attention = m.Str("attention") is null ? null : m.Choice("attention", "causal", "causal", "bidirectional"),
             Weights = m.Choice("weights", "f32", "f32", "bf16", "f16", "int8", "auto"),
             PoolingStrategy = m.Choice("pooling_strategy", "max", "max", "sum"),

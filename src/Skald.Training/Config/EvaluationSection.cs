@@ -31,7 +31,9 @@ public sealed record EvaluationSection
     /// <summary>
     /// Metric that selects the best model (e.g. <c>eval_triplet_accuracy</c>, or <c>eval_sequential_score</c> with
     /// several evaluators); a name without the <c>eval_</c> prefix gets it, as transformers' Trainer does
-    /// (<c>sequential_score</c>); null: the first one computed.
+    /// (<c>sequential_score</c>); null: <c>eval_loss</c> when it is computed (loss.type causal_lm), as transformers'
+    /// default, else the evaluator's primary metric (sentence-transformers' <c>primary_metric</c>, e.g.
+    /// <c>eval_retrieval_ndcg@10</c>), or <c>eval_sequential_score</c> with several evaluators.
     /// </summary>
     public string? MetricForBestModel
     {

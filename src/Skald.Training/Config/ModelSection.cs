@@ -82,6 +82,16 @@ public sealed record ModelSection(string Path, float Dropout = 0.1f)
     /// <summary>The one line for an entry of <see cref="Adapters"/> that is not found: where the key was set, the key, <paramref name="detail"/>.</summary>
     public string AdapterNotFound(string detail) => $"{AdaptersWhere}: model.adapters: {detail}";
 
+    /// <summary>
+    /// Where <see cref="Path"/> was set (file and line, or the <c>--set</c>), for a message about it; left out of the
+    /// configuration's JSON as <see cref="AdaptersWhere"/> is.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string PathWhere { get; init; } = "model";
+
+    /// <summary>The one line for a <see cref="Path"/> that is neither here nor found on the hub: where the key was set, the key, <paramref name="detail"/>.</summary>
+    public string PathNotFound(string detail) => $"{PathWhere}: model.path: {detail}";
+
     /// <summary>A decoder's attention: <c>causal</c> or <c>bidirectional</c> (LLM2Vec); null keeps the model's own.</summary>
     public string? Attention { get; init; }
 

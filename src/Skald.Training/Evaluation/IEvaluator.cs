@@ -22,8 +22,19 @@ public interface IEvaluator
     /// </summary>
     string PrimaryMetric => MetricNames[0];
 
-    /// <summary>Whether <see cref="Evaluate"/> reports <paramref name="metric"/> (by default: it is one of <see cref="MetricNames"/>).</summary>
-    bool Provides(string metric) => MetricNames.Contains(metric);
+    /// <summary>
+    /// The keys <see cref="Evaluate"/> adds for a sparse encoder (SPLADE, CSR), in the order upstream's Sparse*Evaluator
+    /// adds them after its other metrics: <c>active_dims</c>, <c>sparsity_ratio</c> (<c>avg_flops</c> for retrieval),
+    /// named without a similarity function. A model card's model-index lists them after <see cref="MetricNames"/>, as
+    /// sentence-transformers' lists every metric an evaluator returned; none by default.
+    /// </summary>
+    IReadOnlyList<string> SparsityMetricNames => [];
+
+    /// <summary>
+    /// Whether <see cref="Evaluate"/> reports <paramref name="metric"/> (by default: it is one of <see cref="MetricNames"/>
+    /// or <see cref="SparsityMetricNames"/>).
+    /// </summary>
+    bool Provides(string metric) => MetricNames.Contains(metric) || SparsityMetricNames.Contains(metric);
 
     /// <summary>Computes metrics with the model's current weights (inference mode).</summary>
     IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize);

@@ -94,7 +94,6 @@ public sealed class LabelledPairsEvaluator : IEvaluator
         : binary ? SimilarityKeys.Prefix(similarity) + metric : metric + SimilarityKeys.Suffix(similarity));
 
     /// <inheritdoc />
-    /// <remarks>Also a sparse encoder's <c>eval_NAME_active_dims</c> and <c>eval_NAME_sparsity_ratio</c>.</remarks>
-    public bool Provides(string metric) => MetricNames.Contains(metric)
-        || metric == Key(SparsityMetrics.ActiveDims) || metric == Key(SparsityMetrics.SparsityRatio);
+    /// <remarks><c>eval_NAME_active_dims</c> and <c>eval_NAME_sparsity_ratio</c>.</remarks>
+    public IReadOnlyList<string> SparsityMetricNames => [Key(SparsityMetrics.ActiveDims), Key(SparsityMetrics.SparsityRatio)];
 }

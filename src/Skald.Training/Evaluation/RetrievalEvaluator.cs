@@ -43,7 +43,15 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
     public IReadOnlyList<string> MetricNames => [.. UpstreamOrder.Select(m => prefix + m)];
 
     /// <inheritdoc />
-    public bool Provides(string metric) => metric == prefix + HitRate || MetricNames.Contains(metric);
+    public bool Provides(string metric) => metric == prefix + HitRate || MetricNames.Contains(metric) || SparsityMetricNames.Contains(metric);
+
+    /// <inheritdoc />
+    /// <remarks>SparseInformationRetrievalEvaluator's, in its order (its sparsity_stats: query, corpus, then avg_flops).</remarks>
+    public IReadOnlyList<string> SparsityMetricNames =>
+    [
+        .. new[] { "query_", "corpus_" }.SelectMany(side => new[] { SparsityMetrics.ActiveDims, SparsityMetrics.SparsityRatio }.Select(m => $"eval_{Name}_{side}{m}")),
+        $"eval_{Name}_{SparsityMetrics.AverageFlops}",
+    ];
 
     /// <summary>The key before upstream's set, kept: accuracy@10.</summary>
     private const string HitRate = "hit_rate@10";

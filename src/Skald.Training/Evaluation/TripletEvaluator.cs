@@ -55,9 +55,9 @@ public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string na
     }
 
     /// <inheritdoc />
-    /// <remarks>Also a sparse encoder's <c>eval_NAME_anchor_active_dims</c> ... <c>eval_NAME_negative_sparsity_ratio</c>.</remarks>
-    public bool Provides(string metric) => metric == key || new[] { "anchor_", "positive_", "negative_" }.Any(role =>
-        metric == $"eval_{Name}_{role}{SparsityMetrics.ActiveDims}" || metric == $"eval_{Name}_{role}{SparsityMetrics.SparsityRatio}");
+    /// <remarks><c>eval_NAME_anchor_active_dims</c>, <c>_anchor_sparsity_ratio</c>, then the positives' and the negatives'.</remarks>
+    public IReadOnlyList<string> SparsityMetricNames => [.. new[] { "anchor_", "positive_", "negative_" }.SelectMany(role =>
+        new[] { SparsityMetrics.ActiveDims, SparsityMetrics.SparsityRatio }.Select(m => $"eval_{Name}_{role}{m}"))];
 
     /// <inheritdoc />
     public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)

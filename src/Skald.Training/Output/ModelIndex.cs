@@ -22,7 +22,8 @@ internal static class ModelIndex
         {
             if (e.Task is not { } task) continue;
             string prefix = $"eval_{e.Name}_";
-            var metrics = e.MetricNames.Where(k => finalMetrics.TryGetValue(k, out double v) && double.IsFinite(v)).ToList();
+            var metrics = e.MetricNames.Concat(e.SparsityMetricNames) // a sparse encoder's after the others, as upstream's card lists them
+                .Where(k => finalMetrics.TryGetValue(k, out double v) && double.IsFinite(v)).ToList();
             if (metrics.Count == 0) continue;
             results.Append("  - task:\n")
                 .Append("      type: ").Append(Quote(task.ToLowerInvariant().Replace(' ', '-'))).Append('\n')

@@ -15,9 +15,38 @@ public sealed partial class SentenceTrainer
         if (!known.Contains(name) && !setup.Evaluators.Any(e => e.Provides(name)))
             throw new TrainingException($"evaluation.metric_for_best_model '{name}' is not among the metrics" +
                 (Skald.Retrieval.Data.Typos.Closest(name, known) is { } near ? $"; did you mean '{near}'?" : "") +
-                (name == "eval_loss" ? " (eval_loss is computed for loss.type causal_lm only)" : "") + $" ({string.Join(", ", known)}" +
+                (name == EvalLoss ? " (eval_loss is computed for loss.type causal_lm only)" : "") + $" ({string.Join(", ", known)}" +
                 (setup.Evaluators.OfType<Evaluation.TaskFileEvaluator>().Any() ? ", or any metric of an evaluation.tasks task as eval_TASK_METRIC)" : ")"));
     }
+
+    /// <summary>
+    /// The metric that selects the best model: <c>evaluation.metric_for_best_model</c>, else <c>eval_loss</c> when it is
+    /// computed (transformers' TrainingArguments default it to the loss), else the evaluator's primary metric
+    /// (<see cref="Evaluation.IEvaluator.PrimaryMetric"/>: what sentence-transformers' evaluators name for model
+    /// selection, e.g. nDCG@10 for retrieval), or with several evaluators <c>eval_sequential_score</c>, the primary
+    /// metric of the SequentialEvaluator sentence-transformers wraps them in; null when nothing is evaluated.
+    /// </summary>
+    /// <remarks>
+    /// Upstream: training_args.py (__post_init__: metric_for_best_model = "loss" under load_best_model_at_end) in
+    /// huggingface/transformers at fd798335c275520af034c678b35e8167820c7c80;
+    /// https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/evaluation/SentenceEvaluator.py
+    /// (primary_metric, "used for model selection"), .../sentence_transformers/evaluation/SequentialEvaluator.py.
+    /// The first key reported (accuracy@1 for retrieval) chose before.
+    /// </remarks>
+    private string? BestMetric()
+    {
+        if (config.Evaluation.MetricForBestModel is { } named) return named;
+        if (setup.Evaluators.Any(e => e.MetricNames.Contains(EvalLoss))) return EvalLoss;
+        return setup.Evaluators.Count switch
+        {
+            0 => null,
+            1 => setup.Evaluators[0].PrimaryMetric,
+            _ => SequentialScore,
+        };
+    }
+
+    /// <summary>transformers' key of the evaluation loss (<see cref="Evaluation.CausalLmEvaluator"/>).</summary>
+    private const string EvalLoss = "eval_loss";
 
     /// <summary>The key of sentence-transformers' SequentialEvaluator's score as its trainer logs it.</summary>
     private const string SequentialScore = "eval_" + Skald.Evaluation.Evaluators.SequentialEvaluator.MainScoreKey;
@@ -43,11 +72,13 @@ public sealed partial class SentenceTrainer
     private TrainerState TrackBest(TrainerState state, Dictionary<string, double> m, int step, CheckpointStore store,
         IReadOnlyList<Parameter> parameters)
     {
-        string? name = state.BestMetricName ?? m.Keys.FirstOrDefault();
-        if (name is null) return state;
+        if (state.BestMetricName is not { } name) return state;
         if (!m.TryGetValue(name, out double v))
+        {
+            if (config.Evaluation.MetricForBestModel is null) return state; // a primary metric an evaluation did not report
             throw new TrainingException(
                 $"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", m.Keys)})");
+        }
         bool better = state.BestMetric is not { } best || (config.Evaluation.IsGreaterBetter(name) ? v > best : v < best);
         if (!better || !double.IsFinite(v)) return state with { BestMetricName = name };
         if (config.Evaluation.LoadBestModelAtEnd) store.SaveBest(parameters, name, v, step);

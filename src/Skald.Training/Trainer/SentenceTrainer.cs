@@ -77,7 +77,7 @@ public sealed partial class SentenceTrainer(TrainerSetup setup)
         var state = new TrainerState
         {
             SamplerSeed = t.Seed, Scheduler = t.Scheduler, PeakLearningRate = t.LearningRate, WarmupSteps = warmup,
-            TotalSteps = total, ConfigFingerprint = Fingerprint(), BestMetricName = config.Evaluation.MetricForBestModel,
+            TotalSteps = total, ConfigFingerprint = Fingerprint(), BestMetricName = BestMetric(),
             WorldSize = comm.Size,
         };
         if (config.Output.Resume) store.CheckNoFileInTheWay(); // (without resume the checkpoints folder starts over)

@@ -200,25 +200,32 @@ public static partial class TrainingRun
     }
 
     /// <summary>
-    /// Every <c>model.adapters</c> entry names a folder, or a hub repository found (downloaded, or in the cache); else one
-    /// line naming where the key was set, the key and the entry (the loader's own line named the entry alone).
+    /// <c>model.path</c> and every <c>model.adapters</c> entry name a folder, or a hub repository found (downloaded, or
+    /// in the cache); else one line naming where the key was set, the key and the entry (the loader's own line named the
+    /// entry alone).
     /// </summary>
-    private static void CheckAdapters(TrainingConfig config)
+    private static void CheckModelFolders(TrainingConfig config)
     {
+        if (config.Model.Path.Length > 0) // (empty: a new static model over model.tokenizer)
+            CheckFolder(config.Model.Path, "a model folder", config.Model.PathNotFound);
         foreach (string adapter in config.Model.Adapters ?? [])
+            CheckFolder(adapter, "an adapter folder", config.Model.AdapterNotFound);
+    }
+
+    /// <summary>Throws the <paramref name="line"/> of a detail unless <paramref name="pathOrId"/> is a folder here or a hub repository found.</summary>
+    private static void CheckFolder(string pathOrId, string what, Func<string, string> line)
+    {
+        string located;
+        try
         {
-            string located;
-            try
-            {
-                located = HubResolver.Locate(adapter);
-            }
-            catch (HubException e)
-            {
-                throw new TrainingException(config.Model.AdapterNotFound(e.Message), e);
-            }
-            if (!Directory.Exists(located))
-                throw new TrainingException(config.Model.AdapterNotFound($"{adapter}: no such folder (an adapter folder, or a hub id org/name)"));
+            located = HubResolver.Locate(pathOrId);
         }
+        catch (HubException e)
+        {
+            throw new TrainingException(line(e.Message), e);
+        }
+        if (!Directory.Exists(located))
+            throw new TrainingException(line($"{pathOrId}: no such folder ({what}, or a hub id org/name)"));
     }
 
     /// <summary>

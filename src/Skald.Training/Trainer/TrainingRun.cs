@@ -80,15 +80,18 @@ public static partial class TrainingRun
         // The batch notes wait for the model: a model.path that is no model is then the one line of a run that fails.
         var notes = new List<string>(readNotes ?? []);
         if (config.Loss.Type is "mlm" or "mntp")
+        {
             notes.AddRange(train.Select(d => MaskedTextColumnNote(config.Loss.Type, d)).OfType<string>());
+            train = [.. train.Select(MaskedTextColumn)]; // the loss masks the first column: make it the one read
+        }
         if (ColbertLoss.IsColbert(config.Loss.Type))
             notes.AddRange(train.SelectMany(d => new[] { ColumnOrderNote.For(d), ColbertAnchorNote(d) }).OfType<string>());
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, notes.Add);
         if (!config.Data.SameDatasetWithinBatch && !config.Training.GroupByLabel
             && BatchPlanner.RoundRobinNote(train, config.Training.BatchSize, config.Data.Sampling) is { } roundRobin) notes.Add(roundRobin);
         CheckWritable(config.Output.Dir);
+        CheckModelFolders(config);
         string modelPath = ColbertSetup.WithPrefixTokens(config, ModelPath(config, comm), comm, log);
-        CheckAdapters(config);
         var precision = BaseWeights.Resolve(config, modelPath);
         var student = ColbertSetup.Load(config, modelPath, precision) // a PyLate folder
             ?? SentenceEncoder.LoadAnyHead(modelPath, config.Model.Adapters, precision); // a cross-encoder too: it trains on
@@ -134,13 +137,34 @@ public static partial class TrainingRun
         loss.Type == "bge_m3" || (loss.Type is "mnrl" or "cached_mnrl" && !loss.Symmetric && !loss.AdaptiveLayer);
 
     /// <summary>
-    /// A note when a masked-LM file has more than one text column: the loss masks the first alone, as transformers'
-    /// run_mlm.py and LLM2Vec's run_mntp.py read one column (its "text", else the first: experiments/run_mntp.py in
-    /// McGill-NLP/llm2vec at 267299de) and drop the rest; a pairs file's positives are not trained on.
+    /// The column a masked-LM loss reads: <c>text</c> when the file has a column so named, else the first, as LLM2Vec's
+    /// run_mntp.py picks it (and transformers' run_mlm.py): <c>text_column_name</c>, experiments/run_mntp.py line 721 in
+    /// McGill-NLP/llm2vec at 267299dea1cac98af47d8718d0505af224b79aa1.
     /// </summary>
-    private static string? MaskedTextColumnNote(string loss, TextDataset d) => d.Columns.Count < 2 ? null :
-        $"note: {d.Name}: loss.type {loss} masks one text column, the first ('{d.Columns[0]}'), and reads no other " +
-        $"({string.Join(", ", d.Columns.Skip(1).Select(c => $"'{c}'"))}), as LLM2Vec's run_mntp.py reads one (set data.columns to pick it)";
+    private static int MaskedTextColumnIndex(TextDataset d) => d.Columns.ToList().IndexOf("text") is var i and >= 0 ? i : 0;
+
+    /// <summary>
+    /// <paramref name="d"/> as a masked-LM loss reads it: its <c>text</c> column alone when that is not the first (the
+    /// loss masks column 0; <see cref="MaskedTextColumnIndex"/>), else as it is.
+    /// </summary>
+    private static TextDataset MaskedTextColumn(TextDataset d) =>
+        MaskedTextColumnIndex(d) == 0 || d.Groups is not null || d.ListColumn is not null ? d : d.SelectColumns(["text"]);
+
+    /// <summary>
+    /// A note when a masked-LM file has more than one text column: the loss masks one alone (<see cref="MaskedTextColumnIndex"/>:
+    /// <c>text</c>, else the first) and reads no other; a pairs file's positives are not trained on.
+    /// </summary>
+    private static string? MaskedTextColumnNote(string loss, TextDataset d)
+    {
+        if (d.Columns.Count < 2) return null;
+        int read = MaskedTextColumnIndex(d);
+        string others = string.Join(", ", d.Columns.Where((_, i) => i != read).Select(c => $"'{c}'"));
+        return read == 0 && d.Columns[0] != "text"
+            ? $"note: {d.Name}: loss.type {loss} masks one text column, the first ('{d.Columns[0]}'), and reads no other " +
+              $"({others}), as LLM2Vec's run_mntp.py reads one (set data.columns to pick it)"
+            : $"note: {d.Name}: loss.type {loss} masks one text column, 'text', and reads no other ({others}), as LLM2Vec's " +
+              "run_mntp.py reads the column so named (set data.columns to pick another)";
+    }
 
     /// <summary>
     /// A note when a ColBERT file's anchor (its first column that is no id column) is not named as a query: PyLate's

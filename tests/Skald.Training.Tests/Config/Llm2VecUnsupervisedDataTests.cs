@@ -30,23 +30,45 @@ public sealed class Llm2VecUnsupervisedDataTests
     public void TheSupervisedStepTakesIt() =>
         Assert.Equal("Gitt et spørsmål, finn svaret", ConfigLoader.Parse(Yaml + "\n  type: mnrl\n", "c.yaml").Data.Instruction);
 
-    [Fact]
-    public void MntpOnAPairsFileNotesTheColumnItDoesNotRead()
+    /// <summary>
+    /// A one-step MNTP run over a file of 8 rows written as <paramref name="row"/> gives them (saved to a new folder),
+    /// its reading notes added to <paramref name="lines"/>; the file's path in <paramref name="file"/>.
+    /// </summary>
+    private static TrainerSetup Mntp(Func<int, string> row, List<string> lines, out string file)
     {
         string dir = InfraPaths.NewTempDir();
-        string pairs = InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 8).Select(i =>
-            $"{{\"anchor\": \"Når går ferja {i}?\", \"positive\": \"Ferja går klokka {i}.\"}}\n")));
-        var config = ConfigLoader.Parse($$"""
+        file = InfraPaths.WriteFile(dir, "train.jsonl", string.Concat(Enumerable.Range(0, 8).Select(i => row(i) + "\n")));
+        return TrainingRun.Build(ConfigLoader.Parse($$"""
             model: {path: {{InfraPaths.FixtureModel("decoder-qwen3")}}, attention: bidirectional}
-            data: {train: {{pairs}}}
+            data: {train: {{file}}}
             training: {batch_size: 4, max_steps: 1}
             loss: {type: mntp}
             lora: {r: 2, alpha: 4}
             output: {dir: {{Path.Combine(dir, "out")}}}
-            """, "c.yaml");
+            """, "c.yaml"), log: lines.Add);
+    }
+
+    [Fact]
+    public void MntpOnAPairsFileNotesTheColumnItDoesNotRead()
+    {
         var lines = new List<string>();
-        using (TrainingRun.Build(config, log: lines.Add)) { }
-        Assert.Contains($"note: {pairs}: loss.type mntp masks one text column, the first ('anchor'), and reads no other ('positive'), " +
-            "as LLM2Vec's run_mntp.py reads one (set data.columns to pick it)", lines);
+        using (Mntp(i => $"{{\"anchor\": \"Når går ferja {i}?\", \"positive\": \"Ferja går klokka {i}.\"}}", lines, out string pairs))
+        {
+            Assert.Contains($"note: {pairs}: loss.type mntp masks one text column, the first ('anchor'), and reads no other ('positive'), " +
+                "as LLM2Vec's run_mntp.py reads one (set data.columns to pick it)", lines);
+        }
+    }
+
+    [Fact]
+    public void MntpReadsTheTextColumnWhenTheFileHasOneAsRunMntpDoes()
+    {
+        // run_mntp.py: text_column_name = "text" if "text" in column_names else column_names[0] (it masked the titles)
+        var lines = new List<string>();
+        using var setup = Mntp(i => $"{{\"title\": \"Ferje {i}\", \"text\": \"Ferja går klokka {i} frå kaia.\"}}", lines, out string file);
+        var train = Assert.Single(setup.Train);
+        Assert.Equal(["text"], train.Columns);
+        Assert.Equal("Ferja går klokka 3 frå kaia.", train.Rows[3][0]);
+        Assert.Contains($"note: {file}: loss.type mntp masks one text column, 'text', and reads no other ('title'), " +
+            "as LLM2Vec's run_mntp.py reads the column so named (set data.columns to pick another)", lines);
     }
 }

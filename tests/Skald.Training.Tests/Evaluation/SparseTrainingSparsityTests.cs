@@ -47,7 +47,7 @@ public sealed class SparseTrainingSparsityTests
         var (active, ratio) = Counted(setup.Model, [.. first.Concat(second).Distinct()]);
         Assert.Equal(active, m["eval_pair_classification_active_dims"], 12);
         Assert.Equal(ratio, m["eval_pair_classification_sparsity_ratio"], 12);
-        Assert.True(labelled.Provides("eval_pair_classification_active_dims"));
+        Assert.True(((IEvaluator)labelled).Provides("eval_pair_classification_active_dims"));
 
         string[][] rows = [["hus 1", "huset 1 ligger her", "katten"], ["hus 2", "hus 1", "bussen går klokka sju"], ["hus 2", "huset 2", "katten"]];
         string triplets = Write(dir, "triplets.jsonl", rows.Select(r => $"{{\"anchor\": \"{r[0]}\", \"positive\": \"{r[1]}\", \"negative\": \"{r[2]}\"}}"));
@@ -60,7 +60,7 @@ public sealed class SparseTrainingSparsityTests
             (active, ratio) = Counted(setup.Model, [.. rows.Select(r => r[c])]);
             Assert.Equal(active, m[$"eval_triplet_{roles[c]}_active_dims"], 12);
             Assert.Equal(ratio, m[$"eval_triplet_{roles[c]}_sparsity_ratio"], 12);
-            Assert.True(triplet.Provides($"eval_triplet_{roles[c]}_sparsity_ratio"));
+            Assert.True(((IEvaluator)triplet).Provides($"eval_triplet_{roles[c]}_sparsity_ratio"));
         }
         Assert.Equal(7, m.Count);
     }

@@ -209,3 +209,29 @@ internal sealed class ScriptedEvaluator(params double[] values) : IEvaluator
     public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize) =>
         new Dictionary<string, double> { [Metric] = values[Math.Min(calls++, values.Length - 1)] };
 }
+
+/// <summary>
+/// An evaluator of two scripted metrics, reported in the order a retrieval evaluator reports its own:
+/// <c>eval_ranked_accuracy@1</c> first, then <c>eval_ranked_ndcg@10</c>, its primary metric (as upstream's
+/// InformationRetrievalEvaluator's).
+/// </summary>
+internal sealed class RankedScriptedEvaluator(double[] accuracy, double[] ndcg) : IEvaluator
+{
+    private int calls;
+
+    public string Name => "ranked";
+
+    public IReadOnlyList<string> MetricNames => ["eval_ranked_accuracy@1", "eval_ranked_ndcg@10"];
+
+    public string PrimaryMetric => "eval_ranked_ndcg@10";
+
+    public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
+    {
+        int i = calls++;
+        return new Dictionary<string, double>
+        {
+            ["eval_ranked_accuracy@1"] = accuracy[Math.Min(i, accuracy.Length - 1)],
+            ["eval_ranked_ndcg@10"] = ndcg[Math.Min(i, ndcg.Length - 1)],
+        };
+    }
+}

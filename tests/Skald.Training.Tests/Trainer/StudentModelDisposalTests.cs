@@ -79,4 +79,21 @@ public sealed class StudentModelDisposalTests
         Assert.Contains("missing qrels", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, OpenFiles.Count(Path.Combine(student, "model.safetensors")));
     }
+
+    [Fact]
+    public void AStudentRefusedForItsAttentionIsReleased()
+    {
+        // the model.attention check runs after the switch to that attention: the switched model shares the student's
+        // files, and both are released with the one line
+        if (!OpenFiles.Visible) return;
+        string student = TestPaths.CopyOfFixtureModel("decoder-qwen2");
+        TestPaths.WriteFile(student, "llm2vec_config.json", """{"pooling_mode": "mean", "max_length": 128, "doc_max_length": 400, "skip_instruction": true}""");
+        string weights = Path.Combine(student, "model.safetensors");
+        using (TrainingRun.Build(Config(student, "model.attention=bidirectional")))
+            Assert.True(OpenFiles.Count(weights) > 0);
+        Assert.Equal(0, OpenFiles.Count(weights));
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(student, "model.attention=causal")));
+        Assert.StartsWith($"model.attention: causal, but {student} is an LLM2Vec model", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, OpenFiles.Count(weights));
+    }
 }

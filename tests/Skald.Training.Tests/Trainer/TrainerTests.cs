@@ -189,6 +189,14 @@ public sealed class TrainerTests
         Assert.False(Directory.Exists(Path.Combine(outDir, "final")));
     }
 
+    /// <summary>The run chose <paramref name="best"/> and its model holds that step's checkpointed weights.</summary>
+    private static void AssertBestLoaded(TrainingResult result, (string Metric, int Step, double Value) best, string outDir, BowModel model)
+    {
+        Assert.Equal<(string?, int, double)>(best, (result.BestMetricName, result.BestStep!.Value, result.BestMetric!.Value));
+        var saved = CheckpointStore.ReadAll(Path.Combine(outDir, "checkpoints", $"step-{best.Step}", "model.safetensors"));
+        Assert.Equal(saved["bow.weight"], model.Parameters[0].Data);
+    }
+
     [Fact]
     public void BestModelIsKeptAndLoadedAtTheEnd()
     {
@@ -196,11 +204,7 @@ public sealed class TrainerTests
         var (trainer, model, _) = Make(outDir, ["evaluation.steps=5", "evaluation.load_best_model_at_end=true", "output.save_total_limit=10"],
             [new ScriptedEvaluator(0.1, 0.9, 0.3, 0.2)]);
         var result = trainer.Run();
-        Assert.Equal("eval_scripted_score", result.BestMetricName);
-        Assert.Equal(0.9, result.BestMetric);
-        Assert.Equal(10, result.BestStep);
-        var atTen = CheckpointStore.ReadAll(Path.Combine(outDir, "checkpoints", "step-10", "model.safetensors"));
-        Assert.Equal(atTen["bow.weight"], model.Parameters[0].Data);
+        AssertBestLoaded(result, ("eval_scripted_score", 10, 0.9), outDir, model);
         var rows = MetricsLog.ReadAll(Path.Combine(outDir, "metrics.jsonl"));
         Assert.Equal([0.1, 0.9, 0.3, 0.2], rows.Select(r => r["eval_scripted_score"]!.Value));
     }
@@ -240,11 +244,34 @@ public sealed class TrainerTests
             .. greaterIsBetter is null ? Array.Empty<string>() : [$"evaluation.greater_is_better={greaterIsBetter}"]],
             [new ScriptedEvaluator(0.9, 0.3, 0.5, 0.7) { Metric = "eval_loss" }]);
         var result = trainer.Run();
-        Assert.Equal("eval_loss", result.BestMetricName);
-        Assert.Equal(bestStep, result.BestStep);
-        Assert.Equal(best, result.BestMetric);
-        var saved = CheckpointStore.ReadAll(Path.Combine(outDir, "checkpoints", $"step-{bestStep}", "model.safetensors"));
-        Assert.Equal(saved["bow.weight"], model.Parameters[0].Data);
+        AssertBestLoaded(result, ("eval_loss", bestStep, best), outDir, model);
+    }
+
+    [Fact]
+    public void WithoutAMetricTheBestModelIsTheEvaluatorsPrimaryOne()
+    {
+        // accuracy@1, the first key reported, peaks at step 5 and chose; nDCG@10, the primary metric, peaks at step 15
+        string outDir = Path.Combine(dir, "best-primary");
+        var (trainer, model, _) = Make(outDir, ["evaluation.steps=5", "evaluation.load_best_model_at_end=true", "output.save_total_limit=10"],
+            [new RankedScriptedEvaluator([0.9, 0.1, 0.2, 0.3], [0.1, 0.2, 0.8, 0.3])]);
+        var result = trainer.Run();
+        AssertBestLoaded(result, ("eval_ranked_ndcg@10", 15, 0.8), outDir, model);
+        Assert.Contains("Best `eval_ranked_ndcg@10`: 0.8000 at step 15", File.ReadAllText(Path.Combine(outDir, "final", "README.md")));
+    }
+
+    [Fact]
+    public void WithoutAMetricAnEvalLossChoosesBeforeAnyPrimaryMetric()
+    {
+        // transformers' default is the loss; sentence-transformers' several evaluators give eval_sequential_score
+        var ranked = new RankedScriptedEvaluator([0.9], [0.1, 0.2, 0.8, 0.3]);
+        var (withLoss, _, _) = Make(Path.Combine(dir, "best-default-loss"), ["evaluation.steps=5", "evaluation.load_best_model_at_end=true"],
+            [ranked, new ScriptedEvaluator(0.9, 0.3, 0.5, 0.7) { Metric = "eval_loss" }]);
+        var result = withLoss.Run();
+        Assert.Equal(("eval_loss", 10, 0.3), (result.BestMetricName, result.BestStep, result.BestMetric!.Value));
+        var (several, _, _) = Make(Path.Combine(dir, "best-default-sequential"), ["evaluation.steps=5"],
+            [new ScriptedEvaluator(0.5), new RankedScriptedEvaluator([0.9], [0.1, 0.2, 0.8, 0.3])]);
+        result = several.Run();
+        Assert.Equal(("eval_sequential_score", 15, 0.8), (result.BestMetricName, result.BestStep, result.BestMetric!.Value));
     }
 
     [Fact]

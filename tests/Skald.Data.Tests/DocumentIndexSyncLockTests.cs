@@ -39,13 +39,7 @@ public sealed class DocumentIndexSyncLockTests
     [Fact]
     public void TwoSyncsOfOneIndexLoseNoRows()
     {
-        string docs = Folder();
-        string other = Path.Combine(Path.GetDirectoryName(docs)!, "other");
-        Directory.CreateDirectory(other);
-        File.WriteAllText(Path.Combine(other, "lunsj.txt"), "Lunsj serveres fra elleve til ett i kantina.");
-        var model = new CountingEmbeddingModel();
-        string index = Path.Combine(TestPaths.NewTempDir(), "idx");
-        DocumentIndex.Build(index, model, "model", [docs, other], Chunking, "auto", Options);
+        var (docs, other, index) = TwoFolders(new CountingEmbeddingModel(), "auto");
         File.WriteAllText(Path.Combine(docs, "parkering.txt"), "Parkeringsplassen er forbeholdt besøkende før klokka ni.");
         File.WriteAllText(Path.Combine(other, "middag.txt"), "Middag serveres ikke i kantina på fredager.");
         DocumentSyncResult? second = null;

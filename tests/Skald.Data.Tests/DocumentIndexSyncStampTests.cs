@@ -24,6 +24,15 @@ public sealed class DocumentIndexSyncStampTests
         foreach (var f in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)) File.SetLastWriteTimeUtc(f, at);
     }
 
+    /// <summary>The test documents, last written an hour ago, and an index of them.</summary>
+    private static (string Docs, CountingEmbeddingModel Model, string Index) Settled()
+    {
+        string docs = Folder();
+        Stamp(docs, Earlier);
+        var model = new CountingEmbeddingModel();
+        return (docs, model, Build(docs, model));
+    }
+
     /// <summary>Rewrites <paramref name="file"/> with <paramref name="from"/> swapped for <paramref name="to"/> (as long), its write time kept.</summary>
     private static void EditKeepingLengthAndTime(string file, string from, string to)
     {
@@ -38,10 +47,7 @@ public sealed class DocumentIndexSyncStampTests
     [Fact]
     public void AFileWithItsRecordedLengthAndTimeIsNotReadAgain()
     {
-        string docs = Folder();
-        Stamp(docs, Earlier);
-        var model = new CountingEmbeddingModel();
-        string index = Build(docs, model);
+        var (docs, model, index) = Settled();
         Assert.All(Live(index), r => Assert.Equal((new FileInfo(Path.Combine(docs, r.Source)).Length, Earlier.ToString("O", CultureInfo.InvariantCulture)),
             (r.SourceSize!.Value, r.SourceModified!)));
         string ferie = Path.Combine(docs, "ferie.txt");
@@ -65,10 +71,7 @@ public sealed class DocumentIndexSyncStampTests
     [Fact]
     public void ATouchedFileIsNotEmbeddedAndItsNewTimeIsRecordedWithTheNextWrite()
     {
-        string docs = Folder();
-        Stamp(docs, Earlier);
-        var model = new CountingEmbeddingModel();
-        string index = Build(docs, model);
+        var (docs, model, index) = Settled();
         string kaffe = Path.Combine(docs, "sub", "kaffe.md");
         var touched = Earlier.AddMinutes(10);
         File.SetLastWriteTimeUtc(kaffe, touched);
@@ -118,10 +121,7 @@ public sealed class DocumentIndexSyncStampTests
     [Fact]
     public void AnIndexWithoutStampsHashesItsFilesAndEmbedsNothing()
     {
-        string docs = Folder();
-        Stamp(docs, Earlier);
-        var model = new CountingEmbeddingModel();
-        string index = Build(docs, model);
+        var (docs, model, index) = Settled();
         string records = Path.Combine(index, IndexWriter.RecordsFile);
         File.WriteAllLines(records, File.ReadAllLines(records).Select(l => Regex.Replace(l, ",\"source_size\":[0-9]+,\"source_mtime\":\"[^\"]+\"", "")));
         Assert.All(Live(index), r => Assert.Null(r.SourceModified));

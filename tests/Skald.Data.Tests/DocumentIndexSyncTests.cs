@@ -42,6 +42,19 @@ public sealed class DocumentIndexSyncTests
         return index;
     }
 
+    /// <summary>The documents and a second folder beside them, <c>other</c> (one file), and an index of both (stemmed as <paramref name="language"/> says).</summary>
+    internal static (string Docs, string Other, string Index) TwoFolders(CountingEmbeddingModel model, string? language)
+    {
+        string docs = Folder();
+        string other = Path.Combine(Path.GetDirectoryName(docs)!, "other");
+        Directory.CreateDirectory(other);
+        File.WriteAllText(Path.Combine(other, "lunsj.txt"), "Lunsj serveres fra elleve til ett i kantina.");
+        string index = Path.Combine(TestPaths.NewTempDir(), "idx");
+        DocumentIndex.Build(index, model, "model", [docs, other], Chunking, language, Options);
+        model.Texts.Clear();
+        return (docs, other, index);
+    }
+
     internal static List<IndexRecord> Live(string index)
     {
         using var open = SearchIndex.Open(index);
@@ -131,14 +144,8 @@ public sealed class DocumentIndexSyncTests
     [Fact]
     public void SyncOfOneFolderKeepsTheRowsOfFilesOutsideIt()
     {
-        string docs = Folder();
-        string other = Path.Combine(Path.GetDirectoryName(docs)!, "other");
-        Directory.CreateDirectory(other);
-        File.WriteAllText(Path.Combine(other, "lunsj.txt"), "Lunsj serveres fra elleve til ett i kantina.");
         var model = new CountingEmbeddingModel();
-        string index = Path.Combine(TestPaths.NewTempDir(), "idx");
-        DocumentIndex.Build(index, model, "model", [docs, other], Chunking, null, Options);
-        model.Texts.Clear();
+        var (docs, _, index) = TwoFolders(model, null);
         File.Delete(Path.Combine(docs, "sykkel.txt"));
 
         var done = DocumentIndex.Sync(index, model, [docs], Chunking, Options);

@@ -31,6 +31,9 @@ public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, Fusi
     /// </summary>
     public bool RerankAsked { get; init; }
 
+    /// <summary>The least score a hit keeps (request field <c>min_score</c>, <see cref="ScoreThreshold"/>): mode dense or bm25 only; null: none.</summary>
+    public double? MinScore { get; init; }
+
     /// <summary>
     /// Only hits this passes (request fields <c>source</c>: a pattern or an array of them, and <c>where</c>: an object of
     /// field → value, array of values, or object of comparisons such as <c>{"gte": 2020}</c>); null: all.

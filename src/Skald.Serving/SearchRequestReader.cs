@@ -7,7 +7,7 @@ namespace Skald.Serving;
 /// <summary>
 /// Reads a <c>POST /v1/search</c> body: <c>{"query": TEXT, "top_k": 10, "mode": "dense"|"bm25"|"hybrid",
 /// "fusion": "convex"|"rrf"|"rerank", "alpha": 0.3, "normalization": "zscore"|"minmax", "rrf_k": 60,
-/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N, "maxsim_candidates": N, "plaid_ncells": N, "plaid_ndocs": N, "source": PATTERN or [PATTERN, ...], "bge_m3_weights": [W1, W2, W3], "rerank_bge_m3_weights": [W1, W2, W3], "where": {FIELD: VALUE or [VALUE, ...] or {"gt"|"gte"|"lt"|"lte"|"ne": VALUE, ...}}}</c>;
+/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N, "maxsim_candidates": N, "plaid_ncells": N, "plaid_ndocs": N, "source": PATTERN or [PATTERN, ...], "bge_m3_weights": [W1, W2, W3], "rerank_bge_m3_weights": [W1, W2, W3], "min_score": X, "where": {FIELD: VALUE or [VALUE, ...] or {"gt"|"gte"|"lt"|"lte"|"ne": VALUE, ...}}}</c>;
 /// only <c>query</c> is required and the rest default as <c>skald search</c> does. Unknown fields are ignored. Every problem is an <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class SearchRequestReader
@@ -78,8 +78,11 @@ internal static class SearchRequestReader
                 throw ApiException.BadRequest($"plaid_ndocs {plaidDocs} is more than {MaxTopK * 100}", "plaid_ndocs");
             if ((plaidCells ?? plaidDocs) is not null && maxSimCandidates > 0)
                 throw ApiException.BadRequest("maxsim_candidates and plaid_ncells / plaid_ndocs are two candidate stages; give one", "maxsim_candidates");
+            double? minScore = Number(root, "min_score");
+            if (minScore is not null && ScoreThreshold.Refusal(mode) is { } refusal) throw ApiException.BadRequest($"min_score {refusal}", "min_score");
             return new SearchRequest(query, topK, mode, fusion, model, rerank, rerankCandidates, rescore, probes, ef)
             {
+                MinScore = minScore,
                 RerankAsked = rr.ValueKind == JsonValueKind.True,
                 Filter = Filter(root),
                 BgeM3Weights = BgeM3Weights(root),

@@ -230,11 +230,16 @@ public sealed class SearchService
         if (why is not null) throw ApiException.BadRequest($"rerank_bge_m3_weights weights a BGE-M3 reranker's scores of the hits; {why}", "rerank_bge_m3_weights");
     }
 
-    // The hits find gives, or with a served reranker (unless the request says no) its order of the candidates, by the
+    // The hits find gives (those scoring at least the request's min_score), or with a served reranker (unless the request says no) its order of the candidates, by the
     // request's rerank_bge_m3_weights for a BGE-M3 reranker (else its own).
     private async Task<(IReadOnlyList<IndexHit> Hits, long Tokens)> RerankedAsync(SearchRequest request, Func<int, IReadOnlyList<IndexHit>> Find, long tokens,
         CancellationToken cancellationToken)
     {
+        if (request.MinScore is not null)
+        {
+            var unfiltered = Find;
+            Find = k => ScoreThreshold.Apply(unfiltered(k), request.MinScore); // before a reranker, as skald search --min-score
+        }
         if (Reranker is null || !request.Rerank) return (Find(request.TopK), tokens);
         var candidates = Find(Math.Max(request.TopK, request.RerankCandidates));
         if (candidates.Count == 0) return (candidates, tokens);

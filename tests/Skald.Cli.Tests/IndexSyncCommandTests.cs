@@ -66,4 +66,32 @@ public sealed class IndexSyncCommandTests
         Assert.Contains("--sync is for --documents", r.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", r.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SyncReadsAsTheIndexWasBuiltAndRefusesOtherReadingInOneLine()
+    {
+        string docs = Path.Combine(TestPaths.NewTempDir(), "docs");
+        Directory.CreateDirectory(docs);
+        string faq = Path.Combine(docs, "faq.jsonl");
+        File.WriteAllLines(faq, ["""{"body": "Nettverket heter Kontor og passordet står på tavla.", "text": "feil kolonne"}"""]);
+        File.WriteAllText(Path.Combine(docs, "ferie.txt"), "Ferien planlegges i mars. Søknad om ferie sendes til lederen din.");
+        string index = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var built = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", index, "--text-column", "body", "--ocr", "off", "-q");
+        Assert.True(built.ExitCode == 0, built.Stderr);
+        File.WriteAllLines(faq, ["""{"body": "Nettverket heter Gjest og passordet står på tavla.", "text": "feil kolonne"}"""]);
+
+        var refused = InProcessSkald.Capture("index", "add", "--index", index, "--documents", docs, "--sync", "--text-column", "text");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("read with --text-column body", refused.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", refused.Stderr, StringComparison.Ordinal);
+        var ocr = InProcessSkald.Capture("index", "add", "--index", index, "--documents", docs, "--sync", "--ocr", "auto");
+        Assert.NotEqual(0, ocr.ExitCode);
+        Assert.Contains("read with --ocr off", ocr.Stderr, StringComparison.Ordinal);
+
+        var r = InProcessSkald.Capture("index", "add", "--index", index, "--documents", docs, "--sync"); // no --text-column: the index's
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("1 file unchanged, 1 changed", r.Stderr, StringComparison.Ordinal);
+        var rows = Rows(index);
+        Assert.Contains("Gjest", rows["faq.jsonl:1#c0"].Record.Text, StringComparison.Ordinal);
+    }
 }

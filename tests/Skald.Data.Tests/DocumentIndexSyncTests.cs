@@ -1,9 +1,7 @@
 using Skald.Data.Indexing;
 using Skald.Data.Ingest;
 using Skald.Data.Ingest.Readers;
-using Skald.Models.Modules;
 using Skald.Retrieval.Index;
-using Skald.Retrieval.Models;
 
 namespace Skald.Data.Tests;
 
@@ -15,11 +13,11 @@ namespace Skald.Data.Tests;
 /// </summary>
 public sealed class DocumentIndexSyncTests
 {
-    private static readonly ChunkOptions Chunking = new() { ChunkTokens = 40, OverlapTokens = 0 };
-    private static readonly DocumentIndexOptions Options = new() { Ocr = Ocr.Off };
+    internal static readonly ChunkOptions Chunking = new() { ChunkTokens = 40, OverlapTokens = 0 };
+    internal static readonly DocumentIndexOptions Options = new() { Ocr = Ocr.Off };
 
     /// <summary>A folder of five documents in four formats (the .jsonl three rows).</summary>
-    private static string Folder()
+    internal static string Folder()
     {
         string dir = Path.Combine(TestPaths.NewTempDir(), "docs");
         Directory.CreateDirectory(Path.Combine(dir, "sub"));
@@ -36,7 +34,7 @@ public sealed class DocumentIndexSyncTests
         return dir;
     }
 
-    private static string Build(string documents, Counting model)
+    internal static string Build(string documents, CountingEmbeddingModel model)
     {
         string index = Path.Combine(TestPaths.NewTempDir(), "idx");
         DocumentIndex.Build(index, model, "model", [documents], Chunking, "auto", Options);
@@ -44,7 +42,20 @@ public sealed class DocumentIndexSyncTests
         return index;
     }
 
-    private static List<IndexRecord> Live(string index)
+    /// <summary>The documents and a second folder beside them, <c>other</c> (one file), and an index of both (stemmed as <paramref name="language"/> says).</summary>
+    internal static (string Docs, string Other, string Index) TwoFolders(CountingEmbeddingModel model, string? language)
+    {
+        string docs = Folder();
+        string other = Path.Combine(Path.GetDirectoryName(docs)!, "other");
+        Directory.CreateDirectory(other);
+        File.WriteAllText(Path.Combine(other, "lunsj.txt"), "Lunsj serveres fra elleve til ett i kantina.");
+        string index = Path.Combine(TestPaths.NewTempDir(), "idx");
+        DocumentIndex.Build(index, model, "model", [docs, other], Chunking, language, Options);
+        model.Texts.Clear();
+        return (docs, other, index);
+    }
+
+    internal static List<IndexRecord> Live(string index)
     {
         using var open = SearchIndex.Open(index);
         return [.. Enumerable.Range(0, open.Records.Count).Where(r => !open.Deleted.Contains(r)).Select(r => open.Records[r])];
@@ -54,7 +65,7 @@ public sealed class DocumentIndexSyncTests
     public void SyncEmbedsOnlyChangedAndNewFilesAndDropsTheRowsOfRemovedOnes()
     {
         string docs = Folder();
-        var model = new Counting();
+        var model = new CountingEmbeddingModel();
         string index = Build(docs, model);
         var untouched = Live(index).Where(r => r.Source is "sub/kaffe.md" or "tur.docx").ToList();
         Assert.NotEmpty(untouched);
@@ -86,7 +97,7 @@ public sealed class DocumentIndexSyncTests
         Assert.All(live, r => Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(docs, r.Source)))), r.SourceSha256));
 
         // the same rows as an index built from scratch over the folder now
-        var fresh = new Counting();
+        var fresh = new CountingEmbeddingModel();
         string rebuilt = Build(docs, fresh);
         Assert.Equal(Live(rebuilt).Select(r => (r.Id, r.Source, r.Text, r.Language)).Order(), live.Select(r => (r.Id, r.Source, r.Text, r.Language)).Order());
     }
@@ -95,7 +106,7 @@ public sealed class DocumentIndexSyncTests
     public void SyncOfAnUnchangedFolderEmbedsNothingAndWritesNothing()
     {
         string docs = Folder();
-        var model = new Counting();
+        var model = new CountingEmbeddingModel();
         string index = Build(docs, model);
         string manifest = File.ReadAllText(Path.Combine(index, IndexWriter.ManifestFile));
 
@@ -111,7 +122,7 @@ public sealed class DocumentIndexSyncTests
     public void AnIndexWithoutRecordedHashesIsEmbeddedAgainOnceThenSkipped()
     {
         string docs = Folder();
-        var model = new Counting();
+        var model = new CountingEmbeddingModel();
         string index = Build(docs, model);
         string records = Path.Combine(index, IndexWriter.RecordsFile);
         var lines = File.ReadAllLines(records);
@@ -133,14 +144,8 @@ public sealed class DocumentIndexSyncTests
     [Fact]
     public void SyncOfOneFolderKeepsTheRowsOfFilesOutsideIt()
     {
-        string docs = Folder();
-        string other = Path.Combine(Path.GetDirectoryName(docs)!, "other");
-        Directory.CreateDirectory(other);
-        File.WriteAllText(Path.Combine(other, "lunsj.txt"), "Lunsj serveres fra elleve til ett i kantina.");
-        var model = new Counting();
-        string index = Path.Combine(TestPaths.NewTempDir(), "idx");
-        DocumentIndex.Build(index, model, "model", [docs, other], Chunking, null, Options);
-        model.Texts.Clear();
+        var model = new CountingEmbeddingModel();
+        var (docs, _, index) = TwoFolders(model, null);
         File.Delete(Path.Combine(docs, "sykkel.txt"));
 
         var done = DocumentIndex.Sync(index, model, [docs], Chunking, Options);
@@ -157,7 +162,7 @@ public sealed class DocumentIndexSyncTests
     public void AFileEmptiedSinceLosesItsRowsAndAnEmptyNewFileIsSkipped()
     {
         string docs = Folder();
-        var model = new Counting();
+        var model = new CountingEmbeddingModel();
         string index = Build(docs, model);
         File.WriteAllText(Path.Combine(docs, "sykkel.txt"), "   \n");
         File.WriteAllText(Path.Combine(docs, "tom.txt"), "");
@@ -174,28 +179,5 @@ public sealed class DocumentIndexSyncTests
         var again = DocumentIndex.Sync(index, model, [docs], Chunking, Options); // sykkel.txt and tom.txt, without text, are read again (no rows hold their hashes) but nothing is written
         Assert.Equal((4, 0, 2, 0), (again.Unchanged, again.Changed, again.New, again.Removed));
         Assert.False(again.Written);
-    }
-
-    /// <summary>A small embedding model of letter counts that records every text it embeds.</summary>
-    private sealed class Counting : IEmbeddingModel
-    {
-        public List<string> Texts { get; } = [];
-        public string Name => "letters";
-        public IReadOnlyDictionary<string, string> Metadata { get; } = new Dictionary<string, string>();
-        public int Dimension => 26;
-        public SimilarityFunction Similarity => SimilarityFunction.Cosine;
-        public IReadOnlyList<string> SplitToFit(string text, TextRole role) => [text];
-
-        public float[][] Embed(IReadOnlyList<string> texts, TextRole role)
-        {
-            Texts.AddRange(texts);
-            return [.. texts.Select(t =>
-            {
-                var v = new float[Dimension];
-                v[0] = 1;
-                foreach (char c in t.ToLowerInvariant()) if (c is >= 'a' and <= 'z') v[c - 'a']++;
-                return v;
-            })];
-        }
     }
 }

@@ -58,6 +58,35 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
         [.. results.EnumerateArray().Select(h => h.TryGetProperty("scaled_score", out var s) ? s.GetSingle() : (float?)null)];
 
     [Theory]
+    [InlineData("dense")]
+    [InlineData("bm25")]
+    public async Task MinScoreKeepsTheHitsScoringAtLeastItAndHybridRefusesIt(string mode)
+    {
+        const string query = "Hvor kan jeg parkere sykkelen?";
+        var (_, all) = await PostAsync(fixture.Client, Json(new { query, mode, top_k = 7 }), path: "v1/search");
+        var (ids, scores) = Hits(all.GetProperty("data"));
+        Assert.True(scores.Length >= 4);
+        double cut = scores[2];
+        string[] kept = [.. ids.Where((_, i) => scores[i] >= cut)];
+
+        var (status, body) = await PostAsync(fixture.Client, Json(new { query, mode, top_k = 7, min_score = cut }), path: "v1/search");
+        Assert.Equal(200, status);
+        Assert.Equal(kept, Hits(body.GetProperty("data")).Ids);
+        var cli = SkaldProcess.Run("search", "--index", fixture.Folder, "--query", query, "--mode", mode, "--top-k", "7", "--format", "json",
+            "--min-score", cut.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(cli.ExitCode == 0, cli.Stderr);
+        Assert.Equal(kept, Hits(JsonDocument.Parse(cli.Stdout).RootElement.GetProperty("results")).Ids);
+
+        var (refused, error) = await PostAsync(fixture.Client, Json(new { query, mode = "hybrid", min_score = cut }), path: "v1/search");
+        Assert.Equal(400, refused);
+        Assert.Equal("min_score", Error(error).GetProperty("param").GetString());
+        var hybrid = SkaldProcess.Run("search", "--index", fixture.Folder, "--query", query, "--min-score", "0.5");
+        Assert.NotEqual(0, hybrid.ExitCode);
+        Assert.Contains("--min-score is a least dense or BM25 score", hybrid.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", hybrid.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("Hvor kan jeg parkere sykkelen?", "dense", null, null)]
     [InlineData("glutenfrit brød i kantinen", "bm25", null, null)]
     [InlineData("Hvor kan jeg parkere sykkelen?", "hybrid", null, null)]

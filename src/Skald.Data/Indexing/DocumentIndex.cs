@@ -75,7 +75,8 @@ public static class DocumentIndex
 
     /// <summary>
     /// A new index of <paramref name="documents"/> in <paramref name="folder"/>, as <c>skald index build --documents</c>
-    /// writes it: <paramref name="language"/> nb, nn, da or sv stems BM25, <c>auto</c> each document by its own language.
+    /// writes it: <paramref name="language"/> nb, nn, da or sv stems BM25, <c>auto</c> each document by its own language;
+    /// the reading settings are recorded (<see cref="Reading"/>), which a later <see cref="Sync"/> reads files by.
     /// </summary>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<string> documents, ChunkOptions chunking,
         string? language = null, DocumentIndexOptions? options = null)
@@ -86,7 +87,7 @@ public static class DocumentIndex
         using var cased = DocumentPaths.On(root);
         var records = Read(inputs, root, chunking, options, language == Bm25Fields.PerDocument, folder, null);
         return IndexBuilder.Build(folder, model, modelPath, records, new Bm25Options(), language, chunking.ChunkTokens, chunking.OverlapTokens, options.Progress,
-            linking: options.Linking, documentsRoot: root, cancellationToken: options.CancellationToken);
+            linking: options.Linking, documentsRoot: root, cancellationToken: options.CancellationToken, reading: Reading(options));
     }
 
     /// <summary>
@@ -98,7 +99,7 @@ public static class DocumentIndex
         DocumentIndexOptions? options = null)
     {
         options ??= new();
-        var (inputs, root, languages) = Open(folder, documents, options);
+        var (inputs, root, languages, _) = Open(folder, documents, options);
         using var cased = DocumentPaths.On(root);
         var records = Read(inputs, root, chunking, options, languages, folder, null);
         return IndexBuilder.Add(folder, model, records, options.Progress, options.Linking, root, options.ModelPath, options.ReplaceDeleted, options.CancellationToken);
@@ -109,49 +110,117 @@ public static class DocumentIndex
 
     /// <summary>
     /// Brings the index in <paramref name="folder"/> in step with <paramref name="documents"/> (files and folders, read
-    /// as <see cref="Add"/> reads them), as <c>skald index add --sync</c> does: a file whose bytes hash as the index
-    /// recorded (<see cref="IndexRecord.SourceSha256"/>) is neither read nor embedded again; a changed file's rows are
-    /// replaced, a new file's added, and the rows of files the index holds under <paramref name="documents"/> that are no
-    /// longer there are dropped (rows of other files stay). Rows of an index written before hashes were recorded count as
-    /// changed, so the first sync embeds them again. The look, the embedding and the one atomic write happen under the
-    /// index's writer lock (<see cref="IndexBuilder.Update"/>): a sync killed at any moment leaves the index as it was
-    /// or as synced. When nothing changed nothing is written.
+    /// as <see cref="Add"/> reads them), as <c>skald index add --sync</c> does: a file whose length and write time are
+    /// those recorded with its rows (<see cref="FileStamp"/>) is neither hashed nor read; another is hashed, and one whose
+    /// bytes hash as recorded (<see cref="IndexRecord.SourceSha256"/>) is not read nor embedded again either (its new
+    /// stamp is recorded when the sync writes); a changed file's rows are replaced, a new file's added, and the rows of
+    /// files the index holds under <paramref name="documents"/> that are no longer there are dropped (rows of other files
+    /// stay). Left out of the walk: the index's own folder and its staging siblings, and files whose rows were added whole
+    /// as a BEIR corpus (<c>index add --corpus</c>), kept as they are. Rows of an index written before hashes were
+    /// recorded count as changed, so the first sync embeds them again. Files are read as the index's were
+    /// (<see cref="IndexManifest.Reading"/>: <paramref name="options"/>' text column and OCR, and
+    /// <paramref name="chunking"/> as <see cref="IndexManifest.ChunkTokens"/> and <see cref="IndexManifest.OverlapTokens"/>):
+    /// other settings are refused in one line naming the option, since the unchanged files' rows were made with the
+    /// index's (an index that recorded none records these). The look, the reading (OCR too) and the embedding happen
+    /// without the index's writer lock, which is taken for the one atomic write alone (<see cref="IndexBuilder.Update"/>:
+    /// should another writer change the index meanwhile, the sync is done again from the index as it is then), so a sync
+    /// killed at any moment leaves the index as it was or as synced. When nothing changed nothing is written.
     /// </summary>
     public static DocumentSyncResult Sync(string folder, IEmbeddingModel model, IReadOnlyList<string> documents, ChunkOptions chunking,
         DocumentIndexOptions? options = null)
     {
         options ??= new();
-        var (inputs, root, languages) = Open(folder, documents, options);
+        var (inputs, root, languages, manifest) = Open(folder, documents, options);
+        var reading = Reading(options);
+        CheckReading(folder, manifest, chunking, reading);
         using var cased = DocumentPaths.On(root);
         DocumentSyncResult? plan = null;
         var done = IndexBuilder.Update(folder, model, live =>
         {
             var (change, counts) = Plan(live, inputs, root, chunking, options, languages, folder);
             plan = counts;
-            return change;
-        }, options.Progress, options.Linking, root, options.ModelPath, options.ReplaceDeleted, options.CancellationToken);
+            return change is null ? null : change with { Reading = reading };
+        }, options.Progress, options.Linking, root, options.ModelPath, options.ReplaceDeleted, options.CancellationToken, lockOnlyToWrite: true);
         return plan! with { RowsAdded = done?.Added ?? 0, RowsDropped = done?.Replaced ?? 0, Written = done is not null };
+    }
+
+    /// <summary>The reading settings of <paramref name="options"/> an index records (<see cref="IndexManifest.Reading"/>), by their keys there.</summary>
+    public static IReadOnlyDictionary<string, string> Reading(DocumentIndexOptions options)
+    {
+        var ocr = options.Ocr ?? Ocr.Auto;
+        return new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            [TextColumnKey] = options.TextColumn,
+            [OcrKey] = ocr.Enabled ? "auto" : "off",
+            [OcrLanguagesKey] = ocr.Languages,
+        };
+    }
+
+    /// <summary><see cref="IndexManifest.Reading"/>'s key of the .jsonl text column (<c>--text-column</c>).</summary>
+    public const string TextColumnKey = "text_column";
+
+    /// <summary><see cref="IndexManifest.Reading"/>'s key of OCR on or off (<c>--ocr auto|off</c>).</summary>
+    public const string OcrKey = "ocr";
+
+    /// <summary><see cref="IndexManifest.Reading"/>'s key of the OCR languages (<c>--ocr-languages</c>).</summary>
+    public const string OcrLanguagesKey = "ocr_languages";
+
+    /// <summary>
+    /// Throws <see cref="EvaluationException"/>, one line naming the option, when a sync would read files otherwise than
+    /// the index in <paramref name="folder"/> recorded: another chunk size or overlap, text column or OCR setting.
+    /// </summary>
+    private static void CheckReading(string folder, IndexManifest manifest, ChunkOptions chunking, IReadOnlyDictionary<string, string> reading)
+    {
+        const string advice = "a sync reads files as the index's were read, or its unchanged files' rows would be of other settings: give the index's, or build the index again";
+        if (manifest.ChunkTokens > 0 && (chunking.ChunkTokens, chunking.OverlapTokens) != (manifest.ChunkTokens, manifest.OverlapTokens))
+            throw new EvaluationException($"{folder}: the index was chunked by {manifest.ChunkTokens} tokens, overlap {manifest.OverlapTokens} (chunk_tokens, overlap_tokens); " +
+                $"this sync asks {chunking.ChunkTokens}, overlap {chunking.OverlapTokens}: {advice}");
+        if (manifest.Reading is null) return;
+        foreach (var (key, value) in reading)
+            if (manifest.Reading.TryGetValue(key, out string? recorded) && recorded != value)
+                throw new EvaluationException($"{folder}: the index's documents were read with --{key.Replace('_', '-')} {recorded} (index.json's reading); this sync asks {value}: {advice}");
     }
 
     /// <summary>What a sync changes, given the index's live rows (named under <paramref name="root"/>); null when nothing.</summary>
     private static (IndexChange? Change, DocumentSyncResult Counts) Plan(IReadOnlyList<IndexRecord> live, string[] inputs, string root, ChunkOptions chunking,
         DocumentIndexOptions options, bool languages, string folder)
     {
-        var recorded = new Dictionary<string, string?>(DocumentPaths.Comparer); // a source's hash as the index holds it (null: not recorded)
-        foreach (var r in live) recorded.TryAdd(r.Source, r.SourceSha256);
-        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var log = options.Log ?? (_ => { });
+        var recorded = new Dictionary<string, IndexRecord>(DocumentPaths.Comparer); // a source's first live row: its hash and stamp as the index holds them
+        var corpora = new HashSet<string>(DocumentPaths.Comparer); // sources whose rows are not a document's chunks: added whole as a --corpus
+        foreach (var r in live)
+        {
+            recorded.TryAdd(r.Source, r);
+            if (!IsChunk(r)) corpora.Add(r.Source);
+        }
+        var files = new Dictionary<string, FileRead>(StringComparer.Ordinal);
+        var restamped = new Dictionary<string, (long, string)>(DocumentPaths.Comparer);
         var present = new HashSet<string>(DocumentPaths.Comparer);
         var read = new List<string>();
         var drop = new List<string>();
         int unchanged = 0, changed = 0;
-        foreach (var file in DocumentIngest.Files(inputs, RealPath.Of(folder)))
+        var now = DateTime.UtcNow;
+        foreach (var file in OwnOutputsLeftOut(DocumentIngest.Files(inputs, RealPath.Of(folder)), folder))
         {
-            string source = DocumentRoot.Relative(root, file), hash = hashes[file] = Sha256(file);
+            string source = DocumentRoot.Relative(root, file);
             present.Add(source);
-            bool known = recorded.TryGetValue(source, out string? before);
-            if (known && before == hash)
+            if (corpora.Contains(source))
+            {
+                log($"left out {file}: its rows were added as a --corpus (index add --corpus adds it again)");
+                continue;
+            }
+            var stamp = FileStamp.Of(file, now);
+            bool known = recorded.TryGetValue(source, out var before);
+            if (known && stamp.Matches(before!))
             {
                 unchanged++;
+                continue;
+            }
+            var hashed = files[file] = new FileRead(Sha256(file), stamp);
+            if (known && before!.SourceSha256 == hashed.Sha256)
+            {
+                unchanged++;
+                if (stamp.Trusted) restamped[source] = (stamp.Size, stamp.Modified!);
                 continue;
             }
             read.Add(file);
@@ -166,15 +235,32 @@ public static class DocumentIndex
         List<IndexRecord> records;
         try
         {
-            records = read.Count == 0 ? [] : Read(read, root, chunking, options, languages, folder, hashes);
+            records = read.Count == 0 ? [] : Read(read, root, chunking, options, languages, folder, files);
         }
         catch (DataException e) when (!read.Any(f => Path.GetExtension(f).Equals(".jsonl", StringComparison.OrdinalIgnoreCase)))
         {
             // every file to read has no text now (emptied, or unreadable): its rows go as a removed file's, as a build would leave it out
-            (options.Log ?? (_ => { }))($"skipped: {e.Message}");
+            log($"skipped: {e.Message}");
             records = [];
         }
-        return (records.Count == 0 && drop.Count == 0 ? null : new IndexChange(records, drop), counts); // new files without text alone: nothing to write
+        return (records.Count == 0 && drop.Count == 0 ? null : new IndexChange(records, drop) { Restamped = restamped }, counts); // new files without text alone: nothing to write
+    }
+
+    /// <summary>Whether <paramref name="row"/> is a chunk of a document read by <see cref="Read(IReadOnlyList{string}, string, ChunkOptions, DocumentIndexOptions?, bool, string?)"/> (id <c>DOCUMENT#cN</c>), not a corpus's row.</summary>
+    private static bool IsChunk(IndexRecord row) =>
+        row.Id.Length > row.Document.Length + 2 && row.Id.StartsWith(row.Document, StringComparison.Ordinal)
+        && row.Id.AsSpan(row.Document.Length).StartsWith("#c", StringComparison.Ordinal) && row.Id.AsSpan(row.Document.Length + 2).IndexOfAnyExceptInRange('0', '9') < 0;
+
+    /// <summary>
+    /// <paramref name="files"/> without those under the staging siblings of the index in <paramref name="folder"/>
+    /// (<c>.tmp-NAME-PID</c>, <c>.old-NAME-PID</c>: a writer's new folder, or the old one moved aside), which lie in the
+    /// documents when the index does and are walked when a sync reads while another writer writes.
+    /// </summary>
+    private static IEnumerable<string> OwnOutputsLeftOut(IEnumerable<string> files, string folder)
+    {
+        string real = RealPath.Of(folder), parent = Path.GetDirectoryName(real) ?? real, name = Path.GetFileName(real);
+        string[] staging = [Path.Combine(parent, $".tmp-{name}-"), Path.Combine(parent, $".old-{name}-")];
+        return files.Where(f => !staging.Any(s => DocumentPaths.StartsWith(f, s)));
     }
 
     /// <summary>Whether <paramref name="path"/> is one of <paramref name="inputs"/> or lies under one (full paths, compared as the volume compares names).</summary>
@@ -184,31 +270,33 @@ public static class DocumentIndex
         return DocumentPaths.Same(path, folder) || DocumentPaths.StartsWith(path, folder + Path.DirectorySeparatorChar);
     });
 
-    /// <summary>The inputs (links resolved), the documents root and whether the index stems per document, read from the index in <paramref name="folder"/>.</summary>
-    private static (string[] Inputs, string Root, bool Languages) Open(string folder, IReadOnlyList<string> documents, DocumentIndexOptions options)
+    /// <summary>The inputs (links resolved), the documents root, whether the index stems per document and its manifest, read from the index in <paramref name="folder"/>.</summary>
+    private static (string[] Inputs, string Root, bool Languages, IndexManifest Manifest) Open(string folder, IReadOnlyList<string> documents, DocumentIndexOptions options)
     {
         var inputs = documents.Select(RealPath.Of).ToArray(); // links resolved, as the root is: one name per document
         using var index = SearchIndex.Open(folder);
         string? recorded = DocumentRoot.Recorded(index.Manifest, index.Records);
         using var cased = DocumentPaths.On(options.DocumentsRoot ?? recorded);
-        return (inputs, Root(inputs, recorded, options.DocumentsRoot, index.Records.Select(r => r.Source)), Bm25Fields.IsPerDocument(index.Manifest));
+        return (inputs, Root(inputs, recorded, options.DocumentsRoot, index.Records.Select(r => r.Source)), Bm25Fields.IsPerDocument(index.Manifest), index.Manifest);
     }
 
     /// <summary>
-    /// The records of <paramref name="inputs"/>; <paramref name="hashes"/>: files' SHA-256 already taken (by a sync's look), else each is hashed here.
+    /// The records of <paramref name="inputs"/>; <paramref name="files"/>: files' SHA-256 and stamps already taken (by a sync's look), else
+    /// each file is stamped and hashed here before it is read (so that a write while it is read shows at the next sync).
     /// A chunk's title counts against <paramref name="chunking"/>'s budget (<see cref="ChunkOptions.TitleInBudget"/>): the record's full text,
     /// title and text, is what a model embeds, and it fits what the model reads.
     /// </summary>
     private static List<IndexRecord> Read(IReadOnlyList<string> inputs, string root, ChunkOptions chunking, DocumentIndexOptions options, bool languages,
-        string? index, Dictionary<string, string>? hashes)
+        string? index, Dictionary<string, FileRead>? files)
     {
         var log = options.Log ?? (_ => { });
+        string? output = index is null ? null : RealPath.Of(index); // (an index inside the documents is not read, named through a link or not)
+        files ??= Taken(DocumentIngest.Files(inputs, output));
         // a record's full text (title, a space, text) is what is embedded: the title counts against the chunk budget
         var ingest = DocumentIngest.Ingest(inputs, chunking with { TitleInBudget = true }, options.TextColumn, options.Ocr ?? Ocr.Auto, log,
-            output: index is null ? null : RealPath.Of(index)); // (an index inside the documents is not read, named through a link or not)
+            output: output);
         foreach (var s in ingest.Skipped) log($"skipped {s.Path}: {s.Reason}");
         foreach (var n in ingest.Notices) log($"not read: {n}");
-        hashes ??= new Dictionary<string, string>(StringComparer.Ordinal);
         var perDocument = new Dictionary<string, int>(StringComparer.Ordinal);
         var records = new List<IndexRecord>(ingest.Chunks.Count);
         var textOf = languages ? ingest.Chunks.GroupBy(c => c.Source, StringComparer.Ordinal)
@@ -230,10 +318,31 @@ public static class DocumentIndex
             string? language = null;
             if (textOf is not null && !languageOf.TryGetValue(c.Source, out language))
                 languageOf[c.Source] = language = RecordLanguage(textOf[c.Source], own);
-            if (!hashes.TryGetValue(file, out string? hash)) hashes[file] = hash = Sha256(file);
-            records.Add(new IndexRecord($"{document}#c{n}", document, DocumentRoot.Relative(root, file), c.Start, c.End, c.Title, c.Text, own, language, hash));
+            if (!files.TryGetValue(file, out var taken)) files[file] = taken = new FileRead(Sha256(file), default); // (a file the look could not stamp)
+            var stamp = taken.Stamp;
+            records.Add(new IndexRecord($"{document}#c{n}", document, DocumentRoot.Relative(root, file), c.Start, c.End, c.Title, c.Text, own, language, taken.Sha256,
+                stamp.Trusted ? stamp.Size : null, stamp.Modified));
         }
         return records;
+    }
+
+    /// <summary>The stamps and hashes of <paramref name="files"/>, each stamped before it is hashed; a file that cannot be read is left out (its reader says why).</summary>
+    private static Dictionary<string, FileRead> Taken(IEnumerable<string> files)
+    {
+        var now = DateTime.UtcNow;
+        var taken = new Dictionary<string, FileRead>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            try
+            {
+                var stamp = FileStamp.Of(file, now);
+                taken[file] = new FileRead(Sha256(file), stamp);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return taken;
     }
 
     /// <summary>The file a chunk source names (<c>path:line</c> for .jsonl rows → path).</summary>

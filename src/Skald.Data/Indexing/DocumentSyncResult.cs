@@ -1,7 +1,7 @@
 namespace Skald.Data.Indexing;
 
 /// <summary>What <see cref="DocumentIndex.Sync"/> did, counted in files and rows.</summary>
-/// <param name="Unchanged">Files whose bytes hash as the index recorded them: not read nor embedded again.</param>
+/// <param name="Unchanged">Files whose length and write time, else whose bytes' hash, are as the index recorded them: not read nor embedded again.</param>
 /// <param name="Changed">Files read and embedded again, their old rows replaced.</param>
 /// <param name="New">Files the index did not hold, read and embedded.</param>
 /// <param name="Removed">Files the index held under the synced documents that are gone: their rows dropped.</param>

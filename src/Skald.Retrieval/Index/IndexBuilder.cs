@@ -58,13 +58,14 @@ public static partial class IndexBuilder
     /// same way; plaid: ColBERTv2's centroids and residual codes (<paramref name="plaid"/>'s settings), searched by
     /// <see cref="SearchIndex.SearchTokens"/>' PLAID stages. Any other model: float32 only.</param>
     /// <param name="plaid">A PLAID index's codec settings (null: <see cref="Plaid.PlaidOptions"/>' defaults); ignored unless <paramref name="tokenPrecision"/> is plaid.</param>
+    /// <param name="reading">How the documents were read (<see cref="IndexManifest.Reading"/>), recorded; null: none recorded.</param>
     /// <param name="queryInstruction">An LLM2Vec model's query instruction, recorded (<see cref="IndexManifest.QueryInstruction"/>) so that searches embed queries with it ("": with none); null: none recorded.</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
         Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null, HnswOptions? hnsw = null,
         Action<int, int>? linking = null, int maxActiveDims = 0, int truncateDim = 0, Quantization.ProductQuantizerOptions? pq = null,
         string? documentsRoot = null, CancellationToken cancellationToken = default, TokenPrecision tokenPrecision = TokenPrecision.Float32,
-        Plaid.PlaidOptions? plaid = null, string? queryInstruction = null)
+        Plaid.PlaidOptions? plaid = null, string? queryInstruction = null, IReadOnlyDictionary<string, string>? reading = null)
     {
         if (tokenPrecision == TokenPrecision.Plaid && model is BgeM3EmbeddingModel bge && (bge.Outputs & Skald.Models.BgeM3.BgeM3Outputs.Colbert) == 0)
             throw new EvaluationException($"{folder}: --plaid codes a BGE-M3 index's ColBERT vectors, and this index stores {string.Join(", ", BgeM3Storage.Names(bge.Outputs))} only (add colbert to --bge-m3)");
@@ -109,6 +110,7 @@ public static partial class IndexBuilder
             BgeM3 = m3 is null ? null : BgeM3Storage.For(m3.Encoder, m3.Outputs),
             TokenPrecision = IndexManifest.TokenPrecisionName(tokenPrecision),
             QueryInstruction = queryInstruction, // "" recorded too: told none, queries get none (not the folder's)
+            Reading = reading,
         };
         manifest = ModelFingerprint.Record(manifest with { Version = IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision, manifest.BgeM3) }, modelPath);
         if (m3 is not null)
@@ -177,115 +179,6 @@ public static partial class IndexBuilder
         bool? replaceDeleted = null, CancellationToken cancellationToken = default) =>
         Update(folder, model, _ => new IndexChange(records, []), progress, linking, documentsRoot, modelPath, replaceDeleted, cancellationToken)
         ?? (records.Count, 0);
-
-    /// <summary>
-    /// <see cref="Add"/> with the change decided under the writer lock, from the index as it is then:
-    /// <paramref name="change"/> is given the index's live rows (named under <paramref name="documentsRoot"/> when
-    /// given, as <see cref="Add"/> renames them) and answers the records to add and the sources whose rows to drop
-    /// (<see cref="IndexChange"/>), or null to leave the index as it is (nothing written; the answer is null too). A sync
-    /// of a documents folder decides so, by the files' hashes (<see cref="IndexRecord.SourceSha256"/>), that no other
-    /// writer changes the index between its look and its write; the embedding and the one atomic write follow as in
-    /// <see cref="Add"/>, whose other parameters these are.
-    /// </summary>
-    public static (int Added, int Replaced)? Update(string folder, IEmbeddingModel model, Func<IReadOnlyList<IndexRecord>, IndexChange?> change,
-        Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null, string? modelPath = null,
-        bool? replaceDeleted = null, CancellationToken cancellationToken = default)
-    {
-        IReadOnlyList<IndexRecord> records;
-        using var writing = IndexWriteLock.Take(folder, cancellationToken); // a delete meanwhile would be lost (its tombstones name rows of the index read here)
-        List<IndexRecord> keptRecords;
-        List<int> keptRows;
-        IndexManifest manifest;
-        int replaced;
-        float[][] fresh;
-        int[]? tombstones = null;
-        HnswGrowth? growth = null;
-        using (var index = SearchIndex.Open(folder))
-        {
-            manifest = index.Manifest;
-            if (replaceDeleted == true) CheckReplaceDeleted(index);
-            bool replace = replaceDeleted ?? manifest.HnswReplaceDeleted;
-            using var cased = DocumentPaths.On(documentsRoot ?? manifest.DocumentsRoot); // paths compared as the documents' volume compares names
-            if (modelPath is not null) manifest = ModelFingerprint.Record(manifest, modelPath);
-            CheckBgeM3Model(folder, manifest, model);
-            string? kind = (model as MultiVectorEmbeddingModel)?.Kind;
-            if (kind != manifest.MultiVector)
-                throw new EvaluationException($"{folder}: the index holds {VectorKind(manifest.MultiVector)} of {manifest.Model}; this model makes {VectorKind(kind)}");
-            if (model is MultiVectorEmbeddingModel { PoolFactor: var pooled } && pooled != (manifest.PoolFactor ?? 1))
-                throw new EvaluationException($"{folder}: the index's document token vectors are pooled by {manifest.PoolFactor ?? 1}; this model pools them by {pooled} (set PoolFactor to the index's)");
-            if (model.Dimension != manifest.Dimension || model.IsSparse != manifest.Sparse)
-                throw new EvaluationException($"{folder}: the index holds {manifest.Dimension}-d {(manifest.Sparse ? "sparse" : "dense")} vectors of {manifest.Model}; " +
-                    $"this model makes {model.Dimension}-d {(model.IsSparse ? "sparse" : "dense")} ones");
-            IReadOnlyList<IndexRecord> existing = index.Records;
-            if (documentsRoot is not null)
-            {
-                string root = RealPath.Of(documentsRoot);
-                // the rows are named under the root they were recorded with (full paths: the folder that held them all)
-                if (DocumentRoot.Recorded(manifest, existing) is { } before && (manifest.DocumentsRoot is null || !DocumentPaths.Same(before, root)))
-                    existing = DocumentRoot.Rerooted(existing, before, root);
-                manifest = manifest with { DocumentsRoot = root };
-            }
-            if (change([.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r)).Select(r => existing[r])]) is not { } asked) return null;
-            records = asked.Records;
-            var dropped = asked.DropSources.ToHashSet(DocumentPaths.Comparer);
-            var newDocuments = records.ToHashSet(new SameDocument()); // a file's rows by its path as the file system compares it
-            keptRows = [.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(existing[r])
-                && !dropped.Contains(existing[r].Source))];
-            replaced = index.LiveCount - keptRows.Count;
-            keptRecords = [.. keptRows.Select(r => existing[r])];
-            CheckUnique(records, keptRecords);
-            // An HNSW index keeps its dropped rows as tombstones (walked through, never returned) or gives their slots to
-            // new rows, and grows its saved graph in place, as hnswlib's markDelete and replace_deleted do; a compaction rebuilds it later.
-            if (index.Graph is not null && HnswGrowth.Plan(index.Records.Count, keptRows, records.Count, replace) is { } inPlace)
-            {
-                growth = inPlace;
-                keptRows = [.. Enumerable.Range(0, index.Records.Count)];
-                keptRecords = [.. existing];
-                tombstones = growth.Tombstones;
-            }
-            if (manifest.BgeM3 is not null)
-            {
-                var outputs = EmbedBgeM3((BgeM3EmbeddingModel)model, records, manifest.BgeM3.Stored, progress, cancellationToken);
-                index.ThrowIfCut(); // as below: the kept rows are read from the mappings next
-                WriteBgeM3(folder, manifest, [.. keptRecords, .. records], AnalyzerOf(manifest), index, keptRows, outputs,
-                    index.TokenPrecision == TokenPrecision.Plaid ? KeptPlaidRows(index, keptRows, [.. Enumerable.Range(0, keptRows.Count + outputs.Length)]) : null);
-                return (records.Count, replaced);
-            }
-            if (manifest.Sparse)
-            {
-                var added = EmbedSparse(model, records, manifest.Similarity == "cosine", manifest.MaxActiveDims, progress, cancellationToken);
-                index.ThrowIfCut(); // the kept rows are read from the mapping next, which may have been cut while the new ones were embedded
-                var every = keptRecords.Concat(records).ToList();
-                var sparseAnalyzer = AnalyzerOf(manifest);
-                IndexWriter.Write(folder, manifest, every, [], Analyse(manifest, sparseAnalyzer, every, new Bm25Parameters(manifest.K1, manifest.B)),
-                    sparse: keptRows.Select(r => index.SparseRow(r)!).Concat(added));
-                return (records.Count, replaced);
-            }
-            fresh = Embed(model, records, index.Normalized, progress, cancellationToken, out var freshTokens);
-            index.ThrowIfCut(); // as above: a file cut since the index was opened fails naming it, instead of faulting the process
-            // Sources of the rows to write: kept row i is source i, new row j is source keptRows.Count + j. An IVF index
-            // keeps each old row in its list and puts each new row in its nearest: list by list, sources in order.
-            int[] sources = growth?.Sources(keptRows.Count, fresh.Length) ?? [.. Enumerable.Range(0, keptRows.Count + fresh.Length)];
-            InvertedLists? lists = null;
-            if (index.Lists is { } old)
-            {
-                var listOf = keptRows.Select(old.ListOf).Concat(old.Assign(fresh)).ToArray();
-                sources = [.. sources.OrderBy(i => listOf[i]).ThenBy(i => i)];
-                var sizes = new int[old.Lists];
-                foreach (int l in listOf) sizes[l]++;
-                lists = old.WithSizes(sizes);
-            }
-            var all = sources.Select(i => i < keptRecords.Count ? keptRecords[i] : records[i - keptRecords.Count]).ToList();
-            var graph = index.Graph is null ? null : Grow(folder, index, growth, keptRows, fresh, sources, IndexKillPoint.Linking(linking));
-            var analyzer = AnalyzerOf(manifest);
-            var bm25 = Analyse(manifest, analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
-            IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists, graph: graph, tombstones: tombstones,
-                pq: index.ProductQuantizer, tokens: freshTokens is null ? null : index.TokenPrecision == TokenPrecision.Plaid
-                    ? FreshTokenRows(freshTokens, keptRows.Count, sources) : TokenRows(index, keptRows, freshTokens, sources),
-                plaid: index.TokenPrecision == TokenPrecision.Plaid ? KeptPlaidRows(index, keptRows, sources) : null);
-        }
-        return (records.Count, replaced);
-    }
 
     /// <summary>Throws <see cref="EvaluationException"/> naming the folder unless <paramref name="index"/> can reuse
     /// deleted rows' slots (<see cref="Add"/>'s replaceDeleted): an HNSW index; any other drops deleted rows on every add.</summary>

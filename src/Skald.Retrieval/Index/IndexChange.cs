@@ -8,4 +8,15 @@ namespace Skald.Retrieval.Index;
 /// </summary>
 /// <param name="Records">The records to add.</param>
 /// <param name="DropSources">The sources whose rows to drop.</param>
-public sealed record IndexChange(IReadOnlyList<IndexRecord> Records, IReadOnlyCollection<string> DropSources);
+public sealed record IndexChange(IReadOnlyList<IndexRecord> Records, IReadOnlyCollection<string> DropSources)
+{
+    /// <summary>How the documents were read, recorded as the index's <see cref="IndexManifest.Reading"/> (null: left as it is).</summary>
+    public IReadOnlyDictionary<string, string>? Reading { get; init; }
+
+    /// <summary>
+    /// Sources whose kept rows get a new <see cref="IndexRecord.SourceSize"/> and <see cref="IndexRecord.SourceModified"/>
+    /// (a file touched since, its bytes the same), keyed as <see cref="DropSources"/>; written only along with a change
+    /// of rows (these alone do not make a write).
+    /// </summary>
+    public IReadOnlyDictionary<string, (long Size, string Modified)>? Restamped { get; init; }
+}

@@ -95,6 +95,13 @@ public sealed record IndexManifest
     /// </summary>
     [JsonPropertyName("documents_root"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? DocumentsRoot { get; init; }
 
+    /// <summary>
+    /// How the documents were read, the options that change what a file yields besides the chunking and the model
+    /// (<c>text_column</c>, <c>ocr</c>, ...: names and values as the documents' reader writes them), which
+    /// <c>index add --sync</c> reads unchanged files by; null in indexes written before it was recorded, and of a BEIR corpus.
+    /// </summary>
+    [JsonPropertyName("reading"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyDictionary<string, string>? Reading { get; init; }
+
     /// <summary>Vector width.</summary>
     [JsonPropertyName("dimension")] public int Dimension { get; init; }
 

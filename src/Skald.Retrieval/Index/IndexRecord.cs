@@ -18,6 +18,12 @@ namespace Skald.Retrieval.Index;
 /// <param name="SourceSha256">The SHA-256 (lower-case hex) of the source file's bytes when it was read, which a sync
 /// compares to skip files unchanged since (<see cref="IndexBuilder.Update"/>); null in indexes written before it was
 /// recorded, and for rows not read from a file (left out of <c>records.jsonl</c>).</param>
+/// <param name="SourceSize">The source file's length in bytes when it was read (taken before it was hashed); null as
+/// <paramref name="SourceSha256"/> is, and in indexes written before it was recorded.</param>
+/// <param name="SourceModified">The source file's last write time then (UTC, ISO 8601 to the 100 ns, <c>O</c>): with
+/// <paramref name="SourceSize"/> the stamp a sync trusts instead of hashing the file again; null where the time was too
+/// close to the read to be trusted (a write in the same tick of the file system's clock would not change it), as
+/// <paramref name="SourceSize"/> is, and in older indexes.</param>
 public sealed record IndexRecord(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("document")] string Document,
@@ -28,7 +34,9 @@ public sealed record IndexRecord(
     [property: JsonPropertyName("text")] string Text,
     [property: JsonPropertyName("fields"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Fields = null,
     [property: JsonPropertyName("language"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Language = null,
-    [property: JsonPropertyName("source_sha256"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SourceSha256 = null)
+    [property: JsonPropertyName("source_sha256"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SourceSha256 = null,
+    [property: JsonPropertyName("source_size"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? SourceSize = null,
+    [property: JsonPropertyName("source_mtime"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SourceModified = null)
 {
     /// <summary>Title and text as one string, as the models and BM25 see them.</summary>
     [JsonIgnore]

@@ -66,7 +66,7 @@ internal sealed class IndexAddCommand : Command
                 using var m3 = IndexOptions.BgeM3Model(manifest, folder, modelDir, p.GetValue(batchSize) ?? 32);
                 var (chunkM, overlapM, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null) : IndexOptions.Chunking(m3, null, null);
                 var m3Chunking = new ChunkOptions { ChunkTokens = chunkM, OverlapTokens = overlapM, Counter = TokenCounter.For(m3.Encoder.Tokenizer, modelDir) };
-                if (p.GetValue(sync)) return Synced(p, folder, m3, m3Chunking, root, modelDir, null, null, recorded, quiet);
+                if (p.GetValue(sync)) return Synced(p, folder, manifest, m3, m3Chunking, root, modelDir, null, null, recorded, quiet);
                 var added = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), m3Chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
                 return Report(IndexBuilder.Add(folder, m3, added, IndexOptions.Progress(quiet), null, root, modelDir), recorded, root, folder, quiet);
             }
@@ -76,7 +76,7 @@ internal sealed class IndexAddCommand : Command
                 var (chunkT, overlapT, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null)
                     : IndexOptions.Chunking(tokens.Encoder, null, null);
                 var tokenChunking = new ChunkOptions { ChunkTokens = chunkT, OverlapTokens = overlapT, Counter = TokenCounter.For(tokens.Encoder.Tokenizer, modelDir) };
-                if (p.GetValue(sync)) return Synced(p, folder, tokens, tokenChunking, root, modelDir, null, Replace(p), recorded, quiet);
+                if (p.GetValue(sync)) return Synced(p, folder, manifest, tokens, tokenChunking, root, modelDir, null, Replace(p), recorded, quiet);
                 var added = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), tokenChunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
                 return Report(IndexBuilder.Add(folder, tokens, added, IndexOptions.Progress(quiet), null, root, modelDir, Replace(p)), recorded, root, folder, quiet);
             }
@@ -91,7 +91,7 @@ internal sealed class IndexAddCommand : Command
             var (chunk, overlap, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null)
                 : IndexOptions.Chunking(embedder, null, null);
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, modelDir) };
-            if (p.GetValue(sync)) return Synced(p, folder, embedder, chunking, root, modelDir, IndexOptions.Linking(quiet), Replace(p), recorded, quiet);
+            if (p.GetValue(sync)) return Synced(p, folder, manifest, embedder, chunking, root, modelDir, IndexOptions.Linking(quiet), Replace(p), recorded, quiet);
             var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
             return Report(IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet), root, modelDir,
                 Replace(p)), recorded, root, folder, quiet);
@@ -102,12 +102,26 @@ internal sealed class IndexAddCommand : Command
         }
     }
 
-    /// <summary>--sync: the library's sync (<see cref="DocumentIndex.Sync"/>) of --documents with the index's model and chunking, and its line.</summary>
-    private int Synced(ParseResult p, string folder, IEmbeddingModel model, ChunkOptions chunking, string root, string modelDir, Action<int, int>? linking,
-        bool? replace, string? recorded, bool quiet)
+    /// <summary>
+    /// --sync: the library's sync (<see cref="DocumentIndex.Sync"/>) of --documents with the index's model and chunking, and its line;
+    /// --text-column and the OCR options not given are the index's (<see cref="IndexManifest.Reading"/>), and given otherwise refused in one line.
+    /// </summary>
+    private int Synced(ParseResult p, string folder, IndexManifest manifest, IEmbeddingModel model, ChunkOptions chunking, string root, string modelDir,
+        Action<int, int>? linking, bool? replace, string? recorded, bool quiet)
     {
         var inputs = CliOptions.Items(p.GetValue(documents));
-        var done = DocumentIndex.Sync(folder, model, inputs, chunking, IndexSources.Options(p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet)) with
+        var read = manifest.Reading ?? new Dictionary<string, string>();
+        string Given(Option<string> option, string key) => p.GetResult(option) is { Implicit: false } || !read.TryGetValue(key, out string? value) ? p.GetValue(option)! : value;
+        Skald.Data.Ingest.Readers.Ocr reading;
+        try
+        {
+            reading = new(Given(ocr.Mode, DocumentIndex.OcrKey) != "off", Given(ocr.Languages, DocumentIndex.OcrLanguagesKey));
+        }
+        catch (Skald.Data.DataException e)
+        {
+            throw new InputException($"{folder}: --ocr-languages: {e.Message}");
+        }
+        var done = DocumentIndex.Sync(folder, model, inputs, chunking, IndexSources.Options(Given(textColumn, DocumentIndex.TextColumnKey), reading, m => Terminal.Log(m, quiet)) with
         {
             DocumentsRoot = root, Progress = IndexOptions.Progress(quiet), Linking = linking, ModelPath = modelDir, ReplaceDeleted = replace,
         });

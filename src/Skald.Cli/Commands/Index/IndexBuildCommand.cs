@@ -2,6 +2,7 @@ using System.CommandLine;
 using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
+using Skald.Data.Indexing;
 using Skald.Data.Ingest;
 using Skald.Distributed;
 using Skald.Evaluation.Models;
@@ -109,7 +110,7 @@ internal sealed class IndexBuildCommand : Command
             }
             var manifest = IndexBuilder.Build(p.GetValue(output)!, vectors, dir, records, new Bm25Options(), p.GetValue(language),
                 p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, layout.Precision, layout.Ivf, layout.Hnsw, IndexOptions.Linking(quiet), p.GetValue(maxActiveDims) ?? 0,
-                p.GetValue(truncateDim) ?? 0, layout.Pq, root, queryInstruction: llm2vec ? embedder.PromptFor(TextRole.Query) : null);
+                p.GetValue(truncateDim) ?? 0, layout.Pq, root, queryInstruction: llm2vec ? embedder.PromptFor(TextRole.Query) : null, reading: Reading(p));
             if (p.GetValue(corpus) is not null) note = IndexOptions.LongRows(embedder, records);
             if (note is not null) Terminal.Log(note, quiet); // after the checks, which fail in one line
             Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
@@ -157,7 +158,7 @@ internal sealed class IndexBuildCommand : Command
             progress = null;
         }
         var manifest = IndexBuilder.Build(p.GetValue(output)!, model, dir, records, new Bm25Options(), p.GetValue(language), whole ? 0 : chunk, whole ? 0 : overlap,
-            progress, layout.Precision, layout.Ivf, layout.Hnsw, null, 0, p.GetValue(truncateDim) ?? 0, layout.Pq, root, tokenPrecision: tokenPrecision, plaid: plaidOptions);
+            progress, layout.Precision, layout.Ivf, layout.Hnsw, null, 0, p.GetValue(truncateDim) ?? 0, layout.Pq, root, tokenPrecision: tokenPrecision, plaid: plaidOptions, reading: Reading(p));
         if (note is not null && !whole) Terminal.Log(note, quiet);
         Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
             $"({IndexOptions.Layout(manifest)}; BM25 stemming: {IndexOptions.Stemming(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
@@ -194,7 +195,8 @@ internal sealed class IndexBuildCommand : Command
         var manifest = IndexBuilder.Build(p.GetValue(output)!, model, dir, records, new Bm25Options(), p.GetValue(language), whole ? 0 : chunk, whole ? 0 : overlap,
             progress, layout.Precision, layout.Ivf, layout.Hnsw, pq: layout.Pq, documentsRoot: root, // the layout options: refused in one line
             tokenPrecision: p.GetValue(plaid) ? TokenPrecision.Plaid : TokenPrecision.Float32,
-            plaid: p.GetValue(plaid) ? new Skald.Retrieval.Plaid.PlaidOptions { Bits = p.GetValue(plaidBits) ?? 2, Centroids = p.GetValue(plaidCentroids) ?? 0 } : null);
+            plaid: p.GetValue(plaid) ? new Skald.Retrieval.Plaid.PlaidOptions { Bits = p.GetValue(plaidBits) ?? 2, Centroids = p.GetValue(plaidCentroids) ?? 0 } : null,
+            reading: Reading(p));
         if (note is not null && !whole) Terminal.Log(note, quiet);
         Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
             $"({IndexOptions.Layout(manifest)}; BM25 stemming: {IndexOptions.Stemming(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
@@ -212,4 +214,8 @@ internal sealed class IndexBuildCommand : Command
         var local = RankEncoding.EncodeShard(world, texts, b => embedder.Embed(b, TextRole.Document), progress);
         return new PrecomputedEmbeddings(embedder, texts, RowGather.Gather(world, local, texts.Count, embedder.Dimension));
     }
+
+    /// <summary>The reading settings recorded for --documents (index.json's <c>reading</c>, which a sync reads files by); none for a --corpus.</summary>
+    private IReadOnlyDictionary<string, string>? Reading(ParseResult p) =>
+        p.GetValue(corpus) is null ? DocumentIndex.Reading(IndexSources.Options(p.GetValue(textColumn)!, ocr.From(p), _ => { })) : null;
 }

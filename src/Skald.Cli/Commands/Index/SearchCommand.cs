@@ -40,6 +40,8 @@ internal sealed class SearchCommand : Command
         "A PLAID index (index build --plaid): centroids probed per query token (default as ColBERTv2: 1 for k <= 10, 2 for k <= 100, else 4)");
     private readonly Option<int?> plaidDocs = CliOptions.Int("--plaid-ndocs",
         "A PLAID index: candidates the centroid-interaction stage keeps (ndocs / 4 are decompressed and scored; default as ColBERTv2: 256, 1024, or max(4k, 4096))");
+    private readonly Option<double?> minScore = CliOptions.Number("--min-score",
+        "--mode dense or bm25: keep the hits scoring at least X (the similarity or the BM25 score, before any --rerank); refused with hybrid, whose scores are relative", double.IsFinite, "a finite number");
     private readonly Option<string> model = IndexOptions.MovedModel();
     private readonly Option<string[]> source = new("--source")
     {
@@ -59,7 +61,7 @@ internal sealed class SearchCommand : Command
 
     public SearchCommand() : base("search", "Search an index made by 'skald index build'")
     {
-        foreach (var o in new Option[] { index, model, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef, maxSimCandidates, source, where, bgeM3Weights }) Options.Add(o);
+        foreach (var o in new Option[] { index, model, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef, maxSimCandidates, source, where, bgeM3Weights, minScore }) Options.Add(o);
         foreach (var o in new Option[] { plaidCells, plaidDocs }) Options.Add(o);
         SetAction(Run);
     }
@@ -76,6 +78,7 @@ internal sealed class SearchCommand : Command
         // fusion settings of a search that fuses nothing: one line, not a result the user takes for fused
         if (searchMode != SearchMode.Hybrid && (p.GetValue(fusion) is not null || p.GetValue(alpha) is not null))
             throw new UsageException($"{(p.GetValue(fusion) is not null ? "--fusion" : "--alpha")} applies to --mode hybrid; this search is --mode {p.GetValue(mode)}");
+        if (p.GetValue(minScore) is not null && ScoreThreshold.Refusal(searchMode) is { } refusal) throw new UsageException($"--min-score {refusal}");
         if (p.GetValue(alpha) is not null && options.Mode != HybridMode.Convex)
             throw new UsageException($"--alpha weighs the dense side of --fusion convex; --fusion {p.GetValue(fusion)} has no weight");
         try
@@ -122,6 +125,7 @@ internal sealed class SearchCommand : Command
                 : searchIndex.IsMultiVector
                 ? searchIndex.SearchTokens(text, tokens, searchMode, wanted, options, filter, p.GetValue(maxSimCandidates) ?? 0, Plaid(p))
                 : searchIndex.Search(text, vector, searchMode, wanted, options, p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0, p.GetValue(ef) ?? 0, filter);
+            hits = ScoreThreshold.Apply(hits, p.GetValue(minScore));
             if (reranker is not null) hits = Rerank(reranker, p.GetValue(causalLm), text, hits, k, p.GetValue(CliOptions.Quiet));
             string? fused = searchMode == SearchMode.Hybrid ? options.Describe() : null;
             if (p.GetValue(format) == "json") WriteJson(text, p.GetValue(mode)!, fused, hits);

@@ -22,6 +22,6 @@ public sealed class PipelineTokenizerFileTests
             """);
         var r = InProcessSkald.Capture("pipeline", "--config", config, "--quiet");
         SkaldProcess.AssertUserError(r, 1,
-            $"{empty}: the folder holds no tokenizer.json and is no model folder (key {key} takes a tokenizer.json file, or a folder holding one, or a model folder)");
+            $"{empty}: the folder holds no tokenizer.json and is no model folder (key {key} takes a tokenizer.json file, or a folder holding one, or a model folder or hub id)");
     }
 }

@@ -64,7 +64,7 @@ public sealed class TokenizeCommandTests(ITestOutputHelper output)
         File.WriteAllText(input, "hei\n");
         Directory.CreateDirectory(empty);
         var r = InProcessSkald.Capture("tokenize", "--tokenizer", missing, "--input", input, "--output", Path.Combine(dir, "a.jsonl"));
-        SkaldProcess.AssertUserError(r, 1, $"{missing}: no such file or folder (option --tokenizer takes a tokenizer.json file, or a folder holding one, or a model folder)");
+        SkaldProcess.AssertUserError(r, 1, $"{missing}: no such file or folder (option --tokenizer takes a tokenizer.json file, or a folder holding one, or a model folder or hub id)");
         r = InProcessSkald.Capture("tokenize", "--tokenizer", empty, "--input", input, "--output", Path.Combine(dir, "b.jsonl"));
         SkaldProcess.AssertUserError(r, 1, $"{empty}: the folder holds no tokenizer.json and is no model folder (option --tokenizer takes");
         // the chunk-length tokenizer of data inspect / data generate says the same (it was "PATH: tokenizer not found")

@@ -48,7 +48,7 @@ public sealed class TokenizerFromModelFolderTests
     {
         string empty = TestPaths.NewTempDir();
         var e = Assert.Throws<InputException>(() => TokenizerFile.Resolve(empty));
-        Assert.Equal($"{empty}: the folder holds no tokenizer.json and is no model folder (option --tokenizer takes a tokenizer.json file, or a folder holding one, or a model folder)", e.Message);
+        Assert.Equal($"{empty}: the folder holds no tokenizer.json and is no model folder (option --tokenizer takes a tokenizer.json file, or a folder holding one, or a model folder or hub id)", e.Message);
     }
 
     // The base alone reads its max_seq_length 64 less [CLS], [SEP] and its document prompt; the adapter's max_length 20

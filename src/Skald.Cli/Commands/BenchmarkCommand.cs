@@ -85,7 +85,7 @@ internal sealed class BenchmarkCommand : Command
                 foreach (var m in report.RankedModels)
                 {
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  #{report.Board.BordaRank[m]} {m}: Borda {report.Board.Borda[m]:F1}, mean {BenchmarkReport.Pct(report.Board.Mean(m, _ => true))}"));
+                        $"  #{report.Board.BordaRank[m]} {m}: Borda {report.Board.Borda[m]:F1}, mean {report.MeanOfTasksDone(m)}"));
                 }
             }
             return 0;

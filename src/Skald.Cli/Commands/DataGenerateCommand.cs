@@ -23,7 +23,7 @@ internal sealed class DataGenerateCommand : Command
     private readonly Option<string> documents = CliOptions.Text("--documents", "Documents: files or folders (searched recursively), comma-separated; .txt .md .html .docx .pdf .jsonl, images (.png .jpg .tif) by OCR", "PATH[,PATH...]", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "Folder to write corpus.jsonl, queries.jsonl, qrels/ and pairs.jsonl to (replaced when it holds an earlier output)", "DIR", required: true);
     private readonly Option<string> generator = CliOptions.Choice("--generator", "ict: a sentence of each chunk as its query and headings as queries of their section, no model needed; llm: questions from an OpenAI-compatible endpoint (--llm, --llm-model)", "ict", "ict", "llm");
-    private readonly Option<string> tokenizer = CliOptions.Text("--tokenizer", "Count chunk lengths in tokens of this tokenizer.json or model folder (default: words)", "FILE_OR_DIR");
+    private readonly Option<string> tokenizer = CliOptions.Text("--tokenizer", "Count chunk lengths in tokens of this tokenizer.json, model folder or hub id (default: words)", "FILE_OR_DIR");
     private readonly Option<int?> chunkTokens = CliOptions.Int("--chunk-tokens",
         "Largest chunk, in tokens (default: 256, or less when --tokenizer is a sentence-transformers model folder that reads fewer)");
     private readonly Option<int?> overlapTokens = CliOptions.Int("--overlap-tokens", "Trailing sentences up to this many tokens start the next chunk too (default: a quarter of --chunk-tokens, at most 32)", min: 0);

@@ -13,7 +13,7 @@ internal sealed class DataInspectCommand : Command
     private readonly Argument<string> file = new("FILE") { Description = "A data file (.jsonl, .json, .csv, .tsv, .parquet or .txt), or a FlagEmbedding training folder" };
     private readonly Option<int?> small = CliOptions.Int("--small-threshold", "A training folder: files with fewer rows are merged into one data set (data.small_threshold; default 0)", min: 0);
     private readonly Option<int?> drop = CliOptions.Int("--drop-threshold", "A training folder: its merged small files are left out below this many rows (data.drop_threshold; default 0)", min: 0);
-    private readonly Option<string> tokenizer = CliOptions.Text("--tokenizer", "Count lengths in tokens of this tokenizer.json or model folder (default: words)", "FILE_OR_DIR");
+    private readonly Option<string> tokenizer = CliOptions.Text("--tokenizer", "Count lengths in tokens of this tokenizer.json, model folder or hub id (default: words)", "FILE_OR_DIR");
 
     public DataInspectCommand() : base("inspect", "Check a data file before training: shape, lengths, duplicates, empty cells, languages, examples")
     {

@@ -50,11 +50,12 @@ internal sealed class InfoCommand : Command
             (crossEncoder is null ? "" : $" + {crossEncoder.Head.Parameters.Sum(x => (long)x.Length):N0} in the classification head"));
         long matrices = m.Transformer.Parameters.Where(x => x.Shape.Length == 2).Sum(x => (long)x.Length);
         bool narrow = m.WeightPrecision != WeightPrecision.Float32;
-        long asF32 = m.WeightBytes + (narrow ? 2 * matrices : 0);
-        string other = narrow
+        // A `skald quantize` folder holds its Linear weights in int8 alone (Parameter.Bytes counts that form).
+        long asF32 = m.IsInt8Only ? m.Parameters.Sum(x => 4L * x.Length) : m.WeightBytes + (narrow ? 2 * matrices : 0);
+        string other = narrow || m.IsInt8Only
             ? $"float32 would take {Size(asF32)}"
             : $"{Size(asF32 - 2 * matrices)} with --weights bf16";
-        string held = m.WeightPrecision switch
+        string held = m.IsInt8Only ? "int8 Linear weights (quantization_config.json), float32 embeddings, norms and biases" : m.WeightPrecision switch
         {
             WeightPrecision.BFloat16 => "bfloat16 matrices, float32 norms and biases",
             WeightPrecision.Float16 => "float16 matrices, float32 norms and biases",

@@ -15,7 +15,7 @@ internal sealed class StaticTrainCommand : Command
 {
     private readonly Option<string> data = CliOptions.Text("--data", "Training pairs (JSONL/CSV/TSV; the first two text columns are anchor and positive), comma-separated", "FILE[,FILE...]", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "Folder to save the model in", "DIR", required: true);
-    private readonly Option<string> tokenizer = CliOptions.Text("--tokenizer", "Use this tokenizer.json (or folder) instead of training a WordPiece one", "FILE");
+    private readonly Option<string> tokenizer = CliOptions.Text("--tokenizer", "Use this tokenizer.json (or folder, model folder or hub id) instead of training a WordPiece one", "FILE");
     private readonly Option<string> corpus = CliOptions.Text("--corpus", "Extra text for the trained tokenizer, comma-separated", "FILE[,FILE...]");
     private readonly Option<int?> vocabSize = CliOptions.Int("--vocab-size", "Vocabulary of the trained tokenizer", defaultValue: 16000);
     private readonly Option<int?> dim = CliOptions.Int("--dim", "Embedding dimension", defaultValue: 256);

@@ -13,7 +13,7 @@ namespace Skald.Cli.Commands;
 /// </summary>
 internal sealed class TokenizeCommand : Command
 {
-    private readonly Option<string> tokenizer = CliOptions.Text("--tokenizer", "tokenizer.json, or a folder holding one, or a model folder (an adapter folder reads its base's)", "FILE_OR_DIR", required: true);
+    private readonly Option<string> tokenizer = CliOptions.Text("--tokenizer", "tokenizer.json, or a folder holding one, or a model folder (an adapter folder reads its base's) or hub id org/name[@revision]", "FILE_OR_DIR", required: true);
     private readonly Option<string> input = CliOptions.Text("--input", "Texts, one per line (.txt) or a \"text\" field per line (.jsonl); blank lines are texts too", "FILE", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "One {\"ids\": [...], \"tokens\": [...]} per input line (.jsonl)", "FILE", required: true);
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Truncate to N tokens (special tokens included)");

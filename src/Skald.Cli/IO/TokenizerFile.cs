@@ -11,16 +11,26 @@ internal static class TokenizerFile
     /// The tokenizer.json at <paramref name="path"/>, or in the folder <paramref name="path"/>, or else the one the
     /// model folder <paramref name="path"/> loads with (<see cref="ModelFolder"/>: a sentence-transformers folder's
     /// Transformer module, an adapter folder's base — an LLM2Vec run's <c>final</c> —, as <c>encode --model</c> reads
-    /// it); else an <see cref="InputException"/> in one line naming the path, what is there (nothing, a folder without
-    /// one, a model folder that does not load) and what <paramref name="option"/> expects (a command's option,
-    /// "--tokenizer", or a pipeline stage's key, "gen.tokenizer").
+    /// it), a hub id <c>org/name[@revision]</c> that is no local path being that model's snapshot, as <c>--model</c>
+    /// takes one (<see cref="HubModels.Resolve"/>); else an <see cref="InputException"/> in one line naming the path,
+    /// what is there (nothing, a folder without one, a model folder that does not load, a hub id the hub does not
+    /// answer) and what <paramref name="option"/> expects (a command's option, "--tokenizer", or a pipeline stage's key,
+    /// "gen.tokenizer").
     /// </summary>
     public static string Resolve(string path, string option = "--tokenizer")
     {
         ArgumentNullException.ThrowIfNull(path);
-        const string Expected = "a tokenizer.json file, or a folder holding one, or a model folder";
+        const string Expected = "a tokenizer.json file, or a folder holding one, or a model folder or hub id";
         string what = option.StartsWith('-') ? $"option {option}" : $"key {option}";
         if (File.Exists(path)) return path;
+        try
+        {
+            path = HubModels.Resolve(path, quiet: false); // a hub id that is no local path: its snapshot folder
+        }
+        catch (HubException e)
+        {
+            throw new InputException($"{e.Message} ({what} takes {Expected})");
+        }
         if (!Directory.Exists(path)) throw new InputException($"{path}: no such file or folder ({what} takes {Expected})");
         string file = Path.Combine(path, "tokenizer.json");
         if (File.Exists(file)) return file;
@@ -42,10 +52,19 @@ internal static class TokenizerFile
     /// <summary>
     /// The model folder Skald loads <paramref name="path"/> as (<see cref="SentenceEncoder.Describe"/>), when it is a
     /// folder a model loads from whose tokenizer lies elsewhere (an adapter folder, a sentence-transformers folder) or
-    /// beside it; null for a file, a missing path, a folder of a tokenizer alone, or a folder that does not load.
+    /// beside it, a hub id that is no local path read from its snapshot; null for a file, a missing path (or a hub id
+    /// the hub does not answer: <see cref="Resolve"/> names it), a folder of a tokenizer alone, or a folder that does not load.
     /// </summary>
     public static ModelFolder? Model(string path)
     {
+        try
+        {
+            path = HubModels.Resolve(path, quiet: false);
+        }
+        catch (HubException)
+        {
+            return null;
+        }
         if (!Directory.Exists(path) || !IsModelFolder(path) && !File.Exists(Path.Combine(path, "config.json"))) return null;
         try
         {

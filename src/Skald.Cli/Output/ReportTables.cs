@@ -16,17 +16,17 @@ internal static class ReportTables
         Ranking(report).Write(console, Console.Out);
     }
 
-    /// <summary>Rank, model, Borda votes, overall mean and the mean of each task type.</summary>
+    /// <summary>Rank, model, Borda votes, overall mean (over the tasks done), tasks done and the mean of each task type.</summary>
     public static ResultTable Ranking(BenchmarkReport report)
     {
         var board = report.Board;
         var types = board.Types;
-        var table = new ResultTable($"{report.Suite.Name}: {board.Tasks.Count} tasks, scores × 100",
-            ["rank", "model", "Borda", "mean", .. types]);
+        var table = new ResultTable($"{report.Suite.Name}: {Skald.Tokenizers.Serialization.Counted.Of(board.Tasks.Count, "task")}, scores × 100",
+            ["rank", "model", "Borda", "mean", "tasks done", .. types]);
         foreach (var m in report.RankedModels)
         {
             table.Add([$"{board.BordaRank[m]}", m, board.Borda[m].ToString("F1", System.Globalization.CultureInfo.InvariantCulture),
-                BenchmarkReport.Pct(board.Mean(m, _ => true)), .. types.Select(ty => BenchmarkReport.Pct(board.Mean(m, t => t.Type == ty)))]);
+                BenchmarkReport.Pct(board.Mean(m, _ => true)), $"{board.TasksScored[m]}/{board.Tasks.Count}", .. types.Select(ty => BenchmarkReport.Pct(board.Mean(m, t => t.Type == ty)))]);
         }
         return table;
     }

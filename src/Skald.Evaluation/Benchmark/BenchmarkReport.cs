@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skald.Retrieval;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Evaluation.Benchmark;
 
@@ -47,13 +48,31 @@ public sealed class BenchmarkReport(Suite suite, Leaderboard board, int computed
     /// <summary>Models ordered by Borda rank (then by the order given).</summary>
     public IReadOnlyList<string> RankedModels => [.. Board.Models.OrderBy(m => Board.BordaRank[m])];
 
+    /// <summary>
+    /// "2 tasks × 3 models; 5 results computed, 1 from the cache": the run's size, each count with its noun in the
+    /// number it takes (<see cref="Counted"/>), as the Markdown and HTML reports open.
+    /// </summary>
+    public string Counts =>
+        $"{Counted.Of(Board.Tasks.Count, "task")} × {Counted.Of(Board.Models.Count, "model")}; {Counted.Of(Computed, "result")} computed, {Cached} from the cache";
+
+    /// <summary>
+    /// A model's mean over the tasks it has a score on, as the ranking's summary line gives it: "66.44", or, when it
+    /// lacks a score on some, "66.44 over 1 of 2 tasks", so a mean over fewer tasks is not read against the others'.
+    /// </summary>
+    public string MeanOfTasksDone(string model)
+    {
+        string mean = Pct(Board.Mean(model, _ => true));
+        int done = Board.TasksScored[model], all = Board.Tasks.Count;
+        return done == all ? mean : string.Create(CultureInfo.InvariantCulture, $"{mean} over {done} of {Counted.Of(all, "task")}");
+    }
+
     /// <summary>The Markdown report.</summary>
     public string ToMarkdown()
     {
         var sb = new StringBuilder();
         sb.Append("# Benchmark: ").Append(Suite.Name).Append("\n\n");
         if (Suite.Description.Length > 0) sb.Append(Suite.Description).Append("\n\n");
-        sb.Append($"{Board.Tasks.Count} tasks × {Board.Models.Count} models; {Computed} results computed, {Cached} from the cache. ")
+        sb.Append(Counts).Append(". ")
           .Append("Scores are main scores × 100. ").Append(Leaderboard.RankingRule).Append("\n\n");
         sb.Append("## Ranking\n\n| Rank | Model | Borda votes | Mean (tasks done) | Tasks done |\n|---:|---|---:|---:|---:|\n");
         foreach (var m in RankedModels)

@@ -25,7 +25,7 @@ public static class HtmlReport
           .Append(".sw{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}svg text{font-size:12px}</style></head>\n<body>\n");
         sb.Append("<h1>Benchmark: ").Append(E(report.Suite.Name)).Append("</h1>\n");
         if (report.Suite.Description.Length > 0) sb.Append("<p>").Append(E(report.Suite.Description)).Append("</p>\n");
-        sb.Append($"<p>{b.Tasks.Count} tasks × {b.Models.Count} models; {report.Computed} results computed, {report.Cached} from the cache. Main scores × 100. {E(Leaderboard.RankingRule)}</p>\n");
+        sb.Append($"<p>{report.Counts}. Main scores × 100. {E(Leaderboard.RankingRule)}</p>\n");
         sb.Append("<div class=\"legend\">");
         for (int i = 0; i < b.Models.Count; i++) sb.Append($"<span><i class=\"sw\" style=\"background:{Palette[i % Palette.Length]}\"></i>{E(b.Models[i])}</span>");
         sb.Append("</div>\n<h2>Ranking</h2>\n<table><tr><th>Model</th><th>Rank</th><th>Borda votes</th><th>Mean</th></tr>\n");

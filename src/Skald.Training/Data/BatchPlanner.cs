@@ -38,8 +38,20 @@ public static class BatchPlanner
                     "remove the duplicates, or set no_duplicates: false");
             if (largest < batchSize)
                 warn?.Invoke($"note: {d.Name}: with training.no_duplicates its rows repeat texts, so batches hold at most {largest} " +
-                    $"of training.batch_size {batchSize} rows" + FewestTexts(d, batchSize));
+                    $"of training.batch_size {batchSize} rows" + (RepeatedAnchors(d) is { Length: > 0 } anchors ? anchors : FewestTexts(d, batchSize)));
         }
+    }
+
+    // Rows of three or more columns that repeat their first text, as mine-negatives' triplet format writes one row per
+    // hard negative: two of them never meet in a batch, and one row per anchor with all its negatives (the n-tuple
+    // format, sentence-transformers' too) fills the batches instead.
+    private static string RepeatedAnchors(TextDataset d)
+    {
+        if (d.Columns.Count < 3) return "";
+        int repeats = d.Count - d.Rows.Select(r => r[0]).Distinct(StringComparer.Ordinal).Count();
+        return repeats == 0 ? ""
+            : $"; {Tokenizers.Serialization.Counted.Of(repeats, "row")} repeat an earlier row's '{d.Columns[0]}', as mined triplets do (a row " +
+              $"per negative): `skald data mine-negatives --format n-tuple` writes one row per '{d.Columns[0]}' with all its negatives (one with fewer than --num-negatives left out)";
     }
 
     // The column with the fewest different texts when it alone caps the batches below the batch size: a column such as

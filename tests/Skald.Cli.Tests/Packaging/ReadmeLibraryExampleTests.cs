@@ -69,6 +69,11 @@ public sealed class ReadmeLibraryExampleTests
         Assert.Equal("2", last[0]);
         Assert.InRange(float.Parse(last[1], System.Globalization.CultureInfo.InvariantCulture), -1f, 1f); // a cosine similarity
 
+        // The embedding generator in a console app: two embeddings of the fixture's 32 values, named by its folder.
+        var generator = Run(dir, feed, "generator", "Skald.Models", ReadmeSnippet("await generator.GenerateAsync(["));
+        Assert.True(generator.Code == 0, generator.Output);
+        Assert.Matches(@"^2 × 32, \d+ tokens, model bert-cased-mean$", generator.Output.Trim().Split('\n')[^1].TrimEnd('\r'));
+
         var search = Run(dir, feed, "search", "Skald.Retrieval", ReadmeSnippet("TextIndex.Build("));
         Assert.True(search.Code == 0, search.Output);
         // both rows found (hybrid search fuses every row dense search scores), each line "score id text"

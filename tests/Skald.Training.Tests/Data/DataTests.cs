@@ -186,6 +186,24 @@ public sealed class DataTests
         Assert.Contains("data.columns names the inputs", note, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Mined triplets that repeat their anchor once per negative (mine-negatives' default triplet format) cap the
+    /// no-duplicates batches: the note points at the n-tuple format (the F journey: 53 mined rows trained in batches of at
+    /// most 9 of 16, and the note said only that the rows repeat texts).
+    /// </summary>
+    [Fact]
+    public void MinedTripletsThatRepeatTheirAnchorArePointedAtNTuples()
+    {
+        var d = new TextDataset("mined.jsonl", ["anchor", "positive", "negative"],
+            [.. Enumerable.Range(0, 24).Select(i => new[] { $"spørsmål {i / 3}", $"svar {i / 3}", $"feil svar {i}" })]); // 8 anchors, 3 negatives each
+        var notes = new List<string>();
+        BatchPlanner.Validate([d], 16, noDuplicates: true, warn: notes.Add);
+        var note = Assert.Single(notes);
+        Assert.Equal("note: mined.jsonl: with training.no_duplicates its rows repeat texts, so batches hold at most 8 of training.batch_size 16 " +
+            "rows; 16 rows repeat an earlier row's 'anchor', as mined triplets do (a row per negative): `skald data mine-negatives --format " +
+            "n-tuple` writes one row per 'anchor' with all its negatives (one with fewer than --num-negatives left out)", note);
+    }
+
     [Fact]
     public void SplitAndTakeAreSeededAndDisjoint()
     {

@@ -1,0 +1,58 @@
+namespace Skald.Cli.Tests.Hub;
+
+/// <summary>
+/// <c>--tokenizer</c> takes a hub id as <c>--model</c> does (the F journey: an ML engineer fine-tuning from
+/// <c>NbAiLab/nb-sbert-base</c> by id ran <c>skald data generate --tokenizer NbAiLab/nb-sbert-base</c> as the README's
+/// first data line has it, and got "no such file or folder" while <c>info</c>, <c>encode</c> and <c>train</c> took the
+/// id): the model's snapshot is fetched into the hub cache and its tokenizer read, with the chunk budget of the model
+/// as for its folder; an id the hub does not answer is one line naming it and the option.
+/// </summary>
+public sealed class HubTokenizerTests
+{
+    private static readonly string Base = TestPaths.FixtureModel("bert-cased-mean"); // max_seq_length 64
+
+    private static Dictionary<string, string> Env(string dir, string endpoint) => new()
+    {
+        ["HF_HOME"] = Path.Combine(dir, "hf"), ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
+    };
+
+    [Fact]
+    public void TokenizeReadsAHubModelsTokenizer()
+    {
+        using var hub = new MockHub(MockRepo.FromFolder("skald-test/bert", Base));
+        string dir = TestPaths.NewTempDir(), input = TestPaths.WriteFile(dir, "in.txt", "Hvor ligger legekontoret?\nEn annen linje\n");
+        string fromHub = Path.Combine(dir, "hub.jsonl"), fromFolder = Path.Combine(dir, "folder.jsonl");
+        var r = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "tokenize", "--tokenizer", "skald-test/bert", "--input", input, "--output", fromHub);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        r = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "tokenize", "--tokenizer", Base, "--input", input, "--output", fromFolder);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(File.ReadAllText(fromFolder), File.ReadAllText(fromHub));
+        Assert.Contains(hub.Requests, q => q.Contains("/skald-test/bert/resolve/", StringComparison.Ordinal));
+    }
+
+    // The chunk budget is the model's (its max_seq_length less the special tokens and its document prompt), as for its folder, not the 256 default.
+    [Fact]
+    public void DataGenerateSizesChunksByAHubModelAsByItsFolder()
+    {
+        using var hub = new MockHub(MockRepo.FromFolder("skald-test/bert", Base));
+        string dir = TestPaths.NewTempDir(), docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+        var fromHub = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "data", "generate", "--documents", docs, "--tokenizer", "skald-test/bert",
+            "--output", Path.Combine(dir, "hub"));
+        Assert.True(fromHub.ExitCode == 0, fromHub.Stderr);
+        var fromFolder = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "data", "generate", "--documents", docs, "--tokenizer", Base,
+            "--output", Path.Combine(dir, "folder"));
+        Assert.True(fromFolder.ExitCode == 0, fromFolder.Stderr);
+        Assert.DoesNotContain("of at most 256", fromHub.Stderr);
+        foreach (string file in new[] { "corpus.jsonl", "queries.jsonl", "pairs.jsonl" })
+            Assert.Equal(File.ReadAllText(Path.Combine(dir, "folder", file)), File.ReadAllText(Path.Combine(dir, "hub", file)));
+    }
+
+    [Fact]
+    public void AnIdTheHubDoesNotHaveIsOneLine()
+    {
+        using var hub = new MockHub(MockRepo.FromFolder("skald-test/bert", Base));
+        string dir = TestPaths.NewTempDir(), input = TestPaths.WriteFile(dir, "in.txt", "Hei\n");
+        var r = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "tokenize", "--tokenizer", "skald-test/nope", "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        SkaldProcess.AssertUserError(r, 1, "skald-test/nope", "not found", "option --tokenizer takes", "hub id");
+    }
+}

@@ -36,40 +36,32 @@ public sealed class TextHeadingTests
         Assert.Equal(["Semester"], Headings("Semester\n\nDu har rätt till 25 semesterdagar per år. Ansök i god tid!\n"));
     }
 
-    [Fact]
-    public void ALettersGreetingDatePlaceAndSignatureStayText()
-    {
-        const string letter = "Oslo, 12. mars 2025\n\nHei Kari\n\nTakk for møtet i går. Vi sender tilbudet innen fredag.\n\n" +
-            "Vi ses snart\n\nMed vennlig hilsen\n\nOla Nordmann\nDaglig leder\n";
-        Assert.Empty(Headings(letter));
-        Assert.Empty(Headings("12. mars 2025\n\nVi viser til søknaden din av 1. mars.\n"));
-        Assert.Empty(Headings("2025-03-12\n\nVi viser til søknaden din av 1. mars.\n"));
-        Assert.Empty(Headings("Kære Peter\n\nTak for sidst. Vi ses på mandag.\n"));
-        Assert.Empty(Headings("Hej Anna\n\nTack för senast. Vi ses på måndag.\n"));
-        Assert.Empty(Headings("God morgen alle sammen\n\nKantina er stengt i dag.\n"));
-        Assert.Empty(Headings("Storgata 1, 0150 Oslo\n\nKontoret ligger i tredje etasje.\n"));
-    }
-
-    [Fact]
-    public void OneLineParagraphsListsAndRunsOfShortLinesStayText()
-    {
-        // a one-line paragraph that ends as a sentence does
-        Assert.Empty(Headings("Møtet er flyttet til torsdag.\n\nAgendaen er den samme som før.\n"));
-        // a list after its lead-in, each item alone between blank lines
-        Assert.Empty(Headings("Husk å ta med:\n\nPass\n\nHusk også billetten.\n"));
-        // a run of short lines (a shopping list, an address) has no heading
-        Assert.Empty(Headings("Intro\n\nMelk\n\nBrød\n\nOst\n\nHusk å handle før fem.\n"));
-        // nothing after it, or no body text after it
-        Assert.Empty(Headings("Innledning\n"));
-        Assert.Empty(Headings("Innledning\n\nse vedlegg\n"));
-        // lower case, a list marker, too long, a question, no letters
-        Assert.Empty(Headings("vedlegg 2\n\nSe tabellen under.\n"));
-        Assert.Empty(Headings("- Pass og billett\n\nSe tabellen under.\n"));
-        Assert.Empty(Headings("1) Pass og billett\n\nSe tabellen under.\n"));
-        Assert.Empty(Headings("Retningslinjer for bruk av firmabil, kjøregodtgjørelse og parkering i sentrum\n\nSe tabellen under.\n"));
-        Assert.Empty(Headings("Hva gjør jeg hvis jeg blir syk?\n\nRing lederen din.\n"));
-        Assert.Empty(Headings("2025\n\nSe tabellen under.\n"));
-    }
+    [Theory]
+    // a letter: place and date, greeting, sign-off over a name
+    [InlineData("Oslo, 12. mars 2025\n\nHei Kari\n\nTakk for møtet i går. Vi sender tilbudet innen fredag.\n\nVi ses snart\n\nMed vennlig hilsen\n\nOla Nordmann\nDaglig leder\n")]
+    [InlineData("12. mars 2025\n\nVi viser til søknaden din av 1. mars.\n")]
+    [InlineData("2025-03-12\n\nVi viser til søknaden din av 1. mars.\n")]
+    [InlineData("Kære Peter\n\nTak for sidst. Vi ses på mandag.\n")]
+    [InlineData("Hej Anna\n\nTack för senast. Vi ses på måndag.\n")]
+    [InlineData("God morgen alle sammen\n\nKantina er stengt i dag.\n")]
+    [InlineData("Storgata 1, 0150 Oslo\n\nKontoret ligger i tredje etasje.\n")]
+    // a one-line paragraph that ends as a sentence does
+    [InlineData("Møtet er flyttet til torsdag.\n\nAgendaen er den samme som før.\n")]
+    // a list after its lead-in, each item alone between blank lines
+    [InlineData("Husk å ta med:\n\nPass\n\nHusk også billetten.\n")]
+    // a run of short lines (a shopping list, an address) has no heading
+    [InlineData("Intro\n\nMelk\n\nBrød\n\nOst\n\nHusk å handle før fem.\n")]
+    // nothing after it, or no body text after it
+    [InlineData("Innledning\n")]
+    [InlineData("Innledning\n\nse vedlegg\n")]
+    // lower case, a list marker, too long, a question, no letters
+    [InlineData("vedlegg 2\n\nSe tabellen under.\n")]
+    [InlineData("- Pass og billett\n\nSe tabellen under.\n")]
+    [InlineData("1) Pass og billett\n\nSe tabellen under.\n")]
+    [InlineData("Retningslinjer for bruk av firmabil, kjøregodtgjørelse og parkering i sentrum\n\nSe tabellen under.\n")]
+    [InlineData("Hva gjør jeg hvis jeg blir syk?\n\nRing lederen din.\n")]
+    [InlineData("2025\n\nSe tabellen under.\n")]
+    public void LettersListsAndOneLineParagraphsHaveNoHeading(string text) => Assert.Empty(Headings(text));
 
     [Fact]
     public void AHeadingLineInsideAParagraphStaysText()

@@ -71,39 +71,27 @@ public sealed class PdfTableBreakTests
         Assert.Equal([P("Avdeling | Sted | Ansatte"), P("Lønn | Bergen | 12"), P("Bodø | 4"), P("Innkjøp | Førde | 7")], Rows(path));
     }
 
-    [Fact]
-    public void AWrappedCellAsFarUnderItsRowAsTheRowsLieStaysInItsRowWhenItGoesOnInLowerCase()
-    {
-        // a table set without padding: a cell's next line is as far under it as the next row
-        string path = TestDocuments.PdfAt(TestPaths.NewTempDir(), "satser.pdf",
-        [
-            .. Row(770, "Dag", "Tillegg", "Merknad"),
-            .. Row(755, "Hverdager", "50 %", "Etter kl. 17, eller"),
-            ("etter avtale med leder", 320, 740),
-            .. Row(725, "Lørdag", "100 %", "Hele døgnet"),
-        ]);
-        Assert.Equal([P("Dag | Tillegg | Merknad"), P("Hverdager | 50 % | Etter kl. 17, eller etter avtale med leder"), P("Lørdag | 100 % | Hele døgnet")],
-            Rows(path));
-    }
-
     /// <summary>
-    /// A table set without padding, and a wrapped cell going on with a capital: it was read as a row of its own with the
-    /// first cells empty ("Etter avtale med leder"). Text wraps only when its next word does not fit, so a wrapped line's
-    /// first word would not have fitted after the row's cell above it (before the next column's text, or in the last
-    /// column within the widest line it has held), while the words of a row whose first cell is empty would have
-    /// ("Bodø" after "Bergen", <see cref="ARowWithAnEmptyFirstCellIsARowOfItsOwn"/>).
+    /// A table set without padding: a cell's next line is as far under it as the next row. Going on in lower case it
+    /// stays in its row; going on with a capital it was read as a row of its own with the first cells empty ("Etter
+    /// avtale med leder"). Text wraps only when its next word does not fit, so a wrapped line's first word would not
+    /// have fitted after the row's cell above it (before the next column's text, or in the last column within the
+    /// widest line it has held), while the words of a row whose first cell is empty would have ("Bodø" after "Bergen",
+    /// <see cref="ARowWithAnEmptyFirstCellIsARowOfItsOwn"/>).
     /// </summary>
-    [Fact]
-    public void AWrappedLastCellGoingOnWithACapitalStaysInItsRow()
+    [Theory]
+    [InlineData("etter avtale med leder")]
+    [InlineData("Etter avtale med leder")]
+    public void AWrappedCellAsFarUnderItsRowAsTheRowsLieStaysInItsRow(string next)
     {
         string path = TestDocuments.PdfAt(TestPaths.NewTempDir(), "satser.pdf",
         [
             .. Row(770, "Dag", "Tillegg", "Merknad"),
             .. Row(755, "Hverdager", "50 %", "Etter kl. 17, eller"),
-            ("Etter avtale med leder", 320, 740),
+            (next, 320, 740),
             .. Row(725, "Lørdag", "100 %", "Hele døgnet"),
         ]);
-        Assert.Equal([P("Dag | Tillegg | Merknad"), P("Hverdager | 50 % | Etter kl. 17, eller Etter avtale med leder"), P("Lørdag | 100 % | Hele døgnet")],
+        Assert.Equal([P("Dag | Tillegg | Merknad"), P($"Hverdager | 50 % | Etter kl. 17, eller {next}"), P("Lørdag | 100 % | Hele døgnet")],
             Rows(path));
     }
 

@@ -36,6 +36,9 @@ internal sealed partial class MockHub : LocalHttpServer
     /// <summary>"METHOD path [range]" of every request, in arrival order.</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
 
+    /// <summary>When each request arrived (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), in arrival order.</summary>
+    public ConcurrentQueue<long> Arrivals { get; } = new();
+
     /// <summary>File names whose next body is cut after half its bytes (then served normally).</summary>
     public ConcurrentDictionary<string, bool> DropOnce { get; } = new();
 
@@ -57,6 +60,7 @@ internal sealed partial class MockHub : LocalHttpServer
         var req = ctx.Request;
         var res = ctx.Response;
         string path = req.RawUrl!.Split('?')[0];
+        Arrivals.Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());
         Requests.Enqueue($"{req.HttpMethod} {path} {req.Headers["Range"]}".TrimEnd());
         if (TooMany > 0)
         {

@@ -14,7 +14,8 @@ namespace Skald.Hub;
 /// with <c>Accept-Encoding: identity</c> (ETag from <c>X-Linked-Etag</c> or <c>ETag</c>, size from <c>X-Linked-Size</c> or
 /// <c>Content-Length</c>; relative redirects followed, an absolute one names the download address, to which no token
 /// is sent when its host differs), and the download GET with <c>Range: bytes=N-</c> to resume. Transient failures
-/// (connection errors, timeouts, 408, 429, 5xx) are retried with Polly's exponential back-off.
+/// (connection errors, timeouts, 408, 429, 5xx) are retried by Skald's one retry pipeline (<see cref="RetryPipeline"/>:
+/// exponential back-off, or the wait a Retry-After asks).
 /// </summary>
 internal sealed class HubClient : IDisposable
 {

@@ -1,21 +1,20 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Polly;
-using Polly.Retry;
 
 namespace Skald.Hub;
 
 /// <summary>
 /// The one HTTP client of the hub routes (downloads and uploads): no automatic redirects or decompression, the settings'
-/// timeout, Skald's user agent, and Polly's exponential back-off around requests that may be repeated (connection
-/// errors, timeouts, 408, 429, 5xx). A request that cannot be answered becomes <see cref="HubUnreachableException"/>.
+/// timeout, Skald's user agent, and Skald's one retry pipeline (<see cref="RetryPipeline"/>: exponential back-off, or
+/// what a Retry-After asks) around requests that may be repeated (connection errors, timeouts, 408, 429, 5xx). A request that cannot be answered becomes <see cref="HubUnreachableException"/>.
 /// </summary>
 internal sealed class HubHttp : IDisposable
 {
     private readonly SocketsHttpHandler handler;
     private readonly HttpClient http;
     private readonly HttpClient streaming; // no whole-request timeout: a large body that keeps moving takes what it takes
-    private readonly ResiliencePipeline<HttpResponseMessage> retrying;
+    private readonly ResiliencePipeline retrying;
 
     public HubHttp(HubSettings settings)
     {
@@ -31,22 +30,13 @@ internal sealed class HubHttp : IDisposable
         http.DefaultRequestHeaders.UserAgent.Add(agent);
         streaming = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         streaming.DefaultRequestHeaders.UserAgent.Add(agent);
-        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
-        if (settings.Retries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-            {
-                MaxRetryAttempts = settings.Retries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(250),
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
-                    .Handle<TaskCanceledException>(e => e.InnerException is TimeoutException)
-                    .HandleResult(r => (int)r.StatusCode is 408 or 429 or >= 500),
-            });
-        }
-        retrying = builder.Build();
+        // Skald's one retry pipeline with the hub's rule: connection errors, timeouts, 408, 429 and 5xx, waiting what a
+        // Retry-After asks; an answer not used is released before the next attempt
+        retrying = RetryPipeline.Build(settings.Retries, TimeSpan.FromMilliseconds(250),
+            retried: o => o.Exception is HttpRequestException or TaskCanceledException { InnerException: TimeoutException }
+                || (o.Result is HttpResponseMessage r && (int)r.StatusCode is 408 or 429 or >= 500),
+            wait: o => o.Result is HttpResponseMessage r ? RetryPipeline.RetryAfter(Header(r, "Retry-After")) : null,
+            retrying: o => (o.Result as IDisposable)?.Dispose());
     }
 
     /// <summary>The hub's address, token and limits.</summary>

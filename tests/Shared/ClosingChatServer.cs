@@ -40,6 +40,10 @@ internal sealed class ClosingChatServer : IDisposable
     /// <summary>The reply's text: three numbered Bokmål questions.</summary>
     public static string Answer => "1. Hva koster kaffen i kantinen?\n2. Når åpner kantinen om morgenen?\n3. Hvem fyller på kaffebønnene?";
 
+    /// <summary>Called with each request's number (1 the first) before it is answered: a test's hook to take the port
+    /// away (<see cref="StopListening"/>) between two requests, with no race against the client's next connection.</summary>
+    public Action<int>? BeforeAnswer { get; init; }
+
     /// <summary>Connections accepted.</summary>
     public int Connections => Volatile.Read(ref connections);
 
@@ -96,7 +100,8 @@ internal sealed class ClosingChatServer : IDisposable
             var stream = client.GetStream();
             string? body = await ReadRequest(stream);
             if (body is null) return;
-            Interlocked.Increment(ref requests);
+            int n = Interlocked.Increment(ref requests); // (not inside ?.Invoke: without a hook it would not run)
+            BeforeAnswer?.Invoke(n);
             string reply = JsonSerializer.Serialize(new
             {
                 id = "x", @object = "chat.completion", created = 0, model = "fake",

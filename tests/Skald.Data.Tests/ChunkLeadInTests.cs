@@ -103,9 +103,12 @@ public sealed class ChunkLeadInTests
         File.WriteAllText(path, "Ferieregler for ansatte\n\nAlle ansatte har rett på fem uker ferie i året, og ferien søkes tre måneder før.\n"
             + "Sykdom i ferien\nDersom du blir syk i ferien, kan du kreve å få feriedagene tilbake senere samme år.\n");
         var result = DocumentIngest.Ingest([path], new ChunkOptions { ChunkTokens = 20, OverlapTokens = 4 });
-        Assert.Equal(["Ferieregler for ansatte Alle ansatte har rett på fem uker ferie i året, og ferien søkes tre måneder før.",
+        // the first line, alone between blank lines, is the chunks' heading (TextHeadingTests); the second, right above
+        // its text, is a paragraph of its own that leads the next chunk
+        Assert.Equal(["Alle ansatte har rett på fem uker ferie i året, og ferien søkes tre måneder før.",
             "Sykdom i ferien Dersom du blir syk i ferien, kan du kreve å få feriedagene tilbake senere samme år."],
             result.Chunks.Select(c => c.Text));
+        Assert.Equal(["Ferieregler for ansatte", "Ferieregler for ansatte"], result.Chunks.Select(c => c.Heading));
         Assert.Equal(["Sykdom i ferien", "Dersom du blir syk i ferien, kan du kreve å få feriedagene tilbake senere samme år."],
             result.Chunks[1].SentenceTexts);
     }

@@ -22,7 +22,8 @@ public sealed class IngestTests
         File.WriteAllText(path, "Ferieregler\r\rAlle ansatte har fem uker ferie.\rFerien søkes tre måneder før.\r");
         var result = DocumentIngest.Ingest([path], new ChunkOptions());
         Assert.Equal(2, result.Documents[0].Blocks.Count);
-        Assert.Equal("Ferieregler Alle ansatte har fem uker ferie. Ferien søkes tre måneder før.", result.Chunks[0].Text);
+        Assert.Equal("Ferieregler", result.Chunks[0].Heading); // a line alone between blank lines (TextHeadingTests)
+        Assert.Equal("Alle ansatte har fem uker ferie. Ferien søkes tre måneder før.", result.Chunks[0].Text);
         Assert.Equal("a b", TextCleaner.Clean("a\rb"));
     }
 

@@ -9,7 +9,7 @@ namespace Skald.Data.Tests;
 /// whose first cell is empty ("" | Bodø | 4, a second place under the same department) was read as the row above
 /// wrapped ("Lønn | Bergen Bodø | 12 4"). The page's last table now goes on at the top of the next page with any row
 /// in its columns, and a line under a row is that row wrapped only when it lies closer to it than rows lie to one
-/// another, or goes on in lower case.
+/// another, goes on in lower case, or starts each cell with a word that would not have fitted on the row's line.
 /// </summary>
 public sealed class PdfTableBreakTests
 {
@@ -71,19 +71,43 @@ public sealed class PdfTableBreakTests
         Assert.Equal([P("Avdeling | Sted | Ansatte"), P("Lønn | Bergen | 12"), P("Bodø | 4"), P("Innkjøp | Førde | 7")], Rows(path));
     }
 
-    [Fact]
-    public void AWrappedCellAsFarUnderItsRowAsTheRowsLieStaysInItsRowWhenItGoesOnInLowerCase()
+    /// <summary>
+    /// A table set without padding: a cell's next line is as far under it as the next row. Going on in lower case it
+    /// stays in its row; going on with a capital it was read as a row of its own with the first cells empty ("Etter
+    /// avtale med leder"). Text wraps only when its next word does not fit, so a wrapped line's first word would not
+    /// have fitted after the row's cell above it (before the next column's text, or in the last column within the
+    /// widest line it has held), while the words of a row whose first cell is empty would have ("Bodø" after "Bergen",
+    /// <see cref="ARowWithAnEmptyFirstCellIsARowOfItsOwn"/>).
+    /// </summary>
+    [Theory]
+    [InlineData("etter avtale med leder")]
+    [InlineData("Etter avtale med leder")]
+    public void AWrappedCellAsFarUnderItsRowAsTheRowsLieStaysInItsRow(string next)
     {
-        // a table set without padding: a cell's next line is as far under it as the next row
         string path = TestDocuments.PdfAt(TestPaths.NewTempDir(), "satser.pdf",
         [
             .. Row(770, "Dag", "Tillegg", "Merknad"),
             .. Row(755, "Hverdager", "50 %", "Etter kl. 17, eller"),
-            ("etter avtale med leder", 320, 740),
+            (next, 320, 740),
             .. Row(725, "Lørdag", "100 %", "Hele døgnet"),
         ]);
-        Assert.Equal([P("Dag | Tillegg | Merknad"), P("Hverdager | 50 % | Etter kl. 17, eller etter avtale med leder"), P("Lørdag | 100 % | Hele døgnet")],
+        Assert.Equal([P("Dag | Tillegg | Merknad"), P($"Hverdager | 50 % | Etter kl. 17, eller {next}"), P("Lørdag | 100 % | Hele døgnet")],
             Rows(path));
+    }
+
+    [Fact]
+    public void AWrappedMiddleCellGoingOnWithACapitalStaysInItsRow()
+    {
+        // the middle column ends where the last begins (x 330): "Sentrumsgården" would not have fitted after "Storgata 12,"
+        (string, double, double)[] Line(double y, params string[] cells) => [.. cells.Select((c, k) => (c, new[] { 40.0, 200, 330 }[k], y))];
+        string path = TestDocuments.PdfAt(TestPaths.NewTempDir(), "kontorer.pdf",
+        [
+            .. Line(770, "Avdeling", "Kontor", "Ansatte"),
+            .. Line(755, "Lønn", "Storgata 12,", "12"),
+            ("Sentrumsgården", 200, 740),
+            .. Line(725, "Innkjøp", "Førde", "7"),
+        ]);
+        Assert.Equal([P("Avdeling | Kontor | Ansatte"), P("Lønn | Storgata 12, Sentrumsgården | 12"), P("Innkjøp | Førde | 7")], Rows(path));
     }
 
     /// <summary>

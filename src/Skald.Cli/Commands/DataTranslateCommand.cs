@@ -54,9 +54,11 @@ internal sealed class DataTranslateCommand : Command
                 journalPath = journalFile;
                 ctrlC = new GracefulStop("skald: stopping: the requests in flight finish and go to the journal (Ctrl-C again to quit at once)");
                 var stop = ctrlC.Token;
-                var budget = new RequestBudget(settings.RequestBudget); // one for the run: pieces translated again count too
-                translate = texts => LlmTranslator.TranslateAsync(texts, src, dst, settings, journalFile, quiet ? null : Console.WriteLine, stop: stop,
-                    budget: budget).GetAwaiter().GetResult();
+                // one client for the run: pieces translated again in a second call count against the same budget, and
+                // a server restarting during it is waited for (the endpoint has answered), not taken for a wrong address
+                var client = new LlmQuestionClient(settings, stop);
+                translate = texts => LlmTranslator.TranslateAsync(texts, src, dst, client, journalFile, quiet ? null : Console.WriteLine, stop: stop)
+                    .GetAwaiter().GetResult();
                 engineName = $"llm {model}";
             }
             else

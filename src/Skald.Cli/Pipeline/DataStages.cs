@@ -18,7 +18,7 @@ namespace Skald.Cli.Pipeline;
 /// <summary>
 /// The Skald.Data stages of `skald pipeline`: <c>generate</c> (documents → BEIR folder + pairs.jsonl, plus
 /// passages.txt for a tokenizer stage and train-corpus.jsonl for negatives, both without the held-out documents with
-/// held_out: documents, and suite.json for a benchmark stage over the held-out queries) and
+/// held_out: documents, and suite.json for a benchmark stage over the held-out queries, <see cref="HeldOutSuite"/>) and
 /// <c>mine_negatives</c> (pairs → triplets). Keys are read before any stage runs, like every other stage.
 /// </summary>
 internal static class DataStages
@@ -94,9 +94,7 @@ internal static class DataStages
             var passages = heldOut == HeldOutUnit.Documents ? HeldOutSplit.TrainingPassages(set, HeldOutSplit.Choose(set, testFraction, seed, heldOut)) : set.Corpus;
             File.WriteAllLines(Path.Combine(target, "passages.txt"), passages.Select(d => d.Text));
             if (!File.Exists(Path.Combine(target, BeirWriter.TrainCorpus))) File.Copy(Path.Combine(target, "corpus.jsonl"), Path.Combine(target, BeirWriter.TrainCorpus));
-            File.WriteAllText(Path.Combine(target, "suite.json"),
-                "{\"name\": \"held-out\", \"description\": \"Generated queries held out from training (qrels/test.tsv)\", " +
-                "\"data_root\": \".\", \"tasks\": [{\"name\": \"held-out-retrieval\", \"type\": \"retrieval\", \"path\": \".\"}]}\n");
+            HeldOutSuite.Write(target, ingest.Documents.Select(d => d.Text), language);
             log(string.Create(CultureInfo.InvariantCulture, $"    {Counted.Of(ingest.Documents.Count, "document")}, {Counted.Of(set.Corpus.Count, "passage")}, {train} training and {Counted.Of(test, "held-out query", "held-out queries")}"));
             return target;
         };

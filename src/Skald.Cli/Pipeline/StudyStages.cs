@@ -64,11 +64,15 @@ internal static class StudyStages
                     RequestBudget = maxRequests, RequestBudgetName = $"{s.Name}.max_requests",
                 };
                 string journal = target + ".journal.jsonl";
-                var budget = new RequestBudget(maxRequests); // one for the stage's run: pieces translated again count too
-                // each call of the engine drained (a second call translates pieces again), the file written after the last
-                n = DatasetTranslator.Translate(input, file, cols, texts => StageLlm.Drained(s, file, journal,
-                    stop => LlmTranslator.TranslateAsync(texts, from, to, settings, journal, l => log("    " + l), stop: stop, budget: budget)
-                        .GetAwaiter().GetResult()), parallel: false);
+                // one client and one Ctrl-C for the stage's run, as data translate has: pieces translated again in a
+                // second call count against the same budget, and a server restarting during it is waited for; the file
+                // is written after the last call, so a stop in any call leaves nothing written
+                n = StageLlm.Drained(s, file, journal, stop =>
+                {
+                    var client = new LlmQuestionClient(settings, stop);
+                    return DatasetTranslator.Translate(input, file, cols, texts => LlmTranslator.TranslateAsync(texts, from, to, client, journal,
+                        l => log("    " + l), stop: stop).GetAwaiter().GetResult(), parallel: false);
+                });
             }
             else n = DatasetTranslator.Translate(input, file, cols, texts => apertium!.Translate(texts), parallel: false);
             log(string.Create(CultureInfo.InvariantCulture, $"    {n} rows translated {from} → {to} ({engine})"));

@@ -21,7 +21,8 @@ namespace Skald.Data.Ingest;
 /// first row, a PDF table's top row): a chunk that starts with a later row of the table repeats it as its first line
 /// (<see cref="Chunk.RepeatsHeader"/>), so a chunk from the middle of a price table still names its columns. The header
 /// counts against the budget like any row (the rows under it get the rest), and is repeated only when it is whole and
-/// at most half of what such a chunk holds (<see cref="HeaderFits"/>). With <see cref="ChunkOptions.TitleInBudget"/> a
+/// at most half of what such a chunk holds (<see cref="HeaderFits"/>), and when the first row is no data row, as in a list
+/// of name–value pairs (<see cref="TableHeader"/>). With <see cref="ChunkOptions.TitleInBudget"/> a
 /// chunk's title (heading and caption) counts against the budget too (<see cref="TextRoom"/>).
 /// </summary>
 public static class Chunker
@@ -39,8 +40,10 @@ public static class Chunker
         (int From, int To) caption = (0, 0); // the lead-ins (section indices) before the current table's first row
         int header = -1, tableRoom = room; // the current table's header row (its unit; -1: not repeated), the room of its chunks
         bool inTable = false;
-        foreach (var (kind, start, end) in doc.Blocks)
+        bool headed = true; // whether the current table's first row is its header (TableHeader)
+        for (int k = 0; k < doc.Blocks.Count; k++)
         {
+            var (kind, start, end) = doc.Blocks[k];
             if (kind == BlockKind.Heading)
             {
                 Pack(doc, documentIndex, heading, section, options, chunks);
@@ -60,6 +63,7 @@ public static class Chunker
                     caption = (from, section.Count);
                     tableRoom = TextRoom(options, heading, CaptionText(doc.Text, section, caption));
                     header = -1;
+                    headed = TableHeader.FirstIsHeader(TableRows(doc, k));
                 }
                 inTable = true;
                 var row = new TextSpan(start, end);
@@ -69,7 +73,7 @@ public static class Chunker
                 if (rowTokens <= rowRoom) section.Add(new Unit(row, rowTokens, false, true, caption, header));
                 else section.AddRange(ChunkPieces.Row(doc.Text, row, options.Counter, rowRoom, FirstPieceBudget(section, rowRoom))
                     .Select(p => new Unit(p.Item1, p.Item2, false, true, caption, header)));
-                if (first && section[^1].Span == row && HeaderFits(rowTokens, tableRoom)) header = section.Count - 1;
+                if (first && headed && section[^1].Span == row && HeaderFits(rowTokens, tableRoom)) header = section.Count - 1;
                 continue;
             }
             inTable = false;
@@ -111,6 +115,14 @@ public static class Chunker
     /// those chunks, so the rows under it keep at least the other half.
     /// </summary>
     private static bool HeaderFits(int tokens, int room) => tokens <= room / 2;
+
+    // The texts of the table whose first row is block k: its rows, the table row blocks from k on.
+    private static List<string> TableRows(SourceDocument doc, int k)
+    {
+        var rows = new List<string>();
+        for (int j = k; j < doc.Blocks.Count && doc.Blocks[j].Kind == BlockKind.TableRow; j++) rows.Add(doc.Text[doc.Blocks[j].Start..doc.Blocks[j].End]);
+        return rows;
+    }
 
     // The caption's text: its lead-ins [From, To) of the section joined by spaces ("" when none).
     private static string CaptionText(string text, List<Unit> units, (int From, int To) caption) =>

@@ -40,6 +40,9 @@ public sealed class LlmQuestionClient
         pipeline = OpenAiConnection.Pipeline(Math.Max(settings.MaxRetries, 0), settings.RetryDelay, settings.Timeout, retries);
     }
 
+    /// <summary>The endpoint, model and limits asked with.</summary>
+    public LlmSettings Settings => settings;
+
     /// <summary>Requests sent so far (retries included), by every client sharing the budget.</summary>
     public int Requests => budget.Taken;
 

@@ -45,20 +45,33 @@ public static class LlmTranslator
 
     /// <summary>
     /// The translations of <paramref name="texts"/> from <paramref name="from"/> to <paramref name="to"/>, in order,
-    /// asked of <paramref name="settings"/>' endpoint and kept in the journal at <paramref name="journalPath"/> (texts
-    /// already there are not asked again), with <paramref name="progress"/> lines. <paramref name="cancel"/> stops
-    /// everything, requests in flight included; <paramref name="stop"/> (Ctrl-C) asks no more texts, lets those asked
-    /// finish into the journal, then throws <see cref="OperationCanceledException"/>. <paramref name="budget"/>: the run's
-    /// request budget when it makes more than one call (a data set's pieces are translated in a second call), so the
-    /// calls together send at most <see cref="LlmSettings.RequestBudget"/>; null: a budget of this call's own.
+    /// asked of <paramref name="settings"/>' endpoint through a client of this call's own (see the overload taking a
+    /// client, which a run of more than one call shares).
     /// </summary>
-    public static async Task<List<string>> TranslateAsync(IReadOnlyList<string> texts, string from, string to, LlmSettings settings,
-        string journalPath, Action<string>? progress = null, CancellationToken cancel = default, CancellationToken stop = default,
-        RequestBudget? budget = null)
+    public static Task<List<string>> TranslateAsync(IReadOnlyList<string> texts, string from, string to, LlmSettings settings,
+        string journalPath, Action<string>? progress = null, CancellationToken cancel = default, CancellationToken stop = default)
     {
         Prompt(from, to, ""); // an unknown pair fails before any request
+        return TranslateAsync(texts, from, to, new LlmQuestionClient(settings, stop), journalPath, progress, cancel, stop);
+    }
+
+    /// <summary>
+    /// The translations of <paramref name="texts"/> from <paramref name="from"/> to <paramref name="to"/>, in order,
+    /// asked of <paramref name="client"/>'s endpoint and kept in the journal at <paramref name="journalPath"/> (texts
+    /// already there are not asked again), with <paramref name="progress"/> lines. <paramref name="cancel"/> stops
+    /// everything, requests in flight included; <paramref name="stop"/> (Ctrl-C, the token the client was made with)
+    /// asks no more texts, lets those asked finish into the journal, then throws <see cref="OperationCanceledException"/>.
+    /// A run that makes more than one call (a data set's pieces are translated in a second call) passes the same client
+    /// to each: one request budget for the run, and one connection that knows the endpoint has answered (a server
+    /// restarting during the second call is waited for, not taken for a wrong address).
+    /// </summary>
+    public static async Task<List<string>> TranslateAsync(IReadOnlyList<string> texts, string from, string to, LlmQuestionClient client,
+        string journalPath, Action<string>? progress = null, CancellationToken cancel = default, CancellationToken stop = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        Prompt(from, to, ""); // an unknown pair fails before any request
+        var settings = client.Settings;
         using var journal = GenerationJournal.Open(journalPath);
-        var client = new LlmQuestionClient(settings, stop, budget);
         var keys = texts.Select(t => Fingerprint(settings.Model, from, to, t)).ToArray();
         var done = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, entry) in journal.Entries)

@@ -3,15 +3,14 @@ using System.Text;
 namespace Skald.Retrieval.Data;
 
 /// <summary>
-/// How every input file is read as lines: UTF-8 (a BOM is skipped), strictly — a byte sequence that is not UTF-8 is an
+/// How every input file is read as lines: UTF-8 (a BOM is skipped), or UTF-16 with its byte order mark
+/// (<see cref="Skald.Tokenizers.Serialization.TextEncoding"/>), strictly — a byte sequence that is not UTF-8 is an
 /// error naming the file, line and byte offset rather than text silently replaced with U+FFFD — and split on
 /// <c>\n</c>, <c>\r\n</c> or a lone <c>\r</c> (old Mac files; Python's universal newlines), so a CR-only file is never
 /// read as one long line. A final line break ends the last line (no empty line after it).
 /// </summary>
 public static class TextFile
 {
-    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     /// <summary>The lines of <paramref name="path"/>, read as they are consumed.</summary>
     /// <exception cref="TextFileException">The file is not valid UTF-8 (the message names line and offset), the path is a folder, or nothing is there.</exception>
     public static IEnumerable<string> ReadLines(string path)
@@ -25,7 +24,12 @@ public static class TextFile
 
     private static IEnumerable<string> Lines(string path)
     {
-        using var reader = new StreamReader(path, Strict, detectEncodingFromByteOrderMarks: false);
+        using var stream = File.OpenRead(path);
+        var head = new byte[Skald.Tokenizers.Serialization.TextEncoding.HeadLength];
+        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        var encoding = Skald.Tokenizers.Serialization.TextEncoding.Of(path, head.AsSpan(0, read), m => new TextFileException(m), out int mark);
+        stream.Position = mark;
+        using var reader = new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: false);
         while (true)
         {
             string? line;
@@ -45,6 +49,6 @@ public static class TextFile
     /// <summary>All lines of <paramref name="path"/> (see <see cref="ReadLines"/>).</summary>
     public static List<string> ReadAllLines(string path) => [.. ReadLines(path)];
 
-    /// <summary>The error for a file that is not UTF-8: the first bad sequence's offset and its line.</summary>
-    private static TextFileException Invalid(string path) => new(Skald.Tokenizers.Serialization.Utf8File.Problem(path, File.ReadAllBytes(path)));
+    /// <summary>The error for a file that does not decode: the first bad sequence's offset and its line.</summary>
+    private static TextFileException Invalid(string path) => new(Skald.Tokenizers.Serialization.TextEncoding.Problem(path, File.ReadAllBytes(path)));
 }

@@ -1,10 +1,8 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using System.Globalization;
 using System.Net.Sockets;
 using OpenAI;
 using Polly;
-using Polly.Retry;
 using Polly.Timeout;
 
 namespace Skald.Retrieval.Remote;
@@ -13,7 +11,7 @@ namespace Skald.Retrieval.Remote;
 /// What every client of an OpenAI-compatible endpoint in Skald shares: chat for <c>skald data generate</c> and
 /// <c>translate</c> and the LLM judge (<c>LlmQuestionClient</c>), and embeddings for remote models. It provides the
 /// SDK's options with its own retries off and an <see cref="EndpointHandler"/> of the client's own underneath, and one
-/// Polly pipeline around each call. The pipeline has a per-attempt timeout, and retries with exponential backoff and
+/// Polly pipeline around each call (Skald's one retry pipeline, <see cref="Skald.Hub.RetryPipeline"/>, with this rule). The pipeline has a per-attempt timeout, and retries with exponential backoff and
 /// jitter on 429 (waiting what Retry-After says), 408, 409, 5xx, timeouts, broken connections and unusable replies.
 /// One rule for every client decides what is not retried. Other HTTP errors (400, 401, 403, 404, ...) mean the
 /// endpoint, model or key is wrong. A connection that cannot be made before the endpoint has ever answered (refused,
@@ -43,26 +41,11 @@ public static class OpenAiConnection
     public static ResiliencePipeline Pipeline(int maxRetries, TimeSpan retryDelay, TimeSpan timeout, RetryTally tally)
     {
         ArgumentNullException.ThrowIfNull(tally);
-        var builder = new ResiliencePipelineBuilder();
-        if (maxRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = maxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = retryDelay,
-                MaxDelay = TimeSpan.FromMinutes(2),
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && Retried(e)),
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is ClientResultException e ? RetryAfter(e) : null),
-                OnRetry = args =>
-                {
-                    tally.Add(RetryReason(args.Outcome.Exception!));
-                    return default;
-                },
-            });
-        }
-        return builder.AddTimeout(timeout).Build();
+        return Skald.Hub.RetryPipeline.Build(maxRetries, retryDelay,
+            retried: o => o.Exception is { } e && Retried(e),
+            wait: o => o.Exception is ClientResultException e ? RetryAfter(e) : null,
+            retrying: o => tally.Add(RetryReason(o.Exception!)),
+            attemptTimeout: timeout);
     }
 
     /// <summary>
@@ -132,18 +115,8 @@ public static class OpenAiConnection
     public static bool IsTransient(ClientResultException e) => e.Status is 0 or 408 or 409 or 429 or >= 500;
 
     /// <summary>The wait a 429/503 reply asks for (Retry-After in seconds or as a date, at most 5 minutes), if any.</summary>
-    public static TimeSpan? RetryAfter(ClientResultException e)
-    {
-        if (e.GetRawResponse()?.Headers is not { } headers || !headers.TryGetValue("Retry-After", out string? value) || value is null) return null;
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && s >= 0)
-            return TimeSpan.FromSeconds(Math.Min(s, 300));
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
-        {
-            var wait = when - DateTimeOffset.UtcNow;
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > TimeSpan.FromMinutes(5) ? TimeSpan.FromMinutes(5) : wait;
-        }
-        return null;
-    }
+    public static TimeSpan? RetryAfter(ClientResultException e) =>
+        e.GetRawResponse()?.Headers is { } headers && headers.TryGetValue("Retry-After", out string? value) ? Skald.Hub.RetryPipeline.RetryAfter(value) : null;
 
     /// <summary>
     /// The message and code of an OpenAI-style error body (<c>{"error": {"message": ..., "code": ...}}</c>, as OpenAI,

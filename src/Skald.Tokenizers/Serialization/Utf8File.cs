@@ -1,35 +1,20 @@
-using System.Text;
-
 namespace Skald.Tokenizers.Serialization;
 
 /// <summary>
-/// A text file read whole and strictly as UTF-8 (a BOM is skipped): bytes that are not UTF-8 are an error naming the
-/// file, the line and the byte offset of the first bad sequence, never text silently holding U+FFFD (a tokenizer's
+/// A text file read whole and strictly as UTF-8 (a BOM is skipped; UTF-16 with its byte order mark is read too,
+/// <see cref="TextEncoding"/>): bytes that are not UTF-8 are an error naming the file, the line and the byte offset of
+/// the first bad sequence, never text silently holding U+FFFD (a tokenizer's
 /// vocabulary, a chat template or a config read so would differ from the file without a word). The one place that
 /// message is written; <c>Skald.Retrieval.Data.TextFile</c> reads lines the same way.
 /// </summary>
 public static class Utf8File
 {
-    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>The text of <paramref name="path"/>.</summary>
+    /// <summary>The text of <paramref name="path"/>: UTF-8, or UTF-16 with its byte order mark (<see cref="TextEncoding"/>).</summary>
     /// <param name="path">The file.</param>
-    /// <param name="invalid">Makes the exception thrown for bytes that are not UTF-8 from its one-line message (see <see cref="Problem"/>).</param>
+    /// <param name="invalid">Makes the exception thrown for bytes that do not decode from its one-line message (see <see cref="TextEncoding.Problem"/>).</param>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static string ReadAllText(string path, Func<string, Exception> invalid)
-    {
-        ArgumentNullException.ThrowIfNull(invalid);
-        byte[] bytes = File.ReadAllBytes(path);
-        int start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
-        try
-        {
-            return Strict.GetString(bytes, start, bytes.Length - start);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw invalid(Problem(path, bytes));
-        }
-    }
+    public static string ReadAllText(string path, Func<string, Exception> invalid) => TextEncoding.Decode(path, File.ReadAllBytes(path), invalid);
 
     /// <summary>
     /// The bytes of <paramref name="path"/>, checked to be UTF-8 (for a JSON reader over bytes, which otherwise fails on

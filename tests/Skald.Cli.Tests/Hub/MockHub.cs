@@ -14,6 +14,7 @@ namespace Skald.Cli.Tests.Hub;
 /// ETag = git blob id and X-Repo-Commit; LFS files: 302 to the absolute <c>/cdn/{sha256}</c> address with X-Linked-Etag,
 /// X-Linked-Size and X-Repo-Commit), and <c>GET /cdn/{sha256}</c> honouring <c>Range: bytes=N-</c> (206). Faults on
 /// demand: <see cref="DropOnce"/> (half the body, then the connection is cut), <see cref="Corrupt"/> (one byte flipped),
+/// <see cref="TooMany"/> (429 with Retry-After),
 /// <see cref="Renamed"/> (a relative 307 to the new id) and <see cref="CdnDelay"/>.
 /// Every request is logged (<see cref="Requests"/>).
 /// </summary>
@@ -35,6 +36,9 @@ internal sealed partial class MockHub : LocalHttpServer
     /// <summary>"METHOD path [range]" of every request, in arrival order.</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
 
+    /// <summary>When each request arrived (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), in arrival order.</summary>
+    public ConcurrentQueue<long> Arrivals { get; } = new();
+
     /// <summary>File names whose next body is cut after half its bytes (then served normally).</summary>
     public ConcurrentDictionary<string, bool> DropOnce { get; } = new();
 
@@ -43,6 +47,9 @@ internal sealed partial class MockHub : LocalHttpServer
 
     /// <summary>Old repository ids answered with a relative 307 to the new id (a renamed repository).</summary>
     public ConcurrentDictionary<string, string> Renamed { get; } = new();
+
+    /// <summary>Requests still to answer with a rate limit: 429 with <c>Retry-After:</c> <see cref="LocalHttpServer.RetryAfterSeconds"/>, as the hub does.</summary>
+    public int TooMany { get; set; }
 
     /// <summary>Milliseconds the CDN route waits before sending a body (to make two downloads overlap).</summary>
     public int CdnDelay { get; set; }
@@ -53,7 +60,13 @@ internal sealed partial class MockHub : LocalHttpServer
         var req = ctx.Request;
         var res = ctx.Response;
         string path = req.RawUrl!.Split('?')[0];
+        Arrivals.Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());
         Requests.Enqueue($"{req.HttpMethod} {path} {req.Headers["Range"]}".TrimEnd());
+        if (TooMany > 0)
+        {
+            TooMany--;
+            return TooManyRequestsAsync(res);
+        }
         string[] parts = path.TrimStart('/').Split('/');
         if (HandleUpload(ctx, path, parts)) return Task.CompletedTask;
         int at = parts.Length >= 4 && parts[0] == "api" ? 2 : 0;

@@ -19,7 +19,7 @@ public static class HtmlReader
     { "p", "li", "td", "th", "dt", "dd", "blockquote", "pre", "figcaption", "caption", "address", "summary" };
 
     /// <summary>The headings and paragraphs of the file at <paramref name="path"/>.</summary>
-    public static List<DocumentBlock> Read(string path) => Parse(PlainTextReader.ReadUtf8(path));
+    public static List<DocumentBlock> Read(string path) => Parse(PlainTextReader.ReadText(path));
 
     /// <summary>The headings and paragraphs of an HTML document.</summary>
     public static List<DocumentBlock> Parse(string html)

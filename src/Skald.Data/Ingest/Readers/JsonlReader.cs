@@ -64,7 +64,7 @@ public static class JsonlReader
     private static void ForEachRow(string path, string textColumn, Action<int, JsonElement, string> row)
     {
         int line = 0;
-        foreach (var raw in PlainTextReader.ReadUtf8(path).Split('\n'))
+        foreach (var raw in PlainTextReader.ReadText(path).Split('\n'))
         {
             line++;
             if (raw.Trim().Length == 0) continue;

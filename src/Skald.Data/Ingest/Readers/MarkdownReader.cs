@@ -12,7 +12,7 @@ namespace Skald.Data.Ingest.Readers;
 public static partial class MarkdownReader
 {
     /// <summary>The headings and paragraphs of the file at <paramref name="path"/>.</summary>
-    public static List<DocumentBlock> Read(string path) => Parse(PlainTextReader.ReadUtf8(path));
+    public static List<DocumentBlock> Read(string path) => Parse(PlainTextReader.ReadText(path));
 
     /// <summary>The headings and paragraphs of Markdown text.</summary>
     public static List<DocumentBlock> Parse(string text)

@@ -12,7 +12,9 @@ namespace Skald.Data.Ingest.Readers;
 /// same column bands (no two cells of a line in one band) are a table's rows, at least <see cref="MinRows"/> of them; a
 /// line close under a row (<see cref="WrapGapEms"/>) with its cells in the table's columns but none in the first is that
 /// row's cells wrapped onto another line, its text joined to theirs, when it lies clearly closer to the row than the
-/// rows lie to one another (<see cref="WrapPitchShare"/>) or goes on in lower case; otherwise it is a row whose first
+/// rows lie to one another (<see cref="WrapPitchShare"/>), goes on in lower case, or begins each of its cells with a word
+/// that would not have fitted after the row's text in that column (before the next column, or in the last within the
+/// widest the column has been: a table set without padding gives no other sign); otherwise it is a row whose first
 /// cell is empty. A table that runs to the bottom of a page goes on at the top of the next with as little as one row
 /// whose cells fall into its columns (<see cref="PdfTableColumns"/>).
 /// Conservatively: a block whose first cells are list markers ("•", "1.", "a)") is a list, and one whose cells read as
@@ -158,8 +160,25 @@ public static partial class PdfTables
         double gap = lines[at - 1].Baseline - lines[at].Baseline;
         if (gap > WrapGapEms * Math.Max(lines[at - 1].Em, lines[at].Em) || lines[at].Cells.Any(c => Overlaps(c, bands[0]))
             || !lines[at].Cells.All(c => bands.Count(b => Overlaps(c, b)) == 1)) return false;
-        return (RowPitch(lines, starts) ?? pitch) is not { } p || gap < WrapPitchShare * p || lines[at].Cells.All(c => char.IsLower(c.Text[0]));
+        return (RowPitch(lines, starts) ?? pitch) is not { } p || gap < WrapPitchShare * p || lines[at].Cells.All(c => char.IsLower(c.Text[0]))
+            || lines[at].Cells.All(c => WouldNotFit(lines[at - 1], c, bands));
     }
+
+    // Whether cell `c`'s first word would not have fitted on the line above, after that line's cell in c's column: past
+    // the next column's start, or, in the last column, past the widest extent the column has had (a table's width is
+    // nowhere written). Text wraps only when its next word does not fit, so a cell wrapped onto the line has such a
+    // first word; a row of its own under a row whose first cell is empty has words that would have fitted ("Bodø" after
+    // "Bergen").
+    private static bool WouldNotFit(Line above, Cell c, List<(double Left, double Right)> bands)
+    {
+        int k = bands.FindIndex(b => Overlaps(c, b));
+        if (above.Cells.FirstOrDefault(x => Overlaps(x, bands[k])) is not { } before) return false;
+        double limit = k + 1 < bands.Count ? bands[k + 1].Left : bands[k].Right;
+        return before.Right + SpaceEms * above.Em + c.FirstWordWidth > limit;
+    }
+
+    /// <summary>The width of a space, in font sizes (about a quarter of one in common text fonts).</summary>
+    public const double SpaceEms = 0.25;
 
     // The median distance between the baselines of a table's rows that follow one another with no wrapped line between
     // (rows `starts`); null when there are none.
@@ -175,8 +194,8 @@ public static partial class PdfTables
         return gaps[gaps.Count / 2];
     }
 
-    // A cell: its words' text, its left and right edges, its letters.
-    private sealed record Cell(string Text, double Left, double Right, IReadOnlyList<Letter> Letters);
+    // A cell: its words' text, its left and right edges, its letters, the width of its first word.
+    private sealed record Cell(string Text, double Left, double Right, IReadOnlyList<Letter> Letters, double FirstWordWidth);
 
     // A visual line: its baseline (from the page's bottom), its font size, its cells left to right.
     private sealed record Line(double Baseline, double Em, List<Cell> Cells);
@@ -205,7 +224,7 @@ public static partial class PdfTables
                     continue;
                 }
                 cells.Add(new Cell(string.Join(" ", current.Select(x => x.Text)), current[0].BoundingBox.Left, current[^1].BoundingBox.Right,
-                    [.. current.SelectMany(x => x.Letters)]));
+                    [.. current.SelectMany(x => x.Letters)], current[0].BoundingBox.Width));
                 if (k < lineWords.Count) current = [lineWords[k]];
             }
             lines.Add(new Line(baseline, em, cells));

@@ -101,6 +101,20 @@ public static partial class Ops
     /// </summary>
     private static void Multiply(Tape tape, ReadOnlySpan<float> x, Parameter weight, ReadOnlySpan<float> bias, Span<float> y, int n)
     {
+        // A recording pass's product is training's: on AMX hosts formed from six bfloat16 terms (Quantization.SixTermProducts).
+        int was = tape.Recording ? Quantization.SixTermProducts.Enter() : -1;
+        try
+        {
+            MultiplyValues(tape, x, weight, bias, y, n);
+        }
+        finally
+        {
+            if (was >= 0) Quantization.SixTermProducts.Restore(was);
+        }
+    }
+
+    private static void MultiplyValues(Tape tape, ReadOnlySpan<float> x, Parameter weight, ReadOnlySpan<float> bias, Span<float> y, int n)
+    {
         int outF = weight.Shape[0], inF = weight.Shape[1];
         if (weight.Precision != WeightPrecision.Float32)
         {
@@ -159,12 +173,20 @@ public static partial class Ops
                     Blas.Sgemm(true, false, outPart, r, n, lora.Scale, dy[col..], outF, u.Span, r, 1f, lora.B.Grad.Span, r);
                 tape.WriteGrad(u, du => Blas.Sgemm(false, false, n, r, outPart, lora.Scale, y.Grad[col..], outF, lora.B.Data.Span, r, 0f, du, r));
             }
-            if (x.RequiresGrad)
+            int was = Quantization.SixTermProducts.Enter(); // training's products (Multiply)
+            try
             {
-                var g = tape.GradFor(x, out bool acc);
-                MultiplyBack(tape, weight, dy, outF, n, g, acc ? 1f : 0f);
+                if (x.RequiresGrad)
+                {
+                    var g = tape.GradFor(x, out bool acc);
+                    MultiplyBack(tape, weight, dy, outF, n, g, acc ? 1f : 0f);
+                }
+                if (weight.RequiresGrad) Blas.Sgemm(true, false, outF, inF, n, 1f, dy, outF, x.Span, inF, 1f, weight.Grad.Span, inF);
             }
-            if (weight.RequiresGrad) Blas.Sgemm(true, false, outF, inF, n, 1f, dy, outF, x.Span, inF, 1f, weight.Grad.Span, inF);
+            finally
+            {
+                Quantization.SixTermProducts.Restore(was);
+            }
             if (bias is { RequiresGrad: true }) AddRowSums(dy, bias.Grad.Span, n, outF);
         });
 

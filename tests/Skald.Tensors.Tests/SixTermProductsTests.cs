@@ -9,7 +9,7 @@ namespace Skald.Tensors.Tests;
 /// <see cref="ManagedGemm"/>'s unpacked entry inside a training scope: the AMX tile bit for bit its scalar twin for all
 /// four operand layouts over ragged shapes, strides, k blocks and row groups, beta 0 and 1 and a bias row; the same bits
 /// at any thread count; against float64 inside the FMA kernels' envelope (through the twin, so on every host); outside a
-/// scope (or with the route off) the FMA kernels' bits; a recording Linear's three products routed, a non-recording
+/// scope (or with the route off) the FMA kernels' bits; a training-mode Linear's three products routed, an inference
 /// one not; a repeated call allocating nothing.
 /// </summary>
 public sealed class SixTermProductsTests
@@ -184,7 +184,7 @@ public sealed class SixTermProductsTests
     }
 
     [Fact]
-    public void ARecordingLinearsThreeProductsAreRoutedAndAnInferenceOneIsNot()
+    public void ATrainingLinearsThreeProductsAreRoutedAndAnInferenceOneIsNot()
     {
         bool scalar = !SixTermTileAmx.IsSupported;
         int n = 70, inF = 100, outF = 45;
@@ -206,7 +206,7 @@ public sealed class SixTermProductsTests
             var plain = Ops.Linear(inference, inference.Constant(x, n, inF), weight, b).Span.ToArray();
             AssertSameBits(Run(p, 1f, bias, -1), plain, p, "inference forward:");
 
-            var tape = new Tape(recording: true);
+            var tape = new Tape(recording: true) { Training = true };
             var input = tape.Constant(x, n, inF, requiresGrad: true);
             var y = Ops.Linear(tape, input, weight, b);
             AssertSameBits(Run(p, 1f, bias, 1, scalar), y.Span.ToArray(), p, "training forward:");

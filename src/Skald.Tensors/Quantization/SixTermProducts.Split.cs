@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Skald.Tensors.Quantization;
 
@@ -32,11 +33,7 @@ internal static unsafe partial class SixTermProducts
             {
                 int t0 = k0 + c * Block, kc = Math.Min(Block, g.K - t0);
                 // op(A)[row, t] = A[t, row]: k-major in memory, row-major in the square.
-                for (int t = 0; t < kc; t++)
-                {
-                    float* src = g.A + (long)(t0 + t) * g.Lda + b * Block;
-                    for (int r = 0; r < rows; r++) s[r * Block + t] = src[r];
-                }
+                Transpose(g.A + (long)t0 * g.Lda + b * Block, g.Lda, kc, rows, s, !p.Scalar);
                 SixTermLayout.SplitRows(s, Block, rows, kc, block + c * SixTermLayout.StepValues, vector: !p.Scalar);
             }
         }
@@ -65,14 +62,7 @@ internal static unsafe partial class SixTermProducts
                 {
                     new Span<float>(s, Block * Block).Clear();
                     if (g.TransB)
-                    {
-                        // op(B)[t, j] = B[j, t]: column-major in memory, k-major in the square.
-                        for (int j = 0; j < cols; j++)
-                        {
-                            float* src = g.B + (long)(q * Block + j) * g.Ldb + t0;
-                            for (int t = 0; t < kc; t++) s[t * Block + j] = src[t];
-                        }
-                    }
+                        Transpose(g.B + (long)q * Block * g.Ldb + t0, g.Ldb, cols, kc, s, !p.Scalar); // op(B)[t, j] = B[j, t]
                     else
                     {
                         for (int t = 0; t < kc; t++)
@@ -108,6 +98,57 @@ internal static unsafe partial class SixTermProducts
         {
             float rest = rows[t * ld + j];
             for (int piece = 0; piece < 3; piece++) step[SixTermLayout.WIndex(j, t, piece)] = SixTermLayout.Piece(ref rest);
+        }
+    }
+
+    // square[j, i] = src[i, j] for i < rows, j < cols (at most 32 each; src's rows ld apart), whole 16 × 16 blocks
+    // through AVX-512 shuffles with vector; the square's other values are left as they are.
+    private static void Transpose(float* src, long ld, int rows, int cols, float* square, bool vector)
+    {
+        bool fast = vector && Avx512F.IsSupported;
+        for (int i0 = 0; i0 < rows; i0 += 16)
+        for (int j0 = 0; j0 < cols; j0 += 16)
+        {
+            if (fast && rows - i0 >= 16 && cols - j0 >= 16)
+            {
+                Transpose16(src + i0 * ld + j0, ld, square + j0 * Block + i0);
+                continue;
+            }
+            for (int i = i0; i < Math.Min(rows, i0 + 16); i++)
+            for (int j = j0; j < Math.Min(cols, j0 + 16); j++)
+                square[j * Block + i] = src[i * ld + j];
+        }
+    }
+
+    // A 16 × 16 block (rows ld apart) transposed into the square (rows 32 apart): pairs, then quads interleaved within
+    // each 128-bit lane, then the lanes gathered across the four quads of rows.
+    private static void Transpose16(float* src, long ld, float* dst)
+    {
+        var r = stackalloc Vector512<float>[16];
+        for (int i = 0; i < 16; i += 2)
+        {
+            Vector512<float> a = Vector512.Load(src + i * ld), b = Vector512.Load(src + (i + 1) * ld);
+            r[i] = Avx512F.UnpackLow(a, b);      // a0 b0 a1 b1 per lane
+            r[i + 1] = Avx512F.UnpackHigh(a, b); // a2 b2 a3 b3 per lane
+        }
+        var u = stackalloc Vector512<float>[16];
+        for (int g = 0; g < 4; g++)
+        {
+            // rows 4g..4g+3: u[4g + c] lane L holds their column 4L + c.
+            Vector512<double> t0 = r[4 * g].AsDouble(), t1 = r[4 * g + 1].AsDouble(), t2 = r[4 * g + 2].AsDouble(), t3 = r[4 * g + 3].AsDouble();
+            u[4 * g] = Avx512F.UnpackLow(t0, t2).AsSingle();
+            u[4 * g + 1] = Avx512F.UnpackHigh(t0, t2).AsSingle();
+            u[4 * g + 2] = Avx512F.UnpackLow(t1, t3).AsSingle();
+            u[4 * g + 3] = Avx512F.UnpackHigh(t1, t3).AsSingle();
+        }
+        for (int c = 0; c < 4; c++)
+        {
+            Vector512<float> even01 = Avx512F.Shuffle4x128(u[c], u[4 + c], 0x88), even23 = Avx512F.Shuffle4x128(u[8 + c], u[12 + c], 0x88);
+            Vector512<float> odd01 = Avx512F.Shuffle4x128(u[c], u[4 + c], 0xDD), odd23 = Avx512F.Shuffle4x128(u[8 + c], u[12 + c], 0xDD);
+            Avx512F.Shuffle4x128(even01, even23, 0x88).Store(dst + c * Block);        // column c
+            Avx512F.Shuffle4x128(odd01, odd23, 0x88).Store(dst + (4 + c) * Block);    // column 4 + c
+            Avx512F.Shuffle4x128(even01, even23, 0xDD).Store(dst + (8 + c) * Block);  // column 8 + c
+            Avx512F.Shuffle4x128(odd01, odd23, 0xDD).Store(dst + (12 + c) * Block);   // column 12 + c
         }
     }
 

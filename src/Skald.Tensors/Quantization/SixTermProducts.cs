@@ -17,7 +17,8 @@ namespace Skald.Tensors.Quantization;
 /// float64 the error is about half the FMA kernels' (docs/performance.md, 2026-12-07).
 /// <para>
 /// Routing: <see cref="ManagedGemm"/>'s unpacked entry hands a product here when <see cref="Takes"/> says so: on this
-/// thread a training scope is open (<see cref="Enter"/>: a recording tape's Linear forward and its backward), the
+/// thread a training scope is open (<see cref="Enter"/>: a Linear's forward on a tape in training mode, recording or not,
+/// and its backward), the
 /// process runs AMX-BF16 and SKALD_AMX_FP32 is not 0 (SKALD_AMX=0 turns it off with all of AMX), alpha is 1, beta 0 or 1
 /// (or a bias row), and every side is at least 32. Elsewhere, and on hosts without AMX, the FMA kernels as before.
 /// </para>

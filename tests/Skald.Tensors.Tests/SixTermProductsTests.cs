@@ -162,7 +162,7 @@ public sealed class SixTermProductsTests
         AssertSameBits(fma, Run(p, 0f, null, -1, scalar), p, "route off:");
         var six = Run(p, 0f, null, 1, scalar);
         Assert.Contains(Enumerable.Range(0, six.Length), i => six[i] != fma[i]); // the route taken: other bits
-        // Alpha other than 1 and a side below 32 stay on the FMA kernels.
+        // Alpha other than 1, beta other than 0 or 1 and a side below 32 stay on the FMA kernels.
         var g = new GemmArgs { M = 64, N = 64, K = 64, Alpha = 1f, Beta = 0f };
         int route = SixTermProducts.Override, was = -1;
         SixTermProducts.Override = 1;
@@ -175,6 +175,12 @@ public sealed class SixTermProductsTests
             Assert.False(SixTermProducts.Takes(g with { Beta = 0.5f }));
             Assert.False(SixTermProducts.Takes(g with { N = 31 }));
             Assert.False(SixTermProducts.Takes(g with { M = 16 }));
+            SixTermProducts.Override = 0; // the process's choice: C at least MinColumns wide
+            if (SixTermProducts.Enabled)
+            {
+                Assert.False(SixTermProducts.Takes(g with { N = SixTermProducts.MinColumns - 1 }));
+                Assert.True(SixTermProducts.Takes(g with { N = SixTermProducts.MinColumns }));
+            }
         }
         finally
         {
@@ -209,7 +215,9 @@ public sealed class SixTermProductsTests
             var tape = new Tape(recording: true) { Training = true };
             var input = tape.Constant(x, n, inF, requiresGrad: true);
             var y = Ops.Linear(tape, input, weight, b);
-            AssertSameBits(Run(p, 1f, bias, 1, scalar), y.Span.ToArray(), p, "training forward:");
+            var trained = y.Span.ToArray();
+            AssertSameBits(Run(p, 1f, bias, 1, scalar), trained, p, "training forward:");
+            Assert.Contains(Enumerable.Range(0, trained.Length), i => trained[i] != plain[i]); // the route taken: other bits
             tape.Seed(y, dy);
             tape.Backward();
             var dx = new Case(false, false, n, inF, outF, dy, outF, w, inF, new float[n * inF], inF);

@@ -20,7 +20,7 @@ namespace Skald.Tensors.Quantization;
 /// thread a training scope is open (<see cref="Enter"/>: a Linear's forward on a tape in training mode, recording or not,
 /// and its backward), the
 /// process runs AMX-BF16 and SKALD_AMX_FP32 is not 0 (SKALD_AMX=0 turns it off with all of AMX), alpha is 1, beta 0 or 1
-/// (or a bias row), and every side is at least 32. Elsewhere, and on hosts without AMX, the FMA kernels as before.
+/// (or a bias row), every side at least 32 and C at least <see cref="MinColumns"/> wide. Elsewhere, and on hosts without AMX, the FMA kernels as before.
 /// </para>
 /// </summary>
 internal static unsafe partial class SixTermProducts
@@ -51,11 +51,18 @@ internal static unsafe partial class SixTermProducts
     /// <summary>Closes the scope <see cref="Enter"/> opened.</summary>
     internal static void Restore(int was) => scope = was;
 
+    /// <summary>
+    /// Columns of C a product needs to run here by default (<see cref="Override"/> 1 takes any from 32): measured on the
+    /// Intel host (docs/performance.md 2026-12-07 11:50), N 1152 and 1536 ran 1.2–1.3× the FMA kernels per CPU s, N 384
+    /// 0.9× (each row block's pieces of op(A) reloaded per panel pair, too few pairs to pay for both splits).
+    /// </summary>
+    internal const int MinColumns = 1024;
+
     /// <summary>Whether <paramref name="g"/> (an unpacked float32 product of <see cref="ManagedGemm"/>) runs here.</summary>
     internal static bool Takes(in GemmArgs g) =>
         scope > 0 && Enabled && g.Alpha == 1f && (g.Bias != null || g.Beta == 0f || g.Beta == 1f)
         && g.B16 == null && g.PackedB == null && g.Epilogue == null && g.RowsDone == null
-        && g.M >= Block && g.N >= Block && g.K >= Block;
+        && g.M >= Block && g.N >= (Override > 0 ? Block : MinColumns) && g.K >= Block;
 
     // A product's arguments for the static parallel bodies: the operands, where this k block's pieces are, which row
     // blocks the current group holds, and whether tiles start from C.
@@ -152,7 +159,7 @@ internal static unsafe partial class SixTermProducts
             }
         }
         float* scratch = Edge();
-        const int ld = group * Block;
+        const int ld = SixTermGemm.GroupPairs * Block;
         for (int b = b0; b < b1; b++)
         {
             int rows = Math.Min(Block, g.M - b * Block);

@@ -9,8 +9,8 @@
 # so the step runs in the first --train-rounds rounds only (default 1). Measured at load average 25 on 2 cores: builds
 # ~6 min, each encode round ~5 min, the step (warm-up + 1 timed, both sides) ~7 min; a quiet machine needs far less.
 #   bash bench/torchsharp/run.sh [--rounds 2] [--train-rounds 1] [--seconds 2] [--models DIR] [--steps 1] [--no-train] [--no-encode] [--amx-off]
-# --amx-off: each train round also runs Skald's step with SKALD_AMX=0 (the FMA kernels; on an AMX host the default
-# forms the step's Linear products from six bfloat16 terms), reported as its own line.
+# --amx-off: each train round also runs Skald's step with SKALD_AMX=0 (the FMA kernels), reported as its own line;
+# run with SKALD_AMX_FP32=1 to have the other step form its wide Linear products from six bfloat16 terms on AMX.
 # --decoder [--iters 2]: instead, the Qwen2.5-0.5B-shaped bench decoder (MODELS/qwen2-0.5b, written by
 # fixtures/models/export_bench_decoder.py when missing): ROUNDS × (TorchSharp, TorchQwen2.cs; Skald packed-only,
 # bench/decoder encode --pack 2 as skald encode runs it), batch 8 × 128, causal, mean pooling, bench/decoder's ids,

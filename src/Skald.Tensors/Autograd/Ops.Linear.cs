@@ -15,7 +15,7 @@ public static partial class Ops
     /// parameter (<see cref="Parameter.Stack"/>) computes all its parts in one GEMM. A weight with a LoRA adapter
     /// (<see cref="Parameter.Lora"/>) adds scale·(dropout(x)·Aᵀ)·Bᵀ; a frozen weight (<see cref="Parameter.RequiresGrad"/>
     /// false) gets no gradient. On a tape in training mode (<see cref="Tape.Training"/>) the float32 products, forward
-    /// and backward, are formed on AMX hosts from six bfloat16 terms (<see cref="Quantization.SixTermProducts"/>). A 16-bit weight (<see cref="WeightPrecision.BFloat16"/>, <see cref="WeightPrecision.Float16"/>)
+    /// and backward, are formed on AMX hosts from six bfloat16 terms where SKALD_AMX_FP32=1 asks for it (<see cref="Quantization.SixTermProducts"/>). A 16-bit weight (<see cref="WeightPrecision.BFloat16"/>, <see cref="WeightPrecision.Float16"/>)
     /// is widened by the GEMM, forward and backward; it is frozen (no gradient of its own) but passes the gradient on to x,
     /// so LoRA adapters train on a 16-bit base. On a tape with <see cref="Tape.PackWeights"/> that does not
     /// record, a float32 weight is read from its pre-packed copy (the same result, bit for bit; on AMX hosts formed from six bfloat16 terms, <see cref="Quantization.SixTermGemm"/>); with

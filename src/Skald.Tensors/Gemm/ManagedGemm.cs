@@ -12,7 +12,7 @@ namespace Skald.Tensors.Gemm;
 /// path, <see cref="DotGemm"/>, with 16 lanes on AVX-512 and 8 with the AVX2 tiles); the AVX2 and Vector128 tiles share KC 256 and agree with each other, the
 /// AVX-512 tile slices K 1024 deep (<see cref="KC512"/>). On AMX hosts an unpacked product inside a training scope (a
 /// Linear on a tape in training mode, and its backward) is formed from six bfloat16 terms instead (<see cref="Quantization.SixTermProducts"/>:
-/// as accurate, other bits; SKALD_AMX_FP32=0 keeps the FMA kernels). Packing buffers are per-thread and reused, so steady-state calls allocate
+/// as accurate, other bits; opt-in, SKALD_AMX_FP32=1). Packing buffers are per-thread and reused, so steady-state calls allocate
 /// no packing memory.
 /// </summary>
 public sealed unsafe partial class ManagedGemm : IGemmBackend

@@ -19,7 +19,7 @@ namespace Skald.Tensors.Quantization;
 /// Routing: <see cref="ManagedGemm"/>'s unpacked entry hands a product here when <see cref="Takes"/> says so: on this
 /// thread a training scope is open (<see cref="Enter"/>: a Linear's forward on a tape in training mode, recording or not,
 /// and its backward), the
-/// process runs AMX-BF16 and SKALD_AMX_FP32 is not 0 (SKALD_AMX=0 turns it off with all of AMX), alpha is 1, beta 0 or 1
+/// process runs AMX-BF16 and SKALD_AMX_FP32=1 asks for it (opt-in; SKALD_AMX=0 turns it off with all of AMX), alpha is 1, beta 0 or 1
 /// (or a bias row), every side at least 32 and C at least <see cref="MinColumns"/> wide. Elsewhere, and on hosts without AMX, the FMA kernels as before.
 /// </para>
 /// </summary>
@@ -30,7 +30,7 @@ internal static unsafe partial class SixTermProducts
     /// <summary>Row blocks a group splits and multiplies (2048 rows: a k block's pieces of op(A) at most 9.4 MB).</summary>
     internal const int RowGroupBlocks = 64;
 
-    private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Environment.GetEnvironmentVariable("SKALD_AMX_FP32") != "0";
+    private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Environment.GetEnvironmentVariable("SKALD_AMX_FP32") == "1";
 
     /// <summary>For tests: on this thread 1 turns the route on, -1 off, 0 leaves <see cref="Enabled"/> to the process.</summary>
     [ThreadStatic] internal static int Override;
@@ -42,7 +42,11 @@ internal static unsafe partial class SixTermProducts
     [ThreadStatic] private static ushort[]? aPieces;
     [ThreadStatic] private static ushort[]? bPieces;
 
-    /// <summary>Whether training's products run here: AMX-BF16 and SKALD_AMX_FP32 not 0, or as this thread's <see cref="Override"/> says.</summary>
+    /// <summary>
+    /// Whether training's products run here: where AMX-BF16 runs and SKALD_AMX_FP32=1 asks for it (opt-in, with the
+    /// encode's: the MNRL step measured no faster, docs/performance.md 2026-12-07 11:30), or as this thread's
+    /// <see cref="Override"/> says.
+    /// </summary>
     internal static bool Enabled => Override != 0 ? Override > 0 : ByDefault;
 
     /// <summary>Opens a training scope on this thread; returns what <see cref="Restore"/> takes to close it.</summary>

@@ -8,7 +8,9 @@
 # Time: the encode rounds take ~1–2 min each; one step of 32×3×128 tokens is ~40 CPU s per side (plus a warm-up step),
 # so the step runs in the first --train-rounds rounds only (default 1). Measured at load average 25 on 2 cores: builds
 # ~6 min, each encode round ~5 min, the step (warm-up + 1 timed, both sides) ~7 min; a quiet machine needs far less.
-#   bash bench/torchsharp/run.sh [--rounds 2] [--train-rounds 1] [--seconds 2] [--models DIR] [--steps 1] [--no-train] [--no-encode]
+#   bash bench/torchsharp/run.sh [--rounds 2] [--train-rounds 1] [--seconds 2] [--models DIR] [--steps 1] [--no-train] [--no-encode] [--amx-off]
+# --amx-off: each train round also runs Skald's step with SKALD_AMX=0 (the FMA kernels), reported as its own line;
+# run with SKALD_AMX_FP32=1 to have the other step form its wide Linear products from six bfloat16 terms on AMX.
 # --decoder [--iters 2]: instead, the Qwen2.5-0.5B-shaped bench decoder (MODELS/qwen2-0.5b, written by
 # fixtures/models/export_bench_decoder.py when missing): ROUNDS × (TorchSharp, TorchQwen2.cs; Skald packed-only,
 # bench/decoder encode --pack 2 as skald encode runs it), batch 8 × 128, causal, mean pooling, bench/decoder's ids,
@@ -16,7 +18,7 @@
 # PyTorch's hidden states where model.onnx.reference.bin is there (fixtures/models/export_bench_decoder_onnx.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=2 train_rounds=1 secs=2 models=fixtures/models/.bench steps=1 train=1 encode=1 decoder=0 iters=2
+rounds=2 train_rounds=1 secs=2 models=fixtures/models/.bench steps=1 train=1 encode=1 decoder=0 iters=2 amx_off=0
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
@@ -27,8 +29,9 @@ while [ $# -gt 0 ]; do
     --no-train) train=0; shift ;;
     --no-encode) encode=0; shift ;;
     --decoder) decoder=1; shift ;;
+    --amx-off) amx_off=1; shift ;;
     --iters) iters=$2; shift 2 ;;
-    *) echo "usage: bash bench/torchsharp/run.sh [--rounds N] [--train-rounds N] [--seconds S] [--models DIR] [--steps N] [--no-train] [--no-encode] [--decoder [--iters N]]" >&2; exit 2 ;;
+    *) echo "usage: bash bench/torchsharp/run.sh [--rounds N] [--train-rounds N] [--seconds S] [--models DIR] [--steps N] [--no-train] [--no-encode] [--amx-off] [--decoder [--iters N]]" >&2; exit 2 ;;
   esac
 done
 if [ "$decoder" = 1 ]; then
@@ -56,6 +59,10 @@ for r in $(seq 1 "$rounds"); do
   if [ "$train" = 1 ] && [ "$r" -le "$train_rounds" ]; then
     dotnet "$ts" --train --threads 2 --batch 32 --seq 128 --columns 3 --steps "$steps" --warmup 1 "$models/bert-384" 2>/dev/null | tee -a "$out"
     dotnet bench/results/training-bin/Skald.Bench.Training.dll "$models/bert-384" 32 128 "$steps" 1 0.1 3 2>/dev/null | tee -a "$out"
+    if [ "$amx_off" = 1 ]; then
+      SKALD_AMX=0 dotnet bench/results/training-bin/Skald.Bench.Training.dll "$models/bert-384" 32 128 "$steps" 1 0.1 3 2>/dev/null |
+        sed 's/"impl":"skald"/"impl":"skald-amx-off"/' | tee -a "$out"
+    fi
   fi
 done
 if [ "$train" = 1 ]; then
@@ -74,8 +81,8 @@ enc, steps, gemm = {}, {}, {}
 for r in rows:
     if r.get("measurement") == "gemm":
         gemm.setdefault(r["clock"], []).append(r["gflops"])
-    elif r.get("measurement") == "train_step" or r.get("impl") == "skald":
-        steps.setdefault("torchsharp" if r.get("engine", "").startswith("torchsharp") else "skald", []).append(r)
+    elif r.get("measurement") == "train_step" or r.get("impl", "").startswith("skald"):
+        steps.setdefault("torchsharp" if r.get("engine", "").startswith("torchsharp") else r["impl"], []).append(r)
     elif "tokens_per_s" in r:
         side = "torchsharp" if r["engine"].startswith("torchsharp") else "skald"
         enc.setdefault((r["model"], r["seq"]), {}).setdefault(side, []).append(r)
@@ -87,7 +94,7 @@ for (model, seq), s in sorted(enc.items()):
           f"{m('skald', 'tokens_per_cpu_s') / m('torchsharp', 'tokens_per_cpu_s'):.2f}x "
           f"({m('skald', 'tokens_per_cpu_s'):.0f} vs {m('torchsharp', 'tokens_per_cpu_s'):.0f} tokens/CPU s); "
           f"TorchSharp peak RSS {max(x['peak_rss_mb'] for x in s['torchsharp']):.0f} MB; {len(s['torchsharp'])} rounds")
-if len(steps) == 2:
+if "skald" in steps and "torchsharp" in steps:
     cfg = json.load(open(os.path.join(sys.argv[2], "bert-384", "config.json")))
     L, C = cfg["num_hidden_layers"], cfg["hidden_size"]
     I = cfg["intermediate_size"]
@@ -101,6 +108,10 @@ if len(steps) == 2:
           f"(wall {tsw / sk:.2f}x), CPU {skc:.1f} vs {tsc:.1f} s ({tsc / skc:.2f}x); peak RSS "
           f"{max(x['peak_rss_mb'] for x in steps['skald']):.0f} vs {max(x['peak_rss_mb'] for x in steps['torchsharp']):.0f} MB; "
           f"{len(steps['skald'])} rounds")
+    if "skald-amx-off" in steps:
+        ok, okc = m("skald-amx-off", "step_s"), m("skald-amx-off", "step_cpu_s")
+        print(f"  SKALD_AMX=0: {ok:.2f} s (wall {tsw / ok:.2f}x TorchSharp), CPU {okc:.1f} s ({tsc / okc:.2f}x); "
+              f"the default against it: wall {ok / sk:.2f}x, CPU {okc / skc:.2f}x")
     for clock, sk_s, ts_s in (("wall", sk, tsw), ("cpu", skc, tsc)):
         if clock not in gemm: continue
         # wall: GFLOP/s of the 2-thread step vs the 2-thread GEMM; cpu: GFLOP per CPU second (per busy core) on both.

@@ -14,7 +14,8 @@ public static partial class Ops
     /// y[n, out] = x[n, in] · Wᵀ + b (W: [out, in], as PyTorch). <paramref name="bias"/> may be null. A stacked
     /// parameter (<see cref="Parameter.Stack"/>) computes all its parts in one GEMM. A weight with a LoRA adapter
     /// (<see cref="Parameter.Lora"/>) adds scale·(dropout(x)·Aᵀ)·Bᵀ; a frozen weight (<see cref="Parameter.RequiresGrad"/>
-    /// false) gets no gradient. A 16-bit weight (<see cref="WeightPrecision.BFloat16"/>, <see cref="WeightPrecision.Float16"/>)
+    /// false) gets no gradient. On a tape in training mode (<see cref="Tape.Training"/>) the float32 products, forward
+    /// and backward, are formed on AMX hosts from six bfloat16 terms where SKALD_AMX_FP32=1 asks for it (<see cref="Quantization.SixTermProducts"/>). A 16-bit weight (<see cref="WeightPrecision.BFloat16"/>, <see cref="WeightPrecision.Float16"/>)
     /// is widened by the GEMM, forward and backward; it is frozen (no gradient of its own) but passes the gradient on to x,
     /// so LoRA adapters train on a 16-bit base. On a tape with <see cref="Tape.PackWeights"/> that does not
     /// record, a float32 weight is read from its pre-packed copy (the same result, bit for bit; on AMX hosts formed from six bfloat16 terms, <see cref="Quantization.SixTermGemm"/>); with
@@ -101,6 +102,21 @@ public static partial class Ops
     /// </summary>
     private static void Multiply(Tape tape, ReadOnlySpan<float> x, Parameter weight, ReadOnlySpan<float> bias, Span<float> y, int n)
     {
+        // A training-mode pass's product (recording or not: GradCache's first pass and a checkpointed layer's must match
+        // the recording one's) is training's: on AMX hosts formed from six bfloat16 terms (Quantization.SixTermProducts).
+        int was = tape.Training ? Quantization.SixTermProducts.Enter() : -1;
+        try
+        {
+            MultiplyValues(tape, x, weight, bias, y, n);
+        }
+        finally
+        {
+            if (was >= 0) Quantization.SixTermProducts.Restore(was);
+        }
+    }
+
+    private static void MultiplyValues(Tape tape, ReadOnlySpan<float> x, Parameter weight, ReadOnlySpan<float> bias, Span<float> y, int n)
+    {
         int outF = weight.Shape[0], inF = weight.Shape[1];
         if (weight.Precision != WeightPrecision.Float32)
         {
@@ -159,12 +175,20 @@ public static partial class Ops
                     Blas.Sgemm(true, false, outPart, r, n, lora.Scale, dy[col..], outF, u.Span, r, 1f, lora.B.Grad.Span, r);
                 tape.WriteGrad(u, du => Blas.Sgemm(false, false, n, r, outPart, lora.Scale, y.Grad[col..], outF, lora.B.Data.Span, r, 0f, du, r));
             }
-            if (x.RequiresGrad)
+            int was = tape.Training ? Quantization.SixTermProducts.Enter() : -1; // training's products, as in Multiply
+            try
             {
-                var g = tape.GradFor(x, out bool acc);
-                MultiplyBack(tape, weight, dy, outF, n, g, acc ? 1f : 0f);
+                if (x.RequiresGrad)
+                {
+                    var g = tape.GradFor(x, out bool acc);
+                    MultiplyBack(tape, weight, dy, outF, n, g, acc ? 1f : 0f);
+                }
+                if (weight.RequiresGrad) Blas.Sgemm(true, false, outF, inF, n, 1f, dy, outF, x.Span, inF, 1f, weight.Grad.Span, inF);
             }
-            if (weight.RequiresGrad) Blas.Sgemm(true, false, outF, inF, n, 1f, dy, outF, x.Span, inF, 1f, weight.Grad.Span, inF);
+            finally
+            {
+                if (was >= 0) Quantization.SixTermProducts.Restore(was);
+            }
             if (bias is { RequiresGrad: true }) AddRowSums(dy, bias.Grad.Span, n, outF);
         });
 

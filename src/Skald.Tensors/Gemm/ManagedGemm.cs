@@ -10,7 +10,9 @@ namespace Skald.Tensors.Gemm;
 /// <see cref="SgemmPacked"/>). Every C element is the same FMA chain per K slice whatever the thread count or packing
 /// path, so results are bit-identical across them (except that an unpacked x·Wᵀ with m ≤ 16 takes the dot product
 /// path, <see cref="DotGemm"/>, with 16 lanes on AVX-512 and 8 with the AVX2 tiles); the AVX2 and Vector128 tiles share KC 256 and agree with each other, the
-/// AVX-512 tile slices K 1024 deep (<see cref="KC512"/>). Packing buffers are per-thread and reused, so steady-state calls allocate
+/// AVX-512 tile slices K 1024 deep (<see cref="KC512"/>). On AMX hosts an unpacked product inside a training scope (a
+/// Linear on a tape in training mode, and its backward) is formed from six bfloat16 terms instead (<see cref="Quantization.SixTermProducts"/>:
+/// as accurate, other bits; opt-in, SKALD_AMX_FP32=1). Packing buffers are per-thread and reused, so steady-state calls allocate
 /// no packing memory.
 /// </summary>
 public sealed unsafe partial class ManagedGemm : IGemmBackend
@@ -98,7 +100,8 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
                 TransA = transA, TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
                 Alpha = alpha, Beta = beta, A = pa, B = pb, C = pc,
             };
-            Run(g, ThreadCap);
+            if (Quantization.SixTermProducts.Takes(g)) Quantization.SixTermProducts.Run(g, ThreadCap); // training's, on AMX
+            else Run(g, ThreadCap);
         }
     }
 
@@ -120,6 +123,11 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
                 TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
                 Alpha = 1f, Beta = 1f, A = pa, B = pb, C = pc, Bias = pbias,
             };
+            if (Quantization.SixTermProducts.Takes(g))
+            {
+                Quantization.SixTermProducts.Run(g, ThreadCap); // training's, on AMX
+                return;
+            }
             if (DotGemm.Applicable(g, Kernel))
             {
                 // The few-row product has no tiles to place the bias in: C filled first, as before.

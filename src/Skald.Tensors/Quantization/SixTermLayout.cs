@@ -55,6 +55,22 @@ internal static unsafe class SixTermLayout
         return bits;
     }
 
+    /// <summary>
+    /// <see cref="Piece"/> on 16 lanes: the next piece of each lane of <paramref name="rest"/> (its bfloat16 bits
+    /// in the lane's low half), and what is left after it; the same bits as value by value.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<uint> Piece16(ref Vector512<float> rest)
+    {
+        var u = rest.AsUInt32();
+        var bits = Bf16.Round(u);
+        var overflow = Vector512.AndNot(Exponent255(Vector512.ShiftLeft(bits, 16)), Exponent255(u));
+        bits = Vector512.ConditionalSelect(overflow, Vector512.ShiftRightLogical(u, 16), bits);
+        var hi = Vector512.ShiftLeft(bits, 16);
+        rest = Vector512.AndNot(rest - hi.AsSingle(), Exponent255(hi).AsSingle());
+        return bits;
+    }
+
     // Lanes whose exponent is all ones (±∞, NaN).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<uint> Exponent255(Vector512<uint> u) =>
@@ -80,13 +96,7 @@ internal static unsafe class SixTermLayout
                     var rest = Vector512.Load(row + t);
                     for (int s = 0; s < 3; s++)
                     {
-                        var u = rest.AsUInt32();
-                        var bits = Bf16.Round(u);
-                        var overflow = Vector512.AndNot(Exponent255(Vector512.ShiftLeft(bits, 16)), Exponent255(u));
-                        bits = Vector512.ConditionalSelect(overflow, Vector512.ShiftRightLogical(u, 16), bits);
-                        var hi = Vector512.ShiftLeft(bits, 16);
-                        var infinite = Exponent255(hi);
-                        rest = Vector512.AndNot(rest - hi.AsSingle(), infinite.AsSingle());
+                        var bits = Piece16(ref rest);
                         Vector256.Narrow(bits.GetLower(), bits.GetUpper()).Store(block + XIndex(r, t, s));
                     }
                 }

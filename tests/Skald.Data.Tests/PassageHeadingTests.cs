@@ -181,6 +181,33 @@ public sealed class PassageHeadingTests
     }
 
     [Fact]
+    public void AHeadingIsNotCountedInThePassagesLengthButIsInWhatAQueryMustNotCopy()
+    {
+        // Seven and five words under a four-word heading: either sentence taken out leaves fewer than eight words of
+        // text. Counting the heading made such a sentence a query and the rest, a few words, its positive.
+        const string heading = "Kaffemaskinen i tredje etasje";
+        var doc = DocumentIngest.Build("a.md", [
+            new DocumentBlock(BlockKind.Heading, heading),
+            new DocumentBlock(BlockKind.Paragraph, "Maskinen lager espresso og filterkaffe hver dag. Ta aldri ut bryggeenheten."),
+        ])!;
+        var chunks = Chunker.Split(doc, 0, new ChunkOptions());
+        var chunk = Assert.Single(chunks);
+        var set = IctGenerator.Generate(chunks, new IctOptions { HeadingPairs = false });
+        Assert.Empty(set.Queries);
+        Assert.Equal((heading, chunk.Text), (set.Corpus[0].Title, set.Corpus[0].Text));
+        Assert.Equal(1, set.Filtered["passage too short"]);
+        // With a floor the text alone meets, the sentence is taken out as before.
+        set = IctGenerator.Generate(chunks, new IctOptions { HeadingPairs = false, Filter = new FilterOptions { MinPassageWords = 5 } });
+        Assert.Single(set.Queries, q => q.Kind == "ict");
+
+        var filter = new PairFilter(new FilterOptions());
+        Assert.False(filter.Accept("Hvor står kaffemaskinen egentlig?", "Ta aldri ut bryggeenheten.", title: heading));
+        Assert.False(filter.Accept("kaffemaskinen i tredje etasje", "Maskinen lager espresso og filterkaffe hver eneste dag.", title: heading));
+        Assert.True(filter.Accept("Hvor står kaffemaskinen egentlig?", "Maskinen lager espresso og filterkaffe hver eneste dag.", title: heading));
+        Assert.Equal(new Dictionary<string, int> { ["passage too short"] = 1, ["copies the passage"] = 1 }, filter.Dropped.ToDictionary());
+    }
+
+    [Fact]
     public void TheRoundTripSearchesTitlesToo()
     {
         // The query's words are in its passage's heading only: searched as the index searches (title and text), the

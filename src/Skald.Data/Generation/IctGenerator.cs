@@ -9,7 +9,8 @@ namespace Skald.Data.Generation;
 /// the rest of the passage as its positive, so a model learns to find the context a sentence came from. A passage is
 /// what <c>skald index build</c> makes of the chunk: its section heading as the BEIR title, before the text the model
 /// is searched over (<see cref="CorpusDocument.FullText"/>). The query sentence is removed from the passage, so the
-/// pair is never a verbatim copy; a sentence that chunk overlap repeats at the start of the next chunk is never taken
+/// pair is never a verbatim copy, and what is left must hold enough words of its own, the heading not counted
+/// (<see cref="PairFilter"/>); a sentence that chunk overlap repeats at the start of the next chunk is never taken
 /// (it would stay, word for word, in that neighbour: a passage the qrels do not name that holds the query, which BM25
 /// finds first and a miner offers as a negative). A heading is a query of its passage by the same rule: only when no
 /// other passage has that heading (a section of one chunk, its heading used nowhere else), and then it is taken out
@@ -37,7 +38,7 @@ public static class IctGenerator
             var kept = new List<GeneratedQuery>();
             foreach (int i in picked.Order())
             {
-                if (filter.Accept(chunk.SentenceTexts[i], new CorpusDocument(chunk.Id, chunk.Heading, passage).FullText))
+                if (filter.Accept(chunk.SentenceTexts[i], passage, title: chunk.Heading))
                     kept.Add(new GeneratedQuery("", chunk.SentenceTexts[i], chunk.Id, "ict"));
             }
             if (kept.Count == 0) passage = chunk.Text; // nothing taken out after all

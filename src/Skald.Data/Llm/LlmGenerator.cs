@@ -15,8 +15,9 @@ namespace Skald.Data.Llm;
 /// are not in the journal. The corpus is the chunks; the questions go through the <see cref="PairFilter"/> and a
 /// language check (a question in English, or Swedish for a Norwegian/Danish passage and the reverse, is dropped).
 /// A passage is what <c>skald index build</c> makes of the chunk: its section heading as the BEIR title and its text,
-/// so the filters, pairs.jsonl and the evaluation see "heading text" as the index embeds it
-/// (<see cref="CorpusDocument.FullText"/>), and the model is given the heading as context in the prompt.
+/// so the copy filter, pairs.jsonl and the evaluation see "heading text" as the index embeds it
+/// (<see cref="CorpusDocument.FullText"/>; the passage-length floor counts the text alone, <see cref="PairFilter"/>),
+/// and the model is given the heading as context in the prompt.
 /// </summary>
 public static class LlmGenerator
 {
@@ -76,13 +77,12 @@ public static class LlmGenerator
         int wrongLanguage = 0;
         foreach (var c in ingest.Chunks)
         {
-            var document = new CorpusDocument(c.Id, c.Heading, c.Text);
-            string passage = document.FullText; // a question copying the heading copies what the index holds
-            corpus.Add(document);
+            corpus.Add(new CorpusDocument(c.Id, c.Heading, c.Text));
             foreach (var q in done[c.Id])
             {
                 if (!SameFamily(LanguageGuesser.Guess(q), languages[c.Source])) { wrongLanguage++; continue; }
-                if (filter.Accept(q, passage)) queries.Add(new GeneratedQuery($"q{queries.Count}", q, c.Id, "llm"));
+                // a question copying the heading copies what the index holds; the heading is not counted in the length
+                if (filter.Accept(q, c.Text, title: c.Heading)) queries.Add(new GeneratedQuery($"q{queries.Count}", q, c.Id, "llm"));
             }
         }
         var dropped = filter.Dropped.ToDictionary(StringComparer.Ordinal);

@@ -92,7 +92,7 @@ internal static class DataStages
             // The passages training may see, for a tokenizer and for negatives: held out by document, not the held-out
             // documents (the same split again); held out by query, every passage, so train-corpus.jsonl is corpus.jsonl.
             var passages = heldOut == HeldOutUnit.Documents ? HeldOutSplit.TrainingPassages(set, HeldOutSplit.Choose(set, testFraction, seed, heldOut)) : set.Corpus;
-            File.WriteAllLines(Path.Combine(target, "passages.txt"), passages.Select(d => d.Text));
+            File.WriteAllLines(Path.Combine(target, "passages.txt"), passages.Select(d => d.FullText)); // as the index holds them: heading and text
             if (!File.Exists(Path.Combine(target, BeirWriter.TrainCorpus))) File.Copy(Path.Combine(target, "corpus.jsonl"), Path.Combine(target, BeirWriter.TrainCorpus));
             File.WriteAllText(Path.Combine(target, "suite.json"),
                 "{\"name\": \"held-out\", \"description\": \"Generated queries held out from training (qrels/test.tsv)\", " +

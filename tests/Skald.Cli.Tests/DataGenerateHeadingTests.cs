@@ -48,6 +48,27 @@ public sealed class DataGenerateHeadingTests
     }
 
     [Fact]
+    public void APipelineGenerateStageWritesThePassagesTheIndexHoldsToo()
+    {
+        // The stage chunked with the text alone held to the budget while the index counts the title in it: other chunks.
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "run"), index = Path.Combine(dir, "index"), config = Path.Combine(dir, "pipeline.yaml");
+        string model = TestPaths.FixtureModel("bert-cased-mean");
+        using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good);
+        File.WriteAllText(config, $$"""
+            output: {{output}}
+            stages:
+              - {name: gen, type: generate, documents: ['{{Documents}}'], tokenizer: '{{model}}', chunk_tokens: 60, overlap_tokens: 8, generator: llm,
+                 llm: '{{server.Url}}', llm_model: fake, api_key_env: SKALD_TEST_NO_SUCH_KEY}
+            """);
+        var r = InProcessSkald.Capture("pipeline", "--config", config);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var b = InProcessSkald.Capture("index", "build", "--model", model, "--documents", Documents, "--output", index, "--chunk-tokens", "60", "--overlap-tokens", "8");
+        Assert.True(b.ExitCode == 0, b.Stderr);
+        static (string, string) Passage(JsonElement e) => (e.GetProperty("title").GetString()!, e.GetProperty("text").GetString()!);
+        Assert.Equal(Lines(Path.Combine(index, "records.jsonl")).Select(Passage), Lines(Path.Combine(output, "gen", "corpus.jsonl")).Select(Passage));
+    }
+
+    [Fact]
     public void MineNegativesReadsACorpusTitleWithItsText()
     {
         // The positive's own corpus.jsonl line, read as its text alone, was a different passage from the positive

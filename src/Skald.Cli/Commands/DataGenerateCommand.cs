@@ -69,6 +69,7 @@ internal sealed class DataGenerateCommand : Command
             ChunkTokens = chunk,
             OverlapTokens = p.GetValue(overlapTokens) ?? PassageBudget.Overlap(chunk),
             Counter = Counter(tokenizerPath),
+            TitleInBudget = true, // a passage is title and text, as the index holds it
         };
         if (chunking.OverlapTokens >= chunking.ChunkTokens)
             throw new UsageException($"option --overlap-tokens ({chunking.OverlapTokens}) must be below --chunk-tokens ({chunking.ChunkTokens})");

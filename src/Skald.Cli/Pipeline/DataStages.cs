@@ -70,7 +70,7 @@ internal static class DataStages
             int chunkTokens = PassageBudget.Chunk(chunkGiven, tokenizer is null ? null : resolve(tokenizer), line => log("    " + line));
             int overlap = overlapGiven ?? PassageBudget.Overlap(chunkTokens);
             if (overlap >= chunkTokens) throw new InputException($"{s.Where}: overlap_tokens ({overlap}) must be below chunk_tokens ({chunkTokens})");
-            var ingest = DocumentIngest.Ingest([.. documents.Select(resolve)], new ChunkOptions { ChunkTokens = chunkTokens, OverlapTokens = overlap, Counter = counter }, ocr: ocr,
+            var ingest = DocumentIngest.Ingest([.. documents.Select(resolve)], new ChunkOptions { ChunkTokens = chunkTokens, OverlapTokens = overlap, Counter = counter, TitleInBudget = true }, ocr: ocr,
                 progress: line => log("    " + line), output: Path.GetDirectoryName(Path.GetFullPath(target))); // OUTPUT, not just OUTPUT/NAME: every stage's output is there
             foreach (var skipped in ingest.Skipped) log($"    skipped {skipped.Path}: {skipped.Reason}");
             foreach (var notice in ingest.Notices) log($"    not read: {notice}");

@@ -15,11 +15,12 @@ public sealed class AdaptRecipeTests
     /// vocabulary, so of the untrained model): on samples/documents alone (10 held-out queries) the static recipe's
     /// gain had a standard deviation of 9.0 over generate seeds 1–30 around a mean of 6.7, and the old check (tuned ≥
     /// untrained + 3 at one seed) failed at 11 of those 30 seeds. With samples/handbook (~38 held-out queries) the bar
-    /// is the 30-seed mean μ less 2.33 σ/√k (σ the standard deviation of one run, measured 2026-12-07 at seeds 1–30;
-    /// the constants below): noise alone fails it about one time in a hundred, a change that takes the mean gain down
-    /// to the bar one time in two, down to 0 (tuning that no longer helps) eight (static) or nine (BERT) times in ten.
-    /// A loss of a few points passes (the 8-word passage floor counting the heading costs 1.6 here);
-    /// PassageHeadingTests guard such rules. k is what the time allows: a BERT run costs about seven static ones.
+    /// is the 30-seed mean μ less 2.33 σ/√k (σ the standard deviation of one run, measured 2026-12-07 at seeds 1–30 by
+    /// scripts/adapt_seed_gains.sh; the constants below): noise alone fails it about one time in a hundred, a change
+    /// that takes the mean gain down to the bar one time in two, down to 0 (tuning that no longer helps) eight (static)
+    /// or nine (BERT) times in ten. A loss of a few points passes (the 8-word passage floor counting the heading costs
+    /// 1.6 here); PassageHeadingTests guard such rules. k is what the time allows: a BERT run costs about seven static
+    /// ones.
     /// </summary>
     [Theory]
     [InlineData("configs/adapt-example.yaml", "bert", BertBar, new[] { 42 })]

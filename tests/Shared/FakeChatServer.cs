@@ -37,6 +37,9 @@ internal sealed class FakeChatServer : LocalHttpServer
     /// <summary>Every request's passage, in arrival order.</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
 
+    /// <summary>Every request's whole (system, user) messages, in arrival order.</summary>
+    public ConcurrentQueue<(string System, string User)> Prompts { get; } = new();
+
     /// <summary>The questions a good answer holds for a passage (what the run must end up with).</summary>
     public static string[] Questions(string passage, string language)
     {
@@ -55,6 +58,7 @@ internal sealed class FakeChatServer : LocalHttpServer
         int at = user.LastIndexOf(":\n", StringComparison.Ordinal);
         string passage = user[(at + 2)..];
         Requests.Enqueue(passage);
+        Prompts.Enqueue((system, user));
         int n = asked.AddOrUpdate(passage, 1, (_, v) => v + 1);
         string language = system.Contains("svenska") ? "sv" : system.Contains("dansk") ? "da" : system.Contains("nynorsk") ? "nn" : "nb";
         var res = ctx.Response;

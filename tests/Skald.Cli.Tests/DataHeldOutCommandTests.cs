@@ -16,6 +16,10 @@ public sealed class DataHeldOutCommandTests
     private static string[] DocumentsOf(string folder, string split) =>
         [.. File.ReadAllLines(Path.Combine(folder, "qrels", split + ".tsv")).Skip(1).Select(l => l.Split('\t')[1].Split('-')[0])];
 
+    /// <summary>A corpus.jsonl line's passage as the index, pairs.jsonl and mine-negatives --corpus read it: "title text".</summary>
+    private static string Passage(JsonElement c) =>
+        c.GetProperty("title").GetString() is { Length: > 0 } title ? $"{title} {c.GetProperty("text").GetString()}" : c.GetProperty("text").GetString()!;
+
     private static string Generate(string dir, string name, params string[] extra)
     {
         string output = Path.Combine(dir, name);
@@ -41,7 +45,7 @@ public sealed class DataHeldOutCommandTests
         Assert.NotEmpty(heldOut);
         Assert.Empty(DocumentsOf(docs, "train").Intersect(heldOut));
         var heldTexts = File.ReadAllLines(Path.Combine(docs, "corpus.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
-            .Where(c => heldOut.Contains(c.GetProperty("_id").GetString()!.Split('-')[0])).Select(c => c.GetProperty("text").GetString()!).ToHashSet();
+            .Where(c => heldOut.Contains(c.GetProperty("_id").GetString()!.Split('-')[0])).Select(Passage).ToHashSet();
         Assert.DoesNotContain(File.ReadAllLines(Path.Combine(docs, "pairs.jsonl")),
             l => heldTexts.Contains(JsonDocument.Parse(l).RootElement.GetProperty("positive").GetString()!));
         Assert.Contains("held out with their whole documents (qrels/test.tsv), pairs.jsonl, train-corpus.jsonl (the training documents' passages: mine negatives from it", stdout);
@@ -100,10 +104,10 @@ public sealed class DataHeldOutCommandTests
         // The tokenizer's passages.txt and the negatives' train-corpus.jsonl leave the held-out documents out too.
         var heldOut = DocumentsOf(gen, "test").ToHashSet();
         var heldTexts = File.ReadAllLines(Path.Combine(gen, "corpus.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
-            .Where(c => heldOut.Contains(c.GetProperty("_id").GetString()!.Split('-')[0])).Select(c => c.GetProperty("text").GetString()!).ToList();
+            .Where(c => heldOut.Contains(c.GetProperty("_id").GetString()!.Split('-')[0])).Select(Passage).ToList();
         Assert.NotEmpty(heldTexts);
         Assert.DoesNotContain(File.ReadAllLines(Path.Combine(gen, "passages.txt")), heldTexts.Contains);
-        var trainCorpus = File.ReadAllLines(Path.Combine(gen, "train-corpus.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()!).ToList();
+        var trainCorpus = File.ReadAllLines(Path.Combine(gen, "train-corpus.jsonl")).Select(l => Passage(JsonDocument.Parse(l).RootElement)).ToList();
         Assert.NotEmpty(trainCorpus);
         Assert.DoesNotContain(trainCorpus, heldTexts.Contains);
 

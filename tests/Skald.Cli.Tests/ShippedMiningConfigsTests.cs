@@ -3,9 +3,9 @@ using YamlDotNet.RepresentationModel;
 namespace Skald.Cli.Tests;
 
 /// <summary>
-/// The shipped pipeline examples mine BM25 negatives from samples/documents, which mix Norwegian, Danish and Swedish:
-/// without a <c>language</c> key BM25 left every passage unstemmed, so each example's mine_negatives stage over bm25
-/// says <c>language: auto</c> (each passage stemmed in its own language, as <c>index build --language auto</c>).
+/// The shipped pipeline examples mine BM25 negatives from samples/documents and samples/handbook, which mix Norwegian,
+/// Danish and Swedish: without a <c>language</c> key BM25 left every passage unstemmed, so each example's
+/// mine_negatives stage over bm25 says <c>language: auto</c> (each passage stemmed in its own language, as <c>index build --language auto</c>).
 /// </summary>
 public sealed class ShippedMiningConfigsTests
 {

@@ -22,14 +22,14 @@ internal sealed class DataGenerateCommand : Command
 {
     private readonly Option<string> documents = CliOptions.Text("--documents", "Documents: files or folders (searched recursively), comma-separated; .txt .md .html .docx .pdf .jsonl, images (.png .jpg .tif) by OCR", "PATH[,PATH...]", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "Folder to write corpus.jsonl, queries.jsonl, qrels/ and pairs.jsonl to (replaced when it holds an earlier output)", "DIR", required: true);
-    private readonly Option<string> generator = CliOptions.Choice("--generator", "ict: a sentence of each chunk as its query and headings as queries of their section, no model needed; llm: questions from an OpenAI-compatible endpoint (--llm, --llm-model)", "ict", "ict", "llm");
+    private readonly Option<string> generator = CliOptions.Choice("--generator", "ict: a sentence of each chunk as its query (and a heading as the query of the one passage under it), no model needed; llm: questions from an OpenAI-compatible endpoint (--llm, --llm-model)", "ict", "ict", "llm");
     private readonly Option<string> tokenizer = CliOptions.Text("--tokenizer", "Count chunk lengths in tokens of this tokenizer.json, model folder or hub id (default: words)", "FILE_OR_DIR");
     private readonly Option<int?> chunkTokens = CliOptions.Int("--chunk-tokens",
         "Largest chunk, in tokens (default: 256, or less when --tokenizer is a sentence-transformers model folder that reads fewer)");
     private readonly Option<int?> overlapTokens = CliOptions.Int("--overlap-tokens", "Trailing sentences up to this many tokens start the next chunk too (default: a quarter of --chunk-tokens, at most 32)", min: 0);
     private readonly Option<string> textColumn = CliOptions.Text("--text-column", "The text field of .jsonl documents", "NAME", "text");
     private readonly Option<int?> perChunk = CliOptions.Int("--questions-per-chunk", "Queries per chunk (default: 1 for ict, 2 for llm)");
-    private readonly Option<bool> noHeadings = CliOptions.Flag("--no-headings", "ict: do not pair headings with their section");
+    private readonly Option<bool> noHeadings = CliOptions.Flag("--no-headings", "ict: make no heading a query (by default a heading only one passage carries is that passage's query)");
     private readonly Option<double?> testFraction = CliOptions.Number("--test-fraction", "Share of queries held out in qrels/test.tsv (not in pairs.jsonl), for evaluation", v => v is >= 0 and < 1, "a number in [0, 1)", defaultValue: 0);
     private readonly Option<string> heldOut = CliOptions.Choice("--held-out",
         "What --test-fraction holds out: queries (new questions about documents trained on, GPL's setting) or documents (whole documents never trained on)", "queries", "queries", "documents");
@@ -69,6 +69,7 @@ internal sealed class DataGenerateCommand : Command
             ChunkTokens = chunk,
             OverlapTokens = p.GetValue(overlapTokens) ?? PassageBudget.Overlap(chunk),
             Counter = Counter(tokenizerPath),
+            TitleInBudget = true, // a passage is title and text, as the index holds it
         };
         if (chunking.OverlapTokens >= chunking.ChunkTokens)
             throw new UsageException($"option --overlap-tokens ({chunking.OverlapTokens}) must be below --chunk-tokens ({chunking.ChunkTokens})");

@@ -20,7 +20,7 @@ internal sealed class DataMineNegativesCommand : Command
     private readonly Option<string> data = CliOptions.Text("--data", "Pairs (JSONL/CSV/TSV/Parquet): the first two text columns are anchor and positive", "FILE", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "Mined data set (.jsonl)", "FILE", required: true);
     private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder, a hub id org/name[@revision], or bm25", "DIR|ID|bm25", required: true);
-    private readonly Option<string> corpus = CliOptions.Text("--corpus", "More passages to draw negatives from: a BEIR corpus.jsonl (text field) or .txt (one per line)", "FILE");
+    private readonly Option<string> corpus = CliOptions.Text("--corpus", "More passages to draw negatives from: a BEIR corpus.jsonl (title and text, joined as the index joins them) or .txt (one per line)", "FILE");
     private readonly Option<int?> numNegatives = CliOptions.Int("--num-negatives", "Negatives per anchor", defaultValue: 3);
     private readonly Option<int?> rangeMin = CliOptions.Int("--range-min", "Skip the N best candidates", min: 0, defaultValue: 0);
     private readonly Option<int?> rangeMax = CliOptions.Int("--range-max", "Consider candidates up to rank N (default: range-min + 10·num-negatives + positives with a margin or max score, else range-min + num-negatives + positives)");
@@ -124,7 +124,8 @@ internal sealed class DataMineNegativesCommand : Command
         try
         {
             return Path.GetExtension(path).Equals(".jsonl", StringComparison.OrdinalIgnoreCase)
-                ? DataFiles.ReadJsonLines(path, (e, line) => DataFiles.Text(e, "text", path, line, allowEmpty: true))
+                ? DataFiles.ReadJsonLines(path, (e, line) => new Skald.Retrieval.Models.CorpusDocument("", DataFiles.OptionalText(e, "title", path, line),
+                    DataFiles.Text(e, "text", path, line, allowEmpty: true)).FullText) // as pairs.jsonl's positives and the index join them
                 : TextInput.Read(path, allowBlank: true);
         }
         catch (Skald.Retrieval.EvaluationException e)

@@ -70,7 +70,7 @@ internal static class DataStages
             int chunkTokens = PassageBudget.Chunk(chunkGiven, tokenizer is null ? null : resolve(tokenizer), line => log("    " + line));
             int overlap = overlapGiven ?? PassageBudget.Overlap(chunkTokens);
             if (overlap >= chunkTokens) throw new InputException($"{s.Where}: overlap_tokens ({overlap}) must be below chunk_tokens ({chunkTokens})");
-            var ingest = DocumentIngest.Ingest([.. documents.Select(resolve)], new ChunkOptions { ChunkTokens = chunkTokens, OverlapTokens = overlap, Counter = counter }, ocr: ocr,
+            var ingest = DocumentIngest.Ingest([.. documents.Select(resolve)], new ChunkOptions { ChunkTokens = chunkTokens, OverlapTokens = overlap, Counter = counter, TitleInBudget = true }, ocr: ocr,
                 progress: line => log("    " + line), output: Path.GetDirectoryName(Path.GetFullPath(target))); // OUTPUT, not just OUTPUT/NAME: every stage's output is there
             foreach (var skipped in ingest.Skipped) log($"    skipped {skipped.Path}: {skipped.Reason}");
             foreach (var notice in ingest.Notices) log($"    not read: {notice}");
@@ -92,7 +92,7 @@ internal static class DataStages
             // The passages training may see, for a tokenizer and for negatives: held out by document, not the held-out
             // documents (the same split again); held out by query, every passage, so train-corpus.jsonl is corpus.jsonl.
             var passages = heldOut == HeldOutUnit.Documents ? HeldOutSplit.TrainingPassages(set, HeldOutSplit.Choose(set, testFraction, seed, heldOut)) : set.Corpus;
-            File.WriteAllLines(Path.Combine(target, "passages.txt"), passages.Select(d => d.Text));
+            File.WriteAllLines(Path.Combine(target, "passages.txt"), passages.Select(d => d.FullText)); // as the index holds them: heading and text
             if (!File.Exists(Path.Combine(target, BeirWriter.TrainCorpus))) File.Copy(Path.Combine(target, "corpus.jsonl"), Path.Combine(target, BeirWriter.TrainCorpus));
             HeldOutSuite.Write(target, ingest.Documents.Select(d => d.Text), language);
             log(string.Create(CultureInfo.InvariantCulture, $"    {Counted.Of(ingest.Documents.Count, "document")}, {Counted.Of(set.Corpus.Count, "passage")}, {train} training and {Counted.Of(test, "held-out query", "held-out queries")}"));

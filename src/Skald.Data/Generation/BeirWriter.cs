@@ -8,7 +8,8 @@ namespace Skald.Data.Generation;
 /// Writes a <see cref="GeneratedSet"/> as a BEIR folder that <c>RetrievalData.Load</c> reads — <c>corpus.jsonl</c>
 /// (<c>_id</c>, <c>title</c>, <c>text</c>), <c>queries.jsonl</c> (<c>_id</c>, <c>text</c>), <c>qrels/train.tsv</c>
 /// (header <c>query-id corpus-id score</c>, score 1) and, when a test share is held out, <c>qrels/test.tsv</c> — plus
-/// <c>pairs.jsonl</c> (<c>{"anchor", "positive"}</c>, the training queries only) for <c>skald train</c>, and with whole
+/// <c>pairs.jsonl</c> (<c>{"anchor", "positive"}</c>, the training queries only, each positive its passage's title and
+/// text joined as the index and the evaluation join them, <see cref="CorpusDocument.FullText"/>) for <c>skald train</c>, and with whole
 /// documents held out <see cref="TrainCorpus"/>. The folder appears whole or not at all.
 /// </summary>
 public static class BeirWriter
@@ -33,7 +34,7 @@ public static class BeirWriter
     {
         if (set.Queries.Count == 0) throw new DataException("no query survived generation and filtering; nothing written (add documents, or lower the filters)");
         var test = HeldOutSplit.Choose(set, testFraction, seed, heldOut);
-        var docs = set.Corpus.ToDictionary(d => d.Id, d => d.Text, StringComparer.Ordinal);
+        var docs = set.Corpus.ToDictionary(d => d.Id, d => d.FullText, StringComparer.Ordinal); // "title text", as searched
         var train = set.Queries.Where((_, i) => !test.Contains(i)).ToList();
         var held = set.Queries.Where((_, i) => test.Contains(i)).ToList();
         AtomicOutput.WriteFolder(folder, Marker, dir =>

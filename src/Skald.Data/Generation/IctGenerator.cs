@@ -6,12 +6,17 @@ namespace Skald.Data.Generation;
 /// <summary>
 /// Pseudo-queries without a language model, from the documents themselves: the inverse cloze task (Lee et al. 2019,
 /// "Latent Retrieval for Weakly Supervised Open Domain QA") takes a sentence out of a passage as the query and keeps
-/// the rest of the passage as its positive, so a model learns to find the context a sentence came from; and each
-/// section's heading is paired with the section's first passage. The query sentence is removed from the passage, so
-/// the pair is never a verbatim copy; a sentence that chunk overlap repeats at the start of the next chunk is never
-/// taken (it would stay, word for word, in that neighbour: a passage the qrels do not name that holds the query, which
-/// BM25 finds first and a miner offers as a negative). A chunk of one sentence stays in the corpus as a passage without
-/// a query.
+/// the rest of the passage as its positive, so a model learns to find the context a sentence came from. A passage is
+/// what <c>skald index build</c> makes of the chunk: its section heading as the BEIR title, before the text the model
+/// is searched over (<see cref="CorpusDocument.FullText"/>). The query sentence is removed from the passage, so the
+/// pair is never a verbatim copy, and what is left must hold enough words of its own, the heading not counted
+/// (<see cref="PairFilter"/>); a sentence that chunk overlap repeats at the start of the next chunk is never taken
+/// (it would stay, word for word, in that neighbour: a passage the qrels do not name that holds the query, which BM25
+/// finds first and a miner offers as a negative). A heading is a query of its passage by the same rule: only when no
+/// other passage has that heading (a section of one chunk, its heading used nowhere else), and then it is taken out
+/// of the passage as the sentence is (the passage's title is left empty); a heading every passage of its section
+/// carries as title would be a query that its positive and each sibling hold verbatim. A chunk of one sentence stays
+/// in the corpus as a passage without a query.
 /// </summary>
 public static class IctGenerator
 {
@@ -22,7 +27,8 @@ public static class IctGenerator
         var filter = new PairFilter(options.Filter);
         var corpus = new List<CorpusDocument>(chunks.Count);
         var queries = new List<GeneratedQuery>();
-        var firstOfSection = new HashSet<(string Source, string Heading)>();
+        var headings = chunks.Where(c => c.Heading.Length > 0).GroupBy(c => PairFilter.Key(c.Heading), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var shared = Shared(chunks);
         foreach (var chunk in chunks)
         {
@@ -32,14 +38,18 @@ public static class IctGenerator
             var kept = new List<GeneratedQuery>();
             foreach (int i in picked.Order())
             {
-                if (filter.Accept(chunk.SentenceTexts[i], passage))
+                if (filter.Accept(chunk.SentenceTexts[i], passage, title: chunk.Heading))
                     kept.Add(new GeneratedQuery("", chunk.SentenceTexts[i], chunk.Id, "ict"));
             }
             if (kept.Count == 0) passage = chunk.Text; // nothing taken out after all
-            corpus.Add(new CorpusDocument(chunk.Id, "", passage));
-            if (options.HeadingPairs && chunk.Heading.Length > 0 && firstOfSection.Add((chunk.Source, chunk.Heading))
-                && filter.Accept(chunk.Heading, passage, heading: true))
-                kept.Insert(0, new GeneratedQuery("", chunk.Heading, chunk.Id, "heading"));
+            string title = chunk.Heading;
+            if (options.HeadingPairs && title.Length > 0 && headings.GetValueOrDefault(PairFilter.Key(title)) == 1
+                && filter.Accept(title, passage, heading: true))
+            {
+                kept.Insert(0, new GeneratedQuery("", title, chunk.Id, "heading"));
+                title = ""; // taken out of its passage, as a query sentence is
+            }
+            corpus.Add(new CorpusDocument(chunk.Id, title, passage));
             foreach (var q in kept) queries.Add(q with { Id = $"q{queries.Count}" });
         }
         return new GeneratedSet(corpus, queries, filter.Dropped);

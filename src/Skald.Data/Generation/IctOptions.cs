@@ -6,7 +6,10 @@ public sealed record IctOptions
     /// <summary>Sentences taken out of each chunk as queries.</summary>
     public int QueriesPerChunk { get; init; } = 1;
 
-    /// <summary>Also pair each section's heading with the section's first passage.</summary>
+    /// <summary>
+    /// Also make a heading the query of its passage, where no other passage has that heading (the heading is then
+    /// taken out of the passage's title; <see cref="IctGenerator"/>).
+    /// </summary>
     public bool HeadingPairs { get; init; } = true;
 
     /// <summary>Seed of the sentence choice (the same seed and documents give the same data).</summary>

@@ -1,12 +1,16 @@
 using System.Text;
 using Skald.Data.Ingest;
+using Skald.Retrieval.Models;
 
 namespace Skald.Data.Generation;
 
 /// <summary>
 /// Drops generated pairs that would teach nothing or the wrong thing: an empty query, one seen before (compared
 /// case- and whitespace-insensitively), one too short or too long, a passage too short, and a query the passage
-/// contains verbatim (a copy, not a question). Counts what it drops, by reason.
+/// contains verbatim (a copy, not a question). Counts what it drops, by reason. A passage's section heading (its
+/// title) is part of what a query must not copy, as the index embeds it, but not of the passage's length: every passage
+/// of a section carries the same heading, so it says nothing of what one passage holds (counted, inverse cloze took
+/// queries out of chunks until a sentence of five words under a three-word heading was left as the positive).
 /// </summary>
 public sealed class PairFilter(FilterOptions options)
 {
@@ -17,15 +21,19 @@ public sealed class PairFilter(FilterOptions options)
     public IReadOnlyDictionary<string, int> Dropped => dropped;
 
     /// <summary>True when the pair is kept (the query is then remembered for the duplicate check).</summary>
-    public bool Accept(string query, string passage, bool heading = false)
+    /// <param name="query">The generated query.</param>
+    /// <param name="passage">Its positive passage's text.</param>
+    /// <param name="heading">The query is a heading (held to <see cref="FilterOptions.MinHeadingWords"/>).</param>
+    /// <param name="title">The passage's section heading, "" when none: copied by a query, it counts as the passage.</param>
+    public bool Accept(string query, string passage, bool heading = false, string title = "")
     {
-        string? reason = Reason(query, passage, heading);
+        string? reason = Reason(query, passage, heading, title);
         if (reason is null) return true;
         dropped[reason] = dropped.GetValueOrDefault(reason) + 1;
         return false;
     }
 
-    private string? Reason(string query, string passage, bool heading)
+    private string? Reason(string query, string passage, bool heading, string title)
     {
         string q = Key(query);
         if (q.Length == 0) return "empty";
@@ -33,7 +41,7 @@ public sealed class PairFilter(FilterOptions options)
         if (words < (heading ? options.MinHeadingWords : options.MinQueryWords)) return "too short";
         if (words > options.MaxQueryWords) return "too long";
         if (TokenCounter.CountWords(passage) < options.MinPassageWords) return "passage too short";
-        if (Key(passage).Contains(q, StringComparison.Ordinal)) return "copies the passage";
+        if (Key(new CorpusDocument("", title, passage).FullText).Contains(q, StringComparison.Ordinal)) return "copies the passage";
         if (!seen.Add(q)) return "duplicate";
         return null;
     }

@@ -19,10 +19,10 @@ public sealed record ChunkOptions
     /// Whether a chunk's title (<see cref="Chunk.Title"/>: its heading and its table's caption) counts against
     /// <see cref="ChunkTokens"/> with its text, for a consumer that embeds them together, as an index does (its record's
     /// full text is the title, a space and the text): then title and text together are at most the budget, so a model that
-    /// reads <see cref="ChunkTokens"/> tokens sees all of both. A title longer than three quarters of the budget still
-    /// leaves the text a quarter of it, and the two run over (<see cref="Chunker.TextRoom"/>). Off (the default): the text
-    /// alone is held to the budget, for a consumer that embeds the text without its title (<c>skald data generate</c>'s
-    /// passages).
+    /// reads <see cref="ChunkTokens"/> tokens sees all of both (<c>skald index build</c>, and <c>skald data generate</c>,
+    /// whose passages are the index's). A title longer than three quarters of the budget still leaves the text a quarter
+    /// of it, and the two run over (<see cref="Chunker.TextRoom"/>). Off (the default): the text alone is held to the
+    /// budget, for a consumer that embeds the text without its title.
     /// </summary>
     public bool TitleInBudget { get; init; }
 }

@@ -52,10 +52,13 @@ public sealed class LlmQuestionClient
     /// <summary>Retries so far by reason, for progress lines ("3 retries (2 HTTP 429, 1 timeout)").</summary>
     public RetryTally RetryCounts => retries;
 
-    /// <summary>Up to QuestionsPerChunk questions about <paramref name="passage"/> in <paramref name="language"/>.</summary>
-    public async Task<List<string>> AskAsync(string passage, string language, string chunkId, CancellationToken cancel)
+    /// <summary>
+    /// Up to QuestionsPerChunk questions about <paramref name="passage"/> in <paramref name="language"/>, the passage's
+    /// section <paramref name="heading"/> ("" when none) given as context.
+    /// </summary>
+    public async Task<List<string>> AskAsync(string heading, string passage, string language, string chunkId, CancellationToken cancel)
     {
-        var (system, user) = LlmPrompts.For(language, passage, settings.QuestionsPerChunk);
+        var (system, user) = LlmPrompts.For(language, heading, passage, settings.QuestionsPerChunk);
         string reply = await CompleteAsync(system, user, $"chunk {chunkId}", r => QuestionListParser.Parse(r, settings.QuestionsPerChunk).Count > 0, cancel);
         return QuestionListParser.Parse(reply, settings.QuestionsPerChunk);
     }

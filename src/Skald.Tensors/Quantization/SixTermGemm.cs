@@ -31,16 +31,16 @@ internal static unsafe class SixTermGemm
     [ThreadStatic] private static ushort[]? xPieces;
     [ThreadStatic] private static float[]? edge;
 
-    private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Environment.GetEnvironmentVariable("SKALD_AMX_FP32") == "1";
+    private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Environment.GetEnvironmentVariable("SKALD_AMX_FP32") != "0";
 
     /// <summary>For tests: on this thread 1 turns the six-term product on, -1 off, 0 leaves <see cref="Enabled"/> to the process.</summary>
     [ThreadStatic] internal static int Override;
 
     /// <summary>
-    /// Whether the packed float32 Linear runs here (<see cref="Gemm.ManagedGemm"/>'s fused packed product): where
-    /// AMX-BF16 runs and SKALD_AMX_FP32=1 asks for it (opt-in while W's pieces are kept beside the float32 panels, 6 more
-    /// bytes a weight; SKALD_AMX=0 turns it off with all of AMX; the Models and CLI float32 encode tests pass with it),
-    /// or as this thread's <see cref="Override"/> says.
+    /// Whether the packed float32 Linear runs here (<see cref="Gemm.ManagedGemm"/>'s fused packed product): wherever
+    /// AMX-BF16 runs, unless SKALD_AMX_FP32=0 (or SKALD_AMX=0, all of AMX) turns it off, or as this thread's
+    /// <see cref="Override"/> says. Where it runs, a Linear weight packed for it keeps its pieces instead of float32 panels
+    /// (<see cref="Gemm.ManagedGemm.PackForLinear"/>: 6 bytes a weight).
     /// </summary>
     internal static bool Enabled => Override != 0 ? Override > 0 : ByDefault;
 
@@ -155,10 +155,11 @@ internal static unsafe class SixTermGemm
         }
     }
 
-    // One call of the tile, or of its twin (asked for, or on a thread that cannot run tiles: the same bits).
+    // One call of the tile, or of its twin (asked for, on a CPU without AMX (a test's Override), or on a thread that cannot
+    // run tiles: the same bits).
     private static void Tile(SixTermTileAmx.Args* args, bool scalar)
     {
-        if (scalar || !SixTermTileAmx.Run(args)) SixTermTileScalar.Run(args);
+        if (scalar || !SixTermTileAmx.IsSupported || !SixTermTileAmx.Run(args)) SixTermTileScalar.Run(args);
     }
 
     // This thread's edge buffer: 32 rows × a group's columns.

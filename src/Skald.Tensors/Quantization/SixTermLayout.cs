@@ -55,6 +55,18 @@ internal static unsafe class SixTermLayout
         return bits;
     }
 
+    /// <summary>
+    /// The float32 three pieces stand for: p1 + (p2 + p3), p2 + p3 first (it is the split's first remainder, v − p1, so
+    /// both sums are exact; (p1 + p2) + p3 would overflow for float.MaxValue, whose p1 + p2 rounds up to 2^128), or p1
+    /// alone when p2 and p3 are +0 (so −0, ±∞ and a NaN come back as their first piece, not as +0 or a sum). Every
+    /// float32 of magnitude at least 2^-110 (its last bit at or above bfloat16's smallest denormal, 2^-133), ±0, ±∞ and
+    /// quiet NaNs whose low 16 bits are zero come back bit for bit from their split; smaller values and other NaNs need bits
+    /// the pieces do not hold (<see cref="SixTermMatrix.Lossless"/> says whether a whole weight came back).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Join(ushort p1, ushort p2, ushort p3) =>
+        (p2 | p3) == 0 ? Bf16.ToSingle(p1) : Bf16.ToSingle(p1) + (Bf16.ToSingle(p2) + Bf16.ToSingle(p3));
+
     // Lanes whose exponent is all ones (±∞, NaN).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<uint> Exponent255(Vector512<uint> u) =>

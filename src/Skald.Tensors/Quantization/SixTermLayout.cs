@@ -67,6 +67,28 @@ internal static unsafe class SixTermLayout
     public static float Join(ushort p1, ushort p2, ushort p3) =>
         (p2 | p3) == 0 ? Bf16.ToSingle(p1) : Bf16.ToSingle(p1) + (Bf16.ToSingle(p2) + Bf16.ToSingle(p3));
 
+    /// <summary><see cref="Piece(ref float)"/> on 16 lanes (the same bits): each lane's bfloat16 in its low half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<uint> Piece16(ref Vector512<float> rest)
+    {
+        var u = rest.AsUInt32();
+        var bits = Bf16.Round(u);
+        var overflow = Vector512.AndNot(Exponent255(Vector512.ShiftLeft(bits, 16)), Exponent255(u));
+        bits = Vector512.ConditionalSelect(overflow, Vector512.ShiftRightLogical(u, 16), bits);
+        var hi = Vector512.ShiftLeft(bits, 16);
+        rest = Vector512.AndNot(rest - hi.AsSingle(), Exponent255(hi).AsSingle());
+        return bits;
+    }
+
+    /// <summary><see cref="Join"/> on 16 lanes (the same bits), from three pieces in the lanes' low halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Join16(Vector512<uint> p1, Vector512<uint> p2, Vector512<uint> p3)
+    {
+        var first = Vector512.ShiftLeft(p1, 16).AsSingle();
+        var sum = first + (Vector512.ShiftLeft(p2, 16).AsSingle() + Vector512.ShiftLeft(p3, 16).AsSingle());
+        return Vector512.ConditionalSelect(Vector512.Equals(p2 | p3, Vector512<uint>.Zero).AsSingle(), first, sum);
+    }
+
     // Lanes whose exponent is all ones (±∞, NaN).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<uint> Exponent255(Vector512<uint> u) =>
@@ -92,13 +114,7 @@ internal static unsafe class SixTermLayout
                     var rest = Vector512.Load(row + t);
                     for (int s = 0; s < 3; s++)
                     {
-                        var u = rest.AsUInt32();
-                        var bits = Bf16.Round(u);
-                        var overflow = Vector512.AndNot(Exponent255(Vector512.ShiftLeft(bits, 16)), Exponent255(u));
-                        bits = Vector512.ConditionalSelect(overflow, Vector512.ShiftRightLogical(u, 16), bits);
-                        var hi = Vector512.ShiftLeft(bits, 16);
-                        var infinite = Exponent255(hi);
-                        rest = Vector512.AndNot(rest - hi.AsSingle(), infinite.AsSingle());
+                        var bits = Piece16(ref rest);
                         Vector256.Narrow(bits.GetLower(), bits.GetUpper()).Store(block + XIndex(r, t, s));
                     }
                 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Skald.Tensors.Quantization;
 
@@ -83,7 +84,25 @@ internal sealed unsafe class SixTermMatrix
             ushort* pair = pieces + (long)(o / SixTermLayout.Block) * m.Chunks * SixTermLayout.StepValues;
             int j = o % SixTermLayout.Block;
             bool lossless = true;
-            for (int i = 0; i < k; i++)
+            int i = 0;
+            if (step == 1 && Vector512.IsHardwareAccelerated)
+            {
+                // 16 values at a time (a row-major W): the pieces' bits as Piece's, value by value, then stored in pairs.
+                for (; i + 16 <= k; i += 16)
+                {
+                    var value = Vector512.Load(row + i);
+                    var rest = value;
+                    Vector512<uint> p1 = SixTermLayout.Piece16(ref rest), p2 = SixTermLayout.Piece16(ref rest), p3 = SixTermLayout.Piece16(ref rest);
+                    lossless &= Vector512.EqualsAll(SixTermLayout.Join16(p1, p2, p3).AsUInt32(), value.AsUInt32());
+                    for (int l = 0; l < 16; l++)
+                    {
+                        pair[SixTermLayout.WIndex(j, i + l, 0)] = (ushort)p1.GetElement(l);
+                        pair[SixTermLayout.WIndex(j, i + l, 1)] = (ushort)p2.GetElement(l);
+                        pair[SixTermLayout.WIndex(j, i + l, 2)] = (ushort)p3.GetElement(l);
+                    }
+                }
+            }
+            for (; i < k; i++)
             {
                 float value = row[i * step], rest = value;
                 ushort p1 = SixTermLayout.Piece(ref rest), p2 = SixTermLayout.Piece(ref rest), p3 = SixTermLayout.Piece(ref rest);

@@ -14,9 +14,8 @@
 # With --bf16 each round also runs Skald with the Linear layers in bfloat16 (--packed --bf16: Tape.Bf16Linear, as
 # skald encode --quantize bf16 runs them; vdpbf16ps on AVX512-BF16 CPUs) and prints bf16 against ORT float32 and
 # Skald float32, with its min cosine to float32.
-# With --amx-off Skald's own runs set SKALD_AMX_FP32=1 (the float32 Linear from six bfloat16 terms on AMX tiles, opt-in)
-# and each round also runs Skald float32 pre-packed with SKALD_AMX=0 (the FMA kernels), printed against ORT and the
-# six-term runs.
+# With --amx-off each round also runs Skald float32 pre-packed with SKALD_AMX=0 (the FMA kernels), printed against ORT
+# and Skald's default runs (on AMX hosts the float32 Linear from six bfloat16 terms on AMX tiles).
 # --decoder: the same for the Qwen2.5-0.5B-shaped decoder instead (MODELS/qwen2-0.5b: safetensors from
 # fixtures/models/export_bench_decoder.py, model.onnx from fixtures/models/export_bench_decoder_onnx.py, both written
 # when missing), bench/decoder's shape and ids (batch 8 × 128, causal, 2 threads): ROUNDS × (ORT, Skald float32 —
@@ -45,7 +44,7 @@ while [ $# -gt 0 ]; do
     --models) models=$2; shift 2 ;;
     --int8) int8=1; shift ;;
     --bf16) bf16=1; shift ;;
-    --amx-off) amxoff=1; export SKALD_AMX_FP32=1; shift ;;
+    --amx-off) amxoff=1; shift ;;
     --decoder) decoder=1; shift ;;
     --texts) texts=../shared/data/text/ud-nb.txt; shift; if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then texts=$1; shift; fi ;;
     --iters) iters=$2; shift 2 ;;

@@ -31,10 +31,28 @@ public sealed class PackedOnlyParameterTests
         return op(tape).Span.ToArray();
     }
 
-    [Fact]
-    public void AReleasingTapeKeepsOnlyThePackedFormAndMultipliesBitForBitAsPrePacked()
+    // sixTerm 1: the packed form is the weight's three bfloat16 pieces (ManagedGemm.PackForLinear, the six-term product;
+    // through its scalar twin on a CPU without AMX), −1: the float32 panels (the FMA kernels).
+    [Theory]
+    [InlineData(1)]
+    [InlineData(-1)]
+    public void AReleasingTapeKeepsOnlyThePackedFormAndMultipliesBitForBitAsPrePacked(int sixTerm)
     {
         if (Blas.Backend is not ManagedGemm) return; // no packed operand on other backends: nothing is released
+        int was = SixTermGemm.Override;
+        SixTermGemm.Override = sixTerm;
+        try
+        {
+            ReleasedAndPrePacked(sixTerm > 0);
+        }
+        finally
+        {
+            SixTermGemm.Override = was;
+        }
+    }
+
+    private static void ReleasedAndPrePacked(bool pieces)
+    {
         var (kept, keptParts) = NewStack(1);
         var (released, parts) = NewStack(1);
         var values = kept.Data.ToArray();
@@ -61,7 +79,8 @@ public sealed class PackedOnlyParameterTests
         Assert.All(parts, p => Assert.True(p.IsPackedOnly));
         Assert.False(kept.IsPackedOnly); // the pre-packing tape did not release
         Assert.False(released.RequiresGrad);
-        Assert.Equal(4L * 57 * 72, released.Bytes); // one float32 copy (the packed one), padding not counted
+        Assert.Equal((pieces ? 6L : 4L) * 57 * 72, released.Bytes); // one copy (panels or pieces), padding not counted
+        Assert.Equal(!pieces, released.PackedForLinear()!.HasPanels);
 
         var plain = new Tape(recording: false); // no PackWeights: a packed-only weight is read packed anyway
         Assert.Equal(expected, Run(plain, t => Linear(t, released)));

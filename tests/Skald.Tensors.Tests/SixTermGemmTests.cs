@@ -148,16 +148,20 @@ public sealed class SixTermGemmTests
         }
     }
 
-    // A long row's outputs alone and among 40 others: the same bits (the FMA GEMM's few-row paths would not be asked).
-    [Fact]
-    public void ARowsSumsDoNotDependOnItsBatch()
+    // A long row's outputs alone and among 40 others, or among 4,200 (132 row blocks: the threads split rows, each
+    // holding the pieces of its own blocks, RowPiecesBlocks at a time, in chunks of 16 or more blocks, so more than once
+    // a chunk): the same bits (the FMA GEMM's few-row paths would not be asked).
+    [Theory]
+    [InlineData(41)]
+    [InlineData(4200)]
+    public void ARowsSumsDoNotDependOnItsBatch(int m)
     {
-        const int n = 80, k = 100, m = 41;
+        const int n = 80, k = 100;
         var (x, w, bias) = Inputs(m, n, k, 3);
         var managed = new ManagedGemm();
         var packed = managed.Pack(true, k, n, w, k);
         var all = Linear(managed, x, packed, bias, m, n, k);
-        for (int i = 0; i < m; i += 13)
+        for (int i = 0; i < m; i += m < 100 ? 13 : 97)
         {
             var one = Linear(managed, x.AsSpan(i * k, k).ToArray(), packed, bias, 1, n, k);
             Assert.Equal(all.AsSpan(i * n, n).ToArray(), one);

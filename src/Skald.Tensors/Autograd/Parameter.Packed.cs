@@ -6,7 +6,8 @@ public sealed partial class Parameter
 
     /// <summary>
     /// Whether this weight holds only its GEMM-packed form (<see cref="ReleaseToPacked"/>: packed-only inference): no
-    /// float32 values beside the packed panels, frozen. The Linear ops read the panels on any tape that does not record
+    /// float32 values beside the packed panels (or, where the AMX six-term product runs, its three bfloat16 pieces:
+    /// <see cref="Gemm.ManagedGemm.PackForLinear"/>), frozen. The Linear ops read the panels on any tape that does not record
     /// (the same bits as the float32 values: packing only copies); <see cref="Widen"/> reads the values back out of them.
     /// </summary>
     public bool IsPackedOnly => storage.PackedOnly is not null;
@@ -93,14 +94,14 @@ public sealed partial class Parameter
         {
             var values = new float[(long)only.N * only.K];
             Gemm.PackedUnpack.CopyRowMajor(only, 0, values);
-            only = managed.Pack(true, only.K, only.N, values, only.K);
+            only = managed.PackForLinear(values, only.N, only.K);
             storage.Repack(only);
         }
         if (CoversStorage) return only;
         if (partPacked is { } mine && managed.Accepts(mine)) return mine;
         var rows = new float[Length];
         Gemm.PackedUnpack.CopyRowMajor(only, offset, rows);
-        return partPacked = managed.Pack(true, Shape[1], Shape[0], rows, Shape[1]);
+        return partPacked = managed.PackForLinear(rows, Shape[0], Shape[1]);
     }
 
     private string PackedOnlyMessage() =>

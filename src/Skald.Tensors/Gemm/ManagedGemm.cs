@@ -153,6 +153,34 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
     }
 
     /// <summary>
+    /// A Linear weight W [<paramref name="n"/>, <paramref name="k"/>] (row-major) packed as op(B) = Wᵀ for the fused
+    /// packed product: where the six-term product runs on this thread (<see cref="Quantization.SixTermGemm.Enabled"/>),
+    /// its three bfloat16 pieces only, no float32 panels (6 bytes a weight instead of 4 + 6: the products read nothing
+    /// else), when every value comes back from them bit for bit (<see cref="Quantization.SixTermMatrix.Lossless"/>), else
+    /// the panels with the pieces beside them; elsewhere <see cref="Pack"/>(true, k, n, w, k).
+    /// </summary>
+    internal PackedMatrix PackForLinear(ReadOnlySpan<float> w, int n, int k)
+    {
+        if (!Quantization.SixTermGemm.Enabled || n == 0 || k == 0) return Pack(true, k, n, w, k);
+        var pieces = Quantization.SixTermMatrix.FromRows(w, n, k);
+        if (pieces.Lossless) return PackedMatrix.PiecesOnly(spec, pieces);
+        var packed = Pack(true, k, n, w, k);
+        packed.KeepBeside(pieces);
+        return packed;
+    }
+
+    // b itself when it holds its float32 panels; for a pieces-only weight (PackForLinear) a float32 packing of its values
+    // read back from the pieces (the same bits), made for this call: the FMA kernels asked for on a thread
+    // (SixTermGemm.Override −1) or a product the six-term path does not run. Allocates; never on the default path.
+    private PackedMatrix WithPanels(PackedMatrix b)
+    {
+        if (b.HasPanels) return b;
+        var values = new float[(long)b.N * b.K];
+        PackedUnpack.CopyRowMajor(b, 0, values);
+        return Pack(true, b.K, b.N, values, b.K);
+    }
+
+    /// <summary>
     /// Packs op(B) into <paramref name="packed"/> again (made by <see cref="Pack"/> for this kernel with the same k and
     /// n), allocating nothing: the products then read the new B.
     /// </summary>
@@ -189,6 +217,7 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
         int n = b.N, k = b.K;
         GemmChecks.Validate(transA, false, m, n, k, lda, Math.Max(1, n), ldc, a.Length, long.MaxValue, c.Length);
         if (m == 0 || n == 0) return;
+        b = WithPanels(b);
         fixed (float* pa = a, pc = c)
         {
             var g = new GemmArgs
@@ -207,8 +236,9 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
     /// <paramref name="rowsDone"/>(<paramref name="context"/>, row0, row1) once per block of final rows (null: none;
     /// the threads then split C by rows, so each block is whole rows). The bias is placed in each tile just before its
     /// first K slice: bit-identical to copying it into C and running <see cref="SgemmPacked"/> with beta 1. Where
-    /// <see cref="Quantization.SixTermGemm.Enabled"/> (AMX hosts, opt-in SKALD_AMX_FP32=1) the product is formed from six bfloat16 terms instead
-    /// (as accurate, other bits), the bias added to its sums.
+    /// <see cref="Quantization.SixTermGemm.Enabled"/> (AMX hosts; SKALD_AMX_FP32=0 turns it off) the product is formed from six bfloat16 terms instead
+    /// (as accurate, other bits), the bias added to its sums; a weight held as its pieces only (<see cref="PackForLinear"/>)
+    /// on a thread where it is off is multiplied by the FMA kernels from its values read back (the same bits as its panels).
     /// </summary>
     internal void SgemmPackedFused(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b, ReadOnlySpan<float> bias,
         Span<float> c, int ldc, delegate*<float*, int, int, int, void> epilogue, delegate*<void*, int, int, void> rowsDone,
@@ -226,6 +256,7 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
             Quantization.SixTermGemm.Run(m, a, lda, b.SixTerm, bias, c, ldc, epilogue, rowsDone, context);
             return;
         }
+        b = WithPanels(b);
         fixed (float* pa = a, pc = c, pbias = bias)
         {
             var g = new GemmArgs

@@ -8,15 +8,18 @@ namespace Skald.Tensors.Gemm;
 /// of all k rows, zero-padded to a whole panel) so that repeated products with the same constant matrix (a frozen
 /// weight at inference) skip packing B. The result of <see cref="ManagedGemm.SgemmPacked"/> is bit-identical to
 /// <see cref="ManagedGemm.Sgemm"/> on the unpacked matrix: the same micro-kernel reads the same values in the same
-/// order. Immutable; safe to share between threads. Holds one float32 copy of B (pinned, 64-byte aligned).
+/// order. Immutable; safe to share between threads. Holds one float32 copy of B (pinned, 64-byte aligned), or, made by
+/// <see cref="ManagedGemm.PackForLinear"/> where the AMX six-term product runs, a Linear weight's three bfloat16 pieces
+/// instead (<see cref="HasPanels"/> false: 6 bytes a weight, its values read back exactly,
+/// <see cref="Quantization.SixTermMatrix.CopyRowMajor"/>).
 /// </summary>
 public sealed unsafe class PackedMatrix
 {
-    private readonly float[] buffer;
+    private readonly float[]? buffer;
     private readonly int start;
     private Quantization.SixTermMatrix? sixTerm;
 
-    private PackedMatrix(float[] buffer, int start, int k, int n, int nr, string kernel)
+    private PackedMatrix(float[]? buffer, int start, int k, int n, int nr, string kernel)
     {
         this.buffer = buffer;
         this.start = start;
@@ -35,13 +38,20 @@ public sealed unsafe class PackedMatrix
     /// <summary>Name of the kernel the panels were laid out for (<see cref="IGemmBackend.Name"/>).</summary>
     public string Kernel { get; }
 
-    /// <summary>Bytes held by the packed copy.</summary>
-    public long Bytes => (long)buffer.Length * sizeof(float);
+    /// <summary>Bytes held by the float32 panels (0 for a pieces-only matrix: <see cref="SixTermBytes"/>).</summary>
+    public long Bytes => (long)(buffer?.Length ?? 0) * sizeof(float);
 
     /// <summary>
-    /// The weight's three bfloat16 pieces for the AMX float32 product (<see cref="Quantization.SixTermGemm"/>): made
-    /// from the panels at the first product that asks (a model's warm-up at load), kept beside them (6 bytes a weight),
-    /// dropped when the panels are packed again.
+    /// Whether the float32 panels are held: false for a Linear weight held as its bfloat16 pieces only
+    /// (<see cref="ManagedGemm.PackForLinear"/>), which multiplies on the six-term product
+    /// (<see cref="Quantization.SixTermGemm"/>) and is read back from its pieces by anything else.
+    /// </summary>
+    public bool HasPanels => buffer is not null;
+
+    /// <summary>
+    /// The weight's three bfloat16 pieces for the AMX float32 product (<see cref="Quantization.SixTermGemm"/>): a
+    /// pieces-only matrix's own; else made from the panels at the first product that asks and kept beside them (6 bytes
+    /// a weight), dropped when the panels are packed again.
     /// </summary>
     internal Quantization.SixTermMatrix SixTerm
     {
@@ -59,8 +69,20 @@ public sealed unsafe class PackedMatrix
     /// <summary>Panel width.</summary>
     internal int NR { get; }
 
-    /// <summary>The first panel (valid while this object is alive: the buffer is pinned).</summary>
-    internal float* Panels => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer)) + start;
+    /// <summary>The first panel (valid while this object is alive: the buffer is pinned); throws for a pieces-only matrix.</summary>
+    internal float* Panels => buffer is not null
+        ? (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer)) + start
+        : throw new InvalidOperationException("this packed weight holds its bfloat16 pieces only, no float32 panels");
+
+    /// <summary>
+    /// A Linear weight held as its bfloat16 pieces only (<paramref name="pieces"/>, <see cref="Quantization.SixTermMatrix.Lossless"/>),
+    /// labelled for the kernel of <paramref name="spec"/> (so <see cref="ManagedGemm.Accepts"/> reads as for its panels).
+    /// </summary>
+    internal static PackedMatrix PiecesOnly(in KernelSpec spec, Quantization.SixTermMatrix pieces) =>
+        new(null, 0, pieces.K, pieces.N, spec.NR, spec.Name) { sixTerm = pieces };
+
+    /// <summary>Keeps <paramref name="pieces"/> (made from the same values) beside the panels, so they are not made again.</summary>
+    internal void KeepBeside(Quantization.SixTermMatrix pieces) => sixTerm = pieces;
 
     /// <summary>Packs op(B) (k×n; B is [k, n] with row stride ldb, or [n, k] when transB) for the kernel of spec.</summary>
     internal static PackedMatrix Create(in KernelSpec spec, bool transB, int k, int n, ReadOnlySpan<float> b, int ldb)
@@ -83,6 +105,7 @@ public sealed unsafe class PackedMatrix
     /// </summary>
     internal void Fill(bool transB, ReadOnlySpan<float> b, int ldb)
     {
+        if (buffer is null) throw new InvalidOperationException("a pieces-only packed weight is not packed again");
         sixTerm = null;
         if (K == 0 || N == 0) return;
         fixed (float* pb = b)

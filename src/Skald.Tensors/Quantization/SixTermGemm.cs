@@ -5,8 +5,8 @@ namespace Skald.Tensors.Quantization;
 /// <summary>
 /// The float32 inference product y[m, N] = x[m, K] · Wᵀ (+ bias, then a tile map and a per-row finish, as
 /// <see cref="Gemm.ManagedGemm"/>'s fused packed product) formed on AMX from bfloat16 pieces: x and W each split into three
-/// (<see cref="SixTermLayout"/>; W once, <see cref="SixTermMatrix"/>; x per call, vectorised, into the calling thread's
-/// reused buffer), and the six terms x1w1, x1w2, x1w3, x2w1, x2w2, x3w1 summed by <c>tdpbf16ps</c> in float32
+/// (<see cref="SixTermLayout"/>; W once, <see cref="SixTermMatrix"/>; x per call, vectorised, into reused buffers: each
+/// thread's own, <see cref="RowPiecesBlocks"/> row blocks at a time, when the threads split rows, else the caller's), and the six terms x1w1, x1w2, x1w3, x2w1, x2w2, x3w1 summed by <c>tdpbf16ps</c> in float32
 /// (<see cref="SixTermTileAmx"/>; twin <see cref="SixTermTileScalar"/>). The three dropped terms are each below 2^-24
 /// of their product; against float64 the result's error is about half the FMA kernels' (bench/amx
 /// <c>--bf16-accuracy</c>, docs/performance.md 2026-12-07). Work splits over 32-row blocks (each thread splits its own
@@ -28,19 +28,23 @@ internal static unsafe class SixTermGemm
 
     private const int RowSplitBlocksPerThread = 2;
 
-    [ThreadStatic] private static ushort[]? xPieces;
+    /// <summary>Row blocks whose x pieces a thread holds at once when the threads split the rows (512 rows).</summary>
+    internal const int RowPiecesBlocks = 16;
+
+    [ThreadStatic] private static ushort[]? xPieces; // the caller's: all of x, when the threads split panel pairs
+    [ThreadStatic] private static ushort[]? rowPieces; // a thread's own row blocks, at most RowPiecesBlocks, when they split rows
     [ThreadStatic] private static float[]? edge;
 
-    private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Environment.GetEnvironmentVariable("SKALD_AMX_FP32") == "1";
+    private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Environment.GetEnvironmentVariable("SKALD_AMX_FP32") != "0";
 
     /// <summary>For tests: on this thread 1 turns the six-term product on, -1 off, 0 leaves <see cref="Enabled"/> to the process.</summary>
     [ThreadStatic] internal static int Override;
 
     /// <summary>
-    /// Whether the packed float32 Linear runs here (<see cref="Gemm.ManagedGemm"/>'s fused packed product): where
-    /// AMX-BF16 runs and SKALD_AMX_FP32=1 asks for it (opt-in while W's pieces are kept beside the float32 panels, 6 more
-    /// bytes a weight; SKALD_AMX=0 turns it off with all of AMX; the Models and CLI float32 encode tests pass with it),
-    /// or as this thread's <see cref="Override"/> says.
+    /// Whether the packed float32 Linear runs here (<see cref="Gemm.ManagedGemm"/>'s fused packed product): wherever
+    /// AMX-BF16 runs, unless SKALD_AMX_FP32=0 (or SKALD_AMX=0, all of AMX) turns it off, or as this thread's
+    /// <see cref="Override"/> says. Where it runs, a Linear weight packed for it keeps its pieces instead of float32 panels
+    /// (<see cref="Gemm.ManagedGemm.PackForLinear"/>: 6 bytes a weight).
     /// </summary>
     internal static bool Enabled => Override != 0 ? Override > 0 : ByDefault;
 
@@ -61,26 +65,33 @@ internal static unsafe class SixTermGemm
     {
         int blocks = (m + Block - 1) / Block;
         if (m <= 0 || w.N == 0) return;
-        long need = (long)blocks * w.Chunks * SixTermLayout.StepValues;
-        if (xPieces is null || xPieces.Length < need + 32)
-            xPieces = GC.AllocateUninitializedArray<ushort>((int)Math.Max(need + 32, (xPieces?.Length ?? 0) * 3L / 2), pinned: true);
+        long blockValues = (long)w.Chunks * SixTermLayout.StepValues;
         fixed (float* pa = a, pb = bias, pc = c)
-        fixed (ushort* px = xPieces)
         {
-            var p = new Product(w, (nint)pa, lda, m, ((nint)px + 63) & ~(nint)63, bias.IsEmpty ? 0 : (nint)pb, (nint)pc, ldc,
+            var p = new Product(w, (nint)pa, lda, m, 0, bias.IsEmpty ? 0 : (nint)pb, (nint)pc, ldc,
                 (nint)epilogue, (nint)rowsDone, (nint)context, ScalarTwin);
             if (blocks >= RowSplitBlocksPerThread * Parallelism.MaxThreads)
             {
+                // Each thread splits its own row blocks, at most RowPiecesBlocks at a time, into its own buffer (not
+                // all of x into one: 6 bytes a value of x, 75 MB for 4,096 rows × 3,072), multiplies and finishes them.
                 Parallelism.For(blocks, 1, p, static (in Product p, int b0, int b1) =>
                 {
-                    Split(p, b0, b1);
-                    Compute(p, b0, b1, 0, p.W.Pairs);
-                    Finish(p, b0, b1, 0, p.W.Pairs);
-                    if (p.RowsDone != 0)
-                        ((delegate*<void*, int, int, void>)p.RowsDone)((void*)p.Context, b0 * Block, Math.Min(p.M, b1 * Block));
+                    long blockValues = (long)p.W.Chunks * SixTermLayout.StepValues;
+                    for (int s0 = b0; s0 < b1; s0 += RowPiecesBlocks)
+                    {
+                        int s1 = Math.Min(b1, s0 + RowPiecesBlocks);
+                        // Pieces placed so that block b's are at Pieces + b · blockValues, as Split and Compute index them.
+                        var q = p with { Pieces = Buffer(ref rowPieces, (s1 - s0) * blockValues) - (nint)(s0 * blockValues * sizeof(ushort)) };
+                        Split(q, s0, s1);
+                        Compute(q, s0, s1, 0, q.W.Pairs);
+                        Finish(q, s0, s1, 0, q.W.Pairs);
+                        if (q.RowsDone != 0)
+                            ((delegate*<void*, int, int, void>)q.RowsDone)((void*)q.Context, s0 * Block, Math.Min(q.M, s1 * Block));
+                    }
                 });
                 return;
             }
+            p = p with { Pieces = Buffer(ref xPieces, blocks * blockValues) };
             Parallelism.For(blocks, 1, p, static (in Product p, int b0, int b1) => Split(p, b0, b1));
             Parallelism.For(w.Pairs, 1, p, static (in Product p, int q0, int q1) =>
             {
@@ -155,10 +166,19 @@ internal static unsafe class SixTermGemm
         }
     }
 
-    // One call of the tile, or of its twin (asked for, or on a thread that cannot run tiles: the same bits).
+    // One call of the tile, or of its twin (asked for, on a CPU without AMX (a test's Override), or on a thread that cannot
+    // run tiles: the same bits).
     private static void Tile(SixTermTileAmx.Args* args, bool scalar)
     {
-        if (scalar || !SixTermTileAmx.Run(args)) SixTermTileScalar.Run(args);
+        if (scalar || !SixTermTileAmx.IsSupported || !SixTermTileAmx.Run(args)) SixTermTileScalar.Run(args);
+    }
+
+    // A thread's buffer of at least `values` bfloat16 values, grown as needed, 64-byte aligned (pinned: the address holds).
+    private static nint Buffer(ref ushort[]? buffer, long values)
+    {
+        if (buffer is null || buffer.Length < values + 32)
+            buffer = GC.AllocateUninitializedArray<ushort>((int)Math.Max(values + 32, (buffer?.Length ?? 0) * 3L / 2), pinned: true);
+        fixed (ushort* b = buffer) return ((nint)b + 63) & ~(nint)63;
     }
 
     // This thread's edge buffer: 32 rows × a group's columns.

@@ -56,9 +56,18 @@ internal static unsafe class SixTermLayout
     }
 
     /// <summary>
-    /// <see cref="Piece"/> on 16 lanes: the next piece of each lane of <paramref name="rest"/> (its bfloat16 bits
-    /// in the lane's low half), and what is left after it; the same bits as value by value.
+    /// The float32 three pieces stand for: p1 + (p2 + p3), p2 + p3 first (it is the split's first remainder, v − p1, so
+    /// both sums are exact; (p1 + p2) + p3 would overflow for float.MaxValue, whose p1 + p2 rounds up to 2^128), or p1
+    /// alone when p2 and p3 are +0 (so −0, ±∞ and a NaN come back as their first piece, not as +0 or a sum). Every
+    /// float32 of magnitude at least 2^-110 (its last bit at or above bfloat16's smallest denormal, 2^-133), ±0, ±∞ and
+    /// quiet NaNs whose low 16 bits are zero come back bit for bit from their split; smaller values and other NaNs need bits
+    /// the pieces do not hold (<see cref="SixTermMatrix.Lossless"/> says whether a whole weight came back).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Join(ushort p1, ushort p2, ushort p3) =>
+        (p2 | p3) == 0 ? Bf16.ToSingle(p1) : Bf16.ToSingle(p1) + (Bf16.ToSingle(p2) + Bf16.ToSingle(p3));
+
+    /// <summary><see cref="Piece(ref float)"/> on 16 lanes (the same bits): each lane's bfloat16 in its low half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<uint> Piece16(ref Vector512<float> rest)
     {
@@ -69,6 +78,15 @@ internal static unsafe class SixTermLayout
         var hi = Vector512.ShiftLeft(bits, 16);
         rest = Vector512.AndNot(rest - hi.AsSingle(), Exponent255(hi).AsSingle());
         return bits;
+    }
+
+    /// <summary><see cref="Join"/> on 16 lanes (the same bits), from three pieces in the lanes' low halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Join16(Vector512<uint> p1, Vector512<uint> p2, Vector512<uint> p3)
+    {
+        var first = Vector512.ShiftLeft(p1, 16).AsSingle();
+        var sum = first + (Vector512.ShiftLeft(p2, 16).AsSingle() + Vector512.ShiftLeft(p3, 16).AsSingle());
+        return Vector512.ConditionalSelect(Vector512.Equals(p2 | p3, Vector512<uint>.Zero).AsSingle(), first, sum);
     }
 
     // Lanes whose exponent is all ones (±∞, NaN).

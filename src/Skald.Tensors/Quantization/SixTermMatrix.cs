@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Skald.Tensors.Quantization;
 
@@ -7,8 +8,9 @@ namespace Skald.Tensors.Quantization;
 /// A float32 weight W [N, K] as three bfloat16 pieces (W = w1 + w2 + w3 to float32's precision,
 /// <see cref="SixTermLayout.Piece"/>) laid out for <see cref="SixTermTileAmx"/>: per 32-column panel pair, per
 /// 32-deep chunk, one 6 KB step (<see cref="SixTermLayout"/>), N padded to whole pairs and K to whole chunks with zeros.
-/// 6 bytes a weight (1.5× the float32 panels). Made once per weight (<see cref="Gemm.PackedMatrix"/> keeps it beside its
-/// panels); immutable, shared by threads.
+/// 6 bytes a weight (1.5× the float32 panels). Made once per weight (a <see cref="Gemm.PackedMatrix"/> holds it instead
+/// of its panels when <see cref="Lossless"/>, else beside them); immutable, shared by threads. W's values read back
+/// (<see cref="CopyRowMajor"/>) are <see cref="SixTermLayout.Join"/> of their pieces.
 /// </summary>
 internal sealed unsafe class SixTermMatrix
 {
@@ -39,6 +41,12 @@ internal sealed unsafe class SixTermMatrix
 
     /// <summary>32-column panel pairs (N padded).</summary>
     public int Pairs { get; }
+
+    /// <summary>
+    /// Whether every value of W comes back bit for bit from its pieces (<see cref="SixTermLayout.Join"/>): true unless W
+    /// holds a nonzero value below 2^-110 in magnitude or a NaN with payload bits below bfloat16's.
+    /// </summary>
+    public bool Lossless { get; private set; } = true;
 
     /// <summary>Bytes held.</summary>
     public long Bytes => (long)buffer.Length * sizeof(ushort);
@@ -75,12 +83,58 @@ internal sealed unsafe class SixTermMatrix
             float* row = w + o / group * groupStride + o % group * lane;
             ushort* pair = pieces + (long)(o / SixTermLayout.Block) * m.Chunks * SixTermLayout.StepValues;
             int j = o % SixTermLayout.Block;
-            for (int i = 0; i < k; i++)
+            bool lossless = true;
+            int i = 0;
+            if (step == 1 && Vector512.IsHardwareAccelerated)
             {
-                float rest = row[i * step];
-                for (int s = 0; s < 3; s++) pair[SixTermLayout.WIndex(j, i, s)] = SixTermLayout.Piece(ref rest);
+                // 16 values at a time (a row-major W): the pieces' bits as Piece's, value by value, then stored in pairs.
+                for (; i + 16 <= k; i += 16)
+                {
+                    var value = Vector512.Load(row + i);
+                    var rest = value;
+                    Vector512<uint> p1 = SixTermLayout.Piece16(ref rest), p2 = SixTermLayout.Piece16(ref rest), p3 = SixTermLayout.Piece16(ref rest);
+                    lossless &= Vector512.EqualsAll(SixTermLayout.Join16(p1, p2, p3).AsUInt32(), value.AsUInt32());
+                    for (int l = 0; l < 16; l++)
+                    {
+                        pair[SixTermLayout.WIndex(j, i + l, 0)] = (ushort)p1.GetElement(l);
+                        pair[SixTermLayout.WIndex(j, i + l, 1)] = (ushort)p2.GetElement(l);
+                        pair[SixTermLayout.WIndex(j, i + l, 2)] = (ushort)p3.GetElement(l);
+                    }
+                }
             }
+            for (; i < k; i++)
+            {
+                float value = row[i * step], rest = value;
+                ushort p1 = SixTermLayout.Piece(ref rest), p2 = SixTermLayout.Piece(ref rest), p3 = SixTermLayout.Piece(ref rest);
+                pair[SixTermLayout.WIndex(j, i, 0)] = p1;
+                pair[SixTermLayout.WIndex(j, i, 1)] = p2;
+                pair[SixTermLayout.WIndex(j, i, 2)] = p3;
+                lossless &= BitConverter.SingleToInt32Bits(SixTermLayout.Join(p1, p2, p3)) == BitConverter.SingleToInt32Bits(value);
+            }
+            if (!lossless) m.Lossless = false;
         }
         return m;
+    }
+
+    /// <summary>
+    /// Copies W's values [<paramref name="start"/>, start + destination.Length) (row-major, flat index o·K + i) into
+    /// <paramref name="destination"/>, each <see cref="SixTermLayout.Join"/> of its pieces (W's own bits when
+    /// <see cref="Lossless"/>).
+    /// </summary>
+    public void CopyRowMajor(long start, Span<float> destination)
+    {
+        long end = start + destination.Length;
+        if (start < 0 || end > (long)K * N) throw new ArgumentOutOfRangeException(nameof(start), "beyond the weight");
+        ushort* pieces = Pieces;
+        long pairValues = (long)Chunks * SixTermLayout.StepValues;
+        for (int at = 0; at < destination.Length; at++)
+        {
+            long idx = start + at;
+            int o = (int)(idx / K), i = (int)(idx % K), j = o % SixTermLayout.Block;
+            ushort* pair = pieces + o / SixTermLayout.Block * pairValues;
+            destination[at] = SixTermLayout.Join(pair[SixTermLayout.WIndex(j, i, 0)], pair[SixTermLayout.WIndex(j, i, 1)],
+                pair[SixTermLayout.WIndex(j, i, 2)]);
+        }
+        GC.KeepAlive(this);
     }
 }

@@ -7,14 +7,15 @@ namespace Skald.Data.Generation;
 /// Pseudo-queries without a language model, from the documents themselves: the inverse cloze task (Lee et al. 2019,
 /// "Latent Retrieval for Weakly Supervised Open Domain QA") takes a sentence out of a passage as the query and keeps
 /// the rest of the passage as its positive, so a model learns to find the context a sentence came from. A passage is
-/// what <c>skald index build</c> makes of the chunk: its section heading as the BEIR title, before the text the model
-/// is searched over (<see cref="CorpusDocument.FullText"/>). The query sentence is removed from the passage, so the
+/// what <c>skald index build</c> makes of the chunk: its title (<see cref="Chunk.Title"/>: the section heading, and the
+/// caption of a table whose rows it starts with) as the BEIR title, before the text the model is searched over
+/// (<see cref="CorpusDocument.FullText"/>). The query sentence is removed from the passage, so the
 /// pair is never a verbatim copy, and what is left must hold enough words of its own, the heading not counted
 /// (<see cref="PairFilter"/>); a sentence that chunk overlap repeats at the start of the next chunk is never taken
 /// (it would stay, word for word, in that neighbour: a passage the qrels do not name that holds the query, which BM25
 /// finds first and a miner offers as a negative). A heading is a query of its passage by the same rule: only when no
 /// other passage has that heading (a section of one chunk, its heading used nowhere else), and then it is taken out
-/// of the passage as the sentence is (the passage's title is left empty); a heading every passage of its section
+/// of the passage as the sentence is (the passage's title is left with the caption alone, or empty); a heading every passage of its section
 /// carries as title would be a query that its positive and each sibling hold verbatim. A chunk of one sentence stays
 /// in the corpus as a passage without a query.
 /// </summary>
@@ -38,16 +39,16 @@ public static class IctGenerator
             var kept = new List<GeneratedQuery>();
             foreach (int i in picked.Order())
             {
-                if (filter.Accept(chunk.SentenceTexts[i], passage, title: chunk.Heading))
+                if (filter.Accept(chunk.SentenceTexts[i], passage, title: chunk.Title))
                     kept.Add(new GeneratedQuery("", chunk.SentenceTexts[i], chunk.Id, "ict"));
             }
             if (kept.Count == 0) passage = chunk.Text; // nothing taken out after all
-            string title = chunk.Heading;
-            if (options.HeadingPairs && title.Length > 0 && headings.GetValueOrDefault(PairFilter.Key(title)) == 1
-                && filter.Accept(title, passage, heading: true))
+            string title = chunk.Title;
+            if (options.HeadingPairs && chunk.Heading.Length > 0 && headings.GetValueOrDefault(PairFilter.Key(chunk.Heading)) == 1
+                && filter.Accept(chunk.Heading, passage, heading: true, title: chunk.Context))
             {
-                kept.Insert(0, new GeneratedQuery("", title, chunk.Id, "heading"));
-                title = ""; // taken out of its passage, as a query sentence is
+                kept.Insert(0, new GeneratedQuery("", chunk.Heading, chunk.Id, "heading"));
+                title = chunk.Context; // the heading taken out of its passage, as a query sentence is
             }
             corpus.Add(new CorpusDocument(chunk.Id, title, passage));
             foreach (var q in kept) queries.Add(q with { Id = $"q{queries.Count}" });

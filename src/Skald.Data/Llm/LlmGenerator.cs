@@ -14,10 +14,11 @@ namespace Skald.Data.Llm;
 /// moment its reply is parsed, so a run that is stopped (even killed) and started again asks only for the chunks that
 /// are not in the journal. The corpus is the chunks; the questions go through the <see cref="PairFilter"/> and a
 /// language check (a question in English, or Swedish for a Norwegian/Danish passage and the reverse, is dropped).
-/// A passage is what <c>skald index build</c> makes of the chunk: its section heading as the BEIR title and its text,
-/// so the copy filter, pairs.jsonl and the evaluation see "heading text" as the index embeds it
-/// (<see cref="CorpusDocument.FullText"/>; the passage-length floor counts the text alone, <see cref="PairFilter"/>),
-/// and the model is given the heading as context in the prompt.
+/// A passage is what <c>skald index build</c> makes of the chunk: its title (<see cref="Chunk.Title"/>: the section
+/// heading, and the caption of a table whose rows it starts with) as the BEIR title and its text, so the copy filter,
+/// pairs.jsonl and the evaluation see "title text" as the index embeds it (<see cref="CorpusDocument.FullText"/>; the
+/// passage-length floor counts the text alone, <see cref="PairFilter"/>), and the model is given the title as context
+/// in the prompt.
 /// </summary>
 public static class LlmGenerator
 {
@@ -39,7 +40,7 @@ public static class LlmGenerator
         var todo = new List<(Chunk Chunk, string Language, string Fingerprint)>();
         foreach (var c in ingest.Chunks)
         {
-            string lang = languages[c.Source], fp = Fingerprint(settings, lang, c.Heading, c.Text);
+            string lang = languages[c.Source], fp = Fingerprint(settings, lang, c.Title, c.Text);
             if (journal.Entries.TryGetValue(c.Id, out var e) && e.Fingerprint == fp) done[c.Id] = e.Questions;
             else todo.Add((c, lang, fp));
         }
@@ -51,7 +52,7 @@ public static class LlmGenerator
         await StartedRequests.ForEachAsync(todo, settings.Concurrency,
             async (item, ct) =>
             {
-                var questions = await client.AskAsync(item.Chunk.Heading, item.Chunk.Text, item.Language, item.Chunk.Id, ct);
+                var questions = await client.AskAsync(item.Chunk.Title, item.Chunk.Text, item.Language, item.Chunk.Id, ct);
                 journal.Append(new JournalEntry(item.Chunk.Id, item.Fingerprint, questions));
                 lock (gate)
                 {
@@ -77,12 +78,12 @@ public static class LlmGenerator
         int wrongLanguage = 0;
         foreach (var c in ingest.Chunks)
         {
-            corpus.Add(new CorpusDocument(c.Id, c.Heading, c.Text));
+            corpus.Add(new CorpusDocument(c.Id, c.Title, c.Text));
             foreach (var q in done[c.Id])
             {
                 if (!SameFamily(LanguageGuesser.Guess(q), languages[c.Source])) { wrongLanguage++; continue; }
-                // a question copying the heading copies what the index holds; the heading is not counted in the length
-                if (filter.Accept(q, c.Text, title: c.Heading)) queries.Add(new GeneratedQuery($"q{queries.Count}", q, c.Id, "llm"));
+                // a question copying the title copies what the index holds; the title is not counted in the length
+                if (filter.Accept(q, c.Text, title: c.Title)) queries.Add(new GeneratedQuery($"q{queries.Count}", q, c.Id, "llm"));
             }
         }
         var dropped = filter.Dropped.ToDictionary(StringComparer.Ordinal);
@@ -106,12 +107,13 @@ public static class LlmGenerator
     };
 
     /// <summary>
-    /// What a journal entry must match to be reused: model, prompt language, questions per chunk, passage and heading.
-    /// A chunk without a heading keeps the fingerprint (and the prompt) of the journals written before headings were
-    /// sent, so their answers are reused; a chunk with one is asked again, now with its heading, as it is when its
-    /// heading changes. The heading follows a unit separator, which cleaned document text never holds.
+    /// What a journal entry must match to be reused: model, prompt language, questions per chunk, passage and title.
+    /// A chunk without a title keeps the fingerprint (and the prompt) of the journals written before headings were
+    /// sent, so their answers are reused; a chunk with one is asked again, now with its title, as it is when its
+    /// title changes (a title that is the heading alone keeps the fingerprint journals had before captions were sent).
+    /// The title follows a unit separator, which cleaned document text never holds.
     /// </summary>
-    private static string Fingerprint(LlmSettings s, string language, string heading, string passage) =>
+    private static string Fingerprint(LlmSettings s, string language, string title, string passage) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{s.Model}\n{language}\n{s.QuestionsPerChunk}\n{passage}"
-            + (heading.Length == 0 ? "" : $"\u001fheading\n{heading}"))))[..16].ToLowerInvariant();
+            + (title.Length == 0 ? "" : $"\u001fheading\n{title}"))))[..16].ToLowerInvariant();
 }

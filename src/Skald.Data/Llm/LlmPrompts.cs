@@ -3,8 +3,8 @@ namespace Skald.Data.Llm;
 /// <summary>
 /// The instructions sent with each chunk, written for Bokmål, Nynorsk, Danish and Swedish so the model answers in the
 /// passage's language: N questions a user could ask that the passage answers, one per line, numbered, nothing else.
-/// A chunk's section heading, when it has one, comes before the passage as context (the index searches heading and
-/// text together), with a line asking for questions that make sense on their own; without one the prompt is as it was
+/// A chunk's title (<c>Chunk.Title</c>: its section heading, and the caption of a table whose rows it starts with), when it
+/// has one, comes before the passage as context (the index searches title and text together), with a line asking for questions that make sense on their own; without one the prompt is as it was
 /// before headings were sent.
 /// </summary>
 public static class LlmPrompts
@@ -14,7 +14,7 @@ public static class LlmPrompts
 
     /// <summary>
     /// (system, user) messages asking for <paramref name="n"/> questions about <paramref name="passage"/>, which stands
-    /// under <paramref name="heading"/> ("" when none).
+    /// under <paramref name="heading"/> (the chunk's title; "" when none).
     /// </summary>
     public static (string System, string User) For(string language, string heading, string passage, int n) => language switch
     {

@@ -88,7 +88,8 @@ public sealed class Bf16FromFileTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Bf16Weights.Drop(probe);
         Assert.True(probe.IsFileBacked);
-        // The panels (and a few objects); widening the weight to float32 first added 4 bytes a value.
-        Assert.True(allocated < panels.Bytes + 1024, $"{probe.Name} [{probe.Shape[0]}, {probe.Shape[1]}]: {allocated} bytes allocated for {panels.Bytes} of panels");
+        // The panels and a few objects (a full CI run once saw 1.4 KB of them, with other test classes running beside
+        // it); widening the weight to float32 first added 4 bytes a value, 73,728 here, far above the bound.
+        Assert.True(allocated < panels.Bytes + 8192, $"{probe.Name} [{probe.Shape[0]}, {probe.Shape[1]}]: {allocated} bytes allocated for {panels.Bytes} of panels");
     }
 }

@@ -19,7 +19,7 @@ public sealed class DocumentIndexSyncStampTests
     private static readonly DateTime Earlier = DateTime.UtcNow.AddHours(-1);
 
     /// <summary>Every file under <paramref name="folder"/> last written <paramref name="at"/>.</summary>
-    private static void Stamp(string folder, DateTime at)
+    internal static void Stamp(string folder, DateTime at)
     {
         foreach (var f in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)) File.SetLastWriteTimeUtc(f, at);
     }

@@ -208,7 +208,7 @@ public static class DocumentIndex
         DocumentIndexOptions options, bool languages, string folder, bool reread)
     {
         var log = options.Log ?? (_ => { });
-        if (reread && live.Count > 0) log("the index's documents were read by other readers than this Skald's (index.json's reading.readers): every file is read again");
+        if (reread && live.Any(IsChunk)) log("the index's documents were read by other readers than this Skald's (index.json's reading.readers): every file is read again");
         var recorded = new Dictionary<string, IndexRecord>(DocumentPaths.Comparer); // a source's first live row: its hash and stamp as the index holds them
         var corpora = new HashSet<string>(DocumentPaths.Comparer); // sources whose rows are not a document's chunks: added whole as a --corpus
         foreach (var r in live)

@@ -47,9 +47,11 @@ internal sealed class HubHttp : IDisposable
     /// retried on transient failures when <paramref name="retry"/> (never for a request whose repetition would change
     /// the result twice, such as a commit), reading only the answer's headers before returning. With
     /// <paramref name="streaming"/> (a large upload body) the request has no overall time limit: the caller cancels
-    /// <paramref name="ct"/> when the body stops moving instead.
+    /// <paramref name="ct"/> when the body stops moving instead, and <paramref name="waiting"/> hears the wait before each
+    /// retry (<see cref="RetryPipeline.Waiting"/>), which a stall timer must not count.
     /// </summary>
-    public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> make, bool retry, CancellationToken ct, bool streaming = false)
+    public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> make, bool retry, CancellationToken ct, bool streaming = false,
+        Action<TimeSpan>? waiting = null)
     {
         var client = streaming ? this.streaming : http;
         try
@@ -59,11 +61,20 @@ internal sealed class HubHttp : IDisposable
                 using var once = make();
                 return await client.SendAsync(once, HttpCompletionOption.ResponseHeadersRead, ct);
             }
-            return await retrying.ExecuteAsync(async c =>
+            var context = ResilienceContextPool.Shared.Get(ct);
+            if (waiting is not null) context.Properties.Set(RetryPipeline.Waiting, waiting);
+            try
             {
-                using var request = make();
-                return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, c);
-            }, ct);
+                return await retrying.ExecuteAsync(async c =>
+                {
+                    using var request = make();
+                    return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, c.CancellationToken);
+                }, context);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
         }
         catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or TaskCanceledException)
         {

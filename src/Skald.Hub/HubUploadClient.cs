@@ -224,7 +224,9 @@ internal sealed class HubUploadClient(HubHttp http)
             stall.CancelAfter(timeout);
             try
             {
-                return await http.SendAsync(() => Put(url, file, offset, length, () => stall.CancelAfter(timeout)), retry: true, stall.Token, streaming: true);
+                // the wait before a retry (a Retry-After up to 5 min) puts the stall off: it is no stall
+                return await http.SendAsync(() => Put(url, file, offset, length, () => stall.CancelAfter(timeout)), retry: true, stall.Token, streaming: true,
+                    waiting: wait => stall.CancelAfter(wait + timeout));
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested && attempt < Settings.Retries)
             {

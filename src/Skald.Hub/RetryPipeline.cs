@@ -18,6 +18,13 @@ public static class RetryPipeline
     public static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(2);
 
     /// <summary>
+    /// A call's own listener of the wait before each of its retries (set in the call's <see cref="ResilienceContext"/>):
+    /// an upload's stall timer is put off by the wait, so a Retry-After longer than the stall limit is waited, not
+    /// taken for a stall.
+    /// </summary>
+    public static readonly ResiliencePropertyKey<Action<TimeSpan>> Waiting = new("skald.retry.waiting");
+
+    /// <summary>
     /// A pipeline of up to <paramref name="maxRetries"/> retries (0: none) of the attempts whose outcome (an exception,
     /// or a result such as an HTTP answer) <paramref name="retried"/> accepts, the first after <paramref name="delay"/>,
     /// each later one about twice as long (with jitter), unless <paramref name="wait"/> gives the wait the server asked
@@ -43,6 +50,7 @@ public static class RetryPipeline
                 OnRetry = args =>
                 {
                     retrying?.Invoke(args.Outcome);
+                    if (args.Context.Properties.TryGetValue(Waiting, out var waiting)) waiting(args.RetryDelay);
                     return default;
                 },
             });

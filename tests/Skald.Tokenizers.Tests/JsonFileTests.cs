@@ -53,4 +53,33 @@ public sealed class JsonFileTests
             Directory.Delete(dir, recursive: true);
         }
     }
+    /// <summary>
+    /// A JSON file saved as UTF-16 with its byte order mark (Notepad's "Unicode": a suite, a config) is read as the other
+    /// input files are (README: "benchmark suites ... JSON configs alike"); without its mark it is the one line saying so.
+    /// Before, the JSON reader checked for UTF-8 alone: "not valid UTF-8 (byte 0xFF at offset 0)".
+    /// </summary>
+    [Fact]
+    public void AUtf16FileWithItsMarkIsReadAndOneWithoutIsNamed()
+    {
+        string dir = Directory.CreateTempSubdirectory("skald-jsonfile-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "suite.json");
+            const string json = "{\"name\": \"nordisk æøå\", \"tasks\": [1, 2]}";
+            foreach (var encoding in new System.Text.Encoding[] { new System.Text.UnicodeEncoding(false, true), new System.Text.UnicodeEncoding(true, true) })
+            {
+                File.WriteAllBytes(path, [.. encoding.GetPreamble(), .. encoding.GetBytes(json)]);
+                using (var doc = JsonFile.Read(path, m => new InvalidDataException(m)))
+                    Assert.Equal("nordisk æøå", doc.RootElement.GetProperty("name").GetString());
+                Assert.Equal(2, JsonFile.ReadNode(path, m => new InvalidDataException(m))["tasks"]!.AsArray().Count);
+            }
+            File.WriteAllBytes(path, System.Text.Encoding.Unicode.GetBytes(json));
+            var e = Assert.Throws<InvalidDataException>(() => JsonFile.Read(path, m => new InvalidDataException(m)).Dispose());
+            Assert.Contains("UTF-16 little-endian without a byte order mark", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

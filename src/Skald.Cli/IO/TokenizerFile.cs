@@ -27,9 +27,9 @@ internal static class TokenizerFile
         {
             path = HubModels.Resolve(path, quiet: false); // a hub id that is no local path: its snapshot folder
         }
-        catch (HubException e)
+        catch (HubException e) // a path in a hub id's form (dir/tokenizer.json): named as both, as a missing task is
         {
-            throw new InputException($"{e.Message} ({what} takes {Expected})");
+            throw new InputException($"{path}: no such file or folder (in {Directory.GetCurrentDirectory()}), and as a hub id: {e.Message} ({what} takes {Expected})");
         }
         if (!Directory.Exists(path)) throw new InputException($"{path}: no such file or folder ({what} takes {Expected})");
         string file = Path.Combine(path, "tokenizer.json");

@@ -137,7 +137,7 @@ public static class DocumentIndex
         DocumentSyncResult? plan = null;
         var done = IndexBuilder.Update(folder, model, live =>
         {
-            var (change, counts) = Plan(live, inputs, root, chunking, options, languages, folder);
+            var (change, counts) = Plan(live, inputs, root, chunking, options, languages, folder, ReadByOtherReaders(manifest));
             plan = counts;
             return change is null ? null : change with { Reading = reading };
         }, options.Progress, options.Linking, root, options.ModelPath, options.ReplaceDeleted, options.CancellationToken, lockOnlyToWrite: true);
@@ -153,8 +153,27 @@ public static class DocumentIndex
             [TextColumnKey] = options.TextColumn,
             [OcrKey] = ocr.Enabled ? "auto" : "off",
             [OcrLanguagesKey] = ocr.Languages,
+            [ReadersKey] = ReadersRevision,
         };
     }
+
+    /// <summary>
+    /// <see cref="IndexManifest.Reading"/>'s key of the revision of the document readers that made the index's rows
+    /// (<see cref="ReadersRevision"/>).
+    /// </summary>
+    public const string ReadersKey = "readers";
+
+    /// <summary>
+    /// The document readers' revision, raised when they make other text or chunks of the same file: 2 reads a .txt
+    /// file's title lines as headings, UTF-16 files with their mark, tables without a header row and PDF cells wrapped
+    /// in capitals (an index that recorded no revision was read before). A sync of an index read by other readers reads
+    /// every file again, so that it holds what a build now would, not the old rows of files unchanged since.
+    /// </summary>
+    public const string ReadersRevision = "2";
+
+    /// <summary>Whether the index's rows were made by other document readers than these (<see cref="ReadersRevision"/>).</summary>
+    private static bool ReadByOtherReaders(IndexManifest manifest) =>
+        manifest.Reading?.GetValueOrDefault(ReadersKey) != ReadersRevision;
 
     /// <summary><see cref="IndexManifest.Reading"/>'s key of the .jsonl text column (<c>--text-column</c>).</summary>
     public const string TextColumnKey = "text_column";
@@ -177,15 +196,19 @@ public static class DocumentIndex
                 $"this sync asks {chunking.ChunkTokens}, overlap {chunking.OverlapTokens}: {advice}");
         if (manifest.Reading is null) return;
         foreach (var (key, value) in reading)
-            if (manifest.Reading.TryGetValue(key, out string? recorded) && recorded != value)
+            if (key != ReadersKey && manifest.Reading.TryGetValue(key, out string? recorded) && recorded != value) // (other readers: read again)
                 throw new EvaluationException($"{folder}: the index's documents were read with --{key.Replace('_', '-')} {recorded} (index.json's reading); this sync asks {value}: {advice}");
     }
 
-    /// <summary>What a sync changes, given the index's live rows (named under <paramref name="root"/>); null when nothing.</summary>
+    /// <summary>
+    /// What a sync changes, given the index's live rows (named under <paramref name="root"/>); null when nothing. With
+    /// <paramref name="reread"/> (rows made by other readers) no file is taken as unchanged by its stamp or hash.
+    /// </summary>
     private static (IndexChange? Change, DocumentSyncResult Counts) Plan(IReadOnlyList<IndexRecord> live, string[] inputs, string root, ChunkOptions chunking,
-        DocumentIndexOptions options, bool languages, string folder)
+        DocumentIndexOptions options, bool languages, string folder, bool reread)
     {
         var log = options.Log ?? (_ => { });
+        if (reread && live.Any(IsChunk)) log("the index's documents were read by other readers than this Skald's (index.json's reading.readers): every file is read again");
         var recorded = new Dictionary<string, IndexRecord>(DocumentPaths.Comparer); // a source's first live row: its hash and stamp as the index holds them
         var corpora = new HashSet<string>(DocumentPaths.Comparer); // sources whose rows are not a document's chunks: added whole as a --corpus
         foreach (var r in live)
@@ -211,13 +234,13 @@ public static class DocumentIndex
             }
             var stamp = FileStamp.Of(file, now);
             bool known = recorded.TryGetValue(source, out var before);
-            if (known && stamp.Matches(before!))
+            if (known && !reread && stamp.Matches(before!))
             {
                 unchanged++;
                 continue;
             }
             var hashed = files[file] = new FileRead(Sha256(file), stamp);
-            if (known && before!.SourceSha256 == hashed.Sha256)
+            if (known && !reread && before!.SourceSha256 == hashed.Sha256)
             {
                 unchanged++;
                 if (stamp.Trusted) restamped[source] = (stamp.Size, stamp.Modified!);

@@ -47,7 +47,7 @@ public static class RerankingLists
             string qid = "q" + line.ToString(CultureInfo.InvariantCulture);
             var grades = new Dictionary<string, int>(StringComparer.Ordinal);
             var order = new List<int>();
-                for (int j = 0; j < documents.Count; j++)
+            for (int j = 0; j < documents.Count; j++)
             {
                 var (text, grade) = documents[j];
                 if (!ids.TryGetValue(text, out var id))

@@ -17,16 +17,19 @@ public static class Utf8File
     public static string ReadAllText(string path, Func<string, Exception> invalid) => TextEncoding.Decode(path, File.ReadAllBytes(path), invalid);
 
     /// <summary>
-    /// The bytes of <paramref name="path"/>, checked to be UTF-8 (for a JSON reader over bytes, which otherwise fails on
-    /// the first bad string it is asked for, an error that names neither file nor place).
+    /// The UTF-8 bytes of <paramref name="path"/>, checked to be UTF-8 (for a JSON reader over bytes, which otherwise fails
+    /// on the first bad string it is asked for, an error that names neither file nor place); a file in UTF-16 with its
+    /// byte order mark comes back as UTF-8, as <see cref="ReadAllText"/> reads it (<see cref="TextEncoding"/>).
     /// </summary>
     /// <param name="path">The file.</param>
-    /// <param name="invalid">Makes the exception thrown for bytes that are not UTF-8 from its one-line message (see <see cref="Problem"/>).</param>
+    /// <param name="invalid">Makes the exception thrown for bytes that do not decode from its one-line message (see <see cref="TextEncoding.Problem"/>).</param>
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static byte[] ReadAllBytes(string path, Func<string, Exception> invalid)
     {
         ArgumentNullException.ThrowIfNull(invalid);
         byte[] bytes = File.ReadAllBytes(path);
+        var encoding = TextEncoding.Of(path, bytes.AsSpan(0, Math.Min(bytes.Length, TextEncoding.HeadLength)), invalid, out _);
+        if (encoding is not System.Text.UTF8Encoding) return System.Text.Encoding.UTF8.GetBytes(TextEncoding.Decode(path, bytes, invalid));
         return System.Text.Unicode.Utf8.IsValid(bytes) ? bytes : throw invalid(Problem(path, bytes));
     }
 

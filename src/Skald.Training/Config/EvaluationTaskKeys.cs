@@ -13,7 +13,8 @@ internal static class EvaluationTaskKeys
 {
     /// <summary>
     /// The task paths, in order, and the options of each entry given as a mapping (by task path); <c>at_k</c> and
-    /// <c>always_rerank_positives</c> only under a cross-encoder loss (<paramref name="crossEncoder"/>).
+    /// <c>always_rerank_positives</c> only under a cross-encoder loss (<paramref name="crossEncoder"/>), and <c>teacher</c>,
+    /// <c>margin</c> and <c>add_transitive_closure</c>, which its reranking tasks would leave unread, only under another.
     /// </summary>
     public static (IReadOnlyList<string> Tasks, IReadOnlyDictionary<string, EvaluationTaskEntry> Entries) Read(SectionReader e, string file, bool crossEncoder)
     {
@@ -44,6 +45,9 @@ internal static class EvaluationTaskKeys
             if ((entry.AtK is not null || entry.AlwaysRerankPositives is not null) && !crossEncoder)
                 throw new TrainingException($"{r.Where(entry.AtK is not null ? "at_k" : "always_rerank_positives")}: {(entry.AtK is not null ? "at_k" : "always_rerank_positives")} " +
                     "is a cross-encoder's reranking task's (CrossEncoderRerankingEvaluator); an embedding model's task reports its own cut-offs");
+            if (crossEncoder && (entry.Teacher is not null ? "teacher" : entry.Margin != 0 ? "margin" : entry.AddTransitiveClosure ? "add_transitive_closure" : null) is { } unread)
+                throw new TrainingException($"{r.Where(unread)}: {unread} is an embedding model's task's; under a cross-encoder loss a task is a reranking " +
+                    "task the cross-encoder scores (CrossEncoderRerankingEvaluator: path, at_k, always_rerank_positives)");
             if (entry.TruncateDim is not null && entry.Teacher is null)
                 throw new TrainingException($"{r.Where("truncate_dim")}: truncate_dim cuts an mse task's teacher and model embeddings; give the entry's teacher too");
             r.Done();

@@ -55,4 +55,17 @@ public sealed class HubTokenizerTests
         var r = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "tokenize", "--tokenizer", "skald-test/nope", "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
         SkaldProcess.AssertUserError(r, 1, "skald-test/nope", "not found", "option --tokenizer takes", "hub id");
     }
+
+    /// <summary>
+    /// A mistyped local path has a hub id's form (<c>tok/tokenizer.json</c>): the line names it as a path too, not only
+    /// what the hub answered (unreachable, it said "cannot reach ..." and nothing of the file).
+    /// </summary>
+    [Fact]
+    public void AMissingPathInAHubIdsFormIsNamedAsAPath()
+    {
+        string dir = TestPaths.NewTempDir(), input = TestPaths.WriteFile(dir, "in.txt", "Hei\n");
+        var r = SkaldProcess.RunWith(dir, Env(dir, "http://127.0.0.1:1"), "tokenize", "--tokenizer", "tok/tokenizer.json", "--input", input,
+            "--output", Path.Combine(dir, "o.jsonl"));
+        SkaldProcess.AssertUserError(r, 1, "tok/tokenizer.json: no such file or folder", "as a hub id", "cannot reach", "option --tokenizer takes");
+    }
 }

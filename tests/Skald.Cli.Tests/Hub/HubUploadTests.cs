@@ -274,9 +274,9 @@ public sealed class HubUploadTests
         Assert.Equal([".gitattributes", "config.json", "model.safetensors"], hub.FilesOf("org/sync").Keys.Order(StringComparer.Ordinal).ToArray());
     }
 
-    private static HubSettings Settings(MockHub hub, string home, double timeoutSeconds) =>
+    internal static HubSettings Settings(MockHub hub, string home, double timeoutSeconds, int retries = 0) =>
         HubSettings.From(name => name switch { "HF_ENDPOINT" => hub.Endpoint, "HF_TOKEN" => MockHub.Token, "HF_HOME" => home, _ => null })
-        with { TimeoutSeconds = timeoutSeconds, Retries = 0 };
+        with { TimeoutSeconds = timeoutSeconds, Retries = retries };
 
     [Fact]
     public void ASlowStorageLinkIsNotTakenForAStalledOne()

@@ -44,6 +44,11 @@ internal sealed partial class MockHub
         byte[] body = StorageThrottle is { } t ? ReadSlowly(req, t.Bytes, t.DelayMs) : ReadBody(req);
         if (req.HttpMethod == "PUT" && p.Length == 2)
         {
+            if (StorageTooMany > 0 && Interlocked.Decrement(ref storageTooMany) >= 0)
+            {
+                TooManyRequestsAsync(res).GetAwaiter().GetResult();
+                return;
+            }
             if (FailStorage.TryGetValue(oid, out int fails) && fails > 0)
             {
                 FailStorage[oid] = fails - 1;

@@ -41,6 +41,15 @@ internal sealed partial class MockHub
     /// <summary>LFS oids whose storage PUT is answered 500 this many more times.</summary>
     public ConcurrentDictionary<string, int> FailStorage { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Storage PUTs of an object still to answer with a rate limit: 429 with <c>Retry-After:</c> <see cref="LocalHttpServer.RetryAfterSeconds"/>.</summary>
+    public int StorageTooMany
+    {
+        get => Volatile.Read(ref storageTooMany);
+        set => Volatile.Write(ref storageTooMany, value);
+    }
+
+    private int storageTooMany;
+
     /// <summary>When set, storage PUT bodies are read this many bytes at a time with this many milliseconds between reads (a slow link).</summary>
     public (int Bytes, int DelayMs)? StorageThrottle { get; set; }
 

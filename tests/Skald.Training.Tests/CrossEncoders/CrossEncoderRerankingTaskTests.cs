@@ -89,4 +89,18 @@ public sealed class CrossEncoderRerankingTaskTests
         e = Assert.Throws<TrainingException>(() => TrainingRun.Build(config with { Loss = config.Loss with { NumLabels = 3, Type = "cross_entropy" } }));
         Assert.Equal("evaluation.tasks: a reranking task is scored by a one-label cross-encoder; this one has 3 labels", e.Message);
     }
+
+    /// <summary>An embedding task's keys on a cross-encoder's reranking task were left unread without a word; one line now.</summary>
+    [Theory]
+    [InlineData("margin: 0.2", "margin")]
+    [InlineData("add_transitive_closure: true", "add_transitive_closure")]
+    [InlineData("teacher: some/teacher", "teacher")]
+    public void AnEmbeddingTasksKeyIsOneLine(string key, string name)
+    {
+        string dir = TestPaths.NewTempDir();
+        var e = Assert.Throws<TrainingException>(() => Config(dir, $"[{{path: {Path.Combine(Fixture, "ranked.jsonl")}, {key}}}]"));
+        Assert.StartsWith("ce.yaml:", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"{name} is an embedding model's task's; under a cross-encoder loss", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
 }

@@ -11,7 +11,9 @@ namespace Skald.Tests;
 /// after it, <see cref="CloseDelayMs"/> later, without reading anything more from it. A client that keeps such a
 /// connection for its next request sends that request into a connection about to close. Every good answer is
 /// <see cref="Answer"/>'s numbered questions. <see cref="StopListening"/> and <see cref="Listen"/> take the port away
-/// and give it back (a server restarting: connections are refused meanwhile).
+/// and give it back (a server restarting: connections are refused meanwhile). With <see cref="KeepAlive"/> it is the other
+/// kind of server: HTTP/1.1, each connection kept for the client's next request (until the client says
+/// <c>Connection: close</c> or goes away).
 /// </summary>
 internal sealed class ClosingChatServer : IDisposable
 {
@@ -43,6 +45,14 @@ internal sealed class ClosingChatServer : IDisposable
     /// <summary>Called with each request's number (1 the first) before it is answered: a test's hook to take the port
     /// away (<see cref="StopListening"/>) between two requests, with no race against the client's next connection.</summary>
     public Action<int>? BeforeAnswer { get; init; }
+
+    /// <summary>Called with each request's number (1 the first) before it is answered, and awaited: a test's hook to hold
+    /// answers back (until several requests are in flight at once, say).</summary>
+    public Func<int, Task>? Holding { get; init; }
+
+    /// <summary>Answers HTTP/1.1 and keeps each connection for the next request, as uvicorn, vLLM or llama.cpp's server
+    /// do, instead of closing it (<see cref="CloseDelayMs"/> is then unused).</summary>
+    public bool KeepAlive { get; init; }
 
     /// <summary>Connections accepted.</summary>
     public int Connections => Volatile.Read(ref connections);
@@ -98,22 +108,19 @@ internal sealed class ClosingChatServer : IDisposable
         try
         {
             var stream = client.GetStream();
-            string? body = await ReadRequest(stream);
-            if (body is null) return;
-            int n = Interlocked.Increment(ref requests); // (not inside ?.Invoke: without a hook it would not run)
-            BeforeAnswer?.Invoke(n);
-            string reply = JsonSerializer.Serialize(new
+            while (await ReadRequest(stream) is { } request)
             {
-                id = "x", @object = "chat.completion", created = 0, model = "fake",
-                choices = new[] { new { index = 0, message = new { role = "assistant", content = Answer }, finish_reason = "stop" } },
-                usage = new { prompt_tokens = 10, completion_tokens = 10, total_tokens = 20 },
-            });
-            byte[] bytes = Encoding.UTF8.GetBytes(reply);
-            string head = "HTTP/1.0 200 OK\r\nServer: BaseHTTP/0.6 Python/3.11\r\nContent-Type: application/json\r\n" +
-                $"Content-Length: {bytes.Length}\r\n\r\n";
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(head).Concat(bytes).ToArray(), stop.Token);
-            await stream.FlushAsync(stop.Token);
-            await Task.Delay(CloseDelayMs, stop.Token); // then closed, whatever the client sent meanwhile
+                int n = Interlocked.Increment(ref requests); // (not inside ?.Invoke: without a hook it would not run)
+                BeforeAnswer?.Invoke(n);
+                if (Holding is { } hold) await hold(n);
+                await AnswerAsync(stream);
+                if (!KeepAlive)
+                {
+                    await Task.Delay(CloseDelayMs, stop.Token); // then closed, whatever the client sent meanwhile
+                    return;
+                }
+                if (request.Close) return;
+            }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -121,8 +128,25 @@ internal sealed class ClosingChatServer : IDisposable
         }
     }
 
-    /// <summary>One request's body, or null when the connection ended before a whole request.</summary>
-    private async Task<string?> ReadRequest(NetworkStream stream)
+    /// <summary>Writes one good answer, as the server's kind answers (HTTP/1.0 without keep-alive, or HTTP/1.1).</summary>
+    private async Task AnswerAsync(NetworkStream stream)
+    {
+        string reply = JsonSerializer.Serialize(new
+        {
+            id = "x", @object = "chat.completion", created = 0, model = "fake",
+            choices = new[] { new { index = 0, message = new { role = "assistant", content = Answer }, finish_reason = "stop" } },
+            usage = new { prompt_tokens = 10, completion_tokens = 10, total_tokens = 20 },
+        });
+        byte[] bytes = Encoding.UTF8.GetBytes(reply);
+        string head = (KeepAlive ? "HTTP/1.1 200 OK\r\nServer: uvicorn\r\n" : "HTTP/1.0 200 OK\r\nServer: BaseHTTP/0.6 Python/3.11\r\n") +
+            $"Content-Type: application/json\r\nContent-Length: {bytes.Length}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head).Concat(bytes).ToArray(), stop.Token);
+        await stream.FlushAsync(stop.Token);
+    }
+
+    /// <summary>One request's body and whether it says <c>Connection: close</c>, or null when the connection ended
+    /// before a whole request.</summary>
+    private async Task<(string Body, bool Close)?> ReadRequest(NetworkStream stream)
     {
         var buffer = new List<byte>();
         var chunk = new byte[4096];
@@ -142,7 +166,9 @@ internal sealed class ClosingChatServer : IDisposable
             if (n == 0) return null;
             buffer.AddRange(chunk.AsSpan(0, n));
         }
-        return Encoding.UTF8.GetString(buffer.GetRange(headerEnd + 4, length).ToArray());
+        bool close = head.Split("\r\n").Any(h => h.StartsWith("Connection:", StringComparison.OrdinalIgnoreCase)
+            && h["Connection:".Length..].Contains("close", StringComparison.OrdinalIgnoreCase));
+        return (Encoding.UTF8.GetString(buffer.GetRange(headerEnd + 4, length).ToArray()), close);
     }
 
     private static int IndexOfBlankLine(List<byte> b)

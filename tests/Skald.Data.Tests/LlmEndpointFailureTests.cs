@@ -25,7 +25,9 @@ public sealed class LlmEndpointFailureTests
     {
         // The journey's Python http.server answered HTTP/1.0 and closed each connection after its answer; .NET kept the
         // connection pooled, sent the next request into it as it closed, and "3 retries" were counted (and waited for)
-        // against a server that answered every request it received.
+        // against a server that answered every request it received. Under load it still happened now and then to the
+        // second of the first two requests (in flight together): waiting for its own connection, it was handed the first
+        // one's as that answer came back. EndpointHandlerTests makes that order certain; here the two go as they go.
         var docs = LlmTests.Documents();
         Assert.True(docs.Chunks.Count >= 4, $"{docs.Chunks.Count} chunks");
         using var server = new ClosingChatServer();
@@ -33,9 +35,8 @@ public sealed class LlmEndpointFailureTests
         string journal = Path.Combine(TestPaths.NewTempDir(), "j.jsonl");
         await LlmGenerator.GenerateAsync(docs, Settings(server.Url), new FilterOptions(), journal, lines.Add);
         Assert.Equal(docs.Chunks.Count, server.Requests);
-        // after the first answers, each request on a connection of its own (with two requests in flight the pool may
-        // also open one that no request ends up using: at least one a request, not exactly)
-        Assert.True(server.Connections >= docs.Chunks.Count, $"{server.Connections} connections for {docs.Chunks.Count} requests");
+        // each request on a connection of its own, none handed on to another request
+        Assert.True(server.Connections == docs.Chunks.Count, $"{server.Connections} connections for {docs.Chunks.Count} requests");
         Assert.Contains($"{docs.Chunks.Count}/{docs.Chunks.Count} chunks, {docs.Chunks.Count} requests, no retries, ETA", lines[^1]);
         Assert.Equal(docs.Chunks.Count, File.ReadAllLines(journal).Length);
     }

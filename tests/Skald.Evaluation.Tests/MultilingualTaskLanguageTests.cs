@@ -22,10 +22,12 @@ public sealed class MultilingualTaskLanguageTests
         var results = new Dictionary<(string, string), TaskResult>
         {
             [("A", "mixed")] = R("A", "mixed", 0.8), [("A", "xquad-da")] = R("A", "xquad-da", 0.4), [("A", "flores-sv-nb")] = R("A", "flores-sv-nb", 0.6),
+            [("A", "guessed")] = R("A", "guessed", 0.1),
         };
-        var board = new Leaderboard(["A"], [("mixed", "retrieval", "nb, da,nn,sv"), ("xquad-da", "retrieval", "da"), ("flores-sv-nb", "bitext", "sv-nb")], results);
+        var board = new Leaderboard(["A"], [("mixed", "retrieval", "nb, da,nn,sv"), ("xquad-da", "retrieval", "da"), ("flores-sv-nb", "bitext", "sv-nb"),
+            ("guessed", "retrieval", "auto")], results); // "auto": each document's own language, so no column
         Assert.Equal(["da", "nb", "nn", "sv"], board.Languages);
-        var report = new BenchmarkReport(new Suite { Name = "s", Tasks = [] }, board, 3, 0, []);
+        var report = new BenchmarkReport(new Suite { Name = "s", Tasks = [] }, board, 4, 0, []);
         string md = report.ToMarkdown().ReplaceLineEndings("\n");
         // da: (0.8 + 0.4) / 2, nb: (0.8 + 0.6) / 2, nn: 0.8, sv: (0.8 + 0.6) / 2
         Assert.Contains("## Mean per language\n\n| Model | da | nb | nn | sv |\n|---|---:|---:|---:|---:|\n| A | 60.00 | 70.00 | 80.00 | 70.00 |\n", md);

@@ -70,7 +70,7 @@ public sealed class Leaderboard
     /// <summary>
     /// Languages, sorted: a bitext pair counts for each side ("da-sv"), a task over several languages for each of them
     /// ("nb,da,nn,sv"), as SEB counts a task in every language it holds (its per-language tables take each task whose
-    /// languages include the language).
+    /// languages include the language); a task in language "auto" counts for none.
     /// </summary>
     /// <remarks>
     /// Upstream: <c>get_main_score</c> in docs/update_benchmark_tables.py and <c>TaskResult.get_main_score</c> in
@@ -113,7 +113,13 @@ public sealed class Leaderboard
         IReadOnlyDictionary<string, int> scored) =>
         models.ToDictionary(m => m, m => 1 + models.Count(o => votes[o] > votes[m] || (votes[o] == votes[m] && scored[o] > scored[m])));
 
-    /// <summary>A task's language codes: "da" → da, "da-sv" → da, sv, "nb, da,nn" → nb, da, nn (each once).</summary>
+    /// <summary>
+    /// A task's language codes: "da" → da, "da-sv" → da, sv, "nb, da,nn" → nb, da, nn (each once); "auto" (each
+    /// document's own, guessed) names none.
+    /// </summary>
     private static string[] SplitLanguage(string language) =>
-        [.. language.Split(['-', ','], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];
+    [
+        .. language.Split(['-', ','], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Where(code => code != Skald.Retrieval.Index.Bm25Fields.PerDocument).Distinct(StringComparer.Ordinal),
+    ];
 }

@@ -14,12 +14,10 @@ public sealed class CrossEncoderRerankingEvaluatorTests
 {
     private static readonly string Folder = Path.Combine(TestPaths.Fixtures, "cross-encoder-reranking");
 
-    private static readonly JsonElement Reference =
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "reranking_reference.json"))).RootElement;
+    private static readonly JsonElement Reference = ScoreTable.Load(Path.Combine(Folder, "reranking_reference.json"));
 
     /// <summary>The fixture's model: each (query, document) pair's score from its table.</summary>
-    private static float[] Table(IReadOnlyList<(string Query, string Document)> pairs) =>
-        [.. pairs.Select(p => Reference.GetProperty("scores").GetProperty(p.Query).GetProperty(p.Document).GetSingle())];
+    private static float[] Table(IReadOnlyList<(string Query, string Document)> pairs) => ScoreTable.Scores(Reference, pairs);
 
     private static string[] Texts(JsonElement e) =>
         e.ValueKind == JsonValueKind.String ? [e.GetString()!] : [.. e.EnumerateArray().Select(x => x.GetString()!)];

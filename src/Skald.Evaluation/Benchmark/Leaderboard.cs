@@ -67,7 +67,16 @@ public sealed class Leaderboard
         return scores.Count == 0 ? null : scores.Average();
     }
 
-    /// <summary>Languages (bitext pairs count for each side), sorted.</summary>
+    /// <summary>
+    /// Languages, sorted: a bitext pair counts for each side ("da-sv"), a task over several languages for each of them
+    /// ("nb,da,nn,sv"), as SEB counts a task in every language it holds (its per-language tables take each task whose
+    /// languages include the language); a task in language "auto" counts for none.
+    /// </summary>
+    /// <remarks>
+    /// Upstream: <c>get_main_score</c> in docs/update_benchmark_tables.py and <c>TaskResult.get_main_score</c> in
+    /// src/seb/result_dataclasses.py, KennethEnevoldsen/scandinavian-embedding-benchmark at 11734d01ddec0df478c6e85e161965248deb11fd.
+    /// SEB scores each language's part of such a task; a task here has one score (its mixed corpus), which counts for each language.
+    /// </remarks>
     public IReadOnlyList<string> Languages => [.. Tasks.SelectMany(t => SplitLanguage(t.Language)).Distinct().Order(StringComparer.Ordinal)];
 
     /// <summary>Task types, in first-appearance order.</summary>
@@ -104,5 +113,13 @@ public sealed class Leaderboard
         IReadOnlyDictionary<string, int> scored) =>
         models.ToDictionary(m => m, m => 1 + models.Count(o => votes[o] > votes[m] || (votes[o] == votes[m] && scored[o] > scored[m])));
 
-    private static string[] SplitLanguage(string language) => language.Length == 0 ? [] : language.Split('-');
+    /// <summary>
+    /// A task's language codes: "da" → da, "da-sv" → da, sv, "nb, da,nn" → nb, da, nn (each once); "auto" (each
+    /// document's own, guessed) names none.
+    /// </summary>
+    private static string[] SplitLanguage(string language) =>
+    [
+        .. language.Split(['-', ','], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Where(code => code != Skald.Retrieval.Index.Bm25Fields.PerDocument).Distinct(StringComparer.Ordinal),
+    ];
 }

@@ -26,6 +26,34 @@ public sealed record NanoBeirData
     /// <summary>Each evaluated query's relevant document ids (<see cref="Queries"/>' order).</summary>
     public required IReadOnlyList<IReadOnlySet<string>> Relevant { get; init; }
 
+    /// <summary>
+    /// The language a first stage's BM25 stems it in (<see cref="CrossEncoderNanoBeirEvaluator"/>; a task's language
+    /// as a suite names it); null: unstemmed.
+    /// </summary>
+    public string? Language { get; init; }
+
+    /// <summary>
+    /// A local retrieval task (a BEIR folder, as <c>skald evaluate --type retrieval</c> reads it: its split, at most its
+    /// <see cref="TaskDefinition.Limit"/> queries) in the shape of a NanoBEIR dataset, named after the task and in its
+    /// language: the queries with a document judged relevant (grade 1 up), those documents their relevant ones. A task of
+    /// another kind, or a folder without a judged query, is one line naming it.
+    /// </summary>
+    public static NanoBeirData FromTask(TaskDefinition task, string split = RetrievalData.DefaultSplit)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (task.Kind is not (TaskKind.Retrieval or TaskKind.Reranking) || !Directory.Exists(task.Path))
+            throw new EvaluationException($"{task.Path}: a {task.TypeName} task; a first stage's candidates are retrieved from a retrieval task's folder (corpus, queries, qrels)");
+        var data = RetrievalData.Load(task.Path, split, task.Limit);
+        var judged = data.Queries.Select(q => (q.Id, q.Text, Relevant: data.Qrels[q.Id].Where(j => j.Value >= 1).Select(j => j.Key).ToHashSet(StringComparer.Ordinal)))
+            .Where(q => q.Relevant.Count > 0).ToList();
+        if (judged.Count == 0) throw new EvaluationException($"{task.Path}: no query has a document judged relevant (grade 1 up) in split {split}");
+        return new NanoBeirData
+        {
+            Name = task.Name, Corpus = data.Corpus, Queries = [.. judged.Select(q => (q.Id, q.Text))],
+            Relevant = [.. judged.Select(q => (IReadOnlySet<string>)q.Relevant)], Language = task.Language.Length == 0 ? null : task.Language,
+        };
+    }
+
     /// <summary>Fetches <paramref name="dataset"/> through the hub cache (settings from the environment) and reads it.</summary>
     public static NanoBeirData FromHub(NanoBeirDataset dataset, IProgress<HubProgress>? progress = null)
     {

@@ -41,4 +41,10 @@ public sealed record EvaluationTaskEntry
     /// order every positive, listed or not (true, upstream's default, when null), or only the listed documents (false).
     /// </summary>
     public bool? AlwaysRerankPositives { get; init; }
+
+    /// <summary>
+    /// <c>rerank_k</c>: a cross-encoder's retrieval task (a BEIR folder without a first stage's candidates) reranks
+    /// each query's first K BM25 documents (CrossEncoderNanoBEIREvaluator's <c>rerank_k</c>, 100 when null).
+    /// </summary>
+    public int? RerankK { get; init; }
 }

@@ -4,7 +4,7 @@ namespace Skald.Training.Config;
 
 /// <summary>
 /// <c>evaluation.tasks</c>: a task path, or a list whose entries are task paths or mappings
-/// <c>{path: TASK, teacher: DIR, truncate_dim: N, add_transitive_closure: true, margin: M, at_k: K, always_rerank_positives: false}</c> (<see cref="EvaluationTaskEntry"/>).
+/// <c>{path: TASK, teacher: DIR, truncate_dim: N, add_transitive_closure: true, margin: M, at_k: K, always_rerank_positives: false, rerank_k: K}</c> (<see cref="EvaluationTaskEntry"/>).
 /// A teacher makes the entry an mse task (sentence-transformers' <c>MSEEvaluator</c>, which its constructor gives the
 /// teacher): the teacher embeds the task's sources, the model being trained its targets; <c>truncate_dim</c> cuts both,
 /// so it goes with a teacher.
@@ -12,8 +12,8 @@ namespace Skald.Training.Config;
 internal static class EvaluationTaskKeys
 {
     /// <summary>
-    /// The task paths, in order, and the options of each entry given as a mapping (by task path); <c>at_k</c> and
-    /// <c>always_rerank_positives</c> only under a cross-encoder loss (<paramref name="crossEncoder"/>), and <c>teacher</c>,
+    /// The task paths, in order, and the options of each entry given as a mapping (by task path); <c>at_k</c>,
+    /// <c>always_rerank_positives</c> and <c>rerank_k</c> only under a cross-encoder loss (<paramref name="crossEncoder"/>), and <c>teacher</c>,
     /// <c>margin</c> and <c>add_transitive_closure</c>, which its reranking tasks would leave unread, only under another.
     /// </summary>
     public static (IReadOnlyList<string> Tasks, IReadOnlyDictionary<string, EvaluationTaskEntry> Entries) Read(SectionReader e, string file, bool crossEncoder)
@@ -41,13 +41,15 @@ internal static class EvaluationTaskKeys
                 Margin = r.Double("margin", 0, double.MinValue),
                 AtK = r.IntOrNull("at_k", 1),
                 AlwaysRerankPositives = r.Str("always_rerank_positives") is null ? null : r.Bool("always_rerank_positives", true),
+                RerankK = r.IntOrNull("rerank_k", 1),
             };
-            if ((entry.AtK is not null || entry.AlwaysRerankPositives is not null) && !crossEncoder)
-                throw new TrainingException($"{r.Where(entry.AtK is not null ? "at_k" : "always_rerank_positives")}: {(entry.AtK is not null ? "at_k" : "always_rerank_positives")} " +
+            if ((entry.AtK is not null ? "at_k" : entry.AlwaysRerankPositives is not null ? "always_rerank_positives" : entry.RerankK is not null ? "rerank_k" : null) is { } reranking
+                && !crossEncoder)
+                throw new TrainingException($"{r.Where(reranking)}: {reranking} " +
                     "is a cross-encoder's reranking task's (CrossEncoderRerankingEvaluator); an embedding model's task reports its own cut-offs");
             if (crossEncoder && (entry.Teacher is not null ? "teacher" : entry.Margin != 0 ? "margin" : entry.AddTransitiveClosure ? "add_transitive_closure" : null) is { } unread)
                 throw new TrainingException($"{r.Where(unread)}: {unread} is an embedding model's task's; under a cross-encoder loss a task is a reranking " +
-                    "task the cross-encoder scores (CrossEncoderRerankingEvaluator: path, at_k, always_rerank_positives)");
+                    "task the cross-encoder scores (CrossEncoderRerankingEvaluator: path, at_k, always_rerank_positives, rerank_k)");
             if (entry.TruncateDim is not null && entry.Teacher is null)
                 throw new TrainingException($"{r.Where("truncate_dim")}: truncate_dim cuts an mse task's teacher and model embeddings; give the entry's teacher too");
             r.Done();

@@ -12,8 +12,10 @@ namespace Skald.Training.CrossEncoders;
 /// reranking</c> reads) scored by the cross-encoder being trained, as sentence-transformers' CrossEncoderTrainer runs a
 /// CrossEncoderRerankingEvaluator named after the task (<see cref="CrossEncoderRerankingEvaluator"/>):
 /// <c>eval_TASK_ndcg@10</c> (its primary metric), <c>eval_TASK_mrr@10</c>, <c>eval_TASK_map</c>, and the first
-/// stage's <c>eval_TASK_base_*</c> when the task's rows are a first stage's ranked <c>documents</c>. The entry's
-/// <c>at_k</c> and <c>always_rerank_positives</c> are upstream's arguments.
+/// stage's <c>eval_TASK_base_*</c> when the task's rows are a first stage's ranked <c>documents</c>. A retrieval folder
+/// (corpus, queries, qrels; no candidates) is one dataset of sentence-transformers' CrossEncoderNanoBEIREvaluator: each
+/// query's first <c>rerank_k</c> (100) BM25 documents are its <c>documents</c> (<see cref="CrossEncoderNanoBeirEvaluator.FirstStage"/>),
+/// <c>base_*</c> BM25's own scores. The entry's <c>at_k</c>, <c>always_rerank_positives</c> and <c>rerank_k</c> are upstream's arguments.
 /// </summary>
 public sealed class CrossEncoderTaskEvaluator : IEvaluator
 {
@@ -34,17 +36,26 @@ public sealed class CrossEncoderTaskEvaluator : IEvaluator
         try
         {
             var task = TaskDefinition.FromPath(path, limit: limit);
-            if (task.Kind != TaskKind.Reranking)
+            bool retrieval = task.Kind == TaskKind.Retrieval && Directory.Exists(path);
+            if (task.Kind != TaskKind.Reranking && !retrieval)
                 throw new TrainingException($"evaluation.tasks: {path}: a {task.TypeName} task; a cross-encoder is evaluated during training on " +
-                    "reranking tasks (query, positive and negative or a first stage's documents), as sentence-transformers' CrossEncoderRerankingEvaluator");
+                    "reranking tasks (query, positive and negative or a first stage's documents), as sentence-transformers' CrossEncoderRerankingEvaluator, " +
+                    "and on retrieval folders (BM25's first rerank_k documents reranked, as its CrossEncoderNanoBEIREvaluator)");
+            if (entry?.RerankK is not null && !retrieval)
+                throw new TrainingException($"evaluation.tasks: {path}: rerank_k applies to a retrieval folder (BM25's candidates); this reranking task lists its own");
             Name = TaskFileEvaluator.KeyName(task.Name);
-            evaluator = new CrossEncoderRerankingEvaluator(CrossEncoderRerankingEvaluator.LoadSamples(path, limit), atK, entry?.AlwaysRerankPositives ?? true);
+            var samples = retrieval ? CrossEncoderNanoBeirEvaluator.FirstStage(NanoBeirData.FromTask(task), entry?.RerankK ?? DefaultRerankK)
+                : CrossEncoderRerankingEvaluator.LoadSamples(path, limit);
+            evaluator = new CrossEncoderRerankingEvaluator(samples, atK, entry?.AlwaysRerankPositives ?? true);
         }
         catch (Exception e) when (e is EvaluationException or IOException)
         {
             throw new TrainingException($"evaluation.tasks: {TaskFileEvaluator.Located(path, e.Message)}", e);
         }
     }
+
+    /// <summary>The BM25 documents reranked per query of a retrieval folder without <c>rerank_k</c> (upstream's default).</summary>
+    public const int DefaultRerankK = 100;
 
     /// <inheritdoc />
     public string Name { get; }

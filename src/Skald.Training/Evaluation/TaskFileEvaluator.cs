@@ -97,11 +97,23 @@ public sealed class TaskFileEvaluator : IEvaluator, IDisposable
         _ => null,
     };
 
-    /// <summary>The task's main metric (the one a model card reports); every other metric of it is also evaluated (<see cref="Provides"/>).</summary>
-    public IReadOnlyList<string> MetricNames => [$"eval_{Name}_{inner.MainMetric}"];
+    /// <summary>
+    /// Every metric the task reported at its last evaluation, in the order reported (a model card's model-index lists
+    /// them all, as sentence-transformers' lists every metric an evaluator returned); before the first evaluation, the
+    /// task's main metric only (which metrics a task reports is known once it ran: <see cref="Provides"/> answers for any).
+    /// </summary>
+    public IReadOnlyList<string> MetricNames => reported ?? [Key(inner.MainMetric)];
+
+    /// <summary>The task's main metric (<see cref="TaskEvaluator.MainMetric"/>), whatever the order of <see cref="MetricNames"/>.</summary>
+    public string PrimaryMetric => Key(inner.MainMetric);
+
+    private IReadOnlyList<string>? reported; // the keys of the last evaluation
 
     /// <inheritdoc />
-    public bool Provides(string metric) => metric.StartsWith($"eval_{Name}_", StringComparison.Ordinal);
+    public bool Provides(string metric) => metric.StartsWith(Key(""), StringComparison.Ordinal);
+
+    /// <summary>A metric of the task as its key: <c>eval_TASK_METRIC</c>.</summary>
+    private string Key(string metric) => $"eval_{Name}_{metric}";
 
     /// <inheritdoc />
     public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
@@ -114,7 +126,9 @@ public sealed class TaskFileEvaluator : IEvaluator, IDisposable
                 : TrainingEmbeddingModel.For(model, batchSize, truncateDim);
             var result = inner.Evaluate(evaluated);
             Dispose(); // the mse evaluator keeps the teacher's embeddings of the sources; the teacher is done
-            return result.Metrics.ToDictionary(kv => $"eval_{Name}_{kv.Key}", kv => kv.Value);
+            var metrics = result.Metrics.ToDictionary(kv => Key(kv.Key), kv => kv.Value);
+            reported = [.. metrics.Keys];
+            return metrics;
         }
         catch (EvaluationException e)
         {

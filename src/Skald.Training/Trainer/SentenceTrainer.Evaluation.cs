@@ -45,6 +45,9 @@ public sealed partial class SentenceTrainer
         };
     }
 
+    /// <summary>Whether the run said that the metric choosing the best model was not reported (<see cref="TrackBest"/>: once).</summary>
+    private bool saidBestMetricMissing;
+
     /// <summary>transformers' key of the evaluation loss (<see cref="Evaluation.CausalLmEvaluator"/>).</summary>
     private const string EvalLoss = "eval_loss";
 
@@ -75,9 +78,14 @@ public sealed partial class SentenceTrainer
         if (state.BestMetricName is not { } name) return state;
         if (!m.TryGetValue(name, out double v))
         {
-            if (config.Evaluation.MetricForBestModel is null) return state; // a primary metric an evaluation did not report
-            throw new TrainingException(
-                $"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", m.Keys)})");
+            // A metric no evaluation reports (a default primary metric an evaluator left out, a named metric of an
+            // evaluation.tasks task that turned out not to report it, a resumed run's recorded one): said once, and the
+            // run trains on without a best model rather than stop after hours of training.
+            if (!saidBestMetricMissing)
+                setup.Log?.Invoke($"the best model is not tracked: {(config.Evaluation.MetricForBestModel is null ? "the metric that selects it" : "evaluation.metric_for_best_model")} " +
+                    $"'{name}' was not reported (reported: {(m.Count == 0 ? "nothing" : string.Join(", ", m.Keys))})");
+            saidBestMetricMissing = true;
+            return state;
         }
         bool better = state.BestMetric is not { } best || (config.Evaluation.IsGreaterBetter(name) ? v > best : v < best);
         if (!better || !double.IsFinite(v)) return state with { BestMetricName = name };

@@ -35,10 +35,21 @@ public sealed partial class SentenceTrainer
         setup.Log?.Invoke(ResumeLine(path, ckpt.State, fresh));
         if (ChangedSchedule(ckpt.State, fresh) is { } changed)
             setup.Log?.Invoke($"{path} was written with {changed}: the remaining steps follow the new schedule from step {ckpt.State.GlobalStep}");
-        return ckpt.State with
-        {
-            TotalSteps = fresh.TotalSteps, BestMetricName = ckpt.State.BestMetricName ?? fresh.BestMetricName,
-        };
+        return BestMetricOnResume(path, ckpt.State with { TotalSteps = fresh.TotalSteps }, fresh.BestMetricName);
+    }
+
+    // The metric choosing the best model of a resumed run: the one the checkpoint recorded (its best value and step are
+    // that metric's; a default that changed since, such as nDCG@10 for the first metric reported, does not change a run
+    // under way), unless evaluation.metric_for_best_model names another: the run chooses by that from here on, its best
+    // value and step starting over (the recorded ones are another metric's), said in a line.
+    private TrainerState BestMetricOnResume(string path, TrainerState saved, string? now)
+    {
+        if (saved.BestMetricName is not { } recorded) return saved with { BestMetricName = now };
+        if (config.Evaluation.MetricForBestModel is not { } named || named == recorded) return saved;
+        setup.Log?.Invoke($"{path} chose the best model by {recorded}" +
+            (saved.BestStep is int step ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" (step {step}, {saved.BestMetric:G6})") : "") +
+            $"; evaluation.metric_for_best_model is {named} now, so the best model is chosen by it from step {saved.GlobalStep} on");
+        return saved with { BestMetricName = named, BestMetric = null, BestStep = null };
     }
 
     // As transformers' resume_from_checkpoint logs it ("Continuing training from epoch E / global step N, will skip the first

@@ -219,7 +219,7 @@ public sealed partial class SentenceTrainer(TrainerSetup setup)
         if (lead)
         {
             if (finalMetrics.Count == 0 && setup.Evaluators.Count > 0) finalMetrics = Evaluate(); // resumed after the last step
-            if (config.Evaluation.LoadBestModelAtEnd && File.Exists(Path.Combine(store.BestPath, "model.safetensors")))
+            if (config.Evaluation.LoadBestModelAtEnd && state.BestStep is not null && File.Exists(Path.Combine(store.BestPath, "model.safetensors")))
             {
                 CheckpointStore.Restore(parameters, CheckpointStore.ReadAll(Path.Combine(store.BestPath, "model.safetensors")), store.BestPath);
                 setup.Log?.Invoke($"loaded the best model (step {state.BestStep}, {state.BestMetricName} = {state.BestMetric:G6})");

@@ -83,11 +83,37 @@ public sealed class CrossEncoderRerankingTaskTests
         File.WriteAllLines(triplets, ["{\"anchor\": \"Hvor ligger huset?\", \"positive\": \"Huset ligger ved sjøen.\", \"negative\": \"Katten sover.\"}"]);
         var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(dir, $"[{triplets}]")));
         Assert.Equal($"evaluation.tasks: {triplets}: a triplets task; a cross-encoder is evaluated during training on reranking tasks (query, positive and negative " +
-            "or a first stage's documents), as sentence-transformers' CrossEncoderRerankingEvaluator", e.Message);
+            "or a first stage's documents), as sentence-transformers' CrossEncoderRerankingEvaluator, and on retrieval folders (BM25's first rerank_k " +
+            "documents reranked, as its CrossEncoderNanoBEIREvaluator)", e.Message);
 
         var config = Config(dir, $"[{Path.Combine(Fixture, "ranked.jsonl")}]");
         e = Assert.Throws<TrainingException>(() => TrainingRun.Build(config with { Loss = config.Loss with { NumLabels = 3, Type = "cross_entropy" } }));
         Assert.Equal("evaluation.tasks: a reranking task is scored by a one-label cross-encoder; this one has 3 labels", e.Message);
+    }
+
+    /// <summary>
+    /// A retrieval folder is one dataset of CrossEncoderNanoBEIREvaluator: BM25's first <c>rerank_k</c> documents per
+    /// query reranked, <c>base_*</c> BM25's own order (fixtures/cross-encoder-nanobeir/make_nanobeir_reference.py's
+    /// numbers: they read no model), the rest the library evaluator's with the same model; <c>rerank_k</c> on a task
+    /// that lists its own candidates is one line.
+    /// </summary>
+    [Fact]
+    public void ARetrievalFolderIsRerankedFromBm25sFirstDocuments()
+    {
+        string dir = TestPaths.NewTempDir(), nano = Path.Combine(TestPaths.RepoRoot, "fixtures", "cross-encoder-nanobeir"), alpha = Path.Combine(nano, "alpha");
+        var setup = TrainingRun.Build(Config(dir, $"[{{path: {alpha}, rerank_k: 3, at_k: 2}}]"));
+        var evaluator = Assert.IsType<Skald.Training.CrossEncoders.CrossEncoderTaskEvaluator>(Assert.Single(setup.Evaluators));
+        var m = evaluator.Evaluate(setup.Model, 8);
+        var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(nano, "nanobeir_reference.json"))).RootElement.GetProperty("expected").GetProperty("r3_at2");
+        foreach (string k in new[] { "base_map", "base_mrr@2", "base_ndcg@2" }) Assert.Equal(reference.GetProperty("alpha_" + k).GetDouble(), m["eval_alpha_" + k], 12);
+        var loss = (Skald.Training.CrossEncoders.CrossEncoderLoss)setup.Loss;
+        var library = new CrossEncoderNanoBeirEvaluator([NanoBeirData.FromTask(Skald.Evaluation.Data.TaskDefinition.FromPath(alpha))], rerankK: 3, atK: 2)
+            .Evaluate(pairs => loss.Scores((Skald.Training.Modeling.TrainableEncoder)setup.Model, pairs, 8));
+        foreach (string k in new[] { "map", "mrr@2", "ndcg@2" }) Assert.Equal(library["alpha_" + k], m["eval_alpha_" + k], 12);
+        Assert.Equal(6, m.Count);
+        setup.Dispose();
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(dir, $"[{{path: {Path.Combine(Fixture, "ranked.jsonl")}, rerank_k: 5}}]")));
+        Assert.Contains("rerank_k applies to a retrieval folder", e.Message);
     }
 
     /// <summary>An embedding task's keys on a cross-encoder's reranking task were left unread without a word; one line now.</summary>

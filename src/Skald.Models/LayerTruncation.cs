@@ -48,8 +48,7 @@ public static partial class LayerTruncation
         using IDisposable model = crossEncoder ? CrossEncoder.Load(source) : SentenceEncoder.Load(source);
         var transformer = model is CrossEncoder ce ? ce.Transformer : ((SentenceEncoder)model).Transformer;
         int total = RequireCut(source, transformer, layers);
-        var config = Skald.Tokenizers.Serialization.JsonFile.ReadNode(configPath, m => new ModelFormatException(m)) as JsonObject
-            ?? throw new ModelFormatException($"{configPath}: not a JSON object");
+        var config = Modules.JsonFiles.ReadNodeObject(configPath);
         CutConfig(config, transformer.Config, layers);
         using var weights = Checkpoint.OpenFolder(weightsPath);
         var keep = weights.Keys.Where(k => Keeps(k, layers)).Order(StringComparer.Ordinal).ToList();

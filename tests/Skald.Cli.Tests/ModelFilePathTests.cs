@@ -80,4 +80,21 @@ public sealed class ModelFilePathTests
         string missing = Path.Combine(TestPaths.NewTempDir(), "nope");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("info", "--model", missing), 1, $"{missing}: model folder not found");
     }
+
+    /// <summary>
+    /// A relative path that is not there names the folder it was looked for in and, when it has no hub id's form
+    /// (<c>./models/x</c>, a bare <c>bert-base-uncased</c>), that it is no hub id either; one of a hub id's form is
+    /// looked up in the hub's cache first and named as both (it said "model folder not found" alone of the first).
+    /// </summary>
+    [Fact]
+    public void AMissingRelativePathNamesTheWorkingFolderAndTheHub()
+    {
+        string dir = TestPaths.NewTempDir();
+        var offline = new Dictionary<string, string> { ["HF_HUB_OFFLINE"] = "1", ["HF_HUB_CACHE"] = Path.Combine(dir, "hf") };
+        foreach (string missing in new[] { "./models/x", "bert-base-uncased" })
+            SkaldProcess.AssertUserError(SkaldProcess.RunWith(dir, offline, "info", "--model", missing), 1,
+                $"skald: error: {missing}: model folder not found (no such folder in {dir}), and no hub id (org/name) either");
+        SkaldProcess.AssertUserError(SkaldProcess.RunWith(dir, offline, "info", "--model", "models/x"), 1,
+            $"skald: error: models/x: no such local folder, not in the hub cache {Path.Combine(dir, "hf")}, and HF_HUB_OFFLINE is set");
+    }
 }

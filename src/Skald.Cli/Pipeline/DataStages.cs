@@ -88,13 +88,17 @@ internal static class DataStages
                     LlmGenerator.GenerateAsync(ingest, settings, new FilterOptions(), journal, l => log("    " + l), stop: stop).GetAwaiter().GetResult());
             }
             else set = IctGenerator.Generate(ingest.Chunks, new IctOptions { QueriesPerChunk = perChunk ?? 1, Seed = seed });
-            var (train, test) = BeirWriter.Write(set, target, testFraction, seed, heldOut);
             // The passages training may see, for a tokenizer and for negatives: held out by document, not the held-out
             // documents (the same split again); held out by query, every passage, so train-corpus.jsonl is corpus.jsonl.
+            // Written into the folder BeirWriter builds, before it is moved into place: a run killed meanwhile leaves
+            // no folder with its pairs.jsonl and a half passages.txt, train-corpus.jsonl or suite.json.
             var passages = heldOut == HeldOutUnit.Documents ? HeldOutSplit.TrainingPassages(set, HeldOutSplit.Choose(set, testFraction, seed, heldOut)) : set.Corpus;
-            File.WriteAllLines(Path.Combine(target, "passages.txt"), passages.Select(d => d.FullText)); // as the index holds them: heading and text
-            if (!File.Exists(Path.Combine(target, BeirWriter.TrainCorpus))) File.Copy(Path.Combine(target, "corpus.jsonl"), Path.Combine(target, BeirWriter.TrainCorpus));
-            HeldOutSuite.Write(target, ingest.Documents.Select(d => d.Text), language);
+            var (train, test) = BeirWriter.Write(set, target, testFraction, seed, heldOut, dir =>
+            {
+                File.WriteAllLines(Path.Combine(dir, "passages.txt"), passages.Select(d => d.FullText)); // as the index holds them: heading and text
+                if (!File.Exists(Path.Combine(dir, BeirWriter.TrainCorpus))) File.Copy(Path.Combine(dir, "corpus.jsonl"), Path.Combine(dir, BeirWriter.TrainCorpus));
+                HeldOutSuite.Write(dir, ingest.Documents.Select(d => d.Text), language);
+            });
             log(string.Create(CultureInfo.InvariantCulture, $"    {Counted.Of(ingest.Documents.Count, "document")}, {Counted.Of(set.Corpus.Count, "passage")}, {train} training and {Counted.Of(test, "held-out query", "held-out queries")}"));
             return target;
         };

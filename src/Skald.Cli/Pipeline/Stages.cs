@@ -16,7 +16,8 @@ internal static class Stages
     public static string TrainTokenizer(IEnumerable<string> corpus, TokenizerTrainingOptions options, string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path, TokenizerTrainer.TrainJson(corpus, options));
+        string json = TokenizerTrainer.TrainJson(corpus, options);
+        AtomicFile.Write(path, s => s.Write(new System.Text.UTF8Encoding(false).GetBytes(json))); // never half a tokenizer.json a later stage reads
         return path;
     }
 

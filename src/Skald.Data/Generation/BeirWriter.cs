@@ -30,7 +30,13 @@ public static class BeirWriter
     /// <param name="testFraction">Share of queries held out in qrels/test.tsv (0: none).</param>
     /// <param name="seed">Seed of the held-out choice.</param>
     /// <param name="heldOut">What the test share is made of: single queries (default) or whole documents (<see cref="HeldOutSplit"/>).</param>
-    public static (int Train, int Test) Write(GeneratedSet set, string folder, double testFraction = 0, int seed = 42, HeldOutUnit heldOut = HeldOutUnit.Queries)
+    /// <param name="alongside">
+    /// Writes further files into the folder being built (its path the argument) before it is moved into place, so that
+    /// they appear with it, whole, or not at all (a pipeline's passages.txt and suite.json): a run killed while they are
+    /// written leaves no folder that looks complete.
+    /// </param>
+    public static (int Train, int Test) Write(GeneratedSet set, string folder, double testFraction = 0, int seed = 42, HeldOutUnit heldOut = HeldOutUnit.Queries,
+        Action<string>? alongside = null)
     {
         if (set.Queries.Count == 0) throw new DataException("no query survived generation and filtering; nothing written (add documents, or lower the filters)");
         var test = HeldOutSplit.Choose(set, testFraction, seed, heldOut);
@@ -48,6 +54,7 @@ public static class BeirWriter
             if (held.Count > 0) WriteQrels(Path.Combine(dir, "qrels", "test.tsv"), held);
             using (var fs = File.Create(Path.Combine(dir, Marker)))
                 JsonLines.Write(fs, train, (w, q) => { w.WriteString("anchor", q.Text); w.WriteString("positive", docs[q.DocumentId]); });
+            alongside?.Invoke(dir);
         });
         return (train.Count, held.Count);
     }

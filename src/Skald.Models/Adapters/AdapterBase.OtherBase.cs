@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Skald.Hub;
 
 namespace Skald.Models.Adapters;
@@ -58,19 +57,14 @@ public static partial class AdapterBase
 
     private static string Full(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
 
-    // adapter_config.json's base_model_name_or_path as written; null when unset or the file unreadable (loading says).
+    // adapter_config.json's base_model_name_or_path as written; null when unset or without the file (loading says). A
+    // file that is no JSON object, or whose key is no string, is one line, as Base reads it.
     private static string? RecordedBase(string adapter)
     {
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(adapter, PeftAdapters.ConfigFile)));
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(BaseKey, out var v)
-                && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+        string file = Path.Combine(adapter, PeftAdapters.ConfigFile);
+        if (!File.Exists(file)) return null;
+        using var doc = Modules.JsonFiles.ReadObject(file);
+        return Modules.JsonFiles.Str(doc.RootElement, BaseKey, file);
     }
 
     // Locate with the hub cache only, null for a name found nowhere (a path on the machine the adapter was trained on).
@@ -86,23 +80,17 @@ public static partial class AdapterBase
         }
     }
 
-    // config.json's model_type in a folder; null without one (or unreadable).
+    // config.json's model_type in a folder; null without one.
     internal static string? ModelType(string folder) => ConfigValue(folder, "model_type");
 
-    // A string or number of config.json in a folder, as its JSON text for a number; null without one (or unreadable).
+    // config.json's model_type (a string) or hidden_size (an integer, as its text) in a folder; null without the file or
+    // the key. A file that is no JSON object, or a value of another type, is one line naming the file and key.
     private static string? ConfigValue(string folder, string key)
     {
-        try
-        {
-            string file = Path.Combine(folder, "config.json");
-            if (!File.Exists(file)) return null;
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
-            return doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty(key, out var t) ? null
-                : t.ValueKind == JsonValueKind.String ? t.GetString() : t.ValueKind == JsonValueKind.Number ? t.GetRawText() : null;
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+        string file = Path.Combine(folder, "config.json");
+        if (!File.Exists(file)) return null;
+        using var doc = Modules.JsonFiles.ReadObject(file);
+        return key == "model_type" ? Modules.JsonFiles.Str(doc.RootElement, key, file)
+            : Modules.JsonFiles.Int(doc.RootElement, key, file)?.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -133,21 +133,17 @@ public static partial class AdapterBase
 
     /// <summary>
     /// Whether the adapter folder's own adapter_config.json has peft's <c>task_type</c> SEQ_CLS: an adapter trained as a
-    /// sequence classifier (a cross-encoder), its head usually in modules_to_save. A file that cannot be read says nothing (false).
+    /// sequence classifier (a cross-encoder), its head usually in modules_to_save. A folder without the file says nothing
+    /// (false: loading it names what is missing); a file that is no JSON object, or whose task_type is no string, is one
+    /// line naming the file (and key), as loading it would be (<see cref="JsonFiles.ReadObject"/>).
     /// </summary>
     public static bool IsSequenceClassification(string adapter)
     {
         ArgumentNullException.ThrowIfNull(adapter);
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(adapter, PeftAdapters.ConfigFile)));
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("task_type", out var t)
-                && t.ValueKind == JsonValueKind.String && t.GetString() == "SEQ_CLS";
-        }
-        catch (Exception e) when (e is JsonException or IOException)
-        {
-            return false;
-        }
+        string file = Path.Combine(adapter, PeftAdapters.ConfigFile);
+        if (!File.Exists(file)) return false;
+        using var doc = JsonFiles.ReadObject(file);
+        return JsonFiles.Str(doc.RootElement, "task_type", file) == "SEQ_CLS";
     }
 
     /// <summary>
@@ -161,8 +157,7 @@ public static partial class AdapterBase
     {
         ArgumentNullException.ThrowIfNull(adapter);
         string file = Path.Combine(adapter, PeftAdapters.ConfigFile);
-        var config = JsonFile.ReadNode(file, m => new ModelFormatException(m)) as System.Text.Json.Nodes.JsonObject
-            ?? throw new ModelFormatException($"{file}: expected a JSON object");
+        var config = JsonFiles.ReadNodeObject(file);
         if (config[BaseKey] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? name) && Folder(adapter, name) is { } baseFolder)
             config[BaseKey] = baseFolder;
         File.WriteAllText(Path.Combine(target, PeftAdapters.ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

@@ -39,22 +39,13 @@ public static class AutoModelClass
     {
         if (Of(modelType) is { } known) return known;
         string file = Path.Combine(folder, "config.json");
-        if (File.Exists(file))
-        {
-            try
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(file));
-                var r = doc.RootElement;
-                if (r.ValueKind == JsonValueKind.Object && r.TryGetProperty("auto_map", out var map) && map.ValueKind == JsonValueKind.Object
-                    && map.TryGetProperty("AutoModel", out var auto) && auto.ValueKind == JsonValueKind.String && auto.GetString() is { Length: > 0 } target)
-                    return target[(target.LastIndexOf('.') + 1)..];
-                if (r.ValueKind == JsonValueKind.Object && TransformerConfig.ArchitectureOf(r) is { } first) return first;
-            }
-            catch (JsonException)
-            {
-                // (a config.json that loaded once is not re-validated here: the type stands in)
-            }
-        }
+        if (!File.Exists(file)) return modelType;
+        using var doc = Modules.JsonFiles.ReadObject(file); // read as every loader reads it: one line when it is not JSON
+        var r = doc.RootElement;
+        if (r.TryGetProperty("auto_map", out var map) && map.ValueKind == JsonValueKind.Object
+            && map.TryGetProperty("AutoModel", out var auto) && auto.ValueKind == JsonValueKind.String && auto.GetString() is { Length: > 0 } target)
+            return target[(target.LastIndexOf('.') + 1)..];
+        if (TransformerConfig.ArchitectureOf(r) is { } first) return first;
         return modelType;
     }
 }

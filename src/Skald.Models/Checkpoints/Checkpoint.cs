@@ -64,7 +64,7 @@ public sealed class Checkpoint : IDisposable
         if (!Directory.Exists(folder)) throw new ModelFormatException(Modules.ModelFolder.NotFound(folder));
         string file = WeightsIn(folder)
             ?? throw new ModelFormatException($"{folder}: no model.safetensors, model.safetensors.index.json, pytorch_model.bin or pytorch_model.bin.index.json");
-        if (file.EndsWith(".index.json", StringComparison.Ordinal)) return FromFiles(file, ShardsOf(file), stripPrefixes);
+        if (file.EndsWith(".index.json", StringComparison.Ordinal)) return FromFiles(file, [.. ShardsOf(file)], stripPrefixes);
         FolderPaths.CheckLink(file, folder, file);
         return FromFiles(file, [file], stripPrefixes);
     }
@@ -72,16 +72,24 @@ public sealed class Checkpoint : IDisposable
     /// <summary>Opens a single safetensors file (or torch.save zip).</summary>
     public static Checkpoint OpenFile(string path, params string[] stripPrefixes) => FromFiles(path, [path], stripPrefixes);
 
-    private static List<string> ShardsOf(string indexPath)
+    /// <summary>
+    /// The shard files, full paths in first-named order, that the shard index <paramref name="indexPath"/>
+    /// (<c>model.safetensors.index.json</c>, <c>pytorch_model.bin.index.json</c>) names in its <c>weight_map</c>: the one
+    /// reading of an index, strict (<see cref="Modules.JsonFiles.ReadObject"/>); a malformed index, an entry that is no
+    /// file name or names a file outside the folder, or a shard missing is one line naming the index (and the entry).
+    /// </summary>
+    public static IReadOnlyList<string> ShardsOf(string indexPath)
     {
+        ArgumentNullException.ThrowIfNull(indexPath);
         string dir = System.IO.Path.GetDirectoryName(indexPath)!;
-        using var doc = Modules.JsonFiles.Read(indexPath);
+        using var doc = Modules.JsonFiles.ReadObject(indexPath);
         if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
             throw new ModelFormatException($"{indexPath}: missing \"weight_map\" object");
         var shards = new List<string>();
         foreach (var p in map.EnumerateObject())
         {
-            string file = p.Value.GetString() ?? throw new ModelFormatException($"{indexPath}: weight_map[\"{p.Name}\"] is not a file name");
+            string file = p.Value.ValueKind == JsonValueKind.String && p.Value.GetString() is { Length: > 0 } named ? named
+                : throw new ModelFormatException($"{indexPath}: weight_map[\"{p.Name}\"] is not a file name, found {p.Value.GetRawText()}");
             string full = FolderPaths.Inside(dir, file, $"{indexPath}: weight_map[\"{p.Name}\"]");
             if (!shards.Contains(full)) shards.Add(full);
         }

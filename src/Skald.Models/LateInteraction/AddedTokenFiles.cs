@@ -61,15 +61,5 @@ internal static class AddedTokenFiles
         }
     }
 
-    private static JsonObject Parse(string file)
-    {
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(file)) as JsonObject ?? throw new ModelFormatException($"{file}: expected a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{file}: not valid JSON ({e.Message})", e);
-        }
-    }
+    private static JsonObject Parse(string file) => Modules.JsonFiles.ReadNodeObject(file);
 }

@@ -70,7 +70,7 @@ internal static class PrefixTokens
         string configFile = Path.Combine(source, "config.json");
         var config = TransformerConfig.Load(configFile);
         int rows = config.VocabSize, width = config.HiddenSize;
-        var json = JsonNode.Parse(File.ReadAllText(configFile)) as JsonObject ?? throw new ModelFormatException($"{configFile}: expected a JSON object");
+        var json = Modules.JsonFiles.ReadNodeObject(configFile);
         if (json["vocab_size"] is null) throw new ModelFormatException($"{configFile}: key \"vocab_size\" not found; Skald adds prefix tokens to an encoder whose config names it");
         json["vocab_size"] = after;
         var tensors = new List<TensorToWrite>();

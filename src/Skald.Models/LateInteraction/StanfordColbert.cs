@@ -45,23 +45,18 @@ public static class StanfordColbert
     /// </summary>
     public static string EncoderArchitecture(string modelType) => AutoModelClass.Of(modelType) ?? "BertModel";
 
-    /// <summary>Whether <paramref name="path"/> is a Stanford ColBERT folder: no modules.json, config.json's first architecture HF_ColBERT.</summary>
+    /// <summary>
+    /// Whether <paramref name="path"/> is a Stanford ColBERT folder: no modules.json, config.json's first architecture
+    /// HF_ColBERT. A config.json that is no JSON object is one line naming it (<see cref="JsonFiles.ReadObject"/>), as
+    /// every loader reads it: a config.json in UTF-16 or with a byte order mark is read, not taken for another kind of folder.
+    /// </summary>
     public static bool IsStanford(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         string config = Path.Combine(path, "config.json");
         if (!Directory.Exists(path) || File.Exists(Path.Combine(path, "modules.json")) || !File.Exists(config)) return false;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(config));
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("architectures", out var a)
-                && a.ValueKind == JsonValueKind.Array && a.GetArrayLength() > 0 && a[0].ValueKind == JsonValueKind.String
-                && a[0].GetString() == Architecture;
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            return false; // the loader that is tried instead names what is wrong
-        }
+        using var doc = JsonFiles.ReadObject(config);
+        return TransformerConfig.ArchitectureOf(doc.RootElement) == Architecture;
     }
 
     /// <summary>The one line refusing a Stanford ColBERT checkpoint where a sentence embedder is loaded.</summary>

@@ -165,13 +165,17 @@ public sealed partial record ModelFolder
     }
 
     /// <summary>
-    /// The message for a model folder that is not there: "model folder not found", or, when <paramref name="path"/> is
-    /// a file (a model's model.safetensors or config.json, as users often name), the folder holding it to name instead.
+    /// The message for a model folder that is not there: "model folder not found", for a relative path with the folder
+    /// it was looked for in and, when it is not of a hub id's form (<c>org/name</c>, which the verbs look up in the hub and
+    /// its cache before a folder is said missing; <c>./models/x</c>, <c>a/b/c</c> or a bare <c>bert-base-uncased</c> are
+    /// none), that it is no hub id either; or, when <paramref name="path"/> is a file (a model's model.safetensors or config.json, as users often
+    /// name), the folder holding it to name instead.
     /// </summary>
     public static string NotFound(string path) =>
         File.Exists(path)
             ? $"{path}: is a file, not a model folder (name the folder holding it: {System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))})"
-            : $"{path}: model folder not found";
+            : System.IO.Path.IsPathRooted(path) ? $"{path}: model folder not found"
+            : $"{path}: model folder not found (no such folder in {Directory.GetCurrentDirectory()})" + (Skald.Hub.HubId.TryParse(path) is null ? ", and no hub id (org/name) either" : "");
 
     /// <summary>
     /// The message for a folder with none of config.json, modules.json and llm2vec_config.json: "not a model folder",

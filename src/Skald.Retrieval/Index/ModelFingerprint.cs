@@ -198,7 +198,7 @@ public static class ModelFingerprint
     // shard index; a Stanford ColBERT's artifact.metadata) and the weights Checkpoint.OpenFolder opens (Checkpoint.WeightsIn): model.safetensors, else the shards
     // its index names, else pytorch_model.bin, else the shards its index names (no other weights: a pytorch_model.bin
     // beside model.safetensors is not read; a folder without any, a Router's own, say, has none the encoder loads; an
-    // index that cannot be read fails loading, and counts as its own bytes); with adapterWeights (kind 3) also a LoRA
+    // index that cannot be read is the one line loading gives, Checkpoint.ShardsOf); with adapterWeights (kind 3) also a LoRA
     // adapter's weights.
     private static IEnumerable<string> ReadBy(string folder, bool adapterWeights)
     {
@@ -220,25 +220,8 @@ public static class ModelFingerprint
             yield return weights;
             yield break;
         }
-        foreach (string shard in Shards(weights))
+        foreach (string shard in Skald.Models.Checkpoints.Checkpoint.ShardsOf(weights)) // as loading reads the index: one line when it is malformed
             yield return shard;
-    }
-
-    // The shard files a shard index's weight_map names, those there; none when it cannot be read.
-    private static List<string> Shards(string index)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(index));
-            if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object) return [];
-            string folder = Path.GetDirectoryName(index)!;
-            return [.. map.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String)
-                .Select(p => Path.GetFullPath(Path.Combine(folder, p.Value.GetString()!))).Where(File.Exists).Distinct(StringComparer.Ordinal)];
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            return [];
-        }
     }
 
     // Each file's path, size and time (a link's target's, as a hub snapshot's files are links into its blobs).

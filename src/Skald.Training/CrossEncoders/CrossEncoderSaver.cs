@@ -88,7 +88,7 @@ public static class CrossEncoderSaver
         if (model.Head.Layout == SequenceClassificationHead.HeadLayout.Decoder)
         {
             string config = Path.Combine(transformerPath, "config.json");
-            var source = JsonNode.Parse(File.ReadAllText(config)) as JsonObject ?? throw new ModelFormatException($"{config}: expected a JSON object");
+            var source = Skald.Models.Modules.JsonFiles.ReadNodeObject(config);
             var named = NamedPadToken.Read(transformerPath);
             configPad = source["pad_token_id"] is JsonValue v && v.TryGetValue(out int given) ? given : null;
             if (source["pad_token_id"] is null) pad = DecoderPadId(model, source, config, named);
@@ -221,7 +221,7 @@ public static class CrossEncoderSaver
         SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors);
 
         string source = Path.Combine(transformerPath, "config.json");
-        var json = JsonNode.Parse(File.ReadAllText(source)) as JsonObject ?? throw new ModelFormatException($"{source}: expected a JSON object");
+        var json = Skald.Models.Modules.JsonFiles.ReadNodeObject(source);
         if (layers is { } kept) LayerTruncation.CutConfig(json, transformer.Config, kept);
         json["architectures"] = new JsonArray(architecture);
         // A model of custom code saved as a classifier: auto_map names the classifier class of its module, as the published

@@ -29,7 +29,8 @@ public static class TextLists
         if (listed.Length > 1 || inputs[^1] != listIndex)
             throw new TrainingException($"{path}: only the last text column may hold lists of texts ('{header[listIndex]}' is followed by '{header[inputs[^1]]}'; data.columns can reorder them)");
         if (labelIndex < 0)
-            throw new TrainingException($"{path}: column '{header[listIndex]}' holds lists of texts, which need a 'labels' column with one number per text");
+            throw new TrainingException($"{path}: column '{header[listIndex]}' holds lists of texts, which need a 'labels' column with one number per text " +
+                "(a listwise row: a query, its documents, their labels); a loss that reads one text per column (mnrl, mntp, ...) reads no list: pick its text columns with data.columns");
         string name = header[listIndex];
         var fixedInputs = inputs[..^1];
         var texts = new List<string[]>(rows.Count);

@@ -18,7 +18,6 @@ public static class RandomBert
         var tokenizer = Tokenizers.Tokenizer.FromFile(tokenizerJson);
         int vocab = tokenizer.VocabSize, c = shape.Hidden, padId = tokenizer.PadTokenId ?? 0;
         if (c % shape.Heads != 0) throw new ArgumentException($"hidden {c} is not a multiple of heads {shape.Heads}");
-        Directory.CreateDirectory(dir);
         string config = string.Create(CultureInfo.InvariantCulture, $$"""
             {
               "architectures": ["BertModel"],
@@ -39,15 +38,19 @@ public static class RandomBert
               "position_embedding_type": "absolute"
             }
             """);
-        string configPath = Path.Combine(dir, "config.json");
-        File.WriteAllText(configPath, config + "\n");
-        // The parameters are the architecture's own (one list of names), initialised as transformers does.
-        var model = ArchitectureRegistry.Initialize(TransformerConfig.Load(configPath), seed);
-        SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"),
-            model.Parameters.Select(p => new TensorToWrite(p.Name, p.Shape, p.Data)));
-        File.Copy(tokenizerJson, Path.Combine(dir, "tokenizer.json"), overwrite: true);
-        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"),
-            $$"""{"model_max_length": {{shape.MaxPositions}}, "tokenizer_class": "PreTrainedTokenizerFast"}""" + "\n");
+        // built in a staging sibling and moved into place whole (a killed run leaves no folder that looks like a model)
+        StagingPaths.ReplaceFolder(dir, tmp =>
+        {
+            string configPath = Path.Combine(tmp, "config.json");
+            File.WriteAllText(configPath, config + "\n");
+            // The parameters are the architecture's own (one list of names), initialised as transformers does.
+            var model = ArchitectureRegistry.Initialize(TransformerConfig.Load(configPath), seed);
+            SafeTensorsWriter.Write(Path.Combine(tmp, "model.safetensors"),
+                model.Parameters.Select(p => new TensorToWrite(p.Name, p.Shape, p.Data)));
+            File.Copy(tokenizerJson, Path.Combine(tmp, "tokenizer.json"), overwrite: true);
+            File.WriteAllText(Path.Combine(tmp, "tokenizer_config.json"),
+                $$"""{"model_max_length": {{shape.MaxPositions}}, "tokenizer_class": "PreTrainedTokenizerFast"}""" + "\n");
+        });
         return dir;
     }
 }

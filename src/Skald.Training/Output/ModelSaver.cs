@@ -292,7 +292,7 @@ public static partial class ModelSaver
 
     /// <summary>Whether config.json names custom code (an <c>auto_map</c> object).</summary>
     private static bool HasAutoMap(string configPath) =>
-        JsonNode.Parse(File.ReadAllText(configPath)) is JsonObject config && config["auto_map"] is JsonObject;
+        Skald.Models.Modules.JsonFiles.ReadNodeObject(configPath)["auto_map"] is JsonObject;
 
     /// <summary>
     /// sentence_bert_config.json: max_seq_length and do_lower_case, then the source's other keys as they were
@@ -306,7 +306,7 @@ public static partial class ModelSaver
             ["do_lower_case"] = model.Folder.DoLowerCase,
         };
         string file = Path.Combine(model.Folder.TransformerPath, "sentence_bert_config.json");
-        if (File.Exists(file) && JsonNode.Parse(File.ReadAllText(file)) is JsonObject existing)
+        if (File.Exists(file) && Skald.Models.Modules.JsonFiles.ReadNodeObject(file) is var existing)
         {
             foreach (var (key, value) in existing)
                 if (!config.ContainsKey(key)) config[key] = value?.DeepClone();
@@ -322,8 +322,7 @@ public static partial class ModelSaver
             File.Copy(source, target);
             return;
         }
-        var config = JsonNode.Parse(File.ReadAllText(source)) as JsonObject
-            ?? throw new ModelFormatException($"{source}: expected a JSON object");
+        var config = Skald.Models.Modules.JsonFiles.ReadNodeObject(source);
         config["architectures"] = new JsonArray(architecture);
         AutoMapClasses.Name(config, "AutoModelForMaskedLM", architecture); // custom code (GTE): its masked-LM class
         WriteJson(target, config);
@@ -354,9 +353,9 @@ public static partial class ModelSaver
     {
         JsonObject? existing = null;
         string file = Path.Combine(source.Path, "config_sentence_transformers.json");
-        if (File.Exists(file)) existing = JsonNode.Parse(File.ReadAllText(file)) as JsonObject;
+        if (File.Exists(file)) existing = Skald.Models.Modules.JsonFiles.ReadNodeObject(file);
         string transformers = "4.56.1";
-        if (JsonNode.Parse(File.ReadAllText(Path.Combine(source.TransformerPath, "config.json")))?["transformers_version"]
+        if (Skald.Models.Modules.JsonFiles.ReadNodeObject(Path.Combine(source.TransformerPath, "config.json"))["transformers_version"]
             is JsonValue tv && tv.TryGetValue(out string? v))
             transformers = v;
         var version = existing?["__version__"]?.DeepClone() as JsonObject ?? new JsonObject

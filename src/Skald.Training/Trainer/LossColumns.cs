@@ -40,6 +40,9 @@ public static class LossColumns
         string have = $"the file has {d.Columns.Count} ({string.Join(", ", d.Columns)}{(d.LabelColumn is null ? "" : " + " + d.LabelColumn)})";
         string? problem = type switch
         {
+            "mlm" or "mntp" when d.ListColumn is not null
+                => $"masks one text column ('text' when the file has one, else the first) and reads no list of texts; '{d.ListColumn}' holds a list in each row: " +
+                   "give one text a row (a 'text' column, or a .txt file of one text a line), or pick a text column with data.columns",
             _ when d.ListColumn is not null && !LossSection.ListwiseTypes.Contains(type) && type != "colbert_distillation"
                 => $"reads one text per column; '{d.ListColumn}' holds lists of documents, which the listwise losses read (listnet, listmle, plistmle, lambda, ranknet)",
             "mlm" or "mntp" when d.Columns.Count < 1 => "needs a text column",

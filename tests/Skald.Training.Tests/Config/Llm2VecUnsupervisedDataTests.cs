@@ -71,4 +71,20 @@ public sealed class Llm2VecUnsupervisedDataTests
         Assert.Contains($"note: {file}: loss.type mntp masks one text column, 'text', and reads no other ('title'), " +
             "as LLM2Vec's run_mntp.py reads the column so named (set data.columns to pick another)", lines);
     }
+
+    [Fact]
+    public void MntpOnAFileWithAListColumnNamesItAndSaysWhatItReads()
+    {
+        // (it said "'documents' holds lists of documents, which the listwise losses read", which MNTP is none of; and,
+        // without a labels column, only that the list needs one)
+        var lines = new List<string>();
+        string file = "";
+        var e = Assert.Throws<TrainingException>(() => Mntp(i => $"{{\"text\": \"Ferja går klokka {i}.\", \"documents\": [\"Kaia {i}\", \"Båten {i}\"], \"labels\": [1, 0]}}", lines, out file));
+        Assert.Equal($"{file}: loss.type mntp masks one text column ('text' when the file has one, else the first) and reads no list of texts; " +
+            "'documents' holds a list in each row: give one text a row (a 'text' column, or a .txt file of one text a line), or pick a text column with data.columns; " +
+            "the file has 3 (text, documents[0], documents[1] + labels)", e.Message);
+        e = Assert.Throws<TrainingException>(() => Mntp(i => $"{{\"text\": \"Ferja går klokka {i}.\", \"documents\": [\"Kaia {i}\", \"Båten {i}\"]}}", lines, out file));
+        Assert.Equal($"{file}: column 'documents' holds lists of texts, which need a 'labels' column with one number per text (a listwise row: a query, " +
+            "its documents, their labels); a loss that reads one text per column (mnrl, mntp, ...) reads no list: pick its text columns with data.columns", e.Message);
+    }
 }

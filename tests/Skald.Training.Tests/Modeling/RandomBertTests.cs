@@ -33,4 +33,22 @@ public sealed class RandomBertTests
         for (int i = 0; i < 2; i++)
             for (int j = 0; j < 32; j++) Assert.Equal(e[i][j], t[i][j], 5);
     }
+
+    /// <summary>
+    /// The folder is built aside and moved into place whole: an earlier output's files do not stay in it (a stale
+    /// modules.json made the new folder load as the old module chain), and no staging folder is left beside it.
+    /// </summary>
+    [Fact]
+    public void TheFolderReplacesAnEarlierOneWhole()
+    {
+        string tokenizer = Path.Combine(Skald.Tests.Repository.Root, "fixtures", "tokenizers", "wordpiece-cased", "tokenizer.json");
+        string parent = Path.Combine(Path.GetTempPath(), "skald-tests", Guid.NewGuid().ToString("N")), dir = Path.Combine(parent, "bert");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "modules.json"), "[]");
+        RandomBert.Create(dir, tokenizer, new BertShape(Hidden: 32, Layers: 1, Heads: 4, Intermediate: 64, MaxPositions: 40), seed: 3);
+        Assert.Equal(["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"],
+            Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal([dir], Directory.GetFileSystemEntries(parent));
+        Directory.Delete(parent, recursive: true);
+    }
 }

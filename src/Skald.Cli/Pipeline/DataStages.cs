@@ -33,7 +33,7 @@ internal static class DataStages
     {
         var documents = s.Keys.FilePathList("documents", required: true);
         string generator = s.Keys.Choice("generator", "ict", "ict", "llm");
-        string? tokenizer = s.Keys.FilePath("tokenizer");
+        string? tokenizer = s.Keys.Path("tokenizer"); // a file, folder, earlier stage or hub id, as --tokenizer takes (TokenizerFile.Resolve)
         int? chunkGiven = s.Keys.IntOrNull("chunk_tokens", 1), overlapGiven = s.Keys.IntOrNull("overlap_tokens", 0);
         bool ocrOn = s.Keys.Choice("ocr", "auto", "auto", "off") == "auto";
         if (!ocrOn) s.Unused("with ocr off (no page is read by OCR)", "ocr_languages");

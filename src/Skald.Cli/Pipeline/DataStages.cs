@@ -88,6 +88,7 @@ internal static class DataStages
                     LlmGenerator.GenerateAsync(ingest, settings, new FilterOptions(), journal, l => log("    " + l), stop: stop).GetAwaiter().GetResult());
             }
             else set = IctGenerator.Generate(ingest.Chunks, new IctOptions { QueriesPerChunk = perChunk ?? 1, Seed = seed });
+            foreach (string line in GenerationSummary.Lines(set, new FilterOptions(), ingest.Chunks.Count)) log("    " + line);
             var (train, test) = BeirWriter.Write(set, target, testFraction, seed, heldOut);
             // The passages training may see, for a tokenizer and for negatives: held out by document, not the held-out
             // documents (the same split again); held out by query, every passage, so train-corpus.jsonl is corpus.jsonl.

@@ -125,6 +125,7 @@ internal sealed class DataGenerateCommand : Command
             ICandidateScorer scorer = dense is null ? new Bm25CandidateScorer(new Bm25Model()) : new DenseCandidateScorer(dense, retrievalScores: true);
             set = RoundTripFilter.Apply(set, scorer, p.GetValue(roundTripK) ?? 10);
         }
+        if (set.Queries.Count == 0) throw new InputException(GenerationSummary.NothingSurvived(set, filter, ingest.Chunks.Count));
         var unit = p.GetValue(heldOut) == "documents" ? HeldOutUnit.Documents : HeldOutUnit.Queries;
         var (train, test) = BeirWriter.Write(set, p.GetValue(output)!, p.GetValue(testFraction) ?? 0, s0, unit);
         bool byDocument = unit == HeldOutUnit.Documents && test > 0;

@@ -57,8 +57,8 @@ internal sealed class DataInspectCommand : Command
         var texts = report.Columns.Where(c => !c.Numeric).ToList();
         int total = texts.Sum(c => c.Lengths.Count), over = texts.Sum(c => c.Lengths.Count(n => n > room.Tokens));
         if (over == 0) return null;
-        string columns = string.Join(", ", texts.Select(c => (c.Name, Over: c.Lengths.Count(n => n > room.Tokens))).Where(c => c.Over > 0)
-            .Select(c => $"{c.Name} {c.Over} of {c.Lengths.Count}"));
+        string columns = string.Join(", ", texts.Select(c => (c.Name, Over: c.Lengths.Count(n => n > room.Tokens), All: c.Lengths.Count)).Where(c => c.Over > 0)
+            .Select(c => $"{c.Name} {c.Over} of {c.All}"));
         return string.Create(CultureInfo.InvariantCulture,
             $"warning: {over} of {Counted.Of(total, "text")} ({100.0 * over / total:0.#}%) are longer than the {room.Tokens} tokens {named} reads ({room.Why}) " +
             $"and are cut when it trains on or embeds them ({columns})");

@@ -88,6 +88,7 @@ internal static class DataStages
                     LlmGenerator.GenerateAsync(ingest, settings, new FilterOptions(), journal, l => log("    " + l), stop: stop).GetAwaiter().GetResult());
             }
             else set = IctGenerator.Generate(ingest.Chunks, new IctOptions { QueriesPerChunk = perChunk ?? 1, Seed = seed });
+            if (set.Queries.Count == 0) throw new InputException($"{s.Where}: {GenerationSummary.NothingSurvived(set, new FilterOptions(), ingest.Chunks.Count)}");
             foreach (string line in GenerationSummary.Lines(set, new FilterOptions(), ingest.Chunks.Count)) log("    " + line);
             var (train, test) = BeirWriter.Write(set, target, testFraction, seed, heldOut);
             // The passages training may see, for a tokenizer and for negatives: held out by document, not the held-out

@@ -5,7 +5,8 @@ namespace Skald.Data.Generation;
 /// <summary>
 /// What <c>skald data generate</c> and a pipeline's generate stage say, once, after generating: the candidates the
 /// filters dropped, each reason with the limit it was held to (a query of fewer than 4 words, a passage left with fewer
-/// than 8), and the chunks that gave no query (their passages stay in the corpus), by reason.
+/// than 8), and the chunks that gave no query (their passages stay in the corpus), by reason; or, when no query is
+/// left, all of that in the one error line (<see cref="NothingSurvived"/>).
 /// </summary>
 public static class GenerationSummary
 {
@@ -26,6 +27,14 @@ public static class GenerationSummary
         return lines;
     }
 
+    /// <summary>
+    /// The one line when no query survived (nothing can be written): the summary's lines, so that it says why, and what
+    /// to change.
+    /// </summary>
+    public static string NothingSurvived(GeneratedSet set, FilterOptions filter, int chunks) =>
+        "no query survived generation and filtering" + string.Concat(Lines(set, filter, chunks).Select(l => "; " + l)) +
+        "; nothing written (add documents, make chunks larger, or lower the filters)";
+
     /// <summary>A filter's reason (<see cref="PairFilter"/>) with the limit it holds a pair to.</summary>
     private static string Filtered(string reason, FilterOptions f) => reason switch
     {
@@ -41,7 +50,7 @@ public static class GenerationSummary
         IctGenerator.OneSentence => "of one sentence (a query is a sentence taken out of its chunk, the rest its passage: larger chunks hold more sentences)",
         IctGenerator.NoQueryLength => $"with no sentence of {f.MinQueryWords} to {f.MaxQueryWords} words (a query's length)",
         IctGenerator.Overlap => "whose sentences of a query's length the overlap repeats in the next chunk",
-        IctGenerator.AllFiltered => "whose every candidate query was filtered (above)",
+        IctGenerator.AllFiltered => "whose every candidate query was filtered",
         _ => reason,
     };
 }

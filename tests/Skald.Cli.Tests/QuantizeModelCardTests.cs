@@ -8,7 +8,7 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class QuantizeModelCardTests
 {
-    // The card's shape as ModelCard writes it for a fine-tuned model (front matter, usage in Python and in Skald).
+    // The card's shape as ModelCard writes it for a fine-tuned model (front matter, usage in Python and in Skald; an LLM2Vec card's usage too).
     private const string FloatCard = """
         ---
         base_model: NbAiLab/nb-sbert-base
@@ -31,6 +31,12 @@ public sealed class QuantizeModelCardTests
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer("path/to/this/folder")
+        ```
+
+        ### Direct Usage (LLM2Vec)
+
+        ```python
+        from llm2vec import LLM2Vec
         ```
 
         ### Direct Usage (Skald)
@@ -72,6 +78,8 @@ public sealed class QuantizeModelCardTests
         Assert.Contains("neither sentence-transformers nor transformers reads", card);
         Assert.DoesNotContain("Direct Usage (Sentence Transformers)", card);
         Assert.DoesNotContain("from sentence_transformers", card);
+        Assert.DoesNotContain("Direct Usage (LLM2Vec)", card);
+        Assert.DoesNotContain("from llm2vec", card);
         Assert.Contains("### Direct Usage (Skald)", card);
         Assert.Contains("## Evaluation", card);
         Assert.Contains("# SentenceTransformer based on NbAiLab/nb-sbert-base", card);

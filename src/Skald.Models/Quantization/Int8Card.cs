@@ -7,7 +7,8 @@ namespace Skald.Models.Quantization;
 /// <c>library_name: sentence-transformers</c> and shows a Python load, which the hub turns into a "use this model"
 /// snippet that fails on int8 weights in Skald's own layout. The card copied is marked as Skald's format instead: its
 /// front matter's <c>library_name</c> is <see cref="Library"/> (and <c>skald-int8</c> joins its tags), a note under the
-/// front matter says the folder loads with Skald only, and its "Direct Usage (Sentence Transformers)" section goes.
+/// front matter says the folder loads with Skald only, and its Python usage sections go ("Direct Usage
+/// (Sentence Transformers)", an LLM2Vec card's "Direct Usage (LLM2Vec)": every "Direct Usage" but Skald's).
 /// A folder without a card gets a short one saying the same.
 /// </summary>
 public static class Int8Card
@@ -21,7 +22,7 @@ public static class Int8Card
     /// <summary>The first words of the note; a card that holds them is marked already.</summary>
     public const string NoteStart = "**Skald int8 format: loads with Skald only.**";
 
-    private const string PythonUsage = "### Direct Usage (Sentence Transformers)";
+    private const string Usage = "### Direct Usage (";
 
     /// <summary>The note put under the card's front matter.</summary>
     public static string Note =>
@@ -57,7 +58,9 @@ public static class Int8Card
         int tags = front.FindIndex(l => l.TrimEnd() == "tags:");
         if (tags >= 0) front.Insert(tags + 1, $"- {Tag}");
         else front.AddRange(["tags:", $"- {Tag}"]);
-        body = WithoutPythonUsage(body);
+        int python;
+        while ((python = body.FindIndex(l => l.StartsWith(Usage, StringComparison.Ordinal) && l.TrimEnd() != Usage + "Skald)")) >= 0)
+            body = WithoutSection(body, python);
         while (body.Count > 0 && body[0].Trim().Length == 0) body.RemoveAt(0);
         var sb = new StringBuilder();
         sb.Append("---\n");
@@ -68,11 +71,9 @@ public static class Int8Card
         return sb.ToString();
     }
 
-    /// <summary><paramref name="body"/> without the "Direct Usage (Sentence Transformers)" section (up to the next heading).</summary>
-    private static List<string> WithoutPythonUsage(List<string> body)
+    /// <summary><paramref name="body"/> without the section whose heading is line <paramref name="start"/> (up to the next heading).</summary>
+    private static List<string> WithoutSection(List<string> body, int start)
     {
-        int start = body.FindIndex(l => l.TrimEnd() == PythonUsage);
-        if (start < 0) return body;
         int next = -1;
         bool fence = false; // a '#' line inside a code block is a comment, not a heading
         for (int i = start + 1; i < body.Count && next < 0; i++)

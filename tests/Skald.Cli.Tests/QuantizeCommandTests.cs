@@ -139,7 +139,7 @@ public sealed class QuantizeCommandTests
         Assert.True(File.Exists(Path.Combine(output, "quantization_config.json")));
         Assert.Empty(Directory.GetDirectories(output, ".tmp-*", SearchOption.AllDirectories));
         Assert.Empty(Directory.GetDirectories(model, ".tmp-*"));
-        Assert.Equal(entries, Directory.GetFileSystemEntries(output, "*", SearchOption.AllDirectories).Length - 1); // + quantization_config.json
+        Assert.Equal(entries, Directory.GetFileSystemEntries(output, "*", SearchOption.AllDirectories).Length - 2); // + quantization_config.json, README.md (Int8Card)
         Assert.Equal(0, InProcessSkald.Capture("info", "--model", output).ExitCode);
     }
 }

@@ -125,14 +125,14 @@ internal sealed class DataGenerateCommand : Command
             ICandidateScorer scorer = dense is null ? new Bm25CandidateScorer(new Bm25Model()) : new DenseCandidateScorer(dense, retrievalScores: true);
             set = RoundTripFilter.Apply(set, scorer, p.GetValue(roundTripK) ?? 10);
         }
+        if (set.Queries.Count == 0) throw new InputException(GenerationSummary.NothingSurvived(set, filter, ingest.Chunks.Count));
         var unit = p.GetValue(heldOut) == "documents" ? HeldOutUnit.Documents : HeldOutUnit.Queries;
         var (train, test) = BeirWriter.Write(set, p.GetValue(output)!, p.GetValue(testFraction) ?? 0, s0, unit);
         bool byDocument = unit == HeldOutUnit.Documents && test > 0;
         string trainCorpus = byDocument ? $", {BeirWriter.TrainCorpus} (the training documents' passages: mine negatives from it, not corpus.jsonl)" : "";
         if (!quiet)
         {
-            if (set.Filtered.Count > 0)
-                Console.WriteLine("filtered: " + string.Join(", ", set.Filtered.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Value} {k.Key}")));
+            foreach (string line in GenerationSummary.Lines(set, filter, ingest.Chunks.Count)) Console.WriteLine(line);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {p.GetValue(output)}: {Counted.Of(set.Corpus.Count, "passage")}, {Counted.Of(train, "training query", "training queries")}{(test > 0 ? $", {test} held out{(byDocument ? " with their whole documents" : "")} (qrels/test.tsv)" : "")}, pairs.jsonl{trainCorpus}"));
         }
@@ -166,11 +166,11 @@ internal sealed class DataGenerateCommand : Command
             ?? throw new InputException($"environment variable {variable} is not set (the API key for {endpoint.Host}; --api-key-env names another variable)");
     }
 
-    /// <summary>The chunk-length counter: a tokenizer's tokens, or words.</summary>
-    internal static TokenCounter Counter(string? path)
+    /// <summary>The chunk-length counter: a tokenizer's tokens, or words; <paramref name="option"/> names the option in an error.</summary>
+    internal static TokenCounter Counter(string? path, string option = "--tokenizer")
     {
         if (path is null) return TokenCounter.Words;
-        string file = TokenizerFile.Resolve(path);
+        string file = TokenizerFile.Resolve(path, option);
         return TokenCounter.For(Tokenizer.FromFile(file), file);
     }
 }

@@ -33,7 +33,7 @@ internal static class DataStages
     {
         var documents = s.Keys.FilePathList("documents", required: true);
         string generator = s.Keys.Choice("generator", "ict", "ict", "llm");
-        string? tokenizer = s.Keys.FilePath("tokenizer");
+        string? tokenizer = s.Keys.Path("tokenizer"); // a file, folder, earlier stage or hub id, as --tokenizer takes (TokenizerFile.Resolve)
         int? chunkGiven = s.Keys.IntOrNull("chunk_tokens", 1), overlapGiven = s.Keys.IntOrNull("overlap_tokens", 0);
         bool ocrOn = s.Keys.Choice("ocr", "auto", "auto", "off") == "auto";
         if (!ocrOn) s.Unused("with ocr off (no page is read by OCR)", "ocr_languages");
@@ -88,6 +88,8 @@ internal static class DataStages
                     LlmGenerator.GenerateAsync(ingest, settings, new FilterOptions(), journal, l => log("    " + l), stop: stop).GetAwaiter().GetResult());
             }
             else set = IctGenerator.Generate(ingest.Chunks, new IctOptions { QueriesPerChunk = perChunk ?? 1, Seed = seed });
+            if (set.Queries.Count == 0) throw new InputException($"{s.Where}: {GenerationSummary.NothingSurvived(set, new FilterOptions(), ingest.Chunks.Count)}");
+            foreach (string line in GenerationSummary.Lines(set, new FilterOptions(), ingest.Chunks.Count)) log("    " + line);
             // The passages training may see, for a tokenizer and for negatives: held out by document, not the held-out
             // documents (the same split again); held out by query, every passage, so train-corpus.jsonl is corpus.jsonl.
             // Written into the folder BeirWriter builds, before it is moved into place: a run killed meanwhile leaves

@@ -15,12 +15,14 @@ internal static class PipelinePreflight
 {
     /// <summary>
     /// Keys whose values are models (or adapters) as the loaders take them: a folder, an earlier stage, or a hub id
-    /// <c>org/name[@revision]</c> (<see cref="HubResolver.Locate"/>).
+    /// <c>org/name[@revision]</c> (<see cref="HubResolver.Locate"/>); a <c>tokenizer</c> key is read as
+    /// <c>--tokenizer</c> is (<see cref="TokenizerFile.Resolve"/>: a tokenizer.json, a folder, or a model's hub id).
     /// </summary>
     private static readonly Dictionary<string, string[]> ModelKeys = new(StringComparer.Ordinal)
     {
-        ["static"] = ["model"], ["mlm"] = ["model"], ["train"] = ["model", "adapters"], ["mine_negatives"] = ["model"],
+        ["static"] = ["model", "tokenizer"], ["mlm"] = ["model"], ["train"] = ["model", "adapters"], ["mine_negatives"] = ["model"],
         ["evaluate_generation"] = ["bertscore_model"], ["benchmark"] = ["models"], ["answer"] = ["model", "adapters"],
+        ["generate"] = ["tokenizer"], ["new_bert"] = ["tokenizer"],
     };
 
 

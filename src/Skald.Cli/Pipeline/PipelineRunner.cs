@@ -167,7 +167,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
 
     private Func<string, string> NewBert(StageConfig s)
     {
-        string tokenizer = s.Keys.FilePath("tokenizer", required: true)!;
+        string tokenizer = s.Keys.Path("tokenizer", required: true)!; // as --tokenizer: a hub id too (PipelinePreflight.ModelKeys)
         var shape = new BertShape(s.Keys.Int("hidden", 128, 1), s.Keys.Int("layers", 2, 1), s.Keys.Int("heads", 4, 1),
             s.Keys.Int("intermediate", 512, 1), s.Keys.Int("max_positions", 128, 1));
         if (shape.Hidden % shape.Heads != 0)
@@ -184,7 +184,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
     /// </summary>
     private Func<string, string> Static(StageConfig s)
     {
-        string? tokenizer = s.Keys.FilePath("tokenizer"), model = s.Keys.Path("model");
+        string? tokenizer = s.Keys.Path("tokenizer"), model = s.Keys.Path("model");
         if ((tokenizer is null) == (model is null))
             throw new InputException($"{s.Where}: a static stage takes either tokenizer (a new model with a random table) or model (distilled from that encoder)");
         int dim = s.Keys.Int("dim", 256, 1);

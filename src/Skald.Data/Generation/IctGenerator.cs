@@ -17,10 +17,24 @@ namespace Skald.Data.Generation;
 /// other passage has that heading (a section of one chunk, its heading used nowhere else), and then it is taken out
 /// of the passage as the sentence is (the passage's title is left with the caption alone, or empty); a heading every passage of its section
 /// carries as title would be a query that its positive and each sibling hold verbatim. A chunk of one sentence stays
-/// in the corpus as a passage without a query.
+/// in the corpus as a passage without a query, and so does one whose sentences are all outside the query length or
+/// repeated by the overlap, or whose query the filter dropped: each counted by reason
+/// (<see cref="GeneratedSet.ChunksWithoutQuery"/>).
 /// </summary>
 public static class IctGenerator
 {
+    /// <summary>A chunk skipped as one sentence: nothing would be left as the passage once it is the query.</summary>
+    public const string OneSentence = "one sentence";
+
+    /// <summary>A chunk skipped as having no sentence of the query length (<see cref="FilterOptions.MinQueryWords"/> to <see cref="FilterOptions.MaxQueryWords"/> words).</summary>
+    public const string NoQueryLength = "no sentence of a query's length";
+
+    /// <summary>A chunk skipped as having only sentences of the query length that the overlap repeats in a neighbour.</summary>
+    public const string Overlap = "only sentences the overlap repeats";
+
+    /// <summary>A chunk whose every candidate query the filter dropped (<see cref="GeneratedSet.Filtered"/> says why).</summary>
+    public const string AllFiltered = "every candidate filtered";
+
     /// <summary>The corpus (one passage per chunk) and the queries drawn from <paramref name="chunks"/>.</summary>
     public static GeneratedSet Generate(IReadOnlyList<Chunk> chunks, IctOptions options)
     {
@@ -31,6 +45,7 @@ public static class IctGenerator
         var headings = chunks.Where(c => c.Heading.Length > 0).GroupBy(c => PairFilter.Key(c.Heading), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var shared = Shared(chunks);
+        var skipped = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var chunk in chunks)
         {
             var picked = Pick(chunk, options, random, shared);
@@ -52,8 +67,27 @@ public static class IctGenerator
             }
             corpus.Add(new CorpusDocument(chunk.Id, title, passage));
             foreach (var q in kept) queries.Add(q with { Id = $"q{queries.Count}" });
+            if (kept.Count == 0)
+            {
+                string why = picked.Count > 0 ? AllFiltered : WhyNone(chunk, options.Filter, shared);
+                skipped[why] = skipped.GetValueOrDefault(why) + 1;
+            }
         }
-        return new GeneratedSet(corpus, queries, filter.Dropped);
+        return new GeneratedSet(corpus, queries, filter.Dropped) { ChunksWithoutQuery = skipped };
+    }
+
+    /// <summary>Why <see cref="Pick"/> took no sentence of <paramref name="chunk"/>.</summary>
+    private static string WhyNone(Chunk chunk, FilterOptions filter, HashSet<(string Source, TextSpan Span)> shared)
+    {
+        if (chunk.Sentences.Count < 2) return OneSentence;
+        bool anyOfLength = Enumerable.Range(0, chunk.Sentences.Count).Any(i => OfQueryLength(chunk.SentenceTexts[i], filter));
+        return anyOfLength ? Overlap : NoQueryLength;
+    }
+
+    private static bool OfQueryLength(string sentence, FilterOptions filter)
+    {
+        int w = TokenCounter.CountWords(sentence);
+        return w >= filter.MinQueryWords && w <= filter.MaxQueryWords;
     }
 
     /// <summary>The sentences (source, span) that more than one chunk holds: the overlap between neighbours.</summary>
@@ -81,9 +115,7 @@ public static class IctGenerator
         if (chunk.Sentences.Count < 2) return picked;
         var eligible = Enumerable.Range(0, chunk.Sentences.Count).Where(i =>
         {
-            if (shared.Contains((chunk.Source, chunk.Sentences[i]))) return false;
-            int w = TokenCounter.CountWords(chunk.SentenceTexts[i]);
-            return w >= options.Filter.MinQueryWords && w <= options.Filter.MaxQueryWords;
+            return !shared.Contains((chunk.Source, chunk.Sentences[i])) && OfQueryLength(chunk.SentenceTexts[i], options.Filter);
         }).ToList();
         int n = Math.Min(options.QueriesPerChunk, Math.Min(eligible.Count, chunk.Sentences.Count - 1));
         for (int k = 0; k < n; k++)

@@ -14,7 +14,7 @@ namespace Skald.Models.Quantization;
 /// <c>{key}_scale</c> (w ≈ scale[j] · q[j, k]); every other tensor stays F32, and quantization_config.json
 /// (<c>"quant_method": "skald-int8"</c>, the quantised keys) marks the folder. Loading it attaches the stored int8
 /// values to the weights as they are (no re-quantisation) and turns int8 inference on; readers that want float32 get
-/// scale · q.
+/// scale · q. The folder's card names Skald as its library (<see cref="Int8Card"/>).
 /// </summary>
 public static class Int8Checkpoint
 {
@@ -103,6 +103,7 @@ public static class Int8Checkpoint
         {
             CopyFolder(folder.Path, staged, Path.GetFullPath(folder.TransformerPath));
             foreach (string file in extraFiles ?? []) File.Copy(file, Path.Combine(staged, Path.GetFileName(file)), overwrite: true);
+            Int8Card.Mark(staged); // the float model's card names sentence-transformers, which cannot read these weights
             var entries = new List<MixedSafeTensorsWriter.Entry>();
             foreach (var p in transformer)
             {

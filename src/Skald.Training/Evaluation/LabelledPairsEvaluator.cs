@@ -22,7 +22,7 @@ namespace Skald.Training.Evaluation;
 /// Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/evaluation/BinaryClassificationEvaluator.py,
 /// https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/evaluation/EmbeddingSimilarityEvaluator.py
 /// </remarks>
-public sealed class LabelledPairsEvaluator : IEvaluator
+public sealed class LabelledPairsEvaluator : IEmbeddingEvaluator
 {
     private readonly string[] first, second;
     private readonly double[] labels;
@@ -77,9 +77,11 @@ public sealed class LabelledPairsEvaluator : IEvaluator
     public string PrimaryMetric => Key((similarity == SimilarityFunction.Cosine ? "cosine_" : "") + (binary ? "ap" : "spearman"));
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
+    public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize) => Evaluate(TrainingEmbeddingModel.For(model, batchSize));
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> Evaluate(TrainingEmbeddingModel embeddings)
     {
-        var embeddings = TrainingEmbeddingModel.For(model, batchSize);
         var scores = binary
             ? PairScorer.Binary(embeddings, first, second, [.. labels.Select(y => (int)y)])
             : PairScorer.Sts(embeddings, first, second, labels, out _);

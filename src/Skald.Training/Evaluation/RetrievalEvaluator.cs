@@ -29,7 +29,7 @@ namespace Skald.Training.Evaluation;
 /// A sparse encoder adds SparseInformationRetrievalEvaluator's <c>eval_NAME_query_active_dims</c>,
 /// <c>_query_sparsity_ratio</c>, <c>_corpus_active_dims</c>, <c>_corpus_sparsity_ratio</c> and <c>_avg_flops</c>.
 /// </summary>
-public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrieval", SimilarityFunction similarity = SimilarityFunction.Cosine) : IEvaluator
+public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrieval", SimilarityFunction similarity = SimilarityFunction.Cosine) : IEmbeddingEvaluator
 {
     private readonly string prefix = $"eval_{name}_{SimilarityKeys.Prefix(similarity)}";
 
@@ -123,11 +123,16 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
     }
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
+    public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize) =>
+        Score(model is Modeling.TrainableEncoder { Model.LateInteraction: not null } colbert
+            ? (IRetrievalModel)new LateInteractionRetriever(new TrainingColbertEncoder(colbert), batchSize)
+            : EmbeddingRetriever.For(TrainingEmbeddingModel.For(model, batchSize)));
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> Evaluate(TrainingEmbeddingModel embeddings) => Score(EmbeddingRetriever.For(embeddings));
+
+    private Dictionary<string, double> Score(IRetrievalModel retriever)
     {
-        IRetrievalModel retriever = model is Modeling.TrainableEncoder { Model.LateInteraction: not null } colbert
-            ? new LateInteractionRetriever(new TrainingColbertEncoder(colbert), batchSize)
-            : EmbeddingRetriever.For(TrainingEmbeddingModel.For(model, batchSize));
         SortedDictionary<string, double> m;
         try
         {

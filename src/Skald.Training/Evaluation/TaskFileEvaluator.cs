@@ -16,7 +16,7 @@ namespace Skald.Training.Evaluation;
 /// <c>eval_xquad-nb_ndcg_at_10</c>), so the best model can be chosen by any of them. Disposing it releases an mse task's
 /// teacher that has not embedded the sources yet (the setup's <see cref="Trainer.TrainerSetup.Dispose"/> does).
 /// </summary>
-public sealed class TaskFileEvaluator : IEvaluator, IDisposable
+public sealed class TaskFileEvaluator : IEmbeddingEvaluator, IDisposable
 {
     private readonly TaskEvaluator inner;
     private EvaluationEmbeddingModel? teacher; // an mse task's, until its sources are embedded (the first evaluation)
@@ -116,14 +116,23 @@ public sealed class TaskFileEvaluator : IEvaluator, IDisposable
     private string Key(string metric) => $"eval_{Name}_{metric}";
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
+    public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize) =>
+        // A ColBERT: exact MaxSim with the current weights, the retriever skald evaluate runs over a saved folder.
+        Score(model is Modeling.TrainableEncoder { Model.LateInteraction: not null } colbert
+            ? (IEvaluationModel)new LateInteractionRetriever(new TrainingColbertEncoder(colbert), batchSize)
+            : TrainingEmbeddingModel.For(model, batchSize, truncateDim));
+
+    /// <inheritdoc />
+    /// <remarks>Not an mse task's (<see cref="ScoresEmbeddings"/>): its teacher's side is cut to its entry's width.</remarks>
+    public bool ScoresEmbeddings => inner.Task.Kind != TaskKind.Mse && truncateDim is null;
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> Evaluate(TrainingEmbeddingModel embeddings) => Score(embeddings);
+
+    private Dictionary<string, double> Score(IEvaluationModel evaluated)
     {
         try
         {
-            // A ColBERT: exact MaxSim with the current weights, the retriever skald evaluate runs over a saved folder.
-            IEvaluationModel evaluated = model is Modeling.TrainableEncoder { Model.LateInteraction: not null } colbert
-                ? new LateInteractionRetriever(new TrainingColbertEncoder(colbert), batchSize)
-                : TrainingEmbeddingModel.For(model, batchSize, truncateDim);
             var result = inner.Evaluate(evaluated);
             Dispose(); // the mse evaluator keeps the teacher's embeddings of the sources; the teacher is done
             var metrics = result.Metrics.ToDictionary(kv => Key(kv.Key), kv => kv.Value);

@@ -50,15 +50,48 @@ public sealed class TrainingEmbeddingModel : IEmbeddingModel
     public static TrainingEmbeddingModel For(ITrainableModel model, int batchSize, int? truncateDim = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (truncateDim is { } cut && (cut < 1 || cut > model.Dimension))
-            throw new Skald.Retrieval.EvaluationException($"truncate_dim {cut} is not in 1..{model.Dimension} (the model's dimension)");
-        Func<IReadOnlyList<string>, float[][]> Cut(Func<IReadOnlyList<string>, float[][]> encode) =>
-            truncateDim is not { } n ? encode : texts => [.. encode(texts).Select(v => v[..n])];
-        return new(Cut(texts => model.Encode(texts, batchSize)), truncateDim ?? model.Dimension, model.Source.Similarity, model.Source.Prompts,
+        var full = new TrainingEmbeddingModel(texts => model.Encode(texts, batchSize), model.Dimension, model.Source.Similarity, model.Source.Prompts,
             encodeQueries: model is Modeling.TrainableEncoder { QueryInstruction: not null } encoder
-                ? Cut(texts => encoder.Encode(texts, batchSize, query: true))
+                ? texts => encoder.Encode(texts, batchSize, query: true)
                 : null,
             sparse: model is Modeling.TrainableEncoder { Model.IsSparse: true });
+        return truncateDim is { } n ? full.Truncated(n) : full;
+    }
+
+    /// <summary>
+    /// This model with every vector its first <paramref name="dimension"/> values (sentence-transformers' <c>truncate_dim</c>,
+    /// see <see cref="For"/>); a width outside 1..<see cref="Dimension"/> is one line.
+    /// </summary>
+    public TrainingEmbeddingModel Truncated(int dimension)
+    {
+        if (dimension < 1 || dimension > Dimension)
+            throw new Skald.Retrieval.EvaluationException($"truncate_dim {dimension} is not in 1..{Dimension} (the model's dimension)");
+        Func<IReadOnlyList<string>, float[][]> Cut(Func<IReadOnlyList<string>, float[][]> whole) => texts => [.. whole(texts).Select(v => v[..dimension])];
+        return new(Cut(encode), dimension, Similarity, prompts, Name, encodeQueries is null ? null : Cut(encodeQueries), IsSparse);
+    }
+
+    /// <summary>
+    /// This model encoding each text once: a text given again (with the same prompt, as a query or not) gets a copy of
+    /// the vector it got first, so that one evaluation scores the same texts at several widths
+    /// (<see cref="MatryoshkaEvaluator"/>) for the price of one encoding. A first call encodes its texts as they come.
+    /// </summary>
+    public TrainingEmbeddingModel Cached() =>
+        new(Remembered(encode), Dimension, Similarity, prompts, Name, encodeQueries is null ? null : Remembered(encodeQueries), IsSparse);
+
+    private static Func<IReadOnlyList<string>, float[][]> Remembered(Func<IReadOnlyList<string>, float[][]> encode)
+    {
+        var seen = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        return texts =>
+        {
+            // nothing seen: the texts encoded as they come, duplicates and all, as without the cache
+            List<string> missing = texts.All(t => !seen.ContainsKey(t)) ? [.. texts] : texts.Where(t => !seen.ContainsKey(t)).Distinct(StringComparer.Ordinal).ToList();
+            if (missing.Count > 0)
+            {
+                var vectors = encode(missing);
+                for (int i = 0; i < missing.Count; i++) seen.TryAdd(missing[i], (float[])vectors[i].Clone());
+            }
+            return [.. texts.Select(t => (float[])seen[t].Clone())]; // copies: a scorer may normalise its vectors in place
+        };
     }
 
     /// <inheritdoc/>

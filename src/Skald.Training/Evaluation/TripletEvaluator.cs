@@ -15,7 +15,7 @@ namespace Skald.Training.Evaluation;
 /// A sparse encoder adds SparseTripletEvaluator's <c>eval_NAME_anchor_active_dims</c>, <c>_anchor_sparsity_ratio</c> and
 /// the same of the positives and negatives (<see cref="SparsityMetrics"/>).
 /// </summary>
-public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string name = "triplet", SimilarityFunction similarity = SimilarityFunction.Cosine) : IEvaluator
+public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string name = "triplet", SimilarityFunction similarity = SimilarityFunction.Cosine) : IEmbeddingEvaluator
 {
     private readonly Triplet[] triplets = [.. triplets.Select(t => new Triplet(t[0], t[1], t[2]))];
     private readonly string key = $"eval_{name}_{SimilarityKeys.Prefix(similarity)}accuracy";
@@ -64,7 +64,13 @@ public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string na
     {
         if (model is Modeling.TrainableEncoder { Model.LateInteraction: not null } colbert)
             return new Dictionary<string, double> { [key] = TripletScorer.Accuracy(new TrainingColbertEncoder(colbert), triplets, batchSize) };
-        var scores = TripletScorer.Score(TrainingEmbeddingModel.For(model, batchSize), triplets);
+        return Evaluate(TrainingEmbeddingModel.For(model, batchSize));
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> Evaluate(TrainingEmbeddingModel embeddings)
+    {
+        var scores = TripletScorer.Score(embeddings, triplets);
         var result = new Dictionary<string, double> { [key] = scores["accuracy"] };
         // a sparse encoder's, named as upstream's SparseTripletEvaluator names them (no similarity function)
         foreach (var (metric, value) in scores) if (SparsityMetrics.IsSparsityKey(metric)) result[$"eval_{Name}_{metric}"] = value;

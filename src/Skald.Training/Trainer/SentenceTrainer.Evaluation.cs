@@ -16,7 +16,7 @@ public sealed partial class SentenceTrainer
             throw new TrainingException($"evaluation.metric_for_best_model '{name}' is not among the metrics" +
                 (Skald.Retrieval.Data.Typos.Closest(name, known) is { } near ? $"; did you mean '{near}'?" : "") +
                 (name == EvalLoss ? " (eval_loss is computed for loss.type causal_lm only)" : "") + $" ({string.Join(", ", known)}" +
-                (setup.Evaluators.OfType<Evaluation.TaskFileEvaluator>().Any() ? ", or any metric of an evaluation.tasks task as eval_TASK_METRIC)" : ")"));
+                (setup.Evaluators.Any(e => e is Evaluation.TaskFileEvaluator or Evaluation.MatryoshkaEvaluator { Inner: Evaluation.TaskFileEvaluator }) ? ", or any metric of an evaluation.tasks task as eval_TASK_METRIC)" : ")"));
     }
 
     /// <summary>

@@ -135,6 +135,8 @@ public static partial class TrainingRun
         {
             loss = LossFactory.CreateLoss(config, model, frozen);
             evaluators = CreateEvaluators(config, eval, model.Model.IsSparse ? SimilarityFunction.Cosine : model.Source.Similarity);
+            if (config.Loss.Type == "matryoshka") // each trained width scored too, as sentence-transformers' Matryoshka examples evaluate
+                evaluators = MatryoshkaEvaluator.Wrap(evaluators, LossFactory.MatryoshkaDims(config.Loss, model.Dimension), model.Dimension);
             if (loss is SoftmaxLoss softmax && eval is not null && LabelAccuracyEvaluator.Suits(eval))
                 evaluators = [.. evaluators, new LabelAccuracyEvaluator(softmax, eval)]; // upstream's LabelAccuracyEvaluator
             if (loss is CausalLmLoss causal)

@@ -47,6 +47,52 @@ public sealed class HubTokenizerTests
             Assert.Equal(File.ReadAllText(Path.Combine(dir, "folder", file)), File.ReadAllText(Path.Combine(dir, "hub", file)));
     }
 
+    /// <summary>
+    /// A pipeline stage's <c>tokenizer</c> key resolves as <c>--tokenizer</c> does (one resolver,
+    /// <c>TokenizerFile.Resolve</c>): a generate stage given the hub id writes what <c>data generate --tokenizer ID</c>
+    /// writes (it was refused as a missing file before any stage ran), and a new_bert stage reads the id's tokenizer.
+    /// </summary>
+    [Fact]
+    public void APipelineStagesTokenizerKeyTakesAHubIdAsTheOptionDoes()
+    {
+        using var hub = new MockHub(MockRepo.FromFolder("skald-test/bert", Base));
+        string dir = TestPaths.NewTempDir(), docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), config = Path.Combine(dir, "pipeline.yaml");
+        var cli = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "data", "generate", "--documents", docs, "--tokenizer", "skald-test/bert",
+            "--output", Path.Combine(dir, "cli"));
+        Assert.True(cli.ExitCode == 0, cli.Stderr);
+        File.WriteAllText(config, $$"""
+            output: {{Path.Combine(dir, "run")}}
+            stages:
+              - {name: gen, type: generate, documents: ['{{docs}}'], tokenizer: skald-test/bert, test_fraction: 0}
+              - {name: bert, type: new_bert, tokenizer: skald-test/bert, hidden: 32, layers: 1, heads: 2, intermediate: 64}
+            """);
+        var r = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "pipeline", "--config", config);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        foreach (string file in new[] { "corpus.jsonl", "queries.jsonl", "pairs.jsonl" })
+            Assert.Equal(File.ReadAllText(Path.Combine(dir, "cli", file)), File.ReadAllText(Path.Combine(dir, "run", "gen", file)));
+        Assert.Equal(File.ReadAllText(Path.Combine(Base, "tokenizer.json")), File.ReadAllText(Path.Combine(dir, "run", "bert", "tokenizer.json")));
+    }
+
+    /// <summary>
+    /// The pipeline's check before any stage runs treats a stage's tokenizer as a model reference: a value that is no
+    /// path here, no earlier stage and no hub id is one line naming the key, and so is a hub id not in the cache offline.
+    /// </summary>
+    [Theory]
+    [InlineData("nowhere", "", "gen.tokenizer: nowhere not found (no such file or folder, not a hub id org/name")]
+    [InlineData("skald-test/absent", "1", "gen.tokenizer: skald-test/absent: no such local folder, not in the hub cache")]
+    public void APipelineTokenizerThatIsNeitherHereNorOnTheHubIsOneLine(string value, string offline, string expected)
+    {
+        string dir = TestPaths.NewTempDir(), docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), config = Path.Combine(dir, "pipeline.yaml");
+        File.WriteAllText(config, $$"""
+            output: {{Path.Combine(dir, "run")}}
+            stages:
+              - {name: gen, type: generate, documents: ['{{docs}}'], tokenizer: {{value}}}
+            """);
+        var env = Env(dir, "http://127.0.0.1:1");
+        env["HF_HUB_OFFLINE"] = offline;
+        SkaldProcess.AssertUserError(SkaldProcess.RunWith(dir, env, "pipeline", "--config", config), 1, expected);
+    }
+
     [Fact]
     public void AnIdTheHubDoesNotHaveIsOneLine()
     {

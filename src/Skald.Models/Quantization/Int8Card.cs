@@ -1,0 +1,86 @@
+using System.Text;
+
+namespace Skald.Models.Quantization;
+
+/// <summary>
+/// The model card (README.md) of a saved int8 folder (<see cref="Int8Checkpoint"/>): the float model's card says
+/// <c>library_name: sentence-transformers</c> and shows a Python load, which the hub turns into a "use this model"
+/// snippet that fails on int8 weights in Skald's own layout. The card copied is marked as Skald's format instead: its
+/// front matter's <c>library_name</c> is <see cref="Library"/> (and <c>skald-int8</c> joins its tags), a note under the
+/// front matter says the folder loads with Skald only, and its Python usage sections go ("Direct Usage
+/// (Sentence Transformers)", an LLM2Vec card's "Direct Usage (LLM2Vec)": every "Direct Usage" but Skald's).
+/// A folder without a card gets a short one saying the same.
+/// </summary>
+public static class Int8Card
+{
+    /// <summary>The library an int8 folder's card names.</summary>
+    public const string Library = "skald";
+
+    /// <summary>The tag an int8 folder's card carries.</summary>
+    public const string Tag = "skald-int8";
+
+    /// <summary>The first words of the note; a card that holds them is marked already.</summary>
+    public const string NoteStart = "**Skald int8 format: loads with Skald only.**";
+
+    private const string Usage = "### Direct Usage (";
+
+    /// <summary>The note put under the card's front matter.</summary>
+    public static string Note =>
+        $"{NoteStart} The Linear weights of this folder are int8 in Skald's own layout ({Int8Checkpoint.ConfigFile}, " +
+        "`quant_method: skald-int8`), which neither sentence-transformers nor transformers reads: load it with Skald " +
+        "(`skald encode --model path/to/this/folder`, `Skald.Models.SentenceEncoder.Load(\"path/to/this/folder\")`), " +
+        "and give Python users the float32 model it was quantised from.";
+
+    /// <summary>Marks the card in <paramref name="folder"/> (README.md) as an int8 folder's, or writes one when there is none.</summary>
+    public static void Mark(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        string path = Path.Combine(folder, "README.md");
+        string text = File.Exists(path) ? Marked(File.ReadAllText(path)) : Marked("");
+        File.WriteAllText(path, text, new UTF8Encoding(false));
+    }
+
+    /// <summary>
+    /// <paramref name="card"/> marked as an int8 folder's (see <see cref="Int8Card"/>); a card marked already comes back
+    /// unchanged, and "" gives a card of its own.
+    /// </summary>
+    public static string Marked(string card)
+    {
+        ArgumentNullException.ThrowIfNull(card);
+        if (card.Contains(NoteStart, StringComparison.Ordinal)) return card;
+        var lines = card.ReplaceLineEndings("\n").Split('\n').ToList();
+        int end = lines.Count > 0 && lines[0].Trim() == "---" ? lines.FindIndex(1, l => l.Trim() == "---") : -1;
+        var front = end > 0 ? lines[1..end] : [];
+        var body = end > 0 ? lines[(end + 1)..] : card.Length == 0 ? ["# Skald int8 model"] : lines;
+        int library = front.FindIndex(l => l.StartsWith("library_name:", StringComparison.Ordinal));
+        if (library >= 0) front[library] = $"library_name: {Library}";
+        else front.Insert(0, $"library_name: {Library}");
+        int tags = front.FindIndex(l => l.TrimEnd() == "tags:");
+        if (tags >= 0) front.Insert(tags + 1, $"- {Tag}");
+        else front.AddRange(["tags:", $"- {Tag}"]);
+        int python;
+        while ((python = body.FindIndex(l => l.StartsWith(Usage, StringComparison.Ordinal) && l.TrimEnd() != Usage + "Skald)")) >= 0)
+            body = WithoutSection(body, python);
+        while (body.Count > 0 && body[0].Trim().Length == 0) body.RemoveAt(0);
+        var sb = new StringBuilder();
+        sb.Append("---\n");
+        foreach (string l in front) sb.Append(l).Append('\n');
+        sb.Append("---\n\n").Append(Note).Append("\n\n");
+        sb.Append(string.Join('\n', body));
+        if (!sb.ToString().EndsWith('\n')) sb.Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary><paramref name="body"/> without the section whose heading is line <paramref name="start"/> (up to the next heading).</summary>
+    private static List<string> WithoutSection(List<string> body, int start)
+    {
+        int next = -1;
+        bool fence = false; // a '#' line inside a code block is a comment, not a heading
+        for (int i = start + 1; i < body.Count && next < 0; i++)
+        {
+            if (body[i].StartsWith("```", StringComparison.Ordinal)) fence = !fence;
+            else if (!fence && body[i].StartsWith('#')) next = i;
+        }
+        return next < 0 ? body[..start] : [.. body[..start], .. body[next..]];
+    }
+}

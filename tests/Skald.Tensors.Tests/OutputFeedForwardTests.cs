@@ -56,8 +56,8 @@ public sealed class OutputFeedForwardTests
         var expected = threeOps.Span.ToArray();
         Assert.True(OutputFeedForward.Runs(wo.PackedForLinear(), wi.PackedForLinear(), w2.PackedForLinear(), C, Inter, ActivationKind.Gelu),
             "the one-region block should run here");
-        tape.Reset();
-        var actual = Ops.OutputFeedForward(tape, tape.Constant(ctx, n, C), tape.Constant(x, n, C), wo, bo, go, eo, wi, bi,
+        var own = new Tape(recording: false) { PackWeights = true }; // its own arena: nothing left from the three ops' h and mid
+        var actual = Ops.OutputFeedForward(own, own.Constant(ctx, n, C), own.Constant(x, n, C), wo, bo, go, eo, wi, bi,
             ActivationKind.Gelu, w2, b2, g2, e2, 1e-12f, 0f).Span.ToArray();
         Assert.Equal(expected, actual);
 

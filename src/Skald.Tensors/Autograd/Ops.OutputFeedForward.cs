@@ -15,7 +15,10 @@ public static partial class Ops
         Parameter downWeight, Parameter? downBias, Parameter downGamma, Parameter downBeta, float eps, float dropout)
     {
         int n = ctx.Rows, c = x.Cols, inter = upWeight.Shape.Length == 2 ? upWeight.Shape[0] : -1;
-        if (!tape.Recording && dropout == 0f && ctx.Cols == c && x.Rows == n && Chainable(tape, outputWeight)
+        // (Packing is asked for only once the six-term product and a fusable activation are known to run: elsewhere the
+        // three ops pack, or not, as they always have.)
+        if (!tape.Recording && dropout == 0f && Quantization.SixTermGemm.Enabled && Kernels.LinearActivation.Fuses(kind)
+            && ctx.Cols == c && x.Rows == n && Chainable(tape, outputWeight)
             && Chainable(tape, upWeight) && Chainable(tape, downWeight)
             && Kernels.OutputFeedForward.Runs(outputWeight.PackedForLinear(tape.KeepPackedOnly), upWeight.PackedForLinear(tape.KeepPackedOnly),
                 downWeight.PackedForLinear(tape.KeepPackedOnly), c, inter, kind))

@@ -162,4 +162,32 @@ public sealed class SixTermPiecesTests
             SixTermGemm.Override = was;
         }
     }
+
+    // Split16 (x's split per call: the first piece with Piece16's care, the other two plain roundings) against the
+    // scalar Piece three times, lane by lane: the edges above and, for every exponent, significands whose remainders
+    // sit on a rounding tie (low 16 bits 0x8000: the first piece's; low 8 bits 0x80 under a set or clear bit 8: the
+    // second's), so a second or third piece rounded any other way, or the first's ∞/NaN care dropped, shows.
+    [Fact]
+    public void SixteenLanesSplitAsTheScalarPieces()
+    {
+        var values = new List<float>(Edges());
+        var rng = new Random(23);
+        for (int e = 0; e < 256; e++)
+        foreach (uint low in new uint[] { 0x8000, 0x0080, 0x0180, 0x8080, 0x7F80, 0xFF80, 0x00FF, 0x7FFF })
+        for (int i = 0; i < 4; i++)
+            values.Add(BitConverter.UInt32BitsToSingle((uint)rng.Next(2) << 31 | (uint)e << 23 | ((uint)rng.Next(1 << 7) << 16) | low));
+        while (values.Count % 16 != 0) values.Add(1f);
+        var lanes = values.ToArray();
+        for (int i = 0; i < lanes.Length; i += 16)
+        {
+            SixTermLayout.Split16(System.Runtime.Intrinsics.Vector512.Create(lanes, i), out var p1, out var p2, out var p3);
+            for (int l = 0; l < 16; l++)
+            {
+                float rest = lanes[i + l];
+                ushort s1 = SixTermLayout.Piece(ref rest), s2 = SixTermLayout.Piece(ref rest), s3 = SixTermLayout.Piece(ref rest);
+                Assert.True(p1[l] == s1 && p2[l] == s2 && p3[l] == s3,
+                    $"0x{BitConverter.SingleToUInt32Bits(lanes[i + l]):X8}: 16 lanes 0x{p1[l]:X4} 0x{p2[l]:X4} 0x{p3[l]:X4}, one by one 0x{s1:X4} 0x{s2:X4} 0x{s3:X4}");
+            }
+        }
+    }
 }

@@ -167,6 +167,11 @@ public sealed class BertModel : EncoderModel
             var ctx = rows.Unpadded is { } u ? Ops.Attention(tape, qkv, u, cfg.NumHeads)
                 : cross is null ? Ops.Attention(tape, qkv, rows.MaskBias, rows.Batch, rows.Seq, cfg.NumHeads, p)
                 : CausalAttention(tape, qkv, rows, p);
+            // BertSelfOutput, BertIntermediate and BertOutput in one parallel region where the six-term AMX product
+            // runs them at inference (Ops.OutputFeedForward: the same bits as the three ops below).
+            if (cross is null)
+                return Ops.OutputFeedForward(tape, ctx, x, attnOutWeight, attnOutBias, attnLnWeight, attnLnBias, interWeight,
+                    interBias, act, outWeight, outBias, outLnWeight, outLnBias, cfg.LayerNormEps, p);
             // BertSelfOutput: h = LayerNorm(dropout(ctx · Woᵀ + b) + x).                                   [B·T, C]
             // (one fused pass when inferring with pre-packed weights: Ops.LinearAddLayerNorm)
             var h = Ops.LinearAddLayerNorm(tape, ctx, attnOutWeight, attnOutBias, x, attnLnWeight, attnLnBias, cfg.LayerNormEps, p);

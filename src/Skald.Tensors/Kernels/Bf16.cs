@@ -105,10 +105,14 @@ public static class Bf16
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<uint> Round(Vector512<uint> u)
     {
-        var rounded = Vector512.ShiftRightLogical(u + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(u, 16) & Vector512<uint>.One), 16);
         var nan = Vector512.GreaterThan(u & Vector512.Create(0x7FFF_FFFFu), Vector512.Create(0x7F80_0000u));
-        return Vector512.ConditionalSelect(nan, Vector512.ShiftRightLogical(u, 16) | Vector512.Create(0x0040u), rounded);
+        return Vector512.ConditionalSelect(nan, Vector512.ShiftRightLogical(u, 16) | Vector512.Create(0x0040u), RoundNotNaN(u));
     }
+
+    // Round on lanes that hold no NaN (the same bits there): ties to even, a carry into the exponent rounding up.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<uint> RoundNotNaN(Vector512<uint> u) =>
+        Vector512.ShiftRightLogical(u + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(u, 16) & Vector512<uint>.One), 16);
 
     // FromSingle(float) on 8 lanes.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

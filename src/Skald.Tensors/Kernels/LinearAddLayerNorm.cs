@@ -66,14 +66,15 @@ public static unsafe class LinearAddLayerNorm
     }
 
     /// <summary>What <see cref="Finish"/> needs (lives on the caller's stack for the duration of the product).</summary>
-    private struct Rows
+    internal struct Rows
     {
         public float* Y, Residual, Gamma, Beta, Mean, Rstd;
         public int Cols;
         public float Eps;
     }
 
-    private static void Finish(void* context, int r0, int r1)
+    /// <summary>The residual add and LayerNorm of finished rows [r0, r1) (<paramref name="context"/>: a <see cref="Rows"/>).</summary>
+    internal static void Finish(void* context, int r0, int r1)
     {
         var c = (Rows*)context;
         LayerNorm.AddForwardRowsInPlace(c->Y, c->Residual, c->Gamma, c->Beta, c->Mean, c->Rstd, r0, r1, c->Cols, c->Eps);

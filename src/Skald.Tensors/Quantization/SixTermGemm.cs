@@ -63,45 +63,96 @@ internal static unsafe class SixTermGemm
     public static void Run(int m, ReadOnlySpan<float> a, int lda, SixTermMatrix w, ReadOnlySpan<float> bias, Span<float> c,
         int ldc, delegate*<float*, int, int, int, void> epilogue, delegate*<void*, int, int, void> rowsDone, void* context)
     {
-        int blocks = (m + Block - 1) / Block;
         if (m <= 0 || w.N == 0) return;
-        long blockValues = (long)w.Chunks * SixTermLayout.StepValues;
         fixed (float* pa = a, pb = bias, pc = c)
+            RunProduct(new Product(w, (nint)pa, lda, m, 0, bias.IsEmpty ? 0 : (nint)pb, (nint)pc, ldc,
+                (nint)epilogue, (nint)rowsDone, (nint)context, ScalarTwin));
+    }
+
+    /// <summary>
+    /// One product of <see cref="RunChain"/>: <see cref="Run"/>'s arguments, as addresses the caller holds fixed
+    /// (<paramref name="Bias"/> 0: none; <paramref name="Epilogue"/>, <paramref name="RowsDone"/> 0: none).
+    /// </summary>
+    internal readonly record struct Stage(SixTermMatrix W, nint X, int Lda, nint Bias, nint C, int Ldc, nint Epilogue,
+        nint RowsDone, nint Context);
+
+    // A chain's three products for the static parallel body.
+    private readonly record struct Chain(Product First, Product Second, Product Third);
+
+    /// <summary>
+    /// Three row-local products over the same <paramref name="m"/> rows, each reading rows the ones before it finished
+    /// (BERT's attention output, FFN up and FFN down with their epilogues and row finishes), in one parallel region
+    /// where the threads would split rows: each thread runs the first, second and third over its own row blocks in turn,
+    /// while those rows are in its cache, instead of a region, a join and a wake-up a product. Fewer row blocks than
+    /// that: the three one after another, as <see cref="Run"/>. The same bits as three <see cref="Run"/> calls (a row's
+    /// sums never depend on the other rows, nor on the thread count).
+    /// </summary>
+    internal static void RunChain(int m, in Stage first, in Stage second, in Stage third)
+    {
+        if (m <= 0) return;
+        bool scalar = ScalarTwin;
+        Product Of(in Stage s) => new(s.W, s.X, s.Lda, m, 0, s.Bias, s.C, s.Ldc, s.Epilogue, s.RowsDone, s.Context, scalar);
+        var chain = new Chain(Of(first), Of(second), Of(third));
+        if ((m + Block - 1) / Block < RowSplitBlocksPerThread * Parallelism.MaxThreads
+            || first.W.N == 0 || second.W.N == 0 || third.W.N == 0)
         {
-            var p = new Product(w, (nint)pa, lda, m, 0, bias.IsEmpty ? 0 : (nint)pb, (nint)pc, ldc,
-                (nint)epilogue, (nint)rowsDone, (nint)context, ScalarTwin);
-            if (blocks >= RowSplitBlocksPerThread * Parallelism.MaxThreads)
+            RunProduct(chain.First);
+            RunProduct(chain.Second);
+            RunProduct(chain.Third);
+            return;
+        }
+        Parallelism.For((m + Block - 1) / Block, 1, chain, static (in Chain c, int b0, int b1) =>
+        {
+            for (int s0 = b0; s0 < b1; s0 += RowPiecesBlocks)
             {
-                // Each thread splits its own row blocks, at most RowPiecesBlocks at a time, into its own buffer (not
-                // all of x into one: 6 bytes a value of x, 75 MB for 4,096 rows × 3,072), multiplies and finishes them.
-                Parallelism.For(blocks, 1, p, static (in Product p, int b0, int b1) =>
-                {
-                    long blockValues = (long)p.W.Chunks * SixTermLayout.StepValues;
-                    for (int s0 = b0; s0 < b1; s0 += RowPiecesBlocks)
-                    {
-                        int s1 = Math.Min(b1, s0 + RowPiecesBlocks);
-                        // Pieces placed so that block b's are at Pieces + b · blockValues, as Split and Compute index them.
-                        var q = p with { Pieces = Buffer(ref rowPieces, (s1 - s0) * blockValues) - (nint)(s0 * blockValues * sizeof(ushort)) };
-                        Split(q, s0, s1);
-                        Compute(q, s0, s1, 0, q.W.Pairs);
-                        Finish(q, s0, s1, 0, q.W.Pairs);
-                        if (q.RowsDone != 0)
-                            ((delegate*<void*, int, int, void>)q.RowsDone)((void*)q.Context, s0 * Block, Math.Min(q.M, s1 * Block));
-                    }
-                });
-                return;
+                int s1 = Math.Min(b1, s0 + RowPiecesBlocks);
+                Rows(c.First, s0, s1);
+                Rows(c.Second, s0, s1);
+                Rows(c.Third, s0, s1);
             }
-            p = p with { Pieces = Buffer(ref xPieces, blocks * blockValues) };
-            Parallelism.For(blocks, 1, p, static (in Product p, int b0, int b1) => Split(p, b0, b1));
-            Parallelism.For(w.Pairs, 1, p, static (in Product p, int q0, int q1) =>
-            {
-                int blocks = (p.M + Block - 1) / Block;
-                Compute(p, 0, blocks, q0, q1);
-                Finish(p, 0, blocks, q0, q1);
-            });
-            if (rowsDone != null)
-                Parallelism.For(m, Math.Max(1, 16384 / w.N), p, static (in Product p, int r0, int r1) =>
-                    ((delegate*<void*, int, int, void>)p.RowsDone)((void*)p.Context, r0, r1));
+        });
+    }
+
+    private static void RunProduct(in Product p0)
+    {
+        int m = p0.M, blocks = (m + Block - 1) / Block;
+        if (m <= 0 || p0.W.N == 0) return;
+        var p = p0;
+        if (blocks >= RowSplitBlocksPerThread * Parallelism.MaxThreads)
+        {
+            // Each thread splits its own row blocks, at most RowPiecesBlocks at a time, into its own buffer (not
+            // all of x into one: 6 bytes a value of x, 75 MB for 4,096 rows × 3,072), multiplies and finishes them.
+            Parallelism.For(blocks, 1, p, static (in Product p, int b0, int b1) => Rows(p, b0, b1));
+            return;
+        }
+        p = p with { Pieces = Buffer(ref xPieces, blocks * (long)p.W.Chunks * SixTermLayout.StepValues) };
+        Parallelism.For(blocks, 1, p, static (in Product p, int b0, int b1) => Split(p, b0, b1));
+        Parallelism.For(p.W.Pairs, 1, p, static (in Product p, int q0, int q1) =>
+        {
+            int blocks = (p.M + Block - 1) / Block;
+            Compute(p, 0, blocks, q0, q1);
+            Finish(p, 0, blocks, q0, q1);
+        });
+        if (p.RowsDone != 0)
+            Parallelism.For(m, Math.Max(1, 16384 / p.W.N), p, static (in Product p, int r0, int r1) =>
+                ((delegate*<void*, int, int, void>)p.RowsDone)((void*)p.Context, r0, r1));
+    }
+
+    // Row blocks [b0, b1) on this thread, at most RowPiecesBlocks at a time: split into this thread's own buffer,
+    // multiplied, finished, and handed to RowsDone.
+    private static void Rows(in Product p, int b0, int b1)
+    {
+        long blockValues = (long)p.W.Chunks * SixTermLayout.StepValues;
+        for (int s0 = b0; s0 < b1; s0 += RowPiecesBlocks)
+        {
+            int s1 = Math.Min(b1, s0 + RowPiecesBlocks);
+            // Pieces placed so that block b's are at Pieces + b · blockValues, as Split and Compute index them.
+            var q = p with { Pieces = Buffer(ref rowPieces, (s1 - s0) * blockValues) - (nint)(s0 * blockValues * sizeof(ushort)) };
+            Split(q, s0, s1);
+            Compute(q, s0, s1, 0, q.W.Pairs);
+            Finish(q, s0, s1, 0, q.W.Pairs);
+            if (q.RowsDone != 0)
+                ((delegate*<void*, int, int, void>)q.RowsDone)((void*)q.Context, s0 * Block, Math.Min(q.M, s1 * Block));
         }
     }
 

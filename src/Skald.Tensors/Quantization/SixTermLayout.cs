@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Bf16 = Skald.Tensors.Kernels.Bf16;
 
 namespace Skald.Tensors.Quantization;
@@ -89,6 +90,27 @@ internal static unsafe class SixTermLayout
         return Vector512.ConditionalSelect(Vector512.Equals(p2 | p3, Vector512<uint>.Zero).AsSingle(), first, sum);
     }
 
+    /// <summary>
+    /// The three pieces of 16 lanes of <paramref name="v"/>, each lane's bfloat16 in its low half: <see cref="Piece16"/>
+    /// three times, the same bits, with the care for ∞, NaN and values that would round to ∞ spent on the first piece
+    /// only. What the first leaves is +0 (after a piece that is ∞ or NaN) or a finite value within a bfloat16 step of
+    /// it (below 2^121), so the second and third are plain roundings to nearest even: neither can be ∞ or NaN nor
+    /// leave one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Split16(Vector512<float> v, out Vector512<uint> p1, out Vector512<uint> p2, out Vector512<uint> p3)
+    {
+        var rest = v;
+        p1 = Piece16(ref rest);
+        p2 = Bf16.RoundNotNaN(rest.AsUInt32());
+        p3 = Bf16.RoundNotNaN((rest - Vector512.ShiftLeft(p2, 16).AsSingle()).AsUInt32());
+    }
+
+    // A lane's bfloat16 (its low half) as 16 packed values: one vpmovdw.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ushort> Narrow16(Vector512<uint> bits) =>
+        Avx512F.IsSupported ? Avx512F.ConvertToVector256UInt16(bits) : Vector256.Narrow(bits.GetLower(), bits.GetUpper());
+
     // Lanes whose exponent is all ones (±∞, NaN).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<uint> Exponent255(Vector512<uint> u) =>
@@ -111,12 +133,11 @@ internal static unsafe class SixTermLayout
             {
                 for (; t < k16; t += 16)
                 {
-                    var rest = Vector512.Load(row + t);
-                    for (int s = 0; s < 3; s++)
-                    {
-                        var bits = Piece16(ref rest);
-                        Vector256.Narrow(bits.GetLower(), bits.GetUpper()).Store(block + XIndex(r, t, s));
-                    }
+                    Split16(Vector512.Load(row + t), out var p1, out var p2, out var p3);
+                    ushort* at = block + XIndex(r, t, 0); // piece s is Offset(s, 0) bytes further
+                    Narrow16(p1).Store(at);
+                    Narrow16(p2).Store(at + Offset(1, 0) / sizeof(ushort));
+                    Narrow16(p3).Store(at + Offset(2, 0) / sizeof(ushort));
                 }
                 for (; t < k; t++)
                 {

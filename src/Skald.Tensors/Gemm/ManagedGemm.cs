@@ -157,7 +157,9 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
     /// packed product: where the six-term product runs on this thread (<see cref="Quantization.SixTermGemm.Enabled"/>),
     /// its three bfloat16 pieces only, no float32 panels (6 bytes a weight instead of 4 + 6: the products read nothing
     /// else), when every value comes back from them bit for bit (<see cref="Quantization.SixTermMatrix.Lossless"/>), else
-    /// the panels with the pieces beside them; elsewhere <see cref="Pack"/>(true, k, n, w, k).
+    /// the panels with the pieces beside them; a weight whose every value is a bfloat16 (a bfloat16 checkpoint's) as its
+    /// first piece alone, 2 bytes a weight, multiplied from three terms (<see cref="Quantization.SixTermMatrix.Bf16Exact"/>);
+    /// elsewhere <see cref="Pack"/>(true, k, n, w, k).
     /// </summary>
     internal PackedMatrix PackForLinear(ReadOnlySpan<float> w, int n, int k)
     {

@@ -7,7 +7,9 @@ namespace Skald.Tensors.Quantization;
 /// <see cref="Gemm.ManagedGemm"/>'s fused packed product) formed on AMX from bfloat16 pieces: x and W each split into three
 /// (<see cref="SixTermLayout"/>; W once, <see cref="SixTermMatrix"/>; x per call, vectorised, into reused buffers: each
 /// thread's own, <see cref="RowPiecesBlocks"/> row blocks at a time, when the threads split rows, else the caller's), and the six terms x1w1, x1w2, x1w3, x2w1, x2w2, x3w1 summed by <c>tdpbf16ps</c> in float32
-/// (<see cref="SixTermTileAmx"/>; twin <see cref="SixTermTileScalar"/>). The three dropped terms are each below 2^-24
+/// (<see cref="SixTermTileAmx"/>; twin <see cref="SixTermTileScalar"/>), or, for a W whose every value is a bfloat16
+/// (<see cref="SixTermMatrix.Bf16Exact"/>, held as its first piece alone), the three of them with a nonzero W piece
+/// (<see cref="ThreeTermTileAmx"/>: the same sums). The three dropped terms are each below 2^-24
 /// of their product; against float64 the result's error is about half the FMA kernels' (bench/amx
 /// <c>--bf16-accuracy</c>, docs/performance.md 2026-12-07). Work splits over 32-row blocks (each thread splits its own
 /// rows, runs every panel pair over them and finishes them while in cache) or, with fewer blocks than threads can
@@ -134,12 +136,12 @@ internal static unsafe class SixTermGemm
                 {
                     if (p.M - b * Block < Block) continue;
                     args.A = (ushort*)p.Pieces + b * blockValues + (long)kb * SixTermLayout.StepValues;
-                    args.B = w.Pieces + g0 * pairValues + (long)kb * SixTermLayout.StepValues;
+                    args.B = w.Pieces + g0 * pairValues + (long)kb * w.StepValues;
                     args.Steps = Math.Min(KcChunks, chunks - kb);
                     args.Acc = c + (long)b * Block * p.Ldc + g0 * Block;
                     args.Accumulate = kb;
                     args.Tiles = g1 - g0;
-                    Tile(&args, p.Scalar);
+                    Tile(&args, p.Scalar, w.Bf16Exact);
                 }
             }
         }
@@ -158,7 +160,7 @@ internal static unsafe class SixTermGemm
                 args.LdcBytes = GroupPairs * Block * sizeof(float);
                 args.Accumulate = 0;
                 args.Tiles = g1 - g0;
-                Tile(&args, p.Scalar);
+                Tile(&args, p.Scalar, w.Bf16Exact);
                 for (int r = 0; r < rows; r++)
                     new ReadOnlySpan<float>(scratch + r * GroupPairs * Block, cols)
                         .CopyTo(new Span<float>(c + ((long)b * Block + r) * p.Ldc + g0 * Block, cols));
@@ -167,10 +169,11 @@ internal static unsafe class SixTermGemm
     }
 
     // One call of the tile, or of its twin (asked for, on a CPU without AMX (a test's Override), or on a thread that cannot
-    // run tiles: the same bits).
-    private static void Tile(SixTermTileAmx.Args* args, bool scalar)
+    // run tiles: the same bits); for a W held as its first piece alone (SixTermMatrix.Bf16Exact), the three-term tile.
+    private static void Tile(SixTermTileAmx.Args* args, bool scalar, bool threeTerms)
     {
-        if (scalar || !SixTermTileAmx.IsSupported || !SixTermTileAmx.Run(args)) SixTermTileScalar.Run(args);
+        if (threeTerms) ThreeTermTileAmx.Run(args, scalar);
+        else if (scalar || !SixTermTileAmx.IsSupported || !SixTermTileAmx.Run(args)) SixTermTileScalar.Run(args);
     }
 
     // A thread's buffer of at least `values` bfloat16 values, grown as needed, 64-byte aligned (pinned: the address holds).

@@ -193,6 +193,43 @@ public sealed class ThreeTermGemmTests
         }
     }
 
+    // SKALD_AMX_FP32=bf16 (here the thread's override): a float32 weight keeps its panels alone and the FMA kernels (no
+    // pieces made, its products the FMA kernels' bits), while a bfloat16 weight beside it is still its first piece alone on
+    // three terms.
+    [Fact]
+    public void WithBf16WeightsOnlyAFloat32WeightKeepsItsPanelsAndTheFmaKernels()
+    {
+        const int m = 40, n = 70, k = 100;
+        var (x, w, bias) = Inputs(m, n, k, 13);
+        var full = TestUtil.RandomArray(new Random(14), n * k, 0.03f);
+        var gemm = new ManagedGemm();
+        int was = SixTermGemm.Override, wasOnly = SixTermGemm.Bf16WeightsOnlyOverride;
+        try
+        {
+            SixTermGemm.Override = -1;
+            var fma = Fused(gemm, gemm.Pack(true, k, n, full, k), x, bias, m);
+            SixTermGemm.Override = 1;
+            var six = Fused(gemm, gemm.PackForLinear(full, n, k), x, bias, m);
+            SixTermGemm.Bf16WeightsOnlyOverride = 1;
+            var panels = gemm.PackForLinear(full, n, k);
+            Assert.True(panels.HasPanels);
+            Assert.Equal(fma, Fused(gemm, panels, x, bias, m));
+            Assert.NotEqual(six, fma); // (so the product above is the FMA kernels', not the six terms')
+            Assert.Equal(0, panels.SixTermBytes);
+            var pieces = gemm.PackForLinear(w, n, k);
+            Assert.False(pieces.HasPanels);
+            Assert.True(pieces.SixTerm.Bf16Exact);
+            var expected = new float[m * n];
+            unsafe { SixTermGemm.Run(m, x, k, SixTermMatrix.FromRows(w, n, k, allPieces: true), bias, expected, n, null, null, null); }
+            Assert.Equal(expected, Fused(gemm, pieces, x, bias, m));
+        }
+        finally
+        {
+            SixTermGemm.Override = was;
+            SixTermGemm.Bf16WeightsOnlyOverride = wasOnly;
+        }
+    }
+
     private static float[] Fused(ManagedGemm gemm, PackedMatrix packed, float[] x, float[] bias, int m)
     {
         var y = new float[m * packed.N];

@@ -37,7 +37,20 @@ internal static unsafe class SixTermGemm
     [ThreadStatic] private static ushort[]? rowPieces; // a thread's own row blocks, at most RowPiecesBlocks, when they split rows
     [ThreadStatic] private static float[]? edge;
 
-    private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Environment.GetEnvironmentVariable("SKALD_AMX_FP32") != "0";
+    private static readonly string? Setting = Environment.GetEnvironmentVariable("SKALD_AMX_FP32");
+
+    private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Setting != "0";
+
+    /// <summary>For tests: on this thread 1 turns <see cref="Bf16WeightsOnly"/> on, -1 off, 0 leaves it to the process.</summary>
+    [ThreadStatic] internal static int Bf16WeightsOnlyOverride;
+
+    /// <summary>
+    /// SKALD_AMX_FP32=bf16: where <see cref="Enabled"/>, only a weight whose every value is a bfloat16 (a bfloat16
+    /// checkpoint's: <see cref="SixTermMatrix.Bf16Exact"/>, 2 bytes a weight, three terms) is packed as pieces and
+    /// multiplied here; any other keeps its float32 panels (4 bytes a weight, not 6) and the FMA kernels. Or as this
+    /// thread's <see cref="Bf16WeightsOnlyOverride"/> says.
+    /// </summary>
+    internal static bool Bf16WeightsOnly => Bf16WeightsOnlyOverride != 0 ? Bf16WeightsOnlyOverride > 0 : Setting == "bf16";
 
     /// <summary>For tests: on this thread 1 turns the six-term product on, -1 off, 0 leaves <see cref="Enabled"/> to the process.</summary>
     [ThreadStatic] internal static int Override;
@@ -46,7 +59,8 @@ internal static unsafe class SixTermGemm
     /// Whether the packed float32 Linear runs here (<see cref="Gemm.ManagedGemm"/>'s fused packed product): wherever
     /// AMX-BF16 runs, unless SKALD_AMX_FP32=0 (or SKALD_AMX=0, all of AMX) turns it off, or as this thread's
     /// <see cref="Override"/> says. Where it runs, a Linear weight packed for it keeps its pieces instead of float32 panels
-    /// (<see cref="Gemm.ManagedGemm.PackForLinear"/>: 6 bytes a weight).
+    /// (<see cref="Gemm.ManagedGemm.PackForLinear"/>: 6 bytes a weight, 2 for a bfloat16 one; with
+    /// <see cref="Bf16WeightsOnly"/> the bfloat16 ones alone).
     /// </summary>
     internal static bool Enabled => Override != 0 ? Override > 0 : ByDefault;
 

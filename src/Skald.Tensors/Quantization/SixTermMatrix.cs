@@ -141,6 +141,13 @@ internal sealed unsafe class SixTermMatrix
         return m;
     }
 
+    /// <summary>Whether every value of W [n, k] (row-major) is a bfloat16, as <see cref="Bf16Exact"/> asks.</summary>
+    public static bool AllBf16(ReadOnlySpan<float> w, int n, int k)
+    {
+        if (w.Length < (long)n * k) throw new ArgumentException($"W needs [{n}, {k}] values", nameof(w));
+        fixed (float* p = w) return AllBf16(p, n, k, 1, k, 0, 1);
+    }
+
     // Whether every W[o, i] (addressed as in Make) is a bfloat16: low 16 bits zero, and not a signalling NaN (whose
     // split's first piece is quieted, so it would not come back).
     private static bool AllBf16(float* w, int n, int k, int group, long groupStride, long lane, long step)
@@ -184,9 +191,11 @@ internal sealed unsafe class SixTermMatrix
         {
             float* row = w + o / group * groupStride + o % group * lane;
             ushort* pair = pieces + (long)(o / SixTermLayout.Block) * m.Chunks * m.StepValues;
-            int j = o % SixTermLayout.Block;
-            for (int i = 0; i < k; i++)
-                pair[SixTermLayout.WIndex(j, i, 0, m.StepValues)] = (ushort)(BitConverter.SingleToUInt32Bits(row[i * step]) >> 16);
+            int j = o % SixTermLayout.Block, i = 0;
+            for (; i + 1 < k; i += 2) // an even k and the next side by side: one 32-bit store of their upper halves
+                *(uint*)(pair + SixTermLayout.WIndex(j, i, 0, m.StepValues)) = BitConverter.SingleToUInt32Bits(row[i * step]) >> 16
+                    | BitConverter.SingleToUInt32Bits(row[(i + 1) * step]) & 0xFFFF_0000u;
+            if (i < k) pair[SixTermLayout.WIndex(j, i, 0, m.StepValues)] = (ushort)(BitConverter.SingleToUInt32Bits(row[i * step]) >> 16);
         }
         return m;
     }

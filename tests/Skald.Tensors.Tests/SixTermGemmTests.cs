@@ -13,7 +13,7 @@ namespace Skald.Tensors.Tests;
 public sealed class SixTermGemmTests
 {
     // (m, n, k): one row, ragged everything, several k blocks (k > 768) with ragged rows and columns, whole tiles.
-    private static readonly (int M, int N, int K)[] Shapes =
+    internal static readonly (int M, int N, int K)[] Shapes =
         [(1, 5, 7), (33, 70, 100), (31, 33, 31), (70, 300, 1600), (64, 96, 800), (128, 288, 64)];
 
     private static float[] Normal(Random rng, int count, double scale)
@@ -34,7 +34,8 @@ public sealed class SixTermGemmTests
         return (x, Normal(rng, n * k, 0.03), Normal(rng, n, 0.1));
     }
 
-    private static float[] Run(float[] x, SixTermMatrix w, float[] bias, int m, bool scalar)
+    /// <summary>y = x·Wᵀ + bias on the six-term path (its three terms for a bfloat16 W), through the twins when <paramref name="scalar"/>.</summary>
+    internal static float[] Run(float[] x, SixTermMatrix w, float[] bias, int m, bool scalar)
     {
         var y = new float[m * w.N];
         bool was = SixTermGemm.ScalarTwin;

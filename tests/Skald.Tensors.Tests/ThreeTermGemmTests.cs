@@ -12,10 +12,6 @@ namespace Skald.Tensors.Tests;
 /// </summary>
 public sealed class ThreeTermGemmTests
 {
-    // (m, n, k): one row, ragged everything, several k blocks (k > 768) with ragged rows and columns, whole tiles.
-    private static readonly (int M, int N, int K)[] Shapes =
-        [(1, 5, 7), (33, 70, 100), (31, 33, 31), (70, 300, 1600), (64, 96, 800), (128, 288, 64)];
-
     // x [m, k] with 2% of its channels 8× larger and one tiny value a row; W [n, k] N(0, 0.03²) rounded to bfloat16
     // (a quarter of its rows 1000× smaller, so the rows' products span many exponents); bias [n].
     private static (float[] X, float[] W, float[] Bias) Inputs(int m, int n, int k, int seed)
@@ -32,22 +28,6 @@ public sealed class ThreeTermGemmTests
         return (x, w, TestUtil.RandomArray(rng, n, 0.1f));
     }
 
-    private static float[] Run(float[] x, SixTermMatrix w, float[] bias, int m, bool scalar)
-    {
-        var y = new float[m * w.N];
-        bool was = SixTermGemm.ScalarTwin;
-        SixTermGemm.ScalarTwin = scalar;
-        try
-        {
-            unsafe { SixTermGemm.Run(m, x, w.K, w, bias, y, w.N, null, null, null); }
-        }
-        finally
-        {
-            SixTermGemm.ScalarTwin = was;
-        }
-        return y;
-    }
-
     private static void SameBits(float[] expected, float[] actual, int n, string what)
     {
         for (int i = 0; i < expected.Length; i++)
@@ -60,7 +40,7 @@ public sealed class ThreeTermGemmTests
     [Fact]
     public void ThreeTermsAreTheSixTermsBitsOnABf16W()
     {
-        foreach (var (m, n, k) in Shapes)
+        foreach (var (m, n, k) in SixTermGemmTests.Shapes)
         {
             var (x, w, bias) = Inputs(m, n, k, m + 3 * n + k);
             var three = SixTermMatrix.FromRows(w, n, k);
@@ -69,7 +49,7 @@ public sealed class ThreeTermGemmTests
             Assert.False(six.Bf16Exact);
             Assert.Equal(six.Bytes - 64, 3 * (three.Bytes - 64)); // 32 values of alignment slack each
             foreach (var b in new[] { bias, [] })
-                SameBits(Run(x, six, b, m, scalar: true), Run(x, three, b, m, scalar: true), n, $"{m}×{n}×{k}, twins");
+                SameBits(SixTermGemmTests.Run(x, six, b, m, scalar: true), SixTermGemmTests.Run(x, three, b, m, scalar: true), n, $"{m}×{n}×{k}, twins");
         }
     }
 
@@ -77,16 +57,16 @@ public sealed class ThreeTermGemmTests
     [AmxBf16Fact]
     public void TheThreeTermTileIsItsTwinAndTheSixTermTile()
     {
-        foreach (var (m, n, k) in Shapes)
+        foreach (var (m, n, k) in SixTermGemmTests.Shapes)
         {
             var (x, w, bias) = Inputs(m, n, k, 5 * m + n + k);
             var three = SixTermMatrix.FromRows(w, n, k);
             var six = SixTermMatrix.FromRows(w, n, k, allPieces: true);
             foreach (var b in new[] { bias, [] })
             {
-                var tile = Run(x, three, b, m, scalar: false);
-                SameBits(Run(x, three, b, m, scalar: true), tile, n, $"{m}×{n}×{k}, against the twin");
-                SameBits(Run(x, six, b, m, scalar: false), tile, n, $"{m}×{n}×{k}, against the six-term tile");
+                var tile = SixTermGemmTests.Run(x, three, b, m, scalar: false);
+                SameBits(SixTermGemmTests.Run(x, three, b, m, scalar: true), tile, n, $"{m}×{n}×{k}, against the twin");
+                SameBits(SixTermGemmTests.Run(x, six, b, m, scalar: false), tile, n, $"{m}×{n}×{k}, against the six-term tile");
             }
         }
     }
@@ -96,10 +76,10 @@ public sealed class ThreeTermGemmTests
     [Fact]
     public void TheProductIsWithinTheFmaKernelsEnvelopeOfFloat64()
     {
-        foreach (var (m, n, k) in Shapes)
+        foreach (var (m, n, k) in SixTermGemmTests.Shapes)
         {
             var (x, w, bias) = Inputs(m, n, k, 11 * m + n + k);
-            var y = Run(x, SixTermMatrix.FromRows(w, n, k), bias, m, scalar: !ThreeTermTileAmx.IsSupported);
+            var y = SixTermGemmTests.Run(x, SixTermMatrix.FromRows(w, n, k), bias, m, scalar: !ThreeTermTileAmx.IsSupported);
             double max = 0;
             for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
@@ -174,10 +154,9 @@ public sealed class ThreeTermGemmTests
             Assert.True(pieces.SixTerm.Bf16Exact);
             long twoBytes = 2L * 96 * 128 + 64; // [70, 100] padded to 96 columns and 128 deep, 2 bytes each, 64 of alignment slack
             Assert.Equal(twoBytes, pieces.SixTermBytes);
-            var expected = new float[m * n];
-            unsafe { SixTermGemm.Run(m, x, k, SixTermMatrix.FromRows(w, n, k, allPieces: true), bias, expected, n, null, null, null); }
-            Assert.Equal(expected, Fused(gemm, pieces, x, bias, m));
-            Assert.Equal(expected, Fused(gemm, panels, x, bias, m)); // the panels' pieces made at the first product: the same
+            var expected = SixTermGemmTests.Run(x, SixTermMatrix.FromRows(w, n, k, allPieces: true), bias, m, scalar: false);
+            Assert.Equal(expected, SixTermPiecesTests.Fused(gemm, pieces, x, bias, m));
+            Assert.Equal(expected, SixTermPiecesTests.Fused(gemm, panels, x, bias, m)); // the panels' pieces made at the first product: the same
             Assert.Equal(twoBytes, panels.SixTermBytes);
 
             var full = w.ToArray();
@@ -185,7 +164,7 @@ public sealed class ThreeTermGemmTests
             Assert.False(gemm.PackForLinear(full, n, k).SixTerm.Bf16Exact);
 
             SixTermGemm.Override = -1; // the FMA kernels asked for: the values read back, the panels' bits
-            Assert.Equal(Fused(gemm, panels, x, bias, m), Fused(gemm, pieces, x, bias, m));
+            Assert.Equal(SixTermPiecesTests.Fused(gemm, panels, x, bias, m), SixTermPiecesTests.Fused(gemm, pieces, x, bias, m));
         }
         finally
         {
@@ -207,33 +186,25 @@ public sealed class ThreeTermGemmTests
         try
         {
             SixTermGemm.Override = -1;
-            var fma = Fused(gemm, gemm.Pack(true, k, n, full, k), x, bias, m);
+            var fma = SixTermPiecesTests.Fused(gemm, gemm.Pack(true, k, n, full, k), x, bias, m);
             SixTermGemm.Override = 1;
-            var six = Fused(gemm, gemm.PackForLinear(full, n, k), x, bias, m);
+            var six = SixTermPiecesTests.Fused(gemm, gemm.PackForLinear(full, n, k), x, bias, m);
             SixTermGemm.Bf16WeightsOnlyOverride = 1;
             var panels = gemm.PackForLinear(full, n, k);
             Assert.True(panels.HasPanels);
-            Assert.Equal(fma, Fused(gemm, panels, x, bias, m));
+            Assert.Equal(fma, SixTermPiecesTests.Fused(gemm, panels, x, bias, m));
             Assert.NotEqual(six, fma); // (so the product above is the FMA kernels', not the six terms')
             Assert.Equal(0, panels.SixTermBytes);
             var pieces = gemm.PackForLinear(w, n, k);
             Assert.False(pieces.HasPanels);
             Assert.True(pieces.SixTerm.Bf16Exact);
-            var expected = new float[m * n];
-            unsafe { SixTermGemm.Run(m, x, k, SixTermMatrix.FromRows(w, n, k, allPieces: true), bias, expected, n, null, null, null); }
-            Assert.Equal(expected, Fused(gemm, pieces, x, bias, m));
+            var expected = SixTermGemmTests.Run(x, SixTermMatrix.FromRows(w, n, k, allPieces: true), bias, m, scalar: false);
+            Assert.Equal(expected, SixTermPiecesTests.Fused(gemm, pieces, x, bias, m));
         }
         finally
         {
             SixTermGemm.Override = was;
             SixTermGemm.Bf16WeightsOnlyOverride = wasOnly;
         }
-    }
-
-    private static float[] Fused(ManagedGemm gemm, PackedMatrix packed, float[] x, float[] bias, int m)
-    {
-        var y = new float[m * packed.N];
-        unsafe { gemm.SgemmPackedFused(m, x, packed.K, packed, bias, y, packed.N, null, null, null); }
-        return y;
     }
 }

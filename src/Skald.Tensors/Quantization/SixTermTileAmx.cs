@@ -109,11 +109,17 @@ internal static unsafe class SixTermTileAmx
             }
             c.tileloadd(tmm6, __[rdx + r9 + SixTermLayout.Offset(pw, 0)]);
             c.tileloadd(tmm7, __[rdx + r9 + SixTermLayout.Offset(pw, 1)]);
-            c.tdpbf16ps(tmm0, tmm4, tmm6);
-            c.tdpbf16ps(tmm1, tmm4, tmm7);
-            c.tdpbf16ps(tmm2, tmm5, tmm6);
-            c.tdpbf16ps(tmm3, tmm5, tmm7);
+            EmitProducts(c);
         }
+    }
+
+    /// <summary>One term's four products: C tmm0–3 (rows 0–15 / 16–31 × columns 0–15 / 16–31) += x's tmm4–5 · W's tmm6–7.</summary>
+    internal static void EmitProducts(Assembler c)
+    {
+        c.tdpbf16ps(tmm0, tmm4, tmm6);
+        c.tdpbf16ps(tmm1, tmm4, tmm7);
+        c.tdpbf16ps(tmm2, tmm5, tmm6);
+        c.tdpbf16ps(tmm3, tmm5, tmm7);
     }
 
     private static byte[] Assemble() => AssembleTiles(c => EmitTerms(c, Terms), SixTermLayout.StepBytes, SixTermLayout.StepBytes);

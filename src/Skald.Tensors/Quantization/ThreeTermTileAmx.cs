@@ -59,10 +59,7 @@ internal static unsafe class ThreeTermTileAmx
         {
             c.tileloadd(tmm4, __[rsi + r9 + SixTermLayout.Offset(px, 0)]);
             c.tileloadd(tmm5, __[rsi + r9 + SixTermLayout.Offset(px, 1)]);
-            c.tdpbf16ps(tmm0, tmm4, tmm6);
-            c.tdpbf16ps(tmm1, tmm4, tmm7);
-            c.tdpbf16ps(tmm2, tmm5, tmm6);
-            c.tdpbf16ps(tmm3, tmm5, tmm7);
+            SixTermTileAmx.EmitProducts(c);
         }
     }
 }

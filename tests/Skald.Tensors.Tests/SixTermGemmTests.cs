@@ -97,13 +97,7 @@ public sealed class SixTermGemmTests
             for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
-                double s = bias[j], a = Math.Abs(bias[j]);
-                for (int t = 0; t < k; t++)
-                {
-                    double p = (double)x[i * k + t] * w[j * k + t];
-                    s += p;
-                    a += Math.Abs(p);
-                }
+                var (s, a) = Float64(x, w, bias, i, j, k);
                 double u = a * Math.Pow(2, -24), e = Math.Abs(y[i * n + j] - s) / u;
                 max = Math.Max(max, e);
                 sixSum += e;
@@ -113,6 +107,19 @@ public sealed class SixTermGemmTests
             Assert.True(max <= 4.0, $"{m}×{n}×{k}: max error {max:F2} u");
         }
         Assert.True(sixSum <= fmaSum, $"mean error {sixSum / count:F3} u, the FMA GEMM's {fmaSum / count:F3} u");
+    }
+
+    /// <summary>Output (i, j) of x·Wᵀ + bias in float64, and Σ|x·w| + |b| (the scale of its rounding error).</summary>
+    internal static (double Sum, double Abs) Float64(float[] x, float[] w, float[] bias, int i, int j, int k)
+    {
+        double s = bias[j], a = Math.Abs(bias[j]);
+        for (int t = 0; t < k; t++)
+        {
+            double p = (double)x[i * k + t] * w[j * k + t];
+            s += p;
+            a += Math.Abs(p);
+        }
+        return (s, a);
     }
 
     [Fact]

@@ -84,13 +84,7 @@ public sealed class ThreeTermGemmTests
             for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
-                double s = bias[j], a = Math.Abs(bias[j]);
-                for (int t = 0; t < k; t++)
-                {
-                    double p = (double)x[i * k + t] * w[j * k + t];
-                    s += p;
-                    a += Math.Abs(p);
-                }
+                var (s, a) = SixTermGemmTests.Float64(x, w, bias, i, j, k);
                 max = Math.Max(max, Math.Abs(y[i * n + j] - s) / (a * Math.Pow(2, -24)));
             }
             Assert.True(max <= 4.0, $"{m}×{n}×{k}: max error {max:F2} u");

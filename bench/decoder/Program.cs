@@ -126,7 +126,8 @@ internal static class Bench
                 double mean = times.Average();
                 var row = new Dictionary<string, object>
                 {
-                    ["measurement"] = "encode", ["attention"] = name, ["batch"] = batch, ["seq"] = seq, ["iters"] = times.Count,
+                    ["measurement"] = "encode", ["model"] = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)),
+                    ["attention"] = name, ["batch"] = batch, ["seq"] = seq, ["iters"] = times.Count,
                     ["s_per_batch"] = Math.Round(mean, 3), ["best_s"] = Math.Round(times.Min(), 3),
                     ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["pooling"] = encoder.Pooling.Modes.ToString(),
                     ["ids_checksum"] = checksum, ["packed"] = pack,
@@ -135,6 +136,7 @@ internal static class Bench
                 {
                     row["packed_only"] = true;
                     row["released_mb"] = released >> 20;
+                    row["weights_mb"] = encoder.WeightBytes >> 20; // the packed forms: 2 bytes a Linear weight from a bfloat16 file on AMX
                     row["pack_s"] = Math.Round(packS, 2);
                     row["pooled_sum"] = Math.Round(pooled.Sum(v => (double)v), 4);
                 }

@@ -8,7 +8,8 @@
 # (bench/decoder --bf16 2: SentenceEncoder.KeepBf16Only, as skald encode --quantize bf16; each Linear weight rounded
 # into its bfloat16 panels straight from the file), and Skald bf16-only on the same weights stored as bfloat16
 # (MODELS/qwen2-0.5b-bf16, export_bench_decoder.py --dtype bfloat16, as Qwen ships them: the file's bits packed as
-# they are). Prints the largest peak RSS (VmHWM) per cell over the rounds and the ratio to ORT's.
+# they are), and Skald packed-only from that bfloat16 file (on AMX hosts each weight held as its first bfloat16 piece,
+# 2 bytes a weight, on three terms; elsewhere float32 panels). Prints the largest peak RSS (VmHWM) per cell over the rounds and the ratio to ORT's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=$1 iters=$2 models=$3
@@ -35,6 +36,7 @@ for r in $(seq 1 "$rounds"); do
     skald "$model" --seq "$s" --pack 2
     skald "$model" --seq "$s" --bf16 2
     skald "$model_bf16" --seq "$s" --bf16 2
+    skald "$model_bf16" --seq "$s" --pack 2
   done
 done
 load end | tee -a "$out"
@@ -46,6 +48,7 @@ cells = {}
 for r in rows:
     if "peak_rss_mb" not in r: continue
     side = ("ORT float32" if r["engine"].startswith("onnxruntime") else
+            "Skald packed-only, bf16 file" if r.get("packed_only") and r.get("model", "").endswith("-bf16") else
             "Skald float32 packed-only" if r.get("packed_only") else
             "Skald bf16-only, bf16 file" if r["engine"] == "skald-bf16only" and r.get("model", "").endswith("-bf16") else
             "Skald bf16-only" if r["engine"] == "skald-bf16only" else r["engine"])

@@ -13,7 +13,7 @@ namespace Skald.Tensors.Tests;
 public sealed class SixTermGemmTests
 {
     // (m, n, k): one row, ragged everything, several k blocks (k > 768) with ragged rows and columns, whole tiles.
-    private static readonly (int M, int N, int K)[] Shapes =
+    internal static readonly (int M, int N, int K)[] Shapes =
         [(1, 5, 7), (33, 70, 100), (31, 33, 31), (70, 300, 1600), (64, 96, 800), (128, 288, 64)];
 
     private static float[] Normal(Random rng, int count, double scale)
@@ -34,7 +34,8 @@ public sealed class SixTermGemmTests
         return (x, Normal(rng, n * k, 0.03), Normal(rng, n, 0.1));
     }
 
-    private static float[] Run(float[] x, SixTermMatrix w, float[] bias, int m, bool scalar)
+    /// <summary>y = x·Wᵀ + bias on the six-term path (its three terms for a bfloat16 W), through the twins when <paramref name="scalar"/>.</summary>
+    internal static float[] Run(float[] x, SixTermMatrix w, float[] bias, int m, bool scalar)
     {
         var y = new float[m * w.N];
         bool was = SixTermGemm.ScalarTwin;
@@ -96,13 +97,7 @@ public sealed class SixTermGemmTests
             for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
-                double s = bias[j], a = Math.Abs(bias[j]);
-                for (int t = 0; t < k; t++)
-                {
-                    double p = (double)x[i * k + t] * w[j * k + t];
-                    s += p;
-                    a += Math.Abs(p);
-                }
+                var (s, a) = Float64(x, w, bias, i, j, k);
                 double u = a * Math.Pow(2, -24), e = Math.Abs(y[i * n + j] - s) / u;
                 max = Math.Max(max, e);
                 sixSum += e;
@@ -112,6 +107,19 @@ public sealed class SixTermGemmTests
             Assert.True(max <= 4.0, $"{m}×{n}×{k}: max error {max:F2} u");
         }
         Assert.True(sixSum <= fmaSum, $"mean error {sixSum / count:F3} u, the FMA GEMM's {fmaSum / count:F3} u");
+    }
+
+    /// <summary>Output (i, j) of x·Wᵀ + bias in float64, and Σ|x·w| + |b| (the scale of its rounding error).</summary>
+    internal static (double Sum, double Abs) Float64(float[] x, float[] w, float[] bias, int i, int j, int k)
+    {
+        double s = bias[j], a = Math.Abs(bias[j]);
+        for (int t = 0; t < k; t++)
+        {
+            double p = (double)x[i * k + t] * w[j * k + t];
+            s += p;
+            a += Math.Abs(p);
+        }
+        return (s, a);
     }
 
     [Fact]

@@ -109,7 +109,8 @@ public sealed class SixTermPiecesTests
         }
     }
 
-    private static float[] Fused(ManagedGemm gemm, PackedMatrix packed, float[] x, float[] bias, int m)
+    /// <summary>y = x·Wᵀ + bias by the fused packed product, whichever path this thread takes.</summary>
+    internal static float[] Fused(ManagedGemm gemm, PackedMatrix packed, float[] x, float[] bias, int m)
     {
         var y = new float[m * packed.N];
         unsafe { gemm.SgemmPackedFused(m, x, packed.K, packed, bias, y, packed.N, null, null, null); }

@@ -6,8 +6,8 @@ public sealed partial class Parameter
 
     /// <summary>
     /// Whether this weight holds only its GEMM-packed form (<see cref="ReleaseToPacked"/>: packed-only inference): no
-    /// float32 values beside the packed panels (or, where the AMX six-term product runs, its three bfloat16 pieces:
-    /// <see cref="Gemm.ManagedGemm.PackForLinear"/>), frozen. The Linear ops read the panels on any tape that does not record
+    /// float32 values beside the packed panels (or, where the AMX six-term product runs, its three bfloat16 pieces, its
+    /// first piece alone when every value is a bfloat16: <see cref="Gemm.ManagedGemm.PackForLinear"/>), frozen. The Linear ops read the panels on any tape that does not record
     /// (the same bits as the float32 values: packing only copies); <see cref="Widen"/> reads the values back out of them.
     /// </summary>
     public bool IsPackedOnly => storage.PackedOnly is not null;

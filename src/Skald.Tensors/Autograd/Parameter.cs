@@ -125,11 +125,12 @@ public sealed partial class Parameter
     /// <summary>
     /// Bytes the values take (4 or 2 a value; gradients not counted); for an int8-only weight its int8 form
     /// (1 a value plus 8 a row for the scale and row sum, padding not counted), for a bf16-only one 2 a value, for a
-    /// packed-only one held as its three bfloat16 pieces (<see cref="Gemm.ManagedGemm.PackForLinear"/>) 6 a value.
+    /// packed-only one held as its three bfloat16 pieces (<see cref="Gemm.ManagedGemm.PackForLinear"/>) 6 a value, as its
+    /// first piece alone (every value a bfloat16, <see cref="Quantization.SixTermMatrix.Bf16Exact"/>) 2.
     /// </summary>
     public long Bytes => storage.Int8 is not null
         ? Length + 8L * (Shape.Length == 0 ? 1 : Shape[0])
-        : storage.PackedOnly is { HasPanels: false } ? 6L * Length
+        : storage.PackedOnly is { HasPanels: false } pieces ? (pieces.SixTerm.Bf16Exact ? 2L : 6L) * Length
         : Length * (Precision == WeightPrecision.Float32 && storage.Bf16Only is null ? 4L : 2L);
 
     /// <summary>Whether AdamW applies weight decay (false for biases and LayerNorm weights, as HF Trainer).</summary>
@@ -280,8 +281,8 @@ public sealed partial class Parameter
     /// made on the first call and reused until the values may change: getting <see cref="Data"/> or <see cref="Grad"/>
     /// (of this parameter or of any view of its storage) or <see cref="Update{TState}"/> drops it, so later calls pack
     /// the new values. Null for bfloat16 or non-2-D parameters, or when the backend takes no packed operand. Costs one
-    /// float32 copy of the weight while kept (where the AMX six-term product runs, its three bfloat16 pieces instead:
-    /// <see cref="Gemm.ManagedGemm.PackForLinear"/>).
+    /// float32 copy of the weight while kept (where the AMX six-term product runs, its three bfloat16 pieces instead, or
+    /// its first piece alone when every value is a bfloat16: <see cref="Gemm.ManagedGemm.PackForLinear"/>).
     /// </summary>
     internal Gemm.PackedMatrix? PackedForLinear()
     {

@@ -157,11 +157,15 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
     /// packed product: where the six-term product runs on this thread (<see cref="Quantization.SixTermGemm.Enabled"/>),
     /// its three bfloat16 pieces only, no float32 panels (6 bytes a weight instead of 4 + 6: the products read nothing
     /// else), when every value comes back from them bit for bit (<see cref="Quantization.SixTermMatrix.Lossless"/>), else
-    /// the panels with the pieces beside them; elsewhere <see cref="Pack"/>(true, k, n, w, k).
+    /// the panels with the pieces beside them; a weight whose every value is a bfloat16 (a bfloat16 checkpoint's) as its
+    /// first piece alone, 2 bytes a weight, multiplied from three terms (<see cref="Quantization.SixTermMatrix.Bf16Exact"/>);
+    /// with <see cref="Quantization.SixTermGemm.Bf16WeightsOnly"/> any other weight as its panels alone (the FMA kernels);
+    /// elsewhere <see cref="Pack"/>(true, k, n, w, k).
     /// </summary>
     internal PackedMatrix PackForLinear(ReadOnlySpan<float> w, int n, int k)
     {
         if (!Quantization.SixTermGemm.Enabled || n == 0 || k == 0) return Pack(true, k, n, w, k);
+        if (Quantization.SixTermGemm.Bf16WeightsOnly && !Quantization.SixTermMatrix.AllBf16(w, n, k)) return Pack(true, k, n, w, k);
         var pieces = Quantization.SixTermMatrix.FromRows(w, n, k);
         if (pieces.Lossless) return PackedMatrix.PiecesOnly(spec, pieces);
         var packed = Pack(true, k, n, w, k);
@@ -237,7 +241,8 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
     /// the threads then split C by rows, so each block is whole rows). The bias is placed in each tile just before its
     /// first K slice: bit-identical to copying it into C and running <see cref="SgemmPacked"/> with beta 1. Where
     /// <see cref="Quantization.SixTermGemm.Enabled"/> (AMX hosts; SKALD_AMX_FP32=0 turns it off) the product is formed from six bfloat16 terms instead
-    /// (as accurate, other bits), the bias added to its sums; a weight held as its pieces only (<see cref="PackForLinear"/>)
+    /// (as accurate, other bits), the bias added to its sums (with <see cref="Quantization.SixTermGemm.Bf16WeightsOnly"/>,
+    /// for a weight held as its pieces only; one with panels then takes the FMA kernels); a weight held as its pieces only (<see cref="PackForLinear"/>)
     /// on a thread where it is off is multiplied by the FMA kernels from its values read back (the same bits as its panels).
     /// </summary>
     internal void SgemmPackedFused(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b, ReadOnlySpan<float> bias,
@@ -250,7 +255,7 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
         GemmChecks.Validate(false, false, m, n, k, lda, Math.Max(1, n), ldc, a.Length, long.MaxValue, c.Length);
         if (!bias.IsEmpty && bias.Length < n) throw new ArgumentException($"bias needs {n} elements.", nameof(bias));
         if (m == 0 || n == 0) return;
-        if (Quantization.SixTermGemm.Enabled)
+        if (Quantization.SixTermGemm.Enabled && !(b.HasPanels && Quantization.SixTermGemm.Bf16WeightsOnly))
         {
             // On AMX: the float32 product from six bfloat16 terms (every row count, so a row's sums never depend on its batch).
             Quantization.SixTermGemm.Run(m, a, lda, b.SixTerm, bias, c, ldc, epilogue, rowsDone, context);

@@ -10,8 +10,8 @@ namespace Skald.Tensors.Gemm;
 /// <see cref="ManagedGemm.Sgemm"/> on the unpacked matrix: the same micro-kernel reads the same values in the same
 /// order. Immutable; safe to share between threads. Holds one float32 copy of B (pinned, 64-byte aligned), or, made by
 /// <see cref="ManagedGemm.PackForLinear"/> where the AMX six-term product runs, a Linear weight's three bfloat16 pieces
-/// instead (<see cref="HasPanels"/> false: 6 bytes a weight, its values read back exactly,
-/// <see cref="Quantization.SixTermMatrix.CopyRowMajor"/>).
+/// instead (<see cref="HasPanels"/> false: 6 bytes a weight, 2 when every value is a bfloat16, its values read back
+/// exactly, <see cref="Quantization.SixTermMatrix.CopyRowMajor"/>).
 /// </summary>
 public sealed unsafe class PackedMatrix
 {
@@ -51,7 +51,7 @@ public sealed unsafe class PackedMatrix
     /// <summary>
     /// The weight's three bfloat16 pieces for the AMX float32 product (<see cref="Quantization.SixTermGemm"/>): a
     /// pieces-only matrix's own; else made from the panels at the first product that asks and kept beside them (6 bytes
-    /// a weight), dropped when the panels are packed again.
+    /// a weight, 2 when every value is a bfloat16), dropped when the panels are packed again.
     /// </summary>
     internal Quantization.SixTermMatrix SixTerm
     {

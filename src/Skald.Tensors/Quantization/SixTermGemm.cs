@@ -7,7 +7,9 @@ namespace Skald.Tensors.Quantization;
 /// <see cref="Gemm.ManagedGemm"/>'s fused packed product) formed on AMX from bfloat16 pieces: x and W each split into three
 /// (<see cref="SixTermLayout"/>; W once, <see cref="SixTermMatrix"/>; x per call, vectorised, into reused buffers: each
 /// thread's own, <see cref="RowPiecesBlocks"/> row blocks at a time, when the threads split rows, else the caller's), and the six terms x1w1, x1w2, x1w3, x2w1, x2w2, x3w1 summed by <c>tdpbf16ps</c> in float32
-/// (<see cref="SixTermTileAmx"/>; twin <see cref="SixTermTileScalar"/>). The three dropped terms are each below 2^-24
+/// (<see cref="SixTermTileAmx"/>; twin <see cref="SixTermTileScalar"/>), or, for a W whose every value is a bfloat16
+/// (<see cref="SixTermMatrix.Bf16Exact"/>, held as its first piece alone), the three of them with a nonzero W piece
+/// (<see cref="ThreeTermTileAmx"/>: the same sums). The three dropped terms are each below 2^-24
 /// of their product; against float64 the result's error is about half the FMA kernels' (bench/amx
 /// <c>--bf16-accuracy</c>, docs/performance.md 2026-12-07). Work splits over 32-row blocks (each thread splits its own
 /// rows, runs every panel pair over them and finishes them while in cache) or, with fewer blocks than threads can
@@ -35,7 +37,20 @@ internal static unsafe class SixTermGemm
     [ThreadStatic] private static ushort[]? rowPieces; // a thread's own row blocks, at most RowPiecesBlocks, when they split rows
     [ThreadStatic] private static float[]? edge;
 
-    private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Environment.GetEnvironmentVariable("SKALD_AMX_FP32") != "0";
+    private static readonly string? Setting = Environment.GetEnvironmentVariable("SKALD_AMX_FP32");
+
+    private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Setting != "0";
+
+    /// <summary>For tests: on this thread 1 turns <see cref="Bf16WeightsOnly"/> on, -1 off, 0 leaves it to the process.</summary>
+    [ThreadStatic] internal static int Bf16WeightsOnlyOverride;
+
+    /// <summary>
+    /// SKALD_AMX_FP32=bf16: where <see cref="Enabled"/>, only a weight whose every value is a bfloat16 (a bfloat16
+    /// checkpoint's: <see cref="SixTermMatrix.Bf16Exact"/>, 2 bytes a weight, three terms) is packed as pieces and
+    /// multiplied here; any other keeps its float32 panels (4 bytes a weight, not 6) and the FMA kernels. Or as this
+    /// thread's <see cref="Bf16WeightsOnlyOverride"/> says.
+    /// </summary>
+    internal static bool Bf16WeightsOnly => Bf16WeightsOnlyOverride != 0 ? Bf16WeightsOnlyOverride > 0 : Setting == "bf16";
 
     /// <summary>For tests: on this thread 1 turns the six-term product on, -1 off, 0 leaves <see cref="Enabled"/> to the process.</summary>
     [ThreadStatic] internal static int Override;
@@ -44,7 +59,8 @@ internal static unsafe class SixTermGemm
     /// Whether the packed float32 Linear runs here (<see cref="Gemm.ManagedGemm"/>'s fused packed product): wherever
     /// AMX-BF16 runs, unless SKALD_AMX_FP32=0 (or SKALD_AMX=0, all of AMX) turns it off, or as this thread's
     /// <see cref="Override"/> says. Where it runs, a Linear weight packed for it keeps its pieces instead of float32 panels
-    /// (<see cref="Gemm.ManagedGemm.PackForLinear"/>: 6 bytes a weight).
+    /// (<see cref="Gemm.ManagedGemm.PackForLinear"/>: 6 bytes a weight, 2 for a bfloat16 one; with
+    /// <see cref="Bf16WeightsOnly"/> the bfloat16 ones alone).
     /// </summary>
     internal static bool Enabled => Override != 0 ? Override > 0 : ByDefault;
 
@@ -185,12 +201,12 @@ internal static unsafe class SixTermGemm
                 {
                     if (p.M - b * Block < Block) continue;
                     args.A = (ushort*)p.Pieces + b * blockValues + (long)kb * SixTermLayout.StepValues;
-                    args.B = w.Pieces + g0 * pairValues + (long)kb * SixTermLayout.StepValues;
+                    args.B = w.Pieces + g0 * pairValues + (long)kb * w.StepValues;
                     args.Steps = Math.Min(KcChunks, chunks - kb);
                     args.Acc = c + (long)b * Block * p.Ldc + g0 * Block;
                     args.Accumulate = kb;
                     args.Tiles = g1 - g0;
-                    Tile(&args, p.Scalar);
+                    Tile(&args, p.Scalar, w.Bf16Exact);
                 }
             }
         }
@@ -209,7 +225,7 @@ internal static unsafe class SixTermGemm
                 args.LdcBytes = GroupPairs * Block * sizeof(float);
                 args.Accumulate = 0;
                 args.Tiles = g1 - g0;
-                Tile(&args, p.Scalar);
+                Tile(&args, p.Scalar, w.Bf16Exact);
                 for (int r = 0; r < rows; r++)
                     new ReadOnlySpan<float>(scratch + r * GroupPairs * Block, cols)
                         .CopyTo(new Span<float>(c + ((long)b * Block + r) * p.Ldc + g0 * Block, cols));
@@ -218,10 +234,11 @@ internal static unsafe class SixTermGemm
     }
 
     // One call of the tile, or of its twin (asked for, on a CPU without AMX (a test's Override), or on a thread that cannot
-    // run tiles: the same bits).
-    private static void Tile(SixTermTileAmx.Args* args, bool scalar)
+    // run tiles: the same bits); for a W held as its first piece alone (SixTermMatrix.Bf16Exact), the three-term tile.
+    private static void Tile(SixTermTileAmx.Args* args, bool scalar, bool threeTerms)
     {
-        if (scalar || !SixTermTileAmx.IsSupported || !SixTermTileAmx.Run(args)) SixTermTileScalar.Run(args);
+        if (threeTerms) ThreeTermTileAmx.Run(args, scalar);
+        else if (scalar || !SixTermTileAmx.IsSupported || !SixTermTileAmx.Run(args)) SixTermTileScalar.Run(args);
     }
 
     // A thread's buffer of at least `values` bfloat16 values, grown as needed, 64-byte aligned (pinned: the address holds).

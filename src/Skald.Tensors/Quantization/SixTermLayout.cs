@@ -42,8 +42,15 @@ internal static unsafe class SixTermLayout
 
     /// <summary>The index in a panel pair of W's piece <paramref name="s"/> at column <paramref name="j"/> (&lt; 32), k <paramref name="t"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static long WIndex(int j, int t, int s) =>
-        (long)(t / Block) * StepValues + Offset(s, j / 16) / sizeof(ushort) + t % Block / 2 * 32 + j % 16 * 2 + (t & 1);
+    public static long WIndex(int j, int t, int s) => WIndex(j, t, s, StepValues);
+
+    /// <summary>
+    /// <see cref="WIndex(int, int, int)"/> for a W whose steps are <paramref name="stepValues"/> apart: W's first piece alone,
+    /// two tiles a step (<see cref="ThreeTermTileAmx.WStepValues"/>), or all three.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long WIndex(int j, int t, int s, int stepValues) =>
+        (long)(t / Block) * stepValues + Offset(s, j / 16) / sizeof(ushort) + t % Block / 2 * 32 + j % 16 * 2 + (t & 1);
 
     /// <summary>The next piece of <paramref name="rest"/> (bfloat16 bits), and what is left after it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Bf16 = Skald.Tensors.Kernels.Bf16;
 
 namespace Skald.Tensors.Quantization;
 
@@ -10,20 +11,25 @@ namespace Skald.Tensors.Quantization;
 /// 32-deep chunk, one 6 KB step (<see cref="SixTermLayout"/>), N padded to whole pairs and K to whole chunks with zeros.
 /// 6 bytes a weight (1.5× the float32 panels). Made once per weight (a <see cref="Gemm.PackedMatrix"/> holds it instead
 /// of its panels when <see cref="Lossless"/>, else beside them); immutable, shared by threads. W's values read back
-/// (<see cref="CopyRowMajor"/>) are <see cref="SixTermLayout.Join"/> of their pieces.
+/// (<see cref="CopyRowMajor"/>) are <see cref="SixTermLayout.Join"/> of their pieces. A W whose every value is a bfloat16
+/// (<see cref="Bf16Exact"/>: a bfloat16 checkpoint's, read as float32) has its second and third pieces all zero and is held
+/// as its first piece alone, 2 bytes a weight (one 2 KB step a chunk, <see cref="ThreeTermTileAmx"/>), its values that
+/// piece, multiplied from the three terms that piece takes part in.
 /// </summary>
 internal sealed unsafe class SixTermMatrix
 {
     private readonly ushort[] buffer;
     private readonly int start;
 
-    private SixTermMatrix(int n, int k)
+    private SixTermMatrix(int n, int k, bool bf16Exact)
     {
         N = n;
         K = k;
+        Bf16Exact = bf16Exact;
+        StepValues = bf16Exact ? ThreeTermTileAmx.WStepValues : SixTermLayout.StepValues;
         Chunks = SixTermLayout.Chunks(k);
         Pairs = (n + SixTermLayout.Block - 1) / SixTermLayout.Block;
-        long values = (long)Pairs * Chunks * SixTermLayout.StepValues;
+        long values = (long)Pairs * Chunks * StepValues;
         if (values + 32 > Array.MaxLength) throw new ArgumentException($"a [{n}, {k}] weight is too large for bfloat16 pieces");
         buffer = GC.AllocateArray<ushort>((int)values + 32, pinned: true);
         nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
@@ -48,35 +54,54 @@ internal sealed unsafe class SixTermMatrix
     /// </summary>
     public bool Lossless { get; private set; } = true;
 
+    /// <summary>
+    /// Whether every value of W is a bfloat16 (its low 16 bits zero, and not a signalling NaN): W is then held as its first
+    /// piece alone (2 bytes a weight) and multiplied by <see cref="ThreeTermTileAmx"/>, the same sums as the six terms'.
+    /// </summary>
+    public bool Bf16Exact { get; }
+
+    /// <summary>
+    /// bfloat16 values from one of W's chunks to the next: <see cref="ThreeTermTileAmx.WStepValues"/> when
+    /// <see cref="Bf16Exact"/>, else <see cref="SixTermLayout.StepValues"/>.
+    /// </summary>
+    public int StepValues { get; }
+
     /// <summary>Bytes held.</summary>
     public long Bytes => (long)buffer.Length * sizeof(ushort);
 
     /// <summary>Bytes from one panel pair's pieces to the next.</summary>
-    public long PairBytes => (long)Chunks * SixTermLayout.StepBytes;
+    public long PairBytes => (long)Chunks * StepValues * sizeof(ushort);
 
     /// <summary>The first pair's first step (valid while this object is alive: the buffer is pinned).</summary>
     public ushort* Pieces => (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer)) + start;
 
-    /// <summary>From W [n, k] row-major.</summary>
-    public static SixTermMatrix FromRows(ReadOnlySpan<float> w, int n, int k)
+    /// <summary>From W [n, k] row-major (its first piece alone when <see cref="Bf16Exact"/>).</summary>
+    public static SixTermMatrix FromRows(ReadOnlySpan<float> w, int n, int k) => FromRows(w, n, k, allPieces: false);
+
+    /// <summary>
+    /// From W [n, k] row-major; with <paramref name="allPieces"/> all three pieces even when every value is a bfloat16
+    /// (for tests: the six-term product on such a W).
+    /// </summary>
+    internal static SixTermMatrix FromRows(ReadOnlySpan<float> w, int n, int k, bool allPieces)
     {
         if (w.Length < (long)n * k) throw new ArgumentException($"W needs [{n}, {k}] values", nameof(w));
-        fixed (float* p = w) return Make(p, n, k, 1, k, 0, 1);
+        fixed (float* p = w) return Make(p, n, k, 1, k, 0, 1, allPieces);
     }
 
     /// <summary>From <see cref="Gemm.PackedMatrix"/>'s panels of a transposed operand (W[o, i] in panel o / NR, row i, lane o % NR).</summary>
     public static SixTermMatrix FromPanels(Gemm.PackedMatrix packed)
     {
         int nr = packed.NR;
-        var m = Make(packed.Panels, packed.N, packed.K, nr, (long)nr * packed.K, 1, nr);
+        var m = Make(packed.Panels, packed.N, packed.K, nr, (long)nr * packed.K, 1, nr, allPieces: false);
         GC.KeepAlive(packed);
         return m;
     }
 
     // W[o, i] at w + (o / group)·groupStride + (o % group)·lane + i·step.
-    private static SixTermMatrix Make(float* w, int n, int k, int group, long groupStride, long lane, long step)
+    private static SixTermMatrix Make(float* w, int n, int k, int group, long groupStride, long lane, long step, bool allPieces)
     {
-        var m = new SixTermMatrix(n, k);
+        if (!allPieces && AllBf16(w, n, k, group, groupStride, lane, step)) return FirstPieces(w, n, k, group, groupStride, lane, step);
+        var m = new SixTermMatrix(n, k, bf16Exact: false);
         ushort* pieces = m.Pieces;
         for (int o = 0; o < n; o++)
         {
@@ -116,23 +141,82 @@ internal sealed unsafe class SixTermMatrix
         return m;
     }
 
+    /// <summary>Whether every value of W [n, k] (row-major) is a bfloat16, as <see cref="Bf16Exact"/> asks.</summary>
+    public static bool AllBf16(ReadOnlySpan<float> w, int n, int k)
+    {
+        if (w.Length < (long)n * k) throw new ArgumentException($"W needs [{n}, {k}] values", nameof(w));
+        fixed (float* p = w) return AllBf16(p, n, k, 1, k, 0, 1);
+    }
+
+    // Whether every W[o, i] (addressed as in Make) is a bfloat16: low 16 bits zero, and not a signalling NaN (whose
+    // split's first piece is quieted, so it would not come back).
+    private static bool AllBf16(float* w, int n, int k, int group, long groupStride, long lane, long step)
+    {
+        for (int o = 0; o < n; o++)
+        {
+            float* row = w + o / group * groupStride + o % group * lane;
+            int i = 0;
+            if (step == 1 && Vector512.IsHardwareAccelerated)
+            {
+                for (; i + 16 <= k; i += 16)
+                {
+                    var u = Vector512.Load((uint*)row + i);
+                    if (!Vector512.EqualsAll(u & Vector512.Create(0xFFFFu), Vector512<uint>.Zero)) return false;
+                    if (Vector512.GreaterThanAny(u & Vector512.Create(0x7FFF_FFFFu), Vector512.Create(0x7F80_0000u)) && !AllBf16(row + i, 16, 1))
+                        return false;
+                }
+            }
+            if (!AllBf16(row + i * step, k - i, step)) return false;
+        }
+        return true;
+    }
+
+    // Whether count values step apart are all bfloat16s, value by value.
+    private static bool AllBf16(float* v, int count, long step)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            uint u = BitConverter.SingleToUInt32Bits(v[i * step]);
+            if ((u & 0xFFFFu) != 0 || ((u & 0x7FFF_FFFFu) > 0x7F80_0000u && (u & 0x0040_0000u) == 0)) return false;
+        }
+        return true;
+    }
+
+    // A bfloat16-exact W held as its first pieces (each value's upper 16 bits: Piece's p1, its p2 and p3 zero).
+    private static SixTermMatrix FirstPieces(float* w, int n, int k, int group, long groupStride, long lane, long step)
+    {
+        var m = new SixTermMatrix(n, k, bf16Exact: true);
+        ushort* pieces = m.Pieces;
+        for (int o = 0; o < n; o++)
+        {
+            float* row = w + o / group * groupStride + o % group * lane;
+            ushort* pair = pieces + (long)(o / SixTermLayout.Block) * m.Chunks * m.StepValues;
+            int j = o % SixTermLayout.Block, i = 0;
+            for (; i + 1 < k; i += 2) // an even k and the next side by side: one 32-bit store of their upper halves
+                *(uint*)(pair + SixTermLayout.WIndex(j, i, 0, m.StepValues)) = BitConverter.SingleToUInt32Bits(row[i * step]) >> 16
+                    | BitConverter.SingleToUInt32Bits(row[(i + 1) * step]) & 0xFFFF_0000u;
+            if (i < k) pair[SixTermLayout.WIndex(j, i, 0, m.StepValues)] = (ushort)(BitConverter.SingleToUInt32Bits(row[i * step]) >> 16);
+        }
+        return m;
+    }
+
     /// <summary>
     /// Copies W's values [<paramref name="start"/>, start + destination.Length) (row-major, flat index o·K + i) into
     /// <paramref name="destination"/>, each <see cref="SixTermLayout.Join"/> of its pieces (W's own bits when
-    /// <see cref="Lossless"/>).
+    /// <see cref="Lossless"/>; its first piece alone when <see cref="Bf16Exact"/>).
     /// </summary>
     public void CopyRowMajor(long start, Span<float> destination)
     {
         long end = start + destination.Length;
         if (start < 0 || end > (long)K * N) throw new ArgumentOutOfRangeException(nameof(start), "beyond the weight");
         ushort* pieces = Pieces;
-        long pairValues = (long)Chunks * SixTermLayout.StepValues;
+        long pairValues = (long)Chunks * StepValues;
         for (int at = 0; at < destination.Length; at++)
         {
             long idx = start + at;
             int o = (int)(idx / K), i = (int)(idx % K), j = o % SixTermLayout.Block;
             ushort* pair = pieces + o / SixTermLayout.Block * pairValues;
-            destination[at] = SixTermLayout.Join(pair[SixTermLayout.WIndex(j, i, 0)], pair[SixTermLayout.WIndex(j, i, 1)],
+            destination[at] = Bf16Exact ? Bf16.ToSingle(pair[SixTermLayout.WIndex(j, i, 0, StepValues)]) : SixTermLayout.Join(pair[SixTermLayout.WIndex(j, i, 0)], pair[SixTermLayout.WIndex(j, i, 1)],
                 pair[SixTermLayout.WIndex(j, i, 2)]);
         }
         GC.KeepAlive(this);

@@ -109,18 +109,30 @@ internal static unsafe class SixTermTileAmx
             }
             c.tileloadd(tmm6, __[rdx + r9 + SixTermLayout.Offset(pw, 0)]);
             c.tileloadd(tmm7, __[rdx + r9 + SixTermLayout.Offset(pw, 1)]);
-            c.tdpbf16ps(tmm0, tmm4, tmm6);
-            c.tdpbf16ps(tmm1, tmm4, tmm7);
-            c.tdpbf16ps(tmm2, tmm5, tmm6);
-            c.tdpbf16ps(tmm3, tmm5, tmm7);
+            EmitProducts(c);
         }
     }
 
+    /// <summary>One term's four products: C tmm0–3 (rows 0–15 / 16–31 × columns 0–15 / 16–31) += x's tmm4–5 · W's tmm6–7.</summary>
+    internal static void EmitProducts(Assembler c)
+    {
+        c.tdpbf16ps(tmm0, tmm4, tmm6);
+        c.tdpbf16ps(tmm1, tmm4, tmm7);
+        c.tdpbf16ps(tmm2, tmm5, tmm6);
+        c.tdpbf16ps(tmm3, tmm5, tmm7);
+    }
+
+    private static byte[] Assemble() => AssembleTiles(c => EmitTerms(c, Terms), SixTermLayout.StepBytes, SixTermLayout.StepBytes);
+
     // Registers: rdi = args; r10 = the pair's pieces, r11 = its sums, r8 = ldc; per tile rsi = x's pieces and rdx = W's
     // as k goes on, rcx = chunks left, r9 = 64 (a tile's row stride), rax = the sums' row 16.
-    private static byte[] Assemble()
+    /// <summary>
+    /// The tile routine over <see cref="Args"/> with <paramref name="chunk"/> emitting one chunk's terms into C tmm0–3 (x's
+    /// step at rsi, W's at rdx, r9 = 64), x's steps <paramref name="xStepBytes"/> and W's <paramref name="wStepBytes"/>
+    /// apart: this tile's code with its six terms, <see cref="ThreeTermTileAmx"/>'s with its three.
+    /// </summary>
+    internal static byte[] AssembleTiles(Action<Assembler> chunk, int xStepBytes, int wStepBytes)
     {
-        const int step = SixTermLayout.StepBytes;
         var c = new Assembler(64);
         var config = c.CreateLabel();
         var next = c.CreateLabel();
@@ -139,9 +151,9 @@ internal static unsafe class SixTermTileAmx
         c.mov(rdx, r10);
         c.mov(rcx, __qword_ptr[rdi + 16]);
         c.Label(ref loop);
-        EmitTerms(c, Terms);
-        c.add(rsi, step);
-        c.add(rdx, step);
+        chunk(c);
+        c.add(rsi, xStepBytes);
+        c.add(rdx, wStepBytes);
         c.dec(rcx);
         c.jnz(loop);
         c.tilestored(__[r11 + r8], tmm0);

@@ -10,7 +10,13 @@ namespace Skald.Tensors.Quantization;
 internal static unsafe class SixTermTileScalar
 {
     /// <summary>Runs <paramref name="args"/> as the tile does (Tiles counted down to 0).</summary>
-    public static void Run(SixTermTileAmx.Args* args)
+    public static void Run(SixTermTileAmx.Args* args) => Run(args, SixTermTileAmx.Terms, SixTermLayout.StepValues);
+
+    /// <summary>
+    /// Runs <paramref name="args"/> with <paramref name="terms"/> a chunk, W's steps <paramref name="wStepValues"/> apart
+    /// (<see cref="ThreeTermTileAmx"/>'s twin: its three terms over W's first piece alone).
+    /// </summary>
+    public static void Run(SixTermTileAmx.Args* args, (int X, int W)[] terms, int wStepValues)
     {
         var x = (ushort*)args->A;
         var pair = (ushort*)args->B;
@@ -25,14 +31,14 @@ internal static unsafe class SixTermTileScalar
                 float sum = args->Accumulate != 0 ? *c : 0f;
                 for (int step = 0; step < args->Steps; step++)
                 {
-                    foreach (var (px, pw) in SixTermTileAmx.Terms)
+                    foreach (var (px, pw) in terms)
                     {
                         float even = 0f, odd = 0f;
                         for (int p = 0; p < 16; p++)
                         {
                             int t = step * SixTermLayout.Block + 2 * p;
-                            even = Fma(x[SixTermLayout.XIndex(r, t, px)], pair[SixTermLayout.WIndex(j, t, pw)], even);
-                            odd = Fma(x[SixTermLayout.XIndex(r, t + 1, px)], pair[SixTermLayout.WIndex(j, t + 1, pw)], odd);
+                            even = Fma(x[SixTermLayout.XIndex(r, t, px)], pair[SixTermLayout.WIndex(j, t, pw, wStepValues)], even);
+                            odd = Fma(x[SixTermLayout.XIndex(r, t + 1, px)], pair[SixTermLayout.WIndex(j, t + 1, pw, wStepValues)], odd);
                         }
                         sum = Bf16TileScalar.Flush(sum + Bf16TileScalar.Flush(even + odd));
                     }

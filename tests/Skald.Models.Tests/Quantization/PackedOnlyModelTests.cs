@@ -67,6 +67,39 @@ public sealed class PackedOnlyModelTests
         }
     }
 
+    // A bfloat16 checkpoint (as Qwen ships) made packed-only with the AMX product on (through its twins where there is no
+    // AMX): every Linear weight held as its first bfloat16 piece alone, 2 bytes a value (ThreeTermTileAmx), and the
+    // embeddings those of the FMA kernels' packed-only model to float32 rounding.
+    [Fact]
+    public void ABfloat16CheckpointPackedOnlyHoldsTwoBytesAWeightOnThreeTerms()
+    {
+        if (Blas.Backend is not ManagedGemm) return;
+        string path = TestPaths.FixtureModel("decoder-llama3-bf16");
+        int was = SixTermGemm.Override;
+        try
+        {
+            SixTermGemm.Override = -1;
+            var fma = SentenceEncoder.Load(path);
+            fma.KeepPackedOnly();
+            var expected = fma.Encode(Texts);
+            SixTermGemm.Override = 1;
+            var model = SentenceEncoder.Load(path);
+            model.KeepPackedOnly();
+            var linear = model.Parameters.Where(p => IsLinear(p) && p.IsPackedOnly).ToList();
+            Assert.NotEmpty(linear);
+            Assert.All(linear, p => Assert.True(2L * p.Length == p.Bytes, $"{p.Name}: {p.Bytes} bytes for {p.Length} values"));
+            var actual = model.Encode(Texts);
+            for (int i = 0; i < expected.Length; i++)
+            for (int j = 0; j < expected[i].Length; j++)
+                Assert.True(Math.Abs(expected[i][j] - actual[i][j]) <= 1e-5f * (1 + Math.Abs(expected[i][j])),
+                    $"text {i}[{j}]: {actual[i][j]:R} against the FMA kernels' {expected[i][j]:R}");
+        }
+        finally
+        {
+            SixTermGemm.Override = was;
+        }
+    }
+
     [Theory]
     [InlineData("bert-cased-mean")]
     [InlineData("decoder-qwen2")]

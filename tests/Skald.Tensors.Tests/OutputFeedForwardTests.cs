@@ -36,6 +36,40 @@ public sealed class OutputFeedForwardTests
         }
     }
 
+    // SKALD_AMX_FP32=bf16 keeps a float32 weight on its panels and the FMA kernels: the one-region block must not run
+    // on it (it would make the weight's pieces beside its panels, 2.5× float32's memory, and take six terms).
+    [Fact]
+    public void WithBf16WeightsOnlyFloat32WeightsKeepTheThreeOpsAndMakeNoPieces()
+    {
+        if (Blas.Backend is not ManagedGemm) return; // no packed weights on other backends: the three ops run
+        int was = SixTermGemm.Override, wasOnly = SixTermGemm.Bf16WeightsOnlyOverride;
+        SixTermGemm.Override = 1;
+        SixTermGemm.Bf16WeightsOnlyOverride = 1;
+        try
+        {
+            const int n = 300;
+            var rng = new Random(7);
+            Parameter P(string name, int rows, int cols, float scale) =>
+                new(name, TestUtil.RandomArray(rng, rows * cols, scale), cols == 1 ? [rows] : [rows, cols], false);
+            var (wo, bo, go, eo) = (P("wo", C, C, 0.2f), P("bo", C, 1, 0.5f), P("go", C, 1, 1f), P("eo", C, 1, 0.5f));
+            var (wi, bi) = (P("wi", Inter, C, 0.2f), P("bi", Inter, 1, 0.5f));
+            var (w2, b2, g2, e2) = (P("w2", C, Inter, 0.2f), P("b2", C, 1, 0.5f), P("g2", C, 1, 1f), P("e2", C, 1, 0.5f));
+            var (ctx, x) = (TestUtil.RandomArray(rng, n * C), TestUtil.RandomArray(rng, n * C));
+            var (po, pi, p2) = (wo.PackedForLinear()!, wi.PackedForLinear()!, w2.PackedForLinear()!);
+            Assert.True(po.HasPanels && pi.HasPanels && p2.HasPanels, "float32 weights keep their panels under bf16-only");
+            Assert.False(OutputFeedForward.Runs(po, pi, p2, C, Inter, ActivationKind.Gelu));
+            var tape = new Tape(recording: false) { PackWeights = true };
+            Ops.OutputFeedForward(tape, tape.Constant(ctx, n, C), tape.Constant(x, n, C), wo, bo, go, eo, wi, bi,
+                ActivationKind.Gelu, w2, b2, g2, e2, 1e-12f, 0f);
+            Assert.Equal(0, po.SixTermBytes + pi.SixTermBytes + p2.SixTermBytes);
+        }
+        finally
+        {
+            SixTermGemm.Override = was;
+            SixTermGemm.Bf16WeightsOnlyOverride = wasOnly;
+        }
+    }
+
     private static void Check(int n)
     {
         var rng = new Random(n);

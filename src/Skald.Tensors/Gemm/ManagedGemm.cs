@@ -235,6 +235,14 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
     }
 
     /// <summary>
+    /// Whether <see cref="SgemmPackedFused"/> multiplies <paramref name="b"/> from its bfloat16 pieces on this thread
+    /// (<see cref="Quantization.SixTermGemm.Enabled"/>, unless <see cref="Quantization.SixTermGemm.Bf16WeightsOnly"/>
+    /// keeps a weight that has panels on the FMA kernels): the one rule, so nothing makes pieces beside those panels.
+    /// </summary>
+    internal static bool MultipliesOnSixTerms(PackedMatrix b) =>
+        Quantization.SixTermGemm.Enabled && !(b.HasPanels && Quantization.SixTermGemm.Bf16WeightsOnly);
+
+    /// <summary>
     /// C = A·B + bias (every row; <paramref name="bias"/> empty: none) with B pre-packed, in one parallel pass that
     /// also applies <paramref name="epilogue"/> to every finished tile (null: none) and calls
     /// <paramref name="rowsDone"/>(<paramref name="context"/>, row0, row1) once per block of final rows (null: none;
@@ -255,7 +263,7 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
         GemmChecks.Validate(false, false, m, n, k, lda, Math.Max(1, n), ldc, a.Length, long.MaxValue, c.Length);
         if (!bias.IsEmpty && bias.Length < n) throw new ArgumentException($"bias needs {n} elements.", nameof(bias));
         if (m == 0 || n == 0) return;
-        if (Quantization.SixTermGemm.Enabled && !(b.HasPanels && Quantization.SixTermGemm.Bf16WeightsOnly))
+        if (MultipliesOnSixTerms(b))
         {
             // On AMX: the float32 product from six bfloat16 terms (every row count, so a row's sums never depend on its batch).
             Quantization.SixTermGemm.Run(m, a, lda, b.SixTerm, bias, c, ldc, epilogue, rowsDone, context);

@@ -15,13 +15,15 @@ internal static unsafe class OutputFeedForward
 {
     /// <summary>
     /// Whether <see cref="Forward"/> runs here in one region: the six-term product on (<see cref="SixTermGemm.Enabled"/>),
-    /// the managed backend holding all three weights packed with their shapes (Wo [C, C], Wi [I, C], W2 [C, I]) and a
-    /// fusable activation.
+    /// the managed backend holding all three weights packed with their shapes (Wo [C, C], Wi [I, C], W2 [C, I]), each
+    /// multiplied from its pieces (<see cref="ManagedGemm.MultipliesOnSixTerms"/>: not a float32 weight that
+    /// <c>SKALD_AMX_FP32=bf16</c> keeps on its panels), and a fusable activation.
     /// </summary>
     internal static bool Runs(PackedMatrix? output, PackedMatrix? up, PackedMatrix? down, int c, int inter, Autograd.ActivationKind kind) =>
         SixTermGemm.Enabled && Activations.TileKernel(kind) != null && Blas.Backend is ManagedGemm managed
         && output is not null && up is not null && down is not null && managed.Accepts(output) && managed.Accepts(up)
-        && managed.Accepts(down) && output.N == c && output.K == c && up.N == inter && up.K == c && down.N == c && down.K == inter;
+        && managed.Accepts(down) && ManagedGemm.MultipliesOnSixTerms(output) && ManagedGemm.MultipliesOnSixTerms(up)
+        && ManagedGemm.MultipliesOnSixTerms(down) && output.N == c && output.K == c && up.N == inter && up.K == c && down.N == c && down.K == inter;
 
     /// <summary>
     /// h, mid and y as above for n rows (ctx, x, h, y: [n, c]; mid: [n, inter]; mean and rstd of each LayerNorm: [n];

@@ -6,7 +6,7 @@ namespace Skald.Tensors.Quantization;
 // time, through every k block in order (split, multiply against every panel pair) and adds the bias to their rows.
 // Each tile of C still runs the k blocks in order, one call a block, from the sums the last call stored: the bits of
 // the other path, at any thread count. Under a shared host's load every region is a wait for the other worker to be
-// scheduled, and the spinning while it waits is CPU time (docs/performance.md, 2026-12-07 14:00).
+// scheduled, and the spinning while it waits is CPU time (docs/performance.md, 2026-12-07 13:50).
 internal static unsafe partial class SixTermProducts
 {
     /// <summary>Bytes of op(B)'s pieces (all k blocks) a worker may hold for the one-region path.</summary>

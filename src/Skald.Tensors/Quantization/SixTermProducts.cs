@@ -9,10 +9,11 @@ namespace Skald.Tensors.Quantization;
 /// per call (<see cref="SixTermLayout"/>; a transposed operand through a 32 × 32 square in the worker's cache, never a
 /// transposed copy) into buffers reused from call to call, and the six terms summed by <c>tdpbf16ps</c>
 /// (<see cref="SixTermTileAmx"/>; twin <see cref="SixTermTileScalar"/>), as <see cref="SixTermGemm"/> does for the packed
-/// inference weight. k runs in blocks of <see cref="SixTermGemm.KcChunks"/> chunks: per block, op(B)'s pieces split over
+/// inference weight. k runs in blocks of <see cref="BlockChunks"/> chunks: per block, op(B)'s pieces split over
 /// the threads, then row blocks (in groups of <see cref="RowGroupBlocks"/>, bounding the pieces of op(A) held) split
 /// and multiplied by the thread that owns them, or, with fewer row blocks than threads can share, split first and the
-/// panel pairs shared out. Each 32 × 32 tile of C belongs to one thread for a whole k block and the k blocks run in
+/// panel pairs shared out; a product with many row blocks and a small op(B) (a step's y and dx) instead in one parallel
+/// region, each worker splitting all of op(B) itself (SixTermProducts.Owned.cs). Each 32 × 32 tile of C belongs to one thread for a whole k block and the k blocks run in
 /// order, a later one loading the sums the earlier stored: a fixed summation order whatever the threads. Against
 /// float64 the error is about half the FMA kernels' (docs/performance.md, 2026-12-07).
 /// <para>
@@ -45,13 +46,15 @@ internal static unsafe partial class SixTermProducts
 
     /// <summary>
     /// Row blocks a worker splits into a buffer of its own and then multiplies against every panel pair, before it splits
-    /// the next few (the pieces stay in its cache between the split and the product instead of going through memory).
+    /// the next few (the pieces stay in its cache between the split and the product instead of going through memory;
+    /// bench/training --products sweeps it).
     /// </summary>
     internal static int OwnBlocks = 4;
 
     /// <summary>
     /// Chunks of k a k block holds (at most): per k block op(B)'s pieces are split once and every tile of C runs the
-    /// block's chunks in one call, storing its sums for the next block to load (so the bits do not depend on it).
+    /// block's chunks in one call, storing its sums for the next block to load (so the bits do not depend on it;
+    /// bench/training --products sweeps it).
     /// </summary>
     internal static int BlockChunks = SixTermGemm.KcChunks;
 
@@ -72,9 +75,9 @@ internal static unsafe partial class SixTermProducts
     /// Whether <paramref name="g"/> runs here when <see cref="Override"/> leaves it to the process (1 takes any product
     /// with every side from 32): A not transposed and the product on the one-region path at <paramref name="threads"/>
     /// (<see cref="RowsOwned"/>: at least 4 row blocks a thread, op(B)'s pieces at most <see cref="OwnedMaxBytes"/>).
-    /// Measured on the Intel host at a 12×384 BERT's MNRL step (docs/performance.md 2026-12-07 14:00): there every
-    /// y = x·Wᵀ and dx = dy·W ran 1.0–1.4× the FMA kernels per CPU s, 384 columns included; every dW += dyᵀ·x (A
-    /// transposed, K the step's 12,288 rows) 0.55–0.9×.
+    /// Measured on the Intel host at a 12×384 BERT's MNRL step (docs/performance.md 2026-12-07 13:50): there every
+    /// y = x·Wᵀ and dx = dy·W ran 0.99–1.36× the FMA kernels per CPU s, 384 columns included; every dW += dyᵀ·x (A
+    /// transposed, K the step's 12,288 rows) 0.58–0.93×.
     /// </summary>
     internal static bool DefaultShape(in GemmArgs g, int threads) =>
         !g.TransA && RowsOwned((g.M + Block - 1) / Block, (g.N + Block - 1) / Block, SixTermLayout.Chunks(g.K), Math.Max(1, threads));

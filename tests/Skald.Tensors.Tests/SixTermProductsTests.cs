@@ -15,9 +15,9 @@ namespace Skald.Tensors.Tests;
 public sealed class SixTermProductsTests
 {
     // (m, n, k): the smallest whole tile, ragged everything, several k blocks (k > 768), more row blocks than a row group
-    // holds (m > 2048), whole tiles with many pairs.
+    // holds (m > 2048), whole tiles with many pairs, the one-region path with ragged rows and two k blocks.
     private static readonly (int M, int N, int K)[] Shapes =
-        [(32, 32, 32), (33, 70, 100), (70, 45, 800), (2100, 33, 40), (64, 300, 64)];
+        [(32, 32, 32), (33, 70, 100), (70, 45, 800), (2100, 33, 40), (64, 300, 64), (300, 40, 800)];
 
     private static readonly (bool TransA, bool TransB)[] Layouts = [(false, true), (false, false), (true, false), (true, true)];
 
@@ -107,7 +107,8 @@ public sealed class SixTermProductsTests
     {
         bool scalar = !SixTermTileAmx.IsSupported;
         // 3 row blocks: one thread splits and multiplies them itself; two share out the panel pairs instead.
-        foreach (var (m, n, k) in new[] { (96, 300, 800), (2100, 33, 40) })
+        // 13 row blocks: one and two threads take the one-region path (each worker all of op(B)), five the other.
+        foreach (var (m, n, k) in new[] { (96, 300, 800), (2100, 33, 40), (400, 70, 800) })
         foreach (var (ta, tb) in Layouts)
         {
             var p = Make(ta, tb, m, n, k, m + n + k);
@@ -175,11 +176,11 @@ public sealed class SixTermProductsTests
             Assert.False(SixTermProducts.Takes(g with { Beta = 0.5f }));
             Assert.False(SixTermProducts.Takes(g with { N = 31 }));
             Assert.False(SixTermProducts.Takes(g with { M = 16 }));
-            SixTermProducts.Override = 0; // the process's choice: C at least MinColumns wide
+            SixTermProducts.Override = 0; // the process's choice: DefaultShape at the process's threads
             if (SixTermProducts.Enabled)
             {
-                Assert.False(SixTermProducts.Takes(g with { N = SixTermProducts.MinColumns - 1 }));
-                Assert.True(SixTermProducts.Takes(g with { N = SixTermProducts.MinColumns }));
+                var y = g with { M = 12288, N = 384, K = 384, TransB = true };
+                Assert.Equal(SixTermProducts.DefaultShape(y, Parallelism.MaxThreads), SixTermProducts.Takes(y));
             }
         }
         finally
@@ -187,6 +188,26 @@ public sealed class SixTermProductsTests
             SixTermProducts.Override = route;
             if (was >= 0) SixTermProducts.Restore(was);
         }
+    }
+
+    // The shapes the route takes by default, from the measurements at a 12×384 MNRL step's 12,288 rows: y = x·Wᵀ and
+    // dx = dy·W at every width the step has, 384 columns too; not dW += dyᵀ·x (A transposed) even 1,536 wide, not a
+    // product whose op(B) would need more than OwnedMaxBytes of pieces a worker, not too few row blocks for the threads.
+    [Fact]
+    public void TheDefaultRouteTakesTheStepsForwardAndInputGradientProductsOnly()
+    {
+        var y = new GemmArgs { M = 12288, N = 384, K = 384, TransB = true, Alpha = 1f };
+        foreach (var (n, k) in new[] { (384, 384), (1152, 384), (1536, 384), (384, 1536) })
+        {
+            Assert.True(SixTermProducts.DefaultShape(y with { N = n, K = k }, 2), $"y = x·Wᵀ, {n} × {k}");
+            Assert.True(SixTermProducts.DefaultShape(y with { N = k, K = n, TransB = false }, 2), $"dx = dy·W, {k} × {n}");
+        }
+        var dw = new GemmArgs { M = 384, N = 1536, K = 12288, TransA = true, Alpha = 1f, Beta = 1f };
+        Assert.False(SixTermProducts.DefaultShape(dw, 2), "dW += dyᵀ·x, 384 × 1536");
+        Assert.False(SixTermProducts.DefaultShape(dw with { M = 1536, N = 384 }, 2), "dW += dyᵀ·x, 1536 × 384");
+        Assert.False(SixTermProducts.DefaultShape(y with { N = 3072, K = 768 }, 2), "op(B) of 3072 × 768: 14 MB of pieces");
+        Assert.False(SixTermProducts.DefaultShape(y with { M = 224 }, 2), "7 row blocks for 2 threads");
+        Assert.True(SixTermProducts.DefaultShape(y with { M = 256 }, 2));
     }
 
     [Fact]

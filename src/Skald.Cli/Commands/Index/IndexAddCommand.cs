@@ -111,7 +111,8 @@ internal sealed class IndexAddCommand : Command
         }
         var options = Reading(p, folder, manifest, quiet) with
         {
-            DocumentsRoot = root, Progress = IndexOptions.Progress(quiet), Linking = linking, ModelPath = modelDir, ReplaceDeleted = replace,
+            // the library picks the root as the CLI did (--documents-root given, else the recorded one, ...): given, it must hold the files
+            DocumentsRoot = p.GetValue(documentsRoot), Progress = IndexOptions.Progress(quiet), Linking = linking, ModelPath = modelDir, ReplaceDeleted = replace,
         };
         return Report(DocumentIndex.Add(folder, model, CliOptions.Items(p.GetValue(documents)), chunking, options), recorded, root, folder, quiet);
     }

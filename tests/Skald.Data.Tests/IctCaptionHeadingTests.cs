@@ -2,6 +2,7 @@ using Skald.Data.Generation;
 using Skald.Data.Indexing;
 using Skald.Data.Ingest;
 using Skald.Data.Ingest.Readers;
+using Skald.Tests;
 
 namespace Skald.Data.Tests;
 
@@ -15,33 +16,14 @@ namespace Skald.Data.Tests;
 /// </summary>
 public sealed class IctCaptionHeadingTests
 {
-    private const string Caption = "Satsene for 2025:";
-
+    /// <summary>The travel rates' document (a table over several chunks under its caption) and a section of one chunk under a heading of its own.</summary>
     private static string Documents()
     {
         string dir = Path.Combine(TestPaths.NewTempDir(), "docs");
         Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "reise.md"), $"""
-            # Reisesatser
-
-            Reiser i tjeneste dekkes etter statens satser, og reiseregningen leveres innen en måned etter at reisen er avsluttet.
-
-            {Caption}
-
-            | Post | Sats | Merknad |
-            |---|---|---|
-            | Kilometergodtgjørelse for egen bil | 3,50 kroner per kilometer | bare når tog eller buss ikke passer |
-            | Passasjertillegg | 1 krone per kilometer | for hver kollega som sitter på |
-            | Diett for reise over tolv timer | 600 kroner per døgn | trekkes for måltider som er betalt |
-            | Diett for reise mellom seks og tolv timer | 350 kroner | trekkes for lunsj som er betalt |
-            | Nattillegg uten regning | 450 kroner per natt | når du ordner overnatting selv |
-            | Hotell | etter regning | innenfor avtalen med reisebyrået |
-
-            # Kontakt med lønningskontoret
-
-            Spørsmål om satsene går til lønningskontoret på telefon eller e-post. Kontoret svarer vanligvis innen to virkedager.
-            Kvitteringer skannes og legges ved regningen før den sendes.
-            """);
+        CaptionedTableDocument.Write(dir);
+        File.WriteAllText(Path.Combine(dir, "kontakt.md"), "# Kontakt med lønningskontoret\n\n"
+            + "Lønningskontoret nås på telefon eller e-post hver virkedag. Saker om reiseregninger behandles i den rekkefølgen de kommer inn.\n");
         return dir;
     }
 
@@ -54,7 +36,7 @@ public sealed class IctCaptionHeadingTests
         var chunks = DocumentIngest.Ingest([docs], chunking with { TitleInBudget = true }, ocr: Ocr.Off).Chunks;
         var records = DocumentIndex.Read([docs], docs, chunking, new DocumentIndexOptions { Ocr = Ocr.Off });
         Assert.Equal(records.Select(r => r.Title), chunks.Select(c => c.Title));
-        Assert.Contains(chunks, c => c.Heading == "Reisesatser" && c.Context == Caption); // the case under test occurs
+        Assert.Contains(chunks, c => c.Heading == CaptionedTableDocument.Heading && c.Context == CaptionedTableDocument.Caption); // the case under test occurs
 
         var set = IctGenerator.Generate(chunks, new IctOptions { HeadingPairs = true });
 
@@ -70,7 +52,7 @@ public sealed class IctCaptionHeadingTests
         }
         var captioned = set.Corpus.Where((p, i) => chunks[i].Context.Length > 0).ToList();
         Assert.NotEmpty(captioned);
-        Assert.All(captioned, p => Assert.Equal("Reisesatser \u2013 " + Caption, p.Title));
+        Assert.All(captioned, p => Assert.Equal(CaptionedTableDocument.Heading + " \u2013 " + CaptionedTableDocument.Caption, p.Title));
         var byId = set.Corpus.ToDictionary(p => p.Id, StringComparer.Ordinal);
         Assert.All(set.Queries, q => Assert.DoesNotContain(q.Text, byId[q.DocumentId].FullText, StringComparison.Ordinal));
     }

@@ -35,9 +35,7 @@ public static partial class DocumentIndex
         DocumentIndexOptions? options = null)
     {
         options ??= new();
-        var (inputs, root, languages, manifest) = Open(folder, documents, options);
-        var reading = Reading(options);
-        CheckReading(folder, manifest, chunking, reading, "sync");
+        var (inputs, root, languages, reading) = Open(folder, documents, options, chunking, "sync");
         using var cased = DocumentPaths.On(root);
         DocumentSyncResult? plan = null;
         var done = IndexBuilder.Update(folder, model, (live, now) =>

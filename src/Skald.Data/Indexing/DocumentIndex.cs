@@ -104,9 +104,7 @@ public static partial class DocumentIndex
         DocumentIndexOptions? options = null)
     {
         options ??= new();
-        var (inputs, root, languages, manifest) = Open(folder, documents, options);
-        var reading = Reading(options);
-        CheckReading(folder, manifest, chunking, reading, "add");
+        var (inputs, root, languages, reading) = Open(folder, documents, options, chunking, "add");
         using var cased = DocumentPaths.On(root);
         var (records, noText) = Read(inputs, root, chunking, options, languages, folder, null);
         var read = records.Select(r => r.Source).Concat(noText.Select(t => t.Source)).ToHashSet(DocumentPaths.Comparer);
@@ -120,14 +118,21 @@ public static partial class DocumentIndex
     /// <summary>Deletes every row read from <paramref name="files"/> (full paths, or relative to the index's root), as <c>skald index delete --source</c>; returns the rows deleted.</summary>
     public static int Delete(string folder, IReadOnlyCollection<string> files) => IndexBuilder.Delete(folder, [], files);
 
-    /// <summary>The inputs (links resolved), the documents root, whether the index stems per document and its manifest, read from the index in <paramref name="folder"/>.</summary>
-    private static (string[] Inputs, string Root, bool Languages, IndexManifest Manifest) Open(string folder, IReadOnlyList<string> documents, DocumentIndexOptions options)
+    /// <summary>
+    /// The inputs (links resolved), the documents root, whether the index stems per document and the reading settings of
+    /// <paramref name="options"/>, read from the index in <paramref name="folder"/>, whose recorded reading and chunking
+    /// they are checked against for a sync or an add (<paramref name="command"/>, <see cref="CheckReading"/>).
+    /// </summary>
+    private static (string[] Inputs, string Root, bool Languages, IReadOnlyDictionary<string, string> Reading) Open(string folder, IReadOnlyList<string> documents,
+        DocumentIndexOptions options, ChunkOptions chunking, string command)
     {
         var inputs = documents.Select(RealPath.Of).ToArray(); // links resolved, as the root is: one name per document
         using var index = SearchIndex.Open(folder);
+        var reading = Reading(options);
+        CheckReading(folder, index.Manifest, chunking, reading, command);
         string? recorded = DocumentRoot.Recorded(index.Manifest, index.Records);
         using var cased = DocumentPaths.On(options.DocumentsRoot ?? recorded);
-        return (inputs, Root(inputs, recorded, options.DocumentsRoot, index.Records.Select(r => r.Source)), Bm25Fields.IsPerDocument(index.Manifest), index.Manifest);
+        return (inputs, Root(inputs, recorded, options.DocumentsRoot, index.Records.Select(r => r.Source)), Bm25Fields.IsPerDocument(index.Manifest), reading);
     }
 
     /// <summary>

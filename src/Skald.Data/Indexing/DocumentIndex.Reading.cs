@@ -2,7 +2,6 @@ using Skald.Data.Ingest;
 using Skald.Data.Ingest.Readers;
 using Skald.Retrieval;
 using Skald.Retrieval.Index;
-using Skald.Retrieval.Models;
 
 namespace Skald.Data.Indexing;
 

@@ -30,6 +30,19 @@ public static partial class DocumentIndex
         bool languages = false, string? index = null) => Read(documents, root, chunking, options ?? new(), languages, index, null).Records;
 
     /// <summary>
+    /// <see cref="Read(IReadOnlyList{string}, string, ChunkOptions, DocumentIndexOptions?, bool, string?)"/>, with the files
+    /// read without text as an index records them (<paramref name="noText"/>, <see cref="IndexManifest.NoText"/>), as
+    /// <c>skald index build --documents</c> writes them.
+    /// </summary>
+    public static List<IndexRecord> Read(IReadOnlyList<string> documents, string root, ChunkOptions chunking, DocumentIndexOptions options,
+        bool languages, string? index, out IReadOnlyList<TextlessFile> noText)
+    {
+        var (records, empty) = Read(documents, root, chunking, options, languages, index, null);
+        noText = empty;
+        return records;
+    }
+
+    /// <summary>
     /// The records of a BEIR <c>corpus.jsonl</c> (one per document, its <c>_id</c> as id and document; the file's path
     /// relative to <paramref name="root"/> as source), with languages as in <see cref="Read(IReadOnlyList{string}, string, ChunkOptions, DocumentIndexOptions?, bool, string?)"/>.
     /// </summary>

@@ -106,7 +106,7 @@ internal sealed class IndexAddCommand : Command
         if (p.GetValue(sync)) return Synced(p, folder, manifest, model, chunking, root, modelDir, linking, replace, recorded, quiet);
         if (p.GetValue(corpus) is { } whole)
         {
-            var records = IndexSources.Read(null, whole, chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
+            var (records, _) = IndexSources.Read(null, whole, chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
             return Report(IndexBuilder.Add(folder, model, records, IndexOptions.Progress(quiet), linking, root, modelDir, replace), recorded, root, folder, quiet);
         }
         var options = Reading(p, folder, manifest, quiet) with

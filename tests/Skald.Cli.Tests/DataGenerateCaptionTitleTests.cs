@@ -11,7 +11,7 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class DataGenerateCaptionTitleTests
 {
-    private const string Caption = "Satsene for 2025:";
+    private const string Caption = CaptionedTableDocument.Caption;
 
     /// <summary>The chunk budget: the fixture's fine-grained vocabulary leaves a prose chunk of this many tokens sentences to take out.</summary>
     private const string ChunkTokens = "200";
@@ -21,27 +21,7 @@ public sealed class DataGenerateCaptionTitleTests
     {
         string dir = Path.Combine(TestPaths.NewTempDir(), "docs");
         Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "reise.md"), $"""
-            # Reisesatser
-
-            Reiser i tjeneste dekkes etter statens satser, og reiseregningen leveres innen en måned etter at reisen er avsluttet.
-
-            {Caption}
-
-            | Post | Sats | Merknad |
-            |---|---|---|
-            | Kilometergodtgjørelse for egen bil | 3,50 kroner per kilometer | bare når tog eller buss ikke passer |
-            | Passasjertillegg | 1 krone per kilometer | for hver kollega som sitter på |
-            | Diett for reise over tolv timer | 600 kroner per døgn | trekkes for måltider som er betalt |
-            | Diett for reise mellom seks og tolv timer | 350 kroner | trekkes for lunsj som er betalt |
-            | Nattillegg uten regning | 450 kroner per natt | når du ordner overnatting selv |
-            | Hotell | etter regning | innenfor avtalen med reisebyrået |
-            | Parkering ved flyplassen | etter regning | inntil tre døgn |
-            | Bompenger og ferge | etter regning | kvittering må legges ved |
-
-            Spørsmål om satsene går til lønningskontoret. Kontoret svarer vanligvis innen to virkedager.
-            Kvitteringer skannes og legges ved regningen. Originalene oppbevares i minst fem år.
-            """);
+        CaptionedTableDocument.Write(dir);
         return dir;
     }
 

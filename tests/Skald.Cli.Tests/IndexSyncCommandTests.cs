@@ -94,4 +94,25 @@ public sealed class IndexSyncCommandTests
         var rows = Rows(index);
         Assert.Contains("Gjest", rows["faq.jsonl:1#c0"].Record.Text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ABuildRecordsAFileWithoutTextSoTheSyncDoesNotReadItAgain()
+    {
+        string docs = Path.Combine(TestPaths.NewTempDir(), "docs");
+        Directory.CreateDirectory(docs);
+        File.WriteAllText(Path.Combine(docs, "ferie.txt"), "Ferien planlegges i mars. Søknad om ferie sendes til lederen din.");
+        File.WriteAllText(Path.Combine(docs, "tom.txt"), "");
+        foreach (var f in Directory.GetFiles(docs)) File.SetLastWriteTimeUtc(f, DateTime.UtcNow.AddHours(-1));
+        string index = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var built = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", index, "--ocr", "off");
+        Assert.True(built.ExitCode == 0, built.Stderr);
+        Assert.Contains("tom.txt", built.Stderr, StringComparison.Ordinal); // the build says it skipped the file
+        using (var open = SearchIndex.Open(index))
+            Assert.Equal("tom.txt", Assert.Single(open.Manifest.NoText!).Source);
+
+        var r = InProcessSkald.Capture("index", "add", "--index", index, "--documents", docs, "--sync");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.DoesNotContain("tom.txt", r.Stderr, StringComparison.Ordinal); // not read again
+        Assert.Contains("2 files unchanged); nothing written", r.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -18,7 +18,7 @@ namespace Skald.Data.Indexing;
 /// (<see cref="LanguageOf"/>) when the index stems per document, and its file's SHA-256, which <see cref="Sync"/>
 /// compares to skip unchanged files. The CLI calls these; a C# app does the same in a few lines.
 /// </summary>
-public static class DocumentIndex
+public static partial class DocumentIndex
 {
     /// <summary>
     /// The records of the <paramref name="documents"/> (files and folders): paths relative to <paramref name="root"/>,
@@ -27,7 +27,20 @@ public static class DocumentIndex
     /// inside the documents. Skipped files and unread pages are told to <see cref="DocumentIndexOptions.Log"/>.
     /// </summary>
     public static List<IndexRecord> Read(IReadOnlyList<string> documents, string root, ChunkOptions chunking, DocumentIndexOptions? options = null,
-        bool languages = false, string? index = null) => Read(documents, root, chunking, options ?? new(), languages, index, null);
+        bool languages = false, string? index = null) => Read(documents, root, chunking, options ?? new(), languages, index, null).Records;
+
+    /// <summary>
+    /// <see cref="Read(IReadOnlyList{string}, string, ChunkOptions, DocumentIndexOptions?, bool, string?)"/>, with the files
+    /// read without text as an index records them (<paramref name="noText"/>, <see cref="IndexManifest.NoText"/>), as
+    /// <c>skald index build --documents</c> writes them.
+    /// </summary>
+    public static List<IndexRecord> Read(IReadOnlyList<string> documents, string root, ChunkOptions chunking, DocumentIndexOptions options,
+        bool languages, string? index, out IReadOnlyList<TextlessFile> noText)
+    {
+        var (records, empty) = Read(documents, root, chunking, options, languages, index, null);
+        noText = empty;
+        return records;
+    }
 
     /// <summary>
     /// The records of a BEIR <c>corpus.jsonl</c> (one per document, its <c>_id</c> as id and document; the file's path
@@ -85,222 +98,54 @@ public static class DocumentIndex
         var inputs = documents.Select(RealPath.Of).ToArray();
         string root = Root(inputs, null, options.DocumentsRoot);
         using var cased = DocumentPaths.On(root);
-        var records = Read(inputs, root, chunking, options, language == Bm25Fields.PerDocument, folder, null);
+        var (records, noText) = Read(inputs, root, chunking, options, language == Bm25Fields.PerDocument, folder, null);
         return IndexBuilder.Build(folder, model, modelPath, records, new Bm25Options(), language, chunking.ChunkTokens, chunking.OverlapTokens, options.Progress,
-            linking: options.Linking, documentsRoot: root, cancellationToken: options.CancellationToken, reading: Reading(options));
+            linking: options.Linking, documentsRoot: root, cancellationToken: options.CancellationToken, reading: Reading(options), noText: noText);
     }
 
     /// <summary>
     /// Adds <paramref name="documents"/> to the index in <paramref name="folder"/> as <c>skald index add --documents</c>
     /// does: a file added again replaces its rows. Give the index's chunking (<see cref="IndexManifest.ChunkTokens"/>,
     /// <see cref="IndexManifest.OverlapTokens"/>, counted with the model's tokenizer). Returns (rows added, rows replaced).
+    /// Files are read as the index's were (<see cref="IndexManifest.Reading"/>): another chunking, text column or OCR
+    /// setting is refused in one line naming the option, as <see cref="Sync"/> refuses it; an index that recorded none
+    /// records <paramref name="options"/>' (without the readers' revision when it holds documents' rows already, which
+    /// earlier readers may have made: a sync reads those again). Files read without text are recorded as
+    /// <see cref="Sync"/> records them, and a file read here loses its earlier record.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<string> documents, ChunkOptions chunking,
         DocumentIndexOptions? options = null)
     {
         options ??= new();
-        var (inputs, root, languages, _) = Open(folder, documents, options);
+        var (inputs, root, languages, reading) = Open(folder, documents, options, chunking, "add");
         using var cased = DocumentPaths.On(root);
-        var records = Read(inputs, root, chunking, options, languages, folder, null);
-        return IndexBuilder.Add(folder, model, records, options.Progress, options.Linking, root, options.ModelPath, options.ReplaceDeleted, options.CancellationToken);
+        var (records, noText) = Read(inputs, root, chunking, options, languages, folder, null);
+        var read = records.Select(r => r.Source).Concat(noText.Select(t => t.Source)).ToHashSet(DocumentPaths.Comparer);
+        return IndexBuilder.Update(folder, model, (live, now) => new IndexChange(records, [])
+        {
+            Reading = now.Reading is null ? ReadingOfAnAdd(reading, live) : null,
+            NoText = [.. (now.NoText ?? []).Where(t => !read.Contains(t.Source)), .. noText],
+        }, options.Progress, options.Linking, root, options.ModelPath, options.ReplaceDeleted, options.CancellationToken) ?? (records.Count, 0);
     }
 
     /// <summary>Deletes every row read from <paramref name="files"/> (full paths, or relative to the index's root), as <c>skald index delete --source</c>; returns the rows deleted.</summary>
     public static int Delete(string folder, IReadOnlyCollection<string> files) => IndexBuilder.Delete(folder, [], files);
 
     /// <summary>
-    /// Brings the index in <paramref name="folder"/> in step with <paramref name="documents"/> (files and folders, read
-    /// as <see cref="Add"/> reads them), as <c>skald index add --sync</c> does: a file whose length and write time are
-    /// those recorded with its rows (<see cref="FileStamp"/>) is neither hashed nor read; another is hashed, and one whose
-    /// bytes hash as recorded (<see cref="IndexRecord.SourceSha256"/>) is not read nor embedded again either (its new
-    /// stamp is recorded when the sync writes); a changed file's rows are replaced, a new file's added, and the rows of
-    /// files the index holds under <paramref name="documents"/> that are no longer there are dropped (rows of other files
-    /// stay). Left out of the walk: the index's own folder and its staging siblings, and files whose rows were added whole
-    /// as a BEIR corpus (<c>index add --corpus</c>), kept as they are. Rows of an index written before hashes were
-    /// recorded count as changed, so the first sync embeds them again. Files are read as the index's were
-    /// (<see cref="IndexManifest.Reading"/>: <paramref name="options"/>' text column and OCR, and
-    /// <paramref name="chunking"/> as <see cref="IndexManifest.ChunkTokens"/> and <see cref="IndexManifest.OverlapTokens"/>):
-    /// other settings are refused in one line naming the option, since the unchanged files' rows were made with the
-    /// index's (an index that recorded none records these). The look, the reading (OCR too) and the embedding happen
-    /// without the index's writer lock, which is taken for the one atomic write alone (<see cref="IndexBuilder.Update"/>:
-    /// should another writer change the index meanwhile, the sync is done again from the index as it is then), so a sync
-    /// killed at any moment leaves the index as it was or as synced. When nothing changed nothing is written.
+    /// The inputs (links resolved), the documents root, whether the index stems per document and the reading settings of
+    /// <paramref name="options"/>, read from the index in <paramref name="folder"/>, whose recorded reading and chunking
+    /// they are checked against for a sync or an add (<paramref name="command"/>, <see cref="CheckReading"/>).
     /// </summary>
-    public static DocumentSyncResult Sync(string folder, IEmbeddingModel model, IReadOnlyList<string> documents, ChunkOptions chunking,
-        DocumentIndexOptions? options = null)
-    {
-        options ??= new();
-        var (inputs, root, languages, manifest) = Open(folder, documents, options);
-        var reading = Reading(options);
-        CheckReading(folder, manifest, chunking, reading);
-        using var cased = DocumentPaths.On(root);
-        DocumentSyncResult? plan = null;
-        var done = IndexBuilder.Update(folder, model, live =>
-        {
-            var (change, counts) = Plan(live, inputs, root, chunking, options, languages, folder, ReadByOtherReaders(manifest));
-            plan = counts;
-            return change is null ? null : change with { Reading = reading };
-        }, options.Progress, options.Linking, root, options.ModelPath, options.ReplaceDeleted, options.CancellationToken, lockOnlyToWrite: true);
-        return plan! with { RowsAdded = done?.Added ?? 0, RowsDropped = done?.Replaced ?? 0, Written = done is not null };
-    }
-
-    /// <summary>The reading settings of <paramref name="options"/> an index records (<see cref="IndexManifest.Reading"/>), by their keys there.</summary>
-    public static IReadOnlyDictionary<string, string> Reading(DocumentIndexOptions options)
-    {
-        var ocr = options.Ocr ?? Ocr.Auto;
-        return new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            [TextColumnKey] = options.TextColumn,
-            [OcrKey] = ocr.Enabled ? "auto" : "off",
-            [OcrLanguagesKey] = ocr.Languages,
-            [ReadersKey] = ReadersRevision,
-        };
-    }
-
-    /// <summary>
-    /// <see cref="IndexManifest.Reading"/>'s key of the revision of the document readers that made the index's rows
-    /// (<see cref="ReadersRevision"/>).
-    /// </summary>
-    public const string ReadersKey = "readers";
-
-    /// <summary>
-    /// The document readers' revision, raised when they make other text or chunks of the same file: 2 reads a .txt
-    /// file's title lines as headings, UTF-16 files with their mark, tables without a header row and PDF cells wrapped
-    /// in capitals (an index that recorded no revision was read before). A sync of an index read by other readers reads
-    /// every file again, so that it holds what a build now would, not the old rows of files unchanged since.
-    /// </summary>
-    public const string ReadersRevision = "2";
-
-    /// <summary>Whether the index's rows were made by other document readers than these (<see cref="ReadersRevision"/>).</summary>
-    private static bool ReadByOtherReaders(IndexManifest manifest) =>
-        manifest.Reading?.GetValueOrDefault(ReadersKey) != ReadersRevision;
-
-    /// <summary><see cref="IndexManifest.Reading"/>'s key of the .jsonl text column (<c>--text-column</c>).</summary>
-    public const string TextColumnKey = "text_column";
-
-    /// <summary><see cref="IndexManifest.Reading"/>'s key of OCR on or off (<c>--ocr auto|off</c>).</summary>
-    public const string OcrKey = "ocr";
-
-    /// <summary><see cref="IndexManifest.Reading"/>'s key of the OCR languages (<c>--ocr-languages</c>).</summary>
-    public const string OcrLanguagesKey = "ocr_languages";
-
-    /// <summary>
-    /// Throws <see cref="EvaluationException"/>, one line naming the option, when a sync would read files otherwise than
-    /// the index in <paramref name="folder"/> recorded: another chunk size or overlap, text column or OCR setting.
-    /// </summary>
-    private static void CheckReading(string folder, IndexManifest manifest, ChunkOptions chunking, IReadOnlyDictionary<string, string> reading)
-    {
-        const string advice = "a sync reads files as the index's were read, or its unchanged files' rows would be of other settings: give the index's, or build the index again";
-        if (manifest.ChunkTokens > 0 && (chunking.ChunkTokens, chunking.OverlapTokens) != (manifest.ChunkTokens, manifest.OverlapTokens))
-            throw new EvaluationException($"{folder}: the index was chunked by {manifest.ChunkTokens} tokens, overlap {manifest.OverlapTokens} (chunk_tokens, overlap_tokens); " +
-                $"this sync asks {chunking.ChunkTokens}, overlap {chunking.OverlapTokens}: {advice}");
-        if (manifest.Reading is null) return;
-        foreach (var (key, value) in reading)
-            if (key != ReadersKey && manifest.Reading.TryGetValue(key, out string? recorded) && recorded != value) // (other readers: read again)
-                throw new EvaluationException($"{folder}: the index's documents were read with --{key.Replace('_', '-')} {recorded} (index.json's reading); this sync asks {value}: {advice}");
-    }
-
-    /// <summary>
-    /// What a sync changes, given the index's live rows (named under <paramref name="root"/>); null when nothing. With
-    /// <paramref name="reread"/> (rows made by other readers) no file is taken as unchanged by its stamp or hash.
-    /// </summary>
-    private static (IndexChange? Change, DocumentSyncResult Counts) Plan(IReadOnlyList<IndexRecord> live, string[] inputs, string root, ChunkOptions chunking,
-        DocumentIndexOptions options, bool languages, string folder, bool reread)
-    {
-        var log = options.Log ?? (_ => { });
-        if (reread && live.Any(IsChunk)) log("the index's documents were read by other readers than this Skald's (index.json's reading.readers): every file is read again");
-        var recorded = new Dictionary<string, IndexRecord>(DocumentPaths.Comparer); // a source's first live row: its hash and stamp as the index holds them
-        var corpora = new HashSet<string>(DocumentPaths.Comparer); // sources whose rows are not a document's chunks: added whole as a --corpus
-        foreach (var r in live)
-        {
-            recorded.TryAdd(r.Source, r);
-            if (!IsChunk(r)) corpora.Add(r.Source);
-        }
-        var files = new Dictionary<string, FileRead>(StringComparer.Ordinal);
-        var restamped = new Dictionary<string, (long, string)>(DocumentPaths.Comparer);
-        var present = new HashSet<string>(DocumentPaths.Comparer);
-        var read = new List<string>();
-        var drop = new List<string>();
-        int unchanged = 0, changed = 0;
-        var now = DateTime.UtcNow;
-        foreach (var file in OwnOutputsLeftOut(DocumentIngest.Files(inputs, RealPath.Of(folder)), folder))
-        {
-            string source = DocumentRoot.Relative(root, file);
-            present.Add(source);
-            if (corpora.Contains(source))
-            {
-                log($"left out {file}: its rows were added as a --corpus (index add --corpus adds it again)");
-                continue;
-            }
-            var stamp = FileStamp.Of(file, now);
-            bool known = recorded.TryGetValue(source, out var before);
-            if (known && !reread && stamp.Matches(before!))
-            {
-                unchanged++;
-                continue;
-            }
-            var hashed = files[file] = new FileRead(Sha256(file), stamp);
-            if (known && !reread && before!.SourceSha256 == hashed.Sha256)
-            {
-                unchanged++;
-                if (stamp.Trusted) restamped[source] = (stamp.Size, stamp.Modified!);
-                continue;
-            }
-            read.Add(file);
-            if (!known) continue;
-            changed++;
-            drop.Add(source);
-        }
-        var removed = recorded.Keys.Where(s => !present.Contains(s) && Under(DocumentRoot.Full(root, s), inputs)).ToList();
-        drop.AddRange(removed);
-        var counts = new DocumentSyncResult(unchanged, changed, read.Count - changed, removed.Count, 0, 0);
-        if (read.Count == 0 && drop.Count == 0) return (null, counts);
-        List<IndexRecord> records;
-        try
-        {
-            records = read.Count == 0 ? [] : Read(read, root, chunking, options, languages, folder, files);
-        }
-        catch (DataException e) when (!read.Any(f => Path.GetExtension(f).Equals(".jsonl", StringComparison.OrdinalIgnoreCase)))
-        {
-            // every file to read has no text now (emptied, or unreadable): its rows go as a removed file's, as a build would leave it out
-            log($"skipped: {e.Message}");
-            records = [];
-        }
-        return (records.Count == 0 && drop.Count == 0 ? null : new IndexChange(records, drop) { Restamped = restamped }, counts); // new files without text alone: nothing to write
-    }
-
-    /// <summary>Whether <paramref name="row"/> is a chunk of a document read by <see cref="Read(IReadOnlyList{string}, string, ChunkOptions, DocumentIndexOptions?, bool, string?)"/> (id <c>DOCUMENT#cN</c>), not a corpus's row.</summary>
-    private static bool IsChunk(IndexRecord row) =>
-        row.Id.Length > row.Document.Length + 2 && row.Id.StartsWith(row.Document, StringComparison.Ordinal)
-        && row.Id.AsSpan(row.Document.Length).StartsWith("#c", StringComparison.Ordinal) && row.Id.AsSpan(row.Document.Length + 2).IndexOfAnyExceptInRange('0', '9') < 0;
-
-    /// <summary>
-    /// <paramref name="files"/> without those under the staging siblings of the index in <paramref name="folder"/>
-    /// (<c>.tmp-NAME-PID</c>, <c>.old-NAME-PID</c>: a writer's new folder, or the old one moved aside), which lie in the
-    /// documents when the index does and are walked when a sync reads while another writer writes.
-    /// </summary>
-    private static IEnumerable<string> OwnOutputsLeftOut(IEnumerable<string> files, string folder)
-    {
-        string real = RealPath.Of(folder), parent = Path.GetDirectoryName(real) ?? real, name = Path.GetFileName(real);
-        string[] staging = [Path.Combine(parent, $".tmp-{name}-"), Path.Combine(parent, $".old-{name}-")];
-        return files.Where(f => !staging.Any(s => DocumentPaths.StartsWith(f, s)));
-    }
-
-    /// <summary>Whether <paramref name="path"/> is one of <paramref name="inputs"/> or lies under one (full paths, compared as the volume compares names).</summary>
-    private static bool Under(string path, string[] inputs) => inputs.Any(i =>
-    {
-        string folder = Path.TrimEndingDirectorySeparator(i);
-        return DocumentPaths.Same(path, folder) || DocumentPaths.StartsWith(path, folder + Path.DirectorySeparatorChar);
-    });
-
-    /// <summary>The inputs (links resolved), the documents root, whether the index stems per document and its manifest, read from the index in <paramref name="folder"/>.</summary>
-    private static (string[] Inputs, string Root, bool Languages, IndexManifest Manifest) Open(string folder, IReadOnlyList<string> documents, DocumentIndexOptions options)
+    private static (string[] Inputs, string Root, bool Languages, IReadOnlyDictionary<string, string> Reading) Open(string folder, IReadOnlyList<string> documents,
+        DocumentIndexOptions options, ChunkOptions chunking, string command)
     {
         var inputs = documents.Select(RealPath.Of).ToArray(); // links resolved, as the root is: one name per document
         using var index = SearchIndex.Open(folder);
+        var reading = Reading(options);
+        CheckReading(folder, index.Manifest, chunking, reading, command);
         string? recorded = DocumentRoot.Recorded(index.Manifest, index.Records);
         using var cased = DocumentPaths.On(options.DocumentsRoot ?? recorded);
-        return (inputs, Root(inputs, recorded, options.DocumentsRoot, index.Records.Select(r => r.Source)), Bm25Fields.IsPerDocument(index.Manifest), index.Manifest);
+        return (inputs, Root(inputs, recorded, options.DocumentsRoot, index.Records.Select(r => r.Source)), Bm25Fields.IsPerDocument(index.Manifest), reading);
     }
 
     /// <summary>
@@ -309,16 +154,21 @@ public static class DocumentIndex
     /// A chunk's title counts against <paramref name="chunking"/>'s budget (<see cref="ChunkOptions.TitleInBudget"/>): the record's full text,
     /// title and text, is what a model embeds, and it fits what the model reads.
     /// </summary>
-    private static List<IndexRecord> Read(IReadOnlyList<string> inputs, string root, ChunkOptions chunking, DocumentIndexOptions options, bool languages,
-        string? index, Dictionary<string, FileRead>? files)
+    private static (List<IndexRecord> Records, List<TextlessFile> NoText) Read(IReadOnlyList<string> inputs, string root, ChunkOptions chunking,
+        DocumentIndexOptions options, bool languages, string? index, Dictionary<string, FileRead>? files, bool requireText = true)
     {
         var log = options.Log ?? (_ => { });
         string? output = index is null ? null : RealPath.Of(index); // (an index inside the documents is not read, named through a link or not)
         files ??= Taken(DocumentIngest.Files(inputs, output));
+        var ocr = options.Ocr ?? Ocr.Auto;
         // a record's full text (title, a space, text) is what is embedded: the title counts against the chunk budget
-        var ingest = DocumentIngest.Ingest(inputs, chunking with { TitleInBudget = true }, options.TextColumn, options.Ocr ?? Ocr.Auto, log,
-            output: output);
+        var ingest = DocumentIngest.Ingest(inputs, chunking with { TitleInBudget = true }, options.TextColumn, ocr, log, output: output, requireText: requireText);
         foreach (var s in ingest.Skipped) log($"skipped {s.Path}: {s.Reason}");
+        // files read and found without text (not those that could not be opened, which may read otherwise unchanged)
+        var noText = new List<TextlessFile>();
+        foreach (var s in ingest.Skipped)
+            if (!s.Unopened && files.TryGetValue(s.Path, out var read))
+                noText.Add(new TextlessFile(DocumentRoot.Relative(root, s.Path), read.Sha256, read.Stamp.Trusted ? read.Stamp.Size : null, read.Stamp.Modified, ocr.Reach));
         foreach (var n in ingest.Notices) log($"not read: {n}");
         var perDocument = new Dictionary<string, int>(StringComparer.Ordinal);
         var records = new List<IndexRecord>(ingest.Chunks.Count);
@@ -346,7 +196,7 @@ public static class DocumentIndex
             records.Add(new IndexRecord($"{document}#c{n}", document, DocumentRoot.Relative(root, file), c.Start, c.End, c.Title, c.Text, own, language, taken.Sha256,
                 stamp.Trusted ? stamp.Size : null, stamp.Modified));
         }
-        return records;
+        return (records, noText);
     }
 
     /// <summary>The stamps and hashes of <paramref name="files"/>, each stamped before it is hashed; a file that cannot be read is left out (its reader says why).</summary>

@@ -30,5 +30,10 @@ internal readonly record struct FileStamp(long Size, string? Modified)
     public bool Trusted => Modified is not null;
 
     /// <summary>Whether <paramref name="row"/> was read from the file as it is now, by the stamp recorded with it.</summary>
-    public bool Matches(IndexRecord row) => Modified is not null && row.SourceModified == Modified && row.SourceSize == Size && row.SourceSha256 is not null;
+    public bool Matches(IndexRecord row) => Matches(row.SourceSize, row.SourceModified) && row.SourceSha256 is not null;
+
+    /// <summary>Whether the text-less <paramref name="file"/> was read as it is now, by the stamp recorded with it.</summary>
+    public bool Matches(TextlessFile file) => Matches(file.Size, file.Modified);
+
+    private bool Matches(long? size, string? modified) => Modified is not null && modified == Modified && size == Size;
 }

@@ -24,8 +24,9 @@ public static class DocumentIngest
     /// <param name="progress">Hears one line per page or image read by OCR (seconds each).</param>
     /// <param name="output">The folder the caller writes (a generated set, an index): when it lies inside a documents
     /// folder it is not read (listed as skipped), so a second run does not take the first run's output for documents.</param>
+    /// <param name="requireText">Whether finding no text in any file is a <see cref="DataException"/> (else the files are all in <see cref="IngestResult.Skipped"/>).</param>
     public static IngestResult Ingest(IReadOnlyList<string> inputs, ChunkOptions options, string textColumn = "text", Ocr? ocr = null,
-        Action<string>? progress = null, string? output = null)
+        Action<string>? progress = null, string? output = null, bool requireText = true)
     {
         ocr ??= Ocr.Auto;
         var skipped = new List<SkippedFile>();
@@ -47,7 +48,7 @@ public static class DocumentIngest
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                skipped.Add(new SkippedFile(file, Reason(file, e)));
+                skipped.Add(new SkippedFile(file, Reason(file, e)) { Unopened = e is IOException or UnauthorizedAccessException });
                 continue;
             }
             int before = documents.Count;
@@ -57,7 +58,7 @@ public static class DocumentIngest
             }
             if (documents.Count == before) skipped.Add(new SkippedFile(file, "no text"));
         }
-        if (documents.Count == 0)
+        if (documents.Count == 0 && requireText)
             throw new DataException(files.Count == 0
                 ? $"no documents found in {string.Join(", ", inputs)} (looked for {string.Join(", ", Extensions.Order())})"
                 : $"no readable text in {string.Join(", ", inputs)} ({Counted.Of(skipped.Count, "file")} skipped: {skipped[0].Path}: {skipped[0].Reason}{(skipped.Count > 1 ? ", ..." : "")})");

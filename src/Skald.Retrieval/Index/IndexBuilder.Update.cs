@@ -13,7 +13,8 @@ public static partial class IndexBuilder
 
     /// <summary>
     /// <see cref="Add"/> with the change decided from the index as it is: <paramref name="change"/> is given the index's
-    /// live rows (named under <paramref name="documentsRoot"/> when given, as <see cref="Add"/> renames them) and answers
+    /// live rows (named under <paramref name="documentsRoot"/> when given, as <see cref="Add"/> renames them) and its
+    /// manifest as it is then (<see cref="IndexManifest.Reading"/>, <see cref="IndexManifest.NoText"/>), and answers
     /// the records to add and the sources whose rows to drop (<see cref="IndexChange"/>), or null to leave the index as it
     /// is (nothing written; the answer is null too); the embedding and the one atomic write follow as in
     /// <see cref="Add"/>, whose other parameters these are. By default the look, the embedding and the write all happen
@@ -24,7 +25,7 @@ public static partial class IndexBuilder
     /// as it is then, so no other writer's rows are lost; after <see cref="UnlockedAttempts"/> such attempts the last is
     /// done under the lock throughout.
     /// </summary>
-    public static (int Added, int Replaced)? Update(string folder, IEmbeddingModel model, Func<IReadOnlyList<IndexRecord>, IndexChange?> change,
+    public static (int Added, int Replaced)? Update(string folder, IEmbeddingModel model, Func<IReadOnlyList<IndexRecord>, IndexManifest, IndexChange?> change,
         Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null, string? modelPath = null,
         bool? replaceDeleted = null, CancellationToken cancellationToken = default, bool lockOnlyToWrite = false)
     {
@@ -35,7 +36,7 @@ public static partial class IndexBuilder
                 return null; // nothing to change
             using var writing = IndexWriteLock.Take(folder, cancellationToken);
             if (IndexGeneration.Of(folder) == seen) // no writer came between: the change stands as decided, its rows as embedded
-                return Apply(folder, model, _ => embedded!.Change, progress, linking, documentsRoot, modelPath, replaceDeleted, cancellationToken, embedded, true, out _);
+                return Apply(folder, model, (_, _) => embedded!.Change, progress, linking, documentsRoot, modelPath, replaceDeleted, cancellationToken, embedded, true, out _);
         }
         using (IndexWriteLock.Take(folder, cancellationToken)) // a delete meanwhile would be lost (its tombstones name rows of the index read here)
             return Apply(folder, model, change, progress, linking, documentsRoot, modelPath, replaceDeleted, cancellationToken, null, true, out _);
@@ -46,7 +47,7 @@ public static partial class IndexBuilder
     /// The new rows are <paramref name="given"/>'s when there are some, else embedded here, and answered as
     /// <paramref name="embedded"/>; with <paramref name="write"/> false nothing is written.
     /// </summary>
-    private static (int Added, int Replaced)? Apply(string folder, IEmbeddingModel model, Func<IReadOnlyList<IndexRecord>, IndexChange?> change,
+    private static (int Added, int Replaced)? Apply(string folder, IEmbeddingModel model, Func<IReadOnlyList<IndexRecord>, IndexManifest, IndexChange?> change,
         Action<int, int>? progress, Action<int, int>? linking, string? documentsRoot, string? modelPath, bool? replaceDeleted,
         CancellationToken cancellationToken, EmbeddedChange? given, bool write, out EmbeddedChange? embedded)
     {
@@ -84,9 +85,10 @@ public static partial class IndexBuilder
                     existing = DocumentRoot.Rerooted(existing, before, root);
                 manifest = manifest with { DocumentsRoot = root };
             }
-            if (change([.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r)).Select(r => existing[r])]) is not { } asked) return null;
+            if (change([.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r)).Select(r => existing[r])], manifest) is not { } asked) return null;
             records = asked.Records;
             if (asked.Reading is not null) manifest = manifest with { Reading = asked.Reading };
+            if (asked.NoText is not null) manifest = manifest with { NoText = asked.NoText.Count == 0 ? null : asked.NoText };
             var dropped = asked.DropSources.ToHashSet(DocumentPaths.Comparer);
             var newDocuments = records.ToHashSet(new SameDocument()); // a file's rows by its path as the file system compares it
             keptRows = [.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(existing[r])

@@ -59,13 +59,15 @@ public static partial class IndexBuilder
     /// <see cref="SearchIndex.SearchTokens"/>' PLAID stages. Any other model: float32 only.</param>
     /// <param name="plaid">A PLAID index's codec settings (null: <see cref="Plaid.PlaidOptions"/>' defaults); ignored unless <paramref name="tokenPrecision"/> is plaid.</param>
     /// <param name="reading">How the documents were read (<see cref="IndexManifest.Reading"/>), recorded; null: none recorded.</param>
+    /// <param name="noText">Document files read without text (<see cref="IndexManifest.NoText"/>), recorded; null or empty: none.</param>
     /// <param name="queryInstruction">An LLM2Vec model's query instruction, recorded (<see cref="IndexManifest.QueryInstruction"/>) so that searches embed queries with it ("": with none); null: none recorded.</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
         Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null, HnswOptions? hnsw = null,
         Action<int, int>? linking = null, int maxActiveDims = 0, int truncateDim = 0, Quantization.ProductQuantizerOptions? pq = null,
         string? documentsRoot = null, CancellationToken cancellationToken = default, TokenPrecision tokenPrecision = TokenPrecision.Float32,
-        Plaid.PlaidOptions? plaid = null, string? queryInstruction = null, IReadOnlyDictionary<string, string>? reading = null)
+        Plaid.PlaidOptions? plaid = null, string? queryInstruction = null, IReadOnlyDictionary<string, string>? reading = null,
+        IReadOnlyList<TextlessFile>? noText = null)
     {
         if (tokenPrecision == TokenPrecision.Plaid && model is BgeM3EmbeddingModel bge && (bge.Outputs & Skald.Models.BgeM3.BgeM3Outputs.Colbert) == 0)
             throw new EvaluationException($"{folder}: --plaid codes a BGE-M3 index's ColBERT vectors, and this index stores {string.Join(", ", BgeM3Storage.Names(bge.Outputs))} only (add colbert to --bge-m3)");
@@ -111,6 +113,7 @@ public static partial class IndexBuilder
             TokenPrecision = IndexManifest.TokenPrecisionName(tokenPrecision),
             QueryInstruction = queryInstruction, // "" recorded too: told none, queries get none (not the folder's)
             Reading = reading,
+            NoText = noText is { Count: > 0 } ? noText : null,
         };
         manifest = ModelFingerprint.Record(manifest with { Version = IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision, manifest.BgeM3) }, modelPath);
         if (m3 is not null)
@@ -177,7 +180,7 @@ public static partial class IndexBuilder
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
         Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null, string? modelPath = null,
         bool? replaceDeleted = null, CancellationToken cancellationToken = default) =>
-        Update(folder, model, _ => new IndexChange(records, []), progress, linking, documentsRoot, modelPath, replaceDeleted, cancellationToken)
+        Update(folder, model, (_, _) => new IndexChange(records, []), progress, linking, documentsRoot, modelPath, replaceDeleted, cancellationToken)
         ?? (records.Count, 0);
 
     /// <summary>Throws <see cref="EvaluationException"/> naming the folder unless <paramref name="index"/> can reuse

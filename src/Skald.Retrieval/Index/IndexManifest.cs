@@ -102,6 +102,12 @@ public sealed record IndexManifest
     /// </summary>
     [JsonPropertyName("reading"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyDictionary<string, string>? Reading { get; init; }
 
+    /// <summary>
+    /// Document files that were read and gave no text (<see cref="TextlessFile"/>: empty files, scanned PDFs and images
+    /// no OCR could read), with their stamps, which <c>index add --sync</c> skips while they are unchanged; null when none.
+    /// </summary>
+    [JsonPropertyName("no_text"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<TextlessFile>? NoText { get; init; }
+
     /// <summary>Vector width.</summary>
     [JsonPropertyName("dimension")] public int Dimension { get; init; }
 

@@ -91,12 +91,8 @@ public sealed partial class SearchIndex : IDisposable
     /// <summary>Whether stored vectors are unit length (cosine similarity), so queries must be normalised too.</summary>
     public bool Normalized => Manifest.Similarity != "dot";
 
-    /// <summary>
-    /// Opens an index folder. No index there throws <see cref="DirectoryNotFoundException"/> (no such folder) or
-    /// <see cref="FileNotFoundException"/> (a folder or file without the index's manifest; <see cref="FileNotFoundException.FileName"/>
-    /// is the manifest's path), each naming the path; a damaged part throws <see cref="EvaluationException"/> naming the file.
-    /// </summary>
-    public static SearchIndex Open(string folder)
+    /// <summary><see cref="Open"/>'s one reading of the folder's files, each by its path (a writer may swap the folder meanwhile).</summary>
+    private static SearchIndex OpenOnce(string folder)
     {
         // A writer killed between moving the old index aside and the new one in left it as a hidden sibling: put it
         // back (and drop dead writers' staging folders), as the next write would; best effort on a read-only disk.

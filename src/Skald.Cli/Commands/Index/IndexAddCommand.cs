@@ -66,9 +66,7 @@ internal sealed class IndexAddCommand : Command
                 using var m3 = IndexOptions.BgeM3Model(manifest, folder, modelDir, p.GetValue(batchSize) ?? 32);
                 var (chunkM, overlapM, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null) : IndexOptions.Chunking(m3, null, null);
                 var m3Chunking = new ChunkOptions { ChunkTokens = chunkM, OverlapTokens = overlapM, Counter = TokenCounter.For(m3.Encoder.Tokenizer, modelDir) };
-                if (p.GetValue(sync)) return Synced(p, folder, manifest, m3, m3Chunking, root, modelDir, null, null, recorded, quiet);
-                var added = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), m3Chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
-                return Report(IndexBuilder.Add(folder, m3, added, IndexOptions.Progress(quiet), null, root, modelDir), recorded, root, folder, quiet);
+                return Added(p, folder, manifest, m3, m3Chunking, root, modelDir, null, null, recorded, quiet);
             }
             if (manifest.MultiVector is not null)
             {
@@ -76,9 +74,7 @@ internal sealed class IndexAddCommand : Command
                 var (chunkT, overlapT, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null)
                     : IndexOptions.Chunking(tokens.Encoder, null, null);
                 var tokenChunking = new ChunkOptions { ChunkTokens = chunkT, OverlapTokens = overlapT, Counter = TokenCounter.For(tokens.Encoder.Tokenizer, modelDir) };
-                if (p.GetValue(sync)) return Synced(p, folder, manifest, tokens, tokenChunking, root, modelDir, null, Replace(p), recorded, quiet);
-                var added = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), tokenChunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
-                return Report(IndexBuilder.Add(folder, tokens, added, IndexOptions.Progress(quiet), null, root, modelDir, Replace(p)), recorded, root, folder, quiet);
+                return Added(p, folder, manifest, tokens, tokenChunking, root, modelDir, null, Replace(p), recorded, quiet);
             }
             using var embedder = EvaluationEmbeddingModel.Load(modelDir, new EvaluationEmbeddingOptions
             {
@@ -91,10 +87,7 @@ internal sealed class IndexAddCommand : Command
             var (chunk, overlap, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null)
                 : IndexOptions.Chunking(embedder, null, null);
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, modelDir) };
-            if (p.GetValue(sync)) return Synced(p, folder, manifest, embedder, chunking, root, modelDir, IndexOptions.Linking(quiet), Replace(p), recorded, quiet);
-            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
-            return Report(IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet), root, modelDir,
-                Replace(p)), recorded, root, folder, quiet);
+            return Added(p, folder, manifest, embedder, chunking, root, modelDir, IndexOptions.Linking(quiet), Replace(p), recorded, quiet);
         }
         catch (EvaluationException e)
         {
@@ -103,13 +96,52 @@ internal sealed class IndexAddCommand : Command
     }
 
     /// <summary>
-    /// --sync: the library's sync (<see cref="DocumentIndex.Sync"/>) of --documents with the index's model and chunking, and its line;
-    /// --text-column and the OCR options not given are the index's (<see cref="IndexManifest.Reading"/>), and given otherwise refused in one line.
+    /// The add with the index's model and chunking, and its line: a --corpus added whole; --documents by the library
+    /// (<see cref="DocumentIndex.Add"/>, or with --sync <see cref="DocumentIndex.Sync"/>), read as the index's were
+    /// (<see cref="Reading"/>).
+    /// </summary>
+    private int Added(ParseResult p, string folder, IndexManifest manifest, IEmbeddingModel model, ChunkOptions chunking, string root, string modelDir,
+        Action<int, int>? linking, bool? replace, string? recorded, bool quiet)
+    {
+        if (p.GetValue(sync)) return Synced(p, folder, manifest, model, chunking, root, modelDir, linking, replace, recorded, quiet);
+        if (p.GetValue(corpus) is { } whole)
+        {
+            var (records, _) = IndexSources.Read(null, whole, chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
+            return Report(IndexBuilder.Add(folder, model, records, IndexOptions.Progress(quiet), linking, root, modelDir, replace), recorded, root, folder, quiet);
+        }
+        var options = Reading(p, folder, manifest, quiet) with
+        {
+            // the library picks the root as the CLI did (--documents-root given, else the recorded one, ...): given, it must hold the files
+            DocumentsRoot = p.GetValue(documentsRoot), Progress = IndexOptions.Progress(quiet), Linking = linking, ModelPath = modelDir, ReplaceDeleted = replace,
+        };
+        return Report(DocumentIndex.Add(folder, model, CliOptions.Items(p.GetValue(documents)), chunking, options), recorded, root, folder, quiet);
+    }
+
+    /// <summary>
+    /// --sync: the library's sync (<see cref="DocumentIndex.Sync"/>) of --documents with the index's model and chunking, and its line.
     /// </summary>
     private int Synced(ParseResult p, string folder, IndexManifest manifest, IEmbeddingModel model, ChunkOptions chunking, string root, string modelDir,
         Action<int, int>? linking, bool? replace, string? recorded, bool quiet)
     {
         var inputs = CliOptions.Items(p.GetValue(documents));
+        var done = DocumentIndex.Sync(folder, model, inputs, chunking, Reading(p, folder, manifest, quiet) with
+        {
+            DocumentsRoot = root, Progress = IndexOptions.Progress(quiet), Linking = linking, ModelPath = modelDir, ReplaceDeleted = replace,
+        });
+        if (done.Written && recorded is not null && !DocumentPaths.Same(recorded, root)) Terminal.Log($"documents root is now {root} (was {recorded})", quiet);
+        Terminal.Log(done.Written
+            ? $"synced {folder}: {Counted.Of(done.Unchanged, "file")} unchanged, {done.Changed} changed, {done.New} new, {done.Removed} removed; " +
+              $"added {Counted.Of(done.RowsAdded, "row")}, dropped {Counted.Of(done.RowsDropped, "row")}"
+            : $"{folder} is in step with the documents ({Counted.Of(done.Unchanged, "file")} unchanged); nothing written", quiet);
+        return 0;
+    }
+
+    /// <summary>
+    /// How --documents are read into the index: --text-column and the OCR options not given are the index's
+    /// (<see cref="IndexManifest.Reading"/>), and given otherwise the library refuses them in one line.
+    /// </summary>
+    private DocumentIndexOptions Reading(ParseResult p, string folder, IndexManifest manifest, bool quiet)
+    {
         var read = manifest.Reading ?? new Dictionary<string, string>();
         string Given(Option<string> option, string key) => p.GetResult(option) is { Implicit: false } || !read.TryGetValue(key, out string? value) ? p.GetValue(option)! : value;
         Skald.Data.Ingest.Readers.Ocr reading;
@@ -121,16 +153,7 @@ internal sealed class IndexAddCommand : Command
         {
             throw new InputException($"{folder}: --ocr-languages: {e.Message}");
         }
-        var done = DocumentIndex.Sync(folder, model, inputs, chunking, IndexSources.Options(Given(textColumn, DocumentIndex.TextColumnKey), reading, m => Terminal.Log(m, quiet)) with
-        {
-            DocumentsRoot = root, Progress = IndexOptions.Progress(quiet), Linking = linking, ModelPath = modelDir, ReplaceDeleted = replace,
-        });
-        if (done.Written && recorded is not null && !DocumentPaths.Same(recorded, root)) Terminal.Log($"documents root is now {root} (was {recorded})", quiet);
-        Terminal.Log(done.Written
-            ? $"synced {folder}: {Counted.Of(done.Unchanged, "file")} unchanged, {done.Changed} changed, {done.New} new, {done.Removed} removed; " +
-              $"added {Counted.Of(done.RowsAdded, "row")}, dropped {Counted.Of(done.RowsDropped, "row")}"
-            : $"{folder} is in step with the documents ({Counted.Of(done.Unchanged, "file")} unchanged); nothing written", quiet);
-        return 0;
+        return IndexSources.Options(Given(textColumn, DocumentIndex.TextColumnKey), reading, m => Terminal.Log(m, quiet));
     }
 
     private static int Report((int Added, int Replaced) done, string? recorded, string root, string folder, bool quiet)

@@ -79,6 +79,14 @@ public sealed partial class Ocr
     /// <summary>Null when scanned PDF pages can be read (tesseract and pdftoppm); else why not, in one line.</summary>
     public string? PdfUnavailable => setup.Value.PdfReason;
 
+    /// <summary>
+    /// What this OCR can read now, in one word an index records beside a file read without text
+    /// (<c>Skald.Retrieval.Index.TextlessFile.Ocr</c>): <c>off</c>; <c>unavailable</c> (on, but tesseract or every
+    /// language of <see cref="Languages"/> missing); else the installed languages it reads in, with <c>;pdf</c> when it
+    /// reads scanned PDF pages too. A file read without text is read again when this changes.
+    /// </summary>
+    public string Reach => !Enabled ? "off" : Unavailable is not null ? "unavailable" : PdfUnavailable is null ? setup.Value.Languages + ";pdf" : setup.Value.Languages;
+
     /// <summary>Whether tesseract has its orientation detection's data (osd), which turned pictures are read upright with.</summary>
     internal bool DetectsOrientation => setup.Value.Osd;
 

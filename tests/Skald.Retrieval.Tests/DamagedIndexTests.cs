@@ -31,38 +31,30 @@ public sealed class DamagedIndexTests
         Assert.Equal($"{Path.Combine(folder, file)}: missing (index damaged?)", e.Message);
     }
 
-    [Fact]
-    public void AnUnknownSimilarityIsRefused()
+    // A fresh index whose manifest has `from` replaced by `to`, opened: the one line it fails with, the manifest's path before it.
+    private static void RefusedWith(string from, string to, string expected)
     {
         string folder = Build(), manifest = Path.Combine(folder, IndexWriter.ManifestFile);
         string text = File.ReadAllText(manifest);
-        Assert.Contains("\"similarity\": \"cosine\"", text);
-        File.WriteAllText(manifest, text.Replace("\"similarity\": \"cosine\"", "\"similarity\": \"foo\""));
+        Assert.Contains(from, text);
+        File.WriteAllText(manifest, text.Replace(from, to));
         var e = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder).Dispose());
-        Assert.Equal($"{manifest}: similarity \"foo\", expected cosine or dot", e.Message);
+        Assert.Equal($"{manifest}: {expected}", e.Message);
     }
+
+    [Fact]
+    public void AnUnknownSimilarityIsRefused() =>
+        RefusedWith("\"similarity\": \"cosine\"", "\"similarity\": \"foo\"", "similarity \"foo\", expected cosine or dot");
 
     [Theory]
     [InlineData("[{\"source\": \"scan.pdf\", \"ocr\": \"off\"}]", "no_text[0]: sha256 is missing (each entry: source, sha256, ocr)")]
     [InlineData("[{\"sha256\": \"00\", \"ocr\": \"off\"}]", "no_text[0]: source is missing (each entry: source, sha256, ocr)")]
     [InlineData("[{\"source\": \"scan.pdf\", \"sha256\": \"00\"}]", "no_text[0]: ocr is missing (each entry: source, sha256, ocr)")]
     [InlineData("[null]", "no_text[0]: expected an object (source, sha256, ocr), found null")]
-    public void ATextlessEntryWithoutItsValuesIsOneLine(string entries, string expected)
-    {
-        string folder = Build(), manifest = Path.Combine(folder, IndexWriter.ManifestFile);
-        string text = File.ReadAllText(manifest);
-        File.WriteAllText(manifest, text.Replace("\"similarity\":", $"\"no_text\": {entries}, \"similarity\":"));
-        var e = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder).Dispose());
-        Assert.Equal($"{manifest}: {expected}", e.Message);
-    }
+    public void ATextlessEntryWithoutItsValuesIsOneLine(string entries, string expected) =>
+        RefusedWith("\"similarity\":", $"\"no_text\": {entries}, \"similarity\":", expected);
 
     [Fact]
-    public void AReadingSettingWithoutAValueIsOneLine()
-    {
-        string folder = Build(), manifest = Path.Combine(folder, IndexWriter.ManifestFile);
-        string text = File.ReadAllText(manifest);
-        File.WriteAllText(manifest, text.Replace("\"similarity\":", "\"reading\": {\"ocr\": null}, \"similarity\":"));
-        var e = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder).Dispose());
-        Assert.Equal($"{manifest}: reading.ocr: expected a string, found null", e.Message);
-    }
+    public void AReadingSettingWithoutAValueIsOneLine() =>
+        RefusedWith("\"similarity\":", "\"reading\": {\"ocr\": null}, \"similarity\":", "reading.ocr: expected a string, found null");
 }

@@ -83,7 +83,7 @@ public static class Int8Card
             return;
         }
         string inline = front[at]["tags:".Length..].Trim();
-        if (inline.Length > 0)
+        if (inline.Length > 0 && !inline.StartsWith('#')) // (a comment after the key: the items follow)
         {
             string others = inline.StartsWith('[') && inline.EndsWith(']') ? inline[1..^1].Trim() : inline;
             front[at] = $"tags: [{Tag}{(others.Length > 0 ? ", " + others : "")}]";

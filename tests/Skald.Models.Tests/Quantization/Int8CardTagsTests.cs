@@ -22,6 +22,7 @@ public sealed class Int8CardTagsTests
     [InlineData("tags:\n  - sentence-transformers\n  - skald", "tags:\n  - skald-int8\n  - sentence-transformers\n  - skald")]
     [InlineData("tags:\n- sentence-transformers", "tags:\n- skald-int8\n- sentence-transformers")]
     [InlineData("tags:", "tags:\n- skald-int8")]
+    [InlineData("tags: # ours\n- skald", "tags: # ours\n- skald-int8\n- skald")]
     public void TheTagJoinsTheCardsOwnList(string tags, string expected)
     {
         string card = Int8Card.Marked($"---\nlibrary_name: sentence-transformers\n{tags}\npipeline_tag: sentence-similarity\n---\n\n# A model\n");

@@ -5,7 +5,9 @@ namespace Skald.Retrieval.Tests;
 
 /// <summary>
 /// Opening an index folder damaged by hand: a missing row or BM25 file is named like the other missing files
-/// ("missing (index damaged?)"), and a similarity the search would misread is refused instead of taken for cosine.
+/// ("missing (index damaged?)"), and a similarity the search would misread is refused instead of taken for cosine; a
+/// text-less file's entry (no_text) or a reading setting without its values is one line naming it, not a crash of the
+/// sync that reads it.
 /// </summary>
 public sealed class DamagedIndexTests
 {
@@ -29,14 +31,30 @@ public sealed class DamagedIndexTests
         Assert.Equal($"{Path.Combine(folder, file)}: missing (index damaged?)", e.Message);
     }
 
-    [Fact]
-    public void AnUnknownSimilarityIsRefused()
+    // A fresh index whose manifest has `from` replaced by `to`, opened: the one line it fails with, the manifest's path before it.
+    private static void RefusedWith(string from, string to, string expected)
     {
         string folder = Build(), manifest = Path.Combine(folder, IndexWriter.ManifestFile);
         string text = File.ReadAllText(manifest);
-        Assert.Contains("\"similarity\": \"cosine\"", text);
-        File.WriteAllText(manifest, text.Replace("\"similarity\": \"cosine\"", "\"similarity\": \"foo\""));
+        Assert.Contains(from, text);
+        File.WriteAllText(manifest, text.Replace(from, to));
         var e = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder).Dispose());
-        Assert.Equal($"{manifest}: similarity \"foo\", expected cosine or dot", e.Message);
+        Assert.Equal($"{manifest}: {expected}", e.Message);
     }
+
+    [Fact]
+    public void AnUnknownSimilarityIsRefused() =>
+        RefusedWith("\"similarity\": \"cosine\"", "\"similarity\": \"foo\"", "similarity \"foo\", expected cosine or dot");
+
+    [Theory]
+    [InlineData("[{\"source\": \"scan.pdf\", \"ocr\": \"off\"}]", "no_text[0]: sha256 is missing (each entry: source, sha256, ocr)")]
+    [InlineData("[{\"sha256\": \"00\", \"ocr\": \"off\"}]", "no_text[0]: source is missing (each entry: source, sha256, ocr)")]
+    [InlineData("[{\"source\": \"scan.pdf\", \"sha256\": \"00\"}]", "no_text[0]: ocr is missing (each entry: source, sha256, ocr)")]
+    [InlineData("[null]", "no_text[0]: expected an object (source, sha256, ocr), found null")]
+    public void ATextlessEntryWithoutItsValuesIsOneLine(string entries, string expected) =>
+        RefusedWith("\"similarity\":", $"\"no_text\": {entries}, \"similarity\":", expected);
+
+    [Fact]
+    public void AReadingSettingWithoutAValueIsOneLine() =>
+        RefusedWith("\"similarity\":", "\"reading\": {\"ocr\": null}, \"similarity\":", "reading.ocr: expected a string, found null");
 }

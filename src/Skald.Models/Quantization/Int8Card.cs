@@ -55,9 +55,7 @@ public static class Int8Card
         int library = front.FindIndex(l => l.StartsWith("library_name:", StringComparison.Ordinal));
         if (library >= 0) front[library] = $"library_name: {Library}";
         else front.Insert(0, $"library_name: {Library}");
-        int tags = front.FindIndex(l => l.TrimEnd() == "tags:");
-        if (tags >= 0) front.Insert(tags + 1, $"- {Tag}");
-        else front.AddRange(["tags:", $"- {Tag}"]);
+        Tagged(front);
         int python;
         while ((python = body.FindIndex(l => l.StartsWith(Usage, StringComparison.Ordinal) && l.TrimEnd() != Usage + "Skald)")) >= 0)
             body = WithoutSection(body, python);
@@ -69,6 +67,31 @@ public static class Int8Card
         sb.Append(string.Join('\n', body));
         if (!sb.ToString().EndsWith('\n')) sb.Append('\n');
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// <see cref="Tag"/> put first in the front matter's <c>tags</c>, in the form the card gives them: a list in brackets
+    /// (or a single tag, made one), items under the key at their indent, or a new <c>tags</c> key when there is none
+    /// (one key only: the hub refuses front matter with a key twice).
+    /// </summary>
+    private static void Tagged(List<string> front)
+    {
+        int at = front.FindIndex(l => l.StartsWith("tags:", StringComparison.Ordinal));
+        if (at < 0)
+        {
+            front.AddRange(["tags:", $"- {Tag}"]);
+            return;
+        }
+        string inline = front[at]["tags:".Length..].Trim();
+        if (inline.Length > 0 && !inline.StartsWith('#')) // (a comment after the key: the items follow)
+        {
+            string others = inline.StartsWith('[') && inline.EndsWith(']') ? inline[1..^1].Trim() : inline;
+            front[at] = $"tags: [{Tag}{(others.Length > 0 ? ", " + others : "")}]";
+            return;
+        }
+        string next = at + 1 < front.Count ? front[at + 1] : "";
+        string indent = next.TrimStart().StartsWith('-') ? next[..(next.Length - next.TrimStart().Length)] : "";
+        front.Insert(at + 1, $"{indent}- {Tag}");
     }
 
     /// <summary><paramref name="body"/> without the section whose heading is line <paramref name="start"/> (up to the next heading).</summary>

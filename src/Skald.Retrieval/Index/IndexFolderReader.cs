@@ -63,7 +63,23 @@ internal static class IndexFolderReader
             throw new EvaluationException($"{manifestPath}: model_fingerprint_version {manifest.ModelFingerprintVersion}; this Skald knows 0 to {ModelFingerprint.CurrentVersion} (update Skald)");
         if (manifest.Similarity is not ("cosine" or "dot"))
             throw new EvaluationException($"{manifestPath}: similarity \"{manifest.Similarity}\", expected cosine or dot");
+        CheckReadingAndNoText(manifest, manifestPath);
         return manifest;
+    }
+
+    // reading's values and no_text's entries as a sync reads them: a null among them is one line naming it, not a crash
+    // of the sync that compares them (JSON deserialisation leaves a missing or null value null).
+    private static void CheckReadingAndNoText(IndexManifest manifest, string manifestPath)
+    {
+        foreach (var (key, value) in manifest.Reading ?? new Dictionary<string, string>())
+            if (value is null) throw new EvaluationException($"{manifestPath}: reading.{key}: expected a string, found null");
+        var entries = manifest.NoText ?? [];
+        for (int i = 0; i < entries.Count; i++)
+        {
+            var t = entries[i] ?? throw new EvaluationException($"{manifestPath}: no_text[{i}]: expected an object (source, sha256, ocr), found null");
+            string? missing = t.Source is null ? "source" : t.Sha256 is null ? "sha256" : t.Ocr is null ? "ocr" : null;
+            if (missing is not null) throw new EvaluationException($"{manifestPath}: no_text[{i}]: {missing} is missing (each entry: source, sha256, ocr)");
+        }
     }
 
     /// <summary>bm25.bin, which must hold a document per row.</summary>

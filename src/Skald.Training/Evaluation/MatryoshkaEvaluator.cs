@@ -59,9 +59,16 @@ public sealed class MatryoshkaEvaluator : IEvaluator, IDisposable
     /// <inheritdoc />
     public IReadOnlyList<string> SparsityMetricNames => Inner.SparsityMetricNames;
 
-    /// <inheritdoc />
-    public bool Provides(string metric) =>
-        Inner.Provides(metric) || widths.Any(d => metric.StartsWith(Prefix(d), StringComparison.Ordinal) && Inner.Provides(Unprefixed(metric, d)));
+    /// <summary>
+    /// Whether <paramref name="metric"/> is reported: a width's key (<c>eval_NAME_dim_N_…</c>) only for a width N this
+    /// loss trains, and only for a metric the inner evaluator reports (an evaluation.tasks task, which answers for any
+    /// <c>eval_TASK_…</c> key, would take an untrained width's key as its own); any other key as the inner evaluator says.
+    /// </summary>
+    public bool Provides(string metric)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        return WidthOf(metric) is { } d ? widths.Contains(d) && Inner.Provides(Unprefixed(metric, d)) : Inner.Provides(metric);
+    }
 
     /// <inheritdoc />
     public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
@@ -85,6 +92,16 @@ public sealed class MatryoshkaEvaluator : IEvaluator, IDisposable
     {
         string own = $"eval_{Name}_";
         return key.StartsWith(own, StringComparison.Ordinal) ? Prefix(d) + key[own.Length..] : $"eval_{Name}_dim_{d}_{key}";
+    }
+
+    // N of eval_NAME_dim_N_METRIC (digits, then an underscore), else null
+    private int? WidthOf(string metric)
+    {
+        string own = $"eval_{Name}_dim_";
+        if (!metric.StartsWith(own, StringComparison.Ordinal)) return null;
+        int end = metric.IndexOf('_', own.Length);
+        return end > own.Length && int.TryParse(metric.AsSpan(own.Length, end - own.Length), System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out int d) ? d : null;
     }
 
     private string Unprefixed(string metric, int d) => $"eval_{Name}_" + metric[Prefix(d).Length..];

@@ -4,6 +4,7 @@ using Skald.Retrieval.Scoring;
 using Skald.Retrieval.Search;
 using Skald.Training.Config;
 using Skald.Training.Data;
+using Skald.Training.Evaluation;
 using Skald.Training.Tests.Static;
 using Skald.Training.Trainer;
 
@@ -87,5 +88,32 @@ public sealed class MatryoshkaEvaluationTests
     {
         var (result, _, _) = Train(new EvaluationSection { Steps = 3 }, new LossSection { Type = "mnrl" });
         Assert.DoesNotContain(result.FinalMetrics.Keys, k => k.Contains("_dim_", StringComparison.Ordinal));
+    }
+
+    // An evaluation.tasks task answers for any eval_TASK_ key (which metrics it reports is known once it ran): wrapped
+    // under a Matryoshka loss, a key of a width the loss does not train must not pass the start-up check as its own.
+    [Fact]
+    public void OnlyATrainedWidthsKeyIsProvided()
+    {
+        var wrapped = Assert.Single(MatryoshkaEvaluator.Wrap([new AnyKeyOfItsTask()], [8, 4, 2], 8));
+        Assert.True(wrapped.Provides("eval_task_ndcg@10"));
+        Assert.True(wrapped.Provides("eval_task_dim_4_ndcg@10"));
+        Assert.True(wrapped.Provides("eval_task_dim_2_map"));
+        Assert.False(wrapped.Provides("eval_task_dim_64_ndcg@10")); // not a trained width
+        Assert.False(wrapped.Provides("eval_task_dim_8_ndcg@10")); // the full width keeps its plain keys
+        Assert.False(wrapped.Provides("eval_other_dim_4_ndcg@10"));
+    }
+
+    private sealed class AnyKeyOfItsTask : IEmbeddingEvaluator
+    {
+        public string Name => "task";
+
+        public IReadOnlyList<string> MetricNames => ["eval_task_ndcg@10"];
+
+        public bool Provides(string metric) => metric.StartsWith("eval_task_", StringComparison.Ordinal);
+
+        public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize) => throw new NotSupportedException();
+
+        public IReadOnlyDictionary<string, double> Evaluate(TrainingEmbeddingModel embeddings) => throw new NotSupportedException();
     }
 }

@@ -241,9 +241,17 @@ public static class ParquetTableReader
 
     private static string[] Format(IEnumerable<double> values) => [.. values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))];
 
+    // A required column is read as plain values: Parquet.Net 6.1's nullable read takes its definition levels from the
+    // shared array pool and leaves them unfilled when the column has none, so a stale negative int made a value null.
     private static async ValueTask<string?[]> Numbers<T>(ParquetRowGroupReader group, DataField field, int n, Func<T, string> format)
         where T : struct
     {
+        if (field.MaxDefinitionLevel == 0)
+        {
+            var plain = new T[n];
+            await group.ReadAsync<T>(field, plain.AsMemory());
+            return [.. plain.Select(format)];
+        }
         var values = new T?[n];
         await group.ReadAsync<T>(field, values.AsMemory());
         return [.. values.Select(v => v is { } x ? format(x) : null)];

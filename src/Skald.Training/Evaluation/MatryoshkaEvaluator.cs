@@ -4,8 +4,10 @@ namespace Skald.Training.Evaluation;
 /// An embedding evaluator under a Matryoshka loss (<c>loss.type: matryoshka</c>), scoring the model at each width it
 /// trains: at full width under its own keys, as without the loss (so its primary metric, and the best model's default,
 /// stay the full width's), and cut to each narrower width N under <c>eval_NAME_dim_N_METRIC</c>
-/// (<c>eval_retrieval_dim_64_ndcg@10</c>). Each text is encoded once, at full width, and cut (truncate_dim: the first N
-/// values after the model's modules, not normalised again).
+/// (<c>eval_retrieval_dim_64_ndcg@10</c>). Each text is encoded once, at full width, into one cache
+/// (<see cref="TrainingEmbeddingModel.Cached"/>), and each width's scores come from that cache cut on the fly
+/// (truncate_dim: the first N values after the model's modules, not normalised again; a cosine scorer normalises its
+/// own copy): a width's evaluation copies out N values per text, no full-width copy beside the cache.
 /// </summary>
 /// <remarks>
 /// sentence-transformers' trainer names no such keys itself: it evaluates what it is given, and its Matryoshka examples

@@ -16,6 +16,8 @@ public sealed class TrainingEmbeddingModel : IEmbeddingModel
     private readonly Func<IReadOnlyList<string>, float[][]>? encodeQueries;
     private readonly IReadOnlyDictionary<string, string> prompts;
     private readonly string? taskName, taskType; // a task view's (ForTask); null on the model itself
+    private readonly int encodedDimension; // the width encode gives; Dimension may be narrower (Truncated)
+    private readonly bool sharedVectors; // encode gives a cache's own vectors (Cached), handed out as copies
 
     /// <summary>An embedding model over <paramref name="encode"/> (texts → one vector each, in input order).</summary>
     /// <param name="encode">Texts → one vector each, in input order.</param>
@@ -30,6 +32,7 @@ public sealed class TrainingEmbeddingModel : IEmbeddingModel
         Func<IReadOnlyList<string>, float[][]>? encodeQueries = null, bool sparse = false)
     {
         IsSparse = sparse;
+        encodedDimension = dimension;
         this.encode = encode;
         this.encodeQueries = encodeQueries;
         this.prompts = prompts ?? new Dictionary<string, string>();
@@ -66,18 +69,42 @@ public sealed class TrainingEmbeddingModel : IEmbeddingModel
     {
         if (dimension < 1 || dimension > Dimension)
             throw new Skald.Retrieval.EvaluationException($"truncate_dim {dimension} is not in 1..{Dimension} (the model's dimension)");
-        Func<IReadOnlyList<string>, float[][]> Cut(Func<IReadOnlyList<string>, float[][]> whole) => texts => [.. whole(texts).Select(v => v[..dimension])];
-        return new(Cut(encode), dimension, Similarity, prompts, Name, encodeQueries is null ? null : Cut(encodeQueries), IsSparse);
+        return new(this, dimension, sharedVectors, encode, encodeQueries);
     }
 
     /// <summary>
     /// This model encoding each text once: a text given again (with the same prompt, as a query or not) gets a copy of
     /// the vector it got first, so that one evaluation scores the same texts at several widths
     /// (<see cref="MatryoshkaEvaluator"/>) for the price of one encoding. A first call encodes its texts as they come.
+    /// The one cache holds each text's vector at the width encoded; a <see cref="Truncated"/> view of this model copies
+    /// out only its own first N values (no full-width copy per width), cut as <see cref="Truncated"/> cuts, not
+    /// normalised again.
     /// </summary>
     public TrainingEmbeddingModel Cached() =>
-        new(Remembered(encode), Dimension, Similarity, prompts, Name, encodeQueries is null ? null : Remembered(encodeQueries), IsSparse);
+        new(this, Dimension, sharedVectors: true, Remembered(encode), encodeQueries is null ? null : Remembered(encodeQueries));
 
+    // A view of source at width dimension over these encode functions (the cache's own vectors when sharedVectors).
+    private TrainingEmbeddingModel(TrainingEmbeddingModel source, int dimension, bool sharedVectors,
+        Func<IReadOnlyList<string>, float[][]> encode, Func<IReadOnlyList<string>, float[][]>? encodeQueries)
+        : this(encode, dimension, source.Similarity, source.prompts, source.Name, encodeQueries, source.IsSparse)
+    {
+        encodedDimension = source.encodedDimension;
+        this.sharedVectors = sharedVectors;
+        taskName = source.taskName;
+        taskType = source.taskType;
+    }
+
+    // The vectors encode gave, at this view's width: copies when they are the cache's own (a scorer may normalise its
+    // vectors in place) or wider; as they are otherwise.
+    private float[][] AtWidth(float[][] vectors)
+    {
+        if (!sharedVectors && Dimension == encodedDimension) return vectors;
+        var result = new float[vectors.Length][];
+        for (int i = 0; i < vectors.Length; i++) result[i] = vectors[i].AsSpan(0, Dimension).ToArray();
+        return result;
+    }
+
+    // encode remembering each text's vector; texts seen before get the remembered array itself (AtWidth copies it out)
     private static Func<IReadOnlyList<string>, float[][]> Remembered(Func<IReadOnlyList<string>, float[][]> encode)
     {
         var seen = new Dictionary<string, float[]>(StringComparer.Ordinal);
@@ -88,9 +115,9 @@ public sealed class TrainingEmbeddingModel : IEmbeddingModel
             if (missing.Count > 0)
             {
                 var vectors = encode(missing);
-                for (int i = 0; i < missing.Count; i++) seen.TryAdd(missing[i], (float[])vectors[i].Clone());
+                for (int i = 0; i < missing.Count; i++) seen.TryAdd(missing[i], vectors[i]);
             }
-            return [.. texts.Select(t => (float[])seen[t].Clone())]; // copies: a scorer may normalise its vectors in place
+            return [.. texts.Select(t => seen[t])];
         };
     }
 
@@ -111,7 +138,7 @@ public sealed class TrainingEmbeddingModel : IEmbeddingModel
 
     // A view of source that picks prompts by a task's keys.
     private TrainingEmbeddingModel(TrainingEmbeddingModel source, string taskName, string? taskType)
-        : this(source.encode, source.Dimension, source.Similarity, source.prompts, source.Name, source.encodeQueries, source.IsSparse)
+        : this(source, source.Dimension, source.sharedVectors, source.encode, source.encodeQueries)
     {
         this.taskName = taskName;
         this.taskType = taskType;
@@ -125,9 +152,9 @@ public sealed class TrainingEmbeddingModel : IEmbeddingModel
     /// <inheritdoc/>
     public float[][] Embed(IReadOnlyList<string> texts, TextRole role)
     {
-        if (role == TextRole.Query && encodeQueries is not null) return encodeQueries(texts);
+        if (role == TextRole.Query && encodeQueries is not null) return AtWidth(encodeQueries(texts));
         string? prompt = RolePrompts.For(prompts, role, taskName, taskType);
-        return encode(prompt is null ? texts : [.. texts.Select(t => prompt + t)]);
+        return AtWidth(encode(prompt is null ? texts : [.. texts.Select(t => prompt + t)]));
     }
 
     /// <inheritdoc/>

@@ -90,6 +90,21 @@ public sealed class QuantizeModelCardTests
     }
 
     [Fact]
+    public void ACardWhoseFrontMatterIsNeverClosedIsOneLineAndNothingIsWritten()
+    {
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
+        string readme = Path.Combine(model, "README.md");
+        string unclosed = FloatCard.ReplaceLineEndings("\n").Replace("- skald\n---\n", "- skald\n", StringComparison.Ordinal);
+        File.WriteAllText(readme, unclosed);
+        string output = Path.Combine(TestPaths.NewTempDir(), "int8");
+        var r = InProcessSkald.Capture("quantize", "--model", model, "--output", output);
+        if (r.ExitCode != 0 && r.Stderr.Contains("neither AVX-VNNI nor AVX2")) return; // no int8 kernels here
+        SkaldProcess.AssertUserError(r, 1, "README.md:1: the YAML front matter opened here is never closed");
+        Assert.False(Directory.Exists(output));
+        Assert.Equal(unclosed, File.ReadAllText(readme)); // the card as it was
+    }
+
+    [Fact]
     public void AFolderWithoutACardGetsOne()
     {
         string dir = TestPaths.NewTempDir();

@@ -9,8 +9,16 @@ namespace Skald.Models.Quantization;
 /// front matter's <c>library_name</c> is <see cref="Library"/> (and <c>skald-int8</c> joins its tags), a note under the
 /// front matter says the folder loads with Skald only, and its Python usage sections go ("Direct Usage
 /// (Sentence Transformers)", an LLM2Vec card's "Direct Usage (LLM2Vec)": every "Direct Usage" but Skald's).
-/// A folder without a card gets a short one saying the same.
+/// A folder without a card gets a short one saying the same. The front matter is where the hub's metadata reader finds
+/// it (blank lines, then a <c>---</c> line, the YAML, a closing <c>---</c> line); one opened and never closed is a
+/// <see cref="ModelFormatException"/> naming the card's line (<see cref="Check"/>), not text under a front matter of
+/// Skald's, where the user's metadata would silently be no metadata any more.
 /// </summary>
+/// <remarks>
+/// The hub's reader: <c>REGEX_YAML_BLOCK</c> in
+/// https://github.com/huggingface/huggingface_hub/blob/ee0a4510f4bc15e26cb722be2efc2bdb01383ca0/src/huggingface_hub/repocard.py
+/// (whitespace, a <c>---</c> line, the YAML, a <c>---</c> line); without the closing line it reads no metadata.
+/// </remarks>
 public static class Int8Card
 {
     /// <summary>The library an int8 folder's card names.</summary>
@@ -36,21 +44,36 @@ public static class Int8Card
     {
         ArgumentNullException.ThrowIfNull(folder);
         string path = Path.Combine(folder, "README.md");
-        string text = File.Exists(path) ? Marked(File.ReadAllText(path)) : Marked("");
+        string text = File.Exists(path) ? Marked(File.ReadAllText(path), path) : Marked("");
         File.WriteAllText(path, text, new UTF8Encoding(false));
     }
 
     /// <summary>
-    /// <paramref name="card"/> marked as an int8 folder's (see <see cref="Int8Card"/>); a card marked already comes back
-    /// unchanged, and "" gives a card of its own.
+    /// Refuses (<see cref="ModelFormatException"/>, one line naming README.md and its line) the card in
+    /// <paramref name="folder"/> when its front matter is opened and never closed, so that a folder is refused before
+    /// any is written; nothing for a folder without a card.
     /// </summary>
-    public static string Marked(string card)
+    public static void Check(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        string path = Path.Combine(folder, "README.md");
+        if (File.Exists(path)) FrontMatter(Lines(File.ReadAllText(path)), path);
+    }
+
+    /// <summary>
+    /// <paramref name="card"/> marked as an int8 folder's (see <see cref="Int8Card"/>); a card marked already comes back
+    /// unchanged, and "" gives a card of its own. A front matter never closed is a <see cref="ModelFormatException"/>
+    /// naming <c>README.md</c> and its line.
+    /// </summary>
+    public static string Marked(string card) => Marked(card, "README.md");
+
+    private static string Marked(string card, string path)
     {
         ArgumentNullException.ThrowIfNull(card);
         if (card.Contains(NoteStart, StringComparison.Ordinal)) return card;
-        var lines = card.ReplaceLineEndings("\n").Split('\n').ToList();
-        int end = lines.Count > 0 && lines[0].Trim() == "---" ? lines.FindIndex(1, l => l.Trim() == "---") : -1;
-        var front = end > 0 ? lines[1..end] : [];
+        var lines = Lines(card);
+        var (start, end) = FrontMatter(lines, path);
+        var front = end > 0 ? lines[(start + 1)..end] : [];
         var body = end > 0 ? lines[(end + 1)..] : card.Length == 0 ? ["# Skald int8 model"] : lines;
         int library = front.FindIndex(l => l.StartsWith("library_name:", StringComparison.Ordinal));
         if (library >= 0) front[library] = $"library_name: {Library}";
@@ -67,6 +90,23 @@ public static class Int8Card
         sb.Append(string.Join('\n', body));
         if (!sb.ToString().EndsWith('\n')) sb.Append('\n');
         return sb.ToString();
+    }
+
+    private static List<string> Lines(string card) => [.. card.ReplaceLineEndings("\n").Split('\n')];
+
+    /// <summary>
+    /// The lines that open and close the front matter of <paramref name="lines"/>: its first line that is not blank when
+    /// that is <c>---</c>, and the next <c>---</c> line; (-1, -1) for a card without one. Opened and never closed: one
+    /// line naming <paramref name="path"/> and the opening line.
+    /// </summary>
+    private static (int Start, int End) FrontMatter(List<string> lines, string path)
+    {
+        int start = lines.FindIndex(l => l.Trim().Length > 0);
+        if (start < 0 || lines[start].Trim() != "---") return (-1, -1);
+        int end = lines.FindIndex(start + 1, l => l.Trim() == "---");
+        return end > 0 ? (start, end) : throw new ModelFormatException(
+            $"{path}:{start + 1}: the YAML front matter opened here is never closed (no '---' line after it); close it, or remove this line " +
+            "if the card has none, and run again (the card's metadata would otherwise be taken for text)");
     }
 
     /// <summary>

@@ -98,6 +98,7 @@ public static class Int8Checkpoint
         // or out of disk leaves no half-written model, and a rerun starts clean.
         if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
             throw new IOException($"{output}: the output folder exists and is not empty");
+        Int8Card.Check(folder.Path); // before anything is written
         var keys = new List<string>();
         StagingPaths.ReplaceFolder(output, staged =>
         {

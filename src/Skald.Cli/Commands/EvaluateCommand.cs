@@ -18,14 +18,14 @@ using Skald.Retrieval.Search;
 
 namespace Skald.Cli.Commands;
 
-/// <summary><c>skald evaluate</c>: one model (or BM25) on one task, or an embedding model on NanoBEIR (--nanobeir), results as MTEB-style JSON.</summary>
-internal sealed class EvaluateCommand : Command
+/// <summary><c>skald evaluate</c>: one model (or BM25) on one task, or an embedding model or a cross-encoder on NanoBEIR (--nanobeir), results as MTEB-style JSON.</summary>
+internal sealed partial class EvaluateCommand : Command
 {
     private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval, fused; also hybrid-rrf:DIR, hybrid-convex-0.3:DIR, hybrid-rerank:DIR), a cross-encoder folder (it scores a reranking task's candidates; with --rerank any first stage), a PyLate ColBERT folder (exact MaxSim over the corpus), a BGE-M3 folder (with --bge-m3: its sparse, colbert or combined score), or openai:URL#MODEL (an OpenAI-compatible embeddings API); for --type generation a decoder that answers the task's prompts", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
     private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval, with top_ranked for reranking; a JSONL/Parquet file of rows listing each query's documents is reranking too; JSONL/CSV for the others), or a hub dataset id org/name[@rev][:split]", "PATH|ID");
     private readonly Option<string> nanobeir = new("--nanobeir")
     {
-        Description = "Instead of --task: sentence-transformers' NanoBEIR evaluation of an embedding model over these datasets (comma-separated: climatefever, dbpedia, fever, fiqa2018, hotpotqa, msmarco, nfcorpus, nq, quoraretrieval, scidocs, arguana, scifact, touche2020; default all), fetched from the hub (zeta-alpha-ai/Nano...)",
+        Description = "Instead of --task: sentence-transformers' NanoBEIR evaluation of an embedding model over these datasets (comma-separated: climatefever, dbpedia, fever, fiqa2018, hotpotqa, msmarco, nfcorpus, nq, quoraretrieval, scidocs, arguana, scifact, touche2020; default all), fetched from the hub (zeta-alpha-ai/Nano...); with a cross-encoder as --model, its CrossEncoderNanoBEIREvaluator: each query's first --rerank-candidates BM25 documents reranked (default all but arguana and touche2020)",
         HelpName = "NAMES",
         Arity = ArgumentArity.ZeroOrOne,
     };
@@ -76,7 +76,7 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string> normalization = CliOptions.OptionalChoice("--normalization", "hybrid convex: score normalisation per side (default: zscore)", "minmax", "zscore");
     private readonly Option<string> rerank = CliOptions.Text("--rerank",
         "Retrieval: a cross-encoder (reranker folder or hub id) reorders --model's top --rerank-candidates per query (two-stage retrieval)", "DIR|ID");
-    private readonly Option<int?> rerankCandidates = CliOptions.Int("--rerank-candidates", "With --rerank: first-stage hits reranked per query", defaultValue: 100);
+    private readonly Option<int?> rerankCandidates = CliOptions.Int("--rerank-candidates", "With --rerank: first-stage hits reranked per query; with --nanobeir and a cross-encoder, BM25's (sentence-transformers' rerank_k)", defaultValue: 100);
     private readonly IvfCommandOptions ivf = new("Retrieval tasks: search as an IVF index would");
     private readonly HnswCommandOptions hnsw = new("Retrieval tasks: search as an HNSW index would");
     private readonly PrecisionOptions precision = new("Retrieval: search the documents' embeddings", rescoring: true);
@@ -178,54 +178,6 @@ internal sealed class EvaluateCommand : Command
             p.GetValue(CliOptions.Quiet));
         if (remoteClient is not null) Terminal.Log(RemoteModels.Usage(remoteClient), p.GetValue(CliOptions.Quiet));
         return 0;
-    }
-
-    /// <summary>
-    /// --nanobeir: the named NanoBEIR datasets fetched through the hub cache and scored as sentence-transformers'
-    /// NanoBEIREvaluator scores them (<see cref="NanoBeirEvaluator"/>); options of a task or of other model kinds are refused.
-    /// </summary>
-    private int NanoBeir(ParseResult p, string? outputPath)
-    {
-        var applies = new HashSet<Option>([model, nanobeir, nanobeirDataset, nanobeirQueryPrompt, nanobeirCorpusPrompt, output, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, quantize, .. remote.All]);
-        foreach (var o in Options)
-        {
-            if (!applies.Contains(o) && p.GetResult(o) is { Implicit: false })
-                throw new UsageException($"{o.Name} does not apply with --nanobeir (it evaluates an embedding model on the NanoBEIR datasets)");
-        }
-        bool quiet = p.GetValue(CliOptions.Quiet);
-        try
-        {
-            var datasets = NanoBeirDataset.Parse(p.GetValue(nanobeir));
-            var queries = Prompts(p, datasets, nanobeirQueryPrompt, queryPrompt, "query");
-            var corpora = Prompts(p, datasets, nanobeirCorpusPrompt, documentPrompt, "document");
-            using var loaded = new LoadedModels();
-            // loaded once: a dataset with its own prompts is embedded by a view of it with them (NanoBeirEvaluator)
-            if (CreateModel(p, new RetrievalOptions(), loaded) is not IEmbeddingModel embedder)
-                throw new UsageException($"--nanobeir evaluates an embedding model; {p.GetValue(model)} is not one");
-            bool online = !HubSettings.FromEnvironment().Offline;
-            string? from = p.GetValue(nanobeirDataset);
-            var data = datasets.Select(d => ProgressView.Run($"downloading {(from is null ? d.HubId : $"{from} {d.DisplayName}")}", online, quiet, bar =>
-                NanoBeirData.FromHub(d, from, new HubProgressReporter(h => bar.Report(h.Bytes, h.TotalBytes, $"{h.Files}/{h.TotalFiles} files"))))).ToList();
-            return Written(p, new NanoBeirEvaluator(data, p.GetValue(truncateDim) ?? p.GetValue(maxActiveDims), queries, corpora).Evaluate(embedder), outputPath);
-        }
-        catch (EvaluationException e)
-        {
-            throw new InputException(e.Message);
-        }
-    }
-
-    /// <summary>
-    /// The per-dataset prompts of <paramref name="perDataset"/> (NAME=TEXT entries) by dataset name, a dataset without an
-    /// entry taking <paramref name="fallback"/>'s prompt (one line when it is not given either); null without entries.
-    /// </summary>
-    private static Dictionary<string, string>? Prompts(ParseResult p, IReadOnlyList<NanoBeirDataset> datasets, Option<string[]> perDataset, Option<string> fallback, string role)
-    {
-        var given = NanoBeirDataset.ParsePrompts(p.GetValue(perDataset) ?? [], perDataset.Name);
-        if (given.Count == 0) return null;
-        string? rest = p.GetValue(fallback);
-        if (rest is null && datasets.Where(d => !given.ContainsKey(d)).Select(d => d.ShortName).ToList() is { Count: > 0 } missing)
-            throw new UsageException($"{perDataset.Name}: no {role} prompt for {string.Join(", ", missing)} (give each one, or {fallback.Name} for the rest)");
-        return datasets.ToDictionary(d => d.DisplayName, d => given.GetValueOrDefault(d) ?? rest!, StringComparer.Ordinal);
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
+using Skald.Models;
 using Skald.Models.CrossEncoders;
 using Skald.Retrieval;
 using Skald.Retrieval.Bm25;
@@ -9,7 +11,7 @@ namespace Skald.Evaluation.Evaluators;
 /// sentence-transformers' <c>CrossEncoderNanoBEIREvaluator</c>: for each dataset, every query's first <c>rerank_k</c>
 /// documents of a BM25 ranking of the dataset's corpus are reranked by a cross-encoder and scored by a
 /// <see cref="CrossEncoderRerankingEvaluator"/> (a <c>documents</c> sample: the relevant documents and the BM25 list),
-/// keys <c>{dataset}_{metric}</c> (<c>map</c>, <c>mrr@10</c>, <c>ndcg@10</c> and the BM25 list's own <c>base_map</c>,
+/// keys <c>{dataset}_R{rerank_k}_{metric}</c> (<c>NanoMSMARCO_R100_ndcg@10</c>; <c>map</c>, <c>mrr@10</c>, <c>ndcg@10</c> and the BM25 list's own <c>base_map</c>,
 /// <c>base_mrr@10</c>, <c>base_ndcg@10</c>); each metric is then averaged over the datasets as
 /// <c>{collection}_R{rerank_k}_{aggregate}_{metric}</c>, the primary metric being
 /// <c>NanoBEIR_R100_mean_ndcg@10</c>. Upstream reads BM25 rankings published with the NanoBEIR sets; offline the
@@ -19,13 +21,16 @@ namespace Skald.Evaluation.Evaluators;
 /// </summary>
 /// <remarks>
 /// Upstream: https://github.com/UKPLab/sentence-transformers/blob/2a557f59980f28b3e7e657093a6db4ea916e1509/sentence_transformers/cross_encoder/evaluation/nano_beir.py
-/// (names: <c>NanoBEIR_R{rerank_k}_{aggregate_key}</c>; per dataset the reranking evaluator's keys under the dataset's name;
+/// (names: <c>NanoBEIR_R{rerank_k}_{aggregate_key}</c>; per dataset the reranking evaluator's keys under
+/// <c>_get_human_readable_name</c>'s <c>Nano{Name}_R{rerank_k}</c>;
 /// <c>aggregate_fn</c> np.mean over the datasets).
 /// </remarks>
 public sealed class CrossEncoderNanoBeirEvaluator
 {
     private readonly IReadOnlyList<(string Name, CrossEncoderRerankingEvaluator Evaluator)> datasets;
-    private readonly int atK;
+    private readonly int atK, rerankK;
+    private readonly Dictionary<string, int> corpusSizes;
+    private readonly string[] languages;
 
     /// <summary>
     /// An evaluator of <paramref name="datasets"/> (named as their metrics are, each once): <paramref name="rerankK"/>
@@ -44,9 +49,19 @@ public sealed class CrossEncoderNanoBeirEvaluator
         if (datasets.GroupBy(d => d.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new EvaluationException($"{collection}: the dataset {twice.Key} is given twice (its metrics would be one dataset's)");
         this.datasets = [.. datasets.Select(d => (d.Name, new CrossEncoderRerankingEvaluator(FirstStage(d, rerankK, bm25), atK, alwaysRerankPositives)))];
+        corpusSizes = datasets.ToDictionary(d => d.Name, d => d.Corpus.Count, StringComparer.Ordinal);
+        languages = [.. datasets.Select(d => d.Language ?? "en").Distinct(StringComparer.Ordinal)];
         this.atK = atK;
+        this.rerankK = rerankK;
         Name = string.Create(CultureInfo.InvariantCulture, $"{collection}_R{rerankK}_{aggregateKey}");
     }
+
+    /// <summary>
+    /// Upstream's datasets when none are named (its <c>dataset_names=None</c>): every NanoBEIR dataset but ArguAna and
+    /// Touche2020.
+    /// </summary>
+    public static IReadOnlyList<NanoBeirDataset> DefaultDatasets { get; } =
+        [.. NanoBeirDataset.All.Where(d => d.ShortName is not ("arguana" or "touche2020"))];
 
     /// <summary>The name of the means: <c>NanoBEIR_R100_mean</c>.</summary>
     public string Name { get; }
@@ -83,7 +98,7 @@ public sealed class CrossEncoderNanoBeirEvaluator
 
     /// <summary>
     /// The metrics, each (query, document) pair scored by <paramref name="score"/> (one call per dataset): each
-    /// dataset's as <c>{dataset}_{metric}</c>, in the datasets' order, then the means over the datasets as
+    /// dataset's as <c>{dataset}_R{rerank_k}_{metric}</c>, in the datasets' order, then the means over the datasets as
     /// <c>{<see cref="Name"/>}_{metric}</c>.
     /// </summary>
     public Dictionary<string, double> Evaluate(Func<IReadOnlyList<(string Query, string Document)>, float[]> score)
@@ -95,12 +110,46 @@ public sealed class CrossEncoderNanoBeirEvaluator
         {
             foreach (var (metric, value) in evaluator.Evaluate(score))
             {
-                result[$"{name}_{metric}"] = value;
+                result[string.Create(CultureInfo.InvariantCulture, $"{name}_R{rerankK}_{metric}")] = value;
                 if (!perMetric.TryGetValue(metric, out var values)) perMetric[metric] = values = [];
                 values.Add(value);
             }
         }
         foreach (var (metric, values) in perMetric) result[$"{Name}_{metric}"] = values.Average();
         return result;
+    }
+
+    /// <summary>
+    /// <see cref="Evaluate(CrossEncoder, CrossEncoderOptions?)"/> as one result (what <c>skald evaluate --nanobeir</c>
+    /// writes for a cross-encoder): named <see cref="Name"/>, main score <see cref="PrimaryMetric"/>, each dataset's
+    /// documents and queries, the datasets and <c>rerank_k</c> in its metadata.
+    /// </summary>
+    public TaskResult Result(CrossEncoder model, CrossEncoderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var sw = Stopwatch.StartNew();
+        var metrics = new SortedDictionary<string, double>(Evaluate(model, options), StringComparer.Ordinal);
+        var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["datasets"] = string.Join(",", datasets.Select(d => d.Name)),
+            ["rerank_k"] = rerankK.ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var (name, evaluator) in datasets)
+        {
+            metadata[name + ".queries"] = evaluator.Samples.Count.ToString(CultureInfo.InvariantCulture);
+            metadata[name + ".documents"] = corpusSizes[name].ToString(CultureInfo.InvariantCulture);
+        }
+        return new TaskResult
+        {
+            Task = Name,
+            Type = "reranking",
+            Language = string.Join(",", languages),
+            MainMetric = PrimaryMetric,
+            MainScore = metrics[PrimaryMetric],
+            Metrics = metrics,
+            Model = ModelNames.Of(model.Source),
+            Seconds = Math.Round(sw.Elapsed.TotalSeconds, 3),
+            Metadata = metadata,
+        };
     }
 }

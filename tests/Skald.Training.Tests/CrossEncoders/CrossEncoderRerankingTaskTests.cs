@@ -105,11 +105,11 @@ public sealed class CrossEncoderRerankingTaskTests
         var evaluator = Assert.IsType<Skald.Training.CrossEncoders.CrossEncoderTaskEvaluator>(Assert.Single(setup.Evaluators));
         var m = evaluator.Evaluate(setup.Model, 8);
         var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(nano, "nanobeir_reference.json"))).RootElement.GetProperty("expected").GetProperty("r3_at2");
-        foreach (string k in new[] { "base_map", "base_mrr@2", "base_ndcg@2" }) Assert.Equal(reference.GetProperty("alpha_" + k).GetDouble(), m["eval_alpha_" + k], 12);
+        foreach (string k in new[] { "base_map", "base_mrr@2", "base_ndcg@2" }) Assert.Equal(reference.GetProperty("alpha_R3_" + k).GetDouble(), m["eval_alpha_" + k], 12);
         var loss = (Skald.Training.CrossEncoders.CrossEncoderLoss)setup.Loss;
         var library = new CrossEncoderNanoBeirEvaluator([NanoBeirData.FromTask(Skald.Evaluation.Data.TaskDefinition.FromPath(alpha))], rerankK: 3, atK: 2)
             .Evaluate(pairs => loss.Scores((Skald.Training.Modeling.TrainableEncoder)setup.Model, pairs, 8));
-        foreach (string k in new[] { "map", "mrr@2", "ndcg@2" }) Assert.Equal(library["alpha_" + k], m["eval_alpha_" + k], 12);
+        foreach (string k in new[] { "map", "mrr@2", "ndcg@2" }) Assert.Equal(library["alpha_R3_" + k], m["eval_alpha_" + k], 12);
         Assert.Equal(6, m.Count);
         setup.Dispose();
         var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config(dir, $"[{{path: {Path.Combine(Fixture, "ranked.jsonl")}, rerank_k: 5}}]")));

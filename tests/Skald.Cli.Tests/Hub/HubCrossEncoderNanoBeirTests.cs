@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Skald.Tests;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -71,11 +72,8 @@ public sealed class HubCrossEncoderNanoBeirTests
         Assert.Equal("3", (string?)result["metadata"]!["NanoSciFact.queries"]); // q3 has no judgement there
 
         // the same data as a local BEIR folder, reranked as two-stage retrieval (binary judgements: the definitions agree)
-        string folder = Path.Combine(dir, "local");
-        Directory.CreateDirectory(Path.Combine(folder, "qrels"));
-        File.WriteAllLines(Path.Combine(folder, "corpus.jsonl"), Docs.Select((t, i) => new JsonObject { ["_id"] = "d" + i, ["text"] = t }.ToJsonString()));
-        File.WriteAllLines(Path.Combine(folder, "queries.jsonl"), Questions.Select((t, i) => new JsonObject { ["_id"] = "q" + i, ["text"] = t }.ToJsonString()));
-        File.WriteAllLines(Path.Combine(folder, "qrels", "test.tsv"), ["query-id\tcorpus-id\tscore", .. Qid.Select((q, i) => $"{q}\t{Did[i]}\t1")]);
+        static string Rows(string[] texts, string prefix) => string.Concat(texts.Select((t, i) => new JsonObject { ["_id"] = prefix + i, ["text"] = t }.ToJsonString() + "\n"));
+        string folder = BeirFolder.Write(Rows(Docs, "d"), Rows(Questions, "q"), "query-id\tcorpus-id\tscore\n" + string.Concat(Qid.Select((q, i) => $"{q}\t{Did[i]}\t1\n")));
         var reranked = Run(dir, null, "--model", "bm25", "--no-stem", "--rerank", ce, "--task", folder);
         Assert.Equal(Metric(reranked, "ndcg_at_10"), Metric(result, "NanoMSMARCO_R100_ndcg@10"), 12);
         Assert.Equal(Metric(reranked, "mrr_at_10"), Metric(result, "NanoMSMARCO_R100_mrr@10"), 12);

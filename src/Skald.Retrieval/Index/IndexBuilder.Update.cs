@@ -82,7 +82,11 @@ public static partial class IndexBuilder
                 string root = RealPath.Of(documentsRoot);
                 // the rows are named under the root they were recorded with (full paths: the folder that held them all)
                 if (DocumentRoot.Recorded(manifest, existing) is { } before && (manifest.DocumentsRoot is null || !DocumentPaths.Same(before, root)))
+                {
                     existing = DocumentRoot.Rerooted(existing, before, root);
+                    // the files recorded without rows follow their rows' rule, or a sync would take them for new files and read them again
+                    if (manifest.NoText is { } noText) manifest = manifest with { NoText = DocumentRoot.Rerooted(noText, before, root, t => t.Source, (t, s) => t with { Source = s }) };
+                }
                 manifest = manifest with { DocumentsRoot = root };
             }
             if (change([.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r)).Select(r => existing[r])], manifest) is not { } asked) return null;

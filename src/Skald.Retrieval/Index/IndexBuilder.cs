@@ -168,7 +168,8 @@ public static partial class IndexBuilder
     /// <paramref name="documentsRoot"/> (the folder <paramref name="records"/>' paths are relative to, usually
     /// <see cref="DocumentRoot.For"/>) it becomes the recorded root, and the rows of an index written with full paths
     /// are made relative to its <see cref="DocumentRoot.Recorded"/> root first, so re-added documents replace them; a
-    /// root moved up or down the tree renames the kept rows whose files are still there (<see cref="DocumentRoot.Rerooted"/>).
+    /// root moved up or down the tree renames the kept rows whose files are still there, and the files recorded without rows
+    /// by the same rule (<see cref="DocumentRoot.Rerooted{T}"/>).
     /// With <paramref name="modelPath"/>, the folder <paramref name="model"/> was loaded from, which the caller checked to
     /// be the index's model (<see cref="ModelFingerprint.Unchanged"/>), its fingerprint and stamp are recorded anew, of
     /// the current kind (<see cref="ModelFingerprint.Record"/>: an index of the older kind moves to it, and a model

@@ -132,7 +132,7 @@ public static class DocumentRoot
     /// <paramref name="items"/> that name a file by its <paramref name="source"/> under <paramref name="from"/> (or by its
     /// full path), as an index whose root becomes <paramref name="to"/> keeps them: its rows
     /// (<see cref="Rerooted(IReadOnlyList{IndexRecord}, string, string)"/>) and the files it recorded without rows
-    /// (<see cref="IndexManifest.NoText"/>) alike. A new root above or below the
+    /// (<see cref="IndexManifest.NoText"/>, <see cref="IndexManifest.Unreadable"/>) alike. A new root above or below the
     /// old one while that folder is still there is the same tree: an item whose file is still where it says is named
     /// under the new root. Else (the old folder moved away; the new root lies beside it, a copy or a fresh checkout; or
     /// the file moved with the tree) an item keeps its path relative to the old root, the new root being where the

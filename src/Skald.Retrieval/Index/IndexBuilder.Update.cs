@@ -86,6 +86,7 @@ public static partial class IndexBuilder
                     existing = DocumentRoot.Rerooted(existing, before, root);
                     // the files recorded without rows follow their rows' rule, or a sync would take them for new files and read them again
                     if (manifest.NoText is { } noText) manifest = manifest with { NoText = DocumentRoot.Rerooted(noText, before, root, t => t.Source, (t, s) => t with { Source = s }) };
+                    if (manifest.Unreadable is { } failed) manifest = manifest with { Unreadable = DocumentRoot.Rerooted(failed, before, root, u => u.Source, (u, s) => u with { Source = s }) };
                 }
                 manifest = manifest with { DocumentsRoot = root };
             }
@@ -93,6 +94,7 @@ public static partial class IndexBuilder
             records = asked.Records;
             if (asked.Reading is not null) manifest = manifest with { Reading = asked.Reading };
             if (asked.NoText is not null) manifest = manifest with { NoText = asked.NoText.Count == 0 ? null : asked.NoText };
+            if (asked.Unreadable is not null) manifest = manifest with { Unreadable = asked.Unreadable.Count == 0 ? null : asked.Unreadable };
             var dropped = asked.DropSources.ToHashSet(DocumentPaths.Comparer);
             var newDocuments = records.ToHashSet(new SameDocument()); // a file's rows by its path as the file system compares it
             keptRows = [.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(existing[r])

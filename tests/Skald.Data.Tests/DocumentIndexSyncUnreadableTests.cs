@@ -133,6 +133,25 @@ public sealed class DocumentIndexSyncUnreadableTests
         Assert.Empty(Unreadable(index));
     }
 
+    [Fact]
+    public void AWiderDocumentsRootRenamesTheUnreadableFilesAsItRenamesTheRows()
+    {
+        string docs = Folder();
+        File.WriteAllBytes(Path.Combine(docs, "brudd.pdf"), "%PDF-1.4 dette er ikke en pdf"u8.ToArray());
+        DocumentIndexSyncStampTests.Stamp(docs, Earlier);
+        var model = new CountingEmbeddingModel();
+        string index = Build(docs, model);
+        File.WriteAllText(Path.Combine(docs, "ferie.txt"), "Ferien planlegges i april. Husk å registrere fravær i systemet.");
+        File.SetLastWriteTimeUtc(Path.Combine(docs, "ferie.txt"), Earlier.AddMinutes(1));
+
+        var log = new List<string>();
+        var wider = DocumentIndex.Sync(index, model, [docs], Chunking, Options with { DocumentsRoot = Path.GetDirectoryName(docs)!, Log = log.Add });
+        Assert.True(wider.Written);
+        Assert.False(SaysSkipped(log, "brudd.pdf")); // not read again
+        Assert.Equal((4, 1, 0, 1), (wider.Unchanged, wider.Changed, wider.New, wider.Unreadable)); // (an unreadable file counts apart)
+        Assert.Equal("docs/brudd.pdf", Assert.Single(Unreadable(index)).Source);
+    }
+
     /// <summary>Sets a link's own write time (not its target's, which .NET's setters would follow), as <c>touch -h</c> does.</summary>
     private static void OwnTime(string link, DateTime at)
     {

@@ -22,7 +22,8 @@ public sealed class DocumentIndexSyncTextlessTests
         return open.Manifest.NoText ?? [];
     }
 
-    private static bool SaysSkipped(List<string> log, string name) => log.Any(l => l.StartsWith("skipped ", StringComparison.Ordinal) && l.Contains(name, StringComparison.Ordinal));
+    /// <summary>Whether the sync's <paramref name="log"/> says it skipped a file named <paramref name="name"/> (read it and found it without text, or could not read it).</summary>
+    internal static bool SaysSkipped(List<string> log, string name) => log.Any(l => l.StartsWith("skipped ", StringComparison.Ordinal) && l.Contains(name, StringComparison.Ordinal));
 
     [Fact]
     public void ANewFileWithoutTextIsRecordedOnceAndThenSkipped()

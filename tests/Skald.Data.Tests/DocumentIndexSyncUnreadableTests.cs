@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Skald.Data.Indexing;
 using Skald.Retrieval.Index;
 using static Skald.Data.Tests.DocumentIndexSyncTests;
+using static Skald.Data.Tests.DocumentIndexSyncTextlessTests;
 
 namespace Skald.Data.Tests;
 
@@ -21,8 +22,6 @@ public sealed class DocumentIndexSyncUnreadableTests
         using var open = SearchIndex.Open(index);
         return open.Manifest.Unreadable ?? [];
     }
-
-    private static bool SaysSkipped(List<string> log, string name) => log.Any(l => l.StartsWith("skipped ", StringComparison.Ordinal) && l.Contains(name, StringComparison.Ordinal));
 
     [Fact]
     public void ADamagedFileIsRecordedWithWhyAndSkippedUntilItChanges()

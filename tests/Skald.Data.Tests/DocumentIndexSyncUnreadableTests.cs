@@ -133,6 +133,29 @@ public sealed class DocumentIndexSyncUnreadableTests
     }
 
     [Fact]
+    public void AnAddRecordsAnUnreadableFileAndForgetsItOnceItReads()
+    {
+        string docs = Folder();
+        DocumentIndexSyncStampTests.Stamp(docs, Earlier);
+        var model = new CountingEmbeddingModel();
+        string index = Build(docs, model);
+        string docx = Path.Combine(docs, "skadet.docx");
+        File.WriteAllBytes(docx, [1, 2, 3]);
+        string lunsj = Path.Combine(docs, "lunsj.txt"); // (an add with no text at all is refused, as ever)
+        File.WriteAllText(lunsj, "Lunsj serveres fra elleve til ett i kantina.");
+        DocumentIndexSyncStampTests.Stamp(docs, Earlier);
+
+        DocumentIndex.Add(index, model, [docx, lunsj], Chunking, Options);
+        Assert.Equal(("skadet.docx", "not a readable Word file (file contains corrupted data)"), (Assert.Single(Unreadable(index)).Source, Unreadable(index)[0].Reason));
+        Assert.False(DocumentIndex.Sync(index, model, [docs], Chunking, Options).Written); // the sync skips what the add recorded
+
+        File.Copy(Path.Combine(docs, "tur.docx"), docx, overwrite: true);
+        var (added, _) = DocumentIndex.Add(index, model, [docx], Chunking, Options);
+        Assert.True(added > 0);
+        Assert.Empty(Unreadable(index));
+    }
+
+    [Fact]
     public void AWiderDocumentsRootRenamesTheUnreadableFilesAsItRenamesTheRows()
     {
         string docs = Folder();

@@ -22,7 +22,8 @@ public sealed class DocumentIndexSyncTextlessTests
         return open.Manifest.NoText ?? [];
     }
 
-    private static bool SaysSkipped(List<string> log, string name) => log.Any(l => l.StartsWith("skipped ", StringComparison.Ordinal) && l.Contains(name, StringComparison.Ordinal));
+    /// <summary>Whether the sync's <paramref name="log"/> says it skipped a file named <paramref name="name"/> (read it and found it without text, or could not read it).</summary>
+    internal static bool SaysSkipped(List<string> log, string name) => log.Any(l => l.StartsWith("skipped ", StringComparison.Ordinal) && l.Contains(name, StringComparison.Ordinal));
 
     [Fact]
     public void ANewFileWithoutTextIsRecordedOnceAndThenSkipped()
@@ -115,5 +116,34 @@ public sealed class DocumentIndexSyncTextlessTests
         Assert.Equal((5, 1), (read.Unchanged, read.Changed));
         Assert.Contains(Live(index), r => r.Source == "skjema.png" && r.Text.Contains("reiseregning", StringComparison.Ordinal));
         Assert.Empty(NoText(index));
+    }
+
+    [Fact]
+    public void AWiderDocumentsRootRenamesTheFilesWithoutTextAsItRenamesTheRows()
+    {
+        // the root moved up a folder while the documents stayed: rows become docs/..., and so must the text-less file's
+        // entry, or the sync reads it again as a new file and keeps the old entry, naming a file under the wrong root
+        string docs = Folder();
+        string tom = Path.Combine(docs, "tom.txt");
+        File.WriteAllText(tom, "");
+        DocumentIndexSyncStampTests.Stamp(docs, Earlier);
+        var model = new CountingEmbeddingModel();
+        string index = Build(docs, model);
+        Assert.Equal("tom.txt", Assert.Single(NoText(index)).Source);
+        File.WriteAllText(Path.Combine(docs, "ferie.txt"), "Ferien planlegges i april. Husk å registrere fravær i systemet.");
+        File.SetLastWriteTimeUtc(Path.Combine(docs, "ferie.txt"), Earlier.AddMinutes(1));
+
+        string parent = Path.GetDirectoryName(docs)!;
+        var log = new List<string>();
+        var wider = DocumentIndex.Sync(index, model, [docs], Chunking, Options with { DocumentsRoot = parent, Log = log.Add });
+        Assert.True(wider.Written);
+        Assert.False(SaysSkipped(log, "tom.txt")); // not read again
+        Assert.Equal((5, 1, 0), (wider.Unchanged, wider.Changed, wider.New));
+        Assert.Contains(Live(index), r => r.Source == "docs/ferie.txt");
+        Assert.Equal("docs/tom.txt", Assert.Single(NoText(index)).Source);
+
+        var again = DocumentIndex.Sync(index, model, [docs], Chunking, Options with { Log = log.Add });
+        Assert.False(again.Written);
+        Assert.Equal(6, again.Unchanged);
     }
 }

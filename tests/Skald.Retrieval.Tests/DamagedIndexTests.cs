@@ -6,7 +6,7 @@ namespace Skald.Retrieval.Tests;
 /// <summary>
 /// Opening an index folder damaged by hand: a missing row or BM25 file is named like the other missing files
 /// ("missing (index damaged?)"), and a similarity the search would misread is refused instead of taken for cosine; a
-/// text-less file's entry (no_text) or a reading setting without its values is one line naming it, not a crash of the
+/// text-less or unreadable file's entry (no_text, unreadable) or a reading setting without its values is one line naming it, not a crash of the
 /// sync that reads it.
 /// </summary>
 public sealed class DamagedIndexTests
@@ -53,6 +53,13 @@ public sealed class DamagedIndexTests
     [InlineData("[null]", "no_text[0]: expected an object (source, sha256, ocr), found null")]
     public void ATextlessEntryWithoutItsValuesIsOneLine(string entries, string expected) =>
         RefusedWith("\"similarity\":", $"\"no_text\": {entries}, \"similarity\":", expected);
+
+    [Theory]
+    [InlineData("[{\"sha256\": \"00\", \"reason\": \"cannot read\"}]", "unreadable[0]: source is missing (each entry: source, reason)")]
+    [InlineData("[{\"source\": \"scan.pdf\"}]", "unreadable[0]: reason is missing (each entry: source, reason)")]
+    [InlineData("[null]", "unreadable[0]: expected an object (source, reason), found null")]
+    public void AnUnreadableEntryWithoutItsValuesIsOneLine(string entries, string expected) =>
+        RefusedWith("\"similarity\":", $"\"unreadable\": {entries}, \"similarity\":", expected);
 
     [Fact]
     public void AReadingSettingWithoutAValueIsOneLine() =>

@@ -9,14 +9,18 @@ namespace Skald.Retrieval.Tests;
 /// 127.0.0.1 started here: a request is never sent into a connection the server closes after its answer (Python's
 /// <c>http.server</c>), and requests to a server that keeps its connections still run at once and reuse them. The
 /// handler's connections are made by the test, so the order of connections and answers that used to be left to load is
-/// made certain.
+/// made certain. Each test runs twice: requests sent asynchronously (<c>HttpClient.PostAsync</c>, the handler's
+/// <c>SendAsync</c>) and synchronously (<c>HttpClient.Send</c>, the handler's <c>Send</c>, which learns the same; each such
+/// request on a thread of its own, so that a blocked send never waits for a pool thread under load).
 /// </summary>
 public sealed class EndpointHandlerTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task ARequestWaitingForAConnectionIsNotSentIntoTheOneTheFirstAnswerLeavesClosing()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ARequestWaitingForAConnectionIsNotSentIntoTheOneTheFirstAnswerLeavesClosing(bool synchronous)
     {
         // Two requests at once to a server that answers HTTP/1.0 and closes each connection a second after its answer.
         // The second connection is made only once an answer has come back: the request left waiting for it was handed
@@ -32,17 +36,21 @@ public sealed class EndpointHandlerTests
             return await Connect(context, cancel);
         });
         using var client = new HttpClient(handler);
-        Task<string>[] sends = [Post(client, server.Url), Post(client, server.Url)];
+        Task<string>[] sends = [Post(client, server.Url, synchronous), Post(client, server.Url, synchronous)];
         await Task.WhenAny(sends).WaitAsync(Patience);
         answered.SetResult();
         string[] outcomes = await Task.WhenAll(sends).WaitAsync(Patience);
         Assert.True(outcomes.All(o => o == "200"), $"{string.Join("; ", outcomes)} ({server.Requests} requests answered on {server.Connections} connections)");
         Assert.Equal(2, server.Requests);
         Assert.True(handler.ClosesConnections);
+        Assert.Equal("200", await Post(client, server.Url, synchronous)); // and a later request on a connection of its own
+        Assert.Equal(3, server.Connections);
     }
 
-    [Fact]
-    public async Task RequestsToAServerThatKeepsItsConnectionsRunAtOnceAndReuseThem()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RequestsToAServerThatKeepsItsConnectionsRunAtOnceAndReuseThem(bool synchronous)
     {
         // each round's answers are held until all its requests are in flight: a handler that sent them one at a time
         // (until the first answer, or after) would leave the round's first request waiting for the others
@@ -71,19 +79,21 @@ public sealed class EndpointHandlerTests
         using var client = new HttpClient(handler);
         foreach (var round in rounds) // the first before the endpoint ever answered, the second after
         {
-            string[] outcomes = await Task.WhenAll(Enumerable.Range(0, N).Select(_ => Post(client, server.Url)));
+            string[] outcomes = await Task.WhenAll(Enumerable.Range(0, N).Select(_ => Post(client, server.Url, synchronous)));
             Assert.Equal(Enumerable.Repeat("200", N), outcomes);
         }
         Assert.Equal(0, waitedInVain);
         Assert.False(handler.ClosesConnections);
         int connections = server.Connections;
-        Assert.Equal("200", await Post(client, server.Url));
+        Assert.Equal("200", await Post(client, server.Url, synchronous));
         Assert.Equal(connections, server.Connections); // a connection of the pool, kept alive
         Assert.Equal(2 * N + 1, server.Requests);
     }
 
-    [Fact]
-    public async Task AFirstRequestThatGotNoAnswerLeavesTheNextToFindOutHowTheServerAnswers()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AFirstRequestThatGotNoAnswerLeavesTheNextToFindOutHowTheServerAnswers(bool synchronous)
     {
         // the request sent to find out how the server keeps its connections fails before any answer (the connection is
         // reset while it is made): the next request finds out, so connections are pooled or not as the server needs
@@ -95,9 +105,10 @@ public sealed class EndpointHandlerTests
             return await Connect(context, cancel);
         });
         using var client = new HttpClient(handler);
-        Assert.StartsWith("retried: ", await Post(client, server.Url));
+        Assert.StartsWith("retried: ", await Post(client, server.Url, synchronous));
         Assert.False(handler.Answered);
-        Assert.Equal("200", await Post(client, server.Url));
+        Assert.Equal("200", await Post(client, server.Url, synchronous));
+        Assert.True(handler.Answered);
         Assert.True(handler.ClosesConnections);
     }
 
@@ -116,21 +127,52 @@ public sealed class EndpointHandlerTests
         }
     }
 
-    /// <summary>"200" (or the status) when the chat request was answered; "retried: " and the reason when it failed in a
-    /// way the retry pipeline retries and counts (<see cref="OpenAiConnection.Retried"/>); the failure otherwise.</summary>
-    private static async Task<string> Post(HttpClient client, string url)
+    /// <summary>
+    /// A chat request, its answer read whole: "200" (or the status) when it was answered; "retried: " and the reason when
+    /// it failed in a way the retry pipeline retries and counts (<see cref="OpenAiConnection.Retried"/>); the failure
+    /// otherwise. Sent with <c>PostAsync</c>, or <paramref name="synchronous"/>ly with <c>Send</c> on a thread of its own.
+    /// </summary>
+    private static Task<string> Post(HttpClient client, string url, bool synchronous) => synchronous
+        ? Task.Factory.StartNew(() => Answer(() =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"{url}/chat/completions") { Content = Chat() };
+            using var response = client.Send(request);
+            using (var body = response.Content.ReadAsStream()) body.CopyTo(Stream.Null);
+            return response.StatusCode;
+        }), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+        : PostAsync(client, url);
+
+    private static async Task<string> PostAsync(HttpClient client, string url)
     {
         try
         {
-            using var content = new StringContent("""{"model": "fake", "messages": [{"role": "user", "content": "Hei"}]}""",
-                System.Text.Encoding.UTF8, "application/json");
+            using var content = Chat();
             using var response = await client.PostAsync($"{url}/chat/completions", content);
             await response.Content.ReadAsStringAsync();
-            return ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Status(response.StatusCode);
         }
         catch (HttpRequestException e)
         {
-            return OpenAiConnection.Retried(e) ? $"retried: {OpenAiConnection.RetryReason(e)}" : $"{e.GetType().Name}: {e.Message}";
+            return Failure(e);
         }
     }
+
+    private static string Answer(Func<System.Net.HttpStatusCode> send)
+    {
+        try
+        {
+            return Status(send());
+        }
+        catch (HttpRequestException e)
+        {
+            return Failure(e);
+        }
+    }
+
+    private static StringContent Chat() => new("""{"model": "fake", "messages": [{"role": "user", "content": "Hei"}]}""", System.Text.Encoding.UTF8, "application/json");
+
+    private static string Status(System.Net.HttpStatusCode status) => ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Failure(HttpRequestException e) =>
+        OpenAiConnection.Retried(e) ? $"retried: {OpenAiConnection.RetryReason(e)}" : $"{e.GetType().Name}: {e.Message}";
 }

@@ -29,7 +29,10 @@ public static partial class DocumentIndex
     /// without text (empty, a scanned PDF or an image no OCR could read) is recorded (<see cref="IndexManifest.NoText"/>)
     /// with its stamp and hash and what OCR could read then (<see cref="Ocr.Reach"/>), and skipped as an unchanged file
     /// is while those are the same; it is read again when it changes, when OCR can read more (its programs or languages
-    /// installed since) or when the readers are others.
+    /// installed since) or when the readers are others. A file that could not be read (no permission, an I/O error, a
+    /// damaged file its reader gave up on) is recorded so too (<see cref="IndexManifest.Unreadable"/>, with why), counted
+    /// as <see cref="DocumentSyncResult.Unreadable"/>, and skipped while its stamp, else its hash, is the same (one that
+    /// could not be opened: while it still cannot be); it is read again when it changes or the readers are others.
     /// </summary>
     public static DocumentSyncResult Sync(string folder, IEmbeddingModel model, IReadOnlyList<string> documents, ChunkOptions chunking,
         DocumentIndexOptions? options = null)
@@ -40,7 +43,7 @@ public static partial class DocumentIndex
         DocumentSyncResult? plan = null;
         var done = IndexBuilder.Update(folder, model, (live, now) =>
         {
-            var (change, counts) = Plan(live, now.NoText ?? [], inputs, root, chunking, options, languages, folder, ReadByOtherReaders(now));
+            var (change, counts) = Plan(live, now.NoText ?? [], now.Unreadable ?? [], inputs, root, chunking, options, languages, folder, ReadByOtherReaders(now));
             plan = counts;
             return change is null ? null : change with { Reading = reading };
         }, options.Progress, options.Linking, root, options.ModelPath, options.ReplaceDeleted, options.CancellationToken, lockOnlyToWrite: true);
@@ -48,12 +51,12 @@ public static partial class DocumentIndex
     }
 
     /// <summary>
-    /// What a sync changes, given the index's live rows (named under <paramref name="root"/>) and its text-less files
-    /// (<paramref name="noText"/>); null when nothing. With <paramref name="reread"/> (rows made by other readers) no file
-    /// is taken as unchanged by its stamp or hash.
+    /// What a sync changes, given the index's live rows (named under <paramref name="root"/>), its text-less files
+    /// (<paramref name="noText"/>) and its unreadable ones (<paramref name="failed"/>); null when nothing. With
+    /// <paramref name="reread"/> (rows made by other readers) no file is taken as unchanged by its stamp or hash.
     /// </summary>
-    private static (IndexChange? Change, DocumentSyncResult Counts) Plan(IReadOnlyList<IndexRecord> live, IReadOnlyList<TextlessFile> noText, string[] inputs,
-        string root, ChunkOptions chunking, DocumentIndexOptions options, bool languages, string folder, bool reread)
+    private static (IndexChange? Change, DocumentSyncResult Counts) Plan(IReadOnlyList<IndexRecord> live, IReadOnlyList<TextlessFile> noText,
+        IReadOnlyList<UnreadableFile> failed, string[] inputs, string root, ChunkOptions chunking, DocumentIndexOptions options, bool languages, string folder, bool reread)
     {
         var log = options.Log ?? (_ => { });
         if (reread && live.Any(IsChunk)) log("the index's documents were read by other readers than this Skald's (index.json's reading.readers): every file is read again");
@@ -66,14 +69,19 @@ public static partial class DocumentIndex
         }
         var empty = new Dictionary<string, TextlessFile>(DocumentPaths.Comparer); // files read before without text
         foreach (var t in noText) empty.TryAdd(t.Source, t);
+        var unreadable = new Dictionary<string, UnreadableFile>(DocumentPaths.Comparer); // files that could not be read before
+        foreach (var u in failed) unreadable.TryAdd(u.Source, u);
         string? reach = null; // what OCR can read now, asked only of a text-less file's entry (it may start tesseract)
         var files = new Dictionary<string, FileRead>(StringComparer.Ordinal);
         var restamped = new Dictionary<string, (long, string)>(DocumentPaths.Comparer);
         var present = new HashSet<string>(DocumentPaths.Comparer);
         var keptEmpty = new List<TextlessFile>();
+        var keptFailed = new List<UnreadableFile>(); // unreadable as recorded, and those that could not be hashed now
+        var fresh = new HashSet<string>(DocumentPaths.Comparer); // files the index held nothing of: counted as new
         var read = new List<string>();
         var drop = new List<string>();
         int unchanged = 0, changed = 0;
+        bool failedChanged = false; // a file that could not be stamped or hashed now, and was not recorded so
         var now = DateTime.UtcNow;
         foreach (var file in OwnOutputsLeftOut(DocumentIngest.Files(inputs, RealPath.Of(folder)), folder))
         {
@@ -84,40 +92,89 @@ public static partial class DocumentIndex
                 log($"left out {file}: its rows were added as a --corpus (index add --corpus adds it again)");
                 continue;
             }
-            var stamp = FileStamp.Of(file, now);
             bool known = recorded.TryGetValue(source, out var before);
             TextlessFile? entry = null;
+            UnreadableFile? failure = null;
             bool wasEmpty = !known && empty.TryGetValue(source, out entry);
-            bool emptyAsRead = wasEmpty && !reread && entry!.Ocr == (reach ??= (options.Ocr ?? Ocr.Auto).Reach); // read by the same OCR
-            if ((known && !reread && stamp.Matches(before!)) || (emptyAsRead && stamp.Matches(entry!)))
+            bool wasFailed = !known && !wasEmpty && unreadable.TryGetValue(source, out failure);
+            FileStamp stamp;
+            try
             {
-                unchanged++;
+                stamp = FileStamp.Of(file, now);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) // gone meanwhile, a link to nothing
+            {
+                Failing(file, source, known, failure, null, e);
+                continue;
+            }
+            bool emptyAsRead = wasEmpty && !reread && entry!.Ocr == (reach ??= (options.Ocr ?? Ocr.Auto).Reach); // read by the same OCR
+            if ((known && !reread && stamp.Matches(before!)) || (emptyAsRead && stamp.Matches(entry!)) || (wasFailed && !reread && StillUnreadable(failure!, file, stamp)))
+            {
+                if (wasFailed) keptFailed.Add(failure!);
+                else unchanged++;
                 if (emptyAsRead) keptEmpty.Add(entry!);
                 continue;
             }
-            var hashed = files[file] = new FileRead(Sha256(file), stamp);
-            if ((known && !reread && before!.SourceSha256 == hashed.Sha256) || (emptyAsRead && entry!.Sha256 == hashed.Sha256))
+            string hash;
+            try
             {
-                unchanged++;
+                hash = Sha256(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Failing(file, source, known, failure, stamp, e);
+                continue;
+            }
+            var hashed = files[file] = new FileRead(hash, stamp);
+            if ((known && !reread && before!.SourceSha256 == hash) || (emptyAsRead && entry!.Sha256 == hash) || (wasFailed && !reread && failure!.Sha256 == hash))
+            {
+                if (wasFailed) keptFailed.Add(stamp.Trusted ? failure! with { Size = stamp.Size, Modified = stamp.Modified } : failure!);
+                else unchanged++;
                 if (emptyAsRead) keptEmpty.Add(stamp.Trusted ? entry! with { Size = stamp.Size, Modified = stamp.Modified } : entry!);
-                else if (stamp.Trusted) restamped[source] = (stamp.Size, stamp.Modified!);
+                else if (known && stamp.Trusted) restamped[source] = (stamp.Size, stamp.Modified!);
                 continue;
             }
             read.Add(file);
-            if (!known && !wasEmpty) continue;
+            if (!known && !wasEmpty && !wasFailed)
+            {
+                fresh.Add(source);
+                continue;
+            }
             changed++;
+            if (known) drop.Add(source);
+        }
+        // A file that cannot be stamped or hashed now is recorded as unreadable (its rows, if any, dropped, as a build
+        // would leave it out); said and written only when that is news, not at every sync while it stays so.
+        void Failing(string file, string source, bool known, UnreadableFile? failure, FileStamp? stamp, Exception e)
+        {
+            var failing = Unreadable(source, null, stamp, DocumentIngest.Reason(file, e));
+            keptFailed.Add(failing);
+            if (failing != failure)
+            {
+                log($"skipped {file}: {failing.Reason}");
+                failedChanged = true;
+            }
             if (known) drop.Add(source);
         }
         var removed = recorded.Keys.Where(s => !present.Contains(s) && Under(DocumentRoot.Full(root, s), inputs)).ToList();
         drop.AddRange(removed);
-        // text-less files outside the synced documents stay recorded; those gone from under them go
+        // text-less and unreadable files outside the synced documents stay recorded; those gone from under them go
         var elsewhere = noText.Where(t => !present.Contains(t.Source) && !Under(DocumentRoot.Full(root, t.Source), inputs)).ToList();
-        int emptyGone = noText.Count(t => !present.Contains(t.Source)) - elsewhere.Count;
-        var counts = new DocumentSyncResult(unchanged, changed, read.Count - changed, removed.Count + emptyGone, 0, 0);
-        if (read.Count == 0 && drop.Count == 0 && emptyGone == 0) return (null, counts);
-        var (records, readEmpty) = read.Count == 0 ? ([], []) : Read(read, root, chunking, options, languages, folder, files, requireText: false);
-        if (records.Count == 0 && drop.Count == 0 && emptyGone == 0 && readEmpty.Count == 0) return (null, counts);
-        return (new IndexChange(records, drop) { Restamped = restamped, NoText = [.. elsewhere, .. keptEmpty, .. readEmpty] }, counts);
+        var failedElsewhere = failed.Where(u => !present.Contains(u.Source) && !Under(DocumentRoot.Full(root, u.Source), inputs)).ToList();
+        int recordedGone = noText.Count(t => !present.Contains(t.Source)) - elsewhere.Count + failed.Count(u => !present.Contains(u.Source)) - failedElsewhere.Count;
+        var counts = new DocumentSyncResult(unchanged, changed, read.Count - changed, removed.Count + recordedGone, 0, 0) { Unreadable = keptFailed.Count };
+        if (read.Count == 0 && drop.Count == 0 && recordedGone == 0 && !failedChanged) return (null, counts);
+        var (records, readEmpty, readFailed) = read.Count == 0 ? ([], [], []) : Read(read, root, chunking, options, languages, folder, files, requireText: false);
+        if (records.Count == 0 && drop.Count == 0 && recordedGone == 0 && readEmpty.Count == 0 && readFailed.Count == 0 && !failedChanged) return (null, counts);
+        // a file whose reader failed now counts as unreadable, not as changed or new
+        int failedNew = readFailed.Count(u => fresh.Contains(u.Source));
+        counts = counts with { Changed = changed - (readFailed.Count - failedNew), New = counts.New - failedNew, Unreadable = keptFailed.Count + readFailed.Count };
+        return (new IndexChange(records, drop)
+        {
+            Restamped = restamped,
+            NoText = [.. elsewhere, .. keptEmpty, .. readEmpty],
+            Unreadable = [.. failedElsewhere, .. keptFailed, .. readFailed],
+        }, counts);
     }
 
     /// <summary>Whether <paramref name="row"/> is a chunk of a document read by <see cref="Read(IReadOnlyList{string}, string, ChunkOptions, DocumentIndexOptions?, bool, string?)"/> (id <c>DOCUMENT#cN</c>), not a corpus's row.</summary>

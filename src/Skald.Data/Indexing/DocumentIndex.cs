@@ -31,14 +31,15 @@ public static partial class DocumentIndex
 
     /// <summary>
     /// <see cref="Read(IReadOnlyList{string}, string, ChunkOptions, DocumentIndexOptions?, bool, string?)"/>, with the files
-    /// read without text as an index records them (<paramref name="noText"/>, <see cref="IndexManifest.NoText"/>), as
+    /// read without text and those that could not be read as an index records them (<paramref name="noText"/>,
+    /// <see cref="IndexManifest.NoText"/>; <paramref name="unreadable"/>, <see cref="IndexManifest.Unreadable"/>), as
     /// <c>skald index build --documents</c> writes them.
     /// </summary>
     public static List<IndexRecord> Read(IReadOnlyList<string> documents, string root, ChunkOptions chunking, DocumentIndexOptions options,
-        bool languages, string? index, out IReadOnlyList<TextlessFile> noText)
+        bool languages, string? index, out IReadOnlyList<TextlessFile> noText, out IReadOnlyList<UnreadableFile> unreadable)
     {
-        var (records, empty) = Read(documents, root, chunking, options, languages, index, null);
-        noText = empty;
+        var (records, empty, failed) = Read(documents, root, chunking, options, languages, index, null);
+        (noText, unreadable) = (empty, failed);
         return records;
     }
 
@@ -98,9 +99,9 @@ public static partial class DocumentIndex
         var inputs = documents.Select(RealPath.Of).ToArray();
         string root = Root(inputs, null, options.DocumentsRoot);
         using var cased = DocumentPaths.On(root);
-        var (records, noText) = Read(inputs, root, chunking, options, language == Bm25Fields.PerDocument, folder, null);
+        var (records, noText, unreadable) = Read(inputs, root, chunking, options, language == Bm25Fields.PerDocument, folder, null);
         return IndexBuilder.Build(folder, model, modelPath, records, new Bm25Options(), language, chunking.ChunkTokens, chunking.OverlapTokens, options.Progress,
-            linking: options.Linking, documentsRoot: root, cancellationToken: options.CancellationToken, reading: Reading(options), noText: noText);
+            linking: options.Linking, documentsRoot: root, cancellationToken: options.CancellationToken, reading: Reading(options), noText: noText, unreadable: unreadable);
     }
 
     /// <summary>
@@ -110,8 +111,8 @@ public static partial class DocumentIndex
     /// Files are read as the index's were (<see cref="IndexManifest.Reading"/>): another chunking, text column or OCR
     /// setting is refused in one line naming the option, as <see cref="Sync"/> refuses it; an index that recorded none
     /// records <paramref name="options"/>' (without the readers' revision when it holds documents' rows already, which
-    /// earlier readers may have made: a sync reads those again). Files read without text are recorded as
-    /// <see cref="Sync"/> records them, and a file read here loses its earlier record.
+    /// earlier readers may have made: a sync reads those again). Files read without text and files that could not be
+    /// read are recorded as <see cref="Sync"/> records them, and a file read here loses its earlier record.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<string> documents, ChunkOptions chunking,
         DocumentIndexOptions? options = null)
@@ -119,12 +120,13 @@ public static partial class DocumentIndex
         options ??= new();
         var (inputs, root, languages, reading) = Open(folder, documents, options, chunking, "add");
         using var cased = DocumentPaths.On(root);
-        var (records, noText) = Read(inputs, root, chunking, options, languages, folder, null);
-        var read = records.Select(r => r.Source).Concat(noText.Select(t => t.Source)).ToHashSet(DocumentPaths.Comparer);
+        var (records, noText, unreadable) = Read(inputs, root, chunking, options, languages, folder, null);
+        var read = records.Select(r => r.Source).Concat(noText.Select(t => t.Source)).Concat(unreadable.Select(u => u.Source)).ToHashSet(DocumentPaths.Comparer);
         return IndexBuilder.Update(folder, model, (live, now) => new IndexChange(records, [])
         {
             Reading = now.Reading is null ? ReadingOfAnAdd(reading, live) : null,
             NoText = [.. (now.NoText ?? []).Where(t => !read.Contains(t.Source)), .. noText],
+            Unreadable = [.. (now.Unreadable ?? []).Where(u => !read.Contains(u.Source)), .. unreadable],
         }, options.Progress, options.Linking, root, options.ModelPath, options.ReplaceDeleted, options.CancellationToken) ?? (records.Count, 0);
     }
 
@@ -154,7 +156,7 @@ public static partial class DocumentIndex
     /// A chunk's title counts against <paramref name="chunking"/>'s budget (<see cref="ChunkOptions.TitleInBudget"/>): the record's full text,
     /// title and text, is what a model embeds, and it fits what the model reads.
     /// </summary>
-    private static (List<IndexRecord> Records, List<TextlessFile> NoText) Read(IReadOnlyList<string> inputs, string root, ChunkOptions chunking,
+    private static (List<IndexRecord> Records, List<TextlessFile> NoText, List<UnreadableFile> Unreadable) Read(IReadOnlyList<string> inputs, string root, ChunkOptions chunking,
         DocumentIndexOptions options, bool languages, string? index, Dictionary<string, FileRead>? files, bool requireText = true)
     {
         var log = options.Log ?? (_ => { });
@@ -164,11 +166,16 @@ public static partial class DocumentIndex
         // a record's full text (title, a space, text) is what is embedded: the title counts against the chunk budget
         var ingest = DocumentIngest.Ingest(inputs, chunking with { TitleInBudget = true }, options.TextColumn, ocr, log, output: output, requireText: requireText);
         foreach (var s in ingest.Skipped) log($"skipped {s.Path}: {s.Reason}");
-        // files read and found without text (not those that could not be opened, which may read otherwise unchanged)
+        // files read and found without text, and files their readers failed on (those that could not be opened without a
+        // hash: a permission given back changes no stamp, so a sync tries to open them again)
         var noText = new List<TextlessFile>();
+        var unreadable = new List<UnreadableFile>();
         foreach (var s in ingest.Skipped)
-            if (!s.Unopened && files.TryGetValue(s.Path, out var read))
-                noText.Add(new TextlessFile(DocumentRoot.Relative(root, s.Path), read.Sha256, read.Stamp.Trusted ? read.Stamp.Size : null, read.Stamp.Modified, ocr.Reach));
+        {
+            bool taken = files.TryGetValue(s.Path, out var read);
+            if (s.Failed) unreadable.Add(Unreadable(DocumentRoot.Relative(root, s.Path), taken && !s.Unopened ? read.Sha256 : null, taken ? read.Stamp : StampOf(s.Path), s.Reason));
+            else if (taken) noText.Add(new TextlessFile(DocumentRoot.Relative(root, s.Path), read.Sha256, read.Stamp.Trusted ? read.Stamp.Size : null, read.Stamp.Modified, ocr.Reach));
+        }
         foreach (var n in ingest.Notices) log($"not read: {n}");
         var perDocument = new Dictionary<string, int>(StringComparer.Ordinal);
         var records = new List<IndexRecord>(ingest.Chunks.Count);
@@ -196,7 +203,7 @@ public static partial class DocumentIndex
             records.Add(new IndexRecord($"{document}#c{n}", document, DocumentRoot.Relative(root, file), c.Start, c.End, c.Title, c.Text, own, language, taken.Sha256,
                 stamp.Trusted ? stamp.Size : null, stamp.Modified));
         }
-        return (records, noText);
+        return (records, noText, unreadable);
     }
 
     /// <summary>The stamps and hashes of <paramref name="files"/>, each stamped before it is hashed; a file that cannot be read is left out (its reader says why).</summary>

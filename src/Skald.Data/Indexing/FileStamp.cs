@@ -35,5 +35,8 @@ internal readonly record struct FileStamp(long Size, string? Modified)
     /// <summary>Whether the text-less <paramref name="file"/> was read as it is now, by the stamp recorded with it.</summary>
     public bool Matches(TextlessFile file) => Matches(file.Size, file.Modified);
 
+    /// <summary>Whether the unreadable <paramref name="file"/> is as it was when its read failed, by the stamp recorded with it.</summary>
+    public bool Matches(UnreadableFile file) => Matches(file.Size, file.Modified);
+
     private bool Matches(long? size, string? modified) => Modified is not null && modified == Modified && size == Size;
 }

@@ -48,7 +48,12 @@ public static class DocumentIngest
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                skipped.Add(new SkippedFile(file, Reason(file, e)) { Unopened = e is IOException or UnauthorizedAccessException });
+                bool unopened = e is IOException or UnauthorizedAccessException;
+                skipped.Add(new SkippedFile(file, Reason(file, e))
+                {
+                    Unopened = unopened,
+                    Failed = unopened || !(e is DataException && ImageReader.Extensions.Contains(Path.GetExtension(file))), // (a picture: OCR's reach)
+                });
                 continue;
             }
             int before = documents.Count;
@@ -187,10 +192,10 @@ public static class DocumentIngest
         return Path.TrimEndingDirectorySeparator(path);
     }
 
-    // The reason without the file's name the line will start with anyway; a message naming a line of the file
+    // Why a file could not be read (also a sync's, for a file it could not hash), without the file's name the line will start with anyway; a message naming a line of the file
     // ("FILE:3: ...", as Utf8File's) keeps it as "line 3: ...". A parser's exception (PdfPig's, the Open XML SDK's, a
     // zip reader's) is said in words: "not a readable PDF (the reason)", never its type's name.
-    private static string Reason(string file, Exception e)
+    internal static string Reason(string file, Exception e)
     {
         string msg = e.Message.Split('\n')[0].Trim();
         if (e is UnauthorizedAccessException or FileNotFoundException or DirectoryNotFoundException) return $"cannot read ({Words(file, msg)})";

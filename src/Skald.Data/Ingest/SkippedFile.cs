@@ -8,4 +8,11 @@ public sealed record SkippedFile(string Path, string Reason)
     /// malformed: reading it again unchanged may give text, so an index does not record it as a text-less file.
     /// </summary>
     public bool Unopened { get; init; }
+
+    /// <summary>
+    /// Whether its reader failed on it (<see cref="Unopened"/>, or a damaged file the reader gave up on) rather than read
+    /// it and found no text: an index records it as unreadable (<c>IndexManifest.Unreadable</c>), not as text-less. A
+    /// picture OCR could not read (none installed, or tesseract failed on it) is text-less instead, read again when OCR can read more.
+    /// </summary>
+    public bool Failed { get; init; }
 }

@@ -110,31 +110,45 @@ public static class DocumentRoot
     /// path under <paramref name="to"/> instead, its document and id too where they start with the source (a BEIR id is
     /// left as it is): for a root that changed while the documents stayed where they were.
     /// </summary>
-    public static IndexRecord Rebased(IndexRecord record, string from, string to)
+    public static IndexRecord Rebased(IndexRecord record, string from, string to) => Renamed(record, Relative(to, Full(from, record.Source)));
+
+    /// <summary><paramref name="record"/> with its file named <paramref name="source"/>, its document and id too where they start with its old source.</summary>
+    private static IndexRecord Renamed(IndexRecord record, string source)
     {
-        string old = record.Source, source = Relative(to, Full(from, old));
+        string old = record.Source;
         if (DocumentPaths.Same(source, old)) return record; // the same file, its name as recorded
-        string Renamed(string value) => DocumentPaths.StartsWith(value, old) ? source + value[old.Length..] : value;
-        return record with { Id = Renamed(record.Id), Document = Renamed(record.Document), Source = source };
+        string Swapped(string value) => DocumentPaths.StartsWith(value, old) ? source + value[old.Length..] : value;
+        return record with { Id = Swapped(record.Id), Document = Swapped(record.Document), Source = source };
     }
 
     /// <summary>
     /// <paramref name="records"/>, named under <paramref name="from"/> (or by full paths), as an index whose root becomes
-    /// <paramref name="to"/> keeps them. A new root above or below the old one while that folder is still there is the
-    /// same tree: a record whose file is still where it says is named under the new root. Else (the old folder moved
-    /// away; the new root lies beside it, a copy or a fresh checkout; or the file moved with the tree) a record keeps
-    /// its path relative to the old root, the new root being where the documents went.
+    /// <paramref name="to"/> keeps them (<see cref="Rerooted{T}"/>'s rule), their documents and ids renamed with their sources.
     /// </summary>
-    public static IReadOnlyList<IndexRecord> Rerooted(IReadOnlyList<IndexRecord> records, string from, string to)
+    public static IReadOnlyList<IndexRecord> Rerooted(IReadOnlyList<IndexRecord> records, string from, string to) =>
+        Rerooted(records, from, to, r => r.Source, Renamed);
+
+    /// <summary>
+    /// <paramref name="items"/> that name a file by its <paramref name="source"/> under <paramref name="from"/> (or by its
+    /// full path), as an index whose root becomes <paramref name="to"/> keeps them: its rows
+    /// (<see cref="Rerooted(IReadOnlyList{IndexRecord}, string, string)"/>) and the files it recorded without rows
+    /// (<see cref="IndexManifest.NoText"/>, <see cref="IndexManifest.Unreadable"/>) alike. A new root above or below the
+    /// old one while that folder is still there is the same tree: an item whose file is still where it says is named
+    /// under the new root. Else (the old folder moved away; the new root lies beside it, a copy or a fresh checkout; or
+    /// the file moved with the tree) an item keeps its path relative to the old root, the new root being where the
+    /// documents went. <paramref name="renamed"/> makes an item of its new source.
+    /// </summary>
+    public static IReadOnlyList<T> Rerooted<T>(IReadOnlyList<T> items, string from, string to, Func<T, string> source, Func<T, string, T> renamed)
     {
         if (Directory.Exists(from)) from = RealPath.Of(from); // recorded through a link (before roots were canonical): the folder it names
         to = RealPath.Of(to);
         bool sameTree = Directory.Exists(from) && (Holds(to, from) || Holds(from, to));
         var stayed = new Dictionary<string, bool>(DocumentPaths.Comparer); // by source: a file's chunks ask once
-        return [.. records.Select(r =>
+        return [.. items.Select(item =>
         {
-            if (!stayed.TryGetValue(r.Source, out bool there)) stayed[r.Source] = there = sameTree && File.Exists(Full(from, r.Source));
-            return Rebased(r, from, there ? to : from);
+            string old = source(item);
+            if (!stayed.TryGetValue(old, out bool there)) stayed[old] = there = sameTree && File.Exists(Full(from, old));
+            return renamed(item, Relative(there ? to : from, Full(from, old)));
         })];
     }
 

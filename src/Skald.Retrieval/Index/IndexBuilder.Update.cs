@@ -82,13 +82,19 @@ public static partial class IndexBuilder
                 string root = RealPath.Of(documentsRoot);
                 // the rows are named under the root they were recorded with (full paths: the folder that held them all)
                 if (DocumentRoot.Recorded(manifest, existing) is { } before && (manifest.DocumentsRoot is null || !DocumentPaths.Same(before, root)))
+                {
                     existing = DocumentRoot.Rerooted(existing, before, root);
+                    // the files recorded without rows follow their rows' rule, or a sync would take them for new files and read them again
+                    if (manifest.NoText is { } noText) manifest = manifest with { NoText = DocumentRoot.Rerooted(noText, before, root, t => t.Source, (t, s) => t with { Source = s }) };
+                    if (manifest.Unreadable is { } failed) manifest = manifest with { Unreadable = DocumentRoot.Rerooted(failed, before, root, u => u.Source, (u, s) => u with { Source = s }) };
+                }
                 manifest = manifest with { DocumentsRoot = root };
             }
             if (change([.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r)).Select(r => existing[r])], manifest) is not { } asked) return null;
             records = asked.Records;
             if (asked.Reading is not null) manifest = manifest with { Reading = asked.Reading };
             if (asked.NoText is not null) manifest = manifest with { NoText = asked.NoText.Count == 0 ? null : asked.NoText };
+            if (asked.Unreadable is not null) manifest = manifest with { Unreadable = asked.Unreadable.Count == 0 ? null : asked.Unreadable };
             var dropped = asked.DropSources.ToHashSet(DocumentPaths.Comparer);
             var newDocuments = records.ToHashSet(new SameDocument()); // a file's rows by its path as the file system compares it
             keptRows = [.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(existing[r])

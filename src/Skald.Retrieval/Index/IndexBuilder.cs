@@ -60,6 +60,7 @@ public static partial class IndexBuilder
     /// <param name="plaid">A PLAID index's codec settings (null: <see cref="Plaid.PlaidOptions"/>' defaults); ignored unless <paramref name="tokenPrecision"/> is plaid.</param>
     /// <param name="reading">How the documents were read (<see cref="IndexManifest.Reading"/>), recorded; null: none recorded.</param>
     /// <param name="noText">Document files read without text (<see cref="IndexManifest.NoText"/>), recorded; null or empty: none.</param>
+    /// <param name="unreadable">Document files that could not be read (<see cref="IndexManifest.Unreadable"/>), recorded; null or empty: none.</param>
     /// <param name="queryInstruction">An LLM2Vec model's query instruction, recorded (<see cref="IndexManifest.QueryInstruction"/>) so that searches embed queries with it ("": with none); null: none recorded.</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
@@ -67,7 +68,7 @@ public static partial class IndexBuilder
         Action<int, int>? linking = null, int maxActiveDims = 0, int truncateDim = 0, Quantization.ProductQuantizerOptions? pq = null,
         string? documentsRoot = null, CancellationToken cancellationToken = default, TokenPrecision tokenPrecision = TokenPrecision.Float32,
         Plaid.PlaidOptions? plaid = null, string? queryInstruction = null, IReadOnlyDictionary<string, string>? reading = null,
-        IReadOnlyList<TextlessFile>? noText = null)
+        IReadOnlyList<TextlessFile>? noText = null, IReadOnlyList<UnreadableFile>? unreadable = null)
     {
         if (tokenPrecision == TokenPrecision.Plaid && model is BgeM3EmbeddingModel bge && (bge.Outputs & Skald.Models.BgeM3.BgeM3Outputs.Colbert) == 0)
             throw new EvaluationException($"{folder}: --plaid codes a BGE-M3 index's ColBERT vectors, and this index stores {string.Join(", ", BgeM3Storage.Names(bge.Outputs))} only (add colbert to --bge-m3)");
@@ -114,6 +115,7 @@ public static partial class IndexBuilder
             QueryInstruction = queryInstruction, // "" recorded too: told none, queries get none (not the folder's)
             Reading = reading,
             NoText = noText is { Count: > 0 } ? noText : null,
+            Unreadable = unreadable is { Count: > 0 } ? unreadable : null,
         };
         manifest = ModelFingerprint.Record(manifest with { Version = IndexManifest.VersionFor(manifest.MultiVector, manifest.TokenPrecision, manifest.BgeM3) }, modelPath);
         if (m3 is not null)
@@ -168,7 +170,8 @@ public static partial class IndexBuilder
     /// <paramref name="documentsRoot"/> (the folder <paramref name="records"/>' paths are relative to, usually
     /// <see cref="DocumentRoot.For"/>) it becomes the recorded root, and the rows of an index written with full paths
     /// are made relative to its <see cref="DocumentRoot.Recorded"/> root first, so re-added documents replace them; a
-    /// root moved up or down the tree renames the kept rows whose files are still there (<see cref="DocumentRoot.Rerooted"/>).
+    /// root moved up or down the tree renames the kept rows whose files are still there, and the files recorded without rows
+    /// by the same rule (<see cref="DocumentRoot.Rerooted{T}"/>).
     /// With <paramref name="modelPath"/>, the folder <paramref name="model"/> was loaded from, which the caller checked to
     /// be the index's model (<see cref="ModelFingerprint.Unchanged"/>), its fingerprint and stamp are recorded anew, of
     /// the current kind (<see cref="ModelFingerprint.Record"/>: an index of the older kind moves to it, and a model

@@ -20,6 +20,12 @@ public sealed record IndexChange(IReadOnlyList<IndexRecord> Records, IReadOnlyCo
     public IReadOnlyList<TextlessFile>? NoText { get; init; }
 
     /// <summary>
+    /// The index's unreadable files as they are to be recorded (<see cref="IndexManifest.Unreadable"/>: the whole list,
+    /// an empty one recording none); null: left as they are. A change of this list is written, as one of <see cref="NoText"/>.
+    /// </summary>
+    public IReadOnlyList<UnreadableFile>? Unreadable { get; init; }
+
+    /// <summary>
     /// Sources whose kept rows get a new <see cref="IndexRecord.SourceSize"/> and <see cref="IndexRecord.SourceModified"/>
     /// (a file touched since, its bytes the same), keyed as <see cref="DropSources"/>; written only along with a change
     /// of rows (these alone do not make a write).

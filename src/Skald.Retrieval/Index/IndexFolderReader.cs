@@ -67,7 +67,7 @@ internal static class IndexFolderReader
         return manifest;
     }
 
-    // reading's values and no_text's entries as a sync reads them: a null among them is one line naming it, not a crash
+    // reading's values and no_text's and unreadable's entries as a sync reads them: a null among them is one line naming it, not a crash
     // of the sync that compares them (JSON deserialisation leaves a missing or null value null).
     private static void CheckReadingAndNoText(IndexManifest manifest, string manifestPath)
     {
@@ -79,6 +79,13 @@ internal static class IndexFolderReader
             var t = entries[i] ?? throw new EvaluationException($"{manifestPath}: no_text[{i}]: expected an object (source, sha256, ocr), found null");
             string? missing = t.Source is null ? "source" : t.Sha256 is null ? "sha256" : t.Ocr is null ? "ocr" : null;
             if (missing is not null) throw new EvaluationException($"{manifestPath}: no_text[{i}]: {missing} is missing (each entry: source, sha256, ocr)");
+        }
+        var unreadable = manifest.Unreadable ?? [];
+        for (int i = 0; i < unreadable.Count; i++)
+        {
+            var u = unreadable[i] ?? throw new EvaluationException($"{manifestPath}: unreadable[{i}]: expected an object (source, reason), found null");
+            string? missing = u.Source is null ? "source" : u.Reason is null ? "reason" : null;
+            if (missing is not null) throw new EvaluationException($"{manifestPath}: unreadable[{i}]: {missing} is missing (each entry: source, reason)");
         }
     }
 

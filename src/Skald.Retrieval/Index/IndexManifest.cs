@@ -108,6 +108,13 @@ public sealed record IndexManifest
     /// </summary>
     [JsonPropertyName("no_text"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<TextlessFile>? NoText { get; init; }
 
+    /// <summary>
+    /// Document files that could not be read (<see cref="UnreadableFile"/>: no permission, an I/O error, a damaged file
+    /// its reader gave up on), with their stamps and why, which <c>index add --sync</c> skips while they are unchanged;
+    /// null when none. A Skald from before it ignores the key (and reads them again at each sync, as it did).
+    /// </summary>
+    [JsonPropertyName("unreadable"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<UnreadableFile>? Unreadable { get; init; }
+
     /// <summary>Vector width.</summary>
     [JsonPropertyName("dimension")] public int Dimension { get; init; }
 

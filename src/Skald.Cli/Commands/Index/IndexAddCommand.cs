@@ -106,7 +106,7 @@ internal sealed class IndexAddCommand : Command
         if (p.GetValue(sync)) return Synced(p, folder, manifest, model, chunking, root, modelDir, linking, replace, recorded, quiet);
         if (p.GetValue(corpus) is { } whole)
         {
-            var (records, _) = IndexSources.Read(null, whole, chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
+            var (records, _, _) = IndexSources.Read(null, whole, chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder, Bm25Fields.IsPerDocument(manifest));
             return Report(IndexBuilder.Add(folder, model, records, IndexOptions.Progress(quiet), linking, root, modelDir, replace), recorded, root, folder, quiet);
         }
         var options = Reading(p, folder, manifest, quiet) with
@@ -129,10 +129,12 @@ internal sealed class IndexAddCommand : Command
             DocumentsRoot = root, Progress = IndexOptions.Progress(quiet), Linking = linking, ModelPath = modelDir, ReplaceDeleted = replace,
         });
         if (done.Written && recorded is not null && !DocumentPaths.Same(recorded, root)) Terminal.Log($"documents root is now {root} (was {recorded})", quiet);
+        // files that could not be read are skipped while unchanged: named by count, listed by index info --skipped
+        string unreadable = done.Unreadable == 0 ? "" : $", {done.Unreadable} unreadable (skipped while unchanged; index info --skipped lists them)";
         Terminal.Log(done.Written
-            ? $"synced {folder}: {Counted.Of(done.Unchanged, "file")} unchanged, {done.Changed} changed, {done.New} new, {done.Removed} removed; " +
+            ? $"synced {folder}: {Counted.Of(done.Unchanged, "file")} unchanged, {done.Changed} changed, {done.New} new, {done.Removed} removed{unreadable}; " +
               $"added {Counted.Of(done.RowsAdded, "row")}, dropped {Counted.Of(done.RowsDropped, "row")}"
-            : $"{folder} is in step with the documents ({Counted.Of(done.Unchanged, "file")} unchanged); nothing written", quiet);
+            : $"{folder} is in step with the documents ({Counted.Of(done.Unchanged, "file")} unchanged{unreadable}); nothing written", quiet);
         return 0;
     }
 

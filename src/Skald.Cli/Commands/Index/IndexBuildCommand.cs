@@ -97,7 +97,7 @@ internal sealed class IndexBuildCommand : Command
             if (p.GetValue(queryInstruction) is not null && !llm2vec) throw new UsageException(NotLlm2Vec);
             var (chunk, overlap, note) = IndexOptions.Chunking(embedder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
-            var (records, noText) = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output), p.GetValue(language) == Bm25Fields.PerDocument);
+            var (records, noText, unreadable) = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output), p.GetValue(language) == Bm25Fields.PerDocument);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             IEmbeddingModel vectors = embedder;
             var progress = IndexOptions.Progress(quiet);
@@ -110,7 +110,7 @@ internal sealed class IndexBuildCommand : Command
             }
             var manifest = IndexBuilder.Build(p.GetValue(output)!, vectors, dir, records, new Bm25Options(), p.GetValue(language),
                 p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, layout.Precision, layout.Ivf, layout.Hnsw, IndexOptions.Linking(quiet), p.GetValue(maxActiveDims) ?? 0,
-                p.GetValue(truncateDim) ?? 0, layout.Pq, root, queryInstruction: llm2vec ? embedder.PromptFor(TextRole.Query) : null, reading: Reading(p), noText: noText);
+                p.GetValue(truncateDim) ?? 0, layout.Pq, root, queryInstruction: llm2vec ? embedder.PromptFor(TextRole.Query) : null, reading: Reading(p), noText: noText, unreadable: unreadable);
             if (p.GetValue(corpus) is not null) note = IndexOptions.LongRows(embedder, records);
             if (note is not null) Terminal.Log(note, quiet); // after the checks, which fail in one line
             Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
@@ -143,7 +143,7 @@ internal sealed class IndexBuildCommand : Command
         using var embedder = MultiVectorEmbeddingModel.Load(dir, p.GetValue(batchSize) ?? 32, p.GetValue(poolFactor) ?? 1);
         var (chunk, overlap, note) = IndexOptions.Chunking(embedder.Encoder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
         var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
-        var (records, noText) = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output), p.GetValue(language) == Bm25Fields.PerDocument);
+        var (records, noText, unreadable) = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output), p.GetValue(language) == Bm25Fields.PerDocument);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bool whole = p.GetValue(corpus) is not null;
         var model = embedder;
@@ -158,7 +158,7 @@ internal sealed class IndexBuildCommand : Command
             progress = null;
         }
         var manifest = IndexBuilder.Build(p.GetValue(output)!, model, dir, records, new Bm25Options(), p.GetValue(language), whole ? 0 : chunk, whole ? 0 : overlap,
-            progress, layout.Precision, layout.Ivf, layout.Hnsw, null, 0, p.GetValue(truncateDim) ?? 0, layout.Pq, root, tokenPrecision: tokenPrecision, plaid: plaidOptions, reading: Reading(p), noText: noText);
+            progress, layout.Precision, layout.Ivf, layout.Hnsw, null, 0, p.GetValue(truncateDim) ?? 0, layout.Pq, root, tokenPrecision: tokenPrecision, plaid: plaidOptions, reading: Reading(p), noText: noText, unreadable: unreadable);
         if (note is not null && !whole) Terminal.Log(note, quiet);
         Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
             $"({IndexOptions.Layout(manifest)}; BM25 stemming: {IndexOptions.Stemming(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
@@ -178,7 +178,7 @@ internal sealed class IndexBuildCommand : Command
         using var embedder = BgeM3EmbeddingModel.Load(dir, BgeM3Options.ParseOutputs(outputs), p.GetValue(batchSize) ?? 32);
         var (chunk, overlap, note) = IndexOptions.Chunking(embedder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
         var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
-        var (records, noText) = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output), p.GetValue(language) == Bm25Fields.PerDocument);
+        var (records, noText, unreadable) = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output), p.GetValue(language) == Bm25Fields.PerDocument);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bool whole = p.GetValue(corpus) is not null;
         var model = embedder;
@@ -196,7 +196,7 @@ internal sealed class IndexBuildCommand : Command
             progress, layout.Precision, layout.Ivf, layout.Hnsw, pq: layout.Pq, documentsRoot: root, // the layout options: refused in one line
             tokenPrecision: p.GetValue(plaid) ? TokenPrecision.Plaid : TokenPrecision.Float32,
             plaid: p.GetValue(plaid) ? new Skald.Retrieval.Plaid.PlaidOptions { Bits = p.GetValue(plaidBits) ?? 2, Centroids = p.GetValue(plaidCentroids) ?? 0 } : null,
-            reading: Reading(p), noText: noText);
+            reading: Reading(p), noText: noText, unreadable: unreadable);
         if (note is not null && !whole) Terminal.Log(note, quiet);
         Terminal.Log($"indexed {Counted.Of(manifest.Rows, "row")} of {Counted.Of(records.Select(r => r.Document).Distinct().Count(), "document")} with {manifest.ModelName} " +
             $"({IndexOptions.Layout(manifest)}; BM25 stemming: {IndexOptions.Stemming(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);

@@ -11,17 +11,21 @@ namespace Skald.Cli.Commands.Index;
 
 /// <summary>
 /// <c>skald index info</c>: what an index holds and how it searches: model, rows (live and deleted), documents,
-/// precision, product-quantized codes, inverted lists (how evenly the rows fill them) or HNSW graph, BM25 settings, chunking and the files' sizes.
+/// precision, product-quantized codes, inverted lists (how evenly the rows fill them) or HNSW graph, BM25 settings, chunking and the files' sizes;
+/// with --skipped, the document files it records without rows (read without text, or unreadable) instead.
 /// </summary>
 internal sealed class IndexInfoCommand : Command
 {
     private readonly Option<string> index = IndexOptions.Index();
     private readonly Option<string> format = CliOptions.Choice("--format", "table, or json (one object)", "table", "table", "json");
+    private readonly Option<bool> skipped = CliOptions.Flag("--skipped",
+        "List the document files the index holds no rows of and a sync skips while they are unchanged: those read without text, and those that could not be read, with why");
 
     public IndexInfoCommand() : base("info", "Describe an index: model, rows, precision, PQ codes, IVF lists or HNSW graph, BM25 settings and file sizes")
     {
         Options.Add(index);
         Options.Add(format);
+        Options.Add(skipped);
         SetAction(Run);
     }
 
@@ -32,6 +36,7 @@ internal sealed class IndexInfoCommand : Command
         {
             using var open = SearchIndex.Open(folder);
             bool json = p.GetValue(format) == "json";
+            if (p.GetValue(skipped)) return Skipped(open.Manifest, folder, json, p.GetValue(CliOptions.Quiet));
             var fields = Describe(open, json);
             if (json)
             {
@@ -47,6 +52,26 @@ internal sealed class IndexInfoCommand : Command
         {
             throw new InputException(e.Message);
         }
+    }
+
+    /// <summary>
+    /// --skipped: the files the index records without rows, as a table (source, why) or a JSON array of objects
+    /// (<c>source</c>, <c>skipped</c>: <c>no_text</c> or <c>unreadable</c>, <c>reason</c>).
+    /// </summary>
+    private static int Skipped(IndexManifest manifest, string folder, bool json, bool quiet)
+    {
+        var files = (manifest.NoText ?? []).Select(t => (t.Source, Kind: "no_text", Reason: $"no text (OCR: {t.Ocr})"))
+            .Concat((manifest.Unreadable ?? []).Select(u => (u.Source, Kind: "unreadable", u.Reason)))
+            .OrderBy(f => f.Source, StringComparer.Ordinal).ToList();
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(files.Select(f => new Dictionary<string, string> { ["source"] = f.Source, ["skipped"] = f.Kind, ["reason"] = f.Reason })));
+            return 0;
+        }
+        var table = new ResultTable($"files of {folder} without rows", "source", "skipped");
+        foreach (var (source, _, reason) in files) table.Add(source, reason);
+        table.Write(Terminal.Stdout(quiet), Console.Out);
+        return 0;
     }
 
     /// <summary>The fields shown, in order (numbers stay numbers, and settings that are booleans booleans, for --format json).</summary>
@@ -131,6 +156,8 @@ internal sealed class IndexInfoCommand : Command
             fields.Add(new("ivf_empty_lists", sizes.Count(s => s == 0)));
         }
         fields.Add(new("bm25", $"k1 {m.K1.ToString(CultureInfo.InvariantCulture)}, b {m.B.ToString(CultureInfo.InvariantCulture)}, stemming {m.Stemming}"));
+        fields.Add(new("files_without_text", m.NoText?.Count ?? 0));
+        fields.Add(new("unreadable_files", m.Unreadable?.Count ?? 0));
         fields.Add(new("chunk_tokens", m.ChunkTokens));
         fields.Add(new("overlap_tokens", m.OverlapTokens));
         fields.Add(new("updated", m.Updated));

@@ -20,16 +20,17 @@ internal static class IndexSources
     /// files and unread pages; the <paramref name="index"/> folder is not read when it lies inside the documents.
     /// Paths are made relative to <paramref name="root"/> (<see cref="Root"/>). With <paramref name="languages"/>
     /// (an index stemmed per document, <see cref="Bm25Fields"/>) each record carries its document's language (<see cref="DocumentIndex.LanguageOf"/>).
-    /// Files read without text come beside them (<see cref="IndexManifest.NoText"/>; none from a --corpus).
+    /// Files read without text and files that could not be read come beside them (<see cref="IndexManifest.NoText"/>,
+    /// <see cref="IndexManifest.Unreadable"/>; none from a --corpus).
     /// </summary>
-    public static (List<IndexRecord> Records, IReadOnlyList<TextlessFile> NoText) Read(string? documents, string? corpus, ChunkOptions chunking, string textColumn,
+    public static (List<IndexRecord> Records, IReadOnlyList<TextlessFile> NoText, IReadOnlyList<UnreadableFile> Unreadable) Read(string? documents, string? corpus, ChunkOptions chunking, string textColumn,
         Skald.Data.Ingest.Readers.Ocr ocr, Action<string> log, string root, string? index = null, bool languages = false)
     {
         if ((documents is null) == (corpus is null)) throw new UsageException("give either --documents or --corpus");
-        if (corpus is not null) return (DocumentIndex.ReadCorpus(CorpusFile(corpus), root, languages), []);
+        if (corpus is not null) return (DocumentIndex.ReadCorpus(CorpusFile(corpus), root, languages), [], []);
         var inputs = CliOptions.Items(documents).Select(RealPath.Of).ToArray(); // links resolved, as the root is: one name per document
-        var records = DocumentIndex.Read(inputs, root, chunking, Options(textColumn, ocr, log), languages, index, out var noText);
-        return (records, noText);
+        var records = DocumentIndex.Read(inputs, root, chunking, Options(textColumn, ocr, log), languages, index, out var noText, out var unreadable);
+        return (records, noText, unreadable);
     }
 
     /// <summary>The library's reading settings (<see cref="DocumentIndexOptions"/>) of --text-column, the OCR options and the log.</summary>

@@ -62,6 +62,23 @@ public sealed class LiveIndexTests
     }
 
     [Fact]
+    public void AVersionWrittenInTheSameClockTickWithFilesOfTheSameSizeIsServed()
+    {
+        var (model, records, _) = IvfIndexTests.Corpus(40);
+        string folder = Build(model, records[..20]);
+        string[] files = [.. new[] { IndexWriter.ManifestFile, IndexWriter.RecordsFile, IndexWriter.TombstonesFile }.Select(f => Path.Combine(folder, f))];
+        var before = files.Select(f => (new FileInfo(f).Length, File.GetLastWriteTimeUtc(f))).ToArray();
+        using var live = new LiveIndex(folder, refresh: null);
+        IndexBuilder.Add(folder, model, records[20..]);
+        // The file system's clock ticks every few milliseconds: a write quick enough gets the times of the one before.
+        for (int i = 0; i < files.Length; i++) File.SetLastWriteTimeUtc(files[i], before[i].Item2);
+        Assert.Equal(before[0].Length, new FileInfo(files[0]).Length); // 20 rows, then 40: the same number of digits
+        Assert.Equal(before[2].Length, new FileInfo(files[2]).Length); // no row deleted, before or after
+        Assert.True(live.Refresh());
+        Assert.Equal(40, live.Current.LiveCount);
+    }
+
+    [Fact]
     public void AVersionThatCannotBeOpenedOrIsRefusedLeavesTheServedOne()
     {
         var (model, records, _) = IvfIndexTests.Corpus(60);

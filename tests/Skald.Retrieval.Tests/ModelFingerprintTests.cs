@@ -61,7 +61,10 @@ public sealed class ModelFingerprintTests
         File.SetLastWriteTimeUtc(weights, time.AddSeconds(1)); // touched: another stamp, the same content
         Assert.NotEqual(manifest.ModelFilesStamp, ModelFingerprint.Stamp(model));
         Assert.True(ModelFingerprint.Unchanged(manifest, model));
-        File.WriteAllBytes(weights, [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 5))]); // trained again: same size, later
+        File.WriteAllBytes(weights, [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 5))]); // trained again: same size ...
+        // ... later, as a training run would write it: set, not left to the clock, whose tick (a few ms) a quick test
+        // run falls within, writing the recorded time again (the stamp trusted, the change unseen)
+        File.SetLastWriteTimeUtc(weights, time.AddSeconds(2));
         Assert.False(ModelFingerprint.Unchanged(manifest, model));
         File.SetLastWriteTimeUtc(weights, time); // the recorded size and time: trusted without reading
         Assert.Equal(manifest.ModelFilesStamp, ModelFingerprint.Stamp(model));

@@ -8,6 +8,7 @@ namespace Skald.Tensors.Tests;
 /// (m, n, k not multiples of the tile, k odd), at 1 and 2 threads, by panels and by row blocks; the assembled tile's
 /// GEMM gives the scalar twin's bits; the activations' vector rounding gives the scalar rounding's bits.
 /// </summary>
+[Collection(ProcessSettingsCollection.Name)]
 public sealed class Bf16DotGemmTests
 {
     private static float[] Random(Random rng, int count, double scale = 1)

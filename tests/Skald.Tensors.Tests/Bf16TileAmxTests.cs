@@ -8,6 +8,7 @@ namespace Skald.Tensors.Tests;
 /// worked by hand, the hardware bit for bit the twin's over every tile shape (wide exponents, bfloat16 denormals,
 /// products that underflow), and <see cref="Bf16Gemm"/> on an AMX host giving tdpbf16ps's bits at ragged edges.
 /// </summary>
+[Collection(ProcessSettingsCollection.Name)]
 public sealed class Bf16TileAmxTests
 {
     private const int Ldc = 136, Panels = 8, Wide = Panels * Bf16Matrix.PanelWidth;

@@ -9,6 +9,7 @@ namespace Skald.Tensors.Tests;
 /// slice, edge tiles included) against the two passes and the scalar twin; <see cref="Ops.LinearActivation"/> and BERT
 /// attention on a tape that does not record (no [B, H, T, T] probabilities kept) against the recording path.
 /// </summary>
+[Collection(ProcessSettingsCollection.Name)]
 public sealed class FusedInferenceTests
 {
     [Theory]

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 
 namespace Skald.Tensors.Tests;
 
+[Collection(ProcessSettingsCollection.Name)] // ParallelismForOnThePoolAllocatesNothing needs the shared pool free of other tests
 public sealed class IntraOpPoolTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

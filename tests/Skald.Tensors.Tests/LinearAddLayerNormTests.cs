@@ -10,6 +10,7 @@ namespace Skald.Tensors.Tests;
 /// <see cref="Ops.LinearAddLayerNorm"/> against the recording path; also the bias-in-tile pre-packed GEMM against
 /// copying the bias into C first.
 /// </summary>
+[Collection(ProcessSettingsCollection.Name)]
 public sealed class LinearAddLayerNormTests
 {
     [Theory]

@@ -8,6 +8,7 @@ namespace Skald.Tensors.Tests;
 /// thread count (but for the unpacked few-row x·Wᵀ, which takes <see cref="DotGemm"/>); the Blas fallback when the backend takes no packed operand; the packed Linear weight of a parameter
 /// and when it is dropped.
 /// </summary>
+[Collection(ProcessSettingsCollection.Name)]
 public sealed class PackedGemmTests
 {
     private static readonly int[] Sizes = [1, 7, 17, 33, 100];

@@ -2,6 +2,7 @@ using Skald.Tensors.Gemm;
 
 namespace Skald.Tensors.Tests;
 
+[Collection(ProcessSettingsCollection.Name)]
 public sealed class ParallelismTests
 {
     [Fact]

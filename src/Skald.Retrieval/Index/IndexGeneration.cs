@@ -8,7 +8,7 @@ namespace Skald.Retrieval.Index;
 /// files renamed into place) or its <c>tombstones.txt</c> (<see cref="IndexBuilder.Delete"/>), so the identity
 /// (<see cref="FileIdentity"/>: device and inode; none on Windows), length and write time of the manifest, the records
 /// and the tombstones tell one write from the next. <see cref="IndexBuilder.Update"/> compares it before and after it
-/// embeds without the lock.
+/// embeds without the lock; <see cref="LiveIndex"/> compares it with the served version's to open the folder again.
 /// </summary>
 internal static class IndexGeneration
 {

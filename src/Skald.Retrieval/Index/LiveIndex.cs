@@ -2,8 +2,9 @@ namespace Skald.Retrieval.Index;
 
 /// <summary>
 /// An index folder kept open for a long-running server and opened again when it changes: <c>skald index add</c> and
-/// <c>index build</c> replace the folder at once and <c>index delete</c> replaces its tombstone file, so the manifest's
-/// and the tombstone file's times and sizes say when. <see cref="Refresh"/> (on a timer every
+/// <c>index build</c> replace the folder at once and <c>index delete</c> replaces its tombstone file, so the files'
+/// identities, sizes and times (<see cref="IndexGeneration"/>) say when: a write in the same tick of the file system's
+/// clock that leaves the manifest's size as it was is still another file. <see cref="Refresh"/> (on a timer every
 /// <c>refresh</c>, or called) opens the new version beside the old one and swaps them; searches hold a
 /// <see cref="Lease"/>, so the old version is disposed only after the last search on it ends. A version that cannot
 /// be opened or is refused by <c>accept</c> (say, built with another model) leaves the served one in place, with a
@@ -18,7 +19,7 @@ public sealed class LiveIndex : IDisposable
     private readonly Timer? timer;
     private readonly object refreshing = new();
     private Slot current;
-    private (DateTime, long, DateTime, long) stamp;
+    private string stamp;
     private bool disposed;
     private readonly bool reopens; // opened from the folder: Refresh may open it again
 
@@ -28,7 +29,7 @@ public sealed class LiveIndex : IDisposable
         folder = index.Folder;
         this.owns = owns;
         current = new Slot(index);
-        stamp = Stamp(folder);
+        stamp = IndexGeneration.Of(folder);
     }
 
     /// <summary>
@@ -44,7 +45,7 @@ public sealed class LiveIndex : IDisposable
         this.accept = accept;
         owns = true;
         reopens = true;
-        stamp = Stamp(folder);
+        stamp = IndexGeneration.Of(folder);
         var index = SearchIndex.Open(folder);
         try { accept?.Invoke(index); }
         catch { index.Dispose(); throw; }
@@ -74,8 +75,8 @@ public sealed class LiveIndex : IDisposable
         lock (refreshing)
         {
             if (disposed) return false;
-            (DateTime, long, DateTime, long) now;
-            try { now = Stamp(folder); }
+            string now;
+            try { now = IndexGeneration.Of(folder); }
             catch (IOException) { return false; } // being replaced this very moment: next time
             if (now == stamp) return false;
             SearchIndex fresh;
@@ -131,14 +132,6 @@ public sealed class LiveIndex : IDisposable
             disposed = true;
             if (owns) Retire(Volatile.Read(ref current));
         }
-    }
-
-    private static (DateTime, long, DateTime, long) Stamp(string folder)
-    {
-        var manifest = new FileInfo(Path.Combine(folder, IndexWriter.ManifestFile));
-        var tombstones = new FileInfo(Path.Combine(folder, IndexWriter.TombstonesFile));
-        return (manifest.Exists ? manifest.LastWriteTimeUtc : default, manifest.Exists ? manifest.Length : -1,
-            tombstones.Exists ? tombstones.LastWriteTimeUtc : default, tombstones.Exists ? tombstones.Length : -1);
     }
 
     private static void Retire(Slot slot)

@@ -6,8 +6,8 @@ using Skald.Tensors.Quantization;
 namespace Skald.Tensors.Tests;
 
 /// <summary>
-/// A decoder layer after its attention in one parallel region on the six-term product
-/// (<see cref="Ops.DecoderOutputFeedForward"/>, <see cref="SixTermGemm.RunChain"/>; through the tile's scalar twin on a
+/// A decoder layer after its attention in three parallel regions with row finishes on the six-term product
+/// (<see cref="Ops.DecoderOutputFeedForward"/>, <see cref="SixTermGemm.Run"/>; through the tile's scalar twin on a
 /// CPU without AMX): bit for bit the ops it replaces (o_proj, residual add, RMSNorm, stacked gate/up with the gate,
 /// down_proj, residual add), whatever the row count, with and without biases, and within float32 rounding of a float64
 /// evaluation of the block.
@@ -18,14 +18,14 @@ public sealed class DecoderOutputFeedForwardTests
     private const int A = 96, C = 64, Inter = 100;
     private const float Eps = 1e-6f;
 
-    // n: 2 row blocks (fewer than the threads split: the products one after another), 10 with a ragged last one (one
-    // region, each thread's rows through all three), 132 (several RowPiecesBlocks chunks a thread).
+    // n: 2 row blocks (fewer than the threads split: split, tiles and row finish each its own region), 10 with a ragged
+    // last one (each thread splits, multiplies and finishes its own row blocks), 132 (several RowPiecesBlocks chunks a thread).
     [Theory]
     [InlineData(40, true)]
     [InlineData(300, true)]
     [InlineData(300, false)]
     [InlineData(4200, false)]
-    public void OneRegionGivesTheOpsBitsAndFloat64sValues(int n, bool biases)
+    public void FusedBlockGivesTheOpsBitsAndFloat64sValues(int n, bool biases)
     {
         if (Blas.Backend is not ManagedGemm) return; // no packed weights on other backends: the ops run one by one
         int was = SixTermGemm.Override;
@@ -40,7 +40,7 @@ public sealed class DecoderOutputFeedForwardTests
         }
     }
 
-    // SKALD_AMX_FP32=bf16 keeps a float32 weight on its panels and the FMA kernels: the one-region block must not run on it.
+    // SKALD_AMX_FP32=bf16 keeps a float32 weight on its panels and the FMA kernels: the fused block must not run on it.
     [Fact]
     public void WithBf16WeightsOnlyFloat32WeightsKeepTheOpsAndMakeNoPieces()
     {
@@ -79,7 +79,7 @@ public sealed class DecoderOutputFeedForwardTests
             w.Down, w.DownBias);
         var expected = Ops.Add(tape, h, m).Span.ToArray();
         Assert.True(DecoderOutputFeedForward.Runs(w.O.PackedForLinear(), w.GateUp.PackedForLinear(), w.Down.PackedForLinear(), A, C, Inter),
-            "the one-region block should run here");
+            "the fused block should run here");
         var own = new Tape(recording: false) { PackWeights = true }; // its own arena: nothing left from the ops' buffers
         var actual = w.Fused(own, own.Constant(ctx, n, A), own.Constant(x, n, C)).Span.ToArray();
         Assert.Equal(expected, actual);
@@ -96,7 +96,7 @@ public sealed class DecoderOutputFeedForwardTests
         var y = Product(mid, wd, w.DownBias, n, Inter, C);
         double max = 0;
         for (int i = 0; i < y.Length; i++) max = Math.Max(max, Math.Abs(actual[i] - (y[i] + hr[i])));
-        Assert.True(max < 1e-4, $"{n} rows: max |one region − float64| {max:G3}");
+        Assert.True(max < 1e-4, $"{n} rows: max |fused − float64| {max:G3}");
     }
 
     // x [n, k] · Wᵀ (W [out, k]) + b in float64.

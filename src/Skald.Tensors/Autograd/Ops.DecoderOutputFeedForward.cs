@@ -9,8 +9,9 @@ public static partial class Ops
     /// y = h + <see cref="Linear"/>(<see cref="LinearGated"/>(<see cref="RmsNorm"/>(h, norm, eps), Wgu, bgu, f), Wd, bd),
     /// returning y; Wgu is the stacked [gate; up] weight [2I, C], Wd [C, I]. On a tape that does not record, with the three
     /// weights float32 without LoRA, packed (<see cref="Tape.PackWeights"/> or packed-only) and multiplied from six bfloat16
-    /// terms (AMX, <see cref="Quantization.SixTermGemm.Enabled"/>), neither in int8 nor in bfloat16: one parallel region
-    /// for all of it (<see cref="Kernels.DecoderOutputFeedForward"/>: the same bits). Otherwise the ops above, one by one.
+    /// terms (AMX, <see cref="Quantization.SixTermGemm.Enabled"/>), neither in int8 nor in bfloat16: three parallel regions,
+    /// the adds, the norm and the gate in the products' row finishes (<see cref="Kernels.DecoderOutputFeedForward"/>: the
+    /// same bits). Otherwise the ops above, one by one.
     /// </summary>
     public static Variable DecoderOutputFeedForward(Tape tape, Variable ctx, Variable x, Parameter outputWeight,
         Parameter? outputBias, Parameter norm, float eps, Parameter gateUpWeight, Parameter? gateUpBias, GateFunction f,

@@ -6,19 +6,19 @@ namespace Skald.Tensors.Kernels;
 
 /// <summary>
 /// A pre-norm decoder layer (LlamaDecoderLayer and its relatives) after its attention, at inference on the six-term AMX
-/// product (<see cref="SixTermGemm"/>), in one parallel region: h = x + ctx · Woᵀ (+ bo), n = RmsNorm(h),
-/// mid = f(n · Wgᵀ (+ bg)) ⊙ (n · Wuᵀ (+ bu)) from the stacked [gate; up] weight, y = h + mid · Wdᵀ (+ bd). Each step
-/// is row-local, so each thread runs the three products over its own row blocks in turn (<see cref="SixTermGemm.RunChain"/>),
-/// the residual add and RMSNorm, the gate and the last residual add done on each block of finished rows while they are
-/// in cache, instead of seven regions (o_proj, add, norm, gate/up, gate, down_proj, add) with a join and a wake-up
-/// between them. The same bits as <see cref="Linear"/>, a vector add, <see cref="RmsNorm.Forward"/>,
-/// <see cref="Linear"/>, <see cref="GatedActivation.Forward"/>, <see cref="Linear"/> and a vector add one after another
-/// (the decoder twin of <see cref="OutputFeedForward"/>). Inference only.
+/// product (<see cref="SixTermGemm"/>): h = x + ctx · Woᵀ (+ bo), n = RmsNorm(h), mid = f(n · Wgᵀ (+ bg)) ⊙ (n · Wuᵀ (+ bu))
+/// from the stacked [gate; up] weight, y = h + mid · Wdᵀ (+ bd), in three parallel regions instead of seven (o_proj,
+/// add, norm, gate/up, gate, down_proj, add): each product hands its blocks of finished rows, while they are in cache,
+/// to the residual add and RMSNorm, the gate, or the last residual add (<see cref="SixTermGemm.Run"/>'s row finish). Not
+/// one chained region as BERT's <see cref="OutputFeedForward"/>: at Qwen2.5-0.5B's shapes that measured 4–12% more CPU
+/// a batch than the ops one by one, this 0–9% less. The same bits as <see cref="Linear"/>, a vector add,
+/// <see cref="RmsNorm.Forward"/>, <see cref="Linear"/>, <see cref="GatedActivation.Forward"/>, <see cref="Linear"/> and a
+/// vector add one after another (each step is row-local and calls the op's own row kernel). Inference only.
 /// </summary>
 internal static unsafe class DecoderOutputFeedForward
 {
     /// <summary>
-    /// Whether <see cref="Forward"/> runs here in one region: the six-term product on (<see cref="SixTermGemm.Enabled"/>),
+    /// Whether <see cref="Forward"/> runs here: the six-term product on (<see cref="SixTermGemm.Enabled"/>),
     /// the managed backend holding all three weights packed with their shapes (Wo [C, A], the stacked gate and up
     /// [2I, C], Wd [C, I]), each multiplied from its pieces (<see cref="ManagedGemm.MultipliesOnSixTerms"/>).
     /// </summary>
@@ -32,7 +32,7 @@ internal static unsafe class DecoderOutputFeedForward
     [ThreadStatic] private static long calls;
 
     /// <summary>Blocks this thread has run through <see cref="Forward"/>: what a model-level test reads to know that its
-    /// layers took the one-region pass (per thread, so that parallel test classes do not count for each other).</summary>
+    /// layers took the fused pass (per thread, so that parallel test classes do not count for each other).</summary>
     internal static long Calls => calls;
 
     /// <summary>The buffers of one call: ctx [n, attnWidth]; x, h, normed, y [n, c]; rstd [n]; gateUp [n, 2·inter]; mid [n, inter].</summary>
@@ -65,13 +65,12 @@ internal static unsafe class DecoderOutputFeedForward
             var first = new AddNorm { H = ph, X = px, Normed = pn, Rstd = pr, Weight = pw, Cols = c, Eps = eps };
             var second = new Gate { GateUp = pgu, Mid = pmid, Cols = inter, Function = f };
             var third = new Residual { Y = py, H = ph, Cols = c };
-            SixTermGemm.RunChain(n,
-                new SixTermGemm.Stage(wo.SixTerm, (nint)pctx, attnWidth, biasO.IsEmpty ? 0 : (nint)bo, (nint)ph, c, 0,
-                    (nint)(delegate*<void*, int, int, void>)&AddNormRows, (nint)(&first)),
-                new SixTermGemm.Stage(wgu.SixTerm, (nint)pn, c, biasGu.IsEmpty ? 0 : (nint)bgu, (nint)pgu, 2 * inter, 0,
-                    (nint)(delegate*<void*, int, int, void>)&GateRows, (nint)(&second)),
-                new SixTermGemm.Stage(wd.SixTerm, (nint)pmid, inter, biasD.IsEmpty ? 0 : (nint)bd, (nint)py, c, 0,
-                    (nint)(delegate*<void*, int, int, void>)&ResidualRows, (nint)(&third)));
+            // Three regions, each product's row finish on its rows while they are in cache, not one chained region
+            // (SixTermGemm.RunChain, BERT's): with 83 MB of a layer's weight pieces, threads out of step stream different
+            // weights, where in a product's own region both read the same panels at once (docs/performance.md, 2026-12-07 17:00).
+            SixTermGemm.Run(n, b.Ctx, attnWidth, wo.SixTerm, biasO, b.H, c, null, &AddNormRows, &first);
+            SixTermGemm.Run(n, b.Normed, c, wgu.SixTerm, biasGu, b.GateUp, 2 * inter, null, &GateRows, &second);
+            SixTermGemm.Run(n, b.Mid, inter, wd.SixTerm, biasD, b.Y, c, null, &ResidualRows, &third);
         }
         GC.KeepAlive(wo);
         GC.KeepAlive(wgu);

@@ -7,10 +7,10 @@ using Xunit.Abstractions;
 namespace Skald.Models.Tests.Architectures;
 
 /// <summary>
-/// Llama-family decoders with their weights packed at inference, where a layer after its attention runs as one parallel
-/// region on the six-term product (Ops.DecoderOutputFeedForward): the last hidden states against the plain-PyTorch
+/// Llama-family decoders with their weights packed at inference, where a layer after its attention runs as three parallel
+/// regions with row finishes on the six-term product (Ops.DecoderOutputFeedForward): the last hidden states against the plain-PyTorch
 /// reference of fixtures/models/make_decoders.py (as <see cref="DecoderParityTests"/>: 1e-5 absolute on every real
-/// token, causal and bidirectional, right and left padding), every layer having taken the one-region pass.
+/// token, causal and bidirectional, right and left padding), every layer having taken the fused pass.
 /// </summary>
 public sealed class DecoderPackedParityTests(ITestOutputHelper output)
 {
@@ -19,7 +19,7 @@ public sealed class DecoderPackedParityTests(ITestOutputHelper output)
     [InlineData("decoder-mistral")]
     [InlineData("decoder-qwen2")]
     [InlineData("decoder-qwen3")]
-    public void PackedLayersInOneRegionMatchPyTorchReference(string name)
+    public void PackedFusedLayersMatchPyTorchReference(string name)
     {
         if (Blas.Backend is not ManagedGemm) return; // no packed weights on other backends: the ops run one by one
         int was = SixTermGemm.Override;

@@ -281,28 +281,46 @@ internal static class Bench
     /// <summary>Process CPU seconds (all threads, user + system) per timed iteration of the last <see cref="Timed"/>.</summary>
     private static double cpuPerIteration;
 
+    /// <summary>
+    /// Per timed iteration of the last <see cref="Timed"/>: the process's voluntary context switches (a thread blocked:
+    /// a pool worker asleep, a wait on I/O), involuntary ones (preempted: the host's load), and major page faults (a
+    /// weight read from the disk): where wall time above CPU time went.
+    /// </summary>
+    private static (double Voluntary, double Involuntary, double MajorFaults) switchesPerIteration;
+
     private static List<double> Timed(Action body, int warmup, int iters, string label)
     {
         var times = new List<double>();
         double cpu = 0;
+        (double Voluntary, double Involuntary, double MajorFaults) switches = default;
         for (int i = 0; i < warmup + iters; i++)
         {
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var (v0, n0, f0) = (Status("voluntary_ctxt_switches:"), Status("nonvoluntary_ctxt_switches:"), MajorFaults());
             var sw = Stopwatch.StartNew();
             body();
             sw.Stop();
-            if (i >= warmup) cpu += (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+            if (i >= warmup)
+            {
+                cpu += (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+                switches = (switches.Voluntary + Status("voluntary_ctxt_switches:") - v0,
+                    switches.Involuntary + Status("nonvoluntary_ctxt_switches:") - n0, switches.MajorFaults + MajorFaults() - f0);
+            }
             Console.Error.WriteLine($"{label} {i}: {sw.Elapsed.TotalSeconds:F3} s{(i < warmup ? " (warm-up)" : "")}, " +
                 $"managed heap {GC.GetTotalMemory(false) >> 20} MB, VmRSS {Status("VmRSS:")} MB");
             if (i >= warmup) times.Add(sw.Elapsed.TotalSeconds);
         }
         cpuPerIteration = cpu / iters;
+        switchesPerIteration = (switches.Voluntary / iters, switches.Involuntary / iters, switches.MajorFaults / iters);
         return times;
     }
 
     private static void Emit(Dictionary<string, object> fields, string engine = "skald")
     {
         fields["cpu_s"] = Math.Round(cpuPerIteration, 3);
+        fields["voluntary_switches"] = Math.Round(switchesPerIteration.Voluntary);
+        fields["involuntary_switches"] = Math.Round(switchesPerIteration.Involuntary);
+        fields["major_faults"] = Math.Round(switchesPerIteration.MajorFaults);
         fields["engine"] = engine;
         fields["gemm"] = Blas.Backend.GetType().Name;
         fields["threads"] = Parallelism.MaxThreads;
@@ -311,13 +329,24 @@ internal static class Bench
         Console.WriteLine(JsonSerializer.Serialize(fields));
     }
 
-    /// <summary>A kB line of /proc/self/status in MB.</summary>
+    /// <summary>The process's major page faults so far (/proc/self/stat's majflt, the 10th field after the command).</summary>
+    private static double MajorFaults()
+    {
+        string stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return double.Parse(fields[9], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A kB line of /proc/self/status in MB (a count line, such as voluntary_ctxt_switches, as it is).</summary>
     private static double Status(string key)
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
         {
-            if (line.StartsWith(key, StringComparison.Ordinal))
-                return Math.Round(long.Parse(line.AsSpan(key.Length).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture) / 1024.0, 1);
+            if (!line.StartsWith(key, StringComparison.Ordinal)) continue;
+            var value = line.AsSpan(key.Length).Trim();
+            bool kb = value.EndsWith("kB", StringComparison.Ordinal);
+            long n = long.Parse(kb ? value[..^2].Trim() : value, System.Globalization.CultureInfo.InvariantCulture);
+            return kb ? Math.Round(n / 1024.0, 1) : n;
         }
         return -1;
     }

@@ -20,7 +20,9 @@
 # fixtures/models/export_bench_decoder.py, model.onnx from fixtures/models/export_bench_decoder_onnx.py, both written
 # when missing), bench/decoder's shape and ids (batch 8 × 128, causal, 2 threads): ROUNDS × (ORT, Skald float32 —
 # bench/decoder encode, weights pre-packed[, Skald int8-only with --int8: bench/decoder --int8 2]), each in its own
-# process so that each peak RSS (VmHWM) is its own; prints median ratios in wall and CPU time and the peak RSS.
+# process so that each peak RSS (VmHWM) is its own; prints median ratios in wall and CPU time, the cores used and the
+# peak RSS (BASE_BIN=DIR adds bench/decoder built from another commit to every round, NOT_PREPACKED=0 drops --pack 0:
+# bench/ort/run_decoder.sh).
 #   bash bench/ort/run.sh --decoder [--rounds 2] [--iters 2] [--models DIR] [--int8]
 # --texts [FILE]: real texts instead of the synthetic full batches (bench/ort/run_texts.sh: the first 512 lines of
 # FILE, default ../shared/data/text/ud-nb.txt, at most 32 and 128 tokens, batches in file order and sorted by length).

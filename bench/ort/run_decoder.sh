@@ -5,6 +5,8 @@
 # pre-packed (bench/decoder's default), Skald float32 not pre-packed (--pack 0: what SentenceEncoder does for models
 # over 1 GiB), Skald float32 packed-only (--pack 2: SentenceEncoder.KeepPackedOnly, as skald encode runs); with INT8=1 also ORT int8 (model.int8.onnx of fixtures/models/quantize_onnx.py, written when missing and
 # python3-onnx is there) and Skald int8-only (bench/decoder --int8 2, as skald encode --quantize int8).
+# With BASE_BIN=DIR (bench/decoder built from another commit into DIR: an A/B in the same run) each round also runs that
+# build's float32 pre-packed and packed-only, printed as "(base)" lines. NOT_PREPACKED=0 leaves out the --pack 0 runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=$1 iters=$2 models=$3 int8=$4
@@ -39,8 +41,14 @@ for r in $(seq 1 "$rounds"); do
   load "$r" | tee -a "$out"
   ort # one warm-up batch, then at least 3 timed batches (--seconds 1 ends there)
   skald --pack 1
-  skald --pack 0
+  if [ "${NOT_PREPACKED:-1}" != 0 ]; then skald --pack 0; fi
   skald --pack 2
+  if [ -n "${BASE_BIN:-}" ]; then
+    for p in 1 2; do
+      dotnet "$BASE_BIN/Skald.Bench.Decoder.dll" encode "$model" --attention causal --iters "$iters" --pack "$p" \
+        2> >(grep -v '^encode ' >&2) | sed 's/^{/{"base":true,/' | tee -a "$out"
+    done
+  fi
   if [ "$ortint8" = 1 ]; then ort --onnx model.int8.onnx; fi
   if [ "$int8" = 1 ]; then skald --int8 2; fi
 done
@@ -56,7 +64,7 @@ for r in rows:
         side = "ORT float32" if r["onnx_file"] == "model.onnx" else "ORT int8"
     elif r["engine"] == "skald":
         side = ("Skald float32 packed-only" if r.get("packed_only") else
-                "Skald float32 pre-packed" if r["packed"] else "Skald float32 not pre-packed")
+                "Skald float32 pre-packed" if r["packed"] else "Skald float32 not pre-packed") + (" (base)" if r.get("base") else "")
     else:
         side = "Skald int8-only" if r["engine"] == "skald-int8only" else r["engine"]
     r = dict(r, tokens_per_cpu_s=r.get("tokens_per_cpu_s") or r["batch"] * r["seq"] / r["cpu_s"])
@@ -67,12 +75,18 @@ med = lambda side, key: statistics.median(x[key] for x in sides[side])
 o = sides["ORT float32"][0]
 print(f"decoder {o['model']}, {o['batch']} x {o['seq']} causal, {o['threads']} threads, medians of "
       f"{len(sides['ORT float32'])} rounds; ORT float32 vs PyTorch: max abs diff {o.get('max_abs_diff_vs_pytorch')}")
-print(f"{'':<30}{'tokens/s':>10}{'tokens/CPU s':>14}{'peak RSS MB':>13}{'wall vs ORT f32':>17}{'CPU vs ORT f32':>16}")
+# cores: CPU s over wall s of a batch (2 at most with 2 threads; below 1 under load, when the threads wait for a CPU or
+# for each other); Skald's lines also carry the voluntary / involuntary context switches and major page faults a batch.
+print(f"{'':<30}{'tokens/s':>10}{'tokens/CPU s':>14}{'peak RSS MB':>13}{'wall vs ORT f32':>17}{'CPU vs ORT f32':>16}{'cores':>7}")
 for side, xs in sides.items():
     extra = f"   min cosine vs PyTorch {min(x['min_cosine_vs_pytorch'] for x in xs)}" if "min_cosine_vs_pytorch" in xs[0] else ""
+    if "voluntary_switches" in xs[0]:
+        extra += (f"   switches a batch {med(side, 'voluntary_switches'):.0f} voluntary / {med(side, 'involuntary_switches'):.0f} "
+                  f"involuntary, major faults {med(side, 'major_faults'):.0f}")
+    cores = statistics.median(x['tokens_per_s'] / x['tokens_per_cpu_s'] for x in xs)
     print(f"{side:<30}{med(side, 'tokens_per_s'):>10.1f}{med(side, 'tokens_per_cpu_s'):>14.1f}"
           f"{max(x['peak_rss_mb'] for x in xs):>13.0f}{med(side, 'tokens_per_s') / med('ORT float32', 'tokens_per_s'):>16.2f}x"
-          f"{med(side, 'tokens_per_cpu_s') / med('ORT float32', 'tokens_per_cpu_s'):>15.2f}x{extra}")
+          f"{med(side, 'tokens_per_cpu_s') / med('ORT float32', 'tokens_per_cpu_s'):>15.2f}x{cores:>7.2f}{extra}")
 if "ORT int8" in sides and "Skald int8-only" in sides:
     print(f"Skald int8-only vs ORT int8: wall {med('Skald int8-only', 'tokens_per_s') / med('ORT int8', 'tokens_per_s'):.2f}x, "
           f"CPU time {med('Skald int8-only', 'tokens_per_cpu_s') / med('ORT int8', 'tokens_per_cpu_s'):.2f}x")

@@ -55,7 +55,20 @@ internal sealed class DecoderSelfAttention
     /// attending to every cached key (the first step, an empty cache, attends within the prompt as without one; a ragged
     /// step, <see cref="KvCache.PlanRagged"/>, each row's tokens to that row's).
     /// </summary>
-    public Variable Forward(Tape tape, Variable x, BatchRows rows, RopeTable rope, AttentionScoring scoring, KvCache? cache = null)
+    public Variable Forward(Tape tape, Variable x, BatchRows rows, RopeTable rope, AttentionScoring scoring, KvCache? cache = null) =>
+        Ops.Linear(tape, Context(tape, x, rows, rope, scoring, cache), o, oBias);
+
+    /// <summary>o_proj.weight [C, H·D] (<see cref="Context"/>'s output goes through it).</summary>
+    public Parameter Output => o;
+
+    /// <summary>o_proj.bias [C], or null.</summary>
+    public Parameter? OutputBias => oBias;
+
+    /// <summary>
+    /// <see cref="Forward"/> up to o_proj: the attention's context [B·T, H·D] (unpadded rows: [N, H·D]), for a caller
+    /// that multiplies it by <see cref="Output"/> itself (Llama's fused block after the attention).
+    /// </summary>
+    public Variable Context(Tape tape, Variable x, BatchRows rows, RopeTable rope, AttentionScoring scoring, KvCache? cache = null)
     {
         var maskBias = rows.MaskBias;
         int batch = rows.Batch, seq = rows.Seq;
@@ -71,20 +84,19 @@ internal sealed class DecoderSelfAttention
         {
             qs = Ops.Rope(tape, qs, rope, cache.StepPositions);
             ks = Ops.Rope(tape, ks, rope, cache.StepPositions);
-            return Ops.Linear(tape, Cached(tape, qs, ks, vs, rows, cache, layer, heads, kvHeads, scoring), o, oBias);
+            return Cached(tape, qs, ks, vs, rows, cache, layer, heads, kvHeads, scoring);
         }
         if (rows.Unpadded is { } u && rows.Positions is { } positions)
         {
             // Unpadded inference rows [N, ·]: each at its padded row's position, each sequence attending to its own.
             qs = Ops.Rope(tape, qs, rope, positions);
             ks = Ops.Rope(tape, ks, rope, positions);
-            return Ops.Linear(tape, Ops.DecoderAttention(tape, qs, ks, vs, u, heads, kvHeads, scoring), o, oBias);
+            return Ops.DecoderAttention(tape, qs, ks, vs, u, heads, kvHeads, scoring);
         }
         qs = Ops.Rope(tape, qs, rope, seq);
         ks = Ops.Rope(tape, ks, rope, seq);
         // attention_dropout in training passes: the tape's dropout (model.dropout; 0 in inference).
-        var ctx = Ops.DecoderAttention(tape, qs, ks, vs, maskBias, batch, seq, heads, kvHeads, scoring, tape.Dropout); // [B·T, H·D]
-        return Ops.Linear(tape, ctx, o, oBias);
+        return Ops.DecoderAttention(tape, qs, ks, vs, maskBias, batch, seq, heads, kvHeads, scoring, tape.Dropout); // [B·T, H·D]
     }
 
     /// <summary>

@@ -28,6 +28,21 @@ internal sealed class GatedMlp
         downBias = cfg.MlpBias ? p.Tensor("down_proj.bias", c) : null;
     }
 
+    /// <summary>mlp.{gate,up}_proj.weight stacked: [2I, C].</summary>
+    public Parameter GateUp => gateUp;
+
+    /// <summary>mlp.{gate,up}_proj.bias stacked: [2I], or null.</summary>
+    public Parameter? GateUpBias => gateUpBias;
+
+    /// <summary>mlp.down_proj.weight: [C, I].</summary>
+    public Parameter Down => down;
+
+    /// <summary>mlp.down_proj.bias: [C], or null.</summary>
+    public Parameter? DownBias => downBias;
+
+    /// <summary>f of f(gate) ⊙ up.</summary>
+    public GateFunction Function => function;
+
     /// <summary>x [N, C] → [N, C].</summary>
     public Variable Forward(Tape tape, Variable x)
     {

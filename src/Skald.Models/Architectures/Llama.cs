@@ -103,10 +103,12 @@ public sealed class Llama : DecoderModel
         /// <summary>x [B·T, C] → [B·T, C] (unpadded rows: [N, C] → [N, C]).</summary>
         public Variable Forward(Tape tape, Variable x, BatchRows rows, RopeTable rope, AttentionScoring scoring, KvCache? cache)
         {
-            var a = attention.Forward(tape, Ops.RmsNorm(tape, x, inputNorm, cfg.RmsNormEps), rows, rope, scoring, cache);
-            var h = Ops.Add(tape, x, a);
-            var m = mlp.Forward(tape, Ops.RmsNorm(tape, h, postAttentionNorm, cfg.RmsNormEps));
-            return Ops.Add(tape, h, m);
+            var ctx = attention.Context(tape, Ops.RmsNorm(tape, x, inputNorm, cfg.RmsNormEps), rows, rope, scoring, cache);
+            // h = x + o_proj(ctx); h + mlp(post_attention_layernorm(h)): three parallel regions, the adds, the norm and the
+            // gate in the products' row finishes, where the six-term AMX product runs them at inference
+            // (Ops.DecoderOutputFeedForward: the same bits as the ops one by one).
+            return Ops.DecoderOutputFeedForward(tape, ctx, x, attention.Output, attention.OutputBias, postAttentionNorm,
+                cfg.RmsNormEps, mlp.GateUp, mlp.GateUpBias, mlp.Function, mlp.Down, mlp.DownBias);
         }
     }
 }

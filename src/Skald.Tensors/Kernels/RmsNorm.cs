@@ -122,8 +122,9 @@ public static unsafe class RmsNorm
         if (wLength < cols || rstdLength < rows) throw new ArgumentException("weight needs cols elements, rstd needs rows elements.");
     }
 
+    /// <summary>One row of <see cref="Forward"/> (also a fused block's row finish: the same bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardRow(float* x, float* w, float* y, float* rstd, int cols, float eps, float offset)
+    internal static void ForwardRow(float* x, float* w, float* y, float* rstd, int cols, float eps, float offset)
     {
         float ss = TensorPrimitives.SumOfSquares(new ReadOnlySpan<float>(x, cols));
         float s = 1f / MathF.Sqrt(ss / cols + eps);

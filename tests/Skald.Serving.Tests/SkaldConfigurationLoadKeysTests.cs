@@ -13,6 +13,7 @@ namespace Skald.Serving.Tests;
 /// takes for its model: <c>Adapters</c> (a list or a comma-separated string), <c>Precision</c> in <c>--weights</c>' names,
 /// <c>Quantize</c>, <c>Threads</c> and <c>Instruction</c> reach the loaded model, and an unknown key is one line naming it.
 /// </summary>
+[Collection(Skald.Tests.ProcessSettingsCollection.Name)]
 public sealed class SkaldConfigurationLoadKeysTests
 {
     private static readonly string[] Texts = ["Hei verden", "Fjorden ligg stille i kveld."];

@@ -10,6 +10,7 @@ namespace Skald.Training.Tests.Trainer;
 /// Same config and seed ⇒ the same bytes, whatever the thread count (SKALD_THREADS) and run after run: every parallel
 /// sum of the training step combines its partials in a fixed order.
 /// </summary>
+[Collection(Skald.Tests.ProcessSettingsCollection.Name)]
 public sealed class DeterminismTests
 {
     private readonly string dir = InfraPaths.NewTempDir();

@@ -25,7 +25,7 @@ public sealed class SixTermPiecesTests
         return scaled == Math.Floor(scaled);
     }
 
-    private static float[] Edges()
+    internal static float[] Edges()
     {
         var list = new List<float>
         {
@@ -125,7 +125,7 @@ public sealed class SixTermPiecesTests
         var x = TestUtil.RandomArray(rng, m * k);
         var w = TestUtil.RandomArray(rng, n * k);
         var bias = TestUtil.RandomArray(rng, n);
-        var gemm = new ManagedGemm();
+        var gemm = new ManagedGemm(ManagedGemmKernel.Vector256); // 16-wide panels: the pieces are held (on 32-wide ones, split per product)
         var panels = gemm.Pack(true, k, n, w, k);
         int was = SixTermGemm.Override;
         try

@@ -158,4 +158,35 @@ internal static unsafe class SixTermLayout
             }
         }
     }
+
+    /// <summary>
+    /// One 32-deep chunk of a panel pair of W from k-major rows of 32 columns at <paramref name="rows"/> (32 rows,
+    /// <paramref name="ld"/> apart) into its step at <paramref name="step"/>: a row pair (k even, k odd) of 16 columns
+    /// makes, per piece, 16 lanes whose low halves are the even k's pieces and high halves the odd k's, the tile's
+    /// row of that k pair (<see cref="WIndex(int, int, int)"/>). 16 values at a time (<see cref="Split16"/>) with
+    /// <paramref name="vector"/> (AVX-512), else value by value (<see cref="Piece"/>): the same bits either way.
+    /// </summary>
+    public static void SplitPair(float* rows, long ld, ushort* step, bool vector)
+    {
+        if (vector && Vector512.IsHardwareAccelerated)
+        {
+            for (int kp = 0; kp < Block / 2; kp++)
+            for (int half = 0; half < 2; half++)
+            {
+                Split16(Vector512.Load(rows + 2 * kp * ld + 16 * half), out var e1, out var e2, out var e3);
+                Split16(Vector512.Load(rows + (2 * kp + 1) * ld + 16 * half), out var o1, out var o2, out var o3);
+                uint* at = (uint*)(step + WIndex(16 * half, 2 * kp, 0)); // piece s is Offset(s, 0) bytes further
+                (e1 | Vector512.ShiftLeft(o1, 16)).Store(at);
+                (e2 | Vector512.ShiftLeft(o2, 16)).Store(at + Offset(1, 0) / sizeof(uint));
+                (e3 | Vector512.ShiftLeft(o3, 16)).Store(at + Offset(2, 0) / sizeof(uint));
+            }
+            return;
+        }
+        for (int t = 0; t < Block; t++)
+        for (int j = 0; j < Block; j++)
+        {
+            float rest = rows[t * ld + j];
+            for (int piece = 0; piece < 3; piece++) step[WIndex(j, t, piece)] = Piece(ref rest);
+        }
+    }
 }

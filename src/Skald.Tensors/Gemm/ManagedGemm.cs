@@ -159,14 +159,14 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
     /// (2 bytes a weight, multiplied from three terms: <see cref="Quantization.SixTermMatrix.Bf16Exact"/>); any other as its
     /// float32 panels (4 bytes a weight), its pieces split from them per product (<see cref="Quantization.SixTermMatrix.For"/>;
     /// with <see cref="Quantization.SixTermGemm.Bf16WeightsOnly"/> multiplied by the FMA kernels), or, for panels not 32
-    /// wide (a kernel asked for), as its three bfloat16 pieces only (6 bytes a weight) when every value comes back from them
+    /// wide (a kernel asked for) or with <see cref="Quantization.SixTermGemm.HoldsPieces"/>, as its three bfloat16 pieces only (6 bytes a weight) when every value comes back from them
     /// bit for bit (<see cref="Quantization.SixTermMatrix.Lossless"/>), else the panels with the pieces beside them;
     /// elsewhere <see cref="Pack"/>(true, k, n, w, k).
     /// </summary>
     internal PackedMatrix PackForLinear(ReadOnlySpan<float> w, int n, int k)
     {
         if (!Quantization.SixTermGemm.Enabled || n == 0 || k == 0) return Pack(true, k, n, w, k);
-        if ((Quantization.SixTermGemm.Bf16WeightsOnly || spec.NR == Quantization.SixTermLayout.Block)
+        if ((Quantization.SixTermGemm.Bf16WeightsOnly || spec.NR == Quantization.SixTermLayout.Block && !Quantization.SixTermGemm.HoldsPieces)
             && !Quantization.SixTermMatrix.AllBf16(w, n, k)) return Pack(true, k, n, w, k);
         var pieces = Quantization.SixTermMatrix.FromRows(w, n, k);
         if (pieces.Lossless) return PackedMatrix.PiecesOnly(spec, pieces);

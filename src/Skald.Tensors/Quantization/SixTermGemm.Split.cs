@@ -8,9 +8,25 @@ namespace Skald.Tensors.Quantization;
 // or a ragged last pair sums into this thread's strips and is copied into C once k is done.
 internal static unsafe partial class SixTermGemm
 {
+    /// <summary>Row blocks a thread's chunk of the row split takes at least when a W is split per call (256 rows a split).</summary>
+    internal const int SplitRowBlocks = 8;
+
     [ThreadStatic] private static ushort[]? wPieces; // a group's W pieces for one k block, split per call
     [ThreadStatic] private static float[]? rowStrip; // a ragged last row block's sums: 32 rows × the call's pairs
     [ThreadStatic] private static float[]? pairStrip; // a ragged last pair's sums: the call's whole row blocks × 32 columns
+
+    // Row blocks [0, blocks) over the threads: for a product whose W is split per call (each chunk splits W once) in uniform
+    // chunks of at least SplitRowBlocks blocks, at least one a thread; else Parallelism.For's chunks.
+    private static void ForRowBlocks<TState>(int blocks, bool splitsPerCall, in TState state, RangeBody<TState> body) where TState : struct
+    {
+        if (!splitsPerCall)
+        {
+            Parallelism.For(blocks, 1, state, body);
+            return;
+        }
+        int threads = Parallelism.Threads(blocks, 1);
+        Parallelism.Chunked(blocks, threads, Math.Max(threads, blocks / SplitRowBlocks), state, body, guided: false);
+    }
 
     // Row blocks [b0, b1) × panel pairs [q0, q1) into C, W's pieces split here (Compute's work for such a W).
     private static void ComputeSplitting(in Product p, int b0, int b1, int q0, int q1)

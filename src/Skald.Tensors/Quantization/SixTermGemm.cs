@@ -43,6 +43,13 @@ internal static unsafe partial class SixTermGemm
 
     private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Setting != "0";
 
+    /// <summary>
+    /// SKALD_AMX_FP32=pieces: a float32 weight holds its three bfloat16 pieces, made once (6 bytes a weight), instead of
+    /// its float32 panels split per product (4 bytes a weight; <see cref="SixTermMatrix.For"/>): the same bits, faster
+    /// by the split's share of each product (docs/performance.md 2026-12-07, split per product).
+    /// </summary>
+    internal static readonly bool HoldsPieces = Setting == "pieces";
+
     /// <summary>For tests: on this thread 1 turns <see cref="Bf16WeightsOnly"/> on, -1 off, 0 leaves it to the process.</summary>
     [ThreadStatic] internal static int Bf16WeightsOnlyOverride;
 
@@ -119,7 +126,8 @@ internal static unsafe partial class SixTermGemm
             RunProduct(chain.Third);
             return;
         }
-        Parallelism.For((m + Block - 1) / Block, 1, chain, static (in Chain c, int b0, int b1) =>
+        ForRowBlocks((m + Block - 1) / Block, first.W.SplitsPerCall || second.W.SplitsPerCall || third.W.SplitsPerCall, chain,
+            static (in Chain c, int b0, int b1) =>
         {
             for (int s0 = b0; s0 < b1; s0 += RowPiecesBlocks)
             {
@@ -140,7 +148,7 @@ internal static unsafe partial class SixTermGemm
         {
             // Each thread splits its own row blocks, at most RowPiecesBlocks at a time, into its own buffer (not
             // all of x into one: 6 bytes a value of x, 75 MB for 4,096 rows × 3,072), multiplies and finishes them.
-            Parallelism.For(blocks, 1, p, static (in Product p, int b0, int b1) => Rows(p, b0, b1));
+            ForRowBlocks(blocks, p.W.SplitsPerCall, p, static (in Product p, int b0, int b1) => Rows(p, b0, b1));
             return;
         }
         p = p with { Pieces = Buffer(ref xPieces, blocks * (long)p.W.Chunks * SixTermLayout.StepValues) };

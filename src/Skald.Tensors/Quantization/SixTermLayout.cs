@@ -102,13 +102,19 @@ internal static unsafe class SixTermLayout
     /// three times, the same bits, with the care for ∞, NaN and values that would round to ∞ spent on the first piece
     /// only. What the first leaves is +0 (after a piece that is ∞ or NaN) or a finite value within a bfloat16 step of
     /// it (below 2^121), so the second and third are plain roundings to nearest even: neither can be ∞ or NaN nor
-    /// leave one.
+    /// leave one. Sixteen lanes all below 2^127 in magnitude (no ∞ or NaN, none that could round to ∞) take the first
+    /// piece as a plain rounding too: Piece16's care changes nothing there.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Split16(Vector512<float> v, out Vector512<uint> p1, out Vector512<uint> p2, out Vector512<uint> p3)
     {
         var rest = v;
-        p1 = Piece16(ref rest);
+        if (Vector512.LessThanAll(v.AsUInt32() & Vector512.Create(0x7FFF_FFFFu), Vector512.Create(0x7F00_0000u)))
+        {
+            p1 = Bf16.RoundNotNaN(v.AsUInt32());
+            rest = v - Vector512.ShiftLeft(p1, 16).AsSingle();
+        }
+        else p1 = Piece16(ref rest);
         p2 = Bf16.RoundNotNaN(rest.AsUInt32());
         p3 = Bf16.RoundNotNaN((rest - Vector512.ShiftLeft(p2, 16).AsSingle()).AsUInt32());
     }

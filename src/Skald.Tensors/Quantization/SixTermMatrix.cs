@@ -102,13 +102,13 @@ internal sealed unsafe class SixTermMatrix
     /// The pieces the products of <paramref name="packed"/> (a transposed operand's panels) read, by the one rule: a W
     /// whose every value is a bfloat16 as its first piece alone (<see cref="Bf16Exact"/>, 2 bytes a weight beside the
     /// panels); any other, on panels 32 columns wide (the AVX-512 kernel's: every AMX host's), over those panels, split
-    /// per product (<see cref="SplitsPerCall"/>: no bytes beyond the panels' 4 a weight; the split costs about 1/M of
-    /// an M-row product); on panels of another width (a kernel asked for) its three pieces made once
-    /// (<see cref="FromPanels"/>).
+    /// per product (<see cref="SplitsPerCall"/>: no bytes beyond the panels' 4 a weight; each thread splits W once per
+    /// chunk of at least 256 rows); on panels of another width (a kernel asked for) or with
+    /// <see cref="SixTermGemm.HoldsPieces"/> (SKALD_AMX_FP32=pieces) its three pieces made once (<see cref="FromPanels"/>).
     /// </summary>
     public static SixTermMatrix For(Gemm.PackedMatrix packed)
     {
-        if (packed.NR != SixTermLayout.Block) return FromPanels(packed);
+        if (packed.NR != SixTermLayout.Block || SixTermGemm.HoldsPieces) return FromPanels(packed);
         bool bf16 = AllBf16(packed.Panels, packed.N, packed.K, SixTermLayout.Block, (long)SixTermLayout.Block * packed.K, 1, SixTermLayout.Block);
         GC.KeepAlive(packed);
         return bf16 ? FromPanels(packed) : new SixTermMatrix(packed);

@@ -13,6 +13,20 @@ namespace Skald.Models;
 /// </summary>
 internal static class InferenceWeights
 {
+    /// <summary>
+    /// The one rule for spending memory on speed at inference: a model with at most
+    /// <see cref="SentenceEncoder.PackWeightsLimitBytes"/> of float32 weights pre-packs them (<see cref="Tape.PackWeights"/>)
+    /// and, where float32 products run as AMX bfloat16 tiles, holds their bfloat16 pieces (<see cref="Tape.HoldWeightPieces"/>);
+    /// a larger one (a decoder) does neither by default, so it costs no copy of its weights beyond the packed panels.
+    /// </summary>
+    public static void SpendMemoryOnSpeed(Tape inference, IReadOnlyList<Parameter> parameters)
+    {
+        bool small = parameters.Where(p => p.Precision == WeightPrecision.Float32).Sum(p => (long)p.Length) * sizeof(float)
+            <= SentenceEncoder.PackWeightsLimitBytes;
+        inference.PackWeights = small;
+        inference.HoldWeightPieces = small;
+    }
+
     /// <summary>Packed-only: returns the float32 bytes released.</summary>
     public static long KeepPackedOnly(Tape inference, Lock gate, IReadOnlyList<Parameter> parameters, Action warm)
     {

@@ -19,6 +19,7 @@ public sealed partial class SentenceEncoder
     {
         tape.PackWeights = inference.PackWeights;
         tape.KeepPackedOnly = inference.KeepPackedOnly;
+        tape.HoldWeightPieces = inference.HoldWeightPieces;
         tape.QuantizeLinear = inference.QuantizeLinear;
         tape.KeepInt8Only = inference.KeepInt8Only;
         tape.Bf16Linear = inference.Bf16Linear;

@@ -53,7 +53,7 @@ public sealed class DecoderOutputFeedForwardTests
             const int n = 300;
             var w = new Weights(new Random(7), biases: true);
             var (ctx, x) = Inputs(new Random(8), n);
-            var (po, pgu, pd) = (w.O.PackedForLinear()!, w.GateUp.PackedForLinear()!, w.Down.PackedForLinear()!);
+            var (po, pgu, pd) = (w.O.PackedForLinear(holdPieces: false)!, w.GateUp.PackedForLinear(holdPieces: false)!, w.Down.PackedForLinear(holdPieces: false)!);
             Assert.True(po.HasPanels && pgu.HasPanels && pd.HasPanels, "float32 weights keep their panels under bf16-only");
             Assert.False(DecoderOutputFeedForward.Runs(po, pgu, pd, A, C, Inter));
             var tape = new Tape(recording: false) { PackWeights = true };
@@ -78,7 +78,7 @@ public sealed class DecoderOutputFeedForwardTests
         var m = Ops.Linear(tape, Ops.LinearGated(tape, Ops.RmsNorm(tape, h, w.Norm, Eps), w.GateUp, w.GateUpBias, GateFunction.Silu),
             w.Down, w.DownBias);
         var expected = Ops.Add(tape, h, m).Span.ToArray();
-        Assert.True(DecoderOutputFeedForward.Runs(w.O.PackedForLinear(), w.GateUp.PackedForLinear(), w.Down.PackedForLinear(), A, C, Inter),
+        Assert.True(DecoderOutputFeedForward.Runs(w.O.PackedForLinear(holdPieces: false), w.GateUp.PackedForLinear(holdPieces: false), w.Down.PackedForLinear(holdPieces: false), A, C, Inter),
             "the fused block should run here");
         var own = new Tape(recording: false) { PackWeights = true }; // its own arena: nothing left from the ops' buffers
         var actual = w.Fused(own, own.Constant(ctx, n, A), own.Constant(x, n, C)).Span.ToArray();

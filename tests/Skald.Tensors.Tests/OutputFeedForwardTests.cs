@@ -55,7 +55,7 @@ public sealed class OutputFeedForwardTests
             var (wi, bi) = (P("wi", Inter, C, 0.2f), P("bi", Inter, 1, 0.5f));
             var (w2, b2, g2, e2) = (P("w2", C, Inter, 0.2f), P("b2", C, 1, 0.5f), P("g2", C, 1, 1f), P("e2", C, 1, 0.5f));
             var (ctx, x) = (TestUtil.RandomArray(rng, n * C), TestUtil.RandomArray(rng, n * C));
-            var (po, pi, p2) = (wo.PackedForLinear()!, wi.PackedForLinear()!, w2.PackedForLinear()!);
+            var (po, pi, p2) = (wo.PackedForLinear(holdPieces: false)!, wi.PackedForLinear(holdPieces: false)!, w2.PackedForLinear(holdPieces: false)!);
             Assert.True(po.HasPanels && pi.HasPanels && p2.HasPanels, "float32 weights keep their panels under bf16-only");
             Assert.False(OutputFeedForward.Runs(po, pi, p2, C, Inter, ActivationKind.Gelu));
             var tape = new Tape(recording: false) { PackWeights = true };
@@ -88,7 +88,7 @@ public sealed class OutputFeedForwardTests
         var threeOps = Ops.LinearAddLayerNorm(tape, tape.Constant(ctx, n, C), wo, bo, tape.Constant(x, n, C), go, eo, 1e-12f, 0f);
         threeOps = Ops.LinearAddLayerNorm(tape, Ops.LinearActivation(tape, threeOps, wi, bi, ActivationKind.Gelu), w2, b2, threeOps, g2, e2, 1e-12f, 0f);
         var expected = threeOps.Span.ToArray();
-        Assert.True(OutputFeedForward.Runs(wo.PackedForLinear(), wi.PackedForLinear(), w2.PackedForLinear(), C, Inter, ActivationKind.Gelu),
+        Assert.True(OutputFeedForward.Runs(wo.PackedForLinear(holdPieces: false), wi.PackedForLinear(holdPieces: false), w2.PackedForLinear(holdPieces: false), C, Inter, ActivationKind.Gelu),
             "the one-region block should run here");
         var own = new Tape(recording: false) { PackWeights = true }; // its own arena: nothing left from the three ops' h and mid
         var actual = Ops.OutputFeedForward(own, own.Constant(ctx, n, C), own.Constant(x, n, C), wo, bo, go, eo, wi, bi,

@@ -168,7 +168,7 @@ public sealed class PackedGemmTests
 
             var plain = Forward(false);
             Assert.Equal(plain, Forward(true));
-            Assert.NotNull(weight.PackedForLinear());
+            Assert.NotNull(weight.PackedForLinear(holdPieces: false));
             // A write through Data drops the packed copy: the next packed pass sees the new values.
             weight.Data.Span[3] += 1f;
             var changed = Forward(false);
@@ -198,13 +198,13 @@ public sealed class PackedGemmTests
         try
         {
             Blas.Backend = new ManagedGemm();
-            var pk = parts[1].PackedForLinear();
+            var pk = parts[1].PackedForLinear(holdPieces: false);
             Assert.NotNull(pk);
-            Assert.Same(pk, parts[1].PackedForLinear());
-            var pq = parts[0].PackedForLinear(); // another view replaces it
+            Assert.Same(pk, parts[1].PackedForLinear(holdPieces: false));
+            var pq = parts[0].PackedForLinear(holdPieces: false); // another view replaces it
             Assert.NotSame(pk, pq);
             _ = whole.Data; // a write to the shared storage drops it for every view
-            Assert.NotSame(pq, parts[0].PackedForLinear());
+            Assert.NotSame(pq, parts[0].PackedForLinear(holdPieces: false));
         }
         finally
         {

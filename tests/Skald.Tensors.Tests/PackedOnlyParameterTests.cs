@@ -31,19 +31,23 @@ public sealed class PackedOnlyParameterTests
         return op(tape).Span.ToArray();
     }
 
-    // sixTerm 1: the packed form is the weight's three bfloat16 pieces (ManagedGemm.PackForLinear, the six-term product;
-    // through its scalar twin on a CPU without AMX), −1: the float32 panels (the FMA kernels).
+    // sixTerm 1: the packed form is what the six-term product reads (ManagedGemm.PackForLinear; through its scalar twin on
+    // a CPU without AMX): the float32 panels, its pieces split per product, on the AVX-512 kernel's 32-wide panels, else
+    // the weight's three bfloat16 pieces, or those on any panels when the tape asks to hold them (Tape.HoldWeightPieces);
+    // −1: the float32 panels (the FMA kernels), whatever the tape asks.
     [Theory]
-    [InlineData(1)]
-    [InlineData(-1)]
-    public void AReleasingTapeKeepsOnlyThePackedFormAndMultipliesBitForBitAsPrePacked(int sixTerm)
+    [InlineData(1, false)]
+    [InlineData(1, true)]
+    [InlineData(-1, false)]
+    [InlineData(-1, true)]
+    public void AReleasingTapeKeepsOnlyThePackedFormAndMultipliesBitForBitAsPrePacked(int sixTerm, bool holdPieces)
     {
         if (Blas.Backend is not ManagedGemm) return; // no packed operand on other backends: nothing is released
         int was = SixTermGemm.Override;
         SixTermGemm.Override = sixTerm;
         try
         {
-            ReleasedAndPrePacked(sixTerm > 0);
+            ReleasedAndPrePacked(sixTerm > 0, holdPieces);
         }
         finally
         {
@@ -51,7 +55,7 @@ public sealed class PackedOnlyParameterTests
         }
     }
 
-    private static void ReleasedAndPrePacked(bool pieces)
+    private static void ReleasedAndPrePacked(bool pieces, bool holdPieces)
     {
         var (kept, keptParts) = NewStack(1);
         var (released, parts) = NewStack(1);
@@ -73,14 +77,15 @@ public sealed class PackedOnlyParameterTests
         var expectedNorm = Run(prePacked, t => Norm(t, kept));
         var expectedPart = Run(prePacked, t => Ops.Linear(t, t.Constant(x, 7, 72), keptParts[1], null));
 
-        var releasing = new Tape(recording: false) { PackWeights = true, KeepPackedOnly = true };
+        var releasing = new Tape(recording: false) { PackWeights = true, KeepPackedOnly = true, HoldWeightPieces = holdPieces };
         Assert.Equal(expected, Run(releasing, t => Linear(t, released)));
         Assert.True(released.IsPackedOnly);
         Assert.All(parts, p => Assert.True(p.IsPackedOnly));
         Assert.False(kept.IsPackedOnly); // the pre-packing tape did not release
         Assert.False(released.RequiresGrad);
-        Assert.Equal((pieces ? 6L : 4L) * 57 * 72, released.Bytes); // one copy (panels or pieces), padding not counted
-        Assert.Equal(!pieces, released.PackedForLinear()!.HasPanels);
+        bool sixBytes = pieces && (holdPieces || ((ManagedGemm)Blas.Backend).Kernel != ManagedGemmKernel.Vector512);
+        Assert.Equal((sixBytes ? 6L : 4L) * 57 * 72, released.Bytes); // one copy (panels or pieces), padding not counted
+        Assert.Equal(!sixBytes, released.PackedForLinear(holdPieces: false)!.HasPanels);
 
         var plain = new Tape(recording: false); // no PackWeights: a packed-only weight is read packed anyway
         Assert.Equal(expected, Run(plain, t => Linear(t, released)));

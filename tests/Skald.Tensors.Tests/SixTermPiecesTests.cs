@@ -25,7 +25,7 @@ public sealed class SixTermPiecesTests
         return scaled == Math.Floor(scaled);
     }
 
-    private static float[] Edges()
+    internal static float[] Edges()
     {
         var list = new List<float>
         {
@@ -125,13 +125,13 @@ public sealed class SixTermPiecesTests
         var x = TestUtil.RandomArray(rng, m * k);
         var w = TestUtil.RandomArray(rng, n * k);
         var bias = TestUtil.RandomArray(rng, n);
-        var gemm = new ManagedGemm();
+        var gemm = new ManagedGemm(ManagedGemmKernel.Vector256); // 16-wide panels: the pieces are held (on 32-wide ones, split per product)
         var panels = gemm.Pack(true, k, n, w, k);
         int was = SixTermGemm.Override;
         try
         {
             SixTermGemm.Override = 1; // the six-term product on, through the twin on a CPU without AMX
-            var pieces = gemm.PackForLinear(w, n, k);
+            var pieces = gemm.PackForLinear(w, n, k, holdPieces: false);
             Assert.False(pieces.HasPanels);
             Assert.Equal(0, pieces.Bytes);
             Assert.True(pieces.SixTermBytes >= 6L * n * k);
@@ -144,7 +144,7 @@ public sealed class SixTermPiecesTests
 
             var tiny = w.ToArray();
             tiny[3 * k + 7] = 1e-41f; // a value the pieces cannot hold: the weight keeps its panels, pieces beside
-            var kept = gemm.PackForLinear(tiny, n, k);
+            var kept = gemm.PackForLinear(tiny, n, k, holdPieces: false);
             Assert.True(kept.HasPanels);
             Assert.True(kept.SixTermBytes > 0);
 
@@ -155,8 +155,8 @@ public sealed class SixTermPiecesTests
             gemm.SgemmPacked(false, m, 0.5f, x, k, pieces, 0f, plain, n);
             gemm.SgemmPacked(false, m, 0.5f, x, k, panels, 0f, fromPanels, n);
             Assert.Equal(fromPanels, plain);
-            Assert.True(gemm.PackForLinear(w, n, k).HasPanels); // off: panels, as before
-            Assert.Equal(0, gemm.PackForLinear(w, n, k).SixTermBytes);
+            Assert.True(gemm.PackForLinear(w, n, k, holdPieces: false).HasPanels); // off: panels, as before
+            Assert.Equal(0, gemm.PackForLinear(w, n, k, holdPieces: false).SixTermBytes);
         }
         finally
         {

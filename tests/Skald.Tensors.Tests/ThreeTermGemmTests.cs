@@ -143,7 +143,7 @@ public sealed class ThreeTermGemmTests
         try
         {
             SixTermGemm.Override = 1; // the six-term product on, through the twins on a CPU without AMX
-            var pieces = gemm.PackForLinear(w, n, k);
+            var pieces = gemm.PackForLinear(w, n, k, holdPieces: false);
             Assert.False(pieces.HasPanels);
             Assert.True(pieces.SixTerm.Bf16Exact);
             long twoBytes = 2L * 96 * 128 + 64; // [70, 100] padded to 96 columns and 128 deep, 2 bytes each, 64 of alignment slack
@@ -155,7 +155,7 @@ public sealed class ThreeTermGemmTests
 
             var full = w.ToArray();
             full[7] += 1e-6f;
-            Assert.False(gemm.PackForLinear(full, n, k).SixTerm.Bf16Exact);
+            Assert.False(gemm.PackForLinear(full, n, k, holdPieces: false).SixTerm.Bf16Exact);
 
             SixTermGemm.Override = -1; // the FMA kernels asked for: the values read back, the panels' bits
             Assert.Equal(SixTermPiecesTests.Fused(gemm, panels, x, bias, m), SixTermPiecesTests.Fused(gemm, pieces, x, bias, m));
@@ -182,14 +182,14 @@ public sealed class ThreeTermGemmTests
             SixTermGemm.Override = -1;
             var fma = SixTermPiecesTests.Fused(gemm, gemm.Pack(true, k, n, full, k), x, bias, m);
             SixTermGemm.Override = 1;
-            var six = SixTermPiecesTests.Fused(gemm, gemm.PackForLinear(full, n, k), x, bias, m);
+            var six = SixTermPiecesTests.Fused(gemm, gemm.PackForLinear(full, n, k, holdPieces: false), x, bias, m);
             SixTermGemm.Bf16WeightsOnlyOverride = 1;
-            var panels = gemm.PackForLinear(full, n, k);
+            var panels = gemm.PackForLinear(full, n, k, holdPieces: false);
             Assert.True(panels.HasPanels);
             Assert.Equal(fma, SixTermPiecesTests.Fused(gemm, panels, x, bias, m));
             Assert.NotEqual(six, fma); // (so the product above is the FMA kernels', not the six terms')
             Assert.Equal(0, panels.SixTermBytes);
-            var pieces = gemm.PackForLinear(w, n, k);
+            var pieces = gemm.PackForLinear(w, n, k, holdPieces: false);
             Assert.False(pieces.HasPanels);
             Assert.True(pieces.SixTerm.Bf16Exact);
             var expected = SixTermGemmTests.Run(x, SixTermMatrix.FromRows(w, n, k, allPieces: true), bias, m, scalar: false);

@@ -42,8 +42,7 @@ public sealed partial class CrossEncoder
         PaddingSide = paddingSide;
         PadId = tokenizer.PadTokenId ?? transformer.Config.PadTokenId;
         Parameters = [.. transformer.Parameters, .. head.Parameters];
-        PackWeights = Parameters.Where(p => p.Precision == WeightPrecision.Float32).Sum(p => (long)p.Length) * sizeof(float)
-            <= SentenceEncoder.PackWeightsLimitBytes;
+        InferenceWeights.SpendMemoryOnSpeed(inference, Parameters);
     }
 
     /// <summary>The folder it was loaded from: for an adapter folder given as the model, its base's (see <see cref="Source"/>).</summary>

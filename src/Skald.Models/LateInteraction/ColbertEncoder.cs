@@ -30,7 +30,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
     private readonly DenseModule[] dense;
     private readonly ColbertProjection[] projections;
     private readonly ColbertInputs inputs;
-    private readonly Tape inference = new(recording: false) { PackWeights = true };
+    private readonly Tape inference = new(recording: false);
     private readonly Lock gate = new();
     private bool disposed;
 
@@ -48,6 +48,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         DefaultPrompt = folder.DefaultPromptName is { } name ? folder.Prompts[name] : null;
         Dimension = dense.Length > 0 ? dense[^1].OutFeatures : transformer.HiddenSize;
         PadId = inputs.PadId;
+        InferenceWeights.SpendMemoryOnSpeed(inference, [.. transformer.Parameters, .. dense.SelectMany(d => d.Parameters)]);
     }
 
     /// <summary>The path or hub id the model was loaded from.</summary>

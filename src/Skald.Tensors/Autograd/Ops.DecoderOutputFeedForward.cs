@@ -20,8 +20,8 @@ public static partial class Ops
         int n = ctx.Rows, c = x.Cols, inter = downWeight.Shape.Length == 2 ? downWeight.Shape[1] : -1;
         if (!tape.Recording && Quantization.SixTermGemm.Enabled && x.Rows == n && norm.Length == c
             && Chainable(tape, outputWeight) && Chainable(tape, gateUpWeight) && Chainable(tape, downWeight)
-            && Kernels.DecoderOutputFeedForward.Runs(outputWeight.PackedForLinear(tape.KeepPackedOnly),
-                gateUpWeight.PackedForLinear(tape.KeepPackedOnly), downWeight.PackedForLinear(tape.KeepPackedOnly), ctx.Cols, c, inter))
+            && Kernels.DecoderOutputFeedForward.Runs(outputWeight.PackedForLinear(tape),
+                gateUpWeight.PackedForLinear(tape), downWeight.PackedForLinear(tape), ctx.Cols, c, inter))
         {
             var h = tape.NewVariable(n, c);
             var normed = tape.NewVariable(n, c);
@@ -31,9 +31,9 @@ public static partial class Ops
             var y = tape.NewVariable(n, c);
             Kernels.DecoderOutputFeedForward.Forward(n, ctx.Cols, c, inter,
                 new Kernels.DecoderOutputFeedForward.Buffers(ctx.Span, x.Span, h.Span, normed.Span, rstd.Span, gateUp.Span, mid.Span, y.Span),
-                outputWeight.PackedForLinear(tape.KeepPackedOnly)!, BiasValues(outputBias), norm.Data.Span, eps,
-                gateUpWeight.PackedForLinear(tape.KeepPackedOnly)!, BiasValues(gateUpBias), f,
-                downWeight.PackedForLinear(tape.KeepPackedOnly)!, BiasValues(downBias));
+                outputWeight.PackedForLinear(tape)!, BiasValues(outputBias), norm.Data.Span, eps,
+                gateUpWeight.PackedForLinear(tape)!, BiasValues(gateUpBias), f,
+                downWeight.PackedForLinear(tape)!, BiasValues(downBias));
             return y;
         }
         var hidden = Add(tape, x, Linear(tape, ctx, outputWeight, outputBias));

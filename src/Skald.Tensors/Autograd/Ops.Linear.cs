@@ -46,7 +46,7 @@ public static partial class Ops
             Quantization.Int8Gemm.Linear(x.Span, int8, b, y.Span, n); // int8 weights, activations quantised per row
         }
         else if (weight.Precision == WeightPrecision.Float32 && (tape.PackWeights || weight.IsPackedOnly) && !tape.Recording
-            && weight.PackedForLinear(tape.KeepPackedOnly) is { } packed)
+            && weight.PackedForLinear(tape) is { } packed)
         {
             Kernels.Linear.Forward(x.Span, weight.ValuesIfHeld, packed, b, y.Span, n, inF, outF);
         }

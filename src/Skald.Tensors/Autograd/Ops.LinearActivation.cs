@@ -34,7 +34,7 @@ public static partial class Ops
         }
         if (!tape.Recording && (tape.PackWeights || weight.IsPackedOnly) && Kernels.LinearActivation.Fuses(kind) && FusableWeight(weight)
             && !((tape.QuantizeLinear || weight.IsInt8Only) && Quantization.Int8Weights.For(weight) is not null)
-            && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols && weight.PackedForLinear(tape.KeepPackedOnly) is { } packed)
+            && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols && weight.PackedForLinear(tape) is { } packed)
         {
             int n = x.Rows, inF = x.Cols, outF = weight.Shape[0];
             var y = tape.NewVariable(n, outF);

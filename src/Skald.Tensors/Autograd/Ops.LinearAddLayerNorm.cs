@@ -32,7 +32,7 @@ public static partial class Ops
         if (!tape.Recording && (tape.PackWeights || weight.IsPackedOnly) && dropout == 0f && FusableWeight(weight)
             && !(tape.QuantizeLinear && Quantization.Int8Weights.For(weight) is not null)
             && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols && residual.Rows == x.Rows
-            && residual.Cols == weight.Shape[0] && weight.PackedForLinear(tape.KeepPackedOnly) is { } packed)
+            && residual.Cols == weight.Shape[0] && weight.PackedForLinear(tape) is { } packed)
         {
             int n = x.Rows, inF = x.Cols, outF = weight.Shape[0];
             var mean = tape.Save(n);

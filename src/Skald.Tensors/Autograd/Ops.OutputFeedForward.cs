@@ -20,8 +20,8 @@ public static partial class Ops
         if (!tape.Recording && dropout == 0f && Quantization.SixTermGemm.Enabled && Kernels.LinearActivation.Fuses(kind)
             && ctx.Cols == c && x.Rows == n && Chainable(tape, outputWeight)
             && Chainable(tape, upWeight) && Chainable(tape, downWeight)
-            && Kernels.OutputFeedForward.Runs(outputWeight.PackedForLinear(tape.KeepPackedOnly), upWeight.PackedForLinear(tape.KeepPackedOnly),
-                downWeight.PackedForLinear(tape.KeepPackedOnly), c, inter, kind))
+            && Kernels.OutputFeedForward.Runs(outputWeight.PackedForLinear(tape), upWeight.PackedForLinear(tape),
+                downWeight.PackedForLinear(tape), c, inter, kind))
         {
             var mean1 = tape.Save(n);
             var rstd1 = tape.Save(n);
@@ -31,9 +31,9 @@ public static partial class Ops
             var rstd2 = tape.Save(n);
             var y = tape.NewVariable(n, c);
             Kernels.OutputFeedForward.Forward(ctx.Span, x.Span, n, c, inter, eps,
-                outputWeight.PackedForLinear(tape.KeepPackedOnly)!, BiasValues(outputBias), outputGamma.Values.Span, outputBeta.Values.Span,
-                upWeight.PackedForLinear(tape.KeepPackedOnly)!, BiasValues(upBias), kind,
-                downWeight.PackedForLinear(tape.KeepPackedOnly)!, BiasValues(downBias), downGamma.Values.Span, downBeta.Values.Span,
+                outputWeight.PackedForLinear(tape)!, BiasValues(outputBias), outputGamma.Values.Span, outputBeta.Values.Span,
+                upWeight.PackedForLinear(tape)!, BiasValues(upBias), kind,
+                downWeight.PackedForLinear(tape)!, BiasValues(downBias), downGamma.Values.Span, downBeta.Values.Span,
                 h.Span, mean1.Span, rstd1.Span, mid.Span, y.Span, mean2.Span, rstd2.Span);
             return y;
         }

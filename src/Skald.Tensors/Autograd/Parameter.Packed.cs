@@ -38,7 +38,7 @@ public sealed partial class Parameter
     {
         if (storage.PackedOnly is not null) return 0;
         if (WhyNotPackedOnly() is { } why) throw new InvalidOperationException(why);
-        var packed = PackedForLinear() ?? throw new InvalidOperationException($"{Name}: the GEMM backend did not pack it");
+        var packed = PackedForLinear(holdPieces: false) ?? throw new InvalidOperationException($"{Name}: the GEMM backend did not pack it");
         long bytes = 4L * Length;
         storage.ReleaseToPacked(packed);
         requiresGrad = false;
@@ -47,14 +47,15 @@ public sealed partial class Parameter
     }
 
     /// <summary>
-    /// <see cref="PackedForLinear()"/>; with <paramref name="release"/> (<see cref="Tape.KeepPackedOnly"/>), a weight that
-    /// can be released (<see cref="ReleaseToPacked"/>) then keeps only the packed form, its float32 values dropped as
-    /// soon as it is packed (so a model made packed-only never holds both copies of every weight).
+    /// <see cref="PackedForLinear(bool)"/> as <paramref name="tape"/> asks (<see cref="Tape.HoldWeightPieces"/>); with
+    /// <see cref="Tape.KeepPackedOnly"/>, a weight that can be released (<see cref="ReleaseToPacked"/>) then keeps only the
+    /// packed form, its float32 values dropped as soon as it is packed (so a model made packed-only never holds both
+    /// copies of every weight).
     /// </summary>
-    internal Gemm.PackedMatrix? PackedForLinear(bool release)
+    internal Gemm.PackedMatrix? PackedForLinear(Tape tape)
     {
-        var packed = PackedForLinear();
-        if (!release || packed is null || storage.PackedOnly is not null || WhyNotPackedOnly() is not null) return packed;
+        var packed = PackedForLinear(tape.HoldWeightPieces);
+        if (!tape.KeepPackedOnly || packed is null || storage.PackedOnly is not null || WhyNotPackedOnly() is not null) return packed;
         long bytes = ReleaseToPacked();
         ReleasedMemory.Note(bytes);
         return storage.PackedOnly;
@@ -84,7 +85,7 @@ public sealed partial class Parameter
     /// The packed form of a packed-only weight for the current backend: its own panels (re-packed from their values
     /// when the managed kernel changed), or for a part of a stack its rows packed on their own (made once, kept).
     /// </summary>
-    private Gemm.PackedMatrix PackedOnlyForLinear(Gemm.PackedMatrix only)
+    private Gemm.PackedMatrix PackedOnlyForLinear(Gemm.PackedMatrix only, bool holdPieces)
     {
         if (Gemm.Blas.Backend is not Gemm.ManagedGemm managed)
             throw new InvalidOperationException(
@@ -94,14 +95,14 @@ public sealed partial class Parameter
         {
             var values = new float[(long)only.N * only.K];
             Gemm.PackedUnpack.CopyRowMajor(only, 0, values);
-            only = managed.PackForLinear(values, only.N, only.K);
+            only = managed.PackForLinear(values, only.N, only.K, holdPieces);
             storage.Repack(only);
         }
         if (CoversStorage) return only;
         if (partPacked is { } mine && managed.Accepts(mine)) return mine;
         var rows = new float[Length];
         Gemm.PackedUnpack.CopyRowMajor(only, offset, rows);
-        return partPacked = managed.PackForLinear(rows, Shape[0], Shape[1]);
+        return partPacked = managed.PackForLinear(rows, Shape[0], Shape[1], holdPieces);
     }
 
     private string PackedOnlyMessage() =>

@@ -212,7 +212,7 @@ public sealed partial class Parameter
     public int RowOffset => Shape.Length == 0 || Length == 0 ? 0 : offset / (Length / Shape[0]);
 
     /// <summary>Values (row-major); throws for a bfloat16 parameter (use <see cref="BFloat16Data"/>).</summary>
-    /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear()"/>): the caller may write through it.</remarks>
+    /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear(bool)"/>): the caller may write through it.</remarks>
     public Memory<float> Data
     {
         get
@@ -260,7 +260,7 @@ public sealed partial class Parameter
     }
 
     /// <summary>Accumulated gradient (allocated zeroed on first access); throws for a bfloat16 parameter.</summary>
-    /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear()"/>): an optimizer step reads it first.</remarks>
+    /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear(bool)"/>): an optimizer step reads it first.</remarks>
     public Memory<float> Grad
     {
         get
@@ -282,16 +282,17 @@ public sealed partial class Parameter
     /// (of this parameter or of any view of its storage) or <see cref="Update{TState}"/> drops it, so later calls pack
     /// the new values. Null for bfloat16 or non-2-D parameters, or when the backend takes no packed operand. Costs one
     /// float32 copy of the weight while kept (where the AMX six-term product runs, its three bfloat16 pieces instead, or
-    /// its first piece alone when every value is a bfloat16: <see cref="Gemm.ManagedGemm.PackForLinear"/>).
+    /// its first piece alone when every value is a bfloat16: <see cref="Gemm.ManagedGemm.PackForLinear"/>; the pieces are
+    /// held, or split from the panels per product, as <paramref name="holdPieces"/> asks when this call packs).
     /// </summary>
-    internal Gemm.PackedMatrix? PackedForLinear()
+    internal Gemm.PackedMatrix? PackedForLinear(bool holdPieces)
     {
-        if (storage.PackedOnly is { } only) return PackedOnlyForLinear(only);
+        if (storage.PackedOnly is { } only) return PackedOnlyForLinear(only, holdPieces);
         if (storage.Values is not { } v || Shape.Length != 2) return null;
         if (storage.Packed is { } kept && kept.Offset == offset && kept.Matrix.N == Shape[0] && kept.Matrix.K == Shape[1]
             && Gemm.Blas.Backend is Gemm.ManagedGemm managed && managed.Accepts(kept.Matrix))
             return kept.Matrix;
-        var packed = Gemm.Blas.Backend is Gemm.ManagedGemm gemm ? gemm.PackForLinear(v.AsSpan(offset, Length), Shape[0], Shape[1]) : null;
+        var packed = Gemm.Blas.Backend is Gemm.ManagedGemm gemm ? gemm.PackForLinear(v.AsSpan(offset, Length), Shape[0], Shape[1], holdPieces) : null;
         storage.Packed = packed is null ? null : new PackedView(offset, packed);
         return packed;
     }

@@ -21,6 +21,16 @@ public sealed partial class Tape
     public bool KeepPackedOnly { get; set; }
 
     /// <summary>
+    /// With <see cref="PackWeights"/>, on CPUs where float32 products run as AMX bfloat16 tiles (six terms from three
+    /// bfloat16 pieces of each operand, the float32 FMA kernels' accuracy), whether each weight this tape packs holds
+    /// its three pieces (6 bytes a weight: faster, most for few rows, such as one short text) instead of splitting them
+    /// from its float32 panels in every product (4 bytes a weight). The same bits either way; no effect on other CPUs.
+    /// Encoders turn it on when their float32 weights are at most <c>SentenceEncoder.PackWeightsLimitBytes</c>.
+    /// SKALD_AMX_FP32=pieces or =split overrides it for the process.
+    /// </summary>
+    public bool HoldWeightPieces { get; set; }
+
+    /// <summary>
     /// Whether a pass that does not record multiplies float32 Linear weights in int8 (per-row int8 weights kept beside
     /// each parameter, activations quantised per row on the fly; <see cref="Quantization.Int8Gemm"/>). Approximate;
     /// falls back to float32 on a CPU without AVX2 or AVX-VNNI. Off by default; ignored while <see cref="Recording"/>.

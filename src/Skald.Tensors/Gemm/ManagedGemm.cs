@@ -154,18 +154,22 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
 
     /// <summary>
     /// A Linear weight W [<paramref name="n"/>, <paramref name="k"/>] (row-major) packed as op(B) = Wᵀ for the fused
-    /// packed product: where the six-term product runs on this thread (<see cref="Quantization.SixTermGemm.Enabled"/>),
-    /// its three bfloat16 pieces only, no float32 panels (6 bytes a weight instead of 4 + 6: the products read nothing
-    /// else), when every value comes back from them bit for bit (<see cref="Quantization.SixTermMatrix.Lossless"/>), else
-    /// the panels with the pieces beside them; a weight whose every value is a bfloat16 (a bfloat16 checkpoint's) as its
-    /// first piece alone, 2 bytes a weight, multiplied from three terms (<see cref="Quantization.SixTermMatrix.Bf16Exact"/>);
-    /// with <see cref="Quantization.SixTermGemm.Bf16WeightsOnly"/> any other weight as its panels alone (the FMA kernels);
+    /// packed product: where the six-term product runs on this thread (<see cref="Quantization.SixTermGemm.Enabled"/>), a
+    /// weight whose every value is a bfloat16 (a bfloat16 checkpoint's) as its first piece alone, no float32 panels
+    /// (2 bytes a weight, multiplied from three terms: <see cref="Quantization.SixTermMatrix.Bf16Exact"/>); any other as its
+    /// float32 panels (4 bytes a weight), its pieces split from them per product (<see cref="Quantization.SixTermMatrix.For"/>;
+    /// with <see cref="Quantization.SixTermGemm.Bf16WeightsOnly"/> multiplied by the FMA kernels), or, for panels not 32
+    /// wide (a kernel asked for) or when <paramref name="holdPieces"/> (<see cref="Quantization.SixTermGemm.HoldPieces"/>:
+    /// a model small enough to spend memory on speed, <see cref="Autograd.Tape.HoldWeightPieces"/>), as its three bfloat16
+    /// pieces only (6 bytes a weight) when every value comes back from them bit for bit
+    /// (<see cref="Quantization.SixTermMatrix.Lossless"/>), else the panels with the pieces beside them;
     /// elsewhere <see cref="Pack"/>(true, k, n, w, k).
     /// </summary>
-    internal PackedMatrix PackForLinear(ReadOnlySpan<float> w, int n, int k)
+    internal PackedMatrix PackForLinear(ReadOnlySpan<float> w, int n, int k, bool holdPieces)
     {
         if (!Quantization.SixTermGemm.Enabled || n == 0 || k == 0) return Pack(true, k, n, w, k);
-        if (Quantization.SixTermGemm.Bf16WeightsOnly && !Quantization.SixTermMatrix.AllBf16(w, n, k)) return Pack(true, k, n, w, k);
+        if ((Quantization.SixTermGemm.Bf16WeightsOnly || spec.NR == Quantization.SixTermLayout.Block && !Quantization.SixTermGemm.HoldPieces(holdPieces))
+            && !Quantization.SixTermMatrix.AllBf16(w, n, k)) return Pack(true, k, n, w, k);
         var pieces = Quantization.SixTermMatrix.FromRows(w, n, k);
         if (pieces.Lossless) return PackedMatrix.PiecesOnly(spec, pieces);
         var packed = Pack(true, k, n, w, k);

@@ -9,9 +9,9 @@ namespace Skald.Tensors.Gemm;
 /// weight at inference) skip packing B. The result of <see cref="ManagedGemm.SgemmPacked"/> is bit-identical to
 /// <see cref="ManagedGemm.Sgemm"/> on the unpacked matrix: the same micro-kernel reads the same values in the same
 /// order. Immutable; safe to share between threads. Holds one float32 copy of B (pinned, 64-byte aligned), or, made by
-/// <see cref="ManagedGemm.PackForLinear"/> where the AMX six-term product runs, a Linear weight's three bfloat16 pieces
-/// instead (<see cref="HasPanels"/> false: 6 bytes a weight, 2 when every value is a bfloat16, its values read back
-/// exactly, <see cref="Quantization.SixTermMatrix.CopyRowMajor"/>).
+/// <see cref="ManagedGemm.PackForLinear"/> where the AMX six-term product runs, a Linear weight's bfloat16 pieces
+/// instead (<see cref="HasPanels"/> false: its first pieces alone, 2 bytes a weight, when every value is a bfloat16; its
+/// three, 6 bytes, only off the 32-wide panels or with SKALD_AMX_FP32=pieces; its values read back exactly, <see cref="Quantization.SixTermMatrix.CopyRowMajor"/>).
 /// </summary>
 public sealed unsafe class PackedMatrix
 {
@@ -49,16 +49,18 @@ public sealed unsafe class PackedMatrix
     public bool HasPanels => buffer is not null;
 
     /// <summary>
-    /// The weight's three bfloat16 pieces for the AMX float32 product (<see cref="Quantization.SixTermGemm"/>): a
-    /// pieces-only matrix's own; else made from the panels at the first product that asks and kept beside them (6 bytes
-    /// a weight, 2 when every value is a bfloat16), dropped when the panels are packed again.
+    /// The weight's bfloat16 pieces for the AMX float32 product (<see cref="Quantization.SixTermGemm"/>): a pieces-only
+    /// matrix's own; else made for the panels at the first product that asks (<see cref="Quantization.SixTermMatrix.For"/>:
+    /// on 32-wide panels split per product from them, no bytes beside; the first pieces alone, 2 bytes a weight, when
+    /// every value is a bfloat16; all three, 6 bytes, beside panels of another width or with SKALD_AMX_FP32=pieces) and kept, dropped when the panels
+    /// are packed again.
     /// </summary>
     internal Quantization.SixTermMatrix SixTerm
     {
         get
         {
             if (sixTerm is { } made) return made;
-            var mine = Quantization.SixTermMatrix.FromPanels(this);
+            var mine = Quantization.SixTermMatrix.For(this);
             return Interlocked.CompareExchange(ref sixTerm, mine, null) ?? mine;
         }
     }

@@ -5,7 +5,9 @@ namespace Skald.Tensors.Quantization;
 /// <summary>
 /// The float32 inference product y[m, N] = x[m, K] · Wᵀ (+ bias, then a tile map and a per-row finish, as
 /// <see cref="Gemm.ManagedGemm"/>'s fused packed product) formed on AMX from bfloat16 pieces: x and W each split into three
-/// (<see cref="SixTermLayout"/>; W once, <see cref="SixTermMatrix"/>; x per call, vectorised, into reused buffers: each
+/// (<see cref="SixTermLayout"/>; W once, <see cref="SixTermMatrix"/>, or, for a W held as its float32 panels
+/// (<see cref="SixTermMatrix.SplitsPerCall"/>), per call, a group of panel pairs × a k block at a time into each thread's
+/// own buffer; x per call, vectorised, into reused buffers: each
 /// thread's own, <see cref="RowPiecesBlocks"/> row blocks at a time, when the threads split rows, else the caller's), and the six terms x1w1, x1w2, x1w3, x2w1, x2w2, x3w1 summed by <c>tdpbf16ps</c> in float32
 /// (<see cref="SixTermTileAmx"/>; twin <see cref="SixTermTileScalar"/>), or, for a W whose every value is a bfloat16
 /// (<see cref="SixTermMatrix.Bf16Exact"/>, held as its first piece alone), the three of them with a nonzero W piece
@@ -18,7 +20,7 @@ namespace Skald.Tensors.Quantization;
 /// stay in L2). A row's sums do not depend on the other rows of the call (each row is its own tile row, whatever the
 /// row count) nor on the thread count. A call allocates nothing once its buffers have grown.
 /// </summary>
-internal static unsafe class SixTermGemm
+internal static unsafe partial class SixTermGemm
 {
     private const int Block = SixTermLayout.Block;
 
@@ -41,6 +43,22 @@ internal static unsafe class SixTermGemm
 
     private static readonly bool ByDefault = SixTermTileAmx.IsSupported && Setting != "0";
 
+    /// <summary>
+    /// SKALD_AMX_FP32=pieces: every float32 weight holds its three bfloat16 pieces, made once (6 bytes a weight), instead
+    /// of its float32 panels split per product (4 bytes a weight; <see cref="SixTermMatrix.For"/>): the same bits, faster
+    /// by the split's share of each product (docs/performance.md 2026-12-07, split per product), whatever
+    /// <see cref="HoldPieces"/> is asked.
+    /// </summary>
+    internal static readonly bool HoldsPieces = Setting == "pieces";
+
+    /// <summary>
+    /// Whether a Linear weight packed for inference holds its three pieces (<see cref="Gemm.ManagedGemm"/>'s PackForLinear):
+    /// as the model asked (<paramref name="asked"/>: <see cref="Autograd.Tape.HoldWeightPieces"/>, set by a model whose
+    /// float32 weights are small enough), always with SKALD_AMX_FP32=pieces (<see cref="HoldsPieces"/>), never with
+    /// SKALD_AMX_FP32=split (for A/B runs of the two layouts).
+    /// </summary>
+    internal static bool HoldPieces(bool asked) => HoldsPieces || asked && Setting != "split";
+
     /// <summary>For tests: on this thread 1 turns <see cref="Bf16WeightsOnly"/> on, -1 off, 0 leaves it to the process.</summary>
     [ThreadStatic] internal static int Bf16WeightsOnlyOverride;
 
@@ -58,9 +76,9 @@ internal static unsafe class SixTermGemm
     /// <summary>
     /// Whether the packed float32 Linear runs here (<see cref="Gemm.ManagedGemm"/>'s fused packed product): wherever
     /// AMX-BF16 runs, unless SKALD_AMX_FP32=0 (or SKALD_AMX=0, all of AMX) turns it off, or as this thread's
-    /// <see cref="Override"/> says. Where it runs, a Linear weight packed for it keeps its pieces instead of float32 panels
-    /// (<see cref="Gemm.ManagedGemm.PackForLinear"/>: 6 bytes a weight, 2 for a bfloat16 one; with
-    /// <see cref="Bf16WeightsOnly"/> the bfloat16 ones alone).
+    /// <see cref="Override"/> says. Where it runs, a Linear weight packed for it keeps its float32 panels (4 bytes a weight,
+    /// its pieces split per product) or, a bfloat16 one, its first pieces alone (2 bytes;
+    /// <see cref="Gemm.ManagedGemm.PackForLinear"/>; with <see cref="Bf16WeightsOnly"/> only the bfloat16 ones multiply here).
     /// </summary>
     internal static bool Enabled => Override != 0 ? Override > 0 : ByDefault;
 
@@ -117,7 +135,8 @@ internal static unsafe class SixTermGemm
             RunProduct(chain.Third);
             return;
         }
-        Parallelism.For((m + Block - 1) / Block, 1, chain, static (in Chain c, int b0, int b1) =>
+        ForRowBlocks((m + Block - 1) / Block, first.W.SplitsPerCall || second.W.SplitsPerCall || third.W.SplitsPerCall, chain,
+            static (in Chain c, int b0, int b1) =>
         {
             for (int s0 = b0; s0 < b1; s0 += RowPiecesBlocks)
             {
@@ -138,7 +157,7 @@ internal static unsafe class SixTermGemm
         {
             // Each thread splits its own row blocks, at most RowPiecesBlocks at a time, into its own buffer (not
             // all of x into one: 6 bytes a value of x, 75 MB for 4,096 rows × 3,072), multiplies and finishes them.
-            Parallelism.For(blocks, 1, p, static (in Product p, int b0, int b1) => Rows(p, b0, b1));
+            ForRowBlocks(blocks, p.W.SplitsPerCall, p, static (in Product p, int b0, int b1) => Rows(p, b0, b1));
             return;
         }
         p = p with { Pieces = Buffer(ref xPieces, blocks * (long)p.W.Chunks * SixTermLayout.StepValues) };
@@ -186,6 +205,11 @@ internal static unsafe class SixTermGemm
     // this thread's edge buffer, then its rows and columns copied.
     private static void Compute(in Product p, int b0, int b1, int q0, int q1)
     {
+        if (p.W.SplitsPerCall)
+        {
+            ComputeSplitting(p, b0, b1, q0, q1);
+            return;
+        }
         var w = p.W;
         int chunks = w.Chunks, fullPairs = w.N / Block;
         long blockValues = (long)chunks * SixTermLayout.StepValues, pairValues = w.PairBytes / sizeof(ushort);
@@ -241,12 +265,12 @@ internal static unsafe class SixTermGemm
         else if (scalar || !SixTermTileAmx.IsSupported || !SixTermTileAmx.Run(args)) SixTermTileScalar.Run(args);
     }
 
-    // A thread's buffer of at least `values` bfloat16 values, grown as needed, 64-byte aligned (pinned: the address holds).
-    private static nint Buffer(ref ushort[]? buffer, long values)
+    // A thread's buffer of at least `values` values, grown as needed, 64-byte aligned (pinned: the address holds).
+    private static nint Buffer<T>(ref T[]? buffer, long values) where T : unmanaged
     {
         if (buffer is null || buffer.Length < values + 32)
-            buffer = GC.AllocateUninitializedArray<ushort>((int)Math.Max(values + 32, (buffer?.Length ?? 0) * 3L / 2), pinned: true);
-        fixed (ushort* b = buffer) return ((nint)b + 63) & ~(nint)63;
+            buffer = GC.AllocateUninitializedArray<T>((int)Math.Max(values + 32, (buffer?.Length ?? 0) * 3L / 2), pinned: true);
+        fixed (T* b = buffer) return ((nint)b + 63) & ~(nint)63;
     }
 
     // This thread's edge buffer: 32 rows × a group's columns.

@@ -102,13 +102,19 @@ internal static unsafe class SixTermLayout
     /// three times, the same bits, with the care for ∞, NaN and values that would round to ∞ spent on the first piece
     /// only. What the first leaves is +0 (after a piece that is ∞ or NaN) or a finite value within a bfloat16 step of
     /// it (below 2^121), so the second and third are plain roundings to nearest even: neither can be ∞ or NaN nor
-    /// leave one.
+    /// leave one. Sixteen lanes all below 2^127 in magnitude (no ∞ or NaN, none that could round to ∞) take the first
+    /// piece as a plain rounding too: Piece16's care changes nothing there.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Split16(Vector512<float> v, out Vector512<uint> p1, out Vector512<uint> p2, out Vector512<uint> p3)
     {
         var rest = v;
-        p1 = Piece16(ref rest);
+        if (Vector512.LessThanAll(v.AsUInt32() & Vector512.Create(0x7FFF_FFFFu), Vector512.Create(0x7F00_0000u)))
+        {
+            p1 = Bf16.RoundNotNaN(v.AsUInt32());
+            rest = v - Vector512.ShiftLeft(p1, 16).AsSingle();
+        }
+        else p1 = Piece16(ref rest);
         p2 = Bf16.RoundNotNaN(rest.AsUInt32());
         p3 = Bf16.RoundNotNaN((rest - Vector512.ShiftLeft(p2, 16).AsSingle()).AsUInt32());
     }
@@ -156,6 +162,37 @@ internal static unsafe class SixTermLayout
             {
                 for (int s = 0; s < 3; s++) block[XIndex(r, t, s)] = 0;
             }
+        }
+    }
+
+    /// <summary>
+    /// One 32-deep chunk of a panel pair of W from k-major rows of 32 columns at <paramref name="rows"/> (32 rows,
+    /// <paramref name="ld"/> apart) into its step at <paramref name="step"/>: a row pair (k even, k odd) of 16 columns
+    /// makes, per piece, 16 lanes whose low halves are the even k's pieces and high halves the odd k's, the tile's
+    /// row of that k pair (<see cref="WIndex(int, int, int)"/>). 16 values at a time (<see cref="Split16"/>) with
+    /// <paramref name="vector"/> (AVX-512), else value by value (<see cref="Piece"/>): the same bits either way.
+    /// </summary>
+    public static void SplitPair(float* rows, long ld, ushort* step, bool vector)
+    {
+        if (vector && Vector512.IsHardwareAccelerated)
+        {
+            for (int kp = 0; kp < Block / 2; kp++)
+            for (int half = 0; half < 2; half++)
+            {
+                Split16(Vector512.Load(rows + 2 * kp * ld + 16 * half), out var e1, out var e2, out var e3);
+                Split16(Vector512.Load(rows + (2 * kp + 1) * ld + 16 * half), out var o1, out var o2, out var o3);
+                uint* at = (uint*)(step + WIndex(16 * half, 2 * kp, 0)); // piece s is Offset(s, 0) bytes further
+                (e1 | Vector512.ShiftLeft(o1, 16)).Store(at);
+                (e2 | Vector512.ShiftLeft(o2, 16)).Store(at + Offset(1, 0) / sizeof(uint));
+                (e3 | Vector512.ShiftLeft(o3, 16)).Store(at + Offset(2, 0) / sizeof(uint));
+            }
+            return;
+        }
+        for (int t = 0; t < Block; t++)
+        for (int j = 0; j < Block; j++)
+        {
+            float rest = rows[t * ld + j];
+            for (int piece = 0; piece < 3; piece++) step[WIndex(j, t, piece)] = Piece(ref rest);
         }
     }
 }

@@ -9,8 +9,10 @@ namespace Skald.Tensors.Quantization;
 /// A float32 weight W [N, K] as three bfloat16 pieces (W = w1 + w2 + w3 to float32's precision,
 /// <see cref="SixTermLayout.Piece"/>) laid out for <see cref="SixTermTileAmx"/>: per 32-column panel pair, per
 /// 32-deep chunk, one 6 KB step (<see cref="SixTermLayout"/>), N padded to whole pairs and K to whole chunks with zeros.
-/// 6 bytes a weight (1.5× the float32 panels). Made once per weight (a <see cref="Gemm.PackedMatrix"/> holds it instead
-/// of its panels when <see cref="Lossless"/>, else beside them); immutable, shared by threads. W's values read back
+/// 6 bytes a weight (1.5× the float32 panels): held so only beside (or, when <see cref="Lossless"/>, instead of) panels
+/// that are not 32 columns wide; a float32 W on 32-wide panels (every AMX host's AVX-512 kernel) is instead a view of
+/// those panels whose pieces each product splits (<see cref="SplitsPerCall"/>, <see cref="SplitPairs"/>: 4 bytes a weight
+/// in all, the same pieces; <see cref="For"/> is the rule). Immutable, shared by threads. W's values read back
 /// (<see cref="CopyRowMajor"/>) are <see cref="SixTermLayout.Join"/> of their pieces. A W whose every value is a bfloat16
 /// (<see cref="Bf16Exact"/>: a bfloat16 checkpoint's, read as float32) has its second and third pieces all zero and is held
 /// as its first piece alone, 2 bytes a weight (one 2 KB step a chunk, <see cref="ThreeTermTileAmx"/>), its values that
@@ -20,6 +22,19 @@ internal sealed unsafe class SixTermMatrix
 {
     private readonly ushort[] buffer;
     private readonly int start;
+    private readonly Gemm.PackedMatrix? panels; // a W split per call: its float32 panels, 32 columns wide
+
+    // W over its float32 panels (SplitsPerCall): no pieces held.
+    private SixTermMatrix(Gemm.PackedMatrix panels)
+    {
+        N = panels.N;
+        K = panels.K;
+        StepValues = SixTermLayout.StepValues;
+        Chunks = SixTermLayout.Chunks(K);
+        Pairs = (N + SixTermLayout.Block - 1) / SixTermLayout.Block;
+        buffer = [];
+        this.panels = panels;
+    }
 
     private SixTermMatrix(int n, int k, bool bf16Exact)
     {
@@ -66,14 +81,69 @@ internal sealed unsafe class SixTermMatrix
     /// </summary>
     public int StepValues { get; }
 
-    /// <summary>Bytes held.</summary>
+    /// <summary>
+    /// Whether W is held as its float32 panels (<see cref="For"/>: 4 bytes a weight, nothing beside them) and its pieces
+    /// are split per product (<see cref="SplitPairs"/>) instead of held.
+    /// </summary>
+    public bool SplitsPerCall => panels is not null;
+
+    /// <summary>Bytes held (0 when <see cref="SplitsPerCall"/>: the panels are the packed weight's).</summary>
     public long Bytes => (long)buffer.Length * sizeof(ushort);
 
     /// <summary>Bytes from one panel pair's pieces to the next.</summary>
     public long PairBytes => (long)Chunks * StepValues * sizeof(ushort);
 
-    /// <summary>The first pair's first step (valid while this object is alive: the buffer is pinned).</summary>
-    public ushort* Pieces => (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer)) + start;
+    /// <summary>The first pair's first step (valid while this object is alive: the buffer is pinned); throws when <see cref="SplitsPerCall"/>.</summary>
+    public ushort* Pieces => panels is null
+        ? (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer)) + start
+        : throw new InvalidOperationException("this weight's pieces are split per product from its float32 panels");
+
+    /// <summary>
+    /// The pieces the products of <paramref name="packed"/> (a transposed operand's panels) read, by the one rule: a W
+    /// whose every value is a bfloat16 as its first piece alone (<see cref="Bf16Exact"/>, 2 bytes a weight beside the
+    /// panels); any other, on panels 32 columns wide (the AVX-512 kernel's: every AMX host's), over those panels, split
+    /// per product (<see cref="SplitsPerCall"/>: no bytes beyond the panels' 4 a weight; each thread splits W once per
+    /// chunk of at least 256 rows); on panels of another width (a kernel asked for) or with
+    /// <see cref="SixTermGemm.HoldsPieces"/> (SKALD_AMX_FP32=pieces) its three pieces made once (<see cref="FromPanels"/>).
+    /// A Linear weight whose model asked to hold its pieces has them from its packing (<see cref="SixTermGemm.HoldPieces"/>)
+    /// and never comes here.
+    /// </summary>
+    public static SixTermMatrix For(Gemm.PackedMatrix packed)
+    {
+        if (packed.NR != SixTermLayout.Block || SixTermGemm.HoldsPieces) return FromPanels(packed);
+        bool bf16 = AllBf16(packed.Panels, packed.N, packed.K, SixTermLayout.Block, (long)SixTermLayout.Block * packed.K, 1, SixTermLayout.Block);
+        GC.KeepAlive(packed);
+        return bf16 ? FromPanels(packed) : new SixTermMatrix(packed);
+    }
+
+    /// <summary>
+    /// For a W split per call (<see cref="SplitsPerCall"/>): panel pairs [<paramref name="q0"/>, <paramref name="q1"/>) ×
+    /// chunks [<paramref name="chunk0"/>, chunk0 + <paramref name="steps"/>) split from the float32 panels into the
+    /// steps at <paramref name="destination"/> (pair q's at destination + (q − q0)·<paramref name="pairValues"/>, its
+    /// chunks one step apart): the pieces <see cref="FromRows(ReadOnlySpan{float}, int, int)"/> holds, the same bits; 16 values at a time with
+    /// <paramref name="vector"/> (AVX-512), else value by value (<see cref="SixTermLayout.SplitPair"/>).
+    /// </summary>
+    internal void SplitPairs(int q0, int q1, int chunk0, int steps, ushort* destination, long pairValues, bool vector)
+    {
+        const int block = SixTermLayout.Block;
+        var held = panels ?? throw new InvalidOperationException("this weight holds its pieces");
+        float* first = held.Panels; // pair q is panel q: row t (k) of its 32 columns at (q·K + t)·32
+        for (int q = q0; q < q1; q++)
+        for (int c = chunk0; c < chunk0 + steps; c++)
+        {
+            int t0 = c * block, kc = Math.Min(block, K - t0);
+            float* rows = first + ((long)q * K + t0) * block;
+            if (kc < block) // the last chunk of a K that is no multiple of 32: its rows, then zeros
+            {
+                float* square = SixTermProducts.Square();
+                new ReadOnlySpan<float>(rows, Math.Max(0, kc) * block).CopyTo(new Span<float>(square, block * block));
+                new Span<float>(square + Math.Max(0, kc) * block, (block - Math.Max(0, kc)) * block).Clear();
+                rows = square;
+            }
+            SixTermLayout.SplitPair(rows, block, destination + (q - q0) * pairValues + (long)(c - chunk0) * StepValues, vector);
+        }
+        GC.KeepAlive(held);
+    }
 
     /// <summary>From W [n, k] row-major (its first piece alone when <see cref="Bf16Exact"/>).</summary>
     public static SixTermMatrix FromRows(ReadOnlySpan<float> w, int n, int k) => FromRows(w, n, k, allPieces: false);

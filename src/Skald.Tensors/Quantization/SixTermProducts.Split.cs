@@ -69,35 +69,8 @@ internal static unsafe partial class SixTermProducts
                             new ReadOnlySpan<float>(g.B + (long)(t0 + t) * g.Ldb + q * Block, cols).CopyTo(new Span<float>(s + t * Block, cols));
                     }
                 }
-                SplitPair(rows, ld, pair + c * SixTermLayout.StepValues, vector: !p.Scalar);
+                SixTermLayout.SplitPair(rows, ld, pair + c * SixTermLayout.StepValues, vector: !p.Scalar);
             }
-        }
-    }
-
-    // One chunk of a panel pair from k-major rows of 32 columns (32 rows, ld apart) into its step: 16 values at a time
-    // with vector (AVX-512), else value by value; the same bits either way.
-    private static void SplitPair(float* rows, long ld, ushort* step, bool vector)
-    {
-        if (vector && Vector512.IsHardwareAccelerated)
-        {
-            for (int kp = 0; kp < Block / 2; kp++)
-            for (int half = 0; half < 2; half++)
-            {
-                var even = Vector512.Load(rows + 2 * kp * ld + 16 * half);
-                var odd = Vector512.Load(rows + (2 * kp + 1) * ld + 16 * half);
-                for (int piece = 0; piece < 3; piece++)
-                {
-                    var both = SixTermLayout.Piece16(ref even) | Vector512.ShiftLeft(SixTermLayout.Piece16(ref odd), 16);
-                    both.Store((uint*)(step + SixTermLayout.WIndex(16 * half, 2 * kp, piece)));
-                }
-            }
-            return;
-        }
-        for (int t = 0; t < Block; t++)
-        for (int j = 0; j < Block; j++)
-        {
-            float rest = rows[t * ld + j];
-            for (int piece = 0; piece < 3; piece++) step[SixTermLayout.WIndex(j, t, piece)] = SixTermLayout.Piece(ref rest);
         }
     }
 
@@ -152,8 +125,8 @@ internal static unsafe partial class SixTermProducts
         }
     }
 
-    // This worker's 32 × 32 square for a transposed or ragged chunk.
-    private static float* Square()
+    // This worker's 32 × 32 square for a transposed or ragged chunk (and SixTermMatrix.SplitPairs' ragged last chunk).
+    internal static float* Square()
     {
         square ??= GC.AllocateUninitializedArray<float>(Block * Block + 16, pinned: true);
         fixed (float* s = square) return (float*)(((nint)s + 63) & ~(nint)63);

@@ -100,6 +100,41 @@ public sealed class PackedOnlyModelTests
         }
     }
 
+    // The rule for spending memory on speed (InferenceWeights.SpendMemoryOnSpeed): a small model holds its weights'
+    // three bfloat16 pieces on the AMX product (6 bytes a weight; through the twins where there is no AMX), and with
+    // HoldWeightPieces off keeps the float32 panels alone and splits them per product (4 bytes): the same bits.
+    [Theory]
+    [InlineData("bert-cased-mean")]
+    [InlineData("decoder-qwen2")]
+    public void ASmallModelHoldsItsWeightPiecesAndSplittingThemPerProductGivesTheSameBits(string fixture)
+    {
+        if (Blas.Backend is not ManagedGemm) return;
+        string path = TestPaths.FixtureModel(fixture);
+        int was = SixTermGemm.Override;
+        try
+        {
+            SixTermGemm.Override = 1;
+            var held = SentenceEncoder.Load(path);
+            Assert.True(held.HoldWeightPieces && held.PackWeights); // a few MB of float32 weights: under the limit
+            held.KeepPackedOnly();
+            var split = SentenceEncoder.Load(path);
+            split.HoldWeightPieces = false;
+            split.KeepPackedOnly();
+            var heldLinear = held.Parameters.Where(p => p.IsPackedOnly).ToList();
+            var splitLinear = split.Parameters.Where(p => p.IsPackedOnly).ToList();
+            Assert.NotEmpty(heldLinear);
+            Assert.All(heldLinear, p => Assert.True(6L * p.Length == p.Bytes, $"{p.Name}: {p.Bytes} bytes for {p.Length} values"));
+            Assert.All(splitLinear, p => Assert.True(4L * p.Length == p.Bytes, $"{p.Name}: {p.Bytes} bytes for {p.Length} values"));
+            Assert.Equal(held.Encode(Texts), split.Encode(Texts));
+            if (split.Transformer is IDecoder) // a switched model keeps the choice
+                Assert.False(split.WithAttention(AttentionMode.Bidirectional).HoldWeightPieces);
+        }
+        finally
+        {
+            SixTermGemm.Override = was;
+        }
+    }
+
     [Theory]
     [InlineData("bert-cased-mean")]
     [InlineData("decoder-qwen2")]

@@ -21,8 +21,7 @@ internal static class InferenceWeights
     /// </summary>
     public static void SpendMemoryOnSpeed(Tape inference, IReadOnlyList<Parameter> parameters)
     {
-        bool small = parameters.Where(p => p.Precision == WeightPrecision.Float32).Sum(p => (long)p.Length) * sizeof(float)
-            <= SentenceEncoder.PackWeightsLimitBytes;
+        bool small = SentenceEncoder.SpendsMemoryOnSpeed(parameters);
         inference.PackWeights = small;
         inference.HoldWeightPieces = small;
     }

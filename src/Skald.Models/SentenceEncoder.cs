@@ -56,6 +56,14 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public const long PackWeightsLimitBytes = 1L << 30;
 
+    /// <summary>
+    /// The rule encoders set <see cref="PackWeights"/> and <see cref="HoldWeightPieces"/> by: true when
+    /// <paramref name="parameters"/> hold at most <see cref="PackWeightsLimitBytes"/> of float32 values (for a caller
+    /// running a transformer on its own <see cref="Tape"/>, as the benchmarks do, to set it as the encoders do).
+    /// </summary>
+    public static bool SpendsMemoryOnSpeed(IEnumerable<Parameter> parameters) =>
+        parameters.Where(p => p.Precision == WeightPrecision.Float32).Sum(p => (long)p.Length) * sizeof(float) <= PackWeightsLimitBytes;
+
     /// <summary>The folder's module chain (modules.json, pooling and dense configs).</summary>
     public ModelFolder Folder { get; private set; }
 

@@ -83,7 +83,7 @@ foreach (var dir in dirs)
     }
     var encoder = ArchitectureRegistry.Load(dir);
     var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8, KeepInt8Only = int8Only, KeepPackedOnly = packedOnly, DirectAttention = directAttention, Bf16Linear = bf16,
-        HoldWeightPieces = SentenceEncoder.SpendsMemoryOnSpeed(encoder.Parameters) }; // as SentenceEncoder sets it
+        HoldWeightPieces = Skald.Models.SentenceEncoder.SpendsMemoryOnSpeed(encoder.Parameters) }; // as SentenceEncoder sets it
     foreach (int seq in seqs)
     {
         var tokens = Skald.Bench.Common.SyntheticBatch.Create(batch, seq);
@@ -140,7 +140,7 @@ void TextRuns(string dir, string file)
     var encoder = ArchitectureRegistry.Load(dir);
     if (encoder is IDecoder decoder) decoder.AttentionMode = AttentionMode.Causal; // as bench/ort's decoder graph
     var tape = new Tape(recording: false) { PackWeights = packed, KeepPackedOnly = packedOnly, DirectAttention = directAttention,
-        HoldWeightPieces = SentenceEncoder.SpendsMemoryOnSpeed(encoder.Parameters) };
+        HoldWeightPieces = Skald.Models.SentenceEncoder.SpendsMemoryOnSpeed(encoder.Parameters) };
     var texts = Skald.Bench.Common.TextBatches.ReadOrExit(file);
     foreach (var order in orders)
     {

@@ -91,8 +91,12 @@ public sealed class SixTermSplitPerCallTests
         }
     }
 
-    [Fact]
-    public void AFloat32WeightPackedForTheSixTermsHoldsItsPanelsAlone()
+    // A model that does not ask (a decoder over 1 GiB) keeps the panels alone and splits them per product; one that asks
+    // (Tape.HoldWeightPieces: an encoder) holds the pieces only, on these wide panels too. The same bits either way.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AFloat32WeightPackedForTheSixTermsHoldsItsPanelsOrItsPiecesAsAsked(bool holdPieces)
     {
         const int m = 45, n = 70, k = 100;
         var rng = new Random(21);
@@ -103,39 +107,14 @@ public sealed class SixTermSplitPerCallTests
         try
         {
             SixTermGemm.Override = 1; // the six-term product on, through the twin on a CPU without AMX
-            var packed = Wide.PackForLinear(w, n, k, holdPieces: false);
-            Assert.True(packed.HasPanels);
-            Assert.True(packed.Bytes <= 4L * 96 * k + 64, $"{packed.Bytes} bytes"); // 70 columns padded to 96, 64 of alignment slack
+            var packed = Wide.PackForLinear(w, n, k, holdPieces);
+            Assert.Equal(!holdPieces, packed.HasPanels);
+            if (holdPieces) Assert.True(packed.SixTermBytes >= 6L * n * k, $"{packed.SixTermBytes} bytes");
+            else Assert.True(packed.Bytes <= 4L * 96 * k + 64, $"{packed.Bytes} bytes"); // 70 columns padded to 96, 64 of alignment slack
             var y = SixTermPiecesTests.Fused(Wide, packed, x, bias, m);
             Assert.Equal(SixTermGemmTests.Run(x, SixTermMatrix.FromRows(w, n, k), bias, m, scalar: false), y);
-            Assert.True(packed.SixTerm.SplitsPerCall);
-            Assert.Equal(0, packed.SixTermBytes); // nothing made beside the panels by the product
-        }
-        finally
-        {
-            SixTermGemm.Override = was;
-        }
-    }
-
-    [Fact]
-    public void AWeightWhoseModelAsksHoldsItsPiecesOnTheWidePanelsWithTheSameBits()
-    {
-        const int m = 33, n = 70, k = 100;
-        var rng = new Random(22);
-        var x = TestUtil.RandomArray(rng, m * k);
-        var w = TestUtil.RandomArray(rng, n * k, 0.05f);
-        var bias = TestUtil.RandomArray(rng, n);
-        int was = SixTermGemm.Override;
-        try
-        {
-            SixTermGemm.Override = 1; // the six-term product on, through the twin on a CPU without AMX
-            var held = Wide.PackForLinear(w, n, k, holdPieces: true);
-            Assert.False(held.HasPanels); // pieces only: every value comes back from them
-            Assert.True(held.SixTermBytes >= 6L * n * k, $"{held.SixTermBytes} bytes");
-            Assert.False(held.SixTerm.SplitsPerCall);
-            var split = Wide.PackForLinear(w, n, k, holdPieces: false);
-            Assert.True(split.SixTerm.SplitsPerCall);
-            Assert.Equal(SixTermPiecesTests.Fused(Wide, split, x, bias, m), SixTermPiecesTests.Fused(Wide, held, x, bias, m));
+            Assert.Equal(!holdPieces, packed.SixTerm.SplitsPerCall);
+            if (!holdPieces) Assert.Equal(0, packed.SixTermBytes); // nothing made beside the panels by the product
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Skald.Tests;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -40,11 +41,6 @@ public sealed class HubCrossEncoderNanoBeirTests
         ["queries/train-00000-of-00001.parquet"] = ParquetFixture.Bytes(("_id", Ids("q", Questions.Length)), ("text", Questions)),
         ["qrels/train-00000-of-00001.parquet"] = ParquetFixture.Bytes(("query-id", qid), ("corpus-id", did)),
     }, dataset: true);
-
-    private static Dictionary<string, string> Env(string home, string endpoint) => new()
-    {
-        ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
-    };
 
     /// <summary>
     /// Asserts that <paramref name="result"/>'s NanoMSMARCO nDCG and MRR at <paramref name="k"/> are what

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -45,11 +46,6 @@ public sealed class HubNanoBeirTests
         }
         return new MockRepo(id, files, dataset: true);
     }
-
-    private static Dictionary<string, string> Env(string home, string endpoint) => new()
-    {
-        ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
-    };
 
     private static JsonNode Run(string dir, Dictionary<string, string>? env, params string[] args)
     {

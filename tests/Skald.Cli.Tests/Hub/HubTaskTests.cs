@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -50,11 +51,6 @@ public sealed class HubTaskTests
         ["data/test-00000-of-00001.parquet"] = ParquetFixture.Bytes(("sentence1", S1), ("sentence2", S2), ("score", Scores)),
         ["data/train-00000-of-00001.parquet"] = ParquetFixture.Bytes(("sentence1", S1[..2]), ("sentence2", S2[..2]), ("score", Scores[..2])),
     }, dataset: true);
-
-    private static Dictionary<string, string> Env(string home, string endpoint, bool offline = false) => new()
-    {
-        ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = offline ? "1" : "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
-    };
 
     private static JsonNode Evaluate(string dir, Dictionary<string, string>? env, string task, params string[] extra)
     {

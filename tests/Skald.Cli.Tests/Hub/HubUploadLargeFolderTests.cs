@@ -1,5 +1,6 @@
 using Skald.Hub;
 using static Skald.Cli.Tests.Hub.HubUploadTests;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -76,7 +77,7 @@ public sealed class HubUploadLargeFolderTests
         Assert.False(hub.Stores(Sha256(x))); // the second commit's large file was not sent yet
 
         int puts = hub.StoragePuts.Count;
-        var resumed = SkaldProcess.RunWith(null, Env(home, hub.Endpoint), args);
+        var resumed = SkaldProcess.RunWith(null, Env(home, hub.Endpoint, MockHub.Token), args);
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         var rest = hub.Commits.Skip(1).ToArray();
         Assert.Equal(new[] { Paths[3..6], Paths[6..] }, rest.Select(PathsOf).ToArray()); // what the killed run committed is not again

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Skald.Hub;
 using static Skald.Cli.Tests.Hub.HubUploadTests;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -118,7 +119,7 @@ public sealed class HubUploadWorkersTests
         var lacking = large.Values.Select(Sha256).Where(oid => !hub.Stores(oid)).Order(StringComparer.Ordinal).ToArray();
 
         int before = hub.StoragePuts.Count;
-        var resumed = SkaldProcess.RunWith(null, Env(home, hub.Endpoint), args);
+        var resumed = SkaldProcess.RunWith(null, Env(home, hub.Endpoint, MockHub.Token), args);
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Equal(lacking, hub.StoragePuts.Skip(before).Select(p => p.Oid).Order(StringComparer.Ordinal).ToArray());
         Assert.Contains($"{lacking.Length} large file{(lacking.Length == 1 ? "" : "s")} sent", resumed.Stderr);

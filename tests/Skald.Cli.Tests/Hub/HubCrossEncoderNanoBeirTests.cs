@@ -1,6 +1,6 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using Skald.Tests;
+using static Skald.Cli.Tests.Hub.EvaluateRuns;
 using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
@@ -30,17 +30,9 @@ public sealed class HubCrossEncoderNanoBeirTests
     private static readonly string[] Qid = ["q0", "q0", "q1", "q2", "q3", "q3"];
     private static readonly string[] Did = ["d0", "d5", "d1", "d2", "d0", "d5"];
 
-    private static string[] Ids(string prefix, int count) => [.. Enumerable.Range(0, count).Select(i => prefix + i)];
-
     private static MockRepo Nano(string name, int judgements) => Nano(name, Qid[..judgements], Did[..judgements]);
 
-    private static MockRepo Nano(string name, string[] qid, string[] did) => new("zeta-alpha-ai/" + name, new Dictionary<string, byte[]>
-    {
-        ["README.md"] = Encoding.ASCII.GetBytes("---\nconfigs: []\n---\n"),
-        ["corpus/train-00000-of-00001.parquet"] = ParquetFixture.Bytes(("_id", Ids("d", Docs.Length)), ("text", Docs)),
-        ["queries/train-00000-of-00001.parquet"] = ParquetFixture.Bytes(("_id", Ids("q", Questions.Length)), ("text", Questions)),
-        ["qrels/train-00000-of-00001.parquet"] = ParquetFixture.Bytes(("query-id", qid), ("corpus-id", did)),
-    }, dataset: true);
+    private static MockRepo Nano(string name, string[] qid, string[] did) => NanoBeirRepos.ZetaAlpha(name, Docs, Questions, qid, did);
 
     /// <summary>
     /// Asserts that <paramref name="result"/>'s NanoMSMARCO nDCG and MRR at <paramref name="k"/> are what
@@ -52,8 +44,8 @@ public sealed class HubCrossEncoderNanoBeirTests
     {
         static string Rows(string[] texts, string prefix) => string.Concat(texts.Select((t, i) => new JsonObject { ["_id"] = prefix + i, ["text"] = t }.ToJsonString() + "\n"));
         string folder = BeirFolder.Write(Rows(Docs, "d"), Rows(Questions, "q"), "query-id\tcorpus-id\tscore\n" + string.Concat(Qid.Select((q, i) => $"{q}\t{Did[i]}\t1\n")));
-        var reranked = Run(dir, null, "--model", "bm25", "--no-stem", "--rerank", ce, "--task", folder);
-        var bm25 = Run(dir, null, "--model", "bm25", "--no-stem", "--task", folder);
+        var reranked = Evaluate(dir, null, "--model", "bm25", "--no-stem", "--rerank", ce, "--task", folder);
+        var bm25 = Evaluate(dir, null, "--model", "bm25", "--no-stem", "--task", folder);
         foreach (string metric in new[] { "ndcg", "mrr" })
         {
             Assert.Equal(Metric(reranked, $"{metric}_at_{k}"), Metric(result, $"NanoMSMARCO_R100_{metric}@{k}"), 12);
@@ -62,24 +54,13 @@ public sealed class HubCrossEncoderNanoBeirTests
         return (reranked, bm25);
     }
 
-    private static JsonNode Run(string dir, Dictionary<string, string>? env, params string[] args)
-    {
-        string output = Path.Combine(dir, Guid.NewGuid().ToString("N") + ".json");
-        var r = SkaldProcess.RunWith(dir, env, ["evaluate", "--output", output, .. args]);
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        return JsonNode.Parse(File.ReadAllText(output))!;
-    }
-
-    private static double Metric(JsonNode result, string key) =>
-        (double?)result["metrics"]![key] ?? throw new Xunit.Sdk.XunitException($"no {key} in {result["metrics"]!.ToJsonString()}");
-
     [Fact]
     public void ACrossEncoderReranksEachDatasetsBm25CandidatesUnderUpstreamsNames()
     {
         using var hub = new MockHub(Nano("NanoMSMARCO", Qid.Length), Nano("NanoSciFact", 4));
         string dir = TestPaths.NewTempDir();
         string ce = TestPaths.FixtureModel("ce-bert");
-        var result = Run(dir, Env(Path.Combine(dir, "hf"), hub.Endpoint), "--model", ce, "--nanobeir", "msmarco,scifact");
+        var result = Evaluate(dir, Env(Path.Combine(dir, "hf"), hub.Endpoint), "--model", ce, "--nanobeir", "msmarco,scifact");
         Assert.Equal("NanoBEIR_R100_mean", (string?)result["task"]);
         Assert.Equal("NanoBEIR_R100_mean_ndcg@10", (string?)result["main_metric"]);
         foreach (string metric in new[] { "map", "mrr@10", "ndcg@10", "base_map", "base_mrr@10", "base_ndcg@10" })
@@ -95,7 +76,7 @@ public sealed class HubCrossEncoderNanoBeirTests
         Assert.NotEqual(Metric(bm25, "ndcg_at_10"), Metric(reranked, "ndcg_at_10"), 9); // the reranking is the cross-encoder's
 
         // rerank_k names the means and cuts each query's candidates
-        var two = Run(dir, Env(Path.Combine(dir, "hf"), hub.Endpoint), "--model", ce, "--nanobeir", "msmarco", "--rerank-candidates", "2");
+        var two = Evaluate(dir, Env(Path.Combine(dir, "hf"), hub.Endpoint), "--model", ce, "--nanobeir", "msmarco", "--rerank-candidates", "2");
         Assert.Equal("NanoBEIR_R2_mean_ndcg@10", (string?)two["main_metric"]);
         Assert.Equal("2", (string?)two["metadata"]!["rerank_k"]);
     }
@@ -106,7 +87,7 @@ public sealed class HubCrossEncoderNanoBeirTests
         using var hub = new MockHub(Nano("NanoMSMARCO", Qid.Length));
         string dir = TestPaths.NewTempDir();
         string ce = TestPaths.FixtureModel("ce-bert");
-        var result = Run(dir, Env(Path.Combine(dir, "hf"), hub.Endpoint), "--model", ce, "--nanobeir", "msmarco", "--at-k", "1");
+        var result = Evaluate(dir, Env(Path.Combine(dir, "hf"), hub.Endpoint), "--model", ce, "--nanobeir", "msmarco", "--at-k", "1");
         Assert.Equal("NanoBEIR_R100_mean_ndcg@1", (string?)result["main_metric"]);
         Assert.Equal("1", (string?)result["metadata"]!["at_k"]);
         Assert.Equal("true", (string?)result["metadata"]!["always_rerank_positives"]);
@@ -130,7 +111,7 @@ public sealed class HubCrossEncoderNanoBeirTests
         string dir = TestPaths.NewTempDir();
         string ce = TestPaths.FixtureModel("ce-bert");
         var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
-        var listed = Run(dir, env, "--model", ce, "--nanobeir", "nq", "--rerank-candidates", "1", "--at-k", "3", "--always-rerank-positives", "false");
+        var listed = Evaluate(dir, env, "--model", ce, "--nanobeir", "nq", "--rerank-candidates", "1", "--at-k", "3", "--always-rerank-positives", "false");
         Assert.Equal("false", (string?)listed["metadata"]!["always_rerank_positives"]);
         Assert.Equal(12, listed["metrics"]!.AsObject().Count);
         foreach (string metric in new[] { "map", "mrr@3", "ndcg@3", "base_map", "base_mrr@3", "base_ndcg@3" })
@@ -138,7 +119,7 @@ public sealed class HubCrossEncoderNanoBeirTests
             Assert.Equal(0.5, Metric(listed, "NanoNQ_R1_" + metric), 12);
             Assert.Equal(0.5, Metric(listed, "NanoBEIR_R1_mean_" + metric), 12);
         }
-        var all = Run(dir, env, "--model", ce, "--nanobeir", "nq", "--rerank-candidates", "1", "--at-k", "3", "--always-rerank-positives", "true");
+        var all = Evaluate(dir, env, "--model", ce, "--nanobeir", "nq", "--rerank-candidates", "1", "--at-k", "3", "--always-rerank-positives", "true");
         Assert.Equal("true", (string?)all["metadata"]!["always_rerank_positives"]);
         Assert.Equal(0.5, Metric(all, "NanoNQ_R1_base_map"), 12);
         Assert.True(Metric(all, "NanoNQ_R1_map") >= 0.75, all.ToJsonString()); // q2: its relevant document first or second of two

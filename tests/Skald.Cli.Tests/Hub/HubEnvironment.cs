@@ -1,8 +1,11 @@
+using Skald.Hub;
+
 namespace Skald.Cli.Tests.Hub;
 
 /// <summary>
 /// The hub variables every hub test gives the skald processes it starts (<c>using static</c> this class, then
-/// <c>Env(home, hub.Endpoint)</c>), so that none of the machine's own (a token, a cache, offline mode) reaches them.
+/// <c>Env(home, hub.Endpoint)</c>), so that none of the machine's own (a token, a cache, offline mode) reaches them,
+/// and the settings an in-process hub client reads from them (<see cref="Settings"/>).
 /// </summary>
 internal static class HubEnvironment
 {
@@ -16,4 +19,15 @@ internal static class HubEnvironment
     {
         ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = offline ? "1" : "", ["HF_TOKEN"] = token, ["HF_HUB_CACHE"] = "",
     };
+
+    /// <summary>
+    /// The settings of an in-process hub client (a <see cref="HubUploader"/>) against <paramref name="hub"/> with its
+    /// token, the cache under <paramref name="home"/>: what <see cref="HubSettings.From"/> reads from
+    /// <see cref="Env"/>(home, hub.Endpoint, MockHub.Token).
+    /// </summary>
+    public static HubSettings Settings(MockHub hub, string home)
+    {
+        var env = Env(home, hub.Endpoint, MockHub.Token);
+        return HubSettings.From(name => env.GetValueOrDefault(name));
+    }
 }

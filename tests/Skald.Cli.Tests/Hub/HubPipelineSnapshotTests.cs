@@ -38,7 +38,7 @@ public sealed class HubPipelineSnapshotTests
         // a new commit on the hub (a card added): the stage would load another snapshot, so it runs again
         string card = Path.Combine(dir, "README.md");
         File.WriteAllText(card, "# skald-test/bert\n");
-        var settings = HubSettings.From(name => name switch { "HF_ENDPOINT" => hub.Endpoint, "HF_TOKEN" => MockHub.Token, "HF_HOME" => home, _ => null });
+        var settings = Settings(hub, home);
         using (var uploader = new HubUploader(settings)) uploader.Upload(new HubUploadRequest { Repo = "skald-test/bert", Source = card });
         Assert.NotEqual(first, hub.CommitOf("skald-test/bert"));
         Assert.DoesNotContain(Kept, Run());

@@ -168,7 +168,7 @@ public sealed class HubUploadLargeFolderTests
             "--large-folder", "--file");
         SkaldProcess.AssertUserError(Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/m", "--large-folder", "--files-per-commit", "0"), 2,
             "--files-per-commit");
-        var settings = HubSettings.From(name => name switch { "HF_ENDPOINT" => hub.Endpoint, "HF_TOKEN" => MockHub.Token, "HF_HOME" => home, _ => null });
+        var settings = Settings(hub, home);
         using var uploader = new HubUploader(settings);
         var e = Assert.Throws<HubException>(() => uploader.Upload(new HubUploadRequest { Repo = "org/m", Source = folder, FilesPerCommit = 3, Delete = ["*"] }));
         Assert.Contains("several commits cannot delete", e.Message);

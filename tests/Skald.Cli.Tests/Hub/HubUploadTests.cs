@@ -269,8 +269,7 @@ public sealed class HubUploadTests
     }
 
     internal static HubSettings Settings(MockHub hub, string home, double timeoutSeconds, int retries = 0) =>
-        HubSettings.From(name => name switch { "HF_ENDPOINT" => hub.Endpoint, "HF_TOKEN" => MockHub.Token, "HF_HOME" => home, _ => null })
-        with { TimeoutSeconds = timeoutSeconds, Retries = retries };
+        HubEnvironment.Settings(hub, home) with { TimeoutSeconds = timeoutSeconds, Retries = retries };
 
     [Fact]
     public void ASlowStorageLinkIsNotTakenForAStalledOne()

@@ -70,7 +70,7 @@ public sealed class HubUploadWorkersTests
         using var hub = new MockHub { StorageGate = 4, MultipartAbove = 3200, PartSize = 1000 };
         var (folder, home, large) = Folder(6);
         var collected = new ConcurrentQueue<HubProgress>();
-        var settings = HubSettings.From(name => name switch { "HF_ENDPOINT" => hub.Endpoint, "HF_TOKEN" => MockHub.Token, "HF_HOME" => home, _ => null });
+        var settings = Settings(hub, home);
         using var uploader = new HubUploader(settings);
         var done = uploader.Upload(new HubUploadRequest { Repo = "org/default", Source = folder }, new Collector(collected));
         var reports = collected.ToArray(); // in the order reported

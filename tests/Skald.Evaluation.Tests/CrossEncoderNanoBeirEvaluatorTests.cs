@@ -10,7 +10,8 @@ namespace Skald.Evaluation.Tests;
 /// retrieval tasks: every metric equals fixtures/cross-encoder-nanobeir/make_nanobeir_reference.py's restatement of
 /// upstream (BM25's first <c>rerank_k</c> documents per query reranked by the fixture's table of scores, each dataset
 /// scored as CrossEncoderRerankingEvaluator scores <c>documents</c> samples, the means over the datasets named
-/// <c>NanoBEIR_R{k}_mean_*</c>), at two cut-offs.
+/// <c>NanoBEIR_R{k}_mean_*</c>), at three cut-offs, with upstream's <c>always_rerank_positives</c> (every relevant
+/// document reranked) and without it (only BM25's documents).
 /// </summary>
 public sealed class CrossEncoderNanoBeirEvaluatorTests
 {
@@ -21,11 +22,13 @@ public sealed class CrossEncoderNanoBeirEvaluatorTests
     private static NanoBeirData[] Datasets => [.. new[] { "alpha", "beta" }.Select(n => NanoBeirData.FromTask(TaskDefinition.FromPath(Path.Combine(Folder, n))))];
 
     [Theory]
-    [InlineData(3, 2, "r3_at2")]
-    [InlineData(5, 10, "r5_at10")]
-    public void TheMetricsAreTheReferences(int rerankK, int atK, string key)
+    [InlineData(3, 2, true, "r3_at2")]
+    [InlineData(5, 10, true, "r5_at10")]
+    [InlineData(3, 2, false, "r3_at2_listed_only")]
+    [InlineData(5, 3, false, "r5_at3_listed_only")]
+    public void TheMetricsAreTheReferences(int rerankK, int atK, bool alwaysRerankPositives, string key)
     {
-        var evaluator = new CrossEncoderNanoBeirEvaluator(Datasets, rerankK, atK);
+        var evaluator = new CrossEncoderNanoBeirEvaluator(Datasets, rerankK, atK, alwaysRerankPositives);
         Assert.Equal($"NanoBEIR_R{rerankK}_mean", evaluator.Name);
         Assert.Equal($"NanoBEIR_R{rerankK}_mean_ndcg@{atK}", evaluator.PrimaryMetric);
         Assert.All(evaluator.Datasets, d => Assert.All(d.Samples, s => Assert.True(s.Documents!.Count <= rerankK)));

@@ -18,7 +18,8 @@ internal sealed partial class EvaluateCommand
     /// --nanobeir: the named NanoBEIR datasets fetched through the hub cache and scored as sentence-transformers'
     /// NanoBEIREvaluator scores an embedding model (<see cref="NanoBeirEvaluator"/>), or, when --model is a
     /// cross-encoder, as its CrossEncoderNanoBEIREvaluator scores one (<see cref="CrossEncoderNanoBeirEvaluator"/>:
-    /// each query's first --rerank-candidates BM25 documents reranked); options of a task or of the other model kind are refused.
+    /// each query's first --rerank-candidates BM25 documents reranked, --at-k and --always-rerank-positives upstream's
+    /// at_k and always_rerank_positives); options of a task or of the other model kind are refused.
     /// </summary>
     private int NanoBeir(ParseResult p, string? outputPath)
     {
@@ -27,7 +28,7 @@ internal sealed partial class EvaluateCommand
         string local = Directory.Exists(spec) ? spec : HubId.TryParse(spec) is not null ? HubModels.Resolve(spec, quiet) : spec;
         bool crossEncoder = Directory.Exists(local) && CrossEncoder.IsCrossEncoder(local);
         var applies = new HashSet<Option>(crossEncoder
-            ? [model, nanobeir, nanobeirDataset, output, batchSize, quantize, rerankCandidates]
+            ? [model, nanobeir, nanobeirDataset, output, batchSize, quantize, rerankCandidates, atK, alwaysRerankPositives]
             : [model, nanobeir, nanobeirDataset, nanobeirQueryPrompt, nanobeirCorpusPrompt, output, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, quantize, .. remote.All]);
         foreach (var o in Options)
         {
@@ -44,7 +45,8 @@ internal sealed partial class EvaluateCommand
                 var sets = string.IsNullOrWhiteSpace(names) ? CrossEncoderNanoBeirEvaluator.DefaultDatasets : NanoBeirDataset.Parse(names);
                 using var owned = new LoadedModels();
                 var ce = QuantizeOption.Apply(owned.Own(Rerankers.Load(local, quiet)), p.GetValue(quantize), quiet);
-                var evaluator = new CrossEncoderNanoBeirEvaluator(Downloaded(p, sets, quiet), p.GetValue(rerankCandidates) ?? 100);
+                var evaluator = new CrossEncoderNanoBeirEvaluator(Downloaded(p, sets, quiet), p.GetValue(rerankCandidates) ?? 100,
+                    p.GetValue(atK) ?? 10, p.GetValue(alwaysRerankPositives) != "false");
                 return Written(p, evaluator.Result(ce, new CrossEncoderOptions { BatchSize = p.GetValue(batchSize) ?? 32 }), outputPath);
             }
             var datasets = NanoBeirDataset.Parse(names);

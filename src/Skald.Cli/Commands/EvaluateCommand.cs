@@ -77,6 +77,11 @@ internal sealed partial class EvaluateCommand : Command
     private readonly Option<string> rerank = CliOptions.Text("--rerank",
         "Retrieval: a cross-encoder (reranker folder or hub id) reorders --model's top --rerank-candidates per query (two-stage retrieval)", "DIR|ID");
     private readonly Option<int?> rerankCandidates = CliOptions.Int("--rerank-candidates", "With --rerank: first-stage hits reranked per query; with --nanobeir and a cross-encoder, BM25's (sentence-transformers' rerank_k)", defaultValue: 100);
+    private readonly Option<int?> atK = CliOptions.Int("--at-k",
+        "With --nanobeir and a cross-encoder: the cut-off of MRR and nDCG (sentence-transformers' at_k; keys NanoMSMARCO_R100_mrr@K, ..., main NanoBEIR_R100_mean_ndcg@K)", defaultValue: 10, helpName: "K");
+    private readonly Option<string> alwaysRerankPositives = CliOptions.Choice("--always-rerank-positives",
+        "With --nanobeir and a cross-encoder: true reranks each query's relevant documents BM25 missed too (sentence-transformers' always_rerank_positives; the best score is 1); false only BM25's --rerank-candidates, the relevant ones among them counting, as a real first stage (a query whose list holds none scores 0)",
+        "true", "true", "false");
     private readonly IvfCommandOptions ivf = new("Retrieval tasks: search as an IVF index would");
     private readonly HnswCommandOptions hnsw = new("Retrieval tasks: search as an HNSW index would");
     private readonly PrecisionOptions precision = new("Retrieval: search the documents' embeddings", rescoring: true);
@@ -88,7 +93,7 @@ internal sealed partial class EvaluateCommand : Command
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, nanobeir, nanobeirDataset, nanobeirQueryPrompt, nanobeirCorpusPrompt, type, teacher, transitiveClosure, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm, bgeM3, bgeM3Weights })
+        foreach (var o in new Option[] { model, task, nanobeir, nanobeirDataset, nanobeirQueryPrompt, nanobeirCorpusPrompt, type, teacher, transitiveClosure, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, atK, alwaysRerankPositives, rerankCausalLm, bgeM3, bgeM3Weights })
             Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
@@ -109,7 +114,7 @@ internal sealed partial class EvaluateCommand : Command
         }
         OptionsOfItsType(p);
         bool nano = p.GetResult(nanobeir) is { Implicit: false };
-        foreach (var o in new Option[] { nanobeirDataset, nanobeirQueryPrompt, nanobeirCorpusPrompt })
+        foreach (var o in new Option[] { nanobeirDataset, nanobeirQueryPrompt, nanobeirCorpusPrompt, atK, alwaysRerankPositives })
         {
             if (!nano && p.GetResult(o) is { Implicit: false }) throw new UsageException($"{o.Name} goes with --nanobeir");
         }

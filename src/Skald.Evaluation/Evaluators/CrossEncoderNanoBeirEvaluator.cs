@@ -20,7 +20,7 @@ namespace Skald.Evaluation.Evaluators;
 /// <see cref="Bm25Model"/> in each dataset's <see cref="NanoBeirData.Language"/>.
 /// </summary>
 /// <remarks>
-/// Upstream: https://github.com/UKPLab/sentence-transformers/blob/2a557f59980f28b3e7e657093a6db4ea916e1509/sentence_transformers/cross_encoder/evaluation/nano_beir.py
+/// Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/cross_encoder/evaluation/nano_beir.py
 /// (names: <c>NanoBEIR_R{rerank_k}_{aggregate_key}</c>; per dataset the reranking evaluator's keys under
 /// <c>_get_human_readable_name</c>'s <c>Nano{Name}_R{rerank_k}</c>;
 /// <c>aggregate_fn</c> np.mean over the datasets).
@@ -29,6 +29,7 @@ public sealed class CrossEncoderNanoBeirEvaluator
 {
     private readonly IReadOnlyList<(string Name, CrossEncoderRerankingEvaluator Evaluator)> datasets;
     private readonly int atK, rerankK;
+    private readonly bool alwaysRerankPositives;
     private readonly Dictionary<string, int> corpusSizes;
     private readonly string[] languages;
 
@@ -53,6 +54,7 @@ public sealed class CrossEncoderNanoBeirEvaluator
         languages = [.. datasets.Select(d => d.Language ?? "en").Distinct(StringComparer.Ordinal)];
         this.atK = atK;
         this.rerankK = rerankK;
+        this.alwaysRerankPositives = alwaysRerankPositives;
         Name = string.Create(CultureInfo.InvariantCulture, $"{collection}_R{rerankK}_{aggregateKey}");
     }
 
@@ -122,7 +124,8 @@ public sealed class CrossEncoderNanoBeirEvaluator
     /// <summary>
     /// <see cref="Evaluate(CrossEncoder, CrossEncoderOptions?)"/> as one result (what <c>skald evaluate --nanobeir</c>
     /// writes for a cross-encoder): named <see cref="Name"/>, main score <see cref="PrimaryMetric"/>, each dataset's
-    /// documents and queries, the datasets and <c>rerank_k</c> in its metadata.
+    /// documents and queries, the datasets and upstream's settings (its <c>get_config_dict</c>: <c>rerank_k</c>,
+    /// <c>at_k</c>, <c>always_rerank_positives</c>) in its metadata.
     /// </summary>
     public TaskResult Result(CrossEncoder model, CrossEncoderOptions? options = null)
     {
@@ -133,6 +136,8 @@ public sealed class CrossEncoderNanoBeirEvaluator
         {
             ["datasets"] = string.Join(",", datasets.Select(d => d.Name)),
             ["rerank_k"] = rerankK.ToString(CultureInfo.InvariantCulture),
+            ["at_k"] = atK.ToString(CultureInfo.InvariantCulture),
+            ["always_rerank_positives"] = alwaysRerankPositives ? "true" : "false",
         };
         foreach (var (name, evaluator) in datasets)
         {

@@ -1,5 +1,6 @@
 using System.Text;
 using Skald.Models.Checkpoints;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -10,11 +11,6 @@ namespace Skald.Cli.Tests.Hub;
 /// </summary>
 public sealed class HubAdapterBaseTests
 {
-    private static Dictionary<string, string> Env(string home, string endpoint, string offline = "") => new()
-    {
-        ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = offline, ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
-    };
-
     // A rank-2 LoRA on BERT's layer-0 query [32, 32] whose base is the hub id skald-test/bert.
     internal static Dictionary<string, byte[]> AdapterFiles(string dir)
     {
@@ -56,10 +52,10 @@ public sealed class HubAdapterBaseTests
 
         // offline, the hub gone: the base comes from the cache
         string gone = $"http://127.0.0.1:{MockHub.FreePort()}";
-        Assert.Equal(viaAdapter, Encode(Env(home, gone, "1"), "offline.jsonl", "--model", local));
+        Assert.Equal(viaAdapter, Encode(Env(home, gone, offline: true), "offline.jsonl", "--model", local));
 
         // offline with an empty cache: one line naming the file, the key and the value
-        var missing = SkaldProcess.RunWith(dir, Env(Path.Combine(dir, "empty"), gone, "1"),
+        var missing = SkaldProcess.RunWith(dir, Env(Path.Combine(dir, "empty"), gone, offline: true),
             "encode", "--model", local, "--input", texts, "--output", Path.Combine(dir, "none.jsonl"));
         SkaldProcess.AssertUserError(missing, 1, $"{Path.Combine(local, "adapter_config.json")}: base_model_name_or_path \"skald-test/bert\"",
             "HF_HUB_OFFLINE", $"--model BASE --adapters {local}");

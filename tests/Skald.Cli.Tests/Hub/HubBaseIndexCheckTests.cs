@@ -1,3 +1,5 @@
+using static Skald.Cli.Tests.Hub.HubEnvironment;
+
 namespace Skald.Cli.Tests.Hub;
 
 /// <summary>
@@ -11,11 +13,6 @@ namespace Skald.Cli.Tests.Hub;
 public sealed class HubBaseIndexCheckTests
 {
     private const string BaseId = "skald-test/bert";
-
-    private static Dictionary<string, string> Env(string home, string endpoint) => new()
-    {
-        ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
-    };
 
     [Fact]
     public void TheChecksAskTheHubNothingAndStillSeeANewerBase()

@@ -1,3 +1,5 @@
+using static Skald.Cli.Tests.Hub.HubEnvironment;
+
 namespace Skald.Cli.Tests.Hub;
 
 /// <summary>
@@ -21,11 +23,6 @@ public sealed class HubCheckpointTests
         return path;
     }
 
-    private static Dictionary<string, string> Env(string dir, string endpoint) => new()
-    {
-        ["HF_HOME"] = Path.Combine(dir, "hf"), ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = MockHub.Token, ["HF_HUB_CACHE"] = "",
-    };
-
     private const string Push = "  push_to_hub: true\n  hub_model_id: org/run\n  hub_strategy: ";
 
     [Fact]
@@ -34,7 +31,8 @@ public sealed class HubCheckpointTests
         using var hub = new MockHub();
         string dir = TestPaths.NewTempDir();
         string first = Path.Combine(dir, "machine-a"), second = Path.Combine(dir, "machine-b"), whole = Path.Combine(dir, "uninterrupted");
-        var a = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "train", "--config", Config(dir, first, 2, Push + "checkpoint"));
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint, MockHub.Token);
+        var a = SkaldProcess.RunWith(dir, env, "train", "--config", Config(dir, first, 2, Push + "checkpoint"));
         Assert.True(a.ExitCode == 0, a.Stderr);
         Assert.Contains("hub: pushed step 2", a.Stderr);
         Assert.Contains(hub.Commits, c => c.Summary == "Training in progress, step 2");
@@ -45,10 +43,10 @@ public sealed class HubCheckpointTests
         Assert.Contains("model.safetensors", stored.Keys); // the final model at the root, as before
 
         // Another machine, same settings, more steps: it fetches step 2 and trains on from there.
-        var b = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "train", "--config", Config(dir, second, 4, Push + "checkpoint"));
+        var b = SkaldProcess.RunWith(dir, env, "train", "--config", Config(dir, second, 4, Push + "checkpoint"));
         Assert.True(b.ExitCode == 0, b.Stderr);
         Assert.Contains("fetched org/run/last-checkpoint (step 2) to resume from", b.Stderr);
-        var c = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "train", "--config", Config(dir, whole, 4, ""));
+        var c = SkaldProcess.RunWith(dir, env, "train", "--config", Config(dir, whole, 4, ""));
         Assert.True(c.ExitCode == 0, c.Stderr);
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final", "model.safetensors")), File.ReadAllBytes(Path.Combine(second, "final", "model.safetensors")));
     }
@@ -58,7 +56,8 @@ public sealed class HubCheckpointTests
     {
         using var hub = new MockHub();
         string dir = TestPaths.NewTempDir(), outDir = Path.Combine(dir, "run");
-        var r = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "train", "--config", Config(dir, outDir, 4, Push + "all_checkpoints"));
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint, MockHub.Token);
+        var r = SkaldProcess.RunWith(dir, env, "train", "--config", Config(dir, outDir, 4, Push + "all_checkpoints"));
         Assert.True(r.ExitCode == 0, r.Stderr);
         var stored = hub.FilesOf("org/run");
         Assert.Contains("checkpoints/step-2/trainer_state.json", stored.Keys);
@@ -66,12 +65,12 @@ public sealed class HubCheckpointTests
         Assert.True(stored.ContainsKey("checkpoints/step-4/trainer_state.json") || r.Stderr.Contains("step 4 is not pushed", StringComparison.Ordinal), r.Stderr);
         Assert.DoesNotContain(stored.Keys, k => k.StartsWith("last-checkpoint/", StringComparison.Ordinal));
 
-        var noPush = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "train", "--config", Config(dir, Path.Combine(dir, "x"), 2, "  hub_strategy: checkpoint"));
+        var noPush = SkaldProcess.RunWith(dir, env, "train", "--config", Config(dir, Path.Combine(dir, "x"), 2, "  hub_strategy: checkpoint"));
         SkaldProcess.AssertUserError(noPush, 1, "output.hub_strategy", "push_to_hub");
-        var noSaves = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "train", "--config",
+        var noSaves = SkaldProcess.RunWith(dir, env, "train", "--config",
             Config(dir, Path.Combine(dir, "y"), 2, Push + "checkpoint"), "--set", "output.save_steps=0");
         SkaldProcess.AssertUserError(noSaves, 1, "output.save_steps 0");
-        var unknown = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "train", "--config", Config(dir, Path.Combine(dir, "z"), 2, Push + "sometimes"));
+        var unknown = SkaldProcess.RunWith(dir, env, "train", "--config", Config(dir, Path.Combine(dir, "z"), 2, Push + "sometimes"));
         SkaldProcess.AssertUserError(unknown, 1, "hub_strategy");
     }
 
@@ -80,7 +79,7 @@ public sealed class HubCheckpointTests
     {
         using var hub = new MockHub();
         string dir = TestPaths.NewTempDir(), outDir = Path.Combine(dir, "run");
-        var r = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "train", "--config", Config(dir, outDir, 2, "  push_to_hub: true\n  hub_model_id: org/run"));
+        var r = SkaldProcess.RunWith(dir, Env(Path.Combine(dir, "hf"), hub.Endpoint, MockHub.Token), "train", "--config", Config(dir, outDir, 2, "  push_to_hub: true\n  hub_model_id: org/run"));
         Assert.True(r.ExitCode == 0, r.Stderr);
         var commits = hub.Commits.ToList();
         // Two steps: the model pushed at step 2 is the final model, card and all, so the final push has nothing to commit.

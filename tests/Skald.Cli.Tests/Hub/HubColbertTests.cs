@@ -1,3 +1,5 @@
+using static Skald.Cli.Tests.Hub.HubEnvironment;
+
 namespace Skald.Cli.Tests.Hub;
 
 /// <summary>
@@ -8,11 +10,6 @@ namespace Skald.Cli.Tests.Hub;
 public sealed class HubColbertTests
 {
     private const string Id = "skald-test/colbert";
-
-    private static Dictionary<string, string> Env(string home, string endpoint, string offline = "") => new()
-    {
-        ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = offline, ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
-    };
 
     [Fact]
     public void AHubIdRanksAndTrainsAsTheFolder()
@@ -38,7 +35,7 @@ public sealed class HubColbertTests
         string config = Path.Combine(dir, "c.yaml"), output = Path.Combine(dir, "run");
         File.WriteAllText(config, string.Join("\n", "model:", $"  path: {Id}", "data:", $"  train: {data}", "training:", "  batch_size: 4",
             "  max_steps: 1", "output:", $"  dir: {output}", "  tensorboard: false", "loss:", "  type: colbert_contrastive", ""));
-        var train = SkaldProcess.RunWith(dir, Env(home, hub.Endpoint, offline: "1"), "train", "--config", config, "--quiet");
+        var train = SkaldProcess.RunWith(dir, Env(home, hub.Endpoint, offline: true), "train", "--config", config, "--quiet");
         Assert.True(train.ExitCode == 0, train.Stderr);
         Assert.Contains("pylate.models.Dense.Dense", File.ReadAllText(Path.Combine(output, "final", "modules.json")));
         var trained = SkaldProcess.RunWith(dir, Env(home, hub.Endpoint), [ask[0], "--model", Path.Combine(output, "final"), .. ask[1..]]);

@@ -1,4 +1,5 @@
 using System.Text;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -34,11 +35,6 @@ public sealed class HubDatasetTests
     {
         ["train.json"] = Encoding.ASCII.GetBytes("[]"),
     }, dataset: true);
-
-    private static Dictionary<string, string> Env(string home, string endpoint, bool offline = false) => new()
-    {
-        ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = offline ? "1" : "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
-    };
 
     private static SkaldProcess.Result Train(string dir, Dictionary<string, string> env, string data, string output)
     {

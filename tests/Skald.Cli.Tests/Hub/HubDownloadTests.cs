@@ -1,3 +1,5 @@
+using static Skald.Cli.Tests.Hub.HubEnvironment;
+
 namespace Skald.Cli.Tests.Hub;
 
 /// <summary>
@@ -6,13 +8,6 @@ namespace Skald.Cli.Tests.Hub;
 /// </summary>
 public sealed class HubDownloadTests
 {
-    private static Dictionary<string, string> Env(string home, string endpoint, params (string, string)[] more)
-    {
-        var env = new Dictionary<string, string> { ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "" };
-        foreach (var (k, v) in more) env[k] = v;
-        return env;
-    }
-
     [Fact]
     public void FetchesIntoTheCacheOrAPlainFolder()
     {
@@ -28,7 +23,7 @@ public sealed class HubDownloadTests
         // offline afterwards, with the hub gone: the cache answers
         string texts = Path.Combine(dir, "t.txt");
         File.WriteAllText(texts, "Hei verden\n");
-        var offline = SkaldProcess.RunWith(dir, Env(home, $"http://127.0.0.1:{MockHub.FreePort()}", ("HF_HUB_OFFLINE", "1")),
+        var offline = SkaldProcess.RunWith(dir, Env(home, $"http://127.0.0.1:{MockHub.FreePort()}", offline: true),
             "encode", "--model", "skald-test/bert", "--input", texts, "--output", Path.Combine(dir, "a.jsonl"));
         Assert.True(offline.ExitCode == 0, offline.Stderr);
 

@@ -1,4 +1,5 @@
 using Parquet.Serialization;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -80,10 +81,7 @@ public sealed class HubKdDatasetTests
             loss:
               type: colbert_distillation
             """);
-        var env = new Dictionary<string, string>
-        {
-            ["HF_HOME"] = Path.Combine(dir, "hf"), ["HF_ENDPOINT"] = hub.Endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
-        };
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
         var r = SkaldProcess.RunWith(dir, env, "train", "--config", config);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("on 4 rows", r.Stderr); // both shards

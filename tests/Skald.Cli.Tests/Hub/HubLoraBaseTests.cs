@@ -1,3 +1,5 @@
+using static Skald.Cli.Tests.Hub.HubEnvironment;
+
 namespace Skald.Cli.Tests.Hub;
 
 /// <summary>
@@ -8,11 +10,6 @@ namespace Skald.Cli.Tests.Hub;
 /// </summary>
 public sealed class HubLoraBaseTests
 {
-    private static Dictionary<string, string> Env(string home, string endpoint, string offline = "") => new()
-    {
-        ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = offline, ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
-    };
-
     // A two-step LoRA run on skald-test/bert (more: extra lines of the model section) writing to outDir.
     private static string Config(string dir, string outDir, string more)
     {
@@ -45,9 +42,9 @@ public sealed class HubLoraBaseTests
         string texts = Path.Combine(dir, "t.txt");
         File.WriteAllText(texts, "Hvor ligger hus nummer 3?\n");
         string gone = $"http://127.0.0.1:{MockHub.FreePort()}";
-        var alone = SkaldProcess.RunWith(dir, Env(home2, gone, "1"), "encode", "--model", adapter, "--input", texts, "--output", Path.Combine(dir, "a.jsonl"));
+        var alone = SkaldProcess.RunWith(dir, Env(home2, gone, offline: true), "encode", "--model", adapter, "--input", texts, "--output", Path.Combine(dir, "a.jsonl"));
         Assert.True(alone.ExitCode == 0, alone.Stderr);
-        var chain = SkaldProcess.RunWith(dir, Env(home2, gone, "1"), "encode", "--model", "skald-test/bert", "--adapters", $"skald-test/bert-lora,{adapter}",
+        var chain = SkaldProcess.RunWith(dir, Env(home2, gone, offline: true), "encode", "--model", "skald-test/bert", "--adapters", $"skald-test/bert-lora,{adapter}",
             "--input", texts, "--output", Path.Combine(dir, "b.jsonl"));
         Assert.True(chain.ExitCode == 0, chain.Stderr);
         Assert.Equal(File.ReadAllText(Path.Combine(dir, "b.jsonl")), File.ReadAllText(Path.Combine(dir, "a.jsonl")));
@@ -67,9 +64,9 @@ public sealed class HubLoraBaseTests
         string texts = Path.Combine(dir, "t.txt");
         File.WriteAllText(texts, "Hvor ligger hus nummer 3?\n");
         string gone = $"http://127.0.0.1:{MockHub.FreePort()}";
-        var alone = SkaldProcess.RunWith(dir, Env(home, gone, "1"), "encode", "--model", adapter, "--input", texts, "--output", Path.Combine(dir, "a.jsonl"));
+        var alone = SkaldProcess.RunWith(dir, Env(home, gone, offline: true), "encode", "--model", adapter, "--input", texts, "--output", Path.Combine(dir, "a.jsonl"));
         Assert.True(alone.ExitCode == 0, alone.Stderr);
-        var both = SkaldProcess.RunWith(dir, Env(home, gone, "1"), "encode", "--model", "skald-test/bert", "--adapters", adapter,
+        var both = SkaldProcess.RunWith(dir, Env(home, gone, offline: true), "encode", "--model", "skald-test/bert", "--adapters", adapter,
             "--input", texts, "--output", Path.Combine(dir, "b.jsonl"));
         Assert.True(both.ExitCode == 0, both.Stderr);
         Assert.Equal(File.ReadAllText(Path.Combine(dir, "b.jsonl")), File.ReadAllText(Path.Combine(dir, "a.jsonl")));

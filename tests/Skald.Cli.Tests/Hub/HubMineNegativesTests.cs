@@ -1,3 +1,5 @@
+using static Skald.Cli.Tests.Hub.HubEnvironment;
+
 namespace Skald.Cli.Tests.Hub;
 
 /// <summary>
@@ -13,10 +15,7 @@ public sealed class HubMineNegativesTests
         using var hub = new MockHub(repo);
         string dir = TestPaths.NewTempDir(), pairs = Path.Combine(dir, "pairs.jsonl");
         File.WriteAllLines(pairs, File.ReadLines(Path.Combine(TestPaths.RepoRoot, "samples", "data", "train-pairs.jsonl")).Take(40));
-        var env = new Dictionary<string, string>
-        {
-            ["HF_HOME"] = Path.Combine(dir, "hf"), ["HF_ENDPOINT"] = hub.Endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
-        };
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
         string fromFolder = Path.Combine(dir, "folder.jsonl"), fromHub = Path.Combine(dir, "hub.jsonl");
 
         var r = SkaldProcess.RunWith(dir, env, "data", "mine-negatives", "--data", pairs, "--output", fromFolder,

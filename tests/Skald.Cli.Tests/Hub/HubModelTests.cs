@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -21,13 +22,6 @@ public sealed class HubModelTests
             ["onnx/model.onnx"] = [1, 2, 3],
             ["README.md"] = Encoding.ASCII.GetBytes("# card"),
         }, isPrivate);
-
-    private static Dictionary<string, string> Env(string home, string endpoint, params (string, string)[] more)
-    {
-        var env = new Dictionary<string, string> { ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "" };
-        foreach (var (k, v) in more) env[k] = v;
-        return env;
-    }
 
     private static (string Dir, string Input, string Output, List<float[]> Expected) Texts()
     {
@@ -94,7 +88,7 @@ public sealed class HubModelTests
         // second run: HF_HUB_OFFLINE=1 and a dead endpoint: the cache alone answers, nothing is requested
         int before = hub.Requests.Count;
         File.Delete(output);
-        var offline = Encode(dir, Env(home, $"http://127.0.0.1:{MockHub.FreePort()}", ("HF_HUB_OFFLINE", "1")), "skald-test/bert", input, output);
+        var offline = Encode(dir, Env(home, $"http://127.0.0.1:{MockHub.FreePort()}", offline: true), "skald-test/bert", input, output);
         Assert.True(offline.ExitCode == 0, offline.Stderr);
         AssertEmbeddings(output, expected);
         Assert.Equal(before, hub.Requests.Count);
@@ -163,7 +157,7 @@ public sealed class HubModelTests
         File.WriteAllBytes(blob, bytes);
         File.SetLastWriteTimeUtc(blob, new FileInfo(blob).LastWriteTimeUtc.AddSeconds(1));
 
-        var offline = Encode(dir, Env(home, hub.Endpoint, ("HF_HUB_OFFLINE", "1")), "skald-test/bert", input, output);
+        var offline = Encode(dir, Env(home, hub.Endpoint, offline: true), "skald-test/bert", input, output);
         SkaldProcess.AssertUserError(offline, 1, "skald-test/bert", "model.safetensors", "corrupt");
         Assert.False(File.Exists(blob));
 
@@ -221,7 +215,7 @@ public sealed class HubModelTests
         SkaldProcess.AssertUserError(Encode(dir, env, "skald-test/pickle", input, output), 1, "has no safetensors or pytorch_model.bin", "model.ckpt");
         var dead = Env(Path.Combine(dir, "hf"), $"http://127.0.0.1:{MockHub.FreePort()}");
         SkaldProcess.AssertUserError(Encode(dir, dead, "skald-test/bert", input, output), 1, "cannot reach", "no such local folder", "not in the hub cache");
-        var offline = Env(Path.Combine(dir, "hf"), hub.Endpoint, ("HF_HUB_OFFLINE", "1"));
+        var offline = Env(Path.Combine(dir, "hf"), hub.Endpoint, offline: true);
         SkaldProcess.AssertUserError(Encode(dir, offline, "skald-test/bert", input, output), 1, "HF_HUB_OFFLINE");
     }
 

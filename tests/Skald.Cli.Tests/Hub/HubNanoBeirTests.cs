@@ -1,5 +1,6 @@
-using System.Text;
 using System.Text.Json.Nodes;
+using static Skald.Cli.Tests.Hub.EvaluateRuns;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -23,43 +24,16 @@ public sealed class HubNanoBeirTests
     private static readonly string[] Qid = ["q0", "q1", "q2", "q3", "q3"];
     private static readonly string[] Did = ["d0", "d1", "d2", "d0", "d4"];
 
-    private static string[] Ids(string prefix, int count) => [.. Enumerable.Range(0, count).Select(i => prefix + i)];
+    // Zeta Alpha's layout of the first docs documents, the first judgements judgements.
+    private static MockRepo Nano(string name, int docs, int judgements) =>
+        NanoBeirRepos.ZetaAlpha(name, Docs[..docs], Questions, Qid[..judgements], Did[..judgements]);
 
-    private static MockRepo Nano(string name, int docs, int judgements) => new("zeta-alpha-ai/" + name, new Dictionary<string, byte[]>
-    {
-        ["README.md"] = Encoding.ASCII.GetBytes("---\nconfigs: []\n---\n"),
-        ["corpus/train-00000-of-00001.parquet"] = ParquetFixture.Bytes(("_id", Ids("d", docs)), ("text", Docs[..docs])),
-        ["queries/train-00000-of-00001.parquet"] = ParquetFixture.Bytes(("_id", Ids("q", Questions.Length)), ("text", Questions)),
-        ["qrels/train-00000-of-00001.parquet"] = ParquetFixture.Bytes(("query-id", Qid[..judgements]), ("corpus-id", Did[..judgements])),
-    }, dataset: true);
+    /// <summary>Several NanoBEIR datasets in one repository, as sentence-transformers publishes NanoBEIR-en.</summary>
+    private static MockRepo SingleRepo(string id, params (string Name, int Docs, int Judgements)[] sets) =>
+        NanoBeirRepos.SentenceTransformers(id, [.. sets.Select(s => (s.Name, Docs[..s.Docs], Questions, Qid[..s.Judgements], Did[..s.Judgements]))]);
 
-    /// <summary>Several NanoBEIR datasets in one repository, as sentence-transformers publishes NanoBEIR-en: subsets corpus, queries and qrels, a split per dataset.</summary>
-    private static MockRepo SingleRepo(string id, params (string Name, int Docs, int Judgements)[] sets)
-    {
-        var files = new Dictionary<string, byte[]> { ["README.md"] = Encoding.ASCII.GetBytes("---\nconfigs: []\n---\n") };
-        foreach (var (name, docs, judgements) in sets)
-        {
-            files[$"corpus/{name}-00000-of-00001.parquet"] = ParquetFixture.Bytes(("_id", Ids("d", docs)), ("text", Docs[..docs]));
-            files[$"queries/{name}-00000-of-00001.parquet"] = ParquetFixture.Bytes(("_id", Ids("q", Questions.Length)), ("text", Questions));
-            files[$"qrels/{name}-00000-of-00001.parquet"] = ParquetFixture.Bytes(("query-id", Qid[..judgements]), ("corpus-id", Did[..judgements]));
-        }
-        return new MockRepo(id, files, dataset: true);
-    }
-
-    private static Dictionary<string, string> Env(string home, string endpoint) => new()
-    {
-        ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
-    };
-
-    private static JsonNode Run(string dir, Dictionary<string, string>? env, params string[] args)
-    {
-        string output = Path.Combine(dir, Guid.NewGuid().ToString("N") + ".json");
-        var r = SkaldProcess.RunWith(dir, env, ["evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--output", output, .. args]);
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        return JsonNode.Parse(File.ReadAllText(output))!;
-    }
-
-    private static double Metric(JsonNode result, string key) => (double)result["metrics"]![key]!;
+    private static JsonNode Run(string dir, Dictionary<string, string>? env, params string[] args) =>
+        Evaluate(dir, env, ["--model", TestPaths.FixtureModel("bert-cased-mean"), .. args]);
 
     [Fact]
     public void TwoDatasetsScoreUnderUpstreamsNamesAndAsTheirLocalTwins()

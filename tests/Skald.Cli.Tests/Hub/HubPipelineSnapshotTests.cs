@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Skald.Hub;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -25,7 +26,7 @@ public sealed class HubPipelineSnapshotTests
         File.WriteAllText(config, $"output: {Path.Combine(dir, "out")}\nstages:\n  - {{name: bench, type: benchmark, suite: '{suite}', models: [skald-test/bert]}}\n");
         string Run(bool offline = false)
         {
-            var env = HubUploadTests.Env(home, hub.Endpoint, token: null, ("HF_HUB_OFFLINE", offline ? "1" : ""));
+            var env = Env(home, hub.Endpoint, offline: offline);
             var r = SkaldProcess.RunWith(dir, env, "pipeline", "--config", config);
             Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
             return r.Stdout + r.Stderr;
@@ -37,7 +38,7 @@ public sealed class HubPipelineSnapshotTests
         // a new commit on the hub (a card added): the stage would load another snapshot, so it runs again
         string card = Path.Combine(dir, "README.md");
         File.WriteAllText(card, "# skald-test/bert\n");
-        var settings = HubSettings.From(name => name switch { "HF_ENDPOINT" => hub.Endpoint, "HF_TOKEN" => MockHub.Token, "HF_HOME" => home, _ => null });
+        var settings = Settings(hub, home);
         using (var uploader = new HubUploader(settings)) uploader.Upload(new HubUploadRequest { Repo = "skald-test/bert", Source = card });
         Assert.NotEqual(first, hub.CommitOf("skald-test/bert"));
         Assert.DoesNotContain(Kept, Run());

@@ -1,3 +1,5 @@
+using static Skald.Cli.Tests.Hub.HubEnvironment;
+
 namespace Skald.Cli.Tests.Hub;
 
 /// <summary>
@@ -29,18 +31,13 @@ public sealed class HubPushTests
         return path;
     }
 
-    private static Dictionary<string, string> Env(string dir, string endpoint, string token) => new()
-    {
-        ["HF_HOME"] = Path.Combine(dir, "hf"), ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = token, ["HF_HUB_CACHE"] = "",
-    };
-
     [Fact]
     public void TheFinalModelIsPushedOnceTrainingEnds()
     {
         using var hub = new MockHub();
         string dir = TestPaths.NewTempDir(), outDir = Path.Combine(dir, "run");
         string config = Config(dir, outDir, "  push_to_hub: true\n  hub_model_id: org/trained\n  hub_private_repo: true");
-        var r = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint, MockHub.Token), "train", "--config", config);
+        var r = SkaldProcess.RunWith(dir, Env(Path.Combine(dir, "hf"), hub.Endpoint, MockHub.Token), "train", "--config", config);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("pushed", r.Stderr);
         Assert.Equal(("org/trained", "private", "model"), Assert.Single(hub.Created));
@@ -58,15 +55,16 @@ public sealed class HubPushTests
     {
         using var hub = new MockHub();
         string dir = TestPaths.NewTempDir(), outDir = Path.Combine(dir, "run");
-        var noToken = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint, ""), "train", "--config",
+        var noToken = SkaldProcess.RunWith(dir, Env(Path.Combine(dir, "hf"), hub.Endpoint, ""), "train", "--config",
             Config(dir, outDir, "  push_to_hub: true\n  hub_model_id: org/trained"));
         SkaldProcess.AssertUserError(noToken, 1, "output.push_to_hub", "token", "before training");
         Assert.False(Directory.Exists(Path.Combine(outDir, "final")));
         Assert.False(Directory.Exists(Path.Combine(outDir, "checkpoints")));
 
-        var noRepo = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint, MockHub.Token), "train", "--config", Config(dir, outDir, "  push_to_hub: true"));
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint, MockHub.Token);
+        var noRepo = SkaldProcess.RunWith(dir, env, "train", "--config", Config(dir, outDir, "  push_to_hub: true"));
         SkaldProcess.AssertUserError(noRepo, 1, "push_to_hub", "hub_model_id");
-        var badRepo = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint, MockHub.Token), "train", "--config",
+        var badRepo = SkaldProcess.RunWith(dir, env, "train", "--config",
             Config(dir, outDir, "  push_to_hub: true\n  hub_model_id: not/a/repo"));
         SkaldProcess.AssertUserError(badRepo, 1, "hub_model_id", "not/a/repo");
         Assert.Empty(hub.Requests);

@@ -1,4 +1,5 @@
 using System.Text;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -11,11 +12,6 @@ namespace Skald.Cli.Tests.Hub;
 /// </summary>
 public sealed class HubSequenceClassificationAdapterTests
 {
-    private static Dictionary<string, string> Env(string home, string endpoint) => new()
-    {
-        ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
-    };
-
     // HubAdapterBaseTests' LoRA on skald-test/bert, its adapter_config.json given peft's task_type (null: none).
     private static Dictionary<string, byte[]> Adapter(string dir, string? taskType)
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -51,18 +52,8 @@ public sealed class HubTaskTests
         ["data/train-00000-of-00001.parquet"] = ParquetFixture.Bytes(("sentence1", S1[..2]), ("sentence2", S2[..2]), ("score", Scores[..2])),
     }, dataset: true);
 
-    private static Dictionary<string, string> Env(string home, string endpoint, bool offline = false) => new()
-    {
-        ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = offline ? "1" : "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
-    };
-
-    private static JsonNode Evaluate(string dir, Dictionary<string, string>? env, string task, params string[] extra)
-    {
-        string output = Path.Combine(dir, Guid.NewGuid().ToString("N") + ".json");
-        var r = SkaldProcess.RunWith(dir, env, ["evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task, "--output", output, .. extra]);
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        return JsonNode.Parse(File.ReadAllText(output))!;
-    }
+    private static JsonNode Evaluate(string dir, Dictionary<string, string>? env, string task, params string[] extra) =>
+        EvaluateRuns.Evaluate(dir, env, ["--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task, .. extra]);
 
     private static string LocalRetrieval(string dir)
     {

@@ -1,3 +1,5 @@
+using static Skald.Cli.Tests.Hub.HubEnvironment;
+
 namespace Skald.Cli.Tests.Hub;
 
 /// <summary>
@@ -11,20 +13,16 @@ public sealed class HubTokenizerTests
 {
     private static readonly string Base = TestPaths.FixtureModel("bert-cased-mean"); // max_seq_length 64
 
-    private static Dictionary<string, string> Env(string dir, string endpoint) => new()
-    {
-        ["HF_HOME"] = Path.Combine(dir, "hf"), ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "",
-    };
-
     [Fact]
     public void TokenizeReadsAHubModelsTokenizer()
     {
         using var hub = new MockHub(MockRepo.FromFolder("skald-test/bert", Base));
         string dir = TestPaths.NewTempDir(), input = TestPaths.WriteFile(dir, "in.txt", "Hvor ligger legekontoret?\nEn annen linje\n");
         string fromHub = Path.Combine(dir, "hub.jsonl"), fromFolder = Path.Combine(dir, "folder.jsonl");
-        var r = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "tokenize", "--tokenizer", "skald-test/bert", "--input", input, "--output", fromHub);
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
+        var r = SkaldProcess.RunWith(dir, env, "tokenize", "--tokenizer", "skald-test/bert", "--input", input, "--output", fromHub);
         Assert.True(r.ExitCode == 0, r.Stderr);
-        r = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "tokenize", "--tokenizer", Base, "--input", input, "--output", fromFolder);
+        r = SkaldProcess.RunWith(dir, env, "tokenize", "--tokenizer", Base, "--input", input, "--output", fromFolder);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(File.ReadAllText(fromFolder), File.ReadAllText(fromHub));
         Assert.Contains(hub.Requests, q => q.Contains("/skald-test/bert/resolve/", StringComparison.Ordinal));
@@ -36,10 +34,11 @@ public sealed class HubTokenizerTests
     {
         using var hub = new MockHub(MockRepo.FromFolder("skald-test/bert", Base));
         string dir = TestPaths.NewTempDir(), docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
-        var fromHub = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "data", "generate", "--documents", docs, "--tokenizer", "skald-test/bert",
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
+        var fromHub = SkaldProcess.RunWith(dir, env, "data", "generate", "--documents", docs, "--tokenizer", "skald-test/bert",
             "--output", Path.Combine(dir, "hub"));
         Assert.True(fromHub.ExitCode == 0, fromHub.Stderr);
-        var fromFolder = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "data", "generate", "--documents", docs, "--tokenizer", Base,
+        var fromFolder = SkaldProcess.RunWith(dir, env, "data", "generate", "--documents", docs, "--tokenizer", Base,
             "--output", Path.Combine(dir, "folder"));
         Assert.True(fromFolder.ExitCode == 0, fromFolder.Stderr);
         Assert.DoesNotContain("of at most 256", fromHub.Stderr);
@@ -57,7 +56,8 @@ public sealed class HubTokenizerTests
     {
         using var hub = new MockHub(MockRepo.FromFolder("skald-test/bert", Base));
         string dir = TestPaths.NewTempDir(), docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), config = Path.Combine(dir, "pipeline.yaml");
-        var cli = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "data", "generate", "--documents", docs, "--tokenizer", "skald-test/bert",
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
+        var cli = SkaldProcess.RunWith(dir, env, "data", "generate", "--documents", docs, "--tokenizer", "skald-test/bert",
             "--output", Path.Combine(dir, "cli"));
         Assert.True(cli.ExitCode == 0, cli.Stderr);
         File.WriteAllText(config, $$"""
@@ -66,7 +66,7 @@ public sealed class HubTokenizerTests
               - {name: gen, type: generate, documents: ['{{docs}}'], tokenizer: skald-test/bert, test_fraction: 0}
               - {name: bert, type: new_bert, tokenizer: skald-test/bert, hidden: 32, layers: 1, heads: 2, intermediate: 64}
             """);
-        var r = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "pipeline", "--config", config);
+        var r = SkaldProcess.RunWith(dir, env, "pipeline", "--config", config);
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         foreach (string file in new[] { "corpus.jsonl", "queries.jsonl", "pairs.jsonl" })
             Assert.Equal(File.ReadAllText(Path.Combine(dir, "cli", file)), File.ReadAllText(Path.Combine(dir, "run", "gen", file)));
@@ -88,7 +88,7 @@ public sealed class HubTokenizerTests
             stages:
               - {name: gen, type: generate, documents: ['{{docs}}'], tokenizer: {{value}}}
             """);
-        var env = Env(dir, "http://127.0.0.1:1");
+        var env = Env(Path.Combine(dir, "hf"), "http://127.0.0.1:1");
         env["HF_HUB_OFFLINE"] = offline;
         SkaldProcess.AssertUserError(SkaldProcess.RunWith(dir, env, "pipeline", "--config", config), 1, expected);
     }
@@ -98,7 +98,7 @@ public sealed class HubTokenizerTests
     {
         using var hub = new MockHub(MockRepo.FromFolder("skald-test/bert", Base));
         string dir = TestPaths.NewTempDir(), input = TestPaths.WriteFile(dir, "in.txt", "Hei\n");
-        var r = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "tokenize", "--tokenizer", "skald-test/nope", "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        var r = SkaldProcess.RunWith(dir, Env(Path.Combine(dir, "hf"), hub.Endpoint), "tokenize", "--tokenizer", "skald-test/nope", "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
         SkaldProcess.AssertUserError(r, 1, "skald-test/nope", "not found", "option --tokenizer takes", "hub id");
     }
 
@@ -110,7 +110,7 @@ public sealed class HubTokenizerTests
     public void AMissingPathInAHubIdsFormIsNamedAsAPath()
     {
         string dir = TestPaths.NewTempDir(), input = TestPaths.WriteFile(dir, "in.txt", "Hei\n");
-        var r = SkaldProcess.RunWith(dir, Env(dir, "http://127.0.0.1:1"), "tokenize", "--tokenizer", "tok/tokenizer.json", "--input", input,
+        var r = SkaldProcess.RunWith(dir, Env(Path.Combine(dir, "hf"), "http://127.0.0.1:1"), "tokenize", "--tokenizer", "tok/tokenizer.json", "--input", input,
             "--output", Path.Combine(dir, "o.jsonl"));
         SkaldProcess.AssertUserError(r, 1, "tok/tokenizer.json: no such file or folder", "as a hub id", "cannot reach", "option --tokenizer takes");
     }

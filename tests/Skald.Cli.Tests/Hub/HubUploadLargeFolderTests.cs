@@ -1,5 +1,6 @@
 using Skald.Hub;
 using static Skald.Cli.Tests.Hub.HubUploadTests;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -76,7 +77,7 @@ public sealed class HubUploadLargeFolderTests
         Assert.False(hub.Stores(Sha256(x))); // the second commit's large file was not sent yet
 
         int puts = hub.StoragePuts.Count;
-        var resumed = SkaldProcess.RunWith(null, Env(home, hub.Endpoint), args);
+        var resumed = SkaldProcess.RunWith(null, Env(home, hub.Endpoint, MockHub.Token), args);
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         var rest = hub.Commits.Skip(1).ToArray();
         Assert.Equal(new[] { Paths[3..6], Paths[6..] }, rest.Select(PathsOf).ToArray()); // what the killed run committed is not again
@@ -167,7 +168,7 @@ public sealed class HubUploadLargeFolderTests
             "--large-folder", "--file");
         SkaldProcess.AssertUserError(Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/m", "--large-folder", "--files-per-commit", "0"), 2,
             "--files-per-commit");
-        var settings = HubSettings.From(name => name switch { "HF_ENDPOINT" => hub.Endpoint, "HF_TOKEN" => MockHub.Token, "HF_HOME" => home, _ => null });
+        var settings = Settings(hub, home);
         using var uploader = new HubUploader(settings);
         var e = Assert.Throws<HubException>(() => uploader.Upload(new HubUploadRequest { Repo = "org/m", Source = folder, FilesPerCommit = 3, Delete = ["*"] }));
         Assert.Contains("several commits cannot delete", e.Message);

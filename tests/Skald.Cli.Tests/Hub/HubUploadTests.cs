@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Skald.Hub;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -15,13 +16,6 @@ namespace Skald.Cli.Tests.Hub;
 public sealed class HubUploadTests
 {
     private const string Fixture = "bert-cased-mean";
-
-    internal static Dictionary<string, string> Env(string home, string endpoint, string? token = MockHub.Token, params (string, string)[] more)
-    {
-        var env = new Dictionary<string, string> { ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = token ?? "", ["HF_HUB_CACHE"] = "" };
-        foreach (var (k, v) in more) env[k] = v;
-        return env;
-    }
 
     private static string CopyOfFixture()
     {
@@ -53,7 +47,7 @@ public sealed class HubUploadTests
     internal static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
 
     internal static SkaldProcess.Result Upload(string home, string endpoint, string? token, params string[] args) =>
-        SkaldProcess.RunWith(Path.GetDirectoryName(home), Env(home, endpoint, token), ["upload", .. args]);
+        SkaldProcess.RunWith(Path.GetDirectoryName(home), Env(home, endpoint, token ?? ""), ["upload", .. args]);
 
     /// <summary>
     /// Runs <c>skald ARGS</c> against the hub at <paramref name="endpoint"/> and returns once it died by SIGKILL;
@@ -69,7 +63,7 @@ public sealed class HubUploadTests
             running.WaitForExit();
         });
         var psi = SkaldProcess.StartInfo(null, args);
-        foreach (var (k, v) in Env(home, endpoint)) psi.Environment[k] = v;
+        foreach (var (k, v) in Env(home, endpoint, MockHub.Token)) psi.Environment[k] = v;
         using var p = System.Diagnostics.Process.Start(psi)!;
         started.SetResult(p);
         var stderr = p.StandardError.ReadToEndAsync();
@@ -107,7 +101,7 @@ public sealed class HubUploadTests
         string texts = Path.Combine(Path.GetDirectoryName(folder)!, "texts.jsonl"), output = texts + ".out.jsonl";
         var expected = File.ReadLines(Path.Combine(folder, "expected.jsonl")).Where(l => l.Length > 0).Take(3).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         File.WriteAllLines(texts, expected.Select(e => JsonSerializer.Serialize(new { text = e.GetProperty("text").GetString() })));
-        var encode = SkaldProcess.RunWith(Path.GetDirectoryName(folder), Env(Path.Combine(home, "fresh"), hub.Endpoint),
+        var encode = SkaldProcess.RunWith(Path.GetDirectoryName(folder), Env(Path.Combine(home, "fresh"), hub.Endpoint, MockHub.Token),
             "encode", "--model", "skald-test/uploaded", "--input", texts, "--output", output);
         Assert.True(encode.ExitCode == 0, encode.Stderr);
         var lines = File.ReadAllLines(output);
@@ -275,8 +269,7 @@ public sealed class HubUploadTests
     }
 
     internal static HubSettings Settings(MockHub hub, string home, double timeoutSeconds, int retries = 0) =>
-        HubSettings.From(name => name switch { "HF_ENDPOINT" => hub.Endpoint, "HF_TOKEN" => MockHub.Token, "HF_HOME" => home, _ => null })
-        with { TimeoutSeconds = timeoutSeconds, Retries = retries };
+        HubEnvironment.Settings(hub, home) with { TimeoutSeconds = timeoutSeconds, Retries = retries };
 
     [Fact]
     public void ASlowStorageLinkIsNotTakenForAStalledOne()
@@ -342,7 +335,7 @@ public sealed class HubUploadTests
             "no files to upload");
         SkaldProcess.AssertUserError(Upload(home, $"http://127.0.0.1:{MockHub.FreePort()}", MockHub.Token, "--folder", folder, "--repo", "org/m"), 1,
             "cannot reach", "run again");
-        SkaldProcess.AssertUserError(SkaldProcess.RunWith(null, Env(home, hub.Endpoint, MockHub.Token, ("HF_HUB_OFFLINE", "1")), "upload", "--folder", folder, "--repo", "org/m"),
+        SkaldProcess.AssertUserError(SkaldProcess.RunWith(null, Env(home, hub.Endpoint, MockHub.Token, offline: true), "upload", "--folder", folder, "--repo", "org/m"),
             1, "HF_HUB_OFFLINE");
         SkaldProcess.AssertUserError(Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/m", "--revision", "no-such-branch"), 1,
             "org/m", "HTTP 404");

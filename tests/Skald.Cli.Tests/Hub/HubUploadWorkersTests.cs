@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Skald.Hub;
 using static Skald.Cli.Tests.Hub.HubUploadTests;
+using static Skald.Cli.Tests.Hub.HubEnvironment;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -69,7 +70,7 @@ public sealed class HubUploadWorkersTests
         using var hub = new MockHub { StorageGate = 4, MultipartAbove = 3200, PartSize = 1000 };
         var (folder, home, large) = Folder(6);
         var collected = new ConcurrentQueue<HubProgress>();
-        var settings = HubSettings.From(name => name switch { "HF_ENDPOINT" => hub.Endpoint, "HF_TOKEN" => MockHub.Token, "HF_HOME" => home, _ => null });
+        var settings = Settings(hub, home);
         using var uploader = new HubUploader(settings);
         var done = uploader.Upload(new HubUploadRequest { Repo = "org/default", Source = folder }, new Collector(collected));
         var reports = collected.ToArray(); // in the order reported
@@ -118,7 +119,7 @@ public sealed class HubUploadWorkersTests
         var lacking = large.Values.Select(Sha256).Where(oid => !hub.Stores(oid)).Order(StringComparer.Ordinal).ToArray();
 
         int before = hub.StoragePuts.Count;
-        var resumed = SkaldProcess.RunWith(null, Env(home, hub.Endpoint), args);
+        var resumed = SkaldProcess.RunWith(null, Env(home, hub.Endpoint, MockHub.Token), args);
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Equal(lacking, hub.StoragePuts.Skip(before).Select(p => p.Oid).Order(StringComparer.Ordinal).ToArray());
         Assert.Contains($"{lacking.Length} large file{(lacking.Length == 1 ? "" : "s")} sent", resumed.Stderr);

@@ -29,11 +29,7 @@ public sealed class RemoteEmbeddingModelTests
         "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\nq3\td3\t1\n");
 
     private static RemoteEmbeddingModel Model(FakeEmbeddingServer server, string? cache = null, int retries = 3, string key = "unused") =>
-        new(new OpenAiEmbeddingClient(new RemoteEmbeddingSettings
-        {
-            Spec = RemoteModelSpec.Parse($"openai:{server.Url}#fake-embed"), ApiKey = key, BatchSize = 2, MaxRetries = retries,
-            RetryDelay = TimeSpan.FromMilliseconds(10), PricePerMillionTokens = 0.02,
-        }), new EvaluationEmbeddingOptions { CacheDirectory = cache });
+        FakeServerEmbeddingModel.Create(server, cache, retries, key, pricePerMillionTokens: 0.02);
 
     [Fact]
     public void ATinyRetrievalTaskEvaluatesAgainstTheRemoteModelAndCountsTokensAndCost()

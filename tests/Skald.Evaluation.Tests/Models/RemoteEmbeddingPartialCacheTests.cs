@@ -12,12 +12,6 @@ namespace Skald.Evaluation.Tests.Models;
 /// </summary>
 public sealed class RemoteEmbeddingPartialCacheTests
 {
-    private static RemoteEmbeddingModel Model(FakeEmbeddingServer server, string cache) =>
-        new(new OpenAiEmbeddingClient(new RemoteEmbeddingSettings
-        {
-            Spec = RemoteModelSpec.Parse($"openai:{server.Url}#fake-embed"), BatchSize = 2, MaxRetries = 0, RetryDelay = TimeSpan.FromMilliseconds(10),
-        }), new EvaluationEmbeddingOptions { CacheDirectory = cache });
-
     [Fact]
     public void TheRequestsAnsweredBeforeAFailureAreCachedAndNotSentAgain()
     {
@@ -25,12 +19,12 @@ public sealed class RemoteEmbeddingPartialCacheTests
         using var server = new FakeEmbeddingServer(n => refuse && n == 4 ? FakeEmbeddingServer.Reply.Unauthorized : FakeEmbeddingServer.Reply.Good);
         string cache = TestPaths.NewTempDir();
         string[] texts = [.. Enumerable.Range(1, 10).Select(i => $"Tekst nummer {i} om toget til Bergen")];
-        var e = Assert.Throws<EvaluationException>(() => Model(server, cache).Embed(texts, TextRole.Document));
+        var e = Assert.Throws<EvaluationException>(() => FakeServerEmbeddingModel.Create(server, cache).Embed(texts, TextRole.Document));
         Assert.Contains("HTTP 401", e.Message);
         Assert.Equal(4, server.Requests); // three answered (six texts), the fourth refused
 
         refuse = false;
-        var model = Model(server, cache);
+        var model = FakeServerEmbeddingModel.Create(server, cache);
         var vectors = model.Embed(texts, TextRole.Document);
         Assert.Equal(2, server.Requests - 4); // only the four texts not answered before: two requests of two
         Assert.Equal(4, model.EncodedCount);

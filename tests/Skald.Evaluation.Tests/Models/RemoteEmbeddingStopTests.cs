@@ -12,13 +12,6 @@ namespace Skald.Evaluation.Tests.Models;
 /// </summary>
 public sealed class RemoteEmbeddingStopTests
 {
-    private static RemoteEmbeddingModel Model(FakeEmbeddingServer server, string cache, RemoteStop? stop, int maxRetries = 0) =>
-        new(new OpenAiEmbeddingClient(new RemoteEmbeddingSettings
-        {
-            Spec = RemoteModelSpec.Parse($"openai:{server.Url}#fake-embed"), BatchSize = 2, MaxRetries = maxRetries,
-            RetryDelay = TimeSpan.FromMilliseconds(10), Stop = stop,
-        }), new EvaluationEmbeddingOptions { CacheDirectory = cache });
-
     private static void WaitFor(Func<bool> condition)
     {
         var clock = Stopwatch.StartNew();
@@ -34,7 +27,7 @@ public sealed class RemoteEmbeddingStopTests
         var stop = new RemoteStop(ctrlC.Token);
         string cache = TestPaths.NewTempDir();
         string[] texts = [.. Enumerable.Range(1, 10).Select(i => $"Tekst nummer {i} om toget til Bergen")];
-        var model = Model(server, cache, stop);
+        var model = FakeServerEmbeddingModel.Create(server, cache, stop: stop);
         var run = Task.Run(() => model.Embed(texts, TextRole.Document));
         WaitFor(() => server.Requests == 2); // the second request (texts 3 and 4) is in flight
         Assert.True(stop.Working);
@@ -44,7 +37,7 @@ public sealed class RemoteEmbeddingStopTests
         Assert.Equal(2, server.Requests); // no third request
         Assert.Equal(2, server.Answered); // the one in flight was answered, not abandoned
 
-        var again = Model(server, cache, stop: null);
+        var again = FakeServerEmbeddingModel.Create(server, cache);
         var vectors = again.Embed(texts, TextRole.Document);
         Assert.Equal(6, again.EncodedCount); // the four texts of the two answered requests came from the cache
         Assert.Equal(5, server.Requests);
@@ -57,7 +50,7 @@ public sealed class RemoteEmbeddingStopTests
         // The server asks to wait 30 s; a stop a moment into that wait used to wait it out, then end without retrying.
         using var server = new FakeEmbeddingServer(_ => FakeEmbeddingServer.Reply.TooMany) { RetryAfterSeconds = 30 };
         using var ctrlC = new CancellationTokenSource();
-        var model = Model(server, TestPaths.NewTempDir(), new RemoteStop(ctrlC.Token), maxRetries: 3);
+        var model = FakeServerEmbeddingModel.Create(server, TestPaths.NewTempDir(), retries: 3, stop: new RemoteStop(ctrlC.Token));
         var run = Task.Run(() => model.Embed(["en tekst"], TextRole.Document));
         WaitFor(() => server.Requests == 1);
         Thread.Sleep(300); // the 429 is back: the client waits out its Retry-After

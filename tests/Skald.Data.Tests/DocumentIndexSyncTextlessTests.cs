@@ -146,4 +146,19 @@ public sealed class DocumentIndexSyncTextlessTests
         Assert.False(again.Written);
         Assert.Equal(6, again.Unchanged);
     }
+
+    [Fact]
+    public void AScannedPdfNoOcrReadIsRecordedWithoutTextNotAsUnreadable()
+    {
+        // a PDF of scanned pages with OCR off: its text lies in pictures no OCR read (DataException.UnreadPictures), so it
+        // is a file without text, read again when OCR can read more, not a damaged file kept until it changes
+        string docs = Folder();
+        TestDocuments.ScannedPdf(docs, "skannet.pdf");
+        DocumentIndexSyncStampTests.Stamp(docs, Earlier);
+        var model = new CountingEmbeddingModel();
+        string index = Build(docs, model);
+        var entry = Assert.Single(NoText(index));
+        Assert.Equal(("skannet.pdf", "off", true), (entry.Source, entry.Ocr, entry.FailuresApart));
+        using (var open = SearchIndex.Open(index)) Assert.Empty(open.Manifest.Unreadable ?? []);
+    }
 }

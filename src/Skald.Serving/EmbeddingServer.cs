@@ -165,7 +165,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
         // the shutdown delay, then up to 30 s for the requests in flight (the host's timeout covers both)
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = delay + TimeSpan.FromSeconds(30));
         if (delay > TimeSpan.Zero)
-            builder.Services.AddSingleton<IHostedService>(s => new ShutdownDelay(s.GetRequiredService<IHostApplicationLifetime>(), delay));
+            builder.Services.AddSingleton<IHostedService>(s => new ShutdownDelay(s.GetRequiredService<IHostApplicationLifetime>(), delay, options?.Time ?? TimeProvider.System));
         builder.Services.AddRequestDecompression(); // Content-Encoding gzip, deflate, br: the body is read decompressed
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -77,6 +77,12 @@ public sealed record EmbeddingServiceOptions
     public TimeSpan ShutdownDelay { get; init; } = TimeSpan.Zero;
 
     /// <summary>
+    /// The clock <see cref="ShutdownDelay"/> is measured by: the system's; a test's own, which passes only when the test
+    /// moves it, so that what the server does within the delay is checked without racing a wall clock.
+    /// </summary>
+    internal TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
     /// Where <see cref="EmbeddingServer"/> writes one line per request once it is answered (<c>skald serve --access-log</c>:
     /// standard error): the UTC time, method, path without the query, status (499 for a client that went away first)
     /// and milliseconds taken, e.g. <c>2026-12-07T00:38:00.1234567Z POST /v1/embeddings 200 12.3 ms</c>; never a body,

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 
@@ -21,17 +20,23 @@ namespace Skald.Serving;
 internal sealed class ShutdownDelay : IHostedLifecycleService, IDisposable
 {
     private readonly TimeSpan delay;
+    private readonly TimeProvider time;
     private readonly CancellationToken stopping;
     private readonly TaskCompletionSource secondSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly PosixSignalRegistration interrupt, terminate;
-    private long signalled; // Stopwatch timestamp of ApplicationStopping; 0: not signalled
+    private long signalled; // time's timestamp of ApplicationStopping; 0: not signalled
     private int signals;
 
-    /// <summary>Waits <paramref name="delay"/> after <paramref name="lifetime"/>'s stopping signal.</summary>
-    public ShutdownDelay(IHostApplicationLifetime lifetime, TimeSpan delay)
+    /// <summary>
+    /// Waits <paramref name="delay"/> after <paramref name="lifetime"/>'s stopping signal, as <paramref name="time"/>
+    /// tells time (the system's clock; a test's own, to end the delay when it says).
+    /// </summary>
+    public ShutdownDelay(IHostApplicationLifetime lifetime, TimeSpan delay, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(lifetime);
+        ArgumentNullException.ThrowIfNull(time);
         this.delay = delay;
+        this.time = time;
         stopping = lifetime.ApplicationStopping;
         stopping.Register(Signalled);
         // counted only: whether a signal stops the process is the lifetime's to say (the console lifetime cancels the
@@ -45,7 +50,7 @@ internal sealed class ShutdownDelay : IHostedLifecycleService, IDisposable
         if (Interlocked.Increment(ref signals) >= 2) secondSignal.TrySetResult();
     }
 
-    private void Signalled() => Interlocked.CompareExchange(ref signalled, Stopwatch.GetTimestamp(), 0);
+    private void Signalled() => Interlocked.CompareExchange(ref signalled, Math.Max(1, time.GetTimestamp()), 0);
 
     /// <inheritdoc/>
     public async Task StoppingAsync(CancellationToken cancellationToken)
@@ -56,11 +61,11 @@ internal sealed class ShutdownDelay : IHostedLifecycleService, IDisposable
         if (stopping.IsCancellationRequested) Signalled();
         long at = Interlocked.Read(ref signalled);
         if (at == 0) return; // stopped directly, not asked to: at once
-        var left = delay - Stopwatch.GetElapsedTime(at);
+        var left = delay - time.GetElapsedTime(at);
         if (left <= TimeSpan.Zero) return;
         // the delay, unless a second signal (come or coming), the host's ShutdownTimeout or a caller's token ends it
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        await Task.WhenAny(Task.Delay(left, wait.Token), secondSignal.Task).ConfigureAwait(false);
+        await Task.WhenAny(Task.Delay(left, time, wait.Token), secondSignal.Task).ConfigureAwait(false);
         await wait.CancelAsync().ConfigureAwait(false); // the delay's timer, when the signal ended it
     }
 

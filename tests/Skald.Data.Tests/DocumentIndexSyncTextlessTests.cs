@@ -41,7 +41,7 @@ public sealed class DocumentIndexSyncTextlessTests
         Assert.True(SaysSkipped(first, "tom.txt"));
         Assert.True(found.Written); // written to record it, though it has no rows
         Assert.Equal((5, 0, 1), (found.Unchanged, found.Changed, found.New));
-        Assert.Equal(new TextlessFile("tom.txt", DocumentIndex.Sha256(tom), 3, Earlier.ToString("O", CultureInfo.InvariantCulture), "off"), Assert.Single(NoText(index)));
+        Assert.Equal(new TextlessFile("tom.txt", DocumentIndex.Sha256(tom), 3, Earlier.ToString("O", CultureInfo.InvariantCulture), "off", FailuresApart: true), Assert.Single(NoText(index)));
         Assert.DoesNotContain(Live(index), r => r.Source == "tom.txt");
 
         var second = new List<string>();
@@ -145,5 +145,20 @@ public sealed class DocumentIndexSyncTextlessTests
         var again = DocumentIndex.Sync(index, model, [docs], Chunking, Options with { Log = log.Add });
         Assert.False(again.Written);
         Assert.Equal(6, again.Unchanged);
+    }
+
+    [Fact]
+    public void AScannedPdfNoOcrReadIsRecordedWithoutTextNotAsUnreadable()
+    {
+        // a PDF of scanned pages with OCR off: its text lies in pictures no OCR read (DataException.UnreadPictures), so it
+        // is a file without text, read again when OCR can read more, not a damaged file kept until it changes
+        string docs = Folder();
+        TestDocuments.ScannedPdf(docs, "skannet.pdf");
+        DocumentIndexSyncStampTests.Stamp(docs, Earlier);
+        var model = new CountingEmbeddingModel();
+        string index = Build(docs, model);
+        var entry = Assert.Single(NoText(index));
+        Assert.Equal(("skannet.pdf", "off", true), (entry.Source, entry.Ocr, entry.FailuresApart));
+        using (var open = SearchIndex.Open(index)) Assert.Empty(open.Manifest.Unreadable ?? []);
     }
 }

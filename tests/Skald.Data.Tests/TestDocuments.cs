@@ -51,6 +51,22 @@ internal static class TestDocuments
 
     public static string Pdf(string dir, string name = "tur.pdf", params string[] lines) => TurnedPdf(dir, name, 0, lines);
 
+    /// <summary>
+    /// A PDF of one A4 page that is a picture alone (a grey 8×8 PNG over the whole page, no text layer): a scanned page,
+    /// which only OCR could read (and finds nothing on).
+    /// </summary>
+    public static string ScannedPdf(string dir, string name)
+    {
+        var builder = new PdfDocumentBuilder();
+        builder.AddPage(595, 842).AddPng(Convert.FromBase64String(GreyPng), new PdfRectangle(0, 0, 595, 842));
+        string path = Path.Combine(dir, name);
+        File.WriteAllBytes(path, builder.Build());
+        return path;
+    }
+
+    // An 8×8 grey PNG (8-bit greyscale, every pixel 200), written once by zlib and CRC-32 by hand.
+    private const string GreyPng = "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAAAAADhZOFXAAAADklEQVR4nGM4AQUMlDEACLEyAaio5RMAAAAASUVORK5CYII=";
+
     /// <summary>As <see cref="Pdf"/>, the page shown turned clockwise by <paramref name="rotation"/> degrees (its /Rotate).</summary>
     public static string TurnedPdf(string dir, string name, int rotation, params string[] lines)
     {

@@ -4,7 +4,8 @@ namespace Skald.Retrieval.Tests;
 
 /// <summary>
 /// <see cref="ModelFingerprint"/>: a copy of a model folder elsewhere has the same fingerprint, a changed weight or
-/// config does not, and the model card and hidden files do not count.
+/// config does not, and the model card and hidden files do not count; a weights file replaced by one of the same size and
+/// time is seen.
 /// </summary>
 public sealed class ModelFingerprintTests
 {
@@ -73,5 +74,32 @@ public sealed class ModelFingerprintTests
         Assert.True(ModelFingerprint.Unchanged(manifest with { ModelSha256 = null, ModelFilesStamp = null }, model)); // nothing recorded
         File.WriteAllText(Path.Combine(model, "README.md"), "# Described again"); // the card counts no more than in the fingerprint
         Assert.Equal(manifest.ModelFilesStamp, ModelFingerprint.Stamp(model));
+    }
+
+    [Fact]
+    public void AWeightsFileReplacedByOneOfTheSameSizeAndTimeIsSeen()
+    {
+        // Of's cache: a weights file replaced (new bytes written beside it and renamed over it, as a download or rsync
+        // replaces one) by one of the same size, its time set to the old one (as a write within one tick of the file
+        // system's clock leaves it, or rsync -a sets it): hashed again, by the file's identity, not the cached hash
+        if (OperatingSystem.IsWindows()) return; // (no identity there)
+        string model = Folder();
+        string weights = Path.Combine(model, "model.safetensors");
+        var time = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(weights, time);
+        string before = ModelFingerprint.Of(model);
+        Assert.Equal(before, ModelFingerprint.Of(model));
+        byte[] retrained = [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 5))];
+        string staged = Path.Combine(Path.GetDirectoryName(model)!, "staged.safetensors");
+        File.WriteAllBytes(staged, retrained);
+        File.SetLastWriteTimeUtc(staged, time);
+        File.Move(staged, weights, overwrite: true);
+        Assert.Equal((4096L, time), (new FileInfo(weights).Length, File.GetLastWriteTimeUtc(weights))); // the stamp shows nothing
+
+        string after = ModelFingerprint.Of(model);
+        Assert.NotEqual(before, after);
+        string fresh = Folder(); // the same files never hashed before: what the replaced folder's fingerprint must be
+        File.WriteAllBytes(Path.Combine(fresh, "model.safetensors"), retrained);
+        Assert.Equal(ModelFingerprint.Of(fresh), after);
     }
 }

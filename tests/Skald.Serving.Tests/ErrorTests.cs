@@ -129,7 +129,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
         }
         using var http = new HttpClient { BaseAddress = server.Address };
         string metrics = "";
-        for (int i = 0; i < 100 && !metrics.Contains("skald_requests_total{endpoint=\"embeddings\""); i++)
+        for (int i = 0; i < 1200 && !metrics.Contains("skald_requests_total{endpoint=\"embeddings\""); i++) // (a hang guard: 2 minutes)
         {
             await Task.Delay(100);
             metrics = await http.GetStringAsync("metrics");

@@ -20,7 +20,7 @@ public sealed class LiveSearchEndpointTests
 
     private static async Task<string[]> Until(HttpClient client, string query, Func<string[], bool> done)
     {
-        var until = DateTime.UtcNow.AddSeconds(30);
+        var until = DateTime.UtcNow.AddSeconds(120); // (a hang guard)
         string[] ids;
         while (!done(ids = await Ids(client, query)) && DateTime.UtcNow < until) await Task.Delay(100);
         return ids;
@@ -57,7 +57,7 @@ public sealed class LiveSearchEndpointTests
         // Rebuilt with another model: refused, the previous version stays served.
         var other = SkaldProcess.Run("index", "build", "--model", TestPaths.FixtureModel("bert-uncased-max"), "--documents", docs, "--output", folder, "-q");
         Assert.True(other.ExitCode == 0, other.Stderr);
-        var until = DateTime.UtcNow.AddSeconds(30);
+        var until = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < until && !Snapshot(log).Any(l => l.Contains("not served", StringComparison.Ordinal))) await Task.Delay(100);
         Assert.Contains(Snapshot(log), l => l.Contains("not served", StringComparison.Ordinal) && l.Contains("built with the model", StringComparison.Ordinal));
         Assert.NotEmpty(await Ids(client, "glutenfritt brød"));

@@ -189,7 +189,7 @@ public sealed class RequestSweepTests(FullServer server) : IClassFixture<FullSer
             }
         }
         // the server notices each client gone as its next write or read fails: wait for the queues to empty
-        for (int i = 0; i < 300 && (server.Chat.Pending != 0 || server.Rerank.Pending != 0 || await server.MetricAsync("skald_chat_requests_running") != 0); i++)
+        for (int i = 0; i < 1200 && (server.Chat.Pending != 0 || server.Rerank.Pending != 0 || await server.MetricAsync("skald_chat_requests_running") != 0); i++)
             await Task.Delay(100);
         Assert.Equal(0, server.Chat.Pending);
         Assert.Equal(0, server.Rerank.Pending);

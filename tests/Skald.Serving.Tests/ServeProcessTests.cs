@@ -48,7 +48,7 @@ public sealed partial class ServeProcessTests
     public async Task SigtermLetsARequestInFlightFinishRefusesNewOnesAndExitsZero()
     {
         // What ops expect of a rolling restart: a request under way when SIGTERM comes (here its body is still arriving)
-        // is answered, new connections are refused once the shutdown delay (5 s by default) is over, and the process then exits 0.
+        // is answered, new connections are refused once the shutdown delay (none by default) is over, and the process then exits 0.
         var psi = SkaldProcess.StartInfo(null, "serve", "--model", ModelDir, "--port", "0");
         using var process = Process.Start(psi)!;
         try
@@ -64,17 +64,33 @@ public sealed partial class ServeProcessTests
             await inFlight.ConnectAsync(address.Host, address.Port);
             var stream = inFlight.GetStream();
             await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
-                $"POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n"));
-            await stream.WriteAsync(body.AsMemory(0, 10)); // the request has begun: the endpoint is reading its body
-            await Task.Delay(500);
+                "POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"));
+            using var reader = new StreamReader(stream);
+            // the server says 100 Continue when the endpoint first reads the body: the request has begun (an event, not a
+            // guess of how long a loaded machine takes to get there)
+            Assert.Equal("HTTP/1.1 100 Continue", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(90)));
+            Assert.Equal("", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(90)));
+            await Chunk(stream, body.AsMemory(0, 1)); // the body is arriving ("{"), and goes on arriving, blanks JSON allows,
+            using var refused = new CancellationTokenSource(); // faster than the server's least body rate (240 B/s) however long SIGTERM takes to act
+            var arriving = Task.Run(async () =>
+            {
+                byte[] blanks = [.. Enumerable.Repeat((byte)' ', 4096)];
+                while (!refused.IsCancellationRequested)
+                {
+                    await Chunk(stream, blanks);
+                    await Task.Delay(100);
+                }
+            });
 
             Assert.Equal(0, kill(process.Id, 15));
             var watch = Stopwatch.StartNew();
-            Assert.True(await RefusedWithin(address, watch, TimeSpan.FromSeconds(20)), "the server still took new connections 20 s after SIGTERM");
+            Assert.True(await RefusedWithin(address, watch, TimeSpan.FromSeconds(90)), "the server still took new connections 90 s after SIGTERM");
             Assert.False(process.HasExited); // still draining: the request in flight holds it
 
-            await stream.WriteAsync(body.AsMemory(10));
-            using var reader = new StreamReader(stream);
+            await refused.CancelAsync();
+            await arriving;
+            await Chunk(stream, body.AsMemory(1));
+            await stream.WriteAsync("0\r\n\r\n"u8.ToArray()); // the body's end
             string answer = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
             Assert.StartsWith("HTTP/1.1 200 ", answer);
             var got = Embeddings(JsonDocument.Parse(answer[answer.IndexOf('{')..(answer.LastIndexOf('}') + 1)]).RootElement);
@@ -243,12 +259,20 @@ public sealed partial class ServeProcessTests
         SkaldProcess.AssertUserError(r, 1, "decoder-qwen2", "chat template");
     }
 
+    // One chunk of a chunked request body.
+    private static async Task Chunk(Stream stream, ReadOnlyMemory<byte> data)
+    {
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"{data.Length:x}\r\n"));
+        await stream.WriteAsync(data);
+        await stream.WriteAsync("\r\n"u8.ToArray());
+    }
+
     /// <summary>
     /// Sends <paramref name="signal"/> to a <c>skald serve</c> <paramref name="process"/> and checks that it stops within
     /// <paramref name="limit"/>, exits 0 and says "stopped", with no stack trace on standard error and nothing on
-    /// standard output (<paramref name="stdout"/>, read to its end).
+    /// standard output (<paramref name="stdout"/>, read to its end); the rest of its standard error.
     /// </summary>
-    internal static async Task StopsCleanlyOn(Process process, int signal, Task<string> stdout, TimeSpan limit)
+    internal static async Task<string> StopsCleanlyOn(Process process, int signal, Task<string> stdout, TimeSpan limit)
     {
         var rest = process.StandardError.ReadToEndAsync();
         Assert.Equal(0, kill(process.Id, signal));
@@ -258,6 +282,7 @@ public sealed partial class ServeProcessTests
         Assert.Contains("stopped", err);
         Assert.DoesNotContain("   at ", err);
         Assert.Equal("", (await stdout).Trim());
+        return err;
     }
 
     /// <summary>

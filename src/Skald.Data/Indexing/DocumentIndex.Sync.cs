@@ -3,6 +3,7 @@ using Skald.Data.Ingest.Readers;
 using Skald.Retrieval;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Data.Indexing;
 
@@ -32,7 +33,10 @@ public static partial class DocumentIndex
     /// installed since) or when the readers are others. A file that could not be read (no permission, an I/O error, a
     /// damaged file its reader gave up on) is recorded so too (<see cref="IndexManifest.Unreadable"/>, with why), counted
     /// as <see cref="DocumentSyncResult.Unreadable"/>, and skipped while its stamp, else its hash, is the same (one that
-    /// could not be opened: while it still cannot be); it is read again when it changes or the readers are others.
+    /// could not be opened: while it still cannot be); it is read again when it changes or the readers are others. An
+    /// earlier Skald took such a file for one without text: a text-less entry it wrote (no
+    /// <see cref="TextlessFile.FailuresApart"/>) is read once more, but for an image's, and recorded anew, unreadable or
+    /// without text (counted as changed, the one time).
     /// </summary>
     public static DocumentSyncResult Sync(string folder, IEmbeddingModel model, IReadOnlyList<string> documents, ChunkOptions chunking,
         DocumentIndexOptions? options = null)
@@ -80,7 +84,7 @@ public static partial class DocumentIndex
         var fresh = new HashSet<string>(DocumentPaths.Comparer); // files the index held nothing of: counted as new
         var read = new List<string>();
         var drop = new List<string>();
-        int unchanged = 0, changed = 0;
+        int unchanged = 0, changed = 0, recheck = 0;
         bool failedChanged = false; // a file that could not be stamped or hashed now, and was not recorded so
         var now = DateTime.UtcNow;
         foreach (var file in OwnOutputsLeftOut(DocumentIngest.Files(inputs, RealPath.Of(folder)), folder))
@@ -107,7 +111,9 @@ public static partial class DocumentIndex
                 Failing(file, source, known, failure, null, e);
                 continue;
             }
-            bool emptyAsRead = wasEmpty && !reread && entry!.Ocr == (reach ??= (options.Ocr ?? Ocr.Auto).Reach); // read by the same OCR
+            bool earlier = wasEmpty && !reread && MayBeUnreadable(entry!, file); // an earlier Skald's entry: perhaps a damaged file
+            if (earlier) recheck++;
+            bool emptyAsRead = wasEmpty && !reread && !earlier && entry!.Ocr == (reach ??= (options.Ocr ?? Ocr.Auto).Reach); // read by the same OCR
             if ((known && !reread && stamp.Matches(before!)) || (emptyAsRead && stamp.Matches(entry!)) || (wasFailed && !reread && StillUnreadable(failure!, file, stamp)))
             {
                 if (wasFailed) keptFailed.Add(failure!);
@@ -143,6 +149,8 @@ public static partial class DocumentIndex
             changed++;
             if (known) drop.Add(source);
         }
+        if (recheck > 0)
+            log($"{Counted.Of(recheck, "file")} recorded without text by an earlier Skald (index.json's no_text) read once more: a damaged one is recorded as unreadable now");
         // A file that cannot be stamped or hashed now is recorded as unreadable (its rows, if any, dropped, as a build
         // would leave it out); said and written only when that is news, not at every sync while it stays so.
         void Failing(string file, string source, bool known, UnreadableFile? failure, FileStamp? stamp, Exception e)

@@ -1,3 +1,4 @@
+using Skald.Data.Ingest.Readers;
 using Skald.Retrieval.Index;
 
 namespace Skald.Data.Indexing;
@@ -11,6 +12,14 @@ public static partial class DocumentIndex
     /// </summary>
     private static UnreadableFile Unreadable(string source, string? sha256, FileStamp? stamp, string reason) =>
         new(source, sha256, stamp is { Trusted: true } s ? s.Size : null, stamp?.Modified, reason);
+
+    /// <summary>
+    /// Whether the text-less <paramref name="entry"/> of <paramref name="file"/> was recorded by an earlier Skald, which
+    /// took a file its reader failed on for one without text (<see cref="TextlessFile.FailuresApart"/> false), so that
+    /// a sync reads it once more; not an image's, whose reader's failures are text-less still (OCR's reach).
+    /// </summary>
+    private static bool MayBeUnreadable(TextlessFile entry, string file) =>
+        !entry.FailuresApart && !ImageReader.Extensions.Contains(Path.GetExtension(file));
 
     /// <summary>The stamp of <paramref name="file"/> now; null when it cannot be taken (the file gone meanwhile).</summary>
     private static FileStamp? StampOf(string file)

@@ -174,7 +174,7 @@ public static partial class DocumentIndex
         {
             bool taken = files.TryGetValue(s.Path, out var read);
             if (s.Failed) unreadable.Add(Unreadable(DocumentRoot.Relative(root, s.Path), taken && !s.Unopened ? read.Sha256 : null, taken ? read.Stamp : StampOf(s.Path), s.Reason));
-            else if (taken) noText.Add(new TextlessFile(DocumentRoot.Relative(root, s.Path), read.Sha256, read.Stamp.Trusted ? read.Stamp.Size : null, read.Stamp.Modified, ocr.Reach));
+            else if (taken) noText.Add(new TextlessFile(DocumentRoot.Relative(root, s.Path), read.Sha256, read.Stamp.Trusted ? read.Stamp.Size : null, read.Stamp.Modified, ocr.Reach, FailuresApart: true));
         }
         foreach (var n in ingest.Notices) log($"not read: {n}");
         var perDocument = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -52,7 +52,7 @@ public static class DocumentIngest
                 skipped.Add(new SkippedFile(file, Reason(file, e))
                 {
                     Unopened = unopened,
-                    Failed = unopened || !(e is DataException && ImageReader.Extensions.Contains(Path.GetExtension(file))), // (a picture: OCR's reach)
+                    Failed = unopened || e is not DataException { UnreadPictures: true }, // (pictures OCR could not read: OCR's reach)
                 });
                 continue;
             }

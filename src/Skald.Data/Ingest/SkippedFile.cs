@@ -12,7 +12,8 @@ public sealed record SkippedFile(string Path, string Reason)
     /// <summary>
     /// Whether its reader failed on it (<see cref="Unopened"/>, or a damaged file the reader gave up on) rather than read
     /// it and found no text: an index records it as unreadable (<c>IndexManifest.Unreadable</c>), not as text-less. A
-    /// picture OCR could not read (none installed, or tesseract failed on it) is text-less instead, read again when OCR can read more.
+    /// picture or a PDF of scanned pages OCR could not read (off, none installed, or tesseract failed on it:
+    /// <see cref="DataException.UnreadPictures"/>) is text-less instead, read again when OCR can read more.
     /// </summary>
     public bool Failed { get; init; }
 }

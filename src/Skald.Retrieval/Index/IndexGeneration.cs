@@ -1,13 +1,12 @@
-using System.Globalization;
 using System.Text;
 
 namespace Skald.Retrieval.Index;
 
 /// <summary>
 /// Which state of an index folder is on the disk: every writer replaces the folder (<see cref="IndexWriter"/>: new
-/// files renamed into place) or its <c>tombstones.txt</c> (<see cref="IndexBuilder.Delete"/>), so the identity
-/// (<see cref="FileIdentity"/>: device and inode; none on Windows), length and write time of the manifest, the records
-/// and the tombstones tell one write from the next. <see cref="IndexBuilder.Update"/> compares it before and after it
+/// files renamed into place) or its <c>tombstones.txt</c> (<see cref="IndexBuilder.Delete"/>), so the state
+/// (<see cref="FileState"/>: identity, length and write time) of the manifest, the records and the tombstones tells one
+/// write from the next. <see cref="IndexBuilder.Update"/> compares it before and after it
 /// embeds without the lock; <see cref="LiveIndex"/> compares it with the served version's to open the folder again.
 /// </summary>
 internal static class IndexGeneration
@@ -18,18 +17,7 @@ internal static class IndexGeneration
         string real = RealPath.Of(folder);
         var text = new StringBuilder();
         foreach (string name in new[] { IndexWriter.ManifestFile, IndexWriter.RecordsFile, IndexWriter.TombstonesFile })
-        {
-            var file = new FileInfo(Path.Combine(real, name));
-            text.Append(name).Append(':');
-            if (!file.Exists)
-            {
-                text.Append("none;");
-                continue;
-            }
-            text.Append(FileIdentity.Of(file.FullName)?.ToString(CultureInfo.InvariantCulture) ?? "-").Append(',')
-                .Append(file.Length.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(file.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture)).Append(';');
-        }
+            text.Append(name).Append(':').Append(FileState.Of(Path.Combine(real, name))).Append(';');
         return text.ToString();
     }
 }

@@ -43,13 +43,14 @@ public static class ModelFingerprint
 
     /// <summary>
     /// The fingerprint of the folder's files of kind <paramref name="version"/>, as lower-case hex (computed again only
-    /// when a file's size or time changed since this process last did).
+    /// when a file's identity, size or time changed since this process last did, <see cref="FileState"/>: a file
+    /// replaced by one of the same size and time is seen; one rewritten in place with its old size and time is not).
     /// </summary>
     public static string Of(string folder, int version = CurrentVersion)
     {
         string root = Path.GetFullPath(folder);
         var files = Files(root, version);
-        string key = Listing(files);
+        string key = States(files);
         if (Cache.TryGetValue((root, version), out var cached) && cached.Listing == key) return cached.Hash;
         using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var (relative, full) in files)
@@ -224,7 +225,17 @@ public static class ModelFingerprint
             yield return shard;
     }
 
-    // Each file's path, size and time (a link's target's, as a hub snapshot's files are links into its blobs).
+    // Each file's path and state (identity, size, time: FileState; a link's target's), what Of's cache is keyed by.
+    private static string States((string Relative, string Full)[] files)
+    {
+        var states = new StringBuilder();
+        foreach (var (relative, full) in files) states.Append(relative).Append('\0').Append(FileState.Of(full)).Append('\n');
+        return states.ToString();
+    }
+
+    // Each file's path, size and time (a link's target's, as a hub snapshot's files are links into its blobs): what Stamp
+    // hashes. Not the identity, which a copy of the folder elsewhere (another machine, a container) does not keep: the
+    // stamp recorded in index.json must hold there.
     private static string Listing((string Relative, string Full)[] files)
     {
         var listing = new StringBuilder();

@@ -13,9 +13,14 @@ namespace Skald.Retrieval.Index;
 /// <param name="Modified">Its last write time then (UTC, <c>O</c>); null when too close to the read to be trusted (as <see cref="IndexRecord.SourceModified"/>).</param>
 /// <param name="Ocr">What OCR could read when it was read (the documents reader's word for it: off, unavailable, its languages), so that
 /// installing OCR's programs or languages reads it again.</param>
+/// <param name="FailuresApart">True when the Skald that recorded it records a file its reader failed on (a damaged PDF or
+/// Word file, a text file not in UTF-8) in <see cref="IndexManifest.Unreadable"/> instead, so this one did read and gave
+/// no text; false in an entry an earlier Skald wrote, which took such a failure for a file without text: a sync reads
+/// that entry's file once more (not an image's, whose reader's failures are text-less still) and records it anew.</param>
 public sealed record TextlessFile(
     [property: JsonPropertyName("source")] string Source,
     [property: JsonPropertyName("sha256")] string Sha256,
     [property: JsonPropertyName("size"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Size,
     [property: JsonPropertyName("mtime"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Modified,
-    [property: JsonPropertyName("ocr")] string Ocr);
+    [property: JsonPropertyName("ocr")] string Ocr,
+    [property: JsonPropertyName("failures_apart"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool FailuresApart);

@@ -2,8 +2,9 @@ namespace Skald.Data.Ingest.Readers;
 
 /// <summary>
 /// Image files (.png, .jpg/.jpeg, .tif/.tiff: a scan, a photographed page, a screenshot): the text <see cref="Ocr"/>
-/// reads, split into paragraphs at blank lines. Without OCR the file is a <see cref="DataException"/> saying what to
-/// install (listed as skipped).
+/// reads, split into paragraphs at blank lines. Without OCR, or when it fails on the picture, the file is a
+/// <see cref="DataException"/> saying what to install or what failed (<see cref="DataException.UnreadPictures"/>: listed
+/// as skipped, without text, not damaged).
 /// </summary>
 public static class ImageReader
 {
@@ -14,7 +15,7 @@ public static class ImageReader
     public static List<DocumentBlock> Read(string path, Ocr ocr, Action<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(ocr);
-        if (ocr.Unavailable is { } reason) throw new DataException($"{path}: an image, not read: {reason}");
+        if (ocr.Unavailable is { } reason) throw new DataException($"{path}: an image, not read: {reason}") { UnreadPictures = true };
         try
         {
             var blocks = PlainTextReader.Paragraphs(ocr.ReadImage(path));
@@ -23,7 +24,7 @@ public static class ImageReader
         }
         catch (DataException e)
         {
-            throw new DataException($"{path}: {e.Message}", e);
+            throw new DataException($"{path}: {e.Message}", e) { UnreadPictures = true };
         }
     }
 }

@@ -12,7 +12,8 @@ namespace Skald.Data.Ingest.Readers;
 /// heading-like lines (<see cref="SeparateHeadingLines"/>); a table's rows found from its words' positions
 /// (<see cref="PdfTables"/>) are table rows, their cells joined by " | "; words hyphenated at a line end are joined by the clean-up. A scanned page (an image over
 /// half of it, no text layer or only a stamp) is read by OCR (<see cref="Ocr"/>) when it is on and installed; otherwise it is
-/// reported in <c>notices</c>, and a PDF of scanned pages only is a <see cref="DataException"/> saying why.
+/// reported in <c>notices</c>, and a PDF of scanned pages only is a <see cref="DataException"/> saying why (one of
+/// <see cref="DataException.UnreadPictures"/>: a file without text until OCR can read it, not a damaged one).
 /// </summary>
 public static class PdfReader
 {
@@ -59,7 +60,7 @@ public static class PdfReader
         if (unread.Count > 0)
         {
             string what = $"{(unread.Count == 1 ? "page " : "pages ")}{string.Join(", ", unread)} {(unread.Count == 1 ? "has" : "have")} no text layer (scanned)";
-            if (blocks.Count == 0) throw new DataException($"{path}: {what}; {ocr.PdfUnavailable}");
+            if (blocks.Count == 0) throw new DataException($"{path}: {what}; {ocr.PdfUnavailable}") { UnreadPictures = true };
             notices.Add($"{path}: {what}, not read: {ocr.PdfUnavailable}");
         }
         return blocks;

@@ -1,0 +1,27 @@
+using System.Globalization;
+
+namespace Skald.Retrieval.Index;
+
+/// <summary>
+/// What tells one write of a file from the next without reading it: the file's identity (<see cref="FileIdentity"/>:
+/// device and inode; none on Windows), length and last write time, as one string. A file replaced by another (written
+/// beside it and renamed over it, as an index writer, a download or <c>rsync</c> replaces one) is another identity, so
+/// the replacement is seen even when its length and time are the old ones (the time set back, or written within the
+/// same tick of the file system's clock, a few milliseconds); a file rewritten in place keeps its identity and is told
+/// by its length or time alone. <see cref="IndexGeneration"/> and <see cref="ModelFingerprint.Of"/>'s cache use it.
+/// </summary>
+internal static class FileState
+{
+    /// <summary>
+    /// The state of the file at <paramref name="path"/> (a link's: its final target's, the file read through it);
+    /// <c>none</c> when there is no file there.
+    /// </summary>
+    public static string Of(string path)
+    {
+        var info = new FileInfo(path);
+        var file = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+        if (!file.Exists) return "none";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{FileIdentity.Of(file.FullName)?.ToString(CultureInfo.InvariantCulture) ?? "-"},{file.Length},{file.LastWriteTimeUtc.Ticks}");
+    }
+}

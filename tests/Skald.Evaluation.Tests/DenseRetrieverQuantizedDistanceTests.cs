@@ -145,6 +145,50 @@ public sealed class DenseRetrieverQuantizedDistanceTests
         _ = new DenseRetriever(Padded(SimilarityFunction.Cosine), quantization: new QuantizedSearchOptions(EmbeddingPrecision.Binary) { RescoreWithFloats = false });
     }
 
+    /// <summary>
+    /// The evaluation path end to end with a real (tiny) model folder whose <c>similarity_fn_name</c> is euclidean: a
+    /// benchmark searches its binary rows by the distance (the metadata says so), and refuses binary rows rescored
+    /// against themselves before the model's first task (a non-retrieval one) runs.
+    /// </summary>
+    [Fact]
+    public void ABenchmarkOfAEuclideanModelFolderRanksByItsDistanceAndRefusesEarly()
+    {
+        string dir = TestPaths.NewTempDir(), model = Path.Combine(dir, "euclidean-bert");
+        string source = TestPaths.FixtureModel("bert-cased-mean");
+        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string to = Path.Combine(model, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+        string config = Path.Combine(model, "config_sentence_transformers.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"similarity_fn_name\": \"cosine\"", "\"similarity_fn_name\": \"euclidean\"", StringComparison.Ordinal));
+        string sts = Path.Combine(dir, "sts.tsv");
+        File.WriteAllText(sts, "sentence1\tsentence2\tscore\nHei\tHallo\t4\nHund\tKatt\t1\nBil\tBuss\t2\n");
+        string task = BeirFolder.Write(
+            "{\"_id\": \"d0\", \"text\": \"Fjorden ligg stille.\"}\n{\"_id\": \"d1\", \"text\": \"Bussen går 07:45.\"}\n{\"_id\": \"d2\", \"text\": \"Vaffel med syltetøy.\"}\n",
+            "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n", "q1\td1\t1\n");
+        string suite = Path.Combine(dir, "suite.json");
+        File.WriteAllText(suite, $$"""{"tasks": [{"path": "{{sts}}", "language": "nb"}, {"path": "{{task}}", "language": "nb"}]}""");
+
+        var run = Skald.Evaluation.Benchmark.BenchmarkRunner.Run(Skald.Evaluation.Benchmark.Suite.Load(suite), [model], new Skald.Evaluation.Benchmark.BenchmarkOptions
+        {
+            Retrieval = new Skald.Evaluation.Evaluators.RetrievalOptions { Quantization = new QuantizedSearchOptions(EmbeddingPrecision.Binary) },
+        });
+        Assert.Contains("exact top-k, euclidean (candidates by the Hamming distance of the binary sign bits), binary",
+            run.Board.Results[("euclidean-bert", Path.GetFileName(task))].Metadata["model.search"]);
+
+        var log = new List<string>();
+        var e = Assert.Throws<EvaluationException>(() => Skald.Evaluation.Benchmark.BenchmarkRunner.Run(Skald.Evaluation.Benchmark.Suite.Load(suite), [model],
+            new Skald.Evaluation.Benchmark.BenchmarkOptions
+            {
+                Log = log.Add,
+                Retrieval = new Skald.Evaluation.Evaluators.RetrievalOptions { Quantization = new QuantizedSearchOptions(EmbeddingPrecision.Binary) { RescoreWithFloats = false } },
+            }));
+        Assert.Contains("--rescore-quantized with --precision binary: sign bits hold no euclidean distance", e.Message);
+        Assert.Empty(log); // no task ran for it
+    }
+
     [Fact]
     public void UnderAnIvfOrHnswIndexAQuantizedSearchStillSaysItRanksByCosine()
     {

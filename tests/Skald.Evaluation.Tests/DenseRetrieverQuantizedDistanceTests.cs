@@ -163,13 +163,7 @@ public sealed class DenseRetrieverQuantizedDistanceTests
         }
         string config = Path.Combine(model, "config_sentence_transformers.json");
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"similarity_fn_name\": \"cosine\"", "\"similarity_fn_name\": \"euclidean\"", StringComparison.Ordinal));
-        string sts = Path.Combine(dir, "sts.tsv");
-        File.WriteAllText(sts, "sentence1\tsentence2\tscore\nHei\tHallo\t4\nHund\tKatt\t1\nBil\tBuss\t2\n");
-        string task = BeirFolder.Write(
-            "{\"_id\": \"d0\", \"text\": \"Fjorden ligg stille.\"}\n{\"_id\": \"d1\", \"text\": \"Bussen går 07:45.\"}\n{\"_id\": \"d2\", \"text\": \"Vaffel med syltetøy.\"}\n",
-            "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n", "q1\td1\t1\n");
-        string suite = Path.Combine(dir, "suite.json");
-        File.WriteAllText(suite, $$"""{"tasks": [{"path": "{{sts}}", "language": "nb"}, {"path": "{{task}}", "language": "nb"}]}""");
+        var (suite, task) = StsThenRetrievalSuite.Write(dir);
 
         var run = Skald.Evaluation.Benchmark.BenchmarkRunner.Run(Skald.Evaluation.Benchmark.Suite.Load(suite), [model], new Skald.Evaluation.Benchmark.BenchmarkOptions
         {

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Skald.Models.Modules;
 using Skald.Retrieval.Quantization;
-using Skald.Tests;
 
 namespace Skald.Retrieval.Tests;
 
@@ -13,11 +11,7 @@ namespace Skald.Retrieval.Tests;
 /// </summary>
 public sealed class QuantizedDistanceSearchTests
 {
-    private static readonly JsonElement Reference = JsonDocument.Parse(File.ReadAllText(
-        Path.Combine(Repository.Root, "fixtures", "quantization", "quantized_distance.json"))).RootElement;
-
-    private static float[][] Matrix(JsonElement e) =>
-        [.. e.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray())];
+    private static readonly ReferenceJson Reference = new("quantization", "quantized_distance.json");
 
     public static TheoryData<string, string> Cases => new()
     {
@@ -28,18 +22,18 @@ public sealed class QuantizedDistanceSearchTests
     [MemberData(nameof(Cases))]
     public void LevelRowsRankByTheDistanceOfTheirValuesAsNumpy(string precisionName, string similarityName)
     {
-        var c = Reference.GetProperty("cases").EnumerateArray()
+        var c = Reference["cases"].EnumerateArray()
             .Single(e => e.GetProperty("precision").GetString() == precisionName && e.GetProperty("similarity").GetString() == similarityName);
         var precision = EmbeddingQuantizer.Parse(precisionName);
         var similarity = similarityName == "euclidean" ? SimilarityFunction.Euclidean : SimilarityFunction.Manhattan;
-        var corpus = Matrix(Reference.GetProperty("corpus"));
-        var queries = Matrix(Reference.GetProperty("queries"));
-        int k = Reference.GetProperty("k").GetInt32();
+        var corpus = ReferenceJson.Matrix(Reference["corpus"]);
+        var queries = ReferenceJson.Matrix(Reference["queries"]);
+        int k = Reference.Int("k");
         var quantized = EmbeddingQuantizer.Quantize(corpus, precision); // ranges of the corpus itself, as the script's
 
-        var levels = c.GetProperty("levels").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetInt32())).ToArray();
+        var levels = ReferenceJson.IntMatrix(c.GetProperty("levels")).SelectMany(r => r).ToArray();
         Assert.Equal(levels, quantized.Data.Select(b => precision == EmbeddingPrecision.Int8 ? (int)(sbyte)b : b).ToArray());
-        var values = Matrix(c.GetProperty("values"));
+        var values = ReferenceJson.Matrix(c.GetProperty("values"));
         var row = new float[quantized.Dimension];
         for (int r = 0; r < corpus.Length; r++)
         {
@@ -48,7 +42,7 @@ public sealed class QuantizedDistanceSearchTests
         }
 
         var hits = QuantizedDistanceSearch.TopK(similarity, queries, quantized, k);
-        var ranking = c.GetProperty("ranking").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
+        var ranking = ReferenceJson.IntMatrix(c.GetProperty("ranking"));
         var distances = c.GetProperty("distances").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
         for (int q = 0; q < queries.Length; q++)
         {

@@ -135,9 +135,9 @@ public sealed class DenseRetrieverQuantizedDistanceTests
         Assert.Contains("--rescore-quantized", bits.Message);
         Assert.DoesNotContain("\n", bits.Message);
         var opq = new ProductQuantizerOptions { Subspaces = 4, Bits = 3, RotationRounds = 2 };
-        Assert.Contains("--opq with a manhattan model", Assert.Throws<EvaluationException>(() => new DenseRetriever(Padded(SimilarityFunction.Manhattan),
+        Assert.Contains("--opq: an OPQ rotation does not keep Manhattan distances", Assert.Throws<EvaluationException>(() => new DenseRetriever(Padded(SimilarityFunction.Manhattan),
             quantization: new QuantizedSearchOptions(EmbeddingPrecision.Float32) { Product = opq })).Message);
-        Assert.Contains("--opq-dim 16", Assert.Throws<EvaluationException>(() => new DenseRetriever(euclidean,
+        Assert.Contains("--opq-dim 16: an OPQ rotation to more dimensions than the rows' 8", Assert.Throws<EvaluationException>(() => new DenseRetriever(euclidean,
             quantization: new QuantizedSearchOptions(EmbeddingPrecision.Float32) { Product = opq with { RotationDimension = 16 } })).Message);
         // what still works: binary rescored with the float embeddings, OPQ for a Euclidean model, a cosine model with either
         _ = new DenseRetriever(euclidean, quantization: new QuantizedSearchOptions(EmbeddingPrecision.Binary));

@@ -119,7 +119,7 @@ public sealed class QuantizedDistanceSearchTests
         var codes = ProductCodes.Encode(square, rows);
         Assert.Contains("Manhattan", Assert.Throws<ArgumentException>(() => PqSearch.DistanceTopK(SimilarityFunction.Manhattan, rows[..2], codes, 3)).Message);
         var wider = ProductQuantizer.Train(rows, new ProductQuantizerOptions { Subspaces = 4, Bits = 4, RotationRounds = 2, RotationDimension = 32, Seed = 1 });
-        Assert.Contains("32 dimensions", Assert.Throws<ArgumentException>(() => PqSearch.DistanceTopK(SimilarityFunction.Euclidean, rows[..2], ProductCodes.Encode(wider, rows), 3)).Message);
+        Assert.Contains("--opq-dim 32", Assert.Throws<ArgumentException>(() => PqSearch.DistanceTopK(SimilarityFunction.Euclidean, rows[..2], ProductCodes.Encode(wider, rows), 3)).Message);
         Assert.Throws<ArgumentException>(() => PqSearch.DistanceTopK(SimilarityFunction.Dot, rows[..2], codes, 3));
     }
 

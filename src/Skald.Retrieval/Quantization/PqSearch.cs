@@ -39,7 +39,7 @@ public static class PqSearch
     /// faiss's <c>IndexPQ</c> with L2 searches), each code scored by the same lookups as the inner-product scan (the fast
     /// scan too), so a code's sum is minus its reconstruction's squared Euclidean (or its Manhattan) distance to the
     /// query; the scores returned are <see cref="Skald.Models.Modules.Similarities"/>' (−‖q − x̂‖, −Σ|q − x̂|) of the
-    /// reconstruction. Codes whose quantizer keeps no such distance (<see cref="ProductQuantizer.DistanceRefusal"/>) and
+    /// reconstruction. Codes whose quantizer keeps no such distance (<see cref="ProductQuantizer.DistanceRefusal(Skald.Models.Modules.SimilarityFunction)"/>) and
     /// residual codes are an <see cref="ArgumentException"/>.
     /// </summary>
     public static Hit[][] DistanceTopK(Skald.Models.Modules.SimilarityFunction similarity, IReadOnlyList<float[]> queries, ProductCodes corpus,

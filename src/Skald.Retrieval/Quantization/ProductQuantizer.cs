@@ -229,7 +229,7 @@ public sealed class ProductQuantizer
     /// the subspaces. With a rotation (Euclidean only) the table is of A·q, and the returned constant, ‖q‖² − ‖A·q‖²
     /// (A's rows orthonormal: the part of q off the codes' span, 0 for a square A), is to be taken off the sum; a
     /// rotation to more dimensions than the rows' (A's columns orthonormal) keeps no distance, and none keeps a
-    /// Manhattan one: <see cref="ArgumentException"/> (<see cref="DistanceRefusal"/>). Without a rotation it returns 0.
+    /// Manhattan one: <see cref="ArgumentException"/> (<see cref="DistanceRefusal(SimilarityFunction)"/>). Without a rotation it returns 0.
     /// </summary>
     public float DistanceTable(ReadOnlySpan<float> query, SimilarityFunction similarity, Span<float> table)
     {
@@ -263,14 +263,23 @@ public sealed class ProductQuantizer
     }
 
     /// <summary>
-    /// Why these codes cannot rank by <paramref name="similarity"/>'s distance (<see cref="DistanceTable"/>), or null: a
+    /// Why these codes cannot rank by <paramref name="similarity"/>'s distance (<see cref="DistanceTable"/>), or null
+    /// (<see cref="DistanceRefusal(SimilarityFunction, bool, int, int)"/>; a similarity that is no distance has no table).
+    /// </summary>
+    public string? DistanceRefusal(SimilarityFunction similarity) => similarity is SimilarityFunction.Euclidean or SimilarityFunction.Manhattan
+        ? DistanceRefusal(similarity, rotation is not null, CodeDimension, Dimension)
+        : $"{Similarities.Name(similarity)} has no distance table (Table: inner products)";
+
+    /// <summary>
+    /// Why codes of <paramref name="dimension"/>-d rows (turned to <paramref name="codeDimension"/> by an OPQ rotation when
+    /// <paramref name="rotated"/>) cannot rank by a Euclidean or Manhattan <paramref name="similarity"/>, or null: a
     /// rotation keeps no Manhattan distance, and one to more dimensions than the rows' keeps no Euclidean one either.
     /// </summary>
-    public string? DistanceRefusal(SimilarityFunction similarity) => similarity switch
+    public static string? DistanceRefusal(SimilarityFunction similarity, bool rotated, int codeDimension, int dimension) => similarity switch
     {
-        not (SimilarityFunction.Euclidean or SimilarityFunction.Manhattan) => $"{Similarities.Name(similarity)} has no distance table (Table: inner products)",
-        SimilarityFunction.Manhattan when rotation is not null => "an OPQ rotation does not keep Manhattan distances; a manhattan model's PQ codes are trained without --opq",
-        _ when CodeDimension > Dimension => $"an OPQ rotation to {CodeDimension} dimensions (more than the rows' {Dimension}) does not keep Euclidean distances; use an --opq-dim of at most {Dimension}",
+        SimilarityFunction.Manhattan when rotated => "--opq: an OPQ rotation does not keep Manhattan distances; a manhattan model's PQ codes are trained without it",
+        _ when rotated && codeDimension > dimension =>
+            $"--opq-dim {codeDimension}: an OPQ rotation to more dimensions than the rows' {dimension} does not keep Euclidean distances; use at most {dimension}",
         _ => null,
     };
 

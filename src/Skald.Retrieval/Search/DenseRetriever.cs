@@ -87,7 +87,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     /// <summary>
     /// <paramref name="model"/>, refused with one line (<see cref="EvaluationException"/>) when its distance cannot rank
     /// under <paramref name="quantization"/>: binary rows rescored against their own bits (signs hold no distance),
-    /// PQ codes with an OPQ rotation that keeps no such distance (<see cref="ProductQuantizer.DistanceRefusal"/>).
+    /// PQ codes with an OPQ rotation that keeps no such distance (<see cref="ProductQuantizer.DistanceRefusal(SimilarityFunction, bool, int, int)"/>).
     /// </summary>
     private static IEmbeddingModel Checked(IEmbeddingModel model, QuantizedSearchOptions? quantization)
     {
@@ -97,13 +97,9 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         if (quantization is { Product: null, RescoreWithFloats: false, RescoreMultiplier: > 0 } && EmbeddingQuantizer.IsBinary(quantization.Precision))
             throw new EvaluationException($"{model.Name}: --rescore-quantized with --precision {EmbeddingQuantizer.Name(quantization.Precision)}: " +
                 $"sign bits hold no {name} distance for a {name} model; rescore with the float embeddings (drop --rescore-quantized)");
-        if (quantization.Product is { RotationRounds: > 0 } pq)
-        {
-            if (model.Similarity == SimilarityFunction.Manhattan)
-                throw new EvaluationException($"{model.Name}: --opq with a manhattan model: a rotation does not keep Manhattan distances; drop --opq");
-            if (pq.RotationDimension > model.Dimension)
-                throw new EvaluationException($"{model.Name}: --opq-dim {pq.RotationDimension} with a {name} model: a rotation to more than the model's {model.Dimension} dimensions does not keep Euclidean distances");
-        }
+        if (quantization.Product is { } pq
+            && ProductQuantizer.DistanceRefusal(model.Similarity, pq.RotationRounds > 0, pq.CodeDimension(model.Dimension), model.Dimension) is { } refusal)
+            throw new EvaluationException($"{model.Name}: {refusal}");
         return model;
     }
 

@@ -153,24 +153,15 @@ public sealed class DenseRetrieverQuantizedDistanceTests
     [Fact]
     public void ABenchmarkOfAEuclideanModelFolderRanksByItsDistanceAndRefusesEarly()
     {
-        string dir = TestPaths.NewTempDir(), model = Path.Combine(dir, "euclidean-bert");
-        string source = TestPaths.FixtureModel("bert-cased-mean");
-        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
-        {
-            string to = Path.Combine(model, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-        }
-        string config = Path.Combine(model, "config_sentence_transformers.json");
-        File.WriteAllText(config, File.ReadAllText(config).Replace("\"similarity_fn_name\": \"cosine\"", "\"similarity_fn_name\": \"euclidean\"", StringComparison.Ordinal));
-        var (suite, task) = StsThenRetrievalSuite.Write(dir);
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean", "euclidean");
+        var (suite, task) = StsThenRetrievalSuite.Write(TestPaths.NewTempDir());
 
         var run = Skald.Evaluation.Benchmark.BenchmarkRunner.Run(Skald.Evaluation.Benchmark.Suite.Load(suite), [model], new Skald.Evaluation.Benchmark.BenchmarkOptions
         {
             Retrieval = new Skald.Evaluation.Evaluators.RetrievalOptions { Quantization = new QuantizedSearchOptions(EmbeddingPrecision.Binary) },
         });
         Assert.Contains("exact top-k, euclidean (candidates by the Hamming distance of the binary sign bits), binary",
-            run.Board.Results[("euclidean-bert", Path.GetFileName(task))].Metadata["model.search"]);
+            run.Board.Results[("bert-cased-mean", Path.GetFileName(task))].Metadata["model.search"]);
 
         var log = new List<string>();
         var e = Assert.Throws<EvaluationException>(() => Skald.Evaluation.Benchmark.BenchmarkRunner.Run(Skald.Evaluation.Benchmark.Suite.Load(suite), [model],

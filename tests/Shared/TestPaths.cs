@@ -39,4 +39,17 @@ internal static class TestPaths
 
     /// <summary>A scratch copy of fixture model <paramref name="name"/> (a test may change or damage it).</summary>
     public static string CopyOfFixtureModel(string name) => CopyFolder(FixtureModel(name), Path.Combine(NewTempDir(), name));
+
+    /// <summary>
+    /// A scratch copy of fixture model <paramref name="name"/> whose config_sentence_transformers.json names
+    /// <paramref name="similarity"/> (euclidean, manhattan, dot) where it named cosine.
+    /// </summary>
+    public static string CopyOfFixtureModel(string name, string similarity)
+    {
+        string dir = CopyOfFixtureModel(name), config = Path.Combine(dir, "config_sentence_transformers.json");
+        string text = File.ReadAllText(config), changed = text.Replace("\"similarity_fn_name\": \"cosine\"", $"\"similarity_fn_name\": \"{similarity}\"", StringComparison.Ordinal);
+        if (changed == text) throw new InvalidOperationException($"{config} names no cosine similarity to change");
+        File.WriteAllText(config, changed);
+        return dir;
+    }
 }

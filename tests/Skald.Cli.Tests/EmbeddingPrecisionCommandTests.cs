@@ -122,6 +122,27 @@ public sealed class EmbeddingPrecisionCommandTests
         "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n{\"_id\": \"q2\", \"text\": \"Hvor er legekontoret?\"}\n",
         "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n");
 
+    /// <summary>
+    /// A model folder whose similarity_fn_name is euclidean or manhattan is searched by its distance under --precision
+    /// and --pq (the metadata names it); what keeps no distance is one line and exit code 1.
+    /// </summary>
+    [Fact]
+    public void EvaluateRanksADistanceModelsQuantizedRowsByItsDistanceOrRefusesInOneLine()
+    {
+        string task = Task(), euclidean = TestPaths.CopyOfFixtureModel("bert-cased-mean", "euclidean");
+        var r = InProcessSkald.Capture("evaluate", "--model", euclidean, "--task", task, "--precision", "int8", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.StartsWith("exact top-k, euclidean (of the int8 rows dequantized", JsonDocument.Parse(r.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", euclidean, "--task", task, "--precision", "binary", "--rescore-quantized"),
+            1, "--rescore-quantized with --precision binary: sign bits hold no euclidean distance");
+        string manhattan = TestPaths.CopyOfFixtureModel("bert-cased-mean", "manhattan");
+        var pq = InProcessSkald.Capture("evaluate", "--model", manhattan, "--task", task, "--pq", "8", "--pq-bits", "2", "-q");
+        Assert.True(pq.ExitCode == 0, pq.Stderr);
+        Assert.StartsWith("exact top-k, manhattan (of the PQ codes' reconstructions, by distance tables)", JsonDocument.Parse(pq.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("evaluate", "--model", manhattan, "--task", task, "--pq", "8", "--pq-bits", "2", "--opq"),
+            1, "--opq: an OPQ rotation does not keep Manhattan distances");
+    }
+
     [Fact]
     public void EvaluateSearchesQuantizedEmbeddingsAndSaysSo()
     {

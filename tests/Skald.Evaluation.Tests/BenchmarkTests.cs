@@ -276,14 +276,7 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
     public void AWidthThePqCannotSplitIsRefusedBeforeTheModelsFirstTask()
     {
         // The suite's first task is not retrieval: the width check must not wait for the retrieval task to come up.
-        string dir = TestPaths.NewTempDir();
-        string sts = Path.Combine(dir, "sts.tsv");
-        File.WriteAllText(sts, "sentence1\tsentence2\tscore\nHei\tHallo\t4\nHund\tKatt\t1\nBil\tBuss\t2\n");
-        string task = BeirFolder.Write(
-            "{\"_id\": \"d0\", \"text\": \"Fjorden ligg stille.\"}\n{\"_id\": \"d1\", \"text\": \"Bussen går 07:45.\"}\n",
-            "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n", "q1\td1\t1\n");
-        string suite = Path.Combine(dir, "suite.json");
-        File.WriteAllText(suite, $$"""{"tasks": [{"path": "{{sts}}", "language": "nb"}, {"path": "{{task}}", "language": "nb"}]}""");
+        var (suite, _) = StsThenRetrievalSuite.Write(TestPaths.NewTempDir());
         string model = TestPaths.FixtureModel("bert-cased-mean");
         int width = EvaluationEmbeddingModel.Load(model, new EvaluationEmbeddingOptions()).Dimension;
         int m = Enumerable.Range(2, width).First(d => width % d != 0);

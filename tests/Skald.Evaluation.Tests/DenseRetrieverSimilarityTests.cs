@@ -88,12 +88,4 @@ public sealed class DenseRetrieverSimilarityTests
             }
         }
     }
-
-    [Fact]
-    public void AQuantizedSearchSaysItRanksADistanceModelByCosine()
-    {
-        var retriever = new DenseRetriever(NanoBeirReference.Model(SimilarityFunction.Euclidean),
-            quantization: new Skald.Retrieval.Quantization.QuantizedSearchOptions(Skald.Retrieval.Quantization.EmbeddingPrecision.Int8));
-        Assert.Contains("cosine (a quantized search ranks a euclidean model by cosine)", retriever.Metadata["search"]);
-    }
 }

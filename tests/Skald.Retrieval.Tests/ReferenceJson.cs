@@ -21,6 +21,12 @@ internal sealed class ReferenceJson(params string[] path)
     /// <summary>A property.</summary>
     public JsonElement this[string name] => Root.GetProperty(name);
 
+    /// <summary>An array of float arrays (rows of any length).</summary>
+    public static float[][] Matrix(JsonElement rows) => [.. rows.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray())];
+
+    /// <summary>An array of integer arrays.</summary>
+    public static int[][] IntMatrix(JsonElement rows) => [.. rows.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray())];
+
     /// <summary>A flat array cut into rows of <paramref name="dim"/>.</summary>
     public static float[][] Rows(float[] flat, int dim) => [.. Enumerable.Range(0, flat.Length / dim).Select(i => flat[(i * dim)..((i + 1) * dim)])];
 }

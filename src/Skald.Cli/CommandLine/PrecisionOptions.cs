@@ -45,7 +45,8 @@ internal sealed class PrecisionOptions
             ? RescoreOption("With --precision or --pq: the top hits are rescored with the float query from the best k·N quantized ones (evaluate: the top 10 from 10·N; 0: keep the quantized scores)")
             : null;
         RescoreQuantized = rescoring
-            ? CliOptions.Flag("--rescore-quantized", "With --precision (not --pq): rescore against the documents' quantized values (sentence-transformers' semantic_search_*), not their float embeddings (what a Skald index does)")
+            ? CliOptions.Flag("--rescore-quantized", "With --precision (not --pq): rescore against the documents' quantized values (sentence-transformers' semantic_search_*), not their float embeddings (what a Skald index does); " +
+                "a Euclidean or Manhattan model keeps the distance of its dequantized int8 / uint8 rows, and its binary bits, which hold no distance, are refused")
             : null;
     }
 

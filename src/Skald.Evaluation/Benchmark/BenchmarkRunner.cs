@@ -116,7 +116,8 @@ public static class BenchmarkRunner
 
     /// <summary>
     /// Before a model's first computed task: an embedding model whose width the retrieval options cannot store (a
-    /// <c>--pq</c> that does not divide it, binary bits of a width not divisible by 8) is refused now, not after the
+    /// <c>--pq</c> that does not divide it, binary bits of a width not divisible by 8, a Euclidean or Manhattan model's
+    /// binary bits rescored against themselves or OPQ rotation that keeps no distance) is refused now, not after the
     /// suite's other tasks have run for it.
     /// </summary>
     private static void CheckWidth(ModelSlot m, Suite suite, BenchmarkOptions options)
@@ -126,6 +127,7 @@ public static class BenchmarkRunner
             return;
         try { q.Check(model.Dimension); }
         catch (ArgumentException e) { throw new EvaluationException($"{m.Name}: {e.Message}"); }
+        _ = EmbeddingRetriever.For(model, options.Retrieval.LongDocuments, q, options.Retrieval.Ivf, options.Retrieval.Hnsw); // refuses what keeps no distance of a Euclidean or Manhattan model
     }
 
     /// <summary>Writes text through a temporary sibling and a rename.</summary>

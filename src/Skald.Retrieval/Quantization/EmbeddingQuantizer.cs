@@ -115,6 +115,40 @@ public static class EmbeddingQuantizer
     }
 
     /// <summary>
+    /// The values int8 / uint8 row <paramref name="row"/> of <paramref name="embeddings"/> stands for, into
+    /// <paramref name="into"/>: each level read back at the middle of the calibration range's values that quantize to
+    /// it, start + m·step (<see cref="Middle"/>), so a value inside the range is off by at most half its level's width.
+    /// Binary rows hold signs only and have no values (<see cref="ArgumentException"/>).
+    /// </summary>
+    public static void Dequantize(QuantizedEmbeddings embeddings, int row, Span<float> into)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        if (embeddings.Ranges is not { } ranges)
+            throw new ArgumentException($"{Name(embeddings.Precision)} embeddings hold no values to dequantize (int8 or uint8 do)", nameof(embeddings));
+        int dim = embeddings.Dimension;
+        if (into.Length < dim) throw new ArgumentException($"{dim} values need room for {dim}, got {into.Length}", nameof(into));
+        var levels = embeddings.Row(row);
+        var middles = embeddings.Precision == EmbeddingPrecision.Int8 ? Int8Middles : Uint8Middles;
+        ReadOnlySpan<float> starts = ranges.Starts, steps = ranges.Steps;
+        for (int d = 0; d < dim; d++) into[d] = starts[d] + middles[levels[d]] * steps[d];
+    }
+
+    /// <summary>
+    /// Where in steps above the range's start the values of a level lie in the middle, (x − start) / step of the range
+    /// [0, 255] (<see cref="Level"/>): uint8 level b holds [b, b + 1), so b + ½, except 255, which holds 255 alone (the
+    /// range's end). int8 truncates v − 128 toward zero, so level L &gt; 0 holds [L + 128, L + 129), L &lt; 0 holds
+    /// (L + 127, L + 128], and level 0 holds (127, 129), two steps: middles L + 128½, L + 127½ and 128; −128 holds 0
+    /// alone and 127 holds 255 alone (the range's ends).
+    /// </summary>
+    internal static float Middle(int level, bool signed) => signed
+        ? level switch { -128 => 0f, < 0 => level + 127.5f, 0 => 128f, 127 => 255f, _ => level + 128.5f }
+        : level == 255 ? 255f : level + 0.5f;
+
+    // Middle of each stored byte: int8 as two's complement.
+    private static readonly float[] Int8Middles = [.. Enumerable.Range(0, 256).Select(b => Middle((sbyte)b, true))];
+    private static readonly float[] Uint8Middles = [.. Enumerable.Range(0, 256).Select(b => Middle(b, false))];
+
+    /// <summary>
     /// Every value's <see cref="Level"/> into <paramref name="destination"/> (int8 as two's complement), 8 lanes at a time
     /// with the same float32 operations (subtract, divide, subtract 128, truncate, hold to the range), so the bytes equal
     /// <see cref="LevelsScalar"/>'s.

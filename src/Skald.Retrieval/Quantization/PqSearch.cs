@@ -34,6 +34,34 @@ public static class PqSearch
     }
 
     /// <summary>
+    /// Top-<paramref name="k"/> of every code for each float query under a distance similarity, best (nearest) first:
+    /// per query a table of its negated distances to the centroids (<see cref="ProductQuantizer.DistanceTable"/>, as
+    /// faiss's <c>IndexPQ</c> with L2 searches), each code scored by the same lookups as the inner-product scan (the fast
+    /// scan too), so a code's sum is minus its reconstruction's squared Euclidean (or its Manhattan) distance to the
+    /// query; the scores returned are <see cref="Skald.Models.Modules.Similarities"/>' (−‖q − x̂‖, −Σ|q − x̂|) of the
+    /// reconstruction. Codes whose quantizer keeps no such distance (<see cref="ProductQuantizer.DistanceRefusal(Skald.Models.Modules.SimilarityFunction)"/>) and
+    /// residual codes are an <see cref="ArgumentException"/>.
+    /// </summary>
+    public static Hit[][] DistanceTopK(Skald.Models.Modules.SimilarityFunction similarity, IReadOnlyList<float[]> queries, ProductCodes corpus,
+        int k, IReadOnlyList<int>? tieKeys = null)
+    {
+        Check(queries, corpus, k, 0);
+        if (corpus.Residual) throw new ArgumentException("residual codes are searched through their IVF lists", nameof(corpus));
+        if (corpus.Quantizer.DistanceRefusal(similarity) is { } refusal) throw new ArgumentException(refusal, nameof(similarity));
+        if (corpus.Rows == 0 || queries.Count == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
+        var pq = corpus.Quantizer;
+        var tables = new float[queries.Count][];
+        var offsets = new float[queries.Count];
+        for (int i = 0; i < tables.Length; i++) offsets[i] = -pq.DistanceTable(queries[i], similarity, tables[i] = new float[pq.Subspaces * pq.Centroids]);
+        var fast = FastTables(tables, corpus);
+        var hits = QuantizedSearch.Striped(queries.Count, corpus.Rows, Math.Min(k, corpus.Rows),
+            (i, r0, r1, heap) => Scan(tables[i], fast?[i], corpus, r0, r1, offsets[i], heap, tieKeys));
+        if (similarity != Skald.Models.Modules.SimilarityFunction.Euclidean) return hits;
+        // −‖q − x̂‖² to −‖q − x̂‖ (monotone: the order stays; held at 0 against the rotation constant's rounding)
+        return [.. hits.Select(h => h.Select(x => new Hit(x.Index, -MathF.Sqrt(MathF.Max(0f, -x.Score)))).ToArray())];
+    }
+
+    /// <summary>
     /// Top-<paramref name="k"/> among the codes of each query's <paramref name="probes"/> nearest lists (codes in the
     /// lists' row order; residual codes scored with q · c_list added), rescored as
     /// <see cref="TopK(IReadOnlyList{float[]}, ProductCodes, int, int, IReadOnlyList{int}?, FloatRow?)"/>.

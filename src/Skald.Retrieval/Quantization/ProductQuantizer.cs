@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
+using Skald.Models.Modules;
 using Skald.Retrieval.Ivf;
 using Skald.Tensors.Gemm;
 
@@ -219,6 +220,68 @@ public sealed class ProductQuantizer
         for (int i = 0; i < CodeDimension; i++) turned[i] = TensorPrimitives.Dot(rotation.AsSpan(i * Dimension, Dimension), query);
         TableOf(turned, table);
     }
+
+    /// <summary>
+    /// The query's negated distances to every centroid (faiss's <c>compute_distance_table</c> for L2, negated so that
+    /// higher is nearer as in <see cref="Table"/>): <paramref name="table"/>[m·K + j] = −‖qₘ − C[m][j]‖² for
+    /// <see cref="SimilarityFunction.Euclidean"/>, −Σ|qₘ − C[m][j]| for <see cref="SimilarityFunction.Manhattan"/>, so a
+    /// code's <see cref="Score"/> is minus its reconstruction's squared Euclidean (Manhattan) distance to q: both sum over
+    /// the subspaces. With a rotation (Euclidean only) the table is of A·q, and the returned constant, ‖q‖² − ‖A·q‖²
+    /// (A's rows orthonormal: the part of q off the codes' span, 0 for a square A), is to be taken off the sum; a
+    /// rotation to more dimensions than the rows' (A's columns orthonormal) keeps no distance, and none keeps a
+    /// Manhattan one: <see cref="ArgumentException"/> (<see cref="DistanceRefusal(SimilarityFunction)"/>). Without a rotation it returns 0.
+    /// </summary>
+    public float DistanceTable(ReadOnlySpan<float> query, SimilarityFunction similarity, Span<float> table)
+    {
+        if (query.Length != Dimension) throw new ArgumentException($"a query of {query.Length} values for {Dimension}-d codes", nameof(query));
+        if (DistanceRefusal(similarity) is { } refusal) throw new ArgumentException(refusal, nameof(similarity));
+        if (table.Length < Subspaces * Centroids) throw new ArgumentException($"a table of {Subspaces} × {Centroids} needs {Subspaces * Centroids} values", nameof(table));
+        Span<float> turned = rotation is null ? default : CodeDimension <= 1024 ? stackalloc float[CodeDimension] : new float[CodeDimension];
+        float offset = 0;
+        if (rotation is not null)
+        {
+            for (int i = 0; i < CodeDimension; i++) turned[i] = TensorPrimitives.Dot(rotation.AsSpan(i * Dimension, Dimension), query);
+            offset = TensorPrimitives.Dot(query, query) - TensorPrimitives.Dot(turned, turned);
+        }
+        ReadOnlySpan<float> rows = rotation is null ? query : turned;
+        int d = SubDimension, k = Centroids;
+        for (int m = 0; m < Subspaces; m++)
+        {
+            var q = rows.Slice(m * d, d);
+            var book = Codebook(m);
+            for (int j = 0; j < k; j++)
+            {
+                var c = book.Slice(j * d, d);
+                float sum = 0;
+                if (similarity == SimilarityFunction.Euclidean)
+                    for (int i = 0; i < d; i++) sum += (q[i] - c[i]) * (q[i] - c[i]);
+                else sum = -Similarities.Compute(SimilarityFunction.Manhattan, q, c);
+                table[m * k + j] = -sum;
+            }
+        }
+        return offset;
+    }
+
+    /// <summary>
+    /// Why these codes cannot rank by <paramref name="similarity"/>'s distance (<see cref="DistanceTable"/>), or null
+    /// (<see cref="DistanceRefusal(SimilarityFunction, bool, int, int)"/>; a similarity that is no distance has no table).
+    /// </summary>
+    public string? DistanceRefusal(SimilarityFunction similarity) => similarity is SimilarityFunction.Euclidean or SimilarityFunction.Manhattan
+        ? DistanceRefusal(similarity, rotation is not null, CodeDimension, Dimension)
+        : $"{Similarities.Name(similarity)} has no distance table (Table: inner products)";
+
+    /// <summary>
+    /// Why codes of <paramref name="dimension"/>-d rows (turned to <paramref name="codeDimension"/> by an OPQ rotation when
+    /// <paramref name="rotated"/>) cannot rank by a Euclidean or Manhattan <paramref name="similarity"/>, or null: a
+    /// rotation keeps no Manhattan distance, and one to more dimensions than the rows' keeps no Euclidean one either.
+    /// </summary>
+    public static string? DistanceRefusal(SimilarityFunction similarity, bool rotated, int codeDimension, int dimension) => similarity switch
+    {
+        SimilarityFunction.Manhattan when rotated => "--opq: an OPQ rotation does not keep Manhattan distances; a manhattan model's PQ codes are trained without it",
+        _ when rotated && codeDimension > dimension =>
+            $"--opq-dim {codeDimension}: an OPQ rotation to more dimensions than the rows' {dimension} does not keep Euclidean distances; use at most {dimension}",
+        _ => null,
+    };
 
     // The table of a query already in the codebooks' (rotated) space.
     private void TableOf(ReadOnlySpan<float> query, Span<float> table)

@@ -23,14 +23,18 @@ namespace Skald.Retrieval.Search;
 /// its vectors at unit length (every row of each query's probed lists; the graph walk's best max(k, ef)) and are ranked
 /// by the model's distance of the raw vectors, so the hits are ordered and scored as the exact search orders and scores
 /// them: probing every list gives exactly its hits, and so does an ef of at least the corpus on a graph whose walk
-/// reaches every row. Under quantization such a model
-/// is ranked by cosine (its metadata says so).
+/// reaches every row. A quantized exact search ranks such a model by its distance too (<see cref="QuantizedDistance"/>):
+/// int8 / uint8 rows by the distance of their dequantized values (<see cref="QuantizedDistanceSearch"/>), PQ codes by
+/// distance tables (<see cref="PqSearch.DistanceTopK"/>), binary / ubinary rows, which keep signs only, propose by the
+/// Hamming distance of their sign bits (the same at any length, so the candidates of the rows at unit length); the
+/// rescored page is ranked by the distance of the float embeddings. Under an IVF or HNSW index with quantization such a
+/// model is still ranked by cosine (its metadata says so).
 /// </summary>
 public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocuments = LongDocuments.Truncate,
     QuantizedSearchOptions? quantization = null, IvfOptions? ivf = null, HnswOptions? hnsw = null) : IRetrievalModel, ICandidateScorer
 {
     /// <summary>The embedding model.</summary>
-    public IEmbeddingModel Model { get; } = model;
+    public IEmbeddingModel Model { get; } = Checked(model, quantization);
 
     /// <inheritdoc/>
     public string Name => Model.Name;
@@ -53,24 +57,51 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
 
     /// <summary>
     /// What the search ranks by: the model's similarity (<c>cosine</c>, <c>dot product</c>, <c>euclidean</c>,
-    /// <c>manhattan</c>; a distance model under an IVF or HNSW index with its candidates' source), or cosine for a
-    /// distance model searched through quantization.
+    /// <c>manhattan</c>; a distance model under an IVF or HNSW index with its candidates' source, under quantization with
+    /// what the quantized rows give), the Hamming distance for a distance model's binary rows not rescored, or cosine for
+    /// a distance model searched through quantization under an IVF or HNSW index.
     /// </summary>
     private string RankedBy => Model.Similarity switch
     {
         SimilarityFunction.Dot => "dot product",
         SimilarityFunction.Cosine => "cosine",
         _ when ByDistance && (ivf is not null || hnsw is not null) => $"{Similarities.Name(Model.Similarity)} (candidates from the index at unit length)",
+        _ when ByDistance && quantization is { Product: not null } => $"{Similarities.Name(Model.Similarity)} (of the PQ codes' reconstructions, by distance tables)",
+        _ when ByDistance && quantization is { Precision: var p } && EmbeddingQuantizer.NeedsRanges(p) =>
+            $"{Similarities.Name(Model.Similarity)} (of the {EmbeddingQuantizer.Name(p)} rows dequantized, each level at the middle of its values)",
+        _ when ByDistance && quantization is { Precision: var p, RescoreMultiplier: > 0 } && EmbeddingQuantizer.IsBinary(p) =>
+            $"{Similarities.Name(Model.Similarity)} (candidates by the Hamming distance of the {EmbeddingQuantizer.Name(p)} sign bits)",
+        _ when ByDistance && quantization is { Precision: var p } && EmbeddingQuantizer.IsBinary(p) =>
+            $"Hamming distance of the {EmbeddingQuantizer.Name(p)} sign bits (they hold no {Similarities.Name(Model.Similarity)} distance)",
         _ when ByDistance => Similarities.Name(Model.Similarity),
-        _ => $"cosine (a quantized search ranks a {Similarities.Name(Model.Similarity)} model by cosine)",
+        _ => $"cosine (a quantized IVF or HNSW search ranks a {Similarities.Name(Model.Similarity)} model by cosine)",
     };
 
     /// <summary>
-    /// Whether the model's own distance ranks (a Euclidean or Manhattan model searched over float vectors, exactly or
-    /// through an IVF or HNSW index); else the inner product of the prepared vectors does.
+    /// Whether the model's own distance ranks (a Euclidean or Manhattan model searched exactly, over float or quantized
+    /// vectors, or over float vectors through an IVF or HNSW index); else the inner product of the prepared vectors does.
     /// </summary>
     private bool ByDistance => Model.Similarity is SimilarityFunction.Euclidean or SimilarityFunction.Manhattan
-        && quantization is not ({ Product: not null } or { Precision: not EmbeddingPrecision.Float32 });
+        && !(quantization is { Compresses: true } && (ivf is not null || hnsw is not null));
+
+    /// <summary>
+    /// <paramref name="model"/>, refused with one line (<see cref="EvaluationException"/>) when its distance cannot rank
+    /// under <paramref name="quantization"/>: binary rows rescored against their own bits (signs hold no distance),
+    /// PQ codes with an OPQ rotation that keeps no such distance (<see cref="ProductQuantizer.DistanceRefusal(SimilarityFunction, bool, int, int)"/>).
+    /// </summary>
+    private static IEmbeddingModel Checked(IEmbeddingModel model, QuantizedSearchOptions? quantization)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Similarity is not (SimilarityFunction.Euclidean or SimilarityFunction.Manhattan) || quantization is null) return model;
+        string name = Similarities.Name(model.Similarity);
+        if (quantization is { Product: null, RescoreWithFloats: false, RescoreMultiplier: > 0 } && EmbeddingQuantizer.IsBinary(quantization.Precision))
+            throw new EvaluationException($"{model.Name}: --rescore-quantized with --precision {EmbeddingQuantizer.Name(quantization.Precision)}: " +
+                $"sign bits hold no {name} distance for a {name} model; rescore with the float embeddings (drop --rescore-quantized)");
+        if (quantization.Product is { } pq
+            && ProductQuantizer.DistanceRefusal(model.Similarity, pq.RotationRounds > 0, pq.CodeDimension(model.Dimension), model.Dimension) is { } refusal)
+            throw new EvaluationException($"{model.Name}: {refusal}");
+        return model;
+    }
 
     // The lists and probes the last IVF search used (0: none yet): fewer lists than asked when the corpus is smaller.
     private int listsUsed, probesUsed;
@@ -152,7 +183,8 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     /// </summary>
     private Hit[][] TopK(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie)
     {
-        if (ByDistance && ivf is null && hnsw is null) return DistanceSearch.TopK(Model.Similarity, queries, documents, k, tie);
+        if (ByDistance && ivf is null && hnsw is null)
+            return quantization is { Compresses: true } q ? QuantizedDistance(queries, documents, k, tie, q) : DistanceSearch.TopK(Model.Similarity, queries, documents, k, tie);
         if (ByDistance && documents.Length > 0)
         {
             // The index over the vectors at unit length proposes, the model's distance of the raw vectors ranks.
@@ -167,6 +199,31 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         if (hnsw is not null) return Graph(queries, documents, k, tie);
         if (ivf is null || documents.Length == 0) return TopK(queries, documents, k, tie, null);
         return Inverted(queries, documents, k, tie);
+    }
+
+    /// <summary>
+    /// A Euclidean or Manhattan model's exact search of quantized raw vectors: the first stage by the model's distance of
+    /// the dequantized int8 / uint8 rows or of the PQ codes' reconstructions, or by the Hamming distance of binary rows'
+    /// sign bits; its best page rescored, as the inner-product search's is (<see cref="RescoredPage"/>), by the distance
+    /// of the float embeddings (int8 / uint8 rescored against their quantized values: the first stage's scores already).
+    /// </summary>
+    private Hit[][] QuantizedDistance(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie, QuantizedSearchOptions q)
+    {
+        if (documents.Length == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
+        var similarity = Model.Similarity;
+        int pool = Math.Max(k, Math.Min(k, q.RescoredHits) * q.RescoreMultiplier);
+        var byFloats = (Func<IReadOnlyList<IReadOnlyList<Hit>>, int, Hit[][]>)((candidates, page) => QuantizedSearch.RescoreBy(queries.Length,
+            candidates, page, tie, (qi, r) => Similarities.Compute(similarity, queries[qi], documents[r])));
+        if (q.Product is { } product)
+        {
+            var codes = Codes(documents, product, null);
+            return RescoredPage(PqSearch.DistanceTopK(similarity, queries, codes, pool, tie), k, q, byFloats);
+        }
+        var quantized = Quantize(documents, q);
+        if (EmbeddingQuantizer.IsBinary(q.Precision))
+            return RescoredPage(QuantizedSearch.TopK(queries, quantized, pool, 0, tie), k, q, byFloats);
+        var listed = QuantizedDistanceSearch.TopK(similarity, queries, quantized, pool, tie);
+        return q.RescoreWithFloats ? RescoredPage(listed, k, q, byFloats) : [.. listed.Select(h => h.Take(k).ToArray())];
     }
 
     /// <summary>The search an IVF index of these documents answers: lists trained on them, each query's nearest probed.</summary>

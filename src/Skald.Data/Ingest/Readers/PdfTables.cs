@@ -103,13 +103,14 @@ public static partial class PdfTables
     /// <summary>The share of a page's height at its top and bottom where a running header or footer line may lie.</summary>
     public const double MarginShare = 0.12;
 
-    // The rows of lines [starts[0], end): each row its start line and the wrapped lines under it, cells by column.
+    // The rows of lines [starts[0], end): each row its start line and the wrapped lines under it, cells by column (a
+    // column with no text in the row an empty cell).
     private static List<PdfTableRow> Rows(List<Line> lines, List<int> starts, int end, List<(double Left, double Right)> bands) =>
         [.. starts.Select((k, n) =>
         {
             var row = lines.Skip(k).Take((n + 1 < starts.Count ? starts[n + 1] : end) - k).ToList();
-            return new PdfTableRow([.. bands.Select(b => string.Join(" ", row.SelectMany(l => l.Cells.Where(c => Overlaps(c, b))).Select(c => c.Text)))
-                .Where(t => t.Length > 0)], [.. row.SelectMany(l => l.Cells).SelectMany(c => c.Letters)]);
+            return new PdfTableRow([.. bands.Select(b => string.Join(" ", row.SelectMany(l => l.Cells.Where(c => Overlaps(c, b))).Select(c => c.Text)))],
+                [.. row.SelectMany(l => l.Cells).SelectMany(c => c.Letters)]);
         })];
 
     // Whether line `at` is close enough under the line above to be the same table's.

@@ -39,8 +39,8 @@ public static class DocxReader
                     var above = new List<string>(); // the row above's text in each grid column, for cells merged down (vMerge)
                     foreach (var row in table.Elements<TableRow>())
                     {
-                        var cells = Cells(row, above);
-                        if (TableRowText.Join(cells) is { } line) blocks.Add(new DocumentBlock(BlockKind.TableRow, line));
+                        var cells = Cells(row, above, out bool alone);
+                        if (TableRowText.Join(alone ? [cells[0]] : cells) is { } line) blocks.Add(new DocumentBlock(BlockKind.TableRow, line));
                         above = cells;
                     }
                     break;
@@ -53,9 +53,9 @@ public static class DocxReader
 
     // A row's text in each column of the table's grid: the columns it skips before its first cell (gridBefore) empty, a
     // cell spanning columns (gridSpan) its text in each, a cell merged with the one above (vMerge without "restart") that
-    // cell's text, as the reader sees one cell over them all; a row of one cell spanning the grid is that cell once (a
-    // title across the table, with no columns to keep).
-    private static List<string> Cells(TableRow row, List<string> above)
+    // cell's text, as the reader sees one cell over them all. `alone`: the row is one cell spanning columns, written once
+    // (a title across the table, with no columns to keep).
+    private static List<string> Cells(TableRow row, List<string> above, out bool alone)
     {
         var cells = new List<string>();
         for (int k = row.TableRowProperties?.GetFirstChild<GridBefore>()?.Val?.Value ?? 0; k > 0; k--) cells.Add("");
@@ -69,7 +69,8 @@ public static class DocxReader
             for (int k = Math.Max(1, props?.GridSpan?.Val?.Value ?? 1); k > 0; k--) cells.Add(text);
             count++;
         }
-        return count == 1 && cells.Count > 1 && cells.TrueForAll(c => c == cells[0]) ? [cells[0]] : cells;
+        alone = count == 1 && cells.Count > 1 && cells.TrueForAll(c => c == cells[0]);
+        return cells;
     }
 
     private static string TextOf(Paragraph p)

@@ -127,7 +127,7 @@ public sealed class IngestTests
         }
         var blocks = Skald.Data.Ingest.Readers.DocxReader.Read(path);
         Assert.Equal(["Byene langs kysten er store.", "By | Innbyggere | Landsdel", "Bergen | 291 000 | Vestlandet (Hordaland)",
-            "Tromsø | Nord-Norge", "Tabellen viser tre byer."], blocks.Select(b => b.Text));
+            "Tromsø | – | Nord-Norge", "Tabellen viser tre byer."], blocks.Select(b => b.Text));
         Assert.Equal([BlockKind.Paragraph, BlockKind.TableRow, BlockKind.TableRow, BlockKind.TableRow, BlockKind.Paragraph], blocks.Select(b => b.Kind));
     }
 

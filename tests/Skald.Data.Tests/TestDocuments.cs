@@ -136,14 +136,18 @@ internal static class TestDocuments
     /// A PDF of several A4 pages, each its texts drawn in the order given at their own place (points from the page's
     /// left and bottom edges) in 10 pt: a table's cells, or prose set in columns.
     /// </summary>
-    public static string PdfAt(string dir, string name, params (string Text, double X, double Y)[][] pages)
+    public static string PdfAt(string dir, string name, params (string Text, double X, double Y)[][] pages) =>
+        PdfAtSizes(dir, name, [.. pages.Select(texts => texts.Select(t => (t.Text, t.X, t.Y, 10.0)).ToArray())]);
+
+    /// <summary>As <see cref="PdfAt"/>, each text in its own font size (points).</summary>
+    public static string PdfAtSizes(string dir, string name, params (string Text, double X, double Y, double Size)[][] pages)
     {
         var builder = new PdfDocumentBuilder();
         var font = File.Exists(DejaVu) ? builder.AddTrueTypeFont(File.ReadAllBytes(DejaVu)) : builder.AddStandard14Font(Standard14Font.Helvetica);
         foreach (var texts in pages)
         {
             var page = builder.AddPage(595, 842);
-            foreach (var (text, x, y) in texts) page.AddText(PdfText(text), 10, new PdfPoint(x, y), font);
+            foreach (var (text, x, y, size) in texts) page.AddText(PdfText(text), size, new PdfPoint(x, y), font);
         }
         string path = Path.Combine(dir, name);
         File.WriteAllBytes(path, builder.Build());

@@ -48,10 +48,10 @@ internal static class ChunkPieces
         int start = row.Start;
         while (start < row.End)
         {
-            int bar = text.IndexOf(" | ", start, row.End - start, StringComparison.Ordinal);
+            int bar = text.IndexOf(TableRowText.Separator, start, row.End - start, StringComparison.Ordinal);
             int end = bar < 0 ? row.End : bar;
             if (end > start) yield return new TextSpan(start, end);
-            start = bar < 0 ? row.End : bar + 3;
+            start = bar < 0 ? row.End : bar + TableRowText.Separator.Length;
         }
     }
 

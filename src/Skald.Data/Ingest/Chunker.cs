@@ -140,7 +140,7 @@ public static class Chunker
     {
         ArgumentNullException.ThrowIfNull(text);
         string t = text.TrimEnd();
-        if (t.Length == 0 || ".!?…;,".Contains(t[^1]) || t.Contains(" | ", StringComparison.Ordinal)) return false;
+        if (t.Length == 0 || ".!?…;,".Contains(t[^1]) || t.Contains(TableRowText.Separator, StringComparison.Ordinal)) return false;
         int words = 1;
         foreach (char c in t) if (c == ' ') words++;
         return words <= LeadInWords;

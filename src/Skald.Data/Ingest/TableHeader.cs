@@ -19,7 +19,7 @@ public static partial class TableHeader
     {
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Count < 2) return true;
-        var cells = rows.Select(r => r.Split(" | ")).ToArray();
+        var cells = rows.Select(r => r.Split(TableRowText.Separator)).ToArray();
         var first = cells[0];
         var below = cells.Skip(1).ToArray();
         if (first[0].EndsWith(':') && 2 * below.Count(r => r[0].EndsWith(':')) > below.Length) return false;

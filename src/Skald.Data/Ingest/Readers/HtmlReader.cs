@@ -4,8 +4,9 @@ using AngleSharp.Html.Parser;
 namespace Skald.Data.Ingest.Readers;
 
 /// <summary>
-/// .html (AngleSharp's HTML5 parser): h1–h6 become headings; a table row is one <see cref="BlockKind.TableRow"/> block, its cells' text joined by
-/// " | " (a row holding a nested table is read cell by cell); p, li, dt, dd, blockquote, pre, figcaption and caption
+/// .html (AngleSharp's HTML5 parser): h1–h6 become headings; a table row is one <see cref="BlockKind.TableRow"/> block, its cells' text
+/// joined as <see cref="TableRowText"/> writes it (an empty cell keeps its place; a cell spanning columns or rows stands in
+/// each place it covers, <see cref="HtmlTableRows"/>; a row holding a nested table is read cell by cell); p, li, dt, dd, blockquote, pre, figcaption and caption
 /// are paragraphs; script, style, noscript, template, nav, header, footer, aside and form are dropped; loose text
 /// inside other elements (a div holding text directly) is a paragraph too. The title is the first heading when the body
 /// has none.
@@ -26,13 +27,14 @@ public static class HtmlReader
     {
         var doc = new HtmlParser().ParseDocument(html);
         var blocks = new List<DocumentBlock>();
-        if (doc.Body is { } body) Walk(body, blocks);
+        if (doc.Body is { } body) Walk(body, blocks, new(ReferenceEqualityComparer.Instance));
         if (!blocks.Any(b => b.Kind == BlockKind.Heading) && doc.Title is { Length: > 0 } title)
             blocks.Insert(0, new DocumentBlock(BlockKind.Heading, title));
         return blocks;
     }
 
-    private static void Walk(IElement element, List<DocumentBlock> blocks)
+    // `tables`: the rows of the row groups met so far, each with its cells by column (HtmlTableRows).
+    private static void Walk(IElement element, List<DocumentBlock> blocks, Dictionary<IElement, List<string>> tables)
     {
         var loose = new System.Text.StringBuilder();
         foreach (var node in element.ChildNodes)
@@ -49,8 +51,12 @@ public static class HtmlReader
             if (name is "tr" && child.QuerySelector("table") is null)
             {
                 FlushLoose(loose, blocks);
-                var cells = child.Children.Where(c => c.LocalName is "td" or "th").Select(c => c.TextContent.Trim()).Where(t => t.Length > 0).ToList();
-                if (cells.Count > 0) blocks.Add(new DocumentBlock(BlockKind.TableRow, string.Join(" | ", cells)));
+                if (!tables.TryGetValue(child, out var cells))
+                {
+                    foreach (var (tr, rowCells) in HtmlTableRows.Of(element)) tables[tr] = rowCells;
+                    cells = tables[child];
+                }
+                if (TableRowText.Join(cells) is { } row) blocks.Add(new DocumentBlock(BlockKind.TableRow, row));
                 continue;
             }
             bool heading = name.Length == 2 && name[0] == 'h' && name[1] is >= '1' and <= '6';
@@ -60,14 +66,14 @@ public static class HtmlReader
                 FlushLoose(loose, blocks);
                 if (Paragraphs.Contains(name) && child.QuerySelector("p, li, ul, ol, table, h1, h2, h3, h4, h5, h6, div") is not null)
                 {
-                    Walk(child, blocks); // a list item or cell holding blocks of its own
+                    Walk(child, blocks, tables); // a list item or cell holding blocks of its own
                     continue;
                 }
                 blocks.Add(new DocumentBlock(heading ? BlockKind.Heading : BlockKind.Paragraph, child.TextContent));
                 continue;
             }
             FlushLoose(loose, blocks);
-            Walk(child, blocks);
+            Walk(child, blocks, tables);
         }
         FlushLoose(loose, blocks);
     }

@@ -6,7 +6,8 @@ namespace Skald.Data.Ingest.Readers;
 /// <summary>
 /// .md: ATX headings (<c># Title</c>) and setext headings (a line under-lined with === or ---) become headings; fenced
 /// code, HTML comments and tables' rules are dropped; a table row (GFM: the header row above the rule and the rows
-/// after it) is one <see cref="BlockKind.TableRow"/> block, its cells joined by " | ", as .docx and .html rows are; list markers, emphasis, inline
+/// after it) is one <see cref="BlockKind.TableRow"/> block, its line as <see cref="TableRowText"/> writes it (an empty cell
+/// keeps its place), as .docx and .html rows are; list markers, emphasis, inline
 /// code ticks, links (<c>[text](url)</c> → text) and images are reduced to their text.
 /// </summary>
 public static partial class MarkdownReader
@@ -37,8 +38,7 @@ public static partial class MarkdownReader
             if (trimmed.Contains('|') && (inTable || (i + 1 < lines.Length && TableRule().IsMatch(lines[i + 1].Trim()))))
             {
                 Flush(blocks, para);
-                var cells = trimmed.Trim('|').Split('|').Select(c => Inline(c)).Where(c => c.Length > 0).ToList();
-                if (cells.Count > 0) blocks.Add(new DocumentBlock(BlockKind.TableRow, string.Join(" | ", cells)));
+                if (TableRowText.Join(Cells(trimmed)) is { } row) blocks.Add(new DocumentBlock(BlockKind.TableRow, row));
                 continue;
             }
             inTable = false;
@@ -67,6 +67,15 @@ public static partial class MarkdownReader
         }
         Flush(blocks, para);
         return blocks;
+    }
+
+    // A table row's cells (GFM): the text between its pipes, the one at each end (when there is one) only a border, each
+    // cell's inline markup reduced; an empty cell stays in its place.
+    private static List<string> Cells(string row)
+    {
+        if (row.StartsWith('|')) row = row[1..];
+        if (row.EndsWith('|')) row = row[..^1];
+        return [.. row.Split('|').Select(Inline)];
     }
 
     private static string Inline(string s)

@@ -9,7 +9,8 @@ namespace Skald.Data.Ingest.Readers;
 /// median point size of its letters, whether they are all bold, and its height on the page. The extractor's text is its
 /// letters' values in their order with spaces and line breaks put between them, so walking both side by side tells which
 /// line each letter went to. A table's rows (<see cref="PdfTables"/>) take the place of the lines their letters made
-/// (when those are whole lines, one after another, and nothing else), each a line of its cells joined by " | ".
+/// (when those are whole lines, one after another, and nothing else), each a line of its cells as <see cref="TableRowText"/>
+/// joins them (an empty cell keeps its column's place).
 /// </summary>
 public static class PdfPageLines
 {
@@ -97,7 +98,7 @@ public static class PdfPageLines
             if (!known || count.Count == 0) continue;
             int first = count.Keys.Min(), last = count.Keys.Max();
             if (Enumerable.Range(first, last - first + 1).Any(i => count.GetValueOrDefault(i) != letterCount[i] || replaced[i] is not null)) continue;
-            replaced[first] = (last + 1, [.. table.Select(r => new PdfLine(string.Join(" | ", r.Cells),
+            replaced[first] = (last + 1, [.. table.Select(r => new PdfLine(TableRowText.Join(r.Cells) ?? "",
                 Median([.. r.Letters.Select(l => l.PointSize)]), r.Letters.All(IsBold),
                 Y(page, r.Letters.Max(l => Math.Max(l.BoundingBox.Top, l.BoundingBox.Bottom)), r.Letters.Min(l => Math.Min(l.BoundingBox.Top, l.BoundingBox.Bottom))),
                 Row: true))]);

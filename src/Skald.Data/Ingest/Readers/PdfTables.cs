@@ -15,8 +15,8 @@ namespace Skald.Data.Ingest.Readers;
 /// rows lie to one another (<see cref="WrapPitchShare"/>), goes on in lower case, or begins each of its cells with a word
 /// that would not have fitted after the row's text in that column (before the next column, or in the last within the
 /// widest the column has been: a table set without padding gives no other sign); otherwise it is a row whose first
-/// cell is empty. A table that runs to the bottom of a page goes on at the top of the next with as little as one row
-/// whose cells fall into its columns (<see cref="PdfTableColumns"/>).
+/// cell is empty. A table that runs to the bottom of a page (nothing under it but footer lines and footnotes) goes on at
+/// the top of the next with as little as one row whose cells fall into its columns (<see cref="PdfTableColumns"/>).
 /// Conservatively: a block whose first cells are list markers ("•", "1.", "a)") is a list, and one whose cells read as
 /// running text (no column of short cells, at most <see cref="ShortCellWords"/> words in its median cell, or more than
 /// <see cref="MaxMeanCellWords"/> words a cell on average) is prose set in columns; neither is a table.
@@ -46,8 +46,9 @@ public static partial class PdfTables
     /// The tables of <paramref name="page"/>, each its rows from the top; the first, when <paramref name="above"/> (the
     /// columns of a table that ran to the bottom of the page before) is given, may be a single row at the top of the
     /// page whose cells fall into those columns: the table going on. <paramref name="open"/> says the same of this page:
-    /// the columns of its last table when nothing but footer lines (one cell each, in the bottom <see cref="MarginShare"/>
-    /// of the page) lie below it; null otherwise.
+    /// the columns of its last table when nothing but the page's foot lies below it: footer lines (in the bottom
+    /// <see cref="MarginShare"/> of the page) and footnotes (in a font at most <see cref="FootnoteSize"/> of the table's,
+    /// in the bottom <see cref="FootnoteShare"/>); null otherwise.
     /// </summary>
     public static List<List<PdfTableRow>> Find(Page page, PdfTableColumns? above, out PdfTableColumns? open)
     {
@@ -95,7 +96,7 @@ public static partial class PdfTables
             }
             i = end;
         }
-        open = last is { } l && lines.Skip(l.End).All(x => x.Cells.Count == 1 && x.Baseline <= MarginShare * page.Height)
+        open = last is { } l && lines.Skip(l.End).All(x => Foot(x, lines[l.End - 1].Em, page.Height))
             ? new PdfTableColumns(l.Bands, l.Pitch) : null;
         return tables;
     }
@@ -103,13 +104,27 @@ public static partial class PdfTables
     /// <summary>The share of a page's height at its top and bottom where a running header or footer line may lie.</summary>
     public const double MarginShare = 0.12;
 
-    // The rows of lines [starts[0], end): each row its start line and the wrapped lines under it, cells by column.
+    /// <summary>The share of a page's height at its bottom where a footnote under a table that goes on may lie.</summary>
+    public const double FootnoteShare = 0.25;
+
+    /// <summary>How much smaller than a table's text a footnote's font is, at least (as a share of the table's size).</summary>
+    public const double FootnoteSize = 0.9;
+
+    // Whether a line under a page's last table (of font size `em`) is the page's foot, which lets the table go on at the
+    // top of the next page: a footer line in the bottom margin (one cell, or more: "Personalhåndbok    Side 1" set at tab
+    // stops), or a footnote: in a clearly smaller font than the table's, in the bottom FootnoteShare of the page. A line
+    // in the table's own size above the margin is text after the table, which ended there.
+    private static bool Foot(Line line, double em, double height) =>
+        line.Baseline <= MarginShare * height || (line.Em <= FootnoteSize * em && line.Baseline <= FootnoteShare * height);
+
+    // The rows of lines [starts[0], end): each row its start line and the wrapped lines under it, cells by column (a
+    // column with no text in the row an empty cell).
     private static List<PdfTableRow> Rows(List<Line> lines, List<int> starts, int end, List<(double Left, double Right)> bands) =>
         [.. starts.Select((k, n) =>
         {
             var row = lines.Skip(k).Take((n + 1 < starts.Count ? starts[n + 1] : end) - k).ToList();
-            return new PdfTableRow([.. bands.Select(b => string.Join(" ", row.SelectMany(l => l.Cells.Where(c => Overlaps(c, b))).Select(c => c.Text)))
-                .Where(t => t.Length > 0)], [.. row.SelectMany(l => l.Cells).SelectMany(c => c.Letters)]);
+            return new PdfTableRow([.. bands.Select(b => string.Join(" ", row.SelectMany(l => l.Cells.Where(c => Overlaps(c, b))).Select(c => c.Text)))],
+                [.. row.SelectMany(l => l.Cells).SelectMany(c => c.Letters)]);
         })];
 
     // Whether line `at` is close enough under the line above to be the same table's.

@@ -98,7 +98,11 @@ public sealed class SteadyStateAllocationTests
         var tokens = TokenBatch.Pad(encoder.Prepare(texts).Encodings, encoder.PadId, encoder.PaddingSide);
         // with padding the pass runs the real tokens only (unpadded rows, whose indices the tape lends); without, all rows
         Assert.Equal(padding, tokens.Mask.Contains(0));
-        var tape = new Tape(recording: false) { PackWeights = true, DirectAttention = true }; // as Encode runs it
+        // set as Encode's own tape is (packing, the AMX weight-piece rule, direct attention): on an AMX host a small
+        // model holds its weights' pieces, a path a tape left at HoldWeightPieces false would never measure
+        var tape = new Tape(recording: false);
+        encoder.ConfigureInference(tape);
+        Assert.True(tape.PackWeights && tape.HoldWeightPieces && tape.DirectAttention);
         long Passes(int count)
         {
             long before = GC.GetTotalAllocatedBytes(precise: true);

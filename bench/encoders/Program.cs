@@ -75,7 +75,7 @@ Directory.Delete(dir, true);
 var model = ArchitectureRegistry.Initialize(config, 1);
 // Token ids: splitmix64(1) mod vocab, as bench_torch_encoders.py draws them; every row full length.
 var (tokens, checksum) = SplitMixTokens.Create(1, batch, seq, config.VocabSize);
-var tape = new Tape(recording: false) { PackWeights = pack != 0, DirectAttention = true }; // as SentenceEncoder.Encode (weights pre-packed)
+var tape = new Tape(recording: false) { PackWeights = pack != 0, DirectAttention = true, HoldWeightPieces = Skald.Models.SentenceEncoder.SpendsMemoryOnSpeed(model.Parameters) }; // as SentenceEncoder.Encode (weights pre-packed)
 if (memory > 0)
 {
     // One sequence of T tokens through the first --layers layers: peak RSS (VmHWM) and the tape arena's capacity.

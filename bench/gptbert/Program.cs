@@ -51,7 +51,7 @@ var rng = new Random(5);
 var ids = new int[batch * seq];
 for (int i = 0; i < ids.Length; i++) ids[i] = rng.Next(5, config.VocabSize);
 var tokens = new TokenBatch(ids, Enumerable.Repeat(1, ids.Length).ToArray(), new int[ids.Length], batch, seq);
-var tape = new Tape(recording: false) { PackWeights = pack != 0, DirectAttention = true }; // as SentenceEncoder.Encode (weights pre-packed)
+var tape = new Tape(recording: false) { PackWeights = pack != 0, DirectAttention = true, HoldWeightPieces = Skald.Models.SentenceEncoder.SpendsMemoryOnSpeed(model.Parameters) }; // as SentenceEncoder.Encode (weights pre-packed)
 if (mode == "memory")
 {
     var sw = Stopwatch.StartNew();

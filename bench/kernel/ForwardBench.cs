@@ -40,7 +40,7 @@ internal static unsafe class ForwardBench
         };
         if (only != null) variants = variants.Where(v => v.Name == "prod" || only.Split(',').Contains(v.Name)).ToList();
         var encoder = ArchitectureRegistry.Load(dir);
-        var tape = new Tape(recording: false) { PackWeights = true, KeepPackedOnly = true, DirectAttention = true };
+        var tape = new Tape(recording: false) { PackWeights = true, KeepPackedOnly = true, DirectAttention = true, HoldWeightPieces = Skald.Models.SentenceEncoder.SpendsMemoryOnSpeed(encoder.Parameters) };
         var tokens = Skald.Bench.Common.SyntheticBatch.Create(batch, seq);
         void Forward()
         {

@@ -41,7 +41,7 @@ if (modelDir is not null)
 {
     const int batch = 32;
     var encoder = ArchitectureRegistry.Load(modelDir);
-    var tape = new Tape(recording: false) { PackWeights = true };
+    var tape = new Tape(recording: false) { PackWeights = true, HoldWeightPieces = Skald.Models.SentenceEncoder.SpendsMemoryOnSpeed(encoder.Parameters) };
     var ids = new int[batch * seq];
     var mask = new int[batch * seq];
     for (int i = 0; i < ids.Length; i++)

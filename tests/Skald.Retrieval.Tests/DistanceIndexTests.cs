@@ -59,17 +59,11 @@ public sealed class DistanceIndexTests
     private static int[] Ranked(SimilarityFunction similarity, float[] q, IReadOnlyList<float[]> rows, int k) =>
         [.. Enumerable.Range(0, rows.Count).OrderByDescending(r => Negated(similarity, q, rows[r])).ThenBy(r => r).Take(k)];
 
-    public static TheoryData<string, string> LevelCases => new()
-    {
-        { "int8", "euclidean" }, { "int8", "manhattan" }, { "uint8", "euclidean" }, { "uint8", "manhattan" },
-    };
-
     [Theory]
-    [MemberData(nameof(LevelCases))]
+    [MemberData(nameof(QuantizedDistanceSearchTests.Cases), MemberType = typeof(QuantizedDistanceSearchTests))]
     public void LevelRowsRankByTheirDequantizedDistanceAsNumpyAndRescoreByTheFloatRows(string precisionName, string similarityName)
     {
-        var c = Reference["cases"].EnumerateArray()
-            .Single(e => e.GetProperty("precision").GetString() == precisionName && e.GetProperty("similarity").GetString() == similarityName);
+        var c = QuantizedDistanceSearchTests.Case(precisionName, similarityName);
         var similarity = Function(similarityName);
         var (model, records, corpus, queries) = Corpus(similarity);
         string folder = Folder();
@@ -196,6 +190,21 @@ public sealed class DistanceIndexTests
         var reranked = index.Search("rad", q, SearchMode.Hybrid, 5, FusionOptions.Default with { Mode = HybridMode.Rerank });
         Assert.Equal(Ranked(SimilarityFunction.Manhattan, q, corpus, 5), reranked.Select(h => h.Row).ToArray());
         foreach (var h in reranked) Near(Negated(SimilarityFunction.Manhattan, q, corpus[h.Row]), h.Score, 1e-4);
+    }
+
+    [Fact]
+    public void AddedRowsAreStoredRawAndRankedWithTheRest()
+    {
+        var (model, records, corpus, queries) = Corpus(SimilarityFunction.Euclidean);
+        string folder = Folder();
+        Build(folder, model, [.. records.Take(30)], EmbeddingPrecision.Int8);
+        IndexBuilder.Add(folder, model, [.. records.Skip(30)]);
+        using var index = SearchIndex.Open(folder);
+        Assert.Equal("euclidean", index.Manifest.Similarity);
+        var rows = Enumerable.Range(0, index.Records.Count).ToDictionary(r => index.Records[r].Id);
+        foreach (var record in records.Skip(30)) Assert.Equal(corpus[int.Parse(record.Id[1..], System.Globalization.CultureInfo.InvariantCulture)], index.Vector(rows[record.Id]).ToArray());
+        var hits = index.Search("x", queries[2], SearchMode.Dense, 6, rescoreMultiplier: corpus.Length);
+        Assert.Equal(Ranked(SimilarityFunction.Euclidean, queries[2], corpus, 6).Select(r => $"r{r}"), hits.Select(h => h.Record.Id));
     }
 
     [Fact]

@@ -82,4 +82,20 @@ public sealed class DistanceIndexCommandTests
         Assert.Single(r.Stderr.Trim().Split('\n'));
         Assert.False(Directory.Exists(folder) && File.Exists(Path.Combine(folder, "index.json")));
     }
+
+    [Fact]
+    public void AnIndexRecordingCosineForADistanceModelIsSearchedByCosineAndSaysSoOnce()
+    {
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean", "euclidean");
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var build = InProcessSkald.Capture("index", "build", "--model", model, "--documents", Documents, "--output", folder, "--language", "nb", "-q");
+        Assert.True(build.ExitCode == 0, build.Stderr);
+        string manifest = Path.Combine(folder, "index.json"), text = File.ReadAllText(manifest);
+        Assert.Contains("\"similarity\": \"euclidean\"", text);
+        File.WriteAllText(manifest, text.Replace("\"similarity\": \"euclidean\"", "\"similarity\": \"cosine\"", StringComparison.Ordinal)); // as Skald wrote it before
+        var r = SkaldProcess.Run("search", "--index", folder, "--query", Query, "--mode", "dense", "--top-k", "2", "--format", "json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("ranked by cosine, not euclidean", StringComparison.Ordinal));
+        Assert.False(JsonDocument.Parse(r.Stdout).RootElement.TryGetProperty("similarity", out _));
+    }
 }

@@ -106,7 +106,10 @@ public static class SkaldEndpoints
             var body = await RequestBody.ReadAsync(ctx.Request, options.MaxBodyBytes).ConfigureAwait(false);
             var request = SearchRequestReader.Read(body);
             var (hits, tokens) = await search.SearchAsync(request, ctx.RequestAborted).ConfigureAwait(false);
-            await SearchResponses.Results(ctx.Response, request, hits, tokens, modelName).ConfigureAwait(false);
+            var manifest = search.Index.Manifest; // the dense scores of a Euclidean or Manhattan index are its negated distance: named
+            string? distance = request.Mode != Skald.Retrieval.Index.SearchMode.Bm25 && !(request.Rerank && search.Reranker is not null) && manifest.ByDistance
+                ? manifest.Similarity : null;
+            await SearchResponses.Results(ctx.Response, request, hits, tokens, modelName, distance).ConfigureAwait(false);
         }));
     }
 

@@ -44,7 +44,7 @@ public sealed class DamagedIndexTests
 
     [Fact]
     public void AnUnknownSimilarityIsRefused() =>
-        RefusedWith("\"similarity\": \"cosine\"", "\"similarity\": \"foo\"", "similarity \"foo\", expected cosine or dot");
+        RefusedWith("\"similarity\": \"cosine\"", "\"similarity\": \"foo\"", "similarity \"foo\", expected cosine, dot, euclidean or manhattan");
 
     [Theory]
     [InlineData("[{\"source\": \"scan.pdf\", \"ocr\": \"off\"}]", "no_text[0]: sha256 is missing (each entry: source, sha256, ocr)")]

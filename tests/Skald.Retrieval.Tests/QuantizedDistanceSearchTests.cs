@@ -18,12 +18,15 @@ public sealed class QuantizedDistanceSearchTests
         { "int8", "euclidean" }, { "int8", "manhattan" }, { "uint8", "euclidean" }, { "uint8", "manhattan" },
     };
 
+    /// <summary>The fixture's case of <paramref name="precisionName"/> rows under <paramref name="similarityName"/>.</summary>
+    internal static System.Text.Json.JsonElement Case(string precisionName, string similarityName) => Reference["cases"].EnumerateArray()
+        .Single(e => e.GetProperty("precision").GetString() == precisionName && e.GetProperty("similarity").GetString() == similarityName);
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void LevelRowsRankByTheDistanceOfTheirValuesAsNumpy(string precisionName, string similarityName)
     {
-        var c = Reference["cases"].EnumerateArray()
-            .Single(e => e.GetProperty("precision").GetString() == precisionName && e.GetProperty("similarity").GetString() == similarityName);
+        var c = Case(precisionName, similarityName);
         var precision = EmbeddingQuantizer.Parse(precisionName);
         var similarity = similarityName == "euclidean" ? SimilarityFunction.Euclidean : SimilarityFunction.Manhattan;
         var corpus = ReferenceJson.Matrix(Reference["corpus"]);

@@ -29,8 +29,12 @@ public sealed record DenseLayout
     public string? FirstOption => Ivf is not null ? "--ivf-lists" : Hnsw is not null ? "--hnsw" : Pq is not null ? "--pq"
         : Precision != EmbeddingPrecision.Float32 ? "--precision" : null;
 
-    /// <summary>Refuses, with one line naming <paramref name="folder"/>, settings that cannot lay out <paramref name="rows"/> rows of <paramref name="dimension"/>.</summary>
-    internal void Check(string folder, int dimension, int rows)
+    /// <summary>
+    /// Refuses, with one line naming <paramref name="folder"/>, settings that cannot lay out <paramref name="rows"/> rows of
+    /// <paramref name="dimension"/> for an index ranking by <paramref name="similarity"/> (<see cref="IndexManifest.SimilarityFunction"/>:
+    /// a Euclidean or Manhattan index's PQ codes must keep its distance, <see cref="ProductQuantizer.DistanceRefusal(Skald.Models.Modules.SimilarityFunction, bool, int, int)"/>).
+    /// </summary>
+    internal void Check(string folder, int dimension, int rows, Skald.Models.Modules.SimilarityFunction similarity)
     {
         if (Hnsw is not null)
         {
@@ -44,6 +48,8 @@ public sealed record DenseLayout
                 throw new EvaluationException($"{folder}: --pq and --precision are two ways to compress the rows; choose one");
             try { Pq.Check(dimension); }
             catch (ArgumentException e) { throw new EvaluationException($"{folder}: {e.Message}"); }
+            if (ProductQuantizer.DistanceRefusal(similarity, Pq.RotationRounds > 0, Pq.CodeDimension(dimension), dimension) is { } refusal)
+                throw new EvaluationException($"{folder}: {refusal}");
             if (rows == 0) throw new EvaluationException($"{folder}: a PQ index trains its codebooks on its documents, and there are none");
         }
         if (Ivf is not null && Ivf.Lists > rows)

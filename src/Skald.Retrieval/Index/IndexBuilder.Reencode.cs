@@ -48,7 +48,7 @@ public static partial class IndexBuilder
             Model = Path.GetFullPath(modelPath), ModelName = model.Name, Dimension = model.Dimension, MultiVector = multi?.Kind,
             PoolFactor = multi is { PoolFactor: > 1 } ? multi.PoolFactor : null, // the new vectors' pooling, as Build records it
             BgeM3 = m3 is null ? null : BgeM3Storage.For(m3.Encoder, stored),
-            Similarity = model.Similarity == Skald.Models.Modules.SimilarityFunction.Dot ? "dot" : "cosine",
+            Similarity = IndexManifest.SimilarityOf(model.Similarity, distance: false), // token vectors: MaxSim of unit (or raw dot) vectors
             ModelSha256 = null, ModelFilesStamp = null, PlaidBits = 0, PlaidCentroids = 0,
         }, modelPath);
         Plaid.PlaidWrite? Coded(TokenVectors[] tokens)

@@ -86,7 +86,10 @@ public static partial class IndexBuilder
         var m3 = model as BgeM3EmbeddingModel;
         if (m3 is not null && (layout.FirstOption ?? (truncateDim != 0 ? "--truncate-dim" : null)) is { } m3Setting)
             throw new EvaluationException($"{folder}: {m3Setting} is for single-vector dense models; a BGE-M3 index scores its stored outputs exactly");
-        layout.Check(folder, model.Dimension, records.Count);
+        // A single-vector dense model's exact layouts rank by its distance; inverted lists and graphs by inner products (cosine).
+        string similarity = IndexManifest.SimilarityOf(model.Similarity,
+            !model.IsSparse && multi is null && m3 is null && layout.Ivf is null && layout.Hnsw is null);
+        layout.Check(folder, model.Dimension, records.Count, IndexManifest.FunctionOf(similarity));
         CheckUnique(records, []);
         using var writing = IndexWriteLock.Take(folder, cancellationToken);
         var analyzer = new Bm25Model(bm25).AnalyzerFor(language, out string stemming);
@@ -97,7 +100,7 @@ public static partial class IndexBuilder
             ModelName = model.Name,
             DocumentsRoot = documentsRoot is null ? null : RealPath.Of(documentsRoot),
             Dimension = model.Dimension,
-            Similarity = model.Similarity == SimilarityFunction.Dot ? "dot" : "cosine",
+            Similarity = similarity,
             Language = language,
             K1 = bm25.Parameters.K1,
             B = bm25.Parameters.B,
@@ -137,7 +140,7 @@ public static partial class IndexBuilder
             IndexWriter.Write(folder, manifest, records, [], Analyse(manifest, analyzer, records, bm25.Parameters), sparse: rows);
             return manifest with { Rows = records.Count };
         }
-        var vectors = Embed(model, records, manifest.Similarity != "dot", progress, cancellationToken, out var tokens);
+        var vectors = Embed(model, records, manifest.Similarity == "cosine", progress, cancellationToken, out var tokens);
         Plaid.PlaidWrite? coded = null;
         if (tokenPrecision == TokenPrecision.Plaid)
         {

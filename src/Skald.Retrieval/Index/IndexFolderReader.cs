@@ -61,8 +61,11 @@ internal static class IndexFolderReader
         if (manifest.Dimension <= 0 || manifest.Rows < 0) throw new EvaluationException($"{manifestPath}: dimension {manifest.Dimension}, rows {manifest.Rows}");
         if (manifest.ModelFingerprintVersion is < 0 or > ModelFingerprint.CurrentVersion)
             throw new EvaluationException($"{manifestPath}: model_fingerprint_version {manifest.ModelFingerprintVersion}; this Skald knows 0 to {ModelFingerprint.CurrentVersion} (update Skald)");
-        if (manifest.Similarity is not ("cosine" or "dot"))
-            throw new EvaluationException($"{manifestPath}: similarity \"{manifest.Similarity}\", expected cosine or dot");
+        if (manifest.Similarity is not ("cosine" or "dot" or "euclidean" or "manhattan"))
+            throw new EvaluationException($"{manifestPath}: similarity \"{manifest.Similarity}\", expected cosine, dot, euclidean or manhattan");
+        if (manifest.ByDistance && (manifest.Sparse || manifest.MultiVector is not null || manifest.BgeM3 is not null || manifest.IvfLists > 0 || manifest.HnswM > 0))
+            throw new EvaluationException($"{manifestPath}: similarity \"{manifest.Similarity}\" ranks an exact search of single dense vectors; " +
+                "this index has sparse rows, token vectors, IVF lists or an HNSW graph");
         CheckReadingAndNoText(manifest, manifestPath);
         return manifest;
     }

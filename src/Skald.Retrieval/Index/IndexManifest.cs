@@ -118,8 +118,39 @@ public sealed record IndexManifest
     /// <summary>Vector width.</summary>
     [JsonPropertyName("dimension")] public int Dimension { get; init; }
 
-    /// <summary>"cosine" (vectors stored unit length, searched by inner product) or "dot".</summary>
+    /// <summary>
+    /// "cosine" (vectors stored unit length, searched by inner product), "dot", or "euclidean" / "manhattan" (the raw
+    /// vectors stored, ranked by their negated distance: <see cref="SimilarityOf"/>); a manifest without it reads as cosine.
+    /// </summary>
     [JsonPropertyName("similarity")] public string Similarity { get; init; } = "cosine";
+
+    /// <summary>The function <see cref="Similarity"/> names (cosine when it names none of the four).</summary>
+    [JsonIgnore] public Skald.Models.Modules.SimilarityFunction SimilarityFunction => FunctionOf(Similarity);
+
+    /// <summary>The function a <see cref="Similarity"/> value names (cosine when it names none of the four).</summary>
+    internal static Skald.Models.Modules.SimilarityFunction FunctionOf(string similarity) => similarity switch
+    {
+        "dot" => Skald.Models.Modules.SimilarityFunction.Dot,
+        "euclidean" => Skald.Models.Modules.SimilarityFunction.Euclidean,
+        "manhattan" => Skald.Models.Modules.SimilarityFunction.Manhattan,
+        _ => Skald.Models.Modules.SimilarityFunction.Cosine,
+    };
+
+    /// <summary>Whether dense search ranks by a Euclidean or Manhattan distance of the raw rows.</summary>
+    [JsonIgnore] public bool ByDistance => Similarity is "euclidean" or "manhattan";
+
+    /// <summary>
+    /// The <see cref="Similarity"/> recorded for a model of <paramref name="similarity"/>: "dot", a Euclidean or Manhattan
+    /// model's own name when <paramref name="distance"/> (an exact layout of single dense vectors, which ranks by it),
+    /// else "cosine" (rows at unit length, as an inner-product index or a token index scores them).
+    /// </summary>
+    public static string SimilarityOf(Skald.Models.Modules.SimilarityFunction similarity, bool distance) => similarity switch
+    {
+        Skald.Models.Modules.SimilarityFunction.Dot => "dot",
+        Skald.Models.Modules.SimilarityFunction.Euclidean or Skald.Models.Modules.SimilarityFunction.Manhattan when distance =>
+            Skald.Models.Modules.Similarities.Name(similarity),
+        _ => "cosine",
+    };
 
     /// <summary>Rows in <c>embeddings.f32</c> and <c>records.jsonl</c> (deleted rows included until compaction).</summary>
     [JsonPropertyName("rows")] public int Rows { get; init; }

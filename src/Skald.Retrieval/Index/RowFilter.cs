@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Skald.Models.Modules;
 using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
 
@@ -26,12 +27,16 @@ internal sealed class RowFilter
     /// <summary>Whether <paramref name="row"/> may be returned.</summary>
     public bool Passes(int row) => pass[row];
 
-    /// <summary>The best <paramref name="k"/> passing rows by their dot product with <paramref name="q"/> (equal scores: <paramref name="tieKeys"/>).</summary>
-    public Hit[] Exact(float[] q, int k, FloatRow row, int[] tieKeys)
+    /// <summary>
+    /// The best <paramref name="k"/> passing rows by their dot product with <paramref name="q"/> (an index of
+    /// <paramref name="similarity"/> Euclidean or Manhattan: by its negated distance; equal scores: <paramref name="tieKeys"/>).
+    /// </summary>
+    public Hit[] Exact(float[] q, int k, FloatRow row, int[] tieKeys, SimilarityFunction similarity)
     {
         if (rows.Length == 0) return [];
         var heap = new TopKHeap(Math.Min(k, rows.Length));
-        foreach (int r in rows) heap.Add(r, TensorPrimitives.Dot(q, row(r)), tieKeys[r]);
+        bool distance = similarity is SimilarityFunction.Euclidean or SimilarityFunction.Manhattan;
+        foreach (int r in rows) heap.Add(r, distance ? Similarities.Compute(similarity, q, row(r)) : TensorPrimitives.Dot(q, row(r)), tieKeys[r]);
         return heap.ToSortedArray();
     }
 }

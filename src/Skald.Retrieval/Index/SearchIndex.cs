@@ -89,7 +89,7 @@ public sealed partial class SearchIndex : IDisposable
     public HnswGraph? Graph => graph;
 
     /// <summary>Whether stored vectors are unit length (cosine similarity), so queries must be normalised too.</summary>
-    public bool Normalized => Manifest.Similarity != "dot";
+    public bool Normalized => Manifest.Similarity == "cosine";
 
     /// <summary><see cref="Open"/>'s one reading of the folder's files, each by its path (a writer may swap the folder meanwhile).</summary>
     private static SearchIndex OpenOnce(string folder)
@@ -228,7 +228,7 @@ public sealed partial class SearchIndex : IDisposable
             SearchMode.Dense => Dense(q!, topK, rescoreMultiplier, probes, ef, allowed),
             SearchMode.Bm25 => Sparse(query, topK, allowed),
             _ when fusion.Mode == HybridMode.Rerank =>
-                Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => TensorPrimitives.Dot(q, vectors!.Row(r)), topK, tieKeys),
+                Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => DenseScore(q!, r), topK, tieKeys),
             _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Dense(q!, fusion.Candidates, rescoreMultiplier, probes, ef, allowed), fusion, topK, tieKeys, out lowest),
         };
         return Hits(hits, mode, fusion, lowest);
@@ -258,8 +258,9 @@ public sealed partial class SearchIndex : IDisposable
                 var broad = Dense(q, ask, rescoreMultiplier, probes, ef).Where(h => allowed.Passes(h.Index)).Take(k).ToArray();
                 if (broad.Length == Math.Min(k, allowed.Count)) return broad;
             }
-            return allowed.Exact(q, k, vectors!.Row, tieKeys);
+            return allowed.Exact(q, k, vectors!.Row, tieKeys, Manifest.SimilarityFunction);
         }
+        if (Manifest.ByDistance) return DistanceDense(q, k, rescoreMultiplier);
         if (graph is not null && codes is not null)
             return HnswSearch.TopK([q], graph, codes, Math.Min(k, LiveCount), ef, rescoreMultiplier, tieKeys, Deleted, vectors!.Row)[0];
         if (graph is not null)

@@ -6,6 +6,7 @@ using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Evaluation.Models;
 using Skald.Models.CrossEncoders;
+using Skald.Models.Modules;
 using Skald.Retrieval;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
@@ -114,7 +115,13 @@ internal sealed class SearchCommand : Command
                     MaxActiveDims = active > 0 ? active : null, HubCacheOnly = true,
                     QueryPrompt = searchIndex.Manifest.QueryInstruction, // an LLM2Vec index's queries: the instruction it was built for
                 }))
+                {
                     vector = embedder.Embed([text], TextRole.Query)[0];
+                    if (searchIndex.Manifest.Similarity == "cosine" && embedder.Similarity is SimilarityFunction.Euclidean or SimilarityFunction.Manhattan
+                        && searchIndex.Manifest.IvfLists == 0 && searchIndex.Manifest.HnswM == 0)
+                        Console.Error.WriteLine($"note: {p.GetValue(index)} records cosine (built before Skald ranked an index by the model's distance); " +
+                            $"it is ranked by cosine, not {Similarities.Name(embedder.Similarity)}: build it again to rank by the distance");
+                }
                 int dim = searchIndex.Manifest.Dimension;
                 if (vector.Length != dim && !(searchIndex.Manifest.TruncateDim > 0 && vector.Length > dim))
                     throw new InputException($"{p.GetValue(index)}: it holds {dim}-value vectors, its model {dir} now makes {vector.Length}; rebuild the index (or --mode bm25)");
@@ -128,11 +135,12 @@ internal sealed class SearchCommand : Command
             hits = ScoreThreshold.Apply(hits, p.GetValue(minScore));
             if (reranker is not null) hits = Rerank(reranker, p.GetValue(causalLm), text, hits, k, p.GetValue(CliOptions.Quiet));
             string? fused = searchMode == SearchMode.Hybrid ? options.Describe() : null;
-            if (p.GetValue(format) == "json") WriteJson(text, p.GetValue(mode)!, fused, hits);
+            if (p.GetValue(format) == "json")
+                WriteJson(text, p.GetValue(mode)!, fused, searchMode != SearchMode.Bm25 && reranker is null && searchIndex.Manifest.ByDistance ? searchIndex.Manifest.Similarity : null, hits);
             else
             {
                 var table = new ResultTable($"{Counted.Of(hits.Count, "result")} for \"{text}\" ({p.GetValue(mode)}{(fused is null ? "" : ": " + fused)})", "#",
-                    ScoreHeader(searchMode, options, reranker is not null), "id", "text");
+                    ScoreHeader(searchMode, options, reranker is not null, searchIndex.Manifest), "id", "text");
                 for (int i = 0; i < hits.Count; i++)
                     table.Add((i + 1).ToString(CultureInfo.InvariantCulture), (hits[i].ScaledScore ?? hits[i].Score).ToString("F4", CultureInfo.InvariantCulture),
                         hits[i].Record.Id, Snippets.Of(hits[i].Record.FullText));
@@ -149,15 +157,16 @@ internal sealed class SearchCommand : Command
     /// <summary>
     /// The table's score column, named for what it shows: a hybrid search's fused score in [0, 1] (<see cref="IndexHit.ScaledScore"/>:
     /// RRF's over its largest, 1 first in both lists; a convex combination's between the least and the best of the
-    /// candidates), re-ranking's dense score, BM25's, or the reranker's; JSON keeps the raw fused score beside it.
+    /// candidates), re-ranking's dense score, BM25's, or the reranker's; JSON keeps the raw fused score beside it. A
+    /// Euclidean or Manhattan index's dense score is its negated distance, named so (<paramref name="manifest"/>).
     /// </summary>
-    private static string ScoreHeader(SearchMode mode, FusionOptions options, bool reranked) =>
+    private static string ScoreHeader(SearchMode mode, FusionOptions options, bool reranked, IndexManifest manifest) =>
         reranked ? "reranker score"
         : mode == SearchMode.Bm25 ? "bm25"
-        : mode == SearchMode.Dense ? "score"
+        : mode == SearchMode.Dense ? manifest.ByDistance ? $"-{manifest.Similarity} distance" : "score"
         : options.Mode switch
         {
-            HybridMode.Rerank => "dense score",
+            HybridMode.Rerank => manifest.ByDistance ? $"dense -{manifest.Similarity} distance" : "dense score",
             HybridMode.ReciprocalRankFusion => "rrf (0-1)",
             _ => "fused (0-1)",
         };
@@ -214,7 +223,8 @@ internal sealed class SearchCommand : Command
         return [.. crossEncoder.Rank(query, [.. hits.Select(h => h.Record.FullText)], k).Select(r => hits[r.Index] with { Score = r.Score, ScaledScore = null })];
     }
 
-    private static void WriteJson(string text, string mode, string? fusion, IReadOnlyList<IndexHit> hits)
+    /// <summary>The hits as one JSON object; <paramref name="distance"/>: the Euclidean or Manhattan function whose negated distance the dense scores are (null: none).</summary>
+    private static void WriteJson(string text, string mode, string? fusion, string? distance, IReadOnlyList<IndexHit> hits)
     {
         using var stdout = Console.OpenStandardOutput();
         using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -223,6 +233,7 @@ internal sealed class SearchCommand : Command
             w.WriteString("query", text);
             w.WriteString("mode", mode);
             if (fusion is not null) w.WriteString("fusion", fusion); // how "score" was fused; "scaled_score" shows it in [0, 1]
+            if (distance is not null) w.WriteString("similarity", distance); // the dense scores are its negated distance
             w.WriteStartArray("results");
             foreach (var h in hits)
             {

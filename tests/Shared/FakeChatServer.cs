@@ -34,6 +34,10 @@ internal sealed class FakeChatServer : LocalHttpServer
     /// <summary>Delay before every good answer.</summary>
     public int ReplyDelayMs { get; set; }
 
+    /// <summary>Called with each request's number (1 the first) before it is answered, and awaited: a test's hook to hold
+    /// replies back (so a run cannot end before the test kills it, say).</summary>
+    public Func<int, Task>? Holding { get; set; }
+
     /// <summary>Every request's passage, in arrival order.</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
 
@@ -59,6 +63,7 @@ internal sealed class FakeChatServer : LocalHttpServer
         string passage = user[(at + 2)..];
         Requests.Enqueue(passage);
         Prompts.Enqueue((system, user));
+        if (Holding is { } hold) await hold(Requests.Count);
         int n = asked.AddOrUpdate(passage, 1, (_, v) => v + 1);
         string language = system.Contains("svenska") ? "sv" : system.Contains("dansk") ? "da" : system.Contains("nynorsk") ? "nn" : "nb";
         var res = ctx.Response;

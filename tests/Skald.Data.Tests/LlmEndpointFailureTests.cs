@@ -81,8 +81,7 @@ public sealed class LlmEndpointFailureTests
         Assert.Equal(ClosingChatServer.Answer, await client.CompleteAsync("s", "u", "a text", _ => true, default));
         server.StopListening(); // the server restarts
         var second = client.CompleteAsync("s", "u", "a text", _ => true, default);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (client.Retries == 0 && !second.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(20);
+        while (client.Retries == 0 && !second.IsCompleted) await Task.Delay(20); // until the refused connection is counted
         server.Listen();
         Assert.Equal(ClosingChatServer.Answer, await second);
         Assert.True(client.Retries >= 1);

@@ -49,7 +49,7 @@ public sealed class TranslateSecondCallRestartTests
             "--llm", server.Url, "--llm-model", "fake", "--concurrency", "1", "--api-key-env", "SKALD_TEST_NO_SUCH_KEY");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(3, server.Requests); // the line, then its two pieces
-        Assert.True(refused.Count >= 1);
+        Assert.True(refused.Count >= 1, "no connection was refused: the run never met the restart");
         Assert.Contains("connection refused)", r.Stdout + r.Stderr); // the run's retry tally counts the refused connection
         Assert.Single(File.ReadAllLines(output));
     }
@@ -68,7 +68,7 @@ public sealed class TranslateSecondCallRestartTests
         var r = InProcessSkald.Capture("pipeline", "--config", config);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(3, server.Requests);
-        Assert.True(refused.Count >= 1);
+        Assert.True(refused.Count >= 1, "no connection was refused: the run never met the restart");
         Assert.Contains("connection refused)", r.Stdout + r.Stderr);
         Assert.Single(File.ReadAllLines(Path.Combine(output, "tr.jsonl")));
     }

@@ -9,7 +9,7 @@ namespace Skald.Tests;
 /// A local stand-in for an OpenAI-compatible chat-completions API, on 127.0.0.1 only (HttpListener): each request's
 /// passage (the text after "Tekst:"/"Text:" in the user message) is recorded, and the answer is chosen by a script from
 /// the passage and how often it was asked: good numbered lists wrapped in chatter, 429 with Retry-After, 500, a slow
-/// reply, garbage, a completion without choices, a refused key, or an unknown model. Good answers are deterministic per passage, in the prompt's language.
+/// reply (never answered), garbage, a completion without choices, a refused key, or an unknown model. Good answers are deterministic per passage, in the prompt's language.
 /// </summary>
 internal sealed class FakeChatServer : LocalHttpServer
 {
@@ -33,6 +33,21 @@ internal sealed class FakeChatServer : LocalHttpServer
 
     /// <summary>Delay before every good answer.</summary>
     public int ReplyDelayMs { get; set; }
+
+    /// <summary>Called with each request's number (1 the first) before it is answered, and awaited: a test's hook to hold
+    /// replies back (so a run cannot end before the test kills it, say).</summary>
+    public Func<int, Task>? Holding { get; set; }
+
+    /// <summary>
+    /// Holds every reply from now on until the returned action is called: a test calls it once Ctrl-C is sent
+    /// (<see cref="SkaldProcess.RunAndInterrupt(Func{bool}, Action, string[])"/>), so the run cannot end before it.
+    /// </summary>
+    public Action HoldUntilReleased()
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Holding = _ => held.Task;
+        return () => held.TrySetResult();
+    }
 
     /// <summary>Every request's passage, in arrival order.</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
@@ -59,6 +74,7 @@ internal sealed class FakeChatServer : LocalHttpServer
         string passage = user[(at + 2)..];
         Requests.Enqueue(passage);
         Prompts.Enqueue((system, user));
+        if (Holding is { } hold) await hold(Requests.Count);
         int n = asked.AddOrUpdate(passage, 1, (_, v) => v + 1);
         string language = system.Contains("svenska") ? "sv" : system.Contains("dansk") ? "da" : system.Contains("nynorsk") ? "nn" : "nb";
         var res = ctx.Response;
@@ -92,9 +108,9 @@ internal sealed class FakeChatServer : LocalHttpServer
                 res.ContentType = "application/json";
                 await WriteAsync(res, """{"id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000, "model": "fake", "choices": []}""");
                 return;
-            case Reply.Slow:
-                await Task.Delay(3000);
-                break;
+            case Reply.Slow: // never answered: the client's timeout ends the attempt, however slow the machine
+                await Task.Delay(Timeout.Infinite, Stopping);
+                return;
         }
         if (ReplyDelayMs > 0) await Task.Delay(ReplyDelayMs);
         var qs = Questions(passage, language);

@@ -19,7 +19,7 @@ internal sealed class FakeEmbeddingServer : LocalHttpServer
     public enum Reply { Good, TooMany, ServerError, Unauthorized }
 
     private readonly Func<int, Reply> script;
-    private int requests, texts, answered;
+    private int requests, texts, answered, tooMany;
 
     /// <summary>A server answering by <paramref name="script"/> (null: always good).</summary>
     public FakeEmbeddingServer(Func<int, Reply>? script = null, int dimension = 64)
@@ -46,8 +46,15 @@ internal sealed class FakeEmbeddingServer : LocalHttpServer
     /// <summary>Delay before every good answer, in milliseconds (a slow endpoint: requests stay in flight).</summary>
     public int ReplyDelayMs { get; set; }
 
+    /// <summary>Called with each request's number (1 the first) before a good answer, and awaited: a test's hook to hold
+    /// a reply back (until Ctrl-C is sent, say, so the run cannot end before it).</summary>
+    public Func<int, Task>? Holding { get; set; }
+
     /// <summary>Good answers sent (their requests complete).</summary>
     public int Answered => Volatile.Read(ref answered);
+
+    /// <summary>429 answers written whole (the client has them, or is about to: its Retry-After wait starts then).</summary>
+    public int TooManyAnswered => Volatile.Read(ref tooMany);
 
     /// <summary>Requests received (all of them, failed ones included).</summary>
     public int Requests => Volatile.Read(ref requests);
@@ -88,6 +95,7 @@ internal sealed class FakeEmbeddingServer : LocalHttpServer
         {
             case Reply.TooMany:
                 await TooManyRequestsAsync(res);
+                Interlocked.Increment(ref tooMany);
                 return;
             case Reply.ServerError:
                 await ServerErrorAsync(res);
@@ -118,6 +126,7 @@ internal sealed class FakeEmbeddingServer : LocalHttpServer
             }));
             return;
         }
+        if (Holding is { } hold) await hold(n);
         if (ReplyDelayMs > 0) await Task.Delay(ReplyDelayMs);
         bool base64 = root.TryGetProperty("encoding_format", out var f) && f.GetString() == "base64";
         Interlocked.Add(ref texts, items.Length);

@@ -25,17 +25,26 @@ internal static class JournalLines
     }
 
     /// <summary>
-    /// Starts skald with <paramref name="args"/>, waits (at most 120 s) until <paramref name="journal"/> holds at least
-    /// <paramref name="lines"/> complete lines (the header and rows), and kills it; fails when the run ended first.
+    /// Starts skald with <paramref name="args"/>, waits until <paramref name="journal"/> holds at least
+    /// <paramref name="lines"/> complete lines (the header and rows), and kills it; fails when the run ended first. With
+    /// <paramref name="output"/> (the run's output file, which it opens only at its end) that path is a named pipe nobody
+    /// reads until the kill, so the run cannot end before it however slow the test is; the pipe is removed after (it must
+    /// still be one: the killed run put no file in its place).
     /// </summary>
-    public static void KillAfter(string[] args, string journal, int lines)
+    public static void KillAfter(string[] args, string journal, int lines, string? output = null)
     {
-        using var p = Process.Start(SkaldProcess.StartInfo(null, args))!;
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (Complete(journal) < lines && !p.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(5);
-        Xunit.Assert.False(p.HasExited, "the run finished before it could be killed");
-        p.Kill(); // SIGKILL: no clean-up runs
-        p.WaitForExit();
+        if (output is not null) Fifo.Make(output);
+        using (var p = Process.Start(SkaldProcess.StartInfo(null, args))!)
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(10); // a hang guard only
+            while (Complete(journal) < lines && !p.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(5);
+            Xunit.Assert.False(p.HasExited, "the run finished before it could be killed");
+            p.Kill(); // SIGKILL: no clean-up runs
+            p.WaitForExit();
+        }
         Xunit.Assert.True(Complete(journal) >= lines);
+        if (output is null) return;
+        Xunit.Assert.True(Fifo.Is(output), $"{output}: the killed run replaced its output pipe");
+        File.Delete(output);
     }
 }

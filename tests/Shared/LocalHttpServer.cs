@@ -86,6 +86,9 @@ internal abstract class LocalHttpServer : IDisposable
         return WriteAsync(res, body);
     }
 
+    /// <summary>Cancelled when the server stops: what a reply that never comes waits on.</summary>
+    protected CancellationToken Stopping => stop.Token;
+
     /// <summary>The <c>Retry-After</c> of a 429 answer, in seconds (default 0: retry at once).</summary>
     public int RetryAfterSeconds { get; set; }
 

@@ -233,17 +233,23 @@ public sealed class DataCommandTests
             .ToDictionary(e => e.GetProperty("_id").GetString()!, e => e.GetProperty("text").GetString()!);
         Assert.True(corpus.Count >= 10, $"{corpus.Count} chunks");
 
-        // Every second request of a passage fails once with 429 or 500, so retries happen while the process dies.
-        using var slow = new FakeChatServer((_, n) => n switch { 0 => FakeChatServer.Reply.Good, 1 => FakeChatServer.Reply.TooMany, _ => FakeChatServer.Reply.Good }, replyDelayMs: 150);
+        // Every passage's first request is answered 429, so retries happen while the process dies. Once the journal holds
+        // three chunks, every request is held until the kill: at most five of ten or more chunks were asked for by then
+        // (concurrency 2), so the run cannot end before it is killed.
+        using var slow = new FakeChatServer((_, n) => n switch { 0 => FakeChatServer.Reply.Good, 1 => FakeChatServer.Reply.TooMany, _ => FakeChatServer.Reply.Good });
         string journal = resumed + ".journal.jsonl";
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        slow.Holding = _ => JournalLines.Complete(journal) >= 4 ? held.Task : Task.CompletedTask;
         using (var p = System.Diagnostics.Process.Start(SkaldProcess.StartInfo(null, Args(slow, resumed)))!)
         {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while ((!File.Exists(journal) || File.ReadAllLines(journal).Length < 4) && !p.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(20);
-            Assert.False(p.HasExited, "the run finished before it could be killed");
+            var deadline = DateTime.UtcNow.AddMinutes(10); // a hang guard only
+            while (JournalLines.Complete(journal) < 4 && !p.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            Assert.False(p.HasExited, "the run ended before its journal held three chunks");
             p.Kill(); // SIGKILL: no clean-up runs
             p.WaitForExit();
         }
+        slow.Holding = null;
+        held.SetResult();
         Assert.False(Directory.Exists(resumed), "a killed run left an output folder");
         var finished = File.ReadAllLines(journal).Where(l => l.EndsWith('}')).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("chunk").GetString()!)
             .Select(id => corpus[id]).ToHashSet();

@@ -12,7 +12,8 @@ public sealed class DataLlmEndpointTests
     public void ATypoedPortIsOneLineAtOnce()
     {
         // every attempt was refused and retried with backoff (1 min 32 s at the defaults) before the line came
-        int port = LocalHttpServer.FreePort();
+        using var refused = new RefusedPort();
+        int port = refused.Port;
         string output = Path.Combine(TestPaths.NewTempDir(), "out");
         var r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm",
             "--llm", $"http://127.0.0.1:{port}/v1", "--llm-model", "m", "--max-retries", "3", "--retry-delay", "4");

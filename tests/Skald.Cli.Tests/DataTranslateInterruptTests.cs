@@ -16,7 +16,7 @@ public sealed class DataTranslateInterruptTests
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good, replyDelayMs: 800, answer: t => "Omsett: " + t);
         string[] args = ["data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn", "--engine", "llm",
             "--llm", server.Url, "--llm-model", "fake", "--concurrency", "2", "--api-key-env", "SKALD_TEST_NO_SUCH_KEY"];
-        var run = SkaldProcess.RunAndInterrupt(() => server.Requests.Count >= 2, args);
+        var run = SkaldProcess.RunAndInterrupt(() => server.Requests.Count >= 2, server.HoldUntilReleased(), args);
         Assert.True(run.ExitCode == 130, $"exit {run.ExitCode}: {run.Stderr}");
         Assert.Contains("skald: stopping: the requests in flight finish", run.Stderr);
         Assert.Contains($"skald: interrupted; nothing written to {output}, and every text translated is in {journal}: run the same command again", run.Stderr);

@@ -23,7 +23,7 @@ public sealed class EvaluateJudgeInterruptTests
         string[] args = ["evaluate", "--type", "generation", "--task", task, "--predictions", Path.Combine(dir, "first.jsonl"),
             "--predictions", Path.Combine(dir, "second.jsonl"), "--metrics", "judge", "--judge", server.Url + "#fake", "--output", output];
 
-        var run = SkaldProcess.RunAndInterrupt(() => server.Requests.Count >= 1, args);
+        var run = SkaldProcess.RunAndInterrupt(() => server.Requests.Count >= 1, server.HoldUntilReleased(), args);
         Assert.True(run.ExitCode == 130, $"exit {run.ExitCode}: {run.Stderr}");
         Assert.Contains("skald: stopping: the judge's request in flight finishes and goes to its cache", run.Stderr);
         Assert.Contains($"skald: interrupted; no report written, and every verdict received is in {cache}: run the same command again to go on", run.Stderr);

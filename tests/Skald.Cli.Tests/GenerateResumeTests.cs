@@ -49,7 +49,7 @@ public sealed class GenerateResumeTests
         string full = Path.Combine(dir, "full.jsonl"), resumed = Path.Combine(dir, "resumed.jsonl"), journal = resumed + ".journal.jsonl";
         Generate(Args(input, full, sampled));
         Assert.False(File.Exists(full + ".journal.jsonl")); // deleted once the output was written
-        JournalLines.KillAfter(Args(input, resumed, sampled), journal, 2);
+        JournalLines.KillAfter(Args(input, resumed, sampled), journal, 2, resumed);
         Assert.False(File.Exists(resumed));
         string log = Generate(Args(input, resumed, sampled));
         Assert.Matches($@"resuming: \d+ of {Rows} prompts already done \(journal {journal}\)", log);
@@ -63,7 +63,7 @@ public sealed class GenerateResumeTests
         var (dir, input) = Input();
         string full = Path.Combine(dir, "full.jsonl"), output = Path.Combine(dir, "out.jsonl"), journal = Path.Combine(dir, "my.journal");
         Generate(Args(input, full, sampled: true));
-        JournalLines.KillAfter(Args(input, output, true, "--journal", journal), journal, 1 + 2 * BatchSize);
+        JournalLines.KillAfter(Args(input, output, true, "--journal", journal), journal, 1 + 2 * BatchSize, output);
         // Every row in the journal gets a marker text, and the last line is cut in half, as a kill mid-write leaves it:
         // that row's batch is then incomplete and decoded again, whole; the complete batches' rows keep their markers.
         string written = File.ReadAllText(journal);
@@ -114,7 +114,7 @@ public sealed class GenerateResumeTests
     {
         var (dir, input) = Input();
         string output = Path.Combine(dir, "out.jsonl"), journal = output + ".journal.jsonl";
-        JournalLines.KillAfter(Args(input, output, false), journal, 2);
+        JournalLines.KillAfter(Args(input, output, false), journal, 2, output);
         var before = File.ReadAllBytes(journal);
         SkaldProcess.AssertUserError(InProcessSkald.Capture(Args(input, output, false, "--temperature", "0.5")),
             1, journal, "a journal of another run", "temperature", "delete it to start over, or pass another --journal");

@@ -131,7 +131,7 @@ public sealed class GenerateStructuredOutputTests
         string full = Path.Combine(dir, "full.jsonl"), resumed = Path.Combine(dir, "resumed.jsonl"), journal = resumed + ".journal.jsonl";
         string[] options = ["--logprobs", "--top-logprobs", "2", "--max-new-tokens", "30", "--batch-size", "3", "--json"];
         Assert.Equal(0, InProcessSkald.Capture(Run(input, full, options)).ExitCode);
-        JournalLines.KillAfter(Run(input, resumed, options), journal, 7);
+        JournalLines.KillAfter(Run(input, resumed, options), journal, 7, resumed);
         Assert.Contains("\"logprobs\"", File.ReadLines(journal).ElementAt(1), StringComparison.Ordinal);
         var r = InProcessSkald.Capture(Run(input, resumed, options));
         Assert.True(r.ExitCode == 0, r.Stderr);

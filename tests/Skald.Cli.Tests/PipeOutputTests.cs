@@ -48,9 +48,7 @@ public sealed class PipeOutputTests
     private static string NamedPipe(string name)
     {
         string path = Path.Combine(TestPaths.NewTempDir(), name);
-        using var mkfifo = Process.Start("mkfifo", [path]);
-        mkfifo.WaitForExit();
-        Assert.Equal(0, mkfifo.ExitCode);
+        Fifo.Make(path);
         return path;
     }
 

@@ -41,7 +41,7 @@ public sealed class PipelineInterruptTests
             "  - name: gen", "    type: generate", $"    documents: [{Documents}]", "    generator: llm", $"    llm: {server.Url}",
             "    llm_model: fake", "    chunk_tokens: 40", "    concurrency: 2", "    api_key_env: SKALD_TEST_NO_SUCH_KEY",
             "  - name: mined", "    type: mine_negatives", "    data: gen/pairs.jsonl", "    model: bm25", "    num_negatives: 1");
-        var run = SkaldProcess.RunAndInterrupt(() => server.Requests.Count >= 2, "pipeline", "--config", config);
+        var run = SkaldProcess.RunAndInterrupt(() => server.Requests.Count >= 2, server.HoldUntilReleased(), "pipeline", "--config", config);
         AssertInterrupted(run, "gen", gen, journal);
         Assert.False(Directory.Exists(gen));
         Assert.False(File.Exists(mined)); // the later stage did not run
@@ -67,7 +67,7 @@ public sealed class PipelineInterruptTests
             "  - name: translated", "    type: translate", $"    data: {input}", "    from: nb", "    to: nn", "    engine: llm",
             $"    llm: {server.Url}", "    llm_model: fake", "    concurrency: 2", "    api_key_env: SKALD_TEST_NO_SUCH_KEY",
             "  - name: mined", "    type: mine_negatives", "    data: translated", "    model: bm25", "    num_negatives: 1");
-        var run = SkaldProcess.RunAndInterrupt(() => server.Requests.Count >= 2, "pipeline", "--config", config);
+        var run = SkaldProcess.RunAndInterrupt(() => server.Requests.Count >= 2, server.HoldUntilReleased(), "pipeline", "--config", config);
         AssertInterrupted(run, "translated", translated, journal);
         Assert.False(File.Exists(translated));
         Assert.False(File.Exists(Path.Combine(output, "mined.jsonl")));
@@ -98,7 +98,7 @@ public sealed class PipelineInterruptTests
             "  - name: report", "    type: evaluate_generation", $"    task: {task}",
             $"    systems: [{string.Join(", ", systems.Select(s => Path.Combine(dir, s + ".jsonl")))}]", "    metrics: [rougeL, judge]",
             $"    judge: {server.Url}", "    judge_model: fake", "    api_key_env: SKALD_TEST_NO_SUCH_KEY");
-        var run = SkaldProcess.RunAndInterrupt(() => server.Requests.Count >= 1, "pipeline", "--config", config);
+        var run = SkaldProcess.RunAndInterrupt(() => server.Requests.Count >= 1, server.HoldUntilReleased(), "pipeline", "--config", config);
         AssertInterrupted(run, "report", report, cache);
         Assert.False(File.Exists(report));
         Assert.False(File.Exists(Path.Combine(output, "report.md")));

@@ -31,19 +31,28 @@ public sealed partial class RemoteModelInterruptTests
         Assert.DoesNotContain("   at ", run.Stderr + run.Stdout);
     }
 
+    // A slow endpoint whose second reply is held until Ctrl-C is sent (the run cannot end before it); then slow again.
+    private static FakeEmbeddingServer HeldAtTheSecondRequest(out Action release)
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        release = () => held.TrySetResult();
+        return new FakeEmbeddingServer { ReplyDelayMs = 500, Holding = n => n == 2 ? held.Task : System.Threading.Tasks.Task.CompletedTask };
+    }
+
     [Fact]
     public void EvaluateDrainsTheRequestInFlightIntoTheCacheAndTheRerunAsksOnlyForTheRest()
     {
         string task = Task(), dir = TestPaths.NewTempDir(), cache = Path.Combine(dir, "cache"), output = Path.Combine(dir, "results.json");
-        using var server = new FakeEmbeddingServer { ReplyDelayMs = 500 };
+        using var server = HeldAtTheSecondRequest(out var release);
         string[] args = ["evaluate", "--model", $"openai:{server.Url}#fake", "--task", task, "--cache", cache, "--remote-batch-size", "2", "--output", output];
-        var run = SkaldProcess.RunAndInterrupt(() => server.Requests >= 2, args);
+        var run = SkaldProcess.RunAndInterrupt(() => server.Requests >= 2, release, args);
         AssertInterrupted(run, output, cache);
         Assert.False(File.Exists(output));
         Assert.Equal(server.Requests, server.Answered); // the request in flight was answered; none abandoned, none sent after
         Assert.InRange(server.Requests, 2, (Documents + Queries) / 2 - 1);
         int textsBefore = server.Texts;
 
+        server.Holding = null;
         server.ReplyDelayMs = 0;
         var rerun = SkaldProcess.Run(args);
         Assert.True(rerun.ExitCode == 0, rerun.Stderr);
@@ -65,14 +74,15 @@ public sealed partial class RemoteModelInterruptTests
         string task = Task(), dir = TestPaths.NewTempDir(), cache = Path.Combine(dir, "cache"), report = Path.Combine(dir, "report");
         string suite = Path.Combine(dir, "suite.json");
         File.WriteAllText(suite, $"{{\"name\": \"s\", \"tasks\": [{{\"name\": \"fjords\", \"type\": \"retrieval\", \"path\": \"{task}\"}}]}}");
-        using var server = new FakeEmbeddingServer { ReplyDelayMs = 500 };
+        using var server = HeldAtTheSecondRequest(out var release);
         string[] args = ["benchmark", "--models", $"openai:{server.Url}#fake", "--suite", suite, "--cache", cache, "--remote-batch-size", "2", "--output", report];
-        var run = SkaldProcess.RunAndInterrupt(() => server.Requests >= 2, args);
+        var run = SkaldProcess.RunAndInterrupt(() => server.Requests >= 2, release, args);
         AssertInterrupted(run, report + ".md, .json or .html", cache);
         Assert.False(File.Exists(report + ".md") || File.Exists(report + ".json") || File.Exists(report + ".html"));
         Assert.Equal(server.Requests, server.Answered);
         Assert.InRange(server.Requests, 2, (Documents + Queries) / 2 - 1);
 
+        server.Holding = null;
         server.ReplyDelayMs = 0;
         var rerun = SkaldProcess.Run(args);
         Assert.True(rerun.ExitCode == 0, rerun.Stderr);
@@ -89,15 +99,16 @@ public sealed partial class RemoteModelInterruptTests
     {
         string dir = TestPaths.NewTempDir(), cache = Path.Combine(dir, "cache"), output = Path.Combine(dir, "adapter"), pairs = Path.Combine(dir, "pairs.jsonl");
         File.WriteAllLines(pairs, Enumerable.Range(0, 20).Select(i => $"{{\"query\": \"spørsmål q{i}\", \"passage\": \"svar p{i}\"}}"));
-        using var server = new FakeEmbeddingServer { ReplyDelayMs = 500 };
+        using var server = HeldAtTheSecondRequest(out var release);
         string[] args = ["adapter", "train", "--model", $"openai:{server.Url}#fake", "--data", pairs, "--output", output, "--cache", cache,
             "--remote-batch-size", "4", "--epochs", "1"];
-        var run = SkaldProcess.RunAndInterrupt(() => server.Requests >= 2, args);
+        var run = SkaldProcess.RunAndInterrupt(() => server.Requests >= 2, release, args);
         AssertInterrupted(run, output, cache);
         Assert.False(Directory.Exists(output));
         Assert.Equal(server.Requests, server.Answered);
         Assert.InRange(server.Requests, 2, 40 / 4 - 1);
 
+        server.Holding = null;
         server.ReplyDelayMs = 0;
         var rerun = SkaldProcess.Run(args);
         Assert.True(rerun.ExitCode == 0, rerun.Stderr);
@@ -108,13 +119,12 @@ public sealed partial class RemoteModelInterruptTests
     [Fact]
     public void CtrlCDuringALongRetryAfterEndsTheRunAtOnceWithoutTheRetry()
     {
-        // The second request is answered 429 with Retry-After: 120; the run used to wait those two minutes after Ctrl-C.
+        // The second request is answered 429 with Retry-After: 300 (the longest the client waits), and Ctrl-C comes once
+        // that answer is out. The run used to wait the five minutes after Ctrl-C: RunAndInterrupt gives it 60 s to end.
         string task = Task(), dir = TestPaths.NewTempDir(), cache = Path.Combine(dir, "cache"), output = Path.Combine(dir, "results.json");
-        using var server = new FakeEmbeddingServer(n => n == 2 ? FakeEmbeddingServer.Reply.TooMany : FakeEmbeddingServer.Reply.Good) { RetryAfterSeconds = 120 };
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var run = SkaldProcess.RunAndInterrupt(() => server.Requests >= 2,
+        using var server = new FakeEmbeddingServer(n => n == 2 ? FakeEmbeddingServer.Reply.TooMany : FakeEmbeddingServer.Reply.Good) { RetryAfterSeconds = 300 };
+        var run = SkaldProcess.RunAndInterrupt(() => server.TooManyAnswered == 1,
             "evaluate", "--model", $"openai:{server.Url}#fake", "--task", task, "--cache", cache, "--remote-batch-size", "2", "--output", output);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"the run took {clock.Elapsed.TotalSeconds:F0} s");
         AssertInterrupted(run, output, cache);
         Assert.Equal(2, server.Requests); // the 429 was not retried
         Assert.False(File.Exists(output));
@@ -124,8 +134,9 @@ public sealed partial class RemoteModelInterruptTests
     public void WithoutACacheCtrlCEndsTheRunAtOnceSayingNothingWasSavedAndNamingCache()
     {
         string task = Task(), dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "results.json");
-        using var server = new FakeEmbeddingServer { ReplyDelayMs = 5000 };
-        var run = SkaldProcess.RunAndInterrupt(() => server.Requests >= 1,
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var server = new FakeEmbeddingServer { ReplyDelayMs = 5000, Holding = _ => held.Task }; // no reply before Ctrl-C
+        var run = SkaldProcess.RunAndInterrupt(() => server.Requests >= 1, () => held.TrySetResult(),
             "evaluate", "--model", $"openai:{server.Url}#fake", "--task", task, "--remote-batch-size", "2", "--output", output);
         Assert.True(run.ExitCode == 130, $"exit {run.ExitCode}: {run.Stderr}");
         string line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("skald: interrupted", StringComparison.Ordinal));

@@ -34,10 +34,9 @@ public sealed class TokenizerReliabilityTests
         {
             ["type"] = "Split", ["pattern"] = new JsonObject { ["Regex"] = "(a+)+$" }, ["behavior"] = "Isolated", ["invert"] = false,
         });
-        var sw = Stopwatch.StartNew();
+        // the match is cut off after 2 s (the line says so), not left to run its 2^40 steps: no clock of the test's own
         var (r, output) = Tokenize(tok, new string('a', 40) + "b");
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), $"took {sw.Elapsed}");
-        SkaldProcess.AssertUserError(r, 1, tok, "pre_tokenizer", "regex \"(a+)+$\"", "catastrophic backtracking");
+        SkaldProcess.AssertUserError(r, 1, tok, "pre_tokenizer", "regex \"(a+)+$\" did not finish within 2 s", "catastrophic backtracking");
         Assert.False(File.Exists(output));
     }
 

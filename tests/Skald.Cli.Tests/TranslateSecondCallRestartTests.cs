@@ -11,24 +11,24 @@ namespace Skald.Cli.Tests;
 public sealed class TranslateSecondCallRestartTests
 {
     // The line's {name} becomes a marker that the server's answer (numbered questions) drops, so the pieces around it
-    // go in a second call; the port is taken away before the first answer and given back 1.5 s later, so the second
-    // call's first connection is refused.
-    private static ClosingChatServer RestartingServer()
+    // go in a second call; the port is taken away before the first answer and given back only once a connection to it
+    // was refused (seen by <see cref="RefusedConnections"/>), so the second call's first connection is refused, however
+    // slow the run is.
+    private static ClosingChatServer RestartingServer(out RefusedConnections refused)
     {
         ClosingChatServer? server = null;
+        RefusedConnections? watch = null;
         server = new ClosingChatServer
         {
             BeforeAnswer = n =>
             {
                 if (n != 1) return;
                 server!.StopListening();
-                _ = Task.Run(async () =>
-                {
-                    await Task.Delay(1500);
-                    server.Listen();
-                });
+                _ = watch!.First.ContinueWith(_ => server.Listen(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             },
         };
+        watch = new RefusedConnections(server.Port);
+        refused = watch;
         return server;
     }
 
@@ -43,11 +43,14 @@ public sealed class TranslateSecondCallRestartTests
     public void DataTranslateWaitsForAServerRestartingBeforeItsSecondCall()
     {
         string dir = TestPaths.NewTempDir(), input = Input(dir), output = Path.Combine(dir, "out.jsonl");
-        using var server = RestartingServer();
+        using var server = RestartingServer(out var refused);
+        using var _ = refused;
         var r = InProcessSkald.Capture("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn", "--engine", "llm",
-            "--llm", server.Url, "--llm-model", "fake", "--concurrency", "1", "--api-key-env", "SKALD_TEST_NO_SUCH_KEY", "--quiet");
+            "--llm", server.Url, "--llm-model", "fake", "--concurrency", "1", "--api-key-env", "SKALD_TEST_NO_SUCH_KEY");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(3, server.Requests); // the line, then its two pieces
+        Assert.True(refused.Count >= 1, "no connection was refused: the run never met the restart");
+        Assert.Contains("connection refused)", r.Stdout + r.Stderr); // the run's retry tally counts the refused connection
         Assert.Single(File.ReadAllLines(output));
     }
 
@@ -55,15 +58,18 @@ public sealed class TranslateSecondCallRestartTests
     public void ATranslateStageWaitsForAServerRestartingBeforeItsSecondCall()
     {
         string dir = TestPaths.NewTempDir(), input = Input(dir), output = Path.Combine(dir, "out"), config = Path.Combine(dir, "pipeline.yaml");
-        using var server = RestartingServer();
+        using var server = RestartingServer(out var refused);
+        using var _ = refused;
         File.WriteAllText(config, $"output: {output}\nstages:\n" + string.Concat(new[]
         {
             "  - name: tr", "    type: translate", $"    data: {input}", "    from: nb", "    to: nn", "    engine: llm",
             $"    llm: {server.Url}", "    llm_model: fake", "    concurrency: 1", "    api_key_env: SKALD_TEST_NO_SUCH_KEY",
         }.Select(l => l + "\n")));
-        var r = InProcessSkald.Capture("pipeline", "--config", config, "--quiet");
+        var r = InProcessSkald.Capture("pipeline", "--config", config);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(3, server.Requests);
+        Assert.True(refused.Count >= 1, "no connection was refused: the run never met the restart");
+        Assert.Contains("connection refused)", r.Stdout + r.Stderr);
         Assert.Single(File.ReadAllLines(Path.Combine(output, "tr.jsonl")));
     }
 }

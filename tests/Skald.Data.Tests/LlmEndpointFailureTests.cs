@@ -60,7 +60,8 @@ public sealed class LlmEndpointFailureTests
     public async Task ARefusedConnectionOnTheFirstRequestIsOneLineAtOnce()
     {
         // A typo'd port: every attempt was refused and retried with backoff for 1 min 32 s before the line came.
-        int port = LocalHttpServer.FreePort();
+        using var refused = new RefusedPort();
+        int port = refused.Port;
         var client = new LlmQuestionClient(Settings($"http://127.0.0.1:{port}/v1") with { RetryDelay = TimeSpan.FromSeconds(1) });
         var e = await Assert.ThrowsAsync<DataException>(() => client.CompleteAsync("s", "u", "a text", _ => true, default));
         Assert.Equal($"http://127.0.0.1:{port}/v1: connection refused: nothing listens on 127.0.0.1:{port}; is the server running, and the port right?", e.Message);
@@ -81,8 +82,7 @@ public sealed class LlmEndpointFailureTests
         Assert.Equal(ClosingChatServer.Answer, await client.CompleteAsync("s", "u", "a text", _ => true, default));
         server.StopListening(); // the server restarts
         var second = client.CompleteAsync("s", "u", "a text", _ => true, default);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (client.Retries == 0 && !second.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(20);
+        while (client.Retries == 0 && !second.IsCompleted) await Task.Delay(20); // until the refused connection is counted
         server.Listen();
         Assert.Equal(ClosingChatServer.Answer, await second);
         Assert.True(client.Retries >= 1);

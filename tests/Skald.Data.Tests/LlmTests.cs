@@ -21,7 +21,7 @@ public sealed class LlmTests
     private static LlmSettings Settings(FakeChatServer server) => new()
     {
         Endpoint = new Uri(server.Url), Model = "fake", QuestionsPerChunk = 2, Concurrency = 3, MaxRetries = 4,
-        Timeout = TimeSpan.FromSeconds(1), RetryDelay = TimeSpan.FromMilliseconds(20),
+        Timeout = TimeSpan.FromSeconds(60), RetryDelay = TimeSpan.FromMilliseconds(20), // counts requests: a loaded CI must not time one out
     };
 
     [Theory]
@@ -37,7 +37,7 @@ public sealed class LlmTests
     [Fact]
     public async Task RetriesOn429And500AndTimeoutsAndGarbageAndEndsWithEveryChunksQuestions()
     {
-        // Per passage, by attempt: some get 429 then 500, some a slow reply (past the 1 s timeout), some garbage; some chatter.
+        // Per passage, by attempt: some get 429 then 500, some no reply (the 5 s timeout ends it), some garbage; some chatter.
         var docs = Documents();
         var trouble = docs.Chunks.Select((c, i) => (c.Text, i)).ToDictionary(x => x.Text, x => x.i % 5);
         using var server = new FakeChatServer((passage, n) => (trouble[passage], n) switch
@@ -50,7 +50,8 @@ public sealed class LlmTests
             _ => Reply.Good,
         });
         string journal = Path.Combine(TestPaths.NewTempDir(), "j.jsonl");
-        var set = await LlmGenerator.GenerateAsync(docs, Settings(server), new FilterOptions(), journal);
+        var set = await LlmGenerator.GenerateAsync(docs, Settings(server) with { Timeout = TimeSpan.FromSeconds(5) }, new FilterOptions(), journal)
+            .WaitAsync(TimeSpan.FromMinutes(5)); // a hang guard: without the client's timeout a reply never comes
         Assert.Equal(docs.Chunks.Count, set.Corpus.Count);
         var expected = docs.Chunks.SelectMany(c => FakeChatServer.Questions(c.Text, c.Source.EndsWith("sv.md") ? "sv" : "nb")).ToList();
         Assert.Equal(expected, set.Queries.Select(q => q.Text));

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Skald.Models.Architectures;
-using Skald.Models.Checkpoints;
 using Skald.Models.CrossEncoders;
 using Skald.Models.LateInteraction;
 using Skald.Tensors;
@@ -190,23 +187,13 @@ public sealed class BatchesInFlightTests : IDisposable
         return model;
     }
 
-    // bert-cased-mean's config 256 wide (intermediate 1024, 4 heads), weights initialised as transformers does, written
-    // as a float32 checkpoint with the fixture's tokenizer (mean pooling by default).
-    private string WideBert()
+    // bert-cased-mean's config 256 wide (intermediate 1024, 4 heads), a float32 checkpoint with the fixture's tokenizer
+    // (mean pooling by default).
+    private string WideBert() => InitializedModelFolder.Write("bert-cased-mean", dir, config =>
     {
-        string fixture = TestPaths.FixtureModel("bert-cased-mean");
-        Directory.CreateDirectory(dir);
-        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(fixture, "config.json")))!;
         config["hidden_size"] = 256;
         config["intermediate_size"] = 1024;
-        string configPath = Path.Combine(dir, "config.json");
-        File.WriteAllText(configPath, config.ToJsonString());
-        var model = ArchitectureRegistry.Initialize(TransformerConfig.Load(configPath), seed: 11);
-        SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"),
-            model.Parameters.Select(p => new TensorToWrite(p.Name, p.Shape, p.Data)), SafeTensorsDType.F32);
-        File.Copy(Path.Combine(fixture, "tokenizer.json"), Path.Combine(dir, "tokenizer.json"));
-        return dir;
-    }
+    }, seed: 11);
 
     private static void AssertSame(float[][] expected, float[][] actual, string what)
     {

@@ -55,7 +55,8 @@ public sealed record EncodeOptions
     public bool BatchesInFlight { get; init; } = true;
 
     /// <summary>Called after each batch with (texts done, total texts); with <see cref="BatchesInFlight"/>, one call
-    /// at a time from the thread that ran the batch, in the order batches end (the count grows at every call).</summary>
+    /// at a time from the thread that ran the batch, in the order batches end (the count grows at every call), while the
+    /// model's passes hold its lock: a callback that encodes with the same model would wait for itself.</summary>
     public Action<int, int>? Progress { get; init; }
 
     /// <summary>

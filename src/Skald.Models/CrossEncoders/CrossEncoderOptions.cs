@@ -23,6 +23,6 @@ public sealed record CrossEncoderOptions
     public bool BatchesInFlight { get; init; } = true;
 
     /// <summary>Called after each batch with (pairs done, pairs in all); with <see cref="BatchesInFlight"/>, one call at a
-    /// time, in the order batches end.</summary>
+    /// time, in the order batches end, while the model's passes hold its lock (a callback must not score with the same model).</summary>
     public Action<int, int>? Progress { get; init; }
 }

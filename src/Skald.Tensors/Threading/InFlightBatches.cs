@@ -12,9 +12,10 @@ namespace Skald.Tensors;
 /// longest rows and every later pass finds each weight made), each on a tape of its own (<see cref="Tape"/>s this
 /// object keeps, grow-only, one a thread of the region: the owner's, then one more per extra thread, each holding one
 /// batch's activations once it has run one), every op inside running inline on its thread: no joins between ops.
-/// The lock is held for the whole region, so another call on the same weights waits for it. A row's embedding does not
-/// depend on its batch's neighbours, its tape or the thread count, so the results are the same bits as one batch at
-/// a time.
+/// The lock is held for the whole region, so another call on the same weights (a server's query beside a long Encode)
+/// waits for all of it rather than for one batch, and the per-batch callback runs under it. A row's embedding does
+/// not depend on its batch's neighbours, its tape or the thread count, so the results are the same bits as one batch
+/// at a time.
 /// </summary>
 public sealed class InFlightBatches
 {

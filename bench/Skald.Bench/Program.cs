@@ -16,6 +16,10 @@ using Skald.Tensors.Gemm;
 //   SentenceEncoder.Encode's tape turns on; engine name +gemm-attn; --bf16: Linear layers in bfloat16, Tape.Bf16Linear,
 //   as skald encode --quantize bf16 runs them (AMX tdpbf16ps or vdpbf16ps; float32 on a CPU without AVX512-BF16, said in bf16_kernel),
 //   plus the cosine of its mean-pooled states to float32's)
+// --in-flight N: each timed pass is N batches (the same ids) through SentenceEncoder.Encode's batch loop
+//   (Skald.Tensors.InFlightBatches: the first batch's ops split over the threads, then whole batches in flight, one on
+//   each thread, each op inline on its thread); engine name +inflight. With --texts, every batch of the file through
+//   that loop (N ignored). The comparison with ORT's one session.Run after another, same batches, same threads.
 // Prints wall-clock tokens/s, tokens per CPU second (the process's CPU time: comparable on a loaded machine) and the
 // process's peak RSS so far (VmHWM).
 // Ids are the same formula as fixtures/models/bench_torch.py and bench_onnx.mjs: 1000 + (b·131 + t·17) mod 20000.
@@ -29,7 +33,7 @@ string? textsFile = null, writeIds = null, fromText = null;
 string[] orders = ["order", "sorted"];
 int maxLen = 128, count = 1024;
 bool packed = false, int8 = false, int8Only = false, packedOnly = false, directAttention = true, bf16 = false;
-int batch = 32;
+int batch = 32, inFlight = 0;
 double seconds = 5;
 int[] seqs = [32, 128];
 for (int i = 0; i < args.Length; i++)
@@ -41,6 +45,7 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--int8-only") int8 = int8Only = true;
     else if (args[i] == "--bf16") bf16 = true;
     else if (args[i] == "--batch") batch = int.Parse(args[++i]);
+    else if (args[i] == "--in-flight") inFlight = int.Parse(args[++i]);
     else if (args[i] == "--seconds") seconds = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
     else if (args[i] == "--seqs") seqs = [.. args[++i].Split(',').Select(int.Parse)];
     else if (args[i] == "--texts") textsFile = args[++i];
@@ -84,11 +89,23 @@ foreach (var dir in dirs)
     var encoder = ArchitectureRegistry.Load(dir);
     var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8, KeepInt8Only = int8Only, KeepPackedOnly = packedOnly, DirectAttention = directAttention, Bf16Linear = bf16,
         HoldWeightPieces = Skald.Models.SentenceEncoder.SpendsMemoryOnSpeed(encoder.Parameters) }; // as SentenceEncoder sets it
+    var loop = new Skald.Tensors.InFlightBatches(tape);
+    var gate = new Lock();
+    int batchesPerPass = Math.Max(1, inFlight);
     foreach (int seq in seqs)
     {
         var tokens = Skald.Bench.Common.SyntheticBatch.Create(batch, seq);
         void Forward()
         {
+            if (inFlight > 0)
+            {
+                loop.Run(inFlight, true, gate, default, (t, _) =>
+                {
+                    t.Reset();
+                    encoder.Forward(t, tokens);
+                }, null);
+                return;
+            }
             tape.Reset();
             encoder.Forward(tape, tokens);
         }
@@ -106,21 +123,23 @@ foreach (var dir in dirs)
         var cpu0 = process.TotalProcessorTime;
         int iterations = 0;
         var sw = Stopwatch.StartNew();
-        while (sw.Elapsed.TotalSeconds < seconds || iterations < 3)
+        while (sw.Elapsed.TotalSeconds < seconds || iterations < (inFlight > 0 ? 1 : 3)) // (in flight: a pass is N batches)
         {
             Forward();
             iterations++;
         }
+        iterations *= batchesPerPass; // batches run
         double tokensPerSecond = (double)iterations * batch * seq / sw.Elapsed.TotalSeconds;
         process.Refresh();
         double cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         results.Add(new
         {
-            engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (directAttention ? "" : "+gemm-attn") + (int8Only ? "+int8only" : int8 ? "+int8" : "") + (bf16 ? "+bf16" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
+            engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (directAttention ? "" : "+gemm-attn") + (int8Only ? "+int8only" : int8 ? "+int8" : "") + (bf16 ? "+bf16" : "") + (inFlight > 0 ? "+inflight" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
             hidden = encoder.HiddenSize, batch, seq, tokens_per_s = Math.Round(tokensPerSecond),
             min_cosine_vs_f32 = double.IsNaN(minCosine) ? (double?)null : Math.Round(minCosine, 5),
             int8_kernel = int8 ? Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)" : null,
             bf16_kernel = bf16 ? Skald.Tensors.Quantization.Bf16Gemm.KernelName ?? "none (float32)" : null,
+            batches_in_flight = inFlight > 0 ? inFlight : (int?)null, extra_tapes = inFlight > 0 ? loop.ExtraTapes : (int?)null,
             tokens_per_cpu_s = Math.Round((double)iterations * batch * seq / cpu),
             weights_mb = Math.Round(encoder.Parameters.Sum(p => p.Bytes) / 1048576.0, 1),
             peak_rss_mb = PeakRssMb(),
@@ -141,6 +160,8 @@ void TextRuns(string dir, string file)
     if (encoder is IDecoder decoder) decoder.AttentionMode = AttentionMode.Causal; // as bench/ort's decoder graph
     var tape = new Tape(recording: false) { PackWeights = packed, KeepPackedOnly = packedOnly, DirectAttention = directAttention,
         HoldWeightPieces = Skald.Models.SentenceEncoder.SpendsMemoryOnSpeed(encoder.Parameters) };
+    var loop = new Skald.Tensors.InFlightBatches(tape);
+    var gate = new Lock();
     var texts = Skald.Bench.Common.TextBatches.ReadOrExit(file);
     foreach (var order in orders)
     {
@@ -149,6 +170,15 @@ void TextRuns(string dir, string file)
         long real = batches.Sum(b => (long)b.Mask.Count(m => m != 0)), padded = batches.Sum(b => (long)b.Count);
         void Pass()
         {
+            if (inFlight > 0)
+            {
+                loop.Run(batches.Count, true, gate, default, (t, i) =>
+                {
+                    t.Reset();
+                    encoder.Forward(t, batches[i]);
+                }, null);
+                return;
+            }
             foreach (var b in batches)
             {
                 tape.Reset();
@@ -158,7 +188,7 @@ void TextRuns(string dir, string file)
         var (passes, wall, cpu) = Skald.Bench.Common.TextBatches.Time(Pass, seconds, packedOnly ? () => GC.Collect() : null);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
-            engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (directAttention ? "" : "+gemm-attn"),
+            engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (directAttention ? "" : "+gemm-attn") + (inFlight > 0 ? "+inflight" : ""),
             model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), hidden = encoder.HiddenSize,
             texts = Path.GetFileName(file), order, batch, seq = texts.Max(t => t.Length), text_count = texts.Count,
             padding = Math.Round(1 - (double)real / padded, 3),

@@ -10,7 +10,11 @@
 # Each round also runs Skald packed-only (--packed-only: Tape.KeepPackedOnly, the float32 Linear values dropped once
 # packed, as SentenceEncoder.KeepPackedOnly and skald encode run; the same bits as --packed). Peak RSS (VmHWM) per side: both programs run bert-384 then bert-768 in one process, so the 768 figure is the
 # process's peak over both models.
-#   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--models DIR] [--int8] [--bf16]
+# Each round also runs Skald pre-packed with its batches in flight (--in-flight N, default 8: each timed pass is N
+# batches of the same ids through SentenceEncoder.Encode's batch loop, InFlightBatches: the first batch's ops split over
+# the threads, then one whole batch on each thread): against ORT's one session.Run after another on the same batches,
+# and against Skald one batch at a time.
+#   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--in-flight 8] [--models DIR] [--int8] [--bf16]
 # With --bf16 each round also runs Skald with the Linear layers in bfloat16 (--packed --bf16: Tape.Bf16Linear, as
 # skald encode --quantize bf16 runs them; vdpbf16ps on AVX512-BF16 CPUs) and prints bf16 against ORT float32 and
 # Skald float32, with its min cosine to float32.
@@ -37,7 +41,7 @@
 #   bash bench/ort/run.sh --memory --decoder [--rounds 2] [--iters 2] [--models DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=3 secs=3 models=fixtures/models/.bench int8=0 decoder=0 iters=2 texts= bf16=0 memory=0 amxoff=0 given=
+rounds=3 secs=3 inflight=8 models=fixtures/models/.bench int8=0 decoder=0 iters=2 texts= bf16=0 memory=0 amxoff=0 given=
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) rounds=$2; given="$given r"; shift 2 ;;
@@ -50,7 +54,8 @@ while [ $# -gt 0 ]; do
     --decoder) decoder=1; shift ;;
     --texts) texts=../shared/data/text/ud-nb.txt; shift; if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then texts=$1; shift; fi ;;
     --iters) iters=$2; shift 2 ;;
-    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR] [--int8] [--bf16] [--amx-off] [--decoder [--iters N]] [--texts [FILE]] [--memory]" >&2; exit 2 ;;
+    --in-flight) inflight=$2; shift 2 ;;
+    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--in-flight N] [--models DIR] [--int8] [--bf16] [--amx-off] [--decoder [--iters N]] [--texts [FILE]] [--memory]" >&2; exit 2 ;;
   esac
 done
 if [ "$memory" = 1 ] && [ "$decoder" = 1 ]; then
@@ -99,6 +104,7 @@ for r in $(seq 1 "$rounds"); do
   dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --spin --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   dotnet bench/results/bin/Skald.Bench.dll --packed --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   dotnet bench/results/bin/Skald.Bench.dll --packed-only --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
+  dotnet bench/results/bin/Skald.Bench.dll --packed --in-flight "$inflight" --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   if [ "$int8" = 1 ]; then
     dotnet bench/results/bin/Skald.Bench.dll --packed --int8 --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   fi
@@ -121,7 +127,7 @@ for r in rows:
     if "tokens_per_s" not in r: continue
     ort = r["engine"].startswith("onnxruntime")
     side = ("ort-int8" if r.get("onnx_file", "model.onnx") != "model.onnx" else "ort-spin" if r["engine"].endswith("+spin") else "ort") if ort else \
-        "bf16" if r.get("bf16_kernel") else "int8" if r.get("int8_kernel") else "packed-only" if r["engine"].endswith("+pkonly") else \
+        "in-flight" if r["engine"].endswith("+inflight") else "bf16" if r.get("bf16_kernel") else "int8" if r.get("int8_kernel") else "packed-only" if r["engine"].endswith("+pkonly") else \
         "amx-off" if r["engine"].endswith("+amx0") else "skald"
     runs.setdefault((r["model"], r["seq"]), {}).setdefault(side, []).append(r)
 for (model, seq), s in sorted(runs.items()):
@@ -135,6 +141,12 @@ for (model, seq), s in sorted(runs.items()):
         print(f"{model} seq {seq}: Skald/ORT spinning wall {med('skald', 'tokens_per_s') / med('ort-spin', 'tokens_per_s'):.2f}x, "
               f"CPU time {med('skald', 'tokens_per_cpu_s') / med('ort-spin', 'tokens_per_cpu_s'):.2f}x; ORT spinning/not wall "
               f"{med('ort-spin', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x")
+    if "in-flight" in s:
+        print(f"{model} seq {seq}: Skald batches in flight/ORT wall {med('in-flight', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x, "
+              f"CPU time {med('in-flight', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x; in flight/one batch at a time wall "
+              f"{med('in-flight', 'tokens_per_s') / med('skald', 'tokens_per_s'):.2f}x, CPU time "
+              f"{med('in-flight', 'tokens_per_cpu_s') / med('skald', 'tokens_per_cpu_s'):.2f}x; "
+              f"peak RSS MB {max(x.get('peak_rss_mb', -1) for x in s['in-flight']):.0f}")
     if "packed-only" in s:
         print(f"{model} seq {seq}: Skald packed-only/ORT wall {med('packed-only', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x, "
               f"CPU time {med('packed-only', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x; packed-only/pre-packed CPU time "

@@ -5,7 +5,8 @@
 # --write-ids), in batches of 32 taken in file order (as texts reach a server) and sorted longest first (as
 # sentence-transformers' encode and SentenceEncoder.Encode batch them); both engines get the same batches, each padded
 # to its longest text (bench/common/TextBatches). ORT computes the padding; Skald's inference skips it (UnpaddedRows).
-# ROUNDS × (ORT, ORT spinning, Skald packed-only); prints the median ratio of texts/s (wall) and of real tokens per CPU
+# ROUNDS × (ORT, ORT spinning, Skald packed-only one batch at a time, Skald packed-only with its batches in flight:
+# --in-flight, every batch of the file through SentenceEncoder.Encode's batch loop, InFlightBatches); prints the median ratio of texts/s (wall) and of real tokens per CPU
 # second per (model, max length, order), and the batches' padding.
 # With DECODER=1 (bash bench/ort/run.sh --decoder --texts): the Qwen2.5-0.5B-shaped decoder instead (causal, its own
 # tokenizer.json, the first 128 sentences at most 128 tokens, batches of 8: bench/decoder's batch).
@@ -40,6 +41,7 @@ for r in $(seq 1 "$rounds"); do
       dotnet bench/results/ort-bin/Skald.Bench.Ort.dll $flag --batch $batch --texts "$ids" --seconds "$secs" "$models/$m" | tee -a "$out"
       dotnet bench/results/ort-bin/Skald.Bench.Ort.dll $flag --batch $batch --spin --texts "$ids" --seconds "$secs" "$models/$m" | tee -a "$out"
       dotnet bench/results/bin/Skald.Bench.dll --packed-only --batch $batch --texts "$ids" --seconds "$secs" "$models/$m" | tee -a "$out"
+      dotnet bench/results/bin/Skald.Bench.dll --packed-only --in-flight 1 --batch $batch --texts "$ids" --seconds "$secs" "$models/$m" | tee -a "$out"
     done
   done
 done
@@ -49,7 +51,8 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 runs = {}
 for r in rows:
     if "texts_per_s" not in r: continue
-    side = ("ort-spin" if r["engine"].endswith("+spin") else "ort") if r["engine"].startswith("onnxruntime") else "skald"
+    side = ("ort-spin" if r["engine"].endswith("+spin") else "ort") if r["engine"].startswith("onnxruntime") else \
+        "in-flight" if r["engine"].endswith("+inflight") else "skald"
     runs.setdefault((r["model"], r["seq"], r["order"]), {}).setdefault(side, []).append(r)
 for (model, seq, order), s in sorted(runs.items()):
     if "ort" not in s or "skald" not in s: continue
@@ -59,6 +62,10 @@ for (model, seq, order), s in sorted(runs.items()):
             f"{med('ort', 'texts_per_s'):.0f}), per CPU s {med('skald', 'real_tokens_per_cpu_s') / med('ort', 'real_tokens_per_cpu_s'):.2f}x")
     if "ort-spin" in s:
         line += f"; vs ORT spinning wall {med('skald', 'texts_per_s') / med('ort-spin', 'texts_per_s'):.2f}x"
+    if "in-flight" in s:
+        line += (f"; batches in flight/ORT wall {med('in-flight', 'texts_per_s') / med('ort', 'texts_per_s'):.2f}x, per CPU s "
+                 f"{med('in-flight', 'real_tokens_per_cpu_s') / med('ort', 'real_tokens_per_cpu_s'):.2f}x, in flight/one at a time wall "
+                 f"{med('in-flight', 'texts_per_s') / med('skald', 'texts_per_s'):.2f}x")
     print(line + f" ({len(s['ort'])} rounds)")
 PY
 echo "results: $out"

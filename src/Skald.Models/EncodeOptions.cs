@@ -45,7 +45,18 @@ public sealed record EncodeOptions
     /// <summary>Maximum tokens per text including special tokens (default: the model's max_seq_length).</summary>
     public int? MaxLength { get; init; }
 
-    /// <summary>Called after each batch with (texts done, total texts).</summary>
+    /// <summary>
+    /// With more texts than <see cref="BatchSize"/>: after the first batch, whole batches run at once, one on each of
+    /// <see cref="Skald.Tensors.Parallelism.MaxThreads"/> threads, each op of a batch on its thread alone
+    /// (<see cref="Skald.Tensors.InFlightBatches"/>: no joins between ops; one batch's activation memory more per
+    /// extra thread). The same embeddings bit for bit; true by default. False: every batch's ops split over the threads,
+    /// one batch after another (what a single batch always does).
+    /// </summary>
+    public bool BatchesInFlight { get; init; } = true;
+
+    /// <summary>Called after each batch with (texts done, total texts); with <see cref="BatchesInFlight"/>, one call
+    /// at a time from the thread that ran the batch, in the order batches end (the count grows at every call), while the
+    /// model's passes hold its lock: a callback that encodes with the same model would wait for itself.</summary>
     public Action<int, int>? Progress { get; init; }
 
     /// <summary>

@@ -54,19 +54,22 @@ public sealed partial class SentenceEncoder
         var result = new float[texts.Count][];
         int width = options.TruncateDim ?? Dimension;
         bool normalize = options.Normalize && options.TruncateDim is null; // truncated vectors are normalised after the cut
-        for (int start = 0; start < order.Length; start += options.BatchSize)
+        int batches = (order.Length + options.BatchSize - 1) / options.BatchSize, done = 0;
+        batchLoop.Run(batches, options.BatchesInFlight, gate, cancellationToken, (tape, index) =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int b = Math.Min(options.BatchSize, order.Length - start);
-            var batch = inputs.Select(order.AsSpan(start, b).ToArray());
-            lock (gate)
+            int start = index * options.BatchSize, b = Math.Min(options.BatchSize, order.Length - start);
+            var rows = order.AsSpan(start, b);
+            using (tape.Pass(cancellationToken))
             {
-                var y = Infer(batch, normalize, cancellationToken);
-                CheckFinite(y.Span, y.Cols, order.AsSpan(start, b));
-                for (int i = 0; i < b; i++) result[order[start + i]] = y.Span.Slice(i * y.Cols, width).ToArray();
+                var y = Forward(tape, inputs.Select(rows.ToArray()), normalize);
+                CheckFinite(y.Span, y.Cols, rows);
+                for (int i = 0; i < b; i++) result[rows[i]] = y.Span.Slice(i * y.Cols, width).ToArray();
             }
-            options.Progress?.Invoke(start + b, order.Length);
-        }
+        }, index =>
+        {
+            done += Math.Min(options.BatchSize, order.Length - index * options.BatchSize);
+            options.Progress?.Invoke(done, order.Length);
+        });
         if (options.TruncateDim is not null && options.Normalize)
         {
             foreach (var e in result)

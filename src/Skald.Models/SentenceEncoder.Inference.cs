@@ -1,4 +1,5 @@
 using Skald.Models.Architectures;
+using Skald.Tensors;
 using Skald.Tensors.Autograd;
 
 namespace Skald.Models;
@@ -9,24 +10,16 @@ public sealed partial class SentenceEncoder
     /// <summary>For tests: the tape the inference passes run on (its <c>LayerStarting</c> hook).</summary>
     internal Tape InferenceTape => inference;
 
+    /// <summary>For tests: Encode's batch loop (the tapes it keeps beside <see cref="InferenceTape"/>).</summary>
+    internal InFlightBatches BatchLoop => batchLoop;
+
     /// <summary>
     /// Sets <paramref name="tape"/> (one that does not record) as this encoder's own inference tape is set: weight
     /// packing, int8 / bfloat16 products, the few-row GEMM bound, direct attention. A <see cref="Forward(Tape, ModelInputs, bool)"/>
     /// pass on it then takes Encode's kernel paths, so a caller running passes on its own tape (skald serve's batcher)
     /// gets Encode's bits. Called before each pass, it follows later changes (<see cref="PackWeights"/>, <see cref="QuantizeInt8"/>).
     /// </summary>
-    internal void ConfigureInference(Tape tape)
-    {
-        tape.PackWeights = inference.PackWeights;
-        tape.KeepPackedOnly = inference.KeepPackedOnly;
-        tape.HoldWeightPieces = inference.HoldWeightPieces;
-        tape.QuantizeLinear = inference.QuantizeLinear;
-        tape.KeepInt8Only = inference.KeepInt8Only;
-        tape.Bf16Linear = inference.Bf16Linear;
-        tape.KeepBf16Only = inference.KeepBf16Only;
-        tape.FewRowLinear = inference.FewRowLinear;
-        tape.DirectAttention = inference.DirectAttention;
-    }
+    internal void ConfigureInference(Tape tape) => InFlightBatches.CopySettings(inference, tape);
 
     /// <summary>
     /// One inference pass of <paramref name="inputs"/> on <paramref name="tape"/> (a caller's tape that does not record:
@@ -44,13 +37,6 @@ public sealed partial class SentenceEncoder
             ConfigureInference(tape);
             using (tape.Pass(cancellationToken)) return Forward(tape, inputs);
         }
-    }
-
-    // One batch's inference pass (under gate), stopped before the next layer once `cancellationToken` is cancelled;
-    // the next pass resets the tape, so a cancelled one leaves nothing behind.
-    private Variable Infer(ModelInputs batch, bool normalize, CancellationToken cancellationToken)
-    {
-        using (inference.Pass(cancellationToken)) return Forward(inference, batch, normalize);
     }
 
     /// <summary>

@@ -11,13 +11,6 @@ public sealed partial class CrossEncoder
     /// <summary>For tests: the tape the inference passes run on (its <c>LayerStarting</c> hook).</summary>
     internal Tape InferenceTape => inference;
 
-    // One batch's inference pass (under gate), stopped before the next layer once `cancellationToken` is cancelled;
-    // the next pass resets the tape, so a cancelled one leaves nothing behind.
-    private Variable Infer(TokenBatch tokens, CancellationToken cancellationToken)
-    {
-        using (inference.Pass(cancellationToken)) return Forward(inference, tokens);
-    }
-
     /// <summary>
     /// The model's outputs for each pair, [pairs][<see cref="NumLabels"/>], after the activation (and softmax when asked),
     /// in the order given (sentence-transformers' predict). Batches are formed longest first; a pair's scores do not
@@ -55,16 +48,15 @@ public sealed partial class CrossEncoder
         var order = Enumerable.Range(0, encodings.Count).OrderByDescending(i => encodings[i].Ids.Length).ToArray();
         var activation = options.Activation ?? Activation;
         var result = new float[encodings.Count][];
-        for (int start = 0; start < order.Length; start += options.BatchSize)
+        int batches = (order.Length + options.BatchSize - 1) / options.BatchSize, done = 0;
+        batchLoop.Run(batches, options.BatchesInFlight, gate, cancellationToken, (tape, index) =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int b = Math.Min(options.BatchSize, order.Length - start);
+            int start = index * options.BatchSize, b = Math.Min(options.BatchSize, order.Length - start);
             var batch = new Encoding[b];
             for (int i = 0; i < b; i++) batch[i] = encodings[order[start + i]];
-            var tokens = TokenBatch.Pad(batch, PadId, PaddingSide);
-            lock (gate)
+            using (tape.Pass(cancellationToken))
             {
-                var logits = Infer(tokens, cancellationToken).Span; // [b, L]
+                var logits = Forward(tape, TokenBatch.Pad(batch, PadId, PaddingSide)).Span; // [b, L]
                 for (int i = 0; i < b; i++)
                 {
                     var row = logits.Slice(i * NumLabels, NumLabels).ToArray();
@@ -75,8 +67,11 @@ public sealed partial class CrossEncoder
                     result[order[start + i]] = row;
                 }
             }
-            options.Progress?.Invoke(start + b, order.Length);
-        }
+        }, index =>
+        {
+            done += Math.Min(options.BatchSize, order.Length - index * options.BatchSize);
+            options.Progress?.Invoke(done, order.Length);
+        });
         return result;
     }
 

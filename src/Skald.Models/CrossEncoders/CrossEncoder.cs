@@ -28,11 +28,13 @@ public sealed partial class CrossEncoder
 {
     private readonly Tape inference = new(recording: false) { PackWeights = true, DirectAttention = true };
     private readonly Lock gate = new();
+    private readonly InFlightBatches batchLoop; // Predict's batches, whole ones on each thread: its tapes beside `inference`
     private PromptedPairs? prompt; // a causal-LM reranker's prompt (FromCausalLm); null: pairs as the tokenizer's pair template
 
     private CrossEncoder(string path, Tokenizer tokenizer, ITransformer transformer, SequenceClassificationHead head,
         CrossEncoderConfig config, int maxLength, PaddingSide paddingSide)
     {
+        batchLoop = new InFlightBatches(inference);
         Path = path;
         Tokenizer = tokenizer;
         Transformer = transformer;

@@ -2,6 +2,7 @@ using Skald.Models.Adapters;
 using Skald.Models.Architectures;
 using Skald.Models.CrossEncoders;
 using Skald.Models.Modules;
+using Skald.Tensors;
 using Skald.Tensors.Autograd;
 using Skald.Tensors.Kernels;
 using Skald.Tokenizers;
@@ -32,11 +33,13 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
     private readonly ColbertInputs inputs;
     private readonly Tape inference = new(recording: false);
     private readonly Lock gate = new();
+    private readonly InFlightBatches batchLoop; // Encode's batches, whole ones on each thread: its tapes beside `inference`
     private bool disposed;
 
     private ColbertEncoder(string source, ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, ColbertProjection[] projections, ColbertInputs inputs)
     {
         DenseModule[] dense = [.. projections.Select(p => p.Dense)];
+        batchLoop = new InFlightBatches(inference);
         this.projections = projections;
         Source = source;
         Folder = folder;
@@ -240,25 +243,22 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => rowsOf[i].Ids.Length).ToArray();
         var result = new TokenVectors[texts.Count];
         bool expand = inputs.ReadsMaskedRows(isQuery);
-        for (int start = 0; start < order.Length; start += batchSize)
+        int batches = (order.Length + batchSize - 1) / batchSize;
+        batchLoop.Run(batches, inFlight: true, gate, cancellationToken, (tape, index) =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var rows = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
+            ObjectDisposedException.ThrowIf(disposed, this);
+            var rows = order.AsSpan(index * batchSize, Math.Min(batchSize, order.Length - index * batchSize)).ToArray();
             var batch = inputs.Batch([.. rows.Select(i => rowsOf[i])]);
-            lock (gate)
+            // Expansion tokens give vectors whether attended to or not: the pass must compute the rows it masks,
+            // which only the padded pass does (the unpadded one skips them).
+            tape.DirectAttention = !expand;
+            using (tape.Pass(cancellationToken))
             {
-                ObjectDisposedException.ThrowIf(disposed, this);
-                // Expansion tokens give vectors whether attended to or not: the pass must compute the rows it masks,
-                // which only the padded pass does (the unpadded one skips them).
-                inference.DirectAttention = !expand;
-                using (inference.Pass(cancellationToken))
-                {
-                    var y = Transformer.Forward(inference, batch);
-                    foreach (var d in projections) y = d.Forward(inference, y);
-                    for (int b = 0; b < rows.Length; b++) result[rows[b]] = Kept(y.Span, batch.Seq, b, rowsOf[rows[b]], isQuery);
-                }
+                var y = Transformer.Forward(tape, batch);
+                foreach (var d in projections) y = d.Forward(tape, y);
+                for (int b = 0; b < rows.Length; b++) result[rows[b]] = Kept(y.Span, batch.Seq, b, rowsOf[rows[b]], isQuery);
             }
-        }
+        }, null);
         return result;
     }
 

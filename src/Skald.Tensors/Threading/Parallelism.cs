@@ -69,6 +69,30 @@ public static class Parallelism
         Chunked(count, threads, Math.Max(threads, count / Math.Max(1, minPerThread)), in state, body);
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/>(i) for every i in [0, <paramref name="count"/>) on up to <see cref="MaxThreads"/>
+    /// threads, each index a chunk of its own claimed from the shared counter in order (no guided cut): for units of
+    /// work that differ in size and are each worth a thread, such as whole batches of a longest-first list
+    /// (<see cref="InFlightBatches"/>). Parallel work a body starts runs inline on its thread. Inline on the caller when
+    /// one thread suffices or when called from inside a region. Rethrows the first exception a body threw (the other
+    /// threads then claim no further index).
+    /// </summary>
+    public static void ForEach(int count, Action<int> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (count <= 0) return;
+        int threads = Math.Min(MaxThreads, count);
+        if (threads <= 1 || IntraOpPool.InRegion)
+        {
+            for (int i = 0; i < count; i++) body(i);
+            return;
+        }
+        Run(count, count, threads, (start, end) =>
+        {
+            for (int i = start; i < end; i++) body(i);
+        }, 1, count, guided: false);
+    }
+
     /// <summary>Chunks per thread that <see cref="Chunked"/> aims for: enough that a thread which loses its core for
     /// a while (another process, a page fault) leaves its unclaimed chunks to the others instead of making them wait.</summary>
     internal static int ChunksPerThread = 4; // settable for bench/kernel's forward A/B only

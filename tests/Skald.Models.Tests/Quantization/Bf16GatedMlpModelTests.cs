@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Skald.Models.Architectures;
-using Skald.Models.Checkpoints;
 using Skald.Tensors.Quantization;
 using Skald.Tests;
 using Xunit.Abstractions;
@@ -26,20 +23,8 @@ public sealed class Bf16GatedMlpModelTests(ITestOutputHelper output) : IDisposab
         try { Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    private string Write(int intermediate)
-    {
-        string fixture = TestPaths.FixtureModel("decoder-qwen2");
-        Directory.CreateDirectory(dir);
-        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(fixture, "config.json")))!;
-        config["intermediate_size"] = intermediate;
-        string configPath = Path.Combine(dir, "config.json");
-        File.WriteAllText(configPath, config.ToJsonString());
-        var model = ArchitectureRegistry.Initialize(TransformerConfig.Load(configPath), seed: 7);
-        SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"),
-            model.Parameters.Select(p => new TensorToWrite(p.Name, p.Shape, p.Data)), SafeTensorsDType.F32);
-        File.Copy(Path.Combine(fixture, "tokenizer.json"), Path.Combine(dir, "tokenizer.json"));
-        return dir;
-    }
+    private string Write(int intermediate) =>
+        InitializedModelFolder.Write("decoder-qwen2", dir, config => config["intermediate_size"] = intermediate, seed: 7);
 
     [Fact]
     public void AGatedMlpOfWholePanelsRunsFusedInBfloat16WithinCosine0999OfFloat32()

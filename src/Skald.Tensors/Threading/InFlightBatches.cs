@@ -1,0 +1,146 @@
+using Skald.Tensors.Autograd;
+
+namespace Skald.Tensors;
+
+/// <summary>
+/// The batch loop of a model's many-batch inference call (an encoder's Encode, a cross-encoder's Predict): whole
+/// batches in flight on each thread instead of every op of one batch split over the threads. The first batch runs
+/// alone on the owner's tape, its ops split over the threads as today, and under the owner's lock: it makes the
+/// weights' lazy forms (packed panels, AMX pieces, int8 or bfloat16 copies; packed-only and int8-only release), which
+/// must not be made by two passes at once. The rest then run in one parallel region (<see cref="Parallelism.ForEach"/>)
+/// whose chunks are batches, claimed one at a time (batches differ in length: longest first, so the first has the
+/// longest rows and every later pass finds each weight made), each on a tape of its own (<see cref="Tape"/>s this
+/// object keeps, grow-only, one a thread of the region: the owner's, then one more per extra thread, each holding one
+/// batch's activations once it has run one), every op inside running inline on its thread: no joins between ops.
+/// The lock is held for the whole region, so another call on the same weights (a server's query beside a long Encode)
+/// waits for all of it rather than for one batch, and the per-batch callback runs under it. A row's embedding does
+/// not depend on its batch's neighbours, its tape or the thread count, so the results are the same bits as one batch
+/// at a time.
+/// </summary>
+public sealed class InFlightBatches
+{
+    private readonly Tape owner;
+    private readonly List<Tape> lanes = [];
+    private readonly Stack<Tape> free = new();
+
+    /// <summary>A loop over <paramref name="owner"/> (the model's own inference tape, which runs the first batch).</summary>
+    public InFlightBatches(Tape owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        this.owner = owner;
+    }
+
+    /// <summary>Tapes beside the owner's made so far (one for each thread a region has had beyond the first).</summary>
+    public int ExtraTapes
+    {
+        get
+        {
+            lock (free) return lanes.Count;
+        }
+    }
+
+    /// <summary>Whether <paramref name="batches"/> batches would run in flight now (see <see cref="Run"/>).</summary>
+    public static bool Applies(int batches, bool inFlight) =>
+        inFlight && batches >= 2 && Parallelism.MaxThreads > 1 && !IntraOpPool.InRegion && Gemm.Blas.Backend is Gemm.ManagedGemm;
+
+    /// <summary>
+    /// Runs <paramref name="run"/>(tape, i) for batches i in [0, <paramref name="batches"/>), longest first, under
+    /// <paramref name="gate"/>, and <paramref name="finished"/>(i) after each (one call at a time, on whichever thread
+    /// ran the batch; in the order batches end). <paramref name="cancellationToken"/> is looked at before each batch
+    /// (<paramref name="run"/> starts its tape's pass with it, which looks before each layer); the first exception a
+    /// batch throws stops the others from starting a batch and is rethrown. With <paramref name="inFlight"/> false, one
+    /// thread, one batch, a GEMM backend other than the managed one (OpenBLAS keeps one thread setting for the process)
+    /// or a call from inside a parallel region, every batch runs on the owner's tape one after another, each taking
+    /// <paramref name="gate"/> on its own, as before. Before each region the other tapes are set as the owner is
+    /// (<see cref="CopySettings"/>: the owner's kernel paths, so the same bits).
+    /// </summary>
+    public void Run(int batches, bool inFlight, Lock gate, CancellationToken cancellationToken, Action<Tape, int> run,
+        Action<int>? finished)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        bool parallel = Applies(batches, inFlight);
+        for (int i = 0; i < (parallel ? 1 : batches); i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (gate) run(owner, i);
+            finished?.Invoke(i);
+        }
+        if (!parallel) return;
+        var turn = new Lock(); // finished's one call at a time
+        lock (gate)
+        {
+            Ready();
+            Parallelism.ForEach(batches - 1, index =>
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var tape = Take();
+                try
+                {
+                    run(tape, index + 1);
+                }
+                finally
+                {
+                    Give(tape);
+                }
+                if (finished is not null)
+                {
+                    lock (turn) finished(index + 1);
+                }
+            });
+        }
+    }
+
+    /// <summary>
+    /// Sets <paramref name="to"/> (a tape that does not record) as <paramref name="from"/> is set for inference: weight
+    /// packing (and packed-only release, AMX pieces), int8 and bfloat16 products (and their release), the few-row
+    /// product bound, direct attention. A pass on it then takes <paramref name="from"/>'s kernel paths, the same bits.
+    /// </summary>
+    public static void CopySettings(Tape from, Tape to)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
+        to.PackWeights = from.PackWeights;
+        to.KeepPackedOnly = from.KeepPackedOnly;
+        to.HoldWeightPieces = from.HoldWeightPieces;
+        to.QuantizeLinear = from.QuantizeLinear;
+        to.KeepInt8Only = from.KeepInt8Only;
+        to.Bf16Linear = from.Bf16Linear;
+        to.KeepBf16Only = from.KeepBf16Only;
+        to.FewRowLinear = from.FewRowLinear;
+        to.DirectAttention = from.DirectAttention;
+    }
+
+    // Before a region: every kept tape free and set as the owner is (its settings may have changed since).
+    private void Ready()
+    {
+        lock (free)
+        {
+            free.Clear();
+            foreach (var lane in lanes)
+            {
+                CopySettings(owner, lane);
+                lane.LayerStarting = owner.LayerStarting;
+                free.Push(lane);
+            }
+            free.Push(owner); // taken first: its arena already holds the longest batch
+        }
+    }
+
+    // A free tape, or a new one (kept) when every tape is in use: at most one a thread of the region.
+    private Tape Take()
+    {
+        lock (free)
+        {
+            if (free.TryPop(out var tape)) return tape;
+            tape = new Tape(recording: false) { LayerStarting = owner.LayerStarting };
+            CopySettings(owner, tape);
+            lanes.Add(tape);
+            return tape;
+        }
+    }
+
+    private void Give(Tape tape)
+    {
+        lock (free) free.Push(tape);
+    }
+}

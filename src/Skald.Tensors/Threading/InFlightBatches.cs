@@ -7,15 +7,15 @@ namespace Skald.Tensors;
 /// batches in flight on each thread instead of every op of one batch split over the threads. The first batch runs
 /// alone on the owner's tape, its ops split over the threads as today, and under the owner's lock: it makes the
 /// weights' lazy forms (packed panels, AMX pieces, int8 or bfloat16 copies; packed-only and int8-only release), which
-/// must not be made by two passes at once. The rest then run in one parallel region (<see cref="Parallelism.ForEach"/>)
-/// whose chunks are batches, claimed one at a time (batches differ in length: longest first, so the first has the
-/// longest rows and every later pass finds each weight made), each on a tape of its own (<see cref="Tape"/>s this
-/// object keeps, grow-only, one a thread of the region: the owner's, then one more per extra thread, each holding one
-/// batch's activations once it has run one), every op inside running inline on its thread: no joins between ops.
-/// The lock is held for the whole region, so another call on the same weights (a server's query beside a long Encode)
-/// waits for all of it rather than for one batch, and the per-batch callback runs under it. A row's embedding does
-/// not depend on its batch's neighbours, its tape or the thread count, so the results are the same bits as one batch
-/// at a time.
+/// must not be made by two passes at once. The rest then run in rounds of one batch a thread, each round one parallel
+/// region (<see cref="Parallelism.ForEach"/>) whose chunks are batches (batches differ in length: longest first, so
+/// the first has the longest rows and every later pass finds each weight made, and a round's batches are neighbours in
+/// length), each on a tape of its own (<see cref="Tape"/>s this object keeps, grow-only, one a thread of the region:
+/// the owner's, then one more per extra thread, each holding one batch's activations once it has run one), every op
+/// inside running inline on its thread: no joins between ops, one at the end of a round. The lock is taken for each
+/// round, so another call on the same weights (a server's query beside a long Encode) waits at most for one round,
+/// about one batch on one thread, and the per-batch callback runs under it. A row's embedding does not depend on its
+/// batch's neighbours, its tape or the thread count, so the results are the same bits as one batch at a time.
 /// </summary>
 public sealed class InFlightBatches
 {
@@ -67,26 +67,32 @@ public sealed class InFlightBatches
         }
         if (!parallel) return;
         var turn = new Lock(); // finished's one call at a time
-        lock (gate)
+        int round = Parallelism.MaxThreads; // one batch a thread, then the lock is let go
+        for (int start = 1; start < batches; start += round)
         {
-            Ready();
-            Parallelism.ForEach(batches - 1, index =>
+            cancellationToken.ThrowIfCancellationRequested();
+            int first = start;
+            lock (gate)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var tape = Take();
-                try
+                Ready();
+                Parallelism.ForEach(Math.Min(round, batches - first), index =>
                 {
-                    run(tape, index + 1);
-                }
-                finally
-                {
-                    Give(tape);
-                }
-                if (finished is not null)
-                {
-                    lock (turn) finished(index + 1);
-                }
-            });
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var tape = Take();
+                    try
+                    {
+                        run(tape, first + index);
+                    }
+                    finally
+                    {
+                        Give(tape);
+                    }
+                    if (finished is not null)
+                    {
+                        lock (turn) finished(first + index);
+                    }
+                });
+            }
         }
     }
 

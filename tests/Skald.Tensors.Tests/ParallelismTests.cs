@@ -20,6 +20,43 @@ public sealed class ParallelismTests
         Parallelism.For(0, 1, (_, _) => Assert.Fail("no work expected"));
     }
 
+    // ForEach (the batch loop's region: InFlightBatches): every index once, on one thread or two, each index its own
+    // chunk, bodies inside a two-thread region marked as in a region (so their own parallel calls run inline), and a
+    // body's exception rethrown as itself.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ForEachRunsEveryIndexOnceAndItsBodiesNestInline(int threads)
+    {
+        int saved = Parallelism.MaxThreads;
+        Parallelism.MaxThreads = threads;
+        try
+        {
+            foreach (int count in new[] { 1, 2, 3, 17 })
+            {
+                var hits = new int[count];
+                int nestedOutside = 0;
+                Parallelism.ForEach(count, i =>
+                {
+                    Interlocked.Increment(ref hits[i]);
+                    if (threads > 1 && count > 1 && !IntraOpPool.InRegion) Interlocked.Increment(ref nestedOutside);
+                });
+                Assert.All(hits, h => Assert.Equal(1, h));
+                Assert.Equal(0, nestedOutside);
+            }
+            Parallelism.ForEach(0, _ => Assert.Fail("no work expected"));
+            var ex = Assert.Throws<InvalidOperationException>(() => Parallelism.ForEach(5, i =>
+            {
+                if (i == 3) throw new InvalidOperationException("index 3");
+            }));
+            Assert.Equal("index 3", ex.Message);
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
     [Fact]
     public void ChunkedHandsAStalledThreadsWorkToTheOthers()
     {

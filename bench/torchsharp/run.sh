@@ -9,6 +9,8 @@
 # so the step runs in the first --train-rounds rounds only (default 1). Measured at load average 25 on 2 cores: builds
 # ~6 min, each encode round ~5 min, the step (warm-up + 1 timed, both sides) ~7 min; a quiet machine needs far less.
 #   bash bench/torchsharp/run.sh [--rounds 2] [--train-rounds 1] [--seconds 2] [--models DIR] [--steps 1] [--no-train] [--no-encode] [--amx-off]
+# --in-flight N (default 8, 0 for none): each encode round also runs Skald pre-packed with its batches in flight
+# (Skald.Bench --in-flight N, as bench/ort/run.sh does), printed as its own ratio line under each shape.
 # --amx-off: each train round also runs Skald's step with SKALD_AMX=0 (the FMA kernels), reported as its own line;
 # run with SKALD_AMX_FP32=1 to have the other step form its wide Linear products from six bfloat16 terms on AMX.
 # --decoder [--iters 2]: instead, the Qwen2.5-0.5B-shaped bench decoder (MODELS/qwen2-0.5b, written by
@@ -18,7 +20,7 @@
 # PyTorch's hidden states where model.onnx.reference.bin is there (fixtures/models/export_bench_decoder_onnx.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=2 train_rounds=1 secs=2 models=fixtures/models/.bench steps=1 train=1 encode=1 decoder=0 iters=2 amx_off=0
+rounds=2 train_rounds=1 secs=2 models=fixtures/models/.bench steps=1 train=1 encode=1 decoder=0 iters=2 amx_off=0 inflight=8
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
@@ -31,7 +33,8 @@ while [ $# -gt 0 ]; do
     --decoder) decoder=1; shift ;;
     --amx-off) amx_off=1; shift ;;
     --iters) iters=$2; shift 2 ;;
-    *) echo "usage: bash bench/torchsharp/run.sh [--rounds N] [--train-rounds N] [--seconds S] [--models DIR] [--steps N] [--no-train] [--no-encode] [--amx-off] [--decoder [--iters N]]" >&2; exit 2 ;;
+    --in-flight) inflight=$2; shift 2 ;;
+    *) echo "usage: bash bench/torchsharp/run.sh [--rounds N] [--train-rounds N] [--seconds S] [--models DIR] [--steps N] [--no-train] [--no-encode] [--amx-off] [--in-flight N] [--decoder [--iters N]]" >&2; exit 2 ;;
   esac
 done
 if [ "$decoder" = 1 ]; then
@@ -55,6 +58,9 @@ for r in $(seq 1 "$rounds"); do
   if [ "$encode" = 1 ]; then
     dotnet "$ts" --threads 2 --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
     dotnet bench/results/bin/Skald.Bench.dll --packed --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
+    if [ "$inflight" -gt 0 ]; then
+      dotnet bench/results/bin/Skald.Bench.dll --packed --in-flight "$inflight" --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
+    fi
   fi
   if [ "$train" = 1 ] && [ "$r" -le "$train_rounds" ]; then
     dotnet "$ts" --train --threads 2 --batch 32 --seq 128 --columns 3 --steps "$steps" --warmup 1 "$models/bert-384" 2>/dev/null | tee -a "$out"
@@ -84,7 +90,7 @@ for r in rows:
     elif r.get("measurement") == "train_step" or r.get("impl", "").startswith("skald"):
         steps.setdefault("torchsharp" if r.get("engine", "").startswith("torchsharp") else r["impl"], []).append(r)
     elif "tokens_per_s" in r:
-        side = "torchsharp" if r["engine"].startswith("torchsharp") else "skald"
+        side = "torchsharp" if r["engine"].startswith("torchsharp") else "in-flight" if r["engine"].endswith("+inflight") else "skald"
         enc.setdefault((r["model"], r["seq"]), {}).setdefault(side, []).append(r)
 for (model, seq), s in sorted(enc.items()):
     if len(s) < 2: continue
@@ -94,6 +100,9 @@ for (model, seq), s in sorted(enc.items()):
           f"{m('skald', 'tokens_per_cpu_s') / m('torchsharp', 'tokens_per_cpu_s'):.2f}x "
           f"({m('skald', 'tokens_per_cpu_s'):.0f} vs {m('torchsharp', 'tokens_per_cpu_s'):.0f} tokens/CPU s); "
           f"TorchSharp peak RSS {max(x['peak_rss_mb'] for x in s['torchsharp']):.0f} MB; {len(s['torchsharp'])} rounds")
+    if "in-flight" in s:
+        print(f"  batches in flight: Skald/TorchSharp wall {m('in-flight', 'tokens_per_s') / m('torchsharp', 'tokens_per_s'):.2f}x, "
+              f"CPU time {m('in-flight', 'tokens_per_cpu_s') / m('torchsharp', 'tokens_per_cpu_s'):.2f}x")
 if "skald" in steps and "torchsharp" in steps:
     cfg = json.load(open(os.path.join(sys.argv[2], "bert-384", "config.json")))
     L, C = cfg["num_hidden_layers"], cfg["hidden_size"]

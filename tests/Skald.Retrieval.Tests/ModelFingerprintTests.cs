@@ -5,7 +5,7 @@ namespace Skald.Retrieval.Tests;
 /// <summary>
 /// <see cref="ModelFingerprint"/>: a copy of a model folder elsewhere has the same fingerprint, a changed weight or
 /// config does not, and the model card and hidden files do not count; a weights file replaced by one of the same size and
-/// time is seen.
+/// time is seen, and (on Linux) one rewritten in place with its old size and its time set back.
 /// </summary>
 public sealed class ModelFingerprintTests
 {
@@ -99,6 +99,35 @@ public sealed class ModelFingerprintTests
         string after = ModelFingerprint.Of(model);
         Assert.NotEqual(before, after);
         string fresh = Folder(); // the same files never hashed before: what the replaced folder's fingerprint must be
+        File.WriteAllBytes(Path.Combine(fresh, "model.safetensors"), retrained);
+        Assert.Equal(ModelFingerprint.Of(fresh), after);
+    }
+
+    [Fact]
+    public void AWeightsFileRewrittenInPlaceWithItsSizeAndTimeSetBackIsSeen()
+    {
+        // Of's cache: the weights trained again and written over the old file (the same inode), the same size, the old
+        // time set back (touch -d, rsync --inplace -t): hashed again, told by the file's change time, which the
+        // kernel sets at the write and no user can set back
+        if (FileIdentity.ChangeOffset < 0) return; // (Linux x86-64 and arm64 only)
+        string model = Folder();
+        string weights = Path.Combine(model, "model.safetensors");
+        var time = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(weights, time);
+        string before = ModelFingerprint.Of(model);
+        Assert.Equal(before, ModelFingerprint.Of(model));
+        var was = FileIdentity.StatusOf(weights)!.Value;
+        ChangeClock.PassBy(model, was.Changed!.Value); // the rewrite stamped later than the look Of's cache holds
+
+        byte[] retrained = [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 5))];
+        File.WriteAllBytes(weights, retrained);
+        File.SetLastWriteTimeUtc(weights, time);
+        Assert.Equal(was.Identity, FileIdentity.StatusOf(weights)!.Value.Identity); // rewritten in place, not replaced
+        Assert.Equal((4096L, time), (new FileInfo(weights).Length, File.GetLastWriteTimeUtc(weights)));
+
+        string after = ModelFingerprint.Of(model);
+        Assert.NotEqual(before, after);
+        string fresh = Folder(); // the same files never hashed before: what the rewritten folder's fingerprint must be
         File.WriteAllBytes(Path.Combine(fresh, "model.safetensors"), retrained);
         Assert.Equal(ModelFingerprint.Of(fresh), after);
     }

@@ -9,7 +9,10 @@ namespace Skald.Retrieval.Index;
 /// for the same file), so they are compared whole. glibc before 2.33 exports no <c>stat</c> or <c>fstat</c> (they were
 /// inline calls of <c>__xstat</c> and <c>__fxstat</c>): there those are called, with the layout version of x86-64 (1)
 /// or arm64 (0). Two identities are equal exactly when they name one file of one volume: a file removed and created
-/// again, or another volume mounted at the path, is another file.
+/// again, or another volume mounted at the path, is another file. The same call tells, on Linux x86-64 and arm64, the
+/// file's last status change (<c>st_ctim</c>, at byte 104 of both layouts, glibc's and musl's alike: see
+/// <see cref="ChangeOffset"/>), which the kernel sets to its clock at every write or metadata change and a user cannot
+/// set back, as the modification time can be.
 /// </summary>
 internal static partial class FileIdentity
 {
@@ -17,19 +20,26 @@ internal static partial class FileIdentity
     /// The identity of the file or folder at <paramref name="path"/>; null when there is none, or when it cannot be
     /// told (Windows, no <c>stat</c> to call).
     /// </summary>
-    public static UInt128? Of(string path)
+    public static UInt128? Of(string path) => StatusOf(path)?.Identity;
+
+    /// <summary>
+    /// The identity of the file or folder at <paramref name="path"/> and the time of its last status change
+    /// (<c>ctime</c>, nanoseconds since 1970; null where the layout is not known here: not Linux x86-64 or arm64), from
+    /// one <c>stat</c>; null when there is no file, or when it cannot be told (Windows, no <c>stat</c> to call).
+    /// </summary>
+    public static (UInt128 Identity, long? Changed)? StatusOf(string path)
     {
         if (OperatingSystem.IsWindows()) return null;
         try
         {
-            return OfPath(path, legacy: false);
+            return Call(path, -1, legacy: false);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
         }
         try
         {
-            return OfPath(path, legacy: true);
+            return Call(path, -1, legacy: true);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -42,13 +52,21 @@ internal static partial class FileIdentity
     /// <c>__fxstat</c> when <paramref name="legacy"/> (null on a processor whose layout version is not known here).
     /// Throws <see cref="EntryPointNotFoundException"/> where the C library lacks the function.
     /// </summary>
-    public static UInt128? OfOpen(int fd, bool legacy) => Call(null, fd, legacy);
+    public static UInt128? OfOpen(int fd, bool legacy) => Call(null, fd, legacy)?.Identity;
 
     /// <summary><see cref="OfOpen"/> for the file at <paramref name="path"/> (null: no file there).</summary>
-    public static UInt128? OfPath(string path, bool legacy) => Call(path, -1, legacy);
+    public static UInt128? OfPath(string path, bool legacy) => Call(path, -1, legacy)?.Identity;
 
-    /// <summary><c>stat</c> of <paramref name="path"/>, or <c>fstat</c> of <paramref name="fd"/> when it is null; the identity, or null when the call fails.</summary>
-    private static UInt128? Call(string? path, int fd, bool legacy)
+    /// <summary>
+    /// Where <c>struct stat</c> holds <c>st_ctim</c> (seconds, then nanoseconds, 8 bytes each) on this system: byte 104 on
+    /// Linux x86-64 (the kernel's layout, which glibc and musl pass on; <c>__xstat</c> version 1 the same) and arm64 (the
+    /// generic layout, glibc's and musl's; <c>__xstat</c> version 0 the same); -1 elsewhere (macOS, another processor).
+    /// </summary>
+    internal static int ChangeOffset => (OperatingSystem.IsLinux()
+        && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64) ? 104 : -1;
+
+    /// <summary><c>stat</c> of <paramref name="path"/>, or <c>fstat</c> of <paramref name="fd"/> when it is null; the identity and change time, or null when the call fails.</summary>
+    private static (UInt128 Identity, long? Changed)? Call(string? path, int fd, bool legacy)
     {
         int version = LegacyVersion(legacy);
         if (version < -1) return null;
@@ -57,7 +75,11 @@ internal static partial class FileIdentity
         ref byte s = ref MemoryMarshal.GetReference(stat);
         int result = path is null ? (legacy ? FStatOld(version, fd, ref s) : FStat(fd, ref s))
             : (legacy ? StatOld(version, path, ref s) : Stat(path, ref s));
-        return result == 0 ? MemoryMarshal.Read<UInt128>(stat) : null;
+        if (result != 0) return null;
+        int at = ChangeOffset;
+        long? changed = at < 0 ? null
+            : MemoryMarshal.Read<long>(stat[at..]) * 1_000_000_000L + MemoryMarshal.Read<long>(stat[(at + 8)..]);
+        return (MemoryMarshal.Read<UInt128>(stat), changed);
     }
 
     /// <summary>The layout version glibc's older calls take here (-1 when not <paramref name="legacy"/>; -2: none known).</summary>

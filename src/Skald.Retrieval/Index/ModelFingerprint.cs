@@ -43,8 +43,9 @@ public static class ModelFingerprint
 
     /// <summary>
     /// The fingerprint of the folder's files of kind <paramref name="version"/>, as lower-case hex (computed again only
-    /// when a file's identity, size or time changed since this process last did, <see cref="FileState"/>: a file
-    /// replaced by one of the same size and time is seen; one rewritten in place with its old size and time is not).
+    /// when a file's identity, change time, size or time changed since this process last did, <see cref="FileState"/>:
+    /// a file replaced by one of the same size and time is seen, and on Linux one rewritten in place with its old size
+    /// and its time set back, by its change time; elsewhere that one is not).
     /// </summary>
     public static string Of(string folder, int version = CurrentVersion)
     {
@@ -225,7 +226,7 @@ public static class ModelFingerprint
             yield return shard;
     }
 
-    // Each file's path and state (identity, size, time: FileState; a link's target's), what Of's cache is keyed by.
+    // Each file's path and state (identity, change time, size, time: FileState; a link's target's), what Of's cache is keyed by.
     private static string States((string Relative, string Full)[] files)
     {
         var states = new StringBuilder();

@@ -7,7 +7,8 @@ namespace Skald.Cli.Tests;
 /// <summary>
 /// <c>skald index build|add|delete|reindex</c> killed (SIGKILL) at each named point of an index write
 /// (<c>SKALD_TEST_INDEX_KILL_AT</c>: rows and files half staged, staged, old folder moved aside, new one moved in,
-/// HNSW graph half linked, a sparse index's rows staged before its postings, tombstones written but not renamed), for
+/// HNSW graph half linked, a sparse index's rows staged before its postings, tombstones written but not renamed), or
+/// stopped there (<c>SKALD_TEST_INDEX_PAUSE_AT</c>; also with the staging folder made and empty) and killed from outside, for
 /// exact, HNSW, IVF, PQ, sparse, ColBERT (float32, int8 and PLAID token vectors; a PLAID one re-encoded by
 /// <c>reindex --model</c>) and BGE-M3 indexes (their ColBERT vectors PLAID coded too): the folder left
 /// behind opens and searches as either the old index or the new one (manifest, rows, records, graph, lists, codes and
@@ -19,6 +20,8 @@ public sealed class IndexKillTests
     private static readonly string Model = TestPaths.FixtureModel("bert-cased-mean");
     private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
     private const string KillVariable = "SKALD_TEST_INDEX_KILL_AT";
+    private const string PauseVariable = "SKALD_TEST_INDEX_PAUSE_AT";
+    private const string PausedLine = "skald: test: index write paused at "; // and the point's name
     private const int Killed = 128 + 9; // a child ended by SIGKILL
 
     private static readonly string SparseModel = TestPaths.FixtureModel("splade-bert-tiny");
@@ -149,61 +152,60 @@ public sealed class IndexKillTests
     }
 
     /// <summary>
-    /// Runs <paramref name="command"/> on a copy of <paramref name="base"/> uninterrupted, then on fresh copies killed
-    /// (SIGKILL from outside) each of <paramref name="delays"/> milliseconds after its staging folder appeared beside the
-    /// index (polled every millisecond): wherever the kill lands while the new index is written (a file, the manifest,
-    /// a rename, the old folder's removal), the folder is the old index or the new one, and a run after it ends as the
+    /// Runs <paramref name="command"/> on a copy of <paramref name="base"/> uninterrupted, then on fresh copies stopped at
+    /// each of <paramref name="points"/> (<c>SKALD_TEST_INDEX_PAUSE_AT</c>: the writer stops there for good and says so
+    /// on stderr) and killed from outside (SIGKILL) once it has said so: every run is killed, at a known step of the
+    /// write, whatever the load; the folder is the old index or the new one, and a run after it ends as the
     /// uninterrupted one did.
     /// </summary>
-    private static void KillDuringWrite(string @base, string[] command, params int[] delays)
+    private static void KillDuringWrite(string @base, string[] command, params string[] points)
     {
         string before = State(@base);
         string reference = Copy(@base);
         var run = InProcessSkald.Capture([.. command.Select(a => a == "{index}" ? reference : a)]);
         Assert.True(run.ExitCode == 0, run.Stderr);
         string after = State(reference);
-        int kills = 0;
-        foreach (int delay in delays)
+        Assert.NotEqual(before, after);
+        foreach (string point in points)
         {
             string folder = Copy(@base);
-            string parent = Path.GetDirectoryName(folder)!;
             string[] args = [.. command.Select(a => a == "{index}" ? folder : a)];
-            using (var p = System.Diagnostics.Process.Start(SkaldProcess.StartInfo(null, args))!)
+            var psi = SkaldProcess.StartInfo(null, args);
+            psi.Environment[PauseVariable] = point;
+            using (var p = System.Diagnostics.Process.Start(psi)!)
             {
-                var stdout = p.StandardOutput.ReadToEndAsync();
-                var stderr = p.StandardError.ReadToEndAsync();
-                System.Diagnostics.Stopwatch? staged = null;
-                while (!p.HasExited)
+                var said = new System.Text.StringBuilder();
+                try
                 {
-                    if (staged is null && Directory.EnumerateDirectories(parent, ".tmp-idx-*").Any()) staged = System.Diagnostics.Stopwatch.StartNew();
-                    if (staged is not null && staged.ElapsedMilliseconds >= delay)
-                    {
-                        p.Kill(); // SIGKILL
-                        break;
-                    }
-                    Thread.Sleep(1);
+                    _ = p.StandardOutput.ReadToEndAsync(); // drained, so a full pipe never stops the run
+                    string? line; // the pause's line, or the end of stderr when the run ended without reaching the point
+                    while ((line = p.StandardError.ReadLine()) is not null && line != PausedLine + point) said.AppendLine(line);
+                    Assert.True(line is not null, $"{point}: the write never stopped there; {said}");
+                    p.Kill(); // SIGKILL, from outside: the writer is stopped at the point
                 }
-                p.WaitForExit();
-                Assert.True(p.ExitCode is 0 or Killed, $"{delay} ms: exit {p.ExitCode}: {stderr.Result}");
-                if (p.ExitCode == Killed) kills++;
+                finally
+                {
+                    if (!p.HasExited) p.Kill();
+                    p.WaitForExit();
+                }
+                Assert.True(p.ExitCode == Killed, $"{point}: exit {p.ExitCode}, expected a kill; {said}");
             }
             string state = State(folder);
-            Assert.True(state == before || state == after, $"killed {delay} ms into the write: the index is neither the old one nor the new one: {state}");
+            Assert.True(state == before || state == after, $"killed at {point}: the index is neither the old one nor the new one: {state}");
             if (state == before)
             {
                 var again = InProcessSkald.Capture(args);
-                Assert.True(again.ExitCode == 0, $"{delay} ms: the run after the kill failed: {again.Stderr}");
-                Assert.True(State(folder) == after, $"{delay} ms: the run after the kill ended elsewhere than an uninterrupted one");
+                Assert.True(again.ExitCode == 0, $"{point}: the run after the kill failed: {again.Stderr}");
+                Assert.True(State(folder) == after, $"{point}: the run after the kill ended elsewhere than an uninterrupted one");
                 Assert.Empty(Leftovers(folder));
             }
         }
-        Assert.True(kills > 0, $"none of {delays.Length} runs was killed before it ended");
     }
 
-    /// <summary>An HNSW add killed from outside at a spread of moments while it writes the new index (which takes some 20 to 50 ms here).</summary>
+    /// <summary>An HNSW add killed from outside at each step of its write: the graph half linked, the staging folder empty, half written, whole, the old folder moved aside, the new one in.</summary>
     [Fact]
-    public void AnHnswAddKilledAtASpreadOfMomentsWhileWritingLeavesTheOldOrTheNewIndex() =>
-        KillDuringWrite(Build("--hnsw", "4"), Add(Extra()), 0, 3, 8, 15, 25, 40);
+    public void AnHnswAddKilledFromOutsideAtEachStepOfItsWriteLeavesTheOldOrTheNewIndex() =>
+        KillDuringWrite(Build("--hnsw", "4"), Add(Extra()), "linking", "staging", "rows", "staged", "aside", "swapped");
 
     private static string[] Add(string extra) => ["index", "add", "--index", "{index}", "--documents", extra, "-q"];
 
@@ -302,10 +304,15 @@ public sealed class IndexKillTests
     public void ASparseAddKilledAnywhereLeavesTheOldOrTheNewIndex() =>
         KillAt(BuildWith(SparseModel), Add(Extra()), "postings", "rows", "staged", "aside", "swapped");
 
-    /// <summary>A sparse add killed from outside at a spread of moments while it writes the new index.</summary>
+    /// <summary>A sparse add killed from outside at each step of its write (its rows staged before its postings among them).</summary>
     [Fact]
-    public void ASparseAddKilledAtASpreadOfMomentsWhileWritingLeavesTheOldOrTheNewIndex() =>
-        KillDuringWrite(BuildWith(SparseModel), Add(Extra()), 0, 2, 5, 12);
+    public void ASparseAddKilledFromOutsideAtEachStepOfItsWriteLeavesTheOldOrTheNewIndex() =>
+        KillDuringWrite(BuildWith(SparseModel), Add(Extra()), "staging", "postings", "rows", "staged", "aside", "swapped");
+
+    /// <summary>A delete killed from outside with its new tombstones written beside the old ones, not yet renamed over them.</summary>
+    [Fact]
+    public void ADeleteKilledFromOutsideBeforeItsRenameLeavesTheOldTombstones() =>
+        KillDuringWrite(Build("--hnsw", "4"), ["index", "delete", "--index", "{index}", "--source", Path.Combine(Documents, "kaffe.md"), "-q"], "tombstones");
 
     [Fact]
     public void ASparseBuildOverAnIndexKilledAnywhereLeavesTheOldOrTheNewOne() =>

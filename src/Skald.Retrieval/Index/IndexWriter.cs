@@ -129,6 +129,7 @@ public static class IndexWriter
         Directory.CreateDirectory(tmp);
         try
         {
+            IndexKillPoint.Reach("staging"); // the staging folder made, nothing written in it yet
             int rows = 0;
             if (sparse is not null)
             {

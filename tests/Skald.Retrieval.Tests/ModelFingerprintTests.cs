@@ -76,6 +76,10 @@ public sealed class ModelFingerprintTests
         Assert.Equal(manifest.ModelFilesStamp, ModelFingerprint.Stamp(model));
     }
 
+    private static readonly DateTime Time = new(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+
+    private static readonly byte[] Retrained = [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 5))];
+
     [Fact]
     public void AWeightsFileReplacedByOneOfTheSameSizeAndTimeIsSeen()
     {
@@ -83,24 +87,13 @@ public sealed class ModelFingerprintTests
         // replaces one) by one of the same size, its time set to the old one (as a write within one tick of the file
         // system's clock leaves it, or rsync -a sets it): hashed again, by the file's identity, not the cached hash
         if (OperatingSystem.IsWindows()) return; // (no identity there)
-        string model = Folder();
-        string weights = Path.Combine(model, "model.safetensors");
-        var time = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
-        File.SetLastWriteTimeUtc(weights, time);
-        string before = ModelFingerprint.Of(model);
-        Assert.Equal(before, ModelFingerprint.Of(model));
-        byte[] retrained = [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 5))];
-        string staged = Path.Combine(Path.GetDirectoryName(model)!, "staged.safetensors");
-        File.WriteAllBytes(staged, retrained);
-        File.SetLastWriteTimeUtc(staged, time);
-        File.Move(staged, weights, overwrite: true);
-        Assert.Equal((4096L, time), (new FileInfo(weights).Length, File.GetLastWriteTimeUtc(weights))); // the stamp shows nothing
-
-        string after = ModelFingerprint.Of(model);
-        Assert.NotEqual(before, after);
-        string fresh = Folder(); // the same files never hashed before: what the replaced folder's fingerprint must be
-        File.WriteAllBytes(Path.Combine(fresh, "model.safetensors"), retrained);
-        Assert.Equal(ModelFingerprint.Of(fresh), after);
+        SeenThoughTheStampShowsNothing(weights =>
+        {
+            string staged = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(weights))!, "staged.safetensors");
+            File.WriteAllBytes(staged, Retrained);
+            File.SetLastWriteTimeUtc(staged, Time);
+            File.Move(staged, weights, overwrite: true);
+        });
     }
 
     [Fact]
@@ -110,25 +103,32 @@ public sealed class ModelFingerprintTests
         // time set back (touch -d, rsync --inplace -t): hashed again, told by the file's change time, which the
         // kernel sets at the write and no user can set back
         if (FileIdentity.ChangeOffset < 0) return; // (Linux x86-64 and arm64 only)
+        SeenThoughTheStampShowsNothing(weights =>
+        {
+            var was = FileIdentity.StatusOf(weights)!.Value;
+            ChangeClock.PassBy(Path.GetDirectoryName(weights)!, was.Changed!.Value); // the rewrite stamped later than the look Of's cache holds
+            File.WriteAllBytes(weights, Retrained);
+            File.SetLastWriteTimeUtc(weights, Time);
+            Assert.Equal(was.Identity, FileIdentity.StatusOf(weights)!.Value.Identity); // rewritten in place, not replaced
+        });
+    }
+
+    // A model folder hashed (its weights last written at Time), its weights then made Retrained's by change, their size
+    // and time the old ones: Of hashes them again, the fingerprint a folder of those files never hashed before has.
+    private static void SeenThoughTheStampShowsNothing(Action<string> change)
+    {
         string model = Folder();
         string weights = Path.Combine(model, "model.safetensors");
-        var time = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
-        File.SetLastWriteTimeUtc(weights, time);
+        File.SetLastWriteTimeUtc(weights, Time);
         string before = ModelFingerprint.Of(model);
         Assert.Equal(before, ModelFingerprint.Of(model));
-        var was = FileIdentity.StatusOf(weights)!.Value;
-        ChangeClock.PassBy(model, was.Changed!.Value); // the rewrite stamped later than the look Of's cache holds
-
-        byte[] retrained = [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 5))];
-        File.WriteAllBytes(weights, retrained);
-        File.SetLastWriteTimeUtc(weights, time);
-        Assert.Equal(was.Identity, FileIdentity.StatusOf(weights)!.Value.Identity); // rewritten in place, not replaced
-        Assert.Equal((4096L, time), (new FileInfo(weights).Length, File.GetLastWriteTimeUtc(weights)));
+        change(weights);
+        Assert.Equal((4096L, Time), (new FileInfo(weights).Length, File.GetLastWriteTimeUtc(weights))); // the stamp shows nothing
 
         string after = ModelFingerprint.Of(model);
         Assert.NotEqual(before, after);
-        string fresh = Folder(); // the same files never hashed before: what the rewritten folder's fingerprint must be
-        File.WriteAllBytes(Path.Combine(fresh, "model.safetensors"), retrained);
+        string fresh = Folder();
+        File.WriteAllBytes(Path.Combine(fresh, "model.safetensors"), Retrained);
         Assert.Equal(ModelFingerprint.Of(fresh), after);
     }
 }

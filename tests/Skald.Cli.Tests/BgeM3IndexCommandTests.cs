@@ -17,16 +17,12 @@ namespace Skald.Cli.Tests;
 public sealed class BgeM3IndexCommandTests
 {
     private static readonly string Model = TestPaths.FixtureModel("bge-m3-tiny");
-    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static readonly string Documents = SampleDocuments.Folder;
 
-    private static string Build(string outputs, string model)
-    {
-        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = InProcessSkald.Capture(["index", "build", "--model", model, "--documents", Documents, "--output", folder, "--language", "nb", "-q",
-            .. outputs.Length > 0 ? new[] { "--bge-m3", outputs } : []]);
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        return folder;
-    }
+    private static string[] Options(string outputs) => ["--language", "nb", .. outputs.Length > 0 ? new[] { "--bge-m3", outputs } : []];
+
+    // The shared index of the sample documents with these BGE-M3 outputs (read only).
+    private static string Build(string outputs, string model) => SampleDocuments.Index(InProcessSkald.Capture, model, Options(outputs));
 
     // `skald search` over `folder` (dense mode, JSON, `extra` options): the rows in the order and with the scores of
     // BgeM3Encoder.Rank over their texts with `weights` (within 1e-6).
@@ -150,7 +146,7 @@ public sealed class BgeM3IndexCommandTests
     [Fact]
     public void ReindexWithAModelEncodesTheChunksAgainAndRefusesAModelOfAnotherKind()
     {
-        string folder = Build("dense,sparse", Model);
+        string folder = SampleDocuments.CopyOfIndex(InProcessSkald.Capture, Model, Options("dense,sparse"));
         string other = TestPaths.CopyOfFixtureModel("bge-m3-tiny");
         var r = InProcessSkald.Capture("index", "reindex", "--index", folder, "--model", other);
         Assert.True(r.ExitCode == 0, r.Stderr);

@@ -16,15 +16,10 @@ public sealed class ColbertIndexCommandTests
 {
     private static readonly string Model = TestPaths.FixtureModel("colbert-bert-tiny");
     private static readonly string DenseModel = TestPaths.FixtureModel("bert-cased-mean");
-    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static readonly string Documents = SampleDocuments.Folder;
 
-    private static string Build(string model)
-    {
-        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", folder, "--language", "nb", "-q");
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        return folder;
-    }
+    // The shared index of the sample documents built with `model` (read only).
+    private static string Build(string model) => SampleDocuments.Index(InProcessSkald.Capture, model, "--language", "nb");
 
     [Fact]
     public void SearchRanksTheRowsByTheModelsMaxSimAndRefusesTheOtherKindOfModel()
@@ -93,8 +88,7 @@ public sealed class ColbertIndexCommandTests
         var staged = InProcessSkald.Capture("search", "--index", Path.Combine(dir, "int8"), "--query", "sykkel", "--mode", "dense", "--top-k", "3", "--maxsim-candidates", "3");
         Assert.True(staged.ExitCode == 0, staged.Stderr);
         Assert.Contains("3 results", staged.Stdout);
-        string dense = Path.Combine(dir, "dense");
-        Assert.Equal(0, InProcessSkald.Capture("index", "build", "--model", DenseModel, "--documents", Documents, "--output", dense, "-q").ExitCode);
+        string dense = Build(DenseModel);
         SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", dense, "--query", "sykkel", "--maxsim-candidates", "3"), 2,
             "--maxsim-candidates applies to a late-interaction (ColBERT) index");
     }
@@ -123,8 +117,7 @@ public sealed class ColbertIndexCommandTests
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", folder, "--model", Model, "--hnsw", "4"), 2,
             "--hnsw lays out a dense index's stored rows; with --model");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", folder, "--model", DenseModel), 1, "is not a late-interaction (ColBERT / PyLate) model");
-        string dense = Path.Combine(dir, "dense");
-        Assert.Equal(0, InProcessSkald.Capture("index", "build", "--model", DenseModel, "--documents", Documents, "--output", dense, "-q").ExitCode);
+        string dense = Build(DenseModel);
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", dense, "--model", Model), 1, "re-encoding with a model is for a late-interaction (ColBERT) or BGE-M3 index");
     }
 

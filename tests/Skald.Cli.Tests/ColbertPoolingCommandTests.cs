@@ -12,7 +12,7 @@ namespace Skald.Cli.Tests;
 public sealed class ColbertPoolingCommandTests
 {
     private static readonly string Model = TestPaths.FixtureModel("colbert-bert-tiny");
-    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static readonly string Documents = SampleDocuments.Folder;
 
     private static void AssertRowsPooled(string folder, ColbertEncoder encoder, int factor)
     {

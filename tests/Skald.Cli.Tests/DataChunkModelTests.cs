@@ -11,7 +11,7 @@ namespace Skald.Cli.Tests;
 public sealed class DataChunkModelTests
 {
     private static readonly string Model = TestPaths.FixtureModel("bert-cased-mean"); // max_seq_length 64
-    private static string Documents => Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static string Documents => SampleDocuments.Folder;
 
     private static int[] PassageTokens(string output)
     {

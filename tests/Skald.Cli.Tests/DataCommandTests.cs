@@ -5,7 +5,7 @@ namespace Skald.Cli.Tests;
 /// <summary><c>skald data generate / mine-negatives / inspect</c> on the bundled sample documents (samples/documents).</summary>
 public sealed class DataCommandTests
 {
-    private static string Documents => Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static string Documents => SampleDocuments.Folder;
 
     [Fact]
     public void GenerateIctWritesABeirFolderThatTheRetrievalReaderLoadsAndPairsForTraining()
@@ -43,9 +43,7 @@ public sealed class DataCommandTests
     {
         // data generate --documents docs --output docs/data, twice: the second run reads the same six documents, not the
         // first run's corpus.jsonl and pairs.jsonl; skald index build does the same for an index inside its documents
-        string docs = Path.Combine(TestPaths.NewTempDir(), "docs"), output = Path.Combine(docs, "data");
-        Directory.CreateDirectory(docs);
-        foreach (var f in Directory.GetFiles(Documents)) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
+        string docs = SampleDocuments.Copy(), output = Path.Combine(docs, "data");
         string[] args = ["data", "generate", "--documents", docs, "--output", output, "--chunk-tokens", "60"];
         var first = InProcessSkald.Capture(args);
         Assert.True(first.ExitCode == 0, first.Stderr);

@@ -11,21 +11,20 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class DataGenerateHeadingTests
 {
-    private static string Documents => Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static string Documents => SampleDocuments.Folder;
 
     private static List<JsonElement> Lines(string path) => [.. File.ReadAllLines(path).Select(l => JsonDocument.Parse(l).RootElement)];
 
     [Fact]
     public void LlmGenerationWritesThePassagesTheIndexHoldsAndPairsThemAsSearched()
     {
-        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "data"), index = Path.Combine(dir, "index");
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "data");
         string model = TestPaths.FixtureModel("bert-cased-mean");
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good);
         var r = InProcessSkald.Capture("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm", "--llm", server.Url,
             "--llm-model", "fake", "--tokenizer", model, "--chunk-tokens", "60", "--overlap-tokens", "8", "--api-key-env", "SKALD_TEST_NO_SUCH_KEY", "--quiet");
         Assert.True(r.ExitCode == 0, r.Stderr);
-        var b = InProcessSkald.Capture("index", "build", "--model", model, "--documents", Documents, "--output", index, "--chunk-tokens", "60", "--overlap-tokens", "8");
-        Assert.True(b.ExitCode == 0, b.Stderr);
+        string index = SampleDocuments.Index(InProcessSkald.Capture, model, "--chunk-tokens", "60", "--overlap-tokens", "8"); // read only
         var corpus = Lines(Path.Combine(output, "corpus.jsonl"));
         var records = Lines(Path.Combine(index, "records.jsonl"));
         static (string, string) Passage(JsonElement e) => (e.GetProperty("title").GetString()!, e.GetProperty("text").GetString()!);
@@ -51,7 +50,7 @@ public sealed class DataGenerateHeadingTests
     public void APipelineGenerateStageWritesThePassagesTheIndexHoldsToo()
     {
         // The stage chunked with the text alone held to the budget while the index counts the title in it: other chunks.
-        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "run"), index = Path.Combine(dir, "index"), config = Path.Combine(dir, "pipeline.yaml");
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "run"), config = Path.Combine(dir, "pipeline.yaml");
         string model = TestPaths.FixtureModel("bert-cased-mean");
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good);
         File.WriteAllText(config, $$"""
@@ -62,8 +61,7 @@ public sealed class DataGenerateHeadingTests
             """);
         var r = InProcessSkald.Capture("pipeline", "--config", config);
         Assert.True(r.ExitCode == 0, r.Stderr);
-        var b = InProcessSkald.Capture("index", "build", "--model", model, "--documents", Documents, "--output", index, "--chunk-tokens", "60", "--overlap-tokens", "8");
-        Assert.True(b.ExitCode == 0, b.Stderr);
+        string index = SampleDocuments.Index(InProcessSkald.Capture, model, "--chunk-tokens", "60", "--overlap-tokens", "8"); // read only
         static (string, string) Passage(JsonElement e) => (e.GetProperty("title").GetString()!, e.GetProperty("text").GetString()!);
         Assert.Equal(Lines(Path.Combine(index, "records.jsonl")).Select(Passage), Lines(Path.Combine(output, "gen", "corpus.jsonl")).Select(Passage));
     }

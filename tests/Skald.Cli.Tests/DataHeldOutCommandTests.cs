@@ -8,7 +8,7 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class DataHeldOutCommandTests
 {
-    private static string Documents => Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static string Documents => SampleDocuments.Folder;
 
     private static readonly string[] Files = ["corpus.jsonl", "queries.jsonl", "pairs.jsonl", "qrels/train.tsv", "qrels/test.tsv"];
 

@@ -6,7 +6,7 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class DataLlmEndpointTests
 {
-    private static string Documents => Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static string Documents => SampleDocuments.Folder;
 
     [Fact]
     public void ATypoedPortIsOneLineAtOnce()

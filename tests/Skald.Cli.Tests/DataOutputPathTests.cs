@@ -7,18 +7,11 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class DataOutputPathTests
 {
-    private static string Documents()
-    {
-        string docs = Path.Combine(TestPaths.NewTempDir(), "docs");
-        TestPaths.CopyFolder(Path.Combine(TestPaths.RepoRoot, "samples", "documents"), docs);
-        return docs;
-    }
-
     [Fact]
     public void AJournalInsideADocumentsFolderIsOneLine()
     {
         // it was written there and, a .jsonl, read as a document by the next run: "JOURNAL:1: no string column \"text\""
-        string docs = Documents(), output = Path.Combine(Path.GetDirectoryName(docs)!, "data");
+        string docs = SampleDocuments.Copy(), output = Path.Combine(Path.GetDirectoryName(docs)!, "data");
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good);
         string[] run = ["data", "generate", "--documents", docs, "--output", output, "--generator", "llm", "--llm", server.Url, "--llm-model", "m"];
         string journal = Path.Combine(docs, "sub", "run.journal.jsonl");
@@ -37,7 +30,7 @@ public sealed class DataOutputPathTests
     public void TheDefaultJournalOfAnOutputInsideTheDocumentsIsOneLine()
     {
         // --output docs/data is not read (it is the output folder), but its journal docs/data.journal.jsonl beside it was
-        string docs = Documents(), output = Path.Combine(docs, "data");
+        string docs = SampleDocuments.Copy(), output = Path.Combine(docs, "data");
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good);
         string[] run = ["data", "generate", "--documents", docs, "--output", output, "--generator", "llm", "--llm", server.Url, "--llm-model", "m"];
         SkaldProcess.AssertUserError(InProcessSkald.Capture(run), 2,
@@ -57,7 +50,7 @@ public sealed class DataOutputPathTests
     {
         // only the generate stage's own folder was skipped: the next run read OUTPUT/neg.jsonl, the mined triplets, as
         // a document ("neg.jsonl:1: no string column \"text\"")
-        string docs = Documents(), output = Path.Combine(docs, "run"), config = Path.Combine(Path.GetDirectoryName(docs)!, "pipeline.yaml");
+        string docs = SampleDocuments.Copy(), output = Path.Combine(docs, "run"), config = Path.Combine(Path.GetDirectoryName(docs)!, "pipeline.yaml");
         File.WriteAllText(config, $$"""
             output: {{output}}
             stages:
@@ -83,7 +76,7 @@ public sealed class DataOutputPathTests
     {
         // the earlier run's corpus.jsonl given as documents: the new set replaced the folder and, with it, the input
         string dir = TestPaths.NewTempDir(), gen = Path.Combine(dir, "gen"), corpus = Path.Combine(gen, "corpus.jsonl");
-        var r = InProcessSkald.Capture("data", "generate", "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", gen, "--chunk-tokens", "60");
+        var r = InProcessSkald.Capture("data", "generate", "--documents", SampleDocuments.Folder, "--output", gen, "--chunk-tokens", "60");
         Assert.True(r.ExitCode == 0, r.Stderr);
         string before = File.ReadAllText(corpus);
         SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "generate", "--documents", corpus, "--output", gen), 2,

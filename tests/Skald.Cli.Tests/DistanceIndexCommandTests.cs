@@ -11,7 +11,7 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class DistanceIndexCommandTests
 {
-    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static readonly string Documents = SampleDocuments.Folder;
     private const string Query = "Hvor kan jeg parkere sykkelen?";
 
     private static double Negated(string similarity, float[] a, float[] b)
@@ -33,9 +33,7 @@ public sealed class DistanceIndexCommandTests
     public void DenseHitsAreRankedAndScoredByTheModelsNegatedDistance(string similarity, string precision)
     {
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean", similarity);
-        string docs = Path.Combine(TestPaths.NewTempDir(), "docs");
-        Directory.CreateDirectory(docs);
-        foreach (var f in Directory.GetFiles(Documents)) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
+        string docs = SampleDocuments.Copy();
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
         var build = InProcessSkald.Capture("index", "build", "--model", model, "--documents", docs, "--output", folder, "--language", "nb", "--precision", precision);
         Assert.True(build.ExitCode == 0, build.Stderr);

@@ -198,14 +198,14 @@ public sealed class EmbeddingPrecisionCommandTests
         return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
     }
 
-    private static string BuildIndex(string? precision, params string[] extra)
-    {
-        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        string[] args = ["index", "build", "--model", Model, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", folder, "--language", "nb", "-q", .. extra];
-        var r = InProcessSkald.Capture(precision is null ? args : [.. args, "--precision", precision]);
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        return folder;
-    }
+    private static string[] Options(string? precision, string[] extra) =>
+        precision is null ? ["--language", "nb", .. extra] : ["--language", "nb", .. extra, "--precision", precision];
+
+    // The shared index of the sample documents built with these options (read only).
+    private static string BuildIndex(string? precision, params string[] extra) => SampleDocuments.Index(InProcessSkald.Capture, Model, Options(precision, extra));
+
+    // A copy of it, the test's own to change.
+    private static string CopyOfIndex(string? precision, params string[] extra) => SampleDocuments.CopyOfIndex(InProcessSkald.Capture, Model, Options(precision, extra));
 
     [Fact]
     public void ABinaryIndexSearchesItsBitsAndRescoresWithTheFloatRows()
@@ -235,7 +235,7 @@ public sealed class EmbeddingPrecisionCommandTests
     [Fact]
     public void AnInt8IndexKeepsItsRangesWhenDocumentsAreAdded()
     {
-        string folder = BuildIndex("int8");
+        string folder = CopyOfIndex("int8");
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
         var min = manifest.GetProperty("quantization_min").EnumerateArray().Select(v => v.GetSingle()).ToArray();
         Assert.Equal(32, min.Length);
@@ -256,7 +256,7 @@ public sealed class EmbeddingPrecisionCommandTests
     [Fact]
     public void AProductQuantizedIndexSearchesItsCodesAndEvaluateSaysSo()
     {
-        string plain = BuildIndex(null), pq = BuildIndex(null, "--pq", "8");
+        string plain = BuildIndex(null), pq = CopyOfIndex(null, "--pq", "8");
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(pq, "index.json"))).RootElement;
         Assert.Equal(8, manifest.GetProperty("pq_subspaces").GetInt32());
         int rows = manifest.GetProperty("rows").GetInt32();
@@ -277,7 +277,7 @@ public sealed class EmbeddingPrecisionCommandTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("PQ 8 × 8 bits, top 10 rescored from the best 30", JsonDocument.Parse(r.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
 
-        string docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), output = Path.Combine(TestPaths.NewTempDir(), "idx");
+        string docs = SampleDocuments.Folder, output = Path.Combine(TestPaths.NewTempDir(), "idx");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "5"), 1, "divisor");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--precision", "int8"), 2, "choose one");
         string graph = BuildIndex(null, "--pq", "8", "--hnsw", "8");
@@ -311,7 +311,7 @@ public sealed class EmbeddingPrecisionCommandTests
         var r = InProcessSkald.Capture("evaluate", "--model", Model, "--task", task, "--pq", "8", "--pq-bits", "4", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("PQ 8 × 4 bits", JsonDocument.Parse(r.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
-        string docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), output = Path.Combine(TestPaths.NewTempDir(), "idx");
+        string docs = SampleDocuments.Folder, output = Path.Combine(TestPaths.NewTempDir(), "idx");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--pq-bits", "9"), 2, "--pq-bits 9", "1 to 8");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq-bits", "4"), 2, "--pq-bits applies with --pq");
         Assert.False(Directory.Exists(output));
@@ -334,7 +334,7 @@ public sealed class EmbeddingPrecisionCommandTests
         var r = InProcessSkald.Capture("evaluate", "--model", Model, "--task", Task(), "--pq", "8", "--opq", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("PQ 8 × 8 bits, OPQ", JsonDocument.Parse(r.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
-        string docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), output = Path.Combine(TestPaths.NewTempDir(), "idx");
+        string docs = SampleDocuments.Folder, output = Path.Combine(TestPaths.NewTempDir(), "idx");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--opq"), 2, "--opq applies with --pq");
         Assert.False(Directory.Exists(output));
     }
@@ -342,7 +342,7 @@ public sealed class EmbeddingPrecisionCommandTests
     [Fact]
     public void OpqDimMapsTheRowsToAnotherWidthThatBuildReindexAndEvaluateKeep()
     {
-        string plain = BuildIndex(null), opq = BuildIndex(null, "--pq", "8", "--pq-bits", "4", "--opq", "--opq-dim", "16");
+        string plain = BuildIndex(null), opq = CopyOfIndex(null, "--pq", "8", "--pq-bits", "4", "--opq", "--opq-dim", "16");
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(opq, "index.json"))).RootElement;
         Assert.Equal(16, manifest.GetProperty("pq_rotated_dim").GetInt32());
         Assert.Equal(16, ProductQuantizer.Read(Path.Combine(opq, "pq.bin"), 32).CodeDimension);
@@ -360,7 +360,7 @@ public sealed class EmbeddingPrecisionCommandTests
         r = InProcessSkald.Capture("evaluate", "--model", Model, "--task", Task(), "--pq", "8", "--opq", "--opq-dim", "16", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("PQ 8 × 8 bits, OPQ to 16-d", JsonDocument.Parse(r.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
-        string docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), output = Path.Combine(TestPaths.NewTempDir(), "idx");
+        string docs = SampleDocuments.Folder, output = Path.Combine(TestPaths.NewTempDir(), "idx");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--opq-dim", "16"),
             2, "--opq-dim 16 applies with --opq");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--opq", "--opq-dim", "12"),

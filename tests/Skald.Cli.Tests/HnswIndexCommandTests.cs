@@ -6,7 +6,7 @@ namespace Skald.Cli.Tests;
 public sealed class HnswIndexCommandTests
 {
     private static readonly string Model = TestPaths.FixtureModel("bert-cased-mean");
-    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static readonly string Documents = SampleDocuments.Folder;
     private const string Query = "Hvor kan jeg parkere sykkelen?";
 
     private static string[] Ids(string folder, int k, params string[] extra)
@@ -17,14 +17,10 @@ public sealed class HnswIndexCommandTests
         return [.. JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").EnumerateArray().Select(h => h.GetProperty("id").GetString()!)];
     }
 
-    private static string Index(params string[] options)
-    {
-        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = InProcessSkald.Capture(["index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb",
-            "--chunk-tokens", "200", .. options]); // 19 rows, for which ef 8 finds the exact top 3 (the fixture's default chunks make 63)
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        return folder;
-    }
+    // A copy (the test's own to change) of the shared index of the sample documents built with these options (and -q).
+    private static string Index(params string[] options) =>
+        SampleDocuments.CopyOfIndex(InProcessSkald.Capture, Model, ["--language", "nb",
+            "--chunk-tokens", "200", .. options.Where(o => o != "-q")]); // 19 rows, for which ef 8 finds the exact top 3 (the fixture's default chunks make 63)
 
     [Fact]
     public void AnHnswIndexWalksItsGraphAndKeepingEveryRowIsTheExactIndex()

@@ -7,13 +7,15 @@ namespace Skald.Cli.Tests;
 public sealed class IndexCommandTests
 {
     private static readonly string Model = TestPaths.FixtureModel("bert-cased-mean");
-    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static readonly string Documents = SampleDocuments.Folder;
 
+    // The shared index of the sample documents (read only).
+    private static string SharedIndex() => SampleDocuments.Index(InProcessSkald.Capture, Model, "--language", "nb");
+
+    // An index of a copy of the sample documents, both the test's own to change.
     private static string Build(out string folder)
     {
-        string docs = Path.Combine(TestPaths.NewTempDir(), "docs");
-        Directory.CreateDirectory(docs);
-        foreach (var f in Directory.GetFiles(Documents)) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
+        string docs = SampleDocuments.Copy();
         folder = Path.Combine(TestPaths.NewTempDir(), "idx");
         var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", folder, "--language", "nb", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
@@ -30,7 +32,7 @@ public sealed class IndexCommandTests
     [Fact]
     public void BuildWritesTheIndexFilesAndDenseScoresAreTheModelsCosines()
     {
-        Build(out string folder);
+        string folder = SharedIndex();
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
         int rows = manifest.GetProperty("rows").GetInt32(), dim = manifest.GetProperty("dimension").GetInt32();
         Assert.Equal(32, dim);
@@ -109,7 +111,7 @@ public sealed class IndexCommandTests
     [Fact]
     public void AnIvfIndexProbesItsListsAndAllOfThemIsTheExactIndex()
     {
-        Build(out string plain);
+        string plain = SharedIndex();
         string folder = Path.Combine(TestPaths.NewTempDir(), "ivf");
         var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb",
             "--ivf-lists", "3", "--ivf-probes", "1");
@@ -155,7 +157,7 @@ public sealed class IndexCommandTests
     [Fact]
     public void ReindexLaysOutTheStoredRowsAnewWithoutTheModel()
     {
-        Build(out string folder);
+        string folder = SampleDocuments.CopyOfIndex(InProcessSkald.Capture, Model, "--language", "nb");
         static string[] Ids(JsonElement hits) => [.. hits.EnumerateArray().Select(h => h.GetProperty("id").GetString()!)];
         var exact = Ids(Search(folder, "Hvor kan jeg parkere sykkelen?", "dense", 8));
         string embeddings = Path.Combine(folder, "embeddings.f32");

@@ -13,7 +13,7 @@ public sealed class IndexSyncCommandTests
 
     private static (string Docs, string Index) Built()
     {
-        string docs = TestPaths.CopyFolder(Path.Combine(TestPaths.RepoRoot, "samples", "documents"), Path.Combine(TestPaths.NewTempDir(), "docs"));
+        string docs = SampleDocuments.Copy();
         string index = Path.Combine(TestPaths.NewTempDir(), "idx");
         var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", index, "--language", "nb", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);

@@ -15,14 +15,14 @@ public sealed class IndexWriteLockCommandTests
         string lockFile = Path.Combine(Path.GetDirectoryName(index)!, ".lock-idx");
         using (new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)) // flock, as a writer takes it
         {
-            var delete = SkaldProcess.Run("index", "delete", "--index", index, "--source", Path.Combine(TestPaths.RepoRoot, "samples", "documents", "kaffe.md"));
+            var delete = SkaldProcess.Run("index", "delete", "--index", index, "--source", Path.Combine(SampleDocuments.Folder, "kaffe.md"));
             SkaldProcess.AssertUserError(delete, 1, index, "another skald is writing this index");
             SkaldProcess.AssertUserError(IndexedSampleModel.AddText(index, "hest.txt"), 1, "another skald is writing this index");
             Assert.Equal(0, IndexedSampleModel.Dense(index).ExitCode);
         }
         Assert.Equal(manifest, File.ReadAllText(Path.Combine(index, "index.json")));
         Assert.False(File.Exists(Path.Combine(index, "tombstones.txt")) && File.ReadAllText(Path.Combine(index, "tombstones.txt")).Trim().Length > 0);
-        var after = SkaldProcess.Run("index", "delete", "--index", index, "--source", Path.Combine(TestPaths.RepoRoot, "samples", "documents", "kaffe.md"), "-q");
+        var after = SkaldProcess.Run("index", "delete", "--index", index, "--source", Path.Combine(SampleDocuments.Folder, "kaffe.md"), "-q");
         Assert.True(after.ExitCode == 0, after.Stderr);
         Assert.False(File.Exists(lockFile), "the delete left the lock file beside the index");
     }
@@ -36,7 +36,7 @@ public sealed class IndexWriteLockCommandTests
     public async Task TwoWritersAtOnceLoseNothingAndLeaveNoLockFile()
     {
         var (_, index) = IndexedSampleModel.Build();
-        string documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+        string documents = SampleDocuments.Folder;
         string[] names = ["ferie.md", "kaffe.md", "kantine.md", "motesrum.md", "nettverk.html", "sykkel.txt"];
         var deleted = new List<string>();
         for (int round = 0; round < names.Length; round += 2)
@@ -78,7 +78,7 @@ public sealed class IndexWriteLockCommandTests
             Assert.Equal(0, Chown(owned));
         File.WriteAllText(lockFile, "");
         File.SetUnixFileMode(lockFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        string kaffe = Path.Combine(TestPaths.RepoRoot, "samples", "documents", "kaffe.md");
+        string kaffe = Path.Combine(SampleDocuments.Folder, "kaffe.md");
         SkaldProcess.Result DeleteAsNobody() => SkaldProcess.Run(AsNobody(home, "index", "delete", "--index", index, "--source", kaffe, "-q"));
         string before = File.ReadAllText(tombstones);
         using (new FileStream(lockFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) // a writer of root's holds it
@@ -90,7 +90,7 @@ public sealed class IndexWriteLockCommandTests
         string deleted = File.ReadAllText(tombstones);
         File.WriteAllText(lockFile, "");
         File.SetUnixFileMode(lockFile, UnixFileMode.UserRead | UnixFileMode.UserWrite); // unreadable to nobody
-        string sykkel = Path.Combine(TestPaths.RepoRoot, "samples", "documents", "sykkel.txt");
+        string sykkel = Path.Combine(SampleDocuments.Folder, "sykkel.txt");
         var refused = SkaldProcess.Run(AsNobody(home, "index", "delete", "--index", index, "--source", sykkel, "-q"));
         SkaldProcess.AssertUserError(refused, 1, "cannot open the index's write lock", lockFile, "never written unlocked");
         Assert.Equal(deleted, File.ReadAllText(tombstones));
@@ -111,7 +111,7 @@ public sealed class IndexWriteLockCommandTests
         var off = new Dictionary<string, string> { ["DOTNET_SYSTEM_IO_DISABLEFILELOCKING"] = "1" };
         using (new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
         {
-            var delete = SkaldProcess.RunWith(null, off, "index", "delete", "--index", index, "--source", Path.Combine(TestPaths.RepoRoot, "samples", "documents", "kaffe.md"), "-q");
+            var delete = SkaldProcess.RunWith(null, off, "index", "delete", "--index", index, "--source", Path.Combine(SampleDocuments.Folder, "kaffe.md"), "-q");
             SkaldProcess.AssertUserError(delete, 1, "another skald is writing this index");
         }
         Assert.Equal(before, File.ReadAllText(tombstones));

@@ -6,7 +6,7 @@ namespace Skald.Cli.Tests;
 /// </summary>
 internal static class IndexedSampleModel
 {
-    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static readonly string Documents = SampleDocuments.Folder;
 
     /// <summary>A fresh model copy and the index built with it.</summary>
     public static (string Model, string Index) Build()

@@ -14,7 +14,7 @@ public sealed class ModelFilePathTests
             { "bert-cased-mean", "model.safetensors", ["info"] },
             { "bert-cased-mean", "config.json", ["encode", "--input", texts, "--output", output] },
             { "ce-bert", "model.safetensors", ["rerank", "--query", "Hvor ligger legekontoret?", "--documents", texts] },
-            { "bert-cased-mean", "model.safetensors", ["index", "build", "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", Path.Combine(TestPaths.NewTempDir(), "idx")] },
+            { "bert-cased-mean", "model.safetensors", ["index", "build", "--documents", SampleDocuments.Folder, "--output", Path.Combine(TestPaths.NewTempDir(), "idx")] },
         };
     }
 

@@ -9,7 +9,7 @@ namespace Skald.Cli.Tests;
 [Collection(InProcessSkaldCollection.Name)]
 public sealed class ModelReleaseCommandTests
 {
-    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static readonly string Documents = SampleDocuments.Folder;
 
     private static string Copy(string fixture, out string weights, string file = "model.safetensors")
     {

@@ -12,15 +12,7 @@ public sealed class PipelineInterruptTests
 {
     private const string Stopping = "skald: stopping: the requests in flight finish and go to the journal";
 
-    private static string Documents => Path.Combine(TestPaths.RepoRoot, "samples", "documents");
-
-    // A pipeline file of these stages (YAML lines under "stages:") writing to OUTPUT.
-    private static string Pipeline(string dir, string output, params string[] stages)
-    {
-        string file = Path.Combine(dir, "pipeline.yaml");
-        File.WriteAllText(file, $"output: {output}\nstages:\n" + string.Concat(stages.Select(l => l + "\n")));
-        return file;
-    }
+    private static string Documents => SampleDocuments.Folder;
 
     private static void AssertInterrupted(SkaldProcess.Result run, string stage, string output, string journal)
     {
@@ -37,7 +29,7 @@ public sealed class PipelineInterruptTests
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out");
         string gen = Path.Combine(output, "gen"), journal = gen + ".journal.jsonl", mined = Path.Combine(output, "mined.jsonl");
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good, replyDelayMs: 800);
-        string config = Pipeline(dir, output,
+        string config = PipelineFile.Write(dir, output,
             "  - name: gen", "    type: generate", $"    documents: [{Documents}]", "    generator: llm", $"    llm: {server.Url}",
             "    llm_model: fake", "    chunk_tokens: 40", "    concurrency: 2", "    api_key_env: SKALD_TEST_NO_SUCH_KEY",
             "  - name: mined", "    type: mine_negatives", "    data: gen/pairs.jsonl", "    model: bm25", "    num_negatives: 1");
@@ -63,7 +55,7 @@ public sealed class PipelineInterruptTests
         string translated = Path.Combine(output, "translated.jsonl"), journal = Path.Combine(output, "translated.journal.jsonl");
         File.WriteAllLines(input, Enumerable.Range(1, 12).Select(i => $"{{\"anchor\":\"Setning nummer {i} om fjorden.\",\"positive\":\"Fjorden nummer {i} er lang.\"}}"));
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good, replyDelayMs: 800, answer: t => "Omsett: " + t);
-        string config = Pipeline(dir, output,
+        string config = PipelineFile.Write(dir, output,
             "  - name: translated", "    type: translate", $"    data: {input}", "    from: nb", "    to: nn", "    engine: llm",
             $"    llm: {server.Url}", "    llm_model: fake", "    concurrency: 2", "    api_key_env: SKALD_TEST_NO_SUCH_KEY",
             "  - name: mined", "    type: mine_negatives", "    data: translated", "    model: bm25", "    num_negatives: 1");
@@ -94,7 +86,7 @@ public sealed class PipelineInterruptTests
         foreach (var system in systems)
             File.WriteAllLines(Path.Combine(dir, system + ".jsonl"), Enumerable.Range(1, 4).Select(i => $"{{\"id\":\"{i}\",\"text\":\"{system} svarer {i}\"}}"));
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good, replyDelayMs: 800, answer: _ => "Rationale: Wrong.\nScore: 3");
-        string config = Pipeline(dir, output,
+        string config = PipelineFile.Write(dir, output,
             "  - name: report", "    type: evaluate_generation", $"    task: {task}",
             $"    systems: [{string.Join(", ", systems.Select(s => Path.Combine(dir, s + ".jsonl")))}]", "    metrics: [rougeL, judge]",
             $"    judge: {server.Url}", "    judge_model: fake", "    api_key_env: SKALD_TEST_NO_SUCH_KEY");
@@ -124,7 +116,7 @@ public sealed class PipelineInterruptTests
     {
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out");
         string corpus = Path.Combine(TestPaths.RepoRoot, "samples", "data", "corpus.txt");
-        string config = Pipeline(dir, output,
+        string config = PipelineFile.Write(dir, output,
             $"  - {{name: tok, type: tokenizer, corpus: {corpus}, vocab_size: 400, lowercase: true}}",
             "  - {name: init, type: new_bert, tokenizer: tok, hidden: 16, layers: 1, heads: 2, intermediate: 32, max_positions: 64}",
             $"  - {{name: mlm, type: mlm, model: init, corpus: {corpus}, steps: 1000000, batch_size: 8}}");

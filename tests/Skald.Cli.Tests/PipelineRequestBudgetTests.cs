@@ -8,15 +8,7 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class PipelineRequestBudgetTests
 {
-    private static string Documents => Path.Combine(TestPaths.RepoRoot, "samples", "documents");
-
-    // A pipeline file of these stages (YAML lines under "stages:") writing to OUTPUT; the stages start on line 3.
-    private static string Pipeline(string dir, string output, params string[] stages)
-    {
-        string file = Path.Combine(dir, "pipeline.yaml");
-        File.WriteAllText(file, $"output: {output}\nstages:\n" + string.Concat(stages.Select(l => l + "\n")));
-        return file;
-    }
+    private static string Documents => SampleDocuments.Folder;
 
     private static string[] Generate(string url, params string[] more) =>
     [
@@ -29,7 +21,7 @@ public sealed class PipelineRequestBudgetTests
     {
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out"), gen = Path.Combine(output, "gen");
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good);
-        string config = Pipeline(dir, output, Generate(server.Url, "    max_requests: 3"));
+        string config = PipelineFile.Write(dir, output, Generate(server.Url, "    max_requests: 3"));
         var r = InProcessSkald.Capture("pipeline", "--config", config, "--quiet");
         SkaldProcess.AssertUserError(r, 1, "request budget of 3 reached; run again (with a larger gen.max_requests)");
         Assert.Equal(3, server.Requests.Count);
@@ -49,7 +41,7 @@ public sealed class PipelineRequestBudgetTests
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out"), input = Path.Combine(dir, "in.jsonl");
         File.WriteAllLines(input, ["{\"anchor\":\"Hei {name}, velkommen til Bergen.\"}", "{\"anchor\":\"Takk {name}, vi ses i Oslo.\"}"]);
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good, answer: t => t.Replace("⟦0⟧", ""));
-        string config = Pipeline(dir, output,
+        string config = PipelineFile.Write(dir, output,
             "  - name: tr", "    type: translate", $"    data: {input}", "    from: nb", "    to: nn", "    engine: llm",
             $"    llm: {server.Url}", "    llm_model: fake", "    concurrency: 1", "    api_key_env: SKALD_TEST_NO_SUCH_KEY", "    max_requests: 2");
         var r = InProcessSkald.Capture("pipeline", "--config", config, "--quiet");
@@ -67,7 +59,7 @@ public sealed class PipelineRequestBudgetTests
         foreach (var system in systems)
             File.WriteAllLines(Path.Combine(dir, system + ".jsonl"), Enumerable.Range(1, 4).Select(i => $"{{\"id\":\"{i}\",\"text\":\"{system} svarer {i}\"}}"));
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good, answer: _ => "Rationale: Wrong.\nScore: 3");
-        string config = Pipeline(dir, output,
+        string config = PipelineFile.Write(dir, output,
             "  - name: report", "    type: evaluate_generation", $"    task: {task}",
             $"    systems: [{string.Join(", ", systems.Select(s => Path.Combine(dir, s + ".jsonl")))}]", "    metrics: [rougeL, judge]",
             $"    judge: {server.Url}", "    judge_model: fake", "    api_key_env: SKALD_TEST_NO_SUCH_KEY", "    max_requests: 3");
@@ -84,7 +76,7 @@ public sealed class PipelineRequestBudgetTests
     {
         string dir = TestPaths.NewTempDir();
         var lines = Generate("http://127.0.0.1:9/v1", $"    max_requests: {value}");
-        string config = Pipeline(dir, Path.Combine(dir, "out"), lines);
+        string config = PipelineFile.Write(dir, Path.Combine(dir, "out"), lines);
         int line = 2 + lines.Length; // output:, stages:, then the stage's lines, max_requests last
         SkaldProcess.AssertUserError(InProcessSkald.Capture("pipeline", "--config", config), 1, $"{config}:{line}: gen.max_requests {problem}");
     }

@@ -14,7 +14,7 @@ public sealed class PipelineTokenizerFileTests
     {
         string dir = TestPaths.NewTempDir(), empty = Path.Combine(dir, "no-tokenizer"), config = Path.Combine(dir, "pipeline.yaml");
         Directory.CreateDirectory(empty);
-        string documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+        string documents = SampleDocuments.Folder;
         File.WriteAllText(config, $"""
             output: {Path.Combine(dir, "run")}
             stages:

@@ -12,7 +12,7 @@ public sealed class PlaidIndexCommandTests
 {
     private static readonly string Model = TestPaths.FixtureModel("colbert-bert-tiny");
     private static readonly string DenseModel = TestPaths.FixtureModel("bert-cased-mean");
-    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static readonly string Documents = SampleDocuments.Folder;
 
     [Fact]
     public void PlaidBuildsSearchesAndSaysSoAndItsOptionsAreRefusedElsewhere()
@@ -49,8 +49,7 @@ public sealed class PlaidIndexCommandTests
             1, "--plaid-nbits 4: PLAID codes take 1, 2 or 4 bits a value");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", folder, "--query", query, "--plaid-ncells", "2", "--maxsim-candidates", "3"),
             2, "two candidate stages");
-        string plain = Path.Combine(dir, "plain");
-        Assert.Equal(0, InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", plain, "-q").ExitCode);
+        string plain = SampleDocuments.Index(InProcessSkald.Capture, Model, "--language", "nb");
         SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", plain, "--query", query, "--plaid-ndocs", "8"),
             2, "--plaid-ndocs applies to a PLAID index");
     }

@@ -53,12 +53,7 @@ public sealed class RerankCommandTests
     [Fact]
     public void SearchRerankScoresTheRetrievedCandidatesWithTheCrossEncoder()
     {
-        string docs = Path.Combine(TestPaths.NewTempDir(), "docs");
-        Directory.CreateDirectory(docs);
-        foreach (var f in Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "samples", "documents"))) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
-        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var build = InProcessSkald.Capture("index", "build", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--documents", docs, "--output", folder, "--language", "nb", "-q");
-        Assert.True(build.ExitCode == 0, build.Stderr);
+        string folder = SampleDocuments.Index(InProcessSkald.Capture, TestPaths.FixtureModel("bert-cased-mean"), "--language", "nb");
         const string query = "Hvor kan jeg parkere sykkelen?";
 
         var plain = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", "bm25", "--top-k", "8", "--format", "json");

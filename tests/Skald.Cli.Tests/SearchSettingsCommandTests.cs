@@ -8,15 +8,10 @@ namespace Skald.Cli.Tests;
 public sealed class SearchSettingsCommandTests
 {
     private static readonly string Model = TestPaths.FixtureModel("bert-cased-mean");
-    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static readonly string Documents = SampleDocuments.Folder;
 
-    private static string Build(params string[] settings)
-    {
-        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = InProcessSkald.Capture(["index", "build", "--model", Model, "--documents", Documents, "--output", folder, "-q", .. settings]);
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        return folder;
-    }
+    // The shared index of the sample documents built with these settings (read only).
+    private static string Build(params string[] settings) => SampleDocuments.Index(InProcessSkald.Capture, Model, settings);
 
     private static SkaldProcess.Result Search(string folder, params string[] settings) =>
         SkaldProcess.Run(["search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--format", "json", .. settings]);

@@ -11,7 +11,7 @@ namespace Skald.Cli.Tests;
 public sealed class SparseIndexCommandTests
 {
     private static readonly string Model = TestPaths.FixtureModel("splade-bert-tiny");
-    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static readonly string Documents = SampleDocuments.Folder;
 
     private static JsonElement Search(string folder, string query, string mode, int k)
     {
@@ -52,9 +52,7 @@ public sealed class SparseIndexCommandTests
     [Fact]
     public void ASparseIndexStoresEntriesAndScoresAreTheModelsDotProducts()
     {
-        string docs = Path.Combine(TestPaths.NewTempDir(), "docs");
-        Directory.CreateDirectory(docs);
-        foreach (var f in Directory.GetFiles(Documents)) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
+        string docs = SampleDocuments.Copy();
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
         var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", docs, "--output", folder, "--language", "nb", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);

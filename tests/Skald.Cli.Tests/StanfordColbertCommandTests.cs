@@ -14,7 +14,7 @@ namespace Skald.Cli.Tests;
 public sealed class StanfordColbertCommandTests
 {
     private static readonly string Model = TestPaths.FixtureModel("colbert-stanford-tiny");
-    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static readonly string Documents = SampleDocuments.Folder;
 
     [Fact]
     public void RerankOrdersTheDocumentsByTheStanfordScores()

@@ -57,14 +57,12 @@ public sealed class TranslateSecondCallRestartTests
     [Fact]
     public void ATranslateStageWaitsForAServerRestartingBeforeItsSecondCall()
     {
-        string dir = TestPaths.NewTempDir(), input = Input(dir), output = Path.Combine(dir, "out"), config = Path.Combine(dir, "pipeline.yaml");
+        string dir = TestPaths.NewTempDir(), input = Input(dir), output = Path.Combine(dir, "out");
         using var server = RestartingServer(out var refused);
         using var _ = refused;
-        File.WriteAllText(config, $"output: {output}\nstages:\n" + string.Concat(new[]
-        {
+        string config = PipelineFile.Write(dir, output,
             "  - name: tr", "    type: translate", $"    data: {input}", "    from: nb", "    to: nn", "    engine: llm",
-            $"    llm: {server.Url}", "    llm_model: fake", "    concurrency: 1", "    api_key_env: SKALD_TEST_NO_SUCH_KEY",
-        }.Select(l => l + "\n")));
+            $"    llm: {server.Url}", "    llm_model: fake", "    concurrency: 1", "    api_key_env: SKALD_TEST_NO_SUCH_KEY");
         var r = InProcessSkald.Capture("pipeline", "--config", config);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(3, server.Requests);

@@ -34,7 +34,7 @@ public sealed class TruncateDimCommandTests
     public void AnIndexOfTruncatedEmbeddingsCutsItsQueriesAlike()
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        string documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+        string documents = SampleDocuments.Folder;
         var r = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", documents, "--output", folder, "--truncate-dim", "16", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;

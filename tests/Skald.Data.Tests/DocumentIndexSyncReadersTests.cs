@@ -51,7 +51,7 @@ public sealed class DocumentIndexSyncReadersTests
         Assert.Equal("Sykefravær", synced.Title);
         Assert.StartsWith("Meld fra", synced.Text, StringComparison.Ordinal);
         using (var open = SearchIndex.Open(index))
-            Assert.Equal("2", open.Manifest.Reading!["readers"]);
+            Assert.Equal("3", open.Manifest.Reading!["readers"]);
 
         // recorded: the next sync reads nothing
         model.Texts.Clear();

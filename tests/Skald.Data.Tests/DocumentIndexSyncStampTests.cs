@@ -140,7 +140,7 @@ public sealed class DocumentIndexSyncStampTests
         var model = new CountingEmbeddingModel();
         string index = Build(docs, model);
         using (var open = SearchIndex.Open(index))
-            Assert.Equal(new Dictionary<string, string> { ["ocr"] = "off", ["ocr_languages"] = "nor+dan+swe+eng", ["readers"] = "2", ["text_column"] = "text" }, open.Manifest.Reading);
+            Assert.Equal(new Dictionary<string, string> { ["ocr"] = "off", ["ocr_languages"] = "nor+dan+swe+eng", ["readers"] = "3", ["text_column"] = "text" }, open.Manifest.Reading);
 
         var column = Assert.Throws<EvaluationException>(() => DocumentIndex.Sync(index, model, [docs], Chunking, Options with { TextColumn = "body" }));
         Assert.Contains("--text-column text", column.Message, StringComparison.Ordinal);

@@ -18,7 +18,7 @@ public sealed class AdapterSearchModelCheckTests
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
         string adapter = BertLoraFolder.Write(Path.Combine(TestPaths.NewTempDir(), "lora"), model);
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", adapter, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", folder, "-q");
+        var r = SkaldProcess.Run("index", "build", "--model", adapter, "--documents", SampleDocuments.Folder, "--output", folder, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
 
         using var index = SearchIndex.Open(folder);
@@ -47,7 +47,7 @@ public sealed class AdapterSearchModelCheckTests
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
         string adapter = BertLoraFolder.Write(Path.Combine(TestPaths.NewTempDir(), "lora"), model);
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", adapter, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", folder, "-q");
+        var r = SkaldProcess.Run("index", "build", "--model", adapter, "--documents", SampleDocuments.Folder, "--output", folder, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var index = SearchIndex.Open(folder);
         using var served = SentenceEncoder.Load(adapter);

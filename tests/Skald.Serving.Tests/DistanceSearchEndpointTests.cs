@@ -24,7 +24,7 @@ public sealed class DistanceSearchEndpointTests
     {
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean", "euclidean");
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"),
+        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", SampleDocuments.Folder,
             "--output", folder, "--language", "nb", "--precision", "int8", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var index = SearchIndex.Open(folder);

@@ -17,10 +17,7 @@ public sealed class IndexFileCutEndpointTests
     [Fact]
     public async Task ASearchOfACutIndexIs503NamingTheFileAndTheServerGoesOn()
     {
-        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var built = SkaldProcess.Run("index", "build", "--model", ModelDir, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"),
-            "--output", folder, "--language", "nb", "-q");
-        Assert.True(built.ExitCode == 0, built.Stderr);
+        string folder = SampleDocuments.CopyOfIndex(SkaldProcess.Run, ModelDir, "--language", "nb");
         string rows = Path.Combine(folder, IndexWriter.EmbeddingsFile);
         byte[] whole = File.ReadAllBytes(rows);
         using var index = SearchIndex.Open(folder);

@@ -29,9 +29,7 @@ public sealed class LiveSearchEndpointTests
     [Fact]
     public async Task AddedAndDeletedDocumentsAreServedWithoutARestart()
     {
-        string dir = TestPaths.NewTempDir(), docs = Path.Combine(dir, "docs"), folder = Path.Combine(dir, "idx");
-        Directory.CreateDirectory(docs);
-        foreach (var f in Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "samples", "documents"))) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
+        string dir = TestPaths.NewTempDir(), docs = SampleDocuments.Copy(), folder = Path.Combine(dir, "idx");
         var built = SkaldProcess.Run("index", "build", "--model", ModelDir, "--documents", docs, "--output", folder, "--language", "nb", "-q");
         Assert.True(built.ExitCode == 0, built.Stderr);
         var encoder = SentenceEncoder.Load(ModelDir);

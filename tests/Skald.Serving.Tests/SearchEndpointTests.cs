@@ -20,7 +20,8 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
     /// <summary>An index of samples/documents and a server answering /v1/search over it (with <see cref="Reranker"/>, /v1/rerank too).</summary>
     public class IndexedServer : IAsyncLifetime
     {
-        public string Folder { get; } = Path.Combine(TestPaths.NewTempDir(), "idx");
+        /// <summary>The shared IVF index of the sample documents (read only).</summary>
+        public string Folder { get; } = SampleDocuments.Index(SkaldProcess.Run, ModelDir, "--language", "nb", "--ivf-lists", "3", "--ivf-probes", "3");
 
         public SearchIndex Index { get; private set; } = null!;
 
@@ -30,9 +31,6 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
 
         public async Task InitializeAsync()
         {
-            var r = SkaldProcess.Run("index", "build", "--model", ModelDir, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"),
-                "--output", Folder, "--language", "nb", "--ivf-lists", "3", "--ivf-probes", "3", "-q");
-            Assert.True(r.ExitCode == 0, r.Stderr);
             Index = SearchIndex.Open(Folder);
             Server = await EmbeddingServer.StartAsync(SentenceEncoder.Load(ModelDir), Index, Reranker(), "127.0.0.1", 0);
             Client.BaseAddress = Server.Address;
@@ -268,7 +266,7 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
 
         // The index's own model folder, changed in place after the build (trained again, say), is refused too.
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", copy, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", folder, "-q");
+        var r = SkaldProcess.Run("index", "build", "--model", copy, "--documents", SampleDocuments.Folder, "--output", folder, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var index = SearchIndex.Open(folder);
         await (await EmbeddingServer.StartAsync(SentenceEncoder.Load(copy), index, "127.0.0.1", 0)).DisposeAsync();

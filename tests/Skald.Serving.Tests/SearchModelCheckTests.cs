@@ -15,7 +15,7 @@ public sealed class SearchModelCheckTests
     {
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
         string index = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", index, "-q");
+        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", SampleDocuments.Folder, "--output", index, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         return (model, index);
     }

@@ -208,10 +208,7 @@ public sealed partial class ServeProcessTests
     [Fact]
     public async Task ASearchOfACutIndexIsLoggedNamingTheFile()
     {
-        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var built = SkaldProcess.Run("index", "build", "--model", ModelDir, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"),
-            "--output", folder, "--language", "nb", "-q");
-        Assert.True(built.ExitCode == 0, built.Stderr);
+        string folder = SampleDocuments.CopyOfIndex(SkaldProcess.Run, ModelDir, "--language", "nb");
         string rows = Path.Combine(folder, Skald.Retrieval.Index.IndexWriter.EmbeddingsFile);
         long whole = new FileInfo(rows).Length;
         using var process = Process.Start(SkaldProcess.StartInfo(null, "serve", "--model", ModelDir, "--index", folder, "--port", "0"))!;

@@ -24,7 +24,7 @@ public sealed class SparseSearchEndpointTests
     internal static async Task AssertServerMatchesCli(string model, string mode, int k, params string[] buildOptions)
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run(["index", "build", "--model", model, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"),
+        var r = SkaldProcess.Run(["index", "build", "--model", model, "--documents", SampleDocuments.Folder,
             "--output", folder, "-q", .. buildOptions]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         const string query = "Hvor kan jeg parkere sykkelen?";

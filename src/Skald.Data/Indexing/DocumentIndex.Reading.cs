@@ -30,10 +30,12 @@ public static partial class DocumentIndex
     /// <summary>
     /// The document readers' revision, raised when they make other text or chunks of the same file: 2 reads a .txt
     /// file's title lines as headings, UTF-16 files with their mark, tables without a header row and PDF cells wrapped
-    /// in capitals (an index that recorded no revision was read before). A sync of an index read by other readers reads
-    /// every file again, so that it holds what a build now would, not the old rows of files unchanged since.
+    /// in capitals (an index that recorded no revision was read before); 3 keeps a table's empty cells in their places,
+    /// reads a table with an empty first value as having no header, and goes on with a PDF table under a "continued"
+    /// note over the page break. A sync of an index read by other readers reads every file again, so that it holds what
+    /// a build now would, not the old rows of files unchanged since.
     /// </summary>
-    public const string ReadersRevision = "2";
+    public const string ReadersRevision = "3";
 
     /// <summary>Whether the index's rows were made by other document readers than these (<see cref="ReadersRevision"/>).</summary>
     private static bool ReadByOtherReaders(IndexManifest manifest) =>

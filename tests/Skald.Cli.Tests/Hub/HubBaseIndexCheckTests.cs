@@ -39,7 +39,7 @@ public sealed class HubBaseIndexCheckTests
             return r;
         }
 
-        var build = Run(online, out _, "index", "build", "--model", adapter, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", index, "-q");
+        var build = Run(online, out _, "index", "build", "--model", adapter, "--documents", SampleDocuments.Folder, "--output", index, "-q");
         Assert.True(build.ExitCode == 0, build.Stderr);
         // what loading the adapter asks the hub (the base's revision), with nothing to check
         var encode = Run(online, out int load, "encode", "--model", adapter, "--input", texts, "--output", Path.Combine(dir, "v.jsonl"));
@@ -86,7 +86,7 @@ public sealed class HubBaseIndexCheckTests
         using (var hub = new MockHub(MockRepo.FromFolder(BaseId, bert)))
         {
             var build = SkaldProcess.RunWith(dir, Env(home, hub.Endpoint), "index", "build", "--model", adapter, "--documents",
-                Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", index, "-q");
+                SampleDocuments.Folder, "--output", index, "-q");
             Assert.True(build.ExitCode == 0, build.Stderr);
             var first = SkaldProcess.RunWith(dir, Env(home, hub.Endpoint), search);
             Assert.True(first.ExitCode == 0, first.Stderr);

@@ -33,7 +33,7 @@ public sealed class HubTokenizerTests
     public void DataGenerateSizesChunksByAHubModelAsByItsFolder()
     {
         using var hub = new MockHub(MockRepo.FromFolder("skald-test/bert", Base));
-        string dir = TestPaths.NewTempDir(), docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+        string dir = TestPaths.NewTempDir(), docs = SampleDocuments.Folder;
         var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
         var fromHub = SkaldProcess.RunWith(dir, env, "data", "generate", "--documents", docs, "--tokenizer", "skald-test/bert",
             "--output", Path.Combine(dir, "hub"));
@@ -55,7 +55,7 @@ public sealed class HubTokenizerTests
     public void APipelineStagesTokenizerKeyTakesAHubIdAsTheOptionDoes()
     {
         using var hub = new MockHub(MockRepo.FromFolder("skald-test/bert", Base));
-        string dir = TestPaths.NewTempDir(), docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), config = Path.Combine(dir, "pipeline.yaml");
+        string dir = TestPaths.NewTempDir(), docs = SampleDocuments.Folder, config = Path.Combine(dir, "pipeline.yaml");
         var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
         var cli = SkaldProcess.RunWith(dir, env, "data", "generate", "--documents", docs, "--tokenizer", "skald-test/bert",
             "--output", Path.Combine(dir, "cli"));
@@ -82,7 +82,7 @@ public sealed class HubTokenizerTests
     [InlineData("skald-test/absent", "1", "gen.tokenizer: skald-test/absent: no such local folder, not in the hub cache")]
     public void APipelineTokenizerThatIsNeitherHereNorOnTheHubIsOneLine(string value, string offline, string expected)
     {
-        string dir = TestPaths.NewTempDir(), docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), config = Path.Combine(dir, "pipeline.yaml");
+        string dir = TestPaths.NewTempDir(), docs = SampleDocuments.Folder, config = Path.Combine(dir, "pipeline.yaml");
         File.WriteAllText(config, $$"""
             output: {{Path.Combine(dir, "run")}}
             stages:

@@ -11,7 +11,7 @@ public sealed class DataParallelIndexTests
 {
     private readonly string dir = InfraPaths.NewTempDir();
 
-    private static string Documents => Path.Combine(Skald.Tests.Repository.Root, "samples", "documents");
+    private static string Documents => Skald.Tests.SampleDocuments.Folder;
 
     private static string[] Args(string model, string output, params string[] extra) => ["index", "build", "--model", InfraPaths.FixtureModel(model), "--documents", Documents,
         "--output", output, "--language", "nb", "--chunk-tokens", "48", "--overlap-tokens", "8", "--batch-size", "4", .. extra];

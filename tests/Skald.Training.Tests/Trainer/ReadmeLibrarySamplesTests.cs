@@ -48,7 +48,7 @@ public sealed partial class ReadmeLibrarySamplesTests
     [Fact]
     public void TheDocumentsSampleRuns()
     {
-        string DocsDir = TestPaths.CopyFolder(Path.Combine(TestPaths.RepoRoot, "samples", "documents"), Path.Combine(TestPaths.NewTempDir(), "docs"));
+        string DocsDir = SampleDocuments.Copy();
         // README sample: documents
         using var model = EncoderEmbeddingModel.Load(ModelDir);
         var chunking = new ChunkOptions { ChunkTokens = 200, OverlapTokens = 32, Counter = TokenCounter.For(model.Encoder.Tokenizer, ModelDir) };

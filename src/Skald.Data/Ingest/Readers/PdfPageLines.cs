@@ -24,9 +24,16 @@ public static class PdfPageLines
     /// <paramref name="open"/>: the columns of a table that runs to this page's bottom (null when none, or the text could
     /// not be matched to the letters).
     /// </summary>
-    public static List<PdfLine> Of(Page page, PdfTableColumns? above, out PdfTableColumns? open)
+    public static List<PdfLine> Of(Page page, PdfTableColumns? above, out PdfTableColumns? open) => Of(page, above, out open, out _);
+
+    /// <summary>
+    /// As <see cref="Of(Page, PdfTableColumns?, out PdfTableColumns?)"/>; <paramref name="wentOn"/> says whether the page's
+    /// first table is the one of <paramref name="above"/> going on (its rows in place as rows).
+    /// </summary>
+    public static List<PdfLine> Of(Page page, PdfTableColumns? above, out PdfTableColumns? open, out bool wentOn)
     {
         open = null;
+        wentOn = false;
         ArgumentNullException.ThrowIfNull(page);
         string text = ContentOrderTextExtractor.GetText(page);
         string[] lines = text.Split('\n');
@@ -72,17 +79,20 @@ public static class PdfPageLines
             }
             result.Add(new PdfLine(lines[i], Median(letters), bold[i] == letters.Count, Y(page, top[i], bottom[i])));
         }
-        return matched ? WithTables(page, result, lineOf, letterCount, above, out open) : result;
+        return matched ? WithTables(page, result, lineOf, letterCount, above, out open, out wentOn) : result;
     }
 
     // The lines with each table's rows in place of the lines its letters made: only where those are a run of whole
     // lines (every letter of each in the table, and every letter of the table in them); a table mixed into other text is
     // left as its lines.
     private static List<PdfLine> WithTables(Page page, List<PdfLine> lines, Dictionary<Letter, int> lineOf, int[] letterCount,
-        PdfTableColumns? above, out PdfTableColumns? open)
+        PdfTableColumns? above, out PdfTableColumns? open, out bool wentOn)
     {
         var replaced = new (int End, List<PdfLine> Rows)?[lines.Count];
-        foreach (var table in PdfTables.Find(page, above, out open))
+        var tables = PdfTables.Find(page, above, out open, out bool continued);
+        wentOn = false;
+        bool placed = false; // whether the page's last table is in place as rows
+        foreach (var table in tables)
         {
             var count = new Dictionary<int, int>();
             bool known = true;
@@ -103,7 +113,10 @@ public static class PdfPageLines
                 Y(page, r.Letters.Max(l => Math.Max(l.BoundingBox.Top, l.BoundingBox.Bottom)), r.Letters.Min(l => Math.Min(l.BoundingBox.Top, l.BoundingBox.Bottom))),
                 Row: true))]);
             for (int i = first + 1; i <= last; i++) replaced[i] = (-1, []);
+            wentOn |= continued && ReferenceEquals(table, tables[0]);
+            placed = ReferenceEquals(table, tables[^1]);
         }
+        if (!placed) open = null; // the rows of a table left as its lines go on with nothing on the next page
         var result = new List<PdfLine>(lines.Count);
         for (int i = 0; i < lines.Count; i++)
         {

@@ -26,7 +26,7 @@ public static class PdfReader
         ArgumentNullException.ThrowIfNull(notices);
         using var doc = PdfDocument.Open(path);
         // every page's lines (none when not read), whether it was typed, and the blocks of its pictures read by OCR
-        var pages = new List<(List<PdfLine> Lines, bool Typed, List<DocumentBlock> Pictures)>();
+        var pages = new List<(List<PdfLine> Lines, bool Typed, List<DocumentBlock> Pictures, bool WentOn)>();
         var unread = new List<int>();
         PdfTableColumns? open = null; // a table running to the bottom of the page before, which may go on at the top of this one
         foreach (var page in doc.GetPages())
@@ -34,12 +34,12 @@ public static class PdfReader
             var pictures = new List<DocumentBlock>();
             if (!IsScanned(page))
             {
-                pages.Add((PdfPageLines.Of(page, open, out open), true, pictures));
+                pages.Add((PdfPageLines.Of(page, open, out open, out bool wentOn), true, pictures, wentOn));
                 if (ocr.PdfUnavailable is null) ReadPictures(path, doc.NumberOfPages, page, ocr, pictures, notices, progress);
                 if (pictures.Count > 0) open = null; // its pictures' text comes after its rows
                 continue;
             }
-            pages.Add(([], false, pictures));
+            pages.Add(([], false, pictures, false));
             open = null;
             if (ocr.PdfUnavailable is not null)
             {
@@ -69,8 +69,8 @@ public static class PdfReader
     // The pages' blocks in order: running headers and footers dropped (RunningLines), a typed page's lines in a font
     // clearly larger than the body's made headings (FontHeadings) and the rest split into paragraphs (after
     // SeparateHeadingLines, against the whole page's width); a page read by OCR split at its blank lines; each page's
-    // pictures after its text.
-    private static List<DocumentBlock> Blocks(List<(List<PdfLine> Lines, bool Typed, List<DocumentBlock> Pictures)> pages)
+    // pictures after its text; a table going on over a page break one run of rows (KeepTableTogether).
+    private static List<DocumentBlock> Blocks(List<(List<PdfLine> Lines, bool Typed, List<DocumentBlock> Pictures, bool WentOn)> pages)
     {
         var drop = RunningLines.Find([.. pages.Select(p => (IReadOnlyList<string>)[.. p.Lines.Select(l => l.Text)])],
             [.. pages.Select(p => (IReadOnlyList<double>)[.. p.Lines.Select(l => l.Y)])]);
@@ -99,6 +99,7 @@ public static class PdfReader
                 AddText(lines, from, lines.Count, longest, text);
             }
             int width = Width(lines.Where(l => !l.Row).Select(l => l.Text));
+            if (pages[n].WentOn && KeepTableTogether(blocks, text)) last = blocks.Count - 1;
             if (text.Count > 0 && last >= 0 && RunsOn(blocks[last], text[0], lastWidth))
             {
                 blocks[last] = new DocumentBlock(BlockKind.Paragraph, blocks[last].Text.TrimEnd() + "\n" + text[0].Text.TrimStart());
@@ -113,6 +114,25 @@ public static class PdfReader
             blocks.AddRange(pages[n].Pictures);
         }
         return blocks;
+    }
+
+    // A table that went on at the top of this page (PdfPageLines' wentOn) stays one run of rows, as the chunker reads a
+    // table: the paragraphs between its rows on the page before and its rows here (a "continued" note, a footnote, a
+    // header line not dropped as running) are put after its rows here. Not when a heading lies between. Whether they moved.
+    private static bool KeepTableTogether(List<DocumentBlock> blocks, List<DocumentBlock> text)
+    {
+        int lastRow = blocks.FindLastIndex(b => b.Kind == BlockKind.TableRow), first = text.FindIndex(b => b.Kind == BlockKind.TableRow);
+        if (lastRow < 0 || first < 0) return false;
+        var between = blocks.GetRange(lastRow + 1, blocks.Count - lastRow - 1);
+        between.AddRange(text.Take(first));
+        if (between.Any(b => b.Kind != BlockKind.Paragraph)) return false;
+        int end = first;
+        while (end < text.Count && text[end].Kind == BlockKind.TableRow) end++;
+        blocks.RemoveRange(lastRow + 1, blocks.Count - lastRow - 1);
+        blocks.AddRange(text.Skip(first).Take(end - first));
+        text.RemoveRange(0, end);
+        text.InsertRange(0, between);
+        return true;
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ namespace Skald.Data.Ingest.Readers;
 /// that would not have fitted after the row's text in that column (before the next column, or in the last within the
 /// widest the column has been: a table set without padding gives no other sign); otherwise it is a row whose first
 /// cell is empty. A table that runs to the bottom of a page (nothing under it but footer lines and footnotes) goes on at
-/// the top of the next with as little as one row whose cells fall into its columns (<see cref="PdfTableColumns"/>).
+/// the top of the next with as little as one row whose cells fall into its columns (<see cref="PdfTableColumns"/>); one
+/// under a single line in its own size (a "continued" note) goes on with two rows or more that fill all of its columns.
 /// Conservatively: a block whose first cells are list markers ("•", "1.", "a)") is a list, and one whose cells read as
 /// running text (no column of short cells, at most <see cref="ShortCellWords"/> words in its median cell, or more than
 /// <see cref="MaxMeanCellWords"/> words a cell on average) is prose set in columns; neither is a table.
@@ -50,9 +51,18 @@ public static partial class PdfTables
     /// <see cref="MarginShare"/> of the page) and footnotes (in a font at most <see cref="FootnoteSize"/> of the table's,
     /// in the bottom <see cref="FootnoteShare"/>); null otherwise.
     /// </summary>
-    public static List<List<PdfTableRow>> Find(Page page, PdfTableColumns? above, out PdfTableColumns? open)
+    public static List<List<PdfTableRow>> Find(Page page, PdfTableColumns? above, out PdfTableColumns? open) => Find(page, above, out open, out _);
+
+    /// <summary>
+    /// As <see cref="Find(Page, PdfTableColumns?, out PdfTableColumns?)"/>; <paramref name="wentOn"/> says whether the
+    /// first table is the one of <paramref name="above"/> going on. A table with one line in its own size under it (a
+    /// "continued" note) above the page's foot is open too (<see cref="PdfTableColumns.AfterNote"/>), but goes on only
+    /// with <see cref="MinRows"/> rows or more at the top of the next page that fill all of its columns.
+    /// </summary>
+    public static List<List<PdfTableRow>> Find(Page page, PdfTableColumns? above, out PdfTableColumns? open, out bool wentOn)
     {
         ArgumentNullException.ThrowIfNull(page);
+        wentOn = false;
         var lines = VisualLines(page.GetWords().Where(w => !string.IsNullOrWhiteSpace(w.Text)));
         var tables = new List<List<PdfTableRow>>();
         int top = 0; // the page's first line below a running header (lines of one cell in the top margin)
@@ -63,6 +73,7 @@ public static partial class PdfTables
             if (i == top && above is not null && GoesOn(lines, i, above) is { } run)
             {
                 tables.Add(Rows(lines, run.Starts, run.End, [.. above.Bands]));
+                wentOn = true;
                 last = (run.End, [.. above.Bands], RowPitch(lines, run.Starts) ?? above.Pitch);
                 i = run.End;
                 continue;
@@ -96,10 +107,19 @@ public static partial class PdfTables
             }
             i = end;
         }
-        open = last is { } l && lines.Skip(l.End).All(x => Foot(x, lines[l.End - 1].Em, page.Height))
-            ? new PdfTableColumns(l.Bands, l.Pitch) : null;
+        open = null;
+        if (last is { } l)
+        {
+            double em = lines[l.End - 1].Em;
+            int note = l.End < lines.Count && IsNote(lines[l.End], em) && !Foot(lines[l.End], em, page.Height) ? 1 : 0;
+            if (lines.Skip(l.End + note).All(x => Foot(x, em, page.Height))) open = new PdfTableColumns(l.Bands, l.Pitch, note == 1);
+        }
         return tables;
     }
+
+    // Whether a line under a table (of font size `em`) may be a note on it ("(fortsetter)", "continued on next page"): one
+    // cell, in the table's own size (neither a footnote's smaller print nor a heading's larger).
+    private static bool IsNote(Line line, double em) => line.Cells.Count == 1 && line.Em > FootnoteSize * em && line.Em < em / FootnoteSize;
 
     /// <summary>The share of a page's height at its top and bottom where a running header or footer line may lie.</summary>
     public const double MarginShare = 0.12;
@@ -113,7 +133,8 @@ public static partial class PdfTables
     // Whether a line under a page's last table (of font size `em`) is the page's foot, which lets the table go on at the
     // top of the next page: a footer line in the bottom margin (one cell, or more: "Personalhåndbok    Side 1" set at tab
     // stops), or a footnote: in a clearly smaller font than the table's, in the bottom FootnoteShare of the page. A line
-    // in the table's own size above the margin is text after the table, which ended there.
+    // in the table's own size above the margin is text after the table: a note on it (IsNote) when it is the only one,
+    // after which the table goes on only with rows that are clearly its own; otherwise the table ended there.
     private static bool Foot(Line line, double em, double height) =>
         line.Baseline <= MarginShare * height || (line.Em <= FootnoteSize * em && line.Baseline <= FootnoteShare * height);
 
@@ -149,8 +170,13 @@ public static partial class PdfTables
             }
             end++;
         }
+        if (above.AfterNote && (starts.Count < MinRows || !Fills(lines, start, end, bands))) return null;
         return (starts, end);
     }
+
+    // Whether lines [start, end) have text in every one of the columns.
+    private static bool Fills(List<Line> lines, int start, int end, List<(double Left, double Right)> bands) =>
+        bands.All(b => lines.Skip(start).Take(end - start).Any(l => l.Cells.Any(c => Overlaps(c, b))));
 
     // Whether each of a line's cells falls into exactly one of the columns, and no two into one.
     private static bool Aligned(Line line, List<(double Left, double Right)> bands) =>

@@ -94,7 +94,8 @@ public sealed class QueryBesideALongCallTests : IDisposable
             if (n == layers + 1)
             {
                 asker.Start();
-                WaitUntil(() => gate.Waiting == 1); // the query waits for the gate this batch's pass holds
+                // the query waits for the gate this batch holds (the minute only turns a hang into a failure)
+                Assert.True(SpinWait.SpinUntil(() => gate.Waiting == 1, TimeSpan.FromMinutes(1)), "the query never waited");
             }
             else if (n > boundary && Volatile.Read(ref queryLayers) < layers) Interlocked.Increment(ref early);
         };
@@ -113,17 +114,5 @@ public sealed class QueryBesideALongCallTests : IDisposable
         Assert.True(calls > boundary, "the long call had no batch after the query's");
         Assert.Equal(layers, queryLayers);
         return early;
-    }
-
-    // Spins until the condition holds (no timing: the bail-out after a minute only turns a hang into a failure).
-    private static void WaitUntil(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow.AddMinutes(1);
-        var spin = new SpinWait();
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, "the condition never held");
-            spin.SpinOnce();
-        }
     }
 }

@@ -39,7 +39,8 @@ public sealed class InferenceGateTests : IDisposable
                     using (gate.Enter()) Volatile.Write(ref queryDone, 1);
                 });
                 query.Start();
-                WaitUntil(() => gate.Waiting == 1); // the query waits for the gate this batch holds
+                // the query waits for the gate this batch holds (the minute only turns a hang into a failure)
+                Assert.True(SpinWait.SpinUntil(() => gate.Waiting == 1, TimeSpan.FromMinutes(1)), "the query never waited");
             }
             else if (i >= next && Volatile.Read(ref queryDone) == 0) Interlocked.CompareExchange(ref startedBeforeQuery, i, -1);
         }, null);
@@ -87,17 +88,5 @@ public sealed class InferenceGateTests : IDisposable
         });
         other.Start();
         Assert.True(other.Join(TimeSpan.FromSeconds(60)), "the gate was left held");
-    }
-
-    // Spins until the condition holds (no timing: a bail-out after a minute only turns a hang into a failure).
-    private static void WaitUntil(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow.AddMinutes(1);
-        var spin = new SpinWait();
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, "the condition never held");
-            spin.SpinOnce();
-        }
     }
 }

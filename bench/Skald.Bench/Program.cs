@@ -90,7 +90,7 @@ foreach (var dir in dirs)
     var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8, KeepInt8Only = int8Only, KeepPackedOnly = packedOnly, DirectAttention = directAttention, Bf16Linear = bf16,
         HoldWeightPieces = Skald.Models.SentenceEncoder.SpendsMemoryOnSpeed(encoder.Parameters) }; // as SentenceEncoder sets it
     var loop = new Skald.Tensors.InFlightBatches(tape);
-    var gate = new Lock();
+    var gate = new Skald.Tensors.InferenceGate();
     int batchesPerPass = Math.Max(1, inFlight);
     foreach (int seq in seqs)
     {
@@ -161,7 +161,7 @@ void TextRuns(string dir, string file)
     var tape = new Tape(recording: false) { PackWeights = packed, KeepPackedOnly = packedOnly, DirectAttention = directAttention,
         HoldWeightPieces = Skald.Models.SentenceEncoder.SpendsMemoryOnSpeed(encoder.Parameters) };
     var loop = new Skald.Tensors.InFlightBatches(tape);
-    var gate = new Lock();
+    var gate = new Skald.Tensors.InferenceGate();
     var texts = Skald.Bench.Common.TextBatches.ReadOrExit(file);
     foreach (var order in orders)
     {

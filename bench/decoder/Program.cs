@@ -5,6 +5,10 @@
 //        [--int8 2 (encode: only the inference-only int8 model, as skald encode --quantize int8: engine skald-int8only)]
 //        [--bf16 2 (encode: only the inference-only bfloat16 model, as skald encode --quantize bf16: engine skald-bf16only)]
 //        [--attention causal|bidirectional|both (encode; default both)] [--direct-attention 1|0 (encode; default 1, as SentenceEncoder.Encode)]
+//        [--in-flight N (encode, float32: each timed pass is N batches of the same ids through SentenceEncoder.Encode's
+//         batch loop, Skald.Tensors.InFlightBatches, as bench/Skald.Bench --in-flight: the first batch's ops split over
+//         the threads, then one whole batch on each thread; engine skald-inflight, tokens/s and per CPU s over all N,
+//         s_per_batch and best_s a batch's share of a pass)]
 // One JSON line per measurement on stdout, progress on stderr.
 using System.Diagnostics;
 using System.Text.Json;
@@ -20,11 +24,11 @@ using Skald.Training.Optim;
 
 if (args.Length < 2 || args[0] is not ("encode" or "train"))
 {
-    Console.Error.WriteLine("usage: encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0|2] [--int8 0|1|2] [--bf16 0|2] [--direct-attention 1|0] [--attention causal|bidirectional|both]");
+    Console.Error.WriteLine("usage: encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0|2] [--int8 0|1|2] [--bf16 0|2] [--direct-attention 1|0] [--attention causal|bidirectional|both] [--in-flight N]");
     return 2;
 }
 string mode = args[0], folder = args[1];
-int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2, pack = 1, int8 = 0, bf16 = 0, direct = 1;
+int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2, pack = 1, int8 = 0, bf16 = 0, direct = 1, inFlight = 0;
 AttentionMode[] attentions = [AttentionMode.Causal, AttentionMode.Bidirectional];
 if ((args.Length - 2) % 2 != 0)
 {
@@ -60,6 +64,7 @@ for (int i = 2; i + 1 < args.Length; i += 2)
         case "--int8": int8 = v; break;
         case "--bf16": bf16 = v; break;
         case "--direct-attention": direct = v; break;
+        case "--in-flight": inFlight = v; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
@@ -68,13 +73,18 @@ if (!File.Exists(Path.Combine(folder, "config.json")))
     Console.Error.WriteLine($"{Path.Combine(folder, "config.json")}: not found (write the model with fixtures/models/export_bench_decoder.py)");
     return 1;
 }
+if (inFlight < 0 || (inFlight > 0 && (mode != "encode" || int8 != 0 || bf16 != 0)))
+{
+    Console.Error.WriteLine($"--in-flight {inFlight}: a count of batches (0: none) for the float32 encode only (not with --int8 or --bf16, not train)");
+    return 2;
+}
 Parallelism.MaxThreads = threads;
 try
 {
     Bench.DirectAttention = direct != 0;
     if (mode == "encode" && bf16 == 2) Bench.EncodeOnly(folder, batch, seq, warmup, iters, attentions, bf16: true);
     else if (mode == "encode" && int8 == 2) Bench.EncodeOnly(folder, batch, seq, warmup, iters, attentions, bf16: false);
-    else if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack, int8 != 0, attentions);
+    else if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack, int8 != 0, attentions, inFlight);
     else Bench.Train(folder, batch, seq, warmup, iters);
 }
 catch (Exception e) when (e is ModelFormatException or IOException)
@@ -89,6 +99,9 @@ internal static class Bench
     private static readonly string[] Targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
     private const int Rank = 16;
 
+    /// <summary>The in-flight passes' gate (<see cref="Encode"/> with batches in flight; nothing else takes it here).</summary>
+    private static readonly InferenceGate Gate = new();
+
     /// <summary>Encode tapes' <see cref="Tape.DirectAttention"/> (on, as SentenceEncoder.Encode; --direct-attention 0 for the A/B).</summary>
     public static bool DirectAttention = true;
     private const float Alpha = 32f, LearningRate = 1e-4f, WeightDecay = 0.01f, Clip = 1f, Scale = 20f;
@@ -97,9 +110,12 @@ internal static class Bench
     /// SentenceEncoder.Forward (transformer → mean pooling) on a non-recording tape, causal then bidirectional (or the
     /// one of <paramref name="attentions"/>); with
     /// <paramref name="int8"/> each also on a tape that multiplies the Linear layers in int8 (its cosine to float32 and
-    /// the float32/int8 CPU-time ratio in the line).
+    /// the float32/int8 CPU-time ratio in the line). With <paramref name="inFlight"/> N above 0 each timed pass is N
+    /// batches through Encode's batch loop (<see cref="InFlightBatches"/>; engine skald-inflight): the line's tokens/s
+    /// and tokens per CPU s are over the N batches, s_per_batch and best_s a batch's share of a pass.
     /// </summary>
-    public static void Encode(string folder, int batch, int seq, int warmup, int iters, int packMode, bool int8, AttentionMode[] attentions)
+    public static void Encode(string folder, int batch, int seq, int warmup, int iters, int packMode, bool int8,
+        AttentionMode[] attentions, int inFlight)
     {
         var encoder = SentenceEncoder.Load(folder);
         bool pack = packMode != 0, packedOnly = packMode == 2;
@@ -117,21 +133,39 @@ internal static class Bench
             foreach (bool quantize in int8 ? new[] { false, true } : [false])
             {
                 var tape = new Tape(recording: false) { PackWeights = pack, QuantizeLinear = quantize, DirectAttention = DirectAttention }; // as SentenceEncoder.Encode
+                var loop = inFlight > 0 ? new InFlightBatches(tape) : null;
                 float[] pooled = [];
                 var times = Timed(() =>
                 {
+                    if (loop is not null)
+                    {
+                        loop.Run(inFlight, true, Gate, default, (t, i) =>
+                        {
+                            t.Reset();
+                            var y = encoder.Forward(t, tokens); // [B, C]
+                            if (i == 0) pooled = y.Span.ToArray();
+                        }, null);
+                        return;
+                    }
                     tape.Reset();
                     pooled = encoder.Forward(tape, tokens).Span.ToArray(); // [B, C]
-                }, warmup, iters, $"encode {name}{(quantize ? " int8" : "")}");
+                }, warmup, iters, $"encode {name}{(quantize ? " int8" : "")}{(loop is null ? "" : $" {inFlight} in flight")}");
                 double mean = times.Average();
+                int perPass = Math.Max(1, inFlight); // batches a timed pass
                 var row = new Dictionary<string, object>
                 {
                     ["measurement"] = "encode", ["model"] = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)),
                     ["attention"] = name, ["batch"] = batch, ["seq"] = seq, ["iters"] = times.Count,
-                    ["s_per_batch"] = Math.Round(mean, 3), ["best_s"] = Math.Round(times.Min(), 3),
-                    ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["pooling"] = encoder.Pooling.Modes.ToString(),
+                    ["s_per_batch"] = Math.Round(mean / perPass, 3), ["best_s"] = Math.Round(times.Min() / perPass, 3),
+                    ["tokens_per_s"] = Math.Round(perPass * batch * seq / mean, 1), ["pooling"] = encoder.Pooling.Modes.ToString(),
                     ["ids_checksum"] = checksum, ["packed"] = pack,
                 };
+                if (loop is not null)
+                {
+                    row["batches_in_flight"] = inFlight;
+                    row["extra_tapes"] = loop.ExtraTapes;
+                    row["tokens_per_cpu_s"] = Math.Round(perPass * batch * seq / cpuPerIteration, 1);
+                }
                 if (packedOnly)
                 {
                     row["packed_only"] = true;
@@ -152,7 +186,7 @@ internal static class Bench
                     row["cosine_min_vs_fp32"] = Math.Round(Enumerable.Range(0, batch).Min(b => Cosine(fp32!.AsSpan(b * c, c), pooled.AsSpan(b * c, c))), 5);
                     row["cpu_ratio_fp32_over_int8"] = Math.Round(fp32Cpu / cpuPerIteration, 2);
                 }
-                Emit(row, quantize ? "skald-int8" : "skald");
+                Emit(row, quantize ? "skald-int8" : loop is null ? "skald" : "skald-inflight");
             }
         }
     }

@@ -25,15 +25,17 @@
 # when missing), bench/decoder's shape and ids (batch 8 × 128, causal, 2 threads): ROUNDS × (ORT, Skald float32 —
 # bench/decoder encode, weights pre-packed[, Skald int8-only with --int8: bench/decoder --int8 2]), each in its own
 # process so that each peak RSS (VmHWM) is its own; prints median ratios in wall and CPU time, the cores used and the
-# peak RSS (BASE_BIN=DIR adds bench/decoder built from another commit to every round, NOT_PREPACKED=0 drops --pack 0:
-# bench/ort/run_decoder.sh).
-#   bash bench/ort/run.sh --decoder [--rounds 2] [--iters 2] [--models DIR] [--int8]
+# peak RSS; each round also Skald packed-only with --in-flight N batches in flight (default 8, 0 for none: bench/decoder
+# --pack 2 --in-flight N) against ORT and against packed-only one batch at a time (BASE_BIN=DIR adds bench/decoder built
+# from another commit to every round, NOT_PREPACKED=0 drops --pack 0: bench/ort/run_decoder.sh).
+#   bash bench/ort/run.sh --decoder [--rounds 2] [--iters 2] [--in-flight 8] [--models DIR] [--int8]
 # --texts [FILE]: real texts instead of the synthetic full batches (bench/ort/run_texts.sh: the first 512 lines of
 # FILE, default ../shared/data/text/ud-nb.txt, at most 32 and 128 tokens, batches in file order and sorted by length).
 #   bash bench/ort/run.sh --texts [FILE] [--rounds 3] [--seconds 3] [--models DIR]
 # --decoder --texts [FILE]: the same on the Qwen2.5-0.5B-shaped decoder (128 sentences, at most 128 tokens, batches of 8).
 # --memory: peak RSS only, each (model, sequence) in a process of its own, ORT float32 against Skald packed-only
-# (bench/ort/run_memory.sh; default 2 rounds of 1 s a cell).
+# (bench/ort/run_memory.sh; default 2 rounds of 1 s a cell), and Skald packed-only with --in-flight N batches in
+# flight (default 8, 0 for none).
 #   bash bench/ort/run.sh --memory [--rounds 2] [--seconds 1] [--models DIR]
 # --memory --decoder: the same for the Qwen2.5-0.5B-shaped decoder (bench/ort/run_memory_decoder.sh), sequence 32 and
 # 128, batch 8, causal: ORT float32, Skald float32 packed-only and Skald bf16-only (--quantize bf16) from the float32
@@ -66,7 +68,7 @@ if [ "$memory" = 1 ]; then
   [ -f "$models/bert-384/model.onnx" ] || /usr/bin/python3 fixtures/models/export_bench_models.py --out "$models"
   case $given in *r*) ;; *) rounds=2 ;; esac
   case $given in *s*) ;; *) secs=1 ;; esac
-  exec bash bench/ort/run_memory.sh "$rounds" "$secs" "$models"
+  INFLIGHT=$inflight exec bash bench/ort/run_memory.sh "$rounds" "$secs" "$models"
 fi
 if [ -n "$texts" ] && [ "$decoder" = 1 ]; then
   [ -f "$models/qwen2-0.5b/model.safetensors.index.json" ] || /usr/bin/python3 fixtures/models/export_bench_decoder.py --out "$models/qwen2-0.5b" >&2
@@ -78,7 +80,7 @@ if [ -n "$texts" ]; then
   exec bash bench/ort/run_texts.sh "$rounds" "$secs" "$models" "$texts"
 fi
 if [ "$decoder" = 1 ]; then
-  exec bash bench/ort/run_decoder.sh "$rounds" "$iters" "$models" "$int8"
+  INFLIGHT=$inflight exec bash bench/ort/run_decoder.sh "$rounds" "$iters" "$models" "$int8"
 fi
 if [ ! -f "$models/bert-384/model.onnx" ]; then
   /usr/bin/python3 fixtures/models/export_bench_models.py --out "$models"

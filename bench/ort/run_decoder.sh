@@ -5,6 +5,10 @@
 # pre-packed (bench/decoder's default), Skald float32 not pre-packed (--pack 0: what SentenceEncoder does for models
 # over 1 GiB), Skald float32 packed-only (--pack 2: SentenceEncoder.KeepPackedOnly, as skald encode runs); with INT8=1 also ORT int8 (model.int8.onnx of fixtures/models/quantize_onnx.py, written when missing and
 # python3-onnx is there) and Skald int8-only (bench/decoder --int8 2, as skald encode --quantize int8).
+# With INFLIGHT=N (default 8; 0 for none; `bash bench/ort/run.sh --decoder --in-flight N`) each round also runs Skald
+# float32 packed-only with N batches in flight (bench/decoder --pack 2 --in-flight N: N batches of the same ids a timed
+# pass through SentenceEncoder.Encode's batch loop, InFlightBatches, one whole batch a thread after the first), printed
+# as its own line against ORT's one batch after another and against packed-only one batch at a time.
 # With BASE_BIN=DIR (bench/decoder built from another commit into DIR: an A/B in the same run) each round also runs that
 # build's float32 pre-packed and packed-only, printed as "(base)" lines. NOT_PREPACKED=0 leaves out the --pack 0 runs.
 set -euo pipefail
@@ -43,6 +47,7 @@ for r in $(seq 1 "$rounds"); do
   skald --pack 1
   if [ "${NOT_PREPACKED:-1}" != 0 ]; then skald --pack 0; fi
   skald --pack 2
+  if [ "${INFLIGHT:-8}" != 0 ]; then skald --pack 2 --in-flight "${INFLIGHT:-8}"; fi
   if [ -n "${BASE_BIN:-}" ]; then
     for p in 1 2; do
       dotnet "$BASE_BIN/Skald.Bench.Decoder.dll" encode "$model" --attention causal --iters "$iters" --pack "$p" \
@@ -62,6 +67,8 @@ for r in rows:
         continue
     if r["engine"].startswith("onnxruntime"):
         side = "ORT float32" if r["onnx_file"] == "model.onnx" else "ORT int8"
+    elif r["engine"] == "skald-inflight":
+        side = f"Skald {'packed-only' if r.get('packed_only') else 'pre-packed' if r['packed'] else 'not pre-packed'}, {r['batches_in_flight']} in flight"
     elif r["engine"] == "skald":
         side = ("Skald float32 packed-only" if r.get("packed_only") else
                 "Skald float32 pre-packed" if r["packed"] else "Skald float32 not pre-packed") + (" (base)" if r.get("base") else "")
@@ -87,6 +94,12 @@ for side, xs in sides.items():
     print(f"{side:<30}{med(side, 'tokens_per_s'):>10.1f}{med(side, 'tokens_per_cpu_s'):>14.1f}"
           f"{max(x['peak_rss_mb'] for x in xs):>13.0f}{med(side, 'tokens_per_s') / med('ORT float32', 'tokens_per_s'):>16.2f}x"
           f"{med(side, 'tokens_per_cpu_s') / med('ORT float32', 'tokens_per_cpu_s'):>15.2f}x{cores:>7.2f}{extra}")
+for side in [s for s in sides if s.endswith(" in flight")]:
+    one = "Skald float32 " + side[len("Skald "):side.index(",")]
+    if one in sides:
+        print(f"{side} / {one} one batch at a time: wall {med(side, 'tokens_per_s') / med(one, 'tokens_per_s'):.2f}x, "
+              f"CPU time {med(side, 'tokens_per_cpu_s') / med(one, 'tokens_per_cpu_s'):.2f}x, peak RSS "
+              f"{max(x['peak_rss_mb'] for x in sides[side]):.0f} vs {max(x['peak_rss_mb'] for x in sides[one]):.0f} MB")
 if "ORT int8" in sides and "Skald int8-only" in sides:
     print(f"Skald int8-only vs ORT int8: wall {med('Skald int8-only', 'tokens_per_s') / med('ORT int8', 'tokens_per_s'):.2f}x, "
           f"CPU time {med('Skald int8-only', 'tokens_per_cpu_s') / med('ORT int8', 'tokens_per_cpu_s'):.2f}x")

@@ -18,6 +18,8 @@
 # bench/decoder encode --pack 2 as skald encode runs it), batch 8 × 128, causal, mean pooling, bench/decoder's ids,
 # one warm-up batch and ITERS timed ones each; prints the median ratios, peak RSS, and TorchSharp's distance to
 # PyTorch's hidden states where model.onnx.reference.bin is there (fixtures/models/export_bench_decoder_onnx.py).
+# With --in-flight N (default 8, 0 for none) each decoder round also runs Skald packed-only with N batches in flight
+# (bench/decoder --in-flight N), its own line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=2 train_rounds=1 secs=2 models=fixtures/models/.bench steps=1 train=1 encode=1 decoder=0 iters=2 amx_off=0 inflight=8
@@ -38,7 +40,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ "$decoder" = 1 ]; then
-  exec bash bench/torchsharp/run_decoder.sh "$rounds" "$iters" "$models"
+  INFLIGHT=$inflight exec bash bench/torchsharp/run_decoder.sh "$rounds" "$iters" "$models"
 fi
 if [ ! -f "$models/bert-384/model.safetensors" ]; then
   /usr/bin/python3 fixtures/models/export_bench_models.py --out "$models"

@@ -27,10 +27,10 @@ internal static class InferenceWeights
     }
 
     /// <summary>Packed-only: returns the float32 bytes released.</summary>
-    public static long KeepPackedOnly(Tape inference, Lock gate, IReadOnlyList<Parameter> parameters, Action warm)
+    public static long KeepPackedOnly(Tape inference, InferenceGate gate, IReadOnlyList<Parameter> parameters, Action warm)
     {
         long before = Float32Bytes(parameters);
-        lock (gate)
+        using (gate.Enter())
         {
             inference.PackWeights = true;
             inference.KeepPackedOnly = true;
@@ -41,11 +41,11 @@ internal static class InferenceWeights
     }
 
     /// <summary>Int8-only: returns the float32 bytes released (0 on a CPU without int8 kernels, where nothing changes).</summary>
-    public static long KeepInt8Only(Tape inference, Lock gate, IReadOnlyList<Parameter> parameters, Action warm)
+    public static long KeepInt8Only(Tape inference, InferenceGate gate, IReadOnlyList<Parameter> parameters, Action warm)
     {
         if (Int8Gemm.Best is null) return 0;
         long before = Float32Bytes(parameters);
-        lock (gate)
+        using (gate.Enter())
         {
             inference.QuantizeLinear = true;
             inference.KeepInt8Only = true;
@@ -59,11 +59,11 @@ internal static class InferenceWeights
     /// Bf16-only: every Linear weight the forward multiplies keeps only its bfloat16 panels; returns the bytes of the
     /// values released (float32 or 16-bit; 0 on a CPU without AVX512-BF16, where nothing changes).
     /// </summary>
-    public static long KeepBf16Only(Tape inference, Lock gate, IReadOnlyList<Parameter> parameters, Action warm)
+    public static long KeepBf16Only(Tape inference, InferenceGate gate, IReadOnlyList<Parameter> parameters, Action warm)
     {
         if (!Bf16Gemm.IsSupported) return 0;
         long before = ValueBytes(parameters);
-        lock (gate)
+        using (gate.Enter())
         {
             inference.Bf16Linear = true;
             inference.KeepBf16Only = true;

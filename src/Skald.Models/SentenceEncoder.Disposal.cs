@@ -20,7 +20,7 @@ public sealed partial class SentenceEncoder : IDisposable
     {
         foreach (var member in lifetime.End())
         {
-            lock (member.gate)
+            using (member.gate.Enter())
             {
                 foreach (var p in member.Parameters) p.CloseFile();
             }

@@ -13,6 +13,9 @@ public sealed partial class SentenceEncoder
     /// <summary>For tests: Encode's batch loop (the tapes it keeps beside <see cref="InferenceTape"/>).</summary>
     internal InFlightBatches BatchLoop => batchLoop;
 
+    /// <summary>For tests: the gate this model's passes take turns at (shared with the models sharing its weights).</summary>
+    internal InferenceGate Gate => gate;
+
     /// <summary>
     /// Sets <paramref name="tape"/> (one that does not record) as this encoder's own inference tape is set: weight
     /// packing, int8 / bfloat16 products, the few-row GEMM bound, direct attention. A <see cref="Forward(Tape, ModelInputs, bool)"/>
@@ -24,14 +27,15 @@ public sealed partial class SentenceEncoder
     /// <summary>
     /// One inference pass of <paramref name="inputs"/> on <paramref name="tape"/> (a caller's tape that does not record:
     /// skald serve's batcher), set as <see cref="ConfigureInference"/> sets it, reset first, and run under this encoder's
-    /// lock, so it takes turns with <c>Encode</c>'s passes (a library call, a /v1/search query) on the same weights: a
+    /// gate, so it takes turns with <c>Encode</c>'s passes (a library call, a /v1/search query) on the same weights: a
     /// weight is packed, quantised or released to its packed or int8 form (all lazily, at its first pass) by one pass
-    /// at a time. The result lives on <paramref name="tape"/> until its next reset.
+    /// at a time. It waits in line: a long <c>Encode</c> lets it go before its next batch or round
+    /// (<see cref="InferenceGate"/>). The result lives on <paramref name="tape"/> until its next reset.
     /// </summary>
     internal Variable InferOn(Tape tape, ModelInputs inputs, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
-        lock (gate)
+        using (gate.Enter())
         {
             tape.Reset();
             ConfigureInference(tape);
@@ -46,7 +50,7 @@ public sealed partial class SentenceEncoder
     public void TokenStates(TokenBatch tokens, Span<float> hidden)
     {
         ThrowIfDisposed();
-        lock (gate)
+        using (gate.Enter())
         {
             ThrowIfDisposed(); // again under the lock (Dispose takes it)
             inference.Reset();

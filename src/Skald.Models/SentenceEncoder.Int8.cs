@@ -51,7 +51,7 @@ public sealed partial class SentenceEncoder
     /// <summary>Turns int8 inference on, releasing each float32 Linear weight the forward quantises (a saved int8 folder).</summary>
     internal void MarkInt8Only()
     {
-        lock (gate)
+        using (gate.Enter())
         {
             inference.QuantizeLinear = true;
             inference.KeepInt8Only = Int8Gemm.Best is not null;

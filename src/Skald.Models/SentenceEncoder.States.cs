@@ -19,7 +19,7 @@ public sealed partial class SentenceEncoder
         ThrowIfDisposed();
         if (IsSparse || StaticQuery is not null || queryDense.Length > 0)
             throw new InvalidOperationException($"{Folder.Path}: token states beside the embeddings are for plain dense models");
-        lock (gate)
+        using (gate.Enter())
         {
             using (inference.Pass(cancellationToken))
             {

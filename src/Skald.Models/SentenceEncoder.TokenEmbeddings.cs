@@ -37,7 +37,7 @@ public sealed partial class SentenceEncoder
             int b = Math.Min(options.BatchSize, order.Length - start);
             var rows = order.AsSpan(start, b).ToArray();
             var tokens = TokenBatch.Pad(inputs.Select(rows).Encodings, PadId, PaddingSide);
-            lock (gate)
+            using (gate.Enter())
             {
                 using (inference.Pass(cancellationToken))
                 {

@@ -25,7 +25,7 @@ public sealed partial class SentenceEncoder
     private readonly DenseModule[] dense;
     private readonly DenseModule[] queryDense; // a Router folder's query-route adapter (empty otherwise)
     private readonly Tape inference = new(recording: false) { PackWeights = true, DirectAttention = true }; // grow-only activation memory of Encode, reused
-    private Lock gate = new(); // the passes' turn, shared with the models that share the weights (ShareLifetime)
+    private InferenceGate gate = new(); // the passes' turn, shared with the models that share the weights (ShareLifetime)
     private readonly InFlightBatches batchLoop; // Encode's batches, whole ones on each thread: its tapes beside `inference`
 
     private SentenceEncoder(ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, PoolingConfig pooling,

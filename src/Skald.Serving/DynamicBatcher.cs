@@ -11,7 +11,9 @@ namespace Skald.Serving;
 /// closes when it holds <see cref="EmbeddingServiceOptions.MaxBatchSize"/> inputs or
 /// <see cref="EmbeddingServiceOptions.MaxBatchTokens"/> tokens, or <see cref="EmbeddingServiceOptions.MaxWait"/> after its
 /// first input arrived; its inputs are sorted by length and cut into padded passes of at most MaxBatchTokens. Each
-/// request's embeddings come back in its input order. A cancelled request (its client went away) leaves without
+/// request's embeddings come back in its input order. A batch is gathered from the waiting requests in turn, one input
+/// of each at a time, so a small request that arrives beside a big one rides in the next batch instead of waiting for
+/// all of the big one's. A cancelled request (its client went away) leaves without
 /// cancelling the others: its inputs are dropped from the queue, from the batch being gathered and from the passes of
 /// a batch that have not started; once every request of a running pass is cancelled, the pass stops before its next
 /// layer (<see cref="Tape.Pass"/>). <see cref="Drain"/> stops the waiting (the host is stopping: in-flight requests should not wait for company);
@@ -19,16 +21,18 @@ namespace Skald.Serving;
 /// </summary>
 internal sealed class DynamicBatcher : IDisposable
 {
-    private sealed class Job(ModelInputs inputs)
+    private sealed class Job(ModelInputs inputs, long arrived)
     {
         public readonly ModelInputs Inputs = inputs;
+        public readonly long Arrived = arrived;
+        public int Next; // its first input not yet gathered into a batch (under the gate)
         public readonly float[][] Results = new float[inputs.Count][];
         public int Remaining = inputs.Count;
         public readonly TaskCompletionSource<float[][]> Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public long Pass; // the number of the last pass it joined (under the gate)
     }
 
-    private readonly record struct Piece(Job Job, int Index, long Arrived)
+    private readonly record struct Piece(Job Job, int Index)
     {
         public int Length => Job.Inputs.Encodings[Index].Length;
     }
@@ -36,7 +40,8 @@ internal sealed class DynamicBatcher : IDisposable
     private readonly SentenceEncoder encoder;
     private readonly EmbeddingServiceOptions options;
     private readonly ServingMetrics metrics;
-    private readonly Queue<Piece> queue = new();
+    private readonly Queue<Job> queue = new(); // jobs with inputs not gathered yet, in turn: one gathered goes to the back
+    private int queued; // their inputs not gathered yet
     private readonly object gate = new(); // Monitor: Wait/PulseAll need it
     private readonly Thread worker;
     private readonly Tape tape = new(recording: false); // the worker's activation memory, reused pass after pass; set as Encode's before each
@@ -68,8 +73,7 @@ internal sealed class DynamicBatcher : IDisposable
     public Task<float[][]> Submit(ModelInputs inputs, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var job = new Job(inputs);
-        long now = Stopwatch.GetTimestamp();
+        var job = new Job(inputs, Stopwatch.GetTimestamp());
         lock (gate)
         {
             if (stopping) throw new ApiException(503, "the server is shutting down", "server_error");
@@ -80,9 +84,10 @@ internal sealed class DynamicBatcher : IDisposable
             int waiting = Volatile.Read(ref pending);
             if (waiting + inputs.Count > options.MaxQueuedInputs)
                 throw new ApiException(503, $"the server is overloaded ({waiting} inputs waiting); retry later", "server_error");
-            for (int i = 0; i < inputs.Count; i++) queue.Enqueue(new Piece(job, i, now));
+            if (inputs.Count > 0) queue.Enqueue(job);
+            queued += inputs.Count;
             Interlocked.Add(ref pending, inputs.Count);
-            metrics.Queue(queue.Count);
+            metrics.Queue(queued);
             Monitor.PulseAll(gate);
         }
         if (cancellationToken.CanBeCanceled)
@@ -152,32 +157,37 @@ internal sealed class DynamicBatcher : IDisposable
         {
         start:
             Purge(batch);
-            while (queue.Count == 0)
+            while (queued == 0)
             {
                 if (stopping) return false;
                 Monitor.Wait(gate);
                 Purge(batch);
             }
-            long deadline = queue.Peek().Arrived + (long)(options.MaxWait.TotalSeconds * Stopwatch.Frequency);
+            long first = long.MaxValue; // the earliest arrival among the gathered inputs
             int tokens = 0;
             while (batch.Count < options.MaxBatchSize)
             {
-                if (queue.Count > 0)
+                if (queued > 0)
                 {
-                    var next = queue.Peek();
+                    var job = queue.Peek();
+                    var next = new Piece(job, job.Next);
                     if (batch.Count > 0 && tokens + next.Length > options.MaxBatchTokens) break;
-                    batch.Add(queue.Dequeue());
+                    queue.Dequeue();
+                    if (++job.Next < job.Inputs.Count) queue.Enqueue(job); // its next input after the other jobs' next
+                    queued--;
+                    batch.Add(next);
                     tokens += next.Length;
+                    first = Math.Min(first, job.Arrived);
                     continue;
                 }
-                long wait = deadline - Stopwatch.GetTimestamp();
+                long wait = first + (long)(options.MaxWait.TotalSeconds * Stopwatch.Frequency) - Stopwatch.GetTimestamp();
                 if (wait <= 0 || stopping || draining) break;
-                metrics.Queue(queue.Count); // gathered inputs left the queue (they still count as pending)
+                metrics.Queue(queued); // gathered inputs left the queue (they still count as pending)
                 Monitor.Wait(gate, TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
                 Purge(batch);
-                if (batch.Count == 0 && queue.Count == 0) goto start; // everything gathered was cancelled
+                if (batch.Count == 0 && queued == 0) goto start; // everything gathered was cancelled
             }
-            metrics.Queue(queue.Count);
+            metrics.Queue(queued);
             return true;
         }
     }
@@ -188,13 +198,18 @@ internal sealed class DynamicBatcher : IDisposable
         if (!purge) return;
         purge = false;
         int dropped = batch.RemoveAll(p => p.Job.Done.Task.IsCanceled);
-        int before = queue.Count;
-        var kept = queue.Where(p => !p.Job.Done.Task.IsCanceled).ToArray();
+        int before = queued;
+        var kept = queue.Where(j => !j.Done.Task.IsCanceled).ToArray();
         queue.Clear();
-        foreach (var p in kept) queue.Enqueue(p);
-        dropped += before - queue.Count;
+        queued = 0;
+        foreach (var j in kept)
+        {
+            queue.Enqueue(j);
+            queued += j.Inputs.Count - j.Next;
+        }
+        dropped += before - queued;
         Interlocked.Add(ref pending, -dropped);
-        metrics.Queue(queue.Count);
+        metrics.Queue(queued);
     }
 
     /// <summary>Runs pieces sorted by length (longest first) in padded passes of at most MaxBatchTokens, leaving out

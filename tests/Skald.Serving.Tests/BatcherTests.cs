@@ -35,6 +35,33 @@ public sealed class BatcherTests
     }
 
     [Fact]
+    public async Task ASmallRequestBesideABigOneRidesInTheNextBatch()
+    {
+        // batches of 4: the big request's 20 inputs take five passes; the small one, queued while the first pass runs,
+        // is gathered with the big one's next inputs (one of each request in turn), so it is done when the third starts
+        var encoder = Skald.Models.SentenceEncoder.Load(ModelDir);
+        using var service = new EmbeddingService(encoder, new EmbeddingServiceOptions { MaxBatchSize = 4 });
+        var batcher = service.Batcher;
+        int layers = encoder.Transformer.Config.NumLayers, calls = 0, doneBy = 0;
+        Task<float[][]>? small = null;
+        batcher.Tape.LayerStarting = () => // (the worker's passes only, one at a time)
+        {
+            int n = calls++;
+            if (n % layers != 0) return;
+            int pass = n / layers + 1; // the pass now starting
+            if (pass == 1) small = batcher.Submit(encoder.Prepare([Texts[20]]));
+            else if (doneBy == 0 && small!.IsCompleted) doneBy = pass - 1;
+        };
+        var big = await batcher.Submit(encoder.Prepare(Texts[..20]));
+        var one = await small!;
+
+        Assert.Equal(2, doneBy); // (0: done after the big one's last pass, as when the queue went input by input)
+        var expected = Skald.Models.SentenceEncoder.Load(ModelDir).Encode(Texts[..21]);
+        for (int i = 0; i < 20; i++) AssertClose(expected[i], big[i]);
+        AssertClose(expected[20], one[0]);
+    }
+
+    [Fact]
     public async Task ACancelledRequestLeavesTheQueueWithoutWaitingForItsBatch()
     {
         // a batch waits up to ten minutes for mates: the request's inputs sit in the queue until it is cancelled

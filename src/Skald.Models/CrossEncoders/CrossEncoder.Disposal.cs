@@ -17,7 +17,7 @@ public sealed partial class CrossEncoder : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0) return;
-        lock (gate)
+        using (gate.Enter())
         {
             foreach (var p in Parameters) p.CloseFile();
         }

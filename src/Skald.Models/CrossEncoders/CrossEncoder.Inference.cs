@@ -11,6 +11,9 @@ public sealed partial class CrossEncoder
     /// <summary>For tests: the tape the inference passes run on (its <c>LayerStarting</c> hook).</summary>
     internal Tape InferenceTape => inference;
 
+    /// <summary>For tests: the gate this model's passes take turns at.</summary>
+    internal InferenceGate Gate => gate;
+
     /// <summary>
     /// The model's outputs for each pair, [pairs][<see cref="NumLabels"/>], after the activation (and softmax when asked),
     /// in the order given (sentence-transformers' predict). Batches are formed longest first; a pair's scores do not

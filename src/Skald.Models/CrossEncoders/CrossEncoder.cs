@@ -27,7 +27,7 @@ namespace Skald.Models.CrossEncoders;
 public sealed partial class CrossEncoder
 {
     private readonly Tape inference = new(recording: false) { PackWeights = true, DirectAttention = true };
-    private readonly Lock gate = new();
+    private readonly InferenceGate gate = new();
     private readonly InFlightBatches batchLoop; // Predict's batches, whole ones on each thread: its tapes beside `inference`
     private PromptedPairs? prompt; // a causal-LM reranker's prompt (FromCausalLm); null: pairs as the tokenizer's pair template
 
@@ -160,13 +160,13 @@ public sealed partial class CrossEncoder
     internal void QuantizeOnce()
     {
         bool was;
-        lock (gate)
+        using (gate.Enter())
         {
             was = inference.QuantizeLinear;
             inference.QuantizeLinear = true;
         }
         Warm();
-        lock (gate) inference.QuantizeLinear = was;
+        using (gate.Enter()) inference.QuantizeLinear = was;
     }
 
     /// <summary>

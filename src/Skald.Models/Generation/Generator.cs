@@ -1,4 +1,5 @@
 using Skald.Models.Architectures;
+using Skald.Tensors;
 using Skald.Tensors.Autograd;
 
 namespace Skald.Models.Generation;
@@ -26,7 +27,7 @@ public sealed partial class Generator
     private readonly Func<IReadOnlyList<int>, string> decode;
     private readonly int padId;
     private readonly Tape tape = new(recording: false);
-    private readonly Lock gate = new();
+    private readonly InferenceGate gate = new();
     private readonly Lazy<IReadOnlyList<byte[]>>? tokenBytes;
     private readonly Lazy<JsonVocabulary>? vocabulary;
     private readonly JoinPrefill prefill;
@@ -120,7 +121,7 @@ public sealed partial class Generator
     {
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(rowOptions);
-        lock (gate) // one tape and one KV cache: calls from other threads (or another client over the same model) take turns
+        using (gate.Enter()) // one tape and one KV cache: calls from other threads (or another client over the same model) take turns
             return Decode(prompts, rowOptions, rowIndices, onToken, abandoned, finished, joining, onLogProbs);
     }
 

@@ -32,7 +32,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
     private readonly ColbertProjection[] projections;
     private readonly ColbertInputs inputs;
     private readonly Tape inference = new(recording: false);
-    private readonly Lock gate = new();
+    private readonly InferenceGate gate = new();
     private readonly InFlightBatches batchLoop; // Encode's batches, whole ones on each thread: its tapes beside `inference`
     private bool disposed;
 
@@ -279,7 +279,7 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
     /// <summary>Closes the files the weights are read from; encoding afterwards throws <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
-        lock (gate)
+        using (gate.Enter())
         {
             if (disposed) return;
             disposed = true;

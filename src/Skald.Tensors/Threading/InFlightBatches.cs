@@ -12,9 +12,11 @@ namespace Skald.Tensors;
 /// the first has the longest rows and every later pass finds each weight made, and a round's batches are neighbours in
 /// length), each on a tape of its own (<see cref="Tape"/>s this object keeps, grow-only, one a thread of the region:
 /// the owner's, then one more per extra thread, each holding one batch's activations once it has run one), every op
-/// inside running inline on its thread: no joins between ops, one at the end of a round. The lock is taken for each
-/// round, so another call on the same weights (a server's query beside a long Encode) waits at most for one round,
-/// about one batch on one thread, and the per-batch callback runs under it. A row's embedding does not depend on its
+/// inside running inline on its thread: no joins between ops, one at the end of a round. The gate is taken for each
+/// round, after the callers waiting for it (<see cref="InferenceGate.EnterAfterWaiters"/>), so another call on the same
+/// weights (a server's query beside a long Encode) waits at most for one round, about one batch on one thread, and
+/// the per-batch callback runs under it. One batch at a time, each batch after the first likewise lets waiting callers
+/// go first. A row's embedding does not depend on its
 /// batch's neighbours, its tape or the thread count, so the results are the same bits as one batch at a time.
 /// </summary>
 public sealed class InFlightBatches
@@ -45,24 +47,26 @@ public sealed class InFlightBatches
 
     /// <summary>
     /// Runs <paramref name="run"/>(tape, i) for batches i in [0, <paramref name="batches"/>), longest first, under
-    /// <paramref name="gate"/>, and <paramref name="finished"/>(i) after each (one call at a time, on whichever thread
+    /// <paramref name="gate"/> (the call's first batch waits in line as any caller; each later batch or round lets the
+    /// callers waiting then go first), and <paramref name="finished"/>(i) after each (one call at a time, on whichever thread
     /// ran the batch; in the order batches end). <paramref name="cancellationToken"/> is looked at before each batch
     /// (<paramref name="run"/> starts its tape's pass with it, which looks before each layer); the first exception a
     /// batch throws stops the others from starting a batch and is rethrown. With <paramref name="inFlight"/> false, one
     /// thread, one batch, a GEMM backend other than the managed one (OpenBLAS keeps one thread setting for the process)
     /// or a call from inside a parallel region, every batch runs on the owner's tape one after another, each taking
-    /// <paramref name="gate"/> on its own, as before. Before each region the other tapes are set as the owner is
+    /// <paramref name="gate"/> on its own. Before each region the other tapes are set as the owner is
     /// (<see cref="CopySettings"/>: the owner's kernel paths, so the same bits).
     /// </summary>
-    public void Run(int batches, bool inFlight, Lock gate, CancellationToken cancellationToken, Action<Tape, int> run,
+    public void Run(int batches, bool inFlight, InferenceGate gate, CancellationToken cancellationToken, Action<Tape, int> run,
         Action<int>? finished)
     {
+        ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(run);
         bool parallel = Applies(batches, inFlight);
         for (int i = 0; i < (parallel ? 1 : batches); i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            lock (gate) run(owner, i);
+            using (i == 0 ? gate.Enter() : gate.EnterAfterWaiters()) run(owner, i);
             finished?.Invoke(i);
         }
         if (!parallel) return;
@@ -72,7 +76,7 @@ public sealed class InFlightBatches
         {
             cancellationToken.ThrowIfCancellationRequested();
             int first = start;
-            lock (gate)
+            using (gate.EnterAfterWaiters())
             {
                 Ready();
                 Parallelism.ForEach(Math.Min(round, batches - first), index =>

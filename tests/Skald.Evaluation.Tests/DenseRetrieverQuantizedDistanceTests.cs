@@ -174,11 +174,32 @@ public sealed class DenseRetrieverQuantizedDistanceTests
         Assert.Empty(log); // no task ran for it
     }
 
-    [Fact]
-    public void UnderAnIvfOrHnswIndexAQuantizedSearchStillSaysItRanksByCosine()
+    /// <summary>
+    /// Under IVF lists (every list probed) or an HNSW graph (an ef above the corpus) a quantized search of a distance
+    /// model ranks by its distance too (it was ranked by cosine before): with every document rescored the metrics are
+    /// the exact distance search's, and the metadata names the distance, the lists' k-means or the graph's distance.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Compressions))]
+    public void UnderIvfOrHnswWithEveryDocumentReachedTheMetricsAreTheExactDistanceSearchs(SimilarityFunction similarity, string compression)
     {
-        var ivf = new DenseRetriever(NanoBeirReference.Model(SimilarityFunction.Euclidean), ivf: new Skald.Retrieval.Ivf.IvfOptions { Lists = 2, Probes = 2 },
-            quantization: new QuantizedSearchOptions(EmbeddingPrecision.Int8));
-        Assert.Contains("cosine (a quantized IVF or HNSW search ranks a euclidean model by cosine)", ivf.Metadata["search"]);
+        string name = Similarities.Name(similarity);
+        var expected = NanoBeirReference.Expected(name);
+        var ivf = new DenseRetriever(Padded(similarity), quantization: Options(compression, 1), ivf: new Skald.Retrieval.Ivf.IvfOptions { Lists = 3, Probes = 3 });
+        var hnsw = new DenseRetriever(Padded(similarity), quantization: Options(compression, 1), hnsw: new Skald.Retrieval.Hnsw.HnswOptions { M = 4, EfSearch = 64 });
+        foreach (var retriever in new[] { ivf, hnsw })
+        {
+            foreach (var data in NanoBeirReference.Datasets())
+            {
+                var hits = retriever.Search(data.Corpus, [.. data.Queries.Select(q => q.Text)], InformationRetrievalMetrics.MaxK, null);
+                var ranked = hits.Select(h => (IReadOnlyList<string>)[.. RankingMetrics.Rank(h.Select(x => (data.Corpus[x.Index].Id, x.Score))).Select(r => r.DocId)]).ToArray();
+                foreach (var (metric, value) in InformationRetrievalMetrics.Compute(ranked, data.Relevant))
+                    Assert.True(Math.Abs(expected[$"{data.Name}_{name}_{metric}"] - value) < 1e-9, $"{data.Name} {metric}: {value}");
+            }
+            string search = retriever.Metadata["search"];
+            Assert.DoesNotContain("cosine", search);
+            Assert.Contains(ReferenceEquals(retriever, ivf) ? $"{name} (" : $"{name} distance", search);
+            Assert.Contains(ReferenceEquals(retriever, ivf) ? "in lists by Euclidean k-means" : "the graph linked and walked by", search);
+        }
     }
 }

@@ -260,7 +260,7 @@ public sealed partial class SearchIndex : IDisposable
             }
             return allowed.Exact(q, k, vectors!.Row, tieKeys, Manifest.SimilarityFunction);
         }
-        if (Manifest.ByDistance) return DistanceDense(q, k, rescoreMultiplier);
+        if (Manifest.ByDistance && graph is null && lists is null) return DistanceDense(q, k, rescoreMultiplier); // lists and graphs know their distance
         if (graph is not null && codes is not null)
             return HnswSearch.TopK([q], graph, codes, Math.Min(k, LiveCount), ef, rescoreMultiplier, tieKeys, Deleted, vectors!.Row)[0];
         if (graph is not null)

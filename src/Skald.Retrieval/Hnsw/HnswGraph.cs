@@ -12,7 +12,7 @@ namespace Skald.Retrieval.Hnsw;
 /// i; its level is drawn once (⌊−ln U · 1/ln M⌋, from the seed and i alone) and it has links on every layer up to it:
 /// at most 2M on layer 0, M above. A search enters at <see cref="EntryPoint"/> on the top layer, walks greedily down
 /// to layer 1 and searches layer 0 keeping ef candidates (<see cref="HnswSearch"/>); similarity is the inner product
-/// (rows unit length for cosine). Rows are inserted in order (<see cref="HnswConstruction"/>), so an index's graph
+/// (rows unit length for cosine), or a distance index's negated Euclidean or Manhattan distance (<see cref="Similarity"/>). Rows are inserted in order (<see cref="HnswConstruction"/>), so an index's graph
 /// grows with the rows added to it; after each insertion run, rows no reachable node links to are linked in
 /// (<see cref="HnswRepair"/>, a step hnswlib does not take), so a search as wide as the graph finds every row.
 /// <see cref="Replace"/> gives nodes new rows in place (a deleted row's slot reused, <see cref="HnswUpdate"/>).

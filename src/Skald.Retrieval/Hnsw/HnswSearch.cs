@@ -39,7 +39,10 @@ public static class HnswSearch
     /// with <c>--precision</c>): the walk scores the quantized rows in their own format (the query quantized like them,
     /// as <see cref="QuantizedSearch"/>'s first stage), keeping max(ef, k·<paramref name="rescoreMultiplier"/>)
     /// candidates; the best k·multiplier are then rescored by the float query against <paramref name="floatRows"/>
-    /// (or the quantized values when null) and the best k returned. Multiplier 0: the quantized scores are final.
+    /// (or the quantized values when null) and the best k returned. Multiplier 0: the quantized scores are final. A
+    /// distance graph (<see cref="HnswGraph.Similarity"/>) walks int8 / uint8 rows by the float query's distance to their
+    /// dequantized values (<see cref="DequantizedScorer"/>) and binary rows by Hamming distance, and rescores by the
+    /// float rows' distance (int8 / uint8 without float rows: the dequantized values'; binary without: Hamming's).
     /// </summary>
     public static Hit[][] TopK(IReadOnlyList<float[]> queries, HnswGraph graph, QuantizedEmbeddings corpus, int k, int ef, int rescoreMultiplier,
         IReadOnlyList<int>? tieKeys = null, IReadOnlySet<int>? excluded = null, FloatRow? floatRows = null)
@@ -100,6 +103,9 @@ public static class HnswSearch
     /// (<see cref="ProductQuantizer.Table"/>, as <see cref="PqSearch"/> scores them), keeping
     /// max(ef, k·<paramref name="rescoreMultiplier"/>) candidates; the best k·multiplier are rescored against
     /// <paramref name="floatRows"/> and the best k returned (multiplier 0 or no float rows: the codes' scores are final).
+    /// A distance graph's walk scores the codes from the query's distance table (<see cref="ProductQuantizer.DistanceTable"/>),
+    /// final scores as <see cref="Skald.Models.Modules.Similarities"/>' of the reconstructions, rescored by the float
+    /// rows' distance; codes whose rotation keeps no such distance are an <see cref="ArgumentException"/>.
     /// </summary>
     public static Hit[][] TopK(IReadOnlyList<float[]> queries, HnswGraph graph, ProductCodes codes, int k, int ef, int rescoreMultiplier,
         IReadOnlyList<int>? tieKeys = null, IReadOnlySet<int>? excluded = null, FloatRow? floatRows = null) =>

@@ -72,7 +72,8 @@ public static class PqSearch
 
     /// <summary>
     /// Top-<paramref name="k"/> among the codes of each query's <paramref name="probes"/> nearest lists (codes in the
-    /// lists' row order; residual codes scored with q · c_list added), rescored as
+    /// lists' row order; residual codes scored with q · c_list added; distance lists by distance tables,
+    /// <see cref="ListDistanceTopK"/>), rescored as
     /// <see cref="TopK(IReadOnlyList{float[]}, ProductCodes, int, int, IReadOnlyList{int}?, FloatRow?)"/>.
     /// </summary>
     public static Hit[][] TopK(IReadOnlyList<float[]> queries, InvertedLists lists, int probes, ProductCodes corpus, int k,

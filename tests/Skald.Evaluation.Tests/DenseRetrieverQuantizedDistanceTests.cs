@@ -32,13 +32,10 @@ public sealed class DenseRetrieverQuantizedDistanceTests
         ? new QuantizedSearchOptions(EmbeddingPrecision.Float32, multiplier) { Product = new ProductQuantizerOptions { Subspaces = 4, Bits = 3, Seed = 4 }, RescoredHits = 1000 }
         : new QuantizedSearchOptions(EmbeddingQuantizer.Parse(compression), multiplier) { RescoredHits = 1000 };
 
-    [Theory]
-    [MemberData(nameof(Compressions))]
-    public void WithEveryDocumentRescoredTheMetricsAreTheExactDistanceSearchs(SimilarityFunction similarity, string compression)
+    /// <summary>The retriever's metrics on every reference dataset are make_nanobeir_reference.py's exact ones under <paramref name="name"/>.</summary>
+    private static void AssertExactMetrics(DenseRetriever retriever, string name)
     {
-        string name = Similarities.Name(similarity);
         var expected = NanoBeirReference.Expected(name);
-        var retriever = new DenseRetriever(Padded(similarity), quantization: Options(compression, 1));
         foreach (var data in NanoBeirReference.Datasets())
         {
             var hits = retriever.Search(data.Corpus, [.. data.Queries.Select(q => q.Text)], InformationRetrievalMetrics.MaxK, null);
@@ -46,6 +43,15 @@ public sealed class DenseRetrieverQuantizedDistanceTests
             foreach (var (metric, value) in InformationRetrievalMetrics.Compute(ranked, data.Relevant))
                 Assert.True(Math.Abs(expected[$"{data.Name}_{name}_{metric}"] - value) < 1e-9, $"{data.Name} {metric}: {value}");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Compressions))]
+    public void WithEveryDocumentRescoredTheMetricsAreTheExactDistanceSearchs(SimilarityFunction similarity, string compression)
+    {
+        string name = Similarities.Name(similarity);
+        var retriever = new DenseRetriever(Padded(similarity), quantization: Options(compression, 1));
+        AssertExactMetrics(retriever, name);
         string search = retriever.Metadata["search"];
         Assert.StartsWith($"exact top-k, {name} (", search);
         Assert.DoesNotContain("cosine", search);
@@ -184,18 +190,11 @@ public sealed class DenseRetrieverQuantizedDistanceTests
     public void UnderIvfOrHnswWithEveryDocumentReachedTheMetricsAreTheExactDistanceSearchs(SimilarityFunction similarity, string compression)
     {
         string name = Similarities.Name(similarity);
-        var expected = NanoBeirReference.Expected(name);
         var ivf = new DenseRetriever(Padded(similarity), quantization: Options(compression, 1), ivf: new Skald.Retrieval.Ivf.IvfOptions { Lists = 3, Probes = 3 });
         var hnsw = new DenseRetriever(Padded(similarity), quantization: Options(compression, 1), hnsw: new Skald.Retrieval.Hnsw.HnswOptions { M = 4, EfSearch = 64 });
         foreach (var retriever in new[] { ivf, hnsw })
         {
-            foreach (var data in NanoBeirReference.Datasets())
-            {
-                var hits = retriever.Search(data.Corpus, [.. data.Queries.Select(q => q.Text)], InformationRetrievalMetrics.MaxK, null);
-                var ranked = hits.Select(h => (IReadOnlyList<string>)[.. RankingMetrics.Rank(h.Select(x => (data.Corpus[x.Index].Id, x.Score))).Select(r => r.DocId)]).ToArray();
-                foreach (var (metric, value) in InformationRetrievalMetrics.Compute(ranked, data.Relevant))
-                    Assert.True(Math.Abs(expected[$"{data.Name}_{name}_{metric}"] - value) < 1e-9, $"{data.Name} {metric}: {value}");
-            }
+            AssertExactMetrics(retriever, name);
             string search = retriever.Metadata["search"];
             Assert.DoesNotContain("cosine", search);
             Assert.Contains(ReferenceEquals(retriever, ivf) ? $"{name} (" : $"{name} distance", search);

@@ -29,6 +29,17 @@ public sealed class DistanceApproximateIndexTests
         ? Build(folder, model, records, precision, pq, ivf: new IvfOptions { Lists = 4, Probes = 1, Training = new KMeansOptions { Seed = 7 } })
         : Build(folder, model, records, precision, pq, hnsw: new HnswOptions { M = 4, EfConstruction = 16, EfSearch = 4 });
 
+    /// <summary>The fixture's corpus indexed under <paramref name="layout"/> by a model of <paramref name="similarityName"/> (recorded so), opened.</summary>
+    private static (SimilarityFunction Similarity, float[][] Corpus, float[][] Queries, SearchIndex Index) Opened(string similarityName, string layout,
+        EmbeddingPrecision precision = EmbeddingPrecision.Float32, ProductQuantizerOptions? pq = null)
+    {
+        var similarity = Function(similarityName);
+        var (model, records, corpus, queries) = Corpus(similarity);
+        string folder = Folder();
+        Assert.Equal(similarityName, BuildAs(layout, folder, model, records, precision, pq).Similarity);
+        return (similarity, corpus, queries, SearchIndex.Open(folder));
+    }
+
     /// <summary>A dense search that reaches every row: all four lists probed, an ef of the whole corpus (40).</summary>
     private static IReadOnlyList<IndexHit> Everywhere(SearchIndex index, float[] q, int k, int rescore) =>
         index.Search("x", q, SearchMode.Dense, k, rescoreMultiplier: rescore, probes: 4, ef: 40);
@@ -37,11 +48,8 @@ public sealed class DistanceApproximateIndexTests
     [MemberData(nameof(Layouts))]
     public void FloatRowsSearchedEverywhereRankAsTheExactDistance(string similarityName, string layout)
     {
-        var similarity = Function(similarityName);
-        var (model, records, corpus, queries) = Corpus(similarity);
-        string folder = Folder();
-        Assert.Equal(similarityName, BuildAs(layout, folder, model, records).Similarity);
-        using var index = SearchIndex.Open(folder);
+        var (similarity, corpus, queries, index) = Opened(similarityName, layout);
+        using var _ = index;
         Assert.False(index.Normalized);
         Assert.Equal(similarity, index.Lists?.Similarity ?? index.Graph!.Similarity);
         var stored = Enumerable.Range(0, corpus.Length).Select(r => index.Vector(r).ToArray()).ToArray();
@@ -61,12 +69,9 @@ public sealed class DistanceApproximateIndexTests
     [InlineData("manhattan", "hnsw", "int8")]
     public void LevelRowsSearchedEverywhereRankByTheirDequantizedDistanceAsNumpy(string similarityName, string layout, string precisionName)
     {
-        var similarity = Function(similarityName);
         var c = QuantizedDistanceSearchTests.Case(precisionName, similarityName);
-        var (model, records, corpus, queries) = Corpus(similarity);
-        string folder = Folder();
-        Assert.Equal(similarityName, BuildAs(layout, folder, model, records, EmbeddingQuantizer.Parse(precisionName)).Similarity);
-        using var index = SearchIndex.Open(folder);
+        var (similarity, corpus, queries, index) = Opened(similarityName, layout, EmbeddingQuantizer.Parse(precisionName));
+        using var _ = index;
         int k = Reference.Int("k");
         var ranking = ReferenceJson.IntMatrix(c.GetProperty("ranking"));
         var distances = c.GetProperty("distances").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
@@ -86,13 +91,10 @@ public sealed class DistanceApproximateIndexTests
     [MemberData(nameof(Layouts))]
     public void BinaryRowsAndPqCodesSearchedEverywhereAreRescoredByTheFloatDistance(string similarityName, string layout)
     {
-        var similarity = Function(similarityName);
-        var (model, records, corpus, queries) = Corpus(similarity);
         foreach (var (precision, pq) in new[] { (EmbeddingPrecision.Binary, (ProductQuantizerOptions?)null), (EmbeddingPrecision.Float32, new ProductQuantizerOptions { Subspaces = 4, Bits = 4 }) })
         {
-            string folder = Folder();
-            Assert.Equal(similarityName, BuildAs(layout, folder, model, records, precision, pq).Similarity);
-            using var index = SearchIndex.Open(folder);
+            var (similarity, corpus, queries, index) = Opened(similarityName, layout, precision, pq);
+            using var _ = index;
             foreach (var q in queries)
             {
                 var hits = Everywhere(index, q, 6, corpus.Length);
@@ -111,11 +113,8 @@ public sealed class DistanceApproximateIndexTests
     [MemberData(nameof(Layouts))]
     public void UnrescoredPqCodesScoreAsTheirReconstructionsDistance(string similarityName, string layout)
     {
-        var similarity = Function(similarityName);
-        var (model, records, _, queries) = Corpus(similarity);
-        string folder = Folder();
-        BuildAs(layout, folder, model, records, pq: new ProductQuantizerOptions { Subspaces = 4, Bits = 4 });
-        using var index = SearchIndex.Open(folder);
+        var (similarity, _, queries, index) = Opened(similarityName, layout, pq: new ProductQuantizerOptions { Subspaces = 4, Bits = 4 });
+        using var _ = index;
         var pq = index.ProductQuantizer!;
         int dim = pq.Dimension;
         var rebuilt = new float[index.Records.Count][];

@@ -157,6 +157,24 @@ public sealed class DistanceApproximateIndexTests
         }
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("ivf")]
+    [InlineData("hnsw")]
+    public void ManhattanBesideRotatedCodesIsOneLineNamingTheManifestAtOpen(string layout)
+    {
+        var (model, records, _, _) = Corpus(SimilarityFunction.Euclidean);
+        string folder = Folder();
+        var pq = new ProductQuantizerOptions { Subspaces = 4, Bits = 4, RotationRounds = 2 }; // a rotation keeps Euclidean distances
+        if (layout == "") Build(folder, model, records, pq: pq);
+        else BuildAs(layout, folder, model, records, pq: pq);
+        string manifest = Path.Combine(folder, IndexWriter.ManifestFile);
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"similarity\": \"euclidean\"", "\"similarity\": \"manhattan\"", StringComparison.Ordinal));
+        var e = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder).Dispose());
+        Assert.StartsWith($"{manifest}: similarity \"manhattan\" beside codes it cannot rank by (--opq", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
     [Fact]
     public void AnIndexThatRecordedCosineStaysCosineWhenReindexed()
     {

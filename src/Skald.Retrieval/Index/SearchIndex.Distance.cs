@@ -39,17 +39,9 @@ public sealed partial class SearchIndex
         else
         {
             int pool = (int)Math.Min(rows.Rows, (long)wanted * Math.Max(1, rescoreMultiplier));
-            Hit[] listed;
-            try
-            {
-                listed = codes is not null ? PqSearch.DistanceTopK(similarity, [q], codes, pool, tieKeys)[0]
-                    : EmbeddingQuantizer.IsBinary(quantized!.Precision) ? QuantizedSearch.TopK([q], quantized, pool, 0, tieKeys)[0]
-                    : QuantizedDistanceSearch.TopK(similarity, [q], quantized, pool, tieKeys)[0];
-            }
-            catch (ArgumentException e)
-            {
-                throw new EvaluationException($"{Folder}: {e.Message}"); // codes whose rotation keeps no such distance
-            }
+            var listed = codes is not null ? PqSearch.DistanceTopK(similarity, [q], codes, pool, tieKeys)[0] // codes that keep the distance (Open checks)
+                : EmbeddingQuantizer.IsBinary(quantized!.Precision) ? QuantizedSearch.TopK([q], quantized, pool, 0, tieKeys)[0]
+                : QuantizedDistanceSearch.TopK(similarity, [q], quantized, pool, tieKeys)[0];
             hits = rescoreMultiplier == 0 ? listed
                 : QuantizedSearch.RescoreBy(1, [listed], wanted, tieKeys, (_, r) => Similarities.Compute(similarity, q, rows.Row(r)))[0];
         }

@@ -117,6 +117,8 @@ public sealed partial class SearchIndex : IDisposable
             var codes = IndexFolderReader.Codes(folder, manifest, lists);
             if (codes is not null && quantized is not null)
                 throw new EvaluationException($"{manifestPath}: a product-quantized index has float32 rows beside its codes, not quantized ones");
+            if (codes is not null && manifest.ByDistance && codes.Quantizer.DistanceRefusal(manifest.SimilarityFunction) is { } refusal)
+                throw new EvaluationException($"{manifestPath}: similarity \"{manifest.Similarity}\" beside codes it cannot rank by ({refusal})"); // an edited manifest
             if (manifest.BgeM3 is not null) return OpenBgeM3(folder, manifest, manifestPath, records, deleted, bm25, analyzer);
             if (manifest.Sparse)
             {

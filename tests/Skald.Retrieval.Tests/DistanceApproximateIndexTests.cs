@@ -157,6 +157,33 @@ public sealed class DistanceApproximateIndexTests
         }
     }
 
+    /// <summary>
+    /// Deleted rows' graph nodes given new rows in place (<c>index add --replace-deleted</c>: the graph relinked by the
+    /// distance) leave a graph whose search as wide as the index ranks the live rows as the exact distance does.
+    /// </summary>
+    [Theory]
+    [InlineData("euclidean")]
+    [InlineData("manhattan")]
+    public void ADistanceGraphsReusedSlotsAreRelinkedByTheDistance(string similarityName)
+    {
+        var similarity = Function(similarityName);
+        var (model, records, corpus, queries) = Corpus(similarity);
+        string folder = Folder();
+        Build(folder, model, [.. records.Take(30)], hnsw: new HnswOptions { M = 4, EfConstruction = 16, ReplaceDeleted = true });
+        Assert.Equal(8, IndexBuilder.Delete(folder, [.. Enumerable.Range(0, 8).Select(i => $"doc{3 * i}")], []));
+        Assert.Equal((10, 0), IndexBuilder.Add(folder, model, [.. records.Skip(30)], replaceDeleted: true));
+        using var index = SearchIndex.Open(folder);
+        Assert.Equal(similarityName, index.Manifest.Similarity);
+        Assert.Equal(32, index.LiveCount);
+        int[] live = [.. Enumerable.Range(0, 40).Where(r => r >= 30 || r % 3 != 0 || r >= 24)];
+        foreach (var q in queries)
+        {
+            var hits = Everywhere(index, q, 6, 0);
+            var expected = Ranked(similarity, q, [.. live.Select(r => corpus[r])], 6).Select(i => $"r{live[i]}");
+            Assert.Equal(expected, hits.Select(h => h.Record.Id));
+        }
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("ivf")]

@@ -7,7 +7,8 @@ namespace Skald.Cli.Tests;
 /// <c>skald index build</c> / <c>skald search</c> of a Euclidean or Manhattan model (the tiny BERT fixture's
 /// <c>similarity_fn_name</c> changed): the index records the similarity and every dense hit's score is the model's
 /// negated distance between the query's and the chunk's embeddings (made here by <see cref="SentenceEncoder"/>, in
-/// double), ranked by it, over float32 and int8 rows; the table and the JSON name the function.
+/// double), ranked by it, over float32 and int8 rows, exact or through an HNSW graph or IVF lists searched as wide as the
+/// index; <c>index reindex --hnsw / --ivf-lists</c> keeps the distance; the table and the JSON name the function.
 /// </summary>
 public sealed class DistanceIndexCommandTests
 {
@@ -26,23 +27,29 @@ public sealed class DistanceIndexCommandTests
     }
 
     [Theory]
-    [InlineData("euclidean", "float32")]
-    [InlineData("manhattan", "float32")]
-    [InlineData("euclidean", "int8")]
-    [InlineData("manhattan", "uint8")]
-    public void DenseHitsAreRankedAndScoredByTheModelsNegatedDistance(string similarity, string precision)
+    [InlineData("euclidean", "float32", "")]
+    [InlineData("manhattan", "float32", "")]
+    [InlineData("euclidean", "int8", "")]
+    [InlineData("manhattan", "uint8", "")]
+    [InlineData("euclidean", "float32", "hnsw")]
+    [InlineData("manhattan", "int8", "hnsw")]
+    [InlineData("manhattan", "float32", "ivf")]
+    [InlineData("euclidean", "uint8", "ivf")]
+    public void DenseHitsAreRankedAndScoredByTheModelsNegatedDistance(string similarity, string precision, string layout)
     {
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean", similarity);
         string docs = SampleDocuments.Copy();
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var build = InProcessSkald.Capture("index", "build", "--model", model, "--documents", docs, "--output", folder, "--language", "nb", "--precision", precision);
+        string[] laid = layout switch { "hnsw" => ["--hnsw", "4"], "ivf" => ["--ivf-lists", "2"], _ => [] };
+        var build = InProcessSkald.Capture(["index", "build", "--model", model, "--documents", docs, "--output", folder, "--language", "nb", "--precision", precision, .. laid]);
         Assert.True(build.ExitCode == 0, build.Stderr);
         Assert.Contains($"-d, {similarity}", build.Stderr);
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
         Assert.Equal(similarity, manifest.GetProperty("similarity").GetString());
         int rows = manifest.GetProperty("rows").GetInt32();
         string all = rows.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string[] rescore = precision == "float32" ? [] : ["--rescore-multiplier", all];
+        string[] rescore = [.. precision == "float32" ? [] : new[] { "--rescore-multiplier", all },
+            .. layout switch { "hnsw" => new[] { "--ef", all }, "ivf" => ["--probes", "2"], _ => [] }]; // every row reached: the exact search's hits
 
         var r = SkaldProcess.Run(["search", "--index", folder, "--query", Query, "--mode", "dense", "--top-k", all, "--format", "json", .. rescore]);
         Assert.True(r.ExitCode == 0, r.Stderr);
@@ -79,6 +86,23 @@ public sealed class DistanceIndexCommandTests
         Assert.Contains("--opq", r.Stderr);
         Assert.Single(r.Stderr.Trim().Split('\n'));
         Assert.False(Directory.Exists(folder) && File.Exists(Path.Combine(folder, "index.json")));
+    }
+
+    [Theory]
+    [InlineData("--hnsw", "4")]
+    [InlineData("--ivf-lists", "2")]
+    public void ReindexWithAGraphOrListsKeepsTheDistance(string option, string value)
+    {
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean", "manhattan");
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var build = InProcessSkald.Capture("index", "build", "--model", model, "--documents", Documents, "--output", folder, "--language", "nb", "-q");
+        Assert.True(build.ExitCode == 0, build.Stderr);
+        var r = InProcessSkald.Capture("index", "reindex", "--index", folder, option, value);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("\"similarity\": \"manhattan\"", File.ReadAllText(Path.Combine(folder, "index.json")));
+        var search = SkaldProcess.Run("search", "--index", folder, "--query", Query, "--mode", "dense", "--top-k", "2", "--format", "json");
+        Assert.True(search.ExitCode == 0, search.Stderr);
+        Assert.Equal("manhattan", JsonDocument.Parse(search.Stdout).RootElement.GetProperty("similarity").GetString());
     }
 
     [Fact]

@@ -32,13 +32,10 @@ public sealed class DenseRetrieverQuantizedDistanceTests
         ? new QuantizedSearchOptions(EmbeddingPrecision.Float32, multiplier) { Product = new ProductQuantizerOptions { Subspaces = 4, Bits = 3, Seed = 4 }, RescoredHits = 1000 }
         : new QuantizedSearchOptions(EmbeddingQuantizer.Parse(compression), multiplier) { RescoredHits = 1000 };
 
-    [Theory]
-    [MemberData(nameof(Compressions))]
-    public void WithEveryDocumentRescoredTheMetricsAreTheExactDistanceSearchs(SimilarityFunction similarity, string compression)
+    /// <summary>The retriever's metrics on every reference dataset are make_nanobeir_reference.py's exact ones under <paramref name="name"/>.</summary>
+    private static void AssertExactMetrics(DenseRetriever retriever, string name)
     {
-        string name = Similarities.Name(similarity);
         var expected = NanoBeirReference.Expected(name);
-        var retriever = new DenseRetriever(Padded(similarity), quantization: Options(compression, 1));
         foreach (var data in NanoBeirReference.Datasets())
         {
             var hits = retriever.Search(data.Corpus, [.. data.Queries.Select(q => q.Text)], InformationRetrievalMetrics.MaxK, null);
@@ -46,6 +43,15 @@ public sealed class DenseRetrieverQuantizedDistanceTests
             foreach (var (metric, value) in InformationRetrievalMetrics.Compute(ranked, data.Relevant))
                 Assert.True(Math.Abs(expected[$"{data.Name}_{name}_{metric}"] - value) < 1e-9, $"{data.Name} {metric}: {value}");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Compressions))]
+    public void WithEveryDocumentRescoredTheMetricsAreTheExactDistanceSearchs(SimilarityFunction similarity, string compression)
+    {
+        string name = Similarities.Name(similarity);
+        var retriever = new DenseRetriever(Padded(similarity), quantization: Options(compression, 1));
+        AssertExactMetrics(retriever, name);
         string search = retriever.Metadata["search"];
         Assert.StartsWith($"exact top-k, {name} (", search);
         Assert.DoesNotContain("cosine", search);
@@ -174,11 +180,25 @@ public sealed class DenseRetrieverQuantizedDistanceTests
         Assert.Empty(log); // no task ran for it
     }
 
-    [Fact]
-    public void UnderAnIvfOrHnswIndexAQuantizedSearchStillSaysItRanksByCosine()
+    /// <summary>
+    /// Under IVF lists (every list probed) or an HNSW graph (an ef above the corpus) a quantized search of a distance
+    /// model ranks by its distance too (it was ranked by cosine before): with every document rescored the metrics are
+    /// the exact distance search's, and the metadata names the distance, the lists' k-means or the graph's distance.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Compressions))]
+    public void UnderIvfOrHnswWithEveryDocumentReachedTheMetricsAreTheExactDistanceSearchs(SimilarityFunction similarity, string compression)
     {
-        var ivf = new DenseRetriever(NanoBeirReference.Model(SimilarityFunction.Euclidean), ivf: new Skald.Retrieval.Ivf.IvfOptions { Lists = 2, Probes = 2 },
-            quantization: new QuantizedSearchOptions(EmbeddingPrecision.Int8));
-        Assert.Contains("cosine (a quantized IVF or HNSW search ranks a euclidean model by cosine)", ivf.Metadata["search"]);
+        string name = Similarities.Name(similarity);
+        var ivf = new DenseRetriever(Padded(similarity), quantization: Options(compression, 1), ivf: new Skald.Retrieval.Ivf.IvfOptions { Lists = 3, Probes = 3 });
+        var hnsw = new DenseRetriever(Padded(similarity), quantization: Options(compression, 1), hnsw: new Skald.Retrieval.Hnsw.HnswOptions { M = 4, EfSearch = 64 });
+        foreach (var retriever in new[] { ivf, hnsw })
+        {
+            AssertExactMetrics(retriever, name);
+            string search = retriever.Metadata["search"];
+            Assert.DoesNotContain("cosine", search);
+            Assert.Contains(ReferenceEquals(retriever, ivf) ? $"{name} (" : $"{name} distance", search);
+            Assert.Contains(ReferenceEquals(retriever, ivf) ? "in lists by Euclidean k-means" : "the graph linked and walked by", search);
+        }
     }
 }

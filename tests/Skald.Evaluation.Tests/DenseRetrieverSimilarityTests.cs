@@ -42,8 +42,9 @@ public sealed class DenseRetrieverSimilarityTests
     }
 
     /// <summary>
-    /// Under an HNSW graph or IVF lists a Euclidean or Manhattan model is ranked by its distance: with every document a
-    /// candidate (an ef above the corpus, every list probed) the metrics are upstream's exact ones; with one list of four
+    /// Under an HNSW graph or IVF lists a Euclidean or Manhattan model is ranked by its distance (the graph linked and
+    /// walked by it, the lists grouped by Euclidean k-means): with every document reached (an ef above the corpus, every
+    /// list probed) the metrics are upstream's exact ones; with one list of four
     /// probed the hits are still ordered and scored by the distance of the raw vectors (computed here by hand).
     /// </summary>
     [Theory]
@@ -64,7 +65,8 @@ public sealed class DenseRetrieverSimilarityTests
                 foreach (var (metric, value) in InformationRetrievalMetrics.Compute(ranked, data.Relevant))
                     Assert.True(Math.Abs(expected[$"{data.Name}_{name}_{metric}"] - value) < 1e-9, $"{data.Name} {metric}: {value}");
             }
-            Assert.Contains($", {name} (candidates from the index at unit length)", retriever.Metadata["search"]);
+            Assert.Contains(ReferenceEquals(retriever, ivf) ? $", {name}, in lists by Euclidean k-means, probed by the nearest centroids"
+                : $", {name}, the graph linked and walked by {name} distance", retriever.Metadata["search"]);
         }
 
         var probed = new DenseRetriever(model, ivf: new Skald.Retrieval.Ivf.IvfOptions { Lists = 4, Probes = 1 });

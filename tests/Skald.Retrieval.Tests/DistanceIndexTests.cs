@@ -17,12 +17,12 @@ public sealed class DistanceIndexTests
 {
     private static readonly ReferenceJson Reference = new("quantization", "quantized_distance.json");
 
-    private static string Folder() => Path.Combine(Directory.CreateTempSubdirectory("skald-distance-index").FullName, "idx");
+    internal static string Folder() => Path.Combine(Directory.CreateTempSubdirectory("skald-distance-index").FullName, "idx");
 
-    private static SimilarityFunction Function(string name) => name == "euclidean" ? SimilarityFunction.Euclidean : SimilarityFunction.Manhattan;
+    internal static SimilarityFunction Function(string name) => name == "euclidean" ? SimilarityFunction.Euclidean : SimilarityFunction.Manhattan;
 
     /// <summary>The fixture's corpus as records of a table model of <paramref name="similarity"/>, and its queries.</summary>
-    private static (TableModel Model, List<IndexRecord> Records, float[][] Corpus, float[][] Queries) Corpus(SimilarityFunction similarity)
+    internal static (TableModel Model, List<IndexRecord> Records, float[][] Corpus, float[][] Queries) Corpus(SimilarityFunction similarity)
     {
         var corpus = ReferenceJson.Matrix(Reference["corpus"]);
         var vectors = new Dictionary<string, float[]>();
@@ -36,12 +36,12 @@ public sealed class DistanceIndexTests
         return (new TableModel(vectors, similarity), records, corpus, ReferenceJson.Matrix(Reference["queries"]));
     }
 
-    private static IndexManifest Build(string folder, TableModel model, List<IndexRecord> records,
-        EmbeddingPrecision precision = EmbeddingPrecision.Float32, ProductQuantizerOptions? pq = null, HnswOptions? hnsw = null) =>
-        IndexBuilder.Build(folder, model, folder, records, new Bm25Options(), "nb", 0, 0, null, precision, null, hnsw, pq: pq);
+    internal static IndexManifest Build(string folder, TableModel model, List<IndexRecord> records,
+        EmbeddingPrecision precision = EmbeddingPrecision.Float32, ProductQuantizerOptions? pq = null, HnswOptions? hnsw = null, Ivf.IvfOptions? ivf = null) =>
+        IndexBuilder.Build(folder, model, folder, records, new Bm25Options(), "nb", 0, 0, null, precision, ivf, hnsw, pq: pq);
 
     /// <summary>The negated distance of two vectors, in double.</summary>
-    private static double Negated(SimilarityFunction similarity, float[] a, ReadOnlySpan<float> b)
+    internal static double Negated(SimilarityFunction similarity, float[] a, ReadOnlySpan<float> b)
     {
         double sum = 0;
         for (int i = 0; i < a.Length; i++)
@@ -52,11 +52,11 @@ public sealed class DistanceIndexTests
         return similarity == SimilarityFunction.Euclidean ? -Math.Sqrt(sum) : -sum;
     }
 
-    private static void Near(double expected, double actual, double tolerance) =>
+    internal static void Near(double expected, double actual, double tolerance) =>
         Assert.True(Math.Abs(expected - actual) < tolerance, $"{actual} != {expected}");
 
     /// <summary>Rows best first by their negated distance to <paramref name="q"/> (equal: the lower row).</summary>
-    private static int[] Ranked(SimilarityFunction similarity, float[] q, IReadOnlyList<float[]> rows, int k) =>
+    internal static int[] Ranked(SimilarityFunction similarity, float[] q, IReadOnlyList<float[]> rows, int k) =>
         [.. Enumerable.Range(0, rows.Count).OrderByDescending(r => Negated(similarity, q, rows[r])).ThenBy(r => r).Take(k)];
 
     [Theory]
@@ -139,21 +139,20 @@ public sealed class DistanceIndexTests
     }
 
     [Fact]
-    public void ManhattanPqRefusesOpqAndGraphsRankByCosine()
+    public void ManhattanPqRefusesOpq()
     {
         var (model, records, _, _) = Corpus(SimilarityFunction.Manhattan);
-        var e = Assert.Throws<EvaluationException>(() =>
-            Build(Folder(), model, records, pq: new ProductQuantizerOptions { Subspaces = 4, Bits = 4, RotationRounds = 2 }));
-        Assert.Contains("--opq", e.Message);
-        Assert.DoesNotContain('\n', e.Message);
-        string graph = Folder();
-        Assert.Equal("cosine", Build(graph, model, records, hnsw: new HnswOptions { M = 4 }).Similarity);
-        using var index = SearchIndex.Open(graph);
-        Assert.True(index.Normalized);
+        foreach (var ivf in new Ivf.IvfOptions?[] { null, new() { Lists = 4 } })
+        {
+            var e = Assert.Throws<EvaluationException>(() =>
+                Build(Folder(), model, records, pq: new ProductQuantizerOptions { Subspaces = 4, Bits = 4, RotationRounds = 2 }, ivf: ivf));
+            Assert.Contains("--opq", e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+        }
     }
 
     [Fact]
-    public void ReindexKeepsTheDistanceForExactLayoutsAndGoesCosineForAGraph()
+    public void ReindexKeepsTheDistanceForExactLayouts()
     {
         var (model, records, corpus, queries) = Corpus(SimilarityFunction.Euclidean);
         string folder = Folder();
@@ -165,9 +164,6 @@ public sealed class DistanceIndexTests
             var hits = index.Search("x", queries[0], SearchMode.Dense, 5, rescoreMultiplier: corpus.Length);
             Assert.Equal(Ranked(SimilarityFunction.Euclidean, queries[0], corpus, 5), hits.Select(h => h.Row).ToArray());
         }
-        Assert.Equal("cosine", IndexBuilder.Reindex(folder, new DenseLayout { Hnsw = new HnswOptions { M = 4 } }).Similarity);
-        using (var index = SearchIndex.Open(folder))
-            Assert.Equal(1.0, Math.Sqrt(index.Vector(3).ToArray().Sum(v => (double)v * v)), 5);
     }
 
     [Theory]
@@ -205,18 +201,5 @@ public sealed class DistanceIndexTests
         foreach (var record in records.Skip(30)) Assert.Equal(corpus[int.Parse(record.Id[1..], System.Globalization.CultureInfo.InvariantCulture)], index.Vector(rows[record.Id]).ToArray());
         var hits = index.Search("x", queries[2], SearchMode.Dense, 6, rescoreMultiplier: corpus.Length);
         Assert.Equal(Ranked(SimilarityFunction.Euclidean, queries[2], corpus, 6).Select(r => $"r{r}"), hits.Select(h => h.Record.Id));
-    }
-
-    [Fact]
-    public void ADistanceBesideAGraphIsOneLineNamingTheManifest()
-    {
-        var (model, records, _, _) = Corpus(SimilarityFunction.Euclidean);
-        string folder = Folder();
-        Build(folder, model, records, hnsw: new HnswOptions { M = 4 });
-        string manifest = Path.Combine(folder, IndexWriter.ManifestFile);
-        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"similarity\": \"cosine\"", "\"similarity\": \"euclidean\"", StringComparison.Ordinal));
-        var e = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder).Dispose());
-        Assert.StartsWith($"{manifest}: similarity \"euclidean\" ranks an exact search", e.Message);
-        Assert.DoesNotContain('\n', e.Message);
     }
 }

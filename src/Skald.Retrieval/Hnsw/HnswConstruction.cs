@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Skald.Retrieval.Quantization;
 
 namespace Skald.Retrieval.Hnsw;
@@ -54,7 +53,7 @@ internal static class HnswConstruction
     {
         var query = rows(node);
         int current = entry;
-        float similarity = TensorPrimitives.Dot(query, rows(current));
+        float similarity = FloatScorer.Pair(graph.Similarity, query, rows(current));
         for (int layer = top; layer > level; layer--)
             walker.Greedy(graph, rows, query, layer, concurrent, ref current, ref similarity);
         Span<int> selected = stackalloc int[graph.M];
@@ -71,7 +70,7 @@ internal static class HnswConstruction
                 break;
             }
             if (n == 0) continue;
-            int kept = SelectNeighbours(found[..n], graph.M, rows, selected);
+            int kept = SelectNeighbours(found[..n], graph.M, rows, selected, graph.Similarity);
             Link(graph, node, layer, selected[..kept], concurrent);
             foreach (int s in selected[..kept]) Connect(graph, s, node, layer, rows, walker, concurrent);
             current = found[0].Node;
@@ -82,9 +81,11 @@ internal static class HnswConstruction
     /// <summary>
     /// hnswlib's getNeighborsByHeuristic2: from candidates sorted best first, keeps a candidate unless a kept one is
     /// more similar to it than the query is, until <paramref name="m"/> are kept; fewer than m candidates are all
-    /// kept. Returns how many were written to <paramref name="kept"/>.
+    /// kept. Returns how many were written to <paramref name="kept"/>. Similarities are <paramref name="similarity"/>'s
+    /// (<see cref="FloatScorer.Pair"/>: inner products, or a distance graph's negated distances).
     /// </summary>
-    public static int SelectNeighbours(ReadOnlySpan<(int Node, float Similarity)> sorted, int m, FloatRow rows, Span<int> kept)
+    public static int SelectNeighbours(ReadOnlySpan<(int Node, float Similarity)> sorted, int m, FloatRow rows, Span<int> kept,
+        Skald.Models.Modules.SimilarityFunction similarity = Skald.Models.Modules.SimilarityFunction.Dot)
     {
         if (sorted.Length < m)
         {
@@ -98,7 +99,7 @@ internal static class HnswConstruction
             var row = rows(c);
             bool good = true;
             for (int r = 0; r < count && good; r++)
-                good = TensorPrimitives.Dot(rows(kept[r]), row) <= toQuery;
+                good = FloatScorer.Pair(similarity, rows(kept[r]), row) <= toQuery;
             if (good) kept[count++] = c;
         }
         return count;
@@ -149,10 +150,10 @@ internal static class HnswConstruction
             }
             var at = rows(neighbour);
             var pool = walker.Pool(n + 1);
-            pool[0] = (node, TensorPrimitives.Dot(at, rows(node)));
-            for (int j = 0; j < n; j++) pool[j + 1] = (list[1 + j], TensorPrimitives.Dot(at, rows(list[1 + j])));
+            pool[0] = (node, FloatScorer.Pair(graph.Similarity, at, rows(node)));
+            for (int j = 0; j < n; j++) pool[j + 1] = (list[1 + j], FloatScorer.Pair(graph.Similarity, at, rows(list[1 + j])));
             pool.Sort((a, b) => b.Similarity.CompareTo(a.Similarity) is int c && c != 0 ? c : a.Node.CompareTo(b.Node));
-            int kept = SelectNeighbours(pool, max, rows, list[1..]);
+            int kept = SelectNeighbours(pool, max, rows, list[1..], graph.Similarity);
             list[0] = kept;
         }
         finally

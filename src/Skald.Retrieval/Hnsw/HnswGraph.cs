@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using Skald.Models.Modules;
 using Skald.Retrieval.Quantization;
 
 namespace Skald.Retrieval.Hnsw;
@@ -11,7 +12,7 @@ namespace Skald.Retrieval.Hnsw;
 /// i; its level is drawn once (⌊−ln U · 1/ln M⌋, from the seed and i alone) and it has links on every layer up to it:
 /// at most 2M on layer 0, M above. A search enters at <see cref="EntryPoint"/> on the top layer, walks greedily down
 /// to layer 1 and searches layer 0 keeping ef candidates (<see cref="HnswSearch"/>); similarity is the inner product
-/// (rows unit length for cosine). Rows are inserted in order (<see cref="HnswConstruction"/>), so an index's graph
+/// (rows unit length for cosine), or a distance index's negated Euclidean or Manhattan distance (<see cref="Similarity"/>). Rows are inserted in order (<see cref="HnswConstruction"/>), so an index's graph
 /// grows with the rows added to it; after each insertion run, rows no reachable node links to are linked in
 /// (<see cref="HnswRepair"/>, a step hnswlib does not take), so a search as wide as the graph finds every row.
 /// <see cref="Replace"/> gives nodes new rows in place (a deleted row's slot reused, <see cref="HnswUpdate"/>).
@@ -34,10 +35,11 @@ public sealed class HnswGraph : IDisposable
     private readonly object[] stripes = [.. Enumerable.Range(0, Stripes).Select(_ => new object())];
     private readonly ConcurrentBag<HnswWalker> walkers = [];
 
-    /// <summary>An empty graph with these settings.</summary>
-    public HnswGraph(int m, int efConstruction, int seed)
+    /// <summary>An empty graph with these settings, linked and walked by <paramref name="similarity"/> (<see cref="Similarity"/>).</summary>
+    public HnswGraph(int m, int efConstruction, int seed, SimilarityFunction similarity = SimilarityFunction.Dot)
     {
         new HnswOptions { M = m, EfConstruction = efConstruction }.Check();
+        Similarity = HnswOptions.GraphSimilarity(similarity);
         M = m;
         EfConstruction = Math.Max(efConstruction, m);
         Seed = seed;
@@ -45,6 +47,15 @@ public sealed class HnswGraph : IDisposable
         upper = [];
         levels = [];
     }
+
+    /// <summary>
+    /// What the graph links and walks by (<see cref="FloatScorer.Pair"/>): <see cref="SimilarityFunction.Dot"/>, the
+    /// inner product (a cosine index's rows are at unit length), or <see cref="SimilarityFunction.Euclidean"/> /
+    /// <see cref="SimilarityFunction.Manhattan"/>, the negated distance of the raw rows (hnswlib's <c>l2</c> space; L1 is
+    /// a metric too, so the same navigable-graph construction holds). Not saved in <c>hnsw.bin</c>: the index's
+    /// <c>similarity</c> gives it to <see cref="Read"/> and <see cref="Open"/>.
+    /// </summary>
+    public SimilarityFunction Similarity { get; }
 
     /// <summary>Links per node above layer 0.</summary>
     public int M { get; }
@@ -75,7 +86,7 @@ public sealed class HnswGraph : IDisposable
     {
         options ??= new HnswOptions();
         options.Check();
-        var graph = new HnswGraph(options.M, options.EfConstruction, options.Seed);
+        var graph = new HnswGraph(options.M, options.EfConstruction, options.Seed, options.Similarity);
         graph.Insert(rows, row, options.Threads, progress);
         return graph;
     }
@@ -253,9 +264,9 @@ public sealed class HnswGraph : IDisposable
 
     /// <summary>
     /// Reads <paramref name="path"/>, checking it against the index's rows; a damaged file throws
-    /// <see cref="EvaluationException"/> naming it.
+    /// <see cref="EvaluationException"/> naming it. <paramref name="similarity"/>: what it was linked by (<see cref="Similarity"/>).
     /// </summary>
-    public static HnswGraph Read(string path, int rows)
+    public static HnswGraph Read(string path, int rows, SimilarityFunction similarity = SimilarityFunction.Dot)
     {
         if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (an HNSW index; index damaged?)");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -268,7 +279,7 @@ public sealed class HnswGraph : IDisposable
         if (stream.Length < HeaderBytes) throw new EvaluationException($"{path}: not a Skald HNSW file");
         Fill(header, "the header");
         var (count, m, efc, seed, entry, top) = Header(header, path, rows);
-        var graph = new HnswGraph(m, efc, seed);
+        var graph = new HnswGraph(m, efc, seed, similarity);
         graph.Grow(count);
         graph.Count = count;
         Fill(graph.levels.AsSpan(0, count), $"{count} nodes");
@@ -293,16 +304,16 @@ public sealed class HnswGraph : IDisposable
     /// Opens <paramref name="path"/> memory-mapped for searching (<see cref="MappedHnsw"/>): the links stay in the file
     /// and are read where a search goes, instead of copied into memory as <see cref="Read"/> copies them; checked as
     /// <see cref="Read"/> checks it. The graph is read-only (<see cref="Insert"/> and <see cref="Replace"/> throw) and
-    /// holds the file open until <see cref="Dispose"/>.
+    /// holds the file open until <see cref="Dispose"/>. <paramref name="similarity"/> as for <see cref="Read"/>.
     /// </summary>
-    public static HnswGraph Open(string path, int rows)
+    public static HnswGraph Open(string path, int rows, SimilarityFunction similarity = SimilarityFunction.Dot)
     {
         if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (an HNSW index; index damaged?)");
         Span<byte> header = stackalloc byte[HeaderBytes];
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
             if (stream.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false) < HeaderBytes) throw new EvaluationException($"{path}: not a Skald HNSW file");
         var (count, m, efc, seed, entry, top) = Header(header, path, rows);
-        var graph = new HnswGraph(m, efc, seed) { mapped = new MappedHnsw(path, count, m, HeaderBytes) };
+        var graph = new HnswGraph(m, efc, seed, similarity) { mapped = new MappedHnsw(path, count, m, HeaderBytes) };
         graph.Count = count;
         graph.EntryPoint = entry;
         graph.TopLevel = top;

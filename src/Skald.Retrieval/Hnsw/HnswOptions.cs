@@ -1,3 +1,5 @@
+using Skald.Models.Modules;
+
 namespace Skald.Retrieval.Hnsw;
 
 /// <summary>How an index builds and searches its HNSW graph (<see cref="HnswGraph"/>), hnswlib's parameters.</summary>
@@ -36,6 +38,17 @@ public sealed record HnswOptions
     /// <summary>Rows inserted at once (0: every core, or one for fewer than <see cref="HnswGraph.SerialBelow"/> rows). One
     /// thread builds the same graph on every run; more threads build an equally good one that depends on timing.</summary>
     public int Threads { get; init; }
+
+    /// <summary>
+    /// What the graph links and walks by (<see cref="HnswGraph.Similarity"/>): <see cref="SimilarityFunction.Dot"/>
+    /// (the default; cosine rows at unit length), <see cref="SimilarityFunction.Euclidean"/> or
+    /// <see cref="SimilarityFunction.Manhattan"/> (the raw rows' negated distance).
+    /// </summary>
+    public SimilarityFunction Similarity { get; init; } = SimilarityFunction.Dot;
+
+    /// <summary>The graph similarity <paramref name="similarity"/> gives: a distance stays, cosine and dot are the inner product.</summary>
+    internal static SimilarityFunction GraphSimilarity(SimilarityFunction similarity) =>
+        similarity is SimilarityFunction.Euclidean or SimilarityFunction.Manhattan ? similarity : SimilarityFunction.Dot;
 
     /// <summary>The search default as a number.</summary>
     public int EfSearchOrDefault => EfSearch > 0 ? EfSearch : DefaultEfSearch;

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Skald.Retrieval.Quantization;
 
 namespace Skald.Retrieval.Hnsw;
@@ -45,7 +44,7 @@ internal static class HnswRepair
             if (reached[u]) continue;
             var q = rows(u);
             int node = graph.EntryPoint;
-            float similarity = TensorPrimitives.Dot(q, rows(node));
+            float similarity = FloatScorer.Pair(graph.Similarity, q, rows(node));
             for (int layer = graph.TopLevel; layer > 0; layer--) walker.Greedy(graph, rows, q, layer, false, ref node, ref similarity);
             walker.SearchLayer(graph, rows, q, node, similarity, 0, graph.EfConstruction, false);
             int count = walker.Results.Count;
@@ -84,7 +83,7 @@ internal static class HnswRepair
             for (int j = 1; j <= list[0]; j++)
             {
                 int w = list[j];
-                float s = TensorPrimitives.Dot(at, rows(w));
+                float s = FloatScorer.Pair(graph.Similarity, at, rows(w));
                 if (inDegree[w] >= 2 && s < worst) (weakest, worst) = (j, s);
             }
             if (weakest < 0) continue;

@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using Skald.Models.Modules;
 using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
 
@@ -6,8 +6,9 @@ namespace Skald.Retrieval.Hnsw;
 
 /// <summary>
 /// Approximate top-k search over a <see cref="HnswGraph"/>, hnswlib's searchKnn: from the entry point a greedy walk
-/// down the upper layers, then a best-first search of layer 0 keeping max(ef, k) candidates, scored by inner product
-/// with the float rows; the best k of them are returned, ties to the higher tie key, then the lower row. Excluded rows
+/// down the upper layers, then a best-first search of layer 0 keeping max(ef, k) candidates, scored by the graph's
+/// <see cref="HnswGraph.Similarity"/> with the float rows (the inner product, or a distance graph's negated Euclidean or
+/// Manhattan distance, hnswlib's l2 space walked the same way); the best k of them are returned, ties to the higher tie key, then the lower row. Excluded rows
 /// (an index's deleted ones) are walked through but never returned, as hnswlib treats rows marked deleted. Queries run
 /// in parallel; a lone query runs on the calling thread.
 /// </summary>
@@ -38,7 +39,10 @@ public static class HnswSearch
     /// with <c>--precision</c>): the walk scores the quantized rows in their own format (the query quantized like them,
     /// as <see cref="QuantizedSearch"/>'s first stage), keeping max(ef, k·<paramref name="rescoreMultiplier"/>)
     /// candidates; the best k·multiplier are then rescored by the float query against <paramref name="floatRows"/>
-    /// (or the quantized values when null) and the best k returned. Multiplier 0: the quantized scores are final.
+    /// (or the quantized values when null) and the best k returned. Multiplier 0: the quantized scores are final. A
+    /// distance graph (<see cref="HnswGraph.Similarity"/>) walks int8 / uint8 rows by the float query's distance to their
+    /// dequantized values (<see cref="DequantizedScorer"/>) and binary rows by Hamming distance, and rescores by the
+    /// float rows' distance (int8 / uint8 without float rows: the dequantized values'; binary without: Hamming's).
     /// </summary>
     public static Hit[][] TopK(IReadOnlyList<float[]> queries, HnswGraph graph, QuantizedEmbeddings corpus, int k, int ef, int rescoreMultiplier,
         IReadOnlyList<int>? tieKeys = null, IReadOnlySet<int>? excluded = null, FloatRow? floatRows = null)
@@ -51,18 +55,42 @@ public static class HnswSearch
         int first = (int)Math.Min(Math.Max(1, corpus.Rows), (long)k * Math.Max(1, rescoreMultiplier));
         var quantized = EmbeddingQuantizer.Quantize(queries, corpus.Precision, corpus.Ranges);
         var result = new Hit[queries.Count][];
+        var similarity = graph.Similarity;
+        bool distance = similarity != SimilarityFunction.Dot, levels = EmbeddingQuantizer.NeedsRanges(corpus.Precision);
         void One(int i)
         {
-            var scorer = new QuantizedScorer(quantized.Row(i), corpus);
-            var candidates = Walk(ref scorer, graph, first, Math.Max(ef, first), tieKeys, excluded);
-            if (rescoreMultiplier == 0)
+            Hit[] candidates;
+            if (distance && levels && graph.Count > 0)
+            {
+                var walker = graph.RentWalker(); // its float scratch holds the row being read back
+                try
+                {
+                    var scorer = new DequantizedScorer(queries[i], corpus, similarity, walker.Table(corpus.Dimension));
+                    candidates = Walk(ref scorer, graph, walker, first, Math.Max(ef, first), tieKeys, excluded);
+                }
+                finally
+                {
+                    graph.ReturnWalker(walker);
+                }
+            }
+            else
+            {
+                var scorer = new QuantizedScorer(quantized.Row(i), corpus); // binary rows of a distance graph: Hamming proposes
+                candidates = Walk(ref scorer, graph, first, Math.Max(ef, first), tieKeys, excluded);
+            }
+            if (rescoreMultiplier == 0 || (distance && !levels && floatRows is null))
             {
                 result[i] = candidates;
                 return;
             }
-            result[i] = Rescore(candidates, k, tieKeys, row => floatRows is null
-                ? QuantizedDots.Rescore(queries[i], corpus.Row(row), corpus.Precision)
-                : TensorPrimitives.Dot(queries[i], floatRows(row)));
+            var readBack = distance && floatRows is null ? new float[corpus.Dimension] : null;
+            result[i] = Rescore(candidates, k, tieKeys, row =>
+            {
+                if (floatRows is not null) return FloatScorer.Pair(similarity, queries[i], floatRows(row));
+                if (readBack is null) return QuantizedDots.Rescore(queries[i], corpus.Row(row), corpus.Precision);
+                EmbeddingQuantizer.Dequantize(corpus, row, readBack);
+                return Similarities.Compute(similarity, queries[i], readBack);
+            });
         }
         if (queries.Count == 1) One(0);
         else Parallel.For(0, queries.Count, One);
@@ -75,6 +103,9 @@ public static class HnswSearch
     /// (<see cref="ProductQuantizer.Table"/>, as <see cref="PqSearch"/> scores them), keeping
     /// max(ef, k·<paramref name="rescoreMultiplier"/>) candidates; the best k·multiplier are rescored against
     /// <paramref name="floatRows"/> and the best k returned (multiplier 0 or no float rows: the codes' scores are final).
+    /// A distance graph's walk scores the codes from the query's distance table (<see cref="ProductQuantizer.DistanceTable"/>),
+    /// final scores as <see cref="Skald.Models.Modules.Similarities"/>' of the reconstructions, rescored by the float
+    /// rows' distance; codes whose rotation keeps no such distance are an <see cref="ArgumentException"/>.
     /// </summary>
     public static Hit[][] TopK(IReadOnlyList<float[]> queries, HnswGraph graph, ProductCodes codes, int k, int ef, int rescoreMultiplier,
         IReadOnlyList<int>? tieKeys = null, IReadOnlySet<int>? excluded = null, FloatRow? floatRows = null) =>
@@ -97,17 +128,22 @@ public static class HnswSearch
             if (q.Length != pq.Dimension) throw new ArgumentException($"a query has {q.Length} values, the codes {pq.Dimension}");
         bool rescore = rescoreMultiplier > 0 && floatRows is not null;
         int first = (int)Math.Min(Math.Max(1, codes.Rows), rescore ? (long)k * rescoreMultiplier : k);
+        var similarity = graph.Similarity;
+        bool distance = similarity != SimilarityFunction.Dot;
+        if (distance && pq.DistanceRefusal(similarity) is { } refusal) throw new ArgumentException(refusal, nameof(codes));
         var result = new Hit[queries.Count][];
         void One(int i)
         {
             Hit[] candidates = [];
+            float offset = 0;
             if (graph.Count > 0)
             {
                 var walker = graph.RentWalker(); // its table and scratch are kept for the next query it walks
                 try
                 {
                     var table = walker.Table(pq.Subspaces * pq.Centroids);
-                    pq.Table(queries[i], table);
+                    if (distance) offset = -pq.DistanceTable(queries[i], similarity, table);
+                    else pq.Table(queries[i], table);
                     var scorer = new ProductScorer(table, codes, walker.Bytes(ProductScorer.ScratchBytes(codes)), gathered);
                     candidates = Walk(ref scorer, graph, walker, first, Math.Max(ef, first), tieKeys, excluded);
                 }
@@ -116,7 +152,8 @@ public static class HnswSearch
                     graph.ReturnWalker(walker);
                 }
             }
-            result[i] = rescore ? Rescore(candidates, k, tieKeys, row => TensorPrimitives.Dot(queries[i], floatRows!(row))) : candidates;
+            result[i] = rescore ? Rescore(candidates, k, tieKeys, row => FloatScorer.Pair(similarity, queries[i], floatRows!(row)))
+                : distance ? PqSearch.AsDistances(similarity, candidates, offset) : candidates;
         }
         if (queries.Count == 1) One(0);
         else Parallel.For(0, queries.Count, One);
@@ -138,7 +175,7 @@ public static class HnswSearch
         if (graph.Count == 0) return [];
         if (query.Length != rows(graph.EntryPoint).Length)
             throw new ArgumentException($"a query of {query.Length} values for {rows(graph.EntryPoint).Length}-d rows", nameof(query));
-        var scorer = new FloatScorer(query, rows);
+        var scorer = new FloatScorer(query, rows, graph.Similarity);
         return Walk(ref scorer, graph, k, ef, tieKeys, excluded);
     }
 

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Skald.Retrieval.Quantization;
 
 namespace Skald.Retrieval.Hnsw;
@@ -60,7 +59,7 @@ internal static class HnswUpdate
             foreach (int c in old)
             {
                 if (c == from || links.Contains(c)) continue;
-                float s = TensorPrimitives.Dot(row, rows(c));
+                float s = FloatScorer.Pair(graph.Similarity, row, rows(c));
                 if (s > most) (best, most) = (c, s);
             }
             if (best >= 0)

@@ -62,7 +62,7 @@ internal sealed class HnswWalker(int maxLinks)
     /// </summary>
     public void Greedy(HnswGraph graph, FloatRow rows, ReadOnlySpan<float> query, int layer, bool concurrent, ref int node, ref float similarity)
     {
-        var scorer = new FloatScorer(query, rows);
+        var scorer = new FloatScorer(query, rows, graph.Similarity);
         Greedy(graph, ref scorer, layer, concurrent, ref node, ref similarity);
     }
 
@@ -98,7 +98,7 @@ internal sealed class HnswWalker(int maxLinks)
     public void SearchLayer(HnswGraph graph, FloatRow rows, ReadOnlySpan<float> query, int entry, float entrySimilarity,
         int layer, int ef, bool concurrent, IReadOnlySet<int>? excluded = null)
     {
-        var scorer = new FloatScorer(query, rows);
+        var scorer = new FloatScorer(query, rows, graph.Similarity);
         SearchLayer(graph, ref scorer, entry, entrySimilarity, layer, ef, concurrent, excluded);
     }
 

@@ -61,7 +61,7 @@ public sealed record DenseLayout
     /// <summary>
     /// Lays out <paramref name="vectors"/> (one per record, as search compares them) and writes the index: lists trained
     /// and rows grouped by list, the graph linked, int8 / uint8 ranges calibrated, PQ codebooks trained (on residuals in
-    /// lists), each recorded in <paramref name="manifest"/> (whose own layout fields are ignored). A late-interaction
+    /// lists), lists and graph built by the manifest's similarity (a distance index's by its distance), each recorded in <paramref name="manifest"/> (whose own layout fields are ignored). A late-interaction
     /// index's <paramref name="tokens"/> (one per record) are written beside the rows; it takes no layout but plain
     /// float32 rows. Returns the manifest written.
     /// </summary>
@@ -78,7 +78,7 @@ public sealed record DenseLayout
         InvertedLists? lists = null;
         if (Ivf is not null && records.Count > 0)
         {
-            lists = InvertedLists.Train(vectors, Ivf.ListsFor(records.Count), Ivf.Training, out var order);
+            lists = InvertedLists.Train(vectors, Ivf.ListsFor(records.Count), Ivf.Training, out var order, manifest.SimilarityFunction);
             var rows = vectors;
             var recs = records;
             vectors = [.. order.Select(i => rows[i])];
@@ -89,7 +89,7 @@ public sealed record DenseLayout
         if (Hnsw is not null)
         {
             var rows = vectors;
-            graph = HnswGraph.Build(rows.Length, r => rows[r], Hnsw, linking);
+            graph = HnswGraph.Build(rows.Length, r => rows[r], Hnsw with { Similarity = manifest.SimilarityFunction }, linking);
             manifest = manifest with { HnswM = graph.M, HnswEfConstruction = graph.EfConstruction, HnswEf = Hnsw.EfSearchOrDefault, HnswReplaceDeleted = Hnsw.ReplaceDeleted };
         }
         if (EmbeddingQuantizer.NeedsRanges(Precision))

@@ -49,11 +49,11 @@ internal sealed class HnswGrowth
     /// <summary>
     /// The saved graph of the index in <paramref name="folder"/> (read again: the open index's graph stays as it was)
     /// grown to <paramref name="row"/>'s rows by position: the reused slots linked anew, then the appended rows inserted.
-    /// <paramref name="linking"/> is told (rows linked, rows to link) across both.
+    /// <paramref name="linking"/> is told (rows linked, rows to link) across both; <paramref name="similarity"/> is the graph's (<see cref="HnswGraph.Similarity"/>).
     /// </summary>
-    public HnswGraph Graph(string folder, int rows, int total, FloatRow row, Action<int, int>? linking)
+    public HnswGraph Graph(string folder, int rows, int total, FloatRow row, Action<int, int>? linking, Skald.Models.Modules.SimilarityFunction similarity)
     {
-        var graph = HnswGraph.Read(Path.Combine(folder, IndexWriter.HnswFile), rows);
+        var graph = HnswGraph.Read(Path.Combine(folder, IndexWriter.HnswFile), rows, similarity);
         int reused = Reused.Length, work = reused + total - rows;
         graph.Replace(Reused, row, progress: linking is null ? null : (done, _) => linking(done, work));
         graph.Insert(total, row, progress: linking is null ? null : (done, _) => linking(reused + done, work));

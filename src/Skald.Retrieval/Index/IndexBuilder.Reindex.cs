@@ -37,12 +37,6 @@ public static partial class IndexBuilder
             int width = truncateDim > 0 ? truncateDim : manifest.Dimension;
             vectors = [.. live.Select(r => index.Vector(r)[..width].ToArray())];
         }
-        if (manifest.ByDistance && (layout.Ivf is not null || layout.Hnsw is not null))
-        {
-            // Lists and graphs rank by inner products: the rows at unit length and the index cosine, as Build makes it.
-            vectors = ExactSearch.Normalize(vectors);
-            manifest = manifest with { Similarity = "cosine" };
-        }
         if (truncateDim > 0)
         {
             if (manifest.Similarity == "cosine") vectors = ExactSearch.Normalize(vectors);

@@ -86,9 +86,8 @@ public static partial class IndexBuilder
         var m3 = model as BgeM3EmbeddingModel;
         if (m3 is not null && (layout.FirstOption ?? (truncateDim != 0 ? "--truncate-dim" : null)) is { } m3Setting)
             throw new EvaluationException($"{folder}: {m3Setting} is for single-vector dense models; a BGE-M3 index scores its stored outputs exactly");
-        // A single-vector dense model's exact layouts rank by its distance; inverted lists and graphs by inner products (cosine).
-        string similarity = IndexManifest.SimilarityOf(model.Similarity,
-            !model.IsSparse && multi is null && m3 is null && layout.Ivf is null && layout.Hnsw is null);
+        // A single-vector dense model's index ranks by its distance in every layout (lists and graphs built by it too).
+        string similarity = IndexManifest.SimilarityOf(model.Similarity, !model.IsSparse && multi is null && m3 is null);
         layout.Check(folder, model.Dimension, records.Count, IndexManifest.FunctionOf(similarity));
         CheckUnique(records, []);
         using var writing = IndexWriteLock.Take(folder, cancellationToken);
@@ -209,8 +208,8 @@ public static partial class IndexBuilder
         var old = index.Graph!;
         int kept = keptRows.Count;
         ReadOnlySpan<float> Row(int r) => sources[r] < kept ? index.Vector(keptRows[sources[r]]) : fresh[sources[r] - kept];
-        if (growth is not null) return growth.Graph(folder, kept, sources.Length, Row, linking);
-        return HnswGraph.Build(sources.Length, Row, new HnswOptions { M = old.M, EfConstruction = old.EfConstruction, Seed = old.Seed }, linking);
+        if (growth is not null) return growth.Graph(folder, kept, sources.Length, Row, linking, old.Similarity);
+        return HnswGraph.Build(sources.Length, Row, new HnswOptions { M = old.M, EfConstruction = old.EfConstruction, Seed = old.Seed, Similarity = old.Similarity }, linking);
     }
 
     /// <summary>

@@ -63,9 +63,8 @@ internal static class IndexFolderReader
             throw new EvaluationException($"{manifestPath}: model_fingerprint_version {manifest.ModelFingerprintVersion}; this Skald knows 0 to {ModelFingerprint.CurrentVersion} (update Skald)");
         if (manifest.Similarity is not ("cosine" or "dot" or "euclidean" or "manhattan"))
             throw new EvaluationException($"{manifestPath}: similarity \"{manifest.Similarity}\", expected cosine, dot, euclidean or manhattan");
-        if (manifest.ByDistance && (manifest.Sparse || manifest.MultiVector is not null || manifest.BgeM3 is not null || manifest.IvfLists > 0 || manifest.HnswM > 0))
-            throw new EvaluationException($"{manifestPath}: similarity \"{manifest.Similarity}\" ranks an exact search of single dense vectors; " +
-                "this index has sparse rows, token vectors, IVF lists or an HNSW graph");
+        if (manifest.ByDistance && (manifest.Sparse || manifest.MultiVector is not null || manifest.BgeM3 is not null))
+            throw new EvaluationException($"{manifestPath}: similarity \"{manifest.Similarity}\" ranks single dense vectors; this index has sparse rows or token vectors");
         CheckReadingAndNoText(manifest, manifestPath);
         return manifest;
     }
@@ -111,7 +110,7 @@ internal static class IndexFolderReader
         if (manifest.IvfLists > 0)
         {
             string ivfPath = Path.Combine(folder, IndexWriter.IvfFile);
-            lists = InvertedLists.Read(ivfPath, manifest.Dimension, manifest.Rows);
+            lists = InvertedLists.Read(ivfPath, manifest.Dimension, manifest.Rows, manifest.SimilarityFunction); // a distance index's lists are Euclidean
             if (lists.Lists != manifest.IvfLists) throw new EvaluationException($"{ivfPath}: {lists.Lists} lists, the manifest {manifest.IvfLists}");
         }
         return lists;
@@ -127,7 +126,7 @@ internal static class IndexFolderReader
             if (lists is not null || manifest.Sparse)
                 throw new EvaluationException($"{manifestPath}: an HNSW index has dense rows and no IVF lists");
             string hnswPath = Path.Combine(folder, IndexWriter.HnswFile);
-            graph = HnswGraph.Open(hnswPath, manifest.Rows); // mapped: searches read the links from the file
+            graph = HnswGraph.Open(hnswPath, manifest.Rows, manifest.SimilarityFunction); // mapped: searches read the links from the file
             if (graph.M != manifest.HnswM)
             {
                 graph.Dispose();

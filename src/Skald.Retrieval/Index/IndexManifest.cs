@@ -141,8 +141,8 @@ public sealed record IndexManifest
 
     /// <summary>
     /// The <see cref="Similarity"/> recorded for a model of <paramref name="similarity"/>: "dot", a Euclidean or Manhattan
-    /// model's own name when <paramref name="distance"/> (an exact layout of single dense vectors, which ranks by it),
-    /// else "cosine" (rows at unit length, as an inner-product index or a token index scores them).
+    /// model's own name when <paramref name="distance"/> (single dense vectors, which every layout ranks by it: exact
+    /// scans, IVF lists and HNSW graphs built by the distance), else "cosine" (rows at unit length, as a token index scores them).
     /// </summary>
     public static string SimilarityOf(Skald.Models.Modules.SimilarityFunction similarity, bool distance) => similarity switch
     {

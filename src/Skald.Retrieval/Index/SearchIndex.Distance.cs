@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Skald.Models.Modules;
+using Skald.Retrieval.Ivf;
 using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
 
@@ -7,7 +8,8 @@ namespace Skald.Retrieval.Index;
 
 /// <summary>
 /// <see cref="SearchIndex"/>'s dense search of a Euclidean or Manhattan index (<see cref="IndexManifest.ByDistance"/>:
-/// the model's raw rows stored, an exact layout), ranked by the model's negated distance as
+/// the model's raw rows stored) without lists or a graph (those rank by the distance themselves:
+/// <see cref="InvertedLists.Similarity"/>, <see cref="Hnsw.HnswGraph.Similarity"/>), ranked by the model's negated distance as
 /// <see cref="Similarities.Compute(SimilarityFunction, ReadOnlySpan{float}, ReadOnlySpan{float})"/> gives it, the
 /// scores the hits carry.
 /// </summary>
@@ -19,7 +21,8 @@ public sealed partial class SearchIndex
         : TensorPrimitives.Dot(q, vectors!.Row(row));
 
     /// <summary>
-    /// Dense top-k among live rows of a distance index: float rows scanned; int8 / uint8 rows by the distance of their
+    /// Dense top-k among live rows of a distance index without lists or a graph: float rows scanned (spread over the
+    /// cores, <see cref="DistanceSearch"/>); int8 / uint8 rows by the distance of their
     /// dequantized values (<see cref="QuantizedDistanceSearch"/>), PQ codes by distance tables
     /// (<see cref="PqSearch.DistanceTopK"/>), binary rows, which keep signs only, by the Hamming distance of their bits
     /// (<see cref="QuantizedSearch"/>); with <paramref name="rescoreMultiplier"/> m ≥ 1 the best k·m of those rescored with
@@ -32,25 +35,13 @@ public sealed partial class SearchIndex
         int wanted = Math.Min(k + Deleted.Count, rows.Rows);
         Hit[] hits;
         if (codes is null && quantized is null)
-        {
-            var heap = new TopKHeap(wanted);
-            for (int r = 0; r < rows.Rows; r++) heap.Add(r, Similarities.Compute(similarity, q, rows.Row(r)), tieKeys[r]);
-            hits = heap.ToSortedArray();
-        }
+            hits = DistanceSearch.TopK(similarity, [q], rows.Rows, rows.Row, wanted, tieKeys)[0]; // the rows spread over the cores
         else
         {
             int pool = (int)Math.Min(rows.Rows, (long)wanted * Math.Max(1, rescoreMultiplier));
-            Hit[] listed;
-            try
-            {
-                listed = codes is not null ? PqSearch.DistanceTopK(similarity, [q], codes, pool, tieKeys)[0]
-                    : EmbeddingQuantizer.IsBinary(quantized!.Precision) ? QuantizedSearch.TopK([q], quantized, pool, 0, tieKeys)[0]
-                    : QuantizedDistanceSearch.TopK(similarity, [q], quantized, pool, tieKeys)[0];
-            }
-            catch (ArgumentException e)
-            {
-                throw new EvaluationException($"{Folder}: {e.Message}"); // codes whose rotation keeps no such distance
-            }
+            var listed = codes is not null ? PqSearch.DistanceTopK(similarity, [q], codes, pool, tieKeys)[0] // codes that keep the distance (Open checks)
+                : EmbeddingQuantizer.IsBinary(quantized!.Precision) ? QuantizedSearch.TopK([q], quantized, pool, 0, tieKeys)[0]
+                : QuantizedDistanceSearch.TopK(similarity, [q], quantized, pool, tieKeys)[0];
             hits = rescoreMultiplier == 0 ? listed
                 : QuantizedSearch.RescoreBy(1, [listed], wanted, tieKeys, (_, r) => Similarities.Compute(similarity, q, rows.Row(r)))[0];
         }

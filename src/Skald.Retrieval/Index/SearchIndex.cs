@@ -117,6 +117,8 @@ public sealed partial class SearchIndex : IDisposable
             var codes = IndexFolderReader.Codes(folder, manifest, lists);
             if (codes is not null && quantized is not null)
                 throw new EvaluationException($"{manifestPath}: a product-quantized index has float32 rows beside its codes, not quantized ones");
+            if (codes is not null && manifest.ByDistance && codes.Quantizer.DistanceRefusal(manifest.SimilarityFunction) is { } refusal)
+                throw new EvaluationException($"{manifestPath}: similarity \"{manifest.Similarity}\" beside codes it cannot rank by ({refusal})"); // an edited manifest
             if (manifest.BgeM3 is not null) return OpenBgeM3(folder, manifest, manifestPath, records, deleted, bm25, analyzer);
             if (manifest.Sparse)
             {
@@ -260,7 +262,7 @@ public sealed partial class SearchIndex : IDisposable
             }
             return allowed.Exact(q, k, vectors!.Row, tieKeys, Manifest.SimilarityFunction);
         }
-        if (Manifest.ByDistance) return DistanceDense(q, k, rescoreMultiplier);
+        if (Manifest.ByDistance && graph is null && lists is null) return DistanceDense(q, k, rescoreMultiplier); // lists and graphs know their distance
         if (graph is not null && codes is not null)
             return HnswSearch.TopK([q], graph, codes, Math.Min(k, LiveCount), ef, rescoreMultiplier, tieKeys, Deleted, vectors!.Row)[0];
         if (graph is not null)

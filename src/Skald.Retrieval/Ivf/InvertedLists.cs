@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Skald.Models.Modules;
 using Skald.Retrieval.Search;
 
 namespace Skald.Retrieval.Ivf;
@@ -10,6 +11,14 @@ namespace Skald.Retrieval.Ivf;
 /// contiguous rows [<see cref="Start"/>(l), <see cref="Start"/>(l + 1)) of the embeddings (and of quantized embeddings,
 /// which follow the same row order). A search probes the lists whose centroids are nearest the query
 /// (<see cref="Probe"/>) and scores only their rows (<see cref="IvfSearch"/>); probing every list is exact search.
+/// A distance index's lists (<see cref="Similarity"/> Euclidean or Manhattan) are Euclidean: centroids are the means
+/// of their rows (faiss's <c>IndexIVFFlat</c> with L2, k-means on L2), each row grouped by and each query probing the
+/// centroids nearest in Euclidean distance (computed as the largest x·c − ½‖c‖²: <see cref="KMeans.HalfSquaredNorms"/>).
+/// A Manhattan index keeps these L2 lists and ranks the rows of the probed lists by their Manhattan distance
+/// (<see cref="IvfSearch"/>): k-means under L1 (k-medians) has no GEMM assignment and a median update, and an L2 cell
+/// is compact in L1 too (‖v‖₂ ≤ ‖v‖₁ ≤ √d·‖v‖₂), so the rows nearest a query in L1 lie in the lists nearest it in L2
+/// about as often; probing every list is exact search either way. The file does not record the similarity: the
+/// index's <c>similarity</c> gives it to <see cref="Read"/>.
 /// Saved as <c>ivf.bin</c>: 8 bytes "SKALDIVF", int32 lists, int32 dimension, the centroids as float32 [lists × dim]
 /// and the list starts as int32 [lists + 1], all little-endian.
 /// </summary>
@@ -19,9 +28,13 @@ public sealed class InvertedLists
 
     private readonly float[] centroids;
     private readonly int[] starts;
+    private readonly float[] bias; // −½‖c‖² per list for Euclidean lists, empty for inner-product ones
 
-    /// <summary>Wraps centroids [lists × dim] and list starts [lists + 1] (0 first, non-decreasing).</summary>
-    public InvertedLists(float[] centroids, int[] starts, int dimension)
+    /// <summary>
+    /// Wraps centroids [lists × dim] and list starts [lists + 1] (0 first, non-decreasing) of lists grouped by
+    /// <paramref name="similarity"/> (<see cref="Similarity"/>).
+    /// </summary>
+    public InvertedLists(float[] centroids, int[] starts, int dimension, SimilarityFunction similarity = SimilarityFunction.Dot)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         int lists = starts.Length - 1;
@@ -33,7 +46,19 @@ public sealed class InvertedLists
         this.centroids = centroids;
         this.starts = starts;
         Dimension = dimension;
+        Similarity = Hnsw.HnswOptions.GraphSimilarity(similarity);
+        bias = ByDistance ? HalfSquared(centroids, lists, dimension) : [];
     }
+
+    /// <summary>
+    /// What the lists rank by: <see cref="SimilarityFunction.Dot"/>, unit centroids and inner products (a cosine index),
+    /// or <see cref="SimilarityFunction.Euclidean"/> / <see cref="SimilarityFunction.Manhattan"/>, mean centroids nearest
+    /// in Euclidean distance and the probed rows ranked by the distance (see the class summary).
+    /// </summary>
+    public SimilarityFunction Similarity { get; }
+
+    /// <summary>Whether the lists are Euclidean (a distance index's: <see cref="Similarity"/> Euclidean or Manhattan).</summary>
+    public bool ByDistance => Similarity != SimilarityFunction.Dot;
 
     /// <summary>Number of lists (centroids).</summary>
     public int Lists => starts.Length - 1;
@@ -75,21 +100,33 @@ public sealed class InvertedLists
     /// <summary>
     /// Trains <paramref name="lists"/> centroids on <paramref name="rows"/> and groups the rows by nearest centroid;
     /// <paramref name="order"/>[i] is the input row stored at row i (rows keep their input order within a list).
+    /// <paramref name="similarity"/> Euclidean or Manhattan trains Euclidean lists (k-means on L2, see the class summary).
     /// </summary>
-    public static InvertedLists Train(IReadOnlyList<float[]> rows, int lists, KMeansOptions? options, out int[] order)
+    public static InvertedLists Train(IReadOnlyList<float[]> rows, int lists, KMeansOptions? options, out int[] order,
+        SimilarityFunction similarity = SimilarityFunction.Dot)
     {
         if (rows.Count == 0) throw new ArgumentException("no rows to train lists on", nameof(rows));
         int dim = rows[0].Length;
-        var trained = KMeans.Train(rows, lists, options);
-        var assignment = AssignRows(rows, trained, lists, dim);
-        return Group(trained, dim, assignment, out order);
+        bool euclidean = Hnsw.HnswOptions.GraphSimilarity(similarity) != SimilarityFunction.Dot;
+        var trained = KMeans.Train(rows, lists, (options ?? new KMeansOptions()) with { Spherical = !euclidean });
+        var assignment = AssignRows(rows, trained, lists, dim, euclidean ? HalfSquared(trained, lists, dim) : []);
+        return Group(trained, dim, assignment, out order, similarity);
+    }
+
+    /// <summary>−½‖cⱼ‖² of each centroid (<see cref="KMeans.HalfSquaredNorms"/>): the Euclidean lists' bias.</summary>
+    private static float[] HalfSquared(float[] centroids, int lists, int dim)
+    {
+        var bias = new float[lists];
+        KMeans.HalfSquaredNorms(centroids, lists, dim, bias);
+        return bias;
     }
 
     /// <summary>
     /// Lists with these centroids holding rows of the given lists (<paramref name="assignment"/>[i]: input row i's
-    /// list); <paramref name="order"/> as in <see cref="Train"/>.
+    /// list); <paramref name="order"/> as in <see cref="Train"/>, <paramref name="similarity"/> as in the constructor.
     /// </summary>
-    public static InvertedLists Group(float[] centroids, int dimension, IReadOnlyList<int> assignment, out int[] order)
+    public static InvertedLists Group(float[] centroids, int dimension, IReadOnlyList<int> assignment, out int[] order,
+        SimilarityFunction similarity = SimilarityFunction.Dot)
     {
         int lists = centroids.Length / dimension;
         var starts = new int[lists + 1];
@@ -102,11 +139,11 @@ public sealed class InvertedLists
         var next = starts[..^1];
         order = new int[assignment.Count];
         for (int i = 0; i < assignment.Count; i++) order[next[assignment[i]]++] = i;
-        return new InvertedLists(centroids, starts, dimension);
+        return new InvertedLists(centroids, starts, dimension, similarity);
     }
 
-    /// <summary>The nearest list of each row (rows of this dimension).</summary>
-    public int[] Assign(IReadOnlyList<float[]> rows) => AssignRows(rows, centroids, Lists, Dimension);
+    /// <summary>The nearest list of each row (rows of this dimension), by <see cref="Similarity"/>'s measure.</summary>
+    public int[] Assign(IReadOnlyList<float[]> rows) => AssignRows(rows, centroids, Lists, Dimension, bias);
 
     /// <summary>The same centroids with new list sizes (rows regrouped by the caller in list order).</summary>
     public InvertedLists WithSizes(IReadOnlyList<int> sizes)
@@ -114,12 +151,13 @@ public sealed class InvertedLists
         if (sizes.Count != Lists) throw new ArgumentException($"{sizes.Count} sizes for {Lists} lists", nameof(sizes));
         var s = new int[Lists + 1];
         for (int l = 0; l < Lists; l++) s[l + 1] = s[l] + sizes[l];
-        return new InvertedLists(centroids, s, Dimension);
+        return new InvertedLists(centroids, s, Dimension, Similarity);
     }
 
     /// <summary>
     /// The <paramref name="nearest"/>.Length lists whose centroids have the largest inner product with
-    /// <paramref name="query"/> (the order rows were assigned by), nearest first, the lower list on a tie.
+    /// <paramref name="query"/> (the order rows were assigned by), nearest first, the lower list on a tie; Euclidean
+    /// lists add −½‖c‖² to each (the centroids nearest in Euclidean distance).
     /// </summary>
     public void Probe(ReadOnlySpan<float> query, Span<int> nearest)
     {
@@ -127,6 +165,7 @@ public sealed class InvertedLists
         int p = Math.Min(nearest.Length, Lists);
         var scores = new float[Lists];
         RowDots.Dots(query, centroids, Dimension, scores);
+        if (bias.Length > 0) System.Numerics.Tensors.TensorPrimitives.Add(scores, bias, scores);
         var heap = new TopKHeap(p);
         for (int l = 0; l < Lists; l++)
         {
@@ -150,9 +189,9 @@ public sealed class InvertedLists
 
     /// <summary>
     /// Reads <paramref name="path"/>, checking it against the index's dimension and rows; a damaged file throws
-    /// <see cref="EvaluationException"/> naming it.
+    /// <see cref="EvaluationException"/> naming it. <paramref name="similarity"/>: what the lists were grouped by (the index's).
     /// </summary>
-    public static InvertedLists Read(string path, int dimension, int rows)
+    public static InvertedLists Read(string path, int dimension, int rows, SimilarityFunction similarity = SimilarityFunction.Dot)
     {
         if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (an IVF index; index damaged?)");
         var bytes = File.ReadAllBytes(path);
@@ -166,7 +205,7 @@ public sealed class InvertedLists
         if (s[^1] != rows) throw new EvaluationException($"{path}: the lists hold {s[^1]} rows, the index {rows}");
         try
         {
-            return new InvertedLists(c, s, dim);
+            return new InvertedLists(c, s, dim, similarity);
         }
         catch (ArgumentException e)
         {
@@ -175,7 +214,7 @@ public sealed class InvertedLists
     }
 
     /// <summary>Nearest centroids of rows held as separate arrays, copied through the GEMM in blocks.</summary>
-    private static int[] AssignRows(IReadOnlyList<float[]> rows, ReadOnlySpan<float> centroids, int lists, int dim)
+    private static int[] AssignRows(IReadOnlyList<float[]> rows, ReadOnlySpan<float> centroids, int lists, int dim, ReadOnlySpan<float> bias)
     {
         const int Block = 8192;
         var assignment = new int[rows.Count];
@@ -189,7 +228,7 @@ public sealed class InvertedLists
                 if (r.Length != dim) throw new ArgumentException($"row {start + i} has {r.Length} values, expected {dim}", nameof(rows));
                 r.CopyTo(buffer, i * dim);
             }
-            KMeans.Assign(buffer.AsSpan(0, m * dim), m, dim, centroids, lists, assignment.AsSpan(start, m));
+            KMeans.Assign(buffer.AsSpan(0, m * dim), m, dim, centroids, lists, assignment.AsSpan(start, m), bias: bias);
         }
         return assignment;
     }

@@ -1,3 +1,4 @@
+using Skald.Models.Modules;
 using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
 
@@ -8,7 +9,11 @@ namespace Skald.Retrieval.Ivf;
 /// search: each query probes its <c>probes</c> nearest lists and scores only their rows, by inner product with the
 /// float rows (<see cref="RowDots"/>, stripes of 256 rows) or, in an index of quantized embeddings, by the format's
 /// own score as <see cref="QuantizedSearch"/> does, the best k·multiplier of them rescored. Probing every list gives
-/// exactly <see cref="ExactSearch"/>'s hits. Ties go to the higher tie key, then the lower row. Queries run in
+/// exactly <see cref="ExactSearch"/>'s hits. Lists of a distance index (<see cref="InvertedLists.ByDistance"/>) rank the
+/// probed rows by the negated Euclidean or Manhattan distance instead (<see cref="Similarities"/>'; int8 / uint8 rows
+/// read back at their levels' middles as <see cref="QuantizedDistanceSearch"/> reads them, binary rows proposed by their
+/// Hamming distance and rescored by the float rows' distance), so probing every list gives <see cref="DistanceSearch"/>'s
+/// hits. Ties go to the higher tie key, then the lower row. Queries run in
 /// parallel; a lone query's lists are shared among the cores once they hold enough rows to pay for the fork.
 /// </summary>
 public static class IvfSearch
@@ -27,6 +32,8 @@ public static class IvfSearch
     {
         Check(queries, lists, probes, k);
         int dim = lists.Dimension;
+        var similarity = lists.Similarity;
+        bool distance = lists.ByDistance;
         return Each(queries, lists, probes, Math.Min(k, Math.Max(1, lists.Rows)), (i, l, heap) =>
         {
             var q = queries[i];
@@ -35,7 +42,14 @@ public static class IvfSearch
             for (int s0 = lists.Start(l); s0 < end; s0 += Stripe)
             {
                 int n = Math.Min(Stripe, end - s0);
-                RowDots.Offer(q, rows(s0, n), dim, s0, stripe[..n], heap, tieKeys);
+                var block = rows(s0, n);
+                if (!distance)
+                {
+                    RowDots.Offer(q, block, dim, s0, stripe[..n], heap, tieKeys);
+                    continue;
+                }
+                for (int j = 0; j < n; j++)
+                    heap.Offer(s0 + j, Similarities.Compute(similarity, q, block.Slice(j * dim, dim)), tieKeys);
             }
         });
     }
@@ -44,7 +58,10 @@ public static class IvfSearch
     /// As <see cref="TopK(IReadOnlyList{float[]}, InvertedLists, int, FloatBlock, int, IReadOnlyList{int}?)"/> over
     /// quantized rows (in the lists' row order): the probed rows scored in the quantized format, the best
     /// k·<paramref name="rescoreMultiplier"/> rescored as <see cref="QuantizedSearch.Rescore"/> does (0: the quantized
-    /// scores are final), against <paramref name="floatRows"/> when given.
+    /// scores are final), against <paramref name="floatRows"/> when given. Distance lists score int8 / uint8 rows by the
+    /// distance of their read-back values and rescore by the float rows' distance (the read-back values' without float
+    /// rows); binary rows by Hamming distance, rescored by the float rows' distance (without float rows the Hamming
+    /// scores are final).
     /// </summary>
     public static Hit[][] TopK(IReadOnlyList<float[]> queries, InvertedLists lists, int probes, QuantizedEmbeddings corpus, int k,
         int rescoreMultiplier, IReadOnlyList<int>? tieKeys = null, FloatRow? floatRows = null)
@@ -53,11 +70,46 @@ public static class IvfSearch
         ArgumentOutOfRangeException.ThrowIfNegative(rescoreMultiplier);
         if (corpus.Precision == EmbeddingPrecision.Float32) throw new ArgumentException("float32 rows are searched by the float overload", nameof(corpus));
         if (corpus.Rows != lists.Rows) throw new ArgumentException($"{corpus.Rows} quantized rows, the lists hold {lists.Rows}", nameof(corpus));
-        var quantized = EmbeddingQuantizer.Quantize(queries, corpus.Precision, corpus.Ranges);
         int first = (int)Math.Min(Math.Max(1, corpus.Rows), (long)k * Math.Max(1, rescoreMultiplier));
+        if (lists.ByDistance && EmbeddingQuantizer.NeedsRanges(corpus.Precision))
+        {
+            var similarity = lists.Similarity;
+            int dim = corpus.Dimension;
+            var read = Each(queries, lists, probes, first, (i, l, heap) =>
+            {
+                var row = Scratch(dim);
+                for (int r = lists.Start(l), end = lists.Start(l + 1); r < end; r++)
+                {
+                    EmbeddingQuantizer.Dequantize(corpus, r, row);
+                    heap.Offer(r, Similarities.Compute(similarity, queries[i], row), tieKeys);
+                }
+            });
+            if (rescoreMultiplier == 0) return read;
+            return QuantizedSearch.RescoreBy(queries.Count, read, k, tieKeys, (qi, r) =>
+            {
+                if (floatRows is not null) return Similarities.Compute(similarity, queries[qi], floatRows(r));
+                var row = Scratch(dim);
+                EmbeddingQuantizer.Dequantize(corpus, r, row);
+                return Similarities.Compute(similarity, queries[qi], row);
+            });
+        }
+        var quantized = EmbeddingQuantizer.Quantize(queries, corpus.Precision, corpus.Ranges);
         var candidates = Each(queries, lists, probes, first, (i, l, heap) =>
             QuantizedSearch.ScanRows(quantized.Row(i), corpus, lists.Start(l), lists.Start(l + 1), heap, tieKeys));
-        return rescoreMultiplier == 0 ? candidates : QuantizedSearch.Rescore(queries, corpus, candidates, k, tieKeys, floatRows);
+        if (rescoreMultiplier == 0) return candidates;
+        if (lists.ByDistance) // binary rows: the Hamming distance proposed, the float rows' distance ranks
+            return floatRows is null ? candidates
+                : QuantizedSearch.RescoreBy(queries.Count, candidates, k, tieKeys, (qi, r) => Similarities.Compute(lists.Similarity, queries[qi], floatRows(r)));
+        return QuantizedSearch.Rescore(queries, corpus, candidates, k, tieKeys, floatRows);
+    }
+
+    [ThreadStatic] private static float[]? scratch;
+
+    /// <summary>This thread's buffer of <paramref name="dim"/> floats for a row read back (kept: a scan allocates none).</summary>
+    private static Span<float> Scratch(int dim)
+    {
+        if (scratch is null || scratch.Length < dim) scratch = new float[dim];
+        return scratch.AsSpan(0, dim);
     }
 
     private static void Check(IReadOnlyList<float[]> queries, InvertedLists lists, int probes, int k)

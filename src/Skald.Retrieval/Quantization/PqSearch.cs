@@ -56,14 +56,24 @@ public static class PqSearch
         var fast = FastTables(tables, corpus);
         var hits = QuantizedSearch.Striped(queries.Count, corpus.Rows, Math.Min(k, corpus.Rows),
             (i, r0, r1, heap) => Scan(tables[i], fast?[i], corpus, r0, r1, offsets[i], heap, tieKeys));
-        if (similarity != Skald.Models.Modules.SimilarityFunction.Euclidean) return hits;
-        // −‖q − x̂‖² to −‖q − x̂‖ (monotone: the order stays; held at 0 against the rotation constant's rounding)
-        return [.. hits.Select(h => h.Select(x => new Hit(x.Index, -MathF.Sqrt(MathF.Max(0f, -x.Score)))).ToArray())];
+        return [.. hits.Select(h => AsDistances(similarity, h, 0f))];
     }
 
     /// <summary>
+    /// Hits scored by a distance table's sums (<see cref="ProductQuantizer.DistanceTable"/>) with <paramref name="offset"/>
+    /// (minus the table's constant) added, as <see cref="Skald.Models.Modules.Similarities"/>' scores of the
+    /// reconstructions: a Euclidean sum −‖q − x̂‖² becomes −‖q − x̂‖ (monotone: the order stays; held at 0 against the
+    /// rotation constant's rounding), a Manhattan one is already −Σ|q − x̂|.
+    /// </summary>
+    internal static Hit[] AsDistances(Skald.Models.Modules.SimilarityFunction similarity, Hit[] hits, float offset) =>
+        similarity == Skald.Models.Modules.SimilarityFunction.Euclidean
+            ? [.. hits.Select(x => new Hit(x.Index, -MathF.Sqrt(MathF.Max(0f, -(x.Score + offset)))))]
+            : offset == 0 ? hits : [.. hits.Select(x => new Hit(x.Index, x.Score + offset))];
+
+    /// <summary>
     /// Top-<paramref name="k"/> among the codes of each query's <paramref name="probes"/> nearest lists (codes in the
-    /// lists' row order; residual codes scored with q · c_list added), rescored as
+    /// lists' row order; residual codes scored with q · c_list added; distance lists by distance tables,
+    /// <see cref="ListDistanceTopK"/>), rescored as
     /// <see cref="TopK(IReadOnlyList{float[]}, ProductCodes, int, int, IReadOnlyList{int}?, FloatRow?)"/>.
     /// </summary>
     public static Hit[][] TopK(IReadOnlyList<float[]> queries, InvertedLists lists, int probes, ProductCodes corpus, int k,
@@ -73,9 +83,10 @@ public static class PqSearch
         ArgumentOutOfRangeException.ThrowIfLessThan(probes, 1);
         if (corpus.Rows != lists.Rows) throw new ArgumentException($"{corpus.Rows} codes, the lists hold {lists.Rows} rows", nameof(corpus));
         if (lists.Dimension != corpus.Quantizer.Dimension) throw new ArgumentException("the lists and the codes are of different widths", nameof(lists));
-        var tables = Tables(queries, corpus.Quantizer);
         int dim = lists.Dimension;
         int first = Wanted(corpus.Rows, k, rescoreMultiplier, floatRows);
+        if (lists.ByDistance) return ListDistanceTopK(queries, lists, probes, corpus, k, first, rescoreMultiplier, tieKeys, floatRows);
+        var tables = Tables(queries, corpus.Quantizer);
         var fast = FastTables(tables, corpus);
         var candidates = IvfSearch.Each(queries, lists, probes, first, (i, l, heap) =>
         {
@@ -83,6 +94,49 @@ public static class PqSearch
             Scan(tables[i], fast?[i], corpus, lists.Start(l), lists.Start(l + 1), offset, heap, tieKeys);
         });
         return Rescore(queries, candidates, k, rescoreMultiplier, tieKeys, floatRows);
+    }
+
+    /// <summary>
+    /// The IVF search of distance lists (<see cref="InvertedLists.ByDistance"/>): in each probed list a table of the
+    /// query's negated distances to the centroids (<see cref="ProductQuantizer.DistanceTable"/>; of q − c_list for
+    /// residual codes, whose reconstruction is c_list + r̂, so the table's sums are −‖q − c_list − r̂‖² or
+    /// −Σ|q − c_list − r̂| as faiss's <c>IndexIVFPQ</c> with L2 computes them), every code scored from it (not through
+    /// the fast scan's byte tables: one table a list); the best <paramref name="first"/> rescored by the float rows'
+    /// distance, else scored as the reconstructions' distances (<see cref="AsDistances"/>).
+    /// </summary>
+    private static Hit[][] ListDistanceTopK(IReadOnlyList<float[]> queries, InvertedLists lists, int probes, ProductCodes corpus, int k, int first,
+        int rescoreMultiplier, IReadOnlyList<int>? tieKeys, FloatRow? floatRows)
+    {
+        var pq = corpus.Quantizer;
+        var similarity = lists.Similarity;
+        if (pq.DistanceRefusal(similarity) is { } refusal) throw new ArgumentException(refusal, nameof(corpus));
+        int dim = lists.Dimension;
+        var candidates = IvfSearch.Each(queries, lists, probes, first, (i, l, heap) =>
+        {
+            var (table, shifted) = Scratch(pq.Subspaces * pq.Centroids, dim);
+            ReadOnlySpan<float> q = queries[i];
+            if (corpus.Residual)
+            {
+                TensorPrimitives.Subtract(q, lists.Centroids.Slice(l * dim, dim), shifted);
+                q = shifted;
+            }
+            float offset = -pq.DistanceTable(q, similarity, table);
+            Scan(table, null, corpus, lists.Start(l), lists.Start(l + 1), offset, heap, tieKeys);
+        });
+        if (floatRows is null || rescoreMultiplier == 0) return [.. candidates.Select(h => AsDistances(similarity, h, 0f))];
+        return QuantizedSearch.RescoreBy(queries.Count, candidates, k, tieKeys,
+            (qi, row) => Skald.Models.Modules.Similarities.Compute(similarity, queries[qi], floatRows(row)));
+    }
+
+    [ThreadStatic] private static float[]? tableScratch, queryScratch;
+
+    /// <summary>This thread's table of <paramref name="tableLength"/> values and query buffer of <paramref name="dim"/>
+    /// (kept: a list's table costs no allocation).</summary>
+    private static (float[] Table, float[] Query) Scratch(int tableLength, int dim)
+    {
+        if (tableScratch is null || tableScratch.Length < tableLength) tableScratch = new float[tableLength];
+        if (queryScratch is null || queryScratch.Length != dim) queryScratch = new float[dim];
+        return (tableScratch, queryScratch);
     }
 
     /// <summary>
@@ -95,7 +149,7 @@ public static class PqSearch
         if (fast is not null) ScanBlocks(table, fast, corpus, r0, r1, offset, heap, tieKeys);
         else if (corpus.BitPacked is { } packed) ScanPacked(table, corpus, packed, r0, r1, offset, heap, tieKeys);
         else if (corpus.Bytes is null)
-            for (int r = r0; r < r1; r++) Offer(r, offset + corpus.Score(r, table), heap, tieKeys);
+            for (int r = r0; r < r1; r++) heap.Offer(r, offset + corpus.Score(r, table), tieKeys);
         else ScanRows(table, corpus, r0, r1, offset, heap, tieKeys);
     }
 
@@ -123,12 +177,12 @@ public static class PqSearch
                     s2 += tm[c2[j]];
                     s3 += tm[c3[j]];
                 }
-                Offer(r, offset + s0, heap, tieKeys);
-                Offer(r + 1, offset + s1, heap, tieKeys);
-                Offer(r + 2, offset + s2, heap, tieKeys);
-                Offer(r + 3, offset + s3, heap, tieKeys);
+                heap.Offer(r, offset + s0, tieKeys);
+                heap.Offer(r + 1, offset + s1, tieKeys);
+                heap.Offer(r + 2, offset + s2, tieKeys);
+                heap.Offer(r + 3, offset + s3, tieKeys);
             }
-            for (; r < r1; r++) Offer(r, offset + corpus.Score(r, table), heap, tieKeys);
+            for (; r < r1; r++) heap.Offer(r, offset + corpus.Score(r, table), tieKeys);
         }
     }
 
@@ -146,7 +200,7 @@ public static class PqSearch
         {
             var chunk = scores[..Math.Min(Chunk, r1 - r)];
             PackedCodes.ScoreRows(packed, m, corpus.Bits, table, k, r, chunk);
-            for (int i = 0; i < chunk.Length; i++) Offer(r + i, offset + chunk[i], heap, tieKeys);
+            for (int i = 0; i < chunk.Length; i++) heap.Offer(r + i, offset + chunk[i], tieKeys);
         }
     }
 
@@ -171,7 +225,7 @@ public static class PqSearch
             for (int j = sums[lo..hi].IndexOfAnyInRange((ushort)floor, ushort.MaxValue); j >= 0;)
             {
                 int row = first + lo + j;
-                Offer(row, offset + corpus.Score(row, table), heap, tieKeys);
+                heap.Offer(row, offset + corpus.Score(row, table), tieKeys);
                 scored++;
                 floor = fast.Floor(heap.Threshold, offset);
                 if (floor > ushort.MaxValue) return scored;
@@ -197,12 +251,6 @@ public static class PqSearch
         var pq = corpus.Quantizer;
         if (!FastScan || !corpus.Packed || pq.Subspaces > 257) return null;
         return [.. tables.Select(t => FastScanTable.Quantize(t, pq.Subspaces, pq.Centroids))];
-    }
-
-    private static void Offer(int row, float score, TopKHeap heap, IReadOnlyList<int>? tieKeys)
-    {
-        if (score < heap.Threshold) return;
-        heap.Add(row, score, tieKeys is null ? -row : tieKeys[row]);
     }
 
     private static void Check(IReadOnlyList<float[]> queries, ProductCodes corpus, int k, int rescoreMultiplier)

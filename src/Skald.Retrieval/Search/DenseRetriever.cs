@@ -19,16 +19,15 @@ namespace Skald.Retrieval.Search;
 /// trained on the corpus's own vectors, each query scanning its nearest lists (<see cref="IvfSearch"/>); with
 /// <paramref name="hnsw"/>, as an HNSW index answers (<c>index build --hnsw</c>): the corpus's vectors linked into a
 /// graph on one thread (so scores repeat run to run) and walked with the options' ef (<see cref="HnswSearch"/>).
-/// These indexes search inner products: under them a Euclidean or Manhattan model's candidates come from the index over
-/// its vectors at unit length (every row of each query's probed lists; the graph walk's best max(k, ef)) and are ranked
-/// by the model's distance of the raw vectors, so the hits are ordered and scored as the exact search orders and scores
-/// them: probing every list gives exactly its hits, and so does an ef of at least the corpus on a graph whose walk
-/// reaches every row. A quantized exact search ranks such a model by its distance too (<see cref="QuantizedDistance"/>):
-/// int8 / uint8 rows by the distance of their dequantized values (<see cref="QuantizedDistanceSearch"/>), PQ codes by
-/// distance tables (<see cref="PqSearch.DistanceTopK"/>), binary / ubinary rows, which keep signs only, propose by the
-/// Hamming distance of their sign bits (the same at any length, so the candidates of the rows at unit length); the
-/// rescored page is ranked by the distance of the float embeddings. Under an IVF or HNSW index with quantization such a
-/// model is still ranked by cosine (its metadata says so).
+/// A Euclidean or Manhattan model is searched by its distance of the raw vectors throughout: its IVF lists are Euclidean
+/// (k-means on L2, probed by the nearest centroids; a Manhattan model's probed rows ranked by L1:
+/// <see cref="InvertedLists"/>) and its graph is linked and walked by the distance (<see cref="HnswGraph.Similarity"/>),
+/// so probing every list gives the exact search's hits, as does an ef of at least the corpus on a graph whose walk
+/// reaches every row. Quantized, in an exact scan (<see cref="QuantizedDistance"/>), the probed lists or the graph walk
+/// alike: int8 / uint8 rows by the distance of their dequantized values (<see cref="QuantizedDistanceSearch"/>), PQ codes
+/// by distance tables (<see cref="PqSearch.DistanceTopK(SimilarityFunction, IReadOnlyList{float[]}, ProductCodes, int, IReadOnlyList{int}?)"/>;
+/// of q − c_list for residual codes in lists), binary / ubinary rows, which keep signs only, propose by the Hamming
+/// distance of their sign bits; the rescored page is ranked by the distance of the float embeddings.
 /// </summary>
 public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocuments = LongDocuments.Truncate,
     QuantizedSearchOptions? quantization = null, IvfOptions? ivf = null, HnswOptions? hnsw = null) : IRetrievalModel, ICandidateScorer
@@ -57,32 +56,35 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
 
     /// <summary>
     /// What the search ranks by: the model's similarity (<c>cosine</c>, <c>dot product</c>, <c>euclidean</c>,
-    /// <c>manhattan</c>; a distance model under an IVF or HNSW index with its candidates' source, under quantization with
-    /// what the quantized rows give), the Hamming distance for a distance model's binary rows not rescored, or cosine for
-    /// a distance model searched through quantization under an IVF or HNSW index.
+    /// <c>manhattan</c>; a distance model under quantization with what the quantized rows give, under IVF with how its
+    /// lists were grouped), or the Hamming distance for a distance model's binary rows not rescored.
     /// </summary>
     private string RankedBy => Model.Similarity switch
     {
         SimilarityFunction.Dot => "dot product",
         SimilarityFunction.Cosine => "cosine",
-        _ when ByDistance && (ivf is not null || hnsw is not null) => $"{Similarities.Name(Model.Similarity)} (candidates from the index at unit length)",
-        _ when ByDistance && quantization is { Product: not null } => $"{Similarities.Name(Model.Similarity)} (of the PQ codes' reconstructions, by distance tables)",
-        _ when ByDistance && quantization is { Precision: var p } && EmbeddingQuantizer.NeedsRanges(p) =>
-            $"{Similarities.Name(Model.Similarity)} (of the {EmbeddingQuantizer.Name(p)} rows dequantized, each level at the middle of its values)",
-        _ when ByDistance && quantization is { Precision: var p, RescoreMultiplier: > 0 } && EmbeddingQuantizer.IsBinary(p) =>
-            $"{Similarities.Name(Model.Similarity)} (candidates by the Hamming distance of the {EmbeddingQuantizer.Name(p)} sign bits)",
-        _ when ByDistance && quantization is { Precision: var p } && EmbeddingQuantizer.IsBinary(p) =>
-            $"Hamming distance of the {EmbeddingQuantizer.Name(p)} sign bits (they hold no {Similarities.Name(Model.Similarity)} distance)",
-        _ when ByDistance => Similarities.Name(Model.Similarity),
-        _ => $"cosine (a quantized IVF or HNSW search ranks a {Similarities.Name(Model.Similarity)} model by cosine)",
+        _ => DistanceRanking + (ivf is not null ? ", in lists by Euclidean k-means, probed by the nearest centroids" : "")
+            + (hnsw is not null ? $", the graph linked and walked by {Similarities.Name(Model.Similarity)} distance" : ""),
     };
 
-    /// <summary>
-    /// Whether the model's own distance ranks (a Euclidean or Manhattan model searched exactly, over float or quantized
-    /// vectors, or over float vectors through an IVF or HNSW index); else the inner product of the prepared vectors does.
-    /// </summary>
-    private bool ByDistance => Model.Similarity is SimilarityFunction.Euclidean or SimilarityFunction.Manhattan
-        && !(quantization is { Compresses: true } && (ivf is not null || hnsw is not null));
+    /// <summary>A distance model's ranking under <see cref="RankedBy"/>: the distance, of what the quantized rows give.</summary>
+    private string DistanceRanking => quantization switch
+    {
+        { Product: not null } => $"{Similarities.Name(Model.Similarity)} (of the PQ codes' reconstructions, by distance tables)",
+        { Precision: var p } when EmbeddingQuantizer.NeedsRanges(p) =>
+            $"{Similarities.Name(Model.Similarity)} (of the {EmbeddingQuantizer.Name(p)} rows dequantized, each level at the middle of its values)",
+        { Precision: var p, RescoreMultiplier: > 0 } when EmbeddingQuantizer.IsBinary(p) =>
+            $"{Similarities.Name(Model.Similarity)} (candidates by the Hamming distance of the {EmbeddingQuantizer.Name(p)} sign bits)",
+        { Precision: var p } when EmbeddingQuantizer.IsBinary(p) =>
+            $"Hamming distance of the {EmbeddingQuantizer.Name(p)} sign bits (they hold no {Similarities.Name(Model.Similarity)} distance)",
+        _ => Similarities.Name(Model.Similarity),
+    };
+
+    /// <summary>Whether the model's own distance of the raw vectors ranks (a Euclidean or Manhattan model, in every search); else the inner product of the prepared vectors does.</summary>
+    private bool ByDistance => Model.Similarity is SimilarityFunction.Euclidean or SimilarityFunction.Manhattan;
+
+    /// <summary>What the lists and the graph are built by (<see cref="InvertedLists.Similarity"/>): the model's distance, else inner products.</summary>
+    private SimilarityFunction IndexSimilarity => ByDistance ? Model.Similarity : SimilarityFunction.Dot;
 
     /// <summary>
     /// <paramref name="model"/>, refused with one line (<see cref="EvaluationException"/>) when its distance cannot rank
@@ -185,17 +187,6 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     {
         if (ByDistance && ivf is null && hnsw is null)
             return quantization is { Compresses: true } q ? QuantizedDistance(queries, documents, k, tie, q) : DistanceSearch.TopK(Model.Similarity, queries, documents, k, tie);
-        if (ByDistance && documents.Length > 0)
-        {
-            // The index over the vectors at unit length proposes, the model's distance of the raw vectors ranks.
-            var unitQueries = ExactSearch.Normalize(queries);
-            var unitDocuments = ExactSearch.Normalize(documents);
-            var proposed = hnsw is not null
-                ? Graph(unitQueries, unitDocuments, Math.Min(documents.Length, Math.Max(k, hnsw.EfSearchOrDefault)), tie)
-                : Inverted(unitQueries, unitDocuments, documents.Length, tie); // every row of the probed lists
-            return QuantizedSearch.RescoreBy(queries.Length, proposed, k, tie,
-                (qi, r) => Similarities.Compute(Model.Similarity, queries[qi], documents[r]));
-        }
         if (hnsw is not null) return Graph(queries, documents, k, tie);
         if (ivf is null || documents.Length == 0) return TopK(queries, documents, k, tie, null);
         return Inverted(queries, documents, k, tie);
@@ -212,18 +203,31 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         if (documents.Length == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
         var similarity = Model.Similarity;
         int pool = Math.Max(k, Math.Min(k, q.RescoredHits) * q.RescoreMultiplier);
-        var byFloats = (Func<IReadOnlyList<IReadOnlyList<Hit>>, int, Hit[][]>)((candidates, page) => QuantizedSearch.RescoreBy(queries.Length,
-            candidates, page, tie, (qi, r) => Similarities.Compute(similarity, queries[qi], documents[r])));
         if (q.Product is { } product)
         {
             var codes = Codes(documents, product, null);
-            return RescoredPage(PqSearch.DistanceTopK(similarity, queries, codes, pool, tie), k, q, byFloats);
+            return RescoredPage(PqSearch.DistanceTopK(similarity, queries, codes, pool, tie), k, q, ByFloats(queries, documents, tie));
         }
         var quantized = Quantize(documents, q);
-        if (EmbeddingQuantizer.IsBinary(q.Precision))
-            return RescoredPage(QuantizedSearch.TopK(queries, quantized, pool, 0, tie), k, q, byFloats);
-        var listed = QuantizedDistanceSearch.TopK(similarity, queries, quantized, pool, tie);
-        return q.RescoreWithFloats ? RescoredPage(listed, k, q, byFloats) : [.. listed.Select(h => h.Take(k).ToArray())];
+        var listed = EmbeddingQuantizer.IsBinary(q.Precision) ? QuantizedSearch.TopK(queries, quantized, pool, 0, tie)
+            : QuantizedDistanceSearch.TopK(similarity, queries, quantized, pool, tie);
+        return QuantizedPage(listed, k, q, quantized, queries, documents, tie);
+    }
+
+    /// <summary>
+    /// The page of quantized hits (<paramref name="listed"/>, scored in the first stage) rescored as
+    /// <see cref="RescoredPage"/> does: an inner-product search against the quantized values or the float rows; a
+    /// distance model's against the float rows' distance (<see cref="QuantizedSearchOptions.RescoreWithFloats"/> off:
+    /// int8 / uint8 first-stage scores are the dequantized rows' distance already, kept).
+    /// </summary>
+    private Hit[][] QuantizedPage(Hit[][] listed, int k, QuantizedSearchOptions q, QuantizedEmbeddings quantized, float[][] queries, float[][] documents,
+        IReadOnlyList<int> tie)
+    {
+        if (!ByDistance)
+            return RescoredPage(listed, k, q, (candidates, page) => QuantizedSearch.Rescore(queries, quantized, candidates, page, tie,
+                q.RescoreWithFloats ? r => documents[r] : null));
+        return q.RescoreWithFloats || EmbeddingQuantizer.IsBinary(q.Precision) ? RescoredPage(listed, k, q, ByFloats(queries, documents, tie))
+            : [.. listed.Select(h => h.Take(k).ToArray())];
     }
 
     /// <summary>The search an IVF index of these documents answers: lists trained on them, each query's nearest probed.</summary>
@@ -231,7 +235,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     {
         // An IVF index's layout: the documents grouped by list, tie keys with them; hits mapped back to the corpus.
         var options = ivf ?? throw new InvalidOperationException("no IVF options");
-        var lists = InvertedLists.Train(documents, Math.Min(documents.Length, options.ListsFor(documents.Length)), options.Training, out var order);
+        var lists = InvertedLists.Train(documents, Math.Min(documents.Length, options.ListsFor(documents.Length)), options.Training, out var order, IndexSimilarity);
         (listsUsed, probesUsed) = (lists.Lists, options.ProbesFor(lists.Lists));
         var hits = TopK(queries, [.. order.Select(i => documents[i])], k, [.. order.Select(i => tie[i])], lists);
         return [.. hits.Select(h => h.Select(x => new Hit(order[x.Index], x.Score)).ToArray())];
@@ -257,8 +261,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         var listed = lists is null
             ? QuantizedSearch.TopK(queries, quantized, Math.Max(k, pool), 0, tie)
             : IvfSearch.TopK(queries, lists, probes, quantized, Math.Max(k, pool), 0, tie);
-        return RescoredPage(listed, k, q, (candidates, page) => QuantizedSearch.Rescore(queries, quantized, candidates, page, tie,
-            q.RescoreWithFloats ? r => documents[r] : null));
+        return QuantizedPage(listed, k, q, quantized, queries, documents, tie);
     }
 
     /// <summary>
@@ -281,10 +284,13 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         catch (ArgumentException e) { throw new EvaluationException($"{Model.Name}: {e.Message}"); } // e.g. a width not divisible by M
     }
 
-    /// <summary>Rescoring of candidates against the documents' float embeddings.</summary>
-    private static Func<IReadOnlyList<IReadOnlyList<Hit>>, int, Hit[][]> ByFloats(float[][] queries, float[][] documents, IReadOnlyList<int> tie) =>
-        (candidates, page) => QuantizedSearch.RescoreBy(queries.Length, candidates, page, tie,
-            (qi, r) => System.Numerics.Tensors.TensorPrimitives.Dot(queries[qi], documents[r]));
+    /// <summary>Rescoring of candidates against the documents' float embeddings (their inner product, or a distance model's distance).</summary>
+    private Func<IReadOnlyList<IReadOnlyList<Hit>>, int, Hit[][]> ByFloats(float[][] queries, float[][] documents, IReadOnlyList<int> tie)
+    {
+        var similarity = IndexSimilarity;
+        return (candidates, page) => QuantizedSearch.RescoreBy(queries.Length, candidates, page, tie,
+            (qi, r) => FloatScorer.Pair(similarity, queries[qi], documents[r]));
+    }
 
     private QuantizedEmbeddings Quantize(float[][] documents, QuantizedSearchOptions q)
     {
@@ -320,7 +326,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     {
         if (ivf is not null) throw new EvaluationException($"{Model.Name}: --hnsw and --ivf-lists are two kinds of approximate index; choose one");
         if (documents.Length == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
-        var graph = HnswGraph.Build(documents.Length, r => documents[r], hnsw! with { Threads = 1 });
+        var graph = HnswGraph.Build(documents.Length, r => documents[r], hnsw! with { Threads = 1, Similarity = IndexSimilarity });
         int ef = hnsw!.EfSearchOrDefault;
         if (quantization is { Product: { } product } pq)
         {
@@ -333,8 +339,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         var quantized = Quantize(documents, q);
         int wanted = Math.Min(documents.Length, Math.Max(k, Math.Min(k, q.RescoredHits) * q.RescoreMultiplier));
         var listed = HnswSearch.TopK(queries, graph, quantized, wanted, ef, 0, tie);
-        return RescoredPage(listed, k, q, (candidates, page) => QuantizedSearch.Rescore(queries, quantized, candidates, page, tie,
-            q.RescoreWithFloats ? r => documents[r] : null));
+        return QuantizedPage(listed, k, q, quantized, queries, documents, tie);
     }
 
     /// <summary>The vectors the search compares: raw for the model's distance, else prepared for inner products.</summary>

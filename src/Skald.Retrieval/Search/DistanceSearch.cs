@@ -6,8 +6,10 @@ namespace Skald.Retrieval.Search;
 /// Exact top-k under a distance similarity, the negated Euclidean or Manhattan distance of the raw vectors
 /// (sentence-transformers' <c>euclidean_sim</c> and <c>manhattan_sim</c>, what <c>model.similarity</c> is for a model
 /// whose <c>similarity_fn_name</c> names one): every query is compared with every row by
-/// <see cref="Similarities.Compute(SimilarityFunction, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, the queries split
-/// among the cores, each keeping its bounded heap (ties as <see cref="ExactSearch"/> breaks them).
+/// <see cref="Similarities.Compute(SimilarityFunction, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, the rows scanned in
+/// stripes claimed by the cores (<see cref="Quantization.QuantizedSearch"/>'s claims: a lone query is spread over the
+/// threads too), each core keeping its bounded heap per query, the heaps merged (ties as <see cref="ExactSearch"/>
+/// breaks them, so the hits do not depend on which core scanned a row).
 /// </summary>
 public static class DistanceSearch
 {
@@ -20,23 +22,28 @@ public static class DistanceSearch
     public static Hit[][] TopK(SimilarityFunction similarity, IReadOnlyList<float[]> queries, IReadOnlyList<float[]> corpus, int k,
         IReadOnlyList<int>? tieKeys = null)
     {
-        ArgumentNullException.ThrowIfNull(queries);
         ArgumentNullException.ThrowIfNull(corpus);
+        return TopK(similarity, queries, corpus.Count, r => corpus[r], k, tieKeys);
+    }
+
+    /// <summary>
+    /// Top-<paramref name="k"/> of rows [0, <paramref name="rows"/>) of <paramref name="row"/> (e.g. an index's
+    /// memory-mapped rows) for each query under <paramref name="similarity"/>, best first; as
+    /// <see cref="TopK(SimilarityFunction, IReadOnlyList{float[]}, IReadOnlyList{float[]}, int, IReadOnlyList{int}?)"/>.
+    /// </summary>
+    public static Hit[][] TopK(SimilarityFunction similarity, IReadOnlyList<float[]> queries, int rows, Quantization.FloatRow row, int k,
+        IReadOnlyList<int>? tieKeys = null)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        ArgumentNullException.ThrowIfNull(row);
         if (similarity is not (SimilarityFunction.Euclidean or SimilarityFunction.Manhattan))
             throw new ArgumentException($"{Similarities.Name(similarity)} is searched by inner products (ExactSearch)", nameof(similarity));
-        if (corpus.Count == 0 || queries.Count == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
+        if (rows == 0 || queries.Count == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        k = Math.Min(k, corpus.Count);
-        var hits = new Hit[queries.Count][];
-        Parallel.For(0, queries.Count, new ParallelOptions { MaxDegreeOfParallelism = Skald.Tensors.Parallelism.MaxThreads }, () => new TopKHeap(k), (i, _, heap) =>
+        return Quantization.QuantizedSearch.Striped(queries.Count, rows, Math.Min(k, rows), (i, r0, r1, heap) =>
         {
-            heap.Clear();
             var q = queries[i];
-            for (int r = 0; r < corpus.Count; r++)
-                heap.Add(r, Similarities.Compute(similarity, q, corpus[r]), tieKeys is null ? -r : tieKeys[r]);
-            hits[i] = heap.ToSortedArray();
-            return heap;
-        }, _ => { });
-        return hits;
+            for (int r = r0; r < r1; r++) heap.Offer(r, Similarities.Compute(similarity, q, row(r)), tieKeys);
+        });
     }
 }

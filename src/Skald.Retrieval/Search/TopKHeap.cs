@@ -61,6 +61,16 @@ internal sealed class TopKHeap
         }
     }
 
+    /// <summary>
+    /// Offers row <paramref name="row"/> with its tie key (<paramref name="tieKeys"/>[row], or −row: the lower row wins),
+    /// skipping the heap when it cannot get in.
+    /// </summary>
+    public void Offer(int row, float score, IReadOnlyList<int>? tieKeys)
+    {
+        if (score < Threshold) return;
+        Add(row, score, tieKeys is null ? -row : tieKeys[row]);
+    }
+
     /// <summary>Offers every kept entry to <paramref name="target"/> (merging per-thread heaps).</summary>
     public void AddAllTo(TopKHeap target)
     {

@@ -1,0 +1,68 @@
+// An index's exact distance scan for one query: --rows seeded Gaussian rows of --dim values, one query, the top 10 by
+// the negated Euclidean and Manhattan distance, --reps times after a warm-up. Compares the scan as it was before
+// session 59 (one heap, every row on the calling thread: restated below) with DistanceSearch.TopK over the rows
+// (stripes of 4,096 rows claimed by the cores). One JSON line per function: median milliseconds of each, the speed-up,
+// and whether both gave the same hits.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Skald.Models.Modules;
+using Skald.Retrieval.Search;
+
+int rows = 200_000, dim = 384, reps = 7;
+for (int i = 0; i + 1 < args.Length; i += 2)
+{
+    int v = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+    switch (args[i])
+    {
+        case "--rows": rows = v; break;
+        case "--dim": dim = v; break;
+        case "--reps": reps = v; break;
+        default: throw new ArgumentException($"unknown option {args[i]}");
+    }
+}
+var random = new Random(59);
+float Gauss() => (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+var data = new float[(long)rows * dim];
+for (long i = 0; i < data.LongLength; i++) data[i] = Gauss();
+var query = Enumerable.Range(0, dim).Select(_ => Gauss()).ToArray();
+ReadOnlySpan<float> Row(int r) => data.AsSpan((int)((long)r * dim), dim);
+
+foreach (var similarity in new[] { SimilarityFunction.Euclidean, SimilarityFunction.Manhattan })
+{
+    Hit[] Serial() // every row scored on this thread into one bounded list of the best 10 (the earlier row first on a tie)
+    {
+        var best = new List<Hit>(11);
+        for (int r = 0; r < rows; r++)
+        {
+            float score = Similarities.Compute(similarity, query, Row(r));
+            if (best.Count == 10 && score <= best[^1].Score) continue;
+            int at = best.Count;
+            while (at > 0 && best[at - 1].Score < score) at--;
+            best.Insert(at, new Hit(r, score));
+            if (best.Count > 10) best.RemoveAt(10);
+        }
+        return [.. best];
+    }
+    Hit[] Striped() => DistanceSearch.TopK(similarity, [query], rows, Row, 10)[0];
+    double Median(Func<Hit[]> run, out Hit[] hits)
+    {
+        hits = run();
+        var times = new double[reps];
+        for (int i = 0; i < reps; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            hits = run();
+            times[i] = watch.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[reps / 2];
+    }
+    double before = Median(Serial, out var serialHits), after = Median(Striped, out var stripedHits);
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        similarity = Similarities.Name(similarity), rows, dim, threads = Skald.Tensors.Parallelism.MaxThreads,
+        serial_ms = Math.Round(before, 2), striped_ms = Math.Round(after, 2), speedup = Math.Round(before / after, 2),
+        same_hits = serialHits.Select(h => h.Index).SequenceEqual(stripedHits.Select(h => h.Index)),
+    }));
+}

@@ -14,7 +14,7 @@
 # batches of the same ids through SentenceEncoder.Encode's batch loop, InFlightBatches: the first batch's ops split over
 # the threads, then one whole batch on each thread): against ORT's one session.Run after another on the same batches,
 # and against Skald one batch at a time.
-#   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--in-flight 8] [--models DIR] [--int8] [--bf16]
+#   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--in-flight 8] [--models DIR] [--int8] [--bf16] [--high]
 # With --bf16 each round also runs Skald with the Linear layers in bfloat16 (--packed --bf16: Tape.Bf16Linear, as
 # skald encode --quantize bf16 runs them; vdpbf16ps on AVX512-BF16 CPUs) and prints bf16 against ORT float32 and
 # Skald float32, with its min cosine to float32.

@@ -150,7 +150,7 @@ foreach (var dir in dirs)
         {
             engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (directAttention ? "" : "+gemm-attn") + (int8Only ? "+int8only" : int8 ? "+int8" : "") + (bf16 ? "+bf16" : "") + (high ? "+fp32high" : "") + (inFlight > 0 ? "+inflight" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
             hidden = encoder.HiddenSize, batch, seq, tokens_per_s = Math.Round(tokensPerSecond),
-            min_cosine_vs_f32 = double.IsNaN(minCosine) ? (double?)null : Math.Round(minCosine, 5),
+            min_cosine_vs_f32 = double.IsNaN(minCosine) ? (double?)null : Math.Round(minCosine, high ? 7 : 5),
             int8_kernel = int8 ? Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)" : null,
             bf16_kernel = bf16 ? Skald.Tensors.Quantization.Bf16Gemm.KernelName ?? "none (float32)" : null,
             fp32_high_runs = high ? Skald.Tensors.Float32Matmul.HighRuns : (bool?)null,

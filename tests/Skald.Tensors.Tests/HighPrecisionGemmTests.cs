@@ -27,12 +27,7 @@ public sealed class HighPrecisionGemmTests(ITestOutputHelper output)
         }
     }
 
-    private static void SameBits(float[] expected, float[] actual, int n, string what)
-    {
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
-                $"{what}: row {i / n}, column {i % n}: {actual[i]:R} against {expected[i]:R}");
-    }
+    private static void SameBits(float[] expected, float[] actual, int n, string what) => ThreeTermGemmTests.SameBits(expected, actual, n, what);
 
     // The tile against its twin on ragged shapes and several k blocks, W's pieces held and split per call from its panels.
     [AmxBf16Fact]

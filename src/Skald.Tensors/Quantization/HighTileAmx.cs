@@ -15,7 +15,7 @@ namespace Skald.Tensors.Quantization;
 /// six terms' is within about 2^-24 (the dropped x2w3, x3w2, x3w3 are each below u³ = 2^-24). The tile adds its
 /// exact bfloat16 products in float32 as the six-term tile does; for K values the sum's rounding adds at most about
 /// (K/32·3 + 17)·2^-24 of Σ|x·w|. Random signs make the observed error far smaller than these bounds
-/// (docs/performance.md, 2026-12-07 22:00).
+/// (docs/performance.md, 2026-12-07 22:06).
 /// </para>
 /// </summary>
 internal static unsafe class HighTileAmx

@@ -14,7 +14,7 @@ namespace Skald.Models.Tests.Quantization;
 /// </summary>
 public sealed class HighPrecisionEncodeTests
 {
-    private static readonly string[] Texts = [.. File.ReadLines(Path.Combine(TestPaths.FixtureModel(""), "texts.txt")).Where(t => t.Length > 0).Take(12)];
+    private static readonly string[] Texts = PackedOnlyModelTests.Texts;
 
     [Theory]
     [InlineData("bert-cased-mean", false)]

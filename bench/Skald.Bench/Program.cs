@@ -15,7 +15,9 @@ using Skald.Tensors.Gemm;
 //   --packed-attention: attention through the per-head packed GEMMs instead of Tape.DirectAttention, which
 //   SentenceEncoder.Encode's tape turns on; engine name +gemm-attn; --bf16: Linear layers in bfloat16, Tape.Bf16Linear,
 //   as skald encode --quantize bf16 runs them (AMX tdpbf16ps or vdpbf16ps; float32 on a CPU without AVX512-BF16, said in bf16_kernel),
-//   plus the cosine of its mean-pooled states to float32's)
+//   plus the cosine of its mean-pooled states to float32's; --float32-matmul high: float32 products at "high" precision,
+//   Tape.Float32Matmul, as skald encode --float32-matmul high (AMX: two bfloat16 pieces a side, three terms; float32 on
+//   other CPUs, said in fp32_high_runs), engine name +fp32high, plus the cosine of its mean-pooled states to highest's)
 // --in-flight N: each timed pass is N batches (the same ids) through SentenceEncoder.Encode's batch loop
 //   (Skald.Tensors.InFlightBatches: the first batch's ops split over the threads, then whole batches in flight, one on
 //   each thread, each op inline on its thread); engine name +inflight. With --texts, every batch of the file through
@@ -32,7 +34,7 @@ var dirs = new List<string>();
 string? textsFile = null, writeIds = null, fromText = null;
 string[] orders = ["order", "sorted"];
 int maxLen = 128, count = 1024;
-bool packed = false, int8 = false, int8Only = false, packedOnly = false, directAttention = true, bf16 = false;
+bool packed = false, int8 = false, int8Only = false, packedOnly = false, directAttention = true, bf16 = false, high = false;
 int batch = 32, inFlight = 0;
 double seconds = 5;
 int[] seqs = [32, 128];
@@ -44,6 +46,12 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--int8") int8 = true;
     else if (args[i] == "--int8-only") int8 = int8Only = true;
     else if (args[i] == "--bf16") bf16 = true;
+    else if (args[i] == "--float32-matmul") high = args[++i] switch
+    {
+        "high" => true,
+        "highest" => false,
+        var other => throw new ArgumentException($"--float32-matmul takes high or highest, not {other}"),
+    };
     else if (args[i] == "--batch") batch = int.Parse(args[++i]);
     else if (args[i] == "--in-flight") inFlight = int.Parse(args[++i]);
     else if (args[i] == "--seconds") seconds = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
@@ -88,6 +96,7 @@ foreach (var dir in dirs)
     }
     var encoder = ArchitectureRegistry.Load(dir);
     var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8, KeepInt8Only = int8Only, KeepPackedOnly = packedOnly, DirectAttention = directAttention, Bf16Linear = bf16,
+        Float32Matmul = high ? Skald.Tensors.Float32MatmulPrecision.High : Skald.Tensors.Float32MatmulPrecision.Highest,
         HoldWeightPieces = Skald.Models.SentenceEncoder.SpendsMemoryOnSpeed(encoder.Parameters) }; // as SentenceEncoder sets it
     var loop = new Skald.Tensors.InFlightBatches(tape);
     var gate = new Skald.Tensors.InferenceGate();
@@ -110,9 +119,14 @@ foreach (var dir in dirs)
             encoder.Forward(tape, tokens);
         }
         double minCosine = double.NaN;
-        if ((int8 && !int8Only) || bf16) // (--int8-only: no float32 pass, so the peak RSS is the int8 model's; its embeddings are --int8's bit for bit)
+        if ((int8 && !int8Only) || bf16 || high) // (--int8-only: no float32 pass, so the peak RSS is the int8 model's; its embeddings are --int8's bit for bit)
         {
             var reference = new Tape(recording: false) { PackWeights = true };
+            if (high) // highest on the same settings otherwise (the pieces the timed passes read are packed here first)
+            {
+                Skald.Tensors.InFlightBatches.CopySettings(tape, reference);
+                reference.Float32Matmul = Skald.Tensors.Float32MatmulPrecision.Highest;
+            }
             var f32 = encoder.Forward(reference, tokens).Span.ToArray();
             var q8 = encoder.Forward(tape, tokens).Span.ToArray(); // [B·T, C]
             minCosine = Enumerable.Range(0, batch).Min(b => MeanPooledCosine(f32, q8, b, seq, encoder.HiddenSize));
@@ -134,11 +148,12 @@ foreach (var dir in dirs)
         double cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         results.Add(new
         {
-            engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (directAttention ? "" : "+gemm-attn") + (int8Only ? "+int8only" : int8 ? "+int8" : "") + (bf16 ? "+bf16" : "") + (inFlight > 0 ? "+inflight" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
+            engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (directAttention ? "" : "+gemm-attn") + (int8Only ? "+int8only" : int8 ? "+int8" : "") + (bf16 ? "+bf16" : "") + (high ? "+fp32high" : "") + (inFlight > 0 ? "+inflight" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
             hidden = encoder.HiddenSize, batch, seq, tokens_per_s = Math.Round(tokensPerSecond),
-            min_cosine_vs_f32 = double.IsNaN(minCosine) ? (double?)null : Math.Round(minCosine, 5),
+            min_cosine_vs_f32 = double.IsNaN(minCosine) ? (double?)null : Math.Round(minCosine, high ? 7 : 5),
             int8_kernel = int8 ? Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)" : null,
             bf16_kernel = bf16 ? Skald.Tensors.Quantization.Bf16Gemm.KernelName ?? "none (float32)" : null,
+            fp32_high_runs = high ? Skald.Tensors.Float32Matmul.HighRuns : (bool?)null,
             batches_in_flight = inFlight > 0 ? inFlight : (int?)null, extra_tapes = inFlight > 0 ? loop.ExtraTapes : (int?)null,
             tokens_per_cpu_s = Math.Round((double)iterations * batch * seq / cpu),
             weights_mb = Math.Round(encoder.Parameters.Sum(p => p.Bytes) / 1048576.0, 1),
@@ -159,6 +174,7 @@ void TextRuns(string dir, string file)
     var encoder = ArchitectureRegistry.Load(dir);
     if (encoder is IDecoder decoder) decoder.AttentionMode = AttentionMode.Causal; // as bench/ort's decoder graph
     var tape = new Tape(recording: false) { PackWeights = packed, KeepPackedOnly = packedOnly, DirectAttention = directAttention,
+        Float32Matmul = high ? Skald.Tensors.Float32MatmulPrecision.High : Skald.Tensors.Float32MatmulPrecision.Highest,
         HoldWeightPieces = Skald.Models.SentenceEncoder.SpendsMemoryOnSpeed(encoder.Parameters) };
     var loop = new Skald.Tensors.InFlightBatches(tape);
     var gate = new Skald.Tensors.InferenceGate();
@@ -188,7 +204,7 @@ void TextRuns(string dir, string file)
         var (passes, wall, cpu) = Skald.Bench.Common.TextBatches.Time(Pass, seconds, packedOnly ? () => GC.Collect() : null);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
-            engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (directAttention ? "" : "+gemm-attn") + (inFlight > 0 ? "+inflight" : ""),
+            engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (directAttention ? "" : "+gemm-attn") + (high ? "+fp32high" : "") + (inFlight > 0 ? "+inflight" : ""),
             model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), hidden = encoder.HiddenSize,
             texts = Path.GetFileName(file), order, batch, seq = texts.Max(t => t.Length), text_count = texts.Count,
             padding = Math.Round(1 - (double)real / padded, 3),

@@ -14,10 +14,13 @@
 # batches of the same ids through SentenceEncoder.Encode's batch loop, InFlightBatches: the first batch's ops split over
 # the threads, then one whole batch on each thread): against ORT's one session.Run after another on the same batches,
 # and against Skald one batch at a time.
-#   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--in-flight 8] [--models DIR] [--int8] [--bf16]
+#   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--in-flight 8] [--models DIR] [--int8] [--bf16] [--high]
 # With --bf16 each round also runs Skald with the Linear layers in bfloat16 (--packed --bf16: Tape.Bf16Linear, as
 # skald encode --quantize bf16 runs them; vdpbf16ps on AVX512-BF16 CPUs) and prints bf16 against ORT float32 and
 # Skald float32, with its min cosine to float32.
+# With --high each round also runs Skald pre-packed at float32 matmul "high" precision (--packed --float32-matmul high:
+# AMX products from two bfloat16 pieces a side, as torch.set_float32_matmul_precision("high")), printed as its own
+# "high precision" line against ORT float32 and Skald highest, with its min cosine to highest (never float32's ratio).
 # With --amx-off each round also runs Skald float32 pre-packed with SKALD_AMX=0 (the FMA kernels), printed against ORT
 # and Skald's default runs (on AMX hosts the float32 Linear from six bfloat16 terms on AMX tiles).
 # --decoder: the same for the Qwen2.5-0.5B-shaped decoder instead (MODELS/qwen2-0.5b: safetensors from
@@ -43,7 +46,7 @@
 #   bash bench/ort/run.sh --memory --decoder [--rounds 2] [--iters 2] [--models DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=3 secs=3 inflight=8 models=fixtures/models/.bench int8=0 decoder=0 iters=2 texts= bf16=0 memory=0 amxoff=0 given=
+rounds=3 secs=3 inflight=8 models=fixtures/models/.bench int8=0 decoder=0 iters=2 texts= bf16=0 memory=0 amxoff=0 high=0 given=
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) rounds=$2; given="$given r"; shift 2 ;;
@@ -53,11 +56,12 @@ while [ $# -gt 0 ]; do
     --int8) int8=1; shift ;;
     --bf16) bf16=1; shift ;;
     --amx-off) amxoff=1; shift ;;
+    --high) high=1; shift ;;
     --decoder) decoder=1; shift ;;
     --texts) texts=../shared/data/text/ud-nb.txt; shift; if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then texts=$1; shift; fi ;;
     --iters) iters=$2; shift 2 ;;
     --in-flight) inflight=$2; shift 2 ;;
-    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--in-flight N] [--models DIR] [--int8] [--bf16] [--amx-off] [--decoder [--iters N]] [--texts [FILE]] [--memory]" >&2; exit 2 ;;
+    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--in-flight N] [--models DIR] [--int8] [--bf16] [--high] [--amx-off] [--decoder [--iters N]] [--texts [FILE]] [--memory]" >&2; exit 2 ;;
   esac
 done
 if [ "$memory" = 1 ] && [ "$decoder" = 1 ]; then
@@ -117,6 +121,9 @@ for r in $(seq 1 "$rounds"); do
   if [ "$bf16" = 1 ]; then
     dotnet bench/results/bin/Skald.Bench.dll --packed --bf16 --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   fi
+  if [ "$high" = 1 ]; then
+    dotnet bench/results/bin/Skald.Bench.dll --packed --float32-matmul high --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
+  fi
   if [ "$ortint8" = 1 ]; then
     dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --onnx model.int8.onnx --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   fi
@@ -129,7 +136,7 @@ for r in rows:
     if "tokens_per_s" not in r: continue
     ort = r["engine"].startswith("onnxruntime")
     side = ("ort-int8" if r.get("onnx_file", "model.onnx") != "model.onnx" else "ort-spin" if r["engine"].endswith("+spin") else "ort") if ort else \
-        "in-flight" if r["engine"].endswith("+inflight") else "bf16" if r.get("bf16_kernel") else "int8" if r.get("int8_kernel") else "packed-only" if r["engine"].endswith("+pkonly") else \
+        "in-flight" if r["engine"].endswith("+inflight") else "high" if "+fp32high" in r["engine"] else "bf16" if r.get("bf16_kernel") else "int8" if r.get("int8_kernel") else "packed-only" if r["engine"].endswith("+pkonly") else \
         "amx-off" if r["engine"].endswith("+amx0") else "skald"
     runs.setdefault((r["model"], r["seq"]), {}).setdefault(side, []).append(r)
 for (model, seq), s in sorted(runs.items()):
@@ -169,6 +176,12 @@ for (model, seq), s in sorted(runs.items()):
               f"{med('bf16', 'tokens_per_s') / med('skald', 'tokens_per_s'):.2f}x, CPU time "
               f"{med('bf16', 'tokens_per_cpu_s') / med('skald', 'tokens_per_cpu_s'):.2f}x ({s['bf16'][0]['bf16_kernel']}); min cosine "
               f"{min(x['min_cosine_vs_f32'] for x in s['bf16']):.5f}")
+    if "high" in s:
+        print(f"{model} seq {seq}: Skald high precision (--float32-matmul high, not float32)/ORT float32 wall "
+              f"{med('high', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x, CPU time "
+              f"{med('high', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x; high/Skald highest CPU time "
+              f"{med('high', 'tokens_per_cpu_s') / med('skald', 'tokens_per_cpu_s'):.2f}x; min cosine to highest "
+              f"{min(x['min_cosine_vs_f32'] for x in s['high']):.6f}")
     if "int8" in s and "ort-int8" in s:
         print(f"{model} seq {seq}: Skald int8/ORT int8 wall {med('int8', 'tokens_per_s') / med('ort-int8', 'tokens_per_s'):.2f}x, "
               f"CPU time {med('int8', 'tokens_per_cpu_s') / med('ort-int8', 'tokens_per_cpu_s'):.2f}x; ORT int8/ORT float32 wall "

@@ -11,6 +11,10 @@
 #   bash bench/torchsharp/run.sh [--rounds 2] [--train-rounds 1] [--seconds 2] [--models DIR] [--steps 1] [--no-train] [--no-encode] [--amx-off]
 # --in-flight N (default 8, 0 for none): each encode round also runs Skald pre-packed with its batches in flight
 # (Skald.Bench --in-flight N, as bench/ort/run.sh does), printed as its own ratio line under each shape.
+# --high 1|0 (default 1): each encode round also runs Skald pre-packed at float32 matmul "high" precision
+# (Skald.Bench --float32-matmul high: AMX products from two bfloat16 pieces a side, as
+# torch.set_float32_matmul_precision("high")), printed as its own "high precision" line with its min cosine to highest;
+# never float32's ratio (issue 16's float32 target is the line above it).
 # --amx-off: each train round also runs Skald's step with SKALD_AMX=0 (the FMA kernels), reported as its own line;
 # run with SKALD_AMX_FP32=1 to have the other step form its wide Linear products from six bfloat16 terms on AMX.
 # --decoder [--iters 2]: instead, the Qwen2.5-0.5B-shaped bench decoder (MODELS/qwen2-0.5b, written by
@@ -22,7 +26,7 @@
 # (bench/decoder --in-flight N), its own line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=2 train_rounds=1 secs=2 models=fixtures/models/.bench steps=1 train=1 encode=1 decoder=0 iters=2 amx_off=0 inflight=8
+rounds=2 train_rounds=1 secs=2 models=fixtures/models/.bench steps=1 train=1 encode=1 decoder=0 iters=2 amx_off=0 inflight=8 high=1
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
@@ -36,7 +40,8 @@ while [ $# -gt 0 ]; do
     --amx-off) amx_off=1; shift ;;
     --iters) iters=$2; shift 2 ;;
     --in-flight) inflight=$2; shift 2 ;;
-    *) echo "usage: bash bench/torchsharp/run.sh [--rounds N] [--train-rounds N] [--seconds S] [--models DIR] [--steps N] [--no-train] [--no-encode] [--amx-off] [--in-flight N] [--decoder [--iters N]]" >&2; exit 2 ;;
+    --high) high=$2; shift 2 ;;
+    *) echo "usage: bash bench/torchsharp/run.sh [--rounds N] [--train-rounds N] [--seconds S] [--models DIR] [--steps N] [--no-train] [--no-encode] [--amx-off] [--in-flight N] [--high 1|0] [--decoder [--iters N]]" >&2; exit 2 ;;
   esac
 done
 if [ "$decoder" = 1 ]; then
@@ -62,6 +67,9 @@ for r in $(seq 1 "$rounds"); do
     dotnet bench/results/bin/Skald.Bench.dll --packed --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
     if [ "$inflight" -gt 0 ]; then
       dotnet bench/results/bin/Skald.Bench.dll --packed --in-flight "$inflight" --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
+    fi
+    if [ "$high" = 1 ]; then
+      dotnet bench/results/bin/Skald.Bench.dll --packed --float32-matmul high --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
     fi
   fi
   if [ "$train" = 1 ] && [ "$r" -le "$train_rounds" ]; then
@@ -92,7 +100,8 @@ for r in rows:
     elif r.get("measurement") == "train_step" or r.get("impl", "").startswith("skald"):
         steps.setdefault("torchsharp" if r.get("engine", "").startswith("torchsharp") else r["impl"], []).append(r)
     elif "tokens_per_s" in r:
-        side = "torchsharp" if r["engine"].startswith("torchsharp") else "in-flight" if r["engine"].endswith("+inflight") else "skald"
+        side = ("torchsharp" if r["engine"].startswith("torchsharp") else "high" if "+fp32high" in r["engine"]
+                else "in-flight" if r["engine"].endswith("+inflight") else "skald")
         enc.setdefault((r["model"], r["seq"]), {}).setdefault(side, []).append(r)
 for (model, seq), s in sorted(enc.items()):
     if len(s) < 2: continue
@@ -105,6 +114,12 @@ for (model, seq), s in sorted(enc.items()):
     if "in-flight" in s:
         print(f"  batches in flight: Skald/TorchSharp wall {m('in-flight', 'tokens_per_s') / m('torchsharp', 'tokens_per_s'):.2f}x, "
               f"CPU time {m('in-flight', 'tokens_per_cpu_s') / m('torchsharp', 'tokens_per_cpu_s'):.2f}x")
+    if "high" in s:
+        print(f"  high precision (--float32-matmul high, not float32): Skald/TorchSharp wall "
+              f"{m('high', 'tokens_per_s') / m('torchsharp', 'tokens_per_s'):.2f}x, CPU time "
+              f"{m('high', 'tokens_per_cpu_s') / m('torchsharp', 'tokens_per_cpu_s'):.2f}x; against Skald highest CPU time "
+              f"{m('high', 'tokens_per_cpu_s') / m('skald', 'tokens_per_cpu_s'):.2f}x; min cosine to highest "
+              f"{min(x['min_cosine_vs_f32'] for x in s['high']):.6f}; AMX ran it: {all(x['fp32_high_runs'] for x in s['high'])}")
 if "skald" in steps and "torchsharp" in steps:
     cfg = json.load(open(os.path.join(sys.argv[2], "bert-384", "config.json")))
     L, C = cfg["num_hidden_layers"], cfg["hidden_size"]

@@ -153,6 +153,19 @@ public sealed partial class SentenceEncoder
         set => inference.HoldWeightPieces = value;
     }
 
+    /// <summary>
+    /// On CPUs whose float32 products run as AMX bfloat16 tiles, how <see cref="Encode(IReadOnlyList{string}, EncodeOptions?)"/>
+    /// forms its float32 Linear products, as <c>torch.set_float32_matmul_precision</c>: <see cref="Tensors.Float32MatmulPrecision.Highest"/>
+    /// (the default: float32 accuracy) or <see cref="Tensors.Float32MatmulPrecision.High"/> (each operand as two bfloat16
+    /// pieces, three terms: faster, each product within about 3·2^-16; embeddings within cosine 0.99999 of Highest's).
+    /// No effect on other CPUs, on training or on bfloat16-exact weights. SKALD_AMX_FP32=high sets High for the process.
+    /// </summary>
+    public Tensors.Float32MatmulPrecision Float32MatmulPrecision
+    {
+        get => inference.Float32Matmul;
+        set => inference.Float32Matmul = value;
+    }
+
     /// <summary>The id padding is filled with (the tokenizer's pad token, else config.json's pad_token_id).</summary>
     public int PadId { get; }
 
@@ -181,6 +194,7 @@ public sealed partial class SentenceEncoder
             : this;
         model.PackWeights = PackWeights;
         model.HoldWeightPieces = HoldWeightPieces;
+        model.Float32MatmulPrecision = Float32MatmulPrecision;
         model.inference.QuantizeLinear = QuantizeInt8; // an int8 folder stays int8 when switched
         model.inference.Bf16Linear = inference.Bf16Linear;
         model.inference.KeepInt8Only = inference.KeepInt8Only;

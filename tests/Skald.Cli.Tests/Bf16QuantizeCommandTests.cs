@@ -7,7 +7,8 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class Bf16QuantizeCommandTests
 {
-    private static string Texts(string dir)
+    /// <summary>The fixtures' first 8 texts written to texts.txt in <paramref name="dir"/>; returns its path.</summary>
+    internal static string Texts(string dir)
     {
         string input = Path.Combine(dir, "texts.txt");
         File.WriteAllLines(input, File.ReadLines(Path.Combine(TestPaths.FixtureModel(""), "texts.txt")).Where(t => t.Length > 0).Take(8));

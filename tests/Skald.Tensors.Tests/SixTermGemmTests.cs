@@ -25,7 +25,7 @@ public sealed class SixTermGemmTests
     }
 
     // x [m, k] with 2% of its channels 8× larger (as BERT's activations), W N(0, 0.03²) [n, k], bias [n].
-    private static (float[] X, float[] W, float[] Bias) Inputs(int m, int n, int k, int seed)
+    internal static (float[] X, float[] W, float[] Bias) Inputs(int m, int n, int k, int seed)
     {
         var rng = new Random(seed);
         var x = Normal(rng, m * k, 1);

@@ -28,7 +28,8 @@ public sealed class ThreeTermGemmTests
         return (x, w, TestUtil.RandomArray(rng, n, 0.1f));
     }
 
-    private static void SameBits(float[] expected, float[] actual, int n, string what)
+    /// <summary>Asserts <paramref name="actual"/> is <paramref name="expected"/> bit for bit (rows <paramref name="n"/> wide), naming the first output that is not.</summary>
+    internal static void SameBits(float[] expected, float[] actual, int n, string what)
     {
         for (int i = 0; i < expected.Length; i++)
             Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),

@@ -28,6 +28,7 @@ internal sealed class EncodeCommand : Command
         "How the model's weight matrices are held in memory: f32, or bf16 / f16 (half the memory, computed in float32; f16 keeps F16 checkpoints exactly; checkpoints stored wider are rounded, adapters merged in float32 then rounded)",
         "f32", "f32", "bf16", "f16");
     private readonly Option<string> quantize = QuantizeOption.Create();
+    private readonly Option<string> float32Matmul = Float32MatmulOption.Create();
     private readonly PrecisionOptions precision = new("Embeddings: write them", rescoring: false, product: false);
     private readonly Option<string> ranges = CliOptions.Text("--ranges",
         "--precision int8/uint8: calibration ranges, float32 [2, D] .npy (minima, then maxima: sentence-transformers' ranges; e.g. the NAME.ranges.npy written when the corpus was encoded); default: from the texts encoded, written beside the output as NAME.ranges.npy", "FILE");
@@ -56,6 +57,7 @@ internal sealed class EncodeCommand : Command
         Options.Add(adapters);
         Options.Add(weights);
         Options.Add(quantize);
+        Options.Add(float32Matmul);
         foreach (var o in precision.All) Options.Add(o);
         Options.Add(ranges);
         Options.Add(maxActiveDims);
@@ -97,6 +99,7 @@ internal sealed class EncodeCommand : Command
         }
         using var encoder = SentenceEncoder.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
         QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
+        Float32MatmulOption.Apply(encoder, p.GetValue(float32Matmul), quiet);
         if (p.GetValue(route) is { } r && r is not ("query" or "document"))
             throw new UsageException($"--route must be query or document, not '{r}'");
         if (p.GetValue(route) is not null && encoder.Folder.DefaultRoute is null)

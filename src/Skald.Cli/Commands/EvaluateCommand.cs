@@ -73,6 +73,7 @@ internal sealed partial class EvaluateCommand : Command
         "hybrid: reciprocal-rank fusion, convex combination of normalised scores, or BM25's top 100 re-ranked by the dense score (default: convex, z-score, alpha 0.3; measured, see README)", "rrf", "convex", "rerank");
     private readonly Option<double?> alpha = CliOptions.Number("--alpha", "hybrid convex: weight of the dense score (1: dense only, 0: BM25 only) [default: 0.3]", v => v is >= 0 and <= 1, "a number in [0, 1]");
     private readonly Option<string> quantize = QuantizeOption.Create();
+    private readonly Option<string> float32Matmul = Float32MatmulOption.Create();
     private readonly Option<string> normalization = CliOptions.OptionalChoice("--normalization", "hybrid convex: score normalisation per side (default: zscore)", "minmax", "zscore");
     private readonly Option<string> rerank = CliOptions.Text("--rerank",
         "Retrieval: a cross-encoder (reranker folder or hub id) reorders --model's top --rerank-candidates per query (two-stage retrieval)", "DIR|ID");
@@ -93,7 +94,7 @@ internal sealed partial class EvaluateCommand : Command
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, nanobeir, nanobeirDataset, nanobeirQueryPrompt, nanobeirCorpusPrompt, type, teacher, transitiveClosure, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, atK, alwaysRerankPositives, rerankCausalLm, bgeM3, bgeM3Weights })
+        foreach (var o in new Option[] { model, task, nanobeir, nanobeirDataset, nanobeirQueryPrompt, nanobeirCorpusPrompt, type, teacher, transitiveClosure, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, float32Matmul, rerank, rerankCandidates, atK, alwaysRerankPositives, rerankCausalLm, bgeM3, bgeM3Weights })
             Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
@@ -234,7 +235,7 @@ internal sealed partial class EvaluateCommand : Command
             if (p.GetValue(rerank) is not null) throw new UsageException("--model is a cross-encoder already; --rerank takes the cross-encoder when --model is the first stage");
             if (retrieval.Quantization is not null) throw new UsageException($"{Named(retrieval.Quantization)} applies to embedding models, not to a cross-encoder");
             if (retrieval.ApproximateOption is { } approximate) throw new UsageException($"{approximate} applies to embedding models, not to a cross-encoder");
-            return new CrossEncoderRetriever(QuantizeOption.Apply(loaded.Own(Rerankers.Load(local, quiet)), p.GetValue(quantize), quiet), options: ceOptions);
+            return new CrossEncoderRetriever(Float32MatmulOption.Apply(QuantizeOption.Apply(loaded.Own(Rerankers.Load(local, quiet)), p.GetValue(quantize), quiet), p.GetValue(float32Matmul), quiet), options: ceOptions);
         }
         if (p.GetValue(rerankCausalLm) && p.GetValue(rerank) is null) throw new UsageException("--rerank-causal-lm needs --rerank DIR");
         if (p.GetValue(bgeM3Weights) is not null && p.GetValue(bgeM3) != "all") throw new UsageException("--bge-m3-weights applies with --bge-m3 all");
@@ -243,7 +244,7 @@ internal sealed partial class EvaluateCommand : Command
             : CreateModel(p, retrieval, loaded);
         if (p.GetValue(rerank) is not { } reranker) return first;
         var stage = first as IRetrievalModel ?? EmbeddingRetriever.For((IEmbeddingModel)first, retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf, retrieval.Hnsw);
-        var ce = QuantizeOption.Apply(loaded.Own(Rerankers.Load(reranker, quiet, p.GetValue(rerankCausalLm))), p.GetValue(quantize), quiet);
+        var ce = Float32MatmulOption.Apply(QuantizeOption.Apply(loaded.Own(Rerankers.Load(reranker, quiet, p.GetValue(rerankCausalLm))), p.GetValue(quantize), quiet), p.GetValue(float32Matmul), quiet);
         return new CrossEncoderRetriever(ce, stage, p.GetValue(rerankCandidates) ?? 100, ceOptions);
     }
 
@@ -315,7 +316,9 @@ internal sealed partial class EvaluateCommand : Command
             if (p.GetResult(o) is { Implicit: false })
                 throw new UsageException($"{o.Name} does not apply to a ColBERT model (its config_sentence_transformers.json sets its prefixes and lengths)");
         }
-        return new LateInteractionRetriever(loaded.Own(ColbertEncoder.Load(local)), p.GetValue(batchSize) ?? 32);
+        var colbert = loaded.Own(ColbertEncoder.Load(local));
+        colbert.Float32MatmulPrecision = Float32MatmulOption.Parse(p.GetValue(float32Matmul), p.GetValue(CliOptions.Quiet));
+        return new LateInteractionRetriever(colbert, p.GetValue(batchSize) ?? 32);
     }
 
     /// <summary>
@@ -346,6 +349,7 @@ internal sealed partial class EvaluateCommand : Command
     private EvaluationEmbeddingModel Quantized(EvaluationEmbeddingModel model, ParseResult p)
     {
         QuantizeOption.Apply(model.Encoder, p.GetValue(quantize), p.GetValue(CliOptions.Quiet));
+        Float32MatmulOption.Apply(model.Encoder, p.GetValue(float32Matmul), p.GetValue(CliOptions.Quiet));
         return model;
     }
 

@@ -56,6 +56,7 @@ internal sealed class ServeCommand : Command
     private readonly Option<string> modelName = CliOptions.Text("--model-name", "Model id in responses and /v1/models (default: the folder's name, org/name for a hub id)", "NAME");
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order, comma-separated", "DIR[,DIR...]");
     private readonly Option<string> quantize = QuantizeOption.Create();
+    private readonly Option<string> float32Matmul = Float32MatmulOption.Create();
     private readonly Option<string> weights = CliOptions.Choice("--weights",
         "How the weight matrices of --model and --generator are held in memory: f32, or bf16 / f16 (half the memory, computed in float32)", "f32", "f32", "bf16", "f16");
     private readonly Option<bool> accessLog = CliOptions.Flag("--access-log",
@@ -115,6 +116,7 @@ internal sealed class ServeCommand : Command
         Options.Add(adapters);
         Options.Add(weights);
         Options.Add(quantize);
+        Options.Add(float32Matmul);
         Options.Add(truncate);
         Options.Add(accessLog);
         Options.Add(shutdownDelay);
@@ -189,7 +191,7 @@ internal sealed class ServeCommand : Command
             });
         if (p.GetValue(queryInstruction) is not null && encoder?.Folder.Llm2Vec is null)
             throw new UsageException("--query-instruction is for an LLM2Vec --model (llm2vec_config.json); a sentence-transformers model's query prompt is used with \"input_type\": \"query\" by itself");
-        if (encoder is not null) QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
+        if (encoder is not null) Float32MatmulOption.Apply(QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet), p.GetValue(float32Matmul), quiet);
         var (chat, chatSummary) = generatorPath is null ? (null, "") : LoadChat(p, generatorPath, key, quiet);
         using var chatClient = chat?.Client; // disposed after the server (below), its generator with it
         string? rerankFolder = p.GetValue(reranker) is { } rerankModel ? HubModels.Resolve(rerankModel, quiet) : null;
@@ -212,7 +214,7 @@ internal sealed class ServeCommand : Command
         var rerank = colbert is not null ? new RerankService(colbert) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 }
             : m3 is not null ? new RerankService(m3, m3Weights) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 }
             : crossEncoder is null ? null
-            : new RerankService(QuantizeOption.Apply(crossEncoder, p.GetValue(quantize), quiet)) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 };
+            : new RerankService(Float32MatmulOption.Apply(QuantizeOption.Apply(crossEncoder, p.GetValue(quantize), quiet), p.GetValue(float32Matmul), quiet)) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 };
         int delaySeconds = p.GetValue(shutdownDelay) ?? DefaultShutdownDelay;
         var options = new EmbeddingServiceOptions
         {

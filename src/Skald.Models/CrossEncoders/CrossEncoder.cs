@@ -94,6 +94,13 @@ public sealed partial class CrossEncoder
     /// <summary>The transformer's parameters, then the head's, under their checkpoint keys.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
 
+    /// <summary>How the float32 Linear products are formed on AMX hosts (as <see cref="SentenceEncoder.Float32MatmulPrecision"/>).</summary>
+    public Tensors.Float32MatmulPrecision Float32MatmulPrecision
+    {
+        get => inference.Float32Matmul;
+        set => inference.Float32Matmul = value;
+    }
+
     /// <summary>Whether the float32 Linear weights are multiplied pre-packed (as <see cref="SentenceEncoder.PackWeights"/>).</summary>
     public bool PackWeights
     {

@@ -54,6 +54,13 @@ public sealed class ColbertEncoder : IMultiVectorEncoder, IDisposable
         InferenceWeights.SpendMemoryOnSpeed(inference, [.. transformer.Parameters, .. dense.SelectMany(d => d.Parameters)]);
     }
 
+    /// <summary>How the float32 Linear products are formed on AMX hosts (as <see cref="SentenceEncoder.Float32MatmulPrecision"/>).</summary>
+    public Tensors.Float32MatmulPrecision Float32MatmulPrecision
+    {
+        get => inference.Float32Matmul;
+        set => inference.Float32Matmul = value;
+    }
+
     /// <summary>The path or hub id the model was loaded from.</summary>
     public string Source { get; }
 

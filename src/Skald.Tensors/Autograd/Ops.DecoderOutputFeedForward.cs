@@ -29,6 +29,7 @@ public static partial class Ops
             var gateUp = tape.NewVariable(n, 2 * inter);
             var mid = tape.NewVariable(n, inter);
             var y = tape.NewVariable(n, c);
+            using var precision = new Quantization.MatmulPrecisionScope(tape); // Tape.Float32Matmul
             Kernels.DecoderOutputFeedForward.Forward(n, ctx.Cols, c, inter,
                 new Kernels.DecoderOutputFeedForward.Buffers(ctx.Span, x.Span, h.Span, normed.Span, rstd.Span, gateUp.Span, mid.Span, y.Span),
                 outputWeight.PackedForLinear(tape)!, BiasValues(outputBias), norm.Data.Span, eps,

@@ -48,6 +48,7 @@ public static partial class Ops
         else if (weight.Precision == WeightPrecision.Float32 && (tape.PackWeights || weight.IsPackedOnly) && !tape.Recording
             && weight.PackedForLinear(tape) is { } packed)
         {
+            using var precision = new Quantization.MatmulPrecisionScope(tape); // Tape.Float32Matmul
             Kernels.Linear.Forward(x.Span, weight.ValuesIfHeld, packed, b, y.Span, n, inF, outF);
         }
         else if (tape.FewRowLinear > DotGemm.MaxRows && n <= tape.FewRowLinear)

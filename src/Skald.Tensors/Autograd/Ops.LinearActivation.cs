@@ -38,6 +38,7 @@ public static partial class Ops
         {
             int n = x.Rows, inF = x.Cols, outF = weight.Shape[0];
             var y = tape.NewVariable(n, outF);
+            using var precision = new Quantization.MatmulPrecisionScope(tape); // Tape.Float32Matmul
             Kernels.LinearActivation.Forward(x.Span, weight.ValuesIfHeld, packed, bias is null ? default : bias.Data.Span,
                 y.Span, n, inF, outF, kind);
             return y;

@@ -38,6 +38,7 @@ public static partial class Ops
             var mean = tape.Save(n);
             var rstd = tape.Save(n);
             var y = tape.NewVariable(n, outF);
+            using var precision = new Quantization.MatmulPrecisionScope(tape); // Tape.Float32Matmul
             Kernels.LinearAddLayerNorm.Forward(x.Span, weight.ValuesIfHeld, packed,
                 bias is null ? default : bias.Values.Span, residual.Span, gamma.Values.Span, beta.Values.Span,
                 y.Span, mean.Span, rstd.Span, n, inF, outF, eps);

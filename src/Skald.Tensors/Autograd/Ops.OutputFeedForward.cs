@@ -30,6 +30,7 @@ public static partial class Ops
             var mean2 = tape.Save(n);
             var rstd2 = tape.Save(n);
             var y = tape.NewVariable(n, c);
+            using var precision = new Quantization.MatmulPrecisionScope(tape); // Tape.Float32Matmul
             Kernels.OutputFeedForward.Forward(ctx.Span, x.Span, n, c, inter, eps,
                 outputWeight.PackedForLinear(tape)!, BiasValues(outputBias), outputGamma.Values.Span, outputBeta.Values.Span,
                 upWeight.PackedForLinear(tape)!, BiasValues(upBias), kind,

@@ -31,6 +31,16 @@ public sealed partial class Tape
     public bool HoldWeightPieces { get; set; }
 
     /// <summary>
+    /// On CPUs where float32 products run as AMX bfloat16 tiles, how a pass that does not record forms its packed float32
+    /// Linear products (<see cref="PackWeights"/> or packed-only weights): <see cref="Float32MatmulPrecision.Highest"/>
+    /// (the default: six terms, float32 accuracy) or <see cref="Float32MatmulPrecision.High"/> (three terms from two
+    /// bfloat16 pieces a side, as <c>torch.set_float32_matmul_precision("high")</c> allows: faster, each product within
+    /// about 3·2^-16; <see cref="Quantization.HighTileAmx"/>). No effect on other CPUs, on recording passes or on
+    /// bfloat16-exact weights (already exact). SKALD_AMX_FP32=high sets High for the process.
+    /// </summary>
+    public Float32MatmulPrecision Float32Matmul { get; set; }
+
+    /// <summary>
     /// Whether a pass that does not record multiplies float32 Linear weights in int8 (per-row int8 weights kept beside
     /// each parameter, activations quantised per row on the fly; <see cref="Quantization.Int8Gemm"/>). Approximate;
     /// falls back to float32 on a CPU without AVX2 or AVX-VNNI. Off by default; ignored while <see cref="Recording"/>.

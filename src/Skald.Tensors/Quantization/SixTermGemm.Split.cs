@@ -54,11 +54,11 @@ internal static unsafe partial class SixTermGemm
                 {
                     args.A = (ushort*)p.Pieces + b * blockValues + (long)kb * SixTermLayout.StepValues;
                     if (b >= wholeBlocks)
-                        Tiles(&args, p.Scalar, kb, pieces, rows + (g0 - q0) * Block, stripCols, g1 - g0);
+                        Tiles(&args, p, kb, pieces, rows + (g0 - q0) * Block, stripCols, g1 - g0);
                     else
                     {
-                        if (whole > 0) Tiles(&args, p.Scalar, kb, pieces, c + (long)b * Block * p.Ldc + g0 * Block, p.Ldc, whole);
-                        if (whole < g1 - g0) Tiles(&args, p.Scalar, kb, pieces + whole * pairValues, pair + (b - b0) * Block * Block, Block, 1);
+                        if (whole > 0) Tiles(&args, p, kb, pieces, c + (long)b * Block * p.Ldc + g0 * Block, p.Ldc, whole);
+                        if (whole < g1 - g0) Tiles(&args, p, kb, pieces + whole * pairValues, pair + (b - b0) * Block * Block, Block, 1);
                     }
                 }
             }
@@ -76,13 +76,13 @@ internal static unsafe partial class SixTermGemm
     }
 
     // One tile call: `tiles` pairs from W's pieces at `b` against the row block at args.A, sums at `acc` (rows `ldc` apart).
-    private static void Tiles(SixTermTileAmx.Args* args, bool scalar, int kb, ushort* b, float* acc, int ldc, int tiles)
+    private static void Tiles(SixTermTileAmx.Args* args, in Product p, int kb, ushort* b, float* acc, int ldc, int tiles)
     {
         args->B = b;
         args->Acc = acc;
         args->LdcBytes = (long)ldc * sizeof(float);
         args->Accumulate = kb;
         args->Tiles = tiles;
-        Tile(args, scalar, threeTerms: false);
+        Tile(args, p.Scalar, threeTerms: false, p.High);
     }
 }

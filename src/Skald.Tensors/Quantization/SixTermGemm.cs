@@ -85,9 +85,34 @@ internal static unsafe partial class SixTermGemm
     /// <summary>For tests: this thread's products through the scalar twin (split and tile); false in production.</summary>
     [ThreadStatic] internal static bool ScalarTwin;
 
+    /// <summary>SKALD_AMX_FP32=high: every product here at <see cref="Float32MatmulPrecision.High"/>, whatever a model asks.</summary>
+    internal static readonly bool HighByProcess = Setting == "high";
+
+    [ThreadStatic] private static int high;
+
+    /// <summary>
+    /// Whether this thread's products here run at <see cref="Float32MatmulPrecision.High"/> (<see cref="HighTileAmx"/>:
+    /// three terms from two pieces a side) rather than from six terms: inside a <see cref="MatmulPrecisionScope"/> that
+    /// asks for it (an inference tape's <see cref="Autograd.Tape.Float32Matmul"/>), or for the whole process with
+    /// SKALD_AMX_FP32=high (<see cref="HighByProcess"/>). A W whose every value is a bfloat16 keeps its three-term tile
+    /// (<see cref="ThreeTermTileAmx"/>: already exact). Read once a call, on the calling thread.
+    /// </summary>
+    internal static bool High => high > 0 || HighByProcess;
+
+    /// <summary>Sets this thread's precision (<see cref="High"/> when <paramref name="on"/>); returns what <see cref="RestoreHigh"/> takes.</summary>
+    internal static int EnterHigh(bool on)
+    {
+        int was = high;
+        high = on ? 1 : 0;
+        return was;
+    }
+
+    /// <summary>Puts back the precision <see cref="EnterHigh"/> replaced.</summary>
+    internal static void RestoreHigh(int was) => high = was;
+
     // A product's arguments for the static parallel bodies.
     private readonly record struct Product(SixTermMatrix W, nint X, int Lda, int M, nint Pieces, nint Bias, nint C, int Ldc,
-        nint Epilogue, nint RowsDone, nint Context, bool Scalar);
+        nint Epilogue, nint RowsDone, nint Context, bool Scalar, bool High);
 
     /// <summary>
     /// c[m, N] = a[m, K] · Wᵀ + bias (empty: none; rows <paramref name="lda"/> and <paramref name="ldc"/> apart), then
@@ -100,7 +125,7 @@ internal static unsafe partial class SixTermGemm
         if (m <= 0 || w.N == 0) return;
         fixed (float* pa = a, pb = bias, pc = c)
             RunProduct(new Product(w, (nint)pa, lda, m, 0, bias.IsEmpty ? 0 : (nint)pb, (nint)pc, ldc,
-                (nint)epilogue, (nint)rowsDone, (nint)context, ScalarTwin));
+                (nint)epilogue, (nint)rowsDone, (nint)context, ScalarTwin, High));
     }
 
     /// <summary>
@@ -124,8 +149,8 @@ internal static unsafe partial class SixTermGemm
     internal static void RunChain(int m, in Stage first, in Stage second, in Stage third)
     {
         if (m <= 0) return;
-        bool scalar = ScalarTwin;
-        Product Of(in Stage s) => new(s.W, s.X, s.Lda, m, 0, s.Bias, s.C, s.Ldc, s.Epilogue, s.RowsDone, s.Context, scalar);
+        bool scalar = ScalarTwin, high = High;
+        Product Of(in Stage s) => new(s.W, s.X, s.Lda, m, 0, s.Bias, s.C, s.Ldc, s.Epilogue, s.RowsDone, s.Context, scalar, high);
         var chain = new Chain(Of(first), Of(second), Of(third));
         if ((m + Block - 1) / Block < RowSplitBlocksPerThread * Parallelism.MaxThreads
             || first.W.N == 0 || second.W.N == 0 || third.W.N == 0)
@@ -230,7 +255,7 @@ internal static unsafe partial class SixTermGemm
                     args.Acc = c + (long)b * Block * p.Ldc + g0 * Block;
                     args.Accumulate = kb;
                     args.Tiles = g1 - g0;
-                    Tile(&args, p.Scalar, w.Bf16Exact);
+                    Tile(&args, p.Scalar, w.Bf16Exact, p.High);
                 }
             }
         }
@@ -249,7 +274,7 @@ internal static unsafe partial class SixTermGemm
                 args.LdcBytes = GroupPairs * Block * sizeof(float);
                 args.Accumulate = 0;
                 args.Tiles = g1 - g0;
-                Tile(&args, p.Scalar, w.Bf16Exact);
+                Tile(&args, p.Scalar, w.Bf16Exact, p.High);
                 for (int r = 0; r < rows; r++)
                     new ReadOnlySpan<float>(scratch + r * GroupPairs * Block, cols)
                         .CopyTo(new Span<float>(c + ((long)b * Block + r) * p.Ldc + g0 * Block, cols));
@@ -258,10 +283,12 @@ internal static unsafe partial class SixTermGemm
     }
 
     // One call of the tile, or of its twin (asked for, on a CPU without AMX (a test's Override), or on a thread that cannot
-    // run tiles: the same bits); for a W held as its first piece alone (SixTermMatrix.Bf16Exact), the three-term tile.
-    private static void Tile(SixTermTileAmx.Args* args, bool scalar, bool threeTerms)
+    // run tiles: the same bits); for a W held as its first piece alone (SixTermMatrix.Bf16Exact), the three-term tile;
+    // else at "high" precision (High, captured by the call) the high tile.
+    private static void Tile(SixTermTileAmx.Args* args, bool scalar, bool threeTerms, bool high)
     {
         if (threeTerms) ThreeTermTileAmx.Run(args, scalar);
+        else if (high) HighTileAmx.Run(args, scalar);
         else if (scalar || !SixTermTileAmx.IsSupported || !SixTermTileAmx.Run(args)) SixTermTileScalar.Run(args);
     }
 

@@ -69,6 +69,23 @@ internal static unsafe class SixTermTileAmx
     }
 
     /// <summary>
+    /// Runs <paramref name="args"/> (its Tiles counted down) on the placed <paramref name="code"/> of a tile over
+    /// <see cref="Args"/>, or on <paramref name="twin"/> when <paramref name="scalar"/>, when the code was not placed (no
+    /// AMX-BF16) or on a thread that cannot run tile instructions (<see cref="AmxState.PrepareThread"/>): the same bits
+    /// (<see cref="ThreeTermTileAmx"/>'s and <see cref="HighTileAmx"/>'s run).
+    /// </summary>
+    internal static void RunOrTwin(nint code, Args* args, bool scalar, delegate*<Args*, void> twin)
+    {
+        if (args->Steps < 1 || args->Tiles < 1) throw new ArgumentOutOfRangeException(nameof(args), "a call takes at least one chunk and one tile");
+        if (scalar || code == 0 || !AmxState.PrepareThread())
+        {
+            twin(args);
+            return;
+        }
+        ((delegate* unmanaged[SuppressGCTransition]<Args*, void>)code)(args);
+    }
+
+    /// <summary>
     /// C tmm0–3 from zero, or, when the argument block's Accumulate (rdi + 40) is nonzero, loaded from the 32 × 32 sums
     /// at <paramref name="sums"/> (rows 16–31 at <paramref name="row16"/>, rows <paramref name="ldc"/> bytes apart).
     /// </summary>

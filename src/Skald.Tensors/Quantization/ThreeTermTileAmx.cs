@@ -36,16 +36,7 @@ internal static unsafe class ThreeTermTileAmx
     /// a CPU without AMX-BF16, or on a thread that cannot run tile instructions (<see cref="AmxState.PrepareThread"/>):
     /// the same bits.
     /// </summary>
-    public static void Run(SixTermTileAmx.Args* args, bool scalar)
-    {
-        if (args->Steps < 1 || args->Tiles < 1) throw new ArgumentOutOfRangeException(nameof(args), "a call takes at least one chunk and one tile");
-        if (scalar || Code == 0 || !AmxState.PrepareThread())
-        {
-            RunTwin(args);
-            return;
-        }
-        ((delegate* unmanaged[SuppressGCTransition]<SixTermTileAmx.Args*, void>)Code)(args);
-    }
+    public static void Run(SixTermTileAmx.Args* args, bool scalar) => SixTermTileAmx.RunOrTwin(Code, args, scalar, &RunTwin);
 
     /// <summary>The scalar twin (<see cref="SixTermTileScalar"/>'s model of <c>tdpbf16ps</c>, over <see cref="Terms"/>).</summary>
     public static void RunTwin(SixTermTileAmx.Args* args) => SixTermTileScalar.Run(args, Terms, WStepValues);

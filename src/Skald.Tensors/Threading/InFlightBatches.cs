@@ -102,7 +102,7 @@ public sealed class InFlightBatches
 
     /// <summary>
     /// Sets <paramref name="to"/> (a tape that does not record) as <paramref name="from"/> is set for inference: weight
-    /// packing (and packed-only release, AMX pieces), int8 and bfloat16 products (and their release), the few-row
+    /// packing (and packed-only release, AMX pieces and float32 matmul precision), int8 and bfloat16 products (and their release), the few-row
     /// product bound, direct attention. A pass on it then takes <paramref name="from"/>'s kernel paths, the same bits.
     /// </summary>
     public static void CopySettings(Tape from, Tape to)
@@ -112,6 +112,7 @@ public sealed class InFlightBatches
         to.PackWeights = from.PackWeights;
         to.KeepPackedOnly = from.KeepPackedOnly;
         to.HoldWeightPieces = from.HoldWeightPieces;
+        to.Float32Matmul = from.Float32Matmul;
         to.QuantizeLinear = from.QuantizeLinear;
         to.KeepInt8Only = from.KeepInt8Only;
         to.Bf16Linear = from.Bf16Linear;

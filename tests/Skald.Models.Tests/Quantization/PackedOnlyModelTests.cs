@@ -15,7 +15,8 @@ namespace Skald.Models.Tests.Quantization;
 /// </summary>
 public sealed class PackedOnlyModelTests
 {
-    private static readonly string[] Texts = [.. File.ReadLines(Path.Combine(TestPaths.FixtureModel(""), "texts.txt")).Where(t => t.Length > 0).Take(12)];
+    /// <summary>The fixtures' first 12 texts.</summary>
+    internal static readonly string[] Texts = [.. File.ReadLines(Path.Combine(TestPaths.FixtureModel(""), "texts.txt")).Where(t => t.Length > 0).Take(12)];
 
     /// <summary>The fixtures of <see cref="Int8ArchitectureTests"/>, plus the BERT every other test uses.</summary>
     public static TheoryData<string, string> Fixtures

@@ -23,6 +23,7 @@ internal sealed class IndexAddCommand : Command
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
     private readonly Option<string> model = IndexOptions.MovedModel();
     private readonly Option<string> documentsRoot = IndexOptions.DocumentsRoot();
+    private readonly Option<string> float32Matmul = Float32MatmulOption.Create();
     private readonly Option<bool> replaceDeleted = CliOptions.Flag("--replace-deleted",
         "An HNSW index: new rows take the slots of deleted and replaced rows (hnswlib's replace_deleted), so the index keeps its size under churn; " +
         "the default is the index's own setting (index build --hnsw-replace-deleted), --replace-deleted false appends");
@@ -33,7 +34,7 @@ internal sealed class IndexAddCommand : Command
 
     public IndexAddCommand() : base("add", "Add documents to an index (a document added again replaces its old rows; deleted rows are compacted away; --sync mirrors a folder)")
     {
-        foreach (var o in new Option[] { index, model, documents, corpus, documentsRoot, textColumn, batchSize, replaceDeleted, sync }) Options.Add(o);
+        foreach (var o in new Option[] { index, model, documents, corpus, documentsRoot, textColumn, batchSize, replaceDeleted, sync, float32Matmul }) Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
         SetAction(Run);
     }
@@ -83,6 +84,7 @@ internal sealed class IndexAddCommand : Command
                 TruncateDim = manifest.TruncateDim > 0 ? manifest.TruncateDim : null,
                 HubCacheOnly = true, // the model ModelOf checked (a hub base from the cache), not a newer revision online
             });
+            Float32MatmulOption.Apply(embedder.Encoder, p.GetValue(float32Matmul), quiet);
             // The index's chunking; an index of a BEIR corpus (not chunked) chunks added documents as index build would.
             var (chunk, overlap, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null)
                 : IndexOptions.Chunking(embedder, null, null);

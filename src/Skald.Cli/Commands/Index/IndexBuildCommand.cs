@@ -43,6 +43,7 @@ internal sealed class IndexBuildCommand : Command
         "An LLM2Vec model: the instruction its queries are embedded with, recorded in the index for search and serve --index (default: the model's query prompt, saved from a run's data.instruction)", "TEXT");
     private readonly DenseLayoutOptions layoutOptions = new(tokens: true);
     private readonly Option<string> documentsRoot = IndexOptions.DocumentsRoot();
+    private readonly Option<string> float32Matmul = Float32MatmulOption.Create();
     private readonly Option<bool> plaid = CliOptions.Flag("--plaid",
         "ColBERT models (and --bge-m3 with colbert): a PLAID index (ColBERTv2's centroids and residual codes: ~14x smaller token files at 2 bits; searched through centroid candidates, approximate)");
     private readonly Option<int?> plaidBits = CliOptions.Int("--plaid-nbits", "With --plaid: bits per residual value, 1, 2 or 4 (default 2)", max: 4);
@@ -56,7 +57,7 @@ internal sealed class IndexBuildCommand : Command
 
     public IndexBuildCommand() : base("build", "Build a search index over documents (chunked) or a BEIR corpus: embeddings, BM25 and metadata")
     {
-        foreach (var o in new Option[] { model, output, documents, corpus, documentsRoot, language, chunkTokens, overlapTokens, textColumn, batchSize, maxActiveDims, truncateDim, bgeM3, queryInstruction }) Options.Add(o);
+        foreach (var o in new Option[] { model, output, documents, corpus, documentsRoot, language, chunkTokens, overlapTokens, textColumn, batchSize, maxActiveDims, truncateDim, bgeM3, queryInstruction, float32Matmul }) Options.Add(o);
         foreach (var o in new Option[] { plaid, plaidBits, plaidCentroids, poolFactor }) Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
         foreach (var o in layoutOptions.All) Options.Add(o);
@@ -93,6 +94,7 @@ internal sealed class IndexBuildCommand : Command
                 BatchSize = p.GetValue(batchSize) ?? 32, MaxActiveDims = p.GetValue(maxActiveDims), TruncateDim = p.GetValue(truncateDim),
                 QueryPrompt = p.GetValue(queryInstruction),
             });
+            Float32MatmulOption.Apply(embedder.Encoder, p.GetValue(float32Matmul), quiet);
             bool llm2vec = embedder.Encoder.Folder.Llm2Vec is not null;
             if (p.GetValue(queryInstruction) is not null && !llm2vec) throw new UsageException(NotLlm2Vec);
             var (chunk, overlap, note) = IndexOptions.Chunking(embedder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));

@@ -13,7 +13,7 @@ namespace Skald.Retrieval.Index;
 /// and Windows, it is told by its length or time alone). What the change time cannot tell is a rewrite within the same
 /// tick of the kernel's clock as the last look (a few milliseconds; Linux 6.13 and later stamp a change after a look
 /// finer). <see cref="IndexGeneration"/> and <see cref="ModelFingerprint.Of"/>'s cache use it; <see cref="ModelFingerprint.Stamp"/>
-/// the change time, length and time (not the identity).
+/// uses its change time, length and time (not the identity).
 /// </summary>
 internal static class FileState
 {

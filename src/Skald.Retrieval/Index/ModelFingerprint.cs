@@ -72,9 +72,9 @@ public static class ModelFingerprint
     /// time (lower-case hex), recorded beside the fingerprint (<see cref="IndexManifest.ModelFilesStamp"/>) so that
     /// <see cref="Unchanged"/> hashes the files only when it differs. The change time, which the kernel sets at every
     /// write and no user can set back, makes a file rewritten in place with its old size and its time set back
-    /// (<c>cp -p</c> over it, <c>touch -r</c>) look changed; it also makes a copy of the folder (another machine, a
-    /// container image) and a stamp recorded without change times (an older index, one made on macOS or Windows) look
-    /// changed, so those are hashed once and remembered (<see cref="VerifiedModelStamp"/>).
+    /// (<c>cp -p</c> over it, a write then <c>touch -r</c>) look changed; it also makes a copy of the folder (another
+    /// machine, a container image) and a stamp recorded without change times (an older index, one made on macOS or
+    /// Windows) look changed, so those are hashed once and remembered (<see cref="VerifiedModelStamp"/>).
     /// </summary>
     public static string Stamp(string folder, int version = CurrentVersion) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Listing(Files(Path.GetFullPath(folder), version)))));
@@ -98,8 +98,9 @@ public static class ModelFingerprint
     /// touched or copied, its bytes the same; the stamp is then remembered there, so the next check reads no file
     /// either). True for an index that recorded no fingerprint (nothing to compare with). A stamp that does not show this
     /// folder's change times (recorded before stamps held them, or on another system, or of a copy of the folder) only
-    /// costs one hash. A file rewritten with its old size and modification time (<c>cp -p</c>, <c>touch -r</c>) is seen
-    /// by its change time on Linux x86-64 and arm64, and passes unnoticed elsewhere (no change time read there).
+    /// costs one hash. A file rewritten with its old size and modification time (<c>cp -p</c>, a write then
+    /// <c>touch -r</c>) is seen by its change time on Linux x86-64 and arm64, and passes unnoticed elsewhere (no change
+    /// time read there).
     /// </summary>
     public static bool Unchanged(IndexManifest manifest, string folder, string? index = null)
     {
@@ -243,8 +244,8 @@ public static class ModelFingerprint
 
     // Each file's path, size, time and change time where one is read (a link's target's, as a hub snapshot's files are
     // links into its blobs): what Stamp hashes; without a change time the line is the one stamps held before they did, so
-    // an index made on macOS or Windows is still trusted there. Not the identity (device and inode), which a rename over
-    // the file changes but so does a copy of the folder, and the change time tells a rename over it as well.
+    // an index made on macOS or Windows is still trusted there. Not the identity (device and inode): a copy of the folder
+    // has others, and a file renamed over one shows another change time anyway.
     private static string Listing((string Relative, string Full)[] files)
     {
         var listing = new StringBuilder();

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -8,7 +11,8 @@ namespace Skald.Cli.Tests;
 /// <c>skald search</c> and <c>index add</c> check an index's model by the files its encoder reads: an export, a
 /// quantized copy, a cache, a card, a plain README or pickle weights added beside the model later is not a change. An index of an older kind (more
 /// files counted) is checked that way until <c>index add</c> records the new kind. A touched model found the same by
-/// hashing is remembered in the index folder, so the next search does not read the weights again.
+/// hashing is remembered in the index folder, so the next search does not read the weights again; weights copied over
+/// the old ones with <c>cp -p</c> (size and time kept) are a changed model (Linux: by their change time).
 /// </summary>
 public sealed class IndexModelFilesCommandTests
 {
@@ -137,20 +141,65 @@ public sealed class IndexModelFilesCommandTests
         Assert.Equal(expected.Stdout, touched.Stdout);
         Assert.True(File.Exists(Path.Combine(index, "model-verified.json")));
 
-        // A weight changed with the file's size and time kept: the remembered look is trusted, the weights not read ...
-        var weightsTime = File.GetLastWriteTimeUtc(weights);
-        using (var fs = new FileStream(weights, FileMode.Open, FileAccess.ReadWrite))
-        {
-            fs.Position = fs.Length - 1;
-            int b = fs.ReadByte();
-            fs.Position = fs.Length - 1;
-            fs.WriteByte((byte)(b ^ 0x01));
-        }
-        File.SetLastWriteTimeUtc(weights, weightsTime);
+        // The remembered look is trusted, the weights not read: with the fingerprint in index.json and in the note made one
+        // no folder has, the search passes (hashing would refuse) ...
+        string note = Path.Combine(index, "model-verified.json"), noted = File.ReadAllText(note), recorded = File.ReadAllText(Path.Combine(index, "index.json"));
+        var manifest = Manifest(index);
+        manifest["model_sha256"] = new string('0', 64);
+        File.WriteAllText(Path.Combine(index, "index.json"), manifest.ToJsonString());
+        var remembered = JsonNode.Parse(noted)!.AsObject();
+        remembered["model_sha256"] = new string('0', 64);
+        File.WriteAllText(note, remembered.ToJsonString());
         var trusted = Dense(index);
         Assert.True(trusted.ExitCode == 0, trusted.Stderr);
-        // ... until the folder looks different again: then it is hashed and the change is found.
-        File.SetLastWriteTimeUtc(config, File.GetLastWriteTimeUtc(config).AddMinutes(5));
+        File.WriteAllText(Path.Combine(index, "index.json"), recorded);
+        File.WriteAllText(note, noted);
+
+        // ... while the folder looks as it was hashed. Weights trained again, copied over the old file with cp -p (its size
+        // and time kept, a later change time, Linux x86-64 and arm64): hashed, the change found.
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64)) return;
+        CopyRetrainedOver(weights);
         SkaldProcess.AssertUserError(Dense(index), 1, "the model has changed since");
+    }
+
+    [Fact]
+    public void WeightsCopiedOverTheRecordedOnesWithCpPAreAChangedModel()
+    {
+        // the stamp index.json recorded no longer holds: the weights' change time moved on (Linux x86-64 and arm64)
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64)) return;
+        var (model, index) = Build();
+        var before = Dense(index); // another process: the copy below is stamped later than the model's copy
+        Assert.True(before.ExitCode == 0, before.Stderr);
+        CopyRetrainedOver(Path.Combine(model, "model.safetensors"));
+        SkaldProcess.AssertUserError(Dense(index), 1, "the model has changed since", "rebuild the index");
+    }
+
+    // The weights trained again (a float's last byte changed: still a loadable model of the same size) copied over the
+    // old file with cp -p: the same file (inode), size and time, other bytes.
+    private static void CopyRetrainedOver(string weights)
+    {
+        string retrained = Path.Combine(TestPaths.NewTempDir(), "model.safetensors");
+        var bytes = File.ReadAllBytes(weights);
+        bytes[^1] ^= 0x01;
+        File.WriteAllBytes(retrained, bytes);
+        File.SetLastWriteTimeUtc(retrained, File.GetLastWriteTimeUtc(weights));
+        long inode = Inode(weights);
+        using (var copy = Process.Start("cp", ["-p", retrained, weights]))
+        {
+            copy.WaitForExit();
+            Assert.Equal(0, copy.ExitCode);
+        }
+        Assert.Equal(inode, Inode(weights));
+        Assert.Equal((bytes.LongLength, File.GetLastWriteTimeUtc(retrained)), (new FileInfo(weights).Length, File.GetLastWriteTimeUtc(weights)));
+    }
+
+    // The file's inode, as coreutils' stat shows it.
+    private static long Inode(string file)
+    {
+        var psi = new ProcessStartInfo("stat", ["--format=%i", file]) { RedirectStandardOutput = true };
+        using var p = Process.Start(psi)!;
+        string shown = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return long.Parse(shown, CultureInfo.InvariantCulture);
     }
 }

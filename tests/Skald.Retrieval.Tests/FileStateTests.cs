@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Skald.Retrieval.Index;
 
@@ -20,17 +19,10 @@ public sealed class FileStateTests
         string file = Path.Combine(Directory.CreateTempSubdirectory("skald-filestate").FullName, "weights.bin");
         File.WriteAllBytes(file, [1, 2, 3]);
         var status = FileIdentity.StatusOf(file)!.Value;
-        var psi = new ProcessStartInfo("stat") { RedirectStandardOutput = true };
-        foreach (string a in new[] { "--format=%d %i %.9Z", file }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        string[] shown = p.StandardOutput.ReadToEnd().Trim().Split(' ');
-        p.WaitForExit();
-        Assert.Equal(0, p.ExitCode);
+        string[] shown = CoreutilsStat.Show("%d %i %.9Z", file)[0];
         ulong device = ulong.Parse(shown[0], CultureInfo.InvariantCulture), inode = ulong.Parse(shown[1], CultureInfo.InvariantCulture);
         Assert.Equal(((UInt128)inode << 64) | device, status.Identity);
-        string[] parts = shown[2].Split('.');
-        long changed = long.Parse(parts[0], CultureInfo.InvariantCulture) * 1_000_000_000L + long.Parse(parts[1], CultureInfo.InvariantCulture);
-        Assert.Equal(changed, status.Changed);
+        Assert.Equal(CoreutilsStat.Nanoseconds(shown[2]), status.Changed);
     }
 
     [Fact]

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Skald.Models;
 using Skald.Retrieval.Index;
 
@@ -6,8 +8,9 @@ namespace Skald.Serving.Tests;
 
 /// <summary>
 /// <see cref="SearchService.CheckModel(Skald.Retrieval.Index.SearchIndex, Skald.Models.SentenceEncoder)"/>, which <c>skald serve --index</c> runs at start and at every index reload,
-/// checks the model as <c>skald search</c> does: from the files' recorded sizes and times while they are the same,
-/// hashing them only when they differ, and remembering a folder found the same so that it is hashed once.
+/// checks the model as <c>skald search</c> does: from the files' recorded sizes, times and change times while they are
+/// the same, hashing them only when they differ, and remembering a folder found the same so that it is hashed once; a
+/// weight rewritten in place with the file's size and time kept is a changed model.
 /// </summary>
 public sealed class SearchModelCheckTests
 {
@@ -20,7 +23,7 @@ public sealed class SearchModelCheckTests
         return (model, index);
     }
 
-    // One weight changed (a float's last byte), the file's size and time kept: seen only by reading the weights.
+    // One weight changed in place (a float's last byte), the file's size and time kept: its change time moves on.
     private static void ChangeAWeightUnseen(string model)
     {
         string weights = Path.Combine(model, "model.safetensors");
@@ -40,12 +43,30 @@ public sealed class SearchModelCheckTests
     {
         var (model, folder) = Build();
         var encoder = SentenceEncoder.Load(model);
-        ChangeAWeightUnseen(model);
-        using var index = SearchIndex.Open(folder);
-        SearchService.CheckModel(index, encoder); // the sizes and times recorded: not hashed (which would see the change)
+        // index.json's fingerprint made one no folder has: the check passes only while it hashes no file
+        string manifestFile = Path.Combine(folder, "index.json");
+        var manifest = JsonNode.Parse(File.ReadAllText(manifestFile))!.AsObject();
+        manifest["model_sha256"] = new string('0', 64);
+        File.WriteAllText(manifestFile, manifest.ToJsonString());
+        using (var index = SearchIndex.Open(folder))
+            SearchService.CheckModel(index, encoder); // the names, sizes, times and change times recorded: not hashed
 
-        string weights = Path.Combine(model, "model.safetensors");
-        File.SetLastWriteTimeUtc(weights, File.GetLastWriteTimeUtc(weights).AddMinutes(5)); // looks changed: hashed
+        string config = Path.Combine(model, "config.json");
+        File.SetLastWriteTimeUtc(config, File.GetLastWriteTimeUtc(config).AddMinutes(5)); // looks changed: hashed
+        using var touched = SearchIndex.Open(folder);
+        var e = Assert.Throws<ArgumentException>(() => SearchService.CheckModel(touched, encoder));
+        Assert.Contains("has changed since", e.Message);
+    }
+
+    [Fact]
+    public void AWeightRewrittenInPlaceWithItsSizeAndTimeKeptIsRefused()
+    {
+        // seen by the weights' change time, which the stamp holds where it is read (Linux x86-64 and arm64)
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64)) return;
+        var (model, folder) = Build();
+        var encoder = SentenceEncoder.Load(model);
+        ChangeAWeightUnseen(model); // after the build, another process: stamped later than the copy's writes
+        using var index = SearchIndex.Open(folder);
         var e = Assert.Throws<ArgumentException>(() => SearchService.CheckModel(index, encoder));
         Assert.Contains("has changed since", e.Message);
     }

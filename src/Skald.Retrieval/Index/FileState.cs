@@ -12,7 +12,8 @@ namespace Skald.Retrieval.Index;
 /// every write and no user can set back, so it is seen too with its old length and its time set back (elsewhere, macOS
 /// and Windows, it is told by its length or time alone). What the change time cannot tell is a rewrite within the same
 /// tick of the kernel's clock as the last look (a few milliseconds; Linux 6.13 and later stamp a change after a look
-/// finer). <see cref="IndexGeneration"/> and <see cref="ModelFingerprint.Of"/>'s cache use it.
+/// finer). <see cref="IndexGeneration"/> and <see cref="ModelFingerprint.Of"/>'s cache use it; <see cref="ModelFingerprint.Stamp"/>
+/// uses its change time, length and time (not the identity).
 /// </summary>
 internal static class FileState
 {
@@ -22,11 +23,20 @@ internal static class FileState
     /// </summary>
     public static string Of(string path)
     {
-        var info = new FileInfo(path);
-        var file = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+        var file = Target(path);
         if (!file.Exists) return "none";
         var status = FileIdentity.StatusOf(file.FullName);
         return string.Create(CultureInfo.InvariantCulture,
             $"{status?.Identity.ToString(CultureInfo.InvariantCulture) ?? "-"},{status?.Changed?.ToString(CultureInfo.InvariantCulture) ?? "-"},{file.Length},{file.LastWriteTimeUtc.Ticks}");
+    }
+
+    /// <summary>
+    /// The file read through <paramref name="path"/>: a symbolic link's final target (as a hub snapshot's files link to
+    /// its blobs), else the file itself.
+    /// </summary>
+    public static FileInfo Target(string path)
+    {
+        var info = new FileInfo(path);
+        return info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
     }
 }

@@ -74,9 +74,9 @@ public sealed record IndexManifest
     [JsonPropertyName("model_sha256")] public string? ModelSha256 { get; init; }
 
     /// <summary>
-    /// The model folder's <see cref="ModelFingerprint.Stamp"/> (its files' names, sizes and times) when the index was
-    /// built: while the folder shows the same, <see cref="ModelFingerprint.Unchanged"/> need not read the weights; null in
-    /// indexes written before it was recorded (then the files are hashed).
+    /// The model folder's <see cref="ModelFingerprint.Stamp"/> (its files' names, sizes, times and, on Linux, change
+    /// times) when the index was built: while the folder shows the same, <see cref="ModelFingerprint.Unchanged"/> need
+    /// not read the weights; null in indexes written before it was recorded (then the files are hashed).
     /// </summary>
     [JsonPropertyName("model_files_stamp"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ModelFilesStamp { get; init; }
 

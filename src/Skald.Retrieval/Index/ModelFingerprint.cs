@@ -68,8 +68,13 @@ public static class ModelFingerprint
 
     /// <summary>
     /// What the folder's files (of kind <paramref name="version"/>) look like without reading them: SHA-256 over each
-    /// one's path, size and modification time (lower-case hex), recorded beside the fingerprint
-    /// (<see cref="IndexManifest.ModelFilesStamp"/>) so that <see cref="Unchanged"/> hashes the files only when it differs.
+    /// one's path, size, modification time and, where <see cref="FileState"/> has one (Linux x86-64 and arm64), change
+    /// time (lower-case hex), recorded beside the fingerprint (<see cref="IndexManifest.ModelFilesStamp"/>) so that
+    /// <see cref="Unchanged"/> hashes the files only when it differs. The change time, which the kernel sets at every
+    /// write and no user can set back, makes a file rewritten in place with its old size and its time set back
+    /// (<c>cp -p</c> over it, a write then <c>touch -r</c>) look changed; it also makes a copy of the folder (another
+    /// machine, a container image) and a stamp recorded without change times (an older index, one made on macOS or
+    /// Windows) look changed, so those are hashed once and remembered (<see cref="VerifiedModelStamp"/>).
     /// </summary>
     public static string Stamp(string folder, int version = CurrentVersion) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Listing(Files(Path.GetFullPath(folder), version)))));
@@ -81,9 +86,9 @@ public static class ModelFingerprint
     public static IndexManifest Record(IndexManifest manifest, string folder)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        return Directory.Exists(folder)
-            ? manifest with { ModelSha256 = Of(folder), ModelFilesStamp = Stamp(folder), ModelFingerprintVersion = CurrentVersion }
-            : manifest;
+        if (!Directory.Exists(folder)) return manifest;
+        string stamp = Stamp(folder); // before the hash: a file changed between the two looks changed at the next check
+        return manifest with { ModelSha256 = Of(folder), ModelFilesStamp = stamp, ModelFingerprintVersion = CurrentVersion };
     }
 
     /// <summary>
@@ -91,8 +96,11 @@ public static class ModelFingerprint
     /// with: its <see cref="Stamp"/> is the one recorded (no file read), or one the index in <paramref name="index"/>
     /// remembers having verified for this folder (<see cref="VerifiedModelStamp"/>), or else its fingerprint is (a file
     /// touched or copied, its bytes the same; the stamp is then remembered there, so the next check reads no file
-    /// either). True for an index that recorded no fingerprint (nothing to compare with). A file replaced by one of the
-    /// same size and modification time (<c>cp -p</c>, <c>touch -r</c>) passes unnoticed.
+    /// either). True for an index that recorded no fingerprint (nothing to compare with). A stamp that does not show this
+    /// folder's change times (recorded before stamps held them, or on another system, or of a copy of the folder) only
+    /// costs one hash. A file rewritten with its old size and modification time (<c>cp -p</c>, a write then
+    /// <c>touch -r</c>) is seen by its change time on Linux x86-64 and arm64, and passes unnoticed elsewhere (no change
+    /// time read there).
     /// </summary>
     public static bool Unchanged(IndexManifest manifest, string folder, string? index = null)
     {
@@ -234,17 +242,19 @@ public static class ModelFingerprint
         return states.ToString();
     }
 
-    // Each file's path, size and time (a link's target's, as a hub snapshot's files are links into its blobs): what Stamp
-    // hashes. Not the identity, which a copy of the folder elsewhere (another machine, a container) does not keep: the
-    // stamp recorded in index.json must hold there.
+    // Each file's path, size, time and change time where one is read (a link's target's, as a hub snapshot's files are
+    // links into its blobs): what Stamp hashes; without a change time the line is the one stamps held before they did, so
+    // an index made on macOS or Windows is still trusted there. Not the identity (device and inode): a copy of the folder
+    // has others, and a file renamed over one shows another change time anyway.
     private static string Listing((string Relative, string Full)[] files)
     {
         var listing = new StringBuilder();
         foreach (var (relative, full) in files)
         {
-            var info = new FileInfo(full);
-            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
-            listing.Append(relative).Append('\0').Append(target.Length).Append('\0').Append(target.LastWriteTimeUtc.Ticks).Append('\n');
+            var target = FileState.Target(full);
+            listing.Append(relative).Append('\0').Append(target.Length).Append('\0').Append(target.LastWriteTimeUtc.Ticks);
+            if (FileIdentity.StatusOf(target.FullName)?.Changed is { } changed) listing.Append('\0').Append(changed);
+            listing.Append('\n');
         }
         return listing.ToString();
     }

@@ -6,9 +6,10 @@ namespace Skald.Retrieval.Index;
 
 /// <summary>
 /// <c>model-verified.json</c> in an index folder: the last model folder whose files were hashed and found to have the
-/// fingerprint <c>index.json</c> records, with the <see cref="ModelFingerprint.Stamp"/> (names, sizes, times) they had
-/// then. While that folder shows the same stamp it is trusted without reading its files again: a touched or copied
-/// model is hashed once, not on every search or server start.
+/// fingerprint <c>index.json</c> records, with the <see cref="ModelFingerprint.Stamp"/> (names, sizes, times, change
+/// times) they had then. While that folder shows the same stamp it is trusted without reading its files again: a
+/// touched or copied model, or one whose recorded stamp holds no change times (an older index, one made on another
+/// system), is hashed once, not on every search or server start.
 /// </summary>
 /// <remarks>
 /// A hint, never the record: <c>index.json</c> is not rewritten (a search could otherwise undo a concurrent
@@ -17,7 +18,8 @@ namespace Skald.Retrieval.Index;
 /// trusted only while <c>index.json</c> records that one (an index rebuilt with another model ignores it); an index
 /// rewritten by <c>index add</c> or <c>build</c> drops it (the new <c>index.json</c> records the stamp anyway). A
 /// missing, unreadable or malformed file, or an index folder that cannot be written (a read-only image), only means
-/// the files are hashed.
+/// the files are hashed (once a process: <see cref="ModelFingerprint.Of"/>'s cache then reads no file while none
+/// changed), never an error.
 /// </remarks>
 internal static class VerifiedModelStamp
 {

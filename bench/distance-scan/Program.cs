@@ -35,22 +35,9 @@ ReadOnlySpan<float> Row(int r) => data.AsSpan((int)((long)r * dim), dim);
 
 foreach (var similarity in new[] { SimilarityFunction.Euclidean, SimilarityFunction.Manhattan })
 {
-    Hit[] Serial() // every row scored on this thread into one bounded list of the best 10 (the earlier row first on a tie)
-    {
-        var best = new List<Hit>(11);
-        for (int r = 0; r < rows; r++)
-        {
-            float score = Similarities.Compute(similarity, query, Row(r));
-            if (best.Count == 10 && score <= best[^1].Score) continue;
-            int at = best.Count;
-            while (at > 0 && best[at - 1].Score < score) at--;
-            best.Insert(at, new Hit(r, score));
-            if (best.Count > 10) best.RemoveAt(10);
-        }
-        return [.. best];
-    }
-    Hit[] Striped() => DistanceSearch.TopK(similarity, [query], rows, Row, 10)[0];
-    double Median(Func<Hit[]> run, out Hit[] hits)
+    int[] Serial() => Top10(rows, r => Similarities.Compute(similarity, query, Row(r)));
+    int[] Striped() => [.. DistanceSearch.TopK(similarity, [query], rows, Row, 10)[0].Select(h => h.Index)];
+    double Median(Func<int[]> run, out int[] hits)
     {
         hits = run();
         var times = new double[reps];
@@ -68,7 +55,7 @@ foreach (var similarity in new[] { SimilarityFunction.Euclidean, SimilarityFunct
     {
         similarity = Similarities.Name(similarity), rows, dim, threads = Skald.Tensors.Parallelism.MaxThreads,
         serial_ms = Math.Round(before, 2), striped_ms = Math.Round(after, 2), speedup = Math.Round(before / after, 2),
-        same_hits = serialHits.Select(h => h.Index).SequenceEqual(stripedHits.Select(h => h.Index)),
+        same_hits = serialHits.SequenceEqual(stripedHits),
     }));
 }
 

@@ -21,6 +21,7 @@ internal static class LevelDistance
     /// <summary>The negated <paramref name="similarity"/> distance of <paramref name="query"/> to row <paramref name="row"/>'s values.</summary>
     public static float Score(SimilarityFunction similarity, ReadOnlySpan<float> query, QuantizedEmbeddings corpus, int row)
     {
+        if (query.Length != corpus.Dimension) throw new ArgumentException($"vectors differ in length ({query.Length} and {corpus.Dimension})");
         var ranges = corpus.Ranges!;
         bool squared = similarity == SimilarityFunction.Euclidean;
         float sum = Sum(query, corpus.Row(row), corpus.Precision == EmbeddingPrecision.Int8, ranges.Starts, ranges.Steps, squared);

@@ -34,7 +34,7 @@ public static class Similarities
             SimilarityFunction.Cosine => CosineOrZero(a, b),
             SimilarityFunction.Dot => TensorPrimitives.Dot(a, b),
             SimilarityFunction.Euclidean => -TensorPrimitives.Distance(a, b),
-            _ => -ManhattanDistance(a, b),
+            _ => -VectorDistances.Manhattan(a, b),
         };
     }
 
@@ -162,12 +162,5 @@ public static class Similarities
         // sentence-transformers normalises with eps 1e-12 first, so a zero vector has similarity 0, not NaN.
         float na = MathF.Max(TensorPrimitives.Norm(a), 1e-12f), nb = MathF.Max(TensorPrimitives.Norm(b), 1e-12f);
         return TensorPrimitives.Dot(a, b) / (na * nb);
-    }
-
-    private static float ManhattanDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        float sum = 0;
-        for (int i = 0; i < a.Length; i++) sum += MathF.Abs(a[i] - b[i]);
-        return sum;
     }
 }

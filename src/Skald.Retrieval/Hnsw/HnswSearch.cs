@@ -62,16 +62,8 @@ public static class HnswSearch
             Hit[] candidates;
             if (distance && levels && graph.Count > 0)
             {
-                var walker = graph.RentWalker(); // its float scratch holds the row being read back
-                try
-                {
-                    var scorer = new DequantizedScorer(queries[i], corpus, similarity, walker.Table(corpus.Dimension));
-                    candidates = Walk(ref scorer, graph, walker, first, Math.Max(ef, first), tieKeys, excluded);
-                }
-                finally
-                {
-                    graph.ReturnWalker(walker);
-                }
+                var scorer = new DequantizedScorer(queries[i], corpus, similarity);
+                candidates = Walk(ref scorer, graph, first, Math.Max(ef, first), tieKeys, excluded);
             }
             else
             {
@@ -83,13 +75,11 @@ public static class HnswSearch
                 result[i] = candidates;
                 return;
             }
-            var readBack = distance && floatRows is null ? new float[corpus.Dimension] : null;
             result[i] = Rescore(candidates, k, tieKeys, row =>
             {
                 if (floatRows is not null) return FloatScorer.Pair(similarity, queries[i], floatRows(row));
-                if (readBack is null) return QuantizedDots.Rescore(queries[i], corpus.Row(row), corpus.Precision);
-                EmbeddingQuantizer.Dequantize(corpus, row, readBack);
-                return Similarities.Compute(similarity, queries[i], readBack);
+                if (!distance) return QuantizedDots.Rescore(queries[i], corpus.Row(row), corpus.Precision);
+                return LevelDistance.Score(similarity, queries[i], corpus, row);
             });
         }
         if (queries.Count == 1) One(0);

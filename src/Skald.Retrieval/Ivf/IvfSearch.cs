@@ -74,23 +74,16 @@ public static class IvfSearch
         if (lists.ByDistance && EmbeddingQuantizer.NeedsRanges(corpus.Precision))
         {
             var similarity = lists.Similarity;
-            int dim = corpus.Dimension;
             var read = Each(queries, lists, probes, first, (i, l, heap) =>
             {
-                var row = Scratch(dim);
                 for (int r = lists.Start(l), end = lists.Start(l + 1); r < end; r++)
-                {
-                    EmbeddingQuantizer.Dequantize(corpus, r, row);
-                    heap.Offer(r, Similarities.Compute(similarity, queries[i], row), tieKeys);
-                }
+                    heap.Offer(r, LevelDistance.Score(similarity, queries[i], corpus, r), tieKeys);
             });
             if (rescoreMultiplier == 0) return read;
             return QuantizedSearch.RescoreBy(queries.Count, read, k, tieKeys, (qi, r) =>
             {
                 if (floatRows is not null) return Similarities.Compute(similarity, queries[qi], floatRows(r));
-                var row = Scratch(dim);
-                EmbeddingQuantizer.Dequantize(corpus, r, row);
-                return Similarities.Compute(similarity, queries[qi], row);
+                return LevelDistance.Score(similarity, queries[qi], corpus, r);
             });
         }
         var quantized = EmbeddingQuantizer.Quantize(queries, corpus.Precision, corpus.Ranges);
@@ -101,15 +94,6 @@ public static class IvfSearch
             return floatRows is null ? candidates
                 : QuantizedSearch.RescoreBy(queries.Count, candidates, k, tieKeys, (qi, r) => Similarities.Compute(lists.Similarity, queries[qi], floatRows(r)));
         return QuantizedSearch.Rescore(queries, corpus, candidates, k, tieKeys, floatRows);
-    }
-
-    [ThreadStatic] private static float[]? scratch;
-
-    /// <summary>This thread's buffer of <paramref name="dim"/> floats for a row read back (kept: a scan allocates none).</summary>
-    private static Span<float> Scratch(int dim)
-    {
-        if (scratch is null || scratch.Length < dim) scratch = new float[dim];
-        return scratch.AsSpan(0, dim);
     }
 
     private static void Check(IReadOnlyList<float[]> queries, InvertedLists lists, int probes, int k)

@@ -13,9 +13,9 @@ namespace Skald.Retrieval.Quantization;
 /// so a distance model's quantized search is Skald's own: its levels keep each value to within a step, enough to compute
 /// the distance itself. Binary rows keep only signs, no distance: they are searched by <see cref="QuantizedSearch"/>'s
 /// Hamming distance. Scores are <see cref="Similarities.Compute(SimilarityFunction, ReadOnlySpan{float}, ReadOnlySpan{float})"/>'s
-/// of the query and the dequantized row. The corpus is scanned in stripes claimed by the cores
-/// (<see cref="QuantizedSearch.Striped"/>), each dequantizing a row once for all queries into its one buffer; ties as
-/// <see cref="ExactSearch"/> breaks them.
+/// of the query and the dequantized row, computed without the row buffer (<see cref="LevelDistance"/>: each level's
+/// value made in the lanes and compared at once). The corpus is scanned in stripes of 4,096 rows claimed by the cores
+/// (<see cref="QuantizedSearch.Striped"/>: one core below 8,192 rows); ties as <see cref="ExactSearch"/> breaks them.
 /// </summary>
 public static class QuantizedDistanceSearch
 {
@@ -38,15 +38,13 @@ public static class QuantizedDistanceSearch
         if (corpus.Rows == 0 || queries.Count == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
         foreach (var q in queries)
             if (q.Length != corpus.Dimension) throw new ArgumentException($"a query has {q.Length} values, the corpus {corpus.Dimension}", nameof(queries));
-        int dim = corpus.Dimension;
-        return QuantizedSearch.Striped(queries.Count, corpus.Rows, Math.Min(k, corpus.Rows), () => new float[dim], (row, r0, r1, heaps) =>
+        return QuantizedSearch.Striped<object?>(queries.Count, corpus.Rows, Math.Min(k, corpus.Rows), () => null, (_, r0, r1, heaps) =>
         {
             for (int r = r0; r < r1; r++)
             {
-                EmbeddingQuantizer.Dequantize(corpus, r, row);
                 for (int i = 0; i < heaps.Length; i++)
                 {
-                    float score = Similarities.Compute(similarity, queries[i], row);
+                    float score = LevelDistance.Score(similarity, queries[i], corpus, r);
                     if (score < heaps[i].Threshold) continue;
                     heaps[i].Add(r, score, tieKeys is null ? -r : tieKeys[r]);
                 }

@@ -106,7 +106,9 @@ public static class QuantizedSearch
     /// Runs <paramref name="scan"/>(query, first row, end row, heap) over rows [0, <paramref name="rows"/>) for each of
     /// <paramref name="queries"/> queries: the cores claim stripes of rows, each scanning them for every query into its
     /// own heaps of <paramref name="k"/>, merged at the end (the hits do not depend on which core scanned a stripe:
-    /// <see cref="TopKHeap"/> orders them totally).
+    /// <see cref="TopKHeap"/> orders them totally). Stripes are 4,096 rows; rows / 4,096 workers (at least one, at most
+    /// <see cref="Skald.Tensors.Parallelism.MaxThreads"/>), so an index below 8,192 rows is scanned on the calling
+    /// core's one worker: a thread's start and its heaps' merge would cost more than the few thousand rows it takes over.
     /// </summary>
     internal static Hit[][] Striped(int queries, int rows, int k, Action<int, int, int, TopKHeap> scan) =>
         Striped<object?>(queries, rows, k, () => null, (_, r0, r1, heaps) =>

@@ -7,8 +7,8 @@ namespace Skald.Retrieval.Search;
 /// (sentence-transformers' <c>euclidean_sim</c> and <c>manhattan_sim</c>, what <c>model.similarity</c> is for a model
 /// whose <c>similarity_fn_name</c> names one): every query is compared with every row by
 /// <see cref="Similarities.Compute(SimilarityFunction, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, the rows scanned in
-/// stripes claimed by the cores (<see cref="Quantization.QuantizedSearch"/>'s claims: a lone query is spread over the
-/// threads too), each core keeping its bounded heap per query, the heaps merged (ties as <see cref="ExactSearch"/>
+/// stripes of 4,096 rows claimed by the cores (<see cref="Quantization.QuantizedSearch"/>'s claims: a lone query is spread
+/// over the threads too; below 8,192 rows one core scans them all), each core keeping its bounded heap per query, the heaps merged (ties as <see cref="ExactSearch"/>
 /// breaks them, so the hits do not depend on which core scanned a row).
 /// </summary>
 public static class DistanceSearch

@@ -155,6 +155,7 @@ foreach (var dir in dirs)
             bf16_kernel = bf16 ? Skald.Tensors.Quantization.Bf16Gemm.KernelName ?? "none (float32)" : null,
             fp32_high_runs = high ? Skald.Tensors.Float32Matmul.HighRuns : (bool?)null,
             batches_in_flight = inFlight > 0 ? inFlight : (int?)null, extra_tapes = inFlight > 0 ? loop.ExtraTapes : (int?)null,
+            arena_mb = Math.Round(loop.ReservedBytes / 1048576.0, 1), gc_fragmented_mb = Math.Round(GC.GetGCMemoryInfo().FragmentedBytes / 1048576.0, 1),
             tokens_per_cpu_s = Math.Round((double)iterations * batch * seq / cpu),
             weights_mb = Math.Round(encoder.Parameters.Sum(p => p.Bytes) / 1048576.0, 1),
             peak_rss_mb = PeakRssMb(),

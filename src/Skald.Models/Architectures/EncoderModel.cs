@@ -75,7 +75,7 @@ public abstract class EncoderModel : ITransformer
     private protected static Variable Layer<TStep>(Tape tape, Variable x, TStep step, Func<Tape, Variable, TStep, Variable> run,
         BatchRows rows, HiddenStates? hiddenStates)
     {
-        x = tape.Layer(x, step, run);
+        x = tape.Layer(x, step, run, inputDies: hiddenStates is null); // (collected, the states stay where they are)
         hiddenStates?.Add(rows.Restore(tape, x));
         return x;
     }

@@ -8,9 +8,12 @@ public sealed partial class Tape
     /// activations are freed after it (<see cref="Keep"/>); recording, it is recorded as usual, or with
     /// <see cref="Checkpointing"/> run without recording and recomputed in backward. A cancelled <see cref="Cancellation"/>
     /// throws <see cref="OperationCanceledException"/> before the layer starts.
-    /// Pass a static lambda and a struct state, so a pass that does not record builds no closure.
+    /// Pass a static lambda and a struct state, so a pass that does not record builds no closure. With
+    /// <paramref name="inputDies"/> (the caller reads <paramref name="x"/> no more after the layer), a pass that does
+    /// not record frees x with the layer's activations when it was the last block before the layer's, and y takes its
+    /// place: a stack of layers then holds one hidden state between layers, not one more a layer.
     /// </summary>
-    public Variable Layer<TState>(Variable x, TState state, Func<Tape, Variable, TState, Variable> layer)
+    public Variable Layer<TState>(Variable x, TState state, Func<Tape, Variable, TState, Variable> layer, bool inputDies = false)
     {
         if (!recomputing)
         {
@@ -20,7 +23,9 @@ public sealed partial class Tape
         if (!Recording)
         {
             var mark = Mark();
-            return Keep(mark, layer(this, x, state));
+            var y = layer(this, x, state);
+            if (inputDies && !ReferenceEquals(x, y)) Arena.TryMarkOf(x.Data, mark, out mark);
+            return Keep(mark, y);
         }
         return Checkpointing && !recomputing ? Checkpoint(x, state, layer) : layer(this, x, state);
     }

@@ -54,6 +54,20 @@ public sealed class ChunkArena(int chunkFloats = 4 << 20)
     /// <summary>The current allocation position.</summary>
     public ArenaMark Mark() => new(current, offset);
 
+    /// <summary>
+    /// The position <paramref name="block"/> starts at, when it is the last block allocated before
+    /// <paramref name="after"/> (in the same chunk, ending at it): rewinding there frees the block too.
+    /// </summary>
+    public bool TryMarkOf(Memory<float> block, ArenaMark after, out ArenaMark at)
+    {
+        at = after;
+        if (after.Chunk >= chunks.Count || !System.Runtime.InteropServices.MemoryMarshal.TryGetArray<float>(block, out var segment)
+            || !ReferenceEquals(segment.Array, chunks[after.Chunk])
+            || segment.Offset + ((segment.Count + Align - 1) & ~(Align - 1)) != after.Offset) return false;
+        at = new ArenaMark(after.Chunk, segment.Offset);
+        return true;
+    }
+
     /// <summary>Frees everything allocated after <paramref name="mark"/> (it is reused by later allocations).</summary>
     public void Rewind(ArenaMark mark)
     {

@@ -41,6 +41,18 @@ public sealed class InFlightBatches
         }
     }
 
+    /// <summary>
+    /// Activation memory the tapes of this loop hold (their arenas' chunks, in bytes): the owner's, then the extra
+    /// tapes'. For reports and tests.
+    /// </summary>
+    public long ReservedBytes
+    {
+        get
+        {
+            lock (free) return (owner.Arena.CapacityFloats + lanes.Sum(l => l.Arena.CapacityFloats)) * sizeof(float);
+        }
+    }
+
     /// <summary>Whether <paramref name="batches"/> batches would run in flight now (see <see cref="Run"/>).</summary>
     public static bool Applies(int batches, bool inFlight) =>
         inFlight && batches >= 2 && Parallelism.MaxThreads > 1 && !IntraOpPool.InRegion && Gemm.Blas.Backend is Gemm.ManagedGemm;

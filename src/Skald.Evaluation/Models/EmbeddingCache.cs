@@ -29,9 +29,15 @@ public sealed class EmbeddingCache
         Directory = Path.Combine(root, modelKey);
         Dimension = dimension;
         Sparse = sparse;
-        if (File.Exists(root)) throw new Skald.Retrieval.EvaluationException($"embedding cache {root}: is a file; name a folder (or leave the cache option out)");
+        CheckRoot(root);
         System.IO.Directory.CreateDirectory(Directory);
         foreach (var file in System.IO.Directory.GetFiles(Directory, "seg-*.bin").Order(StringComparer.Ordinal)) Load(file);
+    }
+
+    /// <summary>Refuses (<see cref="Skald.Retrieval.EvaluationException"/>) a cache root that is a file.</summary>
+    public static void CheckRoot(string root)
+    {
+        if (File.Exists(root)) throw new Skald.Retrieval.EvaluationException($"embedding cache {root}: is a file; name a folder (or leave the cache option out)");
     }
 
     /// <summary>This model's cache folder.</summary>

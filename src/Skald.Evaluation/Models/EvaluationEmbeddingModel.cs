@@ -2,6 +2,7 @@ using Skald.Models;
 using Skald.Models.Modules;
 using Skald.Retrieval.Models;
 using Skald.Retrieval;
+using Skald.Tensors;
 
 namespace Skald.Evaluation.Models;
 
@@ -15,7 +16,12 @@ namespace Skald.Evaluation.Models;
 public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
 {
     private readonly EvaluationEmbeddingOptions options;
-    private readonly EmbeddingCache? cache;
+    // The cache opens on first use (CacheFor), under a key that holds the encoder's numerics then: --quantize and
+    // --float32-matmul are set on the encoder after this model is made. Null without a cache folder.
+    private readonly string? cacheSettings;
+    private readonly string modelPath;
+    private EmbeddingCache? cache;
+    private string? cacheNumerics;
     private readonly Dictionary<string, string> metadata;
     private bool ownsEncoder;
     // A task view's task (ForTask) and the model it views (whose EncodedCount it adds to); null on the model itself.
@@ -30,10 +36,13 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
         this.options = options ?? new EvaluationEmbeddingOptions();
         Name = this.options.Name ?? ModelNames.Of(modelPath);
         // A sparse encoder's rows are vocabulary-wide and nearly all zero: its cache keeps their non-zero entries.
+        this.modelPath = modelPath;
         if (this.options.CacheDirectory is { } dir)
-            cache = new EmbeddingCache(dir, EmbeddingCache.ModelKey(modelPath, $"max={this.options.MaxLength}"
-                    + (this.options.TruncateDim is { } t ? $";truncate={t}" : "") + (this.options.MaxActiveDims is { } a ? $";active={a}" : "")),
-                this.options.TruncateDim ?? encoder.Dimension, sparse: encoder.IsSparse);
+        {
+            EmbeddingCache.CheckRoot(dir);
+            cacheSettings = $"max={this.options.MaxLength}" + (this.options.TruncateDim is { } t ? $";truncate={t}" : "")
+                + (this.options.MaxActiveDims is { } a ? $";active={a}" : "");
+        }
         if (this.options.TruncateDim is { } cut && (cut < 1 || cut > encoder.Dimension || encoder.IsSparse))
             throw new EvaluationException(encoder.IsSparse ? $"{modelPath}: truncate_dim is for dense embeddings; this is a sparse encoder (use max_active_dims)"
                 : $"{modelPath}: truncate_dim {cut} is not in 1..{encoder.Dimension} (the model's dimension)");
@@ -58,7 +67,8 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
     {
         Encoder = source.Encoder;
         this.options = options;
-        cache = source.cache;
+        modelPath = source.modelPath;
+        cacheSettings = source.cacheSettings; // the cache itself is the viewed model's (CacheFor)
         Name = source.Name;
         viewed = source.viewed ?? source;
         this.taskName = taskName;
@@ -149,6 +159,7 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
         string? route = role switch { TextRole.Query => "query", TextRole.Document => "document", _ => null };
         // A Router folder embeds the same text differently per route: the route is part of the cache key.
         string? keyPrompt = Encoder.Folder.DefaultRoute is null ? prompt : $"{prompt}\u0002{route ?? Encoder.Folder.DefaultRoute}";
+        var cache = (viewed ?? this).CacheFor();
         var result = new float[texts.Count][];
         var missing = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var keys = new TextKey[texts.Count];
@@ -193,6 +204,34 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
         }
         cache?.AddRange(fresh);
         return result;
+    }
+
+    // The on-disk cache for the encoder's numerics now (null without a cache folder), opened when they first differ from
+    // the open one's: a cached float32 run's embeddings are never an int8, bfloat16 or "high" run's.
+    private EmbeddingCache? CacheFor()
+    {
+        if (options.CacheDirectory is not { } dir || cacheSettings is null) return null;
+        string numerics = Numerics(Encoder);
+        if (cache is null || cacheNumerics != numerics)
+        {
+            cache = new EmbeddingCache(dir, EmbeddingCache.ModelKey(modelPath, cacheSettings + ";" + numerics), Dimension, sparse: Encoder.IsSparse);
+            cacheNumerics = numerics;
+        }
+        return cache;
+    }
+
+    /// <summary>
+    /// What in <paramref name="encoder"/>'s state, beyond its folder, changes its embeddings: its weights' number format
+    /// (a bfloat16 or float16 load), int8 or bfloat16 Linear products (<c>--quantize</c>, an int8 folder) and, where
+    /// AMX runs them (<see cref="Float32Matmul.HighRuns"/>), float32 products at "high" (<c>--float32-matmul</c>,
+    /// SKALD_AMX_FP32=high). Part of the embedding cache's key.
+    /// </summary>
+    public static string Numerics(SentenceEncoder encoder)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        bool high = Float32Matmul.HighRuns && (encoder.Float32MatmulPrecision == Float32MatmulPrecision.High || Float32Matmul.HighByProcess);
+        return $"weights={encoder.WeightPrecision};int8={encoder.QuantizeInt8 || encoder.IsInt8Only};"
+            + $"bf16={encoder.ComputeBf16 || encoder.IsBf16Only};float32={(high ? "high" : "highest")}";
     }
 
     /// <inheritdoc/>

@@ -68,15 +68,8 @@ public abstract class EncoderModel : ITransformer
     /// </summary>
     private protected abstract Variable Run(Tape tape, TokenBatch tokens, BatchRows rows, HiddenStates? hiddenStates);
 
-    /// <summary>
-    /// One layer through <see cref="Tape.Layer{TState}"/> (kept, or checkpointed), its output [B·T, C] added to
-    /// <paramref name="hiddenStates"/> when collected.
-    /// </summary>
+    /// <summary>One layer (<see cref="LayerStack.Next"/>): its output [B·T, C] added to <paramref name="hiddenStates"/> when collected.</summary>
     private protected static Variable Layer<TStep>(Tape tape, Variable x, TStep step, Func<Tape, Variable, TStep, Variable> run,
-        BatchRows rows, HiddenStates? hiddenStates)
-    {
-        x = tape.Layer(x, step, run, inputDies: hiddenStates is null); // (collected, the states stay where they are)
-        hiddenStates?.Add(rows.Restore(tape, x));
-        return x;
-    }
+        BatchRows rows, HiddenStates? hiddenStates, bool inputLives = false) =>
+        LayerStack.Next(tape, x, step, run, rows, hiddenStates, inputLives);
 }

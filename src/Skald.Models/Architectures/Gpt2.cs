@@ -68,8 +68,8 @@ public sealed class Gpt2 : DecoderModel
         for (int i = 0; i < blocks.Length; i++)
         {
             var scoring = new AttentionScoring(Scale(i), AttentionMode == AttentionMode.Causal);
-            x = tape.Layer(x, new LayerStep(blocks[i], rows, scoring, cache), LayerStep.Run);
-            hiddenStates?.Add(rows.Restore(tape, x)); // before ln_f, as the model's hidden_states
+            // (before ln_f, as the model's hidden_states)
+            x = LayerStack.Next(tape, x, new LayerStep(blocks[i], rows, scoring, cache), LayerStep.Run, rows, hiddenStates);
         }
         cache?.Commit(tokens);
         return rows.Restore(tape, Ops.LayerNormalization(tape, x, lnF, lnFBias, Config.LayerNormEps));
@@ -113,7 +113,8 @@ public sealed class Gpt2 : DecoderModel
         var x = Ops.Add(tape, Ops.Gather(tape, tokens.Ids, EmbedTokens), Ops.Gather(tape, tokens.Positions, wpe));
         x = Ops.Dropout(tape, x, tape.Dropout); // embd_pdrop
         for (int i = 0; i < blocks.Length; i++)
-            x = tape.Layer(x, new LayerStep(blocks[i], rows, new AttentionScoring(Scale(i), true), null, cross[i], memory), LayerStep.Run);
+            x = tape.Layer(x, new LayerStep(blocks[i], rows, new AttentionScoring(Scale(i), true), null, cross[i], memory), LayerStep.Run,
+                inputDies: true); // (memory, every block's, lies before the embeddings)
         return Ops.LayerNormalization(tape, x, lnF, lnFBias, Config.LayerNormEps);
     }
 

@@ -65,7 +65,8 @@ public sealed class GptBert : EncoderModel
         {
             bool global = settings.IsGlobal(i);
             var scoring = new AttentionScoring(scale, settings.Causal, settings.Window(i) + 1);
-            h = Layer(tape, h, new LayerStep(layers[i], e, v1, i == 0, rows, global ? globalRope : localRope, scoring), LayerStep.Run, rows, hiddenStates);
+            h = Layer(tape, h, new LayerStep(layers[i], e, v1, i == 0, rows, global ? globalRope : localRope, scoring), LayerStep.Run, rows, hiddenStates,
+                inputLives: i == 0); // (layer 0's input is e)
         }
         return h;
     }

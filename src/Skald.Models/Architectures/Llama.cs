@@ -53,8 +53,8 @@ public sealed class Llama : DecoderModel
         {
             var scoring = new AttentionScoring(scale, AttentionMode == AttentionMode.Causal,
                 Config.IsSliding(i) ? Config.SlidingWindow : 0, Config.AttnLogitSoftcapping);
-            x = tape.Layer(x, new LayerStep(layers[i], rows, rope, scoring, cache), LayerStep.Run);
-            hiddenStates?.Add(rows.Restore(tape, x)); // before the final norm, as the model's hidden_states
+            // (before the final norm, as the model's hidden_states)
+            x = LayerStack.Next(tape, x, new LayerStep(layers[i], rows, rope, scoring, cache), LayerStep.Run, rows, hiddenStates);
         }
         cache?.Commit(tokens);
         return rows.Restore(tape, Ops.RmsNorm(tape, x, norm, Config.RmsNormEps));

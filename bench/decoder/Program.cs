@@ -160,6 +160,8 @@ internal static class Bench
                     ["tokens_per_s"] = Math.Round(perPass * batch * seq / mean, 1), ["pooling"] = encoder.Pooling.Modes.ToString(),
                     ["ids_checksum"] = checksum, ["packed"] = pack,
                 };
+                // the activation memory the pass's tapes hold (their arenas' chunks)
+                row["arena_mb"] = Math.Round((loop?.ReservedBytes ?? tape.Arena.CapacityFloats * sizeof(float)) / 1048576.0, 1);
                 if (loop is not null)
                 {
                     row["batches_in_flight"] = inFlight;

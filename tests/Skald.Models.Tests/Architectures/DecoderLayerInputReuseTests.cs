@@ -124,6 +124,20 @@ public sealed class DecoderLayerInputReuseTests : IDisposable
     }
 
     [Fact]
+    public void AQwen3CrossEncodersPassHoldsOneState()
+    {
+        // A decoder behind another entry point: a cross-encoder's Predict (one batch, the model's inference tape).
+        using var model = Skald.Models.CrossEncoders.CrossEncoder.Load(TestPaths.FixtureModel("ce-qwen3"));
+        var tape = model.InferenceTape;
+        var starts = new List<ArenaMark>();
+        tape.LayerStarting = () => starts.Add(tape.Arena.Mark());
+        model.Predict([("hva er en fjord", "En fjord er en lang havarm."), ("hva er en fjord", "Ferja går klokka ti.")]);
+        tape.LayerStarting = null;
+        Assert.True(starts.Count >= 2, $"{starts.Count} layers");
+        Assert.All(starts, s => Assert.Equal(starts[0], s));
+    }
+
+    [Fact]
     public void GptBertKeepsItsEmbeddingsAndOneState()
     {
         // GPT-BERT's layer 0 reads the embeddings e, which every later layer mixes in: its output goes after them (and

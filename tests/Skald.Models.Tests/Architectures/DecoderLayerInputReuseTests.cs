@@ -124,6 +124,25 @@ public sealed class DecoderLayerInputReuseTests : IDisposable
     }
 
     [Fact]
+    public void Gpt2sCrossAttentionDecoderHoldsOneState()
+    {
+        // TSDAE's decoder (ForwardDecoder) reads the memory in every block: it lies before the embeddings, which the
+        // first block's output replaces; the states match the pass on a recording tape (which keeps every input).
+        var model = Assert.IsType<Gpt2>(ArchitectureRegistry.Load(Path.Combine(TestPaths.FixtureModel("decoder-gpt2-cross"), "saved")));
+        var tokens = Tokens(9, padded: false, model.Config.VocabSize);
+        float[] memoryValues = [.. Enumerable.Range(0, 2 * model.HiddenSize).Select(i => MathF.Sin(i * 0.37f))];
+        var tape = new Tape(recording: false);
+        var starts = new List<ArenaMark>();
+        tape.LayerStarting = () => starts.Add(tape.Arena.Mark());
+        var y = model.ForwardDecoder(tape, tokens, tape.Constant(memoryValues, 2, model.HiddenSize)).Span.ToArray();
+        Assert.Equal(model.Config.NumLayers, starts.Count);
+        Assert.All(starts, s => Assert.Equal(starts[0], s));
+        var rec = new Tape(recording: true);
+        var expected = model.ForwardDecoder(rec, tokens, rec.Constant(memoryValues, 2, model.HiddenSize)).Span;
+        for (int i = 0; i < y.Length; i++) Assert.True(MathF.Abs(y[i] - expected[i]) <= 1e-5f, $"{i}: {y[i]} vs {expected[i]}");
+    }
+
+    [Fact]
     public void AQwen3CrossEncodersPassHoldsOneState()
     {
         // A decoder behind another entry point: a cross-encoder's Predict (one batch, the model's inference tape).

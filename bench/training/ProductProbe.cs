@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Skald.Tensors.Gemm;
+using Skald.Tensors.Kernels;
 using Skald.Tensors.Quantization;
 
 namespace Skald.Bench.Training;
@@ -10,7 +11,8 @@ namespace Skald.Bench.Training;
 /// with the FMA kernels (<see cref="SixTermProducts.Override"/> −1) and with six-term products (1) at each
 /// <see cref="SixTermProducts.BlockChunks"/> and <see cref="SixTermProducts.OwnBlocks"/> asked for, the configurations
 /// interleaved round by round; GFLOP per CPU second of the process (best and median of the rounds), and the CPU seconds
-/// the step's 12 layers spend in these products.
+/// the step's 12 layers spend in these products. dW is timed a second time as the step takes it since 2026-12-08
+/// (<see cref="WeightGradient"/>: the rows in chunks; "dW chunks", not counted in the step's sum).
 /// </summary>
 internal static class ProductProbe
 {
@@ -38,11 +40,13 @@ internal static class ProductProbe
             {
                 float[] x = Fill(rng, rows * inF), w = Fill(rng, outF * inF), dy = Fill(rng, rows * outF);
                 float[] y = new float[rows * outF], dx = new float[rows * inF], dw = new float[outF * inF];
+                float[] scratch = new float[WeightGradient.ScratchLength(rows, outF, inF)];
                 var products = new (string Kind, Action Run)[]
                 {
                     ("y=x·Wᵀ", () => gemm.Sgemm(false, true, rows, outF, inF, 1f, x, inF, w, inF, 0f, y, outF)),
                     ("dx=dy·W", () => gemm.Sgemm(false, false, rows, inF, outF, 1f, dy, outF, w, inF, 0f, dx, inF)),
                     ("dW+=dyᵀ·x", () => gemm.Sgemm(true, false, outF, inF, rows, 1f, dy, outF, x, inF, 1f, dw, inF)),
+                    ("dW chunks", () => WeightGradient.Accumulate(dy, outF, x, dw, rows, outF, inF, scratch)),
                 };
                 double flop = 2.0 * rows * inF * outF;
                 foreach (var (kind, run) in products)
@@ -60,13 +64,13 @@ internal static class ProductProbe
         Console.WriteLine($"{"linear",-9} {"product",-11} " + string.Join(" ", configs.Select(c => $"{c.Name,14}")) + "   (GFLOP per CPU s, median of rounds)");
         var stepSeconds = new double[configs.Count];
         foreach (var (name, inF, outF) in Linears)
-        foreach (string kind in new[] { "y=x·Wᵀ", "dx=dy·W", "dW+=dyᵀ·x" })
+        foreach (string kind in new[] { "y=x·Wᵀ", "dx=dy·W", "dW+=dyᵀ·x", "dW chunks" })
         {
             double flop = 2.0 * rows * inF * outF;
             var cells = configs.Select((c, i) =>
             {
                 double median = Median(results[(name, kind, c.Name)]);
-                stepSeconds[i] += layers * median;
+                if (kind != "dW chunks") stepSeconds[i] += layers * median;
                 return $"{flop / median / 1e9,14:F0}";
             });
             Console.WriteLine($"{name,-9} {kind,-11} " + string.Join(" ", cells));

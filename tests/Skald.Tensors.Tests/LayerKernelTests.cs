@@ -201,6 +201,35 @@ public sealed class LayerKernelTests
         }
     }
 
+    /// <summary>
+    /// A mask drawn once (<see cref="Dropout.MaskSlice"/>, attention's backward) and applied to a buffer
+    /// (<see cref="Dropout.ApplyMask"/>) gives the bits <see cref="Dropout.ApplySlice"/> gives it: lanes and tails, any
+    /// first index, ∞, −0 and NaN included.
+    /// </summary>
+    [Fact]
+    public void DropoutMaskDrawnOnceGivesTheSliceBits()
+    {
+        var x = TestUtil.RandomArray(new Random(53), 1000);
+        x[3] = float.PositiveInfinity;
+        x[17] = -0f;
+        x[40] = float.NaN;
+        foreach (float p in new[] { 0.1f, 0.5f, 0.9f, 1e-7f })
+        {
+            foreach (long first in new long[] { 0, 1, 5, 123_456_789_012 })
+            {
+                foreach (int n in new[] { 1, 7, 8, 9, 15, 16, 17, 1000 })
+                {
+                    float[] expected = new float[n], mask = new float[n], actual = new float[n];
+                    Dropout.ApplySlice(x.AsSpan(0, n), expected, p, 0xDEADBEEF12345UL, first);
+                    Dropout.MaskSlice(mask, p, 0xDEADBEEF12345UL, first);
+                    Dropout.ApplyMask(x.AsSpan(0, n), actual, mask, p);
+                    Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+                    Assert.All(mask, m => Assert.True(BitConverter.SingleToUInt32Bits(m) is 0u or uint.MaxValue));
+                }
+            }
+        }
+    }
+
     [Fact]
     public void SkaldRandomIsDeterministicAndInRange()
     {

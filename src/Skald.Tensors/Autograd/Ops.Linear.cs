@@ -184,7 +184,7 @@ public static partial class Ops
                     var g = tape.GradFor(x, out bool acc);
                     MultiplyBack(tape, weight, dy, outF, n, g, acc ? 1f : 0f);
                 }
-                if (weight.RequiresGrad) Blas.Sgemm(true, false, outF, inF, n, 1f, dy, outF, x.Span, inF, 1f, weight.Grad.Span, inF);
+                if (weight.RequiresGrad) AccumulateWeightGrad(tape, dy, x.Span, weight.Grad.Span, n, outF, inF);
             }
             finally
             {
@@ -192,6 +192,22 @@ public static partial class Ops
             }
             if (bias is { RequiresGrad: true }) AddRowSums(dy, bias.Grad.Span, n, outF);
         });
+
+    /// <summary>dW[outF, inF] += dyᵀ·x over a step's rows (<see cref="Kernels.WeightGradient"/>: its rows in chunks the
+    /// threads claim, the partials from the tape's pool).</summary>
+    private static void AccumulateWeightGrad(Tape tape, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dw, int n,
+        int outF, int inF)
+    {
+        long need = Kernels.WeightGradient.ScratchLength(n, outF, inF);
+        if (need > Array.MaxLength)
+        {
+            Blas.Sgemm(true, false, outF, inF, n, 1f, dy, outF, x, inF, 1f, dw, inF); // (partials too large for an array)
+            return;
+        }
+        float[]? scratch = need > 0 ? tape.Rent((int)need) : null;
+        Kernels.WeightGradient.Accumulate(dy, outF, x, dw, n, outF, inF, scratch);
+        if (scratch is not null) tape.Return(scratch);
+    }
 
     /// <summary>db[cols] += Σ_rows dy[n, cols]: row blocks in parallel, their partials added in block order (the same
     /// bytes at any thread count).</summary>

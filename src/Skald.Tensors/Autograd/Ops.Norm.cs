@@ -112,37 +112,13 @@ public static partial class Ops
         var g = tape.GradFor(a, out bool acc);
         if (acc) throw new InvalidOperationException("AddDropoutLayerNorm's first input must have no other consumer");
         var ds = g.AsSpan(0, a.Length);
-        LayerNorm.Backward(y.Grad, a.Span, gamma.Data.Span, mean.Span, rstd.Span, ds, tape.ParameterGrad(gamma), tape.ParameterGrad(beta), n, c);
         bool racc = false;
         var r = residual.RequiresGrad ? tape.GradFor(residual, out racc).AsSpan(0, residual.Length) : default;
-        ResidualAndDropoutGrad(ds, r, racc, dropout, seed, c);
+        // The residual's gradient (a copy of ds, or added) and a's (ds with the forward's dropout mask), row by row in
+        // the LayerNorm backward's own pass.
+        LayerNorm.AddDropoutBackward(y.Grad, a.Span, gamma.Data.Span, mean.Span, rstd.Span, ds, r, racc,
+            tape.ParameterGrad(gamma), tape.ParameterGrad(beta), n, c, dropout, seed);
     });
-
-    /// <summary>
-    /// The residual's gradient (r = ds, or r += ds when <paramref name="accumulate"/>; r empty: none) and then a's
-    /// (ds ← dropout(ds) with the forward's mask), in one parallel pass over blocks of rows: the same bytes as a copy
-    /// (or vector add) and <see cref="Kernels.Dropout.Apply"/> over the whole buffer.
-    /// </summary>
-    private static unsafe void ResidualAndDropoutGrad(Span<float> ds, Span<float> r, bool accumulate, float dropout, ulong seed, int cols)
-    {
-        if (r.IsEmpty && dropout == 0f) return;
-        int rows = ds.Length / cols;
-        fixed (float* pds = ds, pr = r)
-        {
-            nint ids = (nint)pds, ir = r.IsEmpty ? 0 : (nint)pr;
-            Parallelism.For(rows, Math.Max(1, 65536 / Math.Max(1, cols)), (r0, r1) =>
-            {
-                var block = new Span<float>((float*)ids + (long)r0 * cols, (r1 - r0) * cols);
-                if (ir != 0)
-                {
-                    var rb = new Span<float>((float*)ir + (long)r0 * cols, block.Length);
-                    if (accumulate) TensorPrimitives.Add(rb, block, rb);
-                    else block.CopyTo(rb);
-                }
-                if (dropout > 0f) Kernels.Dropout.ApplySlice(block, block, dropout, seed, (long)r0 * cols);
-            });
-        }
-    }
 
     /// <summary>y = LayerNorm(x) over rows; a null <paramref name="beta"/> is a LayerNorm without bias (y = x̂ ⊙ gamma).</summary>
     public static Variable LayerNormalization(Tape tape, Variable x, Parameter gamma, Parameter? beta, float eps)

@@ -147,8 +147,9 @@ public static unsafe partial class Attention
             Parallelism.For(l.Batch * l.KvHeads, 1, (w0, w1) =>
             {
                 int tt = seq * seq;
-                int zAt = tt, pdAt = sc.SoftCap > 0f ? 2 * tt : tt; // scratch: dS [T, T], z [T, T] (soft-cap), P ⊙ M [T, T]
-                float[] scratch = ArrayPool<float>.Shared.Rent(dropout > 0f ? pdAt + tt : pdAt);
+                // scratch: dS [T, T], z [T, T] (soft-cap), P ⊙ M [T, T], M [T, T] (the mask, drawn once for both)
+                int zAt = tt, pdAt = sc.SoftCap > 0f ? 2 * tt : tt, maskAt = pdAt + tt;
+                float[] scratch = ArrayPool<float>.Shared.Rent(dropout > 0f ? maskAt + tt : pdAt);
                 fixed (float* ds = scratch)
                 {
                     for (int w = w0; w < w1; w++)
@@ -163,16 +164,17 @@ public static unsafe partial class Attention
                             float* qh = (float*)iq + QOffset(l, b, h);
                             long pOff = ((long)b * l.Heads + h) * tt;
                             float* p = (float*)ip + pOff, pm = p;
+                            var mask = dropout > 0f ? new Span<float>(ds + maskAt, tt) : default;
                             if (dropout > 0f)
                             {
                                 pm = ds + pdAt;
-                                Dropout.ApplySlice(new ReadOnlySpan<float>(p, tt), new Span<float>(pm, tt), dropout, seed, pOff);
+                                Dropout.MaskSlice(mask, dropout, seed, pOff);
+                                Dropout.ApplyMask(new ReadOnlySpan<float>(p, tt), new Span<float>(pm, tt), mask, dropout);
                             }
                             // dV_h'[T, D] += (P ⊙ M)ᵀ · dO;  dS[T, T] = dO · V_h'ᵀ (⊙ M)
                             Mm(true, false, seq, l.HeadDim, seq, 1f, pm, seq, dO, l.LdOut, (float*)idv + kvOff, l.LdKv, beta);
                             Mm(false, true, seq, seq, l.HeadDim, 1f, dO, l.LdOut, (float*)iv + kvOff, l.LdKv, ds, seq, 0f);
-                            if (dropout > 0f)
-                                Dropout.ApplySlice(new ReadOnlySpan<float>(ds, tt), new Span<float>(ds, tt), dropout, seed, pOff);
+                            if (dropout > 0f) Dropout.ApplyMask(new ReadOnlySpan<float>(ds, tt), new Span<float>(ds, tt), mask, dropout);
                             for (int t = 0; t < seq; t++)
                             {
                                 var row = new Span<float>(ds + (long)t * seq, seq);

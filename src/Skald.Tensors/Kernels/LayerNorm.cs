@@ -9,7 +9,7 @@ namespace Skald.Tensors.Kernels;
 /// Layer normalisation over the last dimension: y = (x - mean) · rstd · gamma + beta. x, y: [rows, cols]. An empty
 /// beta is a LayerNorm without bias (torch's <c>nn.LayerNorm(bias=False)</c>, ModernBERT's norm_bias false): y = x̂ · gamma.
 /// </summary>
-public static unsafe class LayerNorm
+public static unsafe partial class LayerNorm
 {
     /// <summary>Forward (SIMD, parallel over rows). gamma, beta: [cols] (beta may be empty: no bias). mean, rstd: [rows], kept for the backward pass.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -72,7 +72,12 @@ public static unsafe class LayerNorm
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma,
         ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, Span<float> dx, Span<float> dgamma, Span<float> dbeta,
-        int rows, int cols)
+        int rows, int cols) => Backward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, cols, default, false, 0f, 0UL);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma,
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, Span<float> dx, Span<float> dgamma, Span<float> dbeta,
+        int rows, int cols, Span<float> residualGrad, bool accumulate, float dropout, ulong seed)
     {
         Check(x, dy, rows, cols);
         if (!dx.IsEmpty && dx.Length < (long)rows * cols) throw new ArgumentException("dx is too short.", nameof(dx));
@@ -82,9 +87,10 @@ public static unsafe class LayerNorm
         if (param && (dgamma.Length < cols || (!dbeta.IsEmpty && dbeta.Length < cols)))
             throw new ArgumentException("dgamma and dbeta need cols elements (or both empty, or dbeta alone empty).");
         if (rows == 0 || cols == 0) return;
-        fixed (float* pdy = dy, px = x, pg = gamma, pm = mean, pr = rstd, pdx = dx)
+        fixed (float* pdy = dy, px = x, pg = gamma, pm = mean, pr = rstd, pdx = dx, pres = residualGrad)
         {
             nint idy = (nint)pdy, ix = (nint)px, ig = (nint)pg, im = (nint)pm, ir = (nint)pr, idx = (nint)pdx;
+            nint ires = residualGrad.IsEmpty ? 0 : (nint)pres;
             bool hasDx = !dx.IsEmpty;
             if (!param)
             {
@@ -108,6 +114,7 @@ public static unsafe class LayerNorm
                     long o = (long)r * cols;
                     BackwardRow((float*)idy + o, (float*)ix + o, (float*)ig, ((float*)im)[r], ((float*)ir)[r],
                         hasDx ? (float*)idx + o : null, dg, db, cols);
+                    if (hasDx && (ires != 0 || dropout > 0f)) ResidualAndDropoutRow((float*)idx + o, (float*)ires, o, cols, accumulate, dropout, seed);
                 }
             }
         }

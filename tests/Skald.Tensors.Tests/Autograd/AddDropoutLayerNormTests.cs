@@ -5,18 +5,21 @@ namespace Skald.Tensors.Tests.Autograd;
 
 /// <summary>
 /// BERT's sub-layer output, y = LayerNorm(dropout(a) + residual), runs as one parallel pass over blocks of rows forward
-/// (<see cref="LayerNorm.AddDropoutForward"/>) and one after the LayerNorm backward (the residual's gradient and the
-/// dropout mask together): on enough rows for several blocks, the same bytes as the kernels run in turn over the whole
-/// buffer (<see cref="Dropout.Apply"/>, a vector add, <see cref="LayerNorm.Forward"/>; <see cref="LayerNorm.Backward"/>,
-/// a copy or add, <see cref="Dropout.Apply"/>).
+/// (<see cref="LayerNorm.AddDropoutForward"/>) and backward in the LayerNorm backward's own pass, each row's residual
+/// gradient and dropout mask applied as soon as its dx is done (<see cref="LayerNorm.AddDropoutBackward"/>): on enough
+/// rows for several blocks, the same bytes as the kernels run in turn over the whole buffer (<see cref="Dropout.Apply"/>,
+/// a vector add, <see cref="LayerNorm.Forward"/>; <see cref="LayerNorm.Backward"/>, a copy or add,
+/// <see cref="Dropout.Apply"/>), the parameters' gradients included.
 /// </summary>
 public sealed class AddDropoutLayerNormTests
 {
     [Theory]
-    [InlineData(0f, false)]
-    [InlineData(0.1f, false)]
-    [InlineData(0.1f, true)]
-    public void ManyRowsGiveTheBytesOfTheKernelsInTurn(float dropout, bool residualHasGrad)
+    [InlineData(0f, false, false)]
+    [InlineData(0.1f, false, false)]
+    [InlineData(0.1f, true, true)]
+    [InlineData(0.1f, true, false)]
+    [InlineData(0f, true, false)]
+    public void ManyRowsGiveTheBytesOfTheKernelsInTurn(float dropout, bool residualHasGrad, bool residualFeedsMore)
     {
         const int rows = 3000, cols = 96; // 65,536 / 96 = 682 rows a block: several blocks on any thread count
         var rng = new Random(31);
@@ -27,12 +30,13 @@ public sealed class AddDropoutLayerNormTests
         var gamma = new Parameter("g", Values(cols, 1f), [cols], weightDecay: false);
         var beta = new Parameter("b", Values(cols, 1f), [cols], weightDecay: false);
 
-        // Through the op (the residual feeds a second consumer when it needs a gradient, so that gradient accumulates).
+        // Through the op (with residualFeedsMore the residual feeds a second consumer, so its gradient accumulates; without,
+        // the op's backward writes it first).
         var tape = new Tape { Random = new SkaldRandom(9) };
         var va = tape.Constant((float[])a.Clone(), rows, cols, requiresGrad: true);
         var vr = tape.Constant((float[])residual.Clone(), rows, cols, requiresGrad: residualHasGrad);
         var y = Ops.AddDropoutLayerNorm(tape, va, vr, gamma, beta, 1e-12f, dropout);
-        var output = residualHasGrad ? Ops.Add(tape, y, vr) : y;
+        var output = residualFeedsMore ? Ops.Add(tape, y, vr) : y;
         tape.Seed(output, dy);
         tape.Backward();
 
@@ -45,8 +49,12 @@ public sealed class AddDropoutLayerNormTests
         LayerNorm.Forward(s, gamma.Data.Span, beta.Data.Span, expected, mean, rstd, rows, cols, 1e-12f);
         Assert.True(expected.AsSpan().SequenceEqual(y.Span), "forward differs");
         var ds = new float[rows * cols];
-        LayerNorm.Backward(dy, s, gamma.Data.Span, mean, rstd, ds, new float[cols], new float[cols], rows, cols);
-        var residualGrad = residualHasGrad ? Sum(dy, ds) : null; // y + residual's gradient, then the LayerNorm path's
+        var (dgamma, dbeta) = (new float[cols], new float[cols]);
+        LayerNorm.Backward(dy, s, gamma.Data.Span, mean, rstd, ds, dgamma, dbeta, rows, cols);
+        Assert.True(dgamma.AsSpan().SequenceEqual(gamma.Grad.Span), "gamma's gradient differs");
+        Assert.True(dbeta.AsSpan().SequenceEqual(beta.Grad.Span), "beta's gradient differs");
+        // The residual's gradient: y + residual's (dy), then the LayerNorm path's added; or the LayerNorm path's alone.
+        var residualGrad = residualFeedsMore ? Sum(dy, ds) : residualHasGrad ? (float[])ds.Clone() : null;
         if (dropout > 0f) Dropout.Apply(ds, ds, dropout, seed);
         Assert.True(ds.AsSpan().SequenceEqual(va.Grad), "a's gradient differs");
         if (residualGrad is not null) Assert.True(residualGrad.AsSpan().SequenceEqual(vr.Grad), "the residual's gradient differs");

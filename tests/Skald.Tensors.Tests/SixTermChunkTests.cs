@@ -47,32 +47,10 @@ public sealed class SixTermChunkTests
         var (x, w, bias) = SixTermGemmTests.Inputs(m, n, k, 5);
         var managed = new ManagedGemm();
         var packed = managed.Pack(true, k, n, w, k);
-        var rule = Linear(managed, x, packed, bias, m, n, k, chunk: 0);
-        Assert.Equal(rule, Linear(managed, x, packed, bias, m, n, k, chunk: 1));
-        Assert.Equal(rule, Linear(managed, x, packed, bias, m, n, k, chunk: 3));
-        var one = Linear(managed, x.AsSpan((m - 1) * k, k).ToArray(), packed, bias, 1, n, k, chunk: 0);
+        var rule = SixTermGemmTests.Linear(managed, x, packed, bias, m, n, k, chunk: 0);
+        Assert.Equal(rule, SixTermGemmTests.Linear(managed, x, packed, bias, m, n, k, chunk: 1));
+        Assert.Equal(rule, SixTermGemmTests.Linear(managed, x, packed, bias, m, n, k, chunk: 3));
+        var one = SixTermGemmTests.Linear(managed, x.AsSpan((m - 1) * k, k).ToArray(), packed, bias, 1, n, k, chunk: 0);
         Assert.Equal(one, rule.AsSpan((m - 1) * n, n).ToArray());
-    }
-
-    // The packed Linear on the six-term product (through the twin where AMX does not run) with this thread's chunk floor.
-    private static float[] Linear(ManagedGemm managed, float[] x, PackedMatrix packed, float[] bias, int m, int n, int k, int chunk)
-    {
-        var y = new float[m * n];
-        int was = SixTermGemm.Override, wasChunk = SixTermGemm.ChunkOverride;
-        bool twin = SixTermGemm.ScalarTwin;
-        SixTermGemm.Override = 1;
-        SixTermGemm.ScalarTwin = !SixTermTileAmx.IsSupported;
-        SixTermGemm.ChunkOverride = chunk;
-        try
-        {
-            unsafe { managed.SgemmPackedFused(m, x, k, packed, bias, y, n, null, null, null); }
-        }
-        finally
-        {
-            SixTermGemm.Override = was;
-            SixTermGemm.ScalarTwin = twin;
-            SixTermGemm.ChunkOverride = wasChunk;
-        }
-        return y;
     }
 }

@@ -56,8 +56,9 @@ internal static unsafe partial class SixTermGemm
     /// least: a thread's share, at most <see cref="PiecesBlocks"/>. Each chunk sweeps all of W's pieces once per
     /// <see cref="PiecesBlocks"/> of its blocks (42 MB a BERT-base layer, from L3 or memory), so chunks as large as the
     /// pieces buffer holds: at batch 32 × 32 (32 blocks, 2 threads) two halves, one sweep a thread, where Parallelism's
-    /// guided chunks of 1–4 blocks swept W 12 times a product (docs/performance.md 2026-12-08: 1.17× tokens per CPU s, median of 20 pairs,
-    /// at 12×768 seq 32); at 128 blocks chunks of 16 as before. A row's sums never depend on the chunks.
+    /// guided chunks of 1–4 blocks swept W 12 times a product (docs/performance.md 2026-12-08: 1.17× tokens per CPU
+    /// s at 12×768 seq 32, median of 20 pairs); at 128 blocks chunks of 16 as before. A row's sums never depend on the
+    /// chunks.
     /// </summary>
     internal static int ChunkFloor(int blocks, int threads)
     {

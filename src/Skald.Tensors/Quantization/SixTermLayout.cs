@@ -8,7 +8,9 @@ namespace Skald.Tensors.Quantization;
 /// <summary>
 /// How <see cref="SixTermTileAmx"/> reads the bfloat16 pieces of x and W: per 32-row block of x (or 32-column panel pair
 /// of W) and 32-deep chunk of k one 6 KB step of six 1 KB tiles, [piece 0–2][half 0–1], each tile 16 rows × 64 bytes:
-/// x's tile is 16 rows × 32 k, W's 16 pairs of k × 16 columns × 2 (AMX's bfloat16 B layout). Blocks are
+/// x's tile is 16 rows × 32 k, W's 16 pairs of k × 16 columns × 2 (AMX's bfloat16 B layout); a layout of fewer pieces
+/// (<see cref="StepValuesOf"/>: "high" precision's two, 4 KB a step; a bfloat16-exact W's one) is the first tiles of
+/// that step, at the same offsets. Blocks are
 /// <c>chunks</c> steps long, K padded with zeros to whole chunks, rows and columns to whole blocks (zero pieces add
 /// exactly 0). The split: p1 = bf16(v) to nearest even, p2 = bf16(v − p1), p3 = bf16(v − p1 − p2), each difference exact
 /// in float32; a piece that is infinite or NaN ends the split (the later pieces 0, so ±∞ stays ±∞ and not NaN), and a finite

@@ -36,7 +36,7 @@ var dirs = new List<string>();
 string? textsFile = null, writeIds = null, fromText = null;
 string[] orders = ["order", "sorted"];
 int maxLen = 128, count = 1024;
-bool packed = false, int8 = false, int8Only = false, packedOnly = false, directAttention = true, bf16 = false, high = false, reference = true;
+bool packed = false, int8 = false, int8Only = false, packedOnly = false, directAttention = true, bf16 = false, high = false, withReference = true;
 int batch = 32, inFlight = 0;
 double seconds = 5;
 int[] seqs = [32, 128];
@@ -45,7 +45,7 @@ for (int i = 0; i < args.Length; i++)
     if (args[i] == "--packed") packed = true;
     else if (args[i] == "--packed-only") packed = packedOnly = true;
     else if (args[i] == "--packed-attention") directAttention = false;
-    else if (args[i] == "--no-reference") reference = false;
+    else if (args[i] == "--no-reference") withReference = false;
     else if (args[i] == "--int8") int8 = true;
     else if (args[i] == "--int8-only") int8 = int8Only = true;
     else if (args[i] == "--bf16") bf16 = true;
@@ -122,7 +122,7 @@ foreach (var dir in dirs)
             encoder.Forward(tape, tokens);
         }
         double minCosine = double.NaN;
-        if (((int8 && !int8Only) || bf16 || high) && reference) // (--int8-only: no float32 pass, so the peak RSS is the int8 model's; its embeddings are --int8's bit for bit)
+        if (((int8 && !int8Only) || bf16 || high) && withReference) // (--int8-only: no float32 pass, so the peak RSS is the int8 model's; its embeddings are --int8's bit for bit)
         {
             var reference = new Tape(recording: false) { PackWeights = true };
             if (high) // highest on the same settings otherwise (the pieces the timed passes read are packed here first)

@@ -96,10 +96,8 @@ public sealed class HighTwoPieceGemmTests
         if (Blas.Backend is not ManagedGemm) return;
         const int m = 45, n = 70, k = 100;
         var (x, w, bias) = SixTermGemmTests.Inputs(m, n, k, 19);
-        int was = SixTermGemm.Override;
-        try
+        OnTheSixTermPath(() =>
         {
-            SixTermGemm.Override = 1; // the six-term product on, through the twins on a CPU without AMX
             foreach (bool packedOnly in new[] { false, true })
             {
                 var weight = new Parameter("w", (float[])w.Clone(), [n, k], weightDecay: false);
@@ -117,11 +115,7 @@ public sealed class HighTwoPieceGemmTests
                 Assert.Equal(packedOnly, weight.IsPackedOnly);
                 if (packedOnly) Assert.Equal(4L * n * k, weight.Bytes);
             }
-        }
-        finally
-        {
-            SixTermGemm.Override = was;
-        }
+        });
     }
 
     // A weight whose values are held, packed at "high" and then multiplied at "highest", is packed again as three pieces:
@@ -132,10 +126,8 @@ public sealed class HighTwoPieceGemmTests
         if (Blas.Backend is not ManagedGemm) return;
         const int m = 40, n = 64, k = 96;
         var (x, w, bias) = SixTermGemmTests.Inputs(m, n, k, 23);
-        int was = SixTermGemm.Override;
-        try
+        OnTheSixTermPath(() =>
         {
-            SixTermGemm.Override = 1;
             var weight = new Parameter("w", w, [n, k], weightDecay: false);
             var b = new Parameter("b", bias, [n], weightDecay: false);
             float[] Linear(Float32MatmulPrecision precision)
@@ -147,6 +139,17 @@ public sealed class HighTwoPieceGemmTests
             var pieces = SixTermMatrix.FromRows(w, n, k);
             SameBits(HighPrecisionGemmTests.Run(x, pieces, bias, m, scalar, high: true), Linear(Float32MatmulPrecision.High), n, "High");
             SameBits(HighPrecisionGemmTests.Run(x, pieces, bias, m, scalar, high: false), Linear(Float32MatmulPrecision.Highest), n, "Highest after High");
+        });
+    }
+
+    // Runs `body` with this thread's packed float32 products on the six-term path (through the twins on a CPU without AMX).
+    private static void OnTheSixTermPath(Action body)
+    {
+        int was = SixTermGemm.Override;
+        try
+        {
+            SixTermGemm.Override = 1;
+            body();
         }
         finally
         {

@@ -17,7 +17,9 @@ using Skald.Tensors.Gemm;
 //   as skald encode --quantize bf16 runs them (AMX tdpbf16ps or vdpbf16ps; float32 on a CPU without AVX512-BF16, said in bf16_kernel),
 //   plus the cosine of its mean-pooled states to float32's; --float32-matmul high: float32 products at "high" precision,
 //   Tape.Float32Matmul, as skald encode --float32-matmul high (AMX: two bfloat16 pieces a side, three terms; float32 on
-//   other CPUs, said in fp32_high_runs), engine name +fp32high, plus the cosine of its mean-pooled states to highest's)
+//   other CPUs, said in fp32_high_runs), engine name +fp32high, plus the cosine of its mean-pooled states to highest's;
+//   --no-reference: without that cosine's reference pass, which packs the weights at highest first (for the peak RSS of
+//   --packed-only --float32-matmul high, whose weights then hold only the two bfloat16 pieces "high" reads: 4 bytes a weight)
 // --in-flight N: each timed pass is N batches (the same ids) through SentenceEncoder.Encode's batch loop
 //   (Skald.Tensors.InFlightBatches: the first batch's ops split over the threads, then whole batches in flight, one on
 //   each thread, each op inline on its thread); engine name +inflight. With --texts, every batch of the file through
@@ -34,7 +36,7 @@ var dirs = new List<string>();
 string? textsFile = null, writeIds = null, fromText = null;
 string[] orders = ["order", "sorted"];
 int maxLen = 128, count = 1024;
-bool packed = false, int8 = false, int8Only = false, packedOnly = false, directAttention = true, bf16 = false, high = false;
+bool packed = false, int8 = false, int8Only = false, packedOnly = false, directAttention = true, bf16 = false, high = false, withReference = true;
 int batch = 32, inFlight = 0;
 double seconds = 5;
 int[] seqs = [32, 128];
@@ -43,6 +45,7 @@ for (int i = 0; i < args.Length; i++)
     if (args[i] == "--packed") packed = true;
     else if (args[i] == "--packed-only") packed = packedOnly = true;
     else if (args[i] == "--packed-attention") directAttention = false;
+    else if (args[i] == "--no-reference") withReference = false;
     else if (args[i] == "--int8") int8 = true;
     else if (args[i] == "--int8-only") int8 = int8Only = true;
     else if (args[i] == "--bf16") bf16 = true;
@@ -119,7 +122,7 @@ foreach (var dir in dirs)
             encoder.Forward(tape, tokens);
         }
         double minCosine = double.NaN;
-        if ((int8 && !int8Only) || bf16 || high) // (--int8-only: no float32 pass, so the peak RSS is the int8 model's; its embeddings are --int8's bit for bit)
+        if (((int8 && !int8Only) || bf16 || high) && withReference) // (--int8-only: no float32 pass, so the peak RSS is the int8 model's; its embeddings are --int8's bit for bit)
         {
             var reference = new Tape(recording: false) { PackWeights = true };
             if (high) // highest on the same settings otherwise (the pieces the timed passes read are packed here first)

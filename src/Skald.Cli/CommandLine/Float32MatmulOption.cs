@@ -1,12 +1,19 @@
 using System.CommandLine;
 using Skald.Cli.Output;
 using Skald.Models;
+using Skald.Models.BgeM3;
 using Skald.Models.CrossEncoders;
+using Skald.Models.LateInteraction;
 using Skald.Tensors;
 
 namespace Skald.Cli.CommandLine;
 
-/// <summary>The one <c>--float32-matmul</c> option of the commands that encode with a local model.</summary>
+/// <summary>
+/// The one <c>--float32-matmul</c> option of the commands that run a local model's float32 products (encode, index
+/// build / add / reindex, search, evaluate, serve, rerank, classify, data mine-negatives), and its one way onto each kind
+/// of model: a command applies it before <see cref="QuantizeOption"/>, so a packed-only model packs its weights for the
+/// precision it will run at ("high": the two bfloat16 pieces it reads, 4 bytes a weight).
+/// </summary>
 internal static class Float32MatmulOption
 {
     /// <summary>A new <c>--float32-matmul highest|high</c> option (default highest).</summary>
@@ -39,6 +46,28 @@ internal static class Float32MatmulOption
     {
         ArgumentNullException.ThrowIfNull(model);
         model.Float32MatmulPrecision = Parse(value, quiet);
+        return model;
+    }
+
+    /// <summary>As <see cref="Apply(SentenceEncoder, string?, bool)"/> for a late-interaction (ColBERT) encoder.</summary>
+    public static ColbertEncoder Apply(ColbertEncoder model, string? value, bool quiet)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        model.Float32MatmulPrecision = Parse(value, quiet);
+        return model;
+    }
+
+    /// <summary>As <see cref="Apply(SentenceEncoder, string?, bool)"/> for a token-vector encoder (a ColBERT one; any other has no such setting).</summary>
+    public static void Apply(IMultiVectorEncoder model, string? value, bool quiet)
+    {
+        if (model is ColbertEncoder colbert) Apply(colbert, value, quiet);
+    }
+
+    /// <summary>As <see cref="Apply(SentenceEncoder, string?, bool)"/> for BGE-M3 (its dense model's transformer, which its other outputs share).</summary>
+    public static BgeM3Encoder Apply(BgeM3Encoder model, string? value, bool quiet)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Apply(model.DenseModel, value, quiet);
         return model;
     }
 }

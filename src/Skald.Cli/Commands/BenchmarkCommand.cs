@@ -25,6 +25,7 @@ internal sealed class BenchmarkCommand : Command
     private readonly Option<int?> limit = CliOptions.Int("--limit", "Use at most N examples per task: a seeded random sample of N queries of a retrieval task, or of N rows of a classification, clustering, STS or pairs task (such files are often sorted by label or topic)");
     private readonly Option<bool> chunk = CliOptions.Flag("--chunk", "Split long documents into chunks instead of truncating them (retrieval)");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
+    private readonly Option<string> float32Matmul = Float32MatmulOption.Create();
     private readonly IvfCommandOptions ivf = new("Retrieval tasks: search as an IVF index would");
     private readonly HnswCommandOptions hnsw = new("Retrieval tasks: search as an HNSW index would");
     private readonly PrecisionOptions precision = new("Retrieval: every embedding model searches its documents' embeddings", rescoring: true);
@@ -37,7 +38,7 @@ internal sealed class BenchmarkCommand : Command
 
     public BenchmarkCommand() : base("benchmark", "Run every task of a suite for every model; ranking and Markdown/JSON/HTML report")
     {
-        foreach (var o in new Option[] { models, suite, data, output, cache, noCache, limit, chunk, batchSize, maxLength, truncateDims, maxActiveDims }) Options.Add(o);
+        foreach (var o in new Option[] { models, suite, data, output, cache, noCache, limit, chunk, batchSize, maxLength, truncateDims, maxActiveDims, float32Matmul }) Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
         foreach (var o in hnsw.All) Options.Add(o);
@@ -101,6 +102,7 @@ internal sealed class BenchmarkCommand : Command
         BenchmarkRunner.Run(loaded, names, new BenchmarkOptions
         {
             CacheDirectory = cacheDir,
+            Float32Matmul = Float32MatmulOption.Parse(p.GetValue(float32Matmul), quiet),
             Embedding = new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength) },
             Retrieval = new RetrievalOptions
             {

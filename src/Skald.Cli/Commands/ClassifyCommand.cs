@@ -26,11 +26,12 @@ internal sealed class ClassifyCommand : Command
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Pairs per forward pass", defaultValue: 32);
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Cut each pair to N tokens, longest text first (default: the model's)");
     private readonly Option<string> quantize = QuantizeOption.Create();
+    private readonly Option<string> float32Matmul = Float32MatmulOption.Create();
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (a SEQ_CLS adapter may bring the head), comma-separated", "DIR[,DIR...]");
 
     public ClassifyCommand() : base("classify", "Classify pairs of texts with a cross-encoder (scores per label, sentence-transformers' predict)")
     {
-        foreach (var o in new Option[] { model, input, output, softmax, batchSize, maxLength, quantize, adapters }) Options.Add(o);
+        foreach (var o in new Option[] { model, input, output, softmax, batchSize, maxLength, quantize, float32Matmul, adapters }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -46,7 +47,7 @@ internal sealed class ClassifyCommand : Command
         if (set.Columns.Count < 2)
             throw new InputException($"{p.GetValue(input)}: needs two text columns (a pair), found {string.Join(", ", set.Columns)}");
         using var classifier = Rerankers.Load(p.GetValue(model)!, quiet, adapters: CliOptions.AdapterFolders(p.GetValue(adapters)), anyLabels: true);
-        QuantizeOption.Apply(classifier, p.GetValue(quantize), quiet);
+        QuantizeOption.Apply(Float32MatmulOption.Apply(classifier, p.GetValue(float32Matmul), quiet), p.GetValue(quantize), quiet);
         if (p.GetValue(softmax) && classifier.Config.MultiLabel)
             throw new UsageException($"--softmax: {p.GetValue(model)} is a multi-label classifier (several labels may hold at once, each scored by its own sigmoid); leave --softmax out");
         var pairs = set.Rows.Select(r => (r[0], r[1])).ToArray();

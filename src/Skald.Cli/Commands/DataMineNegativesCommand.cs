@@ -38,6 +38,7 @@ internal sealed class DataMineNegativesCommand : Command
     private readonly Option<string> corpusPromptName = CliOptions.Text("--corpus-prompt-name", "Give the passages the model's prompt of this name instead of its document prompt", "NAME");
     private readonly Option<string> language = CliOptions.Text("--language", "With --model bm25: its stemming language (nb, nn, da, sv, en; auto: each passage in its own, as skald index build --language auto)", "LANG");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per embedding batch", defaultValue: 32);
+    private readonly Option<string> float32Matmul = Float32MatmulOption.Create();
     private readonly Option<string> cache = CliOptions.Text("--cache", "Embedding cache folder (the one skald evaluate uses)", "DIR");
     private readonly Option<int?> seed = CliOptions.Int("--seed", "Seed of random sampling (draws as Python's random.seed(SEED) then mine_hard_negatives)", min: 0, defaultValue: 42);
     private readonly Option<string> crossEncoder = CliOptions.Text("--cross-encoder",
@@ -51,7 +52,7 @@ internal sealed class DataMineNegativesCommand : Command
     public DataMineNegativesCommand() : base("mine-negatives", "Add hard negatives to (anchor, positive) pairs (sentence-transformers' mine_hard_negatives)")
     {
         foreach (var o in new Option[] { data, output, model, corpus, numNegatives, rangeMin, rangeMax, absoluteMargin, relativeMargin, maxScore, minScore, sampling, format, includePositives,
-                     queryPrompt, queryPromptName, corpusPrompt, corpusPromptName, language, batchSize, cache, seed, crossEncoder, margins, scores })
+                     queryPrompt, queryPromptName, corpusPrompt, corpusPromptName, language, batchSize, float32Matmul, cache, seed, crossEncoder, margins, scores })
             Options.Add(o);
         CliOptions.AtMostOne(this, margins, scores);
         CliOptions.AtMostOne(this, queryPrompt, queryPromptName);
@@ -98,14 +99,14 @@ internal sealed class DataMineNegativesCommand : Command
         var prompts = new MiningPrompts(p.GetValue(queryPrompt), p.GetValue(queryPromptName), p.GetValue(corpusPrompt), p.GetValue(corpusPromptName));
         if (bm25 && prompts.Any) throw new UsageException("the prompt options apply to an embedding model, not --model bm25");
         using var encoder = bm25 ? null
-            : Directory.Exists(folder) ? Skald.Models.SentenceEncoder.Load(folder)
+            : Directory.Exists(folder) ? Float32MatmulOption.Apply(Skald.Models.SentenceEncoder.Load(folder), p.GetValue(float32Matmul), quiet)
             : throw new InputException($"{spec}: model folder not found (or use --model bm25)");
         using var dense = encoder is null ? null : new EvaluationEmbeddingModel(encoder, folder, prompts.Apply(
             new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, CacheDirectory = p.GetValue(cache) }, encoder.Folder.Prompts, spec));
         ICandidateScorer scorer = dense is null ? new Bm25CandidateScorer(new Bm25Model(new Bm25Options { DocumentLanguage = Skald.Cli.Commands.Index.IndexSources.GuessedLanguage }), p.GetValue(language)) : new DenseCandidateScorer(dense);
         using var reranker = p.GetValue(crossEncoder) is { } ce ? Rerankers.Load(ce, quiet) : null;
         if (reranker is not null)
-            scorer = new CrossEncoderCandidateScorer(scorer, QuantizeOption.Apply(reranker, null, quiet),
+            scorer = new CrossEncoderCandidateScorer(scorer, QuantizeOption.Apply(Float32MatmulOption.Apply(reranker, p.GetValue(float32Matmul), quiet), null, quiet),
                 new Skald.Models.CrossEncoders.CrossEncoderOptions { BatchSize = p.GetValue(batchSize) ?? 32 });
         var mined = HardNegativeMiner.Mine(pairs, (set.Columns[0], set.Columns[1]), scorer, options, extra);
         MinedDataWriter.Write(mined, p.GetValue(output)!);

@@ -98,8 +98,8 @@ internal sealed class EncodeCommand : Command
             if (m3 != "dense") return WriteBgeM3(p, folder, texts, all.Count, outputPath, m3, quiet);
         }
         using var encoder = SentenceEncoder.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
-        QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
         Float32MatmulOption.Apply(encoder, p.GetValue(float32Matmul), quiet);
+        QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
         if (p.GetValue(route) is { } r && r is not ("query" or "document"))
             throw new UsageException($"--route must be query or document, not '{r}'");
         if (p.GetValue(route) is not null && encoder.Folder.DefaultRoute is null)
@@ -181,7 +181,7 @@ internal sealed class EncodeCommand : Command
         if (!Path.GetExtension(outputPath).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--bge-m3 {mode} writes .jsonl (one object per text), not {Path.GetExtension(outputPath)}");
         var kept = mode switch { "sparse" => BgeM3Outputs.Sparse, "colbert" => BgeM3Outputs.Colbert, _ => BgeM3Outputs.All };
-        using var m3 = BgeM3Encoder.Load(folder, InfoCommand.Precision(p.GetValue(weights)));
+        using var m3 = Float32MatmulOption.Apply(BgeM3Encoder.Load(folder, InfoCommand.Precision(p.GetValue(weights))), p.GetValue(float32Matmul), quiet);
         int truncated = 0;
         var outputs = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => m3.Encode(texts, new EncodeOptions
         {

@@ -235,7 +235,7 @@ internal sealed partial class EvaluateCommand : Command
             if (p.GetValue(rerank) is not null) throw new UsageException("--model is a cross-encoder already; --rerank takes the cross-encoder when --model is the first stage");
             if (retrieval.Quantization is not null) throw new UsageException($"{Named(retrieval.Quantization)} applies to embedding models, not to a cross-encoder");
             if (retrieval.ApproximateOption is { } approximate) throw new UsageException($"{approximate} applies to embedding models, not to a cross-encoder");
-            return new CrossEncoderRetriever(Float32MatmulOption.Apply(QuantizeOption.Apply(loaded.Own(Rerankers.Load(local, quiet)), p.GetValue(quantize), quiet), p.GetValue(float32Matmul), quiet), options: ceOptions);
+            return new CrossEncoderRetriever(QuantizeOption.Apply(Float32MatmulOption.Apply(loaded.Own(Rerankers.Load(local, quiet)), p.GetValue(float32Matmul), quiet), p.GetValue(quantize), quiet), options: ceOptions);
         }
         if (p.GetValue(rerankCausalLm) && p.GetValue(rerank) is null) throw new UsageException("--rerank-causal-lm needs --rerank DIR");
         if (p.GetValue(bgeM3Weights) is not null && p.GetValue(bgeM3) != "all") throw new UsageException("--bge-m3-weights applies with --bge-m3 all");
@@ -244,7 +244,7 @@ internal sealed partial class EvaluateCommand : Command
             : CreateModel(p, retrieval, loaded);
         if (p.GetValue(rerank) is not { } reranker) return first;
         var stage = first as IRetrievalModel ?? EmbeddingRetriever.For((IEmbeddingModel)first, retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf, retrieval.Hnsw);
-        var ce = Float32MatmulOption.Apply(QuantizeOption.Apply(loaded.Own(Rerankers.Load(reranker, quiet, p.GetValue(rerankCausalLm))), p.GetValue(quantize), quiet), p.GetValue(float32Matmul), quiet);
+        var ce = QuantizeOption.Apply(Float32MatmulOption.Apply(loaded.Own(Rerankers.Load(reranker, quiet, p.GetValue(rerankCausalLm))), p.GetValue(float32Matmul), quiet), p.GetValue(quantize), quiet);
         return new CrossEncoderRetriever(ce, stage, p.GetValue(rerankCandidates) ?? 100, ceOptions);
     }
 
@@ -317,7 +317,7 @@ internal sealed partial class EvaluateCommand : Command
                 throw new UsageException($"{o.Name} does not apply to a ColBERT model (its config_sentence_transformers.json sets its prefixes and lengths)");
         }
         var colbert = loaded.Own(ColbertEncoder.Load(local));
-        colbert.Float32MatmulPrecision = Float32MatmulOption.Parse(p.GetValue(float32Matmul), p.GetValue(CliOptions.Quiet));
+        Float32MatmulOption.Apply(colbert, p.GetValue(float32Matmul), p.GetValue(CliOptions.Quiet));
         return new LateInteractionRetriever(colbert, p.GetValue(batchSize) ?? 32);
     }
 
@@ -343,13 +343,14 @@ internal sealed partial class EvaluateCommand : Command
             _ => BgeM3Options.Parse(p.GetValue(bgeM3Weights)),
         };
         var options = new Skald.Models.EncodeOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength) };
-        return new BgeM3Retriever(loaded.Own(BgeM3Encoder.Load(local)), weights, options, p.GetValue(queryPrompt), p.GetValue(documentPrompt));
+        var m3 = Float32MatmulOption.Apply(loaded.Own(BgeM3Encoder.Load(local)), p.GetValue(float32Matmul), p.GetValue(CliOptions.Quiet));
+        return new BgeM3Retriever(m3, weights, options, p.GetValue(queryPrompt), p.GetValue(documentPrompt));
     }
 
     private EvaluationEmbeddingModel Quantized(EvaluationEmbeddingModel model, ParseResult p)
     {
-        QuantizeOption.Apply(model.Encoder, p.GetValue(quantize), p.GetValue(CliOptions.Quiet));
         Float32MatmulOption.Apply(model.Encoder, p.GetValue(float32Matmul), p.GetValue(CliOptions.Quiet));
+        QuantizeOption.Apply(model.Encoder, p.GetValue(quantize), p.GetValue(CliOptions.Quiet));
         return model;
     }
 

@@ -28,6 +28,7 @@ internal sealed class RerankCommand : Command
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Cut each pair to N tokens, longest text first (default: the model's)");
     private readonly Option<string> format = CliOptions.Choice("--format", "table, or json (one object with every field)", "table", "table", "json");
     private readonly Option<string> quantize = QuantizeOption.Create();
+    private readonly Option<string> float32Matmul = Float32MatmulOption.Create();
     private readonly Option<bool> causalLm = CliOptions.Flag("--causal-lm",
         "The model is a causal LM that answers yes or no (Qwen3-Reranker as published): the score is P(yes) against no at the end of Qwen3-Reranker's prompt");
     private readonly Option<string> instruction = CliOptions.Text("--instruction", "With --causal-lm: the task instruction in the prompt (default: Qwen3-Reranker's web-search one)", "TEXT");
@@ -37,7 +38,7 @@ internal sealed class RerankCommand : Command
 
     public RerankCommand() : base("rerank", "Order documents by a cross-encoder's score against a query (best first)")
     {
-        foreach (var o in new Option[] { model, query, documents, topK, batchSize, maxLength, format, quantize, adapters, causalLm, instruction, answers, bgeM3Weights }) Options.Add(o);
+        foreach (var o in new Option[] { model, query, documents, topK, batchSize, maxLength, format, quantize, float32Matmul, adapters, causalLm, instruction, answers, bgeM3Weights }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -56,7 +57,7 @@ internal sealed class RerankCommand : Command
         if (p.GetValue(bgeM3Weights) is not null) throw new UsageException("--bge-m3-weights is for BGE-M3 folders (sparse_linear.pt and colbert_linear.pt beside modules.json)");
         using var reranker = Rerankers.Load(p.GetValue(model)!, quiet, p.GetValue(causalLm), CliOptions.AdapterFolders(p.GetValue(adapters)), tokens[0], tokens[1],
             PromptedPairs.Qwen3Reranker with { Instruction = p.GetValue(instruction) ?? PromptedPairs.Qwen3Reranker.Instruction });
-        QuantizeOption.Apply(reranker, p.GetValue(quantize), quiet);
+        QuantizeOption.Apply(Float32MatmulOption.Apply(reranker, p.GetValue(float32Matmul), quiet), p.GetValue(quantize), quiet);
         var ranked = ProgressView.Run("reranking", docs.Count >= 64, quiet, bar => reranker.Rank(text, docs, p.GetValue(topK),
             new CrossEncoderOptions
             {
@@ -76,7 +77,7 @@ internal sealed class RerankCommand : Command
             if (p.GetResult(o) is { Implicit: false })
                 throw new UsageException($"{o.Name} is for cross-encoders; a ColBERT model reads query_length and document_length from its config_sentence_transformers.json");
         }
-        using var colbert = ColbertEncoder.Load(local);
+        using var colbert = Float32MatmulOption.Apply(ColbertEncoder.Load(local), p.GetValue(float32Matmul), p.GetValue(CliOptions.Quiet));
         var ranked = ProgressView.Run("reranking", docs.Count >= 64, p.GetValue(CliOptions.Quiet),
             _ => colbert.Rank(text, docs, p.GetValue(topK), p.GetValue(batchSize) ?? 32));
         Write(p, text, ranked, docs);
@@ -91,7 +92,7 @@ internal sealed class RerankCommand : Command
             if (p.GetResult(o) is { Implicit: false }) throw new UsageException($"{o.Name} is for cross-encoders, not a BGE-M3 model");
         }
         var weights = BgeM3Options.Parse(p.GetValue(bgeM3Weights));
-        using var m3 = BgeM3Encoder.Load(local);
+        using var m3 = Float32MatmulOption.Apply(BgeM3Encoder.Load(local), p.GetValue(float32Matmul), p.GetValue(CliOptions.Quiet));
         var options = new Skald.Models.EncodeOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength) };
         var ranked = ProgressView.Run("reranking", docs.Count >= 64, p.GetValue(CliOptions.Quiet),
             _ => m3.Rank(text, docs, weights, p.GetValue(topK), options));

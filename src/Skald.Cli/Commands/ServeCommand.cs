@@ -180,6 +180,7 @@ internal sealed class ServeCommand : Command
         var adapterFolders = EmbeddingAdapters.Resolve(p.GetValue(adapters), quiet, a => $"serve it for /v1/rerank with --reranker {a}");
         string? lateFolder = LateInteractionFolder(p, modelPath, indexDir, quiet);
         using var lateModel = lateFolder is null ? null : MultiVectorEmbeddingModel.Load(lateFolder);
+        if (lateModel is not null) Float32MatmulOption.Apply(lateModel.Encoder, p.GetValue(float32Matmul), quiet);
         using var encoder = modelPath is null || lateModel is not null ? null
             : SentenceEncoder.Load(modelPath, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
         int refreshSeconds = p.GetValue(indexRefresh) ?? 2;
@@ -191,7 +192,7 @@ internal sealed class ServeCommand : Command
             });
         if (p.GetValue(queryInstruction) is not null && encoder?.Folder.Llm2Vec is null)
             throw new UsageException("--query-instruction is for an LLM2Vec --model (llm2vec_config.json); a sentence-transformers model's query prompt is used with \"input_type\": \"query\" by itself");
-        if (encoder is not null) Float32MatmulOption.Apply(QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet), p.GetValue(float32Matmul), quiet);
+        if (encoder is not null) QuantizeOption.Apply(Float32MatmulOption.Apply(encoder, p.GetValue(float32Matmul), quiet), p.GetValue(quantize), quiet);
         var (chat, chatSummary) = generatorPath is null ? (null, "") : LoadChat(p, generatorPath, key, quiet);
         using var chatClient = chat?.Client; // disposed after the server (below), its generator with it
         string? rerankFolder = p.GetValue(reranker) is { } rerankModel ? HubModels.Resolve(rerankModel, quiet) : null;
@@ -214,7 +215,7 @@ internal sealed class ServeCommand : Command
         var rerank = colbert is not null ? new RerankService(colbert) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 }
             : m3 is not null ? new RerankService(m3, m3Weights) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 }
             : crossEncoder is null ? null
-            : new RerankService(Float32MatmulOption.Apply(QuantizeOption.Apply(crossEncoder, p.GetValue(quantize), quiet), p.GetValue(float32Matmul), quiet)) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 };
+            : new RerankService(QuantizeOption.Apply(Float32MatmulOption.Apply(crossEncoder, p.GetValue(float32Matmul), quiet), p.GetValue(quantize), quiet)) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 };
         int delaySeconds = p.GetValue(shutdownDelay) ?? DefaultShutdownDelay;
         var options = new EmbeddingServiceOptions
         {

@@ -12,6 +12,13 @@ public sealed record BenchmarkOptions
     /// <summary>Embedding settings for model folders (the cache directory is filled in by the runner).</summary>
     public EvaluationEmbeddingOptions Embedding { get; init; } = new();
 
+    /// <summary>
+    /// How the local models' float32 Linear products are formed where AMX runs them (<c>--float32-matmul</c>): set on
+    /// each model folder's encoder and each cross-encoder before it packs; part of every local model's result key
+    /// (<see cref="EvaluationEmbeddingModel.Numerics(Skald.Tensors.WeightPrecision, bool, bool, Skald.Tensors.Float32MatmulPrecision)"/>).
+    /// </summary>
+    public Skald.Tensors.Float32MatmulPrecision Float32Matmul { get; init; }
+
     /// <summary>Retrieval settings.</summary>
     public RetrievalOptions Retrieval { get; init; } = new();
 

@@ -22,8 +22,10 @@ namespace Skald.Evaluation.Benchmark;
 /// DIR, <see cref="HybridSpec"/> names the fusion; retrieval only), or <c>openai:URL#MODEL</c> (a remote OpenAI-compatible embeddings API,
 /// <see cref="RemoteEmbeddingModel"/>), or a cross-encoder folder (BM25's top 100 reranked by it, and a reranking task's
 /// candidates scored; retrieval and reranking only). Each (model, task) result is cached as JSON under
-/// <c>CACHE/results/MODELKEY/TASK-TASKKEY.json</c>; the keys hash the model folder's files (or BM25's settings) and the
-/// task's data files and settings, so a rerun computes only what is new or changed. Embeddings are cached under
+/// <c>CACHE/results/MODELKEY/TASK-TASKKEY.json</c>; the keys hash the model folder's files (or BM25's settings), for a
+/// local model its products' numerics (<see cref="EvaluationEmbeddingModel.Numerics(Skald.Tensors.WeightPrecision, bool, bool, Skald.Tensors.Float32MatmulPrecision)"/>,
+/// as <c>skald evaluate --cache</c> keys its embeddings: "high" float32 products, asked or by SKALD_AMX_FP32=high, are
+/// not "highest" ones), and the task's data files and settings, so a rerun computes only what is new or changed. Embeddings are cached under
 /// <c>CACHE/embeddings</c> (<see cref="EmbeddingCache"/>).
 /// </summary>
 public static class BenchmarkRunner
@@ -254,17 +256,20 @@ public static class BenchmarkRunner
             {
                 CacheDirectory = options.CacheDirectory is null ? null : Path.Combine(options.CacheDirectory, "embeddings"),
             };
-            string embeddingSettings = $"{embeddingOptions.MaxLength}|{embeddingOptions.QueryPrompt}|{embeddingOptions.DocumentPrompt}"
+            string remoteSettings = $"{embeddingOptions.MaxLength}|{embeddingOptions.QueryPrompt}|{embeddingOptions.DocumentPrompt}"
                 + (embeddingOptions.TruncateDim is { } cut ? $"|truncate={cut}" : "") + (embeddingOptions.MaxActiveDims is { } active ? $"|active={active}" : "");
+            // A local model's products (evaluate --cache's key): a result is reused only from a run that formed them alike.
+            string numerics = "|" + EvaluationEmbeddingModel.Numerics(Skald.Tensors.WeightPrecision.Float32, int8: false, bf16: false, options.Float32Matmul);
+            string embeddingSettings = remoteSettings + numerics;
             if (TwoStage(spec, options) is var (first, (reranker, rerankerName, _)))
             {
                 // FIRST>CE: any first stage (a model folder, bm25, hybrid:DIR, openai:...) reranked by a cross-encoder.
                 var stage = Create(first, options);
                 return new ModelSlot(stage.Name + ">" + rerankerName,
-                    "rerank-" + EmbeddingCache.ModelKey(reranker, CodeVersion + "|" + stage.Key + "|100"), true,
+                    "rerank-" + EmbeddingCache.ModelKey(reranker, CodeVersion + "|" + stage.Key + "|100" + numerics), true,
                     slot => Reranking(slot, reranker, slot.Own(stage).Model as IRetrievalModel
                         ?? EmbeddingRetriever.For((IEmbeddingModel)stage.Model, options.Retrieval.LongDocuments, options.Retrieval.Quantization, options.Retrieval.Ivf, options.Retrieval.Hnsw),
-                        embeddingOptions.BatchSize));
+                        embeddingOptions.BatchSize, options.Float32Matmul));
             }
             if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))
             {
@@ -278,14 +283,14 @@ public static class BenchmarkRunner
                 string fusion = hybrid.Options.Describe();
                 return new ModelSlot("bm25+" + dirName + (hybrid.Prefix.Length > "hybrid".Length ? "/" + hybrid.Prefix["hybrid-".Length..] : ""),
                     "hybrid-" + EmbeddingCache.ModelKey(dir, CodeVersion + embeddingSettings + "|" + fusion), true,
-                    slot => new HybridRetriever(new Bm25Model(Bm25(options)), EmbeddingRetriever.For(slot.Own(EvaluationEmbeddingModel.Load(dir, embeddingOptions)), options.Retrieval.LongDocuments,
+                    slot => new HybridRetriever(new Bm25Model(Bm25(options)), EmbeddingRetriever.For(slot.Own(Load(dir, embeddingOptions, options)), options.Retrieval.LongDocuments,
                         options.Retrieval.Quantization, options.Retrieval.Ivf, options.Retrieval.Hnsw), hybrid.Options));
             }
             if (RemoteModelSpec.IsRemote(spec))
             {
                 var remote = RemoteModelSpec.Parse(spec);
                 var settings = options.Remote?.Invoke(remote) ?? new RemoteEmbeddingSettings { Spec = remote };
-                return new ModelSlot(remote.Model, "openai-" + RemoteEmbeddingModel.BenchmarkKey(remote) + "-" + Hash(CodeVersion + embeddingSettings), false,
+                return new ModelSlot(remote.Model, "openai-" + RemoteEmbeddingModel.BenchmarkKey(remote) + "-" + Hash(CodeVersion + remoteSettings), false,
                     _ => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions));
             }
             var (local, name, keyName) = Folder(spec, options);
@@ -293,18 +298,26 @@ public static class BenchmarkRunner
             if (CrossEncoder.IsCrossEncoder(local))
             {
                 // A reranker: BM25's top 100 reordered on retrieval tasks, the candidates scored on reranking tasks.
-                return new ModelSlot("bm25>" + name, "rerank-" + EmbeddingCache.ModelKey(local, CodeVersion + "|bm25|100"), true,
-                    slot => Reranking(slot, local, new Bm25Model(Bm25(options)), embeddingOptions.BatchSize));
+                return new ModelSlot("bm25>" + name, "rerank-" + EmbeddingCache.ModelKey(local, CodeVersion + "|bm25|100" + numerics), true,
+                    slot => Reranking(slot, local, new Bm25Model(Bm25(options)), embeddingOptions.BatchSize, options.Float32Matmul));
             }
             if (RemoteAdapterFolder.Is(local))
             {
                 var adapter = RemoteAdapterFolder.Read(local);
                 var settings = options.Remote?.Invoke(adapter.Spec) ?? new RemoteEmbeddingSettings { Spec = adapter.Spec };
-                return new ModelSlot(name, keyName + "-" + EmbeddingCache.ModelKey(local, CodeVersion + embeddingSettings), false,
+                return new ModelSlot(name, keyName + "-" + EmbeddingCache.ModelKey(local, CodeVersion + remoteSettings), false,
                     _ => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions with { Name = name }, adapter));
             }
             return new ModelSlot(name + variant, keyName + "-" + EmbeddingCache.ModelKey(local, CodeVersion + embeddingSettings), false,
-                _ => EvaluationEmbeddingModel.Load(local, embeddingOptions));
+                _ => Load(local, embeddingOptions, options));
+        }
+
+        // A model folder's embedding model, its products at the run's float32 precision.
+        private static EvaluationEmbeddingModel Load(string dir, EvaluationEmbeddingOptions embedding, BenchmarkOptions options)
+        {
+            var model = EvaluationEmbeddingModel.Load(dir, embedding);
+            model.Encoder.Float32MatmulPrecision = options.Float32Matmul;
+            return model;
         }
 
         // BM25's settings in every slot that searches with it: the run's detector for tasks stemmed per document.
@@ -341,9 +354,10 @@ public static class BenchmarkRunner
         /// The cross-encoder in <paramref name="dir"/> (packed-only) reordering the top 100 of <paramref name="first"/>;
         /// <paramref name="slot"/> owns it, as the retriever wrapping it does not dispose it.
         /// </summary>
-        private static CrossEncoderRetriever Reranking(ModelSlot slot, string dir, IRetrievalModel first, int batchSize)
+        private static CrossEncoderRetriever Reranking(ModelSlot slot, string dir, IRetrievalModel first, int batchSize, Skald.Tensors.Float32MatmulPrecision float32)
         {
             var model = slot.Own(CrossEncoder.Load(dir));
+            model.Float32MatmulPrecision = float32; // before packing: a packed-only model packs for the precision it runs at
             model.KeepPackedOnly();
             return new CrossEncoderRetriever(model, first, 100, new CrossEncoderOptions { BatchSize = batchSize });
         }

@@ -229,9 +229,20 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
     public static string Numerics(SentenceEncoder encoder)
     {
         ArgumentNullException.ThrowIfNull(encoder);
-        bool high = Float32Matmul.HighRuns && (encoder.Float32MatmulPrecision == Float32MatmulPrecision.High || Float32Matmul.HighByProcess);
-        return $"weights={encoder.WeightPrecision};int8={encoder.QuantizeInt8 || encoder.IsInt8Only};"
-            + $"bf16={encoder.ComputeBf16 || encoder.IsBf16Only};float32={(high ? "high" : "highest")}";
+        return Numerics(encoder.WeightPrecision, encoder.QuantizeInt8 || encoder.IsInt8Only, encoder.ComputeBf16 || encoder.IsBf16Only,
+            encoder.Float32MatmulPrecision);
+    }
+
+    /// <summary>
+    /// <see cref="Numerics(SentenceEncoder)"/> of a model loaded with <paramref name="weights"/>, multiplying in int8
+    /// (<paramref name="int8"/>) or bfloat16 (<paramref name="bf16"/>) or else at <paramref name="float32"/> (or "high"
+    /// where SKALD_AMX_FP32=high asks for it): the one spelling, also keying <c>skald benchmark</c>'s results before it
+    /// loads the model.
+    /// </summary>
+    public static string Numerics(WeightPrecision weights, bool int8, bool bf16, Float32MatmulPrecision float32)
+    {
+        bool high = Float32Matmul.HighRuns && (float32 == Float32MatmulPrecision.High || Float32Matmul.HighByProcess);
+        return $"weights={weights};int8={int8};bf16={bf16};float32={(high ? "high" : "highest")}";
     }
 
     /// <inheritdoc/>

@@ -34,11 +34,14 @@ public sealed partial class Parameter
     /// (load the model again for them); saving and int8 quantisation read the values out of the panels. Returns the
     /// float32 bytes released (0 when already packed-only); throws with the reason when it cannot be released.
     /// </summary>
-    public long ReleaseToPacked()
+    public long ReleaseToPacked() => ReleaseToPackedAt(high: false);
+
+    // ReleaseToPacked keeping the packing made for a model at "high" precision (`high`: its two pieces, when it holds them).
+    private long ReleaseToPackedAt(bool high)
     {
         if (storage.PackedOnly is not null) return 0;
         if (WhyNotPackedOnly() is { } why) throw new InvalidOperationException(why);
-        var packed = PackedForLinear(holdPieces: false) ?? throw new InvalidOperationException($"{Name}: the GEMM backend did not pack it");
+        var packed = PackedForLinear(holdPieces: false, high) ?? throw new InvalidOperationException($"{Name}: the GEMM backend did not pack it");
         long bytes = 4L * Length;
         storage.ReleaseToPacked(packed);
         requiresGrad = false;
@@ -47,16 +50,18 @@ public sealed partial class Parameter
     }
 
     /// <summary>
-    /// <see cref="PackedForLinear(bool)"/> as <paramref name="tape"/> asks (<see cref="Tape.HoldWeightPieces"/>); with
+    /// <see cref="PackedForLinear(bool, bool)"/> as <paramref name="tape"/> asks (<see cref="Tape.HoldWeightPieces"/>); with
     /// <see cref="Tape.KeepPackedOnly"/>, a weight that can be released (<see cref="ReleaseToPacked"/>) then keeps only the
     /// packed form, its float32 values dropped as soon as it is packed (so a model made packed-only never holds both
-    /// copies of every weight).
+    /// copies of every weight; at "high" precision, <see cref="Quantization.MatmulPrecisionScope.Asks"/>, a weight holding
+    /// its pieces keeps the two that precision reads, 4 bytes a weight, and no panels).
     /// </summary>
     internal Gemm.PackedMatrix? PackedForLinear(Tape tape)
     {
-        var packed = PackedForLinear(tape.HoldWeightPieces);
+        bool high = Quantization.MatmulPrecisionScope.Asks(tape);
+        var packed = PackedForLinear(tape.HoldWeightPieces, high);
         if (!tape.KeepPackedOnly || packed is null || storage.PackedOnly is not null || WhyNotPackedOnly() is not null) return packed;
-        long bytes = ReleaseToPacked();
+        long bytes = ReleaseToPackedAt(high);
         ReleasedMemory.Note(bytes);
         return storage.PackedOnly;
     }
@@ -85,7 +90,7 @@ public sealed partial class Parameter
     /// The packed form of a packed-only weight for the current backend: its own panels (re-packed from their values
     /// when the managed kernel changed), or for a part of a stack its rows packed on their own (made once, kept).
     /// </summary>
-    private Gemm.PackedMatrix PackedOnlyForLinear(Gemm.PackedMatrix only, bool holdPieces)
+    private Gemm.PackedMatrix PackedOnlyForLinear(Gemm.PackedMatrix only, bool holdPieces, bool high)
     {
         if (Gemm.Blas.Backend is not Gemm.ManagedGemm managed)
             throw new InvalidOperationException(
@@ -95,15 +100,20 @@ public sealed partial class Parameter
         {
             var values = new float[(long)only.N * only.K];
             Gemm.PackedUnpack.CopyRowMajor(only, 0, values);
-            only = managed.PackForLinear(values, only.N, only.K, holdPieces);
+            only = managed.PackForLinear(values, only.N, only.K, holdPieces, high);
             storage.Repack(only);
         }
         if (CoversStorage) return only;
         if (partPacked is { } mine && managed.Accepts(mine)) return mine;
         var rows = new float[Length];
         Gemm.PackedUnpack.CopyRowMajor(only, offset, rows);
-        return partPacked = managed.PackForLinear(rows, Shape[0], Shape[1], holdPieces);
+        return partPacked = managed.PackForLinear(rows, Shape[0], Shape[1], holdPieces, high);
     }
+
+    // Whether a kept packing serves a product at `high`: panels and a bfloat16-exact weight's first pieces serve either
+    // precision; held pieces are the two "high" reads, or three for the six terms.
+    private static bool Serves(Gemm.PackedMatrix packed, bool high) =>
+        packed.HasPanels || packed.SixTerm.Bf16Exact || (packed.SixTerm.PieceCount == 2) == high;
 
     private string PackedOnlyMessage() =>
         $"{Name} holds only its GEMM-packed form (packed-only inference: SentenceEncoder.KeepPackedOnly or skald encode); " +

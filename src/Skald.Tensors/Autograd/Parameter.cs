@@ -125,12 +125,13 @@ public sealed partial class Parameter
     /// <summary>
     /// Bytes the values take (4 or 2 a value; gradients not counted); for an int8-only weight its int8 form
     /// (1 a value plus 8 a row for the scale and row sum, padding not counted), for a bf16-only one 2 a value, for a
-    /// packed-only one held as its three bfloat16 pieces (<see cref="Gemm.ManagedGemm.PackForLinear"/>) 6 a value, as its
-    /// first piece alone (every value a bfloat16, <see cref="Quantization.SixTermMatrix.Bf16Exact"/>) 2.
+    /// packed-only one held as its three bfloat16 pieces (<see cref="Gemm.ManagedGemm.PackForLinear"/>) 6 a value, as the
+    /// two a model at "high" precision reads 4, as its first piece alone (every value a bfloat16,
+    /// <see cref="Quantization.SixTermMatrix.Bf16Exact"/>) 2.
     /// </summary>
     public long Bytes => storage.Int8 is not null
         ? Length + 8L * (Shape.Length == 0 ? 1 : Shape[0])
-        : storage.PackedOnly is { HasPanels: false } pieces ? (pieces.SixTerm.Bf16Exact ? 2L : 6L) * Length
+        : storage.PackedOnly is { HasPanels: false } pieces ? 2L * pieces.SixTerm.PieceCount * Length
         : Length * (Precision == WeightPrecision.Float32 && storage.Bf16Only is null ? 4L : 2L);
 
     /// <summary>Whether AdamW applies weight decay (false for biases and LayerNorm weights, as HF Trainer).</summary>
@@ -212,7 +213,7 @@ public sealed partial class Parameter
     public int RowOffset => Shape.Length == 0 || Length == 0 ? 0 : offset / (Length / Shape[0]);
 
     /// <summary>Values (row-major); throws for a bfloat16 parameter (use <see cref="BFloat16Data"/>).</summary>
-    /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear(bool)"/>): the caller may write through it.</remarks>
+    /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear(bool, bool)"/>): the caller may write through it.</remarks>
     public Memory<float> Data
     {
         get
@@ -260,7 +261,7 @@ public sealed partial class Parameter
     }
 
     /// <summary>Accumulated gradient (allocated zeroed on first access); throws for a bfloat16 parameter.</summary>
-    /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear(bool)"/>): an optimizer step reads it first.</remarks>
+    /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear(bool, bool)"/>): an optimizer step reads it first.</remarks>
     public Memory<float> Grad
     {
         get
@@ -283,16 +284,18 @@ public sealed partial class Parameter
     /// the new values. Null for bfloat16 or non-2-D parameters, or when the backend takes no packed operand. Costs one
     /// float32 copy of the weight while kept (where the AMX six-term product runs, its three bfloat16 pieces instead, or
     /// its first piece alone when every value is a bfloat16: <see cref="Gemm.ManagedGemm.PackForLinear"/>; the pieces are
-    /// held, or split from the panels per product, as <paramref name="holdPieces"/> asks when this call packs).
+    /// held, or split from the panels per product, as <paramref name="holdPieces"/> asks when this call packs; held for a
+    /// model at "high" precision, <paramref name="high"/>, as the two pieces it reads, and packed again from the values
+    /// when a call at the other precision finds held pieces made for this one).
     /// </summary>
-    internal Gemm.PackedMatrix? PackedForLinear(bool holdPieces)
+    internal Gemm.PackedMatrix? PackedForLinear(bool holdPieces, bool high = false)
     {
-        if (storage.PackedOnly is { } only) return PackedOnlyForLinear(only, holdPieces);
+        if (storage.PackedOnly is { } only) return PackedOnlyForLinear(only, holdPieces, high);
         if (storage.Values is not { } v || Shape.Length != 2) return null;
         if (storage.Packed is { } kept && kept.Offset == offset && kept.Matrix.N == Shape[0] && kept.Matrix.K == Shape[1]
-            && Gemm.Blas.Backend is Gemm.ManagedGemm managed && managed.Accepts(kept.Matrix))
+            && Gemm.Blas.Backend is Gemm.ManagedGemm managed && managed.Accepts(kept.Matrix) && Serves(kept.Matrix, high))
             return kept.Matrix;
-        var packed = Gemm.Blas.Backend is Gemm.ManagedGemm gemm ? gemm.PackForLinear(v.AsSpan(offset, Length), Shape[0], Shape[1], holdPieces) : null;
+        var packed = Gemm.Blas.Backend is Gemm.ManagedGemm gemm ? gemm.PackForLinear(v.AsSpan(offset, Length), Shape[0], Shape[1], holdPieces, high) : null;
         storage.Packed = packed is null ? null : new PackedView(offset, packed);
         return packed;
     }

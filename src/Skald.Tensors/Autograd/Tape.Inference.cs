@@ -36,7 +36,10 @@ public sealed partial class Tape
     /// (the default: six terms, float32 accuracy) or <see cref="Float32MatmulPrecision.High"/> (three terms from two
     /// bfloat16 pieces a side, as <c>torch.set_float32_matmul_precision("high")</c> allows: faster, each product within
     /// about 3·2^-16; <see cref="Quantization.HighTileAmx"/>). No effect on other CPUs, on recording passes or on
-    /// bfloat16-exact weights (already exact). SKALD_AMX_FP32=high sets High for the process.
+    /// bfloat16-exact weights (already exact). SKALD_AMX_FP32=high sets High for the process. Set it before the weights
+    /// are packed: at High a weight that holds its pieces (<see cref="HoldWeightPieces"/>) holds the two High reads, 4
+    /// bytes a weight, and then runs at High on any tape; with <see cref="KeepPackedOnly"/> its values read back are
+    /// those two pieces' sum.
     /// </summary>
     public Float32MatmulPrecision Float32Matmul { get; set; }
 

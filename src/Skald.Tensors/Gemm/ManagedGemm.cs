@@ -162,16 +162,19 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
     /// wide (a kernel asked for) or when <paramref name="holdPieces"/> (<see cref="Quantization.SixTermGemm.HoldPieces"/>:
     /// a model small enough to spend memory on speed, <see cref="Autograd.Tape.HoldWeightPieces"/>), as its three bfloat16
     /// pieces only (6 bytes a weight) when every value comes back from them bit for bit
-    /// (<see cref="Quantization.SixTermMatrix.Lossless"/>), else the panels with the pieces beside them;
+    /// (<see cref="Quantization.SixTermMatrix.Lossless"/>), else the panels with the pieces beside them; or, for a model
+    /// at "high" precision (<paramref name="high"/>) holding its pieces, its first two pieces only (4 bytes a weight, no
+    /// panels: all <see cref="Quantization.HighTileAmx"/> reads; its products then run at "high" whatever a call asks, and
+    /// its values read back are those two pieces' sums, <see cref="Quantization.SixTermMatrix.PieceCount"/>);
     /// elsewhere <see cref="Pack"/>(true, k, n, w, k).
     /// </summary>
-    internal PackedMatrix PackForLinear(ReadOnlySpan<float> w, int n, int k, bool holdPieces)
+    internal PackedMatrix PackForLinear(ReadOnlySpan<float> w, int n, int k, bool holdPieces, bool high = false)
     {
         if (!Quantization.SixTermGemm.Enabled || n == 0 || k == 0) return Pack(true, k, n, w, k);
         if ((Quantization.SixTermGemm.Bf16WeightsOnly || spec.NR == Quantization.SixTermLayout.Block && !Quantization.SixTermGemm.HoldPieces(holdPieces))
             && !Quantization.SixTermMatrix.AllBf16(w, n, k)) return Pack(true, k, n, w, k);
-        var pieces = Quantization.SixTermMatrix.FromRows(w, n, k);
-        if (pieces.Lossless) return PackedMatrix.PiecesOnly(spec, pieces);
+        var pieces = Quantization.SixTermMatrix.FromRows(w, n, k, high ? 2 : 3);
+        if (pieces.Lossless || pieces.PieceCount == 2) return PackedMatrix.PiecesOnly(spec, pieces);
         var packed = Pack(true, k, n, w, k);
         packed.KeepBeside(pieces);
         return packed;

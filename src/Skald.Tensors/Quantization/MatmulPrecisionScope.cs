@@ -11,7 +11,14 @@ internal readonly ref struct MatmulPrecisionScope
     private readonly int was;
 
     /// <summary>Sets this thread's precision as <paramref name="tape"/> asks.</summary>
-    public MatmulPrecisionScope(Autograd.Tape tape) => was = SixTermGemm.EnterHigh(tape.Float32Matmul == Float32MatmulPrecision.High);
+    public MatmulPrecisionScope(Autograd.Tape tape) => was = SixTermGemm.EnterHigh(Asks(tape));
+
+    /// <summary>
+    /// Whether a pass on <paramref name="tape"/> runs its products at <see cref="Float32MatmulPrecision.High"/>: the tape
+    /// asks for it, or SKALD_AMX_FP32=high does for the process (<see cref="SixTermGemm.HighByProcess"/>). What its
+    /// weights are packed for (<see cref="Autograd.Parameter"/>'s PackedForLinear: the two pieces "high" reads).
+    /// </summary>
+    public static bool Asks(Autograd.Tape tape) => tape.Float32Matmul == Float32MatmulPrecision.High || SixTermGemm.HighByProcess;
 
     /// <summary>Puts back the precision this scope replaced.</summary>
     public void Dispose() => SixTermGemm.RestoreHigh(was);

@@ -1,7 +1,7 @@
 namespace Skald.Tensors.Quantization;
 
 // SixTermGemm, continued: the product for a W held as its float32 panels (SixTermMatrix.SplitsPerCall, 4 bytes a weight),
-// its pieces split per call, per k block and group of panel pairs, into this thread's own buffer (a group's pairs × a k
+// its pieces (three, or at "high" the two it reads) split per call, per k block and group of panel pairs, into this thread's own buffer (a group's pairs × a k
 // block's chunks: at most GroupPairs · KcChunks steps, 1.2 MB, so it stays in L2 while every row block of the call takes
 // it), the same pieces SixTermMatrix.FromRows would have held (the same bits). Every tile runs k block by k block,
 // storing its sums between blocks (float32 sums, stored and loaded back exactly); a tile of a ragged last row block
@@ -35,8 +35,8 @@ internal static unsafe partial class SixTermGemm
         if (b0 >= b1 || q0 >= q1) return;
         var w = p.W;
         int chunks = w.Chunks, fullPairs = w.N / Block, stripCols = (q1 - q0) * Block;
-        long blockValues = (long)chunks * SixTermLayout.StepValues;
-        long pairValues = (long)Math.Min(KcChunks, chunks) * SixTermLayout.StepValues;
+        long blockValues = (long)chunks * p.XStepValues;
+        long pairValues = (long)Math.Min(KcChunks, chunks) * p.XStepValues; // W split into as many pieces as x
         ushort* pieces = (ushort*)Buffer(ref wPieces, GroupPairs * pairValues);
         int lastRows = Math.Min(Block, p.M - (b1 - 1) * Block), wholeBlocks = lastRows < Block ? b1 - 1 : b1;
         bool raggedPair = q1 > fullPairs;
@@ -50,10 +50,10 @@ internal static unsafe partial class SixTermGemm
             for (int g0 = q0; g0 < q1; g0 += GroupPairs)
             {
                 int g1 = Math.Min(q1, g0 + GroupPairs), whole = Math.Min(g1, fullPairs) - g0;
-                w.SplitPairs(g0, g1, kb, (int)args.Steps, pieces, pairValues, vector: !p.Scalar);
+                w.SplitPairs(g0, g1, kb, (int)args.Steps, pieces, pairValues, vector: !p.Scalar, p.XPieces);
                 for (int b = b0; b < b1; b++)
                 {
-                    args.A = (ushort*)p.Pieces + b * blockValues + (long)kb * SixTermLayout.StepValues;
+                    args.A = (ushort*)p.Pieces + b * blockValues + (long)kb * p.XStepValues;
                     if (b >= wholeBlocks)
                         Tiles(&args, p, kb, pieces, rows + (g0 - q0) * Block, stripCols, g1 - g0);
                     else
@@ -84,6 +84,6 @@ internal static unsafe partial class SixTermGemm
         args->LdcBytes = (long)ldc * sizeof(float);
         args->Accumulate = kb;
         args->Tiles = tiles;
-        Tile(args, p.Scalar, threeTerms: false, p.High);
+        Tile(args, p.Scalar, threeTerms: false, p.High, p.XPieces);
     }
 }

@@ -145,9 +145,19 @@ internal static unsafe partial class SixTermGemm
     /// <summary>Puts back the precision <see cref="EnterHigh"/> replaced.</summary>
     internal static void RestoreHigh(int was) => high = was;
 
-    // A product's arguments for the static parallel bodies.
+    // A product's arguments for the static parallel bodies. High: at "high" precision (asked, or W held as two pieces).
     private readonly record struct Product(SixTermMatrix W, nint X, int Lda, int M, nint Pieces, nint Bias, nint C, int Ldc,
-        nint Epilogue, nint RowsDone, nint Context, bool Scalar, bool High);
+        nint Epilogue, nint RowsDone, nint Context, bool Scalar, bool High)
+    {
+        // x's pieces the tile reads (two at "high", else three: the three-term tile of a bfloat16-exact W reads three),
+        // W's a split per call makes (never bfloat16-exact), and the values of a step of x's.
+        public int XPieces => High && !W.Bf16Exact ? 2 : 3;
+
+        public int XStepValues => SixTermLayout.StepValuesOf(XPieces);
+    }
+
+    // Whether a product over `w` runs at "high": this thread's setting, or a W that holds only the two pieces "high" reads.
+    private static bool HighFor(SixTermMatrix w, bool high) => high || w.PieceCount == 2;
 
     /// <summary>
     /// c[m, N] = a[m, K] · Wᵀ + bias (empty: none; rows <paramref name="lda"/> and <paramref name="ldc"/> apart), then
@@ -160,7 +170,7 @@ internal static unsafe partial class SixTermGemm
         if (m <= 0 || w.N == 0) return;
         fixed (float* pa = a, pb = bias, pc = c)
             RunProduct(new Product(w, (nint)pa, lda, m, 0, bias.IsEmpty ? 0 : (nint)pb, (nint)pc, ldc,
-                (nint)epilogue, (nint)rowsDone, (nint)context, ScalarTwin, High));
+                (nint)epilogue, (nint)rowsDone, (nint)context, ScalarTwin, HighFor(w, High)));
     }
 
     /// <summary>
@@ -185,7 +195,7 @@ internal static unsafe partial class SixTermGemm
     {
         if (m <= 0) return;
         bool scalar = ScalarTwin, high = High;
-        Product Of(in Stage s) => new(s.W, s.X, s.Lda, m, 0, s.Bias, s.C, s.Ldc, s.Epilogue, s.RowsDone, s.Context, scalar, high);
+        Product Of(in Stage s) => new(s.W, s.X, s.Lda, m, 0, s.Bias, s.C, s.Ldc, s.Epilogue, s.RowsDone, s.Context, scalar, HighFor(s.W, high));
         var chain = new Chain(Of(first), Of(second), Of(third));
         if ((m + Block - 1) / Block < RowSplitBlocksPerThread * Parallelism.MaxThreads
             || first.W.N == 0 || second.W.N == 0 || third.W.N == 0)
@@ -220,7 +230,7 @@ internal static unsafe partial class SixTermGemm
             ForRowBlocks(blocks, p.W.SplitsPerCall, p, static (in Product p, int b0, int b1) => Rows(p, b0, b1));
             return;
         }
-        p = p with { Pieces = Buffer(ref xPieces, blocks * (long)p.W.Chunks * SixTermLayout.StepValues) };
+        p = p with { Pieces = Buffer(ref xPieces, blocks * (long)p.W.Chunks * p.XStepValues) };
         Parallelism.For(blocks, 1, p, static (in Product p, int b0, int b1) => Split(p, b0, b1));
         Parallelism.For(p.W.Pairs, 1, p, static (in Product p, int q0, int q1) =>
         {
@@ -237,7 +247,7 @@ internal static unsafe partial class SixTermGemm
     // multiplied, finished, and handed to RowsDone.
     private static void Rows(in Product p, int b0, int b1)
     {
-        long blockValues = (long)p.W.Chunks * SixTermLayout.StepValues;
+        long blockValues = (long)p.W.Chunks * p.XStepValues;
         for (int s0 = b0; s0 < b1; s0 += PiecesBlocks)
         {
             int s1 = Math.Min(b1, s0 + PiecesBlocks);
@@ -254,10 +264,10 @@ internal static unsafe partial class SixTermGemm
     // Row blocks [b0, b1) of x split into their pieces.
     private static void Split(in Product p, int b0, int b1)
     {
-        long blockValues = (long)p.W.Chunks * SixTermLayout.StepValues;
+        long blockValues = (long)p.W.Chunks * p.XStepValues;
         for (int b = b0; b < b1; b++)
             SixTermLayout.SplitRows((float*)p.X + (long)b * Block * p.Lda, p.Lda, Math.Min(Block, p.M - b * Block), p.W.K,
-                (ushort*)p.Pieces + b * blockValues, vector: !p.Scalar);
+                (ushort*)p.Pieces + b * blockValues, vector: !p.Scalar, p.XPieces);
     }
 
     // Row blocks [b0, b1) × panel pairs [q0, q1) into C: whole tiles stored by the tile into C, k block by k block;
@@ -272,7 +282,7 @@ internal static unsafe partial class SixTermGemm
         }
         var w = p.W;
         int chunks = w.Chunks, fullPairs = w.N / Block;
-        long blockValues = (long)chunks * SixTermLayout.StepValues, pairValues = w.PairBytes / sizeof(ushort);
+        long blockValues = (long)chunks * p.XStepValues, pairValues = w.PairBytes / sizeof(ushort);
         float* c = (float*)p.C;
         var args = new SixTermTileAmx.Args { LdcBytes = (long)p.Ldc * sizeof(float), PairBytes = w.PairBytes };
         int wholeEnd = Math.Min(q1, fullPairs);
@@ -284,13 +294,13 @@ internal static unsafe partial class SixTermGemm
                 for (int b = b0; b < b1; b++)
                 {
                     if (p.M - b * Block < Block) continue;
-                    args.A = (ushort*)p.Pieces + b * blockValues + (long)kb * SixTermLayout.StepValues;
+                    args.A = (ushort*)p.Pieces + b * blockValues + (long)kb * p.XStepValues;
                     args.B = w.Pieces + g0 * pairValues + (long)kb * w.StepValues;
                     args.Steps = Math.Min(KcChunks, chunks - kb);
                     args.Acc = c + (long)b * Block * p.Ldc + g0 * Block;
                     args.Accumulate = kb;
                     args.Tiles = g1 - g0;
-                    Tile(&args, p.Scalar, w.Bf16Exact, p.High);
+                    Tile(&args, p.Scalar, w.Bf16Exact, p.High, w.PieceCount);
                 }
             }
         }
@@ -309,7 +319,7 @@ internal static unsafe partial class SixTermGemm
                 args.LdcBytes = GroupPairs * Block * sizeof(float);
                 args.Accumulate = 0;
                 args.Tiles = g1 - g0;
-                Tile(&args, p.Scalar, w.Bf16Exact, p.High);
+                Tile(&args, p.Scalar, w.Bf16Exact, p.High, w.PieceCount);
                 for (int r = 0; r < rows; r++)
                     new ReadOnlySpan<float>(scratch + r * GroupPairs * Block, cols)
                         .CopyTo(new Span<float>(c + ((long)b * Block + r) * p.Ldc + g0 * Block, cols));
@@ -319,11 +329,11 @@ internal static unsafe partial class SixTermGemm
 
     // One call of the tile, or of its twin (asked for, on a CPU without AMX (a test's Override), or on a thread that cannot
     // run tiles: the same bits); for a W held as its first piece alone (SixTermMatrix.Bf16Exact), the three-term tile;
-    // else at "high" precision (High, captured by the call) the high tile.
-    private static void Tile(SixTermTileAmx.Args* args, bool scalar, bool threeTerms, bool high)
+    // else at "high" precision (High, captured by the call) the high tile over x's two pieces and W's `wPieces` (2 or 3).
+    private static void Tile(SixTermTileAmx.Args* args, bool scalar, bool threeTerms, bool high, int wPieces)
     {
         if (threeTerms) ThreeTermTileAmx.Run(args, scalar);
-        else if (high) HighTileAmx.Run(args, scalar);
+        else if (high) HighTileAmx.Run(args, scalar, wPieces);
         else if (scalar || !SixTermTileAmx.IsSupported || !SixTermTileAmx.Run(args)) SixTermTileScalar.Run(args);
     }
 

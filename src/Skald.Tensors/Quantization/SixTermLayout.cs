@@ -8,7 +8,9 @@ namespace Skald.Tensors.Quantization;
 /// <summary>
 /// How <see cref="SixTermTileAmx"/> reads the bfloat16 pieces of x and W: per 32-row block of x (or 32-column panel pair
 /// of W) and 32-deep chunk of k one 6 KB step of six 1 KB tiles, [piece 0–2][half 0–1], each tile 16 rows × 64 bytes:
-/// x's tile is 16 rows × 32 k, W's 16 pairs of k × 16 columns × 2 (AMX's bfloat16 B layout). Blocks are
+/// x's tile is 16 rows × 32 k, W's 16 pairs of k × 16 columns × 2 (AMX's bfloat16 B layout); a layout of fewer pieces
+/// (<see cref="StepValuesOf"/>: "high" precision's two, 4 KB a step; a bfloat16-exact W's one) is the first tiles of
+/// that step, at the same offsets. Blocks are
 /// <c>chunks</c> steps long, K padded with zeros to whole chunks, rows and columns to whole blocks (zero pieces add
 /// exactly 0). The split: p1 = bf16(v) to nearest even, p2 = bf16(v − p1), p3 = bf16(v − p1 − p2), each difference exact
 /// in float32; a piece that is infinite or NaN ends the split (the later pieces 0, so ±∞ stays ±∞ and not NaN), and a finite
@@ -29,6 +31,13 @@ internal static unsafe class SixTermLayout
     /// <summary>Rows of a block of x (columns of a panel pair of W), and the depth of a chunk.</summary>
     public const int Block = 32;
 
+    /// <summary>
+    /// bfloat16 values in a step of <paramref name="pieces"/> pieces (its first pieces' tiles, in the same places as in a
+    /// three-piece step): 3 for the six terms, 2 for "high" precision (<see cref="HighTileAmx"/>: 4 KB a step, what its
+    /// three terms read), 1 for a bfloat16-exact W (<see cref="ThreeTermTileAmx.WStepValues"/>).
+    /// </summary>
+    public static int StepValuesOf(int pieces) => pieces * 2 * TileBytes / sizeof(ushort);
+
     /// <summary>Bytes from a step to the tile of <paramref name="piece"/>, <paramref name="half"/>.</summary>
     public static int Offset(int piece, int half) => (2 * piece + half) * TileBytes;
 
@@ -37,8 +46,12 @@ internal static unsafe class SixTermLayout
 
     /// <summary>The index in a block of x's piece <paramref name="s"/> at row <paramref name="r"/> (&lt; 32), k <paramref name="t"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static long XIndex(int r, int t, int s) =>
-        (long)(t / Block) * StepValues + (Offset(s, r / 16) + r % 16 * 64) / sizeof(ushort) + t % Block;
+    public static long XIndex(int r, int t, int s) => XIndex(r, t, s, StepValues);
+
+    /// <summary><see cref="XIndex(int, int, int)"/> for a block whose steps are <paramref name="stepValues"/> apart (<see cref="StepValuesOf"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long XIndex(int r, int t, int s, int stepValues) =>
+        (long)(t / Block) * stepValues + (Offset(s, r / 16) + r % 16 * 64) / sizeof(ushort) + t % Block;
 
     /// <summary>The index in a panel pair of W's piece <paramref name="s"/> at column <paramref name="j"/> (&lt; 32), k <paramref name="t"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -132,12 +145,14 @@ internal static unsafe class SixTermLayout
     /// <summary>
     /// Splits the first <paramref name="rows"/> rows (at most 32) of x [·, k] at <paramref name="x"/> (rows
     /// <paramref name="ldx"/> apart) into the block at <paramref name="block"/>, its rows past <paramref name="rows"/> and k
-    /// past <paramref name="k"/> zero; 16 values at a time with <paramref name="vector"/> (AVX-512), else value by value:
-    /// the same bits either way.
+    /// past <paramref name="k"/> zero: the first <paramref name="pieces"/> pieces (3, or 2 for "high" precision), steps
+    /// <see cref="StepValuesOf"/>(pieces) apart; 16 values at a time with <paramref name="vector"/> (AVX-512), else value
+    /// by value: the same bits either way, and a piece's bits do not depend on how many are kept.
     /// </summary>
-    public static void SplitRows(float* x, int ldx, int rows, int k, ushort* block, bool vector)
+    public static void SplitRows(float* x, int ldx, int rows, int k, ushort* block, bool vector, int pieces = 3)
     {
         int chunks = Chunks(k), kp = chunks * Block, k16 = vector && Vector512.IsHardwareAccelerated ? k / 16 * 16 : 0;
+        int stepValues = StepValuesOf(pieces);
         for (int r = 0; r < Block; r++)
         {
             float* row = x + (long)r * ldx;
@@ -147,32 +162,33 @@ internal static unsafe class SixTermLayout
                 for (; t < k16; t += 16)
                 {
                     Split16(Vector512.Load(row + t), out var p1, out var p2, out var p3);
-                    ushort* at = block + XIndex(r, t, 0); // piece s is Offset(s, 0) bytes further
+                    ushort* at = block + XIndex(r, t, 0, stepValues); // piece s is Offset(s, 0) bytes further
                     Narrow16(p1).Store(at);
                     Narrow16(p2).Store(at + Offset(1, 0) / sizeof(ushort));
-                    Narrow16(p3).Store(at + Offset(2, 0) / sizeof(ushort));
+                    if (pieces > 2) Narrow16(p3).Store(at + Offset(2, 0) / sizeof(ushort));
                 }
                 for (; t < k; t++)
                 {
                     float rest = row[t];
-                    for (int s = 0; s < 3; s++) block[XIndex(r, t, s)] = Piece(ref rest);
+                    for (int s = 0; s < pieces; s++) block[XIndex(r, t, s, stepValues)] = Piece(ref rest);
                 }
             }
             for (; t < kp; t++)
             {
-                for (int s = 0; s < 3; s++) block[XIndex(r, t, s)] = 0;
+                for (int s = 0; s < pieces; s++) block[XIndex(r, t, s, stepValues)] = 0;
             }
         }
     }
 
     /// <summary>
     /// One 32-deep chunk of a panel pair of W from k-major rows of 32 columns at <paramref name="rows"/> (32 rows,
-    /// <paramref name="ld"/> apart) into its step at <paramref name="step"/>: a row pair (k even, k odd) of 16 columns
-    /// makes, per piece, 16 lanes whose low halves are the even k's pieces and high halves the odd k's, the tile's
-    /// row of that k pair (<see cref="WIndex(int, int, int)"/>). 16 values at a time (<see cref="Split16"/>) with
+    /// <paramref name="ld"/> apart) into its step at <paramref name="step"/>, its first <paramref name="pieces"/> pieces (3,
+    /// or 2 for "high" precision: <see cref="StepValuesOf"/>): a row pair (k even, k odd) of 16 columns makes, per
+    /// piece, 16 lanes whose low halves are the even k's pieces and high halves the odd k's, the tile's row of that k
+    /// pair (<see cref="WIndex(int, int, int)"/>). 16 values at a time (<see cref="Split16"/>) with
     /// <paramref name="vector"/> (AVX-512), else value by value (<see cref="Piece"/>): the same bits either way.
     /// </summary>
-    public static void SplitPair(float* rows, long ld, ushort* step, bool vector)
+    public static void SplitPair(float* rows, long ld, ushort* step, bool vector, int pieces = 3)
     {
         if (vector && Vector512.IsHardwareAccelerated)
         {
@@ -184,7 +200,7 @@ internal static unsafe class SixTermLayout
                 uint* at = (uint*)(step + WIndex(16 * half, 2 * kp, 0)); // piece s is Offset(s, 0) bytes further
                 (e1 | Vector512.ShiftLeft(o1, 16)).Store(at);
                 (e2 | Vector512.ShiftLeft(o2, 16)).Store(at + Offset(1, 0) / sizeof(uint));
-                (e3 | Vector512.ShiftLeft(o3, 16)).Store(at + Offset(2, 0) / sizeof(uint));
+                if (pieces > 2) (e3 | Vector512.ShiftLeft(o3, 16)).Store(at + Offset(2, 0) / sizeof(uint));
             }
             return;
         }
@@ -192,7 +208,7 @@ internal static unsafe class SixTermLayout
         for (int j = 0; j < Block; j++)
         {
             float rest = rows[t * ld + j];
-            for (int piece = 0; piece < 3; piece++) step[WIndex(j, t, piece)] = Piece(ref rest);
+            for (int piece = 0; piece < pieces; piece++) step[WIndex(j, t, piece)] = Piece(ref rest);
         }
     }
 }

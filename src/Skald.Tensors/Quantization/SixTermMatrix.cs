@@ -16,7 +16,11 @@ namespace Skald.Tensors.Quantization;
 /// (<see cref="CopyRowMajor"/>) are <see cref="SixTermLayout.Join"/> of their pieces. A W whose every value is a bfloat16
 /// (<see cref="Bf16Exact"/>: a bfloat16 checkpoint's, read as float32) has its second and third pieces all zero and is held
 /// as its first piece alone, 2 bytes a weight (one 2 KB step a chunk, <see cref="ThreeTermTileAmx"/>), its values that
-/// piece, multiplied from the three terms that piece takes part in.
+/// piece, multiplied from the three terms that piece takes part in. A W packed for a model at "high" precision
+/// (<see cref="Float32MatmulPrecision.High"/>) may instead hold its first two pieces alone (<see cref="PieceCount"/> 2, 4
+/// bytes a weight, one 4 KB step a chunk): all <see cref="HighTileAmx"/> reads, so its products run at "high" whatever a
+/// later call asks, and its values read back are p1 + p2 (within 2^-16 of W's; <see cref="Lossless"/> false unless every
+/// value is that sum).
 /// </summary>
 internal sealed unsafe class SixTermMatrix
 {
@@ -29,6 +33,7 @@ internal sealed unsafe class SixTermMatrix
     {
         N = panels.N;
         K = panels.K;
+        PieceCount = 3;
         StepValues = SixTermLayout.StepValues;
         Chunks = SixTermLayout.Chunks(K);
         Pairs = (N + SixTermLayout.Block - 1) / SixTermLayout.Block;
@@ -36,12 +41,12 @@ internal sealed unsafe class SixTermMatrix
         this.panels = panels;
     }
 
-    private SixTermMatrix(int n, int k, bool bf16Exact)
+    private SixTermMatrix(int n, int k, int pieces)
     {
         N = n;
         K = k;
-        Bf16Exact = bf16Exact;
-        StepValues = bf16Exact ? ThreeTermTileAmx.WStepValues : SixTermLayout.StepValues;
+        PieceCount = pieces;
+        StepValues = SixTermLayout.StepValuesOf(pieces);
         Chunks = SixTermLayout.Chunks(k);
         Pairs = (n + SixTermLayout.Block - 1) / SixTermLayout.Block;
         long values = (long)Pairs * Chunks * StepValues;
@@ -73,11 +78,18 @@ internal sealed unsafe class SixTermMatrix
     /// Whether every value of W is a bfloat16 (its low 16 bits zero, and not a signalling NaN): W is then held as its first
     /// piece alone (2 bytes a weight) and multiplied by <see cref="ThreeTermTileAmx"/>, the same sums as the six terms'.
     /// </summary>
-    public bool Bf16Exact { get; }
+    public bool Bf16Exact => PieceCount == 1;
 
     /// <summary>
-    /// bfloat16 values from one of W's chunks to the next: <see cref="ThreeTermTileAmx.WStepValues"/> when
-    /// <see cref="Bf16Exact"/>, else <see cref="SixTermLayout.StepValues"/>.
+    /// The pieces held a weight: 3 (six terms, or "high" reading the first two), 1 (<see cref="Bf16Exact"/>) or 2 (held for
+    /// "high" alone, <see cref="FromRows(ReadOnlySpan{float}, int, int, int)"/>). 3 for a W split per call, whose products
+    /// split as many as their precision reads.
+    /// </summary>
+    public int PieceCount { get; }
+
+    /// <summary>
+    /// bfloat16 values from one of W's chunks to the next, <see cref="SixTermLayout.StepValuesOf"/>(<see cref="PieceCount"/>):
+    /// <see cref="ThreeTermTileAmx.WStepValues"/> when <see cref="Bf16Exact"/>.
     /// </summary>
     public int StepValues { get; }
 
@@ -120,11 +132,13 @@ internal sealed unsafe class SixTermMatrix
     /// For a W split per call (<see cref="SplitsPerCall"/>): panel pairs [<paramref name="q0"/>, <paramref name="q1"/>) ×
     /// chunks [<paramref name="chunk0"/>, chunk0 + <paramref name="steps"/>) split from the float32 panels into the
     /// steps at <paramref name="destination"/> (pair q's at destination + (q − q0)·<paramref name="pairValues"/>, its
-    /// chunks one step apart): the pieces <see cref="FromRows(ReadOnlySpan{float}, int, int)"/> holds, the same bits; 16 values at a time with
-    /// <paramref name="vector"/> (AVX-512), else value by value (<see cref="SixTermLayout.SplitPair"/>).
+    /// chunks one step apart): the first <paramref name="pieces"/> (3, or 2 for "high") of the pieces
+    /// <see cref="FromRows(ReadOnlySpan{float}, int, int)"/> holds, the same bits, steps <see cref="SixTermLayout.StepValuesOf"/>(pieces)
+    /// apart; 16 values at a time with <paramref name="vector"/> (AVX-512), else value by value (<see cref="SixTermLayout.SplitPair"/>).
     /// </summary>
-    internal void SplitPairs(int q0, int q1, int chunk0, int steps, ushort* destination, long pairValues, bool vector)
+    internal void SplitPairs(int q0, int q1, int chunk0, int steps, ushort* destination, long pairValues, bool vector, int pieces = 3)
     {
+        int stepValues = SixTermLayout.StepValuesOf(pieces);
         const int block = SixTermLayout.Block;
         var held = panels ?? throw new InvalidOperationException("this weight holds its pieces");
         float* first = held.Panels; // pair q is panel q: row t (k) of its 32 columns at (q·K + t)·32
@@ -140,7 +154,7 @@ internal sealed unsafe class SixTermMatrix
                 new Span<float>(square + Math.Max(0, kc) * block, (block - Math.Max(0, kc)) * block).Clear();
                 rows = square;
             }
-            SixTermLayout.SplitPair(rows, block, destination + (q - q0) * pairValues + (long)(c - chunk0) * StepValues, vector);
+            SixTermLayout.SplitPair(rows, block, destination + (q - q0) * pairValues + (long)(c - chunk0) * stepValues, vector, pieces);
         }
         GC.KeepAlive(held);
     }
@@ -152,31 +166,42 @@ internal sealed unsafe class SixTermMatrix
     /// From W [n, k] row-major; with <paramref name="allPieces"/> all three pieces even when every value is a bfloat16
     /// (for tests: the six-term product on such a W).
     /// </summary>
-    internal static SixTermMatrix FromRows(ReadOnlySpan<float> w, int n, int k, bool allPieces)
+    internal static SixTermMatrix FromRows(ReadOnlySpan<float> w, int n, int k, bool allPieces) => FromRows(w, n, k, allPieces, pieces: 3);
+
+    /// <summary>
+    /// From W [n, k] row-major, holding its first <paramref name="pieces"/> pieces: 3 (<see cref="FromRows(ReadOnlySpan{float}, int, int)"/>)
+    /// or 2, for a model at "high" precision (<see cref="PieceCount"/>; its first piece alone all the same when every
+    /// value is a bfloat16).
+    /// </summary>
+    public static SixTermMatrix FromRows(ReadOnlySpan<float> w, int n, int k, int pieces) => FromRows(w, n, k, allPieces: false, pieces);
+
+    private static SixTermMatrix FromRows(ReadOnlySpan<float> w, int n, int k, bool allPieces, int pieces)
     {
+        if (pieces is not (2 or 3)) throw new ArgumentOutOfRangeException(nameof(pieces), "two or three pieces");
         if (w.Length < (long)n * k) throw new ArgumentException($"W needs [{n}, {k}] values", nameof(w));
-        fixed (float* p = w) return Make(p, n, k, 1, k, 0, 1, allPieces);
+        fixed (float* p = w) return Make(p, n, k, 1, k, 0, 1, allPieces, pieces);
     }
 
     /// <summary>From <see cref="Gemm.PackedMatrix"/>'s panels of a transposed operand (W[o, i] in panel o / NR, row i, lane o % NR).</summary>
     public static SixTermMatrix FromPanels(Gemm.PackedMatrix packed)
     {
         int nr = packed.NR;
-        var m = Make(packed.Panels, packed.N, packed.K, nr, (long)nr * packed.K, 1, nr, allPieces: false);
+        var m = Make(packed.Panels, packed.N, packed.K, nr, (long)nr * packed.K, 1, nr, allPieces: false, pieces: 3);
         GC.KeepAlive(packed);
         return m;
     }
 
-    // W[o, i] at w + (o / group)·groupStride + (o % group)·lane + i·step.
-    private static SixTermMatrix Make(float* w, int n, int k, int group, long groupStride, long lane, long step, bool allPieces)
+    // W[o, i] at w + (o / group)·groupStride + (o % group)·lane + i·step: its first `pieces` pieces (2 or 3).
+    private static SixTermMatrix Make(float* w, int n, int k, int group, long groupStride, long lane, long step, bool allPieces, int pieces)
     {
         if (!allPieces && AllBf16(w, n, k, group, groupStride, lane, step)) return FirstPieces(w, n, k, group, groupStride, lane, step);
-        var m = new SixTermMatrix(n, k, bf16Exact: false);
-        ushort* pieces = m.Pieces;
+        var m = new SixTermMatrix(n, k, pieces);
+        bool three = pieces == 3;
+        ushort* held = m.Pieces;
         for (int o = 0; o < n; o++)
         {
             float* row = w + o / group * groupStride + o % group * lane;
-            ushort* pair = pieces + (long)(o / SixTermLayout.Block) * m.Chunks * SixTermLayout.StepValues;
+            ushort* pair = held + (long)(o / SixTermLayout.Block) * m.Chunks * m.StepValues;
             int j = o % SixTermLayout.Block;
             bool lossless = true;
             int i = 0;
@@ -188,22 +213,23 @@ internal sealed unsafe class SixTermMatrix
                     var value = Vector512.Load(row + i);
                     var rest = value;
                     Vector512<uint> p1 = SixTermLayout.Piece16(ref rest), p2 = SixTermLayout.Piece16(ref rest), p3 = SixTermLayout.Piece16(ref rest);
+                    if (!three) p3 = Vector512<uint>.Zero;
                     lossless &= Vector512.EqualsAll(SixTermLayout.Join16(p1, p2, p3).AsUInt32(), value.AsUInt32());
                     for (int l = 0; l < 16; l++)
                     {
-                        pair[SixTermLayout.WIndex(j, i + l, 0)] = (ushort)p1.GetElement(l);
-                        pair[SixTermLayout.WIndex(j, i + l, 1)] = (ushort)p2.GetElement(l);
-                        pair[SixTermLayout.WIndex(j, i + l, 2)] = (ushort)p3.GetElement(l);
+                        pair[SixTermLayout.WIndex(j, i + l, 0, m.StepValues)] = (ushort)p1.GetElement(l);
+                        pair[SixTermLayout.WIndex(j, i + l, 1, m.StepValues)] = (ushort)p2.GetElement(l);
+                        if (three) pair[SixTermLayout.WIndex(j, i + l, 2, m.StepValues)] = (ushort)p3.GetElement(l);
                     }
                 }
             }
             for (; i < k; i++)
             {
                 float value = row[i * step], rest = value;
-                ushort p1 = SixTermLayout.Piece(ref rest), p2 = SixTermLayout.Piece(ref rest), p3 = SixTermLayout.Piece(ref rest);
-                pair[SixTermLayout.WIndex(j, i, 0)] = p1;
-                pair[SixTermLayout.WIndex(j, i, 1)] = p2;
-                pair[SixTermLayout.WIndex(j, i, 2)] = p3;
+                ushort p1 = SixTermLayout.Piece(ref rest), p2 = SixTermLayout.Piece(ref rest), p3 = three ? SixTermLayout.Piece(ref rest) : (ushort)0;
+                pair[SixTermLayout.WIndex(j, i, 0, m.StepValues)] = p1;
+                pair[SixTermLayout.WIndex(j, i, 1, m.StepValues)] = p2;
+                if (three) pair[SixTermLayout.WIndex(j, i, 2, m.StepValues)] = p3;
                 lossless &= BitConverter.SingleToInt32Bits(SixTermLayout.Join(p1, p2, p3)) == BitConverter.SingleToInt32Bits(value);
             }
             if (!lossless) m.Lossless = false;
@@ -255,7 +281,7 @@ internal sealed unsafe class SixTermMatrix
     // A bfloat16-exact W held as its first pieces (each value's upper 16 bits: Piece's p1, its p2 and p3 zero).
     private static SixTermMatrix FirstPieces(float* w, int n, int k, int group, long groupStride, long lane, long step)
     {
-        var m = new SixTermMatrix(n, k, bf16Exact: true);
+        var m = new SixTermMatrix(n, k, pieces: 1);
         ushort* pieces = m.Pieces;
         for (int o = 0; o < n; o++)
         {
@@ -286,8 +312,8 @@ internal sealed unsafe class SixTermMatrix
             long idx = start + at;
             int o = (int)(idx / K), i = (int)(idx % K), j = o % SixTermLayout.Block;
             ushort* pair = pieces + o / SixTermLayout.Block * pairValues;
-            destination[at] = Bf16Exact ? Bf16.ToSingle(pair[SixTermLayout.WIndex(j, i, 0, StepValues)]) : SixTermLayout.Join(pair[SixTermLayout.WIndex(j, i, 0)], pair[SixTermLayout.WIndex(j, i, 1)],
-                pair[SixTermLayout.WIndex(j, i, 2)]);
+            destination[at] = Bf16Exact ? Bf16.ToSingle(pair[SixTermLayout.WIndex(j, i, 0, StepValues)]) : SixTermLayout.Join(pair[SixTermLayout.WIndex(j, i, 0, StepValues)],
+                pair[SixTermLayout.WIndex(j, i, 1, StepValues)], PieceCount == 3 ? pair[SixTermLayout.WIndex(j, i, 2)] : (ushort)0);
         }
         GC.KeepAlive(this);
     }

@@ -16,7 +16,15 @@ internal static unsafe class SixTermTileScalar
     /// Runs <paramref name="args"/> with <paramref name="terms"/> a chunk, W's steps <paramref name="wStepValues"/> apart
     /// (<see cref="ThreeTermTileAmx"/>'s twin: its three terms over W's first piece alone).
     /// </summary>
-    public static void Run(SixTermTileAmx.Args* args, (int X, int W)[] terms, int wStepValues)
+    public static void Run(SixTermTileAmx.Args* args, (int X, int W)[] terms, int wStepValues) =>
+        Run(args, terms, SixTermLayout.StepValues, wStepValues);
+
+    /// <summary>
+    /// Runs <paramref name="args"/> with <paramref name="terms"/> a chunk, x's steps <paramref name="xStepValues"/> and W's
+    /// <paramref name="wStepValues"/> apart (<see cref="SixTermLayout.StepValuesOf"/>: <see cref="HighTileAmx"/>'s twin
+    /// reads x's two pieces, 4 KB a step).
+    /// </summary>
+    public static void Run(SixTermTileAmx.Args* args, (int X, int W)[] terms, int xStepValues, int wStepValues)
     {
         var x = (ushort*)args->A;
         var pair = (ushort*)args->B;
@@ -37,8 +45,8 @@ internal static unsafe class SixTermTileScalar
                         for (int p = 0; p < 16; p++)
                         {
                             int t = step * SixTermLayout.Block + 2 * p;
-                            even = Fma(x[SixTermLayout.XIndex(r, t, px)], pair[SixTermLayout.WIndex(j, t, pw, wStepValues)], even);
-                            odd = Fma(x[SixTermLayout.XIndex(r, t + 1, px)], pair[SixTermLayout.WIndex(j, t + 1, pw, wStepValues)], odd);
+                            even = Fma(x[SixTermLayout.XIndex(r, t, px, xStepValues)], pair[SixTermLayout.WIndex(j, t, pw, wStepValues)], even);
+                            odd = Fma(x[SixTermLayout.XIndex(r, t + 1, px, xStepValues)], pair[SixTermLayout.WIndex(j, t + 1, pw, wStepValues)], odd);
                         }
                         sum = Bf16TileScalar.Flush(sum + Bf16TileScalar.Flush(even + odd));
                     }

@@ -65,6 +65,7 @@ internal sealed class IndexAddCommand : Command
             if (manifest.BgeM3 is not null)
             {
                 using var m3 = IndexOptions.BgeM3Model(manifest, folder, modelDir, p.GetValue(batchSize) ?? 32);
+                Float32MatmulOption.Apply(m3.Encoder, p.GetValue(float32Matmul), quiet);
                 var (chunkM, overlapM, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null) : IndexOptions.Chunking(m3, null, null);
                 var m3Chunking = new ChunkOptions { ChunkTokens = chunkM, OverlapTokens = overlapM, Counter = TokenCounter.For(m3.Encoder.Tokenizer, modelDir) };
                 return Added(p, folder, manifest, m3, m3Chunking, root, modelDir, null, null, recorded, quiet);
@@ -72,6 +73,7 @@ internal sealed class IndexAddCommand : Command
             if (manifest.MultiVector is not null)
             {
                 using var tokens = IndexOptions.LateInteractionModel(manifest, folder, modelDir, p.GetValue(batchSize) ?? 32);
+                Float32MatmulOption.Apply(tokens.Encoder, p.GetValue(float32Matmul), quiet);
                 var (chunkT, overlapT, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null)
                     : IndexOptions.Chunking(tokens.Encoder, null, null);
                 var tokenChunking = new ChunkOptions { ChunkTokens = chunkT, OverlapTokens = overlapT, Counter = TokenCounter.For(tokens.Encoder.Tokenizer, modelDir) };

@@ -143,6 +143,7 @@ internal sealed class IndexBuildCommand : Command
         layout = layout with { Precision = Skald.Retrieval.Quantization.EmbeddingPrecision.Float32 }; // an int8 --precision is the token vectors' one
         if (p.GetValue(maxActiveDims) is not null) throw new UsageException($"--max-active-dims is for sparse encoders (SPLADE, CSR); {dir} is a late-interaction (ColBERT) model");
         using var embedder = MultiVectorEmbeddingModel.Load(dir, p.GetValue(batchSize) ?? 32, p.GetValue(poolFactor) ?? 1);
+        Float32MatmulOption.Apply(embedder.Encoder, p.GetValue(float32Matmul), quiet);
         var (chunk, overlap, note) = IndexOptions.Chunking(embedder.Encoder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
         var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
         var (records, noText, unreadable) = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output), p.GetValue(language) == Bm25Fields.PerDocument);
@@ -178,6 +179,7 @@ internal sealed class IndexBuildCommand : Command
         if ((p.GetValue(truncateDim) is not null ? "--truncate-dim" : p.GetValue(maxActiveDims) is not null ? "--max-active-dims" : null) is { } setting)
             throw new UsageException($"{setting} does not apply with --bge-m3 (a BGE-M3 index scores its stored outputs exactly)");
         using var embedder = BgeM3EmbeddingModel.Load(dir, BgeM3Options.ParseOutputs(outputs), p.GetValue(batchSize) ?? 32);
+        Float32MatmulOption.Apply(embedder.Encoder, p.GetValue(float32Matmul), quiet);
         var (chunk, overlap, note) = IndexOptions.Chunking(embedder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
         var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
         var (records, noText, unreadable) = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output), p.GetValue(language) == Bm25Fields.PerDocument);

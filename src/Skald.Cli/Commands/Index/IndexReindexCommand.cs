@@ -25,6 +25,7 @@ internal sealed class IndexReindexCommand : Command
         "ColBERT / PyLate and BGE-M3 indexes: encode every chunk again with this model of the index's kind (the index's own after a change, or another); " +
         "records, chunking, the stored outputs and the token format stay, a PLAID index's centroids are trained again", "DIR|ID");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "With --model: texts per forward pass", defaultValue: 32);
+    private readonly Option<string> float32Matmul = Float32MatmulOption.Create();
 
     public IndexReindexCommand() : base("reindex",
         "Lay out an index's dense rows anew from its stored embeddings (no model needed, nothing embedded again): exact, --precision, " +
@@ -35,6 +36,7 @@ internal sealed class IndexReindexCommand : Command
         Options.Add(truncateDim);
         Options.Add(model);
         Options.Add(batchSize);
+        Options.Add(float32Matmul);
         foreach (var o in layoutOptions.All) Options.Add(o);
         SetAction(Run);
     }
@@ -78,6 +80,8 @@ internal sealed class IndexReindexCommand : Command
         if (stored.BgeM3 is null && !MultiVectorEmbeddingModel.IsMultiVector(dir))
             throw new InputException($"{dir}: index reindex --model encodes a ColBERT index's chunks again, and this model is not a late-interaction (ColBERT / PyLate) model");
         using IDisposable embedder = stored.BgeM3 is not null ? BgeM3EmbeddingModel.Load(dir, stored.BgeM3.Stored, batch) : MultiVectorEmbeddingModel.Load(dir, batch, stored.PoolFactor ?? 1); // the index's pooling kept
+        if (embedder is BgeM3EmbeddingModel m3) Float32MatmulOption.Apply(m3.Encoder, p.GetValue(float32Matmul), quiet);
+        else Float32MatmulOption.Apply(((MultiVectorEmbeddingModel)embedder).Encoder, p.GetValue(float32Matmul), quiet);
         var manifest = IndexBuilder.Reencode(folder, (IEmbeddingModel)embedder, dir, progress: IndexOptions.Progress(quiet));
         Terminal.Log($"encoded {Counted.Of(manifest.Rows, "row")} again with {manifest.ModelName} ({IndexOptions.Layout(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {folder}", quiet);
         return 0;

@@ -26,6 +26,7 @@ internal sealed class SearchCommand : Command
     private readonly Option<string> format = CliOptions.Choice("--format", "table, or json (one object with every field)", "table", "table", "json");
     private readonly Option<string> fusion = CliOptions.OptionalChoice("--fusion", "hybrid: rrf, convex or rerank (default: convex, z-score, alpha 0.3; measured, see README)", "rrf", "convex", "rerank");
     private readonly Option<double?> alpha = CliOptions.Number("--alpha", "hybrid convex: weight of the dense score", v => v is >= 0 and <= 1, "a number in [0, 1]");
+    private readonly Option<string> float32Matmul = Float32MatmulOption.Create();
     private readonly Option<string> rerank = CliOptions.Text("--rerank",
         "A cross-encoder (reranker) folder or hub id: the first --rerank-candidates results are scored against the query by it and shown best first, with its scores", "DIR|ID");
     private readonly Option<int?> candidates = CliOptions.Int("--rerank-candidates", "With --rerank: how many results the reranker scores", defaultValue: 50);
@@ -62,7 +63,7 @@ internal sealed class SearchCommand : Command
 
     public SearchCommand() : base("search", "Search an index made by 'skald index build'")
     {
-        foreach (var o in new Option[] { index, model, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef, maxSimCandidates, source, where, bgeM3Weights, minScore }) Options.Add(o);
+        foreach (var o in new Option[] { index, model, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef, maxSimCandidates, source, where, bgeM3Weights, minScore, float32Matmul }) Options.Add(o);
         foreach (var o in new Option[] { plaidCells, plaidDocs }) Options.Add(o);
         SetAction(Run);
     }
@@ -97,12 +98,14 @@ internal sealed class SearchCommand : Command
             {
                 string dir = IndexOptions.ModelOf(searchIndex.Manifest, p.GetValue(index)!, p.GetValue(model), "(--mode bm25 still works)");
                 using var m3Model = IndexOptions.BgeM3Model(searchIndex.Manifest, p.GetValue(index)!, dir);
+                Float32MatmulOption.Apply(m3Model.Encoder, p.GetValue(float32Matmul), p.GetValue(CliOptions.Quiet));
                 m3 = m3Model.Encode([text], TextRole.Query, weights.Needed)[0];
             }
             else if (searchMode != SearchMode.Bm25 && searchIndex.IsMultiVector)
             {
                 string dir = IndexOptions.ModelOf(searchIndex.Manifest, p.GetValue(index)!, p.GetValue(model), "(--mode bm25 still works)");
                 using var late = IndexOptions.LateInteractionModel(searchIndex.Manifest, p.GetValue(index)!, dir);
+                Float32MatmulOption.Apply(late.Encoder, p.GetValue(float32Matmul), p.GetValue(CliOptions.Quiet));
                 tokens = late.Encode([text], TextRole.Query)[0];
             }
             else if (searchMode != SearchMode.Bm25)
@@ -116,6 +119,7 @@ internal sealed class SearchCommand : Command
                     QueryPrompt = searchIndex.Manifest.QueryInstruction, // an LLM2Vec index's queries: the instruction it was built for
                 }))
                 {
+                    Float32MatmulOption.Apply(embedder.Encoder, p.GetValue(float32Matmul), p.GetValue(CliOptions.Quiet));
                     vector = embedder.Embed([text], TextRole.Query)[0];
                     if (searchIndex.Manifest.Similarity == "cosine" && embedder.Similarity is SimilarityFunction.Euclidean or SimilarityFunction.Manhattan
                         && searchIndex.Manifest.IvfLists == 0 && searchIndex.Manifest.HnswM == 0)
@@ -133,7 +137,7 @@ internal sealed class SearchCommand : Command
                 ? searchIndex.SearchTokens(text, tokens, searchMode, wanted, options, filter, p.GetValue(maxSimCandidates) ?? 0, Plaid(p))
                 : searchIndex.Search(text, vector, searchMode, wanted, options, p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0, p.GetValue(ef) ?? 0, filter);
             hits = ScoreThreshold.Apply(hits, p.GetValue(minScore));
-            if (reranker is not null) hits = Rerank(reranker, p.GetValue(causalLm), text, hits, k, p.GetValue(CliOptions.Quiet));
+            if (reranker is not null) hits = Rerank(reranker, p.GetValue(causalLm), text, hits, k, p.GetValue(float32Matmul), p.GetValue(CliOptions.Quiet));
             string? fused = searchMode == SearchMode.Hybrid ? options.Describe() : null;
             if (p.GetValue(format) == "json")
                 WriteJson(text, p.GetValue(mode)!, fused, searchMode != SearchMode.Bm25 && reranker is null && searchIndex.Manifest.ByDistance ? searchIndex.Manifest.Similarity : null, hits);
@@ -215,11 +219,12 @@ internal sealed class SearchCommand : Command
     }
 
     /// <summary>The cross-encoder's best <paramref name="k"/> of <paramref name="hits"/>, each with its score.</summary>
-    private static IReadOnlyList<IndexHit> Rerank(string model, bool causalLm, string query, IReadOnlyList<IndexHit> hits, int k, bool quiet)
+    private static IReadOnlyList<IndexHit> Rerank(string model, bool causalLm, string query, IReadOnlyList<IndexHit> hits, int k, string? float32, bool quiet)
     {
         using var crossEncoder = Rerankers.Load(model, quiet, causalLm);
         if (hits.Count == 0) return hits;
-        QuantizeOption.Apply(crossEncoder, null, quiet); // inference only: its float32 Linear weights held once, packed
+        // inference only: its float32 Linear weights held once, packed for the precision asked
+        QuantizeOption.Apply(Float32MatmulOption.Apply(crossEncoder, float32, quiet), null, quiet);
         return [.. crossEncoder.Rank(query, [.. hits.Select(h => h.Record.FullText)], k).Select(r => hits[r.Index] with { Score = r.Score, ScaledScore = null })];
     }
 

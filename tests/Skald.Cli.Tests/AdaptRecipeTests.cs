@@ -6,6 +6,7 @@ namespace Skald.Cli.Tests;
 /// configs/adapt-example.yaml and configs/adapt-static-example.yaml run end to end, offline, on the bundled documents,
 /// and tuning on the generated pairs helps on the generated queries held out from it.
 /// </summary>
+[RunsLong(51)] // two recipes train
 public sealed class AdaptRecipeTests
 {
     /// <summary>

@@ -167,7 +167,7 @@ public sealed class BgeM3CommandTests
         int[] docs = [9, 15, 21, 27, 33, 39];
         const int query = 4;
         string file = TextsFile(docs.Select(d => texts[d]));
-        var r = SkaldProcess.Run("rerank", "--model", Model, "--query", texts[query], "--documents", file, "--format", "json", "--bge-m3-weights", "0.4,0.2,0.4");
+        var r = InProcessSkald.Capture("rerank", "--model", Model, "--query", texts[query], "--documents", file, "--format", "json", "--bge-m3-weights", "0.4,0.2,0.4");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var results = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
         var expected = Enumerable.Range(0, docs.Length).OrderByDescending(i => scores[query][docs[i]]).ToArray();

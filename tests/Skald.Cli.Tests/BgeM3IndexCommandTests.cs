@@ -28,7 +28,7 @@ public sealed class BgeM3IndexCommandTests
     // BgeM3Encoder.Rank over their texts with `weights` (within 1e-6).
     private static void SearchRanksAs(string folder, string query, int topK, BgeM3Weights weights, params string[] extra)
     {
-        var r = SkaldProcess.Run(["search", "--index", folder, "--query", query, "--mode", "dense", "--top-k", topK.ToString(System.Globalization.CultureInfo.InvariantCulture), "--format", "json", .. extra]);
+        var r = InProcessSkald.Capture(["search", "--index", folder, "--query", query, "--mode", "dense", "--top-k", topK.ToString(System.Globalization.CultureInfo.InvariantCulture), "--format", "json", .. extra]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         var results = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
         IReadOnlyList<IndexRecord> records;

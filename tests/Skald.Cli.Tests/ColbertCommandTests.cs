@@ -29,7 +29,7 @@ public sealed class ColbertCommandTests
         const int query = 5;
         string file = Path.Combine(TestPaths.NewTempDir(), "docs.txt");
         File.WriteAllLines(file, docs.Select(d => texts[d]));
-        var r = SkaldProcess.Run("rerank", "--model", Model, "--query", texts[query], "--documents", file, "--format", "json", "--batch-size", "2");
+        var r = InProcessSkald.Capture("rerank", "--model", Model, "--query", texts[query], "--documents", file, "--format", "json", "--batch-size", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var results = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
         var expected = Enumerable.Range(0, docs.Length).OrderByDescending(i => scores[query][docs[i]]).ToArray();

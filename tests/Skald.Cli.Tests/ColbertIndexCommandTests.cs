@@ -26,7 +26,7 @@ public sealed class ColbertIndexCommandTests
     {
         string folder = Build(Model);
         const string query = "Hvor kan jeg parkere sykkelen?";
-        var r = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", "dense", "--top-k", "8", "--format", "json");
+        var r = InProcessSkald.Capture("search", "--index", folder, "--query", query, "--mode", "dense", "--top-k", "8", "--format", "json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var results = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
 
@@ -42,14 +42,14 @@ public sealed class ColbertIndexCommandTests
         }
 
         string dense = Build(DenseModel);
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", dense, "--query", query, "--model", Model), 1, "not the model", "its files differ");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", query, "--model", DenseModel), 1, "not the model", "its files differ");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", Path.Combine(TestPaths.NewTempDir(), "x"),
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", dense, "--query", query, "--model", Model), 1, "not the model", "its files differ");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", folder, "--query", query, "--model", DenseModel), 1, "not the model", "its files differ");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", Path.Combine(TestPaths.NewTempDir(), "x"),
             "--hnsw", "4"), 1, "--hnsw is for single-vector dense models");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", folder, "--hnsw", "4"), 1, "no dense layout to change");
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("index", "reindex", "--index", folder, "--hnsw", "4"), 1, "no dense layout to change");
         SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", Model, "--port", "0"), 2, "late-interaction", "--index DIR");
         SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", DenseModel, "--index", folder, "--port", "0"), 1, "was built with the model");
-        var info = SkaldProcess.Run("index", "info", "--index", folder, "--format", "json");
+        var info = InProcessSkald.Capture("index", "info", "--index", folder, "--format", "json");
         Assert.True(info.ExitCode == 0, info.Stderr);
         Assert.Contains("token vectors (colbert", JsonDocument.Parse(info.Stdout).RootElement.GetProperty("vectors").GetString());
     }

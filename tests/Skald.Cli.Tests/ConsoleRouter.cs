@@ -39,6 +39,7 @@ internal sealed class ConsoleRouter : TextWriter
             stderr = new ConsoleRouter(Console.Error);
             Console.SetOut(stdout); // the console wraps each in a synchronised writer: one write at a time
             Console.SetError(stderr);
+            Skald.Cli.Output.Terminal.OpenStdoutBytes = () => new ConsoleOutStream(); // search's and rerank's JSON bytes, through Console.Out
         }
     }
 

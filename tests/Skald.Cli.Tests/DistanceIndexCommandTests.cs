@@ -51,7 +51,7 @@ public sealed class DistanceIndexCommandTests
         string[] rescore = [.. precision == "float32" ? [] : new[] { "--rescore-multiplier", all },
             .. layout switch { "hnsw" => new[] { "--ef", all }, "ivf" => ["--probes", "2"], _ => [] }]; // every row reached: the exact search's hits
 
-        var r = SkaldProcess.Run(["search", "--index", folder, "--query", Query, "--mode", "dense", "--top-k", all, "--format", "json", .. rescore]);
+        var r = InProcessSkald.Capture(["search", "--index", folder, "--query", Query, "--mode", "dense", "--top-k", all, "--format", "json", .. rescore]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         var root = JsonDocument.Parse(r.Stdout).RootElement;
         Assert.Equal(similarity, root.GetProperty("similarity").GetString());
@@ -71,7 +71,7 @@ public sealed class DistanceIndexCommandTests
             if (i > 0) Assert.True(expected[i] <= expected[i - 1] + 1e-4, $"hit {i} ({expected[i]}) ranked below a farther one ({expected[i - 1]})");
         }
 
-        var table = SkaldProcess.Run(["search", "--index", folder, "--query", Query, "--mode", "dense", "--top-k", "2", .. rescore]);
+        var table = InProcessSkald.Capture(["search", "--index", folder, "--query", Query, "--mode", "dense", "--top-k", "2", .. rescore]);
         Assert.True(table.ExitCode == 0, table.Stderr);
         Assert.Contains($"-{similarity} distance", table.Stdout);
     }
@@ -100,7 +100,7 @@ public sealed class DistanceIndexCommandTests
         var r = InProcessSkald.Capture("index", "reindex", "--index", folder, option, value);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("\"similarity\": \"manhattan\"", File.ReadAllText(Path.Combine(folder, "index.json")));
-        var search = SkaldProcess.Run("search", "--index", folder, "--query", Query, "--mode", "dense", "--top-k", "2", "--format", "json");
+        var search = InProcessSkald.Capture("search", "--index", folder, "--query", Query, "--mode", "dense", "--top-k", "2", "--format", "json");
         Assert.True(search.ExitCode == 0, search.Stderr);
         Assert.Equal("manhattan", JsonDocument.Parse(search.Stdout).RootElement.GetProperty("similarity").GetString());
     }
@@ -115,7 +115,7 @@ public sealed class DistanceIndexCommandTests
         string manifest = Path.Combine(folder, "index.json"), text = File.ReadAllText(manifest);
         Assert.Contains("\"similarity\": \"euclidean\"", text);
         File.WriteAllText(manifest, text.Replace("\"similarity\": \"euclidean\"", "\"similarity\": \"cosine\"", StringComparison.Ordinal)); // as Skald wrote it before
-        var r = SkaldProcess.Run("search", "--index", folder, "--query", Query, "--mode", "dense", "--top-k", "2", "--format", "json");
+        var r = InProcessSkald.Capture("search", "--index", folder, "--query", Query, "--mode", "dense", "--top-k", "2", "--format", "json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("ranked by cosine, not euclidean", StringComparison.Ordinal));
         Assert.False(JsonDocument.Parse(r.Stdout).RootElement.TryGetProperty("similarity", out _));

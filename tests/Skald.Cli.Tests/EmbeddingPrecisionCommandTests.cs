@@ -193,7 +193,7 @@ public sealed class EmbeddingPrecisionCommandTests
 
     private static JsonElement Search(string folder, string mode, params string[] extra)
     {
-        var r = SkaldProcess.Run(["search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", mode, "--top-k", "5", "--format", "json", .. extra]);
+        var r = InProcessSkald.Capture(["search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", mode, "--top-k", "5", "--format", "json", .. extra]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
     }

@@ -11,7 +11,7 @@ public sealed class HnswIndexCommandTests
 
     private static string[] Ids(string folder, int k, params string[] extra)
     {
-        var r = SkaldProcess.Run(["search", "--index", folder, "--query", Query, "--mode", "dense", "--top-k", k.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        var r = InProcessSkald.Capture(["search", "--index", folder, "--query", Query, "--mode", "dense", "--top-k", k.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--format", "json", .. extra]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return [.. JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").EnumerateArray().Select(h => h.GetProperty("id").GetString()!)];

@@ -5,8 +5,8 @@ namespace Skald.Cli.Tests;
 /// check only what a run prints, writes and returns. Its output is captured per run (<see cref="ConsoleRouter"/>), so
 /// such tests run in parallel like any other. Not for what needs a process of its own: environment variables, the
 /// current directory, stdin, signals and kills, mpirun, <c>--help</c> (its usage line names the process: here the test
-/// host), concurrent writers of one index (their staging folders and locks are named by process id), or what writes
-/// to the raw stdout stream (<see cref="Console.OpenStandardOutput()"/>: search and rerank JSON). Tests that check
+/// host), or concurrent writers of one index (their staging folders and locks are named by process id). What a verb
+/// writes to stdout as bytes (search's and rerank's JSON) is captured too (<see cref="ConsoleOutStream"/>). Tests that check
 /// which files the process holds open (<see cref="OpenFiles"/>) go in <see cref="InProcessSkaldCollection"/>, which
 /// runs alone.
 /// </summary>

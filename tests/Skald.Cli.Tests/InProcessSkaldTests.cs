@@ -2,7 +2,8 @@ namespace Skald.Cli.Tests;
 
 /// <summary>
 /// The in-process runner itself (<see cref="InProcessSkald"/>): runs on several threads at once each capture exactly
-/// their own stdout and stderr, as each does alone (what lets the tests that use it run in parallel).
+/// their own stdout and stderr, as each does alone (what lets the tests that use it run in parallel), the JSON that search
+/// and rerank write as bytes included.
 /// </summary>
 public sealed class InProcessSkaldTests
 {
@@ -33,6 +34,39 @@ public sealed class InProcessSkaldTests
             }
         }
         Assert.All(failures, r => Assert.True(r.ExitCode == 1 && r.Stdout.Length == 0 && r.Stderr.StartsWith("skald: error: ", StringComparison.Ordinal), r.Stderr));
+    }
+
+    [Fact]
+    public void SearchAndRerankJsonInProcessIsWhatTheProcessPrints()
+    {
+        // the JSON both write as bytes (Terminal.OpenStdoutBytes) reaches the in-process capture, the same text as skald's
+        string index = SampleDocuments.Index(InProcessSkald.Capture, TestPaths.FixtureModel("bert-cased-mean"), "--language", "nb");
+        string docs = Path.Combine(TestPaths.NewTempDir(), "docs.txt");
+        File.WriteAllLines(docs, ["Fjorden ligg stille i morgonsola.", "Bussen går 07:45 fra Jernbanetorget.", "Räksmörgås med ägg."]);
+        string[][] runs =
+        [
+            ["search", "--index", index, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "hybrid", "--top-k", "4", "--format", "json"],
+            ["rerank", "--model", TestPaths.FixtureModel("ce-bert"), "--query", "Kva tid går ferja?", "--documents", docs, "--format", "json"],
+        ];
+        foreach (var args in runs)
+        {
+            var process = SkaldProcess.Run(args);
+            Assert.True(process.ExitCode == 0, process.Stderr);
+            Assert.StartsWith("{", process.Stdout, StringComparison.Ordinal);
+            Assert.Equal(process, InProcessSkald.Capture(args));
+        }
+    }
+
+    [Fact]
+    public void BytesToTheConsoleStreamAreDecodedWholeAcrossWrites()
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes("{\"q\": \"blåbær 🫐\"}");
+        var (output, error) = (new StringWriter(), new StringWriter());
+        using (ConsoleRouter.Capture(output, error))
+        using (var stream = Skald.Cli.Output.Terminal.OpenStdoutBytes())
+            for (int i = 0; i < bytes.Length; i++) stream.Write(bytes, i, 1); // every multi-byte character split
+        Assert.Equal("{\"q\": \"blåbær 🫐\"}", output.ToString());
+        Assert.Equal("", error.ToString());
     }
 
     private static SkaldProcess.Result Info(string model) => InProcessSkald.Capture("info", "--model", TestPaths.FixtureModel(model));

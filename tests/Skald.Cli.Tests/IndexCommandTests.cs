@@ -24,7 +24,7 @@ public sealed class IndexCommandTests
 
     private static JsonElement Search(string folder, string query, string mode, int k = 5)
     {
-        var r = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", mode, "--top-k", k.ToString(System.Globalization.CultureInfo.InvariantCulture), "--format", "json");
+        var r = InProcessSkald.Capture("search", "--index", folder, "--query", query, "--mode", mode, "--top-k", k.ToString(System.Globalization.CultureInfo.InvariantCulture), "--format", "json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
     }
@@ -123,7 +123,7 @@ public sealed class IndexCommandTests
         Assert.True(File.Exists(Path.Combine(folder, "ivf.bin")));
         static string[] Ids(JsonElement hits) => [.. hits.EnumerateArray().Select(h => Path.GetFileName(h.GetProperty("id").GetString()!))]; // the plain index is of a copy
         var exact = Search(plain, "Hvor kan jeg parkere sykkelen?", "dense", 8);
-        var all = SkaldProcess.Run("search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--top-k", "8",
+        var all = InProcessSkald.Capture("search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--top-k", "8",
             "--format", "json", "--probes", "3");
         Assert.True(all.ExitCode == 0, all.Stderr);
         Assert.Equal(Ids(exact), Ids(JsonDocument.Parse(all.Stdout).RootElement.GetProperty("results")));
@@ -168,7 +168,7 @@ public sealed class IndexCommandTests
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
         Assert.Equal((8, 2), (manifest.GetProperty("pq_subspaces").GetInt32(), manifest.GetProperty("ivf_lists").GetInt32()));
         int rows = manifest.GetProperty("rows").GetInt32();
-        var all = SkaldProcess.Run("search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--top-k", "8",
+        var all = InProcessSkald.Capture("search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--top-k", "8",
             "--format", "json", "--rescore-multiplier", rows.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.True(all.ExitCode == 0, all.Stderr);
         Assert.Equal(exact, Ids(JsonDocument.Parse(all.Stdout).RootElement.GetProperty("results"))); // every list, every row rescored
@@ -247,7 +247,7 @@ public sealed class IndexCommandTests
         Directory.Move(model, moved);
         SkaldProcess.AssertUserError(InProcessSkald.Capture("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1,
             "is not there any more", "--model DIR");
-        var r = SkaldProcess.Run("search", "--index", folder, "--model", moved, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense",
+        var r = InProcessSkald.Capture("search", "--index", folder, "--model", moved, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense",
             "--top-k", "5", "--format", "json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(before, JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").ToString());

@@ -123,7 +123,7 @@ public sealed class IndexDocumentLinksCommandTests
         string index = Build(docs);
         foreach (string pattern in new[] { "sub\\*", "*\\sub\\b.txt" })
         {
-            var r = SkaldProcess.Run("search", "--index", index, "--query", "kantinen", "--mode", "bm25", "--format", "json", "--source", pattern);
+            var r = InProcessSkald.Capture("search", "--index", index, "--query", "kantinen", "--mode", "bm25", "--format", "json", "--source", pattern);
             Assert.True(r.ExitCode == 0, r.Stderr);
             Assert.Equal(["sub/b.txt"], JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").EnumerateArray().Select(h => h.GetProperty("source").GetString()));
         }

@@ -96,7 +96,7 @@ public sealed class IndexDocumentRootCommandTests
         // A source pattern matches the path as recorded or the file's full path under the root.
         foreach (string pattern in new[] { "sub/*", "*/sub/*", Path.Combine(moved, "sub", "*") })
         {
-            var r = SkaldProcess.Run("search", "--index", index, "--query", "kantinen", "--mode", "bm25", "--format", "json", "--source", pattern);
+            var r = InProcessSkald.Capture("search", "--index", index, "--query", "kantinen", "--mode", "bm25", "--format", "json", "--source", pattern);
             Assert.True(r.ExitCode == 0, r.Stderr);
             Assert.Equal(["sub/b.txt"], JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").EnumerateArray().Select(h => h.GetProperty("source").GetString()));
         }
@@ -133,10 +133,10 @@ public sealed class IndexDocumentRootCommandTests
         File.WriteAllText(Path.Combine(index, "index.json"), manifest.ToJsonString());
         var old = Records(index);
 
-        var r = SkaldProcess.Run("search", "--index", index, "--query", "Hvor kan jeg parkere sykkelen?", "--format", "json", "--source", "*/sub/*");
+        var r = InProcessSkald.Capture("search", "--index", index, "--query", "Hvor kan jeg parkere sykkelen?", "--format", "json", "--source", "*/sub/*");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal([full + "/sub/b.txt"], JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").EnumerateArray().Select(h => h.GetProperty("source").GetString()));
-        var dense = SkaldProcess.Run("search", "--index", index, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--top-k", "1", "--format", "json");
+        var dense = InProcessSkald.Capture("search", "--index", index, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--top-k", "1", "--format", "json");
         Assert.True(dense.ExitCode == 0, dense.Stderr);
         Assert.Equal(full + "/a.txt#c0", JsonDocument.Parse(dense.Stdout).RootElement.GetProperty("results")[0].GetProperty("id").GetString());
 

@@ -35,7 +35,7 @@ public sealed class IndexFilterCommandTests
 
     private static JsonElement[] Search(string index, string mode, params string[] filter)
     {
-        var r = SkaldProcess.Run(["search", "--index", index, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", mode, "--top-k", "10", "--format", "json", .. filter]);
+        var r = InProcessSkald.Capture(["search", "--index", index, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", mode, "--top-k", "10", "--format", "json", .. filter]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return [.. JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").EnumerateArray()];
     }

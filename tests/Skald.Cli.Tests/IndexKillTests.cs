@@ -15,6 +15,7 @@ namespace Skald.Cli.Tests;
 /// tombstones of one and the same write), <c>index info</c> describes it, and the same command run again ends exactly
 /// where an uninterrupted run does, with no staging leftovers.
 /// </summary>
+[RunsLong(91)] // 26 kills of real index writes, one after another
 public sealed class IndexKillTests
 {
     private static readonly string Model = TestPaths.FixtureModel("bert-cased-mean");

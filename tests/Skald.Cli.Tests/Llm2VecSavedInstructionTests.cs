@@ -97,7 +97,7 @@ public sealed class Llm2VecSavedInstructionTests
         float[] document = Encode(final, Document, null);
         double Score(string folder)
         {
-            var r = SkaldProcess.Run("search", "--index", folder, "--query", Query, "--mode", "dense", "--format", "json");
+            var r = InProcessSkald.Capture("search", "--index", folder, "--query", Query, "--mode", "dense", "--format", "json");
             Assert.True(r.ExitCode == 0, r.Stderr);
             using var json = JsonDocument.Parse(r.Stdout);
             return json.RootElement.GetProperty("results")[0].GetProperty("score").GetDouble();

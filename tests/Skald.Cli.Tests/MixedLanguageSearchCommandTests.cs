@@ -84,7 +84,7 @@ public sealed class MixedLanguageSearchCommandTests
 
     private static JsonElement Search(string folder, string query, string mode, params string[] more)
     {
-        var r = SkaldProcess.Run(["search", "--index", folder, "--query", query, "--mode", mode, "--format", "json", .. more]);
+        var r = InProcessSkald.Capture(["search", "--index", folder, "--query", query, "--mode", mode, "--format", "json", .. more]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return JsonDocument.Parse(r.Stdout).RootElement;
     }

@@ -1,5 +1,6 @@
 namespace Skald.Cli.Tests;
 
+[RunsLong(52)] // 18 recipes, several training
 public sealed class PipelineCommandTests
 {
     private static string Write(string yaml)

@@ -8,6 +8,7 @@ namespace Skald.Cli.Tests;
 /// output, no later stage runs, the run exits 130 naming the journal, and the same pipeline run again asks only for
 /// the rest. Before, Ctrl-C ended the process at once and the replies in flight (paid for) were lost.
 /// </summary>
+[RunsLong(30)] // Ctrl-C of four pipelines
 public sealed class PipelineInterruptTests
 {
     private const string Stopping = "skald: stopping: the requests in flight finish and go to the journal";

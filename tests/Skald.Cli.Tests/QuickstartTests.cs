@@ -7,6 +7,7 @@ namespace Skald.Cli.Tests;
 /// <c>skald quickstart</c> on the bundled data with a fifth of the default training budget: every trained model must
 /// beat its untrained starting point on the held-out set by a clear margin (the full budget's figures are in the README).
 /// </summary>
+[RunsLong(85)] // the quickstart trains at budget 0.2
 public sealed class QuickstartTests(ITestOutputHelper output)
 {
     [Fact]

@@ -56,7 +56,7 @@ public sealed class RerankCommandTests
         string folder = SampleDocuments.Index(InProcessSkald.Capture, TestPaths.FixtureModel("bert-cased-mean"), "--language", "nb");
         const string query = "Hvor kan jeg parkere sykkelen?";
 
-        var plain = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", "bm25", "--top-k", "8", "--format", "json");
+        var plain = InProcessSkald.Capture("search", "--index", folder, "--query", query, "--mode", "bm25", "--top-k", "8", "--format", "json");
         Assert.True(plain.ExitCode == 0, plain.Stderr);
         var candidates = JsonDocument.Parse(plain.Stdout).RootElement.GetProperty("results").EnumerateArray()
             .Select(h => (Id: h.GetProperty("id").GetString()!, Text: FullText(h))).ToList();

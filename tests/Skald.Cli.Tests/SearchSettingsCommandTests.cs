@@ -14,7 +14,7 @@ public sealed class SearchSettingsCommandTests
     private static string Build(params string[] settings) => SampleDocuments.Index(InProcessSkald.Capture, Model, settings);
 
     private static SkaldProcess.Result Search(string folder, params string[] settings) =>
-        SkaldProcess.Run(["search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--format", "json", .. settings]);
+        InProcessSkald.Capture(["search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--format", "json", .. settings]);
 
     [Fact]
     public void ASettingTheIndexHasNoUseForIsOneLine()

@@ -15,7 +15,7 @@ public sealed class SparseIndexCommandTests
 
     private static JsonElement Search(string folder, string query, string mode, int k)
     {
-        var r = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", mode, "--top-k", k.ToString(System.Globalization.CultureInfo.InvariantCulture), "--format", "json");
+        var r = InProcessSkald.Capture("search", "--index", folder, "--query", query, "--mode", mode, "--top-k", k.ToString(System.Globalization.CultureInfo.InvariantCulture), "--format", "json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").Clone();
     }

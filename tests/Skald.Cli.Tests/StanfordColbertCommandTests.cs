@@ -27,7 +27,7 @@ public sealed class StanfordColbertCommandTests
         int[] docs = [1, 4, 9, 12, 17, 19];
         string file = Path.Combine(TestPaths.NewTempDir(), "docs.txt");
         File.WriteAllLines(file, docs.Select(d => texts[d]));
-        var r = SkaldProcess.Run("rerank", "--model", Model, "--query", texts[query], "--documents", file, "--format", "json", "--batch-size", "2");
+        var r = InProcessSkald.Capture("rerank", "--model", Model, "--query", texts[query], "--documents", file, "--format", "json", "--batch-size", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var results = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
         var expected = Enumerable.Range(0, docs.Length).OrderByDescending(i => row[docs[i]].GetSingle()).ToArray();
@@ -71,7 +71,7 @@ public sealed class StanfordColbertCommandTests
         var build = InProcessSkald.Capture("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb", "-q");
         Assert.True(build.ExitCode == 0, build.Stderr);
         const string query = "Hvor kan jeg parkere sykkelen?";
-        var r = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", "dense", "--top-k", "5", "--format", "json");
+        var r = InProcessSkald.Capture("search", "--index", folder, "--query", query, "--mode", "dense", "--top-k", "5", "--format", "json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var results = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
         IReadOnlyList<IndexRecord> records;

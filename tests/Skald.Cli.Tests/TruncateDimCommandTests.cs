@@ -41,7 +41,7 @@ public sealed class TruncateDimCommandTests
         Assert.Equal(16, manifest.GetProperty("truncate_dim").GetInt32());
         Assert.Equal(16, manifest.GetProperty("dimension").GetInt32());
         const string query = "Hvor kan jeg parkere sykkelen?";
-        r = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", "dense", "--top-k", "3", "--format", "json");
+        r = InProcessSkald.Capture("search", "--index", folder, "--query", query, "--mode", "dense", "--top-k", "3", "--format", "json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var encoder = SentenceEncoder.Load(Model);
         float[] Cut(string text, string prompt) => encoder.Encode(text, new EncodeOptions { TruncateDim = 16, Normalize = true, PromptName = prompt });

@@ -99,7 +99,7 @@ public sealed class TruncateLayersCrossEncoderTests : IDisposable
         var forQuery = expected.Where(e => e.Query == expected[0].Query).ToList();
         string documents = Path.Combine(dir, "documents.txt");
         File.WriteAllLines(documents, forQuery.Select(e => e.Document));
-        var r = SkaldProcess.Run("rerank", "--model", cut, "--query", expected[0].Query, "--documents", documents, "--format", "json");
+        var r = InProcessSkald.Capture("rerank", "--model", cut, "--query", expected[0].Query, "--documents", documents, "--format", "json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.Stdout);
         var results = json.RootElement.GetProperty("results").EnumerateArray().ToList();

@@ -11,6 +11,7 @@ namespace Skald.Data.Tests;
 /// PDF pages), and what ingestion says when OCR is off or not installed. The scans are made here: our text in a PDF,
 /// rendered by pdftoppm, and the picture saved as a file or put alone on a page of a new PDF.
 /// </summary>
+[RunsLong(16)] // OCR of scanned pages
 public sealed class OcrTests
 {
     private const string Sentence = "Toget til Bergen går klokka sju fra perrong fire.";

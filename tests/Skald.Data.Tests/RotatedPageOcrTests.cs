@@ -12,6 +12,7 @@ namespace Skald.Data.Tests;
 /// typed page. The picture is stored turned back by the page's rotation, so the page shows it upright, as a scanner or a
 /// PDF editor leaves a page that was turned in the viewer.
 /// </summary>
+[RunsLong(29)] // OCR of rotated pages
 public sealed class RotatedPageOcrTests
 {
     private const string Typed = "Vedlagt er brevet fra kommunen om den nye skolebussen til alle elevene.";

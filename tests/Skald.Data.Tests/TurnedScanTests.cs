@@ -13,6 +13,7 @@ namespace Skald.Data.Tests;
 /// data, the picture is read as it lies and standard error hears so once. The pictures are of our own text
 /// (<see cref="OcrPictures.LetterLines"/>), turned by pdftoppm rendering the text page under a /Rotate.
 /// </summary>
+[RunsLong(40)] // OCR of turned scans
 public sealed class TurnedScanTests
 {
     /// <summary>OCR in the default languages whose lines for standard error go to <paramref name="warned"/>.</summary>

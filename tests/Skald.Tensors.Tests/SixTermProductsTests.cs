@@ -12,6 +12,7 @@ namespace Skald.Tensors.Tests;
 /// scope (or with the route off) the FMA kernels' bits; a training-mode Linear's three products routed, an inference
 /// one not; a repeated call allocating nothing.
 /// </summary>
+[RunsLong(54)] // six-term products on large shapes
 public sealed class SixTermProductsTests
 {
     // (m, n, k): the smallest whole tile, ragged everything, several k blocks (k > 768), more row blocks than a row group

@@ -9,6 +9,7 @@ namespace Skald.Tokenizers.Tests;
 /// keeps ASCII words whole (<see cref="CutTable.InertWords"/>) it is read only around the kept tokens and the word's
 /// ends, not through the word.
 /// </summary>
+[RunsLong(43)] // giant words
 public sealed class GiantWordTests
 {
     private const int Giant = 20_000;

@@ -9,6 +9,7 @@ namespace Skald.Tokenizers.Tests;
 /// whole text's first tokens, offsets and Truncated flag on every fixture tokenizer, and those the pipeline can cut
 /// (<see cref="CutTable"/>) are read only as far as needed.
 /// </summary>
+[RunsLong(35)] // long inputs cut
 public sealed class LongInputCutTests
 {
     private static readonly int[] MaxLengths = [1, 2, 3, 5, 8, 16, 64, 128];

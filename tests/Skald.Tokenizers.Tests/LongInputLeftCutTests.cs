@@ -9,6 +9,7 @@ namespace Skald.Tokenizers.Tests;
 /// breaks, or a single BPE piece's vocabulary breaks) and with words spaced in (read only from near their end), and the
 /// shared UD texts.
 /// </summary>
+[RunsLong(86)] // long inputs cut from the left, against the oracle
 public sealed class LongInputLeftCutTests
 {
     private static readonly int[] MaxLengths = [1, 16, 128];

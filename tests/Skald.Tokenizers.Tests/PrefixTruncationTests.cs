@@ -8,6 +8,7 @@ namespace Skald.Tokenizers.Tests;
 /// encoded once whole (no truncation) and then with many max lengths (small ones cut inside words and, for byte-level
 /// BPE, inside multi-byte letters like æ, ø, å); the kept tokens must be the whole encoding's first ones.
 /// </summary>
+[RunsLong(29)] // prefix truncation sweeps
 public sealed class PrefixTruncationTests
 {
     private static readonly int[] MaxLengths = [.. Enumerable.Range(1, 24), 31, 64, 100, 127, 256, 512];

@@ -118,7 +118,7 @@ internal sealed class RerankCommand : Command
 
     private static void WriteJson(string text, IReadOnlyList<RankedDocument> ranked, IReadOnlyList<string> docs)
     {
-        using var stdout = Console.OpenStandardOutput();
+        using var stdout = Terminal.OpenStdoutBytes();
         using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();

@@ -17,6 +17,13 @@ internal static class Terminal
     /// <summary>A Spectre console on stdout when stdout is a terminal and output is not quiet; otherwise null.</summary>
     public static IAnsiConsole? Stdout(bool quiet) => quiet || Console.IsOutputRedirected ? null : Out.Value;
 
+    /// <summary>
+    /// Opens standard output as bytes, for what is written as UTF-8 bytes (search's and rerank's JSON): the process's own
+    /// stream. A test host that runs verbs in its own process (Skald.Cli.Tests) sets it once to a stream that writes
+    /// through <see cref="Console.Out"/>, where it captures each run's output; nothing else sets it.
+    /// </summary>
+    internal static Func<Stream> OpenStdoutBytes { get; set; } = Console.OpenStandardOutput;
+
     /// <summary>A log line on stderr (through Spectre while a live bar is drawn, so the bar stays below it).</summary>
     public static void Log(string message, bool quiet)
     {

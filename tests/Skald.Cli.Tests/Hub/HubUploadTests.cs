@@ -13,6 +13,7 @@ namespace Skald.Cli.Tests.Hub;
 /// uploads reassemble; pull requests, dataset repositories, folders in the repository and patterns; every refusal is
 /// one line.
 /// </summary>
+[RunsLong(31)] // 28 uploads, one after another
 public sealed class HubUploadTests
 {
     private const string Fixture = "bert-cased-mean";

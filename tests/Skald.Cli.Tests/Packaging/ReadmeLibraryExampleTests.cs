@@ -8,6 +8,7 @@ namespace Skald.Cli.Tests.Packaging;
 /// referencing Skald.Models and Microsoft.Extensions.AI, started on 127.0.0.1 with both models registered, asked once
 /// for an embedding and stopped (its container disposing what its factories loaded). About a minute and a half.
 /// </summary>
+[RunsLong(29)] // dotnet build of fresh projects
 [Collection(PackageRun.Collection)]
 [Trait("Category", "Packaging")]
 public sealed class ReadmeLibraryExampleTests

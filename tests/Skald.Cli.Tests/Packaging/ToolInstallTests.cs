@@ -8,6 +8,7 @@ namespace Skald.Cli.Tests.Packaging;
 /// <c>quickstart</c> from an empty folder on the samples the package carries (the smallest budget: 2-8 steps a stage,
 /// a few seconds of training; the full run's 4 minutes is <see cref="QuickstartTests"/>' to prove learning).
 /// </summary>
+[RunsLong(34)] // dotnet pack (shared by the packaging collection) and tool install
 [Collection(PackageRun.Collection)]
 [Trait("Category", "Packaging")]
 public sealed class ToolInstallTests

@@ -14,6 +14,7 @@ namespace Skald.Training.Tests.Distributed;
 /// with the autoencoder's dead-latent statistics of the whole batch); a killed rank
 /// ends the job and the same command resumes.
 /// </summary>
+[RunsLong(100)] // 24 mpirun jobs, one after another
 public sealed class DataParallelTrainingTests(ITestOutputHelper output)
 {
     private readonly string dir = InfraPaths.NewTempDir();

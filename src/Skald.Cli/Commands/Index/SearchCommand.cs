@@ -231,7 +231,7 @@ internal sealed class SearchCommand : Command
     /// <summary>The hits as one JSON object; <paramref name="distance"/>: the Euclidean or Manhattan function whose negated distance the dense scores are (null: none).</summary>
     private static void WriteJson(string text, string mode, string? fusion, string? distance, IReadOnlyList<IndexHit> hits)
     {
-        using var stdout = Console.OpenStandardOutput();
+        using var stdout = Terminal.OpenStdoutBytes();
         using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();

@@ -60,6 +60,40 @@ public sealed class AddDropoutLayerNormTests
         if (residualGrad is not null) Assert.True(residualGrad.AsSpan().SequenceEqual(vr.Grad), "the residual's gradient differs");
     }
 
+    /// <summary>
+    /// A training step calls the backward per sub-layer: once the thread has run one, a call allocates nothing (its rows
+    /// and the parameters' partial sums are regions with state, not closures), with and without the parameters'
+    /// gradients. Per call, as in <see cref="IntraOpPoolTests"/>: a call made while another test holds the shared pool
+    /// takes Parallel.For (which allocates), so calls go on (up to 20 s) until one finds the pool free.
+    /// </summary>
+    [Fact]
+    public void ABackwardAfterTheFirstAllocatesNothing()
+    {
+        const int rows = 1024, cols = 64; // 256 rows a block: four blocks
+        var rng = new Random(37);
+        float[] Values(int n) => [.. Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
+        var (x, dy, gamma) = (Values(rows * cols), Values(rows * cols), Values(cols));
+        var (mean, rstd, y) = (new float[rows], new float[rows], new float[rows * cols]);
+        LayerNorm.Forward(x, gamma, [], y, mean, rstd, rows, cols, 1e-5f);
+        var (dx, residual, dgamma, dbeta) = (new float[rows * cols], new float[rows * cols], new float[cols], new float[cols]);
+        void Step()
+        {
+            LayerNorm.AddDropoutBackward(dy, x, gamma, mean, rstd, dx, residual, true, dgamma, dbeta, rows, cols, 0.1f, 3);
+            LayerNorm.Backward(dy, x, gamma, mean, rstd, dx, [], [], rows, cols);
+        }
+        Step();
+        int clean = 0, calls = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (calls < 100 || (clean == 0 && clock.Elapsed.TotalSeconds < 20))
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Step();
+            if (GC.GetAllocatedBytesForCurrentThread() == before) clean++;
+            calls++;
+        }
+        Assert.True(clean > 0, $"every one of {calls} calls allocated");
+    }
+
     private static float[] Sum(float[] x, float[] y)
     {
         var z = new float[x.Length];

@@ -77,9 +77,7 @@ public sealed class WeightGradientTests
 
     /// <summary>
     /// A training step calls this per Linear: once the thread has run one, a call allocates nothing (the chunks and the
-    /// partials' sum are regions with state, not closures). Per call, as in <see cref="IntraOpPoolTests"/>: a call made
-    /// while another test holds the shared pool takes Parallel.For (which allocates), so calls go on (up to 20 s) until
-    /// one finds the pool free; a call that builds closures never does.
+    /// partials' sum are regions with state, not closures), counted per call (<see cref="AllocationFreeCalls"/>).
     /// </summary>
     [Fact]
     public void ACallAfterTheFirstAllocatesNothing()
@@ -93,15 +91,7 @@ public sealed class WeightGradientTests
         var dw = new float[outF * inF];
         var scratch = new float[WeightGradient.ScratchLength(rows, outF, inF)];
         WeightGradient.Accumulate(dy, outF, x, dw, rows, outF, inF, scratch);
-        int clean = 0, calls = 0;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (calls < 100 || (clean == 0 && clock.Elapsed.TotalSeconds < 20))
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            WeightGradient.Accumulate(dy, outF, x, dw, rows, outF, inF, scratch);
-            if (GC.GetAllocatedBytesForCurrentThread() == before) clean++;
-            calls++;
-        }
+        var (clean, calls) = AllocationFreeCalls.Count(() => WeightGradient.Accumulate(dy, outF, x, dw, rows, outF, inF, scratch));
         Assert.True(clean > 0, $"every one of {calls} calls allocated");
     }
 

@@ -63,8 +63,7 @@ public sealed class AddDropoutLayerNormTests
     /// <summary>
     /// A training step calls the backward per sub-layer: once the thread has run one, a call allocates nothing (its rows
     /// and the parameters' partial sums are regions with state, not closures), with and without the parameters'
-    /// gradients. Per call, as in <see cref="IntraOpPoolTests"/>: a call made while another test holds the shared pool
-    /// takes Parallel.For (which allocates), so calls go on (up to 20 s) until one finds the pool free.
+    /// gradients. Counted per call (<see cref="AllocationFreeCalls"/>).
     /// </summary>
     [Fact]
     public void ABackwardAfterTheFirstAllocatesNothing()
@@ -82,15 +81,7 @@ public sealed class AddDropoutLayerNormTests
             LayerNorm.Backward(dy, x, gamma, mean, rstd, dx, [], [], rows, cols);
         }
         Step();
-        int clean = 0, calls = 0;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (calls < 100 || (clean == 0 && clock.Elapsed.TotalSeconds < 20))
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            Step();
-            if (GC.GetAllocatedBytesForCurrentThread() == before) clean++;
-            calls++;
-        }
+        var (clean, calls) = AllocationFreeCalls.Count(Step);
         Assert.True(clean > 0, $"every one of {calls} calls allocated");
     }
 

@@ -75,6 +75,26 @@ public sealed class WeightGradientTests
         Assert.Equal(3L * 30 * 20, WeightGradient.ScratchLength(1 << 20, 30, 20));
     }
 
+    /// <summary>
+    /// A training step calls this per Linear: once the thread has run one, a call allocates nothing (the chunks and the
+    /// partials' sum are regions with state, not closures), counted per call (<see cref="AllocationFreeCalls"/>).
+    /// </summary>
+    [Fact]
+    public void ACallAfterTheFirstAllocatesNothing()
+    {
+        if (Blas.Backend is not ManagedGemm) return; // the chunks are the managed GEMM's route
+        const int rows = 2 * WeightGradient.MinChunkRows, outF = 16, inF = 8;
+        Assert.Equal(2, WeightGradient.Chunks(rows));
+        var rng = new Random(5);
+        var dy = Values(rng, (long)rows * outF);
+        var x = Values(rng, (long)rows * inF);
+        var dw = new float[outF * inF];
+        var scratch = new float[WeightGradient.ScratchLength(rows, outF, inF)];
+        WeightGradient.Accumulate(dy, outF, x, dw, rows, outF, inF, scratch);
+        var (clean, calls) = AllocationFreeCalls.Count(() => WeightGradient.Accumulate(dy, outF, x, dw, rows, outF, inF, scratch));
+        Assert.True(clean > 0, $"every one of {calls} calls allocated");
+    }
+
     /// <summary>A recording Linear over a step's rows accumulates its weight gradient through the chunks (the same bits
     /// as <see cref="WeightGradient.Accumulate"/>),
     /// not as one product over all rows.</summary>

@@ -89,36 +89,44 @@ public static unsafe partial class LayerNorm
         if (rows == 0 || cols == 0) return;
         fixed (float* pdy = dy, px = x, pg = gamma, pm = mean, pr = rstd, pdx = dx, pres = residualGrad)
         {
-            nint idy = (nint)pdy, ix = (nint)px, ig = (nint)pg, im = (nint)pm, ir = (nint)pr, idx = (nint)pdx;
-            nint ires = residualGrad.IsEmpty ? 0 : (nint)pres;
-            bool hasDx = !dx.IsEmpty;
+            // The state overloads with static bodies: a call allocates nothing once the thread has run one (training's
+            // steady state).
+            var a = new BackwardArgs((nint)pdy, (nint)px, (nint)pg, (nint)pm, (nint)pr, dx.IsEmpty ? 0 : (nint)pdx,
+                residualGrad.IsEmpty ? 0 : (nint)pres, cols, accumulate, dropout, seed);
             if (!param)
             {
-                Parallelism.For(rows, MinRows(cols), (r0, r1) => BackwardRows(r0, r1, null, null));
+                Parallelism.For(rows, MinRows(cols), a, static (in BackwardArgs a, int r0, int r1) => BackwardRows(a, r0, r1, null, null));
                 return;
             }
             // dgamma, dbeta: per-block partials summed in block order (the same bytes at any thread count).
             float[] sum = ArrayPool<float>.Shared.Rent(2 * cols);
-            Parallelism.ForReduce(rows, MinRows(cols), 2 * cols, sum, (r0, r1, partial) =>
+            Parallelism.ForReduce(rows, MinRows(cols), 2 * cols, sum, a, static (in BackwardArgs a, int r0, int r1, Span<float> partial) =>
             {
-                fixed (float* acc = partial) BackwardRows(r0, r1, acc, acc + cols);
+                fixed (float* acc = partial) BackwardRows(a, r0, r1, acc, acc + a.Cols);
             });
             TensorPrimitives.Add(dgamma[..cols], sum.AsSpan(0, cols), dgamma[..cols]);
             if (!dbeta.IsEmpty) TensorPrimitives.Add(dbeta[..cols], sum.AsSpan(cols, cols), dbeta[..cols]);
             ArrayPool<float>.Shared.Return(sum);
-
-            void BackwardRows(int r0, int r1, float* dg, float* db)
-            {
-                for (int r = r0; r < r1; r++)
-                {
-                    long o = (long)r * cols;
-                    BackwardRow((float*)idy + o, (float*)ix + o, (float*)ig, ((float*)im)[r], ((float*)ir)[r],
-                        hasDx ? (float*)idx + o : null, dg, db, cols);
-                    if (hasDx && (ires != 0 || dropout > 0f)) ResidualAndDropoutRow((float*)idx + o, (float*)ires, o, cols, accumulate, dropout, seed);
-                }
-            }
         }
     }
+
+    // Rows [r0, r1) of Backward: each row's dx (Dx null: none) and dgamma/dbeta partials, then the residual's gradient
+    // and dx's dropout when asked.
+    private static void BackwardRows(in BackwardArgs a, int r0, int r1, float* dg, float* db)
+    {
+        int cols = a.Cols;
+        for (int r = r0; r < r1; r++)
+        {
+            long o = (long)r * cols;
+            float* dx = a.Dx == 0 ? null : (float*)a.Dx + o;
+            BackwardRow((float*)a.Dy + o, (float*)a.X + o, (float*)a.Gamma, ((float*)a.Mean)[r], ((float*)a.Rstd)[r], dx, dg, db, cols);
+            if (dx != null && (a.Residual != 0 || a.Dropout > 0f))
+                ResidualAndDropoutRow((float*)a.Dx + o, (float*)a.Residual, o, cols, a.Accumulate, a.Dropout, a.Seed);
+        }
+    }
+
+    private readonly record struct BackwardArgs(nint Dy, nint X, nint Gamma, nint Mean, nint Rstd, nint Dx, nint Residual, int Cols,
+        bool Accumulate, float Dropout, ulong Seed);
 
     /// <summary>
     /// BERT's sub-layer output in one pass over the rows (parallel): x ← dropout(x) + residual in place (the mask of

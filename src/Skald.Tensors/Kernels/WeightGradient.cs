@@ -51,11 +51,18 @@ public static class WeightGradient
         fixed (float* pdy = dy, px = x, pdw = dw, ps = scratch)
         {
             var a = new Args((nint)pdy, ldy, (nint)px, (nint)pdw, (nint)ps, rows, outF, inF, chunks);
-            if (parallel) Parallelism.ForEach(chunks, i => Chunk(a, i));
+            // Each chunk a range of its own, claimed in order (uniform cut); the state overloads with static bodies, so a
+            // call allocates nothing once the thread has run a region of Args (training's steady state).
+            if (parallel)
+                Parallelism.Chunked(chunks, Math.Min(Parallelism.MaxThreads, chunks), chunks, in a, static (in Args a, int c0, int c1) =>
+                {
+                    for (int i = c0; i < c1; i++) Chunk(a, i);
+                }, guided: false);
             else for (int i = 0; i < chunks; i++) Chunk(a, i);
             // dW += partial 1, 2, … in chunk order, block by block (each block's adds in L1).
-            Parallelism.For((int)Math.Min(size, int.MaxValue), 16384, (s, e) =>
+            Parallelism.For((int)Math.Min(size, int.MaxValue), 16384, in a, static (in Args a, int s, int e) =>
             {
+                long size = (long)a.OutF * a.InF;
                 var target = new Span<float>((float*)a.Dw + s, e - s);
                 for (int c = 1; c < a.Chunks; c++)
                     TensorPrimitives.Add(target, new ReadOnlySpan<float>((float*)a.Scratch + (c - 1) * size + s, e - s), target);

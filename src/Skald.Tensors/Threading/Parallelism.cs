@@ -219,7 +219,21 @@ public static class Parallelism
     /// <paramref name="sum"/>. So the bytes of the sum are the same at any thread count, run after run (a lock that adds
     /// each thread's partial as it finishes makes the sum's rounding depend on which thread ends first).
     /// </summary>
-    internal static void ForReduce(int count, int minPerBlock, int width, Span<float> sum, PartialBody body)
+    internal static void ForReduce(int count, int minPerBlock, int width, Span<float> sum, PartialBody body) =>
+        ForReduce(count, minPerBlock, width, sum, new ValueTuple<PartialBody>(body),
+            static (in ValueTuple<PartialBody> b, int start, int end, Span<float> partial) => b.Item1(start, end, partial));
+
+    /// <summary><see cref="PartialBody"/> with the body's arguments in <paramref name="state"/>.</summary>
+    internal delegate void PartialBody<TState>(in TState state, int start, int end, Span<float> partial) where TState : struct;
+
+    /// <summary>
+    /// <see cref="ForReduce(int, int, int, Span{float}, PartialBody)"/> with the body's arguments in
+    /// <paramref name="state"/>: with a static lambda as <paramref name="body"/>, a call allocates nothing of its own (the
+    /// blocks run as a region with state; the partials are rented from the shared ArrayPool and cleared before use).
+    /// The same blocks, partials and order of the sum.
+    /// </summary>
+    internal static void ForReduce<TState>(int count, int minPerBlock, int width, Span<float> sum, in TState state,
+        PartialBody<TState> body) where TState : struct
     {
         if (sum.Length < width) throw new ArgumentException("sum needs width elements.", nameof(sum));
         sum[..width].Clear();
@@ -229,15 +243,16 @@ public static class Parallelism
         float[] partials = System.Buffers.ArrayPool<float>.Shared.Rent(blocks * width);
         try
         {
-            For(blocks, 1, (b0, b1) =>
-            {
-                for (int b = b0; b < b1; b++)
+            For(blocks, 1, (State: state, Body: body, Partials: partials, Width: width, Size: size, Count: count),
+                static (in (TState State, PartialBody<TState> Body, float[] Partials, int Width, int Size, int Count) r, int b0, int b1) =>
                 {
-                    var partial = partials.AsSpan(b * width, width);
-                    partial.Clear();
-                    body(b * size, (int)Math.Min(count, (long)(b + 1) * size), partial);
-                }
-            });
+                    for (int b = b0; b < b1; b++)
+                    {
+                        var partial = r.Partials.AsSpan(b * r.Width, r.Width);
+                        partial.Clear();
+                        r.Body(in r.State, b * r.Size, (int)Math.Min(r.Count, (long)(b + 1) * r.Size), partial);
+                    }
+                });
             for (int b = 0; b < blocks; b++)
                 System.Numerics.Tensors.TensorPrimitives.Add(sum[..width], partials.AsSpan(b * width, width), sum[..width]);
         }

@@ -60,6 +60,31 @@ public sealed class AddDropoutLayerNormTests
         if (residualGrad is not null) Assert.True(residualGrad.AsSpan().SequenceEqual(vr.Grad), "the residual's gradient differs");
     }
 
+    /// <summary>
+    /// A training step calls the backward per sub-layer: once the thread has run one, a call allocates nothing (its rows
+    /// and the parameters' partial sums are regions with state, not closures), with and without the parameters'
+    /// gradients. Counted per call (<see cref="AllocationFreeCalls"/>).
+    /// </summary>
+    [Fact]
+    public void ABackwardAfterTheFirstAllocatesNothing()
+    {
+        const int rows = 1024, cols = 64; // 256 rows a block: four blocks
+        var rng = new Random(37);
+        float[] Values(int n) => [.. Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
+        var (x, dy, gamma) = (Values(rows * cols), Values(rows * cols), Values(cols));
+        var (mean, rstd, y) = (new float[rows], new float[rows], new float[rows * cols]);
+        LayerNorm.Forward(x, gamma, [], y, mean, rstd, rows, cols, 1e-5f);
+        var (dx, residual, dgamma, dbeta) = (new float[rows * cols], new float[rows * cols], new float[cols], new float[cols]);
+        void Step()
+        {
+            LayerNorm.AddDropoutBackward(dy, x, gamma, mean, rstd, dx, residual, true, dgamma, dbeta, rows, cols, 0.1f, 3);
+            LayerNorm.Backward(dy, x, gamma, mean, rstd, dx, [], [], rows, cols);
+        }
+        Step();
+        var (clean, calls) = AllocationFreeCalls.Count(Step);
+        Assert.True(clean > 0, $"every one of {calls} calls allocated");
+    }
+
     private static float[] Sum(float[] x, float[] y)
     {
         var z = new float[x.Length];

@@ -176,14 +176,18 @@ public sealed class SixTermGemmTests
         }
     }
 
-    // The packed Linear with the six-term product on (through the twin where AMX does not run).
-    private static float[] Linear(ManagedGemm managed, float[] x, PackedMatrix packed, float[] bias, int m, int n, int k)
+    /// <summary>
+    /// The packed Linear with the six-term product on (through the twin where AMX does not run); <paramref name="chunk"/>
+    /// &gt; 0: this thread's row-split regions in chunks of at least that many blocks (<see cref="SixTermGemm.ChunkOverride"/>).
+    /// </summary>
+    internal static float[] Linear(ManagedGemm managed, float[] x, PackedMatrix packed, float[] bias, int m, int n, int k, int chunk = 0)
     {
         var y = new float[m * n];
-        int was = SixTermGemm.Override;
+        int was = SixTermGemm.Override, wasChunk = SixTermGemm.ChunkOverride;
         bool twin = SixTermGemm.ScalarTwin;
         SixTermGemm.Override = 1;
         SixTermGemm.ScalarTwin = !SixTermTileAmx.IsSupported;
+        SixTermGemm.ChunkOverride = chunk;
         try
         {
             unsafe { managed.SgemmPackedFused(m, x, k, packed, bias, y, n, null, null, null); }
@@ -192,6 +196,7 @@ public sealed class SixTermGemmTests
         {
             SixTermGemm.Override = was;
             SixTermGemm.ScalarTwin = twin;
+            SixTermGemm.ChunkOverride = wasChunk;
         }
         return y;
     }

@@ -16,12 +16,13 @@ internal static unsafe partial class SixTermGemm
     [ThreadStatic] private static float[]? pairStrip; // a ragged last pair's sums: the call's whole row blocks × 32 columns
 
     // Row blocks [0, blocks) over the threads: for a product whose W is split per call (each chunk splits W once) in uniform
-    // chunks of at least SplitRowBlocks blocks, at least one a thread; else Parallelism.For's chunks.
+    // chunks of at least SplitRowBlocks blocks, at least one a thread; else Parallelism.For's chunks of at least
+    // ChunkFloor blocks.
     private static void ForRowBlocks<TState>(int blocks, bool splitsPerCall, in TState state, RangeBody<TState> body) where TState : struct
     {
         if (!splitsPerCall)
         {
-            Parallelism.For(blocks, 1, state, body);
+            Parallelism.For(blocks, ChunkFloor(blocks, Parallelism.MaxThreads), state, body);
             return;
         }
         int threads = Parallelism.Threads(blocks, 1);

@@ -35,6 +35,40 @@ internal static unsafe partial class SixTermGemm
     /// <summary>Row blocks whose x pieces a thread holds at once when the threads split the rows (512 rows).</summary>
     internal const int RowPiecesBlocks = 16;
 
+    /// <summary>
+    /// Row blocks whose x pieces a thread holds at once in a row-split region: <see cref="RowPiecesBlocks"/>, or
+    /// SKALD_SIXTERM_PIECES's count (bench A/B only; the same bits at any count: a row's sums never depend on the others).
+    /// </summary>
+    internal static readonly int PiecesBlocks = Knob("SKALD_SIXTERM_PIECES", RowPiecesBlocks);
+
+    /// <summary>
+    /// SKALD_SIXTERM_CHUNK: the row blocks a chunk of a row-split region takes at least, instead of
+    /// <see cref="ChunkFloor"/>'s (bench A/B only; 1 is Parallelism's guided chunks, the rule before 2026-12-08; the
+    /// same bits at any count). 0: not set.
+    /// </summary>
+    internal static readonly int ChunkBlocks = Knob("SKALD_SIXTERM_CHUNK", 0);
+
+    /// <summary>For tests: on this thread, the chunk floor of its row-split regions (0: <see cref="ChunkFloor"/>'s rule).</summary>
+    [ThreadStatic] internal static int ChunkOverride;
+
+    /// <summary>
+    /// The row blocks a chunk of a region that splits <paramref name="blocks"/> row blocks over the threads takes at
+    /// least: a thread's share, at most <see cref="PiecesBlocks"/>. Each chunk sweeps all of W's pieces once per
+    /// <see cref="PiecesBlocks"/> of its blocks (42 MB a BERT-base layer, from L3 or memory), so chunks as large as the
+    /// pieces buffer holds: at batch 32 × 32 (32 blocks, 2 threads) two halves, one sweep a thread, where Parallelism's
+    /// guided chunks of 1–4 blocks swept W 10–11 times a product (docs/performance.md 2026-12-08: 1.19× tokens per CPU s
+    /// at 12×768 seq 32); at 128 blocks chunks of 16 as before. A row's sums never depend on the chunks.
+    /// </summary>
+    internal static int ChunkFloor(int blocks, int threads)
+    {
+        if (ChunkOverride > 0) return ChunkOverride;
+        if (ChunkBlocks > 0) return ChunkBlocks;
+        return Math.Clamp(blocks / Math.Max(1, threads), 1, PiecesBlocks);
+    }
+
+    private static int Knob(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), out int v) && v > 0 ? v : fallback;
+
     [ThreadStatic] private static ushort[]? xPieces; // the caller's: all of x, when the threads split panel pairs
     [ThreadStatic] private static ushort[]? rowPieces; // a thread's own row blocks, at most RowPiecesBlocks, when they split rows
     [ThreadStatic] private static float[]? edge;
@@ -163,9 +197,9 @@ internal static unsafe partial class SixTermGemm
         ForRowBlocks((m + Block - 1) / Block, first.W.SplitsPerCall || second.W.SplitsPerCall || third.W.SplitsPerCall, chain,
             static (in Chain c, int b0, int b1) =>
         {
-            for (int s0 = b0; s0 < b1; s0 += RowPiecesBlocks)
+            for (int s0 = b0; s0 < b1; s0 += PiecesBlocks)
             {
-                int s1 = Math.Min(b1, s0 + RowPiecesBlocks);
+                int s1 = Math.Min(b1, s0 + PiecesBlocks);
                 Rows(c.First, s0, s1);
                 Rows(c.Second, s0, s1);
                 Rows(c.Third, s0, s1);
@@ -203,9 +237,9 @@ internal static unsafe partial class SixTermGemm
     private static void Rows(in Product p, int b0, int b1)
     {
         long blockValues = (long)p.W.Chunks * SixTermLayout.StepValues;
-        for (int s0 = b0; s0 < b1; s0 += RowPiecesBlocks)
+        for (int s0 = b0; s0 < b1; s0 += PiecesBlocks)
         {
-            int s1 = Math.Min(b1, s0 + RowPiecesBlocks);
+            int s1 = Math.Min(b1, s0 + PiecesBlocks);
             // Pieces placed so that block b's are at Pieces + b · blockValues, as Split and Compute index them.
             var q = p with { Pieces = Buffer(ref rowPieces, (s1 - s0) * blockValues) - (nint)(s0 * blockValues * sizeof(ushort)) };
             Split(q, s0, s1);

@@ -13,6 +13,7 @@ public sealed class SixTermSplitChunkTests
 {
     // (row blocks, threads) → chunks: a decoder batch of 8 × 128 on 2 threads two (one split of W a thread, not four
     // chunks of 8); 128 blocks eight of 16; a few blocks still at least one a thread and chunks of at least 8 blocks.
+    // Skipped when SKALD_SIXTERM_CHUNK is set for an A/B run (its count rules).
     [Theory]
     [InlineData(32, 2, 2)]
     [InlineData(128, 2, 8)]
@@ -21,35 +22,17 @@ public sealed class SixTermSplitChunkTests
     [InlineData(4, 2, 2)]
     public void ASplitPerCallRegionsChunksAreAThreadsShareUpToThePiecesBuffer(int blocks, int threads, int chunks)
     {
-        int was = SixTermGemm.ChunkOverride;
-        SixTermGemm.ChunkOverride = 0;
-        try
-        {
-            if (SixTermGemm.ChunkBlocks > 0) return; // SKALD_SIXTERM_CHUNK set for an A/B run: its count rules
-            Assert.Equal(SixTermGemm.RowPiecesBlocks, SixTermGemm.PiecesBlocks);
-            Assert.Equal(chunks, SixTermGemm.SplitChunks(blocks, threads));
-        }
-        finally
-        {
-            SixTermGemm.ChunkOverride = was;
-        }
+        if (SixTermGemm.ChunkBlocks > 0) return;
+        Assert.Equal(SixTermGemm.RowPiecesBlocks, SixTermGemm.PiecesBlocks);
+        Assert.Equal(chunks, AtChunk(0, () => SixTermGemm.SplitChunks(blocks, threads)));
     }
 
     // SKALD_SIXTERM_CHUNK=1's rule (chunks of SplitRowBlocks, as before 2026-12-08) for A/B runs.
     [Fact]
     public void AChunkFloorOfOneIsTheOldRule()
     {
-        int was = SixTermGemm.ChunkOverride;
-        SixTermGemm.ChunkOverride = 1;
-        try
-        {
-            Assert.Equal(4, SixTermGemm.SplitChunks(32, 2));
-            Assert.Equal(16, SixTermGemm.SplitChunks(128, 2));
-        }
-        finally
-        {
-            SixTermGemm.ChunkOverride = was;
-        }
+        Assert.Equal(4, AtChunk(1, () => SixTermGemm.SplitChunks(32, 2)));
+        Assert.Equal(16, AtChunk(1, () => SixTermGemm.SplitChunks(128, 2)));
     }
 
     // 1,024 rows (32 whole blocks, the decoder batch's) and 1,000 (a ragged last block), 70 columns (a ragged last pair):
@@ -66,17 +49,21 @@ public sealed class SixTermSplitChunkTests
         bool scalar = !SixTermTileAmx.IsSupported;
         var held = SixTermGemmTests.Run(x, SixTermMatrix.FromRows(w, n, k), bias, m, scalar);
         foreach (int chunk in new[] { 0, 1, 3 })
+            Assert.Equal(held, AtChunk(chunk, () => SixTermGemmTests.Run(x, view, bias, m, scalar)));
+    }
+
+    // f() with this thread's chunk floor set to `chunk` (0: the rule), put back after.
+    private static T AtChunk<T>(int chunk, Func<T> f)
+    {
+        int was = SixTermGemm.ChunkOverride;
+        SixTermGemm.ChunkOverride = chunk;
+        try
         {
-            int was = SixTermGemm.ChunkOverride;
-            SixTermGemm.ChunkOverride = chunk;
-            try
-            {
-                Assert.Equal(held, SixTermGemmTests.Run(x, view, bias, m, scalar));
-            }
-            finally
-            {
-                SixTermGemm.ChunkOverride = was;
-            }
+            return f();
+        }
+        finally
+        {
+            SixTermGemm.ChunkOverride = was;
         }
     }
 }

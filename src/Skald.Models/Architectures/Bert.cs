@@ -60,7 +60,7 @@ public sealed class BertModel : EncoderModel
         CheckLength(tokens);
         var rows = BatchRows.For(tape, tokens, mayUnpad: false);
         var x = embeddings.Forward(tape, tokens.Ids, Positions(tokens), tokens.TypeIds); // [B·T, C]
-        for (int i = 0; i < layers.Length; i++) x = tape.Layer(x, new LayerStep(layers[i], rows, cross[i], memory), LayerStep.Run);
+        for (int i = 0; i < layers.Length; i++) x = LayerStack.Next(tape, x, new LayerStep(layers[i], rows, cross[i], memory), LayerStep.Run, rows, null);
         return x;
     }
 

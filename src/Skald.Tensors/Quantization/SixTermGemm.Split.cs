@@ -26,8 +26,18 @@ internal static unsafe partial class SixTermGemm
             return;
         }
         int threads = Parallelism.Threads(blocks, 1);
-        Parallelism.Chunked(blocks, threads, Math.Max(threads, blocks / SplitRowBlocks), state, body, guided: false);
+        Parallelism.Chunked(blocks, threads, SplitChunks(blocks, threads), state, body, guided: false);
     }
+
+    /// <summary>
+    /// The uniform chunks a row-split region of <paramref name="blocks"/> row blocks hands <paramref name="threads"/>
+    /// threads when a W is split per call: chunks of at least <see cref="SplitRowBlocks"/> blocks and of
+    /// <see cref="ChunkFloor"/>'s (a thread's share, up to the pieces buffer), at least one a thread. Each chunk splits W
+    /// once per <see cref="PiecesBlocks"/> of its blocks, so a decoder's 8 × 128 rows (32 blocks, 2 threads) split W
+    /// twice a product, not four times in chunks of 8 (the rule before 2026-12-08, SKALD_SIXTERM_CHUNK=1); the same bits.
+    /// </summary>
+    internal static int SplitChunks(int blocks, int threads) =>
+        Math.Max(threads, blocks / Math.Max(SplitRowBlocks, ChunkFloor(blocks, threads)));
 
     // Row blocks [b0, b1) × panel pairs [q0, q1) into C, W's pieces split here (Compute's work for such a W).
     private static void ComputeSplitting(in Product p, int b0, int b1, int q0, int q1)

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Skald.Models.Architectures;
+using Skald.Models.Checkpoints;
 using Skald.Models.Generation;
+using Skald.Tensors;
 using Skald.Tensors.Autograd;
 using Skald.Tensors.Memory;
 
@@ -139,6 +141,29 @@ public sealed class DecoderLayerInputReuseTests : IDisposable
         Assert.All(starts, s => Assert.Equal(starts[0], s));
         var rec = new Tape(recording: true);
         var expected = model.ForwardDecoder(rec, tokens, rec.Constant(memoryValues, 2, model.HiddenSize)).Span;
+        for (int i = 0; i < y.Length; i++) Assert.True(MathF.Abs(y[i] - expected[i]) <= 1e-5f, $"{i}: {y[i]} vs {expected[i]}");
+    }
+
+    [Fact]
+    public void BertsCrossAttentionDecoderHoldsOneState()
+    {
+        // TSDAE's BERT decoder (BertModel.ForwardDecoder, tied weights, one cross-attention block a layer) reads the
+        // memory in every layer: made before the embeddings, it stays; each layer's output takes its input's place, and
+        // the states match the pass on a recording tape (which keeps every input).
+        var bert = Assert.IsType<BertModel>(ArchitectureRegistry.Load(TestPaths.FixtureModel("bert-cased-mean")));
+        var p = ParameterBuilder.FromInitializer(BertModel.Initializer(bert.Config, new SkaldRandom(3)));
+        var cross = Enumerable.Range(0, bert.Config.NumLayers).Select(i => new BertCrossAttention(bert.Config, p.Sub("layer", i))).ToArray();
+        var tokens = Tokens(9, padded: false, bert.Config.VocabSize);
+        float[] memoryValues = [.. Enumerable.Range(0, 2 * bert.Config.HiddenSize).Select(i => MathF.Sin(i * 0.37f))];
+        var tape = new Tape(recording: false);
+        var starts = new List<ArenaMark>();
+        tape.LayerStarting = () => starts.Add(tape.Arena.Mark());
+        var y = bert.ForwardDecoder(tape, tokens, tape.Constant(memoryValues, 2, bert.Config.HiddenSize), cross).Span.ToArray();
+        Assert.True(bert.Config.NumLayers >= 2, $"{bert.Config.NumLayers} layers");
+        Assert.Equal(bert.Config.NumLayers, starts.Count);
+        Assert.All(starts, s => Assert.Equal(starts[0], s));
+        var rec = new Tape(recording: true);
+        var expected = bert.ForwardDecoder(rec, tokens, rec.Constant(memoryValues, 2, bert.Config.HiddenSize), cross).Span;
         for (int i = 0; i < y.Length; i++) Assert.True(MathF.Abs(y[i] - expected[i]) <= 1e-5f, $"{i}: {y[i]} vs {expected[i]}");
     }
 

@@ -225,7 +225,7 @@ internal static unsafe partial class SixTermGemm
         var p = p0;
         if (blocks >= RowSplitBlocksPerThread * Parallelism.MaxThreads)
         {
-            // Each thread splits its own row blocks, at most RowPiecesBlocks at a time, into its own buffer (not
+            // Each thread splits its own row blocks, at most PiecesBlocks at a time, into its own buffer (not
             // all of x into one: 6 bytes a value of x, 75 MB for 4,096 rows × 3,072), multiplies and finishes them.
             ForRowBlocks(blocks, p.W.SplitsPerCall, p, static (in Product p, int b0, int b1) => Rows(p, b0, b1));
             return;
@@ -243,7 +243,7 @@ internal static unsafe partial class SixTermGemm
                 ((delegate*<void*, int, int, void>)p.RowsDone)((void*)p.Context, r0, r1));
     }
 
-    // Row blocks [b0, b1) on this thread, at most RowPiecesBlocks at a time: split into this thread's own buffer,
+    // Row blocks [b0, b1) on this thread, at most PiecesBlocks at a time: split into this thread's own buffer,
     // multiplied, finished, and handed to RowsDone.
     private static void Rows(in Product p, int b0, int b1)
     {
